@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Installs what lineaged needs to build, test and run on Debian 12: system packages
+# through apt-get, and DuckDB's C library from npm (pinned, integrity-checked).
+# Idempotent: when everything is present it only checks and exits in well under a second.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+deps="$root/deps"
+
+packages=(
+    build-essential cmake pkg-config openssl ca-certificates
+    libwebsockets-dev libjansson-dev libgit2-dev libcmocka-dev
+    python3 python3-websockets git
+)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+missing_packages() {
+    local status
+    for p in "$@"; do
+        status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        [[ $status == "install ok installed" ]] || printf '%s\n' "$p"
+    done
+}
+
+install_packages() {
+    local missing
+    mapfile -t missing < <(missing_packages "$@")
+    ((${#missing[@]})) || return 0
+    if [[ $(id -u) -ne 0 ]]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+            apt() { sudo "$@"; }
+        else
+            die "missing Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})"
+        fi
+    else
+        apt() { "$@"; }
+    fi
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt apt-get update -qq >/dev/null
+    apt apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+command -v dpkg-query >/dev/null || die "this set-up needs Debian (dpkg-query not found); install by hand: ${packages[*]}"
+install_packages "${packages[@]}"
+command -v npm >/dev/null || install_packages nodejs npm
+
+# DuckDB 1.4.4 LTS: libduckdb.so from the Node bindings package, duckdb.h from the duckdb package.
+duckdb_version=1.4.4
+case "$(dpkg --print-architecture)" in
+    amd64)
+        bindings=@duckdb/node-bindings-linux-x64@1.4.4-r.4
+        bindings_sri=sha512-jBTL/WvfwxLToFa/pVHfT6elMtltJGnc3wSuxZD9OfMltit9YUdVFS37vBFQzXMT1Z8OWjtSjMh+zPKxOwHLHA==
+        ;;
+    arm64)
+        bindings=@duckdb/node-bindings-linux-arm64@1.4.4-r.3
+        bindings_sri=sha512-qF2/WhB+i+8is60RrpTY/5ZnywIUayuBiVXSuQ4rrRn1m1gvfKqPvjySbiDjYgQo/6OXu/fax0KC1gXnNWoLEA==
+        ;;
+    *) die "no DuckDB build for architecture $(dpkg --print-architecture) (amd64 and arm64 are supported)" ;;
+esac
+header_pkg=duckdb@$duckdb_version
+header_sri=sha512-hEJJ5hyVF0VLj3dmOLpsWrQR0b3d4Ykqtygm6iUXjHJDDnSqg/USKxcb5qvNrOhFYPgktayU6dXCtgPqcmmpog==
+
+stamp="$deps/duckdb/.installed"
+want="$bindings $header_pkg"
+if [[ -f $stamp && $(cat "$stamp") == "$want" && -f $deps/duckdb/lib/libduckdb.so && -f $deps/duckdb/include/duckdb.h ]]; then
+    exit 0
+fi
+
+fetch() { # package spec, expected SRI, destination for the tarball path
+    local spec=$1 sri=$2 dir=$3 file got
+    file=$(cd "$dir" && npm pack --silent "$spec" 2>"$dir/npm.err" | tail -n 1) ||
+        die "npm pack $spec failed: $(tail -n 1 "$dir/npm.err")"
+    got="sha512-$(openssl dgst -sha512 -binary "$dir/$file" | base64 -w0)"
+    [[ $got == "$sri" ]] || die "integrity mismatch for $spec: expected $sri, got $got"
+    printf '%s\n' "$dir/$file"
+}
+
+say "fetching DuckDB $duckdb_version from npm ($bindings, $header_pkg)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+lib_tgz=$(fetch "$bindings" "$bindings_sri" "$tmp")
+hdr_tgz=$(fetch "$header_pkg" "$header_sri" "$tmp")
+tar -xzf "$lib_tgz" -C "$tmp" package/libduckdb.so package/LICENSE
+tar -xzf "$hdr_tgz" -C "$tmp" package/src/duckdb/src/include/duckdb.h
+rm -rf "$deps/duckdb"
+mkdir -p "$deps/duckdb/lib" "$deps/duckdb/include"
+mv "$tmp/package/libduckdb.so" "$deps/duckdb/lib/"
+mv "$tmp/package/LICENSE" "$deps/duckdb/"
+mv "$tmp/package/src/duckdb/src/include/duckdb.h" "$deps/duckdb/include/"
+printf '%s\n' "$want" >"$stamp"
+say "DuckDB installed in $deps/duckdb"

@@ -1,0 +1,214 @@
+#include "cli/config.h"
+
+#include "util/alloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LIST };
+
+struct option_spec {
+    const char *flag; /* without the leading "--" */
+    enum opt_type type;
+    size_t offset;
+    double min, max;
+    const char *def;
+    const char *help;
+};
+
+#define OFF(field) offsetof(config_t, field)
+
+static const struct option_spec options[] = {
+    {"host", OPT_STR, OFF(host), 0, 0, "127.0.0.1", "address to listen on"},
+    {"port", OPT_INT, OFF(port), 1, 65535, "8000", "TCP port"},
+    {"db", OPT_STR, OFF(db_path), 0, 0, "./data/lineage.duckdb", "DuckDB file, or :memory:"},
+    {"data-dir", OPT_STR, OFF(data_dir), 0, 0, "./data", "folder for uploads and clones"},
+    {"stats-interval", OPT_DOUBLE, OFF(stats_interval), 0.05, 3600, "5", "seconds between stats_update messages"},
+    {"allowed-origin", OPT_LIST, OFF(allowed_origins), 0, 0, NULL,
+     "browser Origin allowed to connect (repeatable; env: comma-separated)"},
+    {"max-conn-per-ip", OPT_INT, OFF(max_conn_per_ip), 1, 1000000, "10", "WebSocket connections per client IP"},
+    {"max-connections", OPT_INT, OFF(max_connections), 1, 1000000, "10000", "WebSocket connections in all"},
+    {"github-url", OPT_STR, OFF(github_url), 0, 0, "https://github.com", "base URL repositories are cloned from"},
+    {"max-upload-mb", OPT_INT, OFF(max_upload_mb), 1, 4096, "50", "largest accepted upload, MiB"},
+    {"log-level", OPT_STR, OFF(log_level), 0, 0, "info", "debug, info, warn or error"},
+    {"trusted-proxy", OPT_STR, OFF(trusted_proxy), 0, 0, NULL, "proxy address whose X-Forwarded-For is believed"},
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+void config_usage(FILE *out)
+{
+    fprintf(out, "usage: lineaged serve [options]\n\noptions (each also read from LINEAGED_<FLAG>):\n");
+    for(size_t i = 0; i < N_OPTIONS; i++) {
+        char left[40];
+        snprintf(left, sizeof(left), "--%s %s", options[i].flag,
+                 options[i].type == OPT_STR || options[i].type == OPT_LIST ? "VALUE" : "N");
+        fprintf(out, "  %-26s %s", left, options[i].help);
+        if(options[i].def)
+            fprintf(out, " (default %s)", options[i].def);
+        fputc('\n', out);
+    }
+}
+
+static int add_origin(config_t *cfg, const char *value, size_t len, char *err, size_t errlen)
+{
+    while(len && isspace((unsigned char)*value)) {
+        value++;
+        len--;
+    }
+    while(len && (isspace((unsigned char)value[len - 1]) || value[len - 1] == '/'))
+        len--;
+    if(!len)
+        return 0;
+    if(cfg->n_allowed_origins == CONFIG_MAX_ORIGINS) {
+        snprintf(err, errlen, "too many --allowed-origin values (at most %d)", CONFIG_MAX_ORIGINS);
+        return -1;
+    }
+    if(!(len > 7 && (strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0))) {
+        snprintf(err, errlen, "--allowed-origin must look like http://host[:port] or https://host[:port]");
+        return -1;
+    }
+    char *copy = util_strndup(value, len);
+    if(!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    cfg->allowed_origins[cfg->n_allowed_origins++] = copy;
+    return 0;
+}
+
+static int set_option(config_t *cfg, const struct option_spec *o, const char *value, int from_env, char *err,
+                      size_t errlen)
+{
+    char *field = (char *)cfg + o->offset;
+    char *end = NULL;
+    errno = 0;
+    switch(o->type) {
+    case OPT_STR: {
+        if(!*value) {
+            snprintf(err, errlen, "--%s needs a non-empty value", o->flag);
+            return -1;
+        }
+        char *copy = util_strdup(value);
+        if(!copy) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        util_free(*(char **)field);
+        *(char **)field = copy;
+        return 0;
+    }
+    case OPT_INT: {
+        long v = strtol(value, &end, 10);
+        if(errno || end == value || *end || v < o->min || v > o->max) {
+            snprintf(err, errlen, "--%s expects a whole number from %.0f to %.0f, got '%s'", o->flag, o->min, o->max,
+                     value);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case OPT_DOUBLE: {
+        double v = strtod(value, &end);
+        if(errno || end == value || *end || !isfinite(v) || v < o->min || v > o->max) {
+            snprintf(err, errlen, "--%s expects a number from %g to %g, got '%s'", o->flag, o->min, o->max, value);
+            return -1;
+        }
+        *(double *)field = v;
+        return 0;
+    }
+    case OPT_LIST: {
+        if(!from_env)
+            return add_origin(cfg, value, strlen(value), err, errlen);
+        const char *p = value;
+        for(;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            if(add_origin(cfg, p, len, err, errlen))
+                return -1;
+            if(!comma)
+                return 0;
+            p = comma + 1;
+        }
+    }
+    }
+    return -1;
+}
+
+static void env_name(const char *flag, char *out, size_t outlen)
+{
+    size_t n = (size_t)snprintf(out, outlen, "LINEAGED_");
+    for(; *flag && n + 1 < outlen; flag++)
+        out[n++] = *flag == '-' ? '_' : (char)toupper((unsigned char)*flag);
+    out[n] = '\0';
+}
+
+int config_parse(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for(size_t i = 0; i < N_OPTIONS; i++) {
+        if(options[i].def && set_option(cfg, &options[i], options[i].def, 0, err, errlen))
+            return -1;
+    }
+    for(size_t i = 0; i < N_OPTIONS; i++) {
+        char name[64];
+        env_name(options[i].flag, name, sizeof(name));
+        const char *value = getenv(name);
+        if(value && set_option(cfg, &options[i], value, 1, err, errlen)) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, " (from %s)", name);
+            return -1;
+        }
+    }
+    for(int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+        if(strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            config_usage(stdout);
+            return 1;
+        }
+        if(strncmp(arg, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s' (see lineaged serve --help)", arg);
+            return -1;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct option_spec *o = NULL;
+        for(size_t i = 0; i < N_OPTIONS; i++) {
+            if(strlen(options[i].flag) == name_len && strncmp(options[i].flag, name, name_len) == 0)
+                o = &options[i];
+        }
+        if(!o) {
+            snprintf(err, errlen, "unknown option '%.*s' (see lineaged serve --help)", (int)(name_len + 2), arg);
+            return -1;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if(!value) {
+            if(a + 1 >= argc) {
+                snprintf(err, errlen, "--%s needs a value", o->flag);
+                return -1;
+            }
+            value = argv[++a];
+        }
+        if(set_option(cfg, o, value, 0, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+void config_free(config_t *cfg)
+{
+    for(size_t i = 0; i < N_OPTIONS; i++) {
+        if(options[i].type == OPT_STR) {
+            char **field = (char **)((char *)cfg + options[i].offset);
+            util_free(*field);
+            *field = NULL;
+        }
+    }
+    for(int i = 0; i < cfg->n_allowed_origins; i++)
+        util_free(cfg->allowed_origins[i]);
+    cfg->n_allowed_origins = 0;
+}

@@ -1,0 +1,35 @@
+/* Settings of `lineaged serve`: flags, LINEAGED_<FLAG> environment variables, defaults. */
+#ifndef LINEAGED_CLI_CONFIG_H
+#define LINEAGED_CLI_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_ORIGINS 32
+
+typedef struct config {
+    char *host;
+    int port;
+    char *db_path;
+    char *data_dir;
+    double stats_interval;
+    char *allowed_origins[CONFIG_MAX_ORIGINS];
+    int n_allowed_origins;
+    int max_conn_per_ip;
+    int max_connections;
+    char *github_url;
+    int max_upload_mb;
+    char *log_level;
+    char *trusted_proxy;
+} config_t;
+
+/*
+ * Fills `cfg` from defaults, then the environment, then argv (argv[0] is the
+ * subcommand). On a bad flag or value writes one sentence to `err` and returns -1;
+ * returns 1 when --help was asked for (usage already printed), 0 otherwise.
+ */
+int config_parse(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+void config_free(config_t *cfg);
+void config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,82 @@
+#include "cli/cmd_parse.h"
+#include "cli/config.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "lineaged %s: SQL data lineage server with a live dashboard\n\n"
+            "usage:\n"
+            "  lineaged serve  [options]          serve the API and dashboard (see lineaged serve --help)\n"
+            "  lineaged parse  [--dialect NAME] FILE...   print the lineage of SQL files as JSON\n"
+            "  lineaged ingest [--db PATH] PATH...        ingest files or folders into the database\n"
+            "  lineaged --help | --version\n",
+            LINEAGED_VERSION);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    config_t cfg;
+    char err[256];
+    int rc = config_parse(&cfg, argc, argv, err, sizeof(err));
+    if(rc) {
+        if(rc < 0)
+            fprintf(stderr, "lineaged serve: %s\n", err);
+        config_free(&cfg);
+        return rc < 0 ? 2 : 0;
+    }
+    enum log_level level;
+    if(log_level_from_name(cfg.log_level, &level)) {
+        fprintf(stderr, "lineaged serve: --log-level expects debug, info, warn or error, got '%s'\n", cfg.log_level);
+        config_free(&cfg);
+        return 2;
+    }
+    log_set_level(level);
+    server_block_signals();
+
+    store_t *store = NULL;
+    rc = store_open(cfg.db_path, &store, err, sizeof(err));
+    if(rc) {
+        log_error("store.open_failed", "db=%s reason=\"%s\"", cfg.db_path, err);
+        fprintf(stderr, "lineaged serve: %s\n", err);
+        config_free(&cfg);
+        return 1;
+    }
+    log_info("store.opened", "db=%s schema_version=%d", cfg.db_path, store_schema_version(store));
+    rc = server_run(&cfg, store);
+    store_close(store);
+    config_free(&cfg);
+    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if(argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if(strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if(strcmp(cmd, "--version") == 0) {
+        printf("lineaged %s\n", LINEAGED_VERSION);
+        return 0;
+    }
+    if(strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
+    if(strcmp(cmd, "parse") == 0)
+        return cmd_parse(argc - 1, argv + 1);
+    if(strcmp(cmd, "ingest") == 0) {
+        fprintf(stderr, "lineaged ingest: not implemented yet\n");
+        return 3;
+    }
+    fprintf(stderr, "lineaged: unknown command '%s' (try lineaged --help)\n", cmd);
+    return 2;
+}

@@ -1,0 +1,241 @@
+#include "server/http.h"
+
+#include "server/routes.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HTTP_HEADER_ROOM 1024
+
+const char *http_status_text(int status)
+{
+    switch(status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    }
+    return "Unknown";
+}
+
+void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len)
+{
+    util_free(r->body);
+    r->status = status;
+    r->content_type = content_type;
+    r->body = body;
+    r->len = body ? len : 0;
+}
+
+void http_respond_json(http_response_t *r, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    json_decref(body);
+    if(!text) {
+        static const char oom[] = "{\"error\":\"internal\",\"detail\":\"out of memory\"}";
+        http_respond(r, 500, "application/json", util_strdup(oom), sizeof(oom) - 1);
+        return;
+    }
+    /* jansson allocates with malloc; hand the caller a util_ buffer it can free uniformly. */
+    size_t len = strlen(text);
+    char *copy = util_strndup(text, len);
+    free(text);
+    http_respond(r, copy ? status : 500, "application/json", copy, copy ? len : 0);
+}
+
+void http_respond_error(http_response_t *r, int status, const char *error, const char *detail)
+{
+    http_respond_json(r, status, json_pack("{s:s, s:s}", "error", error, "detail", detail));
+}
+
+int http_write_response(struct lws *wsi, const http_response_t *r)
+{
+    size_t total = LWS_PRE + HTTP_HEADER_ROOM + r->len;
+    unsigned char *out = util_malloc(total);
+    if(!out)
+        return -1;
+    unsigned char *start = out + LWS_PRE, *p = start, *end = out + LWS_PRE + HTTP_HEADER_ROOM;
+    char status_line[64], length[24];
+    snprintf(status_line, sizeof(status_line), "HTTP/1.1 %d %s", r->status, http_status_text(r->status));
+    snprintf(length, sizeof(length), "%zu", r->len);
+    /* Our own status line: lws writes HTTP/1.0 on requests whose version it did not parse (upgrades). */
+    int rc = lws_add_http_header_by_name(wsi, NULL, (unsigned char *)status_line,
+                                         (int)strlen(status_line), &p, end);
+    rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)r->content_type,
+                                            (int)strlen(r->content_type), &p, end);
+    rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (const unsigned char *)length,
+                                            (int)strlen(length), &p, end);
+    rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                           (const unsigned char *)"no-store", 8, &p, end);
+    if(r->allow[0])
+        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:", (const unsigned char *)r->allow,
+                                               (int)strlen(r->allow), &p, end);
+    if(r->close)
+        rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end);
+    rc = rc || lws_finalize_http_header(wsi, &p, end);
+    if(rc) {
+        util_free(out);
+        return -1;
+    }
+    if(r->len && !r->omit_body) {
+        memcpy(p, r->body, r->len);
+        p += r->len;
+    }
+    int n = lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+    util_free(out);
+    return n < 0 ? -1 : 0;
+}
+
+static enum http_method request_method(struct lws *wsi)
+{
+    static const struct {
+        enum lws_token_indexes token;
+        enum http_method method;
+    } methods[] = {
+        {WSI_TOKEN_GET_URI, HTTP_GET},       {WSI_TOKEN_POST_URI, HTTP_POST},
+        {WSI_TOKEN_PUT_URI, HTTP_PUT},       {WSI_TOKEN_PATCH_URI, HTTP_PATCH},
+        {WSI_TOKEN_DELETE_URI, HTTP_DELETE}, {WSI_TOKEN_OPTIONS_URI, HTTP_OPTIONS},
+        {WSI_TOKEN_HEAD_URI, HTTP_HEAD},
+    };
+    for(size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if(lws_hdr_total_length(wsi, methods[i].token) > 0)
+            return methods[i].method;
+    }
+    return 0;
+}
+
+static void txn_reset(http_txn_t *t)
+{
+    buf_free(&t->body);
+    util_free(t->resp.body);
+    memset(t, 0, sizeof(*t));
+}
+
+static int finish(struct lws *wsi, http_txn_t *t)
+{
+    t->ready = 1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static void dispatch(server_t *srv, struct lws *wsi, http_txn_t *t)
+{
+    http_request_t req = {
+        .wsi = wsi, .method = t->method, .path = t->path, .body = t->body.data, .body_len = t->body.len,
+    };
+    routes_dispatch(srv, &req, &t->resp);
+}
+
+static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
+{
+    http_txn_t *t = &s->http;
+    txn_reset(t);
+    s->kind = SESSION_HTTP;
+    t->method = request_method(wsi);
+    if(len >= sizeof(t->path)) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 414, "uri_too_long", "the request path is longer than 511 bytes");
+        return finish(wsi, t);
+    }
+    memcpy(t->path, uri, len);
+    t->path[len] = '\0';
+
+    int64_t max_body = 0;
+    if(!routes_body_limit(srv, t->method, t->path, &max_body)) {
+        dispatch(srv, wsi, t);
+        /* A body we did not read would be taken for the next request. */
+        if(t->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE))
+            t->resp.close = 1;
+        t->resp.omit_body = t->method == HTTP_HEAD;
+        return finish(wsi, t);
+    }
+    /* Bodies must announce their size: lws does not de-chunk requests. */
+    char cl[32];
+    if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 411, "length_required", "send the request body with a Content-Length header");
+        return finish(wsi, t);
+    }
+    char *endp = NULL;
+    long long n = strtoll(cl, &endp, 10);
+    if(*endp || n < 0) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 400, "bad_request", "Content-Length is not a number");
+        return finish(wsi, t);
+    }
+    if(n > max_body) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "the request body is %lld bytes; the limit is %lld", n,
+                 (long long)max_body);
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 413, "payload_too_large", detail);
+        return finish(wsi, t);
+    }
+    t->content_length = n;
+    buf_init(&t->body, (size_t)n);
+    if(n == 0) {
+        dispatch(srv, wsi, t);
+        return finish(wsi, t);
+    }
+    return 0; /* body follows in LWS_CALLBACK_HTTP_BODY */
+}
+
+int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
+                  size_t len)
+{
+    http_txn_t *t = &s->http;
+    switch(reason) {
+    case LWS_CALLBACK_HTTP:
+        return begin(srv, wsi, s, in, strlen(in));
+    case LWS_CALLBACK_HTTP_BODY:
+        if(t->ready)
+            return 0;
+        if(buf_add(&t->body, in, len)) {
+            t->resp.close = 1;
+            http_respond_error(&t->resp, 413, "payload_too_large", "the request body exceeds its Content-Length");
+            return finish(wsi, t);
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if(!t->ready) {
+            dispatch(srv, wsi, t);
+            finish(wsi, t);
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if(!t->ready)
+            return 0;
+        int status = t->resp.status;
+        int close = t->resp.close;
+        if(http_write_response(wsi, &t->resp)) {
+            log_debug("http.write_failed", "path=%s", t->path);
+            return -1;
+        }
+        log_debug("http.response", "path=%s status=%d", t->path, status);
+        txn_reset(t);
+        if(close)
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if(s->kind == SESSION_HTTP)
+            txn_reset(t);
+        return 0;
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,22 @@
+/* HTTP/1.1 transport on libwebsockets: request intake, body limits, one-write responses. */
+#ifndef LINEAGED_SERVER_HTTP_H
+#define LINEAGED_SERVER_HTTP_H
+
+#include "server/server.h"
+#include "server/session.h"
+
+#include <jansson.h>
+
+/* Handles the HTTP callback reasons; returns what the lws callback must return. */
+int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
+                  size_t len);
+
+void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len);
+/* Serialises `body` (the reference is stolen). */
+void http_respond_json(http_response_t *r, int status, json_t *body);
+void http_respond_error(http_response_t *r, int status, const char *error, const char *detail);
+const char *http_status_text(int status);
+/* Writes status line, headers and body in one lws_write (used before an upgrade, too). */
+int http_write_response(struct lws *wsi, const http_response_t *r);
+
+#endif

@@ -1,0 +1,171 @@
+#include "server/server.h"
+
+#include "server/http.h"
+#include "server/session.h"
+#include "server/ws.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define SHUTDOWN_GRACE_MS 1500
+#define TICK_US (50 * LWS_US_PER_MS) /* shutdown polls its deadline this often */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    struct lws_context *ctx = lws_get_context(wsi);
+    server_t *srv = ctx ? lws_context_user(ctx) : NULL;
+    session_t *s = user;
+    if(!srv)
+        return 0;
+    switch(reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return srv->stopping ? -1 : 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return ws_confirm_upgrade(srv, wsi);
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        return s ? http_callback(srv, wsi, reason, s, in, len) : 0;
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+    case LWS_CALLBACK_CLOSED:
+        return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"lineaged", callback, sizeof(session_t), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void lws_log_emit(int level, const char *line)
+{
+    size_t len = strlen(line);
+    while(len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+        len--;
+    log_event(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws", "msg=\"%.*s\"", (int)len, line);
+}
+
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGUSR1);
+}
+
+void server_block_signals(void)
+{
+    sigset_t set;
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Signals are taken by one thread that only asks the service loop to stop. */
+static void *signal_thread(void *arg)
+{
+    server_t *srv = arg;
+    sigset_t set;
+    stop_signals(&set);
+    int sig = 0;
+    if(sigwait(&set, &sig) == 0 && sig != SIGUSR1) {
+        atomic_store(&srv->stop_requested, sig);
+        lws_cancel_service(srv->ctx);
+    }
+    return NULL;
+}
+
+static void tick(struct lws_sorted_usec_list *sul)
+{
+    server_t *srv = lws_container_of(sul, server_t, tick);
+    lws_sul_schedule(srv->ctx, 0, &srv->tick, tick, TICK_US);
+}
+
+static unsigned int raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if(getrlimit(RLIMIT_NOFILE, &rl))
+        return 1024;
+    if(rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur > 1000000 ? 1000000 : (unsigned int)rl.rlim_cur;
+}
+
+int server_run(const config_t *cfg, store_t *store)
+{
+    server_t srv;
+    memset(&srv, 0, sizeof(srv));
+    srv.cfg = cfg;
+    srv.store = store;
+    srv.started_mono_ms = time_mono_ms();
+
+    lws_set_log_level(log_enabled(LOG_DEBUG) ? LLL_ERR | LLL_WARN : LLL_ERR, lws_log_emit);
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = cfg->port;
+    info.iface = cfg->host;
+    info.protocols = protocols;
+    info.user = &srv;
+    info.fd_limit_per_thread = raise_fd_limit();
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    info.timeout_secs = 30;
+
+    srv.ctx = lws_create_context(&info);
+    if(!srv.ctx) {
+        log_error("server.listen_failed", "host=%s port=%d reason=\"cannot listen (address in use or not local?)\"",
+                  cfg->host, cfg->port);
+        return -1;
+    }
+    pthread_t sig_thread;
+    if(pthread_create(&sig_thread, NULL, signal_thread, &srv)) {
+        log_error("server.thread_failed", "what=signals");
+        lws_context_destroy(srv.ctx);
+        return -1;
+    }
+    log_info("server.listening", "url=http://%s:%d/ ws=ws://%s:%d%s fd_limit=%u", cfg->host, cfg->port, cfg->host,
+             cfg->port, WS_DASHBOARD_PATH, info.fd_limit_per_thread);
+
+    int rc = 0;
+    while(!atomic_load(&srv.stop_requested)) {
+        if(lws_service(srv.ctx, 0) < 0) {
+            log_error("server.loop_failed", "reason=\"lws_service failed\"");
+            rc = -1;
+            break;
+        }
+    }
+
+    int sig = atomic_load(&srv.stop_requested);
+    log_info("server.stopping", "signal=%s clients=%d", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "-",
+             srv.n_clients);
+    srv.stopping = 1;
+    ws_close_all(&srv);
+    lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, TICK_US);
+    int64_t deadline = time_mono_ms() + SHUTDOWN_GRACE_MS;
+    while(srv.n_clients > 0 && time_mono_ms() < deadline) {
+        if(lws_service(srv.ctx, 0) < 0)
+            break;
+    }
+    if(!sig)
+        pthread_kill(sig_thread, SIGUSR1);
+    pthread_join(sig_thread, NULL);
+    lws_sul_cancel(&srv.tick);
+    lws_context_destroy(srv.ctx);
+    log_info("server.stopped", "clients_left=%d", srv.n_clients);
+    return rc;
+}

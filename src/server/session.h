@@ -1,0 +1,60 @@
+/* Per-connection state (libwebsockets' per-session data) for HTTP and WebSocket alike. */
+#ifndef LINEAGED_SERVER_SESSION_H
+#define LINEAGED_SERVER_SESSION_H
+
+#include "util/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_MAX_PATH 512
+
+enum http_method {
+    HTTP_GET = 1 << 0,
+    HTTP_HEAD = 1 << 1,
+    HTTP_POST = 1 << 2,
+    HTTP_PUT = 1 << 3,
+    HTTP_PATCH = 1 << 4,
+    HTTP_DELETE = 1 << 5,
+    HTTP_OPTIONS = 1 << 6,
+};
+
+typedef struct http_response {
+    int status;
+    const char *content_type;
+    char *body; /* owned, util_malloc'd */
+    size_t len;
+    char allow[64];    /* for 405 */
+    int close;         /* send Connection: close and drop the connection */
+    int omit_body;     /* HEAD: headers as for GET, no body */
+} http_response_t;
+
+typedef struct http_txn {
+    enum http_method method;
+    char path[HTTP_MAX_PATH];
+    buf_t body;
+    int64_t content_length;
+    int ready; /* response complete, waiting for WRITEABLE */
+    http_response_t resp;
+} http_txn_t;
+
+typedef struct ws_client {
+    struct ws_client *prev, *next;
+    struct lws *wsi;
+    uint64_t id;
+    char peer[64];
+    char origin[128];
+    int64_t connected_mono_ms;
+    uint64_t messages_sent;
+    int closing;
+} ws_client_t;
+
+enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };
+
+typedef struct session {
+    enum session_kind kind;
+    http_txn_t http;
+    ws_client_t ws;
+} session_t;
+
+#endif

@@ -1,0 +1,36 @@
+/* The embedded DuckDB database: opening, schema migrations, per-thread connections. */
+#ifndef LINEAGED_STORE_STORE_H
+#define LINEAGED_STORE_STORE_H
+
+#include <duckdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_error {
+    STORE_OK = 0,
+    STORE_ERR_OPEN = -1,     /* cannot create or read the file */
+    STORE_ERR_LOCKED = -2,   /* another process holds the database */
+    STORE_ERR_SCHEMA = -3,   /* migration failed, or the file is from a newer lineaged */
+    STORE_ERR_QUERY = -4,
+    STORE_ERR_NOMEM = -5,
+};
+
+typedef struct store store_t;
+
+typedef struct store_counts {
+    int64_t nodes;
+    int64_t edges;
+    int64_t table_nodes;     /* tables and views */
+    int64_t files_processed; /* current version ingested successfully */
+} store_counts_t;
+
+/* Opens (creating folders and the file as needed) and migrates. `err` gets a sentence. */
+int store_open(const char *path, store_t **out, char *err, size_t errlen);
+void store_close(store_t *store);
+/* One connection per thread; close with duckdb_disconnect. */
+int store_connect(store_t *store, duckdb_connection *out);
+int store_schema_version(store_t *store);
+int store_counts(duckdb_connection conn, store_counts_t *out);
+const char *store_strerror(int code);
+
+#endif
