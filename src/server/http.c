@@ -31,13 +31,29 @@ const char *http_status_text(int status)
     return "Unknown";
 }
 
+static void drop_body(http_response_t *r)
+{
+    if(!r->borrowed)
+        util_free(r->body);
+    r->body = NULL;
+    r->borrowed = 0;
+}
+
 void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len)
 {
-    util_free(r->body);
+    drop_body(r);
     r->status = status;
     r->content_type = content_type;
     r->body = body;
     r->len = body ? len : 0;
+}
+
+void http_respond_static(http_response_t *r, int status, const char *content_type, const void *body, size_t len)
+{
+    http_respond(r, status, content_type, NULL, 0);
+    r->body = (char *)body;
+    r->len = len;
+    r->borrowed = 1;
 }
 
 void http_respond_json(http_response_t *r, int status, json_t *body)
@@ -120,7 +136,7 @@ static enum http_method request_method(struct lws *wsi)
 static void txn_reset(http_txn_t *t)
 {
     buf_free(&t->body);
-    util_free(t->resp.body);
+    drop_body(&t->resp);
     memset(t, 0, sizeof(*t));
 }
 

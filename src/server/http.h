@@ -12,6 +12,8 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
                   size_t len);
 
 void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len);
+/* Answers with bytes that outlive the response (compiled-in assets). */
+void http_respond_static(http_response_t *r, int status, const char *content_type, const void *body, size_t len);
 /* Serialises `body` (the reference is stolen). */
 void http_respond_json(http_response_t *r, int status, json_t *body);
 void http_respond_error(http_response_t *r, int status, const char *error, const char *detail);

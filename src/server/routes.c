@@ -1,6 +1,7 @@
 #include "server/routes.h"
 
 #include "server/http.h"
+#include "server/web.h"
 #include "util/timefmt.h"
 
 #include <string.h>
@@ -25,7 +26,15 @@ static void get_health(server_t *srv, const http_request_t *req, http_response_t
     http_respond_json(resp, 200, body);
 }
 
+static void get_dashboard(server_t *srv, const http_request_t *req, http_response_t *resp)
+{
+    (void)srv;
+    (void)req;
+    http_respond_static(resp, 200, "text/html; charset=utf-8", web_index_html, web_index_html_len);
+}
+
 static const struct route routes[] = {
+    {"/", HTTP_GET | HTTP_HEAD, get_dashboard, 0},
     {"/health", HTTP_GET | HTTP_HEAD, get_health, 0},
 };
 

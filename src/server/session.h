@@ -22,7 +22,8 @@ enum http_method {
 typedef struct http_response {
     int status;
     const char *content_type;
-    char *body; /* owned, util_malloc'd */
+    char *body; /* util_malloc'd and owned, unless `borrowed` */
+    int borrowed; /* body points at static bytes */
     size_t len;
     char allow[64];    /* for 405 */
     int close;         /* send Connection: close and drop the connection */

@@ -21,7 +21,7 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
         return 0;
     }
     http_write_response(wsi, &resp);
-    http_respond(&resp, 0, NULL, NULL, 0);
+    http_respond(&resp, 0, NULL, NULL, 0); /* frees the body */
     return -1;
 }
 

@@ -1,0 +1,131 @@
+"""Black-box harness: runs the real lineaged binary on a free loopback port."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+BIN = os.environ.get("LINEAGED_BIN", os.path.join(os.path.dirname(__file__), "../../build/lineaged"))
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, env=None, timeout=30, cwd=None):
+    """Runs `lineaged ARGS`; returns CompletedProcess with text stdout/stderr."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd)
+
+
+class Server:
+    """`with Server(args) as srv:` starts `lineaged serve` and stops it with SIGTERM at the end."""
+
+    def __init__(self, *args, db=None, env=None, host="127.0.0.1", wait=True):
+        self.tmp = tempfile.TemporaryDirectory(prefix="lineaged-test-")
+        self.host = host
+        self.port = free_port()
+        self.db = db or os.path.join(self.tmp.name, "lineage.duckdb")
+        self.args = ["serve", "--host", host, "--port", str(self.port), "--db", self.db,
+                     "--data-dir", os.path.join(self.tmp.name, "data"), *args]
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.log_path = os.path.join(self.tmp.name, "server.log")
+        self.proc = None
+        self.wait = wait
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.tmp.cleanup()
+
+    @property
+    def base(self):
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://{self.host}:{self.port}/admin/ws/dashboard"
+
+    def start(self):
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen([BIN, *self.args], stdout=subprocess.DEVNULL, stderr=self.log_file,
+                                     env=self.env, cwd=self.tmp.name)
+        if self.wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                status, _, _ = self.request("GET", "/health")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"server not ready in {timeout}s:\n{self.log()}")
+
+    def stop(self, timeout=10):
+        """SIGTERM, then wait; returns (exit code, seconds taken)."""
+        if not self.proc or self.proc.poll() is not None:
+            return (self.proc.returncode if self.proc else None), 0.0
+        t0 = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.log_file.close()
+        return code, time.monotonic() - t0
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """One HTTP request on a fresh connection; returns (status, headers dict, body bytes)."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def get_json(self, path):
+        status, _, body = self.request("GET", path)
+        return status, json.loads(body)
+
+    def raw(self, data, read_timeout=3.0):
+        """Sends raw bytes on a fresh socket; returns all bytes until close or timeout."""
+        with socket.create_connection((self.host, self.port), timeout=read_timeout) as s:
+            s.sendall(data)
+            chunks = []
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            except socket.timeout:
+                pass
+            return b"".join(chunks)
+
+
+def main():
+    unittest.main(verbosity=2)
