@@ -5,12 +5,15 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_ARGS   ?=
 
-.PHONY: all setup build run test test-release test-asan bench fuzz clean
+.PHONY: all setup setup-test build run test test-release test-asan bench clean
 
 all: build
 
 setup:
 	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
 
 $(BUILD)/CMakeCache.txt: | setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -24,10 +27,10 @@ build: setup $(BUILD)/CMakeCache.txt
 run: build
 	./$(BUILD)/lineaged serve $(RUN_ARGS)
 
-test-release: build
+test-release: setup-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test-asan: setup $(ASAN_BUILD)/CMakeCache.txt
+test-asan: setup-test $(ASAN_BUILD)/CMakeCache.txt
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)

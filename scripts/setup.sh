@@ -2,7 +2,12 @@
 # Installs what lineaged needs to build, test and run on Debian 12: system packages
 # through apt-get, and DuckDB's C library from npm (pinned, integrity-checked).
 # Idempotent: when everything is present it only checks and exits in well under a second.
+# `setup.sh --test` also installs what the test suite needs: Debian's chromium and, from npm,
+# the playwright-core version pinned in package-lock.json.
 set -euo pipefail
+
+for_tests=0
+[[ ${1:-} == --test ]] && for_tests=1
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 deps="$root/deps"
@@ -46,6 +51,17 @@ install_packages() {
 command -v dpkg-query >/dev/null || die "this set-up needs Debian (dpkg-query not found); install by hand: ${packages[*]}"
 install_packages "${packages[@]}"
 command -v npm >/dev/null || install_packages nodejs npm
+
+if ((for_tests)); then
+    install_packages chromium fonts-dejavu-core
+    lock_stamp="$root/node_modules/.lineaged-lock"
+    lock_sum=$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)
+    if [[ ! -f $lock_stamp || $(cat "$lock_stamp") != "$lock_sum" ]]; then
+        say "installing test packages from npm (package-lock.json)"
+        (cd "$root" && npm ci --no-audit --no-fund --silent) || die "npm ci failed"
+        printf '%s\n' "$lock_sum" >"$lock_stamp"
+    fi
+fi
 
 # DuckDB 1.4.4 LTS: libduckdb.so from the Node bindings package, duckdb.h from the duckdb package.
 duckdb_version=1.4.4
