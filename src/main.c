@@ -42,7 +42,6 @@ static int cmd_serve(int argc, char **argv)
     store_t *store = NULL;
     rc = store_open(cfg.db_path, &store, err, sizeof(err));
     if(rc) {
-        log_error("store.open_failed", "db=%s reason=\"%s\"", cfg.db_path, err);
         fprintf(stderr, "lineaged serve: %s\n", err);
         config_free(&cfg);
         return 1;

@@ -45,8 +45,9 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
         if(saved != '/' && saved != '\0')
             continue;
         *p = '\0';
-        if(mkdir(dir, 0755) && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create folder %s: %s", dir, strerror(errno));
+        struct stat st;
+        if(mkdir(dir, 0755) && (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))) {
+            snprintf(err, errlen, "cannot create folder %s: %s", dir, errno == EEXIST ? "a file is in the way" : strerror(errno));
             return STORE_ERR_OPEN;
         }
         *p = saved;

@@ -1,0 +1,91 @@
+"""HTTP basics: /health, errors as JSON with proper status, keep-alive, bad input never kills the server."""
+
+import json
+import os
+import socket
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main  # noqa: E402
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def assert_json_error(self, status, headers, body, want_status):
+        self.assertEqual(status, want_status, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        doc = json.loads(body)
+        self.assertIsInstance(doc["error"], str)
+        self.assertIsInstance(doc["detail"], str)
+        return doc
+
+    def test_health(self):
+        status, headers, body = self.srv.request("GET", "/health")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/json")
+        doc = json.loads(body)
+        self.assertIn(doc["status"], ("healthy", "degraded"))
+        self.assertEqual(doc["database"]["schema_version"], 1)
+        self.assertGreaterEqual(doc["uptime_seconds"], 0)
+
+    def test_dashboard_page(self):
+        status, headers, body = self.srv.request("GET", "/")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.assertIn(b"<html", body)
+
+    def test_unknown_path_is_404(self):
+        for path in ("/nope", "/health/extra", "/api/v1/nothing-here"):
+            with self.subTest(path=path):
+                self.assert_json_error(*self.srv.request("GET", path), 404)
+
+    def test_wrong_method_is_405_with_allow(self):
+        status, headers, body = self.srv.request("DELETE", "/health")
+        self.assert_json_error(status, headers, body, 405)
+        self.assertEqual(headers["allow"], "GET, HEAD")
+        status, headers, body = self.srv.request("POST", "/health", body=b'{"a":1}',
+                                                 headers={"Content-Type": "application/json"})
+        self.assert_json_error(status, headers, body, 405)
+
+    def test_head_has_length_but_no_body(self):
+        status, headers, body = self.srv.request("HEAD", "/health")
+        self.assertEqual(status, 200)
+        self.assertGreater(int(headers["content-length"]), 0)
+        self.assertEqual(body, b"")
+
+    def test_keep_alive_serves_several_requests_on_one_connection(self):
+        with socket.create_connection((self.srv.host, self.srv.port), timeout=5) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while data.count(b"HTTP/1.1 ") < 2:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"), data[:80])
+        self.assertIn(b"HTTP/1.1 404 Not Found\r\n", data)
+
+    def test_overlong_path_is_414(self):
+        status, headers, body = self.srv.request("GET", "/" + "a" * 600)
+        self.assertIn(status, (414, 431), body)
+
+    def test_garbage_does_not_hurt_the_server(self):
+        for junk in (b"\x00\x01\x02garbage\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+                     b"GET /health HTTP/1.1\r\n" + b"X-Big: " + b"y" * 20000 + b"\r\n\r\n",
+                     b"POST /health HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n"):
+            with self.subTest(junk=junk[:30]):
+                self.srv.raw(junk, read_timeout=1.0)
+                self.assertEqual(self.srv.get_json("/health")[0], 200)
+        self.assertIsNone(self.srv.proc.poll())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The DuckDB file: created with its folders, migrated once, locked against a second server."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main, run_cli  # noqa: E402
+
+
+class StoreTest(unittest.TestCase):
+    def test_second_server_on_same_file_fails_clearly(self):
+        with Server() as first:
+            second = run_cli("serve", "--port", "1", "--db", first.db, timeout=20)
+            self.assertEqual(second.returncode, 1, second.stderr)
+            self.assertIn("in use by another process", second.stderr)
+            self.assertIn(f"PID {first.proc.pid}", second.stderr)
+            self.assertEqual(first.get_json("/health")[0], 200)
+
+    def test_nested_folders_are_created_and_schema_survives_restart(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "a", "b", "c", "lineage.duckdb")
+            for _ in range(2):
+                with Server(db=db) as srv:
+                    status, body = srv.get_json("/health")
+                    self.assertEqual(body["database"]["schema_version"], 1)
+                    log = srv.log()
+                self.assertTrue(os.path.isfile(db))
+            self.assertNotIn("store.migrated", log, "second start must not migrate again")
+
+    def test_in_memory_database(self):
+        with Server(db=":memory:") as srv:
+            self.assertEqual(srv.get_json("/health")[0], 200)
+
+    def test_unusable_path_fails_clearly(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_cli("serve", "--port", "1", "--db", tmp, timeout=20)  # a folder, not a file
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot open database", r.stderr)
+            blocker = os.path.join(tmp, "file")
+            open(blocker, "w").close()
+            r = run_cli("serve", "--port", "1", "--db", os.path.join(blocker, "x.duckdb"), timeout=20)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot create folder", r.stderr)
+
+    def test_not_a_duckdb_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "junk.duckdb")
+            with open(db, "wb") as f:
+                f.write(b"this is not a database" * 1000)
+            r = run_cli("serve", "--port", "1", "--db", db, timeout=20)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot open database", r.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+#include "store/store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static void memory_database_is_migrated_and_empty(void **state)
+{
+    (void)state;
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_schema_version(s), 1);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    store_counts_t c;
+    assert_int_equal(store_counts(conn, &c), STORE_OK);
+    assert_int_equal(c.nodes, 0);
+    assert_int_equal(c.edges, 0);
+    assert_int_equal(c.files_processed, 0);
+    duckdb_disconnect(&conn);
+    store_close(s);
+}
+
+static void counts_reflect_rows(void **state)
+{
+    (void)state;
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    assert_int_equal(duckdb_query(conn,
+                                  "INSERT INTO nodes (name, type) VALUES ('a.t', 'table'), ('a.v', 'view'),"
+                                  " ('a.t.c', 'column');"
+                                  "INSERT INTO edges (source, target, type) VALUES (1, 2, 'reads');"
+                                  "INSERT INTO files (path, status) VALUES ('x.sql', 'processed'),"
+                                  " ('y.sql', 'error'), ('z.sql', 'processed')",
+                                  NULL),
+                     DuckDBSuccess);
+    store_counts_t c;
+    assert_int_equal(store_counts(conn, &c), STORE_OK);
+    assert_int_equal(c.nodes, 3);
+    assert_int_equal(c.table_nodes, 2);
+    assert_int_equal(c.edges, 1);
+    assert_int_equal(c.files_processed, 2);
+    duckdb_disconnect(&conn);
+    store_close(s);
+}
+
+static void reopen_keeps_version_and_refuses_newer_schema(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lineaged-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/sub/l.duckdb", dir);
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(path, &s, err, sizeof(err)), STORE_OK);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    assert_int_equal(duckdb_query(conn, "INSERT INTO schema_version (version) VALUES (999)", NULL), DuckDBSuccess);
+    duckdb_disconnect(&conn);
+    store_close(s);
+
+    assert_int_equal(store_open(path, &s, err, sizeof(err)), STORE_ERR_SCHEMA);
+    assert_null(s);
+    assert_non_null(strstr(err, "newer"));
+
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void error_codes_have_text(void **state)
+{
+    (void)state;
+    for(int code = STORE_ERR_NOMEM; code <= STORE_OK; code++)
+        assert_string_not_equal(store_strerror(code), "unknown store error");
+    assert_string_equal(store_strerror(12345), "unknown store error");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(memory_database_is_migrated_and_empty),
+        cmocka_unit_test(counts_reflect_rows),
+        cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
+        cmocka_unit_test(error_codes_have_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
