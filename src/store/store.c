@@ -40,14 +40,15 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
     if(!slash || slash == dir)
         return STORE_OK;
     *slash = '\0';
-    for(char *p = dir + 1; ; p++) {
+    for(char *p = dir + 1;; p++) {
         char saved = *p;
         if(saved != '/' && saved != '\0')
             continue;
         *p = '\0';
         struct stat st;
         if(mkdir(dir, 0755) && (errno != EEXIST || stat(dir, &st) || !S_ISDIR(st.st_mode))) {
-            snprintf(err, errlen, "cannot create folder %s: %s", dir, errno == EEXIST ? "a file is in the way" : strerror(errno));
+            snprintf(err, errlen, "cannot create folder %s: %s", dir,
+                     errno == EEXIST ? "a file is in the way" : strerror(errno));
             return STORE_ERR_OPEN;
         }
         *p = saved;

@@ -8,9 +8,9 @@
 
 enum store_error {
     STORE_OK = 0,
-    STORE_ERR_OPEN = -1,     /* cannot create or read the file */
-    STORE_ERR_LOCKED = -2,   /* another process holds the database */
-    STORE_ERR_SCHEMA = -3,   /* migration failed, or the file is from a newer lineaged */
+    STORE_ERR_OPEN = -1,   /* cannot create or read the file */
+    STORE_ERR_LOCKED = -2, /* another process holds the database */
+    STORE_ERR_SCHEMA = -3, /* migration failed, or the file is from a newer lineaged */
     STORE_ERR_QUERY = -4,
     STORE_ERR_NOMEM = -5,
 };

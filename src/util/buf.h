@@ -6,13 +6,13 @@
 #include <stddef.h>
 
 typedef struct buf {
-    char *data;     /* always NUL-terminated when non-NULL */
+    char *data; /* always NUL-terminated when non-NULL */
     size_t len;
     size_t cap;
-    size_t max;     /* len never exceeds this */
+    size_t max; /* len never exceeds this */
 } buf_t;
 
-#define BUF_ERR_NOMEM (-1)
+#define BUF_ERR_NOMEM   (-1)
 #define BUF_ERR_TOO_BIG (-2)
 
 void buf_init(buf_t *b, size_t max);

@@ -24,8 +24,8 @@ void time_iso8601(int64_t epoch_ms, char *out)
     struct tm tm;
     gmtime_r(&secs, &tm);
     char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(epoch_ms % 1000));
+    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(epoch_ms % 1000));
     memcpy(out, tmp, TIMEFMT_ISO_LEN - 1);
     out[TIMEFMT_ISO_LEN - 1] = '\0';
 }

@@ -62,9 +62,12 @@ static void bad_values_are_refused_with_a_sentence(void **state)
     struct {
         char *flag, *value, *fragment;
     } cases[] = {
-        {"--port", "0", "--port"},           {"--port", "8o", "--port"},
-        {"--stats-interval", "-1", "--stats-interval"}, {"--max-connections", "99999999999", "--max-connections"},
-        {"--nope", "1", "unknown option '--nope'"},     {"--allowed-origin", "ftp://x", "--allowed-origin"},
+        {"--port", "0", "--port"},
+        {"--port", "8o", "--port"},
+        {"--stats-interval", "-1", "--stats-interval"},
+        {"--max-connections", "99999999999", "--max-connections"},
+        {"--nope", "1", "unknown option '--nope'"},
+        {"--allowed-origin", "ftp://x", "--allowed-origin"},
         {"--host", "", "--host"},
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -108,8 +111,10 @@ static void too_many_origins(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults_follow_the_contract),   cmocka_unit_test(flags_override_environment),
-        cmocka_unit_test(bad_values_are_refused_with_a_sentence), cmocka_unit_test(missing_value_is_an_error),
+        cmocka_unit_test(defaults_follow_the_contract),
+        cmocka_unit_test(flags_override_environment),
+        cmocka_unit_test(bad_values_are_refused_with_a_sentence),
+        cmocka_unit_test(missing_value_is_an_error),
         cmocka_unit_test(too_many_origins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

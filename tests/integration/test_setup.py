@@ -1,0 +1,61 @@
+"""scripts/setup.sh: a missing package or a tampered download is one clear line, never a half set-up."""
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import main  # noqa: E402
+
+SETUP = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "setup.sh")
+
+
+def fake_tool(folder, name, body):
+    path = os.path.join(folder, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body + "\n")
+    os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
+
+
+class SetupTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lineaged-setup-")
+        self.root = os.path.join(self.tmp, "repo")
+        os.makedirs(os.path.join(self.root, "scripts"))
+        shutil.copy(SETUP, os.path.join(self.root, "scripts", "setup.sh"))
+        self.bin = os.path.join(self.tmp, "bin")
+        os.makedirs(self.bin)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def run_setup(self):
+        env = dict(os.environ, PATH=self.bin + os.pathsep + os.environ["PATH"])
+        return subprocess.run(["bash", os.path.join(self.root, "scripts", "setup.sh")], capture_output=True,
+                              text=True, env=env, timeout=60)
+
+    def test_missing_packages_without_root_name_the_apt_line(self):
+        fake_tool(self.bin, "dpkg-query", 'case "$*" in *libjansson-dev*) exit 1;; esac; printf "install ok installed"')
+        fake_tool(self.bin, "id", "echo 1000")
+        fake_tool(self.bin, "sudo", "exit 1")
+        r = self.run_setup()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("missing Debian packages: libjansson-dev", lines[0])
+        self.assertIn("sudo apt-get install libjansson-dev", lines[0])
+
+    def test_tampered_duckdb_download_is_refused(self):
+        fake_tool(self.bin, "npm", 'echo "not a tarball" > bogus.tgz; echo bogus.tgz')
+        r = self.run_setup()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("integrity mismatch", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.root, "deps", "duckdb", "lib", "libduckdb.so")))
+
+
+if __name__ == "__main__":
+    main()
