@@ -1,0 +1,366 @@
+// Shared helpers for the browser tests: chromium via playwright-core, the real server, a minimal
+// HTTP + WebSocket server for scripted events, and a tiny test runner.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '../..');
+export const INDEX_HTML = path.join(REPO, 'web/index.html');
+export const WS_PATH = '/admin/ws/dashboard';
+
+// NODE_PATH is ignored by ESM `import`; resolve playwright-core through require instead.
+function loadPlaywright() {
+  const bases = [process.env.NODE_PATH, path.join(REPO, 'node_modules')].filter(Boolean);
+  let lastError;
+  for (const base of bases) {
+    for (const dir of base.split(path.delimiter).filter(Boolean)) {
+      try {
+        return createRequire(path.join(path.resolve(dir), '/'))('playwright-core');
+      } catch (e) {
+        lastError = e;
+      }
+    }
+  }
+  throw new Error(`playwright-core not found (run: bash scripts/setup.sh --test): ${lastError && lastError.message}`);
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+// A fresh profile per run; returns { context, close }.
+export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
+  const { chromium } = loadPlaywright();
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => {});
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// Opens a page that records uncaught exceptions and CSP violations, which every test treats as failures.
+export async function openPage(context) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) page.problems.push(`csp: ${m.text()}`);
+  });
+  return page;
+}
+
+export function assertNoProblems(page) {
+  if (page.problems.length) throw new Error(`page problems:\n  ${page.problems.join('\n  ')}`);
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(fn, { timeout = 5000, interval = 50, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    }
+    await sleep(interval);
+  }
+}
+
+export function httpGet(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(body); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, body, json });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${url} timed out`)));
+  });
+}
+
+// `lineaged serve` on a free loopback port with a throw-away database, as the brief prescribes.
+export class Lineaged {
+  constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [] } = {}) {
+    this.bin = bin;
+    this.extra = args;
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-browser-'));
+    this.log = '';
+    this.proc = null;
+  }
+
+  get base() { return `http://127.0.0.1:${this.port}`; }
+
+  async start() {
+    if (!fs.existsSync(this.bin)) throw new Error(`server binary not found: ${this.bin} (set LINEAGED_BIN or run make)`);
+    if (!this.port) this.port = await freePort();
+    const args = ['serve', '--host', '127.0.0.1', '--port', String(this.port),
+      '--db', path.join(this.tmp, 'l.duckdb'), '--data-dir', path.join(this.tmp, 'data'),
+      '--stats-interval', '1', ...this.extra];
+    this.proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });
+    const proc = this.proc;
+    await waitFor(async () => {
+      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${this.log}`);
+      const r = await httpGet(`${this.base}/health`).catch(() => null);
+      return r && r.status === 200;
+    }, { timeout: 20000, what: 'server /health' });
+  }
+
+  async stop() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(timer);
+    this.proc = null;
+  }
+
+  async dispose() {
+    await this.stop();
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+// ---- Minimal RFC 6455 server side: handshake, unmasked server frames, masked client frames ----
+
+const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+export function encodeFrame(opcode, payload) {
+  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload ?? '', 'utf8');
+  let header;
+  if (data.length < 126) {
+    header = Buffer.from([0x80 | opcode, data.length]);
+  } else if (data.length < 65536) {
+    header = Buffer.alloc(4);
+    header[0] = 0x80 | opcode;
+    header[1] = 126;
+    header.writeUInt16BE(data.length, 2);
+  } else {
+    header = Buffer.alloc(10);
+    header[0] = 0x80 | opcode;
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(data.length), 2);
+  }
+  return Buffer.concat([header, data]);
+}
+
+class WsClient {
+  constructor(socket, req) {
+    this.socket = socket;
+    this.path = req.url;
+    this.origin = req.headers.origin;
+    this.received = [];
+    this.closed = false;
+    this.buf = Buffer.alloc(0);
+    socket.on('data', (d) => this.onData(d));
+    socket.on('close', () => { this.closed = true; });
+    socket.on('error', () => { this.closed = true; });
+  }
+
+  onData(chunk) {
+    this.buf = Buffer.concat([this.buf, chunk]);
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const opcode = this.buf[0] & 0x0f;
+      const masked = (this.buf[1] & 0x80) !== 0;
+      let len = this.buf[1] & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        len = Number(this.buf.readBigUInt64BE(2));
+        off = 10;
+      }
+      const maskOff = off;
+      if (masked) off += 4;
+      if (this.buf.length < off + len) return;
+      const payload = Buffer.from(this.buf.subarray(off, off + len));
+      if (masked) for (let i = 0; i < len; i++) payload[i] ^= this.buf[maskOff + (i & 3)];
+      this.buf = this.buf.subarray(off + len);
+      if (opcode === 0x8) {
+        if (!this.closed) this.socket.end(encodeFrame(0x8, payload.subarray(0, 2)));
+        this.closed = true;
+      } else if (opcode === 0x9) {
+        this.write(encodeFrame(0xA, payload));
+      } else if (opcode === 0x1) {
+        this.received.push(payload.toString('utf8'));
+      }
+    }
+  }
+
+  write(bytes) { if (!this.closed) this.socket.write(bytes); }
+
+  // An object is sent as a contract envelope unless it already has `type` at top level.
+  send(msg) { this.write(encodeFrame(0x1, typeof msg === 'string' ? msg : JSON.stringify(msg))); }
+
+  sendBinary(buf) { this.write(encodeFrame(0x2, buf)); }
+
+  close(code = 1000, reason = '') {
+    const body = Buffer.alloc(2 + Buffer.byteLength(reason));
+    body.writeUInt16BE(code, 0);
+    body.write(reason, 2);
+    this.write(encodeFrame(0x8, body));
+    this.closed = true;
+    setTimeout(() => this.socket.destroy(), 200);
+  }
+
+  // Abrupt loss: no close frame, just the TCP connection gone.
+  drop() {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
+
+export function envelope(type, data, timestamp = new Date().toISOString()) {
+  return { type, data, timestamp };
+}
+
+/*
+ * Serves web/index.html (read from disk on every request) plus the two JSON endpoints the page uses,
+ * and accepts WebSocket upgrades at `wsPath`. Options may be changed on the returned object while it runs:
+ *   stats: object for GET /api/v1/stats, or null for 404
+ *   configPath: WebSocket path announced by GET /api/v1/config/websocket, or null for 404
+ *   refuseUpgrades: answer upgrades with 503 instead of accepting
+ */
+export async function startMockServer({ stats = null, configPath = null, wsPath = WS_PATH } = {}) {
+  const state = {
+    stats, configPath, wsPath, refuseUpgrades: false,
+    clients: [], attempts: [], requests: [], listeners: [],
+  };
+  const server = http.createServer((req, res) => {
+    state.requests.push(req.url);
+    const json = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(fs.readFileSync(INDEX_HTML));
+    } else if (req.url === '/api/v1/stats' && state.stats) {
+      json(200, state.stats);
+    } else if (req.url === '/api/v1/config/websocket' && state.configPath) {
+      json(200, { websocket_url: `ws://127.0.0.1:${state.port}${state.configPath}` });
+    } else {
+      json(404, { error: 'not_found', detail: 'no such endpoint' });
+    }
+  });
+  server.on('upgrade', (req, socket) => {
+    state.attempts.push({ at: Date.now(), path: req.url });
+    const key = req.headers['sec-websocket-key'];
+    if (state.refuseUpgrades || req.url !== state.wsPath || !key || req.headers['sec-websocket-version'] !== '13') {
+      const status = state.refuseUpgrades ? '503 Service Unavailable' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    const accept = crypto.createHash('sha1').update(key + WS_GUID).digest('base64');
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.setNoDelay(true);
+    const client = new WsClient(socket, req);
+    state.clients.push(client);
+    for (const fn of state.listeners.splice(0)) fn(client);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  state.port = server.address().port;
+  state.base = `http://127.0.0.1:${state.port}`;
+  // Resolves with the next client to connect (or the newest open one when `fresh` is false).
+  state.nextClient = (timeout = 10000, fresh = true) => {
+    const open = state.clients.filter((c) => !c.closed);
+    if (!fresh && open.length) return Promise.resolve(open[open.length - 1]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no WebSocket connection within ${timeout} ms`)), timeout);
+      state.listeners.push((c) => { clearTimeout(timer); resolve(c); });
+    });
+  };
+  state.close = () => new Promise((r) => {
+    for (const c of state.clients) c.socket.destroy();
+    server.close(() => r());
+    server.closeAllConnections?.();
+  });
+  return state;
+}
+
+// ---- test runner ----
+
+const cases = [];
+export function test(name, fn) { cases.push({ name, fn }); }
+
+export async function run({ before, after } = {}) {
+  let passed = 0;
+  let failed = 0;
+  let ctx;
+  try {
+    ctx = before ? await before() : undefined;
+  } catch (e) {
+    console.log(`setup failed: ${e.stack || e}`);
+    console.log(`0 passed, ${cases.length} failed`);
+    process.exit(1);
+  }
+  const only = process.env.BROWSER_TEST_FILTER;
+  for (const c of cases.filter((x) => !only || x.name.includes(only))) {
+    const started = Date.now();
+    try {
+      await c.fn(ctx);
+      passed++;
+      console.log(`ok   ${c.name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${c.name} (${Date.now() - started} ms)\n     ${String(e.stack || e).split('\n').join('\n     ')}`);
+    }
+  }
+  if (after) await after(ctx).catch((e) => console.log(`teardown: ${e}`));
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+export function assertEqual(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}

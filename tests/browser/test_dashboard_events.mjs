@@ -1,0 +1,396 @@
+// The dashboard page (web/index.html from disk) against an in-test HTTP + WebSocket server that sends
+// contract-shaped messages (docs/contract.md §6), malformed ones, and drops connections.
+import {
+  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, startMockServer, envelope,
+  waitFor, sleep,
+} from './lib.mjs';
+
+const state = (page) => page.getAttribute('#conn-status', 'data-state');
+const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
+const count = (page, sel) => page.locator(sel).count();
+const num = async (page, sel) => Number((await text(page, sel)).replace(/,/g, ''));
+
+async function waitState(page, want, timeout = 5000) {
+  await waitFor(async () => (await state(page)) === want, { timeout, what: `connection state "${want}" (now "${await state(page)}")` });
+}
+
+async function waitText(page, sel, want, timeout = 5000) {
+  await waitFor(async () => (await count(page, sel)) > 0 && (await text(page, sel)) === want,
+    { timeout, what: `${sel} to read ${JSON.stringify(want)}` });
+}
+
+async function stat(page, key) {
+  const value = page.locator(`.card[data-stat="${key}"] .value`);
+  return { raw: await value.getAttribute('value'), shown: (await value.textContent()).trim() };
+}
+
+// Opens the page on a fresh in-test server, acknowledges the socket, and hands both to `fn`.
+async function withDashboard(ctx, opts, fn) {
+  const srv = await startMockServer(opts);
+  const page = await openPage(ctx.context);
+  try {
+    await page.goto(srv.base + '/');
+    const ws = await srv.nextClient(10000, false);
+    if (opts.ack !== false) {
+      ws.send(envelope('connection_ack', { client_id: 1 }));
+      await waitState(page, 'live');
+    }
+    await fn(page, ws, srv);
+    assertNoProblems(page);
+  } finally {
+    await page.close();
+    await srv.close();
+  }
+}
+
+test('page structure: title, heading, labelled cards and panels', async (ctx) => {
+  await withDashboard(ctx, { ack: false }, async (page) => {
+    assert(/lineaged/i.test(await page.title()), `title: ${await page.title()}`);
+    assertEqual(await text(page, 'h1'), 'lineaged', 'heading');
+    for (const key of ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries']) {
+      const card = page.locator(`.card[data-stat="${key}"]`);
+      assertEqual(await card.count(), 1, `card ${key}`);
+      const label = await page.locator(`#${await card.getAttribute('aria-labelledby')}`).textContent();
+      assert(label && label.length > 3, `card ${key} has a visible label`);
+      assertEqual((await stat(page, key)).shown, '—', `${key} before any stats`);
+    }
+    assertEqual(await text(page, '#ingestions-title'), 'Ingestions', 'ingestions panel');
+    assertEqual(await text(page, '#feed-title'), 'Activity', 'activity panel');
+    assert(await page.locator('#ingestions-empty').isVisible(), 'ingestions empty state visible');
+    assert(await page.locator('#feed-empty').isVisible(), 'feed empty state visible');
+  });
+});
+
+test('uses websocket_url from /api/v1/config/websocket; live only after connection_ack', async (ctx) => {
+  await withDashboard(ctx, { ack: false, configPath: '/custom/ws/path', wsPath: '/custom/ws/path' }, async (page, ws, srv) => {
+    assertEqual(ws.path, '/custom/ws/path', 'socket path from the config endpoint');
+    assertEqual(ws.origin, srv.base, 'browser Origin header');
+    await sleep(300);
+    assertEqual(await state(page), 'connecting', 'state while the socket is open but not acknowledged');
+    ws.send(envelope('connection_ack', { client_id: 1 }));
+    await waitState(page, 'live');
+    assertEqual(await text(page, '#conn-label'), 'Live', 'status label');
+    assertEqual(await text(page, '#ws-url'), `ws://127.0.0.1:${srv.port}/custom/ws/path`, 'endpoint shown');
+  });
+});
+
+test('derives ws://host/admin/ws/dashboard when the config endpoint 404s; first load reads GET /api/v1/stats', async (ctx) => {
+  const stats = { totalNodes: 1234567, totalEdges: 89, filesProcessed: 3, databaseTables: 0, activeQueries: 2, trends: {} };
+  await withDashboard(ctx, { ack: false, stats }, async (page, ws, srv) => {
+    assertEqual(ws.path, '/admin/ws/dashboard', 'derived socket path');
+    assert(srv.requests.includes('/api/v1/config/websocket'), 'config endpoint was asked');
+    assert(srv.requests.includes('/api/v1/stats'), 'stats endpoint was asked');
+    await waitFor(async () => (await stat(page, 'totalNodes')).raw === '1234567', { what: 'stats from GET /api/v1/stats' });
+    assertEqual((await stat(page, 'totalNodes')).shown, '1,234,567', 'totalNodes shown');
+    assertEqual((await stat(page, 'totalEdges')).shown, '89', 'totalEdges shown');
+    assertEqual((await stat(page, 'filesProcessed')).shown, '3', 'filesProcessed shown');
+    assertEqual((await stat(page, 'databaseTables')).shown, '0', 'databaseTables shown (zero is a value)');
+    assertEqual((await stat(page, 'activeQueries')).shown, '2', 'activeQueries shown');
+    assertEqual(await state(page), 'connecting', 'no ack yet');
+  });
+});
+
+test('stats_update: cards, trends, extra fields; an older snapshot never replaces a newer one', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const t0 = Date.now();
+    ws.send(envelope('stats_update', {
+      totalNodes: 48213, totalEdges: 91877, filesProcessed: 1284, databaseTables: 612, activeQueries: 3,
+      trends: { nodes: { value: 12, isPositive: true }, files: { value: 4, isPositive: false } },
+      nodesByType: { table: 540, view: 72 }, connections: 4,
+    }, new Date(t0).toISOString()));
+    await waitFor(async () => (await stat(page, 'totalNodes')).raw === '48213', { what: 'stats_update applied' });
+    assertEqual((await stat(page, 'totalNodes')).shown, '48,213', 'totalNodes');
+    assertEqual((await stat(page, 'totalEdges')).shown, '91,877', 'totalEdges');
+    assertEqual((await stat(page, 'filesProcessed')).shown, '1,284', 'filesProcessed');
+    assertEqual((await stat(page, 'databaseTables')).shown, '612', 'databaseTables');
+    assertEqual((await stat(page, 'activeQueries')).shown, '3', 'activeQueries');
+
+    const nodesTrend = page.locator('.card[data-stat="totalNodes"] .trend');
+    assert(await nodesTrend.isVisible(), 'nodes trend visible');
+    assertEqual(await nodesTrend.getAttribute('data-direction'), 'up', 'nodes trend direction');
+    assertEqual((await nodesTrend.textContent()).trim(), '▲ 12%', 'nodes trend text');
+    const filesTrend = page.locator('.card[data-stat="filesProcessed"] .trend');
+    assertEqual(await filesTrend.getAttribute('data-direction'), 'down', 'files trend direction');
+    assertEqual((await filesTrend.textContent()).trim(), '▼ 4%', 'files trend text');
+    assert(!(await page.locator('.card[data-stat="totalEdges"] .trend').isVisible()), 'no trend where none is sent');
+
+    assert(await page.locator('#extras').isVisible(), 'extra stats visible');
+    assertEqual(await text(page, '#extras [data-group="nodesByType"] .glabel'), 'Nodes by type', 'group label');
+    assertEqual(await text(page, '#extras [data-key="table"]'), 'Table540', 'per-type chip');
+    assertEqual(await text(page, '#extras [data-key="connections"]'), 'Connections4', 'connections chip');
+    assert((await text(page, '#last-update-time')) !== '—', 'last update time set');
+
+    const ignoredBefore = await num(page, '#ignored-count');
+    ws.send(envelope('stats_update', { totalNodes: 1, totalEdges: 1, filesProcessed: 1, databaseTables: 1, activeQueries: 1, trends: {} },
+      new Date(t0 - 60000).toISOString()));
+    await waitFor(async () => (await num(page, '#ignored-count')) === ignoredBefore + 1, { what: 'stale snapshot counted as ignored' });
+    assertEqual((await stat(page, 'totalNodes')).raw, '48213', 'stale snapshot ignored');
+
+    ws.send(envelope('stats_update', { totalNodes: 50000, totalEdges: 92000, filesProcessed: 1300, databaseTables: 620, activeQueries: 0, trends: {} },
+      new Date(t0 + 1000).toISOString()));
+    await waitFor(async () => (await stat(page, 'totalNodes')).raw === '50000', { what: 'newer snapshot applied' });
+    assertEqual((await stat(page, 'activeQueries')).shown, '0', 'activeQueries updated to zero');
+    assert(!(await nodesTrend.isVisible()), 'trend hidden once the server stops sending it');
+    assert(!(await page.locator('#extras').isVisible()), 'extras hidden when no extra fields');
+  });
+});
+
+test('ingestion_started / ingestion_progress / ingestion_complete drive one row each', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const row = (id) => `#ingestions > li[data-ingestion-id="${id}"]`;
+    ws.send(envelope('ingestion_started', { ingestion_id: 'ing-1', source: 'upload', total_files: 4, project_id: 'demo' }));
+    await waitFor(() => count(page, row('ing-1')).then((n) => n === 1), { what: 'ingestion row' });
+    assertEqual(await text(page, `${row('ing-1')} .ing-id`), 'ing-1', 'id');
+    assertEqual(await text(page, `${row('ing-1')} .ing-source`), 'Upload', 'source');
+    assertEqual(await text(page, `${row('ing-1')} .ing-project`), 'demo', 'project');
+    assertEqual(await text(page, `${row('ing-1')} .ing-files`), '0 / 4 files', 'total files');
+    assertEqual(await text(page, `${row('ing-1')} .ing-status`), 'Running', 'running badge');
+    assert(!(await page.locator('#ingestions-empty').isVisible()), 'empty state hidden');
+
+    ws.send(envelope('ingestion_progress', {
+      ingestion_id: 'ing-1', current_file: 'models/orders.sql', status: 'parsing', files_processed: 1,
+      total_files: 4, percentage: 25, nodes_created: 10, error: null,
+    }));
+    await waitText(page, `${row('ing-1')} .ing-pct`, '25%');
+    assertEqual(await page.getAttribute(`${row('ing-1')} .progress`, 'aria-valuenow'), '25', 'aria-valuenow');
+    const width = await page.$eval(`${row('ing-1')} .progress .bar`, (b) => b.style.width);
+    assertEqual(width, '25%', 'bar width');
+    assertEqual(await text(page, `${row('ing-1')} .ing-files`), '1 / 4 files', 'files processed');
+    assertEqual(await text(page, `${row('ing-1')} .ing-nodes`), '10 nodes', 'nodes created');
+    assertEqual(await text(page, `${row('ing-1')} .ing-file`), 'models/orders.sql', 'current file');
+    assertEqual(await text(page, `${row('ing-1')} .ing-file-status`), 'parsing', 'file status');
+    assert(!(await page.locator(`${row('ing-1')} .ing-error`).isVisible()), 'no error shown');
+
+    ws.send(envelope('ingestion_progress', {
+      ingestion_id: 'ing-1', current_file: 'models/bad.sql', status: 'failed', files_processed: 2,
+      total_files: 4, percentage: 50, nodes_created: 10, error: 'syntax error at line 3',
+    }));
+    await waitText(page, `${row('ing-1')} .ing-pct`, '50%');
+    assert(await page.locator(`${row('ing-1')} .ing-error`).isVisible(), 'progress error shown');
+    assertEqual(await text(page, `${row('ing-1')} .ing-error`), 'models/bad.sql: syntax error at line 3', 'progress error text');
+
+    ws.send(envelope('ingestion_complete', {
+      ingestion_id: 'ing-1', source: 'upload', status: 'completed_with_errors',
+      files: [{ file: 'models/orders.sql', status: 'completed' }, { file: 'models/bad.sql', status: 'failed' },
+        { file: 'models/c.sql', status: 'completed' }, { file: 'models/gone.sql', status: 'failed' }],
+      files_processed: 2, files_failed: 2, total_nodes_created: 42, duration_seconds: 2.5,
+      errors: [{ file: 'models/bad.sql', error: 'syntax error at line 3' }],
+    }));
+    await waitText(page, `${row('ing-1')} .ing-status`, 'Completed with errors');
+    assertEqual(await page.getAttribute(row('ing-1'), 'data-status'), 'completed_with_errors', 'row status');
+    assertEqual(await text(page, `${row('ing-1')} .ing-pct`), '100%', 'finished bar');
+    assertEqual(await text(page, `${row('ing-1')} .ing-nodes`), '42 nodes', 'total nodes created');
+    assertEqual(await text(page, `${row('ing-1')} .ing-duration`), 'took 2.5 s', 'duration');
+    assertEqual(await text(page, `${row('ing-1')} .ing-failures summary`), '2 failed files', 'failed count');
+    const failures = await page.locator(`${row('ing-1')} .ing-failures li`).allTextContents();
+    assertEqual(failures.length, 2, 'failed files listed');
+    assert(failures[0].includes('models/bad.sql') && failures[0].includes('syntax error at line 3'), `failure 1: ${failures[0]}`);
+    assert(failures[1].includes('models/gone.sql'), `failure 2: ${failures[1]}`);
+    assert(await page.locator(`${row('ing-1')} .ing-failures li`).first().isVisible(), 'short failure list open');
+    assert(!(await page.locator(`${row('ing-1')} .ing-current`).isVisible()), 'current file cleared');
+    assert(!(await page.locator(`${row('ing-1')} .ing-error`).isVisible()), 'transient error cleared');
+
+    // Progress for an ingestion this page never saw start still gets a row; later rows go on top.
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'gh-2', current_file: 'a.sql', status: 'parsing', files_processed: 3, total_files: 10, percentage: 30, nodes_created: 5, error: null }));
+    ws.send(envelope('ingestion_complete', { ingestion_id: 'gh-2', source: 'github', status: 'failed', files: [], files_processed: 3, files_failed: 0, total_nodes_created: 5, duration_seconds: 75, errors: [] }));
+    ws.send(envelope('ingestion_started', { ingestion_id: 'ok-3', source: 'github', total_files: 2, project_id: 'acme/dbt' }));
+    ws.send(envelope('ingestion_complete', { ingestion_id: 'ok-3', source: 'github', status: 'completed', files: [{ file: 'x.sql', status: 'completed' }, { file: 'y.sql', status: 'completed' }], files_processed: 2, files_failed: 0, total_nodes_created: 7, duration_seconds: 0.4, errors: [] }));
+    await waitText(page, `${row('ok-3')} .ing-status`, 'Completed');
+    assertEqual(await text(page, `${row('gh-2')} .ing-status`), 'Failed', 'failed badge');
+    assertEqual(await text(page, `${row('gh-2')} .ing-pct`), '30%', 'failed ingestion keeps its progress');
+    assertEqual(await text(page, `${row('gh-2')} .ing-duration`), 'took 1 min 15 s', 'long duration');
+    assert(!(await page.locator(`${row('ok-3')} .ing-failures`).isVisible()), 'no failure list when none failed');
+    assertEqual(await text(page, `${row('ok-3')} .ing-files`), '2 / 2 files', 'completed files');
+    const order = await page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));
+    assertEqual(order.join(','), 'ok-3,gh-2,ing-1', 'newest first');
+    assertEqual(await text(page, '#ingestions-count'), '0 running · 3 shown', 'panel count');
+  });
+});
+
+test('activity feed: query_complete and error events, newest first, severity, text only', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const t = Date.now();
+    ws.send(envelope('query_complete', { query_type: 'graph', latency_ms: 123, status: 'success' }, new Date(t).toISOString()));
+    ws.send(envelope('error', { error_type: 'parse_error', severity: 'warning', message: 'File a.sql could not be parsed.' }, new Date(t + 1).toISOString()));
+    ws.send(envelope('error', { error_type: 'db', severity: 'critical', message: '<img src=x onerror="window.__xss=1">Database down' }, new Date(t + 2).toISOString()));
+    ws.send(envelope('query_complete', { query_type: 'text', latency_ms: 2000, status: 'error' }, new Date(t + 3).toISOString()));
+    // Arrives last but happened first: sorted below the others.
+    ws.send(envelope('error', { error_type: 'late', severity: 'error', message: 'Older event.' }, new Date(t - 5000).toISOString()));
+    await waitFor(() => count(page, '#feed > li').then((n) => n === 5), { what: '5 feed items' });
+    const items = page.locator('#feed > li');
+    const kinds = await items.evaluateAll((lis) => lis.map((li) => `${li.dataset.kind}:${li.dataset.severity || li.dataset.status}`));
+    assertEqual(kinds.join(','), 'query:bad,error:critical,error:warning,query:ok,error:error', 'order and classes');
+    assertEqual(await items.nth(0).locator('.feed-title').textContent(), 'Text queryerror', 'failed query title');
+    assertEqual(await items.nth(0).locator('.latency').textContent(), '2,000 ms', 'latency');
+    assertEqual(await items.nth(3).locator('.feed-title').textContent(), 'Graph querysuccess', 'query title');
+    assertEqual(await items.nth(3).locator('.latency').textContent(), '123 ms', 'latency');
+    assertEqual(await items.nth(1).locator('.badge').textContent(), 'Critical', 'severity badge');
+    assertEqual(await items.nth(1).locator('.feed-text').textContent(), '<img src=x onerror="window.__xss=1">Database down', 'markup shown as text');
+    assertEqual(await page.locator('#feed img').count(), 0, 'no element created from server text');
+    assertEqual(await page.evaluate(() => window.__xss), undefined, 'no script ran');
+    assertEqual(await items.nth(2).locator('.feed-text').textContent(), 'File a.sql could not be parsed.', 'warning text');
+    const critColor = await items.nth(1).locator('.rail').evaluate((e) => getComputedStyle(e).backgroundColor);
+    const warnColor = await items.nth(2).locator('.rail').evaluate((e) => getComputedStyle(e).backgroundColor);
+    assert(critColor !== warnColor, `severities coloured differently (${critColor} vs ${warnColor})`);
+    assertEqual(await text(page, '#feed-summary'), 'avg latency 1,062 ms', 'latency summary');
+
+    await page.click('.filters button[data-filter="error"]');
+    assertEqual(await page.locator('#feed > li:visible').count(), 3, 'errors filter');
+    assertEqual(await page.getAttribute('.filters button[data-filter="error"]', 'aria-pressed'), 'true', 'pressed state');
+    await page.click('.filters button[data-filter="query"]');
+    assertEqual(await page.locator('#feed > li:visible').count(), 2, 'queries filter');
+    await page.click('.filters button[data-filter="all"]');
+    assertEqual(await page.locator('#feed > li:visible').count(), 5, 'all');
+  });
+});
+
+test('activity feed is bounded to 100 items', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const t = Date.now();
+    for (let i = 0; i < 250; i++) {
+      ws.send(envelope('query_complete', { query_type: 'graph', latency_ms: i, status: 'success' }, new Date(t + i).toISOString()));
+    }
+    await waitFor(async () => (await num(page, '#msg-count')) >= 251, { what: 'all messages received' });
+    assertEqual(await count(page, '#feed > li'), 100, 'feed length');
+    assertEqual(await page.locator('#feed > li').first().locator('.latency').textContent(), '249 ms', 'newest on top');
+    assertEqual(await page.locator('#feed > li').last().locator('.latency').textContent(), '150 ms', 'oldest kept');
+    assertEqual(await text(page, '.filters button[data-filter="query"]'), 'Queries 100', 'count follows the bound');
+  });
+});
+
+test('malformed and unknown messages are ignored without breaking the page', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const bad = [
+      'not json at all', '{"type":"stats_update","data":', '[1,2,3]', 'null', '42', '"stats_update"',
+      '{"type":"unknown_type","data":{}}', '{"type":"stats_update"}', '{"type":"stats_update","data":null}',
+      '{"type":"stats_update","data":[1]}', '{"type":5,"data":{}}', '{"data":{"totalNodes":5}}',
+      '{"type":"ingestion_progress","data":{"percentage":50}}', '{"type":"ingestion_complete","data":{"ingestion_id":{}}}',
+      '{"type":"error","data":{"severity":"error"}}', '{"type":"__proto__","data":{}}', '{"type":"toString","data":{}}',
+    ];
+    const before = await num(page, '#ignored-count');
+    for (const b of bad) ws.send(b);
+    ws.sendBinary(Buffer.from([1, 2, 3]));
+    ws.send(envelope('stats_update', { totalNodes: 7, totalEdges: 8, filesProcessed: 9, databaseTables: 10, activeQueries: 11, trends: {} }));
+    await waitFor(async () => (await stat(page, 'totalNodes')).raw === '7', { what: 'valid message after malformed ones' });
+    assertEqual(await num(page, '#ignored-count'), before + bad.length + 1, 'every malformed message counted as ignored');
+    assertEqual(await count(page, '#ingestions > li'), 0, 'no ingestion rows from invalid events');
+    assertEqual(await count(page, '#feed > li'), 0, 'no feed items from invalid events');
+    assertEqual(await state(page), 'live', 'still live');
+
+    // Wrong field types are shown as missing, never as "NaN" or "undefined".
+    ws.send(envelope('stats_update', { totalNodes: '12', totalEdges: null, filesProcessed: 3, databaseTables: 4, activeQueries: 5, trends: 'x' }));
+    await waitFor(async () => (await stat(page, 'filesProcessed')).raw === '3', { what: 'partially typed stats' });
+    assertEqual((await stat(page, 'totalNodes')).shown, '—', 'string count not shown as a number');
+    assertEqual((await stat(page, 'totalEdges')).shown, '—', 'null count');
+    ws.send(envelope('query_complete', { query_type: 7, latency_ms: 'fast', status: null }));
+    await waitFor(() => count(page, '#feed > li').then((n) => n === 1), { what: 'query with odd fields' });
+    const body = await page.locator('.app').innerText();
+    assert(!/NaN|undefined|\[object/.test(body), 'no NaN/undefined/[object ...] on the page');
+  });
+});
+
+test('reconnects after the server drops the socket, with growing backoff', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws, srv) => {
+    ws.send(envelope('stats_update', { totalNodes: 1, totalEdges: 2, filesProcessed: 3, databaseTables: 4, activeQueries: 0, trends: {} }));
+    await waitFor(async () => (await stat(page, 'totalNodes')).raw === '1', { what: 'stats' });
+
+    srv.refuseUpgrades = true;
+    const attemptsBefore = srv.attempts.length;
+    ws.drop();
+    await waitState(page, 'reconnecting');
+    assert(await page.locator('#retry-now').isVisible(), 'retry button offered');
+    assertEqual((await stat(page, 'totalNodes')).raw, '1', 'last known stats kept while reconnecting');
+    assertEqual(await page.getAttribute('#last-update', 'data-stale'), 'true', 'last update marked stale');
+    await waitFor(() => srv.attempts.length >= attemptsBefore + 4, { timeout: 15000, what: '4 refused attempts' });
+    const at = srv.attempts.slice(attemptsBefore).map((a) => a.at);
+    const gaps = [at[1] - at[0], at[2] - at[1], at[3] - at[2]];
+    assert(gaps[1] > gaps[0] * 1.3 && gaps[2] > gaps[1] * 1.3, `backoff grows: gaps ${gaps.join(', ')} ms`);
+    assert(gaps[0] >= 300, `not a busy loop: ${gaps[0]} ms`);
+    assertEqual(await state(page), 'reconnecting', 'still reconnecting');
+    assert(/retry in \d+ s/.test(await text(page, '#conn-detail')), `countdown shown: ${await text(page, '#conn-detail')}`);
+
+    srv.refuseUpgrades = false;
+    const next = srv.nextClient(10000);
+    await page.click('#retry-now');
+    const ws2 = await next;
+    ws2.send(envelope('connection_ack', { client_id: 2 }));
+    await waitState(page, 'live');
+    assertEqual(await text(page, '#reconnect-count'), '1', 'reconnect counted');
+
+    // A close frame with a reason (e.g. the server's capacity eviction) is shown, then the page retries quickly.
+    const third = srv.nextClient(10000);
+    ws2.close(1013, 'server connection limit reached');
+    await waitState(page, 'reconnecting');
+    assert((await text(page, '#conn-detail')).includes('server connection limit reached'), 'close reason shown');
+    const ws3 = await third;
+    ws3.send(envelope('connection_ack', {}));
+    await waitState(page, 'live');
+    assertEqual(await text(page, '#reconnect-count'), '2', 'second reconnect counted');
+  });
+});
+
+test('browser offline: shows offline, reconnects when the network returns', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws, srv) => {
+    await ctx.context.setOffline(true);
+    try {
+      ws.drop();
+      await waitState(page, 'offline');
+      assert((await text(page, '#conn-detail')).includes('no network'), 'reason shown');
+      const next = srv.nextClient(10000);
+      await ctx.context.setOffline(false);
+      const ws2 = await next;
+      ws2.send(envelope('connection_ack', {}));
+      await waitState(page, 'live');
+    } finally {
+      await ctx.context.setOffline(false);
+    }
+  });
+});
+
+test('a socket that never sends connection_ack is abandoned and retried', async (ctx) => {
+  await withDashboard(ctx, { ack: false }, async (page, ws, srv) => {
+    const next = srv.nextClient(20000);
+    await sleep(1000);
+    assertEqual(await state(page), 'connecting', 'not live without ack');
+    const ws2 = await next;
+    assertEqual(await state(page), 'reconnecting', 'counts as a failed attempt');
+    ws2.send(envelope('connection_ack', {}));
+    await waitState(page, 'live');
+  });
+});
+
+test('a live socket that goes silent is replaced', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws, srv) => {
+    const next = srv.nextClient(25000);
+    const ws2 = await next;
+    assert(Date.now() - srv.attempts[0].at >= 14000, 'kept the quiet socket for the stale limit');
+    ws2.send(envelope('connection_ack', {}));
+    await waitState(page, 'live');
+  });
+});
+
+test('layout: no overflow at 1280x800 with data, usable at phone width', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    ws.send(envelope('stats_update', { totalNodes: 123456789, totalEdges: 987654321, filesProcessed: 123456, databaseTables: 654321, activeQueries: 12, trends: { nodes: { value: 100, isPositive: true } } }));
+    for (let i = 0; i < 30; i++) {
+      ws.send(envelope('ingestion_started', { ingestion_id: `ing-${i}-${'x'.repeat(40)}`, source: 'github', total_files: 10, project_id: 'org/' + 'y'.repeat(80) }));
+      ws.send(envelope('error', { error_type: 'e', severity: 'error', message: 'z'.repeat(300) }));
+    }
+    await waitFor(() => count(page, '#feed > li').then((n) => n === 30), { what: 'feed filled' });
+    const fits = () => page.evaluate(() => ({
+      w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight,
+      vw: window.innerWidth, vh: window.innerHeight,
+    }));
+    let m = await fits();
+    assert(m.w <= m.vw && m.h <= m.vh, `1280x800: page ${m.w}x${m.h} in ${m.vw}x${m.vh} (panels scroll inside)`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    m = await fits();
+    assert(m.w <= m.vw, `phone: no horizontal scroll (${m.w} > ${m.vw})`);
+    assert(await page.locator('#conn-status').isVisible(), 'status visible on phone');
+  });
+});
+
+await run({
+  before: () => launchBrowser({ viewport: { width: 1280, height: 800 } }),
+  after: (browser) => browser.close(),
+});
