@@ -7,8 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-enum opt_type { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LIST };
+enum opt_type { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_LIST, OPT_BOOL };
 
 struct option_spec {
     const char *flag; /* without the leading "--" */
@@ -35,6 +36,16 @@ static const struct option_spec options[] = {
     {"max-upload-mb", OPT_INT, OFF(max_upload_mb), 1, 4096, "50", "largest accepted upload, MiB"},
     {"log-level", OPT_STR, OFF(log_level), 0, 0, "info", "debug, info, warn or error"},
     {"trusted-proxy", OPT_STR, OFF(trusted_proxy), 0, 0, NULL, "proxy address whose X-Forwarded-For is believed"},
+    {"debug-events", OPT_BOOL, OFF(debug_events), 0, 1, "0",
+     "enable POST /api/v1/debug/events, which publishes test events (never in production)"},
+    {"progress-rate", OPT_DOUBLE, OFF(progress_rate), 0.1, 1000, "4",
+     "ingestion_progress messages per ingestion per second"},
+    {"query-event-rate", OPT_DOUBLE, OFF(query_event_rate), 0.1, 100000, "20", "query_complete messages per second"},
+    {"ws-ping-interval", OPT_INT, OFF(ws_ping_interval), 1, 3600, "30", "seconds of client silence before a ping"},
+    {"ws-idle-timeout", OPT_INT, OFF(ws_idle_timeout), 2, 7200, "60",
+     "seconds of client silence (no pong either) before the connection is dropped"},
+    {"ws-backlog", OPT_INT, OFF(ws_backlog), 16, 1000000, "1024", "broadcast messages a client may lag behind"},
+    {"trend-window", OPT_DOUBLE, OFF(trend_window), 1, 604800, "3600", "seconds the stats trends compare over"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -45,7 +56,9 @@ void config_usage(FILE *out)
     for(size_t i = 0; i < N_OPTIONS; i++) {
         char left[40];
         snprintf(left, sizeof(left), "--%s %s", options[i].flag,
-                 options[i].type == OPT_STR || options[i].type == OPT_LIST ? "VALUE" : "N");
+                 options[i].type == OPT_BOOL                                  ? ""
+                 : options[i].type == OPT_STR || options[i].type == OPT_LIST ? "VALUE"
+                                                                              : "N");
         fprintf(out, "  %-26s %s", left, options[i].help);
         if(options[i].def)
             fprintf(out, " (default %s)", options[i].def);
@@ -120,6 +133,17 @@ static int set_option(config_t *cfg, const struct option_spec *o, const char *va
         *(double *)field = v;
         return 0;
     }
+    case OPT_BOOL: {
+        static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+        for(size_t i = 0; i < 4; i++) {
+            if(strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+                *(int *)field = strcasecmp(value, yes[i]) == 0;
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "--%s expects true or false, got '%s'", o->flag, value);
+        return -1;
+    }
     case OPT_LIST: {
         if(!from_env)
             return add_origin(cfg, value, strlen(value), err, errlen);
@@ -186,6 +210,8 @@ int config_parse(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
             return -1;
         }
         const char *value = eq ? eq + 1 : NULL;
+        if(!value && o->type == OPT_BOOL)
+            value = "true";
         if(!value) {
             if(a + 1 >= argc) {
                 snprintf(err, errlen, "--%s needs a value", o->flag);

@@ -21,6 +21,13 @@ typedef struct config {
     int max_upload_mb;
     char *log_level;
     char *trusted_proxy;
+    int debug_events;          /* enables POST /api/v1/debug/events */
+    double progress_rate;      /* ingestion_progress per ingestion per second */
+    double query_event_rate;   /* query_complete per second */
+    int ws_ping_interval;      /* seconds of silence before the server pings */
+    int ws_idle_timeout;       /* seconds of silence before the connection is dropped */
+    int ws_backlog;            /* broadcast queue entries (the per-client backlog bound) */
+    double trend_window;       /* seconds `trends` compares over */
 } config_t;
 
 /*

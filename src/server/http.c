@@ -99,6 +99,21 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
     if(r->allow[0])
         rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:", (const unsigned char *)r->allow,
                                                (int)strlen(r->allow), &p, end);
+    if(r->cors_origin[0]) {
+        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+                                               (const unsigned char *)r->cors_origin, (int)strlen(r->cors_origin),
+                                               &p, end);
+        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:", (const unsigned char *)"Origin", 6,
+                                               &p, end);
+    }
+    if(r->preflight) {
+        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-methods:",
+                                               (const unsigned char *)r->allow, (int)strlen(r->allow), &p, end);
+        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-headers:",
+                                               (const unsigned char *)"Content-Type", 12, &p, end);
+        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-max-age:",
+                                               (const unsigned char *)"600", 3, &p, end);
+    }
     if(r->close)
         rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end);
     rc = rc || lws_finalize_http_header(wsi, &p, end);
@@ -112,7 +127,12 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
     }
     int n = lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
     util_free(out);
-    return n < 0 ? -1 : 0;
+    if(n < 0)
+        return -1;
+    server_t *srv = lws_context_user(lws_get_context(wsi));
+    if(srv)
+        metrics_http_response(&srv->metrics, r->status);
+    return 0;
 }
 
 static enum http_method request_method(struct lws *wsi)
@@ -168,6 +188,29 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
     memcpy(t->path, uri, len);
     t->path[len] = '\0';
+
+    /* One Origin policy for REST and WebSocket: browsers elsewhere may read, never change. */
+    char origin[sizeof(t->resp.cors_origin)];
+    int has_origin = origin_from_request(wsi, origin, sizeof(origin));
+    if(has_origin < 0)
+        snprintf(origin, sizeof(origin), "(longer than %zu bytes)", sizeof(origin) - 1);
+    if(has_origin && (has_origin < 0 || !origin_allowed(&srv->origins, origin))) {
+        if(t->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS)) {
+            char detail[sizeof(origin) + 32];
+            snprintf(detail, sizeof(detail), "Origin %s is not allowed", origin);
+            log_warn("http.rejected", "reason=origin origin=\"%s\" path=%s status=403", origin, t->path);
+            t->resp.close = 1;
+            http_respond_error(&t->resp, 403, "forbidden_origin", detail);
+            return finish(wsi, t);
+        }
+    } else if(origin[0]) {
+        memcpy(t->resp.cors_origin, origin, sizeof(origin));
+        if(t->method == HTTP_OPTIONS && routes_allow(srv, t->path, t->resp.allow, sizeof(t->resp.allow))) {
+            t->resp.preflight = 1;
+            http_respond(&t->resp, 204, "text/plain", NULL, 0);
+            return finish(wsi, t);
+        }
+    }
 
     int64_t max_body = 0;
     if(!routes_body_limit(srv, t->method, t->path, &max_body)) {

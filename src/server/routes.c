@@ -1,10 +1,18 @@
 #include "server/routes.h"
 
 #include "server/http.h"
+#include "server/hub.h"
 #include "server/web.h"
+#include "server/ws.h"
+#include "util/alloc.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define METRICS_MAX_BYTES (256 * 1024)
+#define DEBUG_EVENTS_MAX_BODY (1024 * 1024)
 
 typedef void (*route_handler)(server_t *srv, const http_request_t *req, http_response_t *resp);
 
@@ -13,16 +21,17 @@ struct route {
     int methods;
     route_handler handler;
     int64_t max_body; /* > 0: the handler takes a body of at most this many bytes */
+    int debug_only;   /* exists only with --debug-events */
 };
 
 static void get_health(server_t *srv, const http_request_t *req, http_response_t *resp)
 {
     (void)req;
     double uptime = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0;
-    json_t *body = json_pack("{s:s, s:s, s:f, s:{s:s, s:i}, s:{s:i}}", "status", "healthy", "version",
+    json_t *body = json_pack("{s:s, s:s, s:f, s:{s:s, s:i}, s:{s:i, s:I}}", "status", "healthy", "version",
                              LINEAGED_VERSION, "uptime_seconds", uptime, "database", "status", "ok",
                              "schema_version", store_schema_version(srv->store), "websocket", "connections",
-                             srv->n_clients);
+                             srv->n_clients, "queued_messages", (json_int_t)bcast_len(&srv->queue));
     http_respond_json(resp, 200, body);
 }
 
@@ -33,16 +42,106 @@ static void get_dashboard(server_t *srv, const http_request_t *req, http_respons
     http_respond_static(resp, 200, "text/html; charset=utf-8", web_index_html, web_index_html_len);
 }
 
+static void get_stats(server_t *srv, const http_request_t *req, http_response_t *resp)
+{
+    (void)req;
+    http_respond_json(resp, 200, hub_stats(srv));
+}
+
+static void get_metrics(server_t *srv, const http_request_t *req, http_response_t *resp)
+{
+    (void)req;
+    metrics_gauges_t g = {
+        .ws_connections = srv->n_clients,
+        .active_queries = atomic_load(&srv->stats.active_queries),
+        .active_ingestions = atomic_load(&srv->stats.active_ingestions),
+        .uptime_seconds = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0,
+    };
+    buf_t out;
+    buf_init(&out, METRICS_MAX_BYTES);
+    if(metrics_format(&srv->metrics, &g, &out)) {
+        buf_free(&out);
+        http_respond_error(resp, 500, "internal", "metrics could not be rendered");
+        return;
+    }
+    size_t len = 0;
+    char *text = buf_take(&out, &len);
+    http_respond(resp, text ? 200 : 500, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+/* The URL the page should open: this server's address, or the Host the browser used on a wildcard bind. */
+static void get_websocket_config(server_t *srv, const http_request_t *req, http_response_t *resp)
+{
+    const char *host = srv->cfg->host;
+    char url[512], hosthdr[256];
+    int wildcard = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+    if(wildcard && lws_hdr_copy(req->wsi, hosthdr, sizeof(hosthdr), WSI_TOKEN_HOST) > 0 && !strpbrk(hosthdr, "/\\ \""))
+        snprintf(url, sizeof(url), "ws://%s%s", hosthdr, WS_DASHBOARD_PATH);
+    else
+        snprintf(url, sizeof(url), "ws://%s%s%s:%d%s", strchr(host, ':') ? "[" : "", host,
+                 strchr(host, ':') ? "]" : "", srv->cfg->port, WS_DASHBOARD_PATH);
+    http_respond_json(resp, 200, json_pack("{s:s}", "websocket_url", url));
+}
+
+static int publish_one(server_t *srv, json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    json_t *data = json_object_get(ev, "data");
+    if(!type)
+        return -1;
+    return bus_publish(srv->bus, type, json_incref(data));
+}
+
+/*
+ * Test-only (--debug-events): publishes the given events through the same bus, validation and rate
+ * limits as real producers. Body: {"type": T, "data": {...}} or {"events": [{"type","data"}, ...]}.
+ */
+static void post_debug_events(server_t *srv, const http_request_t *req, http_response_t *resp)
+{
+    json_error_t err;
+    json_t *body = json_loadb(req->body ? req->body : "", req->body_len, 0, &err);
+    if(!json_is_object(body)) {
+        json_decref(body);
+        http_respond_error(resp, 400, "bad_json", "send {\"type\": ..., \"data\": {...}} or {\"events\": [...]}");
+        return;
+    }
+    json_t *events = json_object_get(body, "events");
+    int published = 0, refused = 0;
+    if(json_is_array(events)) {
+        size_t i;
+        json_t *ev;
+        json_array_foreach(events, i, ev) {
+            if(publish_one(srv, ev))
+                refused++;
+            else
+                published++;
+        }
+    } else if(publish_one(srv, body)) {
+        refused++;
+    } else {
+        published++;
+    }
+    json_decref(body);
+    log_debug("debug.events", "published=%d refused=%d", published, refused);
+    http_respond_json(resp, 202, json_pack("{s:i, s:i}", "published", published, "refused", refused));
+}
+
 static const struct route routes[] = {
-    {"/", HTTP_GET | HTTP_HEAD, get_dashboard, 0},
-    {"/health", HTTP_GET | HTTP_HEAD, get_health, 0},
+    {"/", HTTP_GET | HTTP_HEAD, get_dashboard, 0, 0},
+    {"/health", HTTP_GET | HTTP_HEAD, get_health, 0, 0},
+    {"/metrics", HTTP_GET | HTTP_HEAD, get_metrics, 0, 0},
+    {"/api/v1/stats", HTTP_GET | HTTP_HEAD, get_stats, 0, 0},
+    {"/api/v1/config/websocket", HTTP_GET | HTTP_HEAD, get_websocket_config, 0, 0},
+    {"/api/v1/debug/events", HTTP_POST, post_debug_events, DEBUG_EVENTS_MAX_BODY, 1},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
-static const struct route *find(const char *path)
+static const struct route *find(server_t *srv, const char *path)
 {
     for(size_t i = 0; i < N_ROUTES; i++) {
+        if(routes[i].debug_only && !srv->cfg->debug_events)
+            continue;
         if(strcmp(routes[i].path, path) == 0)
             return &routes[i];
     }
@@ -64,9 +163,18 @@ static void allow_header(int methods, char *out, size_t outlen)
     }
 }
 
+int routes_allow(server_t *srv, const char *path, char *out, size_t outlen)
+{
+    const struct route *r = find(srv, path);
+    if(!r)
+        return 0;
+    allow_header(r->methods | HTTP_OPTIONS, out, outlen);
+    return 1;
+}
+
 void routes_dispatch(server_t *srv, const http_request_t *req, http_response_t *resp)
 {
-    const struct route *r = find(req->path);
+    const struct route *r = find(srv, req->path);
     if(!r) {
         http_respond_error(resp, 404, "not_found", "no such endpoint");
         return;
@@ -81,8 +189,7 @@ void routes_dispatch(server_t *srv, const http_request_t *req, http_response_t *
 
 int routes_body_limit(server_t *srv, enum http_method method, const char *path, int64_t *max_bytes)
 {
-    (void)srv;
-    const struct route *r = find(path);
+    const struct route *r = find(srv, path);
     if(!r || !(r->methods & (int)method) || r->max_body <= 0)
         return 0;
     *max_bytes = r->max_body;

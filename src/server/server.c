@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include "server/http.h"
+#include "server/hub.h"
 #include "server/session.h"
 #include "server/ws.h"
 #include "util/log.h"
@@ -22,6 +23,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     if(!srv)
         return 0;
     switch(reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if(srv->bus)
+            hub_drain(srv);
+        return 0;
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return srv->stopping ? -1 : 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
@@ -106,6 +111,31 @@ static unsigned int raise_fd_limit(void)
     return rl.rlim_cur > 1000000 ? 1000000 : (unsigned int)rl.rlim_cur;
 }
 
+/* Counters come from the database once, here; afterwards the code that changes them moves them. */
+static int load_stats(server_t *srv)
+{
+    duckdb_connection conn;
+    store_counts_t counts;
+    if(store_connect(srv->store, &conn))
+        return -1;
+    int rc = store_counts(conn, &counts);
+    duckdb_disconnect(&conn);
+    if(rc)
+        return -1;
+    stats_init(&srv->stats, &counts, srv->cfg->trend_window, time_mono_ms());
+    log_info("stats.loaded", "nodes=%lld edges=%lld tables=%lld files_processed=%lld", (long long)counts.nodes,
+             (long long)counts.edges, (long long)counts.table_nodes, (long long)counts.files_processed);
+    return 0;
+}
+
+static void server_free(server_t *srv)
+{
+    hub_free(srv);
+    iplimit_free(srv->per_ip);
+    srv->per_ip = NULL;
+    origin_policy_free(&srv->origins);
+}
+
 int server_run(const config_t *cfg, store_t *store)
 {
     server_t srv;
@@ -113,6 +143,22 @@ int server_run(const config_t *cfg, store_t *store)
     srv.cfg = cfg;
     srv.store = store;
     srv.started_mono_ms = time_mono_ms();
+    metrics_init(&srv.metrics);
+    if(load_stats(&srv)) {
+        log_error("stats.load_failed", "reason=\"cannot count nodes and files in the database\"");
+        return -1;
+    }
+    srv.per_ip = iplimit_new();
+    if(!srv.per_ip || origin_policy_init(&srv.origins, cfg)) {
+        log_error("server.init_failed", "reason=\"out of memory\"");
+        server_free(&srv);
+        return -1;
+    }
+    /* Ping after this much client silence; hang up if even the pong does not come. */
+    srv.idle_policy.secs_since_valid_ping = (uint16_t)cfg->ws_ping_interval;
+    srv.idle_policy.secs_since_valid_hangup = (uint16_t)(cfg->ws_idle_timeout > cfg->ws_ping_interval
+                                                             ? cfg->ws_idle_timeout
+                                                             : cfg->ws_ping_interval + 1);
 
     lws_set_log_level(log_enabled(LOG_DEBUG) ? LLL_ERR | LLL_WARN : LLL_ERR, lws_log_emit);
 
@@ -125,17 +171,28 @@ int server_run(const config_t *cfg, store_t *store)
     info.fd_limit_per_thread = raise_fd_limit();
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.timeout_secs = 30;
+    info.retry_and_idle_policy = &srv.idle_policy;
 
     srv.ctx = lws_create_context(&info);
     if(!srv.ctx) {
         log_error("server.listen_failed", "host=%s port=%d reason=\"cannot listen (address in use or not local?)\"",
                   cfg->host, cfg->port);
+        server_free(&srv);
+        return -1;
+    }
+    if(hub_init(&srv)) {
+        log_error("server.init_failed", "reason=\"out of memory\"");
+        lws_context_destroy(srv.ctx);
+        srv.ctx = NULL;
+        server_free(&srv);
         return -1;
     }
     pthread_t sig_thread;
     if(pthread_create(&sig_thread, NULL, signal_thread, &srv)) {
         log_error("server.thread_failed", "what=signals");
         lws_context_destroy(srv.ctx);
+        srv.ctx = NULL;
+        server_free(&srv);
         return -1;
     }
     log_info("server.listening", "url=http://%s:%d/ ws=ws://%s:%d%s fd_limit=%u", cfg->host, cfg->port, cfg->host,
@@ -165,7 +222,11 @@ int server_run(const config_t *cfg, store_t *store)
         pthread_kill(sig_thread, SIGUSR1);
     pthread_join(sig_thread, NULL);
     lws_sul_cancel(&srv.tick);
+    lws_sul_cancel(&srv.stats_timer);
+    lws_sul_cancel(&srv.hub_timer);
     lws_context_destroy(srv.ctx);
+    srv.ctx = NULL;
+    server_free(&srv);
     log_info("server.stopped", "clients_left=%d", srv.n_clients);
     return rc;
 }

@@ -3,6 +3,13 @@
 #define LINEAGED_SERVER_SERVER_H
 
 #include "cli/config.h"
+#include "events/bus.h"
+#include "events/ratelimit.h"
+#include "events/stats.h"
+#include "server/bcast.h"
+#include "server/iplimit.h"
+#include "server/metrics.h"
+#include "server/origin.h"
 #include "store/store.h"
 
 #include <libwebsockets.h>
@@ -18,10 +25,28 @@ typedef struct server {
     atomic_int stop_requested; /* set by the signal thread */
     int stopping;              /* service thread: shutdown in progress */
     int64_t started_mono_ms;
-    struct ws_client *clients; /* intrusive list, service thread only */
+    struct ws_client *clients, *clients_tail; /* idle order, service thread only */
     int n_clients;
+    int n_closing; /* clients we are closing (eviction, slow consumer) */
     uint64_t next_client_id;
     lws_sorted_usec_list_t tick; /* keeps the loop turning for deadlines */
+
+    /* Shared with producer threads. */
+    bus_t *bus;
+    stats_t stats;
+    metrics_t metrics;
+
+    /* Service thread only. */
+    origin_policy_t origins;
+    iplimit_t *per_ip;
+    bcast_queue_t queue;
+    ratelimit_t *rl;
+    lws_retry_bo_t idle_policy;
+    lws_sorted_usec_list_t stats_timer, hub_timer;
+    int64_t last_stamp_ms;       /* message timestamps never go backwards */
+    int64_t last_throttle_log_ms;
+    bcast_msg_t *welcome_stats;  /* stats_update for newcomers, rebuilt at most once a millisecond */
+    int64_t welcome_stats_ms;
 } server_t;
 
 /*

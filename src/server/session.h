@@ -2,6 +2,7 @@
 #ifndef LINEAGED_SERVER_SESSION_H
 #define LINEAGED_SERVER_SESSION_H
 
+#include "server/bcast.h"
 #include "util/buf.h"
 
 #include <stddef.h>
@@ -26,6 +27,8 @@ typedef struct http_response {
     int borrowed; /* body points at static bytes */
     size_t len;
     char allow[64];    /* for 405 */
+    char cors_origin[128]; /* an allowed browser Origin to echo in Access-Control-Allow-Origin */
+    int preflight;         /* CORS preflight answer: Allow doubles as Access-Control-Allow-Methods */
     int close;         /* send Connection: close and drop the connection */
     int omit_body;     /* HEAD: headers as for GET, no body */
 } http_response_t;
@@ -39,23 +42,38 @@ typedef struct http_txn {
     http_response_t resp;
 } http_txn_t;
 
+#define WS_PRIVATE_MAX 3
+
 typedef struct ws_client {
-    struct ws_client *prev, *next;
+    struct ws_client *prev, *next; /* idle order: the head has been silent longest */
     struct lws *wsi;
     uint64_t id;
-    char peer[64];
+    uint64_t cursor;                         /* next broadcast sequence to send */
+    bcast_msg_t *priv[WS_PRIVATE_MAX];       /* this client's own messages, sent before the queue */
+    int n_priv;
+    char peer[64];                           /* socket peer address */
+    char addr[64];                           /* client address: per-IP key (X-Forwarded-For via a trusted proxy) */
     char origin[128];
     int64_t connected_mono_ms;
+    int64_t last_rx_mono_ms;
     uint64_t messages_sent;
-    int closing;
+    buf_t rx;                                /* the message being received, bounded */
+    int close_code;                          /* we are closing with this code */
+    char close_reason[96];
+    int peer_close_code;                     /* the client closed with this code */
+    uint8_t want_write;
+    uint8_t rx_binary;
 } ws_client_t;
 
 enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };
 
+/* An upgraded connection no longer needs its HTTP transaction, so the two share memory. */
 typedef struct session {
     enum session_kind kind;
-    http_txn_t http;
-    ws_client_t ws;
+    union {
+        http_txn_t http;
+        ws_client_t ws;
+    };
 } session_t;
 
 #endif

@@ -1,49 +1,134 @@
 #include "server/ws.h"
 
 #include "server/http.h"
+#include "server/hub.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
-int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
+#define CLOSE_SEND_TIMEOUT_S 3 /* a client too choked to take its close frame is dropped after this */
+
+/* Whom the per-IP limit counts: the socket peer, or X-Forwarded-For's last hop via the trusted proxy. */
+static void client_address(server_t *srv, struct lws *wsi, char *peer, size_t peerlen, char *addr, size_t addrlen)
 {
-    char path[HTTP_MAX_PATH];
-    if(lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
-        path[0] = '\0';
+    char raw[64];
+    lws_get_peer_simple(wsi, raw, sizeof(raw));
+    iplimit_normalize(raw, peer, peerlen);
+    snprintf(addr, addrlen, "%s", peer);
+    if(!srv->cfg->trusted_proxy)
+        return;
+    char proxy[64];
+    iplimit_normalize(srv->cfg->trusted_proxy, proxy, sizeof(proxy));
+    char xff[256];
+    if(strcmp(proxy, peer) != 0 || lws_hdr_copy(wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) <= 0)
+        return;
+    /* The proxy appends the address it saw: the last entry is the only one it vouches for. */
+    const char *last = strrchr(xff, ',');
+    char candidate[64];
+    iplimit_normalize(last ? last + 1 : xff, candidate, sizeof(candidate));
+    unsigned char bin[16];
+    if(inet_pton(AF_INET, candidate, bin) == 1 || inet_pton(AF_INET6, candidate, bin) == 1)
+        snprintf(addr, addrlen, "%s", candidate);
+}
+
+static void header_copy(struct lws *wsi, enum lws_token_indexes token, char *out, size_t outlen)
+{
+    if(lws_hdr_copy(wsi, out, (int)outlen, token) < 0)
+        out[0] = '\0';
+}
+
+static int refuse(server_t *srv, struct lws *wsi, int status, const char *error, const char *detail, int limit)
+{
     http_response_t resp = {0};
     resp.close = 1;
-    if(srv->stopping) {
-        http_respond_error(&resp, 503, "shutting_down", "the server is shutting down");
-    } else if(strcmp(path, WS_DASHBOARD_PATH) != 0) {
-        http_respond_error(&resp, 404, "not_found", "WebSocket endpoint is " WS_DASHBOARD_PATH);
-    } else {
-        return 0;
-    }
+    if(limit > 0)
+        http_respond_json(&resp, status, json_pack("{s:s, s:s, s:i}", "error", error, "detail", detail, "limit", limit));
+    else
+        http_respond_error(&resp, status, error, detail);
     http_write_response(wsi, &resp);
     http_respond(&resp, 0, NULL, NULL, 0); /* frees the body */
+    (void)srv;
     return -1;
 }
 
-static void peer_address(struct lws *wsi, char *out, size_t outlen)
+static void request_close(server_t *srv, ws_client_t *c, int code, const char *reason)
 {
-    lws_get_peer_simple(wsi, out, outlen);
-    /* IPv4 peers may arrive IPv6-mapped; keep one spelling per address. */
-    if(strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.'))
-        memmove(out, out + 7, strlen(out + 7) + 1);
+    if(c->close_code)
+        return;
+    c->close_code = code;
+    snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+    srv->n_closing++;
+    bcast_detach(&srv->queue, &c->cursor);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
+    lws_callback_on_writable(c->wsi);
+    c->want_write = 1;
 }
 
-static void track(server_t *srv, ws_client_t *c)
+/* At capacity the newcomer is admitted by closing whoever has been silent longest. */
+static void evict_idlest(server_t *srv)
 {
-    c->prev = NULL;
-    c->next = srv->clients;
-    if(srv->clients)
-        srv->clients->prev = c;
-    srv->clients = c;
-    srv->n_clients++;
+    ws_client_t *victim = srv->clients;
+    while(victim && victim->close_code)
+        victim = victim->next;
+    if(!victim)
+        return;
+    char reason[96];
+    snprintf(reason, sizeof(reason), "server at capacity (max-connections=%d); closing the longest-idle connection",
+             srv->cfg->max_connections);
+    metrics_inc(&srv->metrics.ws_evicted);
+    log_info("ws.evicted", "id=%llu peer=%s origin=%s idle_s=%.3f max_connections=%d close_code=1013",
+             (unsigned long long)victim->id, victim->peer, victim->origin[0] ? victim->origin : "-",
+             (double)(time_mono_ms() - victim->last_rx_mono_ms) / 1000.0, srv->cfg->max_connections);
+    request_close(srv, victim, WS_CLOSE_TRY_AGAIN_LATER, reason);
 }
 
-static void untrack(server_t *srv, ws_client_t *c)
+int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
+{
+    char path[HTTP_MAX_PATH], origin[256], peer[64], addr[64], detail[320];
+    header_copy(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
+    if(srv->stopping)
+        return refuse(srv, wsi, 503, "shutting_down", "the server is shutting down", 0);
+    if(strcmp(path, WS_DASHBOARD_PATH) != 0)
+        return refuse(srv, wsi, 404, "not_found", "WebSocket endpoint is " WS_DASHBOARD_PATH, 0);
+    int has_origin = origin_from_request(wsi, origin, sizeof(origin));
+    if(has_origin < 0)
+        snprintf(origin, sizeof(origin), "(longer than %zu bytes)", sizeof(origin) - 1);
+    client_address(srv, wsi, peer, sizeof(peer), addr, sizeof(addr));
+    if(has_origin && (has_origin < 0 || !origin_allowed(&srv->origins, origin))) {
+        metrics_inc(&srv->metrics.ws_rejected[METRICS_REJECT_ORIGIN]);
+        log_warn("ws.rejected", "reason=origin origin=\"%s\" peer=%s status=403", origin, addr);
+        snprintf(detail, sizeof(detail), "Origin %.200s is not allowed", origin);
+        return refuse(srv, wsi, 403, "forbidden_origin", detail, 0);
+    }
+    int limit = srv->cfg->max_conn_per_ip;
+    if(iplimit_count(srv->per_ip, addr) >= limit) {
+        metrics_inc(&srv->metrics.ws_rejected[METRICS_REJECT_IP_LIMIT]);
+        log_warn("ws.rejected", "reason=ip_limit peer=%s limit=%d status=503", addr, limit);
+        snprintf(detail, sizeof(detail), "connection limit reached: at most %d WebSocket connections per client address",
+                 limit);
+        return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
+    }
+    if(srv->n_clients - srv->n_closing >= srv->cfg->max_connections)
+        evict_idlest(srv);
+    return 0;
+}
+
+/* Idle order: appended at the tail on connect and on every message received. */
+static void link_tail(server_t *srv, ws_client_t *c)
+{
+    c->next = NULL;
+    c->prev = srv->clients_tail;
+    if(srv->clients_tail)
+        srv->clients_tail->next = c;
+    else
+        srv->clients = c;
+    srv->clients_tail = c;
+}
+
+static void unlink_client(server_t *srv, ws_client_t *c)
 {
     if(c->prev)
         c->prev->next = c->next;
@@ -51,8 +136,35 @@ static void untrack(server_t *srv, ws_client_t *c)
         srv->clients = c->next;
     if(c->next)
         c->next->prev = c->prev;
+    else
+        srv->clients_tail = c->prev;
     c->prev = c->next = NULL;
-    srv->n_clients--;
+}
+
+static void add_private(ws_client_t *c, bcast_msg_t *msg)
+{
+    if(msg && c->n_priv < WS_PRIVATE_MAX)
+        c->priv[c->n_priv++] = msg;
+    else
+        bcast_msg_unref(msg);
+}
+
+static bcast_msg_t *connection_ack(server_t *srv, const ws_client_t *c)
+{
+    json_t *data = json_pack("{s:I, s:s, s:f, s:i}", "client_id", (json_int_t)c->id, "server_version",
+                             LINEAGED_VERSION, "stats_interval_seconds", srv->cfg->stats_interval,
+                             "max_message_bytes", WS_MAX_MESSAGE);
+    bcast_msg_t *msg = data ? bcast_msg_encode(EV_CONNECTION_ACK, data, hub_stamp(srv)) : NULL;
+    json_decref(data);
+    return msg;
+}
+
+static void want_write(ws_client_t *c)
+{
+    if(!c->want_write) {
+        c->want_write = 1;
+        lws_callback_on_writable(c->wsi);
+    }
 }
 
 static int on_established(server_t *srv, struct lws *wsi, session_t *s)
@@ -62,27 +174,139 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     s->kind = SESSION_WS;
     c->wsi = wsi;
     c->id = ++srv->next_client_id;
-    c->connected_mono_ms = time_mono_ms();
-    peer_address(wsi, c->peer, sizeof(c->peer));
-    if(lws_hdr_copy(wsi, c->origin, sizeof(c->origin), WSI_TOKEN_ORIGIN) < 0)
-        c->origin[0] = '\0';
-    track(srv, c);
-    log_info("ws.connected", "id=%llu peer=%s origin=%s clients=%d", (unsigned long long)c->id, c->peer,
-             c->origin[0] ? c->origin : "-", srv->n_clients);
+    c->connected_mono_ms = c->last_rx_mono_ms = time_mono_ms();
+    buf_init(&c->rx, WS_MAX_MESSAGE);
+    client_address(srv, wsi, c->peer, sizeof(c->peer), c->addr, sizeof(c->addr));
+    if(origin_from_request(wsi, c->origin, sizeof(c->origin)) < 0)
+        snprintf(c->origin, sizeof(c->origin), "(long)");
+    link_tail(srv, c);
+    srv->n_clients++;
+    iplimit_add(srv->per_ip, c->addr);
+    bcast_attach(&srv->queue, &c->cursor);
+    metrics_inc(&srv->metrics.ws_connections_total);
+    metrics_http_response(&srv->metrics, 101);
+    add_private(c, connection_ack(srv, c));
+    add_private(c, hub_welcome_stats(srv));
+    want_write(c);
+    log_info("ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id, c->peer,
+             c->addr, c->origin[0] ? c->origin : "-", srv->n_clients);
     return 0;
 }
 
-static void on_closed(server_t *srv, session_t *s, int code)
+static void on_closed(server_t *srv, session_t *s)
 {
     ws_client_t *c = &s->ws;
     if(s->kind != SESSION_WS)
         return;
-    untrack(srv, c);
+    int code = c->close_code ? c->close_code : c->peer_close_code ? c->peer_close_code : LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
+    unlink_client(srv, c);
+    srv->n_clients--;
+    if(c->close_code)
+        srv->n_closing--;
+    else
+        bcast_detach(&srv->queue, &c->cursor);
+    iplimit_remove(srv->per_ip, c->addr);
+    for(int i = 0; i < c->n_priv; i++)
+        bcast_msg_unref(c->priv[i]);
+    c->n_priv = 0;
+    buf_free(&c->rx);
     s->kind = SESSION_NONE;
-    log_info("ws.disconnected", "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d clients=%d",
+    log_info("ws.disconnected",
+             "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d%s%s%s clients=%d",
              (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-",
              (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0, (unsigned long long)c->messages_sent, code,
-             srv->n_clients);
+             c->close_reason[0] ? " reason=\"" : "", c->close_reason, c->close_reason[0] ? "\"" : "", srv->n_clients);
+}
+
+/* Closes from inside a callback: the frame carries code and reason; the caller returns -1. */
+static int close_now(server_t *srv, ws_client_t *c, int code, const char *reason)
+{
+    if(!c->close_code) {
+        c->close_code = code;
+        snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+        srv->n_closing++;
+        bcast_detach(&srv->queue, &c->cursor);
+    }
+    lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
+                     strlen(c->close_reason));
+    return -1;
+}
+
+static int on_writeable(server_t *srv, ws_client_t *c)
+{
+    c->want_write = 0;
+    if(srv->stopping && !c->close_code)
+        return close_now(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+    if(c->close_code)
+        return close_now(srv, c, c->close_code, c->close_reason);
+    const bcast_msg_t *msg = c->n_priv ? c->priv[0] : bcast_peek(&srv->queue, &c->cursor);
+    if(!msg)
+        return 0;
+    int n = lws_write(c->wsi, (unsigned char *)BCAST_PAYLOAD(msg), msg->len, LWS_WRITE_TEXT);
+    if(n < 0) {
+        log_debug("ws.write_failed", "id=%llu peer=%s", (unsigned long long)c->id, c->peer);
+        return -1;
+    }
+    metrics_inc(&srv->metrics.ws_sent[msg->type]);
+    c->messages_sent++;
+    if(c->n_priv) {
+        bcast_msg_unref(c->priv[0]);
+        memmove(c->priv, c->priv + 1, (size_t)(c->n_priv - 1) * sizeof(c->priv[0]));
+        c->n_priv--;
+    } else {
+        bcast_advance(&srv->queue, &c->cursor);
+    }
+    if(c->n_priv || c->cursor < srv->queue.tail)
+        want_write(c);
+    return 0;
+}
+
+static void client_message(server_t *srv, ws_client_t *c)
+{
+    json_error_t err;
+    json_t *msg = c->rx_binary ? NULL : json_loadb(c->rx.data ? c->rx.data : "", c->rx.len, JSON_DECODE_ANY, &err);
+    if(!msg) {
+        metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_JUNK]);
+        log_debug("ws.client_junk", "id=%llu bytes=%zu binary=%d", (unsigned long long)c->id, c->rx.len,
+                  c->rx_binary);
+        return;
+    }
+    metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OK]);
+    /* {"type":"get_stats"} asks for a stats_update now rather than at the next tick. */
+    const char *type = json_string_value(json_object_get(msg, "type"));
+    if(type && strcmp(type, "get_stats") == 0 && c->n_priv < WS_PRIVATE_MAX) {
+        add_private(c, hub_welcome_stats(srv));
+        want_write(c);
+    }
+    json_decref(msg);
+}
+
+static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
+{
+    c->last_rx_mono_ms = time_mono_ms();
+    unlink_client(srv, c);
+    link_tail(srv, c);
+    if(c->close_code)
+        return 0;
+    if(lws_is_first_fragment(c->wsi)) {
+        buf_reset(&c->rx);
+        c->rx_binary = (uint8_t)lws_frame_is_binary(c->wsi);
+    }
+    size_t remaining = lws_remaining_packet_payload(c->wsi);
+    if(c->rx.len + len + remaining > WS_MAX_MESSAGE || buf_add(&c->rx, in, len)) {
+        char reason[64];
+        snprintf(reason, sizeof(reason), "message larger than %d bytes", WS_MAX_MESSAGE);
+        metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OVERSIZE]);
+        log_warn("ws.error", "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
+                 (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", c->rx.len + len + remaining);
+        buf_free(&c->rx);
+        return close_now(srv, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
+    }
+    if(lws_is_final_fragment(c->wsi) && remaining == 0) {
+        client_message(srv, c);
+        buf_free(&c->rx); /* idle clients hold no receive memory */
+    }
+    return 0;
 }
 
 int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
@@ -94,24 +318,64 @@ int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         if(len >= 2 && s->kind == SESSION_WS) {
             const unsigned char *p = in;
-            s->ws.closing = (p[0] << 8) | p[1];
+            s->ws.peer_close_code = (p[0] << 8) | p[1];
+        } else if(s->kind == SESSION_WS) {
+            s->ws.peer_close_code = LWS_CLOSE_STATUS_NO_STATUS;
         }
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        return 0;
+        return s->kind == SESSION_WS ? on_receive(srv, &s->ws, in, len) : 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        if(s->kind == SESSION_WS && srv->stopping) {
-            static const char why[] = "server shutting down";
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)why, sizeof(why) - 1);
-            s->ws.closing = LWS_CLOSE_STATUS_GOINGAWAY;
-            return -1;
-        }
-        return 0;
+        return s->kind == SESSION_WS ? on_writeable(srv, &s->ws) : 0;
     case LWS_CALLBACK_CLOSED:
-        on_closed(srv, s, s->ws.closing ? s->ws.closing : LWS_CLOSE_STATUS_NO_STATUS);
+        on_closed(srv, s);
         return 0;
     default:
         return 0;
+    }
+}
+
+/*
+ * Room for one more entry: clients still behind the oldest eighth of the queue are moved past it.
+ * Skipping superseded or non-critical messages is how a slow client sheds load; a client that
+ * would lose a critical one is closed with 1013 instead, like a pubsub output-buffer limit.
+ */
+static void make_room(server_t *srv, size_t len)
+{
+    bcast_queue_t *q = &srv->queue;
+    while(bcast_full(q, len)) {
+        uint64_t step = q->cap / 8 ? q->cap / 8 : 1;
+        uint64_t new_head = q->head + step < q->tail ? q->head + step : q->tail;
+        for(ws_client_t *c = srv->clients; c; c = c->next) {
+            if(c->close_code || c->cursor >= new_head)
+                continue;
+            uint64_t skipped = 0;
+            int lost_critical = bcast_catch_up(q, &c->cursor, new_head, &skipped);
+            metrics_add(&srv->metrics.ws_slow_dropped, skipped);
+            if(lost_critical) {
+                char reason[96];
+                snprintf(reason, sizeof(reason), "client too slow: more than %d messages behind", srv->cfg->ws_backlog);
+                metrics_inc(&srv->metrics.ws_slow_closed);
+                log_warn("ws.error", "id=%llu peer=%s origin=%s error=slow_consumer backlog_limit=%d close_code=1013",
+                         (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", srv->cfg->ws_backlog);
+                request_close(srv, c, WS_CLOSE_TRY_AGAIN_LATER, reason);
+            }
+        }
+        bcast_drop_head(q, new_head);
+    }
+}
+
+void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical)
+{
+    make_room(srv, msg->len);
+    bcast_push(&srv->queue, msg, key, critical);
+}
+
+void ws_wake_all(server_t *srv)
+{
+    for(ws_client_t *c = srv->clients; c; c = c->next) {
+        if(!c->close_code && (c->n_priv || c->cursor < srv->queue.tail))
+            want_write(c);
     }
 }
 

@@ -1,4 +1,4 @@
-/* The dashboard WebSocket: handshake policy, connection tracking, per-client writes. */
+/* The dashboard WebSocket: handshake policy, connection tracking, per-client delivery. */
 #ifndef LINEAGED_SERVER_WS_H
 #define LINEAGED_SERVER_WS_H
 
@@ -6,12 +6,18 @@
 #include "server/session.h"
 
 #define WS_DASHBOARD_PATH "/admin/ws/dashboard"
+#define WS_MAX_MESSAGE 65536 /* largest client message; larger closes with 1009 */
+#define WS_CLOSE_TRY_AGAIN_LATER 1013 /* RFC 6455 registry; lws 4.1.6 has no name for it */
 
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on; otherwise the refusal was written. */
 int ws_confirm_upgrade(server_t *srv, struct lws *wsi);
 /* Handles the WebSocket callback reasons; returns what the lws callback must return. */
 int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
                 size_t len);
+/* Appends a message for every client (making room first, see bcast.h); call ws_wake_all after a batch. */
+void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical);
+/* Asks for WRITEABLE on every client that has something to send and has not asked yet. */
+void ws_wake_all(server_t *srv);
 /* Shutdown: every client gets a close frame with 1001 (going away). */
 void ws_close_all(server_t *srv);
 

@@ -1,0 +1,110 @@
+#include "events/stats.h"
+
+#include <string.h>
+
+static void add_sample(stats_t *st, int64_t now_mono_ms)
+{
+    stats_sample_t s = {now_mono_ms, atomic_load(&st->nodes), atomic_load(&st->files_processed)};
+    if(st->history_len < STATS_HISTORY) {
+        st->history[st->history_len++] = s;
+        return;
+    }
+    st->history[st->history_head] = s;
+    st->history_head = (st->history_head + 1) % STATS_HISTORY;
+}
+
+static const stats_sample_t *sample_at(const stats_t *st, int i)
+{
+    return &st->history[(st->history_head + i) % STATS_HISTORY];
+}
+
+void stats_init(stats_t *st, const store_counts_t *initial, double window_s, int64_t now_mono_ms)
+{
+    memset(st, 0, sizeof(*st));
+    atomic_init(&st->nodes, initial->nodes);
+    atomic_init(&st->edges, initial->edges);
+    atomic_init(&st->table_nodes, initial->table_nodes);
+    atomic_init(&st->files_processed, initial->files_processed);
+    atomic_init(&st->active_queries, 0);
+    atomic_init(&st->active_ingestions, 0);
+    st->window_ms = (int64_t)(window_s * 1000.0);
+    if(st->window_ms < 1000)
+        st->window_ms = 1000;
+    add_sample(st, now_mono_ms);
+}
+
+void stats_set_counts(stats_t *st, const store_counts_t *now)
+{
+    atomic_store(&st->nodes, now->nodes);
+    atomic_store(&st->edges, now->edges);
+    atomic_store(&st->table_nodes, now->table_nodes);
+    atomic_store(&st->files_processed, now->files_processed);
+}
+
+void stats_ingest_committed(stats_t *st, const store_counts_t *delta)
+{
+    atomic_fetch_add(&st->nodes, delta->nodes);
+    atomic_fetch_add(&st->edges, delta->edges);
+    atomic_fetch_add(&st->table_nodes, delta->table_nodes);
+    atomic_fetch_add(&st->files_processed, delta->files_processed);
+}
+
+void stats_query_begin(stats_t *st)
+{
+    atomic_fetch_add(&st->active_queries, 1);
+}
+
+void stats_query_end(stats_t *st)
+{
+    atomic_fetch_sub(&st->active_queries, 1);
+}
+
+void stats_ingestion_begin(stats_t *st)
+{
+    atomic_fetch_add(&st->active_ingestions, 1);
+}
+
+void stats_ingestion_end(stats_t *st)
+{
+    atomic_fetch_sub(&st->active_ingestions, 1);
+}
+
+/* Keeps about 60 samples per window, so the ring always reaches back past it. */
+void stats_sample(stats_t *st, int64_t now_mono_ms)
+{
+    const stats_sample_t *last = sample_at(st, st->history_len - 1);
+    if(now_mono_ms - last->mono_ms >= st->window_ms / 60)
+        add_sample(st, now_mono_ms);
+}
+
+/* The newest sample at least one window old, else the oldest one there is. */
+static const stats_sample_t *baseline(const stats_t *st, int64_t now_mono_ms)
+{
+    const stats_sample_t *base = sample_at(st, 0);
+    for(int i = 1; i < st->history_len; i++) {
+        const stats_sample_t *s = sample_at(st, i);
+        if(now_mono_ms - s->mono_ms < st->window_ms)
+            break;
+        base = s;
+    }
+    return base;
+}
+
+static json_t *trend(int64_t now, int64_t then)
+{
+    int64_t d = now - then;
+    return json_pack("{s:I, s:b}", "value", (json_int_t)(d < 0 ? -d : d), "isPositive", d >= 0);
+}
+
+json_t *stats_snapshot(stats_t *st, int64_t now_mono_ms)
+{
+    int64_t nodes = atomic_load(&st->nodes), files = atomic_load(&st->files_processed);
+    int64_t queries = atomic_load(&st->active_queries), ingestions = atomic_load(&st->active_ingestions);
+    const stats_sample_t *base = baseline(st, now_mono_ms);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I}", "totalNodes", (json_int_t)nodes,
+                     "totalEdges", (json_int_t)atomic_load(&st->edges), "filesProcessed", (json_int_t)files,
+                     "databaseTables", (json_int_t)atomic_load(&st->table_nodes), "activeQueries",
+                     (json_int_t)(queries < 0 ? 0 : queries), "activeIngestions",
+                     (json_int_t)(ingestions < 0 ? 0 : ingestions), "trends", "nodes", trend(nodes, base->nodes),
+                     "files", trend(files, base->files), "trendWindowSeconds", (json_int_t)(st->window_ms / 1000));
+}

@@ -1,0 +1,22 @@
+/* Open WebSocket connections per client address (Debian's lws has no LWS_WITH_PEER_LIMITS). */
+#ifndef LINEAGED_SERVER_IPLIMIT_H
+#define LINEAGED_SERVER_IPLIMIT_H
+
+#include <stddef.h>
+
+#define IPLIMIT_ADDR_MAX 64
+
+typedef struct iplimit iplimit_t;
+
+iplimit_t *iplimit_new(void);
+void iplimit_free(iplimit_t *l);
+int iplimit_count(const iplimit_t *l, const char *addr);
+/* Returns the new count, or -1 when out of memory. */
+int iplimit_add(iplimit_t *l, const char *addr);
+void iplimit_remove(iplimit_t *l, const char *addr);
+/* Addresses with at least one connection. */
+size_t iplimit_size(const iplimit_t *l);
+/* One spelling per address: IPv4-mapped IPv6 becomes plain IPv4, hex digits lower case. */
+void iplimit_normalize(const char *in, char *out, size_t outlen);
+
+#endif
