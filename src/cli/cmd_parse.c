@@ -1,11 +1,172 @@
 #include "cli/cmd_parse.h"
 
+#include "sql/lineage.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct out_state {
+    FILE *out;
+    const char *file;
+    size_t nstmts;
+    int failed;
+} out_state_t;
+
+static int file_read(void *ud, char *buf, size_t cap, size_t *got)
+{
+    FILE *f = ud;
+    *got = fread(buf, 1, cap, f);
+    return *got == 0 && ferror(f) ? SQL_ERR_IO : 0;
+}
+
+static int dump(out_state_t *o, json_t *j)
+{
+    if(!j)
+        return SQL_ERR_NOMEM;
+    int rc = json_dumpf(j, o->out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+    json_decref(j);
+    return rc ? SQL_ERR_IO : 0;
+}
+
+/* The document is streamed: header once the dialect is known, then one statement a line. */
+static int on_begin(void *ud, sql_dialect_t d)
+{
+    out_state_t *o = ud;
+    fputs("{\"file\": ", o->out);
+    json_t *name = json_string(o->file);
+    int rc = dump(o, name ? name : json_string("(file name is not UTF-8)"));
+    fprintf(o->out, ", \"dialect\": \"%s\", \"statements\": [", sql_dialect_name(d));
+    return rc;
+}
+
+static int on_statement(void *ud, const sql_statement_t *st)
+{
+    out_state_t *o = ud;
+    fputs(o->nstmts++ ? ",\n  " : "\n  ", o->out);
+    return dump(o, sql_statement_to_json(st));
+}
+
+static int print_tail(out_state_t *o, const sql_lineage_t *l)
+{
+    json_t *doc = sql_lineage_to_json(l, o->file);
+    if(!doc)
+        return SQL_ERR_NOMEM;
+    fputs(o->nstmts ? "\n ]" : "]", o->out);
+    static const char *const keys[] = {"sources", "targets", "intermediates", "errors", "errors_dropped"};
+    int rc = 0;
+    for(size_t i = 0; i < sizeof keys / sizeof keys[0] && !rc; i++) {
+        json_t *v = json_object_get(doc, keys[i]);
+        if(!v)
+            continue;
+        fprintf(o->out, ", \"%s\": ", keys[i]);
+        rc = dump(o, json_incref(v));
+    }
+    fputc('}', o->out);
+    json_decref(doc);
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: lineaged parse [--dialect NAME] FILE...\n"
+          "  Print the lineage of SQL files as JSON (one document per file, an array when several).\n"
+          "  --dialect NAME  auto (default), ansi, postgres, tsql, snowflake, bigquery, mysql, oracle,\n"
+          "                  hive, sparksql, databricks (also: redshift, athena, duckdb, ... as aliases)\n"
+          "  FILE may be - for standard input.\n",
+          f);
+}
 
 int cmd_parse(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "lineaged: parse is not implemented yet\n");
-    return 3;
+    sql_dialect_t dialect = SQL_DIALECT_AUTO;
+    const char *env = getenv("LINEAGED_DIALECT");
+    if(env && *env && sql_dialect_from_name(env, &dialect)) {
+        fprintf(stderr, "lineaged parse: unknown dialect '%s' in LINEAGED_DIALECT\n", env);
+        return 2;
+    }
+    int first = argc;
+    for(int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = NULL;
+        if(strcmp(a, "--") == 0) {
+            first = i + 1;
+            break;
+        }
+        if(strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if(strcmp(a, "--dialect") == 0) {
+            if(i + 1 >= argc) {
+                fprintf(stderr, "lineaged parse: --dialect needs a value\n");
+                return 2;
+            }
+            value = argv[++i];
+        } else if(strncmp(a, "--dialect=", 10) == 0) {
+            value = a + 10;
+        } else if(a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "lineaged parse: unknown option '%s' (see lineaged parse --help)\n", a);
+            return 2;
+        } else {
+            first = i;
+            break;
+        }
+        if(sql_dialect_from_name(value, &dialect)) {
+            fprintf(stderr, "lineaged parse: unknown dialect '%s'\n", value);
+            return 2;
+        }
+    }
+    int nfiles = argc - first;
+    if(nfiles <= 0) {
+        fprintf(stderr, "lineaged parse: no FILE given (see lineaged parse --help)\n");
+        return 2;
+    }
+    FILE **files = util_calloc((size_t)nfiles, sizeof *files);
+    if(!files) {
+        fprintf(stderr, "lineaged parse: out of memory\n");
+        return 1;
+    }
+    int status = 0;
+    for(int i = 0; i < nfiles; i++) {
+        const char *path = argv[first + i];
+        files[i] = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+        if(!files[i]) {
+            fprintf(stderr, "lineaged parse: cannot read %s: %s\n", path, strerror(errno));
+            status = 1;
+        }
+    }
+    if(status == 0) {
+        if(nfiles > 1)
+            fputs("[\n", stdout);
+        for(int i = 0; i < nfiles && status == 0; i++) {
+            out_state_t o = {.out = stdout, .file = argv[first + i]};
+            sql_lineage_opts_t opts = {.dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
+            sql_lineage_t *l = NULL;
+            int rc = sql_lineage_run(file_read, files[i], &opts, &l);
+            if(!rc)
+                rc = print_tail(&o, l);
+            sql_lineage_free(l);
+            if(rc) {
+                fprintf(stderr, "lineaged parse: %s: %s\n", argv[first + i], sql_strerror(rc));
+                status = 1;
+                break;
+            }
+            fputs(i + 1 < nfiles ? ",\n" : "\n", stdout);
+        }
+        if(nfiles > 1 && status == 0)
+            fputs("]\n", stdout);
+    }
+    for(int i = 0; i < nfiles; i++)
+        if(files[i] && files[i] != stdin)
+            fclose(files[i]);
+    util_free(files);
+    if(fflush(stdout) != 0 && status == 0) {
+        fprintf(stderr, "lineaged parse: cannot write output: %s\n", strerror(errno));
+        status = 1;
+    }
+    return status;
 }

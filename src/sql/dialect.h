@@ -1,0 +1,39 @@
+/* SQL dialects: names, the lexical traits that differ between them, and guessing one. */
+#ifndef LINEAGED_SQL_DIALECT_H
+#define LINEAGED_SQL_DIALECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum sql_dialect {
+    SQL_DIALECT_AUTO = 0,
+    SQL_DIALECT_ANSI,
+    SQL_DIALECT_POSTGRES,
+    SQL_DIALECT_TSQL,
+    SQL_DIALECT_SNOWFLAKE,
+    SQL_DIALECT_BIGQUERY,
+    SQL_DIALECT_MYSQL,
+    SQL_DIALECT_ORACLE,
+    SQL_DIALECT_HIVE,
+    SQL_DIALECT_SPARKSQL,
+    SQL_DIALECT_DATABRICKS,
+} sql_dialect_t;
+
+typedef struct sql_dialect_traits {
+    bool dq_ident;          /* "x" is an identifier, not a string */
+    bool backtick_ident;    /* `x` */
+    bool bracket_ident;     /* [x] */
+    bool backslash_escapes; /* \' inside '..' and ".." */
+    bool hash_comment;      /* # to end of line */
+    bool nested_comments;   /* block comments nest */
+    bool hash_ident;        /* #temp, ##global */
+} sql_dialect_traits_t;
+
+/* Accepts the canonical names and the corpus' other dialect names (athena, redshift, ...). */
+int sql_dialect_from_name(const char *name, sql_dialect_t *out);
+const char *sql_dialect_name(sql_dialect_t d);
+sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d);
+/* Guess from tell-tale syntax in (a prefix of) the text; never returns AUTO. */
+sql_dialect_t sql_dialect_guess(const char *text, size_t len);
+
+#endif

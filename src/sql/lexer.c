@@ -1,0 +1,370 @@
+#include "sql/lexer.h"
+
+#include "sql/error.h"
+
+#include <string.h>
+
+void sql_lexer_init(sql_lexer_t *lx, const char *src, size_t len, sql_dialect_t dialect, int eof)
+{
+    lx->src = src;
+    lx->len = len;
+    lx->pos = 0;
+    lx->line = 1;
+    lx->col = 1;
+    lx->eof = eof;
+    lx->nl = 1;
+    lx->tr = sql_dialect_traits(dialect);
+}
+
+void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift, int eof)
+{
+    lx->src = src;
+    lx->len = len;
+    lx->pos -= shift;
+    lx->eof = eof;
+}
+
+static int is_ident_start(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+static int is_ident_char(unsigned char c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Move the position to `end`, keeping line and column in step. */
+static void advance(sql_lexer_t *lx, size_t end)
+{
+    for(size_t i = lx->pos; i < end; i++) {
+        unsigned char c = (unsigned char)lx->src[i];
+        if(c == '\n') {
+            lx->line++;
+            lx->col = 1;
+        } else if((c & 0xC0) != 0x80) {
+            lx->col++;
+        }
+    }
+    lx->pos = end;
+}
+
+/* Scanners return the end offset of the token, or 0 when more input is needed
+ * (a token never ends at offset 0). *unterminated is set when input ended first. */
+typedef struct scan {
+    const sql_lexer_t *lx;
+    int unterminated;
+} scan_t;
+
+static size_t need(scan_t *s, size_t i)
+{
+    if(!s->lx->eof)
+        return 0;
+    s->unterminated = 1;
+    return i;
+}
+
+/* Quoted run closed by `close`; a doubled `close` is an escaped one. */
+static size_t scan_quoted(scan_t *s, size_t i, char close, int backslash)
+{
+    const char *p = s->lx->src;
+    size_t len = s->lx->len;
+    while(i < len) {
+        char c = p[i];
+        if(backslash && c == '\\') {
+            if(i + 1 >= len)
+                return need(s, len);
+            i += 2;
+            continue;
+        }
+        if(c == close) {
+            if(i + 1 >= len && !s->lx->eof)
+                return 0;
+            if(i + 1 < len && p[i + 1] == close) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i++;
+    }
+    return need(s, len);
+}
+
+static size_t scan_until(scan_t *s, size_t i, const char *close)
+{
+    size_t cl = strlen(close);
+    const char *p = s->lx->src;
+    size_t len = s->lx->len;
+    while(i + cl <= len) {
+        if(memcmp(p + i, close, cl) == 0)
+            return i + cl;
+        i++;
+    }
+    return need(s, len);
+}
+
+static size_t scan_block_comment(scan_t *s, size_t i, int nested)
+{
+    const char *p = s->lx->src;
+    size_t len = s->lx->len;
+    int depth = 1;
+    i += 2;
+    while(i + 1 < len) {
+        if(p[i] == '*' && p[i + 1] == '/') {
+            i += 2;
+            if(--depth == 0)
+                return i;
+        } else if(nested && p[i] == '/' && p[i + 1] == '*') {
+            depth++;
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    return need(s, len);
+}
+
+static size_t scan_line_comment(scan_t *s, size_t i)
+{
+    const char *nl = memchr(s->lx->src + i, '\n', s->lx->len - i);
+    if(nl)
+        return (size_t)(nl - s->lx->src);
+    return s->lx->eof ? s->lx->len : 0;
+}
+
+static size_t scan_word(scan_t *s, size_t i)
+{
+    while(i < s->lx->len && is_ident_char((unsigned char)s->lx->src[i]))
+        i++;
+    if(i == s->lx->len && !s->lx->eof)
+        return 0;
+    return i;
+}
+
+static size_t scan_number(scan_t *s, size_t i)
+{
+    const char *p = s->lx->src;
+    size_t len = s->lx->len;
+    if(p[i] == '0' && i + 1 < len && (p[i + 1] == 'x' || p[i + 1] == 'X'))
+        return scan_word(s, i + 2);
+    while(i < len && is_digit((unsigned char)p[i]))
+        i++;
+    if(i < len && p[i] == '.') {
+        i++;
+        while(i < len && is_digit((unsigned char)p[i]))
+            i++;
+    }
+    if(i + 1 < len && (p[i] == 'e' || p[i] == 'E') &&
+       (is_digit((unsigned char)p[i + 1]) ||
+        ((p[i + 1] == '+' || p[i + 1] == '-') && i + 2 < len && is_digit((unsigned char)p[i + 2])))) {
+        i += 2;
+        while(i < len && is_digit((unsigned char)p[i]))
+            i++;
+    }
+    /* 1st_col and similar identifiers that start with digits */
+    if(i < len && is_ident_start((unsigned char)p[i]))
+        return scan_word(s, i);
+    if(i >= len && !s->lx->eof)
+        return 0;
+    return i;
+}
+
+static const char *const multi_ops[] = {
+    "<=>", "->>", "#>>", "::", ":=", "<=", ">=", "<>", "!=", "||", "=>", "->", "==", "<<", ">>",
+    "&&", "@>", "<@", "!~", "~*", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=",
+};
+
+static size_t scan_op(scan_t *s, size_t i)
+{
+    const char *p = s->lx->src;
+    size_t avail = s->lx->len - i;
+    if(avail < 3 && !s->lx->eof)
+        return 0;
+    for(size_t k = 0; k < sizeof multi_ops / sizeof multi_ops[0]; k++) {
+        size_t ol = strlen(multi_ops[k]);
+        if(ol <= avail && memcmp(p + i, multi_ops[k], ol) == 0)
+            return i + ol;
+    }
+    return i + 1;
+}
+
+/* Length of a dollar-quote tag "$tag$" starting at i, 0 if there is none. */
+static size_t dollar_tag(const char *p, size_t i, size_t len)
+{
+    size_t j = i + 1;
+    if(j < len && p[j] == '$')
+        return 2;
+    if(j >= len || !(is_ident_start((unsigned char)p[j]) && (unsigned char)p[j] < 0x80))
+        return 0;
+    while(j < len && (is_ident_char((unsigned char)p[j]) && p[j] != '$'))
+        j++;
+    return j < len && p[j] == '$' ? j + 1 - i : 0;
+}
+
+static int string_prefix(const char *p, size_t n)
+{
+    if(n == 0 || n > 2)
+        return 0;
+    for(size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if(!strchr("nNeEbBxXrRuU", c))
+            return 0;
+    }
+    return 1;
+}
+
+int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
+{
+    const char *p = lx->src;
+    size_t len = lx->len;
+    size_t i = lx->pos;
+    while(i < len) {
+        char c = p[i];
+        if(c == '\n')
+            lx->nl = 1;
+        else if(c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '\v')
+            break;
+        i++;
+    }
+    advance(lx, i);
+    memset(tok, 0, sizeof *tok);
+    tok->off = i;
+    tok->line = lx->line;
+    tok->col = lx->col;
+    if(i >= len) {
+        if(!lx->eof)
+            return SQL_ERR_NEED_MORE;
+        tok->type = SQL_TOK_EOF;
+        return 0;
+    }
+    scan_t s = {.lx = lx};
+    unsigned char c = (unsigned char)p[i];
+    unsigned char n1 = i + 1 < len ? (unsigned char)p[i + 1] : 0;
+    int more = i + 1 >= len && !lx->eof;
+    size_t end;
+    uint8_t type;
+    if(c == '-' && (n1 == '-' || more)) {
+        if(more)
+            return SQL_ERR_NEED_MORE;
+        type = SQL_TOK_COMMENT;
+        end = scan_line_comment(&s, i);
+    } else if(c == '/' && (n1 == '*' || more)) {
+        if(more)
+            return SQL_ERR_NEED_MORE;
+        type = SQL_TOK_COMMENT;
+        end = scan_block_comment(&s, i, lx->tr.nested_comments);
+    } else if(c == '#' && lx->tr.hash_comment) {
+        type = SQL_TOK_COMMENT;
+        end = scan_line_comment(&s, i);
+    } else if(c == '#' && lx->tr.hash_ident && (n1 == '#' || is_ident_start(n1) || more)) {
+        type = SQL_TOK_WORD;
+        end = scan_word(&s, n1 == '#' ? i + 2 : i + 1);
+    } else if(c == '\'') {
+        type = SQL_TOK_STRING;
+        if(i + 2 < len && n1 == '\'' && p[i + 2] == '\'' && !lx->tr.dq_ident)
+            end = scan_until(&s, i + 3, "'''");
+        else
+            end = scan_quoted(&s, i + 1, '\'', lx->tr.backslash_escapes);
+    } else if(c == '"') {
+        type = lx->tr.dq_ident ? SQL_TOK_QUOTED : SQL_TOK_STRING;
+        if(i + 2 < len && n1 == '"' && p[i + 2] == '"' && !lx->tr.dq_ident)
+            end = scan_until(&s, i + 3, "\"\"\"");
+        else
+            end = scan_quoted(&s, i + 1, '"', lx->tr.backslash_escapes);
+    } else if(c == '`') {
+        type = SQL_TOK_QUOTED;
+        end = scan_quoted(&s, i + 1, '`', 0);
+    } else if(c == '[' && lx->tr.bracket_ident) {
+        type = SQL_TOK_QUOTED;
+        end = scan_quoted(&s, i + 1, ']', 0);
+    } else if(c == '$') {
+        size_t tl = dollar_tag(p, i, len);
+        if(tl) {
+            char tag[64];
+            if(tl >= sizeof tag) {
+                type = SQL_TOK_OP;
+                end = i + 1;
+            } else {
+                memcpy(tag, p + i, tl);
+                tag[tl] = '\0';
+                type = SQL_TOK_STRING;
+                end = scan_until(&s, i + tl, tag);
+            }
+        } else if(is_digit(n1)) {
+            type = SQL_TOK_VAR;
+            end = scan_word(&s, i + 1);
+        } else if(more) {
+            return SQL_ERR_NEED_MORE;
+        } else {
+            /* "$ab" could still become "$ab$" with more input */
+            if(!lx->eof && is_ident_start(n1)) {
+                size_t j = i + 1;
+                while(j < len && is_ident_char((unsigned char)p[j]) && p[j] != '$')
+                    j++;
+                if(j >= len)
+                    return SQL_ERR_NEED_MORE;
+            }
+            type = SQL_TOK_OP;
+            end = i + 1;
+        }
+    } else if(c == '@' && (n1 == '@' || is_ident_start(n1) || more)) {
+        if(more)
+            return SQL_ERR_NEED_MORE;
+        size_t j = i + 1;
+        if(n1 == '@')
+            j++;
+        while(j < len && (is_ident_char((unsigned char)p[j]) || p[j] == '.' || p[j] == '#'))
+            j++;
+        if(j >= len && !lx->eof)
+            return SQL_ERR_NEED_MORE;
+        type = SQL_TOK_VAR;
+        end = j;
+    } else if(c == ':' && (is_ident_start(n1) || is_digit(n1))) {
+        type = SQL_TOK_VAR;
+        end = scan_word(&s, i + 1);
+    } else if(c == '?') {
+        type = SQL_TOK_VAR;
+        end = i + 1;
+    } else if(c == '{' && (n1 == '{' || n1 == '%' || n1 == '#' || more)) {
+        if(more)
+            return SQL_ERR_NEED_MORE;
+        type = SQL_TOK_TEMPLATE;
+        end = scan_until(&s, i + 2, n1 == '{' ? "}}" : n1 == '%' ? "%}" : "#}");
+    } else if(is_digit(c) || (c == '.' && is_digit(n1))) {
+        type = SQL_TOK_NUMBER;
+        end = scan_number(&s, i);
+    } else if(is_ident_start(c)) {
+        end = scan_word(&s, i + 1);
+        type = SQL_TOK_WORD;
+        if(end && end < len && (p[end] == '\'' || (p[end] == '"' && !lx->tr.dq_ident)) &&
+           string_prefix(p + i, end - i)) {
+            int bs = lx->tr.backslash_escapes || p[i] == 'e' || p[i] == 'E';
+            if(p[i] == 'r' || p[i] == 'R')
+                bs = 0;
+            type = SQL_TOK_STRING;
+            end = scan_quoted(&s, end + 1, p[end], bs);
+        }
+    } else {
+        type = SQL_TOK_OP;
+        end = scan_op(&s, i);
+    }
+    if(end == 0)
+        return SQL_ERR_NEED_MORE;
+    tok->type = type;
+    tok->len = (uint32_t)(end - i);
+    if(lx->nl)
+        tok->flags |= SQL_TOKF_NL_BEFORE;
+    if(s.unterminated)
+        tok->flags |= SQL_TOKF_UNTERMINATED;
+    if(type == SQL_TOK_WORD)
+        tok->kw = (uint16_t)sql_keyword_lookup(p + i, end - i);
+    lx->nl = 0;
+    advance(lx, end);
+    return 0;
+}

@@ -1,0 +1,651 @@
+#include "sql/lineage.h"
+
+#include "sql/arena.h"
+#include "sql/lexer.h"
+#include "sql/parser.h"
+#include "sql/splitter.h"
+#include "util/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_BLOCK ((size_t)1 << 20)
+#define GUESS_BYTES 65536
+
+const char *sql_strerror(int code)
+{
+    switch(code) {
+    case SQL_OK:
+        return "ok";
+    case SQL_ERR_NOMEM:
+        return "out of memory";
+    case SQL_ERR_NEED_MORE:
+        return "more input needed";
+    case SQL_ERR_SYNTAX:
+        return "syntax error";
+    case SQL_ERR_DEPTH:
+        return "nesting too deep";
+    case SQL_ERR_TOO_BIG:
+        return "statement too large";
+    case SQL_ERR_IO:
+        return "read error";
+    case SQL_ERR_ARG:
+        return "invalid argument";
+    default:
+        return "unknown error";
+    }
+}
+
+/* ---- file-level roles (contract §5) ---- */
+
+#define ROLE_SOURCE 1u
+#define ROLE_WRITTEN 2u
+#define ROLE_INTERMEDIATE 4u
+#define ROLE_DROPPED 8u
+
+typedef struct role {
+    char *name;
+    unsigned flags;
+} role_t;
+
+typedef struct roles {
+    role_t *v;
+    size_t cap;
+    size_t n;
+} roles_t;
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for(; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int roles_grow(roles_t *r)
+{
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    role_t *v = util_calloc(cap, sizeof *v);
+    if(!v)
+        return SQL_ERR_NOMEM;
+    for(size_t i = 0; i < r->cap; i++) {
+        if(!r->v[i].name)
+            continue;
+        size_t h = hash_str(r->v[i].name) & (cap - 1);
+        while(v[h].name)
+            h = (h + 1) & (cap - 1);
+        v[h] = r->v[i];
+    }
+    util_free(r->v);
+    r->v = v;
+    r->cap = cap;
+    return 0;
+}
+
+static role_t *roles_get(roles_t *r, const char *name, int create)
+{
+    if(r->cap) {
+        size_t h = hash_str(name) & (r->cap - 1);
+        while(r->v[h].name) {
+            if(strcmp(r->v[h].name, name) == 0)
+                return &r->v[h];
+            h = (h + 1) & (r->cap - 1);
+        }
+    }
+    if(!create)
+        return NULL;
+    if((r->n + 1) * 2 > r->cap && roles_grow(r))
+        return NULL;
+    char *copy = util_strdup(name);
+    if(!copy)
+        return NULL;
+    size_t h = hash_str(name) & (r->cap - 1);
+    while(r->v[h].name)
+        h = (h + 1) & (r->cap - 1);
+    r->v[h].name = copy;
+    r->v[h].flags = 0;
+    r->n++;
+    return &r->v[h];
+}
+
+static void roles_free(roles_t *r)
+{
+    for(size_t i = 0; i < r->cap; i++)
+        util_free(r->v[i].name);
+    util_free(r->v);
+}
+
+static int roles_apply(roles_t *r, const sql_statement_t *st)
+{
+    for(size_t i = 0; i < st->reads.n; i++) {
+        role_t *x = roles_get(r, st->reads.items[i], 1);
+        if(!x)
+            return SQL_ERR_NOMEM;
+        x->flags |= (x->flags & ROLE_WRITTEN) ? ROLE_INTERMEDIATE : ROLE_SOURCE;
+    }
+    for(size_t i = 0; i < st->writes.n; i++) {
+        role_t *x = roles_get(r, st->writes.items[i], 1);
+        if(!x)
+            return SQL_ERR_NOMEM;
+        x->flags = (x->flags | ROLE_WRITTEN) & ~ROLE_DROPPED;
+    }
+    for(size_t i = 0; i < st->drops.n; i++) {
+        role_t *x = roles_get(r, st->drops.items[i], 0);
+        if(x && (x->flags & ROLE_WRITTEN))
+            x->flags |= ROLE_DROPPED;
+    }
+    for(size_t i = 0; i < st->nrenames; i++) {
+        role_t *from = roles_get(r, st->renames[i].from, 0);
+        if(!from || !from->flags)
+            continue;
+        unsigned flags = from->flags;
+        from->flags = 0;
+        role_t *to = roles_get(r, st->renames[i].to, 1);
+        if(!to)
+            return SQL_ERR_NOMEM;
+        to->flags |= flags;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int roles_collect(const roles_t *r, sql_lineage_t *out)
+{
+    sql_strlist_t *lists[3] = {&out->sources, &out->targets, &out->intermediates};
+    for(int k = 0; k < 3; k++) {
+        lists[k]->items = util_calloc(r->n ? r->n : 1, sizeof(char *));
+        if(!lists[k]->items)
+            return SQL_ERR_NOMEM;
+    }
+    for(size_t i = 0; i < r->cap; i++) {
+        const role_t *x = &r->v[i];
+        if(!x->name || !x->flags || (x->flags & ROLE_DROPPED))
+            continue;
+        sql_strlist_t *dst = NULL;
+        if(x->flags & ROLE_INTERMEDIATE)
+            dst = &out->intermediates;
+        for(int k = 0; k < 2 && !dst; k++) {
+            unsigned want = k == 0 ? ROLE_SOURCE : ROLE_WRITTEN;
+            if(!(x->flags & want))
+                continue;
+            sql_strlist_t *l = k == 0 ? &out->sources : &out->targets;
+            if(!(l->items[l->n] = util_strdup(x->name)))
+                return SQL_ERR_NOMEM;
+            l->n++;
+        }
+        if(dst) {
+            if(!(dst->items[dst->n] = util_strdup(x->name)))
+                return SQL_ERR_NOMEM;
+            dst->n++;
+        }
+    }
+    for(int k = 0; k < 3; k++)
+        qsort(lists[k]->items, lists[k]->n, sizeof(char *), cmp_str);
+    return 0;
+}
+
+/* ---- statements ---- */
+
+static void strlist_free(sql_strlist_t *l)
+{
+    for(size_t i = 0; i < l->n; i++)
+        util_free(l->items[i]);
+    util_free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void statement_clear(sql_statement_t *st)
+{
+    util_free(st->kind);
+    util_free(st->name);
+    sql_strlist_t *lists[] = {&st->reads, &st->writes, &st->read_paths, &st->write_paths, &st->drops, &st->calls};
+    for(size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        strlist_free(lists[i]);
+    for(size_t i = 0; i < st->nrenames; i++) {
+        util_free(st->renames[i].from);
+        util_free(st->renames[i].to);
+    }
+    util_free(st->renames);
+    for(size_t i = 0; i < st->ncolumns; i++) {
+        util_free(st->columns[i].target);
+        strlist_free(&st->columns[i].sources);
+    }
+    util_free(st->columns);
+    memset(st, 0, sizeof *st);
+}
+
+static int copy_vec(sql_strlist_t *dst, const sql_strvec_t *src, int sort)
+{
+    dst->items = util_calloc(src->n ? src->n : 1, sizeof(char *));
+    if(!dst->items)
+        return SQL_ERR_NOMEM;
+    for(uint32_t i = 0; i < src->n; i++) {
+        if(!(dst->items[i] = util_strdup(src->v[i])))
+            return SQL_ERR_NOMEM;
+        dst->n++;
+    }
+    if(sort)
+        qsort(dst->items, dst->n, sizeof(char *), cmp_str);
+    return 0;
+}
+
+static int cmp_col(const void *a, const void *b)
+{
+    return strcmp(((const sql_column_lineage_t *)a)->target, ((const sql_column_lineage_t *)b)->target);
+}
+
+static int convert(const sql_stmt_t *in, sql_statement_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = util_strdup(in->kind ? in->kind : "unknown");
+    if(!out->kind || (in->name && !(out->name = util_strdup(in->name))))
+        return SQL_ERR_NOMEM;
+    out->line = in->line;
+    out->column = in->col;
+    if(copy_vec(&out->reads, &in->reads, 1) || copy_vec(&out->writes, &in->writes, 1) ||
+       copy_vec(&out->read_paths, &in->read_paths, 1) || copy_vec(&out->write_paths, &in->write_paths, 1) ||
+       copy_vec(&out->drops, &in->drops, 1) || copy_vec(&out->calls, &in->calls, 1))
+        return SQL_ERR_NOMEM;
+    if(in->rename_from.n) {
+        out->renames = util_calloc(in->rename_from.n, sizeof *out->renames);
+        if(!out->renames)
+            return SQL_ERR_NOMEM;
+        for(uint32_t i = 0; i < in->rename_from.n; i++) {
+            out->renames[i].from = util_strdup(in->rename_from.v[i]);
+            out->renames[i].to = util_strdup(in->rename_to.v[i]);
+            out->nrenames++;
+            if(!out->renames[i].from || !out->renames[i].to)
+                return SQL_ERR_NOMEM;
+        }
+    }
+    if(in->nedges) {
+        out->columns = util_calloc(in->nedges, sizeof *out->columns);
+        if(!out->columns)
+            return SQL_ERR_NOMEM;
+        for(uint32_t i = 0; i < in->nedges; i++) {
+            sql_column_lineage_t *c = &out->columns[out->ncolumns++];
+            if(!(c->target = util_strdup(in->edges[i].target)) || copy_vec(&c->sources, &in->edges[i].sources, 1))
+                return SQL_ERR_NOMEM;
+        }
+        qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
+    }
+    return 0;
+}
+
+/* ---- the engine: read, lex, split, parse, one statement at a time ---- */
+
+typedef struct engine {
+    sql_read_fn rd;
+    void *rd_ud;
+    const sql_lineage_opts_t *opts;
+    char *buf;
+    size_t len, cap;
+    int eof;
+    sql_lexer_t lx;
+    sql_splitter_t sp;
+    sql_token_t *toks;
+    size_t ntoks, captoks;
+    int skipping;
+    sql_arena_t arena;
+    sql_schema_t *schema;
+    roles_t roles;
+    sql_lineage_t *res;
+    size_t capstmts, caperrs;
+} engine_t;
+
+static int add_error(engine_t *e, uint32_t line, uint32_t col, const char *msg)
+{
+    sql_lineage_t *r = e->res;
+    if(r->nerrors >= SQL_MAX_ERRORS) {
+        r->errors_dropped++;
+        return 0;
+    }
+    if(r->nerrors == e->caperrs) {
+        size_t cap = e->caperrs ? e->caperrs * 2 : 8;
+        sql_error_t *v = util_realloc(r->errors, cap * sizeof *v);
+        if(!v)
+            return SQL_ERR_NOMEM;
+        r->errors = v;
+        e->caperrs = cap;
+    }
+    sql_error_t *er = &r->errors[r->nerrors];
+    er->line = line;
+    er->column = col;
+    er->message = util_strdup(msg);
+    if(!er->message)
+        return SQL_ERR_NOMEM;
+    r->nerrors++;
+    return 0;
+}
+
+static int on_error(void *ud, uint32_t line, uint32_t col, const char *msg)
+{
+    return add_error(ud, line, col, msg);
+}
+
+static int on_stmt(void *ud, const sql_stmt_t *in)
+{
+    engine_t *e = ud;
+    sql_statement_t st;
+    int rc = convert(in, &st);
+    if(!rc)
+        rc = roles_apply(&e->roles, &st);
+    if(rc) {
+        statement_clear(&st);
+        return rc;
+    }
+    if(e->opts->on_statement) {
+        rc = e->opts->on_statement(e->opts->ud, &st);
+        statement_clear(&st);
+        return rc;
+    }
+    sql_lineage_t *r = e->res;
+    if(r->nstatements == e->capstmts) {
+        size_t cap = e->capstmts ? e->capstmts * 2 : 16;
+        sql_statement_t *v = util_realloc(r->statements, cap * sizeof *v);
+        if(!v) {
+            statement_clear(&st);
+            return SQL_ERR_NOMEM;
+        }
+        r->statements = v;
+        e->capstmts = cap;
+    }
+    r->statements[r->nstatements++] = st;
+    return 0;
+}
+
+static int flush(engine_t *e)
+{
+    int rc = 0;
+    if(e->ntoks && !e->skipping) {
+        sql_parse_ctx_t ctx = {
+            .dialect = e->res->dialect,
+            .arena = &e->arena,
+            .schema = e->schema,
+            .on_stmt = on_stmt,
+            .on_error = on_error,
+            .ud = e,
+        };
+        rc = sql_parse_tokens(&ctx, e->buf, e->toks, e->ntoks);
+        sql_arena_reset(&e->arena);
+    }
+    e->ntoks = 0;
+    e->skipping = 0;
+    return rc;
+}
+
+/* Drop text no pending token needs, then read more; grows the buffer for long statements. */
+static int fill(engine_t *e)
+{
+    size_t keep = e->ntoks ? e->toks[0].off : e->lx.pos;
+    if(keep) {
+        memmove(e->buf, e->buf + keep, e->len - keep);
+        e->len -= keep;
+        for(size_t i = 0; i < e->ntoks; i++)
+            e->toks[i].off -= keep;
+    }
+    if(e->len == e->cap) {
+        if(e->cap >= SQL_MAX_STMT_BYTES)
+            return SQL_ERR_TOO_BIG;
+        size_t cap = e->cap ? e->cap * 2 : READ_BLOCK;
+        char *b = util_realloc(e->buf, cap);
+        if(!b)
+            return SQL_ERR_NOMEM;
+        e->buf = b;
+        e->cap = cap;
+    }
+    size_t got = 0;
+    int rc = e->rd(e->rd_ud, e->buf + e->len, e->cap - e->len, &got);
+    if(rc)
+        return rc;
+    if(got == 0)
+        e->eof = 1;
+    e->len += got;
+    sql_lexer_rebase(&e->lx, e->buf, e->len, keep, e->eof);
+    return 0;
+}
+
+static int push_token(engine_t *e, const sql_token_t *t)
+{
+    if(e->skipping)
+        return 0;
+    if(e->ntoks >= SQL_MAX_STMT_TOKENS) {
+        e->skipping = 1;
+        e->ntoks = 0;
+        return add_error(e, t->line, t->col, "statement too large: skipped");
+    }
+    if(e->ntoks == e->captoks) {
+        size_t cap = e->captoks ? e->captoks * 2 : 1024;
+        sql_token_t *v = util_realloc(e->toks, cap * sizeof *v);
+        if(!v)
+            return SQL_ERR_NOMEM;
+        e->toks = v;
+        e->captoks = cap;
+    }
+    e->toks[e->ntoks++] = *t;
+    return 0;
+}
+
+static int run(engine_t *e)
+{
+    int rc;
+    while(!e->eof && e->len < GUESS_BYTES) {
+        size_t before = e->len;
+        if((rc = fill(e)))
+            return rc;
+        if(e->len == before && !e->eof)
+            break;
+    }
+    sql_dialect_t d = e->opts->dialect;
+    if(d == SQL_DIALECT_AUTO)
+        d = sql_dialect_guess(e->buf ? e->buf : "", e->len);
+    e->res->dialect = d;
+    if(e->opts->on_begin && (rc = e->opts->on_begin(e->opts->ud, d)))
+        return rc;
+    sql_lexer_init(&e->lx, e->buf ? e->buf : "", e->len, d, e->eof);
+    sql_splitter_init(&e->sp, d);
+    for(;;) {
+        sql_token_t t;
+        rc = sql_lexer_next(&e->lx, &t);
+        if(rc == SQL_ERR_NEED_MORE) {
+            rc = fill(e);
+            if(rc == SQL_ERR_TOO_BIG && e->ntoks) {
+                /* one statement outgrew the buffer: drop it and go on */
+                if((rc = add_error(e, e->toks[0].line, e->toks[0].col, "statement too large: skipped")))
+                    return rc;
+                e->ntoks = 0;
+                e->skipping = 1;
+                rc = fill(e);
+            }
+            if(rc == SQL_ERR_TOO_BIG)
+                return add_error(e, e->lx.line, e->lx.col, "token too large: rest of input skipped");
+            if(rc)
+                return rc;
+            continue;
+        }
+        if(rc)
+            return rc;
+        if(t.type == SQL_TOK_EOF)
+            return flush(e);
+        if(t.flags & SQL_TOKF_UNTERMINATED) {
+            const char *what = t.type == SQL_TOK_COMMENT ? "unterminated comment" : t.type == SQL_TOK_STRING ? "unterminated string" : "unterminated quoted identifier";
+            if((rc = add_error(e, t.line, t.col, what)))
+                return rc;
+        }
+        if(t.type == SQL_TOK_COMMENT)
+            continue;
+        sql_split_t sp = sql_splitter_feed(&e->sp, &t, e->buf, e->len);
+        if(sp == SQL_SPLIT_DROP) {
+            if((rc = flush(e)))
+                return rc;
+            continue;
+        }
+        if((rc = push_token(e, &t)))
+            return rc;
+        if(sp == SQL_SPLIT_AFTER && (rc = flush(e)))
+            return rc;
+    }
+}
+
+int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out)
+{
+    *out = NULL;
+    if(!rd || !opts)
+        return SQL_ERR_ARG;
+    engine_t e;
+    memset(&e, 0, sizeof e);
+    e.rd = rd;
+    e.rd_ud = rd_ud;
+    e.opts = opts;
+    sql_arena_init(&e.arena, SQL_MAX_STMT_BYTES);
+    e.res = util_calloc(1, sizeof *e.res);
+    e.schema = sql_schema_new();
+    int rc = e.res && e.schema ? run(&e) : SQL_ERR_NOMEM;
+    if(!rc)
+        rc = roles_collect(&e.roles, e.res);
+    sql_arena_free(&e.arena);
+    sql_schema_free(e.schema);
+    roles_free(&e.roles);
+    util_free(e.buf);
+    util_free(e.toks);
+    if(rc) {
+        sql_lineage_free(e.res);
+        return rc;
+    }
+    *out = e.res;
+    return 0;
+}
+
+typedef struct mem_reader {
+    const char *p;
+    size_t len;
+    size_t pos;
+} mem_reader_t;
+
+static int mem_read(void *ud, char *buf, size_t cap, size_t *got)
+{
+    mem_reader_t *m = ud;
+    size_t n = m->len - m->pos;
+    if(n > cap)
+        n = cap;
+    memcpy(buf, m->p + m->pos, n);
+    m->pos += n;
+    *got = n;
+    return 0;
+}
+
+int sql_lineage_parse(const char *text, size_t len, sql_dialect_t dialect, sql_lineage_t **out)
+{
+    mem_reader_t m = {.p = text, .len = len};
+    sql_lineage_opts_t opts = {.dialect = dialect};
+    return sql_lineage_run(mem_read, &m, &opts, out);
+}
+
+void sql_lineage_free(sql_lineage_t *l)
+{
+    if(!l)
+        return;
+    for(size_t i = 0; i < l->nstatements; i++)
+        statement_clear(&l->statements[i]);
+    util_free(l->statements);
+    for(size_t i = 0; i < l->nerrors; i++)
+        util_free(l->errors[i].message);
+    util_free(l->errors);
+    strlist_free(&l->sources);
+    strlist_free(&l->targets);
+    strlist_free(&l->intermediates);
+    util_free(l);
+}
+
+/* ---- JSON ---- */
+
+/* A JSON string even when the SQL held invalid UTF-8 (bad bytes become '?'). */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    if(j)
+        return j;
+    char *copy = util_strdup(s);
+    if(!copy)
+        return NULL;
+    for(unsigned char *c = (unsigned char *)copy; *c; c++)
+        if(*c >= 0x80)
+            *c = '?';
+    j = json_string(copy);
+    util_free(copy);
+    return j;
+}
+
+static json_t *jlist(const sql_strlist_t *l)
+{
+    json_t *a = json_array();
+    for(size_t i = 0; a && i < l->n; i++)
+        json_array_append_new(a, jstr(l->items[i]));
+    return a;
+}
+
+json_t *sql_statement_to_json(const sql_statement_t *st)
+{
+    json_t *o = json_object();
+    if(!o)
+        return NULL;
+    json_object_set_new(o, "kind", jstr(st->kind));
+    if(st->name)
+        json_object_set_new(o, "name", jstr(st->name));
+    json_object_set_new(o, "line", json_integer(st->line));
+    json_object_set_new(o, "column", json_integer(st->column));
+    json_object_set_new(o, "reads", jlist(&st->reads));
+    json_object_set_new(o, "writes", jlist(&st->writes));
+    json_t *cols = json_array();
+    for(size_t i = 0; cols && i < st->ncolumns; i++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "target", jstr(st->columns[i].target));
+        json_object_set_new(c, "sources", jlist(&st->columns[i].sources));
+        json_array_append_new(cols, c);
+    }
+    json_object_set_new(o, "columns", cols);
+    if(st->read_paths.n)
+        json_object_set_new(o, "read_paths", jlist(&st->read_paths));
+    if(st->write_paths.n)
+        json_object_set_new(o, "write_paths", jlist(&st->write_paths));
+    if(st->drops.n)
+        json_object_set_new(o, "drops", jlist(&st->drops));
+    if(st->calls.n)
+        json_object_set_new(o, "calls", jlist(&st->calls));
+    if(st->nrenames) {
+        json_t *rn = json_array();
+        for(size_t i = 0; rn && i < st->nrenames; i++)
+            json_array_append_new(rn, json_pack("{s:o,s:o}", "from", jstr(st->renames[i].from), "to", jstr(st->renames[i].to)));
+        json_object_set_new(o, "renames", rn);
+    }
+    return o;
+}
+
+json_t *sql_lineage_to_json(const sql_lineage_t *l, const char *file)
+{
+    json_t *o = json_object();
+    if(!o)
+        return NULL;
+    json_object_set_new(o, "file", jstr(file ? file : ""));
+    json_object_set_new(o, "dialect", json_string(sql_dialect_name(l->dialect)));
+    json_t *stmts = json_array();
+    for(size_t i = 0; stmts && i < l->nstatements; i++)
+        json_array_append_new(stmts, sql_statement_to_json(&l->statements[i]));
+    json_object_set_new(o, "statements", stmts);
+    json_object_set_new(o, "sources", jlist(&l->sources));
+    json_object_set_new(o, "targets", jlist(&l->targets));
+    json_object_set_new(o, "intermediates", jlist(&l->intermediates));
+    json_t *errs = json_array();
+    for(size_t i = 0; errs && i < l->nerrors; i++)
+        json_array_append_new(errs, json_pack("{s:i,s:i,s:o}", "line", (int)l->errors[i].line, "column",
+                                              (int)l->errors[i].column, "message", jstr(l->errors[i].message)));
+    json_object_set_new(o, "errors", errs);
+    if(l->errors_dropped)
+        json_object_set_new(o, "errors_dropped", json_integer((json_int_t)l->errors_dropped));
+    return o;
+}

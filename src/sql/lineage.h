@@ -1,0 +1,84 @@
+/* SQL lineage of a whole input: statements with their reads, writes and column lineage,
+ * plus the file-level sources/targets/intermediates of contract §5.
+ * Input is consumed statement by statement: memory follows the largest statement. */
+#ifndef LINEAGED_SQL_LINEAGE_H
+#define LINEAGED_SQL_LINEAGE_H
+
+#include "sql/dialect.h"
+#include "sql/error.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits per statement; larger statements are skipped with an error. */
+#define SQL_MAX_STMT_TOKENS (8u * 1024 * 1024)
+#define SQL_MAX_STMT_BYTES ((size_t)256 * 1024 * 1024)
+/* Errors kept per input; later ones are counted only. */
+#define SQL_MAX_ERRORS 1000
+
+typedef struct sql_strlist {
+    char **items;
+    size_t n;
+} sql_strlist_t;
+
+typedef struct sql_column_lineage {
+    char *target;          /* "table.column" */
+    sql_strlist_t sources; /* "table.column", or a bare column when unresolvable */
+} sql_column_lineage_t;
+
+typedef struct sql_rename {
+    char *from;
+    char *to;
+} sql_rename_t;
+
+typedef struct sql_statement {
+    char *kind;            /* insert, create_table, create_view, merge, update, delete, select, ... */
+    char *name;            /* routine or view defined, or NULL */
+    uint32_t line;
+    uint32_t column;
+    sql_strlist_t reads, writes, read_paths, write_paths, drops, calls;
+    sql_rename_t *renames;
+    size_t nrenames;
+    sql_column_lineage_t *columns;
+    size_t ncolumns;
+} sql_statement_t;
+
+typedef struct sql_error {
+    uint32_t line;
+    uint32_t column;
+    char *message;
+} sql_error_t;
+
+typedef struct sql_lineage {
+    sql_dialect_t dialect;       /* the one used (guessed when AUTO was asked for) */
+    sql_statement_t *statements; /* empty when a statement callback was given */
+    size_t nstatements;
+    sql_error_t *errors;
+    size_t nerrors;
+    size_t errors_dropped;
+    sql_strlist_t sources, targets, intermediates;
+} sql_lineage_t;
+
+/* Reads up to `cap` bytes into `buf`; *got = 0 at end of input. Returns 0 or an error. */
+typedef int (*sql_read_fn)(void *ud, char *buf, size_t cap, size_t *got);
+
+typedef struct sql_lineage_opts {
+    sql_dialect_t dialect;
+    /* Optional: called once the dialect is known, before any statement. */
+    int (*on_begin)(void *ud, sql_dialect_t dialect);
+    /* Optional: each statement as soon as it is parsed; then statements are not kept. */
+    int (*on_statement)(void *ud, const sql_statement_t *st);
+    void *ud;
+} sql_lineage_opts_t;
+
+int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out);
+/* Convenience over a buffer, keeping all statements. */
+int sql_lineage_parse(const char *text, size_t len, sql_dialect_t dialect, sql_lineage_t **out);
+void sql_lineage_free(sql_lineage_t *l);
+
+json_t *sql_statement_to_json(const sql_statement_t *st);
+/* The §5 document, without "statements" when they were streamed. */
+json_t *sql_lineage_to_json(const sql_lineage_t *l, const char *file);
+
+#endif

@@ -1,0 +1,65 @@
+/* Recursive-descent parser over one chunk of tokens (one or more statements, as split
+ * by sql/splitter.h), producing per-statement lineage records in an arena. */
+#ifndef LINEAGED_SQL_PARSER_H
+#define LINEAGED_SQL_PARSER_H
+
+#include "sql/arena.h"
+#include "sql/dialect.h"
+#include "sql/lexer.h"
+
+#include <stdint.h>
+
+/* Nesting of parentheses, subqueries and expressions; deeper input is an error. */
+#define SQL_MAX_DEPTH 400
+
+typedef struct sql_strvec {
+    char **v;
+    uint32_t n;
+    uint32_t cap;
+} sql_strvec_t;
+
+typedef struct sql_col_edge {
+    char *target;
+    sql_strvec_t sources;
+} sql_col_edge_t;
+
+/* One statement's lineage, arena-backed. */
+typedef struct sql_stmt {
+    const char *kind;
+    char *name;                      /* procedure, function or view being defined */
+    uint32_t line;
+    uint32_t col;
+    sql_strvec_t reads, writes, read_paths, write_paths, drops, calls, rename_from, rename_to;
+    sql_col_edge_t *edges;
+    uint32_t nedges;
+    uint32_t capedges;
+} sql_stmt_t;
+
+/* Columns known from CREATE TABLE earlier in the input; owned by the caller. */
+typedef struct sql_schema sql_schema_t;
+
+sql_schema_t *sql_schema_new(void);
+void sql_schema_free(sql_schema_t *s);
+int sql_schema_put(sql_schema_t *s, const char *table, char *const *cols, size_t n);
+/* Column names of `table`, NULL when unknown. */
+char *const *sql_schema_get(const sql_schema_t *s, const char *table, size_t *n);
+
+typedef struct sql_parse_ctx {
+    sql_dialect_t dialect;
+    sql_arena_t *arena;
+    sql_schema_t *schema;
+    /* Called once per finished statement; a non-zero return stops parsing with that code. */
+    int (*on_stmt)(void *ud, const sql_stmt_t *st);
+    int (*on_error)(void *ud, uint32_t line, uint32_t col, const char *msg);
+    void *ud;
+} sql_parse_ctx_t;
+
+/* Parse `n` tokens (no comments, no EOF token needed) whose text lives in `src`.
+ * Syntax errors are reported through on_error and parsing resumes at the next
+ * statement; the return value is 0 or a fatal error (out of memory, callback code). */
+int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_token_t *toks, size_t n);
+
+/* Append `s` to `v` unless already present; the vector grows in the arena. */
+int sql_strvec_add(sql_arena_t *a, sql_strvec_t *v, const char *s);
+
+#endif

@@ -1,0 +1,152 @@
+#include "sql/splitter.h"
+
+#include <string.h>
+#include <strings.h>
+
+enum { MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO };
+
+void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect)
+{
+    memset(s, 0, sizeof *s);
+    s->dialect = dialect;
+}
+
+static void reset(sql_splitter_t *s)
+{
+    sql_dialect_t d = s->dialect;
+    sql_splitter_init(s, d);
+}
+
+static int word(const sql_token_t *t, const char *src, const char *w)
+{
+    size_t l = strlen(w);
+    return t->type == SQL_TOK_WORD && t->len == l && strncasecmp(src + t->off, w, l) == 0;
+}
+
+/* Oracle's `/` on a line of its own runs the buffer: a separator. */
+static int lone_slash(const sql_token_t *t, const char *src, size_t len)
+{
+    if(!sql_tok_is_op(t, src, '/') || !(t->flags & SQL_TOKF_NL_BEFORE))
+        return 0;
+    for(size_t i = t->off + 1; i < len && src[i] != '\n'; i++)
+        if(src[i] != ' ' && src[i] != '\t' && src[i] != '\r')
+            return 0;
+    return 1;
+}
+
+sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
+{
+    int end_suffix = 0;
+    if(s->pending_end) {
+        s->pending_end = 0;
+        if(word(t, src, "if") || word(t, src, "loop") || word(t, src, "while") || word(t, src, "repeat") ||
+           word(t, src, "for"))
+            end_suffix = 1;
+        else if(s->block > 0)
+            s->block--;
+        if(word(t, src, "case"))
+            end_suffix = 1;
+    }
+    if(s->paren == 0 && word(t, src, "go") && (t->flags & SQL_TOKF_NL_BEFORE) &&
+       (s->dialect == SQL_DIALECT_TSQL || s->mode == MODE_UNTIL_GO)) {
+        reset(s);
+        return SQL_SPLIT_DROP;
+    }
+    if(s->dialect == SQL_DIALECT_ORACLE && s->paren == 0 && lone_slash(t, src, len)) {
+        reset(s);
+        return SQL_SPLIT_DROP;
+    }
+    s->ntok++;
+    if(s->maybe_txn) {
+        s->maybe_txn = 0;
+        if(sql_tok_is_op(t, src, ';') || word(t, src, "transaction") || word(t, src, "tran") || word(t, src, "work") ||
+           word(t, src, "distributed")) {
+            s->mode = MODE_NORMAL;
+            s->block = 0;
+        }
+    }
+    if(s->ntok == 1) {
+        if(word(t, src, "begin")) {
+            s->mode = MODE_BLOCK;
+            s->block = 1;
+            s->opened = 1;
+            s->maybe_txn = 1;
+        } else if(word(t, src, "declare") && s->dialect == SQL_DIALECT_ORACLE) {
+            s->mode = MODE_BLOCK;
+        } else if(word(t, src, "create")) {
+            s->mode = MODE_CREATE;
+        }
+    } else if(s->mode == MODE_CREATE && s->ntok <= 10) {
+        if(word(t, src, "procedure") || word(t, src, "proc") || word(t, src, "function") || word(t, src, "trigger") ||
+           word(t, src, "package")) {
+            s->mode = s->dialect == SQL_DIALECT_TSQL ? MODE_UNTIL_GO : MODE_ROUTINE;
+        } else if(word(t, src, "table") || word(t, src, "view") || word(t, src, "index") || t->type != SQL_TOK_WORD) {
+            s->mode = MODE_NORMAL;
+        }
+    } else if(s->mode == MODE_CREATE) {
+        s->mode = MODE_NORMAL;
+    }
+    if(sql_tok_is_op(t, src, '(')) {
+        s->paren++;
+        if(s->expect_body) {
+            s->expect_body = 0;
+            s->mode = MODE_NORMAL;
+        }
+        return SQL_SPLIT_NONE;
+    }
+    if(sql_tok_is_op(t, src, ')')) {
+        if(s->paren > 0)
+            s->paren--;
+        return SQL_SPLIT_NONE;
+    }
+    if(s->paren > 0)
+        return SQL_SPLIT_NONE;
+    switch(s->mode) {
+    case MODE_ROUTINE:
+        if(s->expect_body) {
+            s->expect_body = 0;
+            if(t->type == SQL_TOK_STRING) {
+                s->mode = MODE_NORMAL;
+            } else {
+                s->mode = MODE_BLOCK;
+                if(word(t, src, "begin")) {
+                    s->block = 1;
+                    s->opened = 1;
+                }
+            }
+        } else if(word(t, src, "begin")) {
+            s->mode = MODE_BLOCK;
+            s->block = 1;
+            s->opened = 1;
+        } else if(word(t, src, "as") || word(t, src, "is")) {
+            s->expect_body = 1;
+        } else if(word(t, src, "return") || word(t, src, "language") || word(t, src, "returns")) {
+            /* a single-expression function or one whose body is a string */
+            if(word(t, src, "return"))
+                s->mode = MODE_NORMAL;
+        }
+        break;
+    case MODE_BLOCK:
+        if(word(t, src, "begin") && s->ntok > 1) {
+            s->block++;
+            s->opened = 1;
+        } else if(word(t, src, "case") && !end_suffix) {
+            s->block++;
+        } else if(word(t, src, "end") && !end_suffix) {
+            s->pending_end = 1;
+        } else if(sql_tok_is_op(t, src, ';') && s->opened && s->block == 0) {
+            reset(s);
+            return SQL_SPLIT_AFTER;
+        }
+        return SQL_SPLIT_NONE;
+    case MODE_UNTIL_GO:
+        return SQL_SPLIT_NONE;
+    default:
+        break;
+    }
+    if(sql_tok_is_op(t, src, ';')) {
+        reset(s);
+        return SQL_SPLIT_AFTER;
+    }
+    return SQL_SPLIT_NONE;
+}

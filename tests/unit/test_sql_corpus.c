@@ -1,0 +1,292 @@
+/* Runs every case of ../shared/corpus through the lineage engine and reports pass rates. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sql/lineage.h"
+#include "util/alloc.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef LINEAGED_CORPUS_DIR
+#error "LINEAGED_CORPUS_DIR must point at the shared corpus"
+#endif
+
+/* Raise these as accuracy improves; the test fails below them (cases excepted in
+ * corpus_exceptions.txt count as neither pass nor fail). */
+#define TABLE_FLOOR 0.99
+#define COLUMN_FLOOR 0.98
+
+typedef struct tally {
+    char dialect[32];
+    int pass, total;
+} tally_t;
+
+typedef struct report {
+    tally_t t[64];
+    int n;
+    int pass, total, excepted;
+} report_t;
+
+static char exceptions[64][160];
+static int nexceptions;
+
+static void load_exceptions(void)
+{
+    char path[4096];
+    const char *file = __FILE__;
+    const char *slash = strrchr(file, '/');
+    if(slash)
+        snprintf(path, sizeof path, "%.*s/corpus_exceptions.txt", (int)(slash - file), file);
+    else
+        snprintf(path, sizeof path, "corpus_exceptions.txt");
+    FILE *f = fopen(path, "r");
+    if(!f)
+        f = fopen("tests/unit/corpus_exceptions.txt", "r");
+    if(!f)
+        return;
+    char line[1024];
+    while(fgets(line, sizeof line, f) && nexceptions < 64) {
+        if(line[0] == '#' || line[0] == '\n')
+            continue;
+        size_t n = strcspn(line, " \t\n");
+        if(n >= sizeof exceptions[0])
+            continue;
+        memcpy(exceptions[nexceptions], line, n);
+        exceptions[nexceptions][n] = '\0';
+        nexceptions++;
+    }
+    fclose(f);
+}
+
+static int is_excepted(const char *id)
+{
+    for(int i = 0; i < nexceptions; i++)
+        if(strcmp(exceptions[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static void count(report_t *r, const char *dialect, int ok)
+{
+    int i;
+    for(i = 0; i < r->n; i++)
+        if(strcmp(r->t[i].dialect, dialect) == 0)
+            break;
+    if(i == r->n && r->n < 64) {
+        snprintf(r->t[i].dialect, sizeof r->t[i].dialect, "%s", dialect);
+        r->n++;
+    }
+    if(i < 64) {
+        r->t[i].total++;
+        r->t[i].pass += ok;
+    }
+    r->total++;
+    r->pass += ok;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Compare a sorted string list with a JSON array (sorted here). */
+static int same_list(const sql_strlist_t *got, json_t *want)
+{
+    size_t n = json_array_size(want);
+    if(n != got->n)
+        return 0;
+    const char **w = calloc(n ? n : 1, sizeof *w);
+    for(size_t i = 0; i < n; i++)
+        w[i] = json_string_value(json_array_get(want, i));
+    qsort(w, n, sizeof *w, cmp_str);
+    int ok = 1;
+    for(size_t i = 0; i < n && ok; i++)
+        ok = strcmp(w[i], got->items[i]) == 0;
+    free(w);
+    return ok;
+}
+
+static int has_path(const sql_lineage_t *l, const char *path, int write)
+{
+    for(size_t i = 0; i < l->nstatements; i++) {
+        const sql_strlist_t *p = write ? &l->statements[i].write_paths : &l->statements[i].read_paths;
+        for(size_t k = 0; k < p->n; k++)
+            if(strcmp(p->items[k], path) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+static sql_dialect_t dialect_of(json_t *c)
+{
+    sql_dialect_t d = SQL_DIALECT_AUTO;
+    sql_dialect_from_name(json_string_value(json_object_get(c, "dialect")), &d);
+    return d;
+}
+
+static void print_report(const char *what, const report_t *r)
+{
+    printf("%s corpus: %d/%d passed (%.1f%%), %d excepted\n", what, r->pass, r->total,
+           r->total ? 100.0 * r->pass / r->total : 100.0, r->excepted);
+    for(int i = 0; i < r->n; i++)
+        printf("  %-12s %3d/%-3d %5.1f%%\n", r->t[i].dialect, r->t[i].pass, r->t[i].total,
+               100.0 * r->t[i].pass / r->t[i].total);
+}
+
+static json_t *load(const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", LINEAGED_CORPUS_DIR, name);
+    json_error_t err;
+    json_t *j = json_load_file(path, 0, &err);
+    if(!j)
+        fail_msg("cannot load %s: %s", path, err.text);
+    return j;
+}
+
+static void test_table_corpus(void **state)
+{
+    (void)state;
+    load_exceptions();
+    json_t *cases = load("sqllineage_table_cases.json");
+    report_t r = {0};
+    printf("failing table cases:\n");
+    for(size_t i = 0; i < json_array_size(cases); i++) {
+        json_t *c = json_array_get(cases, i);
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const char *sql = json_string_value(json_object_get(c, "sql"));
+        if(is_excepted(id)) {
+            r.excepted++;
+            continue;
+        }
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_parse(sql, strlen(sql), dialect_of(c), &l), 0);
+        int ok = same_list(&l->sources, json_object_get(c, "reads")) && same_list(&l->targets, json_object_get(c, "writes"));
+        json_t *rp = json_object_get(c, "read_paths"), *wp = json_object_get(c, "write_paths");
+        for(size_t k = 0; ok && k < json_array_size(rp); k++)
+            ok = has_path(l, json_string_value(json_array_get(rp, k)), 0);
+        for(size_t k = 0; ok && k < json_array_size(wp); k++)
+            ok = has_path(l, json_string_value(json_array_get(wp, k)), 1);
+        if(!ok) {
+            printf("  %s\n", id);
+            if(getenv("CORPUS_VERBOSE")) {
+                json_t *j = sql_lineage_to_json(l, id);
+                char *s = json_dumps(j, JSON_INDENT(1));
+                printf("%s\n", s);
+                free(s);
+                json_decref(j);
+            }
+        }
+        count(&r, json_string_value(json_object_get(c, "dialect")), ok);
+        sql_lineage_free(l);
+    }
+    json_decref(cases);
+    print_report("table", &r);
+    assert_true(r.total > 0);
+    double rate = (double)r.pass / r.total;
+    if(rate < TABLE_FLOOR)
+        fail_msg("table pass rate %.3f below floor %.3f", rate, TABLE_FLOOR);
+}
+
+typedef struct pair {
+    char *s;
+} pair_t;
+
+static void test_column_corpus(void **state)
+{
+    (void)state;
+    load_exceptions();
+    json_t *cases = load("sqllineage_column_cases.json");
+    report_t r = {0};
+    printf("failing column cases:\n");
+    for(size_t i = 0; i < json_array_size(cases); i++) {
+        json_t *c = json_array_get(cases, i);
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const char *sql = json_string_value(json_object_get(c, "sql"));
+        if(is_excepted(id)) {
+            r.excepted++;
+            continue;
+        }
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_parse(sql, strlen(sql), dialect_of(c), &l), 0);
+        /* both sides as sorted "source -> target" lines */
+        size_t ngot = 0, cap = 16;
+        char **got = malloc(cap * sizeof *got);
+        for(size_t s = 0; s < l->nstatements; s++) {
+            const sql_statement_t *st = &l->statements[s];
+            for(size_t k = 0; k < st->ncolumns; k++) {
+                for(size_t m = 0; m < st->columns[k].sources.n; m++) {
+                    if(ngot == cap)
+                        got = realloc(got, (cap *= 2) * sizeof *got);
+                    size_t len = strlen(st->columns[k].sources.items[m]) + strlen(st->columns[k].target) + 5;
+                    got[ngot] = malloc(len);
+                    snprintf(got[ngot], len, "%s -> %s", st->columns[k].sources.items[m], st->columns[k].target);
+                    ngot++;
+                }
+            }
+        }
+        qsort(got, ngot, sizeof *got, cmp_str);
+        size_t u = 0;
+        for(size_t k = 0; k < ngot; k++) {
+            if(u && strcmp(got[u - 1], got[k]) == 0) {
+                free(got[k]);
+                continue;
+            }
+            got[u++] = got[k];
+        }
+        ngot = u;
+        json_t *want = json_object_get(c, "columns");
+        size_t nwant = json_array_size(want);
+        char **w = malloc((nwant ? nwant : 1) * sizeof *w);
+        for(size_t k = 0; k < nwant; k++) {
+            json_t *e = json_array_get(want, k);
+            const char *src = json_string_value(json_object_get(e, "source"));
+            const char *tgt = json_string_value(json_object_get(e, "target"));
+            size_t len = strlen(src) + strlen(tgt) + 5;
+            w[k] = malloc(len);
+            snprintf(w[k], len, "%s -> %s", src, tgt);
+        }
+        qsort(w, nwant, sizeof *w, cmp_str);
+        int ok = nwant == ngot;
+        for(size_t k = 0; ok && k < nwant; k++)
+            ok = strcmp(w[k], got[k]) == 0;
+        if(!ok) {
+            printf("  %s\n", id);
+            if(getenv("CORPUS_VERBOSE")) {
+                for(size_t k = 0; k < nwant; k++)
+                    printf("    want %s\n", w[k]);
+                for(size_t k = 0; k < ngot; k++)
+                    printf("    got  %s\n", got[k]);
+            }
+        }
+        for(size_t k = 0; k < nwant; k++)
+            free(w[k]);
+        free(w);
+        for(size_t k = 0; k < ngot; k++)
+            free(got[k]);
+        free(got);
+        count(&r, json_string_value(json_object_get(c, "dialect")), ok);
+        sql_lineage_free(l);
+    }
+    json_decref(cases);
+    print_report("column", &r);
+    assert_true(r.total > 0);
+    double rate = (double)r.pass / r.total;
+    if(rate < COLUMN_FLOOR)
+        fail_msg("column pass rate %.3f below floor %.3f", rate, COLUMN_FLOOR);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_corpus),
+        cmocka_unit_test(test_column_corpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
