@@ -58,6 +58,7 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
 // Opens a page that records uncaught exceptions and CSP violations, which every test treats as failures.
 export async function openPage(context) {
   const page = await context.newPage();
+  page.setDefaultTimeout(5000);
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`uncaught: ${e.message}`));
   page.on('console', (m) => {
@@ -117,10 +118,29 @@ export function httpGet(url) {
   });
 }
 
+export function httpPostJson(url, body) {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, body: text, json });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`POST ${url} timed out`)));
+    req.end(payload);
+  });
+}
+
 // `lineaged serve` on a free loopback port with a throw-away database, as the brief prescribes.
 export class Lineaged {
   constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [] } = {}) {
-    this.bin = bin;
+    this.bin = path.resolve(bin);
     this.extra = args;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-browser-'));
     this.log = '';
@@ -136,6 +156,7 @@ export class Lineaged {
       '--db', path.join(this.tmp, 'l.duckdb'), '--data-dir', path.join(this.tmp, 'data'),
       '--stats-interval', '1', ...this.extra];
     this.proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc.on('error', (e) => { this.log += `spawn failed: ${e.message}\n`; });
     this.proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });
     const proc = this.proc;
     await waitFor(async () => {
@@ -311,10 +332,12 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
   state.nextClient = (timeout = 10000, fresh = true) => {
     const open = state.clients.filter((c) => !c.closed);
     if (!fresh && open.length) return Promise.resolve(open[open.length - 1]);
-    return new Promise((resolve, reject) => {
+    const next = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no WebSocket connection within ${timeout} ms`)), timeout);
       state.listeners.push((c) => { clearTimeout(timer); resolve(c); });
     });
+    next.catch(() => {}); // a test that failed earlier may never await it
+    return next;
   };
   state.close = () => new Promise((r) => {
     for (const c of state.clients) c.socket.destroy();
@@ -330,6 +353,7 @@ const cases = [];
 export function test(name, fn) { cases.push({ name, fn }); }
 
 export async function run({ before, after } = {}) {
+  process.on('unhandledRejection', (e) => console.log(`unhandled rejection: ${e && e.stack ? e.stack : e}`));
   let passed = 0;
   let failed = 0;
   let ctx;

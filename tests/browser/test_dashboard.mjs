@@ -1,0 +1,150 @@
+// The dashboard served by the real server binary (LINEAGED_BIN), driven by chromium.
+import fs from 'node:fs';
+import {
+  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson,
+  waitFor, INDEX_HTML,
+} from './lib.mjs';
+
+const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
+const state = (page) => page.getAttribute('#conn-status', 'data-state');
+const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
+const domStat = (page, key) => page.getAttribute(`.card[data-stat="${key}"] .value`, 'value');
+
+async function waitLive(page, timeout) {
+  await waitFor(async () => (await state(page)) === 'live', {
+    timeout, what: `status "live" after connection_ack (status is "${await state(page)}: ${await text(page, '#conn-detail')}")`,
+  });
+}
+
+test('GET / serves web/index.html as text/html', async ({ server }) => {
+  const r = await httpGet(server.base + '/');
+  assertEqual(r.status, 200, 'status');
+  assert(/^text\/html/.test(r.headers['content-type'] || ''), `content-type ${r.headers['content-type']}`);
+  assert(r.body === fs.readFileSync(INDEX_HTML, 'utf8'), 'body is the current web/index.html (rebuild with make)');
+});
+
+test('page loads with title and heading and goes live on connection_ack', async ({ server, page }) => {
+  await page.goto(server.base + '/');
+  assert(/lineaged/i.test(await page.title()), `title: ${await page.title()}`);
+  assertEqual(await text(page, 'h1'), 'lineaged', 'heading');
+  await waitLive(page, 15000);
+  assertEqual(await text(page, '#conn-label'), 'Live', 'label');
+  assertNoProblems(page);
+});
+
+test('WebSocket endpoint comes from GET /api/v1/config/websocket', async ({ server, page }) => {
+  const r = await httpGet(server.base + '/api/v1/config/websocket');
+  assertEqual(r.status, 200, 'config endpoint status');
+  assertEqual(r.json && r.json.websocket_url, `ws://127.0.0.1:${server.port}/admin/ws/dashboard`, 'websocket_url');
+  assertEqual(await text(page, '#ws-url'), r.json.websocket_url, 'endpoint the page used');
+});
+
+test('stat cards show the numbers of GET /api/v1/stats', async ({ server, page }) => {
+  const r = await httpGet(server.base + '/api/v1/stats');
+  assertEqual(r.status, 200, 'stats endpoint status');
+  for (const k of STAT_KEYS) assert(Number.isInteger(r.json[k]), `${k} is an integer in /api/v1/stats: ${r.body}`);
+  await waitFor(async () => {
+    for (const k of STAT_KEYS) if ((await domStat(page, k)) !== String(r.json[k])) return false;
+    return true;
+  }, { timeout: 5000, what: `cards to equal ${r.body}` });
+  for (const k of STAT_KEYS) {
+    const shown = await text(page, `.card[data-stat="${k}"] .value`);
+    assertEqual(shown, r.json[k].toLocaleString('en-US'), `${k} as shown`);
+  }
+  for (const [trend, key] of [['nodes', 'totalNodes'], ['files', 'filesProcessed']]) {
+    const t = r.json.trends && r.json.trends[trend];
+    assert(t && Number.isInteger(t.value), `trends.${trend} in /api/v1/stats: ${r.body}`);
+    const badge = page.locator(`.card[data-stat="${key}"] .trend`);
+    assert(await badge.isVisible(), `${key} trend shown`);
+    const want = t.value === 0 ? '±0' : `${t.isPositive ? '▲' : '▼'} ${t.value.toLocaleString('en-US')}`;
+    assert((await badge.textContent()).startsWith(want), `${key} trend "${await badge.textContent()}" starts with "${want}"`);
+  }
+});
+
+test('stats_update keeps arriving every --stats-interval (1 s)', async ({ page }) => {
+  const messages = async () => Number((await text(page, '#msg-count')).replace(/,/g, ''));
+  const before = await messages();
+  const shownBefore = await text(page, '#last-update-time');
+  await waitFor(async () => (await messages()) >= before + 2, { timeout: 5000, what: 'two more stats_update messages' });
+  assertEqual(await text(page, '#ignored-count'), '0', 'no message from the server was rejected by the page');
+  await waitFor(async () => (await text(page, '#last-update-time')) !== shownBefore, { timeout: 3000, what: 'last update time to move' });
+  assertEqual(await page.getAttribute('#last-update', 'data-stale'), 'false', 'not stale');
+  assertEqual(await state(page), 'live', 'still live');
+});
+
+test('a page opened as http://localhost:PORT goes live too', async ({ server, browser }) => {
+  const other = await openPage(browser.context);
+  try {
+    await other.goto(`http://localhost:${server.port}/`);
+    await waitLive(other, 15000);
+    assertNoProblems(other);
+  } finally {
+    await other.close();
+  }
+});
+
+test('reconnects when the server restarts', async ({ server, page }) => {
+  await server.stop();
+  await waitFor(async () => ['reconnecting', 'offline'].includes(await state(page)), { timeout: 10000, what: 'page to notice the server went away' });
+  await server.start();
+  await waitLive(page, 20000);
+  assertEqual(await text(page, '#reconnect-count'), '1', 'one reconnect');
+  assertNoProblems(page);
+});
+
+// Events published into the real server (its --debug-events hook feeds the same bus, validation, rate
+// limits and WebSocket serialisation as real producers) reach the page as rows and feed items.
+test('ingestion, query and error events from the server appear on the page', async ({ browser }) => {
+  const server = new Lineaged({ args: ['--debug-events'] });
+  const page = await openPage(browser.context);
+  try {
+    await server.start();
+    await page.goto(server.base + '/');
+    await waitLive(page, 15000);
+    const events = [
+      { type: 'ingestion_started', data: { ingestion_id: 'e2e-1', source: 'upload', total_files: 3, project_id: 'e2e' } },
+      { type: 'ingestion_progress', data: { ingestion_id: 'e2e-1', current_file: 'a.sql', status: 'parsed', files_processed: 1, total_files: 3, percentage: 33.3, nodes_created: 5, error: null } },
+      { type: 'ingestion_complete', data: {
+        ingestion_id: 'e2e-1', source: 'upload', status: 'completed_with_errors',
+        files: [{ file: 'a.sql', status: 'completed' }, { file: 'b.sql', status: 'completed' }, { file: 'c.sql', status: 'failed' }],
+        files_processed: 2, files_failed: 1, total_nodes_created: 9, duration_seconds: 1.5,
+        errors: [{ file: 'c.sql', error: 'unexpected end of input' }] } },
+      { type: 'query_complete', data: { query_type: 'graph', latency_ms: 42, status: 'success' } },
+      { type: 'error', data: { error_type: 'ingest_failed', severity: 'critical', message: 'One file could not be parsed.' } },
+    ];
+    const r = await httpPostJson(server.base + '/api/v1/debug/events', { events });
+    assertEqual(r.status, 202, `debug events accepted: ${r.body}`);
+    assertEqual(r.json.published, events.length, `all published: ${r.body}`);
+    const row = '#ingestions > li[data-ingestion-id="e2e-1"]';
+    await waitFor(async () => (await page.locator(row).count()) === 1 && (await text(page, `${row} .ing-status`)) === 'Completed with errors',
+      { timeout: 5000, what: 'completed ingestion row' });
+    assertEqual(await text(page, `${row} .ing-source`), 'Upload', 'source');
+    assertEqual(await text(page, `${row} .ing-files`), '2 / 3 files', 'files');
+    assertEqual(await text(page, `${row} .ing-nodes`), '9 nodes', 'nodes');
+    assertEqual(await text(page, `${row} .ing-duration`), 'took 1.5 s', 'duration');
+    assert((await text(page, `${row} .ing-failures li`)).includes('unexpected end of input'), 'failed file listed');
+    await waitFor(async () => (await page.locator('#feed > li').count()) === 2, { timeout: 5000, what: 'two feed items' });
+    assertEqual(await text(page, '#feed > li[data-kind="query"] .latency'), '42 ms', 'query latency');
+    assertEqual(await page.getAttribute('#feed > li[data-kind="error"]', 'data-severity'), 'critical', 'error severity');
+    assertEqual(await text(page, '#feed > li[data-kind="error"] .feed-text'), 'One file could not be parsed.', 'error message');
+    assertEqual(await text(page, '#ignored-count'), '0', 'every server message passed the page validation');
+    assertNoProblems(page);
+  } finally {
+    await page.close();
+    await server.dispose();
+  }
+});
+
+await run({
+  async before() {
+    const server = new Lineaged();
+    await server.start();
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser.context);
+    return { server, browser, page };
+  },
+  async after(ctx) {
+    await ctx.browser.close();
+    await ctx.server.dispose();
+  },
+});
