@@ -309,6 +309,30 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
     return 0;
 }
 
+/* RFC 6455 §7.4: codes a peer may send; lws 4.1.6 echoes some others (e.g. 5000) unchecked. */
+static int close_code_valid(int code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/* 0: lws echoes the close; non-zero: the connection is failed (dropped) without an echo. */
+static int on_peer_close(ws_client_t *c, const unsigned char *in, size_t len)
+{
+    if(len == 0) {
+        c->peer_close_code = LWS_CLOSE_STATUS_NO_STATUS;
+        return 0;
+    }
+    int code = len >= 2 ? (in[0] << 8) | in[1] : -1;
+    c->peer_close_code = code;
+    if(len == 1 || !close_code_valid(code)) {
+        log_warn("ws.error", "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
+                 (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", code);
+        c->peer_close_code = LWS_CLOSE_STATUS_PROTOCOL_ERR;
+        return -1;
+    }
+    return 0;
+}
+
 int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
                 size_t len)
 {
@@ -316,13 +340,7 @@ int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason
     case LWS_CALLBACK_ESTABLISHED:
         return on_established(srv, wsi, s);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        if(len >= 2 && s->kind == SESSION_WS) {
-            const unsigned char *p = in;
-            s->ws.peer_close_code = (p[0] << 8) | p[1];
-        } else if(s->kind == SESSION_WS) {
-            s->ws.peer_close_code = LWS_CLOSE_STATUS_NO_STATUS;
-        }
-        return 0;
+        return s->kind == SESSION_WS ? on_peer_close(&s->ws, in, len) : 0;
     case LWS_CALLBACK_RECEIVE:
         return s->kind == SESSION_WS ? on_receive(srv, &s->ws, in, len) : 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:

@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -14,6 +15,15 @@ BIN = os.environ.get("LINEAGED_BIN", os.path.join(os.path.dirname(__file__), "..
 
 
 def free_port(host="127.0.0.1"):
+    """A port below the ephemeral range: a closed client socket's TIME_WAIT there would block the listen."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+                return port
+            except OSError:
+                continue
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]

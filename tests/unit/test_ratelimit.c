@@ -1,0 +1,136 @@
+/* The broadcast rate-limit policy, driven with explicit time. */
+#include "events/ratelimit.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+struct out {
+    int n;
+    enum event_type type[64];
+    int done[64];
+    int critical[64];
+};
+
+static void collect(void *ctx, enum event_type type, json_t *data, int critical)
+{
+    struct out *o = ctx;
+    o->type[o->n] = type;
+    o->done[o->n] = (int)json_integer_value(json_object_get(data, "files_processed"));
+    o->critical[o->n] = critical;
+    o->n++;
+    json_decref(data);
+}
+
+static json_t *progress(const char *id, int done, int total)
+{
+    return json_pack("{s:s, s:i, s:i, s:s}", "ingestion_id", id, "files_processed", done, "total_files", total,
+                     "status", "parsing");
+}
+
+static ratelimit_t *limiter(void)
+{
+    ratelimit_config_t cfg = {.progress_per_sec = 4, .queries_per_sec = 2, .stats_interval_s = 5};
+    return ratelimit_new(&cfg);
+}
+
+static void progress_latest_wins_and_final_goes_at_once(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    struct out o = {0};
+    for(int i = 1; i <= 5; i++)
+        ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("a", i, 10), 1000 + i, collect, &o);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(o.done[0], 1);
+    ratelimit_due(rl, 1200, collect, &o); /* 250 ms slot not over */
+    assert_int_equal(o.n, 1);
+    ratelimit_due(rl, 1251, collect, &o);
+    assert_int_equal(o.n, 2);
+    assert_int_equal(o.done[1], 5);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("a", 6, 10), 1260, collect, &o);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("a", 10, 10), 1270, collect, &o);
+    assert_int_equal(o.n, 3);
+    assert_int_equal(o.done[2], 10);
+    assert_true(o.critical[2]);
+    assert_int_equal(ratelimit_throttled(rl, EV_INGESTION_PROGRESS), 3 + 1);
+    uint64_t recent[EV_N_TYPES];
+    assert_int_equal(ratelimit_take_recent(rl, recent), 4);
+    assert_int_equal(ratelimit_take_recent(rl, recent), 0);
+    ratelimit_free(rl);
+}
+
+static void completion_flushes_held_progress_first(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    struct out o = {0};
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("b", 1, 10), 0, collect, &o);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("b", 4, 10), 10, collect, &o);
+    ratelimit_offer(rl, EV_INGESTION_COMPLETE, json_pack("{s:s}", "ingestion_id", "b"), 20, collect, &o);
+    assert_int_equal(o.n, 3);
+    assert_int_equal(o.type[1], EV_INGESTION_PROGRESS);
+    assert_int_equal(o.done[1], 4);
+    assert_int_equal(o.type[2], EV_INGESTION_COMPLETE);
+    ratelimit_free(rl);
+}
+
+static void queries_capped_critical_untouched_stats_per_tick(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    struct out o = {0};
+    for(int i = 0; i < 5; i++)
+        ratelimit_offer(rl, EV_QUERY_COMPLETE, json_object(), 0, collect, &o);
+    assert_int_equal(o.n, 2);
+    ratelimit_offer(rl, EV_QUERY_COMPLETE, json_object(), 500, collect, &o); /* one token back */
+    assert_int_equal(o.n, 3);
+    for(int i = 0; i < 20; i++)
+        ratelimit_offer(rl, EV_ERROR, json_object(), 500, collect, &o);
+    assert_int_equal(o.n, 23);
+    ratelimit_note_stats(rl, 1000);
+    ratelimit_offer(rl, EV_STATS_UPDATE, json_object(), 2000, collect, &o);
+    assert_int_equal(o.n, 23);
+    ratelimit_offer(rl, EV_STATS_UPDATE, json_object(), 6000, collect, &o);
+    assert_int_equal(o.n, 24);
+    assert_int_equal(ratelimit_throttled(rl, EV_QUERY_COMPLETE), 3);
+    assert_int_equal(ratelimit_throttled(rl, EV_STATS_UPDATE), 1);
+    assert_int_equal(ratelimit_throttled(rl, EV_ERROR), 0);
+    ratelimit_free(rl);
+}
+
+static void many_ingestions_recycle_slots_without_losing_held(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    struct out o = {0};
+    char id[16];
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("first", 1, 10), 0, collect, &o);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("first", 2, 10), 1, collect, &o);
+    assert_int_equal(o.n, 1);
+    for(int i = 0; i < RATELIMIT_MAX_INGESTIONS; i++) {
+        snprintf(id, sizeof(id), "i%d", i);
+        struct out sink = {0};
+        void *ctx = i == RATELIMIT_MAX_INGESTIONS - 1 ? (void *)&o : (void *)&sink;
+        ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress(id, 1, 10), 10 + i, collect, ctx);
+    }
+    /* "first" was the quietest slot: its held progress went out when the slot was taken */
+    assert_int_equal(o.n, 3);
+    assert_int_equal(o.done[1], 2);
+    ratelimit_free(rl);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(progress_latest_wins_and_final_goes_at_once),
+        cmocka_unit_test(completion_flushes_held_progress_first),
+        cmocka_unit_test(queries_capped_critical_untouched_stats_per_tick),
+        cmocka_unit_test(many_ingestions_recycle_slots_without_losing_held),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

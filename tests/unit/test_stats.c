@@ -1,0 +1,95 @@
+/* Live stats: loaded from the database, moved by commits and queries, trends against real history. */
+#include "events/stats.h"
+#include "store/store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+static int64_t get(json_t *snap, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(snap, key));
+}
+
+static void loads_counts_from_the_database(void **state)
+{
+    (void)state;
+    store_t *store = NULL;
+    char err[256];
+    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), 0);
+    duckdb_result res;
+    assert_int_equal(duckdb_query(conn,
+                                  "INSERT INTO files (path, status) VALUES ('a.sql','processed'),('b.sql','error'),"
+                                  "('c.sql','processed');"
+                                  "INSERT INTO nodes (name, type) VALUES ('s.t','table'),('s.v','view'),('s.t.c','column');"
+                                  "INSERT INTO edges (source, target, type) VALUES (1, 2, 'reads');",
+                                  &res),
+                     DuckDBSuccess);
+    duckdb_destroy_result(&res);
+    store_counts_t counts;
+    assert_int_equal(store_counts(conn, &counts), 0);
+    duckdb_disconnect(&conn);
+    store_close(store);
+
+    stats_t st;
+    stats_init(&st, &counts, 60, 0);
+    json_t *snap = stats_snapshot(&st, 10);
+    assert_int_equal(get(snap, "totalNodes"), 3);
+    assert_int_equal(get(snap, "totalEdges"), 1);
+    assert_int_equal(get(snap, "databaseTables"), 2);
+    assert_int_equal(get(snap, "filesProcessed"), 2);
+    assert_int_equal(get(snap, "activeQueries"), 0);
+    json_decref(snap);
+}
+
+static void commits_queries_and_trends(void **state)
+{
+    (void)state;
+    store_counts_t start = {.nodes = 10, .edges = 5, .table_nodes = 2, .files_processed = 4};
+    stats_t st;
+    stats_init(&st, &start, 60, 0); /* one-minute window */
+    stats_query_begin(&st);
+    stats_query_begin(&st);
+    stats_query_end(&st);
+    store_counts_t delta = {.nodes = 7, .edges = 3, .table_nodes = 1, .files_processed = 2};
+    for(int64_t t = 1000; t <= 30000; t += 1000)
+        stats_sample(&st, t);
+    stats_ingest_committed(&st, &delta);
+    for(int64_t t = 31000; t <= 90000; t += 1000)
+        stats_sample(&st, t);
+    json_t *snap = stats_snapshot(&st, 90000);
+    assert_int_equal(get(snap, "totalNodes"), 17);
+    assert_int_equal(get(snap, "activeQueries"), 1);
+    assert_int_equal(get(snap, "trendWindowSeconds"), 60);
+    /* a minute ago (t=30 s) there were 10 nodes and 4 files */
+    json_t *nodes = json_object_get(json_object_get(snap, "trends"), "nodes");
+    assert_int_equal(json_integer_value(json_object_get(nodes, "value")), 7);
+    assert_true(json_is_true(json_object_get(nodes, "isPositive")));
+    json_decref(snap);
+    /* two minutes on, the change is outside the window */
+    for(int64_t t = 91000; t <= 200000; t += 1000)
+        stats_sample(&st, t);
+    store_counts_t now = {.nodes = 15, .edges = 8, .table_nodes = 3, .files_processed = 6};
+    stats_set_counts(&st, &now);
+    snap = stats_snapshot(&st, 200000);
+    nodes = json_object_get(json_object_get(snap, "trends"), "nodes");
+    assert_int_equal(json_integer_value(json_object_get(nodes, "value")), 2);
+    assert_true(json_is_false(json_object_get(nodes, "isPositive")));
+    json_t *files = json_object_get(json_object_get(snap, "trends"), "files");
+    assert_int_equal(json_integer_value(json_object_get(files, "value")), 0);
+    json_decref(snap);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(loads_counts_from_the_database),
+        cmocka_unit_test(commits_queries_and_trends),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
