@@ -290,6 +290,7 @@ typedef struct engine {
     sql_splitter_t sp;
     sql_token_t *toks;
     size_t ntoks, captoks;
+    size_t first_cap; /* size of the first buffer: small inputs need no megabyte */
     int skipping;
     sql_arena_t arena;
     sql_schema_t *schema;
@@ -392,7 +393,7 @@ static int fill(engine_t *e)
     if(e->len == e->cap) {
         if(e->cap >= SQL_MAX_STMT_BYTES)
             return SQL_ERR_TOO_BIG;
-        size_t cap = e->cap ? e->cap * 2 : READ_BLOCK;
+        size_t cap = e->cap ? e->cap * 2 : e->first_cap;
         char *b = util_realloc(e->buf, cap);
         if(!b)
             return SQL_ERR_NOMEM;
@@ -492,7 +493,8 @@ static int run(engine_t *e)
     }
 }
 
-int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out)
+static int run_engine(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, size_t first_cap,
+                      sql_lineage_t **out)
 {
     *out = NULL;
     if(!rd || !opts)
@@ -502,6 +504,7 @@ int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts,
     e.rd = rd;
     e.rd_ud = rd_ud;
     e.opts = opts;
+    e.first_cap = first_cap;
     sql_arena_init(&e.arena, SQL_MAX_STMT_BYTES);
     e.res = util_calloc(1, sizeof *e.res);
     e.schema = sql_schema_new();
@@ -519,6 +522,11 @@ int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts,
     }
     *out = e.res;
     return 0;
+}
+
+int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out)
+{
+    return run_engine(rd, rd_ud, opts, READ_BLOCK, out);
 }
 
 typedef struct mem_reader {
@@ -543,7 +551,8 @@ int sql_lineage_parse(const char *text, size_t len, sql_dialect_t dialect, sql_l
 {
     mem_reader_t m = {.p = text, .len = len};
     sql_lineage_opts_t opts = {.dialect = dialect};
-    return sql_lineage_run(mem_read, &m, &opts, out);
+    size_t first = len + 1 < READ_BLOCK ? len + 1 : READ_BLOCK;
+    return run_engine(mem_read, &m, &opts, first < 256 ? 256 : first, out);
 }
 
 void sql_lineage_free(sql_lineage_t *l)

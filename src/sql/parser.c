@@ -2976,7 +2976,7 @@ static int parse_location(parser_t *p, sql_strvec_t *paths)
         if(p->st)
             vadd(p, paths, astrndup(p, p->src + t->off, t->len));
         next(p);
-        while(is_op(p, '/') || is_name_tok(cur(p)) || is_op(p, '.'))
+        while(is_op(p, '/') || is_op(p, '.') || (is_name_tok(cur(p)) && !(t_flags(cur(p)) & SQL_KW_R)))
             next(p);
         return 1;
     }
@@ -3164,6 +3164,17 @@ static void parse_load(parser_t *p)
     }
 }
 
+/* Anonymous blocks and control flow outside routines. */
+static void parse_block(parser_t *p)
+{
+    set_kind(p, "block");
+    next(p);
+    int saved = p->in_body;
+    p->in_body = 1;
+    parse_body(p);
+    p->in_body = saved;
+}
+
 static void parse_statement(parser_t *p)
 {
     const sql_token_t *t = cur(p);
@@ -3235,15 +3246,11 @@ static void parse_statement(parser_t *p)
     case SQL_KW_BEGIN:
     case SQL_KW_IF:
     case SQL_KW_WHILE:
-        set_kind(p, "block");
-        next(p);
-        parse_body(p);
+        parse_block(p);
         return;
     case SQL_KW_DECLARE:
         if(p->d == SQL_DIALECT_ORACLE || p->d == SQL_DIALECT_POSTGRES) {
-            set_kind(p, "block");
-            next(p);
-            parse_body(p);
+            parse_block(p);
             return;
         }
         break;

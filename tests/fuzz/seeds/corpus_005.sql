@@ -1,0 +1,7 @@
+CREATE TABLE tab_a AS
+SELECT *
+FROM tab_b;
+INSERT INTO tab_c
+SELECT *
+FROM tab_a;
+DROP TABLE tab_a;

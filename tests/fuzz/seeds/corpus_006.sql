@@ -1,0 +1,6 @@
+CREATE TABLE tab_a AS
+SELECT *
+FROM tab_b;
+CREATE TABLE tab_c AS
+SELECT *
+FROM tab_a;

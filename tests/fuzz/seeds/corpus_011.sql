@@ -1,0 +1,4 @@
+DECLARE @age int = 10;
+INSERT INTO tgt
+SELECT Name,@age
+FROM People;

@@ -1,0 +1,5 @@
+
+CREATE TABLE student (id INT, name STRING, age INT)
+USING CSV
+PARTITIONED BY (age)
+CLUSTERED BY (Id) INTO 4 buckets

@@ -1,0 +1,2 @@
+
+CREATE TABLE tab1 SELECT * FROM tab2

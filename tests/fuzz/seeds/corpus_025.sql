@@ -1,0 +1,1 @@
+WITH tab1 AS (SELECT 1) SELECT * FROM tab1

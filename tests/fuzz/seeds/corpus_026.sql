@@ -1,0 +1,1 @@
+WITH wtab1 AS (SELECT * FROM schema1.tab1) SELECT * FROM wtab1

@@ -1,0 +1,1 @@
+WITH tab1 AS (SELECT * FROM tab2) INSERT INTO tab3 SELECT * FROM tab1

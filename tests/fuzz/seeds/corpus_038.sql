@@ -1,0 +1,1 @@
+WITH summary AS (SELECT * FROM segment) INSERT INTO host SELECT * FROM summary

@@ -1,0 +1,1 @@
+INSERT INTO tab1 VALUES (1, 2)

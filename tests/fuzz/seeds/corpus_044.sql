@@ -1,0 +1,1 @@
+INSERT INTO tab1 VALUES (1, (SELECT max(id) FROM tab2))

@@ -1,0 +1,1 @@
+INSERT INTO host SELECT col1, col2 FROM segment

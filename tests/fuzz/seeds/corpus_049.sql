@@ -1,0 +1,3 @@
+INSERT INTO default.tab2
+    (SELECT *
+    FROM tab1)

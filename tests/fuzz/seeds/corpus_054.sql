@@ -1,0 +1,2 @@
+
+INSERT INTO TABLE tab1 VALUES (1, 2)

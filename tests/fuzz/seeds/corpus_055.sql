@@ -1,0 +1,1 @@
+INSERT tab1 SELECT * FROM tab2

@@ -1,0 +1,2 @@
+--comment
+DROP TABLE IF EXISTS tab1

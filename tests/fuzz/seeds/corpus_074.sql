@@ -1,0 +1,1 @@
+ALTER TABLE tab1 rename TO tab2

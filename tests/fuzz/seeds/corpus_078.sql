@@ -1,0 +1,1 @@
+rename table tab1 to tab2, tab3 to tab4

@@ -1,0 +1,2 @@
+
+refresh table tab1

@@ -1,0 +1,2 @@
+
+cache table tab1 select * from tab2

@@ -1,0 +1,2 @@
+
+uncache table tab1

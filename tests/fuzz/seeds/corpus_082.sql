@@ -1,0 +1,2 @@
+
+uncache table if exists tab1

@@ -1,0 +1,2 @@
+
+ADD JAR /tmp/SimpleUdf.jar

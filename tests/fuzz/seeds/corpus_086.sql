@@ -1,0 +1,3 @@
+
+CREATE OR REPLACE FUNCTION simple_udf AS 'SimpleUdf'
+      USING JAR '/tmp/SimpleUdf.jar'

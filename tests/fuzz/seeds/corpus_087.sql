@@ -1,0 +1,3 @@
+
+CREATE TEMPORARY FUNCTION simple_temp_udf AS 'SimpleUdf'
+  USING JAR '/tmp/SimpleUdf.jar'

@@ -1,0 +1,2 @@
+
+SHOW FUNCTIONS trim

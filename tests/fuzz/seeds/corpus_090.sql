@@ -1,0 +1,2 @@
+
+DESC FUNCTION abs

@@ -1,0 +1,2 @@
+
+DROP FUNCTION test_avg

@@ -1,0 +1,2 @@
+
+SET spark.sql.variable.substitute=false

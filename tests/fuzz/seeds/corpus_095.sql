@@ -1,0 +1,1 @@
+analyze tab (col1, col2)

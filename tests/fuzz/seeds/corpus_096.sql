@@ -1,0 +1,1 @@
+COPY tab1 FROM 's3://mybucket/mypath'

@@ -1,0 +1,1 @@
+COPY INTO tab1 FROM 'https://myaccount.blob.core.windows.net/myblobcontainer/folder1/'

@@ -1,0 +1,2 @@
+
+SELECT * FROM parquet.`examples/src/main/resources/`

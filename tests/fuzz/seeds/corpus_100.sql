@@ -1,0 +1,2 @@
+
+SELECT * FROM json.`examples/src/main/resources/`

@@ -1,0 +1,2 @@
+
+SELECT * FROM csv.`examples/src/main/resources/`

@@ -1,0 +1,3 @@
+
+INSERT OVERWRITE DIRECTORY 'hdfs://path/to/folder'
+SELECT * FROM tab1

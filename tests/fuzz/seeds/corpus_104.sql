@@ -1,0 +1,5 @@
+CREATE PROCEDURE proc1()
+
+BEGIN
+SELECT col1 FROM tab1;
+END

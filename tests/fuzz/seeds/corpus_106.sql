@@ -1,0 +1,5 @@
+CREATE PROCEDURE proc1()
+
+BEGIN
+INSERT INTO tab1 (col1) VALUES (1);
+END

@@ -1,0 +1,6 @@
+CREATE PROCEDURE proc1()
+AS
+BEGIN
+INSERT INTO tab2 (col1)
+SELECT col1 FROM tab1;
+END

@@ -1,0 +1,1 @@
+SELECT col1 FROM db1.schema1.tbl1

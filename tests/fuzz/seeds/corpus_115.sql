@@ -1,0 +1,2 @@
+SELECT col1 FROM
+tab1

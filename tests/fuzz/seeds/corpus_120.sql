@@ -1,0 +1,1 @@
+SELECT trim(BOTH '  ' FROM col1) FROM tab1

@@ -1,0 +1,1 @@
+SELECT * FROM tab1 WHERE col1 > val1 AND col2 = 'val2'

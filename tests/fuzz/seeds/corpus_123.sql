@@ -1,0 +1,2 @@
+SELECT -- comment1
+ col1 FROM tab1

@@ -1,0 +1,3 @@
+SELECT col1
+FROM  -- comment
+tab1

@@ -1,0 +1,1 @@
+SELECT 1 FROM tab1 AS alias1

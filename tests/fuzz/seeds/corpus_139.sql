@@ -1,0 +1,1 @@
+SELECT col1 FROM (((((((SELECT col1 FROM tab1))))))) dt

@@ -1,0 +1,1 @@
+SELECT (SELECT max(col1) FROM tab1) AS c1, col2 FROM tab2

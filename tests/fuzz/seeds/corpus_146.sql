@@ -1,0 +1,1 @@
+SELECT CASE WHEN col1 = 1 THEN col2 ELSE (SELECT max(col3) FROM tab2) END AS c FROM tab1

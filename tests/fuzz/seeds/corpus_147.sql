@@ -1,0 +1,1 @@
+SELECT TO_DATE((SELECT MIN(dt) FROM tab1))

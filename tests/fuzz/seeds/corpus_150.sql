@@ -1,0 +1,1 @@
+SELECT * FROM tab1 INNER JOIN tab2

@@ -1,0 +1,1 @@
+SELECT * FROM tab1 FULL OUTER JOIN tab2

@@ -1,0 +1,1 @@
+SELECT * FROM tab1 CROSS JOIN tab2 ON tab1.col1 = tab2.col2

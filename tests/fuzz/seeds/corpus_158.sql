@@ -1,0 +1,1 @@
+SELECT col1 FROM tab1 AS a LEFT JOIN tab2 AS b ON a.id=b.tab1_id WHERE col1 = (SELECT col1 FROM tab2 WHERE id = 1)

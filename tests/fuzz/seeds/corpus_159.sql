@@ -1,0 +1,1 @@
+SELECT * FROM tab1 a, tab2 b

@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT * FROM tab1) a, (SELECT * FROM tab2) b

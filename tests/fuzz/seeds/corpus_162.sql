@@ -1,0 +1,1 @@
+SELECT col1, col2 FROM tab1 GROUP BY 1, 2

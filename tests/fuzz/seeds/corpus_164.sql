@@ -1,0 +1,2 @@
+SELECT * FROM (
+VALUES (1, 2))

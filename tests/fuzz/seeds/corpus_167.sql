@@ -1,0 +1,1 @@
+SELECT student, score FROM tests CROSS JOIN UNNEST (scores) AS t (score)

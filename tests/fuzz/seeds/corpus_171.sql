@@ -1,0 +1,8 @@
+SELECT id
+FROM tab1
+UNION ALL
+(SELECT id
+ FROM tab2
+ UNION ALL
+ SELECT id
+ FROM tab3)

@@ -1,0 +1,1 @@
+SELECT * FROM "1.2.3.SomeTable"

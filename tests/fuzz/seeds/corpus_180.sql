@@ -1,0 +1,1 @@
+SELECT * FROM [schema1].[tab1]

@@ -1,0 +1,2 @@
+
+SELECT * FROM tab1 LEFT SEMI JOIN tab2

@@ -1,0 +1,1 @@
+SELECT * INTO films_recent FROM films WHERE date_prod >= '2002-01-01'

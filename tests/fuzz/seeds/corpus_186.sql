@@ -1,0 +1,1 @@
+SELECT * INTO films_all FROM films UNION ALL SELECT * FROM films_backup

@@ -1,0 +1,1 @@
+select * from dbname.dto.tablename(NOLOCK)

@@ -1,0 +1,1 @@
+UPDATE tab1 SET col1='val1' WHERE col2='val2'

@@ -1,0 +1,3 @@
+INSERT INTO tab1
+SELECT cast(case when col1 > 0 then col2 else col3 end as decimal(18, 0)) AS col1
+FROM tab2

@@ -1,0 +1,3 @@
+INSERT INTO tab1
+SELECT col1 * 1 AS col1
+FROM tab2

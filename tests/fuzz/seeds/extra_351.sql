@@ -1,0 +1,1 @@
+CREATE FUNCTION f() RETURNS void AS $body$ BEGIN INSERT INTO a SELECT * FROM b; END $body$ LANGUAGE plpgsql;

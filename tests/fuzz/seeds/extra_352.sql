@@ -1,0 +1,3 @@
+SELECT [a].[b] FROM [x]..[y] WITH (NOLOCK)
+GO
+EXEC('SELECT 1 FROM t')

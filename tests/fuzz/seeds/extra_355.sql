@@ -1,0 +1,1 @@
+SELECT {{ ref('m') }} FROM {{ source('s','t') }} WHERE a = :p AND b = $1 AND c = @v

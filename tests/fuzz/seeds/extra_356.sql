@@ -1,0 +1,1 @@
+SELECT * FROM `p-1.d.t` t, UNNEST(t.arr) AS x WHERE x IN (SELECT 1)

@@ -1,0 +1,1 @@
+COPY INTO @st/path FROM (SELECT a:b::string FROM t) ; CREATE TABLE x CLONE y

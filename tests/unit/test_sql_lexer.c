@@ -1,0 +1,232 @@
+/* Lexer: quoting, comments, variables, templates, positions, and chunked input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sql/error.h"
+#include "sql/keywords.h"
+#include "sql/lexer.h"
+
+#include <string.h>
+
+#define MAXTOK 64
+
+typedef struct lexed {
+    sql_token_t t[MAXTOK];
+    int n;
+} lexed_t;
+
+static void lex_all(const char *src, sql_dialect_t d, lexed_t *out)
+{
+    sql_lexer_t lx;
+    sql_lexer_init(&lx, src, strlen(src), d, 1);
+    out->n = 0;
+    for(;;) {
+        sql_token_t t;
+        assert_int_equal(sql_lexer_next(&lx, &t), 0);
+        if(t.type == SQL_TOK_EOF)
+            break;
+        assert_true(out->n < MAXTOK);
+        out->t[out->n++] = t;
+    }
+}
+
+static void assert_tok(const char *src, const sql_token_t *t, sql_tok_type_t type, const char *text)
+{
+    assert_int_equal(t->type, type);
+    assert_int_equal(t->len, strlen(text));
+    assert_memory_equal(src + t->off, text, strlen(text));
+}
+
+static void test_keywords_sorted(void **state)
+{
+    (void)state;
+    for(int k = SQL_KW_NONE + 2; k < SQL_KW_COUNT_; k++)
+        assert_true(strcmp(sql_keyword_name((sql_kw_t)(k - 1)), sql_keyword_name((sql_kw_t)k)) < 0);
+    assert_int_equal(sql_keyword_lookup("select", 6), SQL_KW_SELECT);
+    assert_int_equal(sql_keyword_lookup("SeLeCt", 6), SQL_KW_SELECT);
+    assert_int_equal(sql_keyword_lookup("selects", 7), SQL_KW_NONE);
+    assert_int_equal(sql_keyword_lookup("current_timestamp", 17), SQL_KW_CURRENT_TIMESTAMP);
+}
+
+static void test_quoting_per_dialect(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "SELECT \"a\"\"b\", `c`, [d]] e] FROM t";
+    lex_all(s, SQL_DIALECT_TSQL, &l);
+    assert_tok(s, &l.t[1], SQL_TOK_QUOTED, "\"a\"\"b\"");
+    assert_tok(s, &l.t[3], SQL_TOK_QUOTED, "`c`");
+    assert_tok(s, &l.t[5], SQL_TOK_QUOTED, "[d]] e]");
+    assert_int_equal(l.t[6].kw, SQL_KW_FROM);
+
+    const char *a = "SELECT ARRAY[1, 2]";
+    lex_all(a, SQL_DIALECT_POSTGRES, &l);
+    assert_tok(a, &l.t[2], SQL_TOK_OP, "[");
+
+    const char *m = "SELECT \"it\\\"s\", 'x\\'y' # comment\nFROM t";
+    lex_all(m, SQL_DIALECT_MYSQL, &l);
+    assert_tok(m, &l.t[1], SQL_TOK_STRING, "\"it\\\"s\"");
+    assert_tok(m, &l.t[3], SQL_TOK_STRING, "'x\\'y'");
+    assert_int_equal(l.t[4].type, SQL_TOK_COMMENT);
+    assert_int_equal(l.t[5].kw, SQL_KW_FROM);
+
+    /* no backslash escapes in ANSI: 'a\' ends the string */
+    const char *ansi = "SELECT 'a\\', 'it''s'";
+    lex_all(ansi, SQL_DIALECT_ANSI, &l);
+    assert_tok(ansi, &l.t[1], SQL_TOK_STRING, "'a\\'");
+    assert_tok(ansi, &l.t[3], SQL_TOK_STRING, "'it''s'");
+}
+
+static void test_dollar_quotes_and_prefixes(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "AS $$ SELECT ';' $$ , $fn$ a $$ b $fn$ , E'a\\'b' , N'x', $1";
+    lex_all(s, SQL_DIALECT_POSTGRES, &l);
+    assert_tok(s, &l.t[1], SQL_TOK_STRING, "$$ SELECT ';' $$");
+    assert_tok(s, &l.t[3], SQL_TOK_STRING, "$fn$ a $$ b $fn$");
+    assert_tok(s, &l.t[5], SQL_TOK_STRING, "E'a\\'b'");
+    assert_tok(s, &l.t[7], SQL_TOK_STRING, "N'x'");
+    assert_tok(s, &l.t[9], SQL_TOK_VAR, "$1");
+}
+
+static void test_comments(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "a /* x /* y */ z */ b -- c\nd";
+    lex_all(s, SQL_DIALECT_POSTGRES, &l);
+    assert_int_equal(l.n, 5);
+    assert_tok(s, &l.t[1], SQL_TOK_COMMENT, "/* x /* y */ z */");
+    assert_tok(s, &l.t[2], SQL_TOK_WORD, "b");
+    assert_tok(s, &l.t[3], SQL_TOK_COMMENT, "-- c");
+    /* MySQL comments do not nest: the first star-slash closes */
+    lex_all(s, SQL_DIALECT_MYSQL, &l);
+    assert_tok(s, &l.t[1], SQL_TOK_COMMENT, "/* x /* y */");
+    assert_tok(s, &l.t[2], SQL_TOK_WORD, "z");
+}
+
+static void test_variables_and_templates(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "@v @@rowcount :p ? a::int x := 1 {{ ref('m') }} {% if x %} #tmp";
+    lex_all(s, SQL_DIALECT_TSQL, &l);
+    assert_tok(s, &l.t[0], SQL_TOK_VAR, "@v");
+    assert_tok(s, &l.t[1], SQL_TOK_VAR, "@@rowcount");
+    assert_tok(s, &l.t[2], SQL_TOK_VAR, ":p");
+    assert_tok(s, &l.t[3], SQL_TOK_VAR, "?");
+    assert_tok(s, &l.t[5], SQL_TOK_OP, "::");
+    assert_tok(s, &l.t[8], SQL_TOK_OP, ":=");
+    assert_tok(s, &l.t[10], SQL_TOK_TEMPLATE, "{{ ref('m') }}");
+    assert_tok(s, &l.t[11], SQL_TOK_TEMPLATE, "{% if x %}");
+    assert_tok(s, &l.t[12], SQL_TOK_WORD, "#tmp");
+}
+
+static void test_positions(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "SELECT a,\n  b\n\t, 'é' x FROM t";
+    lex_all(s, SQL_DIALECT_ANSI, &l);
+    assert_int_equal(l.t[0].line, 1);
+    assert_int_equal(l.t[0].col, 1);
+    assert_int_equal(l.t[3].line, 2);
+    assert_int_equal(l.t[3].col, 3);
+    assert_true(l.t[3].flags & SQL_TOKF_NL_BEFORE);
+    assert_false(l.t[2].flags & SQL_TOKF_NL_BEFORE);
+    /* columns count characters, not bytes */
+    assert_int_equal(l.t[6].line, 3);
+    assert_int_equal(l.t[6].col, 8);
+}
+
+static void test_unterminated(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "SELECT 'abc";
+    lex_all(s, SQL_DIALECT_ANSI, &l);
+    assert_int_equal(l.n, 2);
+    assert_true(l.t[1].flags & SQL_TOKF_UNTERMINATED);
+    const char *c = "x /* never closed";
+    lex_all(c, SQL_DIALECT_ANSI, &l);
+    assert_true(l.t[1].flags & SQL_TOKF_UNTERMINATED);
+}
+
+/* Feeding the input a byte at a time must give the same tokens as all at once. */
+static void test_need_more(void **state)
+{
+    (void)state;
+    const char *s = "SELECT \"q\"\"x\", 'a''b', $t$ x $t$, c::int -- end\nFROM [t] WHERE a <= 1e5";
+    size_t len = strlen(s);
+    lexed_t whole;
+    lex_all(s, SQL_DIALECT_POSTGRES, &whole);
+    sql_lexer_t lx;
+    size_t avail = 0;
+    sql_lexer_init(&lx, s, avail, SQL_DIALECT_POSTGRES, 0);
+    int n = 0;
+    for(;;) {
+        sql_token_t t;
+        int rc = sql_lexer_next(&lx, &t);
+        if(rc == SQL_ERR_NEED_MORE) {
+            assert_true(avail < len);
+            avail++;
+            sql_lexer_rebase(&lx, s, avail, 0, avail == len);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        if(t.type == SQL_TOK_EOF)
+            break;
+        assert_int_equal(t.type, whole.t[n].type);
+        assert_int_equal(t.off, whole.t[n].off);
+        assert_int_equal(t.len, whole.t[n].len);
+        assert_int_equal(t.line, whole.t[n].line);
+        assert_int_equal(t.col, whole.t[n].col);
+        n++;
+    }
+    assert_int_equal(n, whole.n);
+}
+
+static void test_dialect_names_and_guess(void **state)
+{
+    (void)state;
+    sql_dialect_t d;
+    assert_int_equal(sql_dialect_from_name("Snowflake", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_SNOWFLAKE);
+    assert_int_equal(sql_dialect_from_name("redshift", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_POSTGRES);
+    assert_int_equal(sql_dialect_from_name("non-validating", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_AUTO);
+    assert_int_not_equal(sql_dialect_from_name("cobol", &d), 0);
+    const char *tsql = "SELECT TOP 10 * FROM [dbo].[t] WITH (NOLOCK)\nGO\n";
+    assert_int_equal(sql_dialect_guess(tsql, strlen(tsql)), SQL_DIALECT_TSQL);
+    const char *pg = "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1::int $$ LANGUAGE plpgsql;";
+    assert_int_equal(sql_dialect_guess(pg, strlen(pg)), SQL_DIALECT_POSTGRES);
+    const char *ora = "DECLARE v VARCHAR2(10); BEGIN v := NVL(a, 'x'); SELECT 1 FROM DUAL; END;";
+    assert_int_equal(sql_dialect_guess(ora, strlen(ora)), SQL_DIALECT_ORACLE);
+    const char *bq = "SELECT SAFE_CAST(x AS INT64) FROM `p.d.t`";
+    assert_int_equal(sql_dialect_guess(bq, strlen(bq)), SQL_DIALECT_BIGQUERY);
+    const char *hive = "INSERT OVERWRITE TABLE t PARTITION (d) SELECT * FROM s LATERAL VIEW explode(a) x";
+    assert_int_equal(sql_dialect_guess(hive, strlen(hive)), SQL_DIALECT_SPARKSQL);
+    const char *plain = "SELECT a FROM b";
+    assert_int_equal(sql_dialect_guess(plain, strlen(plain)), SQL_DIALECT_ANSI);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keywords_sorted),
+        cmocka_unit_test(test_quoting_per_dialect),
+        cmocka_unit_test(test_dollar_quotes_and_prefixes),
+        cmocka_unit_test(test_comments),
+        cmocka_unit_test(test_variables_and_templates),
+        cmocka_unit_test(test_positions),
+        cmocka_unit_test(test_unterminated),
+        cmocka_unit_test(test_need_more),
+        cmocka_unit_test(test_dialect_names_and_guess),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
