@@ -1,0 +1,222 @@
+/* Column lineage, file-level roles, JSON shape and streaming input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sql/lineage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sql_lineage_t *run(const char *sql, sql_dialect_t d)
+{
+    sql_lineage_t *l = NULL;
+    assert_int_equal(sql_lineage_parse(sql, strlen(sql), d, &l), 0);
+    return l;
+}
+
+/* "target<-s1|s2 target2<-s3" over all statements. */
+static void columns(const sql_lineage_t *l, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for(size_t i = 0; i < l->nstatements; i++) {
+        const sql_statement_t *st = &l->statements[i];
+        for(size_t k = 0; k < st->ncolumns; k++) {
+            o += (size_t)snprintf(out + o, cap - o, "%s%s<-", o ? " " : "", st->columns[k].target);
+            for(size_t m = 0; m < st->columns[k].sources.n; m++)
+                o += (size_t)snprintf(out + o, cap - o, "%s%s", m ? "|" : "", st->columns[k].sources.items[m]);
+        }
+    }
+}
+
+static void expect_cols(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    char got[4096];
+    columns(l, got, sizeof got);
+    if(strcmp(got, want) != 0)
+        fail_msg("%s\n  want %s\n  got  %s", sql, want, got);
+    sql_lineage_free(l);
+}
+
+static void list(const sql_strlist_t *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for(size_t i = 0; i < s->n; i++)
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? "," : "", s->items[i]);
+}
+
+static void expect_roles(const char *sql, const char *sources, const char *targets, const char *intermediates)
+{
+    sql_lineage_t *l = run(sql, SQL_DIALECT_ANSI);
+    char s[512], t[512], m[512];
+    list(&l->sources, s, sizeof s);
+    list(&l->targets, t, sizeof t);
+    list(&l->intermediates, m, sizeof m);
+    if(strcmp(s, sources) || strcmp(t, targets) || strcmp(m, intermediates))
+        fail_msg("%s\n  want %s / %s / %s\n  got  %s / %s / %s", sql, sources, targets, intermediates, s, t, m);
+    sql_lineage_free(l);
+}
+
+static void test_column_lineage(void **state)
+{
+    (void)state;
+    expect_cols("INSERT INTO t SELECT a.x AS y, b.z, a.x + b.w AS s FROM s1 a JOIN s2 b ON a.k = b.k", SQL_DIALECT_ANSI,
+                "t.s<-s1.x|s2.w t.y<-s1.x t.z<-s2.z");
+    expect_cols("INSERT INTO t (p, q) WITH c AS (SELECT x, y + 1 AS y FROM s) SELECT x, y FROM (SELECT * FROM c) d",
+                SQL_DIALECT_ANSI, "t.p<-s.x t.q<-s.y");
+    expect_cols("CREATE VIEW v AS SELECT COALESCE(a, b) AS c, COUNT(*) AS n FROM s GROUP BY 1", SQL_DIALECT_ANSI,
+                "v.c<-s.a|s.b v.n<-s.*");
+    expect_cols("INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.*<-s.*");
+    /* `*` is expanded when earlier DDL defines the columns */
+    expect_cols("CREATE TABLE s (a INT, b TEXT); INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.a<-s.a t.b<-s.b");
+    expect_cols("CREATE TABLE t (p INT, q INT); INSERT INTO t SELECT x, y FROM s", SQL_DIALECT_ANSI, "t.p<-s.x t.q<-s.y");
+    expect_cols("UPDATE t SET a = s.b, c = s.d || t.c FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES, "t.a<-s.b t.c<-s.d|t.c");
+    expect_cols("MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v "
+                "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v + 1)", SQL_DIALECT_ANSI, "t.k<-s.k t.v<-s.v");
+    expect_cols("INSERT INTO t SELECT x FROM s1 UNION ALL SELECT y FROM s2", SQL_DIALECT_ANSI, "t.x<-s1.x|s2.y");
+    expect_cols("INSERT INTO t SELECT \"Mixed\" AS m, col::date, CAST(d AS int) FROM s", SQL_DIALECT_POSTGRES,
+                "t.CAST(d as int)<-s.d t.col<-s.col t.m<-s.Mixed");
+    expect_cols("INSERT INTO t SELECT total = SUM(amount) FROM s", SQL_DIALECT_TSQL, "t.total<-s.amount");
+    expect_cols("INSERT INTO t SELECT (SELECT max(v) FROM u) AS m, k FROM s", SQL_DIALECT_ANSI, "t.k<-s.k t.m<-u.v");
+    expect_cols("SELECT a FROM s", SQL_DIALECT_ANSI, "");
+}
+
+static void test_roles(void **state)
+{
+    (void)state;
+    expect_roles("INSERT INTO b SELECT * FROM a; INSERT INTO c SELECT * FROM b", "a", "c", "b");
+    expect_roles("INSERT INTO a SELECT * FROM a", "a", "a", "");
+    expect_roles("CREATE TABLE tmp AS SELECT * FROM a; INSERT INTO c SELECT * FROM tmp; DROP TABLE tmp", "a", "c", "");
+    expect_roles("CREATE TABLE x AS SELECT 1; DROP TABLE x", "", "", "");
+    expect_roles("DROP TABLE x; CREATE TABLE x AS SELECT * FROM y", "y", "x", "");
+    expect_roles("INSERT INTO t1 SELECT * FROM s; ALTER TABLE t1 RENAME TO t2", "s", "t2", "");
+    expect_roles("INSERT INTO t1 SELECT * FROM s; RENAME TABLE t1 TO t2, t3 TO t4", "s", "t2", "");
+    expect_roles("SELECT * FROM a JOIN \"A\" ON 1 = 1", "A,a", "", "");
+}
+
+static void test_json_shape(void **state)
+{
+    (void)state;
+    sql_lineage_t *l = run("INSERT INTO s.t (a) SELECT x FROM s.u;\nDROP TABLE s.v;\nEXEC p;\nBAD;", SQL_DIALECT_TSQL);
+    json_t *j = sql_lineage_to_json(l, "f.sql");
+    assert_string_equal(json_string_value(json_object_get(j, "file")), "f.sql");
+    assert_string_equal(json_string_value(json_object_get(j, "dialect")), "tsql");
+    json_t *st = json_object_get(j, "statements");
+    assert_int_equal(json_array_size(st), 3);
+    json_t *ins = json_array_get(st, 0);
+    assert_string_equal(json_string_value(json_object_get(ins, "kind")), "insert");
+    assert_int_equal(json_integer_value(json_object_get(ins, "line")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ins, "reads"), 0)), "s.u");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ins, "writes"), 0)), "s.t");
+    json_t *col = json_array_get(json_object_get(ins, "columns"), 0);
+    assert_string_equal(json_string_value(json_object_get(col, "target")), "s.t.a");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(col, "sources"), 0)), "s.u.x");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(st, 1), "drops"), 0)), "s.v");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(st, 2), "calls"), 0)), "p");
+    json_t *err = json_array_get(json_object_get(j, "errors"), 0);
+    assert_int_equal(json_integer_value(json_object_get(err, "line")), 4);
+    assert_int_equal(json_integer_value(json_object_get(err, "column")), 1);
+    assert_non_null(json_object_get(j, "sources"));
+    assert_non_null(json_object_get(j, "intermediates"));
+    json_decref(j);
+    sql_lineage_free(l);
+}
+
+/* A reader that hands out a generated script a few bytes at a time. */
+typedef struct gen {
+    size_t stmts;   /* statements to produce */
+    size_t done;
+    char pending[256];
+    size_t plen, ppos;
+    size_t chunk;
+} gen_t;
+
+static int gen_read(void *ud, char *buf, size_t cap, size_t *got)
+{
+    gen_t *g = ud;
+    size_t n = 0;
+    while(n < cap && n < g->chunk) {
+        if(g->ppos == g->plen) {
+            if(g->done == g->stmts)
+                break;
+            g->plen = (size_t)snprintf(g->pending, sizeof g->pending,
+                                       "INSERT INTO t%zu /* ; */ SELECT a, 'x;y' AS b FROM s%zu -- ;\n;\n", g->done % 7,
+                                       g->done % 5);
+            g->ppos = 0;
+            g->done++;
+        }
+        buf[n++] = g->pending[g->ppos++];
+    }
+    *got = n;
+    return 0;
+}
+
+typedef struct counter {
+    size_t n;
+    size_t bad;
+} counter_t;
+
+static int count_stmt(void *ud, const sql_statement_t *st)
+{
+    counter_t *c = ud;
+    c->n++;
+    if(st->reads.n != 1 || st->writes.n != 1 || st->ncolumns != 1)
+        c->bad++;
+    return 0;
+}
+
+static void test_streaming(void **state)
+{
+    (void)state;
+    /* odd chunk sizes split every token somewhere */
+    size_t chunks[] = {1, 3, 7, 4096};
+    for(size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        gen_t g = {.stmts = k < 3 ? 200 : 200000, .chunk = chunks[k]};
+        counter_t c = {0};
+        sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_ANSI, .on_statement = count_stmt, .ud = &c};
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_run(gen_read, &g, &opts, &l), 0);
+        assert_int_equal(c.n, g.stmts);
+        assert_int_equal(c.bad, 0);
+        assert_int_equal(l->nstatements, 0);
+        assert_int_equal(l->nerrors, 0);
+        assert_int_equal(l->sources.n, 5);
+        assert_int_equal(l->targets.n, 7);
+        sql_lineage_free(l);
+    }
+}
+
+static int stop_early(void *ud, const sql_statement_t *st)
+{
+    (void)ud;
+    (void)st;
+    return -42;
+}
+
+static void test_callback_stops(void **state)
+{
+    (void)state;
+    gen_t g = {.stmts = 10, .chunk = 100};
+    sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_AUTO, .on_statement = stop_early};
+    sql_lineage_t *l = NULL;
+    assert_int_equal(sql_lineage_run(gen_read, &g, &opts, &l), -42);
+    assert_null(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_column_lineage),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_callback_stops),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
