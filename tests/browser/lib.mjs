@@ -149,21 +149,41 @@ export class Lineaged {
 
   get base() { return `http://127.0.0.1:${this.port}`; }
 
+  // A free port can be taken by another process before the server binds it: then try another one
+  // (or, on a restart that must keep its port, the same one again a little later).
   async start() {
     if (!fs.existsSync(this.bin)) throw new Error(`server binary not found: ${this.bin} (set LINEAGED_BIN or run make)`);
-    if (!this.port) this.port = await freePort();
+    const keepPort = Boolean(this.port);
+    for (let attempt = 1; ; attempt++) {
+      if (!keepPort) this.port = await freePort();
+      const exit = await this.launch();
+      if (exit === null) return;
+      if (!/listen/i.test(this.log) || attempt >= 5) throw new Error(`server exited with ${exit}:\n${this.log}`);
+      await sleep(200 * attempt);
+    }
+  }
+
+  // Resolves null once /health answers 200, or the exit code if the process ended first.
+  async launch() {
     const args = ['serve', '--host', '127.0.0.1', '--port', String(this.port),
       '--db', path.join(this.tmp, 'l.duckdb'), '--data-dir', path.join(this.tmp, 'data'),
       '--stats-interval', '1', ...this.extra];
-    this.proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc.on('error', (e) => { this.log += `spawn failed: ${e.message}\n`; });
-    this.proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });
-    const proc = this.proc;
-    await waitFor(async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${this.log}`);
+    this.log = '';
+    const proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = proc;
+    proc.on('error', (e) => { this.log += `spawn failed: ${e.message}\n`; });
+    proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        this.proc = null;
+        return proc.exitCode ?? proc.signalCode;
+      }
       const r = await httpGet(`${this.base}/health`).catch(() => null);
-      return r && r.status === 200;
-    }, { timeout: 20000, what: 'server /health' });
+      if (r && r.status === 200) return null;
+      await sleep(50);
+    }
+    throw new Error(`server not ready within 20 s:\n${this.log}`);
   }
 
   async stop() {

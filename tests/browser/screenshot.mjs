@@ -13,9 +13,9 @@ function ago(seconds) { return new Date(Date.now() - seconds * 1000).toISOString
 
 export const DEMO_STATS = {
   totalNodes: 48213, totalEdges: 91877, filesProcessed: 1284, databaseTables: 612, activeQueries: 3,
-  trends: { nodes: { value: 12, isPositive: true }, files: { value: 4, isPositive: true } },
-  nodesByType: { table: 540, view: 72, column: 47601 },
-  connections: 4, ingestionsInProgress: 1,
+  activeIngestions: 1,
+  trends: { nodes: { value: 1840, isPositive: true }, files: { value: 18, isPositive: true } },
+  trendWindowSeconds: 3600,
 };
 
 async function scripted(page) {

@@ -110,8 +110,8 @@ test('stats_update: cards, trends, extra fields; an older snapshot never replace
     assertEqual(await nodesTrend.getAttribute('data-direction'), 'up', 'nodes trend direction');
     // 48213 now, 213 more than an hour ago (48000): +0.4 %.
     assertEqual((await nodesTrend.textContent()).trim(), '▲ 213 · 0.4%', 'nodes trend text');
-    assertEqual(await text(page, '.card[data-stat="totalNodes"] .hint'), 'in the last 60 min', 'trend window');
-    assertEqual(await nodesTrend.getAttribute('aria-label'), 'Up 213 in the last 60 min', 'trend label');
+    assertEqual(await text(page, '.card[data-stat="totalNodes"] .hint'), 'vs 1 h ago', 'trend window');
+    assertEqual(await nodesTrend.getAttribute('aria-label'), 'Up 213 compared with 1 h ago', 'trend label');
     const filesTrend = page.locator('.card[data-stat="filesProcessed"] .trend');
     assertEqual(await filesTrend.getAttribute('data-direction'), 'down', 'files trend direction');
     // 1284 now, 16 fewer than before (1300): -1.2 %.
@@ -212,7 +212,9 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
     assertEqual(await text(page, `${row('ok-3')} .ing-files`), '2 / 2 files', 'completed files');
     const order = await page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));
     assertEqual(order.join(','), 'ok-3,gh-2,ing-1', 'newest first');
-    assertEqual(await text(page, '#ingestions-count'), '0 running · 3 shown', 'panel count');
+    assertEqual(await text(page, '#ingestions-count'), '0 active · 3 shown', 'panel count');
+    ws.send(envelope('stats_update', { totalNodes: 1, totalEdges: 1, filesProcessed: 1, databaseTables: 1, activeQueries: 0, activeIngestions: 2, trends: {} }));
+    await waitText(page, '#ingestions-count', '2 active · 3 shown');
   });
 });
 
