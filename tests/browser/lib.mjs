@@ -186,15 +186,19 @@ export class Lineaged {
     throw new Error(`server not ready within 20 s:\n${this.log}`);
   }
 
+  // SIGTERM; resolves with the exit status (a number, or the signal name if it died of one).
   async stop() {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
-    await exited;
-    clearTimeout(timer);
+    if (!proc) return null;
     this.proc = null;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+    }
+    return proc.exitCode ?? proc.signalCode;
   }
 
   async dispose() {

@@ -84,7 +84,8 @@ test('a page opened as http://localhost:PORT goes live too', async ({ server, br
 });
 
 test('reconnects when the server restarts', async ({ server, page }) => {
-  await server.stop();
+  const status = await server.stop();
+  assertEqual(status, 0, `server exit status after serving the page (log:\n${server.log})`);
   await waitFor(async () => ['reconnecting', 'offline'].includes(await state(page)), { timeout: 10000, what: 'page to notice the server went away' });
   await server.start();
   await waitLive(page, 20000);
