@@ -29,6 +29,8 @@ test('page loads with title and heading and goes live on connection_ack', async 
   assertEqual(await text(page, 'h1'), 'lineaged', 'heading');
   await waitLive(page, 15000);
   assertEqual(await text(page, '#conn-label'), 'Live', 'label');
+  const health = await httpGet(server.base + '/health');
+  assertEqual(await text(page, '#server-version'), health.json.version, 'server_version from connection_ack');
   assertNoProblems(page);
 });
 

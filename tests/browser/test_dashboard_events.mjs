@@ -67,9 +67,10 @@ test('uses websocket_url from /api/v1/config/websocket; live only after connecti
     assertEqual(ws.origin, srv.base, 'browser Origin header');
     await sleep(300);
     assertEqual(await state(page), 'connecting', 'state while the socket is open but not acknowledged');
-    ws.send(envelope('connection_ack', { client_id: 1 }));
+    ws.send(envelope('connection_ack', { client_id: 1, server_version: '9.8.7', stats_interval_seconds: 0.5 }));
     await waitState(page, 'live');
     assertEqual(await text(page, '#conn-label'), 'Live', 'status label');
+    assertEqual(await text(page, '#server-version'), '9.8.7', 'server version');
     assertEqual(await text(page, '#ws-url'), `ws://127.0.0.1:${srv.port}/custom/ws/path`, 'endpoint shown');
   });
 });
@@ -327,6 +328,10 @@ test('reconnects after the server drops the socket, with growing backoff', async
     ws2.send(envelope('connection_ack', { client_id: 2 }));
     await waitState(page, 'live');
     assertEqual(await text(page, '#reconnect-count'), '1', 'reconnect counted');
+    // Snapshot order is per connection: a restarted server's clock may be behind the old one.
+    ws2.send(envelope('stats_update', { totalNodes: 2, totalEdges: 2, filesProcessed: 3, databaseTables: 4, activeQueries: 0, trends: {} },
+      new Date(Date.now() - 60000).toISOString()));
+    await waitFor(async () => (await stat(page, 'totalNodes')).raw === '2', { what: 'first snapshot of the new connection' });
 
     // A close frame with a reason (e.g. the server's capacity eviction) is shown, then the page retries quickly.
     const third = srv.nextClient(10000);
@@ -371,7 +376,9 @@ test('a socket that never sends connection_ack is abandoned and retried', async 
 });
 
 test('a live socket that goes silent is replaced', async (ctx) => {
-  await withDashboard(ctx, {}, async (page, ws, srv) => {
+  await withDashboard(ctx, { ack: false }, async (page, ws, srv) => {
+    ws.send(envelope('connection_ack', { client_id: 1, stats_interval_seconds: 1 }));
+    await waitState(page, 'live');
     const next = srv.nextClient(25000);
     const ws2 = await next;
     assert(Date.now() - srv.attempts[0].at >= 14000, 'kept the quiet socket for the stale limit');
