@@ -1,5 +1,7 @@
 #include "sql/keywords.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *const kw_names[] = {
@@ -18,6 +20,51 @@ static const unsigned char kw_flags[] = {
 
 /* Longest keyword is CURRENT_TIMESTAMP (17); anything longer cannot match. */
 #define KW_MAX_LEN 24
+#define KW_HASH_SIZE 1024
+
+/* Open-addressed table of keyword ids by hash of the upper-cased word, built once. */
+static uint16_t kw_table[KW_HASH_SIZE];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static uint32_t kw_hash(const char *up, size_t len)
+{
+    uint32_t h = SQL_KW_HASH_INIT;
+    for(size_t i = 0; i < len; i++)
+        h = SQL_KW_HASH_STEP(h, (unsigned char)up[i]);
+    return h;
+}
+
+static void kw_build(void)
+{
+    for(size_t k = 1; k < SQL_KW_COUNT_; k++) {
+        uint32_t h = kw_hash(kw_names[k], strlen(kw_names[k])) & (KW_HASH_SIZE - 1);
+        while(kw_table[h])
+            h = (h + 1) & (KW_HASH_SIZE - 1);
+        kw_table[h] = (uint16_t)k;
+    }
+}
+
+void sql_keywords_init(void)
+{
+    pthread_once(&kw_once, kw_build);
+}
+
+sql_kw_t sql_keyword_lookup_hashed(const char *s, size_t len, uint32_t hash)
+{
+    if(len == 0 || len > KW_MAX_LEN)
+        return SQL_KW_NONE;
+    uint32_t h = hash & (KW_HASH_SIZE - 1);
+    while(kw_table[h]) {
+        const char *name = kw_names[kw_table[h]];
+        size_t i = 0;
+        while(i < len && name[i] && (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]) == name[i])
+            i++;
+        if(i == len && name[len] == '\0')
+            return (sql_kw_t)kw_table[h];
+        h = (h + 1) & (KW_HASH_SIZE - 1);
+    }
+    return SQL_KW_NONE;
+}
 
 sql_kw_t sql_keyword_lookup(const char *s, size_t len)
 {
@@ -26,19 +73,19 @@ sql_kw_t sql_keyword_lookup(const char *s, size_t len)
     char up[KW_MAX_LEN + 1];
     for(size_t i = 0; i < len; i++) {
         char c = s[i];
-        up[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+        if(c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        else if(!(c >= 'A' && c <= 'Z') && c != '_')
+            return SQL_KW_NONE; /* no keyword has digits or other characters */
+        up[i] = c;
     }
-    up[len] = '\0';
-    size_t lo = 1, hi = SQL_KW_COUNT_;
-    while(lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(up, kw_names[mid]);
-        if(cmp == 0)
-            return (sql_kw_t)mid;
-        if(cmp < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    pthread_once(&kw_once, kw_build);
+    uint32_t h = kw_hash(up, len) & (KW_HASH_SIZE - 1);
+    while(kw_table[h]) {
+        const char *name = kw_names[kw_table[h]];
+        if(strncmp(name, up, len) == 0 && name[len] == '\0')
+            return (sql_kw_t)kw_table[h];
+        h = (h + 1) & (KW_HASH_SIZE - 1);
     }
     return SQL_KW_NONE;
 }

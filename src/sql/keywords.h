@@ -3,6 +3,7 @@
 #define LINEAGED_SQL_KEYWORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Flags: R reserved (never a bare alias, column or table), N a value without
  * arguments (CURRENT_DATE), S skipped inside function arguments and window
@@ -166,6 +167,13 @@ typedef enum sql_kw {
 
 /* Keyword id of an unquoted word (case-insensitive), SQL_KW_NONE if it is none. */
 sql_kw_t sql_keyword_lookup(const char *s, size_t len);
+
+/* The lexer hashes words while scanning them (FNV-1a over upper-cased bytes) and looks
+ * them up without a second pass; sql_keywords_init() must have run first. */
+#define SQL_KW_HASH_INIT 2166136261u
+#define SQL_KW_HASH_STEP(h, c) (((h) ^ (uint32_t)(c)) * 16777619u)
+void sql_keywords_init(void);
+sql_kw_t sql_keyword_lookup_hashed(const char *s, size_t len, uint32_t hash);
 unsigned sql_keyword_flags(sql_kw_t kw);
 const char *sql_keyword_name(sql_kw_t kw);
 

@@ -14,6 +14,7 @@ void sql_lexer_init(sql_lexer_t *lx, const char *src, size_t len, sql_dialect_t 
     lx->eof = eof;
     lx->nl = 1;
     lx->tr = sql_dialect_traits(dialect);
+    sql_keywords_init();
 }
 
 void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift, int eof)
@@ -24,33 +25,63 @@ void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift
     lx->eof = eof;
 }
 
-static int is_ident_start(unsigned char c)
+/* Character classes, one table lookup per byte. */
+#define C_START 1
+#define C_IDENT 2
+#define C_DIGIT 4
+
+static const unsigned char cclass[256] = {
+    /* 1: starts an identifier, 2: inside one, 4: digit */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
+static inline int is_ident_start(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+    return cclass[c] & C_START;
 }
 
-static int is_ident_char(unsigned char c)
+static inline int is_ident_char(unsigned char c)
 {
-    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+    return cclass[c] & C_IDENT;
 }
 
-static int is_digit(unsigned char c)
+static inline int is_digit(unsigned char c)
 {
-    return c >= '0' && c <= '9';
+    return cclass[c] & C_DIGIT;
 }
 
 /* Move the position to `end`, keeping line and column in step. */
 static void advance(sql_lexer_t *lx, size_t end)
 {
+    const unsigned char *p = (const unsigned char *)lx->src;
+    uint32_t col = lx->col;
     for(size_t i = lx->pos; i < end; i++) {
-        unsigned char c = (unsigned char)lx->src[i];
-        if(c == '\n') {
+        if(p[i] == '\n') {
             lx->line++;
-            lx->col = 1;
-        } else if((c & 0xC0) != 0x80) {
-            lx->col++;
+            col = 1;
+        } else {
+            col += (p[i] & 0xC0) != 0x80;
         }
     }
+    lx->col = col;
+    lx->pos = end;
+}
+
+/* For tokens that cannot hold a newline: only the column moves. */
+static void advance_line(sql_lexer_t *lx, size_t end)
+{
+    const unsigned char *p = (const unsigned char *)lx->src;
+    uint32_t cont = 0;
+    for(size_t i = lx->pos; i < end; i++)
+        cont += (p[i] & 0xC0) == 0x80;
+    lx->col += (uint32_t)(end - lx->pos) - cont;
     lx->pos = end;
 }
 
@@ -175,20 +206,33 @@ static size_t scan_number(scan_t *s, size_t i)
     return i;
 }
 
-static const char *const multi_ops[] = {
-    "<=>", "->>", "#>>", "::", ":=", "<=", ">=", "<>", "!=", "||", "=>", "->", "==", "<<", ">>",
-    "&&", "@>", "<@", "!~", "~*", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=",
+/* Multi-character operators, longest first; most operators are one character. */
+static const struct {
+    char text[4];
+    uint8_t len;
+} multi_ops[] = {
+    {"<=>", 3}, {"->>", 3}, {"#>>", 3}, {"::", 2}, {":=", 2}, {"<=", 2}, {">=", 2}, {"<>", 2}, {"!=", 2}, {"||", 2},
+    {"=>", 2}, {"->", 2}, {"==", 2}, {"<<", 2}, {">>", 2}, {"&&", 2}, {"@>", 2}, {"<@", 2}, {"!~", 2}, {"~*", 2},
+    {"+=", 2}, {"-=", 2}, {"*=", 2}, {"/=", 2}, {"%=", 2}, {"|=", 2}, {"&=", 2}, {"^=", 2}, {"#>", 2},
 };
 
 static size_t scan_op(scan_t *s, size_t i)
 {
     const char *p = s->lx->src;
     size_t avail = s->lx->len - i;
+    char c = p[i];
+    switch(c) {
+    case '<': case '>': case '-': case '#': case ':': case '!': case '|': case '=':
+    case '&': case '@': case '~': case '+': case '*': case '/': case '%': case '^':
+        break;
+    default:
+        return i + 1;
+    }
     if(avail < 3 && !s->lx->eof)
         return 0;
     for(size_t k = 0; k < sizeof multi_ops / sizeof multi_ops[0]; k++) {
-        size_t ol = strlen(multi_ops[k]);
-        if(ol <= avail && memcmp(p + i, multi_ops[k], ol) == 0)
+        size_t ol = multi_ops[k].len;
+        if(multi_ops[k].text[0] == c && ol <= avail && memcmp(p + i, multi_ops[k].text, ol) == 0)
             return i + ol;
     }
     return i + 1;
@@ -226,13 +270,17 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     size_t i = lx->pos;
     while(i < len) {
         char c = p[i];
-        if(c == '\n')
+        if(c == '\n') {
             lx->nl = 1;
-        else if(c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '\v')
+            lx->line++;
+            lx->col = 0;
+        } else if(c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '\v') {
             break;
+        }
+        lx->col++;
         i++;
     }
-    advance(lx, i);
+    lx->pos = i;
     memset(tok, 0, sizeof *tok);
     tok->off = i;
     tok->line = lx->line;
@@ -249,6 +297,7 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     int more = i + 1 >= len && !lx->eof;
     size_t end;
     uint8_t type;
+    uint32_t kwhash = 0;
     if(c == '-' && (n1 == '-' || more)) {
         if(more)
             return SQL_ERR_NEED_MORE;
@@ -340,7 +389,21 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         type = SQL_TOK_NUMBER;
         end = scan_number(&s, i);
     } else if(is_ident_start(c)) {
-        end = scan_word(&s, i + 1);
+        /* scan and hash in one pass; words with digits or '$' are never keywords */
+        size_t j = i;
+        uint32_t h = SQL_KW_HASH_INIT;
+        int plain = 1;
+        while(j < len && is_ident_char((unsigned char)p[j])) {
+            unsigned char ch = (unsigned char)p[j];
+            if(ch >= 'a' && ch <= 'z')
+                ch = (unsigned char)(ch - 32);
+            else if(!(ch >= 'A' && ch <= 'Z') && ch != '_')
+                plain = 0;
+            h = SQL_KW_HASH_STEP(h, ch);
+            j++;
+        }
+        end = j == len && !lx->eof ? 0 : j;
+        kwhash = plain ? h : 0;
         type = SQL_TOK_WORD;
         if(end && end < len && (p[end] == '\'' || (p[end] == '"' && !lx->tr.dq_ident)) &&
            string_prefix(p + i, end - i)) {
@@ -362,9 +425,12 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         tok->flags |= SQL_TOKF_NL_BEFORE;
     if(s.unterminated)
         tok->flags |= SQL_TOKF_UNTERMINATED;
-    if(type == SQL_TOK_WORD)
-        tok->kw = (uint16_t)sql_keyword_lookup(p + i, end - i);
+    if(type == SQL_TOK_WORD && kwhash)
+        tok->kw = (uint16_t)sql_keyword_lookup_hashed(p + i, end - i, kwhash);
     lx->nl = 0;
-    advance(lx, end);
+    if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR)
+        advance_line(lx, end);
+    else
+        advance(lx, end);
     return 0;
 }

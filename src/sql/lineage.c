@@ -219,60 +219,102 @@ static void statement_clear(sql_statement_t *st)
     memset(st, 0, sizeof *st);
 }
 
-static int copy_vec(sql_strlist_t *dst, const sql_strvec_t *src, int sort)
-{
-    dst->items = util_calloc(src->n ? src->n : 1, sizeof(char *));
-    if(!dst->items)
-        return SQL_ERR_NOMEM;
-    for(uint32_t i = 0; i < src->n; i++) {
-        if(!(dst->items[i] = util_strdup(src->v[i])))
-            return SQL_ERR_NOMEM;
-        dst->n++;
-    }
-    if(sort)
-        qsort(dst->items, dst->n, sizeof(char *), cmp_str);
-    return 0;
-}
-
 static int cmp_col(const void *a, const void *b)
 {
     return strcmp(((const sql_column_lineage_t *)a)->target, ((const sql_column_lineage_t *)b)->target);
 }
 
-static int convert(const sql_stmt_t *in, sql_statement_t *out)
+static sql_strlist_t view_vec(sql_strvec_t *v)
+{
+    qsort(v->v, v->n, sizeof(char *), cmp_str);
+    return (sql_strlist_t){.items = v->v, .n = v->n};
+}
+
+/* The statement as the callback sees it: pointers into the parse arena, no copies. */
+static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
 {
     memset(out, 0, sizeof *out);
-    out->kind = util_strdup(in->kind ? in->kind : "unknown");
-    if(!out->kind || (in->name && !(out->name = util_strdup(in->name))))
-        return SQL_ERR_NOMEM;
+    out->kind = (char *)(in->kind ? in->kind : "unknown");
+    out->name = in->name;
     out->line = in->line;
     out->column = in->col;
-    if(copy_vec(&out->reads, &in->reads, 1) || copy_vec(&out->writes, &in->writes, 1) ||
-       copy_vec(&out->read_paths, &in->read_paths, 1) || copy_vec(&out->write_paths, &in->write_paths, 1) ||
-       copy_vec(&out->drops, &in->drops, 1) || copy_vec(&out->calls, &in->calls, 1))
-        return SQL_ERR_NOMEM;
+    out->reads = view_vec(&in->reads);
+    out->writes = view_vec(&in->writes);
+    out->read_paths = view_vec(&in->read_paths);
+    out->write_paths = view_vec(&in->write_paths);
+    out->drops = view_vec(&in->drops);
+    out->calls = view_vec(&in->calls);
     if(in->rename_from.n) {
-        out->renames = util_calloc(in->rename_from.n, sizeof *out->renames);
+        out->renames = sql_arena_alloc(a, in->rename_from.n * sizeof *out->renames);
         if(!out->renames)
             return SQL_ERR_NOMEM;
         for(uint32_t i = 0; i < in->rename_from.n; i++) {
-            out->renames[i].from = util_strdup(in->rename_from.v[i]);
-            out->renames[i].to = util_strdup(in->rename_to.v[i]);
+            out->renames[i].from = in->rename_from.v[i];
+            out->renames[i].to = in->rename_to.v[i];
+        }
+        out->nrenames = in->rename_from.n;
+    }
+    if(in->nedges) {
+        out->columns = sql_arena_alloc(a, in->nedges * sizeof *out->columns);
+        if(!out->columns)
+            return SQL_ERR_NOMEM;
+        for(uint32_t i = 0; i < in->nedges; i++) {
+            out->columns[i].target = in->edges[i].target;
+            out->columns[i].sources = view_vec(&in->edges[i].sources);
+        }
+        out->ncolumns = in->nedges;
+        qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
+    }
+    return 0;
+}
+
+static int copy_list(sql_strlist_t *dst, const sql_strlist_t *src)
+{
+    dst->items = util_calloc(src->n ? src->n : 1, sizeof(char *));
+    if(!dst->items)
+        return SQL_ERR_NOMEM;
+    for(size_t i = 0; i < src->n; i++) {
+        if(!(dst->items[i] = util_strdup(src->items[i])))
+            return SQL_ERR_NOMEM;
+        dst->n++;
+    }
+    return 0;
+}
+
+/* A statement that outlives the parse: everything copied to the heap. */
+static int copy_stmt(const sql_statement_t *in, sql_statement_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = util_strdup(in->kind);
+    if(!out->kind || (in->name && !(out->name = util_strdup(in->name))))
+        return SQL_ERR_NOMEM;
+    out->line = in->line;
+    out->column = in->column;
+    if(copy_list(&out->reads, &in->reads) || copy_list(&out->writes, &in->writes) ||
+       copy_list(&out->read_paths, &in->read_paths) || copy_list(&out->write_paths, &in->write_paths) ||
+       copy_list(&out->drops, &in->drops) || copy_list(&out->calls, &in->calls))
+        return SQL_ERR_NOMEM;
+    if(in->nrenames) {
+        out->renames = util_calloc(in->nrenames, sizeof *out->renames);
+        if(!out->renames)
+            return SQL_ERR_NOMEM;
+        for(size_t i = 0; i < in->nrenames; i++) {
+            out->renames[i].from = util_strdup(in->renames[i].from);
+            out->renames[i].to = util_strdup(in->renames[i].to);
             out->nrenames++;
             if(!out->renames[i].from || !out->renames[i].to)
                 return SQL_ERR_NOMEM;
         }
     }
-    if(in->nedges) {
-        out->columns = util_calloc(in->nedges, sizeof *out->columns);
+    if(in->ncolumns) {
+        out->columns = util_calloc(in->ncolumns, sizeof *out->columns);
         if(!out->columns)
             return SQL_ERR_NOMEM;
-        for(uint32_t i = 0; i < in->nedges; i++) {
+        for(size_t i = 0; i < in->ncolumns; i++) {
             sql_column_lineage_t *c = &out->columns[out->ncolumns++];
-            if(!(c->target = util_strdup(in->edges[i].target)) || copy_vec(&c->sources, &in->edges[i].sources, 1))
+            if(!(c->target = util_strdup(in->columns[i].target)) || copy_list(&c->sources, &in->columns[i].sources))
                 return SQL_ERR_NOMEM;
         }
-        qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
     }
     return 0;
 }
@@ -329,34 +371,33 @@ static int on_error(void *ud, uint32_t line, uint32_t col, const char *msg)
     return add_error(ud, line, col, msg);
 }
 
-static int on_stmt(void *ud, const sql_stmt_t *in)
+static int on_stmt(void *ud, sql_stmt_t *in)
 {
     engine_t *e = ud;
-    sql_statement_t st;
-    int rc = convert(in, &st);
+    sql_statement_t view;
+    int rc = view_stmt(&e->arena, in, &view);
     if(!rc)
-        rc = roles_apply(&e->roles, &st);
-    if(rc) {
-        statement_clear(&st);
+        rc = roles_apply(&e->roles, &view);
+    if(rc)
         return rc;
-    }
-    if(e->opts->on_statement) {
-        rc = e->opts->on_statement(e->opts->ud, &st);
-        statement_clear(&st);
-        return rc;
-    }
+    if(e->opts->on_statement)
+        return e->opts->on_statement(e->opts->ud, &view);
     sql_lineage_t *r = e->res;
     if(r->nstatements == e->capstmts) {
         size_t cap = e->capstmts ? e->capstmts * 2 : 16;
         sql_statement_t *v = util_realloc(r->statements, cap * sizeof *v);
-        if(!v) {
-            statement_clear(&st);
+        if(!v)
             return SQL_ERR_NOMEM;
-        }
         r->statements = v;
         e->capstmts = cap;
     }
-    r->statements[r->nstatements++] = st;
+    sql_statement_t *st = &r->statements[r->nstatements];
+    rc = copy_stmt(&view, st);
+    if(rc) {
+        statement_clear(st);
+        return rc;
+    }
+    r->nstatements++;
     return 0;
 }
 

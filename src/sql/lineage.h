@@ -67,7 +67,8 @@ typedef struct sql_lineage_opts {
     sql_dialect_t dialect;
     /* Optional: called once the dialect is known, before any statement. */
     int (*on_begin)(void *ud, sql_dialect_t dialect);
-    /* Optional: each statement as soon as it is parsed; then statements are not kept. */
+    /* Optional: each statement as soon as it is parsed, valid during the call only;
+     * then statements are not kept. */
     int (*on_statement)(void *ud, const sql_statement_t *st);
     void *ud;
 } sql_lineage_opts_t;

@@ -91,17 +91,17 @@ static void parse_body(parser_t *p);
 
 /* ---- tokens ---- */
 
-static const sql_token_t *cur(const parser_t *p)
+static inline const sql_token_t *cur(const parser_t *p)
 {
     return p->pos < p->n ? &p->toks[p->pos] : &p->eof;
 }
 
-static const sql_token_t *peek(const parser_t *p, size_t k)
+static inline const sql_token_t *peek(const parser_t *p, size_t k)
 {
     return p->pos + k < p->n ? &p->toks[p->pos + k] : &p->eof;
 }
 
-static void next(parser_t *p)
+static inline void next(parser_t *p)
 {
     if(p->pos < p->n)
         p->pos++;
@@ -112,44 +112,54 @@ static int at_end(const parser_t *p)
     return p->pos >= p->n || p->err;
 }
 
-static int t_kw(const sql_token_t *t, sql_kw_t kw)
+static inline int t_kw(const sql_token_t *t, sql_kw_t kw)
 {
     return t->type == SQL_TOK_WORD && t->kw == kw;
 }
 
-static int t_op(const parser_t *p, const sql_token_t *t, char c)
+static inline int t_op(const parser_t *p, const sql_token_t *t, char c)
 {
     return sql_tok_is_op(t, p->src, c);
 }
 
-static int t_ops(const parser_t *p, const sql_token_t *t, const char *op)
+static inline int t_ops(const parser_t *p, const sql_token_t *t, const char *op)
 {
     size_t l = strlen(op);
     return t->type == SQL_TOK_OP && t->len == l && memcmp(p->src + t->off, op, l) == 0;
 }
 
-static int t_word(const parser_t *p, const sql_token_t *t, const char *w)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE int t_word(const parser_t *p, const sql_token_t *t, const char *w)
 {
     size_t l = strlen(w);
-    return t->type == SQL_TOK_WORD && t->len == l && strncasecmp(p->src + t->off, w, l) == 0;
+    if(t->type != SQL_TOK_WORD || t->len != l)
+        return 0;
+    /* words compared here are lower-case ASCII */
+    for(size_t i = 0; i < l; i++) {
+        char c = p->src[t->off + i];
+        if((c >= 'A' && c <= 'Z' ? (char)(c + 32) : c) != w[i])
+            return 0;
+    }
+    return 1;
 }
 
-static unsigned t_flags(const sql_token_t *t)
+static inline unsigned t_flags(const sql_token_t *t)
 {
     return t->type == SQL_TOK_WORD ? sql_keyword_flags((sql_kw_t)t->kw) : 0;
 }
 
-static int is_kw(const parser_t *p, sql_kw_t kw)
+static inline int is_kw(const parser_t *p, sql_kw_t kw)
 {
     return t_kw(cur(p), kw);
 }
 
-static int is_op(const parser_t *p, char c)
+static inline int is_op(const parser_t *p, char c)
 {
     return t_op(p, cur(p), c);
 }
 
-static int is_word(const parser_t *p, const char *w)
+static ALWAYS_INLINE int is_word(const parser_t *p, const char *w)
 {
     return t_word(p, cur(p), w);
 }
@@ -170,7 +180,7 @@ static int accept_op(parser_t *p, char c)
     return 1;
 }
 
-static int accept_word(parser_t *p, const char *w)
+static ALWAYS_INLINE int accept_word(parser_t *p, const char *w)
 {
     if(!is_word(p, w))
         return 0;
@@ -416,7 +426,7 @@ static char *norm(parser_t *p, const sql_token_t *t)
     return out;
 }
 
-static int is_name_tok(const sql_token_t *t)
+static inline int is_name_tok(const sql_token_t *t)
 {
     return t->type == SQL_TOK_WORD || t->type == SQL_TOK_QUOTED;
 }
@@ -823,18 +833,21 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
 
 static int is_binop(const parser_t *p, const sql_token_t *t)
 {
-    static const char *const ops[] = {
-        "+", "-", "*", "/", "%", "||", "=", "<", ">", "<=", ">=", "<>", "!=", "==", "<=>", "&", "|", "^",
-        "<<", ">>", "->", "->>", "#>", "#>>", "@>", "<@", "&&", "~", "!~", "~*", "!~*", "?", "=>", ":", "#",
-    };
-    if(t->type == SQL_TOK_VAR && p->src[t->off] == '?' && t->len == 1)
-        return 1;
+    if(t->type == SQL_TOK_VAR)
+        return t->len == 1 && p->src[t->off] == '?';
     if(t->type != SQL_TOK_OP)
         return 0;
-    for(size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        if(t_ops(p, t, ops[i]))
-            return 1;
-    return 0;
+    const char *s = p->src + t->off;
+    if(t->len == 1)
+        return strchr("+-*/%=<>&|^~?:#", s[0]) != NULL;
+    static const char *const ops[] = {"||", "<=", ">=", "<>", "!=", "==", "<<", ">>", "->", "#>", "@>", "<@", "&&", "!~", "~*", "=>"};
+    if(t->len == 2) {
+        for(size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+            if(s[0] == ops[i][0] && s[1] == ops[i][1])
+                return 1;
+        return 0;
+    }
+    return t_ops(p, t, "<=>") || t_ops(p, t, "->>") || t_ops(p, t, "#>>") || t_ops(p, t, "!~*");
 }
 
 static const char *const type_literals[] = {"date", "time", "timestamp", "datetime", "timestamptz", "interval", "json", "numeric", "bignumeric", "uuid", "inet"};
@@ -895,8 +908,8 @@ static void parse_expr(parser_t *p, sink_t *sink)
                 sink_ref(p, sink, NULL, "*");
                 next(p);
                 operand = 0;
-            } else if(t->type == SQL_TOK_WORD && tok_in_list(p, t, type_literals, sizeof type_literals / sizeof type_literals[0]) &&
-                      peek(p, 1)->type == SQL_TOK_STRING) {
+            } else if(t->type == SQL_TOK_WORD && peek(p, 1)->type == SQL_TOK_STRING &&
+                      tok_in_list(p, t, type_literals, sizeof type_literals / sizeof type_literals[0])) {
                 next(p);
                 next(p);
                 operand = 0;
@@ -1038,7 +1051,7 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
     if(!enter(p))
         return;
     int argi = 0;
-    int datefn = fname && in_list(fname, date_funcs, sizeof date_funcs / sizeof date_funcs[0]);
+    int datefn = fname && strchr("delt", fname[0]) && in_list(fname, date_funcs, sizeof date_funcs / sizeof date_funcs[0]);
     int convert = fname && strcmp(fname, "convert") == 0 && p->d == SQL_DIALECT_TSQL;
     while(!at_end(p) && !is_op(p, close)) {
         const sql_token_t *t = cur(p);

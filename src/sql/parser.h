@@ -49,7 +49,7 @@ typedef struct sql_parse_ctx {
     sql_arena_t *arena;
     sql_schema_t *schema;
     /* Called once per finished statement; a non-zero return stops parsing with that code. */
-    int (*on_stmt)(void *ud, const sql_stmt_t *st);
+    int (*on_stmt)(void *ud, sql_stmt_t *st);
     int (*on_error)(void *ud, uint32_t line, uint32_t col, const char *msg);
     void *ud;
 } sql_parse_ctx_t;

@@ -17,10 +17,15 @@ static void reset(sql_splitter_t *s)
     sql_splitter_init(s, d);
 }
 
-static int word(const sql_token_t *t, const char *src, const char *w)
+static inline __attribute__((always_inline)) int word(const sql_token_t *t, const char *src, const char *w)
 {
     size_t l = strlen(w);
     return t->type == SQL_TOK_WORD && t->len == l && strncasecmp(src + t->off, w, l) == 0;
+}
+
+static inline int kw(const sql_token_t *t, sql_kw_t k)
+{
+    return t->type == SQL_TOK_WORD && t->kw == k;
 }
 
 /* Oracle's `/` on a line of its own runs the buffer: a separator. */
@@ -36,18 +41,24 @@ static int lone_slash(const sql_token_t *t, const char *src, size_t len)
 
 sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
+    /* the common case: a word or literal in the middle of a plain statement */
+    if(s->mode == MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn && t->type != SQL_TOK_OP &&
+       !kw(t, SQL_KW_GO)) {
+        s->ntok++;
+        return SQL_SPLIT_NONE;
+    }
     int end_suffix = 0;
     if(s->pending_end) {
         s->pending_end = 0;
-        if(word(t, src, "if") || word(t, src, "loop") || word(t, src, "while") || word(t, src, "repeat") ||
-           word(t, src, "for"))
+        if(kw(t, SQL_KW_IF) || word(t, src, "loop") || kw(t, SQL_KW_WHILE) || word(t, src, "repeat") ||
+           kw(t, SQL_KW_FOR))
             end_suffix = 1;
         else if(s->block > 0)
             s->block--;
-        if(word(t, src, "case"))
+        if(kw(t, SQL_KW_CASE))
             end_suffix = 1;
     }
-    if(s->paren == 0 && word(t, src, "go") && (t->flags & SQL_TOKF_NL_BEFORE) &&
+    if(s->paren == 0 && kw(t, SQL_KW_GO) && (t->flags & SQL_TOKF_NL_BEFORE) &&
        (s->dialect == SQL_DIALECT_TSQL || s->mode == MODE_UNTIL_GO)) {
         reset(s);
         return SQL_SPLIT_DROP;
@@ -66,21 +77,21 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
         }
     }
     if(s->ntok == 1) {
-        if(word(t, src, "begin")) {
+        if(kw(t, SQL_KW_BEGIN)) {
             s->mode = MODE_BLOCK;
             s->block = 1;
             s->opened = 1;
             s->maybe_txn = 1;
-        } else if(word(t, src, "declare") && s->dialect == SQL_DIALECT_ORACLE) {
+        } else if(kw(t, SQL_KW_DECLARE) && s->dialect == SQL_DIALECT_ORACLE) {
             s->mode = MODE_BLOCK;
-        } else if(word(t, src, "create")) {
+        } else if(kw(t, SQL_KW_CREATE)) {
             s->mode = MODE_CREATE;
         }
     } else if(s->mode == MODE_CREATE && s->ntok <= 10) {
-        if(word(t, src, "procedure") || word(t, src, "proc") || word(t, src, "function") || word(t, src, "trigger") ||
+        if(word(t, src, "procedure") || word(t, src, "proc") || kw(t, SQL_KW_FUNCTION) || word(t, src, "trigger") ||
            word(t, src, "package")) {
             s->mode = s->dialect == SQL_DIALECT_TSQL ? MODE_UNTIL_GO : MODE_ROUTINE;
-        } else if(word(t, src, "table") || word(t, src, "view") || word(t, src, "index") || t->type != SQL_TOK_WORD) {
+        } else if(kw(t, SQL_KW_TABLE) || word(t, src, "view") || word(t, src, "index") || t->type != SQL_TOK_WORD) {
             s->mode = MODE_NORMAL;
         }
     } else if(s->mode == MODE_CREATE) {
@@ -109,30 +120,30 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
                 s->mode = MODE_NORMAL;
             } else {
                 s->mode = MODE_BLOCK;
-                if(word(t, src, "begin")) {
+                if(kw(t, SQL_KW_BEGIN)) {
                     s->block = 1;
                     s->opened = 1;
                 }
             }
-        } else if(word(t, src, "begin")) {
+        } else if(kw(t, SQL_KW_BEGIN)) {
             s->mode = MODE_BLOCK;
             s->block = 1;
             s->opened = 1;
-        } else if(word(t, src, "as") || word(t, src, "is")) {
+        } else if(kw(t, SQL_KW_AS) || kw(t, SQL_KW_IS)) {
             s->expect_body = 1;
-        } else if(word(t, src, "return") || word(t, src, "language") || word(t, src, "returns")) {
+        } else if(kw(t, SQL_KW_RETURN) || word(t, src, "language") || word(t, src, "returns")) {
             /* a single-expression function or one whose body is a string */
-            if(word(t, src, "return"))
+            if(kw(t, SQL_KW_RETURN))
                 s->mode = MODE_NORMAL;
         }
         break;
     case MODE_BLOCK:
-        if(word(t, src, "begin") && s->ntok > 1) {
+        if(kw(t, SQL_KW_BEGIN) && s->ntok > 1) {
             s->block++;
             s->opened = 1;
-        } else if(word(t, src, "case") && !end_suffix) {
+        } else if(kw(t, SQL_KW_CASE) && !end_suffix) {
             s->block++;
-        } else if(word(t, src, "end") && !end_suffix) {
+        } else if(kw(t, SQL_KW_END) && !end_suffix) {
             s->pending_end = 1;
         } else if(sql_tok_is_op(t, src, ';') && s->opened && s->block == 0) {
             reset(s);
