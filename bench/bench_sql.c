@@ -10,28 +10,40 @@
 #include <time.h>
 
 static const char *const templates[] = {
-    "INSERT INTO dw.fact_sales_%u (order_id, customer_id, amount, region)\n"
+    "INSERT INTO dw.fact_sales_@ (order_id, customer_id, amount, region)\n"
     "SELECT o.id, c.id, SUM(l.price * l.qty) AS amount, COALESCE(c.region, 'n/a')\n"
-    "FROM staging.orders_%u o\n"
+    "FROM staging.orders_@ o\n"
     "  JOIN staging.customers c ON c.id = o.customer_id\n"
     "  LEFT JOIN staging.lines l ON l.order_id = o.id -- join the lines\n"
     "WHERE o.created_at >= DATE '2024-01-01' AND o.status IN ('paid', 'shipped')\n"
     "GROUP BY o.id, c.id, c.region;\n",
-    "WITH recent AS (\n  SELECT user_id, MAX(ts) AS last_seen FROM events.clicks_%u GROUP BY user_id\n),\n"
+    "WITH recent AS (\n  SELECT user_id, MAX(ts) AS last_seen FROM events.clicks_@ GROUP BY user_id\n),\n"
     "ranked AS (\n  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.user_id ORDER BY r.last_seen DESC) AS rn\n  FROM recent r\n)\n"
-    "INSERT INTO marts.active_users_%u\nSELECT u.id, u.email, ranked.last_seen,\n"
+    "INSERT INTO marts.active_users_@\nSELECT u.id, u.email, ranked.last_seen,\n"
     "       CASE WHEN ranked.last_seen > CURRENT_DATE - INTERVAL '7' DAY THEN 'active' ELSE 'idle' END AS status\n"
     "FROM ranked JOIN core.users u ON u.id = ranked.user_id WHERE ranked.rn = 1;\n",
-    "CREATE TABLE tmp.snapshot_%u AS\nSELECT p.sku, p.name, (SELECT MAX(s.qty) FROM inv.stock_%u s WHERE s.sku = p.sku) AS max_qty\n"
+    "CREATE TABLE tmp.snapshot_@ AS\nSELECT p.sku, p.name, (SELECT MAX(s.qty) FROM inv.stock_@ s WHERE s.sku = p.sku) AS max_qty\n"
     "FROM inv.products p WHERE p.active = TRUE;\n",
-    "UPDATE dw.dim_product_%u SET price = s.price, updated_at = s.ts\nFROM staging.prices s WHERE s.sku = dw.dim_product_%u.sku;\n",
-    "MERGE INTO dw.customers_%u t USING (SELECT id, name, email FROM staging.customers_%u) s ON t.id = s.id\n"
+    "UPDATE dw.dim_product_@ SET price = s.price, updated_at = s.ts\nFROM staging.prices s WHERE s.sku = dw.dim_product_@.sku;\n",
+    "MERGE INTO dw.customers_@ t USING (SELECT id, name, email FROM staging.customers_@) s ON t.id = s.id\n"
     "WHEN MATCHED THEN UPDATE SET name = s.name, email = s.email\n"
     "WHEN NOT MATCHED THEN INSERT (id, name, email) VALUES (s.id, s.name, s.email);\n",
-    "/* daily rebuild */\nCREATE OR REPLACE VIEW reporting.revenue_%u AS\n"
+    "/* daily rebuild */\nCREATE OR REPLACE VIEW reporting.revenue_@ AS\n"
     "SELECT region, DATE_TRUNC('month', order_date) AS month, SUM(amount) AS revenue\n"
-    "FROM dw.fact_sales_%u GROUP BY 1, 2 HAVING SUM(amount) > 0;\n",
+    "FROM dw.fact_sales_@ GROUP BY 1, 2 HAVING SUM(amount) > 0;\n",
 };
+
+/* Append template `t` with each @ replaced by the next of a, b. */
+static int expand(buf_t *out, const char *t, unsigned a, unsigned b)
+{
+    unsigned vals[2] = {a, b};
+    int k = 0;
+    for(const char *at; (at = strchr(t, '@')) != NULL; t = at + 1) {
+        if(buf_add(out, t, (size_t)(at - t)) || buf_printf(out, "%u", vals[k++ % 2]))
+            return -1;
+    }
+    return buf_adds(out, t);
+}
 
 static int mem_read(void *ud, char *buf, size_t cap, size_t *got)
 {
@@ -63,7 +75,7 @@ int main(int argc, char **argv)
     buf_init(&sql, mb << 21);
     for(unsigned i = 0; sql.len < (mb << 20); i++) {
         const char *t = templates[i % (sizeof templates / sizeof templates[0])];
-        if(buf_printf(&sql, t, i % 997, i % 991)) {
+        if(expand(&sql, t, i % 997, i % 991)) {
             fprintf(stderr, "out of memory\n");
             return 1;
         }
