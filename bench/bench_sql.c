@@ -18,13 +18,16 @@ static const char *const templates[] = {
     "WHERE o.created_at >= DATE '2024-01-01' AND o.status IN ('paid', 'shipped')\n"
     "GROUP BY o.id, c.id, c.region;\n",
     "WITH recent AS (\n  SELECT user_id, MAX(ts) AS last_seen FROM events.clicks_@ GROUP BY user_id\n),\n"
-    "ranked AS (\n  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.user_id ORDER BY r.last_seen DESC) AS rn\n  FROM recent r\n)\n"
+    "ranked AS (\n  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.user_id ORDER BY r.last_seen DESC) AS rn\n  FROM "
+    "recent r\n)\n"
     "INSERT INTO marts.active_users_@\nSELECT u.id, u.email, ranked.last_seen,\n"
     "       CASE WHEN ranked.last_seen > CURRENT_DATE - INTERVAL '7' DAY THEN 'active' ELSE 'idle' END AS status\n"
     "FROM ranked JOIN core.users u ON u.id = ranked.user_id WHERE ranked.rn = 1;\n",
-    "CREATE TABLE tmp.snapshot_@ AS\nSELECT p.sku, p.name, (SELECT MAX(s.qty) FROM inv.stock_@ s WHERE s.sku = p.sku) AS max_qty\n"
+    "CREATE TABLE tmp.snapshot_@ AS\nSELECT p.sku, p.name, (SELECT MAX(s.qty) FROM inv.stock_@ s WHERE s.sku = p.sku) "
+    "AS max_qty\n"
     "FROM inv.products p WHERE p.active = TRUE;\n",
-    "UPDATE dw.dim_product_@ SET price = s.price, updated_at = s.ts\nFROM staging.prices s WHERE s.sku = dw.dim_product_@.sku;\n",
+    "UPDATE dw.dim_product_@ SET price = s.price, updated_at = s.ts\nFROM staging.prices s WHERE s.sku = "
+    "dw.dim_product_@.sku;\n",
     "MERGE INTO dw.customers_@ t USING (SELECT id, name, email FROM staging.customers_@) s ON t.id = s.id\n"
     "WHEN MATCHED THEN UPDATE SET name = s.name, email = s.email\n"
     "WHEN NOT MATCHED THEN INSERT (id, name, email) VALUES (s.id, s.name, s.email);\n",

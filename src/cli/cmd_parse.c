@@ -144,7 +144,8 @@ int cmd_parse(int argc, char **argv)
             fputs("[\n", stdout);
         for(int i = 0; i < nfiles && status == 0; i++) {
             out_state_t o = {.out = stdout, .file = argv[first + i]};
-            sql_lineage_opts_t opts = {.dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
+            sql_lineage_opts_t opts = {
+                .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
             sql_lineage_t *l = NULL;
             int rc = sql_lineage_run(file_read, files[i], &opts, &l);
             if(!rc)

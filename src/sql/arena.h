@@ -8,8 +8,8 @@ typedef struct sql_arena_block sql_arena_block_t;
 
 typedef struct sql_arena {
     sql_arena_block_t *head;
-    size_t total;   /* bytes held in blocks */
-    size_t max;     /* allocation fails beyond this */
+    size_t total; /* bytes held in blocks */
+    size_t max;   /* allocation fails beyond this */
 } sql_arena_t;
 
 void sql_arena_init(sql_arena_t *a, size_t max);

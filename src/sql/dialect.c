@@ -69,9 +69,7 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.nested_comments = true;
         t.hash_ident = true;
         break;
-    case SQL_DIALECT_POSTGRES:
-        t.nested_comments = true;
-        break;
+    case SQL_DIALECT_POSTGRES: t.nested_comments = true; break;
     case SQL_DIALECT_MYSQL:
         t.dq_ident = false;
         t.backslash_escapes = true;
@@ -88,8 +86,7 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.dq_ident = false;
         t.backslash_escapes = true;
         break;
-    default:
-        break;
+    default: break;
     }
     return t;
 }
@@ -139,7 +136,8 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
     score[SQL_DIALECT_TSQL] += (long)brackets * 3 + (long)count_word(text, len, "GO") * 3 +
                                (long)count_word(text, len, "NOLOCK") * 3 + (long)count_sub(text, len, "@@") * 2 +
                                (long)count_word(text, len, "TOP") + (long)count_word(text, len, "NVARCHAR") * 2 +
-                               (long)count_sub(text, len, "CROSS APPLY") * 2 + (long)count_word(text, len, "GETDATE") * 2;
+                               (long)count_sub(text, len, "CROSS APPLY") * 2 +
+                               (long)count_word(text, len, "GETDATE") * 2;
     score[SQL_DIALECT_POSTGRES] += (long)count_sub(text, len, "::") * 2 + (long)count_sub(text, len, "$$") * 2 +
                                    (long)count_word(text, len, "ILIKE") + (long)count_word(text, len, "plpgsql") * 3 +
                                    (long)count_word(text, len, "SERIAL") * 2;
@@ -147,9 +145,10 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
                                  (long)count_word(text, len, "DUAL") * 2 + (long)count_word(text, len, "VARCHAR2") * 3 +
                                  (long)count_word(text, len, "ROWNUM") * 2 + (long)count_word(text, len, "SYSDATE") +
                                  (long)count_word(text, len, "ELSIF") * 3;
-    score[SQL_DIALECT_SNOWFLAKE] += (long)count_word(text, len, "FLATTEN") * 2 + (long)count_word(text, len, "VARIANT") * 2 +
-                                    (long)count_word(text, len, "CLONE") * 2 + (long)count_sub(text, len, "COPY INTO") * 2 +
-                                    (long)count_word(text, len, "IFF") * 2 + (long)count_word(text, len, "SWAP") * 2;
+    score[SQL_DIALECT_SNOWFLAKE] +=
+        (long)count_word(text, len, "FLATTEN") * 2 + (long)count_word(text, len, "VARIANT") * 2 +
+        (long)count_word(text, len, "CLONE") * 2 + (long)count_sub(text, len, "COPY INTO") * 2 +
+        (long)count_word(text, len, "IFF") * 2 + (long)count_word(text, len, "SWAP") * 2;
     long bq = (long)count_word(text, len, "STRUCT") + (long)count_word(text, len, "SAFE_CAST") * 2 +
               (long)count_word(text, len, "INT64") * 3 + (long)count_word(text, len, "FLOAT64") * 3 +
               (long)count_sub(text, len, "EXCEPT(") + (long)count_word(text, len, "ARRAY_AGG");

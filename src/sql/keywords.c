@@ -4,22 +4,20 @@
 #include <stdint.h>
 #include <string.h>
 
-static const char *const kw_names[] = {
-    "",
+static const char *const kw_names[] = {"",
 #define SQL_KW_NAME(name, flags) #name,
-    SQL_KEYWORDS(SQL_KW_NAME)
+                                       SQL_KEYWORDS(SQL_KW_NAME)
 #undef SQL_KW_NAME
 };
 
-static const unsigned char kw_flags[] = {
-    0,
+static const unsigned char kw_flags[] = {0,
 #define SQL_KW_FLAG(name, flags) (flags),
-    SQL_KEYWORDS(SQL_KW_FLAG)
+                                         SQL_KEYWORDS(SQL_KW_FLAG)
 #undef SQL_KW_FLAG
 };
 
 /* Longest keyword is CURRENT_TIMESTAMP (17); anything longer cannot match. */
-#define KW_MAX_LEN 24
+#define KW_MAX_LEN   24
 #define KW_HASH_SIZE 1024
 
 /* Open-addressed table of keyword ids by hash of the upper-cased word, built once. */

@@ -13,148 +13,148 @@
 #define SQL_KW_S 4u
 #define SQL_KW_T 8u
 
-#define SQL_KEYWORDS(X) \
-    X(ALL, SQL_KW_R) \
-    X(ALTER, SQL_KW_R | SQL_KW_T) \
-    X(ANALYZE, SQL_KW_T) \
-    X(AND, SQL_KW_R) \
-    X(ANTI, SQL_KW_R) \
-    X(ANY, SQL_KW_R) \
-    X(APPLY, SQL_KW_R) \
-    X(ARRAY, 0) \
-    X(AS, SQL_KW_R) \
-    X(ASC, SQL_KW_R) \
-    X(BEGIN, SQL_KW_R | SQL_KW_T) \
-    X(BETWEEN, SQL_KW_R) \
-    X(BOTH, SQL_KW_S) \
-    X(BY, SQL_KW_R) \
-    X(CALL, SQL_KW_R | SQL_KW_T) \
-    X(CASE, SQL_KW_R) \
-    X(CAST, 0) \
-    X(CLONE, 0) \
-    X(CLUSTER, SQL_KW_R) \
-    X(COLLATE, SQL_KW_R) \
-    X(CONNECT, SQL_KW_R) \
-    X(CONSTRAINT, SQL_KW_R) \
-    X(CONVERT, 0) \
-    X(COPY, SQL_KW_T) \
-    X(CREATE, SQL_KW_R | SQL_KW_T) \
-    X(CROSS, SQL_KW_R) \
-    X(CURRENT, SQL_KW_S) \
-    X(CURRENT_DATE, SQL_KW_N) \
-    X(CURRENT_TIME, SQL_KW_N) \
-    X(CURRENT_TIMESTAMP, SQL_KW_N) \
-    X(CURRENT_USER, SQL_KW_N) \
-    X(DATE, 0) \
-    X(DATETIME, 0) \
-    X(DECLARE, SQL_KW_R | SQL_KW_T) \
-    X(DELETE, SQL_KW_R | SQL_KW_T) \
-    X(DESC, SQL_KW_R) \
-    X(DISTINCT, SQL_KW_R) \
-    X(DISTRIBUTE, SQL_KW_R) \
-    X(DROP, SQL_KW_R | SQL_KW_T) \
-    X(ELSE, SQL_KW_R) \
-    X(END, SQL_KW_R) \
-    X(ESCAPE, SQL_KW_R) \
-    X(EXCEPT, SQL_KW_R) \
-    X(EXEC, SQL_KW_R | SQL_KW_T) \
-    X(EXECUTE, SQL_KW_R | SQL_KW_T) \
-    X(EXISTS, SQL_KW_R) \
-    X(FALSE, SQL_KW_R | SQL_KW_N) \
-    X(FETCH, SQL_KW_R) \
-    X(FILTER, 0) \
-    X(FIRST, SQL_KW_S) \
-    X(FOLLOWING, SQL_KW_S) \
-    X(FOR, SQL_KW_R) \
-    X(FOREIGN, SQL_KW_R) \
-    X(FROM, SQL_KW_R) \
-    X(FULL, SQL_KW_R) \
-    X(FUNCTION, 0) \
-    X(GO, 0) \
-    X(GRANT, SQL_KW_R | SQL_KW_T) \
-    X(GROUP, SQL_KW_R) \
-    X(GROUPS, SQL_KW_S) \
-    X(HAVING, SQL_KW_R) \
-    X(IF, SQL_KW_R | SQL_KW_T) \
-    X(IGNORE, SQL_KW_S) \
-    X(ILIKE, SQL_KW_R) \
-    X(IN, SQL_KW_R) \
-    X(INNER, SQL_KW_R) \
-    X(INSERT, SQL_KW_R | SQL_KW_T) \
-    X(INTERSECT, SQL_KW_R) \
-    X(INTERVAL, 0) \
-    X(INTO, SQL_KW_R) \
-    X(IS, SQL_KW_R) \
-    X(JOIN, SQL_KW_R) \
-    X(LAST, SQL_KW_S) \
-    X(LATERAL, SQL_KW_R) \
-    X(LEADING, SQL_KW_S) \
-    X(LEFT, SQL_KW_R) \
-    X(LIKE, SQL_KW_R) \
-    X(LIMIT, SQL_KW_R) \
-    X(LOCALTIME, SQL_KW_N) \
-    X(LOCALTIMESTAMP, SQL_KW_N) \
-    X(MERGE, SQL_KW_R | SQL_KW_T) \
-    X(MINUS, SQL_KW_R) \
-    X(NATURAL, SQL_KW_R) \
-    X(NOT, SQL_KW_R) \
-    X(NULL, SQL_KW_R | SQL_KW_N) \
-    X(NULLS, SQL_KW_S) \
-    X(OFFSET, SQL_KW_R) \
-    X(ON, SQL_KW_R) \
-    X(OR, SQL_KW_R) \
-    X(ORDER, SQL_KW_R) \
-    X(ORDINALITY, SQL_KW_S) \
-    X(OUTER, SQL_KW_R) \
-    X(OVER, SQL_KW_R) \
-    X(PARTITION, SQL_KW_R) \
-    X(PIVOT, SQL_KW_R) \
-    X(PRECEDING, SQL_KW_S) \
-    X(PRIMARY, SQL_KW_R) \
-    X(PRINT, SQL_KW_T) \
-    X(QUALIFY, SQL_KW_R) \
-    X(RANGE, SQL_KW_S) \
-    X(RECURSIVE, 0) \
-    X(REFERENCES, SQL_KW_R) \
-    X(REGEXP, SQL_KW_R) \
-    X(REPLACE, SQL_KW_T) \
-    X(RESPECT, SQL_KW_S) \
-    X(RETURN, SQL_KW_R | SQL_KW_T) \
-    X(RETURNING, SQL_KW_R) \
-    X(RIGHT, SQL_KW_R) \
-    X(RLIKE, SQL_KW_R) \
-    X(ROW, SQL_KW_S) \
-    X(ROWS, SQL_KW_S) \
-    X(SELECT, SQL_KW_R | SQL_KW_T) \
-    X(SEMI, SQL_KW_R) \
-    X(SEPARATOR, SQL_KW_S) \
-    X(SET, SQL_KW_R | SQL_KW_T) \
-    X(SORT, SQL_KW_R) \
-    X(STRAIGHT_JOIN, SQL_KW_R) \
-    X(SYSDATE, SQL_KW_N) \
-    X(SYSTIMESTAMP, SQL_KW_N) \
-    X(TABLE, SQL_KW_R) \
-    X(TABLESAMPLE, SQL_KW_R) \
-    X(THEN, SQL_KW_R) \
-    X(TIME, 0) \
-    X(TIMESTAMP, 0) \
-    X(TOP, SQL_KW_R) \
-    X(TRAILING, SQL_KW_S) \
-    X(TRUE, SQL_KW_R | SQL_KW_N) \
-    X(TRUNCATE, SQL_KW_R | SQL_KW_T) \
-    X(UNBOUNDED, SQL_KW_S) \
-    X(UNION, SQL_KW_R) \
-    X(UNIQUE, SQL_KW_R) \
-    X(UNPIVOT, SQL_KW_R) \
-    X(UPDATE, SQL_KW_R | SQL_KW_T) \
-    X(USE, SQL_KW_T) \
-    X(USING, SQL_KW_R) \
-    X(VALUES, SQL_KW_R) \
-    X(WHEN, SQL_KW_R) \
-    X(WHERE, SQL_KW_R) \
-    X(WHILE, SQL_KW_R | SQL_KW_T) \
-    X(WINDOW, SQL_KW_R) \
-    X(WITH, SQL_KW_R | SQL_KW_T) \
+#define SQL_KEYWORDS(X)                                                                                                \
+    X(ALL, SQL_KW_R)                                                                                                   \
+    X(ALTER, SQL_KW_R | SQL_KW_T)                                                                                      \
+    X(ANALYZE, SQL_KW_T)                                                                                               \
+    X(AND, SQL_KW_R)                                                                                                   \
+    X(ANTI, SQL_KW_R)                                                                                                  \
+    X(ANY, SQL_KW_R)                                                                                                   \
+    X(APPLY, SQL_KW_R)                                                                                                 \
+    X(ARRAY, 0)                                                                                                        \
+    X(AS, SQL_KW_R)                                                                                                    \
+    X(ASC, SQL_KW_R)                                                                                                   \
+    X(BEGIN, SQL_KW_R | SQL_KW_T)                                                                                      \
+    X(BETWEEN, SQL_KW_R)                                                                                               \
+    X(BOTH, SQL_KW_S)                                                                                                  \
+    X(BY, SQL_KW_R)                                                                                                    \
+    X(CALL, SQL_KW_R | SQL_KW_T)                                                                                       \
+    X(CASE, SQL_KW_R)                                                                                                  \
+    X(CAST, 0)                                                                                                         \
+    X(CLONE, 0)                                                                                                        \
+    X(CLUSTER, SQL_KW_R)                                                                                               \
+    X(COLLATE, SQL_KW_R)                                                                                               \
+    X(CONNECT, SQL_KW_R)                                                                                               \
+    X(CONSTRAINT, SQL_KW_R)                                                                                            \
+    X(CONVERT, 0)                                                                                                      \
+    X(COPY, SQL_KW_T)                                                                                                  \
+    X(CREATE, SQL_KW_R | SQL_KW_T)                                                                                     \
+    X(CROSS, SQL_KW_R)                                                                                                 \
+    X(CURRENT, SQL_KW_S)                                                                                               \
+    X(CURRENT_DATE, SQL_KW_N)                                                                                          \
+    X(CURRENT_TIME, SQL_KW_N)                                                                                          \
+    X(CURRENT_TIMESTAMP, SQL_KW_N)                                                                                     \
+    X(CURRENT_USER, SQL_KW_N)                                                                                          \
+    X(DATE, 0)                                                                                                         \
+    X(DATETIME, 0)                                                                                                     \
+    X(DECLARE, SQL_KW_R | SQL_KW_T)                                                                                    \
+    X(DELETE, SQL_KW_R | SQL_KW_T)                                                                                     \
+    X(DESC, SQL_KW_R)                                                                                                  \
+    X(DISTINCT, SQL_KW_R)                                                                                              \
+    X(DISTRIBUTE, SQL_KW_R)                                                                                            \
+    X(DROP, SQL_KW_R | SQL_KW_T)                                                                                       \
+    X(ELSE, SQL_KW_R)                                                                                                  \
+    X(END, SQL_KW_R)                                                                                                   \
+    X(ESCAPE, SQL_KW_R)                                                                                                \
+    X(EXCEPT, SQL_KW_R)                                                                                                \
+    X(EXEC, SQL_KW_R | SQL_KW_T)                                                                                       \
+    X(EXECUTE, SQL_KW_R | SQL_KW_T)                                                                                    \
+    X(EXISTS, SQL_KW_R)                                                                                                \
+    X(FALSE, SQL_KW_R | SQL_KW_N)                                                                                      \
+    X(FETCH, SQL_KW_R)                                                                                                 \
+    X(FILTER, 0)                                                                                                       \
+    X(FIRST, SQL_KW_S)                                                                                                 \
+    X(FOLLOWING, SQL_KW_S)                                                                                             \
+    X(FOR, SQL_KW_R)                                                                                                   \
+    X(FOREIGN, SQL_KW_R)                                                                                               \
+    X(FROM, SQL_KW_R)                                                                                                  \
+    X(FULL, SQL_KW_R)                                                                                                  \
+    X(FUNCTION, 0)                                                                                                     \
+    X(GO, 0)                                                                                                           \
+    X(GRANT, SQL_KW_R | SQL_KW_T)                                                                                      \
+    X(GROUP, SQL_KW_R)                                                                                                 \
+    X(GROUPS, SQL_KW_S)                                                                                                \
+    X(HAVING, SQL_KW_R)                                                                                                \
+    X(IF, SQL_KW_R | SQL_KW_T)                                                                                         \
+    X(IGNORE, SQL_KW_S)                                                                                                \
+    X(ILIKE, SQL_KW_R)                                                                                                 \
+    X(IN, SQL_KW_R)                                                                                                    \
+    X(INNER, SQL_KW_R)                                                                                                 \
+    X(INSERT, SQL_KW_R | SQL_KW_T)                                                                                     \
+    X(INTERSECT, SQL_KW_R)                                                                                             \
+    X(INTERVAL, 0)                                                                                                     \
+    X(INTO, SQL_KW_R)                                                                                                  \
+    X(IS, SQL_KW_R)                                                                                                    \
+    X(JOIN, SQL_KW_R)                                                                                                  \
+    X(LAST, SQL_KW_S)                                                                                                  \
+    X(LATERAL, SQL_KW_R)                                                                                               \
+    X(LEADING, SQL_KW_S)                                                                                               \
+    X(LEFT, SQL_KW_R)                                                                                                  \
+    X(LIKE, SQL_KW_R)                                                                                                  \
+    X(LIMIT, SQL_KW_R)                                                                                                 \
+    X(LOCALTIME, SQL_KW_N)                                                                                             \
+    X(LOCALTIMESTAMP, SQL_KW_N)                                                                                        \
+    X(MERGE, SQL_KW_R | SQL_KW_T)                                                                                      \
+    X(MINUS, SQL_KW_R)                                                                                                 \
+    X(NATURAL, SQL_KW_R)                                                                                               \
+    X(NOT, SQL_KW_R)                                                                                                   \
+    X(NULL, SQL_KW_R | SQL_KW_N)                                                                                       \
+    X(NULLS, SQL_KW_S)                                                                                                 \
+    X(OFFSET, SQL_KW_R)                                                                                                \
+    X(ON, SQL_KW_R)                                                                                                    \
+    X(OR, SQL_KW_R)                                                                                                    \
+    X(ORDER, SQL_KW_R)                                                                                                 \
+    X(ORDINALITY, SQL_KW_S)                                                                                            \
+    X(OUTER, SQL_KW_R)                                                                                                 \
+    X(OVER, SQL_KW_R)                                                                                                  \
+    X(PARTITION, SQL_KW_R)                                                                                             \
+    X(PIVOT, SQL_KW_R)                                                                                                 \
+    X(PRECEDING, SQL_KW_S)                                                                                             \
+    X(PRIMARY, SQL_KW_R)                                                                                               \
+    X(PRINT, SQL_KW_T)                                                                                                 \
+    X(QUALIFY, SQL_KW_R)                                                                                               \
+    X(RANGE, SQL_KW_S)                                                                                                 \
+    X(RECURSIVE, 0)                                                                                                    \
+    X(REFERENCES, SQL_KW_R)                                                                                            \
+    X(REGEXP, SQL_KW_R)                                                                                                \
+    X(REPLACE, SQL_KW_T)                                                                                               \
+    X(RESPECT, SQL_KW_S)                                                                                               \
+    X(RETURN, SQL_KW_R | SQL_KW_T)                                                                                     \
+    X(RETURNING, SQL_KW_R)                                                                                             \
+    X(RIGHT, SQL_KW_R)                                                                                                 \
+    X(RLIKE, SQL_KW_R)                                                                                                 \
+    X(ROW, SQL_KW_S)                                                                                                   \
+    X(ROWS, SQL_KW_S)                                                                                                  \
+    X(SELECT, SQL_KW_R | SQL_KW_T)                                                                                     \
+    X(SEMI, SQL_KW_R)                                                                                                  \
+    X(SEPARATOR, SQL_KW_S)                                                                                             \
+    X(SET, SQL_KW_R | SQL_KW_T)                                                                                        \
+    X(SORT, SQL_KW_R)                                                                                                  \
+    X(STRAIGHT_JOIN, SQL_KW_R)                                                                                         \
+    X(SYSDATE, SQL_KW_N)                                                                                               \
+    X(SYSTIMESTAMP, SQL_KW_N)                                                                                          \
+    X(TABLE, SQL_KW_R)                                                                                                 \
+    X(TABLESAMPLE, SQL_KW_R)                                                                                           \
+    X(THEN, SQL_KW_R)                                                                                                  \
+    X(TIME, 0)                                                                                                         \
+    X(TIMESTAMP, 0)                                                                                                    \
+    X(TOP, SQL_KW_R)                                                                                                   \
+    X(TRAILING, SQL_KW_S)                                                                                              \
+    X(TRUE, SQL_KW_R | SQL_KW_N)                                                                                       \
+    X(TRUNCATE, SQL_KW_R | SQL_KW_T)                                                                                   \
+    X(UNBOUNDED, SQL_KW_S)                                                                                             \
+    X(UNION, SQL_KW_R)                                                                                                 \
+    X(UNIQUE, SQL_KW_R)                                                                                                \
+    X(UNPIVOT, SQL_KW_R)                                                                                               \
+    X(UPDATE, SQL_KW_R | SQL_KW_T)                                                                                     \
+    X(USE, SQL_KW_T)                                                                                                   \
+    X(USING, SQL_KW_R)                                                                                                 \
+    X(VALUES, SQL_KW_R)                                                                                                \
+    X(WHEN, SQL_KW_R)                                                                                                  \
+    X(WHERE, SQL_KW_R)                                                                                                 \
+    X(WHILE, SQL_KW_R | SQL_KW_T)                                                                                      \
+    X(WINDOW, SQL_KW_R)                                                                                                \
+    X(WITH, SQL_KW_R | SQL_KW_T)                                                                                       \
     X(ZONE, SQL_KW_S)
 
 typedef enum sql_kw {
@@ -162,7 +162,7 @@ typedef enum sql_kw {
 #define SQL_KW_ENUM(name, flags) SQL_KW_##name,
     SQL_KEYWORDS(SQL_KW_ENUM)
 #undef SQL_KW_ENUM
-    SQL_KW_COUNT_
+        SQL_KW_COUNT_
 } sql_kw_t;
 
 /* Keyword id of an unquoted word (case-insensitive), SQL_KW_NONE if it is none. */
@@ -170,7 +170,7 @@ sql_kw_t sql_keyword_lookup(const char *s, size_t len);
 
 /* The lexer hashes words while scanning them (FNV-1a over upper-cased bytes) and looks
  * them up without a second pass; sql_keywords_init() must have run first. */
-#define SQL_KW_HASH_INIT 2166136261u
+#define SQL_KW_HASH_INIT       2166136261u
 #define SQL_KW_HASH_STEP(h, c) (((h) ^ (uint32_t)(c)) * 16777619u)
 void sql_keywords_init(void);
 sql_kw_t sql_keyword_lookup_hashed(const char *s, size_t len, uint32_t hash);

@@ -11,9 +11,9 @@
 
 typedef enum sql_tok_type {
     SQL_TOK_EOF = 0,
-    SQL_TOK_WORD,     /* unquoted identifier or keyword */
-    SQL_TOK_QUOTED,   /* "x", `x`, [x] identifier */
-    SQL_TOK_STRING,   /* 'x', N'x', E'x', $$x$$, $tag$x$tag$, "x" where that is a string */
+    SQL_TOK_WORD,   /* unquoted identifier or keyword */
+    SQL_TOK_QUOTED, /* "x", `x`, [x] identifier */
+    SQL_TOK_STRING, /* 'x', N'x', E'x', $$x$$, $tag$x$tag$, "x" where that is a string */
     SQL_TOK_NUMBER,
     SQL_TOK_OP,       /* punctuation and operators */
     SQL_TOK_VAR,      /* @x, @@x, :x, $1, ? */
@@ -21,17 +21,17 @@ typedef enum sql_tok_type {
     SQL_TOK_COMMENT,
 } sql_tok_type_t;
 
-#define SQL_TOKF_NL_BEFORE 1u      /* first token on its line */
-#define SQL_TOKF_UNTERMINATED 2u   /* string, quote or comment ran to the end of input */
+#define SQL_TOKF_NL_BEFORE    1u /* first token on its line */
+#define SQL_TOKF_UNTERMINATED 2u /* string, quote or comment ran to the end of input */
 
 typedef struct sql_token {
     uint8_t type;
     uint8_t flags;
-    uint16_t kw;      /* sql_kw_t for SQL_TOK_WORD */
+    uint16_t kw; /* sql_kw_t for SQL_TOK_WORD */
     uint32_t len;
-    size_t off;       /* byte offset in the lexer's buffer */
-    uint32_t line;    /* 1-based */
-    uint32_t col;     /* 1-based, in characters */
+    size_t off;    /* byte offset in the lexer's buffer */
+    uint32_t line; /* 1-based */
+    uint32_t col;  /* 1-based, in characters */
 } sql_token_t;
 
 typedef struct sql_lexer {
@@ -41,7 +41,7 @@ typedef struct sql_lexer {
     uint32_t line;
     uint32_t col;
     int eof;
-    int nl;           /* a newline (or start of input) since the last token */
+    int nl; /* a newline (or start of input) since the last token */
     sql_dialect_traits_t tr;
 } sql_lexer_t;
 

@@ -9,39 +9,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_BLOCK ((size_t)1 << 20)
+#define READ_BLOCK  ((size_t)1 << 20)
 #define GUESS_BYTES 65536
 
 const char *sql_strerror(int code)
 {
     switch(code) {
-    case SQL_OK:
-        return "ok";
-    case SQL_ERR_NOMEM:
-        return "out of memory";
-    case SQL_ERR_NEED_MORE:
-        return "more input needed";
-    case SQL_ERR_SYNTAX:
-        return "syntax error";
-    case SQL_ERR_DEPTH:
-        return "nesting too deep";
-    case SQL_ERR_TOO_BIG:
-        return "statement too large";
-    case SQL_ERR_IO:
-        return "read error";
-    case SQL_ERR_ARG:
-        return "invalid argument";
-    default:
-        return "unknown error";
+    case SQL_OK: return "ok";
+    case SQL_ERR_NOMEM: return "out of memory";
+    case SQL_ERR_NEED_MORE: return "more input needed";
+    case SQL_ERR_SYNTAX: return "syntax error";
+    case SQL_ERR_DEPTH: return "nesting too deep";
+    case SQL_ERR_TOO_BIG: return "statement too large";
+    case SQL_ERR_IO: return "read error";
+    case SQL_ERR_ARG: return "invalid argument";
+    default: return "unknown error";
     }
 }
 
 /* ---- file-level roles (contract §5) ---- */
 
-#define ROLE_SOURCE 1u
-#define ROLE_WRITTEN 2u
+#define ROLE_SOURCE       1u
+#define ROLE_WRITTEN      2u
 #define ROLE_INTERMEDIATE 4u
-#define ROLE_DROPPED 8u
+#define ROLE_DROPPED      8u
 
 typedef struct role {
     char *name;
@@ -515,7 +506,9 @@ static int run(engine_t *e)
         if(t.type == SQL_TOK_EOF)
             return flush(e);
         if(t.flags & SQL_TOKF_UNTERMINATED) {
-            const char *what = t.type == SQL_TOK_COMMENT ? "unterminated comment" : t.type == SQL_TOK_STRING ? "unterminated string" : "unterminated quoted identifier";
+            const char *what = t.type == SQL_TOK_COMMENT  ? "unterminated comment"
+                               : t.type == SQL_TOK_STRING ? "unterminated string"
+                                                          : "unterminated quoted identifier";
             if((rc = add_error(e, t.line, t.col, what)))
                 return rc;
         }
@@ -670,7 +663,8 @@ json_t *sql_statement_to_json(const sql_statement_t *st)
     if(st->nrenames) {
         json_t *rn = json_array();
         for(size_t i = 0; rn && i < st->nrenames; i++)
-            json_array_append_new(rn, json_pack("{s:o,s:o}", "from", jstr(st->renames[i].from), "to", jstr(st->renames[i].to)));
+            json_array_append_new(
+                rn, json_pack("{s:o,s:o}", "from", jstr(st->renames[i].from), "to", jstr(st->renames[i].to)));
         json_object_set_new(o, "renames", rn);
     }
     return o;

@@ -13,7 +13,7 @@
 
 /* Limits per statement; larger statements are skipped with an error. */
 #define SQL_MAX_STMT_TOKENS (8u * 1024 * 1024)
-#define SQL_MAX_STMT_BYTES ((size_t)256 * 1024 * 1024)
+#define SQL_MAX_STMT_BYTES  ((size_t)256 * 1024 * 1024)
 /* Errors kept per input; later ones are counted only. */
 #define SQL_MAX_ERRORS 1000
 
@@ -33,8 +33,8 @@ typedef struct sql_rename {
 } sql_rename_t;
 
 typedef struct sql_statement {
-    char *kind;            /* insert, create_table, create_view, merge, update, delete, select, ... */
-    char *name;            /* routine or view defined, or NULL */
+    char *kind; /* insert, create_table, create_view, merge, update, delete, select, ... */
+    char *name; /* routine or view defined, or NULL */
     uint32_t line;
     uint32_t column;
     sql_strlist_t reads, writes, read_paths, write_paths, drops, calls;

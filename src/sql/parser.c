@@ -709,16 +709,18 @@ static void expand_star(parser_t *p, const fitem_t *it, rel_t *out)
 /* ---- expressions ---- */
 
 static const char *const date_funcs[] = {
-    "extract", "datepart", "datename", "datediff", "dateadd", "date_part", "date_diff", "date_add",
-    "date_sub", "timestampdiff", "timestampadd", "date_trunc", "timestamp_trunc", "datetime_trunc",
-    "last_day", "timestamp_diff", "timestamp_add", "datetime_diff", "datetime_add", "time_diff", "datetrunc",
+    "extract",  "datepart",       "datename",      "datediff",      "dateadd",      "date_part",       "date_diff",
+    "date_add", "date_sub",       "timestampdiff", "timestampadd",  "date_trunc",   "timestamp_trunc", "datetime_trunc",
+    "last_day", "timestamp_diff", "timestamp_add", "datetime_diff", "datetime_add", "time_diff",       "datetrunc",
 };
 
 static const char *const date_parts[] = {
-    "year", "month", "day", "week", "hour", "minute", "second", "quarter", "millisecond", "microsecond",
-    "nanosecond", "dayofweek", "dayofyear", "isoweek", "isoyear", "epoch", "dow", "doy", "yy", "yyyy",
-    "mm", "m", "dd", "d", "hh", "mi", "n", "ss", "s", "ms", "wk", "ww", "qq", "q", "dy", "y", "weekday",
-    "date", "time", "days", "months", "years", "hours", "minutes", "seconds", "weeks",
+    "year",        "month",       "day",        "week",      "hour",      "minute",  "second",  "quarter",
+    "millisecond", "microsecond", "nanosecond", "dayofweek", "dayofyear", "isoweek", "isoyear", "epoch",
+    "dow",         "doy",         "yy",         "yyyy",      "mm",        "m",       "dd",      "d",
+    "hh",          "mi",          "n",          "ss",        "s",         "ms",      "wk",      "ww",
+    "qq",          "q",           "dy",         "y",         "weekday",   "date",    "time",    "days",
+    "months",      "years",       "hours",      "minutes",   "seconds",   "weeks",
 };
 
 static int in_list(const char *s, const char *const *list, size_t n)
@@ -781,7 +783,8 @@ static void parse_paren(parser_t *p, sink_t *sink)
 /* Skip a type name after :: or AS (timestamp with time zone, decimal(18, 0), int[]). */
 static void skip_type(parser_t *p)
 {
-    static const char *const type_words[] = {"with", "without", "time", "zone", "precision", "varying", "unsigned", "local"};
+    static const char *const type_words[] = {"with",      "without", "time",     "zone",
+                                             "precision", "varying", "unsigned", "local"};
     if(is_name_tok(cur(p)))
         next(p);
     while(is_op(p, '.') && is_name_tok(peek(p, 1))) {
@@ -840,7 +843,8 @@ static int is_binop(const parser_t *p, const sql_token_t *t)
     const char *s = p->src + t->off;
     if(t->len == 1)
         return strchr("+-*/%=<>&|^~?:#", s[0]) != NULL;
-    static const char *const ops[] = {"||", "<=", ">=", "<>", "!=", "==", "<<", ">>", "->", "#>", "@>", "<@", "&&", "!~", "~*", "=>"};
+    static const char *const ops[] = {"||", "<=", ">=", "<>", "!=", "==", "<<", ">>",
+                                      "->", "#>", "@>", "<@", "&&", "!~", "~*", "=>"};
     if(t->len == 2) {
         for(size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
             if(s[0] == ops[i][0] && s[1] == ops[i][1])
@@ -850,7 +854,8 @@ static int is_binop(const parser_t *p, const sql_token_t *t)
     return t_ops(p, t, "<=>") || t_ops(p, t, "->>") || t_ops(p, t, "#>>") || t_ops(p, t, "!~*");
 }
 
-static const char *const type_literals[] = {"date", "time", "timestamp", "datetime", "timestamptz", "interval", "json", "numeric", "bignumeric", "uuid", "inet"};
+static const char *const type_literals[] = {"date", "time",    "timestamp",  "datetime", "timestamptz", "interval",
+                                            "json", "numeric", "bignumeric", "uuid",     "inet"};
 
 /* One expression; stops before `,`, `)`, a clause keyword or an alias. */
 static void parse_expr(parser_t *p, sink_t *sink)
@@ -892,8 +897,8 @@ static void parse_expr(parser_t *p, sink_t *sink)
                       t_word(p, t, "binary") || t_ops(p, t, "-") || t_ops(p, t, "+") || t_ops(p, t, "~") ||
                       t_ops(p, t, "!")) {
                 next(p);
-            } else if(t_kw(t, SQL_KW_INTERVAL) && (peek(p, 1)->type == SQL_TOK_STRING || peek(p, 1)->type == SQL_TOK_NUMBER ||
-                                                   t_op(p, peek(p, 1), '-'))) {
+            } else if(t_kw(t, SQL_KW_INTERVAL) && (peek(p, 1)->type == SQL_TOK_STRING ||
+                                                   peek(p, 1)->type == SQL_TOK_NUMBER || t_op(p, peek(p, 1), '-'))) {
                 next(p);
                 accept_op(p, '-');
                 next(p);
@@ -914,8 +919,9 @@ static void parse_expr(parser_t *p, sink_t *sink)
                 next(p);
                 operand = 0;
             } else if(t->type == SQL_TOK_WORD && t_op(p, peek(p, 1), '(') &&
-                      (!(t_flags(t) & SQL_KW_R) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) || t_kw(t, SQL_KW_IF) ||
-                       t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_VALUES) || t_kw(t, SQL_KW_TRUNCATE))) {
+                      (!(t_flags(t) & SQL_KW_R) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) ||
+                       t_kw(t, SQL_KW_IF) || t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_VALUES) ||
+                       t_kw(t, SQL_KW_TRUNCATE))) {
                 char *fname = norm(p, t);
                 next(p);
                 if(fname)
@@ -988,9 +994,10 @@ static void parse_expr(parser_t *p, sink_t *sink)
             next(p);
             operand = 1;
         } else if(t_kw(t, SQL_KW_AND) || t_kw(t, SQL_KW_OR) || t_kw(t, SQL_KW_LIKE) || t_kw(t, SQL_KW_ILIKE) ||
-                  t_kw(t, SQL_KW_RLIKE) || t_kw(t, SQL_KW_REGEXP) || t_kw(t, SQL_KW_BETWEEN) || t_kw(t, SQL_KW_ESCAPE) ||
-                  t_kw(t, SQL_KW_IN) || t_word(p, t, "similar") || t_word(p, t, "glob") || t_word(p, t, "div") ||
-                  t_word(p, t, "mod") || t_word(p, t, "xor") || t_word(p, t, "overlaps") || t_word(p, t, "member")) {
+                  t_kw(t, SQL_KW_RLIKE) || t_kw(t, SQL_KW_REGEXP) || t_kw(t, SQL_KW_BETWEEN) ||
+                  t_kw(t, SQL_KW_ESCAPE) || t_kw(t, SQL_KW_IN) || t_word(p, t, "similar") || t_word(p, t, "glob") ||
+                  t_word(p, t, "div") || t_word(p, t, "mod") || t_word(p, t, "xor") || t_word(p, t, "overlaps") ||
+                  t_word(p, t, "member")) {
             next(p);
             if(is_word(p, "to") || is_word(p, "of"))
                 next(p);
@@ -1018,7 +1025,8 @@ static void parse_expr(parser_t *p, sink_t *sink)
             } else if(is_name_tok(cur(p))) {
                 next(p);
             }
-        } else if((t_kw(t, SQL_KW_FILTER) || t_word(p, t, "within")) && (t_op(p, peek(p, 1), '(') || t_kw(peek(p, 1), SQL_KW_GROUP))) {
+        } else if((t_kw(t, SQL_KW_FILTER) || t_word(p, t, "within")) &&
+                  (t_op(p, peek(p, 1), '(') || t_kw(peek(p, 1), SQL_KW_GROUP))) {
             next(p);
             accept_kw(p, SQL_KW_GROUP);
             if(is_op(p, '(')) {
@@ -1051,7 +1059,8 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
     if(!enter(p))
         return;
     int argi = 0;
-    int datefn = fname && strchr("delt", fname[0]) && in_list(fname, date_funcs, sizeof date_funcs / sizeof date_funcs[0]);
+    int datefn =
+        fname && strchr("delt", fname[0]) && in_list(fname, date_funcs, sizeof date_funcs / sizeof date_funcs[0]);
     int convert = fname && strcmp(fname, "convert") == 0 && p->d == SQL_DIALECT_TSQL;
     while(!at_end(p) && !is_op(p, close)) {
         const sql_token_t *t = cur(p);
@@ -1103,7 +1112,8 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
 
 /* ---- queries ---- */
 
-static const char *const file_formats[] = {"parquet", "json", "csv", "orc", "avro", "text", "delta", "binaryfile", "iceberg"};
+static const char *const file_formats[] = {"parquet", "json",  "csv",        "orc",    "avro",
+                                           "text",    "delta", "binaryfile", "iceberg"};
 
 static int is_join_start(const parser_t *p)
 {
@@ -1209,8 +1219,9 @@ static void skip_table_modifiers(parser_t *p)
 }
 
 static const char *const tsql_hints[] = {
-    "nolock", "readuncommitted", "updlock", "holdlock", "rowlock", "tablock", "tablockx", "paglock", "nowait",
-    "readpast", "xlock", "serializable", "repeatableread", "readcommitted", "index", "forceseek", "snapshot", "noexpand",
+    "nolock",         "readuncommitted", "updlock", "holdlock",  "rowlock",  "tablock",
+    "tablockx",       "paglock",         "nowait",  "readpast",  "xlock",    "serializable",
+    "repeatableread", "readcommitted",   "index",   "forceseek", "snapshot", "noexpand",
 };
 
 /* After the table primary: PIVOT/UNPIVOT, Hive LATERAL VIEW, MATCH_RECOGNIZE. */
@@ -1397,7 +1408,8 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
     if(t->type == SQL_TOK_VAR || t->type == SQL_TOK_STRING) {
         /* @table_variable, Snowflake @stage, or a file path */
         if(p->st && (t->type == SQL_TOK_STRING || (p->src[t->off] == '@' && p->d == SQL_DIALECT_SNOWFLAKE)))
-            vadd(p, &p->st->read_paths, t->type == SQL_TOK_STRING ? string_value(p, t) : astrndup(p, p->src + t->off, t->len));
+            vadd(p, &p->st->read_paths,
+                 t->type == SQL_TOK_STRING ? string_value(p, t) : astrndup(p, p->src + t->off, t->len));
         next(p);
         if(is_op(p, '('))
             skip_group(p);
@@ -1414,7 +1426,8 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
     fitem_t *it = scope_add(p, sc);
     if(!it)
         goto out;
-    if(is_op(p, '(') && !(p->d == SQL_DIALECT_TSQL && tok_in_list(p, peek(p, 1), tsql_hints, sizeof tsql_hints / sizeof tsql_hints[0]))) {
+    if(is_op(p, '(') && !(p->d == SQL_DIALECT_TSQL &&
+                          tok_in_list(p, peek(p, 1), tsql_hints, sizeof tsql_hints / sizeof tsql_hints[0]))) {
         /* table function: UNNEST(..), TABLE(..), generate_series(..), LATERAL f(..) */
         if(!enter(p))
             goto out;
@@ -1566,8 +1579,9 @@ static int select_clause_end(const parser_t *p)
 {
     const sql_token_t *t = cur(p);
     return t_kw(t, SQL_KW_WHERE) || t_kw(t, SQL_KW_GROUP) || t_kw(t, SQL_KW_HAVING) || t_kw(t, SQL_KW_QUALIFY) ||
-           t_kw(t, SQL_KW_WINDOW) || t_kw(t, SQL_KW_CONNECT) || (t_word(p, t, "start") && t_kw(peek(p, 1), SQL_KW_WITH)) ||
-           t_kw(t, SQL_KW_CLUSTER) || t_kw(t, SQL_KW_DISTRIBUTE) || t_kw(t, SQL_KW_SORT) || t_word(p, t, "prewhere");
+           t_kw(t, SQL_KW_WINDOW) || t_kw(t, SQL_KW_CONNECT) ||
+           (t_word(p, t, "start") && t_kw(peek(p, 1), SQL_KW_WITH)) || t_kw(t, SQL_KW_CLUSTER) ||
+           t_kw(t, SQL_KW_DISTRIBUTE) || t_kw(t, SQL_KW_SORT) || t_word(p, t, "prewhere");
 }
 
 /* WHERE/GROUP BY/HAVING/QUALIFY/WINDOW/...: only their subqueries matter for lineage. */
@@ -1596,7 +1610,8 @@ static void parse_filter_clauses(parser_t *p)
             while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC))
                 next(p);
         } while(!p->err && accept_op(p, ','));
-        if(is_kw(p, SQL_KW_WITH) && (t_word(p, peek(p, 1), "rollup") || t_word(p, peek(p, 1), "cube") || t_word(p, peek(p, 1), "totals"))) {
+        if(is_kw(p, SQL_KW_WITH) &&
+           (t_word(p, peek(p, 1), "rollup") || t_word(p, peek(p, 1), "cube") || t_word(p, peek(p, 1), "totals"))) {
             next(p);
             next(p);
         }
@@ -1614,8 +1629,8 @@ static void parse_tail_clauses(parser_t *p)
             next(p);
             do {
                 parse_expr(p, NULL);
-                while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) || is_kw(p, SQL_KW_FIRST) ||
-                      is_kw(p, SQL_KW_LAST))
+                while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) ||
+                      is_kw(p, SQL_KW_FIRST) || is_kw(p, SQL_KW_LAST))
                     next(p);
             } while(!p->err && accept_op(p, ','));
         } else if(is_kw(p, SQL_KW_LIMIT) || is_kw(p, SQL_KW_OFFSET)) {
@@ -1628,14 +1643,15 @@ static void parse_tail_clauses(parser_t *p)
                 next(p);
         } else if(is_kw(p, SQL_KW_FETCH)) {
             next(p);
-            while(!at_end(p) && (is_kw(p, SQL_KW_FIRST) || is_word(p, "next") || cur(p)->type == SQL_TOK_NUMBER ||
-                                 is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW) || is_word(p, "only") ||
-                                 is_word(p, "percent") || is_kw(p, SQL_KW_WITH) || is_word(p, "ties") || cur(p)->type == SQL_TOK_VAR))
+            while(!at_end(p) &&
+                  (is_kw(p, SQL_KW_FIRST) || is_word(p, "next") || cur(p)->type == SQL_TOK_NUMBER ||
+                   is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW) || is_word(p, "only") || is_word(p, "percent") ||
+                   is_kw(p, SQL_KW_WITH) || is_word(p, "ties") || cur(p)->type == SQL_TOK_VAR))
                 next(p);
-        } else if(is_kw(p, SQL_KW_FOR) && (t_kw(peek(p, 1), SQL_KW_UPDATE) || t_word(p, peek(p, 1), "share") ||
-                                           t_word(p, peek(p, 1), "xml") || t_word(p, peek(p, 1), "json") ||
-                                           t_word(p, peek(p, 1), "no") || t_word(p, peek(p, 1), "key") ||
-                                           t_word(p, peek(p, 1), "read"))) {
+        } else if(is_kw(p, SQL_KW_FOR) &&
+                  (t_kw(peek(p, 1), SQL_KW_UPDATE) || t_word(p, peek(p, 1), "share") || t_word(p, peek(p, 1), "xml") ||
+                   t_word(p, peek(p, 1), "json") || t_word(p, peek(p, 1), "no") || t_word(p, peek(p, 1), "key") ||
+                   t_word(p, peek(p, 1), "read"))) {
             next(p);
             while(!at_end(p) && !is_op(p, ';') && !is_op(p, ')') && !(t_flags(cur(p)) & SQL_KW_T)) {
                 if(is_op(p, '('))
@@ -1691,9 +1707,10 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
             next(p);
             next(p);
             skip_group(p);
-        } else if(is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_UNIQUE) || is_word(p, "distinctrow") ||
-                  is_word(p, "straight_join") || is_word(p, "sql_calc_found_rows") || is_word(p, "sql_no_cache") ||
-                  is_word(p, "high_priority") || is_word(p, "sql_small_result") || is_word(p, "sql_big_result")) {
+        } else if(is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_UNIQUE) ||
+                  is_word(p, "distinctrow") || is_word(p, "straight_join") || is_word(p, "sql_calc_found_rows") ||
+                  is_word(p, "sql_no_cache") || is_word(p, "high_priority") || is_word(p, "sql_small_result") ||
+                  is_word(p, "sql_big_result")) {
             next(p);
         } else if(is_kw(p, SQL_KW_TOP)) {
             next(p);
@@ -1758,7 +1775,8 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
         }
         if(it->star) {
             /* BigQuery * EXCEPT (..), Snowflake * EXCLUDE/RENAME/REPLACE (..) */
-            while((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude") || is_kw(p, SQL_KW_REPLACE) || is_word(p, "rename")) &&
+            while((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude") || is_kw(p, SQL_KW_REPLACE) ||
+                   is_word(p, "rename")) &&
                   (t_op(p, peek(p, 1), '(') || is_name_tok(peek(p, 1)))) {
                 next(p);
                 if(is_op(p, '('))
@@ -1958,10 +1976,12 @@ static rel_t *parse_query(parser_t *p, sink_t *outer)
     if(is_kw(p, SQL_KW_WITH))
         parse_with(p);
     rel_t *r = p->err ? NULL : parse_set_term(p, outer);
-    while(!p->err && (is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) || is_kw(p, SQL_KW_MINUS))) {
+    while(!p->err &&
+          (is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) || is_kw(p, SQL_KW_MINUS))) {
         next(p);
-        while(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT) || (is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) ||
-              is_word(p, "name") || is_word(p, "corresponding"))
+        while(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT) ||
+              (is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) || is_word(p, "name") ||
+              is_word(p, "corresponding"))
             next(p);
         rel_t *b = parse_set_term(p, outer);
         if(r && b) {
@@ -1978,16 +1998,19 @@ static rel_t *parse_query(parser_t *p, sink_t *outer)
 /* ---- statements ---- */
 
 static const char *const quiet_words[] = {
-    "use", "set", "show", "desc", "describe", "explain", "analyze", "analyse", "add", "grant", "revoke", "comment",
-    "vacuum", "optimize", "refresh", "cache", "uncache", "msck", "commit", "rollback", "start", "savepoint",
-    "release", "lock", "unlock", "print", "raiserror", "throw", "raise", "return", "declare", "open", "close",
-    "fetch", "deallocate", "prepare", "list", "get", "put", "remove", "export", "import", "reset", "checkpoint",
-    "cluster", "reindex", "discard", "listen", "notify", "kill", "flush", "setuser", "waitfor", "dbcc", "backup",
-    "restore", "attach", "detach", "install", "load", "pragma", "summarize", "undrop", "delimiter", "exit",
-    "continue", "break", "leave", "iterate", "end", "else", "elsif", "elseif", "exception", "when", "then", "loop",
-    "if", "while", "begin", "go", "do", "repeat", "until", "for", "foreach", "case", "null", "abort", "checkpoint",
-    "deny", "enable", "disable", "audit", "noaudit", "purge", "flashback", "unset", "source", "signal", "resignal",
-    "handler", "reload", "shutdown", "sync", "truncate", "goto", "label", "assert", "execute",
+    "use",       "set",       "show",     "desc",      "describe", "explain", "analyze",   "analyse",    "add",
+    "grant",     "revoke",    "comment",  "vacuum",    "optimize", "refresh", "cache",     "uncache",    "msck",
+    "commit",    "rollback",  "start",    "savepoint", "release",  "lock",    "unlock",    "print",      "raiserror",
+    "throw",     "raise",     "return",   "declare",   "open",     "close",   "fetch",     "deallocate", "prepare",
+    "list",      "get",       "put",      "remove",    "export",   "import",  "reset",     "checkpoint", "cluster",
+    "reindex",   "discard",   "listen",   "notify",    "kill",     "flush",   "setuser",   "waitfor",    "dbcc",
+    "backup",    "restore",   "attach",   "detach",    "install",  "load",    "pragma",    "summarize",  "undrop",
+    "delimiter", "exit",      "continue", "break",     "leave",    "iterate", "end",       "else",       "elsif",
+    "elseif",    "exception", "when",     "then",      "loop",     "if",      "while",     "begin",      "go",
+    "do",        "repeat",    "until",    "for",       "foreach",  "case",    "null",      "abort",      "checkpoint",
+    "deny",      "enable",    "disable",  "audit",     "noaudit",  "purge",   "flashback", "unset",      "source",
+    "signal",    "resignal",  "handler",  "reload",    "shutdown", "sync",    "truncate",  "goto",       "label",
+    "assert",    "execute",
 };
 
 static int is_stmt_start(const parser_t *p, const sql_token_t *t)
@@ -2158,7 +2181,8 @@ static void parse_insert(parser_t *p)
     next(p);
     while(is_word(p, "low_priority") || is_word(p, "delayed") || is_word(p, "high_priority") || is_kw(p, SQL_KW_IGNORE))
         next(p);
-    if(is_kw(p, SQL_KW_ALL) || (is_kw(p, SQL_KW_FIRST) && (t_kw(peek(p, 1), SQL_KW_WHEN) || t_kw(peek(p, 1), SQL_KW_INTO)))) {
+    if(is_kw(p, SQL_KW_ALL) ||
+       (is_kw(p, SQL_KW_FIRST) && (t_kw(peek(p, 1), SQL_KW_WHEN) || t_kw(peek(p, 1), SQL_KW_INTO)))) {
         parse_insert_all(p);
         return;
     }
@@ -2223,7 +2247,8 @@ static void parse_insert(parser_t *p)
     if(is_kw(p, SQL_KW_VALUES)) {
         scope_t empty = {0};
         size_t nknown = 0;
-        char *const *known = ncols == 0 && table && p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
+        char *const *known =
+            ncols == 0 && table && p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
         if(known)
             parse_insert_values_columns(p, table, (const char **)known, (int)nknown, &empty);
         else
@@ -2557,9 +2582,9 @@ static int parse_column_defs(parser_t *p, const char **cols, int max)
     while(!at_end(p) && !is_op(p, ')')) {
         const sql_token_t *t = cur(p);
         int constraint = t_kw(t, SQL_KW_CONSTRAINT) || t_kw(t, SQL_KW_PRIMARY) || t_kw(t, SQL_KW_FOREIGN) ||
-                         t_kw(t, SQL_KW_UNIQUE) || t_word(p, t, "check") || t_word(p, t, "index") || t_word(p, t, "key") ||
-                         t_word(p, t, "period") || t_kw(t, SQL_KW_LIKE) || t_word(p, t, "fulltext") ||
-                         t_word(p, t, "spatial") || t_word(p, t, "exclude");
+                         t_kw(t, SQL_KW_UNIQUE) || t_word(p, t, "check") || t_word(p, t, "index") ||
+                         t_word(p, t, "key") || t_word(p, t, "period") || t_kw(t, SQL_KW_LIKE) ||
+                         t_word(p, t, "fulltext") || t_word(p, t, "spatial") || t_word(p, t, "exclude");
         if(!constraint && is_name_tok(t) && n < max)
             cols[n++] = norm(p, t);
         while(!at_end(p) && !is_op(p, ',') && !is_op(p, ')')) {
@@ -2757,16 +2782,22 @@ static int is_body_stmt(const parser_t *p, const sql_token_t *t)
     if(t->type != SQL_TOK_WORD)
         return 0;
     switch(t->kw) {
-    case SQL_KW_SELECT: case SQL_KW_INSERT: case SQL_KW_UPDATE: case SQL_KW_DELETE: case SQL_KW_MERGE:
-    case SQL_KW_CREATE: case SQL_KW_DROP: case SQL_KW_TRUNCATE: case SQL_KW_ALTER: case SQL_KW_EXEC:
-    case SQL_KW_EXECUTE: case SQL_KW_CALL: case SQL_KW_COPY:
-        return 1;
-    case SQL_KW_WITH:
-        return is_name_tok(peek(p, 1));
-    case SQL_KW_REPLACE:
-        return t_kw(peek(p, 1), SQL_KW_INTO);
-    default:
-        return t_word(p, t, "rename") && t_kw(peek(p, 1), SQL_KW_TABLE);
+    case SQL_KW_SELECT:
+    case SQL_KW_INSERT:
+    case SQL_KW_UPDATE:
+    case SQL_KW_DELETE:
+    case SQL_KW_MERGE:
+    case SQL_KW_CREATE:
+    case SQL_KW_DROP:
+    case SQL_KW_TRUNCATE:
+    case SQL_KW_ALTER:
+    case SQL_KW_EXEC:
+    case SQL_KW_EXECUTE:
+    case SQL_KW_CALL:
+    case SQL_KW_COPY: return 1;
+    case SQL_KW_WITH: return is_name_tok(peek(p, 1));
+    case SQL_KW_REPLACE: return t_kw(peek(p, 1), SQL_KW_INTO);
+    default: return t_word(p, t, "rename") && t_kw(peek(p, 1), SQL_KW_TABLE);
     }
 }
 
@@ -2822,13 +2853,15 @@ static void parse_create(parser_t *p)
             next(p);
             next(p);
         } else if(t->type == SQL_TOK_WORD &&
-                  (t_word(p, t, "temp") || t_word(p, t, "temporary") || t_word(p, t, "volatile") || t_word(p, t, "transient") ||
-                   t_word(p, t, "global") || t_word(p, t, "local") || t_word(p, t, "external") || t_word(p, t, "secure") ||
-                   t_word(p, t, "multiset") || t_kw(t, SQL_KW_SET) || t_word(p, t, "unlogged") || t_word(p, t, "private") ||
-                   t_word(p, t, "public") || t_word(p, t, "force") || t_word(p, t, "noforce") || t_word(p, t, "editionable") ||
-                   t_word(p, t, "noneditionable") || t_kw(t, SQL_KW_RECURSIVE) || t_word(p, t, "materialized") ||
-                   t_word(p, t, "streaming") || t_word(p, t, "live") || t_word(p, t, "dynamic") || t_word(p, t, "iceberg") ||
-                   t_word(p, t, "hybrid") || t_word(p, t, "shadow") || t_word(p, t, "aggregate"))) {
+                  (t_word(p, t, "temp") || t_word(p, t, "temporary") || t_word(p, t, "volatile") ||
+                   t_word(p, t, "transient") || t_word(p, t, "global") || t_word(p, t, "local") ||
+                   t_word(p, t, "external") || t_word(p, t, "secure") || t_word(p, t, "multiset") ||
+                   t_kw(t, SQL_KW_SET) || t_word(p, t, "unlogged") || t_word(p, t, "private") ||
+                   t_word(p, t, "public") || t_word(p, t, "force") || t_word(p, t, "noforce") ||
+                   t_word(p, t, "editionable") || t_word(p, t, "noneditionable") || t_kw(t, SQL_KW_RECURSIVE) ||
+                   t_word(p, t, "materialized") || t_word(p, t, "streaming") || t_word(p, t, "live") ||
+                   t_word(p, t, "dynamic") || t_word(p, t, "iceberg") || t_word(p, t, "hybrid") ||
+                   t_word(p, t, "shadow") || t_word(p, t, "aggregate"))) {
             next(p);
         } else {
             break;
@@ -3215,60 +3248,35 @@ static void parse_statement(parser_t *p)
         return;
     }
     switch(t->type == SQL_TOK_WORD ? t->kw : SQL_KW_NONE) {
-    case SQL_KW_INSERT:
-        parse_insert(p);
-        return;
+    case SQL_KW_INSERT: parse_insert(p); return;
     case SQL_KW_REPLACE:
         if(t_kw(peek(p, 1), SQL_KW_INTO) || is_name_tok(peek(p, 1))) {
             parse_insert(p);
             return;
         }
         break;
-    case SQL_KW_UPDATE:
-        parse_update(p);
-        return;
-    case SQL_KW_DELETE:
-        parse_delete(p);
-        return;
-    case SQL_KW_MERGE:
-        parse_merge(p);
-        return;
-    case SQL_KW_CREATE:
-        parse_create(p);
-        return;
-    case SQL_KW_ALTER:
-        parse_alter(p);
-        return;
-    case SQL_KW_DROP:
-        parse_drop(p);
-        return;
-    case SQL_KW_TRUNCATE:
-        parse_truncate(p);
-        return;
-    case SQL_KW_COPY:
-        parse_copy(p);
-        return;
+    case SQL_KW_UPDATE: parse_update(p); return;
+    case SQL_KW_DELETE: parse_delete(p); return;
+    case SQL_KW_MERGE: parse_merge(p); return;
+    case SQL_KW_CREATE: parse_create(p); return;
+    case SQL_KW_ALTER: parse_alter(p); return;
+    case SQL_KW_DROP: parse_drop(p); return;
+    case SQL_KW_TRUNCATE: parse_truncate(p); return;
+    case SQL_KW_COPY: parse_copy(p); return;
     case SQL_KW_EXEC:
     case SQL_KW_EXECUTE:
-    case SQL_KW_CALL:
-        parse_call(p);
-        return;
-    case SQL_KW_FROM:
-        parse_from_first(p);
-        return;
+    case SQL_KW_CALL: parse_call(p); return;
+    case SQL_KW_FROM: parse_from_first(p); return;
     case SQL_KW_BEGIN:
     case SQL_KW_IF:
-    case SQL_KW_WHILE:
-        parse_block(p);
-        return;
+    case SQL_KW_WHILE: parse_block(p); return;
     case SQL_KW_DECLARE:
         if(p->d == SQL_DIALECT_ORACLE || p->d == SQL_DIALECT_POSTGRES) {
             parse_block(p);
             return;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if(t_word(p, t, "upsert")) {
         parse_insert(p);
@@ -3372,9 +3380,9 @@ static int parse_embedded(parser_t *p, const char *text, size_t len, const sql_t
 }
 
 static const char *const control_words[] = {
-    "end", "else", "elsif", "elseif", "exception", "when", "then", "loop", "go", "do", "repeat", "until",
-    "begin", "if", "while", "for", "foreach", "case", "null", "label", "goto", "break", "continue", "leave",
-    "iterate", "exit",
+    "end",  "else",   "elsif", "elseif", "exception", "when",  "then",    "loop",    "go",
+    "do",   "repeat", "until", "begin",  "if",        "while", "for",     "foreach", "case",
+    "null", "label",  "goto",  "break",  "continue",  "leave", "iterate", "exit",
 };
 
 static int worth_emitting(const parser_t *p, const sql_stmt_t *st, const sql_token_t *first)

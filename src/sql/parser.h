@@ -26,7 +26,7 @@ typedef struct sql_col_edge {
 /* One statement's lineage, arena-backed. */
 typedef struct sql_stmt {
     const char *kind;
-    char *name;                      /* procedure, function or view being defined */
+    char *name; /* procedure, function or view being defined */
     uint32_t line;
     uint32_t col;
     sql_strvec_t reads, writes, read_paths, write_paths, drops, calls, rename_from, rename_to;

@@ -7,7 +7,7 @@
 
 /* Bounded so a DDL dump cannot grow it without limit. */
 #define SCHEMA_MAX_TABLES 200000
-#define SCHEMA_BUCKETS 4096
+#define SCHEMA_BUCKETS    4096
 
 typedef struct schema_entry {
     struct schema_entry *next;

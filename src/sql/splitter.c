@@ -150,10 +150,8 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
             return SQL_SPLIT_AFTER;
         }
         return SQL_SPLIT_NONE;
-    case MODE_UNTIL_GO:
-        return SQL_SPLIT_NONE;
-    default:
-        break;
+    case MODE_UNTIL_GO: return SQL_SPLIT_NONE;
+    default: break;
     }
     if(sql_tok_is_op(t, src, ';')) {
         reset(s);

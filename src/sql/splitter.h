@@ -15,7 +15,7 @@ typedef enum sql_split {
 typedef struct sql_splitter {
     sql_dialect_t dialect;
     int paren;
-    int block;       /* BEGIN/CASE .. END nesting inside a body */
+    int block; /* BEGIN/CASE .. END nesting inside a body */
     int mode;
     int opened;      /* a BEGIN block has been seen */
     int pending_end; /* END seen; END IF/LOOP/WHILE do not close a block */

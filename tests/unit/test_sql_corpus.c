@@ -19,7 +19,7 @@
 
 /* Raise these as accuracy improves; the test fails below them (cases excepted in
  * corpus_exceptions.txt count as neither pass nor fail). */
-#define TABLE_FLOOR 0.99
+#define TABLE_FLOOR  0.99
 #define COLUMN_FLOOR 0.98
 
 typedef struct tally {
@@ -167,7 +167,8 @@ static void test_table_corpus(void **state)
         }
         sql_lineage_t *l = NULL;
         assert_int_equal(sql_lineage_parse(sql, strlen(sql), dialect_of(c), &l), 0);
-        int ok = same_list(&l->sources, json_object_get(c, "reads")) && same_list(&l->targets, json_object_get(c, "writes"));
+        int ok =
+            same_list(&l->sources, json_object_get(c, "reads")) && same_list(&l->targets, json_object_get(c, "writes"));
         json_t *rp = json_object_get(c, "read_paths"), *wp = json_object_get(c, "write_paths");
         for(size_t k = 0; ok && k < json_array_size(rp); k++)
             ok = has_path(l, json_string_value(json_array_get(rp, k)), 0);

@@ -75,10 +75,13 @@ static void test_column_lineage(void **state)
     expect_cols("INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.*<-s.*");
     /* `*` is expanded when earlier DDL defines the columns */
     expect_cols("CREATE TABLE s (a INT, b TEXT); INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.a<-s.a t.b<-s.b");
-    expect_cols("CREATE TABLE t (p INT, q INT); INSERT INTO t SELECT x, y FROM s", SQL_DIALECT_ANSI, "t.p<-s.x t.q<-s.y");
-    expect_cols("UPDATE t SET a = s.b, c = s.d || t.c FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES, "t.a<-s.b t.c<-s.d|t.c");
+    expect_cols("CREATE TABLE t (p INT, q INT); INSERT INTO t SELECT x, y FROM s", SQL_DIALECT_ANSI,
+                "t.p<-s.x t.q<-s.y");
+    expect_cols("UPDATE t SET a = s.b, c = s.d || t.c FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES,
+                "t.a<-s.b t.c<-s.d|t.c");
     expect_cols("MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v "
-                "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v + 1)", SQL_DIALECT_ANSI, "t.k<-s.k t.v<-s.v");
+                "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v + 1)",
+                SQL_DIALECT_ANSI, "t.k<-s.k t.v<-s.v");
     expect_cols("INSERT INTO t SELECT x FROM s1 UNION ALL SELECT y FROM s2", SQL_DIALECT_ANSI, "t.x<-s1.x|s2.y");
     expect_cols("INSERT INTO t SELECT \"Mixed\" AS m, col::date, CAST(d AS int) FROM s", SQL_DIALECT_POSTGRES,
                 "t.CAST(d as int)<-s.d t.col<-s.col t.m<-s.Mixed");
@@ -130,7 +133,7 @@ static void test_json_shape(void **state)
 
 /* A reader that hands out a generated script a few bytes at a time. */
 typedef struct gen {
-    size_t stmts;   /* statements to produce */
+    size_t stmts; /* statements to produce */
     size_t done;
     char pending[256];
     size_t plen, ppos;
@@ -212,11 +215,8 @@ static void test_callback_stops(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_column_lineage),
-        cmocka_unit_test(test_roles),
-        cmocka_unit_test(test_json_shape),
-        cmocka_unit_test(test_streaming),
-        cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_column_lineage), cmocka_unit_test(test_roles),          cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_streaming),      cmocka_unit_test(test_callback_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,7 +67,8 @@ static void expect_kinds(const char *sql, sql_dialect_t d, const char *want)
     char got[1024] = "";
     size_t o = 0;
     for(size_t i = 0; i < l->nstatements; i++)
-        o += (size_t)snprintf(got + o, sizeof got - o, "%s%s@%u", i ? "," : "", l->statements[i].kind, l->statements[i].line);
+        o += (size_t)snprintf(got + o, sizeof got - o, "%s%s@%u", i ? "," : "", l->statements[i].kind,
+                              l->statements[i].line);
     if(strcmp(got, want) != 0)
         fail_msg("%s\n  want %s\n  got  %s", sql, want, got);
     sql_lineage_free(l);
@@ -76,21 +77,31 @@ static void expect_kinds(const char *sql, sql_dialect_t d, const char *want)
 static void test_select_shapes(void **state)
 {
     (void)state;
-    expect_rw("SELECT * FROM a JOIN b USING (id) LEFT JOIN (SELECT * FROM c) x ON x.id = a.id", SQL_DIALECT_ANSI, "a,b,c;");
-    expect_rw("WITH RECURSIVE r AS (SELECT 1 n UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT * FROM r", SQL_DIALECT_POSTGRES, ";");
+    expect_rw("SELECT * FROM a JOIN b USING (id) LEFT JOIN (SELECT * FROM c) x ON x.id = a.id", SQL_DIALECT_ANSI,
+              "a,b,c;");
+    expect_rw("WITH RECURSIVE r AS (SELECT 1 n UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT * FROM r",
+              SQL_DIALECT_POSTGRES, ";");
     expect_rw("WITH x AS (SELECT * FROM x) SELECT * FROM x", SQL_DIALECT_ANSI, "x;");
-    expect_rw("SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id) AND b IN (SELECT b FROM v)", SQL_DIALECT_ANSI, "t,u,v;");
-    expect_rw("SELECT * FROM t1 INTERSECT SELECT * FROM t2 EXCEPT SELECT * FROM t3 MINUS SELECT * FROM t4", SQL_DIALECT_ORACLE, "t1,t2,t3,t4;");
-    expect_rw("SELECT * FROM t, LATERAL (SELECT * FROM u WHERE u.k = t.k) s, UNNEST(t.arr) AS e(x)", SQL_DIALECT_POSTGRES, "t,u;");
-    expect_rw("SELECT TOP 5 a FROM dbo.t WITH (NOLOCK) CROSS APPLY dbo.fn(t.a) f OUTER APPLY (SELECT * FROM u) o", SQL_DIALECT_TSQL, "dbo.t,u;");
-    expect_rw("SELECT a, ROW_NUMBER() OVER (PARTITION BY b ORDER BY c) rn FROM t QUALIFY rn = 1", SQL_DIALECT_SNOWFLAKE, "t;");
-    expect_rw("SELECT * EXCEPT (a) FROM `proj-1.ds.t` WHERE d > DATE '2020-01-01'", SQL_DIALECT_BIGQUERY, "proj-1.ds.t;");
+    expect_rw("SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.id = t.id) AND b IN (SELECT b FROM v)",
+              SQL_DIALECT_ANSI, "t,u,v;");
+    expect_rw("SELECT * FROM t1 INTERSECT SELECT * FROM t2 EXCEPT SELECT * FROM t3 MINUS SELECT * FROM t4",
+              SQL_DIALECT_ORACLE, "t1,t2,t3,t4;");
+    expect_rw("SELECT * FROM t, LATERAL (SELECT * FROM u WHERE u.k = t.k) s, UNNEST(t.arr) AS e(x)",
+              SQL_DIALECT_POSTGRES, "t,u;");
+    expect_rw("SELECT TOP 5 a FROM dbo.t WITH (NOLOCK) CROSS APPLY dbo.fn(t.a) f OUTER APPLY (SELECT * FROM u) o",
+              SQL_DIALECT_TSQL, "dbo.t,u;");
+    expect_rw("SELECT a, ROW_NUMBER() OVER (PARTITION BY b ORDER BY c) rn FROM t QUALIFY rn = 1", SQL_DIALECT_SNOWFLAKE,
+              "t;");
+    expect_rw("SELECT * EXCEPT (a) FROM `proj-1.ds.t` WHERE d > DATE '2020-01-01'", SQL_DIALECT_BIGQUERY,
+              "proj-1.ds.t;");
     expect_rw("SELECT f.value FROM t, LATERAL FLATTEN(input => t.j) f", SQL_DIALECT_SNOWFLAKE, "t;");
     expect_rw("SELECT * FROM t PIVOT (SUM(v) FOR k IN ('a', 'b')) AS p", SQL_DIALECT_SNOWFLAKE, "t;");
-    expect_rw("SELECT * FROM {{ ref('orders') }} o JOIN {{ source('raw', 'users') }} u ON o.u = u.id", SQL_DIALECT_ANSI, "orders,raw.users;");
+    expect_rw("SELECT * FROM {{ ref('orders') }} o JOIN {{ source('raw', 'users') }} u ON o.u = u.id", SQL_DIALECT_ANSI,
+              "orders,raw.users;");
     expect_rw("SELECT a FROM t WHERE x = 'FROM u' -- FROM v\n/* FROM w */", SQL_DIALECT_ANSI, "t;");
     expect_rw("SELECT a FROM @tv t JOIN #tmp x ON 1 = 1", SQL_DIALECT_TSQL, "#tmp;");
-    expect_rw("SELECT CAST(a AS INT), EXTRACT(YEAR FROM d), TRIM(BOTH ' ' FROM s) FROM \"Sch\".\"Tab\"", SQL_DIALECT_ANSI, "Sch.Tab;");
+    expect_rw("SELECT CAST(a AS INT), EXTRACT(YEAR FROM d), TRIM(BOTH ' ' FROM s) FROM \"Sch\".\"Tab\"",
+              SQL_DIALECT_ANSI, "Sch.Tab;");
     expect_rw("SELECT * FROM a.b.c AS t TABLESAMPLE SYSTEM (10)", SQL_DIALECT_ANSI, "a.b.c;");
     expect_rw("(SELECT * FROM a) UNION (SELECT * FROM b) ORDER BY 1 LIMIT 10", SQL_DIALECT_ANSI, "a,b;");
 }
@@ -101,30 +112,39 @@ static void test_dml(void **state)
     expect_rw("INSERT INTO t (a, b) VALUES (1, 2), (3, (SELECT max(x) FROM s))", SQL_DIALECT_ANSI, "s;t");
     expect_rw("INSERT OVERWRITE TABLE t PARTITION (d='1') SELECT * FROM s", SQL_DIALECT_HIVE, "s;t");
     expect_rw("REPLACE INTO t (a) SELECT a FROM s", SQL_DIALECT_MYSQL, "s;t");
-    expect_rw("INSERT ALL INTO t1 (a) VALUES (x) INTO t2 (b) VALUES (y) SELECT x, y FROM s", SQL_DIALECT_ORACLE, "s;t1,t2");
-    expect_rw("INSERT FIRST WHEN x > 1 THEN INTO t1 VALUES (x) ELSE INTO t2 VALUES (x) SELECT x FROM s", SQL_DIALECT_ORACLE, "s;t1,t2");
-    expect_rw("INSERT INTO t SELECT * FROM s ON CONFLICT (id) DO UPDATE SET v = excluded.v", SQL_DIALECT_POSTGRES, "s;t");
+    expect_rw("INSERT ALL INTO t1 (a) VALUES (x) INTO t2 (b) VALUES (y) SELECT x, y FROM s", SQL_DIALECT_ORACLE,
+              "s;t1,t2");
+    expect_rw("INSERT FIRST WHEN x > 1 THEN INTO t1 VALUES (x) ELSE INTO t2 VALUES (x) SELECT x FROM s",
+              SQL_DIALECT_ORACLE, "s;t1,t2");
+    expect_rw("INSERT INTO t SELECT * FROM s ON CONFLICT (id) DO UPDATE SET v = excluded.v", SQL_DIALECT_POSTGRES,
+              "s;t");
     expect_rw("INSERT INTO t EXEC dbo.load_rows", SQL_DIALECT_TSQL, ";t");
     expect_rw("UPDATE t SET a = s.a FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES, "s;t");
     expect_rw("UPDATE t SET a = s.a FROM dbo.t t JOIN dbo.s s ON s.id = t.id", SQL_DIALECT_TSQL, "dbo.s;dbo.t");
     expect_rw("UPDATE t1 a INNER JOIN t2 b ON a.k = b.k SET a.v = b.v", SQL_DIALECT_MYSQL, "t2;t1");
     expect_rw("UPDATE t SET a = (SELECT max(b) FROM s)", SQL_DIALECT_ANSI, "s;t");
     expect_rw("DELETE FROM t USING s AS x WHERE x.id = t.id", SQL_DIALECT_POSTGRES, "s;t");
-    expect_rw("DELETE FROM films f USING producers p WHERE f.producer_id = p.id", SQL_DIALECT_POSTGRES, "producers;films");
+    expect_rw("DELETE FROM films f USING producers p WHERE f.producer_id = p.id", SQL_DIALECT_POSTGRES,
+              "producers;films");
     expect_rw("DELETE t FROM dbo.t t JOIN dbo.s s ON s.id = t.id", SQL_DIALECT_TSQL, "dbo.s;dbo.t");
     expect_rw("DELETE FROM t WHERE id IN (SELECT id FROM s)", SQL_DIALECT_ANSI, "s;t");
     expect_rw("DELETE FROM t WHERE id = 1", SQL_DIALECT_ANSI, ";");
     expect_rw("MERGE INTO t USING (SELECT * FROM s) x ON t.id = x.id WHEN MATCHED THEN DELETE "
-              "WHEN NOT MATCHED THEN INSERT (id) VALUES (x.id)", SQL_DIALECT_ANSI, "s;t");
+              "WHEN NOT MATCHED THEN INSERT (id) VALUES (x.id)",
+              SQL_DIALECT_ANSI, "s;t");
     expect_rw("SELECT * INTO new_t FROM old_t", SQL_DIALECT_TSQL, "old_t;new_t");
-    expect_rw("FROM src INSERT OVERWRITE TABLE a SELECT x INSERT OVERWRITE TABLE b SELECT y", SQL_DIALECT_HIVE, "src;a,b");
+    expect_rw("FROM src INSERT OVERWRITE TABLE a SELECT x INSERT OVERWRITE TABLE b SELECT y", SQL_DIALECT_HIVE,
+              "src;a,b");
 }
 
 static void test_ddl(void **state)
 {
     (void)state;
-    expect_rw("CREATE OR REPLACE TEMP TABLE t AS WITH c AS (SELECT * FROM s) SELECT * FROM c", SQL_DIALECT_SNOWFLAKE, "s;t");
-    expect_rw("CREATE TABLE t (a INT PRIMARY KEY, b INT REFERENCES u(id), CONSTRAINT fk FOREIGN KEY (b) REFERENCES u(id))", SQL_DIALECT_ANSI, ";t");
+    expect_rw("CREATE OR REPLACE TEMP TABLE t AS WITH c AS (SELECT * FROM s) SELECT * FROM c", SQL_DIALECT_SNOWFLAKE,
+              "s;t");
+    expect_rw(
+        "CREATE TABLE t (a INT PRIMARY KEY, b INT REFERENCES u(id), CONSTRAINT fk FOREIGN KEY (b) REFERENCES u(id))",
+        SQL_DIALECT_ANSI, ";t");
     expect_rw("CREATE MATERIALIZED VIEW v AS SELECT * FROM s", SQL_DIALECT_POSTGRES, "s;v");
     expect_rw("CREATE VIEW v (a COMMENT 'x') COMMENT = 'y' AS SELECT a FROM s", SQL_DIALECT_SNOWFLAKE, "s;v");
     expect_rw("CREATE TABLE t CLONE s", SQL_DIALECT_SNOWFLAKE, "s;t");
@@ -157,26 +177,28 @@ static void test_routines(void **state)
                        "DELETE FROM u WHERE id IN (SELECT id FROM v)\nGO\nEXEC dbo.p 1\nGO";
     expect_kinds(tsql, SQL_DIALECT_TSQL, "create_procedure@1,exec@6");
     expect_rw(tsql, SQL_DIALECT_TSQL, "s,v;t,u");
-    const char *mysql = "CREATE PROCEDURE p() BEGIN DECLARE x INT; SELECT a INTO x FROM s; REPLACE INTO t SELECT * FROM s; END;"
-                        "CALL p();";
+    const char *mysql =
+        "CREATE PROCEDURE p() BEGIN DECLARE x INT; SELECT a INTO x FROM s; REPLACE INTO t SELECT * FROM s; END;"
+        "CALL p();";
     expect_kinds(mysql, SQL_DIALECT_MYSQL, "create_procedure@1,call@1");
     expect_rw("DECLARE v NUMBER; BEGIN INSERT INTO t SELECT * FROM s; END;", SQL_DIALECT_ORACLE, "s;t");
     expect_rw("EXECUTE IMMEDIATE 'INSERT INTO t SELECT * FROM s'", SQL_DIALECT_ORACLE, "s;t");
-    expect_rw("UNLOAD ('select * from venue where x = ''y''') TO 's3://b/p' IAM_ROLE 'r'", SQL_DIALECT_POSTGRES, "venue;");
+    expect_rw("UNLOAD ('select * from venue where x = ''y''') TO 's3://b/p' IAM_ROLE 'r'", SQL_DIALECT_POSTGRES,
+              "venue;");
 }
 
 static void test_splitting(void **state)
 {
     (void)state;
     expect_kinds("insert into a select * from b\ninsert into c select * from d\nupdate e set x = 1\n"
-                 "select 1\ndelete from f where x in (select x from g)", SQL_DIALECT_TSQL,
-                 "insert@1,insert@2,update@3,select@4,delete@5");
+                 "select 1\ndelete from f where x in (select x from g)",
+                 SQL_DIALECT_TSQL, "insert@1,insert@2,update@3,select@4,delete@5");
     expect_kinds("SELECT 1 FROM a\nGO\nSELECT 2 FROM b\ngo\n", SQL_DIALECT_TSQL, "select@1,select@3");
     expect_kinds("SELECT ';' FROM a; SELECT $$;$$ FROM b;\nSELECT 3 -- ;\n FROM c", SQL_DIALECT_POSTGRES,
                  "select@1,select@1,select@2");
     expect_kinds("BEGIN;\nINSERT INTO a SELECT * FROM b;\nCOMMIT;", SQL_DIALECT_POSTGRES, "insert@2,commit@3");
-    expect_kinds("IF @x = 1\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n  INSERT INTO c SELECT * FROM d;\nEND", SQL_DIALECT_TSQL,
-                 "block@1,insert@4");
+    expect_kinds("IF @x = 1\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n  INSERT INTO c SELECT * FROM d;\nEND",
+                 SQL_DIALECT_TSQL, "block@1,insert@4");
 
     /* the splitter alone: `;` inside BEGIN..END of a routine does not split */
     const char *s = "CREATE PROCEDURE p() BEGIN SELECT 1; CASE WHEN 1 THEN SELECT 2; END CASE; END; SELECT 3;";
@@ -199,7 +221,8 @@ static void test_splitting(void **state)
 static void test_errors_keep_going(void **state)
 {
     (void)state;
-    const char *sql = "INSERT INTO a SELECT * FROM b;\nFROBNICATE the widgets;\nSELECT * FROM (SELECT FROM;\nINSERT INTO c SELECT * FROM d;";
+    const char *sql = "INSERT INTO a SELECT * FROM b;\nFROBNICATE the widgets;\nSELECT * FROM (SELECT FROM;\nINSERT "
+                      "INTO c SELECT * FROM d;";
     sql_lineage_t *l = run(sql, SQL_DIALECT_ANSI);
     assert_int_equal(l->nerrors, 2);
     assert_int_equal(l->errors[0].line, 2);
@@ -294,7 +317,8 @@ static void test_crashers(void **state)
     for(size_t i = 0; i < sizeof crashers / sizeof crashers[0]; i++) {
         const char *s = crashers[i];
         sql_lineage_t *l = NULL;
-        assert_int_equal(sql_lineage_parse(s + 1, strlen(s + 1), (sql_dialect_t)(s[0] % (SQL_DIALECT_DATABRICKS + 1)), &l), 0);
+        assert_int_equal(
+            sql_lineage_parse(s + 1, strlen(s + 1), (sql_dialect_t)(s[0] % (SQL_DIALECT_DATABRICKS + 1)), &l), 0);
         json_t *j = sql_lineage_to_json(l, "x");
         assert_non_null(j);
         json_decref(j);
@@ -328,14 +352,10 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_select_shapes),
-        cmocka_unit_test(test_dml),
-        cmocka_unit_test(test_ddl),
-        cmocka_unit_test(test_routines),
-        cmocka_unit_test(test_splitting),
-        cmocka_unit_test(test_errors_keep_going),
-        cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_crashers),
+        cmocka_unit_test(test_select_shapes), cmocka_unit_test(test_dml),
+        cmocka_unit_test(test_ddl),           cmocka_unit_test(test_routines),
+        cmocka_unit_test(test_splitting),     cmocka_unit_test(test_errors_keep_going),
+        cmocka_unit_test(test_depth_limit),   cmocka_unit_test(test_crashers),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
