@@ -217,7 +217,8 @@ static int cmp_col(const void *a, const void *b)
 
 static sql_strlist_t view_vec(sql_strvec_t *v)
 {
-    qsort(v->v, v->n, sizeof(char *), cmp_str);
+    if(v->n > 1)
+        qsort(v->v, v->n, sizeof(char *), cmp_str);
     return (sql_strlist_t){.items = v->v, .n = v->n};
 }
 
@@ -254,7 +255,8 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
             out->columns[i].sources = view_vec(&in->edges[i].sources);
         }
         out->ncolumns = in->nedges;
-        qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
+        if(out->ncolumns > 1)
+            qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
     }
     return 0;
 }
