@@ -296,7 +296,7 @@ static void test_depth_limit(void **state)
     free(ok);
 }
 
-/* Inputs that once crashed or hung the fuzzer (tests/fuzz/fuzz_sql.c); first byte = dialect. */
+/* Edge inputs, and the place for crashers found by tests/fuzz/fuzz_sql.c; first byte = dialect. */
 static const char *const crashers[] = {
     "\x03SELECT [",
     "\x02$a",
