@@ -3210,14 +3210,84 @@ static void parse_load(parser_t *p)
     }
 }
 
+static void parse_tsql_flow(parser_t *p);
+
+/* One statement of a T-SQL batch inside control flow. */
+static void parse_tsql_one(parser_t *p)
+{
+    while(accept_op(p, ';'))
+        ;
+    const sql_token_t *t = cur(p);
+    if(t_kw(t, SQL_KW_IF) || t_kw(t, SQL_KW_WHILE) || t_kw(t, SQL_KW_BEGIN)) {
+        parse_tsql_flow(p);
+        return;
+    }
+    if(is_body_stmt(p, t)) {
+        cte_t *saved = p->ctes;
+        parse_statement(p);
+        p->ctes = saved;
+        return;
+    }
+    /* SET, PRINT, DECLARE, RETURN, BREAK ...: to the end of that statement */
+    size_t start = p->pos;
+    int depth = 0;
+    while(!at_end(p)) {
+        t = cur(p);
+        if(depth == 0 && p->pos > start &&
+           (t_op(p, t, ';') || t_kw(t, SQL_KW_END) || ((t->flags & SQL_TOKF_NL_BEFORE) && is_stmt_start(p, t))))
+            break;
+        if(t_op(p, t, '('))
+            depth++;
+        else if(t_op(p, t, ')') && depth > 0)
+            depth--;
+        next(p);
+    }
+}
+
+/* T-SQL IF cond stmt [ELSE stmt], WHILE cond stmt, BEGIN [TRY|CATCH] .. END: without BEGIN the
+ * branch is one statement, so batches without semicolons keep their statement boundaries. */
+static void parse_tsql_flow(parser_t *p)
+{
+    if(!enter(p))
+        return;
+    if(accept_kw(p, SQL_KW_BEGIN)) {
+        if(is_word(p, "try") || is_word(p, "catch"))
+            next(p);
+        while(!at_end(p) && !is_kw(p, SQL_KW_END)) {
+            size_t before = p->pos;
+            parse_tsql_one(p);
+            if(p->pos == before && !p->err)
+                next(p);
+        }
+        if(accept_kw(p, SQL_KW_END) && (is_word(p, "try") || is_word(p, "catch")))
+            next(p);
+    } else {
+        next(p); /* IF, WHILE or ELSE */
+        if(!t_word(p, &p->toks[p->pos - 1], "else"))
+            parse_expr(p, NULL);
+        parse_tsql_one(p);
+        while(is_op(p, ';') && t_word(p, peek(p, 1), "else"))
+            next(p);
+        if(is_word(p, "else")) {
+            next(p);
+            parse_tsql_one(p);
+        }
+    }
+    leave(p);
+}
+
 /* Anonymous blocks and control flow outside routines. */
 static void parse_block(parser_t *p)
 {
     set_kind(p, "block");
-    next(p);
     int saved = p->in_body;
     p->in_body = 1;
-    parse_body(p);
+    if(p->d == SQL_DIALECT_TSQL) {
+        parse_tsql_flow(p);
+    } else {
+        next(p);
+        parse_body(p);
+    }
     p->in_body = saved;
 }
 
@@ -3280,6 +3350,10 @@ static void parse_statement(parser_t *p)
     }
     if(t_word(p, t, "upsert")) {
         parse_insert(p);
+        return;
+    }
+    if(t_word(p, t, "else") && p->d == SQL_DIALECT_TSQL) {
+        parse_block(p);
         return;
     }
     if(t_word(p, t, "rename")) {

@@ -48,6 +48,13 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
         return SQL_SPLIT_NONE;
     }
     int end_suffix = 0;
+    if(s->pending_begin) {
+        s->pending_begin = 0;
+        if(!word(t, src, "tran") && !word(t, src, "transaction") && !word(t, src, "distributed")) {
+            s->block++;
+            s->opened = 1;
+        }
+    }
     if(s->pending_end) {
         s->pending_end = 0;
         if(kw(t, SQL_KW_IF) || word(t, src, "loop") || kw(t, SQL_KW_WHILE) || word(t, src, "repeat") ||
@@ -84,6 +91,9 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
             s->maybe_txn = 1;
         } else if(kw(t, SQL_KW_DECLARE) && s->dialect == SQL_DIALECT_ORACLE) {
             s->mode = MODE_BLOCK;
+        } else if((kw(t, SQL_KW_IF) || kw(t, SQL_KW_WHILE) || word(t, src, "else")) && s->dialect == SQL_DIALECT_TSQL) {
+            s->mode = MODE_BLOCK;
+            s->flow = 1;
         } else if(kw(t, SQL_KW_CREATE)) {
             s->mode = MODE_CREATE;
         }
@@ -139,13 +149,12 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
         break;
     case MODE_BLOCK:
         if(kw(t, SQL_KW_BEGIN) && s->ntok > 1) {
-            s->block++;
-            s->opened = 1;
+            s->pending_begin = 1;
         } else if(kw(t, SQL_KW_CASE) && !end_suffix) {
             s->block++;
         } else if(kw(t, SQL_KW_END) && !end_suffix) {
             s->pending_end = 1;
-        } else if(sql_tok_is_op(t, src, ';') && s->opened && s->block == 0) {
+        } else if(sql_tok_is_op(t, src, ';') && (s->opened || s->flow) && s->block == 0) {
             reset(s);
             return SQL_SPLIT_AFTER;
         }

@@ -17,9 +17,11 @@ typedef struct sql_splitter {
     int paren;
     int block; /* BEGIN/CASE .. END nesting inside a body */
     int mode;
-    int opened;      /* a BEGIN block has been seen */
-    int pending_end; /* END seen; END IF/LOOP/WHILE do not close a block */
-    int maybe_txn;   /* statement began with BEGIN: a block unless BEGIN TRANSACTION */
+    int opened;        /* a BEGIN block has been seen */
+    int pending_end;   /* END seen; END IF/LOOP/WHILE do not close a block */
+    int maybe_txn;     /* statement began with BEGIN: a block unless BEGIN TRANSACTION */
+    int pending_begin; /* BEGIN seen inside a block; BEGIN TRAN does not open one */
+    int flow;          /* T-SQL IF/WHILE: split at `;` whenever no BEGIN block is open */
     int ntok;
     int expect_body; /* AS/IS seen in a routine header */
 } sql_splitter_t;

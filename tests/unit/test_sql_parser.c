@@ -197,9 +197,15 @@ static void test_splitting(void **state)
     expect_kinds("SELECT ';' FROM a; SELECT $$;$$ FROM b;\nSELECT 3 -- ;\n FROM c", SQL_DIALECT_POSTGRES,
                  "select@1,select@1,select@2");
     expect_kinds("BEGIN;\nINSERT INTO a SELECT * FROM b;\nCOMMIT;", SQL_DIALECT_POSTGRES, "insert@2,commit@3");
-    expect_kinds("IF @x = 1\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n  INSERT INTO c SELECT * FROM d;\nEND",
-                 SQL_DIALECT_TSQL, "block@1,insert@4");
-
+    expect_kinds("IF @x = 1\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n  INSERT INTO c SELECT * FROM d;\nEND\nELSE\n"
+                 "  DELETE FROM e WHERE k IN (SELECT k FROM f);\nSELECT 1 FROM g;",
+                 SQL_DIALECT_TSQL, "block@1,select@8");
+    /* T-SQL control flow without semicolons keeps statement boundaries */
+    const char *flow = "IF @x = 1\n  INSERT INTO a SELECT * FROM b\nELSE\n  INSERT INTO c SELECT * FROM d\n"
+                       "INSERT INTO e SELECT * FROM f\nWHILE @i < 3\nBEGIN\n  SET @i = @i + 1\n  UPDATE g SET x = 1\n"
+                       "END\nSELECT * FROM h";
+    expect_kinds(flow, SQL_DIALECT_TSQL, "block@1,insert@5,block@6,select@11");
+    expect_rw(flow, SQL_DIALECT_TSQL, "b,d,f,h;a,c,e,g");
     /* the splitter alone: `;` inside BEGIN..END of a routine does not split */
     const char *s = "CREATE PROCEDURE p() BEGIN SELECT 1; CASE WHEN 1 THEN SELECT 2; END CASE; END; SELECT 3;";
     sql_lexer_t lx;
