@@ -62,7 +62,7 @@ const char *sql_dialect_name(sql_dialect_t d)
 
 sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
 {
-    sql_dialect_traits_t t = {.dq_ident = true, .backtick_ident = true};
+    sql_dialect_traits_t t = {.dq_ident = true, .backtick_ident = true, .dollar_quotes = true};
     switch(d) {
     case SQL_DIALECT_TSQL:
         t.bracket_ident = true;
@@ -71,6 +71,7 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         break;
     case SQL_DIALECT_POSTGRES: t.nested_comments = true; break;
     case SQL_DIALECT_MYSQL:
+        t.dollar_quotes = false;
         t.dq_ident = false;
         t.backslash_escapes = true;
         t.hash_comment = true;

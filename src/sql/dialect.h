@@ -27,6 +27,7 @@ typedef struct sql_dialect_traits {
     bool hash_comment;      /* # to end of line */
     bool nested_comments;   /* block comments nest */
     bool hash_ident;        /* #temp, ##global */
+    bool dollar_quotes;     /* $$..$$, $tag$..$tag$ */
 } sql_dialect_traits_t;
 
 /* Accepts the canonical names and the corpus' other dialect names (athena, redshift, ...). */

@@ -84,6 +84,22 @@ static void advance_line(sql_lexer_t *lx, size_t end)
     lx->pos = end;
 }
 
+void sql_lexer_skip(sql_lexer_t *lx, size_t off)
+{
+    if(off > lx->len)
+        off = lx->len;
+    if(off > lx->pos)
+        advance(lx, off);
+}
+
+void sql_lexer_rewind(sql_lexer_t *lx, const sql_token_t *t)
+{
+    lx->pos = t->off;
+    lx->line = t->line;
+    lx->col = t->col;
+    lx->nl = (t->flags & SQL_TOKF_NL_BEFORE) != 0;
+}
+
 /* Scanners return the end offset of the token, or 0 when more input is needed
  * (a token never ends at offset 0). *unterminated is set when input ended first. */
 typedef struct scan {
@@ -343,6 +359,9 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     } else if(c == '[' && lx->tr.bracket_ident) {
         type = SQL_TOK_QUOTED;
         end = scan_quoted(&s, i + 1, ']', 0);
+    } else if(c == '$' && !lx->tr.dollar_quotes) {
+        type = is_digit(n1) ? SQL_TOK_VAR : SQL_TOK_OP;
+        end = is_digit(n1) ? scan_word(&s, i + 1) : i + 1;
     } else if(c == '$') {
         size_t tl = dollar_tag(p, i, len);
         if(tl) {

@@ -48,6 +48,9 @@ typedef struct sql_lexer {
 void sql_lexer_init(sql_lexer_t *lx, const char *src, size_t len, sql_dialect_t dialect, int eof);
 /* Point the lexer at a new buffer: `shift` bytes were dropped from the front of the old one. */
 void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift, int eof);
+/* Move forward to byte `off` (line and column follow), or back to the start of token `t`. */
+void sql_lexer_skip(sql_lexer_t *lx, size_t off);
+void sql_lexer_rewind(sql_lexer_t *lx, const sql_token_t *t);
 /* 0 and a token (SQL_TOK_EOF at the end), or SQL_ERR_NEED_MORE with the position unchanged. */
 int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok);
 

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define READ_BLOCK  ((size_t)1 << 20)
 #define GUESS_BYTES 65536
@@ -327,6 +328,8 @@ typedef struct engine {
     size_t ntoks, captoks;
     size_t first_cap; /* size of the first buffer: small inputs need no megabyte */
     int skipping;
+    char delim[32]; /* MySQL DELIMITER, empty for ';' */
+    size_t dlen;
     sql_arena_t arena;
     sql_schema_t *schema;
     roles_t roles;
@@ -466,6 +469,51 @@ static int push_token(engine_t *e, const sql_token_t *t)
     return 0;
 }
 
+/* MySQL client `DELIMITER xx` line at a statement start: 1 if handled, 0 if not one, <0 error. */
+static int delimiter_directive(engine_t *e, const sql_token_t *t)
+{
+    if(e->res->dialect != SQL_DIALECT_MYSQL || e->ntoks || t->type != SQL_TOK_WORD || t->len != 9 ||
+       strncasecmp(e->buf + t->off, "delimiter", 9) != 0)
+        return 0;
+    int rc;
+    while(!memchr(e->buf + e->lx.pos, '\n', e->len - e->lx.pos) && !e->eof)
+        if((rc = fill(e)))
+            return rc;
+    size_t i = e->lx.pos, end = e->len;
+    const char *nl = memchr(e->buf + i, '\n', e->len - i);
+    if(nl)
+        end = (size_t)(nl - e->buf);
+    while(i < end && (e->buf[i] == ' ' || e->buf[i] == '\t'))
+        i++;
+    size_t n = 0;
+    while(i + n < end && e->buf[i + n] != ' ' && e->buf[i + n] != '\t' && e->buf[i + n] != '\r')
+        n++;
+    if(n == 0 || n >= sizeof e->delim)
+        return 0;
+    memcpy(e->delim, e->buf + i, n);
+    e->dlen = n == 1 && e->delim[0] == ';' ? 0 : n;
+    e->sp.custom_delim = e->dlen > 0;
+    sql_lexer_skip(&e->lx, end);
+    return 1;
+}
+
+/* With a custom delimiter in force: 1 if token `t` starts it (the statement ends there). */
+static int at_delimiter(engine_t *e, const sql_token_t *t, int *rc)
+{
+    *rc = 0;
+    if(!e->dlen || e->buf[t->off] != e->delim[0])
+        return 0;
+    if(t->off + e->dlen > e->len && !e->eof) {
+        sql_lexer_rewind(&e->lx, t);
+        *rc = fill(e);
+        return -1;
+    }
+    if(t->off + e->dlen > e->len || memcmp(e->buf + t->off, e->delim, e->dlen) != 0)
+        return 0;
+    sql_lexer_skip(&e->lx, t->off + e->dlen);
+    return 1;
+}
+
 static int run(engine_t *e)
 {
     int rc;
@@ -516,6 +564,23 @@ static int run(engine_t *e)
         }
         if(t.type == SQL_TOK_COMMENT)
             continue;
+        if((rc = delimiter_directive(e, &t)) != 0) {
+            if(rc < 0)
+                return rc;
+            continue;
+        }
+        int at = at_delimiter(e, &t, &rc);
+        if(rc)
+            return rc;
+        if(at < 0)
+            continue;
+        if(at) {
+            sql_splitter_init(&e->sp, e->res->dialect);
+            e->sp.custom_delim = 1;
+            if((rc = flush(e)))
+                return rc;
+            continue;
+        }
         sql_split_t sp = sql_splitter_feed(&e->sp, &t, e->buf, e->len);
         if(sp == SQL_SPLIT_DROP) {
             if((rc = flush(e)))

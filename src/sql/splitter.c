@@ -14,7 +14,9 @@ void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect)
 static void reset(sql_splitter_t *s)
 {
     sql_dialect_t d = s->dialect;
+    int custom = s->custom_delim;
     sql_splitter_init(s, d);
+    s->custom_delim = custom;
 }
 
 static inline __attribute__((always_inline)) int word(const sql_token_t *t, const char *src, const char *w)
@@ -41,6 +43,10 @@ static int lone_slash(const sql_token_t *t, const char *src, size_t len)
 
 sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
+    if(s->custom_delim) {
+        s->ntok++;
+        return SQL_SPLIT_NONE;
+    }
     /* the common case: a word or literal in the middle of a plain statement */
     if(s->mode == MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn && t->type != SQL_TOK_OP &&
        !kw(t, SQL_KW_GO)) {

@@ -22,6 +22,7 @@ typedef struct sql_splitter {
     int maybe_txn;     /* statement began with BEGIN: a block unless BEGIN TRANSACTION */
     int pending_begin; /* BEGIN seen inside a block; BEGIN TRAN does not open one */
     int flow;          /* T-SQL IF/WHILE: split at `;` whenever no BEGIN block is open */
+    int custom_delim;  /* MySQL DELIMITER in force: the caller splits, `;` does not */
     int ntok;
     int expect_body; /* AS/IS seen in a routine header */
 } sql_splitter_t;

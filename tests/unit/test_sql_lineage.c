@@ -195,6 +195,41 @@ static void test_streaming(void **state)
     }
 }
 
+typedef struct slow {
+    const char *s;
+    size_t pos;
+} slow_t;
+
+static int slow_read(void *ud, char *buf, size_t cap, size_t *got)
+{
+    slow_t *r = ud;
+    *got = 0;
+    if(r->s[r->pos] && cap) {
+        buf[0] = r->s[r->pos++];
+        *got = 1;
+    }
+    return 0;
+}
+
+/* Byte-at-a-time input: every token, delimiter and DELIMITER line straddles a refill. */
+static void test_streaming_directives(void **state)
+{
+    (void)state;
+    const char *sql = "DELIMITER //\nCREATE PROCEDURE p() BEGIN INSERT INTO a SELECT * FROM b; END//\nDELIMITER ;\n"
+                      "INSERT INTO c SELECT x AS y FROM d;";
+    slow_t r = {.s = sql};
+    sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_MYSQL};
+    sql_lineage_t *l = NULL;
+    assert_int_equal(sql_lineage_run(slow_read, &r, &opts, &l), 0);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->nstatements, 2);
+    assert_string_equal(l->statements[0].kind, "create_procedure");
+    assert_string_equal(l->statements[0].writes.items[0], "a");
+    assert_int_equal(l->statements[1].line, 4);
+    assert_string_equal(l->statements[1].columns[0].target, "c.y");
+    sql_lineage_free(l);
+}
+
 static int stop_early(void *ud, const sql_statement_t *st)
 {
     (void)ud;
@@ -215,8 +250,9 @@ static void test_callback_stops(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_column_lineage), cmocka_unit_test(test_roles),          cmocka_unit_test(test_json_shape),
-        cmocka_unit_test(test_streaming),      cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_column_lineage),       cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_json_shape),           cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_streaming_directives), cmocka_unit_test(test_callback_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

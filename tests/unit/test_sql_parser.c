@@ -181,6 +181,12 @@ static void test_routines(void **state)
         "CREATE PROCEDURE p() BEGIN DECLARE x INT; SELECT a INTO x FROM s; REPLACE INTO t SELECT * FROM s; END;"
         "CALL p();";
     expect_kinds(mysql, SQL_DIALECT_MYSQL, "create_procedure@1,call@1");
+    const char *delim =
+        "DELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n  UPDATE c SET x = 1;\n"
+        "END //\nDELIMITER ;\nINSERT INTO d SELECT * FROM e;\nDELIMITER $$\n"
+        "CREATE FUNCTION f() RETURNS INT BEGIN RETURN (SELECT max(x) FROM g); END$$\nDELIMITER ;\n";
+    expect_kinds(delim, SQL_DIALECT_MYSQL, "create_procedure@2,insert@8,create_function@10");
+    expect_rw(delim, SQL_DIALECT_MYSQL, "b,e,g;a,c,d");
     expect_rw("DECLARE v NUMBER; BEGIN INSERT INTO t SELECT * FROM s; END;", SQL_DIALECT_ORACLE, "s;t");
     expect_rw("EXECUTE IMMEDIATE 'INSERT INTO t SELECT * FROM s'", SQL_DIALECT_ORACLE, "s;t");
     expect_rw("UNLOAD ('select * from venue where x = ''y''') TO 's3://b/p' IAM_ROLE 'r'", SQL_DIALECT_POSTGRES,
