@@ -397,9 +397,58 @@ static int on_stmt(void *ud, sql_stmt_t *in)
     return 0;
 }
 
+static int fill(engine_t *e);
+
+static int tok_is(const engine_t *e, const sql_token_t *t, const char *w)
+{
+    size_t l = strlen(w);
+    return t->type == SQL_TOK_WORD && t->len == l && strncasecmp(e->buf + t->off, w, l) == 0;
+}
+
+/* Postgres dumps: COPY .. FROM stdin; is followed by data lines up to a line `\.`. */
+static int copy_from_stdin(const engine_t *e)
+{
+    if(e->ntoks < 4 || !tok_is(e, &e->toks[0], "copy"))
+        return 0;
+    for(size_t i = 1; i + 1 < e->ntoks; i++)
+        if(tok_is(e, &e->toks[i], "from") && tok_is(e, &e->toks[i + 1], "stdin"))
+            return 1;
+    return 0;
+}
+
+static int skip_copy_data(engine_t *e)
+{
+    for(;;) {
+        size_t i = e->lx.pos;
+        while(i < e->len) {
+            const char *nl = memchr(e->buf + i, '\n', e->len - i);
+            if(!nl)
+                break;
+            size_t line = i, end = (size_t)(nl - e->buf);
+            i = end + 1;
+            if(end - line >= 2 && e->buf[line] == '\\' && e->buf[line + 1] == '.' &&
+               (end - line == 2 || (end - line == 3 && e->buf[line + 2] == '\r'))) {
+                sql_lexer_skip(&e->lx, i);
+                return 0;
+            }
+            /* data lines are dropped as we go, so they never accumulate */
+            if(line > e->lx.pos)
+                sql_lexer_skip(&e->lx, line);
+        }
+        if(e->eof) {
+            sql_lexer_skip(&e->lx, e->len);
+            return 0;
+        }
+        int rc = fill(e);
+        if(rc)
+            return rc;
+    }
+}
+
 static int flush(engine_t *e)
 {
     int rc = 0;
+    int copy_data = !e->skipping && copy_from_stdin(e);
     if(e->ntoks && !e->skipping) {
         sql_parse_ctx_t ctx = {
             .dialect = e->res->dialect,
@@ -414,6 +463,8 @@ static int flush(engine_t *e)
     }
     e->ntoks = 0;
     e->skipping = 0;
+    if(!rc && copy_data)
+        rc = skip_copy_data(e);
     return rc;
 }
 

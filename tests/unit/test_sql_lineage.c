@@ -228,6 +228,17 @@ static void test_streaming_directives(void **state)
     assert_int_equal(l->statements[1].line, 4);
     assert_string_equal(l->statements[1].columns[0].target, "c.y");
     sql_lineage_free(l);
+
+    /* Postgres dump data after COPY .. FROM stdin is not SQL */
+    const char *dump = "COPY t (a) FROM stdin;\n1\tx'; DROP TABLE t;\n\\.\nINSERT INTO u SELECT a FROM t;\n";
+    slow_t r2 = {.s = dump};
+    opts.dialect = SQL_DIALECT_POSTGRES;
+    assert_int_equal(sql_lineage_run(slow_read, &r2, &opts, &l), 0);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->nstatements, 2);
+    assert_int_equal(l->statements[1].line, 4);
+    assert_string_equal(l->intermediates.items[0], "t");
+    sql_lineage_free(l);
 }
 
 static int stop_early(void *ud, const sql_statement_t *st)
