@@ -1457,7 +1457,12 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
             vadd(p, &p->st->read_paths, q.last);
     } else {
         cte_t *c = q.nparts == 1 ? find_cte(p, q.full) : NULL;
-        if(c) {
+        int alias_path = 0;
+        for(uint32_t i = 0; q.nparts > 1 && i + 1 < sc->n; i++)
+            alias_path |= sc->items[i].alias && strcmp(sc->items[i].alias, q.first) == 0;
+        if(alias_path) {
+            /* FROM t, t.items: an array of an earlier item (BigQuery, Snowflake), not a table */
+        } else if(c) {
             if(c->pending)
                 c->self_ref = 1;
             it->rel = c->rel;
@@ -3379,9 +3384,10 @@ static void parse_statement(parser_t *p)
         return;
     }
     if(tok_in_list(p, t, quiet_words, sizeof quiet_words / sizeof quiet_words[0])) {
+        /* no lineage of their own, but SET x = (SELECT ..) still reads */
         set_kind(p, norm(p, t));
         next(p);
-        skip_statement(p);
+        skim_statement(p);
         return;
     }
     fail(p, "unsupported statement");

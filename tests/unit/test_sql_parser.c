@@ -104,6 +104,9 @@ static void test_select_shapes(void **state)
               SQL_DIALECT_ANSI, "Sch.Tab;");
     expect_rw("SELECT * FROM a.b.c AS t TABLESAMPLE SYSTEM (10)", SQL_DIALECT_ANSI, "a.b.c;");
     expect_rw("(SELECT * FROM a) UNION (SELECT * FROM b) ORDER BY 1 LIMIT 10", SQL_DIALECT_ANSI, "a,b;");
+    expect_rw("SELECT item FROM ds.t1 t, t.items AS item", SQL_DIALECT_BIGQUERY, "ds.t1;");
+    expect_rw("DECLARE d DATE DEFAULT (SELECT MAX(dt) FROM ds.e); SET d = (SELECT MIN(dt) FROM ds.f)",
+              SQL_DIALECT_BIGQUERY, "ds.e,ds.f;");
 }
 
 static void test_dml(void **state)
