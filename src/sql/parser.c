@@ -2056,8 +2056,7 @@ static void skim_statement(parser_t *p)
             parse_query(p, NULL);
             continue;
         }
-        if(p->d == SQL_DIALECT_TSQL && (cur(p)->flags & SQL_TOKF_NL_BEFORE) && is_stmt_start(p, cur(p)) &&
-           !is_kw(p, SQL_KW_SET) && !is_kw(p, SQL_KW_SELECT))
+        if(p->d == SQL_DIALECT_TSQL && (cur(p)->flags & SQL_TOKF_NL_BEFORE) && is_stmt_start(p, cur(p)))
             return;
         next(p);
     }

@@ -203,6 +203,9 @@ static void test_splitting(void **state)
                  "select 1\ndelete from f where x in (select x from g)",
                  SQL_DIALECT_TSQL, "insert@1,insert@2,update@3,select@4,delete@5");
     expect_kinds("SELECT 1 FROM a\nGO\nSELECT 2 FROM b\ngo\n", SQL_DIALECT_TSQL, "select@1,select@3");
+    expect_kinds(
+        "SET NOCOUNT ON\nSELECT * FROM t\nSET @x = (SELECT 1 FROM u)\nINSERT INTO a SELECT * FROM b\nEXEC p\nSELECT 2",
+        SQL_DIALECT_TSQL, "set@1,select@2,set@3,insert@4,exec@5,select@6");
     expect_kinds("SELECT ';' FROM a; SELECT $$;$$ FROM b;\nSELECT 3 -- ;\n FROM c", SQL_DIALECT_POSTGRES,
                  "select@1,select@1,select@2");
     expect_kinds("BEGIN;\nINSERT INTO a SELECT * FROM b;\nCOMMIT;", SQL_DIALECT_POSTGRES, "insert@2,commit@3");
