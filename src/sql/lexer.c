@@ -29,10 +29,11 @@ void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift
 #define C_START 1
 #define C_IDENT 2
 #define C_DIGIT 4
+#define C_SPACE 8
 
 static const unsigned char cclass[256] = {
-    /* 1: starts an identifier, 2: inside one, 4: digit */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+    /* 1: starts an identifier, 2: inside one, 4: digit, 8: white space */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 2,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
     3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
@@ -221,16 +222,8 @@ static size_t scan_number(scan_t *s, size_t i)
     return i;
 }
 
-/* Multi-character operators, longest first; most operators are one character. */
-static const struct {
-    char text[4];
-    uint8_t len;
-} multi_ops[] = {
-    {"<=>", 3}, {"->>", 3}, {"#>>", 3}, {"::", 2}, {":=", 2}, {"<=", 2}, {">=", 2}, {"<>", 2}, {"!=", 2}, {"||", 2},
-    {"=>", 2},  {"->", 2},  {"==", 2},  {"<<", 2}, {">>", 2}, {"&&", 2}, {"@>", 2}, {"<@", 2}, {"!~", 2}, {"~*", 2},
-    {"+=", 2},  {"-=", 2},  {"*=", 2},  {"/=", 2}, {"%=", 2}, {"|=", 2}, {"&=", 2}, {"^=", 2}, {"#>", 2},
-};
-
+/* Operators: <=> ->> #>> :: := <= >= <> << <@ != !~ || |= => == -> -= >> && &= @> ~* #> and
+ * +=, *=, /=, %=, ^=; everything else is one character. */
 static size_t scan_op(scan_t *s, size_t i)
 {
     const char *p = s->lx->src;
@@ -257,12 +250,31 @@ static size_t scan_op(scan_t *s, size_t i)
     }
     if(avail < 3 && !s->lx->eof)
         return 0;
-    for(size_t k = 0; k < sizeof multi_ops / sizeof multi_ops[0]; k++) {
-        size_t ol = multi_ops[k].len;
-        if(multi_ops[k].text[0] == c && ol <= avail && memcmp(p + i, multi_ops[k].text, ol) == 0)
-            return i + ol;
+    char n = avail > 1 ? p[i + 1] : 0;
+    char n2 = avail > 2 ? p[i + 2] : 0;
+    switch(c) {
+    case '<':
+        if(n == '=' && n2 == '>')
+            return i + 3;
+        return n == '=' || n == '>' || n == '<' || n == '@' ? i + 2 : i + 1;
+    case '>': return n == '=' || n == '>' ? i + 2 : i + 1;
+    case '-':
+        if(n == '>' && n2 == '>')
+            return i + 3;
+        return n == '>' || n == '=' ? i + 2 : i + 1;
+    case '#':
+        if(n == '>' && n2 == '>')
+            return i + 3;
+        return n == '>' ? i + 2 : i + 1;
+    case ':': return n == ':' || n == '=' ? i + 2 : i + 1;
+    case '!': return n == '=' || n == '~' ? i + 2 : i + 1;
+    case '|': return n == '|' || n == '=' ? i + 2 : i + 1;
+    case '=': return n == '>' || n == '=' ? i + 2 : i + 1;
+    case '&': return n == '&' || n == '=' ? i + 2 : i + 1;
+    case '@': return n == '>' ? i + 2 : i + 1;
+    case '~': return n == '*' ? i + 2 : i + 1;
+    default: return n == '=' ? i + 2 : i + 1;
     }
-    return i + 1;
 }
 
 /* Length of a dollar-quote tag "$tag$" starting at i, 0 if there is none. */
@@ -295,18 +307,17 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     const char *p = lx->src;
     size_t len = lx->len;
     size_t i = lx->pos;
-    while(i < len) {
-        char c = p[i];
-        if(c == '\n') {
+    uint32_t col = lx->col;
+    while(i < len && (cclass[(unsigned char)p[i]] & C_SPACE)) {
+        if(p[i] == '\n') {
             lx->nl = 1;
             lx->line++;
-            lx->col = 0;
-        } else if(c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '\v') {
-            break;
+            col = 0;
         }
-        lx->col++;
+        col++;
         i++;
     }
+    lx->col = col;
     lx->pos = i;
     memset(tok, 0, sizeof *tok);
     tok->off = i;
@@ -325,6 +336,7 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     size_t end;
     uint8_t type;
     uint32_t kwhash = 0;
+    unsigned ascii = 0x80; /* below 0x80 once a word is known to be plain ASCII */
     if(c == '-' && (n1 == '-' || more)) {
         if(more)
             return SQL_ERR_NEED_MORE;
@@ -423,8 +435,10 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         size_t j = i;
         uint32_t h = SQL_KW_HASH_INIT;
         int plain = 1;
+        ascii = 0;
         while(j < len && is_ident_char((unsigned char)p[j])) {
             unsigned char ch = (unsigned char)p[j];
+            ascii |= ch;
             if(ch >= 'a' && ch <= 'z')
                 ch = (unsigned char)(ch - 32);
             else if(!(ch >= 'A' && ch <= 'Z') && ch != '_')
@@ -458,9 +472,13 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     if(type == SQL_TOK_WORD && kwhash)
         tok->kw = (uint16_t)sql_keyword_lookup_hashed(p + i, end - i, kwhash);
     lx->nl = 0;
-    if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR)
+    if(type == SQL_TOK_WORD && ascii < 0x80) {
+        lx->col += tok->len;
+        lx->pos = end;
+    } else if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {
         advance_line(lx, end);
-    else
+    } else {
         advance(lx, end);
+    }
     return 0;
 }

@@ -48,8 +48,9 @@ sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const cha
         return SQL_SPLIT_NONE;
     }
     /* the common case: a word or literal in the middle of a plain statement */
-    if(s->mode == MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn && t->type != SQL_TOK_OP &&
-       !kw(t, SQL_KW_GO)) {
+    if(s->mode == MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn && !kw(t, SQL_KW_GO) &&
+       (t->type != SQL_TOK_OP ||
+        (t->len == 1 && src[t->off] != '(' && src[t->off] != ')' && src[t->off] != ';' && src[t->off] != '/'))) {
         s->ntok++;
         return SQL_SPLIT_NONE;
     }
