@@ -7,49 +7,44 @@
 
 #define ARENA_BLOCK 65536
 
+/* cur and end always point into one object, so end - cur is defined even with no block */
+static char no_space[1];
+
 struct sql_arena_block {
     sql_arena_block_t *next;
     size_t cap;
-    size_t used;
     max_align_t data[];
 };
 
 void sql_arena_init(sql_arena_t *a, size_t max)
 {
     a->head = NULL;
+    a->cur = a->end = no_space;
     a->total = 0;
     a->max = max;
 }
 
-void *sql_arena_alloc(sql_arena_t *a, size_t size)
+void *sql_arena_alloc_block(sql_arena_t *a, size_t size)
 {
-    size_t align = sizeof(max_align_t);
-    size = (size + align - 1) & ~(align - 1);
-    if(size == 0)
-        size = align;
-    sql_arena_block_t *b = a->head;
-    if(!b || b->cap - b->used < size) {
-        size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-        if(cap > a->max || a->total > a->max - cap)
-            return NULL;
-        b = util_malloc(sizeof *b + cap);
-        if(!b)
-            return NULL;
-        b->cap = cap;
-        b->used = 0;
+    size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+    if(cap > a->max || a->total > a->max - cap)
+        return NULL;
+    sql_arena_block_t *b = util_malloc(sizeof *b + cap);
+    if(!b)
+        return NULL;
+    b->cap = cap;
+    a->total += cap;
+    if(a->head && cap > ARENA_BLOCK) {
         /* a big one-off block goes behind the current one so its free space stays usable */
-        if(a->head && cap > ARENA_BLOCK) {
-            b->next = a->head->next;
-            a->head->next = b;
-        } else {
-            b->next = a->head;
-            a->head = b;
-        }
-        a->total += cap;
+        b->next = a->head->next;
+        a->head->next = b;
+        return b->data;
     }
-    void *p = (char *)b->data + b->used;
-    b->used += size;
-    return p;
+    b->next = a->head;
+    a->head = b;
+    a->cur = (char *)b->data + size;
+    a->end = (char *)b->data + cap;
+    return b->data;
 }
 
 char *sql_arena_strndup(sql_arena_t *a, const char *s, size_t n)
@@ -68,19 +63,20 @@ void sql_arena_reset(sql_arena_t *a)
     sql_arena_block_t *b = a->head;
     while(b) {
         sql_arena_block_t *next = b->next;
-        if(!keep && b->cap == ARENA_BLOCK) {
+        if(!keep && b->cap == ARENA_BLOCK)
             keep = b;
-        } else {
+        else
             util_free(b);
-        }
         b = next;
     }
     a->head = keep;
     a->total = 0;
+    a->cur = a->end = no_space;
     if(keep) {
         keep->next = NULL;
-        keep->used = 0;
         a->total = keep->cap;
+        a->cur = (char *)keep->data;
+        a->end = (char *)keep->data + keep->cap;
     }
 }
 
@@ -92,6 +88,5 @@ void sql_arena_free(sql_arena_t *a)
         util_free(b);
         b = next;
     }
-    a->head = NULL;
-    a->total = 0;
+    sql_arena_init(a, a->max);
 }
