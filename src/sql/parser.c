@@ -741,9 +741,8 @@ static int tok_in_list(const parser_t *p, const sql_token_t *t, const char *cons
     return 0;
 }
 
-static int is_query_start(const parser_t *p, const sql_token_t *t)
+static int is_query_start(const sql_token_t *t)
 {
-    (void)p;
     return t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH) || t_kw(t, SQL_KW_VALUES);
 }
 
@@ -770,7 +769,7 @@ static void parse_paren(parser_t *p, sink_t *sink)
     if(!enter(p))
         return;
     next(p);
-    if(is_query_start(p, cur(p)) && !is_kw(p, SQL_KW_VALUES)) {
+    if(is_query_start(cur(p)) && !is_kw(p, SQL_KW_VALUES)) {
         rel_t *r = parse_query(p, sink);
         add_rel_sources(p, sink, r);
     } else {
@@ -1152,9 +1151,8 @@ static const char *parse_alias(parser_t *p, const char **cols, int *ncols, int m
     return alias;
 }
 
-static void rename_cols(parser_t *p, rel_t *r, const char **cols, int n)
+static void rename_cols(rel_t *r, const char **cols, int n)
 {
-    (void)p;
     for(int i = 0; i < n && r && (uint32_t)i < r->n; i++) {
         r->cols[i].name = cols[i];
         r->cols[i].star = 0;
@@ -1368,17 +1366,16 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
             it->rel = r;
             skip_table_modifiers(p);
             it->alias = parse_alias(p, cols, &nc, 256);
-            rename_cols(p, r, cols, nc);
+            rename_cols(r, cols, nc);
         } else {
             next(p);
             parse_table_ref(p, sc);
             while(accept_op(p, ','))
                 parse_table_ref(p, sc);
             expect_op(p, ')', "expected ')' after joined tables");
-            if(!p->err) {
-                const char *alias = parse_alias(p, cols, &nc, 256);
-                (void)alias;
-            }
+            /* (a JOIN b) AS x: the alias names nothing we resolve through */
+            if(!p->err)
+                parse_alias(p, cols, &nc, 256);
         }
         goto out;
     }
@@ -1388,7 +1385,7 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
         if(it) {
             it->rel = r;
             it->alias = parse_alias(p, cols, &nc, 256);
-            rename_cols(p, r, cols, nc);
+            rename_cols(r, cols, nc);
         }
         goto out;
     }
@@ -1961,12 +1958,12 @@ static void parse_with(parser_t *p)
             return;
         c->pending = 0;
         c->rel = r;
-        rename_cols(p, r, cols, nc);
+        rename_cols(r, cols, nc);
         if(c->self_ref && !recursive && r && !r->setop)
             add_read(p, c->name);
         /* SEARCH/CYCLE clauses of recursive CTEs */
         while((is_word(p, "search") || is_word(p, "cycle")) && !at_end(p)) {
-            while(!at_end(p) && !is_op(p, ',') && !is_query_start(p, cur(p)) && !(t_flags(cur(p)) & SQL_KW_T))
+            while(!at_end(p) && !is_op(p, ',') && !is_query_start(cur(p)) && !(t_flags(cur(p)) & SQL_KW_T))
                 next(p);
         }
     } while(!p->err && accept_op(p, ','));
@@ -2150,7 +2147,7 @@ static void parse_insert_values_columns(parser_t *p, const char *table, const ch
 static void parse_insert_all(parser_t *p)
 {
     next(p); /* ALL | FIRST */
-    while(!at_end(p) && !is_query_start(p, cur(p)) && !(is_op(p, '(') && paren_is_query(p, 1))) {
+    while(!at_end(p) && !is_query_start(cur(p)) && !(is_op(p, '(') && paren_is_query(p, 1))) {
         if(accept_kw(p, SQL_KW_WHEN)) {
             parse_expr(p, NULL);
             accept_kw(p, SQL_KW_THEN);
@@ -2199,7 +2196,7 @@ static void parse_insert(parser_t *p)
         next(p);
         if(cur(p)->type == SQL_TOK_STRING && p->st)
             vadd(p, &p->st->write_paths, string_value(p, cur(p)));
-        while(!at_end(p) && !is_query_start(p, cur(p)) && !is_op(p, ';') && !(is_op(p, '(') && paren_is_query(p, 1))) {
+        while(!at_end(p) && !is_query_start(cur(p)) && !is_op(p, ';') && !(is_op(p, '(') && paren_is_query(p, 1))) {
             if(is_op(p, '('))
                 skip_group(p);
             else
@@ -2240,7 +2237,7 @@ static void parse_insert(parser_t *p)
             next(p);
             next(p);
         } else if(is_word(p, "output")) {
-            while(!at_end(p) && !is_query_start(p, cur(p)))
+            while(!at_end(p) && !is_query_start(cur(p)))
                 next(p);
         } else {
             break;
@@ -2689,7 +2686,7 @@ static void parse_create_view(parser_t *p)
     if(is_op(p, '(') && !paren_is_query(p, 1))
         ncols = parse_column_defs(p, cols, 1024);
     while(!at_end(p) && !is_op(p, ';')) {
-        if(is_kw(p, SQL_KW_AS) && (is_query_start(p, peek(p, 1)) || t_op(p, peek(p, 1), '('))) {
+        if(is_kw(p, SQL_KW_AS) && (is_query_start(peek(p, 1)) || t_op(p, peek(p, 1), '('))) {
             next(p);
             rel_t *r = parse_query(p, NULL);
             emit_columns(p, q.full, r, cols, ncols);
