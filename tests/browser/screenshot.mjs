@@ -23,7 +23,7 @@ async function scripted(page) {
   const srv = await startMockServer({ configPath: '/admin/ws/dashboard' });
   await page.goto(srv.base + '/');
   const ws = await srv.nextClient(10000, false);
-  ws.send(envelope('connection_ack', { client_id: 7 }));
+  ws.send(envelope('connection_ack', { client_id: 7, server_version: '0.1.0', stats_interval_seconds: 5 }));
   ws.send(envelope('stats_update', DEMO_STATS));
   const events = [
     envelope('ingestion_started', { ingestion_id: 'gh-7f3a21', source: 'github', total_files: 12, project_id: 'acme/analytics-dbt' }, ago(95)),
