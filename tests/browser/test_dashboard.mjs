@@ -141,7 +141,12 @@ test('ingestion, query and error events from the server appear on the page', asy
 await run({
   async before() {
     const server = new Lineaged();
-    await server.start();
+    try {
+      await server.start();
+    } catch (e) {
+      await server.dispose();
+      throw e;
+    }
     const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
     const page = await openPage(browser.context);
     return { server, browser, page };
