@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_ARGS   ?=
 
-.PHONY: all setup setup-test build run test test-release test-asan bench clean
+.PHONY: all setup setup-test build run test test-release test-asan bench fuzz-sql clean
 
 all: build
 
@@ -40,6 +40,14 @@ test: test-release test-asan
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+
+# libFuzzer over the SQL lexer and parser (needs clang); FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 300
+fuzz-sql: setup
+	@mkdir -p $(BUILD)/fuzz-corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc src/util/alloc.c src/util/buf.c \
+		src/sql/*.c tests/fuzz/fuzz_sql.c -ljansson -o $(BUILD)/fuzz_sql
+	./$(BUILD)/fuzz_sql $(BUILD)/fuzz-corpus tests/fuzz/seeds -max_len=4096 -max_total_time=$(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
