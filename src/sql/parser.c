@@ -2600,6 +2600,15 @@ static int parse_column_defs(parser_t *p, const char **cols, int max)
     return n;
 }
 
+/* IF [NOT] EXISTS before a CREATE, DROP or ALTER target. */
+static void skip_if_exists(parser_t *p)
+{
+    if(accept_kw(p, SQL_KW_IF)) {
+        accept_kw(p, SQL_KW_NOT);
+        accept_kw(p, SQL_KW_EXISTS);
+    }
+}
+
 static void record_schema(parser_t *p, const char *table, const char **cols, int n)
 {
     if(n > 0 && p->ctx->schema && sql_schema_put(p->ctx->schema, table, (char *const *)cols, (size_t)n))
@@ -2610,11 +2619,7 @@ static void parse_create_table(parser_t *p)
 {
     set_kind(p, "create_table");
     next(p); /* TABLE */
-    if(is_kw(p, SQL_KW_IF)) {
-        next(p);
-        accept_kw(p, SQL_KW_NOT);
-        accept_kw(p, SQL_KW_EXISTS);
-    }
+    skip_if_exists(p);
     qname_t q;
     if(!parse_qname(p, &q)) {
         fail(p, "expected a table name");
@@ -2668,11 +2673,7 @@ static void parse_create_view(parser_t *p)
 {
     set_kind(p, "create_view");
     next(p); /* VIEW */
-    if(is_kw(p, SQL_KW_IF)) {
-        next(p);
-        accept_kw(p, SQL_KW_NOT);
-        accept_kw(p, SQL_KW_EXISTS);
-    }
+    skip_if_exists(p);
     qname_t q;
     if(!parse_qname(p, &q)) {
         fail(p, "expected a view name");
@@ -2727,11 +2728,7 @@ static void parse_routine(parser_t *p, const char *kind)
     next(p);
     if(is_word(p, "body"))
         next(p);
-    if(is_kw(p, SQL_KW_IF)) {
-        next(p);
-        accept_kw(p, SQL_KW_NOT);
-        accept_kw(p, SQL_KW_EXISTS);
-    }
+    skip_if_exists(p);
     qname_t q;
     if(parse_qname(p, &q) && p->st && !p->in_body)
         p->st->name = (char *)q.full;
@@ -2911,10 +2908,7 @@ static void parse_alter(parser_t *p)
         return;
     }
     next(p);
-    if(is_kw(p, SQL_KW_IF)) {
-        next(p);
-        accept_kw(p, SQL_KW_EXISTS);
-    }
+    skip_if_exists(p);
     accept_word(p, "only");
     qname_t q;
     if(!parse_qname(p, &q)) {
@@ -2969,10 +2963,7 @@ static void parse_drop(parser_t *p)
         return;
     }
     next(p);
-    if(is_kw(p, SQL_KW_IF)) {
-        next(p);
-        accept_kw(p, SQL_KW_EXISTS);
-    }
+    skip_if_exists(p);
     do {
         qname_t q;
         if(!parse_qname(p, &q))
