@@ -5,6 +5,20 @@
 
 #include <string.h>
 
+/* RFC 6455 §5.2: FIN + text opcode, then a 7-, 16- or 64-bit length; no mask from a server. */
+static void frame_header(bcast_msg_t *m)
+{
+    unsigned char *p = BCAST_PAYLOAD(m);
+    uint64_t len = m->len;
+    int ext = len < 126 ? 0 : len <= 0xffff ? 2 : 8;
+    m->frame_hdr = (uint8_t)(2 + ext);
+    p -= m->frame_hdr;
+    p[0] = 0x81;
+    p[1] = ext == 0 ? (unsigned char)len : ext == 2 ? 126 : 127;
+    for(int i = 0; i < ext; i++)
+        p[2 + i] = (unsigned char)(len >> (8 * (ext - 1 - i)));
+}
+
 bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t epoch_ms)
 {
     char ts[TIMEFMT_ISO_LEN];
@@ -19,6 +33,7 @@ bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t 
         m->type = type;
         m->len = json_dumpb(env, (char *)BCAST_PAYLOAD(m), len, JSON_COMPACT | JSON_REAL_PRECISION(10));
         BCAST_PAYLOAD(m)[m->len] = '\0';
+        frame_header(m);
     }
     json_decref(env);
     return m;
@@ -146,7 +161,7 @@ uint64_t bcast_push(bcast_queue_t *q, bcast_msg_t *msg, uint64_t key, int critic
     return seq;
 }
 
-const bcast_msg_t *bcast_peek(bcast_queue_t *q, uint64_t *cursor)
+bcast_msg_t *bcast_peek(bcast_queue_t *q, uint64_t *cursor)
 {
     while(*cursor < q->tail && at(q, *cursor)->superseded)
         pass(q, cursor);

@@ -5,6 +5,9 @@
  * the cursors that have yet to pass it and is freed when none is left, so the queue holds only what
  * some client still lacks, within fixed bounds on entries and bytes.
  *
+ * The headroom also carries the WebSocket frame header, written once: a server frame is unmasked, so
+ * the same bytes go to every client and several frames can leave in one write.
+ *
  * Coalescible entries (same non-zero key: one stats stream, one ingestion's progress) are skipped
  * by cursors once a newer one is queued. Service thread only.
  */
@@ -24,10 +27,13 @@ typedef struct bcast_msg {
     int refs;
     enum event_type type;
     size_t len;                /* payload bytes, after the LWS_PRE headroom */
+    uint8_t frame_hdr;         /* text frame header bytes just before the payload */
     unsigned char bytes[];     /* LWS_PRE + len + 1 */
 } bcast_msg_t;
 
 #define BCAST_PAYLOAD(m) ((m)->bytes + LWS_PRE)
+#define BCAST_FRAME(m) (BCAST_PAYLOAD(m) - (m)->frame_hdr)
+#define BCAST_FRAME_LEN(m) ((m)->frame_hdr + (m)->len)
 
 /* `{"type":..,"data":..,"timestamp":..}` serialised once; refs = 1. NULL on failure. */
 bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t epoch_ms);
@@ -70,7 +76,7 @@ int bcast_full(const bcast_queue_t *q, size_t len);
 uint64_t bcast_push(bcast_queue_t *q, bcast_msg_t *msg, uint64_t key, int critical);
 
 /* The message at the cursor after skipping superseded entries, or NULL when the cursor is at the tail. */
-const bcast_msg_t *bcast_peek(bcast_queue_t *q, uint64_t *cursor);
+bcast_msg_t *bcast_peek(bcast_queue_t *q, uint64_t *cursor);
 /* After writing the peeked message: passes it. */
 void bcast_advance(bcast_queue_t *q, uint64_t *cursor);
 

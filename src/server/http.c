@@ -160,6 +160,18 @@ static void txn_reset(http_txn_t *t)
     memset(t, 0, sizeof(*t));
 }
 
+void http_session_release(session_t *s)
+{
+    if(s->kind != SESSION_HTTP)
+        return;
+    if(s->http) {
+        txn_reset(s->http);
+        util_free(s->http);
+        s->http = NULL;
+    }
+    s->kind = SESSION_NONE;
+}
+
 static int finish(struct lws *wsi, http_txn_t *t)
 {
     t->ready = 1;
@@ -177,9 +189,14 @@ static void dispatch(server_t *srv, struct lws *wsi, http_txn_t *t)
 
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
 {
-    http_txn_t *t = &s->http;
-    txn_reset(t);
+    http_session_release(s);
+    http_txn_t *t = util_calloc(1, sizeof(*t));
+    if(!t) {
+        log_error("http.out_of_memory", "what=request");
+        return -1;
+    }
     s->kind = SESSION_HTTP;
+    s->http = t;
     t->method = request_method(wsi);
     if(len >= sizeof(t->path)) {
         t->resp.close = 1;
@@ -255,10 +272,12 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
 int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
                   size_t len)
 {
-    http_txn_t *t = &s->http;
-    switch(reason) {
-    case LWS_CALLBACK_HTTP:
+    if(reason == LWS_CALLBACK_HTTP)
         return begin(srv, wsi, s, in, strlen(in));
+    http_txn_t *t = s->kind == SESSION_HTTP ? s->http : NULL;
+    if(!t)
+        return 0;
+    switch(reason) {
     case LWS_CALLBACK_HTTP_BODY:
         if(t->ready)
             return 0;
@@ -284,15 +303,14 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
             return -1;
         }
         log_debug("http.response", "path=%s status=%d", t->path, status);
-        txn_reset(t);
+        http_session_release(s);
         if(close)
             return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if(s->kind == SESSION_HTTP)
-            txn_reset(t);
+        http_session_release(s);
         return 0;
     default:
         return 0;

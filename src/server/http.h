@@ -11,6 +11,9 @@
 int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
                   size_t len);
 
+/* Frees the request state of an HTTP session, if any. */
+void http_session_release(session_t *s);
+
 void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len);
 /* Answers with bytes that outlive the response (compiled-in assets). */
 void http_respond_static(http_response_t *r, int status, const char *content_type, const void *body, size_t len);

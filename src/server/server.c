@@ -14,6 +14,12 @@
 
 #define SHUTDOWN_GRACE_MS 1500
 #define TICK_US (50 * LWS_US_PER_MS) /* shutdown polls its deadline this often */
+/*
+ * Requests being parsed at once, each holding a 4 KiB header table. lws defaults to one per fd, so a
+ * burst of thousands of handshakes would leave megabytes of freed, fragmented heap behind; the rest
+ * wait their turn for a few milliseconds.
+ */
+#define HTTP_HEADER_POOL 128
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -50,7 +56,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 static const struct lws_protocols protocols[] = {
-    {"lineaged", callback, sizeof(session_t), 4096, 0, NULL, 0},
+    {"lineaged", callback, sizeof(session_t), WS_RX_BUFFER, 0, NULL, WS_TX_PACKET},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -131,6 +137,7 @@ static int load_stats(server_t *srv)
 static void server_free(server_t *srv)
 {
     hub_free(srv);
+    ws_free(srv);
     iplimit_free(srv->per_ip);
     srv->per_ip = NULL;
     origin_policy_free(&srv->origins);
@@ -149,7 +156,7 @@ int server_run(const config_t *cfg, store_t *store)
         return -1;
     }
     srv.per_ip = iplimit_new();
-    if(!srv.per_ip || origin_policy_init(&srv.origins, cfg)) {
+    if(!srv.per_ip || ws_init(&srv) || origin_policy_init(&srv.origins, cfg)) {
         log_error("server.init_failed", "reason=\"out of memory\"");
         server_free(&srv);
         return -1;
@@ -171,6 +178,7 @@ int server_run(const config_t *cfg, store_t *store)
     info.fd_limit_per_thread = raise_fd_limit();
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.timeout_secs = 30;
+    info.max_http_header_pool = HTTP_HEADER_POOL;
     info.retry_and_idle_policy = &srv.idle_policy;
 
     srv.ctx = lws_create_context(&info);

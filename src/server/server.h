@@ -40,6 +40,7 @@ typedef struct server {
     origin_policy_t origins;
     iplimit_t *per_ip;
     bcast_queue_t queue;
+    unsigned char *wbuf; /* several frames gathered for one write */
     ratelimit_t *rl;
     lws_retry_bo_t idle_policy;
     lws_sorted_usec_list_t stats_timer, hub_timer;

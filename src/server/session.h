@@ -61,17 +61,22 @@ typedef struct ws_client {
     int close_code;                          /* we are closing with this code */
     char close_reason[96];
     int peer_close_code;                     /* the client closed with this code */
-    uint8_t want_write;
+    uint8_t want_write;                      /* a WRITEABLE callback is on its way */
+    uint8_t failed;                          /* a write failed; lws drops the connection */
     uint8_t rx_binary;
+    uint8_t rx_oversize;                     /* dropping the rest of a message over the limit */
 } ws_client_t;
 
 enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };
 
-/* An upgraded connection no longer needs its HTTP transaction, so the two share memory. */
+/*
+ * lws allocates this for every connection, so it is kept small: an HTTP request's state lives on
+ * the heap only while the request is in flight, and an upgraded connection reuses the space.
+ */
 typedef struct session {
     enum session_kind kind;
     union {
-        http_txn_t http;
+        http_txn_t *http;
         ws_client_t ws;
     };
 } session_t;

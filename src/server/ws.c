@@ -2,6 +2,7 @@
 
 #include "server/http.h"
 #include "server/hub.h"
+#include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -170,6 +171,7 @@ static void want_write(ws_client_t *c)
 static int on_established(server_t *srv, struct lws *wsi, session_t *s)
 {
     ws_client_t *c = &s->ws;
+    http_session_release(s);
     memset(c, 0, sizeof(*c));
     s->kind = SESSION_WS;
     c->wsi = wsi;
@@ -232,6 +234,66 @@ static int close_now(server_t *srv, ws_client_t *c, int code, const char *reason
     return -1;
 }
 
+/* Takes the next message the client lacks: its own first, then the broadcast queue. */
+static bcast_msg_t *take_next(server_t *srv, ws_client_t *c, size_t room)
+{
+    bcast_msg_t *m = c->n_priv ? c->priv[0] : bcast_peek(&srv->queue, &c->cursor);
+    if(!m || BCAST_FRAME_LEN(m) > room)
+        return NULL;
+    if(c->n_priv) {
+        memmove(c->priv, c->priv + 1, (size_t)(c->n_priv - 1) * sizeof(c->priv[0]));
+        c->n_priv--;
+        return m;
+    }
+    bcast_msg_ref(m);
+    bcast_advance(&srv->queue, &c->cursor);
+    return m;
+}
+
+/*
+ * Sends what the client lacks, up to WS_BATCH_FRAMES frames in one write (frames are ready-made,
+ * see bcast.h). lws takes every byte: what the socket refuses it keeps and sends before anything
+ * else, and it calls WRITEABLE once that is out. Returns -1 when the connection failed.
+ */
+static int flush(server_t *srv, ws_client_t *c)
+{
+    bcast_msg_t *batch[WS_BATCH_FRAMES];
+    int n = 0;
+    size_t bytes = 0;
+    while(n < WS_BATCH_FRAMES) {
+        bcast_msg_t *m = take_next(srv, c, n ? WS_BATCH_BYTES - bytes : SIZE_MAX);
+        if(!m)
+            break;
+        batch[n++] = m;
+        bytes += BCAST_FRAME_LEN(m);
+    }
+    if(!n)
+        return 0;
+    unsigned char *out = BCAST_FRAME(batch[0]);
+    if(n > 1) {
+        out = srv->wbuf;
+        for(size_t off = 0, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(batch[i]), i++)
+            memcpy(out + off, BCAST_FRAME(batch[i]), BCAST_FRAME_LEN(batch[i]));
+    }
+    int rc = lws_write(c->wsi, out, bytes, LWS_WRITE_RAW);
+    for(int i = 0; i < n; i++) {
+        if(rc >= 0)
+            metrics_inc(&srv->metrics.ws_sent[batch[i]->type]);
+        bcast_msg_unref(batch[i]);
+    }
+    if(rc < 0) {
+        log_debug("ws.write_failed", "id=%llu peer=%s", (unsigned long long)c->id, c->peer);
+        return -1;
+    }
+    c->messages_sent += (uint64_t)n;
+    return 0;
+}
+
+static int has_pending(const server_t *srv, const ws_client_t *c)
+{
+    return c->n_priv || c->cursor < srv->queue.tail;
+}
+
 static int on_writeable(server_t *srv, ws_client_t *c)
 {
     c->want_write = 0;
@@ -239,24 +301,9 @@ static int on_writeable(server_t *srv, ws_client_t *c)
         return close_now(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
     if(c->close_code)
         return close_now(srv, c, c->close_code, c->close_reason);
-    const bcast_msg_t *msg = c->n_priv ? c->priv[0] : bcast_peek(&srv->queue, &c->cursor);
-    if(!msg)
-        return 0;
-    int n = lws_write(c->wsi, (unsigned char *)BCAST_PAYLOAD(msg), msg->len, LWS_WRITE_TEXT);
-    if(n < 0) {
-        log_debug("ws.write_failed", "id=%llu peer=%s", (unsigned long long)c->id, c->peer);
-        return -1;
-    }
-    metrics_inc(&srv->metrics.ws_sent[msg->type]);
-    c->messages_sent++;
-    if(c->n_priv) {
-        bcast_msg_unref(c->priv[0]);
-        memmove(c->priv, c->priv + 1, (size_t)(c->n_priv - 1) * sizeof(c->priv[0]));
-        c->n_priv--;
-    } else {
-        bcast_advance(&srv->queue, &c->cursor);
-    }
-    if(c->n_priv || c->cursor < srv->queue.tail)
+    if(c->peer_close_code || flush(srv, c))
+        return c->peer_close_code ? 0 : -1;
+    if(has_pending(srv, c))
         want_write(c);
     return 0;
 }
@@ -281,6 +328,11 @@ static void client_message(server_t *srv, ws_client_t *c)
     json_decref(msg);
 }
 
+/*
+ * An oversized message is read to its end and dropped, then answered with 1009: closing while the
+ * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
+ * off by the close-send timeout.
+ */
 static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
 {
     c->last_rx_mono_ms = time_mono_ms();
@@ -288,21 +340,28 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
     link_tail(srv, c);
     if(c->close_code)
         return 0;
-    if(lws_is_first_fragment(c->wsi)) {
+    if(lws_is_first_fragment(c->wsi) && !c->rx_oversize) {
         buf_reset(&c->rx);
         c->rx_binary = (uint8_t)lws_frame_is_binary(c->wsi);
     }
     size_t remaining = lws_remaining_packet_payload(c->wsi);
-    if(c->rx.len + len + remaining > WS_MAX_MESSAGE || buf_add(&c->rx, in, len)) {
-        char reason[64];
-        snprintf(reason, sizeof(reason), "message larger than %d bytes", WS_MAX_MESSAGE);
+    int done = lws_is_final_fragment(c->wsi) && remaining == 0;
+    if(!c->rx_oversize && (c->rx.len + len + remaining > WS_MAX_MESSAGE || buf_add(&c->rx, in, len))) {
+        c->rx_oversize = 1;
         metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OVERSIZE]);
         log_warn("ws.error", "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
                  (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", c->rx.len + len + remaining);
         buf_free(&c->rx);
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
+    }
+    if(c->rx_oversize) {
+        if(!done)
+            return 0;
+        char reason[64];
+        snprintf(reason, sizeof(reason), "message larger than %d bytes", WS_MAX_MESSAGE);
         return close_now(srv, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
     }
-    if(lws_is_final_fragment(c->wsi) && remaining == 0) {
+    if(done) {
         client_message(srv, c);
         buf_free(&c->rx); /* idle clients hold no receive memory */
     }
@@ -389,12 +448,41 @@ void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical)
     bcast_push(&srv->queue, msg, key, critical);
 }
 
+/*
+ * After new broadcasts: a client whose socket took everything so far is written to right here, so
+ * a delivery costs one send() and no poll round trip; only a client with unsent bytes waits for
+ * WRITEABLE. A failed write cannot close the connection from outside its own callback, so lws is
+ * asked to drop it on its next turn.
+ */
 void ws_wake_all(server_t *srv)
 {
     for(ws_client_t *c = srv->clients; c; c = c->next) {
-        if(!c->close_code && (c->n_priv || c->cursor < srv->queue.tail))
+        if(c->close_code || c->peer_close_code || c->failed || c->want_write || !has_pending(srv, c))
+            continue;
+        if(lws_partial_buffered(c->wsi)) {
+            want_write(c);
+            continue;
+        }
+        if(flush(srv, c)) {
+            c->failed = 1;
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            continue;
+        }
+        if(has_pending(srv, c) || lws_partial_buffered(c->wsi))
             want_write(c);
     }
+}
+
+int ws_init(server_t *srv)
+{
+    srv->wbuf = util_malloc(WS_BATCH_BYTES);
+    return srv->wbuf ? 0 : -1;
+}
+
+void ws_free(server_t *srv)
+{
+    util_free(srv->wbuf);
+    srv->wbuf = NULL;
 }
 
 void ws_close_all(server_t *srv)

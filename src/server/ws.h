@@ -8,6 +8,19 @@
 #define WS_DASHBOARD_PATH "/admin/ws/dashboard"
 #define WS_MAX_MESSAGE 65536 /* largest client message; larger closes with 1009 */
 #define WS_CLOSE_TRY_AGAIN_LATER 1013 /* RFC 6455 registry; lws 4.1.6 has no name for it */
+#define WS_BATCH_FRAMES 64               /* frames coalesced into one write */
+#define WS_BATCH_BYTES 16384             /* and bytes; a larger single frame goes alone */
+#define WS_TX_PACKET 65536               /* largest single send lws makes for us */
+/*
+ * lws's per-connection receive buffer. Client messages are reassembled in our own bounded buffer,
+ * so this only has to hold a whole control frame (payload <= 125 bytes): small keeps memory per
+ * idle connection low.
+ */
+#define WS_RX_BUFFER 128
+
+/* The write batch buffer; 0 or -1 when out of memory. */
+int ws_init(server_t *srv);
+void ws_free(server_t *srv);
 
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on; otherwise the refusal was written. */
 int ws_confirm_upgrade(server_t *srv, struct lws *wsi);
