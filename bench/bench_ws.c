@@ -5,13 +5,18 @@
  *   delivery latency p50/p99 (publish -> frame read by each client), server CPU-seconds per
  *   million deliveries (utime+stime from /proc), server RSS per connection.
  * usage: bench_ws [N...]   (default 1000 5000 10000); env BENCH_ROUNDS (default 40)
+ * env BENCH_SERVER: lineaged (default), raw (the baseline bench/raw/raw_broadcast, RAW_BIN, default
+ *   next to this binary), or a comma list such as raw,lineaged to measure each server at each level.
+ * env BENCH_PIN=0: do not pin. Otherwise, with >= 2 CPUs allowed, the server runs on the first
+ *   allowed CPU and this client on the second (the method of shared/docs/stack.md's figures).
  */
-#define _GNU_SOURCE /* memmem */
+#define _GNU_SOURCE /* memmem, CPU_SET */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +31,15 @@
 
 #define SOURCES 8
 #define CONN_BUF 8192
+#define MAX_SERVERS 4
+
+struct server {
+    const char *name; /* "lineaged" or "raw" */
+    const char *bin;
+};
+
+static int pinned;
+static cpu_set_t server_cpus;
 
 struct conn {
     int fd;
@@ -92,12 +106,19 @@ static int http(int port, const char *method, const char *path, const char *body
     return (int)strtol(resp + 9, NULL, 10);
 }
 
-static pid_t start_server(const char *bin, int port)
+static pid_t start_server(const struct server *srv, int port)
 {
+    const char *bin = srv->bin;
     char portstr[16];
     snprintf(portstr, sizeof(portstr), "%d", port);
     pid_t pid = fork();
     if(pid == 0) {
+        if(pinned && sched_setaffinity(0, sizeof(server_cpus), &server_cpus))
+            _exit(126);
+        if(strcmp(srv->name, "raw") == 0) {
+            execl(bin, bin, portstr, (char *)NULL);
+            _exit(127);
+        }
         execl(bin, bin, "serve", "--host", "127.0.0.1", "--port", portstr, "--db", ":memory:", "--debug-events",
               "--max-conn-per-ip", "100000", "--max-connections", "100000", "--stats-interval", "3600",
               "--ws-ping-interval", "3600", "--ws-idle-timeout", "7200", "--ws-backlog", "4096", "--log-level",
@@ -110,6 +131,7 @@ static pid_t start_server(const char *bin, int port)
         usleep(25000);
     }
     kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
     return -1;
 }
 
@@ -193,7 +215,7 @@ static int parse_frames(struct conn *c, int64_t *lat, size_t *n_lat, size_t max_
     return frames;
 }
 
-static int run_level(const char *bin, int n, int rounds)
+static int run_level(const struct server *srv, int n, int rounds)
 {
     int port = 0;
     for(int tries = 0; tries < 100 && !port; tries++) {
@@ -201,9 +223,9 @@ static int run_level(const char *bin, int n, int rounds)
         if(port_free(p))
             port = p;
     }
-    pid_t pid = start_server(bin, port);
+    pid_t pid = start_server(srv, port);
     if(pid < 0) {
-        fprintf(stderr, "bench_ws: server did not start\n");
+        fprintf(stderr, "bench_ws: %s server (%s) did not start\n", srv->name, srv->bin);
         return -1;
     }
     usleep(200000);
@@ -223,6 +245,13 @@ static int run_level(const char *bin, int n, int rounds)
         conns[i].fd = tcp_connect(src, port);
         if(conns[i].fd < 0 || write(conns[i].fd, req, (size_t)reqlen) != reqlen) {
             fprintf(stderr, "bench_ws: connect %d failed: %s\n", i, strerror(errno));
+            for(int j = 0; j <= i; j++)
+                if(conns[j].fd >= 0)
+                    close(conns[j].fd);
+            free(conns);
+            close(ep);
+            kill(pid, SIGTERM);
+            waitpid(pid, NULL, 0);
             return -1;
         }
         fcntl(conns[i].fd, F_SETFL, O_NONBLOCK);
@@ -286,9 +315,9 @@ static int run_level(const char *bin, int n, int rounds)
     qsort(lat, n_lat, sizeof(*lat), cmp_i64);
     double p50 = n_lat ? (double)lat[n_lat / 2] / 1e6 : 0, p99 = n_lat ? (double)lat[n_lat * 99 / 100] / 1e6 : 0;
     printf("bench_ws clients=%d connect_s=%.2f rounds=%d deliveries=%zu wall_s=%.2f p50_ms=%.2f p99_ms=%.2f "
-           "server_cpu_s=%.2f cpu_s_per_million=%.2f rss_base_kb=%ld rss_per_conn_kb=%.2f\n",
+           "server_cpu_s=%.2f cpu_s_per_million=%.2f rss_base_kb=%ld rss_per_conn_kb=%.2f server=%s pinned=%d\n",
            n, connect_s, rounds, n_lat, wall, p50, p99, cpu, n_lat ? cpu / ((double)n_lat / 1e6) : 0, rss0,
-           (double)(rss1 - rss0) / n);
+           (double)(rss1 - rss0) / n, srv->name, pinned);
     fflush(stdout);
     for(int i = 0; i < n; i++)
         close(conns[i].fd);
@@ -300,13 +329,83 @@ static int run_level(const char *bin, int n, int rounds)
     return n_lat == (size_t)n * (size_t)rounds ? 0 : -1;
 }
 
+/* raw_broadcast beside this executable, unless RAW_BIN names it. */
+static const char *raw_bin(void)
+{
+    static char path[4096];
+    const char *env = getenv("RAW_BIN");
+    if(env)
+        return env;
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if(n <= 0)
+        return "raw_broadcast";
+    path[n] = '\0';
+    char *slash = strrchr(path, '/');
+    const char name[] = "raw_broadcast";
+    size_t dir = slash ? (size_t)(slash + 1 - path) : 0;
+    if(dir + sizeof(name) > sizeof(path))
+        return "raw_broadcast";
+    memcpy(path + dir, name, sizeof(name));
+    return path;
+}
+
+/* Parses BENCH_SERVER; returns how many servers, or -1 after printing why. */
+static int parse_servers(struct server *out)
+{
+    const char *env = getenv("BENCH_SERVER");
+    const char *p = env && *env ? env : "lineaged";
+    int n = 0;
+    for(; *p; p += *p == ',') {
+        size_t len = strcspn(p, ",");
+        char tok[32];
+        snprintf(tok, sizeof(tok), "%.*s", (int)len, p);
+        p += len;
+        if(n == MAX_SERVERS) {
+            fprintf(stderr, "bench_ws: at most %d servers in BENCH_SERVER\n", MAX_SERVERS);
+            return -1;
+        }
+        if(strcmp(tok, "raw") == 0) {
+            out[n++] = (struct server){"raw", raw_bin()};
+        } else if(strcmp(tok, "lineaged") == 0) {
+            const char *bin = getenv("LINEAGED_BIN");
+            if(!bin) {
+                fprintf(stderr, "bench_ws: set LINEAGED_BIN to the lineaged binary\n");
+                return -1;
+            }
+            out[n++] = (struct server){"lineaged", bin};
+        } else {
+            fprintf(stderr, "bench_ws: BENCH_SERVER takes raw, lineaged or a comma list of them, not %s\n", tok);
+            return -1;
+        }
+    }
+    return n;
+}
+
+/* Server on the first allowed CPU, this process on the second, when there are two. */
+static void pin(void)
+{
+    const char *env = getenv("BENCH_PIN");
+    cpu_set_t allowed, client;
+    if((env && strcmp(env, "0") == 0) || sched_getaffinity(0, sizeof(allowed), &allowed) || CPU_COUNT(&allowed) < 2)
+        return;
+    CPU_ZERO(&server_cpus);
+    CPU_ZERO(&client);
+    int found = 0;
+    for(int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++) {
+        if(!CPU_ISSET(cpu, &allowed))
+            continue;
+        CPU_SET(cpu, found++ ? &client : &server_cpus);
+    }
+    pinned = sched_setaffinity(0, sizeof(client), &client) == 0;
+}
+
 int main(int argc, char **argv)
 {
-    const char *bin = getenv("LINEAGED_BIN");
-    if(!bin) {
-        fprintf(stderr, "bench_ws: set LINEAGED_BIN to the lineaged binary\n");
+    struct server servers[MAX_SERVERS];
+    int n_servers = parse_servers(servers);
+    if(n_servers < 0)
         return 2;
-    }
+    pin();
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
@@ -323,6 +422,7 @@ int main(int argc, char **argv)
     srand((unsigned)getpid());
     int rc = 0;
     for(int i = 0; i < n_levels; i++)
-        rc |= run_level(bin, levels[i], rounds);
+        for(int j = 0; j < n_servers; j++)
+            rc |= run_level(&servers[j], levels[i], rounds);
     return rc ? 1 : 0;
 }
