@@ -26,13 +26,13 @@
 typedef struct bcast_msg {
     int refs;
     enum event_type type;
-    size_t len;                /* payload bytes, after the LWS_PRE headroom */
-    uint8_t frame_hdr;         /* text frame header bytes just before the payload */
-    unsigned char bytes[];     /* LWS_PRE + len + 1 */
+    size_t len;            /* payload bytes, after the LWS_PRE headroom */
+    uint8_t frame_hdr;     /* text frame header bytes just before the payload */
+    unsigned char bytes[]; /* LWS_PRE + len + 1 */
 } bcast_msg_t;
 
-#define BCAST_PAYLOAD(m) ((m)->bytes + LWS_PRE)
-#define BCAST_FRAME(m) (BCAST_PAYLOAD(m) - (m)->frame_hdr)
+#define BCAST_PAYLOAD(m)   ((m)->bytes + LWS_PRE)
+#define BCAST_FRAME(m)     (BCAST_PAYLOAD(m) - (m)->frame_hdr)
 #define BCAST_FRAME_LEN(m) ((m)->frame_hdr + (m)->len)
 
 /* `{"type":..,"data":..,"timestamp":..}` serialised once; refs = 1. NULL on failure. */
@@ -42,7 +42,7 @@ void bcast_msg_unref(bcast_msg_t *m);
 
 struct bcast_entry {
     bcast_msg_t *msg;
-    uint64_t key;   /* 0: never superseded */
+    uint64_t key;     /* 0: never superseded */
     uint32_t pending; /* cursors yet to pass */
     uint8_t critical;
     uint8_t superseded;

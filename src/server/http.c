@@ -88,21 +88,20 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
     snprintf(status_line, sizeof(status_line), "HTTP/1.1 %d %s", r->status, http_status_text(r->status));
     snprintf(length, sizeof(length), "%zu", r->len);
     /* Our own status line: lws writes HTTP/1.0 on requests whose version it did not parse (upgrades). */
-    int rc = lws_add_http_header_by_name(wsi, NULL, (unsigned char *)status_line,
-                                         (int)strlen(status_line), &p, end);
+    int rc = lws_add_http_header_by_name(wsi, NULL, (unsigned char *)status_line, (int)strlen(status_line), &p, end);
     rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)r->content_type,
                                             (int)strlen(r->content_type), &p, end);
     rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (const unsigned char *)length,
                                             (int)strlen(length), &p, end);
-    rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                           (const unsigned char *)"no-store", 8, &p, end);
+    rc = rc || lws_add_http_header_by_name(
+                   wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store", 8, &p, end);
     if(r->allow[0])
         rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:", (const unsigned char *)r->allow,
                                                (int)strlen(r->allow), &p, end);
     if(r->cors_origin[0]) {
-        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
-                                               (const unsigned char *)r->cors_origin, (int)strlen(r->cors_origin),
-                                               &p, end);
+        rc = rc ||
+             lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+                                         (const unsigned char *)r->cors_origin, (int)strlen(r->cors_origin), &p, end);
         rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:", (const unsigned char *)"Origin", 6,
                                                &p, end);
     }
@@ -111,8 +110,8 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
                                                (const unsigned char *)r->allow, (int)strlen(r->allow), &p, end);
         rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-headers:",
                                                (const unsigned char *)"Content-Type", 12, &p, end);
-        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-max-age:",
-                                               (const unsigned char *)"600", 3, &p, end);
+        rc = rc || lws_add_http_header_by_name(
+                       wsi, (const unsigned char *)"access-control-max-age:", (const unsigned char *)"600", 3, &p, end);
     }
     if(r->close)
         rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end);
@@ -141,9 +140,8 @@ static enum http_method request_method(struct lws *wsi)
         enum lws_token_indexes token;
         enum http_method method;
     } methods[] = {
-        {WSI_TOKEN_GET_URI, HTTP_GET},       {WSI_TOKEN_POST_URI, HTTP_POST},
-        {WSI_TOKEN_PUT_URI, HTTP_PUT},       {WSI_TOKEN_PATCH_URI, HTTP_PATCH},
-        {WSI_TOKEN_DELETE_URI, HTTP_DELETE}, {WSI_TOKEN_OPTIONS_URI, HTTP_OPTIONS},
+        {WSI_TOKEN_GET_URI, HTTP_GET},     {WSI_TOKEN_POST_URI, HTTP_POST},     {WSI_TOKEN_PUT_URI, HTTP_PUT},
+        {WSI_TOKEN_PATCH_URI, HTTP_PATCH}, {WSI_TOKEN_DELETE_URI, HTTP_DELETE}, {WSI_TOKEN_OPTIONS_URI, HTTP_OPTIONS},
         {WSI_TOKEN_HEAD_URI, HTTP_HEAD},
     };
     for(size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
@@ -182,7 +180,11 @@ static int finish(struct lws *wsi, http_txn_t *t)
 static void dispatch(server_t *srv, struct lws *wsi, http_txn_t *t)
 {
     http_request_t req = {
-        .wsi = wsi, .method = t->method, .path = t->path, .body = t->body.data, .body_len = t->body.len,
+        .wsi = wsi,
+        .method = t->method,
+        .path = t->path,
+        .body = t->body.data,
+        .body_len = t->body.len,
     };
     routes_dispatch(srv, &req, &t->resp);
 }
@@ -254,8 +256,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
     if(n > max_body) {
         char detail[128];
-        snprintf(detail, sizeof(detail), "the request body is %lld bytes; the limit is %lld", n,
-                 (long long)max_body);
+        snprintf(detail, sizeof(detail), "the request body is %lld bytes; the limit is %lld", n, (long long)max_body);
         t->resp.close = 1;
         http_respond_error(&t->resp, 413, "payload_too_large", detail);
         return finish(wsi, t);
@@ -269,8 +270,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     return 0; /* body follows in LWS_CALLBACK_HTTP_BODY */
 }
 
-int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
-                  size_t len)
+int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len)
 {
     if(reason == LWS_CALLBACK_HTTP)
         return begin(srv, wsi, s, in, strlen(in));
@@ -309,10 +309,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        http_session_release(s);
-        return 0;
-    default:
-        return 0;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: http_session_release(s); return 0;
+    default: return 0;
     }
 }

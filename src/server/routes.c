@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define METRICS_MAX_BYTES (256 * 1024)
+#define METRICS_MAX_BYTES     (256 * 1024)
 #define DEBUG_EVENTS_MAX_BODY (1024 * 1024)
 
 typedef void (*route_handler)(server_t *srv, const http_request_t *req, http_response_t *resp);
@@ -29,9 +29,9 @@ static void get_health(server_t *srv, const http_request_t *req, http_response_t
     (void)req;
     double uptime = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0;
     json_t *body = json_pack("{s:s, s:s, s:f, s:{s:s, s:i}, s:{s:i, s:I}}", "status", "healthy", "version",
-                             LINEAGED_VERSION, "uptime_seconds", uptime, "database", "status", "ok",
-                             "schema_version", store_schema_version(srv->store), "websocket", "connections",
-                             srv->n_clients, "queued_messages", (json_int_t)bcast_len(&srv->queue));
+                             LINEAGED_VERSION, "uptime_seconds", uptime, "database", "status", "ok", "schema_version",
+                             store_schema_version(srv->store), "websocket", "connections",
+                             srv->n_clients - srv->n_closing, "queued_messages", (json_int_t)bcast_len(&srv->queue));
     http_respond_json(resp, 200, body);
 }
 
@@ -52,7 +52,7 @@ static void get_metrics(server_t *srv, const http_request_t *req, http_response_
 {
     (void)req;
     metrics_gauges_t g = {
-        .ws_connections = srv->n_clients,
+        .ws_connections = srv->n_clients - srv->n_closing, /* closing ones are on their way out */
         .active_queries = atomic_load(&srv->stats.active_queries),
         .active_ingestions = atomic_load(&srv->stats.active_ingestions),
         .uptime_seconds = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0,
@@ -78,8 +78,8 @@ static void get_websocket_config(server_t *srv, const http_request_t *req, http_
     if(wildcard && lws_hdr_copy(req->wsi, hosthdr, sizeof(hosthdr), WSI_TOKEN_HOST) > 0 && !strpbrk(hosthdr, "/\\ \""))
         snprintf(url, sizeof(url), "ws://%s%s", hosthdr, WS_DASHBOARD_PATH);
     else
-        snprintf(url, sizeof(url), "ws://%s%s%s:%d%s", strchr(host, ':') ? "[" : "", host,
-                 strchr(host, ':') ? "]" : "", srv->cfg->port, WS_DASHBOARD_PATH);
+        snprintf(url, sizeof(url), "ws://%s%s%s:%d%s", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+                 srv->cfg->port, WS_DASHBOARD_PATH);
     http_respond_json(resp, 200, json_pack("{s:s}", "websocket_url", url));
 }
 
@@ -110,7 +110,8 @@ static void post_debug_events(server_t *srv, const http_request_t *req, http_res
     if(json_is_array(events)) {
         size_t i;
         json_t *ev;
-        json_array_foreach(events, i, ev) {
+        json_array_foreach(events, i, ev)
+        {
             if(publish_one(srv, ev))
                 refused++;
             else
@@ -153,7 +154,7 @@ static void allow_header(int methods, char *out, size_t outlen)
     static const struct {
         int bit;
         const char *name;
-    } names[] = {{HTTP_GET, "GET"},       {HTTP_HEAD, "HEAD"},     {HTTP_POST, "POST"},      {HTTP_PUT, "PUT"},
+    } names[] = {{HTTP_GET, "GET"},     {HTTP_HEAD, "HEAD"},     {HTTP_POST, "POST"},      {HTTP_PUT, "PUT"},
                  {HTTP_PATCH, "PATCH"}, {HTTP_DELETE, "DELETE"}, {HTTP_OPTIONS, "OPTIONS"}};
     size_t n = 0;
     out[0] = '\0';

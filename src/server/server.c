@@ -11,9 +11,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <uv.h>
 
 #define SHUTDOWN_GRACE_MS 1500
-#define TICK_US (50 * LWS_US_PER_MS) /* shutdown polls its deadline this often */
+#define TICK_US           (50 * LWS_US_PER_MS) /* shutdown polls its deadline this often */
 /*
  * Requests being parsed at once, each holding a 4 KiB header table. lws defaults to one per fd, so a
  * burst of thousands of handshakes would leave megabytes of freed, fragmented heap behind; the rest
@@ -33,25 +34,20 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if(srv->bus)
             hub_drain(srv);
         return 0;
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return srv->stopping ? -1 : 0;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return ws_confirm_upgrade(srv, wsi);
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: return srv->stopping ? -1 : 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return ws_confirm_upgrade(srv, wsi);
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     case LWS_CALLBACK_HTTP_WRITEABLE:
     case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        return s ? http_callback(srv, wsi, reason, s, in, len) : 0;
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: return s ? http_callback(srv, wsi, reason, s, in, len) : 0;
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-    case LWS_CALLBACK_CLOSED:
-        return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
-    default:
-        return 0;
+    case LWS_CALLBACK_CLOSED: return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
+    default: return 0;
     }
 }
 
@@ -134,6 +130,26 @@ static int load_stats(server_t *srv)
     return 0;
 }
 
+/*
+ * On a libuv loop lws tears its context down in stages, each finished by the loop closing handles:
+ * destroy and run the loop again until lws reports the context gone (info.pcontext).
+ */
+#define DESTROY_STAGES_MAX 8
+
+static void destroy_context(server_t *srv, uv_loop_t *loop)
+{
+    for(int i = 0; srv->ctx && i < DESTROY_STAGES_MAX; i++) {
+        lws_context_destroy(srv->ctx);
+        while(uv_run(loop, UV_RUN_DEFAULT))
+            ;
+    }
+    if(srv->ctx)
+        log_warn("server.destroy_incomplete", "reason=\"lws did not finish tearing down its context\"");
+    srv->ctx = NULL;
+    if(uv_loop_close(loop))
+        log_warn("server.loop_close_failed", "reason=\"handles still open at exit\"");
+}
+
 static void server_free(server_t *srv)
 {
     hub_free(srv);
@@ -163,9 +179,8 @@ int server_run(const config_t *cfg, store_t *store)
     }
     /* Ping after this much client silence; hang up if even the pong does not come. */
     srv.idle_policy.secs_since_valid_ping = (uint16_t)cfg->ws_ping_interval;
-    srv.idle_policy.secs_since_valid_hangup = (uint16_t)(cfg->ws_idle_timeout > cfg->ws_ping_interval
-                                                             ? cfg->ws_idle_timeout
-                                                             : cfg->ws_ping_interval + 1);
+    srv.idle_policy.secs_since_valid_hangup =
+        (uint16_t)(cfg->ws_idle_timeout > cfg->ws_ping_interval ? cfg->ws_idle_timeout : cfg->ws_ping_interval + 1);
 
     lws_set_log_level(log_enabled(LOG_DEBUG) ? LLL_ERR | LLL_WARN : LLL_ERR, lws_log_emit);
 
@@ -180,26 +195,38 @@ int server_run(const config_t *cfg, store_t *store)
     info.timeout_secs = 30;
     info.max_http_header_pool = HTTP_HEADER_POOL;
     info.retry_and_idle_policy = &srv.idle_policy;
+    /* lws's own loop is poll(): every turn walks all connections. On libuv (epoll) it does not. */
+    uv_loop_t loop;
+    if(uv_loop_init(&loop)) {
+        log_error("server.init_failed", "reason=\"cannot create the event loop\"");
+        server_free(&srv);
+        return -1;
+    }
+    void *foreign_loops[] = {&loop};
+    info.options |= LWS_SERVER_OPTION_LIBUV;
+    info.foreign_loops = foreign_loops;
+    info.pcontext = &srv.ctx;
 
     srv.ctx = lws_create_context(&info);
     if(!srv.ctx) {
-        log_error("server.listen_failed", "host=%s port=%d reason=\"cannot listen (address in use or not local?)\"",
+        log_error("server.listen_failed",
+                  "host=%s port=%d reason=\"cannot listen (address in use or not local?) or the libuv plugin (package "
+                  "libwebsockets-evlib-uv) is missing\"",
                   cfg->host, cfg->port);
+        destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
     }
     if(hub_init(&srv)) {
         log_error("server.init_failed", "reason=\"out of memory\"");
-        lws_context_destroy(srv.ctx);
-        srv.ctx = NULL;
+        destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
     }
     pthread_t sig_thread;
     if(pthread_create(&sig_thread, NULL, signal_thread, &srv)) {
         log_error("server.thread_failed", "what=signals");
-        lws_context_destroy(srv.ctx);
-        srv.ctx = NULL;
+        destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
     }
@@ -208,22 +235,25 @@ int server_run(const config_t *cfg, store_t *store)
 
     int rc = 0;
     while(!atomic_load(&srv.stop_requested)) {
-        if(lws_service(srv.ctx, 0) < 0) {
-            log_error("server.loop_failed", "reason=\"lws_service failed\"");
+        if(!uv_run(&loop, UV_RUN_ONCE)) {
+            log_error("server.loop_failed", "reason=\"the event loop has nothing left to watch\"");
             rc = -1;
             break;
         }
     }
 
     int sig = atomic_load(&srv.stop_requested);
-    log_info("server.stopping", "signal=%s clients=%d", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "-",
+    log_info("server.stopping", "signal=%s clients=%d",
+             sig == SIGINT    ? "SIGINT"
+             : sig == SIGTERM ? "SIGTERM"
+                              : "-",
              srv.n_clients);
     srv.stopping = 1;
     ws_close_all(&srv);
     lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, TICK_US);
     int64_t deadline = time_mono_ms() + SHUTDOWN_GRACE_MS;
     while(srv.n_clients > 0 && time_mono_ms() < deadline) {
-        if(lws_service(srv.ctx, 0) < 0)
+        if(!uv_run(&loop, UV_RUN_ONCE))
             break;
     }
     if(!sig)
@@ -232,8 +262,7 @@ int server_run(const config_t *cfg, store_t *store)
     lws_sul_cancel(&srv.tick);
     lws_sul_cancel(&srv.stats_timer);
     lws_sul_cancel(&srv.hub_timer);
-    lws_context_destroy(srv.ctx);
-    srv.ctx = NULL;
+    destroy_context(&srv, &loop);
     server_free(&srv);
     log_info("server.stopped", "clients_left=%d", srv.n_clients);
     return rc;

@@ -23,14 +23,14 @@ enum http_method {
 typedef struct http_response {
     int status;
     const char *content_type;
-    char *body; /* util_malloc'd and owned, unless `borrowed` */
+    char *body;   /* util_malloc'd and owned, unless `borrowed` */
     int borrowed; /* body points at static bytes */
     size_t len;
-    char allow[64];    /* for 405 */
+    char allow[64];        /* for 405 */
     char cors_origin[128]; /* an allowed browser Origin to echo in Access-Control-Allow-Origin */
     int preflight;         /* CORS preflight answer: Allow doubles as Access-Control-Allow-Methods */
-    int close;         /* send Connection: close and drop the connection */
-    int omit_body;     /* HEAD: headers as for GET, no body */
+    int close;             /* send Connection: close and drop the connection */
+    int omit_body;         /* HEAD: headers as for GET, no body */
 } http_response_t;
 
 typedef struct http_txn {
@@ -48,23 +48,24 @@ typedef struct ws_client {
     struct ws_client *prev, *next; /* idle order: the head has been silent longest */
     struct lws *wsi;
     uint64_t id;
-    uint64_t cursor;                         /* next broadcast sequence to send */
-    bcast_msg_t *priv[WS_PRIVATE_MAX];       /* this client's own messages, sent before the queue */
+    uint64_t cursor;                   /* next broadcast sequence to send */
+    bcast_msg_t *priv[WS_PRIVATE_MAX]; /* this client's own messages, sent before the queue */
     int n_priv;
-    char peer[64];                           /* socket peer address */
-    char addr[64];                           /* client address: per-IP key (X-Forwarded-For via a trusted proxy) */
-    char origin[128];
+    char peer[48]; /* socket peer address (INET6_ADDRSTRLEN fits) */
+    char addr[48]; /* client address: per-IP key (X-Forwarded-For via a trusted proxy) */
+    char *origin;  /* NULL when the request had none */
     int64_t connected_mono_ms;
     int64_t last_rx_mono_ms;
     uint64_t messages_sent;
-    buf_t rx;                                /* the message being received, bounded */
-    int close_code;                          /* we are closing with this code */
-    char close_reason[96];
-    int peer_close_code;                     /* the client closed with this code */
-    uint8_t want_write;                      /* a WRITEABLE callback is on its way */
-    uint8_t failed;                          /* a write failed; lws drops the connection */
+    buf_t rx;            /* the message being received, bounded */
+    int close_code;      /* we are closing with this code */
+    char *close_reason;  /* set when we start closing */
+    int peer_close_code; /* the client closed with this code */
+    uint8_t want_write;  /* a WRITEABLE callback is on its way */
+    uint8_t close_sent;  /* our close frame is written; awaiting the answer */
+    uint8_t failed;      /* a write failed; lws drops the connection */
     uint8_t rx_binary;
-    uint8_t rx_oversize;                     /* dropping the rest of a message over the limit */
+    uint8_t rx_oversize; /* dropping the rest of a message over the limit */
 } ws_client_t;
 
 enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };

@@ -46,7 +46,8 @@ static int refuse(server_t *srv, struct lws *wsi, int status, const char *error,
     http_response_t resp = {0};
     resp.close = 1;
     if(limit > 0)
-        http_respond_json(&resp, status, json_pack("{s:s, s:s, s:i}", "error", error, "detail", detail, "limit", limit));
+        http_respond_json(&resp, status,
+                          json_pack("{s:s, s:s, s:i}", "error", error, "detail", detail, "limit", limit));
     else
         http_respond_error(&resp, status, error, detail);
     http_write_response(wsi, &resp);
@@ -55,14 +56,18 @@ static int refuse(server_t *srv, struct lws *wsi, int status, const char *error,
     return -1;
 }
 
+static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason);
+
+static const char *origin_of(const ws_client_t *c)
+{
+    return c->origin ? c->origin : "-";
+}
+
 static void request_close(server_t *srv, ws_client_t *c, int code, const char *reason)
 {
     if(c->close_code)
         return;
-    c->close_code = code;
-    snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
-    srv->n_closing++;
-    bcast_detach(&srv->queue, &c->cursor);
+    mark_closing(srv, c, code, reason);
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
     lws_callback_on_writable(c->wsi);
     c->want_write = 1;
@@ -81,7 +86,7 @@ static void evict_idlest(server_t *srv)
              srv->cfg->max_connections);
     metrics_inc(&srv->metrics.ws_evicted);
     log_info("ws.evicted", "id=%llu peer=%s origin=%s idle_s=%.3f max_connections=%d close_code=1013",
-             (unsigned long long)victim->id, victim->peer, victim->origin[0] ? victim->origin : "-",
+             (unsigned long long)victim->id, victim->peer, origin_of(victim),
              (double)(time_mono_ms() - victim->last_rx_mono_ms) / 1000.0, srv->cfg->max_connections);
     request_close(srv, victim, WS_CLOSE_TRY_AGAIN_LATER, reason);
 }
@@ -108,8 +113,8 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
     if(iplimit_count(srv->per_ip, addr) >= limit) {
         metrics_inc(&srv->metrics.ws_rejected[METRICS_REJECT_IP_LIMIT]);
         log_warn("ws.rejected", "reason=ip_limit peer=%s limit=%d status=503", addr, limit);
-        snprintf(detail, sizeof(detail), "connection limit reached: at most %d WebSocket connections per client address",
-                 limit);
+        snprintf(detail, sizeof(detail),
+                 "connection limit reached: at most %d WebSocket connections per client address", limit);
         return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
     }
     if(srv->n_clients - srv->n_closing >= srv->cfg->max_connections)
@@ -152,9 +157,8 @@ static void add_private(ws_client_t *c, bcast_msg_t *msg)
 
 static bcast_msg_t *connection_ack(server_t *srv, const ws_client_t *c)
 {
-    json_t *data = json_pack("{s:I, s:s, s:f, s:i}", "client_id", (json_int_t)c->id, "server_version",
-                             LINEAGED_VERSION, "stats_interval_seconds", srv->cfg->stats_interval,
-                             "max_message_bytes", WS_MAX_MESSAGE);
+    json_t *data = json_pack("{s:I, s:s, s:f, s:i}", "client_id", (json_int_t)c->id, "server_version", LINEAGED_VERSION,
+                             "stats_interval_seconds", srv->cfg->stats_interval, "max_message_bytes", WS_MAX_MESSAGE);
     bcast_msg_t *msg = data ? bcast_msg_encode(EV_CONNECTION_ACK, data, hub_stamp(srv)) : NULL;
     json_decref(data);
     return msg;
@@ -179,8 +183,10 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     c->connected_mono_ms = c->last_rx_mono_ms = time_mono_ms();
     buf_init(&c->rx, WS_MAX_MESSAGE);
     client_address(srv, wsi, c->peer, sizeof(c->peer), c->addr, sizeof(c->addr));
-    if(origin_from_request(wsi, c->origin, sizeof(c->origin)) < 0)
-        snprintf(c->origin, sizeof(c->origin), "(long)");
+    char origin[256];
+    int has_origin = origin_from_request(wsi, origin, sizeof(origin));
+    if(has_origin)
+        c->origin = util_strdup(has_origin < 0 ? "(long)" : origin); /* NULL (logged as -) if out of memory */
     link_tail(srv, c);
     srv->n_clients++;
     iplimit_add(srv->per_ip, c->addr);
@@ -191,7 +197,7 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     add_private(c, hub_welcome_stats(srv));
     want_write(c);
     log_info("ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id, c->peer,
-             c->addr, c->origin[0] ? c->origin : "-", srv->n_clients);
+             c->addr, origin_of(c), srv->n_clients);
     return 0;
 }
 
@@ -200,7 +206,9 @@ static void on_closed(server_t *srv, session_t *s)
     ws_client_t *c = &s->ws;
     if(s->kind != SESSION_WS)
         return;
-    int code = c->close_code ? c->close_code : c->peer_close_code ? c->peer_close_code : LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
+    int code = c->close_code        ? c->close_code
+               : c->peer_close_code ? c->peer_close_code
+                                    : LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
     unlink_client(srv, c);
     srv->n_clients--;
     if(c->close_code)
@@ -213,24 +221,33 @@ static void on_closed(server_t *srv, session_t *s)
     c->n_priv = 0;
     buf_free(&c->rx);
     s->kind = SESSION_NONE;
+    const char *reason = c->close_reason ? c->close_reason : "";
     log_info("ws.disconnected",
              "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d%s%s%s clients=%d",
-             (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-",
-             (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0, (unsigned long long)c->messages_sent, code,
-             c->close_reason[0] ? " reason=\"" : "", c->close_reason, c->close_reason[0] ? "\"" : "", srv->n_clients);
+             (unsigned long long)c->id, c->peer, origin_of(c), (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0,
+             (unsigned long long)c->messages_sent, code, reason[0] ? " reason=\"" : "", reason, reason[0] ? "\"" : "",
+             srv->n_clients);
+    util_free(c->origin);
+    util_free(c->close_reason);
+    c->origin = c->close_reason = NULL;
 }
 
-/* Closes from inside a callback: the frame carries code and reason; the caller returns -1. */
+static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason)
+{
+    if(c->close_code)
+        return;
+    c->close_code = code;
+    c->close_reason = util_strndup(reason, WS_CLOSE_REASON_MAX); /* NULL: the frame goes without one */
+    srv->n_closing++;
+    bcast_detach(&srv->queue, &c->cursor);
+}
+
+/* Closes from inside a receive callback: the frame carries code and reason; the caller returns -1. */
 static int close_now(server_t *srv, ws_client_t *c, int code, const char *reason)
 {
-    if(!c->close_code) {
-        c->close_code = code;
-        snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
-        srv->n_closing++;
-        bcast_detach(&srv->queue, &c->cursor);
-    }
-    lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
-                     strlen(c->close_reason));
+    mark_closing(srv, c, code, reason);
+    const char *why = c->close_reason ? c->close_reason : "";
+    lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)why, strlen(why));
     return -1;
 }
 
@@ -294,13 +311,36 @@ static int has_pending(const server_t *srv, const ws_client_t *c)
     return c->n_priv || c->cursor < srv->queue.tail;
 }
 
+/*
+ * Our side of the closing handshake, written by us: lws 4.1.6 as Debian builds it (debug, libuv)
+ * closes a connection twice when a WRITEABLE callback returns -1, which drops it before its close
+ * frame is sent. The peer's answering close ends the connection (on_peer_close); a peer that never
+ * answers is dropped by the timeout.
+ */
+static int send_close(ws_client_t *c)
+{
+    if(c->close_sent)
+        return 0;
+    unsigned char frame[4 + WS_CLOSE_REASON_MAX];
+    size_t len = c->close_reason ? strlen(c->close_reason) : 0;
+    frame[0] = 0x88; /* FIN + close */
+    frame[1] = (unsigned char)(2 + len);
+    frame[2] = (unsigned char)(c->close_code >> 8);
+    frame[3] = (unsigned char)c->close_code;
+    if(len)
+        memcpy(frame + 4, c->close_reason, len);
+    c->close_sent = 1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_SEND_TIMEOUT_S);
+    return lws_write(c->wsi, frame, 4 + len, LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
 static int on_writeable(server_t *srv, ws_client_t *c)
 {
     c->want_write = 0;
     if(srv->stopping && !c->close_code)
-        return close_now(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+        mark_closing(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
     if(c->close_code)
-        return close_now(srv, c, c->close_code, c->close_reason);
+        return send_close(c);
     if(c->peer_close_code || flush(srv, c))
         return c->peer_close_code ? 0 : -1;
     if(has_pending(srv, c))
@@ -314,8 +354,7 @@ static void client_message(server_t *srv, ws_client_t *c)
     json_t *msg = c->rx_binary ? NULL : json_loadb(c->rx.data ? c->rx.data : "", c->rx.len, JSON_DECODE_ANY, &err);
     if(!msg) {
         metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_JUNK]);
-        log_debug("ws.client_junk", "id=%llu bytes=%zu binary=%d", (unsigned long long)c->id, c->rx.len,
-                  c->rx_binary);
+        log_debug("ws.client_junk", "id=%llu bytes=%zu binary=%d", (unsigned long long)c->id, c->rx.len, c->rx_binary);
         return;
     }
     metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OK]);
@@ -350,7 +389,7 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
         c->rx_oversize = 1;
         metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OVERSIZE]);
         log_warn("ws.error", "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
-                 (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", c->rx.len + len + remaining);
+                 (unsigned long long)c->id, c->peer, origin_of(c), c->rx.len + len + remaining);
         buf_free(&c->rx);
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
     }
@@ -377,6 +416,8 @@ static int close_code_valid(int code)
 /* 0: lws echoes the close; non-zero: the connection is failed (dropped) without an echo. */
 static int on_peer_close(ws_client_t *c, const unsigned char *in, size_t len)
 {
+    if(c->close_sent)
+        return -1; /* the answer to our close: the handshake is complete */
     if(len == 0) {
         c->peer_close_code = LWS_CLOSE_STATUS_NO_STATUS;
         return 0;
@@ -385,30 +426,22 @@ static int on_peer_close(ws_client_t *c, const unsigned char *in, size_t len)
     c->peer_close_code = code;
     if(len == 1 || !close_code_valid(code)) {
         log_warn("ws.error", "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
-                 (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", code);
+                 (unsigned long long)c->id, c->peer, origin_of(c), code);
         c->peer_close_code = LWS_CLOSE_STATUS_PROTOCOL_ERR;
         return -1;
     }
     return 0;
 }
 
-int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
-                size_t len)
+int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len)
 {
     switch(reason) {
-    case LWS_CALLBACK_ESTABLISHED:
-        return on_established(srv, wsi, s);
-    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        return s->kind == SESSION_WS ? on_peer_close(&s->ws, in, len) : 0;
-    case LWS_CALLBACK_RECEIVE:
-        return s->kind == SESSION_WS ? on_receive(srv, &s->ws, in, len) : 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-        return s->kind == SESSION_WS ? on_writeable(srv, &s->ws) : 0;
-    case LWS_CALLBACK_CLOSED:
-        on_closed(srv, s);
-        return 0;
-    default:
-        return 0;
+    case LWS_CALLBACK_ESTABLISHED: return on_established(srv, wsi, s);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: return s->kind == SESSION_WS ? on_peer_close(&s->ws, in, len) : 0;
+    case LWS_CALLBACK_RECEIVE: return s->kind == SESSION_WS ? on_receive(srv, &s->ws, in, len) : 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: return s->kind == SESSION_WS ? on_writeable(srv, &s->ws) : 0;
+    case LWS_CALLBACK_CLOSED: on_closed(srv, s); return 0;
+    default: return 0;
     }
 }
 
@@ -434,7 +467,7 @@ static void make_room(server_t *srv, size_t len)
                 snprintf(reason, sizeof(reason), "client too slow: more than %d messages behind", srv->cfg->ws_backlog);
                 metrics_inc(&srv->metrics.ws_slow_closed);
                 log_warn("ws.error", "id=%llu peer=%s origin=%s error=slow_consumer backlog_limit=%d close_code=1013",
-                         (unsigned long long)c->id, c->peer, c->origin[0] ? c->origin : "-", srv->cfg->ws_backlog);
+                         (unsigned long long)c->id, c->peer, origin_of(c), srv->cfg->ws_backlog);
                 request_close(srv, c, WS_CLOSE_TRY_AGAIN_LATER, reason);
             }
         }

@@ -5,12 +5,13 @@
 #include "server/server.h"
 #include "server/session.h"
 
-#define WS_DASHBOARD_PATH "/admin/ws/dashboard"
-#define WS_MAX_MESSAGE 65536 /* largest client message; larger closes with 1009 */
-#define WS_CLOSE_TRY_AGAIN_LATER 1013 /* RFC 6455 registry; lws 4.1.6 has no name for it */
-#define WS_BATCH_FRAMES 64               /* frames coalesced into one write */
-#define WS_BATCH_BYTES 16384             /* and bytes; a larger single frame goes alone */
-#define WS_TX_PACKET 65536               /* largest single send lws makes for us */
+#define WS_DASHBOARD_PATH        "/admin/ws/dashboard"
+#define WS_MAX_MESSAGE           65536 /* largest client message; larger closes with 1009 */
+#define WS_CLOSE_TRY_AGAIN_LATER 1013  /* RFC 6455 registry; lws 4.1.6 has no name for it */
+#define WS_CLOSE_REASON_MAX      95    /* a close frame's payload must stay under 126 bytes */
+#define WS_BATCH_FRAMES          64    /* frames coalesced into one write */
+#define WS_BATCH_BYTES           16384 /* and bytes; a larger single frame goes alone */
+#define WS_TX_PACKET             65536 /* largest single send lws makes for us */
 /*
  * lws's per-connection receive buffer. Client messages are reassembled in our own bounded buffer,
  * so this only has to hold a whole control frame (payload <= 125 bytes): small keeps memory per
@@ -25,8 +26,7 @@ void ws_free(server_t *srv);
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on; otherwise the refusal was written. */
 int ws_confirm_upgrade(server_t *srv, struct lws *wsi);
 /* Handles the WebSocket callback reasons; returns what the lws callback must return. */
-int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
-                size_t len);
+int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len);
 /* Appends a message for every client (making room first, see bcast.h); call ws_wake_all after a batch. */
 void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical);
 /* Asks for WRITEABLE on every client that has something to send and has not asked yet. */
