@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SOURCES 8
-#define CONN_BUF 8192
+#define SOURCES     8
+#define CONN_BUF    8192
 #define MAX_SERVERS 4
 
 struct server {
@@ -83,7 +83,8 @@ static int tcp_connect(const char *src, int port)
 }
 
 /* One HTTP request on a fresh connection; returns the status code (or -1). */
-static int http(int port, const char *method, const char *path, const char *body)
+/* Sends one HTTP request on a fresh connection; returns the socket to read the answer from, or -1. */
+static int http_send(int port, const char *method, const char *path, const char *body)
 {
     int fd = tcp_connect("127.0.0.1", port);
     if(fd < 0)
@@ -97,6 +98,14 @@ static int http(int port, const char *method, const char *path, const char *body
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+/* Reads the answer to http_send (blocking) and closes the socket; returns the status code or -1. */
+static int http_status(int fd)
+{
+    if(fd < 0)
+        return -1;
     char resp[2048];
     ssize_t r = read(fd, resp, sizeof(resp) - 1);
     close(fd);
@@ -104,6 +113,11 @@ static int http(int port, const char *method, const char *path, const char *body
         return -1;
     resp[r] = '\0';
     return (int)strtol(resp + 9, NULL, 10);
+}
+
+static int http(int port, const char *method, const char *path, const char *body)
+{
+    return http_status(http_send(port, method, path, body));
 }
 
 static pid_t start_server(const struct server *srv, int port)
@@ -121,8 +135,8 @@ static pid_t start_server(const struct server *srv, int port)
         }
         execl(bin, bin, "serve", "--host", "127.0.0.1", "--port", portstr, "--db", ":memory:", "--debug-events",
               "--max-conn-per-ip", "100000", "--max-connections", "100000", "--stats-interval", "3600",
-              "--ws-ping-interval", "3600", "--ws-idle-timeout", "7200", "--ws-backlog", "4096", "--log-level",
-              "warn", (char *)NULL);
+              "--ws-ping-interval", "3600", "--ws-idle-timeout", "7200", "--ws-backlog", "4096", "--log-level", "warn",
+              (char *)NULL);
         _exit(127);
     }
     for(int i = 0; i < 200; i++) {
@@ -292,8 +306,8 @@ static int run_level(const struct server *srv, int n, int rounds)
                  "\"message\":\"Benchmark broadcast.\",\"bench_t\":%lld}}",
                  (long long)now_ns());
         size_t want = n_lat + (size_t)n;
-        if(http(port, "POST", "/api/v1/debug/events", body) != 202)
-            fprintf(stderr, "bench_ws: publish failed\n");
+        /* The answer is read after the round: a server may broadcast before it answers. */
+        int pub = http_send(port, "POST", "/api/v1/debug/events", body);
         while(n_lat < want) {
             int k = epoll_wait(ep, evs, 512, 5000);
             if(k <= 0) {
@@ -309,6 +323,8 @@ static int run_level(const struct server *srv, int n, int rounds)
                 }
             }
         }
+        if(http_status(pub) != 202)
+            fprintf(stderr, "bench_ws: publish failed\n");
     }
     double wall = (double)(now_ns() - t0) / 1e9;
     double cpu = proc_cpu_s(pid) - cpu0;

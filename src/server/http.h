@@ -8,8 +8,7 @@
 #include <jansson.h>
 
 /* Handles the HTTP callback reasons; returns what the lws callback must return. */
-int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in,
-                  size_t len);
+int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len);
 
 /* Frees the request state of an HTTP session, if any. */
 void http_session_release(session_t *s);

@@ -7,11 +7,11 @@
 
 #include <string.h>
 
-#define HUB_TICK_US (50 * LWS_US_PER_MS) /* held progress goes out within this of its slot */
+#define HUB_TICK_US     (50 * LWS_US_PER_MS) /* held progress goes out within this of its slot */
 #define THROTTLE_LOG_MS 5000
-#define INBOX_MAX 65536
+#define INBOX_MAX       65536
 #define QUEUE_MAX_BYTES (32u << 20)
-#define STATS_KEY 1
+#define STATS_KEY       1
 
 int64_t hub_stamp(server_t *srv)
 {
@@ -136,6 +136,7 @@ static void hub_tick(struct lws_sorted_usec_list *sul)
         ws_wake_all(srv);
     if(now - srv->last_throttle_log_ms >= THROTTLE_LOG_MS)
         log_throttled(srv, now);
+    ws_check_idle(srv, now);
     lws_sul_schedule(srv->ctx, 0, &srv->hub_timer, hub_tick, HUB_TICK_US);
 }
 

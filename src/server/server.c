@@ -44,6 +44,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: return s ? http_callback(srv, wsi, reason, s, in, len) : 0;
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_RECEIVE_PONG:
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
     case LWS_CALLBACK_CLOSED: return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
@@ -177,10 +178,6 @@ int server_run(const config_t *cfg, store_t *store)
         server_free(&srv);
         return -1;
     }
-    /* Ping after this much client silence; hang up if even the pong does not come. */
-    srv.idle_policy.secs_since_valid_ping = (uint16_t)cfg->ws_ping_interval;
-    srv.idle_policy.secs_since_valid_hangup =
-        (uint16_t)(cfg->ws_idle_timeout > cfg->ws_ping_interval ? cfg->ws_idle_timeout : cfg->ws_ping_interval + 1);
 
     lws_set_log_level(log_enabled(LOG_DEBUG) ? LLL_ERR | LLL_WARN : LLL_ERR, lws_log_emit);
 
@@ -193,8 +190,13 @@ int server_run(const config_t *cfg, store_t *store)
     info.fd_limit_per_thread = raise_fd_limit();
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.timeout_secs = 30;
+    /*
+     * No lws ping/idle timers (ws_check_idle does that): lws keeps them in one sorted list, and its
+     * default policy (ping at 300 s) made every connect and every message walk all connections.
+     */
+    static const lws_retry_bo_t no_idle_timers = {0};
+    info.retry_and_idle_policy = &no_idle_timers;
     info.max_http_header_pool = HTTP_HEADER_POOL;
-    info.retry_and_idle_policy = &srv.idle_policy;
     /* lws's own loop is poll(): every turn walks all connections. On libuv (epoll) it does not. */
     uv_loop_t loop;
     if(uv_loop_init(&loop)) {

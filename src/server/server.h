@@ -42,11 +42,10 @@ typedef struct server {
     bcast_queue_t queue;
     unsigned char *wbuf; /* several frames gathered for one write */
     ratelimit_t *rl;
-    lws_retry_bo_t idle_policy;
     lws_sorted_usec_list_t stats_timer, hub_timer;
-    int64_t last_stamp_ms;       /* message timestamps never go backwards */
+    int64_t last_stamp_ms; /* message timestamps never go backwards */
     int64_t last_throttle_log_ms;
-    bcast_msg_t *welcome_stats;  /* stats_update for newcomers, rebuilt at most once a millisecond */
+    bcast_msg_t *welcome_stats; /* stats_update for newcomers, rebuilt at most once a millisecond */
     int64_t welcome_stats_ms;
 } server_t;
 

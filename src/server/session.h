@@ -56,6 +56,7 @@ typedef struct ws_client {
     char *origin;  /* NULL when the request had none */
     int64_t connected_mono_ms;
     int64_t last_rx_mono_ms;
+    int64_t last_ping_mono_ms;
     uint64_t messages_sent;
     buf_t rx;            /* the message being received, bounded */
     int close_code;      /* we are closing with this code */

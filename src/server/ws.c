@@ -306,6 +306,13 @@ static int flush(server_t *srv, ws_client_t *c)
     return 0;
 }
 
+/* Drops a connection whose socket failed, from outside its own callbacks. */
+static void fail_async(ws_client_t *c)
+{
+    c->failed = 1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 static int has_pending(const server_t *srv, const ws_client_t *c)
 {
     return c->n_priv || c->cursor < srv->queue.tail;
@@ -372,11 +379,17 @@ static void client_message(server_t *srv, ws_client_t *c)
  * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
  * off by the close-send timeout.
  */
-static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
+/* Anything from the client proves it alive: it moves to the tail of the idle order. */
+static void touch(server_t *srv, ws_client_t *c)
 {
     c->last_rx_mono_ms = time_mono_ms();
     unlink_client(srv, c);
     link_tail(srv, c);
+}
+
+static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
+{
+    touch(srv, c);
     if(c->close_code)
         return 0;
     if(lws_is_first_fragment(c->wsi) && !c->rx_oversize) {
@@ -439,6 +452,10 @@ int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason
     case LWS_CALLBACK_ESTABLISHED: return on_established(srv, wsi, s);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: return s->kind == SESSION_WS ? on_peer_close(&s->ws, in, len) : 0;
     case LWS_CALLBACK_RECEIVE: return s->kind == SESSION_WS ? on_receive(srv, &s->ws, in, len) : 0;
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if(s->kind == SESSION_WS)
+            touch(srv, &s->ws);
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE: return s->kind == SESSION_WS ? on_writeable(srv, &s->ws) : 0;
     case LWS_CALLBACK_CLOSED: on_closed(srv, s); return 0;
     default: return 0;
@@ -497,12 +514,44 @@ void ws_wake_all(server_t *srv)
             continue;
         }
         if(flush(srv, c)) {
-            c->failed = 1;
-            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            fail_async(c);
             continue;
         }
         if(has_pending(srv, c) || lws_partial_buffered(c->wsi))
             want_write(c);
+    }
+}
+
+/*
+ * Ping and idle policy, kept here rather than in lws: lws keeps one timer per connection in a
+ * sorted list, so every connect and every message paid a walk over all connections. The idle
+ * order makes this walk stop at the first client that spoke recently.
+ */
+void ws_check_idle(server_t *srv, int64_t now)
+{
+    int64_t ping_ms = (int64_t)srv->cfg->ws_ping_interval * 1000;
+    int64_t hangup_ms =
+        (int64_t)(srv->cfg->ws_idle_timeout > srv->cfg->ws_ping_interval ? srv->cfg->ws_idle_timeout
+                                                                         : srv->cfg->ws_ping_interval + 1) *
+        1000;
+    for(ws_client_t *c = srv->clients, *next; c && now - c->last_rx_mono_ms >= ping_ms; c = next) {
+        next = c->next;
+        if(c->close_code || c->failed)
+            continue;
+        int64_t idle = now - c->last_rx_mono_ms;
+        if(idle >= hangup_ms) {
+            char reason[64];
+            snprintf(reason, sizeof(reason), "no answer to pings for %lld s", (long long)(idle / 1000));
+            log_info("ws.idle_timeout", "id=%llu peer=%s origin=%s idle_s=%.3f close_code=1001",
+                     (unsigned long long)c->id, c->peer, origin_of(c), (double)idle / 1000.0);
+            request_close(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, reason);
+        } else if(c->last_ping_mono_ms <= c->last_rx_mono_ms && !lws_partial_buffered(c->wsi)) {
+            /* lws 4.1.6 reports no empty pong to us, so the ping carries a payload to echo */
+            static const unsigned char ping[6] = {0x89, 0x04, 'p', 'i', 'n', 'g'};
+            c->last_ping_mono_ms = now;
+            if(lws_write(c->wsi, (unsigned char *)ping, sizeof(ping), LWS_WRITE_RAW) < 0)
+                fail_async(c);
+        }
     }
 }
 

@@ -223,19 +223,34 @@ class DashboardTest(unittest.TestCase):
 
     def test_dead_peer_found_by_ping_policy(self):
         with Server("--stats-interval", "30", "--ws-ping-interval", "1", "--ws-idle-timeout", "2") as srv:
+            async def live_client():
+                # websockets answers pings by itself: this client never sends a message of its own
+                async with websockets.connect(srv.ws_url, ping_interval=None) as ws:
+                    await recv_json(ws)
+                    await recv_json(ws)
+                    await asyncio.sleep(4)
+                    await ws.send('{"type":"get_stats"}')
+                    return (await recv_until(ws, "stats_update"))[-1]
+
             raw = RawWS(srv.host, srv.port)
             raw.recv_json()
             raw.recv_json()
-            # read nothing more and never answer pings: the server must hang up by itself
             t0 = time.monotonic()
-            while time.monotonic() - t0 < 6:
-                _, health = srv.get_json("/health")
-                if health["websocket"]["connections"] == 0:
-                    break
-                time.sleep(0.1)
-            self.assertEqual(health["websocket"]["connections"], 0, srv.log())
-            self.assertLess(time.monotonic() - t0, 5)
+            # the silent peer is pinged after 1 s and, never answering, closed at 2 s with 1001
+            op, payload = raw.recv_frame()
+            self.assertEqual(op, 0x9)
+            self.assertGreater(time.monotonic() - t0, 0.5)
+            code, reason = raw.wait_close(timeout=4)
+            self.assertEqual(code, 1001)
+            self.assertIn("no answer to pings", reason)
+            self.assertLess(time.monotonic() - t0, 4)
             raw.close()
+            # a peer that answers the pings outlives the idle timeout
+            self.assertEqual(asyncio.run(live_client())["type"], "stats_update")
+            log = srv.log()
+            self.assertEqual(log.count("ws.idle_timeout"), 1, log)
+            _, health = srv.get_json("/health")
+            self.assertEqual(health["websocket"]["connections"], 0)
 
     def test_websocket_config_and_debug_route_off_by_default(self):
         with Server() as srv:
