@@ -20,7 +20,7 @@
  * burst of thousands of handshakes would leave megabytes of freed, fragmented heap behind; the rest
  * wait their turn for a few milliseconds.
  */
-#define HTTP_HEADER_POOL 128
+#define HTTP_HEADER_POOL 32
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
