@@ -106,6 +106,42 @@ static void encode_once_with_envelope_and_headroom(void **state)
     bcast_msg_unref(m);
 }
 
+/* The frame header sits right before the payload: 7-bit, 16-bit and 64-bit lengths, unmasked. */
+static void frame_header_precedes_payload(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {10, 200, 70000};
+    for(size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char *text = calloc(1, sizes[i] + 1);
+        memset(text, 'x', sizes[i]);
+        json_t *data = json_pack("{s:s}", "t", text);
+        bcast_msg_t *m = bcast_msg_encode(EV_ERROR, data, 0);
+        json_decref(data);
+        free(text);
+        assert_non_null(m);
+        const unsigned char *f = BCAST_FRAME(m);
+        assert_int_equal(f[0], 0x81);
+        assert_int_equal(BCAST_FRAME_LEN(m), m->frame_hdr + m->len);
+        assert_ptr_equal(f + m->frame_hdr, BCAST_PAYLOAD(m));
+        uint64_t len = 0;
+        if(m->len < 126) {
+            assert_int_equal(m->frame_hdr, 2);
+            len = f[1];
+        } else if(m->len <= 0xffff) {
+            assert_int_equal(m->frame_hdr, 4);
+            assert_int_equal(f[1], 126);
+            len = ((uint64_t)f[2] << 8) | f[3];
+        } else {
+            assert_int_equal(m->frame_hdr, 10);
+            assert_int_equal(f[1], 127);
+            for(int b = 0; b < 8; b++)
+                len = (len << 8) | f[2 + b];
+        }
+        assert_int_equal(len, m->len);
+        bcast_msg_unref(m);
+    }
+}
+
 static void cursors_walk_and_entries_free_when_passed(void **state)
 {
     (void)state;
@@ -217,6 +253,7 @@ int main(void)
         cmocka_unit_test(publish_drain_fifo_and_one_wake_per_batch),
         cmocka_unit_test(transport_is_replaceable_without_touching_producers),
         cmocka_unit_test(encode_once_with_envelope_and_headroom),
+        cmocka_unit_test(frame_header_precedes_payload),
         cmocka_unit_test(cursors_walk_and_entries_free_when_passed),
         cmocka_unit_test(superseded_entries_are_skipped),
         cmocka_unit_test(lagging_cursor_catch_up_reports_critical_loss),
