@@ -69,7 +69,8 @@ int metrics_format(const metrics_t *m, const metrics_gauges_t *g, buf_t *out)
     for(int i = 0; i < EV_N_TYPES; i++)
         types[i] = event_type_name((enum event_type)i);
 
-    int rc = header(out, "lineaged_ws_connections", "gauge", "Open dashboard WebSocket connections.");
+    int rc = header(out, "lineaged_ws_connections", "gauge",
+                    "Open dashboard WebSocket connections, not counting those being closed.");
     rc = rc ? rc : buf_printf(out, "lineaged_ws_connections %d\n", g->ws_connections);
     rc = rc ? rc
             : counter(out, "lineaged_ws_connections_total", "Dashboard WebSocket connections accepted.",
