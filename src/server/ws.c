@@ -277,7 +277,8 @@ static int flush(server_t *srv, ws_client_t *c)
     bcast_msg_t *batch[WS_BATCH_FRAMES];
     int n = 0;
     size_t bytes = 0;
-    while(n < WS_BATCH_FRAMES) {
+    while(n < WS_BATCH_FRAMES && (n == 0 || bytes < WS_BATCH_BYTES)) {
+        /* the first frame goes whatever its size; later ones only while they fit the buffer */
         bcast_msg_t *m = take_next(srv, c, n ? WS_BATCH_BYTES - bytes : SIZE_MAX);
         if(!m)
             break;

@@ -9,9 +9,10 @@
 #define WS_MAX_MESSAGE           65536 /* largest client message; larger closes with 1009 */
 #define WS_CLOSE_TRY_AGAIN_LATER 1013  /* RFC 6455 registry; lws 4.1.6 has no name for it */
 #define WS_CLOSE_REASON_MAX      95    /* a close frame's payload must stay under 126 bytes */
-#define WS_BATCH_FRAMES          64    /* frames coalesced into one write */
-#define WS_BATCH_BYTES           16384 /* and bytes; a larger single frame goes alone */
-#define WS_TX_PACKET             65536 /* largest single send lws makes for us */
+#define WS_BATCH_FRAMES          32    /* frames coalesced into one write */
+/* What the socket refuses of one write stays in lws, so the batch also bounds that per client. */
+#define WS_BATCH_BYTES 4096  /* and bytes; a larger single frame goes alone */
+#define WS_TX_PACKET   65536 /* largest single send lws makes for us */
 /*
  * lws's per-connection receive buffer. Client messages are reassembled in our own bounded buffer,
  * so this only has to hold a whole control frame (payload <= 125 bytes): small keeps memory per
