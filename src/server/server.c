@@ -7,10 +7,15 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
+#include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #define SHUTDOWN_GRACE_MS 1500
@@ -132,6 +137,45 @@ static int load_stats(server_t *srv)
 }
 
 /*
+ * Binds the listen address once before lws does. lws on a foreign libuv loop reports a failed
+ * listener only by returning a half-destroyed context whose teardown crashes (its event plugin is
+ * already unloaded), so the common failures are caught here, with a message that names them.
+ */
+static int probe_listen(const char *host, int port)
+{
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if(rc) {
+        log_error("server.listen_failed", "host=%s port=%d reason=\"cannot resolve the address: %s\"", host, port,
+                  gai_strerror(rc));
+        return -1;
+    }
+    int err = 0;
+    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if(fd < 0) {
+        err = errno;
+    } else {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if(bind(fd, res->ai_addr, res->ai_addrlen))
+            err = errno;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    if(err) {
+        log_error("server.listen_failed", "host=%s port=%d reason=\"%s\"", host, port,
+                  err == EADDRINUSE      ? "the port is in use by another process"
+                  : err == EADDRNOTAVAIL ? "the address is not one of this machine's"
+                  : err == EACCES        ? "permission denied (ports below 1024 need privileges)"
+                                         : strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * On a libuv loop lws tears its context down in stages, each finished by the loop closing handles:
  * destroy and run the loop again until lws reports the context gone (info.pcontext).
  */
@@ -209,14 +253,24 @@ int server_run(const config_t *cfg, store_t *store)
     info.foreign_loops = foreign_loops;
     info.pcontext = &srv.ctx;
 
+    if(probe_listen(cfg->host, cfg->port)) {
+        uv_loop_close(&loop);
+        server_free(&srv);
+        return -1;
+    }
     srv.ctx = lws_create_context(&info);
     if(!srv.ctx) {
         log_error("server.listen_failed",
-                  "host=%s port=%d reason=\"cannot listen (address in use or not local?) or the libuv plugin (package "
-                  "libwebsockets-evlib-uv) is missing\"",
+                  "host=%s port=%d reason=\"libwebsockets could not start (is libwebsockets-evlib-uv installed?)\"",
                   cfg->host, cfg->port);
         destroy_context(&srv, &loop);
         server_free(&srv);
+        return -1;
+    }
+    if(!lws_get_vhost_by_name(srv.ctx, "default")) {
+        /* Lost a race for the port after the probe: lws's teardown of this context is not safe. */
+        log_error("server.listen_failed", "host=%s port=%d reason=\"the listener could not be opened\"", cfg->host,
+                  cfg->port);
         return -1;
     }
     if(hub_init(&srv)) {

@@ -71,15 +71,19 @@ export function assertNoProblems(page) {
   if (page.problems.length) throw new Error(`page problems:\n  ${page.problems.join('\n  ')}`);
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+// A port below the ephemeral range (32768+), like the Python harness: a port the OS hands out for
+// listen(0) can be taken next by an outgoing connection of a test running in parallel.
+export async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in 20000-31999');
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -177,6 +181,8 @@ export class Lineaged {
     while (Date.now() < deadline) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         this.proc = null;
+        // its last log lines may still be in the pipe: they decide whether to retry
+        if (proc.stderr.readable) await new Promise((r) => proc.stderr.once('close', r));
         return proc.exitCode ?? proc.signalCode;
       }
       const r = await httpGet(`${this.base}/health`).catch(() => null);

@@ -1,4 +1,4 @@
-"""The DuckDB file: created with its folders, migrated once, locked against a second server."""
+"""The DuckDB file: created with its folders, migrated once, locked against a second server; a taken port."""
 
 import os
 import sys
@@ -16,6 +16,17 @@ class StoreTest(unittest.TestCase):
             self.assertEqual(second.returncode, 1, second.stderr)
             self.assertIn("in use by another process", second.stderr)
             self.assertIn(f"PID {first.proc.pid}", second.stderr)
+            self.assertEqual(first.get_json("/health")[0], 200)
+
+    def test_second_server_on_same_port_fails_clearly(self):
+        with Server() as first:
+            with tempfile.TemporaryDirectory() as tmp:
+                second = run_cli("serve", "--port", str(first.port), "--db", os.path.join(tmp, "other.duckdb"),
+                                 timeout=20)
+            self.assertEqual(second.returncode, 1, second.stderr)
+            self.assertIn("server.listen_failed", second.stderr)
+            self.assertIn("the port is in use by another process", second.stderr)
+            self.assertNotIn("server.listening", second.stderr)
             self.assertEqual(first.get_json("/health")[0], 200)
 
     def test_nested_folders_are_created_and_schema_survives_restart(self):
