@@ -69,42 +69,45 @@ int metrics_format(const metrics_t *m, const metrics_gauges_t *g, buf_t *out)
     for(int i = 0; i < EV_N_TYPES; i++)
         types[i] = event_type_name((enum event_type)i);
 
+    const struct {
+        const char *name, *help;
+        const metrics_counter_t *c;
+    } plain[] = {
+        {"lineaged_ws_connections_total", "Dashboard WebSocket connections accepted.", &m->ws_connections_total},
+        {"lineaged_ws_evicted_total", "Idle connections closed to admit a newcomer at capacity.", &m->ws_evicted},
+        {"lineaged_ws_slow_consumers_closed_total",
+         "Connections closed because a critical message could not be kept for them.", &m->ws_slow_closed},
+        {"lineaged_ws_messages_throttled_total", "Broadcast events dropped or coalesced by the rate limits.",
+         &m->ws_throttled},
+        {"lineaged_ws_messages_invalid_total", "Events that failed their schema and were skipped.", &m->ws_invalid},
+        {"lineaged_ws_messages_dropped_total", "Non-critical messages a lagging client skipped (per client).",
+         &m->ws_slow_dropped},
+        {"lineaged_events_dropped_total", "Events refused because the bus inbox was full.", &m->events_dropped},
+    };
+    const struct {
+        const char *name, *help, *label;
+        const char *const *values;
+        const metrics_counter_t *c;
+        int n;
+    } by_label[] = {
+        {"lineaged_ws_rejected_total", "WebSocket handshakes refused.", "reason", rejects, m->ws_rejected,
+         METRICS_N_REJECT},
+        {"lineaged_ws_messages_sent_total", "WebSocket messages written to clients.", "type", types, m->ws_sent,
+         EV_N_TYPES},
+        {"lineaged_ws_client_messages_total", "Messages received from dashboard clients.", "result", client_results,
+         m->ws_client_messages, METRICS_N_CLIENT},
+        {"lineaged_ingest_files_total", "Files ingested, by outcome.", "status", file_statuses, m->ingest_files,
+         METRICS_N_FILE},
+    };
+
     int rc = header(out, "lineaged_ws_connections", "gauge",
                     "Open dashboard WebSocket connections, not counting those being closed.");
     rc = rc ? rc : buf_printf(out, "lineaged_ws_connections %d\n", g->ws_connections);
-    rc = rc ? rc
-            : counter(out, "lineaged_ws_connections_total", "Dashboard WebSocket connections accepted.",
-                      &m->ws_connections_total);
-    rc = rc ? rc
-            : labelled(out, "lineaged_ws_rejected_total", "WebSocket handshakes refused.", "reason", rejects,
-                       m->ws_rejected, METRICS_N_REJECT);
-    rc = rc ? rc
-            : counter(out, "lineaged_ws_evicted_total", "Idle connections closed to admit a newcomer at capacity.",
-                      &m->ws_evicted);
-    rc = rc ? rc
-            : counter(out, "lineaged_ws_slow_consumers_closed_total",
-                      "Connections closed because a critical message could not be kept for them.", &m->ws_slow_closed);
-    rc = rc ? rc
-            : labelled(out, "lineaged_ws_messages_sent_total", "WebSocket messages written to clients.", "type", types,
-                       m->ws_sent, EV_N_TYPES);
-    rc = rc ? rc
-            : counter(out, "lineaged_ws_messages_throttled_total",
-                      "Broadcast events dropped or coalesced by the rate limits.", &m->ws_throttled);
-    rc = rc ? rc
-            : counter(out, "lineaged_ws_messages_invalid_total", "Events that failed their schema and were skipped.",
-                      &m->ws_invalid);
-    rc = rc ? rc
-            : counter(out, "lineaged_ws_messages_dropped_total",
-                      "Non-critical messages a lagging client skipped (per client).", &m->ws_slow_dropped);
-    rc = rc ? rc
-            : labelled(out, "lineaged_ws_client_messages_total", "Messages received from dashboard clients.", "result",
-                       client_results, m->ws_client_messages, METRICS_N_CLIENT);
-    rc = rc ? rc
-            : counter(out, "lineaged_events_dropped_total", "Events refused because the bus inbox was full.",
-                      &m->events_dropped);
-    rc = rc ? rc
-            : labelled(out, "lineaged_ingest_files_total", "Files ingested, by outcome.", "status", file_statuses,
-                       m->ingest_files, METRICS_N_FILE);
+    for(size_t i = 0; !rc && i < sizeof(plain) / sizeof(plain[0]); i++)
+        rc = counter(out, plain[i].name, plain[i].help, plain[i].c);
+    for(size_t i = 0; !rc && i < sizeof(by_label) / sizeof(by_label[0]); i++)
+        rc = labelled(out, by_label[i].name, by_label[i].help, by_label[i].label, by_label[i].values, by_label[i].c,
+                      by_label[i].n);
     rc = rc ? rc : header(out, "lineaged_http_requests_total", "counter", "HTTP responses sent, by status code.");
     for(int code = METRICS_HTTP_MIN; !rc && code <= METRICS_HTTP_MAX; code++) {
         uint64_t v = metrics_get(&m->http_requests[code - METRICS_HTTP_MIN]);
