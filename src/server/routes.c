@@ -30,8 +30,8 @@ static void get_health(server_t *srv, const http_request_t *req, http_response_t
     double uptime = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0;
     json_t *body = json_pack("{s:s, s:s, s:f, s:{s:s, s:i}, s:{s:i, s:I}}", "status", "healthy", "version",
                              LINEAGED_VERSION, "uptime_seconds", uptime, "database", "status", "ok", "schema_version",
-                             store_schema_version(srv->store), "websocket", "connections",
-                             srv->n_clients - srv->n_closing, "queued_messages", (json_int_t)bcast_len(&srv->queue));
+                             store_schema_version(srv->store), "websocket", "connections", ws_open_count(srv),
+                             "queued_messages", (json_int_t)bcast_len(&srv->queue));
     http_respond_json(resp, 200, body);
 }
 
@@ -52,7 +52,7 @@ static void get_metrics(server_t *srv, const http_request_t *req, http_response_
 {
     (void)req;
     metrics_gauges_t g = {
-        .ws_connections = srv->n_clients - srv->n_closing, /* closing ones are on their way out */
+        .ws_connections = ws_open_count(srv),
         .active_queries = atomic_load(&srv->stats.active_queries),
         .active_ingestions = atomic_load(&srv->stats.active_ingestions),
         .uptime_seconds = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0,

@@ -23,7 +23,7 @@
 /*
  * Requests being parsed at once, each holding a 4 KiB header table. lws defaults to one per fd, so a
  * burst of thousands of handshakes would leave megabytes of freed, fragmented heap behind; the rest
- * wait their turn for a few milliseconds.
+ * wait for a table.
  */
 #define HTTP_HEADER_POOL 32
 
@@ -271,6 +271,8 @@ int server_run(const config_t *cfg, store_t *store)
         /* Lost a race for the port after the probe: lws's teardown of this context is not safe. */
         log_error("server.listen_failed", "host=%s port=%d reason=\"the listener could not be opened\"", cfg->host,
                   cfg->port);
+        srv.ctx = NULL; /* abandoned, not destroyed */
+        server_free(&srv);
         return -1;
     }
     if(hub_init(&srv)) {

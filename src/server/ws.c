@@ -56,11 +56,19 @@ static int refuse(server_t *srv, struct lws *wsi, int status, const char *error,
     return -1;
 }
 
-static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason);
-
 static const char *origin_of(const ws_client_t *c)
 {
     return c->origin ? c->origin : "-";
+}
+
+static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason)
+{
+    if(c->close_code)
+        return;
+    c->close_code = code;
+    c->close_reason = util_strndup(reason, WS_CLOSE_REASON_MAX); /* NULL: the frame goes without one */
+    srv->n_closing++;
+    bcast_detach(&srv->queue, &c->cursor);
 }
 
 static void request_close(server_t *srv, ws_client_t *c, int code, const char *reason)
@@ -117,7 +125,7 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
                  "connection limit reached: at most %d WebSocket connections per client address", limit);
         return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
     }
-    if(srv->n_clients - srv->n_closing >= srv->cfg->max_connections)
+    if(ws_open_count(srv) >= srv->cfg->max_connections)
         evict_idlest(srv);
     return 0;
 }
@@ -232,16 +240,6 @@ static void on_closed(server_t *srv, session_t *s)
     c->origin = c->close_reason = NULL;
 }
 
-static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason)
-{
-    if(c->close_code)
-        return;
-    c->close_code = code;
-    c->close_reason = util_strndup(reason, WS_CLOSE_REASON_MAX); /* NULL: the frame goes without one */
-    srv->n_closing++;
-    bcast_detach(&srv->queue, &c->cursor);
-}
-
 /* Closes from inside a receive callback: the frame carries code and reason; the caller returns -1. */
 static int close_now(server_t *srv, ws_client_t *c, int code, const char *reason)
 {
@@ -314,6 +312,12 @@ static void fail_async(ws_client_t *c)
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+/* Neither side has started closing and the socket has not failed: frames may still go out. */
+static int open_for_writes(const ws_client_t *c)
+{
+    return !c->close_code && !c->peer_close_code && !c->failed;
+}
+
 static int has_pending(const server_t *srv, const ws_client_t *c)
 {
     return c->n_priv || c->cursor < srv->queue.tail;
@@ -349,8 +353,10 @@ static int on_writeable(server_t *srv, ws_client_t *c)
         mark_closing(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
     if(c->close_code)
         return send_close(c);
-    if(c->peer_close_code || flush(srv, c))
-        return c->peer_close_code ? 0 : -1;
+    if(c->peer_close_code)
+        return 0; /* lws is answering the peer's close */
+    if(flush(srv, c))
+        return -1;
     if(has_pending(srv, c))
         want_write(c);
     return 0;
@@ -375,11 +381,6 @@ static void client_message(server_t *srv, ws_client_t *c)
     json_decref(msg);
 }
 
-/*
- * An oversized message is read to its end and dropped, then answered with 1009: closing while the
- * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
- * off by the close-send timeout.
- */
 /* Anything from the client proves it alive: it moves to the tail of the idle order. */
 static void touch(server_t *srv, ws_client_t *c)
 {
@@ -388,6 +389,11 @@ static void touch(server_t *srv, ws_client_t *c)
     link_tail(srv, c);
 }
 
+/*
+ * An oversized message is read to its end and dropped, then answered with 1009: closing while the
+ * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
+ * off by the close-send timeout.
+ */
 static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
 {
     touch(srv, c);
@@ -508,7 +514,7 @@ void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical)
 void ws_wake_all(server_t *srv)
 {
     for(ws_client_t *c = srv->clients; c; c = c->next) {
-        if(c->close_code || c->peer_close_code || c->failed || c->want_write || !has_pending(srv, c))
+        if(!open_for_writes(c) || c->want_write || !has_pending(srv, c))
             continue;
         if(lws_partial_buffered(c->wsi)) {
             want_write(c);
@@ -537,7 +543,7 @@ void ws_check_idle(server_t *srv, int64_t now)
         1000;
     for(ws_client_t *c = srv->clients, *next; c && now - c->last_rx_mono_ms >= ping_ms; c = next) {
         next = c->next;
-        if(c->close_code || c->failed)
+        if(!open_for_writes(c))
             continue;
         int64_t idle = now - c->last_rx_mono_ms;
         if(idle >= hangup_ms) {
@@ -554,6 +560,11 @@ void ws_check_idle(server_t *srv, int64_t now)
                 fail_async(c);
         }
     }
+}
+
+int ws_open_count(const server_t *srv)
+{
+    return srv->n_clients - srv->n_closing;
 }
 
 int ws_init(server_t *srv)

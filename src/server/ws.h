@@ -32,6 +32,8 @@ int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason
 void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical);
 /* Asks for WRITEABLE on every client that has something to send and has not asked yet. */
 void ws_wake_all(server_t *srv);
+/* Connections not being closed: what capacity, /health and the gauge count. */
+int ws_open_count(const server_t *srv);
 /* Pings clients silent for --ws-ping-interval, closes those silent past --ws-idle-timeout. */
 void ws_check_idle(server_t *srv, int64_t now);
 /* Shutdown: every client gets a close frame with 1001 (going away). */

@@ -2000,19 +2000,19 @@ static rel_t *parse_query(parser_t *p, sink_t *outer)
 /* ---- statements ---- */
 
 static const char *const quiet_words[] = {
-    "use",       "set",       "show",     "desc",      "describe", "explain", "analyze",   "analyse",    "add",
-    "grant",     "revoke",    "comment",  "vacuum",    "optimize", "refresh", "cache",     "uncache",    "msck",
-    "commit",    "rollback",  "start",    "savepoint", "release",  "lock",    "unlock",    "print",      "raiserror",
-    "throw",     "raise",     "return",   "declare",   "open",     "close",   "fetch",     "deallocate", "prepare",
-    "list",      "get",       "put",      "remove",    "export",   "import",  "reset",     "checkpoint", "cluster",
-    "reindex",   "discard",   "listen",   "notify",    "kill",     "flush",   "setuser",   "waitfor",    "dbcc",
-    "backup",    "restore",   "attach",   "detach",    "install",  "load",    "pragma",    "summarize",  "undrop",
-    "delimiter", "exit",      "continue", "break",     "leave",    "iterate", "end",       "else",       "elsif",
-    "elseif",    "exception", "when",     "then",      "loop",     "if",      "while",     "begin",      "go",
-    "do",        "repeat",    "until",    "for",       "foreach",  "case",    "null",      "abort",      "checkpoint",
-    "deny",      "enable",    "disable",  "audit",     "noaudit",  "purge",   "flashback", "unset",      "source",
-    "signal",    "resignal",  "handler",  "reload",    "shutdown", "sync",    "truncate",  "goto",       "label",
-    "assert",    "execute",
+    "use",       "set",       "show",     "desc",      "describe", "explain",   "analyze", "analyse",    "add",
+    "grant",     "revoke",    "comment",  "vacuum",    "optimize", "refresh",   "cache",   "uncache",    "msck",
+    "commit",    "rollback",  "start",    "savepoint", "release",  "lock",      "unlock",  "print",      "raiserror",
+    "throw",     "raise",     "return",   "declare",   "open",     "close",     "fetch",   "deallocate", "prepare",
+    "list",      "get",       "put",      "remove",    "export",   "import",    "reset",   "checkpoint", "cluster",
+    "reindex",   "discard",   "listen",   "notify",    "kill",     "flush",     "setuser", "waitfor",    "dbcc",
+    "backup",    "restore",   "attach",   "detach",    "install",  "load",      "pragma",  "summarize",  "undrop",
+    "delimiter", "exit",      "continue", "break",     "leave",    "iterate",   "end",     "else",       "elsif",
+    "elseif",    "exception", "when",     "then",      "loop",     "if",        "while",   "begin",      "go",
+    "do",        "repeat",    "until",    "for",       "foreach",  "case",      "null",    "abort",      "deny",
+    "enable",    "disable",   "audit",    "noaudit",   "purge",    "flashback", "unset",   "source",     "signal",
+    "resignal",  "handler",   "reload",   "shutdown",  "sync",     "truncate",  "goto",    "label",      "assert",
+    "execute",
 };
 
 static int is_stmt_start(const parser_t *p, const sql_token_t *t)
