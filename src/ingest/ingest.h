@@ -1,0 +1,89 @@
+/*
+ * Ingestion: files from an upload, a GitHub clone or the command line become file versions, their
+ * statements, nodes and edges in the graph (docs/graph.md), one DuckDB transaction per file.
+ * Parsing runs on a pool of worker threads; one writer thread owns the DuckDB connection that
+ * commits. Every state change is published on the event bus when one is given.
+ *
+ * All functions except ingest_open/ingest_close only queue work and return: they are safe to call
+ * from the WebSocket service thread and never wait on disk, DuckDB or parsing.
+ */
+#ifndef LINEAGED_INGEST_INGEST_H
+#define LINEAGED_INGEST_INGEST_H
+
+#include "events/bus.h"
+#include "events/stats.h"
+#include "sql/dialect.h"
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INGEST_ID_MAX 40 /* an ingestion id ("ing_" + hex) with its NUL */
+
+enum ingest_error {
+    INGEST_OK = 0,
+    INGEST_ERR_NOMEM = -1,
+    INGEST_ERR_ARG = -2,
+    INGEST_ERR_UNKNOWN = -3, /* no such ingestion, or it has ended */
+    INGEST_ERR_BUSY = -4,    /* queues are at their bound: try later (HTTP 503) */
+    INGEST_ERR_STORE = -5,
+    INGEST_ERR_CLOSED = -6, /* shutting down */
+};
+
+typedef struct ingest ingest_t;
+
+/* One file reaching a final state (processed, error, skipped), for progress displays. */
+typedef struct ingest_file_event {
+    const char *ingestion_id;
+    const char *name;   /* the path as the user knows it */
+    const char *status; /* "processed" | "error" | "skipped" */
+    const char *error;  /* NULL, or a sentence ("file.sql:3:7: ..." for parse errors) */
+    size_t files_done, total_files;
+} ingest_file_event_t;
+
+typedef struct ingest_opts {
+    store_t *store;
+    bus_t *bus;     /* NULL: no events (offline `lineaged ingest`) */
+    stats_t *stats; /* NULL: no live counters */
+    int workers;    /* parsing threads; 0: one per core */
+    int64_t max_file_bytes;
+    /* Optional, from the writer thread. */
+    void (*on_file)(void *ud, const ingest_file_event_t *ev);
+    /* Optional, from the writer thread, after a file's transaction committed (the graph changed). */
+    void (*on_commit)(void *ud);
+    void *ud;
+} ingest_opts_t;
+
+typedef struct ingest_meta {
+    const char *source;                       /* "upload" | "github" | "cli" */
+    const char *project_id;                   /* NULL: "default" */
+    const char *repository, *branch, *commit; /* NULL when unknown */
+    sql_dialect_t dialect;                    /* SQL_DIALECT_AUTO: guessed per file */
+} ingest_meta_t;
+
+/* Starts the worker and writer threads; recovers what a previous run left unfinished. */
+int ingest_open(const ingest_opts_t *opts, ingest_t **out);
+/* Finishes queued work when `drain`, otherwise marks what is unfinished interrupted; stops the threads. */
+void ingest_close(ingest_t *in, int drain);
+
+/* Starts an ingestion (publishes ingestion_started); writes its id into `id`. */
+int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]);
+/*
+ * Adds a file to a begun ingestion. `disk_path`: where workers read it (deleted after processing
+ * when `owned`); `name`: the path as the user knows it (repository-relative, or the sanitised
+ * upload name). `skip_reason` non-NULL records the file as skipped with that reason, unread.
+ */
+int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const char *name, const char *skip_reason,
+                    int owned);
+/* GitHub: what the clone resolved, once known. */
+int ingest_set_commit(ingest_t *in, const char *id, const char *commit);
+/* Publishes an ingestion_progress with a note (clone progress) and no file change. */
+int ingest_note_progress(ingest_t *in, const char *id, const char *note, double percentage);
+/* No more files: the ingestion completes once its files are done (publishes ingestion_complete). */
+int ingest_end(ingest_t *in, const char *id);
+/* Ends a begun ingestion as failed with a human sentence: publishes error and ingestion_complete. */
+int ingest_fail(ingest_t *in, const char *id, const char *message);
+
+const char *ingest_strerror(int code);
+
+#endif
