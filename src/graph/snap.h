@@ -1,0 +1,51 @@
+/* The snapshot's layout, shared by the files of src/graph/ only. */
+#ifndef LINEAGED_GRAPH_SNAP_H
+#define LINEAGED_GRAPH_SNAP_H
+
+#include "graph/graph.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define GRAPH_NOSTR UINT32_MAX
+
+typedef struct graph_name_entry {
+    uint64_t hash;
+    int node;     /* -1: empty slot */
+    uint32_t off; /* the key in the lower-cased pool */
+    uint32_t len;
+    uint8_t full; /* the whole name, not a suffix */
+} graph_name_entry_t;
+
+struct graph_snap {
+    atomic_int ref;
+    int n, m, nstmt, nfiles;
+    /* nodes */
+    int64_t *node_id;
+    uint8_t *kind, *temp;
+    uint32_t *name_off, *name_len; /* into pool (as written) and lpool (lower-cased) */
+    int *table_of;                 /* column -> its table (CONTAINS), or -1 */
+    /* edges */
+    int *esrc, *edst, *estmt;
+    uint8_t *ekind;
+    uint32_t *etrans;
+    int *out_off, *out_e, *in_off, *in_e;
+    /* statements, sorted by id */
+    int64_t *stmt_id;
+    int *stmt_file, *stmt_line;
+    uint32_t *stmt_kind, *stmt_routine, *stmt_error;
+    int *stmt_eoff, *stmt_e;
+    /* files */
+    int64_t *file_id;
+    uint32_t *file_path, *file_repo, *file_project, *file_dialect;
+    /* strings */
+    char *pool, *lpool;
+    /* names: open addressing, several entries may share a key */
+    graph_name_entry_t *names;
+    uint32_t names_cap;
+};
+
+uint64_t graph_hash_lower(const char *s, size_t len);
+const char *graph_str(const graph_snap_t *s, uint32_t off);
+
+#endif

@@ -1,0 +1,517 @@
+/* The in-memory lineage index: names, traversals, paths, temp collapse, loading and publishing. */
+#include "graph/graph.h"
+#include "graph/index.h"
+#include "store/store.h"
+#include "util/alloc.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+/*
+ *   raw.orders ─► #stage ─► sales.orders_clean ─► sales.summary (view) ─► mart.report
+ *   raw.customers ─────────────┘
+ *   other.orders (same short name as raw.orders)
+ * columns: raw.orders.{id,amount} ; raw.orders.amount ─► sales.orders_clean.amount ─► sales.summary.total
+ * load_proc (in etl/load.sql) holds the statements that move raw.orders through #stage.
+ */
+enum {
+    RAW_ORDERS = 1,
+    RAW_CUSTOMERS,
+    STAGE,
+    CLEAN,
+    SUMMARY,
+    REPORT,
+    OTHER_ORDERS,
+    C_ID,
+    C_AMOUNT,
+    C_CLEAN_AMOUNT,
+    C_TOTAL,
+    PROC,
+    FILE_NODE
+};
+
+static graph_snap_t *example(void)
+{
+    graph_builder_t *b = graph_builder_new();
+    assert_non_null(b);
+    assert_int_equal(graph_builder_add_node(b, RAW_ORDERS, GRAPH_TABLE, "raw.orders", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, RAW_CUSTOMERS, GRAPH_TABLE, "raw.customers", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, STAGE, GRAPH_TABLE, "#stage", 1), 0);
+    assert_int_equal(graph_builder_add_node(b, CLEAN, GRAPH_TABLE, "sales.orders_clean", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, SUMMARY, GRAPH_VIEW, "sales.summary", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, REPORT, GRAPH_TABLE, "mart.report", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, OTHER_ORDERS, GRAPH_TABLE, "other.orders", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, C_ID, GRAPH_COLUMN, "raw.orders.id", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, C_AMOUNT, GRAPH_COLUMN, "raw.orders.amount", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, C_CLEAN_AMOUNT, GRAPH_COLUMN, "sales.orders_clean.amount", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, C_TOTAL, GRAPH_COLUMN, "sales.summary.total", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, PROC, GRAPH_PROCEDURE, "etl.load_proc", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, FILE_NODE, GRAPH_FILE, "etl/load.sql", 0), 0);
+    assert_int_equal(graph_builder_add_file(b, 100, "etl/load.sql", "acme/warehouse", "default", "tsql"), 0);
+    assert_int_equal(graph_builder_add_statement(b, 11, 100, 5, "insert", "etl.load_proc", NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 12, 100, 9, "insert", "etl.load_proc", NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 13, 100, 20, "create_view", NULL, NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 14, 100, 30, "insert", NULL, NULL), 0);
+    struct {
+        int64_t a, z;
+        graph_edge_kind_t k;
+        int64_t stmt;
+        const char *t;
+    } edges[] = {
+        {RAW_ORDERS, STAGE, GRAPH_DERIVES, 11, NULL},
+        {STAGE, CLEAN, GRAPH_DERIVES, 12, NULL},
+        {RAW_CUSTOMERS, CLEAN, GRAPH_DERIVES, 12, NULL},
+        {CLEAN, SUMMARY, GRAPH_DERIVES, 13, NULL},
+        {SUMMARY, REPORT, GRAPH_DERIVES, 14, NULL},
+        {RAW_ORDERS, C_ID, GRAPH_CONTAINS, -1, NULL},
+        {RAW_ORDERS, C_AMOUNT, GRAPH_CONTAINS, -1, NULL},
+        {CLEAN, C_CLEAN_AMOUNT, GRAPH_CONTAINS, -1, NULL},
+        {SUMMARY, C_TOTAL, GRAPH_CONTAINS, -1, NULL},
+        {C_AMOUNT, C_CLEAN_AMOUNT, GRAPH_DERIVES, 12, "IDENTITY"},
+        {C_CLEAN_AMOUNT, C_TOTAL, GRAPH_DERIVES, 13, "AGGREGATION"},
+        {PROC, RAW_ORDERS, GRAPH_READS_FROM, 11, NULL},
+        {PROC, STAGE, GRAPH_WRITES_TO, 11, NULL},
+        {PROC, FILE_NODE, GRAPH_DEFINED_IN, -1, NULL},
+        {CLEAN, 999, GRAPH_DERIVES, 12, NULL}, /* unknown end: dropped */
+    };
+    for(size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+        assert_int_equal(graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].k, edges[i].stmt, edges[i].t), 0);
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    return s;
+}
+
+static int node(const graph_snap_t *s, const char *name)
+{
+    int v = graph_find(s, name);
+    assert_int_not_equal(v, GRAPH_NONE);
+    return v;
+}
+
+/* The result's node names joined with ',' in result order. */
+static void names_of(const graph_snap_t *s, const graph_result_t *r, char *out, size_t cap)
+{
+    out[0] = '\0';
+    size_t len = 0;
+    for(int i = 0; i < r->nnodes; i++) {
+        int w = snprintf(out + len, cap - len, "%s%s:%d", i ? "," : "", graph_node_name(s, r->nodes[i].node),
+                         r->nodes[i].depth);
+        assert_true(w > 0 && (size_t)w < cap - len);
+        len += (size_t)w;
+    }
+}
+
+static void lookup_with_and_without_schema(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    assert_int_equal(graph_node_count(s), 13);
+    assert_int_equal(graph_edge_count(s), 14);
+    int v, cand[8], n;
+    assert_int_equal(graph_lookup(s, "RAW.Orders", GRAPH_MASK_ALL, &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "raw.orders");
+    assert_int_equal(graph_lookup(s, "\"raw\".\"orders\"", GRAPH_MASK_ALL, &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "raw.orders");
+    assert_int_equal(graph_lookup(s, "customers", GRAPH_MASK_TABLES, &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "raw.customers");
+    assert_int_equal(graph_lookup(s, "orders", GRAPH_MASK_TABLES, &v, cand, 8, &n), GRAPH_ERR_AMBIGUOUS);
+    assert_int_equal(n, 2);
+    assert_int_equal(graph_lookup(s, "orders_clean.amount", GRAPH_MASK_ALL, &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "sales.orders_clean.amount");
+    /* `amount` names two columns; among tables it names nothing */
+    assert_int_equal(graph_lookup(s, "amount", GRAPH_MASK_ALL, &v, cand, 8, &n), GRAPH_ERR_AMBIGUOUS);
+    assert_int_equal(graph_lookup(s, "amount", GRAPH_MASK_TABLES, &v, cand, 8, &n), GRAPH_ERR_NOT_FOUND);
+    assert_int_equal(graph_lookup(s, "nothing.here", GRAPH_MASK_ALL, &v, cand, 8, &n), GRAPH_ERR_NOT_FOUND);
+    assert_int_equal(graph_lookup(s, "   ", GRAPH_MASK_ALL, &v, cand, 8, &n), GRAPH_ERR_NOT_FOUND);
+    assert_int_equal(graph_lookup(s, "load.sql", GRAPH_MASK(GRAPH_FILE), &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "etl/load.sql");
+    assert_int_equal(graph_column_table(s, node(s, "raw.orders.amount")), node(s, "raw.orders"));
+    int cols[4];
+    assert_int_equal(graph_columns(s, node(s, "raw.orders"), cols, 4), 2);
+    graph_snap_release(s);
+}
+
+static void downstream_depth_and_edges(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    char got[512];
+    graph_result_t r;
+    graph_query_t q = {.direction = GRAPH_DOWNSTREAM, .depth = 3, .limit = 1000};
+    assert_int_equal(graph_lineage(s, node(s, "raw.orders"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "raw.orders:0,#stage:1,sales.orders_clean:2,sales.summary:3");
+    assert_int_equal(r.nedges, 3);
+    assert_false(r.truncated);
+    /* a statement travels with each edge */
+    graph_stmt_info_t st;
+    assert_int_equal(graph_edge_statement(s, r.hop[r.edges[0].hop_off], &st), 0);
+    assert_string_equal(st.file, "etl/load.sql");
+    assert_int_equal(st.line, 5);
+    assert_string_equal(st.routine, "etl.load_proc");
+    graph_result_free(&r);
+
+    q.depth = 4;
+    assert_int_equal(graph_lineage(s, node(s, "raw.orders"), &q, &r), 0);
+    assert_int_equal(r.nnodes, 5);
+    graph_result_free(&r);
+
+    q.direction = GRAPH_UPSTREAM;
+    q.depth = 50;
+    assert_int_equal(graph_lineage(s, node(s, "mart.report"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got,
+                        "mart.report:0,sales.summary:1,sales.orders_clean:2,#stage:3,raw.customers:3,raw.orders:4");
+    assert_int_equal(r.nedges, 5);
+    graph_result_free(&r);
+
+    q.direction = GRAPH_BOTH;
+    q.depth = 1;
+    assert_int_equal(graph_lineage(s, node(s, "sales.orders_clean"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "sales.orders_clean:0,#stage:1,raw.customers:1,sales.summary:1");
+    assert_int_equal(r.nedges, 3);
+    graph_result_free(&r);
+    q.depth = 51;
+    assert_int_equal(graph_lineage(s, node(s, "raw.orders"), &q, &r), GRAPH_ERR_ARG);
+    graph_snap_release(s);
+}
+
+static void limit_truncates_with_counts(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    graph_result_t r;
+    graph_query_t q = {.direction = GRAPH_DOWNSTREAM, .depth = 50, .limit = 3};
+    assert_int_equal(graph_lineage(s, node(s, "raw.orders"), &q, &r), 0);
+    assert_true(r.truncated);
+    assert_int_equal(r.nnodes, 3);
+    assert_int_equal(r.total_nodes, 5);
+    assert_int_equal(r.total_edges, 4);
+    assert_int_equal(r.nedges, 2); /* only edges between kept nodes */
+    for(int i = 0; i < r.nedges; i++)
+        assert_int_not_equal(r.edges[i].target, node(s, "sales.summary"));
+    graph_result_free(&r);
+    graph_snap_release(s);
+}
+
+static void temp_tables_collapse_keeping_the_statement(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    char got[512];
+    graph_result_t r;
+    graph_query_t q = {.direction = GRAPH_DOWNSTREAM, .depth = 3, .limit = 1000, .collapse_temp = 1};
+    assert_int_equal(graph_lineage(s, node(s, "raw.orders"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "raw.orders:0,sales.orders_clean:1,sales.summary:2,mart.report:3");
+    assert_int_equal(r.edges[0].source, node(s, "raw.orders"));
+    assert_int_equal(r.edges[0].target, node(s, "sales.orders_clean"));
+    assert_int_equal(r.edges[0].hops, 2);
+    graph_stmt_info_t st;
+    assert_int_equal(graph_edge_statement(s, r.hop[r.edges[0].hop_off + 1], &st), 0);
+    assert_int_equal(st.line, 9);
+    assert_string_equal(st.routine, "etl.load_proc");
+    graph_result_free(&r);
+
+    q.direction = GRAPH_UPSTREAM;
+    assert_int_equal(graph_lineage(s, node(s, "sales.orders_clean"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "sales.orders_clean:0,raw.orders:1,raw.customers:1");
+    graph_result_free(&r);
+    graph_snap_release(s);
+}
+
+static void column_level_from_a_table(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    char got[512];
+    graph_result_t r;
+    graph_query_t q = {.direction = GRAPH_DOWNSTREAM, .level = GRAPH_LEVEL_COLUMN, .depth = 3, .limit = 1000};
+    assert_int_equal(graph_lineage(s, node(s, "raw.orders"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "raw.orders.id:0,raw.orders.amount:0,sales.orders_clean.amount:1,sales.summary.total:2");
+    assert_int_equal(r.nroots, 2);
+    assert_string_equal(graph_edge_transformation(s, r.hop[r.edges[1].hop_off]), "AGGREGATION");
+    graph_result_free(&r);
+    /* a procedure's lineage starts with what it reads */
+    q.direction = GRAPH_UPSTREAM;
+    q.level = GRAPH_LEVEL_TABLE;
+    assert_int_equal(graph_lineage(s, node(s, "etl.load_proc"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "etl.load_proc:0,raw.orders:1");
+    graph_result_free(&r);
+    graph_snap_release(s);
+}
+
+static void shortest_paths_both_ways(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    graph_result_t r;
+    int paths[4 * GRAPH_MAX_DEPTH], len[4], np, rev;
+    assert_int_equal(graph_paths(s, node(s, "raw.orders"), node(s, "mart.report"), 4, &r, paths, len, &np, &rev), 0);
+    assert_int_equal(np, 1);
+    assert_int_equal(len[0], 4);
+    assert_false(rev);
+    assert_int_equal(r.edges[paths[0]].source, node(s, "raw.orders"));
+    assert_int_equal(r.edges[paths[3]].target, node(s, "mart.report"));
+    graph_result_free(&r);
+    assert_int_equal(graph_paths(s, node(s, "mart.report"), node(s, "raw.customers"), 4, &r, paths, len, &np, &rev), 0);
+    assert_int_equal(np, 1);
+    assert_true(rev);
+    assert_int_equal(len[0], 3);
+    graph_result_free(&r);
+    assert_int_equal(graph_paths(s, node(s, "raw.orders"), node(s, "other.orders"), 4, &r, paths, len, &np, &rev), 0);
+    assert_int_equal(np, 0);
+    graph_result_free(&r);
+    graph_snap_release(s);
+
+    /* a diamond has two shortest paths */
+    graph_builder_t *b = graph_builder_new();
+    const char *nm[] = {"a", "b", "c", "d"};
+    for(int i = 0; i < 4; i++)
+        assert_int_equal(graph_builder_add_node(b, i + 1, GRAPH_TABLE, nm[i], 0), 0);
+    int64_t e[][2] = {{1, 2}, {1, 3}, {2, 4}, {3, 4}};
+    for(int i = 0; i < 4; i++)
+        assert_int_equal(graph_builder_add_edge(b, e[i][0], e[i][1], GRAPH_DERIVES, -1, NULL), 0);
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    assert_int_equal(graph_paths(s, graph_find(s, "a"), graph_find(s, "d"), 4, &r, paths, len, &np, &rev), 0);
+    assert_int_equal(np, 2);
+    assert_int_equal(r.nnodes, 4);
+    assert_int_equal(r.nedges, 4);
+    graph_result_free(&r);
+    assert_int_equal(graph_paths(s, graph_find(s, "a"), graph_find(s, "d"), 1, &r, paths, len, &np, &rev), 0);
+    assert_int_equal(np, 1);
+    graph_result_free(&r);
+    graph_snap_release(s);
+}
+
+static void search_ranks_exact_prefix_substring_typo(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    graph_hit_t h[8];
+    int n = graph_search(s, "orders", GRAPH_MASK_TABLES, h, 8);
+    assert_true(n >= 3);
+    /* exact tails first (shorter name first on a tie), then the prefix match */
+    assert_string_equal(graph_node_name(s, h[0].node), "raw.orders");
+    assert_string_equal(graph_node_name(s, h[1].node), "other.orders");
+    assert_string_equal(graph_node_name(s, h[2].node), "sales.orders_clean");
+    assert_true(h[1].score > h[2].score);
+    n = graph_search(s, "sales.orders_clean", GRAPH_MASK_ALL, h, 8);
+    assert_string_equal(graph_node_name(s, h[0].node), "sales.orders_clean");
+    assert_true(h[0].score == 1.0);
+    n = graph_search(s, "lean", GRAPH_MASK_TABLES, h, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(graph_node_name(s, h[0].node), "sales.orders_clean");
+    n = graph_search(s, "custmers", GRAPH_MASK_ALL, h, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(graph_node_name(s, h[0].node), "raw.customers");
+    assert_true(h[0].score < 0.5);
+    assert_int_equal(graph_search(s, "zzzzzzzz", GRAPH_MASK_ALL, h, 8), 0);
+    assert_int_equal(graph_search(s, "", GRAPH_MASK_ALL, h, 8), GRAPH_ERR_ARG);
+    graph_snap_release(s);
+}
+
+static void edit_distance_is_bounded(void **state)
+{
+    (void)state;
+    assert_int_equal(graph_edit_distance("kitten", 6, "sitting", 7, 3), 3);
+    assert_int_equal(graph_edit_distance("kitten", 6, "sitting", 7, 2), 3);
+    assert_int_equal(graph_edit_distance("orders", 6, "ordres", 6, 2), 1);
+    assert_int_equal(graph_edit_distance("ABC", 3, "abc", 3, 1), 0);
+    assert_int_equal(graph_edit_distance("a", 1, "abcdef", 6, 2), 3);
+}
+
+static void allocation_failures_are_clean(void **state)
+{
+    (void)state;
+    /* every allocation in building and walking fails once in turn; nothing leaks, nothing crashes */
+    for(long k = 0; k < 200; k++) {
+        graph_builder_t *b = graph_builder_new();
+        util_alloc_fail_after(k);
+        int rc = b ? 0 : GRAPH_ERR_NOMEM;
+        for(int i = 1; i <= 20 && !rc && b; i++) {
+            char name[16];
+            snprintf(name, sizeof(name), "t%d", i);
+            rc = graph_builder_add_node(b, i, GRAPH_TABLE, name, i % 5 == 0);
+            if(!rc && i > 1)
+                rc = graph_builder_add_edge(b, i - 1, i, GRAPH_DERIVES, -1, NULL);
+        }
+        graph_snap_t *s = NULL;
+        if(b)
+            rc = graph_builder_finish(b, &s);
+        if(!rc) {
+            graph_result_t r;
+            graph_query_t q = {.direction = GRAPH_BOTH, .depth = 50, .limit = 1000, .collapse_temp = 1};
+            if(graph_lineage(s, 3, &q, &r) == 0)
+                graph_result_free(&r);
+            graph_snap_release(s);
+        }
+        util_alloc_fail_after(-1);
+    }
+}
+
+static void exec_sql(duckdb_connection conn, const char *sql)
+{
+    duckdb_result res;
+    duckdb_state st = duckdb_query(conn, sql, &res);
+    if(st != DuckDBSuccess)
+        fail_msg("%s: %s", sql, duckdb_result_error(&res));
+    duckdb_destroy_result(&res);
+}
+
+/* The docs/graph.md tables, whatever the migrations of this build created. */
+static void graph_tables(duckdb_connection conn)
+{
+    exec_sql(conn, "DROP TABLE IF EXISTS edges; DROP TABLE IF EXISTS nodes; DROP TABLE IF EXISTS statements;"
+                   "DROP TABLE IF EXISTS files;"
+                   "CREATE TABLE files (id BIGINT PRIMARY KEY, path VARCHAR, repository VARCHAR, project_id VARCHAR,"
+                   " dialect VARCHAR, is_current BOOLEAN);"
+                   "CREATE TABLE statements (id BIGINT PRIMARY KEY, file_id BIGINT, ordinal INTEGER, kind VARCHAR,"
+                   " line_start INTEGER, line_end INTEGER, routine VARCHAR, error VARCHAR);"
+                   "CREATE TABLE nodes (id BIGINT PRIMARY KEY, kind VARCHAR, name VARCHAR, project_id VARCHAR,"
+                   " temporary BOOLEAN);"
+                   "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
+                   " file_id BIGINT, transformation VARCHAR);");
+}
+
+static void loads_from_duckdb(void **state)
+{
+    (void)state;
+    store_t *store = NULL;
+    char err[256];
+    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), 0);
+    graph_tables(conn);
+    exec_sql(conn, "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true),"
+                   " (2, 'old.sql', NULL, 'p', NULL, false);"
+                   "INSERT INTO statements VALUES (7, 1, 1, 'insert', 3, 4, NULL, NULL), (8, 2, 1, 'insert', 1, 1,"
+                   " NULL, NULL);"
+                   "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false), (2, 'table', 's.b', 'p', NULL),"
+                   " (3, 'table', 'tmp_x', 'p', true), (4, 'mystery', 'x', 'p', false);"
+                   "INSERT INTO edges VALUES (1, 3, 'DERIVES', 7, 1, NULL), (3, 2, 'DERIVES', 7, 1, 'IDENTITY'),"
+                   " (1, 4, 'DERIVES', 8, 2, NULL), (1, 2, 'SOMETHING', 7, 1, NULL);");
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_load(conn, &s), 0);
+    assert_int_equal(graph_node_count(s), 3); /* an unknown kind is left out */
+    assert_int_equal(graph_edge_count(s), 2);
+    assert_true(graph_node_temporary(s, graph_find(s, "tmp_x")));
+    graph_stmt_info_t st;
+    const int *out;
+    assert_int_equal(graph_out_edges(s, graph_find(s, "tmp_x"), &out), 1);
+    assert_int_equal(graph_edge_statement(s, out[0], &st), 0);
+    assert_string_equal(st.file, "a.sql");
+    assert_string_equal(st.repository, "acme/wh");
+    assert_string_equal(st.dialect, "postgres");
+    assert_int_equal(st.line, 3);
+    assert_string_equal(graph_edge_transformation(s, out[0]), "IDENTITY");
+    assert_int_equal(graph_statement_count(s), 1); /* only current files' statements */
+    graph_snap_release(s);
+    exec_sql(conn, "DROP TABLE nodes");
+    assert_int_equal(graph_load(conn, &s), GRAPH_ERR_STORE);
+    assert_null(s);
+    duckdb_disconnect(&conn);
+    store_close(store);
+}
+
+typedef struct reader_arg {
+    graph_index_t *ix;
+    atomic_int *stop;
+    long reads;
+} reader_arg_t;
+
+static void *reader(void *p)
+{
+    reader_arg_t *a = p;
+    while(!atomic_load(a->stop)) {
+        graph_snap_t *s = graph_index_acquire(a->ix);
+        int n = graph_node_count(s);
+        for(int v = 0; v < n; v++)
+            (void)graph_node_name(s, v);
+        graph_snap_release(s);
+        a->reads++;
+    }
+    return NULL;
+}
+
+static void wait_generation(graph_index_t *ix, unsigned long above)
+{
+    /* generous: a rebuild of a few rows takes milliseconds, the machine may be loaded */
+    for(int i = 0; i < 2000 && graph_index_generation(ix) <= above; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
+    assert_true(graph_index_generation(ix) > above);
+}
+
+static void index_publishes_new_snapshots_to_concurrent_readers(void **state)
+{
+    (void)state;
+    store_t *store = NULL;
+    char err[256];
+    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), 0);
+    graph_tables(conn);
+    exec_sql(conn, "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false)");
+    graph_index_t *ix = NULL;
+    assert_int_equal(graph_index_open(store, &ix), 0);
+    graph_snap_t *first = graph_index_acquire(ix);
+    assert_int_equal(graph_node_count(first), 1);
+
+    atomic_int stop;
+    atomic_init(&stop, 0);
+    reader_arg_t args[2] = {{.ix = ix, .stop = &stop}, {.ix = ix, .stop = &stop}};
+    pthread_t th[2];
+    for(int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, reader, &args[i]), 0);
+    for(int round = 2; round <= 6; round++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "INSERT INTO nodes VALUES (%d, 'table', 's.t%d', 'p', false)", round, round);
+        exec_sql(conn, sql);
+        unsigned long g = graph_index_generation(ix);
+        graph_index_request_rebuild(ix);
+        wait_generation(ix, g);
+        graph_snap_t *s = graph_index_acquire(ix);
+        assert_int_equal(graph_node_count(s), round);
+        graph_snap_release(s);
+    }
+    atomic_store(&stop, 1);
+    for(int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    /* a snapshot taken before stays valid and unchanged */
+    assert_int_equal(graph_node_count(first), 1);
+    assert_string_equal(graph_node_name(first, 0), "s.a");
+    graph_snap_release(first);
+    graph_index_close(ix);
+    duckdb_disconnect(&conn);
+    store_close(store);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lookup_with_and_without_schema),
+        cmocka_unit_test(downstream_depth_and_edges),
+        cmocka_unit_test(limit_truncates_with_counts),
+        cmocka_unit_test(temp_tables_collapse_keeping_the_statement),
+        cmocka_unit_test(column_level_from_a_table),
+        cmocka_unit_test(shortest_paths_both_ways),
+        cmocka_unit_test(search_ranks_exact_prefix_substring_typo),
+        cmocka_unit_test(edit_distance_is_bounded),
+        cmocka_unit_test(allocation_failures_are_clean),
+        cmocka_unit_test(loads_from_duckdb),
+        cmocka_unit_test(index_publishes_new_snapshots_to_concurrent_readers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
