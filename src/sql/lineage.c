@@ -191,6 +191,13 @@ static void strlist_free(sql_strlist_t *l)
     l->n = 0;
 }
 
+static void transformations_free(sql_transformation_t *x, size_t n)
+{
+    for(size_t i = 0; i < n; i++)
+        util_free(x[i].source);
+    util_free(x);
+}
+
 static void statement_clear(sql_statement_t *st)
 {
     util_free(st->kind);
@@ -206,8 +213,10 @@ static void statement_clear(sql_statement_t *st)
     for(size_t i = 0; i < st->ncolumns; i++) {
         util_free(st->columns[i].target);
         strlist_free(&st->columns[i].sources);
+        transformations_free(st->columns[i].transformations, st->columns[i].ntransformations);
     }
     util_free(st->columns);
+    transformations_free(st->indirect, st->nindirect);
     memset(st, 0, sizeof *st);
 }
 
@@ -221,6 +230,69 @@ static sql_strlist_t view_vec(sql_strvec_t *v)
     if(v->n > 1)
         qsort(v->v, v->n, sizeof(char *), cmp_str);
     return (sql_strlist_t){.items = v->v, .n = v->n};
+}
+
+typedef struct src_how {
+    char *name;
+    unsigned how;
+} src_how_t;
+
+static int cmp_src_how(const void *a, const void *b)
+{
+    return strcmp(((const src_how_t *)a)->name, ((const src_how_t *)b)->name);
+}
+
+static const char *const direct_names[] = {NULL, "IDENTITY", "TRANSFORMATION", "AGGREGATION"};
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} indirect_names[] = {
+    {SQL_HOW_JOIN, "JOIN"}, {SQL_HOW_FILTER, "FILTER"}, {SQL_HOW_GROUP_BY, "GROUP_BY"},
+    {SQL_HOW_SORT, "SORT"}, {SQL_HOW_WINDOW, "WINDOW"}, {SQL_HOW_CONDITIONAL, "CONDITIONAL"},
+};
+
+/* Sort `v` by name (keeping each source's how) and describe it as transformations. */
+static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sql_transformation_t **xf, size_t *nxf)
+{
+    *xf = NULL;
+    *nxf = 0;
+    if(v->n == 0)
+        return 0;
+    src_how_t *pairs = sql_arena_alloc(a, v->n * sizeof *pairs);
+    if(!pairs)
+        return SQL_ERR_NOMEM;
+    for(uint32_t i = 0; i < v->n; i++)
+        pairs[i] = (src_how_t){v->v[i], v->how[i]};
+    if(v->n > 1)
+        qsort(pairs, v->n, sizeof *pairs, cmp_src_how);
+    size_t n = 0;
+    for(uint32_t i = 0; i < v->n; i++) {
+        v->v[i] = pairs[i].name;
+        v->how[i] = (uint8_t)pairs[i].how;
+        n += (pairs[i].how & SQL_HOW_DIRECT) != 0;
+        for(size_t k = 0; k < sizeof indirect_names / sizeof indirect_names[0]; k++)
+            n += (pairs[i].how & indirect_names[k].bit) != 0;
+    }
+    if(list)
+        *list = (sql_strlist_t){.items = v->v, .n = v->n};
+    if(n == 0)
+        return 0;
+    sql_transformation_t *x = sql_arena_alloc(a, n * sizeof *x);
+    if(!x)
+        return SQL_ERR_NOMEM;
+    size_t o = 0;
+    for(uint32_t i = 0; i < v->n; i++) {
+        unsigned how = v->how[i];
+        if(how & SQL_HOW_DIRECT)
+            x[o++] = (sql_transformation_t){v->v[i], "DIRECT", direct_names[how & SQL_HOW_DIRECT]};
+        for(size_t k = 0; k < sizeof indirect_names / sizeof indirect_names[0]; k++)
+            if(how & indirect_names[k].bit)
+                x[o++] = (sql_transformation_t){v->v[i], "INDIRECT", indirect_names[k].name};
+    }
+    *xf = x;
+    *nxf = o;
+    return 0;
 }
 
 /* The statement as the callback sees it: pointers into the parse arena, no copies. */
@@ -252,14 +324,16 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
         if(!out->columns)
             return SQL_ERR_NOMEM;
         for(uint32_t i = 0; i < in->nedges; i++) {
-            out->columns[i].target = in->edges[i].target;
-            out->columns[i].sources = view_vec(&in->edges[i].sources);
+            sql_column_lineage_t *c = &out->columns[i];
+            c->target = in->edges[i].target;
+            if(view_sources(a, &in->edges[i].sources, &c->sources, &c->transformations, &c->ntransformations))
+                return SQL_ERR_NOMEM;
         }
         out->ncolumns = in->nedges;
         if(out->ncolumns > 1)
             qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
     }
-    return 0;
+    return view_sources(a, &in->indirect, NULL, &out->indirect, &out->nindirect);
 }
 
 static int copy_list(sql_strlist_t *dst, const sql_strlist_t *src)
@@ -271,6 +345,25 @@ static int copy_list(sql_strlist_t *dst, const sql_strlist_t *src)
         if(!(dst->items[i] = util_strdup(src->items[i])))
             return SQL_ERR_NOMEM;
         dst->n++;
+    }
+    return 0;
+}
+
+static int copy_transformations(sql_transformation_t **dst, size_t *ndst, const sql_transformation_t *src, size_t n)
+{
+    *dst = NULL;
+    *ndst = 0;
+    if(n == 0)
+        return 0;
+    *dst = util_calloc(n, sizeof **dst);
+    if(!*dst)
+        return SQL_ERR_NOMEM;
+    for(size_t i = 0; i < n; i++) {
+        (*dst)[i] = src[i];
+        (*dst)[i].source = util_strdup(src[i].source);
+        if(!(*dst)[i].source)
+            return SQL_ERR_NOMEM;
+        (*ndst)++;
     }
     return 0;
 }
@@ -306,11 +399,13 @@ static int copy_stmt(const sql_statement_t *in, sql_statement_t *out)
             return SQL_ERR_NOMEM;
         for(size_t i = 0; i < in->ncolumns; i++) {
             sql_column_lineage_t *c = &out->columns[out->ncolumns++];
-            if(!(c->target = util_strdup(in->columns[i].target)) || copy_list(&c->sources, &in->columns[i].sources))
+            if(!(c->target = util_strdup(in->columns[i].target)) || copy_list(&c->sources, &in->columns[i].sources) ||
+               copy_transformations(&c->transformations, &c->ntransformations, in->columns[i].transformations,
+                                    in->columns[i].ntransformations))
                 return SQL_ERR_NOMEM;
         }
     }
-    return 0;
+    return copy_transformations(&out->indirect, &out->nindirect, in->indirect, in->nindirect);
 }
 
 /* ---- the engine: read, lex, split, parse, one statement at a time ---- */
@@ -750,6 +845,20 @@ static json_t *jlist(const sql_strlist_t *l)
     return a;
 }
 
+static json_t *jtransformations(const sql_transformation_t *x, size_t n, int with_type)
+{
+    json_t *a = json_array();
+    for(size_t i = 0; a && i < n; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "source", jstr(x[i].source));
+        if(with_type)
+            json_object_set_new(e, "type", json_string(x[i].type));
+        json_object_set_new(e, "subtype", json_string(x[i].subtype));
+        json_array_append_new(a, e);
+    }
+    return a;
+}
+
 json_t *sql_statement_to_json(const sql_statement_t *st)
 {
     json_t *o = json_object();
@@ -767,9 +876,14 @@ json_t *sql_statement_to_json(const sql_statement_t *st)
         json_t *c = json_object();
         json_object_set_new(c, "target", jstr(st->columns[i].target));
         json_object_set_new(c, "sources", jlist(&st->columns[i].sources));
+        if(st->columns[i].ntransformations)
+            json_object_set_new(c, "transformations",
+                                jtransformations(st->columns[i].transformations, st->columns[i].ntransformations, 1));
         json_array_append_new(cols, c);
     }
     json_object_set_new(o, "columns", cols);
+    if(st->nindirect)
+        json_object_set_new(o, "indirect", jtransformations(st->indirect, st->nindirect, 0));
     if(st->read_paths.n)
         json_object_set_new(o, "read_paths", jlist(&st->read_paths));
     if(st->write_paths.n)

@@ -22,9 +22,20 @@ typedef struct sql_strlist {
     size_t n;
 } sql_strlist_t;
 
+/* How one source feeds a column, in OpenLineage's column-lineage vocabulary (facet 1-2-0):
+ * type "DIRECT" with subtype IDENTITY, TRANSFORMATION or AGGREGATION, or type "INDIRECT" with
+ * subtype CONDITIONAL, WINDOW (per column) or JOIN, FILTER, GROUP_BY, SORT (per statement). */
+typedef struct sql_transformation {
+    char *source;        /* one of the sources */
+    const char *type;    /* static string */
+    const char *subtype; /* static string */
+} sql_transformation_t;
+
 typedef struct sql_column_lineage {
-    char *target;          /* "table.column" */
-    sql_strlist_t sources; /* "table.column", or a bare column when unresolvable */
+    char *target;                          /* "table.column"; a plain SELECT's output column has no table */
+    sql_strlist_t sources;                 /* "table.column", or a bare column when unresolvable */
+    sql_transformation_t *transformations; /* sorted by source, DIRECT before INDIRECT */
+    size_t ntransformations;
 } sql_column_lineage_t;
 
 typedef struct sql_rename {
@@ -42,6 +53,9 @@ typedef struct sql_statement {
     size_t nrenames;
     sql_column_lineage_t *columns;
     size_t ncolumns;
+    /* columns that affect every output row (join keys, filters, grouping, sorting): INDIRECT */
+    sql_transformation_t *indirect;
+    size_t nindirect;
 } sql_statement_t;
 
 typedef struct sql_error {

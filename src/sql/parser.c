@@ -11,18 +11,19 @@
 typedef struct ref {
     const char *qual; /* NULL when unqualified */
     const char *col;  /* "*" for a star */
+    unsigned how;     /* SQL_HOW_* of the place it was seen */
 } ref_t;
 
 /* Where an expression's column references and already-resolved sources go. */
 typedef struct sink {
     ref_t *refs;
     uint32_t n, cap;
-    sql_strvec_t resolved;
+    sql_srcvec_t resolved;
 } sink_t;
 
 typedef struct outcol {
     const char *name;
-    sql_strvec_t src;
+    sql_srcvec_t src;
     int star;
 } outcol_t;
 
@@ -80,6 +81,18 @@ typedef struct parser {
     /* UPDATE/DELETE target as written: the FROM item it names is written, not read */
     const char *dml_target;
     const char *dml_table;
+    /* where the expression being parsed sits: a clause feeding every output (SQL_HOW_JOIN..SORT),
+     * CASE conditions, window specs and aggregate arguments */
+    unsigned clause_how;
+    int cond, win, agg;
+    /* how the enclosing expression uses the query being parsed */
+    unsigned outer_how;
+    /* the innermost SELECT's join, filter, grouping and sorting columns */
+    sink_t *ind;
+    /* T-SQL SELECT .. INTO: the table the statement's rows go to */
+    const char *into_table;
+    /* parsing an operand after UNION/INTERSECT/EXCEPT */
+    int in_setop;
 } parser_t;
 
 static rel_t *parse_query(parser_t *p, sink_t *outer);
@@ -298,10 +311,58 @@ static void vadd(parser_t *p, sql_strvec_t *v, const char *s)
         oom(p);
 }
 
-static void vadd_all(parser_t *p, sql_strvec_t *dst, const sql_strvec_t *src)
+int sql_srcvec_add(sql_arena_t *a, sql_srcvec_t *v, const char *s, unsigned how)
+{
+    for(uint32_t i = 0; i < v->n; i++) {
+        if(strcmp(v->v[i], s) == 0) {
+            unsigned old = v->how[i], d = old & SQL_HOW_DIRECT;
+            if((how & SQL_HOW_DIRECT) > d)
+                d = how & SQL_HOW_DIRECT;
+            v->how[i] = (uint8_t)(d | ((old | how) & ~(unsigned)SQL_HOW_DIRECT));
+            return 0;
+        }
+    }
+    if(v->n == v->cap) {
+        uint32_t cap = v->cap ? v->cap * 2 : 4;
+        char **nv = sql_arena_alloc(a, cap * sizeof *nv);
+        uint8_t *nh = sql_arena_alloc(a, cap);
+        if(!nv || !nh)
+            return SQL_ERR_NOMEM;
+        if(v->n) {
+            memcpy(nv, v->v, v->n * sizeof *nv);
+            memcpy(nh, v->how, v->n);
+        }
+        v->v = nv;
+        v->how = nh;
+        v->cap = cap;
+    }
+    v->how[v->n] = (uint8_t)how;
+    v->v[v->n++] = (char *)s;
+    return 0;
+}
+
+static void sadd(parser_t *p, sql_srcvec_t *v, const char *s, unsigned how)
+{
+    if(s && sql_srcvec_add(p->a, v, s, how))
+        oom(p);
+}
+
+/* A source used as `inner` inside a relation, read as `outer`: the stronger direct level
+ * when both are direct; an indirect use makes everything under it indirect. */
+static unsigned compose(unsigned outer, unsigned inner)
+{
+    unsigned od = outer & SQL_HOW_DIRECT, id = inner & SQL_HOW_DIRECT;
+    if(!od)
+        return outer;
+    if(!id)
+        return inner;
+    return (od > id ? od : id) | ((outer | inner) & ~(unsigned)SQL_HOW_DIRECT);
+}
+
+static void sadd_all(parser_t *p, sql_srcvec_t *dst, const sql_srcvec_t *src, unsigned outer)
 {
     for(uint32_t i = 0; i < src->n; i++)
-        vadd(p, dst, src->v[i]);
+        sadd(p, dst, src->v[i], outer ? compose(outer, src->how[i]) : src->how[i]);
 }
 
 /* Grow an arena array of `elem`-sized items to hold one more. */
@@ -320,7 +381,17 @@ static int grow(parser_t *p, void **arr, uint32_t n, uint32_t *cap, size_t elem)
     return 1;
 }
 
-static void sink_ref(parser_t *p, sink_t *s, const char *qual, const char *col)
+/* How a column seen now is used, from the clause and expression around it. */
+static unsigned cur_how(const parser_t *p)
+{
+    if(p->clause_how)
+        return p->clause_how;
+    if(p->cond || p->win)
+        return (p->cond ? SQL_HOW_CONDITIONAL : 0u) | (p->win ? SQL_HOW_WINDOW : 0u);
+    return p->agg ? SQL_HOW_AGGREGATION : SQL_HOW_TRANSFORMATION;
+}
+
+static void sink_ref_how(parser_t *p, sink_t *s, const char *qual, const char *col, unsigned how)
 {
     if(!s || !col)
         return;
@@ -328,7 +399,13 @@ static void sink_ref(parser_t *p, sink_t *s, const char *qual, const char *col)
         return;
     s->refs[s->n].qual = qual;
     s->refs[s->n].col = col;
+    s->refs[s->n].how = how;
     s->n++;
+}
+
+static void sink_ref(parser_t *p, sink_t *s, const char *qual, const char *col)
+{
+    sink_ref_how(p, s, qual, col, cur_how(p));
 }
 
 static outcol_t *rel_add(parser_t *p, rel_t *r, const char *name, int star)
@@ -520,17 +597,18 @@ static void add_write(parser_t *p, const char *t)
         vadd(p, &p->st->writes, t);
 }
 
-static void add_edge(parser_t *p, const char *table, const char *col, const sql_strvec_t *src)
+/* Lineage of output column `col`; a plain SELECT's outputs have no table. */
+static void add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src)
 {
-    if(!p->st || !table || !col || src->n == 0)
+    if(!p->st || !col || src->n == 0)
         return;
-    char *target = aconcat(p, table, ".", col);
+    char *target = table ? aconcat(p, table, ".", col) : (char *)col;
     if(!target)
         return;
     sql_stmt_t *st = p->st;
     for(uint32_t i = 0; i < st->nedges; i++) {
         if(strcmp(st->edges[i].target, target) == 0) {
-            vadd_all(p, &st->edges[i].sources, src);
+            sadd_all(p, &st->edges[i].sources, src, 0);
             return;
         }
     }
@@ -539,7 +617,7 @@ static void add_edge(parser_t *p, const char *table, const char *col, const sql_
     sql_col_edge_t *e = &st->edges[st->nedges++];
     memset(e, 0, sizeof *e);
     e->target = target;
-    vadd_all(p, &e->sources, src);
+    sadd_all(p, &e->sources, src, 0);
 }
 
 static void set_kind(parser_t *p, const char *kind)
@@ -600,10 +678,10 @@ static int item_has(parser_t *p, const fitem_t *it, const char *col)
     return 0;
 }
 
-static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, sql_strvec_t *out)
+static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, unsigned how, sql_srcvec_t *out)
 {
     if(it->table && !it->rel) {
-        vadd(p, out, aconcat(p, it->table, ".", col));
+        sadd(p, out, aconcat(p, it->table, ".", col), how);
         return;
     }
     if(!it->rel)
@@ -612,7 +690,7 @@ static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, sql
     for(uint32_t i = 0; i < it->rel->n; i++) {
         const outcol_t *c = &it->rel->cols[i];
         if(!c->star && c->name && (strcmp(c->name, col) == 0 || strcmp(col, "*") == 0)) {
-            vadd_all(p, out, &c->src);
+            sadd_all(p, out, &c->src, how);
             found = 1;
         }
     }
@@ -629,32 +707,35 @@ static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, sql
             if(l >= 2 && strcmp(s + l - 2, ".*") == 0) {
                 char *base = astrndup(p, s, l - 2);
                 if(base)
-                    vadd(p, out, aconcat(p, base, ".", col));
+                    sadd(p, out, aconcat(p, base, ".", col), compose(how, c->src.how[k]));
             }
         }
     }
 }
 
-static void resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_strvec_t *out, sink_t *bubble)
+/* Resolve `r` in scope `sc`; what it cannot resolve goes to `bubble` (the enclosing query),
+ * used there as `bubble_how`. */
+static void resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *out, sink_t *bubble,
+                        unsigned bubble_how)
 {
     if(r->qual) {
         fitem_t *it = find_item(sc, r->qual);
         if(it)
-            resolve_in_item(p, it, r->col, out);
+            resolve_in_item(p, it, r->col, r->how, out);
         else if(bubble)
-            sink_ref(p, bubble, r->qual, r->col);
+            sink_ref_how(p, bubble, r->qual, r->col, bubble_how ? compose(bubble_how, r->how) : r->how);
         return;
     }
     if(sc->n == 0) {
         if(bubble)
-            sink_ref(p, bubble, NULL, r->col);
+            sink_ref_how(p, bubble, NULL, r->col, bubble_how ? compose(bubble_how, r->how) : r->how);
         return;
     }
     int any = 0;
     if(strcmp(r->col, "*") != 0) {
         for(uint32_t i = 0; i < sc->n; i++) {
             if(item_has(p, &sc->items[i], r->col)) {
-                resolve_in_item(p, &sc->items[i], r->col, out);
+                resolve_in_item(p, &sc->items[i], r->col, r->how, out);
                 any = 1;
             }
         }
@@ -662,19 +743,20 @@ static void resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_strvec_t *
     if(any)
         return;
     if(sc->n == 1)
-        resolve_in_item(p, &sc->items[0], r->col, out);
+        resolve_in_item(p, &sc->items[0], r->col, r->how, out);
     else if(strcmp(r->col, "*") == 0)
         for(uint32_t i = 0; i < sc->n; i++)
-            resolve_in_item(p, &sc->items[i], "*", out);
+            resolve_in_item(p, &sc->items[i], "*", r->how, out);
     else
-        vadd(p, out, r->col);
+        sadd(p, out, r->col, r->how);
 }
 
-static void resolve_sink(parser_t *p, scope_t *sc, const sink_t *s, sql_strvec_t *out, sink_t *bubble)
+static void resolve_sink(parser_t *p, scope_t *sc, const sink_t *s, sql_srcvec_t *out, sink_t *bubble,
+                         unsigned bubble_how)
 {
-    vadd_all(p, out, &s->resolved);
+    sadd_all(p, out, &s->resolved, 0);
     for(uint32_t i = 0; i < s->n; i++)
-        resolve_ref(p, sc, &s->refs[i], out, bubble);
+        resolve_ref(p, sc, &s->refs[i], out, bubble, bubble_how);
 }
 
 /* Output columns of `SELECT *` or `SELECT q.*` over one FROM item. */
@@ -685,7 +767,7 @@ static void expand_star(parser_t *p, const fitem_t *it, rel_t *out)
             const outcol_t *c = &it->rel->cols[i];
             outcol_t *o = rel_add(p, out, c->name, c->star);
             if(o)
-                vadd_all(p, &o->src, &c->src);
+                sadd_all(p, &o->src, &c->src, 0);
         }
         return;
     }
@@ -697,13 +779,13 @@ static void expand_star(parser_t *p, const fitem_t *it, rel_t *out)
         for(size_t i = 0; i < n; i++) {
             outcol_t *o = rel_add(p, out, cols[i], 0);
             if(o)
-                vadd(p, &o->src, aconcat(p, it->table, ".", cols[i]));
+                sadd(p, &o->src, aconcat(p, it->table, ".", cols[i]), SQL_HOW_IDENTITY);
         }
         return;
     }
     outcol_t *o = rel_add(p, out, "*", 1);
     if(o)
-        vadd(p, &o->src, aconcat(p, it->table, ".", "*"));
+        sadd(p, &o->src, aconcat(p, it->table, ".", "*"), SQL_HOW_IDENTITY);
 }
 
 /* ---- expressions ---- */
@@ -759,8 +841,9 @@ static void add_rel_sources(parser_t *p, sink_t *sink, const rel_t *r)
 {
     if(!sink || !r)
         return;
+    unsigned how = cur_how(p);
     for(uint32_t i = 0; i < r->n; i++)
-        vadd_all(p, &sink->resolved, &r->cols[i].src);
+        sadd_all(p, &sink->resolved, &r->cols[i].src, how);
 }
 
 /* `(` in an expression: a subquery or a parenthesised list. */
@@ -798,6 +881,86 @@ static void skip_type(parser_t *p)
         skip_group(p);
 }
 
+static const char *const aggregate_funcs[] = {
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "listagg",
+    "group_concat",
+    "collect_list",
+    "collect_set",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "median",
+    "mode",
+    "any_value",
+    "bool_and",
+    "bool_or",
+    "every",
+    "count_if",
+    "countif",
+    "approx_count_distinct",
+    "approx_distinct",
+    "percentile_cont",
+    "percentile_disc",
+    "approx_percentile",
+    "approx_quantiles",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "object_agg",
+    "array_concat_agg",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "arbitrary",
+    "max_by",
+    "min_by",
+    "arg_max",
+    "arg_min",
+    "argmax",
+    "argmin",
+    "uniq",
+    "uniqexact",
+    "grouparray",
+    "groupuniqarray",
+    "sumif",
+    "avgif",
+    "product",
+    "kurtosis",
+    "skewness",
+    "xmlagg",
+    "checksum_agg",
+    "stdev",
+    "stdevp",
+    "var",
+    "varp",
+    "count_big",
+    "hll_count",
+    "approx_top_count",
+    "logical_and",
+    "logical_or",
+    "sum_distinct",
+    "histogram",
+    "map_agg",
+    "multimap_agg",
+    "list",
+    "first",
+    "last",
+};
+
 static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_tok, const char *fname)
 {
     /* Teradata: col (TITLE 'x') is a column with a display title */
@@ -827,9 +990,12 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
     }
     if(!enter(p))
         return;
+    int agg = in_list(fname, aggregate_funcs, sizeof aggregate_funcs / sizeof aggregate_funcs[0]);
+    p->agg += agg;
     next(p);
     parse_loose(p, sink, ')', fname);
     expect_op(p, ')', "expected ')' after function arguments");
+    p->agg -= agg;
     leave(p);
 }
 
@@ -863,14 +1029,30 @@ static void parse_expr(parser_t *p, sink_t *sink)
         return;
     int operand = 1;
     int cases = 0;
+    /* per CASE level (the first 64): in its condition part (operand or WHEN) */
+    uint64_t condbits = 0;
+    int cond0 = p->cond;
     while(!at_end(p)) {
         const sql_token_t *t = cur(p);
         if(cases > 0 && (t_kw(t, SQL_KW_WHEN) || t_kw(t, SQL_KW_THEN) || t_kw(t, SQL_KW_ELSE))) {
+            if(cases <= 64) {
+                uint64_t bit = (uint64_t)1 << (cases - 1);
+                int in_cond = t_kw(t, SQL_KW_WHEN);
+                if(in_cond && !(condbits & bit))
+                    p->cond++;
+                else if(!in_cond && (condbits & bit))
+                    p->cond--;
+                condbits = in_cond ? condbits | bit : condbits & ~bit;
+            }
             next(p);
             operand = 1;
             continue;
         }
         if(cases > 0 && t_kw(t, SQL_KW_END) && !operand) {
+            if(cases <= 64 && (condbits & ((uint64_t)1 << (cases - 1)))) {
+                condbits &= ~((uint64_t)1 << (cases - 1));
+                p->cond--;
+            }
             cases--;
             next(p);
             continue;
@@ -890,6 +1072,11 @@ static void parse_expr(parser_t *p, sink_t *sink)
                 operand = 0;
             } else if(t_kw(t, SQL_KW_CASE)) {
                 cases++;
+                /* CASE x WHEN ..: the operand only decides */
+                if(cases <= 64 && !t_kw(peek(p, 1), SQL_KW_WHEN)) {
+                    condbits |= (uint64_t)1 << (cases - 1);
+                    p->cond++;
+                }
                 next(p);
             } else if(t_kw(t, SQL_KW_NOT) || t_kw(t, SQL_KW_EXISTS) || t_kw(t, SQL_KW_DISTINCT) ||
                       t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL) || t_word(p, t, "some") || t_word(p, t, "prior") ||
@@ -909,7 +1096,9 @@ static void parse_expr(parser_t *p, sink_t *sink)
                 next(p);
                 operand = 0;
             } else if(t_op(p, t, '*')) {
-                sink_ref(p, sink, NULL, "*");
+                /* COUNT(*) reads no column */
+                if(!(p->pos > 0 && t_op(p, &p->toks[p->pos - 1], '(') && t_op(p, peek(p, 1), ')')))
+                    sink_ref(p, sink, NULL, "*");
                 next(p);
                 operand = 0;
             } else if(t->type == SQL_TOK_WORD && peek(p, 1)->type == SQL_TOK_STRING &&
@@ -1018,7 +1207,9 @@ static void parse_expr(parser_t *p, sink_t *sink)
                 if(!enter(p))
                     break;
                 next(p);
+                p->win++;
                 parse_loose(p, sink, ')', NULL);
+                p->win--;
                 expect_op(p, ')', "expected ')' after window");
                 leave(p);
             } else if(is_name_tok(cur(p))) {
@@ -1026,13 +1217,19 @@ static void parse_expr(parser_t *p, sink_t *sink)
             }
         } else if((t_kw(t, SQL_KW_FILTER) || t_word(p, t, "within")) &&
                   (t_op(p, peek(p, 1), '(') || t_kw(peek(p, 1), SQL_KW_GROUP))) {
+            /* FILTER (WHERE ..) decides which rows an aggregate sees */
+            int filter = t_kw(t, SQL_KW_FILTER);
             next(p);
             accept_kw(p, SQL_KW_GROUP);
             if(is_op(p, '(')) {
                 if(!enter(p))
                     break;
                 next(p);
+                p->cond += filter;
+                p->agg += !filter;
                 parse_loose(p, sink, ')', NULL);
+                p->cond -= filter;
+                p->agg -= !filter;
                 expect_op(p, ')', "expected ')'");
                 leave(p);
             }
@@ -1048,6 +1245,7 @@ static void parse_expr(parser_t *p, sink_t *sink)
             break;
         }
     }
+    p->cond = cond0;
     leave(p);
 }
 
@@ -1061,6 +1259,8 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
     int datefn =
         fname && strchr("delt", fname[0]) && in_list(fname, date_funcs, sizeof date_funcs / sizeof date_funcs[0]);
     int convert = fname && strcmp(fname, "convert") == 0 && p->d == SQL_DIALECT_TSQL;
+    /* IF(cond, a, b), IIF(..): the first argument only decides */
+    int condfn = fname && (strcmp(fname, "if") == 0 || strcmp(fname, "iif") == 0);
     while(!at_end(p) && !is_op(p, close)) {
         const sql_token_t *t = cur(p);
         if(t_op(p, t, ',')) {
@@ -1099,7 +1299,10 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
             continue;
         }
         size_t before = p->pos;
+        int c = condfn && argi == 0;
+        p->cond += c;
         parse_expr(p, sink);
+        p->cond -= c;
         if(p->pos == before && !p->err) {
             if(t_op(p, cur(p), ')') || t_op(p, cur(p), ']') || t_op(p, cur(p), '}'))
                 break;
@@ -1274,9 +1477,7 @@ static void parse_table_suffixes(parser_t *p, scope_t *sc)
                     if(c) {
                         for(uint32_t i = 0; i < sink.n; i++) {
                             ref_t *rf = &sink.refs[i];
-                            sql_strvec_t tmp = {0};
-                            resolve_ref(p, sc, rf, &tmp, NULL);
-                            vadd_all(p, &c->src, &tmp);
+                            resolve_ref(p, sc, rf, &c->src, NULL, 0);
                         }
                     }
                     next(p);
@@ -1494,13 +1695,29 @@ out:
     leave(p);
 }
 
+/* Parse a clause's expression into the innermost SELECT's indirect columns as `how`. */
+static void parse_indirect_expr(parser_t *p, unsigned how)
+{
+    unsigned saved = p->clause_how;
+    p->clause_how = how;
+    parse_expr(p, p->ind);
+    p->clause_how = saved;
+}
+
 static void parse_join_condition(parser_t *p)
 {
     if(accept_kw(p, SQL_KW_ON)) {
-        parse_expr(p, NULL);
+        parse_indirect_expr(p, SQL_HOW_JOIN);
     } else if(accept_kw(p, SQL_KW_USING)) {
-        if(is_op(p, '('))
-            skip_group(p);
+        if(!is_op(p, '('))
+            return;
+        next(p);
+        while(!at_end(p) && !is_op(p, ')')) {
+            if(is_name_tok(cur(p)))
+                sink_ref_how(p, p->ind, NULL, norm(p, cur(p)), SQL_HOW_JOIN);
+            next(p);
+        }
+        expect_op(p, ')', "expected ')' after USING columns");
     }
 }
 
@@ -1590,6 +1807,12 @@ static int select_clause_end(const parser_t *p)
 static void parse_filter_clauses(parser_t *p)
 {
     while(!p->err && select_clause_end(p)) {
+        const sql_token_t *kw = cur(p);
+        unsigned how = t_kw(kw, SQL_KW_GROUP)    ? SQL_HOW_GROUP_BY
+                       : t_kw(kw, SQL_KW_WINDOW) ? SQL_HOW_WINDOW
+                       : t_kw(kw, SQL_KW_CLUSTER) || t_kw(kw, SQL_KW_DISTRIBUTE) || t_kw(kw, SQL_KW_SORT)
+                           ? SQL_HOW_SORT
+                           : SQL_HOW_FILTER;
         next(p);
         while(is_kw(p, SQL_KW_BY) || is_word(p, "with") || is_word(p, "nocycle"))
             next(p);
@@ -1606,7 +1829,7 @@ static void parse_filter_clauses(parser_t *p)
                 next(p);
                 next(p);
             }
-            parse_expr(p, NULL);
+            parse_indirect_expr(p, how);
             if(p->pos == before)
                 break;
             while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC))
@@ -1620,6 +1843,18 @@ static void parse_filter_clauses(parser_t *p)
     }
 }
 
+static void parse_order_by(parser_t *p)
+{
+    next(p);
+    next(p);
+    do {
+        parse_indirect_expr(p, SQL_HOW_SORT);
+        while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) || is_kw(p, SQL_KW_FIRST) ||
+              is_kw(p, SQL_KW_LAST))
+            next(p);
+    } while(!p->err && accept_op(p, ','));
+}
+
 /* ORDER BY, LIMIT, OFFSET, FETCH, FOR UPDATE, T-SQL FOR XML/OPTION. */
 static void parse_tail_clauses(parser_t *p)
 {
@@ -1627,14 +1862,7 @@ static void parse_tail_clauses(parser_t *p)
         if(p->err)
             return;
         if(is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY)) {
-            next(p);
-            next(p);
-            do {
-                parse_expr(p, NULL);
-                while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) ||
-                      is_kw(p, SQL_KW_FIRST) || is_kw(p, SQL_KW_LAST))
-                    next(p);
-            } while(!p->err && accept_op(p, ','));
+            parse_order_by(p);
         } else if(is_kw(p, SQL_KW_LIMIT) || is_kw(p, SQL_KW_OFFSET)) {
             next(p);
             if(!accept_kw(p, SQL_KW_ALL))
@@ -1697,12 +1925,52 @@ static void parse_select_into(parser_t *p)
         if(!vars) {
             add_write(p, q.full);
             set_kind(p, "select_into");
+            if(!p->into_table && !p->in_body)
+                p->into_table = q.full;
         }
     } while(!p->err && accept_op(p, ','));
 }
 
-static rel_t *parse_select_core(parser_t *p, sink_t *outer)
+/* A bare column reference (a, t.a, s.t.a) is copied as is. */
+static void mark_identity(parser_t *p, sink_t *s, size_t start, size_t end)
 {
+    if(s->n != 1 || s->resolved.n || end <= start)
+        return;
+    for(size_t k = start; k < end; k++)
+        if((k - start) % 2 ? !t_op(p, &p->toks[k], '.') : !is_name_tok(&p->toks[k]))
+            return;
+    if((end - start) % 2 == 1 && s->refs[0].how == SQL_HOW_TRANSFORMATION)
+        s->refs[0].how = SQL_HOW_IDENTITY;
+}
+
+/* The join, filter, grouping and sorting columns of one SELECT, into the statement's indirect
+ * list; a name that is one of the SELECT's outputs (ORDER BY alias) stands for its sources. */
+static void resolve_indirect(parser_t *p, scope_t *sc, const rel_t *r, const sink_t *ind, sink_t *bubble)
+{
+    if(!p->st)
+        return;
+    sql_srcvec_t *out = &p->st->indirect;
+    sadd_all(p, out, &ind->resolved, 0);
+    for(uint32_t i = 0; i < ind->n; i++) {
+        const ref_t *rf = &ind->refs[i];
+        int done = 0;
+        if(!rf->qual && r && !(sc->n == 1 && item_has(p, &sc->items[0], rf->col))) {
+            for(uint32_t k = 0; k < r->n; k++) {
+                const outcol_t *c = &r->cols[k];
+                if(!c->star && c->name && strcmp(c->name, rf->col) == 0) {
+                    sadd_all(p, out, &c->src, rf->how);
+                    done = 1;
+                }
+            }
+        }
+        if(!done)
+            resolve_ref(p, sc, rf, out, bubble, 0);
+    }
+}
+
+static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
+{
+    unsigned outer_how = p->outer_how;
     next(p); /* SELECT */
     for(;;) {
         if(is_kw(p, SQL_KW_DISTINCT) && t_kw(peek(p, 1), SQL_KW_ON) && t_op(p, peek(p, 2), '(')) {
@@ -1765,7 +2033,9 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
             it->name = norm(p, t);
             next(p);
             next(p);
+            size_t from = p->pos;
             parse_expr(p, &it->sink);
+            mark_identity(p, &it->sink, from, p->pos);
         } else if(t_kw(t, SQL_KW_FROM) || t_op(p, t, ')') || t->type == SQL_TOK_EOF || t_op(p, t, ';')) {
             break;
         } else {
@@ -1774,6 +2044,7 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
                 fail(p, "expected a select item");
                 return NULL;
             }
+            mark_identity(p, &it->sink, start, p->pos);
         }
         if(it->star) {
             /* BigQuery * EXCEPT (..), Snowflake * EXCLUDE/RENAME/REPLACE (..) */
@@ -1815,6 +2086,10 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
     if(accept_kw(p, SQL_KW_FROM))
         parse_from_list(p, &sc);
     parse_filter_clauses(p);
+    /* ORDER BY after a later set operand sorts the whole result: parse_query has it */
+    if(!p->in_setop && is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY))
+        parse_order_by(p);
+    *scp = sc;
     if(p->err)
         return NULL;
     rel_t *r = new_rel(p);
@@ -1835,8 +2110,23 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
         }
         outcol_t *c = rel_add(p, r, it->name, 0);
         if(c)
-            resolve_sink(p, &sc, &it->sink, &c->src, outer);
+            resolve_sink(p, &sc, &it->sink, &c->src, outer, outer_how);
     }
+    return r;
+}
+
+/* One SELECT with its own join/filter/grouping/sorting columns; correlated ones go to the
+ * enclosing SELECT's. */
+static rel_t *parse_select_core(parser_t *p, sink_t *outer)
+{
+    sink_t ind = {0};
+    sink_t *outer_ind = p->ind;
+    scope_t sc = {0};
+    p->ind = &ind;
+    rel_t *r = select_core(p, outer, &sc);
+    p->ind = outer_ind;
+    if(r)
+        resolve_indirect(p, &sc, r, &ind, outer_ind);
     return r;
 }
 
@@ -1844,11 +2134,11 @@ static void rel_union(parser_t *p, rel_t *a, const rel_t *b)
 {
     for(uint32_t i = 0; i < b->n; i++) {
         if(i < a->n) {
-            vadd_all(p, &a->cols[i].src, &b->cols[i].src);
+            sadd_all(p, &a->cols[i].src, &b->cols[i].src, 0);
         } else {
             outcol_t *c = rel_add(p, a, b->cols[i].name, b->cols[i].star);
             if(c)
-                vadd_all(p, &c->src, &b->cols[i].src);
+                sadd_all(p, &c->src, &b->cols[i].src, 0);
         }
     }
 }
@@ -1875,7 +2165,7 @@ static rel_t *parse_values(parser_t *p)
             parse_expr(p, &s);
             if(col >= r->n && !rel_add(p, r, "", 0))
                 return NULL;
-            resolve_sink(p, &(scope_t){0}, &s, &r->cols[col].src, NULL);
+            resolve_sink(p, &(scope_t){0}, &s, &r->cols[col].src, NULL, 0);
             col++;
             if(!accept_op(p, ',')) {
                 if(p->pos == before)
@@ -1975,6 +2265,13 @@ static rel_t *parse_query(parser_t *p, sink_t *outer)
     if(!enter(p))
         return NULL;
     cte_t *saved = p->ctes;
+    /* the query starts a context of its own; how the enclosing expression uses it is applied
+     * to what bubbles out */
+    parser_t ctx = *p;
+    p->outer_how = cur_how(p);
+    p->clause_how = 0;
+    p->cond = p->win = p->agg = 0;
+    p->in_setop = 0;
     if(is_kw(p, SQL_KW_WITH))
         parse_with(p);
     rel_t *r = p->err ? NULL : parse_set_term(p, outer);
@@ -1985,14 +2282,29 @@ static rel_t *parse_query(parser_t *p, sink_t *outer)
               (is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) || is_word(p, "name") ||
               is_word(p, "corresponding"))
             next(p);
+        p->in_setop = 1;
         rel_t *b = parse_set_term(p, outer);
         if(r && b) {
             rel_union(p, r, b);
             r->setop = 1;
         }
     }
+    p->in_setop = 0;
+    /* ORDER BY of a set operation names its output columns */
+    sink_t order = {0};
+    sink_t *outer_ind = p->ind;
+    p->ind = &order;
     parse_tail_clauses(p);
+    p->ind = outer_ind;
+    if(r && !p->err)
+        resolve_indirect(p, &(scope_t){0}, r, &order, NULL);
     p->ctes = saved;
+    p->outer_how = ctx.outer_how;
+    p->clause_how = ctx.clause_how;
+    p->cond = ctx.cond;
+    p->win = ctx.win;
+    p->agg = ctx.agg;
+    p->in_setop = ctx.in_setop;
     leave(p);
     return p->err ? NULL : r;
 }
@@ -2059,13 +2371,14 @@ static void skim_statement(parser_t *p)
     }
 }
 
+/* Column lineage of rows written to `table` (NULL: the rows a query returns). */
 static void emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols)
 {
-    if(!r || !table)
+    if(!r)
         return;
     size_t nknown = 0;
     char *const *known = NULL;
-    if(ncols == 0 && p->ctx->schema)
+    if(ncols == 0 && table && p->ctx->schema)
         known = sql_schema_get(p->ctx->schema, table, &nknown);
     int has_star = 0;
     for(uint32_t i = 0; i < r->n; i++)
@@ -2127,8 +2440,8 @@ static void parse_insert_values_columns(parser_t *p, const char *table, const ch
             size_t before = p->pos;
             parse_expr(p, &s);
             if(col < ncols) {
-                sql_strvec_t src = {0};
-                resolve_sink(p, sc, &s, &src, NULL);
+                sql_srcvec_t src = {0};
+                resolve_sink(p, sc, &s, &src, NULL, 0);
                 add_edge(p, table, cols[col], &src);
             }
             col++;
@@ -2267,7 +2580,8 @@ static void parse_insert(parser_t *p)
         skim_statement(p);
     } else {
         rel_t *r = parse_query(p, NULL);
-        emit_columns(p, table, r, cols, ncols);
+        if(table)
+            emit_columns(p, table, r, cols, ncols);
     }
     if(p->err)
         return;
@@ -2333,10 +2647,19 @@ static void parse_assignments(parser_t *p, assigns_t *out)
 static void resolve_assignments(parser_t *p, const char *table, scope_t *sc, const assigns_t *as)
 {
     for(uint32_t i = 0; i < as->n && !p->err; i++) {
-        sql_strvec_t src = {0};
-        resolve_sink(p, sc, &as->v[i].sink, &src, NULL);
+        sql_srcvec_t src = {0};
+        resolve_sink(p, sc, &as->v[i].sink, &src, NULL, 0);
         add_edge(p, table, as->v[i].col, &src);
     }
+}
+
+/* Does any of `v` name a column of `table`? */
+static int reads_own(const sql_srcvec_t *v, const char *table, size_t tl)
+{
+    for(uint32_t i = 0; i < v->n; i++)
+        if(strncmp(v->v[i], table, tl) == 0 && v->v[i][tl] == '.')
+            return 1;
+    return 0;
 }
 
 static void parse_update(parser_t *p)
@@ -2371,6 +2694,9 @@ static void parse_update(parser_t *p)
         p->dml_target = q.full;
         p->dml_table = NULL;
     }
+    sink_t ind = {0};
+    sink_t *outer_ind = p->ind;
+    p->ind = &ind;
     parse_joins(p, &sc);
     while(!p->err && accept_op(p, ','))
         parse_table_ref(p, &sc);
@@ -2382,18 +2708,34 @@ static void parse_update(parser_t *p)
     parse_assignments(p, &as);
     if(accept_kw(p, SQL_KW_FROM))
         parse_from_list(p, &sc);
+    if(accept_kw(p, SQL_KW_WHERE))
+        parse_indirect_expr(p, SQL_HOW_FILTER);
+    if(p->err)
+        goto out;
     /* items may have moved as the scope grew: use the index, not tgt */
     const char *table = p->dml_table ? p->dml_table : sc.items[0].table;
     if(p->dml_table)
         sc.items[0].table = NULL;
     if(table)
         add_write(p, table);
+    uint32_t nedges = p->st ? p->st->nedges : 0;
     resolve_assignments(p, table, &sc, &as);
-    if(accept_kw(p, SQL_KW_WHERE))
-        parse_expr(p, NULL);
+    resolve_indirect(p, &sc, NULL, &ind, NULL);
+    /* SET x = x + 1 or a self-join: the target's values are read too. Only selecting rows by
+     * the target's columns (WHERE, join keys) is not a read, as the sqllineage corpus has it;
+     * those columns are in the indirect list. */
+    if(table && p->st) {
+        size_t tl = strlen(table);
+        int reads_target = 0;
+        for(uint32_t i = nedges; i < p->st->nedges && !reads_target; i++)
+            reads_target = reads_own(&p->st->edges[i].sources, table, tl);
+        if(reads_target)
+            add_read(p, table);
+    }
     if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
         skim_statement(p);
 out:
+    p->ind = outer_ind;
     p->dml_target = saved_target;
     p->dml_table = saved_table;
 }
@@ -3171,8 +3513,9 @@ static void parse_from_first(parser_t *p)
             }
             if(!name)
                 name = item_name(p, start, end);
-            sql_strvec_t src = {0};
-            resolve_sink(p, &sc, &s, &src, NULL);
+            mark_identity(p, &s, start, end);
+            sql_srcvec_t src = {0};
+            resolve_sink(p, &sc, &s, &src, NULL, 0);
             add_edge(p, q.full, i < nc ? cols[i] : name, &src);
             i++;
         } while(!p->err && accept_op(p, ','));
@@ -3283,12 +3626,21 @@ static void parse_block(parser_t *p)
     p->in_body = saved;
 }
 
+/* A query statement: its output columns are the lineage targets, in the INTO table if any. */
+static void parse_select_stmt(parser_t *p)
+{
+    set_kind(p, "select");
+    p->into_table = NULL;
+    rel_t *r = parse_query(p, NULL);
+    if(!p->in_body && !p->err)
+        emit_columns(p, p->into_table, r, NULL, 0);
+}
+
 static void parse_statement(parser_t *p)
 {
     const sql_token_t *t = cur(p);
     if(t_op(p, t, '(') || t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_VALUES)) {
-        set_kind(p, "select");
-        parse_query(p, NULL);
+        parse_select_stmt(p);
         return;
     }
     if(t_kw(t, SQL_KW_WITH)) {
@@ -3298,8 +3650,7 @@ static void parse_statement(parser_t *p)
             return;
         t = cur(p);
         if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(')) {
-            set_kind(p, "select");
-            parse_query(p, NULL);
+            parse_select_stmt(p);
         } else if(t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE) || t_kw(t, SQL_KW_MERGE) ||
                   t_kw(t, SQL_KW_REPLACE)) {
             parse_statement(p);
@@ -3487,6 +3838,9 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
         p.err = 0;
         p.in_body = 0;
         p.dml_target = p.dml_table = NULL;
+        p.ind = NULL;
+        p.clause_how = p.outer_how = 0;
+        p.cond = p.win = p.agg = p.in_setop = 0;
         size_t start = p.pos;
         parse_statement(&p);
         if(p.err == SQL_ERR_NOMEM)

@@ -18,9 +18,32 @@ typedef struct sql_strvec {
     uint32_t cap;
 } sql_strvec_t;
 
+/* How a source column feeds an output (OpenLineage column lineage 1-2-0): a direct level
+ * (the strongest wins when sources merge) or indirect kinds, as bits. */
+enum {
+    SQL_HOW_IDENTITY = 1,
+    SQL_HOW_TRANSFORMATION = 2,
+    SQL_HOW_AGGREGATION = 3,
+    SQL_HOW_DIRECT = 3, /* mask of the direct level */
+    SQL_HOW_CONDITIONAL = 1 << 2,
+    SQL_HOW_WINDOW = 1 << 3,
+    SQL_HOW_JOIN = 1 << 4,
+    SQL_HOW_FILTER = 1 << 5,
+    SQL_HOW_GROUP_BY = 1 << 6,
+    SQL_HOW_SORT = 1 << 7,
+};
+
+/* Source columns with how each one is used; `how` runs parallel to `v`. */
+typedef struct sql_srcvec {
+    char **v;
+    uint8_t *how;
+    uint32_t n;
+    uint32_t cap;
+} sql_srcvec_t;
+
 typedef struct sql_col_edge {
     char *target;
-    sql_strvec_t sources;
+    sql_srcvec_t sources;
 } sql_col_edge_t;
 
 /* One statement's lineage, arena-backed. */
@@ -33,6 +56,7 @@ typedef struct sql_stmt {
     sql_col_edge_t *edges;
     uint32_t nedges;
     uint32_t capedges;
+    sql_srcvec_t indirect; /* columns affecting every output: joins, filters, grouping, sorting */
 } sql_stmt_t;
 
 /* Columns known from CREATE TABLE earlier in the input; owned by the caller. */
@@ -61,5 +85,7 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
 
 /* Append `s` to `v` unless already present; the vector grows in the arena. */
 int sql_strvec_add(sql_arena_t *a, sql_strvec_t *v, const char *s);
+/* Add `s` used as `how`; a source already present merges: the stronger direct level, all indirect bits. */
+int sql_srcvec_add(sql_arena_t *a, sql_srcvec_t *v, const char *s, unsigned how);
 
 #endif

@@ -70,8 +70,9 @@ static void test_column_lineage(void **state)
                 "t.s<-s1.x|s2.w t.y<-s1.x t.z<-s2.z");
     expect_cols("INSERT INTO t (p, q) WITH c AS (SELECT x, y + 1 AS y FROM s) SELECT x, y FROM (SELECT * FROM c) d",
                 SQL_DIALECT_ANSI, "t.p<-s.x t.q<-s.y");
-    expect_cols("CREATE VIEW v AS SELECT COALESCE(a, b) AS c, COUNT(*) AS n FROM s GROUP BY 1", SQL_DIALECT_ANSI,
-                "v.c<-s.a|s.b v.n<-s.*");
+    /* COUNT(*) reads no column */
+    expect_cols("CREATE VIEW v AS SELECT COALESCE(a, b) AS c, COUNT(*) AS n, COUNT(x.*) AS m FROM s x GROUP BY 1",
+                SQL_DIALECT_ANSI, "v.c<-s.a|s.b v.m<-s.*");
     expect_cols("INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.*<-s.*");
     /* `*` is expanded when earlier DDL defines the columns */
     expect_cols("CREATE TABLE s (a INT, b TEXT); INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.a<-s.a t.b<-s.b");
@@ -87,7 +88,117 @@ static void test_column_lineage(void **state)
                 "t.CAST(d as int)<-s.d t.col<-s.col t.m<-s.Mixed");
     expect_cols("INSERT INTO t SELECT total = SUM(amount) FROM s", SQL_DIALECT_TSQL, "t.total<-s.amount");
     expect_cols("INSERT INTO t SELECT (SELECT max(v) FROM u) AS m, k FROM s", SQL_DIALECT_ANSI, "t.k<-s.k t.m<-u.v");
-    expect_cols("SELECT a FROM s", SQL_DIALECT_ANSI, "");
+}
+
+/* Every statement that produces rows has column lineage; a plain SELECT's targets have no table. */
+static void test_select_columns(void **state)
+{
+    (void)state;
+    expect_cols("SELECT a FROM s", SQL_DIALECT_ANSI, "a<-s.a");
+    expect_cols("SELECT x.a AS k, sum(y.v) total FROM s x JOIN t y ON x.id = y.id GROUP BY x.a", SQL_DIALECT_ANSI,
+                "k<-s.a total<-t.v");
+    expect_cols("WITH c AS (SELECT a, b FROM s) SELECT a + b AS ab, * FROM c", SQL_DIALECT_ANSI,
+                "a<-s.a ab<-s.a|s.b b<-s.b");
+    expect_cols("SELECT * FROM s", SQL_DIALECT_ANSI, "*<-s.*");
+    expect_cols("SELECT 1 AS one", SQL_DIALECT_ANSI, "");
+    /* T-SQL SELECT .. INTO writes the new table */
+    expect_cols("SELECT a, b + 1 AS c INTO #tmp FROM s", SQL_DIALECT_TSQL, "#tmp.a<-s.a #tmp.c<-s.b");
+    expect_cols("SELECT a INTO new_t FROM s", SQL_DIALECT_POSTGRES, "new_t.a<-s.a");
+    /* inside a routine a SELECT returns rows to the caller: no targets */
+    expect_cols("CREATE PROCEDURE p AS BEGIN SELECT a FROM s; END", SQL_DIALECT_TSQL, "");
+}
+
+/* "target<-source:SUBTYPE|.. ; indirect source:SUBTYPE .." over all statements. */
+static void transformations(const sql_lineage_t *l, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for(size_t i = 0; i < l->nstatements; i++) {
+        const sql_statement_t *st = &l->statements[i];
+        for(size_t k = 0; k < st->ncolumns; k++) {
+            const sql_column_lineage_t *c = &st->columns[k];
+            o += (size_t)snprintf(out + o, cap - o, "%s%s<-", o ? " " : "", c->target);
+            for(size_t m = 0; m < c->ntransformations; m++) {
+                const sql_transformation_t *x = &c->transformations[m];
+                assert_string_equal(x->type, strcmp(x->subtype, "IDENTITY") == 0 ||
+                                                     strcmp(x->subtype, "TRANSFORMATION") == 0 ||
+                                                     strcmp(x->subtype, "AGGREGATION") == 0
+                                                 ? "DIRECT"
+                                                 : "INDIRECT");
+                o += (size_t)snprintf(out + o, cap - o, "%s%s:%s", m ? "|" : "", x->source, x->subtype);
+            }
+        }
+        if(st->nindirect)
+            o += (size_t)snprintf(out + o, cap - o, "%s;", o ? " " : "");
+        for(size_t k = 0; k < st->nindirect; k++)
+            o += (size_t)snprintf(out + o, cap - o, " %s:%s", st->indirect[k].source, st->indirect[k].subtype);
+    }
+}
+
+static void expect_xf(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    char got[4096];
+    transformations(l, got, sizeof got);
+    if(strcmp(got, want) != 0)
+        fail_msg("%s\n  want %s\n  got  %s", sql, want, got);
+    sql_lineage_free(l);
+}
+
+static void test_transformation_types(void **state)
+{
+    (void)state;
+    expect_xf("INSERT INTO t SELECT a, a + 1 AS b, SUM(c) AS c, CAST(d AS int) AS d FROM s", SQL_DIALECT_ANSI,
+              "t.a<-s.a:IDENTITY t.b<-s.a:TRANSFORMATION t.c<-s.c:AGGREGATION t.d<-s.d:TRANSFORMATION");
+    /* CASE conditions and IF's first argument decide, the branches transform */
+    expect_xf(
+        "SELECT CASE WHEN k > 0 THEN v ELSE w END AS x, CASE k WHEN 1 THEN v END AS y, IF(k = 1, v, 0) AS z FROM s",
+        SQL_DIALECT_ANSI,
+        "x<-s.k:CONDITIONAL|s.v:TRANSFORMATION|s.w:TRANSFORMATION "
+        "y<-s.k:CONDITIONAL|s.v:TRANSFORMATION z<-s.k:CONDITIONAL|s.v:TRANSFORMATION");
+    /* a column used as a value and as a condition is both */
+    expect_xf("SELECT CASE WHEN v > 0 THEN v END AS x FROM s", SQL_DIALECT_ANSI,
+              "x<-s.v:TRANSFORMATION|s.v:CONDITIONAL");
+    /* window partitions and orders affect the one column */
+    expect_xf("SELECT ROW_NUMBER() OVER (PARTITION BY g ORDER BY o) AS rn, SUM(v) OVER (PARTITION BY g) AS sv FROM s",
+              SQL_DIALECT_ANSI, "rn<-s.g:WINDOW|s.o:WINDOW sv<-s.g:WINDOW|s.v:AGGREGATION");
+    /* joins, filters, grouping and sorting affect every output */
+    expect_xf("SELECT a.k, COUNT(*) AS n FROM s a JOIN t b ON a.id = b.id WHERE b.flag = 1 GROUP BY a.k "
+              "HAVING MAX(b.v) > 2 ORDER BY n",
+              SQL_DIALECT_ANSI, "k<-s.k:IDENTITY ; s.id:JOIN s.k:GROUP_BY t.flag:FILTER t.id:JOIN t.v:FILTER");
+    expect_xf("SELECT a FROM s ORDER BY b", SQL_DIALECT_ANSI, "a<-s.a:IDENTITY ; s.b:SORT");
+    expect_xf("SELECT a FROM s JOIN t USING (id) WHERE a IN (SELECT x FROM u)", SQL_DIALECT_ANSI,
+              "a<-a:IDENTITY ; a:FILTER id:JOIN u.x:FILTER");
+    /* through subqueries and CTEs the strongest direct use wins */
+    expect_xf("WITH c AS (SELECT k, SUM(v) AS total FROM s GROUP BY k) INSERT INTO t SELECT k, total * 2 AS t2 FROM c",
+              SQL_DIALECT_ANSI, "t.k<-s.k:IDENTITY t.t2<-s.v:AGGREGATION ; s.k:GROUP_BY");
+    expect_xf("SELECT x FROM (SELECT CASE WHEN f THEN a END AS x FROM s) d", SQL_DIALECT_ANSI,
+              "x<-s.a:TRANSFORMATION|s.f:CONDITIONAL");
+    expect_xf("SELECT (SELECT MAX(v) FROM u WHERE u.k = s.k) AS m FROM s", SQL_DIALECT_ANSI,
+              "m<-u.v:AGGREGATION ; s.k:FILTER u.k:FILTER");
+    expect_xf("SELECT a FROM s UNION SELECT b FROM t ORDER BY a", SQL_DIALECT_ANSI,
+              "a<-s.a:IDENTITY|t.b:IDENTITY ; s.a:SORT t.b:SORT");
+    /* COUNT(*) has no source; FILTER (WHERE ..) decides */
+    expect_xf("SELECT COUNT(*) FILTER (WHERE ok) AS n FROM s", SQL_DIALECT_POSTGRES, "n<-s.ok:CONDITIONAL");
+    expect_xf("UPDATE t SET a = s.b + 1 FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES,
+              "t.a<-s.b:TRANSFORMATION ; s.id:FILTER t.id:FILTER");
+}
+
+static void test_json_transformations(void **state)
+{
+    (void)state;
+    sql_lineage_t *l = run("INSERT INTO t SELECT SUM(v) AS total FROM s WHERE k > 0", SQL_DIALECT_ANSI);
+    json_t *st = sql_statement_to_json(&l->statements[0]);
+    json_t *col = json_array_get(json_object_get(st, "columns"), 0);
+    json_t *x = json_array_get(json_object_get(col, "transformations"), 0);
+    assert_string_equal(json_string_value(json_object_get(x, "source")), "s.v");
+    assert_string_equal(json_string_value(json_object_get(x, "type")), "DIRECT");
+    assert_string_equal(json_string_value(json_object_get(x, "subtype")), "AGGREGATION");
+    json_t *ind = json_array_get(json_object_get(st, "indirect"), 0);
+    assert_string_equal(json_string_value(json_object_get(ind, "source")), "s.k");
+    assert_string_equal(json_string_value(json_object_get(ind, "subtype")), "FILTER");
+    json_decref(st);
+    sql_lineage_free(l);
 }
 
 static void test_roles(void **state)
@@ -101,6 +212,12 @@ static void test_roles(void **state)
     expect_roles("INSERT INTO t1 SELECT * FROM s; ALTER TABLE t1 RENAME TO t2", "s", "t2", "");
     expect_roles("INSERT INTO t1 SELECT * FROM s; RENAME TABLE t1 TO t2, t3 TO t4", "s", "t2", "");
     expect_roles("SELECT * FROM a JOIN \"A\" ON 1 = 1", "A,a", "", "");
+    /* an UPDATE reading its target's values (SET x = x + 1, a self-join) counts it in both */
+    expect_roles("UPDATE t SET x = x + 1", "t", "t", "");
+    expect_roles("UPDATE t SET x = t2.y FROM t t2 WHERE t.id = t2.parent", "t", "t", "");
+    expect_roles("UPDATE t SET x = s.y FROM s WHERE t.id = s.id", "s", "t", "");
+    /* choosing rows by the target's columns is not a read (sqllineage corpus) */
+    expect_roles("UPDATE t SET x = 1 WHERE y = 2", "", "t", "");
 }
 
 static void test_json_shape(void **state)
@@ -261,9 +378,15 @@ static void test_callback_stops(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_column_lineage),       cmocka_unit_test(test_roles),
-        cmocka_unit_test(test_json_shape),           cmocka_unit_test(test_streaming),
-        cmocka_unit_test(test_streaming_directives), cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_column_lineage),
+        cmocka_unit_test(test_select_columns),
+        cmocka_unit_test(test_transformation_types),
+        cmocka_unit_test(test_json_transformations),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_streaming_directives),
+        cmocka_unit_test(test_callback_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
