@@ -1,3 +1,4 @@
+#include "api/api.h"
 #include "cli/cmd_parse.h"
 #include "cli/config.h"
 #include "server/server.h"
@@ -47,7 +48,9 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     log_info("store.opened", "db=%s schema_version=%d", cfg.db_path, store_schema_version(store));
-    rc = server_run(&cfg, store);
+    api_t api = {.cfg = &cfg, .store = store};
+    server_app_t app = {api_start, api_stop, &api};
+    rc = server_run(&cfg, store, &app);
     store_close(store);
     config_free(&cfg);
     return rc ? 1 : 0;

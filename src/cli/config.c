@@ -37,7 +37,7 @@ static const struct option_spec options[] = {
     {"log-level", OPT_STR, OFF(log_level), 0, 0, "info", "debug, info, warn or error"},
     {"trusted-proxy", OPT_STR, OFF(trusted_proxy), 0, 0, NULL, "proxy address whose X-Forwarded-For is believed"},
     {"debug-events", OPT_BOOL, OFF(debug_events), 0, 1, "0",
-     "enable POST /api/v1/debug/events, which publishes test events (never in production)"},
+     "enable the test endpoints under /api/v1/debug/ (never in production)"},
     {"progress-rate", OPT_DOUBLE, OFF(progress_rate), 0.1, 1000, "4",
      "ingestion_progress messages per ingestion per second"},
     {"query-event-rate", OPT_DOUBLE, OFF(query_event_rate), 0.1, 100000, "20", "query_complete messages per second"},
@@ -46,6 +46,9 @@ static const struct option_spec options[] = {
      "seconds of client silence (no pong either) before the connection is dropped"},
     {"ws-backlog", OPT_INT, OFF(ws_backlog), 16, 1000000, "1024", "broadcast messages a client may lag behind"},
     {"trend-window", OPT_DOUBLE, OFF(trend_window), 1, 604800, "3600", "seconds the stats trends compare over"},
+    {"api-workers", OPT_INT, OFF(api_workers), 0, 64, "0",
+     "threads answering API requests that read the database (0: one per core, 2 to 8)"},
+    {"api-queue", OPT_INT, OFF(api_queue), 1, 100000, "256", "API requests waiting for a worker before 503"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -56,9 +59,9 @@ void config_usage(FILE *out)
     for(size_t i = 0; i < N_OPTIONS; i++) {
         char left[40];
         snprintf(left, sizeof(left), "--%s %s", options[i].flag,
-                 options[i].type == OPT_BOOL                                  ? ""
+                 options[i].type == OPT_BOOL                                 ? ""
                  : options[i].type == OPT_STR || options[i].type == OPT_LIST ? "VALUE"
-                                                                              : "N");
+                                                                             : "N");
         fprintf(out, "  %-26s %s", left, options[i].help);
         if(options[i].def)
             fprintf(out, " (default %s)", options[i].def);

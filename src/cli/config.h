@@ -21,13 +21,15 @@ typedef struct config {
     int max_upload_mb;
     char *log_level;
     char *trusted_proxy;
-    int debug_events;          /* enables POST /api/v1/debug/events */
-    double progress_rate;      /* ingestion_progress per ingestion per second */
-    double query_event_rate;   /* query_complete per second */
-    int ws_ping_interval;      /* seconds of silence before the server pings */
-    int ws_idle_timeout;       /* seconds of silence before the connection is dropped */
-    int ws_backlog;            /* broadcast queue entries (the per-client backlog bound) */
-    double trend_window;       /* seconds `trends` compares over */
+    int debug_events;        /* enables POST /api/v1/debug/events */
+    double progress_rate;    /* ingestion_progress per ingestion per second */
+    double query_event_rate; /* query_complete per second */
+    int ws_ping_interval;    /* seconds of silence before the server pings */
+    int ws_idle_timeout;     /* seconds of silence before the connection is dropped */
+    int ws_backlog;          /* broadcast queue entries (the per-client backlog bound) */
+    double trend_window;     /* seconds `trends` compares over */
+    int api_workers;         /* threads answering API requests from DuckDB; 0: one per core (2..8) */
+    int api_queue;           /* API requests waiting for a worker before 503 */
 } config_t;
 
 /*

@@ -1,5 +1,6 @@
 #include "server/http.h"
 
+#include "server/defer.h"
 #include "server/routes.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -151,8 +152,24 @@ static enum http_method request_method(struct lws *wsi)
     return 0;
 }
 
+static void defer_unlink(http_txn_t *t)
+{
+    if(!t->defer_head)
+        return;
+    if(t->defer_prev)
+        t->defer_prev->defer_next = t->defer_next;
+    else
+        *t->defer_head = t->defer_next;
+    if(t->defer_next)
+        t->defer_next->defer_prev = t->defer_prev;
+    t->defer_prev = t->defer_next = NULL;
+    t->defer_head = NULL;
+    t->defer_id = 0;
+}
+
 static void txn_reset(http_txn_t *t)
 {
+    defer_unlink(t);
     buf_free(&t->body);
     drop_body(&t->resp);
     memset(t, 0, sizeof(*t));
@@ -177,16 +194,87 @@ static int finish(struct lws *wsi, http_txn_t *t)
     return 0;
 }
 
-static void dispatch(server_t *srv, struct lws *wsi, http_txn_t *t)
+int http_defer(const http_request_t *req, http_ticket_t *out)
+{
+    http_txn_t *t = req->txn;
+    server_t *srv = lws_context_user(lws_get_context(t->wsi));
+    if(t->defer_head)
+        return -1;
+    t->defer_id = ++srv->next_defer_id;
+    t->defer_head = &srv->deferred;
+    t->defer_next = srv->deferred;
+    if(srv->deferred)
+        srv->deferred->defer_prev = t;
+    srv->deferred = t;
+    out->q = &srv->completions;
+    out->id = t->defer_id;
+    return 0;
+}
+
+/* Returns 1 when the handler deferred its answer (the response comes through http_drain_completions). */
+static int dispatch(struct lws *wsi, http_txn_t *t)
 {
     http_request_t req = {
         .wsi = wsi,
         .method = t->method,
         .path = t->path,
+        .args = &t->args,
         .body = t->body.data,
         .body_len = t->body.len,
+        .txn = t,
     };
-    routes_dispatch(srv, &req, &t->resp);
+    routes_dispatch(t->route, &req, &t->resp);
+    if(t->defer_id && !t->resp.status)
+        return 1;
+    /* Answered after all (a full queue): a late completion for this id finds nothing pending. */
+    defer_unlink(t);
+    if(!t->resp.status)
+        http_respond_error(&t->resp, 500, "internal", "the handler gave no answer");
+    return 0;
+}
+
+void http_drain_completions(server_t *srv)
+{
+    http_completion_t *list = http_completions_take(&srv->completions);
+    while(list) {
+        http_completion_t *c = list;
+        list = c->next;
+        http_txn_t *t = srv->deferred;
+        while(t && t->defer_id != c->id)
+            t = t->defer_next;
+        if(t) {
+            defer_unlink(t);
+            http_respond(&t->resp, c->resp.status, c->resp.content_type, c->resp.body, c->resp.len);
+            t->resp.borrowed = c->resp.borrowed;
+            c->resp.body = NULL;
+            t->resp.omit_body = t->method == HTTP_HEAD;
+            finish(t->wsi, t);
+        } else {
+            log_debug("http.deferred_dropped", "id=%llu reason=\"the client left\"", (unsigned long long)c->id);
+        }
+        http_completion_free(c);
+    }
+}
+
+/*
+ * libwebsockets has already percent-decoded the query string and split it at '&' (an escape it
+ * cannot decode never reaches us: it answers 403 itself); each fragment is one "name=value".
+ */
+static int read_query(struct lws *wsi, http_args_t *args, char *why, size_t whylen)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    if(total > QUERY_MAX_BYTES + QUERY_MAX_PARAMS) {
+        snprintf(why, whylen, "the query string is longer than %d bytes", QUERY_MAX_BYTES);
+        return -1;
+    }
+    char pair[QUERY_MAX_BYTES + QUERY_MAX_PARAMS + 1];
+    for(int i = 0;; i++) {
+        int n = lws_hdr_copy_fragment(wsi, pair, (int)sizeof(pair), WSI_TOKEN_HTTP_URI_ARGS, i);
+        if(n < 0)
+            return 0;
+        if(n > 0 && http_args_add_query(args, pair, (size_t)n, why, whylen))
+            return -1;
+    }
 }
 
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
@@ -199,6 +287,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
     s->kind = SESSION_HTTP;
     s->http = t;
+    t->wsi = wsi;
     t->method = request_method(wsi);
     if(len >= sizeof(t->path)) {
         t->resp.close = 1;
@@ -207,6 +296,14 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
     memcpy(t->path, uri, len);
     t->path[len] = '\0';
+    http_args_init(&t->args);
+    t->route = routes_find(srv, t->path, &t->args);
+    char why[96];
+    if(read_query(wsi, &t->args, why, sizeof(why))) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 400, "bad_query", why);
+        return finish(wsi, t);
+    }
 
     /* One Origin policy for REST and WebSocket: browsers elsewhere may read, never change. */
     char origin[sizeof(t->resp.cors_origin)];
@@ -232,11 +329,12 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
 
     int64_t max_body = 0;
-    if(!routes_body_limit(srv, t->method, t->path, &max_body)) {
-        dispatch(srv, wsi, t);
+    if(!routes_body_limit(t->route, t->method, &max_body)) {
         /* A body we did not read would be taken for the next request. */
         if(t->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE))
             t->resp.close = 1;
+        if(dispatch(wsi, t))
+            return 0;
         t->resp.omit_body = t->method == HTTP_HEAD;
         return finish(wsi, t);
     }
@@ -263,10 +361,8 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
     t->content_length = n;
     buf_init(&t->body, (size_t)n);
-    if(n == 0) {
-        dispatch(srv, wsi, t);
-        return finish(wsi, t);
-    }
+    if(n == 0)
+        return dispatch(wsi, t) ? 0 : finish(wsi, t);
     return 0; /* body follows in LWS_CALLBACK_HTTP_BODY */
 }
 
@@ -288,10 +384,8 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if(!t->ready) {
-            dispatch(srv, wsi, t);
+        if(!t->ready && !t->defer_id && !dispatch(wsi, t))
             finish(wsi, t);
-        }
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if(!t->ready)

@@ -10,6 +10,8 @@
 /* Handles the HTTP callback reasons; returns what the lws callback must return. */
 int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len);
 
+/* LWS_CALLBACK_EVENT_WAIT_CANCELLED: sends the deferred responses workers completed. */
+void http_drain_completions(server_t *srv);
 /* Frees the request state of an HTTP session, if any. */
 void http_session_release(session_t *s);
 

@@ -14,18 +14,9 @@
 #define METRICS_MAX_BYTES     (256 * 1024)
 #define DEBUG_EVENTS_MAX_BODY (1024 * 1024)
 
-typedef void (*route_handler)(server_t *srv, const http_request_t *req, http_response_t *resp);
-
-struct route {
-    const char *path;
-    int methods;
-    route_handler handler;
-    int64_t max_body; /* > 0: the handler takes a body of at most this many bytes */
-    int debug_only;   /* exists only with --debug-events */
-};
-
-static void get_health(server_t *srv, const http_request_t *req, http_response_t *resp)
+static void get_health(void *ctx, const http_request_t *req, http_response_t *resp)
 {
+    server_t *srv = ctx;
     (void)req;
     double uptime = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0;
     json_t *body = json_pack("{s:s, s:s, s:f, s:{s:s, s:i}, s:{s:i, s:I}}", "status", "healthy", "version",
@@ -35,21 +26,24 @@ static void get_health(server_t *srv, const http_request_t *req, http_response_t
     http_respond_json(resp, 200, body);
 }
 
-static void get_dashboard(server_t *srv, const http_request_t *req, http_response_t *resp)
+static void get_dashboard(void *ctx, const http_request_t *req, http_response_t *resp)
 {
+    server_t *srv = ctx;
     (void)srv;
     (void)req;
     http_respond_static(resp, 200, "text/html; charset=utf-8", web_index_html, web_index_html_len);
 }
 
-static void get_stats(server_t *srv, const http_request_t *req, http_response_t *resp)
+static void get_stats(void *ctx, const http_request_t *req, http_response_t *resp)
 {
+    server_t *srv = ctx;
     (void)req;
     http_respond_json(resp, 200, hub_stats(srv));
 }
 
-static void get_metrics(server_t *srv, const http_request_t *req, http_response_t *resp)
+static void get_metrics(void *ctx, const http_request_t *req, http_response_t *resp)
 {
+    server_t *srv = ctx;
     (void)req;
     metrics_gauges_t g = {
         .ws_connections = ws_open_count(srv),
@@ -70,8 +64,9 @@ static void get_metrics(server_t *srv, const http_request_t *req, http_response_
 }
 
 /* The URL the page should open: this server's address, or the Host the browser used on a wildcard bind. */
-static void get_websocket_config(server_t *srv, const http_request_t *req, http_response_t *resp)
+static void get_websocket_config(void *ctx, const http_request_t *req, http_response_t *resp)
 {
+    server_t *srv = ctx;
     const char *host = srv->cfg->host;
     char url[512], hosthdr[256];
     int wildcard = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
@@ -96,8 +91,9 @@ static int publish_one(server_t *srv, json_t *ev)
  * Test-only (--debug-events): publishes the given events through the same bus, validation and rate
  * limits as real producers. Body: {"type": T, "data": {...}} or {"events": [{"type","data"}, ...]}.
  */
-static void post_debug_events(server_t *srv, const http_request_t *req, http_response_t *resp)
+static void post_debug_events(void *ctx, const http_request_t *req, http_response_t *resp)
 {
+    server_t *srv = ctx;
     json_error_t err;
     json_t *body = json_loadb(req->body ? req->body : "", req->body_len, 0, &err);
     if(!json_is_object(body)) {
@@ -127,26 +123,26 @@ static void post_debug_events(server_t *srv, const http_request_t *req, http_res
     http_respond_json(resp, 202, json_pack("{s:i, s:i}", "published", published, "refused", refused));
 }
 
-static const struct route routes[] = {
-    {"/", HTTP_GET | HTTP_HEAD, get_dashboard, 0, 0},
-    {"/health", HTTP_GET | HTTP_HEAD, get_health, 0, 0},
-    {"/metrics", HTTP_GET | HTTP_HEAD, get_metrics, 0, 0},
-    {"/api/v1/stats", HTTP_GET | HTTP_HEAD, get_stats, 0, 0},
-    {"/api/v1/config/websocket", HTTP_GET | HTTP_HEAD, get_websocket_config, 0, 0},
-    {"/api/v1/debug/events", HTTP_POST, post_debug_events, DEBUG_EVENTS_MAX_BODY, 1},
-};
-
-#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
-
-static const struct route *find(server_t *srv, const char *path)
+int routes_init(server_t *srv)
 {
-    for(size_t i = 0; i < N_ROUTES; i++) {
-        if(routes[i].debug_only && !srv->cfg->debug_events)
-            continue;
-        if(strcmp(routes[i].path, path) == 0)
-            return &routes[i];
+    const route_t routes[] = {
+        {"/", HTTP_GET | HTTP_HEAD, get_dashboard, srv, 0, 0},
+        {"/health", HTTP_GET | HTTP_HEAD, get_health, srv, 0, 0},
+        {"/metrics", HTTP_GET | HTTP_HEAD, get_metrics, srv, 0, 0},
+        {"/api/v1/stats", HTTP_GET | HTTP_HEAD, get_stats, srv, 0, 0},
+        {"/api/v1/config/websocket", HTTP_GET | HTTP_HEAD, get_websocket_config, srv, 0, 0},
+        {"/api/v1/debug/events", HTTP_POST, post_debug_events, srv, DEBUG_EVENTS_MAX_BODY, 1},
+    };
+    for(size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if(router_add(&srv->router, &routes[i]))
+            return -1;
     }
-    return NULL;
+    return 0;
+}
+
+const route_t *routes_find(server_t *srv, const char *path, http_args_t *args)
+{
+    return router_match(&srv->router, path, srv->cfg->debug_events, args);
 }
 
 static void allow_header(int methods, char *out, size_t outlen)
@@ -166,16 +162,20 @@ static void allow_header(int methods, char *out, size_t outlen)
 
 int routes_allow(server_t *srv, const char *path, char *out, size_t outlen)
 {
-    const struct route *r = find(srv, path);
+    http_args_t *scratch = util_malloc(sizeof(*scratch));
+    if(!scratch)
+        return 0;
+    http_args_init(scratch);
+    const route_t *r = routes_find(srv, path, scratch);
+    util_free(scratch);
     if(!r)
         return 0;
     allow_header(r->methods | HTTP_OPTIONS, out, outlen);
     return 1;
 }
 
-void routes_dispatch(server_t *srv, const http_request_t *req, http_response_t *resp)
+void routes_dispatch(const route_t *r, const http_request_t *req, http_response_t *resp)
 {
-    const struct route *r = find(srv, req->path);
     if(!r) {
         http_respond_error(resp, 404, "not_found", "no such endpoint");
         return;
@@ -185,12 +185,11 @@ void routes_dispatch(server_t *srv, const http_request_t *req, http_response_t *
         http_respond_error(resp, 405, "method_not_allowed", "this endpoint does not accept that method");
         return;
     }
-    r->handler(srv, req, resp);
+    r->fn(r->ctx, req, resp);
 }
 
-int routes_body_limit(server_t *srv, enum http_method method, const char *path, int64_t *max_bytes)
+int routes_body_limit(const route_t *r, enum http_method method, int64_t *max_bytes)
 {
-    const struct route *r = find(srv, path);
     if(!r || !(r->methods & (int)method) || r->max_body <= 0)
         return 0;
     *max_bytes = r->max_body;

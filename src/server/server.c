@@ -2,6 +2,7 @@
 
 #include "server/http.h"
 #include "server/hub.h"
+#include "server/routes.h"
 #include "server/session.h"
 #include "server/ws.h"
 #include "util/log.h"
@@ -36,6 +37,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     switch(reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        http_drain_completions(srv);
         if(srv->bus)
             hub_drain(srv);
         return 0;
@@ -195,8 +197,21 @@ static void destroy_context(server_t *srv, uv_loop_t *loop)
         log_warn("server.loop_close_failed", "reason=\"handles still open at exit\"");
 }
 
+static void wake_loop(void *arg)
+{
+    server_t *srv = arg;
+    lws_cancel_service(srv->ctx);
+}
+
+int server_route(server_t *srv, const route_t *route)
+{
+    return router_add(&srv->router, route);
+}
+
 static void server_free(server_t *srv)
 {
+    http_completions_free(&srv->completions);
+    router_free(&srv->router);
     hub_free(srv);
     ws_free(srv);
     iplimit_free(srv->per_ip);
@@ -204,7 +219,7 @@ static void server_free(server_t *srv)
     origin_policy_free(&srv->origins);
 }
 
-int server_run(const config_t *cfg, store_t *store)
+int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
 {
     server_t srv;
     memset(&srv, 0, sizeof(srv));
@@ -216,8 +231,13 @@ int server_run(const config_t *cfg, store_t *store)
         log_error("stats.load_failed", "reason=\"cannot count nodes and files in the database\"");
         return -1;
     }
+    router_init(&srv.router);
+    if(http_completions_init(&srv.completions, wake_loop, &srv)) {
+        log_error("server.init_failed", "reason=\"cannot create a mutex\"");
+        return -1;
+    }
     srv.per_ip = iplimit_new();
-    if(!srv.per_ip || ws_init(&srv) || origin_policy_init(&srv.origins, cfg)) {
+    if(!srv.per_ip || ws_init(&srv) || origin_policy_init(&srv.origins, cfg) || routes_init(&srv)) {
         log_error("server.init_failed", "reason=\"out of memory\"");
         server_free(&srv);
         return -1;
@@ -281,9 +301,21 @@ int server_run(const config_t *cfg, store_t *store)
         server_free(&srv);
         return -1;
     }
+    if(app && app->start(app->ud, &srv)) {
+        log_error("server.init_failed", "reason=\"the API could not start\"");
+        if(app->stop)
+            app->stop(app->ud);
+        http_completions_close(&srv.completions);
+        destroy_context(&srv, &loop);
+        server_free(&srv);
+        return -1;
+    }
     pthread_t sig_thread;
     if(pthread_create(&sig_thread, NULL, signal_thread, &srv)) {
         log_error("server.thread_failed", "what=signals");
+        if(app && app->stop)
+            app->stop(app->ud);
+        http_completions_close(&srv.completions);
         destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
@@ -317,6 +349,10 @@ int server_run(const config_t *cfg, store_t *store)
     if(!sig)
         pthread_kill(sig_thread, SIGUSR1);
     pthread_join(sig_thread, NULL);
+    /* Workers finish what they hold; their late responses are dropped with the queue. */
+    if(app && app->stop)
+        app->stop(app->ud);
+    http_completions_close(&srv.completions);
     lws_sul_cancel(&srv.tick);
     lws_sul_cancel(&srv.stats_timer);
     lws_sul_cancel(&srv.hub_timer);

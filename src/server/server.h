@@ -7,9 +7,11 @@
 #include "events/ratelimit.h"
 #include "events/stats.h"
 #include "server/bcast.h"
+#include "server/defer.h"
 #include "server/iplimit.h"
 #include "server/metrics.h"
 #include "server/origin.h"
+#include "server/router.h"
 #include "store/store.h"
 
 #include <libwebsockets.h>
@@ -17,6 +19,7 @@
 #include <stdint.h>
 
 struct ws_client;
+struct http_txn;
 
 typedef struct server {
     const config_t *cfg;
@@ -36,7 +39,12 @@ typedef struct server {
     stats_t stats;
     metrics_t metrics;
 
+    http_completions_t completions; /* deferred responses from workers */
+
     /* Service thread only. */
+    router_t router;
+    struct http_txn *deferred; /* requests waiting for a deferred response */
+    uint64_t next_defer_id;
     origin_policy_t origins;
     iplimit_t *per_ip;
     bcast_queue_t queue;
@@ -54,7 +62,21 @@ typedef struct server {
  * workers too), so only the server's signal thread takes them. Call first thing.
  */
 void server_block_signals(void);
-/* Serves until SIGINT/SIGTERM; returns 0 on a clean shutdown. */
-int server_run(const config_t *cfg, store_t *store);
+/*
+ * What the server serves besides its own endpoints (src/api/ registers itself here, so the transport
+ * never includes resource handlers).
+ */
+typedef struct server_app {
+    /* Service thread, before serving: register routes (server_route), start worker threads. */
+    int (*start)(void *ud, server_t *srv);
+    /* After the loop ended, before the context goes: stop every thread that completes deferred responses. */
+    void (*stop)(void *ud);
+    void *ud;
+} server_app_t;
+
+/* Adds a route (see server/router.h); at start only. */
+int server_route(server_t *srv, const route_t *route);
+/* Serves until SIGINT/SIGTERM; returns 0 on a clean shutdown. `app` may be NULL. */
+int server_run(const config_t *cfg, store_t *store, const server_app_t *app);
 
 #endif

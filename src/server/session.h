@@ -33,9 +33,29 @@ typedef struct http_response {
     int omit_body;         /* HEAD: headers as for GET, no body */
 } http_response_t;
 
+#define ROUTE_MAX_PARAMS 4
+#define QUERY_MAX_PARAMS 32
+#define QUERY_MAX_BYTES  2048 /* all names and values of one request together */
+
+/* Path parameters (in pattern order) and query parameters, decoded, NUL-terminated. */
+typedef struct http_args {
+    const char *param_name[ROUTE_MAX_PARAMS], *param[ROUTE_MAX_PARAMS];
+    int n_params;
+    const char *query_name[QUERY_MAX_PARAMS], *query[QUERY_MAX_PARAMS];
+    int n_query;
+    char bytes[HTTP_MAX_PATH + QUERY_MAX_BYTES + QUERY_MAX_PARAMS * 2];
+    size_t used;
+} http_args_t;
+
 typedef struct http_txn {
+    struct lws *wsi;
     enum http_method method;
     char path[HTTP_MAX_PATH];
+    http_args_t args;
+    const struct route *route; /* NULL: no such path */
+    uint64_t defer_id;         /* non-zero: waiting for a deferred response with this id */
+    struct http_txn *defer_prev, *defer_next;
+    struct http_txn **defer_head; /* the pending list it is on */
     buf_t body;
     int64_t content_length;
     int ready; /* response complete, waiting for WRITEABLE */

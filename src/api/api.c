@@ -1,0 +1,84 @@
+#include "api/api.h"
+
+#include "server/http.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define API_WORKERS_MAX 8
+
+typedef struct deferred_job {
+    http_ticket_t ticket;
+    api_job_fn fn;
+    void *arg;
+    void (*free_arg)(void *);
+} deferred_job_t;
+
+static void run_deferred(duckdb_connection conn, void *arg)
+{
+    deferred_job_t *job = arg;
+    int status = 500;
+    json_t *body = job->fn(conn, job->arg, &status);
+    if(body)
+        http_ticket_complete_json(&job->ticket, status, body);
+    else
+        http_ticket_complete_json(&job->ticket, 500,
+                                  json_pack("{s:s, s:s}", "error", "internal", "detail", "the request failed"));
+    if(job->free_arg)
+        job->free_arg(job->arg);
+    util_free(job);
+}
+
+void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api_job_fn fn, void *arg,
+               void (*free_arg)(void *))
+{
+    deferred_job_t *job = util_calloc(1, sizeof(*job));
+    int rc = job ? STORE_POOL_OK : STORE_POOL_ERR_NOMEM;
+    if(job) {
+        job->fn = fn;
+        job->arg = arg;
+        job->free_arg = free_arg;
+        rc = http_defer(req, &job->ticket) ? STORE_POOL_ERR_ARG : store_pool_submit(api->pool, run_deferred, job);
+    }
+    if(rc) {
+        util_free(job);
+        if(free_arg)
+            free_arg(arg);
+        if(rc == STORE_POOL_ERR_FULL)
+            log_warn("api.busy", "path=%s reason=\"the work queue is full\"", req->path);
+        http_respond_error(
+            resp, rc == STORE_POOL_ERR_NOMEM ? 500 : 503, rc == STORE_POOL_ERR_NOMEM ? "internal" : "busy",
+            rc == STORE_POOL_ERR_FULL ? "the server is busy; try again shortly" : store_pool_strerror(rc));
+    }
+}
+
+static int default_workers(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 2 ? 2 : n > API_WORKERS_MAX ? API_WORKERS_MAX : (int)n;
+}
+
+int api_start(void *ud, server_t *srv)
+{
+    api_t *api = ud;
+    api->srv = srv;
+    int workers = api->cfg->api_workers ? api->cfg->api_workers : default_workers();
+    int rc = store_pool_new(api->store, workers, (size_t)api->cfg->api_queue, &api->pool);
+    if(rc) {
+        log_error("api.start_failed", "reason=\"%s\"", store_pool_strerror(rc));
+        return -1;
+    }
+    if(api_debug_routes(api))
+        return -1;
+    log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);
+    return 0;
+}
+
+void api_stop(void *ud)
+{
+    api_t *api = ud;
+    store_pool_free(api->pool);
+    api->pool = NULL;
+}

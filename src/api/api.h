@@ -1,0 +1,43 @@
+/*
+ * The product API: resource handlers (one file per resource) registered on the transport's router at
+ * start. Handlers run on the service thread and must not wait on disk, DuckDB or git: such work goes
+ * to the worker pool through api_defer, whose threads each hold their own DuckDB connection.
+ */
+#ifndef LINEAGED_API_API_H
+#define LINEAGED_API_API_H
+
+#include "cli/config.h"
+#include "ingest/ingest.h"
+#include "server/router.h"
+#include "server/server.h"
+#include "store/pool.h"
+
+typedef struct api {
+    const config_t *cfg;
+    store_t *store;
+    server_t *srv;      /* bus, stats: set at start */
+    store_pool_t *pool; /* request work that reads DuckDB */
+    ingest_t *ingest;   /* the ingestion engine */
+} api_t;
+
+/* server_app_t hooks: `ud` is the api_t (cfg and store set by the caller). */
+int api_start(void *ud, server_t *srv);
+void api_stop(void *ud);
+
+/*
+ * Work for a worker thread: returns the response body (NULL: 500) and sets `*status`. `conn` is that
+ * thread's own connection.
+ */
+typedef json_t *(*api_job_fn)(duckdb_connection conn, void *arg, int *status);
+
+/*
+ * Runs `fn(conn, arg)` on a worker and answers the request with its result. When the queue is full
+ * the request gets 503 at once and `fn` never runs. `free_arg` (may be NULL) releases `arg` after.
+ */
+void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api_job_fn fn, void *arg,
+               void (*free_arg)(void *));
+
+/* Each resource registers its routes. */
+int api_debug_routes(api_t *api);
+
+#endif

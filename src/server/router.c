@@ -1,0 +1,238 @@
+#include "server/router.h"
+
+#include "server/http.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void router_init(router_t *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void router_free(router_t *r)
+{
+    for(int i = 0; i < r->n; i++)
+        util_free(r->patterns[i]);
+    memset(r, 0, sizeof(*r));
+}
+
+static int n_params(const char *pattern)
+{
+    int n = 0;
+    for(const char *p = pattern; *p; p++)
+        n += *p == '{';
+    return n;
+}
+
+/* "/a/{x}/b": every segment non-empty, a parameter is a whole segment. */
+static int pattern_valid(const char *pattern)
+{
+    if(pattern[0] != '/' || strlen(pattern) >= HTTP_MAX_PATH || n_params(pattern) > ROUTE_MAX_PARAMS)
+        return 0;
+    if(strcmp(pattern, "/") == 0)
+        return 1;
+    for(const char *seg = pattern + 1;;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if(!len)
+            return 0;
+        const char *open = memchr(seg, '{', len), *close = memchr(seg, '}', len);
+        if((open || close) && !(open == seg && close == seg + len - 1 && len > 2))
+            return 0;
+        if(!end)
+            return 1;
+        seg = end + 1;
+    }
+}
+
+int router_add(router_t *r, const route_t *spec)
+{
+    if(r->n == ROUTER_MAX_ROUTES || !spec->pattern || !pattern_valid(spec->pattern) || !spec->methods)
+        return -1;
+    if(!spec->fn)
+        return -1;
+    char *copy = util_strdup(spec->pattern);
+    if(!copy)
+        return -1;
+    r->patterns[r->n] = copy;
+    r->routes[r->n] = *spec;
+    r->routes[r->n].pattern = copy;
+    r->n++;
+    return 0;
+}
+
+static const char *args_store(http_args_t *a, const char *s, size_t len)
+{
+    if(a->used + len + 1 > sizeof(a->bytes))
+        return NULL;
+    char *out = a->bytes + a->used;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    a->used += len + 1;
+    return out;
+}
+
+/* Matches segment by segment; on success appends the parameters to `a`. */
+static int match(const char *pattern, const char *path, http_args_t *a)
+{
+    int n0 = a->n_params;
+    size_t used0 = a->used;
+    const char *p = pattern, *q = path;
+    while(*p && *q) {
+        if(*p == '{') {
+            const char *pend = strchr(p, '}'), *qend = strchr(q, '/');
+            size_t qlen = qend ? (size_t)(qend - q) : strlen(q);
+            if(!qlen || a->n_params == ROUTE_MAX_PARAMS)
+                goto fail;
+            const char *name = args_store(a, p + 1, (size_t)(pend - p - 1));
+            const char *value = name ? args_store(a, q, qlen) : NULL;
+            if(!value)
+                goto fail;
+            a->param_name[a->n_params] = name;
+            a->param[a->n_params++] = value;
+            p = pend + 1;
+            q += qlen;
+            continue;
+        }
+        if(*p != *q)
+            goto fail;
+        p++;
+        q++;
+    }
+    if(!*p && !*q)
+        return 1;
+fail:
+    a->n_params = n0;
+    a->used = used0;
+    return 0;
+}
+
+const route_t *router_match(const router_t *r, const char *path, int debug, http_args_t *args)
+{
+    for(int pass = 0; pass < 2; pass++) {
+        for(int i = 0; i < r->n; i++) {
+            const route_t *rt = &r->routes[i];
+            if((rt->debug_only && !debug) || (n_params(rt->pattern) > 0) != pass)
+                continue;
+            if(pass == 0 ? strcmp(rt->pattern, path) == 0 : match(rt->pattern, path, args))
+                return rt;
+        }
+    }
+    return NULL;
+}
+
+void http_args_init(http_args_t *a)
+{
+    memset(a, 0, offsetof(http_args_t, bytes));
+    a->used = 0;
+}
+
+static int utf8_valid(const unsigned char *s, size_t len)
+{
+    for(size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if(!n || i + n > len || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4))
+            return 0;
+        for(size_t k = 1; k < n; k++) {
+            if((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        }
+        if(n == 3) {
+            unsigned cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6);
+            if(cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+                return 0;
+        }
+        if(n == 4) {
+            unsigned cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12);
+            if(cp < 0x10000 || cp > 0x10FFFF)
+                return 0;
+        }
+        i += n;
+    }
+    return 1;
+}
+
+int http_args_add_query(http_args_t *a, const char *pair, size_t len, char *why, size_t whylen)
+{
+    if(a->n_query == QUERY_MAX_PARAMS) {
+        snprintf(why, whylen, "more than %d query parameters", QUERY_MAX_PARAMS);
+        return -1;
+    }
+    if(memchr(pair, '\0', len) || !utf8_valid((const unsigned char *)pair, len)) {
+        snprintf(why, whylen, "a query parameter is not valid UTF-8 text");
+        return -1;
+    }
+    const char *eq = memchr(pair, '=', len);
+    size_t nlen = eq ? (size_t)(eq - pair) : len;
+    if(!nlen) {
+        snprintf(why, whylen, "a query parameter has no name");
+        return -1;
+    }
+    size_t vlen = eq ? len - nlen - 1 : 0;
+    size_t query_bytes = 0;
+    for(int i = 0; i < a->n_query; i++)
+        query_bytes += strlen(a->query_name[i]) + strlen(a->query[i]);
+    const char *name = NULL, *value = NULL;
+    if(query_bytes + nlen + vlen <= QUERY_MAX_BYTES) {
+        name = args_store(a, pair, nlen);
+        value = name ? args_store(a, eq ? eq + 1 : "", vlen) : NULL;
+    }
+    if(!value) {
+        snprintf(why, whylen, "the query string is longer than %d bytes", QUERY_MAX_BYTES);
+        return -1;
+    }
+    for(int i = 0; i < a->n_query; i++) {
+        if(strcmp(a->query_name[i], name) == 0) {
+            snprintf(why, whylen, "query parameter '%.64s' is given twice", name);
+            return -1;
+        }
+    }
+    a->query_name[a->n_query] = name;
+    a->query[a->n_query++] = value;
+    return 0;
+}
+
+const char *http_param(const http_request_t *req, const char *name)
+{
+    for(int i = 0; req->args && i < req->args->n_params; i++) {
+        if(strcmp(req->args->param_name[i], name) == 0)
+            return req->args->param[i];
+    }
+    return NULL;
+}
+
+const char *http_query(const http_request_t *req, const char *name)
+{
+    for(int i = 0; req->args && i < req->args->n_query; i++) {
+        if(strcmp(req->args->query_name[i], name) == 0)
+            return req->args->query[i];
+    }
+    return NULL;
+}
+
+int http_query_int(const http_request_t *req, const char *name, long long def, long long min, long long max,
+                   long long *out, http_response_t *resp)
+{
+    const char *v = http_query(req, name);
+    if(!v) {
+        *out = def;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if(!*v || *end || errno || n < min || n > max) {
+        char detail[160];
+        snprintf(detail, sizeof(detail), "query parameter '%s' must be a whole number from %lld to %lld", name, min,
+                 max);
+        http_respond_error(resp, 400, "bad_request", detail);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}

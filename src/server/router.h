@@ -1,0 +1,88 @@
+/*
+ * Routing for the HTTP API: path patterns with parameters ("/api/v1/ingestion/{id}"), decoded query
+ * parameters, and deferred responses completed later from any thread. This header is the surface
+ * resource handlers (src/api/) use; they never call libwebsockets themselves.
+ */
+#ifndef LINEAGED_SERVER_ROUTER_H
+#define LINEAGED_SERVER_ROUTER_H
+
+#include "server/session.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROUTER_MAX_ROUTES 64
+
+typedef struct http_request {
+    struct lws *wsi; /* the transport's own handlers only (src/server/) */
+    enum http_method method;
+    const char *path;
+    const http_args_t *args;
+    const char *body;
+    size_t body_len;
+    void *txn; /* for http_defer */
+} http_request_t;
+
+typedef void (*route_fn)(void *ctx, const http_request_t *req, http_response_t *resp);
+
+typedef struct route {
+    const char *pattern; /* literal segments and "{name}" segments */
+    int methods;         /* enum http_method bits */
+    route_fn fn;
+    void *ctx;
+    int64_t max_body; /* > 0: the body is read into memory, at most this many bytes */
+    int debug_only;   /* exists only with --debug-events */
+} route_t;
+
+typedef struct router {
+    route_t routes[ROUTER_MAX_ROUTES];
+    char *patterns[ROUTER_MAX_ROUTES];
+    int n;
+} router_t;
+
+void router_init(router_t *r);
+void router_free(router_t *r);
+/* Copies `spec` (and its pattern). Returns 0, or -1 when full, malformed or out of memory. */
+int router_add(router_t *r, const route_t *spec);
+/*
+ * The route for `path` (literal routes win over ones with parameters), with its parameters added to
+ * `args`; NULL when no pattern matches. `debug` includes debug-only routes.
+ */
+const route_t *router_match(const router_t *r, const char *path, int debug, http_args_t *args);
+
+void http_args_init(http_args_t *a);
+/*
+ * Adds one query pair as libwebsockets hands it over ("name=value", already percent-decoded).
+ * Returns 0, or -1 with a sentence in `why` (too many, too long, no name, not UTF-8).
+ */
+int http_args_add_query(http_args_t *a, const char *pair, size_t len, char *why, size_t whylen);
+
+const char *http_param(const http_request_t *req, const char *name);
+/* The value of query parameter `name`, or NULL. */
+const char *http_query(const http_request_t *req, const char *name);
+/*
+ * An integer query parameter in [min, max]; `def` when absent. Returns 0, or -1 with `resp` filled
+ * with a 400 that names the parameter.
+ */
+int http_query_int(const http_request_t *req, const char *name, long long def, long long min, long long max,
+                   long long *out, http_response_t *resp);
+
+/* A deferred response: completed exactly once, from any thread, with http_ticket_complete. */
+typedef struct http_ticket {
+    struct http_completions *q;
+    uint64_t id;
+} http_ticket_t;
+
+/*
+ * Inside a handler, on the service thread: the response will come later. The handler then leaves
+ * `resp` untouched; if it fills `resp` after all (e.g. 503 because a queue was full), that answer
+ * goes out and the ticket must not be completed.
+ */
+int http_defer(const http_request_t *req, http_ticket_t *out);
+/* Any thread: the deferred response (body ownership taken). If the client left, it is dropped. */
+void http_ticket_complete(http_ticket_t *t, int status, const char *content_type, char *body, size_t len);
+/* Any thread: serialises `body` (reference stolen). */
+void http_ticket_complete_json(http_ticket_t *t, int status, json_t *body);
+
+#endif

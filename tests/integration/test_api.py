@@ -1,0 +1,145 @@
+"""The API layer: query parameters, deferred responses from the worker pool, 503 when its queue is
+full, clients that leave while their answer is being computed."""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import socket
+import struct
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main  # noqa: E402
+
+
+class DeferredTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # One worker and a queue of two make the bound easy to reach.
+        cls.srv = Server("--debug-events", "--api-workers", "1", "--api-queue", "2", "--log-level", "debug")
+        cls.srv.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def sleep_request(self, ms, timeout=30):
+        return self.srv.request("GET", f"/api/v1/debug/sleep?ms={ms}", timeout=timeout)
+
+    def test_deferred_answer_comes_from_a_worker_connection(self):
+        status, headers, body = self.sleep_request(20)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(json.loads(body), {"slept_ms": 20, "answer": 42})
+
+    def test_keep_alive_connection_serves_requests_after_a_deferred_one(self):
+        conn = http.client.HTTPConnection(self.srv.host, self.srv.port, timeout=10)
+        try:
+            for ms in (30, 0, 10):
+                conn.request("GET", f"/api/v1/debug/sleep?ms={ms}")
+                resp = conn.getresponse()
+                self.assertEqual(resp.status, 200)
+                self.assertEqual(json.loads(resp.read())["slept_ms"], ms)
+            conn.request("GET", "/health")
+            resp = conn.getresponse()
+            self.assertEqual(resp.status, 200)
+            resp.read()
+        finally:
+            conn.close()
+
+    def test_head_of_a_get_only_deferred_route_is_405(self):
+        status, headers, _ = self.srv.request("HEAD", "/api/v1/debug/sleep?ms=1")
+        self.assertEqual(status, 405)
+        self.assertEqual(headers["allow"], "GET")
+
+    def test_full_queue_answers_503_and_the_rest_complete(self):
+        # 1 running + 2 queued fit; of 8 sent at once the others are refused at once.
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            futures = [ex.submit(self.sleep_request, 400) for _ in range(8)]
+            results = [f.result() for f in futures]
+        codes = sorted(r[0] for r in results)
+        self.assertIn(503, codes)
+        self.assertGreaterEqual(codes.count(200), 1)
+        self.assertLessEqual(codes.count(200), 3)
+        self.assertEqual(set(codes), {200, 503})
+        for status, _, body in results:
+            if status == 503:
+                doc = json.loads(body)
+                self.assertEqual(doc["error"], "busy")
+        self.assertEqual(self.sleep_request(0)[0], 200)
+
+    def test_client_leaving_mid_deferral_harms_nothing(self):
+        """A reset connection is noticed and its late answer dropped; a half-closed one gets the answer
+        written to a socket nobody reads (libwebsockets does not read while a response is pending)."""
+        socks = []
+        for i in range(3):
+            s = socket.create_connection((self.srv.host, self.srv.port), timeout=5)
+            s.sendall(b"GET /api/v1/debug/sleep?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+            socks.append(s)
+            time.sleep(0.05)  # the single worker takes the first before the queue of two fills
+        time.sleep(0.1)
+        for i, s in enumerate(socks):
+            if i < 2:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.srv.log().count("http.deferred_dropped") < 2:
+            time.sleep(0.05)
+        self.assertGreaterEqual(self.srv.log().count("http.deferred_dropped"), 2, self.srv.log()[-3000:])
+        status, _, body = self.sleep_request(0)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+
+
+class QueryStringTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server("--debug-events")
+        cls.srv.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def assert_400(self, path, word):
+        status, headers, body = self.srv.request("GET", path)
+        self.assertEqual(status, 400, body)
+        doc = json.loads(body)
+        self.assertIn(word, doc["detail"])
+
+    def test_percent_encoded_values_are_decoded(self):
+        status, _, body = self.srv.request("GET", "/api/v1/debug/sleep?m%73=%31%32")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["slept_ms"], 12)
+
+    def test_bad_values_are_400_naming_the_parameter(self):
+        for value in ("abc", "-1", "10001", "", "1e3", "99999999999999999999999"):
+            with self.subTest(value=value):
+                self.assert_400(f"/api/v1/debug/sleep?ms={value}", "'ms'")
+
+    def test_malformed_query_strings_are_400(self):
+        self.assert_400("/api/v1/debug/sleep?ms=1&ms=2", "twice")
+        self.assert_400("/api/v1/debug/sleep?=1", "no name")
+        self.assert_400("/api/v1/debug/sleep?ms=%C3%28", "UTF-8")
+        many = "&".join(f"p{i}=1" for i in range(40))
+        self.assert_400(f"/api/v1/debug/sleep?{many}", "more than 32")
+        self.assert_400("/api/v1/debug/sleep?q=" + "x" * 2500, "longer than")
+
+    def test_undecodable_escapes_never_reach_a_handler(self):
+        # libwebsockets refuses these itself (403) before routing; the server stays up.
+        for q in ("ms=%zz", "ms=%4", "ms=%"):
+            with self.subTest(q=q):
+                status, _, _ = self.srv.request("GET", f"/api/v1/debug/sleep?{q}")
+                self.assertIn(status, (400, 403))
+        self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+
+    def test_debug_routes_absent_without_the_flag(self):
+        with Server() as plain:
+            self.assertEqual(plain.request("GET", "/api/v1/debug/sleep?ms=1")[0], 404)
+
+
+if __name__ == "__main__":
+    main()
