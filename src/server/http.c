@@ -314,7 +314,8 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         if(t->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE | HTTP_OPTIONS)) {
             char detail[sizeof(origin) + 32];
             snprintf(detail, sizeof(detail), "Origin %s is not allowed", origin);
-            log_warn("http.rejected", "reason=origin origin=\"%s\" path=%s status=403", origin, t->path);
+            log_limited(LOG_WARN, "http.rejected", "reason=origin origin=%s path=%s status=403", LOG_Q(origin),
+                        LOG_Q(t->path));
             t->resp.close = 1;
             http_respond_error(&t->resp, 403, "forbidden_origin", detail);
             return finish(wsi, t);

@@ -65,7 +65,7 @@ static void sync_throttled(server_t *srv)
 static void reject(server_t *srv, const bus_event_t *ev, const char *why)
 {
     metrics_inc(&srv->metrics.ws_invalid);
-    log_warn("ws.event_invalid", "type=\"%.32s\" reason=\"%s\"", ev->type, why);
+    log_warn("ws.event_invalid", "type=%s reason=\"%s\"", LOG_Q(ev->type), why);
 }
 
 void hub_drain(server_t *srv)
@@ -136,6 +136,7 @@ static void hub_tick(struct lws_sorted_usec_list *sul)
         ws_wake_all(srv);
     if(now - srv->last_throttle_log_ms >= THROTTLE_LOG_MS)
         log_throttled(srv, now);
+    log_limited_flush(0);
     ws_check_idle(srv, now);
     lws_sul_schedule(srv->ctx, 0, &srv->hub_timer, hub_tick, HUB_TICK_US);
 }

@@ -66,10 +66,13 @@ static const struct lws_protocols protocols[] = {
 
 static void lws_log_emit(int level, const char *line)
 {
+    char msg[LOG_VALUE_MAX + 2]; /* one byte more than is logged, so a longer line is marked as cut */
     size_t len = strlen(line);
     while(len && (line[len - 1] == '\n' || line[len - 1] == ' '))
         len--;
-    log_event(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws", "msg=\"%.*s\"", (int)len, line);
+    snprintf(msg, sizeof(msg), "%.*s", (int)len, line);
+    /* lws logs what clients make it do (failed accepts, bad requests): limited like our own lines */
+    log_limited(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws", "msg=%s", LOG_Q(msg));
 }
 
 static void stop_signals(sigset_t *set)
@@ -358,6 +361,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     lws_sul_cancel(&srv.hub_timer);
     destroy_context(&srv, &loop);
     server_free(&srv);
+    log_limited_flush(1);
     log_info("server.stopped", "clients_left=%d", srv.n_clients);
     return rc;
 }

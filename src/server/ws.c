@@ -56,11 +56,6 @@ static int refuse(server_t *srv, struct lws *wsi, int status, const char *error,
     return -1;
 }
 
-static const char *origin_of(const ws_client_t *c)
-{
-    return c->origin ? c->origin : "-";
-}
-
 static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason)
 {
     if(c->close_code)
@@ -93,9 +88,9 @@ static void evict_idlest(server_t *srv)
     snprintf(reason, sizeof(reason), "server at capacity (max-connections=%d); closing the longest-idle connection",
              srv->cfg->max_connections);
     metrics_inc(&srv->metrics.ws_evicted);
-    log_info("ws.evicted", "id=%llu peer=%s origin=%s idle_s=%.3f max_connections=%d close_code=1013",
-             (unsigned long long)victim->id, victim->peer, origin_of(victim),
-             (double)(time_mono_ms() - victim->last_rx_mono_ms) / 1000.0, srv->cfg->max_connections);
+    log_limited(LOG_INFO, "ws.evicted", "id=%llu peer=%s origin=%s idle_s=%.3f max_connections=%d close_code=1013",
+                (unsigned long long)victim->id, victim->peer, LOG_Q(victim->origin),
+                (double)(time_mono_ms() - victim->last_rx_mono_ms) / 1000.0, srv->cfg->max_connections);
     request_close(srv, victim, WS_CLOSE_TRY_AGAIN_LATER, reason);
 }
 
@@ -113,14 +108,14 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
     client_address(srv, wsi, peer, sizeof(peer), addr, sizeof(addr));
     if(has_origin && (has_origin < 0 || !origin_allowed(&srv->origins, origin))) {
         metrics_inc(&srv->metrics.ws_rejected[METRICS_REJECT_ORIGIN]);
-        log_warn("ws.rejected", "reason=origin origin=\"%s\" peer=%s status=403", origin, addr);
+        log_limited(LOG_WARN, "ws.rejected", "reason=origin origin=%s peer=%s status=403", LOG_Q(origin), addr);
         snprintf(detail, sizeof(detail), "Origin %.200s is not allowed", origin);
         return refuse(srv, wsi, 403, "forbidden_origin", detail, 0);
     }
     int limit = srv->cfg->max_conn_per_ip;
     if(iplimit_count(srv->per_ip, addr) >= limit) {
         metrics_inc(&srv->metrics.ws_rejected[METRICS_REJECT_IP_LIMIT]);
-        log_warn("ws.rejected", "reason=ip_limit peer=%s limit=%d status=503", addr, limit);
+        log_limited(LOG_WARN, "ws.rejected", "reason=ip_limit peer=%s limit=%d status=503", addr, limit);
         snprintf(detail, sizeof(detail),
                  "connection limit reached: at most %d WebSocket connections per client address", limit);
         return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
@@ -204,8 +199,8 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     add_private(c, connection_ack(srv, c));
     add_private(c, hub_welcome_stats(srv));
     want_write(c);
-    log_info("ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id, c->peer,
-             c->addr, origin_of(c), srv->n_clients);
+    log_limited(LOG_INFO, "ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id,
+                c->peer, c->addr, LOG_Q(c->origin), srv->n_clients);
     return 0;
 }
 
@@ -230,11 +225,11 @@ static void on_closed(server_t *srv, session_t *s)
     buf_free(&c->rx);
     s->kind = SESSION_NONE;
     const char *reason = c->close_reason ? c->close_reason : "";
-    log_info("ws.disconnected",
-             "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d%s%s%s clients=%d",
-             (unsigned long long)c->id, c->peer, origin_of(c), (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0,
-             (unsigned long long)c->messages_sent, code, reason[0] ? " reason=\"" : "", reason, reason[0] ? "\"" : "",
-             srv->n_clients);
+    log_limited(LOG_INFO, "ws.disconnected",
+                "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d%s%s clients=%d",
+                (unsigned long long)c->id, c->peer, LOG_Q(c->origin),
+                (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0, (unsigned long long)c->messages_sent, code,
+                reason[0] ? " reason=" : "", reason[0] ? LOG_Q(reason) : "", srv->n_clients);
     util_free(c->origin);
     util_free(c->close_reason);
     c->origin = c->close_reason = NULL;
@@ -408,8 +403,9 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
     if(!c->rx_oversize && (c->rx.len + len + remaining > WS_MAX_MESSAGE || buf_add(&c->rx, in, len))) {
         c->rx_oversize = 1;
         metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OVERSIZE]);
-        log_warn("ws.error", "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
-                 (unsigned long long)c->id, c->peer, origin_of(c), c->rx.len + len + remaining);
+        log_limited(LOG_WARN, "ws.error",
+                    "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
+                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), c->rx.len + len + remaining);
         buf_free(&c->rx);
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
     }
@@ -445,8 +441,9 @@ static int on_peer_close(ws_client_t *c, const unsigned char *in, size_t len)
     int code = len >= 2 ? (in[0] << 8) | in[1] : -1;
     c->peer_close_code = code;
     if(len == 1 || !close_code_valid(code)) {
-        log_warn("ws.error", "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
-                 (unsigned long long)c->id, c->peer, origin_of(c), code);
+        log_limited(LOG_WARN, "ws.error",
+                    "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
+                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), code);
         c->peer_close_code = LWS_CLOSE_STATUS_PROTOCOL_ERR;
         return -1;
     }
@@ -490,8 +487,9 @@ static void make_room(server_t *srv, size_t len)
                 char reason[96];
                 snprintf(reason, sizeof(reason), "client too slow: more than %d messages behind", srv->cfg->ws_backlog);
                 metrics_inc(&srv->metrics.ws_slow_closed);
-                log_warn("ws.error", "id=%llu peer=%s origin=%s error=slow_consumer backlog_limit=%d close_code=1013",
-                         (unsigned long long)c->id, c->peer, origin_of(c), srv->cfg->ws_backlog);
+                log_limited(LOG_WARN, "ws.error",
+                            "id=%llu peer=%s origin=%s error=slow_consumer backlog_limit=%d close_code=1013",
+                            (unsigned long long)c->id, c->peer, LOG_Q(c->origin), srv->cfg->ws_backlog);
                 request_close(srv, c, WS_CLOSE_TRY_AGAIN_LATER, reason);
             }
         }
@@ -549,8 +547,8 @@ void ws_check_idle(server_t *srv, int64_t now)
         if(idle >= hangup_ms) {
             char reason[64];
             snprintf(reason, sizeof(reason), "no answer to pings for %lld s", (long long)(idle / 1000));
-            log_info("ws.idle_timeout", "id=%llu peer=%s origin=%s idle_s=%.3f close_code=1001",
-                     (unsigned long long)c->id, c->peer, origin_of(c), (double)idle / 1000.0);
+            log_limited(LOG_INFO, "ws.idle_timeout", "id=%llu peer=%s origin=%s idle_s=%.3f close_code=1001",
+                        (unsigned long long)c->id, c->peer, LOG_Q(c->origin), (double)idle / 1000.0);
             request_close(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, reason);
         } else if(c->last_ping_mono_ms <= c->last_rx_mono_ms && !lws_partial_buffered(c->wsi)) {
             /* lws 4.1.6 reports no empty pong to us, so the ping carries a payload to echo */

@@ -217,7 +217,7 @@ class DashboardTest(unittest.TestCase):
             self.assertEqual(len(lines), 5, log)
             for key in ("id=", "peer=127.0.0.1", "duration_s=", "messages_sent=", "close_code="):
                 self.assertIn(key, lines[0])
-            self.assertIn(f"origin={srv.base}", lines[0])
+            self.assertIn(f'origin="{srv.base}"', lines[0])
             self.assertIn("close_code=1000", lines[0])
             self.assertIn("close_code=1006", lines[3])
 
