@@ -32,6 +32,8 @@ static const struct option_spec options[] = {
      "browser Origin allowed to connect (repeatable; env: comma-separated)"},
     {"max-conn-per-ip", OPT_INT, OFF(max_conn_per_ip), 1, 1000000, "10", "WebSocket connections per client IP"},
     {"max-connections", OPT_INT, OFF(max_connections), 1, 1000000, "10000", "WebSocket connections in all"},
+    {"ipv6-prefix", OPT_INT, OFF(ipv6_prefix), 1, 128, "64",
+     "IPv6 clients count against --max-conn-per-ip by network of this many bits"},
     {"github-url", OPT_STR, OFF(github_url), 0, 0, "https://github.com", "base URL repositories are cloned from"},
     {"max-upload-mb", OPT_INT, OFF(max_upload_mb), 1, 4096, "50", "largest accepted upload, MiB"},
     {"log-level", OPT_STR, OFF(log_level), 0, 0, "info", "debug, info, warn or error"},

@@ -17,6 +17,7 @@ typedef struct config {
     int n_allowed_origins;
     int max_conn_per_ip;
     int max_connections;
+    int ipv6_prefix; /* IPv6 clients count against the per-IP limit by network of this many bits */
     char *github_url;
     int max_upload_mb;
     char *log_level;

@@ -2,6 +2,7 @@
 
 #include "util/alloc.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct ip_entry {
 struct iplimit {
     struct ip_entry *buckets[BUCKETS];
     size_t size;
+    int ipv6_prefix;
 };
 
 static unsigned hash(const char *s)
@@ -28,9 +30,30 @@ static unsigned hash(const char *s)
     return h % BUCKETS;
 }
 
-iplimit_t *iplimit_new(void)
+iplimit_t *iplimit_new(int ipv6_prefix)
 {
-    return util_calloc(1, sizeof(iplimit_t));
+    iplimit_t *l = util_calloc(1, sizeof(iplimit_t));
+    if(l)
+        l->ipv6_prefix = ipv6_prefix < 1 ? 1 : ipv6_prefix > 128 ? 128 : ipv6_prefix;
+    return l;
+}
+
+void iplimit_key(const iplimit_t *l, const char *addr, char out[IPLIMIT_ADDR_MAX])
+{
+    unsigned char a[16];
+    char net[INET6_ADDRSTRLEN];
+    if(inet_pton(AF_INET6, addr, a) != 1) {
+        snprintf(out, IPLIMIT_ADDR_MAX, "%s", addr);
+        return;
+    }
+    int bits = l->ipv6_prefix;
+    for(int i = 0; i < 16; i++) {
+        int keep = bits >= 8 ? 8 : bits > 0 ? bits : 0;
+        a[i] &= (unsigned char)(0xff00u >> keep);
+        bits -= keep;
+    }
+    inet_ntop(AF_INET6, a, net, sizeof(net));
+    snprintf(out, IPLIMIT_ADDR_MAX, "%s/%d", net, l->ipv6_prefix);
 }
 
 void iplimit_free(iplimit_t *l)
@@ -58,18 +81,22 @@ static struct ip_entry **find(const iplimit_t *l, const char *addr)
 
 int iplimit_count(const iplimit_t *l, const char *addr)
 {
-    struct ip_entry *e = *find(l, addr);
+    char key[IPLIMIT_ADDR_MAX];
+    iplimit_key(l, addr, key);
+    struct ip_entry *e = *find(l, key);
     return e ? e->count : 0;
 }
 
 int iplimit_add(iplimit_t *l, const char *addr)
 {
-    struct ip_entry **p = find(l, addr);
+    char key[IPLIMIT_ADDR_MAX];
+    iplimit_key(l, addr, key);
+    struct ip_entry **p = find(l, key);
     if(!*p) {
         struct ip_entry *e = util_calloc(1, sizeof(*e));
         if(!e)
             return -1;
-        snprintf(e->addr, sizeof(e->addr), "%s", addr);
+        memcpy(e->addr, key, sizeof(e->addr));
         *p = e;
         l->size++;
     }
@@ -78,7 +105,9 @@ int iplimit_add(iplimit_t *l, const char *addr)
 
 void iplimit_remove(iplimit_t *l, const char *addr)
 {
-    struct ip_entry **p = find(l, addr);
+    char key[IPLIMIT_ADDR_MAX];
+    iplimit_key(l, addr, key);
+    struct ip_entry **p = find(l, key);
     struct ip_entry *e = *p;
     if(!e)
         return;

@@ -239,7 +239,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         log_error("server.init_failed", "reason=\"cannot create a mutex\"");
         return -1;
     }
-    srv.per_ip = iplimit_new();
+    srv.per_ip = iplimit_new(cfg->ipv6_prefix);
     if(!srv.per_ip || ws_init(&srv) || origin_policy_init(&srv.origins, cfg) || routes_init(&srv)) {
         log_error("server.init_failed", "reason=\"out of memory\"");
         server_free(&srv);

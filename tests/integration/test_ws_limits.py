@@ -160,6 +160,26 @@ class PerIpTest(unittest.TestCase):
                 s.close()
             mapped.close()
 
+    def test_ipv6_clients_counted_per_64(self):
+        # Addresses come through a trusted proxy: loopback offers no second IPv6 address to connect from.
+        with Server("--max-conn-per-ip", "2", "--trusted-proxy", "127.0.0.1", "--stats-interval", "30") as srv:
+            xff = lambda ip: {"X-Forwarded-For": ip}  # noqa: E731
+            a = [RawWS(srv.host, srv.port, extra=xff(ip)) for ip in ("2001:db8:1:2::1", "2001:DB8:1:2:ffff::9")]
+            self.assertTrue(all(ws.status == 101 for ws in a))
+            refused, body = raw_handshake(srv, extra=xff("2001:db8:1:2:abcd::1"))
+            self.assertEqual(refused.status, 503)
+            self.assertEqual(json.loads(body)["limit"], 2)
+            other = RawWS(srv.host, srv.port, extra=xff("2001:db8:1:3::1"))
+            self.assertEqual(other.status, 101)
+            for ws in a + [other, refused]:
+                ws.close()
+        with Server("--max-conn-per-ip", "2", "--trusted-proxy", "127.0.0.1", "--ipv6-prefix", "128",
+                    "--stats-interval", "30") as srv:
+            a = [RawWS(srv.host, srv.port, extra=xff(f"2001:db8:1:2::{i}")) for i in range(1, 4)]
+            self.assertTrue(all(ws.status == 101 for ws in a))
+            for ws in a:
+                ws.close()
+
     def test_forwarded_for_only_from_trusted_proxy(self):
         with Server("--max-conn-per-ip", "2", "--trusted-proxy", "127.0.0.1", "--stats-interval", "30") as srv:
             xff = lambda ip: {"X-Forwarded-For": f"203.0.113.9, {ip}"}  # noqa: E731

@@ -28,6 +28,7 @@ static void defaults_follow_the_contract(void **state)
     assert_true(cfg.stats_interval == 5.0);
     assert_int_equal(cfg.max_conn_per_ip, 10);
     assert_int_equal(cfg.max_connections, 10000);
+    assert_int_equal(cfg.ipv6_prefix, 64);
     assert_string_equal(cfg.github_url, "https://github.com");
     assert_int_equal(cfg.n_allowed_origins, 0);
     config_free(&cfg);
@@ -69,6 +70,8 @@ static void bad_values_are_refused_with_a_sentence(void **state)
         {"--nope", "1", "unknown option '--nope'"},
         {"--allowed-origin", "ftp://x", "--allowed-origin"},
         {"--host", "", "--host"},
+        {"--ipv6-prefix", "0", "--ipv6-prefix expects a whole number from 1 to 128"},
+        {"--ipv6-prefix", "129", "--ipv6-prefix"},
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         config_t cfg;
