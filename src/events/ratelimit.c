@@ -2,13 +2,10 @@
 
 #include "util/alloc.h"
 
-#include <stdio.h>
 #include <string.h>
 
-#define ID_MAX 64
-
 struct ingestion_slot {
-    char id[ID_MAX];
+    char *id; /* the whole id: ids that share a prefix are different ingestions */
     int used;
     int64_t last_sent_ms;
     int64_t last_seen_ms;
@@ -41,8 +38,10 @@ void ratelimit_free(ratelimit_t *rl)
 {
     if(!rl)
         return;
-    for(size_t i = 0; i < RATELIMIT_MAX_INGESTIONS; i++)
+    for(size_t i = 0; i < RATELIMIT_MAX_INGESTIONS; i++) {
         json_decref(rl->slots[i].held);
+        util_free(rl->slots[i].id);
+    }
     util_free(rl);
 }
 
@@ -65,10 +64,14 @@ int ratelimit_progress_is_final(const json_t *data)
 static void slot_forget(struct ingestion_slot *s)
 {
     json_decref(s->held);
+    util_free(s->id);
     memset(s, 0, sizeof(*s));
 }
 
-/* The slot of `id`; a new one takes a free slot or the longest-quiet one (its held progress goes out). */
+/*
+ * The slot of `id`; a new one takes a free slot or the longest-quiet one (its held progress goes out).
+ * NULL when there is none, or no memory for a new one.
+ */
 static struct ingestion_slot *slot_for(ratelimit_t *rl, const char *id, int create, int64_t now_ms,
                                        ratelimit_emit_fn emit, void *ctx)
 {
@@ -80,12 +83,15 @@ static struct ingestion_slot *slot_for(ratelimit_t *rl, const char *id, int crea
                 free_slot = s;
             continue;
         }
-        if(strncmp(s->id, id, ID_MAX - 1) == 0)
+        if(strcmp(s->id, id) == 0)
             return s;
         if(!oldest || s->last_seen_ms < oldest->last_seen_ms)
             oldest = s;
     }
     if(!create)
+        return NULL;
+    char *copy = util_strdup(id);
+    if(!copy)
         return NULL;
     struct ingestion_slot *s = free_slot;
     if(!s) {
@@ -97,7 +103,7 @@ static struct ingestion_slot *slot_for(ratelimit_t *rl, const char *id, int crea
         slot_forget(s);
     }
     s->used = 1;
-    snprintf(s->id, sizeof(s->id), "%s", id);
+    s->id = copy;
     s->last_sent_ms = now_ms - 1000000;
     s->last_seen_ms = now_ms;
     return s;
@@ -107,8 +113,12 @@ static void offer_progress(ratelimit_t *rl, json_t *data, int64_t now_ms, rateli
 {
     const char *id = json_string_value(json_object_get(data, "ingestion_id"));
     struct ingestion_slot *s = slot_for(rl, id ? id : "", 1, now_ms, emit, ctx);
-    s->last_seen_ms = now_ms;
     int final = ratelimit_progress_is_final(data);
+    if(!s) { /* out of memory: better unthrottled than lost */
+        emit(ctx, EV_INGESTION_PROGRESS, data, final);
+        return;
+    }
+    s->last_seen_ms = now_ms;
     double gap_ms = rl->cfg.progress_per_sec > 0 ? 1000.0 / rl->cfg.progress_per_sec : 0;
     if(final || (double)(now_ms - s->last_sent_ms) >= gap_ms) {
         if(s->held) {
@@ -161,12 +171,8 @@ void ratelimit_offer(ratelimit_t *rl, enum event_type type, json_t *data, int64_
                      void *ctx)
 {
     switch(type) {
-    case EV_INGESTION_PROGRESS:
-        offer_progress(rl, data, now_ms, emit, ctx);
-        return;
-    case EV_INGESTION_COMPLETE:
-        offer_complete(rl, data, now_ms, emit, ctx);
-        return;
+    case EV_INGESTION_PROGRESS: offer_progress(rl, data, now_ms, emit, ctx); return;
+    case EV_INGESTION_COMPLETE: offer_complete(rl, data, now_ms, emit, ctx); return;
     case EV_QUERY_COMPLETE:
         if(take_query_token(rl, now_ms)) {
             emit(ctx, type, data, 0);
@@ -184,9 +190,7 @@ void ratelimit_offer(ratelimit_t *rl, enum event_type type, json_t *data, int64_
         ratelimit_note_stats(rl, now_ms);
         emit(ctx, type, data, 0);
         return;
-    default:
-        emit(ctx, type, data, 1);
-        return;
+    default: emit(ctx, type, data, 1); return;
     }
 }
 

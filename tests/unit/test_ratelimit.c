@@ -1,5 +1,6 @@
 /* The broadcast rate-limit policy, driven with explicit time. */
 #include "events/ratelimit.h"
+#include "util/alloc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,6 +125,41 @@ static void many_ingestions_recycle_slots_without_losing_held(void **state)
     ratelimit_free(rl);
 }
 
+static void ids_sharing_a_long_prefix_are_separate_ingestions(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    char a[200], b[200];
+    memset(a, 'x', 150);
+    memcpy(b, a, 150);
+    snprintf(a + 150, sizeof(a) - 150, "-a");
+    snprintf(b + 150, sizeof(b) - 150, "-b");
+    struct out o = {0};
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress(a, 1, 10), 0, collect, &o);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress(b, 1, 10), 10, collect, &o);
+    /* each is the first progress of its own ingestion: both go out at once */
+    assert_int_equal(o.n, 2);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress(a, 2, 10), 20, collect, &o);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress(b, 2, 10), 30, collect, &o);
+    assert_int_equal(o.n, 2);
+    ratelimit_due(rl, 300, collect, &o);
+    assert_int_equal(o.n, 4);
+    assert_int_equal(ratelimit_throttled(rl, EV_INGESTION_PROGRESS), 0);
+    ratelimit_free(rl);
+}
+
+static void a_progress_is_never_lost_when_memory_runs_out(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    struct out o = {0};
+    util_alloc_fail_after(0);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("oom", 1, 10), 0, collect, &o);
+    util_alloc_fail_after(-1);
+    assert_int_equal(o.n, 1);
+    ratelimit_free(rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +167,8 @@ int main(void)
         cmocka_unit_test(completion_flushes_held_progress_first),
         cmocka_unit_test(queries_capped_critical_untouched_stats_per_tick),
         cmocka_unit_test(many_ingestions_recycle_slots_without_losing_held),
+        cmocka_unit_test(ids_sharing_a_long_prefix_are_separate_ingestions),
+        cmocka_unit_test(a_progress_is_never_lost_when_memory_runs_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
