@@ -53,23 +53,24 @@ typedef struct graph_builder graph_builder_t;
 
 /* What one statement row tells about where data moved (file, line, kind, procedure). */
 typedef struct graph_stmt_info {
-    const char *file; /* path, or NULL */
+    const char *file;      /* path as the user knows it, or NULL */
+    const char *disk_path; /* where its text may still be read, or NULL */
     const char *repository, *project, *dialect;
     int line;
     const char *kind;    /* "insert", "create_table", ... or NULL */
     const char *routine; /* the procedure whose body holds it, or NULL */
-    const char *error;   /* the statement's parse error, or NULL */
     int64_t id;          /* statement id in DuckDB */
+    int file_index;      /* dense file index, or -1 */
 } graph_stmt_info_t;
 
 graph_builder_t *graph_builder_new(void);
 void graph_builder_free(graph_builder_t *b);
 /* Ids are DuckDB's; strings are copied. NULL strings are allowed where the schema allows NULL. */
 int graph_builder_add_node(graph_builder_t *b, int64_t id, graph_kind_t kind, const char *name, int temporary);
-int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *repository,
-                           const char *project, const char *dialect);
+int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *disk_path,
+                           const char *repository, const char *project, const char *dialect);
 int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id, int line, const char *kind,
-                                const char *routine, const char *error);
+                                const char *routine);
 /* Edges whose ends are unknown nodes are dropped (the graph may change under a reader). */
 int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, graph_edge_kind_t kind,
                            int64_t statement_id, const char *transformation);
@@ -98,6 +99,9 @@ int graph_in_edges(const graph_snap_t *s, int node, const int **edges);
 /* Statements in the snapshot, in id order (for exports). */
 int graph_statement_count(const graph_snap_t *s);
 int graph_statement_at(const graph_snap_t *s, int index, graph_stmt_info_t *out);
+/* Files of the snapshot (current versions): the path users know and where the text may be read. */
+int graph_file_count(const graph_snap_t *s);
+int graph_file_at(const graph_snap_t *s, int index, const char **path, const char **disk_path);
 /* Edges of one statement (index as above), in edge order. */
 int graph_statement_edges(const graph_snap_t *s, int index, const int **edges);
 
@@ -146,9 +150,9 @@ typedef struct graph_query {
 
 typedef struct graph_rnode {
     int node;
-    int depth;       /* edges from the root (0 for roots) */
-    int direction;   /* GRAPH_UPSTREAM / GRAPH_DOWNSTREAM bits it was reached by (0 for roots) */
-    int parent_edge; /* index into the result's edges of the edge it was first reached by, or -1 */
+    int depth;     /* edges from the root (0 for roots) */
+    int direction; /* GRAPH_UPSTREAM / GRAPH_DOWNSTREAM bits it was reached by (0 for roots) */
+    int parent;    /* the node it was first reached from (a shortest path back to a root), or -1 */
 } graph_rnode_t;
 
 typedef struct graph_redge {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define LOAD_STR_MAX 4096 /* longer texts (error messages) are cut; names are bounded by GRAPH_MAX_NAME */
+#define LOAD_STR_MAX 4096 /* longer texts are cut; names are bounded by GRAPH_MAX_NAME */
 
 typedef int (*row_fn)(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row);
 
@@ -45,20 +45,19 @@ static int node_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, i
 
 static int file_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
 {
-    char path[LOAD_STR_MAX], repo[LOAD_STR_MAX], project[LOAD_STR_MAX], dialect[64];
-    return graph_builder_add_file(b, i64_at(cols, valid, 0, row, 0), str_at(cols, valid, 1, row, path, sizeof(path)),
-                                  str_at(cols, valid, 2, row, repo, sizeof(repo)),
-                                  str_at(cols, valid, 3, row, project, sizeof(project)),
-                                  str_at(cols, valid, 4, row, dialect, sizeof(dialect)));
+    char path[LOAD_STR_MAX], disk[LOAD_STR_MAX], repo[LOAD_STR_MAX], project[LOAD_STR_MAX], dialect[64];
+    return graph_builder_add_file(
+        b, i64_at(cols, valid, 0, row, 0), str_at(cols, valid, 1, row, path, sizeof(path)),
+        str_at(cols, valid, 5, row, disk, sizeof(disk)), str_at(cols, valid, 2, row, repo, sizeof(repo)),
+        str_at(cols, valid, 3, row, project, sizeof(project)), str_at(cols, valid, 4, row, dialect, sizeof(dialect)));
 }
 
 static int stmt_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
 {
-    char kind[64], routine[LOAD_STR_MAX], error[LOAD_STR_MAX];
+    char kind[64], routine[LOAD_STR_MAX];
     return graph_builder_add_statement(
         b, i64_at(cols, valid, 0, row, 0), i64_at(cols, valid, 1, row, -1), (int)i64_at(cols, valid, 2, row, 0),
-        str_at(cols, valid, 3, row, kind, sizeof(kind)), str_at(cols, valid, 4, row, routine, sizeof(routine)),
-        str_at(cols, valid, 5, row, error, sizeof(error)));
+        str_at(cols, valid, 3, row, kind, sizeof(kind)), str_at(cols, valid, 4, row, routine, sizeof(routine)));
 }
 
 static int edge_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
@@ -111,15 +110,14 @@ int graph_load(duckdb_connection conn, graph_snap_t **out)
                        4, b, node_row);
     if(!rc)
         rc = load_rows(conn,
-                       "SELECT id::BIGINT, path::VARCHAR, repository::VARCHAR, project_id::VARCHAR, dialect::VARCHAR "
-                       "FROM files WHERE is_current",
-                       5, b, file_row);
+                       "SELECT id::BIGINT, path::VARCHAR, repository::VARCHAR, project_id::VARCHAR, dialect::VARCHAR, "
+                       "disk_path::VARCHAR FROM files WHERE is_current",
+                       6, b, file_row);
     if(!rc)
         rc = load_rows(conn,
-                       "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, "
-                       "s.routine::VARCHAR, s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id "
-                       "WHERE f.is_current",
-                       6, b, stmt_row);
+                       "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line::BIGINT, s.kind::VARCHAR, s.routine::VARCHAR "
+                       "FROM statements s JOIN files f ON f.id = s.file_id WHERE f.is_current",
+                       5, b, stmt_row);
     if(!rc)
         rc = load_rows(conn,
                        "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "

@@ -33,11 +33,11 @@ struct graph_snap {
     /* statements, sorted by id */
     int64_t *stmt_id;
     int *stmt_file, *stmt_line;
-    uint32_t *stmt_kind, *stmt_routine, *stmt_error;
+    uint32_t *stmt_kind, *stmt_routine;
     int *stmt_eoff, *stmt_e;
     /* files */
     int64_t *file_id;
-    uint32_t *file_path, *file_repo, *file_project, *file_dialect;
+    uint32_t *file_path, *file_disk, *file_repo, *file_project, *file_dialect;
     /* strings */
     char *pool, *lpool;
     /* names: open addressing, several entries may share a key */

@@ -19,13 +19,13 @@ typedef struct bnode {
 
 typedef struct bfile {
     int64_t id;
-    uint32_t path, repo, project, dialect;
+    uint32_t path, disk, repo, project, dialect;
 } bfile_t;
 
 typedef struct bstmt {
     int64_t id, file;
     int line;
-    uint32_t kind, routine, error;
+    uint32_t kind, routine;
 } bstmt_t;
 
 typedef struct bedge {
@@ -200,13 +200,14 @@ int graph_builder_add_node(graph_builder_t *b, int64_t id, graph_kind_t kind, co
     return 0;
 }
 
-int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *repository,
-                           const char *project, const char *dialect)
+int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *disk_path,
+                           const char *repository, const char *project, const char *dialect)
 {
     CHECK(b, grow((void **)&b->files, &b->cfiles, b->nfiles, sizeof(bfile_t)));
     bfile_t *f = &b->files[b->nfiles];
     f->id = id;
     CHECK(b, intern(b, path, &f->path, NULL));
+    CHECK(b, intern(b, disk_path, &f->disk, NULL));
     CHECK(b, intern(b, repository, &f->repo, NULL));
     CHECK(b, intern(b, project, &f->project, NULL));
     CHECK(b, intern(b, dialect, &f->dialect, NULL));
@@ -215,7 +216,7 @@ int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, con
 }
 
 int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id, int line, const char *kind,
-                                const char *routine, const char *error)
+                                const char *routine)
 {
     CHECK(b, grow((void **)&b->stmts, &b->cstmts, b->nstmts, sizeof(bstmt_t)));
     bstmt_t *st = &b->stmts[b->nstmts];
@@ -224,7 +225,6 @@ int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id,
     st->line = line;
     CHECK(b, intern(b, kind, &st->kind, NULL));
     CHECK(b, intern(b, routine, &st->routine, NULL));
-    CHECK(b, intern(b, error, &st->error, NULL));
     b->nstmts++;
     return 0;
 }
@@ -249,12 +249,11 @@ int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, g
 
 static void snap_free(graph_snap_t *s)
 {
-    void *arrays[] = {s->node_id,   s->kind,         s->temp,         s->name_off,     s->name_len,  s->table_of,
-                      s->esrc,      s->edst,         s->estmt,        s->ekind,        s->etrans,    s->out_off,
-                      s->out_e,     s->in_off,       s->in_e,         s->stmt_id,      s->stmt_file, s->stmt_line,
-                      s->stmt_kind, s->stmt_routine, s->stmt_error,   s->stmt_eoff,    s->stmt_e,    s->file_id,
-                      s->file_path, s->file_repo,    s->file_project, s->file_dialect, s->pool,      s->lpool,
-                      s->names};
+    void *arrays[] = {
+        s->node_id,   s->kind,      s->temp,         s->name_off,     s->name_len,  s->table_of,  s->esrc,   s->edst,
+        s->estmt,     s->ekind,     s->etrans,       s->out_off,      s->out_e,     s->in_off,    s->in_e,   s->stmt_id,
+        s->stmt_file, s->stmt_line, s->stmt_kind,    s->stmt_routine, s->file_disk, s->stmt_eoff, s->stmt_e, s->file_id,
+        s->file_path, s->file_repo, s->file_project, s->file_dialect, s->pool,      s->lpool,     s->names};
     for(size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         util_free(arrays[i]);
     util_free(s);
@@ -426,6 +425,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
 
     ALLOC(s->file_id, b->nfiles);
     ALLOC(s->file_path, b->nfiles);
+    ALLOC(s->file_disk, b->nfiles);
     ALLOC(s->file_repo, b->nfiles);
     ALLOC(s->file_project, b->nfiles);
     ALLOC(s->file_dialect, b->nfiles);
@@ -436,6 +436,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         int k = s->nfiles++;
         s->file_id[k] = f->id;
         s->file_path[k] = f->path;
+        s->file_disk[k] = f->disk;
         s->file_repo[k] = f->repo;
         s->file_project[k] = f->project;
         s->file_dialect[k] = f->dialect;
@@ -448,7 +449,6 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     ALLOC(s->stmt_line, b->nstmts);
     ALLOC(s->stmt_kind, b->nstmts);
     ALLOC(s->stmt_routine, b->nstmts);
-    ALLOC(s->stmt_error, b->nstmts);
     for(size_t i = 0; i < b->nstmts; i++) {
         bstmt_t *st = &b->stmts[i];
         if(s->nstmt && s->stmt_id[s->nstmt - 1] == st->id)
@@ -459,7 +459,6 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         s->stmt_line[k] = st->line;
         s->stmt_kind[k] = st->kind;
         s->stmt_routine[k] = st->routine;
-        s->stmt_error[k] = st->error;
     }
 
     /* Edges with both ends known; statements found by binary search over the sorted ids. */
@@ -612,14 +611,15 @@ int graph_statement_at(const graph_snap_t *s, int k, graph_stmt_info_t *out)
     int f = s->stmt_file[k];
     *out = (graph_stmt_info_t){
         .file = f >= 0 ? graph_str(s, s->file_path[f]) : NULL,
+        .disk_path = f >= 0 ? graph_str(s, s->file_disk[f]) : NULL,
         .repository = f >= 0 ? graph_str(s, s->file_repo[f]) : NULL,
         .project = f >= 0 ? graph_str(s, s->file_project[f]) : NULL,
         .dialect = f >= 0 ? graph_str(s, s->file_dialect[f]) : NULL,
         .line = s->stmt_line[k],
         .kind = graph_str(s, s->stmt_kind[k]),
         .routine = graph_str(s, s->stmt_routine[k]),
-        .error = graph_str(s, s->stmt_error[k]),
         .id = s->stmt_id[k],
+        .file_index = f,
     };
     return 0;
 }
@@ -669,4 +669,18 @@ int graph_columns(const graph_snap_t *s, int table, int *cols, int max)
 int graph_column_table(const graph_snap_t *s, int column)
 {
     return s->table_of[column];
+}
+
+int graph_file_count(const graph_snap_t *s)
+{
+    return s->nfiles;
+}
+
+int graph_file_at(const graph_snap_t *s, int index, const char **path, const char **disk_path)
+{
+    if(index < 0 || index >= s->nfiles)
+        return GRAPH_ERR_NOT_FOUND;
+    *path = graph_str(s, s->file_path[index]);
+    *disk_path = graph_str(s, s->file_disk[index]);
+    return 0;
 }

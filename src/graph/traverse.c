@@ -150,14 +150,14 @@ typedef struct walk {
     int roots;
 } walk_t;
 
-static int add_node(walk_t *w, int node, int depth, int dir, int parent_edge, int *index)
+static int add_node(walk_t *w, int node, int depth, int dir, int parent, int *index)
 {
     graph_result_t *r = w->r;
     int rc = reserve((void **)&r->nodes, &r->cap_nodes, r->nnodes + 1, sizeof(graph_rnode_t));
     if(rc)
         return rc;
     *index = r->nnodes;
-    r->nodes[r->nnodes++] = (graph_rnode_t){.node = node, .depth = depth, .direction = dir, .parent_edge = parent_edge};
+    r->nodes[r->nnodes++] = (graph_rnode_t){.node = node, .depth = depth, .direction = dir, .parent = parent};
     return imap_put(&w->seen, node, *index);
 }
 
@@ -223,7 +223,7 @@ static int reach(walk_t *w, int from, int to_node, int dir, int depth, const int
     if(rc)
         return rc;
     if(idx < 0) {
-        rc = add_node(w, to_node, depth + 1, dir, eidx, &idx);
+        rc = add_node(w, to_node, depth + 1, dir, w->r->nodes[from].node, &idx);
         return rc ? rc : push(w, idx, dir);
     }
     graph_rnode_t *rn = &w->r->nodes[idx];
@@ -307,8 +307,6 @@ static void cut(walk_t *w, int limit)
             r->edges[k++] = e;
     }
     r->nedges = k;
-    for(int i = 0; i < r->nnodes; i++)
-        r->nodes[i].parent_edge = -1;
 }
 
 int graph_lineage(const graph_snap_t *s, int root, const graph_query_t *q, graph_result_t *out)
@@ -368,7 +366,7 @@ static int bfs_to(walk_t *w, int from, int to, pred_t **preds, int *npreds, int 
             int t = step_target(s, v, e, GRAPH_DOWNSTREAM);
             int j = imap_get(&w->seen, t);
             if(j < 0) {
-                if((rc = add_node(w, t, depth + 1, GRAPH_DOWNSTREAM, -1, &j)) || (rc = push(w, j, GRAPH_DOWNSTREAM)))
+                if((rc = add_node(w, t, depth + 1, GRAPH_DOWNSTREAM, v, &j)) || (rc = push(w, j, GRAPH_DOWNSTREAM)))
                     return rc;
             } else if(r->nodes[j].depth != depth + 1) {
                 continue;

@@ -15,79 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-/*
- *   raw.orders ─► #stage ─► sales.orders_clean ─► sales.summary (view) ─► mart.report
- *   raw.customers ─────────────┘
- *   other.orders (same short name as raw.orders)
- * columns: raw.orders.{id,amount} ; raw.orders.amount ─► sales.orders_clean.amount ─► sales.summary.total
- * load_proc (in etl/load.sql) holds the statements that move raw.orders through #stage.
- */
-enum {
-    RAW_ORDERS = 1,
-    RAW_CUSTOMERS,
-    STAGE,
-    CLEAN,
-    SUMMARY,
-    REPORT,
-    OTHER_ORDERS,
-    C_ID,
-    C_AMOUNT,
-    C_CLEAN_AMOUNT,
-    C_TOTAL,
-    PROC,
-    FILE_NODE
-};
-
-static graph_snap_t *example(void)
-{
-    graph_builder_t *b = graph_builder_new();
-    assert_non_null(b);
-    assert_int_equal(graph_builder_add_node(b, RAW_ORDERS, GRAPH_TABLE, "raw.orders", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, RAW_CUSTOMERS, GRAPH_TABLE, "raw.customers", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, STAGE, GRAPH_TABLE, "#stage", 1), 0);
-    assert_int_equal(graph_builder_add_node(b, CLEAN, GRAPH_TABLE, "sales.orders_clean", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, SUMMARY, GRAPH_VIEW, "sales.summary", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, REPORT, GRAPH_TABLE, "mart.report", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, OTHER_ORDERS, GRAPH_TABLE, "other.orders", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, C_ID, GRAPH_COLUMN, "raw.orders.id", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, C_AMOUNT, GRAPH_COLUMN, "raw.orders.amount", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, C_CLEAN_AMOUNT, GRAPH_COLUMN, "sales.orders_clean.amount", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, C_TOTAL, GRAPH_COLUMN, "sales.summary.total", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, PROC, GRAPH_PROCEDURE, "etl.load_proc", 0), 0);
-    assert_int_equal(graph_builder_add_node(b, FILE_NODE, GRAPH_FILE, "etl/load.sql", 0), 0);
-    assert_int_equal(graph_builder_add_file(b, 100, "etl/load.sql", "acme/warehouse", "default", "tsql"), 0);
-    assert_int_equal(graph_builder_add_statement(b, 11, 100, 5, "insert", "etl.load_proc", NULL), 0);
-    assert_int_equal(graph_builder_add_statement(b, 12, 100, 9, "insert", "etl.load_proc", NULL), 0);
-    assert_int_equal(graph_builder_add_statement(b, 13, 100, 20, "create_view", NULL, NULL), 0);
-    assert_int_equal(graph_builder_add_statement(b, 14, 100, 30, "insert", NULL, NULL), 0);
-    struct {
-        int64_t a, z;
-        graph_edge_kind_t k;
-        int64_t stmt;
-        const char *t;
-    } edges[] = {
-        {RAW_ORDERS, STAGE, GRAPH_DERIVES, 11, NULL},
-        {STAGE, CLEAN, GRAPH_DERIVES, 12, NULL},
-        {RAW_CUSTOMERS, CLEAN, GRAPH_DERIVES, 12, NULL},
-        {CLEAN, SUMMARY, GRAPH_DERIVES, 13, NULL},
-        {SUMMARY, REPORT, GRAPH_DERIVES, 14, NULL},
-        {RAW_ORDERS, C_ID, GRAPH_CONTAINS, -1, NULL},
-        {RAW_ORDERS, C_AMOUNT, GRAPH_CONTAINS, -1, NULL},
-        {CLEAN, C_CLEAN_AMOUNT, GRAPH_CONTAINS, -1, NULL},
-        {SUMMARY, C_TOTAL, GRAPH_CONTAINS, -1, NULL},
-        {C_AMOUNT, C_CLEAN_AMOUNT, GRAPH_DERIVES, 12, "IDENTITY"},
-        {C_CLEAN_AMOUNT, C_TOTAL, GRAPH_DERIVES, 13, "AGGREGATION"},
-        {PROC, RAW_ORDERS, GRAPH_READS_FROM, 11, NULL},
-        {PROC, STAGE, GRAPH_WRITES_TO, 11, NULL},
-        {PROC, FILE_NODE, GRAPH_DEFINED_IN, -1, NULL},
-        {CLEAN, 999, GRAPH_DERIVES, 12, NULL}, /* unknown end: dropped */
-    };
-    for(size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
-        assert_int_equal(graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].k, edges[i].stmt, edges[i].t), 0);
-    graph_snap_t *s = NULL;
-    assert_int_equal(graph_builder_finish(b, &s), 0);
-    return s;
-}
+#include "graph_example.h"
 
 static int node(const graph_snap_t *s, const char *name)
 {
@@ -377,9 +305,9 @@ static void graph_tables(duckdb_connection conn)
     exec_sql(conn, "DROP TABLE IF EXISTS edges; DROP TABLE IF EXISTS nodes; DROP TABLE IF EXISTS statements;"
                    "DROP TABLE IF EXISTS files;"
                    "CREATE TABLE files (id BIGINT PRIMARY KEY, path VARCHAR, repository VARCHAR, project_id VARCHAR,"
-                   " dialect VARCHAR, is_current BOOLEAN);"
+                   " dialect VARCHAR, is_current BOOLEAN, disk_path VARCHAR);"
                    "CREATE TABLE statements (id BIGINT PRIMARY KEY, file_id BIGINT, ordinal INTEGER, kind VARCHAR,"
-                   " line_start INTEGER, line_end INTEGER, routine VARCHAR, error VARCHAR);"
+                   " name VARCHAR, line INTEGER, col INTEGER, routine VARCHAR);"
                    "CREATE TABLE nodes (id BIGINT PRIMARY KEY, kind VARCHAR, name VARCHAR, project_id VARCHAR,"
                    " temporary BOOLEAN);"
                    "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
@@ -395,10 +323,10 @@ static void loads_from_duckdb(void **state)
     duckdb_connection conn;
     assert_int_equal(store_connect(store, &conn), 0);
     graph_tables(conn);
-    exec_sql(conn, "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true),"
-                   " (2, 'old.sql', NULL, 'p', NULL, false);"
-                   "INSERT INTO statements VALUES (7, 1, 1, 'insert', 3, 4, NULL, NULL), (8, 2, 1, 'insert', 1, 1,"
-                   " NULL, NULL);"
+    exec_sql(conn, "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true, '/tmp/a.sql'),"
+                   " (2, 'old.sql', NULL, 'p', NULL, false, NULL);"
+                   "INSERT INTO statements VALUES (7, 1, 1, 'insert', NULL, 3, 1, NULL), (8, 2, 1, 'insert', NULL, 1,"
+                   " 1, NULL);"
                    "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false), (2, 'table', 's.b', 'p', NULL),"
                    " (3, 'table', 'tmp_x', 'p', true), (4, 'mystery', 'x', 'p', false);"
                    "INSERT INTO edges VALUES (1, 3, 'DERIVES', 7, 1, NULL), (3, 2, 'DERIVES', 7, 1, 'IDENTITY'),"
@@ -415,6 +343,7 @@ static void loads_from_duckdb(void **state)
     assert_string_equal(st.file, "a.sql");
     assert_string_equal(st.repository, "acme/wh");
     assert_string_equal(st.dialect, "postgres");
+    assert_string_equal(st.disk_path, "/tmp/a.sql");
     assert_int_equal(st.line, 3);
     assert_string_equal(graph_edge_transformation(s, out[0]), "IDENTITY");
     assert_int_equal(graph_statement_count(s), 1); /* only current files' statements */

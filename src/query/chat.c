@@ -1,0 +1,678 @@
+/*
+ * Plain-English lineage questions answered from the graph: find the names in the question (exact,
+ * then typo-tolerant), classify what is asked by its words, run the matching query, and say what
+ * was found with the file and line it came from. No model: rules over the question's words.
+ */
+#include "query/chat.h"
+#include "query/encode.h"
+#include "util/buf.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define ENTITY_MAX   4
+#define TOKEN_MAX    64
+#define SOURCES_MAX  20
+#define LISTED_MAX   12 /* names spelled out in a response */
+#define IMPACT_DEPTH 10
+
+typedef struct entity {
+    int node; /* GRAPH_NONE when ambiguous */
+    int cand[QUERY_CANDIDATES];
+    int ncand;
+    int exact; /* found by name, not by a typo-tolerant search */
+    char text[QUERY_NAME_MAX + 1];
+} entity_t;
+
+typedef struct chat {
+    const graph_snap_t *s;
+    char lower[QUERY_QUESTION_MAX + 1];
+    entity_t ent[ENTITY_MAX];
+    int nent;
+    buf_t resp;
+    json_t *sources, *nodes, *edges;
+} chat_t;
+
+/* Words that are never names, so "what feeds the orders table" looks up only "orders". */
+static const char *const stopwords[] = {
+    "a",          "about",   "affect",   "affected",   "all",      "an",           "and",        "any",
+    "are",        "between", "break",    "breaks",     "by",       "can",          "change",     "changed",
+    "column",     "columns", "come",     "comes",      "contain",  "contains",     "create",     "created",
+    "creates",    "data",    "define",   "defined",    "defines",  "depend",       "depends",    "derived",
+    "did",        "do",      "does",     "downstream", "feed",     "feeds",        "field",      "fields",
+    "file",       "files",   "for",      "from",       "get",      "gets",         "go",         "goes",
+    "has",        "have",    "how",      "i",          "if",       "impact",       "impacted",   "in",
+    "into",       "is",      "it",       "its",        "lineage",  "list",         "me",         "modify",
+    "my",         "of",      "on",       "path",       "populate", "populates",    "proc",       "procedure",
+    "procedures", "read",    "reads",    "reach",      "reaches",  "show",         "source",     "sources",
+    "table",      "tables",  "tell",     "that",       "the",      "there",        "these",      "this",
+    "to",         "up",      "upstream", "use",        "used",     "uses",         "using",      "view",
+    "views",      "what",    "when",     "where",      "which",    "who",          "why",        "will",
+    "with",       "write",   "writes",   "written",    "would",    "you",          "loads",      "load",
+    "fill",       "fills",   "stored",   "sql",        "schema",   "dependencies", "dependents", "everything",
+    "anything",   "whats",   "where's",  "what's",     "depends",
+};
+
+static int is_stopword(const char *w)
+{
+    for(size_t i = 0; i < sizeof(stopwords) / sizeof(stopwords[0]); i++)
+        if(strcmp(w, stopwords[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int has_word(const chat_t *c, const char *w)
+{
+    size_t n = strlen(w);
+    for(const char *p = c->lower; (p = strstr(p, w)) != NULL; p++) {
+        int before = p == c->lower || !isalnum((unsigned char)p[-1]);
+        int after = !isalnum((unsigned char)p[n]) || p[n] == 's'; /* plural or third person */
+        if(before && after)
+            return 1;
+    }
+    return 0;
+}
+
+static int any_word(const chat_t *c, const char *const *words)
+{
+    for(; *words; words++)
+        if(has_word(c, *words))
+            return 1;
+    return 0;
+}
+
+static int name_char(unsigned char ch)
+{
+    return isalnum(ch) || ch == '_' || ch == '.' || ch == '#' || ch == '/' || ch == '$' || ch == '-' || ch == '"' ||
+           ch == '`' || ch == '[' || ch == ']' || ch >= 0x80;
+}
+
+static void add_entity(chat_t *c, const char *tok)
+{
+    if(c->nent >= ENTITY_MAX)
+        return;
+    entity_t *e = &c->ent[c->nent];
+    int file_like = strchr(tok, '/') != NULL || (strlen(tok) > 4 && strcmp(tok + strlen(tok) - 4, ".sql") == 0);
+    unsigned mask = file_like ? GRAPH_MASK(GRAPH_FILE) : GRAPH_MASK_ALL & ~GRAPH_MASK(GRAPH_FILE);
+    int rc = graph_lookup(c->s, tok, mask, &e->node, e->cand, QUERY_CANDIDATES, &e->ncand);
+    if(rc == GRAPH_ERR_NOT_FOUND && !file_like) {
+        /* a table beats its columns when a short name matches both */
+        rc = graph_lookup(c->s, tok, GRAPH_MASK_TABLES | GRAPH_MASK(GRAPH_PROCEDURE), &e->node, e->cand,
+                          QUERY_CANDIDATES, &e->ncand);
+    }
+    if(rc == GRAPH_ERR_AMBIGUOUS) {
+        int t;
+        int tables = graph_lookup(c->s, tok, GRAPH_MASK_TABLES, &t, NULL, 0, NULL);
+        if(tables == 0) {
+            e->node = t;
+            rc = 0;
+        }
+    }
+    e->exact = rc == 0;
+    if(rc == GRAPH_ERR_NOT_FOUND) {
+        graph_hit_t hit;
+        if(strlen(tok) < 4 || graph_search(c->s, tok, mask, &hit, 1) != 1 || hit.score > 0.45)
+            return; /* substring and prefix hits of real words are noise; only typos qualify */
+        e->node = hit.node;
+        rc = 0;
+    }
+    for(int i = 0; i < c->nent; i++)
+        if(rc == 0 && c->ent[i].node == e->node)
+            return;
+    snprintf(e->text, sizeof(e->text), "%s", tok);
+    if(rc == GRAPH_ERR_AMBIGUOUS)
+        e->node = GRAPH_NONE;
+    c->nent++;
+}
+
+static void find_entities(chat_t *c, const char *question)
+{
+    const char *p = question;
+    while(*p && c->nent < ENTITY_MAX) {
+        while(*p && !name_char((unsigned char)*p))
+            p++;
+        const char *start = p;
+        while(*p && name_char((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - start);
+        while(n && (start[n - 1] == '.' || start[n - 1] == '-')) /* sentence punctuation */
+            n--;
+        if(n < 2 || n > TOKEN_MAX)
+            continue;
+        char tok[TOKEN_MAX + 1], low[TOKEN_MAX + 1];
+        memcpy(tok, start, n);
+        tok[n] = '\0';
+        for(size_t i = 0; i <= n; i++)
+            low[i] = (char)tolower((unsigned char)tok[i]);
+        if(is_stopword(low))
+            continue;
+        add_entity(c, tok);
+    }
+}
+
+static void add_source(chat_t *c, const graph_stmt_info_t *st)
+{
+    if(!st->file || json_array_size(c->sources) >= SOURCES_MAX)
+        return;
+    json_t *o = qenc_stmt(st);
+    size_t i;
+    json_t *have;
+    json_array_foreach(c->sources, i, have) if(json_equal(have, o))
+    {
+        json_decref(o);
+        return;
+    }
+    json_array_append_new(c->sources, o);
+}
+
+static void sources_from_edges(chat_t *c, const graph_result_t *r)
+{
+    for(int i = 0; i < r->nhop; i++) {
+        graph_stmt_info_t st;
+        if(graph_edge_statement(c->s, r->hop[i], &st) == 0)
+            add_source(c, &st);
+    }
+}
+
+static void graph_data(chat_t *c, const graph_result_t *r)
+{
+    json_decref(c->nodes);
+    json_decref(c->edges);
+    c->nodes = qenc_result_nodes(c->s, r);
+    c->edges = qenc_result_edges(c->s, r);
+}
+
+static void say(chat_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(chat_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&c->resp, fmt, ap);
+    va_end(ap);
+}
+
+static const char *nm(const chat_t *c, int v)
+{
+    return graph_node_name(c->s, v);
+}
+
+/* "a, b and c" for up to LISTED_MAX names of the result beyond its roots. */
+static void list_nodes(chat_t *c, const graph_result_t *r, int from)
+{
+    int shown = 0;
+    for(int i = from; i < r->nnodes && shown < LISTED_MAX; i++, shown++)
+        say(c, "%s%s", shown ? (i + 1 == r->nnodes || shown + 1 == LISTED_MAX ? " and " : ", ") : "",
+            nm(c, r->nodes[i].node));
+    if(r->nnodes - from > LISTED_MAX)
+        say(c, " (and %d more)", r->nnodes - from - LISTED_MAX);
+}
+
+static int lineage(chat_t *c, int v, graph_direction_t dir, int depth, graph_result_t *r)
+{
+    graph_query_t q = {.direction = dir,
+                       .level = graph_node_kind(c->s, v) == GRAPH_COLUMN ? GRAPH_LEVEL_COLUMN : GRAPH_LEVEL_TABLE,
+                       .depth = depth,
+                       .limit = GRAPH_DEFAULT_LIMIT,
+                       .collapse_temp = 1};
+    return graph_lineage(c->s, v, &q, r);
+}
+
+static const char *upstream(chat_t *c, int v)
+{
+    graph_result_t r;
+    if(lineage(c, v, GRAPH_UPSTREAM, GRAPH_DEFAULT_DEPTH, &r))
+        return NULL;
+    if(r.nnodes <= r.nroots)
+        say(c, "Nothing feeds %s in the ingested SQL: it is a source.", nm(c, v));
+    else {
+        say(c, "%s is fed by %d node%s within %d steps: ", nm(c, v), r.nnodes - r.nroots,
+            r.nnodes - r.nroots == 1 ? "" : "s", GRAPH_DEFAULT_DEPTH);
+        list_nodes(c, &r, r.nroots);
+        say(c, ".");
+    }
+    sources_from_edges(c, &r);
+    graph_data(c, &r);
+    graph_result_free(&r);
+    return "lineage_upstream";
+}
+
+/* The chain of first-found parents back to the root: "a → b → c". */
+static void say_path(chat_t *c, const graph_result_t *r, int i)
+{
+    int chain[GRAPH_MAX_DEPTH + 1], n = 0;
+    for(int v = r->nodes[i].node; v >= 0 && n <= GRAPH_MAX_DEPTH;) {
+        chain[n++] = v;
+        int parent = -1;
+        for(int k = 0; k < r->nnodes; k++)
+            if(r->nodes[k].node == v) {
+                parent = r->nodes[k].parent;
+                break;
+            }
+        v = parent;
+    }
+    for(int k = n - 1; k >= 0; k--)
+        say(c, "%s%s", k == n - 1 ? "" : " → ", nm(c, chain[k]));
+}
+
+static const char *impact(chat_t *c, int v)
+{
+    graph_result_t r;
+    if(lineage(c, v, GRAPH_DOWNSTREAM, IMPACT_DEPTH, &r))
+        return NULL;
+    int n = r.nnodes - r.nroots;
+    if(n <= 0)
+        say(c, "Nothing downstream depends on %s in the ingested SQL.", nm(c, v));
+    else {
+        say(c, "Changing %s affects %d node%s downstream (up to %d steps):", nm(c, v), n, n == 1 ? "" : "s",
+            IMPACT_DEPTH);
+        for(int i = r.nroots, shown = 0; i < r.nnodes && shown < LISTED_MAX; i++, shown++) {
+            say(c, "\n- %s (%d step%s: ", nm(c, r.nodes[i].node), r.nodes[i].depth, r.nodes[i].depth == 1 ? "" : "s");
+            say_path(c, &r, i);
+            say(c, ")");
+        }
+        if(n > LISTED_MAX)
+            say(c, "\n- and %d more", n - LISTED_MAX);
+    }
+    sources_from_edges(c, &r);
+    graph_data(c, &r);
+    graph_result_free(&r);
+    return "impact";
+}
+
+static const char *definition(chat_t *c, int v)
+{
+    graph_stmt_info_t st;
+    const int *list;
+    int n = graph_out_edges(c->s, v, &list), found = 0;
+    for(int i = 0; i < n; i++)
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_DEFINED_IN && graph_edge_statement(c->s, list[i], &st) == 0) {
+            say(c, "%s%s is defined in %s at line %d%s%s%s.", found ? " " : "", nm(c, v), st.file ? st.file : "?",
+                st.line, st.kind ? " (" : "", st.kind ? st.kind : "", st.kind ? ")" : "");
+            add_source(c, &st);
+            found++;
+        }
+    if(!found) {
+        say(c, "No DDL for %s was found in the ingested files.", nm(c, v));
+        n = graph_in_edges(c->s, v, &list);
+        for(int i = 0; i < n; i++)
+            if(graph_edge_kind(c->s, list[i]) != GRAPH_CONTAINS && graph_edge_statement(c->s, list[i], &st) == 0 &&
+               st.file) {
+                say(c, " It is written at %s:%d.", st.file, st.line);
+                add_source(c, &st);
+                break;
+            }
+    }
+    return "definition";
+}
+
+static const char *where_used(chat_t *c, int v)
+{
+    graph_stmt_info_t st;
+    const int *list;
+    int n = graph_out_edges(c->s, v, &list), reads = 0;
+    for(int i = 0; i < n; i++)
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0) {
+            add_source(c, &st);
+            reads++;
+        }
+    n = graph_in_edges(c->s, v, &list);
+    for(int i = 0; i < n; i++)
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_READS_FROM && graph_edge_statement(c->s, list[i], &st) == 0) {
+            add_source(c, &st);
+            reads++;
+        }
+    size_t k = json_array_size(c->sources);
+    if(!k)
+        say(c, "No statement in the ingested SQL reads %s.", nm(c, v));
+    else {
+        say(c, "%s is used by %zu statement%s:", nm(c, v), k, k == 1 ? "" : "s");
+        size_t i;
+        json_t *o;
+        json_array_foreach(c->sources, i, o)
+            say(c, "\n- %s:%lld%s%s", json_string_value(json_object_get(o, "file")),
+                (long long)json_integer_value(json_object_get(o, "line")), json_object_get(o, "kind") ? " " : "",
+                json_object_get(o, "kind") ? json_string_value(json_object_get(o, "kind")) : "");
+    }
+    (void)reads;
+    return "where_used";
+}
+
+static const char *columns(chat_t *c, int v)
+{
+    if(graph_node_kind(c->s, v) == GRAPH_COLUMN) {
+        int t = graph_column_table(c->s, v);
+        v = t != GRAPH_NONE ? t : v;
+    }
+    int cols[LISTED_MAX * 4];
+    int n = graph_columns(c->s, v, cols, LISTED_MAX * 4);
+    if(!n)
+        say(c, "No columns of %s are known from the ingested SQL.", nm(c, v));
+    else {
+        say(c, "%s has %d known column%s: ", nm(c, v), n, n == 1 ? "" : "s");
+        for(int i = 0; i < n && i < LISTED_MAX * 4; i++) {
+            const char *full = nm(c, cols[i]);
+            const char *dot = strrchr(full, '.');
+            say(c, "%s%s", i ? ", " : "", dot ? dot + 1 : full);
+            json_array_append_new(c->nodes, qenc_node(c->s, cols[i]));
+        }
+        say(c, ".");
+    }
+    json_array_insert_new(c->nodes, 0, qenc_node(c->s, v));
+    graph_stmt_info_t st;
+    if(qenc_defined_at(c->s, v, &st) == 0)
+        add_source(c, &st);
+    return "columns";
+}
+
+static const char *path(chat_t *c, int a, int b)
+{
+    graph_result_t r;
+    int paths[QUERY_PATHS_MAX * GRAPH_MAX_DEPTH], len[QUERY_PATHS_MAX], np, rev;
+    if(graph_paths(c->s, a, b, QUERY_PATHS_MAX, &r, paths, len, &np, &rev))
+        return NULL;
+    if(!np)
+        say(c, "No data path connects %s and %s in the ingested SQL.", nm(c, a), nm(c, b));
+    else {
+        say(c, "%s %s %s in %d step%s", rev ? nm(c, b) : nm(c, a), "reaches", rev ? nm(c, a) : nm(c, b), len[0],
+            len[0] == 1 ? "" : "s");
+        say(c, np > 1 ? " along %d shortest paths:" : ":", np);
+        for(int p = 0; p < np; p++) {
+            const int *row = paths + p * GRAPH_MAX_DEPTH;
+            say(c, "\n- %s", nm(c, r.edges[row[0]].source));
+            for(int k = 0; k < len[p]; k++)
+                say(c, " → %s", nm(c, r.edges[row[k]].target));
+        }
+    }
+    sources_from_edges(c, &r);
+    graph_data(c, &r);
+    graph_result_free(&r);
+    return "path";
+}
+
+static const char *file_outputs(chat_t *c, int f)
+{
+    const int *list;
+    int n = graph_out_edges(c->s, f, &list), written = 0;
+    graph_stmt_info_t st;
+    json_array_append_new(c->nodes, qenc_node(c->s, f));
+    say(c, "%s", nm(c, f));
+    for(int i = 0; i < n; i++) {
+        if(graph_edge_kind(c->s, list[i]) != GRAPH_WRITES_TO)
+            continue;
+        int t = graph_edge_target(c->s, list[i]);
+        say(c, "%s%s", written ? ", " : " writes ", nm(c, t));
+        json_array_append_new(c->nodes, qenc_node(c->s, t));
+        if(graph_edge_statement(c->s, list[i], &st) == 0)
+            add_source(c, &st);
+        written++;
+    }
+    int defined = 0;
+    n = graph_in_edges(c->s, f, &list);
+    for(int i = 0; i < n; i++) {
+        if(graph_edge_kind(c->s, list[i]) != GRAPH_DEFINED_IN)
+            continue;
+        int t = graph_edge_source(c->s, list[i]);
+        say(c, "%s%s", defined ? ", " : (written ? "; it defines " : " defines "), nm(c, t));
+        json_array_append_new(c->nodes, qenc_node(c->s, t));
+        if(graph_edge_statement(c->s, list[i], &st) == 0)
+            add_source(c, &st);
+        defined++;
+    }
+    say(c, "%s", written || defined ? "." : " creates and writes nothing that was recognised.");
+    return "file_outputs";
+}
+
+static const char *procedures(chat_t *c, int v)
+{
+    json_t *names = json_array();
+    const int *list;
+    int n = graph_in_edges(c->s, v, &list);
+    graph_stmt_info_t st;
+    for(int i = 0; i < n; i++) {
+        graph_edge_kind_t k = graph_edge_kind(c->s, list[i]);
+        int src = graph_edge_source(c->s, list[i]);
+        const char *proc = NULL;
+        if(k == GRAPH_WRITES_TO && graph_node_kind(c->s, src) == GRAPH_PROCEDURE)
+            proc = nm(c, src);
+        if((k == GRAPH_WRITES_TO || k == GRAPH_DERIVES) && graph_edge_statement(c->s, list[i], &st) == 0 &&
+           st.routine) {
+            proc = proc ? proc : st.routine;
+            add_source(c, &st);
+        }
+        if(!proc)
+            continue;
+        size_t j;
+        json_t *have;
+        int dup = 0;
+        json_array_foreach(names, j, have) dup |= strcmp(json_string_value(have), proc) == 0;
+        if(!dup)
+            json_array_append_new(names, json_string(proc));
+    }
+    size_t k = json_array_size(names);
+    if(!k)
+        say(c, "No stored procedure writes %s in the ingested SQL.", nm(c, v));
+    else {
+        say(c, "%zu procedure%s write%s %s: ", k, k == 1 ? "" : "s", k == 1 ? "s" : "", nm(c, v));
+        size_t i;
+        json_t *o;
+        json_array_foreach(names, i, o) say(c, "%s%s", i ? ", " : "", json_string_value(o));
+        say(c, ".");
+    }
+    json_decref(names);
+    return "procedures";
+}
+
+static const char *describe(chat_t *c, int v)
+{
+    graph_result_t up, down;
+    int nu = 0, nd = 0;
+    if(lineage(c, v, GRAPH_UPSTREAM, 1, &up) == 0) {
+        nu = up.nnodes - up.nroots;
+        graph_result_free(&up);
+    }
+    if(lineage(c, v, GRAPH_BOTH, 1, &down) == 0) {
+        nd = down.nnodes - down.nroots - nu;
+        say(c,
+            "%s is a %s%s with %d direct source%s and %d direct consumer%s. Ask what feeds it, what depends on "
+            "it, where it is defined or which columns it has.",
+            nm(c, v), graph_node_temporary(c->s, v) ? "temporary " : "", graph_kind_name(graph_node_kind(c->s, v)), nu,
+            nu == 1 ? "" : "s", nd, nd == 1 ? "" : "s");
+        sources_from_edges(c, &down);
+        graph_data(c, &down);
+        graph_result_free(&down);
+    }
+    return "search";
+}
+
+static const char *clarify(chat_t *c, const entity_t *e)
+{
+    say(c, "\"%s\" matches several nodes: ", e->text);
+    for(int i = 0; i < e->ncand && i < QUERY_CANDIDATES; i++) {
+        say(c, "%s%s", i ? ", " : "", nm(c, e->cand[i]));
+        json_array_append_new(c->nodes, qenc_node(c->s, e->cand[i]));
+    }
+    say(c, ". Which one do you mean? Qualify it with its schema.");
+    return "clarify";
+}
+
+/* Words of the question that might be misspelt names, for the "I could not tell" answer. */
+static const char *unknown(chat_t *c, const char *question)
+{
+    say(c, "I could not find a table, view, column, procedure or file named in the question.");
+    json_t *sugg = json_array();
+    const char *p = question;
+    while(*p && json_array_size(sugg) < QUERY_CANDIDATES) {
+        while(*p && !name_char((unsigned char)*p))
+            p++;
+        const char *start = p;
+        while(*p && name_char((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - start);
+        if(n < 3 || n > TOKEN_MAX)
+            continue;
+        char tok[TOKEN_MAX + 1];
+        memcpy(tok, start, n);
+        tok[n] = '\0';
+        for(size_t i = 0; i < n; i++)
+            tok[i] = (char)tolower((unsigned char)tok[i]);
+        if(is_stopword(tok))
+            continue;
+        graph_hit_t hits[3];
+        int k = graph_search(c->s, tok, GRAPH_MASK_ALL, hits, 3);
+        for(int i = 0; i < k; i++)
+            json_array_append_new(sugg, json_string(nm(c, hits[i].node)));
+    }
+    if(json_array_size(sugg)) {
+        say(c, " Did you mean ");
+        size_t i;
+        json_t *o;
+        json_array_foreach(sugg, i, o) say(c, "%s%s", i ? ", " : "", json_string_value(o));
+        say(c, "?");
+    } else {
+        say(c, " Try a qualified name such as schema.table.");
+    }
+    json_decref(sugg);
+    return "unknown";
+}
+
+static const char *const w_path[] = {"path", "reach", "between", "connect", "connected", "flow from", NULL};
+static const char *const w_proc[] = {"procedure", "proc", "stored procedure", "routine", NULL};
+static const char *const w_file[] = {"create", "created", "define", "defines", "produce", "write", NULL};
+static const char *const w_cols[] = {"column", "columns", "field", "fields", NULL};
+static const char *const w_def[] = {"defined", "definition", "ddl", "declared", "created", NULL};
+static const char *const w_used[] = {"used", "use", "reference", "referenced", "read", "reads", NULL};
+static const char *const w_impact[] = {"impact",  "break",      "breaks",     "affect",    "affected", "depend",
+                                       "depends", "dependents", "downstream", "consumers", "change",   NULL};
+static const char *const w_up[] = {"feed",       "feeds",   "upstream",   "source",  "sources", "come from",
+                                   "comes from", "derived", "built from", "lineage", "origin",  NULL};
+
+/* "what does X depend on" asks upstream; "what depends on X" asks downstream. */
+static int depends_on_what(const chat_t *c)
+{
+    const char *dep = strstr(c->lower, "depend");
+    char low[QUERY_NAME_MAX + 1];
+    size_t n = strlen(c->ent[0].text);
+    for(size_t i = 0; i <= n; i++)
+        low[i] = (char)tolower((unsigned char)c->ent[0].text[i]);
+    const char *ent = strstr(c->lower, low);
+    return dep && ent && ent < dep;
+}
+
+static const char *answer(chat_t *c, const char *question)
+{
+    for(int i = 0; i < c->nent; i++)
+        if(c->ent[i].node == GRAPH_NONE)
+            return clarify(c, &c->ent[i]);
+    if(!c->nent)
+        return unknown(c, question);
+    int v = c->ent[0].node;
+    graph_kind_t kind = graph_node_kind(c->s, v);
+    if(c->nent >= 2 && (any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"))))
+        return path(c, v, c->ent[1].node);
+    if(kind == GRAPH_FILE)
+        return file_outputs(c, v);
+    if(any_word(c, w_proc) && kind != GRAPH_PROCEDURE)
+        return procedures(c, v);
+    if(any_word(c, w_cols) && kind != GRAPH_COLUMN)
+        return columns(c, v);
+    if(any_word(c, w_def) || (strstr(c->lower, "where is") && !any_word(c, w_used)))
+        return definition(c, v);
+    if(any_word(c, w_used) && !any_word(c, w_impact))
+        return where_used(c, v);
+    if(any_word(c, w_impact) && !depends_on_what(c))
+        return impact(c, v);
+    if(any_word(c, w_impact))
+        return upstream(c, v);
+    if(any_word(c, w_up))
+        return upstream(c, v);
+    if(any_word(c, w_file) && kind != GRAPH_FILE)
+        return definition(c, v);
+    return describe(c, v);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void query_chat_graph(const graph_snap_t *s, const char *question, query_result_t *out)
+{
+    double t0 = now_ms();
+    chat_t c = {.s = s, .sources = json_array(), .nodes = json_array(), .edges = json_array()};
+    buf_init(&c.resp, 16384);
+    size_t qlen = strlen(question);
+    for(size_t i = 0; i <= qlen; i++)
+        c.lower[i] = (char)tolower((unsigned char)question[i]);
+    find_entities(&c, question);
+    const char *type = answer(&c, question);
+    json_t *ents = json_array();
+    for(int i = 0; i < c.nent; i++)
+        if(c.ent[i].node != GRAPH_NONE) {
+            json_t *o = qenc_node(s, c.ent[i].node);
+            json_object_set_new(o, "matched", json_string(c.ent[i].text));
+            json_object_set_new(o, "exact", json_boolean(c.ent[i].exact));
+            json_array_append_new(ents, o);
+        }
+    out->query_type = type ? type : "error";
+    out->nodes = (int)json_array_size(c.nodes);
+    out->edges = (int)json_array_size(c.edges);
+    json_t *body =
+        type ? json_pack("{s:s, s:o, s:s, s:f, s:{s:o, s:o}, s:o}", "response", c.resp.data ? c.resp.data : "",
+                         "sources", c.sources, "query_type", type, "latency_ms", now_ms() - t0, "graph_data", "nodes",
+                         c.nodes, "edges", c.edges, "entities", ents)
+             : NULL;
+    buf_free(&c.resp);
+    if(!body) {
+        if(!type) {
+            json_decref(c.sources);
+            json_decref(c.nodes);
+            json_decref(c.edges);
+            json_decref(ents);
+        }
+        query_error(out, 500, "internal", "the answer could not be built");
+        return;
+    }
+    json_decref(out->body);
+    out->status = 200;
+    out->body = body;
+}
+
+void query_chat(const graph_snap_t *s, const char *mode, const char *body, size_t len, query_result_t *out)
+{
+    out->query_type = "chat";
+    if(strcmp(mode, "semantic") == 0 || strcmp(mode, "deep") == 0) {
+        query_error(out, 501, "not_implemented",
+                    "this mode needs a language model and no model provider is configured; use graph or text");
+        return;
+    }
+    if(strcmp(mode, "graph") != 0 && strcmp(mode, "text") != 0) {
+        query_error(out, 404, "not_found", "unknown chat mode; the modes are graph and text");
+        return;
+    }
+    json_error_t err;
+    json_t *doc = json_loadb(body ? body : "", len, 0, &err);
+    if(!doc) {
+        query_error(out, 400, "invalid_json", "the body must be a JSON object {\"query\": \"...\"}");
+        return;
+    }
+    const char *q = json_string_value(json_object_get(doc, "query"));
+    size_t qlen = q ? strlen(q) : 0;
+    while(q && qlen && isspace((unsigned char)*q)) {
+        q++;
+        qlen--;
+    }
+    if(!q || !qlen)
+        query_error(out, 400, "bad_request", "query must be a non-empty string");
+    else if(qlen > QUERY_QUESTION_MAX)
+        query_error(out, 400, "bad_request", "query is longer than 2000 bytes");
+    else if(strcmp(mode, "graph") == 0)
+        query_chat_graph(s, q, out);
+    else
+        query_chat_text(s, q, out);
+    json_decref(doc);
+}

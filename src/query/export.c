@@ -1,0 +1,260 @@
+/* Lineage for other tools: OpenLineage 2-0-2 JobEvents (static lineage, no run) and a CSV of column edges. */
+#include "query/encode.h"
+#include "query/source.h"
+#include "util/buf.h"
+
+#include <string.h>
+
+#define OL_SCHEMA "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent"
+#define OL_SQL    "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet"
+#define OL_SOURCE                                                                                                      \
+    "https://openlineage.io/spec/facets/1-0-1/SourceCodeLocationJobFacet.json#/$defs/SourceCodeLocationJobFacet"
+#define OL_JOBTYPE "https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"
+#define OL_COLUMNS                                                                                                     \
+    "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet"
+#define OL_PRODUCER "urn:lineaged:" LINEAGED_VERSION
+
+static json_t *facet(const char *schema)
+{
+    return json_pack("{s:s, s:s}", "_producer", OL_PRODUCER, "_schemaURL", schema);
+}
+
+static const char *job_namespace(const graph_stmt_info_t *st)
+{
+    return st->repository ? st->repository : st->project ? st->project : "default";
+}
+
+/* The dataset entry for `v` in `list`, created when missing. */
+static json_t *dataset(json_t *list, const char *ns, const char *name)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(list, i, d) if(strcmp(json_string_value(json_object_get(d, "name")), name) == 0) return d;
+    d = json_pack("{s:s, s:s}", "namespace", ns, "name", name);
+    json_array_append_new(list, d);
+    return d;
+}
+
+/* column name without its table's name and the dot */
+static const char *field_of(const graph_snap_t *s, int col)
+{
+    int t = graph_column_table(s, col);
+    const char *name = graph_node_name(s, col);
+    if(t != GRAPH_NONE) {
+        size_t tl = strlen(graph_node_name(s, t));
+        if(strlen(name) > tl && name[tl] == '.')
+            return name + tl + 1;
+    }
+    const char *dot = strrchr(name, '.');
+    return dot ? dot + 1 : name;
+}
+
+static void add_column_edge(const graph_snap_t *s, json_t *outputs, const char *ns, int e)
+{
+    int src = graph_edge_source(s, e), dst = graph_edge_target(s, e);
+    int st = graph_column_table(s, src), dt = graph_column_table(s, dst);
+    if(st == GRAPH_NONE || dt == GRAPH_NONE)
+        return;
+    json_t *out = dataset(outputs, ns, graph_node_name(s, dt));
+    json_t *facets = json_object_get(out, "facets");
+    if(!facets) {
+        facets = json_object();
+        json_object_set_new(out, "facets", facets);
+    }
+    json_t *cl = json_object_get(facets, "columnLineage");
+    if(!cl) {
+        cl = facet(OL_COLUMNS);
+        json_object_set_new(cl, "fields", json_object());
+        json_object_set_new(facets, "columnLineage", cl);
+    }
+    json_t *fields = json_object_get(cl, "fields");
+    const char *fname = field_of(s, dst);
+    json_t *field = json_object_get(fields, fname);
+    if(!field) {
+        field = json_pack("{s:[]}", "inputFields");
+        json_object_set_new(fields, fname, field);
+    }
+    json_t *in =
+        json_pack("{s:s, s:s, s:s}", "namespace", ns, "name", graph_node_name(s, st), "field", field_of(s, src));
+    const char *t = graph_edge_transformation(s, e);
+    if(t) {
+        /* contract §5 subtypes: direct ones describe the value, the others how rows were chosen */
+        int direct = strcmp(t, "IDENTITY") == 0 || strcmp(t, "TRANSFORMATION") == 0 || strcmp(t, "AGGREGATION") == 0;
+        json_object_set_new(in, "transformations",
+                            json_pack("[{s:s, s:s}]", "type", direct ? "DIRECT" : "INDIRECT", "subtype", t));
+    }
+    json_array_append_new(json_object_get(field, "inputFields"), in);
+}
+
+typedef struct sink {
+    query_write_fn write;
+    void *ud;
+    int rc;
+} sink_t;
+
+static int sink_cb(const char *data, size_t len, void *p)
+{
+    sink_t *k = p;
+    k->rc = k->write(k->ud, data, len);
+    return k->rc ? -1 : 0;
+}
+
+static int emit(json_t *ev, query_write_fn write, void *ud)
+{
+    sink_t k = {write, ud, 0};
+    int failed = json_dump_callback(ev, sink_cb, &k, JSON_COMPACT);
+    json_decref(ev);
+    if(failed)
+        return k.rc ? k.rc : GRAPH_ERR_NOMEM;
+    return write(ud, "\n", 1);
+}
+
+/* The statement's text: from its line to the line before the next statement of the same file. */
+static json_t *statement_text(const graph_snap_t *s, int k, const graph_stmt_info_t *st, buf_t *file, int *file_index)
+{
+    if(st->file_index != *file_index) {
+        buf_free(file);
+        *file_index = st->file_index;
+        if(source_read(st->disk_path, file))
+            return NULL;
+    }
+    if(!file->data)
+        return NULL;
+    graph_stmt_info_t next;
+    int to = 0;
+    if(graph_statement_at(s, k + 1, &next) == 0 && next.file_index == st->file_index && next.line > st->line)
+        to = next.line - 1;
+    const char *start;
+    size_t n;
+    source_lines(file->data, file->len, st->line, to, &start, &n, SOURCE_TEXT_MAX);
+    /* The statement ends at the first line that ends with ';' (the next statement may be far below). */
+    for(size_t i = 0; i < n; i++) {
+        if(start[i] != ';')
+            continue;
+        size_t j = i + 1;
+        while(j < n && (start[j] == ' ' || start[j] == '\t' || start[j] == '\r'))
+            j++;
+        if(j == n || start[j] == '\n') {
+            n = i + 1;
+            break;
+        }
+    }
+    return n ? json_stringn(start, n) : NULL;
+}
+
+int query_export_openlineage(const graph_snap_t *s, const char *event_time, query_write_fn write, void *ud)
+{
+    buf_t file = {0};
+    int file_index = -2, rc = 0;
+    for(int k = 0; k < graph_statement_count(s) && !rc; k++) {
+        const int *edges;
+        int n = graph_statement_edges(s, k, &edges);
+        graph_stmt_info_t st;
+        graph_statement_at(s, k, &st);
+        const char *ns = job_namespace(&st);
+        const char *dns = st.project ? st.project : "default";
+        json_t *inputs = json_array(), *outputs = json_array();
+        for(int i = 0; i < n; i++) {
+            int e = edges[i], a = graph_edge_source(s, e), z = graph_edge_target(s, e);
+            graph_edge_kind_t kind = graph_edge_kind(s, e);
+            int table_edge = graph_node_kind(s, a) != GRAPH_COLUMN && graph_node_kind(s, z) != GRAPH_COLUMN;
+            if(kind == GRAPH_DERIVES && table_edge) {
+                dataset(inputs, dns, graph_node_name(s, a));
+                dataset(outputs, dns, graph_node_name(s, z));
+            } else if(kind == GRAPH_READS_FROM) {
+                dataset(inputs, dns, graph_node_name(s, z));
+            } else if(kind == GRAPH_WRITES_TO) {
+                dataset(outputs, dns, graph_node_name(s, z));
+            }
+        }
+        if(!json_array_size(outputs)) {
+            json_decref(inputs);
+            json_decref(outputs);
+            continue;
+        }
+        for(int i = 0; i < n; i++)
+            if(graph_edge_kind(s, edges[i]) == GRAPH_DERIVES &&
+               graph_node_kind(s, graph_edge_target(s, edges[i])) == GRAPH_COLUMN)
+                add_column_edge(s, outputs, dns, edges[i]);
+        char name[GRAPH_MAX_NAME + 32];
+        snprintf(name, sizeof(name), "%s:%d", st.file ? st.file : "unknown", st.line);
+        json_t *facets = json_object();
+        json_t *text = statement_text(s, k, &st, &file, &file_index);
+        if(text) {
+            json_t *sql = facet(OL_SQL);
+            json_object_set_new(sql, "query", text);
+            if(st.dialect)
+                json_object_set_new(sql, "dialect", json_string(st.dialect));
+            json_object_set_new(facets, "sql", sql);
+        }
+        if(st.repository && st.file) {
+            json_t *loc = facet(OL_SOURCE);
+            char url[GRAPH_MAX_NAME + 64];
+            snprintf(url, sizeof(url), "https://github.com/%s", st.repository);
+            json_object_set_new(loc, "type", json_string("git"));
+            json_object_set_new(loc, "url", json_string(url));
+            json_object_set_new(loc, "repoUrl", json_string(url));
+            json_object_set_new(loc, "path", json_string(st.file));
+            json_object_set_new(facets, "sourceCodeLocation", loc);
+        }
+        json_t *jt = facet(OL_JOBTYPE);
+        json_object_set_new(jt, "processingType", json_string("BATCH"));
+        json_object_set_new(jt, "integration", json_string("LINEAGED"));
+        json_object_set_new(jt, "jobType", json_string(st.routine ? "STORED_PROCEDURE" : "QUERY"));
+        json_object_set_new(facets, "jobType", jt);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:o}, s:o, s:o}", "eventTime", event_time, "producer",
+                               OL_PRODUCER, "schemaURL", OL_SCHEMA, "job", "namespace", ns, "name", name, "facets",
+                               facets, "inputs", inputs, "outputs", outputs);
+        rc = ev ? emit(ev, write, ud) : GRAPH_ERR_NOMEM;
+    }
+    buf_free(&file);
+    return rc;
+}
+
+/* One CSV field, quoted when it holds a comma, quote or line break. */
+static int csv_field(buf_t *b, const char *v, int last)
+{
+    int rc = 0;
+    if(v && strpbrk(v, ",\"\r\n")) {
+        rc = buf_addc(b, '"');
+        for(const char *p = v; !rc && *p; p++)
+            rc = *p == '"' ? buf_adds(b, "\"\"") : buf_addc(b, *p);
+        rc = rc ? rc : buf_addc(b, '"');
+    } else if(v) {
+        rc = buf_adds(b, v);
+    }
+    return rc ? rc : buf_addc(b, last ? '\n' : ',');
+}
+
+int query_export_csv(const graph_snap_t *s, query_write_fn write, void *ud)
+{
+    static const char header[] =
+        "source_table,source_column,target_table,target_column,transformation,file,line,procedure\n";
+    int rc = write(ud, header, sizeof(header) - 1);
+    buf_t b;
+    buf_init(&b, 4 * GRAPH_MAX_NAME + 256);
+    for(int e = 0; e < graph_edge_count(s) && !rc; e++) {
+        int a = graph_edge_source(s, e), z = graph_edge_target(s, e);
+        if(graph_edge_kind(s, e) != GRAPH_DERIVES || graph_node_kind(s, a) != GRAPH_COLUMN ||
+           graph_node_kind(s, z) != GRAPH_COLUMN)
+            continue;
+        int at = graph_column_table(s, a), zt = graph_column_table(s, z);
+        graph_stmt_info_t st = {0};
+        int has = graph_edge_statement(s, e, &st) == 0;
+        char line[16] = "";
+        if(has)
+            snprintf(line, sizeof(line), "%d", st.line);
+        buf_reset(&b);
+        rc = csv_field(&b, at != GRAPH_NONE ? graph_node_name(s, at) : "", 0);
+        rc = rc ? rc : csv_field(&b, field_of(s, a), 0);
+        rc = rc ? rc : csv_field(&b, zt != GRAPH_NONE ? graph_node_name(s, zt) : "", 0);
+        rc = rc ? rc : csv_field(&b, field_of(s, z), 0);
+        rc = rc ? rc : csv_field(&b, graph_edge_transformation(s, e), 0);
+        rc = rc ? rc : csv_field(&b, has ? st.file : NULL, 0);
+        rc = rc ? rc : csv_field(&b, line, 0);
+        rc = rc ? rc : csv_field(&b, has ? st.routine : NULL, 1);
+        rc = rc ? rc : write(ud, b.data, b.len);
+    }
+    buf_free(&b);
+    return rc;
+}

@@ -1,0 +1,371 @@
+/* The queries behind the lineage, node, search, chat and export endpoints, on the example graph. */
+#include "graph/graph.h"
+#include "query/query.h"
+#include "util/buf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "graph_example.h"
+
+/* etl/load.sql as ingested: statements at lines 5, 9, 20 and 30. */
+static const char load_sql[] = "-- load orders through a staging table\n"
+                               "CREATE PROCEDURE etl.load_proc AS\n"
+                               "BEGIN\n"
+                               "  -- stage\n"
+                               "  INSERT INTO #stage SELECT id, amount FROM raw.orders;\n"
+                               "\n"
+                               "\n"
+                               "\n"
+                               "  INSERT INTO sales.orders_clean SELECT s.amount FROM #stage s JOIN raw.customers c\n"
+                               "    ON c.id = s.id;\n"
+                               "END;\n"
+                               "\n\n\n\n\n\n\n\n"
+                               "CREATE VIEW sales.summary AS SELECT sum(amount) AS total FROM sales.orders_clean;\n"
+                               "\n\n\n\n\n\n\n\n\n"
+                               "INSERT INTO mart.report SELECT * FROM sales.summary;\n";
+
+static char sql_path[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(sql_path, sizeof(sql_path), "/tmp/lineaged-test-query-%d.sql", (int)getpid());
+    FILE *f = fopen(sql_path, "w");
+    if(!f)
+        return -1;
+    fputs(load_sql, f);
+    return fclose(f);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return unlink(sql_path);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static void run_lineage(const graph_snap_t *s, const char *name, const char *dir, const char *depth,
+                        const char *collapse, query_result_t *r)
+{
+    query_lineage_t p = {.name = name};
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(query_lineage_params(dir, NULL, depth, NULL, collapse, &p, r), 0);
+    query_lineage(s, &p, r);
+}
+
+static void lineage_parameters_are_checked(void **state)
+{
+    (void)state;
+    query_lineage_t p;
+    query_result_t r = {0};
+    assert_int_equal(query_lineage_params(NULL, NULL, NULL, NULL, NULL, &p, &r), 0);
+    assert_int_equal(p.q.depth, 3);
+    assert_int_equal(p.q.limit, 1000);
+    assert_int_equal(p.q.direction, GRAPH_BOTH);
+    const char *bad[][5] = {{"sideways", NULL, NULL, NULL, NULL}, {NULL, "row", NULL, NULL, NULL},
+                            {NULL, NULL, "51", NULL, NULL},       {NULL, NULL, "-1", NULL, NULL},
+                            {NULL, NULL, "3x", NULL, NULL},       {NULL, NULL, NULL, "0", NULL},
+                            {NULL, NULL, NULL, "100001", NULL},   {NULL, NULL, NULL, NULL, "all"}};
+    for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(query_lineage_params(bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], &p, &r), -1);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(str(r.body, "error"), "bad_request");
+        query_result_clear(&r);
+    }
+}
+
+static void lineage_answers_and_names(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    query_result_t r;
+    run_lineage(s, "Raw.Orders", "downstream", "50", "temp", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.query_type, "lineage_downstream");
+    json_t *nodes = json_object_get(r.body, "nodes"), *edges = json_object_get(r.body, "edges");
+    assert_int_equal(json_array_size(nodes), 4);
+    assert_string_equal(str(json_array_get(nodes, 1), "name"), "sales.orders_clean");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(nodes, 1), "depth")), 1);
+    json_t *e0 = json_array_get(edges, 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(e0, "via"), 0)), "#stage");
+    assert_int_equal(json_array_size(json_object_get(e0, "statements")), 2);
+    assert_string_equal(str(e0, "procedure"), "etl.load_proc");
+    assert_int_equal(json_integer_value(json_object_get(e0, "line")), 9);
+    assert_false(json_is_true(json_object_get(r.body, "truncated")));
+    query_result_clear(&r);
+
+    run_lineage(s, "orders", NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 409);
+    assert_int_equal(json_array_size(json_object_get(r.body, "candidates")), 2);
+    query_result_clear(&r);
+
+    run_lineage(s, "custmers", NULL, NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.body, "suggestions"), 0)), "raw.customers");
+    query_result_clear(&r);
+    graph_snap_release(s);
+}
+
+static void path_node_and_search(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    query_result_t r = {0};
+    query_path(s, "raw.orders", "mart.report", NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *p0 = json_array_get(json_object_get(r.body, "paths"), 0);
+    assert_int_equal(json_array_size(p0), 5);
+    assert_string_equal(json_string_value(json_array_get(p0, 1)), "#stage");
+    assert_true(json_is_true(json_object_get(r.body, "found")));
+    query_result_clear(&r);
+    query_path(s, "raw.orders", NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+
+    query_node(s, "orders_clean", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(r.body, "kind"), "table");
+    assert_int_equal(json_array_size(json_object_get(r.body, "columns")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.body, "written_by_procedures"), 0)),
+                        "etl.load_proc");
+    json_t *used = json_object_get(r.body, "used");
+    int wrote_at_9 = 0;
+    for(size_t i = 0; i < json_array_size(used); i++)
+        wrote_at_9 |= json_integer_value(json_object_get(json_array_get(used, i), "line")) == 9 &&
+                      strcmp(str(json_array_get(used, i), "role"), "write") == 0;
+    assert_true(wrote_at_9);
+    query_result_clear(&r);
+
+    query_search(s, "ordrs", "table", 10, &r);
+    assert_int_equal(r.status, 200);
+    json_t *res = json_object_get(r.body, "results");
+    assert_int_equal(json_array_size(res), 2);
+    assert_string_equal(str(json_array_get(res, 0), "name"), "raw.orders");
+    query_result_clear(&r);
+    query_search(s, "x", "tables", 10, &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+    query_search(s, "x", NULL, 101, &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+    graph_snap_release(s);
+}
+
+static void chat(const graph_snap_t *s, const char *mode, const char *question, query_result_t *r)
+{
+    json_t *body = json_pack("{s:s}", "query", question);
+    char *text = json_dumps(body, 0);
+    json_decref(body);
+    memset(r, 0, sizeof(*r));
+    query_chat(s, mode, text, strlen(text), r);
+    free(text);
+}
+
+static int has_source(json_t *body, const char *file, int line)
+{
+    json_t *src = json_object_get(body, "sources");
+    for(size_t i = 0; i < json_array_size(src); i++)
+        if(strcmp(str(json_array_get(src, i), "file"), file) == 0 &&
+           json_integer_value(json_object_get(json_array_get(src, i), "line")) == line)
+            return 1;
+    return 0;
+}
+
+static void chat_intents(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    struct {
+        const char *q, *type, *says;
+        int line; /* a source line of etl/load.sql the answer cites, or 0 */
+    } cases[] = {
+        {"What feeds sales.summary?", "lineage_upstream", "sales.orders_clean", 20},
+        {"Where does the summary come from", "lineage_upstream", "raw.customers", 9},
+        {"What breaks if I change raw.orders?", "impact", "raw.orders → sales.orders_clean → sales.summary", 9},
+        {"what depends on RAW.ORDERS", "impact", "mart.report", 30},
+        {"What does mart.report depend on?", "lineage_upstream", "sales.summary", 30},
+        {"Where is mart.report defined?", "definition", "written at etl/load.sql:30", 30},
+        {"Where is raw.customers used?", "where_used", "etl/load.sql:9", 9},
+        {"Which columns does raw.orders have?", "columns", "id, amount", 0},
+        {"How does raw.orders reach mart.report?", "path", "raw.orders → #stage → sales.orders_clean", 5},
+        {"What did load.sql create?", "file_outputs", "etl.load_proc", 0},
+        {"Which procedures write #stage?", "procedures", "etl.load_proc", 5},
+        {"what feeds custmers", "lineage_upstream", "Nothing feeds raw.customers", 0},
+        {"what feeds orders", "clarify", "other.orders", 0},
+        {"tell me about zebras", "unknown", "could not find", 0},
+        {"sales.orders_clean", "search", "1 direct consumer", 0},
+    };
+    for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        query_result_t r;
+        chat(s, "graph", cases[i].q, &r);
+        assert_int_equal(r.status, 200);
+        const char *resp = str(r.body, "response");
+        if(strcmp(str(r.body, "query_type"), cases[i].type) != 0 || !strstr(resp, cases[i].says))
+            fail_msg("%s -> %s: %s", cases[i].q, str(r.body, "query_type"), resp);
+        if(cases[i].line && !has_source(r.body, "etl/load.sql", cases[i].line))
+            fail_msg("%s: no source at line %d", cases[i].q, cases[i].line);
+        assert_non_null(json_object_get(json_object_get(r.body, "graph_data"), "nodes"));
+        assert_true(json_is_number(json_object_get(r.body, "latency_ms")));
+        query_result_clear(&r);
+    }
+    graph_snap_release(s);
+}
+
+static void chat_limits_and_modes(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    query_result_t r = {0};
+    chat(s, "semantic", "what feeds x", &r);
+    assert_int_equal(r.status, 501);
+    query_result_clear(&r);
+    chat(s, "deep", "what feeds x", &r);
+    assert_int_equal(r.status, 501);
+    query_result_clear(&r);
+    chat(s, "poetry", "what feeds x", &r);
+    assert_int_equal(r.status, 404);
+    query_result_clear(&r);
+    chat(s, "graph", "   ", &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+    char long_q[QUERY_QUESTION_MAX + 2];
+    memset(long_q, 'a', sizeof(long_q) - 1);
+    long_q[sizeof(long_q) - 1] = '\0';
+    chat(s, "graph", long_q, &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+    query_chat(s, "graph", "{\"query\": 3}", 12, &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+    query_chat(s, "graph", "not json", 8, &r);
+    assert_int_equal(r.status, 400);
+    query_result_clear(&r);
+    graph_snap_release(s);
+}
+
+static void chat_text_finds_lines(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example_with(sql_path);
+    query_result_t r;
+    chat(s, "text", "customers JOIN", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(r.body, "query_type"), "text_search");
+    json_t *first = json_array_get(json_object_get(r.body, "sources"), 0);
+    assert_string_equal(str(first, "file"), "etl/load.sql");
+    assert_int_equal(json_integer_value(json_object_get(first, "line")), 9);
+    assert_non_null(strstr(str(first, "snippet"), "JOIN raw.customers"));
+    query_result_clear(&r);
+    chat(s, "text", "nowhere_to_be_found", &r);
+    assert_int_equal(json_array_size(json_object_get(r.body, "sources")), 0);
+    query_result_clear(&r);
+    graph_snap_release(s);
+    /* a file no longer on disk is said to be missing */
+    s = example();
+    chat(s, "text", "orders", &r);
+    assert_non_null(strstr(str(r.body, "response"), "no longer on disk"));
+    query_result_clear(&r);
+    graph_snap_release(s);
+}
+
+static int collect(void *ud, const char *data, size_t len)
+{
+    return buf_add(ud, data, len);
+}
+
+static void openlineage_export_fields(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example_with(sql_path);
+    buf_t out;
+    buf_init(&out, 1 << 20);
+    assert_int_equal(query_export_openlineage(s, "2026-12-01T00:00:00.000Z", collect, &out), 0);
+    int events = 0, seen_clean = 0;
+    for(char *line = out.data, *nl; line && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        assert_non_null(nl);
+        json_error_t err;
+        json_t *ev = json_loadb(line, (size_t)(nl - line), 0, &err);
+        assert_non_null(ev);
+        events++;
+        assert_string_equal(str(ev, "eventTime"), "2026-12-01T00:00:00.000Z");
+        assert_non_null(str(ev, "producer"));
+        assert_string_equal(str(ev, "schemaURL"), "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent");
+        json_t *job = json_object_get(ev, "job");
+        assert_string_equal(str(job, "namespace"), "acme/warehouse");
+        const char *key;
+        json_t *f;
+        json_object_foreach(json_object_get(job, "facets"), key, f)
+        {
+            assert_non_null(str(f, "_producer"));
+            assert_non_null(str(f, "_schemaURL"));
+        }
+        if(strcmp(str(job, "name"), "etl/load.sql:9") == 0) {
+            seen_clean = 1;
+            json_t *facets = json_object_get(job, "facets");
+            const char *q = str(json_object_get(facets, "sql"), "query");
+            assert_non_null(q);
+            assert_non_null(strstr(q, "INSERT INTO sales.orders_clean"));
+            assert_null(strstr(q, "END;")); /* cut at the next statement */
+            assert_string_equal(str(json_object_get(facets, "sql"), "dialect"), "tsql");
+            assert_string_equal(str(json_object_get(facets, "sourceCodeLocation"), "url"),
+                                "https://github.com/acme/warehouse");
+            assert_int_equal(json_array_size(json_object_get(ev, "inputs")), 2);
+            json_t *o = json_array_get(json_object_get(ev, "outputs"), 0);
+            assert_string_equal(str(o, "name"), "sales.orders_clean");
+            json_t *cl = json_object_get(json_object_get(o, "facets"), "columnLineage");
+            assert_non_null(str(cl, "_producer"));
+            assert_non_null(str(cl, "_schemaURL"));
+            json_t *in = json_array_get(
+                json_object_get(json_object_get(json_object_get(cl, "fields"), "amount"), "inputFields"), 0);
+            assert_string_equal(str(in, "name"), "raw.orders");
+            assert_string_equal(str(in, "field"), "amount");
+            json_t *t = json_array_get(json_object_get(in, "transformations"), 0);
+            assert_string_equal(str(t, "type"), "DIRECT");
+            assert_string_equal(str(t, "subtype"), "IDENTITY");
+        }
+        json_decref(ev);
+    }
+    assert_int_equal(events, 4); /* statements at lines 5, 9, 20, 30 all write */
+    assert_true(seen_clean);
+    buf_free(&out);
+    graph_snap_release(s);
+}
+
+static void csv_export_lines(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    buf_t out;
+    buf_init(&out, 1 << 20);
+    assert_int_equal(query_export_csv(s, collect, &out), 0);
+    assert_string_equal(out.data,
+                        "source_table,source_column,target_table,target_column,transformation,file,line,procedure\n"
+                        "raw.orders,amount,sales.orders_clean,amount,IDENTITY,etl/load.sql,9,etl.load_proc\n"
+                        "sales.orders_clean,amount,sales.summary,total,AGGREGATION,etl/load.sql,20,\n");
+    buf_free(&out);
+    graph_snap_release(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lineage_parameters_are_checked), cmocka_unit_test(lineage_answers_and_names),
+        cmocka_unit_test(path_node_and_search),           cmocka_unit_test(chat_intents),
+        cmocka_unit_test(chat_limits_and_modes),          cmocka_unit_test(chat_text_finds_lines),
+        cmocka_unit_test(openlineage_export_fields),      cmocka_unit_test(csv_export_lines),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
