@@ -1,5 +1,7 @@
 #include "api/api.h"
 
+#include "api/graphq.h"
+#include "graph/index.h"
 #include "server/http.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -70,7 +72,12 @@ int api_start(void *ud, server_t *srv)
         log_error("api.start_failed", "reason=\"%s\"", store_pool_strerror(rc));
         return -1;
     }
-    if(api_debug_routes(api))
+    rc = graph_index_open(api->store, &api->graph);
+    if(rc) {
+        log_error("api.start_failed", "reason=\"%s\"", graph_strerror(rc));
+        return -1;
+    }
+    if(api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) || api_export_routes(api))
         return -1;
     log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);
     return 0;
@@ -81,4 +88,13 @@ void api_stop(void *ud)
     api_t *api = ud;
     store_pool_free(api->pool);
     api->pool = NULL;
+    graph_index_close(api->graph);
+    api->graph = NULL;
+}
+
+void api_graph_changed(void *ud)
+{
+    api_t *api = ud;
+    if(api->graph)
+        graph_index_request_rebuild(api->graph);
 }

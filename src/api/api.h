@@ -15,9 +15,10 @@
 typedef struct api {
     const config_t *cfg;
     store_t *store;
-    server_t *srv;      /* bus, stats: set at start */
-    store_pool_t *pool; /* request work that reads DuckDB */
-    ingest_t *ingest;   /* the ingestion engine */
+    server_t *srv;             /* bus, stats: set at start */
+    store_pool_t *pool;        /* request work that reads DuckDB */
+    ingest_t *ingest;          /* the ingestion engine */
+    struct graph_index *graph; /* the in-memory lineage index (src/graph/index.h) */
 } api_t;
 
 /* server_app_t hooks: `ud` is the api_t (cfg and store set by the caller). */
@@ -36,6 +37,9 @@ typedef json_t *(*api_job_fn)(duckdb_connection conn, void *arg, int *status);
  */
 void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api_job_fn fn, void *arg,
                void (*free_arg)(void *));
+
+/* The graph changed (an ingest commit): the lineage index rebuilds in the background. `ud` is the api_t. */
+void api_graph_changed(void *ud);
 
 /* Each resource registers its routes. */
 int api_debug_routes(api_t *api);

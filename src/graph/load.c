@@ -75,7 +75,7 @@ static int load_rows(duckdb_connection conn, const char *sql, int ncols, graph_b
 {
     duckdb_result res;
     if(duckdb_query(conn, sql, &res) != DuckDBSuccess) {
-        log_warn("graph.load_failed", "error=\"%s\"", duckdb_result_error(&res));
+        log_warn("graph.load_failed", "error=%s", LOG_Q(duckdb_result_error(&res)));
         duckdb_destroy_result(&res);
         return GRAPH_ERR_STORE;
     }
