@@ -155,8 +155,14 @@ static void allow_header(int methods, char *out, size_t outlen)
     size_t n = 0;
     out[0] = '\0';
     for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if(methods & names[i].bit)
-            n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? ", " : "", names[i].name);
+        if(!(methods & names[i].bit))
+            continue;
+        int w = snprintf(out + n, outlen - n, "%s%s", n ? ", " : "", names[i].name);
+        if(w < 0 || (size_t)w >= outlen - n) {
+            out[n] = '\0'; /* never a method name cut in half */
+            return;
+        }
+        n += (size_t)w;
     }
 }
 

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define CLOSE_SEND_TIMEOUT_S 3 /* a client too choked to take its close frame is dropped after this */
 
@@ -94,9 +95,35 @@ static void evict_idlest(server_t *srv)
     request_close(srv, victim, WS_CLOSE_TRY_AGAIN_LATER, reason);
 }
 
+/*
+ * What lws checks only after this callback (and h2c, which it would switch to), checked first, so a
+ * handshake that passes here becomes a WebSocket. lws 4.1.6 offers `Upgrade: h2c` to this callback
+ * like `websocket` and answers 101 if allowed.
+ */
+static const char *handshake_error(struct lws *wsi)
+{
+    char value[64];
+    header_copy(wsi, WSI_TOKEN_UPGRADE, value, sizeof(value));
+    if(strcasecmp(value, "websocket") != 0)
+        return "only Upgrade: websocket is served";
+    if(lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+        return "a WebSocket handshake is a GET request";
+    header_copy(wsi, WSI_TOKEN_VERSION, value, sizeof(value));
+    if(strcmp(value, "13") != 0)
+        return "Sec-WebSocket-Version must be 13";
+    /* the key is 16 random bytes in base64: 24 characters ending in "==" */
+    header_copy(wsi, WSI_TOKEN_KEY, value, sizeof(value));
+    if(strlen(value) != 24 || strcmp(value + 22, "==") != 0)
+        return "Sec-WebSocket-Key must be 16 bytes in base64";
+    return NULL;
+}
+
 int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
 {
     char path[HTTP_MAX_PATH], origin[256], peer[64], addr[64], detail[320];
+    const char *bad = handshake_error(wsi);
+    if(bad)
+        return refuse(srv, wsi, 400, "bad_handshake", bad, 0);
     header_copy(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
     if(srv->stopping)
         return refuse(srv, wsi, 503, "shutting_down", "the server is shutting down", 0);
@@ -120,8 +147,6 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
                  "connection limit reached: at most %d WebSocket connections per client address", limit);
         return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
     }
-    if(ws_open_count(srv) >= srv->cfg->max_connections)
-        evict_idlest(srv);
     return 0;
 }
 
@@ -199,6 +224,9 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     add_private(c, connection_ack(srv, c));
     add_private(c, hub_welcome_stats(srv));
     want_write(c);
+    /* Only here is the newcomer certain: a handshake lws refuses after the check must cost no one. */
+    if(ws_open_count(srv) > srv->cfg->max_connections)
+        evict_idlest(srv);
     log_limited(LOG_INFO, "ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id,
                 c->peer, c->addr, LOG_Q(c->origin), srv->n_clients);
     return 0;
@@ -239,6 +267,7 @@ static void on_closed(server_t *srv, session_t *s)
 static int close_now(server_t *srv, ws_client_t *c, int code, const char *reason)
 {
     mark_closing(srv, c, code, reason);
+    c->close_sent = 1; /* lws writes this frame; send_close must not write a second */
     const char *why = c->close_reason ? c->close_reason : "";
     lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)why, strlen(why));
     return -1;
@@ -400,12 +429,15 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
     }
     size_t remaining = lws_remaining_packet_payload(c->wsi);
     int done = lws_is_final_fragment(c->wsi) && remaining == 0;
-    if(!c->rx_oversize && (c->rx.len + len + remaining > WS_MAX_MESSAGE || buf_add(&c->rx, in, len))) {
+    /* remaining comes from the frame header (up to 2^64 - 1): compared, never added */
+    size_t have = c->rx.len + len;
+    if(!c->rx_oversize && (have > WS_MAX_MESSAGE || remaining > WS_MAX_MESSAGE - have || buf_add(&c->rx, in, len))) {
         c->rx_oversize = 1;
         metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OVERSIZE]);
         log_limited(LOG_WARN, "ws.error",
                     "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
-                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), c->rx.len + len + remaining);
+                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin),
+                    remaining > SIZE_MAX - have ? SIZE_MAX : have + remaining);
         buf_free(&c->rx);
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
     }
