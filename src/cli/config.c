@@ -51,6 +51,10 @@ static const struct option_spec options[] = {
     {"api-workers", OPT_INT, OFF(api_workers), 0, 64, "0",
      "threads answering API requests that read the database (0: one per core, 2 to 8)"},
     {"api-queue", OPT_INT, OFF(api_queue), 1, 100000, "256", "API requests waiting for a worker before 503"},
+    {"header-timeout", OPT_INT, OFF(header_timeout), 1, 300, "10",
+     "seconds for a request's whole header block (and for a connection waiting its turn)"},
+    {"max-http-per-ip", OPT_INT, OFF(max_http_per_ip), 1, 100000, "16",
+     "HTTP connections per client address served at once; more wait their turn"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

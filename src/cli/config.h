@@ -31,6 +31,8 @@ typedef struct config {
     double trend_window;     /* seconds `trends` compares over */
     int api_workers;         /* threads answering API requests from DuckDB; 0: one per core (2..8) */
     int api_queue;           /* API requests waiting for a worker before 503 */
+    int header_timeout;      /* seconds a request's headers may take, and a connection may wait for a slot */
+    int max_http_per_ip;     /* HTTP connections per client address handed to lws at once */
 } config_t;
 
 /*

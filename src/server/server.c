@@ -3,30 +3,29 @@
 #include "server/http.h"
 #include "server/hub.h"
 #include "server/routes.h"
+#include "server/listener.h"
 #include "server/session.h"
 #include "server/ws.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
-#include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
 #define SHUTDOWN_GRACE_MS 1500
 #define TICK_US           (50 * LWS_US_PER_MS) /* shutdown polls its deadline this often */
 /*
- * Requests being parsed at once, each holding a 4 KiB header table. lws defaults to one per fd, so a
- * burst of thousands of handshakes would leave megabytes of freed, fragmented heap behind; the rest
- * wait for a table.
+ * Requests being parsed at once, each holding a 4 KiB header table (1 MiB in all). lws defaults to
+ * one per fd, so a burst of thousands of handshakes would leave megabytes of freed, fragmented heap
+ * behind. One address holds at most --max-http-per-ip of them (listener.c), so taking them all needs
+ * HTTP_HEADER_POOL / 16 addresses at the default.
  */
-#define HTTP_HEADER_POOL 32
+#define HTTP_HEADER_POOL 256
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -41,7 +40,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if(srv->bus)
             hub_drain(srv);
         return 0;
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: return srv->stopping ? -1 : 0;
+    case LWS_CALLBACK_WSI_DESTROY: listener_conn_closed(srv, wsi); return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return ws_confirm_upgrade(srv, wsi);
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
@@ -50,6 +49,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: return s ? http_callback(srv, wsi, reason, s, in, len) : 0;
     case LWS_CALLBACK_ESTABLISHED:
+        listener_conn_upgraded(srv, wsi);
+        return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
     case LWS_CALLBACK_RECEIVE:
     case LWS_CALLBACK_RECEIVE_PONG:
     case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -142,45 +143,6 @@ static int load_stats(server_t *srv)
 }
 
 /*
- * Binds the listen address once before lws does. lws on a foreign libuv loop reports a failed
- * listener only by returning a half-destroyed context whose teardown crashes (its event plugin is
- * already unloaded), so the common failures are caught here, with a message that names them.
- */
-static int probe_listen(const char *host, int port)
-{
-    char service[16];
-    snprintf(service, sizeof(service), "%d", port);
-    struct addrinfo hints = {.ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    int rc = getaddrinfo(host, service, &hints, &res);
-    if(rc) {
-        log_error("server.listen_failed", "host=%s port=%d reason=\"cannot resolve the address: %s\"", host, port,
-                  gai_strerror(rc));
-        return -1;
-    }
-    int err = 0;
-    int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
-    if(fd < 0) {
-        err = errno;
-    } else {
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if(bind(fd, res->ai_addr, res->ai_addrlen))
-            err = errno;
-        close(fd);
-    }
-    freeaddrinfo(res);
-    if(err) {
-        log_error("server.listen_failed", "host=%s port=%d reason=\"%s\"", host, port,
-                  err == EADDRINUSE      ? "the port is in use by another process"
-                  : err == EADDRNOTAVAIL ? "the address is not one of this machine's"
-                  : err == EACCES        ? "permission denied (ports below 1024 need privileges)"
-                                         : strerror(err));
-        return -1;
-    }
-    return 0;
-}
-
-/*
  * On a libuv loop lws tears its context down in stages, each finished by the loop closing handles:
  * destroy and run the loop again until lws reports the context gone (info.pcontext).
  */
@@ -215,6 +177,7 @@ static void server_free(server_t *srv)
 {
     http_completions_free(&srv->completions);
     router_free(&srv->router);
+    listener_free(srv);
     hub_free(srv);
     ws_free(srv);
     iplimit_free(srv->per_ip);
@@ -250,13 +213,14 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
 
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    info.port = cfg->port;
-    info.iface = cfg->host;
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* listener.c accepts and hands sockets over */
     info.protocols = protocols;
     info.user = &srv;
     info.fd_limit_per_thread = raise_fd_limit();
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.timeout_secs = 30;
+    /* set once when a header table is taken, not renewed per byte: the deadline for a header block */
+    info.timeout_secs_ah_idle = (unsigned int)cfg->header_timeout;
     /*
      * No lws ping/idle timers (ws_check_idle does that): lws keeps them in one sorted list, and its
      * default policy (ping at 300 s) made every connect and every message walk all connections.
@@ -276,7 +240,10 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     info.foreign_loops = foreign_loops;
     info.pcontext = &srv.ctx;
 
-    if(probe_listen(cfg->host, cfg->port)) {
+    if(listener_open(&srv, &loop)) {
+        listener_stop(&srv);
+        while(uv_run(&loop, UV_RUN_DEFAULT))
+            ;
         uv_loop_close(&loop);
         server_free(&srv);
         return -1;
@@ -286,20 +253,14 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         log_error("server.listen_failed",
                   "host=%s port=%d reason=\"libwebsockets could not start (is libwebsockets-evlib-uv installed?)\"",
                   cfg->host, cfg->port);
+        listener_stop(&srv);
         destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
     }
-    if(!lws_get_vhost_by_name(srv.ctx, "default")) {
-        /* Lost a race for the port after the probe: lws's teardown of this context is not safe. */
-        log_error("server.listen_failed", "host=%s port=%d reason=\"the listener could not be opened\"", cfg->host,
-                  cfg->port);
-        srv.ctx = NULL; /* abandoned, not destroyed */
-        server_free(&srv);
-        return -1;
-    }
-    if(hub_init(&srv)) {
+    if(hub_init(&srv) || listener_start(&srv)) {
         log_error("server.init_failed", "reason=\"out of memory\"");
+        listener_stop(&srv);
         destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
@@ -309,6 +270,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         if(app->stop)
             app->stop(app->ud);
         http_completions_close(&srv.completions);
+        listener_stop(&srv);
         destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
@@ -319,12 +281,18 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         if(app && app->stop)
             app->stop(app->ud);
         http_completions_close(&srv.completions);
+        listener_stop(&srv);
         destroy_context(&srv, &loop);
         server_free(&srv);
         return -1;
     }
-    log_info("server.listening", "url=http://%s:%d/ ws=ws://%s:%d%s fd_limit=%u", cfg->host, cfg->port, cfg->host,
-             cfg->port, WS_DASHBOARD_PATH, info.fd_limit_per_thread);
+    log_info("server.listening", "url=http://%s:%d/ ws=ws://%s:%d%s addresses=\"%s\"", cfg->host, cfg->port, cfg->host,
+             cfg->port, WS_DASHBOARD_PATH, listener_addresses(&srv));
+    log_info("server.limits",
+             "fd_limit=%u connection_cap=%d header_timeout_s=%d max_http_per_ip=%d header_tables=%d "
+             "max_connections=%d max_conn_per_ip=%d",
+             info.fd_limit_per_thread, listener_cap(&srv), cfg->header_timeout, cfg->max_http_per_ip, HTTP_HEADER_POOL,
+             cfg->max_connections, cfg->max_conn_per_ip);
 
     int rc = 0;
     while(!atomic_load(&srv.stop_requested)) {
@@ -342,6 +310,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
                               : "-",
              srv.n_clients);
     srv.stopping = 1;
+    listener_stop(&srv);
     ws_close_all(&srv);
     lws_sul_schedule(srv.ctx, 0, &srv.tick, tick, TICK_US);
     int64_t deadline = time_mono_ms() + SHUTDOWN_GRACE_MS;

@@ -28,6 +28,7 @@ typedef struct server {
     atomic_int stop_requested; /* set by the signal thread */
     int stopping;              /* service thread: shutdown in progress */
     int64_t started_mono_ms;
+    struct listener *listener;                /* accept and connection caps, service thread only */
     struct ws_client *clients, *clients_tail; /* idle order, service thread only */
     int n_clients;
     int n_closing; /* clients we are closing (eviction, slow consumer) */

@@ -39,7 +39,7 @@ def run_cli(*args, env=None, timeout=30, cwd=None):
 class Server:
     """`with Server(args) as srv:` starts `lineaged serve` and stops it with SIGTERM at the end."""
 
-    def __init__(self, *args, db=None, env=None, host="127.0.0.1", wait=True):
+    def __init__(self, *args, db=None, env=None, host="127.0.0.1", wait=True, preexec_fn=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="lineaged-test-")
         self.host = host
         self.port = free_port()
@@ -51,6 +51,7 @@ class Server:
         self.log_path = os.path.join(self.tmp.name, "server.log")
         self.proc = None
         self.wait = wait
+        self.preexec_fn = preexec_fn  # e.g. lowers RLIMIT_NOFILE in the child
 
     def __enter__(self):
         self.start()
@@ -71,7 +72,7 @@ class Server:
     def start(self):
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen([BIN, *self.args], stdout=subprocess.DEVNULL, stderr=self.log_file,
-                                     env=self.env, cwd=self.tmp.name)
+                                     env=self.env, cwd=self.tmp.name, preexec_fn=self.preexec_fn)
         if self.wait:
             self.wait_ready()
 

@@ -157,5 +157,223 @@ class CloseFrameTest(unittest.TestCase):
             ws.close()
 
 
+def listening(port):
+    """(family, address) of every socket in LISTEN on `port`, from /proc/net/tcp and tcp6."""
+    found = []
+    for family, path in (("ipv4", "/proc/net/tcp"), ("ipv6", "/proc/net/tcp6")):
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            addr, hexport = fields[1].split(":")
+            if fields[3] != "0A" or int(hexport, 16) != port:
+                continue
+            raw = bytes.fromhex(addr)
+            if family == "ipv4":
+                found.append((family, socket.inet_ntop(socket.AF_INET, raw[::-1])))
+            else:
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                found.append((family, socket.inet_ntop(socket.AF_INET6, words)))
+    return sorted(found)
+
+
+def refused(host, port, family=socket.AF_INET):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(3)
+        try:
+            s.connect((host, port))
+        except ConnectionRefusedError:
+            return True
+        return False
+
+
+class ListenTest(unittest.TestCase):
+    """Item 2: listen exactly where told (lws 4.1.6 bound [::] for an IPv4 iface)."""
+
+    def test_ipv4_loopback_only(self):
+        with Server() as srv:
+            self.assertEqual(listening(srv.port), [("ipv4", "127.0.0.1")])
+            self.assertTrue(refused("127.0.0.2", srv.port))
+            self.assertTrue(refused("::1", srv.port, socket.AF_INET6))
+            self.assertIn(f'addresses="127.0.0.1:{srv.port}"', srv.log())
+
+    def test_ipv6_loopback_only(self):
+        with Server(host="::1") as srv:
+            self.assertEqual(listening(srv.port), [("ipv6", "::1")])
+            self.assertTrue(refused("127.0.0.1", srv.port))
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+
+    def test_localhost_is_resolved(self):
+        with Server(host="localhost") as srv:
+            found = listening(srv.port)
+            self.assertIn(("ipv4", "127.0.0.1"), found)
+            self.assertTrue(all(addr in ("127.0.0.1", "::1") for _, addr in found), found)
+            self.assertTrue(refused("127.0.0.2", srv.port))
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+
+    def test_wildcard_only_when_asked(self):
+        with Server(host="0.0.0.0") as srv:
+            self.assertEqual(listening(srv.port), [("ipv4", "0.0.0.0")])
+            self.assertFalse(refused("127.0.0.2", srv.port))
+
+
+def slow_clients(srv, source, n, data):
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((source, 0))
+        s.settimeout(5)
+        s.connect((srv.host, srv.port))
+        s.sendall(data)
+        socks.append(s)
+    return socks
+
+
+def timed(fn):
+    t0 = time.monotonic()
+    result = fn()
+    return result, time.monotonic() - t0
+
+
+def health_from(srv, source):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((source, 0))
+        s.settimeout(5)
+        s.connect((srv.host, srv.port))
+        s.sendall(f"GET /health HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\nConnection: close\r\n\r\n".encode())
+        data, _ = read_all(s, 5)
+        return status_of(data)
+
+
+class SlowClientTest(unittest.TestCase):
+    """Item 3: slow clients from one address must not lock others out."""
+
+    SLOW = {
+        "half a request line": b"GET /hea",
+        "a body that never comes": b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nx",
+        "headers a byte at a time": b"GET /health HTTP/1.1\r\nX-a: ",
+    }
+
+    def test_40_slow_connections_from_one_address_cost_others_nothing(self):
+        for name, data in self.SLOW.items():
+            with self.subTest(name), Server("--header-timeout", "3", "--stats-interval", "30") as srv:
+                socks = slow_clients(srv, "127.0.0.1", 40, data)
+                try:
+                    status, took = timed(lambda: health_from(srv, "127.0.0.2"))
+                    self.assertEqual(status, 200)
+                    self.assertLess(took, 1.0)
+                    ws, took = timed(lambda: RawWS(srv.host, srv.port, source="127.0.0.3"))
+                    self.assertEqual(ws.status, 101)
+                    self.assertEqual(ws.recv_json()["type"], "connection_ack")
+                    self.assertLess(took, 1.0)
+                    ws.close()
+                finally:
+                    for s in socks:
+                        s.close()
+
+    def test_header_block_has_one_deadline(self):
+        with Server("--header-timeout", "2", "--stats-interval", "30") as srv:
+            with socket.create_connection((srv.host, srv.port), timeout=5) as s:
+                s.sendall(b"GET /health HTTP/1.1\r\n")
+                t0 = time.monotonic()
+                closed = False
+                # a header line every 0.3 s would renew a per-byte timeout for ever
+                while time.monotonic() - t0 < 8:
+                    try:
+                        s.sendall(b"X-Slow: y\r\n")
+                    except OSError:
+                        closed = True
+                        break
+                    s.settimeout(0.3)
+                    try:
+                        if s.recv(4096) == b"":
+                            closed = True
+                            break
+                    except socket.timeout:
+                        pass
+                    except OSError:
+                        closed = True
+                        break
+                took = time.monotonic() - t0
+            self.assertTrue(closed, "still open after 8 s")
+            self.assertLess(took, 6)
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+
+    def test_waiting_connections_of_one_address_are_served_in_turn(self):
+        with Server("--max-http-per-ip", "2", "--stats-interval", "30") as srv:
+            socks = slow_clients(srv, "127.0.0.1", 2, b"GET /hea")
+            try:
+                # a third connection from the same address waits, then is served once a slot frees
+                third = socket.create_connection((srv.host, srv.port), timeout=5)
+                third.sendall(f"GET /health HTTP/1.1\r\nHost: {srv.host}\r\nConnection: close\r\n\r\n".encode())
+                third.settimeout(0.5)
+                with self.assertRaises(socket.timeout):
+                    third.recv(1)
+                socks[0].close()
+                data, _ = read_all(third, 5)
+                self.assertEqual(status_of(data), 200)
+                third.close()
+            finally:
+                for s in socks:
+                    s.close()
+
+
+def low_nofile(n):
+    def apply():
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+    return apply
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DescriptorTest(unittest.TestCase):
+    """Item 4: a connection cap below RLIMIT_NOFILE, no spinning and no log flood when descriptors run out."""
+
+    def test_connection_flood_under_a_low_file_limit(self):
+        with Server("--header-timeout", "2", "--stats-interval", "30", preexec_fn=low_nofile(128)) as srv:
+            log = srv.log()
+            self.assertIn("connection_cap=64", log)
+            self.assertIn("fd_limit=128", log)
+            flood = []
+            for i in range(150):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.bind((f"127.0.1.{1 + i % 50}", 0))
+                s.setblocking(False)
+                try:
+                    s.connect((srv.host, srv.port))
+                except BlockingIOError:
+                    pass
+                flood.append(s)
+            before = cpu_seconds(srv.proc.pid)
+            time.sleep(1.5)
+            spent = cpu_seconds(srv.proc.pid) - before
+            self.assertLess(spent, 0.5, "the server spun while out of descriptors")
+            for s in flood:
+                s.close()
+            # the flood is gone within the header deadline; the server answers again
+            deadline = time.monotonic() + 10
+            status = None
+            while time.monotonic() < deadline:
+                try:
+                    status = srv.request("GET", "/health", timeout=2)[0]
+                    if status == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.2)
+            self.assertEqual(status, 200)
+            lines = srv.log().splitlines()
+            self.assertLess(len(lines), 60, "\n".join(lines[-20:]))
+            self.assertIn("server.refused reason=capacity", srv.log())
+
+
 if __name__ == "__main__":
     main()

@@ -29,6 +29,8 @@ static void defaults_follow_the_contract(void **state)
     assert_int_equal(cfg.max_conn_per_ip, 10);
     assert_int_equal(cfg.max_connections, 10000);
     assert_int_equal(cfg.ipv6_prefix, 64);
+    assert_int_equal(cfg.header_timeout, 10);
+    assert_int_equal(cfg.max_http_per_ip, 16);
     assert_string_equal(cfg.github_url, "https://github.com");
     assert_int_equal(cfg.n_allowed_origins, 0);
     config_free(&cfg);

@@ -1,0 +1,589 @@
+/* for accept4 */
+#define _GNU_SOURCE
+
+#include "server/listener.h"
+
+#include "server/iplimit.h"
+#include "server/server.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define LISTEN_MAX      8
+#define LISTEN_BACKLOG  4096
+#define ACCEPT_BATCH    64  /* accepts per loop turn, so a connect flood cannot starve the rest */
+#define BACKOFF_MS      250 /* accept paused this long after EMFILE/ENFILE instead of spinning */
+#define SWEEP_MS        250 /* waiting connections' deadlines are checked this often */
+#define IP_BUCKETS      1024
+#define WAITING_PER_IP  256  /* beyond this an address's new connections are refused at once */
+#define LOG_WINDOW_MS   5000 /* refusals are logged as one line per reason per window */
+#define FD_HEADROOM_MIN 64   /* descriptors kept free for DuckDB, logs and lws's own */
+
+enum refusal { REFUSE_CAPACITY, REFUSE_PER_IP, REFUSE_WAIT_TIMEOUT, REFUSE_NO_FDS, N_REFUSALS };
+static const char *const refusal_names[N_REFUSALS] = {"capacity", "per_ip_waiting", "waited_too_long",
+                                                      "out_of_descriptors"};
+
+typedef struct ip_slot {
+    struct ip_slot *next; /* hash chain */
+    int refs;             /* tickets and waiting connections that point here */
+    int active;           /* connections handed to lws and not yet upgraded or closed */
+    int n_waiting;
+    struct waiting *head, *tail; /* this address's waiting connections, oldest first */
+    char addr[IPLIMIT_ADDR_MAX];
+} ip_slot_t;
+
+/* Accepted but not handed to lws: its address already has its share of HTTP connections. */
+typedef struct waiting {
+    struct waiting *prev, *next; /* all waiting connections, oldest first */
+    struct waiting *slot_next;
+    ip_slot_t *slot;
+    int fd;
+    int64_t since_ms;
+} waiting_t;
+
+/* lws's opaque user data on every connection we adopted while it is HTTP. */
+typedef struct ticket {
+    ip_slot_t *slot;
+} ticket_t;
+
+static char upgraded_mark; /* opaque data of an adopted connection that became a WebSocket */
+
+struct listener {
+    server_t *srv;
+    uv_loop_t *loop;
+    struct lws_vhost *vhost;
+    int n;
+    int fds[LISTEN_MAX];
+    uv_poll_t polls[LISTEN_MAX];
+    uv_timer_t timer;
+    int timer_init, polling;
+    int64_t paused_until_ms; /* 0: accepting */
+    int cap, open, per_ip;
+    int64_t wait_ms;
+    char proxy[IPLIMIT_ADDR_MAX];
+    ip_slot_t *buckets[IP_BUCKETS];
+    waiting_t *wait_head, *wait_tail;
+    ticket_t *adopting; /* set around lws_adopt_*: did lws destroy it already? */
+    int adopt_destroyed;
+    uint64_t refused[N_REFUSALS]; /* not yet logged */
+    int64_t logged_ms[N_REFUSALS];
+    char addresses[256];
+};
+
+static unsigned hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for(; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % IP_BUCKETS;
+}
+
+static ip_slot_t *slot_get(listener_t *l, const char *addr)
+{
+    ip_slot_t **p = &l->buckets[hash(addr)];
+    while(*p && strcmp((*p)->addr, addr) != 0)
+        p = &(*p)->next;
+    if(*p)
+        return *p;
+    ip_slot_t *s = util_calloc(1, sizeof(*s));
+    if(!s)
+        return NULL;
+    snprintf(s->addr, sizeof(s->addr), "%s", addr);
+    *p = s;
+    return s;
+}
+
+static void slot_unref(listener_t *l, ip_slot_t *s)
+{
+    if(--s->refs > 0)
+        return;
+    ip_slot_t **p = &l->buckets[hash(s->addr)];
+    while(*p != s)
+        p = &(*p)->next;
+    *p = s->next;
+    util_free(s);
+}
+
+/* Clients decide how often these happen: the first is logged, the rest once per window as a count. */
+static void note_refusal(listener_t *l, enum refusal why)
+{
+    int64_t now = time_mono_ms();
+    if(l->logged_ms[why] && now - l->logged_ms[why] < LOG_WINDOW_MS) {
+        l->refused[why]++;
+        return;
+    }
+    log_warn("server.refused", "reason=%s open=%d cap=%d", refusal_names[why], l->open, l->cap);
+    l->logged_ms[why] = now;
+}
+
+static void log_refusals(listener_t *l, int64_t now)
+{
+    for(int i = 0; i < N_REFUSALS; i++) {
+        if(!l->refused[i] || now - l->logged_ms[i] < LOG_WINDOW_MS)
+            continue;
+        log_warn("server.refused", "reason=%s more=%llu window_s=%.1f open=%d cap=%d", refusal_names[i],
+                 (unsigned long long)l->refused[i], (double)(now - l->logged_ms[i]) / 1000.0, l->open, l->cap);
+        l->refused[i] = 0;
+        l->logged_ms[i] = now;
+    }
+}
+
+/* Best effort: a short answer the client may or may not read, then the socket is closed. */
+static void refuse_fd(listener_t *l, int fd, const char *detail)
+{
+    char msg[320];
+    int body = snprintf(msg, sizeof(msg), "{\"error\":\"too_many_connections\",\"detail\":\"%s\"}", detail);
+    char out[512];
+    int n = snprintf(out, sizeof(out),
+                     "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: "
+                     "%d\r\nconnection: close\r\n\r\n%s",
+                     body, msg);
+    if(n > 0 && (size_t)n < sizeof(out) && send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        log_debug("server.refuse_write_failed", "errno=%d", errno);
+    shutdown(fd, SHUT_WR);
+    close(fd);
+    (void)l;
+}
+
+static void adopt(listener_t *l, int fd, ip_slot_t *slot)
+{
+    ticket_t *t = util_calloc(1, sizeof(*t));
+    if(!t) {
+        log_error("server.out_of_memory", "what=connection");
+        close(fd);
+        l->open--;
+        slot_unref(l, slot);
+        return;
+    }
+    t->slot = slot;
+    slot->active++;
+    lws_adopt_desc_t info;
+    memset(&info, 0, sizeof(info));
+    info.vh = l->vhost;
+    info.type = LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP;
+    info.fd.sockfd = fd;
+    info.opaque = t;
+    l->adopting = t;
+    l->adopt_destroyed = 0;
+    struct lws *wsi = lws_adopt_descriptor_vhost_via_info(&info);
+    l->adopting = NULL;
+    if(!wsi && !l->adopt_destroyed) {
+        /* refused before lws took the socket: its teardown never ran */
+        log_warn("server.adopt_failed", "peer=%s", slot->addr);
+        close(fd);
+        l->open--;
+        slot->active--;
+        slot_unref(l, slot);
+        util_free(t);
+    }
+}
+
+static void waiting_unlink(listener_t *l, waiting_t *w)
+{
+    if(w->prev)
+        w->prev->next = w->next;
+    else
+        l->wait_head = w->next;
+    if(w->next)
+        w->next->prev = w->prev;
+    else
+        l->wait_tail = w->prev;
+    ip_slot_t *s = w->slot;
+    /* a slot's list is in the same order as the global one, so w is its head */
+    s->head = w->slot_next;
+    if(!s->head)
+        s->tail = NULL;
+    s->n_waiting--;
+}
+
+/* Hands waiting connections to lws, oldest first, as their addresses get room. */
+static void admit_waiting(listener_t *l)
+{
+    for(waiting_t *w = l->wait_head, *next; w; w = next) {
+        next = w->next;
+        if(w->slot->active >= l->per_ip)
+            continue;
+        waiting_unlink(l, w);
+        int fd = w->fd;
+        ip_slot_t *s = w->slot;
+        util_free(w);
+        adopt(l, fd, s); /* the slot reference moves from the waiting entry to the ticket */
+    }
+}
+
+static void expire_waiting(listener_t *l, int64_t now)
+{
+    while(l->wait_head && now - l->wait_head->since_ms >= l->wait_ms) {
+        waiting_t *w = l->wait_head;
+        waiting_unlink(l, w);
+        close(w->fd);
+        l->open--;
+        note_refusal(l, REFUSE_WAIT_TIMEOUT);
+        slot_unref(l, w->slot);
+        util_free(w);
+    }
+}
+
+static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot)
+{
+    waiting_t *w = slot->n_waiting < WAITING_PER_IP ? util_calloc(1, sizeof(*w)) : NULL;
+    if(!w) {
+        note_refusal(l, REFUSE_PER_IP);
+        refuse_fd(l, fd, "too many connections from this address are waiting");
+        l->open--;
+        slot_unref(l, slot);
+        return;
+    }
+    w->fd = fd;
+    w->slot = slot;
+    w->since_ms = time_mono_ms();
+    w->prev = l->wait_tail;
+    if(l->wait_tail)
+        l->wait_tail->next = w;
+    else
+        l->wait_head = w;
+    l->wait_tail = w;
+    if(slot->tail)
+        slot->tail->slot_next = w;
+    else
+        slot->head = w;
+    slot->tail = w;
+    slot->n_waiting++;
+}
+
+static void peer_key(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+    char raw[INET6_ADDRSTRLEN] = "";
+    if(ss->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, raw, sizeof(raw));
+    else if(ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, raw, sizeof(raw));
+    iplimit_normalize(raw, out, outlen);
+}
+
+static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
+{
+    if(l->srv->stopping) {
+        close(fd);
+        return;
+    }
+    if(l->open >= l->cap) {
+        note_refusal(l, REFUSE_CAPACITY);
+        refuse_fd(l, fd, "the server is at its connection limit");
+        return;
+    }
+    char key[IPLIMIT_ADDR_MAX];
+    peer_key(ss, key, sizeof(key));
+    ip_slot_t *slot = slot_get(l, key);
+    if(!slot) {
+        log_error("server.out_of_memory", "what=connection");
+        close(fd);
+        return;
+    }
+    slot->refs++;
+    l->open++;
+    /* a trusted proxy carries many clients: its connections are not held back as one address */
+    int exempt = l->proxy[0] && strcmp(key, l->proxy) == 0;
+    if(exempt || (slot->active < l->per_ip && !slot->head))
+        adopt(l, fd, slot);
+    else
+        wait_for_room(l, fd, slot);
+}
+
+static void pause_accepting(listener_t *l, int64_t now)
+{
+    for(int i = 0; i < l->n && l->polling; i++)
+        uv_poll_stop(&l->polls[i]);
+    l->polling = 0;
+    l->paused_until_ms = now + BACKOFF_MS;
+}
+
+static void on_listen_readable(uv_poll_t *h, int status, int events)
+{
+    listener_t *l = h->data;
+    (void)events;
+    if(status < 0)
+        return;
+    int fd = -1;
+    if(uv_fileno((uv_handle_t *)h, &fd))
+        return;
+    for(int i = 0; i < ACCEPT_BATCH; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if(c >= 0) {
+            take(l, c, &ss);
+            continue;
+        }
+        if(errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+            continue;
+        if(errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            /* the pending connection stays in the backlog; trying again at once would spin */
+            note_refusal(l, REFUSE_NO_FDS);
+            pause_accepting(l, time_mono_ms());
+        }
+        break;
+    }
+}
+
+static int resume_accepting(listener_t *l)
+{
+    for(int i = 0; i < l->n; i++) {
+        if(uv_poll_start(&l->polls[i], UV_READABLE, on_listen_readable))
+            return -1;
+    }
+    l->polling = 1;
+    l->paused_until_ms = 0;
+    return 0;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    listener_t *l = t->data;
+    int64_t now = time_mono_ms();
+    expire_waiting(l, now);
+    admit_waiting(l);
+    if(l->paused_until_ms && now >= l->paused_until_ms && !l->srv->stopping)
+        resume_accepting(l);
+    log_refusals(l, now);
+}
+
+/* Room for connections below RLIMIT_NOFILE, leaving descriptors for everything else. */
+static int connection_cap(void)
+{
+    struct rlimit rl;
+    if(getrlimit(RLIMIT_NOFILE, &rl))
+        return 1024 - FD_HEADROOM_MIN;
+    rlim_t n = rl.rlim_cur > 1000000 ? 1000000 : rl.rlim_cur;
+    rlim_t headroom = n / 32 > FD_HEADROOM_MIN ? n / 32 : FD_HEADROOM_MIN;
+    return n > headroom + 16 ? (int)(n - headroom) : 16;
+}
+
+static void describe(char *out, size_t outlen, const struct sockaddr *sa)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if(sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+        port = ntohs(s6->sin6_port);
+        snprintf(out, outlen, "[%s]:%d", ip, port);
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+        port = ntohs(s4->sin_port);
+        snprintf(out, outlen, "%s:%d", ip, port);
+    }
+}
+
+static const char *bind_error(int err)
+{
+    return err == EADDRINUSE      ? "the port is in use by another process"
+           : err == EADDRNOTAVAIL ? "the address is not one of this machine's"
+           : err == EACCES        ? "permission denied (ports below 1024 need privileges)"
+                                  : strerror(err);
+}
+
+static int bind_one(const struct addrinfo *ai, int *err)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if(fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if(bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, LISTEN_BACKLOG)) {
+        *err = errno;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int is_literal(const char *host)
+{
+    unsigned char bin[16];
+    return inet_pton(AF_INET, host, bin) == 1 || inet_pton(AF_INET6, host, bin) == 1;
+}
+
+int listener_open(server_t *srv, uv_loop_t *loop)
+{
+    const config_t *cfg = srv->cfg;
+    listener_t *l = util_calloc(1, sizeof(*l));
+    if(!l) {
+        log_error("server.init_failed", "reason=\"out of memory\"");
+        return -1;
+    }
+    srv->listener = l;
+    l->srv = srv;
+    l->loop = loop;
+    l->cap = connection_cap();
+    l->per_ip = cfg->max_http_per_ip;
+    l->wait_ms = (int64_t)cfg->header_timeout * 1000;
+    if(cfg->trusted_proxy)
+        iplimit_normalize(cfg->trusted_proxy, l->proxy, sizeof(l->proxy));
+
+    char service[16];
+    snprintf(service, sizeof(service), "%d", cfg->port);
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(cfg->host, service, &hints, &res);
+    if(rc) {
+        log_error("server.listen_failed", "host=%s port=%d reason=\"cannot resolve the address: %s\"", cfg->host,
+                  cfg->port, gai_strerror(rc));
+        return -1;
+    }
+    int literal = is_literal(cfg->host), failed = 0;
+    size_t used = 0;
+    for(const struct addrinfo *ai = res; ai && l->n < LISTEN_MAX; ai = ai->ai_next) {
+        char where[64];
+        describe(where, sizeof(where), ai->ai_addr);
+        if(strstr(l->addresses, where))
+            continue; /* a name can list one address twice */
+        int err = 0, fd = bind_one(ai, &err);
+        if(fd < 0) {
+            /* a name may resolve to a family this machine lacks (::1 without IPv6): skip that one */
+            int skippable = !literal && (err == EAFNOSUPPORT || err == EADDRNOTAVAIL);
+            log_event(skippable ? LOG_WARN : LOG_ERROR, "server.listen_failed", "host=%s address=%s reason=\"%s\"",
+                      cfg->host, where, bind_error(err));
+            if(!skippable)
+                failed = 1;
+            continue;
+        }
+        l->fds[l->n] = fd;
+        uv_poll_init(loop, &l->polls[l->n], fd);
+        l->polls[l->n].data = l;
+        l->n++;
+        int w = snprintf(l->addresses + used, sizeof(l->addresses) - used, "%s%s", used ? " " : "", where);
+        if(w > 0 && (size_t)w < sizeof(l->addresses) - used)
+            used += (size_t)w;
+    }
+    freeaddrinfo(res);
+    if(failed || l->n == 0) {
+        if(!failed)
+            log_error("server.listen_failed", "host=%s port=%d reason=\"no address to listen on\"", cfg->host,
+                      cfg->port);
+        return -1;
+    }
+    uv_timer_init(loop, &l->timer);
+    l->timer.data = l;
+    l->timer_init = 1;
+    return 0;
+}
+
+int listener_start(server_t *srv)
+{
+    listener_t *l = srv->listener;
+    l->vhost = lws_get_vhost_by_name(srv->ctx, "default");
+    if(!l->vhost || resume_accepting(l) || uv_timer_start(&l->timer, on_timer, SWEEP_MS, SWEEP_MS))
+        return -1;
+    return 0;
+}
+
+static void closed_handle(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void listener_stop(server_t *srv)
+{
+    listener_t *l = srv->listener;
+    if(!l)
+        return;
+    for(int i = 0; i < l->n; i++) {
+        uv_poll_stop(&l->polls[i]);
+        uv_close((uv_handle_t *)&l->polls[i], closed_handle);
+        close(l->fds[i]);
+    }
+    l->n = 0;
+    l->polling = 0;
+    if(l->timer_init) {
+        uv_timer_stop(&l->timer);
+        uv_close((uv_handle_t *)&l->timer, closed_handle);
+        l->timer_init = 0;
+    }
+    while(l->wait_head) {
+        waiting_t *w = l->wait_head;
+        waiting_unlink(l, w);
+        close(w->fd);
+        l->open--;
+        slot_unref(l, w->slot);
+        util_free(w);
+    }
+}
+
+void listener_free(server_t *srv)
+{
+    listener_t *l = srv->listener;
+    if(!l)
+        return;
+    for(size_t i = 0; i < IP_BUCKETS; i++) {
+        for(ip_slot_t *s = l->buckets[i], *next; s; s = next) {
+            next = s->next;
+            util_free(s);
+        }
+    }
+    util_free(l);
+    srv->listener = NULL;
+}
+
+static void release_slot(listener_t *l, ticket_t *t)
+{
+    ip_slot_t *s = t->slot;
+    s->active--;
+    int waiting = s->head != NULL;
+    slot_unref(l, s);
+    util_free(t);
+    /* not from inside lws's callback: the next loop turn admits whoever waited */
+    if(waiting && l->timer_init)
+        uv_timer_start(&l->timer, on_timer, 0, SWEEP_MS);
+}
+
+void listener_conn_upgraded(server_t *srv, struct lws *wsi)
+{
+    listener_t *l = srv->listener;
+    ticket_t *t = lws_get_opaque_user_data(wsi);
+    if(!l || !t || (void *)t == &upgraded_mark)
+        return;
+    lws_set_opaque_user_data(wsi, &upgraded_mark);
+    release_slot(l, t);
+}
+
+void listener_conn_closed(server_t *srv, struct lws *wsi)
+{
+    listener_t *l = srv->listener;
+    void *p = lws_get_opaque_user_data(wsi);
+    if(!l || !p)
+        return;
+    lws_set_opaque_user_data(wsi, NULL);
+    l->open--;
+    if(p == l->adopting)
+        l->adopt_destroyed = 1;
+    if(p != &upgraded_mark)
+        release_slot(l, p);
+}
+
+const char *listener_addresses(const server_t *srv)
+{
+    return srv->listener ? srv->listener->addresses : "";
+}
+
+int listener_open_count(const server_t *srv)
+{
+    return srv->listener ? srv->listener->open : 0;
+}
+
+int listener_cap(const server_t *srv)
+{
+    return srv->listener ? srv->listener->cap : 0;
+}
