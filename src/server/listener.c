@@ -25,9 +25,8 @@
 #define BACKOFF_MS      250 /* accept paused this long after EMFILE/ENFILE instead of spinning */
 #define SWEEP_MS        250 /* waiting connections' deadlines are checked this often */
 #define IP_BUCKETS      1024
-#define WAITING_PER_IP  256  /* beyond this an address's new connections are refused at once */
-#define LOG_WINDOW_MS   5000 /* refusals are logged as one line per reason per window */
-#define FD_HEADROOM_MIN 64   /* descriptors kept free for DuckDB, logs and lws's own */
+#define WAITING_PER_IP  256 /* beyond this an address's new connections are refused at once */
+#define FD_HEADROOM_MIN 64  /* descriptors kept free for DuckDB, logs and lws's own */
 
 enum refusal { REFUSE_CAPACITY, REFUSE_PER_IP, REFUSE_WAIT_TIMEOUT, REFUSE_NO_FDS, N_REFUSALS };
 static const char *const refusal_names[N_REFUSALS] = {"capacity", "per_ip_waiting", "waited_too_long",
@@ -75,8 +74,6 @@ struct listener {
     waiting_t *wait_head, *wait_tail;
     ticket_t *adopting; /* set around lws_adopt_*: did lws destroy it already? */
     int adopt_destroyed;
-    uint64_t refused[N_REFUSALS]; /* not yet logged */
-    int64_t logged_ms[N_REFUSALS];
     char addresses[256];
 };
 
@@ -114,28 +111,10 @@ static void slot_unref(listener_t *l, ip_slot_t *s)
     util_free(s);
 }
 
-/* Clients decide how often these happen: the first is logged, the rest once per window as a count. */
+/* Clients decide how often these happen: log_limited keeps a flood to a count per window. */
 static void note_refusal(listener_t *l, enum refusal why)
 {
-    int64_t now = time_mono_ms();
-    if(l->logged_ms[why] && now - l->logged_ms[why] < LOG_WINDOW_MS) {
-        l->refused[why]++;
-        return;
-    }
-    log_warn("server.refused", "reason=%s open=%d cap=%d", refusal_names[why], l->open, l->cap);
-    l->logged_ms[why] = now;
-}
-
-static void log_refusals(listener_t *l, int64_t now)
-{
-    for(int i = 0; i < N_REFUSALS; i++) {
-        if(!l->refused[i] || now - l->logged_ms[i] < LOG_WINDOW_MS)
-            continue;
-        log_warn("server.refused", "reason=%s more=%llu window_s=%.1f open=%d cap=%d", refusal_names[i],
-                 (unsigned long long)l->refused[i], (double)(now - l->logged_ms[i]) / 1000.0, l->open, l->cap);
-        l->refused[i] = 0;
-        l->logged_ms[i] = now;
-    }
+    log_limited(LOG_WARN, "server.refused", "reason=%s open=%d cap=%d", refusal_names[why], l->open, l->cap);
 }
 
 /* Best effort: a short answer the client may or may not read, then the socket is closed. */
@@ -261,14 +240,15 @@ static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot)
     slot->n_waiting++;
 }
 
-static void peer_key(const struct sockaddr_storage *ss, char *out, size_t outlen)
+static void peer_key(const iplimit_t *per_ip, const struct sockaddr_storage *ss, char out[IPLIMIT_ADDR_MAX])
 {
-    char raw[INET6_ADDRSTRLEN] = "";
+    char raw[INET6_ADDRSTRLEN] = "", norm[IPLIMIT_ADDR_MAX];
     if(ss->ss_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, raw, sizeof(raw));
     else if(ss->ss_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, raw, sizeof(raw));
-    iplimit_normalize(raw, out, outlen);
+    iplimit_normalize(raw, norm, sizeof(norm));
+    iplimit_key(per_ip, norm, out); /* an IPv6 client is its /64, as for the WebSocket limit */
 }
 
 static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
@@ -283,7 +263,7 @@ static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
         return;
     }
     char key[IPLIMIT_ADDR_MAX];
-    peer_key(ss, key, sizeof(key));
+    peer_key(l->srv->per_ip, ss, key);
     ip_slot_t *slot = slot_get(l, key);
     if(!slot) {
         log_error("server.out_of_memory", "what=connection");
@@ -355,7 +335,6 @@ static void on_timer(uv_timer_t *t)
     admit_waiting(l);
     if(l->paused_until_ms && now >= l->paused_until_ms && !l->srv->stopping)
         resume_accepting(l);
-    log_refusals(l, now);
 }
 
 /* Room for connections below RLIMIT_NOFILE, leaving descriptors for everything else. */
@@ -431,8 +410,11 @@ int listener_open(server_t *srv, uv_loop_t *loop)
     l->cap = connection_cap();
     l->per_ip = cfg->max_http_per_ip;
     l->wait_ms = (int64_t)cfg->header_timeout * 1000;
-    if(cfg->trusted_proxy)
-        iplimit_normalize(cfg->trusted_proxy, l->proxy, sizeof(l->proxy));
+    if(cfg->trusted_proxy) {
+        char proxy[IPLIMIT_ADDR_MAX];
+        iplimit_normalize(cfg->trusted_proxy, proxy, sizeof(proxy));
+        iplimit_key(srv->per_ip, proxy, l->proxy);
+    }
 
     char service[16];
     snprintf(service, sizeof(service), "%d", cfg->port);
