@@ -19,26 +19,26 @@ static const struct {
     {"hive", SQL_DIALECT_HIVE},
     {"sparksql", SQL_DIALECT_SPARKSQL},
     {"databricks", SQL_DIALECT_DATABRICKS},
+    {"clickhouse", SQL_DIALECT_CLICKHOUSE},
+    {"duckdb", SQL_DIALECT_DUCKDB},
+    {"trino", SQL_DIALECT_TRINO},
+    {"redshift", SQL_DIALECT_REDSHIFT},
     /* aliases: the nearest dialect for lexing and statement syntax */
     {"non-validating", SQL_DIALECT_AUTO},
     {"postgresql", SQL_DIALECT_POSTGRES},
-    {"redshift", SQL_DIALECT_POSTGRES},
     {"greenplum", SQL_DIALECT_POSTGRES},
     {"materialize", SQL_DIALECT_POSTGRES},
-    {"duckdb", SQL_DIALECT_POSTGRES},
     {"vertica", SQL_DIALECT_POSTGRES},
     {"mssql", SQL_DIALECT_TSQL},
     {"sqlserver", SQL_DIALECT_TSQL},
     {"mariadb", SQL_DIALECT_MYSQL},
     {"spark", SQL_DIALECT_SPARKSQL},
-    {"athena", SQL_DIALECT_ANSI},
-    {"trino", SQL_DIALECT_ANSI},
-    {"presto", SQL_DIALECT_ANSI},
+    {"athena", SQL_DIALECT_TRINO},
+    {"presto", SQL_DIALECT_TRINO},
     {"db2", SQL_DIALECT_ANSI},
     {"exasol", SQL_DIALECT_ANSI},
     {"teradata", SQL_DIALECT_ANSI},
     {"sqlite", SQL_DIALECT_ANSI},
-    {"clickhouse", SQL_DIALECT_ANSI},
 };
 
 int sql_dialect_from_name(const char *name, sql_dialect_t *out)
@@ -69,7 +69,14 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.nested_comments = true;
         t.hash_ident = true;
         break;
-    case SQL_DIALECT_POSTGRES: t.nested_comments = true; break;
+    case SQL_DIALECT_POSTGRES:
+    case SQL_DIALECT_DUCKDB: t.nested_comments = true; break;
+    case SQL_DIALECT_REDSHIFT:
+        /* CREATE TABLE #tmp: Redshift's temporary tables */
+        t.hash_ident = true;
+        break;
+    case SQL_DIALECT_CLICKHOUSE: t.backslash_escapes = true; break;
+    case SQL_DIALECT_TRINO: t.dollar_quotes = false; break;
     case SQL_DIALECT_MYSQL:
         t.dollar_quotes = false;
         t.dq_ident = false;
@@ -121,7 +128,7 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
 {
     if(len > 65536)
         len = 65536;
-    long score[SQL_DIALECT_DATABRICKS + 1] = {0};
+    long score[SQL_DIALECT_COUNT] = {0};
     size_t brackets = 0, backticks = 0;
     for(size_t i = 0; i < len; i++) {
         if(text[i] == '`')
@@ -156,6 +163,21 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
     long hive = (long)count_sub(text, len, "INSERT OVERWRITE") * 3 + (long)count_sub(text, len, "LATERAL VIEW") * 3 +
                 (long)count_sub(text, len, "PARTITIONED BY") * 2 + (long)count_sub(text, len, "STORED AS") * 2 +
                 (long)count_word(text, len, "TBLPROPERTIES") * 2 + (long)count_sub(text, len, "CLUSTERED BY") * 2;
+    score[SQL_DIALECT_CLICKHOUSE] +=
+        (long)count_word(text, len, "MergeTree") * 4 + (long)count_word(text, len, "ReplacingMergeTree") * 4 +
+        (long)count_word(text, len, "SummingMergeTree") * 4 + (long)count_word(text, len, "AggregatingMergeTree") * 4 +
+        (long)count_sub(text, len, "ARRAY JOIN") * 3 + (long)count_word(text, len, "PREWHERE") * 3 +
+        (long)count_word(text, len, "dictGet") * 3 + (long)count_word(text, len, "LowCardinality") * 3 +
+        (long)count_word(text, len, "FINAL") + (long)count_word(text, len, "Nullable") * 2;
+    score[SQL_DIALECT_DUCKDB] +=
+        (long)count_word(text, len, "read_parquet") * 3 + (long)count_word(text, len, "read_csv_auto") * 3 +
+        (long)count_word(text, len, "read_csv") * 2 + (long)count_word(text, len, "read_json") * 2;
+    score[SQL_DIALECT_TRINO] += (long)count_word(text, len, "approx_distinct") * 2 +
+                                (long)count_word(text, len, "try_cast") +
+                                (long)count_sub(text, len, "CROSS JOIN UNNEST") * 2;
+    score[SQL_DIALECT_REDSHIFT] +=
+        (long)count_word(text, len, "DISTKEY") * 3 + (long)count_word(text, len, "SORTKEY") * 3 +
+        (long)count_word(text, len, "DISTSTYLE") * 3 + (long)count_word(text, len, "UNLOAD") * 2;
     long mysql = (long)count_word(text, len, "AUTO_INCREMENT") * 3 + (long)count_word(text, len, "ENGINE") * 2 +
                  (long)count_sub(text, len, "ON DUPLICATE KEY") * 3 + (long)count_word(text, len, "DELIMITER") * 3;
     if(backticks) {
@@ -168,7 +190,7 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
     score[SQL_DIALECT_MYSQL] += mysql;
     sql_dialect_t best = SQL_DIALECT_ANSI;
     long best_score = 1;
-    for(int d = SQL_DIALECT_ANSI; d <= SQL_DIALECT_DATABRICKS; d++) {
+    for(int d = SQL_DIALECT_ANSI; d < SQL_DIALECT_COUNT; d++) {
         if(score[d] > best_score) {
             best_score = score[d];
             best = (sql_dialect_t)d;

@@ -17,7 +17,16 @@ typedef enum sql_dialect {
     SQL_DIALECT_HIVE,
     SQL_DIALECT_SPARKSQL,
     SQL_DIALECT_DATABRICKS,
+    SQL_DIALECT_CLICKHOUSE,
+    SQL_DIALECT_DUCKDB,
+    SQL_DIALECT_TRINO, /* also Presto and Athena */
+    SQL_DIALECT_REDSHIFT,
 } sql_dialect_t;
+
+#define SQL_DIALECT_COUNT (SQL_DIALECT_REDSHIFT + 1)
+
+/* Postgres and the dialects built on its grammar. */
+#define SQL_DIALECT_IS_PG(d) ((d) == SQL_DIALECT_POSTGRES || (d) == SQL_DIALECT_REDSHIFT || (d) == SQL_DIALECT_DUCKDB)
 
 typedef struct sql_dialect_traits {
     bool dq_ident;          /* "x" is an identifier, not a string */

@@ -156,6 +156,22 @@ static size_t scan_until(scan_t *s, size_t i, const char *close)
     return need(s, len);
 }
 
+/* ${...} on one line, at most 256 bytes: the end offset, 0 for more input, 1 when it is not one. */
+static size_t scan_placeholder(scan_t *s, size_t i)
+{
+    const char *p = s->lx->src;
+    size_t len = s->lx->len;
+    if(i + 1 >= len)
+        return s->lx->eof ? 1 : 0;
+    for(size_t j = i + 2; j < len && j < i + 256; j++) {
+        if(p[j] == '}')
+            return j > i + 2 ? j + 1 : 1;
+        if(p[j] == '\n' || p[j] == '{' || p[j] == '$')
+            return 1;
+    }
+    return i + 256 > len && !s->lx->eof ? 0 : 1;
+}
+
 static size_t scan_block_comment(scan_t *s, size_t i, int nested)
 {
     const char *p = s->lx->src;
@@ -371,6 +387,11 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     } else if(c == '[' && lx->tr.bracket_ident) {
         type = SQL_TOK_QUOTED;
         end = scan_quoted(&s, i + 1, ']', 0);
+    } else if(c == '$' && (n1 == '{' || more) && (end = scan_placeholder(&s, i)) != 1) {
+        /* ${var}, ${hiveconf:x}: a template placeholder, as in Hive scripts and shell-driven SQL */
+        if(more || end == 0)
+            return SQL_ERR_NEED_MORE;
+        type = SQL_TOK_TEMPLATE;
     } else if(c == '$' && !lx->tr.dollar_quotes) {
         type = is_digit(n1) ? SQL_TOK_VAR : SQL_TOK_OP;
         end = is_digit(n1) ? scan_word(&s, i + 1) : i + 1;
@@ -436,7 +457,7 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         uint32_t h = SQL_KW_HASH_INIT;
         int plain = 1;
         ascii = 0;
-        while(j < len && is_ident_char((unsigned char)p[j])) {
+        while(j < len && is_ident_char((unsigned char)p[j]) && !(p[j] == '$' && j + 1 < len && p[j + 1] == '{')) {
             unsigned char ch = (unsigned char)p[j];
             ascii |= ch;
             if(ch >= 'a' && ch <= 'z')

@@ -101,6 +101,8 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
 static void parse_statement(parser_t *p);
 static void parse_table_ref(parser_t *p, scope_t *sc);
 static void parse_body(parser_t *p);
+static const char *item_name(parser_t *p, size_t start, size_t end);
+static void parse_select_stmt(parser_t *p);
 
 /* ---- tokens ---- */
 
@@ -509,7 +511,7 @@ static inline int is_name_tok(const sql_token_t *t)
 }
 
 static const char *const non_alias_words[] = {
-    "option", "settings", "exception", "loop", "elsif", "elseif", "start", "go", "format", "lock",
+    "option", "settings", "exception", "loop", "elsif", "elseif", "start", "go", "format", "lock", "prewhere",
 };
 
 static int can_be_alias(const parser_t *p, const sql_token_t *t)
@@ -524,22 +526,85 @@ static int can_be_alias(const parser_t *p, const sql_token_t *t)
     return 1;
 }
 
-/* Dotted name; BigQuery project ids may contain unquoted hyphens (my-project.ds.t). */
+static const char *template_table(parser_t *p, const sql_token_t *t);
+
+/* Snowflake IDENTIFIER('db.s.t') / IDENTIFIER($var): the name in the string, or the variable
+ * as written. */
+static int parse_identifier_fn(parser_t *p, qname_t *q)
+{
+    size_t k = 2;
+    while(k < 8 && !t_op(p, peek(p, k), ')') && peek(p, k)->type != SQL_TOK_EOF)
+        k++;
+    if(!t_op(p, peek(p, k), ')') || k == 2)
+        return 0;
+    const sql_token_t *a = peek(p, 2), *z = peek(p, k - 1);
+    char *name;
+    if(k == 3 && a->type == SQL_TOK_STRING) {
+        name = string_value(p, a);
+        if(name && !strchr(name, '"'))
+            for(char *c = name; *c; c++)
+                if(*c >= 'A' && *c <= 'Z')
+                    *c = (char)(*c + 32);
+    } else {
+        name = astrndup(p, p->src + a->off, z->off + z->len - a->off);
+    }
+    if(!name)
+        return 0;
+    for(size_t i = 0; i <= k; i++)
+        next(p);
+    const char *dot = strrchr(name, '.');
+    q->full = name;
+    q->first = name;
+    q->last = dot ? dot + 1 : name;
+    q->nparts = 1;
+    for(const char *c = name; *c; c++)
+        q->nparts += *c == '.';
+    return 1;
+}
+
+static inline int is_part_tok(const sql_token_t *t)
+{
+    return t->type == SQL_TOK_WORD || t->type == SQL_TOK_QUOTED || t->type == SQL_TOK_TEMPLATE;
+}
+
+/* Dotted name; BigQuery project ids may contain unquoted hyphens (my-project.ds.t); template
+ * placeholders stay in the name as written (${db}.t, t_${env}), dbt ref()/source() name a table. */
 static int parse_qname(parser_t *p, qname_t *q)
 {
     memset(q, 0, sizeof *q);
     const sql_token_t *t = cur(p);
-    if(!is_name_tok(t) && !(t->type == SQL_TOK_STRING && p->src[t->off] == '"'))
+    if(!is_part_tok(t) && !(t->type == SQL_TOK_STRING && p->src[t->off] == '"'))
         return 0;
+    if(t_word(p, t, "identifier") && t_op(p, peek(p, 1), '('))
+        return parse_identifier_fn(p, q);
     char *full = NULL;
     for(;;) {
         t = cur(p);
-        char *part = norm(p, t);
-        if(!part)
-            return 0;
+        char *part;
         int quoted = is_quoted_tok(t);
         size_t end = t->off + t->len;
-        next(p);
+        const char *tn = t->type == SQL_TOK_TEMPLATE ? template_table(p, t) : NULL;
+        if(tn && !(is_part_tok(peek(p, 1)) && peek(p, 1)->off == end)) {
+            part = (char *)tn;
+            next(p);
+        } else {
+            part = t->type == SQL_TOK_TEMPLATE ? astrndup(p, p->src + t->off, t->len) : norm(p, t);
+            if(!part)
+                return 0;
+            next(p);
+            /* glued pieces: t_${env}, ${db}_raw */
+            while(!quoted && is_part_tok(cur(p)) && cur(p)->off == end &&
+                  (cur(p)->type == SQL_TOK_TEMPLATE || t->type == SQL_TOK_TEMPLATE) && !is_quoted_tok(cur(p))) {
+                const sql_token_t *w = cur(p);
+                char *more = w->type == SQL_TOK_TEMPLATE ? astrndup(p, p->src + w->off, w->len) : norm(p, w);
+                part = more ? aconcat(p, part, "", more) : NULL;
+                if(!part)
+                    return 0;
+                end = w->off + w->len;
+                t = w;
+                next(p);
+            }
+        }
         while(p->d == SQL_DIALECT_BIGQUERY && !quoted && is_op(p, '-') && cur(p)->off == end &&
               (peek(p, 1)->type == SQL_TOK_WORD || peek(p, 1)->type == SQL_TOK_NUMBER) && peek(p, 1)->off == end + 1) {
             const sql_token_t *w = peek(p, 1);
@@ -559,7 +624,7 @@ static int parse_qname(parser_t *p, qname_t *q)
         q->last = part;
         q->last_quoted = quoted;
         q->nparts++;
-        if(is_op(p, '.') && (is_name_tok(peek(p, 1)) || peek(p, 1)->type == SQL_TOK_STRING)) {
+        if(is_op(p, '.') && (is_part_tok(peek(p, 1)) || peek(p, 1)->type == SQL_TOK_STRING)) {
             next(p);
             continue;
         }
@@ -678,6 +743,20 @@ static int item_has(parser_t *p, const fitem_t *it, const char *col)
     return 0;
 }
 
+/* Could `col` come from `it`? Only no when its columns are all known. */
+static int item_may_have(parser_t *p, const fitem_t *it, const char *col)
+{
+    if(it->rel) {
+        for(uint32_t i = 0; i < it->rel->n; i++)
+            if(it->rel->cols[i].star)
+                return 1;
+        return it->rel->n == 0 || rel_has(it->rel, col);
+    }
+    if(it->table && p->ctx->schema && sql_schema_get(p->ctx->schema, it->table, &(size_t){0}))
+        return item_has(p, it, col);
+    return 1;
+}
+
 static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, unsigned how, sql_srcvec_t *out)
 {
     if(it->table && !it->rel) {
@@ -742,6 +821,18 @@ static void resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *
     }
     if(any)
         return;
+    /* the one item that may have it, when the others' columns are all known */
+    int cand = -1, ncand = 0;
+    for(uint32_t i = 0; i < sc->n && ncand < 2 && strcmp(r->col, "*") != 0; i++) {
+        if(item_may_have(p, &sc->items[i], r->col)) {
+            cand = (int)i;
+            ncand++;
+        }
+    }
+    if(ncand == 1 && sc->n > 1) {
+        resolve_in_item(p, &sc->items[cand], r->col, r->how, out);
+        return;
+    }
     if(sc->n == 1)
         resolve_in_item(p, &sc->items[0], r->col, r->how, out);
     else if(strcmp(r->col, "*") == 0)
@@ -988,6 +1079,11 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
             add_write(p, string_value(p, args[3]));
         }
     }
+    if(strncmp(fname, "dict", 4) == 0 && peek(p, 1)->type == SQL_TOK_STRING &&
+       (strncmp(fname + 4, "get", 3) == 0 || strncmp(fname + 4, "has", 3) == 0 || strncmp(fname + 4, "isin", 4) == 0)) {
+        /* ClickHouse dictGet('db.dict', 'attr', key): the dictionary is read */
+        add_read(p, string_value(p, peek(p, 1)));
+    }
     if(!enter(p))
         return;
     int agg = in_list(fname, aggregate_funcs, sizeof aggregate_funcs / sizeof aggregate_funcs[0]);
@@ -1173,7 +1269,8 @@ static void parse_expr(parser_t *p, sink_t *sink)
             parse_loose(p, sink, ']', NULL);
             expect_op(p, ']', "expected ']'");
             leave(p);
-        } else if(t_op(p, t, '.') && is_name_tok(peek(p, 1))) {
+        } else if(t_op(p, t, '.') && (is_name_tok(peek(p, 1)) || t_op(p, peek(p, 1), '*'))) {
+            /* field access; BigQuery expr.* expands a struct */
             next(p);
             next(p);
         } else if(t->type == SQL_TOK_VAR && p->src[t->off] == ':') {
@@ -1190,7 +1287,8 @@ static void parse_expr(parser_t *p, sink_t *sink)
             if(is_word(p, "to") || is_word(p, "of"))
                 next(p);
             operand = 1;
-        } else if(t_kw(t, SQL_KW_NOT)) {
+        } else if(t_kw(t, SQL_KW_NOT) ||
+                  (t_word(p, t, "global") && (t_kw(peek(p, 1), SQL_KW_IN) || t_kw(peek(p, 1), SQL_KW_NOT)))) {
             next(p);
         } else if(t_kw(t, SQL_KW_IS)) {
             next(p);
@@ -1281,6 +1379,35 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
             next(p);
             continue;
         }
+        if((t_kw(t, SQL_KW_TABLE) || t_word(p, t, "model")) && is_part_tok(peek(p, 1)) && !t_op(p, peek(p, 2), '(')) {
+            /* BigQuery ML.PREDICT(MODEL m, TABLE t), table-valued arguments: both are read */
+            next(p);
+            qname_t q;
+            if(parse_qname(p, &q) && !(q.nparts == 1 && find_cte(p, q.full)))
+                add_read(p, q.full);
+            continue;
+        }
+        if(is_name_tok(t) && t_ops(p, peek(p, 1), "->") && peek(p, 2)->type != SQL_TOK_STRING &&
+           !SQL_DIALECT_IS_PG(p->d)) {
+            /* a lambda x -> expr (Trino, Spark, ClickHouse, DuckDB): x is its parameter, not a column */
+            next(p);
+            next(p);
+            parse_expr(p, NULL);
+            continue;
+        }
+        if(fname && argi == 0 && strcmp(fname, "semantic_view") == 0 && is_part_tok(t)) {
+            /* Snowflake SEMANTIC_VIEW(v DIMENSIONS .. METRICS ..) reads the semantic view */
+            qname_t q;
+            if(parse_qname(p, &q))
+                add_read(p, q.full);
+            while(!at_end(p) && !is_op(p, close)) {
+                if(is_op(p, '('))
+                    skip_group(p);
+                else
+                    next(p);
+            }
+            continue;
+        }
         if(datefn && t->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') && !t_op(p, peek(p, 1), '.') &&
            tok_in_list(p, t, date_parts, sizeof date_parts / sizeof date_parts[0])) {
             next(p);
@@ -1317,6 +1444,28 @@ static void parse_loose(parser_t *p, sink_t *sink, char close, const char *fname
 static const char *const file_formats[] = {"parquet", "json",  "csv",        "orc",    "avro",
                                            "text",    "delta", "binaryfile", "iceberg"};
 
+/* ClickHouse: JOIN and its strictness words (GLOBAL ANY LEFT JOIN, ALL INNER JOIN). */
+static int join_word(const parser_t *p, const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_JOIN) || t_kw(t, SQL_KW_INNER) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) ||
+           t_kw(t, SQL_KW_FULL) || t_kw(t, SQL_KW_CROSS) || t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL) ||
+           t_kw(t, SQL_KW_SEMI) || t_kw(t, SQL_KW_ANTI) || t_word(p, t, "asof");
+}
+
+/* ClickHouse [LEFT] ARRAY JOIN at token k. */
+static int is_array_join(const parser_t *p, size_t k)
+{
+    if(t_kw(peek(p, k), SQL_KW_LEFT) || t_kw(peek(p, k), SQL_KW_INNER))
+        k++;
+    return t_word(p, peek(p, k), "array") && t_kw(peek(p, k + 1), SQL_KW_JOIN);
+}
+
+/* DuckDB/Spark functions reading files: their string argument is a path. */
+static const char *const file_readers[] = {
+    "read_parquet", "read_csv",  "read_csv_auto", "read_json",    "read_json_auto", "read_ndjson", "read_ndjson_auto",
+    "parquet_scan", "read_text", "read_blob",     "iceberg_scan", "delta_scan",     "read_xlsx",
+};
+
 static int is_join_start(const parser_t *p)
 {
     const sql_token_t *t = cur(p);
@@ -1324,14 +1473,19 @@ static int is_join_start(const parser_t *p)
            t_kw(t, SQL_KW_FULL) || t_kw(t, SQL_KW_CROSS) || t_kw(t, SQL_KW_NATURAL) || t_kw(t, SQL_KW_STRAIGHT_JOIN) ||
            (t_kw(t, SQL_KW_OUTER) && t_kw(peek(p, 1), SQL_KW_APPLY)) || t_kw(t, SQL_KW_SEMI) || t_kw(t, SQL_KW_ANTI) ||
            (t_word(p, t, "asof") && (t_kw(peek(p, 1), SQL_KW_JOIN) || t_kw(peek(p, 1), SQL_KW_LEFT))) ||
-           (t_word(p, t, "positional") && t_kw(peek(p, 1), SQL_KW_JOIN)) ||
-           (t_word(p, t, "global") && t_kw(peek(p, 1), SQL_KW_JOIN));
+           (t_word(p, t, "positional") && t_kw(peek(p, 1), SQL_KW_JOIN)) || is_array_join(p, 0) ||
+           ((t_word(p, t, "global") || t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL)) && join_word(p, peek(p, 1)));
 }
 
 /* [AS] alias [(col, ...)]; returns the alias (normalised) or NULL. */
 static const char *parse_alias(parser_t *p, const char **cols, int *ncols, int maxcols)
 {
     const char *alias = NULL;
+    if(ncols)
+        *ncols = 0;
+    if(is_array_join(p, 0) || (is_word(p, "global") && join_word(p, peek(p, 1))) ||
+       (p->d == SQL_DIALECT_CLICKHOUSE && (is_word(p, "final") || is_word(p, "sample"))))
+        return NULL;
     if(is_kw(p, SQL_KW_AS) && (is_name_tok(peek(p, 1)) || peek(p, 1)->type == SQL_TOK_STRING)) {
         next(p);
         alias = norm(p, cur(p));
@@ -1411,6 +1565,14 @@ static void skip_table_modifiers(parser_t *p)
         } else if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
             next(p);
             skip_group(p);
+        } else if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "final")) {
+            next(p);
+        } else if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "sample") && peek(p, 1)->type == SQL_TOK_NUMBER) {
+            /* SAMPLE k [OFFSET m], k may be a fraction a/b */
+            next(p);
+            parse_expr(p, NULL);
+            if(accept_kw(p, SQL_KW_OFFSET))
+                parse_expr(p, NULL);
         } else {
             return;
         }
@@ -1590,7 +1752,8 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
         }
         goto out;
     }
-    if(t->type == SQL_TOK_TEMPLATE) {
+    if(t->type == SQL_TOK_TEMPLATE && p->src[t->off] == '{' &&
+       !(t_op(p, peek(p, 1), '.') || (is_part_tok(peek(p, 1)) && peek(p, 1)->off == t->off + t->len))) {
         const char *tn = template_table(p, t);
         next(p);
         fitem_t *it = scope_add(p, sc);
@@ -1630,7 +1793,11 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
         if(!enter(p))
             goto out;
         next(p);
-        parse_loose(p, NULL, ')', q.last);
+        if(cur(p)->type == SQL_TOK_STRING && p->st &&
+           in_list(q.last, file_readers, sizeof file_readers / sizeof file_readers[0]))
+            vadd(p, &p->st->read_paths, string_value(p, cur(p)));
+        sink_t args = {0};
+        parse_loose(p, &args, ')', q.last);
         expect_op(p, ')', "expected ')' after table function arguments");
         leave(p);
         if(is_kw(p, SQL_KW_WITH) && (t_kw(peek(p, 1), SQL_KW_ORDINALITY) || t_kw(peek(p, 1), SQL_KW_OFFSET))) {
@@ -1639,10 +1806,15 @@ static void parse_table_primary(parser_t *p, scope_t *sc)
         }
         it->alias = parse_alias(p, cols, &nc, 256);
         if(nc) {
+            /* UNNEST(a) AS u(x): the columns come from the arguments, in the items before */
             rel_t *r = new_rel(p);
             it->rel = r;
-            for(int i = 0; r && i < nc; i++)
-                rel_add(p, r, cols[i], 0);
+            scope_t before = {.items = sc->items, .n = sc->n - 1, .cap = sc->cap};
+            for(int i = 0; r && i < nc; i++) {
+                outcol_t *c = rel_add(p, r, cols[i], 0);
+                if(c && strcmp(q.last, "unnest") == 0)
+                    resolve_sink(p, &before, &args, &c->src, NULL, 0);
+            }
         }
         goto out;
     }
@@ -1721,9 +1893,44 @@ static void parse_join_condition(parser_t *p)
     }
 }
 
+/* ARRAY JOIN arr [AS a], ..: each alias is a column over the array's sources. */
+static void parse_array_join(parser_t *p, scope_t *sc)
+{
+    while(!is_kw(p, SQL_KW_JOIN))
+        next(p);
+    next(p);
+    fitem_t *it = scope_add(p, sc);
+    rel_t *r = new_rel(p);
+    if(!it || !r)
+        return;
+    it->rel = r;
+    do {
+        sink_t s = {0};
+        size_t start = p->pos;
+        parse_expr(p, &s);
+        const char *name = NULL;
+        if(accept_kw(p, SQL_KW_AS) || can_be_alias(p, cur(p))) {
+            name = norm(p, cur(p));
+            next(p);
+        }
+        if(!name)
+            name = item_name(p, start, p->pos);
+        outcol_t *c = name ? rel_add(p, r, name, 0) : NULL;
+        if(c) {
+            /* the array's own scope: the FROM items before this one */
+            scope_t before = {.items = sc->items, .n = sc->n - 1, .cap = sc->cap};
+            resolve_sink(p, &before, &s, &c->src, NULL, 0);
+        }
+    } while(!p->err && accept_op(p, ','));
+}
+
 static void parse_joins(parser_t *p, scope_t *sc)
 {
     while(!p->err && is_join_start(p)) {
+        if(is_array_join(p, 0)) {
+            parse_array_join(p, sc);
+            continue;
+        }
         while(!at_end(p) && !is_kw(p, SQL_KW_JOIN) && !is_kw(p, SQL_KW_APPLY) && !is_kw(p, SQL_KW_STRAIGHT_JOIN))
             next(p);
         next(p);
@@ -1791,6 +1998,7 @@ typedef struct item {
     const char *name;
     sink_t sink;
     int star;
+    int expr_star; /* BigQuery IF(..).*: the fields of a struct expression */
     const char *star_qual;
 } item_t;
 
@@ -1871,6 +2079,24 @@ static void parse_tail_clauses(parser_t *p)
                 parse_expr(p, NULL);
             while(is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW))
                 next(p);
+            if(accept_kw(p, SQL_KW_BY)) {
+                /* ClickHouse LIMIT n BY cols */
+                do
+                    parse_indirect_expr(p, SQL_HOW_SORT);
+                while(!p->err && accept_op(p, ','));
+            }
+        } else if(is_word(p, "settings") && is_name_tok(peek(p, 1)) && t_ops(p, peek(p, 2), "=")) {
+            /* ClickHouse SETTINGS k = v, .. */
+            next(p);
+            do {
+                next(p);
+                next(p);
+                parse_expr(p, NULL);
+            } while(!p->err && is_op(p, ',') && is_name_tok(peek(p, 1)) && t_ops(p, peek(p, 2), "=") &&
+                    accept_op(p, ','));
+        } else if(is_word(p, "format") && is_name_tok(peek(p, 1)) && p->d == SQL_DIALECT_CLICKHOUSE) {
+            next(p);
+            next(p);
         } else if(is_kw(p, SQL_KW_FETCH)) {
             next(p);
             while(!at_end(p) &&
@@ -1892,6 +2118,18 @@ static void parse_tail_clauses(parser_t *p)
         } else if(is_word(p, "option") && t_op(p, peek(p, 1), '(')) {
             next(p);
             skip_group(p);
+        } else if(is_kw(p, SQL_KW_USING) && t_word(p, peek(p, 1), "sample")) {
+            /* DuckDB USING SAMPLE 10% [(method, seed)] */
+            next(p);
+            next(p);
+            parse_expr(p, NULL);
+            while(is_op(p, '%') || is_word(p, "percent") || is_kw(p, SQL_KW_ROWS) || is_word(p, "repeatable") ||
+                  is_op(p, '(')) {
+                if(is_op(p, '('))
+                    skip_group(p);
+                else
+                    next(p);
+            }
         } else {
             return;
         }
@@ -1971,6 +2209,21 @@ static void resolve_indirect(parser_t *p, scope_t *sc, const rel_t *r, const sin
 static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
 {
     unsigned outer_how = p->outer_how;
+    scope_t sc = {0};
+    /* DuckDB FROM t [SELECT ..]: the FROM clause first, SELECT * when there is none */
+    int from_first = is_kw(p, SQL_KW_FROM);
+    if(from_first) {
+        next(p);
+        parse_from_list(p, &sc);
+        if(!is_kw(p, SQL_KW_SELECT)) {
+            parse_filter_clauses(p);
+            *scp = sc;
+            rel_t *r = p->err ? NULL : new_rel(p);
+            for(uint32_t k = 0; r && k < sc.n; k++)
+                expand_star(p, &sc.items[k], r);
+            return r;
+        }
+    }
     next(p); /* SELECT */
     for(;;) {
         if(is_kw(p, SQL_KW_DISTINCT) && t_kw(peek(p, 1), SQL_KW_ON) && t_op(p, peek(p, 2), '(')) {
@@ -2045,8 +2298,10 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                 return NULL;
             }
             mark_identity(p, &it->sink, start, p->pos);
+            it->expr_star =
+                p->pos >= start + 3 && t_op(p, &p->toks[p->pos - 1], '*') && t_op(p, &p->toks[p->pos - 2], '.');
         }
-        if(it->star) {
+        if(it->star || it->expr_star) {
             /* BigQuery * EXCEPT (..), Snowflake * EXCLUDE/RENAME/REPLACE (..) */
             while((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude") || is_kw(p, SQL_KW_REPLACE) ||
                    is_word(p, "rename")) &&
@@ -2059,12 +2314,16 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             }
         }
         size_t end = p->pos;
-        if(!it->star) {
+        if(!it->star && !it->expr_star) {
             const char *alias = NULL;
             if(is_kw(p, SQL_KW_AS)) {
                 next(p);
                 if(is_name_tok(cur(p)) || cur(p)->type == SQL_TOK_STRING) {
                     alias = norm(p, cur(p));
+                    next(p);
+                } else if(cur(p)->type == SQL_TOK_VAR && p->src[cur(p)->off] == ':' && cur(p)->len > 1) {
+                    /* AS :name, a bind variable naming the column */
+                    alias = astrndup(p, p->src + cur(p)->off + 1, cur(p)->len - 1);
                     next(p);
                 } else {
                     fail(p, "expected an alias after AS");
@@ -2082,8 +2341,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     }
     if(is_kw(p, SQL_KW_INTO))
         parse_select_into(p);
-    scope_t sc = {0};
-    if(accept_kw(p, SQL_KW_FROM))
+    if(!from_first && accept_kw(p, SQL_KW_FROM))
         parse_from_list(p, &sc);
     parse_filter_clauses(p);
     /* ORDER BY after a later set operand sorts the whole result: parse_query has it */
@@ -2108,7 +2366,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             }
             continue;
         }
-        outcol_t *c = rel_add(p, r, it->name, 0);
+        outcol_t *c = rel_add(p, r, it->expr_star ? "*" : it->name, it->expr_star);
         if(c)
             resolve_sink(p, &sc, &it->sink, &c->src, outer, outer_how);
     }
@@ -2190,7 +2448,7 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
         leave(p);
         return r;
     }
-    if(is_kw(p, SQL_KW_SELECT))
+    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_FROM))
         return parse_select_core(p, outer);
     if(is_kw(p, SQL_KW_VALUES))
         return parse_values(p);
@@ -2207,11 +2465,39 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
     return NULL;
 }
 
+/* name AS .., name (cols) AS .., name (query): a CTE; anything else is ClickHouse's expr AS name. */
+static int is_cte_head(const parser_t *p)
+{
+    if(!is_name_tok(cur(p)))
+        return 0;
+    if(t_kw(peek(p, 1), SQL_KW_AS))
+        return 1;
+    if(!t_op(p, peek(p, 1), '('))
+        return 0;
+    if(paren_is_query(p, 2))
+        return 1;
+    size_t k = 2;
+    while(is_name_tok(peek(p, k)) || t_op(p, peek(p, k), ','))
+        k++;
+    return t_op(p, peek(p, k), ')') && (t_kw(peek(p, k + 1), SQL_KW_AS) || t_op(p, peek(p, k + 1), '('));
+}
+
 static void parse_with(parser_t *p)
 {
     next(p); /* WITH */
     int recursive = accept_kw(p, SQL_KW_RECURSIVE);
     do {
+        if(!is_cte_head(p) && !is_op(p, ';') && !at_end(p)) {
+            /* ClickHouse WITH expr AS name: a named value; its subqueries still read */
+            size_t before = p->pos;
+            parse_expr(p, NULL);
+            if(p->pos == before || !accept_kw(p, SQL_KW_AS) || !is_name_tok(cur(p))) {
+                fail(p, "expected a CTE name");
+                return;
+            }
+            next(p);
+            continue;
+        }
         if(!is_name_tok(cur(p))) {
             fail(p, "expected a CTE name");
             return;
@@ -2495,6 +2781,11 @@ static void parse_insert(parser_t *p)
     next(p);
     while(is_word(p, "low_priority") || is_word(p, "delayed") || is_word(p, "high_priority") || is_kw(p, SQL_KW_IGNORE))
         next(p);
+    /* SQLite/DuckDB INSERT OR REPLACE|IGNORE INTO */
+    if(is_kw(p, SQL_KW_OR) && (t_kw(peek(p, 1), SQL_KW_REPLACE) || t_kw(peek(p, 1), SQL_KW_IGNORE))) {
+        next(p);
+        next(p);
+    }
     if(is_kw(p, SQL_KW_ALL) ||
        (is_kw(p, SQL_KW_FIRST) && (t_kw(peek(p, 1), SQL_KW_WHEN) || t_kw(peek(p, 1), SQL_KW_INTO)))) {
         parse_insert_all(p);
@@ -2908,11 +3199,19 @@ static void parse_merge(parser_t *p)
         skim_statement(p);
 }
 
+/* Snowflake WITH TAG (..), Trino WITH [NO] DATA: options, not a WITH query. */
+static int is_with_option(const parser_t *p)
+{
+    return is_kw(p, SQL_KW_WITH) &&
+           ((t_word(p, peek(p, 1), "tag") && t_op(p, peek(p, 2), '(')) || t_word(p, peek(p, 1), "data") ||
+            (t_word(p, peek(p, 1), "no") && t_word(p, peek(p, 2), "data")));
+}
+
 static int is_create_query_start(const parser_t *p)
 {
-    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_VALUES))
+    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_VALUES) || (is_kw(p, SQL_KW_FROM) && p->d == SQL_DIALECT_DUCKDB))
         return 1;
-    if(is_kw(p, SQL_KW_WITH) && is_name_tok(peek(p, 1)) && !t_op(p, peek(p, 1), '('))
+    if(is_kw(p, SQL_KW_WITH) && is_name_tok(peek(p, 1)) && !t_op(p, peek(p, 1), '(') && !is_with_option(p))
         return 1;
     return is_op(p, '(') && paren_is_query(p, 1);
 }
@@ -3028,17 +3327,32 @@ static void parse_create_view(parser_t *p)
     int ncols = 0;
     if(is_op(p, '(') && !paren_is_query(p, 1))
         ncols = parse_column_defs(p, cols, 1024);
+    const char *target = q.full;
     while(!at_end(p) && !is_op(p, ';')) {
         if(is_kw(p, SQL_KW_AS) && (is_query_start(peek(p, 1)) || t_op(p, peek(p, 1), '('))) {
             next(p);
             rel_t *r = parse_query(p, NULL);
-            emit_columns(p, q.full, r, cols, ncols);
+            emit_columns(p, target, r, cols, ncols);
             return;
         }
         if(is_create_query_start(p) && !is_op(p, '(')) {
             rel_t *r = parse_query(p, NULL);
-            emit_columns(p, q.full, r, cols, ncols);
+            emit_columns(p, target, r, cols, ncols);
             return;
+        }
+        if(is_word(p, "to") && is_part_tok(peek(p, 1)) && p->st && target == q.full) {
+            /* ClickHouse CREATE MATERIALIZED VIEW v TO t: the rows go to t */
+            next(p);
+            qname_t to;
+            if(!parse_qname(p, &to))
+                return;
+            target = to.full;
+            for(uint32_t i = 0; i < p->st->writes.n; i++)
+                if(strcmp(p->st->writes.v[i], q.full) == 0)
+                    p->st->writes.v[i] = (char *)target;
+            if(is_op(p, '(') && !paren_is_query(p, 1))
+                ncols = parse_column_defs(p, cols, 1024);
+            continue;
         }
         if(is_op(p, '('))
             skip_group(p);
@@ -3430,6 +3744,9 @@ static void parse_unload(parser_t *p)
             if(q && parse_embedded(p, q, strlen(q), t))
                 return;
             next(p);
+        } else if(is_query_start(t)) {
+            /* Athena UNLOAD (SELECT ..) TO 's3://..' */
+            parse_query(p, NULL);
         }
         expect_op(p, ')', "expected ')' after UNLOAD query");
     }
@@ -3470,8 +3787,30 @@ static void parse_call(parser_t *p)
 }
 
 /* Hive: FROM src INSERT OVERWRITE TABLE a SELECT .. [INSERT ..]... */
+/* FROM .. INSERT (Hive multi-insert) or FROM .. [SELECT ..] (DuckDB)? */
+static int from_first_inserts(const parser_t *p)
+{
+    int depth = 0;
+    for(size_t k = p->pos; k < p->n; k++) {
+        const sql_token_t *t = &p->toks[k];
+        if(t_op(p, t, '('))
+            depth++;
+        else if(t_op(p, t, ')'))
+            depth--;
+        else if(depth == 0 && t_op(p, t, ';'))
+            return 0;
+        else if(depth == 0 && t_kw(t, SQL_KW_INSERT))
+            return 1;
+    }
+    return 0;
+}
+
 static void parse_from_first(parser_t *p)
 {
+    if(!from_first_inserts(p)) {
+        parse_select_stmt(p);
+        return;
+    }
     set_kind(p, "insert");
     next(p);
     scope_t sc = {0};
@@ -3643,6 +3982,16 @@ static void parse_statement(parser_t *p)
         parse_select_stmt(p);
         return;
     }
+    if((t_kw(t, SQL_KW_PIVOT) || t_kw(t, SQL_KW_UNPIVOT)) && is_part_tok(peek(p, 1))) {
+        /* DuckDB PIVOT t ON .. USING ..: a query over t */
+        set_kind(p, "select");
+        next(p);
+        qname_t q;
+        if(parse_qname(p, &q) && !(q.nparts == 1 && find_cte(p, q.full)))
+            add_read(p, q.full);
+        skim_statement(p);
+        return;
+    }
     if(t_kw(t, SQL_KW_WITH)) {
         cte_t *saved = p->ctes;
         parse_with(p);
@@ -3684,7 +4033,7 @@ static void parse_statement(parser_t *p)
     case SQL_KW_IF:
     case SQL_KW_WHILE: parse_block(p); return;
     case SQL_KW_DECLARE:
-        if(p->d == SQL_DIALECT_ORACLE || p->d == SQL_DIALECT_POSTGRES) {
+        if(p->d == SQL_DIALECT_ORACLE || SQL_DIALECT_IS_PG(p->d)) {
             parse_block(p);
             return;
         }

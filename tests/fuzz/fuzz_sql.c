@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if(size == 0)
         return 0;
     /* first byte picks the dialect, so every lexer mode gets exercised */
-    sql_dialect_t d = (sql_dialect_t)(data[0] % (SQL_DIALECT_DATABRICKS + 1));
+    sql_dialect_t d = (sql_dialect_t)(data[0] % SQL_DIALECT_COUNT);
     sql_lineage_t *l = NULL;
     if(sql_lineage_parse((const char *)data + 1, size - 1, d, &l) == 0) {
         json_t *j = sql_lineage_to_json(l, "fuzz");

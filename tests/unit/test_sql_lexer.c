@@ -124,6 +124,18 @@ static void test_variables_and_templates(void **state)
     assert_tok(s, &l.t[10], SQL_TOK_TEMPLATE, "{{ ref('m') }}");
     assert_tok(s, &l.t[11], SQL_TOK_TEMPLATE, "{% if x %}");
     assert_tok(s, &l.t[12], SQL_TOK_WORD, "#tmp");
+    /* ${..} placeholders are template tokens, also glued to a word; not across lines */
+    const char *h = "${db}.t_${env} '${x}' $1 ${\n}";
+    lex_all(h, SQL_DIALECT_HIVE, &l);
+    assert_tok(h, &l.t[0], SQL_TOK_TEMPLATE, "${db}");
+    assert_tok(h, &l.t[2], SQL_TOK_WORD, "t_");
+    assert_tok(h, &l.t[3], SQL_TOK_TEMPLATE, "${env}");
+    assert_tok(h, &l.t[4], SQL_TOK_STRING, "'${x}'");
+    assert_tok(h, &l.t[5], SQL_TOK_VAR, "$1");
+    assert_tok(h, &l.t[6], SQL_TOK_OP, "$");
+    const char *r = "CREATE TABLE #tmp";
+    lex_all(r, SQL_DIALECT_REDSHIFT, &l);
+    assert_tok(r, &l.t[2], SQL_TOK_WORD, "#tmp");
 }
 
 static void test_positions(void **state)
@@ -197,7 +209,17 @@ static void test_dialect_names_and_guess(void **state)
     assert_int_equal(sql_dialect_from_name("Snowflake", &d), 0);
     assert_int_equal(d, SQL_DIALECT_SNOWFLAKE);
     assert_int_equal(sql_dialect_from_name("redshift", &d), 0);
-    assert_int_equal(d, SQL_DIALECT_POSTGRES);
+    assert_int_equal(d, SQL_DIALECT_REDSHIFT);
+    assert_int_equal(sql_dialect_from_name("athena", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_TRINO);
+    assert_int_equal(sql_dialect_from_name("presto", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_TRINO);
+    assert_int_equal(sql_dialect_from_name("DuckDB", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_DUCKDB);
+    assert_int_equal(sql_dialect_from_name("clickhouse", &d), 0);
+    assert_int_equal(d, SQL_DIALECT_CLICKHOUSE);
+    assert_string_equal(sql_dialect_name(SQL_DIALECT_TRINO), "trino");
+    assert_string_equal(sql_dialect_name(SQL_DIALECT_CLICKHOUSE), "clickhouse");
     assert_int_equal(sql_dialect_from_name("non-validating", &d), 0);
     assert_int_equal(d, SQL_DIALECT_AUTO);
     assert_int_not_equal(sql_dialect_from_name("cobol", &d), 0);
@@ -211,6 +233,12 @@ static void test_dialect_names_and_guess(void **state)
     assert_int_equal(sql_dialect_guess(bq, strlen(bq)), SQL_DIALECT_BIGQUERY);
     const char *hive = "INSERT OVERWRITE TABLE t PARTITION (d) SELECT * FROM s LATERAL VIEW explode(a) x";
     assert_int_equal(sql_dialect_guess(hive, strlen(hive)), SQL_DIALECT_SPARKSQL);
+    const char *ch = "CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a; SELECT * FROM t FINAL ARRAY JOIN x";
+    assert_int_equal(sql_dialect_guess(ch, strlen(ch)), SQL_DIALECT_CLICKHOUSE);
+    const char *duck = "CREATE TABLE t AS SELECT * FROM read_parquet('x/*.parquet')";
+    assert_int_equal(sql_dialect_guess(duck, strlen(duck)), SQL_DIALECT_DUCKDB);
+    const char *rs = "CREATE TABLE t (a int) DISTSTYLE KEY DISTKEY (a) SORTKEY (a)";
+    assert_int_equal(sql_dialect_guess(rs, strlen(rs)), SQL_DIALECT_REDSHIFT);
     const char *plain = "SELECT a FROM b";
     assert_int_equal(sql_dialect_guess(plain, strlen(plain)), SQL_DIALECT_ANSI);
 }

@@ -61,6 +61,35 @@ static void expect_rw(const char *sql, sql_dialect_t d, const char *want)
     sql_lineage_free(l);
 }
 
+/* As expect_rw, and the input parses without an error. */
+static void expect_clean(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    if(l->nerrors)
+        fail_msg("%s\n  error at %u:%u: %s", sql, l->errors[0].line, l->errors[0].column, l->errors[0].message);
+    sql_lineage_free(l);
+    expect_rw(sql, d, want);
+}
+
+/* "target<-s1|s2 .." over all statements. */
+static void expect_cols_of(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    char got[2048] = "";
+    size_t o = 0;
+    for(size_t i = 0; i < l->nstatements; i++) {
+        for(size_t k = 0; k < l->statements[i].ncolumns; k++) {
+            const sql_column_lineage_t *c = &l->statements[i].columns[k];
+            o += (size_t)snprintf(got + o, sizeof got - o, "%s%s<-", o ? " " : "", c->target);
+            for(size_t m = 0; m < c->sources.n; m++)
+                o += (size_t)snprintf(got + o, sizeof got - o, "%s%s", m ? "|" : "", c->sources.items[m]);
+        }
+    }
+    if(strcmp(got, want) != 0 || l->nerrors)
+        fail_msg("%s\n  want %s\n  got  %s (%zu errors)", sql, want, got, l->nerrors);
+    sql_lineage_free(l);
+}
+
 static void expect_kinds(const char *sql, sql_dialect_t d, const char *want)
 {
     sql_lineage_t *l = run(sql, d);
@@ -107,6 +136,82 @@ static void test_select_shapes(void **state)
     expect_rw("SELECT item FROM ds.t1 t, t.items AS item", SQL_DIALECT_BIGQUERY, "ds.t1;");
     expect_rw("DECLARE d DATE DEFAULT (SELECT MAX(dt) FROM ds.e); SET d = (SELECT MIN(dt) FROM ds.f)",
               SQL_DIALECT_BIGQUERY, "ds.e,ds.f;");
+}
+
+/* Syntax that used to cost the whole statement (issue 12). */
+static void test_dropped_syntax(void **state)
+{
+    (void)state;
+    expect_clean("CREATE TABLE db.s.t1 WITH TAG (gov.pii = 'yes') AS SELECT a FROM db.s.src", SQL_DIALECT_SNOWFLAKE,
+                 "db.s.src;db.s.t1");
+    expect_clean("CREATE OR REPLACE VIEW v1 WITH TAG (a = 'x', b = 'y') AS SELECT a FROM s", SQL_DIALECT_SNOWFLAKE,
+                 "s;v1");
+    expect_clean("SELECT * FROM SEMANTIC_VIEW(db.sv DIMENSIONS c.name METRICS o.total) AS x", SQL_DIALECT_SNOWFLAKE,
+                 "db.sv;");
+    expect_clean("SELECT a AS :name FROM s", SQL_DIALECT_SNOWFLAKE, "s;");
+    expect_clean("SELECT IF(x > 0, t, NULL).* REPLACE (1 AS c) FROM ds.tab", SQL_DIALECT_BIGQUERY, "ds.tab;");
+    expect_clean("SELECT s.* EXCEPT (a) FROM ds.s1 s", SQL_DIALECT_BIGQUERY, "ds.s1;");
+    expect_clean("SELECT * FROM ML.PREDICT(MODEL `p.ds.m`, TABLE `p.ds.input`)", SQL_DIALECT_BIGQUERY,
+                 "p.ds.input,p.ds.m;");
+    expect_clean("SELECT * FROM ML.PREDICT(MODEL ds.m, (SELECT a FROM ds.i))", SQL_DIALECT_BIGQUERY, "ds.i,ds.m;");
+    expect_clean("CREATE TABLE #tmp AS SELECT a FROM src; INSERT INTO tgt SELECT a FROM #tmp", SQL_DIALECT_REDSHIFT,
+                 "#tmp,src;#tmp,tgt");
+    expect_clean("SELECT a, b INTO #t FROM s", SQL_DIALECT_TSQL, "s;#t");
+}
+
+/* A template placeholder never costs the rest of the statement. */
+static void test_templates(void **state)
+{
+    (void)state;
+    expect_clean("INSERT OVERWRITE TABLE ${db}.tgt SELECT a FROM ${hiveconf:src_db}.src WHERE dt = '${hiveconf:dt}'",
+                 SQL_DIALECT_HIVE, "${hiveconf:src_db}.src;${db}.tgt");
+    expect_clean("INSERT INTO {{ ref('model_a') }} SELECT x FROM {{ source('raw', 'orders') }} o", SQL_DIALECT_ANSI,
+                 "raw.orders;model_a");
+    expect_clean("{{ config(materialized='table') }}\nSELECT id FROM {{ ref('stg_users') }} WHERE d > {{ var('x') }}",
+                 SQL_DIALECT_ANSI, "stg_users;");
+    expect_clean("INSERT INTO IDENTIFIER($tgt) SELECT a FROM IDENTIFIER('DB.S.Src')", SQL_DIALECT_SNOWFLAKE,
+                 "db.s.src;$tgt");
+    expect_clean("SELECT a FROM s WHERE d > ${start} AND e = ${end}", SQL_DIALECT_SPARKSQL, "s;");
+    expect_clean("CREATE TABLE t_${env} AS SELECT a FROM src_${env}_raw", SQL_DIALECT_HIVE, "src_${env}_raw;t_${env}");
+    expect_cols_of("INSERT INTO ${db}.t SELECT a, ${x} + b AS c FROM s", SQL_DIALECT_HIVE,
+                   "${db}.t.a<-s.a ${db}.t.c<-s.b");
+}
+
+/* ClickHouse, DuckDB and Trino/Presto/Athena as dialects of their own. */
+static void test_dialects(void **state)
+{
+    (void)state;
+    expect_clean("CREATE TABLE db.e (id UInt64, v Nullable(String)) ENGINE = MergeTree() ORDER BY (id) "
+                 "SETTINGS index_granularity = 8192",
+                 SQL_DIALECT_CLICKHOUSE, ";db.e");
+    expect_clean("CREATE MATERIALIZED VIEW db.mv TO db.agg AS SELECT id, count() AS c FROM db.e GROUP BY id",
+                 SQL_DIALECT_CLICKHOUSE, "db.e;db.agg");
+    expect_cols_of("CREATE MATERIALIZED VIEW db.mv TO db.agg AS SELECT id, sum(v) AS s FROM db.e GROUP BY id",
+                   SQL_DIALECT_CLICKHOUSE, "db.agg.id<-db.e.id db.agg.s<-db.e.v");
+    expect_clean("INSERT INTO db.o SELECT id, dictGet('db.users', 'name', uid) AS n FROM db.e FINAL WHERE x > 1 "
+                 "SETTINGS max_threads = 4",
+                 SQL_DIALECT_CLICKHOUSE, "db.e,db.users;db.o");
+    expect_cols_of("SELECT id, tag FROM db.e ARRAY JOIN tags AS tag LIMIT 1 BY id", SQL_DIALECT_CLICKHOUSE,
+                   "id<-db.e.id tag<-db.e.tags");
+    expect_clean("SELECT a.id FROM db.t1 AS a GLOBAL ANY LEFT JOIN db.t2 AS b ON a.id = b.id "
+                 "WHERE a.x GLOBAL IN (SELECT x FROM db.t3) FORMAT JSONEachRow",
+                 SQL_DIALECT_CLICKHOUSE, "db.t1,db.t2,db.t3;");
+    expect_clean("WITH toDate('2024-01-01') AS start, (SELECT max(d) FROM db.m) AS top SELECT count() FROM db.e "
+                 "SAMPLE 1/10 PREWHERE ts >= start",
+                 SQL_DIALECT_CLICKHOUSE, "db.e,db.m;");
+    expect_clean("CREATE TABLE t1 AS SELECT * FROM read_parquet('data/*.parquet'); CREATE TABLE t2 AS FROM t1",
+                 SQL_DIALECT_DUCKDB, "t1;t1,t2");
+    expect_cols_of("FROM t1 SELECT a, b WHERE a > 1", SQL_DIALECT_DUCKDB, "a<-t1.a b<-t1.b");
+    expect_clean("INSERT OR REPLACE INTO t3 SELECT a FROM t1 USING SAMPLE 10%; PIVOT t4 ON b USING sum(a)",
+                 SQL_DIALECT_DUCKDB, "t1,t4;t3");
+    expect_clean("FROM src INSERT INTO a SELECT x INSERT INTO b SELECT y", SQL_DIALECT_HIVE, "src;a,b");
+    expect_clean("CREATE TABLE h.s.t WITH (format = 'ORC') AS SELECT a FROM h.s.src WITH NO DATA", SQL_DIALECT_TRINO,
+                 "h.s.src;h.s.t");
+    expect_clean("UNLOAD (SELECT a FROM s.src2) TO 's3://b/x/' WITH (format = 'PARQUET')", SQL_DIALECT_TRINO,
+                 "s.src2;");
+    expect_cols_of("INSERT INTO s.t2 SELECT u.x, transform(arr, v -> v + 1) AS y FROM s.src CROSS JOIN UNNEST(items) "
+                   "AS u(x)",
+                   SQL_DIALECT_TRINO, "s.t2.x<-s.src.items s.t2.y<-s.src.arr");
 }
 
 static void test_dml(void **state)
@@ -370,10 +475,17 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_select_shapes), cmocka_unit_test(test_dml),
-        cmocka_unit_test(test_ddl),           cmocka_unit_test(test_routines),
-        cmocka_unit_test(test_splitting),     cmocka_unit_test(test_errors_keep_going),
-        cmocka_unit_test(test_depth_limit),   cmocka_unit_test(test_crashers),
+        cmocka_unit_test(test_select_shapes),
+        cmocka_unit_test(test_dropped_syntax),
+        cmocka_unit_test(test_templates),
+        cmocka_unit_test(test_dialects),
+        cmocka_unit_test(test_dml),
+        cmocka_unit_test(test_ddl),
+        cmocka_unit_test(test_routines),
+        cmocka_unit_test(test_splitting),
+        cmocka_unit_test(test_errors_keep_going),
+        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_crashers),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
