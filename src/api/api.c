@@ -49,7 +49,7 @@ void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api
         if(free_arg)
             free_arg(arg);
         if(rc == STORE_POOL_ERR_FULL)
-            log_warn("api.busy", "path=%s reason=\"the work queue is full\"", req->path);
+            log_limited(LOG_WARN, "api.busy", "path=%s reason=\"the work queue is full\"", LOG_Q(req->path));
         http_respond_error(
             resp, rc == STORE_POOL_ERR_NOMEM ? 500 : 503, rc == STORE_POOL_ERR_NOMEM ? "internal" : "busy",
             rc == STORE_POOL_ERR_FULL ? "the server is busy; try again shortly" : store_pool_strerror(rc));

@@ -15,16 +15,18 @@ BIN = os.environ.get("LINEAGED_BIN", os.path.join(os.path.dirname(__file__), "..
 
 
 def free_port(host="127.0.0.1"):
-    """A port below the ephemeral range: a closed client socket's TIME_WAIT there would block the listen."""
+    """A port below the ephemeral range: a closed client socket's TIME_WAIT there would block the listen.
+    Free now, not reserved: Server.start() retries on another port when a race takes it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(200):
         port = random.randrange(20000, 32000)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
             try:
                 s.bind((host, port))
                 return port
             except OSError:
                 continue
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
@@ -36,13 +38,17 @@ def run_cli(*args, env=None, timeout=30, cwd=None):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd)
 
 
+class PortTaken(RuntimeError):
+    """The server exited because another process took its port first."""
+
+
 class Server:
     """`with Server(args) as srv:` starts `lineaged serve` and stops it with SIGTERM at the end."""
 
     def __init__(self, *args, db=None, env=None, host="127.0.0.1", wait=True, preexec_fn=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="lineaged-test-")
         self.host = host
-        self.port = free_port()
+        self.port = free_port(host)
         self.db = db or os.path.join(self.tmp.name, "lineage.duckdb")
         self.args = ["serve", "--host", host, "--port", str(self.port), "--db", self.db,
                      "--data-dir", os.path.join(self.tmp.name, "data"), *args]
@@ -69,18 +75,32 @@ class Server:
     def ws_url(self):
         return f"ws://{self.host}:{self.port}/admin/ws/dashboard"
 
-    def start(self):
-        self.log_file = open(self.log_path, "w")
-        self.proc = subprocess.Popen([BIN, *self.args], stdout=subprocess.DEVNULL, stderr=self.log_file,
-                                     env=self.env, cwd=self.tmp.name, preexec_fn=self.preexec_fn)
-        if self.wait:
-            self.wait_ready()
+    def start(self, attempts=5):
+        """Starts the server; a port taken between free_port() and the listen is replaced by another."""
+        for attempt in range(attempts):
+            self.log_file = open(self.log_path, "w")
+            self.proc = subprocess.Popen([BIN, *self.args], stdout=subprocess.DEVNULL, stderr=self.log_file,
+                                         env=self.env, cwd=self.tmp.name, preexec_fn=self.preexec_fn)
+            if not self.wait:
+                return
+            try:
+                self.wait_ready()
+                return
+            except PortTaken:
+                self.log_file.close()
+                if attempt == attempts - 1:
+                    raise
+                self.port = free_port(self.host)
+                self.args[self.args.index("--port") + 1] = str(self.port)
 
     def wait_ready(self, timeout=15):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
+                log = self.log()
+                if self.proc.returncode == 1 and "the port is in use by another process" in log:
+                    raise PortTaken(log)
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{log}")
             try:
                 status, _, _ = self.request("GET", "/health")
                 if status == 200:

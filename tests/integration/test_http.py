@@ -8,6 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
+from ws_helpers import metric  # noqa: E402
 
 
 class HttpTest(unittest.TestCase):
@@ -32,7 +33,7 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "application/json")
         doc = json.loads(body)
-        self.assertIn(doc["status"], ("healthy", "degraded"))
+        self.assertEqual(doc["status"], "healthy")
         self.assertEqual(doc["database"]["schema_version"], 1)
         self.assertGreaterEqual(doc["uptime_seconds"], 0)
 
@@ -75,7 +76,9 @@ class HttpTest(unittest.TestCase):
 
     def test_overlong_path_is_414(self):
         status, headers, body = self.srv.request("GET", "/" + "a" * 600)
-        self.assertIn(status, (414, 431), body)
+        self.assert_json_error(status, headers, body, 414)
+        status, _, _ = self.srv.request("GET", "/" + "a" * 510)  # 511 bytes with the slash: still a path
+        self.assertEqual(status, 404)
 
     def test_garbage_does_not_hurt_the_server(self):
         for junk in (b"\x00\x01\x02garbage\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
@@ -85,6 +88,41 @@ class HttpTest(unittest.TestCase):
                 self.srv.raw(junk, read_timeout=1.0)
                 self.assertEqual(self.srv.get_json("/health")[0], 200)
         self.assertIsNone(self.srv.proc.poll())
+
+
+class BodyLimitTest(unittest.TestCase):
+    """411 and 413 as README and design.md state them, counted in lineaged_http_requests_total{code}."""
+
+    def code_count(self, srv, code):
+        _, _, text = srv.request("GET", "/metrics")
+        return metric(text.decode(), f'lineaged_http_requests_total{{code="{code}"}}') or 0
+
+    def test_411_without_length_and_413_before_the_body_is_read(self):
+        with Server("--debug-events", "--allowed-origin", "https://dash.example.com") as srv:
+            head = f"POST /api/v1/debug/events HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n"
+            reply = srv.raw((head + "Content-Type: application/json\r\n\r\n").encode())
+            self.assertTrue(reply.startswith(b"HTTP/1.1 411 "), reply[:80])
+            self.assertEqual(json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"], "length_required")
+            # One byte over the 1 MiB limit: refused from the headers alone, no body sent at all.
+            reply = srv.raw((head + f"Content-Length: {1024 * 1024 + 1}\r\n\r\n").encode(), read_timeout=5)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 413 "), reply[:80])
+            doc = json.loads(reply.split(b"\r\n\r\n", 1)[1])
+            self.assertEqual(doc["error"], "payload_too_large")
+            self.assertIn(str(1024 * 1024), doc["detail"])
+            status, _, body = srv.request("POST", "/api/v1/debug/events", body=b"{not json",
+                                          headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 400, body)
+            self.assertEqual(self.code_count(srv, 411), 1)
+            self.assertEqual(self.code_count(srv, 413), 1)
+            self.assertEqual(self.code_count(srv, 400), 1)
+
+    def test_allowed_origin_gets_cors_and_vary(self):
+        with Server("--allowed-origin", "https://dash.example.com") as srv:
+            _, headers, _ = srv.request("GET", "/health", headers={"Origin": "https://dash.example.com"})
+            self.assertEqual(headers["access-control-allow-origin"], "https://dash.example.com")
+            self.assertEqual(headers["vary"], "Origin")
+            _, headers, _ = srv.request("GET", "/health", headers={"Origin": "https://dash.example.co"})
+            self.assertNotIn("access-control-allow-origin", headers)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ class OriginTest(unittest.TestCase):
                 self.assertEqual(ok.status, 101, origin)
                 self.assertEqual(ok.recv_json()["type"], "connection_ack")
                 ok.close()
-            for origin in ("null", f"http://127.0.0.1:{srv.port + 1}", "https://dash.example.com.evil.net"):
+            for origin in ("null", f"http://127.0.0.1:{srv.port + 1}", "https://dash.example.com.evil.net",
+                           "https://dash.example.co"):
                 bad, _ = raw_handshake(srv, origin=origin)
                 self.assertEqual(bad.status, 403, origin)
                 bad.close()

@@ -82,10 +82,24 @@ class ProtocolTest(unittest.TestCase):
                 for op, payload in got:
                     if op == 0x1:
                         self.assertIn(b"stats_update", payload)
-        ws.send(frame(0x8, close_payload(4000, b"app-defined code")))
-        self.assertEqual(ws.wait_close()[0], 4000)
         ws.close()
-        self.assertIn("error=bad_close_frame", self.srv.log())
+
+
+class AppCloseCodeTest(unittest.TestCase):
+    def test_close_code_4000_is_echoed_not_an_error(self):
+        # A server of its own: the log then holds this connection's lines only.
+        with Server("--stats-interval", "30") as srv:
+            ws = RawWS(srv.host, srv.port)
+            self.assertEqual(ws.recv_json()["type"], "connection_ack")
+            ws.send(frame(0x8, close_payload(4000, b"app-defined code")))
+            self.assertEqual(ws.wait_close()[0], 4000)
+            ws.close()
+            srv.stop()
+            log = srv.log()
+        self.assertNotIn("ws.error", log)
+        closed = [line for line in log.splitlines() if " ws.disconnected " in line]
+        self.assertEqual(len(closed), 1, log)
+        self.assertIn(" close_code=4000 ", closed[0])
 
 
 if __name__ == "__main__":

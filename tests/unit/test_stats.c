@@ -23,13 +23,14 @@ static void loads_counts_from_the_database(void **state)
     duckdb_connection conn;
     assert_int_equal(store_connect(store, &conn), 0);
     duckdb_result res;
-    assert_int_equal(duckdb_query(conn,
-                                  "INSERT INTO files (path, status) VALUES ('a.sql','processed'),('b.sql','error'),"
-                                  "('c.sql','processed');"
-                                  "INSERT INTO nodes (name, type) VALUES ('s.t','table'),('s.v','view'),('s.t.c','column');"
-                                  "INSERT INTO edges (source, target, type) VALUES (1, 2, 'reads');",
-                                  &res),
-                     DuckDBSuccess);
+    assert_int_equal(
+        duckdb_query(conn,
+                     "INSERT INTO files (path, status) VALUES ('a.sql','processed'),('b.sql','error'),"
+                     "('c.sql','processed');"
+                     "INSERT INTO nodes (name, type) VALUES ('s.t','table'),('s.v','view'),('s.t.c','column');"
+                     "INSERT INTO edges (source, target, type) VALUES (1, 2, 'reads');",
+                     &res),
+        DuckDBSuccess);
     duckdb_destroy_result(&res);
     store_counts_t counts;
     assert_int_equal(store_counts(conn, &counts), 0);
@@ -70,6 +71,10 @@ static void commits_queries_and_trends(void **state)
     json_t *nodes = json_object_get(json_object_get(snap, "trends"), "nodes");
     assert_int_equal(json_integer_value(json_object_get(nodes, "value")), 7);
     assert_true(json_is_true(json_object_get(nodes, "isPositive")));
+    json_t *files = json_object_get(json_object_get(snap, "trends"), "files");
+    assert_int_equal(json_integer_value(json_object_get(files, "value")), 2);
+    assert_true(json_is_true(json_object_get(files, "isPositive")));
+    assert_int_equal(get(snap, "filesProcessed"), 6);
     json_decref(snap);
     /* two minutes on, the change is outside the window */
     for(int64_t t = 91000; t <= 200000; t += 1000)
@@ -80,7 +85,7 @@ static void commits_queries_and_trends(void **state)
     nodes = json_object_get(json_object_get(snap, "trends"), "nodes");
     assert_int_equal(json_integer_value(json_object_get(nodes, "value")), 2);
     assert_true(json_is_false(json_object_get(nodes, "isPositive")));
-    json_t *files = json_object_get(json_object_get(snap, "trends"), "files");
+    files = json_object_get(json_object_get(snap, "trends"), "files");
     assert_int_equal(json_integer_value(json_object_get(files, "value")), 0);
     json_decref(snap);
 }
