@@ -141,6 +141,24 @@ export function httpPostJson(url, body) {
   });
 }
 
+// Every server process a test started: each way out of the run stops them (see run()).
+const running = new Set();
+
+function killAll(signal) {
+  for (const proc of running) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+  }
+}
+
+// A synchronous last resort for exits nobody awaited (process.exit, an uncaught exception).
+process.on('exit', () => killAll('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    killAll('SIGTERM');
+    process.exit(1);
+  });
+}
+
 // `lineaged serve` on a free loopback port with a throw-away database, as the brief prescribes.
 export class Lineaged {
   constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [] } = {}) {
@@ -175,6 +193,8 @@ export class Lineaged {
     this.log = '';
     const proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
     proc.on('error', (e) => { this.log += `spawn failed: ${e.message}\n`; });
     proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });
     const deadline = Date.now() + 20000;
@@ -382,8 +402,24 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
 const cases = [];
 export function test(name, fn) { cases.push({ name, fn }); }
 
+// Stops every server still running and exits: the one way out of run().
+async function finish(code) {
+  const procs = [...running];
+  killAll('SIGTERM');
+  await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null
+    ? new Promise((r) => { p.once('exit', r); setTimeout(r, 10000).unref(); })
+    : null)));
+  process.exit(code);
+}
+
 export async function run({ before, after } = {}) {
   process.on('unhandledRejection', (e) => console.log(`unhandled rejection: ${e && e.stack ? e.stack : e}`));
+  const only = process.env.BROWSER_TEST_FILTER;
+  const chosen = cases.filter((x) => !only || x.name.includes(only));
+  if (!chosen.length) {
+    console.log(`BROWSER_TEST_FILTER=${JSON.stringify(only)} matches none of the ${cases.length} tests`);
+    await finish(1);
+  }
   let passed = 0;
   let failed = 0;
   let ctx;
@@ -391,11 +427,10 @@ export async function run({ before, after } = {}) {
     ctx = before ? await before() : undefined;
   } catch (e) {
     console.log(`setup failed: ${e.stack || e}`);
-    console.log(`0 passed, ${cases.length} failed`);
-    process.exit(1);
+    console.log(`0 passed, ${chosen.length} failed`);
+    await finish(1);
   }
-  const only = process.env.BROWSER_TEST_FILTER;
-  for (const c of cases.filter((x) => !only || x.name.includes(only))) {
+  for (const c of chosen) {
     const started = Date.now();
     try {
       await c.fn(ctx);
@@ -408,7 +443,7 @@ export async function run({ before, after } = {}) {
   }
   if (after) await after(ctx).catch((e) => console.log(`teardown: ${e}`));
   console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  await finish(failed ? 1 : 0);
 }
 
 export function assert(cond, msg) {
