@@ -141,23 +141,17 @@ export function httpPostJson(url, body) {
   });
 }
 
-// Every server process a test started: each way out of the run stops them (see run()).
-const running = new Set();
-
-function killAll(signal) {
-  for (const proc of running) {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-  }
-}
+// Every server a test started and has not disposed of: each way out of the run stops them (see run()).
+const live = new Set();
 
 // A synchronous last resort for exits nobody awaited (process.exit, an uncaught exception).
-process.on('exit', () => killAll('SIGKILL'));
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    killAll('SIGTERM');
-    process.exit(1);
-  });
-}
+process.on('exit', () => {
+  for (const server of live) {
+    if (server.proc && server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+    fs.rmSync(server.tmp, { recursive: true, force: true });
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => finish(1));
 
 // `lineaged serve` on a free loopback port with a throw-away database, as the brief prescribes.
 export class Lineaged {
@@ -175,6 +169,7 @@ export class Lineaged {
   // (or, on a restart that must keep its port, the same one again a little later).
   async start() {
     if (!fs.existsSync(this.bin)) throw new Error(`server binary not found: ${this.bin} (set LINEAGED_BIN or run make)`);
+    live.add(this);
     const keepPort = Boolean(this.port);
     for (let attempt = 1; ; attempt++) {
       if (!keepPort) this.port = await freePort();
@@ -193,8 +188,6 @@ export class Lineaged {
     this.log = '';
     const proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
-    running.add(proc);
-    proc.once('exit', () => running.delete(proc));
     proc.on('error', (e) => { this.log += `spawn failed: ${e.message}\n`; });
     proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });
     const deadline = Date.now() + 20000;
@@ -230,6 +223,7 @@ export class Lineaged {
   async dispose() {
     await this.stop();
     fs.rmSync(this.tmp, { recursive: true, force: true });
+    live.delete(this);
   }
 }
 
@@ -402,13 +396,9 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
 const cases = [];
 export function test(name, fn) { cases.push({ name, fn }); }
 
-// Stops every server still running and exits: the one way out of run().
+// Stops every server still running, removes its files and exits: the one way out of run().
 async function finish(code) {
-  const procs = [...running];
-  killAll('SIGTERM');
-  await Promise.all(procs.map((p) => (p.exitCode === null && p.signalCode === null
-    ? new Promise((r) => { p.once('exit', r); setTimeout(r, 10000).unref(); })
-    : null)));
+  await Promise.all([...live].map((server) => server.dispose().catch(() => {})));
   process.exit(code);
 }
 

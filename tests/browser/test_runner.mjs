@@ -1,5 +1,6 @@
 // The test runner itself: a filter that matches nothing fails, and no way out leaves a server behind.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assert, assertEqual, run, test } from './lib.mjs';
@@ -33,10 +34,11 @@ test('a filter that matches nothing fails instead of passing zero tests', async 
 test('a failing before() stops the server it started', async () => {
   const r = node('runner_setup_fails.mjs');
   assertEqual(r.status, 1, `exit status (output: ${r.stdout}${r.stderr})`);
-  const m = /server pid (\d+)/.exec(r.stdout);
+  const m = /server pid (\d+) tmp (\S+)/.exec(r.stdout);
   assert(m, `the fixture did not start its server: ${r.stdout}${r.stderr}`);
   assert(/setup failed: .*browser could not be launched/.test(r.stdout), r.stdout);
   assert(!alive(Number(m[1])), `server ${m[1]} outlived the run`);
+  assert(!fs.existsSync(m[2]), `its folder ${m[2]} was left behind`);
 });
 
 await run();
