@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_ARGS   ?=
 
-.PHONY: all setup setup-test build run test test-release test-asan bench fuzz-sql clean
+.PHONY: all setup setup-test build run test test-release test-asan bench fuzz-sql mutants clean
 
 all: build
 
@@ -49,5 +49,10 @@ fuzz-sql: setup
 		src/sql/*.c tests/fuzz/fuzz_sql.c -ljansson -o $(BUILD)/fuzz_sql
 	./$(BUILD)/fuzz_sql $(BUILD)/fuzz-corpus tests/fuzz/seeds -max_len=4096 -max_total_time=$(FUZZ_SECONDS)
 
+# Named one-line mutations of src/, each built in a scratch copy and run against the tests that should
+# catch it (tests/mutants/mutations.txt); prints caught/survived. Not part of `make test`.
+mutants: setup-test
+	@/usr/bin/python3 tests/mutants/run.py
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-mutants

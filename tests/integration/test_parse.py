@@ -1,0 +1,106 @@
+"""`lineaged parse` end to end: the JSON of fixture files, several dialects and files, errors, exit codes.
+
+Expected documents are in fixtures/parse/*.expected.json. They are compared key by key: every key
+there must be present with exactly that value (lists element by element, same length), so a field
+added later does not break the comparison while a changed or missing one does.
+"""
+
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import main, run_cli  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "parse")
+
+
+def differences(expected, actual, where="$"):
+    """Where `actual` departs from `expected` (extra keys in actual objects are allowed)."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: expected an object, got {actual!r}"]
+        out = []
+        for key, value in expected.items():
+            if key not in actual:
+                out.append(f"{where}.{key}: missing")
+            else:
+                out += differences(value, actual[key], f"{where}.{key}")
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{where}: expected {json.dumps(expected)}, got {json.dumps(actual)}"]
+        out = []
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            out += differences(e, a, f"{where}[{i}]")
+        return out
+    if type(expected) is not type(actual) or expected != actual:
+        return [f"{where}: expected {expected!r}, got {actual!r}"]
+    return []
+
+
+def expected(name):
+    with open(os.path.join(FIXTURES, name)) as f:
+        return json.load(f)
+
+
+class ParseTest(unittest.TestCase):
+    def parse(self, *args):
+        r = run_cli("parse", *args, cwd=FIXTURES)
+        return r, (json.loads(r.stdout) if r.returncode == 0 else None)
+
+    def assert_matches(self, want, got):
+        diffs = differences(want, got)
+        self.assertEqual(diffs, [], "\n".join(diffs[:20]))
+
+    def test_one_file_per_dialect(self):
+        for dialect, name in (("postgres", "postgres_etl"), ("tsql", "tsql_proc"), ("bigquery", "bigquery_view"),
+                              ("snowflake", "snowflake_pipeline")):
+            with self.subTest(dialect=dialect):
+                r, doc = self.parse("--dialect", dialect, f"{name}.sql")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stderr, "")
+                self.assert_matches(expected(f"{name}.expected.json"), doc)
+
+    def test_file_roles_are_not_interchangeable(self):
+        # The summary roles of the Postgres fixture, stated here as well as in its expected file.
+        _, doc = self.parse("--dialect", "postgres", "postgres_etl.sql")
+        self.assertEqual(doc["sources"], ["crm.customers", "staging.orders"])
+        self.assertEqual(doc["targets"], ["mart.customer_totals"])
+        self.assertEqual(doc["intermediates"], [])  # created, read, then dropped: gone
+        self.assertEqual([s["kind"] for s in doc["statements"]], ["create_table", "insert", "drop"])
+        _, doc = self.parse("--dialect", "snowflake", "snowflake_pipeline.sql")
+        self.assertEqual(doc["sources"], ["raw.events", "raw.users"])
+        self.assertEqual(doc["targets"], ["analytics.active_users"])
+        self.assertEqual(doc["intermediates"], ["analytics.stage_users"])  # written, then read
+
+    def test_several_files_give_an_array_in_order_with_detected_dialects(self):
+        r, doc = self.parse("bigquery_view.sql", "broken.sql", "tsql_proc.sql")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIsInstance(doc, list)
+        self.assert_matches(expected("several.expected.json"), doc)
+
+    def test_errors_carry_line_and_column_and_parsing_goes_on(self):
+        _, doc = self.parse("broken.sql")
+        self.assertEqual(doc["errors"], [
+            {"line": 2, "column": 11, "message": "expected SET in UPDATE near ';'"},
+            {"line": 4, "column": 35, "message": "expected ')' after subquery near ';'"},
+        ])
+        self.assertEqual([(s["line"], s["column"]) for s in doc["statements"]], [(1, 1), (2, 1), (3, 1), (4, 5)])
+        self.assertIn("good.after", doc["targets"])  # the statement after the first error still counts
+
+    def test_missing_file_exits_1_with_one_line_and_no_output(self):
+        r, _ = self.parse("postgres_etl.sql", "missing.sql")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr, "lineaged parse: cannot read missing.sql: No such file or directory\n")
+
+    def test_unknown_dialect_exits_2(self):
+        r, _ = self.parse("--dialect", "cobol", "broken.sql")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, "lineaged parse: unknown dialect 'cobol'\n")
+
+
+if __name__ == "__main__":
+    main()
