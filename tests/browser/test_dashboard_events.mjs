@@ -25,10 +25,12 @@ async function stat(page, key) {
 }
 
 // Opens the page on a fresh in-test server, acknowledges the socket, and hands both to `fn`.
+// opts: ack (false: leave the socket unacknowledged), clock (true: fake timers, see page.clock).
 async function withDashboard(ctx, opts, fn) {
   const srv = await startMockServer(opts);
   const page = await openPage(ctx.context);
   try {
+    if (opts.clock) await page.clock.install(); // the test moves the page's timers itself
     await page.goto(srv.base + '/');
     const ws = await srv.nextClient(10000, false);
     if (opts.ack !== false) {
@@ -216,6 +218,55 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
     assertEqual(await text(page, '#ingestions-count'), '0 active · 3 shown', 'panel count');
     ws.send(envelope('stats_update', { totalNodes: 1, totalEdges: 1, filesProcessed: 1, databaseTables: 1, activeQueries: 0, activeIngestions: 2, trends: {} }));
     await waitText(page, '#ingestions-count', '2 active · 3 shown');
+  });
+});
+
+test('ingestions panel keeps 50 rows: finished ones leave first, then the oldest', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const ids = () => page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));
+    const start = (id) => ws.send(envelope('ingestion_started', { ingestion_id: id, source: 'upload', total_files: 1, project_id: null }));
+    for (let i = 0; i < 50; i++) start(`ing-${i}`);
+    ws.send(envelope('ingestion_complete', {
+      ingestion_id: 'ing-30', source: 'upload', status: 'completed', files: [{ file: 'a.sql', status: 'completed' }],
+      files_processed: 1, files_failed: 0, total_nodes_created: 1, duration_seconds: 1, errors: [],
+    }));
+    await waitText(page, '#ingestions > li[data-ingestion-id="ing-30"] .ing-status', 'Completed');
+    assertEqual((await ids()).length, 50, 'fifty rows');
+    start('ing-50'); // the 51st: the finished row goes, though 30 others are older
+    await waitFor(async () => (await ids())[0] === 'ing-50', { what: 'row ing-50' });
+    let shown = await ids();
+    assertEqual(shown.length, 50, 'still fifty rows');
+    assert(!shown.includes('ing-30') && shown.includes('ing-0'), `finished row dropped first: ${shown.join(',')}`);
+    start('ing-51'); // nothing finished left: the oldest goes
+    await waitFor(async () => (await ids())[0] === 'ing-51', { what: 'row ing-51' });
+    shown = await ids();
+    assertEqual(shown.length, 50, 'fifty rows at most');
+    assert(!shown.includes('ing-0') && shown.includes('ing-1'), `oldest row dropped: ${shown.slice(-3).join(',')}`);
+  });
+});
+
+test('offline after 6 failed attempts in a row, reconnecting before that', async (ctx) => {
+  await withDashboard(ctx, { clock: true }, async (page, ws, srv) => {
+    srv.refuseUpgrades = true;
+    ws.drop(); // failure 1
+    await waitState(page, 'reconnecting');
+    const states = [];
+    for (let failures = 2; failures <= 7; failures++) {
+      const before = srv.attempts.length;
+      await page.clock.fastForward(40000); // past the longest backoff (30 s cap, +20% jitter); fires each due timer once
+      await waitFor(() => srv.attempts.length === before + 1, { what: `attempt ${failures}` });
+      await waitFor(async () => /retry in/.test(await text(page, '#conn-detail')), { what: `failure ${failures} handled` });
+      states.push(await state(page));
+    }
+    // failures 2..5 still say reconnecting; from the 6th on the page says Offline
+    assertEqual(states.join(','), 'reconnecting,reconnecting,reconnecting,reconnecting,offline,offline', 'states');
+    assertEqual(await text(page, '#conn-label'), 'Offline', 'label');
+    srv.refuseUpgrades = false;
+    const next = srv.nextClient(10000);
+    await page.clock.fastForward(40000);
+    const ws2 = await next;
+    ws2.send(envelope('connection_ack', { client_id: 2 }));
+    await waitState(page, 'live');
   });
 });
 
