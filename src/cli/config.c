@@ -30,6 +30,8 @@ static const struct option_spec options[] = {
     {"stats-interval", OPT_DOUBLE, OFF(stats_interval), 0.05, 3600, "5", "seconds between stats_update messages"},
     {"allowed-origin", OPT_LIST, OFF(allowed_origins), 0, 0, NULL,
      "browser Origin allowed to connect (repeatable; env: comma-separated)"},
+    {"allowed-host", OPT_LIST, OFF(allowed_hosts), 0, 0, NULL,
+     "Host header name accepted besides the listen address and localhost (repeatable; env: comma-separated)"},
     {"max-conn-per-ip", OPT_INT, OFF(max_conn_per_ip), 1, 1000000, "10", "WebSocket connections per client IP"},
     {"max-connections", OPT_INT, OFF(max_connections), 1, 1000000, "10000", "WebSocket connections in all"},
     {"ipv6-prefix", OPT_INT, OFF(ipv6_prefix), 1, 128, "64",
@@ -55,6 +57,8 @@ static const struct option_spec options[] = {
      "seconds for a request's whole header block (and for a connection waiting its turn)"},
     {"max-http-per-ip", OPT_INT, OFF(max_http_per_ip), 1, 100000, "16",
      "HTTP connections per client address served at once; more wait their turn"},
+    {"min-rate", OPT_INT, OFF(min_rate), 1, 1000000000, "1024",
+     "bytes/s a request body must arrive at and a response leave at, after --header-timeout of grace"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -100,6 +104,44 @@ static int add_origin(config_t *cfg, const char *value, size_t len, char *err, s
     }
     cfg->allowed_origins[cfg->n_allowed_origins++] = copy;
     return 0;
+}
+
+/* A DNS name or IP literal, as a Host header carries it without its port. */
+static int add_host(config_t *cfg, const char *value, size_t len, char *err, size_t errlen)
+{
+    while(len && isspace((unsigned char)*value)) {
+        value++;
+        len--;
+    }
+    while(len && (isspace((unsigned char)value[len - 1]) || value[len - 1] == '.'))
+        len--;
+    if(!len)
+        return 0;
+    if(cfg->n_allowed_hosts == CONFIG_MAX_HOSTS) {
+        snprintf(err, errlen, "too many --allowed-host values (at most %d)", CONFIG_MAX_HOSTS);
+        return -1;
+    }
+    if(len > 253 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < len) {
+        snprintf(err, errlen, "--allowed-host takes a host name or address without a port, got '%.*s'",
+                 (int)(len > 64 ? 64 : len), value);
+        return -1;
+    }
+    char *copy = util_strndup(value, len);
+    if(!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for(char *c = copy; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    cfg->allowed_hosts[cfg->n_allowed_hosts++] = copy;
+    return 0;
+}
+
+static int add_listed(config_t *cfg, const struct option_spec *o, const char *value, size_t len, char *err,
+                      size_t errlen)
+{
+    return o->offset == OFF(allowed_hosts) ? add_host(cfg, value, len, err, errlen)
+                                           : add_origin(cfg, value, len, err, errlen);
 }
 
 static int set_option(config_t *cfg, const struct option_spec *o, const char *value, int from_env, char *err,
@@ -155,12 +197,12 @@ static int set_option(config_t *cfg, const struct option_spec *o, const char *va
     }
     case OPT_LIST: {
         if(!from_env)
-            return add_origin(cfg, value, strlen(value), err, errlen);
+            return add_listed(cfg, o, value, strlen(value), err, errlen);
         const char *p = value;
         for(;;) {
             const char *comma = strchr(p, ',');
             size_t len = comma ? (size_t)(comma - p) : strlen(p);
-            if(add_origin(cfg, p, len, err, errlen))
+            if(add_listed(cfg, o, p, len, err, errlen))
                 return -1;
             if(!comma)
                 return 0;
@@ -246,4 +288,7 @@ void config_free(config_t *cfg)
     for(int i = 0; i < cfg->n_allowed_origins; i++)
         util_free(cfg->allowed_origins[i]);
     cfg->n_allowed_origins = 0;
+    for(int i = 0; i < cfg->n_allowed_hosts; i++)
+        util_free(cfg->allowed_hosts[i]);
+    cfg->n_allowed_hosts = 0;
 }

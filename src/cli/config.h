@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #define CONFIG_MAX_ORIGINS 32
+#define CONFIG_MAX_HOSTS   32
 
 typedef struct config {
     char *host;
@@ -15,6 +16,8 @@ typedef struct config {
     double stats_interval;
     char *allowed_origins[CONFIG_MAX_ORIGINS];
     int n_allowed_origins;
+    char *allowed_hosts[CONFIG_MAX_HOSTS]; /* lower case, without a port */
+    int n_allowed_hosts;
     int max_conn_per_ip;
     int max_connections;
     int ipv6_prefix; /* IPv6 clients count against the per-IP limit by network of this many bits */
@@ -33,6 +36,7 @@ typedef struct config {
     int api_queue;           /* API requests waiting for a worker before 503 */
     int header_timeout;      /* seconds a request's headers may take, and a connection may wait for a slot */
     int max_http_per_ip;     /* HTTP connections per client address handed to lws at once */
+    int min_rate;            /* bytes/s a request body must arrive and a response leave at, after the grace */
 } config_t;
 
 /*

@@ -4,6 +4,7 @@
 #include "server/routes.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,12 @@ const char *http_status_text(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -125,14 +128,57 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
         memcpy(p, r->body, r->len);
         p += r->len;
     }
-    int n = lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+    size_t bytes = (size_t)(p - start);
+    int n = lws_write(wsi, start, bytes, LWS_WRITE_HTTP_HEADERS);
     util_free(out);
     if(n < 0)
         return -1;
     server_t *srv = lws_context_user(lws_get_context(wsi));
-    if(srv)
+    if(srv) {
         metrics_http_response(&srv->metrics, r->status);
+        /*
+         * What the socket did not take waits inside lws with no deadline of its own: a client that
+         * never reads gets --header-timeout plus the time --min-rate allows for the bytes.
+         */
+        if(lws_partial_buffered(wsi))
+            lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+                            srv->cfg->header_timeout + (int)(bytes / (size_t)srv->cfg->min_rate));
+    }
     return 0;
+}
+
+/* HTTP/1.1 methods a client may send that this server never serves; anything else is not HTTP. */
+static int method_token(const unsigned char *in, size_t len)
+{
+    size_t i = 0;
+    while(i < len && i < 16 && in[i] >= 'A' && in[i] <= 'Z')
+        i++;
+    return i > 0 && i < len && in[i] == ' ';
+}
+
+int http_refuse_raw(server_t *srv, struct lws *wsi, const void *in, size_t len)
+{
+    static const char allow[] = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+    int is_method = method_token(in, len) && !(len >= 4 && memcmp(in, "PRI ", 4) == 0);
+    int status = is_method ? 405 : 400;
+    const char *body = is_method
+                           ? "{\"error\":\"method_not_allowed\",\"detail\":\"this server does not serve that method\"}"
+                           : "{\"error\":\"bad_request\",\"detail\":\"not an HTTP/1.1 request\"}";
+    unsigned char out[LWS_PRE + 512];
+    int n = snprintf((char *)out + LWS_PRE, sizeof(out) - LWS_PRE,
+                     "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %zu\r\n%s%s%s"
+                     "connection: close\r\n\r\n%s",
+                     status, http_status_text(status), strlen(body), is_method ? "allow: " : "", is_method ? allow : "",
+                     is_method ? "\r\n" : "", body);
+    if(n > 0 && (size_t)n < sizeof(out) - LWS_PRE && lws_write(wsi, out + LWS_PRE, (size_t)n, LWS_WRITE_RAW) >= 0)
+        metrics_http_response(&srv->metrics, status);
+    char method[17];
+    size_t m = 0;
+    for(const unsigned char *c = in; m < len && m < sizeof(method) - 1 && c[m] != ' '; m++)
+        method[m] = (char)c[m];
+    method[m] = '\0';
+    log_limited(LOG_WARN, "http.rejected", "reason=method method=%s status=%d", LOG_Q(method), status);
+    return -1;
 }
 
 static enum http_method request_method(struct lws *wsi)
@@ -187,11 +233,47 @@ void http_session_release(session_t *s)
     s->kind = SESSION_NONE;
 }
 
+/*
+ * The response waits for WRITEABLE, which never comes while a client that stopped reading keeps
+ * the socket full (pipelined requests): that wait gets --header-timeout.
+ */
 static int finish(struct lws *wsi, http_txn_t *t)
 {
+    server_t *srv = lws_context_user(lws_get_context(wsi));
     t->ready = 1;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, srv->cfg->header_timeout);
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+/* Content-Length other than 0, or any Transfer-Encoding: bytes follow the headers. */
+static int declares_body(struct lws *wsi)
+{
+    char cl[32];
+    if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return 1;
+    return lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) != 0 && strcmp(cl, "0") != 0;
+}
+
+/*
+ * A response decided before a declared body was read. lws would first read (or wait for) the whole
+ * body before WRITEABLE, for as long as the client keeps sending; so it is written from inside this
+ * callback and the connection closed.
+ */
+static int answer_now(struct lws *wsi, http_txn_t *t)
+{
+    t->resp.close = 1;
+    t->resp.omit_body = t->method == HTTP_HEAD;
+    if(http_write_response(wsi, &t->resp))
+        log_debug("http.write_failed", "path=%s", LOG_Q(t->path));
+    return -1;
+}
+
+/* An answer given while the request is still arriving: the rest of it is never read. */
+static int reply_early(struct lws *wsi, http_txn_t *t)
+{
+    t->resp.close = 1;
+    return declares_body(wsi) ? answer_now(wsi, t) : finish(wsi, t);
 }
 
 int http_defer(const http_request_t *req, http_ticket_t *out)
@@ -277,6 +359,31 @@ static int read_query(struct lws *wsi, http_args_t *args, char *why, size_t whyl
     }
 }
 
+/*
+ * After a grace of --header-timeout a body must have averaged --min-rate bytes a second. Checked as
+ * bytes arrive; a body that stops altogether is dropped by lws after timeout_secs.
+ */
+static int body_too_slow(const server_t *srv, const http_txn_t *t, int64_t now)
+{
+    int64_t late_ms = now - t->begun_ms - (int64_t)srv->cfg->header_timeout * 1000;
+    return late_ms > 0 && (int64_t)t->body.len * 1000 < (int64_t)srv->cfg->min_rate * late_ms;
+}
+
+int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp)
+{
+    char host[256];
+    int has = host_from_request(wsi, host, sizeof(host));
+    if(has == 0 || (has > 0 && host_allowed(&srv->origins, host)))
+        return 1; /* no Host: not a browser, so not a rebinding page */
+    log_limited(LOG_WARN, "http.rejected", "reason=host host=%s status=421", LOG_Q(has > 0 ? host : "(too long)"));
+    char detail[320];
+    snprintf(detail, sizeof(detail), "Host %.200s does not name this server (see --allowed-host)",
+             has > 0 ? host : "(too long)");
+    resp->close = 1;
+    http_respond_error(resp, 421, "misdirected_request", detail);
+    return 0;
+}
+
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
 {
     http_session_release(s);
@@ -289,10 +396,12 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     s->http = t;
     t->wsi = wsi;
     t->method = request_method(wsi);
+    if(!request_host_allowed(srv, wsi, &t->resp))
+        return reply_early(wsi, t);
     if(len >= sizeof(t->path)) {
         t->resp.close = 1;
         http_respond_error(&t->resp, 414, "uri_too_long", "the request path is longer than 511 bytes");
-        return finish(wsi, t);
+        return reply_early(wsi, t);
     }
     memcpy(t->path, uri, len);
     t->path[len] = '\0';
@@ -302,7 +411,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     if(read_query(wsi, &t->args, why, sizeof(why))) {
         t->resp.close = 1;
         http_respond_error(&t->resp, 400, "bad_query", why);
-        return finish(wsi, t);
+        return reply_early(wsi, t);
     }
 
     /* One Origin policy for REST and WebSocket: browsers elsewhere may read, never change. */
@@ -318,7 +427,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
                         LOG_Q(t->path));
             t->resp.close = 1;
             http_respond_error(&t->resp, 403, "forbidden_origin", detail);
-            return finish(wsi, t);
+            return reply_early(wsi, t);
         }
     } else if(origin[0]) {
         memcpy(t->resp.cors_origin, origin, sizeof(origin));
@@ -331,9 +440,15 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
 
     int64_t max_body = 0;
     if(!routes_body_limit(t->route, t->method, &max_body)) {
-        /* A body we did not read would be taken for the next request. */
-        if(t->method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE))
-            t->resp.close = 1;
+        if(declares_body(wsi)) {
+            /* 404 and 405 run no handler; a route that takes no body is not given one */
+            if(t->route && (t->route->methods & (int)t->method))
+                http_respond_error(&t->resp, 413, "payload_too_large", "this endpoint takes no request body");
+            else
+                routes_dispatch(t->route, &(http_request_t){.wsi = wsi, .method = t->method, .path = t->path},
+                                &t->resp);
+            return answer_now(wsi, t);
+        }
         if(dispatch(wsi, t))
             return 0;
         t->resp.omit_body = t->method == HTTP_HEAD;
@@ -344,23 +459,24 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
         t->resp.close = 1;
         http_respond_error(&t->resp, 411, "length_required", "send the request body with a Content-Length header");
-        return finish(wsi, t);
+        return reply_early(wsi, t);
     }
     char *endp = NULL;
     long long n = strtoll(cl, &endp, 10);
     if(*endp || n < 0) {
         t->resp.close = 1;
         http_respond_error(&t->resp, 400, "bad_request", "Content-Length is not a number");
-        return finish(wsi, t);
+        return reply_early(wsi, t);
     }
     if(n > max_body) {
         char detail[128];
         snprintf(detail, sizeof(detail), "the request body is %lld bytes; the limit is %lld", n, (long long)max_body);
         t->resp.close = 1;
         http_respond_error(&t->resp, 413, "payload_too_large", detail);
-        return finish(wsi, t);
+        return reply_early(wsi, t);
     }
     t->content_length = n;
+    t->begun_ms = time_mono_ms();
     buf_init(&t->body, (size_t)n);
     if(n == 0)
         return dispatch(wsi, t) ? 0 : finish(wsi, t);
@@ -379,9 +495,14 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         if(t->ready)
             return 0;
         if(buf_add(&t->body, in, len)) {
-            t->resp.close = 1;
             http_respond_error(&t->resp, 413, "payload_too_large", "the request body exceeds its Content-Length");
-            return finish(wsi, t);
+            return reply_early(wsi, t);
+        }
+        if(body_too_slow(srv, t, time_mono_ms())) {
+            log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%zu of=%lld status=408",
+                        LOG_Q(t->path), t->body.len, (long long)t->content_length);
+            http_respond_error(&t->resp, 408, "request_timeout", "the request body arrives too slowly");
+            return answer_now(wsi, t);
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:

@@ -22,6 +22,17 @@ void http_respond_static(http_response_t *r, int status, const char *content_typ
 void http_respond_json(http_response_t *r, int status, json_t *body);
 void http_respond_error(http_response_t *r, int status, const char *error, const char *detail);
 const char *http_status_text(int status);
+/*
+ * The DNS-rebinding guard: 1 when the request has no Host or one that names this server; otherwise
+ * fills `resp` with 421 and returns 0.
+ */
+int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp);
+/*
+ * LWS_CALLBACK_RAW_RX: lws turned a request it does not handle as HTTP into a raw socket (CONNECT,
+ * or an unknown method with LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG). Answers 405
+ * (with Allow) or 400 and returns -1 to close.
+ */
+int http_refuse_raw(server_t *srv, struct lws *wsi, const void *in, size_t len);
 /* Writes status line, headers and body in one lws_write (used before an upgrade, too). */
 int http_write_response(struct lws *wsi, const http_response_t *r);
 

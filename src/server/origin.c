@@ -2,6 +2,7 @@
 
 #include "util/alloc.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,7 @@ static int is_loopback_or_any(const char *host)
 int origin_policy_init(origin_policy_t *p, const config_t *cfg)
 {
     memset(p, 0, sizeof(*p));
+    p->cfg = cfg;
     char own[300];
     int v6 = strchr(cfg->host, ':') != NULL;
     snprintf(own, sizeof(own), "http://%s%s%s:%d", v6 ? "[" : "", cfg->host, v6 ? "]" : "", cfg->port);
@@ -81,4 +83,75 @@ int origin_from_request(struct lws *wsi, char *out, size_t outlen)
     if(lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
         return 0;
     return lws_hdr_copy(wsi, out, (int)outlen, WSI_TOKEN_ORIGIN) < 0 ? -1 : 1;
+}
+
+int host_from_request(struct lws *wsi, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if(lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0)
+        return 0;
+    return lws_hdr_copy(wsi, out, (int)outlen, WSI_TOKEN_HOST) < 0 ? -1 : 1;
+}
+
+/* Binary form of an IP literal: 4 or 16 bytes, 0 when `s` is a name. */
+static int ip_literal(const char *s, unsigned char bin[16])
+{
+    if(inet_pton(AF_INET, s, bin) == 1)
+        return 4;
+    return inet_pton(AF_INET6, s, bin) == 1 ? 16 : 0;
+}
+
+static int is_loopback_ip(const unsigned char *bin, int len)
+{
+    static const unsigned char v6_loopback[16] = {[15] = 1};
+    return len == 4 ? bin[0] == 127 : memcmp(bin, v6_loopback, 16) == 0;
+}
+
+/* The name in a Host value: brackets and port removed, lower case, no trailing dot. */
+static int host_name(const char *host, char *out, size_t outlen)
+{
+    const char *start = host, *end;
+    if(*host == '[') {
+        start = host + 1;
+        end = strchr(start, ']');
+        if(!end || (end[1] && end[1] != ':'))
+            return -1;
+    } else {
+        const char *colon = strchr(host, ':');
+        end = colon && !strchr(colon + 1, ':') ? colon : host + strlen(host); /* a bare IPv6 has several */
+    }
+    size_t len = (size_t)(end - start);
+    while(len && start[len - 1] == '.')
+        len--;
+    if(!len || len >= outlen)
+        return -1;
+    for(size_t i = 0; i < len; i++)
+        out[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ? start[i] + 32 : start[i]);
+    out[len] = '\0';
+    return 0;
+}
+
+int host_allowed(const origin_policy_t *p, const char *host)
+{
+    char name[256];
+    if(host_name(host, name, sizeof(name)))
+        return 0;
+    const config_t *cfg = p->cfg;
+    if(strcmp(name, "localhost") == 0 || strcasecmp(name, cfg->host) == 0)
+        return 1;
+    for(int i = 0; i < cfg->n_allowed_hosts; i++) {
+        if(strcmp(name, cfg->allowed_hosts[i]) == 0)
+            return 1;
+    }
+    unsigned char bin[16], own[16];
+    int len = ip_literal(name, bin);
+    if(!len)
+        return 0;
+    int own_len = ip_literal(cfg->host, own);
+    static const unsigned char any[16] = {0};
+    if(own_len && memcmp(own, any, (size_t)own_len) == 0)
+        return 1; /* a wildcard bind answers on every address */
+    if(is_loopback_ip(bin, len) && (own_len ? is_loopback_ip(own, own_len) : strcasecmp(cfg->host, "localhost") == 0))
+        return 1;
+    return own_len == len && memcmp(bin, own, (size_t)len) == 0;
 }

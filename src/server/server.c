@@ -41,6 +41,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             hub_drain(srv);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY: listener_conn_closed(srv, wsi); return 0;
+    /* only CONNECT and unknown methods become raw sockets here (lws_http_to_fallback) */
+    case LWS_CALLBACK_RAW_ADOPT: return 0;
+    case LWS_CALLBACK_RAW_RX: return http_refuse_raw(srv, wsi, in, len);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return ws_confirm_upgrade(srv, wsi);
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
@@ -217,7 +220,8 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     info.protocols = protocols;
     info.user = &srv;
     info.fd_limit_per_thread = raise_fd_limit();
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    /* an unknown method goes to RAW_RX, answered by us, instead of lws's HTML 403 */
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG;
     info.timeout_secs = 30;
     /* set once when a header table is taken, not renewed per byte: the deadline for a header block */
     info.timeout_secs_ah_idle = (unsigned int)cfg->header_timeout;

@@ -58,7 +58,8 @@ typedef struct http_txn {
     struct http_txn **defer_head; /* the pending list it is on */
     buf_t body;
     int64_t content_length;
-    int ready; /* response complete, waiting for WRITEABLE */
+    int64_t begun_ms; /* when the body began: its rate is measured from here */
+    int ready;        /* response complete, waiting for WRITEABLE */
     http_response_t resp;
 } http_txn_t;
 

@@ -127,6 +127,12 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
     header_copy(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
     if(srv->stopping)
         return refuse(srv, wsi, 503, "shutting_down", "the server is shutting down", 0);
+    http_response_t misdirected = {0};
+    if(!request_host_allowed(srv, wsi, &misdirected)) {
+        http_write_response(wsi, &misdirected);
+        http_respond(&misdirected, 0, NULL, NULL, 0); /* frees the body */
+        return -1;
+    }
     if(strcmp(path, WS_DASHBOARD_PATH) != 0)
         return refuse(srv, wsi, 404, "not_found", "WebSocket endpoint is " WS_DASHBOARD_PATH, 0);
     int has_origin = origin_from_request(wsi, origin, sizeof(origin));

@@ -77,7 +77,7 @@ class DeferredTest(unittest.TestCase):
         socks = []
         for i in range(3):
             s = socket.create_connection((self.srv.host, self.srv.port), timeout=5)
-            s.sendall(b"GET /api/v1/debug/sleep?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /api/v1/debug/sleep?ms=300 HTTP/1.1\r\nHost: localhost\r\n\r\n")
             socks.append(s)
             time.sleep(0.05)  # the single worker takes the first before the queue of two fills
         time.sleep(0.1)

@@ -64,7 +64,7 @@ class HttpTest(unittest.TestCase):
 
     def test_keep_alive_serves_several_requests_on_one_connection(self):
         with socket.create_connection((self.srv.host, self.srv.port), timeout=5) as s:
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n")
             data = b""
             while data.count(b"HTTP/1.1 ") < 2:
                 chunk = s.recv(65536)

@@ -253,13 +253,14 @@ class SlowClientTest(unittest.TestCase):
 
     SLOW = {
         "half a request line": b"GET /hea",
-        "a body that never comes": b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nx",
+        "a body to a bodiless route": b"GET /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\nx",
+        "a body that never comes": b"POST /api/v1/debug/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\nx",
         "headers a byte at a time": b"GET /health HTTP/1.1\r\nX-a: ",
     }
 
     def test_40_slow_connections_from_one_address_cost_others_nothing(self):
         for name, data in self.SLOW.items():
-            with self.subTest(name), Server("--header-timeout", "3", "--stats-interval", "30") as srv:
+            with self.subTest(name), Server("--header-timeout", "3", "--stats-interval", "30", "--debug-events") as srv:
                 socks = slow_clients(srv, "127.0.0.1", 40, data)
                 try:
                     status, took = timed(lambda: health_from(srv, "127.0.0.2"))
@@ -373,6 +374,98 @@ class DescriptorTest(unittest.TestCase):
             lines = srv.log().splitlines()
             self.assertLess(len(lines), 60, "\n".join(lines[-20:]))
             self.assertIn("server.refused reason=capacity", srv.log())
+
+
+class MethodTest(unittest.TestCase):
+    """Item 4: CONNECT became a raw socket with no timeout; every unserved method is answered and closed."""
+
+    def test_unserved_methods_are_answered_and_closed(self):
+        with Server() as srv:
+            cases = {
+                b"CONNECT x:80 HTTP/1.1\r\nHost: x:80\r\n\r\n": 405,
+                b"TRACE / HTTP/1.1\r\nHost: localhost\r\n\r\n": 405,
+                b"BREW /pot HTTP/1.1\r\nHost: localhost\r\n\r\n": 405,
+                H2_PREFACE + H2_SETTINGS: 400,
+                b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 40: 400,
+            }
+            for data, want in cases.items():
+                with self.subTest(data=data[:20]):
+                    resp, closed = exchange(srv, data, timeout=3)
+                    self.assertEqual(status_of(resp), want, resp[:200])
+                    self.assertTrue(closed)
+                    if want == 405:
+                        self.assertIn(b"\r\nallow: get, head, post", resp.lower())
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+
+
+class BodyTest(unittest.TestCase):
+    """Item 3: bodies on routes that take none, and bodies that dribble."""
+
+    def test_body_to_a_bodiless_route_is_answered_at_once_and_closed(self):
+        with Server("--debug-events") as srv:
+            cases = {
+                b"GET /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\nx": 413,
+                b"GET /health HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab": 413,
+                b"POST /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\nx": 405,
+                b"POST /nope HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\nx": 404,
+                b"POST /api/v1/debug/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999\r\n\r\nx": 413,
+            }
+            for data, want in cases.items():
+                with self.subTest(data=data[:40]):
+                    resp, closed = exchange(srv, data, timeout=3)
+                    self.assertEqual(status_of(resp), want, resp[:200])
+                    self.assertTrue(closed)
+
+    def test_a_dribbling_body_is_cut_off(self):
+        with Server("--debug-events", "--header-timeout", "1", "--min-rate", "1000") as srv:
+            with socket.create_connection((srv.host, srv.port), timeout=5) as s:
+                s.sendall(b"POST /api/v1/debug/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n")
+                t0 = time.monotonic()
+                resp = b""
+                s.settimeout(0.3)
+                while time.monotonic() - t0 < 10:
+                    try:
+                        s.sendall(b" " * 10)
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        resp += chunk
+                    except socket.timeout:
+                        continue
+                    except OSError:
+                        break
+                took = time.monotonic() - t0
+            self.assertEqual(status_of(resp), 408, resp[:200])
+            self.assertLess(took, 6)
+
+
+class HostTest(unittest.TestCase):
+    """Suspected item: Host values that do not name this server (DNS rebinding) get 421."""
+
+    def get(self, srv, path, host):
+        lines = [f"GET {path} HTTP/1.1"] + ([f"Host: {host}"] if host is not None else []) + ["Connection: close"]
+        resp, _ = exchange(srv, ("\r\n".join(lines) + "\r\n\r\n").encode())
+        return status_of(resp), resp
+
+    def test_foreign_names_get_421(self):
+        with Server("--allowed-host", "dash.example.com", "--stats-interval", "30") as srv:
+            for path in ("/health", "/metrics", "/api/v1/stats", "/"):
+                with self.subTest(path=path):
+                    status, resp = self.get(srv, path, f"rebind.example.net:{srv.port}")
+                    self.assertEqual(status, 421, resp[:200])
+                    self.assertEqual(json.loads(resp.partition(b"\r\n\r\n")[2])["error"], "misdirected_request")
+            for host in (f"localhost:{srv.port}", f"127.0.0.1:{srv.port}", "127.0.0.1", f"[::1]:{srv.port}",
+                         "LOCALHOST.", f"dash.example.com:{srv.port}", None):
+                with self.subTest(host=host):
+                    self.assertEqual(self.get(srv, "/health", host)[0], 200)
+            ws_resp, _ = exchange(srv, handshake_bytes("rebind.example.net", srv.port))
+            self.assertEqual(status_of(ws_resp), 421)
+            self.assertIn("reason=host", srv.log())
+
+    def test_wildcard_bind_accepts_any_address_but_not_names(self):
+        with Server(host="0.0.0.0") as srv:
+            self.assertEqual(self.get(srv, "/health", f"10.1.2.3:{srv.port}")[0], 200)
+            self.assertEqual(self.get(srv, "/health", f"evil.example:{srv.port}")[0], 421)
 
 
 if __name__ == "__main__":
