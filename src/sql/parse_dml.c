@@ -1,0 +1,732 @@
+/* Data manipulation: INSERT, UPDATE, DELETE, MERGE, COPY, UNLOAD, LOAD, Hive FROM .. INSERT. */
+#include "sql/parser_int.h"
+
+/* Column lineage of rows written to `table` (NULL: the rows a query returns). */
+void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols)
+{
+    if(!r)
+        return;
+    size_t nknown = 0;
+    char *const *known = NULL;
+    if(ncols == 0 && table && p->ctx->schema)
+        known = sql_schema_get(p->ctx->schema, table, &nknown);
+    int has_star = 0;
+    for(uint32_t i = 0; i < r->n; i++)
+        has_star |= r->cols[i].star;
+    for(uint32_t i = 0; i < r->n; i++) {
+        const outcol_t *c = &r->cols[i];
+        const char *name = c->name;
+        if(c->star)
+            name = "*";
+        else if((int)i < ncols)
+            name = cols[i];
+        else if(known && !has_star && nknown == r->n)
+            name = known[i];
+        if(!name || !*name)
+            continue;
+        sqlp_add_edge(p, table, name, &c->src);
+    }
+}
+
+/* (a, b, c) column list; returns the count. */
+static int parse_column_list(parser_t *p, const char **cols, int max)
+{
+    int n = 0;
+    next(p); /* ( */
+    while(!at_end(p) && !is_op(p, ')')) {
+        if(is_name_tok(cur(p))) {
+            qname_t q;
+            sqlp_parse_qname(p, &q);
+            if(n < max)
+                cols[n++] = q.last;
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            continue;
+        }
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+        else
+            next(p);
+    }
+    sqlp_expect_op(p, ')', "expected ')' after column list");
+    return n;
+}
+
+static void parse_insert_values_columns(parser_t *p, const char *table, const char **cols, int ncols, scope_t *sc)
+{
+    next(p); /* VALUES */
+    do {
+        accept_kw(p, SQL_KW_ROW);
+        if(!is_op(p, '(')) {
+            sqlp_parse_expr(p, NULL);
+            continue;
+        }
+        if(!sqlp_enter(p))
+            return;
+        next(p);
+        int col = 0;
+        while(!at_end(p) && !is_op(p, ')')) {
+            sink_t s = {0};
+            size_t before = p->pos;
+            sqlp_parse_expr(p, &s);
+            if(col < ncols) {
+                sql_srcvec_t src = {0};
+                sqlp_resolve_sink(p, sc, &s, &src, NULL, 0);
+                sqlp_add_edge(p, table, cols[col], &src);
+            }
+            col++;
+            if(!accept_op(p, ',')) {
+                if(p->pos == before)
+                    sqlp_fail(p, "unexpected token in VALUES");
+                break;
+            }
+        }
+        sqlp_expect_op(p, ')', "expected ')' after VALUES row");
+        sqlp_leave(p);
+    } while(!p->err && accept_op(p, ','));
+}
+
+/* Oracle INSERT ALL|FIRST [WHEN .. THEN] INTO t [(..)] [VALUES (..)] ... SELECT .. */
+static void parse_insert_all(parser_t *p)
+{
+    next(p); /* ALL | FIRST */
+    while(!at_end(p) && !sqlp_is_query_start(cur(p)) && !(is_op(p, '(') && sqlp_paren_is_query(p, 1))) {
+        if(accept_kw(p, SQL_KW_WHEN)) {
+            sqlp_parse_expr(p, NULL);
+            accept_kw(p, SQL_KW_THEN);
+        } else if(accept_kw(p, SQL_KW_ELSE)) {
+            continue;
+        } else if(accept_kw(p, SQL_KW_INTO)) {
+            qname_t q;
+            if(!sqlp_parse_qname(p, &q)) {
+                sqlp_fail(p, "expected a table after INTO");
+                return;
+            }
+            sqlp_add_write(p, q.full);
+            sqlp_parse_alias(p, NULL, NULL, 0);
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            if(is_kw(p, SQL_KW_VALUES)) {
+                next(p);
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+            }
+        } else {
+            sqlp_fail(p, "unexpected token in INSERT ALL");
+            return;
+        }
+    }
+    sqlp_parse_query(p, NULL);
+}
+
+void sqlp_parse_insert(parser_t *p)
+{
+    sqlp_set_kind(p, is_kw(p, SQL_KW_REPLACE) ? "replace" : "insert");
+    next(p);
+    while(is_word(p, "low_priority") || is_word(p, "delayed") || is_word(p, "high_priority") || is_kw(p, SQL_KW_IGNORE))
+        next(p);
+    /* SQLite/DuckDB INSERT OR REPLACE|IGNORE INTO */
+    if(is_kw(p, SQL_KW_OR) && (t_kw(peek(p, 1), SQL_KW_REPLACE) || t_kw(peek(p, 1), SQL_KW_IGNORE))) {
+        next(p);
+        next(p);
+    }
+    if(is_kw(p, SQL_KW_ALL) ||
+       (is_kw(p, SQL_KW_FIRST) && (t_kw(peek(p, 1), SQL_KW_WHEN) || t_kw(peek(p, 1), SQL_KW_INTO)))) {
+        parse_insert_all(p);
+        return;
+    }
+    int overwrite = 0;
+    if(accept_kw(p, SQL_KW_INTO) || (overwrite = accept_word(p, "overwrite")) != 0)
+        accept_kw(p, SQL_KW_INTO);
+    accept_kw(p, SQL_KW_TABLE);
+    if(overwrite && (is_word(p, "directory") || (is_word(p, "local") && t_word(p, peek(p, 1), "directory")))) {
+        accept_word(p, "local");
+        next(p);
+        if(cur(p)->type == SQL_TOK_STRING && p->st)
+            sqlp_vadd(p, &p->st->write_paths, sqlp_string_value(p, cur(p)));
+        while(!at_end(p) && !sqlp_is_query_start(cur(p)) && !is_op(p, ';') &&
+              !(is_op(p, '(') && sqlp_paren_is_query(p, 1))) {
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                next(p);
+        }
+        if(!at_end(p) && !is_op(p, ';'))
+            sqlp_parse_query(p, NULL);
+        return;
+    }
+    const char *table = NULL;
+    if(cur(p)->type == SQL_TOK_VAR) {
+        next(p);
+    } else {
+        qname_t q;
+        if(!sqlp_parse_qname(p, &q)) {
+            sqlp_fail(p, "expected a table name after INSERT");
+            return;
+        }
+        table = q.full;
+        sqlp_add_write(p, table);
+    }
+    const char *cols[1024];
+    int ncols = 0;
+    for(;;) {
+        if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
+            next(p);
+            sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_IF) && t_kw(peek(p, 1), SQL_KW_NOT)) {
+            next(p);
+            next(p);
+            next(p);
+        } else if(is_op(p, '(') && !sqlp_paren_is_query(p, 1)) {
+            ncols = parse_column_list(p, cols, 1024);
+        } else if(is_kw(p, SQL_KW_AS) && is_name_tok(peek(p, 1))) {
+            next(p);
+            next(p);
+        } else if(is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) {
+            next(p);
+            next(p);
+        } else if(is_word(p, "output")) {
+            while(!at_end(p) && !sqlp_is_query_start(cur(p)))
+                next(p);
+        } else {
+            break;
+        }
+        if(p->err)
+            return;
+    }
+    if(is_kw(p, SQL_KW_VALUES)) {
+        scope_t empty = {0};
+        size_t nknown = 0;
+        char *const *known =
+            ncols == 0 && table && p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
+        if(known)
+            parse_insert_values_columns(p, table, (const char **)known, (int)nknown, &empty);
+        else
+            parse_insert_values_columns(p, table, cols, ncols, &empty);
+    } else if(is_word(p, "default")) {
+        next(p);
+        accept_kw(p, SQL_KW_VALUES);
+    } else if(is_kw(p, SQL_KW_EXEC) || is_kw(p, SQL_KW_EXECUTE)) {
+        next(p);
+        qname_t q;
+        if(sqlp_parse_qname(p, &q) && p->st)
+            sqlp_vadd(p, &p->st->calls, q.full);
+        sqlp_skim_statement(p);
+    } else if(is_kw(p, SQL_KW_SET)) {
+        sqlp_skim_statement(p);
+    } else {
+        rel_t *r = sqlp_parse_query(p, NULL);
+        if(table)
+            sqlp_emit_columns(p, table, r, cols, ncols);
+    }
+    if(p->err)
+        return;
+    if(is_kw(p, SQL_KW_ON) || is_kw(p, SQL_KW_RETURNING))
+        sqlp_skim_statement(p);
+}
+
+static int is_assign_op(const parser_t *p, const sql_token_t *t)
+{
+    static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "||="};
+    for(size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if(t_ops(p, t, ops[i]))
+            return 1;
+    return 0;
+}
+
+/* SET a = expr, t.b = expr, (c, d) = (...); resolved by the caller once FROM is known. */
+static void parse_assignments(parser_t *p, assigns_t *out)
+{
+    do {
+        if(is_op(p, '(')) {
+            sqlp_skip_group(p);
+            if(accept_op(p, '=') && is_op(p, '('))
+                sqlp_parse_paren(p, NULL);
+            continue;
+        }
+        if(cur(p)->type == SQL_TOK_VAR) {
+            next(p);
+            if(is_assign_op(p, cur(p)))
+                next(p);
+            sqlp_parse_expr(p, NULL);
+            continue;
+        }
+        qname_t q;
+        if(!sqlp_parse_qname(p, &q)) {
+            sqlp_fail(p, "expected a column in SET");
+            return;
+        }
+        if(!is_assign_op(p, cur(p))) {
+            sqlp_fail(p, "expected '=' in SET");
+            return;
+        }
+        next(p);
+        if(!sqlp_grow(p, (void **)&out->v, out->n, &out->cap, sizeof *out->v))
+            return;
+        assign_t *a = &out->v[out->n++];
+        memset(a, 0, sizeof *a);
+        a->col = q.last;
+        sqlp_parse_expr(p, &a->sink);
+    } while(!p->err && accept_op(p, ','));
+}
+
+static void resolve_assignments(parser_t *p, const char *table, scope_t *sc, const assigns_t *as)
+{
+    for(uint32_t i = 0; i < as->n && !p->err; i++) {
+        sql_srcvec_t src = {0};
+        sqlp_resolve_sink(p, sc, &as->v[i].sink, &src, NULL, 0);
+        sqlp_add_edge(p, table, as->v[i].col, &src);
+    }
+}
+
+/* Does any of `v` name a column of `table`? */
+static int reads_own(const sql_srcvec_t *v, const char *table, size_t tl)
+{
+    for(uint32_t i = 0; i < v->n; i++)
+        if(strncmp(v->v[i], table, tl) == 0 && v->v[i][tl] == '.')
+            return 1;
+    return 0;
+}
+
+void sqlp_parse_update(parser_t *p)
+{
+    sqlp_set_kind(p, "update");
+    next(p);
+    while(is_word(p, "low_priority") || is_kw(p, SQL_KW_IGNORE) || is_word(p, "only"))
+        next(p);
+    if(is_kw(p, SQL_KW_TOP)) {
+        next(p);
+        sqlp_skip_group(p);
+        accept_word(p, "percent");
+    }
+    scope_t sc = {0};
+    const char *saved_target = p->dml_target, *saved_table = p->dml_table;
+    /* the first table is the target (T-SQL may name it by a FROM alias); MySQL joins more before SET */
+    fitem_t *tgt = sqlp_scope_add(p, &sc);
+    if(!tgt)
+        return;
+    if(cur(p)->type == SQL_TOK_VAR) {
+        next(p);
+    } else {
+        qname_t q;
+        if(!sqlp_parse_qname(p, &q)) {
+            sqlp_fail(p, "expected a table after UPDATE");
+            return;
+        }
+        tgt->table = q.full;
+        sqlp_skip_table_modifiers(p);
+        if(!is_kw(p, SQL_KW_SET))
+            tgt->alias = sqlp_parse_alias(p, NULL, NULL, 0);
+        p->dml_target = q.full;
+        p->dml_table = NULL;
+    }
+    sink_t ind = {0};
+    sink_t *outer_ind = p->ind;
+    p->ind = &ind;
+    sqlp_parse_joins(p, &sc);
+    while(!p->err && accept_op(p, ','))
+        sqlp_parse_table_ref(p, &sc);
+    if(!accept_kw(p, SQL_KW_SET)) {
+        sqlp_fail(p, "expected SET in UPDATE");
+        goto out;
+    }
+    assigns_t as = {0};
+    parse_assignments(p, &as);
+    if(accept_kw(p, SQL_KW_FROM))
+        sqlp_parse_from_list(p, &sc);
+    if(accept_kw(p, SQL_KW_WHERE))
+        sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
+    if(p->err)
+        goto out;
+    /* items may have moved as the scope grew: use the index, not tgt */
+    const char *table = p->dml_table ? p->dml_table : sc.items[0].table;
+    if(p->dml_table)
+        sc.items[0].table = NULL;
+    if(table)
+        sqlp_add_write(p, table);
+    uint32_t nedges = p->st ? p->st->nedges : 0;
+    resolve_assignments(p, table, &sc, &as);
+    sqlp_resolve_indirect(p, &sc, NULL, &ind, NULL);
+    /* SET x = x + 1 or a self-join: the target's values are read too. Only selecting rows by
+     * the target's columns (WHERE, join keys) is not a read, as the sqllineage corpus has it;
+     * those columns are in the indirect list. */
+    if(table && p->st) {
+        size_t tl = strlen(table);
+        int reads_target = 0;
+        for(uint32_t i = nedges; i < p->st->nedges && !reads_target; i++)
+            reads_target = reads_own(&p->st->edges[i].sources, table, tl);
+        if(reads_target)
+            sqlp_add_read(p, table);
+    }
+    if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
+        sqlp_skim_statement(p);
+out:
+    p->ind = outer_ind;
+    p->dml_target = saved_target;
+    p->dml_table = saved_table;
+}
+
+/* DELETE [FROM] t [USING ..|FROM ..] [WHERE ..]. Without anything read it has no lineage. */
+void sqlp_parse_delete(parser_t *p)
+{
+    sqlp_set_kind(p, "delete");
+    next(p);
+    while(is_word(p, "low_priority") || is_word(p, "quick") || is_kw(p, SQL_KW_IGNORE))
+        next(p);
+    if(is_kw(p, SQL_KW_TOP)) {
+        next(p);
+        sqlp_skip_group(p);
+    }
+    const char *saved_target = p->dml_target, *saved_table = p->dml_table;
+    sql_strvec_t *reads = p->st ? &p->st->reads : NULL;
+    uint32_t reads_before = reads ? reads->n : 0;
+    const char *targets[16];
+    int nt = 0;
+    int from = accept_kw(p, SQL_KW_FROM);
+    accept_word(p, "only");
+    if(is_kw(p, SQL_KW_TABLE) && is_name_tok(peek(p, 1)))
+        next(p);
+    do {
+        qname_t q;
+        if(cur(p)->type == SQL_TOK_VAR) {
+            next(p);
+            continue;
+        }
+        if(!sqlp_parse_qname(p, &q)) {
+            sqlp_fail(p, "expected a table after DELETE");
+            goto out;
+        }
+        if(is_op(p, '.') && t_op(p, peek(p, 1), '*')) {
+            next(p);
+            next(p);
+        }
+        if(nt < 16)
+            targets[nt++] = q.full;
+    } while(accept_op(p, ','));
+    const char *alias = NULL;
+    if(!is_kw(p, SQL_KW_FROM) && !is_kw(p, SQL_KW_USING))
+        alias = sqlp_parse_alias(p, NULL, NULL, 0);
+    sqlp_skip_table_modifiers(p);
+    scope_t sc = {0};
+    if(nt == 1) {
+        fitem_t *it = sqlp_scope_add(p, &sc);
+        if(it) {
+            it->table = targets[0];
+            it->alias = alias;
+        }
+    }
+    p->dml_target = nt == 1 ? targets[0] : NULL;
+    p->dml_table = NULL;
+    if((from || is_kw(p, SQL_KW_USING)) && (accept_kw(p, SQL_KW_USING) || accept_kw(p, SQL_KW_FROM))) {
+        sqlp_parse_from_list(p, &sc);
+    } else if(!from && accept_kw(p, SQL_KW_FROM)) {
+        sqlp_parse_from_list(p, &sc);
+    }
+    if(accept_kw(p, SQL_KW_WHERE))
+        sqlp_parse_expr(p, NULL);
+    if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
+        sqlp_skim_statement(p);
+    for(int i = 0; i < nt; i++) {
+        const char *t = targets[i];
+        if(p->dml_table && nt == 1)
+            t = p->dml_table;
+        else if(nt > 1 || (!from && sc.n > 1)) {
+            fitem_t *it = sqlp_find_item(&sc, t);
+            if(it && it->table)
+                t = it->table;
+        }
+        for(uint32_t k = reads_before; reads && k < reads->n; k++) {
+            if(strcmp(reads->v[k], t) == 0) {
+                memmove(&reads->v[k], &reads->v[k + 1], (reads->n - k - 1) * sizeof(char *));
+                reads->n--;
+                break;
+            }
+        }
+        if(reads && reads->n > reads_before)
+            sqlp_add_write(p, t);
+    }
+out:
+    p->dml_target = saved_target;
+    p->dml_table = saved_table;
+}
+
+void sqlp_parse_merge(parser_t *p)
+{
+    sqlp_set_kind(p, "merge");
+    next(p);
+    accept_kw(p, SQL_KW_INTO);
+    scope_t sc = {0};
+    qname_t q;
+    if(!sqlp_parse_qname(p, &q)) {
+        sqlp_fail(p, "expected a table after MERGE");
+        return;
+    }
+    const char *table = q.full;
+    sqlp_add_write(p, table);
+    fitem_t *tgt = sqlp_scope_add(p, &sc);
+    if(!tgt)
+        return;
+    tgt->table = table;
+    sqlp_skip_table_modifiers(p);
+    if(!is_kw(p, SQL_KW_USING))
+        tgt->alias = sqlp_parse_alias(p, NULL, NULL, 0);
+    if(!accept_kw(p, SQL_KW_USING)) {
+        sqlp_fail(p, "expected USING in MERGE");
+        return;
+    }
+    sqlp_parse_table_primary(p, &sc);
+    if(accept_kw(p, SQL_KW_ON))
+        sqlp_parse_expr(p, NULL);
+    while(!p->err && accept_kw(p, SQL_KW_WHEN)) {
+        accept_kw(p, SQL_KW_NOT);
+        accept_word(p, "matched");
+        if(accept_kw(p, SQL_KW_BY))
+            next(p);
+        if(accept_kw(p, SQL_KW_AND))
+            sqlp_parse_expr(p, NULL);
+        if(!accept_kw(p, SQL_KW_THEN)) {
+            sqlp_fail(p, "expected THEN in MERGE");
+            return;
+        }
+        if(accept_kw(p, SQL_KW_UPDATE)) {
+            if(!accept_kw(p, SQL_KW_SET)) {
+                sqlp_fail(p, "expected SET");
+                return;
+            }
+            if(is_op(p, '*')) {
+                next(p);
+                continue;
+            }
+            assigns_t as = {0};
+            parse_assignments(p, &as);
+            resolve_assignments(p, table, &sc, &as);
+            if(accept_kw(p, SQL_KW_WHERE))
+                sqlp_parse_expr(p, NULL);
+            if(accept_kw(p, SQL_KW_DELETE) && accept_kw(p, SQL_KW_WHERE))
+                sqlp_parse_expr(p, NULL);
+        } else if(accept_kw(p, SQL_KW_DELETE)) {
+            if(accept_kw(p, SQL_KW_WHERE))
+                sqlp_parse_expr(p, NULL);
+        } else if(accept_kw(p, SQL_KW_INSERT)) {
+            const char *cols[1024];
+            int nc = 0;
+            if(is_op(p, '('))
+                nc = parse_column_list(p, cols, 1024);
+            if(is_kw(p, SQL_KW_VALUES))
+                parse_insert_values_columns(p, table, cols, nc, &sc);
+            else if(is_kw(p, SQL_KW_ROW) || is_op(p, '*'))
+                next(p);
+            else if(is_word(p, "default")) {
+                next(p);
+                accept_kw(p, SQL_KW_VALUES);
+            }
+            if(accept_kw(p, SQL_KW_WHERE))
+                sqlp_parse_expr(p, NULL);
+        } else if(is_word(p, "do")) {
+            next(p);
+            accept_word(p, "nothing");
+        } else {
+            sqlp_fail(p, "unexpected MERGE action");
+            return;
+        }
+    }
+    if(is_word(p, "output") || is_word(p, "option"))
+        sqlp_skim_statement(p);
+}
+
+/* Location of COPY/UNLOAD: a string path or a @stage. */
+static int parse_location(parser_t *p, sql_strvec_t *paths)
+{
+    const sql_token_t *t = cur(p);
+    if(t->type == SQL_TOK_STRING) {
+        if(p->st)
+            sqlp_vadd(p, paths, sqlp_string_value(p, t));
+        next(p);
+        return 1;
+    }
+    if(t->type == SQL_TOK_VAR && p->src[t->off] == '@') {
+        if(p->st)
+            sqlp_vadd(p, paths, sqlp_astrndup(p, p->src + t->off, t->len));
+        next(p);
+        while(is_op(p, '/') || is_op(p, '.') || (is_name_tok(cur(p)) && !(t_flags(cur(p)) & SQL_KW_R)))
+            next(p);
+        return 1;
+    }
+    return 0;
+}
+
+void sqlp_parse_copy(parser_t *p)
+{
+    sqlp_set_kind(p, "copy");
+    next(p);
+    if(accept_kw(p, SQL_KW_INTO)) {
+        /* Snowflake/T-SQL: COPY INTO target FROM source */
+        const char *table = NULL;
+        int loc = parse_location(p, p->st ? &p->st->write_paths : NULL);
+        if(!loc) {
+            qname_t q;
+            if(!sqlp_parse_qname(p, &q)) {
+                sqlp_fail(p, "expected a table after COPY INTO");
+                return;
+            }
+            table = q.full;
+            sqlp_add_write(p, table);
+        }
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+        if(accept_kw(p, SQL_KW_FROM)) {
+            if(is_op(p, '(')) {
+                sqlp_parse_query(p, NULL);
+            } else if(!parse_location(p, p->st ? &p->st->read_paths : NULL)) {
+                qname_t q;
+                if(sqlp_parse_qname(p, &q))
+                    sqlp_add_read(p, q.full);
+            }
+        }
+        sqlp_skim_statement(p);
+        return;
+    }
+    if(is_op(p, '(')) {
+        next(p);
+        sqlp_parse_query(p, NULL);
+        sqlp_expect_op(p, ')', "expected ')'");
+    } else {
+        qname_t q;
+        if(!sqlp_parse_qname(p, &q)) {
+            sqlp_fail(p, "expected a table after COPY");
+            return;
+        }
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+        if(is_kw(p, SQL_KW_FROM))
+            sqlp_add_write(p, q.full);
+        else
+            sqlp_add_read(p, q.full);
+    }
+    if(accept_kw(p, SQL_KW_FROM))
+        parse_location(p, p->st ? &p->st->read_paths : NULL);
+    else if(accept_word(p, "to"))
+        parse_location(p, p->st ? &p->st->write_paths : NULL);
+    sqlp_skim_statement(p);
+}
+
+/* Redshift UNLOAD ('query') TO 's3://..': the query is inside a string. */
+void sqlp_parse_unload(parser_t *p)
+{
+    sqlp_set_kind(p, "unload");
+    next(p);
+    if(accept_op(p, '(')) {
+        const sql_token_t *t = cur(p);
+        if(t->type == SQL_TOK_STRING) {
+            char *q = sqlp_string_value(p, t);
+            if(q && sqlp_parse_embedded(p, q, strlen(q), t))
+                return;
+            next(p);
+        } else if(sqlp_is_query_start(t)) {
+            /* Athena UNLOAD (SELECT ..) TO 's3://..' */
+            sqlp_parse_query(p, NULL);
+        }
+        sqlp_expect_op(p, ')', "expected ')' after UNLOAD query");
+    }
+    if(accept_word(p, "to"))
+        parse_location(p, p->st ? &p->st->write_paths : NULL);
+    sqlp_skim_statement(p);
+}
+
+/* Hive: FROM src INSERT OVERWRITE TABLE a SELECT .. [INSERT ..]... */
+/* FROM .. INSERT (Hive multi-insert) or FROM .. [SELECT ..] (DuckDB)? */
+static int from_first_inserts(const parser_t *p)
+{
+    int depth = 0;
+    for(size_t k = p->pos; k < p->n; k++) {
+        const sql_token_t *t = &p->toks[k];
+        if(t_op(p, t, '('))
+            depth++;
+        else if(t_op(p, t, ')'))
+            depth--;
+        else if(depth == 0 && t_op(p, t, ';'))
+            return 0;
+        else if(depth == 0 && t_kw(t, SQL_KW_INSERT))
+            return 1;
+    }
+    return 0;
+}
+
+void sqlp_parse_from_first(parser_t *p)
+{
+    if(!from_first_inserts(p)) {
+        sqlp_parse_select_stmt(p);
+        return;
+    }
+    sqlp_set_kind(p, "insert");
+    next(p);
+    scope_t sc = {0};
+    sqlp_parse_from_list(p, &sc);
+    while(!p->err && is_kw(p, SQL_KW_INSERT)) {
+        next(p);
+        if(!accept_kw(p, SQL_KW_INTO))
+            accept_word(p, "overwrite");
+        accept_kw(p, SQL_KW_TABLE);
+        qname_t q;
+        if(!sqlp_parse_qname(p, &q)) {
+            sqlp_fail(p, "expected a table after INSERT");
+            return;
+        }
+        sqlp_add_write(p, q.full);
+        const char *cols[1024];
+        int nc = 0;
+        if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
+            next(p);
+            sqlp_skip_group(p);
+        }
+        if(is_op(p, '(') && !sqlp_paren_is_query(p, 1))
+            nc = parse_column_list(p, cols, 1024);
+        if(!accept_kw(p, SQL_KW_SELECT)) {
+            sqlp_fail(p, "expected SELECT");
+            return;
+        }
+        accept_kw(p, SQL_KW_DISTINCT);
+        int i = 0;
+        do {
+            sink_t s = {0};
+            size_t start = p->pos;
+            sqlp_parse_expr(p, &s);
+            size_t end = p->pos;
+            const char *name = NULL;
+            if(accept_kw(p, SQL_KW_AS) || sqlp_can_be_alias(p, cur(p))) {
+                name = sqlp_norm(p, cur(p));
+                next(p);
+            }
+            if(!name)
+                name = sqlp_item_name(p, start, end);
+            sqlp_mark_identity(p, &s, start, end);
+            sql_srcvec_t src = {0};
+            sqlp_resolve_sink(p, &sc, &s, &src, NULL, 0);
+            sqlp_add_edge(p, q.full, i < nc ? cols[i] : name, &src);
+            i++;
+        } while(!p->err && accept_op(p, ','));
+        sqlp_parse_filter_clauses(p);
+        sqlp_parse_tail_clauses(p);
+    }
+}
+
+void sqlp_parse_load(parser_t *p)
+{
+    sqlp_set_kind(p, "load");
+    while(!at_end(p) && !is_op(p, ';')) {
+        if((is_word(p, "inpath") || is_word(p, "infile")) && peek(p, 1)->type == SQL_TOK_STRING) {
+            next(p);
+            parse_location(p, p->st ? &p->st->read_paths : NULL);
+            continue;
+        }
+        if(is_kw(p, SQL_KW_INTO) && t_kw(peek(p, 1), SQL_KW_TABLE)) {
+            next(p);
+            next(p);
+            qname_t q;
+            if(sqlp_parse_qname(p, &q))
+                sqlp_add_write(p, q.full);
+            continue;
+        }
+        next(p);
+    }
+}

@@ -1,0 +1,233 @@
+/* Routines and control flow: procedure/function bodies, blocks, T-SQL IF/WHILE, CALL/EXEC. */
+#include "sql/parser_int.h"
+
+static int language_is_sql(parser_t *p)
+{
+    for(size_t i = p->pos; i < p->n; i++) {
+        const sql_token_t *t = &p->toks[i];
+        if(t_word(p, t, "language") && i + 1 < p->n) {
+            const sql_token_t *l = &p->toks[i + 1];
+            char *name = sqlp_norm(p, l);
+            return name && (strcmp(name, "sql") == 0 || strcmp(name, "plpgsql") == 0 || strcmp(name, "tsql") == 0 ||
+                            strcmp(name, "plsql") == 0);
+        }
+    }
+    return 1;
+}
+
+/* CREATE PROCEDURE/FUNCTION/TRIGGER: lineage of the statements inside, attributed to it. */
+void sqlp_parse_routine(parser_t *p, const char *kind)
+{
+    sqlp_set_kind(p, kind);
+    next(p);
+    if(is_word(p, "body"))
+        next(p);
+    sqlp_skip_if_exists(p);
+    qname_t q;
+    if(sqlp_parse_qname(p, &q) && p->st && !p->in_body)
+        p->st->name = (char *)q.full;
+    int sql_body = language_is_sql(p);
+    int saved = p->in_body;
+    p->in_body = 1;
+    while(!at_end(p) && !is_op(p, ';')) {
+        const sql_token_t *t = cur(p);
+        if(is_op(p, '(')) {
+            sqlp_skip_group(p);
+            continue;
+        }
+        if(t->type == SQL_TOK_STRING && p->src[t->off] == '$') {
+            if(sql_body) {
+                char *body = sqlp_string_value(p, t);
+                if(body && sqlp_parse_embedded(p, body, strlen(body), t))
+                    break;
+            }
+            next(p);
+            continue;
+        }
+        if(t_kw(t, SQL_KW_AS) || t_word(p, t, "is") || t_kw(t, SQL_KW_BEGIN) || t_kw(t, SQL_KW_RETURN)) {
+            const sql_token_t *n1 = t_kw(t, SQL_KW_BEGIN) ? t : peek(p, 1);
+            if(n1->type == SQL_TOK_STRING && p->src[n1->off] != '$') {
+                /* AS 'ClassName' or AS 'obj_file': no SQL body */
+                next(p);
+                next(p);
+                continue;
+            }
+            if(!t_kw(t, SQL_KW_BEGIN))
+                next(p);
+            if(cur(p)->type == SQL_TOK_STRING)
+                continue;
+            sqlp_parse_body(p);
+            break;
+        }
+        if(t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE)) {
+            /* MySQL routines without BEGIN: the body is one statement */
+            sqlp_parse_body(p);
+            break;
+        }
+        next(p);
+    }
+    p->in_body = saved;
+}
+
+static int is_body_stmt(const parser_t *p, const sql_token_t *t)
+{
+    if(t->type != SQL_TOK_WORD)
+        return 0;
+    switch(t->kw) {
+    case SQL_KW_SELECT:
+    case SQL_KW_INSERT:
+    case SQL_KW_UPDATE:
+    case SQL_KW_DELETE:
+    case SQL_KW_MERGE:
+    case SQL_KW_CREATE:
+    case SQL_KW_DROP:
+    case SQL_KW_TRUNCATE:
+    case SQL_KW_ALTER:
+    case SQL_KW_EXEC:
+    case SQL_KW_EXECUTE:
+    case SQL_KW_CALL:
+    case SQL_KW_COPY: return 1;
+    case SQL_KW_WITH: return is_name_tok(peek(p, 1));
+    case SQL_KW_REPLACE: return t_kw(peek(p, 1), SQL_KW_INTO);
+    default: return t_word(p, t, "rename") && t_kw(peek(p, 1), SQL_KW_TABLE);
+    }
+}
+
+/* Procedure bodies and control flow: find the lineage-bearing statements among the rest. */
+void sqlp_parse_body(parser_t *p)
+{
+    while(p->pos < p->n && p->err != SQL_ERR_NOMEM) {
+        const sql_token_t *t = cur(p);
+        if(!is_body_stmt(p, t)) {
+            next(p);
+            continue;
+        }
+        size_t start = p->pos;
+        cte_t *saved = p->ctes;
+        sqlp_parse_statement(p);
+        p->ctes = saved;
+        if(p->err == SQL_ERR_NOMEM)
+            return;
+        if(p->err) {
+            const sql_token_t *e = p->err_pos < p->n ? &p->toks[p->err_pos] : &p->eof;
+            if(p->ctx->on_error && p->ctx->on_error(p->ctx->ud, e->line, e->col, p->err_msg)) {
+                p->err = SQL_ERR_NOMEM;
+                return;
+            }
+            p->err = 0;
+            p->depth = 0;
+            if(p->pos <= start)
+                p->pos = start + 1;
+        }
+    }
+}
+
+void sqlp_parse_call(parser_t *p)
+{
+    sqlp_set_kind(p, is_kw(p, SQL_KW_CALL) ? "call" : "exec");
+    next(p);
+    if(is_word(p, "immediate") && peek(p, 1)->type == SQL_TOK_STRING) {
+        next(p);
+        char *q = sqlp_string_value(p, cur(p));
+        if(q && sqlp_parse_embedded(p, q, strlen(q), cur(p)))
+            return;
+        sqlp_skim_statement(p);
+        return;
+    }
+    if(cur(p)->type == SQL_TOK_VAR && t_ops(p, peek(p, 1), "=")) {
+        next(p);
+        next(p);
+    }
+    if(is_op(p, '(') && peek(p, 1)->type == SQL_TOK_STRING) {
+        /* EXEC('dynamic sql') */
+        next(p);
+        char *q = sqlp_string_value(p, cur(p));
+        if(q && sqlp_parse_embedded(p, q, strlen(q), cur(p)))
+            return;
+        sqlp_skim_statement(p);
+        return;
+    }
+    qname_t q;
+    if(sqlp_parse_qname(p, &q) && p->st)
+        sqlp_vadd(p, &p->st->calls, q.full);
+    sqlp_skim_statement(p);
+}
+
+/* One statement of a T-SQL batch inside control flow. */
+static void parse_tsql_one(parser_t *p)
+{
+    while(accept_op(p, ';'))
+        ;
+    const sql_token_t *t = cur(p);
+    if(t_kw(t, SQL_KW_IF) || t_kw(t, SQL_KW_WHILE) || t_kw(t, SQL_KW_BEGIN)) {
+        sqlp_parse_tsql_flow(p);
+        return;
+    }
+    if(is_body_stmt(p, t)) {
+        cte_t *saved = p->ctes;
+        sqlp_parse_statement(p);
+        p->ctes = saved;
+        return;
+    }
+    /* SET, PRINT, DECLARE, RETURN, BREAK ...: to the end of that statement */
+    size_t start = p->pos;
+    int depth = 0;
+    while(!at_end(p)) {
+        t = cur(p);
+        if(depth == 0 && p->pos > start &&
+           (t_op(p, t, ';') || t_kw(t, SQL_KW_END) || ((t->flags & SQL_TOKF_NL_BEFORE) && sqlp_is_stmt_start(p, t))))
+            break;
+        if(t_op(p, t, '('))
+            depth++;
+        else if(t_op(p, t, ')') && depth > 0)
+            depth--;
+        next(p);
+    }
+}
+
+/* T-SQL IF cond stmt [ELSE stmt], WHILE cond stmt, BEGIN [TRY|CATCH] .. END: without BEGIN the
+ * branch is one statement, so batches without semicolons keep their statement boundaries. */
+void sqlp_parse_tsql_flow(parser_t *p)
+{
+    if(!sqlp_enter(p))
+        return;
+    if(accept_kw(p, SQL_KW_BEGIN)) {
+        if(is_word(p, "try") || is_word(p, "catch"))
+            next(p);
+        while(!at_end(p) && !is_kw(p, SQL_KW_END)) {
+            size_t before = p->pos;
+            parse_tsql_one(p);
+            if(p->pos == before && !p->err)
+                next(p);
+        }
+        if(accept_kw(p, SQL_KW_END) && (is_word(p, "try") || is_word(p, "catch")))
+            next(p);
+    } else {
+        next(p); /* IF, WHILE or ELSE */
+        if(!t_word(p, &p->toks[p->pos - 1], "else"))
+            sqlp_parse_expr(p, NULL);
+        parse_tsql_one(p);
+        while(is_op(p, ';') && t_word(p, peek(p, 1), "else"))
+            next(p);
+        if(is_word(p, "else")) {
+            next(p);
+            parse_tsql_one(p);
+        }
+    }
+    sqlp_leave(p);
+}
+
+/* Anonymous blocks and control flow outside routines. */
+void sqlp_parse_block(parser_t *p)
+{
+    sqlp_set_kind(p, "block");
+    int saved = p->in_body;
+    p->in_body = 1;
+    if(p->d == SQL_DIALECT_TSQL) {
+        sqlp_parse_tsql_flow(p);
+    } else {
+        next(p);
+        sqlp_parse_body(p);
+    }
+    p->in_body = saved;
+}

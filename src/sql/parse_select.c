@@ -1,0 +1,1593 @@
+/* SELECT and queries: set operations, WITH, table references and joins, expressions. */
+#include "sql/parser_int.h"
+
+static const char *const date_funcs[] = {
+    "extract",  "datepart",       "datename",      "datediff",      "dateadd",      "date_part",       "date_diff",
+    "date_add", "date_sub",       "timestampdiff", "timestampadd",  "date_trunc",   "timestamp_trunc", "datetime_trunc",
+    "last_day", "timestamp_diff", "timestamp_add", "datetime_diff", "datetime_add", "time_diff",       "datetrunc",
+};
+
+static const char *const date_parts[] = {
+    "year",        "month",       "day",        "week",      "hour",      "minute",  "second",  "quarter",
+    "millisecond", "microsecond", "nanosecond", "dayofweek", "dayofyear", "isoweek", "isoyear", "epoch",
+    "dow",         "doy",         "yy",         "yyyy",      "mm",        "m",       "dd",      "d",
+    "hh",          "mi",          "n",          "ss",        "s",         "ms",      "wk",      "ww",
+    "qq",          "q",           "dy",         "y",         "weekday",   "date",    "time",    "days",
+    "months",      "years",       "hours",      "minutes",   "seconds",   "weeks",
+};
+
+int sqlp_is_query_start(const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH) || t_kw(t, SQL_KW_VALUES);
+}
+
+/* After `(`: is this a parenthesised query (possibly in more parentheses)? */
+int sqlp_paren_is_query(const parser_t *p, size_t k)
+{
+    while(t_op(p, peek(p, k), '('))
+        k++;
+    const sql_token_t *t = peek(p, k);
+    return t_kw(t, SQL_KW_SELECT) || (t_kw(t, SQL_KW_WITH) && is_name_tok(peek(p, k + 1)));
+}
+
+static void add_rel_sources(parser_t *p, sink_t *sink, const rel_t *r)
+{
+    if(!sink || !r)
+        return;
+    unsigned how = sqlp_cur_how(p);
+    for(uint32_t i = 0; i < r->n; i++)
+        sqlp_sadd_all(p, &sink->resolved, &r->cols[i].src, how);
+}
+
+/* `(` in an expression: a subquery or a parenthesised list. */
+void sqlp_parse_paren(parser_t *p, sink_t *sink)
+{
+    if(!sqlp_enter(p))
+        return;
+    next(p);
+    if(sqlp_is_query_start(cur(p)) && !is_kw(p, SQL_KW_VALUES)) {
+        rel_t *r = sqlp_parse_query(p, sink);
+        add_rel_sources(p, sink, r);
+    } else {
+        sqlp_parse_loose(p, sink, ')', NULL);
+    }
+    sqlp_expect_op(p, ')', "expected ')'");
+    sqlp_leave(p);
+}
+
+/* Skip a type name after :: or AS (timestamp with time zone, decimal(18, 0), int[]). */
+static void skip_type(parser_t *p)
+{
+    static const char *const type_words[] = {"with",      "without", "time",     "zone",
+                                             "precision", "varying", "unsigned", "local"};
+    if(is_name_tok(cur(p)))
+        next(p);
+    while(is_op(p, '.') && is_name_tok(peek(p, 1))) {
+        next(p);
+        next(p);
+    }
+    while(sqlp_tok_in_list(p, cur(p), type_words, sizeof type_words / sizeof type_words[0]))
+        next(p);
+    if(is_op(p, '(') || is_op(p, '<'))
+        sqlp_skip_group(p);
+    while(is_op(p, '[') && !at_end(p))
+        sqlp_skip_group(p);
+}
+
+static const char *const aggregate_funcs[] = {
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "listagg",
+    "group_concat",
+    "collect_list",
+    "collect_set",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "median",
+    "mode",
+    "any_value",
+    "bool_and",
+    "bool_or",
+    "every",
+    "count_if",
+    "countif",
+    "approx_count_distinct",
+    "approx_distinct",
+    "percentile_cont",
+    "percentile_disc",
+    "approx_percentile",
+    "approx_quantiles",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "object_agg",
+    "array_concat_agg",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "arbitrary",
+    "max_by",
+    "min_by",
+    "arg_max",
+    "arg_min",
+    "argmax",
+    "argmin",
+    "uniq",
+    "uniqexact",
+    "grouparray",
+    "groupuniqarray",
+    "sumif",
+    "avgif",
+    "product",
+    "kurtosis",
+    "skewness",
+    "xmlagg",
+    "checksum_agg",
+    "stdev",
+    "stdevp",
+    "var",
+    "varp",
+    "count_big",
+    "hll_count",
+    "approx_top_count",
+    "logical_and",
+    "logical_or",
+    "sum_distinct",
+    "histogram",
+    "map_agg",
+    "multimap_agg",
+    "list",
+    "first",
+    "last",
+};
+
+static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_tok, const char *fname)
+{
+    /* Teradata: col (TITLE 'x') is a column with a display title */
+    if(t_word(p, peek(p, 1), "title") && peek(p, 2)->type == SQL_TOK_STRING && t_op(p, peek(p, 3), ')')) {
+        sqlp_sink_ref(p, sink, NULL, sqlp_norm(p, name_tok));
+        for(int i = 0; i < 4; i++)
+            next(p);
+        return;
+    }
+    if(strcmp(fname, "swap_partitions_between_tables") == 0 && peek(p, 1)->type == SQL_TOK_STRING &&
+       t_op(p, peek(p, 2), ',') && p->st) {
+        /* Vertica: swap_partitions_between_tables('staging', lo, hi, 'target') */
+        size_t k = 1, argi = 0;
+        const sql_token_t *args[4] = {NULL};
+        while(!t_op(p, peek(p, k), ')') && peek(p, k)->type != SQL_TOK_EOF && argi < 4) {
+            const sql_token_t *t = peek(p, k);
+            if(t_op(p, t, ','))
+                argi++;
+            else if(!args[argi])
+                args[argi] = t;
+            k++;
+        }
+        if(args[0] && args[3] && args[0]->type == SQL_TOK_STRING && args[3]->type == SQL_TOK_STRING) {
+            sqlp_add_read(p, sqlp_string_value(p, args[0]));
+            sqlp_add_write(p, sqlp_string_value(p, args[3]));
+        }
+    }
+    if(strncmp(fname, "dict", 4) == 0 && peek(p, 1)->type == SQL_TOK_STRING &&
+       (strncmp(fname + 4, "get", 3) == 0 || strncmp(fname + 4, "has", 3) == 0 || strncmp(fname + 4, "isin", 4) == 0)) {
+        /* ClickHouse dictGet('db.dict', 'attr', key): the dictionary is read */
+        sqlp_add_read(p, sqlp_string_value(p, peek(p, 1)));
+    }
+    if(!sqlp_enter(p))
+        return;
+    int agg = sqlp_in_list(fname, aggregate_funcs, sizeof aggregate_funcs / sizeof aggregate_funcs[0]);
+    p->agg += agg;
+    next(p);
+    sqlp_parse_loose(p, sink, ')', fname);
+    sqlp_expect_op(p, ')', "expected ')' after function arguments");
+    p->agg -= agg;
+    sqlp_leave(p);
+}
+
+static int is_binop(const parser_t *p, const sql_token_t *t)
+{
+    if(t->type == SQL_TOK_VAR)
+        return t->len == 1 && p->src[t->off] == '?';
+    if(t->type != SQL_TOK_OP)
+        return 0;
+    const char *s = p->src + t->off;
+    if(t->len == 1)
+        return strchr("+-*/%=<>&|^~?:#", s[0]) != NULL;
+    static const char *const ops[] = {"||", "<=", ">=", "<>", "!=", "==", "<<", ">>",
+                                      "->", "#>", "@>", "<@", "&&", "!~", "~*", "=>"};
+    if(t->len == 2) {
+        for(size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+            if(s[0] == ops[i][0] && s[1] == ops[i][1])
+                return 1;
+        return 0;
+    }
+    return t_ops(p, t, "<=>") || t_ops(p, t, "->>") || t_ops(p, t, "#>>") || t_ops(p, t, "!~*");
+}
+
+static const char *const type_literals[] = {"date", "time",    "timestamp",  "datetime", "timestamptz", "interval",
+                                            "json", "numeric", "bignumeric", "uuid",     "inet"};
+
+/* One expression; stops before `,`, `)`, a clause keyword or an alias. */
+void sqlp_parse_expr(parser_t *p, sink_t *sink)
+{
+    if(!sqlp_enter(p))
+        return;
+    int operand = 1;
+    int cases = 0;
+    /* per CASE level (the first 64): in its condition part (operand or WHEN) */
+    uint64_t condbits = 0;
+    int cond0 = p->cond;
+    while(!at_end(p)) {
+        const sql_token_t *t = cur(p);
+        if(cases > 0 && (t_kw(t, SQL_KW_WHEN) || t_kw(t, SQL_KW_THEN) || t_kw(t, SQL_KW_ELSE))) {
+            if(cases <= 64) {
+                uint64_t bit = (uint64_t)1 << (cases - 1);
+                int in_cond = t_kw(t, SQL_KW_WHEN);
+                if(in_cond && !(condbits & bit))
+                    p->cond++;
+                else if(!in_cond && (condbits & bit))
+                    p->cond--;
+                condbits = in_cond ? condbits | bit : condbits & ~bit;
+            }
+            next(p);
+            operand = 1;
+            continue;
+        }
+        if(cases > 0 && t_kw(t, SQL_KW_END) && !operand) {
+            if(cases <= 64 && (condbits & ((uint64_t)1 << (cases - 1)))) {
+                condbits &= ~((uint64_t)1 << (cases - 1));
+                p->cond--;
+            }
+            cases--;
+            next(p);
+            continue;
+        }
+        if(operand) {
+            if(t_op(p, t, '(')) {
+                sqlp_parse_paren(p, sink);
+                operand = 0;
+            } else if(t_op(p, t, '[') || t_op(p, t, '{')) {
+                if(!sqlp_enter(p))
+                    break;
+                next(p);
+                sqlp_parse_loose(p, sink, t_op(p, t, '[') ? ']' : '}', NULL);
+                if(!accept_op(p, ']') && !accept_op(p, '}'))
+                    sqlp_fail(p, "expected ']'");
+                sqlp_leave(p);
+                operand = 0;
+            } else if(t_kw(t, SQL_KW_CASE)) {
+                cases++;
+                /* CASE x WHEN ..: the operand only decides */
+                if(cases <= 64 && !t_kw(peek(p, 1), SQL_KW_WHEN)) {
+                    condbits |= (uint64_t)1 << (cases - 1);
+                    p->cond++;
+                }
+                next(p);
+            } else if(t_kw(t, SQL_KW_NOT) || t_kw(t, SQL_KW_EXISTS) || t_kw(t, SQL_KW_DISTINCT) ||
+                      t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL) || t_word(p, t, "some") || t_word(p, t, "prior") ||
+                      t_word(p, t, "binary") || t_ops(p, t, "-") || t_ops(p, t, "+") || t_ops(p, t, "~") ||
+                      t_ops(p, t, "!")) {
+                next(p);
+            } else if(t_kw(t, SQL_KW_INTERVAL) && (peek(p, 1)->type == SQL_TOK_STRING ||
+                                                   peek(p, 1)->type == SQL_TOK_NUMBER || t_op(p, peek(p, 1), '-'))) {
+                next(p);
+                accept_op(p, '-');
+                next(p);
+                while(sqlp_tok_in_list(p, cur(p), date_parts, sizeof date_parts / sizeof date_parts[0]) ||
+                      is_word(p, "to"))
+                    next(p);
+                operand = 0;
+            } else if(t->type == SQL_TOK_NUMBER || t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR ||
+                      t->type == SQL_TOK_TEMPLATE) {
+                next(p);
+                operand = 0;
+            } else if(t_op(p, t, '*')) {
+                /* COUNT(*) reads no column */
+                if(!(p->pos > 0 && t_op(p, &p->toks[p->pos - 1], '(') && t_op(p, peek(p, 1), ')')))
+                    sqlp_sink_ref(p, sink, NULL, "*");
+                next(p);
+                operand = 0;
+            } else if(t->type == SQL_TOK_WORD && peek(p, 1)->type == SQL_TOK_STRING &&
+                      sqlp_tok_in_list(p, t, type_literals, sizeof type_literals / sizeof type_literals[0])) {
+                next(p);
+                next(p);
+                operand = 0;
+            } else if(t->type == SQL_TOK_WORD && t_op(p, peek(p, 1), '(') &&
+                      (!(t_flags(t) & SQL_KW_R) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) ||
+                       t_kw(t, SQL_KW_IF) || t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_VALUES) ||
+                       t_kw(t, SQL_KW_TRUNCATE))) {
+                char *fname = sqlp_norm(p, t);
+                next(p);
+                if(fname)
+                    parse_function(p, sink, t, fname);
+                operand = 0;
+            } else if(t_flags(t) & SQL_KW_N) {
+                next(p);
+                operand = 0;
+            } else if(is_name_tok(t) && !(t_flags(t) & SQL_KW_R)) {
+                /* column, qualified column, q.*, or schema.function(...) */
+                const char *parts[8];
+                const sql_token_t *last = t;
+                int np = 0, star = 0;
+                for(;;) {
+                    const sql_token_t *w = cur(p);
+                    if(np < 8)
+                        parts[np] = sqlp_norm(p, w);
+                    np++;
+                    last = w;
+                    next(p);
+                    if(is_op(p, '.') && is_name_tok(peek(p, 1))) {
+                        next(p);
+                        continue;
+                    }
+                    if(is_op(p, '.') && t_op(p, peek(p, 1), '*')) {
+                        next(p);
+                        next(p);
+                        star = 1;
+                    }
+                    break;
+                }
+                if(p->err)
+                    break;
+                if(!star && is_op(p, '(') && np > 1) {
+                    char *fname = sqlp_norm(p, last);
+                    if(fname)
+                        parse_function(p, sink, last, fname);
+                } else if(sink) {
+                    int nk = np > 8 ? 8 : np;
+                    const char *col = star ? "*" : parts[nk - 1];
+                    int nq = star ? nk : nk - 1;
+                    const char *qual = NULL;
+                    for(int i = 0; i < nq; i++)
+                        qual = qual ? sqlp_aconcat(p, qual, ".", parts[i]) : parts[i];
+                    sqlp_sink_ref(p, sink, qual, col);
+                }
+                operand = 0;
+            } else {
+                break;
+            }
+            continue;
+        }
+        /* after an operand */
+        if(t_ops(p, t, "::")) {
+            next(p);
+            skip_type(p);
+        } else if(t_op(p, t, '[')) {
+            if(!sqlp_enter(p))
+                break;
+            next(p);
+            sqlp_parse_loose(p, sink, ']', NULL);
+            sqlp_expect_op(p, ']', "expected ']'");
+            sqlp_leave(p);
+        } else if(t_op(p, t, '.') && (is_name_tok(peek(p, 1)) || t_op(p, peek(p, 1), '*'))) {
+            /* field access; BigQuery expr.* expands a struct */
+            next(p);
+            next(p);
+        } else if(t->type == SQL_TOK_VAR && p->src[t->off] == ':') {
+            next(p);
+        } else if(is_binop(p, t)) {
+            next(p);
+            operand = 1;
+        } else if(t_kw(t, SQL_KW_AND) || t_kw(t, SQL_KW_OR) || t_kw(t, SQL_KW_LIKE) || t_kw(t, SQL_KW_ILIKE) ||
+                  t_kw(t, SQL_KW_RLIKE) || t_kw(t, SQL_KW_REGEXP) || t_kw(t, SQL_KW_BETWEEN) ||
+                  t_kw(t, SQL_KW_ESCAPE) || t_kw(t, SQL_KW_IN) || t_word(p, t, "similar") || t_word(p, t, "glob") ||
+                  t_word(p, t, "div") || t_word(p, t, "mod") || t_word(p, t, "xor") || t_word(p, t, "overlaps") ||
+                  t_word(p, t, "member")) {
+            next(p);
+            if(is_word(p, "to") || is_word(p, "of"))
+                next(p);
+            operand = 1;
+        } else if(t_kw(t, SQL_KW_NOT) ||
+                  (t_word(p, t, "global") && (t_kw(peek(p, 1), SQL_KW_IN) || t_kw(peek(p, 1), SQL_KW_NOT)))) {
+            next(p);
+        } else if(t_kw(t, SQL_KW_IS)) {
+            next(p);
+            accept_kw(p, SQL_KW_NOT);
+            if(accept_kw(p, SQL_KW_DISTINCT))
+                accept_kw(p, SQL_KW_FROM);
+            operand = 1;
+        } else if(t_kw(t, SQL_KW_COLLATE)) {
+            next(p);
+            next(p);
+        } else if(t_kw(t, SQL_KW_OVER)) {
+            next(p);
+            if(is_op(p, '(')) {
+                if(!sqlp_enter(p))
+                    break;
+                next(p);
+                p->win++;
+                sqlp_parse_loose(p, sink, ')', NULL);
+                p->win--;
+                sqlp_expect_op(p, ')', "expected ')' after window");
+                sqlp_leave(p);
+            } else if(is_name_tok(cur(p))) {
+                next(p);
+            }
+        } else if((t_kw(t, SQL_KW_FILTER) || t_word(p, t, "within")) &&
+                  (t_op(p, peek(p, 1), '(') || t_kw(peek(p, 1), SQL_KW_GROUP))) {
+            /* FILTER (WHERE ..) decides which rows an aggregate sees */
+            int filter = t_kw(t, SQL_KW_FILTER);
+            next(p);
+            accept_kw(p, SQL_KW_GROUP);
+            if(is_op(p, '(')) {
+                if(!sqlp_enter(p))
+                    break;
+                next(p);
+                p->cond += filter;
+                p->agg += !filter;
+                sqlp_parse_loose(p, sink, ')', NULL);
+                p->cond -= filter;
+                p->agg -= !filter;
+                sqlp_expect_op(p, ')', "expected ')'");
+                sqlp_leave(p);
+            }
+        } else if((t_kw(t, SQL_KW_IGNORE) || t_kw(t, SQL_KW_RESPECT)) && t_kw(peek(p, 1), SQL_KW_NULLS)) {
+            next(p);
+            next(p);
+        } else if(t_word(p, t, "at") && t_kw(peek(p, 1), SQL_KW_TIME) && t_kw(peek(p, 2), SQL_KW_ZONE)) {
+            next(p);
+            next(p);
+            next(p);
+            operand = 1;
+        } else {
+            break;
+        }
+    }
+    p->cond = cond0;
+    sqlp_leave(p);
+}
+
+/* Comma lists and keyword soup inside (...) of function calls, windows and lists:
+ * keep the column references, skip keywords and type names. */
+void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
+{
+    if(!sqlp_enter(p))
+        return;
+    int argi = 0;
+    int datefn =
+        fname && strchr("delt", fname[0]) && sqlp_in_list(fname, date_funcs, sizeof date_funcs / sizeof date_funcs[0]);
+    int convert = fname && strcmp(fname, "convert") == 0 && p->d == SQL_DIALECT_TSQL;
+    /* IF(cond, a, b), IIF(..): the first argument only decides */
+    int condfn = fname && (strcmp(fname, "if") == 0 || strcmp(fname, "iif") == 0);
+    while(!at_end(p) && !is_op(p, close)) {
+        const sql_token_t *t = cur(p);
+        if(t_op(p, t, ',')) {
+            argi++;
+            next(p);
+            continue;
+        }
+        if(t_kw(t, SQL_KW_AS) && !t_kw(peek(p, 1), SQL_KW_SELECT)) {
+            /* CAST(x AS type), STRUCT(a AS b): the name after AS is not a column */
+            next(p);
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                skip_type(p);
+            continue;
+        }
+        if(convert && argi == 0) {
+            next(p);
+            continue;
+        }
+        if((t_kw(t, SQL_KW_TABLE) || t_word(p, t, "model")) && is_part_tok(peek(p, 1)) && !t_op(p, peek(p, 2), '(')) {
+            /* BigQuery ML.PREDICT(MODEL m, TABLE t), table-valued arguments: both are read */
+            next(p);
+            qname_t q;
+            if(sqlp_parse_qname(p, &q) && !(q.nparts == 1 && sqlp_find_cte(p, q.full)))
+                sqlp_add_read(p, q.full);
+            continue;
+        }
+        if(is_name_tok(t) && t_ops(p, peek(p, 1), "->") && peek(p, 2)->type != SQL_TOK_STRING &&
+           !SQL_DIALECT_IS_PG(p->d)) {
+            /* a lambda x -> expr (Trino, Spark, ClickHouse, DuckDB): x is its parameter, not a column */
+            next(p);
+            next(p);
+            sqlp_parse_expr(p, NULL);
+            continue;
+        }
+        if(fname && argi == 0 && strcmp(fname, "semantic_view") == 0 && is_part_tok(t)) {
+            /* Snowflake SEMANTIC_VIEW(v DIMENSIONS .. METRICS ..) reads the semantic view */
+            qname_t q;
+            if(sqlp_parse_qname(p, &q))
+                sqlp_add_read(p, q.full);
+            while(!at_end(p) && !is_op(p, close)) {
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else
+                    next(p);
+            }
+            continue;
+        }
+        if(datefn && t->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') && !t_op(p, peek(p, 1), '.') &&
+           sqlp_tok_in_list(p, t, date_parts, sizeof date_parts / sizeof date_parts[0])) {
+            next(p);
+            continue;
+        }
+        unsigned f = t_flags(t);
+        if(t->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') &&
+           ((f & SQL_KW_S) || ((f & SQL_KW_R) && !(f & SQL_KW_N) && !t_kw(t, SQL_KW_CASE) && !t_kw(t, SQL_KW_NOT) &&
+                               !t_kw(t, SQL_KW_EXISTS)))) {
+            if(t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH)) {
+                rel_t *r = sqlp_parse_query(p, sink);
+                add_rel_sources(p, sink, r);
+                continue;
+            }
+            next(p);
+            continue;
+        }
+        size_t before = p->pos;
+        int c = condfn && argi == 0;
+        p->cond += c;
+        sqlp_parse_expr(p, sink);
+        p->cond -= c;
+        if(p->pos == before && !p->err) {
+            if(t_op(p, cur(p), ')') || t_op(p, cur(p), ']') || t_op(p, cur(p), '}'))
+                break;
+            next(p);
+        }
+    }
+    sqlp_leave(p);
+}
+
+static const char *const file_formats[] = {"parquet", "json",  "csv",        "orc",    "avro",
+                                           "text",    "delta", "binaryfile", "iceberg"};
+
+static int is_join_start(const parser_t *p)
+{
+    const sql_token_t *t = cur(p);
+    return t_kw(t, SQL_KW_JOIN) || t_kw(t, SQL_KW_INNER) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) ||
+           t_kw(t, SQL_KW_FULL) || t_kw(t, SQL_KW_CROSS) || t_kw(t, SQL_KW_NATURAL) || t_kw(t, SQL_KW_STRAIGHT_JOIN) ||
+           (t_kw(t, SQL_KW_OUTER) && t_kw(peek(p, 1), SQL_KW_APPLY)) || t_kw(t, SQL_KW_SEMI) || t_kw(t, SQL_KW_ANTI) ||
+           (t_word(p, t, "asof") && (t_kw(peek(p, 1), SQL_KW_JOIN) || t_kw(peek(p, 1), SQL_KW_LEFT))) ||
+           (t_word(p, t, "positional") && t_kw(peek(p, 1), SQL_KW_JOIN)) || sqlp_is_array_join(p, 0) ||
+           ((t_word(p, t, "global") || t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL)) && sqlp_join_word(p, peek(p, 1)));
+}
+
+/* [AS] alias [(col, ...)]; returns the alias (normalised) or NULL. */
+const char *sqlp_parse_alias(parser_t *p, const char **cols, int *ncols, int maxcols)
+{
+    const char *alias = NULL;
+    if(ncols)
+        *ncols = 0;
+    if(sqlp_is_array_join(p, 0) || (is_word(p, "global") && sqlp_join_word(p, peek(p, 1))) ||
+       (p->d == SQL_DIALECT_CLICKHOUSE && (is_word(p, "final") || is_word(p, "sample"))))
+        return NULL;
+    if(is_kw(p, SQL_KW_AS) && (is_name_tok(peek(p, 1)) || peek(p, 1)->type == SQL_TOK_STRING)) {
+        next(p);
+        alias = sqlp_norm(p, cur(p));
+        next(p);
+    } else if(sqlp_can_be_alias(p, cur(p))) {
+        alias = sqlp_norm(p, cur(p));
+        next(p);
+    }
+    if(ncols)
+        *ncols = 0;
+    if(alias && is_op(p, '(') && is_name_tok(peek(p, 1))) {
+        next(p);
+        while(!at_end(p) && !is_op(p, ')')) {
+            if(is_name_tok(cur(p)) && cols && *ncols < maxcols)
+                cols[(*ncols)++] = sqlp_norm(p, cur(p));
+            next(p);
+        }
+        sqlp_expect_op(p, ')', "expected ')' after column aliases");
+    }
+    return alias;
+}
+
+static void rename_cols(rel_t *r, const char **cols, int n)
+{
+    for(int i = 0; i < n && r && (uint32_t)i < r->n; i++) {
+        r->cols[i].name = cols[i];
+        r->cols[i].star = 0;
+    }
+}
+
+/* Table-level things that may follow a table name: hints, time travel, sampling. */
+void sqlp_skip_table_modifiers(parser_t *p)
+{
+    for(;;) {
+        if(is_kw(p, SQL_KW_FOR) && (is_word(p, "system_time") || t_word(p, peek(p, 1), "system_time") ||
+                                    t_kw(peek(p, 1), SQL_KW_TIMESTAMP) || t_word(p, peek(p, 1), "version"))) {
+            next(p);
+            next(p);
+            while(is_kw(p, SQL_KW_AS) || is_word(p, "of") || is_word(p, "between") || is_word(p, "from"))
+                next(p);
+            sqlp_parse_expr(p, NULL);
+            if(accept_kw(p, SQL_KW_AND) || is_word(p, "to"))
+                sqlp_parse_expr(p, NULL);
+        } else if((is_kw(p, SQL_KW_TIMESTAMP) || is_word(p, "version")) && t_kw(peek(p, 1), SQL_KW_AS) &&
+                  t_word(p, peek(p, 2), "of")) {
+            next(p);
+            next(p);
+            next(p);
+            sqlp_parse_expr(p, NULL);
+        } else if((is_word(p, "at") || is_word(p, "before") || is_word(p, "changes")) && t_op(p, peek(p, 1), '(')) {
+            next(p);
+            sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_TABLESAMPLE)) {
+            next(p);
+            if(is_name_tok(cur(p)) && !is_op(p, '('))
+                next(p);
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            if(is_word(p, "repeatable") && t_op(p, peek(p, 1), '(')) {
+                next(p);
+                sqlp_skip_group(p);
+            }
+        } else if(is_kw(p, SQL_KW_WITH) && t_op(p, peek(p, 1), '(') && !sqlp_paren_is_query(p, 2)) {
+            next(p);
+            sqlp_skip_group(p);
+        } else if((is_word(p, "use") || is_word(p, "force") || is_kw(p, SQL_KW_IGNORE)) &&
+                  (t_word(p, peek(p, 1), "index") || t_word(p, peek(p, 1), "key"))) {
+            next(p);
+            next(p);
+            if(is_kw(p, SQL_KW_FOR)) {
+                next(p);
+                next(p);
+                accept_kw(p, SQL_KW_BY);
+            }
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
+            next(p);
+            sqlp_skip_group(p);
+        } else if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "final")) {
+            next(p);
+        } else if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "sample") && peek(p, 1)->type == SQL_TOK_NUMBER) {
+            /* SAMPLE k [OFFSET m], k may be a fraction a/b */
+            next(p);
+            sqlp_parse_expr(p, NULL);
+            if(accept_kw(p, SQL_KW_OFFSET))
+                sqlp_parse_expr(p, NULL);
+        } else {
+            return;
+        }
+        if(p->err)
+            return;
+    }
+}
+
+static const char *const tsql_hints[] = {
+    "nolock",         "readuncommitted", "updlock", "holdlock",  "rowlock",  "tablock",
+    "tablockx",       "paglock",         "nowait",  "readpast",  "xlock",    "serializable",
+    "repeatableread", "readcommitted",   "index",   "forceseek", "snapshot", "noexpand",
+};
+
+/* After the table primary: PIVOT/UNPIVOT, Hive LATERAL VIEW, MATCH_RECOGNIZE. */
+static void parse_table_suffixes(parser_t *p, scope_t *sc)
+{
+    for(;;) {
+        if((is_kw(p, SQL_KW_PIVOT) || is_kw(p, SQL_KW_UNPIVOT) || is_word(p, "match_recognize"))) {
+            next(p);
+            if(is_word(p, "include") || is_word(p, "exclude")) {
+                next(p);
+                next(p);
+            }
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            const char *cols[64];
+            int nc = 0;
+            sqlp_parse_alias(p, cols, &nc, 64);
+        } else if(is_kw(p, SQL_KW_LATERAL) && t_word(p, peek(p, 1), "view")) {
+            next(p);
+            next(p);
+            accept_kw(p, SQL_KW_OUTER);
+            sink_t sink = {0};
+            if(is_name_tok(cur(p))) {
+                qname_t q;
+                sqlp_parse_qname(p, &q);
+            }
+            if(is_op(p, '(')) {
+                if(!sqlp_enter(p))
+                    return;
+                next(p);
+                sqlp_parse_loose(p, &sink, ')', NULL);
+                sqlp_expect_op(p, ')', "expected ')'");
+                sqlp_leave(p);
+            }
+            fitem_t *it = sqlp_scope_add(p, sc);
+            if(!it)
+                return;
+            if(sqlp_can_be_alias(p, cur(p))) {
+                it->alias = sqlp_norm(p, cur(p));
+                next(p);
+            }
+            if(accept_kw(p, SQL_KW_AS)) {
+                rel_t *r = sqlp_amalloc(p, sizeof *r);
+                if(!r)
+                    return;
+                memset(r, 0, sizeof *r);
+                it->rel = r;
+                do {
+                    if(!is_name_tok(cur(p)))
+                        break;
+                    outcol_t *c = sqlp_rel_add(p, r, sqlp_norm(p, cur(p)), 0);
+                    if(c) {
+                        for(uint32_t i = 0; i < sink.n; i++) {
+                            ref_t *rf = &sink.refs[i];
+                            sqlp_resolve_ref(p, sc, rf, &c->src, NULL, 0);
+                        }
+                    }
+                    next(p);
+                } while(accept_op(p, ','));
+            }
+        } else {
+            return;
+        }
+        if(p->err)
+            return;
+    }
+}
+
+/* One table, subquery, table function, VALUES list or parenthesised join. */
+void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
+{
+    if(!sqlp_enter(p))
+        return;
+    const char *cols[256];
+    int nc = 0;
+    accept_kw(p, SQL_KW_LATERAL);
+    if(is_word(p, "only") && is_name_tok(peek(p, 1)))
+        next(p);
+    const sql_token_t *t = cur(p);
+    if(t_op(p, t, '(')) {
+        if(sqlp_paren_is_query(p, 1) || t_kw(peek(p, 1), SQL_KW_VALUES)) {
+            rel_t *r = sqlp_parse_query(p, NULL);
+            if(p->err)
+                goto out;
+            fitem_t *it = sqlp_scope_add(p, sc);
+            if(!it)
+                goto out;
+            it->rel = r;
+            sqlp_skip_table_modifiers(p);
+            it->alias = sqlp_parse_alias(p, cols, &nc, 256);
+            rename_cols(r, cols, nc);
+        } else {
+            next(p);
+            sqlp_parse_table_ref(p, sc);
+            while(accept_op(p, ','))
+                sqlp_parse_table_ref(p, sc);
+            sqlp_expect_op(p, ')', "expected ')' after joined tables");
+            /* (a JOIN b) AS x: the alias names nothing we resolve through */
+            if(!p->err)
+                sqlp_parse_alias(p, cols, &nc, 256);
+        }
+        goto out;
+    }
+    if(t_kw(t, SQL_KW_VALUES)) {
+        rel_t *r = sqlp_parse_query(p, NULL);
+        fitem_t *it = p->err ? NULL : sqlp_scope_add(p, sc);
+        if(it) {
+            it->rel = r;
+            it->alias = sqlp_parse_alias(p, cols, &nc, 256);
+            rename_cols(r, cols, nc);
+        }
+        goto out;
+    }
+    if(t->type == SQL_TOK_TEMPLATE && p->src[t->off] == '{' &&
+       !(t_op(p, peek(p, 1), '.') || (is_part_tok(peek(p, 1)) && peek(p, 1)->off == t->off + t->len))) {
+        const char *tn = sqlp_template_table(p, t);
+        next(p);
+        fitem_t *it = sqlp_scope_add(p, sc);
+        if(!it)
+            goto out;
+        if(tn) {
+            it->table = tn;
+            sqlp_add_read(p, tn);
+        }
+        it->alias = sqlp_parse_alias(p, cols, &nc, 256);
+        goto out;
+    }
+    if(t->type == SQL_TOK_VAR || t->type == SQL_TOK_STRING) {
+        /* @table_variable, Snowflake @stage, or a file path */
+        if(p->st && (t->type == SQL_TOK_STRING || (p->src[t->off] == '@' && p->d == SQL_DIALECT_SNOWFLAKE)))
+            sqlp_vadd(p, &p->st->read_paths,
+                      t->type == SQL_TOK_STRING ? sqlp_string_value(p, t) : sqlp_astrndup(p, p->src + t->off, t->len));
+        next(p);
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+        fitem_t *it = sqlp_scope_add(p, sc);
+        if(it)
+            it->alias = sqlp_parse_alias(p, cols, &nc, 256);
+        goto out;
+    }
+    qname_t q;
+    if(!sqlp_parse_qname(p, &q)) {
+        sqlp_fail(p, "expected a table name");
+        goto out;
+    }
+    fitem_t *it = sqlp_scope_add(p, sc);
+    if(!it)
+        goto out;
+    if(is_op(p, '(') && !(p->d == SQL_DIALECT_TSQL &&
+                          sqlp_tok_in_list(p, peek(p, 1), tsql_hints, sizeof tsql_hints / sizeof tsql_hints[0]))) {
+        /* table function: UNNEST(..), TABLE(..), generate_series(..), LATERAL f(..) */
+        if(!sqlp_enter(p))
+            goto out;
+        next(p);
+        if(cur(p)->type == SQL_TOK_STRING && p->st &&
+           sqlp_in_list(q.last, file_readers, sizeof file_readers / sizeof file_readers[0]))
+            sqlp_vadd(p, &p->st->read_paths, sqlp_string_value(p, cur(p)));
+        sink_t args = {0};
+        sqlp_parse_loose(p, &args, ')', q.last);
+        sqlp_expect_op(p, ')', "expected ')' after table function arguments");
+        sqlp_leave(p);
+        if(is_kw(p, SQL_KW_WITH) && (t_kw(peek(p, 1), SQL_KW_ORDINALITY) || t_kw(peek(p, 1), SQL_KW_OFFSET))) {
+            next(p);
+            next(p);
+        }
+        it->alias = sqlp_parse_alias(p, cols, &nc, 256);
+        if(nc) {
+            /* UNNEST(a) AS u(x): the columns come from the arguments, in the items before */
+            rel_t *r = sqlp_new_rel(p);
+            it->rel = r;
+            scope_t before = {.items = sc->items, .n = sc->n - 1, .cap = sc->cap};
+            for(int i = 0; r && i < nc; i++) {
+                outcol_t *c = sqlp_rel_add(p, r, cols[i], 0);
+                if(c && strcmp(q.last, "unnest") == 0)
+                    sqlp_resolve_sink(p, &before, &args, &c->src, NULL, 0);
+            }
+        }
+        goto out;
+    }
+    if(is_op(p, '('))
+        sqlp_skip_group(p);
+    if(q.nparts == 2 && q.last_quoted &&
+       sqlp_in_list(q.first, file_formats, sizeof file_formats / sizeof file_formats[0]) &&
+       (strchr(q.last, '/') || strchr(q.last, ':'))) {
+        /* Spark: SELECT * FROM parquet.`path/to/files` */
+        if(p->st)
+            sqlp_vadd(p, &p->st->read_paths, q.last);
+    } else {
+        cte_t *c = q.nparts == 1 ? sqlp_find_cte(p, q.full) : NULL;
+        int alias_path = 0;
+        for(uint32_t i = 0; q.nparts > 1 && i + 1 < sc->n; i++)
+            alias_path |= sc->items[i].alias && strcmp(sc->items[i].alias, q.first) == 0;
+        if(alias_path) {
+            /* FROM t, t.items: an array of an earlier item (BigQuery, Snowflake), not a table */
+        } else if(c) {
+            if(c->pending)
+                c->self_ref = 1;
+            it->rel = c->rel;
+            it->alias = q.full;
+        } else {
+            it->table = q.full;
+            if(!(p->dml_target && strcmp(p->dml_target, q.full) == 0 && !p->dml_table))
+                sqlp_add_read(p, q.full);
+            else
+                p->dml_table = q.full;
+        }
+    }
+    sqlp_skip_table_modifiers(p);
+    const char *alias = sqlp_parse_alias(p, cols, &nc, 256);
+    if(alias)
+        it->alias = alias;
+    if(p->dml_target && !p->dml_table && alias && it->table && strcmp(alias, p->dml_target) == 0) {
+        /* UPDATE alias ... FROM table alias: the aliased table is the target */
+        p->dml_table = it->table;
+        for(uint32_t i = 0; p->st && i < p->st->reads.n; i++) {
+            if(strcmp(p->st->reads.v[i], it->table) == 0) {
+                memmove(&p->st->reads.v[i], &p->st->reads.v[i + 1], (p->st->reads.n - i - 1) * sizeof(char *));
+                p->st->reads.n--;
+                break;
+            }
+        }
+    }
+    sqlp_skip_table_modifiers(p);
+out:
+    if(!p->err)
+        parse_table_suffixes(p, sc);
+    sqlp_leave(p);
+}
+
+/* Parse a clause's expression into the innermost SELECT's indirect columns as `how`. */
+void sqlp_parse_indirect_expr(parser_t *p, unsigned how)
+{
+    unsigned saved = p->clause_how;
+    p->clause_how = how;
+    sqlp_parse_expr(p, p->ind);
+    p->clause_how = saved;
+}
+
+static void parse_join_condition(parser_t *p)
+{
+    if(accept_kw(p, SQL_KW_ON)) {
+        sqlp_parse_indirect_expr(p, SQL_HOW_JOIN);
+    } else if(accept_kw(p, SQL_KW_USING)) {
+        if(!is_op(p, '('))
+            return;
+        next(p);
+        while(!at_end(p) && !is_op(p, ')')) {
+            if(is_name_tok(cur(p)))
+                sqlp_sink_ref_how(p, p->ind, NULL, sqlp_norm(p, cur(p)), SQL_HOW_JOIN);
+            next(p);
+        }
+        sqlp_expect_op(p, ')', "expected ')' after USING columns");
+    }
+}
+
+void sqlp_parse_joins(parser_t *p, scope_t *sc)
+{
+    while(!p->err && is_join_start(p)) {
+        if(sqlp_is_array_join(p, 0)) {
+            sqlp_parse_array_join(p, sc);
+            continue;
+        }
+        while(!at_end(p) && !is_kw(p, SQL_KW_JOIN) && !is_kw(p, SQL_KW_APPLY) && !is_kw(p, SQL_KW_STRAIGHT_JOIN))
+            next(p);
+        next(p);
+        sqlp_parse_table_primary(p, sc);
+        parse_join_condition(p);
+    }
+}
+
+/* table_primary { join table_primary [ON ..|USING (..)] } */
+void sqlp_parse_table_ref(parser_t *p, scope_t *sc)
+{
+    sqlp_parse_table_primary(p, sc);
+    sqlp_parse_joins(p, sc);
+}
+
+void sqlp_parse_from_list(parser_t *p, scope_t *sc)
+{
+    do {
+        sqlp_parse_table_ref(p, sc);
+    } while(!p->err && accept_op(p, ','));
+}
+
+/* Output name of a select item without an alias: the column for a bare (cast)
+ * reference, otherwise the expression's text with whitespace collapsed. */
+const char *sqlp_item_name(parser_t *p, size_t start, size_t end)
+{
+    size_t k = start;
+    const sql_token_t *lastname = NULL;
+    while(k < end && is_name_tok(&p->toks[k])) {
+        lastname = &p->toks[k];
+        k++;
+        if(k < end && t_op(p, &p->toks[k], '.'))
+            k++;
+        else
+            break;
+    }
+    if(lastname && (k == end || t_ops(p, &p->toks[k], "::")))
+        return sqlp_norm(p, lastname);
+    if(lastname && k + 4 == end && t_op(p, &p->toks[k], '(') && t_word(p, &p->toks[k + 1], "title"))
+        return sqlp_norm(p, lastname);
+    size_t total = 0;
+    for(size_t i = start; i < end; i++)
+        total += p->toks[i].len + 1;
+    char *out = sqlp_amalloc(p, total + 1);
+    if(!out)
+        return NULL;
+    size_t o = 0;
+    for(size_t i = start; i < end; i++) {
+        const sql_token_t *t = &p->toks[i];
+        if(i > start && t->off > p->toks[i - 1].off + p->toks[i - 1].len)
+            out[o++] = ' ';
+        if(t_kw(t, SQL_KW_AS)) {
+            memcpy(out + o, "as", 2);
+            o += 2;
+        } else {
+            memcpy(out + o, p->src + t->off, t->len);
+            o += t->len;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int select_clause_end(const parser_t *p)
+{
+    const sql_token_t *t = cur(p);
+    return t_kw(t, SQL_KW_WHERE) || t_kw(t, SQL_KW_GROUP) || t_kw(t, SQL_KW_HAVING) || t_kw(t, SQL_KW_QUALIFY) ||
+           t_kw(t, SQL_KW_WINDOW) || t_kw(t, SQL_KW_CONNECT) ||
+           (t_word(p, t, "start") && t_kw(peek(p, 1), SQL_KW_WITH)) || t_kw(t, SQL_KW_CLUSTER) ||
+           t_kw(t, SQL_KW_DISTRIBUTE) || t_kw(t, SQL_KW_SORT) || t_word(p, t, "prewhere");
+}
+
+/* WHERE/GROUP BY/HAVING/QUALIFY/WINDOW/...: only their subqueries matter for lineage. */
+void sqlp_parse_filter_clauses(parser_t *p)
+{
+    while(!p->err && select_clause_end(p)) {
+        const sql_token_t *kw = cur(p);
+        unsigned how = t_kw(kw, SQL_KW_GROUP)    ? SQL_HOW_GROUP_BY
+                       : t_kw(kw, SQL_KW_WINDOW) ? SQL_HOW_WINDOW
+                       : t_kw(kw, SQL_KW_CLUSTER) || t_kw(kw, SQL_KW_DISTRIBUTE) || t_kw(kw, SQL_KW_SORT)
+                           ? SQL_HOW_SORT
+                           : SQL_HOW_FILTER;
+        next(p);
+        while(is_kw(p, SQL_KW_BY) || is_word(p, "with") || is_word(p, "nocycle"))
+            next(p);
+        if(is_word(p, "grouping") || is_word(p, "rollup") || is_word(p, "cube")) {
+            if(t_word(p, peek(p, 1), "sets"))
+                next(p);
+        }
+        do {
+            if(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT))
+                next(p);
+            size_t before = p->pos;
+            if(is_name_tok(cur(p)) && t_kw(peek(p, 1), SQL_KW_AS) && t_op(p, peek(p, 2), '(')) {
+                /* WINDOW w AS (...) */
+                next(p);
+                next(p);
+            }
+            sqlp_parse_indirect_expr(p, how);
+            if(p->pos == before)
+                break;
+            while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC))
+                next(p);
+        } while(!p->err && accept_op(p, ','));
+        if(is_kw(p, SQL_KW_WITH) &&
+           (t_word(p, peek(p, 1), "rollup") || t_word(p, peek(p, 1), "cube") || t_word(p, peek(p, 1), "totals"))) {
+            next(p);
+            next(p);
+        }
+    }
+}
+
+static void parse_order_by(parser_t *p)
+{
+    next(p);
+    next(p);
+    do {
+        sqlp_parse_indirect_expr(p, SQL_HOW_SORT);
+        while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) || is_kw(p, SQL_KW_FIRST) ||
+              is_kw(p, SQL_KW_LAST))
+            next(p);
+    } while(!p->err && accept_op(p, ','));
+}
+
+/* ORDER BY, LIMIT, OFFSET, FETCH, FOR UPDATE, T-SQL FOR XML/OPTION. */
+void sqlp_parse_tail_clauses(parser_t *p)
+{
+    for(;;) {
+        if(p->err)
+            return;
+        if(is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY)) {
+            parse_order_by(p);
+        } else if(is_kw(p, SQL_KW_LIMIT) || is_kw(p, SQL_KW_OFFSET)) {
+            next(p);
+            if(!accept_kw(p, SQL_KW_ALL))
+                sqlp_parse_expr(p, NULL);
+            if(accept_op(p, ','))
+                sqlp_parse_expr(p, NULL);
+            while(is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW))
+                next(p);
+            if(accept_kw(p, SQL_KW_BY)) {
+                /* ClickHouse LIMIT n BY cols */
+                do
+                    sqlp_parse_indirect_expr(p, SQL_HOW_SORT);
+                while(!p->err && accept_op(p, ','));
+            }
+        } else if(is_word(p, "settings") && is_name_tok(peek(p, 1)) && t_ops(p, peek(p, 2), "=")) {
+            /* ClickHouse SETTINGS k = v, .. */
+            next(p);
+            do {
+                next(p);
+                next(p);
+                sqlp_parse_expr(p, NULL);
+            } while(!p->err && is_op(p, ',') && is_name_tok(peek(p, 1)) && t_ops(p, peek(p, 2), "=") &&
+                    accept_op(p, ','));
+        } else if(is_word(p, "format") && is_name_tok(peek(p, 1)) && p->d == SQL_DIALECT_CLICKHOUSE) {
+            next(p);
+            next(p);
+        } else if(is_kw(p, SQL_KW_FETCH)) {
+            next(p);
+            while(!at_end(p) &&
+                  (is_kw(p, SQL_KW_FIRST) || is_word(p, "next") || cur(p)->type == SQL_TOK_NUMBER ||
+                   is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW) || is_word(p, "only") || is_word(p, "percent") ||
+                   is_kw(p, SQL_KW_WITH) || is_word(p, "ties") || cur(p)->type == SQL_TOK_VAR))
+                next(p);
+        } else if(is_kw(p, SQL_KW_FOR) &&
+                  (t_kw(peek(p, 1), SQL_KW_UPDATE) || t_word(p, peek(p, 1), "share") || t_word(p, peek(p, 1), "xml") ||
+                   t_word(p, peek(p, 1), "json") || t_word(p, peek(p, 1), "no") || t_word(p, peek(p, 1), "key") ||
+                   t_word(p, peek(p, 1), "read"))) {
+            next(p);
+            while(!at_end(p) && !is_op(p, ';') && !is_op(p, ')') && !(t_flags(cur(p)) & SQL_KW_T)) {
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else
+                    next(p);
+            }
+        } else if(is_word(p, "option") && t_op(p, peek(p, 1), '(')) {
+            next(p);
+            sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_USING) && t_word(p, peek(p, 1), "sample")) {
+            /* DuckDB USING SAMPLE 10% [(method, seed)] */
+            next(p);
+            next(p);
+            sqlp_parse_expr(p, NULL);
+            while(is_op(p, '%') || is_word(p, "percent") || is_kw(p, SQL_KW_ROWS) || is_word(p, "repeatable") ||
+                  is_op(p, '(')) {
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else
+                    next(p);
+            }
+        } else {
+            return;
+        }
+    }
+}
+
+/* SELECT ... INTO target (T-SQL, Postgres). Inside routines of other dialects INTO names variables. */
+static void parse_select_into(parser_t *p)
+{
+    next(p);
+    accept_word(p, "temp");
+    accept_word(p, "temporary");
+    accept_word(p, "unlogged");
+    accept_kw(p, SQL_KW_TABLE);
+    if(is_word(p, "outfile") || is_word(p, "dumpfile")) {
+        next(p);
+        if(cur(p)->type == SQL_TOK_STRING && p->st)
+            sqlp_vadd(p, &p->st->write_paths, sqlp_string_value(p, cur(p)));
+        next(p);
+        return;
+    }
+    int vars = p->in_body && p->d != SQL_DIALECT_TSQL;
+    do {
+        if(cur(p)->type == SQL_TOK_VAR) {
+            next(p);
+            continue;
+        }
+        qname_t q;
+        if(!sqlp_parse_qname(p, &q))
+            return;
+        if(!vars) {
+            sqlp_add_write(p, q.full);
+            sqlp_set_kind(p, "select_into");
+            if(!p->into_table && !p->in_body)
+                p->into_table = q.full;
+        }
+    } while(!p->err && accept_op(p, ','));
+}
+
+/* A bare column reference (a, t.a, s.t.a) is copied as is. */
+void sqlp_mark_identity(parser_t *p, sink_t *s, size_t start, size_t end)
+{
+    if(s->n != 1 || s->resolved.n || end <= start)
+        return;
+    for(size_t k = start; k < end; k++)
+        if((k - start) % 2 ? !t_op(p, &p->toks[k], '.') : !is_name_tok(&p->toks[k]))
+            return;
+    if((end - start) % 2 == 1 && s->refs[0].how == SQL_HOW_TRANSFORMATION)
+        s->refs[0].how = SQL_HOW_IDENTITY;
+}
+
+/* The join, filter, grouping and sorting columns of one SELECT, into the statement's indirect
+ * list; a name that is one of the SELECT's outputs (ORDER BY alias) stands for its sources. */
+void sqlp_resolve_indirect(parser_t *p, scope_t *sc, const rel_t *r, const sink_t *ind, sink_t *bubble)
+{
+    if(!p->st)
+        return;
+    sql_srcvec_t *out = &p->st->indirect;
+    sqlp_sadd_all(p, out, &ind->resolved, 0);
+    for(uint32_t i = 0; i < ind->n; i++) {
+        const ref_t *rf = &ind->refs[i];
+        int done = 0;
+        if(!rf->qual && r && !(sc->n == 1 && sqlp_item_has(p, &sc->items[0], rf->col))) {
+            for(uint32_t k = 0; k < r->n; k++) {
+                const outcol_t *c = &r->cols[k];
+                if(!c->star && c->name && strcmp(c->name, rf->col) == 0) {
+                    sqlp_sadd_all(p, out, &c->src, rf->how);
+                    done = 1;
+                }
+            }
+        }
+        if(!done)
+            sqlp_resolve_ref(p, sc, rf, out, bubble, 0);
+    }
+}
+
+static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
+{
+    unsigned outer_how = p->outer_how;
+    scope_t sc = {0};
+    /* DuckDB FROM t [SELECT ..]: the FROM clause first, SELECT * when there is none */
+    int from_first = is_kw(p, SQL_KW_FROM);
+    if(from_first) {
+        next(p);
+        sqlp_parse_from_list(p, &sc);
+        if(!is_kw(p, SQL_KW_SELECT)) {
+            sqlp_parse_filter_clauses(p);
+            *scp = sc;
+            rel_t *r = p->err ? NULL : sqlp_new_rel(p);
+            for(uint32_t k = 0; r && k < sc.n; k++)
+                sqlp_expand_star(p, &sc.items[k], r);
+            return r;
+        }
+    }
+    next(p); /* SELECT */
+    for(;;) {
+        if(is_kw(p, SQL_KW_DISTINCT) && t_kw(peek(p, 1), SQL_KW_ON) && t_op(p, peek(p, 2), '(')) {
+            next(p);
+            next(p);
+            sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_UNIQUE) ||
+                  is_word(p, "distinctrow") || is_word(p, "straight_join") || is_word(p, "sql_calc_found_rows") ||
+                  is_word(p, "sql_no_cache") || is_word(p, "high_priority") || is_word(p, "sql_small_result") ||
+                  is_word(p, "sql_big_result")) {
+            next(p);
+        } else if(is_kw(p, SQL_KW_TOP)) {
+            next(p);
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                next(p);
+            accept_word(p, "percent");
+            if(is_kw(p, SQL_KW_WITH) && t_word(p, peek(p, 1), "ties")) {
+                next(p);
+                next(p);
+            }
+        } else if(is_kw(p, SQL_KW_AS) && (t_word(p, peek(p, 1), "struct") || t_word(p, peek(p, 1), "value"))) {
+            next(p);
+            next(p);
+        } else {
+            break;
+        }
+    }
+    item_t *items = NULL;
+    uint32_t nitems = 0, capitems = 0;
+    for(;;) {
+        if(p->err)
+            return NULL;
+        if(!sqlp_grow(p, (void **)&items, nitems, &capitems, sizeof *items))
+            return NULL;
+        item_t *it = &items[nitems];
+        memset(it, 0, sizeof *it);
+        size_t start = p->pos;
+        const sql_token_t *t = cur(p);
+        if(t_op(p, t, '*')) {
+            next(p);
+            it->star = 1;
+        } else if(is_name_tok(t) && t_op(p, peek(p, 1), '.') && t_op(p, peek(p, 2), '*')) {
+            it->star = 1;
+            it->star_qual = sqlp_norm(p, t);
+            next(p);
+            next(p);
+            next(p);
+        } else if(is_name_tok(t) && t_op(p, peek(p, 1), '.') && is_name_tok(peek(p, 2)) && t_op(p, peek(p, 3), '.') &&
+                  t_op(p, peek(p, 4), '*')) {
+            it->star = 1;
+            const char *a = sqlp_norm(p, t);
+            const char *b = sqlp_norm(p, peek(p, 2));
+            it->star_qual = a && b ? sqlp_aconcat(p, a, ".", b) : NULL;
+            for(int i = 0; i < 5; i++)
+                next(p);
+        } else if(p->d == SQL_DIALECT_TSQL && is_name_tok(t) && t_ops(p, peek(p, 1), "=")) {
+            /* T-SQL: SELECT alias = expr */
+            it->name = sqlp_norm(p, t);
+            next(p);
+            next(p);
+            size_t from = p->pos;
+            sqlp_parse_expr(p, &it->sink);
+            sqlp_mark_identity(p, &it->sink, from, p->pos);
+        } else if(t_kw(t, SQL_KW_FROM) || t_op(p, t, ')') || t->type == SQL_TOK_EOF || t_op(p, t, ';')) {
+            break;
+        } else {
+            sqlp_parse_expr(p, &it->sink);
+            if(p->pos == start) {
+                sqlp_fail(p, "expected a select item");
+                return NULL;
+            }
+            sqlp_mark_identity(p, &it->sink, start, p->pos);
+            it->expr_star =
+                p->pos >= start + 3 && t_op(p, &p->toks[p->pos - 1], '*') && t_op(p, &p->toks[p->pos - 2], '.');
+        }
+        if(it->star || it->expr_star) {
+            /* BigQuery * EXCEPT (..), Snowflake * EXCLUDE/RENAME/REPLACE (..) */
+            while((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude") || is_kw(p, SQL_KW_REPLACE) ||
+                   is_word(p, "rename")) &&
+                  (t_op(p, peek(p, 1), '(') || is_name_tok(peek(p, 1)))) {
+                next(p);
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else
+                    next(p);
+            }
+        }
+        size_t end = p->pos;
+        if(!it->star && !it->expr_star) {
+            const char *alias = NULL;
+            if(is_kw(p, SQL_KW_AS)) {
+                next(p);
+                if(is_name_tok(cur(p)) || cur(p)->type == SQL_TOK_STRING) {
+                    alias = sqlp_norm(p, cur(p));
+                    next(p);
+                } else if(cur(p)->type == SQL_TOK_VAR && p->src[cur(p)->off] == ':' && cur(p)->len > 1) {
+                    /* AS :name, a bind variable naming the column */
+                    alias = sqlp_astrndup(p, p->src + cur(p)->off + 1, cur(p)->len - 1);
+                    next(p);
+                } else {
+                    sqlp_fail(p, "expected an alias after AS");
+                }
+            } else if(sqlp_can_be_alias(p, cur(p)) || (cur(p)->type == SQL_TOK_STRING && p->d != SQL_DIALECT_ANSI)) {
+                alias = sqlp_norm(p, cur(p));
+                next(p);
+            }
+            if(!it->name)
+                it->name = alias ? alias : sqlp_item_name(p, start, end);
+        }
+        nitems++;
+        if(!accept_op(p, ','))
+            break;
+    }
+    if(is_kw(p, SQL_KW_INTO))
+        parse_select_into(p);
+    if(!from_first && accept_kw(p, SQL_KW_FROM))
+        sqlp_parse_from_list(p, &sc);
+    sqlp_parse_filter_clauses(p);
+    /* ORDER BY after a later set operand sorts the whole result: sqlp_parse_query has it */
+    if(!p->in_setop && is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY))
+        parse_order_by(p);
+    *scp = sc;
+    if(p->err)
+        return NULL;
+    rel_t *r = sqlp_new_rel(p);
+    if(!r)
+        return NULL;
+    for(uint32_t i = 0; i < nitems; i++) {
+        item_t *it = &items[i];
+        if(it->star) {
+            if(it->star_qual) {
+                fitem_t *fi = sqlp_find_item(&sc, it->star_qual);
+                if(fi)
+                    sqlp_expand_star(p, fi, r);
+            } else {
+                for(uint32_t k = 0; k < sc.n; k++)
+                    sqlp_expand_star(p, &sc.items[k], r);
+            }
+            continue;
+        }
+        outcol_t *c = sqlp_rel_add(p, r, it->expr_star ? "*" : it->name, it->expr_star);
+        if(c)
+            sqlp_resolve_sink(p, &sc, &it->sink, &c->src, outer, outer_how);
+    }
+    return r;
+}
+
+/* One SELECT with its own join/filter/grouping/sorting columns; correlated ones go to the
+ * enclosing SELECT's. */
+static rel_t *parse_select_core(parser_t *p, sink_t *outer)
+{
+    sink_t ind = {0};
+    sink_t *outer_ind = p->ind;
+    scope_t sc = {0};
+    p->ind = &ind;
+    rel_t *r = select_core(p, outer, &sc);
+    p->ind = outer_ind;
+    if(r)
+        sqlp_resolve_indirect(p, &sc, r, &ind, outer_ind);
+    return r;
+}
+
+static void rel_union(parser_t *p, rel_t *a, const rel_t *b)
+{
+    for(uint32_t i = 0; i < b->n; i++) {
+        if(i < a->n) {
+            sqlp_sadd_all(p, &a->cols[i].src, &b->cols[i].src, 0);
+        } else {
+            outcol_t *c = sqlp_rel_add(p, a, b->cols[i].name, b->cols[i].star);
+            if(c)
+                sqlp_sadd_all(p, &c->src, &b->cols[i].src, 0);
+        }
+    }
+}
+
+static rel_t *parse_values(parser_t *p)
+{
+    next(p); /* VALUES */
+    rel_t *r = sqlp_new_rel(p);
+    if(!r)
+        return NULL;
+    do {
+        accept_kw(p, SQL_KW_ROW);
+        if(!is_op(p, '(')) {
+            sqlp_parse_expr(p, NULL);
+            continue;
+        }
+        if(!sqlp_enter(p))
+            return NULL;
+        next(p);
+        uint32_t col = 0;
+        while(!at_end(p) && !is_op(p, ')')) {
+            sink_t s = {0};
+            size_t before = p->pos;
+            sqlp_parse_expr(p, &s);
+            if(col >= r->n && !sqlp_rel_add(p, r, "", 0))
+                return NULL;
+            sqlp_resolve_sink(p, &(scope_t){0}, &s, &r->cols[col].src, NULL, 0);
+            col++;
+            if(!accept_op(p, ',')) {
+                if(p->pos == before)
+                    sqlp_fail(p, "unexpected token in VALUES");
+                break;
+            }
+        }
+        sqlp_expect_op(p, ')', "expected ')' after VALUES row");
+        sqlp_leave(p);
+    } while(!p->err && accept_op(p, ','));
+    return r;
+}
+
+static rel_t *parse_set_term(parser_t *p, sink_t *outer)
+{
+    if(is_op(p, '(')) {
+        if(!sqlp_enter(p))
+            return NULL;
+        next(p);
+        rel_t *r = sqlp_parse_query(p, outer);
+        sqlp_expect_op(p, ')', "expected ')' after subquery");
+        sqlp_leave(p);
+        return r;
+    }
+    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_FROM))
+        return parse_select_core(p, outer);
+    if(is_kw(p, SQL_KW_VALUES))
+        return parse_values(p);
+    if(is_kw(p, SQL_KW_WITH))
+        return sqlp_parse_query(p, outer);
+    if(is_kw(p, SQL_KW_TABLE)) {
+        next(p);
+        qname_t q;
+        if(sqlp_parse_qname(p, &q))
+            sqlp_add_read(p, q.full);
+        return sqlp_new_rel(p);
+    }
+    sqlp_fail(p, "expected a query");
+    return NULL;
+}
+
+/* name AS .., name (cols) AS .., name (query): a CTE; anything else is ClickHouse's expr AS name. */
+static int is_cte_head(const parser_t *p)
+{
+    if(!is_name_tok(cur(p)))
+        return 0;
+    if(t_kw(peek(p, 1), SQL_KW_AS))
+        return 1;
+    if(!t_op(p, peek(p, 1), '('))
+        return 0;
+    if(sqlp_paren_is_query(p, 2))
+        return 1;
+    size_t k = 2;
+    while(is_name_tok(peek(p, k)) || t_op(p, peek(p, k), ','))
+        k++;
+    return t_op(p, peek(p, k), ')') && (t_kw(peek(p, k + 1), SQL_KW_AS) || t_op(p, peek(p, k + 1), '('));
+}
+
+void sqlp_parse_with(parser_t *p)
+{
+    next(p); /* WITH */
+    int recursive = accept_kw(p, SQL_KW_RECURSIVE);
+    do {
+        if(!is_cte_head(p) && !is_op(p, ';') && !at_end(p)) {
+            /* ClickHouse WITH expr AS name: a named value; its subqueries still read */
+            size_t before = p->pos;
+            sqlp_parse_expr(p, NULL);
+            if(p->pos == before || !accept_kw(p, SQL_KW_AS) || !is_name_tok(cur(p))) {
+                sqlp_fail(p, "expected a CTE name");
+                return;
+            }
+            next(p);
+            continue;
+        }
+        if(!is_name_tok(cur(p))) {
+            sqlp_fail(p, "expected a CTE name");
+            return;
+        }
+        cte_t *c = sqlp_amalloc(p, sizeof *c);
+        if(!c)
+            return;
+        memset(c, 0, sizeof *c);
+        c->name = sqlp_norm(p, cur(p));
+        next(p);
+        const char *cols[256];
+        int nc = 0;
+        if(is_op(p, '(') && !sqlp_paren_is_query(p, 1)) {
+            next(p);
+            while(!at_end(p) && !is_op(p, ')')) {
+                if(is_name_tok(cur(p)) && nc < 256)
+                    cols[nc++] = sqlp_norm(p, cur(p));
+                next(p);
+            }
+            sqlp_expect_op(p, ')', "expected ')' after CTE columns");
+        }
+        accept_kw(p, SQL_KW_AS);
+        accept_kw(p, SQL_KW_NOT);
+        accept_word(p, "materialized");
+        c->pending = 1;
+        c->next = p->ctes;
+        p->ctes = c;
+        if(!is_op(p, '(')) {
+            sqlp_fail(p, "expected '(' before CTE query");
+            return;
+        }
+        rel_t *r = parse_set_term(p, NULL);
+        if(p->err)
+            return;
+        c->pending = 0;
+        c->rel = r;
+        rename_cols(r, cols, nc);
+        if(c->self_ref && !recursive && r && !r->setop)
+            sqlp_add_read(p, c->name);
+        /* SEARCH/CYCLE clauses of recursive CTEs */
+        while((is_word(p, "search") || is_word(p, "cycle")) && !at_end(p)) {
+            while(!at_end(p) && !is_op(p, ',') && !sqlp_is_query_start(cur(p)) && !(t_flags(cur(p)) & SQL_KW_T))
+                next(p);
+        }
+    } while(!p->err && accept_op(p, ','));
+}
+
+/* [WITH ...] set_term { UNION|INTERSECT|EXCEPT|MINUS set_term } [ORDER BY ...] [LIMIT ...] */
+rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
+{
+    if(!sqlp_enter(p))
+        return NULL;
+    cte_t *saved = p->ctes;
+    /* the query starts a context of its own; how the enclosing expression uses it is applied
+     * to what bubbles out */
+    parser_t ctx = *p;
+    p->outer_how = sqlp_cur_how(p);
+    p->clause_how = 0;
+    p->cond = p->win = p->agg = 0;
+    p->in_setop = 0;
+    if(is_kw(p, SQL_KW_WITH))
+        sqlp_parse_with(p);
+    rel_t *r = p->err ? NULL : parse_set_term(p, outer);
+    while(!p->err &&
+          (is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) || is_kw(p, SQL_KW_MINUS))) {
+        next(p);
+        while(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT) ||
+              (is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) || is_word(p, "name") ||
+              is_word(p, "corresponding"))
+            next(p);
+        p->in_setop = 1;
+        rel_t *b = parse_set_term(p, outer);
+        if(r && b) {
+            rel_union(p, r, b);
+            r->setop = 1;
+        }
+    }
+    p->in_setop = 0;
+    /* ORDER BY of a set operation names its output columns */
+    sink_t order = {0};
+    sink_t *outer_ind = p->ind;
+    p->ind = &order;
+    sqlp_parse_tail_clauses(p);
+    p->ind = outer_ind;
+    if(r && !p->err)
+        sqlp_resolve_indirect(p, &(scope_t){0}, r, &order, NULL);
+    p->ctes = saved;
+    p->outer_how = ctx.outer_how;
+    p->clause_how = ctx.clause_how;
+    p->cond = ctx.cond;
+    p->win = ctx.win;
+    p->agg = ctx.agg;
+    p->in_setop = ctx.in_setop;
+    sqlp_leave(p);
+    return p->err ? NULL : r;
+}
+
+/* A query statement: its output columns are the lineage targets, in the INTO table if any. */
+void sqlp_parse_select_stmt(parser_t *p)
+{
+    sqlp_set_kind(p, "select");
+    p->into_table = NULL;
+    rel_t *r = sqlp_parse_query(p, NULL);
+    if(!p->in_body && !p->err)
+        sqlp_emit_columns(p, p->into_table, r, NULL, 0);
+}
