@@ -457,7 +457,7 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         uint32_t h = SQL_KW_HASH_INIT;
         int plain = 1;
         ascii = 0;
-        while(j < len && is_ident_char((unsigned char)p[j]) && !(p[j] == '$' && j + 1 < len && p[j + 1] == '{')) {
+        while(j < len && is_ident_char((unsigned char)p[j])) {
             unsigned char ch = (unsigned char)p[j];
             ascii |= ch;
             if(ch >= 'a' && ch <= 'z')
@@ -466,6 +466,13 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
                 plain = 0;
             h = SQL_KW_HASH_STEP(h, ch);
             j++;
+        }
+        /* t_${env}: a template placeholder ends the word ('$' makes it not plain) */
+        for(size_t k = i; !plain && k < j; k++) {
+            if(p[k] == '$' && k + 1 < len && p[k + 1] == '{') {
+                j = k;
+                break;
+            }
         }
         end = j == len && !lx->eof ? 0 : j;
         kwhash = plain ? h : 0;
