@@ -205,8 +205,9 @@ int store_counts(duckdb_connection conn, store_counts_t *out)
     if(!rc)
         rc = query_int64(conn, "SELECT count(*) FROM edges", &out->edges);
     if(!rc)
-        rc = query_int64(conn, "SELECT count(*) FROM nodes WHERE type IN ('table', 'view')", &out->table_nodes);
+        rc = query_int64(conn, "SELECT count(*) FROM nodes WHERE kind IN ('table', 'view')", &out->table_nodes);
     if(!rc)
-        rc = query_int64(conn, "SELECT count(*) FROM files WHERE status = 'processed'", &out->files_processed);
+        rc = query_int64(conn, "SELECT count(*) FROM files WHERE status = 'processed' AND is_current",
+                         &out->files_processed);
     return rc;
 }

@@ -25,10 +25,13 @@ static void loads_counts_from_the_database(void **state)
     duckdb_result res;
     assert_int_equal(
         duckdb_query(conn,
-                     "INSERT INTO files (path, status) VALUES ('a.sql','processed'),('b.sql','error'),"
-                     "('c.sql','processed');"
-                     "INSERT INTO nodes (name, type) VALUES ('s.t','table'),('s.v','view'),('s.t.c','column');"
-                     "INSERT INTO edges (source, target, type) VALUES (1, 2, 'reads');",
+                     "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current,"
+                     " created_at, updated_at) VALUES (1, 'i', 'p', 'a.sql', 'processed', true, now(), now()),"
+                     " (2, 'i', 'p', 'b.sql', 'error', true, now(), now()),"
+                     " (3, 'i', 'p', 'c.sql', 'processed', true, now(), now());"
+                     "INSERT INTO nodes VALUES (1, 'table', 's.t', 'p', false, now(), now()),"
+                     " (2, 'view', 's.v', 'p', false, now(), now()), (3, 'column', 's.t.c', 'p', false, now(), now());"
+                     "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, 1, NULL);",
                      &res),
         DuckDBSuccess);
     duckdb_destroy_result(&res);

@@ -15,7 +15,7 @@ static void memory_database_is_migrated_and_empty(void **state)
     store_t *s = NULL;
     char err[256] = "";
     assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
-    assert_int_equal(store_schema_version(s), 1);
+    assert_int_equal(store_schema_version(s), 2);
     duckdb_connection conn;
     assert_int_equal(store_connect(s, &conn), STORE_OK);
     store_counts_t c;
@@ -36,11 +36,16 @@ static void counts_reflect_rows(void **state)
     duckdb_connection conn;
     assert_int_equal(store_connect(s, &conn), STORE_OK);
     assert_int_equal(duckdb_query(conn,
-                                  "INSERT INTO nodes (name, type) VALUES ('a.t', 'table'), ('a.v', 'view'),"
-                                  " ('a.t.c', 'column');"
-                                  "INSERT INTO edges (source, target, type) VALUES (1, 2, 'reads');"
-                                  "INSERT INTO files (path, status) VALUES ('x.sql', 'processed'),"
-                                  " ('y.sql', 'error'), ('z.sql', 'processed')",
+                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now(), now()),"
+                                  " (2, 'view', 'a.v', 'p', false, now(), now()),"
+                                  " (3, 'column', 'a.t.c', 'p', false, now(), now());"
+                                  "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, 1, NULL);"
+                                  "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current,"
+                                  " created_at, updated_at) VALUES"
+                                  " (1, 'i', 'p', 'x.sql', 'processed', true, now(), now()),"
+                                  " (2, 'i', 'p', 'y.sql', 'error', true, now(), now()),"
+                                  " (3, 'i', 'p', 'z.sql', 'processed', true, now(), now()),"
+                                  " (4, 'i', 'p', 'old.sql', 'processed', false, now(), now())",
                                   NULL),
                      DuckDBSuccess);
     store_counts_t c;
