@@ -63,10 +63,16 @@ typedef struct ingest_meta {
 
 /* Starts the worker and writer threads; recovers what a previous run left unfinished. */
 int ingest_open(const ingest_opts_t *opts, ingest_t **out);
-/* Finishes queued work when `drain`, otherwise marks what is unfinished interrupted; stops the threads. */
+/*
+ * Finishes queued work when `drain`. Otherwise stops soon: ingestions whose input was complete stay
+ * `running` and are resumed by the next ingest_open; those still receiving files are marked interrupted.
+ */
 void ingest_close(ingest_t *in, int drain);
 
-/* Starts an ingestion (publishes ingestion_started); writes its id into `id`. */
+/*
+ * Starts an ingestion; writes its id into `id`. ingestion_started is published once its first files
+ * are queued (or at its first progress note), so total_files is known.
+ */
 int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]);
 /*
  * Adds a file to a begun ingestion. `disk_path`: where workers read it (deleted after processing
@@ -85,5 +91,8 @@ int ingest_end(ingest_t *in, const char *id);
 int ingest_fail(ingest_t *in, const char *id, const char *message);
 
 const char *ingest_strerror(int code);
+
+/* 1 when the file name has an extension of SQL sources we ingest (.sql .ddl .hql .pls .bteq ...), else 0. */
+int ingest_supported_name(const char *name);
 
 #endif

@@ -1,0 +1,1025 @@
+#include "ingest/ingest.h"
+
+#include "events/error_event.h"
+#include "ingest/parsed.h"
+#include "ingest/writer.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define MAX_WORKERS        64
+#define MAX_OUTSTANDING    200000 /* files added and not yet final, over all ingestions */
+#define MAX_RESULTS        10000  /* per-file results kept for ingestion_complete */
+#define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
+
+typedef struct file_result {
+    char *name, *error;
+    const char *status;
+} file_result_t;
+
+typedef struct ingestion {
+    struct ingestion *next;
+    char id[INGEST_ID_MAX];
+    char *source, *project, *repository, *branch;
+    sql_dialect_t dialect;
+    int64_t started_mono_ms;
+    int ended; /* under the lock: ingest_end or ingest_fail was called */
+    /* Writer thread only. */
+    int input_complete, started_published;
+    char *fail_message;
+    size_t total, done, processed, failed, skipped;
+    int64_t nodes_created;
+    file_result_t *results;
+    size_t nresults, results_cap, results_omitted;
+} ingestion_t;
+
+typedef struct job {
+    struct job *next;
+    ingestion_t *ing;
+    writer_file_t file; /* strings owned by the job */
+    char *skip_reason;  /* recorded as skipped, never read */
+    parsed_file_t *parsed;
+} job_t;
+
+enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_NOTE };
+
+typedef struct cmd {
+    struct cmd *next;
+    enum cmd_type type;
+    ingestion_t *ing;
+    char *disk_path, *name, *text; /* text: skip reason, commit, note or failure */
+    int owned;
+    double percentage;
+} cmd_t;
+
+typedef struct queue {
+    void *head, *tail; /* cmd_t or job_t: both start with `next` */
+} queue_t;
+
+struct ingest {
+    ingest_opts_t opts;
+    pthread_mutex_t mu;
+    pthread_cond_t writer_cv, worker_cv;
+    queue_t cmds, parse, parsed; /* to the writer, to the workers, back to the writer */
+    ingestion_t *live;
+    size_t outstanding;
+    int closing, drain, workers_stop;
+    atomic_int stop; /* workers abandon the file they read */
+    pthread_t writer_thread, workers[MAX_WORKERS];
+    int nworkers, writer_started;
+    /* Writer thread only. */
+    writer_t *w;
+    queue_t pending; /* added files waiting for a worker */
+    size_t inflight, max_inflight;
+};
+
+const char *ingest_strerror(int code)
+{
+    switch(code) {
+    case INGEST_OK: return "ok";
+    case INGEST_ERR_NOMEM: return "out of memory";
+    case INGEST_ERR_ARG: return "invalid argument";
+    case INGEST_ERR_UNKNOWN: return "no such ingestion, or it has ended";
+    case INGEST_ERR_BUSY: return "too many files are waiting to be ingested; try again later";
+    case INGEST_ERR_STORE: return "the database could not record the ingestion";
+    case INGEST_ERR_CLOSED: return "ingestion is shutting down";
+    }
+    return "unknown ingest error";
+}
+
+/* The extensions of SQL sources we parse (dialect-specific ones included). */
+int ingest_supported_name(const char *name)
+{
+    static const char *const exts[] = {".sql",  ".ddl",   ".dml", ".hql",     ".pls",   ".pks",  ".pkb",  ".plb",
+                                       ".prc",  ".fnc",   ".trg", ".vw",      ".tab",   ".bteq", ".psql", ".pgsql",
+                                       ".tsql", ".spsql", ".udf", ".snowsql", ".bqsql", NULL};
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    if(!dot || dot == name || strchr(dot, '/'))
+        return 0;
+    for(const char *const *e = exts; *e; e++) {
+        if(strcasecmp(dot, *e) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void push(queue_t *q, void *item)
+{
+    *(void **)item = NULL;
+    if(q->tail)
+        *(void **)q->tail = item;
+    else
+        q->head = item;
+    q->tail = item;
+}
+
+static void *pop(queue_t *q)
+{
+    void *item = q->head;
+    if(item) {
+        q->head = *(void **)item;
+        if(!q->head)
+            q->tail = NULL;
+    }
+    return item;
+}
+
+static void *take_all(queue_t *q)
+{
+    void *head = q->head;
+    q->head = q->tail = NULL;
+    return head;
+}
+
+/* ---- ingestions ---- */
+
+static void ingestion_free(ingestion_t *ing)
+{
+    if(!ing)
+        return;
+    util_free(ing->source);
+    util_free(ing->project);
+    util_free(ing->repository);
+    util_free(ing->branch);
+    util_free(ing->fail_message);
+    for(size_t i = 0; i < ing->nresults; i++) {
+        util_free(ing->results[i].name);
+        util_free(ing->results[i].error);
+    }
+    util_free(ing->results);
+    util_free(ing);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? util_strdup(s) : NULL;
+}
+
+static ingestion_t *ingestion_new(const char *id, const char *source, const char *project, const char *repository,
+                                  const char *branch, sql_dialect_t dialect)
+{
+    ingestion_t *ing = util_calloc(1, sizeof(*ing));
+    if(!ing)
+        return NULL;
+    snprintf(ing->id, sizeof(ing->id), "%s", id);
+    ing->source = util_strdup(source);
+    ing->project = util_strdup(project && *project ? project : "default");
+    ing->repository = dup_or_null(repository);
+    ing->branch = dup_or_null(branch);
+    ing->dialect = dialect;
+    ing->started_mono_ms = time_mono_ms();
+    if(!ing->source || !ing->project || (repository && !ing->repository) || (branch && !ing->branch)) {
+        ingestion_free(ing);
+        return NULL;
+    }
+    return ing;
+}
+
+static ingestion_t *find_live(ingest_t *in, const char *id)
+{
+    for(ingestion_t *ing = in->live; ing; ing = ing->next) {
+        if(strcmp(ing->id, id) == 0)
+            return ing;
+    }
+    return NULL;
+}
+
+static void unlink_live(ingest_t *in, ingestion_t *ing)
+{
+    pthread_mutex_lock(&in->mu);
+    for(ingestion_t **pp = &in->live; *pp; pp = &(*pp)->next) {
+        if(*pp == ing) {
+            *pp = ing->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&in->mu);
+}
+
+/* ---- events (writer thread) ---- */
+
+static void publish(ingest_t *in, const char *type, json_t *data)
+{
+    if(!data)
+        return;
+    if(!in->opts.bus) {
+        json_decref(data);
+        return;
+    }
+    int rc = bus_publish(in->opts.bus, type, data);
+    if(rc)
+        log_warn("ingest.event_dropped", "type=%s reason=\"%s\"", type, bus_strerror(rc));
+}
+
+/* ingestion_started goes out once the first files are known, so it carries a real total. */
+static void ensure_started(ingest_t *in, ingestion_t *ing)
+{
+    if(ing->started_published)
+        return;
+    ing->started_published = 1;
+    publish(in, "ingestion_started",
+            json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:s}", "ingestion_id", ing->id, "source", ing->source,
+                      "total_files", (json_int_t)ing->total, "project_id", ing->project, "repository", ing->repository,
+                      "branch", ing->branch, "dialect", sql_dialect_name(ing->dialect)));
+}
+
+static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, const char *status, const char *error,
+                             const char *note, double percentage)
+{
+    ensure_started(in, ing);
+    if(percentage < 0)
+        percentage = ing->total ? 100.0 * (double)ing->done / (double)ing->total : 0.0;
+    json_t *data =
+        json_pack("{s:s, s:s?, s:s, s:I, s:I, s:f, s:I, s:s?}", "ingestion_id", ing->id, "current_file", file, "status",
+                  status, "files_processed", (json_int_t)ing->done, "total_files", (json_int_t)ing->total, "percentage",
+                  percentage, "nodes_created", (json_int_t)ing->nodes_created, "error", error);
+    if(data && note)
+        json_object_set_new(data, "note", json_string(note));
+    publish(in, "ingestion_progress", data);
+}
+
+/* A file reached its final state: counts, results, callbacks, progress; its upload copy is removed. */
+static void count_final(ingestion_t *ing, const char *name, const char *status, const char *error,
+                        int64_t nodes_created)
+{
+    ing->done++;
+    ing->nodes_created += nodes_created;
+    if(strcmp(status, "processed") == 0)
+        ing->processed++;
+    else if(strcmp(status, "skipped") == 0)
+        ing->skipped++;
+    else
+        ing->failed++;
+    if(ing->nresults == ing->results_cap && ing->results_cap < MAX_RESULTS) {
+        size_t cap = ing->results_cap ? ing->results_cap * 2 : 16;
+        cap = cap > MAX_RESULTS ? MAX_RESULTS : cap;
+        file_result_t *grown = util_realloc(ing->results, cap * sizeof(*grown));
+        if(grown) {
+            ing->results = grown;
+            ing->results_cap = cap;
+        }
+    }
+    file_result_t *r = ing->nresults < ing->results_cap ? &ing->results[ing->nresults] : NULL;
+    if(r && (r->name = util_strdup(name))) {
+        r->status = status;
+        r->error = dup_or_null(error);
+        ing->nresults++;
+    } else {
+        ing->results_omitted++;
+    }
+}
+
+static void file_final(ingest_t *in, ingestion_t *ing, const char *name, const char *disk_path, int owned,
+                       const char *status, const char *error, int64_t nodes_created)
+{
+    count_final(ing, name, status, error, nodes_created);
+    if(owned && disk_path && unlink(disk_path) && errno != ENOENT)
+        log_warn("ingest.unlink_failed", "ingestion=%s reason=\"%s\"", ing->id, strerror(errno));
+    if(in->opts.on_file) {
+        ingest_file_event_t ev = {ing->id, name, status, error, ing->done, ing->total};
+        in->opts.on_file(in->opts.ud, &ev);
+    }
+    publish_progress(in, ing, name, status, error, NULL, -1);
+    pthread_mutex_lock(&in->mu);
+    in->outstanding--;
+    pthread_mutex_unlock(&in->mu);
+}
+
+static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
+{
+    ensure_started(in, ing);
+    json_t *files = json_array(), *errors = json_array();
+    for(size_t i = 0; files && errors && i < ing->nresults; i++) {
+        const file_result_t *r = &ing->results[i];
+        json_array_append_new(files, json_pack("{s:s, s:s}", "file", r->name, "status", r->status));
+        if(r->error && strcmp(r->status, "error") == 0)
+            json_array_append_new(errors, json_pack("{s:s, s:s}", "file", r->name, "error", r->error));
+    }
+    if(ing->fail_message)
+        json_array_append_new(errors, json_pack("{s:s, s:s}", "file", "", "error", ing->fail_message));
+    double secs = (double)(time_mono_ms() - ing->started_mono_ms) / 1000.0;
+    publish(in, "ingestion_complete",
+            json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:I}", "ingestion_id", ing->id, "source",
+                      ing->source, "status", status, "files", files ? files : json_array(), "files_processed",
+                      (json_int_t)ing->processed, "files_failed", (json_int_t)ing->failed, "files_skipped",
+                      (json_int_t)ing->skipped, "total_files", (json_int_t)ing->total, "total_nodes_created",
+                      (json_int_t)ing->nodes_created, "duration_seconds", secs, "errors",
+                      errors ? errors : json_array(), "files_omitted", (json_int_t)ing->results_omitted));
+}
+
+/* Ends an ingestion whose input is complete and whose files are all final. */
+static void maybe_complete(ingest_t *in, ingestion_t *ing)
+{
+    if(!ing->input_complete || ing->done < ing->total)
+        return;
+    const char *status = ing->fail_message                          ? "failed"
+                         : ing->failed && ing->failed == ing->total ? "failed"
+                         : ing->failed                              ? "completed_with_errors"
+                                                                    : "completed";
+    writer_totals_t t = {(int64_t)ing->total, (int64_t)ing->processed, (int64_t)ing->failed, (int64_t)ing->skipped,
+                         ing->nodes_created};
+    if(writer_ingestion_finish(in->w, ing->id, status, &t, ing->fail_message))
+        log_error("ingest.finish_failed", "ingestion=%s", ing->id);
+    log_info("ingest.completed", "ingestion=%s status=%s files=%zu processed=%zu failed=%zu skipped=%zu nodes=%lld",
+             ing->id, status, ing->total, ing->processed, ing->failed, ing->skipped, (long long)ing->nodes_created);
+    publish_complete(in, ing, status);
+    if(in->opts.stats)
+        stats_ingestion_end(in->opts.stats);
+    unlink_live(in, ing);
+    ingestion_free(ing);
+}
+
+/* ---- writer thread ---- */
+
+static void job_free(job_t *j)
+{
+    if(!j)
+        return;
+    util_free((char *)j->file.disk_path);
+    util_free((char *)j->file.path);
+    util_free(j->skip_reason);
+    parsed_file_free(j->parsed);
+    util_free(j);
+}
+
+static void cmd_free(cmd_t *c)
+{
+    util_free(c->disk_path);
+    util_free(c->name);
+    util_free(c->text);
+    util_free(c);
+}
+
+static job_t *job_new(ingestion_t *ing, const char *disk_path, const char *name, int owned)
+{
+    job_t *j = util_calloc(1, sizeof(*j));
+    if(!j)
+        return NULL;
+    j->ing = ing;
+    j->file.ingestion_id = ing->id;
+    j->file.project = ing->project;
+    j->file.repository = ing->repository;
+    j->file.disk_path = util_strdup(disk_path);
+    j->file.path = util_strdup(name);
+    j->file.owned = owned;
+    if(!j->file.disk_path || !j->file.path) {
+        job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Commands arrive in batches: their rows go in one transaction. */
+static void run_commands(ingest_t *in, cmd_t *list)
+{
+    int rc = writer_begin(in->w);
+    queue_t added = {0};
+    for(cmd_t *c = list; c && !rc; c = c->next) {
+        ingestion_t *ing = c->ing;
+        switch(c->type) {
+        case CMD_BEGIN: {
+            writer_ingestion_t row = {
+                ing->id, ing->source, ing->project, ing->repository, ing->branch, NULL, sql_dialect_name(ing->dialect)};
+            rc = writer_ingestion_insert(in->w, &row, time_now_ms());
+            break;
+        }
+        case CMD_ADD: {
+            job_t *j = job_new(ing, c->disk_path, c->name, c->owned);
+            if(!j) {
+                rc = -1;
+                break;
+            }
+            ing->total++;
+            j->skip_reason = c->text;
+            c->text = NULL;
+            rc = writer_file_add(in->w, &j->file, j->skip_reason);
+            push(&added, j);
+            break;
+        }
+        case CMD_END:
+        case CMD_FAIL:
+            if(c->type == CMD_FAIL) {
+                ing->fail_message = c->text;
+                c->text = NULL;
+            }
+            ing->input_complete = 1;
+            rc = writer_ingestion_input_complete(in->w, ing->id, (int64_t)ing->total);
+            break;
+        case CMD_COMMIT: rc = writer_ingestion_set_commit(in->w, ing->id, c->text); break;
+        case CMD_NOTE: break;
+        }
+    }
+    rc = rc ? rc : writer_commit(in->w);
+    if(rc) {
+        writer_rollback(in->w);
+        log_error("ingest.batch_failed", "reason=\"the database refused the new ingestion rows\"");
+        if(in->opts.bus)
+            error_event_raise(in->opts.bus, "ingestion_failed", ERROR_SEVERITY_ERROR,
+                              "The database could not record new files for ingestion.");
+    }
+    for(job_t *j = take_all(&added), *next; j; j = next) {
+        next = j->next;
+        if(rc || j->skip_reason) {
+            file_final(in, j->ing, j->file.path, j->file.disk_path, j->file.owned, rc ? "error" : "skipped",
+                       rc ? "the database could not record the file" : j->skip_reason, 0);
+            job_free(j);
+        } else {
+            push(&in->pending, j);
+        }
+    }
+    for(cmd_t *c = list; c; c = c->next) {
+        if(c->type == CMD_NOTE)
+            publish_progress(in, c->ing, NULL, "cloning", NULL, c->text, c->percentage);
+    }
+}
+
+static void store_parsed(ingest_t *in, job_t *j)
+{
+    parsed_file_t *p = j->parsed;
+    ingestion_t *ing = j->ing;
+    if(p && p->outcome != PARSED_OK && atomic_load(&in->stop) && !in->drain) {
+        /* Abandoned by a shutdown: the row stays 'processing' and the next start takes it up again. */
+        return;
+    }
+    if(!p || p->outcome != PARSED_OK) {
+        const char *status = p && p->outcome == PARSED_SKIPPED ? "skipped" : "error";
+        const char *why = p && p->reason ? p->reason : "out of memory";
+        if(writer_file_state(in->w, j->file.id, status, why, p))
+            log_error("ingest.file_state_failed", "ingestion=%s", ing->id);
+        file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, status, why, 0);
+        return;
+    }
+    writer_result_t res;
+    if(writer_store_file(in->w, &j->file, p, &res)) {
+        writer_file_state(in->w, j->file.id, "error", "the database could not store the file's lineage", p);
+        file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, "error",
+                   "the database could not store the file's lineage", 0);
+        if(in->opts.bus)
+            error_event_raise(in->opts.bus, "ingestion_failed", ERROR_SEVERITY_ERROR,
+                              "A file's lineage could not be stored in the database.");
+        return;
+    }
+    if(!res.duplicate) {
+        if(in->opts.stats)
+            stats_ingest_committed(in->opts.stats, &res.delta);
+        if(in->opts.on_commit)
+            in->opts.on_commit(in->opts.ud);
+    }
+    file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, res.status,
+               res.duplicate ? "duplicate: the same content is already current" : res.error, res.nodes_created);
+    util_free(res.error);
+}
+
+/* Hands waiting files to the workers, keeping at most max_inflight parsed files in memory. */
+static void dispatch(ingest_t *in)
+{
+    int64_t ids[64];
+    job_t *sent[64];
+    size_t n = 0;
+    pthread_mutex_lock(&in->mu);
+    while(in->inflight < in->max_inflight && in->pending.head && n < 64 && !(atomic_load(&in->stop) && !in->drain)) {
+        job_t *j = pop(&in->pending);
+        in->inflight++;
+        ids[n] = j->file.id;
+        sent[n++] = j;
+    }
+    pthread_mutex_unlock(&in->mu);
+    if(!n)
+        return;
+    if(writer_files_processing(in->w, ids, n))
+        log_error("ingest.file_state_failed", "what=processing");
+    for(size_t i = 0; i < n; i++)
+        publish_progress(in, sent[i]->ing, sent[i]->file.path, "processing", NULL, NULL, -1);
+    pthread_mutex_lock(&in->mu);
+    for(size_t i = 0; i < n; i++)
+        push(&in->parse, sent[i]);
+    pthread_cond_broadcast(&in->worker_cv);
+    pthread_mutex_unlock(&in->mu);
+}
+
+static void complete_ready(ingest_t *in)
+{
+    pthread_mutex_lock(&in->mu);
+    ingestion_t *ing = in->live;
+    pthread_mutex_unlock(&in->mu);
+    while(ing) {
+        pthread_mutex_lock(&in->mu);
+        ingestion_t *next = ing->next;
+        pthread_mutex_unlock(&in->mu);
+        maybe_complete(in, ing);
+        ing = next;
+    }
+}
+
+static int writer_done(ingest_t *in)
+{
+    if(!in->closing)
+        return 0;
+    if(in->drain)
+        return !in->cmds.head && !in->parsed.head && !in->pending.head && in->inflight == 0;
+    return !in->parsed.head && in->inflight == 0;
+}
+
+static void *writer_main(void *arg)
+{
+    ingest_t *in = arg;
+    pthread_mutex_lock(&in->mu);
+    for(;;) {
+        int can_dispatch = in->pending.head && in->inflight < in->max_inflight && (in->drain || !in->closing);
+        if(!in->cmds.head && !in->parsed.head && !can_dispatch) {
+            if(writer_done(in))
+                break;
+            pthread_cond_wait(&in->writer_cv, &in->mu);
+            continue;
+        }
+        cmd_t *cmds = (in->closing && !in->drain) ? NULL : take_all(&in->cmds);
+        job_t *parsed = take_all(&in->parsed);
+        pthread_mutex_unlock(&in->mu);
+        if(cmds)
+            run_commands(in, cmds);
+        while(cmds) {
+            cmd_t *next = cmds->next;
+            cmd_free(cmds);
+            cmds = next;
+        }
+        while(parsed) {
+            job_t *next = parsed->next;
+            store_parsed(in, parsed);
+            job_free(parsed);
+            pthread_mutex_lock(&in->mu);
+            in->inflight--;
+            pthread_mutex_unlock(&in->mu);
+            parsed = next;
+        }
+        dispatch(in);
+        complete_ready(in);
+        pthread_mutex_lock(&in->mu);
+        if(in->closing && !in->drain && in->cmds.head) {
+            for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
+                next = c->next;
+                cmd_free(c);
+            }
+        }
+    }
+    pthread_mutex_unlock(&in->mu);
+    return NULL;
+}
+
+/* ---- workers ---- */
+
+static void *worker_main(void *arg)
+{
+    ingest_t *in = arg;
+    pthread_mutex_lock(&in->mu);
+    for(;;) {
+        job_t *j = pop(&in->parse);
+        if(!j) {
+            if(in->workers_stop)
+                break;
+            pthread_cond_wait(&in->worker_cv, &in->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&in->mu);
+        j->parsed = parsed_file_load(j->file.disk_path, j->ing->dialect, in->opts.max_file_bytes, &in->stop);
+        pthread_mutex_lock(&in->mu);
+        push(&in->parsed, j);
+        pthread_cond_signal(&in->writer_cv);
+    }
+    pthread_mutex_unlock(&in->mu);
+    return NULL;
+}
+
+/* ---- recovery ---- */
+
+static int64_t col_int(duckdb_result *r, idx_t c, idx_t row)
+{
+    return duckdb_value_is_null(r, c, row) ? 0 : duckdb_value_int64(r, c, row);
+}
+
+/* Files of a resumed ingestion: final ones counted, unfinished ones queued again when still on disk. */
+static int resume_files(ingest_t *in, ingestion_t *ing)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, path, disk_path, owned, status, error, coalesce(nodes_created, 0) FROM files"
+             " WHERE ingestion_id = '%s' ORDER BY id",
+             ing->id);
+    duckdb_result res;
+    if(duckdb_query(writer_conn(in->w), sql, &res) == DuckDBError) {
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    idx_t rows = duckdb_row_count(&res);
+    size_t requeued = 0, lost = 0;
+    for(idx_t r = 0; r < rows; r++) {
+        char *path = duckdb_value_varchar(&res, 1, r), *disk = duckdb_value_varchar(&res, 2, r);
+        char *status = duckdb_value_varchar(&res, 4, r), *error = duckdb_value_varchar(&res, 5, r);
+        int owned = duckdb_value_boolean(&res, 3, r);
+        ing->total++;
+        int unfinished = path && status && (strcmp(status, "pending") == 0 || strcmp(status, "processing") == 0);
+        in->outstanding += unfinished;
+        if(unfinished) {
+            job_t *j = disk && access(disk, R_OK) == 0 ? job_new(ing, disk, path, owned) : NULL;
+            if(j) {
+                j->file.id = col_int(&res, 0, r);
+                push(&in->pending, j);
+                requeued++;
+            } else {
+                const char *why = "interrupted by a restart, and the input was no longer on disk";
+                writer_file_state(in->w, col_int(&res, 0, r), "error", why, NULL);
+                file_final(in, ing, path, NULL, 0, "error", why, 0);
+                lost++;
+            }
+        } else if(path && status) {
+            const char *final = strcmp(status, "processed") == 0 ? "processed"
+                                : strcmp(status, "skipped") == 0 ? "skipped"
+                                                                 : "error";
+            count_final(ing, path, final, error, col_int(&res, 6, r));
+        }
+        duckdb_free(path);
+        duckdb_free(disk);
+        duckdb_free(status);
+        duckdb_free(error);
+    }
+    duckdb_destroy_result(&res);
+    log_info("ingest.resumed", "ingestion=%s files=%zu requeued=%zu lost=%zu", ing->id, ing->total, requeued, lost);
+    return 0;
+}
+
+/* Interrupted before all of its input arrived: it cannot be finished honestly. */
+static void interrupt_ingestion(ingest_t *in, const char *id, const char *why)
+{
+    char sql[512];
+    duckdb_connection conn = writer_conn(in->w);
+    snprintf(sql, sizeof(sql),
+             "SELECT disk_path FROM files WHERE ingestion_id = '%s' AND owned AND status IN ('pending', 'processing')",
+             id);
+    duckdb_result res;
+    if(duckdb_query(conn, sql, &res) == DuckDBSuccess) {
+        for(idx_t r = 0; r < duckdb_row_count(&res); r++) {
+            char *disk = duckdb_value_varchar(&res, 0, r);
+            if(disk)
+                unlink(disk);
+            duckdb_free(disk);
+        }
+    }
+    duckdb_destroy_result(&res);
+    snprintf(sql, sizeof(sql),
+             "UPDATE files SET status = 'error', error = 'interrupted: %s', updated_at = current_timestamp"
+             " WHERE ingestion_id = '%s' AND status IN ('pending', 'processing');"
+             "UPDATE ingestions SET status = 'interrupted', error = '%s', finished_at = current_timestamp,"
+             " files_failed = (SELECT count(*) FROM files WHERE ingestion_id = '%s' AND status = 'error')"
+             " WHERE id = '%s'",
+             why, id, why, id, id);
+    if(duckdb_query(conn, sql, NULL) == DuckDBError)
+        log_error("ingest.recover_failed", "ingestion=%s", id);
+    log_warn("ingest.interrupted", "ingestion=%s reason=\"%s\"", id, why);
+}
+
+/* An id is "ing_" and hex digits: safe inside the SQL text above. */
+static int valid_id(const char *id)
+{
+    if(strncmp(id, "ing_", 4) != 0 || strlen(id) >= INGEST_ID_MAX)
+        return 0;
+    for(const char *p = id + 4; *p; p++) {
+        if(!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+static int recover(ingest_t *in)
+{
+    duckdb_result res;
+    if(duckdb_query(writer_conn(in->w),
+                    "SELECT id, source, project_id, repository, branch, dialect, input_complete FROM ingestions"
+                    " WHERE status = 'running' ORDER BY started_at",
+                    &res) == DuckDBError) {
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    int rc = 0;
+    for(idx_t r = 0; r < duckdb_row_count(&res) && !rc; r++) {
+        char *v[6];
+        for(idx_t c = 0; c < 6; c++)
+            v[c] = duckdb_value_is_null(&res, c, r) ? NULL : duckdb_value_varchar(&res, c, r);
+        if(v[0] && valid_id(v[0])) {
+            if(!duckdb_value_boolean(&res, 6, r)) {
+                interrupt_ingestion(in, v[0], "the server stopped before all of its files had arrived");
+            } else {
+                sql_dialect_t d = SQL_DIALECT_AUTO;
+                if(v[5])
+                    sql_dialect_from_name(v[5], &d);
+                ingestion_t *ing = ingestion_new(v[0], v[1] ? v[1] : "cli", v[2], v[3], v[4], d);
+                if(!ing) {
+                    rc = -1;
+                } else {
+                    ing->input_complete = 1;
+                    ing->ended = 1;
+                    ing->next = in->live;
+                    in->live = ing;
+                    if(in->opts.stats)
+                        stats_ingestion_begin(in->opts.stats);
+                    rc = resume_files(in, ing);
+                }
+            }
+        }
+        for(idx_t c = 0; c < 6; c++)
+            duckdb_free(v[c]);
+    }
+    duckdb_destroy_result(&res);
+    /* Files of no running ingestion cannot be waited for by anyone. */
+    if(!rc && duckdb_query(writer_conn(in->w),
+                           "UPDATE files SET status = 'error', error = 'interrupted: its ingestion had ended'"
+                           " WHERE status IN ('pending', 'processing') AND ingestion_id NOT IN"
+                           " (SELECT id FROM ingestions WHERE status = 'running')",
+                           NULL) == DuckDBError)
+        rc = -1;
+    return rc;
+}
+
+/* ---- public API ---- */
+
+static int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (int)n;
+}
+
+int ingest_open(const ingest_opts_t *opts, ingest_t **out)
+{
+    *out = NULL;
+    if(!opts || !opts->store)
+        return INGEST_ERR_ARG;
+    ingest_t *in = util_calloc(1, sizeof(*in));
+    if(!in)
+        return INGEST_ERR_NOMEM;
+    in->opts = *opts;
+    if(in->opts.max_file_bytes <= 0)
+        in->opts.max_file_bytes = DEFAULT_FILE_BYTES;
+    in->nworkers = opts->workers > 0 ? (opts->workers > MAX_WORKERS ? MAX_WORKERS : opts->workers) : cpu_count();
+    in->max_inflight = (size_t)in->nworkers * 2;
+    atomic_init(&in->stop, 0);
+    pthread_mutex_init(&in->mu, NULL);
+    pthread_cond_init(&in->writer_cv, NULL);
+    pthread_cond_init(&in->worker_cv, NULL);
+    char err[256];
+    if(writer_open(opts->store, &in->w, err, sizeof(err))) {
+        log_error("ingest.open_failed", "reason=\"%s\"", err);
+        ingest_close(in, 0);
+        return INGEST_ERR_STORE;
+    }
+    if(recover(in)) {
+        log_error("ingest.recover_failed", "reason=\"cannot read unfinished ingestions\"");
+        ingest_close(in, 0);
+        return INGEST_ERR_STORE;
+    }
+    for(int i = 0; i < in->nworkers; i++) {
+        if(pthread_create(&in->workers[i], NULL, worker_main, in)) {
+            in->nworkers = i;
+            ingest_close(in, 0);
+            return INGEST_ERR_NOMEM;
+        }
+    }
+    if(pthread_create(&in->writer_thread, NULL, writer_main, in)) {
+        ingest_close(in, 0);
+        return INGEST_ERR_NOMEM;
+    }
+    in->writer_started = 1;
+    *out = in;
+    return INGEST_OK;
+}
+
+/* Ingestions still waiting for input at close cannot be finished: marked interrupted now. */
+static void close_unfinished(ingest_t *in)
+{
+    for(ingestion_t *ing = in->live, *next; ing; ing = next) {
+        next = ing->next;
+        if(!ing->input_complete)
+            interrupt_ingestion(in, ing->id, "the server stopped before all of its files had arrived");
+        else
+            log_info("ingest.deferred", "ingestion=%s files_left=%zu reason=\"resumed at the next start\"", ing->id,
+                     ing->total - ing->done);
+        ingestion_free(ing);
+    }
+    in->live = NULL;
+}
+
+void ingest_close(ingest_t *in, int drain)
+{
+    if(!in)
+        return;
+    pthread_mutex_lock(&in->mu);
+    in->closing = 1;
+    in->drain = drain;
+    if(!drain)
+        atomic_store(&in->stop, 1);
+    pthread_cond_broadcast(&in->writer_cv);
+    pthread_mutex_unlock(&in->mu);
+    if(in->writer_started)
+        pthread_join(in->writer_thread, NULL);
+    pthread_mutex_lock(&in->mu);
+    in->workers_stop = 1;
+    pthread_cond_broadcast(&in->worker_cv);
+    pthread_mutex_unlock(&in->mu);
+    for(int i = 0; i < in->nworkers; i++)
+        pthread_join(in->workers[i], NULL);
+    for(job_t *j = take_all(&in->pending), *next; j; j = next) {
+        next = j->next;
+        job_free(j);
+    }
+    for(job_t *j = take_all(&in->parse), *next; j; j = next) {
+        next = j->next;
+        job_free(j);
+    }
+    for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
+        next = c->next;
+        cmd_free(c);
+    }
+    if(in->w)
+        close_unfinished(in);
+    else
+        for(ingestion_t *ing = in->live, *next; ing; ing = next) {
+            next = ing->next;
+            ingestion_free(ing);
+        }
+    writer_close(in->w);
+    pthread_cond_destroy(&in->writer_cv);
+    pthread_cond_destroy(&in->worker_cv);
+    pthread_mutex_destroy(&in->mu);
+    util_free(in);
+}
+
+/* Queues a command for the writer; the caller holds the lock. */
+static void enqueue(ingest_t *in, cmd_t *c)
+{
+    push(&in->cmds, c);
+    pthread_cond_signal(&in->writer_cv);
+}
+
+static int make_id(char id[INGEST_ID_MAX])
+{
+    unsigned char rnd[8];
+    if(getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return -1;
+    static const char hex[] = "0123456789abcdef";
+    memcpy(id, "ing_", 4);
+    for(size_t i = 0; i < sizeof(rnd); i++) {
+        id[4 + 2 * i] = hex[rnd[i] >> 4];
+        id[5 + 2 * i] = hex[rnd[i] & 15];
+    }
+    id[4 + 2 * sizeof(rnd)] = '\0';
+    return 0;
+}
+
+int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX])
+{
+    if(!in || !meta || !meta->source || !id)
+        return INGEST_ERR_ARG;
+    if(strcmp(meta->source, "upload") && strcmp(meta->source, "github") && strcmp(meta->source, "cli"))
+        return INGEST_ERR_ARG;
+    char new_id[INGEST_ID_MAX];
+    if(make_id(new_id))
+        return INGEST_ERR_NOMEM;
+    ingestion_t *ing =
+        ingestion_new(new_id, meta->source, meta->project_id, meta->repository, meta->branch, meta->dialect);
+    cmd_t *c = util_calloc(1, sizeof(*c));
+    char *commit = meta->commit ? util_strdup(meta->commit) : NULL;
+    cmd_t *cc = meta->commit ? util_calloc(1, sizeof(*cc)) : NULL;
+    if(!ing || !c || (meta->commit && (!commit || !cc))) {
+        ingestion_free(ing);
+        util_free(c);
+        util_free(commit);
+        util_free(cc);
+        return INGEST_ERR_NOMEM;
+    }
+    c->type = CMD_BEGIN;
+    c->ing = ing;
+    pthread_mutex_lock(&in->mu);
+    if(in->closing) {
+        pthread_mutex_unlock(&in->mu);
+        ingestion_free(ing);
+        util_free(c);
+        util_free(commit);
+        util_free(cc);
+        return INGEST_ERR_CLOSED;
+    }
+    ing->next = in->live;
+    in->live = ing;
+    enqueue(in, c);
+    if(cc) {
+        cc->type = CMD_COMMIT;
+        cc->ing = ing;
+        cc->text = commit;
+        enqueue(in, cc);
+    }
+    pthread_mutex_unlock(&in->mu);
+    if(in->opts.stats)
+        stats_ingestion_begin(in->opts.stats);
+    memcpy(id, new_id, INGEST_ID_MAX);
+    log_info("ingest.begun", "ingestion=%s source=%s", new_id, meta->source);
+    return INGEST_OK;
+}
+
+/* Queues a command for a live ingestion that has not ended; takes `c` whatever happens. */
+static int submit(ingest_t *in, const char *id, cmd_t *c, int ends, int adds)
+{
+    if(!in || !id) {
+        cmd_free(c);
+        return INGEST_ERR_ARG;
+    }
+    pthread_mutex_lock(&in->mu);
+    int rc = INGEST_OK;
+    ingestion_t *ing = find_live(in, id);
+    if(in->closing)
+        rc = INGEST_ERR_CLOSED;
+    else if(!ing || ing->ended)
+        rc = INGEST_ERR_UNKNOWN;
+    else if(adds && in->outstanding >= MAX_OUTSTANDING)
+        rc = INGEST_ERR_BUSY;
+    if(!rc) {
+        c->ing = ing;
+        if(ends)
+            ing->ended = 1;
+        if(adds)
+            in->outstanding++;
+        enqueue(in, c);
+    }
+    pthread_mutex_unlock(&in->mu);
+    if(rc)
+        cmd_free(c);
+    return rc;
+}
+
+static cmd_t *cmd_new(enum cmd_type type, const char *text)
+{
+    cmd_t *c = util_calloc(1, sizeof(*c));
+    if(!c)
+        return NULL;
+    c->type = type;
+    if(text && !(c->text = util_strdup(text))) {
+        util_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const char *name, const char *skip_reason,
+                    int owned)
+{
+    if(!disk_path || !name || !*name)
+        return INGEST_ERR_ARG;
+    cmd_t *c = cmd_new(CMD_ADD, skip_reason);
+    if(!c)
+        return INGEST_ERR_NOMEM;
+    c->owned = owned ? 1 : 0;
+    if(!(c->disk_path = util_strdup(disk_path)) || !(c->name = util_strdup(name))) {
+        cmd_free(c);
+        return INGEST_ERR_NOMEM;
+    }
+    return submit(in, id, c, 0, 1);
+}
+
+int ingest_set_commit(ingest_t *in, const char *id, const char *commit)
+{
+    if(!commit)
+        return INGEST_ERR_ARG;
+    cmd_t *c = cmd_new(CMD_COMMIT, commit);
+    return c ? submit(in, id, c, 0, 0) : INGEST_ERR_NOMEM;
+}
+
+int ingest_note_progress(ingest_t *in, const char *id, const char *note, double percentage)
+{
+    cmd_t *c = cmd_new(CMD_NOTE, note);
+    if(!c)
+        return INGEST_ERR_NOMEM;
+    c->percentage = percentage < 0 ? 0 : percentage > 100 ? 100 : percentage;
+    return submit(in, id, c, 0, 0);
+}
+
+int ingest_end(ingest_t *in, const char *id)
+{
+    cmd_t *c = cmd_new(CMD_END, NULL);
+    return c ? submit(in, id, c, 1, 0) : INGEST_ERR_NOMEM;
+}
+
+int ingest_fail(ingest_t *in, const char *id, const char *message)
+{
+    if(!message || !*message)
+        return INGEST_ERR_ARG;
+    cmd_t *c = cmd_new(CMD_FAIL, message);
+    if(!c)
+        return INGEST_ERR_NOMEM;
+    int rc = submit(in, id, c, 1, 0);
+    if(!rc && in->opts.bus)
+        error_event_raise(in->opts.bus, "ingestion_failed", ERROR_SEVERITY_ERROR, message);
+    return rc;
+}

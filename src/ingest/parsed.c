@@ -1,0 +1,238 @@
+#include "ingest/parsed.h"
+
+#include "sql/lineage.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK (256u * 1024)
+/* The arena holds names, not text: a few times the file is far more than any real file needs. */
+#define ARENA_MIN ((size_t)64 << 20)
+
+typedef struct reader {
+    int fd;
+    sha256_t sha;
+    int64_t size, max;
+    const atomic_int *stop;
+    const char *why; /* set when the reader refuses the input */
+} reader_t;
+
+static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
+{
+    reader_t *r = ud;
+    *got = 0;
+    if(r->stop && atomic_load(r->stop)) {
+        r->why = "ingestion was stopped";
+        return SQL_ERR_IO;
+    }
+    ssize_t n;
+    do
+        n = read(r->fd, buf, cap < READ_CHUNK ? cap : READ_CHUNK);
+    while(n < 0 && errno == EINTR);
+    if(n < 0) {
+        r->why = "the file could not be read";
+        return SQL_ERR_IO;
+    }
+    if(memchr(buf, '\0', (size_t)n)) {
+        r->why = "binary file (it contains NUL bytes), not SQL text";
+        return SQL_ERR_IO;
+    }
+    r->size += n;
+    if(r->size > r->max) {
+        r->why = "file is larger than the per-file limit";
+        return SQL_ERR_IO;
+    }
+    sha256_update(&r->sha, buf, (size_t)n);
+    *got = (size_t)n;
+    return 0;
+}
+
+char *parsed_clean_utf8(sql_arena_t *a, const char *s, size_t len)
+{
+    char *out = sql_arena_alloc(a, len + 1);
+    if(!out)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while(i < len) {
+        unsigned char c = p[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        int ok = n > 0 && i + n <= len && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
+        for(size_t j = 1; ok && j < n; j++)
+            ok = (p[i + j] & 0xc0) == 0x80;
+        if(ok && n == 3)
+            ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
+        if(ok && n == 4)
+            ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
+        if(!ok || c == 0) {
+            out[i++] = '?';
+            continue;
+        }
+        memcpy(out + i, p + i, n);
+        i += n;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+static const char **copy_list(sql_arena_t *a, const sql_strlist_t *l, uint32_t *n)
+{
+    *n = 0;
+    if(!l->n)
+        return NULL;
+    const char **items = sql_arena_alloc(a, l->n * sizeof(*items));
+    if(!items)
+        return NULL;
+    for(size_t i = 0; i < l->n; i++) {
+        if(!(items[i] = parsed_clean_utf8(a, l->items[i], strlen(l->items[i]))))
+            return NULL;
+    }
+    *n = (uint32_t)l->n;
+    return items;
+}
+
+static char *copy_str(sql_arena_t *a, const char *s)
+{
+    return s ? parsed_clean_utf8(a, s, strlen(s)) : NULL;
+}
+
+static int on_begin(void *ud, sql_dialect_t dialect)
+{
+    parsed_file_t *p = ud;
+    p->dialect = dialect;
+    return 0;
+}
+
+static int on_statement(void *ud, const sql_statement_t *st)
+{
+    parsed_file_t *p = ud;
+    sql_arena_t *a = &p->arena;
+    if(p->nstmts == p->stmts_cap) {
+        size_t cap = p->stmts_cap ? p->stmts_cap * 2 : 16;
+        parsed_stmt_t *grown = util_realloc(p->stmts, cap * sizeof(*grown));
+        if(!grown)
+            return SQL_ERR_NOMEM;
+        p->stmts = grown;
+        p->stmts_cap = cap;
+    }
+    parsed_stmt_t *s = &p->stmts[p->nstmts];
+    memset(s, 0, sizeof(*s));
+    s->line = st->line;
+    s->column = st->column;
+    if(!(s->kind = copy_str(a, st->kind ? st->kind : "unknown")) || (st->name && !(s->name = copy_str(a, st->name))))
+        return SQL_ERR_NOMEM;
+    if((st->reads.n && !(s->reads = copy_list(a, &st->reads, &s->nreads))) ||
+       (st->writes.n && !(s->writes = copy_list(a, &st->writes, &s->nwrites))) ||
+       (st->calls.n && !(s->calls = copy_list(a, &st->calls, &s->ncalls))))
+        return SQL_ERR_NOMEM;
+    if(st->ncolumns) {
+        if(!(s->columns = sql_arena_alloc(a, st->ncolumns * sizeof(*s->columns))))
+            return SQL_ERR_NOMEM;
+        for(size_t i = 0; i < st->ncolumns; i++) {
+            parsed_column_t *c = &s->columns[i];
+            if(!(c->target = copy_str(a, st->columns[i].target)))
+                return SQL_ERR_NOMEM;
+            c->sources = NULL;
+            if(st->columns[i].sources.n && !(c->sources = copy_list(a, &st->columns[i].sources, &c->nsources)))
+                return SQL_ERR_NOMEM;
+            if(!st->columns[i].sources.n)
+                c->nsources = 0;
+        }
+        s->ncolumns = (uint32_t)st->ncolumns;
+    }
+    p->nstmts++;
+    return 0;
+}
+
+static void fail(parsed_file_t *p, enum parsed_outcome outcome, const char *reason)
+{
+    p->outcome = outcome;
+    util_free(p->reason);
+    p->reason = util_strdup(reason);
+}
+
+static int keep_errors(parsed_file_t *p, const sql_lineage_t *l)
+{
+    if(!l->nerrors)
+        return 0;
+    if(!(p->errors = util_calloc(l->nerrors, sizeof(*p->errors))))
+        return SQL_ERR_NOMEM;
+    for(size_t i = 0; i < l->nerrors; i++) {
+        p->errors[i].line = l->errors[i].line;
+        p->errors[i].column = l->errors[i].column;
+        if(!(p->errors[i].message = copy_str(&p->arena, l->errors[i].message)))
+            return SQL_ERR_NOMEM;
+    }
+    p->nerrors = p->errors_cap = l->nerrors;
+    p->errors_dropped = l->errors_dropped;
+    return 0;
+}
+
+parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes, const atomic_int *stop)
+{
+    parsed_file_t *p = util_calloc(1, sizeof(*p));
+    if(!p)
+        return NULL;
+    p->dialect = dialect;
+    sql_arena_init(&p->arena, ARENA_MIN);
+    reader_t r = {.fd = -1, .max = max_bytes, .stop = stop};
+    sha256_init(&r.sha);
+    struct stat st;
+    r.fd = open(disk_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if(r.fd < 0 || fstat(r.fd, &st) || !S_ISREG(st.st_mode)) {
+        fail(p, PARSED_FAILED,
+             r.fd < 0 && errno == ENOENT ? "the file is no longer there" : "the file could not be opened");
+        goto out;
+    }
+    if(st.st_size > max_bytes) {
+        p->size = st.st_size;
+        fail(p, PARSED_FAILED, "file is larger than the per-file limit");
+        goto out;
+    }
+    if(st.st_size == 0) {
+        sha256_final_hex(&r.sha, p->sha256);
+        fail(p, PARSED_SKIPPED, "empty file");
+        goto out;
+    }
+    if((size_t)st.st_size * 8 > ARENA_MIN)
+        p->arena.max = (size_t)st.st_size * 8;
+    sql_lineage_opts_t opts = {.dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = p};
+    sql_lineage_t *l = NULL;
+    int rc = sql_lineage_run(read_chunk, &r, &opts, &l);
+    if(!rc) {
+        p->dialect = l->dialect;
+        rc = keep_errors(p, l);
+    }
+    sql_lineage_free(l);
+    p->size = r.size;
+    if(r.why) {
+        fail(p, PARSED_FAILED, r.why);
+    } else if(rc) {
+        fail(p, PARSED_FAILED, rc == SQL_ERR_NOMEM ? "out of memory while parsing" : sql_strerror(rc));
+    } else if(r.size == 0) {
+        fail(p, PARSED_SKIPPED, "empty file");
+    } else {
+        p->outcome = PARSED_OK;
+    }
+    sha256_final_hex(&r.sha, p->sha256);
+out:
+    if(r.fd >= 0)
+        close(r.fd);
+    return p;
+}
+
+void parsed_file_free(parsed_file_t *p)
+{
+    if(!p)
+        return;
+    util_free(p->reason);
+    util_free(p->stmts);
+    util_free(p->errors);
+    sql_arena_free(&p->arena);
+    util_free(p);
+}

@@ -1,0 +1,66 @@
+/*
+ * One file read and parsed by a worker: its content hash and its statements in a compact form the
+ * writer turns into graph rows. Everything lives in one arena, freed at once after the commit.
+ */
+#ifndef LINEAGED_INGEST_PARSED_H
+#define LINEAGED_INGEST_PARSED_H
+
+#include "sql/arena.h"
+#include "sql/dialect.h"
+#include "util/sha256.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct parsed_column {
+    const char *target;
+    const char **sources;
+    uint32_t nsources;
+} parsed_column_t;
+
+typedef struct parsed_stmt {
+    const char *kind, *name;
+    uint32_t line, column;
+    const char **reads, **writes, **calls;
+    uint32_t nreads, nwrites, ncalls;
+    parsed_column_t *columns;
+    uint32_t ncolumns;
+} parsed_stmt_t;
+
+typedef struct parsed_error {
+    uint32_t line, column;
+    const char *message;
+} parsed_error_t;
+
+/* What became of a file before any row was written. */
+enum parsed_outcome {
+    PARSED_OK,      /* statements (and perhaps parse errors) to store */
+    PARSED_SKIPPED, /* nothing to store, not a failure (empty file) */
+    PARSED_FAILED,  /* unreadable, binary, too large, out of memory */
+};
+
+typedef struct parsed_file {
+    enum parsed_outcome outcome;
+    char *reason; /* PARSED_SKIPPED/FAILED: a sentence (util_malloc'd) */
+    sql_dialect_t dialect;
+    char sha256[SHA256_HEX_LEN];
+    int64_t size;
+    parsed_stmt_t *stmts;
+    size_t nstmts, stmts_cap;
+    parsed_error_t *errors;
+    size_t nerrors, errors_cap, errors_dropped;
+    sql_arena_t arena;
+} parsed_file_t;
+
+/*
+ * Reads and parses `disk_path`. `stop` non-NULL and set: gives up between reads. Never returns NULL
+ * except out of memory; a file that cannot be used comes back with outcome FAILED and a reason.
+ */
+parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,
+                                const atomic_int *stop);
+void parsed_file_free(parsed_file_t *p);
+/* Copies `s` with invalid UTF-8 bytes replaced by '?', so DuckDB accepts it as VARCHAR. */
+char *parsed_clean_utf8(sql_arena_t *a, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,899 @@
+#include "ingest/writer.h"
+
+#include "ingest/map.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+enum node_kind { NK_TABLE, NK_VIEW, NK_COLUMN, NK_PROCEDURE, NK_FILE };
+static const char *const node_kinds[] = {"table", "view", "column", "procedure", "file"};
+
+enum edge_kind { EK_DERIVES, EK_READS_FROM, EK_WRITES_TO, EK_CONTAINS, EK_DEFINED_IN, EK_CALLS };
+static const char *const edge_kinds[] = {"DERIVES", "READS_FROM", "WRITES_TO", "CONTAINS", "DEFINED_IN", "CALLS"};
+
+#define IN_LIST_MAX  1000        /* ids per "WHERE id IN (...)" statement */
+#define SQL_TEXT_MAX (64u << 10) /* such a statement's text */
+
+typedef struct node {
+    int64_t id;
+    int64_t refs; /* edges that name it, as source or target */
+    enum node_kind kind;
+    uint64_t epoch;          /* commit that last touched it */
+    uint64_t contains_epoch; /* commit that gave it (a column) its CONTAINS edge */
+    int is_new, orphan;
+    map_entry_t *by_name, *by_id;
+} node_t;
+
+typedef struct edge {
+    node_t *source, *target;
+    enum edge_kind kind;
+    int64_t statement_id;
+} edge_t;
+
+typedef struct current {
+    int64_t id;
+    int processed;
+    char sha256[SHA256_HEX_LEN];
+} current_t;
+
+/* Growable array of pointers or edges, kept across commits. */
+#define VEC(T)                                                                                                         \
+    struct {                                                                                                           \
+        T *v;                                                                                                          \
+        size_t n, cap;                                                                                                 \
+    }
+
+struct writer {
+    duckdb_connection conn;
+    duckdb_appender nodes_app, stmts_app, edges_app, errors_app, files_app, touched_app;
+    duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_finish, touch;
+    map_t by_name, by_id, current;
+    int64_t next_node_id, next_stmt_id, next_file_id;
+    uint64_t epoch;
+    int in_txn;
+    VEC(node_t *) new_nodes;
+    VEC(node_t *) touched;
+    VEC(node_t *) upgraded;
+    VEC(node_t *) orphans;
+    VEC(edge_t) edges;
+};
+
+static int vec_grow(void **v, size_t *cap, size_t elem)
+{
+    size_t n = *cap ? *cap * 2 : 256;
+    void *g = util_realloc(*v, n * elem);
+    if(!g)
+        return -1;
+    *v = g;
+    *cap = n;
+    return 0;
+}
+
+#define VEC_PUSH(vec, item)                                                                                            \
+    (((vec).n < (vec).cap || !vec_grow((void **)&(vec).v, &(vec).cap, sizeof(*(vec).v)))                               \
+         ? ((vec).v[(vec).n++] = (item), 0)                                                                            \
+         : -1)
+
+static duckdb_timestamp now_ts(void)
+{
+    duckdb_timestamp t = {time_now_ms() * 1000};
+    return t;
+}
+
+static int exec(writer_t *w, const char *sql)
+{
+    duckdb_result res;
+    int rc = 0;
+    if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
+        log_error("ingest.db_failed", "reason=\"%s\"", duckdb_result_error(&res));
+        rc = -1;
+    }
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+static int run(duckdb_prepared_statement st)
+{
+    duckdb_result res;
+    int rc = 0;
+    if(duckdb_execute_prepared(st, &res) == DuckDBError) {
+        log_error("ingest.db_failed", "reason=\"%s\"", duckdb_result_error(&res));
+        rc = -1;
+    }
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+static void bind_str(duckdb_prepared_statement st, idx_t i, const char *s)
+{
+    if(s)
+        duckdb_bind_varchar(st, i, s);
+    else
+        duckdb_bind_null(st, i);
+}
+
+static void append_str(duckdb_appender a, const char *s)
+{
+    if(s)
+        duckdb_append_varchar(a, s);
+    else
+        duckdb_append_null(a);
+}
+
+static int int64_query(writer_t *w, const char *sql, int64_t *out)
+{
+    duckdb_result res;
+    int rc = -1;
+    if(duckdb_query(w->conn, sql, &res) == DuckDBSuccess && duckdb_row_count(&res) == 1) {
+        *out = duckdb_value_int64(&res, 0, 0);
+        rc = 0;
+    }
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+/* ---- the node map ---- */
+
+static char kind_class(enum node_kind k)
+{
+    return k == NK_VIEW ? 'T' : "TTCPF"[k];
+}
+
+static int name_key(buf_t *key, enum node_kind kind, const char *name, size_t len)
+{
+    buf_reset(key);
+    int rc = buf_addc(key, kind_class(kind));
+    return rc ? rc : buf_add(key, name, len);
+}
+
+static node_t *node_add(writer_t *w, const char *key, size_t klen, int64_t id, enum node_kind kind)
+{
+    node_t *n = util_calloc(1, sizeof(*n));
+    char idkey[24];
+    int idlen = snprintf(idkey, sizeof(idkey), "%" PRIx64, (uint64_t)id);
+    if(!n || !(n->by_name = map_put(&w->by_name, key, klen, n)))
+        goto fail;
+    if(!(n->by_id = map_put(&w->by_id, idkey, (size_t)idlen, n))) {
+        map_remove(&w->by_name, n->by_name);
+        goto fail;
+    }
+    n->id = id;
+    n->kind = kind;
+    return n;
+fail:
+    util_free(n);
+    return NULL;
+}
+
+static node_t *node_by_id(writer_t *w, int64_t id)
+{
+    char idkey[24];
+    int idlen = snprintf(idkey, sizeof(idkey), "%" PRIx64, (uint64_t)id);
+    map_entry_t *e = map_get(&w->by_id, idkey, (size_t)idlen);
+    return e ? e->value : NULL;
+}
+
+static void node_drop(writer_t *w, node_t *n)
+{
+    map_remove(&w->by_name, n->by_name);
+    map_remove(&w->by_id, n->by_id);
+    util_free(n);
+}
+
+static void nodes_clear(writer_t *w)
+{
+    map_free(&w->by_name, util_free);
+    map_free(&w->by_id, NULL);
+}
+
+static int load_nodes(writer_t *w)
+{
+    duckdb_result res;
+    if(duckdb_query(w->conn, "SELECT id, kind, name FROM nodes", &res) == DuckDBError) {
+        log_error("ingest.load_failed", "what=nodes reason=\"%s\"", duckdb_result_error(&res));
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    buf_t key;
+    buf_init(&key, 1u << 20);
+    int rc = 0;
+    idx_t rows = duckdb_row_count(&res);
+    for(idx_t r = 0; r < rows && !rc; r++) {
+        char *kind = duckdb_value_varchar(&res, 1, r), *name = duckdb_value_varchar(&res, 2, r);
+        enum node_kind k = NK_TABLE;
+        for(int i = 0; kind && i < 5; i++) {
+            if(strcmp(kind, node_kinds[i]) == 0)
+                k = (enum node_kind)i;
+        }
+        rc = !kind || !name || name_key(&key, k, name, strlen(name)) ||
+             !node_add(w, key.data, key.len, duckdb_value_int64(&res, 0, r), k);
+        duckdb_free(kind);
+        duckdb_free(name);
+    }
+    buf_free(&key);
+    duckdb_destroy_result(&res);
+    if(rc)
+        return -1;
+    if(duckdb_query(w->conn,
+                    "SELECT id, count(*) FROM (SELECT source AS id FROM edges UNION ALL SELECT target FROM edges)"
+                    " GROUP BY id",
+                    &res) == DuckDBError) {
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    rows = duckdb_row_count(&res);
+    for(idx_t r = 0; r < rows; r++) {
+        node_t *n = node_by_id(w, duckdb_value_int64(&res, 0, r));
+        if(n)
+            n->refs = duckdb_value_int64(&res, 1, r);
+    }
+    duckdb_destroy_result(&res);
+    return 0;
+}
+
+/* ---- current file versions ---- */
+
+static int file_key(buf_t *key, const char *project, const char *repository, const char *path)
+{
+    buf_reset(key);
+    return buf_printf(key, "%s\x1f%s\x1f%s", project, repository ? repository : "", path);
+}
+
+static int load_current(writer_t *w)
+{
+    duckdb_result res;
+    if(duckdb_query(w->conn,
+                    "SELECT id, project_id, repository, path, sha256, status = 'processed' FROM files WHERE is_current",
+                    &res) == DuckDBError) {
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    buf_t key;
+    buf_init(&key, 1u << 20);
+    int rc = 0;
+    idx_t rows = duckdb_row_count(&res);
+    for(idx_t r = 0; r < rows && !rc; r++) {
+        char *project = duckdb_value_varchar(&res, 1, r), *repo = duckdb_value_varchar(&res, 2, r);
+        char *path = duckdb_value_varchar(&res, 3, r), *sha = duckdb_value_varchar(&res, 4, r);
+        current_t *c = util_calloc(1, sizeof(*c));
+        rc = !c || !project || !path || file_key(&key, project, duckdb_value_is_null(&res, 2, r) ? NULL : repo, path);
+        if(!rc) {
+            c->id = duckdb_value_int64(&res, 0, r);
+            c->processed = duckdb_value_boolean(&res, 5, r);
+            snprintf(c->sha256, sizeof(c->sha256), "%s", sha ? sha : "");
+            rc = !map_put(&w->current, key.data, key.len, c);
+        }
+        if(rc)
+            util_free(c);
+        duckdb_free(project);
+        duckdb_free(repo);
+        duckdb_free(path);
+        duckdb_free(sha);
+    }
+    buf_free(&key);
+    duckdb_destroy_result(&res);
+    return rc ? -1 : 0;
+}
+
+/* ---- opening ---- */
+
+static int prepare(writer_t *w, const char *sql, duckdb_prepared_statement *out)
+{
+    if(duckdb_prepare(w->conn, sql, out) == DuckDBError) {
+        log_error("ingest.prepare_failed", "reason=\"%s\"", duckdb_prepare_error(*out));
+        return -1;
+    }
+    return 0;
+}
+
+static void close_appenders(writer_t *w)
+{
+    duckdb_appender *apps[] = {&w->nodes_app,  &w->stmts_app, &w->edges_app,
+                               &w->errors_app, &w->files_app, &w->touched_app};
+    for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
+        if(*apps[i])
+            duckdb_appender_destroy(apps[i]);
+        *apps[i] = NULL;
+    }
+}
+
+static int open_appenders(writer_t *w)
+{
+    close_appenders(w);
+    if(duckdb_appender_create(w->conn, NULL, "nodes", &w->nodes_app) == DuckDBError ||
+       duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
+       duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
+       duckdb_appender_create(w->conn, NULL, "file_errors", &w->errors_app) == DuckDBError ||
+       duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError ||
+       duckdb_appender_create_ext(w->conn, "temp", "main", "touched_nodes", &w->touched_app) == DuckDBError) {
+        log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
+        return -1;
+    }
+    return 0;
+}
+
+/* The in-memory view of the graph, from the database: at start and after a failed transaction. */
+static int load_state(writer_t *w)
+{
+    nodes_clear(w);
+    map_free(&w->current, util_free);
+    if(load_nodes(w) || load_current(w) ||
+       int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM nodes", &w->next_node_id) ||
+       int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM statements", &w->next_stmt_id) ||
+       int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM files", &w->next_file_id))
+        return -1;
+    return 0;
+}
+
+int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    writer_t *w = util_calloc(1, sizeof(*w));
+    if(!w) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    map_init(&w->by_name);
+    map_init(&w->by_id);
+    map_init(&w->current);
+    if(store_connect(store, &w->conn)) {
+        util_free(w);
+        snprintf(err, errlen, "cannot connect to the database");
+        return -1;
+    }
+    int rc = exec(w, "CREATE TEMP TABLE touched_nodes (id BIGINT)") || load_state(w) || open_appenders(w) ||
+             prepare(w, "UPDATE nodes SET last_seen = $1 FROM touched_nodes t WHERE nodes.id = t.id", &w->touch) ||
+             prepare(w,
+                     "UPDATE files SET status = $1, error = $2, dialect = $3, sha256 = $4, size_bytes = $5,"
+                     " statements = $6, nodes_created = $7, is_current = true, updated_at = $8 WHERE id = $9",
+                     &w->file_done) ||
+             prepare(w,
+                     "UPDATE files SET status = $1, error = $2, sha256 = $3, size_bytes = $4, updated_at = $5"
+                     " WHERE id = $6",
+                     &w->file_state) ||
+             prepare(w, "UPDATE files SET is_current = false, updated_at = $1 WHERE id = $2", &w->file_old) ||
+             prepare(w,
+                     "INSERT INTO ingestions (id, source, project_id, repository, branch, commit_sha, dialect,"
+                     " status, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8)",
+                     &w->ing_insert) ||
+             prepare(w, "UPDATE ingestions SET input_complete = true, total_files = $1 WHERE id = $2", &w->ing_input) ||
+             prepare(w, "UPDATE ingestions SET commit_sha = $1 WHERE id = $2", &w->ing_commit) ||
+             prepare(w,
+                     "UPDATE ingestions SET status = $1, finished_at = $2, total_files = $3, files_processed = $4,"
+                     " files_failed = $5, files_skipped = $6, nodes_created = $7, error = $8 WHERE id = $9",
+                     &w->ing_finish);
+    if(rc) {
+        snprintf(err, errlen, "cannot prepare the ingest writer on the database");
+        writer_close(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+void writer_close(writer_t *w)
+{
+    if(!w)
+        return;
+    close_appenders(w);
+    duckdb_prepared_statement *sts[] = {&w->file_done, &w->file_state, &w->file_old,  &w->ing_insert,
+                                        &w->ing_input, &w->ing_commit, &w->ing_finish};
+    for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+        duckdb_destroy_prepare(sts[i]);
+    duckdb_disconnect(&w->conn);
+    nodes_clear(w);
+    map_free(&w->current, util_free);
+    util_free(w->new_nodes.v);
+    util_free(w->touched.v);
+    util_free(w->upgraded.v);
+    util_free(w->orphans.v);
+    util_free(w->edges.v);
+    util_free(w);
+}
+
+duckdb_connection writer_conn(writer_t *w)
+{
+    return w->conn;
+}
+
+int writer_begin(writer_t *w)
+{
+    int rc = exec(w, "BEGIN TRANSACTION");
+    w->in_txn = !rc;
+    return rc;
+}
+
+static int flush_appenders(writer_t *w)
+{
+    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->errors_app};
+    for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
+        if(duckdb_appender_flush(apps[i]) == DuckDBError) {
+            log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(apps[i]));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int writer_commit(writer_t *w)
+{
+    int rc = flush_appenders(w);
+    if(!rc)
+        rc = exec(w, "COMMIT");
+    if(rc)
+        writer_rollback(w);
+    w->in_txn = 0;
+    return rc;
+}
+
+/* A failed transaction leaves appenders unusable and the in-memory graph ahead of the database. */
+void writer_rollback(writer_t *w)
+{
+    if(w->in_txn)
+        exec(w, "ROLLBACK");
+    w->in_txn = 0;
+    if(open_appenders(w) || load_state(w))
+        log_error("ingest.reload_failed", "reason=\"cannot reload the graph state after a failed transaction\"");
+}
+
+/* ---- ingestions and file rows ---- */
+
+int writer_ingestion_insert(writer_t *w, const writer_ingestion_t *ing, int64_t started_ms)
+{
+    duckdb_prepared_statement st = w->ing_insert;
+    bind_str(st, 1, ing->id);
+    bind_str(st, 2, ing->source);
+    bind_str(st, 3, ing->project);
+    bind_str(st, 4, ing->repository);
+    bind_str(st, 5, ing->branch);
+    bind_str(st, 6, ing->commit);
+    bind_str(st, 7, ing->dialect);
+    duckdb_timestamp t = {started_ms * 1000};
+    duckdb_bind_timestamp(st, 8, t);
+    return run(st);
+}
+
+int writer_ingestion_input_complete(writer_t *w, const char *id, int64_t total)
+{
+    duckdb_bind_int64(w->ing_input, 1, total);
+    bind_str(w->ing_input, 2, id);
+    return run(w->ing_input);
+}
+
+int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit)
+{
+    bind_str(w->ing_commit, 1, commit);
+    bind_str(w->ing_commit, 2, id);
+    return run(w->ing_commit);
+}
+
+int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
+                            const char *error)
+{
+    duckdb_prepared_statement st = w->ing_finish;
+    bind_str(st, 1, status);
+    duckdb_bind_timestamp(st, 2, now_ts());
+    duckdb_bind_int64(st, 3, t->total);
+    duckdb_bind_int64(st, 4, t->processed);
+    duckdb_bind_int64(st, 5, t->failed);
+    duckdb_bind_int64(st, 6, t->skipped);
+    duckdb_bind_int64(st, 7, t->nodes_created);
+    bind_str(st, 8, error);
+    bind_str(st, 9, id);
+    return run(st);
+}
+
+int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason)
+{
+    duckdb_appender a = w->files_app;
+    duckdb_timestamp now = now_ts();
+    f->id = w->next_file_id++;
+    duckdb_append_int64(a, f->id);
+    append_str(a, f->ingestion_id);
+    append_str(a, f->project);
+    append_str(a, f->repository);
+    append_str(a, f->path);
+    append_str(a, f->disk_path);
+    duckdb_append_bool(a, f->owned);
+    duckdb_append_null(a); /* dialect */
+    duckdb_append_null(a); /* sha256 */
+    duckdb_append_null(a); /* size_bytes */
+    append_str(a, skip_reason ? "skipped" : "pending");
+    append_str(a, skip_reason);
+    duckdb_append_bool(a, false);
+    duckdb_append_null(a); /* statements */
+    duckdb_append_null(a); /* nodes_created */
+    duckdb_append_timestamp(a, now);
+    duckdb_append_timestamp(a, now);
+    if(duckdb_appender_end_row(a) == DuckDBError) {
+        log_error("ingest.append_failed", "table=files reason=\"%s\"", duckdb_appender_error(a));
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs "PREFIX (id, id, ...)SUFFIX" over `ids`, IN_LIST_MAX at a time. */
+static int exec_in_list(writer_t *w, const char *prefix, const int64_t *ids, node_t *const *nodes, size_t n)
+{
+    buf_t sql;
+    buf_init(&sql, SQL_TEXT_MAX);
+    int rc = 0;
+    for(size_t i = 0; i < n && !rc; i += IN_LIST_MAX) {
+        buf_reset(&sql);
+        rc = buf_printf(&sql, "%s (", prefix);
+        for(size_t j = i; j < n && j < i + IN_LIST_MAX && !rc; j++)
+            rc = buf_printf(&sql, "%s%" PRId64, j > i ? "," : "", ids ? ids[j] : nodes[j]->id);
+        rc = rc ? rc : buf_addc(&sql, ')');
+        rc = rc ? rc : exec(w, sql.data);
+    }
+    buf_free(&sql);
+    return rc;
+}
+
+int writer_files_processing(writer_t *w, const int64_t *ids, size_t n)
+{
+    char prefix[96];
+    snprintf(prefix, sizeof(prefix), "UPDATE files SET status = 'processing' WHERE status = 'pending' AND id IN");
+    return exec_in_list(w, prefix, ids, NULL, n);
+}
+
+int writer_file_state(writer_t *w, int64_t id, const char *status, const char *error, const parsed_file_t *p)
+{
+    duckdb_prepared_statement st = w->file_state;
+    bind_str(st, 1, status);
+    bind_str(st, 2, error);
+    bind_str(st, 3, p && p->sha256[0] ? p->sha256 : NULL);
+    if(p && p->size)
+        duckdb_bind_int64(st, 4, p->size);
+    else
+        duckdb_bind_null(st, 4);
+    duckdb_bind_timestamp(st, 5, now_ts());
+    duckdb_bind_int64(st, 6, id);
+    return run(st);
+}
+
+/* ---- one file's graph ---- */
+
+typedef struct build {
+    writer_t *w;
+    const writer_file_t *f;
+    buf_t key;
+    node_t *file_node;
+    int failed;
+} build_t;
+
+static int is_temporary(const char *name)
+{
+    return name[0] == '#' || name[0] == '@';
+}
+
+/* The node for (kind, name), created when new; NULL (and b->failed) when out of memory. */
+static node_t *node_ref(build_t *b, enum node_kind kind, const char *name, size_t len)
+{
+    writer_t *w = b->w;
+    if(b->failed || name_key(&b->key, kind, name, len)) {
+        b->failed = 1;
+        return NULL;
+    }
+    map_entry_t *e = map_get(&w->by_name, b->key.data, b->key.len);
+    node_t *n = e ? e->value : NULL;
+    if(!n) {
+        n = node_add(w, b->key.data, b->key.len, w->next_node_id, kind);
+        if(!n || VEC_PUSH(w->new_nodes, n)) {
+            if(n)
+                node_drop(w, n);
+            b->failed = 1;
+            return NULL;
+        }
+        w->next_node_id++;
+        n->is_new = 1;
+        n->epoch = w->epoch;
+        return n;
+    }
+    if(n->epoch != w->epoch) {
+        n->epoch = w->epoch;
+        if(!n->is_new && VEC_PUSH(w->touched, n))
+            b->failed = 1;
+    }
+    if(kind == NK_VIEW && n->kind == NK_TABLE) {
+        n->kind = NK_VIEW;
+        if(!n->is_new && VEC_PUSH(w->upgraded, n))
+            b->failed = 1;
+    }
+    return n;
+}
+
+static node_t *table_ref(build_t *b, const char *name, int view)
+{
+    return node_ref(b, view ? NK_VIEW : NK_TABLE, name, strlen(name));
+}
+
+static void edge(build_t *b, node_t *source, node_t *target, enum edge_kind kind, int64_t stmt)
+{
+    if(b->failed || !source || !target || source == target)
+        return;
+    edge_t e = {source, target, kind, stmt};
+    if(VEC_PUSH(b->w->edges, e)) {
+        b->failed = 1;
+        return;
+    }
+    source->refs++;
+    target->refs++;
+}
+
+/* A column "table.column" and its table's CONTAINS edge (once per file); NULL for a bare column. */
+static node_t *column_ref(build_t *b, const char *name, int64_t stmt)
+{
+    const char *dot = strrchr(name, '.');
+    if(!dot || dot == name || !dot[1])
+        return NULL;
+    node_t *col = node_ref(b, NK_COLUMN, name, strlen(name));
+    if(col && col->contains_epoch != b->w->epoch) {
+        col->contains_epoch = b->w->epoch;
+        edge(b, node_ref(b, NK_TABLE, name, (size_t)(dot - name)), col, EK_CONTAINS, stmt);
+    }
+    return col;
+}
+
+static int is_routine(const char *kind)
+{
+    return strcmp(kind, "create_procedure") == 0 || strcmp(kind, "create_function") == 0;
+}
+
+static node_t *file_node(build_t *b)
+{
+    if(!b->file_node)
+        b->file_node = node_ref(b, NK_FILE, b->f->path, strlen(b->f->path));
+    return b->file_node;
+}
+
+static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
+{
+    const char *routine = s->name && is_routine(s->kind) ? s->name : NULL;
+    node_t *proc = routine ? node_ref(b, NK_PROCEDURE, routine, strlen(routine)) : NULL;
+    node_t *actor = proc ? proc : file_node(b);
+    int creates = strncmp(s->kind, "create_", 7) == 0;
+    int view = strcmp(s->kind, "create_view") == 0;
+    for(uint32_t i = 0; i < s->nreads; i++)
+        edge(b, actor, table_ref(b, s->reads[i], 0), EK_READS_FROM, sid);
+    for(uint32_t i = 0; i < s->nwrites; i++) {
+        node_t *t = table_ref(b, s->writes[i], view && s->name && strcmp(s->name, s->writes[i]) == 0);
+        edge(b, actor, t, EK_WRITES_TO, sid);
+        if(creates && !proc)
+            edge(b, t, file_node(b), EK_DEFINED_IN, sid);
+        for(uint32_t r = 0; r < s->nreads; r++)
+            edge(b, table_ref(b, s->reads[r], 0), t, EK_DERIVES, sid);
+    }
+    if(proc)
+        edge(b, proc, file_node(b), EK_DEFINED_IN, sid);
+    for(uint32_t i = 0; i < s->ncalls; i++)
+        edge(b, actor, node_ref(b, NK_PROCEDURE, s->calls[i], strlen(s->calls[i])), EK_CALLS, sid);
+    for(uint32_t i = 0; i < s->ncolumns; i++) {
+        const parsed_column_t *c = &s->columns[i];
+        node_t *target = column_ref(b, c->target, sid);
+        for(uint32_t j = 0; target && j < c->nsources; j++)
+            edge(b, column_ref(b, c->sources[j], sid), target, EK_DERIVES, sid);
+    }
+}
+
+static void reset_scratch(writer_t *w)
+{
+    w->new_nodes.n = w->touched.n = w->upgraded.n = w->orphans.n = w->edges.n = 0;
+}
+
+/* Drops the old version's edges from the counts; nodes left with none become orphans. */
+static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT source, target FROM edges WHERE file_id = %" PRId64, old_id);
+    duckdb_result res;
+    if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    idx_t rows = duckdb_row_count(&res);
+    int rc = 0;
+    for(idx_t r = 0; r < rows && !rc; r++) {
+        for(idx_t c = 0; c < 2 && !rc; c++) {
+            node_t *n = node_by_id(w, duckdb_value_int64(&res, c, r));
+            if(n && --n->refs <= 0 && !n->orphan) {
+                n->orphan = 1;
+                rc = VEC_PUSH(w->orphans, n);
+            }
+        }
+    }
+    *removed_edges = (int64_t)rows;
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t *p, int64_t first_sid,
+                        const char *project)
+{
+    duckdb_timestamp now = now_ts();
+    for(size_t i = 0; i < w->new_nodes.n; i++) {
+        node_t *n = w->new_nodes.v[i];
+        const char *name = n->by_name->key + 1;
+        duckdb_append_int64(w->nodes_app, n->id);
+        duckdb_append_varchar(w->nodes_app, node_kinds[n->kind]);
+        duckdb_append_varchar(w->nodes_app, name);
+        duckdb_append_varchar(w->nodes_app, project);
+        duckdb_append_bool(w->nodes_app, n->kind != NK_FILE && is_temporary(name));
+        duckdb_append_timestamp(w->nodes_app, now);
+        duckdb_append_timestamp(w->nodes_app, now);
+        if(duckdb_appender_end_row(w->nodes_app) == DuckDBError)
+            return -1;
+    }
+    for(size_t i = 0; i < p->nstmts; i++) {
+        const parsed_stmt_t *s = &p->stmts[i];
+        duckdb_append_int64(w->stmts_app, first_sid + (int64_t)i);
+        duckdb_append_int64(w->stmts_app, f->id);
+        duckdb_append_int32(w->stmts_app, (int32_t)i);
+        duckdb_append_varchar(w->stmts_app, s->kind);
+        append_str(w->stmts_app, s->name);
+        duckdb_append_int32(w->stmts_app, (int32_t)s->line);
+        duckdb_append_int32(w->stmts_app, (int32_t)s->column);
+        append_str(w->stmts_app, s->name && is_routine(s->kind) ? s->name : NULL);
+        if(duckdb_appender_end_row(w->stmts_app) == DuckDBError)
+            return -1;
+    }
+    for(size_t i = 0; i < w->edges.n; i++) {
+        const edge_t *e = &w->edges.v[i];
+        duckdb_append_int64(w->edges_app, e->source->id);
+        duckdb_append_int64(w->edges_app, e->target->id);
+        duckdb_append_varchar(w->edges_app, edge_kinds[e->kind]);
+        duckdb_append_int64(w->edges_app, e->statement_id);
+        duckdb_append_int64(w->edges_app, f->id);
+        duckdb_append_null(w->edges_app);
+        if(duckdb_appender_end_row(w->edges_app) == DuckDBError)
+            return -1;
+    }
+    for(size_t i = 0; i < p->nerrors; i++) {
+        duckdb_append_int64(w->errors_app, f->id);
+        duckdb_append_int32(w->errors_app, (int32_t)p->errors[i].line);
+        duckdb_append_int32(w->errors_app, (int32_t)p->errors[i].column);
+        duckdb_append_varchar(w->errors_app, p->errors[i].message);
+        if(duckdb_appender_end_row(w->errors_app) == DuckDBError)
+            return -1;
+    }
+    return 0;
+}
+
+/* The first parse error as "file:line:column: message", and how many more there are. */
+/* last_seen of the existing nodes a file names: ids go through a temporary table, not a long IN list. */
+static int mark_touched(writer_t *w)
+{
+    for(size_t i = 0; i < w->touched.n; i++) {
+        duckdb_append_int64(w->touched_app, w->touched.v[i]->id);
+        if(duckdb_appender_end_row(w->touched_app) == DuckDBError)
+            return -1;
+    }
+    if(duckdb_appender_flush(w->touched_app) == DuckDBError)
+        return -1;
+    duckdb_bind_timestamp(w->touch, 1, now_ts());
+    int rc = run(w->touch);
+    return rc ? rc : exec(w, "DELETE FROM touched_nodes");
+}
+
+static char *error_sentence(const writer_file_t *f, const parsed_file_t *p)
+{
+    if(!p->nerrors)
+        return NULL;
+    char text[1024];
+    size_t more = p->nerrors - 1 + p->errors_dropped;
+    int n = snprintf(text, sizeof(text), "%s:%u:%u: %s", f->path, p->errors[0].line, p->errors[0].column,
+                     p->errors[0].message);
+    if(more && n >= 0 && (size_t)n < sizeof(text))
+        snprintf(text + n, sizeof(text) - (size_t)n, " (and %zu more)", more);
+    return util_strdup(text);
+}
+
+static int mark_file_done(writer_t *w, const writer_file_t *f, const parsed_file_t *p, const writer_result_t *res)
+{
+    duckdb_prepared_statement st = w->file_done;
+    bind_str(st, 1, res->status);
+    bind_str(st, 2, res->error);
+    bind_str(st, 3, sql_dialect_name(p->dialect));
+    bind_str(st, 4, p->sha256);
+    duckdb_bind_int64(st, 5, p->size);
+    duckdb_bind_int64(st, 6, (int64_t)p->nstmts);
+    duckdb_bind_int64(st, 7, res->nodes_created);
+    duckdb_bind_timestamp(st, 8, now_ts());
+    duckdb_bind_int64(st, 9, f->id);
+    return run(st);
+}
+
+static int count_tables(node_t *const *v, size_t n)
+{
+    int c = 0;
+    for(size_t i = 0; i < n; i++)
+        c += v[i]->kind == NK_TABLE || v[i]->kind == NK_VIEW;
+    return c;
+}
+
+int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    build_t b = {.w = w, .f = f};
+    buf_init(&b.key, 1u << 20);
+    if(file_key(&b.key, f->project, f->repository, f->path)) {
+        buf_free(&b.key);
+        return -1;
+    }
+    map_entry_t *ce = map_get(&w->current, b.key.data, b.key.len);
+    current_t *cur = ce ? ce->value : NULL;
+    if(cur && strcmp(cur->sha256, p->sha256) == 0) {
+        buf_free(&b.key);
+        res->duplicate = 1;
+        res->status = "skipped";
+        return writer_file_state(w, f->id, "skipped", "duplicate: the same content is already current", p);
+    }
+    if(!cur) {
+        if(!(cur = util_calloc(1, sizeof(*cur))) || !(ce = map_put(&w->current, b.key.data, b.key.len, cur))) {
+            util_free(cur);
+            buf_free(&b.key);
+            return -1;
+        }
+        cur->id = -1;
+    }
+
+    w->epoch++;
+    reset_scratch(w);
+    int64_t first_sid = w->next_stmt_id;
+    for(size_t i = 0; i < p->nstmts && !b.failed; i++)
+        statement_edges(&b, &p->stmts[i], first_sid + (int64_t)i);
+    buf_free(&b.key);
+    int64_t removed_edges = 0;
+    int rc = b.failed ? -1 : writer_begin(w);
+    if(!rc && cur->id >= 0) {
+        char sql[160];
+        rc = release_old(w, cur->id, &removed_edges);
+        snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE file_id = %" PRId64, cur->id);
+        rc = rc ? rc : exec(w, sql);
+        snprintf(sql, sizeof(sql), "DELETE FROM statements WHERE file_id = %" PRId64, cur->id);
+        rc = rc ? rc : exec(w, sql);
+        if(!rc) {
+            duckdb_bind_timestamp(w->file_old, 1, now_ts());
+            duckdb_bind_int64(w->file_old, 2, cur->id);
+            rc = run(w->file_old);
+        }
+    }
+    rc = rc || !w->orphans.n ? rc : exec_in_list(w, "DELETE FROM nodes WHERE id IN", NULL, w->orphans.v, w->orphans.n);
+    rc = rc ? rc : append_graph(w, f, p, first_sid, f->project);
+    rc = rc || !w->upgraded.n
+             ? rc
+             : exec_in_list(w, "UPDATE nodes SET kind = 'view' WHERE id IN", NULL, w->upgraded.v, w->upgraded.n);
+    if(!rc && w->touched.n)
+        rc = mark_touched(w);
+    res->status = p->nerrors ? "error" : "processed";
+    res->error = error_sentence(f, p);
+    res->nodes_created = (int64_t)w->new_nodes.n;
+    rc = rc ? rc : mark_file_done(w, f, p, res);
+    rc = rc ? rc : writer_commit(w);
+    if(rc) {
+        util_free(res->error);
+        res->error = NULL;
+        if(w->in_txn || b.failed)
+            writer_rollback(w);
+        return -1;
+    }
+    for(size_t i = 0; i < w->new_nodes.n; i++)
+        w->new_nodes.v[i]->is_new = 0;
+    int orphan_tables = count_tables(w->orphans.v, w->orphans.n);
+    res->delta.nodes = (int64_t)w->new_nodes.n - (int64_t)w->orphans.n;
+    res->delta.edges = (int64_t)w->edges.n - removed_edges;
+    res->delta.table_nodes = count_tables(w->new_nodes.v, w->new_nodes.n) - orphan_tables;
+    res->delta.files_processed = (p->nerrors ? 0 : 1) - (cur->id >= 0 && cur->processed ? 1 : 0);
+    for(size_t i = 0; i < w->orphans.n; i++)
+        node_drop(w, w->orphans.v[i]);
+    cur->id = f->id;
+    cur->processed = !p->nerrors;
+    memcpy(cur->sha256, p->sha256, sizeof(cur->sha256));
+    w->next_stmt_id += (int64_t)p->nstmts;
+    return 0;
+}

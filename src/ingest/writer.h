@@ -1,0 +1,70 @@
+/*
+ * The writer: the one DuckDB connection that changes the graph and file metadata (docs/graph.md).
+ * It keeps the node name → id map and each node's edge count in memory, so a commit never looks
+ * nodes up row by row, and knows which node a superseded file leaves without edges. Writer thread only.
+ */
+#ifndef LINEAGED_INGEST_WRITER_H
+#define LINEAGED_INGEST_WRITER_H
+
+#include "ingest/parsed.h"
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct writer writer_t;
+
+/* A file row as the writer needs it. */
+typedef struct writer_file {
+    int64_t id;
+    const char *ingestion_id, *project, *repository, *path, *disk_path;
+    int owned;
+} writer_file_t;
+
+typedef struct writer_ingestion {
+    const char *id, *source, *project, *repository, *branch, *commit, *dialect;
+} writer_ingestion_t;
+
+/* What a commit did. */
+typedef struct writer_result {
+    int duplicate;      /* the same content is current at that path: nothing written but the file row */
+    const char *status; /* "processed" | "error" | "skipped" */
+    char *error;        /* NULL, or the file's error sentence (util_free) */
+    int64_t nodes_created;
+    store_counts_t delta; /* for stats_ingest_committed */
+} writer_result_t;
+
+typedef struct writer_totals {
+    int64_t total, processed, failed, skipped, nodes_created;
+} writer_totals_t;
+
+int writer_open(store_t *store, writer_t **out, char *err, size_t errlen);
+void writer_close(writer_t *w);
+duckdb_connection writer_conn(writer_t *w);
+
+/* Batches of small changes: one transaction around several of the calls below. */
+int writer_begin(writer_t *w);
+int writer_commit(writer_t *w);
+void writer_rollback(writer_t *w);
+
+int writer_ingestion_insert(writer_t *w, const writer_ingestion_t *ing, int64_t started_ms);
+/* Input complete: no more files will be added; `total` of them. */
+int writer_ingestion_input_complete(writer_t *w, const char *id, int64_t total);
+int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit);
+/* Final state. */
+int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
+                            const char *error);
+/* A new file row, pending (skip_reason NULL) or skipped. Assigns f->id. */
+int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason);
+int writer_files_processing(writer_t *w, const int64_t *ids, size_t n);
+/* A final state without graph rows (read failure, empty file, interruption). */
+int writer_file_state(writer_t *w, int64_t id, const char *status, const char *error, const parsed_file_t *p);
+
+/*
+ * One transaction: the file's statements, nodes and edges; the version it supersedes (same project,
+ * repository and path) and the nodes left without edges removed. Identical current content gives
+ * res->duplicate and a skipped row instead.
+ */
+int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res);
+
+#endif

@@ -1,0 +1,385 @@
+#include "ingest/ingest.h"
+#include "ingest/parsed.h"
+#include "ingest/writer.h"
+#include "util/sha256.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+typedef struct fixture {
+    char dir[64];
+    store_t *store;
+    writer_t *w;
+    duckdb_connection conn;
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/lineaged-ingest-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char err[256];
+    assert_int_equal(store_open(":memory:", &f->store, err, sizeof(err)), STORE_OK);
+    assert_int_equal(writer_open(f->store, &f->w, err, sizeof(err)), 0);
+    assert_int_equal(store_connect(f->store, &f->conn), STORE_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    duckdb_disconnect(&f->conn);
+    writer_close(f->w);
+    store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static const char *write_sql(fixture_t *f, const char *name, const char *sql)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(sql, fp);
+    fclose(fp);
+    return path;
+}
+
+static int64_t count(fixture_t *f, const char *sql)
+{
+    duckdb_result res;
+    assert_int_equal(duckdb_query(f->conn, sql, &res), DuckDBSuccess);
+    int64_t n = duckdb_value_int64(&res, 0, 0);
+    duckdb_destroy_result(&res);
+    return n;
+}
+
+static int64_t edge_count(fixture_t *f, const char *kind, const char *from, const char *to)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = e.target"
+             " WHERE e.kind = '%s' AND a.name = '%s' AND b.name = '%s'",
+             kind, from, to);
+    return count(f, sql);
+}
+
+/* Parses `sql` as file `name` and stores it through the writer as one more file row. */
+static void store_sql(fixture_t *f, const char *name, const char *sql, writer_result_t *res)
+{
+    const char *disk = write_sql(f, "input.sql", sql);
+    writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = disk};
+    assert_int_equal(writer_begin(f->w), 0);
+    assert_int_equal(writer_file_add(f->w, &wf, NULL), 0);
+    assert_int_equal(writer_commit(f->w), 0);
+    parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 1 << 20, NULL);
+    assert_non_null(p);
+    assert_int_equal(p->outcome, PARSED_OK);
+    assert_int_equal(writer_store_file(f->w, &wf, p, res), 0);
+    parsed_file_free(p);
+}
+
+static void assert_counts_match(fixture_t *f, const store_counts_t *running)
+{
+    store_counts_t c;
+    assert_int_equal(store_counts(f->conn, &c), STORE_OK);
+    assert_int_equal(c.nodes, running->nodes);
+    assert_int_equal(c.edges, running->edges);
+    assert_int_equal(c.table_nodes, running->table_nodes);
+    assert_int_equal(c.files_processed, running->files_processed);
+}
+
+static void add_delta(store_counts_t *total, const store_counts_t *d)
+{
+    total->nodes += d->nodes;
+    total->edges += d->edges;
+    total->table_nodes += d->table_nodes;
+    total->files_processed += d->files_processed;
+}
+
+static void edges_are_per_statement(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    store_sql(f, "m.sql", "INSERT INTO t1 SELECT a FROM s1;\nINSERT INTO t2 SELECT b FROM s2;\n", &res);
+    assert_string_equal(res.status, "processed");
+    assert_null(res.error);
+    const char *derives = "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                          "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'";
+    assert_int_equal(count(f, derives), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                              "e.target WHERE e.kind = 'DERIVES' AND a.name = 's1' AND b.name = 't2'"),
+                     0);
+    /* Each DERIVES edge names the statement it came from. */
+    assert_int_equal(count(f, "SELECT count(DISTINCT statement_id) FROM edges WHERE kind = 'DERIVES' AND source IN "
+                              "(SELECT id FROM nodes WHERE kind = 'table')"),
+                     2);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes n ON n.id = e.source WHERE n.kind = 'file' "
+                              "AND n.name = 'm.sql' AND e.kind = 'READS_FROM'"),
+                     2);
+    store_counts_t total = {0};
+    add_delta(&total, &res.delta);
+    assert_counts_match(f, &total);
+}
+
+static void columns_are_nodes(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    store_sql(f, "c.sql", "INSERT INTO core.t (a, b) SELECT s.x, s.y + 1 FROM raw.s s;\n", &res);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE kind = 'column'"), 4);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes t ON t.id = e.source JOIN nodes c ON c.id = "
+                              "e.target WHERE e.kind = 'CONTAINS' AND t.name = 'core.t' AND c.name = 'core.t.a'"),
+                     1);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes s ON s.id = e.source JOIN nodes t ON t.id = "
+                              "e.target WHERE e.kind = 'DERIVES' AND s.name = 'raw.s.y' AND t.name = 'core.t.b'"),
+                     1);
+    store_counts_t total = {0};
+    add_delta(&total, &res.delta);
+    assert_counts_match(f, &total);
+}
+
+static void new_version_supersedes_old(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t r1, r2;
+    store_counts_t total = {0};
+    store_sql(f, "v.sql", "CREATE VIEW v AS SELECT a FROM old_src;\n", &r1);
+    add_delta(&total, &r1.delta);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'old_src'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'v' AND kind = 'view'"), 1);
+    store_sql(f, "v.sql", "CREATE VIEW v AS SELECT a FROM new_src;\n", &r2);
+    add_delta(&total, &r2.delta);
+    assert_counts_match(f, &total);
+    assert_int_equal(total.files_processed, 1);
+    /* The old source and its column left the graph with the old version. */
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'old_src%'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'new_src'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'v.sql' AND is_current"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'v.sql' AND NOT is_current"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
+                              "is_current)"),
+                     0);
+    /* Nothing left without an edge. */
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
+                              "target FROM edges)"),
+                     0);
+}
+
+static void identical_content_is_a_duplicate(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t r1, r2;
+    store_sql(f, "d.sql", "INSERT INTO t SELECT a FROM s;\n", &r1);
+    int64_t edges = count(f, "SELECT count(*) FROM edges");
+    store_sql(f, "d.sql", "INSERT INTO t SELECT a FROM s;\n", &r2);
+    assert_true(r2.duplicate);
+    assert_string_equal(r2.status, "skipped");
+    assert_int_equal(count(f, "SELECT count(*) FROM edges"), edges);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'skipped'"), 1);
+    /* The same text at another path is another file. */
+    store_sql(f, "other.sql", "INSERT INTO t SELECT a FROM s;\n", &r2);
+    assert_false(r2.duplicate);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'processed' AND is_current"), 2);
+}
+
+static void parse_errors_name_file_line_column(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    store_sql(f, "bad.sql", "INSERT INTO t SELECT a FROM s;\nSELECT * FROM ;\n", &res);
+    assert_string_equal(res.status, "error");
+    assert_non_null(res.error);
+    assert_true(strncmp(res.error, "bad.sql:2:", 10) == 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM file_errors WHERE line = 2"), 1);
+    /* The statements that parsed are still in the graph. */
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 't'"), 1);
+    assert_int_equal(res.delta.files_processed, 0);
+    free(res.error);
+}
+
+static void procedures_and_calls(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    const char *sql = "CREATE PROCEDURE dbo.load AS\nBEGIN\n  INSERT INTO core.o (id) SELECT id FROM stg.o;\n"
+                      "  EXEC dbo.other;\nEND;\n";
+    const char *disk = write_sql(f, "p.sql", sql);
+    writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = "p.sql", .disk_path = disk};
+    assert_int_equal(writer_begin(f->w), 0);
+    assert_int_equal(writer_file_add(f->w, &wf, NULL), 0);
+    assert_int_equal(writer_commit(f->w), 0);
+    parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_TSQL, 1 << 20, NULL);
+    assert_int_equal(writer_store_file(f->w, &wf, p, &res), 0);
+    parsed_file_free(p);
+    assert_int_equal(edge_count(f, "WRITES_TO", "dbo.load", "core.o"), 1);
+    assert_int_equal(edge_count(f, "CALLS", "dbo.load", "dbo.other"), 1);
+    assert_int_equal(edge_count(f, "DEFINED_IN", "dbo.load", "p.sql"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements WHERE routine = 'dbo.load'"), 1);
+}
+
+static void unusable_files_are_reported(void **state)
+{
+    fixture_t *f = *state;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/bin.sql", f->dir);
+    FILE *fp = fopen(path, "wb");
+    fwrite("SELECT\0\1\2", 1, 9, fp);
+    fclose(fp);
+    parsed_file_t *p = parsed_file_load(path, SQL_DIALECT_AUTO, 1 << 20, NULL);
+    assert_int_equal(p->outcome, PARSED_FAILED);
+    assert_non_null(strstr(p->reason, "binary"));
+    parsed_file_free(p);
+    p = parsed_file_load(write_sql(f, "empty.sql", ""), SQL_DIALECT_AUTO, 1 << 20, NULL);
+    assert_int_equal(p->outcome, PARSED_SKIPPED);
+    parsed_file_free(p);
+    p = parsed_file_load(write_sql(f, "big.sql", "SELECT 1 FROM t;\n"), SQL_DIALECT_AUTO, 4, NULL);
+    assert_int_equal(p->outcome, PARSED_FAILED);
+    assert_non_null(strstr(p->reason, "limit"));
+    parsed_file_free(p);
+    snprintf(path, sizeof(path), "%s/none.sql", f->dir);
+    p = parsed_file_load(path, SQL_DIALECT_AUTO, 1 << 20, NULL);
+    assert_int_equal(p->outcome, PARSED_FAILED);
+    parsed_file_free(p);
+}
+
+static void sha256_known_answers(void **state)
+{
+    (void)state;
+    sha256_t s;
+    char hex[SHA256_HEX_LEN];
+    sha256_init(&s);
+    sha256_final_hex(&s, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_init(&s);
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    for(size_t i = 0; m[i]; i++) /* byte by byte: the block carry-over */
+        sha256_update(&s, m + i, 1);
+    sha256_final_hex(&s, hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void supported_names(void **state)
+{
+    (void)state;
+    assert_true(ingest_supported_name("a/b/model.sql"));
+    assert_true(ingest_supported_name("X.HQL"));
+    assert_true(ingest_supported_name("load.bteq"));
+    assert_false(ingest_supported_name("readme.md"));
+    assert_false(ingest_supported_name(".sql"));
+    assert_false(ingest_supported_name("dir.sql/file"));
+    assert_false(ingest_supported_name("noext"));
+}
+
+typedef struct seen {
+    int processed, error, skipped;
+} seen_t;
+
+static void count_file(void *ud, const ingest_file_event_t *ev)
+{
+    seen_t *s = ud;
+    if(strcmp(ev->status, "processed") == 0)
+        s->processed++;
+    else if(strcmp(ev->status, "error") == 0)
+        s->error++;
+    else
+        s->skipped++;
+}
+
+static void pipeline_end_to_end(void **state)
+{
+    fixture_t *f = *state;
+    char a[256], b[256];
+    snprintf(a, sizeof(a), "%s", write_sql(f, "a.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    snprintf(b, sizeof(b), "%s", write_sql(f, "b.sql", "SELECT * FROM ;\n"));
+    seen_t seen = {0};
+    stats_t st;
+    store_counts_t zero = {0};
+    stats_init(&st, &zero, 60, 0);
+    ingest_opts_t opts = {.store = f->store, .stats = &st, .workers = 2, .on_file = count_file, .ud = &seen};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "cli"};
+    assert_int_equal(ingest_begin(in, &meta, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, a, "a.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, b, "b.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, a, "notes.txt", "not a SQL file", 0), INGEST_OK);
+    assert_int_equal(ingest_end(in, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, a, "late.sql", NULL, 0), INGEST_ERR_UNKNOWN);
+    ingest_close(in, 1);
+    assert_int_equal(seen.processed, 1);
+    assert_int_equal(seen.error, 1);
+    assert_int_equal(seen.skipped, 1);
+    char q[256];
+    snprintf(q, sizeof(q),
+             "SELECT count(*) FROM ingestions WHERE id = '%s' AND status = 'completed_with_errors' AND total_files = 3 "
+             "AND files_failed = 1 AND files_skipped = 1",
+             id);
+    assert_int_equal(count(f, q), 1);
+    store_counts_t c;
+    assert_int_equal(store_counts(f->conn, &c), STORE_OK);
+    assert_int_equal(atomic_load(&st.nodes), c.nodes);
+    assert_int_equal(atomic_load(&st.edges), c.edges);
+    assert_int_equal(atomic_load(&st.files_processed), c.files_processed);
+    assert_int_equal(atomic_load(&st.active_ingestions), 0);
+}
+
+static void recovery_requeues_or_interrupts(void **state)
+{
+    fixture_t *f = *state;
+    char a[256], sql[2048];
+    snprintf(a, sizeof(a), "%s", write_sql(f, "r.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO ingestions (id, source, project_id, status, input_complete, started_at) VALUES"
+             " ('ing_aa', 'upload', 'default', 'running', true, now()),"
+             " ('ing_bb', 'upload', 'default', 'running', false, now());"
+             "INSERT INTO files (id, ingestion_id, project_id, path, disk_path, owned, status, created_at, updated_at)"
+             " VALUES (100, 'ing_aa', 'default', 'r.sql', '%s', false, 'processing', now(), now()),"
+             " (101, 'ing_aa', 'default', 'gone.sql', '%s/gone.sql', false, 'pending', now(), now()),"
+             " (102, 'ing_bb', 'default', 'x.sql', '%s', false, 'pending', now(), now())",
+             a, f->dir, a);
+    assert_int_equal(duckdb_query(f->conn, sql, NULL), DuckDBSuccess);
+    ingest_opts_t opts = {.store = f->store, .workers = 1};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    ingest_close(in, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE id = 100 AND status = 'processed'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE id = 101 AND status = 'error'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE id = 102 AND status = 'error'"), 1);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM ingestions WHERE id = 'ing_aa' AND status = 'completed_with_errors'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM ingestions WHERE id = 'ing_bb' AND status = 'interrupted'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status IN ('pending', 'processing')"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(edges_are_per_statement, setup, teardown),
+        cmocka_unit_test_setup_teardown(columns_are_nodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(new_version_supersedes_old, setup, teardown),
+        cmocka_unit_test_setup_teardown(identical_content_is_a_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(procedures_and_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(unusable_files_are_reported, setup, teardown),
+        cmocka_unit_test(sha256_known_answers),
+        cmocka_unit_test(supported_names),
+        cmocka_unit_test_setup_teardown(pipeline_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(recovery_requeues_or_interrupts, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
