@@ -1,5 +1,6 @@
 #include "api/api.h"
 #include "cli/cmd_export.h"
+#include "cli/cmd_ingest.h"
 #include "cli/cmd_parse.h"
 #include "cli/config.h"
 #include "server/server.h"
@@ -16,7 +17,7 @@ static void usage(FILE *out)
             "usage:\n"
             "  lineaged serve  [options]          serve the API and dashboard (see lineaged serve --help)\n"
             "  lineaged parse  [--dialect NAME] FILE...   print the lineage of SQL files as JSON\n"
-            "  lineaged ingest [--db PATH] PATH...        ingest files or folders into the database\n"
+            "  lineaged ingest [--db PATH] [--dialect D] [--project P] PATH...   ingest files or folders\n"
             "  lineaged export [--db PATH] --format openlineage|csv   lineage for other tools, on stdout\n"
             "  lineaged --help | --version\n",
             LINEAGED_VERSION);
@@ -79,10 +80,8 @@ int main(int argc, char **argv)
         return cmd_parse(argc - 1, argv + 1);
     if(strcmp(cmd, "export") == 0)
         return cmd_export(argc - 1, argv + 1);
-    if(strcmp(cmd, "ingest") == 0) {
-        fprintf(stderr, "lineaged ingest: not implemented yet\n");
-        return 3;
-    }
+    if(strcmp(cmd, "ingest") == 0)
+        return cmd_ingest(argc - 1, argv + 1);
     fprintf(stderr, "lineaged: unknown command '%s' (try lineaged --help)\n", cmd);
     return 2;
 }

@@ -1,0 +1,330 @@
+#include "cli/cmd_ingest.h"
+
+#include "ingest/ingest.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DEPTH    64
+#define PATH_MAX_LEN 4096
+#define BAR_WIDTH    30
+
+typedef struct progress {
+    char id[INGEST_ID_MAX];
+    int tty;
+    size_t done, total, processed, failed, skipped;
+    pthread_mutex_t mu;
+} progress_t;
+
+typedef struct walk {
+    ingest_t *in;
+    const char *id;
+    size_t added, ignored, missing;
+    int busy;
+} walk_t;
+
+static void usage(FILE *f)
+{
+    fputs("usage: lineaged ingest [--db PATH] [--dialect NAME] [--project ID] [--workers N] PATH...\n"
+          "  Ingest SQL files and folders (recursively) into the lineage database, offline.\n"
+          "  --db PATH        DuckDB file (default ./data/lineage.duckdb; env LINEAGED_DB)\n"
+          "  --dialect NAME   auto (default), ansi, postgres, tsql, snowflake, bigquery, mysql, oracle, hive,\n"
+          "                   sparksql, databricks\n"
+          "  --project ID     project the files belong to (default \"default\")\n"
+          "  --workers N      parsing threads (default: one per core)\n"
+          "  In folders only files with SQL extensions (.sql .ddl .hql .pls .bteq ...) are taken; hidden\n"
+          "  folders are not entered. Exit status: 0 all ingested, 1 some files failed, 2 usage.\n",
+          f);
+}
+
+static void on_file(void *ud, const ingest_file_event_t *ev)
+{
+    progress_t *p = ud;
+    if(strcmp(ev->ingestion_id, p->id) != 0)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->done = ev->files_done;
+    p->total = ev->total_files;
+    if(strcmp(ev->status, "processed") == 0)
+        p->processed++;
+    else if(strcmp(ev->status, "skipped") == 0)
+        p->skipped++;
+    else
+        p->failed++;
+    if(p->tty) {
+        size_t fill = p->total ? p->done * BAR_WIDTH / p->total : 0;
+        char bar[BAR_WIDTH + 1];
+        for(size_t i = 0; i < BAR_WIDTH; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[BAR_WIDTH] = '\0';
+        fprintf(stderr, "\r\033[K[%s] %zu/%zu files, %zu failed  %.40s", bar, p->done, p->total, p->failed, ev->name);
+        if(ev->error && strcmp(ev->status, "error") == 0)
+            fprintf(stderr, "\r\033[Kerror %s\n", ev->error);
+    } else if(ev->error) {
+        fprintf(stderr, "%s %s: %s\n", ev->status, ev->name, ev->error);
+    } else {
+        fprintf(stderr, "%s %s\n", ev->status, ev->name);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* "./a//b" → "a/b": the name a file is known by, so the same file is the same path next time. */
+static void normalise(const char *path, char *out, size_t outlen)
+{
+    size_t n = 0;
+    while(path[0] == '.' && path[1] == '/')
+        for(path += 2; *path == '/'; path++)
+            ;
+    for(const char *p = path; *p && n + 1 < outlen; p++) {
+        if(*p == '/' && n > 0 && out[n - 1] == '/')
+            continue;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+static int add(walk_t *w, const char *path, const char *skip_reason)
+{
+    char name[PATH_MAX_LEN];
+    normalise(path, name, sizeof(name));
+    int rc = ingest_add_file(w->in, w->id, path, name, skip_reason, 0);
+    if(rc) {
+        fprintf(stderr, "lineaged ingest: %s: %s\n", name, ingest_strerror(rc));
+        w->busy = 1;
+        return rc;
+    }
+    w->added++;
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files of a folder in name order, then its sub-folders, so runs are repeatable. */
+static int walk_dir(walk_t *w, const char *dir, int depth)
+{
+    if(depth > MAX_DEPTH) {
+        fprintf(stderr, "lineaged ingest: %s: folders nested deeper than %d are not entered\n", dir, MAX_DEPTH);
+        w->missing++;
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    if(!d) {
+        fprintf(stderr, "lineaged ingest: cannot read folder %s: %s\n", dir, strerror(errno));
+        w->missing++;
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while(!rc && (e = readdir(d))) {
+        if(e->d_name[0] == '.')
+            continue;
+        if(n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **g = util_realloc(names, ncap * sizeof(*g));
+            if(!g) {
+                rc = -1;
+                break;
+            }
+            names = g;
+            cap = ncap;
+        }
+        if(!(names[n] = util_strdup(e->d_name)))
+            rc = -1;
+        else
+            n++;
+    }
+    closedir(d);
+    if(n)
+        qsort(names, n, sizeof(*names), cmp_names);
+    for(int pass = 0; pass < 2 && !rc; pass++) {
+        for(size_t i = 0; i < n && !rc; i++) {
+            char path[PATH_MAX_LEN];
+            if(snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
+                fprintf(stderr, "lineaged ingest: a path under %s is too long\n", dir);
+                w->missing++;
+                continue;
+            }
+            struct stat st;
+            if(lstat(path, &st))
+                continue;
+            if(pass == 0 && S_ISREG(st.st_mode)) {
+                if(ingest_supported_name(names[i]))
+                    rc = add(w, path, NULL);
+                else
+                    w->ignored++;
+            } else if(pass == 1 && S_ISDIR(st.st_mode)) {
+                rc = walk_dir(w, path, depth + 1);
+            }
+        }
+    }
+    for(size_t i = 0; i < n; i++)
+        util_free(names[i]);
+    util_free(names);
+    return rc;
+}
+
+static int walk_arg(walk_t *w, const char *path)
+{
+    struct stat st;
+    if(stat(path, &st)) {
+        fprintf(stderr, "lineaged ingest: %s: %s\n", path, strerror(errno));
+        w->missing++;
+        return 0;
+    }
+    if(S_ISDIR(st.st_mode)) {
+        char dir[PATH_MAX_LEN];
+        snprintf(dir, sizeof(dir), "%s", path);
+        size_t len = strlen(dir);
+        while(len > 1 && dir[len - 1] == '/')
+            dir[--len] = '\0';
+        return walk_dir(w, dir, 0);
+    }
+    if(!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "lineaged ingest: %s: not a regular file or folder\n", path);
+        w->missing++;
+        return 0;
+    }
+    return add(w, path, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
+}
+
+static int value_of(int argc, char **argv, int *i, const char *flag, const char **out)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(flag);
+    if(strncmp(a, flag, n) != 0)
+        return 0;
+    if(a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    if(a[n] != '\0')
+        return 0;
+    if(*i + 1 >= argc) {
+        fprintf(stderr, "lineaged ingest: %s needs a value\n", flag);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    const char *db = getenv("LINEAGED_DB");
+    const char *project = "default", *dialect_name = getenv("LINEAGED_DIALECT"), *workers_arg = NULL;
+    if(!db || !*db)
+        db = "./data/lineage.duckdb";
+    int first = argc;
+    for(int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r;
+        if(strcmp(a, "--") == 0) {
+            first = i + 1;
+            break;
+        }
+        if(strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if((r = value_of(argc, argv, &i, "--db", &db)) || (r = value_of(argc, argv, &i, "--dialect", &dialect_name)) ||
+           (r = value_of(argc, argv, &i, "--project", &project)) ||
+           (r = value_of(argc, argv, &i, "--workers", &workers_arg))) {
+            if(r < 0)
+                return 2;
+            continue;
+        }
+        if(a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "lineaged ingest: unknown option '%s' (see lineaged ingest --help)\n", a);
+            return 2;
+        }
+        first = i;
+        break;
+    }
+    sql_dialect_t dialect = SQL_DIALECT_AUTO;
+    if(dialect_name && *dialect_name && sql_dialect_from_name(dialect_name, &dialect)) {
+        fprintf(stderr, "lineaged ingest: unknown dialect '%s'\n", dialect_name);
+        return 2;
+    }
+    int workers = 0;
+    if(workers_arg) {
+        char *end = NULL;
+        long v = strtol(workers_arg, &end, 10);
+        if(!*workers_arg || *end || v < 1 || v > 64) {
+            fprintf(stderr, "lineaged ingest: --workers expects a whole number from 1 to 64, got '%s'\n", workers_arg);
+            return 2;
+        }
+        workers = (int)v;
+    }
+    if(!*project || strlen(project) > 200) {
+        fprintf(stderr, "lineaged ingest: --project needs a name of 1 to 200 characters\n");
+        return 2;
+    }
+    if(first >= argc) {
+        fprintf(stderr, "lineaged ingest: no PATH given (see lineaged ingest --help)\n");
+        return 2;
+    }
+
+    log_set_level(LOG_WARN);
+    char err[256];
+    store_t *store = NULL;
+    if(store_open(db, &store, err, sizeof(err))) {
+        fprintf(stderr, "lineaged ingest: %s\n", err);
+        return 1;
+    }
+    duckdb_connection conn;
+    store_counts_t before = {0}, after = {0};
+    if(!store_connect(store, &conn)) {
+        store_counts(conn, &before);
+        duckdb_disconnect(&conn);
+    }
+    progress_t p = {.tty = isatty(STDERR_FILENO)};
+    pthread_mutex_init(&p.mu, NULL);
+    ingest_opts_t opts = {.store = store, .workers = workers, .on_file = on_file, .ud = &p};
+    ingest_t *in = NULL;
+    int rc = ingest_open(&opts, &in);
+    if(rc) {
+        fprintf(stderr, "lineaged ingest: %s\n", ingest_strerror(rc));
+        store_close(store);
+        pthread_mutex_destroy(&p.mu);
+        return 1;
+    }
+    int64_t t0 = time_mono_ms();
+    ingest_meta_t meta = {.source = "cli", .project_id = project, .dialect = dialect};
+    rc = ingest_begin(in, &meta, p.id);
+    walk_t w = {.in = in, .id = p.id};
+    for(int i = first; !rc && i < argc; i++)
+        rc = walk_arg(&w, argv[i]);
+    if(!w.busy)
+        ingest_end(in, p.id);
+    ingest_close(in, 1);
+    double secs = (double)(time_mono_ms() - t0) / 1000.0;
+    if(!store_connect(store, &conn)) {
+        store_counts(conn, &after);
+        duckdb_disconnect(&conn);
+    }
+    store_close(store);
+    if(p.tty && p.done)
+        fputc('\n', stderr);
+    printf("ingested %zu files in %.2f s: %zu processed, %zu failed, %zu skipped, %zu ignored; graph %+lld nodes, "
+           "%+lld edges (now %lld nodes, %lld edges, %lld files)\n",
+           w.added, secs, p.processed, p.failed + w.missing, p.skipped, w.ignored,
+           (long long)(after.nodes - before.nodes), (long long)(after.edges - before.edges), (long long)after.nodes,
+           (long long)after.edges, (long long)after.files_processed);
+    fflush(stdout);
+    pthread_mutex_destroy(&p.mu);
+    return rc || p.failed || w.missing || p.done < w.added ? 1 : 0;
+}
