@@ -96,6 +96,25 @@ static const char **copy_list(sql_arena_t *a, const sql_strlist_t *l, uint32_t *
     return items;
 }
 
+/* The transformation subtype of each source: the DIRECT one when there is one (static strings). */
+static const char **subtypes_of(sql_arena_t *a, const sql_column_lineage_t *c)
+{
+    const char **out = sql_arena_alloc(a, c->sources.n * sizeof(*out));
+    if(!out)
+        return NULL;
+    for(size_t i = 0; i < c->sources.n; i++) {
+        out[i] = NULL;
+        for(size_t t = 0; t < c->ntransformations; t++) {
+            const sql_transformation_t *tr = &c->transformations[t];
+            if(!tr->source || !tr->subtype || strcmp(tr->source, c->sources.items[i]) != 0)
+                continue;
+            if(!out[i] || (tr->type && strcmp(tr->type, "DIRECT") == 0))
+                out[i] = tr->subtype;
+        }
+    }
+    return out;
+}
+
 static char *copy_str(sql_arena_t *a, const char *s)
 {
     return s ? parsed_clean_utf8(a, s, strlen(s)) : NULL;
@@ -138,10 +157,11 @@ static int on_statement(void *ud, const sql_statement_t *st)
             if(!(c->target = copy_str(a, st->columns[i].target)))
                 return SQL_ERR_NOMEM;
             c->sources = NULL;
-            if(st->columns[i].sources.n && !(c->sources = copy_list(a, &st->columns[i].sources, &c->nsources)))
+            c->subtypes = NULL;
+            c->nsources = 0;
+            if(st->columns[i].sources.n && (!(c->sources = copy_list(a, &st->columns[i].sources, &c->nsources)) ||
+                                            !(c->subtypes = subtypes_of(a, &st->columns[i]))))
                 return SQL_ERR_NOMEM;
-            if(!st->columns[i].sources.n)
-                c->nsources = 0;
         }
         s->ncolumns = (uint32_t)st->ncolumns;
     }

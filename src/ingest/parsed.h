@@ -16,6 +16,7 @@
 typedef struct parsed_column {
     const char *target;
     const char **sources;
+    const char **subtypes; /* per source: IDENTITY, TRANSFORMATION, AGGREGATION, ... (static), or NULL */
     uint32_t nsources;
 } parsed_column_t;
 

@@ -33,6 +33,7 @@ typedef struct edge {
     node_t *source, *target;
     enum edge_kind kind;
     int64_t statement_id;
+    const char *transformation; /* static string or NULL */
 } edge_t;
 
 typedef struct current {
@@ -50,7 +51,7 @@ typedef struct current {
 
 struct writer {
     duckdb_connection conn;
-    duckdb_appender nodes_app, stmts_app, edges_app, errors_app, files_app, touched_app;
+    duckdb_appender nodes_app, stmts_app, edges_app, files_app, touched_app;
     duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_finish, touch;
     map_t by_name, by_id, current;
     int64_t next_node_id, next_stmt_id, next_file_id;
@@ -293,8 +294,7 @@ static int prepare(writer_t *w, const char *sql, duckdb_prepared_statement *out)
 
 static void close_appenders(writer_t *w)
 {
-    duckdb_appender *apps[] = {&w->nodes_app,  &w->stmts_app, &w->edges_app,
-                               &w->errors_app, &w->files_app, &w->touched_app};
+    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->touched_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
             duckdb_appender_destroy(apps[i]);
@@ -308,7 +308,6 @@ static int open_appenders(writer_t *w)
     if(duckdb_appender_create(w->conn, NULL, "nodes", &w->nodes_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
-       duckdb_appender_create(w->conn, NULL, "file_errors", &w->errors_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError ||
        duckdb_appender_create_ext(w->conn, "temp", "main", "touched_nodes", &w->touched_app) == DuckDBError) {
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
@@ -410,7 +409,7 @@ int writer_begin(writer_t *w)
 
 static int flush_appenders(writer_t *w)
 {
-    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->errors_app};
+    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(duckdb_appender_flush(apps[i]) == DuckDBError) {
             log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(apps[i]));
@@ -613,17 +612,23 @@ static node_t *table_ref(build_t *b, const char *name, int view)
     return node_ref(b, view ? NK_VIEW : NK_TABLE, name, strlen(name));
 }
 
-static void edge(build_t *b, node_t *source, node_t *target, enum edge_kind kind, int64_t stmt)
+static void edge_with(build_t *b, node_t *source, node_t *target, enum edge_kind kind, int64_t stmt,
+                      const char *transformation)
 {
     if(b->failed || !source || !target || source == target)
         return;
-    edge_t e = {source, target, kind, stmt};
+    edge_t e = {source, target, kind, stmt, transformation};
     if(VEC_PUSH(b->w->edges, e)) {
         b->failed = 1;
         return;
     }
     source->refs++;
     target->refs++;
+}
+
+static void edge(build_t *b, node_t *source, node_t *target, enum edge_kind kind, int64_t stmt)
+{
+    edge_with(b, source, target, kind, stmt, NULL);
 }
 
 /* A column "table.column" and its table's CONTAINS edge (once per file); NULL for a bare column. */
@@ -677,7 +682,7 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
         const parsed_column_t *c = &s->columns[i];
         node_t *target = column_ref(b, c->target, sid);
         for(uint32_t j = 0; target && j < c->nsources; j++)
-            edge(b, column_ref(b, c->sources[j], sid), target, EK_DERIVES, sid);
+            edge_with(b, column_ref(b, c->sources[j], sid), target, EK_DERIVES, sid, c->subtypes[j]);
     }
 }
 
@@ -739,6 +744,21 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_int32(w->stmts_app, (int32_t)s->line);
         duckdb_append_int32(w->stmts_app, (int32_t)s->column);
         append_str(w->stmts_app, s->name && is_routine(s->kind) ? s->name : NULL);
+        duckdb_append_null(w->stmts_app);
+        if(duckdb_appender_end_row(w->stmts_app) == DuckDBError)
+            return -1;
+    }
+    /* Statements that did not parse: kind 'error', where they start, and why. */
+    for(size_t i = 0; i < p->nerrors; i++) {
+        duckdb_append_int64(w->stmts_app, first_sid + (int64_t)(p->nstmts + i));
+        duckdb_append_int64(w->stmts_app, f->id);
+        duckdb_append_int32(w->stmts_app, (int32_t)(p->nstmts + i));
+        duckdb_append_varchar(w->stmts_app, "error");
+        duckdb_append_null(w->stmts_app);
+        duckdb_append_int32(w->stmts_app, (int32_t)p->errors[i].line);
+        duckdb_append_int32(w->stmts_app, (int32_t)p->errors[i].column);
+        duckdb_append_null(w->stmts_app);
+        duckdb_append_varchar(w->stmts_app, p->errors[i].message);
         if(duckdb_appender_end_row(w->stmts_app) == DuckDBError)
             return -1;
     }
@@ -749,22 +769,13 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_varchar(w->edges_app, edge_kinds[e->kind]);
         duckdb_append_int64(w->edges_app, e->statement_id);
         duckdb_append_int64(w->edges_app, f->id);
-        duckdb_append_null(w->edges_app);
+        append_str(w->edges_app, e->transformation);
         if(duckdb_appender_end_row(w->edges_app) == DuckDBError)
-            return -1;
-    }
-    for(size_t i = 0; i < p->nerrors; i++) {
-        duckdb_append_int64(w->errors_app, f->id);
-        duckdb_append_int32(w->errors_app, (int32_t)p->errors[i].line);
-        duckdb_append_int32(w->errors_app, (int32_t)p->errors[i].column);
-        duckdb_append_varchar(w->errors_app, p->errors[i].message);
-        if(duckdb_appender_end_row(w->errors_app) == DuckDBError)
             return -1;
     }
     return 0;
 }
 
-/* The first parse error as "file:line:column: message", and how many more there are. */
 /* last_seen of the existing nodes a file names: ids go through a temporary table, not a long IN list. */
 static int mark_touched(writer_t *w)
 {
@@ -780,6 +791,7 @@ static int mark_touched(writer_t *w)
     return rc ? rc : exec(w, "DELETE FROM touched_nodes");
 }
 
+/* The first parse error as "file:line:column: message", and how many more there are. */
 static char *error_sentence(const writer_file_t *f, const parsed_file_t *p)
 {
     if(!p->nerrors)
@@ -894,6 +906,6 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
     cur->id = f->id;
     cur->processed = !p->nerrors;
     memcpy(cur->sha256, p->sha256, sizeof(cur->sha256));
-    w->next_stmt_id += (int64_t)p->nstmts;
+    w->next_stmt_id += (int64_t)(p->nstmts + p->nerrors);
     return 0;
 }

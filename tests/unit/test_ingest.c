@@ -140,6 +140,10 @@ static void columns_are_nodes(void **state)
     writer_result_t res;
     store_sql(f, "c.sql", "INSERT INTO core.t (a, b) SELECT s.x, s.y + 1 FROM raw.s s;\n", &res);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE kind = 'column'"), 4);
+    /* Column edges carry the engine's transformation type. */
+    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE kind = 'DERIVES' AND transformation = 'IDENTITY'"), 1);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM edges WHERE kind = 'DERIVES' AND transformation = 'TRANSFORMATION'"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes t ON t.id = e.source JOIN nodes c ON c.id = "
                               "e.target WHERE e.kind = 'CONTAINS' AND t.name = 'core.t' AND c.name = 'core.t.a'"),
                      1);
@@ -204,7 +208,9 @@ static void parse_errors_name_file_line_column(void **state)
     assert_string_equal(res.status, "error");
     assert_non_null(res.error);
     assert_true(strncmp(res.error, "bad.sql:2:", 10) == 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM file_errors WHERE line = 2"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements WHERE kind = 'error' AND line_start = 2 AND error IS "
+                              "NOT NULL"),
+                     1);
     /* The statements that parsed are still in the graph. */
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 't'"), 1);
     assert_int_equal(res.delta.files_processed, 0);
