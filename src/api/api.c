@@ -56,6 +56,36 @@ void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api
     }
 }
 
+static void count_ingested_file(void *ud, const ingest_file_event_t *ev)
+{
+    api_t *api = ud;
+    metrics_ingest_file(&api->srv->metrics, strcmp(ev->status, "processed") == 0 ? METRICS_FILE_PROCESSED
+                                            : strcmp(ev->status, "skipped") == 0 ? METRICS_FILE_SKIPPED
+                                                                                 : METRICS_FILE_FAILED);
+}
+
+static void graph_changed(void *ud)
+{
+    api_t *api = ud;
+    graph_index_request_rebuild(api->graph);
+}
+
+/* Ingestion publishes on the server's bus and moves its stats; opening it resumes unfinished work. */
+static int start_ingest(api_t *api)
+{
+    ingest_opts_t opts = {.store = api->store,
+                          .bus = api->srv->bus,
+                          .stats = &api->srv->stats,
+                          .max_file_bytes = (int64_t)api->cfg->max_upload_mb << 20,
+                          .on_file = count_ingested_file,
+                          .on_commit = graph_changed,
+                          .ud = api};
+    int rc = ingest_open(&opts, &api->ingest);
+    if(rc)
+        log_error("api.start_failed", "reason=\"ingestion could not start: %s\"", ingest_strerror(rc));
+    return rc;
+}
+
 static int default_workers(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -77,7 +107,8 @@ int api_start(void *ud, server_t *srv)
         log_error("api.start_failed", "reason=\"%s\"", graph_strerror(rc));
         return -1;
     }
-    if(api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) || api_export_routes(api))
+    if(start_ingest(api) || api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) ||
+       api_export_routes(api))
         return -1;
     log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);
     return 0;
@@ -86,6 +117,8 @@ int api_start(void *ud, server_t *srv)
 void api_stop(void *ud)
 {
     api_t *api = ud;
+    ingest_close(api->ingest, 0);
+    api->ingest = NULL;
     store_pool_free(api->pool);
     api->pool = NULL;
     graph_index_close(api->graph);
