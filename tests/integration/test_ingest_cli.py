@@ -29,7 +29,7 @@ def write(path, text):
         f.write(text)
 
 
-def generated_file(i, statements=60):
+def generated_file(i, statements=30):
     """A file of INSERT ... SELECT statements over a few hundred distinct tables and columns."""
     lines = []
     for s in range(statements):
@@ -133,7 +133,7 @@ class IngestCliTest(unittest.TestCase):
 
 
 class RecoveryTest(unittest.TestCase):
-    FILES = 400
+    FILES = 200
 
     def test_sigkill_mid_ingest_then_restart_matches_clean_ingest(self):
         with tempfile.TemporaryDirectory(prefix="lineaged-recover-") as tmp:
@@ -141,16 +141,16 @@ class RecoveryTest(unittest.TestCase):
             for i in range(self.FILES):
                 write(os.path.join(src, f"f{i:04d}.sql"), generated_file(i))
             clean_db, killed_db = os.path.join(tmp, "clean.duckdb"), os.path.join(tmp, "killed.duckdb")
-            clean = run_cli("ingest", "--db", clean_db, src, timeout=240)
+            clean = run_cli("ingest", "--db", clean_db, "--dialect", "ansi", src, timeout=240)
             self.assertEqual(clean.returncode, 0, clean.stderr)
             want = summary(clean.stdout)
             self.assertEqual(want["files"], self.FILES)
 
-            proc = subprocess.Popen([BIN, "ingest", "--db", killed_db, "--workers", "1", src],
+            proc = subprocess.Popen([BIN, "ingest", "--db", killed_db, "--dialect", "ansi", "--workers", "1", src],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp)
             done = 0
             deadline = time.monotonic() + 120
-            while done < 20 and time.monotonic() < deadline:
+            while done < 10 and time.monotonic() < deadline:
                 line = proc.stderr.readline()
                 if not line:
                     break
@@ -158,7 +158,7 @@ class RecoveryTest(unittest.TestCase):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             proc.stderr.close()
-            self.assertEqual(done, 20, "the ingest ended before it could be killed")
+            self.assertEqual(done, 10, "the ingest ended before it could be killed")
 
             with Server(db=killed_db) as srv:
                 deadline = time.monotonic() + 180
