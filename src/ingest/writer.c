@@ -23,7 +23,6 @@ typedef struct node {
     int64_t id;
     int64_t refs; /* edges that name it, as source or target */
     enum node_kind kind;
-    uint64_t epoch;          /* commit that last touched it */
     uint64_t contains_epoch; /* commit that gave it (a column) its CONTAINS edge */
     int is_new, orphan;
     map_entry_t *by_name, *by_id;
@@ -51,14 +50,13 @@ typedef struct current {
 
 struct writer {
     duckdb_connection conn;
-    duckdb_appender nodes_app, stmts_app, edges_app, files_app, touched_app;
-    duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_finish, touch;
+    duckdb_appender nodes_app, stmts_app, edges_app, files_app;
+    duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_finish;
     map_t by_name, by_id, current;
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
     int in_txn;
     VEC(node_t *) new_nodes;
-    VEC(node_t *) touched;
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
     VEC(edge_t) edges;
@@ -294,7 +292,7 @@ static int prepare(writer_t *w, const char *sql, duckdb_prepared_statement *out)
 
 static void close_appenders(writer_t *w)
 {
-    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->touched_app};
+    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
             duckdb_appender_destroy(apps[i]);
@@ -308,8 +306,7 @@ static int open_appenders(writer_t *w)
     if(duckdb_appender_create(w->conn, NULL, "nodes", &w->nodes_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
-       duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError ||
-       duckdb_appender_create_ext(w->conn, "temp", "main", "touched_nodes", &w->touched_app) == DuckDBError) {
+       duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError) {
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
         return -1;
     }
@@ -345,8 +342,7 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
         snprintf(err, errlen, "cannot connect to the database");
         return -1;
     }
-    int rc = exec(w, "CREATE TEMP TABLE touched_nodes (id BIGINT)") || load_state(w) || open_appenders(w) ||
-             prepare(w, "UPDATE nodes SET last_seen = $1 FROM touched_nodes t WHERE nodes.id = t.id", &w->touch) ||
+    int rc = load_state(w) || open_appenders(w) ||
              prepare(w,
                      "UPDATE files SET status = $1, error = $2, dialect = $3, sha256 = $4, size_bytes = $5,"
                      " statements = $6, nodes_created = $7, is_current = true, updated_at = $8 WHERE id = $9",
@@ -388,7 +384,6 @@ void writer_close(writer_t *w)
     nodes_clear(w);
     map_free(&w->current, util_free);
     util_free(w->new_nodes.v);
-    util_free(w->touched.v);
     util_free(w->upgraded.v);
     util_free(w->orphans.v);
     util_free(w->edges.v);
@@ -591,13 +586,7 @@ static node_t *node_ref(build_t *b, enum node_kind kind, const char *name, size_
         }
         w->next_node_id++;
         n->is_new = 1;
-        n->epoch = w->epoch;
         return n;
-    }
-    if(n->epoch != w->epoch) {
-        n->epoch = w->epoch;
-        if(!n->is_new && VEC_PUSH(w->touched, n))
-            b->failed = 1;
     }
     if(kind == NK_VIEW && n->kind == NK_TABLE) {
         n->kind = NK_VIEW;
@@ -688,7 +677,7 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
 
 static void reset_scratch(writer_t *w)
 {
-    w->new_nodes.n = w->touched.n = w->upgraded.n = w->orphans.n = w->edges.n = 0;
+    w->new_nodes.n = w->upgraded.n = w->orphans.n = w->edges.n = 0;
 }
 
 /* Drops the old version's edges from the counts; nodes left with none become orphans. */
@@ -729,7 +718,6 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_varchar(w->nodes_app, name);
         duckdb_append_varchar(w->nodes_app, project);
         duckdb_append_bool(w->nodes_app, n->kind != NK_FILE && is_temporary(name));
-        duckdb_append_timestamp(w->nodes_app, now);
         duckdb_append_timestamp(w->nodes_app, now);
         if(duckdb_appender_end_row(w->nodes_app) == DuckDBError)
             return -1;
@@ -774,21 +762,6 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
             return -1;
     }
     return 0;
-}
-
-/* last_seen of the existing nodes a file names: ids go through a temporary table, not a long IN list. */
-static int mark_touched(writer_t *w)
-{
-    for(size_t i = 0; i < w->touched.n; i++) {
-        duckdb_append_int64(w->touched_app, w->touched.v[i]->id);
-        if(duckdb_appender_end_row(w->touched_app) == DuckDBError)
-            return -1;
-    }
-    if(duckdb_appender_flush(w->touched_app) == DuckDBError)
-        return -1;
-    duckdb_bind_timestamp(w->touch, 1, now_ts());
-    int rc = run(w->touch);
-    return rc ? rc : exec(w, "DELETE FROM touched_nodes");
 }
 
 /* The first parse error as "file:line:column: message", and how many more there are. */
@@ -880,8 +853,6 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
     rc = rc || !w->upgraded.n
              ? rc
              : exec_in_list(w, "UPDATE nodes SET kind = 'view' WHERE id IN", NULL, w->upgraded.v, w->upgraded.n);
-    if(!rc && w->touched.n)
-        rc = mark_touched(w);
     res->status = p->nerrors ? "error" : "processed";
     res->error = error_sentence(f, p);
     res->nodes_created = (int64_t)w->new_nodes.n;

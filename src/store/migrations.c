@@ -45,7 +45,7 @@ const char *const store_migrations[] = {
     "  id BIGINT PRIMARY KEY,"
     "  kind VARCHAR NOT NULL CHECK (kind IN ('table', 'view', 'column', 'procedure', 'file')),"
     "  name VARCHAR NOT NULL, project_id VARCHAR NOT NULL, temporary BOOLEAN NOT NULL,"
-    "  first_seen TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL);"
+    "  first_seen TIMESTAMP NOT NULL);"
     "CREATE TABLE edges ("
     "  source BIGINT NOT NULL, target BIGINT NOT NULL,"
     "  kind VARCHAR NOT NULL CHECK (kind IN"

@@ -36,9 +36,9 @@ static void counts_reflect_rows(void **state)
     duckdb_connection conn;
     assert_int_equal(store_connect(s, &conn), STORE_OK);
     assert_int_equal(duckdb_query(conn,
-                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now(), now()),"
-                                  " (2, 'view', 'a.v', 'p', false, now(), now()),"
-                                  " (3, 'column', 'a.t.c', 'p', false, now(), now());"
+                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
+                                  " (2, 'view', 'a.v', 'p', false, now()),"
+                                  " (3, 'column', 'a.t.c', 'p', false, now());"
                                   "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, 1, NULL);"
                                   "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current,"
                                   " created_at, updated_at) VALUES"
