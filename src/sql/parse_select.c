@@ -1319,7 +1319,11 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                     next(p);
                 } else if(cur(p)->type == SQL_TOK_VAR && p->src[cur(p)->off] == ':' && cur(p)->len > 1) {
                     /* AS :name, a bind variable naming the column */
-                    alias = sqlp_astrndup(p, p->src + cur(p)->off + 1, cur(p)->len - 1);
+                    sql_token_t name = *cur(p);
+                    name.off++;
+                    name.len--;
+                    name.type = SQL_TOK_WORD;
+                    alias = sqlp_norm(p, &name);
                     next(p);
                 } else {
                     sqlp_fail(p, "expected an alias after AS");

@@ -283,11 +283,180 @@ static void test_column_corpus(void **state)
         fail_msg("column pass rate %.3f below floor %.3f", rate, COLUMN_FLOOR);
 }
 
+/* ---- the DataHub corpus (tests/corpus/SOURCE.md): one statement per case, compared at
+ * statement level after a prelude of CREATE TABLE for the schemas the case gives ---- */
+
+#define DATAHUB_TABLE_FLOOR  0.95
+#define DATAHUB_COLUMN_FLOOR 0.95
+
+/* Sorted, de-duplicated copy of `v`. */
+static size_t sort_unique(char **v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_str);
+    size_t u = 0;
+    for(size_t k = 0; k < n; k++) {
+        if(u && strcmp(v[u - 1], v[k]) == 0) {
+            free(v[k]);
+            continue;
+        }
+        v[u++] = v[k];
+    }
+    return u;
+}
+
+static int same_strings(char **got, size_t ngot, char **want, size_t nwant)
+{
+    if(ngot != nwant)
+        return 0;
+    for(size_t k = 0; k < ngot; k++)
+        if(strcmp(got[k], want[k]) != 0)
+            return 0;
+    return 1;
+}
+
+static void print_diff(const char *what, char **got, size_t ngot, char **want, size_t nwant)
+{
+    for(size_t k = 0; k < nwant; k++)
+        printf("    want %s %s\n", what, want[k]);
+    for(size_t k = 0; k < ngot; k++)
+        printf("    got  %s %s\n", what, got[k]);
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for(size_t k = 0; k < n; k++)
+        free(v[k]);
+    free(v);
+}
+
+static char *pair(const char *src, const char *tgt)
+{
+    size_t len = strlen(src) + strlen(tgt) + 5;
+    char *s = malloc(len);
+    snprintf(s, len, "%s -> %s", src, tgt);
+    return s;
+}
+
+static void test_datahub_corpus(void **state)
+{
+    (void)state;
+    load_exceptions();
+    json_error_t err;
+    json_t *cases = json_load_file(LINEAGED_TEST_DIR "/corpus/datahub_cases.json", 0, &err);
+    if(!cases)
+        fail_msg("cannot load the DataHub corpus: %s", err.text);
+    report_t tables = {0}, cols = {0};
+    printf("failing DataHub cases:\n");
+    for(size_t i = 0; i < json_array_size(cases); i++) {
+        json_t *c = json_array_get(cases, i);
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const char *dialect = json_string_value(json_object_get(c, "dialect"));
+        /* the case's schemas become CREATE TABLE statements before its SQL */
+        size_t cap = strlen(json_string_value(json_object_get(c, "sql"))) + 1, nprelude = 0;
+        const char *table;
+        json_t *colv;
+        json_object_foreach(json_object_get(c, "schema"), table, colv) cap +=
+            strlen(table) + 64 * (json_array_size(colv) + 1);
+        char *text = malloc(cap);
+        size_t o = 0;
+        json_object_foreach(json_object_get(c, "schema"), table, colv)
+        {
+            o += (size_t)snprintf(text + o, cap - o, "CREATE TABLE %s (", table);
+            for(size_t k = 0; k < json_array_size(colv); k++)
+                o += (size_t)snprintf(text + o, cap - o, "%s%s INT", k ? ", " : "",
+                                      json_string_value(json_array_get(colv, k)));
+            o += (size_t)snprintf(text + o, cap - o, ");\n");
+            nprelude++;
+        }
+        snprintf(text + o, cap - o, "%s", json_string_value(json_object_get(c, "sql")));
+        sql_lineage_t *l = NULL;
+        sql_dialect_t d = SQL_DIALECT_AUTO;
+        sql_dialect_from_name(dialect, &d);
+        assert_int_equal(sql_lineage_parse(text, strlen(text), d, &l), 0);
+        free(text);
+        char **got[3], **want[3];
+        size_t ngot[3] = {0}, nwant[3] = {0};
+        for(int k = 0; k < 3; k++) {
+            got[k] = malloc(4096 * sizeof(char *));
+            want[k] = malloc(4096 * sizeof(char *));
+        }
+        for(size_t s = nprelude; s < l->nstatements; s++) {
+            const sql_statement_t *st = &l->statements[s];
+            for(size_t k = 0; k < st->reads.n && ngot[0] < 4096; k++)
+                got[0][ngot[0]++] = strdup(st->reads.items[k]);
+            for(size_t k = 0; k < st->writes.n && ngot[1] < 4096; k++)
+                got[1][ngot[1]++] = strdup(st->writes.items[k]);
+            /* a source without a table is one we could not resolve; DataHub leaves those out */
+            for(size_t k = 0; k < st->ncolumns; k++)
+                for(size_t m = 0; m < st->columns[k].sources.n && ngot[2] < 4096; m++)
+                    if(strchr(st->columns[k].sources.items[m], '.'))
+                        got[2][ngot[2]++] = pair(st->columns[k].sources.items[m], st->columns[k].target);
+        }
+        const char *keys[2] = {"reads", "writes"};
+        for(int k = 0; k < 2; k++)
+            for(size_t m = 0; m < json_array_size(json_object_get(c, keys[k])); m++)
+                want[k][nwant[k]++] = strdup(json_string_value(json_array_get(json_object_get(c, keys[k]), m)));
+        json_t *wc = json_object_get(c, "columns");
+        for(size_t k = 0; k < json_array_size(wc); k++) {
+            json_t *e = json_array_get(wc, k);
+            json_t *srcs = json_object_get(e, "sources");
+            for(size_t m = 0; m < json_array_size(srcs); m++)
+                want[2][nwant[2]++] =
+                    pair(json_string_value(json_array_get(srcs, m)), json_string_value(json_object_get(e, "target")));
+        }
+        for(int k = 0; k < 3; k++) {
+            ngot[k] = sort_unique(got[k], ngot[k]);
+            nwant[k] = sort_unique(want[k], nwant[k]);
+        }
+        char xid[256];
+        snprintf(xid, sizeof xid, "datahub:%s:tables", id);
+        if(is_excepted(xid)) {
+            tables.excepted++;
+        } else {
+            int ok =
+                same_strings(got[0], ngot[0], want[0], nwant[0]) && same_strings(got[1], ngot[1], want[1], nwant[1]);
+            if(!ok) {
+                printf("  %s (tables)\n", id);
+                print_diff("read", got[0], ngot[0], want[0], nwant[0]);
+                print_diff("write", got[1], ngot[1], want[1], nwant[1]);
+            }
+            count(&tables, dialect, ok);
+        }
+        snprintf(xid, sizeof xid, "datahub:%s:columns", id);
+        if(is_excepted(xid)) {
+            cols.excepted++;
+        } else {
+            int ok = same_strings(got[2], ngot[2], want[2], nwant[2]);
+            if(!ok) {
+                printf("  %s (columns)\n", id);
+                print_diff("", got[2], ngot[2], want[2], nwant[2]);
+            }
+            count(&cols, dialect, ok);
+        }
+        for(int k = 0; k < 3; k++) {
+            free_strings(got[k], ngot[k]);
+            free_strings(want[k], nwant[k]);
+        }
+        sql_lineage_free(l);
+    }
+    json_decref(cases);
+    print_report("DataHub table", &tables);
+    print_report("DataHub column", &cols);
+    assert_true(tables.total > 0 && cols.total > 0);
+    if((double)tables.pass / tables.total < DATAHUB_TABLE_FLOOR)
+        fail_msg("DataHub table pass rate %.3f below floor %.3f", (double)tables.pass / tables.total,
+                 DATAHUB_TABLE_FLOOR);
+    if((double)cols.pass / cols.total < DATAHUB_COLUMN_FLOOR)
+        fail_msg("DataHub column pass rate %.3f below floor %.3f", (double)cols.pass / cols.total,
+                 DATAHUB_COLUMN_FLOOR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_corpus),
         cmocka_unit_test(test_column_corpus),
+        cmocka_unit_test(test_datahub_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

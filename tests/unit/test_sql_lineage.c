@@ -101,6 +101,8 @@ static void test_select_columns(void **state)
                 "a<-s.a ab<-s.a|s.b b<-s.b");
     expect_cols("SELECT * FROM s", SQL_DIALECT_ANSI, "*<-s.*");
     expect_cols("SELECT 1 AS one", SQL_DIALECT_ANSI, "");
+    /* a bind variable names the column, folded like any unquoted name */
+    expect_cols("SELECT PARSE_JSON(j) AS :userInfo FROM s", SQL_DIALECT_SNOWFLAKE, "userinfo<-s.j");
     /* T-SQL SELECT .. INTO writes the new table */
     expect_cols("SELECT a, b + 1 AS c INTO #tmp FROM s", SQL_DIALECT_TSQL, "#tmp.a<-s.a #tmp.c<-s.b");
     expect_cols("SELECT a INTO new_t FROM s", SQL_DIALECT_POSTGRES, "new_t.a<-s.a");
