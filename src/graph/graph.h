@@ -170,7 +170,7 @@ typedef struct graph_result {
     int nroots;
     int truncated;
     int total_nodes; /* nodes reachable within the depth, before the limit */
-    int total_edges;
+    int total_edges; /* -1 when truncated: edges past the limit are not counted */
     int max_depth_reached;
 } graph_result_t;
 

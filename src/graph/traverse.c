@@ -148,7 +148,14 @@ typedef struct walk {
     int *queue;   /* entries: index * 4 + direction */
     int qhead, qlen, qcap;
     int roots;
+    int limit;  /* nodes kept (the rest are counted) */
+    int *dense; /* node -> index in r->nodes, or -1: replaces `seen` for walks that may cover the graph */
 } walk_t;
+
+static int seen_get(const walk_t *w, int node)
+{
+    return w->dense ? w->dense[node] : imap_get(&w->seen, node);
+}
 
 static int add_node(walk_t *w, int node, int depth, int dir, int parent, int *index)
 {
@@ -158,6 +165,10 @@ static int add_node(walk_t *w, int node, int depth, int dir, int parent, int *in
         return rc;
     *index = r->nnodes;
     r->nodes[r->nnodes++] = (graph_rnode_t){.node = node, .depth = depth, .direction = dir, .parent = parent};
+    if(w->dense) {
+        w->dense[node] = *index;
+        return 0;
+    }
     return imap_put(&w->seen, node, *index);
 }
 
@@ -212,14 +223,16 @@ static int reach(walk_t *w, int from, int to_node, int dir, int depth, const int
     int flow[TEMP_CHAIN_MAX + 1];
     for(int i = 0; i < nhops; i++)
         flow[i] = dir == GRAPH_DOWNSTREAM ? hops[i] : hops[nhops - 1 - i];
-    int idx = imap_get(&w->seen, to_node);
+    int idx = seen_get(w, to_node);
     int grow = depth < w->q->depth;
     if(idx < 0 && !grow)
         return 0;
     int src = dir == GRAPH_DOWNSTREAM ? w->r->nodes[from].node : to_node;
     int dst = dir == GRAPH_DOWNSTREAM ? to_node : w->r->nodes[from].node;
-    int eidx;
-    int rc = add_edge(w, src, dst, flow, nhops, &eidx);
+    int eidx, rc = 0;
+    /* Past the limit the walk only counts nodes: edges to nodes that will be cut are not kept. */
+    if(from < w->limit && (idx >= 0 ? idx : w->r->nnodes) < w->limit)
+        rc = add_edge(w, src, dst, flow, nhops, &eidx);
     if(rc)
         return rc;
     if(idx < 0) {
@@ -247,7 +260,7 @@ static int cross_temps(walk_t *w, int from, int v, int dir, int depth, int *hops
         int t = step_target(s, v, e, dir);
         hops[nhops] = e;
         int rc = 0;
-        int seen = imap_get(&w->seen, t);
+        int seen = seen_get(w, t);
         if(s->temp[t] && w->q->collapse_temp && !(seen >= 0 && seen < w->roots)) {
             int loop = 0;
             for(int k = 0; k < nstack; k++)
@@ -274,7 +287,7 @@ static int start_roots(walk_t *w, int root)
         int n = graph_out_edges(s, root, &list);
         for(int i = 0; i < n; i++) {
             int c = s->edst[list[i]];
-            if(s->ekind[list[i]] != GRAPH_CONTAINS || s->kind[c] != GRAPH_COLUMN || imap_get(&w->seen, c) >= 0)
+            if(s->ekind[list[i]] != GRAPH_CONTAINS || s->kind[c] != GRAPH_COLUMN || seen_get(w, c) >= 0)
                 continue;
             if((rc = add_node(w, c, 0, 0, -1, &idx)))
                 return rc;
@@ -298,12 +311,13 @@ static void cut(walk_t *w, int limit)
     r->total_edges = r->nedges;
     if(r->nnodes <= limit)
         return;
+    r->total_edges = -1; /* not counted past the limit */
     r->truncated = 1;
     r->nnodes = limit;
     int k = 0;
     for(int i = 0; i < r->nedges; i++) {
         graph_redge_t e = r->edges[i];
-        if(imap_get(&w->seen, e.source) < limit && imap_get(&w->seen, e.target) < limit)
+        if(seen_get(w, e.source) < limit && seen_get(w, e.target) < limit)
             r->edges[k++] = e;
     }
     r->nedges = k;
@@ -317,6 +331,7 @@ int graph_lineage(const graph_snap_t *s, int root, const graph_query_t *q, graph
         return GRAPH_ERR_ARG;
     walk_t w = {.s = s, .q = q, .r = out};
     int rc = start_roots(&w, root);
+    w.limit = q->limit > w.roots ? q->limit : w.roots;
     int hops[TEMP_CHAIN_MAX + 1], stack[TEMP_CHAIN_MAX + 1];
     while(!rc && w.qhead < w.qlen) {
         int entry = w.queue[w.qhead++];
@@ -329,7 +344,7 @@ int graph_lineage(const graph_snap_t *s, int root, const graph_query_t *q, graph
     }
     if(!rc) {
         out->nroots = w.roots;
-        cut(&w, q->limit > w.roots ? q->limit : w.roots);
+        cut(&w, w.limit);
     }
     imap_free(&w.seen);
     imap_free(&w.edges);
@@ -364,7 +379,7 @@ static int bfs_to(walk_t *w, int from, int to, pred_t **preds, int *npreds, int 
             if(!step_ok(s, v, e, GRAPH_DOWNSTREAM))
                 continue;
             int t = step_target(s, v, e, GRAPH_DOWNSTREAM);
-            int j = imap_get(&w->seen, t);
+            int j = seen_get(w, t);
             if(j < 0) {
                 if((rc = add_node(w, t, depth + 1, GRAPH_DOWNSTREAM, v, &j)) || (rc = push(w, j, GRAPH_DOWNSTREAM)))
                     return rc;
@@ -422,7 +437,7 @@ static void enumerate(enum_ctx_t *c, int i, int len)
 }
 
 /* The union of the paths as a result; path rows rewritten from graph edges to result edges. */
-static int collect_paths(const graph_snap_t *s, const graph_result_t *tmp, const imap_t *tmp_seen, enum_ctx_t *c,
+static int collect_paths(const graph_snap_t *s, const graph_result_t *tmp, const walk_t *tmp_walk, enum_ctx_t *c,
                          graph_result_t *out)
 {
     walk_t w = {.s = s, .r = out};
@@ -434,7 +449,7 @@ static int collect_paths(const graph_snap_t *s, const graph_result_t *tmp, const
             int ends[2] = {s->esrc[e], s->edst[e]}, idx = -1;
             for(int side = 0; side < 2 && !rc; side++)
                 if(imap_get(&w.seen, ends[side]) < 0) {
-                    int ti = imap_get(tmp_seen, ends[side]);
+                    int ti = seen_get(tmp_walk, ends[side]);
                     rc = add_node(&w, ends[side], ti >= 0 ? tmp->nodes[ti].depth : 0, GRAPH_DOWNSTREAM, -1, &idx);
                 }
             if(!rc)
@@ -454,19 +469,24 @@ static int paths_once(const graph_snap_t *s, int from, int to, enum_ctx_t *c, gr
 {
     graph_query_t q = {.direction = GRAPH_DOWNSTREAM, .depth = GRAPH_MAX_DEPTH, .limit = GRAPH_MAX_LIMIT};
     graph_result_t tmp = {0};
-    walk_t w = {.s = s, .q = &q, .r = &tmp};
+    /* A path search may cover the whole graph: a dense array beats hashing every node. */
+    walk_t w = {.s = s, .q = &q, .r = &tmp, .dense = util_malloc((size_t)s->n * sizeof(int))};
     pred_t *preds = NULL;
     int npreds = 0, cpreds = 0;
+    if(!w.dense)
+        return GRAPH_ERR_NOMEM;
+    memset(w.dense, 0xff, (size_t)s->n * sizeof(int)); /* all -1 */
     int rc = bfs_to(&w, from, to, &preds, &npreds, &cpreds);
     if(rc == 1) {
         qsort(preds, (size_t)npreds, sizeof(pred_t), cmp_pred);
         c->preds = preds;
         c->npreds = npreds;
-        enumerate(c, imap_get(&w.seen, to), 0);
-        rc = collect_paths(s, &tmp, &w.seen, c, out);
+        enumerate(c, seen_get(&w, to), 0);
+        rc = collect_paths(s, &tmp, &w, c, out);
         rc = rc ? rc : 1;
     }
     util_free(preds);
+    util_free(w.dense);
     imap_free(&w.seen);
     imap_free(&w.edges);
     util_free(w.queue);

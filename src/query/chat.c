@@ -13,11 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-#define ENTITY_MAX   4
-#define TOKEN_MAX    64
-#define SOURCES_MAX  20
-#define LISTED_MAX   12 /* names spelled out in a response */
-#define IMPACT_DEPTH 10
+#define ENTITY_MAX     4
+#define TOKEN_MAX      64
+#define SOURCES_MAX    20
+#define LISTED_MAX     12 /* names spelled out in a response */
+#define IMPACT_DEPTH   10
+#define CHAT_GRAPH_MAX 200 /* nodes drawn with an answer: readable, and cheap to send */
 
 typedef struct entity {
     int node; /* GRAPH_NONE when ambiguous */
@@ -215,7 +216,7 @@ static int lineage(chat_t *c, int v, graph_direction_t dir, int depth, graph_res
     graph_query_t q = {.direction = dir,
                        .level = graph_node_kind(c->s, v) == GRAPH_COLUMN ? GRAPH_LEVEL_COLUMN : GRAPH_LEVEL_TABLE,
                        .depth = depth,
-                       .limit = GRAPH_DEFAULT_LIMIT,
+                       .limit = CHAT_GRAPH_MAX,
                        .collapse_temp = 1};
     return graph_lineage(c->s, v, &q, r);
 }
@@ -228,8 +229,8 @@ static const char *upstream(chat_t *c, int v)
     if(r.nnodes <= r.nroots)
         say(c, "Nothing feeds %s in the ingested SQL: it is a source.", nm(c, v));
     else {
-        say(c, "%s is fed by %d node%s within %d steps: ", nm(c, v), r.nnodes - r.nroots,
-            r.nnodes - r.nroots == 1 ? "" : "s", GRAPH_DEFAULT_DEPTH);
+        say(c, "%s is fed by %d node%s within %d steps: ", nm(c, v), r.total_nodes - r.nroots,
+            r.total_nodes - r.nroots == 1 ? "" : "s", GRAPH_DEFAULT_DEPTH);
         list_nodes(c, &r, r.nroots);
         say(c, ".");
     }
@@ -266,6 +267,7 @@ static const char *impact(chat_t *c, int v)
     if(n <= 0)
         say(c, "Nothing downstream depends on %s in the ingested SQL.", nm(c, v));
     else {
+        n = r.total_nodes - r.nroots;
         say(c, "Changing %s affects %d node%s downstream (up to %d steps):", nm(c, v), n, n == 1 ? "" : "s",
             IMPACT_DEPTH);
         for(int i = r.nroots, shown = 0; i < r.nnodes && shown < LISTED_MAX; i++, shown++) {
@@ -275,6 +277,8 @@ static const char *impact(chat_t *c, int v)
         }
         if(n > LISTED_MAX)
             say(c, "\n- and %d more", n - LISTED_MAX);
+        if(r.truncated)
+            say(c, "\n(The graph shows the first %d.)", CHAT_GRAPH_MAX);
     }
     sources_from_edges(c, &r);
     graph_data(c, &r);

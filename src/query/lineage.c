@@ -96,11 +96,14 @@ void query_lineage(const graph_snap_t *s, const query_lineage_t *p, query_result
                   "total_edges", r.total_edges, "max_depth", r.max_depth_reached);
     out->nodes = r.nnodes;
     out->edges = r.nedges;
+    int truncated = r.truncated;
     graph_result_free(&r);
     if(!body) {
         query_error(out, 500, "internal", "the answer could not be built");
         return;
     }
+    if(truncated)
+        json_object_del(json_object_get(body, "counts"), "total_edges");
     json_decref(out->body);
     out->status = 200;
     out->body = body;

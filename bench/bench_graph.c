@@ -1,0 +1,221 @@
+/*
+ * Lineage query speed: a generated graph of BENCH_NODES nodes and BENCH_EDGES DERIVES edges in
+ * DuckDB (the docs/graph.md tables), loaded into the in-memory index; p50/p99 of a downstream
+ * traversal (depth 3, limit 1000) from random roots against a DuckDB recursive CTE over the same
+ * tables, checked to find the same nodes; then chat questions per second on one thread.
+ * Environment: BENCH_NODES (100000), BENCH_EDGES (200000), BENCH_ROOTS (2000), BENCH_CTE_ROOTS (200).
+ */
+#include "graph/index.h"
+#include "query/query.h"
+#include "util/alloc.h"
+
+#include <duckdb.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static long env_long(const char *name, long def)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n = v ? strtol(v, &end, 10) : def;
+    return v && (*end || n <= 0) ? def : n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void report(const char *what, double *lat, int n)
+{
+    qsort(lat, (size_t)n, sizeof(double), cmp_double);
+    printf("%-44s p50 %9.1f us   p99 %9.1f us   (n=%d)\n", what, lat[n / 2], lat[(int)((double)n * 0.99)], n);
+}
+
+static int exec(duckdb_connection c, const char *sql)
+{
+    duckdb_result r;
+    int rc = duckdb_query(c, sql, &r) == DuckDBSuccess ? 0 : -1;
+    if(rc)
+        fprintf(stderr, "bench_graph: %s: %s\n", sql, duckdb_result_error(&r));
+    duckdb_destroy_result(&r);
+    return rc;
+}
+
+/* Tables of docs/graph.md with what the index reads; names "s<k>.t<i>" so chat has something to find. */
+static int generate(duckdb_connection c, long nodes, long edges)
+{
+    if(exec(c, "CREATE TABLE files (id BIGINT, path VARCHAR, repository VARCHAR, project_id VARCHAR, dialect VARCHAR,"
+               " is_current BOOLEAN, disk_path VARCHAR);"
+               "CREATE TABLE statements (id BIGINT, file_id BIGINT, ordinal INTEGER, kind VARCHAR, name VARCHAR,"
+               " line INTEGER, col INTEGER, routine VARCHAR);"
+               "CREATE TABLE nodes (id BIGINT, kind VARCHAR, name VARCHAR, project_id VARCHAR, temporary BOOLEAN);"
+               "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
+               " file_id BIGINT, transformation VARCHAR);"))
+        return -1;
+    duckdb_appender app;
+    if(duckdb_appender_create(c, NULL, "nodes", &app) != DuckDBSuccess)
+        return -1;
+    char name[64];
+    for(long i = 1; i <= nodes; i++) {
+        snprintf(name, sizeof(name), "s%ld.t%ld", i % 50, i);
+        duckdb_append_int64(app, i);
+        duckdb_append_varchar(app, "table");
+        duckdb_append_varchar(app, name);
+        duckdb_append_varchar(app, "bench");
+        duckdb_append_bool(app, false);
+        duckdb_appender_end_row(app);
+    }
+    duckdb_appender_destroy(&app);
+    if(duckdb_appender_create(c, NULL, "edges", &app) != DuckDBSuccess)
+        return -1;
+    /* Edges mostly point forward and stay near (pipelines have locality), a few jump far. */
+    for(long k = 0; k < edges; k++) {
+        long a = 1 + (long)(next_rand() % (uint64_t)nodes);
+        long span = next_rand() % 16 == 0 ? nodes : 2000;
+        long b = 1 + (a + 1 + (long)(next_rand() % (uint64_t)span) - 1) % nodes;
+        duckdb_append_int64(app, a);
+        duckdb_append_int64(app, b);
+        duckdb_append_varchar(app, "DERIVES");
+        duckdb_append_int64(app, k + 1);
+        duckdb_append_int64(app, 1);
+        duckdb_append_null(app);
+        duckdb_appender_end_row(app);
+    }
+    duckdb_appender_destroy(&app);
+    return 0;
+}
+
+static long cte_count(duckdb_prepared_statement ps, int64_t root)
+{
+    duckdb_bind_int64(ps, 1, root);
+    duckdb_result r;
+    if(duckdb_execute_prepared(ps, &r) != DuckDBSuccess) {
+        fprintf(stderr, "bench_graph: %s\n", duckdb_result_error(&r));
+        duckdb_destroy_result(&r);
+        return -1;
+    }
+    long n = (long)duckdb_value_int64(&r, 0, 0);
+    duckdb_destroy_result(&r);
+    return n;
+}
+
+int main(void)
+{
+    long nodes = env_long("BENCH_NODES", 100000), edges = env_long("BENCH_EDGES", 200000);
+    int roots = (int)env_long("BENCH_ROOTS", 2000), cte_roots = (int)env_long("BENCH_CTE_ROOTS", 200);
+    duckdb_database db;
+    duckdb_connection c;
+    if(duckdb_open(NULL, &db) != DuckDBSuccess || duckdb_connect(db, &c) != DuckDBSuccess)
+        return 1;
+    double t0 = now_us();
+    if(generate(c, nodes, edges))
+        return 1;
+    double t1 = now_us();
+    graph_snap_t *s = NULL;
+    int rc = graph_load(c, &s);
+    double t2 = now_us();
+    if(rc) {
+        fprintf(stderr, "bench_graph: load failed: %s\n", graph_strerror(rc));
+        return 1;
+    }
+    printf("graph: %d nodes, %d edges; generated in %.0f ms, index built from DuckDB in %.0f ms\n", graph_node_count(s),
+           graph_edge_count(s), (t1 - t0) / 1e3, (t2 - t1) / 1e3);
+
+    graph_query_t q = {.direction = GRAPH_DOWNSTREAM, .depth = 3, .limit = 1000};
+    double *lat = util_malloc(sizeof(double) * (size_t)(roots > cte_roots ? roots : cte_roots));
+    int64_t *ids = util_malloc(sizeof(int64_t) * (size_t)roots);
+    int *dense = util_malloc(sizeof(int) * (size_t)roots);
+    if(!lat || !ids || !dense)
+        return 1;
+    long found = 0;
+    for(int i = 0; i < roots; i++) {
+        int v = (int)(next_rand() % (uint64_t)graph_node_count(s));
+        ids[i] = graph_node_db_id(s, v);
+        dense[i] = v;
+        graph_result_t r;
+        double a = now_us();
+        if(graph_lineage(s, v, &q, &r))
+            return 1;
+        lat[i] = now_us() - a;
+        found += r.nnodes;
+        graph_result_free(&r);
+    }
+    report("index: downstream depth 3 (in-memory)", lat, roots);
+    printf("  mean nodes per answer: %.1f\n", (double)found / roots);
+
+    duckdb_prepared_statement ps;
+    if(duckdb_prepare(c,
+                      "WITH RECURSIVE d(id, depth) AS (SELECT $1::BIGINT, 0 UNION SELECT e.target, d.depth + 1 "
+                      "FROM edges e JOIN d ON e.source = d.id WHERE d.depth < 3 AND e.kind = 'DERIVES') "
+                      "SELECT count(DISTINCT id) FROM d",
+                      &ps) != DuckDBSuccess) {
+        fprintf(stderr, "bench_graph: %s\n", duckdb_prepare_error(ps));
+        return 1;
+    }
+    int mismatches = 0;
+    for(int i = 0; i < cte_roots && i < roots; i++) {
+        double a = now_us();
+        long n = cte_count(ps, ids[i]);
+        lat[i] = now_us() - a;
+        /* the same root through the index must find the same set size */
+        graph_result_t r;
+        graph_lineage(s, dense[i], &q, &r);
+        if(!r.truncated && n != r.nnodes)
+            mismatches++;
+        graph_result_free(&r);
+    }
+    duckdb_destroy_prepare(&ps);
+    report("DuckDB: recursive CTE, same walk", lat, cte_roots < roots ? cte_roots : roots);
+    printf("  answers differing from the index: %d\n", mismatches);
+
+    /* Chat: questions naming a random node, several intents, one thread. */
+    static const char *const forms[][2] = {
+        {"what feeds ", ""}, {"what breaks if I change ", ""}, {"how does ", " reach s1.t1"}, {"where is ", " used"}};
+    for(int f = 0; f < 4; f++) {
+        int done = 0;
+        double start = now_us(), end = start;
+        while(end - start < 1e6) {
+            char body[256];
+            snprintf(body, sizeof(body), "{\"query\":\"%s%s%s\"}", forms[f][0],
+                     graph_node_name(s, (int)(next_rand() % (uint64_t)nodes)), forms[f][1]);
+            query_result_t r = {0};
+            query_chat(s, "graph", body, strlen(body), &r);
+            if(r.status != 200)
+                return 1;
+            query_result_clear(&r);
+            done++;
+            end = now_us();
+        }
+        printf("chat \"%sX%s\": %.0f questions/s (graph mode, in process, one thread)\n", forms[f][0], forms[f][1],
+               done / ((end - start) / 1e6));
+    }
+    util_free(lat);
+    util_free(ids);
+    util_free(dense);
+    graph_snap_release(s);
+    duckdb_disconnect(&c);
+    duckdb_close(&db);
+    return mismatches ? 1 : 0;
+}
