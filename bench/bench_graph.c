@@ -69,7 +69,7 @@ static int generate(duckdb_connection c, long nodes, long edges)
     if(exec(c, "CREATE TABLE files (id BIGINT, path VARCHAR, repository VARCHAR, project_id VARCHAR, dialect VARCHAR,"
                " is_current BOOLEAN, disk_path VARCHAR);"
                "CREATE TABLE statements (id BIGINT, file_id BIGINT, ordinal INTEGER, kind VARCHAR, name VARCHAR,"
-               " line INTEGER, col INTEGER, routine VARCHAR);"
+               " line_start INTEGER, column_start INTEGER, routine VARCHAR, error VARCHAR);"
                "CREATE TABLE nodes (id BIGINT, kind VARCHAR, name VARCHAR, project_id VARCHAR, temporary BOOLEAN);"
                "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
                " file_id BIGINT, transformation VARCHAR);"))

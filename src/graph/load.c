@@ -114,10 +114,11 @@ int graph_load(duckdb_connection conn, graph_snap_t **out)
                        "disk_path::VARCHAR FROM files WHERE is_current",
                        6, b, file_row);
     if(!rc)
-        rc = load_rows(conn,
-                       "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line::BIGINT, s.kind::VARCHAR, s.routine::VARCHAR "
-                       "FROM statements s JOIN files f ON f.id = s.file_id WHERE f.is_current",
-                       5, b, stmt_row);
+        rc = load_rows(
+            conn,
+            "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, s.routine::VARCHAR "
+            "FROM statements s JOIN files f ON f.id = s.file_id WHERE f.is_current",
+            5, b, stmt_row);
     if(!rc)
         rc = load_rows(conn,
                        "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "

@@ -181,23 +181,19 @@ static int push(walk_t *w, int index, int dir)
     return 0;
 }
 
-static int same_edge(const graph_result_t *r, int i, const int *hops, int nhops)
-{
-    const graph_redge_t *e = &r->edges[i];
-    return e->hops == nhops && memcmp(r->hop + e->hop_off, hops, (size_t)nhops * sizeof(int)) == 0;
-}
-
-/* Records an edge a -> b (snapshot nodes, data-flow order) over `hops` once; returns its index. */
+/*
+ * Records an edge a -> b (snapshot nodes, data-flow order) over `hops`, once per pair of nodes: the
+ * graph stores one edge per statement, so a pair moved by several statements shows its first.
+ */
 static int add_edge(walk_t *w, int a, int b, const int *hops, int nhops, int *index)
 {
     graph_result_t *r = w->r;
-    uint64_t key = ((uint64_t)(uint32_t)hops[0] << 32) ^ (uint32_t)hops[nhops - 1] ^ ((uint64_t)nhops << 58);
-    int keyh = (int)(mix32(key) & 0x7fffffff);
+    int keyh = (int)(mix32(((uint64_t)(uint32_t)a << 32) | (uint32_t)b) & 0x7fffffff);
     int have = imap_get(&w->edges, keyh);
     if(have >= 0) {
-        /* Two walks differing only in the middle are rare: a scan settles a hash collision. */
+        /* a hash collision is rare: a scan settles it */
         for(int i = have; i < r->nedges; i++)
-            if(same_edge(r, i, hops, nhops)) {
+            if(r->edges[i].source == a && r->edges[i].target == b) {
                 *index = i;
                 return 0;
             }

@@ -307,7 +307,7 @@ static void graph_tables(duckdb_connection conn)
                    "CREATE TABLE files (id BIGINT PRIMARY KEY, path VARCHAR, repository VARCHAR, project_id VARCHAR,"
                    " dialect VARCHAR, is_current BOOLEAN, disk_path VARCHAR);"
                    "CREATE TABLE statements (id BIGINT PRIMARY KEY, file_id BIGINT, ordinal INTEGER, kind VARCHAR,"
-                   " name VARCHAR, line INTEGER, col INTEGER, routine VARCHAR);"
+                   " name VARCHAR, line_start INTEGER, column_start INTEGER, routine VARCHAR, error VARCHAR);"
                    "CREATE TABLE nodes (id BIGINT PRIMARY KEY, kind VARCHAR, name VARCHAR, project_id VARCHAR,"
                    " temporary BOOLEAN);"
                    "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
@@ -323,14 +323,15 @@ static void loads_from_duckdb(void **state)
     duckdb_connection conn;
     assert_int_equal(store_connect(store, &conn), 0);
     graph_tables(conn);
-    exec_sql(conn, "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true, '/tmp/a.sql'),"
-                   " (2, 'old.sql', NULL, 'p', NULL, false, NULL);"
-                   "INSERT INTO statements VALUES (7, 1, 1, 'insert', NULL, 3, 1, NULL), (8, 2, 1, 'insert', NULL, 1,"
-                   " 1, NULL);"
-                   "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false), (2, 'table', 's.b', 'p', NULL),"
-                   " (3, 'table', 'tmp_x', 'p', true), (4, 'mystery', 'x', 'p', false);"
-                   "INSERT INTO edges VALUES (1, 3, 'DERIVES', 7, 1, NULL), (3, 2, 'DERIVES', 7, 1, 'IDENTITY'),"
-                   " (1, 4, 'DERIVES', 8, 2, NULL), (1, 2, 'SOMETHING', 7, 1, NULL);");
+    exec_sql(conn,
+             "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true, '/tmp/a.sql'),"
+             " (2, 'old.sql', NULL, 'p', NULL, false, NULL);"
+             "INSERT INTO statements VALUES (7, 1, 1, 'insert', NULL, 3, 1, NULL, NULL), (8, 2, 1, 'insert', NULL,"
+             " 1, 1, NULL, NULL);"
+             "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false), (2, 'table', 's.b', 'p', NULL),"
+             " (3, 'table', 'tmp_x', 'p', true), (4, 'mystery', 'x', 'p', false);"
+             "INSERT INTO edges VALUES (1, 3, 'DERIVES', 7, 1, NULL), (3, 2, 'DERIVES', 7, 1, 'IDENTITY'),"
+             " (1, 4, 'DERIVES', 8, 2, NULL), (1, 2, 'SOMETHING', 7, 1, NULL);");
     graph_snap_t *s = NULL;
     assert_int_equal(graph_load(conn, &s), 0);
     assert_int_equal(graph_node_count(s), 3); /* an unknown kind is left out */
