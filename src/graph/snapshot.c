@@ -654,13 +654,18 @@ int graph_statement_edges(const graph_snap_t *s, int index, const int **edges)
 
 int graph_columns(const graph_snap_t *s, int table, int *cols, int max)
 {
+    /* CONTAINS is stored once per file that names the column: count each column once */
     int total = 0;
     for(int i = s->out_off[table]; i < s->out_off[table + 1]; i++) {
-        int e = s->out_e[i];
-        if(s->ekind[e] != GRAPH_CONTAINS || s->kind[s->edst[e]] != GRAPH_COLUMN)
+        int e = s->out_e[i], c = s->edst[e], dup = 0;
+        if(s->ekind[e] != GRAPH_CONTAINS || s->kind[c] != GRAPH_COLUMN)
+            continue;
+        for(int j = s->out_off[table]; j < i && !dup; j++)
+            dup = s->edst[s->out_e[j]] == c && s->ekind[s->out_e[j]] == GRAPH_CONTAINS;
+        if(dup)
             continue;
         if(total < max)
-            cols[total] = s->edst[e];
+            cols[total] = c;
         total++;
     }
     return total;

@@ -395,7 +395,9 @@ static int bfs_to(walk_t *w, int from, int to, pred_t **preds, int *npreds, int 
 static int cmp_pred(const void *a, const void *b)
 {
     const pred_t *x = a, *y = b;
-    return (x->child > y->child) - (x->child < y->child);
+    if(x->child != y->child)
+        return (x->child > y->child) - (x->child < y->child);
+    return (x->parent > y->parent) - (x->parent < y->parent);
 }
 
 typedef struct enum_ctx {
@@ -427,6 +429,8 @@ static void enumerate(enum_ctx_t *c, int i, int len)
             hi = mid;
     }
     for(int k = lo; k < c->npreds && c->preds[k].child == i && len < GRAPH_MAX_DEPTH; k++) {
+        if(k > lo && c->preds[k - 1].parent == c->preds[k].parent)
+            continue; /* the same step stored by another statement: one path, not two */
         c->stack[len] = c->preds[k].edge;
         enumerate(c, c->preds[k].parent, len + 1);
     }

@@ -195,7 +195,7 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out)
         int e = list[i], w = graph_edge_target(s, e);
         graph_edge_kind_t k = graph_edge_kind(s, e);
         if(k == GRAPH_CONTAINS && graph_node_kind(s, w) == GRAPH_COLUMN)
-            json_array_append_new(cols, qenc_node(s, w));
+            append_unique(cols, qenc_node(s, w));
         else if(k == GRAPH_DEFINED_IN && graph_edge_statement(s, e, &st) == 0)
             append_unique(defined, qenc_stmt(&st));
         else if(k == GRAPH_DERIVES && graph_edge_statement(s, e, &st) == 0) {

@@ -69,6 +69,9 @@ static graph_snap_t *example_with(const char *disk_path)
         {PROC, STAGE, GRAPH_WRITES_TO, 11, NULL},
         {PROC, FILE_NODE, GRAPH_DEFINED_IN, -1, NULL},
         {CLEAN, 999, GRAPH_DERIVES, 12, NULL}, /* unknown end: dropped */
+        /* the same pair stored again (the writer keeps an edge per statement and file) */
+        {RAW_ORDERS, C_ID, GRAPH_CONTAINS, -1, NULL},
+        {CLEAN, SUMMARY, GRAPH_DERIVES, 13, NULL},
     };
     for(size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
         assert_int_equal(graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].k, edges[i].stmt, edges[i].t), 0);

@@ -42,7 +42,7 @@ static void lookup_with_and_without_schema(void **state)
     (void)state;
     graph_snap_t *s = example();
     assert_int_equal(graph_node_count(s), 13);
-    assert_int_equal(graph_edge_count(s), 14);
+    assert_int_equal(graph_edge_count(s), 16);
     int v, cand[8], n;
     assert_int_equal(graph_lookup(s, "RAW.Orders", GRAPH_MASK_ALL, &v, cand, 8, &n), 0);
     assert_string_equal(graph_node_name(s, v), "raw.orders");
