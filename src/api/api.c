@@ -64,12 +64,6 @@ static void count_ingested_file(void *ud, const ingest_file_event_t *ev)
                                                                                  : METRICS_FILE_FAILED);
 }
 
-static void graph_changed(void *ud)
-{
-    api_t *api = ud;
-    graph_index_request_rebuild(api->graph);
-}
-
 /* Ingestion publishes on the server's bus and moves its stats; opening it resumes unfinished work. */
 static int start_ingest(api_t *api)
 {
@@ -78,7 +72,7 @@ static int start_ingest(api_t *api)
                           .stats = &api->srv->stats,
                           .max_file_bytes = (int64_t)api->cfg->max_upload_mb << 20,
                           .on_file = count_ingested_file,
-                          .on_commit = graph_changed,
+                          .on_commit = api_graph_changed,
                           .ud = api};
     int rc = ingest_open(&opts, &api->ingest);
     if(rc)

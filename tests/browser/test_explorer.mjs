@@ -1,0 +1,82 @@
+// The lineage explorer and chat on a real server whose database holds the integration fixture graph.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor, REPO,
+} from './lib.mjs';
+
+const LINEAGE = path.join(REPO, 'tests/integration/fixtures/lineage');
+const drawn = (page) => page.$$eval('#ex-nodes .ex-node', (gs) => gs.map((g) => g.getAttribute('data-name')).sort());
+const root = (page) => page.$$eval('#ex-nodes .ex-node[data-root="true"]', (gs) => gs.map((g) => g.getAttribute('data-name')));
+
+async function waitDrawn(page, expected, what) {
+  const want = [...expected].sort().join(',');
+  await waitFor(async () => (await drawn(page)).join(',') === want,
+    { timeout: 10000, what: `${what}: drawn ${(await drawn(page)).join(',')}, want ${want}` });
+}
+
+test('a search draws the lineage; clicking a node re-centres on it', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  assert(await page.isVisible('#ex-q'), 'explorer shown for #explorer');
+  await page.fill('#ex-q', 'raw.ord');
+  await page.waitForSelector('#ex-suggest li >> text=raw.orders');
+  await page.dispatchEvent('#ex-suggest li:has-text("raw.orders")', 'mousedown');
+  await waitDrawn(page, ['raw.orders', '#stage', 'sales.orders_clean', 'sales.summary'], 'both ways, depth 3');
+  assertEqual((await root(page)).join(), 'raw.orders', 'root');
+  await page.waitForSelector('#ex-details h3 >> text=raw.orders');
+  assert((await page.textContent('#ex-details')).includes('ddl.sql:2'), 'details name where it is defined');
+
+  await page.click('#ex-nodes .ex-node[data-name="sales.summary"]');
+  await waitDrawn(page, ['sales.summary', 'sales.orders_clean', '#stage', 'raw.customers', 'raw.orders', 'mart.report'],
+    're-centred on sales.summary');
+  assertEqual((await root(page)).join(), 'sales.summary', 'new root');
+  assertEqual(await page.inputValue('#ex-q'), 'sales.summary', 'search box follows');
+
+  await page.check('#ex-collapse');
+  await waitDrawn(page, ['sales.summary', 'sales.orders_clean', 'raw.customers', 'raw.orders', 'mart.report'],
+    'temp tables hidden');
+  await page.selectOption('#ex-level', 'column');
+  await waitFor(async () => (await drawn(page)).includes('sales.summary.total'), { timeout: 10000, what: 'column level' });
+  assertNoProblems(page);
+});
+
+test('a chat answer shows with its sources; query_complete reaches the activity feed', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.fill('#chat-q', 'What feeds mart.report?');
+  await page.click('#chat-form button[type="submit"]');
+  await waitFor(async () => (await page.textContent('#chat-answer')).includes('raw.customers'),
+    { timeout: 10000, what: 'chat answer' });
+  assertEqual(await page.getAttribute('#chat-answer', 'data-query-type'), 'lineage_upstream', 'query type');
+  const sources = await page.$$eval('#chat-sources li', (lis) => lis.map((li) => li.textContent));
+  assert(sources.some((s) => s.includes('views.sql:1')), `sources: ${sources.join(' | ')}`);
+  await waitFor(async () => (await drawn(page)).includes('sales.summary'), { timeout: 10000, what: 'the answer graph drawn' });
+
+  await page.click('.views button[data-view="dashboard"]');
+  await page.waitForSelector('#feed > li[data-kind="query"]', { timeout: 10000 });
+  const feed = await page.$$eval('#feed > li[data-kind="query"] .what', (els) => els.map((e) => e.textContent));
+  assert(feed.some((t) => /lineage upstream/i.test(t)), `feed: ${feed.join(' | ')}`);
+  assert(!(await page.isVisible('#ex-q')), 'explorer hidden on the dashboard');
+  assertNoProblems(page);
+});
+
+await run({
+  async before() {
+    const server = new Lineaged({ args: ['--query-event-rate', '1000'] });
+    try {
+      const r = spawnSync(server.bin, ['ingest', '--db', path.join(server.tmp, 'l.duckdb'), '--dialect', 'tsql', LINEAGE],
+        { encoding: 'utf8', timeout: 60000 });
+      if (r.status !== 0) throw new Error(`ingest failed (${r.status}): ${r.stderr}`);
+      await server.start();
+    } catch (e) {
+      await server.dispose();
+      throw e;
+    }
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser.context);
+    return { server, browser, page };
+  },
+  async after(ctx) {
+    await ctx.browser.close();
+    await ctx.server.dispose();
+  },
+});

@@ -1,0 +1,303 @@
+"""Lineage queries, chat and export on a known graph: the fixture folder ingested with `lineaged ingest`.
+
+  raw.orders ─► #stage ─► sales.orders_clean ─► sales.summary (view) ─► mart.report
+  raw.customers ───────────────┘                 (mart.refresh_report writes mart.report)
+  other.orders shares the short name `orders` with raw.orders.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+import websockets
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main, run_cli  # noqa: E402
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+# Ingested by absolute path, so the server and the CLI can read the text back from any folder; file
+# names in answers are that path, compared here relative to FIXTURES.
+LINEAGE = os.path.join(FIXTURES, "lineage")
+
+
+def rel(path):
+    return os.path.relpath(path, FIXTURES) if path.startswith(FIXTURES) else path
+
+
+def ingest(db):
+    return run_cli("ingest", "--db", db, "--dialect", "tsql", LINEAGE, timeout=60)
+
+
+def names(body):
+    return {n["name"]: n["depth"] for n in body["nodes"]}
+
+
+class LineageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="lineaged-lineage-")
+        cls.db = os.path.join(cls.tmp.name, "l.duckdb")
+        r = ingest(cls.db)
+        assert r.returncode == 0, r.stdout + r.stderr
+        # query_complete is capped per second (20 by default); the tests before the event test spend it
+        cls.srv = Server("--query-event-rate", "10000", db=cls.db)
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.tmp.cleanup()
+        cls.tmp.cleanup()
+
+    def get(self, path, **params):
+        query = urllib.parse.urlencode(params)
+        return self.srv.get_json(path + ("?" + query if query else ""))
+
+    def lineage(self, name, **params):
+        return self.get("/api/v1/lineage/" + urllib.parse.quote(name, safe=""), **params)
+
+    def chat(self, question, mode="graph"):
+        status, _, body = self.srv.request("POST", "/api/chat/" + mode, json.dumps({"query": question}),
+                                           {"Content-Type": "application/json"})
+        return status, json.loads(body)
+
+    def test_downstream_and_upstream_sets_at_table_level(self):
+        status, body = self.lineage("raw.orders", direction="downstream", depth=5)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(names(body), {"raw.orders": 0, "#stage": 1, "sales.orders_clean": 2, "sales.summary": 3,
+                                       "mart.report": 4})
+        self.assertFalse(body["truncated"])
+        ids = {n["id"]: n["name"] for n in body["nodes"]}
+        self.assertEqual({(ids[e["source"]], ids[e["target"]]) for e in body["edges"]},
+                         {("raw.orders", "#stage"), ("#stage", "sales.orders_clean"),
+                          ("sales.orders_clean", "sales.summary"), ("sales.summary", "mart.report")})
+        status, body = self.lineage("MART.REPORT", direction="upstream", depth=50)
+        self.assertEqual(names(body), {"mart.report": 0, "sales.summary": 1, "sales.orders_clean": 2, "#stage": 3,
+                                       "raw.customers": 3, "raw.orders": 4})
+        status, body = self.lineage("sales.orders_clean", depth=1)
+        self.assertEqual(names(body), {"sales.orders_clean": 0, "#stage": 1, "raw.customers": 1,
+                                       "sales.summary": 1})
+
+    def test_column_level(self):
+        status, body = self.lineage("mart.report.total", direction="upstream", depth=10)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(names(body), {"mart.report.total": 0, "sales.summary.total": 1,
+                                       "sales.orders_clean.amount": 2, "#stage.amount": 3, "raw.orders.amount": 4})
+        agg = [e for e in body["edges"] if e.get("transformation") == "AGGREGATION"]
+        self.assertEqual(len(agg), 1, body["edges"])
+        status, body = self.lineage("raw.customers", direction="downstream", level="column", depth=5)
+        got = names(body)
+        self.assertEqual(got["raw.customers.name"], 0)
+        self.assertEqual(got["sales.orders_clean.customer_name"], 1)
+        self.assertEqual(got["mart.report.customer_name"], 3)
+
+    def test_depth_limit_and_truncation(self):
+        status, body = self.lineage("raw.orders", direction="downstream", depth=2)
+        self.assertEqual(set(names(body)), {"raw.orders", "#stage", "sales.orders_clean"})
+        status, body = self.lineage("raw.orders", direction="downstream", depth=5, limit=2)
+        self.assertEqual(status, 200)
+        self.assertTrue(body["truncated"])
+        self.assertEqual(body["counts"]["nodes"], 2)
+        self.assertEqual(body["counts"]["total_nodes"], 5)
+        self.assertEqual(len(body["edges"]), 1)
+        for bad in ({"depth": 51}, {"depth": "x"}, {"limit": 0}, {"direction": "sideways"}, {"level": "row"},
+                    {"collapse": "all"}):
+            status, body = self.lineage("raw.orders", **bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn("detail", body)
+
+    def test_temp_tables_collapse_keeping_the_statement(self):
+        status, body = self.lineage("raw.orders", direction="downstream", depth=5, collapse="temp")
+        self.assertEqual(names(body), {"raw.orders": 0, "sales.orders_clean": 1, "sales.summary": 2,
+                                       "mart.report": 3})
+        ids = {n["id"]: n["name"] for n in body["nodes"]}
+        hidden = [e for e in body["edges"] if e.get("via")]
+        self.assertEqual(len(hidden), 1)
+        self.assertEqual((ids[hidden[0]["source"]], ids[hidden[0]["target"]]), ("raw.orders", "sales.orders_clean"))
+        self.assertEqual(hidden[0]["via"], ["#stage"])
+        self.assertEqual([(rel(s["file"]), s["line"]) for s in hidden[0]["statements"]],
+                         [("lineage/etl.sql", 2), ("lineage/etl.sql", 6)])
+        last = [e for e in body["edges"] if ids[e["target"]] == "mart.report"][0]
+        self.assertEqual(last["procedure"], "mart.refresh_report")
+
+    def test_path_and_reverse_path(self):
+        status, body = self.get("/api/v1/lineage/path", **{"from": "raw.orders", "to": "mart.report"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["paths"], [["raw.orders", "#stage", "sales.orders_clean", "sales.summary",
+                                          "mart.report"]])
+        self.assertFalse(body["reversed"])
+        status, body = self.get("/api/v1/lineage/path", **{"from": "mart.report", "to": "raw.customers"})
+        self.assertTrue(body["reversed"])
+        self.assertEqual(body["paths"][0][0], "raw.customers")
+        status, body = self.get("/api/v1/lineage/path", **{"from": "raw.orders", "to": "other.orders"})
+        self.assertEqual(body["paths"], [])
+        status, body = self.get("/api/v1/lineage/path", **{"from": "raw.orders"})
+        self.assertEqual(status, 400)
+
+    def test_names_ambiguous_unknown_typo(self):
+        status, body = self.lineage("orders")
+        self.assertEqual(status, 409)
+        self.assertEqual({c["name"] for c in body["candidates"]}, {"raw.orders", "other.orders"})
+        status, body = self.lineage("nothing.like.this")
+        self.assertEqual(status, 404)
+        self.assertEqual(body["error"], "not_found")
+        status, body = self.lineage("custmers")
+        self.assertEqual(status, 404)
+        self.assertIn("raw.customers", body["suggestions"])
+        status, body = self.lineage("customers")
+        self.assertEqual(status, 200)
+        self.assertEqual(body["root"]["name"], "raw.customers")
+        status, body = self.get("/api/v1/search", q="custmers")
+        self.assertEqual(body["results"][0]["name"], "raw.customers")
+        status, body = self.get("/api/v1/search", q="orders", kind="table")
+        self.assertEqual([r["name"] for r in body["results"]][:3], ["raw.orders", "other.orders",
+                                                                     "sales.orders_clean"])
+        self.assertGreater(body["results"][1]["score"], body["results"][2]["score"])
+
+    def test_node_details(self):
+        status, body = self.get("/api/v1/nodes/raw.orders")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["kind"], "table")
+        self.assertEqual(sorted(c["name"] for c in body["columns"]),
+                         ["raw.orders.amount", "raw.orders.customer_id", "raw.orders.id"])
+        self.assertEqual([(rel(d["file"]), d["line"]) for d in body["defined"]], [("lineage/ddl.sql", 2)])
+        self.assertIn(("lineage/etl.sql", 2, "read"), {(rel(u["file"]), u["line"], u["role"]) for u in body["used"]})
+        status, body = self.get("/api/v1/nodes/mart.report")
+        self.assertEqual(body["written_by_procedures"], ["mart.refresh_report"])
+
+    def test_chat_intents(self):
+        cases = [
+            ("What feeds mart.report?", "lineage_upstream", "raw.customers", ("lineage/views.sql", 1)),
+            ("What breaks if I change raw.orders?", "impact",
+             "raw.orders → sales.orders_clean → sales.summary → mart.report", ("lineage/report.sql", 2)),
+            ("Where is raw.customers defined?", "definition", "lineage/ddl.sql at line 8", ("lineage/ddl.sql", 8)),
+            ("Where is raw.customers used?", "where_used", "lineage/etl.sql:6", ("lineage/etl.sql", 6)),
+            ("Which columns does raw.orders have?", "columns", "amount, customer_id, id", ("lineage/ddl.sql", 2)),
+            ("How does raw.orders reach mart.report?", "path", "raw.orders → #stage", ("lineage/etl.sql", 2)),
+            ("What did etl.sql create?", "file_outputs", "sales.orders_clean", ("lineage/etl.sql", 6)),
+            ("Which procedures write mart.report?", "procedures", "mart.refresh_report", ("lineage/report.sql", 2)),
+            ("what feeds sales.sumary", "lineage_upstream", "sales.orders_clean", ("lineage/views.sql", 1)),
+            ("what feeds orders", "clarify", "other.orders", None),
+            ("tell me about zebras", "unknown", "could not find", None),
+        ]
+        for question, qtype, says, source in cases:
+            status, body = self.chat(question)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["query_type"], qtype, (question, body["response"]))
+            self.assertIn(says, body["response"], question)
+            if source:
+                self.assertIn(source, {(rel(s["file"]), s["line"]) for s in body["sources"]}, question)
+            self.assertIn("nodes", body["graph_data"])
+            self.assertIsInstance(body["latency_ms"], (int, float))
+
+    def test_chat_text_modes_and_limits(self):
+        status, body = self.chat("JOIN raw.customers", mode="text")
+        self.assertEqual(status, 200, body)
+        self.assertEqual((rel(body["sources"][0]["file"]), body["sources"][0]["line"]), ("lineage/etl.sql", 9))
+        self.assertIn("JOIN raw.customers", body["sources"][0]["snippet"])
+        for mode in ("semantic", "deep"):
+            status, body = self.chat("what feeds mart.report", mode=mode)
+            self.assertEqual(status, 501)
+            self.assertIn("model", body["detail"])
+        status, body = self.chat("x" * 2001)
+        self.assertEqual(status, 400)
+        status, _, body = self.srv.request("POST", "/api/chat/graph", b"{not json", {"Content-Type": "application/json"})
+        self.assertEqual(status, 400)
+        status, _, body = self.srv.request("POST", "/api/chat/graph", b"x" * 20000, {"Content-Type": "application/json"})
+        self.assertEqual(status, 413)
+
+    def check_openlineage(self, text):
+        events = [json.loads(line) for line in text.splitlines()]
+        self.assertGreaterEqual(len(events), 5)
+        jobs = {}
+        for ev in events:
+            for key in ("eventTime", "producer", "schemaURL", "job", "inputs", "outputs"):
+                self.assertIn(key, ev)
+            self.assertTrue(ev["schemaURL"].startswith("https://openlineage.io/spec/2-0-2/OpenLineage.json"))
+            self.assertRegex(ev["eventTime"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertEqual(ev["job"]["namespace"], "default")
+            facets = dict(ev["job"]["facets"])
+            for ds in ev["inputs"] + ev["outputs"]:
+                self.assertIn("namespace", ds)
+                self.assertIn("name", ds)
+                facets.update(ds.get("facets", {}))
+            for name, facet in facets.items():
+                self.assertTrue(facet["_producer"], name)
+                self.assertTrue(facet["_schemaURL"].startswith("https://openlineage.io/spec/facets/"), name)
+            jobs[rel(ev["job"]["name"])] = ev
+        ev = jobs["lineage/etl.sql:6"]
+        self.assertEqual({d["name"] for d in ev["inputs"]}, {"#stage", "raw.customers"})
+        out = ev["outputs"][0]
+        self.assertEqual(out["name"], "sales.orders_clean")
+        self.assertTrue(ev["job"]["facets"]["sql"]["query"].startswith("INSERT INTO sales.orders_clean"))
+        self.assertEqual(ev["job"]["facets"]["sql"]["dialect"], "tsql")
+        fields = out["facets"]["columnLineage"]["fields"]
+        self.assertEqual([(f["name"], f["field"]) for f in fields["amount"]["inputFields"]], [("#stage", "amount")])
+        self.assertEqual(fields["customer_name"]["inputFields"][0]["field"], "name")
+        ev = jobs["lineage/views.sql:1"]
+        total = ev["outputs"][0]["facets"]["columnLineage"]["fields"]["total"]["inputFields"][0]
+        self.assertEqual(total["transformations"], [{"type": "DIRECT", "subtype": "AGGREGATION"}])
+
+    def test_openlineage_export_http_and_cli(self):
+        status, headers, body = self.srv.request("GET", "/api/v1/export/openlineage")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/x-ndjson")
+        self.check_openlineage(body.decode())
+        status, headers, body = self.srv.request("GET", "/api/v1/export/csv")
+        self.assertEqual(status, 200)
+        lines = body.decode().splitlines()
+        self.assertEqual(lines[0], "source_table,source_column,target_table,target_column,transformation,file,"
+                                   "line,procedure")
+        self.assertIn(f"sales.orders_clean,amount,sales.summary,total,AGGREGATION,{LINEAGE}/views.sql,1,", lines)
+
+    def test_query_complete_events_never_carry_the_question(self):
+        async def scenario():
+            async with websockets.connect(self.srv.ws_url) as ws:
+                await asyncio.wait_for(ws.recv(), 5)  # connection_ack
+                await asyncio.get_running_loop().run_in_executor(None, self.chat, "what feeds mart.report")
+                await asyncio.get_running_loop().run_in_executor(None, self.lineage, "nothing.like.this")
+                got = []
+                deadline = asyncio.get_running_loop().time() + 20
+                while len(got) < 2 and asyncio.get_running_loop().time() < deadline:
+                    msg = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                    if msg["type"] == "query_complete":
+                        got.append(msg["data"])
+                return got
+        got = asyncio.run(scenario())
+        self.assertEqual([(d["query_type"], d["status"]) for d in got],
+                         [("lineage_upstream", "success"), ("lineage", "rejected")])
+        for d in got:
+            self.assertIsInstance(d["latency_ms"], (int, float))
+            self.assertNotIn("query", d)
+            self.assertNotIn("response", d)
+        self.assertEqual(got[0]["result_nodes"], 5)
+        status, stats = self.srv.get_json("/api/v1/stats")
+        self.assertEqual(stats["activeQueries"], 0)
+
+
+class ExportCliTest(unittest.TestCase):
+    def test_export_cli_formats_and_errors(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "l.duckdb")
+            r = ingest(db)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run_cli("export", "--db", db, "--format", "openlineage")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            LineageTest.check_openlineage(self, r.stdout)
+            r = run_cli("export", "--db", db, "--format=csv")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("raw.orders,amount,#stage,amount,", r.stdout)
+            r = run_cli("export", "--db", db)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--format", r.stderr)
+            r = run_cli("export", "--db", os.path.join(tmp, "none.duckdb"), "--format", "csv")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("no database", r.stderr)
+
+
+if __name__ == "__main__":
+    main()
