@@ -24,8 +24,9 @@ $(ASAN_BUILD)/CMakeCache.txt: | setup
 build: setup $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
+# An empty database is seeded with the example warehouse, so the dashboard has something to show.
 run: build
-	./$(BUILD)/lineaged serve $(RUN_ARGS)
+	./$(BUILD)/lineaged serve --seed-dir examples/finance $(RUN_ARGS)
 
 test-release: setup-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -2,6 +2,7 @@
 
 #include "api/graphq.h"
 #include "graph/index.h"
+#include "ingest/walk.h"
 #include "server/http.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -80,6 +81,31 @@ static int start_ingest(api_t *api)
     return rc;
 }
 
+static void seed_problem(void *ud, const char *path, const char *message)
+{
+    (void)ud;
+    log_warn("ingest.seed_skipped", "path=\"%s\" reason=\"%s\"", path, message);
+}
+
+/* --seed-dir: an empty database gets the example warehouse, ingested like any upload. */
+static void seed(api_t *api)
+{
+    const char *dir = api->cfg->seed_dir;
+    if(!dir || atomic_load(&api->srv->stats.nodes) > 0 || atomic_load(&api->srv->stats.files_processed) > 0)
+        return;
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "upload", .project_id = "examples", .repository = "examples"};
+    if(ingest_begin(api->ingest, &meta, id))
+        return;
+    ingest_walk_t w = {.in = api->ingest, .id = id, .on_problem = seed_problem};
+    int rc = ingest_walk_add(&w, dir);
+    if(rc)
+        ingest_fail(api->ingest, id, "The example folder could not be queued for ingestion.");
+    else
+        ingest_end(api->ingest, id);
+    log_info("ingest.seeding", "ingestion=%s dir=\"%s\" files=%zu", id, dir, w.added);
+}
+
 static int default_workers(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -104,6 +130,7 @@ int api_start(void *ud, server_t *srv)
     if(start_ingest(api) || api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) ||
        api_export_routes(api))
         return -1;
+    seed(api);
     log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);
     return 0;
 }

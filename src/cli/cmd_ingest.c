@@ -1,18 +1,16 @@
 #include "cli/cmd_ingest.h"
 
 #include "ingest/ingest.h"
+#include "ingest/walk.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_DEPTH    64
@@ -25,13 +23,6 @@ typedef struct progress {
     size_t done, total, processed, failed, skipped;
     pthread_mutex_t mu;
 } progress_t;
-
-typedef struct walk {
-    ingest_t *in;
-    const char *id;
-    size_t added, ignored, missing;
-    int busy;
-} walk_t;
 
 static void usage(FILE *f)
 {
@@ -78,128 +69,10 @@ static void on_file(void *ud, const ingest_file_event_t *ev)
     pthread_mutex_unlock(&p->mu);
 }
 
-/* "./a//b" → "a/b": the name a file is known by, so the same file is the same path next time. */
-static void normalise(const char *path, char *out, size_t outlen)
+static void problem(void *ud, const char *path, const char *message)
 {
-    size_t n = 0;
-    while(path[0] == '.' && path[1] == '/')
-        for(path += 2; *path == '/'; path++)
-            ;
-    for(const char *p = path; *p && n + 1 < outlen; p++) {
-        if(*p == '/' && n > 0 && out[n - 1] == '/')
-            continue;
-        out[n++] = *p;
-    }
-    out[n] = '\0';
-}
-
-static int add(walk_t *w, const char *path, const char *skip_reason)
-{
-    char name[PATH_MAX_LEN];
-    normalise(path, name, sizeof(name));
-    int rc = ingest_add_file(w->in, w->id, path, name, skip_reason, 0);
-    if(rc) {
-        fprintf(stderr, "lineaged ingest: %s: %s\n", name, ingest_strerror(rc));
-        w->busy = 1;
-        return rc;
-    }
-    w->added++;
-    return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Files of a folder in name order, then its sub-folders, so runs are repeatable. */
-static int walk_dir(walk_t *w, const char *dir, int depth)
-{
-    if(depth > MAX_DEPTH) {
-        fprintf(stderr, "lineaged ingest: %s: folders nested deeper than %d are not entered\n", dir, MAX_DEPTH);
-        w->missing++;
-        return 0;
-    }
-    DIR *d = opendir(dir);
-    if(!d) {
-        fprintf(stderr, "lineaged ingest: cannot read folder %s: %s\n", dir, strerror(errno));
-        w->missing++;
-        return 0;
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while(!rc && (e = readdir(d))) {
-        if(e->d_name[0] == '.')
-            continue;
-        if(n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **g = util_realloc(names, ncap * sizeof(*g));
-            if(!g) {
-                rc = -1;
-                break;
-            }
-            names = g;
-            cap = ncap;
-        }
-        if(!(names[n] = util_strdup(e->d_name)))
-            rc = -1;
-        else
-            n++;
-    }
-    closedir(d);
-    if(n)
-        qsort(names, n, sizeof(*names), cmp_names);
-    for(int pass = 0; pass < 2 && !rc; pass++) {
-        for(size_t i = 0; i < n && !rc; i++) {
-            char path[PATH_MAX_LEN];
-            if(snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
-                fprintf(stderr, "lineaged ingest: a path under %s is too long\n", dir);
-                w->missing++;
-                continue;
-            }
-            struct stat st;
-            if(lstat(path, &st))
-                continue;
-            if(pass == 0 && S_ISREG(st.st_mode)) {
-                if(ingest_supported_name(names[i]))
-                    rc = add(w, path, NULL);
-                else
-                    w->ignored++;
-            } else if(pass == 1 && S_ISDIR(st.st_mode)) {
-                rc = walk_dir(w, path, depth + 1);
-            }
-        }
-    }
-    for(size_t i = 0; i < n; i++)
-        util_free(names[i]);
-    util_free(names);
-    return rc;
-}
-
-static int walk_arg(walk_t *w, const char *path)
-{
-    struct stat st;
-    if(stat(path, &st)) {
-        fprintf(stderr, "lineaged ingest: %s: %s\n", path, strerror(errno));
-        w->missing++;
-        return 0;
-    }
-    if(S_ISDIR(st.st_mode)) {
-        char dir[PATH_MAX_LEN];
-        snprintf(dir, sizeof(dir), "%s", path);
-        size_t len = strlen(dir);
-        while(len > 1 && dir[len - 1] == '/')
-            dir[--len] = '\0';
-        return walk_dir(w, dir, 0);
-    }
-    if(!S_ISREG(st.st_mode)) {
-        fprintf(stderr, "lineaged ingest: %s: not a regular file or folder\n", path);
-        w->missing++;
-        return 0;
-    }
-    return add(w, path, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
+    (void)ud;
+    fprintf(stderr, "lineaged ingest: %s: %s\n", path, message);
 }
 
 static int value_of(int argc, char **argv, int *i, const char *flag, const char **out)
@@ -305,10 +178,12 @@ int cmd_ingest(int argc, char **argv)
     int64_t t0 = time_mono_ms();
     ingest_meta_t meta = {.source = "cli", .project_id = project, .dialect = dialect};
     rc = ingest_begin(in, &meta, p.id);
-    walk_t w = {.in = in, .id = p.id};
+    ingest_walk_t w = {.in = in, .id = p.id, .on_problem = problem};
     for(int i = first; !rc && i < argc; i++)
-        rc = walk_arg(&w, argv[i]);
-    if(!w.busy)
+        rc = ingest_walk_add(&w, argv[i]);
+    if(rc)
+        fprintf(stderr, "lineaged ingest: %s\n", ingest_strerror(rc));
+    else
         ingest_end(in, p.id);
     ingest_close(in, 1);
     double secs = (double)(time_mono_ms() - t0) / 1000.0;
@@ -321,10 +196,10 @@ int cmd_ingest(int argc, char **argv)
         fputc('\n', stderr);
     printf("ingested %zu files in %.2f s: %zu processed, %zu failed, %zu skipped, %zu ignored; graph %+lld nodes, "
            "%+lld edges (now %lld nodes, %lld edges, %lld files)\n",
-           w.added, secs, p.processed, p.failed + w.missing, p.skipped, w.ignored,
+           w.added, secs, p.processed, p.failed + w.problems, p.skipped, w.ignored,
            (long long)(after.nodes - before.nodes), (long long)(after.edges - before.edges), (long long)after.nodes,
            (long long)after.edges, (long long)after.files_processed);
     fflush(stdout);
     pthread_mutex_destroy(&p.mu);
-    return rc || p.failed || w.missing || p.done < w.added ? 1 : 0;
+    return rc || p.failed || w.problems || p.done < w.added ? 1 : 0;
 }

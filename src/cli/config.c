@@ -52,6 +52,8 @@ static const struct option_spec options[] = {
     {"trend-window", OPT_DOUBLE, OFF(trend_window), 1, 604800, "3600", "seconds the stats trends compare over"},
     {"api-workers", OPT_INT, OFF(api_workers), 0, 64, "0",
      "threads answering API requests that read the database (0: one per core, 2 to 8)"},
+    {"seed-dir", OPT_STR, OFF(seed_dir), 0, 0, NULL,
+     "folder of SQL ingested at start when the database holds no files yet (make run: examples/finance)"},
     {"api-queue", OPT_INT, OFF(api_queue), 1, 100000, "256", "API requests waiting for a worker before 503"},
     {"header-timeout", OPT_INT, OFF(header_timeout), 1, 300, "10",
      "seconds for a request's whole header block (and for a connection waiting its turn)"},

@@ -34,6 +34,7 @@ typedef struct config {
     double trend_window;     /* seconds `trends` compares over */
     int api_workers;         /* threads answering API requests from DuckDB; 0: one per core (2..8) */
     int api_queue;           /* API requests waiting for a worker before 503 */
+    char *seed_dir;          /* SQL folder ingested at start when the database has no files */
     int header_timeout;      /* seconds a request's headers may take, and a connection may wait for a slot */
     int max_http_per_ip;     /* HTTP connections per client address handed to lws at once */
     int min_rate;            /* bytes/s a request body must arrive and a response leave at, after the grace */

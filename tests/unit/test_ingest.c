@@ -1,3 +1,5 @@
+#include "events/event.h"
+#include "events/schema.h"
 #include "ingest/ingest.h"
 #include "ingest/parsed.h"
 #include "ingest/writer.h"
@@ -372,6 +374,66 @@ static void recovery_requeues_or_interrupts(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status IN ('pending', 'processing')"), 0);
 }
 
+static void no_wake(void *arg)
+{
+    (void)arg;
+}
+
+/* Events of one ingestion, in order, each valid against its contract schema. */
+static void events_follow_the_contract(void **state)
+{
+    fixture_t *f = *state;
+    char a[256], b[256];
+    snprintf(a, sizeof(a), "%s", write_sql(f, "a.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    snprintf(b, sizeof(b), "%s", write_sql(f, "b.sql", "SELECT * FROM ;\n"));
+    bus_t *bus = bus_new(1024, no_wake, NULL);
+    ingest_opts_t opts = {.store = f->store, .bus = bus, .workers = 1};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "upload", .project_id = "p1"};
+    assert_int_equal(ingest_begin(in, &meta, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, a, "a.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, b, "b.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_end(in, id), INGEST_OK);
+    ingest_close(in, 1);
+    const char *want[] = {"ingestion_started",  "ingestion_progress", "ingestion_progress",
+                          "ingestion_progress", "ingestion_progress", "ingestion_complete"};
+    size_t n = 0, finals = 0;
+    json_t *complete = NULL;
+    bus_event_t *head = bus_drain(bus);
+    for(bus_event_t *ev = head; ev; ev = ev->next) {
+        assert_true(n < sizeof(want) / sizeof(want[0]));
+        assert_string_equal(ev->type, want[n]);
+        enum event_type type;
+        char why[160] = "";
+        assert_int_equal(event_type_from_name(ev->type, &type), 0);
+        if(schema_validate(type, ev->data, why, sizeof(why)))
+            fail_msg("%s: %s", ev->type, why);
+        assert_string_equal(json_string_value(json_object_get(ev->data, "ingestion_id")), id);
+        const char *st = json_string_value(json_object_get(ev->data, "status"));
+        if(type == EV_INGESTION_PROGRESS && strcmp(st, "processing") != 0)
+            finals++;
+        if(type == EV_INGESTION_STARTED)
+            assert_int_equal(json_integer_value(json_object_get(ev->data, "total_files")), 2);
+        if(type == EV_INGESTION_COMPLETE)
+            complete = json_incref(ev->data);
+        n++;
+    }
+    bus_event_free_list(head);
+    assert_int_equal(n, 6);
+    assert_int_equal(finals, 2);
+    assert_non_null(complete);
+    assert_string_equal(json_string_value(json_object_get(complete, "status")), "completed_with_errors");
+    assert_int_equal(json_integer_value(json_object_get(complete, "files_failed")), 1);
+    json_t *errors = json_object_get(complete, "errors");
+    assert_int_equal(json_array_size(errors), 1);
+    const char *err = json_string_value(json_object_get(json_array_get(errors, 0), "error"));
+    assert_true(strncmp(err, "b.sql:1:", 8) == 0);
+    json_decref(complete);
+    bus_free(bus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +448,7 @@ int main(void)
         cmocka_unit_test(supported_names),
         cmocka_unit_test_setup_teardown(pipeline_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_requeues_or_interrupts, setup, teardown),
+        cmocka_unit_test_setup_teardown(events_follow_the_contract, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

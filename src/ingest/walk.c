@@ -1,0 +1,134 @@
+#include "ingest/walk.h"
+
+#include "util/alloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define WALK_PATH_MAX 4096
+
+static void problem(ingest_walk_t *w, const char *path, const char *message)
+{
+    w->problems++;
+    if(w->on_problem)
+        w->on_problem(w->ud, path, message);
+}
+
+/* "./a//b" → "a/b": the name a file is known by, so the same file is the same path next time. */
+static void normalise(const char *path, char *out, size_t outlen)
+{
+    size_t n = 0;
+    while(path[0] == '.' && path[1] == '/')
+        for(path += 2; *path == '/'; path++)
+            ;
+    for(const char *p = path; *p && n + 1 < outlen; p++) {
+        if(*p == '/' && n > 0 && out[n - 1] == '/')
+            continue;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+static int add(ingest_walk_t *w, const char *path, const char *skip_reason)
+{
+    char name[WALK_PATH_MAX];
+    normalise(path, name, sizeof(name));
+    int rc = ingest_add_file(w->in, w->id, path, name, skip_reason, 0);
+    if(!rc)
+        w->added++;
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files of a folder in name order, then its sub-folders, so runs are repeatable. */
+static int walk_dir(ingest_walk_t *w, const char *dir, int depth)
+{
+    if(depth > INGEST_WALK_DEPTH) {
+        problem(w, dir, "folders nested this deep are not entered");
+        return 0;
+    }
+    DIR *d = opendir(dir);
+    if(!d) {
+        problem(w, dir, strerror(errno));
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while(!rc && (e = readdir(d))) {
+        if(e->d_name[0] == '.')
+            continue;
+        if(n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **g = util_realloc(names, ncap * sizeof(*g));
+            if(!g) {
+                rc = -1;
+                break;
+            }
+            names = g;
+            cap = ncap;
+        }
+        if(!(names[n] = util_strdup(e->d_name)))
+            rc = INGEST_ERR_NOMEM;
+        else
+            n++;
+    }
+    closedir(d);
+    if(n)
+        qsort(names, n, sizeof(*names), cmp_names);
+    for(int pass = 0; pass < 2 && !rc; pass++) {
+        for(size_t i = 0; i < n && !rc; i++) {
+            char path[WALK_PATH_MAX];
+            if(snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
+                problem(w, dir, "a path under this folder is too long");
+                continue;
+            }
+            struct stat st;
+            if(lstat(path, &st))
+                continue;
+            if(pass == 0 && S_ISREG(st.st_mode)) {
+                if(ingest_supported_name(names[i]))
+                    rc = add(w, path, NULL);
+                else
+                    w->ignored++;
+            } else if(pass == 1 && S_ISDIR(st.st_mode)) {
+                rc = walk_dir(w, path, depth + 1);
+            }
+        }
+    }
+    for(size_t i = 0; i < n; i++)
+        util_free(names[i]);
+    util_free(names);
+    return rc;
+}
+
+int ingest_walk_add(ingest_walk_t *w, const char *path)
+{
+    struct stat st;
+    if(stat(path, &st)) {
+        problem(w, path, strerror(errno));
+        return 0;
+    }
+    if(S_ISDIR(st.st_mode)) {
+        char dir[WALK_PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s", path);
+        size_t len = strlen(dir);
+        while(len > 1 && dir[len - 1] == '/')
+            dir[--len] = '\0';
+        return walk_dir(w, dir, 0);
+    }
+    if(!S_ISREG(st.st_mode)) {
+        problem(w, path, "not a regular file or folder");
+        return 0;
+    }
+    return add(w, path, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
+}
