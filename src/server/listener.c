@@ -38,6 +38,8 @@ typedef struct ip_slot {
     int active;           /* connections handed to lws and not yet upgraded or closed */
     int n_waiting;
     struct waiting *head, *tail; /* this address's waiting connections, oldest first */
+    struct ip_slot *ready_next;  /* on the list of addresses that got room (holds a reference) */
+    int ready;
     char addr[IPLIMIT_ADDR_MAX];
 } ip_slot_t;
 
@@ -72,6 +74,7 @@ struct listener {
     char proxy[IPLIMIT_ADDR_MAX];
     ip_slot_t *buckets[IP_BUCKETS];
     waiting_t *wait_head, *wait_tail;
+    ip_slot_t *ready;   /* addresses with waiting connections and a slot just freed */
     ticket_t *adopting; /* set around lws_adopt_*: did lws destroy it already? */
     int adopt_destroyed;
     char addresses[256];
@@ -185,18 +188,21 @@ static void waiting_unlink(listener_t *l, waiting_t *w)
     s->n_waiting--;
 }
 
-/* Hands waiting connections to lws, oldest first, as their addresses get room. */
+/* Hands waiting connections to lws, oldest first, at the addresses that got room: no walk over all. */
 static void admit_waiting(listener_t *l)
 {
-    for(waiting_t *w = l->wait_head, *next; w; w = next) {
-        next = w->next;
-        if(w->slot->active >= l->per_ip)
-            continue;
-        waiting_unlink(l, w);
-        int fd = w->fd;
-        ip_slot_t *s = w->slot;
-        util_free(w);
-        adopt(l, fd, s); /* the slot reference moves from the waiting entry to the ticket */
+    while(l->ready) {
+        ip_slot_t *s = l->ready;
+        l->ready = s->ready_next;
+        s->ready = 0;
+        while(s->head && s->active < l->per_ip) {
+            waiting_t *w = s->head;
+            waiting_unlink(l, w);
+            int fd = w->fd;
+            util_free(w);
+            adopt(l, fd, s); /* the slot reference moves from the waiting entry to the ticket */
+        }
+        slot_unref(l, s); /* the ready list's */
     }
 }
 
@@ -523,12 +529,16 @@ static void release_slot(listener_t *l, ticket_t *t)
 {
     ip_slot_t *s = t->slot;
     s->active--;
-    int waiting = s->head != NULL;
+    if(s->head && !s->ready && l->timer_init) {
+        /* not from inside lws's callback: the next loop turn admits whoever waited */
+        s->ready = 1;
+        s->refs++;
+        s->ready_next = l->ready;
+        l->ready = s;
+        uv_timer_start(&l->timer, on_timer, 0, SWEEP_MS);
+    }
     slot_unref(l, s);
     util_free(t);
-    /* not from inside lws's callback: the next loop turn admits whoever waited */
-    if(waiting && l->timer_init)
-        uv_timer_start(&l->timer, on_timer, 0, SWEEP_MS);
 }
 
 void listener_conn_upgraded(server_t *srv, struct lws *wsi)
