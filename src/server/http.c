@@ -213,9 +213,33 @@ static void defer_unlink(http_txn_t *t)
     t->defer_id = 0;
 }
 
+static void recv_unlink(http_txn_t *t)
+{
+    if(!t->recv_head)
+        return;
+    if(t->recv_prev)
+        t->recv_prev->recv_next = t->recv_next;
+    else
+        *t->recv_head = t->recv_next;
+    if(t->recv_next)
+        t->recv_next->recv_prev = t->recv_prev;
+    t->recv_prev = t->recv_next = NULL;
+    t->recv_head = NULL;
+}
+
+static void recv_link(server_t *srv, http_txn_t *t)
+{
+    t->recv_head = &srv->receiving;
+    t->recv_next = srv->receiving;
+    if(srv->receiving)
+        srv->receiving->recv_prev = t;
+    srv->receiving = t;
+}
+
 static void txn_reset(http_txn_t *t)
 {
     defer_unlink(t);
+    recv_unlink(t);
     buf_free(&t->body);
     drop_body(&t->resp);
     memset(t, 0, sizeof(*t));
@@ -360,13 +384,27 @@ static int read_query(struct lws *wsi, http_args_t *args, char *why, size_t whyl
 }
 
 /*
- * After a grace of --header-timeout a body must have averaged --min-rate bytes a second. Checked as
- * bytes arrive; a body that stops altogether is dropped by lws after timeout_secs.
+ * After a grace of --header-timeout a body must have averaged --min-rate bytes a second: checked as
+ * bytes arrive (answered 408) and on the hub timer (a body that stopped: dropped).
  */
 static int body_too_slow(const server_t *srv, const http_txn_t *t, int64_t now)
 {
     int64_t late_ms = now - t->begun_ms - (int64_t)srv->cfg->header_timeout * 1000;
     return late_ms > 0 && (int64_t)t->body.len * 1000 < (int64_t)srv->cfg->min_rate * late_ms;
+}
+
+void http_check_bodies(server_t *srv, int64_t now)
+{
+    for(http_txn_t *t = srv->receiving, *next; t; t = next) {
+        next = t->recv_next;
+        if(!body_too_slow(srv, t, now))
+            continue;
+        log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%zu of=%lld status=dropped",
+                    LOG_Q(t->path), t->body.len, (long long)t->content_length);
+        recv_unlink(t);
+        /* lws would not offer WRITEABLE before the body is in: no answer, the connection goes */
+        lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
 }
 
 int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp)
@@ -480,6 +518,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     buf_init(&t->body, (size_t)n);
     if(n == 0)
         return dispatch(wsi, t) ? 0 : finish(wsi, t);
+    recv_link(srv, t);
     return 0; /* body follows in LWS_CALLBACK_HTTP_BODY */
 }
 
@@ -506,6 +545,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        recv_unlink(t);
         if(!t->ready && !t->defer_id && !dispatch(wsi, t))
             finish(wsi, t);
         return 0;

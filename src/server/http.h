@@ -22,6 +22,8 @@ void http_respond_static(http_response_t *r, int status, const char *content_typ
 void http_respond_json(http_response_t *r, int status, json_t *body);
 void http_respond_error(http_response_t *r, int status, const char *error, const char *detail);
 const char *http_status_text(int status);
+/* Hub timer: drops connections whose request body fell below --min-rate (see body_too_slow). */
+void http_check_bodies(server_t *srv, int64_t now);
 /*
  * The DNS-rebinding guard: 1 when the request has no Host or one that names this server; otherwise
  * fills `resp` with 421 and returns 0.

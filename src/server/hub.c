@@ -1,6 +1,7 @@
 #include "server/hub.h"
 
 #include "events/schema.h"
+#include "server/http.h"
 #include "server/ws.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -138,6 +139,7 @@ static void hub_tick(struct lws_sorted_usec_list *sul)
         log_throttled(srv, now);
     log_limited_flush(0);
     ws_check_idle(srv, now);
+    http_check_bodies(srv, now);
     lws_sul_schedule(srv->ctx, 0, &srv->hub_timer, hub_tick, HUB_TICK_US);
 }
 

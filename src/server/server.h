@@ -44,7 +44,8 @@ typedef struct server {
 
     /* Service thread only. */
     router_t router;
-    struct http_txn *deferred; /* requests waiting for a deferred response */
+    struct http_txn *deferred;  /* requests waiting for a deferred response */
+    struct http_txn *receiving; /* requests whose body is arriving: their rate is checked on a timer */
     uint64_t next_defer_id;
     origin_policy_t origins;
     iplimit_t *per_ip;

@@ -59,7 +59,9 @@ typedef struct http_txn {
     buf_t body;
     int64_t content_length;
     int64_t begun_ms; /* when the body began: its rate is measured from here */
-    int ready;        /* response complete, waiting for WRITEABLE */
+    struct http_txn *recv_prev, *recv_next;
+    struct http_txn **recv_head; /* on srv->receiving while the body arrives */
+    int ready;                   /* response complete, waiting for WRITEABLE */
     http_response_t resp;
 } http_txn_t;
 
