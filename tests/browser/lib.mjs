@@ -1,6 +1,6 @@
 // Shared helpers for the browser tests: chromium via playwright-core, the real server, a minimal
 // HTTP + WebSocket server for scripted events, and a tiny test runner.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -155,9 +155,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => finish(1));
 
 // `lineaged serve` on a free loopback port with a throw-away database, as the brief prescribes.
 export class Lineaged {
-  constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [] } = {}) {
+  // `ingest`: SQL files put into the database with `lineaged ingest` before the first start.
+  constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [], ingest = [] } = {}) {
     this.bin = path.resolve(bin);
     this.extra = args;
+    this.ingest = ingest;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-browser-'));
     this.log = '';
     this.proc = null;
@@ -170,6 +172,14 @@ export class Lineaged {
   async start() {
     if (!fs.existsSync(this.bin)) throw new Error(`server binary not found: ${this.bin} (set LINEAGED_BIN or run make)`);
     live.add(this);
+    if (this.ingest.length) {
+      const files = this.ingest;
+      this.ingest = [];
+      const r = spawnSync(this.bin, ['ingest', '--db', path.join(this.tmp, 'l.duckdb'), ...files],
+        { cwd: this.tmp, encoding: 'utf8', timeout: 60000 });
+      // 1 only says that some file had errors; anything else means no usable database
+      if (r.status !== 0 && r.status !== 1) throw new Error(`lineaged ingest exited with ${r.status}:\n${r.stdout}${r.stderr}`);
+    }
     const keepPort = Boolean(this.port);
     for (let attempt = 1; ; attempt++) {
       if (!keepPort) this.port = await freePort();

@@ -1,5 +1,7 @@
 // The dashboard served by the real server binary (LINEAGED_BIN), driven by chromium.
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson,
   waitFor, INDEX_HTML,
@@ -45,6 +47,9 @@ test('stat cards show the numbers of GET /api/v1/stats', async ({ server, page }
   const r = await httpGet(server.base + '/api/v1/stats');
   assertEqual(r.status, 200, 'stats endpoint status');
   for (const k of STAT_KEYS) assert(Number.isInteger(r.json[k]), `${k} is an integer in /api/v1/stats: ${r.body}`);
+  const counts = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables'].map((k) => r.json[k]);
+  assert(counts.every((n) => n > 0) && new Set(counts).size === counts.length,
+    `a seeded database: counts non-zero and distinct, so a card showing another's number fails (${r.body})`);
   await waitFor(async () => {
     for (const k of STAT_KEYS) if ((await domStat(page, k)) !== String(r.json[k])) return false;
     return true;
@@ -138,9 +143,13 @@ test('ingestion, query and error events from the server appear on the page', asy
   }
 });
 
+// A database with something in it, so the cards are compared with numbers that differ from each other.
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../integration/fixtures/parse');
+const SEED = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.sql')).map((f) => path.join(FIXTURES, f));
+
 await run({
   async before() {
-    const server = new Lineaged();
+    const server = new Lineaged({ ingest: SEED });
     try {
       await server.start();
     } catch (e) {

@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import time
 import unittest
 from datetime import datetime
@@ -11,9 +12,11 @@ from datetime import datetime
 import websockets
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main  # noqa: E402
+from harness import Server, main, run_cli  # noqa: E402
 from ws_helpers import (ISO_RE, RawWS, complete, error_event, metric, post_events, progress, query,  # noqa: E402
                         started)
+
+PARSE_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "parse")
 
 
 async def recv_json(ws, timeout=5):
@@ -101,6 +104,33 @@ class DashboardTest(unittest.TestCase):
             for stamp in common():
                 self.assertEqual(seen[0][stamp], seen[1][stamp])
                 self.assertEqual(seen[0][stamp], seen[2][stamp])
+
+    def test_stats_of_an_ingested_database_are_the_same_over_rest_and_websocket(self):
+        names = [f for f in sorted(os.listdir(PARSE_FIXTURES)) if f.endswith(".sql")]
+        paths = [os.path.join(PARSE_FIXTURES, f) for f in names]
+        # What the stats must say, worked out from `lineaged parse` rather than from the graph itself.
+        docs = json.loads(run_cli("parse", *paths).stdout)
+        tables = {n for d in docs for st in d["statements"] for n in st["reads"] + st["writes"]}
+        clean = [d for d in docs if not d["errors"]]
+        self.assertTrue(0 < len(clean) < len(docs), "the fixtures include a file with errors")
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "seeded.duckdb")
+            r = run_cli("ingest", "--db", db, *paths)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)  # 1: broken.sql has parse errors
+            with Server("--stats-interval", "0.5", db=db) as srv:
+                async def scenario():
+                    async with websockets.connect(srv.ws_url) as ws:
+                        return await recv_until(ws, "stats_update", timeout=15)
+                welcome = asyncio.run(scenario())[-1]["data"]
+                status, rest = srv.get_json("/api/v1/stats")
+        self.assertEqual(status, 200)
+        self.assertEqual(rest, welcome)
+        self.assertEqual(rest["filesProcessed"], len(clean))
+        self.assertEqual(rest["databaseTables"], len(tables))
+        # each count is its own: columns and files are nodes, but not tables
+        self.assertGreater(rest["totalNodes"], rest["databaseTables"])
+        self.assertGreater(rest["totalEdges"], 0)
+        self.assertEqual(len({rest[k] for k in ("totalNodes", "totalEdges", "filesProcessed", "databaseTables")}), 4)
 
     def test_broadcast_every_type_in_order_with_non_decreasing_timestamps(self):
         with Server("--debug-events", "--stats-interval", "0.3") as srv:
