@@ -59,6 +59,7 @@ typedef struct graph_stmt_info {
     int line;
     const char *kind;    /* "insert", "create_table", ... or NULL */
     const char *routine; /* the procedure whose body holds it, or NULL */
+    const char *error;   /* why the statement did not parse (kind "error"), or NULL */
     int64_t id;          /* statement id in DuckDB */
     int file_index;      /* dense file index, or -1 */
 } graph_stmt_info_t;
@@ -70,7 +71,7 @@ int graph_builder_add_node(graph_builder_t *b, int64_t id, graph_kind_t kind, co
 int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *disk_path,
                            const char *repository, const char *project, const char *dialect);
 int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id, int line, const char *kind,
-                                const char *routine);
+                                const char *routine, const char *error);
 /* Edges whose ends are unknown nodes are dropped (the graph may change under a reader). */
 int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, graph_edge_kind_t kind,
                            int64_t statement_id, const char *transformation);

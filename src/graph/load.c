@@ -54,10 +54,11 @@ static int file_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, i
 
 static int stmt_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
 {
-    char kind[64], routine[LOAD_STR_MAX];
+    char kind[64], routine[LOAD_STR_MAX], error[LOAD_STR_MAX];
     return graph_builder_add_statement(
         b, i64_at(cols, valid, 0, row, 0), i64_at(cols, valid, 1, row, -1), (int)i64_at(cols, valid, 2, row, 0),
-        str_at(cols, valid, 3, row, kind, sizeof(kind)), str_at(cols, valid, 4, row, routine, sizeof(routine)));
+        str_at(cols, valid, 3, row, kind, sizeof(kind)), str_at(cols, valid, 4, row, routine, sizeof(routine)),
+        str_at(cols, valid, 5, row, error, sizeof(error)));
 }
 
 static int edge_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
@@ -116,9 +117,9 @@ int graph_load(duckdb_connection conn, graph_snap_t **out)
     if(!rc)
         rc = load_rows(
             conn,
-            "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, s.routine::VARCHAR "
-            "FROM statements s JOIN files f ON f.id = s.file_id WHERE f.is_current",
-            5, b, stmt_row);
+            "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, s.routine::VARCHAR, "
+            "s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id WHERE f.is_current",
+            6, b, stmt_row);
     if(!rc)
         rc = load_rows(conn,
                        "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "

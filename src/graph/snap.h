@@ -33,7 +33,7 @@ struct graph_snap {
     /* statements, sorted by id */
     int64_t *stmt_id;
     int *stmt_file, *stmt_line;
-    uint32_t *stmt_kind, *stmt_routine;
+    uint32_t *stmt_kind, *stmt_routine, *stmt_error;
     int *stmt_eoff, *stmt_e;
     /* files */
     int64_t *file_id;

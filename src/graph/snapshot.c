@@ -25,7 +25,7 @@ typedef struct bfile {
 typedef struct bstmt {
     int64_t id, file;
     int line;
-    uint32_t kind, routine;
+    uint32_t kind, routine, error;
 } bstmt_t;
 
 typedef struct bedge {
@@ -216,7 +216,7 @@ int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, con
 }
 
 int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id, int line, const char *kind,
-                                const char *routine)
+                                const char *routine, const char *error)
 {
     CHECK(b, grow((void **)&b->stmts, &b->cstmts, b->nstmts, sizeof(bstmt_t)));
     bstmt_t *st = &b->stmts[b->nstmts];
@@ -225,6 +225,7 @@ int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id,
     st->line = line;
     CHECK(b, intern(b, kind, &st->kind, NULL));
     CHECK(b, intern(b, routine, &st->routine, NULL));
+    CHECK(b, intern(b, error, &st->error, NULL));
     b->nstmts++;
     return 0;
 }
@@ -249,11 +250,12 @@ int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, g
 
 static void snap_free(graph_snap_t *s)
 {
-    void *arrays[] = {
-        s->node_id,   s->kind,      s->temp,         s->name_off,     s->name_len,  s->table_of,  s->esrc,   s->edst,
-        s->estmt,     s->ekind,     s->etrans,       s->out_off,      s->out_e,     s->in_off,    s->in_e,   s->stmt_id,
-        s->stmt_file, s->stmt_line, s->stmt_kind,    s->stmt_routine, s->file_disk, s->stmt_eoff, s->stmt_e, s->file_id,
-        s->file_path, s->file_repo, s->file_project, s->file_dialect, s->pool,      s->lpool,     s->names};
+    void *arrays[] = {s->node_id,   s->kind,         s->temp,      s->name_off,     s->name_len,     s->table_of,
+                      s->esrc,      s->edst,         s->estmt,     s->ekind,        s->etrans,       s->out_off,
+                      s->out_e,     s->in_off,       s->in_e,      s->stmt_id,      s->stmt_file,    s->stmt_line,
+                      s->stmt_kind, s->stmt_routine, s->file_disk, s->stmt_error,   s->stmt_eoff,    s->stmt_e,
+                      s->file_id,   s->file_path,    s->file_repo, s->file_project, s->file_dialect, s->pool,
+                      s->lpool,     s->names};
     for(size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         util_free(arrays[i]);
     util_free(s);
@@ -449,6 +451,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     ALLOC(s->stmt_line, b->nstmts);
     ALLOC(s->stmt_kind, b->nstmts);
     ALLOC(s->stmt_routine, b->nstmts);
+    ALLOC(s->stmt_error, b->nstmts);
     for(size_t i = 0; i < b->nstmts; i++) {
         bstmt_t *st = &b->stmts[i];
         if(s->nstmt && s->stmt_id[s->nstmt - 1] == st->id)
@@ -459,6 +462,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         s->stmt_line[k] = st->line;
         s->stmt_kind[k] = st->kind;
         s->stmt_routine[k] = st->routine;
+        s->stmt_error[k] = st->error;
     }
 
     /* Edges with both ends known; statements found by binary search over the sorted ids. */
@@ -618,6 +622,7 @@ int graph_statement_at(const graph_snap_t *s, int k, graph_stmt_info_t *out)
         .line = s->stmt_line[k],
         .kind = graph_str(s, s->stmt_kind[k]),
         .routine = graph_str(s, s->stmt_routine[k]),
+        .error = graph_str(s, s->stmt_error[k]),
         .id = s->stmt_id[k],
         .file_index = f,
     };

@@ -426,6 +426,21 @@ static const char *file_outputs(chat_t *c, int f)
         defined++;
     }
     say(c, "%s", written || defined ? "." : " creates and writes nothing that was recognised.");
+    /* statements that did not parse are part of the answer: their lineage is missing */
+    const char *path = nm(c, f);
+    int failed = 0;
+    for(int k = 0; k < graph_statement_count(c->s); k++) {
+        if(graph_statement_at(c->s, k, &st) || !st.error || !st.file || strcmp(st.file, path) != 0)
+            continue;
+        if(failed < LISTED_MAX)
+            say(c, "%s line %d: %s", failed ? ";" : " Statements that could not be parsed:", st.line, st.error);
+        add_source(c, &st);
+        failed++;
+    }
+    if(failed > LISTED_MAX)
+        say(c, "; and %d more", failed - LISTED_MAX);
+    if(failed)
+        say(c, ".");
     return "file_outputs";
 }
 

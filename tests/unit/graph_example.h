@@ -44,10 +44,11 @@ static graph_snap_t *example_with(const char *disk_path)
     assert_int_equal(graph_builder_add_node(b, PROC, GRAPH_PROCEDURE, "etl.load_proc", 0), 0);
     assert_int_equal(graph_builder_add_node(b, FILE_NODE, GRAPH_FILE, "etl/load.sql", 0), 0);
     assert_int_equal(graph_builder_add_file(b, 100, "etl/load.sql", disk_path, "acme/warehouse", "default", "tsql"), 0);
-    assert_int_equal(graph_builder_add_statement(b, 11, 100, 5, "insert", "etl.load_proc"), 0);
-    assert_int_equal(graph_builder_add_statement(b, 12, 100, 9, "insert", "etl.load_proc"), 0);
-    assert_int_equal(graph_builder_add_statement(b, 13, 100, 20, "create_view", NULL), 0);
-    assert_int_equal(graph_builder_add_statement(b, 14, 100, 30, "insert", NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 11, 100, 5, "insert", "etl.load_proc", NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 12, 100, 9, "insert", "etl.load_proc", NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 13, 100, 20, "create_view", NULL, NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 14, 100, 30, "insert", NULL, NULL), 0);
+    assert_int_equal(graph_builder_add_statement(b, 15, 100, 40, "error", NULL, "expected a table name"), 0);
     struct {
         int64_t a, z;
         graph_edge_kind_t k;
