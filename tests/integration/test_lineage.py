@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 import urllib.parse
 
@@ -277,6 +278,20 @@ class LineageTest(unittest.TestCase):
         self.assertEqual(got[0]["result_nodes"], 5)
         status, stats = self.srv.get_json("/api/v1/stats")
         self.assertEqual(stats["activeQueries"], 0)
+
+
+class RebuildTest(unittest.TestCase):
+    def test_ingest_commits_reach_the_index(self):
+        # the index is loaded (empty) at start; the seed ingestion's commits trigger rebuilds
+        with Server("--seed-dir", LINEAGE) as srv:
+            found = []
+            deadline = time.monotonic() + 30
+            while not found and time.monotonic() < deadline:
+                status, body = srv.get_json("/api/v1/search?q=raw.orders&kind=table")
+                found = [r["name"] for r in body["results"] if r["name"] == "raw.orders"]
+                time.sleep(0.05)
+            self.assertEqual(found, ["raw.orders"], srv.log())
+            self.assertIn("graph.rebuilt", srv.log())
 
 
 class ExportCliTest(unittest.TestCase):
