@@ -316,18 +316,14 @@ static const char *where_used(chat_t *c, int v)
 {
     graph_stmt_info_t st;
     const int *list;
-    int n = graph_out_edges(c->s, v, &list), reads = 0;
+    int n = graph_out_edges(c->s, v, &list);
     for(int i = 0; i < n; i++)
-        if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0) {
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
-            reads++;
-        }
     n = graph_in_edges(c->s, v, &list);
     for(int i = 0; i < n; i++)
-        if(graph_edge_kind(c->s, list[i]) == GRAPH_READS_FROM && graph_edge_statement(c->s, list[i], &st) == 0) {
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_READS_FROM && graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
-            reads++;
-        }
     size_t k = json_array_size(c->sources);
     if(!k)
         say(c, "No statement in the ingested SQL reads %s.", nm(c, v));
@@ -340,7 +336,6 @@ static const char *where_used(chat_t *c, int v)
                 (long long)json_integer_value(json_object_get(o, "line")), json_object_get(o, "kind") ? " " : "",
                 json_object_get(o, "kind") ? json_string_value(json_object_get(o, "kind")) : "");
     }
-    (void)reads;
     return "where_used";
 }
 
@@ -646,19 +641,13 @@ void query_chat_graph(const graph_snap_t *s, const char *question, query_result_
                          c.nodes, "edges", c.edges, "entities", ents)
              : NULL;
     buf_free(&c.resp);
-    if(!body) {
-        if(!type) {
-            json_decref(c.sources);
-            json_decref(c.nodes);
-            json_decref(c.edges);
-            json_decref(ents);
-        }
-        query_error(out, 500, "internal", "the answer could not be built");
-        return;
+    if(!type) {
+        json_decref(c.sources);
+        json_decref(c.nodes);
+        json_decref(c.edges);
+        json_decref(ents);
     }
-    json_decref(out->body);
-    out->status = 200;
-    out->body = body;
+    qenc_answer(out, body);
 }
 
 void query_chat(const graph_snap_t *s, const char *mode, const char *body, size_t len, query_result_t *out)

@@ -15,6 +15,17 @@ void query_error(query_result_t *out, int status, const char *error, const char 
     out->body = json_pack("{s:s, s:s}", "error", error, "detail", detail);
 }
 
+void qenc_answer(query_result_t *out, json_t *body)
+{
+    if(!body) {
+        query_error(out, 500, "internal", "the answer could not be built");
+        return;
+    }
+    json_decref(out->body);
+    out->status = 200;
+    out->body = body;
+}
+
 json_t *qenc_node(const graph_snap_t *s, int v)
 {
     json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)graph_node_db_id(s, v), "name", graph_node_name(s, v),

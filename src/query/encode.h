@@ -4,6 +4,8 @@
 
 #include "query/query.h"
 
+/* A 200 with `body` (reference stolen), or a 500 when building it failed (NULL). */
+void qenc_answer(query_result_t *out, json_t *body);
 /* {"id", "name", "type"} plus "temporary" and, for a column, its "table". */
 json_t *qenc_node(const graph_snap_t *s, int v);
 /* {"file", "line", "kind", "procedure"} (fields present when known). */

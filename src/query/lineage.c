@@ -98,15 +98,9 @@ void query_lineage(const graph_snap_t *s, const query_lineage_t *p, query_result
     out->edges = r.nedges;
     int truncated = r.truncated;
     graph_result_free(&r);
-    if(!body) {
-        query_error(out, 500, "internal", "the answer could not be built");
-        return;
-    }
-    if(truncated)
+    if(body && truncated)
         json_object_del(json_object_get(body, "counts"), "total_edges");
-    json_decref(out->body);
-    out->status = 200;
-    out->body = body;
+    qenc_answer(out, body);
 }
 
 void query_path(const graph_snap_t *s, const char *from, const char *to, const char *level, query_result_t *out)
@@ -156,13 +150,7 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
     out->nodes = r.nnodes;
     out->edges = r.nedges;
     graph_result_free(&r);
-    if(!body) {
-        query_error(out, 500, "internal", "the answer could not be built");
-        return;
-    }
-    json_decref(out->body);
-    out->status = 200;
-    out->body = body;
+    qenc_answer(out, body);
 }
 
 static int append_unique(json_t *arr, json_t *item)
@@ -223,19 +211,13 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out)
     int t = graph_node_kind(s, v) == GRAPH_COLUMN ? graph_column_table(s, v) : GRAPH_NONE;
     json_t *body = json_pack("{s:o, s:o, s:i, s:o, s:o, s:o}", "node", node, "columns", cols, "column_count", ncols,
                              "defined", defined, "used", used, "written_by_procedures", procs);
-    if(!body) {
-        query_error(out, 500, "internal", "the answer could not be built");
-        return;
-    }
     /* The node's own fields at the top level too, so `kind`/`name` read directly. */
     json_object_set_new(body, "name", json_string(graph_node_name(s, v)));
     json_object_set_new(body, "kind", json_string(graph_kind_name(graph_node_kind(s, v))));
     if(t != GRAPH_NONE)
         json_object_set_new(body, "table", json_string(graph_node_name(s, t)));
-    json_decref(out->body);
-    out->status = 200;
-    out->body = body;
     out->nodes = 1 + (int)json_array_size(cols);
+    qenc_answer(out, body);
 }
 
 void query_search(const graph_snap_t *s, const char *q, const char *kind, int limit, query_result_t *out)
@@ -270,10 +252,6 @@ void query_search(const graph_snap_t *s, const char *q, const char *kind, int li
         json_object_set_new(o, "score", json_real((double)(int)(hits[i].score * 1000 + 0.5) / 1000));
         json_array_append_new(results, o);
     }
-    json_decref(out->body);
-    out->status = 200;
-    out->body = json_pack("{s:s, s:o}", "query", q, "results", results);
-    if(!out->body)
-        query_error(out, 500, "internal", "the answer could not be built");
     out->nodes = n > 0 ? n : 0;
+    qenc_answer(out, json_pack("{s:s, s:o}", "query", q, "results", results));
 }

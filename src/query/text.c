@@ -198,12 +198,6 @@ void query_chat_text(const graph_snap_t *s, const char *question, query_result_t
                              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
                              "graph_data", "nodes", "edges", "files_searched", files_read, "matches", lines);
     buf_free(&resp);
-    if(!body) {
-        query_error(out, 500, "internal", "the answer could not be built");
-        return;
-    }
-    json_decref(out->body);
-    out->status = 200;
-    out->body = body;
+    qenc_answer(out, body);
     out->nodes = nhits;
 }
