@@ -1392,6 +1392,9 @@ static void rel_union(parser_t *p, rel_t *a, const rel_t *b)
 {
     for(uint32_t i = 0; i < b->n; i++) {
         if(i < a->n) {
+            /* an unexpanded * on one side only: its position says nothing about the other's */
+            if(b->cols[i].star && !a->cols[i].star)
+                continue;
             sqlp_sadd_all(p, &a->cols[i].src, &b->cols[i].src, 0);
         } else {
             outcol_t *c = sqlp_rel_add(p, a, b->cols[i].name, b->cols[i].star);

@@ -84,6 +84,9 @@ static void test_column_lineage(void **state)
                 "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v + 1)",
                 SQL_DIALECT_ANSI, "t.k<-s.k t.v<-s.v");
     expect_cols("INSERT INTO t SELECT x FROM s1 UNION ALL SELECT y FROM s2", SQL_DIALECT_ANSI, "t.x<-s1.x|s2.y");
+    /* an unexpanded * has no position to line up with known columns */
+    expect_cols("CREATE TABLE a (x INT, y INT); INSERT INTO t SELECT * FROM a UNION ALL SELECT * FROM b",
+                SQL_DIALECT_ANSI, "t.x<-a.x t.y<-a.y");
     expect_cols("INSERT INTO t SELECT \"Mixed\" AS m, col::date, CAST(d AS int) FROM s", SQL_DIALECT_POSTGRES,
                 "t.CAST(d as int)<-s.d t.col<-s.col t.m<-s.Mixed");
     expect_cols("INSERT INTO t SELECT total = SUM(amount) FROM s", SQL_DIALECT_TSQL, "t.total<-s.amount");
