@@ -264,15 +264,33 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
         return SQL_ERR_NOMEM;
     for(uint32_t i = 0; i < v->n; i++)
         pairs[i] = (src_how_t){v->v[i], v->how[i]};
-    if(v->n > 1)
+    if(v->n > 16) {
         qsort(pairs, v->n, sizeof *pairs, cmp_src_how);
+    } else {
+        /* most columns have a source or two: no qsort call for those */
+        for(uint32_t i = 1; i < v->n; i++) {
+            src_how_t x = pairs[i];
+            uint32_t k = i;
+            for(; k > 0 && strcmp(pairs[k - 1].name, x.name) > 0; k--)
+                pairs[k] = pairs[k - 1];
+            pairs[k] = x;
+        }
+    }
+    /* merge duplicates (vectors filled lazily keep them) */
+    uint32_t u = 0;
+    for(uint32_t i = 0; i < v->n; i++) {
+        if(u && strcmp(pairs[u - 1].name, pairs[i].name) == 0)
+            pairs[u - 1].how = sql_how_merge(pairs[u - 1].how, pairs[i].how);
+        else
+            pairs[u++] = pairs[i];
+    }
+    v->n = u;
     size_t n = 0;
     for(uint32_t i = 0; i < v->n; i++) {
         v->v[i] = pairs[i].name;
         v->how[i] = (uint8_t)pairs[i].how;
         n += (pairs[i].how & SQL_HOW_DIRECT) != 0;
-        for(size_t k = 0; k < sizeof indirect_names / sizeof indirect_names[0]; k++)
-            n += (pairs[i].how & indirect_names[k].bit) != 0;
+        n += (size_t)__builtin_popcount(pairs[i].how & ~(unsigned)SQL_HOW_DIRECT);
     }
     if(list)
         *list = (sql_strlist_t){.items = v->v, .n = v->n};
@@ -286,7 +304,8 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
         unsigned how = v->how[i];
         if(how & SQL_HOW_DIRECT)
             x[o++] = (sql_transformation_t){v->v[i], "DIRECT", direct_names[how & SQL_HOW_DIRECT]};
-        for(size_t k = 0; k < sizeof indirect_names / sizeof indirect_names[0]; k++)
+        for(size_t k = 0; (how & ~(unsigned)SQL_HOW_DIRECT) && k < sizeof indirect_names / sizeof indirect_names[0];
+            k++)
             if(how & indirect_names[k].bit)
                 x[o++] = (sql_transformation_t){v->v[i], "INDIRECT", indirect_names[k].name};
     }

@@ -117,14 +117,19 @@ void sqlp_vadd(parser_t *p, sql_strvec_t *v, const char *s)
         sqlp_oom(p);
 }
 
+unsigned sql_how_merge(unsigned a, unsigned b)
+{
+    unsigned d = a & SQL_HOW_DIRECT;
+    if((b & SQL_HOW_DIRECT) > d)
+        d = b & SQL_HOW_DIRECT;
+    return d | ((a | b) & ~(unsigned)SQL_HOW_DIRECT);
+}
+
 int sql_srcvec_add(sql_arena_t *a, sql_srcvec_t *v, const char *s, unsigned how)
 {
-    for(uint32_t i = 0; i < v->n; i++) {
+    for(uint32_t i = 0; !v->lazy && i < v->n; i++) {
         if(strcmp(v->v[i], s) == 0) {
-            unsigned old = v->how[i], d = old & SQL_HOW_DIRECT;
-            if((how & SQL_HOW_DIRECT) > d)
-                d = how & SQL_HOW_DIRECT;
-            v->how[i] = (uint8_t)(d | ((old | how) & ~(unsigned)SQL_HOW_DIRECT));
+            v->how[i] = (uint8_t)sql_how_merge(v->how[i], how);
             return 0;
         }
     }
@@ -490,18 +495,25 @@ int sqlp_item_has(parser_t *p, const fitem_t *it, const char *col)
     return 0;
 }
 
-/* Could `col` come from `it`? Only no when its columns are all known. */
-static int item_may_have(parser_t *p, const fitem_t *it, const char *col)
+/* 1: `it` has `col`; 0: it has not (its columns are all known); -1: unknown. */
+static int item_knows(parser_t *p, const fitem_t *it, const char *col)
 {
     if(it->rel) {
+        if(rel_has(it->rel, col))
+            return 1;
         for(uint32_t i = 0; i < it->rel->n; i++)
             if(it->rel->cols[i].star)
-                return 1;
-        return it->rel->n == 0 || rel_has(it->rel, col);
+                return -1;
+        return it->rel->n ? 0 : -1;
     }
-    if(it->table && p->ctx->schema && sql_schema_get(p->ctx->schema, it->table, &(size_t){0}))
-        return sqlp_item_has(p, it, col);
-    return 1;
+    size_t n = 0;
+    char *const *cols = it->table && p->ctx->schema ? sql_schema_get(p->ctx->schema, it->table, &n) : NULL;
+    if(!cols)
+        return -1;
+    for(size_t i = 0; i < n; i++)
+        if(strcmp(cols[i], col) == 0)
+            return 1;
+    return 0;
 }
 
 static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, unsigned how, sql_srcvec_t *out)
@@ -556,25 +568,21 @@ void sqlp_resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *ou
             sqlp_sink_ref_how(p, bubble, NULL, r->col, bubble_how ? compose(bubble_how, r->how) : r->how);
         return;
     }
-    int any = 0;
-    if(strcmp(r->col, "*") != 0) {
-        for(uint32_t i = 0; i < sc->n; i++) {
-            if(sqlp_item_has(p, &sc->items[i], r->col)) {
-                resolve_in_item(p, &sc->items[i], r->col, r->how, out);
-                any = 1;
-            }
-        }
-    }
-    if(any)
-        return;
-    /* the one item that may have it, when the others' columns are all known */
-    int cand = -1, ncand = 0;
-    for(uint32_t i = 0; i < sc->n && ncand < 2 && strcmp(r->col, "*") != 0; i++) {
-        if(item_may_have(p, &sc->items[i], r->col)) {
+    /* every item that has it; else the one item that may have it, when the others' columns
+     * are all known */
+    int any = 0, cand = -1, ncand = 0;
+    for(uint32_t i = 0; i < sc->n && strcmp(r->col, "*") != 0; i++) {
+        int k = item_knows(p, &sc->items[i], r->col);
+        if(k > 0) {
+            resolve_in_item(p, &sc->items[i], r->col, r->how, out);
+            any = 1;
+        } else if(k < 0) {
             cand = (int)i;
             ncand++;
         }
     }
+    if(any)
+        return;
     if(ncand == 1 && sc->n > 1) {
         resolve_in_item(p, &sc->items[cand], r->col, r->how, out);
         return;
@@ -917,6 +925,8 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
         memset(st, 0, sizeof *st);
         st->line = t->line;
         st->col = t->col;
+        /* many join/filter columns per statement: merged once, when viewed */
+        st->indirect.lazy = 1;
         p.st = st;
         p.ctes = NULL;
         p.depth = 0;

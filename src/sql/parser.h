@@ -39,6 +39,7 @@ typedef struct sql_srcvec {
     uint8_t *how;
     uint32_t n;
     uint32_t cap;
+    int lazy; /* duplicates allowed, merged when the vector is viewed (sorted) */
 } sql_srcvec_t;
 
 typedef struct sql_col_edge {
@@ -87,5 +88,7 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
 int sql_strvec_add(sql_arena_t *a, sql_strvec_t *v, const char *s);
 /* Add `s` used as `how`; a source already present merges: the stronger direct level, all indirect bits. */
 int sql_srcvec_add(sql_arena_t *a, sql_srcvec_t *v, const char *s, unsigned how);
+/* Two uses of one source as one: the stronger direct level, all indirect bits. */
+unsigned sql_how_merge(unsigned a, unsigned b);
 
 #endif
