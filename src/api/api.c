@@ -7,7 +7,10 @@
 #include "util/alloc.h"
 #include "util/log.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define API_WORKERS_MAX 8
@@ -106,6 +109,25 @@ static void seed(api_t *api)
     log_info("ingest.seeding", "ingestion=%s dir=\"%s\" files=%zu", id, dir, w.added);
 }
 
+/* mkdir -p, for the data directory's own folders. */
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for(char *p = buf + 1;; p++) {
+        if(*p != '/' && *p)
+            continue;
+        char saved = *p;
+        *p = '\0';
+        struct stat st;
+        if(mkdir(buf, 0755) && (errno != EEXIST || stat(buf, &st) || !S_ISDIR(st.st_mode)))
+            return -1;
+        *p = saved;
+        if(!saved)
+            return 0;
+    }
+}
+
 static int default_workers(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -127,8 +149,15 @@ int api_start(void *ud, server_t *srv)
         log_error("api.start_failed", "reason=\"%s\"", graph_strerror(rc));
         return -1;
     }
-    if(start_ingest(api) || api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) ||
-       api_export_routes(api))
+    char dir[4096];
+    if(snprintf(dir, sizeof(dir), "%s/uploads", api->cfg->data_dir) >= (int)sizeof(dir) || make_dirs(dir)) {
+        log_error("api.start_failed", "reason=\"cannot create the upload folder: %s\"", strerror(errno));
+        return -1;
+    }
+    api->upload_dir = util_strdup(dir);
+    if(!api->upload_dir || start_ingest(api) || api_debug_routes(api) || api_lineage_routes(api) ||
+       api_chat_routes(api) || api_export_routes(api) || api_files_routes(api) || api_ingestion_routes(api) ||
+       api_github_start(api))
         return -1;
     seed(api);
     log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);
@@ -138,10 +167,14 @@ int api_start(void *ud, server_t *srv)
 void api_stop(void *ud)
 {
     api_t *api = ud;
+    /* The clone thread first: its queued jobs end their ingestions before ingestion closes. */
+    api_github_stop(api);
     ingest_close(api->ingest, 0);
     api->ingest = NULL;
     store_pool_free(api->pool);
     api->pool = NULL;
+    util_free(api->upload_dir);
+    api->upload_dir = NULL;
     graph_index_close(api->graph);
     api->graph = NULL;
 }

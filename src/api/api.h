@@ -12,6 +12,8 @@
 #include "server/server.h"
 #include "store/pool.h"
 
+typedef struct github github_t;
+
 typedef struct api {
     const config_t *cfg;
     store_t *store;
@@ -19,6 +21,8 @@ typedef struct api {
     store_pool_t *pool;        /* request work that reads DuckDB */
     ingest_t *ingest;          /* the ingestion engine */
     struct graph_index *graph; /* the in-memory lineage index (src/graph/index.h) */
+    char *upload_dir;          /* <data-dir>/uploads */
+    github_t *github;          /* the clone thread */
 } api_t;
 
 /* server_app_t hooks: `ud` is the api_t (cfg and store set by the caller). */
@@ -41,7 +45,19 @@ void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api
 /* The graph changed (an ingest commit): the lineage index rebuilds in the background. `ud` is the api_t. */
 void api_graph_changed(void *ud);
 
+/*
+ * An optional query parameter that must be one of `allowed`, copied to `out` ("" when absent).
+ * Returns 0, or -1 with a 400 listing the allowed values in `resp`.
+ */
+int api_filter(const http_request_t *req, const char *name, const char *const *allowed, size_t n_allowed, char *out,
+               size_t outlen, http_response_t *resp);
+
 /* Each resource registers its routes. */
 int api_debug_routes(api_t *api);
+int api_files_routes(api_t *api);
+int api_ingestion_routes(api_t *api);
+/* The GitHub clone thread and its route; stop joins the thread (before ingestion closes). */
+int api_github_start(api_t *api);
+void api_github_stop(api_t *api);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define HTTP_HEADER_ROOM 1024
 
@@ -240,6 +241,10 @@ static void txn_reset(http_txn_t *t)
 {
     defer_unlink(t);
     recv_unlink(t);
+    if(t->spa)
+        lws_spa_destroy(t->spa);
+    if(t->upload)
+        t->upload_ops->release(t->upload);
     buf_free(&t->body);
     drop_body(&t->resp);
     memset(t, 0, sizeof(*t));
@@ -300,6 +305,20 @@ static int reply_early(struct lws *wsi, http_txn_t *t)
     return declares_body(wsi) ? answer_now(wsi, t) : finish(wsi, t);
 }
 
+static http_request_t request_of(struct lws *wsi, http_txn_t *t)
+{
+    http_request_t req = {
+        .wsi = wsi,
+        .method = t->method,
+        .path = t->path,
+        .args = &t->args,
+        .body = t->body.data,
+        .body_len = t->body.len,
+        .txn = t,
+    };
+    return req;
+}
+
 int http_defer(const http_request_t *req, http_ticket_t *out)
 {
     http_txn_t *t = req->txn;
@@ -320,15 +339,7 @@ int http_defer(const http_request_t *req, http_ticket_t *out)
 /* Returns 1 when the handler deferred its answer (the response comes through http_drain_completions). */
 static int dispatch(struct lws *wsi, http_txn_t *t)
 {
-    http_request_t req = {
-        .wsi = wsi,
-        .method = t->method,
-        .path = t->path,
-        .args = &t->args,
-        .body = t->body.data,
-        .body_len = t->body.len,
-        .txn = t,
-    };
+    http_request_t req = request_of(wsi, t);
     routes_dispatch(t->route, &req, &t->resp);
     if(t->defer_id && !t->resp.status)
         return 1;
@@ -362,6 +373,108 @@ void http_drain_completions(server_t *srv)
     }
 }
 
+#define UPLOAD_FIELD_STORAGE (4 * 1024)
+
+/* lws_spa hands file parts over here; -1 stops its parser (the answer is in t->resp). */
+static int upload_part(void *data, const char *name, const char *filename, char *buf, int len,
+                       enum lws_spa_fileupload_states state)
+{
+    http_txn_t *t = data;
+    const route_upload_ops_t *ops = t->upload_ops;
+    int rc = 0;
+    if(!t->upload || t->ready)
+        return state == LWS_UFS_CLOSE ? 0 : -1;
+    switch(state) {
+    case LWS_UFS_OPEN: rc = ops->file_open(t->upload, name, filename, &t->resp); break;
+    case LWS_UFS_CONTENT:
+    case LWS_UFS_FINAL_CONTENT:
+        rc = ops->file_data(t->upload, buf, len > 0 ? (size_t)len : 0, state == LWS_UFS_FINAL_CONTENT, &t->resp);
+        break;
+    case LWS_UFS_CLOSE: return 0;
+    }
+    return rc || t->resp.status ? -1 : 0;
+}
+
+/*
+ * A multipart upload streams through lws_spa as it arrives; only the form's small fields are kept
+ * in memory. The declared length is checked against the route's limit before any of it is read.
+ */
+static void end_upload(struct lws *wsi, http_txn_t *t);
+
+static int begin_upload(struct lws *wsi, http_txn_t *t, int64_t length)
+{
+    char type[256];
+    if(lws_hdr_copy(wsi, type, sizeof(type), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
+       strncasecmp(type, "multipart/form-data", 19) != 0 || !strstr(type, "boundary=")) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 415, "unsupported_media_type",
+                           "send the files as multipart/form-data (with a boundary)");
+        return reply_early(wsi, t);
+    }
+    const route_upload_ops_t *ops = t->upload_ops;
+    http_request_t req = request_of(wsi, t);
+    t->upload = ops->begin(t->route->ctx, &req, length, &t->resp);
+    if(!t->upload) {
+        t->resp.close = 1;
+        if(!t->resp.status)
+            http_respond_error(&t->resp, 500, "internal", "the upload could not start");
+        return reply_early(wsi, t);
+    }
+    lws_spa_create_info_t info;
+    memset(&info, 0, sizeof(info));
+    info.param_names = ops->fields;
+    info.count_params = ops->n_fields;
+    info.max_storage = UPLOAD_FIELD_STORAGE;
+    info.opt_cb = upload_part;
+    info.opt_data = t;
+    t->spa = lws_spa_create_via_info(wsi, &info);
+    if(!t->spa) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 500, "internal", "out of memory");
+        return reply_early(wsi, t);
+    }
+    t->content_length = length;
+    if(length == 0)
+        end_upload(wsi, t);
+    return 0;
+}
+
+static void end_upload(struct lws *wsi, http_txn_t *t)
+{
+    const route_upload_ops_t *ops = t->upload_ops;
+    lws_spa_finalize(t->spa);
+    if(!t->resp.status) {
+        const char *values[16] = {0};
+        for(int i = 0; i < ops->n_fields && i < 16; i++)
+            values[i] = lws_spa_get_string(t->spa, i);
+        http_request_t req = request_of(wsi, t);
+        ops->end(t->upload, &req, values, &t->resp);
+        if(!t->resp.status)
+            http_respond_error(&t->resp, 500, "internal", "the upload gave no answer");
+    }
+    if(t->resp.status >= 400)
+        t->resp.close = 1;
+    finish(wsi, t);
+}
+
+/* A piece of an upload's body: 0, or -1 with the answer in t->resp (the rest is never read). */
+static int upload_body(http_txn_t *t, const char *in, size_t len)
+{
+    t->received += (int64_t)len;
+    if(t->received > t->content_length) {
+        http_respond_error(&t->resp, 413, "payload_too_large", "the request body exceeds its Content-Length");
+        return -1;
+    }
+    if(lws_spa_process(t->spa, in, (int)len) < 0 || t->resp.status) {
+        if(!t->resp.status)
+            http_respond_error(
+                &t->resp, 400, "bad_multipart",
+                "the multipart body is malformed (a form field too long, or a part without a file name)");
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * libwebsockets has already percent-decoded the query string and split it at '&' (an escape it
  * cannot decode never reaches us: it answers 403 itself); each fragment is one "name=value".
@@ -390,7 +503,8 @@ static int read_query(struct lws *wsi, http_args_t *args, char *why, size_t whyl
 static int body_too_slow(const server_t *srv, const http_txn_t *t, int64_t now)
 {
     int64_t late_ms = now - t->begun_ms - (int64_t)srv->cfg->header_timeout * 1000;
-    return late_ms > 0 && (int64_t)t->body.len * 1000 < (int64_t)srv->cfg->min_rate * late_ms;
+    int64_t got = t->spa ? t->received : (int64_t)t->body.len;
+    return late_ms > 0 && got * 1000 < (int64_t)srv->cfg->min_rate * late_ms;
 }
 
 void http_check_bodies(server_t *srv, int64_t now)
@@ -399,8 +513,9 @@ void http_check_bodies(server_t *srv, int64_t now)
         next = t->recv_next;
         if(!body_too_slow(srv, t, now))
             continue;
-        log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%zu of=%lld status=dropped",
-                    LOG_Q(t->path), t->body.len, (long long)t->content_length);
+        log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%lld of=%lld status=dropped",
+                    LOG_Q(t->path), (long long)(t->spa ? t->received : (int64_t)t->body.len),
+                    (long long)t->content_length);
         recv_unlink(t);
         /* lws would not offer WRITEABLE before the body is in: no answer, the connection goes */
         lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -445,6 +560,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     t->path[len] = '\0';
     http_args_init(&t->args);
     t->route = routes_find(srv, t->path, &t->args);
+    t->upload_ops = router_upload(&srv->router, t->route);
     char why[96];
     if(read_query(wsi, &t->args, why, sizeof(why))) {
         t->resp.close = 1;
@@ -513,6 +629,13 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         http_respond_error(&t->resp, 413, "payload_too_large", detail);
         return reply_early(wsi, t);
     }
+    if(t->upload_ops && t->method == HTTP_POST) {
+        t->begun_ms = time_mono_ms();
+        int rc = begin_upload(wsi, t, n);
+        if(!rc && !t->ready)
+            recv_link(srv, t);
+        return rc;
+    }
     t->content_length = n;
     t->begun_ms = time_mono_ms();
     buf_init(&t->body, (size_t)n);
@@ -533,19 +656,28 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
     case LWS_CALLBACK_HTTP_BODY:
         if(t->ready)
             return 0;
-        if(buf_add(&t->body, in, len)) {
+        if(t->spa) {
+            if(upload_body(t, in, len))
+                return answer_now(wsi, t);
+        } else if(buf_add(&t->body, in, len)) {
             http_respond_error(&t->resp, 413, "payload_too_large", "the request body exceeds its Content-Length");
             return reply_early(wsi, t);
         }
         if(body_too_slow(srv, t, time_mono_ms())) {
-            log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%zu of=%lld status=408",
-                        LOG_Q(t->path), t->body.len, (long long)t->content_length);
+            log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%lld of=%lld status=408",
+                        LOG_Q(t->path), (long long)(t->spa ? t->received : (int64_t)t->body.len),
+                        (long long)t->content_length);
             http_respond_error(&t->resp, 408, "request_timeout", "the request body arrives too slowly");
             return answer_now(wsi, t);
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         recv_unlink(t);
+        if(t->spa) {
+            if(!t->ready)
+                end_upload(wsi, t);
+            return 0;
+        }
         if(!t->ready && !t->defer_id && !dispatch(wsi, t))
             finish(wsi, t);
         return 0;

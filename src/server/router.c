@@ -2,6 +2,7 @@
 
 #include "server/http.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,11 +50,11 @@ static int pattern_valid(const char *pattern)
     }
 }
 
-int router_add(router_t *r, const route_t *spec)
+static int add(router_t *r, const route_t *spec, const route_upload_ops_t *upload)
 {
     if(r->n == ROUTER_MAX_ROUTES || !spec->pattern || !pattern_valid(spec->pattern) || !spec->methods)
         return -1;
-    if(!spec->fn)
+    if(!spec->fn && !upload)
         return -1;
     char *copy = util_strdup(spec->pattern);
     if(!copy)
@@ -61,8 +62,26 @@ int router_add(router_t *r, const route_t *spec)
     r->patterns[r->n] = copy;
     r->routes[r->n] = *spec;
     r->routes[r->n].pattern = copy;
+    r->uploads[r->n] = upload;
     r->n++;
     return 0;
+}
+
+int router_add(router_t *r, const route_t *spec)
+{
+    return add(r, spec, NULL);
+}
+
+int router_add_upload(router_t *r, const route_t *spec, const route_upload_ops_t *ops)
+{
+    return ops && spec->max_body > 0 ? add(r, spec, ops) : -1;
+}
+
+const route_upload_ops_t *router_upload(const router_t *r, const route_t *route)
+{
+    if(!route || route < r->routes || route >= r->routes + r->n)
+        return NULL;
+    return r->uploads[route - r->routes];
 }
 
 static const char *args_store(http_args_t *a, const char *s, size_t len)
@@ -131,39 +150,13 @@ void http_args_init(http_args_t *a)
     a->used = 0;
 }
 
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-    for(size_t i = 0; i < len;) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if(!n || i + n > len || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4))
-            return 0;
-        for(size_t k = 1; k < n; k++) {
-            if((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        }
-        if(n == 3) {
-            unsigned cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6);
-            if(cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
-                return 0;
-        }
-        if(n == 4) {
-            unsigned cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12);
-            if(cp < 0x10000 || cp > 0x10FFFF)
-                return 0;
-        }
-        i += n;
-    }
-    return 1;
-}
-
 int http_args_add_query(http_args_t *a, const char *pair, size_t len, char *why, size_t whylen)
 {
     if(a->n_query == QUERY_MAX_PARAMS) {
         snprintf(why, whylen, "more than %d query parameters", QUERY_MAX_PARAMS);
         return -1;
     }
-    if(memchr(pair, '\0', len) || !utf8_valid((const unsigned char *)pair, len)) {
+    if(!utf8_valid(pair, len)) {
         snprintf(why, whylen, "a query parameter is not valid UTF-8 text");
         return -1;
     }

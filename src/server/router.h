@@ -26,17 +26,38 @@ typedef struct http_request {
 
 typedef void (*route_fn)(void *ctx, const http_request_t *req, http_response_t *resp);
 
+/*
+ * A multipart/form-data body parsed as it streams in (libwebsockets' lws_spa): file parts are handed
+ * over piece by piece, never held whole. Each callback returns 0, or fills `resp` (the request ends
+ * with that answer and the connection closes).
+ */
+typedef struct route_upload_ops {
+    const char *const *fields; /* plain form fields to keep (values up to 4 KiB together) */
+    int n_fields;
+    /* Headers read, before any of the body: the upload's state, or NULL with `resp` filled. */
+    void *(*begin)(void *ctx, const http_request_t *req, int64_t content_length, http_response_t *resp);
+    /* A file part starts; `field` and `filename` are as the client sent them (hostile). */
+    int (*file_open)(void *state, const char *field, const char *filename, http_response_t *resp);
+    /* File bytes; `final` at the end of the part. */
+    int (*file_data)(void *state, const char *data, size_t len, int final, http_response_t *resp);
+    /* The body is complete: values[i] belongs to fields[i] (NULL when absent). Fill `resp`. */
+    void (*end)(void *state, const http_request_t *req, const char *const *values, http_response_t *resp);
+    /* Always called last, also when the client left mid-body: frees the state. */
+    void (*release)(void *state);
+} route_upload_ops_t;
+
 typedef struct route {
     const char *pattern; /* literal segments and "{name}" segments */
     int methods;         /* enum http_method bits */
     route_fn fn;
     void *ctx;
-    int64_t max_body; /* > 0: the body is read into memory, at most this many bytes */
+    int64_t max_body; /* > 0: the body is read into memory (or streamed to `upload`), at most this many bytes */
     int debug_only;   /* exists only with --debug-events */
 } route_t;
 
 typedef struct router {
     route_t routes[ROUTER_MAX_ROUTES];
+    const route_upload_ops_t *uploads[ROUTER_MAX_ROUTES]; /* POST bodies of that route are streamed uploads */
     char *patterns[ROUTER_MAX_ROUTES];
     int n;
 } router_t;
@@ -45,6 +66,10 @@ void router_init(router_t *r);
 void router_free(router_t *r);
 /* Copies `spec` (and its pattern). Returns 0, or -1 when full, malformed or out of memory. */
 int router_add(router_t *r, const route_t *spec);
+/* A route whose POST body is a multipart upload handed to `ops` as it streams in (max_body: the cap). */
+int router_add_upload(router_t *r, const route_t *spec, const route_upload_ops_t *ops);
+/* The upload ops of a matched route, or NULL. */
+const route_upload_ops_t *router_upload(const router_t *r, const route_t *route);
 /*
  * The route for `path` (literal routes win over ones with parameters), with its parameters added to
  * `args`; NULL when no pattern matches. `debug` includes debug-only routes.

@@ -186,7 +186,7 @@ void routes_dispatch(const route_t *r, const http_request_t *req, http_response_
         http_respond_error(resp, 404, "not_found", "no such endpoint");
         return;
     }
-    if(!(r->methods & (int)req->method)) {
+    if(!(r->methods & (int)req->method) || !r->fn) {
         allow_header(r->methods, resp->allow, sizeof(resp->allow));
         http_respond_error(resp, 405, "method_not_allowed", "this endpoint does not accept that method");
         return;

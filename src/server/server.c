@@ -176,6 +176,11 @@ int server_route(server_t *srv, const route_t *route)
     return router_add(&srv->router, route);
 }
 
+int server_route_upload(server_t *srv, const route_t *route, const route_upload_ops_t *ops)
+{
+    return router_add_upload(&srv->router, route, ops);
+}
+
 static void server_free(server_t *srv)
 {
     http_completions_free(&srv->completions);

@@ -78,6 +78,8 @@ typedef struct server_app {
 
 /* Adds a route (see server/router.h); at start only. */
 int server_route(server_t *srv, const route_t *route);
+/* Adds a route whose POST body is a streamed multipart upload; at start only. */
+int server_route_upload(server_t *srv, const route_t *route, const route_upload_ops_t *ops);
 /* Serves until SIGINT/SIGTERM; returns 0 on a clean shutdown. `app` may be NULL. */
 int server_run(const config_t *cfg, store_t *store, const server_app_t *app);
 

@@ -57,6 +57,10 @@ typedef struct http_txn {
     struct http_txn *defer_prev, *defer_next;
     struct http_txn **defer_head; /* the pending list it is on */
     buf_t body;
+    const struct route_upload_ops *upload_ops; /* the route takes streamed multipart uploads */
+    struct lws_spa *spa;                       /* a streamed multipart upload */
+    void *upload;                              /* its route_upload_ops_t state */
+    int64_t received;
     int64_t content_length;
     int64_t begun_ms; /* when the body began: its rate is measured from here */
     struct http_txn *recv_prev, *recv_next;

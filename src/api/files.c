@@ -1,0 +1,303 @@
+/*
+ * Files: POST /api/v1/files/upload (multipart, streamed to disk, then ingested), GET /api/v1/files
+ * (paged, filtered) and GET /api/v1/files/stats.
+ */
+#include "api/api.h"
+#include "api/rows.h"
+#include "api/upload.h"
+
+#include "server/http.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/utf8.h"
+
+#include <string.h>
+
+#define FILES_PAGE_MAX 500
+#define PROJECT_MAX    128
+#define REPOSITORY_MAX 256
+
+static const char *const upload_fields[] = {"project_id", "repository_name", "dialect"};
+static const char *const file_statuses[] = {"pending", "processing", "processed", "error", "skipped"};
+
+typedef struct upload_req {
+    api_t *api;
+    upload_t *u;
+} upload_req_t;
+
+/* The upload ops answer with the upload's own status and sentence. */
+static int upload_refused(upload_t *u, int rc, http_response_t *resp)
+{
+    if(!rc)
+        return 0;
+    http_respond_error(resp, rc,
+                       rc == 413   ? "payload_too_large"
+                       : rc == 400 ? "bad_upload"
+                                   : "internal",
+                       upload_error(u));
+    return -1;
+}
+
+static void *upload_begin(void *ctx, const http_request_t *req, int64_t length, http_response_t *resp)
+{
+    (void)req;
+    (void)length;
+    api_t *api = ctx;
+    if(!api->ingest) {
+        http_respond_error(resp, 503, "unavailable", "ingestion is not running on this server");
+        return NULL;
+    }
+    upload_limits_t lim = {api->upload_dir, UPLOAD_FILE_MAX_BYTES, UPLOAD_MAX_FILES, "files", ingest_supported_name};
+    upload_req_t *r = util_calloc(1, sizeof(*r));
+    if(r) {
+        r->api = api;
+        r->u = upload_new(&lim);
+    }
+    if(!r || !r->u) {
+        util_free(r);
+        http_respond_error(resp, 500, "internal", "out of memory");
+        return NULL;
+    }
+    return r;
+}
+
+static int upload_open(void *state, const char *field, const char *filename, http_response_t *resp)
+{
+    upload_req_t *r = state;
+    return upload_refused(r->u, upload_file_open(r->u, field, filename), resp);
+}
+
+static int upload_data(void *state, const char *data, size_t len, int final, http_response_t *resp)
+{
+    upload_req_t *r = state;
+    return upload_refused(r->u, upload_file_data(r->u, data, len, final), resp);
+}
+
+/* A form field that must be short printable text; 0, or -1 with a 400. */
+static int text_field(const char *name, const char *value, size_t max, http_response_t *resp)
+{
+    if(!value)
+        return 0;
+    size_t n = strlen(value);
+    int ok = n > 0 && n <= max;
+    for(const unsigned char *p = (const unsigned char *)value; ok && *p; p++)
+        ok = *p >= 0x20 && *p != 0x7f;
+    ok = ok && utf8_valid(value, n);
+    if(!ok) {
+        char detail[160];
+        snprintf(detail, sizeof(detail), "form field '%s' must be 1 to %zu bytes of printable UTF-8 text", name, max);
+        http_respond_error(resp, 400, "bad_request", detail);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *file_results(upload_t *u, size_t *accepted)
+{
+    json_t *files = json_array();
+    *accepted = 0;
+    for(size_t i = 0; files && i < upload_count(u); i++) {
+        const upload_file_t *f = upload_file(u, i);
+        json_t *o = json_pack("{s:s, s:s, s:I}", "file", f->name, "status", f->skip ? "skipped" : "accepted",
+                              "size_bytes", (json_int_t)f->size);
+        if(o && f->skip)
+            json_object_set_new(o, "reason", json_string(f->skip));
+        if(!o || json_array_append_new(files, o)) {
+            json_decref(files);
+            return NULL;
+        }
+        *accepted += !f->skip;
+    }
+    return files;
+}
+
+/*
+ * The body is in: the files become one ingestion. Every ingest_* call only queues, so this answers at
+ * once; the work and its events follow on the ingest threads.
+ */
+static void upload_end(void *state, const http_request_t *req, const char *const *values, http_response_t *resp)
+{
+    (void)req;
+    upload_req_t *r = state;
+    upload_t *u = r->u;
+    if(upload_refused(u, upload_finish(u), resp))
+        return;
+    if(upload_count(u) == 0) {
+        http_respond_error(resp, 400, "bad_upload", "no files: send them as parts of the form field 'files'");
+        return;
+    }
+    const char *project = values[0], *repository = values[1], *dialect_name = values[2];
+    sql_dialect_t dialect = SQL_DIALECT_AUTO;
+    if(text_field("project_id", project, PROJECT_MAX, resp) ||
+       text_field("repository_name", repository, REPOSITORY_MAX, resp))
+        return;
+    if(dialect_name && *dialect_name && strcmp(dialect_name, "auto") != 0 &&
+       sql_dialect_from_name(dialect_name, &dialect)) {
+        http_respond_error(resp, 400, "bad_request",
+                           "unknown dialect; use auto, ansi, postgres, tsql, snowflake, bigquery, mysql, oracle, hive,"
+                           " sparksql or databricks");
+        return;
+    }
+    size_t accepted = 0;
+    json_t *files = file_results(u, &accepted);
+    if(!files) {
+        http_respond_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    ingest_t *in = r->api->ingest;
+    ingest_meta_t meta = {"upload", project, repository, NULL, NULL, dialect};
+    char id[INGEST_ID_MAX] = "";
+    int rc = ingest_begin(in, &meta, id);
+    for(size_t i = 0; !rc && i < upload_count(u); i++) {
+        const upload_file_t *f = upload_file(u, i);
+        /* A skipped file has no content on disk: "" says so. */
+        rc = ingest_add_file(in, id, f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL);
+        if(!rc)
+            upload_disown(u, i);
+    }
+    if(!rc)
+        rc = ingest_end(in, id);
+    if(rc) {
+        json_decref(files);
+        log_warn("upload.refused", "reason=\"%s\"", ingest_strerror(rc));
+        if(rc != INGEST_ERR_ARG && rc != INGEST_ERR_NOMEM && id[0])
+            ingest_fail(in, id, "the server was too busy to take this upload; send it again shortly");
+        http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,
+                           rc == INGEST_ERR_BUSY ? "busy" : "unavailable", ingest_strerror(rc));
+        return;
+    }
+    size_t n = upload_count(u);
+    log_info("upload.accepted", "ingestion=%s files=%zu accepted=%zu skipped=%zu", id, n, accepted, n - accepted);
+    http_respond_json(resp, 202,
+                      json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "ingestion_id", id, "status", "accepted",
+                                "total_files", (json_int_t)n, "accepted", (json_int_t)accepted, "skipped",
+                                (json_int_t)(n - accepted), "files", files));
+}
+
+static void upload_release(void *state)
+{
+    upload_req_t *r = state;
+    upload_free(r->u);
+    util_free(r);
+}
+
+static const route_upload_ops_t upload_ops = {
+    upload_fields, 3, upload_begin, upload_open, upload_data, upload_end, upload_release,
+};
+
+typedef struct files_job {
+    char status[16];
+    char project[PROJECT_MAX + 1], ingestion[INGEST_ID_MAX];
+    int current; /* 1: current versions only, 0: all */
+    long long limit, offset;
+} files_job_t;
+
+static json_t *files_job(duckdb_connection conn, void *arg, int *status)
+{
+    files_job_t *job = arg;
+    const char *params[] = {job->status[0] ? job->status : NULL, job->project[0] ? job->project : NULL,
+                            job->ingestion[0] ? job->ingestion : NULL, job->current ? "1" : NULL};
+    const char *where = " WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR project_id = $2)"
+                        " AND ($3 IS NULL OR ingestion_id = $3)"
+                        " AND ($4 IS NULL OR is_current OR status IN ('pending', 'processing', 'skipped'))";
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT id, path, project_id, repository, dialect, sha256, size_bytes, status, error, is_current,"
+             " ingestion_id, statements, nodes_created, strftime(updated_at, '%%Y-%%m-%%dT%%H:%%M:%%S.%%gZ') AS"
+             " updated_at FROM files%s ORDER BY id DESC LIMIT $5 OFFSET $6",
+             where);
+    duckdb_result res;
+    if(rows_query_paged(conn, sql, params, 4, job->limit, job->offset, &res))
+        return NULL;
+    json_t *rows = rows_json(&res);
+    duckdb_destroy_result(&res);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM files%s", where);
+    if(!rows || rows_query(conn, sql, params, 4, &res)) {
+        json_decref(rows);
+        return NULL;
+    }
+    json_int_t total = duckdb_value_int64(&res, 0, 0);
+    duckdb_destroy_result(&res);
+    *status = 200;
+    return json_pack("{s:o, s:I, s:I, s:I}", "files", rows, "total", total, "limit", (json_int_t)job->limit, "offset",
+                     (json_int_t)job->offset);
+}
+
+static void get_files(void *ctx, const http_request_t *req, http_response_t *resp)
+{
+    files_job_t *job = util_calloc(1, sizeof(*job));
+    if(!job) {
+        http_respond_error(resp, 500, "internal", "out of memory");
+        return;
+    }
+    static const char *const currents[] = {"true", "false"};
+    char current[8];
+    const char *project = http_query(req, "project_id"), *ingestion = http_query(req, "ingestion_id");
+    int bad = http_query_int(req, "limit", 50, 1, FILES_PAGE_MAX, &job->limit, resp) ||
+              http_query_int(req, "offset", 0, 0, 1000000000, &job->offset, resp) ||
+              api_filter(req, "status", file_statuses, 5, job->status, sizeof(job->status), resp) ||
+              api_filter(req, "current", currents, 2, current, sizeof(current), resp);
+    if(!bad && ((project && strlen(project) > PROJECT_MAX) || (ingestion && strlen(ingestion) >= INGEST_ID_MAX))) {
+        http_respond_error(resp, 400, "bad_request", "project_id or ingestion_id is too long");
+        bad = 1;
+    }
+    if(bad) {
+        util_free(job);
+        return;
+    }
+    snprintf(job->project, sizeof(job->project), "%s", project ? project : "");
+    snprintf(job->ingestion, sizeof(job->ingestion), "%s", ingestion ? ingestion : "");
+    job->current = strcmp(current, "false") != 0;
+    api_defer(ctx, req, resp, files_job, job, util_free);
+}
+
+/*
+ * Current versions by outcome, plus what is still queued and the skipped records (duplicates,
+ * unsupported types), which never become current.
+ */
+static json_t *files_stats_job(duckdb_connection conn, void *arg, int *status)
+{
+    (void)arg;
+    duckdb_result res;
+    if(rows_query(conn,
+                  "SELECT count(*) FILTER (WHERE is_current AND status = 'processed') AS processed,"
+                  " count(*) FILTER (WHERE status IN ('pending', 'processing')) AS pending,"
+                  " count(*) FILTER (WHERE is_current AND status = 'error') AS errors,"
+                  " count(*) FILTER (WHERE status = 'skipped') AS skipped FROM files",
+                  NULL, 0, &res))
+        return NULL;
+    json_t *rows = rows_json(&res);
+    duckdb_destroy_result(&res);
+    json_t *doc = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    if(!doc)
+        return NULL;
+    json_int_t total = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v) total += json_integer_value(v);
+    json_object_set_new(doc, "total", json_integer(total));
+    *status = 200;
+    return doc;
+}
+
+static void get_files_stats(void *ctx, const http_request_t *req, http_response_t *resp)
+{
+    api_defer(ctx, req, resp, files_stats_job, NULL, NULL);
+}
+
+int api_files_routes(api_t *api)
+{
+    const route_t upload = {"/api/v1/files/upload", HTTP_POST, NULL, api, (int64_t)api->cfg->max_upload_mb << 20, 0};
+    const route_t routes[] = {
+        {"/api/v1/files", HTTP_GET | HTTP_HEAD, get_files, api, 0, 0},
+        {"/api/v1/files/stats", HTTP_GET | HTTP_HEAD, get_files_stats, api, 0, 0},
+    };
+    if(server_route_upload(api->srv, &upload, &upload_ops))
+        return -1;
+    for(size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if(server_route(api->srv, &routes[i]))
+            return -1;
+    }
+    return 0;
+}

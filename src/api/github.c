@@ -1,0 +1,770 @@
+/*
+ * POST /api/v1/github/ingest: a repository cloned or fetched with libgit2 into a bare mirror under
+ * the data directory, on a thread of its own, then the selected SQL files handed to ingestion. The
+ * request is answered 202 as soon as the ingestion has begun; progress and failure arrive as events.
+ */
+#include "api/api.h"
+#include "api/upload.h"
+
+#include "server/http.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+#include "util/utf8.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GITHUB_BODY_MAX   (64 * 1024)
+#define GITHUB_QUEUE_MAX  16
+#define GITHUB_ITEMS_MAX  256
+#define GITHUB_PATH_MAX   1024
+#define GITHUB_FETCH_MAX  ((size_t)1 << 30) /* bytes received per clone or fetch */
+#define GITHUB_FETCH_SECS 600
+#define GITHUB_NOTE_MS    250 /* clone progress at most this often */
+
+typedef struct gh_item {
+    char *path; /* "" for the whole repository */
+    int dir;    /* 1 dir, 0 file, -1 either */
+} gh_item_t;
+
+typedef struct gh_job {
+    struct gh_job *next;
+    char id[INGEST_ID_MAX];
+    char owner[40], name[101];
+    char *branch; /* NULL: the remote's default branch */
+    gh_item_t *items;
+    int n_items;
+    /* fetch progress */
+    int64_t started_ms, last_note_ms;
+    int auth_tries;
+    int aborted; /* a bound was hit: why in `abort_why` */
+    const char *abort_why;
+} gh_job_t;
+
+struct github {
+    api_t *api;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    gh_job_t *head, *tail;
+    int queued;
+    atomic_int stop;
+    int started;
+    char *token;  /* LINEAGED_GITHUB_TOKEN, never logged or stored */
+    char *mirror; /* <data-dir>/github */
+};
+
+static void job_free(gh_job_t *j)
+{
+    if(!j)
+        return;
+    for(int i = 0; i < j->n_items; i++)
+        util_free(j->items[i].path);
+    util_free(j->items);
+    util_free(j->branch);
+    util_free(j);
+}
+
+/* GitHub's rules: owner 1-39 of [A-Za-z0-9-] not starting with '-'; name 1-100 of [A-Za-z0-9._-], not "." or "..". */
+static int split_repo(const char *repo, char *owner, size_t olen, char *name, size_t nlen)
+{
+    const char *slash = strchr(repo, '/');
+    if(!slash)
+        return -1;
+    size_t ol = (size_t)(slash - repo), nl = strlen(slash + 1);
+    if(ol < 1 || ol >= olen || nl < 1 || nl >= nlen || repo[0] == '-')
+        return -1;
+    for(size_t i = 0; i < ol; i++) {
+        char c = repo[i];
+        if(!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+            return -1;
+    }
+    const char *n = slash + 1;
+    for(size_t i = 0; i < nl; i++) {
+        char c = n[i];
+        if(!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+             c == '.'))
+            return -1;
+    }
+    if(strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+        return -1;
+    memcpy(owner, repo, ol);
+    owner[ol] = '\0';
+    memcpy(name, n, nl + 1);
+    return 0;
+}
+
+/* git check-ref-format, for a branch name. */
+static int branch_valid(const char *b)
+{
+    size_t n = strlen(b);
+    if(!n || n > 255 || b[0] == '-' || b[0] == '/' || b[n - 1] == '/' || b[n - 1] == '.' || strstr(b, "..") ||
+       strstr(b, "//") || strstr(b, "@{") || strstr(b, "/.") || b[0] == '.' ||
+       (n >= 5 && strcmp(b + n - 5, ".lock") == 0) || strcmp(b, "@") == 0)
+        return 0;
+    for(const unsigned char *p = (const unsigned char *)b; *p; p++) {
+        if(*p < 0x21 || *p == 0x7f || strchr("~^:?*[\\", *p))
+            return 0;
+    }
+    return utf8_valid(b, n);
+}
+
+/* A path inside the repository: relative, no "." or ".." segment, no control characters. */
+static int item_path_valid(const char *p)
+{
+    size_t n = strlen(p);
+    if(n > GITHUB_PATH_MAX || p[0] == '/' || !utf8_valid(p, n))
+        return 0;
+    for(const unsigned char *c = (const unsigned char *)p; *c; c++) {
+        if(*c < 0x20 || *c == 0x7f || *c == '\\')
+            return 0;
+    }
+    for(const char *seg = p; *seg;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if(len == 0 || (len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return 0;
+        seg += len + (end ? 1 : 0);
+    }
+    return 1;
+}
+
+/* A sentence for users, cut to fit. */
+static void say(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *out, size_t outlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, outlen, fmt, ap);
+    va_end(ap);
+}
+
+static int bad(http_response_t *resp, const char *detail)
+{
+    http_respond_error(resp, 400, "bad_request", detail);
+    return -1;
+}
+
+static int parse_items(json_t *items, gh_job_t *j, http_response_t *resp)
+{
+    if(!items || json_is_null(items))
+        return 0;
+    if(!json_is_array(items) || json_array_size(items) > GITHUB_ITEMS_MAX)
+        return bad(resp, "items must be an array of at most 256 {\"path\": ..., \"type\": \"file\"|\"dir\"}");
+    j->items = util_calloc(json_array_size(items) + 1, sizeof(*j->items));
+    if(!j->items && json_array_size(items))
+        return bad(resp, "out of memory");
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        json_t *path = json_is_object(it) ? json_object_get(it, "path") : it;
+        const char *type = json_string_value(json_object_get(it, "type"));
+        const char *p = json_string_value(path);
+        if(!p || !item_path_valid(p))
+            return bad(resp, "each item needs a path inside the repository (relative, no '..', at most 1024 bytes)");
+        if(type && strcmp(type, "file") != 0 && strcmp(type, "dir") != 0)
+            return bad(resp, "an item's type is \"file\" or \"dir\"");
+        while(*p == '.' && p[1] == '/')
+            p += 2;
+        j->items[j->n_items].path = util_strdup(p);
+        j->items[j->n_items].dir = !type ? -1 : strcmp(type, "dir") == 0;
+        if(!j->items[j->n_items].path)
+            return bad(resp, "out of memory");
+        j->n_items++;
+    }
+    return 0;
+}
+
+/* Where the configured base URL points, fit for users' eyes: never a local path or credentials. */
+static void public_base(const char *base, char *out, size_t outlen)
+{
+    const char *scheme_end = strstr(base, "://");
+    if(!scheme_end || strncmp(base, "file:", 5) == 0) {
+        say(out, outlen, "the configured local mirror");
+        return;
+    }
+    const char *host = scheme_end + 3, *at = strchr(host, '@'), *slash = strchr(host, '/');
+    if(at && (!slash || at < slash))
+        host = at + 1;
+    size_t n = slash ? (size_t)(slash - host) : strlen(host);
+    say(out, outlen, "%.*s", (int)(n < 200 ? n : 200), host);
+}
+
+static void note(github_t *gh, gh_job_t *j, const char *text, double pct)
+{
+    if(gh->api->ingest)
+        ingest_note_progress(gh->api->ingest, j->id, text, pct);
+}
+
+static int on_transfer(const git_indexer_progress *st, void *payload)
+{
+    void **ctx = payload;
+    github_t *gh = ctx[0];
+    gh_job_t *j = ctx[1];
+    int64_t now = time_mono_ms();
+    if(atomic_load(&gh->stop)) {
+        j->abort_why = "the server is shutting down";
+        j->aborted = 1;
+        return -1;
+    }
+    if(st->received_bytes > GITHUB_FETCH_MAX) {
+        j->abort_why = "the repository is larger than the 1 GiB clone limit";
+        j->aborted = 1;
+        return -1;
+    }
+    if(now - j->started_ms > GITHUB_FETCH_SECS * 1000) {
+        j->abort_why = "the clone took longer than the 600-second limit";
+        j->aborted = 1;
+        return -1;
+    }
+    if(now - j->last_note_ms >= GITHUB_NOTE_MS && st->total_objects) {
+        j->last_note_ms = now;
+        char text[256];
+        double pct = 100.0 * (st->received_objects + st->indexed_objects) / (2.0 * st->total_objects);
+        snprintf(text, sizeof(text), "cloning %s/%s: %u of %u objects, %.1f MiB", j->owner, j->name,
+                 st->received_objects, st->total_objects, (double)st->received_bytes / (1 << 20));
+        note(gh, j, text, pct);
+    }
+    return 0;
+}
+
+/* The token goes only to the configured base, once; a second ask means it was refused. */
+static int on_credentials(git_credential **out, const char *url, const char *user, unsigned int allowed, void *payload)
+{
+    (void)user;
+    void **ctx = payload;
+    github_t *gh = ctx[0];
+    gh_job_t *j = ctx[1];
+    const char *base = gh->api->cfg->github_url;
+    if(!gh->token || j->auth_tries++ || strncmp(url, base, strlen(base)) != 0 ||
+       !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+        return GIT_EAUTH;
+    return git_credential_userpass_plaintext_new(out, "x-access-token", gh->token);
+}
+
+/* A failure as a sentence for the error event: classified, never libgit2's text (it names paths and URLs). */
+static void describe_failure(github_t *gh, gh_job_t *j, int rc, char *out, size_t outlen)
+{
+    char where[256];
+    public_base(gh->api->cfg->github_url, where, sizeof(where));
+    const git_error *e = git_error_last();
+    const char *msg = e && e->message ? e->message : "";
+    if(j->aborted)
+        say(out, outlen, "Cloning %s/%s stopped: %s.", j->owner, j->name, j->abort_why);
+    else if(rc == GIT_EAUTH || strstr(msg, "401") || strstr(msg, "403") || strstr(msg, "authentication"))
+        say(out, outlen, "Access to %s/%s at %s was refused%s.", j->owner, j->name, where,
+            gh->token ? " (check LINEAGED_GITHUB_TOKEN)" : "; a private repository needs LINEAGED_GITHUB_TOKEN");
+    else if(rc == GIT_ENOTFOUND || strstr(msg, "404") || strstr(msg, "not found") ||
+            strstr(msg, "could not find repository") || strstr(msg, "does not exist") ||
+            strstr(msg, "failed to resolve path"))
+        say(out, outlen, "Repository %s/%s was not found at %s.", j->owner, j->name, where);
+    else if(e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_SSL || e->klass == GIT_ERROR_HTTP))
+        say(out, outlen, "Could not reach %s to clone %s/%s (network or TLS error).", where, j->owner, j->name);
+    else
+        say(out, outlen, "Cloning %s/%s from %s failed.", j->owner, j->name, where);
+}
+
+static int remote_for(git_repository *repo, const char *base, gh_job_t *j, int dotgit, git_remote **out)
+{
+    char url[2048];
+    size_t bl = strlen(base);
+    while(bl && base[bl - 1] == '/')
+        bl--;
+    if(snprintf(url, sizeof(url), "%.*s/%s/%s%s", (int)bl, base, j->owner, j->name, dotgit ? ".git" : "") >=
+       (int)sizeof(url))
+        return -1;
+    return git_remote_create_anonymous(out, repo, url);
+}
+
+/*
+ * Brings the mirror's refs/heads/<branch> up to date; resolves the default branch when none was asked.
+ * Returns 0, or a libgit2 code with the failure described in `why`.
+ */
+static int fetch(github_t *gh, gh_job_t *j, git_repository *repo, char *why, size_t whylen)
+{
+    void *ctx[2] = {gh, j};
+    git_remote_callbacks cb;
+    git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
+    cb.transfer_progress = on_transfer;
+    cb.credentials = on_credentials;
+    cb.payload = ctx;
+    int rc = -1;
+    git_remote *remote = NULL;
+    for(int dotgit = 0; dotgit < 2; dotgit++) {
+        git_remote_free(remote);
+        remote = NULL;
+        j->auth_tries = 0;
+        rc = remote_for(repo, gh->api->cfg->github_url, j, dotgit, &remote);
+        if(!rc)
+            rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
+        if(!rc || j->aborted || rc == GIT_EAUTH)
+            break;
+    }
+    if(rc) {
+        describe_failure(gh, j, rc, why, whylen);
+        git_remote_free(remote);
+        return rc;
+    }
+    if(!j->branch) {
+        git_buf head = {0};
+        rc = git_remote_default_branch(&head, remote);
+        if(!rc && strncmp(head.ptr, "refs/heads/", 11) == 0)
+            j->branch = util_strdup(head.ptr + 11);
+        git_buf_dispose(&head);
+        if(rc || !j->branch) {
+            say(why, whylen, "Repository %s/%s has no default branch (is it empty?).", j->owner, j->name);
+            git_remote_free(remote);
+            return rc ? rc : -1;
+        }
+    }
+    char spec[600];
+    snprintf(spec, sizeof(spec), "refs/heads/%s", j->branch);
+    const git_remote_head **heads = NULL;
+    size_t n_heads = 0, found = 0;
+    if(git_remote_ls(&heads, &n_heads, remote) == 0) {
+        for(size_t i = 0; i < n_heads && !found; i++)
+            found = strcmp(heads[i]->name, spec) == 0;
+    }
+    if(!found) {
+        say(why, whylen, "Branch '%.200s' does not exist in %s/%s.", j->branch, j->owner, j->name);
+        git_remote_free(remote);
+        return GIT_ENOTFOUND;
+    }
+    snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/heads/%s", j->branch, j->branch);
+    char *specs[] = {spec};
+    git_strarray refspecs = {specs, 1};
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    fo.callbacks = cb;
+    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    fo.update_fetchhead = 0;
+    rc = git_remote_fetch(remote, &refspecs, &fo, NULL);
+    if(rc)
+        describe_failure(gh, j, rc, why, whylen);
+    git_remote_disconnect(remote);
+    git_remote_free(remote);
+    return rc;
+}
+
+typedef struct blob_ref {
+    char *path;
+    git_oid oid;
+    int64_t size;
+} blob_ref_t;
+
+typedef struct walk {
+    git_repository *repo;
+    const char *prefix; /* the item's path, "" for the root */
+    blob_ref_t *blobs;
+    size_t n, cap;
+    size_t unsupported;
+    int too_many;
+} walk_t;
+
+static int add_blob(walk_t *w, const char *path, const git_tree_entry *e, int explicit_file)
+{
+    if(git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB && git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB_EXECUTABLE)
+        return 0; /* symlinks and submodules are never followed */
+    if(!explicit_file && !ingest_supported_name(path)) {
+        w->unsupported++;
+        return 0;
+    }
+    if(w->n == UPLOAD_MAX_FILES) {
+        w->too_many = 1;
+        return -1;
+    }
+    if(w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        blob_ref_t *grown = util_realloc(w->blobs, cap * sizeof(*grown));
+        if(!grown)
+            return -1;
+        w->blobs = grown;
+        w->cap = cap;
+    }
+    blob_ref_t *b = &w->blobs[w->n];
+    b->path = util_strdup(path);
+    if(!b->path)
+        return -1;
+    git_oid_cpy(&b->oid, git_tree_entry_id(e));
+    w->n++;
+    return 0;
+}
+
+static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+    walk_t *w = payload;
+    if(git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+        return 0;
+    char path[GITHUB_PATH_MAX * 2];
+    snprintf(path, sizeof(path), "%s%s%s%s", w->prefix, *w->prefix ? "/" : "", root, git_tree_entry_name(e));
+    return add_blob(w, path, e, 0) ? -1 : 0;
+}
+
+static void walk_free(walk_t *w)
+{
+    for(size_t i = 0; i < w->n; i++)
+        util_free(w->blobs[i].path);
+    util_free(w->blobs);
+}
+
+/*
+ * A repository path for an error event: the event filter takes words with two slashes for paths of
+ * this machine, so the separators are spaced out.
+ */
+static void spaced_path(const char *p, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for(; *p && n + 4 < outlen && n < 200; p++) {
+        if(*p == '/') {
+            memcpy(out + n, " / ", 3);
+            n += 3;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+}
+
+/* The files the job selects, in the commit's tree. Returns 0, or -1 with a sentence in `why`. */
+static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_t *w, char *why, size_t whylen)
+{
+    memset(w, 0, sizeof(*w));
+    w->repo = repo;
+    gh_item_t whole = {"", 1};
+    gh_item_t *items = j->n_items ? j->items : &whole;
+    int n = j->n_items ? j->n_items : 1;
+    for(int i = 0; i < n; i++) {
+        const char *p = items[i].path;
+        git_tree_entry *e = NULL;
+        git_tree *sub = NULL;
+        int rc = 0;
+        w->prefix = p;
+        if(!*p) {
+            rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_cb, w);
+        } else if(git_tree_entry_bypath(&e, tree, p)) {
+            char shown[256];
+            spaced_path(p, shown, sizeof(shown));
+            say(why, whylen, "Path '%s' does not exist in %s/%s at branch %.100s.", shown, j->owner, j->name,
+                j->branch);
+            return -1;
+        } else if(git_tree_entry_type(e) == GIT_OBJECT_TREE && items[i].dir != 0) {
+            rc = git_tree_lookup(&sub, repo, git_tree_entry_id(e));
+            if(!rc)
+                rc = git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, w);
+        } else if(git_tree_entry_type(e) == GIT_OBJECT_BLOB && items[i].dir != 1) {
+            rc = add_blob(w, p, e, 1);
+        } else {
+            char shown[256];
+            spaced_path(p, shown, sizeof(shown));
+            say(why, whylen, "Path '%s' in %s/%s is not a %s.", shown, j->owner, j->name,
+                items[i].dir ? "directory" : "file");
+            git_tree_entry_free(e);
+            return -1;
+        }
+        git_tree_free(sub);
+        git_tree_entry_free(e);
+        if(rc) {
+            if(w->too_many)
+                say(why, whylen, "The selection holds more than %d SQL files; choose directories with items.",
+                    UPLOAD_MAX_FILES);
+            else
+                say(why, whylen, "Reading the files of %s/%s failed.", j->owner, j->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Writes one blob where ingestion reads it; returns the reason when it is skipped instead. */
+static const char *stage_blob(github_t *gh, git_repository *repo, const blob_ref_t *b, char *disk, size_t disklen,
+                              int *err)
+{
+    static atomic_uint_fast64_t seq;
+    git_blob *blob = NULL;
+    *err = 0;
+    disk[0] = '\0';
+    if(git_blob_lookup(&blob, repo, &b->oid)) {
+        *err = 1;
+        return NULL;
+    }
+    const char *skip = NULL;
+    git_object_size_t size = git_blob_rawsize(blob);
+    const void *data = git_blob_rawcontent(blob);
+    if(size == 0)
+        skip = "empty file";
+    else if((int64_t)size > UPLOAD_FILE_MAX_BYTES)
+        skip = "larger than the 32 MiB per-file limit";
+    else if(!ingest_supported_name(b->path))
+        skip = "unsupported file type (not a SQL source)";
+    else if(memchr(data, '\0', (size_t)size))
+        skip = "binary file (it contains NUL bytes), not SQL text";
+    if(!skip) {
+        snprintf(disk, disklen, "%s/gh-%lld-%d-%llu.sql", gh->api->upload_dir, (long long)time_now_ms(), (int)getpid(),
+                 (unsigned long long)atomic_fetch_add(&seq, 1));
+        int fd = open(disk, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        const char *p = data;
+        size_t left = (size_t)size;
+        while(fd >= 0 && left) {
+            ssize_t n = write(fd, p, left);
+            if(n <= 0 && errno != EINTR)
+                break;
+            if(n > 0) {
+                p += n;
+                left -= (size_t)n;
+            }
+        }
+        if(fd < 0 || left) {
+            log_error("github.stage_failed", "reason=\"%s\"", strerror(errno));
+            if(fd >= 0)
+                unlink(disk);
+            *err = 1;
+        }
+        if(fd >= 0)
+            close(fd);
+    }
+    git_blob_free(blob);
+    return skip;
+}
+
+static void run_job(github_t *gh, gh_job_t *j)
+{
+    ingest_t *in = gh->api->ingest;
+    char why[512] = "", path[4096], hex[GIT_OID_HEXSZ + 1];
+    git_repository *repo = NULL;
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    walk_t w = {0};
+    int rc = 0;
+    j->started_ms = time_mono_ms();
+    snprintf(path, sizeof(path), "%s/%s/%s.git", gh->mirror, j->owner, j->name);
+    note(gh, j, "connecting", 0);
+    struct stat st;
+    if(stat(path, &st) == 0)
+        rc = git_repository_open_bare(&repo, path);
+    else
+        rc = git_repository_init(&repo, path, 1);
+    if(rc) {
+        log_error("github.mirror_failed", "repo=%s/%s", j->owner, j->name);
+        say(why, sizeof(why), "The server could not prepare its copy of %s/%s.", j->owner, j->name);
+        goto fail;
+    }
+    rc = fetch(gh, j, repo, why, sizeof(why));
+    if(rc)
+        goto fail;
+    char ref[600];
+    git_oid oid;
+    snprintf(ref, sizeof(ref), "refs/heads/%s", j->branch);
+    if(git_reference_name_to_id(&oid, repo, ref) || git_commit_lookup(&commit, repo, &oid) ||
+       git_commit_tree(&tree, commit)) {
+        say(why, sizeof(why), "Branch '%.200s' of %s/%s could not be read.", j->branch, j->owner, j->name);
+        goto fail;
+    }
+    git_oid_tostr(hex, sizeof(hex), &oid);
+    ingest_set_commit(in, j->id, hex);
+    if(select_files(j, repo, tree, &w, why, sizeof(why)))
+        goto fail;
+    if(w.n == 0) {
+        say(why, sizeof(why), "No SQL files were found in the selection of %s/%s at branch %.100s.", j->owner, j->name,
+            j->branch);
+        goto fail;
+    }
+    char text[160];
+    snprintf(text, sizeof(text), "commit %.12s: %zu SQL files selected", hex, w.n);
+    note(gh, j, text, 100);
+    for(size_t i = 0; i < w.n; i++) {
+        char disk[4096];
+        int err = 0;
+        const char *skip = stage_blob(gh, repo, &w.blobs[i], disk, sizeof(disk), &err);
+        if(err) {
+            say(why, sizeof(why), "The server could not stage the files of %s/%s.", j->owner, j->name);
+            goto fail;
+        }
+        rc = ingest_add_file(in, j->id, skip ? "" : disk, w.blobs[i].path, skip, !skip);
+        if(rc) {
+            if(!skip)
+                unlink(disk);
+            say(why, sizeof(why), "The server was too busy to take the files of %s/%s.", j->owner, j->name);
+            goto fail;
+        }
+    }
+    ingest_end(in, j->id);
+    log_info("github.ingest_queued", "ingestion=%s repo=%s/%s branch=%s commit=%s files=%zu other_files=%zu", j->id,
+             j->owner, j->name, j->branch, hex, w.n, w.unsupported);
+    goto out;
+fail:
+    log_warn("github.failed", "ingestion=%s repo=%s/%s reason=\"%s\"", j->id, j->owner, j->name, why);
+    ingest_fail(in, j->id, why);
+out:
+    walk_free(&w);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    git_repository_free(repo);
+}
+
+static void *github_main(void *arg)
+{
+    github_t *gh = arg;
+    pthread_mutex_lock(&gh->mu);
+    for(;;) {
+        while(!gh->head && !atomic_load(&gh->stop))
+            pthread_cond_wait(&gh->cv, &gh->mu);
+        gh_job_t *j = gh->head;
+        if(!j)
+            break;
+        gh->head = j->next;
+        if(!gh->head)
+            gh->tail = NULL;
+        gh->queued--;
+        pthread_mutex_unlock(&gh->mu);
+        if(atomic_load(&gh->stop))
+            ingest_fail(gh->api->ingest, j->id, "The server shut down before the repository was cloned.");
+        else
+            run_job(gh, j);
+        job_free(j);
+        pthread_mutex_lock(&gh->mu);
+    }
+    pthread_mutex_unlock(&gh->mu);
+    return NULL;
+}
+
+static void post_github(void *ctx, const http_request_t *req, http_response_t *resp)
+{
+    api_t *api = ctx;
+    github_t *gh = api->github;
+    json_error_t err;
+    json_t *body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &err);
+    if(!json_is_object(body)) {
+        json_decref(body);
+        http_respond_error(resp, 400, "bad_json",
+                           "send {\"repo\": \"owner/name\", \"branch\": ..., \"items\": [...], \"project_id\": ...}");
+        return;
+    }
+    gh_job_t *j = util_calloc(1, sizeof(*j));
+    const char *repo = json_string_value(json_object_get(body, "repo"));
+    json_t *branch = json_object_get(body, "branch"), *project = json_object_get(body, "project_id"),
+           *dialect = json_object_get(body, "dialect");
+    const char *dialect_name = json_string_value(dialect);
+    sql_dialect_t d = SQL_DIALECT_AUTO;
+    int fail = !j;
+    if(fail)
+        http_respond_error(resp, 500, "internal", "out of memory");
+    else if(!repo || split_repo(repo, j->owner, sizeof(j->owner), j->name, sizeof(j->name)))
+        fail = bad(resp,
+                   "repo must be \"owner/name\" (owner: letters, digits, '-'; name: letters, digits, '.', '_', '-')");
+    else if(branch && !json_is_null(branch) && (!json_is_string(branch) || !branch_valid(json_string_value(branch))))
+        fail = bad(resp, "branch is not a valid git branch name");
+    else if(project && !json_is_null(project) &&
+            (!json_is_string(project) || json_string_length(project) == 0 || json_string_length(project) > 128))
+        fail = bad(resp, "project_id must be a string of 1 to 128 bytes");
+    else if(dialect && !json_is_null(dialect) &&
+            (!dialect_name || (strcmp(dialect_name, "auto") != 0 && sql_dialect_from_name(dialect_name, &d))))
+        fail = bad(resp, "unknown dialect; use auto, ansi, postgres, tsql, snowflake, bigquery, mysql, oracle, hive,"
+                         " sparksql or databricks");
+    else
+        fail = parse_items(json_object_get(body, "items"), j, resp);
+    if(!fail && json_is_string(branch) && !(j->branch = util_strdup(json_string_value(branch)))) {
+        http_respond_error(resp, 500, "internal", "out of memory");
+        fail = 1;
+    }
+    if(!fail && !api->ingest) {
+        http_respond_error(resp, 503, "unavailable", "ingestion is not running on this server");
+        fail = 1;
+    }
+    pthread_mutex_lock(&gh->mu);
+    int full = gh->queued >= GITHUB_QUEUE_MAX;
+    pthread_mutex_unlock(&gh->mu);
+    if(!fail && full) {
+        http_respond_error(resp, 503, "busy", "too many repositories are waiting to be cloned; try again later");
+        fail = 1;
+    }
+    char full_name[160];
+    if(!fail) {
+        snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
+        ingest_meta_t meta = {"github", json_string_value(project), full_name, j->branch, NULL, d};
+        int rc = ingest_begin(api->ingest, &meta, j->id);
+        if(rc) {
+            http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,
+                               rc == INGEST_ERR_BUSY ? "busy" : "unavailable", ingest_strerror(rc));
+            fail = 1;
+        }
+    }
+    if(fail) {
+        job_free(j);
+        json_decref(body);
+        return;
+    }
+    /* The job belongs to the clone thread once queued: answer from copies. */
+    log_info("github.accepted", "ingestion=%s repo=%s branch=%s items=%d", j->id, full_name,
+             j->branch ? j->branch : "(default)", j->n_items);
+    http_respond_json(resp, 202,
+                      json_pack("{s:s, s:s, s:s, s:o}", "ingestion_id", j->id, "status", "accepted", "repo", full_name,
+                                "branch", j->branch ? json_string(j->branch) : json_null()));
+    pthread_mutex_lock(&gh->mu);
+    if(gh->tail)
+        gh->tail->next = j;
+    else
+        gh->head = j;
+    gh->tail = j;
+    gh->queued++;
+    pthread_cond_signal(&gh->cv);
+    pthread_mutex_unlock(&gh->mu);
+    json_decref(body);
+}
+
+int api_github_start(api_t *api)
+{
+    github_t *gh = util_calloc(1, sizeof(*gh));
+    if(!gh)
+        return -1;
+    api->github = gh;
+    gh->api = api;
+    pthread_mutex_init(&gh->mu, NULL);
+    pthread_cond_init(&gh->cv, NULL);
+    const char *token = getenv("LINEAGED_GITHUB_TOKEN");
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/github", api->cfg->data_dir);
+    gh->mirror = util_strdup(dir);
+    gh->token = token && *token ? util_strdup(token) : NULL;
+    if(!gh->mirror || git_libgit2_init() < 0)
+        return -1;
+    if(pthread_create(&gh->thread, NULL, github_main, gh))
+        return -1;
+    gh->started = 1;
+    const route_t r = {"/api/v1/github/ingest", HTTP_POST, post_github, api, GITHUB_BODY_MAX, 0};
+    return server_route(api->srv, &r);
+}
+
+void api_github_stop(api_t *api)
+{
+    github_t *gh = api->github;
+    if(!gh)
+        return;
+    atomic_store(&gh->stop, 1);
+    pthread_mutex_lock(&gh->mu);
+    pthread_cond_broadcast(&gh->cv);
+    pthread_mutex_unlock(&gh->mu);
+    if(gh->started) {
+        pthread_join(gh->thread, NULL);
+        git_libgit2_shutdown();
+    }
+    pthread_mutex_destroy(&gh->mu);
+    pthread_cond_destroy(&gh->cv);
+    if(gh->token) {
+        memset(gh->token, 0, strlen(gh->token));
+        util_free(gh->token);
+    }
+    util_free(gh->mirror);
+    util_free(gh);
+    api->github = NULL;
+}

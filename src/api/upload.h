@@ -1,0 +1,56 @@
+/*
+ * Receiving uploaded files while the body streams in: each file part is checked (name, type, size,
+ * binary content) and written under the upload folder with a generated name, so a client's file name
+ * never chooses a path. Runs on the service thread: writes go to the page cache, never fsync.
+ */
+#ifndef LINEAGED_API_UPLOAD_H
+#define LINEAGED_API_UPLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UPLOAD_FILE_MAX_BYTES ((int64_t)32 << 20) /* per file */
+#define UPLOAD_MAX_FILES      20000               /* per request */
+#define UPLOAD_NAME_MAX       255                 /* bytes of a display name */
+
+typedef struct upload_limits {
+    const char *dir;                    /* where files are written (must exist) */
+    int64_t max_file_bytes;             /* larger → 413 */
+    size_t max_files;                   /* more → 413 */
+    const char *field;                  /* the form field that carries files ("files") */
+    int (*supported)(const char *name); /* extension allow-list; others are skipped unread */
+} upload_limits_t;
+
+typedef struct upload_file {
+    char *name;      /* sanitised display name */
+    char *disk_path; /* NULL when the content was not kept */
+    int64_t size;
+    const char *skip; /* NULL: accepted; else why it is skipped (a static sentence) */
+    char *skip_owned; /* a skip reason built for this file */
+} upload_file_t;
+
+typedef struct upload upload_t;
+
+upload_t *upload_new(const upload_limits_t *lim);
+/*
+ * The parts of the body. Each returns 0, or an HTTP status (400, 413, 500) with a sentence for the
+ * client in upload_error(); the upload is then over.
+ */
+int upload_file_open(upload_t *u, const char *field, const char *filename);
+int upload_file_data(upload_t *u, const char *data, size_t len, int final);
+/* The body is complete: 0, or 400 when a file part never ended. */
+int upload_finish(upload_t *u);
+const char *upload_error(const upload_t *u);
+
+size_t upload_count(const upload_t *u);
+const upload_file_t *upload_file(const upload_t *u, size_t i);
+/* The file's content now belongs to someone else (ingestion deletes it): not removed at free. */
+void upload_disown(upload_t *u, size_t i);
+/* Closes what is open and removes every file still owned. */
+void upload_free(upload_t *u);
+
+/* A display name for a client's file name: no control characters, no "." or ".." segments, no leading
+ * "/", valid UTF-8, at most UPLOAD_NAME_MAX bytes, never empty. */
+void upload_display_name(const char *raw, char *out, size_t outlen);
+
+#endif

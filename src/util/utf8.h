@@ -1,0 +1,12 @@
+/* UTF-8 checks for text that arrives from clients and files. */
+#ifndef LINEAGED_UTIL_UTF8_H
+#define LINEAGED_UTIL_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at `s` (at most `avail` bytes), or 0 (invalid, overlong, surrogate). */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
+/* 1 when all `len` bytes are valid UTF-8 without NUL. */
+int utf8_valid(const char *s, size_t len);
+
+#endif

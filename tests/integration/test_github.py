@@ -1,0 +1,203 @@
+"""POST /api/v1/github/ingest against the real binary, with local bare repositories as the remote
+(--github-url file://...): event sequences, selection, branches, stored commit, failures that leak
+neither paths nor credentials, and strict input checks."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main  # noqa: E402
+from ingest_helpers import Events, get_json, wait_ingestion_status  # noqa: E402
+
+TOKEN = "ghp_secret-token-never-shown-0123456789"
+
+
+def git(*args, cwd=None):
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.com", GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_SYSTEM="/dev/null")
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def make_repo(base, owner, name, files_by_branch, suffix=".git"):
+    """A bare repository at base/owner/name(.git); returns {branch: commit sha}."""
+    work = tempfile.mkdtemp(prefix="lineaged-gitwork-")
+    git("init", "-q", "-b", "main", work)
+    commits = {}
+    for branch, files in files_by_branch.items():
+        if branch != "main":
+            git("checkout", "-q", "-b", branch, cwd=work)
+        for path, content in files.items():
+            full = os.path.join(work, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "wb") as f:
+                f.write(content)
+        git("add", "-A", cwd=work)
+        git("commit", "-q", "-m", branch, cwd=work)
+        commits[branch] = git("rev-parse", "HEAD", cwd=work)
+    git("checkout", "-q", "main", cwd=work)
+    bare = os.path.join(base, owner, name + suffix)
+    os.makedirs(os.path.dirname(bare), exist_ok=True)
+    git("clone", "-q", "--bare", work, bare)
+    subprocess.run(["rm", "-rf", work], check=True)
+    return commits
+
+
+MAIN = {
+    "models/staging/orders.sql": b"CREATE TABLE staging.orders AS SELECT * FROM raw.orders;\n",
+    "models/core/revenue.sql": b"INSERT INTO core.revenue SELECT sum(amount) FROM staging.orders;\n",
+    "marts/finance.sql": b"CREATE VIEW marts.finance AS SELECT * FROM core.revenue;\n",
+    "README.md": b"# warehouse\n",
+    "scripts/load.py": b"print('x')\n",
+}
+DEV = {"models/dev_only.sql": b"CREATE TABLE dev.t AS SELECT 1 AS a;\n"}
+
+
+class GithubTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        cls.commits = make_repo(cls.remote.name, "acme", "warehouse", {"main": MAIN, "dev": DEV})
+        make_repo(cls.remote.name, "acme", "plain", {"main": {"a.sql": b"SELECT 1;\n"}}, suffix="")
+        cls.srv = Server("--github-url", "file://" + cls.remote.name, env={"LINEAGED_GITHUB_TOKEN": TOKEN})
+        cls.srv.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+        cls.remote.cleanup()
+
+    def setUp(self):
+        self.events = Events(self.srv)
+
+    def tearDown(self):
+        self.events.close()
+
+    def post(self, doc):
+        status, _, body = self.srv.request("POST", "/api/v1/github/ingest", body=json.dumps(doc).encode(),
+                                           headers={"Content-Type": "application/json"})
+        return status, json.loads(body)
+
+    def assert_no_leak(self, text):
+        self.assertNotIn(self.remote.name, text)
+        self.assertNotIn(self.srv.tmp.name, text)
+        self.assertNotIn(TOKEN, text)
+
+    def test_whole_repository_default_branch(self):
+        status, doc = self.post({"repo": "acme/warehouse", "project_id": "acme"})
+        self.assertEqual(status, 202, doc)
+        ing = doc["ingestion_id"]
+        done = self.events.complete(ing)["data"]
+        self.assertEqual(done["source"], "github")
+        self.assertEqual(sorted(f["file"] for f in done["files"]),
+                         ["marts/finance.sql", "models/core/revenue.sql", "models/staging/orders.sql"])
+        self.assertEqual(done["files_processed"], 3)
+        seq = [m["type"] for m in self.events.of(ing)]
+        self.assertEqual(seq[0], "ingestion_started")
+        self.assertEqual(seq[-1], "ingestion_complete")
+        one = wait_ingestion_status(self.srv, ing)
+        self.assertEqual(one["repository"], "acme/warehouse")
+        self.assertEqual(one["commit"], self.commits["main"])
+        self.assertEqual(one["project_id"], "acme")
+        # Fetching again reuses the mirror; the same content is skipped as a duplicate.
+        status, doc = self.post({"repo": "acme/warehouse", "project_id": "acme"})
+        again = self.events.complete(doc["ingestion_id"])["data"]
+        self.assertEqual({f["status"] for f in again["files"]}, {"skipped"})
+
+    def test_selection_and_branch(self):
+        status, doc = self.post({"repo": "acme/warehouse", "items": [{"path": "models", "type": "dir"},
+                                                                    {"path": "marts/finance.sql", "type": "file"}],
+                                 "project_id": "sel"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"])["data"]
+        self.assertEqual(len(done["files"]), 3)
+        status, doc = self.post({"repo": "acme/warehouse", "branch": "dev", "items": [{"path": "models/dev_only.sql"}],
+                                 "project_id": "dev"})
+        self.assertEqual(status, 202, doc)
+        self.assertEqual(doc["branch"], "dev")
+        done = self.events.complete(doc["ingestion_id"])["data"]
+        self.assertEqual([f["file"] for f in done["files"]], ["models/dev_only.sql"])
+        one = wait_ingestion_status(self.srv, doc["ingestion_id"])
+        self.assertEqual(one["commit"], self.commits["dev"])
+        self.assertEqual(one["branch"], "dev")
+        self.assertEqual(one["repository"], "acme/warehouse")
+        # A repository without the .git suffix is found too.
+        status, doc = self.post({"repo": "acme/plain"})
+        self.assertEqual(status, 202, doc)
+        self.assertEqual(self.events.complete(doc["ingestion_id"])["data"]["files_processed"], 1)
+
+    def failed(self, doc, words):
+        status, body = self.post(doc)
+        self.assertEqual(status, 202, body)
+        ing = body["ingestion_id"]
+        done = self.events.complete(ing)["data"]
+        self.assertEqual(done["status"], "failed")
+        # ingest_fail publishes the error just before this ingestion's ingestion_complete.
+        msgs = self.events.of()
+        end = next(i for i, m in enumerate(msgs) if m["type"] == "ingestion_complete" and
+                   m["data"]["ingestion_id"] == ing)
+        err = [m for m in msgs[:end] if m["type"] == "error"][-1]["data"]
+        self.assertTrue(any(w in err["message"] for w in words), err)
+        self.assertIn(err["severity"], ("warning", "error", "critical"))
+        self.assert_no_leak(json.dumps(err))
+        self.assert_no_leak(json.dumps(done))
+        self.assert_no_leak(json.dumps(get_json(self.srv, f"/api/v1/ingestion/{ing}")[1]))
+        return err["message"]
+
+    def test_failures_are_sentences_without_paths(self):
+        msg = self.failed({"repo": "acme/missing"}, ["not found"])
+        self.assertIn("acme/missing", msg)
+        self.failed({"repo": "acme/warehouse", "branch": "nope"}, ["Branch 'nope' does not exist"])
+        self.failed({"repo": "acme/warehouse", "items": [{"path": "no/such/dir", "type": "dir"}]},
+                    ["Path 'no / such / dir' does not exist"])
+        self.failed({"repo": "acme/warehouse", "items": [{"path": "README.md", "type": "dir"}]}, ["not a directory"])
+        log = self.srv.log()
+        self.assertNotIn(TOKEN, log)
+        self.assertNotIn(self.remote.name, log)
+
+    def test_strict_validation(self):
+        bad = [{"repo": "acme"}, {"repo": "acme/ware/house"}, {"repo": "../etc"}, {"repo": "acme/.."},
+               {"repo": "-acme/x"}, {"repo": "ac me/x"}, {"repo": "acme/x;rm"}, {"repo": "a" * 40 + "/x"},
+               {"repo": 5}, {},
+               {"repo": "acme/x", "branch": "a..b"}, {"repo": "acme/x", "branch": "-x"},
+               {"repo": "acme/x", "branch": "a b"}, {"repo": "acme/x", "branch": 3},
+               {"repo": "acme/x", "items": [{"path": "../up"}]}, {"repo": "acme/x", "items": [{"path": "/abs"}]},
+               {"repo": "acme/x", "items": [{"path": "a/./b"}]}, {"repo": "acme/x", "items": [{"path": "a\u0001"}]},
+               {"repo": "acme/x", "items": [{"path": "a", "type": "link"}]}, {"repo": "acme/x", "items": "models"},
+               {"repo": "acme/x", "dialect": "klingon"}, {"repo": "acme/x", "project_id": ""}]
+        for doc in bad:
+            with self.subTest(doc=doc):
+                status, body = self.post(doc)
+                self.assertEqual(status, 400, body)
+        status, _, body = self.srv.request("POST", "/api/v1/github/ingest", body=b"{not json",
+                                           headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 400)
+        status, _, body = self.srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"a/b","repo":"c/d"}')
+        self.assertEqual(status, 400)
+
+
+class GithubNetworkFailureTest(unittest.TestCase):
+    def test_unreachable_remote_hides_credentials(self):
+        # A closed loopback port; the base URL carries credentials that must never be shown.
+        with Server("--github-url", "http://user:hunter2secret@127.0.0.1:9", env={"LINEAGED_GITHUB_TOKEN": TOKEN}) as srv:
+            events = Events(srv)
+            try:
+                status, _, body = srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"acme/warehouse"}')
+                self.assertEqual(status, 202, body)
+                ing = json.loads(body)["ingestion_id"]
+                done = events.complete(ing)["data"]
+                self.assertEqual(done["status"], "failed")
+                err = events.wait(lambda m: m["type"] == "error", 30, "error event")["data"]
+                self.assertIn("127.0.0.1:9", err["message"])
+                for text in (json.dumps(err), json.dumps(done), srv.log()):
+                    self.assertNotIn("hunter2secret", text)
+                    self.assertNotIn(TOKEN, text)
+            finally:
+                events.close()
+
+
+if __name__ == "__main__":
+    main()

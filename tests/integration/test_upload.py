@@ -1,0 +1,250 @@
+"""POST /api/v1/files/upload against the real binary: streamed to disk, per-file results, limits,
+hostile names, and the ingestion that follows (events, /api/v1/ingestion/{id}, files, stats)."""
+
+import json
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main  # noqa: E402
+from ingest_helpers import (Events, count_files, get_json, multipart, raw_post, upload,  # noqa: E402
+                            wait_ingestion_status)
+
+ORDERS = b"CREATE TABLE staging.orders (id INT, amount DECIMAL(10,2));\n"
+CORE = b"INSERT INTO core.orders SELECT id, amount FROM staging.orders;\n"
+MART = b"CREATE VIEW mart.revenue AS SELECT sum(amount) AS total FROM core.orders;\n"
+
+
+class UploadTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server("--stats-interval", "0.2", "--max-upload-mb", "40")
+        cls.srv.__enter__()
+        cls.uploads = os.path.join(cls.srv.tmp.name, "data", "uploads")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def setUp(self):
+        self.events = Events(self.srv)
+
+    def tearDown(self):
+        self.events.close()
+
+    def test_upload_events_and_results(self):
+        files = [("staging/orders.sql", ORDERS), ("core_orders.sql", CORE), ("mart.sql", MART),
+                 ("notes.txt", b"not sql"), ("empty.sql", b""), ("blob.sql", b"\x00\x01binary")]
+        status, doc = upload(self.srv, files, {"project_id": "finance", "dialect": "postgres"})
+        self.assertEqual(status, 202, doc)
+        ing = doc["ingestion_id"]
+        self.assertTrue(ing.startswith("ing_"))
+        self.assertEqual(doc["total_files"], 6)
+        self.assertEqual(doc["accepted"], 3)
+        by_name = {f["file"]: f for f in doc["files"]}
+        self.assertEqual(by_name["staging/orders.sql"]["status"], "accepted")
+        self.assertEqual(by_name["staging/orders.sql"]["size_bytes"], len(ORDERS))
+        self.assertIn("unsupported file type '.txt'", by_name["notes.txt"]["reason"])
+        self.assertEqual(by_name["empty.sql"]["reason"], "empty file")
+        self.assertIn("binary", by_name["blob.sql"]["reason"])
+
+        done = self.events.complete(ing)["data"]
+        self.assertEqual(done["source"], "upload")
+        self.assertIn(done["status"], ("completed", "completed_with_errors"))
+        self.assertEqual(done["files_processed"], 3)
+        self.assertEqual(len(done["files"]), 6)
+        seq = [m["type"] for m in self.events.of(ing)]
+        self.assertEqual(seq[0], "ingestion_started")
+        self.assertEqual(seq[-1], "ingestion_complete")
+        self.assertIn("ingestion_progress", seq)
+        started = self.events.of(ing, {"ingestion_started"})[0]["data"]
+        self.assertEqual(started["source"], "upload")
+        self.assertEqual(started["total_files"], 6)
+        self.assertEqual(started["project_id"], "finance")
+        last = self.events.of(ing, {"ingestion_progress"})[-1]["data"]
+        self.assertEqual(last["files_processed"], last["total_files"])
+
+        status, one = get_json(self.srv, f"/api/v1/ingestion/{ing}")
+        self.assertEqual(status, 200, one)
+        self.assertEqual(one["ingestion_id"], ing)
+        self.assertEqual(one["source"], "upload")
+        self.assertEqual(one["project_id"], "finance")
+        self.assertEqual(one["status"], done["status"])
+        self.assertEqual(one["total_files"], 6)
+        self.assertEqual(one["percentage"], 100.0)
+        self.assertEqual(sorted(f["file"] for f in one["files"]), sorted(by_name))
+        statuses = {f["file"]: f["status"] for f in one["files"]}
+        self.assertEqual(statuses["mart.sql"], "processed")
+        self.assertEqual(statuses["notes.txt"], "skipped")
+
+        status, page = get_json(self.srv, f"/api/v1/files?ingestion_id={ing}&current=false")
+        self.assertEqual(status, 200)
+        self.assertEqual(page["total"], 6)
+        status, page = get_json(self.srv, "/api/v1/files?project_id=finance&status=processed")
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(page["total"], 3)
+        self.assertTrue(all(f["status"] == "processed" for f in page["files"]))
+
+        status, lst = get_json(self.srv, "/api/v1/ingestions?limit=5&source=upload")
+        self.assertEqual(status, 200)
+        self.assertIn(ing, [i["ingestion_id"] for i in lst["ingestions"]])
+
+        status, stats = get_json(self.srv, "/api/v1/files/stats")
+        self.assertEqual(status, 200)
+        self.assertEqual(set(stats), {"total", "processed", "pending", "errors", "skipped"})
+        self.assertEqual(stats["total"], stats["processed"] + stats["pending"] + stats["errors"] + stats["skipped"])
+        status, dash = get_json(self.srv, "/api/v1/stats")
+        self.assertEqual(dash["filesProcessed"], stats["processed"])
+        # Everything handed to ingestion is deleted once processed; nothing is left in the upload folder.
+        deadline = time.monotonic() + 10
+        while count_files(self.uploads) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(count_files(self.uploads), 0)
+
+    def test_duplicate_upload_is_skipped(self):
+        content = b"CREATE TABLE dup.once (a INT);\n"
+        first = upload(self.srv, [("dup.sql", content)], {"project_id": "dups"})[1]["ingestion_id"]
+        self.events.complete(first)
+        second = upload(self.srv, [("dup.sql", content)], {"project_id": "dups"})[1]["ingestion_id"]
+        done = self.events.complete(second)["data"]
+        self.assertEqual([(f["file"], f["status"]) for f in done["files"]], [("dup.sql", "skipped")])
+        one = get_json(self.srv, f"/api/v1/ingestion/{second}")[1]
+        self.assertEqual(one["files"][0]["status"], "skipped")
+        self.assertIn("duplicate", one["files"][0]["error"])
+
+    def test_hostile_names_never_choose_a_path(self):
+        outside = os.path.join(self.srv.tmp.name, "escaped.sql")
+        names = [b"../../escaped.sql", b"../escaped.sql", outside.encode(), b"/etc/cron.d/x.sql",
+                 b"ctl\x01\x1b[2Jname.sql", b"nul\x00byte.sql", b"a" * 10240 + b".sql", b"..", b"\\..\\..\\w.sql"]
+        status, doc = upload(self.srv, [(n, b"SELECT 1;\n") for n in names])
+        self.assertEqual(status, 202, doc)
+        self.assertEqual(doc["total_files"], len(names))
+        for f in doc["files"]:
+            self.assertNotIn("..", f["file"].split("/"))
+            self.assertFalse(f["file"].startswith("/"))
+            self.assertTrue(all(ord(c) >= 0x20 and ord(c) != 0x7f for c in f["file"]), f["file"])
+            self.assertLessEqual(len(f["file"].encode()), 255)
+        self.assertEqual(doc["files"][0]["file"], "escaped.sql")
+        self.events.complete(doc["ingestion_id"])
+        self.assertFalse(os.path.exists(outside))
+        self.assertFalse(os.path.exists(os.path.join(self.srv.tmp.name, "data", "escaped.sql")))
+        self.assertFalse(os.path.exists("/etc/cron.d/x.sql"))
+
+    def test_limits_answer_413_with_the_limit(self):
+        # Declared length above --max-upload-mb: refused before any of the body is read.
+        status, body = raw_post(self.srv, "/api/v1/files/upload",
+                                "Content-Type: multipart/form-data; boundary=x\r\n"
+                                f"Content-Length: {41 << 20}\r\n", b"")
+        self.assertEqual(status, 413)
+        self.assertIn(str(40 << 20), json.loads(body)["detail"])
+        # One file above the per-file limit (32 MiB) inside an allowed request.
+        status, doc = upload(self.srv, [("small.sql", b"SELECT 1;"), ("huge.sql", b"-" * (33 << 20))])
+        self.assertEqual(status, 413, doc)
+        self.assertIn("per-file limit of 32 MiB", doc["detail"])
+        self.assertIn("huge.sql", doc["detail"])
+        deadline = time.monotonic() + 5
+        while count_files(self.uploads) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(count_files(self.uploads), 0)
+
+    def test_malformed_requests(self):
+        body, ctype = multipart([("a.sql", b"SELECT 1;")])
+        # No Content-Length (chunked): 411, never a hang.
+        status, _ = raw_post(self.srv, "/api/v1/files/upload",
+                             f"Content-Type: {ctype}\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n")
+        self.assertEqual(status, 411)
+        status, _ = raw_post(self.srv, "/api/v1/files/upload",
+                             f"Content-Type: application/json\r\nContent-Length: 2\r\n", b"{}")
+        self.assertEqual(status, 415)
+        # The body ends in the middle of a file.
+        cut = body[:body.index(b"SELECT") + 3]
+        status, rest = raw_post(self.srv, "/api/v1/files/upload",
+                                f"Content-Type: {ctype}\r\nContent-Length: {len(cut)}\r\n", cut)
+        self.assertEqual(status, 400, rest)
+        self.assertIn("middle of file", json.loads(rest)["detail"])
+        # No files at all.
+        empty, ctype2 = multipart([], {"project_id": "p"})
+        status, rest = raw_post(self.srv, "/api/v1/files/upload",
+                                f"Content-Type: {ctype2}\r\nContent-Length: {len(empty)}\r\n", empty)
+        self.assertEqual(status, 400, rest)
+        self.assertIn("no files", json.loads(rest)["detail"])
+        for fields, word in (({"project_id": "x" * 200}, "project_id"), ({"dialect": "klingon"}, "dialect"),
+                             ({"project_id": "a\x01b"}, "project_id")):
+            status, doc = upload(self.srv, [("a.sql", b"SELECT 1;")], fields)
+            self.assertEqual(status, 400, doc)
+            self.assertIn(word, doc["detail"])
+        # A file part in another field.
+        bad = body.replace(b'name="files"', b'name="other"')
+        status, rest = raw_post(self.srv, "/api/v1/files/upload",
+                                f"Content-Type: {ctype}\r\nContent-Length: {len(bad)}\r\n", bad)
+        self.assertEqual(status, 400, rest)
+        self.assertEqual(count_files(self.uploads), 0)
+        self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+
+    def test_client_leaving_mid_upload_leaves_no_files(self):
+        body, ctype = multipart([("a.sql", b"SELECT 1;\n" * 1000), ("b.sql", b"SELECT 2;\n" * 100000)])
+        s = socket.create_connection((self.srv.host, self.srv.port), timeout=5)
+        s.sendall((f"POST /api/v1/files/upload HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body[:len(body) // 2])
+        deadline = time.monotonic() + 5
+        while count_files(self.uploads) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertGreater(count_files(self.uploads), 0)  # streamed to disk as it arrives
+        s.close()
+        deadline = time.monotonic() + 10
+        while count_files(self.uploads) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(count_files(self.uploads), 0)
+        self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+
+    def test_unknown_ingestion_and_bad_filters(self):
+        for path in ("/api/v1/ingestion/ing_0000", "/api/v1/ingestion/..%2e", "/api/v1/ingestion/x'y"):
+            status, doc = get_json(self.srv, path)
+            self.assertEqual(status, 404, path)
+        for path, word in (("/api/v1/files?status=bogus", "status"), ("/api/v1/files?limit=0", "limit"),
+                           ("/api/v1/ingestions?limit=1000", "limit"), ("/api/v1/ingestions?source=ftp", "source")):
+            status, doc = get_json(self.srv, path)
+            self.assertEqual(status, 400, path)
+            self.assertIn(word, doc["detail"])
+
+
+class ManyFilesTest(unittest.TestCase):
+    def test_ten_thousand_files_in_one_request(self):
+        """The request and its bookkeeping scale to 10,000 files; how fast they are parsed is the ingest
+        engine's business (bench/), so the test waits for the ingestion to start and record them all."""
+        with Server("--stats-interval", "0.5") as srv:
+            events = Events(srv)
+            try:
+                files = [(f"bulk/f{i:05d}.sql", f"INSERT INTO t{i % 50} SELECT * FROM s{i % 7};\n".encode())
+                         for i in range(10000)]
+                t0 = time.monotonic()
+                status, doc = upload(srv, files, {"project_id": "bulk"}, timeout=120)
+                elapsed = time.monotonic() - t0
+                self.assertEqual(status, 202, doc)
+                self.assertEqual(doc["total_files"], 10000)
+                self.assertEqual(doc["accepted"], 10000)
+                self.assertEqual(len({f["file"] for f in doc["files"]}), 10000)
+                ing = doc["ingestion_id"]
+                started = events.wait(lambda m: m["type"] == "ingestion_started" and
+                                      m["data"]["ingestion_id"] == ing, 60, "ingestion_started")
+                self.assertEqual(started["data"]["total_files"], 10000)
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    status, one = get_json(srv, f"/api/v1/ingestion/{ing}")
+                    if status == 200 and len(one["files"]) == 10000:
+                        break
+                    time.sleep(0.2)
+                self.assertEqual(len(one["files"]), 10000)
+                self.assertEqual(one["total_files"], 10000)
+                events.wait(lambda m: m["type"] == "ingestion_progress" and m["data"].get("ingestion_id") == ing
+                            and m["data"]["files_processed"] > 0, 60, "progress")
+                print(f"\n10,000-file upload answered in {elapsed:.2f} s", file=sys.stderr)
+            finally:
+                events.close()
+
+
+if __name__ == "__main__":
+    main()
