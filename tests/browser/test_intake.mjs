@@ -1,0 +1,108 @@
+// The upload and GitHub forms against the real server: a dropped file is uploaded, its ingestion
+// shows progress and completion from the real events, the cards then equal /api/v1/stats, and the
+// server's refusals are shown in its own words.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, waitFor } from './lib.mjs';
+
+const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
+const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
+
+async function dropFiles(page, files) {
+  const dt = await page.evaluateHandle((list) => {
+    const d = new DataTransfer();
+    for (const f of list) d.items.add(new File([f.content], f.name, { type: 'application/octet-stream' }));
+    return d;
+  }, files);
+  await page.dispatchEvent('#drop-zone', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dt });
+}
+
+test('a dropped file is uploaded, shows progress and completion, and the cards equal /api/v1/stats', async ({ server, page }) => {
+  await dropFiles(page, [
+    { name: 'orders.sql', content: 'CREATE TABLE staging.orders (id INT, amount INT);\nINSERT INTO core.orders SELECT id, amount FROM staging.orders;\n' },
+    { name: 'notes.txt', content: 'not sql' },
+  ]);
+  await waitFor(async () => (await text(page, '#drop-summary')).startsWith('2 files'), { what: 'drop summary' });
+  await page.fill('#upload-project', 'browser');
+  await page.selectOption('#upload-dialect', 'postgres');
+  await page.click('#upload-submit');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok', {
+    timeout: 15000, what: `upload accepted (status: ${await text(page, '#upload-status')})`,
+  });
+  const status = await text(page, '#upload-status');
+  assert(/Accepted 1 of 2 files/.test(status), `upload status: ${status}`);
+  assert(/notes\.txt: unsupported file type/.test(status), `skipped file reported: ${status}`);
+  const id = await page.getAttribute('#upload-status', 'data-ingestion-id');
+  assert(/^ing_/.test(id), `ingestion id ${id}`);
+
+  const row = `#ingestions > li[data-ingestion-id="${id}"]`;
+  await waitFor(async () => (await page.getAttribute(row, 'data-status')) === 'completed', {
+    timeout: 30000, what: `ingestion ${id} completed in the panel`,
+  });
+  assertEqual(await page.getAttribute(`${row} .progress`, 'aria-valuenow'), '100', 'progress bar at 100');
+  assertEqual(await text(page, `${row} .ing-source`), 'Upload', 'source badge');
+  assert(/1\s*\/\s*2 files/.test(await text(page, `${row} .ing-files`)), `file counts: ${await text(page, `${row} .ing-files`)}`);
+
+  // The commit moved the live counters; the next stats_update brings them to the cards.
+  await waitFor(async () => {
+    const r = await httpGet(server.base + '/api/v1/stats');
+    if (r.json.filesProcessed < 1) return false;
+    for (const k of STAT_KEYS) {
+      if ((await page.getAttribute(`.card[data-stat="${k}"] .value`, 'value')) !== String(r.json[k])) return false;
+    }
+    return true;
+  }, { timeout: 15000, what: 'cards equal to /api/v1/stats with the file counted' });
+  assertNoProblems(page);
+});
+
+test('the server refusal is shown in its own words', async ({ page }) => {
+  await page.fill('#gh-repo', 'acme/warehouse');
+  await page.fill('#gh-branch', 'bad..branch');
+  await page.click('#gh-submit');
+  await waitFor(async () => (await page.getAttribute('#gh-status', 'data-kind')) === 'error', { what: 'GitHub refusal' });
+  assert(/branch is not a valid git branch name \(HTTP 400\)/.test(await text(page, '#gh-status')), await text(page, '#gh-status'));
+  await page.fill('#gh-repo', 'not a repo');
+  await page.click('#gh-submit');
+  assertEqual(await text(page, '#gh-status'), 'Enter the repository as owner/name.', 'checked before sending');
+  assertNoProblems(page);
+});
+
+test('a failed clone shows in the panel and its error in the activity feed', async ({ page }) => {
+  await page.fill('#gh-repo', 'acme/missing');
+  await page.fill('#gh-branch', '');
+  await page.fill('#gh-paths', 'models/');
+  await page.click('#gh-submit');
+  await waitFor(async () => (await page.getAttribute('#gh-status', 'data-kind')) === 'ok', { what: 'GitHub accepted' });
+  const id = await page.getAttribute('#gh-status', 'data-ingestion-id');
+  const row = `#ingestions > li[data-ingestion-id="${id}"]`;
+  await waitFor(async () => (await page.getAttribute(row, 'data-status')) === 'failed', { timeout: 30000, what: 'failed ingestion' });
+  await waitFor(async () => /Repository acme\/missing was not found/.test(await text(page, '#feed > li[data-kind="error"] .feed-text')),
+    { timeout: 10000, what: 'error in the feed' });
+  assertNoProblems(page);
+});
+
+await run({
+  async before() {
+    const remote = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-empty-remote-'));
+    const server = new Lineaged({ args: ['--github-url', 'file://' + remote] });
+    server.remote = remote;
+    try {
+      await server.start();
+    } catch (e) {
+      await server.dispose();
+      throw e;
+    }
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
+    const page = await openPage(browser.context);
+    await page.goto(server.base + '/');
+    await waitFor(async () => (await page.getAttribute('#conn-status', 'data-state')) === 'live', { timeout: 15000, what: 'live' });
+    return { server, browser, page };
+  },
+  async after(ctx) {
+    await ctx.browser.close();
+    await ctx.server.dispose();
+    fs.rmSync(ctx.server.remote, { recursive: true, force: true });
+  },
+});
