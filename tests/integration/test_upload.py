@@ -62,9 +62,12 @@ class UploadTest(unittest.TestCase):
         self.assertIn("ingestion_progress", seq)
         started = self.events.of(ing, {"ingestion_started"})[0]["data"]
         self.assertEqual(started["source"], "upload")
-        self.assertEqual(started["total_files"], 6)
+        # The engine announces the ingestion once it has seen some of its files (ingest.h), so
+        # total_files there may be partial; the last progress and the stored row carry the total.
+        self.assertIn(started["total_files"], range(1, 7))
         self.assertEqual(started["project_id"], "finance")
         last = self.events.of(ing, {"ingestion_progress"})[-1]["data"]
+        self.assertEqual(last["total_files"], 6)
         self.assertEqual(last["files_processed"], last["total_files"])
 
         status, one = get_json(self.srv, f"/api/v1/ingestion/{ing}")
