@@ -1,5 +1,6 @@
 // The lineage explorer and chat on a real server whose database holds the integration fixture graph.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor, REPO,
@@ -59,6 +60,30 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   assertNoProblems(page);
 });
 
+test('200 nodes stay readable: none overlap, text at least 7 px', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.selectOption('#ex-dir', 'downstream');
+  await page.fill('#ex-q', 'fan.root');
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await drawn(page)).length === 200, { timeout: 15000, what: `200 nodes (${(await drawn(page)).length})` });
+  assert((await page.textContent('#ex-meta')).includes('cut at 200'), 'the cut is said');
+  const check = await page.$$eval('#ex-nodes .ex-node', (gs) => {
+    const boxes = gs.map((g) => g.querySelector('rect').getBoundingClientRect());
+    let overlaps = 0;
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) overlaps++;
+      }
+    }
+    const text = gs[0].querySelector('text').getBoundingClientRect();
+    return { overlaps, textHeight: text.height };
+  });
+  assertEqual(check.overlaps, 0, 'overlapping nodes');
+  assert(check.textHeight >= 7, `label height ${check.textHeight}px`);
+  assertNoProblems(page);
+});
+
 await run({
   async before() {
     const server = new Lineaged({ args: ['--query-event-rate', '1000'] });
@@ -66,6 +91,14 @@ await run({
       const r = spawnSync(server.bin, ['ingest', '--db', path.join(server.tmp, 'l.duckdb'), '--dialect', 'tsql', LINEAGE],
         { encoding: 'utf8', timeout: 60000 });
       if (r.status !== 0) throw new Error(`ingest failed (${r.status}): ${r.stderr}`);
+      // a fan-out of 250 tables from one source: more than the explorer draws
+      const fan = path.join(server.tmp, 'fan');
+      fs.mkdirSync(fan);
+      const lines = [];
+      for (let i = 1; i <= 250; i++) lines.push(`INSERT INTO fan.t${i} (v) SELECT v FROM fan.root;`);
+      fs.writeFileSync(path.join(fan, 'fan.sql'), lines.join('\n') + '\n');
+      const f = spawnSync(server.bin, ['ingest', '--db', path.join(server.tmp, 'l.duckdb'), fan], { encoding: 'utf8', timeout: 60000 });
+      if (f.status !== 0) throw new Error(`ingest failed (${f.status}): ${f.stderr}`);
       await server.start();
     } catch (e) {
       await server.dispose();
