@@ -485,7 +485,10 @@ static void dispatch(ingest_t *in)
     job_t *sent[64];
     size_t n = 0;
     pthread_mutex_lock(&in->mu);
-    while(in->inflight < in->max_inflight && in->pending.head && n < 64 && !(atomic_load(&in->stop) && !in->drain)) {
+    /* Refill in batches (below half): each batch costs one 'processing' update. */
+    int refill = in->inflight <= in->max_inflight / 2;
+    while(refill && in->inflight < in->max_inflight && in->pending.head && n < 64 &&
+          !(atomic_load(&in->stop) && !in->drain)) {
         job_t *j = pop(&in->pending);
         in->inflight++;
         ids[n] = j->file.id;
@@ -533,7 +536,7 @@ static void *writer_main(void *arg)
     ingest_t *in = arg;
     pthread_mutex_lock(&in->mu);
     for(;;) {
-        int can_dispatch = in->pending.head && in->inflight < in->max_inflight && (in->drain || !in->closing);
+        int can_dispatch = in->pending.head && in->inflight <= in->max_inflight / 2 && (in->drain || !in->closing);
         if(!in->cmds.head && !in->parsed.head && !can_dispatch) {
             if(writer_done(in))
                 break;
@@ -766,7 +769,7 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out)
     if(in->opts.max_file_bytes <= 0)
         in->opts.max_file_bytes = DEFAULT_FILE_BYTES;
     in->nworkers = opts->workers > 0 ? (opts->workers > MAX_WORKERS ? MAX_WORKERS : opts->workers) : cpu_count();
-    in->max_inflight = (size_t)in->nworkers * 2;
+    in->max_inflight = (size_t)in->nworkers * 4;
     atomic_init(&in->stop, 0);
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->writer_cv, NULL);

@@ -56,6 +56,7 @@ struct writer {
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
     int in_txn;
+    unsigned dirty; /* appenders holding rows not yet flushed, by their bit in flush_appenders */
     VEC(node_t *) new_nodes;
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
@@ -77,6 +78,16 @@ static int vec_grow(void **v, size_t *cap, size_t elem)
     (((vec).n < (vec).cap || !vec_grow((void **)&(vec).v, &(vec).cap, sizeof(*(vec).v)))                               \
          ? ((vec).v[(vec).n++] = (item), 0)                                                                            \
          : -1)
+
+static int end_row(writer_t *w, duckdb_appender a)
+{
+    if(duckdb_appender_end_row(a) == DuckDBError) {
+        log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(a));
+        return -1;
+    }
+    w->dirty |= a == w->files_app ? 1u : a == w->nodes_app ? 2u : a == w->stmts_app ? 4u : 8u;
+    return 0;
+}
 
 static duckdb_timestamp now_ts(void)
 {
@@ -303,6 +314,7 @@ static void close_appenders(writer_t *w)
 static int open_appenders(writer_t *w)
 {
     close_appenders(w);
+    w->dirty = 0;
     if(duckdb_appender_create(w->conn, NULL, "nodes", &w->nodes_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
@@ -402,15 +414,19 @@ int writer_begin(writer_t *w)
     return rc;
 }
 
+/* A flush costs about as much as a small query even when empty: only those with rows. */
 static int flush_appenders(writer_t *w)
 {
     duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
+        if(!(w->dirty & (1u << i)))
+            continue;
         if(duckdb_appender_flush(apps[i]) == DuckDBError) {
             log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(apps[i]));
             return -1;
         }
     }
+    w->dirty = 0;
     return 0;
 }
 
@@ -504,11 +520,7 @@ int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason)
     duckdb_append_null(a); /* nodes_created */
     duckdb_append_timestamp(a, now);
     duckdb_append_timestamp(a, now);
-    if(duckdb_appender_end_row(a) == DuckDBError) {
-        log_error("ingest.append_failed", "table=files reason=\"%s\"", duckdb_appender_error(a));
-        return -1;
-    }
-    return 0;
+    return end_row(w, a);
 }
 
 /* Runs "PREFIX (id, id, ...)SUFFIX" over `ids`, IN_LIST_MAX at a time. */
@@ -719,7 +731,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_varchar(w->nodes_app, project);
         duckdb_append_bool(w->nodes_app, n->kind != NK_FILE && is_temporary(name));
         duckdb_append_timestamp(w->nodes_app, now);
-        if(duckdb_appender_end_row(w->nodes_app) == DuckDBError)
+        if(end_row(w, w->nodes_app))
             return -1;
     }
     for(size_t i = 0; i < p->nstmts; i++) {
@@ -733,7 +745,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_int32(w->stmts_app, (int32_t)s->column);
         append_str(w->stmts_app, s->name && is_routine(s->kind) ? s->name : NULL);
         duckdb_append_null(w->stmts_app);
-        if(duckdb_appender_end_row(w->stmts_app) == DuckDBError)
+        if(end_row(w, w->stmts_app))
             return -1;
     }
     /* Statements that did not parse: kind 'error', where they start, and why. */
@@ -747,7 +759,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_int32(w->stmts_app, (int32_t)p->errors[i].column);
         duckdb_append_null(w->stmts_app);
         duckdb_append_varchar(w->stmts_app, p->errors[i].message);
-        if(duckdb_appender_end_row(w->stmts_app) == DuckDBError)
+        if(end_row(w, w->stmts_app))
             return -1;
     }
     for(size_t i = 0; i < w->edges.n; i++) {
@@ -758,7 +770,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_int64(w->edges_app, e->statement_id);
         duckdb_append_int64(w->edges_app, f->id);
         append_str(w->edges_app, e->transformation);
-        if(duckdb_appender_end_row(w->edges_app) == DuckDBError)
+        if(end_row(w, w->edges_app))
             return -1;
     }
     return 0;
