@@ -1,5 +1,6 @@
 #include "events/stats.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void add_sample(stats_t *st, int64_t now_mono_ms)
@@ -69,6 +70,53 @@ void stats_ingestion_end(stats_t *st)
     atomic_fetch_sub(&st->active_ingestions, 1);
 }
 
+void stats_restore_history(stats_t *st, const stats_sample_t *past, int n)
+{
+    stats_sample_t now[STATS_HISTORY];
+    int kept = st->history_len;
+    for(int i = 0; i < kept; i++)
+        now[i] = *sample_at(st, i);
+    int usable = 0; /* `past` is oldest first: those before this run's first sample */
+    while(usable < n && (!kept || past[usable].mono_ms < now[0].mono_ms))
+        usable++;
+    int room = STATS_HISTORY - kept;
+    int first = usable > room ? usable - room : 0; /* keep the newest */
+    st->history_len = st->history_head = 0;
+    for(int i = first; i < usable; i++)
+        st->history[st->history_len++] = past[i];
+    for(int i = 0; i < kept; i++)
+        st->history[st->history_len++] = now[i];
+}
+
+int stats_load_history(stats_t *st, duckdb_connection conn, int64_t now_wall_ms, int64_t now_mono_ms)
+{
+    /* Those within the window, and the newest one before it: the baseline trends compare with. */
+    char sql[320];
+    long long bound_us = (long long)(now_wall_ms - st->window_ms) * 1000;
+    snprintf(sql, sizeof(sql),
+             "SELECT epoch_ms(taken_at), nodes, files FROM stats_snapshots WHERE taken_at >="
+             " (SELECT coalesce(max(taken_at), make_timestamp(%lld)) FROM stats_snapshots"
+             "  WHERE taken_at < make_timestamp(%lld)) ORDER BY taken_at",
+             bound_us, bound_us);
+    duckdb_result res;
+    if(duckdb_query(conn, sql, &res) == DuckDBError) {
+        duckdb_destroy_result(&res);
+        return -1;
+    }
+    stats_sample_t past[STATS_HISTORY];
+    idx_t rows = duckdb_row_count(&res), from = rows > STATS_HISTORY ? rows - STATS_HISTORY : 0;
+    int n = 0;
+    for(idx_t r = from; r < rows; r++) {
+        int64_t age = now_wall_ms - duckdb_value_int64(&res, 0, r);
+        past[n].mono_ms = now_mono_ms - (age > 0 ? age : 0) - 1;
+        past[n].nodes = duckdb_value_int64(&res, 1, r);
+        past[n++].files = duckdb_value_int64(&res, 2, r);
+    }
+    duckdb_destroy_result(&res);
+    stats_restore_history(st, past, n);
+    return 0;
+}
+
 /* Keeps about 60 samples per window, so the ring always reaches back past it. */
 void stats_sample(stats_t *st, int64_t now_mono_ms)
 {
@@ -101,9 +149,9 @@ json_t *stats_snapshot(stats_t *st, int64_t now_mono_ms)
     int64_t nodes = atomic_load(&st->nodes), files = atomic_load(&st->files_processed);
     int64_t queries = atomic_load(&st->active_queries), ingestions = atomic_load(&st->active_ingestions);
     const stats_sample_t *base = baseline(st, now_mono_ms);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I}", "totalNodes", (json_int_t)nodes,
-                     "totalEdges", (json_int_t)atomic_load(&st->edges), "filesProcessed", (json_int_t)files,
-                     "databaseTables", (json_int_t)atomic_load(&st->table_nodes), "activeQueries",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I}", "totalNodes", (json_int_t)nodes, "totalEdges",
+                     (json_int_t)atomic_load(&st->edges), "filesProcessed", (json_int_t)files, "databaseTables",
+                     (json_int_t)atomic_load(&st->table_nodes), "activeQueries",
                      (json_int_t)(queries < 0 ? 0 : queries), "activeIngestions",
                      (json_int_t)(ingestions < 0 ? 0 : ingestions), "trends", "nodes", trend(nodes, base->nodes),
                      "files", trend(files, base->files), "trendWindowSeconds", (json_int_t)(st->window_ms / 1000));

@@ -37,6 +37,13 @@ void stats_query_begin(stats_t *st);
 void stats_query_end(stats_t *st);
 void stats_ingestion_begin(stats_t *st);
 void stats_ingestion_end(stats_t *st);
+/*
+ * At start: samples stored by an earlier run (oldest first, mono_ms on this run's clock, so in the
+ * past), placed before what was sampled since stats_init. Extra ones beyond the ring are dropped.
+ */
+void stats_restore_history(stats_t *st, const stats_sample_t *past, int n);
+/* At start: stats_restore_history with the snapshots the ingest writer stored within the window. */
+int stats_load_history(stats_t *st, duckdb_connection conn, int64_t now_wall_ms, int64_t now_mono_ms);
 /* Owner thread: records history for trends (cheap; call every tick). */
 void stats_sample(stats_t *st, int64_t now_mono_ms);
 /* Owner thread: the §4 object (new reference). */

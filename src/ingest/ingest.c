@@ -77,6 +77,7 @@ struct ingest {
     int nworkers, writer_started;
     /* Writer thread only. */
     writer_t *w;
+    int64_t last_snapshot_ms;
     queue_t pending; /* added files waiting for a worker */
     size_t inflight, max_inflight;
 };
@@ -441,6 +442,22 @@ static void run_commands(ingest_t *in, cmd_t *list)
     }
 }
 
+#define SNAPSHOT_KEEP_S (8 * 24 * 3600) /* longer than the longest --trend-window */
+
+/* The counters as they are now, kept for trends after a restart; at most once per interval. */
+static void snapshot(ingest_t *in)
+{
+    int64_t now = time_mono_ms();
+    if(in->opts.snapshot_interval_s <= 0 ||
+       (in->last_snapshot_ms && now - in->last_snapshot_ms < (int64_t)(in->opts.snapshot_interval_s * 1000)))
+        return;
+    in->last_snapshot_ms = now;
+    stats_t *st = in->opts.stats;
+    if(writer_snapshot(in->w, atomic_load(&st->nodes), atomic_load(&st->edges), atomic_load(&st->files_processed),
+                       SNAPSHOT_KEEP_S))
+        log_warn("ingest.snapshot_failed", "reason=\"the counters could not be stored\"");
+}
+
 static void store_parsed(ingest_t *in, job_t *j)
 {
     parsed_file_t *p = j->parsed;
@@ -468,8 +485,10 @@ static void store_parsed(ingest_t *in, job_t *j)
         return;
     }
     if(!res.duplicate) {
-        if(in->opts.stats)
+        if(in->opts.stats) {
+            snapshot(in); /* the counters as they stood since the last change */
             stats_ingest_committed(in->opts.stats, &res.delta);
+        }
         if(in->opts.on_commit)
             in->opts.on_commit(in->opts.ud);
     }

@@ -46,6 +46,8 @@ typedef struct ingest_opts {
     bus_t *bus;     /* NULL: no events (offline `lineaged ingest`) */
     stats_t *stats; /* NULL: no live counters */
     int workers;    /* parsing threads; 0: one per core */
+    /* With stats: after commits, store the counters at most this often (stats_snapshots); 0: never. */
+    double snapshot_interval_s;
     int64_t max_file_bytes;
     /* Optional, from the writer thread. */
     void (*on_file)(void *ud, const ingest_file_event_t *ev);

@@ -498,6 +498,17 @@ int writer_ingestion_finish(writer_t *w, const char *id, const char *status, con
     return run(st);
 }
 
+int writer_snapshot(writer_t *w, int64_t nodes, int64_t edges, int64_t files, int64_t keep_s)
+{
+    char sql[256];
+    int64_t now_us = time_now_ms() * 1000;
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO stats_snapshots VALUES (make_timestamp(%" PRId64 "), %" PRId64 ", %" PRId64 ", %" PRId64 ");"
+             "DELETE FROM stats_snapshots WHERE taken_at < make_timestamp(%" PRId64 ")",
+             now_us, nodes, edges, files, now_us - keep_s * 1000000);
+    return exec(w, sql);
+}
+
 int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason)
 {
     duckdb_appender a = w->files_app;

@@ -60,6 +60,9 @@ int writer_files_processing(writer_t *w, const int64_t *ids, size_t n);
 /* A final state without graph rows (read failure, empty file, interruption). */
 int writer_file_state(writer_t *w, int64_t id, const char *status, const char *error, const parsed_file_t *p);
 
+/* The live counters at this moment (for trends after a restart); prunes rows older than `keep_s`. */
+int writer_snapshot(writer_t *w, int64_t nodes, int64_t edges, int64_t files, int64_t keep_s);
+
 /*
  * One transaction: the file's statements, nodes and edges; the version it supersedes (same project,
  * repository and path) and the nodes left without edges removed. Identical current content gives

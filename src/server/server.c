@@ -136,10 +136,13 @@ static int load_stats(server_t *srv)
     if(store_connect(srv->store, &conn))
         return -1;
     int rc = store_counts(conn, &counts);
+    if(!rc) {
+        stats_init(&srv->stats, &counts, srv->cfg->trend_window, time_mono_ms());
+        stats_load_history(&srv->stats, conn, time_now_ms(), time_mono_ms());
+    }
     duckdb_disconnect(&conn);
     if(rc)
         return -1;
-    stats_init(&srv->stats, &counts, srv->cfg->trend_window, time_mono_ms());
     log_info("stats.loaded", "nodes=%lld edges=%lld tables=%lld files_processed=%lld", (long long)counts.nodes,
              (long long)counts.edges, (long long)counts.table_nodes, (long long)counts.files_processed);
     return 0;

@@ -51,6 +51,9 @@ const char *const store_migrations[] = {
     "  kind VARCHAR NOT NULL CHECK (kind IN"
     "    ('DERIVES', 'READS_FROM', 'WRITES_TO', 'CONTAINS', 'DEFINED_IN', 'CALLS')),"
     "  statement_id BIGINT NOT NULL, file_id BIGINT NOT NULL, transformation VARCHAR);",
+    /* 3: the live counters over time, so `trends` survive a restart. */
+    "CREATE TABLE stats_snapshots ("
+    "  taken_at TIMESTAMP NOT NULL, nodes BIGINT NOT NULL, edges BIGINT NOT NULL, files BIGINT NOT NULL);",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -57,6 +57,9 @@ class SeedTest(unittest.TestCase):
             self.assertNotIn("ingest.seeding", log)
             for key in ("totalNodes", "totalEdges", "filesProcessed", "databaseTables"):
                 self.assertEqual(same[key], stats[key], key)
+            # The counters stored before the seed's first commit are the baseline after the restart too.
+            self.assertEqual(same["trends"]["nodes"], {"value": stats["totalNodes"], "isPositive": True})
+            self.assertEqual(same["trends"]["files"], {"value": files, "isPositive": True})
 
     def test_plain_serve_seeds_nothing(self):
         with Server() as srv:

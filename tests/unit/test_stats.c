@@ -93,9 +93,42 @@ static void commits_queries_and_trends(void **state)
     json_decref(snap);
 }
 
+/* Trends after a restart compare with the counters the previous run stored. */
+static void history_survives_a_restart(void **state)
+{
+    (void)state;
+    store_t *store = NULL;
+    char err[256];
+    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), 0);
+    int64_t now_wall = 1800000000000; /* ms */
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO stats_snapshots VALUES (make_timestamp(%lld), 3, 1, 1), (make_timestamp(%lld), 5, 2, 2),"
+             " (make_timestamp(%lld), 8, 4, 3)",
+             (long long)(now_wall - 3 * 3600 * 1000LL) * 1000, (long long)(now_wall - 2 * 3600 * 1000LL) * 1000,
+             (long long)(now_wall - 1800 * 1000LL) * 1000);
+    assert_int_equal(duckdb_query(conn, sql, NULL), DuckDBSuccess);
+    store_counts_t now = {.nodes = 10, .edges = 6, .files_processed = 4};
+    stats_t st;
+    stats_init(&st, &now, 3600, 500000);
+    assert_int_equal(stats_load_history(&st, conn, now_wall, 500000), 0);
+    duckdb_disconnect(&conn);
+    store_close(store);
+    /* The 2 h old snapshot is the newest one a window old: the baseline; the 3 h old one is not needed. */
+    assert_int_equal(st.history_len, 3);
+    json_t *snap = stats_snapshot(&st, 500000);
+    json_t *trends = json_object_get(snap, "trends");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(trends, "nodes"), "value")), 5);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(trends, "files"), "value")), 2);
+    json_decref(snap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(history_survives_a_restart),
         cmocka_unit_test(loads_counts_from_the_database),
         cmocka_unit_test(commits_queries_and_trends),
     };
