@@ -66,8 +66,9 @@ static int exec(duckdb_connection c, const char *sql)
 /* Tables of docs/graph.md with what the index reads; names "s<k>.t<i>" so chat has something to find. */
 static int generate(duckdb_connection c, long nodes, long edges)
 {
-    if(exec(c, "CREATE TABLE files (id BIGINT, path VARCHAR, repository VARCHAR, project_id VARCHAR, dialect VARCHAR,"
-               " is_current BOOLEAN, disk_path VARCHAR);"
+    if(exec(c, "CREATE TABLE ingestions (id VARCHAR, commit_sha VARCHAR, branch VARCHAR);"
+               "CREATE TABLE files (id BIGINT, path VARCHAR, repository VARCHAR, project_id VARCHAR, dialect VARCHAR,"
+               " is_current BOOLEAN, disk_path VARCHAR, ingestion_id VARCHAR);"
                "CREATE TABLE statements (id BIGINT, file_id BIGINT, ordinal INTEGER, kind VARCHAR, name VARCHAR,"
                " line_start INTEGER, column_start INTEGER, routine VARCHAR, error VARCHAR);"
                "CREATE TABLE nodes (id BIGINT, kind VARCHAR, name VARCHAR, project_id VARCHAR, temporary BOOLEAN);"

@@ -34,7 +34,8 @@ static void run_export(duckdb_connection conn, void *arg)
     buf_init(&out, EXPORT_MAX);
     char now[TIMEFMT_ISO_LEN];
     time_iso8601(time_now_ms(), now);
-    int rc = job->csv ? query_export_csv(s, collect, &out) : query_export_openlineage(s, now, collect, &out);
+    int rc = job->csv ? query_export_csv(s, collect, &out)
+                      : query_export_openlineage(s, now, job->api->cfg->github_url, collect, &out);
     int nodes = graph_node_count(s), edges = graph_edge_count(s);
     graph_snap_release(s);
     int status = 200;

@@ -18,7 +18,8 @@ static void usage(FILE *f)
           "  --db PATH        DuckDB file written by lineaged serve or ingest (default ./data/lineage.duckdb)\n"
           "  --format NAME    openlineage: OpenLineage 2-0-2 JobEvents, one JSON object a line\n"
           "                   csv: one column-lineage edge a line, with a header\n"
-          "  Environment: LINEAGED_DB, LINEAGED_FORMAT (a flag wins).\n",
+          "  Environment: LINEAGED_DB, LINEAGED_FORMAT (a flag wins); LINEAGED_GITHUB_URL (default\n"
+          "  https://github.com) is where repositories live, for source locations.\n",
           f);
 }
 
@@ -46,6 +47,10 @@ static int flag(int argc, char **argv, int *i, const char *name, const char **va
 int cmd_export(int argc, char **argv)
 {
     const char *db = getenv("LINEAGED_DB"), *format = getenv("LINEAGED_FORMAT");
+    /* the server's --github-url, so exported source locations point where the clones came from */
+    const char *repo_base = getenv("LINEAGED_GITHUB_URL");
+    if(!repo_base || !*repo_base)
+        repo_base = "https://github.com";
     if(!db || !*db)
         db = "./data/lineage.duckdb";
     for(int i = 1; i < argc; i++) {
@@ -95,7 +100,7 @@ int cmd_export(int argc, char **argv)
         char now[TIMEFMT_ISO_LEN];
         time_iso8601(time_now_ms(), now);
         rc = strcmp(format, "csv") == 0 ? query_export_csv(s, write_stdout, stdout)
-                                        : query_export_openlineage(s, now, write_stdout, stdout);
+                                        : query_export_openlineage(s, now, repo_base, write_stdout, stdout);
         if(fflush(stdout))
             rc = -1;
         graph_snap_release(s);

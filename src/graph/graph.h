@@ -56,6 +56,7 @@ typedef struct graph_stmt_info {
     const char *file;      /* path as the user knows it, or NULL */
     const char *disk_path; /* where its text may still be read, or NULL */
     const char *repository, *project, *dialect;
+    const char *commit, *branch; /* of the ingestion that brought the file, when known */
     int line;
     const char *kind;    /* "insert", "create_table", ... or NULL */
     const char *routine; /* the procedure whose body holds it, or NULL */
@@ -68,8 +69,11 @@ graph_builder_t *graph_builder_new(void);
 void graph_builder_free(graph_builder_t *b);
 /* Ids are DuckDB's; strings are copied. NULL strings are allowed where the schema allows NULL. */
 int graph_builder_add_node(graph_builder_t *b, int64_t id, graph_kind_t kind, const char *name, int temporary);
-int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *disk_path,
-                           const char *repository, const char *project, const char *dialect);
+/* A current file version; NULL fields are unknown. */
+typedef struct graph_file_row {
+    const char *path, *disk_path, *repository, *project, *dialect, *commit, *branch;
+} graph_file_row_t;
+int graph_builder_add_file(graph_builder_t *b, int64_t id, const graph_file_row_t *row);
 int graph_builder_add_statement(graph_builder_t *b, int64_t id, int64_t file_id, int line, const char *kind,
                                 const char *routine, const char *error);
 /* Edges whose ends are unknown nodes are dropped (the graph may change under a reader). */

@@ -45,11 +45,18 @@ static int node_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, i
 
 static int file_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
 {
-    char path[LOAD_STR_MAX], disk[LOAD_STR_MAX], repo[LOAD_STR_MAX], project[LOAD_STR_MAX], dialect[64];
-    return graph_builder_add_file(
-        b, i64_at(cols, valid, 0, row, 0), str_at(cols, valid, 1, row, path, sizeof(path)),
-        str_at(cols, valid, 5, row, disk, sizeof(disk)), str_at(cols, valid, 2, row, repo, sizeof(repo)),
-        str_at(cols, valid, 3, row, project, sizeof(project)), str_at(cols, valid, 4, row, dialect, sizeof(dialect)));
+    char path[LOAD_STR_MAX], disk[LOAD_STR_MAX], repo[LOAD_STR_MAX], project[LOAD_STR_MAX], dialect[64], commit[128],
+        branch[LOAD_STR_MAX];
+    graph_file_row_t f = {
+        .path = str_at(cols, valid, 1, row, path, sizeof(path)),
+        .disk_path = str_at(cols, valid, 5, row, disk, sizeof(disk)),
+        .repository = str_at(cols, valid, 2, row, repo, sizeof(repo)),
+        .project = str_at(cols, valid, 3, row, project, sizeof(project)),
+        .dialect = str_at(cols, valid, 4, row, dialect, sizeof(dialect)),
+        .commit = str_at(cols, valid, 6, row, commit, sizeof(commit)),
+        .branch = str_at(cols, valid, 7, row, branch, sizeof(branch)),
+    };
+    return graph_builder_add_file(b, i64_at(cols, valid, 0, row, 0), &f);
 }
 
 static int stmt_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row)
@@ -111,9 +118,10 @@ int graph_load(duckdb_connection conn, graph_snap_t **out)
                        4, b, node_row);
     if(!rc)
         rc = load_rows(conn,
-                       "SELECT id::BIGINT, path::VARCHAR, repository::VARCHAR, project_id::VARCHAR, dialect::VARCHAR, "
-                       "disk_path::VARCHAR FROM files WHERE is_current",
-                       6, b, file_row);
+                       "SELECT f.id::BIGINT, f.path::VARCHAR, f.repository::VARCHAR, f.project_id::VARCHAR, "
+                       "f.dialect::VARCHAR, f.disk_path::VARCHAR, i.commit_sha::VARCHAR, i.branch::VARCHAR "
+                       "FROM files f LEFT JOIN ingestions i ON i.id = f.ingestion_id WHERE f.is_current",
+                       8, b, file_row);
     if(!rc)
         rc = load_rows(
             conn,

@@ -37,7 +37,7 @@ struct graph_snap {
     int *stmt_eoff, *stmt_e;
     /* files */
     int64_t *file_id;
-    uint32_t *file_path, *file_disk, *file_repo, *file_project, *file_dialect;
+    uint32_t *file_path, *file_disk, *file_repo, *file_project, *file_dialect, *file_commit, *file_branch;
     /* strings */
     char *pool, *lpool;
     /* names: open addressing, several entries may share a key */

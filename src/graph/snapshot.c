@@ -19,7 +19,7 @@ typedef struct bnode {
 
 typedef struct bfile {
     int64_t id;
-    uint32_t path, disk, repo, project, dialect;
+    uint32_t path, disk, repo, project, dialect, commit, branch;
 } bfile_t;
 
 typedef struct bstmt {
@@ -200,17 +200,18 @@ int graph_builder_add_node(graph_builder_t *b, int64_t id, graph_kind_t kind, co
     return 0;
 }
 
-int graph_builder_add_file(graph_builder_t *b, int64_t id, const char *path, const char *disk_path,
-                           const char *repository, const char *project, const char *dialect)
+int graph_builder_add_file(graph_builder_t *b, int64_t id, const graph_file_row_t *row)
 {
     CHECK(b, grow((void **)&b->files, &b->cfiles, b->nfiles, sizeof(bfile_t)));
     bfile_t *f = &b->files[b->nfiles];
     f->id = id;
-    CHECK(b, intern(b, path, &f->path, NULL));
-    CHECK(b, intern(b, disk_path, &f->disk, NULL));
-    CHECK(b, intern(b, repository, &f->repo, NULL));
-    CHECK(b, intern(b, project, &f->project, NULL));
-    CHECK(b, intern(b, dialect, &f->dialect, NULL));
+    CHECK(b, intern(b, row->path, &f->path, NULL));
+    CHECK(b, intern(b, row->disk_path, &f->disk, NULL));
+    CHECK(b, intern(b, row->repository, &f->repo, NULL));
+    CHECK(b, intern(b, row->project, &f->project, NULL));
+    CHECK(b, intern(b, row->dialect, &f->dialect, NULL));
+    CHECK(b, intern(b, row->commit, &f->commit, NULL));
+    CHECK(b, intern(b, row->branch, &f->branch, NULL));
     b->nfiles++;
     return 0;
 }
@@ -250,12 +251,12 @@ int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, g
 
 static void snap_free(graph_snap_t *s)
 {
-    void *arrays[] = {s->node_id,   s->kind,         s->temp,      s->name_off,     s->name_len,     s->table_of,
-                      s->esrc,      s->edst,         s->estmt,     s->ekind,        s->etrans,       s->out_off,
-                      s->out_e,     s->in_off,       s->in_e,      s->stmt_id,      s->stmt_file,    s->stmt_line,
-                      s->stmt_kind, s->stmt_routine, s->file_disk, s->stmt_error,   s->stmt_eoff,    s->stmt_e,
-                      s->file_id,   s->file_path,    s->file_repo, s->file_project, s->file_dialect, s->pool,
-                      s->lpool,     s->names};
+    void *arrays[] = {s->node_id,      s->kind,         s->temp,      s->name_off,   s->name_len,    s->table_of,
+                      s->esrc,         s->edst,         s->estmt,     s->ekind,      s->etrans,      s->out_off,
+                      s->out_e,        s->in_off,       s->in_e,      s->stmt_id,    s->stmt_file,   s->stmt_line,
+                      s->stmt_kind,    s->stmt_routine, s->file_disk, s->stmt_error, s->file_commit, s->file_branch,
+                      s->stmt_eoff,    s->stmt_e,       s->file_id,   s->file_path,  s->file_repo,   s->file_project,
+                      s->file_dialect, s->pool,         s->lpool,     s->names};
     for(size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         util_free(arrays[i]);
     util_free(s);
@@ -428,6 +429,8 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     ALLOC(s->file_id, b->nfiles);
     ALLOC(s->file_path, b->nfiles);
     ALLOC(s->file_disk, b->nfiles);
+    ALLOC(s->file_commit, b->nfiles);
+    ALLOC(s->file_branch, b->nfiles);
     ALLOC(s->file_repo, b->nfiles);
     ALLOC(s->file_project, b->nfiles);
     ALLOC(s->file_dialect, b->nfiles);
@@ -439,6 +442,8 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         s->file_id[k] = f->id;
         s->file_path[k] = f->path;
         s->file_disk[k] = f->disk;
+        s->file_commit[k] = f->commit;
+        s->file_branch[k] = f->branch;
         s->file_repo[k] = f->repo;
         s->file_project[k] = f->project;
         s->file_dialect[k] = f->dialect;
@@ -619,6 +624,8 @@ int graph_statement_at(const graph_snap_t *s, int k, graph_stmt_info_t *out)
         .repository = f >= 0 ? graph_str(s, s->file_repo[f]) : NULL,
         .project = f >= 0 ? graph_str(s, s->file_project[f]) : NULL,
         .dialect = f >= 0 ? graph_str(s, s->file_dialect[f]) : NULL,
+        .commit = f >= 0 ? graph_str(s, s->file_commit[f]) : NULL,
+        .branch = f >= 0 ? graph_str(s, s->file_branch[f]) : NULL,
         .line = s->stmt_line[k],
         .kind = graph_str(s, s->stmt_kind[k]),
         .routine = graph_str(s, s->stmt_routine[k]),

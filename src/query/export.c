@@ -142,7 +142,32 @@ static json_t *statement_text(const graph_snap_t *s, int k, const graph_stmt_inf
     return n ? json_stringn(start, n) : NULL;
 }
 
-int query_export_openlineage(const graph_snap_t *s, const char *event_time, query_write_fn write, void *ud)
+/* git facet: the repository, and the file at the ingested commit when it is known */
+static json_t *source_location(const graph_stmt_info_t *st, const char *repo_base)
+{
+    size_t n = strlen(repo_base);
+    while(n && repo_base[n - 1] == '/')
+        n--;
+    json_t *loc = facet(OL_SOURCE);
+    char repo[GRAPH_MAX_NAME + 512], url[2 * GRAPH_MAX_NAME + 640];
+    snprintf(repo, sizeof(repo), "%.*s/%s", (int)(n > 400 ? 400 : n), repo_base, st->repository);
+    if(st->commit)
+        snprintf(url, sizeof(url), "%s/blob/%s/%s", repo, st->commit, st->file);
+    else
+        snprintf(url, sizeof(url), "%s", repo);
+    json_object_set_new(loc, "type", json_string("git"));
+    json_object_set_new(loc, "url", json_string(url));
+    json_object_set_new(loc, "repoUrl", json_string(repo));
+    json_object_set_new(loc, "path", json_string(st->file));
+    if(st->commit)
+        json_object_set_new(loc, "version", json_string(st->commit));
+    if(st->branch)
+        json_object_set_new(loc, "branch", json_string(st->branch));
+    return loc;
+}
+
+int query_export_openlineage(const graph_snap_t *s, const char *event_time, const char *repo_base, query_write_fn write,
+                             void *ud)
 {
     buf_t file = {0};
     int file_index = -2, rc = 0;
@@ -187,16 +212,8 @@ int query_export_openlineage(const graph_snap_t *s, const char *event_time, quer
                 json_object_set_new(sql, "dialect", json_string(st.dialect));
             json_object_set_new(facets, "sql", sql);
         }
-        if(st.repository && st.file) {
-            json_t *loc = facet(OL_SOURCE);
-            char url[GRAPH_MAX_NAME + 64];
-            snprintf(url, sizeof(url), "https://github.com/%s", st.repository);
-            json_object_set_new(loc, "type", json_string("git"));
-            json_object_set_new(loc, "url", json_string(url));
-            json_object_set_new(loc, "repoUrl", json_string(url));
-            json_object_set_new(loc, "path", json_string(st.file));
-            json_object_set_new(facets, "sourceCodeLocation", loc);
-        }
+        if(st.repository && st.file)
+            json_object_set_new(facets, "sourceCodeLocation", source_location(&st, repo_base));
         json_t *jt = facet(OL_JOBTYPE);
         json_object_set_new(jt, "processingType", json_string("BATCH"));
         json_object_set_new(jt, "integration", json_string("LINEAGED"));

@@ -48,8 +48,12 @@ void query_chat(const graph_snap_t *s, const char *mode, const char *body, size_
 
 /* Writes exported lines; returns 0 or a negative error to stop. */
 typedef int (*query_write_fn)(void *ud, const char *data, size_t len);
-/* OpenLineage 2-0-2 JobEvent NDJSON, one event per statement that writes. */
-int query_export_openlineage(const graph_snap_t *s, const char *event_time, query_write_fn write, void *ud);
+/*
+ * OpenLineage 2-0-2 JobEvent NDJSON, one event per statement that writes. `repo_base`: where
+ * repositories live ("https://github.com", the server's --github-url), for sourceCodeLocation.
+ */
+int query_export_openlineage(const graph_snap_t *s, const char *event_time, const char *repo_base, query_write_fn write,
+                             void *ud);
 /* CSV, one column-lineage edge a line, with a header. */
 int query_export_csv(const graph_snap_t *s, query_write_fn write, void *ud);
 

@@ -43,7 +43,14 @@ static graph_snap_t *example_with(const char *disk_path)
     assert_int_equal(graph_builder_add_node(b, C_TOTAL, GRAPH_COLUMN, "sales.summary.total", 0), 0);
     assert_int_equal(graph_builder_add_node(b, PROC, GRAPH_PROCEDURE, "etl.load_proc", 0), 0);
     assert_int_equal(graph_builder_add_node(b, FILE_NODE, GRAPH_FILE, "etl/load.sql", 0), 0);
-    assert_int_equal(graph_builder_add_file(b, 100, "etl/load.sql", disk_path, "acme/warehouse", "default", "tsql"), 0);
+    graph_file_row_t file = {.path = "etl/load.sql",
+                             .disk_path = disk_path,
+                             .repository = "acme/warehouse",
+                             .project = "default",
+                             .dialect = "tsql",
+                             .commit = "0123456789abcdef0123456789abcdef01234567",
+                             .branch = "main"};
+    assert_int_equal(graph_builder_add_file(b, 100, &file), 0);
     assert_int_equal(graph_builder_add_statement(b, 11, 100, 5, "insert", "etl.load_proc", NULL), 0);
     assert_int_equal(graph_builder_add_statement(b, 12, 100, 9, "insert", "etl.load_proc", NULL), 0);
     assert_int_equal(graph_builder_add_statement(b, 13, 100, 20, "create_view", NULL, NULL), 0);

@@ -303,9 +303,10 @@ static void exec_sql(duckdb_connection conn, const char *sql)
 static void graph_tables(duckdb_connection conn)
 {
     exec_sql(conn, "DROP TABLE IF EXISTS edges; DROP TABLE IF EXISTS nodes; DROP TABLE IF EXISTS statements;"
-                   "DROP TABLE IF EXISTS files;"
+                   "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS ingestions;"
+                   "CREATE TABLE ingestions (id VARCHAR, commit_sha VARCHAR, branch VARCHAR);"
                    "CREATE TABLE files (id BIGINT PRIMARY KEY, path VARCHAR, repository VARCHAR, project_id VARCHAR,"
-                   " dialect VARCHAR, is_current BOOLEAN, disk_path VARCHAR);"
+                   " dialect VARCHAR, is_current BOOLEAN, disk_path VARCHAR, ingestion_id VARCHAR);"
                    "CREATE TABLE statements (id BIGINT PRIMARY KEY, file_id BIGINT, ordinal INTEGER, kind VARCHAR,"
                    " name VARCHAR, line_start INTEGER, column_start INTEGER, routine VARCHAR, error VARCHAR);"
                    "CREATE TABLE nodes (id BIGINT PRIMARY KEY, kind VARCHAR, name VARCHAR, project_id VARCHAR,"
@@ -324,8 +325,9 @@ static void loads_from_duckdb(void **state)
     assert_int_equal(store_connect(store, &conn), 0);
     graph_tables(conn);
     exec_sql(conn,
-             "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true, '/tmp/a.sql'),"
-             " (2, 'old.sql', NULL, 'p', NULL, false, NULL);"
+             "INSERT INTO ingestions VALUES ('ing_1', 'abc123', 'main');"
+             "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true, '/tmp/a.sql', 'ing_1'),"
+             " (2, 'old.sql', NULL, 'p', NULL, false, NULL, NULL);"
              "INSERT INTO statements VALUES (7, 1, 1, 'insert', NULL, 3, 1, NULL, NULL), (8, 2, 1, 'insert', NULL,"
              " 1, 1, NULL, NULL);"
              "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false), (2, 'table', 's.b', 'p', NULL),"
@@ -345,6 +347,8 @@ static void loads_from_duckdb(void **state)
     assert_string_equal(st.repository, "acme/wh");
     assert_string_equal(st.dialect, "postgres");
     assert_string_equal(st.disk_path, "/tmp/a.sql");
+    assert_string_equal(st.commit, "abc123");
+    assert_string_equal(st.branch, "main");
     assert_int_equal(st.line, 3);
     assert_string_equal(graph_edge_transformation(s, out[0]), "IDENTITY");
     assert_int_equal(graph_statement_count(s), 1); /* only current files' statements */

@@ -292,7 +292,7 @@ static void openlineage_export_fields(void **state)
     graph_snap_t *s = example_with(sql_path);
     buf_t out;
     buf_init(&out, 1 << 20);
-    assert_int_equal(query_export_openlineage(s, "2026-12-01T00:00:00.000Z", collect, &out), 0);
+    assert_int_equal(query_export_openlineage(s, "2026-12-01T00:00:00.000Z", "https://git.example/", collect, &out), 0);
     int events = 0, seen_clean = 0;
     for(char *line = out.data, *nl; line && *line; line = nl + 1) {
         nl = strchr(line, '\n');
@@ -321,8 +321,13 @@ static void openlineage_export_fields(void **state)
             assert_non_null(strstr(q, "INSERT INTO sales.orders_clean"));
             assert_null(strstr(q, "END;")); /* cut at the next statement */
             assert_string_equal(str(json_object_get(facets, "sql"), "dialect"), "tsql");
-            assert_string_equal(str(json_object_get(facets, "sourceCodeLocation"), "url"),
-                                "https://github.com/acme/warehouse");
+            json_t *loc = json_object_get(facets, "sourceCodeLocation");
+            assert_string_equal(str(loc, "repoUrl"), "https://git.example/acme/warehouse");
+            assert_string_equal(str(loc, "url"), "https://git.example/acme/warehouse/blob/"
+                                                 "0123456789abcdef0123456789abcdef01234567/etl/load.sql");
+            assert_string_equal(str(loc, "version"), "0123456789abcdef0123456789abcdef01234567");
+            assert_string_equal(str(loc, "branch"), "main");
+            assert_string_equal(str(loc, "path"), "etl/load.sql");
             assert_int_equal(json_array_size(json_object_get(ev, "inputs")), 2);
             json_t *o = json_array_get(json_object_get(ev, "outputs"), 0);
             assert_string_equal(str(o, "name"), "sales.orders_clean");
