@@ -214,6 +214,36 @@ class UploadTest(unittest.TestCase):
             self.assertIn(word, doc["detail"])
 
 
+class SlowUploadTest(unittest.TestCase):
+    def test_a_stalled_upload_is_dropped_and_leaves_no_files(self):
+        # The transport's body rate floor applies to streamed uploads as to other bodies.
+        with Server("--header-timeout", "1", "--min-rate", "100000") as srv:
+            uploads = os.path.join(srv.tmp.name, "data", "uploads")
+            body, ctype = multipart([("a.sql", b"SELECT 1;\n" * 100), ("b.sql", b"SELECT 2;\n" * 50000)])
+            s = socket.create_connection((srv.host, srv.port), timeout=15)
+            s.sendall((f"POST /api/v1/files/upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {ctype}\r\n"
+                       f"Content-Length: {len(body)}\r\n\r\n").encode() + body[:3000])
+            deadline = time.monotonic() + 5
+            while count_files(uploads) == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertGreater(count_files(uploads), 0)
+            # Nothing more arrives: after the grace second the rate is below the floor and the
+            # connection is dropped; the half-written file goes with it.
+            closed = False
+            try:
+                closed = s.recv(100) == b""
+            except ConnectionResetError:
+                closed = True
+            self.assertTrue(closed)
+            s.close()
+            deadline = time.monotonic() + 5
+            while count_files(uploads) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(count_files(uploads), 0)
+            self.assertIn("reason=slow_body", srv.log())
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+
+
 class ManyFilesTest(unittest.TestCase):
     def test_ten_thousand_files_in_one_request(self):
         """The request and its bookkeeping scale to 10,000 files; how fast they are parsed is the ingest
