@@ -40,7 +40,8 @@ typedef struct gh_job {
     struct gh_job *next;
     char id[INGEST_ID_MAX];
     char owner[40], name[101];
-    char *branch; /* NULL: the remote's default branch */
+    char *branch;       /* NULL until resolved when none was asked for */
+    int default_branch; /* `branch` is the remote's default, resolved here */
     gh_item_t *items;
     int n_items;
     /* fetch progress */
@@ -319,8 +320,10 @@ static int fetch(github_t *gh, gh_job_t *j, git_repository *repo, char *why, siz
     if(!j->branch) {
         git_buf head = {0};
         rc = git_remote_default_branch(&head, remote);
-        if(!rc && strncmp(head.ptr, "refs/heads/", 11) == 0)
+        if(!rc && strncmp(head.ptr, "refs/heads/", 11) == 0) {
             j->branch = util_strdup(head.ptr + 11);
+            j->default_branch = 1;
+        }
         git_buf_dispose(&head);
         if(rc || !j->branch) {
             say(why, whylen, "Repository %s/%s has no default branch (is it empty?).", j->owner, j->name);
@@ -572,6 +575,8 @@ static void run_job(github_t *gh, gh_job_t *j)
     }
     git_oid_tostr(hex, sizeof(hex), &oid);
     ingest_set_commit(in, j->id, hex);
+    if(j->default_branch)
+        ingest_set_branch(in, j->id, j->branch);
     if(select_files(j, repo, tree, &w, why, sizeof(why)))
         goto fail;
     if(w.n == 0) {

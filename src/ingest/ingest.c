@@ -49,7 +49,7 @@ typedef struct job {
     parsed_file_t *parsed;
 } job_t;
 
-enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_NOTE };
+enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_BRANCH, CMD_NOTE };
 
 typedef struct cmd {
     struct cmd *next;
@@ -415,6 +415,12 @@ static void run_commands(ingest_t *in, cmd_t *list)
             rc = writer_ingestion_input_complete(in->w, ing->id, (int64_t)ing->total);
             break;
         case CMD_COMMIT: rc = writer_ingestion_set_commit(in->w, ing->id, c->text); break;
+        case CMD_BRANCH:
+            rc = writer_ingestion_set_branch(in->w, ing->id, c->text);
+            util_free(ing->branch);
+            ing->branch = c->text;
+            c->text = NULL;
+            break;
         case CMD_NOTE: break;
         }
     }
@@ -1015,6 +1021,14 @@ int ingest_set_commit(ingest_t *in, const char *id, const char *commit)
     if(!commit)
         return INGEST_ERR_ARG;
     cmd_t *c = cmd_new(CMD_COMMIT, commit);
+    return c ? submit(in, id, c, 0, 0) : INGEST_ERR_NOMEM;
+}
+
+int ingest_set_branch(ingest_t *in, const char *id, const char *branch)
+{
+    if(!branch || !*branch)
+        return INGEST_ERR_ARG;
+    cmd_t *c = cmd_new(CMD_BRANCH, branch);
     return c ? submit(in, id, c, 0, 0) : INGEST_ERR_NOMEM;
 }
 

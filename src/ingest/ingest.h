@@ -85,6 +85,8 @@ int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const c
                     int owned);
 /* GitHub: what the clone resolved, once known. */
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit);
+/* GitHub: the branch, when none was asked for and the remote's default was used. */
+int ingest_set_branch(ingest_t *in, const char *id, const char *branch);
 /* Publishes an ingestion_progress with a note (clone progress) and no file change. */
 int ingest_note_progress(ingest_t *in, const char *id, const char *note, double percentage);
 /* No more files: the ingestion completes once its files are done (publishes ingestion_complete). */

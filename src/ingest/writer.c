@@ -51,7 +51,8 @@ typedef struct current {
 struct writer {
     duckdb_connection conn;
     duckdb_appender nodes_app, stmts_app, edges_app, files_app;
-    duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_finish;
+    duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch,
+        ing_finish;
     map_t by_name, by_id, current;
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
@@ -370,6 +371,7 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
                      &w->ing_insert) ||
              prepare(w, "UPDATE ingestions SET input_complete = true, total_files = $1 WHERE id = $2", &w->ing_input) ||
              prepare(w, "UPDATE ingestions SET commit_sha = $1 WHERE id = $2", &w->ing_commit) ||
+             prepare(w, "UPDATE ingestions SET branch = $1 WHERE id = $2", &w->ing_branch) ||
              prepare(w,
                      "UPDATE ingestions SET status = $1, finished_at = $2, total_files = $3, files_processed = $4,"
                      " files_failed = $5, files_skipped = $6, nodes_created = $7, error = $8 WHERE id = $9",
@@ -388,8 +390,8 @@ void writer_close(writer_t *w)
     if(!w)
         return;
     close_appenders(w);
-    duckdb_prepared_statement *sts[] = {&w->file_done, &w->file_state, &w->file_old,  &w->ing_insert,
-                                        &w->ing_input, &w->ing_commit, &w->ing_finish};
+    duckdb_prepared_statement *sts[] = {&w->file_done, &w->file_state, &w->file_old,   &w->ing_insert,
+                                        &w->ing_input, &w->ing_commit, &w->ing_branch, &w->ing_finish};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
         duckdb_destroy_prepare(sts[i]);
     duckdb_disconnect(&w->conn);
@@ -480,6 +482,13 @@ int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit)
     bind_str(w->ing_commit, 1, commit);
     bind_str(w->ing_commit, 2, id);
     return run(w->ing_commit);
+}
+
+int writer_ingestion_set_branch(writer_t *w, const char *id, const char *branch)
+{
+    bind_str(w->ing_branch, 1, branch);
+    bind_str(w->ing_branch, 2, id);
+    return run(w->ing_branch);
 }
 
 int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,

@@ -51,6 +51,7 @@ int writer_ingestion_insert(writer_t *w, const writer_ingestion_t *ing, int64_t 
 /* Input complete: no more files will be added; `total` of them. */
 int writer_ingestion_input_complete(writer_t *w, const char *id, int64_t total);
 int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit);
+int writer_ingestion_set_branch(writer_t *w, const char *id, const char *branch);
 /* Final state. */
 int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
                             const char *error);

@@ -100,6 +100,7 @@ class GithubTest(unittest.TestCase):
         self.assertEqual(seq[-1], "ingestion_complete")
         one = wait_ingestion_status(self.srv, ing)
         self.assertEqual(one["repository"], "acme/warehouse")
+        self.assertEqual(one["branch"], "main")  # the remote's default, resolved by the clone
         self.assertEqual(one["commit"], self.commits["main"])
         self.assertEqual(one["project_id"], "acme")
         # Fetching again reuses the mirror; the same content is skipped as a duplicate.
