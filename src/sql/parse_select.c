@@ -1556,7 +1556,8 @@ rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
     cte_t *saved = p->ctes;
     /* the query starts a context of its own; how the enclosing expression uses it is applied
      * to what bubbles out */
-    parser_t ctx = *p;
+    unsigned saved_outer = p->outer_how, saved_clause = p->clause_how;
+    int saved_cond = p->cond, saved_win = p->win, saved_agg = p->agg, saved_setop = p->in_setop;
     p->outer_how = sqlp_cur_how(p);
     p->clause_how = 0;
     p->cond = p->win = p->agg = 0;
@@ -1588,12 +1589,12 @@ rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
     if(r && !p->err)
         sqlp_resolve_indirect(p, &(scope_t){0}, r, &order, NULL);
     p->ctes = saved;
-    p->outer_how = ctx.outer_how;
-    p->clause_how = ctx.clause_how;
-    p->cond = ctx.cond;
-    p->win = ctx.win;
-    p->agg = ctx.agg;
-    p->in_setop = ctx.in_setop;
+    p->outer_how = saved_outer;
+    p->clause_how = saved_clause;
+    p->cond = saved_cond;
+    p->win = saved_win;
+    p->agg = saved_agg;
+    p->in_setop = saved_setop;
     sqlp_leave(p);
     return p->err ? NULL : r;
 }

@@ -334,6 +334,55 @@ static int slow_read(void *ud, char *buf, size_t cap, size_t *got)
 }
 
 /* Byte-at-a-time input: every token, delimiter and DELIMITER line straddles a refill. */
+/* A fixed text handed out `chunk` bytes at a time. */
+typedef struct text_reader {
+    const char *s;
+    size_t len, pos, chunk;
+} text_reader_t;
+
+static int text_read(void *ud, char *buf, size_t cap, size_t *got)
+{
+    text_reader_t *r = ud;
+    size_t n = r->len - r->pos;
+    if(n > r->chunk)
+        n = r->chunk;
+    if(n > cap)
+        n = cap;
+    memcpy(buf, r->s + r->pos, n);
+    r->pos += n;
+    *got = n;
+    return 0;
+}
+
+/* Issue 12's tokens (${..} glued to words, {{ }}) split anywhere by the reader give the same
+ * document as the whole text. */
+static void test_streaming_templates(void **state)
+{
+    (void)state;
+    static const char sql[] = "INSERT OVERWRITE TABLE ${db}.t_${env} SELECT a, ${x} + b AS c FROM ${hiveconf:src}.s;\n"
+                              "INSERT INTO {{ ref('m') }} SELECT CASE WHEN k > 0 THEN v END AS w, COUNT(*) n "
+                              "FROM {{ source('raw', 'o') }} GROUP BY 1;\n"
+                              "SELECT a.x FROM src_${env}_raw a JOIN u ON a.k = u.k WHERE u.f = 1 ORDER BY 1;\n";
+    sql_lineage_t *whole = run(sql, SQL_DIALECT_HIVE);
+    assert_int_equal(whole->nerrors, 0);
+    json_t *want = sql_lineage_to_json(whole, "f");
+    for(size_t chunk = 1; chunk <= 9; chunk++) {
+        text_reader_t r = {.s = sql, .len = sizeof sql - 1, .chunk = chunk};
+        sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_HIVE};
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_run(text_read, &r, &opts, &l), 0);
+        json_t *got = sql_lineage_to_json(l, "f");
+        if(!json_equal(got, want)) {
+            char *a = json_dumps(want, JSON_COMPACT), *b = json_dumps(got, JSON_COMPACT);
+            fail_msg("chunk %zu\n  want %s\n  got  %s", chunk, a, b);
+        }
+        json_decref(got);
+        sql_lineage_free(l);
+    }
+    json_decref(want);
+    sql_lineage_free(whole);
+}
+
 static void test_streaming_directives(void **state)
 {
     (void)state;
@@ -392,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
         cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_streaming_templates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
