@@ -559,6 +559,7 @@ static int writer_done(ingest_t *in)
 static void *writer_main(void *arg)
 {
     ingest_t *in = arg;
+    complete_ready(in); /* resumed ingestions whose files were all final before the restart */
     pthread_mutex_lock(&in->mu);
     for(;;) {
         int can_dispatch = in->pending.head && in->inflight <= in->max_inflight / 2 && (in->drain || !in->closing);

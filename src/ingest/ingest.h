@@ -72,8 +72,9 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out);
 void ingest_close(ingest_t *in, int drain);
 
 /*
- * Starts an ingestion; writes its id into `id`. ingestion_started is published once its first files
- * are queued (or at its first progress note), so total_files is known.
+ * Starts an ingestion; writes its id into `id`. ingestion_started is published when its first file
+ * is handed to a worker (or at its first progress note), with total_files = the files queued by
+ * then; files may keep arriving, and every ingestion_progress carries the total known so far.
  */
 int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]);
 /*

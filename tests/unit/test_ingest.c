@@ -374,6 +374,27 @@ static void recovery_requeues_or_interrupts(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status IN ('pending', 'processing')"), 0);
 }
 
+/* Killed between its last file's commit and its own end: it only needs finishing. */
+static void recovery_finishes_what_was_done(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(
+        duckdb_query(f->conn,
+                     "INSERT INTO ingestions (id, source, project_id, status, input_complete, started_at)"
+                     " VALUES ('ing_cc', 'github', 'default', 'running', true, now());"
+                     "INSERT INTO files (id, ingestion_id, project_id, path, owned, status, created_at,"
+                     " updated_at) VALUES (7, 'ing_cc', 'default', 'y.sql', false, 'processed', now(), now())",
+                     NULL),
+        DuckDBSuccess);
+    ingest_opts_t opts = {.store = f->store, .workers = 1};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    ingest_close(in, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM ingestions WHERE id = 'ing_cc' AND status = 'completed' AND "
+                              "files_processed = 1 AND total_files = 1"),
+                     1);
+}
+
 static void no_wake(void *arg)
 {
     (void)arg;
@@ -414,8 +435,8 @@ static void events_follow_the_contract(void **state)
         const char *st = json_string_value(json_object_get(ev->data, "status"));
         if(type == EV_INGESTION_PROGRESS && strcmp(st, "processing") != 0)
             finals++;
-        if(type == EV_INGESTION_STARTED)
-            assert_int_equal(json_integer_value(json_object_get(ev->data, "total_files")), 2);
+        if(type == EV_INGESTION_STARTED) /* the files known by then: they may still be arriving */
+            assert_in_range(json_integer_value(json_object_get(ev->data, "total_files")), 1, 2);
         if(type == EV_INGESTION_COMPLETE)
             complete = json_incref(ev->data);
         n++;
@@ -426,6 +447,7 @@ static void events_follow_the_contract(void **state)
     assert_non_null(complete);
     assert_string_equal(json_string_value(json_object_get(complete, "status")), "completed_with_errors");
     assert_int_equal(json_integer_value(json_object_get(complete, "files_failed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(complete, "total_files")), 2);
     json_t *errors = json_object_get(complete, "errors");
     assert_int_equal(json_array_size(errors), 1);
     const char *err = json_string_value(json_object_get(json_array_get(errors, 0), "error"));
@@ -449,6 +471,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pipeline_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_requeues_or_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(events_follow_the_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
