@@ -121,7 +121,7 @@ static void note_refusal(listener_t *l, enum refusal why)
 }
 
 /* Best effort: a short answer the client may or may not read, then the socket is closed. */
-static void refuse_fd(listener_t *l, int fd, const char *detail)
+static void refuse_fd(int fd, const char *detail)
 {
     char msg[320];
     int body = snprintf(msg, sizeof(msg), "{\"error\":\"too_many_connections\",\"detail\":\"%s\"}", detail);
@@ -134,7 +134,6 @@ static void refuse_fd(listener_t *l, int fd, const char *detail)
         log_debug("server.refuse_write_failed", "errno=%d", errno);
     shutdown(fd, SHUT_WR);
     close(fd);
-    (void)l;
 }
 
 static void adopt(listener_t *l, int fd, ip_slot_t *slot)
@@ -224,7 +223,7 @@ static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot)
     waiting_t *w = slot->n_waiting < WAITING_PER_IP ? util_calloc(1, sizeof(*w)) : NULL;
     if(!w) {
         note_refusal(l, REFUSE_PER_IP);
-        refuse_fd(l, fd, "too many connections from this address are waiting");
+        refuse_fd(fd, "too many connections from this address are waiting");
         l->open--;
         slot_unref(l, slot);
         return;
@@ -265,7 +264,7 @@ static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
     }
     if(l->open >= l->cap) {
         note_refusal(l, REFUSE_CAPACITY);
-        refuse_fd(l, fd, "the server is at its connection limit");
+        refuse_fd(fd, "the server is at its connection limit");
         return;
     }
     char key[IPLIMIT_ADDR_MAX];
