@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define ENTITY_MAX     4
@@ -512,10 +513,9 @@ static const char *clarify(chat_t *c, const entity_t *e)
     return "clarify";
 }
 
-/* Words of the question that might be misspelt names, for the "I could not tell" answer. */
-static const char *unknown(chat_t *c, const char *question)
+/* Close names for the question's words that named nothing, for the "I could not tell" answers. */
+static void say_suggestions(chat_t *c, const char *question)
 {
-    say(c, "I could not find a table, view, column, procedure or file named in the question.");
     json_t *sugg = json_array();
     const char *p = question;
     while(*p && json_array_size(sugg) < QUERY_CANDIDATES) {
@@ -530,9 +530,12 @@ static const char *unknown(chat_t *c, const char *question)
         char tok[TOKEN_MAX + 1];
         memcpy(tok, start, n);
         tok[n] = '\0';
+        int known = 0;
+        for(int i = 0; i < c->nent; i++)
+            known |= strcasecmp(c->ent[i].text, tok) == 0;
         for(size_t i = 0; i < n; i++)
             tok[i] = (char)tolower((unsigned char)tok[i]);
-        if(is_stopword(tok))
+        if(known || is_stopword(tok))
             continue;
         graph_hit_t hits[3];
         int k = graph_search(c->s, tok, GRAPH_MASK_ALL, hits, 3);
@@ -549,7 +552,20 @@ static const char *unknown(chat_t *c, const char *question)
         say(c, " Try a qualified name such as schema.table.");
     }
     json_decref(sugg);
+}
+
+static const char *unknown(chat_t *c, const char *question)
+{
+    say(c, "I could not find a table, view, column, procedure or file named in the question.");
+    say_suggestions(c, question);
     return "unknown";
+}
+
+static const char *one_end_of_a_path(chat_t *c, const char *question)
+{
+    say(c, "A path needs two names; I recognised only %s.", nm(c, c->ent[0].node));
+    say_suggestions(c, question);
+    return "clarify";
 }
 
 static const char *const w_path[] = {"path", "reach", "between", "connect", "connected", "flow from", NULL};
@@ -584,8 +600,11 @@ static const char *answer(chat_t *c, const char *question)
         return unknown(c, question);
     int v = c->ent[0].node;
     graph_kind_t kind = graph_node_kind(c->s, v);
-    if(c->nent >= 2 && (any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"))))
+    int path_words = any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"));
+    if(c->nent >= 2 && path_words)
         return path(c, v, c->ent[1].node);
+    if(path_words && has_word(c, "how"))
+        return one_end_of_a_path(c, question);
     if(kind == GRAPH_FILE)
         return file_outputs(c, v);
     if(any_word(c, w_proc) && kind != GRAPH_PROCEDURE)

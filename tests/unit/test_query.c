@@ -206,6 +206,7 @@ static void chat_intents(void **state)
         {"what feeds custmers", "lineage_upstream", "Nothing feeds raw.customers", 0},
         {"what feeds orders", "clarify", "other.orders", 0},
         {"tell me about zebras", "unknown", "could not find", 0},
+        {"how does raw.orders reach mart.reprt_x", "clarify", "recognised only raw.orders", 0},
         {"sales.orders_clean", "search", "1 direct consumer", 0},
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
