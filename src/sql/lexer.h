@@ -54,6 +54,14 @@ void sql_lexer_rewind(sql_lexer_t *lx, const sql_token_t *t);
 /* 0 and a token (SQL_TOK_EOF at the end), or SQL_ERR_NEED_MORE with the position unchanged. */
 int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok);
 
+/* Jinja {% .. %} control and {# .. #} comments: the parser reads the SQL around them as if
+ * they were not there (both branches of an {% if %}), so a template never costs a statement. */
+static inline int sql_tok_is_jinja_block(const sql_token_t *t, const char *src)
+{
+    return t->type == SQL_TOK_TEMPLATE && t->len >= 2 && src[t->off] == '{' &&
+           (src[t->off + 1] == '%' || src[t->off + 1] == '#');
+}
+
 /* Single-character operator test, e.g. sql_tok_is_op(t, src, '('). */
 static inline int sql_tok_is_op(const sql_token_t *t, const char *src, char c)
 {

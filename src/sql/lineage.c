@@ -727,7 +727,7 @@ static int run(engine_t *e)
             if((rc = add_error(e, t.line, t.col, what)))
                 return rc;
         }
-        if(t.type == SQL_TOK_COMMENT)
+        if(t.type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(&t, e->buf))
             continue;
         if((rc = delimiter_directive(e, &t)) != 0) {
             if(rc < 0)

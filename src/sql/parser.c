@@ -867,7 +867,7 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
         sql_token_t t;
         if(sql_lexer_next(&lx, &t) || t.type == SQL_TOK_EOF)
             break;
-        if(t.type == SQL_TOK_COMMENT)
+        if(t.type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(&t, text))
             continue;
         if(t.line == 1)
             t.col += at->col;

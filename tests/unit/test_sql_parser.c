@@ -172,6 +172,17 @@ static void test_templates(void **state)
     expect_clean("INSERT INTO IDENTIFIER($tgt) SELECT a FROM IDENTIFIER('DB.S.Src')", SQL_DIALECT_SNOWFLAKE,
                  "db.s.src;$tgt");
     expect_clean("SELECT a FROM s WHERE d > ${start} AND e = ${end}", SQL_DIALECT_SPARKSQL, "s;");
+    /* Jinja control blocks anywhere: the SQL around them is read, both branches of an if */
+    expect_clean("{{ config(materialized='incremental') }}\nwith src as (\n"
+                 "  select id, amount, {% if target.name == 'prod' %} region, {% endif %} updated_at\n"
+                 "  from {{ source('raw', 'payments') }}\n"
+                 "  {% if is_incremental() %} where updated_at > (select max(updated_at) from {{ this }})"
+                 " {% endif %} {# late rows #}\n"
+                 ")\nselect id, sum(amount) as total from src group by id",
+                 SQL_DIALECT_ANSI, "raw.payments;");
+    expect_cols_of(
+        "{% set cols = ['a', 'b'] %}\nINSERT INTO t SELECT {% for c in cols %} {{ c }}, {% endfor %} x FROM s",
+        SQL_DIALECT_ANSI, "t.x<-s.x");
     expect_clean("CREATE TABLE t_${env} AS SELECT a FROM src_${env}_raw", SQL_DIALECT_HIVE, "src_${env}_raw;t_${env}");
     expect_cols_of("INSERT INTO ${db}.t SELECT a, ${x} + b AS c FROM s", SQL_DIALECT_HIVE,
                    "${db}.t.a<-s.a ${db}.t.c<-s.b");
