@@ -371,9 +371,50 @@ class DescriptorTest(unittest.TestCase):
                     pass
                 time.sleep(0.2)
             self.assertEqual(status, 200)
-            lines = srv.log().splitlines()
+            log = srv.log()
+            lines = log.splitlines()
             self.assertLess(len(lines), 60, "\n".join(lines[-20:]))
-            self.assertIn("server.refused reason=capacity", srv.log())
+            self.assertTrue("server.refused reason=capacity" in log, "\n".join(lines[-20:]))
+
+    def test_out_of_descriptors_backs_off_instead_of_spinning(self):
+        import resource
+        with Server("--header-timeout", "2", "--stats-interval", "30") as srv:
+            pid = srv.proc.pid
+            # the cap was computed from a high limit; lowering it now makes accept fail with EMFILE
+            in_use = len(os.listdir(f"/proc/{pid}/fd"))
+            soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (in_use + 8, hard))
+            flood = []
+            for i in range(100):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.bind((f"127.0.2.{1 + i % 50}", 0))
+                s.setblocking(False)
+                try:
+                    s.connect((srv.host, srv.port))
+                except BlockingIOError:
+                    pass
+                flood.append(s)
+            time.sleep(0.5)
+            before = cpu_seconds(pid)
+            time.sleep(2)
+            spent = cpu_seconds(pid) - before
+            for s in flood:
+                s.close()
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+            self.assertLess(spent, 0.5, "the server spun on EMFILE")
+            deadline = time.monotonic() + 10
+            status = None
+            while time.monotonic() < deadline and status != 200:
+                try:
+                    status = srv.request("GET", "/health", timeout=2)[0]
+                except OSError:
+                    time.sleep(0.2)
+            self.assertEqual(status, 200)
+            lines = srv.log().splitlines()
+            # lws 4.1.6 alone logged "accept: errno 24" on every turn of a spinning loop
+            self.assertLess(len(lines), 60, "\n".join(lines[-20:]))
+            self.assertTrue(any("server.refused reason=out_of_descriptors" in line for line in lines),
+                            "\n".join(lines[-20:]))
 
 
 class MethodTest(unittest.TestCase):
