@@ -1,9 +1,10 @@
 // Renders the dashboard at 1280x800 and saves docs/dashboard.png.
 //   node tests/browser/screenshot.mjs          scripted events from the in-test server (the page state of the events test)
-//   node tests/browser/screenshot.mjs --real   the real server (LINEAGED_BIN or build/lineaged); events come from
-//                                              uploads and chat queries when the server supports them
+//   node tests/browser/screenshot.mjs --real   the real server (LINEAGED_BIN or build/lineaged): the example
+//                                              warehouse uploaded, a failed GitHub clone, chat queries
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO, launchBrowser, openPage, startMockServer, envelope, waitFor, sleep, Lineaged, assertNoProblems } from './lib.mjs';
 
@@ -61,22 +62,24 @@ async function scripted(page) {
   return () => srv.close();
 }
 
-const SAMPLE_SQL = {
-  'staging/stg_orders.sql': 'CREATE VIEW staging.stg_orders AS SELECT o.id AS order_id, o.customer_id, o.amount, o.created_at FROM raw.orders o;',
-  'staging/stg_customers.sql': 'CREATE VIEW staging.stg_customers AS SELECT c.id AS customer_id, c.name, c.country FROM raw.customers c;',
-  'marts/fct_orders.sql': 'INSERT INTO marts.fct_orders (order_id, customer_id, amount, country)\nSELECT o.order_id, o.customer_id, o.amount, c.country\nFROM staging.stg_orders o JOIN staging.stg_customers c ON o.customer_id = c.customer_id;',
-  'marts/dim_customers.sql': 'CREATE TABLE marts.dim_customers AS SELECT customer_id, name, country FROM staging.stg_customers;',
-  'reports/revenue_by_country.sql': 'CREATE VIEW reports.revenue_by_country AS SELECT country, SUM(amount) AS revenue FROM marts.fct_orders GROUP BY country;',
-  'legacy/broken.sql': 'SELECT FROM WHERE (;',
-};
+// Every file of the example warehouse (examples/finance), with its path inside it.
+function exampleFiles(dir = path.join(REPO, 'examples/finance'), prefix = '') {
+  const out = {};
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix + e.name;
+    if (e.isDirectory()) Object.assign(out, exampleFiles(path.join(dir, e.name), rel + '/'));
+    else out[rel] = fs.readFileSync(path.join(dir, e.name));
+  }
+  return out;
+}
 
-function multipart(files) {
+function multipart(files, project) {
   const boundary = '----lineaged' + Date.now().toString(16);
   const parts = [];
   for (const [name, body] of Object.entries(files)) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: application/sql\r\n\r\n${body}\r\n`));
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: application/sql\r\n\r\n`), body, Buffer.from('\r\n'));
   }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="project_id"\r\n\r\nacme-warehouse\r\n--${boundary}--\r\n`));
+  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="project_id"\r\n\r\n${project}\r\n--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
 }
 
@@ -93,40 +96,35 @@ function post(url, body, type) {
 }
 const postJson = (url, obj) => post(url, Buffer.from(JSON.stringify(obj)), 'application/json');
 
-// Uses the real producers the server has (upload, chat); whatever it lacks is published through
-// --debug-events so the picture still shows every panel.
+// Only real producers: the example warehouse uploaded, a GitHub ingestion of a repository the
+// (empty, local) mirror does not have, and chat queries.
 async function live(page) {
-  const server = new Lineaged({ args: ['--debug-events'] });
+  const remote = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-shot-remote-'));
+  const server = new Lineaged({ args: ['--github-url', 'file://' + remote] });
   await server.start();
   await page.goto(server.base + '/');
   await waitFor(() => page.getAttribute('#conn-status', 'data-state').then((s) => s === 'live'), { timeout: 15000, what: 'live status' });
-  const debug = (events) => postJson(server.base + '/api/v1/debug/events', { events });
-  const upload = multipart(SAMPLE_SQL);
+  const gh = await postJson(server.base + '/api/v1/github/ingest', { repo: 'acme/old-etl', project_id: 'acme' });
+  console.log(`github: ${gh.status}`);
+  await sleep(1000);
+  const files = exampleFiles();
+  const upload = multipart(files, 'finance');
   const up = await post(server.base + '/api/v1/files/upload', upload.body, upload.type);
-  console.log(`upload: ${up.status}`);
-  if (up.status !== 202) {
-    await debug([
-      { type: 'ingestion_started', data: { ingestion_id: 'up-52c9e0', source: 'upload', total_files: 6, project_id: 'acme-warehouse' } },
-      { type: 'ingestion_complete', data: { ingestion_id: 'up-52c9e0', source: 'upload', status: 'completed_with_errors', files_processed: 5, files_failed: 1, total_nodes_created: 31, duration_seconds: 0.8, files: [], errors: [{ file: 'legacy/broken.sql', error: 'syntax error at line 1' }] } },
-      { type: 'ingestion_started', data: { ingestion_id: 'gh-b81d04', source: 'github', total_files: 40, project_id: 'acme/data-platform' } },
-      { type: 'ingestion_progress', data: { ingestion_id: 'gh-b81d04', current_file: 'models/marts/finance/fct_orders.sql', status: 'parsing', files_processed: 25, total_files: 40, percentage: 62.5, nodes_created: 3127, error: null } },
-    ]);
-  }
+  console.log(`upload of ${Object.keys(files).length} files: ${up.status}`);
+  const id = JSON.parse(up.body).ingestion_id;
+  await waitFor(() => page.getAttribute(`#ingestions > li[data-ingestion-id="${id}"]`, 'data-status').then((s) => s !== 'running'),
+    { timeout: 60000, what: 'the upload ingested' });
   let chatted = 0;
-  for (const [mode, query] of [['graph', 'What feeds marts.fct_orders?'], ['text', 'Which tables use raw.customers?'], ['graph', 'Downstream of staging.stg_orders']]) {
+  for (const [mode, query] of [['graph', 'What feeds core.fct_ledger?'], ['text', 'Which files use staging.stg_gl_entries?'], ['graph', 'What is downstream of core.fct_invoices?']]) {
     const r = await postJson(`${server.base}/api/chat/${mode}`, { query });
     if (r.status === 200) chatted++;
   }
   console.log(`chat queries answered: ${chatted}`);
-  if (!chatted) {
-    await debug([
-      { type: 'query_complete', data: { query_type: 'graph', latency_ms: 184, status: 'success' } },
-      { type: 'query_complete', data: { query_type: 'text', latency_ms: 96, status: 'success' } },
-    ]);
-  }
-  await debug([{ type: 'error', data: { error_type: 'parse_error', severity: 'warning', message: 'One uploaded file could not be parsed; the others were ingested.' } }]);
   await sleep(2500);
-  return () => server.dispose();
+  return async () => {
+    await server.dispose();
+    fs.rmSync(remote, { recursive: true, force: true });
+  };
 }
 
 const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
