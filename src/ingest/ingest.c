@@ -6,6 +6,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -359,6 +360,14 @@ static void cmd_free(cmd_t *c)
     util_free(c);
 }
 
+/* Shutdown drops commands not yet run: an upload they carried was never recorded, so remove it. */
+static void cmd_discard(cmd_t *c)
+{
+    if(c->type == CMD_ADD && c->owned && c->disk_path && c->disk_path[0])
+        unlink(c->disk_path);
+    cmd_free(c);
+}
+
 static job_t *job_new(ingestion_t *ing, const char *disk_path, const char *name, int owned)
 {
     job_t *j = util_calloc(1, sizeof(*j));
@@ -594,7 +603,7 @@ static void *writer_main(void *arg)
         if(in->closing && !in->drain && in->cmds.head) {
             for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
                 next = c->next;
-                cmd_free(c);
+                cmd_discard(c);
             }
         }
     }
@@ -871,7 +880,7 @@ void ingest_close(ingest_t *in, int drain)
     }
     for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
         next = c->next;
-        cmd_free(c);
+        cmd_discard(c);
     }
     if(in->w)
         close_unfinished(in);
@@ -1010,7 +1019,7 @@ int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const c
     if(!c)
         return INGEST_ERR_NOMEM;
     c->owned = owned ? 1 : 0;
-    if(!(c->disk_path = util_strdup(disk_path)) || !(c->name = util_strdup(name))) {
+    if(!(c->disk_path = util_strdup(disk_path)) || !(c->name = utf8_clean_dup(name))) {
         cmd_free(c);
         return INGEST_ERR_NOMEM;
     }

@@ -2,6 +2,7 @@
 
 #include "sql/lineage.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,28 +56,8 @@ static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
 char *parsed_clean_utf8(sql_arena_t *a, const char *s, size_t len)
 {
     char *out = sql_arena_alloc(a, len + 1);
-    if(!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while(i < len) {
-        unsigned char c = p[i];
-        size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        int ok = n > 0 && i + n <= len && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
-        for(size_t j = 1; ok && j < n; j++)
-            ok = (p[i + j] & 0xc0) == 0x80;
-        if(ok && n == 3)
-            ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
-        if(ok && n == 4)
-            ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
-        if(!ok || c == 0) {
-            out[i++] = '?';
-            continue;
-        }
-        memcpy(out + i, p + i, n);
-        i += n;
-    }
-    out[len] = '\0';
+    if(out)
+        utf8_clean_copy(out, s, len);
     return out;
 }
 

@@ -5,6 +5,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -528,7 +529,9 @@ int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason)
     append_str(a, f->project);
     append_str(a, f->repository);
     append_str(a, f->path);
-    append_str(a, f->disk_path);
+    char *disk = f->disk_path ? utf8_clean_dup(f->disk_path) : NULL;
+    append_str(a, disk);
+    util_free(disk);
     duckdb_append_bool(a, f->owned);
     duckdb_append_null(a); /* dialect */
     duckdb_append_null(a); /* sha256 */

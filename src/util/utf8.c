@@ -1,5 +1,9 @@
 #include "util/utf8.h"
 
+#include "util/alloc.h"
+
+#include <string.h>
+
 size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0];
@@ -33,4 +37,28 @@ int utf8_valid(const char *s, size_t len)
         i += n;
     }
     return 1;
+}
+
+void utf8_clean_copy(char *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for(size_t i = 0; i < len;) {
+        size_t n = p[i] ? utf8_seq_len(p + i, len - i) : 0;
+        if(!n) {
+            out[i++] = '?';
+            continue;
+        }
+        memcpy(out + i, p + i, n);
+        i += n;
+    }
+    out[len] = '\0';
+}
+
+char *utf8_clean_dup(const char *s)
+{
+    size_t len = strlen(s);
+    char *out = util_malloc(len + 1);
+    if(out)
+        utf8_clean_copy(out, s, len);
+    return out;
 }

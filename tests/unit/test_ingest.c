@@ -395,6 +395,25 @@ static void recovery_finishes_what_was_done(void **state)
                      1);
 }
 
+/* A name that is not UTF-8 (a Latin-1 file name) would make DuckDB refuse the whole batch. */
+static void names_are_made_utf8(void **state)
+{
+    fixture_t *f = *state;
+    char a[256];
+    snprintf(a, sizeof(a), "%s", write_sql(f, "u.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    ingest_opts_t opts = {.store = f->store, .workers = 1};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "cli"};
+    assert_int_equal(ingest_begin(in, &meta, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, a, "caf\xe9/\xff.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_end(in, id), INGEST_OK);
+    ingest_close(in, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'caf?/?.sql' AND status = 'processed'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE kind = 'file' AND name = 'caf?/?.sql'"), 1);
+}
+
 static void no_wake(void *arg)
 {
     (void)arg;
@@ -472,6 +491,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(recovery_requeues_or_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(events_follow_the_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
+        cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
