@@ -99,95 +99,151 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
     return t;
 }
 
-/* Case-insensitive search for a word that is not part of a longer identifier. */
-static size_t count_word(const char *s, size_t len, const char *w)
-{
-    size_t wl = strlen(w), n = 0;
-    for(size_t i = 0; i + wl <= len; i++) {
-        if(strncasecmp(s + i, w, wl) != 0)
-            continue;
-        bool left = i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_');
-        bool right = i + wl == len || !(isalnum((unsigned char)s[i + wl]) || s[i + wl] == '_');
-        if(left && right)
-            n++;
-    }
-    return n;
-}
+/* A tell-tale construct: `word` ones must not be part of a longer identifier. */
+typedef struct tell {
+    const char *text;
+    unsigned char len;
+    bool word;
+    unsigned char dialect;
+    unsigned char weight;
+} tell_t;
 
-static size_t count_sub(const char *s, size_t len, const char *w)
-{
-    size_t wl = strlen(w), n = 0;
-    for(size_t i = 0; i + wl <= len; i++)
-        if(strncasecmp(s + i, w, wl) == 0)
-            n++;
-    return n;
-}
+#define WORD(s, d, w)                                                                                                  \
+    {                                                                                                                  \
+        s, sizeof(s) - 1, true, d, w                                                                                   \
+    }
+#define SUB(s, d, w)                                                                                                   \
+    {                                                                                                                  \
+        s, sizeof(s) - 1, false, d, w                                                                                  \
+    }
 
 /* Scores are rough on purpose: only tell-tale constructs that other dialects reject count. */
+static const tell_t tells[] = {
+    WORD("GO", SQL_DIALECT_TSQL, 3),
+    WORD("NOLOCK", SQL_DIALECT_TSQL, 3),
+    SUB("@@", SQL_DIALECT_TSQL, 2),
+    WORD("TOP", SQL_DIALECT_TSQL, 1),
+    WORD("NVARCHAR", SQL_DIALECT_TSQL, 2),
+    SUB("CROSS APPLY", SQL_DIALECT_TSQL, 2),
+    WORD("GETDATE", SQL_DIALECT_TSQL, 2),
+    SUB("::", SQL_DIALECT_POSTGRES, 2),
+    SUB("$$", SQL_DIALECT_POSTGRES, 2),
+    WORD("ILIKE", SQL_DIALECT_POSTGRES, 1),
+    WORD("plpgsql", SQL_DIALECT_POSTGRES, 3),
+    WORD("SERIAL", SQL_DIALECT_POSTGRES, 2),
+    SUB(":=", SQL_DIALECT_ORACLE, 2),
+    WORD("NVL", SQL_DIALECT_ORACLE, 1),
+    WORD("DUAL", SQL_DIALECT_ORACLE, 2),
+    WORD("VARCHAR2", SQL_DIALECT_ORACLE, 3),
+    WORD("ROWNUM", SQL_DIALECT_ORACLE, 2),
+    WORD("SYSDATE", SQL_DIALECT_ORACLE, 1),
+    WORD("ELSIF", SQL_DIALECT_ORACLE, 3),
+    WORD("FLATTEN", SQL_DIALECT_SNOWFLAKE, 2),
+    WORD("VARIANT", SQL_DIALECT_SNOWFLAKE, 2),
+    WORD("CLONE", SQL_DIALECT_SNOWFLAKE, 2),
+    SUB("COPY INTO", SQL_DIALECT_SNOWFLAKE, 2),
+    WORD("IFF", SQL_DIALECT_SNOWFLAKE, 2),
+    WORD("SWAP", SQL_DIALECT_SNOWFLAKE, 2),
+    WORD("STRUCT", SQL_DIALECT_BIGQUERY, 1),
+    WORD("SAFE_CAST", SQL_DIALECT_BIGQUERY, 2),
+    WORD("INT64", SQL_DIALECT_BIGQUERY, 3),
+    WORD("FLOAT64", SQL_DIALECT_BIGQUERY, 3),
+    SUB("EXCEPT(", SQL_DIALECT_BIGQUERY, 1),
+    WORD("ARRAY_AGG", SQL_DIALECT_BIGQUERY, 1),
+    SUB("INSERT OVERWRITE", SQL_DIALECT_SPARKSQL, 3),
+    SUB("LATERAL VIEW", SQL_DIALECT_SPARKSQL, 3),
+    SUB("PARTITIONED BY", SQL_DIALECT_SPARKSQL, 2),
+    SUB("STORED AS", SQL_DIALECT_SPARKSQL, 2),
+    WORD("TBLPROPERTIES", SQL_DIALECT_SPARKSQL, 2),
+    SUB("CLUSTERED BY", SQL_DIALECT_SPARKSQL, 2),
+    WORD("MergeTree", SQL_DIALECT_CLICKHOUSE, 4),
+    WORD("ReplacingMergeTree", SQL_DIALECT_CLICKHOUSE, 4),
+    WORD("SummingMergeTree", SQL_DIALECT_CLICKHOUSE, 4),
+    WORD("AggregatingMergeTree", SQL_DIALECT_CLICKHOUSE, 4),
+    SUB("ARRAY JOIN", SQL_DIALECT_CLICKHOUSE, 3),
+    WORD("PREWHERE", SQL_DIALECT_CLICKHOUSE, 3),
+    WORD("dictGet", SQL_DIALECT_CLICKHOUSE, 3),
+    WORD("LowCardinality", SQL_DIALECT_CLICKHOUSE, 3),
+    WORD("FINAL", SQL_DIALECT_CLICKHOUSE, 1),
+    WORD("Nullable", SQL_DIALECT_CLICKHOUSE, 2),
+    WORD("read_parquet", SQL_DIALECT_DUCKDB, 3),
+    WORD("read_csv_auto", SQL_DIALECT_DUCKDB, 3),
+    WORD("read_csv", SQL_DIALECT_DUCKDB, 2),
+    WORD("read_json", SQL_DIALECT_DUCKDB, 2),
+    WORD("approx_distinct", SQL_DIALECT_TRINO, 2),
+    WORD("try_cast", SQL_DIALECT_TRINO, 1),
+    SUB("CROSS JOIN UNNEST", SQL_DIALECT_TRINO, 2),
+    WORD("DISTKEY", SQL_DIALECT_REDSHIFT, 3),
+    WORD("SORTKEY", SQL_DIALECT_REDSHIFT, 3),
+    WORD("DISTSTYLE", SQL_DIALECT_REDSHIFT, 3),
+    WORD("UNLOAD", SQL_DIALECT_REDSHIFT, 2),
+    WORD("AUTO_INCREMENT", SQL_DIALECT_MYSQL, 3),
+    WORD("ENGINE", SQL_DIALECT_MYSQL, 2),
+    SUB("ON DUPLICATE KEY", SQL_DIALECT_MYSQL, 3),
+    WORD("DELIMITER", SQL_DIALECT_MYSQL, 3),
+};
+
+#define N_TELLS (sizeof tells / sizeof tells[0])
+_Static_assert(N_TELLS < 0xff, "tell indexes fit a byte, 0xff ends a chain");
+
+/* ASCII only, as strncasecmp in the C locale: tolower() would follow a locale. */
+static unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static bool ident_char(unsigned char c)
+{
+    return isalnum(c) || c == '_';
+}
+
+/* One pass over the text: at each byte only the tells starting with that (folded) byte are tried,
+ * instead of one scan of the whole text per tell. */
 sql_dialect_t sql_dialect_guess(const char *text, size_t len)
 {
     if(len > 65536)
         len = 65536;
+    const unsigned char *s = (const unsigned char *)text;
+    /* tells grouped by their first byte: next[] chains them, head[] starts each chain */
+    unsigned char head[256], next[N_TELLS];
+    memset(head, 0xff, sizeof head);
+    for(size_t t = N_TELLS; t-- > 0;) {
+        unsigned char c = fold((unsigned char)tells[t].text[0]);
+        next[t] = head[c];
+        head[c] = (unsigned char)t;
+    }
     long score[SQL_DIALECT_COUNT] = {0};
-    size_t brackets = 0, backticks = 0;
+    size_t backticks = 0;
     for(size_t i = 0; i < len; i++) {
-        if(text[i] == '`')
+        unsigned char c = s[i];
+        if(c == '`')
             backticks++;
-        else if(text[i] == '[' && i + 1 < len && (isalpha((unsigned char)text[i + 1]) || text[i + 1] == '_')) {
+        else if(c == '[' && i + 1 < len && (isalpha(s[i + 1]) || s[i + 1] == '_')) {
             size_t j = i + 1;
-            while(j < len && (isalnum((unsigned char)text[j]) || text[j] == '_' || text[j] == ' '))
+            while(j < len && (ident_char(s[j]) || s[j] == ' '))
                 j++;
-            if(j < len && text[j] == ']' && (i == 0 || !isalnum((unsigned char)text[i - 1])))
-                brackets++;
+            if(j < len && s[j] == ']' && (i == 0 || !isalnum(s[i - 1])))
+                score[SQL_DIALECT_TSQL] += 3;
+        }
+        bool left = i == 0 || !ident_char(s[i - 1]);
+        for(unsigned t = head[fold(c)]; t != 0xff; t = next[t]) {
+            const tell_t *w = &tells[t];
+            if(i + w->len > len || (w->word && !left))
+                continue;
+            size_t k = 1;
+            while(k < w->len && fold(s[i + k]) == fold((unsigned char)w->text[k]))
+                k++;
+            if(k < w->len || (w->word && i + k < len && ident_char(s[i + k])))
+                continue;
+            score[w->dialect] += w->weight;
         }
     }
-    score[SQL_DIALECT_TSQL] += (long)brackets * 3 + (long)count_word(text, len, "GO") * 3 +
-                               (long)count_word(text, len, "NOLOCK") * 3 + (long)count_sub(text, len, "@@") * 2 +
-                               (long)count_word(text, len, "TOP") + (long)count_word(text, len, "NVARCHAR") * 2 +
-                               (long)count_sub(text, len, "CROSS APPLY") * 2 +
-                               (long)count_word(text, len, "GETDATE") * 2;
-    score[SQL_DIALECT_POSTGRES] += (long)count_sub(text, len, "::") * 2 + (long)count_sub(text, len, "$$") * 2 +
-                                   (long)count_word(text, len, "ILIKE") + (long)count_word(text, len, "plpgsql") * 3 +
-                                   (long)count_word(text, len, "SERIAL") * 2;
-    score[SQL_DIALECT_ORACLE] += (long)count_sub(text, len, ":=") * 2 + (long)count_word(text, len, "NVL") +
-                                 (long)count_word(text, len, "DUAL") * 2 + (long)count_word(text, len, "VARCHAR2") * 3 +
-                                 (long)count_word(text, len, "ROWNUM") * 2 + (long)count_word(text, len, "SYSDATE") +
-                                 (long)count_word(text, len, "ELSIF") * 3;
-    score[SQL_DIALECT_SNOWFLAKE] +=
-        (long)count_word(text, len, "FLATTEN") * 2 + (long)count_word(text, len, "VARIANT") * 2 +
-        (long)count_word(text, len, "CLONE") * 2 + (long)count_sub(text, len, "COPY INTO") * 2 +
-        (long)count_word(text, len, "IFF") * 2 + (long)count_word(text, len, "SWAP") * 2;
-    long bq = (long)count_word(text, len, "STRUCT") + (long)count_word(text, len, "SAFE_CAST") * 2 +
-              (long)count_word(text, len, "INT64") * 3 + (long)count_word(text, len, "FLOAT64") * 3 +
-              (long)count_sub(text, len, "EXCEPT(") + (long)count_word(text, len, "ARRAY_AGG");
-    long hive = (long)count_sub(text, len, "INSERT OVERWRITE") * 3 + (long)count_sub(text, len, "LATERAL VIEW") * 3 +
-                (long)count_sub(text, len, "PARTITIONED BY") * 2 + (long)count_sub(text, len, "STORED AS") * 2 +
-                (long)count_word(text, len, "TBLPROPERTIES") * 2 + (long)count_sub(text, len, "CLUSTERED BY") * 2;
-    score[SQL_DIALECT_CLICKHOUSE] +=
-        (long)count_word(text, len, "MergeTree") * 4 + (long)count_word(text, len, "ReplacingMergeTree") * 4 +
-        (long)count_word(text, len, "SummingMergeTree") * 4 + (long)count_word(text, len, "AggregatingMergeTree") * 4 +
-        (long)count_sub(text, len, "ARRAY JOIN") * 3 + (long)count_word(text, len, "PREWHERE") * 3 +
-        (long)count_word(text, len, "dictGet") * 3 + (long)count_word(text, len, "LowCardinality") * 3 +
-        (long)count_word(text, len, "FINAL") + (long)count_word(text, len, "Nullable") * 2;
-    score[SQL_DIALECT_DUCKDB] +=
-        (long)count_word(text, len, "read_parquet") * 3 + (long)count_word(text, len, "read_csv_auto") * 3 +
-        (long)count_word(text, len, "read_csv") * 2 + (long)count_word(text, len, "read_json") * 2;
-    score[SQL_DIALECT_TRINO] += (long)count_word(text, len, "approx_distinct") * 2 +
-                                (long)count_word(text, len, "try_cast") +
-                                (long)count_sub(text, len, "CROSS JOIN UNNEST") * 2;
-    score[SQL_DIALECT_REDSHIFT] +=
-        (long)count_word(text, len, "DISTKEY") * 3 + (long)count_word(text, len, "SORTKEY") * 3 +
-        (long)count_word(text, len, "DISTSTYLE") * 3 + (long)count_word(text, len, "UNLOAD") * 2;
-    long mysql = (long)count_word(text, len, "AUTO_INCREMENT") * 3 + (long)count_word(text, len, "ENGINE") * 2 +
-                 (long)count_sub(text, len, "ON DUPLICATE KEY") * 3 + (long)count_word(text, len, "DELIMITER") * 3;
+    /* backticks quote names in all three */
     if(backticks) {
-        bq += 1;
-        hive += 1;
-        mysql += 1;
+        score[SQL_DIALECT_BIGQUERY] += 1;
+        score[SQL_DIALECT_SPARKSQL] += 1;
+        score[SQL_DIALECT_MYSQL] += 1;
     }
-    score[SQL_DIALECT_BIGQUERY] += bq;
-    score[SQL_DIALECT_SPARKSQL] += hive;
-    score[SQL_DIALECT_MYSQL] += mysql;
     sql_dialect_t best = SQL_DIALECT_ANSI;
     long best_score = 1;
     for(int d = SQL_DIALECT_ANSI; d < SQL_DIALECT_COUNT; d++) {
