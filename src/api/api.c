@@ -156,9 +156,9 @@ int api_start(void *ud, server_t *srv)
         return -1;
     }
     api->upload_dir = util_strdup(dir);
-    if(!api->upload_dir || start_ingest(api) || api_debug_routes(api) || api_lineage_routes(api) ||
-       api_chat_routes(api) || api_export_routes(api) || api_files_routes(api) || api_ingestion_routes(api) ||
-       api_github_start(api))
+    if(!api->upload_dir || start_ingest(api) || api_files_sweep(api) || api_debug_routes(api) ||
+       api_lineage_routes(api) || api_chat_routes(api) || api_export_routes(api) || api_files_routes(api) ||
+       api_ingestion_routes(api) || api_github_start(api))
         return -1;
     seed(api);
     log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);

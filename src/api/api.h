@@ -55,6 +55,8 @@ int api_filter(const http_request_t *req, const char *name, const char *const *a
 /* Each resource registers its routes. */
 int api_debug_routes(api_t *api);
 int api_files_routes(api_t *api);
+/* At start, after ingestion recovered: removes upload files no ingestion holds. */
+int api_files_sweep(api_t *api);
 int api_ingestion_routes(api_t *api);
 /* The GitHub clone thread and its route; stop joins the thread (before ingestion closes). */
 int api_github_start(api_t *api);

@@ -11,7 +11,10 @@
 #include "util/log.h"
 #include "util/utf8.h"
 
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FILES_PAGE_MAX 500
 #define PROJECT_MAX    128
@@ -284,6 +287,63 @@ static json_t *files_stats_job(duckdb_connection conn, void *arg, int *status)
 static void get_files_stats(void *ctx, const http_request_t *req, http_response_t *resp)
 {
     api_defer(ctx, req, resp, files_stats_job, NULL, NULL);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Files left in the upload folder by a previous run that ingestion does not hold (the server died
+ * mid-upload, before handing them over): removed at start, after ingestion recovered its own.
+ * Runs once before serving, so reading the database here keeps no client waiting.
+ */
+int api_files_sweep(api_t *api)
+{
+    duckdb_connection conn;
+    duckdb_result res;
+    if(store_connect(api->store, &conn))
+        return -1;
+    int rc = rows_query(conn, "SELECT disk_path FROM files WHERE owned AND status IN ('pending', 'processing')", NULL,
+                        0, &res);
+    duckdb_disconnect(&conn);
+    if(rc)
+        return -1;
+    /* The held paths, sorted, so a large folder is checked in n log n. */
+    idx_t n = duckdb_row_count(&res);
+    char **held = util_calloc(n ? n : 1, sizeof(*held));
+    size_t n_held = 0;
+    for(idx_t r = 0; held && r < n; r++) {
+        char *p = duckdb_value_varchar(&res, 0, r);
+        if(p)
+            held[n_held] = util_strdup(p);
+        duckdb_free(p);
+        n_held += held[n_held] != NULL;
+    }
+    duckdb_destroy_result(&res);
+    if(!held)
+        return -1;
+    qsort(held, n_held, sizeof(*held), cmp_str);
+    DIR *d = opendir(api->upload_dir);
+    size_t removed = 0;
+    for(struct dirent *e; d && (e = readdir(d));) {
+        char path[4096];
+        const char *key = path;
+        if(e->d_name[0] == '.' ||
+           snprintf(path, sizeof(path), "%s/%s", api->upload_dir, e->d_name) >= (int)sizeof(path))
+            continue;
+        if(!bsearch(&key, held, n_held, sizeof(*held), cmp_str) && unlink(path) == 0)
+            removed++;
+    }
+    if(d)
+        closedir(d);
+    for(size_t i = 0; i < n_held; i++)
+        util_free(held[i]);
+    util_free(held);
+    if(removed)
+        log_info("upload.swept", "files=%zu reason=\"left by a previous run, never handed to ingestion\"", removed);
+    return 0;
 }
 
 int api_files_routes(api_t *api)

@@ -244,6 +244,60 @@ class SlowUploadTest(unittest.TestCase):
             self.assertEqual(srv.request("GET", "/health")[0], 200)
 
 
+class RestartTest(unittest.TestCase):
+    def test_restart_sweeps_orphans_and_keeps_what_ingestion_holds(self):
+        srv = Server()
+        srv.start()
+        data = os.path.join(srv.tmp.name, "data")
+        uploads = os.path.join(data, "uploads")
+        try:
+            # An upload handed over, then the server killed while its files are still queued.
+            files = [(f"r/f{i:03d}.sql", f"INSERT INTO t{i} SELECT * FROM s{i};\n".encode()) for i in range(300)]
+            status, doc = upload(srv, files, {"project_id": "restart"})
+            self.assertEqual(status, 202, doc)
+            ing = doc["ingestion_id"]
+            # Accepted means queued: the kill comes once the ingestion's rows are committed.
+            deadline = time.monotonic() + 30
+            while get_json(srv, f"/api/v1/ingestion/{ing}")[1].get("total_files") != 300:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            # And one killed mid-body: its first file is on disk, never handed over.
+            body, ctype = multipart([("a.sql", b"SELECT 1;\n" * 100), ("b.sql", b"SELECT 2;\n" * 50000)])
+            s = socket.create_connection((srv.host, srv.port), timeout=5)
+            s.sendall((f"POST /api/v1/files/upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: {ctype}\r\n"
+                       f"Content-Length: {len(body)}\r\n\r\n").encode() + body[:3000])
+            deadline = time.monotonic() + 20
+            orphan = None
+            while orphan is None and time.monotonic() < deadline:
+                held = {f for f in os.listdir(uploads)}
+                time.sleep(0.02)
+                orphan = next((f for f in os.listdir(uploads) if f in held and f.endswith(".sql") and
+                               os.path.getsize(os.path.join(uploads, f)) == 1000), None)
+            srv.proc.kill()
+            srv.proc.wait()
+            s.close()
+            self.assertIsNotNone(orphan)
+            self.assertTrue(os.path.exists(os.path.join(uploads, orphan)))
+            again = Server("--data-dir", data, db=srv.db)
+            again.start()
+            try:
+                self.assertFalse(os.path.exists(os.path.join(uploads, orphan)))
+                one = wait_ingestion_status(again, ing, timeout=120)
+                # Every file was either processed before the kill or kept for recovery: none lost.
+                self.assertEqual(one["total_files"], 300)
+                self.assertEqual(one["files_processed"], 300, {k: v for k, v in one.items() if k != "files"})
+                deadline = time.monotonic() + 30
+                while count_files(uploads) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertEqual(count_files(uploads), 0)
+            finally:
+                again.stop()
+                again.tmp.cleanup()
+        finally:
+            srv.stop()
+            srv.tmp.cleanup()
+
+
 class ManyFilesTest(unittest.TestCase):
     def test_ten_thousand_files_in_one_request(self):
         """The request and its bookkeeping scale to 10,000 files; how fast they are parsed is the ingest
