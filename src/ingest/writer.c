@@ -669,6 +669,23 @@ static node_t *column_ref(build_t *b, const char *name, int64_t stmt)
     return col;
 }
 
+/*
+ * A column target belongs to the graph only when its table is one the statement writes: a plain
+ * SELECT names its outputs bare or as expressions ("COUNT(t.x)"), which are no table's columns.
+ */
+static int writes_column_table(const parsed_stmt_t *s, const char *target)
+{
+    const char *dot = strrchr(target, '.');
+    if(!dot)
+        return 0;
+    size_t len = (size_t)(dot - target);
+    for(uint32_t i = 0; i < s->nwrites; i++) {
+        if(strlen(s->writes[i]) == len && strncasecmp(s->writes[i], target, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int is_routine(const char *kind)
 {
     return strcmp(kind, "create_procedure") == 0 || strcmp(kind, "create_function") == 0;
@@ -704,6 +721,8 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
         edge(b, actor, node_ref(b, NK_PROCEDURE, s->calls[i], strlen(s->calls[i])), EK_CALLS, sid);
     for(uint32_t i = 0; i < s->ncolumns; i++) {
         const parsed_column_t *c = &s->columns[i];
+        if(!writes_column_table(s, c->target))
+            continue;
         node_t *target = column_ref(b, c->target, sid);
         for(uint32_t j = 0; target && j < c->nsources; j++)
             edge_with(b, column_ref(b, c->sources[j], sid), target, EK_DERIVES, sid, c->subtypes[j]);

@@ -136,6 +136,18 @@ static void edges_are_per_statement(void **state)
     assert_counts_match(f, &total);
 }
 
+/* A plain SELECT's outputs ("COUNT(t.x)", bare names) are no table's columns: nothing invented. */
+static void select_outputs_are_not_columns(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    store_sql(f, "q.sql", "SELECT COUNT(t.x), t.y AS y FROM t;\nINSERT INTO u (a) SELECT x FROM t;\n", &res);
+    assert_string_equal(res.status, "processed");
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE kind = 'table' AND name <> 't' AND name <> 'u'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE '%(%'"), 0);
+    assert_int_equal(edge_count(f, "DERIVES", "t.x", "u.a"), 1);
+}
+
 static void columns_are_nodes(void **state)
 {
     fixture_t *f = *state;
@@ -480,6 +492,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(edges_are_per_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(columns_are_nodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(select_outputs_are_not_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(new_version_supersedes_old, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_content_is_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),
