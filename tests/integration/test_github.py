@@ -98,6 +98,9 @@ class GithubTest(unittest.TestCase):
         seq = [m["type"] for m in self.events.of(ing)]
         self.assertEqual(seq[0], "ingestion_started")
         self.assertEqual(seq[-1], "ingestion_complete")
+        # Clone progress arrives as notes on ingestion_progress (throttled with the rest of progress).
+        notes = [m["data"]["note"] for m in self.events.of(ing, {"ingestion_progress"}) if "note" in m["data"]]
+        self.assertTrue(notes, seq)
         one = wait_ingestion_status(self.srv, ing)
         self.assertEqual(one["repository"], "acme/warehouse")
         self.assertEqual(one["branch"], "main")  # the remote's default, resolved by the clone
