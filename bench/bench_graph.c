@@ -202,7 +202,7 @@ int main(void)
             snprintf(body, sizeof(body), "{\"query\":\"%s%s%s\"}", forms[f][0],
                      graph_node_name(s, (int)(next_rand() % (uint64_t)nodes)), forms[f][1]);
             query_result_t r = {0};
-            query_chat(s, "graph", body, strlen(body), &r);
+            query_chat(c, s, "graph", body, strlen(body), &r);
             if(r.status != 200)
                 return 1;
             query_result_clear(&r);

@@ -21,10 +21,10 @@ static void chat_args_free(void *p)
     util_free(a);
 }
 
-static void chat_job(const graph_snap_t *s, void *arg, query_result_t *out)
+static void chat_job(duckdb_connection conn, const graph_snap_t *s, void *arg, query_result_t *out)
 {
     chat_args_t *a = arg;
-    query_chat(s, a->mode, a->body, a->len, out);
+    query_chat(conn, s, a->mode, a->body, a->len, out);
 }
 
 static void post_chat(void *ctx, const http_request_t *req, http_response_t *resp)

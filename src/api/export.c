@@ -25,7 +25,6 @@ static int collect(void *ud, const char *data, size_t len)
 
 static void run_export(duckdb_connection conn, void *arg)
 {
-    (void)conn;
     export_job_t *job = arg;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -35,7 +34,7 @@ static void run_export(duckdb_connection conn, void *arg)
     char now[TIMEFMT_ISO_LEN];
     time_iso8601(time_now_ms(), now);
     int rc = job->csv ? query_export_csv(s, collect, &out)
-                      : query_export_openlineage(s, now, job->api->cfg->github_url, collect, &out);
+                      : query_export_openlineage(conn, s, now, job->api->cfg->github_url, collect, &out);
     int nodes = graph_node_count(s), edges = graph_edge_count(s);
     graph_snap_release(s);
     int status = 200;

@@ -41,12 +41,11 @@ void graphq_report(api_t *api, const char *query_type, double latency_ms, int st
 
 static json_t *run(duckdb_connection conn, void *p, int *status)
 {
-    (void)conn; /* traversals read the in-memory snapshot only */
     graphq_job_t *job = p;
     double t0 = mono_ms();
     graph_snap_t *s = graph_index_acquire(job->api->graph);
     query_result_t r = {.query_type = "query"};
-    job->fn(s, job->arg, &r);
+    job->fn(conn, s, job->arg, &r);
     graph_snap_release(s);
     if(!r.body)
         query_error(&r, 500, "internal", "the answer could not be built");

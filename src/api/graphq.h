@@ -9,8 +9,8 @@
 #include "api/api.h"
 #include "query/query.h"
 
-/* Worker thread: answers from the snapshot; `arg` is the caller's. */
-typedef void (*graphq_fn)(const graph_snap_t *s, void *arg, query_result_t *out);
+/* Worker thread: answers from the snapshot (`conn`, the worker's own, for stored SQL text); `arg` is the caller's. */
+typedef void (*graphq_fn)(duckdb_connection conn, const graph_snap_t *s, void *arg, query_result_t *out);
 
 /* Service thread: queues the query (503 at once when the queue is full). Owns `arg` from here on. */
 void graphq_defer(api_t *api, const http_request_t *req, http_response_t *resp, graphq_fn fn, void *arg,

@@ -40,8 +40,9 @@ static void defer_or_fail(api_t *api, const http_request_t *req, http_response_t
     graphq_defer(api, req, resp, fn, a, qargs_free);
 }
 
-static void lineage_job(const graph_snap_t *s, void *arg, query_result_t *out)
+static void lineage_job(duckdb_connection conn, const graph_snap_t *s, void *arg, query_result_t *out)
 {
+    (void)conn; /* traversals read the snapshot only */
     qargs_t *a = arg;
     a->lineage.name = a->v[0];
     query_lineage(s, &a->lineage, out);
@@ -64,8 +65,9 @@ static void get_lineage(void *ctx, const http_request_t *req, http_response_t *r
     defer_or_fail(ctx, req, resp, lineage_job, a);
 }
 
-static void path_job(const graph_snap_t *s, void *arg, query_result_t *out)
+static void path_job(duckdb_connection conn, const graph_snap_t *s, void *arg, query_result_t *out)
 {
+    (void)conn; /* traversals read the snapshot only */
     qargs_t *a = arg;
     query_path(s, a->v[0], a->v[1], a->v[2], out);
 }
@@ -80,8 +82,9 @@ static void get_path(void *ctx, const http_request_t *req, http_response_t *resp
     defer_or_fail(ctx, req, resp, path_job, qargs_new(v, 3));
 }
 
-static void node_job(const graph_snap_t *s, void *arg, query_result_t *out)
+static void node_job(duckdb_connection conn, const graph_snap_t *s, void *arg, query_result_t *out)
 {
+    (void)conn; /* traversals read the snapshot only */
     query_node(s, ((qargs_t *)arg)->v[0], out);
 }
 
@@ -91,8 +94,9 @@ static void get_node(void *ctx, const http_request_t *req, http_response_t *resp
     defer_or_fail(ctx, req, resp, node_job, qargs_new(v, 1));
 }
 
-static void search_job(const graph_snap_t *s, void *arg, query_result_t *out)
+static void search_job(duckdb_connection conn, const graph_snap_t *s, void *arg, query_result_t *out)
 {
+    (void)conn; /* traversals read the snapshot only */
     qargs_t *a = arg;
     query_search(s, a->v[0], a->v[1], (int)a->lineage.q.limit, out);
 }

@@ -92,15 +92,14 @@ int cmd_export(int argc, char **argv)
     duckdb_connection conn;
     graph_snap_t *s = NULL;
     int rc = store_connect(store, &conn) ? GRAPH_ERR_STORE : 0;
-    if(!rc) {
+    int connected = !rc;
+    if(!rc)
         rc = graph_load(conn, &s);
-        duckdb_disconnect(&conn);
-    }
     if(!rc) {
         char now[TIMEFMT_ISO_LEN];
         time_iso8601(time_now_ms(), now);
         rc = strcmp(format, "csv") == 0 ? query_export_csv(s, write_stdout, stdout)
-                                        : query_export_openlineage(s, now, repo_base, write_stdout, stdout);
+                                        : query_export_openlineage(conn, s, now, repo_base, write_stdout, stdout);
         if(fflush(stdout))
             rc = -1;
         graph_snap_release(s);
@@ -109,6 +108,8 @@ int cmd_export(int argc, char **argv)
     } else {
         fprintf(stderr, "lineaged export: %s\n", graph_strerror(rc));
     }
+    if(connected)
+        duckdb_disconnect(&conn);
     store_close(store);
     return rc ? 1 : 0;
 }

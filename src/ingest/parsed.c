@@ -2,11 +2,14 @@
 
 #include "sql/lineage.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -150,6 +153,145 @@ static int on_statement(void *ud, const sql_statement_t *st)
     return 0;
 }
 
+/* ---- each statement's text, from a second read of the file ---- */
+
+typedef struct start {
+    uint32_t line, column;
+    size_t order; /* parsed statements first, then errors: ties keep that order */
+    parsed_sql_t *sql;
+} start_t;
+
+static int by_position(const void *pa, const void *pb)
+{
+    const start_t *a = pa, *b = pb;
+    if(a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if(a->column != b->column)
+        return a->column < b->column ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Stores the segment gathered in `seg` as `sql`'s text, cut on a UTF-8 boundary with a marker. */
+static int finish_segment(sql_arena_t *a, buf_t *seg, int64_t cut, parsed_sql_t *sql)
+{
+    if(cut) {
+        /* drop a character the cap split in two */
+        size_t j = seg->len;
+        while(j > 0 && seg->len - j < 4 && ((unsigned char)seg->data[j - 1] & 0xC0) == 0x80)
+            j--;
+        if(j > 0) {
+            unsigned char c = (unsigned char)seg->data[j - 1];
+            size_t need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+            if(seg->len - (j - 1) < need) {
+                cut += (int64_t)(seg->len - (j - 1));
+                seg->len = j - 1;
+            }
+        }
+        char marker[128];
+        int m = snprintf(marker, sizeof(marker),
+                         "\n-- [lineaged: statement text cut here; %" PRId64 " more bytes were not stored]\n", cut);
+        if(m > 0 && buf_add(seg, marker, (size_t)m))
+            return SQL_ERR_NOMEM;
+    }
+    sql->cut = cut;
+    sql->text = parsed_clean_utf8(a, seg->data ? seg->data : "", seg->len);
+    buf_reset(seg);
+    return sql->text ? 0 : SQL_ERR_NOMEM;
+}
+
+/*
+ * Reads the file again from its start and gives each statement (and parse error) the text from its
+ * start to the next one's, matching the lexer's positions (lines at '\n', columns in characters).
+ * The content must hash as the first read did. Returns NULL or why the file cannot be used.
+ */
+static const char *keep_texts(parsed_file_t *p, int fd, const atomic_int *stop)
+{
+    size_t n = p->nstmts + p->nerrors;
+    if(!n)
+        return NULL;
+    start_t *starts = util_calloc(n, sizeof(*starts));
+    if(!starts)
+        return "out of memory while keeping the statements' text";
+    for(size_t i = 0; i < n; i++) {
+        parsed_sql_t *sql = i < p->nstmts ? &p->stmts[i].sql : &p->errors[i - p->nstmts].sql;
+        uint32_t line = i < p->nstmts ? p->stmts[i].line : p->errors[i - p->nstmts].line;
+        uint32_t column = i < p->nstmts ? p->stmts[i].column : p->errors[i - p->nstmts].column;
+        starts[i] = (start_t){line, column, i, sql};
+    }
+    qsort(starts, n, sizeof(*starts), by_position);
+    const char *why = NULL;
+    buf_t seg;
+    buf_init(&seg, PARSED_SQL_MAX + 128);
+    sha256_t sha;
+    sha256_init(&sha);
+    char chunk[64 * 1024];
+    uint32_t line = 1, column = 1;
+    size_t cur = 0, next = 1;
+    int64_t cut = 0, size = 0;
+    starts[0].sql->line = 1;
+    starts[0].sql->column = 1;
+    if(lseek(fd, 0, SEEK_SET) < 0)
+        why = "the file could not be read";
+    while(!why) {
+        if(stop && atomic_load(stop)) {
+            why = "ingestion was stopped";
+            break;
+        }
+        ssize_t got = read(fd, chunk, sizeof(chunk));
+        if(got < 0 && errno == EINTR)
+            continue;
+        if(got < 0) {
+            why = "the file could not be read";
+            break;
+        }
+        if(got == 0)
+            break;
+        sha256_update(&sha, chunk, (size_t)got);
+        size += got;
+        for(ssize_t i = 0; i < got && !why; i++) {
+            unsigned char c = (unsigned char)chunk[i];
+            int lead = (c & 0xC0) != 0x80;
+            while(lead && next < n &&
+                  (line > starts[next].line || (line == starts[next].line && column >= starts[next].column))) {
+                if(finish_segment(&p->arena, &seg, cut, starts[cur].sql))
+                    why = "out of memory while keeping the statements' text";
+                cut = 0;
+                cur = next++;
+                starts[cur].sql->line = line;
+                starts[cur].sql->column = column;
+            }
+            if(seg.len < PARSED_SQL_MAX) {
+                if(buf_addc(&seg, (char)c))
+                    why = "out of memory while keeping the statements' text";
+            } else {
+                cut++;
+            }
+            if(c == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column += lead;
+            }
+        }
+    }
+    char hex[SHA256_HEX_LEN];
+    sha256_final_hex(&sha, hex);
+    if(!why && (size != p->size || strcmp(hex, p->sha256) != 0))
+        why = "the file changed while it was being read";
+    /* the last segment, then starts past the end of the file (empty) */
+    if(!why && finish_segment(&p->arena, &seg, cut, starts[cur].sql))
+        why = "out of memory while keeping the statements' text";
+    for(; !why && next < n; next++) {
+        starts[next].sql->line = starts[next].line;
+        starts[next].sql->column = starts[next].column;
+        if(finish_segment(&p->arena, &seg, 0, starts[next].sql))
+            why = "out of memory while keeping the statements' text";
+    }
+    buf_free(&seg);
+    util_free(starts);
+    return why;
+}
+
 static void fail(parsed_file_t *p, enum parsed_outcome outcome, const char *reason)
 {
     p->outcome = outcome;
@@ -221,6 +363,9 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
         p->outcome = PARSED_OK;
     }
     sha256_final_hex(&r.sha, p->sha256);
+    const char *why = p->outcome == PARSED_OK ? keep_texts(p, r.fd, stop) : NULL;
+    if(why)
+        fail(p, PARSED_FAILED, why);
 out:
     if(r.fd >= 0)
         close(r.fd);

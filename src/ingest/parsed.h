@@ -20,6 +20,19 @@ typedef struct parsed_column {
     uint32_t nsources;
 } parsed_column_t;
 
+/*
+ * A statement's SQL as stored: from `line`:`column` (its start; 1:1 for the file's first statement,
+ * so a header comment is kept) up to the next statement's start, at most PARSED_SQL_MAX bytes. When
+ * longer, `cut` bytes were dropped and the text ends with a marker line saying so.
+ */
+#define PARSED_SQL_MAX ((size_t)64 << 10)
+
+typedef struct parsed_sql {
+    const char *text;
+    uint32_t line, column;
+    int64_t cut;
+} parsed_sql_t;
+
 typedef struct parsed_stmt {
     const char *kind, *name;
     uint32_t line, column;
@@ -27,11 +40,13 @@ typedef struct parsed_stmt {
     uint32_t nreads, nwrites, ncalls;
     parsed_column_t *columns;
     uint32_t ncolumns;
+    parsed_sql_t sql;
 } parsed_stmt_t;
 
 typedef struct parsed_error {
     uint32_t line, column;
     const char *message;
+    parsed_sql_t sql;
 } parsed_error_t;
 
 /* What became of a file before any row was written. */
@@ -55,7 +70,8 @@ typedef struct parsed_file {
 } parsed_file_t;
 
 /*
- * Reads and parses `disk_path`. `stop` non-NULL and set: gives up between reads. Never returns NULL
+ * Reads and parses `disk_path`, then reads it again to keep each statement's text (the file must
+ * not change in between). `stop` non-NULL and set: gives up between reads. Never returns NULL
  * except out of memory; a file that cannot be used comes back with outcome FAILED and a reason.
  */
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,

@@ -760,6 +760,15 @@ static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
     return rc;
 }
 
+/* The statement's text columns (migration 4): sql, sql_line, sql_column, sql_cut. */
+static void append_sql(duckdb_appender a, const parsed_sql_t *sql)
+{
+    append_str(a, sql->text);
+    duckdb_append_int32(a, (int32_t)sql->line);
+    duckdb_append_int32(a, (int32_t)sql->column);
+    duckdb_append_int64(a, sql->cut);
+}
+
 static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t *p, int64_t first_sid,
                         const char *project)
 {
@@ -787,6 +796,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_int32(w->stmts_app, (int32_t)s->column);
         append_str(w->stmts_app, s->name && is_routine(s->kind) ? s->name : NULL);
         duckdb_append_null(w->stmts_app);
+        append_sql(w->stmts_app, &s->sql);
         if(end_row(w, w->stmts_app))
             return -1;
     }
@@ -801,6 +811,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_int32(w->stmts_app, (int32_t)p->errors[i].column);
         duckdb_append_null(w->stmts_app);
         duckdb_append_varchar(w->stmts_app, p->errors[i].message);
+        append_sql(w->stmts_app, &p->errors[i].sql);
         if(end_row(w, w->stmts_app))
             return -1;
     }

@@ -669,7 +669,8 @@ void query_chat_graph(const graph_snap_t *s, const char *question, query_result_
     qenc_answer(out, body);
 }
 
-void query_chat(const graph_snap_t *s, const char *mode, const char *body, size_t len, query_result_t *out)
+void query_chat(duckdb_connection conn, const graph_snap_t *s, const char *mode, const char *body, size_t len,
+                query_result_t *out)
 {
     out->query_type = "chat";
     if(strcmp(mode, "semantic") == 0 || strcmp(mode, "deep") == 0) {
@@ -700,6 +701,6 @@ void query_chat(const graph_snap_t *s, const char *mode, const char *body, size_
     else if(strcmp(mode, "graph") == 0)
         query_chat_graph(s, q, out);
     else
-        query_chat_text(s, q, out);
+        query_chat_text(conn, q, out);
     json_decref(doc);
 }

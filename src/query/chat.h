@@ -9,6 +9,6 @@
 #define TEXT_TERMS_MAX 12
 
 void query_chat_graph(const graph_snap_t *s, const char *question, query_result_t *out);
-void query_chat_text(const graph_snap_t *s, const char *question, query_result_t *out);
+void query_chat_text(duckdb_connection conn, const char *question, query_result_t *out);
 
 #endif

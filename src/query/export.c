@@ -109,25 +109,15 @@ static int emit(json_t *ev, query_write_fn write, void *ud)
     return write(ud, "\n", 1);
 }
 
-/* The statement's text: from its line to the line before the next statement of the same file. */
-static json_t *statement_text(const graph_snap_t *s, int k, const graph_stmt_info_t *st, buf_t *file, int *file_index)
+/* The statement's text from its stored segment (which may start earlier: a file's first one starts at 1:1). */
+static json_t *statement_text(const graph_stmt_info_t *st, const source_text_t *t)
 {
-    if(st->file_index != *file_index) {
-        buf_free(file);
-        *file_index = st->file_index;
-        if(source_read(st->disk_path, file))
-            return NULL;
-    }
-    if(!file->data)
+    if(!t)
         return NULL;
-    graph_stmt_info_t next;
-    int to = 0;
-    if(graph_statement_at(s, k + 1, &next) == 0 && next.file_index == st->file_index && next.line > st->line)
-        to = next.line - 1;
     const char *start;
     size_t n;
-    source_lines(file->data, file->len, st->line, to, &start, &n, SOURCE_TEXT_MAX);
-    /* The statement ends at the first line that ends with ';' (the next statement may be far below). */
+    source_lines(t->text, t->len, st->line >= t->line ? st->line - t->line + 1 : 1, 0, &start, &n, SOURCE_TEXT_MAX);
+    /* The statement ends at the first line that ends with ';' (comments before the next may follow). */
     for(size_t i = 0; i < n; i++) {
         if(start[i] != ';')
             continue;
@@ -166,65 +156,94 @@ static json_t *source_location(const graph_stmt_info_t *st, const char *repo_bas
     return loc;
 }
 
-int query_export_openlineage(const graph_snap_t *s, const char *event_time, const char *repo_base, query_write_fn write,
-                             void *ud)
+typedef struct ol_export {
+    const graph_snap_t *s;
+    const char *event_time, *repo_base;
+    query_write_fn write;
+    void *ud;
+    int next; /* the next statement of the snapshot to export */
+} ol_export_t;
+
+/* The event of statement k (text: its stored SQL, or NULL); 0 when it writes nothing. */
+static int export_statement(const ol_export_t *x, int k, const source_text_t *t)
 {
-    buf_t file = {0};
-    int file_index = -2, rc = 0;
-    for(int k = 0; k < graph_statement_count(s) && !rc; k++) {
-        const int *edges;
-        int n = graph_statement_edges(s, k, &edges);
-        graph_stmt_info_t st;
-        graph_statement_at(s, k, &st);
-        const char *ns = job_namespace(&st);
-        const char *dns = st.project ? st.project : "default";
-        json_t *inputs = json_array(), *outputs = json_array();
-        for(int i = 0; i < n; i++) {
-            int e = edges[i], a = graph_edge_source(s, e), z = graph_edge_target(s, e);
-            graph_edge_kind_t kind = graph_edge_kind(s, e);
-            int table_edge = graph_node_kind(s, a) != GRAPH_COLUMN && graph_node_kind(s, z) != GRAPH_COLUMN;
-            if(kind == GRAPH_DERIVES && table_edge) {
-                dataset(inputs, dns, graph_node_name(s, a));
-                dataset(outputs, dns, graph_node_name(s, z));
-            } else if(kind == GRAPH_READS_FROM) {
-                dataset(inputs, dns, graph_node_name(s, z));
-            } else if(kind == GRAPH_WRITES_TO) {
-                dataset(outputs, dns, graph_node_name(s, z));
-            }
+    const graph_snap_t *s = x->s;
+    int rc = 0;
+    const int *edges;
+    int n = graph_statement_edges(s, k, &edges);
+    graph_stmt_info_t st;
+    graph_statement_at(s, k, &st);
+    const char *ns = job_namespace(&st);
+    const char *dns = st.project ? st.project : "default";
+    json_t *inputs = json_array(), *outputs = json_array();
+    for(int i = 0; i < n; i++) {
+        int e = edges[i], a = graph_edge_source(s, e), z = graph_edge_target(s, e);
+        graph_edge_kind_t kind = graph_edge_kind(s, e);
+        int table_edge = graph_node_kind(s, a) != GRAPH_COLUMN && graph_node_kind(s, z) != GRAPH_COLUMN;
+        if(kind == GRAPH_DERIVES && table_edge) {
+            dataset(inputs, dns, graph_node_name(s, a));
+            dataset(outputs, dns, graph_node_name(s, z));
+        } else if(kind == GRAPH_READS_FROM) {
+            dataset(inputs, dns, graph_node_name(s, z));
+        } else if(kind == GRAPH_WRITES_TO) {
+            dataset(outputs, dns, graph_node_name(s, z));
         }
-        if(!json_array_size(outputs)) {
-            json_decref(inputs);
-            json_decref(outputs);
-            continue;
-        }
-        for(int i = 0; i < n; i++)
-            if(graph_edge_kind(s, edges[i]) == GRAPH_DERIVES &&
-               graph_node_kind(s, graph_edge_target(s, edges[i])) == GRAPH_COLUMN)
-                add_column_edge(s, outputs, dns, edges[i]);
-        char name[GRAPH_MAX_NAME + 32];
-        snprintf(name, sizeof(name), "%s:%d", st.file ? st.file : "unknown", st.line);
-        json_t *facets = json_object();
-        json_t *text = statement_text(s, k, &st, &file, &file_index);
-        if(text) {
-            json_t *sql = facet(OL_SQL);
-            json_object_set_new(sql, "query", text);
-            if(st.dialect)
-                json_object_set_new(sql, "dialect", json_string(st.dialect));
-            json_object_set_new(facets, "sql", sql);
-        }
-        if(st.repository && st.file)
-            json_object_set_new(facets, "sourceCodeLocation", source_location(&st, repo_base));
-        json_t *jt = facet(OL_JOBTYPE);
-        json_object_set_new(jt, "processingType", json_string("BATCH"));
-        json_object_set_new(jt, "integration", json_string("LINEAGED"));
-        json_object_set_new(jt, "jobType", json_string(st.routine ? "STORED_PROCEDURE" : "QUERY"));
-        json_object_set_new(facets, "jobType", jt);
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:o}, s:o, s:o}", "eventTime", event_time, "producer",
-                               OL_PRODUCER, "schemaURL", OL_SCHEMA, "job", "namespace", ns, "name", name, "facets",
-                               facets, "inputs", inputs, "outputs", outputs);
-        rc = ev ? emit(ev, write, ud) : GRAPH_ERR_NOMEM;
     }
-    buf_free(&file);
+    if(!json_array_size(outputs)) {
+        json_decref(inputs);
+        json_decref(outputs);
+        return 0;
+    }
+    for(int i = 0; i < n; i++)
+        if(graph_edge_kind(s, edges[i]) == GRAPH_DERIVES &&
+           graph_node_kind(s, graph_edge_target(s, edges[i])) == GRAPH_COLUMN)
+            add_column_edge(s, outputs, dns, edges[i]);
+    char name[GRAPH_MAX_NAME + 32];
+    snprintf(name, sizeof(name), "%s:%d", st.file ? st.file : "unknown", st.line);
+    json_t *facets = json_object();
+    json_t *text = statement_text(&st, t);
+    if(text) {
+        json_t *sql = facet(OL_SQL);
+        json_object_set_new(sql, "query", text);
+        if(st.dialect)
+            json_object_set_new(sql, "dialect", json_string(st.dialect));
+        json_object_set_new(facets, "sql", sql);
+    }
+    if(st.repository && st.file)
+        json_object_set_new(facets, "sourceCodeLocation", source_location(&st, x->repo_base));
+    json_t *jt = facet(OL_JOBTYPE);
+    json_object_set_new(jt, "processingType", json_string("BATCH"));
+    json_object_set_new(jt, "integration", json_string("LINEAGED"));
+    json_object_set_new(jt, "jobType", json_string(st.routine ? "STORED_PROCEDURE" : "QUERY"));
+    json_object_set_new(facets, "jobType", jt);
+    json_t *ev = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:o}, s:o, s:o}", "eventTime", x->event_time, "producer",
+                           OL_PRODUCER, "schemaURL", OL_SCHEMA, "job", "namespace", ns, "name", name, "facets", facets,
+                           "inputs", inputs, "outputs", outputs);
+    rc = ev ? emit(ev, x->write, x->ud) : GRAPH_ERR_NOMEM;
+    return rc;
+}
+
+/* Statements come in id order from both sides: those before `t` have no stored text. */
+static int export_text(void *ud, const source_text_t *t)
+{
+    ol_export_t *x = ud;
+    int rc = 0;
+    graph_stmt_info_t st;
+    while(!rc && x->next < graph_statement_count(x->s) && graph_statement_at(x->s, x->next, &st) == 0 &&
+          st.id <= t->statement_id) {
+        rc = export_statement(x, x->next, st.id == t->statement_id ? t : NULL);
+        x->next++;
+    }
+    return rc;
+}
+
+int query_export_openlineage(duckdb_connection conn, const graph_snap_t *s, const char *event_time,
+                             const char *repo_base, query_write_fn write, void *ud)
+{
+    ol_export_t x = {s, event_time, repo_base, write, ud, 0};
+    int rc = source_each(conn, NULL, 0, export_text, &x);
+    for(; !rc && x.next < graph_statement_count(s); x.next++)
+        rc = export_statement(&x, x.next, NULL);
     return rc;
 }
 

@@ -1,13 +1,15 @@
 /*
  * What users ask the lineage graph: each query is a function from a snapshot of the in-memory index
  * and its parameters to an HTTP status and a JSON body (contract §3), plus the counts a
- * `query_complete` event reports. Nothing here touches sockets or DuckDB; the text search reads
- * ingested files that are still on disk.
+ * `query_complete` event reports. Nothing here touches sockets; only the text search and the
+ * export's `sql` facet read DuckDB (the statement texts the writer stored), on the caller's connection.
  */
 #ifndef LINEAGED_QUERY_QUERY_H
 #define LINEAGED_QUERY_QUERY_H
 
 #include "graph/graph.h"
+
+#include <duckdb.h>
 
 #include <jansson.h>
 #include <stddef.h>
@@ -43,17 +45,19 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out);
 /* `kind`: NULL or a node kind ("table", "column", ...); `limit` 1..QUERY_SEARCH_MAX. */
 void query_search(const graph_snap_t *s, const char *q, const char *kind, int limit, query_result_t *out);
 
-/* POST /api/chat/{mode} bodies: {"query": "..."}. */
-void query_chat(const graph_snap_t *s, const char *mode, const char *body, size_t len, query_result_t *out);
+/* POST /api/chat/{mode} bodies: {"query": "..."}. `conn` (this thread's) serves the text mode. */
+void query_chat(duckdb_connection conn, const graph_snap_t *s, const char *mode, const char *body, size_t len,
+                query_result_t *out);
 
 /* Writes exported lines; returns 0 or a negative error to stop. */
 typedef int (*query_write_fn)(void *ud, const char *data, size_t len);
 /*
  * OpenLineage 2-0-2 JobEvent NDJSON, one event per statement that writes. `repo_base`: where
  * repositories live ("https://github.com", the server's --github-url), for sourceCodeLocation.
+ * The `sql` facets come from the statement texts stored in DuckDB (`conn`, this thread's).
  */
-int query_export_openlineage(const graph_snap_t *s, const char *event_time, const char *repo_base, query_write_fn write,
-                             void *ud);
+int query_export_openlineage(duckdb_connection conn, const graph_snap_t *s, const char *event_time,
+                             const char *repo_base, query_write_fn write, void *ud);
 /* CSV, one column-lineage edge a line, with a header. */
 int query_export_csv(const graph_snap_t *s, query_write_fn write, void *ud);
 

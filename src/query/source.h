@@ -1,16 +1,36 @@
-/* The text of ingested SQL, read back from files still on disk (bounded), for snippets and exports. */
+/*
+ * The text of ingested SQL as the writer stored it with each statement (docs/graph.md, migration 4):
+ * for files of every source, since uploaded and cloned files are deleted after processing.
+ */
 #ifndef LINEAGED_QUERY_SOURCE_H
 #define LINEAGED_QUERY_SOURCE_H
 
-#include "util/buf.h"
-
+#include <duckdb.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define SOURCE_FILE_MAX (16u << 20) /* larger files are not read back */
-#define SOURCE_TEXT_MAX (64u << 10) /* one statement's text */
+#define SOURCE_TEXT_MAX ((64u << 10) + 256) /* one statement's text in an export: the stored cap and its marker */
+#define SOURCE_PATH_MAX 4096                /* longer paths are cut in answers */
 
-/* Reads the whole file into `out` (max SOURCE_FILE_MAX). 0, or -1 when absent, unreadable or too large. */
-int source_read(const char *disk_path, buf_t *out);
+typedef struct source_text {
+    int64_t statement_id;
+    const char *path; /* the file as the user knows it */
+    int line, column; /* where `text` starts in the file */
+    const char *text; /* `len` bytes, not NUL-terminated */
+    size_t len;
+} source_text_t;
+
+/* Returns 0 to go on; anything else stops source_each, which returns it. */
+typedef int (*source_text_fn)(void *ud, const source_text_t *t);
+
+/*
+ * Calls `fn` for each stored statement text of the current files, by statement id (a file's
+ * statements are consecutive). With `nterms` > 0, only texts holding one of `terms` (lower-case,
+ * compared case-insensitively). Returns 0, `fn`'s value, or -1 when the database failed.
+ */
+int source_each(duckdb_connection conn, const char *const *terms, int nterms, source_text_fn fn, void *ud);
+/* Current files whose statements have no stored text (ingested before texts were kept); -1 on error. */
+int64_t source_files_without_text(duckdb_connection conn);
 /*
  * Lines [from, to] (1-based; to <= 0: to the end) of `text`, trailing blank lines dropped, at most
  * `max` bytes; writes a pointer into `text` and the length.

@@ -1,13 +1,17 @@
 /*
- * Full-text search over the ingested SQL: every line of every current file still on disk is scored
- * by the question's terms it holds (all terms, then more terms, then rarer ones), best lines first,
- * with `file:line` and a short snippet. Reads at most TEXT_READ_MAX bytes per search.
+ * Full-text search over the ingested SQL: every line of the stored statement texts of the current
+ * files that holds one of the question's terms is scored (all terms, then more terms, then longer
+ * ones), best lines first, with `file:line` and a short snippet. Scans at most TEXT_READ_MAX bytes.
  */
 #include "query/chat.h"
 #include "query/encode.h"
 #include "query/source.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,7 +19,9 @@
 
 typedef struct hit {
     double score;
-    int file, line;
+    int64_t statement;
+    int line;
+    char file[SOURCE_PATH_MAX + 1];
     char snippet[SNIPPET_MAX + 1];
 } hit_t;
 
@@ -74,8 +80,8 @@ static int worse(const hit_t *a, const hit_t *b)
 {
     if(a->score != b->score)
         return a->score < b->score;
-    if(a->file != b->file)
-        return a->file > b->file;
+    if(a->statement != b->statement)
+        return a->statement > b->statement;
     return a->line > b->line;
 }
 
@@ -111,14 +117,27 @@ static void snippet(hit_t *h, const char *line, size_t n)
     json_decref(valid);
 }
 
-/* Scores each line of one file; returns how many lines matched. */
-static int scan_file(const char *text, size_t len, int file, const terms_t *t, hit_t *hits, int *nhits)
+typedef struct scan {
+    const terms_t *t;
+    hit_t hits[TEXT_HITS_MAX];
+    int nhits, lines, files_matched;
+    char last_file[SOURCE_PATH_MAX + 1];
+    size_t budget;
+} scan_t;
+
+/* Scores each line of one statement's text. */
+static int scan_text(void *ud, const source_text_t *src)
 {
-    int matched = 0, line = 1;
-    for(size_t i = 0; i < len; line++) {
-        const char *start = text + i;
-        const char *nl = memchr(start, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - start) : len - i;
+    scan_t *sc = ud;
+    const terms_t *t = sc->t;
+    if(src->len > sc->budget)
+        return 1;
+    sc->budget -= src->len;
+    int line = src->line;
+    for(size_t i = 0; i < src->len; line++) {
+        const char *start = src->text + i;
+        const char *nl = memchr(start, '\n', src->len - i);
+        size_t n = nl ? (size_t)(nl - start) : src->len - i;
         i += n + 1;
         int found = 0;
         double score = 0;
@@ -129,49 +148,52 @@ static int scan_file(const char *text, size_t len, int file, const terms_t *t, h
             }
         if(!found)
             continue;
-        matched++;
+        sc->lines++;
+        if(strcmp(sc->last_file, src->path) != 0) {
+            sc->files_matched++;
+            snprintf(sc->last_file, sizeof(sc->last_file), "%s", src->path);
+        }
         if(found == t->n)
             score += 10; /* every term on one line beats any partial match */
-        hit_t h = {.score = score, .file = file, .line = line};
+        hit_t h = {.score = score, .statement = src->statement_id, .line = line};
+        snprintf(h.file, sizeof(h.file), "%s", src->path);
         snippet(&h, start, n);
-        keep(hits, nhits, &h);
+        keep(sc->hits, &sc->nhits, &h);
     }
-    return matched;
+    return 0;
 }
 
-void query_chat_text(const graph_snap_t *s, const char *question, query_result_t *out)
+void query_chat_text(duckdb_connection conn, const char *question, query_result_t *out)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     out->query_type = "text_search";
+    scan_t *sc = util_calloc(1, sizeof(*sc));
+    if(!sc) {
+        query_error(out, 500, "internal", "out of memory");
+        return;
+    }
     terms_t t;
     split_terms(question, &t);
     if(!t.n) {
+        util_free(sc);
         query_error(out, 400, "bad_request", "the query has no words to search for");
         return;
     }
-    hit_t hits[TEXT_HITS_MAX];
-    int nhits = 0, files_read = 0, files_missing = 0, lines = 0, files_matched = 0;
-    size_t budget = TEXT_READ_MAX;
-    for(int f = 0; f < graph_file_count(s); f++) {
-        const char *path, *disk;
-        buf_t text;
-        graph_file_at(s, f, &path, &disk);
-        if(source_read(disk, &text)) {
-            files_missing++;
-            continue;
-        }
-        if(text.len > budget) {
-            buf_free(&text);
-            break;
-        }
-        budget -= text.len;
-        files_read++;
-        int m = scan_file(text.data ? text.data : "", text.len, f, &t, hits, &nhits);
-        lines += m;
-        files_matched += m > 0;
-        buf_free(&text);
+    const char *words[TEXT_TERMS_MAX];
+    for(int i = 0; i < t.n; i++)
+        words[i] = t.word[i];
+    sc->t = &t;
+    sc->budget = TEXT_READ_MAX;
+    int64_t without = source_files_without_text(conn);
+    int rc = without < 0 ? -1 : source_each(conn, words, t.n, scan_text, sc);
+    if(rc < 0) {
+        util_free(sc);
+        query_error(out, 500, "internal", "the stored SQL could not be read");
+        return;
     }
+    hit_t *hits = sc->hits;
+    int nhits = sc->nhits, lines = sc->lines, files_matched = sc->files_matched;
     buf_t resp;
     buf_init(&resp, 8192);
     json_t *sources = json_array();
@@ -182,22 +204,26 @@ void query_chat_text(const graph_snap_t *s, const char *question, query_result_t
         buf_printf(&resp, "%d matching line%s in %d file%s; the best %d:", lines, lines == 1 ? "" : "s", files_matched,
                    files_matched == 1 ? "" : "s", nhits);
     for(int i = 0; i < nhits; i++) {
-        const char *path, *disk;
-        graph_file_at(s, hits[i].file, &path, &disk);
-        buf_printf(&resp, "\n- %s:%d: %s", path, hits[i].line, hits[i].snippet);
-        json_t *o = json_pack("{s:s, s:i, s:s, s:f}", "file", path, "line", hits[i].line, "snippet", hits[i].snippet,
-                              "score", hits[i].score);
+        buf_printf(&resp, "\n- %s:%d: %s", hits[i].file, hits[i].line, hits[i].snippet);
+        json_t *o = json_pack("{s:s, s:i, s:s, s:f}", "file", hits[i].file, "line", hits[i].line, "snippet",
+                              hits[i].snippet, "score", hits[i].score);
         json_array_append_new(sources, o);
     }
-    if(files_missing)
-        buf_printf(&resp, "\n(%d ingested file%s no longer on disk could not be searched.)", files_missing,
-                   files_missing == 1 ? " is" : "s are");
+    if(rc > 0)
+        buf_printf(&resp, "\n(The search stopped after %u MiB of matching SQL.)", TEXT_READ_MAX >> 20);
+    if(without > 0)
+        buf_printf(&resp,
+                   "\n(%" PRId64 " ingested file%s no stored text (ingested by an older version); ingest %s again "
+                   "to search %s.)",
+                   without, without == 1 ? " has" : "s have", without == 1 ? "it" : "them",
+                   without == 1 ? "it" : "them");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     json_t *body = json_pack("{s:s, s:o, s:s, s:f, s:{s:[], s:[]}, s:i, s:i}", "response", resp.data ? resp.data : "",
                              "sources", sources, "query_type", "text_search", "latency_ms",
                              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-                             "graph_data", "nodes", "edges", "files_searched", files_read, "matches", lines);
+                             "graph_data", "nodes", "edges", "files_matched", files_matched, "matches", lines);
     buf_free(&resp);
+    util_free(sc);
     qenc_answer(out, body);
     out->nodes = nhits;
 }

@@ -54,6 +54,11 @@ const char *const store_migrations[] = {
     /* 3: the live counters over time, so `trends` survive a restart. */
     "CREATE TABLE stats_snapshots ("
     "  taken_at TIMESTAMP NOT NULL, nodes BIGINT NOT NULL, edges BIGINT NOT NULL, files BIGINT NOT NULL);",
+    /* 4: each statement's SQL text, so chat and export need not read files back (uploads are deleted). */
+    "ALTER TABLE statements ADD COLUMN sql VARCHAR;"
+    "ALTER TABLE statements ADD COLUMN sql_line INTEGER;"
+    "ALTER TABLE statements ADD COLUMN sql_column INTEGER;"
+    "ALTER TABLE statements ADD COLUMN sql_cut BIGINT;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -3,6 +3,7 @@
 #include "ingest/ingest.h"
 #include "ingest/parsed.h"
 #include "ingest/writer.h"
+#include "util/buf.h"
 #include "util/sha256.h"
 
 #include <setjmp.h>
@@ -229,6 +230,45 @@ static void parse_errors_name_file_line_column(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 't'"), 1);
     assert_int_equal(res.delta.files_processed, 0);
     free(res.error);
+}
+
+/* Each statement keeps its text, from where it starts (columns in characters) to the next one. */
+static void statement_text_is_kept(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    const char *sql = "-- header\nINSERT INTO a SELECT 'é' AS x FROM b; INSERT INTO c SELECT y FROM d;\n"
+                      "\nSELECT * FROM ;\n";
+    store_sql(f, "t.sql", sql, &res);
+    free(res.error);
+    duckdb_result r;
+    assert_int_equal(duckdb_query(f->conn,
+                                  "SELECT sql, sql_line, sql_column, sql_cut FROM statements "
+                                  "ORDER BY sql_line, sql_column",
+                                  &r),
+                     DuckDBSuccess);
+    idx_t rows = duckdb_row_count(&r);
+    assert_true(rows >= 3); /* the two inserts, then what the parser made of the bad line */
+    buf_t whole;
+    buf_init(&whole, 4096);
+    for(idx_t i = 0; i < rows; i++) {
+        char *text = duckdb_value_varchar(&r, 0, i);
+        assert_int_equal(buf_adds(&whole, text), 0);
+        if(i == 0)
+            assert_string_equal(text, "-- header\nINSERT INTO a SELECT 'é' AS x FROM b; ");
+        if(i == 1)
+            assert_string_equal(text, "INSERT INTO c SELECT y FROM d;\n\n");
+        assert_int_equal(duckdb_value_int64(&r, 3, i), 0);
+        duckdb_free(text);
+    }
+    assert_int_equal(duckdb_value_int64(&r, 1, 0), 1);
+    assert_int_equal(duckdb_value_int64(&r, 2, 0), 1);
+    assert_int_equal(duckdb_value_int64(&r, 1, 1), 2);
+    assert_int_equal(duckdb_value_int64(&r, 2, 1), 39); /* 38 characters (40 bytes) before it */
+    duckdb_destroy_result(&r);
+    /* together the texts are the whole file */
+    assert_string_equal(whole.data, sql);
+    buf_free(&whole);
 }
 
 static void procedures_and_calls(void **state)
@@ -496,6 +536,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(new_version_supersedes_old, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_content_is_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(statement_text_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(procedures_and_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_files_are_reported, setup, teardown),
         cmocka_unit_test(sha256_known_answers),

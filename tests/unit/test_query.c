@@ -1,6 +1,7 @@
 /* The queries behind the lineage, node, search, chat and export endpoints, on the example graph. */
 #include "graph/graph.h"
 #include "query/query.h"
+#include "store/store.h"
 #include "util/buf.h"
 
 #include <setjmp.h>
@@ -15,7 +16,7 @@
 
 #include "graph_example.h"
 
-/* etl/load.sql as ingested: statements at lines 5, 9, 20 and 30. */
+/* etl/load.sql as ingested: statements at lines 5, 9, 20 and 30 (and an error at 40, past the end). */
 static const char load_sql[] = "-- load orders through a staging table\n"
                                "CREATE PROCEDURE etl.load_proc AS\n"
                                "BEGIN\n"
@@ -32,23 +33,70 @@ static const char load_sql[] = "-- load orders through a staging table\n"
                                "\n\n\n\n\n\n\n\n\n"
                                "INSERT INTO mart.report SELECT * FROM sales.summary;\n";
 
-static char sql_path[64];
+static char db_path[64];
+static store_t *store;
+static duckdb_connection conn;
 
+/* Lines [from, to) of load_sql (to 0: to the end), as the writer stores a statement's text. */
+static char *lines_of(int from, int to)
+{
+    const char *p = load_sql;
+    for(int line = 1; line < from && *p; p++)
+        line += *p == '\n';
+    const char *e = p;
+    for(int line = from; *e && (to == 0 || line < to); e++)
+        line += *e == '\n';
+    return strndup(p, (size_t)(e - p));
+}
+
+/* The statements of the example graph, stored with their text as the writer does (no file on disk). */
 static int setup(void **state)
 {
     (void)state;
-    snprintf(sql_path, sizeof(sql_path), "/tmp/lineaged-test-query-%d.sql", (int)getpid());
-    FILE *f = fopen(sql_path, "w");
-    if(!f)
+    char err[256];
+    snprintf(db_path, sizeof(db_path), "/tmp/lineaged-test-query-%d.duckdb", (int)getpid());
+    unlink(db_path);
+    if(store_open(db_path, &store, err, sizeof(err)) || store_connect(store, &conn))
         return -1;
-    fputs(load_sql, f);
-    return fclose(f);
+    if(duckdb_query(conn,
+                    "INSERT INTO files (id, ingestion_id, project_id, repository, path, status, is_current, "
+                    "created_at, updated_at) VALUES (100, 'ing_0', 'default', 'acme/warehouse', 'etl/load.sql', "
+                    "'processed', true, now(), now())",
+                    NULL) != DuckDBSuccess)
+        return -1;
+    /* statement id, line, where its stored text starts and ends (the next statement's line) */
+    const int rows[][4] = {{11, 5, 1, 9}, {12, 9, 9, 20}, {13, 20, 20, 30}, {14, 30, 30, 0}, {15, 40, 40, 40}};
+    for(size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        duckdb_prepared_statement st;
+        if(duckdb_prepare(conn,
+                          "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start, sql, "
+                          "sql_line, sql_column, sql_cut) VALUES ($1, 100, $2, 'insert', $3, 1, $4, $5, 1, 0)",
+                          &st) != DuckDBSuccess)
+            return -1;
+        char *text = rows[i][2] == rows[i][3] ? strdup("") : lines_of(rows[i][2], rows[i][3]);
+        duckdb_bind_int64(st, 1, rows[i][0]);
+        duckdb_bind_int32(st, 2, (int32_t)i);
+        duckdb_bind_int32(st, 3, rows[i][1]);
+        duckdb_bind_varchar(st, 4, text);
+        duckdb_bind_int32(st, 5, rows[i][2]);
+        int rc = duckdb_execute_prepared(st, NULL) == DuckDBSuccess ? 0 : -1;
+        duckdb_destroy_prepare(&st);
+        free(text);
+        if(rc)
+            return -1;
+    }
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return unlink(sql_path);
+    duckdb_disconnect(&conn);
+    store_close(store);
+    char wal[80];
+    snprintf(wal, sizeof(wal), "%s.wal", db_path);
+    unlink(wal);
+    return unlink(db_path);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -169,7 +217,7 @@ static void chat(const graph_snap_t *s, const char *mode, const char *question, 
     char *text = json_dumps(body, 0);
     json_decref(body);
     memset(r, 0, sizeof(*r));
-    query_chat(s, mode, text, strlen(text), r);
+    query_chat(conn, s, mode, text, strlen(text), r);
     free(text);
 }
 
@@ -248,10 +296,10 @@ static void chat_limits_and_modes(void **state)
     chat(s, "graph", long_q, &r);
     assert_int_equal(r.status, 400);
     query_result_clear(&r);
-    query_chat(s, "graph", "{\"query\": 3}", 12, &r);
+    query_chat(conn, s, "graph", "{\"query\": 3}", 12, &r);
     assert_int_equal(r.status, 400);
     query_result_clear(&r);
-    query_chat(s, "graph", "not json", 8, &r);
+    query_chat(conn, s, "graph", "not json", 8, &r);
     assert_int_equal(r.status, 400);
     query_result_clear(&r);
     graph_snap_release(s);
@@ -260,7 +308,7 @@ static void chat_limits_and_modes(void **state)
 static void chat_text_finds_lines(void **state)
 {
     (void)state;
-    graph_snap_t *s = example_with(sql_path);
+    graph_snap_t *s = example(); /* no file on disk: the text comes from DuckDB */
     query_result_t r;
     chat(s, "text", "customers JOIN", &r);
     assert_int_equal(r.status, 200);
@@ -270,15 +318,21 @@ static void chat_text_finds_lines(void **state)
     assert_int_equal(json_integer_value(json_object_get(first, "line")), 9);
     assert_non_null(strstr(str(first, "snippet"), "JOIN raw.customers"));
     query_result_clear(&r);
+    /* the file's first text starts at line 1, so its header comment is found too */
+    chat(s, "text", "staging", &r);
+    first = json_array_get(json_object_get(r.body, "sources"), 0);
+    assert_int_equal(json_integer_value(json_object_get(first, "line")), 1);
+    query_result_clear(&r);
     chat(s, "text", "nowhere_to_be_found", &r);
     assert_int_equal(json_array_size(json_object_get(r.body, "sources")), 0);
     query_result_clear(&r);
-    graph_snap_release(s);
-    /* a file no longer on disk is said to be missing */
-    s = example();
+    /* statements stored before texts were kept are counted and said to be missing */
+    assert_int_equal(duckdb_query(conn, "UPDATE statements SET sql = NULL WHERE id = 15", NULL), DuckDBSuccess);
     chat(s, "text", "orders", &r);
-    assert_non_null(strstr(str(r.body, "response"), "no longer on disk"));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(str(r.body, "response"), "1 ingested file has no stored text"));
     query_result_clear(&r);
+    assert_int_equal(duckdb_query(conn, "UPDATE statements SET sql = '' WHERE id = 15", NULL), DuckDBSuccess);
     graph_snap_release(s);
 }
 
@@ -290,10 +344,11 @@ static int collect(void *ud, const char *data, size_t len)
 static void openlineage_export_fields(void **state)
 {
     (void)state;
-    graph_snap_t *s = example_with(sql_path);
+    graph_snap_t *s = example();
     buf_t out;
     buf_init(&out, 1 << 20);
-    assert_int_equal(query_export_openlineage(s, "2026-12-01T00:00:00.000Z", "https://git.example/", collect, &out), 0);
+    assert_int_equal(
+        query_export_openlineage(conn, s, "2026-12-01T00:00:00.000Z", "https://git.example/", collect, &out), 0);
     int events = 0, seen_clean = 0;
     for(char *line = out.data, *nl; line && *line; line = nl + 1) {
         nl = strchr(line, '\n');

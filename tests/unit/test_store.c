@@ -15,7 +15,7 @@ static void memory_database_is_migrated_and_empty(void **state)
     store_t *s = NULL;
     char err[256] = "";
     assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
-    assert_int_equal(store_schema_version(s), 3);
+    assert_int_equal(store_schema_version(s), 4);
     duckdb_connection conn;
     assert_int_equal(store_connect(s, &conn), STORE_OK);
     store_counts_t c;
