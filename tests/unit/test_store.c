@@ -27,6 +27,23 @@ static void memory_database_is_migrated_and_empty(void **state)
     store_close(s);
 }
 
+/* DuckDB's own task threads cost ingest a quarter of its CPU (docs/ingest.md): the store opens it with one. */
+static void duckdb_runs_one_thread(void **state)
+{
+    (void)state;
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    duckdb_result res;
+    assert_int_equal(duckdb_query(conn, "SELECT current_setting('threads')", &res), DuckDBSuccess);
+    assert_int_equal(duckdb_value_int64(&res, 0, 0), 1);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+    store_close(s);
+}
+
 static void counts_reflect_rows(void **state)
 {
     (void)state;
@@ -95,6 +112,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(memory_database_is_migrated_and_empty),
+        cmocka_unit_test(duckdb_runs_one_thread),
         cmocka_unit_test(counts_reflect_rows),
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
         cmocka_unit_test(error_codes_have_text),
