@@ -43,6 +43,15 @@ void utf8_clean_copy(char *out, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     for(size_t i = 0; i < len;) {
+        /* runs of ASCII (most SQL) are copied whole: this runs over every statement's text */
+        size_t run = i;
+        while(run < len && p[run] - 1u < 0x7Fu)
+            run++;
+        if(run > i) {
+            memcpy(out + i, p + i, run - i);
+            i = run;
+            continue;
+        }
         size_t n = p[i] ? utf8_seq_len(p + i, len - i) : 0;
         if(!n) {
             out[i++] = '?';
