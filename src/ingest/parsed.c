@@ -149,6 +149,15 @@ static int on_statement(void *ud, const sql_statement_t *st)
         }
         s->ncolumns = (uint32_t)st->ncolumns;
     }
+    if(st->nflows) {
+        if(!(s->flow_from = sql_arena_alloc(a, st->nflows * sizeof(*s->flow_from))) ||
+           !(s->flow_to = sql_arena_alloc(a, st->nflows * sizeof(*s->flow_to))))
+            return SQL_ERR_NOMEM;
+        for(size_t i = 0; i < st->nflows; i++)
+            if(!(s->flow_from[i] = copy_str(a, st->flows[i].from)) || !(s->flow_to[i] = copy_str(a, st->flows[i].to)))
+                return SQL_ERR_NOMEM;
+        s->nflows = (uint32_t)st->nflows;
+    }
     p->nstmts++;
     return 0;
 }

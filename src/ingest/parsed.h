@@ -40,6 +40,9 @@ typedef struct parsed_stmt {
     uint32_t nreads, nwrites, ncalls;
     parsed_column_t *columns;
     uint32_t ncolumns;
+    /* a routine's or block's table flows, per inner statement (from[i] feeds to[i]); none otherwise */
+    const char **flow_from, **flow_to;
+    uint32_t nflows;
     parsed_sql_t sql;
 } parsed_stmt_t;
 

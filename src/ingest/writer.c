@@ -712,9 +712,13 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
         edge(b, actor, t, EK_WRITES_TO, sid);
         if(creates && !proc)
             edge(b, t, file_node(b), EK_DEFINED_IN, sid);
-        for(uint32_t r = 0; r < s->nreads; r++)
+        /* a routine's reads and writes mix its statements': its flows say which fed which */
+        for(uint32_t r = 0; !s->nflows && r < s->nreads; r++)
             edge(b, table_ref(b, s->reads[r], 0), t, EK_DERIVES, sid);
     }
+    for(uint32_t i = 0; i < s->nflows; i++)
+        edge(b, table_ref(b, s->flow_from[i], 0),
+             table_ref(b, s->flow_to[i], view && s->name && strcmp(s->name, s->flow_to[i]) == 0), EK_DERIVES, sid);
     if(proc)
         edge(b, proc, file_node(b), EK_DEFINED_IN, sid);
     for(uint32_t i = 0; i < s->ncalls; i++)

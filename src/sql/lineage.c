@@ -210,6 +210,11 @@ static void statement_clear(sql_statement_t *st)
         util_free(st->renames[i].to);
     }
     util_free(st->renames);
+    for(size_t i = 0; i < st->nflows; i++) {
+        util_free(st->flows[i].from);
+        util_free(st->flows[i].to);
+    }
+    util_free(st->flows);
     for(size_t i = 0; i < st->ncolumns; i++) {
         util_free(st->columns[i].target);
         strlist_free(&st->columns[i].sources);
@@ -338,6 +343,14 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
         }
         out->nrenames = in->rename_from.n;
     }
+    if(in->flow_from.n) {
+        out->flows = sql_arena_alloc(a, in->flow_from.n * sizeof *out->flows);
+        if(!out->flows)
+            return SQL_ERR_NOMEM;
+        for(uint32_t i = 0; i < in->flow_from.n; i++)
+            out->flows[i] = (sql_flow_t){in->flow_from.v[i], in->flow_to.v[i]};
+        out->nflows = in->flow_from.n;
+    }
     if(in->nedges) {
         out->columns = sql_arena_alloc(a, in->nedges * sizeof *out->columns);
         if(!out->columns)
@@ -409,6 +422,18 @@ static int copy_stmt(const sql_statement_t *in, sql_statement_t *out)
             out->renames[i].to = util_strdup(in->renames[i].to);
             out->nrenames++;
             if(!out->renames[i].from || !out->renames[i].to)
+                return SQL_ERR_NOMEM;
+        }
+    }
+    if(in->nflows) {
+        out->flows = util_calloc(in->nflows, sizeof *out->flows);
+        if(!out->flows)
+            return SQL_ERR_NOMEM;
+        for(size_t i = 0; i < in->nflows; i++) {
+            out->flows[i].from = util_strdup(in->flows[i].from);
+            out->flows[i].to = util_strdup(in->flows[i].to);
+            out->nflows++;
+            if(!out->flows[i].from || !out->flows[i].to)
                 return SQL_ERR_NOMEM;
         }
     }
@@ -917,6 +942,13 @@ json_t *sql_statement_to_json(const sql_statement_t *st)
             json_array_append_new(
                 rn, json_pack("{s:o,s:o}", "from", jstr(st->renames[i].from), "to", jstr(st->renames[i].to)));
         json_object_set_new(o, "renames", rn);
+    }
+    if(st->nflows) {
+        json_t *fl = json_array();
+        for(size_t i = 0; fl && i < st->nflows; i++)
+            json_array_append_new(fl,
+                                  json_pack("{s:o,s:o}", "from", jstr(st->flows[i].from), "to", jstr(st->flows[i].to)));
+        json_object_set_new(o, "flows", fl);
     }
     return o;
 }

@@ -43,6 +43,12 @@ typedef struct sql_rename {
     char *to;
 } sql_rename_t;
 
+/* One table feeding another through one statement inside a routine body or block. */
+typedef struct sql_flow {
+    char *from;
+    char *to;
+} sql_flow_t;
+
 typedef struct sql_statement {
     char *kind; /* insert, create_table, create_view, merge, update, delete, select, ... */
     char *name; /* routine or view defined, or NULL */
@@ -56,6 +62,10 @@ typedef struct sql_statement {
     /* columns that affect every output row (join keys, filters, grouping, sorting): INDIRECT */
     sql_transformation_t *indirect;
     size_t nindirect;
+    /* Routines and blocks: each inner statement's reads x writes, deduplicated, as the reads and
+     * writes above mix every inner statement's. Empty for a plain statement. */
+    sql_flow_t *flows;
+    size_t nflows;
 } sql_statement_t;
 
 typedef struct sql_error {

@@ -93,6 +93,20 @@ static int is_body_stmt(const parser_t *p, const sql_token_t *t)
     }
 }
 
+/* One statement inside a body, keeping its own table flows: the body's reads and writes mix
+ * every statement's, and their cross product would be wider than any one of them. */
+static void parse_inner(parser_t *p)
+{
+    flow_scratch_t fs = {0}, *outer = p->flow;
+    cte_t *saved = p->ctes;
+    p->flow = &fs;
+    sqlp_parse_statement(p);
+    p->flow = outer;
+    p->ctes = saved;
+    if(p->err != SQL_ERR_NOMEM)
+        sqlp_add_flows(p, &fs);
+}
+
 /* Procedure bodies and control flow: find the lineage-bearing statements among the rest. */
 void sqlp_parse_body(parser_t *p)
 {
@@ -103,9 +117,7 @@ void sqlp_parse_body(parser_t *p)
             continue;
         }
         size_t start = p->pos;
-        cte_t *saved = p->ctes;
-        sqlp_parse_statement(p);
-        p->ctes = saved;
+        parse_inner(p);
         if(p->err == SQL_ERR_NOMEM)
             return;
         if(p->err) {
@@ -164,9 +176,7 @@ static void parse_tsql_one(parser_t *p)
         return;
     }
     if(is_body_stmt(p, t)) {
-        cte_t *saved = p->ctes;
-        sqlp_parse_statement(p);
-        p->ctes = saved;
+        parse_inner(p);
         return;
     }
     /* SET, PRINT, DECLARE, RETURN, BREAK ...: to the end of that statement */

@@ -406,14 +406,63 @@ cte_t *sqlp_find_cte(parser_t *p, const char *name)
 
 void sqlp_add_read(parser_t *p, const char *t)
 {
-    if(p->st)
-        sqlp_vadd(p, &p->st->reads, t);
+    if(!p->st)
+        return;
+    sqlp_vadd(p, &p->st->reads, t);
+    if(p->flow)
+        sqlp_vadd(p, &p->flow->reads, t);
 }
 
 void sqlp_add_write(parser_t *p, const char *t)
 {
-    if(p->st)
-        sqlp_vadd(p, &p->st->writes, t);
+    if(!p->st)
+        return;
+    sqlp_vadd(p, &p->st->writes, t);
+    if(p->flow)
+        sqlp_vadd(p, &p->flow->writes, t);
+}
+
+/* The copy of `s` in `v`, so equal names compare as equal pointers. */
+static const char *canonical(const sql_strvec_t *v, const char *s)
+{
+    for(uint32_t i = 0; i < v->n; i++)
+        if(strcmp(v->v[i], s) == 0)
+            return v->v[i];
+    return s;
+}
+
+/* A body statement's reads x writes into the statement's flows, each pair once. */
+void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
+{
+    sql_stmt_t *st = p->st;
+    if(!st || st->flows_full)
+        return;
+    sql_strvec_t *f = &st->flow_from, *t = &st->flow_to;
+    for(uint32_t r = 0; r < fs->reads.n; r++) {
+        const char *from = canonical(&st->reads, fs->reads.v[r]);
+        for(uint32_t w = 0; w < fs->writes.n; w++) {
+            const char *to = canonical(&st->writes, fs->writes.v[w]);
+            uint32_t k = 0;
+            while(k < f->n && !(f->v[k] == from && t->v[k] == to))
+                k++;
+            if(k < f->n)
+                continue;
+            if(f->n >= SQL_MAX_FLOWS) {
+                /* reported once; the flows kept stay exact, the rest are missing */
+                st->flows_full = 1;
+                const sql_token_t *at = cur(p);
+                if(p->ctx->on_error &&
+                   p->ctx->on_error(p->ctx->ud, at->line, at->col, "too many table flows in one statement"))
+                    sqlp_oom(p);
+                return;
+            }
+            if(!sqlp_grow(p, (void **)&f->v, f->n, &f->cap, sizeof *f->v) ||
+               !sqlp_grow(p, (void **)&t->v, t->n, &t->cap, sizeof *t->v))
+                return;
+            f->v[f->n++] = (char *)from;
+            t->v[t->n++] = (char *)to;
+        }
+    }
 }
 
 /* Lineage of output column `col`; a plain SELECT's outputs have no table. */

@@ -11,6 +11,8 @@
 
 /* Nesting of parentheses, subqueries and expressions; deeper input is an error. */
 #define SQL_MAX_DEPTH 400
+/* Table flows kept per statement; more are reported as an error and not kept. */
+#define SQL_MAX_FLOWS 8192u
 
 typedef struct sql_strvec {
     char **v;
@@ -58,6 +60,9 @@ typedef struct sql_stmt {
     uint32_t nedges;
     uint32_t capedges;
     sql_srcvec_t indirect; /* columns affecting every output: joins, filters, grouping, sorting */
+    /* table flows of the statements inside a body: pairs of pointers into reads and writes */
+    sql_strvec_t flow_from, flow_to;
+    int flows_full;
 } sql_stmt_t;
 
 /* Columns known from CREATE TABLE earlier in the input; owned by the caller. */

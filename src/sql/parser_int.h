@@ -65,6 +65,11 @@ typedef struct qname {
     int last_quoted;
 } qname_t;
 
+/* The tables one statement inside a body reads and writes, apart from its neighbours'. */
+typedef struct flow_scratch {
+    sql_strvec_t reads, writes;
+} flow_scratch_t;
+
 typedef struct parser {
     const sql_parse_ctx_t *ctx;
     const char *src;
@@ -81,6 +86,8 @@ typedef struct parser {
     sql_stmt_t *st;
     cte_t *ctes;
     int in_body;
+    /* the innermost body statement being parsed, or NULL outside bodies */
+    flow_scratch_t *flow;
     /* UPDATE/DELETE target as written: the FROM item it names is written, not read */
     const char *dml_target;
     const char *dml_table;
@@ -239,6 +246,7 @@ char *sqlp_aconcat(parser_t *p, const char *a, const char *sep, const char *b);
 void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src);
 void sqlp_add_read(parser_t *p, const char *t);
 void sqlp_add_write(parser_t *p, const char *t);
+void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs);
 void *sqlp_amalloc(parser_t *p, size_t size);
 char *sqlp_astrndup(parser_t *p, const char *s, size_t n);
 int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t);

@@ -78,19 +78,24 @@ static int64_t edge_count(fixture_t *f, const char *kind, const char *from, cons
     return count(f, sql);
 }
 
-/* Parses `sql` as file `name` and stores it through the writer as one more file row. */
-static void store_sql(fixture_t *f, const char *name, const char *sql, writer_result_t *res)
+/* Parses `sql` in `dialect` as file `name` and stores it through the writer as one more file row. */
+static void store_sql_as(fixture_t *f, const char *name, const char *sql, sql_dialect_t dialect, writer_result_t *res)
 {
     const char *disk = write_sql(f, "input.sql", sql);
     writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = disk};
     assert_int_equal(writer_begin(f->w), 0);
     assert_int_equal(writer_file_add(f->w, &wf, NULL), 0);
     assert_int_equal(writer_commit(f->w), 0);
-    parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 1 << 20, NULL);
+    parsed_file_t *p = parsed_file_load(disk, dialect, 1 << 20, NULL);
     assert_non_null(p);
     assert_int_equal(p->outcome, PARSED_OK);
     assert_int_equal(writer_store_file(f->w, &wf, p, res), 0);
     parsed_file_free(p);
+}
+
+static void store_sql(fixture_t *f, const char *name, const char *sql, writer_result_t *res)
+{
+    store_sql_as(f, name, sql, SQL_DIALECT_ANSI, res);
 }
 
 static void assert_counts_match(fixture_t *f, const store_counts_t *running)
@@ -277,18 +282,33 @@ static void procedures_and_calls(void **state)
     writer_result_t res;
     const char *sql = "CREATE PROCEDURE dbo.load AS\nBEGIN\n  INSERT INTO core.o (id) SELECT id FROM stg.o;\n"
                       "  EXEC dbo.other;\nEND;\n";
-    const char *disk = write_sql(f, "p.sql", sql);
-    writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = "p.sql", .disk_path = disk};
-    assert_int_equal(writer_begin(f->w), 0);
-    assert_int_equal(writer_file_add(f->w, &wf, NULL), 0);
-    assert_int_equal(writer_commit(f->w), 0);
-    parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_TSQL, 1 << 20, NULL);
-    assert_int_equal(writer_store_file(f->w, &wf, p, &res), 0);
-    parsed_file_free(p);
+    store_sql_as(f, "p.sql", sql, SQL_DIALECT_TSQL, &res);
     assert_int_equal(edge_count(f, "WRITES_TO", "dbo.load", "core.o"), 1);
     assert_int_equal(edge_count(f, "CALLS", "dbo.load", "dbo.other"), 1);
     assert_int_equal(edge_count(f, "DEFINED_IN", "dbo.load", "p.sql"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM statements WHERE routine = 'dbo.load'"), 1);
+}
+
+/* A procedure's table DERIVES come from each statement inside it, not from all its reads x writes. */
+static void procedure_derives_per_inner_statement(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    const char *sql = "CREATE PROCEDURE dbo.load_all AS\nBEGIN\n  INSERT INTO dbo.b SELECT x FROM dbo.a;\n"
+                      "  INSERT INTO dbo.d SELECT y FROM dbo.c;\nEND;\n";
+    store_sql_as(f, "p.sql", sql, SQL_DIALECT_TSQL, &res);
+    assert_int_equal(edge_count(f, "DERIVES", "dbo.a", "dbo.b"), 1);
+    assert_int_equal(edge_count(f, "DERIVES", "dbo.c", "dbo.d"), 1);
+    assert_int_equal(edge_count(f, "DERIVES", "dbo.a", "dbo.d"), 0);
+    assert_int_equal(edge_count(f, "DERIVES", "dbo.c", "dbo.b"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                              "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'"),
+                     2);
+    const char *reads[] = {"dbo.a", "dbo.c"}, *writes[] = {"dbo.b", "dbo.d"};
+    for(size_t i = 0; i < 2; i++) {
+        assert_int_equal(edge_count(f, "READS_FROM", "dbo.load_all", reads[i]), 1);
+        assert_int_equal(edge_count(f, "WRITES_TO", "dbo.load_all", writes[i]), 1);
+    }
 }
 
 static void unusable_files_are_reported(void **state)
@@ -538,6 +558,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),
         cmocka_unit_test_setup_teardown(statement_text_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(procedures_and_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(procedure_derives_per_inner_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_files_are_reported, setup, teardown),
         cmocka_unit_test(sha256_known_answers),
         cmocka_unit_test(supported_names),

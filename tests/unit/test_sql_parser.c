@@ -7,6 +7,7 @@
 
 #include "sql/lexer.h"
 #include "sql/lineage.h"
+#include "sql/parser.h"
 #include "sql/splitter.h"
 #include "util/alloc.h"
 
@@ -312,6 +313,94 @@ static void test_routines(void **state)
               "venue;");
 }
 
+/* "from>to,.." per statement, statements separated by '|'. */
+static void expect_flows(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    char got[2048] = "";
+    size_t o = 0;
+    for(size_t i = 0; i < l->nstatements; i++) {
+        o += (size_t)snprintf(got + o, sizeof got - o, "%s", i ? "|" : "");
+        for(size_t k = 0; k < l->statements[i].nflows; k++)
+            o += (size_t)snprintf(got + o, sizeof got - o, "%s%s>%s", k ? "," : "", l->statements[i].flows[k].from,
+                                  l->statements[i].flows[k].to);
+    }
+    if(strcmp(got, want) != 0 || l->nerrors)
+        fail_msg("%s\n  want %s\n  got  %s (%zu errors)", sql, want, got, l->nerrors);
+    sql_lineage_free(l);
+}
+
+static void test_routine_flows(void **state)
+{
+    (void)state;
+    /* the routine reads and writes all four tables, but only a feeds b and c feeds d */
+    const char *two = "CREATE PROCEDURE dbo.load_all AS\nBEGIN\n  INSERT INTO dbo.b SELECT x FROM dbo.a;\n"
+                      "  INSERT INTO dbo.d SELECT y FROM dbo.c;\nEND;\n";
+    expect_rw(two, SQL_DIALECT_TSQL, "dbo.a,dbo.c;dbo.b,dbo.d");
+    expect_flows(two, SQL_DIALECT_TSQL, "dbo.a>dbo.b,dbo.c>dbo.d");
+    /* nested control flow: each statement flushes its own pairs; repeats are kept once */
+    const char *nested = "CREATE PROCEDURE p AS\nBEGIN\n  IF @x = 1\n  BEGIN\n    INSERT INTO t SELECT * FROM s;\n"
+                         "    IF @y = 1 BEGIN INSERT INTO u SELECT * FROM v; END\n  END\n"
+                         "  ELSE\n    INSERT INTO w SELECT * FROM s;\n  INSERT INTO t SELECT * FROM s;\nEND;\n";
+    expect_flows(nested, SQL_DIALECT_TSQL, "s>t,v>u,s>w");
+    expect_flows("IF 1 = 1 BEGIN INSERT INTO b SELECT * FROM a; INSERT INTO d SELECT * FROM c; END", SQL_DIALECT_TSQL,
+                 "a>b,c>d");
+    const char *pg = "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n"
+                     "  IF true THEN\n    UPDATE c SET x = 1 FROM d WHERE c.id = d.id;\n  END IF;\nEND;\n$$ "
+                     "LANGUAGE plpgsql;\nSELECT * FROM e;";
+    expect_flows(pg, SQL_DIALECT_POSTGRES, "b>a,d>c|");
+    const char *ora = "CREATE OR REPLACE PROCEDURE p IS\n  v NUMBER;\nBEGIN\n  SELECT count(*) INTO v FROM s;\n"
+                      "  IF v > 0 THEN\n    INSERT INTO t SELECT * FROM s;\n  END IF;\nEND;\n/\n";
+    expect_flows(ora, SQL_DIALECT_ORACLE, "s>t");
+    /* a statement reading the table it writes */
+    expect_flows("CREATE PROCEDURE p AS BEGIN INSERT INTO t SELECT * FROM t JOIN s ON t.id = s.id; END;",
+                 SQL_DIALECT_TSQL, "t>t,s>t");
+    /* plain statements: their reads x writes already are their flows */
+    expect_flows("INSERT INTO b SELECT * FROM a; INSERT INTO d SELECT * FROM c JOIN a ON c.id = a.id;",
+                 SQL_DIALECT_ANSI, "|");
+
+    sql_lineage_t *l = run(two, SQL_DIALECT_TSQL);
+    json_t *j = sql_statement_to_json(&l->statements[0]);
+    assert_int_equal(json_array_size(json_object_get(j, "flows")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "flows"), 1), "from")),
+                        "dbo.c");
+    json_decref(j);
+    sql_lineage_free(l);
+    l = run("INSERT INTO b SELECT * FROM a", SQL_DIALECT_ANSI);
+    j = sql_statement_to_json(&l->statements[0]);
+    assert_null(json_object_get(j, "flows"));
+    json_decref(j);
+    sql_lineage_free(l);
+}
+
+/* More flows than SQL_MAX_FLOWS in one routine: an error, and the ones kept are real pairs. */
+static void test_flow_limit(void **state)
+{
+    (void)state;
+    enum { READS = 100, WRITES = 90 };
+    size_t cap = 64 * 1024, o = 0;
+    char *sql = util_malloc(cap);
+    assert_non_null(sql);
+    o += (size_t)snprintf(sql + o, cap - o, "CREATE PROCEDURE p AS BEGIN\n");
+    for(int w = 0; w < WRITES; w++) {
+        o += (size_t)snprintf(sql + o, cap - o, "INSERT INTO t%d SELECT * FROM s0", w);
+        for(int r = 1; r < READS; r++)
+            o += (size_t)snprintf(sql + o, cap - o, ", s%d", r);
+        o += (size_t)snprintf(sql + o, cap - o, ";\n");
+    }
+    snprintf(sql + o, cap - o, "END;\n");
+    assert_true(o < cap - 16);
+    sql_lineage_t *l = run(sql, SQL_DIALECT_TSQL);
+    assert_int_equal(l->nstatements, 1);
+    assert_int_equal(l->statements[0].reads.n, READS);
+    assert_int_equal(l->statements[0].writes.n, WRITES);
+    assert_int_equal(l->statements[0].nflows, SQL_MAX_FLOWS);
+    assert_int_equal(l->nerrors, 1);
+    assert_non_null(strstr(l->errors[0].message, "too many table flows"));
+    sql_lineage_free(l);
+    util_free(sql);
+}
+
 static void test_splitting(void **state)
 {
     (void)state;
@@ -493,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_dml),
         cmocka_unit_test(test_ddl),
         cmocka_unit_test(test_routines),
+        cmocka_unit_test(test_routine_flows),
+        cmocka_unit_test(test_flow_limit),
         cmocka_unit_test(test_splitting),
         cmocka_unit_test(test_errors_keep_going),
         cmocka_unit_test(test_depth_limit),
