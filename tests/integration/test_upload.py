@@ -244,6 +244,13 @@ class SlowUploadTest(unittest.TestCase):
             self.assertEqual(srv.request("GET", "/health")[0], 200)
 
 
+def size_or_none(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return None
+
+
 class RestartTest(unittest.TestCase):
     def test_restart_sweeps_orphans_and_keeps_what_ingestion_holds(self):
         srv = Server()
@@ -271,8 +278,9 @@ class RestartTest(unittest.TestCase):
             while orphan is None and time.monotonic() < deadline:
                 held = {f for f in os.listdir(uploads)}
                 time.sleep(0.02)
+                # Queued files are being ingested and deleted meanwhile: a vanished one is not it.
                 orphan = next((f for f in os.listdir(uploads) if f in held and f.endswith(".sql") and
-                               os.path.getsize(os.path.join(uploads, f)) == 1000), None)
+                               size_or_none(os.path.join(uploads, f)) == 1000), None)
             srv.proc.kill()
             srv.proc.wait()
             s.close()
