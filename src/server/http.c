@@ -199,48 +199,42 @@ static enum http_method request_method(struct lws *wsi)
     return 0;
 }
 
+static void txn_link(http_txn_t **head, http_txn_t *t, enum txn_list l)
+{
+    txn_link_t *k = &t->on[l];
+    k->head = head;
+    k->prev = NULL;
+    k->next = *head;
+    if(*head)
+        (*head)->on[l].prev = t;
+    *head = t;
+}
+
+static void txn_unlink(http_txn_t *t, enum txn_list l)
+{
+    txn_link_t *k = &t->on[l];
+    if(!k->head)
+        return;
+    if(k->prev)
+        k->prev->on[l].next = k->next;
+    else
+        *k->head = k->next;
+    if(k->next)
+        k->next->on[l].prev = k->prev;
+    k->prev = k->next = NULL;
+    k->head = NULL;
+}
+
 static void defer_unlink(http_txn_t *t)
 {
-    if(!t->defer_head)
-        return;
-    if(t->defer_prev)
-        t->defer_prev->defer_next = t->defer_next;
-    else
-        *t->defer_head = t->defer_next;
-    if(t->defer_next)
-        t->defer_next->defer_prev = t->defer_prev;
-    t->defer_prev = t->defer_next = NULL;
-    t->defer_head = NULL;
+    txn_unlink(t, TXN_DEFERRED);
     t->defer_id = 0;
-}
-
-static void recv_unlink(http_txn_t *t)
-{
-    if(!t->recv_head)
-        return;
-    if(t->recv_prev)
-        t->recv_prev->recv_next = t->recv_next;
-    else
-        *t->recv_head = t->recv_next;
-    if(t->recv_next)
-        t->recv_next->recv_prev = t->recv_prev;
-    t->recv_prev = t->recv_next = NULL;
-    t->recv_head = NULL;
-}
-
-static void recv_link(server_t *srv, http_txn_t *t)
-{
-    t->recv_head = &srv->receiving;
-    t->recv_next = srv->receiving;
-    if(srv->receiving)
-        srv->receiving->recv_prev = t;
-    srv->receiving = t;
 }
 
 static void txn_reset(http_txn_t *t)
 {
     defer_unlink(t);
-    recv_unlink(t);
+    txn_unlink(t, TXN_RECEIVING);
     if(t->spa)
         lws_spa_destroy(t->spa);
     if(t->upload)
@@ -323,14 +317,10 @@ int http_defer(const http_request_t *req, http_ticket_t *out)
 {
     http_txn_t *t = req->txn;
     server_t *srv = lws_context_user(lws_get_context(t->wsi));
-    if(t->defer_head)
+    if(t->on[TXN_DEFERRED].head)
         return -1;
     t->defer_id = ++srv->next_defer_id;
-    t->defer_head = &srv->deferred;
-    t->defer_next = srv->deferred;
-    if(srv->deferred)
-        srv->deferred->defer_prev = t;
-    srv->deferred = t;
+    txn_link(&srv->deferred, t, TXN_DEFERRED);
     out->q = &srv->completions;
     out->id = t->defer_id;
     return 0;
@@ -358,7 +348,7 @@ void http_drain_completions(server_t *srv)
         list = c->next;
         http_txn_t *t = srv->deferred;
         while(t && t->defer_id != c->id)
-            t = t->defer_next;
+            t = t->on[TXN_DEFERRED].next;
         if(t) {
             defer_unlink(t);
             http_respond(&t->resp, c->resp.status, c->resp.content_type, c->resp.body, c->resp.len);
@@ -510,13 +500,13 @@ static int body_too_slow(const server_t *srv, const http_txn_t *t, int64_t now)
 void http_check_bodies(server_t *srv, int64_t now)
 {
     for(http_txn_t *t = srv->receiving, *next; t; t = next) {
-        next = t->recv_next;
+        next = t->on[TXN_RECEIVING].next;
         if(!body_too_slow(srv, t, now))
             continue;
         log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%lld of=%lld status=dropped",
                     LOG_Q(t->path), (long long)(t->spa ? t->received : (int64_t)t->body.len),
                     (long long)t->content_length);
-        recv_unlink(t);
+        txn_unlink(t, TXN_RECEIVING);
         /* lws would not offer WRITEABLE before the body is in: no answer, the connection goes */
         lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
     }
@@ -633,7 +623,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         t->begun_ms = time_mono_ms();
         int rc = begin_upload(wsi, t, n);
         if(!rc && !t->ready)
-            recv_link(srv, t);
+            txn_link(&srv->receiving, t, TXN_RECEIVING);
         return rc;
     }
     t->content_length = n;
@@ -641,7 +631,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     buf_init(&t->body, (size_t)n);
     if(n == 0)
         return dispatch(wsi, t) ? 0 : finish(wsi, t);
-    recv_link(srv, t);
+    txn_link(&srv->receiving, t, TXN_RECEIVING);
     return 0; /* body follows in LWS_CALLBACK_HTTP_BODY */
 }
 
@@ -672,7 +662,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        recv_unlink(t);
+        txn_unlink(t, TXN_RECEIVING);
         if(t->spa) {
             if(!t->ready)
                 end_upload(wsi, t);

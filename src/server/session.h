@@ -47,6 +47,18 @@ typedef struct http_args {
     size_t used;
 } http_args_t;
 
+/* The server's lists of transactions an HTTP request can be on, linked through http_txn_t.on[]. */
+enum txn_list {
+    TXN_DEFERRED,  /* waiting for a deferred response (srv->deferred) */
+    TXN_RECEIVING, /* its body is arriving; the rate is checked on a timer (srv->receiving) */
+    TXN_LISTS,
+};
+
+typedef struct txn_link {
+    struct http_txn *prev, *next;
+    struct http_txn **head; /* the list it is on, NULL when on none */
+} txn_link_t;
+
 typedef struct http_txn {
     struct lws *wsi;
     enum http_method method;
@@ -54,8 +66,6 @@ typedef struct http_txn {
     http_args_t args;
     const struct route *route; /* NULL: no such path */
     uint64_t defer_id;         /* non-zero: waiting for a deferred response with this id */
-    struct http_txn *defer_prev, *defer_next;
-    struct http_txn **defer_head; /* the pending list it is on */
     buf_t body;
     const struct route_upload_ops *upload_ops; /* the route takes streamed multipart uploads */
     struct lws_spa *spa;                       /* a streamed multipart upload */
@@ -63,9 +73,8 @@ typedef struct http_txn {
     int64_t received;
     int64_t content_length;
     int64_t begun_ms; /* when the body began: its rate is measured from here */
-    struct http_txn *recv_prev, *recv_next;
-    struct http_txn **recv_head; /* on srv->receiving while the body arrives */
-    int ready;                   /* response complete, waiting for WRITEABLE */
+    txn_link_t on[TXN_LISTS];
+    int ready; /* response complete, waiting for WRITEABLE */
     http_response_t resp;
 } http_txn_t;
 
