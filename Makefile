@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 RUN_ARGS   ?=
 
-.PHONY: all setup setup-test build run test test-release test-asan bench fuzz-sql mutants clean
+.PHONY: all setup setup-test setup-bench build run test test-release test-asan bench fuzz-sql mutants clean
 
 all: build
 
@@ -14,6 +14,9 @@ setup:
 
 setup-test:
 	@bash scripts/setup.sh --test
+
+setup-bench:
+	@bash scripts/setup.sh --bench
 
 $(BUILD)/CMakeCache.txt: | setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -39,7 +42,8 @@ test-asan: setup-test $(ASAN_BUILD)/CMakeCache.txt
 # Release first, then the same suite under AddressSanitizer/UBSan; ctest's summary closes the run.
 test: test-release test-asan
 
-bench: build
+# Quick settings; BENCH_FULL=1 for the heavy ones (BENCHMARKS.md).
+bench: setup-bench build
 	@bash bench/run.sh $(BUILD)
 
 # libFuzzer over the SQL lexer and parser (needs clang); FUZZ_SECONDS bounds the run.

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# `make bench`: runs every benchmark program built from bench/*.c. Each prints its own figures
-# and starts a server itself when it needs one (LINEAGED_BIN names the binary); bench_ws also
-# measures the raw_broadcast baseline server built beside it.
+# `make bench`: runs every benchmark program built from bench/*.c, then the scripted scenarios
+# (bench/*.sh). Each prints its own figures and starts a server itself when it needs one
+# (LINEAGED_BIN names the binary); bench_ws also measures the raw_broadcast baseline server built
+# beside it. Quick settings by default; BENCH_FULL=1 for the heavy ones (BENCHMARKS.md).
 set -euo pipefail
 build=${1:-build}
 export LINEAGED_BIN="$PWD/$build/lineaged"
+export BENCH_BUILD="$PWD/$build"
+export BENCH_FULL=${BENCH_FULL:-0}
+
+# The machine, for BENCHMARKS.md: figures mean little without it on a shared VM.
+echo "== machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)," \
+    "$(free -g | awk '/^Mem:/ {print $2}') GiB RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+    "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)," \
+    "BENCH_FULL=$BENCH_FULL"
+
 shopt -s nullglob
 benches=("$build"/bench/bench_*)
 ((${#benches[@]})) || { echo "no benchmarks built in $build/bench"; exit 0; }
@@ -18,3 +28,8 @@ for b in "${benches[@]}"; do
         "$b"
     fi
 done
+for s in bench/*.sh; do
+    echo "== $(basename "$s" .sh)"
+    bash "$s"
+done
+echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

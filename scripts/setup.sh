@@ -3,11 +3,17 @@
 # through apt-get, and DuckDB's C library from npm (pinned, integrity-checked).
 # Idempotent: when everything is present it only checks and exits in well under a second.
 # `setup.sh --test` also installs what the test suite needs: Debian's chromium and, from npm,
-# the playwright-core version pinned in package-lock.json.
+# the playwright-core version pinned in package-lock.json. `setup.sh --bench` also installs what
+# only `make bench` needs (BENCHMARKS.md): never part of `make test`.
 set -euo pipefail
 
-for_tests=0
-[[ ${1:-} == --test ]] && for_tests=1
+for_tests=0 for_bench=0
+case ${1:-} in
+    --test) for_tests=1 ;;
+    --bench) for_bench=1 ;;
+    '') ;;
+    *) printf 'setup: unknown option %s (use --test or --bench)\n' "$1" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 deps="$root/deps"
@@ -61,6 +67,11 @@ if ((for_tests)); then
         (cd "$root" && npm ci --no-audit --no-fund --silent) || die "npm ci failed"
         printf '%s\n' "$lock_sum" >"$lock_stamp"
     fi
+fi
+
+if ((for_bench)); then
+    # HTTP load client, and the Python SQL parser lineaged's extraction is compared with.
+    install_packages wrk python3-sqlglot
 fi
 
 # DuckDB 1.4.4 LTS: libduckdb.so from the Node bindings package, duckdb.h from the duckdb package.
