@@ -59,6 +59,25 @@ const char *const store_migrations[] = {
     "ALTER TABLE statements ADD COLUMN sql_line INTEGER;"
     "ALTER TABLE statements ADD COLUMN sql_column INTEGER;"
     "ALTER TABLE statements ADD COLUMN sql_cut BIGINT;",
+    /*
+     * 5: no primary key on nodes and statements. The writer alone assigns their ids (unique by
+     * construction), and keeping the key's index cost ~10% of ingest CPU and memory growing with the
+     * graph (docs/ingest.md). DuckDB cannot drop a key, so both tables are copied.
+     */
+    "CREATE TABLE nodes_v5 ("
+    "  id BIGINT NOT NULL,"
+    "  kind VARCHAR NOT NULL CHECK (kind IN ('table', 'view', 'column', 'procedure', 'file')),"
+    "  name VARCHAR NOT NULL, project_id VARCHAR NOT NULL, temporary BOOLEAN NOT NULL,"
+    "  first_seen TIMESTAMP NOT NULL);"
+    "INSERT INTO nodes_v5 SELECT id, kind, name, project_id, temporary, first_seen FROM nodes;"
+    "DROP TABLE nodes; ALTER TABLE nodes_v5 RENAME TO nodes;"
+    "CREATE TABLE statements_v5 ("
+    "  id BIGINT NOT NULL, file_id BIGINT NOT NULL, ordinal INTEGER NOT NULL, kind VARCHAR NOT NULL,"
+    "  name VARCHAR, line_start INTEGER NOT NULL, column_start INTEGER NOT NULL, routine VARCHAR, error VARCHAR,"
+    "  sql VARCHAR, sql_line INTEGER, sql_column INTEGER, sql_cut BIGINT);"
+    "INSERT INTO statements_v5 SELECT id, file_id, ordinal, kind, name, line_start, column_start, routine, error,"
+    "  sql, sql_line, sql_column, sql_cut FROM statements;"
+    "DROP TABLE statements; ALTER TABLE statements_v5 RENAME TO statements;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

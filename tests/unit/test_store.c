@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include "store/migrations.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +17,7 @@ static void memory_database_is_migrated_and_empty(void **state)
     store_t *s = NULL;
     char err[256] = "";
     assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
-    assert_int_equal(store_schema_version(s), 4);
+    assert_int_equal(store_schema_version(s), store_n_migrations);
     duckdb_connection conn;
     assert_int_equal(store_connect(s, &conn), STORE_OK);
     store_counts_t c;
@@ -100,6 +102,66 @@ static void reopen_keeps_version_and_refuses_newer_schema(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static int64_t count_of(duckdb_connection conn, const char *sql)
+{
+    duckdb_result res;
+    assert_int_equal(duckdb_query(conn, sql, &res), DuckDBSuccess);
+    int64_t n = duckdb_value_int64(&res, 0, 0);
+    duckdb_destroy_result(&res);
+    return n;
+}
+
+/* A database written at version 4 (keys on nodes and statements, statement text inline) keeps its rows. */
+static void version_4_database_upgrades(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lineaged-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/v4.duckdb", dir);
+    duckdb_database db;
+    duckdb_connection conn;
+    assert_int_equal(duckdb_open(path, &db), DuckDBSuccess);
+    assert_int_equal(duckdb_connect(db, &conn), DuckDBSuccess);
+    assert_int_equal(
+        duckdb_query(conn, "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)", NULL),
+        DuckDBSuccess);
+    for(int v = 1; v <= 4; v++) {
+        char record[80];
+        snprintf(record, sizeof(record), "INSERT INTO schema_version VALUES (%d, now())", v);
+        assert_int_equal(duckdb_query(conn, store_migrations[v - 1], NULL), DuckDBSuccess);
+        assert_int_equal(duckdb_query(conn, record, NULL), DuckDBSuccess);
+    }
+    assert_int_equal(duckdb_query(conn,
+                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
+                                  " (2, 'column', 'a.t.c', 'p', false, now());"
+                                  "INSERT INTO statements VALUES (7, 3, 0, 'insert', NULL, 2, 1, NULL, NULL,"
+                                  " 'INSERT INTO a.t SELECT 1', 1, 1, 0)",
+                                  NULL),
+                     DuckDBSuccess);
+    duckdb_disconnect(&conn);
+    duckdb_close(&db);
+
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(path, &s, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_schema_version(s), store_n_migrations);
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes WHERE name IN ('a.t', 'a.t.c')"), 2);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE id = 7 AND file_id = 3"
+                                    " AND sql = 'INSERT INTO a.t SELECT 1' AND sql_line = 1"),
+                     1);
+    /* the writer guarantees unique ids; no index is kept for them */
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+                                    " AND table_name IN ('nodes', 'statements')"),
+                     0);
+    duckdb_disconnect(&conn);
+    store_close(s);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void error_codes_have_text(void **state)
 {
     (void)state;
@@ -115,6 +177,7 @@ int main(void)
         cmocka_unit_test(duckdb_runs_one_thread),
         cmocka_unit_test(counts_reflect_rows),
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
+        cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(error_codes_have_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
