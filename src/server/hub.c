@@ -111,8 +111,8 @@ static void stats_tick(struct lws_sorted_usec_list *sul)
         emit(srv, EV_STATS_UPDATE, data, 0);
         ws_wake_all(srv);
     }
-    lws_sul_schedule(srv->ctx, 0, &srv->stats_timer, stats_tick,
-                     (lws_usec_t)(srv->cfg->stats_interval * LWS_US_PER_SEC));
+    /* From the deadline, not from now: the broadcast above takes tens of ms at thousands of clients. */
+    lws_sul_schedule(srv->ctx, 0, &srv->stats_timer, stats_tick, tick_advance(&srv->stats_period, lws_now_usecs()));
 }
 
 static void log_throttled(server_t *srv, int64_t now)
@@ -174,7 +174,8 @@ int hub_init(server_t *srv)
     if(!srv->rl || !srv->bus || bcast_init(&srv->queue, (size_t)cfg->ws_backlog, QUEUE_MAX_BYTES))
         return -1;
     srv->last_throttle_log_ms = time_mono_ms();
-    lws_sul_schedule(srv->ctx, 0, &srv->stats_timer, stats_tick, (lws_usec_t)(cfg->stats_interval * LWS_US_PER_SEC));
+    tick_start(&srv->stats_period, lws_now_usecs(), (int64_t)(cfg->stats_interval * LWS_US_PER_SEC));
+    lws_sul_schedule(srv->ctx, 0, &srv->stats_timer, stats_tick, srv->stats_period.period_us);
     lws_sul_schedule(srv->ctx, 0, &srv->hub_timer, hub_tick, HUB_TICK_US);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "events/bus.h"
 #include "events/ratelimit.h"
 #include "events/stats.h"
+#include "events/tick.h"
 #include "server/bcast.h"
 #include "server/defer.h"
 #include "server/iplimit.h"
@@ -53,6 +54,7 @@ typedef struct server {
     unsigned char *wbuf; /* several frames gathered for one write */
     ratelimit_t *rl;
     lws_sorted_usec_list_t stats_timer, hub_timer;
+    tick_t stats_period;   /* fixed-rate deadlines of stats_timer */
     int64_t last_stamp_ms; /* message timestamps never go backwards */
     int64_t last_throttle_log_ms;
     bcast_msg_t *welcome_stats; /* stats_update for newcomers, rebuilt at most once a millisecond */

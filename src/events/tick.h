@@ -1,0 +1,23 @@
+/*
+ * A fixed-rate schedule for periodic events (the stats_update tick). Each deadline is the previous one
+ * plus the period, not "now plus the period" after the work is done, so the rate does not sag by the
+ * time the work takes; a deadline already passed is skipped rather than fired late in a burst.
+ * Times are microseconds on one monotonic clock, supplied by the caller.
+ */
+#ifndef LINEAGED_EVENTS_TICK_H
+#define LINEAGED_EVENTS_TICK_H
+
+#include <stdint.h>
+
+typedef struct tick {
+    int64_t next_us, period_us;
+    uint64_t skipped; /* deadlines passed over because an earlier tick ran too late */
+} tick_t;
+
+/* The first deadline is one period after `now_us`; `period_us` must be positive. */
+void tick_start(tick_t *t, int64_t now_us, int64_t period_us);
+/* After the tick due at t->next_us ran: moves to the next deadline not before `now_us`, returns the delay
+ * from `now_us` to it (0 when it is due right now). */
+int64_t tick_advance(tick_t *t, int64_t now_us);
+
+#endif
