@@ -1,12 +1,22 @@
 /*
- * WebSocket broadcast benchmark: starts `lineaged serve --debug-events` (LINEAGED_BIN), opens N
- * dashboard connections from several 127.x source addresses with one epoll loop, then publishes
- * broadcasts one at a time through the normal bus and measures, per level of N:
- *   delivery latency p50/p99 (publish -> frame read by each client), server CPU-seconds per
- *   million deliveries (utime+stime from /proc), server RSS per connection.
- * usage: bench_ws [N...]   (default 1000 5000 10000); env BENCH_ROUNDS (default 40)
- * env BENCH_SERVER: lineaged (default), raw (the baseline bench/raw/raw_broadcast, RAW_BIN, default
- *   next to this binary), or a comma list such as raw,lineaged to measure each server at each level.
+ * WebSocket fan-out benchmark. For each level of N clients and each server, it starts the server,
+ * opens N dashboard connections from several 127.x source addresses with one epoll loop, then
+ * publishes one broadcast every BENCH_INTERVAL_MS through POST /api/v1/debug/events (lineaged's
+ * normal bus path with --debug-events; the peers serve the same route) and measures:
+ *   clients accepted, deliveries/s, server CPU-seconds per million deliveries (utime+stime from
+ *   /proc), p50/p99 latency (publish -> frame read by each client), server RSS per connection, and
+ *   connects/s (handshakes completed, welcome frames read). A table per level gives the ratios to raw.
+ * Servers (BENCH_SERVER, a comma list; default raw,node,fastapi,lineaged):
+ *   raw       bench/raw/raw_broadcast (RAW_BIN, default next to this binary): the floor
+ *   node      bench/peers/node/server.js on npm ws (NODE_BIN, default node)
+ *   fastapi   bench/peers/fastapi/server.py on FastAPI + uvicorn (/usr/bin/python3)
+ *   lineaged  LINEAGED_BIN serve --debug-events
+ * usage: bench_ws [N...]   (default 1000 5000; a level <= 0 is skipped)
+ * env BENCH_ROUNDS (40), BENCH_INTERVAL_MS (50): broadcasts per level and their period; a round
+ *   whose deliveries are not all read by the next deadline starts as soon as they are.
+ * env BENCH_STATS_CLIENTS (0 = off), BENCH_STATS_SECONDS (3): afterwards, lineaged with
+ *   --stats-interval 0.05 and that many clients; prints stats_update messages per second per client.
+ * env BENCH_PEERS: the folder holding node/ and fastapi/ (default the source tree's bench/peers).
  * env BENCH_PIN=0: do not pin. Otherwise, with >= 2 CPUs allowed, the server runs on the first
  *   allowed CPU and this client on the second (the method of shared/docs/stack.md's figures).
  */
@@ -32,21 +42,42 @@
 #define SOURCES     8
 #define CONN_BUF    8192
 #define MAX_SERVERS 4
+#define MAX_LEVELS  16
+#define WAIT_MS     5000 /* a round or the connect phase gives up after this long without any frame */
+#define START_MS    20000
+
+enum kind { RAW, NODE, FASTAPI, LINEAGED };
+static const char *const kind_names[] = {"raw", "node", "fastapi", "lineaged"};
 
 struct server {
-    const char *name; /* "lineaged" or "raw" */
+    enum kind kind;
     const char *bin;
+};
+
+struct result {
+    int ran;
+    int accepted;
+    double connects_per_s, deliveries_per_s, cpu_per_million, p50_ms, p99_ms, kb_per_conn;
 };
 
 static int pinned;
 static cpu_set_t server_cpus;
+static const char *peers_dir;
+
+enum { HANDSHAKE, OPEN, GONE };
 
 struct conn {
     int fd;
-    int upgraded;
+    int state;
+    int texts; /* text frames read */
+    long stats;
     size_t len;
-    int64_t last_seq;
     char buf[CONN_BUF];
+};
+
+struct samples {
+    int64_t *v;
+    size_t n, cap;
 };
 
 static int64_t now_ns(void)
@@ -54,6 +85,15 @@ static int64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_until(int64_t t_ns)
+{
+    int64_t d = t_ns - now_ns();
+    if(d > 0) {
+        struct timespec ts = {(time_t)(d / 1000000000), (long)(d % 1000000000)};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static int port_free(int port)
@@ -82,13 +122,14 @@ static int tcp_connect(const char *src, int port)
     return fd;
 }
 
-/* One HTTP request on a fresh connection; returns the status code (or -1). */
 /* Sends one HTTP request on a fresh connection; returns the socket to read the answer from, or -1. */
 static int http_send(int port, const char *method, const char *path, const char *body)
 {
     int fd = tcp_connect("127.0.0.1", port);
     if(fd < 0)
         return -1;
+    struct timeval tv = {5, 0}; /* a server that never answers costs one bounded wait */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     char req[4096];
     int n = snprintf(req, sizeof(req),
                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
@@ -101,7 +142,7 @@ static int http_send(int port, const char *method, const char *path, const char 
     return fd;
 }
 
-/* Reads the answer to http_send (blocking) and closes the socket; returns the status code or -1. */
+/* Reads the answer to http_send and closes the socket; returns the status code or -1. */
 static int http_status(int fd)
 {
     if(fd < 0)
@@ -115,38 +156,71 @@ static int http_status(int fd)
     return (int)strtol(resp + 9, NULL, 10);
 }
 
-static int http(int port, const char *method, const char *path, const char *body)
+static void stop_server(pid_t pid)
 {
-    return http_status(http_send(port, method, path, body));
+    kill(pid, SIGTERM);
+    for(int i = 0; i < 200; i++) {
+        if(waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        usleep(50000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }
 
-static pid_t start_server(const struct server *srv, int port)
+static void exec_server(const struct server *srv, const char *port, const char *stats_interval)
 {
-    const char *bin = srv->bin;
+    char script[4096];
+    switch(srv->kind) {
+    case RAW: execl(srv->bin, srv->bin, port, (char *)NULL); break;
+    case NODE:
+        snprintf(script, sizeof(script), "%s/node/server.js", peers_dir);
+        execlp(srv->bin, srv->bin, script, port, (char *)NULL);
+        break;
+    case FASTAPI:
+        snprintf(script, sizeof(script), "%s/fastapi/server.py", peers_dir);
+        execl(srv->bin, srv->bin, "-B", script, port, (char *)NULL);
+        break;
+    case LINEAGED:
+        execl(srv->bin, srv->bin, "serve", "--host", "127.0.0.1", "--port", port, "--db", ":memory:", "--debug-events",
+              "--max-conn-per-ip", "100000", "--max-connections", "100000", "--stats-interval", stats_interval,
+              "--ws-ping-interval", "3600", "--ws-idle-timeout", "7200", "--ws-backlog", "4096", "--log-level", "warn",
+              (char *)NULL);
+        break;
+    }
+}
+
+static pid_t start_server(const struct server *srv, int port, const char *stats_interval)
+{
     char portstr[16];
     snprintf(portstr, sizeof(portstr), "%d", port);
     pid_t pid = fork();
     if(pid == 0) {
         if(pinned && sched_setaffinity(0, sizeof(server_cpus), &server_cpus))
             _exit(126);
-        if(strcmp(srv->name, "raw") == 0) {
-            execl(bin, bin, portstr, (char *)NULL);
-            _exit(127);
-        }
-        execl(bin, bin, "serve", "--host", "127.0.0.1", "--port", portstr, "--db", ":memory:", "--debug-events",
-              "--max-conn-per-ip", "100000", "--max-connections", "100000", "--stats-interval", "3600",
-              "--ws-ping-interval", "3600", "--ws-idle-timeout", "7200", "--ws-backlog", "4096", "--log-level", "warn",
-              (char *)NULL);
+        exec_server(srv, portstr, stats_interval);
         _exit(127);
     }
-    for(int i = 0; i < 200; i++) {
-        if(http(port, "GET", "/health", NULL) == 200)
+    for(int waited = 0; pid > 0 && waited < START_MS; waited += 25) {
+        if(http_status(http_send(port, "GET", "/health", NULL)) == 200)
             return pid;
+        if(waitpid(pid, NULL, WNOHANG) == pid)
+            return -1;
         usleep(25000);
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    if(pid > 0)
+        stop_server(pid);
     return -1;
+}
+
+static int pick_port(void)
+{
+    for(int tries = 0; tries < 100; tries++) {
+        int p = 20000 + rand() % 12000;
+        if(port_free(p))
+            return p;
+    }
+    return 0;
 }
 
 static double proc_cpu_s(pid_t pid)
@@ -163,7 +237,8 @@ static double proc_cpu_s(pid_t pid)
     char *p = strrchr(line, ')');
     unsigned long utime = 0, stime = 0;
     /* fields after the command: state(3) ... utime(14) stime(15) */
-    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
+    if(!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return 0;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
@@ -188,16 +263,29 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Consumes complete frames; records the latency of each bench broadcast. Returns frames seen. */
-static int parse_frames(struct conn *c, int64_t *lat, size_t *n_lat, size_t max_lat)
+static void conn_gone(struct conn *c)
 {
-    int frames = 0;
+    close(c->fd);
+    c->state = GONE;
+    c->len = 0;
+}
+
+/*
+ * Consumes the handshake answer and complete frames; counts text frames (and stats_update ones) and
+ * records the latency of each bench broadcast. Returns the text frames seen.
+ */
+static int parse_frames(struct conn *c, struct samples *lat)
+{
+    int texts = 0;
     size_t off = 0;
-    if(!c->upgraded) {
+    if(c->state == HANDSHAKE) {
         char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
-        if(!end)
+        if(!end || strncmp(c->buf, "HTTP/1.1 101", 12) != 0) {
+            if(end || c->len == CONN_BUF)
+                conn_gone(c); /* refused (e.g. 503 at a connection cap) */
             return 0;
-        c->upgraded = strncmp(c->buf, "HTTP/1.1 101", 12) == 0 ? 1 : -1;
+        }
+        c->state = OPEN;
         off = (size_t)(end - c->buf) + 4;
     }
     for(;;) {
@@ -211,142 +299,240 @@ static int parse_frames(struct conn *c, int64_t *lat, size_t *n_lat, size_t max_
             plen = ((size_t)p[2] << 8) | p[3];
             hdr = 4;
         } else if(plen == 127) {
-            break; /* never sent by this benchmark's server traffic */
+            conn_gone(c); /* no server sends this benchmark 64 KiB frames */
+            return texts;
         }
         if(c->len - off < hdr + plen)
             break;
         const char *payload = (const char *)p + hdr;
-        const char *t = memmem(payload, plen, "\"bench_t\":", 10);
-        if(t && *n_lat < max_lat) {
-            int64_t sent = strtoll(t + 10, NULL, 10);
-            lat[(*n_lat)++] = now_ns() - sent;
+        if((p[0] & 0x0f) == 1) {
+            texts++;
+            const char *t = memmem(payload, plen, "\"bench_t\":", 10);
+            if(t && lat && lat->n < lat->cap)
+                lat->v[lat->n++] = now_ns() - strtoll(t + 10, NULL, 10);
+            if(memmem(payload, plen < 40 ? plen : 40, "stats_update", 12))
+                c->stats++;
         }
-        frames++;
         off += hdr + plen;
     }
     memmove(c->buf, c->buf + off, c->len - off);
     c->len -= off;
-    return frames;
+    if(c->len == CONN_BUF)
+        conn_gone(c);
+    return texts;
 }
 
-static int run_level(const struct server *srv, int n, int rounds)
+/* One read per ready connection; returns the text frames read, or -1 when epoll_wait timed out. */
+static long pump(int ep, int timeout_ms, struct samples *lat)
 {
-    int port = 0;
-    for(int tries = 0; tries < 100 && !port; tries++) {
-        int p = 20000 + rand() % 12000;
-        if(port_free(p))
-            port = p;
+    struct epoll_event evs[512];
+    int k = epoll_wait(ep, evs, 512, timeout_ms);
+    if(k <= 0)
+        return k < 0 && errno == EINTR ? 0 : -1;
+    long texts = 0;
+    for(int i = 0; i < k; i++) {
+        struct conn *c = evs[i].data.ptr;
+        if(c->state == GONE)
+            continue;
+        ssize_t r = read(c->fd, c->buf + c->len, CONN_BUF - c->len);
+        if(r > 0) {
+            c->len += (size_t)r;
+            texts += parse_frames(c, lat);
+        } else if(r == 0 || (errno != EAGAIN && errno != EINTR)) {
+            conn_gone(c);
+        }
     }
-    pid_t pid = start_server(srv, port);
-    if(pid < 0) {
-        fprintf(stderr, "bench_ws: %s server (%s) did not start\n", srv->name, srv->bin);
+    return texts;
+}
+
+struct clients {
+    struct conn *conns;
+    int n, accepted, ep;
+    double connect_s;
+};
+
+/* Opens n dashboard connections and reads every welcome (connection_ack + stats_update). */
+static int clients_open(struct clients *cl, int port, int n)
+{
+    cl->conns = calloc((size_t)n, sizeof(*cl->conns));
+    cl->ep = epoll_create1(0);
+    cl->n = 0;
+    cl->accepted = 0;
+    if(!cl->conns || cl->ep < 0)
         return -1;
-    }
-    usleep(200000);
-    long rss0 = proc_rss_kb(pid);
-    struct conn *conns = calloc((size_t)n, sizeof(*conns));
-    int ep = epoll_create1(0);
     char req[512];
     int reqlen = snprintf(req, sizeof(req),
                           "GET /admin/ws/dashboard HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                           "Sec-WebSocket-Version: 13\r\n\r\n",
                           port);
-    int64_t t_conn = now_ns();
-    double connect_cpu0 = proc_cpu_s(pid);
+    int64_t t0 = now_ns(), t_last = t0;
     for(int i = 0; i < n; i++) {
         char src[16];
         snprintf(src, sizeof(src), "127.0.0.%d", 1 + i % SOURCES);
-        conns[i].fd = tcp_connect(src, port);
-        if(conns[i].fd < 0 || write(conns[i].fd, req, (size_t)reqlen) != reqlen) {
+        struct conn *c = &cl->conns[i];
+        c->fd = tcp_connect(src, port);
+        if(c->fd < 0 || write(c->fd, req, (size_t)reqlen) != reqlen) {
             fprintf(stderr, "bench_ws: connect %d failed: %s\n", i, strerror(errno));
-            for(int j = 0; j <= i; j++)
-                if(conns[j].fd >= 0)
-                    close(conns[j].fd);
-            free(conns);
-            close(ep);
-            kill(pid, SIGTERM);
-            waitpid(pid, NULL, 0);
-            return -1;
-        }
-        fcntl(conns[i].fd, F_SETFL, O_NONBLOCK);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &conns[i]};
-        epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
-    }
-    size_t max_lat = (size_t)n * (size_t)rounds;
-    int64_t *lat = malloc(max_lat * sizeof(*lat));
-    size_t n_lat = 0;
-    struct epoll_event evs[512];
-    /* Until every client has its connection_ack and welcome stats. */
-    long frames = 0;
-    while(frames < 2L * n) {
-        int k = epoll_wait(ep, evs, 512, 5000);
-        if(k <= 0) {
-            fprintf(stderr, "bench_ws: only %ld of %d welcome frames\n", frames, 2 * n);
+            if(c->fd >= 0)
+                close(c->fd);
             break;
         }
+        cl->n++;
+        fcntl(c->fd, F_SETFL, O_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        epoll_ctl(cl->ep, EPOLL_CTL_ADD, c->fd, &ev);
+    }
+    /* Until every connection has its two welcome frames or was refused, or nothing arrives for WAIT_MS. */
+    for(int pending = cl->n; pending > 0;) {
+        struct epoll_event evs[512];
+        int k = epoll_wait(cl->ep, evs, 512, WAIT_MS);
+        if(k <= 0)
+            break;
         for(int i = 0; i < k; i++) {
             struct conn *c = evs[i].data.ptr;
+            if(c->state == GONE)
+                continue;
+            int was_done = c->texts >= 2;
             ssize_t r = read(c->fd, c->buf + c->len, CONN_BUF - c->len);
             if(r > 0) {
                 c->len += (size_t)r;
-                frames += parse_frames(c, lat, &n_lat, max_lat);
+                c->texts += parse_frames(c, NULL);
+            } else if(r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                conn_gone(c);
             }
+            if(!was_done && c->texts >= 2)
+                t_last = now_ns();
+            pending -= !was_done && (c->texts >= 2 || c->state == GONE);
         }
     }
-    double connect_s = (double)(now_ns() - t_conn) / 1e9;
+    for(int i = 0; i < cl->n; i++)
+        cl->accepted += cl->conns[i].state == OPEN && cl->conns[i].texts >= 2;
+    cl->connect_s = (double)(t_last - t0) / 1e9;
+    return 0;
+}
+
+static void clients_close(struct clients *cl)
+{
+    for(int i = 0; i < cl->n; i++)
+        if(cl->conns[i].state != GONE)
+            close(cl->conns[i].fd);
+    free(cl->conns);
+    if(cl->ep >= 0)
+        close(cl->ep);
+}
+
+static struct result run_level(const struct server *srv, int n, int rounds, int interval_ms)
+{
+    struct result res = {0};
+    const char *name = kind_names[srv->kind];
+    int port = pick_port();
+    pid_t pid = port ? start_server(srv, port, "3600") : -1;
+    if(pid < 0) {
+        fprintf(stderr, "bench_ws: %s server (%s) did not start\n", name, srv->bin);
+        return res;
+    }
+    usleep(200000);
+    long rss0 = proc_rss_kb(pid);
+    double connect_cpu0 = proc_cpu_s(pid);
+    struct clients cl;
+    if(clients_open(&cl, port, n)) {
+        clients_close(&cl);
+        stop_server(pid);
+        return res;
+    }
     double connect_cpu = proc_cpu_s(pid) - connect_cpu0; /* the server's share, whatever the machine's load */
     usleep(300000);
     long rss1 = proc_rss_kb(pid);
+    struct samples lat = {malloc((size_t)(cl.accepted ? cl.accepted : 1) * (size_t)rounds * sizeof(int64_t)), 0,
+                          (size_t)cl.accepted * (size_t)rounds};
     double cpu0 = proc_cpu_s(pid);
-    n_lat = 0;
     int64_t t0 = now_ns();
-    for(int r = 0; r < rounds; r++) {
+    int complete = 1;
+    for(int r = 0; r < rounds && lat.v && cl.accepted; r++) {
+        sleep_until(t0 + (int64_t)r * interval_ms * 1000000);
         char body[256];
         snprintf(body, sizeof(body),
                  "{\"type\":\"error\",\"data\":{\"error_type\":\"bench\",\"severity\":\"warning\","
                  "\"message\":\"Benchmark broadcast.\",\"bench_t\":%lld}}",
                  (long long)now_ns());
-        size_t want = n_lat + (size_t)n;
+        size_t want = lat.n + (size_t)cl.accepted;
         /* The answer is read after the round: a server may broadcast before it answers. */
         int pub = http_send(port, "POST", "/api/v1/debug/events", body);
-        while(n_lat < want) {
-            int k = epoll_wait(ep, evs, 512, 5000);
-            if(k <= 0) {
-                fprintf(stderr, "bench_ws: round %d: %zu of %d deliveries\n", r, n_lat - (want - (size_t)n), n);
+        while(lat.n < want) {
+            if(pump(cl.ep, WAIT_MS, &lat) < 0) {
+                fprintf(stderr, "bench_ws: %s round %d: %zu of %d deliveries\n", name, r,
+                        lat.n - (want - (size_t)cl.accepted), cl.accepted);
+                complete = 0;
                 break;
-            }
-            for(int i = 0; i < k; i++) {
-                struct conn *c = evs[i].data.ptr;
-                ssize_t rd = read(c->fd, c->buf + c->len, CONN_BUF - c->len);
-                if(rd > 0) {
-                    c->len += (size_t)rd;
-                    parse_frames(c, lat, &n_lat, max_lat);
-                }
             }
         }
         if(http_status(pub) != 202)
-            fprintf(stderr, "bench_ws: publish failed\n");
+            fprintf(stderr, "bench_ws: %s: publish failed\n", name);
+        if(!complete)
+            break;
     }
     double wall = (double)(now_ns() - t0) / 1e9;
     double cpu = proc_cpu_s(pid) - cpu0;
-    qsort(lat, n_lat, sizeof(*lat), cmp_i64);
-    double p50 = n_lat ? (double)lat[n_lat / 2] / 1e6 : 0, p99 = n_lat ? (double)lat[n_lat * 99 / 100] / 1e6 : 0;
+    qsort(lat.v, lat.n, sizeof(*lat.v), cmp_i64);
+    res.ran = complete && lat.n == (size_t)cl.accepted * (size_t)rounds;
+    res.accepted = cl.accepted;
+    res.connects_per_s = cl.connect_s > 0 ? cl.accepted / cl.connect_s : 0;
+    res.deliveries_per_s = wall > 0 ? (double)lat.n / wall : 0;
+    res.cpu_per_million = lat.n ? cpu / ((double)lat.n / 1e6) : 0;
+    res.p50_ms = lat.n ? (double)lat.v[lat.n / 2] / 1e6 : 0;
+    res.p99_ms = lat.n ? (double)lat.v[lat.n * 99 / 100] / 1e6 : 0;
+    res.kb_per_conn = cl.accepted ? (double)(rss1 - rss0) / cl.accepted : 0;
     /* connects_per_s: handshakes completed (connection_ack and welcome stats read) per second */
-    printf("bench_ws clients=%d connect_s=%.2f connects_per_s=%.0f connect_server_cpu_s=%.2f rounds=%d "
-           "deliveries=%zu wall_s=%.2f p50_ms=%.2f p99_ms=%.2f server_cpu_s=%.2f cpu_s_per_million=%.2f "
-           "rss_base_kb=%ld rss_per_conn_kb=%.2f server=%s pinned=%d\n",
-           n, connect_s, connect_s > 0 ? n / connect_s : 0, connect_cpu, rounds, n_lat, wall, p50, p99, cpu,
-           n_lat ? cpu / ((double)n_lat / 1e6) : 0, rss0, (double)(rss1 - rss0) / n, srv->name, pinned);
+    printf("bench_ws server=%s clients=%d accepted=%d connect_s=%.2f connects_per_s=%.0f connect_server_cpu_s=%.2f "
+           "rounds=%d interval_ms=%d deliveries=%zu wall_s=%.2f deliveries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
+           "server_cpu_s=%.2f cpu_s_per_million=%.2f rss_base_kb=%ld rss_per_conn_kb=%.2f pinned=%d\n",
+           name, n, cl.accepted, cl.connect_s, res.connects_per_s, connect_cpu, rounds, interval_ms, lat.n, wall,
+           res.deliveries_per_s, res.p50_ms, res.p99_ms, cpu, res.cpu_per_million, rss0, res.kb_per_conn, pinned);
     fflush(stdout);
-    for(int i = 0; i < n; i++)
-        close(conns[i].fd);
-    free(conns);
-    free(lat);
-    close(ep);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    return n_lat == (size_t)n * (size_t)rounds ? 0 : -1;
+    free(lat.v);
+    clients_close(&cl);
+    stop_server(pid);
+    return res;
+}
+
+/* lineaged with --stats-interval 0.05 and n clients: stats_update messages per second per client. */
+static int run_stats(const struct server *srv, int n, int seconds)
+{
+    int port = pick_port();
+    pid_t pid = port ? start_server(srv, port, "0.05") : -1;
+    if(pid < 0) {
+        fprintf(stderr, "bench_ws: lineaged (%s) did not start\n", srv->bin);
+        return -1;
+    }
+    struct clients cl;
+    int rc = clients_open(&cl, port, n);
+    long before = 0, after = 0;
+    for(int i = 0; i < cl.n; i++)
+        before += cl.conns[i].stats;
+    double cpu0 = proc_cpu_s(pid);
+    int64_t t0 = now_ns(), end = t0 + (int64_t)seconds * 1000000000;
+    while(!rc && now_ns() < end)
+        if(pump(cl.ep, 1000, NULL) < 0)
+            rc = -1;
+    double wall = (double)(now_ns() - t0) / 1e9, cpu = proc_cpu_s(pid) - cpu0;
+    long least = -1;
+    for(int i = 0; i < cl.n; i++) {
+        struct conn *c = &cl.conns[i];
+        if(c->state != OPEN)
+            continue;
+        after += c->stats;
+        if(least < 0 || c->stats < least)
+            least = c->stats;
+    }
+    double per_s = cl.accepted && wall > 0 ? (double)(after - before) / cl.accepted / wall : 0;
+    printf("bench_ws_stats server=lineaged clients=%d accepted=%d stats_interval_s=0.05 window_s=%.2f "
+           "updates_per_s=%.2f target_per_s=20 least_updates_per_client=%ld server_cpu_s=%.2f pinned=%d\n",
+           n, cl.accepted, wall, per_s, least, cpu, pinned);
+    fflush(stdout);
+    clients_close(&cl);
+    stop_server(pid);
+    return rc;
 }
 
 /* raw_broadcast beside this executable, unless RAW_BIN names it. */
@@ -373,7 +559,7 @@ static const char *raw_bin(void)
 static int parse_servers(struct server *out)
 {
     const char *env = getenv("BENCH_SERVER");
-    const char *p = env && *env ? env : "lineaged";
+    const char *p = env && *env ? env : "raw,node,fastapi,lineaged";
     int n = 0;
     for(; *p; p += *p == ',') {
         size_t len = strcspn(p, ",");
@@ -384,17 +570,22 @@ static int parse_servers(struct server *out)
             fprintf(stderr, "bench_ws: at most %d servers in BENCH_SERVER\n", MAX_SERVERS);
             return -1;
         }
+        const char *node = getenv("NODE_BIN");
         if(strcmp(tok, "raw") == 0) {
-            out[n++] = (struct server){"raw", raw_bin()};
+            out[n++] = (struct server){RAW, raw_bin()};
+        } else if(strcmp(tok, "node") == 0) {
+            out[n++] = (struct server){NODE, node ? node : "node"};
+        } else if(strcmp(tok, "fastapi") == 0) {
+            out[n++] = (struct server){FASTAPI, "/usr/bin/python3"};
         } else if(strcmp(tok, "lineaged") == 0) {
             const char *bin = getenv("LINEAGED_BIN");
             if(!bin) {
                 fprintf(stderr, "bench_ws: set LINEAGED_BIN to the lineaged binary\n");
                 return -1;
             }
-            out[n++] = (struct server){"lineaged", bin};
+            out[n++] = (struct server){LINEAGED, bin};
         } else {
-            fprintf(stderr, "bench_ws: BENCH_SERVER takes raw, lineaged or a comma list of them, not %s\n", tok);
+            fprintf(stderr, "bench_ws: BENCH_SERVER takes raw, node, fastapi, lineaged or a comma list, not %s\n", tok);
             return -1;
         }
     }
@@ -419,30 +610,103 @@ static void pin(void)
     pinned = sched_setaffinity(0, sizeof(client), &client) == 0;
 }
 
+static int env_int(const char *name, int def, int lo, int hi)
+{
+    const char *v = getenv(name);
+    if(!v || !*v)
+        return def;
+    char *end;
+    long x = strtol(v, &end, 10);
+    if(*end || x < lo || x > hi) {
+        fprintf(stderr, "bench_ws: %s must be an integer in [%d, %d]; using %d\n", name, lo, hi, def);
+        return def;
+    }
+    return (int)x;
+}
+
+/* One table per level: each server's figures and its ratios to raw measured in the same run. */
+static void print_table(int n, const struct server *servers, const struct result *res, int n_servers)
+{
+    const struct result *raw = NULL, *node = NULL, *fastapi = NULL, *lin = NULL;
+    for(int j = 0; j < n_servers; j++) {
+        const struct result *r = res[j].ran ? &res[j] : NULL;
+        switch(servers[j].kind) {
+        case RAW: raw = r; break;
+        case NODE: node = r; break;
+        case FASTAPI: fastapi = r; break;
+        case LINEAGED: lin = r; break;
+        }
+    }
+    printf("\nfan-out, %d clients\n%-9s %9s %11s %9s %11s %8s %8s %8s %11s %10s %10s\n", n, "server", "accepted",
+           "deliv/s", "CPU-s/M", "deliv/CPU-s", "p50 ms", "p99 ms", "KB/conn", "connects/s", "CPU/raw", "conn/raw");
+    for(int j = 0; j < n_servers; j++) {
+        const struct result *r = &res[j];
+        if(!r->ran) {
+            printf("%-9s (incomplete: see above)\n", kind_names[servers[j].kind]);
+            continue;
+        }
+        printf("%-9s %9d %11.0f %9.2f %11.0f %8.2f %8.2f %8.2f %11.0f", kind_names[servers[j].kind], r->accepted,
+               r->deliveries_per_s, r->cpu_per_million, r->cpu_per_million > 0 ? 1e6 / r->cpu_per_million : 0,
+               r->p50_ms, r->p99_ms, r->kb_per_conn, r->connects_per_s);
+        if(raw && raw->cpu_per_million > 0 && raw->connects_per_s > 0)
+            printf(" %10.2f %10.2f\n", r->cpu_per_million / raw->cpu_per_million,
+                   r->connects_per_s / raw->connects_per_s);
+        else
+            printf(" %10s %10s\n", "-", "-");
+    }
+    /* Deliveries per CPU-second of lineaged over each peer's: the targets are >= 1.3 (node), >= 3 (fastapi). */
+    if(lin && lin->cpu_per_million > 0) {
+        printf("lineaged deliveries per CPU-s:");
+        if(node)
+            printf(" %.2fx node", node->cpu_per_million / lin->cpu_per_million);
+        if(fastapi)
+            printf(" %.2fx fastapi", fastapi->cpu_per_million / lin->cpu_per_million);
+        if(raw)
+            printf(" %.2fx raw", raw->cpu_per_million / lin->cpu_per_million);
+        printf("\n");
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     struct server servers[MAX_SERVERS];
     int n_servers = parse_servers(servers);
     if(n_servers < 0)
         return 2;
+    static char default_peers[] = LINEAGED_BENCH_DIR "/peers";
+    peers_dir = getenv("BENCH_PEERS") ? getenv("BENCH_PEERS") : default_peers;
     pin();
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     signal(SIGPIPE, SIG_IGN);
-    const char *env_rounds = getenv("BENCH_ROUNDS");
-    int rounds = env_rounds ? (int)strtol(env_rounds, NULL, 10) : 40;
-    int levels[16] = {1000, 5000, 10000}, n_levels = 3;
+    int rounds = env_int("BENCH_ROUNDS", 40, 1, 100000);
+    int interval_ms = env_int("BENCH_INTERVAL_MS", 50, 0, 60000);
+    int stats_clients = env_int("BENCH_STATS_CLIENTS", 0, 0, 1000000);
+    int stats_seconds = env_int("BENCH_STATS_SECONDS", 3, 1, 600);
+    int levels[MAX_LEVELS] = {1000, 5000}, n_levels = 2;
     if(argc > 1) {
         n_levels = 0;
-        for(int i = 1; i < argc && n_levels < 16; i++)
+        for(int i = 1; i < argc && n_levels < MAX_LEVELS; i++)
             levels[n_levels++] = (int)strtol(argv[i], NULL, 10);
     }
     srand((unsigned)getpid());
     int rc = 0;
-    for(int i = 0; i < n_levels; i++)
-        for(int j = 0; j < n_servers; j++)
-            rc |= run_level(&servers[j], levels[i], rounds);
+    for(int i = 0; i < n_levels; i++) {
+        if(levels[i] <= 0)
+            continue;
+        struct result res[MAX_SERVERS];
+        for(int j = 0; j < n_servers; j++) {
+            res[j] = run_level(&servers[j], levels[i], rounds, interval_ms);
+            rc |= !res[j].ran;
+        }
+        print_table(levels[i], servers, res, n_servers);
+    }
+    for(int j = 0; j < n_servers && stats_clients > 0; j++)
+        if(servers[j].kind == LINEAGED)
+            rc |= run_stats(&servers[j], stats_clients, stats_seconds) != 0;
     return rc ? 1 : 0;
 }

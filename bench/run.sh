@@ -22,8 +22,14 @@ for b in "${benches[@]}"; do
     [[ -x $b ]] || continue
     echo "== $(basename "$b")"
     if [[ $(basename "$b") == bench_ws ]]; then
-        # The raw epoll baseline's line just before lineaged's at each level, for the ratio.
-        BENCH_SERVER=${BENCH_SERVER:-raw,lineaged} "$b"
+        # Fan-out: raw, Node ws, FastAPI and lineaged at each level in one run, then lineaged's stats
+        # tick at 5,000 clients (BENCHMARKS.md#fan-out). Full: up to the 20,000 open-file ceiling.
+        if ((BENCH_FULL)); then
+            BENCH_ROUNDS=${BENCH_ROUNDS:-100} BENCH_STATS_CLIENTS=${BENCH_STATS_CLIENTS:-5000} \
+                BENCH_STATS_SECONDS=${BENCH_STATS_SECONDS:-10} "$b" 5000 19990
+        else
+            BENCH_ROUNDS=${BENCH_ROUNDS:-40} BENCH_STATS_CLIENTS=${BENCH_STATS_CLIENTS:-5000} "$b" 1000 5000
+        fi
     else
         "$b"
     fi

@@ -72,6 +72,17 @@ fi
 if ((for_bench)); then
     # HTTP load client, and the Python SQL parser lineaged's extraction is compared with.
     install_packages wrk python3-sqlglot
+    # Fan-out peers (bench/peers/): FastAPI on uvicorn with the uvloop and httptools it picks up, and
+    # Node's ws at the version pinned in bench/peers/node/package-lock.json.
+    install_packages python3-fastapi python3-uvicorn python3-uvloop python3-httptools
+    peer_dir="$root/bench/peers/node"
+    peer_stamp="$peer_dir/node_modules/.lineaged-lock"
+    peer_sum=$(sha256sum "$peer_dir/package-lock.json" | cut -d' ' -f1)
+    if [[ ! -f $peer_stamp || $(cat "$peer_stamp") != "$peer_sum" ]]; then
+        say "installing the Node fan-out peer's packages from npm (bench/peers/node/package-lock.json)"
+        (cd "$peer_dir" && npm ci --no-audit --no-fund --silent) || die "npm ci in bench/peers/node failed"
+        printf '%s\n' "$peer_sum" >"$peer_stamp"
+    fi
 fi
 
 # DuckDB 1.4.4 LTS: libduckdb.so from the Node bindings package, duckdb.h from the duckdb package.
