@@ -135,6 +135,18 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
         query_error(out, rc == GRAPH_ERR_NOMEM ? 500 : 400, "path_failed", graph_strerror(rc));
         return;
     }
+    if(!np) {
+        graph_result_free(&r);
+        char detail[2 * QUERY_NAME_MAX + 128];
+        snprintf(detail, sizeof(detail), "no data path from %s to %s, nor from %s to %s", graph_node_name(s, a),
+                 graph_node_name(s, b), graph_node_name(s, b), graph_node_name(s, a));
+        query_error(out, 404, "no_path", detail);
+        if(out->body) {
+            json_object_set_new(out->body, "from", qenc_node(s, a));
+            json_object_set_new(out->body, "to", qenc_node(s, b));
+        }
+        return;
+    }
     json_t *list = json_array();
     for(int p = 0; p < np; p++) {
         json_t *names = json_array();
@@ -144,9 +156,11 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
             json_array_append_new(names, json_string(graph_node_name(s, r.edges[row[k]].target)));
         json_array_append_new(list, names);
     }
-    json_t *body = json_pack("{s:o, s:o, s:b, s:b, s:i, s:o, s:o, s:o}", "from", qenc_node(s, a), "to", qenc_node(s, b),
-                             "found", np > 0, "reversed", rev, "length", np ? len[0] : 0, "paths", list, "nodes",
-                             qenc_result_nodes(s, &r), "edges", qenc_result_edges(s, &r));
+    /* "downstream": data flows from `from` to `to`; "upstream": `to` feeds `from` (paths run from `to`). */
+    json_t *body =
+        json_pack("{s:o, s:o, s:b, s:s, s:b, s:i, s:o, s:o, s:o}", "from", qenc_node(s, a), "to", qenc_node(s, b),
+                  "found", 1, "direction", rev ? "upstream" : "downstream", "reversed", rev, "length", len[0], "paths",
+                  list, "nodes", qenc_result_nodes(s, &r), "edges", qenc_result_edges(s, &r));
     out->nodes = r.nnodes;
     out->edges = r.nedges;
     graph_result_free(&r);

@@ -131,11 +131,36 @@ class LineageTest(unittest.TestCase):
         self.assertEqual(body["paths"], [["raw.orders", "#stage", "sales.orders_clean", "sales.summary",
                                           "mart.report"]])
         self.assertFalse(body["reversed"])
+        self.assertEqual(body["direction"], "downstream")
+        # B upstream of A: found by searching the other way, paths written in data-flow order
         status, body = self.get("/api/v1/lineage/path", **{"from": "mart.report", "to": "raw.customers"})
+        self.assertEqual(status, 200, body)
         self.assertTrue(body["reversed"])
-        self.assertEqual(body["paths"][0][0], "raw.customers")
-        status, body = self.get("/api/v1/lineage/path", **{"from": "raw.orders", "to": "other.orders"})
-        self.assertEqual(body["paths"], [])
+        self.assertEqual(body["direction"], "upstream")
+        self.assertEqual(body["paths"], [["raw.customers", "sales.orders_clean", "sales.summary", "mart.report"]])
+        self.assertEqual(body["length"], 3)
+        status, body = self.get("/api/v1/lineage/path", **{"from": "mart.report.total", "to": "raw.orders.amount"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["direction"], "upstream")
+        self.assertEqual(body["paths"], [["raw.orders.amount", "#stage.amount", "sales.orders_clean.amount",
+                                          "sales.summary.total", "mart.report.total"]])
+        ids = {n["id"]: n["name"] for n in body["nodes"]}
+        self.assertEqual({(ids[e["source"]], ids[e["target"]]) for e in body["edges"]},
+                         {("raw.orders.amount", "#stage.amount"), ("#stage.amount", "sales.orders_clean.amount"),
+                          ("sales.orders_clean.amount", "sales.summary.total"),
+                          ("sales.summary.total", "mart.report.total")})
+        # neither way: a 404 that names both ends
+        for ends in (("raw.orders", "other.orders"), ("other.orders", "raw.orders"),
+                     ("raw.orders", "raw.customers")):
+            status, body = self.get("/api/v1/lineage/path", **{"from": ends[0], "to": ends[1]})
+            self.assertEqual(status, 404, body)
+            self.assertEqual(body["error"], "no_path")
+            self.assertIn(ends[0], body["detail"])
+            self.assertIn(ends[1], body["detail"])
+            self.assertEqual((body["from"]["name"], body["to"]["name"]), ends)
+        status, body = self.get("/api/v1/lineage/path", **{"from": "raw.orders", "to": "nothing.like.this"})
+        self.assertEqual(status, 404, body)
+        self.assertEqual(body["error"], "not_found")
         status, body = self.get("/api/v1/lineage/path", **{"from": "raw.orders"})
         self.assertEqual(status, 400)
 
