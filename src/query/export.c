@@ -1,6 +1,8 @@
 /* Lineage for other tools: OpenLineage 2-0-2 JobEvents (static lineage, no run) and a CSV of column edges. */
 #include "query/encode.h"
 #include "query/source.h"
+#include "sql/lexer.h"
+#include "sql/splitter.h"
 #include "util/buf.h"
 
 #include <string.h>
@@ -109,27 +111,53 @@ static int emit(json_t *ev, query_write_fn write, void *ud)
     return write(ud, "\n", 1);
 }
 
-/* The statement's text from its stored segment (which may start earlier: a file's first one starts at 1:1). */
+/*
+ * The statement's text: from its first token to the token that ends it, found by the parser's own
+ * splitter, so the `;` inside a procedure body (BEGIN ... END, $$ ... $$, T-SQL up to GO) do not cut
+ * it. The stored segment runs to the next statement's start and may begin earlier (a file's first
+ * one starts at 1:1): comments around the statement are left out, except the writer's cut marker.
+ */
 static json_t *statement_text(const graph_stmt_info_t *st, const source_text_t *t)
 {
     if(!t)
         return NULL;
-    const char *start;
-    size_t n;
-    source_lines(t->text, t->len, st->line >= t->line ? st->line - t->line + 1 : 1, 0, &start, &n, SOURCE_TEXT_MAX);
-    /* The statement ends at the first line that ends with ';' (comments before the next may follow). */
-    for(size_t i = 0; i < n; i++) {
-        if(start[i] != ';')
+    sql_dialect_t d;
+    if(!st->dialect || sql_dialect_from_name(st->dialect, &d) || d == SQL_DIALECT_AUTO)
+        d = sql_dialect_guess(t->text, t->len);
+    sql_lexer_t lx;
+    sql_splitter_t sp;
+    sql_lexer_init(&lx, t->text, t->len, d, 1);
+    sql_splitter_init(&sp, d);
+    size_t begin = t->len, end = 0;
+    int ended = 0;
+    sql_token_t tok;
+    while(!ended && sql_lexer_next(&lx, &tok) == 0 && tok.type != SQL_TOK_EOF) {
+        if(tok.type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(&tok, t->text) ||
+           (int64_t)t->line + tok.line - 1 < st->line)
             continue;
-        size_t j = i + 1;
-        while(j < n && (start[j] == ' ' || start[j] == '\t' || start[j] == '\r'))
-            j++;
-        if(j == n || start[j] == '\n') {
-            n = i + 1;
-            break;
+        sql_split_t split = sql_splitter_feed(&sp, &tok, t->text, t->len);
+        if(split == SQL_SPLIT_DROP) {
+            ended = begin < end;
+            sql_splitter_init(&sp, d); /* a separator before the statement: start again after it */
+            continue;
         }
+        if(begin == t->len)
+            begin = tok.off;
+        end = tok.off + tok.len;
+        ended = split == SQL_SPLIT_AFTER;
     }
-    return n ? json_stringn(start, n) : NULL;
+    if(!ended && t->cut > 0 && begin < t->len)
+        end = t->len; /* cut inside the statement: keep the marker that says so */
+    while(end > begin && (t->text[end - 1] == '\n' || t->text[end - 1] == '\r'))
+        end--;
+    if(end <= begin)
+        return NULL;
+    if(end - begin > SOURCE_TEXT_MAX) {
+        end = begin + SOURCE_TEXT_MAX;
+        while(end > begin && ((unsigned char)t->text[end] & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+            end--;
+    }
+    return json_stringn(t->text + begin, end - begin);
 }
 
 /* git facet: the repository, and the file at the ingested commit when it is known */

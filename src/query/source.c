@@ -12,7 +12,8 @@ int source_each(duckdb_connection conn, const char *const *terms, int nterms, so
     buf_t sql;
     buf_init(&sql, 4096);
     int rc = buf_adds(&sql, "SELECT s.id::BIGINT, f.path::VARCHAR, coalesce(s.sql_line, s.line_start)::BIGINT, "
-                            "coalesce(s.sql_column, 1)::BIGINT, s.sql::VARCHAR FROM statements s "
+                            "coalesce(s.sql_column, 1)::BIGINT, s.sql::VARCHAR, coalesce(s.sql_cut, 0)::BIGINT "
+                            "FROM statements s "
                             "JOIN files f ON f.id = s.file_id WHERE f.is_current AND s.sql IS NOT NULL");
     /* the terms are bound as parameters, never written into the SQL */
     for(int i = 0; !rc && i < nterms; i++)
@@ -37,19 +38,19 @@ int source_each(duckdb_connection conn, const char *const *terms, int nterms, so
     }
     duckdb_data_chunk chunk;
     while(!rc && (chunk = duckdb_fetch_chunk(res)) != NULL) {
-        duckdb_vector cols[5];
-        uint64_t *valid[5];
-        for(idx_t c = 0; c < 5; c++) {
+        duckdb_vector cols[6];
+        uint64_t *valid[6];
+        for(idx_t c = 0; c < 6; c++) {
             cols[c] = duckdb_data_chunk_get_vector(chunk, c);
             valid[c] = duckdb_vector_get_validity(cols[c]);
         }
         int64_t *ids = duckdb_vector_get_data(cols[0]), *lines = duckdb_vector_get_data(cols[2]),
-                *columns = duckdb_vector_get_data(cols[3]);
+                *columns = duckdb_vector_get_data(cols[3]), *cuts = duckdb_vector_get_data(cols[5]);
         duckdb_string_t *paths = duckdb_vector_get_data(cols[1]), *texts = duckdb_vector_get_data(cols[4]);
         idx_t n = duckdb_data_chunk_get_size(chunk);
         for(idx_t row = 0; row < n && !rc; row++) {
             int null = 0;
-            for(int c = 0; c < 5; c++)
+            for(int c = 0; c < 6; c++)
                 null |= valid[c] && !duckdb_validity_row_is_valid(valid[c], row);
             if(null)
                 continue;
@@ -64,7 +65,8 @@ int source_each(duckdb_connection conn, const char *const *terms, int nterms, so
                                .line = (int)lines[row],
                                .column = (int)columns[row],
                                .text = duckdb_string_t_data(&texts[row]),
-                               .len = duckdb_string_t_length(texts[row])};
+                               .len = duckdb_string_t_length(texts[row]),
+                               .cut = cuts[row]};
             rc = fn(ud, &t);
         }
         duckdb_destroy_data_chunk(&chunk);
@@ -90,29 +92,4 @@ int64_t source_files_without_text(duckdb_connection conn)
     if(conn)
         duckdb_destroy_result(&res);
     return n;
-}
-
-void source_lines(const char *text, size_t len, int from, int to, const char **start, size_t *n, size_t max)
-{
-    size_t i = 0;
-    for(int line = 1; line < from && i < len; i++)
-        if(text[i] == '\n')
-            line++;
-    size_t j = i;
-    for(int line = from; j < len; j++) {
-        if(text[j] == '\n') {
-            if(to > 0 && line >= to)
-                break;
-            line++;
-        }
-    }
-    while(j > i && (text[j - 1] == '\n' || text[j - 1] == '\r' || text[j - 1] == ' ' || text[j - 1] == '\t'))
-        j--;
-    if(j - i > max) {
-        j = i + max;
-        while(j > i && ((unsigned char)text[j] & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
-            j--;
-    }
-    *start = text + i;
-    *n = j - i;
 }

@@ -18,6 +18,7 @@ typedef struct source_text {
     int line, column; /* where `text` starts in the file */
     const char *text; /* `len` bytes, not NUL-terminated */
     size_t len;
+    int64_t cut; /* bytes past the stored cap (the text then ends with the writer's marker line), or 0 */
 } source_text_t;
 
 /* Returns 0 to go on; anything else stops source_each, which returns it. */
@@ -31,10 +32,5 @@ typedef int (*source_text_fn)(void *ud, const source_text_t *t);
 int source_each(duckdb_connection conn, const char *const *terms, int nterms, source_text_fn fn, void *ud);
 /* Current files whose statements have no stored text (ingested before texts were kept); -1 on error. */
 int64_t source_files_without_text(duckdb_connection conn);
-/*
- * Lines [from, to] (1-based; to <= 0: to the end) of `text`, trailing blank lines dropped, at most
- * `max` bytes; writes a pointer into `text` and the length.
- */
-void source_lines(const char *text, size_t len, int from, int to, const char **start, size_t *n, size_t max);
 
 #endif

@@ -25,6 +25,33 @@ WIDE = (b"INSERT INTO mart.wide\nSELECT\n" +
         b",\n".join(b"  o.amount AS wide_column_%05d" % i for i in range(3000)) +
         b"\nFROM sales.orders o;\n")
 
+# Procedure bodies hold `;` of their own: the export's `sql` facet carries each whole procedure.
+TSQL_PROC = ("-- nightly refresh of the customer mart\n"
+             "CREATE PROCEDURE mart.refresh_customers\n"
+             "AS\n"
+             "BEGIN\n"
+             "    SET NOCOUNT ON;\n"
+             "    DELETE FROM mart.customers;\n"
+             "    INSERT INTO mart.customers (id, name)\n"
+             "    SELECT c.id, c.name FROM crm.customers c;\n"
+             "    UPDATE mart.customers SET name = upper(name);\n"
+             "END;\n"
+             "GO\n"
+             "-- the next batch\n"
+             "INSERT INTO mart.log (msg) SELECT 'done' FROM mart.customers;\n")
+PG_PROC = ("CREATE OR REPLACE PROCEDURE mart.load_orders()\n"
+           "LANGUAGE plpgsql\n"
+           "AS $$\n"
+           "BEGIN\n"
+           "    DELETE FROM mart.orders;\n"
+           "    INSERT INTO mart.orders (id, total)\n"
+           "    SELECT o.id, o.amount FROM sales.orders o;\n"
+           "END;\n"
+           "$$;\n"
+           "\n"
+           "-- afterwards\n"
+           "INSERT INTO mart.order_log SELECT id FROM mart.orders;\n")
+
 
 class SqlTextTest(unittest.TestCase):
     @classmethod
@@ -37,8 +64,8 @@ class SqlTextTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.srv.__exit__(None, None, None)
 
-    def ingest(self, files, project):
-        status, doc = upload(self.srv, files, {"project_id": project, "dialect": "postgres"})
+    def ingest(self, files, project, dialect="postgres"):
+        status, doc = upload(self.srv, files, {"project_id": project, "dialect": dialect})
         self.assertEqual(status, 202, doc)
         done = wait_ingestion_status(self.srv, doc["ingestion_id"])
         self.assertEqual(done["status"], "completed", done)
@@ -88,6 +115,20 @@ class SqlTextTest(unittest.TestCase):
         self.assertEqual(self.text_chat("o.day")["sources"], [])
         self.assertEqual(self.export_job("etl/daily_load.sql:1")["job"]["facets"]["sql"]["query"],
                          DAILY_V2.decode().strip())
+
+    def test_procedure_bodies_are_exported_whole(self):
+        self.ingest([("procs/refresh.sql", TSQL_PROC.encode())], "procs_tsql", "tsql")
+        sql = self.export_job("procs/refresh.sql:2")["job"]["facets"]["sql"]
+        self.assertEqual(sql["query"], TSQL_PROC[TSQL_PROC.index("CREATE"):TSQL_PROC.index("END;") + 4])
+        self.assertEqual(sql["dialect"], "tsql")
+        self.assertEqual(self.export_job("procs/refresh.sql:13")["job"]["facets"]["sql"]["query"],
+                         "INSERT INTO mart.log (msg) SELECT 'done' FROM mart.customers;")
+        self.ingest([("procs/load.sql", PG_PROC.encode())], "procs_pg")
+        sql = self.export_job("procs/load.sql:1")["job"]["facets"]["sql"]
+        self.assertEqual(sql["query"], PG_PROC[:PG_PROC.index("$$;") + 3])
+        self.assertEqual(sql["dialect"], "postgres")
+        self.assertEqual(self.export_job("procs/load.sql:12")["job"]["facets"]["sql"]["query"],
+                         "INSERT INTO mart.order_log SELECT id FROM mart.orders;")
 
     def test_a_statement_over_the_cap_is_stored_cut_with_a_marker(self):
         self.ingest([("wide.sql", WIDE)], "wide")
