@@ -202,7 +202,8 @@ static void statement_clear(sql_statement_t *st)
 {
     util_free(st->kind);
     util_free(st->name);
-    sql_strlist_t *lists[] = {&st->reads, &st->writes, &st->read_paths, &st->write_paths, &st->drops, &st->calls};
+    sql_strlist_t *lists[] = {&st->reads, &st->writes, &st->read_paths, &st->write_paths,
+                              &st->drops, &st->calls,  &st->defines};
     for(size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         strlist_free(lists[i]);
     for(size_t i = 0; i < st->nrenames; i++) {
@@ -333,6 +334,7 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
     out->write_paths = view_vec(&in->write_paths);
     out->drops = view_vec(&in->drops);
     out->calls = view_vec(&in->calls);
+    out->defines = view_vec(&in->defines);
     if(in->rename_from.n) {
         out->renames = sql_arena_alloc(a, in->rename_from.n * sizeof *out->renames);
         if(!out->renames)
@@ -411,7 +413,8 @@ static int copy_stmt(const sql_statement_t *in, sql_statement_t *out)
     out->column = in->column;
     if(copy_list(&out->reads, &in->reads) || copy_list(&out->writes, &in->writes) ||
        copy_list(&out->read_paths, &in->read_paths) || copy_list(&out->write_paths, &in->write_paths) ||
-       copy_list(&out->drops, &in->drops) || copy_list(&out->calls, &in->calls))
+       copy_list(&out->drops, &in->drops) || copy_list(&out->calls, &in->calls) ||
+       copy_list(&out->defines, &in->defines))
         return SQL_ERR_NOMEM;
     if(in->nrenames) {
         out->renames = util_calloc(in->nrenames, sizeof *out->renames);

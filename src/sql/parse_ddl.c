@@ -18,6 +18,13 @@ static int is_create_query_start(const parser_t *p)
     return is_op(p, '(') && sqlp_paren_is_query(p, 1);
 }
 
+static int is_constraint_start(const parser_t *p, const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_CONSTRAINT) || t_kw(t, SQL_KW_PRIMARY) || t_kw(t, SQL_KW_FOREIGN) || t_kw(t, SQL_KW_UNIQUE) ||
+           t_word(p, t, "check") || t_word(p, t, "index") || t_word(p, t, "key") || t_word(p, t, "period") ||
+           t_kw(t, SQL_KW_LIKE) || t_word(p, t, "fulltext") || t_word(p, t, "spatial") || t_word(p, t, "exclude");
+}
+
 /* Column definitions of CREATE TABLE (...): names only; constraints skipped. */
 static int parse_column_defs(parser_t *p, const char **cols, int max)
 {
@@ -25,11 +32,7 @@ static int parse_column_defs(parser_t *p, const char **cols, int max)
     next(p); /* ( */
     while(!at_end(p) && !is_op(p, ')')) {
         const sql_token_t *t = cur(p);
-        int constraint = t_kw(t, SQL_KW_CONSTRAINT) || t_kw(t, SQL_KW_PRIMARY) || t_kw(t, SQL_KW_FOREIGN) ||
-                         t_kw(t, SQL_KW_UNIQUE) || t_word(p, t, "check") || t_word(p, t, "index") ||
-                         t_word(p, t, "key") || t_word(p, t, "period") || t_kw(t, SQL_KW_LIKE) ||
-                         t_word(p, t, "fulltext") || t_word(p, t, "spatial") || t_word(p, t, "exclude");
-        if(!constraint && is_name_tok(t) && n < max)
+        if(!is_constraint_start(p, t) && is_name_tok(t) && n < max)
             cols[n++] = sqlp_norm(p, t);
         while(!at_end(p) && !is_op(p, ',') && !is_op(p, ')')) {
             if(is_op(p, '(') || is_op(p, '['))
@@ -52,10 +55,34 @@ void sqlp_skip_if_exists(parser_t *p)
     }
 }
 
-static void record_schema(parser_t *p, const char *table, const char **cols, int n)
+/* Reported with the statement, for the catalog across files (docs/graph.md). */
+static void define_columns(parser_t *p, const char *table, const char *const *cols, int n)
+{
+    for(int i = 0; p->st && i < n; i++)
+        if(cols[i] && *cols[i])
+            sqlp_vadd(p, &p->st->defines, sqlp_aconcat(p, table, ".", cols[i]));
+}
+
+/* The columns a definition gives `table`: known to the rest of the input, and reported as defined. */
+static void record_columns(parser_t *p, const char *table, const char **cols, int n)
 {
     if(n > 0 && p->ctx->schema && sql_schema_put(p->ctx->schema, table, (char *const *)cols, (size_t)n))
         sqlp_oom(p);
+    define_columns(p, table, cols, n);
+}
+
+/* A query's output names define the table or view it creates, unless a star leaves them unknown. */
+static void record_query_columns(parser_t *p, const char *table, const rel_t *r)
+{
+    if(!r)
+        return;
+    const char *names[1024];
+    int nn = 0;
+    for(uint32_t i = 0; i < r->n && nn < 1024; i++)
+        if(!r->cols[i].star && r->cols[i].name && *r->cols[i].name)
+            names[nn++] = r->cols[i].name;
+    if((uint32_t)nn == r->n)
+        record_columns(p, table, names, nn);
 }
 
 static void parse_create_table(parser_t *p)
@@ -73,21 +100,14 @@ static void parse_create_table(parser_t *p)
     int ncols = 0;
     if(is_op(p, '(') && !sqlp_paren_is_query(p, 1)) {
         ncols = parse_column_defs(p, cols, 1024);
-        record_schema(p, q.full, cols, ncols);
+        record_columns(p, q.full, cols, ncols);
     }
     while(!at_end(p) && !is_op(p, ';')) {
         if(is_create_query_start(p)) {
             rel_t *r = sqlp_parse_query(p, NULL);
             sqlp_emit_columns(p, q.full, r, cols, ncols);
-            if(r && ncols == 0) {
-                const char *names[1024];
-                int nn = 0;
-                for(uint32_t i = 0; i < r->n && nn < 1024; i++)
-                    if(!r->cols[i].star && r->cols[i].name && *r->cols[i].name)
-                        names[nn++] = r->cols[i].name;
-                if((uint32_t)nn == r->n)
-                    record_schema(p, q.full, names, nn);
-            }
+            if(ncols == 0)
+                record_query_columns(p, q.full, r);
             continue;
         }
         if(is_kw(p, SQL_KW_AS)) {
@@ -131,15 +151,15 @@ static void parse_create_view(parser_t *p)
         ncols = parse_column_defs(p, cols, 1024);
     const char *target = q.full;
     while(!at_end(p) && !is_op(p, ';')) {
-        if(is_kw(p, SQL_KW_AS) && (sqlp_is_query_start(peek(p, 1)) || t_op(p, peek(p, 1), '('))) {
-            next(p);
+        if((is_kw(p, SQL_KW_AS) && (sqlp_is_query_start(peek(p, 1)) || t_op(p, peek(p, 1), '('))) ||
+           (is_create_query_start(p) && !is_op(p, '('))) {
+            accept_kw(p, SQL_KW_AS);
             rel_t *r = sqlp_parse_query(p, NULL);
             sqlp_emit_columns(p, target, r, cols, ncols);
-            return;
-        }
-        if(is_create_query_start(p) && !is_op(p, '(')) {
-            rel_t *r = sqlp_parse_query(p, NULL);
-            sqlp_emit_columns(p, target, r, cols, ncols);
+            if(ncols)
+                record_columns(p, target, cols, ncols);
+            else
+                record_query_columns(p, target, r);
             return;
         }
         if(is_word(p, "to") && is_part_tok(peek(p, 1)) && p->st && target == q.full) {
@@ -234,6 +254,68 @@ static void add_rename(parser_t *p, const char *from, const char *to)
     t->v[t->n++] = (char *)to;
 }
 
+/* The end of an ALTER: ';', or in T-SQL (no ';' needed) a new statement on a new line. */
+static int alter_ends(const parser_t *p, size_t start)
+{
+    const sql_token_t *t = cur(p);
+    return at_end(p) || t_op(p, t, ';') ||
+           (p->d == SQL_DIALECT_TSQL && p->pos > start && (t->flags & SQL_TOKF_NL_BEFORE) && sqlp_is_stmt_start(p, t) &&
+            !t_kw(t, SQL_KW_SET));
+}
+
+/*
+ * The actions of ALTER TABLE t, keeping the columns they add: ADD [COLUMN] [IF NOT EXISTS] c type
+ * [, ADD c2 ..]; T-SQL's ADD c type, c2 type; Oracle's ADD (c type, ..). The new columns join the
+ * table's known ones in this input.
+ */
+static void parse_alter_actions(parser_t *p, const char *table)
+{
+    const char *cols[1024];
+    int n = 0, adding = 0;
+    size_t start = p->pos;
+    while(!alter_ends(p, start)) {
+        if(accept_word(p, "add")) {
+            adding = 1;
+            accept_word(p, "column");
+            sqlp_skip_if_exists(p);
+            if(is_op(p, '(') && !sqlp_paren_is_query(p, 1)) {
+                n += parse_column_defs(p, cols + n, 1024 - n);
+                accept_op(p, ',');
+                continue;
+            }
+        } else if(!adding || is_word(p, "drop") || is_word(p, "alter") || is_word(p, "modify")) {
+            adding = 0;
+        }
+        const sql_token_t *t = cur(p);
+        if(adding && is_name_tok(t) && !is_constraint_start(p, t) && !t_word(p, t, "partition") &&
+           !t_word(p, t, "default") && n < 1024)
+            cols[n++] = sqlp_norm(p, t);
+        while(!alter_ends(p, start) && !is_op(p, ',')) {
+            if(is_op(p, '(') || is_op(p, '['))
+                sqlp_skip_group(p);
+            else
+                next(p);
+        }
+        accept_op(p, ',');
+    }
+    if(n == 0)
+        return;
+    size_t nknown = 0;
+    char *const *known = p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
+    if(known) {
+        const char **all = sqlp_amalloc(p, (nknown + (size_t)n) * sizeof *all);
+        if(!all)
+            return;
+        for(size_t i = 0; i < nknown; i++)
+            all[i] = known[i];
+        for(int i = 0; i < n; i++)
+            all[nknown + (size_t)i] = cols[i];
+        if(sql_schema_put(p->ctx->schema, table, (char *const *)all, nknown + (size_t)n))
+            sqlp_oom(p);
+    }
+    define_columns(p, table, cols, n);
+}
+
 void sqlp_parse_alter(parser_t *p)
 {
     sqlp_set_kind(p, "alter");
@@ -283,7 +365,10 @@ void sqlp_parse_alter(parser_t *p)
         }
         return;
     }
-    sqlp_skip_statement(p);
+    if(view)
+        sqlp_skip_statement(p);
+    else
+        parse_alter_actions(p, q.full);
 }
 
 void sqlp_parse_drop(parser_t *p)

@@ -63,6 +63,8 @@ typedef struct sql_stmt {
     /* table flows of the statements inside a body: pairs of pointers into reads and writes */
     sql_strvec_t flow_from, flow_to;
     int flows_full;
+    /* "table.column" a definition names: CREATE TABLE/VIEW columns, ALTER TABLE ADD COLUMN */
+    sql_strvec_t defines;
 } sql_stmt_t;
 
 /* Columns known from CREATE TABLE earlier in the input; owned by the caller. */

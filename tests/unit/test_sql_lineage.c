@@ -253,6 +253,58 @@ static void test_json_shape(void **state)
     sql_lineage_free(l);
 }
 
+/* Columns each statement defines, "kind:t.a,t.b" per statement, joined by spaces. */
+static void expect_defines(const char *sql, const char *want)
+{
+    sql_lineage_t *l = run(sql, SQL_DIALECT_ANSI);
+    char got[2048], one[512];
+    size_t o = 0;
+    got[0] = '\0';
+    for(size_t i = 0; i < l->nstatements; i++) {
+        list(&l->statements[i].defines, one, sizeof one);
+        o += (size_t)snprintf(got + o, sizeof got - o, "%s%s:%s", i ? " " : "", l->statements[i].kind, one);
+    }
+    if(strcmp(got, want) != 0)
+        fail_msg("%s\n  want %s\n  got  %s", sql, want, got);
+    sql_lineage_free(l);
+}
+
+/* What a definition defines, for the catalog across files; never in the §5 JSON. */
+static void test_defines(void **state)
+{
+    (void)state;
+    expect_defines("CREATE TABLE s.t (b int, a text, PRIMARY KEY (a), CONSTRAINT c CHECK (b > 0))",
+                   "create_table:s.t.a,s.t.b");
+    expect_defines("CREATE TABLE t AS SELECT x AS a, y + 1 AS b FROM u", "create_table:t.a,t.b");
+    expect_defines("CREATE TABLE t AS SELECT * FROM u", "create_table:");
+    expect_defines("CREATE VIEW v (p, q) AS SELECT * FROM u", "create_view:v.p,v.q");
+    expect_defines("CREATE VIEW v AS SELECT a, b AS c FROM u", "create_view:v.a,v.c");
+    expect_defines("CREATE VIEW v AS SELECT *, a FROM u", "create_view:");
+    expect_defines("ALTER TABLE t ADD COLUMN c int, ADD IF NOT EXISTS d text DEFAULT 'x,y'", "alter:t.c,t.d");
+    expect_defines("ALTER TABLE t ADD e int NOT NULL, f numeric(10, 2)", "alter:t.e,t.f");
+    expect_defines("ALTER TABLE t ADD (g number, h varchar2(10))", "alter:t.g,t.h");
+    expect_defines("ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (a); ALTER TABLE t DROP COLUMN a, ADD b int",
+                   "alter: alter:t.b");
+    expect_defines("ALTER TABLE t ADD PARTITION (dt = '1')", "alter:");
+    expect_defines("INSERT INTO t (a) SELECT a FROM u", "insert:");
+    sql_lineage_t *ts = run("ALTER TABLE t ADD c int\nINSERT INTO x (c) SELECT a FROM u\n", SQL_DIALECT_TSQL);
+    assert_int_equal(ts->nstatements, 2);
+    assert_int_equal(ts->statements[0].defines.n, 1);
+    assert_string_equal(ts->statements[1].kind, "insert");
+    sql_lineage_free(ts);
+    /* a later ADD COLUMN extends what the rest of the input knows */
+    expect_cols("CREATE TABLE t (a int); ALTER TABLE t ADD b int; INSERT INTO x SELECT * FROM t", SQL_DIALECT_ANSI,
+                "x.a<-t.a x.b<-t.b");
+    sql_lineage_t *l = run("CREATE TABLE t (a int)", SQL_DIALECT_ANSI);
+    json_t *j = sql_lineage_to_json(l, "f.sql");
+    json_t *st = json_array_get(json_object_get(j, "statements"), 0);
+    const char *key;
+    json_t *val;
+    json_object_foreach(st, key, val) assert_true(strstr(key, "defin") == NULL);
+    json_decref(j);
+    sql_lineage_free(l);
+}
+
 /* A reader that hands out a generated script a few bytes at a time. */
 typedef struct gen {
     size_t stmts; /* statements to produce */
@@ -438,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_json_transformations),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_defines),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
         cmocka_unit_test(test_callback_stops),
