@@ -5,6 +5,7 @@
 #include "graph/graph.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define GRAPH_NOSTR UINT32_MAX
@@ -44,6 +45,63 @@ struct graph_snap {
     graph_name_entry_t *names;
     uint32_t names_cap;
 };
+
+/* The builder's rows, before graph_builder_finish makes them a snapshot. */
+typedef struct bnode {
+    int64_t id;
+    uint32_t name;
+    uint32_t len;
+    uint8_t kind, temp;
+} bnode_t;
+
+typedef struct bfile {
+    int64_t id;
+    uint32_t path, disk, repo, project, dialect, commit, branch;
+} bfile_t;
+
+typedef struct bstmt {
+    int64_t id, file;
+    int line;
+    uint32_t kind, routine, error;
+} bstmt_t;
+
+typedef struct bedge {
+    int64_t src, dst, stmt;
+    uint32_t trans;
+    uint8_t kind;
+} bedge_t;
+
+struct graph_builder {
+    bnode_t *nodes;
+    size_t nnodes, cnodes;
+    bfile_t *files;
+    size_t nfiles, cfiles;
+    bstmt_t *stmts;
+    size_t nstmts, cstmts;
+    bedge_t *edges;
+    size_t nedges, cedges;
+    char *pool;
+    size_t plen, pcap;
+    int failed;
+};
+
+/* An int64 -> dense index map (open addressing, linear probing). */
+typedef struct graph_idmap {
+    int64_t *keys;
+    int *vals;
+    size_t cap;
+} graph_idmap_t;
+int graph_idmap_init(graph_idmap_t *m, size_t n);
+void graph_idmap_free(graph_idmap_t *m);
+/* Returns the existing value when the key is present. */
+int graph_idmap_put(graph_idmap_t *m, int64_t key, int val);
+int graph_idmap_get(const graph_idmap_t *m, int64_t key);
+
+/*
+ * The catalog across files (src/graph/catalog.c): expands column edges through `t.*` with the
+ * columns DDL anywhere defines for t. Runs on the builder's rows at every snapshot build.
+ */
+int graph_catalog_expand(graph_builder_t *b);
 
 uint64_t graph_hash_lower(const char *s, size_t len);
 const char *graph_str(const graph_snap_t *s, uint32_t off);

@@ -10,44 +10,6 @@
 #define POOL_MAX ((size_t)UINT32_MAX - 1)
 #define MAX_ROWS (64 * 1000 * 1000)
 
-typedef struct bnode {
-    int64_t id;
-    uint32_t name;
-    uint32_t len;
-    uint8_t kind, temp;
-} bnode_t;
-
-typedef struct bfile {
-    int64_t id;
-    uint32_t path, disk, repo, project, dialect, commit, branch;
-} bfile_t;
-
-typedef struct bstmt {
-    int64_t id, file;
-    int line;
-    uint32_t kind, routine, error;
-} bstmt_t;
-
-typedef struct bedge {
-    int64_t src, dst, stmt;
-    uint32_t trans;
-    uint8_t kind;
-} bedge_t;
-
-struct graph_builder {
-    bnode_t *nodes;
-    size_t nnodes, cnodes;
-    bfile_t *files;
-    size_t nfiles, cfiles;
-    bstmt_t *stmts;
-    size_t nstmts, cstmts;
-    bedge_t *edges;
-    size_t nedges, cedges;
-    char *pool;
-    size_t plen, pcap;
-    int failed;
-};
-
 static const char *const kind_names[GRAPH_KIND_COUNT] = {"table", "view", "column", "procedure", "file"};
 static const char *const edge_kind_names[GRAPH_EDGE_KIND_COUNT] = {"DERIVES",  "READS_FROM", "WRITES_TO",
                                                                    "CONTAINS", "DEFINED_IN", "CALLS"};
@@ -275,13 +237,6 @@ void graph_snap_release(graph_snap_t *s)
         snap_free(s);
 }
 
-/* An int64 -> dense index map (open addressing, linear probing). */
-typedef struct idmap {
-    int64_t *keys;
-    int *vals;
-    size_t cap;
-} idmap_t;
-
 static uint64_t mix64(int64_t k)
 {
     uint64_t x = (uint64_t)k;
@@ -291,7 +246,7 @@ static uint64_t mix64(int64_t k)
     return x;
 }
 
-static int idmap_init(idmap_t *m, size_t n)
+int graph_idmap_init(graph_idmap_t *m, size_t n)
 {
     m->cap = 16;
     while(m->cap < n * 2)
@@ -305,14 +260,14 @@ static int idmap_init(idmap_t *m, size_t n)
     return 0;
 }
 
-static void idmap_free(idmap_t *m)
+void graph_idmap_free(graph_idmap_t *m)
 {
     util_free(m->keys);
     util_free(m->vals);
 }
 
 /* Returns the existing value when the key is present. */
-static int idmap_put(idmap_t *m, int64_t key, int val)
+int graph_idmap_put(graph_idmap_t *m, int64_t key, int val)
 {
     size_t i = mix64(key) & (m->cap - 1);
     while(m->vals[i] >= 0) {
@@ -325,7 +280,7 @@ static int idmap_put(idmap_t *m, int64_t key, int val)
     return val;
 }
 
-static int idmap_get(const idmap_t *m, int64_t key)
+int graph_idmap_get(const graph_idmap_t *m, int64_t key)
 {
     size_t i = mix64(key) & (m->cap - 1);
     while(m->vals[i] >= 0) {
@@ -392,18 +347,18 @@ static int build_names(graph_snap_t *s)
 int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
 {
     *out = NULL;
-    if(b->failed) {
-        int rc = b->failed;
+    int rc = b->failed ? b->failed : graph_catalog_expand(b);
+    if(rc) {
         graph_builder_free(b);
         return rc;
     }
-    idmap_t nodes = {0}, files = {0};
+    graph_idmap_t nodes = {0}, files = {0};
     int *fill = NULL;
     graph_snap_t *s = util_calloc(1, sizeof(graph_snap_t));
     if(!s)
         goto nomem;
     atomic_init(&s->ref, 1);
-    if(idmap_init(&nodes, b->nnodes) || idmap_init(&files, b->nfiles))
+    if(graph_idmap_init(&nodes, b->nnodes) || graph_idmap_init(&files, b->nfiles))
         goto nomem;
 
     /* Nodes: duplicate ids keep the first row. */
@@ -415,7 +370,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     ALLOC(s->table_of, b->nnodes);
     for(size_t i = 0; i < b->nnodes; i++) {
         bnode_t *bn = &b->nodes[i];
-        if(idmap_put(&nodes, bn->id, s->n) != s->n)
+        if(graph_idmap_put(&nodes, bn->id, s->n) != s->n)
             continue;
         int v = s->n++;
         s->node_id[v] = bn->id;
@@ -436,7 +391,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     ALLOC(s->file_dialect, b->nfiles);
     for(size_t i = 0; i < b->nfiles; i++) {
         bfile_t *f = &b->files[i];
-        if(idmap_put(&files, f->id, s->nfiles) != s->nfiles)
+        if(graph_idmap_put(&files, f->id, s->nfiles) != s->nfiles)
             continue;
         int k = s->nfiles++;
         s->file_id[k] = f->id;
@@ -463,7 +418,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
             continue;
         int k = s->nstmt++;
         s->stmt_id[k] = st->id;
-        s->stmt_file[k] = idmap_get(&files, st->file);
+        s->stmt_file[k] = graph_idmap_get(&files, st->file);
         s->stmt_line[k] = st->line;
         s->stmt_kind[k] = st->kind;
         s->stmt_routine[k] = st->routine;
@@ -478,7 +433,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     ALLOC(s->etrans, b->nedges);
     for(size_t i = 0; i < b->nedges; i++) {
         bedge_t *e = &b->edges[i];
-        int a = idmap_get(&nodes, e->src), z = idmap_get(&nodes, e->dst);
+        int a = graph_idmap_get(&nodes, e->src), z = graph_idmap_get(&nodes, e->dst);
         if(a < 0 || z < 0)
             continue;
         int k = s->m++;
@@ -548,15 +503,15 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         goto nomem;
 
     util_free(fill);
-    idmap_free(&nodes);
-    idmap_free(&files);
+    graph_idmap_free(&nodes);
+    graph_idmap_free(&files);
     graph_builder_free(b);
     *out = s;
     return 0;
 nomem:
     util_free(fill);
-    idmap_free(&nodes);
-    idmap_free(&files);
+    graph_idmap_free(&nodes);
+    graph_idmap_free(&files);
     if(s)
         snap_free(s);
     graph_builder_free(b);

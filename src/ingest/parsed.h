@@ -43,6 +43,9 @@ typedef struct parsed_stmt {
     /* a routine's or block's table flows, per inner statement (from[i] feeds to[i]); none otherwise */
     const char **flow_from, **flow_to;
     uint32_t nflows;
+    /* columns the statement's DDL defines, "table.column" */
+    const char **defines;
+    uint32_t ndefines;
     parsed_sql_t sql;
 } parsed_stmt_t;
 

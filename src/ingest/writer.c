@@ -670,6 +670,21 @@ static node_t *column_ref(build_t *b, const char *name, int64_t stmt)
 }
 
 /*
+ * A column a DDL statement defines: its CONTAINS edge is marked DEFINED and kept for every such
+ * statement, so the index knows a table's whole column list from the statements that define it.
+ */
+static void defined_column(build_t *b, const char *name, int64_t stmt)
+{
+    const char *dot = strrchr(name, '.');
+    if(!dot || dot == name || !dot[1])
+        return;
+    node_t *col = node_ref(b, NK_COLUMN, name, strlen(name));
+    if(col)
+        col->contains_epoch = b->w->epoch;
+    edge_with(b, node_ref(b, NK_TABLE, name, (size_t)(dot - name)), col, EK_CONTAINS, stmt, "DEFINED");
+}
+
+/*
  * A column target belongs to the graph only when its table is one the statement writes: a plain
  * SELECT names its outputs bare or as expressions ("COUNT(t.x)"), which are no table's columns.
  */
@@ -723,6 +738,8 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
         edge(b, proc, file_node(b), EK_DEFINED_IN, sid);
     for(uint32_t i = 0; i < s->ncalls; i++)
         edge(b, actor, node_ref(b, NK_PROCEDURE, s->calls[i], strlen(s->calls[i])), EK_CALLS, sid);
+    for(uint32_t i = 0; i < s->ndefines; i++)
+        defined_column(b, s->defines[i], sid);
     for(uint32_t i = 0; i < s->ncolumns; i++) {
         const parsed_column_t *c = &s->columns[i];
         if(!writes_column_table(s, c->target))

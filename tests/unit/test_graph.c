@@ -181,6 +181,119 @@ static void column_level_from_a_table(void **state)
     graph_snap_release(s);
 }
 
+/* Names of a table's columns (CONTAINS), sorted, joined with ','. */
+static void columns_of(const graph_snap_t *s, const char *table, char *out, size_t cap)
+{
+    int cols[16], n = graph_columns(s, node(s, table), cols, 16);
+    assert_true(n <= 16);
+    const char *names[16];
+    for(int i = 0; i < n; i++)
+        names[i] = graph_node_name(s, cols[i]);
+    for(int i = 1; i < n; i++)
+        for(int k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+            const char *x = names[k];
+            names[k] = names[k - 1];
+            names[k - 1] = x;
+        }
+    out[0] = '\0';
+    for(int i = 0, len = 0; i < n; i++)
+        len += snprintf(out + len, cap - (size_t)len, "%s%s", i ? "," : "", names[i]);
+}
+
+/* Sources of a column's DERIVES edges, joined with ',' in edge order. */
+static void sources_of(const graph_snap_t *s, const char *column, char *out, size_t cap)
+{
+    const int *in;
+    int n = graph_in_edges(s, node(s, column), &in), len = 0;
+    out[0] = '\0';
+    for(int i = 0; i < n; i++)
+        if(graph_edge_kind(s, in[i]) == GRAPH_DERIVES)
+            len += snprintf(out + len, cap - (size_t)len, "%s%s", len ? "," : "",
+                            graph_node_name(s, graph_edge_source(s, in[i])));
+}
+
+/*
+ * The catalog across files: DDL columns of t (CONTAINS marked DEFINED) expand `t.* -> v.*`, then
+ * `v.* -> w.*` through v's new columns (listed first, so order does not matter); a target DDL
+ * defines takes only its own columns; a source no DDL defines keeps its star.
+ */
+static void stars_expand_from_defined_columns(void **state)
+{
+    (void)state;
+    enum { T = 1, V, W, Z, U, X, TA, TB, TSTAR, VSTAR, VSTAR2, WSTAR, ZA, ZSTAR, USTAR, XSTAR, F };
+    graph_builder_t *b = graph_builder_new();
+    struct {
+        int id;
+        graph_kind_t kind;
+        const char *name;
+    } nodes[] = {{T, GRAPH_TABLE, "s.t"},      {V, GRAPH_VIEW, "v"},          {W, GRAPH_VIEW, "w"},
+                 {Z, GRAPH_TABLE, "z"},        {U, GRAPH_TABLE, "u"},         {X, GRAPH_VIEW, "x"},
+                 {TA, GRAPH_COLUMN, "s.t.a"},  {TB, GRAPH_COLUMN, "s.t.B"},   {TSTAR, GRAPH_COLUMN, "s.t.*"},
+                 {VSTAR, GRAPH_COLUMN, "v.*"}, {VSTAR2, GRAPH_COLUMN, "v.*"}, {WSTAR, GRAPH_COLUMN, "w.*"},
+                 {ZA, GRAPH_COLUMN, "z.A"},    {ZSTAR, GRAPH_COLUMN, "z.*"},  {USTAR, GRAPH_COLUMN, "u.*"},
+                 {XSTAR, GRAPH_COLUMN, "x.*"}, {F, GRAPH_FILE, "a.sql"}};
+    for(size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+        if(nodes[i].id != VSTAR2)
+            assert_int_equal(graph_builder_add_node(b, nodes[i].id, nodes[i].kind, nodes[i].name, 0), 0);
+    graph_file_row_t file = {.path = "a.sql"};
+    assert_int_equal(graph_builder_add_file(b, 1, &file), 0);
+    for(int st = 100; st <= 105; st++)
+        assert_int_equal(graph_builder_add_statement(b, st, 1, st - 99, "create_view", NULL, NULL), 0);
+    struct {
+        int64_t a, z;
+        graph_edge_kind_t kind;
+        int64_t st;
+        const char *trans;
+    } edges[] = {
+        {V, VSTAR, GRAPH_CONTAINS, 102, NULL},          {W, WSTAR, GRAPH_CONTAINS, 102, NULL},
+        {VSTAR, WSTAR, GRAPH_DERIVES, 102, "IDENTITY"}, {T, TSTAR, GRAPH_CONTAINS, 101, NULL},
+        {TSTAR, VSTAR, GRAPH_DERIVES, 101, "IDENTITY"}, {T, TA, GRAPH_CONTAINS, 100, "DEFINED"},
+        {T, TB, GRAPH_CONTAINS, 100, "DEFINED"},        {Z, ZA, GRAPH_CONTAINS, 103, "DEFINED"},
+        {Z, ZSTAR, GRAPH_CONTAINS, 104, NULL},          {TSTAR, ZSTAR, GRAPH_DERIVES, 104, "IDENTITY"},
+        {U, USTAR, GRAPH_CONTAINS, 105, NULL},          {X, XSTAR, GRAPH_CONTAINS, 105, NULL},
+        {USTAR, XSTAR, GRAPH_DERIVES, 105, "IDENTITY"}, {T, V, GRAPH_DERIVES, 101, NULL},
+    };
+    for(size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        assert_int_equal(graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].kind, edges[i].st, edges[i].trans),
+                         0);
+    graph_snap_t *s;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    char got[512];
+    columns_of(s, "s.t", got, sizeof got);
+    assert_string_equal(got, "s.t.B,s.t.a");
+    columns_of(s, "v", got, sizeof got);
+    assert_string_equal(got, "v.B,v.a");
+    columns_of(s, "w", got, sizeof got);
+    assert_string_equal(got, "w.B,w.a");
+    columns_of(s, "z", got, sizeof got);
+    assert_string_equal(got, "z.A");
+    columns_of(s, "x", got, sizeof got);
+    assert_string_equal(got, "x.*");
+    sources_of(s, "w.a", got, sizeof got);
+    assert_string_equal(got, "v.a");
+    sources_of(s, "v.b", got, sizeof got);
+    assert_string_equal(got, "s.t.B");
+    sources_of(s, "z.a", got, sizeof got);
+    assert_string_equal(got, "s.t.a");
+    sources_of(s, "x.*", got, sizeof got);
+    assert_string_equal(got, "u.*");
+    assert_int_equal(graph_find(s, "s.t.*"), GRAPH_NONE);
+    assert_int_equal(graph_find(s, "v.*"), GRAPH_NONE);
+    assert_true(graph_node_db_id(s, node(s, "v.a")) < 0);
+    /* the new edges belong to the statement of the star, as exports read them */
+    graph_result_t r;
+    graph_query_t q = {.direction = GRAPH_UPSTREAM, .level = GRAPH_LEVEL_COLUMN, .depth = 5, .limit = 100};
+    assert_int_equal(graph_lineage(s, node(s, "w.a"), &q, &r), 0);
+    names_of(s, &r, got, sizeof got);
+    assert_string_equal(got, "w.a:0,v.a:1,s.t.a:2");
+    graph_stmt_info_t info;
+    assert_int_equal(graph_edge_statement(s, r.hop[r.edges[0].hop_off], &info), 0);
+    assert_int_equal(info.line, 3);
+    assert_string_equal(graph_edge_transformation(s, r.hop[r.edges[0].hop_off]), "IDENTITY");
+    graph_result_free(&r);
+    graph_snap_release(s);
+}
+
 static void shortest_paths_both_ways(void **state)
 {
     (void)state;
@@ -440,6 +553,7 @@ int main(void)
         cmocka_unit_test(limit_truncates_with_counts),
         cmocka_unit_test(temp_tables_collapse_keeping_the_statement),
         cmocka_unit_test(column_level_from_a_table),
+        cmocka_unit_test(stars_expand_from_defined_columns),
         cmocka_unit_test(shortest_paths_both_ways),
         cmocka_unit_test(search_ranks_exact_prefix_substring_typo),
         cmocka_unit_test(edit_distance_is_bounded),

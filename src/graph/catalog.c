@@ -1,0 +1,340 @@
+/*
+ * The catalog across files. A table's columns are known from the statements that define them in
+ * any current file: CONTAINS edges the writer marks DEFINED (CREATE TABLE and CREATE VIEW column
+ * lists or complete select lists, ALTER TABLE ADD COLUMN). A file that reads a table it does not
+ * define stores `SELECT *` as the column edge `s.* -> t.*`; here, at every build of the index,
+ * such an edge becomes `s.c -> t.c` for every column c of s. The index is rebuilt from DuckDB
+ * after commits, so the order in which files arrived does not matter, a later DDL file expands
+ * what an earlier one could not, and a superseded DDL version takes its columns with it.
+ */
+#include "graph/snap.h"
+#include "util/alloc.h"
+
+#include <string.h>
+#include <strings.h>
+
+enum { M_DEFINED = 1, M_DERIVED = 2 };
+
+/* One column of a table: defined by DDL, or given to it by an expanded star. */
+typedef struct member {
+    int table, col;
+    int next; /* the table's next member, or -1 */
+    uint8_t flags;
+} member_t;
+
+typedef struct cat {
+    graph_builder_t *b;
+    size_t nn; /* nodes loaded from the store; only those can be tables */
+    graph_idmap_t ids;
+    int *table_of; /* column -> its table (CONTAINS), or -1 */
+    int *head;     /* table -> its first member, or -1 */
+    uint8_t *defined;
+    int *pending; /* table -> star edges into it not yet expanded */
+    member_t *mem;
+    size_t nmem, cmem;
+    int *slots; /* members hashed by (table, lower-cased column name); -1: empty */
+    size_t cslots;
+    int64_t next_id; /* ids of columns only the index knows: negative, never the store's */
+    int full;        /* the snapshot's bounds were reached: stop expanding */
+} cat_t;
+
+static const char *node_name(const cat_t *c, int v, size_t *len)
+{
+    const bnode_t *n = &c->b->nodes[v];
+    *len = n->len;
+    return c->b->pool + n->name;
+}
+
+/* The column's own name: what follows the table's name. */
+static const char *col_part(const cat_t *c, int v, size_t *len)
+{
+    size_t n;
+    const char *name = node_name(c, v, &n);
+    size_t i = n;
+    while(i > 0 && name[i - 1] != '.')
+        i--;
+    *len = n - i;
+    return name + i;
+}
+
+static int is_star(const cat_t *c, int v)
+{
+    size_t len;
+    const char *p = col_part(c, v, &len);
+    return c->b->nodes[v].kind == GRAPH_COLUMN && len == 1 && p[0] == '*';
+}
+
+static size_t slot_of(const cat_t *c, int table, const char *part, size_t len)
+{
+    uint64_t h = graph_hash_lower(part, len) ^ ((uint64_t)(unsigned)table * 0x9e3779b97f4a7c15ull);
+    return (size_t)(h ^ (h >> 29)) & (c->cslots - 1);
+}
+
+static int same_part(const cat_t *c, const member_t *m, const char *part, size_t len)
+{
+    size_t l;
+    const char *p = col_part(c, m->col, &l);
+    return l == len && strncasecmp(p, part, len) == 0;
+}
+
+static int member_find(const cat_t *c, int table, const char *part, size_t len)
+{
+    for(size_t i = slot_of(c, table, part, len);; i = (i + 1) & (c->cslots - 1)) {
+        int k = c->slots[i];
+        if(k < 0)
+            return -1;
+        if(c->mem[k].table == table && same_part(c, &c->mem[k], part, len))
+            return k;
+    }
+}
+
+static void slot_insert(cat_t *c, int k)
+{
+    size_t len;
+    const char *part = col_part(c, c->mem[k].col, &len);
+    size_t i = slot_of(c, c->mem[k].table, part, len);
+    while(c->slots[i] >= 0)
+        i = (i + 1) & (c->cslots - 1);
+    c->slots[i] = k;
+}
+
+/* Adds `col` to `table` (or the flags to the member of that name); -1 when out of memory. */
+static int member_add(cat_t *c, int table, int col, uint8_t flags)
+{
+    size_t len;
+    const char *part = col_part(c, col, &len);
+    int k = c->cslots ? member_find(c, table, part, len) : -1;
+    if(k >= 0) {
+        c->mem[k].flags |= flags;
+        return k;
+    }
+    if(c->nmem == c->cmem) {
+        size_t cap = c->cmem ? c->cmem * 2 : 256;
+        member_t *m = util_realloc(c->mem, cap * sizeof *m);
+        if(!m)
+            return -1;
+        c->mem = m;
+        c->cmem = cap;
+    }
+    if((c->nmem + 1) * 2 > c->cslots) {
+        size_t cap = c->cslots ? c->cslots * 2 : 512;
+        int *s = util_malloc(cap * sizeof *s);
+        if(!s)
+            return -1;
+        util_free(c->slots);
+        c->slots = s;
+        c->cslots = cap;
+        memset(s, 0xff, cap * sizeof *s);
+        for(size_t i = 0; i < c->nmem; i++)
+            slot_insert(c, (int)i);
+    }
+    k = (int)c->nmem++;
+    c->mem[k] = (member_t){.table = table, .col = col, .next = c->head[table], .flags = flags};
+    c->head[table] = k;
+    slot_insert(c, k);
+    return k;
+}
+
+static int is_defined_edge(const graph_builder_t *b, const bedge_t *e)
+{
+    return e->trans != GRAPH_NOSTR && strcmp(b->pool + e->trans, "DEFINED") == 0;
+}
+
+/* A column of `table` the store does not hold, named after the source column `src`. */
+static int new_column(cat_t *c, int table, int src, int64_t stmt)
+{
+    char name[GRAPH_MAX_NAME + 1];
+    size_t tl, cl;
+    const char *tn = node_name(c, table, &tl);
+    const char *part = col_part(c, src, &cl);
+    if(tl + 1 + cl > GRAPH_MAX_NAME)
+        return -2;
+    memcpy(name, tn, tl);
+    name[tl] = '.';
+    memcpy(name + tl + 1, part, cl);
+    name[tl + 1 + cl] = '\0';
+    graph_builder_t *b = c->b;
+    int v = (int)b->nnodes;
+    int64_t id = c->next_id--;
+    if(graph_builder_add_node(b, id, GRAPH_COLUMN, name, b->nodes[table].temp) ||
+       graph_builder_add_edge(b, b->nodes[table].id, id, GRAPH_CONTAINS, stmt, NULL))
+        return -1;
+    return v;
+}
+
+/*
+ * `s.* -> t.*` (edge k) as one edge per column of s: onto t's defined columns of the same name when
+ * DDL defines t, else onto t.c, created when the store has no such column. Returns the edges added
+ * (0 leaves the star edge in place), or -1 when out of memory.
+ */
+static int expand_star(cat_t *c, size_t k)
+{
+    graph_builder_t *b = c->b;
+    bedge_t e = b->edges[k];
+    int s = c->table_of[graph_idmap_get(&c->ids, e.src)], t = c->table_of[graph_idmap_get(&c->ids, e.dst)];
+    const char *trans = e.trans == GRAPH_NOSTR ? NULL : b->pool + e.trans;
+    char trans_copy[64];
+    if(trans) {
+        /* the pool moves as names are added */
+        size_t tl = strlen(trans);
+        if(tl >= sizeof trans_copy)
+            tl = sizeof trans_copy - 1;
+        memcpy(trans_copy, trans, tl);
+        trans_copy[tl] = '\0';
+        trans = trans_copy;
+    }
+    uint8_t want = c->defined[s] ? M_DEFINED : M_DERIVED;
+    int added = 0;
+    for(int m = c->head[s]; m >= 0 && !c->full; m = c->mem[m].next) {
+        if(!(c->mem[m].flags & want) || is_star(c, c->mem[m].col))
+            continue;
+        if(b->nedges + 2 >= GRAPH_MAX_EDGES || b->nnodes + 1 >= GRAPH_MAX_NODES) {
+            c->full = 1;
+            break;
+        }
+        int src = c->mem[m].col;
+        size_t len;
+        const char *part = col_part(c, src, &len);
+        int tm = member_find(c, t, part, len), dst;
+        if(c->defined[t]) {
+            if(tm < 0 || !(c->mem[tm].flags & M_DEFINED))
+                continue;
+            dst = c->mem[tm].col;
+        } else if(tm >= 0) {
+            c->mem[tm].flags |= M_DERIVED;
+            dst = c->mem[tm].col;
+        } else {
+            dst = new_column(c, t, src, e.stmt);
+            if(dst == -2)
+                continue;
+            if(dst < 0 || member_add(c, t, dst, M_DERIVED) < 0)
+                return -1;
+        }
+        if(dst == src)
+            continue;
+        if(graph_builder_add_edge(b, b->nodes[src].id, b->nodes[dst].id, GRAPH_DERIVES, e.stmt, trans))
+            return -1;
+        added++;
+    }
+    return added;
+}
+
+static void cat_free(cat_t *c)
+{
+    graph_idmap_free(&c->ids);
+    util_free(c->table_of);
+    util_free(c->head);
+    util_free(c->defined);
+    util_free(c->pending);
+    util_free(c->mem);
+    util_free(c->slots);
+}
+
+/* Drops the expanded star edges, then star columns left with nothing but their table's CONTAINS. */
+static int drop_stars(cat_t *c, const uint8_t *expanded, size_t nstars_edges)
+{
+    graph_builder_t *b = c->b;
+    int *uses = util_calloc(c->nn + 1, sizeof *uses);
+    if(!uses)
+        return GRAPH_ERR_NOMEM;
+    size_t o = 0;
+    for(size_t k = 0; k < b->nedges; k++) {
+        if(k < nstars_edges && expanded[k])
+            continue;
+        bedge_t *e = &b->edges[k];
+        if(e->kind != GRAPH_CONTAINS)
+            for(int end = 0; end < 2; end++) {
+                int v = graph_idmap_get(&c->ids, end ? e->dst : e->src);
+                if(v >= 0 && (size_t)v < c->nn)
+                    uses[v]++;
+            }
+        b->edges[o++] = *e;
+    }
+    b->nedges = o;
+    o = 0;
+    for(size_t v = 0; v < b->nnodes; v++) {
+        if(v < c->nn && is_star(c, (int)v) && uses[v] == 0 && graph_idmap_get(&c->ids, b->nodes[v].id) == (int)v)
+            continue;
+        b->nodes[o++] = b->nodes[v];
+    }
+    b->nnodes = o;
+    util_free(uses);
+    return 0;
+}
+
+int graph_catalog_expand(graph_builder_t *b)
+{
+    cat_t c = {.b = b, .nn = b->nnodes, .next_id = -1};
+    uint8_t *expanded = NULL;
+    size_t ne = b->nedges;
+    int rc = GRAPH_ERR_NOMEM;
+    if(graph_idmap_init(&c.ids, c.nn))
+        goto out;
+    c.table_of = util_malloc((c.nn + 1) * sizeof *c.table_of);
+    c.head = util_malloc((c.nn + 1) * sizeof *c.head);
+    c.defined = util_calloc(c.nn + 1, 1);
+    c.pending = util_calloc(c.nn + 1, sizeof *c.pending);
+    expanded = util_calloc(ne + 1, 1);
+    if(!c.table_of || !c.head || !c.defined || !c.pending || !expanded)
+        goto out;
+    for(size_t v = 0; v < c.nn; v++) {
+        graph_idmap_put(&c.ids, b->nodes[v].id, (int)v);
+        c.table_of[v] = c.head[v] = -1;
+    }
+
+    /* every table's columns from its CONTAINS edges, and which of them DDL defined */
+    size_t nstars = 0;
+    for(size_t k = 0; k < ne; k++) {
+        const bedge_t *e = &b->edges[k];
+        int a = graph_idmap_get(&c.ids, e->src), z = graph_idmap_get(&c.ids, e->dst);
+        if(a < 0 || z < 0)
+            continue;
+        if(e->kind == GRAPH_CONTAINS && b->nodes[z].kind == GRAPH_COLUMN && b->nodes[a].kind != GRAPH_COLUMN) {
+            int defined = is_defined_edge(b, e);
+            if(c.table_of[z] < 0)
+                c.table_of[z] = a;
+            if(member_add(&c, a, z, defined ? M_DEFINED : 0) < 0)
+                goto out;
+            c.defined[a] |= (uint8_t)defined;
+        }
+    }
+    for(size_t k = 0; k < ne; k++) {
+        const bedge_t *e = &b->edges[k];
+        int a = graph_idmap_get(&c.ids, e->src), z = graph_idmap_get(&c.ids, e->dst);
+        if(e->kind != GRAPH_DERIVES || a < 0 || z < 0 || !is_star(&c, a) || !is_star(&c, z) || c.table_of[a] < 0 ||
+           c.table_of[z] < 0 || c.table_of[a] == c.table_of[z])
+            continue;
+        expanded[k] = 2; /* a star edge, waiting */
+        c.pending[c.table_of[z]]++;
+        nstars++;
+    }
+
+    /* A source's columns are complete once DDL defines it or every star into it is expanded; a
+     * cycle of stars with no DDL stays as it is. */
+    for(int progress = 1; progress && nstars && !c.full;) {
+        progress = 0;
+        for(size_t k = 0; k < ne && !c.full; k++) {
+            if(expanded[k] != 2)
+                continue;
+            int s = c.table_of[graph_idmap_get(&c.ids, b->edges[k].src)];
+            int t = c.table_of[graph_idmap_get(&c.ids, b->edges[k].dst)];
+            if(!c.defined[s] && c.pending[s] > 0)
+                continue;
+            int added = expand_star(&c, k);
+            if(added < 0)
+                goto out;
+            expanded[k] = added > 0 && !c.full; /* cut short at the bounds: keep the star too */
+            c.pending[t]--;
+            nstars--;
+            progress = 1;
+        }
+    }
+    for(size_t k = 0; k < ne; k++)
+        if(expanded[k] == 2)
+            expanded[k] = 0;
+    rc = drop_stars(&c, expanded, ne);
+out:
+    util_free(expanded);
+    cat_free(&c);
+    return rc;
+}
