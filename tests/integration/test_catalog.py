@@ -1,0 +1,123 @@
+"""The catalog across files, through the real server: columns a CREATE TABLE defines in one upload
+expand `SELECT *` of a view uploaded in another, whichever arrived first; ALTER TABLE ADD COLUMN adds
+its edge, a new version of the DDL file takes its old columns away, and the lineage, node, search and
+export endpoints all see the same expansion."""
+
+import csv
+import io
+import json
+import os
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main  # noqa: E402
+from ingest_helpers import upload, wait_ingestion_status  # noqa: E402
+
+WAIT = 30  # seconds for a commit to reach the index (a rebuild runs after each commit)
+
+
+class CatalogTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server()
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.tmp.cleanup()
+
+    def ingest(self, name, sql):
+        status, body = upload(self.srv, [(name, sql.encode())], {"dialect": "postgres"})
+        self.assertEqual(status, 202, body)
+        doc = wait_ingestion_status(self.srv, body["ingestion_id"])
+        self.assertEqual(doc["status"], "completed", doc)
+
+    def get(self, path):
+        status, _, body = self.srv.request("GET", path)
+        return status, json.loads(body)
+
+    def text(self, path):
+        status, _, body = self.srv.request("GET", path)
+        self.assertEqual(status, 200, body)
+        return body.decode()
+
+    def column_edges(self, name):
+        """Column-level DERIVES edges upstream of `name` as (source, target) names; None when unknown."""
+        status, body = self.get("/api/v1/lineage/" + urllib.parse.quote(name, safe="") +
+                                "?level=column&direction=upstream&depth=5")
+        if status == 404:
+            return None
+        self.assertEqual(status, 200, body)
+        ids = {n["id"]: n["name"] for n in body["nodes"]}
+        return {(ids[e["source"]], ids[e["target"]]) for e in body["edges"]}
+
+    def columns(self, table):
+        status, body = self.get("/api/v1/nodes/" + urllib.parse.quote(table, safe=""))
+        self.assertEqual(status, 200, body)
+        return sorted(c["name"] for c in body["columns"])
+
+    def until(self, check, what):
+        """Polls until check() is true: the index is rebuilt after the commit, not within it."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.05)
+        self.fail(f"not within {WAIT}s: {what}")
+
+    def test_view_before_ddl_then_alter_then_new_ddl_version(self):
+        self.ingest("views/v.sql", "CREATE VIEW v AS SELECT * FROM t;\n")
+        self.until(lambda: self.column_edges("v.*") == {("t.*", "v.*")}, "the star edge before any DDL")
+
+        self.ingest("ddl/t.sql", "CREATE TABLE t (a int, b text);\n")
+        self.until(lambda: self.column_edges("v.b") is not None, "v.b after the DDL")
+        self.assertEqual(self.column_edges("v.a"), {("t.a", "v.a")})
+        self.assertEqual(self.column_edges("v.b"), {("t.b", "v.b")})
+        self.assertIsNone(self.column_edges("v.*"))
+        self.assertEqual(self.columns("v"), ["v.a", "v.b"])
+        self.assertEqual(self.columns("t"), ["t.a", "t.b"])
+        status, body = self.get("/api/v1/lineage/v?level=column&direction=upstream")
+        self.assertEqual(status, 200, body)
+        self.assertEqual({n["name"] for n in body["nodes"]}, {"v.a", "v.b", "t.a", "t.b"})
+        status, body = self.get("/api/v1/search?q=v.b")
+        self.assertEqual(body["results"][0]["name"], "v.b")
+
+        # both exports read the expanded edges, with the view's statement as where they come from
+        text = self.text("/api/v1/export/openlineage")
+        jobs = {ev["job"]["name"]: ev for ev in map(json.loads, text.splitlines())}
+        fields = jobs["views/v.sql:1"]["outputs"][0]["facets"]["columnLineage"]["fields"]
+        self.assertEqual({f: [(i["name"], i["field"]) for i in v["inputFields"]] for f, v in fields.items()},
+                         {"a": [("t", "a")], "b": [("t", "b")]})
+        text = self.text("/api/v1/export/csv")
+        rows = {(r["source_table"], r["source_column"], r["target_table"], r["target_column"], r["file"], r["line"])
+                for r in csv.DictReader(io.StringIO(text))}
+        self.assertIn(("t", "a", "v", "a", "views/v.sql", "1"), rows)
+        self.assertIn(("t", "b", "v", "b", "views/v.sql", "1"), rows)
+
+        self.ingest("ddl/t_more.sql", "ALTER TABLE t ADD COLUMN c int;\n")
+        self.until(lambda: self.column_edges("v.c") == {("t.c", "v.c")}, "v.c after ALTER TABLE ADD COLUMN")
+        self.assertEqual(self.columns("v"), ["v.a", "v.b", "v.c"])
+
+        # a new version of the DDL file no longer defines b: its column leaves t and v
+        self.ingest("ddl/t.sql", "CREATE TABLE t (a int);\n")
+        self.until(lambda: self.column_edges("v.b") is None, "v.b gone with the old DDL version")
+        self.assertEqual(self.columns("v"), ["v.a", "v.c"])
+        self.assertEqual(self.columns("t"), ["t.a", "t.c"])
+        self.assertEqual(self.column_edges("v.a"), {("t.a", "v.a")})
+
+    def test_ddl_before_view_and_chained_views(self):
+        self.ingest("ddl/s.sql", "CREATE TABLE sales.orders (id int, amount numeric);\n")
+        self.ingest("views/w.sql", "CREATE VIEW w2 AS SELECT * FROM w1;\n")
+        self.ingest("views/w1.sql", "CREATE VIEW w1 AS SELECT * FROM sales.orders;\n")
+        self.until(lambda: self.column_edges("w2.amount") is not None, "w2.amount through w1")
+        self.assertEqual(self.column_edges("w2.amount"),
+                         {("sales.orders.amount", "w1.amount"), ("w1.amount", "w2.amount")})
+        self.assertEqual(self.columns("w2"), ["w2.amount", "w2.id"])
+
+
+if __name__ == "__main__":
+    main()
