@@ -92,6 +92,24 @@ static int name_char(unsigned char ch)
            ch == '`' || ch == '[' || ch == ']' || ch >= 0x80;
 }
 
+static const char *nm(const chat_t *c, int v);
+
+/*
+ * Whether `tok` is a typo of `name`'s tail with as many parts ("gl_balance" for
+ * core.gl_balances): the search ranks such a name as a prefix hit, not as a typo.
+ */
+static int typo_of(const char *tok, const char *name)
+{
+    size_t tl = strlen(tok), nl = strlen(name), start = nl;
+    int parts = 0;
+    for(size_t i = 0; i < tl; i++)
+        parts += tok[i] == '.';
+    while(start > 0 && (name[start - 1] != '.' || parts-- > 0))
+        start--;
+    int max = tl >= 8 ? 2 : 1;
+    return graph_edit_distance(tok, tl, name + start, nl - start, max) <= max;
+}
+
 static void add_entity(chat_t *c, const char *tok)
 {
     if(c->nent >= ENTITY_MAX)
@@ -115,10 +133,14 @@ static void add_entity(chat_t *c, const char *tok)
     }
     e->exact = rc == 0;
     if(rc == GRAPH_ERR_NOT_FOUND) {
-        graph_hit_t hit;
-        if(strlen(tok) < 4 || graph_search(c->s, tok, mask, &hit, 1) != 1 || hit.score > 0.45)
-            return; /* substring and prefix hits of real words are noise; only typos qualify */
-        e->node = hit.node;
+        /* substring and prefix hits of real words are noise; only names a typo away qualify */
+        graph_hit_t hits[3];
+        int nh = strlen(tok) < 4 ? 0 : graph_search(c->s, tok, mask, hits, 3), k = 0;
+        while(k < nh && hits[k].score > 0.45 && !typo_of(tok, nm(c, hits[k].node)))
+            k++;
+        if(k >= nh)
+            return;
+        e->node = hits[k].node;
         rc = 0;
     }
     for(int i = 0; i < c->nent; i++)
@@ -301,10 +323,11 @@ static const char *definition(chat_t *c, int v)
         }
     if(!found) {
         say(c, "No DDL for %s was found in the ingested files.", nm(c, v));
+        /* in-edges also hold READS_FROM (file -> table): only a write says where it is made */
         n = graph_in_edges(c->s, v, &list);
         for(int i = 0; i < n; i++)
-            if(graph_edge_kind(c->s, list[i]) != GRAPH_CONTAINS && graph_edge_statement(c->s, list[i], &st) == 0 &&
-               st.file) {
+            if((graph_edge_kind(c->s, list[i]) == GRAPH_WRITES_TO || graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES) &&
+               graph_edge_statement(c->s, list[i], &st) == 0 && st.file) {
                 say(c, " It is written at %s:%d.", st.file, st.line);
                 add_source(c, &st);
                 break;
@@ -321,13 +344,15 @@ static const char *where_used(chat_t *c, int v)
     for(int i = 0; i < n; i++)
         if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
+    /* a table is used where it is read, a procedure where it is called */
+    graph_edge_kind_t use = graph_node_kind(c->s, v) == GRAPH_PROCEDURE ? GRAPH_CALLS : GRAPH_READS_FROM;
     n = graph_in_edges(c->s, v, &list);
     for(int i = 0; i < n; i++)
-        if(graph_edge_kind(c->s, list[i]) == GRAPH_READS_FROM && graph_edge_statement(c->s, list[i], &st) == 0)
+        if(graph_edge_kind(c->s, list[i]) == use && graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
     size_t k = json_array_size(c->sources);
     if(!k)
-        say(c, "No statement in the ingested SQL reads %s.", nm(c, v));
+        say(c, "No statement in the ingested SQL %s %s.", use == GRAPH_CALLS ? "calls" : "reads", nm(c, v));
     else {
         say(c, "%s is used by %zu statement%s:", nm(c, v), k, k == 1 ? "" : "s");
         size_t i;
@@ -364,6 +389,14 @@ static const char *columns(chat_t *c, int v)
     graph_stmt_info_t st;
     if(qenc_defined_at(c->s, v, &st) == 0)
         add_source(c, &st);
+    else {
+        /* no DDL: the statements that named the columns say where they are known from */
+        const int *list;
+        int ne = graph_out_edges(c->s, v, &list);
+        for(int i = 0; i < ne; i++)
+            if(graph_edge_kind(c->s, list[i]) == GRAPH_CONTAINS && graph_edge_statement(c->s, list[i], &st) == 0)
+                add_source(c, &st);
+    }
     return "columns";
 }
 
@@ -440,7 +473,11 @@ static const char *file_outputs(chat_t *c, int f)
     return "file_outputs";
 }
 
-static const char *procedures(chat_t *c, int v)
+/*
+ * Which procedures write `v`; with `all`, every statement that writes it too (file:line), for
+ * "who writes X".
+ */
+static const char *procedures(chat_t *c, int v, int all)
 {
     json_t *names = json_array();
     const int *list;
@@ -457,6 +494,8 @@ static const char *procedures(chat_t *c, int v)
             proc = proc ? proc : st.routine;
             add_source(c, &st);
         }
+        if(all && (k == GRAPH_WRITES_TO || k == GRAPH_DERIVES) && graph_edge_statement(c->s, list[i], &st) == 0)
+            add_source(c, &st);
         if(!proc)
             continue;
         size_t j;
@@ -477,7 +516,61 @@ static const char *procedures(chat_t *c, int v)
         say(c, ".");
     }
     json_decref(names);
-    return "procedures";
+    if(!all)
+        return "procedures";
+    size_t n_src = json_array_size(c->sources);
+    if(!n_src)
+        say(c, " No statement in the ingested SQL writes it.");
+    else {
+        say(c, " %s is written by %zu statement%s:", nm(c, v), n_src, n_src == 1 ? "" : "s");
+        size_t i;
+        json_t *o;
+        json_array_foreach(c->sources, i, o)
+        {
+            const char *proc = json_string_value(json_object_get(o, "procedure"));
+            say(c, "\n- %s:%lld%s%s%s%s", json_string_value(json_object_get(o, "file")),
+                (long long)json_integer_value(json_object_get(o, "line")), json_object_get(o, "kind") ? " " : "",
+                json_object_get(o, "kind") ? json_string_value(json_object_get(o, "kind")) : "", proc ? " in " : "",
+                proc ? proc : "");
+        }
+    }
+    return "writers";
+}
+
+/* What a procedure's body reads and writes, and the procedures it calls. */
+static const char *procedure_lineage(chat_t *c, int p)
+{
+    static const graph_edge_kind_t kinds[] = {GRAPH_READS_FROM, GRAPH_WRITES_TO, GRAPH_CALLS};
+    static const char *const verbs[] = {"reads", "writes", "calls"};
+    const int *list;
+    int n = graph_out_edges(c->s, p, &list), said = 0;
+    graph_stmt_info_t st;
+    json_array_append_new(c->nodes, qenc_node(c->s, p));
+    say(c, "%s", nm(c, p));
+    for(int k = 0; k < 3; k++) {
+        int listed = 0;
+        for(int i = 0; i < n; i++) {
+            if(graph_edge_kind(c->s, list[i]) != kinds[k])
+                continue;
+            int t = graph_edge_target(c->s, list[i]), dup = 0;
+            for(int j = 0; j < i && !dup; j++)
+                dup = graph_edge_kind(c->s, list[j]) == kinds[k] && graph_edge_target(c->s, list[j]) == t;
+            if(graph_edge_statement(c->s, list[i], &st) == 0)
+                add_source(c, &st);
+            if(dup)
+                continue;
+            say(c, "%s%s", listed ? ", " : (said ? "; it " : " "), listed ? "" : verbs[k]);
+            say(c, "%s%s", listed ? "" : " ", nm(c, t));
+            json_array_append_new(c->nodes, qenc_node(c->s, t));
+            json_array_append_new(
+                c->edges, json_pack("{s:I, s:I, s:s}", "source", (json_int_t)graph_node_db_id(c->s, p), "target",
+                                    (json_int_t)graph_node_db_id(c->s, t), "type", graph_edge_kind_name(kinds[k])));
+            listed = 1;
+        }
+        said |= listed;
+    }
+    say(c, "%s", said ? "." : " reads, writes and calls nothing that was recognised.");
+    return "procedure_lineage";
 }
 
 static const char *describe(chat_t *c, int v)
@@ -571,6 +664,10 @@ static const char *one_end_of_a_path(chat_t *c, const char *question)
 static const char *const w_path[] = {"path", "reach", "between", "connect", "connected", "flow from", NULL};
 static const char *const w_proc[] = {"procedure", "proc", "stored procedure", "routine", NULL};
 static const char *const w_file[] = {"create", "created", "define", "defines", "produce", "write", NULL};
+static const char *const w_writers[] = {
+    "who writes", "what writes", "which statements write", "written by",     "who loads", "what loads",
+    "who fills",  "what fills",  "who populates",          "what populates", NULL};
+static const char *const w_callers[] = {"who calls", "what calls", "which procedures call", "callers", NULL};
 static const char *const w_cols[] = {"column", "columns", "field", "fields", NULL};
 static const char *const w_def[] = {"defined", "definition", "ddl", "declared", "created", NULL};
 static const char *const w_used[] = {"used", "use", "reference", "referenced", "read", "reads", NULL};
@@ -601,14 +698,21 @@ static const char *answer(chat_t *c, const char *question)
     int v = c->ent[0].node;
     graph_kind_t kind = graph_node_kind(c->s, v);
     int path_words = any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"));
-    if(c->nent >= 2 && path_words)
+    /* "how does A get to B", "how is B built from A": two names and "how" ask for the way between */
+    if(c->nent >= 2 && (path_words || has_word(c, "how")))
         return path(c, v, c->ent[1].node);
     if(path_words && has_word(c, "how"))
         return one_end_of_a_path(c, question);
     if(kind == GRAPH_FILE)
         return file_outputs(c, v);
+    if(kind == GRAPH_PROCEDURE && (has_word(c, "used") || has_word(c, "called") || any_word(c, w_callers)))
+        return where_used(c, v);
+    if(kind == GRAPH_PROCEDURE && (any_word(c, w_file) || any_word(c, w_used) || has_word(c, "call")))
+        return procedure_lineage(c, v);
     if(any_word(c, w_proc) && kind != GRAPH_PROCEDURE)
-        return procedures(c, v);
+        return procedures(c, v, 0);
+    if(any_word(c, w_writers) && kind != GRAPH_PROCEDURE)
+        return procedures(c, v, 1);
     if(any_word(c, w_cols) && kind != GRAPH_COLUMN)
         return columns(c, v);
     if(any_word(c, w_def) || (strstr(c->lower, "where is") && !any_word(c, w_used)))
