@@ -84,6 +84,44 @@ test('200 nodes stay readable: none overlap, text at least 7 px', async ({ serve
   assertNoProblems(page);
 });
 
+// Node rectangles and labels of the drawn graph: overlapping pairs, and labels spilling out of their box.
+const readability = (page) => page.$$eval('#ex-nodes .ex-node', (gs) => {
+  const rects = gs.map((g) => g.querySelector('rect').getBoundingClientRect());
+  const texts = gs.map((g) => g.querySelector('text').getBoundingClientRect());
+  const meet = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  let overlaps = 0, labelsCrossing = 0;
+  const spilling = [];
+  for (let i = 0; i < gs.length; i++) {
+    const r = rects[i], t = texts[i];
+    if (t.left < r.left - 0.5 || t.right > r.right + 0.5 || t.top < r.top - 0.5 || t.bottom > r.bottom + 0.5) {
+      spilling.push(gs[i].getAttribute('data-name'));
+    }
+    for (let j = i + 1; j < gs.length; j++) {
+      if (meet(rects[i], rects[j])) overlaps++;
+      if (meet(texts[i], rects[j]) || meet(texts[j], rects[i])) labelsCrossing++;
+    }
+  }
+  return { overlaps, labelsCrossing, spilling, layers: new Set(gs.map((g) => g.getAttribute('transform').split(',')[0])).size };
+});
+
+test('200 nodes over five layers both ways, long names: no overlaps, every label inside its box', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.selectOption('#ex-dir', 'both');
+  await page.selectOption('#ex-level', 'table');
+  await page.fill('#ex-depth', '3');
+  await page.fill('#ex-q', 'layered.hub');
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await drawn(page)).length === 200, { timeout: 15000, what: `200 nodes (${(await drawn(page)).length})` });
+  const depths = await page.$$eval('#ex-nodes .ex-node', (gs) => new Set(gs.map((g) => g.getAttribute('data-depth'))).size);
+  assertEqual(depths, 3, 'depths 0, 1 and 2 drawn');
+  const r = await readability(page);
+  assert(r.layers >= 9, `wide layers wrap into sub-columns (${r.layers} x positions)`);
+  assertEqual(r.overlaps, 0, 'overlapping nodes');
+  assertEqual(r.labelsCrossing, 0, 'labels crossing another node');
+  assertEqual(r.spilling.length, 0, `labels outside their box: ${r.spilling.slice(0, 5).join(', ')}`);
+  assertNoProblems(page);
+});
+
 await run({
   async before() {
     const server = new Lineaged({ args: ['--query-event-rate', '1000'] });
@@ -99,6 +137,22 @@ await run({
       fs.writeFileSync(path.join(fan, 'fan.sql'), lines.join('\n') + '\n');
       const f = spawnSync(server.bin, ['ingest', '--db', path.join(server.tmp, 'l.duckdb'), fan], { encoding: 'utf8', timeout: 60000 });
       if (f.status !== 0) throw new Error(`ingest failed (${f.status}): ${f.stderr}`);
+      // five layers around layered.hub: 40 feeds fed by 80 origins, 40 derived tables feeding 80 reports
+      const layered = path.join(server.tmp, 'layered');
+      fs.mkdirSync(layered);
+      const sql = [];
+      const num = (i) => String(i).padStart(3, '0');
+      for (let i = 1; i <= 40; i++) {
+        sql.push(`INSERT INTO layered.hub (v) SELECT v FROM src_level_one.customer_feed_table_${num(i)};`);
+        sql.push(`INSERT INTO out_level_one.customer_derived_table_${num(i)} (v) SELECT v FROM layered.hub;`);
+        for (const j of [2 * i - 1, 2 * i]) {
+          sql.push(`INSERT INTO src_level_one.customer_feed_table_${num(i)} (v) SELECT v FROM src_level_two.origin_table_${num(j)};`);
+          sql.push(`INSERT INTO out_level_two.monthly_report_table_${num(j)} (v) SELECT v FROM out_level_one.customer_derived_table_${num(i)};`);
+        }
+      }
+      fs.writeFileSync(path.join(layered, 'layered.sql'), sql.join('\n') + '\n');
+      const l = spawnSync(server.bin, ['ingest', '--db', path.join(server.tmp, 'l.duckdb'), layered], { encoding: 'utf8', timeout: 60000 });
+      if (l.status !== 0) throw new Error(`ingest failed (${l.status}): ${l.stderr}`);
       await server.start();
     } catch (e) {
       await server.dispose();
