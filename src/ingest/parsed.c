@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@ typedef struct reader {
     sha256_t sha;
     int64_t size, max;
     const atomic_int *stop;
+    buf_t *text;     /* the whole file, kept for the statements' text */
     const char *why; /* set when the reader refuses the input */
 } reader_t;
 
@@ -49,6 +49,13 @@ static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
     r->size += n;
     if(r->size > r->max) {
         r->why = "file is larger than the per-file limit";
+        return SQL_ERR_IO;
+    }
+    int added = buf_add(r->text, buf, (size_t)n);
+    if(added) {
+        /* the buffer is sized to the file as it was opened */
+        r->why = added == BUF_ERR_TOO_BIG ? "the file changed while it was being read"
+                                          : "out of memory while reading the file";
         return SQL_ERR_IO;
     }
     sha256_update(&r->sha, buf, (size_t)n);
@@ -163,7 +170,7 @@ static int on_statement(void *ud, const sql_statement_t *st)
     return 0;
 }
 
-/* ---- each statement's text, from a second read of the file ---- */
+/* ---- where each statement's text is in the file ---- */
 
 typedef struct start {
     uint32_t line, column;
@@ -181,44 +188,18 @@ static int by_position(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* Stores the segment gathered in `seg` as `sql`'s text, cut on a UTF-8 boundary with a marker. */
-static int finish_segment(sql_arena_t *a, buf_t *seg, int64_t cut, parsed_sql_t *sql)
-{
-    if(cut) {
-        /* drop a character the cap split in two */
-        size_t j = seg->len;
-        while(j > 0 && seg->len - j < 4 && ((unsigned char)seg->data[j - 1] & 0xC0) == 0x80)
-            j--;
-        if(j > 0) {
-            unsigned char c = (unsigned char)seg->data[j - 1];
-            size_t need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
-            if(seg->len - (j - 1) < need) {
-                cut += (int64_t)(seg->len - (j - 1));
-                seg->len = j - 1;
-            }
-        }
-        char marker[128];
-        int m = snprintf(marker, sizeof(marker),
-                         "\n-- [lineaged: statement text cut here; %" PRId64 " more bytes were not stored]\n", cut);
-        if(m > 0 && buf_add(seg, marker, (size_t)m))
-            return SQL_ERR_NOMEM;
-    }
-    sql->cut = cut;
-    sql->text = parsed_clean_utf8(a, seg->data ? seg->data : "", seg->len);
-    buf_reset(seg);
-    return sql->text ? 0 : SQL_ERR_NOMEM;
-}
-
 /*
- * Reads the file again from its start and gives each statement (and parse error) the text from its
- * start to the next one's, matching the lexer's positions (lines at '\n', columns in characters).
- * The content must hash as the first read did. Returns NULL or why the file cannot be used.
+ * Gives each statement (and parse error) the byte range from its start to the next one's, walking
+ * the raw text with the lexer's positions (lines at '\n', columns in characters); then cleans the
+ * text in place, which keeps every byte where it was. Returns NULL or why the file cannot be used.
  */
-static const char *keep_texts(parsed_file_t *p, int fd, const atomic_int *stop)
+static const char *locate_texts(parsed_file_t *p)
 {
     size_t n = p->nstmts + p->nerrors;
-    if(!n)
+    if(!n) {
+        buf_free(&p->text); /* a file with no statement keeps no text */
         return NULL;
+    }
     start_t *starts = util_calloc(n, sizeof(*starts));
     if(!starts)
         return "out of memory while keeping the statements' text";
@@ -229,77 +210,32 @@ static const char *keep_texts(parsed_file_t *p, int fd, const atomic_int *stop)
         starts[i] = (start_t){line, column, i, sql};
     }
     qsort(starts, n, sizeof(*starts), by_position);
-    const char *why = NULL;
-    buf_t seg;
-    buf_init(&seg, PARSED_SQL_MAX + 128);
-    sha256_t sha;
-    sha256_init(&sha);
-    char chunk[64 * 1024];
+    const unsigned char *t = (const unsigned char *)p->text.data;
+    size_t len = p->text.len, cur = 0, next = 1;
     uint32_t line = 1, column = 1;
-    size_t cur = 0, next = 1;
-    int64_t cut = 0, size = 0;
-    starts[0].sql->line = 1;
-    starts[0].sql->column = 1;
-    if(lseek(fd, 0, SEEK_SET) < 0)
-        why = "the file could not be read";
-    while(!why) {
-        if(stop && atomic_load(stop)) {
-            why = "ingestion was stopped";
-            break;
+    *starts[0].sql = (parsed_sql_t){1, 1, 0, 0};
+    for(size_t i = 0; i < len && next < n; i++) {
+        int lead = (t[i] & 0xC0) != 0x80;
+        while(lead && next < n &&
+              (line > starts[next].line || (line == starts[next].line && column >= starts[next].column))) {
+            starts[cur].sql->length = (int64_t)i - starts[cur].sql->offset;
+            cur = next++;
+            *starts[cur].sql = (parsed_sql_t){line, column, (int64_t)i, 0};
         }
-        ssize_t got = read(fd, chunk, sizeof(chunk));
-        if(got < 0 && errno == EINTR)
-            continue;
-        if(got < 0) {
-            why = "the file could not be read";
-            break;
-        }
-        if(got == 0)
-            break;
-        sha256_update(&sha, chunk, (size_t)got);
-        size += got;
-        for(ssize_t i = 0; i < got && !why; i++) {
-            unsigned char c = (unsigned char)chunk[i];
-            int lead = (c & 0xC0) != 0x80;
-            while(lead && next < n &&
-                  (line > starts[next].line || (line == starts[next].line && column >= starts[next].column))) {
-                if(finish_segment(&p->arena, &seg, cut, starts[cur].sql))
-                    why = "out of memory while keeping the statements' text";
-                cut = 0;
-                cur = next++;
-                starts[cur].sql->line = line;
-                starts[cur].sql->column = column;
-            }
-            if(seg.len < PARSED_SQL_MAX) {
-                if(buf_addc(&seg, (char)c))
-                    why = "out of memory while keeping the statements' text";
-            } else {
-                cut++;
-            }
-            if(c == '\n') {
-                line++;
-                column = 1;
-            } else {
-                column += lead;
-            }
+        if(t[i] == '\n') {
+            line++;
+            column = 1;
+        } else {
+            column += lead;
         }
     }
-    char hex[SHA256_HEX_LEN];
-    sha256_final_hex(&sha, hex);
-    if(!why && (size != p->size || strcmp(hex, p->sha256) != 0))
-        why = "the file changed while it was being read";
-    /* the last segment, then starts past the end of the file (empty) */
-    if(!why && finish_segment(&p->arena, &seg, cut, starts[cur].sql))
-        why = "out of memory while keeping the statements' text";
-    for(; !why && next < n; next++) {
-        starts[next].sql->line = starts[next].line;
-        starts[next].sql->column = starts[next].column;
-        if(finish_segment(&p->arena, &seg, 0, starts[next].sql))
-            why = "out of memory while keeping the statements' text";
-    }
-    buf_free(&seg);
+    starts[cur].sql->length = (int64_t)len - starts[cur].sql->offset;
+    /* starts past the end of the file: empty */
+    for(; next < n; next++)
+        *starts[next].sql = (parsed_sql_t){starts[next].line, starts[next].column, (int64_t)len, 0};
     util_free(starts);
-    return why;
+    utf8_clean_copy(p->text.data, p->text.data, len);
+    return NULL;
 }
 
 static void fail(parsed_file_t *p, enum parsed_outcome outcome, const char *reason)
@@ -333,7 +269,7 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
         return NULL;
     p->dialect = dialect;
     sql_arena_init(&p->arena, ARENA_MIN);
-    reader_t r = {.fd = -1, .max = max_bytes, .stop = stop};
+    reader_t r = {.fd = -1, .max = max_bytes, .stop = stop, .text = &p->text};
     sha256_init(&r.sha);
     struct stat st;
     r.fd = open(disk_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -352,6 +288,7 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
         fail(p, PARSED_SKIPPED, "empty file");
         goto out;
     }
+    buf_init(&p->text, (size_t)st.st_size);
     if((size_t)st.st_size * 8 > ARENA_MIN)
         p->arena.max = (size_t)st.st_size * 8;
     sql_lineage_opts_t opts = {.dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = p};
@@ -373,10 +310,12 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
         p->outcome = PARSED_OK;
     }
     sha256_final_hex(&r.sha, p->sha256);
-    const char *why = p->outcome == PARSED_OK ? keep_texts(p, r.fd, stop) : NULL;
+    const char *why = p->outcome == PARSED_OK ? locate_texts(p) : NULL;
     if(why)
         fail(p, PARSED_FAILED, why);
 out:
+    if(p->outcome != PARSED_OK)
+        buf_free(&p->text);
     if(r.fd >= 0)
         close(r.fd);
     return p;
@@ -389,6 +328,7 @@ void parsed_file_free(parsed_file_t *p)
     util_free(p->reason);
     util_free(p->stmts);
     util_free(p->errors);
+    buf_free(&p->text);
     sql_arena_free(&p->arena);
     util_free(p);
 }

@@ -7,6 +7,7 @@
 
 #include "sql/arena.h"
 #include "sql/dialect.h"
+#include "util/buf.h"
 #include "util/sha256.h"
 
 #include <stdatomic.h>
@@ -21,16 +22,13 @@ typedef struct parsed_column {
 } parsed_column_t;
 
 /*
- * A statement's SQL as stored: from `line`:`column` (its start; 1:1 for the file's first statement,
- * so a header comment is kept) up to the next statement's start, at most PARSED_SQL_MAX bytes. When
- * longer, `cut` bytes were dropped and the text ends with a marker line saying so.
+ * Where a statement's SQL is in the file's text: from `line`:`column` (its start; 1:1 for the
+ * file's first statement, so a header comment is kept) up to the next statement's start, as the
+ * byte range [offset, offset + length) of parsed_file_t.text. The text is stored once per file.
  */
-#define PARSED_SQL_MAX ((size_t)64 << 10)
-
 typedef struct parsed_sql {
-    const char *text;
     uint32_t line, column;
-    int64_t cut;
+    int64_t offset, length;
 } parsed_sql_t;
 
 typedef struct parsed_stmt {
@@ -68,6 +66,7 @@ typedef struct parsed_file {
     sql_dialect_t dialect;
     char sha256[SHA256_HEX_LEN];
     int64_t size;
+    buf_t text; /* PARSED_OK with statements: the whole file, invalid UTF-8 bytes made '?' */
     parsed_stmt_t *stmts;
     size_t nstmts, stmts_cap;
     parsed_error_t *errors;
@@ -76,9 +75,9 @@ typedef struct parsed_file {
 } parsed_file_t;
 
 /*
- * Reads and parses `disk_path`, then reads it again to keep each statement's text (the file must
- * not change in between). `stop` non-NULL and set: gives up between reads. Never returns NULL
- * except out of memory; a file that cannot be used comes back with outcome FAILED and a reason.
+ * Reads and parses `disk_path` in one pass, keeping its text (at most `max_bytes`: memory is
+ * bounded by the largest file). `stop` non-NULL and set: gives up between reads. Never returns
+ * NULL except out of memory; a file that cannot be used comes back with outcome FAILED and a reason.
  */
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,
                                 const atomic_int *stop);

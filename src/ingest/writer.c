@@ -51,7 +51,7 @@ typedef struct current {
 
 struct writer {
     duckdb_connection conn;
-    duckdb_appender nodes_app, stmts_app, edges_app, files_app;
+    duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
     duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch,
         ing_finish;
     map_t by_name, by_id, current;
@@ -87,7 +87,7 @@ static int end_row(writer_t *w, duckdb_appender a)
         log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(a));
         return -1;
     }
-    w->dirty |= a == w->files_app ? 1u : a == w->nodes_app ? 2u : a == w->stmts_app ? 4u : 8u;
+    w->dirty |= a == w->files_app ? 1u : a == w->nodes_app ? 2u : a == w->stmts_app ? 4u : a == w->edges_app ? 8u : 16u;
     return 0;
 }
 
@@ -305,7 +305,7 @@ static int prepare(writer_t *w, const char *sql, duckdb_prepared_statement *out)
 
 static void close_appenders(writer_t *w)
 {
-    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app};
+    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->texts_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
             duckdb_appender_destroy(apps[i]);
@@ -320,7 +320,8 @@ static int open_appenders(writer_t *w)
     if(duckdb_appender_create(w->conn, NULL, "nodes", &w->nodes_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
-       duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError) {
+       duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError ||
+       duckdb_appender_create(w->conn, NULL, "file_texts", &w->texts_app) == DuckDBError) {
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
         return -1;
     }
@@ -420,7 +421,7 @@ int writer_begin(writer_t *w)
 /* A flush costs about as much as a small query even when empty: only those with rows. */
 static int flush_appenders(writer_t *w)
 {
-    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app};
+    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->texts_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(!(w->dirty & (1u << i)))
             continue;
@@ -781,13 +782,18 @@ static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
     return rc;
 }
 
-/* The statement's text columns (migration 4): sql, sql_line, sql_column, sql_cut. */
+/*
+ * The statement's text columns: sql and sql_cut (migration 4) stay NULL, the text is stored once
+ * per file in file_texts and the statement keeps where its own part is (migration 6).
+ */
 static void append_sql(duckdb_appender a, const parsed_sql_t *sql)
 {
-    append_str(a, sql->text);
+    duckdb_append_null(a);
     duckdb_append_int32(a, (int32_t)sql->line);
     duckdb_append_int32(a, (int32_t)sql->column);
-    duckdb_append_int64(a, sql->cut);
+    duckdb_append_null(a);
+    duckdb_append_int64(a, sql->offset);
+    duckdb_append_int64(a, sql->length);
 }
 
 static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t *p, int64_t first_sid,
@@ -834,6 +840,12 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         duckdb_append_varchar(w->stmts_app, p->errors[i].message);
         append_sql(w->stmts_app, &p->errors[i].sql);
         if(end_row(w, w->stmts_app))
+            return -1;
+    }
+    if(p->text.data) {
+        duckdb_append_int64(w->texts_app, f->id);
+        duckdb_append_varchar_length(w->texts_app, p->text.data, p->text.len);
+        if(end_row(w, w->texts_app))
             return -1;
     }
     for(size_t i = 0; i < w->edges.n; i++) {
@@ -927,6 +939,8 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
         snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
         snprintf(sql, sizeof(sql), "DELETE FROM statements WHERE file_id = %" PRId64, cur->id);
+        rc = rc ? rc : exec(w, sql);
+        snprintf(sql, sizeof(sql), "DELETE FROM file_texts WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
         if(!rc) {
             duckdb_bind_timestamp(w->file_old, 1, now_ts());

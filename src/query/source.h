@@ -1,6 +1,8 @@
 /*
- * The text of ingested SQL as the writer stored it with each statement (docs/graph.md, migration 4):
- * for files of every source, since uploaded and cloned files are deleted after processing.
+ * The text of ingested SQL as the writer stored it (docs/graph.md "Statement text"): each file's
+ * text once (migration 6), each statement its byte range of it, or rows written by migration 4
+ * with their own text; for files of every source, since uploaded and cloned files are deleted
+ * after processing.
  */
 #ifndef LINEAGED_QUERY_SOURCE_H
 #define LINEAGED_QUERY_SOURCE_H
@@ -18,7 +20,7 @@ typedef struct source_text {
     int line, column; /* where `text` starts in the file */
     const char *text; /* `len` bytes, not NUL-terminated */
     size_t len;
-    int64_t cut; /* bytes past the stored cap (the text then ends with the writer's marker line), or 0 */
+    int64_t cut; /* bytes past the cap (the text then ends with a marker line saying so), or 0 */
 } source_text_t;
 
 /* Returns 0 to go on; anything else stops source_each, which returns it. */

@@ -48,7 +48,8 @@ void utf8_clean_copy(char *out, const char *s, size_t len)
         while(run < len && p[run] - 1u < 0x7Fu)
             run++;
         if(run > i) {
-            memcpy(out + i, p + i, run - i);
+            if(out != s)
+                memcpy(out + i, p + i, run - i);
             i = run;
             continue;
         }
@@ -57,7 +58,8 @@ void utf8_clean_copy(char *out, const char *s, size_t len)
             out[i++] = '?';
             continue;
         }
-        memcpy(out + i, p + i, n);
+        if(out != s)
+            memcpy(out + i, p + i, n);
         i += n;
     }
     out[len] = '\0';

@@ -34,7 +34,7 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(headers["content-type"], "application/json")
         doc = json.loads(body)
         self.assertEqual(doc["status"], "healthy")
-        self.assertEqual(doc["database"]["schema_version"], 5)
+        self.assertEqual(doc["database"]["schema_version"], 6)
         self.assertGreaterEqual(doc["uptime_seconds"], 0)
 
     def test_dashboard_page(self):

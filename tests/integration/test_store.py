@@ -48,7 +48,7 @@ class StoreTest(unittest.TestCase):
             for _ in range(2):
                 with Server(db=db) as srv:
                     status, body = srv.get_json("/health")
-                    self.assertEqual(body["database"]["schema_version"], 5)
+                    self.assertEqual(body["database"]["schema_version"], 6)
                     log = srv.log()
                 self.assertTrue(os.path.isfile(db))
             self.assertNotIn("store.migrated", log, "second start must not migrate again")

@@ -194,6 +194,8 @@ static void new_version_supersedes_old(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'v.sql' AND is_current"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'v.sql' AND NOT is_current"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM statements"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM file_texts WHERE contains(text, 'new_src')"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM file_texts"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
                               "is_current)"),
                      0);
@@ -237,7 +239,10 @@ static void parse_errors_name_file_line_column(void **state)
     free(res.error);
 }
 
-/* Each statement keeps its text, from where it starts (columns in characters) to the next one. */
+/*
+ * The file's text is stored once; each statement keeps the byte range from where it starts (columns
+ * in characters) to the next one.
+ */
 static void statement_text_is_kept(void **state)
 {
     fixture_t *f = *state;
@@ -246,10 +251,13 @@ static void statement_text_is_kept(void **state)
                       "\nSELECT * FROM ;\n";
     store_sql(f, "t.sql", sql, &res);
     free(res.error);
+    assert_int_equal(count(f, "SELECT count(*) FROM file_texts"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements WHERE sql IS NOT NULL OR sql_cut IS NOT NULL"), 0);
     duckdb_result r;
     assert_int_equal(duckdb_query(f->conn,
-                                  "SELECT sql, sql_line, sql_column, sql_cut FROM statements "
-                                  "ORDER BY sql_line, sql_column",
+                                  "SELECT t.text, s.sql_offset, s.sql_length, s.sql_line, s.sql_column "
+                                  "FROM statements s JOIN file_texts t ON t.file_id = s.file_id "
+                                  "ORDER BY s.sql_line, s.sql_column",
                                   &r),
                      DuckDBSuccess);
     idx_t rows = duckdb_row_count(&r);
@@ -258,20 +266,27 @@ static void statement_text_is_kept(void **state)
     buf_init(&whole, 4096);
     for(idx_t i = 0; i < rows; i++) {
         char *text = duckdb_value_varchar(&r, 0, i);
-        assert_int_equal(buf_adds(&whole, text), 0);
-        if(i == 0)
-            assert_string_equal(text, "-- header\nINSERT INTO a SELECT 'é' AS x FROM b; ");
-        if(i == 1)
-            assert_string_equal(text, "INSERT INTO c SELECT y FROM d;\n\n");
-        assert_int_equal(duckdb_value_int64(&r, 3, i), 0);
+        assert_string_equal(text, sql);
+        int64_t off = duckdb_value_int64(&r, 1, i), len = duckdb_value_int64(&r, 2, i);
+        assert_true(off >= 0 && len >= 0 && (size_t)(off + len) <= strlen(sql));
+        assert_int_equal((size_t)off, whole.len); /* each range starts where the one before ended */
+        assert_int_equal(buf_add(&whole, text + off, (size_t)len), 0);
+        if(i == 0) {
+            assert_int_equal(len, strlen("-- header\nINSERT INTO a SELECT 'é' AS x FROM b; "));
+            assert_memory_equal(text + off, "-- header\nINSERT INTO a SELECT 'é' AS x FROM b; ", (size_t)len);
+        }
+        if(i == 1) {
+            assert_int_equal(len, strlen("INSERT INTO c SELECT y FROM d;\n\n"));
+            assert_memory_equal(text + off, "INSERT INTO c SELECT y FROM d;\n\n", (size_t)len);
+        }
         duckdb_free(text);
     }
-    assert_int_equal(duckdb_value_int64(&r, 1, 0), 1);
-    assert_int_equal(duckdb_value_int64(&r, 2, 0), 1);
-    assert_int_equal(duckdb_value_int64(&r, 1, 1), 2);
-    assert_int_equal(duckdb_value_int64(&r, 2, 1), 39); /* 38 characters (40 bytes) before it */
+    assert_int_equal(duckdb_value_int64(&r, 3, 0), 1);
+    assert_int_equal(duckdb_value_int64(&r, 4, 0), 1);
+    assert_int_equal(duckdb_value_int64(&r, 3, 1), 2);
+    assert_int_equal(duckdb_value_int64(&r, 4, 1), 39); /* 38 characters (40 bytes) before it */
     duckdb_destroy_result(&r);
-    /* together the texts are the whole file */
+    /* together the ranges are the whole file */
     assert_string_equal(whole.data, sql);
     buf_free(&whole);
 }

@@ -1,4 +1,5 @@
-/* utf8_clean_copy: valid text unchanged, each invalid byte and NUL one '?', in and around ASCII runs. */
+/* utf8_clean_copy: valid text unchanged, each invalid byte and NUL one '?', in and around ASCII runs, copied or in
+ * place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,12 @@ static void check(const char *in, size_t len, const char *want)
     assert_true(len < sizeof out);
     memset(out, 'Z', sizeof out);
     utf8_clean_copy(out, in, len);
+    assert_memory_equal(out, want, len);
+    assert_int_equal(out[len], '\0');
+    /* in place, as ingest cleans a whole file */
+    memset(out, 'Z', sizeof out);
+    memcpy(out, in, len);
+    utf8_clean_copy(out, out, len);
     assert_memory_equal(out, want, len);
     assert_int_equal(out[len], '\0');
 }
