@@ -336,6 +336,45 @@ static void chat_text_finds_lines(void **state)
     graph_snap_release(s);
 }
 
+/* Since migration 6 a file's text is stored once and statements keep their byte range of it. */
+static void chat_text_slices_file_texts(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    assert_int_equal(
+        duckdb_query(conn,
+                     "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, "
+                     "created_at, updated_at) VALUES (101, 'ing_1', 'default', 'once.sql', 'processed', "
+                     "true, now(), now());"
+                     "INSERT INTO file_texts VALUES (101, '-- once\nINSERT INTO x SELECT needle_one "
+                     "FROM y;\nINSERT INTO z SELECT needle_two FROM y;\n');"
+                     /* the second range is cut short of needle_two; the third points past the text */
+                     "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start, "
+                     "sql_line, sql_column, sql_offset, sql_length) VALUES "
+                     "(21, 101, 0, 'insert', 2, 1, 1, 1, 0, 48), (22, 101, 1, 'insert', 3, 1, 3, 1, 48, 20),"
+                     " (23, 101, 2, 'insert', 4, 1, 4, 1, 80, 4000)",
+                     NULL),
+        DuckDBSuccess);
+    query_result_t r;
+    chat(s, "text", "needle_one", &r);
+    assert_int_equal(r.status, 200);
+    json_t *first = json_array_get(json_object_get(r.body, "sources"), 0);
+    assert_string_equal(str(first, "file"), "once.sql");
+    assert_int_equal(json_integer_value(json_object_get(first, "line")), 2);
+    assert_non_null(strstr(str(first, "snippet"), "SELECT needle_one FROM y;"));
+    query_result_clear(&r);
+    chat(s, "text", "needle_two", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.body, "sources")), 0);
+    query_result_clear(&r);
+    assert_int_equal(duckdb_query(conn,
+                                  "DELETE FROM statements WHERE file_id = 101; DELETE FROM file_texts;"
+                                  "DELETE FROM files WHERE id = 101",
+                                  NULL),
+                     DuckDBSuccess);
+    graph_snap_release(s);
+}
+
 static int collect(void *ud, const char *data, size_t len)
 {
     return buf_add(ud, data, len);
@@ -428,6 +467,7 @@ int main(void)
         cmocka_unit_test(path_node_and_search),           cmocka_unit_test(chat_intents),
         cmocka_unit_test(chat_limits_and_modes),          cmocka_unit_test(chat_text_finds_lines),
         cmocka_unit_test(openlineage_export_fields),      cmocka_unit_test(csv_export_lines),
+        cmocka_unit_test(chat_text_slices_file_texts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
