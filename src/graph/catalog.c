@@ -3,13 +3,15 @@
  * any current file: CONTAINS edges the writer marks DEFINED (CREATE TABLE and CREATE VIEW column
  * lists or complete select lists, ALTER TABLE ADD COLUMN). A file that reads a table it does not
  * define stores `SELECT *` as the column edge `s.* -> t.*`; here, at every build of the index,
- * such an edge becomes `s.c -> t.c` for every column c of s. The index is rebuilt from DuckDB
+ * such an edge becomes `s.c -> t.c` for every column c of s, and a bare column the engine could not
+ * attribute goes to the one table it reads that has it. The index is rebuilt from DuckDB
  * after commits, so the order in which files arrived does not matter, a later DDL file expands
  * what an earlier one could not, and a superseded DDL version takes its columns with it.
  */
 #include "graph/snap.h"
 #include "util/alloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -55,6 +57,14 @@ static const char *col_part(const cat_t *c, int v, size_t *len)
         i--;
     *len = n - i;
     return name + i;
+}
+
+/* A column the engine could not give a table: the writer stores it under its bare name. */
+static int is_bare(const cat_t *c, int v)
+{
+    size_t len;
+    col_part(c, v, &len);
+    return c->b->nodes[v].kind == GRAPH_COLUMN && len == c->b->nodes[v].len;
 }
 
 static int is_star(const cat_t *c, int v)
@@ -230,8 +240,82 @@ static void cat_free(cat_t *c)
     util_free(c->slots);
 }
 
-/* Drops the expanded star edges, then star columns left with nothing but their table's CONTAINS. */
-static int drop_stars(cat_t *c, const uint8_t *expanded, size_t nstars_edges)
+typedef struct read_of {
+    int64_t stmt;
+    int table;
+} read_of_t;
+
+static int cmp_read(const void *a, const void *b)
+{
+    int64_t x = ((const read_of_t *)a)->stmt, y = ((const read_of_t *)b)->stmt;
+    return (x > y) - (x < y);
+}
+
+/*
+ * A bare source column of a column edge (one the engine could not attribute, the statement
+ * reading several tables) goes to the only table the statement reads that has a column of that
+ * name (DDL-defined, or given by an expanded star); with none or several the edge is dropped,
+ * as the writer once left bare names out.
+ */
+static int resolve_bare(cat_t *c, uint8_t *drop, size_t ne)
+{
+    graph_builder_t *b = c->b;
+    size_t nreads = 0, nbare = 0;
+    for(size_t k = 0; k < ne; k++) {
+        const bedge_t *e = &b->edges[k];
+        int a = graph_idmap_get(&c->ids, e->src);
+        nreads += e->kind == GRAPH_READS_FROM;
+        nbare += e->kind == GRAPH_DERIVES && a >= 0 && is_bare(c, a);
+    }
+    if(nbare == 0)
+        return 0;
+    read_of_t *reads = util_malloc((nreads + 1) * sizeof *reads);
+    if(!reads)
+        return GRAPH_ERR_NOMEM;
+    size_t n = 0;
+    for(size_t k = 0; k < ne; k++) {
+        int z = graph_idmap_get(&c->ids, b->edges[k].dst);
+        if(b->edges[k].kind == GRAPH_READS_FROM && z >= 0)
+            reads[n++] = (read_of_t){b->edges[k].stmt, z};
+    }
+    qsort(reads, n, sizeof *reads, cmp_read);
+    for(size_t k = 0; k < ne; k++) {
+        bedge_t *e = &b->edges[k];
+        int a = graph_idmap_get(&c->ids, e->src);
+        if(e->kind != GRAPH_DERIVES || a < 0 || !is_bare(c, a))
+            continue;
+        size_t lo = 0, hi = n;
+        while(lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if(reads[mid].stmt < e->stmt)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t len;
+        const char *part = col_part(c, a, &len);
+        int found = -1, count = 0;
+        for(size_t i = lo; i < n && reads[i].stmt == e->stmt && count < 2; i++) {
+            int t = reads[i].table, m = member_find(c, t, part, len);
+            if(m >= 0 && (c->mem[m].flags & (c->defined[t] ? M_DEFINED : M_DERIVED)) && c->mem[m].col != found) {
+                found = c->mem[m].col;
+                count++;
+            }
+        }
+        if(count == 1)
+            e->src = b->nodes[found].id;
+        else
+            drop[k] = 1;
+    }
+    util_free(reads);
+    return 0;
+}
+
+/*
+ * Drops the edges marked in `drop` (the first `nd` edges), bare columns, and star columns left with
+ * nothing but their table's CONTAINS.
+ */
+static int drop_replaced(cat_t *c, const uint8_t *drop, size_t nd)
 {
     graph_builder_t *b = c->b;
     int *uses = util_calloc(c->nn + 1, sizeof *uses);
@@ -239,7 +323,7 @@ static int drop_stars(cat_t *c, const uint8_t *expanded, size_t nstars_edges)
         return GRAPH_ERR_NOMEM;
     size_t o = 0;
     for(size_t k = 0; k < b->nedges; k++) {
-        if(k < nstars_edges && expanded[k])
+        if(k < nd && drop[k])
             continue;
         bedge_t *e = &b->edges[k];
         if(e->kind != GRAPH_CONTAINS)
@@ -253,7 +337,8 @@ static int drop_stars(cat_t *c, const uint8_t *expanded, size_t nstars_edges)
     b->nedges = o;
     o = 0;
     for(size_t v = 0; v < b->nnodes; v++) {
-        if(v < c->nn && is_star(c, (int)v) && uses[v] == 0 && graph_idmap_get(&c->ids, b->nodes[v].id) == (int)v)
+        if(v < c->nn && graph_idmap_get(&c->ids, b->nodes[v].id) == (int)v &&
+           (is_bare(c, (int)v) || (is_star(c, (int)v) && uses[v] == 0)))
             continue;
         b->nodes[o++] = b->nodes[v];
     }
@@ -265,7 +350,7 @@ static int drop_stars(cat_t *c, const uint8_t *expanded, size_t nstars_edges)
 int graph_catalog_expand(graph_builder_t *b)
 {
     cat_t c = {.b = b, .nn = b->nnodes, .next_id = -1};
-    uint8_t *expanded = NULL;
+    uint8_t *drop = NULL;
     size_t ne = b->nedges;
     int rc = GRAPH_ERR_NOMEM;
     if(graph_idmap_init(&c.ids, c.nn))
@@ -274,8 +359,8 @@ int graph_catalog_expand(graph_builder_t *b)
     c.head = util_malloc((c.nn + 1) * sizeof *c.head);
     c.defined = util_calloc(c.nn + 1, 1);
     c.pending = util_calloc(c.nn + 1, sizeof *c.pending);
-    expanded = util_calloc(ne + 1, 1);
-    if(!c.table_of || !c.head || !c.defined || !c.pending || !expanded)
+    drop = util_calloc(ne + 1, 1);
+    if(!c.table_of || !c.head || !c.defined || !c.pending || !drop)
         goto out;
     for(size_t v = 0; v < c.nn; v++) {
         graph_idmap_put(&c.ids, b->nodes[v].id, (int)v);
@@ -304,7 +389,7 @@ int graph_catalog_expand(graph_builder_t *b)
         if(e->kind != GRAPH_DERIVES || a < 0 || z < 0 || !is_star(&c, a) || !is_star(&c, z) || c.table_of[a] < 0 ||
            c.table_of[z] < 0 || c.table_of[a] == c.table_of[z])
             continue;
-        expanded[k] = 2; /* a star edge, waiting */
+        drop[k] = 2; /* a star edge, waiting */
         c.pending[c.table_of[z]]++;
         nstars++;
     }
@@ -314,7 +399,7 @@ int graph_catalog_expand(graph_builder_t *b)
     for(int progress = 1; progress && nstars && !c.full;) {
         progress = 0;
         for(size_t k = 0; k < ne && !c.full; k++) {
-            if(expanded[k] != 2)
+            if(drop[k] != 2)
                 continue;
             int s = c.table_of[graph_idmap_get(&c.ids, b->edges[k].src)];
             int t = c.table_of[graph_idmap_get(&c.ids, b->edges[k].dst)];
@@ -323,18 +408,20 @@ int graph_catalog_expand(graph_builder_t *b)
             int added = expand_star(&c, k);
             if(added < 0)
                 goto out;
-            expanded[k] = added > 0 && !c.full; /* cut short at the bounds: keep the star too */
+            drop[k] = added > 0 && !c.full; /* cut short at the bounds: keep the star too */
             c.pending[t]--;
             nstars--;
             progress = 1;
         }
     }
     for(size_t k = 0; k < ne; k++)
-        if(expanded[k] == 2)
-            expanded[k] = 0;
-    rc = drop_stars(&c, expanded, ne);
+        if(drop[k] == 2)
+            drop[k] = 0;
+    rc = resolve_bare(&c, drop, ne);
+    if(!rc)
+        rc = drop_replaced(&c, drop, ne);
 out:
-    util_free(expanded);
+    util_free(drop);
     cat_free(&c);
     return rc;
 }

@@ -671,6 +671,17 @@ static node_t *column_ref(build_t *b, const char *name, int64_t stmt)
 }
 
 /*
+ * A source column: "table.column", or a bare name the engine could not give a table (a statement
+ * reading several), kept as a column node of that name with no table for the index to attribute.
+ */
+static node_t *source_ref(build_t *b, const char *name, int64_t stmt)
+{
+    if(strchr(name, '.') || !name[0] || strcmp(name, "*") == 0)
+        return column_ref(b, name, stmt);
+    return node_ref(b, NK_COLUMN, name, strlen(name));
+}
+
+/*
  * A column a DDL statement defines: its CONTAINS edge is marked DEFINED and kept for every such
  * statement, so the index knows a table's whole column list from the statements that define it.
  */
@@ -747,7 +758,7 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
             continue;
         node_t *target = column_ref(b, c->target, sid);
         for(uint32_t j = 0; target && j < c->nsources; j++)
-            edge_with(b, column_ref(b, c->sources[j], sid), target, EK_DERIVES, sid, c->subtypes[j]);
+            edge_with(b, source_ref(b, c->sources[j], sid), target, EK_DERIVES, sid, c->subtypes[j]);
     }
 }
 

@@ -1,7 +1,8 @@
 """The catalog across files, through the real server: columns a CREATE TABLE defines in one upload
-expand `SELECT *` of a view uploaded in another, whichever arrived first; ALTER TABLE ADD COLUMN adds
-its edge, a new version of the DDL file takes its old columns away, and the lineage, node, search and
-export endpoints all see the same expansion."""
+expand `SELECT *` of a view uploaded in another, whichever arrived first, and attribute the
+unqualified columns of a join; ALTER TABLE ADD COLUMN adds its edge, a new version of the DDL file
+takes its old columns away, and the lineage, node, search and export endpoints all see the same
+expansion."""
 
 import csv
 import io
@@ -117,6 +118,15 @@ class CatalogTest(unittest.TestCase):
         self.assertEqual(self.column_edges("w2.amount"),
                          {("sales.orders.amount", "w1.amount"), ("w1.amount", "w2.amount")})
         self.assertEqual(self.columns("w2"), ["w2.amount", "w2.id"])
+
+    def test_unqualified_columns_of_a_join(self):
+        self.ingest("views/j.sql", "CREATE VIEW j AS SELECT a, c, id FROM t2 JOIN u2 ON t2.id = u2.id;\n")
+        self.until(lambda: self.column_edges("j.a") == set(), "j.a, with no source before the DDL")
+        self.ingest("ddl/tu.sql", "CREATE TABLE t2 (id int, a int);\nCREATE TABLE u2 (id int, c int);\n")
+        self.until(lambda: self.column_edges("j.c") == {("u2.c", "j.c")}, "j.c from the one table that has c")
+        self.assertEqual(self.column_edges("j.a"), {("t2.a", "j.a")})
+        self.assertEqual(self.column_edges("j.id"), set())  # both tables have id: left out
+        self.assertEqual(self.columns("t2"), ["t2.a", "t2.id"])
 
 
 if __name__ == "__main__":

@@ -294,6 +294,71 @@ static void stars_expand_from_defined_columns(void **state)
     graph_snap_release(s);
 }
 
+/*
+ * A bare source (stored under its bare name) goes to the one table its statement reads that has
+ * the column, DDL-defined or given by an expanded star; none or several: the edge is left out.
+ */
+static void bare_columns_go_to_the_one_table_that_has_them(void **state)
+{
+    (void)state;
+    enum { T = 1, U, V, W, T2, TA, TID, UID, UC, T2X, T2STAR, VSTAR, BA, BC, BID, BZZ, BV, WA, WC, WID, WZZ, WV, F };
+    graph_builder_t *b = graph_builder_new();
+    struct {
+        int id;
+        graph_kind_t kind;
+        const char *name;
+    } nodes[] = {{T, GRAPH_TABLE, "t"},        {U, GRAPH_TABLE, "u"},       {V, GRAPH_VIEW, "v"},
+                 {W, GRAPH_VIEW, "w"},         {TA, GRAPH_COLUMN, "t.a"},   {TID, GRAPH_COLUMN, "t.id"},
+                 {UID, GRAPH_COLUMN, "u.id"},  {UC, GRAPH_COLUMN, "u.c"},   {T2STAR, GRAPH_COLUMN, "t2.*"},
+                 {VSTAR, GRAPH_COLUMN, "v.*"}, {T2, GRAPH_TABLE, "t2"},     {T2X, GRAPH_COLUMN, "t2.X"},
+                 {BA, GRAPH_COLUMN, "A"},      {BC, GRAPH_COLUMN, "c"},     {BID, GRAPH_COLUMN, "id"},
+                 {BZZ, GRAPH_COLUMN, "zz"},    {BV, GRAPH_COLUMN, "x"},     {WA, GRAPH_COLUMN, "w.a"},
+                 {WC, GRAPH_COLUMN, "w.c"},    {WID, GRAPH_COLUMN, "w.id"}, {WZZ, GRAPH_COLUMN, "w.zz"},
+                 {WV, GRAPH_COLUMN, "w.x"},    {F, GRAPH_FILE, "a.sql"}};
+    for(size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+        assert_int_equal(graph_builder_add_node(b, nodes[i].id, nodes[i].kind, nodes[i].name, 0), 0);
+    struct {
+        int64_t a, z;
+        graph_edge_kind_t kind;
+        int64_t st;
+        const char *trans;
+    } edges[] = {
+        {W, WA, GRAPH_CONTAINS, 300, NULL},         {W, WC, GRAPH_CONTAINS, 300, NULL},
+        {W, WID, GRAPH_CONTAINS, 300, NULL},        {W, WZZ, GRAPH_CONTAINS, 300, NULL},
+        {W, WV, GRAPH_CONTAINS, 300, NULL},         {BA, WA, GRAPH_DERIVES, 300, "IDENTITY"},
+        {BC, WC, GRAPH_DERIVES, 300, "IDENTITY"},   {BID, WID, GRAPH_DERIVES, 300, "IDENTITY"},
+        {BZZ, WZZ, GRAPH_DERIVES, 300, "IDENTITY"}, {BV, WV, GRAPH_DERIVES, 300, "TRANSFORMATION"},
+        {F, T, GRAPH_READS_FROM, 300, NULL},        {F, U, GRAPH_READS_FROM, 300, NULL},
+        {F, V, GRAPH_READS_FROM, 300, NULL},        {T, TA, GRAPH_CONTAINS, 100, "DEFINED"},
+        {T, TID, GRAPH_CONTAINS, 100, "DEFINED"},   {U, UID, GRAPH_CONTAINS, 101, "DEFINED"},
+        {U, UC, GRAPH_CONTAINS, 101, "DEFINED"},    {F, U, GRAPH_READS_FROM, 101, NULL},
+        {BC, TA, GRAPH_DERIVES, 102, NULL},         {T2, T2STAR, GRAPH_CONTAINS, 103, NULL},
+        {V, VSTAR, GRAPH_CONTAINS, 103, NULL},      {T2STAR, VSTAR, GRAPH_DERIVES, 103, "IDENTITY"},
+        {T2, T2X, GRAPH_CONTAINS, 104, "DEFINED"},
+    };
+    for(size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        assert_int_equal(graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].kind, edges[i].st, edges[i].trans),
+                         0);
+    graph_snap_t *s;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    char got[256];
+    sources_of(s, "w.a", got, sizeof got);
+    assert_string_equal(got, "t.a");       /* names compare case-insensitively */
+    sources_of(s, "w.x", got, sizeof got); /* v has x from the star over t2 */
+    assert_string_equal(got, "v.X");
+    sources_of(s, "w.c", got, sizeof got);
+    assert_string_equal(got, "u.c");
+    sources_of(s, "w.id", got, sizeof got); /* t and u both have id */
+    assert_string_equal(got, "");
+    sources_of(s, "w.zz", got, sizeof got);
+    assert_string_equal(got, "");
+    sources_of(s, "t.a", got, sizeof got); /* statement 102 reads nothing */
+    assert_string_equal(got, "");
+    for(const char *bare[] = {"A", "c", "id", "zz", "x"}, **p = bare; p < bare + 5; p++)
+        assert_int_equal(graph_find(s, *p), GRAPH_NONE);
+    graph_snap_release(s);
+}
+
 static void shortest_paths_both_ways(void **state)
 {
     (void)state;
@@ -554,6 +619,7 @@ int main(void)
         cmocka_unit_test(temp_tables_collapse_keeping_the_statement),
         cmocka_unit_test(column_level_from_a_table),
         cmocka_unit_test(stars_expand_from_defined_columns),
+        cmocka_unit_test(bare_columns_go_to_the_one_table_that_has_them),
         cmocka_unit_test(shortest_paths_both_ways),
         cmocka_unit_test(search_ranks_exact_prefix_substring_typo),
         cmocka_unit_test(edit_distance_is_bounded),
