@@ -28,11 +28,6 @@ static int normalise(const char *in, char out[GRAPH_MAX_NAME + 1], size_t *len)
     return n ? 0 : GRAPH_ERR_ARG;
 }
 
-static int key_equals(const graph_snap_t *s, const graph_name_entry_t *e, const char *key, size_t len)
-{
-    return e->len == len && memcmp(s->lpool + e->off, key, len) == 0;
-}
-
 static void add_unique(int *list, int *n, int max, int *total, int v)
 {
     for(int i = 0; i < *n; i++)
@@ -55,15 +50,15 @@ int graph_lookup(const graph_snap_t *s, const char *name, unsigned mask, int *no
     enum { LOCAL = 64 };
     int full[LOCAL], tail[LOCAL];
     int nfull = 0, ntail = 0, tfull = 0, ttail = 0;
-    uint64_t h = graph_hash_lower(key, len);
-    for(uint32_t i = (uint32_t)(h & (s->names_cap - 1)); s->names[i].node >= 0; i = (i + 1) & (s->names_cap - 1)) {
-        const graph_name_entry_t *e = &s->names[i];
-        if(e->hash != h || !key_equals(s, e, key, len) || !(mask & GRAPH_MASK(s->kind[e->node])))
+    const graph_name_entry_t *e = graph_name_slot(s, key, len);
+    for(uint32_t i = 0; e && i < e->count; i++) {
+        const graph_name_ref_t *r = &s->name_refs[e->first + i];
+        if(!(mask & GRAPH_MASK(s->kind[r->node])))
             continue;
-        if(e->full)
-            add_unique(full, &nfull, LOCAL, &tfull, e->node);
+        if(r->full)
+            add_unique(full, &nfull, LOCAL, &tfull, r->node);
         else
-            add_unique(tail, &ntail, LOCAL, &ttail, e->node);
+            add_unique(tail, &ntail, LOCAL, &ttail, r->node);
     }
     const int *list = nfull ? full : tail;
     int n = nfull ? nfull : ntail, total = nfull ? tfull : ttail;
@@ -86,12 +81,10 @@ int graph_find(const graph_snap_t *s, const char *name)
     size_t len;
     if(!name || normalise(name, key, &len))
         return GRAPH_NONE;
-    uint64_t h = graph_hash_lower(key, len);
-    for(uint32_t i = (uint32_t)(h & (s->names_cap - 1)); s->names[i].node >= 0; i = (i + 1) & (s->names_cap - 1)) {
-        const graph_name_entry_t *e = &s->names[i];
-        if(e->full && e->hash == h && key_equals(s, e, key, len))
-            return e->node;
-    }
+    const graph_name_entry_t *e = graph_name_slot(s, key, len);
+    for(uint32_t i = 0; e && i < e->count; i++)
+        if(s->name_refs[e->first + i].full)
+            return s->name_refs[e->first + i].node;
     return GRAPH_NONE;
 }
 

@@ -10,13 +10,18 @@
 
 #define GRAPH_NOSTR UINT32_MAX
 
+/* One distinct key (a whole name or a tail of one); its nodes are name_refs[first .. first + count). */
 typedef struct graph_name_entry {
     uint64_t hash;
-    int node;     /* -1: empty slot */
     uint32_t off; /* the key in the lower-cased pool */
     uint32_t len;
-    uint8_t full; /* the whole name, not a suffix */
+    uint32_t first, count; /* count 0: empty slot */
 } graph_name_entry_t;
+
+typedef struct graph_name_ref {
+    int node;
+    uint8_t full; /* the whole name, not a suffix */
+} graph_name_ref_t;
 
 struct graph_snap {
     atomic_int ref;
@@ -41,9 +46,11 @@ struct graph_snap {
     uint32_t *file_path, *file_disk, *file_repo, *file_project, *file_dialect, *file_commit, *file_branch;
     /* strings */
     char *pool, *lpool;
-    /* names: open addressing, several entries may share a key */
+    /* names: open addressing on distinct keys; a tail such as "id" shared by many columns is one
+     * slot, so neither building nor looking it up walks a run of equal keys */
     graph_name_entry_t *names;
     uint32_t names_cap;
+    graph_name_ref_t *name_refs;
 };
 
 /* The builder's rows, before graph_builder_finish makes them a snapshot. */
@@ -105,5 +112,6 @@ int graph_catalog_expand(graph_builder_t *b);
 
 uint64_t graph_hash_lower(const char *s, size_t len);
 const char *graph_str(const graph_snap_t *s, uint32_t off);
+const graph_name_entry_t *graph_name_slot(const graph_snap_t *s, const char *key, size_t len);
 
 #endif

@@ -218,7 +218,7 @@ static void snap_free(graph_snap_t *s)
                       s->out_e,        s->in_off,       s->in_e,      s->stmt_id,    s->stmt_file,   s->stmt_line,
                       s->stmt_kind,    s->stmt_routine, s->file_disk, s->stmt_error, s->file_commit, s->file_branch,
                       s->stmt_eoff,    s->stmt_e,       s->file_id,   s->file_path,  s->file_repo,   s->file_project,
-                      s->file_dialect, s->pool,         s->lpool,     s->names};
+                      s->file_dialect, s->pool,         s->lpool,     s->names,      s->name_refs};
     for(size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         util_free(arrays[i]);
     util_free(s);
@@ -297,13 +297,37 @@ static int cmp_stmt(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void name_insert(graph_snap_t *s, int node, uint32_t off, uint32_t len, int full)
+/* The slot of key (lower-cased pool bytes), or the empty slot where it belongs. */
+static graph_name_entry_t *name_slot(graph_name_entry_t *names, uint32_t cap, const char *lpool, const char *key,
+                                     uint32_t len, uint64_t h)
 {
-    uint64_t h = graph_hash_lower(s->lpool + off, len);
-    uint32_t i = (uint32_t)(h & (s->names_cap - 1));
-    while(s->names[i].node >= 0)
-        i = (i + 1) & (s->names_cap - 1);
-    s->names[i] = (graph_name_entry_t){.hash = h, .node = node, .off = off, .len = len, .full = (uint8_t)full};
+    uint32_t i = (uint32_t)(h & (cap - 1));
+    while(names[i].count && (names[i].hash != h || names[i].len != len || memcmp(lpool + names[i].off, key, len) != 0))
+        i = (i + 1) & (cap - 1);
+    return &names[i];
+}
+
+const graph_name_entry_t *graph_name_slot(const graph_snap_t *s, const char *key, size_t len)
+{
+    const graph_name_entry_t *e =
+        name_slot(s->names, s->names_cap, s->lpool, key, (uint32_t)len, graph_hash_lower(key, len));
+    return e->count ? e : NULL;
+}
+
+/* Pass 0 counts a key's nodes (creating its slot); pass 1 files the node under it, `first` serving
+ * as the cursor until build_names puts it back. */
+static void name_add(graph_snap_t *s, int pass, int node, uint32_t off, uint32_t len, int full)
+{
+    const char *key = s->lpool + off;
+    uint64_t h = graph_hash_lower(key, len);
+    graph_name_entry_t *e = name_slot(s->names, s->names_cap, s->lpool, key, len, h);
+    if(pass == 0) {
+        if(!e->count)
+            *e = (graph_name_entry_t){.hash = h, .off = off, .len = len};
+        e->count++;
+    } else {
+        s->name_refs[e->first++] = (graph_name_ref_t){.node = node, .full = (uint8_t)full};
+    }
 }
 
 /* Every node under its full name and under each tail after a '.' (or a '/' for files). */
@@ -320,20 +344,29 @@ static int build_names(graph_snap_t *s)
     s->names_cap = 16;
     while(s->names_cap < keys * 2)
         s->names_cap *= 2;
-    s->names = util_malloc(s->names_cap * sizeof(graph_name_entry_t));
-    if(!s->names)
+    s->names = util_calloc(s->names_cap, sizeof(graph_name_entry_t));
+    s->name_refs = util_malloc((keys + 1) * sizeof(graph_name_ref_t));
+    if(!s->names || !s->name_refs)
         return GRAPH_ERR_NOMEM;
-    for(uint32_t i = 0; i < s->names_cap; i++)
-        s->names[i].node = -1;
-    for(int v = 0; v < s->n; v++) {
-        uint32_t off = s->name_off[v], len = s->name_len[v];
-        const char *nm = s->lpool + off;
-        char sep = s->kind[v] == GRAPH_FILE ? '/' : '.';
-        name_insert(s, v, off, len, 1);
-        for(uint32_t i = 0; i < len; i++)
-            if(nm[i] == sep && i + 1 < len)
-                name_insert(s, v, off + i + 1, len - i - 1, 0);
+    for(int pass = 0; pass < 2; pass++) {
+        for(int v = 0; v < s->n; v++) {
+            uint32_t off = s->name_off[v], len = s->name_len[v];
+            const char *nm = s->lpool + off;
+            char sep = s->kind[v] == GRAPH_FILE ? '/' : '.';
+            name_add(s, pass, v, off, len, 1);
+            for(uint32_t i = 0; i < len; i++)
+                if(nm[i] == sep && i + 1 < len)
+                    name_add(s, pass, v, off + i + 1, len - i - 1, 0);
+        }
+        /* after counting, each key's range in name_refs */
+        uint32_t next = 0;
+        for(uint32_t i = 0; pass == 0 && i < s->names_cap; i++) {
+            s->names[i].first = next;
+            next += s->names[i].count;
+        }
     }
+    for(uint32_t i = 0; i < s->names_cap; i++)
+        s->names[i].first -= s->names[i].count;
     return 0;
 }
 

@@ -67,6 +67,38 @@ static void lookup_with_and_without_schema(void **state)
     graph_snap_release(s);
 }
 
+/* One tail named by thousands of columns (every table has an `id`) is one key with all of them. */
+static void a_tail_shared_by_many_columns(void **state)
+{
+    (void)state;
+    enum { TABLES = 5000 };
+    graph_builder_t *b = graph_builder_new();
+    assert_non_null(b);
+    char name[64];
+    for(int i = 0; i < TABLES; i++) {
+        snprintf(name, sizeof(name), "s.t%d", i);
+        assert_int_equal(graph_builder_add_node(b, 2 * i + 1, GRAPH_TABLE, name, 0), 0);
+        snprintf(name, sizeof(name), "s.t%d.id", i);
+        assert_int_equal(graph_builder_add_node(b, 2 * i + 2, GRAPH_COLUMN, name, 0), 0);
+    }
+    assert_int_equal(graph_builder_add_node(b, 2 * TABLES + 1, GRAPH_TABLE, "ID", 0), 0);
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    int v, cand[8], n;
+    /* the whole name wins over the 5,000 tails */
+    assert_int_equal(graph_lookup(s, "id", GRAPH_MASK_ALL, &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "ID");
+    assert_int_equal(graph_lookup(s, "id", GRAPH_MASK(GRAPH_COLUMN), &v, cand, 8, &n), GRAPH_ERR_AMBIGUOUS);
+    assert_int_equal(n, TABLES);
+    assert_string_equal(graph_node_name(s, cand[0]), "s.t0.id");
+    assert_string_equal(graph_node_name(s, cand[7]), "s.t7.id");
+    assert_int_equal(graph_lookup(s, "T4999.Id", GRAPH_MASK_ALL, &v, cand, 8, &n), 0);
+    assert_string_equal(graph_node_name(s, v), "s.t4999.id");
+    assert_string_equal(graph_node_name(s, node(s, "s.t123")), "s.t123");
+    assert_int_equal(graph_find(s, "t123"), GRAPH_NONE);
+    graph_snap_release(s);
+}
+
 static void downstream_depth_and_edges(void **state)
 {
     (void)state;
@@ -614,6 +646,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lookup_with_and_without_schema),
+        cmocka_unit_test(a_tail_shared_by_many_columns),
         cmocka_unit_test(downstream_depth_and_edges),
         cmocka_unit_test(limit_truncates_with_counts),
         cmocka_unit_test(temp_tables_collapse_keeping_the_statement),
