@@ -269,6 +269,22 @@ static int finish(struct lws *wsi, http_txn_t *t)
     return 0;
 }
 
+/* Writes a ready response and ends the transaction; -1 closes the connection. */
+static int respond(struct lws *wsi, session_t *s, http_txn_t *t)
+{
+    int status = t->resp.status;
+    int close = t->resp.close;
+    if(http_write_response(wsi, &t->resp)) {
+        log_debug("http.write_failed", "path=%s", t->path);
+        return -1;
+    }
+    log_debug("http.response", "path=%s status=%d", t->path, status);
+    http_session_release(s);
+    if(close)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 /* Content-Length other than 0, or any Transfer-Encoding: bytes follow the headers. */
 static int declares_body(struct lws *wsi)
 {
@@ -596,7 +612,13 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         if(dispatch(wsi, t))
             return 0;
         t->resp.omit_body = t->method == HTTP_HEAD;
-        return finish(wsi, t);
+        /*
+         * Answered while the request is handled: written now. Waiting for WRITEABLE cost two
+         * epoll_ctl calls a request (POLLOUT on, then off), a quarter of the server's CPU under
+         * wrk. What the socket does not take lws sends later, and it completes the transaction
+         * (reads a pipelined request) only once that is out.
+         */
+        return respond(wsi, s, t);
     }
     /* Bodies must announce their size: lws does not de-chunk requests. */
     char cl[32];
@@ -671,21 +693,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         if(!t->ready && !t->defer_id && !dispatch(wsi, t))
             finish(wsi, t);
         return 0;
-    case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if(!t->ready)
-            return 0;
-        int status = t->resp.status;
-        int close = t->resp.close;
-        if(http_write_response(wsi, &t->resp)) {
-            log_debug("http.write_failed", "path=%s", t->path);
-            return -1;
-        }
-        log_debug("http.response", "path=%s status=%d", t->path, status);
-        http_session_release(s);
-        if(close)
-            return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
-    }
+    case LWS_CALLBACK_HTTP_WRITEABLE: return t->ready ? respond(wsi, s, t) : 0;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: http_session_release(s); return 0;
     default: return 0;
