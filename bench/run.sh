@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: runs every benchmark program built from bench/*.c, then the scripted scenarios
-# (bench/*.sh). Each prints its own figures and starts a server itself when it needs one
+# (bench/scenario_*.py). Each prints its own figures and starts a server itself when it needs one
 # (LINEAGED_BIN names the binary); bench_ws also measures the raw_broadcast baseline server built
 # beside it. Quick settings by default; BENCH_FULL=1 for the heavy ones (BENCHMARKS.md).
 set -euo pipefail
@@ -34,8 +34,9 @@ for b in "${benches[@]}"; do
         "$b"
     fi
 done
-for s in bench/*.sh; do
-    echo "== $(basename "$s" .sh)"
-    bash "$s"
+# Scenarios driven from Python (BENCHMARKS.md): HTTP with wrk, lineage extraction against sqlglot.
+for s in bench/scenario_*.py; do
+    echo "== $(basename "$s" .py)"
+    /usr/bin/python3 "$s"
 done
 echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
