@@ -114,18 +114,50 @@ static json_t *file_results(upload_t *u, size_t *accepted)
     return files;
 }
 
+/* What the writer thread needs to answer the upload once its rows are committed. */
+typedef struct upload_answer {
+    http_ticket_t ticket;
+    json_t *accepted; /* the 202 body, its ingestion_id filled in then */
+    size_t n, n_accepted;
+} upload_answer_t;
+
 /*
- * The body is in: the files become one ingestion. Every ingest_* call only queues, so this answers at
- * once; the work and its events follow on the ingest threads.
+ * Writer thread: the ingestion and all its files are in the database, so a restart resumes them; only
+ * now is the upload accepted (202). Otherwise nothing of it was kept.
+ */
+static void upload_recorded(void *ud, const char *id, int rc)
+{
+    upload_answer_t *a = ud;
+    if(!rc) {
+        log_info("upload.accepted", "ingestion=%s files=%zu accepted=%zu skipped=%zu", id, a->n, a->n_accepted,
+                 a->n - a->n_accepted);
+        json_object_set_new(a->accepted, "ingestion_id", json_string(id));
+        http_ticket_complete_json(&a->ticket, 202, a->accepted);
+    } else {
+        json_decref(a->accepted);
+        log_warn("upload.refused", "ingestion=%s reason=\"%s\"", id, ingest_strerror(rc));
+        http_ticket_complete_json(&a->ticket, rc == INGEST_ERR_CLOSED ? 503 : 500,
+                                  json_pack("{s:s, s:s}", "error", rc == INGEST_ERR_CLOSED ? "unavailable" : "internal",
+                                            "detail",
+                                            rc == INGEST_ERR_CLOSED ? "the server is shutting down; send it again later"
+                                                                    : "the upload could not be recorded"));
+    }
+    util_free(a);
+}
+
+/*
+ * The body is in: the files become one ingestion, handed over in one step (ingest_submit only
+ * queues). The answer waits for the writer to commit the ingestion's rows (upload_recorded): a 202
+ * is a promise that a crash right after it loses no file.
  */
 static void upload_end(void *state, const http_request_t *req, const char *const *values, http_response_t *resp)
 {
-    (void)req;
     upload_req_t *r = state;
     upload_t *u = r->u;
     if(upload_refused(u, upload_finish(u), resp))
         return;
-    if(upload_count(u) == 0) {
+    size_t n = upload_count(u);
+    if(n == 0) {
         http_respond_error(resp, 400, "bad_upload", "no files: send them as parts of the form field 'files'");
         return;
     }
@@ -143,38 +175,48 @@ static void upload_end(void *state, const http_request_t *req, const char *const
     }
     size_t accepted = 0;
     json_t *files = file_results(u, &accepted);
-    if(!files) {
+    ingest_file_t *list = util_calloc(n, sizeof(*list));
+    upload_answer_t *a = util_calloc(1, sizeof(*a));
+    if(a && files) {
+        a->n = n;
+        a->n_accepted = accepted;
+        a->accepted = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "ingestion_id", "", "status", "accepted",
+                                "total_files", (json_int_t)n, "accepted", (json_int_t)accepted, "skipped",
+                                (json_int_t)(n - accepted), "files", files);
+        files = NULL;
+    }
+    if(!list || !a || !a->accepted) {
+        json_decref(files);
+        util_free(list);
+        if(a)
+            json_decref(a->accepted);
+        util_free(a);
         http_respond_error(resp, 500, "internal", "out of memory");
         return;
     }
-    ingest_t *in = r->api->ingest;
-    ingest_meta_t meta = {"upload", project, repository, NULL, NULL, dialect};
-    char id[INGEST_ID_MAX] = "";
-    int rc = ingest_begin(in, &meta, id);
-    for(size_t i = 0; !rc && i < upload_count(u); i++) {
+    for(size_t i = 0; i < n; i++) {
         const upload_file_t *f = upload_file(u, i);
         /* A skipped file has no content on disk: "" says so. */
-        rc = ingest_add_file(in, id, f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL);
-        if(!rc)
-            upload_disown(u, i);
+        list[i] = (ingest_file_t){f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL};
     }
+    ingest_meta_t meta = {"upload", project, repository, NULL, NULL, dialect};
+    char id[INGEST_ID_MAX];
+    int rc = http_defer(req, &a->ticket) ? INGEST_ERR_ARG : INGEST_OK;
+    json_t *answer = a->accepted;
     if(!rc)
-        rc = ingest_end(in, id);
+        rc = ingest_submit(r->api->ingest, &meta, list, n, upload_recorded, a, id); /* `a` is the writer's now */
+    util_free(list);
     if(rc) {
-        json_decref(files);
+        json_decref(answer);
+        util_free(a);
         log_warn("upload.refused", "reason=\"%s\"", ingest_strerror(rc));
-        if(rc != INGEST_ERR_ARG && rc != INGEST_ERR_NOMEM && id[0])
-            ingest_fail(in, id, "the server was too busy to take this upload; send it again shortly");
         http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,
                            rc == INGEST_ERR_BUSY ? "busy" : "unavailable", ingest_strerror(rc));
         return;
     }
-    size_t n = upload_count(u);
-    log_info("upload.accepted", "ingestion=%s files=%zu accepted=%zu skipped=%zu", id, n, accepted, n - accepted);
-    http_respond_json(resp, 202,
-                      json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "ingestion_id", id, "status", "accepted",
-                                "total_files", (json_int_t)n, "accepted", (json_int_t)accepted, "skipped",
-                                (json_int_t)(n - accepted), "files", files));
+    /* Ingestion owns the written files now (it removes them even when recording fails). */
+    for(size_t i = 0; i < n; i++)
+        upload_disown(u, i);
 }
 
 static void upload_release(void *state)

@@ -58,7 +58,10 @@ typedef struct cmd {
     ingestion_t *ing;
     char *disk_path, *name, *text; /* text: skip reason, commit, note or failure */
     int owned;
+    int lost; /* an added file the writer could not take (out of memory): final as an error */
     double percentage;
+    ingest_recorded_fn recorded; /* CMD_END of ingest_submit: told when the batch is committed */
+    void *ud;
 } cmd_t;
 
 typedef struct queue {
@@ -360,11 +363,26 @@ static void cmd_free(cmd_t *c)
     util_free(c);
 }
 
+static cmd_t *cmd_new(enum cmd_type type, const char *text)
+{
+    cmd_t *c = util_calloc(1, sizeof(*c));
+    if(!c)
+        return NULL;
+    c->type = type;
+    if(text && !(c->text = util_strdup(text))) {
+        util_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 /* Shutdown drops commands not yet run: an upload they carried was never recorded, so remove it. */
 static void cmd_discard(cmd_t *c)
 {
     if(c->type == CMD_ADD && c->owned && c->disk_path && c->disk_path[0])
         unlink(c->disk_path);
+    if(c->recorded)
+        c->recorded(c->ud, c->ing ? c->ing->id : "", INGEST_ERR_CLOSED);
     cmd_free(c);
 }
 
@@ -387,30 +405,34 @@ static job_t *job_new(ingestion_t *ing, const char *disk_path, const char *name,
     return j;
 }
 
-/* Commands arrive in batches: their rows go in one transaction. */
+/*
+ * Commands arrive in batches: their rows go in one transaction. After a failure the rest of the batch
+ * still runs in memory, so every file added is made final and every ending ends its ingestion.
+ */
 static void run_commands(ingest_t *in, cmd_t *list)
 {
     int rc = writer_begin(in->w);
     queue_t added = {0};
-    for(cmd_t *c = list; c && !rc; c = c->next) {
+    for(cmd_t *c = list; c; c = c->next) {
         ingestion_t *ing = c->ing;
         switch(c->type) {
         case CMD_BEGIN: {
             writer_ingestion_t row = {
                 ing->id, ing->source, ing->project, ing->repository, ing->branch, NULL, sql_dialect_name(ing->dialect)};
-            rc = writer_ingestion_insert(in->w, &row, time_now_ms());
+            rc = rc ? rc : writer_ingestion_insert(in->w, &row, time_now_ms());
             break;
         }
         case CMD_ADD: {
+            ing->total++;
             job_t *j = job_new(ing, c->disk_path, c->name, c->owned);
             if(!j) {
-                rc = -1;
+                c->lost = 1;
+                rc = rc ? rc : -1;
                 break;
             }
-            ing->total++;
             j->skip_reason = c->text;
             c->text = NULL;
-            rc = writer_file_add(in->w, &j->file, j->skip_reason);
+            rc = rc ? rc : writer_file_add(in->w, &j->file, j->skip_reason);
             push(&added, j);
             break;
         }
@@ -421,11 +443,11 @@ static void run_commands(ingest_t *in, cmd_t *list)
                 c->text = NULL;
             }
             ing->input_complete = 1;
-            rc = writer_ingestion_input_complete(in->w, ing->id, (int64_t)ing->total);
+            rc = rc ? rc : writer_ingestion_input_complete(in->w, ing->id, (int64_t)ing->total);
             break;
-        case CMD_COMMIT: rc = writer_ingestion_set_commit(in->w, ing->id, c->text); break;
+        case CMD_COMMIT: rc = rc ? rc : writer_ingestion_set_commit(in->w, ing->id, c->text); break;
         case CMD_BRANCH:
-            rc = writer_ingestion_set_branch(in->w, ing->id, c->text);
+            rc = rc ? rc : writer_ingestion_set_branch(in->w, ing->id, c->text);
             util_free(ing->branch);
             ing->branch = c->text;
             c->text = NULL;
@@ -452,8 +474,16 @@ static void run_commands(ingest_t *in, cmd_t *list)
         }
     }
     for(cmd_t *c = list; c; c = c->next) {
-        if(c->type == CMD_NOTE)
+        if(c->lost)
+            file_final(in, c->ing, c->name, c->disk_path, c->owned, "error", "out of memory", 0);
+        else if(c->type == CMD_NOTE)
             publish_progress(in, c->ing, NULL, "cloning", NULL, c->text, c->percentage);
+        if(rc && c->type == CMD_END && !c->ing->fail_message)
+            c->ing->fail_message = util_strdup("The database could not record this ingestion.");
+        if(c->recorded) {
+            c->recorded(c->ud, c->ing->id, rc ? INGEST_ERR_STORE : INGEST_OK);
+            c->recorded = NULL;
+        }
     }
 }
 
@@ -918,53 +948,115 @@ static int make_id(char id[INGEST_ID_MAX])
     return 0;
 }
 
-int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX])
+static void free_cmds(queue_t *q)
 {
-    if(!in || !meta || !meta->source || !id)
+    for(cmd_t *c = take_all(q), *next; c; c = next) {
+        next = c->next;
+        cmd_free(c);
+    }
+}
+
+/*
+ * A new ingestion and its first commands (`cmds`: files and an ending, or none) queued together, so
+ * the writer takes them in one batch. Takes `cmds` whatever happens.
+ */
+static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmds, size_t adds, int ends,
+                           char id[INGEST_ID_MAX])
+{
+    if(!in || !meta || !meta->source || !id ||
+       (strcmp(meta->source, "upload") && strcmp(meta->source, "github") && strcmp(meta->source, "cli"))) {
+        free_cmds(cmds);
         return INGEST_ERR_ARG;
-    if(strcmp(meta->source, "upload") && strcmp(meta->source, "github") && strcmp(meta->source, "cli"))
-        return INGEST_ERR_ARG;
+    }
     char new_id[INGEST_ID_MAX];
-    if(make_id(new_id))
-        return INGEST_ERR_NOMEM;
-    ingestion_t *ing =
-        ingestion_new(new_id, meta->source, meta->project_id, meta->repository, meta->branch, meta->dialect);
-    cmd_t *c = util_calloc(1, sizeof(*c));
-    char *commit = meta->commit ? util_strdup(meta->commit) : NULL;
-    cmd_t *cc = meta->commit ? util_calloc(1, sizeof(*cc)) : NULL;
-    if(!ing || !c || (meta->commit && (!commit || !cc))) {
+    ingestion_t *ing = make_id(new_id) ? NULL
+                                       : ingestion_new(new_id, meta->source, meta->project_id, meta->repository,
+                                                       meta->branch, meta->dialect);
+    cmd_t *c = cmd_new(CMD_BEGIN, NULL);
+    cmd_t *cc = meta->commit ? cmd_new(CMD_COMMIT, meta->commit) : NULL;
+    if(!ing || !c || (meta->commit && !cc)) {
         ingestion_free(ing);
         util_free(c);
-        util_free(commit);
         util_free(cc);
+        free_cmds(cmds);
         return INGEST_ERR_NOMEM;
     }
-    c->type = CMD_BEGIN;
-    c->ing = ing;
     pthread_mutex_lock(&in->mu);
-    if(in->closing) {
-        pthread_mutex_unlock(&in->mu);
-        ingestion_free(ing);
-        util_free(c);
-        util_free(commit);
-        util_free(cc);
-        return INGEST_ERR_CLOSED;
-    }
-    ing->next = in->live;
-    in->live = ing;
-    enqueue(in, c);
-    if(cc) {
-        cc->type = CMD_COMMIT;
-        cc->ing = ing;
-        cc->text = commit;
-        enqueue(in, cc);
+    int rc = in->closing ? INGEST_ERR_CLOSED : in->outstanding + adds > MAX_OUTSTANDING ? INGEST_ERR_BUSY : INGEST_OK;
+    if(!rc) {
+        ing->next = in->live;
+        in->live = ing;
+        ing->ended = ends;
+        in->outstanding += adds;
+        c->ing = ing;
+        enqueue(in, c);
+        if(cc) {
+            cc->ing = ing;
+            enqueue(in, cc);
+        }
+        for(cmd_t *x = take_all(cmds), *next; x; x = next) {
+            next = x->next;
+            x->ing = ing;
+            enqueue(in, x);
+        }
     }
     pthread_mutex_unlock(&in->mu);
+    if(rc) {
+        ingestion_free(ing);
+        util_free(c);
+        util_free(cc);
+        free_cmds(cmds);
+        return rc;
+    }
     if(in->opts.stats)
         stats_ingestion_begin(in->opts.stats);
     memcpy(id, new_id, INGEST_ID_MAX);
-    log_info("ingest.begun", "ingestion=%s source=%s", new_id, meta->source);
+    log_info("ingest.begun", "ingestion=%s source=%s files=%zu", new_id, meta->source, adds);
     return INGEST_OK;
+}
+
+int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX])
+{
+    queue_t none = {0};
+    return start_ingestion(in, meta, &none, 0, 0, id);
+}
+
+static cmd_t *add_cmd(const char *disk_path, const char *name, const char *skip_reason, int owned)
+{
+    cmd_t *c = cmd_new(CMD_ADD, skip_reason);
+    if(!c)
+        return NULL;
+    c->owned = owned ? 1 : 0;
+    if(!(c->disk_path = util_strdup(disk_path)) || !(c->name = utf8_clean_dup(name))) {
+        cmd_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *files, size_t n,
+                  ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX])
+{
+    queue_t cmds = {0};
+    int rc = n && !files ? INGEST_ERR_ARG : INGEST_OK;
+    for(size_t i = 0; !rc && i < n; i++) {
+        const ingest_file_t *f = &files[i];
+        cmd_t *c =
+            f->disk_path && f->name && *f->name ? add_cmd(f->disk_path, f->name, f->skip_reason, f->owned) : NULL;
+        if(c)
+            push(&cmds, c);
+        else
+            rc = f->disk_path && f->name && *f->name ? INGEST_ERR_NOMEM : INGEST_ERR_ARG;
+    }
+    cmd_t *end = rc ? NULL : cmd_new(CMD_END, NULL);
+    if(!end) {
+        free_cmds(&cmds);
+        return rc ? rc : INGEST_ERR_NOMEM;
+    }
+    end->recorded = recorded;
+    end->ud = ud;
+    push(&cmds, end);
+    return start_ingestion(in, meta, &cmds, n, 1, id);
 }
 
 /* Queues a command for a live ingestion that has not ended; takes `c` whatever happens. */
@@ -997,33 +1089,13 @@ static int submit(ingest_t *in, const char *id, cmd_t *c, int ends, int adds)
     return rc;
 }
 
-static cmd_t *cmd_new(enum cmd_type type, const char *text)
-{
-    cmd_t *c = util_calloc(1, sizeof(*c));
-    if(!c)
-        return NULL;
-    c->type = type;
-    if(text && !(c->text = util_strdup(text))) {
-        util_free(c);
-        return NULL;
-    }
-    return c;
-}
-
 int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const char *name, const char *skip_reason,
                     int owned)
 {
     if(!disk_path || !name || !*name)
         return INGEST_ERR_ARG;
-    cmd_t *c = cmd_new(CMD_ADD, skip_reason);
-    if(!c)
-        return INGEST_ERR_NOMEM;
-    c->owned = owned ? 1 : 0;
-    if(!(c->disk_path = util_strdup(disk_path)) || !(c->name = utf8_clean_dup(name))) {
-        cmd_free(c);
-        return INGEST_ERR_NOMEM;
-    }
-    return submit(in, id, c, 0, 1);
+    cmd_t *c = add_cmd(disk_path, name, skip_reason, owned);
+    return c ? submit(in, id, c, 0, 1) : INGEST_ERR_NOMEM;
 }
 
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit)

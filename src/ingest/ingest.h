@@ -72,9 +72,10 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out);
 void ingest_close(ingest_t *in, int drain);
 
 /*
- * Starts an ingestion; writes its id into `id`. ingestion_started is published when its first file
- * is handed to a worker (or at its first progress note), with total_files = the files queued by
- * then; files may keep arriving, and every ingestion_progress carries the total known so far.
+ * Starts an ingestion whose files arrive one by one; writes its id into `id`. ingestion_started is
+ * published when its first file is handed to a worker (or at its first progress note), with
+ * total_files = the files queued by then; files may keep arriving, and every ingestion_progress
+ * carries the total known so far. An ingestion whose files are all known at once uses ingest_submit.
  */
 int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]);
 /*
@@ -84,6 +85,27 @@ int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]
  */
 int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const char *name, const char *skip_reason,
                     int owned);
+/* One file of ingest_submit: as ingest_add_file's arguments. */
+typedef struct ingest_file {
+    const char *disk_path, *name, *skip_reason;
+    int owned;
+} ingest_file_t;
+
+/*
+ * Called once with the ingestion's id from the writer thread (or at shutdown): INGEST_OK once the
+ * ingestion and every file of it are committed to the database (a restart resumes them from there),
+ * else INGEST_ERR_STORE or INGEST_ERR_CLOSED (nothing of it is kept; owned files are removed).
+ */
+typedef void (*ingest_recorded_fn)(void *ud, const char *id, int rc);
+
+/*
+ * An ingestion whose files are all known (an upload): begun, its `n` files added and its input ended
+ * in one step, recorded by the writer in one transaction, so ingestion_started carries the whole
+ * total. On INGEST_OK the owned files belong to ingestion and `recorded` (may be NULL) will be called;
+ * on an error nothing was taken and `recorded` is never called.
+ */
+int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *files, size_t n,
+                  ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX]);
 /* GitHub: what the clone resolved, once known. */
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit);
 /* GitHub: the branch, when none was asked for and the remote's default was used. */

@@ -455,6 +455,9 @@ static void end_upload(struct lws *wsi, http_txn_t *t)
             values[i] = lws_spa_get_string(t->spa, i);
         http_request_t req = request_of(wsi, t);
         ops->end(t->upload, &req, values, &t->resp);
+        if(t->defer_id && !t->resp.status)
+            return; /* answered through http_drain_completions */
+        defer_unlink(t);
         if(!t->resp.status)
             http_respond_error(&t->resp, 500, "internal", "the upload gave no answer");
     }
