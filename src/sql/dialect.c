@@ -23,6 +23,7 @@ static const struct {
     {"duckdb", SQL_DIALECT_DUCKDB},
     {"trino", SQL_DIALECT_TRINO},
     {"redshift", SQL_DIALECT_REDSHIFT},
+    {"teradata", SQL_DIALECT_TERADATA},
     /* aliases: the nearest dialect for lexing and statement syntax */
     {"non-validating", SQL_DIALECT_AUTO},
     {"postgresql", SQL_DIALECT_POSTGRES},
@@ -37,7 +38,7 @@ static const struct {
     {"presto", SQL_DIALECT_TRINO},
     {"db2", SQL_DIALECT_ANSI},
     {"exasol", SQL_DIALECT_ANSI},
-    {"teradata", SQL_DIALECT_ANSI},
+    {"dremio", SQL_DIALECT_ANSI},
     {"sqlite", SQL_DIALECT_ANSI},
 };
 
@@ -76,6 +77,7 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.hash_ident = true;
         break;
     case SQL_DIALECT_CLICKHOUSE: t.backslash_escapes = true; break;
+    case SQL_DIALECT_TERADATA: t.sel_keyword = true; break;
     case SQL_DIALECT_TRINO: t.dollar_quotes = false; break;
     case SQL_DIALECT_MYSQL:
         t.dollar_quotes = false;

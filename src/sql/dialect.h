@@ -21,9 +21,10 @@ typedef enum sql_dialect {
     SQL_DIALECT_DUCKDB,
     SQL_DIALECT_TRINO, /* also Presto and Athena */
     SQL_DIALECT_REDSHIFT,
+    SQL_DIALECT_TERADATA,
 } sql_dialect_t;
 
-#define SQL_DIALECT_COUNT (SQL_DIALECT_REDSHIFT + 1)
+#define SQL_DIALECT_COUNT (SQL_DIALECT_TERADATA + 1)
 
 /* Postgres and the dialects built on its grammar. */
 #define SQL_DIALECT_IS_PG(d) ((d) == SQL_DIALECT_POSTGRES || (d) == SQL_DIALECT_REDSHIFT || (d) == SQL_DIALECT_DUCKDB)
@@ -37,6 +38,7 @@ typedef struct sql_dialect_traits {
     bool nested_comments;   /* block comments nest */
     bool hash_ident;        /* #temp, ##global */
     bool dollar_quotes;     /* $$..$$, $tag$..$tag$ */
+    bool sel_keyword;       /* SEL abbreviates SELECT (Teradata) */
 } sql_dialect_traits_t;
 
 /* Accepts the canonical names and the corpus' other dialect names (athena, redshift, ...). */

@@ -3,6 +3,7 @@
 #include "sql/error.h"
 
 #include <string.h>
+#include <strings.h>
 
 void sql_lexer_init(sql_lexer_t *lx, const char *src, size_t len, sql_dialect_t dialect, int eof)
 {
@@ -497,8 +498,11 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         tok->flags |= SQL_TOKF_NL_BEFORE;
     if(s.unterminated)
         tok->flags |= SQL_TOKF_UNTERMINATED;
-    if(type == SQL_TOK_WORD && kwhash)
+    if(type == SQL_TOK_WORD && kwhash) {
         tok->kw = (uint16_t)sql_keyword_lookup_hashed(p + i, end - i, kwhash);
+        if(lx->tr.sel_keyword && end - i == 3 && strncasecmp(p + i, "sel", 3) == 0)
+            tok->kw = SQL_KW_SELECT;
+    }
     lx->nl = 0;
     if(type == SQL_TOK_WORD && ascii < 0x80) {
         lx->col += tok->len;

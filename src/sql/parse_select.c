@@ -189,8 +189,10 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
             sqlp_add_write(p, sqlp_string_value(p, args[3]));
         }
     }
-    if(strncmp(fname, "dict", 4) == 0 && peek(p, 1)->type == SQL_TOK_STRING &&
-       (strncmp(fname + 4, "get", 3) == 0 || strncmp(fname + 4, "has", 3) == 0 || strncmp(fname + 4, "isin", 4) == 0)) {
+    int dict =
+        strncmp(fname, "dict", 4) == 0 &&
+        (strncmp(fname + 4, "get", 3) == 0 || strncmp(fname + 4, "has", 3) == 0 || strncmp(fname + 4, "isin", 4) == 0);
+    if(dict && peek(p, 1)->type == SQL_TOK_STRING) {
         /* ClickHouse dictGet('db.dict', 'attr', key): the dictionary is read */
         sqlp_add_read(p, sqlp_string_value(p, peek(p, 1)));
     }
@@ -200,16 +202,26 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
                       sizeof aggregate_funcs[0], cmp_name) != NULL;
     p->agg += agg;
     next(p);
+    if(dict && is_part_tok(cur(p)) && (t_op(p, peek(p, 1), '.') || t_op(p, peek(p, 1), ','))) {
+        /* dictGet(db.dict, ..): the dictionary named without quotes, read and no column */
+        qname_t q;
+        if(sqlp_parse_qname(p, &q))
+            sqlp_add_read(p, q.full);
+    }
     sqlp_parse_loose(p, sink, ')', fname);
     sqlp_expect_op(p, ')', "expected ')' after function arguments");
     p->agg -= agg;
     sqlp_leave(p);
 }
 
+static const char *const teradata_ops[] = {"eq", "ge", "gt", "le", "lt", "ne"};
+
 static int is_binop(const parser_t *p, const sql_token_t *t)
 {
     if(t->type == SQL_TOK_VAR)
         return t->len == 1 && p->src[t->off] == '?';
+    if(t->type == SQL_TOK_WORD && p->d == SQL_DIALECT_TERADATA)
+        return sqlp_tok_in_list(p, t, teradata_ops, sizeof teradata_ops / sizeof teradata_ops[0]);
     if(t->type != SQL_TOK_OP)
         return 0;
     const char *s = p->src + t->off;
@@ -831,6 +843,14 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
            sqlp_in_list(q.last, file_readers, sizeof file_readers / sizeof file_readers[0]))
             sqlp_vadd(p, &p->st->read_paths, sqlp_string_value(p, cur(p)));
         sink_t args = {0};
+        if(strcmp(q.last, "semantic_view") == 0 && is_part_tok(cur(p))) {
+            /* SEMANTIC_VIEW(v ...): its dimensions, facts and metrics are columns of v */
+            size_t at = p->pos;
+            qname_t v;
+            if(sqlp_parse_qname(p, &v))
+                it->table = v.full;
+            p->pos = at;
+        }
         sqlp_parse_loose(p, &args, ')', q.last);
         sqlp_expect_op(p, ')', "expected ')' after table function arguments");
         sqlp_leave(p);
@@ -1328,7 +1348,8 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                 } else {
                     sqlp_fail(p, "expected an alias after AS");
                 }
-            } else if(sqlp_can_be_alias(p, cur(p)) || (cur(p)->type == SQL_TOK_STRING && p->d != SQL_DIALECT_ANSI)) {
+            } else if(sqlp_can_be_alias(p, cur(p)) ||
+                      (cur(p)->type == SQL_TOK_STRING && p->d != SQL_DIALECT_ANSI && p->d != SQL_DIALECT_TERADATA)) {
                 alias = sqlp_norm(p, cur(p));
                 next(p);
             }

@@ -600,6 +600,52 @@ static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, uns
     }
 }
 
+/* `path` (col.field...) in `it`: a base table's source is the whole path; a derived relation
+ * has no fields of its own, so its column is followed. */
+static void resolve_path_in_item(parser_t *p, const fitem_t *it, const char *path, unsigned how, sql_srcvec_t *out)
+{
+    const char *dot = strchr(path, '.');
+    if(it->rel && dot) {
+        char *base = sqlp_astrndup(p, path, (size_t)(dot - path));
+        if(base)
+            resolve_in_item(p, it, base, how, out);
+        return;
+    }
+    resolve_in_item(p, it, path, how, out);
+}
+
+/* A qualifier that names no FROM item may be a struct field path (BigQuery, Snowflake,
+ * Databricks): a prefix of it names the item (t.col.field, db.s.t.col.field), or its first part
+ * is a column an item is known to have (col.field). 1 when resolved so. */
+static int resolve_field_path(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *out)
+{
+    const char *q = r->qual;
+    const char *path = sqlp_aconcat(p, q, ".", r->col);
+    if(!path)
+        return 0;
+    size_t qlen = strlen(q);
+    for(size_t i = qlen; i-- > 0;) {
+        if(q[i] != '.')
+            continue;
+        char *prefix = sqlp_astrndup(p, q, i);
+        fitem_t *it = prefix ? sqlp_find_item(sc, prefix) : NULL;
+        if(it) {
+            resolve_path_in_item(p, it, path + i + 1, r->how, out);
+            return 1;
+        }
+    }
+    const char *dot = strchr(q, '.');
+    char *first = sqlp_astrndup(p, q, dot ? (size_t)(dot - q) : qlen);
+    int found = 0;
+    for(uint32_t i = 0; first && i < sc->n; i++) {
+        if(item_knows(p, &sc->items[i], first) > 0) {
+            resolve_path_in_item(p, &sc->items[i], path, r->how, out);
+            found = 1;
+        }
+    }
+    return found;
+}
+
 /* Resolve `r` in scope `sc`; what it cannot resolve goes to `bubble` (the enclosing query),
  * used there as `bubble_how`. */
 void sqlp_resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *out, sink_t *bubble, unsigned bubble_how)
@@ -608,6 +654,8 @@ void sqlp_resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *ou
         fitem_t *it = sqlp_find_item(sc, r->qual);
         if(it)
             resolve_in_item(p, it, r->col, r->how, out);
+        else if(resolve_field_path(p, sc, r, out))
+            return;
         else if(bubble)
             sqlp_sink_ref_how(p, bubble, r->qual, r->col, bubble_how ? compose(bubble_how, r->how) : r->how);
         return;
@@ -636,7 +684,14 @@ void sqlp_resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *ou
         resolve_in_item(p, &sc->items[cand], r->col, r->how, out);
         return;
     }
-    if(sc->n == 1)
+    if(sc->n == 1 && ncand == 0 && strcmp(r->col, "*") != 0) {
+        /* the only item's columns are all known and this is none of them: an outer query's
+         * column, or a name nothing here defines */
+        if(bubble)
+            sqlp_sink_ref_how(p, bubble, NULL, r->col, bubble_how ? compose(bubble_how, r->how) : r->how);
+        else
+            sadd(p, out, r->col, r->how);
+    } else if(sc->n == 1)
         resolve_in_item(p, &sc->items[0], r->col, r->how, out);
     else if(strcmp(r->col, "*") == 0)
         for(uint32_t i = 0; i < sc->n; i++)
