@@ -33,7 +33,7 @@ typedef struct report {
     int pass, total, excepted;
 } report_t;
 
-static char exceptions[64][160];
+static char exceptions[128][160];
 static int nexceptions;
 
 static void load_exceptions(void)
@@ -51,7 +51,7 @@ static void load_exceptions(void)
     if(!f)
         return;
     char line[1024];
-    while(fgets(line, sizeof line, f) && nexceptions < 64) {
+    while(fgets(line, sizeof line, f) && nexceptions < 128) {
         if(line[0] == '#' || line[0] == '\n')
             continue;
         size_t n = strcspn(line, " \t\n");
@@ -346,6 +346,7 @@ static void test_datahub_corpus(void **state)
     if(!cases)
         fail_msg("cannot load the DataHub corpus: %s", err.text);
     report_t tables = {0}, cols = {0};
+    int cols_absent = 0;
     printf("failing DataHub cases:\n");
     for(size_t i = 0; i < json_array_size(cases); i++) {
         json_t *c = json_array_get(cases, i);
@@ -386,6 +387,9 @@ static void test_datahub_corpus(void **state)
                 got[0][ngot[0]++] = strdup(st->reads.items[k]);
             for(size_t k = 0; k < st->writes.n && ngot[1] < 4096; k++)
                 got[1][ngot[1]++] = strdup(st->writes.items[k]);
+            /* DataHub's out_tables of a DROP are the dropped tables */
+            for(size_t k = 0; k < st->drops.n && ngot[1] < 4096; k++)
+                got[1][ngot[1]++] = strdup(st->drops.items[k]);
             /* a source without a table is one we could not resolve; DataHub leaves those out */
             for(size_t k = 0; k < st->ncolumns; k++)
                 for(size_t m = 0; m < st->columns[k].sources.n && ngot[2] < 4096; m++)
@@ -423,7 +427,10 @@ static void test_datahub_corpus(void **state)
             count(&tables, dialect, ok);
         }
         snprintf(xid, sizeof xid, "datahub:%s:columns", id);
-        if(is_excepted(xid)) {
+        if(json_is_null(wc)) {
+            /* DataHub computed no column lineage for this statement: nothing to compare */
+            cols_absent++;
+        } else if(is_excepted(xid)) {
             cols.excepted++;
         } else {
             int ok = same_strings(got[2], ngot[2], want[2], nwant[2]);
@@ -442,6 +449,11 @@ static void test_datahub_corpus(void **state)
     json_decref(cases);
     print_report("DataHub table", &tables);
     print_report("DataHub column", &cols);
+    printf("DataHub cases without column lineage in DataHub (tables only): %d\n", cols_absent);
+    /* the same with every disagreement counted as a miss: the figure an independent check sees */
+    printf("DataHub as transcribed: tables %d/%d (%.1f%%), columns %d/%d (%.1f%%)\n", tables.pass,
+           tables.total + tables.excepted, 100.0 * tables.pass / (tables.total + tables.excepted), cols.pass,
+           cols.total + cols.excepted, 100.0 * cols.pass / (cols.total + cols.excepted));
     assert_true(tables.total > 0 && cols.total > 0);
     if((double)tables.pass / tables.total < DATAHUB_TABLE_FLOOR)
         fail_msg("DataHub table pass rate %.3f below floor %.3f", (double)tables.pass / tables.total,
