@@ -498,11 +498,8 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         tok->flags |= SQL_TOKF_NL_BEFORE;
     if(s.unterminated)
         tok->flags |= SQL_TOKF_UNTERMINATED;
-    if(type == SQL_TOK_WORD && kwhash) {
+    if(type == SQL_TOK_WORD && kwhash)
         tok->kw = (uint16_t)sql_keyword_lookup_hashed(p + i, end - i, kwhash);
-        if(lx->tr.sel_keyword && end - i == 3 && strncasecmp(p + i, "sel", 3) == 0)
-            tok->kw = SQL_KW_SELECT;
-    }
     lx->nl = 0;
     if(type == SQL_TOK_WORD && ascii < 0x80) {
         lx->col += tok->len;
@@ -513,4 +510,13 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         advance(lx, end);
     }
     return 0;
+}
+
+void sql_tokens_dialect_words(sql_dialect_t d, sql_token_t *toks, size_t n, const char *src)
+{
+    if(!sql_dialect_traits(d).sel_keyword)
+        return;
+    for(size_t i = 0; i < n; i++)
+        if(toks[i].type == SQL_TOK_WORD && toks[i].len == 3 && strncasecmp(src + toks[i].off, "sel", 3) == 0)
+            toks[i].kw = SQL_KW_SELECT;
 }

@@ -54,6 +54,10 @@ void sql_lexer_rewind(sql_lexer_t *lx, const sql_token_t *t);
 /* 0 and a token (SQL_TOK_EOF at the end), or SQL_ERR_NEED_MORE with the position unchanged. */
 int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok);
 
+/* Words a dialect makes keywords, applied to one statement's tokens before parsing (kept out of
+ * the lexer's hot loop): Teradata's SEL is SELECT. */
+void sql_tokens_dialect_words(sql_dialect_t d, sql_token_t *toks, size_t n, const char *src);
+
 /* Jinja {% .. %} control and {# .. #} comments: the parser reads the SQL around them as if
  * they were not there (both branches of an {% if %}), so a template never costs a statement. */
 static inline int sql_tok_is_jinja_block(const sql_token_t *t, const char *src)

@@ -600,6 +600,7 @@ static int flush(engine_t *e)
             .on_error = on_error,
             .ud = e,
         };
+        sql_tokens_dialect_words(e->res->dialect, e->toks, e->ntoks, e->buf);
         rc = sql_parse_tokens(&ctx, e->buf, e->toks, e->ntoks);
         sql_arena_reset(&e->arena);
     }

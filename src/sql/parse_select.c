@@ -1,6 +1,7 @@
 /* SELECT and queries: set operations, WITH, table references and joins, expressions. */
 #include "sql/parser_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 static const char *const date_funcs[] = {
@@ -682,9 +683,9 @@ void sqlp_skip_table_modifiers(parser_t *p)
 }
 
 static const char *const tsql_hints[] = {
-    "nolock",         "readuncommitted", "updlock", "holdlock",  "rowlock",  "tablock",
-    "tablockx",       "paglock",         "nowait",  "readpast",  "xlock",    "serializable",
-    "repeatableread", "readcommitted",   "index",   "forceseek", "snapshot", "noexpand",
+    "nolock",  "readuncommitted", "updlock",  "holdlock", "rowlock",      "tablock",        "tablockx",
+    "paglock", "nowait",          "readpast", "xlock",    "serializable", "repeatableread", "readcommitted",
+    "index",   "forceseek",       "snapshot", "noexpand", "fastfirstrow", "forcescan",      "readcommittedlock",
 };
 
 /* After the table primary: PIVOT/UNPIVOT, Hive LATERAL VIEW, MATCH_RECOGNIZE. */
@@ -868,6 +869,16 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
                 outcol_t *c = sqlp_rel_add(p, r, cols[i], 0);
                 if(c && strcmp(q.last, "unnest") == 0)
                     sqlp_resolve_sink(p, &before, &args, &c->src, NULL, 0);
+            }
+        } else if(args.n && !it->table) {
+            /* CROSS APPLY OPENJSON(c.payload) AS j, LATERAL FLATTEN(t.v) f: j's columns come from
+             * the arguments, in the items before */
+            sql_srcvec_t *fs = sqlp_amalloc(p, sizeof *fs);
+            if(fs) {
+                memset(fs, 0, sizeof *fs);
+                scope_t before = {.items = sc->items, .n = sc->n - 1, .cap = sc->cap};
+                sqlp_resolve_sink(p, &before, &args, fs, NULL, 0);
+                it->fnsrc = fs->n ? fs : NULL;
             }
         }
         goto out;
@@ -1222,6 +1233,123 @@ void sqlp_resolve_indirect(parser_t *p, scope_t *sc, const rel_t *r, const sink_
     }
 }
 
+/* Case-insensitive LIKE: % any run, _ one character; O(len(s) * len(pat)) on any input. */
+static int ilike(const char *s, const char *pat)
+{
+    const char *star = NULL, *resume = s;
+    while(*s) {
+        if(*pat == '%') {
+            star = pat++;
+            resume = s;
+        } else if(*pat && (*pat == '_' || tolower((unsigned char)*pat) == tolower((unsigned char)*s))) {
+            pat++;
+            s++;
+        } else if(star) {
+            pat = star + 1;
+            s = ++resume;
+        } else {
+            return 0;
+        }
+    }
+    while(*pat == '%')
+        pat++;
+    return *pat == '\0';
+}
+
+/* The expanded columns r->cols[n0..] after `* EXCLUDE/RENAME/REPLACE/ILIKE`; an unexpanded
+ * `t.*` (columns unknown) is left as it is. */
+static void apply_star_mods(parser_t *p, const item_t *it, rel_t *r, uint32_t n0, scope_t *sc, sink_t *outer,
+                            unsigned outer_how)
+{
+    uint32_t o = n0;
+    for(uint32_t i = n0; i < r->n; i++) {
+        outcol_t c = r->cols[i];
+        int keep = 1;
+        for(uint32_t m = 0; m < it->nmods && keep && !c.star && c.name; m++) {
+            const star_mod_t *md = &it->mods[m];
+            if(md->kind == STAR_ILIKE)
+                keep = ilike(c.name, md->name);
+            else if(strcmp(c.name, md->name) != 0)
+                continue;
+            else if(md->kind == STAR_DROP)
+                keep = 0;
+            else if(md->kind == STAR_RENAME)
+                c.name = md->to;
+            else {
+                memset(&c.src, 0, sizeof c.src);
+                sqlp_resolve_sink(p, sc, &md->sink, &c.src, outer, outer_how);
+            }
+        }
+        if(keep)
+            r->cols[o++] = c;
+    }
+    r->n = o;
+}
+
+/* `* EXCEPT (a, b)`, `* EXCLUDE a`, `* RENAME (a AS b)`, `* REPLACE (expr AS a)`, `* ILIKE 'p'`
+ * (BigQuery, Snowflake, DuckDB), in any number. */
+static void parse_star_mods(parser_t *p, item_t *it)
+{
+    for(;;) {
+        int kind;
+        if((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude")) && (t_op(p, peek(p, 1), '(') || is_name_tok(peek(p, 1))))
+            kind = STAR_DROP;
+        else if(is_word(p, "rename") && (t_op(p, peek(p, 1), '(') || is_name_tok(peek(p, 1))))
+            kind = STAR_RENAME;
+        else if(is_kw(p, SQL_KW_REPLACE) && t_op(p, peek(p, 1), '('))
+            kind = STAR_REPLACE;
+        else if(is_word(p, "ilike") && peek(p, 1)->type == SQL_TOK_STRING)
+            kind = STAR_ILIKE;
+        else
+            return;
+        next(p);
+        int paren = accept_op(p, '(');
+        do {
+            if(!sqlp_grow(p, (void **)&it->mods, it->nmods, &it->capmods, sizeof *it->mods))
+                return;
+            star_mod_t *md = &it->mods[it->nmods];
+            memset(md, 0, sizeof *md);
+            md->kind = kind;
+            if(kind == STAR_ILIKE) {
+                md->name = sqlp_string_value(p, cur(p));
+                next(p);
+            } else if(kind == STAR_REPLACE) {
+                size_t from = p->pos;
+                sqlp_parse_expr(p, &md->sink);
+                sqlp_mark_identity(p, &md->sink, from, p->pos);
+                accept_kw(p, SQL_KW_AS);
+                if(!is_name_tok(cur(p)))
+                    break;
+                md->name = sqlp_norm(p, cur(p));
+                next(p);
+            } else {
+                /* a qualified name in EXCLUDE (t.a) drops the column a */
+                while(is_name_tok(cur(p)) && t_op(p, peek(p, 1), '.') && is_name_tok(peek(p, 2))) {
+                    next(p);
+                    next(p);
+                }
+                if(!is_name_tok(cur(p)))
+                    break;
+                md->name = sqlp_norm(p, cur(p));
+                next(p);
+                if(kind == STAR_RENAME) {
+                    accept_kw(p, SQL_KW_AS);
+                    if(!is_name_tok(cur(p)))
+                        break;
+                    md->to = sqlp_norm(p, cur(p));
+                    next(p);
+                }
+            }
+            if(md->name)
+                it->nmods++;
+        } while(!p->err && paren && accept_op(p, ','));
+        if(paren)
+            sqlp_expect_op(p, ')', "expected ')' after the star's column list");
+        if(p->err)
+            return;
+    }
+}
+
 static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
 {
     unsigned outer_how = p->outer_how;
@@ -1317,8 +1445,10 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             it->expr_star =
                 p->pos >= start + 3 && t_op(p, &p->toks[p->pos - 1], '*') && t_op(p, &p->toks[p->pos - 2], '.');
         }
-        if(it->star || it->expr_star) {
-            /* BigQuery * EXCEPT (..), Snowflake * EXCLUDE/RENAME/REPLACE (..) */
+        if(it->star)
+            parse_star_mods(p, it);
+        else if(it->expr_star) {
+            /* BigQuery IF(..).* EXCEPT/REPLACE (..): the struct's fields are not known */
             while((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude") || is_kw(p, SQL_KW_REPLACE) ||
                    is_word(p, "rename")) &&
                   (t_op(p, peek(p, 1), '(') || is_name_tok(peek(p, 1)))) {
@@ -1377,6 +1507,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     for(uint32_t i = 0; i < nitems; i++) {
         item_t *it = &items[i];
         if(it->star) {
+            uint32_t n0 = r->n;
             if(it->star_qual) {
                 fitem_t *fi = sqlp_find_item(&sc, it->star_qual);
                 if(fi)
@@ -1385,6 +1516,8 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                 for(uint32_t k = 0; k < sc.n; k++)
                     sqlp_expand_star(p, &sc.items[k], r);
             }
+            if(it->nmods)
+                apply_star_mods(p, it, r, n0, &sc, outer, outer_how);
             continue;
         }
         outcol_t *c = sqlp_rel_add(p, r, it->expr_star ? "*" : it->name, it->expr_star);

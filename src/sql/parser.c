@@ -567,6 +567,10 @@ static int item_knows(parser_t *p, const fitem_t *it, const char *col)
 
 static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, unsigned how, sql_srcvec_t *out)
 {
+    if(it->fnsrc) {
+        sqlp_sadd_all(p, out, it->fnsrc, compose(how, SQL_HOW_TRANSFORMATION));
+        return;
+    }
     if(it->table && !it->rel) {
         sadd(p, out, sqlp_aconcat(p, it->table, ".", col), how);
         return;
@@ -620,26 +624,36 @@ static void resolve_path_in_item(parser_t *p, const fitem_t *it, const char *pat
 static int resolve_field_path(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *out)
 {
     const char *q = r->qual;
-    const char *path = sqlp_aconcat(p, q, ".", r->col);
-    if(!path)
-        return 0;
-    size_t qlen = strlen(q);
-    for(size_t i = qlen; i-- > 0;) {
+    const char *dot = strchr(q, '.');
+    char buf[256];
+    size_t qlen = dot ? strlen(q) : 0;
+    for(size_t i = qlen < sizeof buf ? qlen : 0; i-- > 0;) {
         if(q[i] != '.')
             continue;
-        char *prefix = sqlp_astrndup(p, q, i);
-        fitem_t *it = prefix ? sqlp_find_item(sc, prefix) : NULL;
+        memcpy(buf, q, i);
+        buf[i] = '\0';
+        fitem_t *it = sqlp_find_item(sc, buf);
         if(it) {
-            resolve_path_in_item(p, it, path + i + 1, r->how, out);
+            const char *path = sqlp_aconcat(p, q + i + 1, ".", r->col);
+            if(path)
+                resolve_path_in_item(p, it, path, r->how, out);
             return 1;
         }
     }
-    const char *dot = strchr(q, '.');
-    char *first = sqlp_astrndup(p, q, dot ? (size_t)(dot - q) : qlen);
+    const char *first = q;
+    if(dot) {
+        if((size_t)(dot - q) >= sizeof buf)
+            return 0;
+        memcpy(buf, q, (size_t)(dot - q));
+        buf[dot - q] = '\0';
+        first = buf;
+    }
     int found = 0;
-    for(uint32_t i = 0; first && i < sc->n; i++) {
+    for(uint32_t i = 0; i < sc->n; i++) {
         if(item_knows(p, &sc->items[i], first) > 0) {
-            resolve_path_in_item(p, &sc->items[i], path, r->how, out);
+            const char *path = sqlp_aconcat(p, q, ".", r->col);
+            if(path)
+                resolve_path_in_item(p, &sc->items[i], path, r->how, out);
             found = 1;
         }
     }
@@ -980,6 +994,7 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
             return 1;
         toks[n++] = t;
     }
+    sql_tokens_dialect_words(p->d, toks, n, text);
     parser_t sub;
     init_parser(&sub, p->ctx, text, toks, n);
     sub.st = p->st;

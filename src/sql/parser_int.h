@@ -42,6 +42,9 @@ typedef struct fitem {
     const char *alias;
     const char *table;
     rel_t *rel;
+    /* a table function over columns (OPENJSON(c.payload) j, FLATTEN(t.v) f): every column of it
+     * comes from these */
+    sql_srcvec_t *fnsrc;
 } fitem_t;
 
 typedef struct scope {
@@ -105,12 +108,23 @@ typedef struct parser {
     int in_setop;
 } parser_t;
 
+/* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
+typedef struct star_mod {
+    int kind; /* STAR_* */
+    const char *name, *to;
+    sink_t sink;
+} star_mod_t;
+
+enum { STAR_DROP, STAR_RENAME, STAR_REPLACE, STAR_ILIKE };
+
 typedef struct item {
     const char *name;
     sink_t sink;
     int star;
     int expr_star; /* BigQuery IF(..).*: the fields of a struct expression */
     const char *star_qual;
+    star_mod_t *mods;
+    uint32_t nmods, capmods;
 } item_t;
 
 typedef struct assign {

@@ -152,6 +152,24 @@ static void test_golden_fixes(void **state)
     expect_cols("sel a, b from db.t where a eq 'x' and b ne 2 minus select a, b from db.u", td,
                 "a<-db.t.a|db.u.a b<-db.t.b|db.u.b");
     expect_sources("SEL * FROM db.t WHERE x GT 1; INSERT INTO db.o SEL a FROM db.s", td, "db.s,db.t");
+    /* `*` with EXCLUDE/EXCEPT, RENAME, REPLACE, ILIKE over known columns */
+    expect_cols("WITH d AS (SELECT id, secret, x FROM t) SELECT * EXCLUDE (secret) RENAME (X AS y) FROM d",
+                SQL_DIALECT_SNOWFLAKE, "id<-t.id y<-t.x");
+    expect_cols("WITH d AS (SELECT id, secret FROM t) SELECT * EXCEPT (secret) FROM d", SQL_DIALECT_BIGQUERY,
+                "id<-t.id");
+    expect_cols("CREATE TABLE t (id INT, x INT); SELECT * REPLACE (u.v * 2 AS x) FROM t JOIN u ON t.id = u.id",
+                SQL_DIALECT_DUCKDB, "*<-u.* id<-t.id x<-u.v");
+    expect_cols("WITH d AS (SELECT user_id, name, order_id FROM t) SELECT * ILIKE '%_ID' FROM d", SQL_DIALECT_SNOWFLAKE,
+                "order_id<-t.order_id user_id<-t.user_id");
+    expect_cols("SELECT * EXCLUDE (a) FROM t", SQL_DIALECT_DUCKDB, "*<-t.*");
+    /* a table function over columns: its output columns come from its arguments */
+    expect_cols("INSERT INTO o SELECT c.id, j.value FROM c CROSS APPLY OPENJSON(c.payload) AS j", SQL_DIALECT_TSQL,
+                "o.id<-c.id o.value<-c.payload");
+    expect_cols("INSERT INTO o SELECT a.id, g.n FROM a CROSS JOIN generate_series(1, 3) AS g", SQL_DIALECT_POSTGRES,
+                "o.id<-a.id");
+    /* T-SQL table hints without WITH */
+    expect_sources("SELECT a.x FROM dbo.a(FASTFIRSTROW) JOIN dbo.b(FORCESCAN) ON a.k = b.k", SQL_DIALECT_TSQL,
+                   "dbo.a,dbo.b");
 }
 
 /* "target<-source:SUBTYPE|.. ; indirect source:SUBTYPE .." over all statements. */
