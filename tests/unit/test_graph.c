@@ -245,33 +245,24 @@ static void sources_of(const graph_snap_t *s, const char *column, char *out, siz
 }
 
 /*
- * The catalog across files: DDL columns of t (CONTAINS marked DEFINED) expand `t.* -> v.*`, then
- * `v.* -> w.*` through v's new columns (listed first, so order does not matter); a target DDL
- * defines takes only its own columns; a source no DDL defines keeps its star.
+ * For the catalog across files: DDL columns of s.t (CONTAINS marked DEFINED) expand `s.t.* -> v.*`,
+ * then `v.* -> w.*` through v's new columns (listed first, so order does not matter); z, which DDL
+ * defines, takes only its own columns; u, which no DDL defines, keeps its star into x.
  */
-static void stars_expand_from_defined_columns(void **state)
+static int star_graph(graph_builder_t *b)
 {
-    (void)state;
-    enum { T = 1, V, W, Z, U, X, TA, TB, TSTAR, VSTAR, VSTAR2, WSTAR, ZA, ZSTAR, USTAR, XSTAR, F };
-    graph_builder_t *b = graph_builder_new();
-    struct {
+    enum { T = 1, V, W, Z, U, X, TA, TB, TSTAR, VSTAR, WSTAR, ZA, ZSTAR, USTAR, XSTAR, F };
+    static const struct {
         int id;
         graph_kind_t kind;
         const char *name;
-    } nodes[] = {{T, GRAPH_TABLE, "s.t"},      {V, GRAPH_VIEW, "v"},          {W, GRAPH_VIEW, "w"},
-                 {Z, GRAPH_TABLE, "z"},        {U, GRAPH_TABLE, "u"},         {X, GRAPH_VIEW, "x"},
-                 {TA, GRAPH_COLUMN, "s.t.a"},  {TB, GRAPH_COLUMN, "s.t.B"},   {TSTAR, GRAPH_COLUMN, "s.t.*"},
-                 {VSTAR, GRAPH_COLUMN, "v.*"}, {VSTAR2, GRAPH_COLUMN, "v.*"}, {WSTAR, GRAPH_COLUMN, "w.*"},
-                 {ZA, GRAPH_COLUMN, "z.A"},    {ZSTAR, GRAPH_COLUMN, "z.*"},  {USTAR, GRAPH_COLUMN, "u.*"},
-                 {XSTAR, GRAPH_COLUMN, "x.*"}, {F, GRAPH_FILE, "a.sql"}};
-    for(size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
-        if(nodes[i].id != VSTAR2)
-            assert_int_equal(graph_builder_add_node(b, nodes[i].id, nodes[i].kind, nodes[i].name, 0), 0);
-    graph_file_row_t file = {.path = "a.sql"};
-    assert_int_equal(graph_builder_add_file(b, 1, &file), 0);
-    for(int st = 100; st <= 105; st++)
-        assert_int_equal(graph_builder_add_statement(b, st, 1, st - 99, "create_view", NULL, NULL), 0);
-    struct {
+    } nodes[] = {{T, GRAPH_TABLE, "s.t"},      {V, GRAPH_VIEW, "v"},         {W, GRAPH_VIEW, "w"},
+                 {Z, GRAPH_TABLE, "z"},        {U, GRAPH_TABLE, "u"},        {X, GRAPH_VIEW, "x"},
+                 {TA, GRAPH_COLUMN, "s.t.a"},  {TB, GRAPH_COLUMN, "s.t.B"},  {TSTAR, GRAPH_COLUMN, "s.t.*"},
+                 {VSTAR, GRAPH_COLUMN, "v.*"}, {WSTAR, GRAPH_COLUMN, "w.*"}, {ZA, GRAPH_COLUMN, "z.A"},
+                 {ZSTAR, GRAPH_COLUMN, "z.*"}, {USTAR, GRAPH_COLUMN, "u.*"}, {XSTAR, GRAPH_COLUMN, "x.*"},
+                 {F, GRAPH_FILE, "a.sql"}};
+    static const struct {
         int64_t a, z;
         graph_edge_kind_t kind;
         int64_t st;
@@ -285,9 +276,23 @@ static void stars_expand_from_defined_columns(void **state)
         {U, USTAR, GRAPH_CONTAINS, 105, NULL},          {X, XSTAR, GRAPH_CONTAINS, 105, NULL},
         {USTAR, XSTAR, GRAPH_DERIVES, 105, "IDENTITY"}, {T, V, GRAPH_DERIVES, 101, NULL},
     };
-    for(size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
-        assert_int_equal(graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].kind, edges[i].st, edges[i].trans),
-                         0);
+    int rc = 0;
+    for(size_t i = 0; i < sizeof nodes / sizeof nodes[0] && !rc; i++)
+        rc = graph_builder_add_node(b, nodes[i].id, nodes[i].kind, nodes[i].name, 0);
+    graph_file_row_t file = {.path = "a.sql"};
+    rc = rc ? rc : graph_builder_add_file(b, 1, &file);
+    for(int st = 100; st <= 105 && !rc; st++)
+        rc = graph_builder_add_statement(b, st, 1, st - 99, "create_view", NULL, NULL);
+    for(size_t i = 0; i < sizeof edges / sizeof edges[0] && !rc; i++)
+        rc = graph_builder_add_edge(b, edges[i].a, edges[i].z, edges[i].kind, edges[i].st, edges[i].trans);
+    return rc;
+}
+
+static void stars_expand_from_defined_columns(void **state)
+{
+    (void)state;
+    graph_builder_t *b = graph_builder_new();
+    assert_int_equal(star_graph(b), 0);
     graph_snap_t *s;
     assert_int_equal(graph_builder_finish(b, &s), 0);
     char got[512];
@@ -500,6 +505,29 @@ static void allocation_failures_are_clean(void **state)
     }
 }
 
+/* The catalog's expansion fails whole or not at all: a snapshot that builds has every column. */
+static void catalog_allocation_failures_are_clean(void **state)
+{
+    (void)state;
+    int built = 0;
+    for(long k = 0; k < 400; k++) {
+        graph_builder_t *b = graph_builder_new();
+        util_alloc_fail_after(k);
+        int rc = b ? star_graph(b) : GRAPH_ERR_NOMEM;
+        graph_snap_t *s = NULL;
+        if(b)
+            rc = graph_builder_finish(b, &s);
+        util_alloc_fail_after(-1);
+        if(!rc) {
+            assert_int_not_equal(graph_find(s, "w.a"), GRAPH_NONE);
+            assert_int_equal(graph_find(s, "v.*"), GRAPH_NONE);
+            graph_snap_release(s);
+            built++;
+        }
+    }
+    assert_true(built > 0);
+}
+
 static void exec_sql(duckdb_connection conn, const char *sql)
 {
     duckdb_result res;
@@ -657,6 +685,7 @@ int main(void)
         cmocka_unit_test(search_ranks_exact_prefix_substring_typo),
         cmocka_unit_test(edit_distance_is_bounded),
         cmocka_unit_test(allocation_failures_are_clean),
+        cmocka_unit_test(catalog_allocation_failures_are_clean),
         cmocka_unit_test(loads_from_duckdb),
         cmocka_unit_test(index_publishes_new_snapshots_to_concurrent_readers),
     };
