@@ -229,6 +229,70 @@ static int expand_star(cat_t *c, size_t k)
     return added;
 }
 
+/* (statement, table) pairs, sorted by statement. */
+typedef struct stmt_table {
+    int64_t stmt;
+    int table;
+} stmt_table_t;
+
+static int cmp_stmt_table(const void *a, const void *b)
+{
+    int64_t x = ((const stmt_table_t *)a)->stmt, y = ((const stmt_table_t *)b)->stmt;
+    return (x > y) - (x < y);
+}
+
+/* The first pair of `stmt` (or where it would be). */
+static size_t first_of(const stmt_table_t *v, size_t n, int64_t stmt)
+{
+    size_t lo = 0, hi = n;
+    while(lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if(v[mid].stmt < stmt)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int has_pair(const stmt_table_t *v, size_t n, int64_t stmt, int table)
+{
+    for(size_t i = first_of(v, n, stmt); i < n && v[i].stmt == stmt; i++)
+        if(v[i].table == table)
+            return 1;
+    return 0;
+}
+
+/*
+ * `SELECT *, x + 1 AS y FROM s` into t: besides s's columns, t has y, the statement's other
+ * target (its CONTAINS or DERIVES belongs to the statement of the star); a view over t sees it.
+ */
+static int star_siblings(cat_t *c, const uint8_t *star, size_t ne)
+{
+    graph_builder_t *b = c->b;
+    size_t n = 0;
+    stmt_table_t *into = util_malloc((ne + 1) * sizeof *into);
+    if(!into)
+        return GRAPH_ERR_NOMEM;
+    for(size_t k = 0; k < ne; k++)
+        if(star[k] == 2)
+            into[n++] = (stmt_table_t){b->edges[k].stmt, c->table_of[graph_idmap_get(&c->ids, b->edges[k].dst)]};
+    qsort(into, n, sizeof *into, cmp_stmt_table);
+    int rc = 0;
+    for(size_t k = 0; k < ne && !rc; k++) {
+        const bedge_t *e = &b->edges[k];
+        int z = graph_idmap_get(&c->ids, e->dst);
+        if(z < 0 || star[k] || b->nodes[z].kind != GRAPH_COLUMN || is_star(c, z) || c->table_of[z] < 0 ||
+           (e->kind != GRAPH_CONTAINS && e->kind != GRAPH_DERIVES))
+            continue;
+        int t = c->table_of[z];
+        if(!c->defined[t] && has_pair(into, n, e->stmt, t) && member_add(c, t, z, M_DERIVED) < 0)
+            rc = GRAPH_ERR_NOMEM;
+    }
+    util_free(into);
+    return rc;
+}
+
 static void cat_free(cat_t *c)
 {
     graph_idmap_free(&c->ids);
@@ -238,17 +302,6 @@ static void cat_free(cat_t *c)
     util_free(c->pending);
     util_free(c->mem);
     util_free(c->slots);
-}
-
-typedef struct read_of {
-    int64_t stmt;
-    int table;
-} read_of_t;
-
-static int cmp_read(const void *a, const void *b)
-{
-    int64_t x = ((const read_of_t *)a)->stmt, y = ((const read_of_t *)b)->stmt;
-    return (x > y) - (x < y);
 }
 
 /*
@@ -269,33 +322,25 @@ static int resolve_bare(cat_t *c, uint8_t *drop, size_t ne)
     }
     if(nbare == 0)
         return 0;
-    read_of_t *reads = util_malloc((nreads + 1) * sizeof *reads);
+    stmt_table_t *reads = util_malloc((nreads + 1) * sizeof *reads);
     if(!reads)
         return GRAPH_ERR_NOMEM;
     size_t n = 0;
     for(size_t k = 0; k < ne; k++) {
         int z = graph_idmap_get(&c->ids, b->edges[k].dst);
         if(b->edges[k].kind == GRAPH_READS_FROM && z >= 0)
-            reads[n++] = (read_of_t){b->edges[k].stmt, z};
+            reads[n++] = (stmt_table_t){b->edges[k].stmt, z};
     }
-    qsort(reads, n, sizeof *reads, cmp_read);
+    qsort(reads, n, sizeof *reads, cmp_stmt_table);
     for(size_t k = 0; k < ne; k++) {
         bedge_t *e = &b->edges[k];
         int a = graph_idmap_get(&c->ids, e->src);
         if(e->kind != GRAPH_DERIVES || a < 0 || !is_bare(c, a))
             continue;
-        size_t lo = 0, hi = n;
-        while(lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if(reads[mid].stmt < e->stmt)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
         size_t len;
         const char *part = col_part(c, a, &len);
         int found = -1, count = 0;
-        for(size_t i = lo; i < n && reads[i].stmt == e->stmt && count < 2; i++) {
+        for(size_t i = first_of(reads, n, e->stmt); i < n && reads[i].stmt == e->stmt && count < 2; i++) {
             int t = reads[i].table, m = member_find(c, t, part, len);
             if(m >= 0 && (c->mem[m].flags & (c->defined[t] ? M_DEFINED : M_DERIVED)) && c->mem[m].col != found) {
                 found = c->mem[m].col;
@@ -393,6 +438,9 @@ int graph_catalog_expand(graph_builder_t *b)
         c.pending[c.table_of[z]]++;
         nstars++;
     }
+
+    if(nstars && star_siblings(&c, drop, ne))
+        goto out;
 
     /* A source's columns are complete once DDL defines it or every star into it is expanded; a
      * cycle of stars with no DDL stays as it is. */

@@ -119,6 +119,15 @@ class CatalogTest(unittest.TestCase):
                          {("sales.orders.amount", "w1.amount"), ("w1.amount", "w2.amount")})
         self.assertEqual(self.columns("w2"), ["w2.amount", "w2.id"])
 
+    def test_star_with_more_outputs_feeds_a_view_over_it(self):
+        self.ingest("views/p2.sql", "CREATE VIEW p2 AS SELECT * FROM p1;\n")
+        self.ingest("views/p1.sql", "CREATE VIEW p1 AS SELECT *, a + 1 AS y FROM t3;\n")
+        self.ingest("ddl/t3.sql", "CREATE TABLE t3 (a int);\n")
+        self.until(lambda: self.column_edges("p2.a") is not None, "p2.a")
+        self.assertEqual(self.column_edges("p2.y"), {("t3.a", "p1.y"), ("p1.y", "p2.y")})
+        self.assertEqual(self.column_edges("p2.a"), {("t3.a", "p1.a"), ("p1.a", "p2.a")})
+        self.assertEqual(self.columns("p2"), ["p2.a", "p2.y"])
+
     def test_unqualified_columns_of_a_join(self):
         self.ingest("views/j.sql", "CREATE VIEW j AS SELECT a, c, id FROM t2 JOIN u2 ON t2.id = u2.id;\n")
         self.until(lambda: self.column_edges("j.a") == set(), "j.a, with no source before the DDL")

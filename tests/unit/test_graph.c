@@ -246,12 +246,13 @@ static void sources_of(const graph_snap_t *s, const char *column, char *out, siz
 
 /*
  * For the catalog across files: DDL columns of s.t (CONTAINS marked DEFINED) expand `s.t.* -> v.*`,
- * then `v.* -> w.*` through v's new columns (listed first, so order does not matter); z, which DDL
+ * then `v.* -> w.*` through v's new columns and y, the other output of v's `SELECT *, a + 1 AS y`
+ * (listed first, so order does not matter); z, which DDL
  * defines, takes only its own columns; u, which no DDL defines, keeps its star into x.
  */
 static int star_graph(graph_builder_t *b)
 {
-    enum { T = 1, V, W, Z, U, X, TA, TB, TSTAR, VSTAR, WSTAR, ZA, ZSTAR, USTAR, XSTAR, F };
+    enum { T = 1, V, W, Z, U, X, TA, TB, TSTAR, VSTAR, WSTAR, ZA, ZSTAR, USTAR, XSTAR, VY, F };
     static const struct {
         int id;
         graph_kind_t kind;
@@ -261,20 +262,29 @@ static int star_graph(graph_builder_t *b)
                  {TA, GRAPH_COLUMN, "s.t.a"},  {TB, GRAPH_COLUMN, "s.t.B"},  {TSTAR, GRAPH_COLUMN, "s.t.*"},
                  {VSTAR, GRAPH_COLUMN, "v.*"}, {WSTAR, GRAPH_COLUMN, "w.*"}, {ZA, GRAPH_COLUMN, "z.A"},
                  {ZSTAR, GRAPH_COLUMN, "z.*"}, {USTAR, GRAPH_COLUMN, "u.*"}, {XSTAR, GRAPH_COLUMN, "x.*"},
-                 {F, GRAPH_FILE, "a.sql"}};
+                 {VY, GRAPH_COLUMN, "v.y"},    {F, GRAPH_FILE, "a.sql"}};
     static const struct {
         int64_t a, z;
         graph_edge_kind_t kind;
         int64_t st;
         const char *trans;
     } edges[] = {
-        {V, VSTAR, GRAPH_CONTAINS, 102, NULL},          {W, WSTAR, GRAPH_CONTAINS, 102, NULL},
-        {VSTAR, WSTAR, GRAPH_DERIVES, 102, "IDENTITY"}, {T, TSTAR, GRAPH_CONTAINS, 101, NULL},
-        {TSTAR, VSTAR, GRAPH_DERIVES, 101, "IDENTITY"}, {T, TA, GRAPH_CONTAINS, 100, "DEFINED"},
-        {T, TB, GRAPH_CONTAINS, 100, "DEFINED"},        {Z, ZA, GRAPH_CONTAINS, 103, "DEFINED"},
-        {Z, ZSTAR, GRAPH_CONTAINS, 104, NULL},          {TSTAR, ZSTAR, GRAPH_DERIVES, 104, "IDENTITY"},
-        {U, USTAR, GRAPH_CONTAINS, 105, NULL},          {X, XSTAR, GRAPH_CONTAINS, 105, NULL},
-        {USTAR, XSTAR, GRAPH_DERIVES, 105, "IDENTITY"}, {T, V, GRAPH_DERIVES, 101, NULL},
+        {V, VSTAR, GRAPH_CONTAINS, 102, NULL},
+        {W, WSTAR, GRAPH_CONTAINS, 102, NULL},
+        {VSTAR, WSTAR, GRAPH_DERIVES, 102, "IDENTITY"},
+        {T, TSTAR, GRAPH_CONTAINS, 101, NULL},
+        {TSTAR, VSTAR, GRAPH_DERIVES, 101, "IDENTITY"},
+        {T, TA, GRAPH_CONTAINS, 100, "DEFINED"},
+        {T, TB, GRAPH_CONTAINS, 100, "DEFINED"},
+        {Z, ZA, GRAPH_CONTAINS, 103, "DEFINED"},
+        {Z, ZSTAR, GRAPH_CONTAINS, 104, NULL},
+        {TSTAR, ZSTAR, GRAPH_DERIVES, 104, "IDENTITY"},
+        {U, USTAR, GRAPH_CONTAINS, 105, NULL},
+        {X, XSTAR, GRAPH_CONTAINS, 105, NULL},
+        {USTAR, XSTAR, GRAPH_DERIVES, 105, "IDENTITY"},
+        {T, V, GRAPH_DERIVES, 101, NULL},
+        {V, VY, GRAPH_CONTAINS, 101, NULL},
+        {TA, VY, GRAPH_DERIVES, 101, "TRANSFORMATION"},
     };
     int rc = 0;
     for(size_t i = 0; i < sizeof nodes / sizeof nodes[0] && !rc; i++)
@@ -299,9 +309,9 @@ static void stars_expand_from_defined_columns(void **state)
     columns_of(s, "s.t", got, sizeof got);
     assert_string_equal(got, "s.t.B,s.t.a");
     columns_of(s, "v", got, sizeof got);
-    assert_string_equal(got, "v.B,v.a");
+    assert_string_equal(got, "v.B,v.a,v.y");
     columns_of(s, "w", got, sizeof got);
-    assert_string_equal(got, "w.B,w.a");
+    assert_string_equal(got, "w.B,w.a,w.y");
     columns_of(s, "z", got, sizeof got);
     assert_string_equal(got, "z.A");
     columns_of(s, "x", got, sizeof got);
