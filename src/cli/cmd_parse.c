@@ -14,6 +14,7 @@ typedef struct out_state {
     const char *file;
     size_t nstmts;
     int failed;
+    buf_t line; /* one statement's JSON, reused */
 } out_state_t;
 
 static int file_read(void *ud, char *buf, size_t cap, size_t *got)
@@ -46,8 +47,12 @@ static int on_begin(void *ud, sql_dialect_t d)
 static int on_statement(void *ud, const sql_statement_t *st)
 {
     out_state_t *o = ud;
-    fputs(o->nstmts++ ? ",\n  " : "\n  ", o->out);
-    return dump(o, sql_statement_to_json(st));
+    buf_reset(&o->line);
+    int rc = buf_adds(&o->line, o->nstmts++ ? ",\n  " : "\n  ") ? SQL_ERR_NOMEM : 0;
+    rc = rc ? rc : sql_statement_write_json(&o->line, st);
+    if(!rc && fwrite(o->line.data, 1, o->line.len, o->out) != o->line.len)
+        rc = SQL_ERR_IO;
+    return rc;
 }
 
 static int print_tail(out_state_t *o, const sql_lineage_t *l)
@@ -144,6 +149,7 @@ int cmd_parse(int argc, char **argv)
             fputs("[\n", stdout);
         for(int i = 0; i < nfiles && status == 0; i++) {
             out_state_t o = {.out = stdout, .file = argv[first + i]};
+            buf_init(&o.line, SQL_JSON_MAX);
             sql_lineage_opts_t opts = {
                 .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
             sql_lineage_t *l = NULL;
@@ -151,6 +157,7 @@ int cmd_parse(int argc, char **argv)
             if(!rc)
                 rc = print_tail(&o, l);
             sql_lineage_free(l);
+            buf_free(&o.line);
             if(rc) {
                 fprintf(stderr, "lineaged parse: %s: %s\n", argv[first + i], sql_strerror(rc));
                 status = 1;

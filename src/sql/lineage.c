@@ -893,68 +893,13 @@ static json_t *jlist(const sql_strlist_t *l)
     return a;
 }
 
-static json_t *jtransformations(const sql_transformation_t *x, size_t n, int with_type)
-{
-    json_t *a = json_array();
-    for(size_t i = 0; a && i < n; i++) {
-        json_t *e = json_object();
-        json_object_set_new(e, "source", jstr(x[i].source));
-        if(with_type)
-            json_object_set_new(e, "type", json_string(x[i].type));
-        json_object_set_new(e, "subtype", json_string(x[i].subtype));
-        json_array_append_new(a, e);
-    }
-    return a;
-}
-
 json_t *sql_statement_to_json(const sql_statement_t *st)
 {
-    json_t *o = json_object();
-    if(!o)
-        return NULL;
-    json_object_set_new(o, "kind", jstr(st->kind));
-    if(st->name)
-        json_object_set_new(o, "name", jstr(st->name));
-    json_object_set_new(o, "line", json_integer(st->line));
-    json_object_set_new(o, "column", json_integer(st->column));
-    json_object_set_new(o, "reads", jlist(&st->reads));
-    json_object_set_new(o, "writes", jlist(&st->writes));
-    json_t *cols = json_array();
-    for(size_t i = 0; cols && i < st->ncolumns; i++) {
-        json_t *c = json_object();
-        json_object_set_new(c, "target", jstr(st->columns[i].target));
-        json_object_set_new(c, "sources", jlist(&st->columns[i].sources));
-        if(st->columns[i].ntransformations)
-            json_object_set_new(c, "transformations",
-                                jtransformations(st->columns[i].transformations, st->columns[i].ntransformations, 1));
-        json_array_append_new(cols, c);
-    }
-    json_object_set_new(o, "columns", cols);
-    if(st->nindirect)
-        json_object_set_new(o, "indirect", jtransformations(st->indirect, st->nindirect, 0));
-    if(st->read_paths.n)
-        json_object_set_new(o, "read_paths", jlist(&st->read_paths));
-    if(st->write_paths.n)
-        json_object_set_new(o, "write_paths", jlist(&st->write_paths));
-    if(st->drops.n)
-        json_object_set_new(o, "drops", jlist(&st->drops));
-    if(st->calls.n)
-        json_object_set_new(o, "calls", jlist(&st->calls));
-    if(st->nrenames) {
-        json_t *rn = json_array();
-        for(size_t i = 0; rn && i < st->nrenames; i++)
-            json_array_append_new(
-                rn, json_pack("{s:o,s:o}", "from", jstr(st->renames[i].from), "to", jstr(st->renames[i].to)));
-        json_object_set_new(o, "renames", rn);
-    }
-    if(st->nflows) {
-        json_t *fl = json_array();
-        for(size_t i = 0; fl && i < st->nflows; i++)
-            json_array_append_new(fl,
-                                  json_pack("{s:o,s:o}", "from", jstr(st->flows[i].from), "to", jstr(st->flows[i].to)));
-        json_object_set_new(o, "flows", fl);
-    }
-    return o;
+    buf_t b;
+    buf_init(&b, SQL_JSON_MAX);
+    json_t *j = sql_statement_write_json(&b, st) ? NULL : json_loadb(b.data, b.len, 0, NULL);
+    buf_free(&b);
+    return j;
 }
 
 json_t *sql_lineage_to_json(const sql_lineage_t *l, const char *file)

@@ -6,6 +6,7 @@
 
 #include "sql/dialect.h"
 #include "sql/error.h"
+#include "util/buf.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 /* Limits per statement; larger statements are skipped with an error. */
 #define SQL_MAX_STMT_TOKENS (8u * 1024 * 1024)
 #define SQL_MAX_STMT_BYTES  ((size_t)256 * 1024 * 1024)
+/* A statement's lineage as JSON text at most (a statement within the limits above stays far below). */
+#define SQL_JSON_MAX ((size_t)1024 * 1024 * 1024)
 /* Errors kept per input; later ones are counted only. */
 #define SQL_MAX_ERRORS 1000
 
@@ -106,6 +109,10 @@ int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts,
 int sql_lineage_parse(const char *text, size_t len, sql_dialect_t dialect, sql_lineage_t **out);
 void sql_lineage_free(sql_lineage_t *l);
 
+/* Compact JSON text (ASCII, as jansson's JSON_COMPACT | JSON_ENSURE_ASCII writes it) appended to
+ * out: 0, SQL_ERR_TOO_BIG past out's maximum, SQL_ERR_NOMEM. */
+int sql_statement_write_json(buf_t *out, const sql_statement_t *st);
+/* The same as a jansson tree (NULL when out of memory or over SQL_JSON_MAX bytes). */
 json_t *sql_statement_to_json(const sql_statement_t *st);
 /* The §5 document, without "statements" when they were streamed. */
 json_t *sql_lineage_to_json(const sql_lineage_t *l, const char *file);

@@ -540,6 +540,56 @@ static void test_callback_stops(void **state)
     assert_null(l);
 }
 
+/* The JSON text of a statement, escapes included: quotes, backslashes, controls, characters beyond
+ * ASCII as \u (a surrogate pair past U+FFFF), a name that is not UTF-8 with '?' for its high bytes. */
+static void test_json_text(void **state)
+{
+    (void)state;
+    char *reads[] = {"a\"b", "c\\d"}, *writes[] = {"t\xc3\xa9\xf0\x9f\x98\x80"}, *sources[] = {"bad\xff\xc3\xa9"};
+    char *drops[] = {"x/y"};
+    sql_transformation_t x = {.source = "bad\xff\xc3\xa9", .type = "DIRECT", .subtype = "IDENTITY"};
+    sql_transformation_t ind = {.source = "s.k", .type = "INDIRECT", .subtype = "JOIN"};
+    sql_column_lineage_t col = {
+        .target = "x\n\t\x01", .sources = {sources, 1}, .transformations = &x, .ntransformations = 1};
+    sql_rename_t rn = {.from = "a", .to = "b"};
+    sql_flow_t fl = {.from = "s", .to = "t"};
+    sql_statement_t st = {.kind = "insert",
+                          .line = 3,
+                          .column = 7,
+                          .reads = {reads, 2},
+                          .writes = {writes, 1},
+                          .drops = {drops, 1},
+                          .columns = &col,
+                          .ncolumns = 1,
+                          .indirect = &ind,
+                          .nindirect = 1,
+                          .renames = &rn,
+                          .nrenames = 1,
+                          .flows = &fl,
+                          .nflows = 1};
+    const char *want = "{\"kind\":\"insert\",\"line\":3,\"column\":7,\"reads\":[\"a\\\"b\",\"c\\\\d\"],"
+                       "\"writes\":[\"t\\u00E9\\uD83D\\uDE00\"],\"columns\":[{\"target\":\"x\\n\\t\\u0001\","
+                       "\"sources\":[\"bad???\"],\"transformations\":[{\"source\":\"bad???\",\"type\":\"DIRECT\","
+                       "\"subtype\":\"IDENTITY\"}]}],\"indirect\":[{\"source\":\"s.k\",\"subtype\":\"JOIN\"}],"
+                       "\"drops\":[\"x/y\"],\"renames\":[{\"from\":\"a\",\"to\":\"b\"}],"
+                       "\"flows\":[{\"from\":\"s\",\"to\":\"t\"}]}";
+    buf_t b;
+    buf_init(&b, 4096);
+    assert_int_equal(sql_statement_write_json(&b, &st), 0);
+    assert_string_equal(b.data, want);
+    /* the jansson form is the same document */
+    json_t *j = sql_statement_to_json(&st), *w = json_loads(want, 0, NULL);
+    assert_non_null(j);
+    assert_true(json_equal(j, w));
+    json_decref(j);
+    json_decref(w);
+    /* a buffer too small for it says so */
+    buf_free(&b);
+    buf_init(&b, 64);
+    assert_int_equal(sql_statement_write_json(&b, &st), SQL_ERR_TOO_BIG);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_json_transformations),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_json_text),
         cmocka_unit_test(test_defines),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
