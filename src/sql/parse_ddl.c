@@ -183,6 +183,56 @@ static void parse_create_view(parser_t *p)
     }
 }
 
+/* ClickHouse CREATE DICTIONARY d (..) PRIMARY KEY .. SOURCE(KIND(.. TABLE 't' DB 'db' | QUERY '..'))
+ * LAYOUT(..) LIFETIME(..): the dictionary is filled from its source table or query. */
+static void parse_create_dictionary(parser_t *p)
+{
+    sqlp_set_kind(p, "create_dictionary");
+    next(p);
+    if(is_kw(p, SQL_KW_IF) && t_kw(peek(p, 1), SQL_KW_NOT) && t_kw(peek(p, 2), SQL_KW_EXISTS)) {
+        next(p);
+        next(p);
+        next(p);
+    }
+    qname_t q;
+    if(!sqlp_parse_qname(p, &q)) {
+        sqlp_fail(p, "expected a dictionary name");
+        return;
+    }
+    const char *table = NULL, *db = NULL;
+    while(!at_end(p)) {
+        if(!(is_word(p, "source") && t_op(p, peek(p, 1), '('))) {
+            next(p);
+            continue;
+        }
+        next(p);
+        int depth = 0;
+        do {
+            const sql_token_t *t = cur(p);
+            if(t_op(p, t, '('))
+                depth++;
+            else if(t_op(p, t, ')'))
+                depth--;
+            else if(peek(p, 1)->type == SQL_TOK_STRING) {
+                const sql_token_t *v = peek(p, 1);
+                if(t_kw(t, SQL_KW_TABLE) || t_word(p, t, "table"))
+                    table = sqlp_string_value(p, v);
+                else if(t_word(p, t, "db"))
+                    db = sqlp_string_value(p, v);
+                else if(t_word(p, t, "query")) {
+                    char *sql = sqlp_string_value(p, v);
+                    if(sql && sqlp_parse_embedded(p, sql, strlen(sql), v))
+                        return;
+                }
+            }
+            next(p);
+        } while(depth > 0 && !at_end(p));
+    }
+    if(table && *table)
+        sqlp_add_read(p, db && *db ? sqlp_aconcat(p, db, ".", table) : table);
+    sqlp_add_write(p, q.full);
+}
+
 void sqlp_parse_create(parser_t *p)
 {
     next(p); /* CREATE */
@@ -235,6 +285,8 @@ void sqlp_parse_create(parser_t *p)
         sqlp_parse_routine(p, "create_package");
     } else if(t_word(p, t, "task")) {
         sqlp_parse_routine(p, "create_task");
+    } else if(t_word(p, t, "dictionary")) {
+        parse_create_dictionary(p);
     } else {
         sqlp_set_kind(p, "create");
         sqlp_skip_statement(p);

@@ -903,6 +903,8 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
                 c->self_ref = 1;
             it->rel = c->rel;
             it->alias = q.full;
+        } else if(sqlp_is_bind_name(q.full)) {
+            /* IDENTIFIER(:t): a table named from outside, columns unknown */
         } else {
             it->table = q.full;
             if(!(p->dml_target && strcmp(p->dml_target, q.full) == 0 && !p->dml_table))

@@ -404,9 +404,17 @@ cte_t *sqlp_find_cte(parser_t *p, const char *name)
     return NULL;
 }
 
+/* IDENTIFIER(:t), IDENTIFIER(?), IDENTIFIER(:s || '.' || :t): a bind parameter names its table
+ * from outside the SQL, so there is no table to record (a session variable, $t, set in the script,
+ * is kept as written). */
+int sqlp_is_bind_name(const char *t)
+{
+    return t[0] == ':' || t[0] == '?' || strchr(t, ' ') != NULL;
+}
+
 void sqlp_add_read(parser_t *p, const char *t)
 {
-    if(!p->st)
+    if(!p->st || sqlp_is_bind_name(t))
         return;
     sqlp_vadd(p, &p->st->reads, t);
     if(p->flow)
@@ -415,7 +423,7 @@ void sqlp_add_read(parser_t *p, const char *t)
 
 void sqlp_add_write(parser_t *p, const char *t)
 {
-    if(!p->st)
+    if(!p->st || sqlp_is_bind_name(t))
         return;
     sqlp_vadd(p, &p->st->writes, t);
     if(p->flow)
@@ -468,7 +476,7 @@ void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
 /* Lineage of output column `col`; a plain SELECT's outputs have no table. */
 void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src)
 {
-    if(!p->st || !col || src->n == 0)
+    if(!p->st || !col || src->n == 0 || (table && sqlp_is_bind_name(table)))
         return;
     char *target = table ? sqlp_aconcat(p, table, ".", col) : (char *)col;
     if(!target)

@@ -167,6 +167,24 @@ static void test_golden_fixes(void **state)
                 "o.id<-c.id o.value<-c.payload");
     expect_cols("INSERT INTO o SELECT a.id, g.n FROM a CROSS JOIN generate_series(1, 3) AS g", SQL_DIALECT_POSTGRES,
                 "o.id<-a.id");
+    /* ClickHouse CREATE DICTIONARY: written from its SOURCE table or query */
+    expect_sources("CREATE DICTIONARY IF NOT EXISTS db.d (k UInt64, v String) PRIMARY KEY k "
+                   "SOURCE(CLICKHOUSE(HOST 'h' PORT 9000 TABLE 'users' DB 'db')) LAYOUT(HASHED()) LIFETIME(300); "
+                   "CREATE DICTIONARY e (k UInt64) PRIMARY KEY k SOURCE(CLICKHOUSE(QUERY 'SELECT k FROM db.a JOIN b "
+                   "USING (k)')) LAYOUT(FLAT()) LIFETIME(0)",
+                   SQL_DIALECT_CLICKHOUSE, "b,db.a,db.users");
+    sql_lineage_t *dl = run("CREATE DICTIONARY db.d (k UInt64) PRIMARY KEY k SOURCE(MYSQL(db 'shop' table 'items'))",
+                            SQL_DIALECT_CLICKHOUSE);
+    assert_int_equal(dl->nstatements, 1);
+    assert_string_equal(dl->statements[0].kind, "create_dictionary");
+    assert_int_equal(dl->statements[0].writes.n, 1);
+    assert_string_equal(dl->statements[0].writes.items[0], "db.d");
+    assert_string_equal(dl->statements[0].reads.items[0], "shop.items");
+    sql_lineage_free(dl);
+    /* IDENTIFIER() of a bind parameter names no table; a session variable is kept as written */
+    expect_sources("SELECT a FROM identifier(:t); SELECT a FROM identifier(?) JOIN s ON s.k = 1; "
+                   "INSERT INTO identifier(:s || '.' || :t) SELECT b FROM u; SELECT a FROM identifier($v)",
+                   SQL_DIALECT_SNOWFLAKE, "$v,s,u");
     /* T-SQL table hints without WITH */
     expect_sources("SELECT a.x FROM dbo.a(FASTFIRSTROW) JOIN dbo.b(FORCESCAN) ON a.k = b.k", SQL_DIALECT_TSQL,
                    "dbo.a,dbo.b");
