@@ -3,6 +3,9 @@
  * the data directory, on a thread of its own, then the selected SQL files handed to ingestion. The
  * request is answered 202 as soon as the ingestion has begun; progress and failure arrive as events.
  */
+/* nftw */
+#define _XOPEN_SOURCE 700
+
 #include "api/api.h"
 #include "api/upload.h"
 
@@ -14,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <git2.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -27,7 +31,6 @@
 #define GITHUB_QUEUE_MAX  16
 #define GITHUB_ITEMS_MAX  256
 #define GITHUB_PATH_MAX   1024
-#define GITHUB_FETCH_MAX  ((size_t)1 << 30) /* bytes received per clone or fetch */
 #define GITHUB_FETCH_SECS 600
 #define GITHUB_NOTE_MS    250 /* clone progress at most this often */
 
@@ -49,6 +52,9 @@ typedef struct gh_job {
     int auth_tries;
     int aborted; /* a bound was hit: why in `abort_why` */
     const char *abort_why;
+    int too_large; /* the mirror went over --github-max-mb: why in `abort_buf` */
+    char abort_buf[128];
+    uint64_t mirror_had; /* bytes the mirror held before this fetch */
 } gh_job_t;
 
 struct github {
@@ -208,6 +214,53 @@ static void note(github_t *gh, gh_job_t *j, const char *text, double pct)
         ingest_note_progress(gh->api->ingest, j->id, text, pct);
 }
 
+static uint64_t mirror_cap(const github_t *gh)
+{
+    return (uint64_t)gh->api->cfg->github_max_mb << 20;
+}
+
+/* Bytes under a mirror folder (nftw keeps no state of ours: one clone thread sums at a time). */
+static uint64_t tree_bytes;
+
+static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if(flag == FTW_F)
+        tree_bytes += (uint64_t)st->st_size;
+    return 0;
+}
+
+static uint64_t mirror_bytes(const char *dir)
+{
+    tree_bytes = 0;
+    nftw(dir, add_size, 16, FTW_PHYS);
+    return tree_bytes;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if((flag == FTW_DP ? rmdir(path) : unlink(path)) && errno != ENOENT)
+        log_warn("github.remove_failed", "reason=\"%s\"", strerror(errno));
+    return 0;
+}
+
+/* A mirror that went over the cap, or a first clone that failed: nothing of it is kept. */
+static void remove_mirror(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void too_large(const github_t *gh, gh_job_t *j)
+{
+    snprintf(j->abort_buf, sizeof(j->abort_buf), "the repository is larger than the %d MiB this server keeps of one",
+             gh->api->cfg->github_max_mb);
+    j->abort_why = j->abort_buf;
+    j->aborted = j->too_large = 1;
+}
+
 static int on_transfer(const git_indexer_progress *st, void *payload)
 {
     void **ctx = payload;
@@ -219,9 +272,11 @@ static int on_transfer(const git_indexer_progress *st, void *payload)
         j->aborted = 1;
         return -1;
     }
-    if(st->received_bytes > GITHUB_FETCH_MAX) {
-        j->abort_why = "the repository is larger than the 1 GiB clone limit";
-        j->aborted = 1;
+    if(j->mirror_had + st->received_bytes > mirror_cap(gh)) {
+        too_large(gh, j);
+        log_warn("github.clone_stopped", "repo=%s/%s mirror_bytes=%llu received_bytes=%llu limit_mb=%d", j->owner,
+                 j->name, (unsigned long long)j->mirror_had, (unsigned long long)st->received_bytes,
+                 gh->api->cfg->github_max_mb);
         return -1;
     }
     if(now - j->started_ms > GITHUB_FETCH_SECS * 1000) {
@@ -368,6 +423,7 @@ typedef struct blob_ref {
 
 typedef struct walk {
     git_repository *repo;
+    size_t max_files;   /* --github-max-files */
     const char *prefix; /* the item's path, "" for the root */
     blob_ref_t *blobs;
     size_t n, cap;
@@ -383,7 +439,7 @@ static int add_blob(walk_t *w, const char *path, const git_tree_entry *e, int ex
         w->unsupported++;
         return 0;
     }
-    if(w->n == UPLOAD_MAX_FILES) {
+    if(w->n == w->max_files) {
         w->too_many = 1;
         return -1;
     }
@@ -440,10 +496,12 @@ static void spaced_path(const char *p, char *out, size_t outlen)
 }
 
 /* The files the job selects, in the commit's tree. Returns 0, or -1 with a sentence in `why`. */
-static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_t *w, char *why, size_t whylen)
+static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_t *w, size_t max_files, char *why,
+                        size_t whylen)
 {
     memset(w, 0, sizeof(*w));
     w->repo = repo;
+    w->max_files = max_files;
     gh_item_t whole = {"", 1};
     gh_item_t *items = j->n_items ? j->items : &whole;
     int n = j->n_items ? j->n_items : 1;
@@ -479,8 +537,10 @@ static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_
         git_tree_entry_free(e);
         if(rc) {
             if(w->too_many)
-                say(why, whylen, "The selection holds more than %d SQL files; choose directories with items.",
-                    UPLOAD_MAX_FILES);
+                say(why, whylen,
+                    "The selection holds more than %zu SQL files, the server's limit for a repository"
+                    " (--github-max-files); choose directories with items.",
+                    max_files);
             else
                 say(why, whylen, "Reading the files of %s/%s failed.", j->owner, j->name);
             return -1;
@@ -553,16 +613,25 @@ static void run_job(github_t *gh, gh_job_t *j)
     snprintf(path, sizeof(path), "%s/%s/%s.git", gh->mirror, j->owner, j->name);
     note(gh, j, "connecting", 0);
     struct stat st;
-    if(stat(path, &st) == 0)
+    int fresh = stat(path, &st) != 0;
+    if(!fresh) {
+        j->mirror_had = mirror_bytes(path);
         rc = git_repository_open_bare(&repo, path);
-    else
+    } else {
         rc = git_repository_init(&repo, path, 1);
+    }
     if(rc) {
         log_error("github.mirror_failed", "repo=%s/%s", j->owner, j->name);
         say(why, sizeof(why), "The server could not prepare its copy of %s/%s.", j->owner, j->name);
         goto fail;
     }
     rc = fetch(gh, j, repo, why, sizeof(why));
+    if(!rc && mirror_bytes(path) > mirror_cap(gh)) {
+        /* What arrived was within the cap, but the mirror on disk (packs, indexes) is not. */
+        too_large(gh, j);
+        say(why, sizeof(why), "Cloning %s/%s stopped: %s.", j->owner, j->name, j->abort_why);
+        rc = -1;
+    }
     if(rc)
         goto fail;
     char ref[600];
@@ -577,7 +646,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     ingest_set_commit(in, j->id, hex);
     if(j->default_branch)
         ingest_set_branch(in, j->id, j->branch);
-    if(select_files(j, repo, tree, &w, why, sizeof(why)))
+    if(select_files(j, repo, tree, &w, (size_t)gh->api->cfg->github_max_files, why, sizeof(why)))
         goto fail;
     if(w.n == 0) {
         say(why, sizeof(why), "No SQL files were found in the selection of %s/%s at branch %.100s.", j->owner, j->name,
@@ -615,6 +684,11 @@ out:
     git_tree_free(tree);
     git_commit_free(commit);
     git_repository_free(repo);
+    if(j->too_large || (fresh && rc)) {
+        remove_mirror(path);
+        log_info("github.mirror_removed", "repo=%s/%s reason=\"%s\"", j->owner, j->name,
+                 j->too_large ? "over --github-max-mb" : "its first clone failed");
+    }
 }
 
 static void *github_main(void *arg)

@@ -22,6 +22,8 @@ typedef struct config {
     int max_connections;
     int ipv6_prefix; /* IPv6 clients count against the per-IP limit by network of this many bits */
     char *github_url;
+    int github_max_mb;    /* a repository's mirror beyond this stops its clone */
+    int github_max_files; /* SQL files one GitHub ingestion may take */
     int max_upload_mb;
     char *log_level;
     char *trusted_proxy;

@@ -183,6 +183,71 @@ class GithubTest(unittest.TestCase):
         self.assertEqual(status, 400)
 
 
+def add_commit(bare, files):
+    """A new commit on main of the bare repository `bare` with `files` added."""
+    work = tempfile.mkdtemp(prefix="lineaged-gitwork-")
+    git("clone", "-q", bare, work)
+    for path, content in files.items():
+        with open(os.path.join(work, path), "wb") as f:
+            f.write(content)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "more", cwd=work)
+    git("push", "-q", "origin", "main", cwd=work)
+    subprocess.run(["rm", "-rf", work], check=True)
+
+
+class GithubLimitsTest(unittest.TestCase):
+    """--github-max-mb bounds a repository's mirror (the clone stops, the mirror is removed) and
+    --github-max-files the SQL files one ingestion takes."""
+
+    post = GithubTest.post
+    failed = GithubTest.failed
+    assert_no_leak = GithubTest.assert_no_leak
+    tearDownClass = GithubTest.__dict__["tearDownClass"]  # the classmethod itself, not bound to GithubTest
+    setUp = GithubTest.setUp
+    tearDown = GithubTest.tearDown
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        # Random bytes do not compress: the pack is as large as the file.
+        make_repo(cls.remote.name, "acme", "big", {"main": {"a.sql": b"SELECT 1;\n", "blob.bin": os.urandom(3 << 20)}})
+        three = {f"m/f{i}.sql": f"INSERT INTO t{i} SELECT * FROM s{i};\n".encode() for i in range(3)}
+        make_repo(cls.remote.name, "acme", "three", {"main": three})
+        make_repo(cls.remote.name, "acme", "four", {"main": dict(three, **{"m/f3.sql": b"SELECT 4;\n"})})
+        make_repo(cls.remote.name, "acme", "grows", {"main": {"a.sql": b"SELECT 1;\n"}})
+        cls.srv = Server("--github-url", "file://" + cls.remote.name, "--github-max-mb", "1",
+                         "--github-max-files", "3")
+        cls.srv.__enter__()
+        cls.mirrors = os.path.join(cls.srv.tmp.name, "data", "github", "acme")
+
+    def test_a_repository_over_the_size_cap_fails_and_leaves_no_mirror(self):
+        msg = self.failed({"repo": "acme/big"}, ["larger than the 1 MiB"])
+        self.assertIn("acme/big", msg)
+        self.assertFalse(os.path.exists(os.path.join(self.mirrors, "big.git")))
+        log = self.srv.log()
+        # Stopped while receiving (the transfer callback), not after the whole pack was written.
+        self.assertIn("github.clone_stopped repo=acme/big", log)
+        self.assertIn("github.mirror_removed repo=acme/big", log)
+
+    def test_a_mirror_that_grows_over_the_cap_is_removed(self):
+        status, doc = self.post({"repo": "acme/grows"})
+        self.assertEqual(status, 202, doc)
+        self.assertEqual(self.events.complete(doc["ingestion_id"])["data"]["status"], "completed")
+        self.assertTrue(os.path.isdir(os.path.join(self.mirrors, "grows.git")))
+        add_commit(os.path.join(self.remote.name, "acme", "grows.git"), {"blob.bin": os.urandom(3 << 20)})
+        self.failed({"repo": "acme/grows"}, ["larger than the 1 MiB"])
+        self.assertFalse(os.path.exists(os.path.join(self.mirrors, "grows.git")))
+
+    def test_the_file_cap_takes_up_to_it_and_refuses_beyond(self):
+        status, doc = self.post({"repo": "acme/three"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"])["data"]
+        self.assertEqual((done["status"], done["files_processed"]), ("completed", 3))
+        msg = self.failed({"repo": "acme/four"}, ["more than 3 SQL files"])
+        self.assertIn("--github-max-files", msg)
+
+
 class GithubNetworkFailureTest(unittest.TestCase):
     def test_unreachable_remote_hides_credentials(self):
         # A closed loopback port; the base URL carries credentials that must never be shown.
