@@ -613,7 +613,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     snprintf(path, sizeof(path), "%s/%s/%s.git", gh->mirror, j->owner, j->name);
     note(gh, j, "connecting", 0);
     struct stat st;
-    int fresh = stat(path, &st) != 0;
+    int fresh = stat(path, &st) != 0, fetch_failed = 0;
     if(!fresh) {
         j->mirror_had = mirror_bytes(path);
         rc = git_repository_open_bare(&repo, path);
@@ -632,6 +632,7 @@ static void run_job(github_t *gh, gh_job_t *j)
         say(why, sizeof(why), "Cloning %s/%s stopped: %s.", j->owner, j->name, j->abort_why);
         rc = -1;
     }
+    fetch_failed = rc != 0;
     if(rc)
         goto fail;
     char ref[600];
@@ -675,19 +676,21 @@ static void run_job(github_t *gh, gh_job_t *j)
     ingest_end(in, j->id);
     log_info("github.ingest_queued", "ingestion=%s repo=%s/%s branch=%s commit=%s files=%zu other_files=%zu", j->id,
              j->owner, j->name, j->branch, hex, w.n, w.unsupported);
-    goto out;
+    why[0] = '\0';
 fail:
-    log_warn("github.failed", "ingestion=%s repo=%s/%s reason=\"%s\"", j->id, j->owner, j->name, why);
-    ingest_fail(in, j->id, why);
-out:
     walk_free(&w);
     git_tree_free(tree);
     git_commit_free(commit);
     git_repository_free(repo);
-    if(j->too_large || (fresh && rc)) {
+    /* Removed before the ingestion ends, so whoever sees it end finds the mirror gone. */
+    if(j->too_large || (fresh && fetch_failed)) {
         remove_mirror(path);
         log_info("github.mirror_removed", "repo=%s/%s reason=\"%s\"", j->owner, j->name,
                  j->too_large ? "over --github-max-mb" : "its first clone failed");
+    }
+    if(why[0]) {
+        log_warn("github.failed", "ingestion=%s repo=%s/%s reason=\"%s\"", j->id, j->owner, j->name, why);
+        ingest_fail(in, j->id, why);
     }
 }
 
