@@ -293,6 +293,55 @@ static int star_siblings(cat_t *c, const uint8_t *star, size_t ne)
     return rc;
 }
 
+/*
+ * Expands the star edges (marked 2 in `drop`) sources first: a source's columns are complete once
+ * DDL defines it or every star into it is expanded. A cycle of stars with no DDL stays as it is.
+ * Each star edge is queued once: linear, however long a chain of views.
+ */
+static int expand_stars(cat_t *c, uint8_t *drop, size_t ne, size_t nstars)
+{
+    graph_builder_t *b = c->b;
+    size_t *off = util_calloc(c->nn + 2, sizeof *off);
+    size_t *by_src = util_malloc(nstars * sizeof *by_src), *queue = util_malloc(nstars * sizeof *queue);
+    int rc = GRAPH_ERR_NOMEM;
+    if(!off || !by_src || !queue)
+        goto out;
+    for(size_t k = 0; k < ne; k++)
+        if(drop[k] == 2)
+            off[c->table_of[graph_idmap_get(&c->ids, b->edges[k].src)] + 2]++;
+    for(size_t v = 0; v < c->nn; v++)
+        off[v + 2] += off[v + 1];
+    size_t head = 0, tail = 0;
+    for(size_t k = 0; k < ne; k++) {
+        if(drop[k] != 2)
+            continue;
+        int s = c->table_of[graph_idmap_get(&c->ids, b->edges[k].src)];
+        by_src[off[s + 1]++] = k;
+        if(c->defined[s] || c->pending[s] == 0)
+            queue[tail++] = k;
+    }
+    /* off[s] .. off[s + 1]: the star edges leaving s */
+    rc = 0;
+    while(head < tail && !c->full) {
+        size_t k = queue[head++];
+        int t = c->table_of[graph_idmap_get(&c->ids, b->edges[k].dst)];
+        int added = expand_star(c, k);
+        if(added < 0) {
+            rc = GRAPH_ERR_NOMEM;
+            break;
+        }
+        drop[k] = added > 0 && !c->full; /* cut short at the bounds: keep the star too */
+        if(--c->pending[t] == 0 && !c->defined[t])
+            for(size_t i = off[t]; i < off[t + 1]; i++)
+                queue[tail++] = by_src[i];
+    }
+out:
+    util_free(off);
+    util_free(by_src);
+    util_free(queue);
+    return rc;
+}
+
 static void cat_free(cat_t *c)
 {
     graph_idmap_free(&c->ids);
@@ -442,26 +491,9 @@ int graph_catalog_expand(graph_builder_t *b)
     if(nstars && star_siblings(&c, drop, ne))
         goto out;
 
-    /* A source's columns are complete once DDL defines it or every star into it is expanded; a
-     * cycle of stars with no DDL stays as it is. */
-    for(int progress = 1; progress && nstars && !c.full;) {
-        progress = 0;
-        for(size_t k = 0; k < ne && !c.full; k++) {
-            if(drop[k] != 2)
-                continue;
-            int s = c.table_of[graph_idmap_get(&c.ids, b->edges[k].src)];
-            int t = c.table_of[graph_idmap_get(&c.ids, b->edges[k].dst)];
-            if(!c.defined[s] && c.pending[s] > 0)
-                continue;
-            int added = expand_star(&c, k);
-            if(added < 0)
-                goto out;
-            drop[k] = added > 0 && !c.full; /* cut short at the bounds: keep the star too */
-            c.pending[t]--;
-            nstars--;
-            progress = 1;
-        }
-    }
+    rc = nstars ? expand_stars(&c, drop, ne, nstars) : 0;
+    if(rc)
+        goto out;
     for(size_t k = 0; k < ne; k++)
         if(drop[k] == 2)
             drop[k] = 0;

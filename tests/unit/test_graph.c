@@ -341,6 +341,36 @@ static void stars_expand_from_defined_columns(void **state)
     graph_snap_release(s);
 }
 
+/* A chain of views, each `SELECT *` of the previous one, listed last to first, expands whole. */
+static void a_chain_of_stars_expands_in_any_order(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    graph_builder_t *b = graph_builder_new();
+    char name[32], col[40];
+    /* node ids: view i = 3i+1, its star 3i+2; column a of view 0: 3 */
+    for(int i = N - 1; i >= 0; i--) {
+        snprintf(name, sizeof name, "v%d", i);
+        snprintf(col, sizeof col, "v%d.*", i);
+        assert_int_equal(graph_builder_add_node(b, 3 * i + 1, i ? GRAPH_VIEW : GRAPH_TABLE, name, 0), 0);
+        assert_int_equal(graph_builder_add_node(b, 3 * i + 2, GRAPH_COLUMN, col, 0), 0);
+        assert_int_equal(graph_builder_add_edge(b, 3 * i + 1, 3 * i + 2, GRAPH_CONTAINS, i, NULL), 0);
+        if(i)
+            assert_int_equal(graph_builder_add_edge(b, 3 * (i - 1) + 2, 3 * i + 2, GRAPH_DERIVES, i, "IDENTITY"), 0);
+    }
+    assert_int_equal(graph_builder_add_node(b, 3, GRAPH_COLUMN, "v0.a", 0), 0);
+    assert_int_equal(graph_builder_add_edge(b, 1, 3, GRAPH_CONTAINS, 0, "DEFINED"), 0);
+    graph_snap_t *s;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    char got[64];
+    snprintf(col, sizeof col, "v%d.a", N - 1);
+    sources_of(s, col, got, sizeof got);
+    snprintf(name, sizeof name, "v%d.a", N - 2);
+    assert_string_equal(got, name);
+    assert_int_equal(graph_node_count(s), 2 * N); /* N views, each with its a; the stars are gone */
+    graph_snap_release(s);
+}
+
 /*
  * A bare source (stored under its bare name) goes to the one table its statement reads that has
  * the column, DDL-defined or given by an expanded star; none or several: the edge is left out.
@@ -690,6 +720,7 @@ int main(void)
         cmocka_unit_test(temp_tables_collapse_keeping_the_statement),
         cmocka_unit_test(column_level_from_a_table),
         cmocka_unit_test(stars_expand_from_defined_columns),
+        cmocka_unit_test(a_chain_of_stars_expands_in_any_order),
         cmocka_unit_test(bare_columns_go_to_the_one_table_that_has_them),
         cmocka_unit_test(shortest_paths_both_ways),
         cmocka_unit_test(search_ranks_exact_prefix_substring_typo),
