@@ -63,15 +63,14 @@ static const char *col_part(const cat_t *c, int v, size_t *len)
 static int is_bare(const cat_t *c, int v)
 {
     size_t len;
-    col_part(c, v, &len);
-    return c->b->nodes[v].kind == GRAPH_COLUMN && len == c->b->nodes[v].len;
+    return c->b->nodes[v].kind == GRAPH_COLUMN && col_part(c, v, &len) && len == c->b->nodes[v].len;
 }
 
 static int is_star(const cat_t *c, int v)
 {
-    size_t len;
-    const char *p = col_part(c, v, &len);
-    return c->b->nodes[v].kind == GRAPH_COLUMN && len == 1 && p[0] == '*';
+    const bnode_t *n = &c->b->nodes[v];
+    const char *name = c->b->pool + n->name;
+    return n->kind == GRAPH_COLUMN && n->len >= 2 && name[n->len - 1] == '*' && name[n->len - 2] == '.';
 }
 
 static size_t slot_of(const cat_t *c, int table, const char *part, size_t len)
@@ -444,6 +443,12 @@ static int drop_replaced(cat_t *c, const uint8_t *drop, size_t nd)
 int graph_catalog_expand(graph_builder_t *b)
 {
     cat_t c = {.b = b, .nn = b->nnodes, .next_id = -1};
+    /* most builds have no star and no bare column: nothing to do */
+    int work = 0;
+    for(size_t v = 0; v < c.nn && !work; v++)
+        work = is_star(&c, (int)v) || is_bare(&c, (int)v);
+    if(!work)
+        return 0;
     uint8_t *drop = NULL;
     size_t ne = b->nedges;
     int rc = GRAPH_ERR_NOMEM;
@@ -465,10 +470,10 @@ int graph_catalog_expand(graph_builder_t *b)
     size_t nstars = 0;
     for(size_t k = 0; k < ne; k++) {
         const bedge_t *e = &b->edges[k];
-        int a = graph_idmap_get(&c.ids, e->src), z = graph_idmap_get(&c.ids, e->dst);
-        if(a < 0 || z < 0)
+        if(e->kind != GRAPH_CONTAINS)
             continue;
-        if(e->kind == GRAPH_CONTAINS && b->nodes[z].kind == GRAPH_COLUMN && b->nodes[a].kind != GRAPH_COLUMN) {
+        int a = graph_idmap_get(&c.ids, e->src), z = graph_idmap_get(&c.ids, e->dst);
+        if(a >= 0 && z >= 0 && b->nodes[z].kind == GRAPH_COLUMN && b->nodes[a].kind != GRAPH_COLUMN) {
             int defined = is_defined_edge(b, e);
             if(c.table_of[z] < 0)
                 c.table_of[z] = a;
@@ -479,9 +484,11 @@ int graph_catalog_expand(graph_builder_t *b)
     }
     for(size_t k = 0; k < ne; k++) {
         const bedge_t *e = &b->edges[k];
+        if(e->kind != GRAPH_DERIVES)
+            continue;
         int a = graph_idmap_get(&c.ids, e->src), z = graph_idmap_get(&c.ids, e->dst);
-        if(e->kind != GRAPH_DERIVES || a < 0 || z < 0 || !is_star(&c, a) || !is_star(&c, z) || c.table_of[a] < 0 ||
-           c.table_of[z] < 0 || c.table_of[a] == c.table_of[z])
+        if(a < 0 || z < 0 || !is_star(&c, a) || !is_star(&c, z) || c.table_of[a] < 0 || c.table_of[z] < 0 ||
+           c.table_of[a] == c.table_of[z])
             continue;
         drop[k] = 2; /* a star edge, waiting */
         c.pending[c.table_of[z]]++;
