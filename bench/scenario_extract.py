@@ -1,11 +1,11 @@
 """Lineage extraction: `lineaged parse` against python3-sqlglot (bench/peers/sqlglot_tables.py) on
 the same generated multi-dialect corpus, whole processes, CPU-seconds and peak RSS of each.
 
-sqlglot is about a hundred times slower, so it reads a subset (BENCH_SQLGLOT_FILES files, the
-first of each dialect by default; all of them with BENCH_FULL=1) and lineaged reads that subset
-too, in the same round, for the ratio; lineaged also reads the whole corpus.
-Environment: BENCH_PARSE_MB (50), BENCH_PARSE_RUNS (3; full 5), BENCH_SQLGLOT_FILES (7; full all),
-BENCH_SQLGLOT_RUNS (2; full 1).
+sqlglot is about a hundred times slower (~20 CPU-s for 3.5 MB here), so it reads a subset: the first
+BENCH_SQLGLOT_FILES files of 512 KiB (7, one per dialect; full 14), and lineaged reads that subset
+too, in the same rounds, for the ratio; lineaged also reads the whole corpus.
+Environment: BENCH_PARSE_MB (50), BENCH_PARSE_RUNS (3; full 5), BENCH_SQLGLOT_FILES (7; full 14),
+BENCH_SQLGLOT_RUNS (1; full 3).
 """
 
 import collections
@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import benchlib
 import gen_sql
@@ -52,14 +53,12 @@ def statement_sets(docs):
     return out
 
 
-def agreement(files):
-    """Statements each tool found on `files`, its errors, and how many sqlglot statements lineaged
-    gave the same reads and writes."""
-    lin = subprocess.run([benchlib.LINEAGED, "parse", *files], capture_output=True, text=True, timeout=900)
-    docs = json.loads(lin.stdout)
+def agreement(lineaged_out, sqlglot_out):
+    """Statements each tool found in the subset (from the outputs of the first measured runs), their
+    errors, and how many of sqlglot's statements lineaged gave the same reads and writes."""
+    docs = json.load(open(lineaged_out))
     docs = docs if isinstance(docs, list) else [docs]
-    glot = subprocess.run([PYTHON, SQLGLOT, *files], capture_output=True, text=True, timeout=3600)
-    gdocs = [json.loads(line) for line in glot.stdout.splitlines()]
+    gdocs = [json.loads(line) for line in open(sqlglot_out)]
     lsets, gsets = statement_sets(docs), statement_sets(gdocs)
     same = sum(min(n, lsets.get(f, {}).get(k, 0)) for f, c in gsets.items() for k, n in c.items())
     return {
@@ -83,20 +82,26 @@ def line(name, mb, runs):
 def main():
     megabytes = benchlib.setting("BENCH_PARSE_MB", 50, 50)
     runs = benchlib.setting("BENCH_PARSE_RUNS", 3, 5)
-    glot_runs = benchlib.setting("BENCH_SQLGLOT_RUNS", 2, 1)
+    glot_runs = benchlib.setting("BENCH_SQLGLOT_RUNS", 1, 3)
     files = corpus(megabytes)
-    subset = files[: benchlib.setting("BENCH_SQLGLOT_FILES", len(gen_sql.CORPUS), len(files))]
+    subset = files[: benchlib.setting("BENCH_SQLGLOT_FILES", len(gen_sql.CORPUS), 2 * len(gen_sql.CORPUS))]
     mb, sub_mb = size_mb(files), size_mb(subset)
     dialects = ", ".join(sorted({os.path.basename(f).split("_")[0] for f in subset}))
     print(f"corpus: {len(files)} files, {mb:.1f} MB, {len(gen_sql.CORPUS)} dialects (guessed per file by lineaged,"
           f" named to sqlglot); subset: {len(subset)} files, {sub_mb:.1f} MB ({dialects}); load {benchlib.load_average()}")
+    tmp = tempfile.mkdtemp(prefix="lineaged-bench-extract-")
+    lout, gout = os.path.join(tmp, "lineaged.json"), os.path.join(tmp, "sqlglot.jsonl")
     whole, lsub, gsub = [], [], []
+    # Output goes to /dev/null, except the first subset run of each tool, kept to compare their answers.
     for r in range(max(runs, glot_runs)):
         if r < runs:
             whole.append(benchlib.run([benchlib.LINEAGED, "parse", *files]))
-            lsub.append(benchlib.run([benchlib.LINEAGED, "parse", *subset]))
+            with open(lout if r == 0 else os.devnull, "w") as out:
+                lsub.append(benchlib.run([benchlib.LINEAGED, "parse", *subset], stdout=out))
         if r < glot_runs:
-            gsub.append(benchlib.run([PYTHON, SQLGLOT, *subset], stderr=subprocess.DEVNULL, timeout=3600))
+            with open(gout if r == 0 else os.devnull, "w") as out:
+                gsub.append(benchlib.run([PYTHON, SQLGLOT, *subset], stdout=out, stderr=subprocess.DEVNULL,
+                                         timeout=3600))
     for m in whole + lsub + gsub:
         if m.status not in (0, 1):
             sys.exit(f"a parse run failed with status {m.status}")
@@ -106,7 +111,8 @@ def main():
     ratio = rate_l / rate_g
     verdict = "met" if ratio >= 50 else f"MISSED by {50 / ratio:.2f}x"
     print(f"  ratio (MB per CPU-second, same files, same rounds): {ratio:.0f}x   target >= 50x: {verdict}")
-    a = agreement(subset)
+    a = agreement(lout, gout)
+    shutil.rmtree(tmp, ignore_errors=True)
     print(f"  on the subset: lineaged {a['lineaged_statements']} statements, {a['lineaged_errors']} errors;"
           f" sqlglot {a['sqlglot_statements']} statements, {a['sqlglot_errors']} failed;"
           f" {a['same']} of sqlglot's statements with the same reads and writes in lineaged's output;"
