@@ -208,10 +208,7 @@ void sqlp_parse_insert(parser_t *p)
         accept_kw(p, SQL_KW_VALUES);
     } else if(is_kw(p, SQL_KW_EXEC) || is_kw(p, SQL_KW_EXECUTE)) {
         next(p);
-        qname_t q;
-        if(sqlp_parse_qname(p, &q) && p->st)
-            sqlp_vadd(p, &p->st->calls, q.full);
-        sqlp_skim_statement(p);
+        sqlp_parse_exec_target(p);
     } else if(is_kw(p, SQL_KW_SET)) {
         sqlp_skim_statement(p);
     } else {

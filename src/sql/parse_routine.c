@@ -150,18 +150,28 @@ void sqlp_parse_call(parser_t *p)
         next(p);
         next(p);
     }
-    if(is_op(p, '(') && peek(p, 1)->type == SQL_TOK_STRING) {
-        /* EXEC('dynamic sql') */
-        next(p);
-        char *q = sqlp_string_value(p, cur(p));
-        if(q && sqlp_parse_embedded(p, q, strlen(q), cur(p)))
-            return;
-        sqlp_skim_statement(p);
-        return;
-    }
+    sqlp_parse_exec_target(p);
+}
+
+void sqlp_parse_exec_target(parser_t *p)
+{
+    const sql_token_t *sql = NULL;
     qname_t q;
-    if(sqlp_parse_qname(p, &q) && p->st)
-        sqlp_vadd(p, &p->st->calls, q.full);
+    if(is_op(p, '(') && peek(p, 1)->type == SQL_TOK_STRING) {
+        next(p); /* EXEC('dynamic sql') */
+        sql = cur(p);
+    } else if(sqlp_parse_qname(p, &q)) {
+        /* EXEC sp_executesql N'dynamic sql', N'@params', ...: the first argument is the SQL */
+        if(strcasecmp(q.last, "sp_executesql") == 0 && cur(p)->type == SQL_TOK_STRING)
+            sql = cur(p);
+        else if(p->st)
+            sqlp_vadd(p, &p->st->calls, q.full);
+    }
+    if(sql) {
+        char *text = sqlp_string_value(p, sql);
+        if(text && sqlp_parse_embedded(p, text, strlen(text), sql))
+            return;
+    }
     sqlp_skim_statement(p);
 }
 

@@ -419,6 +419,8 @@ void sqlp_add_read(parser_t *p, const char *t)
     sqlp_vadd(p, &p->st->reads, t);
     if(p->flow)
         sqlp_vadd(p, &p->flow->reads, t);
+    if(p->feeds)
+        sqlp_vadd(p, &p->feeds->reads, t);
 }
 
 void sqlp_add_write(parser_t *p, const char *t)
@@ -1006,6 +1008,7 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
     parser_t sub;
     init_parser(&sub, p->ctx, text, toks, n);
     sub.st = p->st;
+    sub.feeds = p->flow ? p->flow : p->feeds;
     sub.in_body = 1;
     sub.depth = p->depth;
     sqlp_parse_body(&sub);

@@ -91,6 +91,8 @@ typedef struct parser {
     int in_body;
     /* the innermost body statement being parsed, or NULL outside bodies */
     flow_scratch_t *flow;
+    /* SQL in a string (INSERT .. EXEC('...')): its reads also feed the statement around it */
+    flow_scratch_t *feeds;
     /* UPDATE/DELETE target as written: the FROM item it names is written, not read */
     const char *dml_target;
     const char *dml_table;
@@ -344,6 +346,9 @@ void sqlp_skip_if_exists(parser_t *p);
 void sqlp_parse_block(parser_t *p);
 void sqlp_parse_body(parser_t *p);
 void sqlp_parse_call(parser_t *p);
+/* After EXEC: a procedure's name (a call), or the SQL of ('...') or sp_executesql N'...' parsed into
+ * the current statement. */
+void sqlp_parse_exec_target(parser_t *p);
 void sqlp_parse_routine(parser_t *p, const char *kind);
 void sqlp_parse_tsql_flow(parser_t *p);
 

@@ -239,6 +239,10 @@ static void test_dml(void **state)
     expect_rw("INSERT INTO t SELECT * FROM s ON CONFLICT (id) DO UPDATE SET v = excluded.v", SQL_DIALECT_POSTGRES,
               "s;t");
     expect_rw("INSERT INTO t EXEC dbo.load_rows", SQL_DIALECT_TSQL, ";t");
+    expect_rw("INSERT INTO t EXEC ('SELECT * FROM s')", SQL_DIALECT_TSQL, "s;t");
+    expect_rw("INSERT INTO t EXEC sp_executesql N'SELECT * FROM s WHERE k = @k', N'@k int', @k = 1", SQL_DIALECT_TSQL,
+              "s;t");
+    expect_rw("EXEC sp_executesql @sql", SQL_DIALECT_TSQL, ";"); /* not a constant: nothing to read */
     expect_rw("UPDATE t SET a = s.a FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES, "s;t");
     expect_rw("UPDATE t SET a = s.a FROM dbo.t t JOIN dbo.s s ON s.id = t.id", SQL_DIALECT_TSQL, "dbo.s;dbo.t");
     expect_rw("UPDATE t1 a INNER JOIN t2 b ON a.k = b.k SET a.v = b.v", SQL_DIALECT_MYSQL, "t2;t1");
@@ -343,6 +347,12 @@ static void test_routine_flows(void **state)
                          "    IF @y = 1 BEGIN INSERT INTO u SELECT * FROM v; END\n  END\n"
                          "  ELSE\n    INSERT INTO w SELECT * FROM s;\n  INSERT INTO t SELECT * FROM s;\nEND;\n";
     expect_flows(nested, SQL_DIALECT_TSQL, "s>t,v>u,s>w");
+    /* dynamic SQL in a constant string: INSERT .. EXEC('..') reads what the string reads */
+    const char *dynamic = "CREATE PROCEDURE p AS\nBEGIN\n  INSERT INTO t EXEC('SELECT * FROM s');\n"
+                          "  EXEC sp_executesql N'INSERT INTO u SELECT a FROM v';\n"
+                          "  INSERT INTO w EXECUTE sys.sp_executesql N'SELECT b FROM x', N'@k int', @k = 1;\nEND;\n";
+    expect_rw(dynamic, SQL_DIALECT_TSQL, "s,v,x;t,u,w");
+    expect_flows(dynamic, SQL_DIALECT_TSQL, "s>t,v>u,x>w");
     expect_flows("IF 1 = 1 BEGIN INSERT INTO b SELECT * FROM a; INSERT INTO d SELECT * FROM c; END", SQL_DIALECT_TSQL,
                  "a>b,c>d");
     const char *pg = "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  INSERT INTO a SELECT * FROM b;\n"
