@@ -16,6 +16,7 @@ echo "== machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head 
     "BENCH_FULL=$BENCH_FULL"
 
 shopt -s nullglob
+failed=()
 benches=("$build"/bench/bench_*)
 ((${#benches[@]})) || { echo "no benchmarks built in $build/bench"; exit 0; }
 for b in "${benches[@]}"; do
@@ -25,18 +26,31 @@ for b in "${benches[@]}"; do
         # Fan-out: raw, Node ws, FastAPI and lineaged at each level in one run, then lineaged's stats
         # tick at 5,000 clients (BENCHMARKS.md#fan-out). Full: up to the 20,000 open-file ceiling.
         if ((BENCH_FULL)); then
-            BENCH_ROUNDS=${BENCH_ROUNDS:-100} BENCH_STATS_CLIENTS=${BENCH_STATS_CLIENTS:-5000} \
-                BENCH_STATS_SECONDS=${BENCH_STATS_SECONDS:-10} "$b" 5000 19990
+            args=(5000 19990)
+            vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-100}" "BENCH_STATS_SECONDS=${BENCH_STATS_SECONDS:-10}")
         else
-            BENCH_ROUNDS=${BENCH_ROUNDS:-30} BENCH_STATS_CLIENTS=${BENCH_STATS_CLIENTS:-5000} "$b" 5000
+            args=(5000)
+            vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-30}")
         fi
-    else
-        "$b"
+        env "${vars[@]}" "BENCH_STATS_CLIENTS=${BENCH_STATS_CLIENTS:-5000}" "$b" "${args[@]}" ||
+            failed+=("$(basename "$b")")
+        continue
     fi
+    # Quick: 16 MB, and 300 small files (each small file is one commit, bound by fsync).
+    case $(basename "$b"):$BENCH_FULL in
+        bench_ingest:0) args=(16 300) ;;
+        bench_ingest:*) args=(64 2000) ;;
+        bench_sql:0) args=(16) ;;
+        bench_sql:*) args=(64) ;;
+        *) args=() ;;
+    esac
+    "$b" "${args[@]}" || failed+=("$(basename "$b")")
 done
 # Scenarios driven from Python (BENCHMARKS.md): HTTP with wrk, lineage extraction against sqlglot.
 for s in bench/scenario_*.py; do
     echo "== $(basename "$s" .py)"
-    /usr/bin/python3 "$s"
+    /usr/bin/python3 "$s" || failed+=("$(basename "$s" .py)")
 done
 echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# One scenario's failure does not hide the others' figures; the run still fails.
+((${#failed[@]} == 0)) || { echo "== failed: ${failed[*]}"; exit 1; }
