@@ -44,7 +44,7 @@ static int cmd_serve(int argc, char **argv)
     server_block_signals();
 
     store_t *store = NULL;
-    rc = store_open(cfg.db_path, &store, err, sizeof(err));
+    rc = store_open_with(cfg.db_path, cfg.db_memory_mb, &store, err, sizeof(err));
     if(rc) {
         fprintf(stderr, "lineaged serve: %s\n", err);
         config_free(&cfg);

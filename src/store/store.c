@@ -142,6 +142,11 @@ static int classify_open_error(const char *path, const char *msg, char *err, siz
 
 int store_open(const char *path, store_t **out, char *err, size_t errlen)
 {
+    return store_open_with(path, STORE_MEMORY_MB_DEFAULT, out, err, errlen);
+}
+
+int store_open_with(const char *path, int memory_mb, store_t **out, char *err, size_t errlen)
+{
     *out = NULL;
     int memory = strcmp(path, ":memory:") == 0;
     if(!memory) {
@@ -157,9 +162,13 @@ int store_open(const char *path, store_t **out, char *err, size_t errlen)
     }
     /* One DuckDB thread: our own workers and pool give the parallelism, and DuckDB's task threads
      * cost ~25% of ingest CPU in scheduling and handoff for commits that cannot use them
-     * (bench_ingest 16: 3.35 -> 2.5 CPU-s). */
+     * (bench_ingest 16: 3.35 -> 2.5 CPU-s). A memory limit for a file: DuckDB's cache of what it
+     * wrote otherwise grows with the corpus (bench_ingest 64: 322 MB peak RSS unlimited). */
     duckdb_config config = NULL;
-    if(duckdb_create_config(&config) == DuckDBError || duckdb_set_config(config, "threads", "1") == DuckDBError) {
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%dMiB", memory_mb);
+    if(duckdb_create_config(&config) == DuckDBError || duckdb_set_config(config, "threads", "1") == DuckDBError ||
+       (!memory && memory_mb > 0 && duckdb_set_config(config, "memory_limit", limit) == DuckDBError)) {
         duckdb_destroy_config(&config);
         util_free(s->path);
         util_free(s);

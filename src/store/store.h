@@ -24,8 +24,16 @@ typedef struct store_counts {
     int64_t files_processed; /* current version ingested successfully */
 } store_counts_t;
 
+/*
+ * DuckDB's buffer pool limit for a database file (docs/ingest.md "Memory"): without one, its cache
+ * of the blocks it wrote grows with the data ingested. A limit does not cap an in-memory database.
+ */
+#define STORE_MEMORY_MB_DEFAULT 64
+
 /* Opens (creating folders and the file as needed) and migrates. `err` gets a sentence. */
 int store_open(const char *path, store_t **out, char *err, size_t errlen);
+/* The same with DuckDB's memory limit for a database file, in MiB (0: DuckDB's own, 80% of RAM). */
+int store_open_with(const char *path, int memory_mb, store_t **out, char *err, size_t errlen);
 void store_close(store_t *store);
 /* One connection per thread; close with duckdb_disconnect. */
 int store_connect(store_t *store, duckdb_connection *out);

@@ -162,6 +162,47 @@ static void version_4_database_upgrades(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* DuckDB's memory_limit setting as it shows it ("48.0 MiB"), after opening `path`. */
+static void memory_limit_shown(const char *path, int memory_mb, char *out, size_t outlen)
+{
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(memory_mb < 0 ? store_open(path, &s, err, sizeof(err))
+                                   : store_open_with(path, memory_mb, &s, err, sizeof(err)),
+                     STORE_OK);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    duckdb_result res;
+    assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
+    char *v = duckdb_value_varchar(&res, 0, 0);
+    snprintf(out, outlen, "%s", v ? v : "");
+    duckdb_free(v);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+    store_close(s);
+}
+
+/* A database file gets a memory limit (its cache otherwise grows with the corpus); :memory: does not. */
+static void database_file_memory_is_limited(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lineaged-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/m.duckdb", dir);
+    char shown[64], want[64];
+    snprintf(want, sizeof(want), "%d.0 MiB", STORE_MEMORY_MB_DEFAULT);
+    memory_limit_shown(path, -1, shown, sizeof(shown));
+    assert_string_equal(shown, want);
+    memory_limit_shown(path, 48, shown, sizeof(shown));
+    assert_string_equal(shown, "48.0 MiB");
+    memory_limit_shown(":memory:", 48, shown, sizeof(shown));
+    assert_string_not_equal(shown, "48.0 MiB");
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void error_codes_have_text(void **state)
 {
     (void)state;
@@ -178,6 +219,7 @@ int main(void)
         cmocka_unit_test(counts_reflect_rows),
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
         cmocka_unit_test(version_4_database_upgrades),
+        cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(error_codes_have_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
