@@ -1,6 +1,13 @@
 #include "util/sha256.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA256_X86 1
+#endif
 
 static const uint32_t k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -51,6 +58,80 @@ static void compress(uint32_t h[8], const unsigned char *p)
     h[7] += hh;
 }
 
+#ifdef SHA256_X86
+/*
+ * The same rounds with the x86 SHA extensions, about ten times fewer instructions: hashing was ~6%
+ * of ingest's instructions (docs/ingest.md). The state is kept as the instructions want it, ABEF
+ * and CDGH; each sha256rnds2 does two rounds, each msg1/msg2 pair four words of the schedule.
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void compress_shani(uint32_t h[8], const unsigned char *p,
+                                                                       size_t blocks)
+{
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i dcba = _mm_loadu_si128((const __m128i *)&h[0]), hgfe = _mm_loadu_si128((const __m128i *)&h[4]);
+    __m128i badc = _mm_shuffle_epi32(dcba, 0xB1), efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+    __m128i abef = _mm_alignr_epi8(badc, efgh, 8), cdgh = _mm_blend_epi16(efgh, badc, 0xF0);
+    for(; blocks; blocks--, p += 64) {
+        __m128i abef0 = abef, cdgh0 = cdgh, w[4];
+        for(int i = 0; i < 4; i++)
+            w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), swap);
+        for(int g = 0; g < 16; g++) {
+            if(g >= 4) {
+                /* words 4g..4g+3 from the four before them (w is a ring of four groups) */
+                __m128i next = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+                next = _mm_add_epi32(next, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+                w[g & 3] = _mm_sha256msg2_epu32(next, w[(g + 3) & 3]);
+            }
+            __m128i wk = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)&k[4 * g]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+    }
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B), dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static int cpu_has_sha(void)
+{
+    unsigned a, b, c, d;
+    if(!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+        return 0;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
+/* -1: not asked yet; 0: portable rounds; 1: the CPU's SHA instructions */
+static atomic_int use_hw = -1;
+
+int sha256_use_hardware(int on)
+{
+#ifdef SHA256_X86
+    int have = cpu_has_sha();
+#else
+    int have = 0;
+#endif
+    atomic_store(&use_hw, on && have);
+    return on && have;
+}
+
+static void compress_blocks(uint32_t h[8], const unsigned char *p, size_t blocks)
+{
+    int hw = atomic_load_explicit(&use_hw, memory_order_relaxed);
+    if(hw < 0)
+        hw = sha256_use_hardware(1);
+#ifdef SHA256_X86
+    if(hw) {
+        compress_shani(h, p, blocks);
+        return;
+    }
+#endif
+    for(; blocks; blocks--, p += 64)
+        compress(h, p);
+}
+
 void sha256_init(sha256_t *s)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -72,11 +153,12 @@ void sha256_update(sha256_t *s, const void *data, size_t len)
         len -= take;
         if(s->used < 64)
             return;
-        compress(s->h, s->block);
+        compress_blocks(s->h, s->block, 1);
         s->used = 0;
     }
-    for(; len >= 64; p += 64, len -= 64)
-        compress(s->h, p);
+    compress_blocks(s->h, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
     memcpy(s->block, p, len);
     s->used = len;
 }
@@ -87,13 +169,13 @@ void sha256_final_hex(sha256_t *s, char out[SHA256_HEX_LEN])
     s->block[s->used++] = 0x80;
     if(s->used > 56) {
         memset(s->block + s->used, 0, 64 - s->used);
-        compress(s->h, s->block);
+        compress_blocks(s->h, s->block, 1);
         s->used = 0;
     }
     memset(s->block + s->used, 0, 56 - s->used);
     for(int i = 0; i < 8; i++)
         s->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-    compress(s->h, s->block);
+    compress_blocks(s->h, s->block, 1);
     static const char hex[] = "0123456789abcdef";
     for(int i = 0; i < 32; i++) {
         unsigned char byte = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));

@@ -18,5 +18,10 @@ void sha256_init(sha256_t *s);
 void sha256_update(sha256_t *s, const void *data, size_t len);
 /* Finishes the digest as lower-case hex. */
 void sha256_final_hex(sha256_t *s, char out[SHA256_HEX_LEN]);
+/*
+ * The CPU's SHA instructions are used when it has them; tests turn them off (on = 0) to check the
+ * portable rounds too. Returns whether they are used from now on.
+ */
+int sha256_use_hardware(int on);
 
 #endif
