@@ -486,7 +486,7 @@ static int upload_body(http_txn_t *t, const char *in, size_t len)
 
 /*
  * libwebsockets has already percent-decoded the query string and split it at '&' (an escape it
- * cannot decode never reaches us: it answers 403 itself); each fragment is one "name=value".
+ * cannot decode never reaches us: lws refuses it, see lws_status.c); each fragment is one "name=value".
  */
 static int read_query(struct lws *wsi, http_args_t *args, char *why, size_t whylen)
 {

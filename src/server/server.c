@@ -4,6 +4,7 @@
 #include "server/hub.h"
 #include "server/routes.h"
 #include "server/listener.h"
+#include "server/lws_status.h"
 #include "server/session.h"
 #include "server/ws.h"
 #include "util/log.h"
@@ -206,6 +207,10 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     metrics_init(&srv.metrics);
     if(load_stats(&srv)) {
         log_error("stats.load_failed", "reason=\"cannot count nodes and files in the database\"");
+        return -1;
+    }
+    if(lws_status_init()) {
+        log_error("server.init_failed", "reason=\"cannot find send() in the C library\"");
         return -1;
     }
     router_init(&srv.router);

@@ -89,6 +89,43 @@ class UpgradeTest(unittest.TestCase):
             self.assertEqual(srv.request("GET", "/health")[0], 200)
 
 
+class LwsOwnErrorsTest(unittest.TestCase):
+    """libwebsockets answers an undecodable escape and an unknown Upgrade itself, before any callback;
+    those answers are our JSON 400 too, not its HTML 403."""
+
+    def assert_json_400(self, resp):
+        head, _, body = resp.partition(b"\r\n\r\n")
+        self.assertEqual(status_of(resp), 400, resp[:300])
+        self.assertTrue(head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), head)
+        self.assertIn(b"\r\ncontent-type: application/json", head.lower())
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        self.assertEqual(len(body), length, body)
+        doc = json.loads(body)
+        self.assertEqual(doc["error"], "bad_request")
+        self.assertTrue(doc["detail"])
+
+    def test_undecodable_escapes_and_unknown_upgrades_get_json_400(self):
+        with Server() as srv:
+            host = f"Host: {srv.host}:{srv.port}\r\n"
+            for target in ("/%zz", "/api/v1/search?q=%zz", "/health%2", "/%"):
+                with self.subTest(target=target):
+                    resp, closed = exchange(srv, f"GET {target} HTTP/1.1\r\n{host}\r\n".encode())
+                    self.assert_json_400(resp)
+                    self.assertTrue(closed)
+            for path in ("/health", "/admin/ws/dashboard", "/"):
+                with self.subTest(upgrade_path=path):
+                    resp, _ = exchange(srv, upgrade_request(srv, path, {"Upgrade": "foo", "Connection": "Upgrade"}))
+                    self.assert_json_400(resp)
+            # the dashboard and WebSocket still work
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+            ws = RawWS(srv.host, srv.port)
+            self.assertEqual(ws.status, 101)
+            ws.close()
+            self.assertIsNone(srv.proc.poll())
+            self.assertIn("reason=lws_status", srv.log())
+
+
 class EvictionTest(unittest.TestCase):
     """Item 5: a handshake that will not become a WebSocket must not evict anyone."""
 
