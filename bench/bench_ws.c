@@ -655,7 +655,7 @@ static void print_table(int n, const struct server *servers, const struct result
             printf(" %10s %10s\n", "-", "-");
     }
     /* Deliveries per CPU-second of lineaged over each peer's: the targets are >= 1.3 (node), >= 3 (fastapi). */
-    if(lin && lin->cpu_per_million > 0) {
+    if(lin && lin->cpu_per_million > 0 && (node || fastapi || raw)) {
         printf("lineaged deliveries per CPU-s:");
         if(node)
             printf(" %.2fx node", node->cpu_per_million / lin->cpu_per_million);

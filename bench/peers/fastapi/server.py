@@ -82,8 +82,9 @@ def main():
     if not 0 < port <= 65535:
         sys.stderr.write("usage: server.py PORT\n")
         sys.exit(2)
+    # No pings: the load client does not answer them (lineaged runs with --ws-ping-interval 3600 there).
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=65535, ws_max_size=BODY_MAX,
-                ws_per_message_deflate=False, timeout_keep_alive=5)
+                ws_per_message_deflate=False, ws_ping_interval=None, ws_ping_timeout=None, timeout_keep_alive=5)
 
 
 if __name__ == "__main__":
