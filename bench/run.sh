@@ -27,7 +27,7 @@ for b in "${benches[@]}"; do
         # tick at 5,000 clients (BENCHMARKS.md#fan-out). Full: up to the 20,000 open-file ceiling.
         if ((BENCH_FULL)); then
             args=(5000 19990)
-            vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-100}" "BENCH_STATS_SECONDS=${BENCH_STATS_SECONDS:-10}")
+            vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-20}" "BENCH_STATS_SECONDS=${BENCH_STATS_SECONDS:-10}")
         else
             args=(5000)
             vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-30}")
