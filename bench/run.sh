@@ -30,7 +30,7 @@ for b in "${benches[@]}"; do
             vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-20}" "BENCH_STATS_SECONDS=${BENCH_STATS_SECONDS:-10}")
         else
             args=(5000)
-            vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-30}")
+            vars=("BENCH_ROUNDS=${BENCH_ROUNDS:-20}")
         fi
         env "${vars[@]}" "BENCH_STATS_CLIENTS=${BENCH_STATS_CLIENTS:-5000}" "$b" "${args[@]}" ||
             failed+=("$(basename "$b")")
