@@ -389,9 +389,14 @@ static void statement_corpus(const char *path, const char *label, const char *xp
                 got[0][ngot[0]++] = strdup(st->reads.items[k]);
             for(size_t k = 0; k < st->writes.n && ngot[1] < 4096; k++)
                 got[1][ngot[1]++] = strdup(st->writes.items[k]);
-            /* DataHub's out_tables of a DROP are the dropped tables */
+            /* both projects' out tables of a DROP are the dropped tables, and a rename reads the
+             * old name and writes the new one */
             for(size_t k = 0; k < st->drops.n && ngot[1] < 4096; k++)
                 got[1][ngot[1]++] = strdup(st->drops.items[k]);
+            for(size_t k = 0; k < st->nrenames && ngot[0] < 4096 && ngot[1] < 4096; k++) {
+                got[0][ngot[0]++] = strdup(st->renames[k].from);
+                got[1][ngot[1]++] = strdup(st->renames[k].to);
+            }
             /* a source without a table is one we could not resolve, and `t.*` names no column
              * (t's are unknown): neither project reports those */
             for(size_t k = 0; k < st->ncolumns; k++)
