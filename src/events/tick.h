@@ -1,7 +1,8 @@
 /*
  * A fixed-rate schedule for periodic events (the stats_update tick). Each deadline is the previous one
  * plus the period, not "now plus the period" after the work is done, so the rate does not sag by the
- * time the work takes; a deadline already passed is skipped rather than fired late in a burst.
+ * time the work takes; a deadline already passed is skipped rather than fired late in a burst, and so is
+ * one less than half a period after a late tick fired, so clients never get two ticks close together.
  * Times are microseconds on one monotonic clock, supplied by the caller.
  */
 #ifndef LINEAGED_EVENTS_TICK_H
@@ -16,8 +17,9 @@ typedef struct tick {
 
 /* The first deadline is one period after `now_us`; `period_us` must be positive. */
 void tick_start(tick_t *t, int64_t now_us, int64_t period_us);
-/* After the tick due at t->next_us ran: moves to the next deadline not before `now_us`, returns the delay
- * from `now_us` to it (0 when it is due right now). */
-int64_t tick_advance(tick_t *t, int64_t now_us);
+/* After the tick due at t->next_us fired at `fired_us` and its work ended at `now_us`: moves to the next
+ * deadline not before `now_us` nor half a period after `fired_us`, returns the delay from `now_us` to it
+ * (0 when it is due right now). */
+int64_t tick_advance(tick_t *t, int64_t fired_us, int64_t now_us);
 
 #endif

@@ -98,6 +98,7 @@ void hub_drain(server_t *srv)
 static void stats_tick(struct lws_sorted_usec_list *sul)
 {
     server_t *srv = lws_container_of(sul, server_t, stats_timer);
+    lws_usec_t fired = lws_now_usecs();
     int64_t now = time_mono_ms();
     stats_sample(&srv->stats, now);
     json_t *data = stats_snapshot(&srv->stats, now);
@@ -112,7 +113,8 @@ static void stats_tick(struct lws_sorted_usec_list *sul)
         ws_wake_all(srv);
     }
     /* From the deadline, not from now: the broadcast above takes tens of ms at thousands of clients. */
-    lws_sul_schedule(srv->ctx, 0, &srv->stats_timer, stats_tick, tick_advance(&srv->stats_period, lws_now_usecs()));
+    lws_sul_schedule(srv->ctx, 0, &srv->stats_timer, stats_tick,
+                     tick_advance(&srv->stats_period, fired, lws_now_usecs()));
 }
 
 static void log_throttled(server_t *srv, int64_t now)

@@ -19,12 +19,12 @@ static int ticks_in_window(tick_t *t, int64_t period_us, int64_t late_us, int64_
     tick_start(t, now, period_us);
     int64_t due = t->next_us;
     for(;;) {
-        now = due + late_us;
-        if(now > window_us)
+        int64_t at = due + late_us;
+        if(at > window_us)
             break;
         fired++;
-        now += work_us;
-        due = now + tick_advance(t, now);
+        now = at + work_us;
+        due = now + tick_advance(t, at, now);
     }
     return (int)fired;
 }
@@ -54,18 +54,34 @@ static void overrun_skips_instead_of_bursting(void **state)
     tick_t t;
     tick_start(&t, 0, 50 * MS);
     assert_int_equal(t.next_us, 50 * MS);
-    assert_int_equal(tick_advance(&t, 170 * MS), 30 * MS); /* 100 and 150 passed over, 200 next */
+    assert_int_equal(tick_advance(&t, 50 * MS, 170 * MS), 30 * MS); /* 100 and 150 passed over, 200 next */
     assert_int_equal(t.next_us, 200 * MS);
     assert_int_equal(t.skipped, 2);
-    assert_int_equal(tick_advance(&t, 205 * MS), 45 * MS);
+    assert_int_equal(tick_advance(&t, 200 * MS, 205 * MS), 45 * MS);
     assert_int_equal(t.skipped, 2);
     /* Exactly on a deadline: it is due now, not skipped. */
-    assert_int_equal(tick_advance(&t, 300 * MS), 0);
+    assert_int_equal(tick_advance(&t, 250 * MS, 300 * MS), 0);
     assert_int_equal(t.next_us, 300 * MS);
     assert_int_equal(t.skipped, 2);
     /* 120 ms of work on every 50 ms tick: one tick per 150 ms, each on the grid. */
     assert_int_equal(ticks_in_window(&t, 50 * MS, 0, 120 * MS, 3000 * MS), 20);
     assert_int_equal(t.next_us % (50 * MS), 0);
+}
+
+/* A tick that fired late by most of a period: the next deadline is skipped too, rather than fired just
+ * after it (two stats_update a few ms apart). */
+static void late_tick_keeps_half_a_period_apart(void **state)
+{
+    (void)state;
+    tick_t t;
+    tick_start(&t, 0, 50 * MS);
+    assert_int_equal(tick_advance(&t, 90 * MS, 91 * MS), 59 * MS); /* 100 is 10 ms after it: 150 next */
+    assert_int_equal(t.skipped, 1);
+    assert_int_equal(tick_advance(&t, 150 * MS, 151 * MS), 49 * MS); /* on time again: back on the grid */
+    assert_int_equal(t.skipped, 1);
+    /* 20 ms late every time: still every deadline (30 ms apart at worst) */
+    assert_int_equal(ticks_in_window(&t, 50 * MS, 20 * MS, 1 * MS, 10000 * MS), 199);
+    assert_int_equal(t.skipped, 0);
 }
 
 int main(void)
@@ -74,6 +90,7 @@ int main(void)
         cmocka_unit_test(slow_work_keeps_the_rate),
         cmocka_unit_test(late_timer_does_not_drift),
         cmocka_unit_test(overrun_skips_instead_of_bursting),
+        cmocka_unit_test(late_tick_keeps_half_a_period_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
