@@ -266,11 +266,11 @@ static int has_pair(const stmt_table_t *v, size_t n, int64_t stmt, int table)
  * `SELECT *, x + 1 AS y FROM s` into t: besides s's columns, t has y, the statement's other
  * target (its CONTAINS or DERIVES belongs to the statement of the star); a view over t sees it.
  */
-static int star_siblings(cat_t *c, const uint8_t *star, size_t ne)
+static int star_siblings(cat_t *c, const uint8_t *star, size_t ne, size_t nstars)
 {
     graph_builder_t *b = c->b;
     size_t n = 0;
-    stmt_table_t *into = util_malloc((ne + 1) * sizeof *into);
+    stmt_table_t *into = util_malloc(nstars * sizeof *into);
     if(!into)
         return GRAPH_ERR_NOMEM;
     for(size_t k = 0; k < ne; k++)
@@ -495,7 +495,7 @@ int graph_catalog_expand(graph_builder_t *b)
         nstars++;
     }
 
-    if(nstars && star_siblings(&c, drop, ne))
+    if(nstars && star_siblings(&c, drop, ne, nstars))
         goto out;
 
     rc = nstars ? expand_stars(&c, drop, ne, nstars) : 0;
