@@ -1,0 +1,1 @@
+insert into downstream (a, c) select a, c from upstream2

@@ -1,0 +1,1 @@
+select A, B, C from t1 inner join t2 on t1.id = t2.id
