@@ -16,26 +16,20 @@ static const unsigned char kw_flags[] = {0,
 #undef SQL_KW_FLAG
 };
 
-/* Longest keyword is CURRENT_TIMESTAMP (17); anything longer cannot match. */
-#define KW_MAX_LEN   24
 #define KW_HASH_SIZE 1024
 
-/* Open-addressed table of keyword ids by hash of the upper-cased word, built once. */
+/* Open-addressed table of keyword ids by sql_kw_hash(), built once; kw_len avoids a strlen
+ * per probe. */
 static uint16_t kw_table[KW_HASH_SIZE];
+static uint8_t kw_len[SQL_KW_COUNT_];
 static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
-
-static uint32_t kw_hash(const char *up, size_t len)
-{
-    uint32_t h = SQL_KW_HASH_INIT;
-    for(size_t i = 0; i < len; i++)
-        h = SQL_KW_HASH_STEP(h, (unsigned char)up[i]);
-    return h;
-}
 
 static void kw_build(void)
 {
     for(size_t k = 1; k < SQL_KW_COUNT_; k++) {
-        uint32_t h = kw_hash(kw_names[k], strlen(kw_names[k])) & (KW_HASH_SIZE - 1);
+        size_t len = strlen(kw_names[k]);
+        kw_len[k] = (uint8_t)len;
+        uint32_t h = sql_kw_hash(kw_names[k], len) & (KW_HASH_SIZE - 1);
         while(kw_table[h])
             h = (h + 1) & (KW_HASH_SIZE - 1);
         kw_table[h] = (uint16_t)k;
@@ -47,45 +41,33 @@ void sql_keywords_init(void)
     pthread_once(&kw_once, kw_build);
 }
 
-sql_kw_t sql_keyword_lookup_hashed(const char *s, size_t len, uint32_t hash)
+sql_kw_t sql_keyword_lookup_plain(const char *s, size_t len)
 {
-    if(len == 0 || len > KW_MAX_LEN)
+    if(len < SQL_KW_MIN_LEN || len > SQL_KW_MAX_LEN)
         return SQL_KW_NONE;
-    uint32_t h = hash & (KW_HASH_SIZE - 1);
-    while(kw_table[h]) {
-        const char *name = kw_names[kw_table[h]];
+    uint32_t h = sql_kw_hash(s, len) & (KW_HASH_SIZE - 1);
+    for(unsigned k; (k = kw_table[h]) != 0; h = (h + 1) & (KW_HASH_SIZE - 1)) {
+        if(kw_len[k] != len)
+            continue;
+        const char *name = kw_names[k];
         size_t i = 0;
-        while(i < len && name[i] && (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]) == name[i])
+        while(i < len && ((unsigned char)s[i] | 0x20u) == ((unsigned char)name[i] | 0x20u))
             i++;
-        if(i == len && name[len] == '\0')
-            return (sql_kw_t)kw_table[h];
-        h = (h + 1) & (KW_HASH_SIZE - 1);
+        if(i == len)
+            return (sql_kw_t)k;
     }
     return SQL_KW_NONE;
 }
 
 sql_kw_t sql_keyword_lookup(const char *s, size_t len)
 {
-    if(len == 0 || len > KW_MAX_LEN)
-        return SQL_KW_NONE;
-    char up[KW_MAX_LEN + 1];
     for(size_t i = 0; i < len; i++) {
         char c = s[i];
-        if(c >= 'a' && c <= 'z')
-            c = (char)(c - 32);
-        else if(!(c >= 'A' && c <= 'Z') && c != '_')
+        if(!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && c != '_')
             return SQL_KW_NONE; /* no keyword has digits or other characters */
-        up[i] = c;
     }
     pthread_once(&kw_once, kw_build);
-    uint32_t h = kw_hash(up, len) & (KW_HASH_SIZE - 1);
-    while(kw_table[h]) {
-        const char *name = kw_names[kw_table[h]];
-        if(strncmp(name, up, len) == 0 && name[len] == '\0')
-            return (sql_kw_t)kw_table[h];
-        h = (h + 1) & (KW_HASH_SIZE - 1);
-    }
-    return SQL_KW_NONE;
+    return sql_keyword_lookup_plain(s, len);
 }
 
 unsigned sql_keyword_flags(sql_kw_t kw)

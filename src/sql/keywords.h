@@ -7,7 +7,7 @@
 
 /* Flags: R reserved (never a bare alias, column or table), N a value without
  * arguments (CURRENT_DATE), S skipped inside function arguments and window
- * specs, T starts a statement. Keep the list sorted: lookup is a binary search. */
+ * specs, T starts a statement. Keep the list sorted (a unit test checks it). */
 #define SQL_KW_R 1u
 #define SQL_KW_N 2u
 #define SQL_KW_S 4u
@@ -168,12 +168,20 @@ typedef enum sql_kw {
 /* Keyword id of an unquoted word (case-insensitive), SQL_KW_NONE if it is none. */
 sql_kw_t sql_keyword_lookup(const char *s, size_t len);
 
-/* The lexer hashes words while scanning them (FNV-1a over upper-cased bytes) and looks
- * them up without a second pass; sql_keywords_init() must have run first. */
-#define SQL_KW_HASH_INIT       2166136261u
-#define SQL_KW_HASH_STEP(h, c) (((h) ^ (uint32_t)(c)) * 16777619u)
+/* The lexer's lookup: `s` holds only ASCII letters and '_' (checked while scanning it), so
+ * OR-ing 0x20 folds case, and the hash needs only the length and four bytes.
+ * sql_keywords_init() must have run first. */
+#define SQL_KW_MIN_LEN 2
+#define SQL_KW_MAX_LEN 17 /* CURRENT_TIMESTAMP */
+static inline uint32_t sql_kw_hash(const char *s, size_t len)
+{
+    uint32_t a = (unsigned char)s[0] | 0x20u, b = (unsigned char)s[1] | 0x20u;
+    uint32_t c = (unsigned char)s[len - 1] | 0x20u, d = (unsigned char)s[len - 2] | 0x20u;
+    uint32_t h = (uint32_t)len * 0x9E3779B1u ^ a * 0x85EBCA6Bu ^ b * 0xC2B2AE35u ^ c * 0x27D4EB2Fu ^ d * 0x165667B1u;
+    return h ^ (h >> 13);
+}
 void sql_keywords_init(void);
-sql_kw_t sql_keyword_lookup_hashed(const char *s, size_t len, uint32_t hash);
+sql_kw_t sql_keyword_lookup_plain(const char *s, size_t len);
 unsigned sql_keyword_flags(sql_kw_t kw);
 const char *sql_keyword_name(sql_kw_t kw);
 

@@ -26,21 +26,29 @@ void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift
     lx->eof = eof;
 }
 
-/* Character classes, one table lookup per byte. */
-#define C_START 1
-#define C_IDENT 2
-#define C_DIGIT 4
-#define C_SPACE 8
+/* Character classes, one table lookup per byte. A word is a keyword candidate only when
+ * none of its bytes is C_NOTKW; C_HIGH and C_DOLLAR say whether the column count and the
+ * template check need a second look at it. */
+#define C_START  1
+#define C_IDENT  2
+#define C_DIGIT  4
+#define C_SPACE  8
+#define C_NOTKW  16 /* digit, '$' or non-ASCII: inside a word, never in a keyword */
+#define C_HIGH   32 /* byte of a multi-byte UTF-8 character */
+#define C_DOLLAR 64
+#define C_PUNCT  128 /* , ( ) ; */
 
 static const unsigned char cclass[256] = {
-    /* 1: starts an identifier, 2: inside one, 4: digit, 8: white space */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 2,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    0,  0,  0,  0,  0,  0,  0,  0,   0,  8,  8,  8,  8,  8,  0,   0,   0,  0,  0,   0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  8,  0,   0,  0,  82, 0,  0,  0,  128, 128, 0,  0,  128, 0,  0,  0,  22, 22, 22, 22,
+    22, 22, 22, 22, 22, 22, 0,  128, 0,  0,  0,  0,  0,  3,  3,   3,   3,  3,  3,   3,  3,  3,  3,  3,  3,  3,
+    3,  3,  3,  3,  3,  3,  3,  3,   3,  3,  3,  3,  3,  0,  0,   0,   0,  3,  0,   3,  3,  3,  3,  3,  3,  3,
+    3,  3,  3,  3,  3,  3,  3,  3,   3,  3,  3,  3,  3,  3,  3,   3,   3,  3,  3,   0,  0,  0,  0,  0,  51, 51,
+    51, 51, 51, 51, 51, 51, 51, 51,  51, 51, 51, 51, 51, 51, 51,  51,  51, 51, 51,  51, 51, 51, 51, 51, 51, 51,
+    51, 51, 51, 51, 51, 51, 51, 51,  51, 51, 51, 51, 51, 51, 51,  51,  51, 51, 51,  51, 51, 51, 51, 51, 51, 51,
+    51, 51, 51, 51, 51, 51, 51, 51,  51, 51, 51, 51, 51, 51, 51,  51,  51, 51, 51,  51, 51, 51, 51, 51, 51, 51,
+    51, 51, 51, 51, 51, 51, 51, 51,  51, 51, 51, 51, 51, 51, 51,  51,  51, 51, 51,  51, 51, 51, 51, 51, 51, 51,
+    51, 51, 51, 51, 51, 51, 51, 51,  51, 51, 51, 51, 51, 51, 51,  51,  51, 51, 51,  51, 51, 51,
 };
 
 static inline int is_ident_start(unsigned char c)
@@ -352,9 +360,43 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     int more = i + 1 >= len && !lx->eof;
     size_t end;
     uint8_t type;
-    uint32_t kwhash = 0;
-    unsigned ascii = 0x80; /* below 0x80 once a word is known to be plain ASCII */
-    if(c == '-' && (n1 == '-' || more)) {
+    sql_kw_t kw = SQL_KW_NONE;
+    int narrow = 0; /* ASCII only, no newline: as many columns as bytes */
+    /* words first, then punctuation that is always one character: the common tokens */
+    if(is_ident_start(c)) {
+        /* one class lookup per byte; the classes seen decide the rest */
+        size_t j = i + 1;
+        unsigned seen = cclass[c], cl;
+        while(j < len && ((cl = cclass[(unsigned char)p[j]]) & C_IDENT)) {
+            seen |= cl;
+            j++;
+        }
+        /* t_${env}: a template placeholder ends the word */
+        for(size_t k = i; (seen & C_DOLLAR) && k < j; k++) {
+            if(p[k] == '$' && k + 1 < len && p[k + 1] == '{') {
+                j = k;
+                break;
+            }
+        }
+        end = j == len && !lx->eof ? 0 : j;
+        type = SQL_TOK_WORD;
+        narrow = !(seen & C_HIGH);
+        if(end && !(seen & C_NOTKW))
+            kw = sql_keyword_lookup_plain(p + i, end - i);
+        if(end && end < len && (p[end] == '\'' || (p[end] == '"' && !lx->tr.dq_ident)) &&
+           string_prefix(p + i, end - i)) {
+            int bs = lx->tr.backslash_escapes || p[i] == 'e' || p[i] == 'E';
+            if(p[i] == 'r' || p[i] == 'R')
+                bs = 0;
+            type = SQL_TOK_STRING;
+            kw = SQL_KW_NONE;
+            end = scan_quoted(&s, end + 1, p[end], bs);
+        }
+    } else if(cclass[c] & C_PUNCT) {
+        type = SQL_TOK_OP;
+        end = i + 1;
+        narrow = 1;
+    } else if(c == '-' && (n1 == '-' || more)) {
         if(more)
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_COMMENT;
@@ -452,40 +494,6 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     } else if(is_digit(c) || (c == '.' && is_digit(n1))) {
         type = SQL_TOK_NUMBER;
         end = scan_number(&s, i);
-    } else if(is_ident_start(c)) {
-        /* scan and hash in one pass; words with digits or '$' are never keywords */
-        size_t j = i;
-        uint32_t h = SQL_KW_HASH_INIT;
-        int plain = 1;
-        ascii = 0;
-        while(j < len && is_ident_char((unsigned char)p[j])) {
-            unsigned char ch = (unsigned char)p[j];
-            ascii |= ch;
-            if(ch >= 'a' && ch <= 'z')
-                ch = (unsigned char)(ch - 32);
-            else if(!(ch >= 'A' && ch <= 'Z') && ch != '_')
-                plain = 0;
-            h = SQL_KW_HASH_STEP(h, ch);
-            j++;
-        }
-        /* t_${env}: a template placeholder ends the word ('$' makes it not plain) */
-        for(size_t k = i; !plain && k < j; k++) {
-            if(p[k] == '$' && k + 1 < len && p[k + 1] == '{') {
-                j = k;
-                break;
-            }
-        }
-        end = j == len && !lx->eof ? 0 : j;
-        kwhash = plain ? h : 0;
-        type = SQL_TOK_WORD;
-        if(end && end < len && (p[end] == '\'' || (p[end] == '"' && !lx->tr.dq_ident)) &&
-           string_prefix(p + i, end - i)) {
-            int bs = lx->tr.backslash_escapes || p[i] == 'e' || p[i] == 'E';
-            if(p[i] == 'r' || p[i] == 'R')
-                bs = 0;
-            type = SQL_TOK_STRING;
-            end = scan_quoted(&s, end + 1, p[end], bs);
-        }
     } else {
         type = SQL_TOK_OP;
         end = scan_op(&s, i);
@@ -498,10 +506,9 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         tok->flags |= SQL_TOKF_NL_BEFORE;
     if(s.unterminated)
         tok->flags |= SQL_TOKF_UNTERMINATED;
-    if(type == SQL_TOK_WORD && kwhash)
-        tok->kw = (uint16_t)sql_keyword_lookup_hashed(p + i, end - i, kwhash);
+    tok->kw = (uint16_t)kw;
     lx->nl = 0;
-    if(type == SQL_TOK_WORD && ascii < 0x80) {
+    if(narrow && type != SQL_TOK_STRING) {
         lx->col += tok->len;
         lx->pos = end;
     } else if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {

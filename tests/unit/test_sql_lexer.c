@@ -9,6 +9,7 @@
 #include "sql/keywords.h"
 #include "sql/lexer.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #define MAXTOK 64
@@ -49,6 +50,20 @@ static void test_keywords_sorted(void **state)
     assert_int_equal(sql_keyword_lookup("SeLeCt", 6), SQL_KW_SELECT);
     assert_int_equal(sql_keyword_lookup("selects", 7), SQL_KW_NONE);
     assert_int_equal(sql_keyword_lookup("current_timestamp", 17), SQL_KW_CURRENT_TIMESTAMP);
+    assert_int_equal(sql_keyword_lookup("current_timestampx", 18), SQL_KW_NONE);
+    assert_int_equal(sql_keyword_lookup("s", 1), SQL_KW_NONE);
+    assert_int_equal(sql_keyword_lookup("se1ect", 6), SQL_KW_NONE);
+    /* every keyword is found in either case: the lookup's length bounds and hash cover them all */
+    for(int k = SQL_KW_NONE + 1; k < SQL_KW_COUNT_; k++) {
+        const char *name = sql_keyword_name((sql_kw_t)k);
+        char lower[32];
+        size_t n = strlen(name);
+        assert_true(n >= SQL_KW_MIN_LEN && n <= SQL_KW_MAX_LEN && n < sizeof lower);
+        for(size_t i = 0; i <= n; i++)
+            lower[i] = (char)tolower((unsigned char)name[i]);
+        assert_int_equal(sql_keyword_lookup(name, n), k);
+        assert_int_equal(sql_keyword_lookup(lower, n), k);
+    }
 }
 
 static void test_quoting_per_dialect(void **state)
