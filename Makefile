@@ -47,13 +47,14 @@ bench: setup-bench build
 	@bash bench/run.sh $(BUILD)
 
 # libFuzzer over the SQL lexer and parser (needs clang); FUZZ_SECONDS bounds the run. UBSan findings abort
-# (-fno-sanitize-recover) like ASan's, so libFuzzer stops and keeps the input.
+# (-fno-sanitize-recover) like ASan's and an input running 60 s is a hang, so libFuzzer stops and keeps it.
 FUZZ_SECONDS ?= 300
 fuzz-sql: setup
 	@mkdir -p $(BUILD)/fuzz-corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Isrc \
 		src/util/alloc.c src/util/buf.c src/sql/*.c tests/fuzz/fuzz_sql.c -ljansson -o $(BUILD)/fuzz_sql
-	./$(BUILD)/fuzz_sql $(BUILD)/fuzz-corpus tests/fuzz/seeds -max_len=4096 -max_total_time=$(FUZZ_SECONDS)
+	./$(BUILD)/fuzz_sql $(BUILD)/fuzz-corpus tests/fuzz/seeds -max_len=4096 -timeout=60 \
+		-max_total_time=$(FUZZ_SECONDS)
 
 # Named one-line mutations of src/, each built in a scratch copy and run against the tests that should
 # catch it (tests/mutants/mutations.txt); prints caught/survived. Not part of `make test`.

@@ -277,6 +277,38 @@ char *sqlp_string_value(parser_t *p, const sql_token_t *t)
     return out;
 }
 
+/* ASCII upper-case letters of eight bytes at once: per byte, bit 7 of (b & 0x7f) + 0x3f says
+ * b >= 'A' and of (b & 0x7f) + 0x25 says b > 'Z'; bytes >= 0x80 are left alone. */
+static inline uint64_t lower8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t h = x & (0x7f * ones);
+    uint64_t upper = (h + 0x3f * ones) & ~(h + 0x25 * ones) & ~x & (0x80 * ones);
+    return x | (upper >> 2);
+}
+
+/* NUL-terminated copy of s[0..n) with ASCII letters lower-cased; every identifier goes
+ * through here, so eight bytes a step. */
+char *sqlp_lower_dup(parser_t *p, const char *s, size_t n)
+{
+    char *out = sqlp_amalloc(p, n + 1);
+    if(!out)
+        return NULL;
+    size_t i = 0;
+    for(; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        x = lower8(x);
+        memcpy(out + i, &x, 8);
+    }
+    for(; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (char)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+    }
+    out[n] = '\0';
+    return out;
+}
+
 /* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes. */
 char *sqlp_norm(parser_t *p, const sql_token_t *t)
 {
@@ -299,12 +331,7 @@ char *sqlp_norm(parser_t *p, const sql_token_t *t)
         out[o] = '\0';
         return out;
     }
-    char *out = sqlp_astrndup(p, s, len);
-    if(out)
-        for(char *c = out; *c; c++)
-            if(*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c + 32);
-    return out;
+    return sqlp_lower_dup(p, s, len);
 }
 
 static const char *const non_alias_words[] = {
@@ -317,10 +344,7 @@ int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t)
         return 1;
     if(t->type != SQL_TOK_WORD || (t_flags(t) & SQL_KW_R))
         return 0;
-    for(size_t i = 0; i < sizeof non_alias_words / sizeof non_alias_words[0]; i++)
-        if(t_word(p, t, non_alias_words[i]))
-            return 0;
-    return 1;
+    return !sqlp_tok_in_list(p, t, non_alias_words, sizeof non_alias_words / sizeof non_alias_words[0]);
 }
 
 /* Dotted name; BigQuery project ids may contain unquoted hyphens (my-project.ds.t); template
@@ -331,8 +355,10 @@ int sqlp_parse_qname(parser_t *p, qname_t *q)
     const sql_token_t *t = cur(p);
     if(!is_part_tok(t) && !(t->type == SQL_TOK_STRING && p->src[t->off] == '"'))
         return 0;
-    if(t_word(p, t, "identifier") && t_op(p, peek(p, 1), '('))
-        return sqlp_parse_identifier_fn(p, q);
+    /* a malformed IDENTIFIER(..) is an ordinary name: callers loop on names and rely on
+     * one being consumed */
+    if(t_word(p, t, "identifier") && t_op(p, peek(p, 1), '(') && sqlp_parse_identifier_fn(p, q))
+        return 1;
     char *full = NULL;
     for(;;) {
         t = cur(p);
@@ -773,9 +799,16 @@ int sqlp_tok_in_list(const parser_t *p, const sql_token_t *t, const char *const 
 {
     if(t->type != SQL_TOK_WORD)
         return 0;
-    for(size_t i = 0; i < n; i++)
-        if(t_word(p, t, list[i]))
+    /* no strlen per entry: most differ in the first byte */
+    const char *s = p->src + t->off;
+    for(size_t i = 0; i < n; i++) {
+        const char *w = list[i];
+        uint32_t k = 0;
+        while(k < t->len && (s[k] >= 'A' && s[k] <= 'Z' ? (char)(s[k] + 32) : s[k]) == w[k])
+            k++;
+        if(k == t->len && w[k] == '\0')
             return 1;
+    }
     return 0;
 }
 
