@@ -16,47 +16,31 @@ static const unsigned char kw_flags[] = {0,
 #undef SQL_KW_FLAG
 };
 
-#define KW_HASH_SIZE 1024
-
-/* Open-addressed table of keyword ids by sql_kw_hash(), built once; kw_len avoids a strlen
- * per probe. */
-static uint16_t kw_table[KW_HASH_SIZE];
-static uint8_t kw_len[SQL_KW_COUNT_];
+/* The tables sql_keyword_lookup_plain() reads (keywords.h), built once. */
+uint16_t sql_kw_slots[SQL_KW_HASH_SIZE];
+uint8_t sql_kw_lens[SQL_KW_COUNT_];
+uint64_t sql_kw_folded[SQL_KW_COUNT_][SQL_KW_WORDS];
 static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
 
 static void kw_build(void)
 {
     for(size_t k = 1; k < SQL_KW_COUNT_; k++) {
         size_t len = strlen(kw_names[k]);
-        kw_len[k] = (uint8_t)len;
-        uint32_t h = sql_kw_hash(kw_names[k], len) & (KW_HASH_SIZE - 1);
-        while(kw_table[h])
-            h = (h + 1) & (KW_HASH_SIZE - 1);
-        kw_table[h] = (uint16_t)k;
+        char fold[SQL_KW_WORDS * 8] = {0};
+        for(size_t i = 0; i < len; i++)
+            fold[i] = (char)(kw_names[k][i] | 0x20);
+        memcpy(sql_kw_folded[k], fold, sizeof fold);
+        sql_kw_lens[k] = (uint8_t)len;
+        uint32_t h = sql_kw_hash(kw_names[k], len) >> (32 - SQL_KW_HASH_BITS);
+        while(sql_kw_slots[h])
+            h = (h + 1) & (SQL_KW_HASH_SIZE - 1);
+        sql_kw_slots[h] = (uint16_t)k;
     }
 }
 
 void sql_keywords_init(void)
 {
     pthread_once(&kw_once, kw_build);
-}
-
-sql_kw_t sql_keyword_lookup_plain(const char *s, size_t len)
-{
-    if(len < SQL_KW_MIN_LEN || len > SQL_KW_MAX_LEN)
-        return SQL_KW_NONE;
-    uint32_t h = sql_kw_hash(s, len) & (KW_HASH_SIZE - 1);
-    for(unsigned k; (k = kw_table[h]) != 0; h = (h + 1) & (KW_HASH_SIZE - 1)) {
-        if(kw_len[k] != len)
-            continue;
-        const char *name = kw_names[k];
-        size_t i = 0;
-        while(i < len && ((unsigned char)s[i] | 0x20u) == ((unsigned char)name[i] | 0x20u))
-            i++;
-        if(i == len)
-            return (sql_kw_t)k;
-    }
-    return SQL_KW_NONE;
 }
 
 sql_kw_t sql_keyword_lookup(const char *s, size_t len)
@@ -67,7 +51,7 @@ sql_kw_t sql_keyword_lookup(const char *s, size_t len)
             return SQL_KW_NONE; /* no keyword has digits or other characters */
     }
     pthread_once(&kw_once, kw_build);
-    return sql_keyword_lookup_plain(s, len);
+    return sql_keyword_lookup_plain(s, len, len);
 }
 
 unsigned sql_keyword_flags(sql_kw_t kw)

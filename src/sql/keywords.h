@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Flags: R reserved (never a bare alias, column or table), N a value without
  * arguments (CURRENT_DATE), S skipped inside function arguments and window
@@ -168,20 +169,66 @@ typedef enum sql_kw {
 /* Keyword id of an unquoted word (case-insensitive), SQL_KW_NONE if it is none. */
 sql_kw_t sql_keyword_lookup(const char *s, size_t len);
 
-/* The lexer's lookup: `s` holds only ASCII letters and '_' (checked while scanning it), so
- * OR-ing 0x20 folds case, and the hash needs only the length and four bytes.
- * sql_keywords_init() must have run first. */
-#define SQL_KW_MIN_LEN 2
-#define SQL_KW_MAX_LEN 17 /* CURRENT_TIMESTAMP */
+/* The lexer's lookup, inline for the lexer's sake: `s` holds only ASCII letters and '_'
+ * (checked while scanning it), so OR-ing 0x20 folds case, and the hash needs only the length
+ * and the first and last two bytes. `avail` bytes from `s` may be read (at least `len`):
+ * with room, names compare eight bytes at a time. sql_keywords_init() must have run first. */
+#define SQL_KW_MIN_LEN   2
+#define SQL_KW_MAX_LEN   17 /* CURRENT_TIMESTAMP */
+#define SQL_KW_HASH_BITS 10
+#define SQL_KW_HASH_SIZE (1u << SQL_KW_HASH_BITS)
+#define SQL_KW_WORDS     ((SQL_KW_MAX_LEN + 7) / 8)
+
+void sql_keywords_init(void);
+/* keyword ids by the top bits of sql_kw_hash() (open addressing); each keyword's length and
+ * case-folded name, zero-padded to whole 8-byte words */
+extern uint16_t sql_kw_slots[SQL_KW_HASH_SIZE];
+extern uint8_t sql_kw_lens[SQL_KW_COUNT_];
+extern uint64_t sql_kw_folded[SQL_KW_COUNT_][SQL_KW_WORDS];
+
 static inline uint32_t sql_kw_hash(const char *s, size_t len)
 {
-    uint32_t a = (unsigned char)s[0] | 0x20u, b = (unsigned char)s[1] | 0x20u;
-    uint32_t c = (unsigned char)s[len - 1] | 0x20u, d = (unsigned char)s[len - 2] | 0x20u;
-    uint32_t h = (uint32_t)len * 0x9E3779B1u ^ a * 0x85EBCA6Bu ^ b * 0xC2B2AE35u ^ c * 0x27D4EB2Fu ^ d * 0x165667B1u;
-    return h ^ (h >> 13);
+    uint32_t a = ((unsigned char)s[0] | 0x20u) | ((unsigned char)s[1] | 0x20u) << 8;
+    uint32_t b = ((unsigned char)s[len - 2] | 0x20u) | ((unsigned char)s[len - 1] | 0x20u) << 8;
+    return a * 0x9E3779B1u ^ b * 0x85EBCA6Bu ^ (uint32_t)len * 0xC2B2AE35u;
 }
-void sql_keywords_init(void);
-sql_kw_t sql_keyword_lookup_plain(const char *s, size_t len);
+
+static inline int sql_kw_equal(const char *s, size_t len, size_t avail, const uint64_t *name)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if(avail >= ((len + 7) & ~(size_t)7)) {
+        const uint64_t fold = 0x2020202020202020ull;
+        size_t i = 0;
+        uint64_t x;
+        for(; i + 8 < len; i += 8) {
+            memcpy(&x, s + i, 8);
+            if((x | fold) != name[i / 8])
+                return 0;
+        }
+        /* the last word: only its first len - i bytes (the low ones) belong to the word */
+        memcpy(&x, s + i, 8);
+        return ((x | fold) & (~0ull >> (8 * (i + 8 - len)))) == name[i / 8];
+    }
+#else
+    (void)avail;
+#endif
+    const unsigned char *n = (const unsigned char *)name;
+    for(size_t i = 0; i < len; i++)
+        if(((unsigned char)s[i] | 0x20u) != n[i])
+            return 0;
+    return 1;
+}
+
+static inline sql_kw_t sql_keyword_lookup_plain(const char *s, size_t len, size_t avail)
+{
+    if(len < SQL_KW_MIN_LEN || len > SQL_KW_MAX_LEN)
+        return SQL_KW_NONE;
+    uint32_t h = sql_kw_hash(s, len) >> (32 - SQL_KW_HASH_BITS);
+    for(unsigned k; (k = sql_kw_slots[h]) != 0; h = (h + 1) & (SQL_KW_HASH_SIZE - 1))
+        if(sql_kw_lens[k] == len && sql_kw_equal(s, len, avail, sql_kw_folded[k]))
+            return (sql_kw_t)k;
+    return SQL_KW_NONE;
+}
 unsigned sql_keyword_flags(sql_kw_t kw);
 const char *sql_keyword_name(sql_kw_t kw);
 

@@ -382,7 +382,7 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         type = SQL_TOK_WORD;
         narrow = !(seen & C_HIGH);
         if(end && !(seen & C_NOTKW))
-            kw = sql_keyword_lookup_plain(p + i, end - i);
+            kw = sql_keyword_lookup_plain(p + i, end - i, len - i);
         if(end && end < len && (p[end] == '\'' || (p[end] == '"' && !lx->tr.dq_ident)) &&
            string_prefix(p + i, end - i)) {
             int bs = lx->tr.backslash_escapes || p[i] == 'e' || p[i] == 'E';

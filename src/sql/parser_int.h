@@ -281,6 +281,7 @@ int sqlp_item_has(parser_t *p, const fitem_t *it, const char *col);
 void sqlp_leave(parser_t *p);
 rel_t *sqlp_new_rel(parser_t *p);
 char *sqlp_norm(parser_t *p, const sql_token_t *t);
+char *sqlp_lower_dup(parser_t *p, const char *s, size_t n);
 void sqlp_oom(parser_t *p);
 int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_token_t *at);
 int sqlp_parse_qname(parser_t *p, qname_t *q);
