@@ -188,9 +188,10 @@ extern uint64_t sql_kw_folded[SQL_KW_COUNT_][SQL_KW_WORDS];
 
 static inline uint32_t sql_kw_hash(const char *s, size_t len)
 {
-    uint32_t a = ((unsigned char)s[0] | 0x20u) | ((unsigned char)s[1] | 0x20u) << 8;
-    uint32_t b = ((unsigned char)s[len - 2] | 0x20u) | ((unsigned char)s[len - 1] | 0x20u) << 8;
-    return a * 0x9E3779B1u ^ b * 0x85EBCA6Bu ^ (uint32_t)len * 0xC2B2AE35u;
+    uint16_t a, b; /* byte order only changes the values the table is built with */
+    memcpy(&a, s, 2);
+    memcpy(&b, s + len - 2, 2);
+    return (a | 0x2020u) * 0x9E3779B1u ^ (b | 0x2020u) * 0x85EBCA6Bu ^ (uint32_t)len * 0xC2B2AE35u;
 }
 
 static inline int sql_kw_equal(const char *s, size_t len, size_t avail, const uint64_t *name)

@@ -327,75 +327,25 @@ static int string_prefix(const char *p, size_t n)
     return 1;
 }
 
-int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
+/* Every token but plain words and , ( ) ; at offset i (the token header is filled in);
+ * `word_end` is where the word ends when a string prefix starts there. */
+static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok, size_t i, size_t word_end)
 {
     const char *p = lx->src;
     size_t len = lx->len;
-    size_t i = lx->pos;
-    uint32_t col = lx->col;
-    while(i < len && (cclass[(unsigned char)p[i]] & C_SPACE)) {
-        if(p[i] == '\n') {
-            lx->nl = 1;
-            lx->line++;
-            col = 0;
-        }
-        col++;
-        i++;
-    }
-    lx->col = col;
-    lx->pos = i;
-    memset(tok, 0, sizeof *tok);
-    tok->off = i;
-    tok->line = lx->line;
-    tok->col = lx->col;
-    if(i >= len) {
-        if(!lx->eof)
-            return SQL_ERR_NEED_MORE;
-        tok->type = SQL_TOK_EOF;
-        return 0;
-    }
     scan_t s = {.lx = lx};
     unsigned char c = (unsigned char)p[i];
     unsigned char n1 = i + 1 < len ? (unsigned char)p[i + 1] : 0;
     int more = i + 1 >= len && !lx->eof;
     size_t end;
     uint8_t type;
-    sql_kw_t kw = SQL_KW_NONE;
-    int narrow = 0; /* ASCII only, no newline: as many columns as bytes */
-    /* words first, then punctuation that is always one character: the common tokens */
     if(is_ident_start(c)) {
-        /* one class lookup per byte; the classes seen decide the rest */
-        size_t j = i + 1;
-        unsigned seen = cclass[c], cl;
-        while(j < len && ((cl = cclass[(unsigned char)p[j]]) & C_IDENT)) {
-            seen |= cl;
-            j++;
-        }
-        /* t_${env}: a template placeholder ends the word */
-        for(size_t k = i; (seen & C_DOLLAR) && k < j; k++) {
-            if(p[k] == '$' && k + 1 < len && p[k + 1] == '{') {
-                j = k;
-                break;
-            }
-        }
-        end = j == len && !lx->eof ? 0 : j;
-        type = SQL_TOK_WORD;
-        narrow = !(seen & C_HIGH);
-        if(end && !(seen & C_NOTKW))
-            kw = sql_keyword_lookup_plain(p + i, end - i, len - i);
-        if(end && end < len && (p[end] == '\'' || (p[end] == '"' && !lx->tr.dq_ident)) &&
-           string_prefix(p + i, end - i)) {
-            int bs = lx->tr.backslash_escapes || p[i] == 'e' || p[i] == 'E';
-            if(p[i] == 'r' || p[i] == 'R')
-                bs = 0;
-            type = SQL_TOK_STRING;
-            kw = SQL_KW_NONE;
-            end = scan_quoted(&s, end + 1, p[end], bs);
-        }
-    } else if(cclass[c] & C_PUNCT) {
-        type = SQL_TOK_OP;
-        end = i + 1;
-        narrow = 1;
+        /* a string with a prefix: N'..', E'..', b"..", r'..' (the caller saw the word) */
+        int bs = lx->tr.backslash_escapes || c == 'e' || c == 'E';
+        if(c == 'r' || c == 'R')
+            bs = 0;
+        type = SQL_TOK_STRING;
+        end = scan_quoted(&s, word_end + 1, p[word_end], bs);
     } else if(c == '-' && (n1 == '-' || more)) {
         if(more)
             return SQL_ERR_NEED_MORE;
@@ -506,15 +456,81 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         tok->flags |= SQL_TOKF_NL_BEFORE;
     if(s.unterminated)
         tok->flags |= SQL_TOKF_UNTERMINATED;
-    tok->kw = (uint16_t)kw;
     lx->nl = 0;
-    if(narrow && type != SQL_TOK_STRING) {
-        lx->col += tok->len;
-        lx->pos = end;
-    } else if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {
+    if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {
         advance_line(lx, end);
     } else {
         advance(lx, end);
+    }
+    return 0;
+}
+
+int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
+{
+    const char *p = lx->src;
+    size_t len = lx->len;
+    size_t i = lx->pos;
+    uint32_t col = lx->col;
+    while(i < len && (cclass[(unsigned char)p[i]] & C_SPACE)) {
+        if(p[i] == '\n') {
+            lx->nl = 1;
+            lx->line++;
+            col = 0;
+        }
+        col++;
+        i++;
+    }
+    lx->col = col;
+    lx->pos = i;
+    *tok = (sql_token_t){.off = i, .line = lx->line, .col = col};
+    if(i >= len) {
+        if(!lx->eof)
+            return SQL_ERR_NEED_MORE;
+        tok->type = SQL_TOK_EOF;
+        return 0;
+    }
+    unsigned char c = (unsigned char)p[i];
+    /* here only words and , ( ) ; (most tokens); the rest out of line keeps this path short */
+    if(cclass[c] & C_PUNCT) {
+        tok->type = SQL_TOK_OP;
+        tok->len = 1;
+        tok->flags = lx->nl ? SQL_TOKF_NL_BEFORE : 0;
+        lx->nl = 0;
+        lx->col = col + 1;
+        lx->pos = i + 1;
+        return 0;
+    }
+    if(!is_ident_start(c))
+        return lex_other(lx, tok, i, 0);
+    /* one class lookup per byte; the classes seen decide the rest */
+    size_t j = i + 1;
+    unsigned seen = cclass[c], cl;
+    while(j < len && ((cl = cclass[(unsigned char)p[j]]) & C_IDENT)) {
+        seen |= cl;
+        j++;
+    }
+    /* t_${env}: a template placeholder ends the word */
+    for(size_t k = i; (seen & C_DOLLAR) && k < j; k++) {
+        if(p[k] == '$' && k + 1 < len && p[k + 1] == '{') {
+            j = k;
+            break;
+        }
+    }
+    if(j == len && !lx->eof)
+        return SQL_ERR_NEED_MORE;
+    if(j < len && (p[j] == '\'' || (p[j] == '"' && !lx->tr.dq_ident)) && string_prefix(p + i, j - i))
+        return lex_other(lx, tok, i, j);
+    tok->type = SQL_TOK_WORD;
+    tok->len = (uint32_t)(j - i);
+    tok->flags = lx->nl ? SQL_TOKF_NL_BEFORE : 0;
+    if(!(seen & C_NOTKW))
+        tok->kw = (uint16_t)sql_keyword_lookup_plain(p + i, j - i, len - i);
+    lx->nl = 0;
+    if(seen & C_HIGH) {
+        advance_line(lx, j);
+    } else {
+        lx->col = col + tok->len;
+        lx->pos = j;
     }
     return 0;
 }
