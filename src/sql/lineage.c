@@ -642,6 +642,23 @@ static int fill(engine_t *e)
     return 0;
 }
 
+/* Room for the token after the pending ones: the lexer writes it in place. */
+static int reserve_token(engine_t *e)
+{
+    if(e->ntoks < e->captoks)
+        return 0;
+    size_t cap = e->captoks ? e->captoks * 2 : 1024;
+    if(cap > SQL_MAX_STMT_TOKENS + 1)
+        cap = SQL_MAX_STMT_TOKENS + 1;
+    sql_token_t *v = util_realloc(e->toks, cap * sizeof *v);
+    if(!v)
+        return SQL_ERR_NOMEM;
+    e->toks = v;
+    e->captoks = cap;
+    return 0;
+}
+
+/* Keep token `t`, the one in the slot reserve_token() made. */
 static int push_token(engine_t *e, const sql_token_t *t)
 {
     if(e->skipping)
@@ -651,15 +668,7 @@ static int push_token(engine_t *e, const sql_token_t *t)
         e->ntoks = 0;
         return add_error(e, t->line, t->col, "statement too large: skipped");
     }
-    if(e->ntoks == e->captoks) {
-        size_t cap = e->captoks ? e->captoks * 2 : 1024;
-        sql_token_t *v = util_realloc(e->toks, cap * sizeof *v);
-        if(!v)
-            return SQL_ERR_NOMEM;
-        e->toks = v;
-        e->captoks = cap;
-    }
-    e->toks[e->ntoks++] = *t;
+    e->ntoks++;
     return 0;
 }
 
@@ -727,8 +736,10 @@ static int run(engine_t *e)
     sql_lexer_init(&e->lx, e->buf ? e->buf : "", e->len, d, e->eof);
     sql_splitter_init(&e->sp, d);
     for(;;) {
-        sql_token_t t;
-        rc = sql_lexer_next(&e->lx, &t);
+        if((rc = reserve_token(e)))
+            return rc;
+        sql_token_t *t = &e->toks[e->ntoks];
+        rc = sql_lexer_next(&e->lx, t);
         if(rc == SQL_ERR_NEED_MORE) {
             rc = fill(e);
             if(rc == SQL_ERR_TOO_BIG && e->ntoks) {
@@ -747,23 +758,23 @@ static int run(engine_t *e)
         }
         if(rc)
             return rc;
-        if(t.type == SQL_TOK_EOF)
+        if(t->type == SQL_TOK_EOF)
             return flush(e);
-        if(t.flags & SQL_TOKF_UNTERMINATED) {
-            const char *what = t.type == SQL_TOK_COMMENT  ? "unterminated comment"
-                               : t.type == SQL_TOK_STRING ? "unterminated string"
-                                                          : "unterminated quoted identifier";
-            if((rc = add_error(e, t.line, t.col, what)))
+        if(t->flags & SQL_TOKF_UNTERMINATED) {
+            const char *what = t->type == SQL_TOK_COMMENT  ? "unterminated comment"
+                               : t->type == SQL_TOK_STRING ? "unterminated string"
+                                                           : "unterminated quoted identifier";
+            if((rc = add_error(e, t->line, t->col, what)))
                 return rc;
         }
-        if(t.type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(&t, e->buf))
+        if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
             continue;
-        if((rc = delimiter_directive(e, &t)) != 0) {
+        if((rc = delimiter_directive(e, t)) != 0) {
             if(rc < 0)
                 return rc;
             continue;
         }
-        int at = at_delimiter(e, &t, &rc);
+        int at = at_delimiter(e, t, &rc);
         if(rc)
             return rc;
         if(at < 0)
@@ -775,13 +786,13 @@ static int run(engine_t *e)
                 return rc;
             continue;
         }
-        sql_split_t sp = sql_splitter_feed(&e->sp, &t, e->buf, e->len);
+        sql_split_t sp = sql_splitter_feed(&e->sp, t, e->buf, e->len);
         if(sp == SQL_SPLIT_DROP) {
             if((rc = flush(e)))
                 return rc;
             continue;
         }
-        if((rc = push_token(e, &t)))
+        if((rc = push_token(e, t)))
             return rc;
         if(sp == SQL_SPLIT_AFTER && (rc = flush(e)))
             return rc;

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO };
+enum { MODE_NORMAL = SQL_SPLIT_MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO };
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect)
 {
@@ -41,28 +41,7 @@ static int lone_slash(const sql_token_t *t, const char *src, size_t len)
     return 1;
 }
 
-/* out of line so the common case above needs no register spills */
-static __attribute__((noinline)) sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src,
-                                                       size_t len);
-
-sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
-{
-    if(s->custom_delim) {
-        s->ntok++;
-        return SQL_SPLIT_NONE;
-    }
-    /* the common case, kept small: a word or literal in the middle of a plain statement */
-    if(s->mode == MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn && !kw(t, SQL_KW_GO) &&
-       (t->type != SQL_TOK_OP ||
-        (t->len == 1 && src[t->off] != '(' && src[t->off] != ')' && src[t->off] != ';' && src[t->off] != '/'))) {
-        s->ntok++;
-        return SQL_SPLIT_NONE;
-    }
-    return feed_slow(s, t, src, len);
-}
-
-static __attribute__((noinline)) sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src,
-                                                       size_t len)
+sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
     int end_suffix = 0;
     if(s->pending_begin) {

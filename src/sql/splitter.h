@@ -28,7 +28,22 @@ typedef struct sql_splitter {
 } sql_splitter_t;
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect);
-/* Feed every token but comments, in order; `src` is the lexer's buffer. */
-sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len);
+#define SQL_SPLIT_MODE_NORMAL 0
+
+sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len);
+
+/* Feed every token but comments, in order; `src` is the lexer's buffer. Inline: every token
+ * comes through here, and most are a word or literal in the middle of a plain statement. */
+static inline sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
+{
+    if(s->custom_delim || (s->mode == SQL_SPLIT_MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn &&
+                           !(t->type == SQL_TOK_WORD && t->kw == SQL_KW_GO) &&
+                           (t->type != SQL_TOK_OP || (t->len == 1 && src[t->off] != '(' && src[t->off] != ')' &&
+                                                      src[t->off] != ';' && src[t->off] != '/')))) {
+        s->ntok++;
+        return SQL_SPLIT_NONE;
+    }
+    return sql_splitter_feed_slow(s, t, src, len);
+}
 
 #endif
