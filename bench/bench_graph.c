@@ -3,7 +3,9 @@
  * DuckDB (the docs/graph.md tables), loaded into the in-memory index; p50/p99 of a downstream
  * traversal (depth 3, limit 1000) from random roots against a DuckDB recursive CTE over the same
  * tables, checked to find the same nodes; then chat questions per second on one thread.
- * Environment: BENCH_NODES (100000), BENCH_EDGES (200000), BENCH_ROOTS (2000), BENCH_CTE_ROOTS (200).
+ * Then index rebuilds after a commit (bench_updates). Environment: BENCH_NODES (100000), BENCH_EDGES
+ * (200000), BENCH_ROOTS (2000), BENCH_CTE_ROOTS (200), BENCH_UPDATE_TABLES (25000: 100,000 nodes),
+ * BENCH_UPDATE_ROUNDS (20).
  */
 #include "graph/index.h"
 #include "query/query.h"
@@ -122,6 +124,119 @@ static long cte_count(duckdb_prepared_statement ps, int64_t root)
     return n;
 }
 
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Index rebuilds after a commit, on a graph shaped like ingested SQL: `tables` tables with three
+ * columns each (every column's tail shared by thousands), one statement per table writing it from
+ * the one before (table and column DERIVES, CONTAINS), ten statements per file. Each round makes a
+ * new version of one file (its rows moved to a new file id, as the writer does) and times, in CPU
+ * of this thread (DuckDB on one thread, as the server's store), the update the index does (read the
+ * changed file's rows, build a snapshot from a copy of the base) against a full read and build of
+ * the same state, alternately.
+ */
+static int bench_updates(long tables, int rounds)
+{
+    duckdb_database db;
+    duckdb_connection c;
+    if(duckdb_open(NULL, &db) != DuckDBSuccess || duckdb_connect(db, &c) != DuckDBSuccess)
+        return -1;
+    char sql[4096];
+    snprintf(sql, sizeof(sql),
+             "SET threads = 1;"
+             "CREATE TABLE ingestions (id VARCHAR, commit_sha VARCHAR, branch VARCHAR);"
+             "CREATE TABLE files AS SELECT i AS id, 'etl/f' || i || '.sql' AS path, NULL::VARCHAR AS repository,"
+             " 'bench' AS project_id, 'postgres' AS dialect, true AS is_current, NULL::VARCHAR AS disk_path,"
+             " NULL::VARCHAR AS ingestion_id FROM range(1, %ld + 1) r(i);"
+             "CREATE TABLE statements AS SELECT i AS id, (i - 1) // 10 + 1 AS file_id, (i - 1) %% 10 AS ordinal,"
+             " 'insert' AS kind, NULL::VARCHAR AS name, ((i - 1) %% 10) * 4 + 1 AS line_start, 1 AS column_start,"
+             " NULL::VARCHAR AS routine, NULL::VARCHAR AS error FROM range(1, %ld + 1) r(i);"
+             "CREATE TABLE nodes AS SELECT i AS id, 'table' AS kind, 's' || (i %% 50) || '.t' || i AS name,"
+             " 'bench' AS project_id, false AS temporary FROM range(1, %ld + 1) r(i)"
+             " UNION ALL SELECT %ld + 3 * (i - 1) + c, 'column', 's' || (i %% 50) || '.t' || i || '.' ||"
+             " ['id', 'amount', 'name'][c], 'bench', false FROM range(1, %ld + 1) r(i), range(1, 4) k(c);"
+             "CREATE TABLE edges AS"
+             " SELECT i - 1 AS source, i AS target, 'DERIVES' AS kind, i AS statement_id,"
+             "  (i - 1) // 10 + 1 AS file_id, NULL::VARCHAR AS transformation FROM range(2, %ld + 1) r(i)"
+             " UNION ALL SELECT i, %ld + 3 * (i - 1) + c, 'CONTAINS', i, (i - 1) // 10 + 1, NULL"
+             "  FROM range(1, %ld + 1) r(i), range(1, 4) k(c)"
+             " UNION ALL SELECT %ld + 3 * (i - 2) + c, %ld + 3 * (i - 1) + c, 'DERIVES', i, (i - 1) // 10 + 1,"
+             "  'IDENTITY' FROM range(2, %ld + 1) r(i), range(1, 4) k(c);",
+             tables / 10, tables, tables, tables, tables, tables, tables, tables, tables, tables, tables);
+    if(exec(c, sql))
+        return -1;
+    graph_builder_t *base = NULL;
+    if(graph_base_load(c, &base))
+        return -1;
+    double *upd = util_malloc(sizeof(double) * (size_t)rounds), *full = util_malloc(sizeof(double) * (size_t)rounds);
+    if(!upd || !full)
+        return -1;
+    int nodes = 0, edges = 0;
+    for(int r = 0; r < rounds; r++) {
+        long file = 1 + (long)(next_rand() % (uint64_t)(tables / 10)), fresh = tables / 10 + 1 + r;
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO files SELECT %ld, path, repository, project_id, dialect, true, disk_path, ingestion_id"
+                 " FROM files WHERE id = %ld; UPDATE files SET is_current = false WHERE id = %ld;"
+                 "UPDATE statements SET file_id = %ld WHERE file_id = %ld;"
+                 "UPDATE edges SET file_id = %ld WHERE file_id = %ld;",
+                 fresh, file, file, fresh, file, fresh, file);
+        if(exec(c, sql))
+            return -1;
+        /* the file may have been renewed before: its newest version is the current one */
+        snprintf(sql, sizeof(sql),
+                 "UPDATE files SET is_current = false WHERE path = (SELECT path FROM files WHERE id = %ld)"
+                 " AND id <> %ld",
+                 fresh, fresh);
+        if(exec(c, sql))
+            return -1;
+        double t0 = cpu_ms();
+        int changed = 0;
+        graph_snap_t *s = NULL;
+        graph_builder_t *copy = NULL;
+        if(graph_base_update(c, base, &changed) || !changed || !(copy = graph_builder_clone(base)) ||
+           graph_builder_finish(copy, &s))
+            return -1;
+        double t1 = cpu_ms();
+        graph_snap_t *f = NULL;
+        if(graph_load(c, &f))
+            return -1;
+        double t2 = cpu_ms();
+        if(graph_node_count(s) != graph_node_count(f) || graph_edge_count(s) != graph_edge_count(f)) {
+            fprintf(stderr, "bench_graph: the update and the full read disagree\n");
+            return -1;
+        }
+        nodes = graph_node_count(s);
+        edges = graph_edge_count(s);
+        upd[r] = t1 - t0;
+        full[r] = t2 - t1;
+        graph_snap_release(s);
+        graph_snap_release(f);
+    }
+    qsort(upd, (size_t)rounds, sizeof(double), cmp_ms);
+    qsort(full, (size_t)rounds, sizeof(double), cmp_ms);
+    printf("index after a commit (%d nodes, %d edges, one file of %ld renewed, %d rounds, CPU ms of this thread):\n"
+           "  read the changed file, build from a copy: p50 %.1f  max %.1f\n"
+           "  read everything, build:                  p50 %.1f  max %.1f\n",
+           nodes, edges, tables / 10, rounds, upd[rounds / 2], upd[rounds - 1], full[rounds / 2], full[rounds - 1]);
+    util_free(upd);
+    util_free(full);
+    graph_builder_free(base);
+    duckdb_disconnect(&c);
+    duckdb_close(&db);
+    return 0;
+}
+
 int main(void)
 {
     long nodes = env_long("BENCH_NODES", 100000), edges = env_long("BENCH_EDGES", 200000);
@@ -218,5 +333,9 @@ int main(void)
     graph_snap_release(s);
     duckdb_disconnect(&c);
     duckdb_close(&db);
+    if(bench_updates(env_long("BENCH_UPDATE_TABLES", 25000), (int)env_long("BENCH_UPDATE_ROUNDS", 20))) {
+        fprintf(stderr, "bench_graph: the update benchmark failed\n");
+        return 1;
+    }
     return mismatches ? 1 : 0;
 }

@@ -81,6 +81,8 @@ int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, g
                            int64_t statement_id, const char *transformation);
 /* Consumes the builder (also on failure). */
 int graph_builder_finish(graph_builder_t *b, graph_snap_t **out);
+/* A copy of the rows (the index builds each snapshot from a copy of the rows it keeps), or NULL. */
+graph_builder_t *graph_builder_clone(const graph_builder_t *b);
 
 /* Snapshots are refcounted: the last release frees. */
 graph_snap_t *graph_snap_retain(graph_snap_t *s);

@@ -15,6 +15,15 @@ typedef struct graph_index graph_index_t;
 
 /* Reads the graph (docs/graph.md) from DuckDB into a new snapshot. */
 int graph_load(duckdb_connection conn, graph_snap_t **out);
+/* The graph's rows from DuckDB, all read as of one commit, kept as a base for updates. */
+int graph_base_load(duckdb_connection conn, graph_builder_t **out);
+/*
+ * Brings `base` up to date by reading only the current files that are new since it was read and
+ * dropping the rows of those no longer current; *changed says whether any did. Returns 0; 1 when
+ * the whole graph should be read instead (too many new files for one query, garbage in the string
+ * pool, or counts that no longer match the store's); or a negative error. Unless it returns 0, `base` is to be dropped.
+ */
+int graph_base_update(duckdb_connection conn, graph_builder_t *base, int *changed);
 
 /*
  * Loads the first snapshot (an empty one, with a warning, when the graph cannot be read yet) and

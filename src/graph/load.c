@@ -1,11 +1,17 @@
 /* Reading the graph's tables from DuckDB into a snapshot, chunk by chunk. */
 #include "graph/index.h"
+#include "graph/snap.h"
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "util/log.h"
+
+#include <inttypes.h>
 
 #include <stdbool.h>
 #include <string.h>
 
-#define LOAD_STR_MAX 4096 /* longer texts are cut; names are bounded by GRAPH_MAX_NAME */
+#define LOAD_STR_MAX 4096              /* longer texts are cut; names are bounded by GRAPH_MAX_NAME */
+#define LOAD_SQL_MAX ((size_t)4 << 20) /* a query naming the files of one update */
 
 typedef int (*row_fn)(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, idx_t row);
 
@@ -75,8 +81,11 @@ static int edge_row(graph_builder_t *b, duckdb_vector *cols, uint64_t **valid, i
     const char *ks = str_at(cols, valid, 2, row, kind, sizeof(kind));
     if(!ks || graph_edge_kind_from_name(ks, &k))
         return 0;
-    return graph_builder_add_edge(b, i64_at(cols, valid, 0, row, 0), i64_at(cols, valid, 1, row, 0), k,
-                                  i64_at(cols, valid, 3, row, -1), str_at(cols, valid, 4, row, trans, sizeof(trans)));
+    int rc = graph_builder_add_edge(b, i64_at(cols, valid, 0, row, 0), i64_at(cols, valid, 1, row, 0), k,
+                                    i64_at(cols, valid, 3, row, -1), str_at(cols, valid, 4, row, trans, sizeof(trans)));
+    if(!rc)
+        b->edges[b->nedges - 1].file = i64_at(cols, valid, 5, row, -1);
+    return rc;
 }
 
 static int load_rows(duckdb_connection conn, const char *sql, int ncols, graph_builder_t *b, row_fn fn)
@@ -105,37 +114,187 @@ static int load_rows(duckdb_connection conn, const char *sql, int ncols, graph_b
     return rc;
 }
 
-int graph_load(duckdb_connection conn, graph_snap_t **out)
+static int exec(duckdb_connection conn, const char *sql)
+{
+    duckdb_result res;
+    int rc = duckdb_query(conn, sql, &res) == DuckDBSuccess ? 0 : GRAPH_ERR_STORE;
+    if(rc)
+        log_warn("graph.load_failed", "error=%s", LOG_Q(duckdb_result_error(&res)));
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+/*
+ * The graph's rows into `b`: all of them, or with `files` ("1,2,3") those of these files and every
+ * node their edges name. Casts pin the C types the row functions read.
+ */
+static int read_rows(duckdb_connection conn, const char *files, graph_builder_t *b)
+{
+    buf_t sql;
+    buf_init(&sql, LOAD_SQL_MAX);
+    int rc = files ? buf_printf(&sql,
+                                "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, coalesce(temporary, false)::BOOLEAN "
+                                "FROM nodes WHERE id IN (SELECT source FROM edges WHERE file_id IN (%s) UNION "
+                                "SELECT target FROM edges WHERE file_id IN (%s))",
+                                files, files)
+                   : buf_adds(&sql, "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, "
+                                    "coalesce(temporary, false)::BOOLEAN FROM nodes");
+    rc = rc ? GRAPH_ERR_TOO_BIG : load_rows(conn, sql.data, 4, b, node_row);
+    buf_reset(&sql);
+    if(!rc)
+        rc = buf_printf(&sql,
+                        "SELECT f.id::BIGINT, f.path::VARCHAR, f.repository::VARCHAR, f.project_id::VARCHAR, "
+                        "f.dialect::VARCHAR, f.disk_path::VARCHAR, i.commit_sha::VARCHAR, i.branch::VARCHAR "
+                        "FROM files f LEFT JOIN ingestions i ON i.id = f.ingestion_id WHERE f.is_current%s%s%s",
+                        files ? " AND f.id IN (" : "", files ? files : "", files ? ")" : "")
+                 ? GRAPH_ERR_TOO_BIG
+                 : load_rows(conn, sql.data, 8, b, file_row);
+    buf_reset(&sql);
+    if(!rc)
+        rc = buf_printf(&sql,
+                        "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, "
+                        "s.routine::VARCHAR, s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id "
+                        "WHERE f.is_current%s%s%s",
+                        files ? " AND f.id IN (" : "", files ? files : "", files ? ")" : "")
+                 ? GRAPH_ERR_TOO_BIG
+                 : load_rows(conn, sql.data, 6, b, stmt_row);
+    buf_reset(&sql);
+    if(!rc)
+        rc = buf_printf(&sql,
+                        "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "
+                        "transformation::VARCHAR, file_id::BIGINT FROM edges%s%s%s",
+                        files ? " WHERE file_id IN (" : "", files ? files : "", files ? ")" : "")
+                 ? GRAPH_ERR_TOO_BIG
+                 : load_rows(conn, sql.data, 6, b, edge_row);
+    buf_free(&sql);
+    return rc;
+}
+
+int graph_base_load(duckdb_connection conn, graph_builder_t **out)
 {
     *out = NULL;
     graph_builder_t *b = graph_builder_new();
     if(!b)
         return GRAPH_ERR_NOMEM;
-    /* Casts pin the C types the row functions read. */
-    int rc = load_rows(conn,
-                       "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, coalesce(temporary, false)::BOOLEAN "
-                       "FROM nodes",
-                       4, b, node_row);
-    if(!rc)
-        rc = load_rows(conn,
-                       "SELECT f.id::BIGINT, f.path::VARCHAR, f.repository::VARCHAR, f.project_id::VARCHAR, "
-                       "f.dialect::VARCHAR, f.disk_path::VARCHAR, i.commit_sha::VARCHAR, i.branch::VARCHAR "
-                       "FROM files f LEFT JOIN ingestions i ON i.id = f.ingestion_id WHERE f.is_current",
-                       8, b, file_row);
-    if(!rc)
-        rc = load_rows(
-            conn,
-            "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, s.routine::VARCHAR, "
-            "s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id WHERE f.is_current",
-            6, b, stmt_row);
-    if(!rc)
-        rc = load_rows(conn,
-                       "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "
-                       "transformation::VARCHAR FROM edges",
-                       5, b, edge_row);
+    /* one transaction: every table as of the same commit */
+    int rc = exec(conn, "BEGIN TRANSACTION");
+    if(!rc) {
+        rc = read_rows(conn, NULL, b);
+        exec(conn, rc ? "ROLLBACK" : "COMMIT");
+    }
+    rc = rc ? rc : b->failed;
     if(rc) {
         graph_builder_free(b);
         return rc;
     }
-    return graph_builder_finish(b, out);
+    *out = b;
+    return 0;
+}
+
+int graph_load(duckdb_connection conn, graph_snap_t **out)
+{
+    *out = NULL;
+    graph_builder_t *b = NULL;
+    int rc = graph_base_load(conn, &b);
+    return rc ? rc : graph_builder_finish(b, out);
+}
+
+/* One BIGINT column of a query, appended to `out` as "1,2,3" or kept in `ids`. */
+static int read_ids(duckdb_connection conn, const char *sql, int64_t **ids, size_t *n)
+{
+    duckdb_result res;
+    if(duckdb_query(conn, sql, &res) != DuckDBSuccess) {
+        log_warn("graph.load_failed", "error=%s", LOG_Q(duckdb_result_error(&res)));
+        duckdb_destroy_result(&res);
+        return GRAPH_ERR_STORE;
+    }
+    idx_t rows = duckdb_row_count(&res);
+    int rc = rows > GRAPH_MAX_NODES ? GRAPH_ERR_TOO_BIG : 0;
+    *ids = rc ? NULL : util_malloc(((size_t)rows + 1) * sizeof(int64_t));
+    if(!rc && !*ids)
+        rc = GRAPH_ERR_NOMEM;
+    for(idx_t r = 0; !rc && r < rows; r++)
+        (*ids)[r] = duckdb_value_int64(&res, 0, r);
+    *n = rc ? 0 : (size_t)rows;
+    duckdb_destroy_result(&res);
+    return rc;
+}
+
+static int64_t count_rows(duckdb_connection conn, const char *sql)
+{
+    duckdb_result res;
+    int64_t n = -1;
+    if(duckdb_query(conn, sql, &res) == DuckDBSuccess)
+        n = duckdb_value_int64(&res, 0, 0);
+    duckdb_destroy_result(&res);
+    return n;
+}
+
+/*
+ * New and superseded current files since `base` was read: their rows in and out. Returns 1 (read
+ * the whole graph instead) when the new files do not fit in one query, the pool is mostly garbage,
+ * or the base's counts no longer match the store's (something the writer's rules do not cover
+ * changed it). Reading many new files costs about what a full read does, so there is no other cut-off.
+ */
+static int update(duckdb_connection conn, graph_builder_t *base, int *changed)
+{
+    int64_t *cur = NULL, *gone = NULL;
+    size_t ncur = 0, ngone = 0, nnew = 0;
+    graph_idmap_t known = {0}, current = {0};
+    buf_t list;
+    buf_init(&list, LOAD_SQL_MAX / 4);
+    int rc = read_ids(conn, "SELECT id::BIGINT FROM files WHERE is_current", &cur, &ncur);
+    if(!rc && (graph_idmap_init(&known, base->nfiles) || graph_idmap_init(&current, ncur)))
+        rc = GRAPH_ERR_NOMEM;
+    for(size_t i = 0; !rc && i < base->nfiles; i++)
+        graph_idmap_put(&known, base->files[i].id, 0);
+    for(size_t i = 0; !rc && i < ncur; i++) {
+        graph_idmap_put(&current, cur[i], 0);
+        if(graph_idmap_get(&known, cur[i]) < 0) {
+            rc = buf_printf(&list, "%s%" PRId64, nnew ? "," : "", cur[i]) ? 1 : 0; /* too many: read it all */
+            nnew++;
+        }
+    }
+    if(!rc && !(gone = util_malloc((base->nfiles + 1) * sizeof(int64_t))))
+        rc = GRAPH_ERR_NOMEM;
+    for(size_t i = 0; !rc && i < base->nfiles; i++)
+        if(graph_idmap_get(&current, base->files[i].id) < 0)
+            gone[ngone++] = base->files[i].id;
+    graph_builder_t *fresh = NULL;
+    if(!rc && nnew) {
+        fresh = graph_builder_new();
+        rc = fresh ? read_rows(conn, list.data, fresh) : GRAPH_ERR_NOMEM;
+    }
+    if(!rc && (nnew || ngone)) {
+        if(!fresh && !(fresh = graph_builder_new()))
+            rc = GRAPH_ERR_NOMEM;
+        else {
+            rc = graph_base_apply(base, gone, ngone, fresh);
+            fresh = NULL;
+        }
+    }
+    graph_builder_free(fresh);
+    if(!rc && ((size_t)count_rows(conn, "SELECT count(*) FROM nodes") != base->nnodes ||
+               (size_t)count_rows(conn, "SELECT count(*) FROM edges") != base->nedges || base->nfiles != ncur))
+        rc = 1;
+    if(!rc && base->garbage > base->plen / 2)
+        rc = 1;
+    *changed = nnew || ngone;
+    graph_idmap_free(&known);
+    graph_idmap_free(&current);
+    util_free(cur);
+    util_free(gone);
+    buf_free(&list);
+    return rc;
+}
+
+int graph_base_update(duckdb_connection conn, graph_builder_t *base, int *changed)
+{
+    *changed = 0;
+    int rc = exec(conn, "BEGIN TRANSACTION");
+    if(rc)
+        return rc;
+    rc = update(conn, base, changed);
+    exec(conn, "ROLLBACK"); /* read only */
+    return rc;
 }

@@ -74,6 +74,7 @@ typedef struct bstmt {
 
 typedef struct bedge {
     int64_t src, dst, stmt;
+    int64_t file; /* the file whose statement made it, or -1 (rows not read from the store) */
     uint32_t trans;
     uint8_t kind;
 } bedge_t;
@@ -89,6 +90,7 @@ struct graph_builder {
     size_t nedges, cedges;
     char *pool;
     size_t plen, pcap;
+    size_t garbage; /* pool bytes of rows removed since (src/graph/base.c) */
     int failed;
 };
 
@@ -109,6 +111,14 @@ int graph_idmap_get(const graph_idmap_t *m, int64_t key);
  * columns DDL anywhere defines for t. Runs on the builder's rows at every snapshot build.
  */
 int graph_catalog_expand(graph_builder_t *b);
+
+/* The index's base (src/graph/base.c): the store's rows kept between builds, file by file. */
+/*
+ * Rows of the files in `gone` leave `base` with their statements and edges, `fresh` (new current
+ * files, their statements and edges, and every node those edges name as the store holds it now)
+ * comes in, and a node whose last edge left goes too, as the writer deletes it. Consumes `fresh`.
+ */
+int graph_base_apply(graph_builder_t *base, const int64_t *gone, size_t ngone, graph_builder_t *fresh);
 
 uint64_t graph_hash_lower(const char *s, size_t len);
 const char *graph_str(const graph_snap_t *s, uint32_t off);

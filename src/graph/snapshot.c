@@ -205,6 +205,7 @@ int graph_builder_add_edge(graph_builder_t *b, int64_t source, int64_t target, g
     e->src = source;
     e->dst = target;
     e->stmt = statement_id;
+    e->file = -1;
     e->kind = (uint8_t)kind;
     CHECK(b, intern(b, transformation, &e->trans, NULL));
     b->nedges++;
