@@ -586,6 +586,59 @@ static void events_follow_the_contract(void **state)
     bus_free(bus);
 }
 
+/* What ingest_submit's callback saw, from the writer thread. */
+typedef struct recorded {
+    fixture_t *f;
+    int calls, rc;
+    int64_t rows; /* the ingestion's file rows committed when it was called */
+    char id[INGEST_ID_MAX];
+} recorded_t;
+
+static void on_recorded(void *ud, const char *id, int rc)
+{
+    recorded_t *r = ud;
+    r->calls++;
+    r->rc = rc;
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    char q[256];
+    snprintf(q, sizeof(q),
+             "SELECT count(*) FROM files f JOIN ingestions i ON i.id = f.ingestion_id WHERE i.id = '%s' AND"
+             " i.input_complete AND i.total_files = 3",
+             id);
+    r->rows = count(r->f, q); /* another connection: only committed rows are seen */
+}
+
+/* An ingestion whose files are all known: recorded in one transaction, announced with its whole total. */
+static void submit_records_then_calls_back(void **state)
+{
+    fixture_t *f = *state;
+    char a[256];
+    snprintf(a, sizeof(a), "%s", write_sql(f, "a.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    bus_t *bus = bus_new(1024, no_wake, NULL);
+    ingest_opts_t opts = {.store = f->store, .bus = bus, .workers = 1};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    ingest_file_t files[] = {{a, "a.sql", NULL, 0}, {a, "b.sql", NULL, 0}, {"", "c.txt", "not a SQL file", 0}};
+    recorded_t rec = {.f = f};
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "upload"};
+    ingest_file_t bad[] = {{a, "", NULL, 0}};
+    assert_int_equal(ingest_submit(in, &meta, bad, 1, on_recorded, &rec, id), INGEST_ERR_ARG);
+    assert_int_equal(ingest_submit(in, &meta, files, 3, on_recorded, &rec, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, a, "late.sql", NULL, 0), INGEST_ERR_UNKNOWN); /* already ended */
+    ingest_close(in, 1);
+    assert_int_equal(rec.calls, 1);
+    assert_int_equal(rec.rc, INGEST_OK);
+    assert_string_equal(rec.id, id);
+    assert_int_equal(rec.rows, 3);
+    bus_event_t *head = bus_drain(bus);
+    assert_non_null(head);
+    assert_string_equal(head->type, "ingestion_started");
+    assert_int_equal(json_integer_value(json_object_get(head->data, "total_files")), 3);
+    bus_event_free_list(head);
+    bus_free(bus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +657,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pipeline_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_requeues_or_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(events_follow_the_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(submit_records_then_calls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
     };
