@@ -28,8 +28,8 @@ typedef struct cat {
     graph_builder_t *b;
     size_t nn; /* nodes loaded from the store; only those can be tables */
     graph_idmap_t ids;
-    int *table_of; /* column -> its table (CONTAINS), or -1 */
-    int *head;     /* table -> its first member, or -1 */
+    int *table_of;     /* column -> its table (CONTAINS), or -1 */
+    int *first, *last; /* table -> its members in the order met (a DDL's column order), or -1 */
     uint8_t *defined;
     int *pending; /* table -> star edges into it not yet expanded */
     member_t *mem;
@@ -138,8 +138,12 @@ static int member_add(cat_t *c, int table, int col, uint8_t flags)
             slot_insert(c, (int)i);
     }
     k = (int)c->nmem++;
-    c->mem[k] = (member_t){.table = table, .col = col, .next = c->head[table], .flags = flags};
-    c->head[table] = k;
+    c->mem[k] = (member_t){.table = table, .col = col, .next = -1, .flags = flags};
+    if(c->last[table] >= 0)
+        c->mem[c->last[table]].next = k;
+    else
+        c->first[table] = k;
+    c->last[table] = k;
     slot_insert(c, k);
     return k;
 }
@@ -194,7 +198,7 @@ static int expand_star(cat_t *c, size_t k)
     }
     uint8_t want = c->defined[s] ? M_DEFINED : M_DERIVED;
     int added = 0;
-    for(int m = c->head[s]; m >= 0 && !c->full; m = c->mem[m].next) {
+    for(int m = c->first[s]; m >= 0 && !c->full; m = c->mem[m].next) {
         if(!(c->mem[m].flags & want) || is_star(c, c->mem[m].col))
             continue;
         if(b->nedges + 2 >= GRAPH_MAX_EDGES || b->nnodes + 1 >= GRAPH_MAX_NODES) {
@@ -345,7 +349,8 @@ static void cat_free(cat_t *c)
 {
     graph_idmap_free(&c->ids);
     util_free(c->table_of);
-    util_free(c->head);
+    util_free(c->first);
+    util_free(c->last);
     util_free(c->defined);
     util_free(c->pending);
     util_free(c->mem);
@@ -455,15 +460,16 @@ int graph_catalog_expand(graph_builder_t *b)
     if(graph_idmap_init(&c.ids, c.nn))
         goto out;
     c.table_of = util_malloc((c.nn + 1) * sizeof *c.table_of);
-    c.head = util_malloc((c.nn + 1) * sizeof *c.head);
+    c.first = util_malloc((c.nn + 1) * sizeof *c.first);
+    c.last = util_malloc((c.nn + 1) * sizeof *c.last);
     c.defined = util_calloc(c.nn + 1, 1);
     c.pending = util_calloc(c.nn + 1, sizeof *c.pending);
     drop = util_calloc(ne + 1, 1);
-    if(!c.table_of || !c.head || !c.defined || !c.pending || !drop)
+    if(!c.table_of || !c.first || !c.last || !c.defined || !c.pending || !drop)
         goto out;
     for(size_t v = 0; v < c.nn; v++) {
         graph_idmap_put(&c.ids, b->nodes[v].id, (int)v);
-        c.table_of[v] = c.head[v] = -1;
+        c.table_of[v] = c.first[v] = c.last[v] = -1;
     }
 
     /* every table's columns from its CONTAINS edges, and which of them DDL defined */

@@ -334,7 +334,7 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
     out->write_paths = view_vec(&in->write_paths);
     out->drops = view_vec(&in->drops);
     out->calls = view_vec(&in->calls);
-    out->defines = view_vec(&in->defines);
+    out->defines = (sql_strlist_t){.items = in->defines.v, .n = in->defines.n}; /* in the DDL's order */
     if(in->rename_from.n) {
         out->renames = sql_arena_alloc(a, in->rename_from.n * sizeof *out->renames);
         if(!out->renames)

@@ -69,9 +69,9 @@ typedef struct sql_statement {
      * writes above mix every inner statement's. Empty for a plain statement. */
     sql_flow_t *flows;
     size_t nflows;
-    /* Columns the statement defines, "table.column" (CREATE TABLE's column list or a complete
-     * select list, a view's, ALTER TABLE ADD COLUMN), for a catalog across files. Internal: not
-     * part of the contract §5 JSON. */
+    /* Columns the statement defines, "table.column" in their order (CREATE TABLE's column list or
+     * a complete select list, a view's, ALTER TABLE ADD COLUMN), for a catalog across files.
+     * Internal: not part of the contract §5 JSON. */
     sql_strlist_t defines;
 } sql_statement_t;
 

@@ -128,6 +128,13 @@ class CatalogTest(unittest.TestCase):
         self.assertEqual(self.column_edges("p2.a"), {("t3.a", "p1.a"), ("p1.a", "p2.a")})
         self.assertEqual(self.columns("p2"), ["p2.a", "p2.y"])
 
+    def test_expanded_columns_keep_the_ddl_order(self):
+        self.ingest("views/o.sql", "CREATE VIEW o AS SELECT * FROM t4;\n")
+        self.ingest("ddl/t4.sql", "CREATE TABLE t4 (zeta int, alpha int, mid int);\n")
+        self.until(lambda: self.column_edges("o.mid") is not None, "o.mid")
+        status, body = self.get("/api/v1/nodes/o")
+        self.assertEqual([c["name"] for c in body["columns"]], ["o.zeta", "o.alpha", "o.mid"])
+
     def test_unqualified_columns_of_a_join(self):
         self.ingest("views/j.sql", "CREATE VIEW j AS SELECT a, c, id FROM t2 JOIN u2 ON t2.id = u2.id;\n")
         self.until(lambda: self.column_edges("j.a") == set(), "j.a, with no source before the DDL")

@@ -351,7 +351,7 @@ static void test_defines(void **state)
 {
     (void)state;
     expect_defines("CREATE TABLE s.t (b int, a text, PRIMARY KEY (a), CONSTRAINT c CHECK (b > 0))",
-                   "create_table:s.t.a,s.t.b");
+                   "create_table:s.t.b,s.t.a");
     expect_defines("CREATE TABLE t AS SELECT x AS a, y + 1 AS b FROM u", "create_table:t.a,t.b");
     expect_defines("CREATE TABLE t AS SELECT * FROM u", "create_table:");
     expect_defines("CREATE VIEW v (p, q) AS SELECT * FROM u", "create_view:v.p,v.q");
