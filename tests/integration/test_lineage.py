@@ -202,7 +202,7 @@ class LineageTest(unittest.TestCase):
              "raw.orders → sales.orders_clean → sales.summary → mart.report", ("lineage/report.sql", 2)),
             ("Where is raw.customers defined?", "definition", "lineage/ddl.sql at line 8", ("lineage/ddl.sql", 8)),
             ("Where is raw.customers used?", "where_used", "lineage/etl.sql:6", ("lineage/etl.sql", 6)),
-            ("Which columns does raw.orders have?", "columns", "amount, customer_id, id", ("lineage/ddl.sql", 2)),
+            ("Which columns does raw.orders have?", "columns", "id, customer_id, amount", ("lineage/ddl.sql", 2)),
             ("How does raw.orders reach mart.report?", "path", "raw.orders → #stage", ("lineage/etl.sql", 2)),
             ("What did etl.sql create?", "file_outputs", "sales.orders_clean", ("lineage/etl.sql", 6)),
             ("Which procedures write mart.report?", "procedures", "mart.refresh_report", ("lineage/report.sql", 2)),
