@@ -127,10 +127,10 @@ def main():
             if time.monotonic() - started > 600:
                 sys.exit("the server did not answer /health within 600 s")
             time.sleep(0.2)
-        rebuilt = re.search(r"graph\.rebuilt nodes=(\d+) edges=(\d+) ms=([\d.]+)", open(log_path).read())
+        rebuilt = re.search(r"graph\.rebuilt nodes=\d+ edges=\d+.*? ms=([\d.]+)", open(log_path).read())
         stats = json.loads(get(port, "/api/v1/stats")[1])
         print(f"  server ready in {time.monotonic() - started:.1f} s (index built in "
-              f"{float(rebuilt.group(3)) / 1000 if rebuilt else float('nan'):.1f} s),"
+              f"{float(rebuilt.group(1)) / 1000 if rebuilt else float('nan'):.1f} s),"
               f" /api/v1/stats: {stats['totalNodes']} nodes, {stats['totalEdges']} edges,"
               f" {stats['filesProcessed']} files; RSS {rss_mb(server.pid):.0f} MB")
         if stats["totalNodes"] < nodes:
