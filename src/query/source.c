@@ -33,7 +33,6 @@ static int valid_at(uint64_t *validity, idx_t row)
 }
 
 typedef struct each {
-    duckdb_connection conn;
     duckdb_prepared_statement text_st, stmts_st;
     const char *const *terms;
     int nterms;
@@ -140,7 +139,7 @@ int source_each(duckdb_connection conn, const char *const *terms, int nterms, so
 {
     if(!conn)
         return -1;
-    each_t e = {.conn = conn, .terms = terms, .nterms = nterms, .fn = fn, .ud = ud};
+    each_t e = {.terms = terms, .nterms = nterms, .fn = fn, .ud = ud};
     buf_init(&e.cut, SOURCE_TEXT_MAX);
     /* files in the order of their statements (a file's are consecutive), so texts come by statement id */
     duckdb_result files;
