@@ -432,10 +432,10 @@ cte_t *sqlp_find_cte(parser_t *p, const char *name)
 
 /* IDENTIFIER(:t), IDENTIFIER(?), IDENTIFIER(:s || '.' || :t): a bind parameter names its table
  * from outside the SQL, so there is no table to record (a session variable, $t, set in the script,
- * is kept as written). */
+ * is kept as written). Only IDENTIFIER() keeps such text as a name, so its first byte tells. */
 int sqlp_is_bind_name(const char *t)
 {
-    return t[0] == ':' || t[0] == '?' || strchr(t, ' ') != NULL;
+    return t[0] == ':' || t[0] == '?' || t[0] == '\'';
 }
 
 void sqlp_add_read(parser_t *p, const char *t)
