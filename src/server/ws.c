@@ -206,6 +206,10 @@ static void want_write(ws_client_t *c)
     }
 }
 
+static int flush(server_t *srv, ws_client_t *c);
+static void fail_async(ws_client_t *c);
+static int has_pending(const server_t *srv, const ws_client_t *c);
+
 static int on_established(server_t *srv, struct lws *wsi, session_t *s)
 {
     ws_client_t *c = &s->ws;
@@ -229,12 +233,18 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     metrics_http_response(&srv->metrics, 101);
     add_private(c, connection_ack(srv, c));
     add_private(c, hub_welcome_stats(srv));
-    want_write(c);
     /* Only here is the newcomer certain: a handshake lws refuses after the check must cost no one. */
     if(ws_open_count(srv) > srv->cfg->max_connections)
         evict_idlest(srv);
     log_limited(LOG_INFO, "ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id,
                 c->peer, c->addr, LOG_Q(c->origin), srv->n_clients);
+    /* The welcome goes out behind the 101 when that left whole: no writable round trip per connect. */
+    if(lws_partial_buffered(wsi))
+        want_write(c);
+    else if(flush(srv, c))
+        fail_async(c);
+    else if(has_pending(srv, c) || lws_partial_buffered(wsi))
+        want_write(c);
     return 0;
 }
 
