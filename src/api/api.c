@@ -129,6 +129,8 @@ static int make_dirs(const char *path)
     }
 }
 
+#define GRAPH_LOAD_WAIT_MS 1500
+
 static int default_workers(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -150,6 +152,11 @@ int api_start(void *ud, server_t *srv)
         log_error("api.start_failed", "reason=\"%s\"", graph_strerror(rc));
         return -1;
     }
+    /* A small graph is served whole from the first request on; a large one goes on loading behind a
+     * listening server that answers lineage queries 503 meanwhile and still stops at once. */
+    if(!graph_index_wait_loaded(api->graph, GRAPH_LOAD_WAIT_MS))
+        log_info("graph.loading", "waited_ms=%d reason=\"a large graph: lineage queries answer 503 until it is read\"",
+                 GRAPH_LOAD_WAIT_MS);
     char dir[4096];
     if(snprintf(dir, sizeof(dir), "%s/uploads", api->cfg->data_dir) >= (int)sizeof(dir) || make_dirs(dir)) {
         log_error("api.start_failed", "reason=\"cannot create the upload folder: %s\"", strerror(errno));
@@ -168,6 +175,7 @@ int api_start(void *ud, server_t *srv)
 void api_stop(void *ud)
 {
     api_t *api = ud;
+    graph_index_stop(api->graph); /* a long first read must not hold up the rest of the shutdown */
     /* The clone thread first: its queued jobs end their ingestions before ingestion closes. */
     api_github_stop(api);
     ingest_close(api->ingest, 0);

@@ -33,15 +33,20 @@ static void run_export(duckdb_connection conn, void *arg)
     buf_init(&out, EXPORT_MAX);
     char now[TIMEFMT_ISO_LEN];
     time_iso8601(time_now_ms(), now);
-    int rc = job->csv ? query_export_csv(s, collect, &out)
-                      : query_export_openlineage(conn, s, now, job->api->cfg->github_url, collect, &out);
+    int loaded = graph_index_loaded(job->api->graph); /* else the snapshot is empty for want of time */
+    int rc = !loaded    ? -1
+             : job->csv ? query_export_csv(s, collect, &out)
+                        : query_export_openlineage(conn, s, now, job->api->cfg->github_url, collect, &out);
     int nodes = graph_node_count(s), edges = graph_edge_count(s);
     graph_snap_release(s);
     int status = 200;
     if(rc) {
         buf_free(&out);
-        status = rc == BUF_ERR_TOO_BIG ? 507 : 500;
-        const char *msg = rc == BUF_ERR_TOO_BIG
+        status = !loaded ? 503 : rc == BUF_ERR_TOO_BIG ? 507 : 500;
+        const char *msg = !loaded
+                              ? "{\"error\":\"loading\",\"detail\":\"the lineage graph is still being read from the "
+                                "database; try again shortly\"}"
+                          : rc == BUF_ERR_TOO_BIG
                               ? "{\"error\":\"too_large\",\"detail\":\"the export is larger than 64 MiB; use lineaged "
                                 "export on the command line\"}"
                               : "{\"error\":\"internal\",\"detail\":\"the export failed\"}";

@@ -24,7 +24,8 @@ static double mono_ms(void)
 
 void graphq_report(api_t *api, const char *query_type, double latency_ms, int status, int nodes, int edges)
 {
-    int failed = status >= 500 && status != 501; /* 501: a mode that is not offered, not a failure */
+    /* 501: a mode that is not offered, 503: the graph still loading; neither is a failure */
+    int failed = status >= 500 && status != 501 && status != 503;
     const char *outcome = status < 300 ? "success" : failed ? "failed" : "rejected";
     /* Timings and counts only: never what was asked or answered. */
     json_t *data = json_pack("{s:s, s:f, s:s, s:i, s:i, s:i}", "query_type", query_type, "latency_ms",
@@ -43,13 +44,17 @@ static json_t *run(duckdb_connection conn, void *p, int *status)
 {
     graphq_job_t *job = p;
     double t0 = mono_ms();
-    graph_snap_t *s = graph_index_acquire(job->api->graph);
     query_result_t r = {.query_type = "query"};
-    job->fn(conn, s, job->arg, &r);
-    graph_snap_release(s);
+    if(graph_index_loaded(job->api->graph)) {
+        graph_snap_t *s = graph_index_acquire(job->api->graph);
+        job->fn(conn, s, job->arg, &r);
+        graph_snap_release(s);
+    } else {
+        query_error(&r, 503, "loading", "the lineage graph is still being read from the database; try again shortly");
+    }
     if(!r.body)
         query_error(&r, 500, "internal", "the answer could not be built");
-    if(r.status >= 500 && r.status != 501)
+    if(r.status >= 500 && r.status != 501 && r.status != 503)
         log_error("query.failed", "type=%s status=%d", r.query_type, r.status);
     graphq_report(job->api, r.query_type, mono_ms() - t0, r.status, r.nodes, r.edges);
     *status = r.status;

@@ -17,7 +17,9 @@ struct graph_index {
     graph_snap_t *current;
     graph_builder_t *base; /* the store's rows as last read: the rebuild thread's own */
     unsigned long generation;
-    int dirty, stop;
+    int dirty, stop, ready; /* ready: the first read of the store is over (whatever its outcome) */
+    duckdb_connection conn; /* the rebuild thread's; NULL until it connects */
+    pthread_cond_t loaded;
     pthread_t thread;
 };
 
@@ -48,6 +50,14 @@ static double cpu_since(const struct timespec *c0)
  * the whole graph is read again; either way the snapshot is built from a copy of the base by the
  * same graph_builder_finish (which runs the catalog step), so both give the same graph.
  */
+static int stopping(graph_index_t *ix)
+{
+    pthread_mutex_lock(&ix->lock);
+    int stop = ix->stop;
+    pthread_mutex_unlock(&ix->lock);
+    return stop;
+}
+
 /* Returns the CPU milliseconds it took. */
 static double rebuild(graph_index_t *ix, duckdb_connection conn)
 {
@@ -55,7 +65,7 @@ static double rebuild(graph_index_t *ix, duckdb_connection conn)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     int changed = 1, rc = 1;
-    if(ix->base && (rc = graph_base_update(conn, ix->base, &changed)) < 0)
+    if(ix->base && (rc = graph_base_update(conn, ix->base, &changed)) < 0 && !stopping(ix))
         log_warn("graph.update_failed", "reason=\"%s\"", graph_strerror(rc));
     const char *how = rc ? "full" : "files";
     if(rc) {
@@ -63,7 +73,8 @@ static double rebuild(graph_index_t *ix, duckdb_connection conn)
         graph_builder_free(ix->base);
         ix->base = NULL;
         if((rc = graph_base_load(conn, &ix->base))) {
-            log_warn("graph.rebuild_failed", "reason=\"%s\"", graph_strerror(rc));
+            if(!stopping(ix))
+                log_warn("graph.rebuild_failed", "reason=\"%s\"", graph_strerror(rc));
             return cpu_since(&c0);
         }
     }
@@ -96,6 +107,8 @@ static void *rebuild_main(void *arg)
     int connected = store_connect(ix->store, &conn) == 0;
     struct timespec rested = {0}; /* CLOCK_MONOTONIC: no rebuild before */
     pthread_mutex_lock(&ix->lock);
+    if(connected)
+        ix->conn = conn;
     for(;;) {
         while(!ix->dirty && !ix->stop)
             pthread_cond_wait(&ix->wake, &ix->lock);
@@ -111,7 +124,14 @@ static void *rebuild_main(void *arg)
         rested.tv_sec += (time_t)(ns / 1000000000);
         rested.tv_nsec = (long)(ns % 1000000000);
         pthread_mutex_lock(&ix->lock);
+        if(!ix->ready) {
+            ix->ready = 1;
+            pthread_cond_broadcast(&ix->loaded);
+        }
     }
+    ix->conn = NULL;
+    ix->ready = 1; /* a waiter at start must not wait for a load that will not come */
+    pthread_cond_broadcast(&ix->loaded);
     pthread_mutex_unlock(&ix->lock);
     if(connected)
         duckdb_disconnect(&conn);
@@ -125,27 +145,21 @@ int graph_index_open(store_t *store, graph_index_t **out)
     if(!ix)
         return GRAPH_ERR_NOMEM;
     ix->store = store;
+    ix->dirty = 1; /* the first read of the store, on the thread: a large graph takes seconds */
     pthread_mutex_init(&ix->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* the rest after a rebuild is timed on it */
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* the rest after a rebuild and the wait are timed on it */
     pthread_cond_init(&ix->wake, &attr);
+    pthread_cond_init(&ix->loaded, &attr);
     pthread_condattr_destroy(&attr);
-    duckdb_connection conn;
-    int rc = store_connect(store, &conn) ? GRAPH_ERR_STORE : 0;
-    if(!rc) {
-        rebuild(ix, conn);
-        duckdb_disconnect(&conn);
-    }
-    if(!ix->current) {
-        /* An unreadable graph serves as empty until a commit triggers a rebuild that works. */
-        graph_snap_t *empty = NULL;
-        graph_builder_t *b = graph_builder_new();
-        rc = b ? graph_builder_finish(b, &empty) : GRAPH_ERR_NOMEM;
-        if(rc)
-            goto fail;
-        publish(ix, empty);
-    }
+    /* Served until the first read is over, and after it when the graph cannot be read yet. */
+    graph_snap_t *empty = NULL;
+    graph_builder_t *b = graph_builder_new();
+    int rc = b ? graph_builder_finish(b, &empty) : GRAPH_ERR_NOMEM;
+    if(rc)
+        goto fail;
+    publish(ix, empty);
     if(pthread_create(&ix->thread, NULL, rebuild_main, ix)) {
         rc = GRAPH_ERR_NOMEM;
         goto fail;
@@ -153,25 +167,59 @@ int graph_index_open(store_t *store, graph_index_t **out)
     *out = ix;
     return 0;
 fail:
-    graph_builder_free(ix->base);
     graph_snap_release(ix->current);
+    pthread_cond_destroy(&ix->loaded);
     pthread_cond_destroy(&ix->wake);
     pthread_mutex_destroy(&ix->lock);
     util_free(ix);
     return rc;
 }
 
-void graph_index_close(graph_index_t *ix)
+int graph_index_wait_loaded(graph_index_t *ix, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long long ns = until.tv_nsec + (long long)timeout_ms * 1000000;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    pthread_mutex_lock(&ix->lock);
+    while(!ix->ready && pthread_cond_timedwait(&ix->loaded, &ix->lock, &until) != ETIMEDOUT)
+        ;
+    int ready = ix->ready;
+    pthread_mutex_unlock(&ix->lock);
+    return ready;
+}
+
+int graph_index_loaded(graph_index_t *ix)
+{
+    pthread_mutex_lock(&ix->lock);
+    int ready = ix->ready;
+    pthread_mutex_unlock(&ix->lock);
+    return ready;
+}
+
+void graph_index_stop(graph_index_t *ix)
 {
     if(!ix)
         return;
     pthread_mutex_lock(&ix->lock);
     ix->stop = 1;
+    /* A read of a large graph in progress is cut short, so stopping the server is not held up by it. */
+    if(ix->conn)
+        duckdb_interrupt(ix->conn);
     pthread_cond_signal(&ix->wake);
     pthread_mutex_unlock(&ix->lock);
+}
+
+void graph_index_close(graph_index_t *ix)
+{
+    if(!ix)
+        return;
+    graph_index_stop(ix);
     pthread_join(ix->thread, NULL);
     graph_builder_free(ix->base);
     graph_snap_release(ix->current);
+    pthread_cond_destroy(&ix->loaded);
     pthread_cond_destroy(&ix->wake);
     pthread_mutex_destroy(&ix->lock);
     util_free(ix);

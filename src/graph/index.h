@@ -26,10 +26,19 @@ int graph_base_load(duckdb_connection conn, graph_builder_t **out);
 int graph_base_update(duckdb_connection conn, graph_builder_t *base, int *changed);
 
 /*
- * Loads the first snapshot (an empty one, with a warning, when the graph cannot be read yet) and
- * starts the rebuild thread.
+ * Publishes an empty snapshot and starts the rebuild thread, which reads the graph from the store
+ * at once (a graph of a million nodes takes seconds: never on the caller's thread). When it cannot
+ * be read yet, the empty snapshot stays, with a warning, until a commit triggers a rebuild that works.
  */
 int graph_index_open(store_t *store, graph_index_t **out);
+/* Waits up to `timeout_ms` for that first read to end; returns graph_index_loaded(). */
+int graph_index_wait_loaded(graph_index_t *ix, int timeout_ms);
+/* Whether the first read of the store is over: before, snapshots are empty for want of time, not data. */
+int graph_index_loaded(graph_index_t *ix);
+/* No more rebuilds; interrupts a read of the store in progress (a snapshot being built from rows
+ * already read still completes). Snapshots stay readable until graph_index_close. */
+void graph_index_stop(graph_index_t *ix);
+/* graph_index_stop, then joins the rebuild thread and frees the index. */
 void graph_index_close(graph_index_t *ix);
 /* The current snapshot, retained: release it with graph_snap_release. Never NULL once open. */
 graph_snap_t *graph_index_acquire(graph_index_t *ix);
