@@ -198,7 +198,7 @@ int graph_lineage(const graph_snap_t *s, int root, const graph_query_t *q, graph
 int graph_paths(const graph_snap_t *s, int from, int to, int max_paths, graph_result_t *out, int *paths, int *path_len,
                 int *npaths, int *reversed);
 
-/* Columns of a table (CONTAINS), written into `cols` up to max; returns their total. */
+/* Columns of a table (CONTAINS) in the order first seen, written into `cols` up to max; returns their total. */
 int graph_columns(const graph_snap_t *s, int table, int *cols, int max);
 /* The table or view holding a column, or GRAPH_NONE. */
 int graph_column_table(const graph_snap_t *s, int column);

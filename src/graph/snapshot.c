@@ -665,8 +665,16 @@ int graph_columns(const graph_snap_t *s, int table, int *cols, int max)
             dup = s->edst[s->out_e[j]] == c && s->ekind[s->out_e[j]] == GRAPH_CONTAINS;
         if(dup)
             continue;
-        if(total < max)
-            cols[total] = c;
+        /* In the order the columns were first seen (their ids: a DDL's order), not the order the
+         * store happened to return the edges in; the `max` first kept. */
+        int k = total < max ? total : max;
+        while(k > 0 && s->node_id[cols[k - 1]] > s->node_id[c]) {
+            if(k < max)
+                cols[k] = cols[k - 1];
+            k--;
+        }
+        if(k < max)
+            cols[k] = c;
         total++;
     }
     return total;

@@ -70,6 +70,31 @@ static void lookup_with_and_without_schema(void **state)
     graph_snap_release(s);
 }
 
+/* Columns come in the order they were first seen (their ids), whatever order the edges were read in. */
+static void columns_in_the_order_first_seen(void **state)
+{
+    (void)state;
+    graph_builder_t *b = graph_builder_new();
+    assert_non_null(b);
+    assert_int_equal(graph_builder_add_node(b, 1, GRAPH_TABLE, "s.t", 0), 0);
+    const char *names[] = {"s.t.id", "s.t.customer_id", "s.t.amount", "s.t.placed_at"};
+    for(int i = 0; i < 4; i++)
+        assert_int_equal(graph_builder_add_node(b, 10 + i, GRAPH_COLUMN, names[i], 0), 0);
+    for(int i = 3; i >= 0; i--) /* the store returned them last first, twice for two files */
+        for(int f = 0; f < 2; f++)
+            assert_int_equal(graph_builder_add_edge(b, 1, 10 + i, GRAPH_CONTAINS, 0, NULL), 0);
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    int cols[4];
+    assert_int_equal(graph_columns(s, node(s, "s.t"), cols, 4), 4);
+    for(int i = 0; i < 4; i++)
+        assert_string_equal(graph_node_name(s, cols[i]), names[i]);
+    assert_int_equal(graph_columns(s, node(s, "s.t"), cols, 2), 4); /* the first two, by id */
+    assert_string_equal(graph_node_name(s, cols[0]), "s.t.id");
+    assert_string_equal(graph_node_name(s, cols[1]), "s.t.customer_id");
+    graph_snap_release(s);
+}
+
 /* One tail named by thousands of columns (every table has an `id`) is one key with all of them. */
 static void a_tail_shared_by_many_columns(void **state)
 {
@@ -912,6 +937,7 @@ int main(void)
         cmocka_unit_test(loads_from_duckdb),
         cmocka_unit_test(index_publishes_new_snapshots_to_concurrent_readers),
         cmocka_unit_test(index_closes_during_its_first_read),
+        cmocka_unit_test(columns_in_the_order_first_seen),
         cmocka_unit_test(updates_file_by_file_match_a_full_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
