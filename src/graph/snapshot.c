@@ -653,22 +653,49 @@ int graph_statement_edges(const graph_snap_t *s, int index, const int **edges)
     return s->stmt_eoff[index + 1] - s->stmt_eoff[index];
 }
 
+static int is_defined(const graph_snap_t *s, int e)
+{
+    const char *t = graph_str(s, s->etrans[e]);
+    return t && strcmp(t, "DEFINED") == 0;
+}
+
+/* Whether a CONTAINS edge of the table before its i-th out-edge reaches `c` (a DDL's only, or any). */
+static int seen_before(const graph_snap_t *s, int table, int i, int c, int defined_only)
+{
+    for(int j = s->out_off[table]; j < i; j++) {
+        int e = s->out_e[j];
+        if(s->edst[e] == c && s->ekind[e] == GRAPH_CONTAINS && (!defined_only || is_defined(s, e)))
+            return 1;
+    }
+    return 0;
+}
+
 int graph_columns(const graph_snap_t *s, int table, int *cols, int max)
 {
-    /* CONTAINS is stored once per file that names the column: count each column once */
+    /* CONTAINS is stored once per file that names the column: each column once. First those a DDL
+     * defines, in its order (the order its edges were written); then the others in the order they
+     * were first seen (their ids), not the order the store happened to return the edges in. */
     int total = 0;
     for(int i = s->out_off[table]; i < s->out_off[table + 1]; i++) {
-        int e = s->out_e[i], c = s->edst[e], dup = 0;
-        if(s->ekind[e] != GRAPH_CONTAINS || s->kind[c] != GRAPH_COLUMN)
+        int e = s->out_e[i], c = s->edst[e];
+        if(s->ekind[e] != GRAPH_CONTAINS || s->kind[c] != GRAPH_COLUMN || !is_defined(s, e) ||
+           seen_before(s, table, i, c, 1))
             continue;
-        for(int j = s->out_off[table]; j < i && !dup; j++)
-            dup = s->edst[s->out_e[j]] == c && s->ekind[s->out_e[j]] == GRAPH_CONTAINS;
+        if(total < max)
+            cols[total] = c;
+        total++;
+    }
+    int defined = total;
+    for(int i = s->out_off[table]; i < s->out_off[table + 1]; i++) {
+        int e = s->out_e[i], c = s->edst[e], dup = 0;
+        if(s->ekind[e] != GRAPH_CONTAINS || s->kind[c] != GRAPH_COLUMN || seen_before(s, table, i, c, 0))
+            continue;
+        for(int j = s->out_off[table]; j < s->out_off[table + 1] && !dup; j++)
+            dup = s->edst[s->out_e[j]] == c && s->ekind[s->out_e[j]] == GRAPH_CONTAINS && is_defined(s, s->out_e[j]);
         if(dup)
             continue;
-        /* In the order the columns were first seen (their ids: a DDL's order), not the order the
-         * store happened to return the edges in; the `max` first kept. */
         int k = total < max ? total : max;
-        while(k > 0 && s->node_id[cols[k - 1]] > s->node_id[c]) {
+        while(k > defined && s->node_id[cols[k - 1]] > s->node_id[c]) {
             if(k < max)
                 cols[k] = cols[k - 1];
             k--;

@@ -93,6 +93,25 @@ static void columns_in_the_order_first_seen(void **state)
     assert_string_equal(graph_node_name(s, cols[0]), "s.t.id");
     assert_string_equal(graph_node_name(s, cols[1]), "s.t.customer_id");
     graph_snap_release(s);
+
+    /* A DDL's columns first, in the order it wrote them, then the others by id. */
+    b = graph_builder_new();
+    assert_non_null(b);
+    assert_int_equal(graph_builder_add_node(b, 1, GRAPH_TABLE, "s.t", 0), 0);
+    for(int i = 0; i < 4; i++)
+        assert_int_equal(graph_builder_add_node(b, 10 + i, GRAPH_COLUMN, names[i], 0), 0);
+    for(int i = 3; i >= 0; i--)
+        assert_int_equal(graph_builder_add_edge(b, 1, 10 + i, GRAPH_CONTAINS, 0, NULL), 0);
+    assert_int_equal(graph_builder_add_edge(b, 1, 12, GRAPH_CONTAINS, 0, "DEFINED"), 0);
+    assert_int_equal(graph_builder_add_edge(b, 1, 10, GRAPH_CONTAINS, 0, "DEFINED"), 0);
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    assert_int_equal(graph_columns(s, node(s, "s.t"), cols, 4), 4);
+    const char *want[] = {"s.t.amount", "s.t.id", "s.t.customer_id", "s.t.placed_at"};
+    for(int i = 0; i < 4; i++)
+        assert_string_equal(graph_node_name(s, cols[i]), want[i]);
+    assert_int_equal(graph_columns(s, node(s, "s.t"), cols, 1), 4);
+    assert_string_equal(graph_node_name(s, cols[0]), "s.t.amount");
+    graph_snap_release(s);
 }
 
 /* One tail named by thousands of columns (every table has an `id`) is one key with all of them. */
