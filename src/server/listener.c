@@ -19,14 +19,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define LISTEN_MAX      8
-#define LISTEN_BACKLOG  4096
-#define ACCEPT_BATCH    64  /* accepts per loop turn, so a connect flood cannot starve the rest */
-#define BACKOFF_MS      250 /* accept paused this long after EMFILE/ENFILE instead of spinning */
-#define SWEEP_MS        250 /* waiting connections' deadlines are checked this often */
-#define IP_BUCKETS      1024
-#define WAITING_PER_IP  256 /* beyond this an address's new connections are refused at once */
-#define FD_HEADROOM_MIN 64  /* descriptors kept free for DuckDB, logs and lws's own */
+#define LISTEN_MAX     8
+#define LISTEN_BACKLOG 4096
+#define ACCEPT_BATCH   64  /* accepts per loop turn, so a connect flood cannot starve the rest */
+#define BACKOFF_MS     250 /* accept paused this long after EMFILE/ENFILE instead of spinning */
+#define SWEEP_MS       250 /* waiting connections' deadlines are checked this often */
+#define IP_BUCKETS     1024
+#define WAITING_PER_IP 256 /* beyond this an address's new connections are refused at once */
+#define FD_HEADROOM    64  /* descriptors kept free for DuckDB, ingest files, libgit2, logs and lws's own */
 
 enum refusal { REFUSE_CAPACITY, REFUSE_PER_IP, REFUSE_WAIT_TIMEOUT, REFUSE_NO_FDS, N_REFUSALS };
 static const char *const refusal_names[N_REFUSALS] = {"capacity", "per_ip_waiting", "waited_too_long",
@@ -347,10 +347,11 @@ static int connection_cap(void)
 {
     struct rlimit rl;
     if(getrlimit(RLIMIT_NOFILE, &rl))
-        return 1024 - FD_HEADROOM_MIN;
+        return 1024 - FD_HEADROOM;
+    /* A fixed reserve: what else holds descriptors is bounded (a few for DuckDB, one per worker and
+     * clone); an upload's spool file beyond it fails that upload with its error, not the server. */
     rlim_t n = rl.rlim_cur > 1000000 ? 1000000 : rl.rlim_cur;
-    rlim_t headroom = n / 32 > FD_HEADROOM_MIN ? n / 32 : FD_HEADROOM_MIN;
-    return n > headroom + 16 ? (int)(n - headroom) : 16;
+    return n > FD_HEADROOM + 16 ? (int)(n - FD_HEADROOM) : 16;
 }
 
 static void describe(char *out, size_t outlen, const struct sockaddr *sa)
