@@ -561,7 +561,12 @@ static const char *procedure_lineage(chat_t *c, int p)
                 continue;
             say(c, "%s%s", listed ? ", " : (said ? "; it " : " "), listed ? "" : verbs[k]);
             say(c, "%s%s", listed ? "" : " ", nm(c, t));
-            json_array_append_new(c->nodes, qenc_node(c->s, t));
+            /* placed as lineage is drawn: what it reads to the left, what it writes or calls to the right */
+            json_t *node = qenc_node(c->s, t);
+            json_object_set_new(node, "depth", json_integer(1));
+            json_object_set_new(node, "direction",
+                                json_string(kinds[k] == GRAPH_READS_FROM ? "upstream" : "downstream"));
+            json_array_append_new(c->nodes, node);
             json_array_append_new(
                 c->edges, json_pack("{s:I, s:I, s:s}", "source", (json_int_t)graph_node_db_id(c->s, p), "target",
                                     (json_int_t)graph_node_db_id(c->s, t), "type", graph_edge_kind_name(kinds[k])));

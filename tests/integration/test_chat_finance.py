@@ -119,9 +119,14 @@ class FinanceChatTest(unittest.TestCase):
         self.check("what writes core.fct_invoices", "writers",
                    ["No stored procedure writes core.fct_invoices", "fct_invoices.sql:2"])
         # what a procedure's body reads, writes and calls
-        self.check("what does finance.usp_load_gl_balances write", "procedure_lineage",
-                   ["reads core.fct_ledger", "writes core.gl_balances", "calls finance.usp_log_run"],
-                   ("procedures/usp_load_gl_balances.sql", 2))
+        body = self.check("what does finance.usp_load_gl_balances write", "procedure_lineage",
+                          ["reads core.fct_ledger", "writes core.gl_balances", "calls finance.usp_log_run"],
+                          ("procedures/usp_load_gl_balances.sql", 2))
+        # drawn as lineage: what it reads to the left of it, what it writes or calls to the right
+        placed = {n["name"]: n.get("direction") for n in body["graph_data"]["nodes"]}
+        self.assertEqual(placed, {"finance.usp_load_gl_balances": None, "core.fct_ledger": "upstream",
+                                  "core.gl_balances": "downstream", "finance.usp_log_run": "downstream"})
+        self.assertEqual(len(body["graph_data"]["edges"]), 3)
         self.check("what does usp_close_period read", "procedure_lineage",
                    ["reads core.fct_invoices", "calls finance.usp_load_gl_balances"])
 
