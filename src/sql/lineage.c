@@ -758,33 +758,39 @@ static int run(engine_t *e)
         }
         if(rc)
             return rc;
-        if(t->type == SQL_TOK_EOF)
-            return flush(e);
-        if(t->flags & SQL_TOKF_UNTERMINATED) {
-            const char *what = t->type == SQL_TOK_COMMENT  ? "unterminated comment"
-                               : t->type == SQL_TOK_STRING ? "unterminated string"
-                                                           : "unterminated quoted identifier";
-            if((rc = add_error(e, t->line, t->col, what)))
+        /* the common case, checked at once: a word, literal or operator, nothing unterminated,
+         * no MySQL DELIMITER and no skipping in play */
+        int common = t->type >= SQL_TOK_WORD && t->type <= SQL_TOK_VAR && !(t->flags & SQL_TOKF_UNTERMINATED) &&
+                     !e->dlen && !e->skipping && e->res->dialect != SQL_DIALECT_MYSQL;
+        if(!common) {
+            if(t->type == SQL_TOK_EOF)
+                return flush(e);
+            if(t->flags & SQL_TOKF_UNTERMINATED) {
+                const char *what = t->type == SQL_TOK_COMMENT  ? "unterminated comment"
+                                   : t->type == SQL_TOK_STRING ? "unterminated string"
+                                                               : "unterminated quoted identifier";
+                if((rc = add_error(e, t->line, t->col, what)))
+                    return rc;
+            }
+            if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
+                continue;
+            if((rc = delimiter_directive(e, t)) != 0) {
+                if(rc < 0)
+                    return rc;
+                continue;
+            }
+            int at = at_delimiter(e, t, &rc);
+            if(rc)
                 return rc;
-        }
-        if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
-            continue;
-        if((rc = delimiter_directive(e, t)) != 0) {
-            if(rc < 0)
-                return rc;
-            continue;
-        }
-        int at = at_delimiter(e, t, &rc);
-        if(rc)
-            return rc;
-        if(at < 0)
-            continue;
-        if(at) {
-            sql_splitter_init(&e->sp, e->res->dialect);
-            e->sp.custom_delim = 1;
-            if((rc = flush(e)))
-                return rc;
-            continue;
+            if(at < 0)
+                continue;
+            if(at) {
+                sql_splitter_init(&e->sp, e->res->dialect);
+                e->sp.custom_delim = 1;
+                if((rc = flush(e)))
+                    return rc;
+                continue;
+            }
         }
         sql_split_t sp = sql_splitter_feed(&e->sp, t, e->buf, e->len);
         if(sp == SQL_SPLIT_DROP) {

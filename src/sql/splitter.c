@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { MODE_NORMAL = SQL_SPLIT_MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO };
+enum { MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO };
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect)
 {
@@ -41,7 +41,7 @@ static int lone_slash(const sql_token_t *t, const char *src, size_t len)
     return 1;
 }
 
-sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
+static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
     int end_suffix = 0;
     if(s->pending_begin) {
@@ -163,4 +163,11 @@ sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, cons
         return SQL_SPLIT_AFTER;
     }
     return SQL_SPLIT_NONE;
+}
+
+sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
+{
+    sql_split_t r = feed_slow(s, t, src, len);
+    s->plain = s->mode == MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn;
+    return r;
 }

@@ -25,10 +25,10 @@ typedef struct sql_splitter {
     int custom_delim;  /* MySQL DELIMITER in force: the caller splits, `;` does not */
     int ntok;
     int expect_body; /* AS/IS seen in a routine header */
+    int plain;       /* a plain statement past its first token, no BEGIN/END pending: the inline path */
 } sql_splitter_t;
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect);
-#define SQL_SPLIT_MODE_NORMAL 0
 
 sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len);
 
@@ -36,8 +36,7 @@ sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, cons
  * comes through here, and most are a word or literal in the middle of a plain statement. */
 static inline sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
-    if(s->custom_delim || (s->mode == SQL_SPLIT_MODE_NORMAL && s->ntok > 0 && !s->pending_end && !s->maybe_txn &&
-                           !(t->type == SQL_TOK_WORD && t->kw == SQL_KW_GO) &&
+    if(s->custom_delim || (s->plain && !(t->type == SQL_TOK_WORD && t->kw == SQL_KW_GO) &&
                            (t->type != SQL_TOK_OP || (t->len == 1 && src[t->off] != '(' && src[t->off] != ')' &&
                                                       src[t->off] != ';' && src[t->off] != '/')))) {
         s->ntok++;
