@@ -296,7 +296,8 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
         v->v[i] = pairs[i].name;
         v->how[i] = (uint8_t)pairs[i].how;
         n += (pairs[i].how & SQL_HOW_DIRECT) != 0;
-        n += (size_t)__builtin_popcount(pairs[i].how & ~(unsigned)SQL_HOW_DIRECT);
+        for(unsigned ind = pairs[i].how & ~(unsigned)SQL_HOW_DIRECT; ind; ind &= ind - 1)
+            n++;
     }
     if(list)
         *list = (sql_strlist_t){.items = v->v, .n = v->n};

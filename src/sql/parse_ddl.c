@@ -60,7 +60,7 @@ static void define_columns(parser_t *p, const char *table, const char *const *co
 {
     for(int i = 0; p->st && i < n; i++)
         if(cols[i] && *cols[i])
-            sqlp_vadd(p, &p->st->defines, sqlp_aconcat(p, table, ".", cols[i]));
+            sqlp_vadd(p, &p->st->defines, sqlp_aconcat(p, table, '.', cols[i]));
 }
 
 /* The columns a definition gives `table`: known to the rest of the input, and reported as defined. */
@@ -229,7 +229,7 @@ static void parse_create_dictionary(parser_t *p)
         } while(depth > 0 && !at_end(p));
     }
     if(table && *table)
-        sqlp_add_read(p, db && *db ? sqlp_aconcat(p, db, ".", table) : table);
+        sqlp_add_read(p, db && *db ? sqlp_aconcat(p, db, '.', table) : table);
     sqlp_add_write(p, q.full);
 }
 

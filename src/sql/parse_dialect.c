@@ -93,7 +93,7 @@ const char *sqlp_template_table(parser_t *p, const sql_token_t *t)
         return NULL;
     if(strcmp(kw, "source") == 0 && nargs == 2) {
         char *a = sqlp_astrndup(p, args[0], strlen(args[0]));
-        return a ? sqlp_aconcat(p, a, ".", args[1]) : NULL;
+        return a ? sqlp_aconcat(p, a, '.', args[1]) : NULL;
     }
     return sqlp_astrndup(p, args[nargs - 1], strlen(args[nargs - 1]));
 }

@@ -374,7 +374,7 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     int nq = star ? nk : nk - 1;
                     const char *qual = NULL;
                     for(int i = 0; i < nq; i++)
-                        qual = qual ? sqlp_aconcat(p, qual, ".", parts[i]) : parts[i];
+                        qual = qual ? sqlp_aconcat(p, qual, '.', parts[i]) : parts[i];
                     sqlp_sink_ref(p, sink, qual, col);
                 }
                 operand = 0;
@@ -1424,7 +1424,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             it->star = 1;
             const char *a = sqlp_norm(p, t);
             const char *b = sqlp_norm(p, peek(p, 2));
-            it->star_qual = a && b ? sqlp_aconcat(p, a, ".", b) : NULL;
+            it->star_qual = a && b ? sqlp_aconcat(p, a, '.', b) : NULL;
             for(int i = 0; i < 5; i++)
                 next(p);
         } else if(p->d == SQL_DIALECT_TSQL && is_name_tok(t) && t_ops(p, peek(p, 1), "=")) {

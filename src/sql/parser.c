@@ -80,14 +80,15 @@ char *sqlp_astrndup(parser_t *p, const char *s, size_t n)
     return m;
 }
 
-char *sqlp_aconcat(parser_t *p, const char *a, const char *sep, const char *b)
+/* a, the separator character (none when 0), b: every qualified name is built here */
+char *sqlp_aconcat(parser_t *p, const char *a, char sep, const char *b)
 {
-    size_t la = strlen(a), ls = strlen(sep), lb = strlen(b);
+    size_t la = strlen(a), ls = sep != 0, lb = strlen(b);
     char *m = sqlp_amalloc(p, la + ls + lb + 1);
     if(!m)
         return NULL;
     memcpy(m, a, la);
-    memcpy(m + la, sep, ls);
+    m[la] = sep;
     memcpy(m + la + ls, b, lb + 1);
     return m;
 }
@@ -379,7 +380,7 @@ int sqlp_parse_qname(parser_t *p, qname_t *q)
                   (cur(p)->type == SQL_TOK_TEMPLATE || t->type == SQL_TOK_TEMPLATE) && !is_quoted_tok(cur(p))) {
                 const sql_token_t *w = cur(p);
                 char *more = w->type == SQL_TOK_TEMPLATE ? sqlp_astrndup(p, p->src + w->off, w->len) : sqlp_norm(p, w);
-                part = more ? sqlp_aconcat(p, part, "", more) : NULL;
+                part = more ? sqlp_aconcat(p, part, 0, more) : NULL;
                 if(!part)
                     return 0;
                 end = w->off + w->len;
@@ -391,14 +392,14 @@ int sqlp_parse_qname(parser_t *p, qname_t *q)
               (peek(p, 1)->type == SQL_TOK_WORD || peek(p, 1)->type == SQL_TOK_NUMBER) && peek(p, 1)->off == end + 1) {
             const sql_token_t *w = peek(p, 1);
             char *more = sqlp_norm(p, w);
-            part = more ? sqlp_aconcat(p, part, "-", more) : NULL;
+            part = more ? sqlp_aconcat(p, part, '-', more) : NULL;
             if(!part)
                 return 0;
             end = w->off + w->len;
             next(p);
             next(p);
         }
-        full = full ? sqlp_aconcat(p, full, ".", part) : part;
+        full = full ? sqlp_aconcat(p, full, '.', part) : part;
         if(!full)
             return 0;
         if(!q->first)
@@ -506,7 +507,7 @@ void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_sr
 {
     if(!p->st || !col || src->n == 0 || (table && sqlp_is_bind_name(table)))
         return;
-    char *target = table ? sqlp_aconcat(p, table, ".", col) : (char *)col;
+    char *target = table ? sqlp_aconcat(p, table, '.', col) : (char *)col;
     if(!target)
         return;
     sql_stmt_t *st = p->st;
@@ -608,7 +609,7 @@ static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, uns
         return;
     }
     if(it->table && !it->rel) {
-        sadd(p, out, sqlp_aconcat(p, it->table, ".", col), how);
+        sadd(p, out, sqlp_aconcat(p, it->table, '.', col), how);
         return;
     }
     if(!it->rel)
@@ -634,7 +635,7 @@ static void resolve_in_item(parser_t *p, const fitem_t *it, const char *col, uns
             if(l >= 2 && strcmp(s + l - 2, ".*") == 0) {
                 char *base = sqlp_astrndup(p, s, l - 2);
                 if(base)
-                    sadd(p, out, sqlp_aconcat(p, base, ".", col), compose(how, c->src.how[k]));
+                    sadd(p, out, sqlp_aconcat(p, base, '.', col), compose(how, c->src.how[k]));
             }
         }
     }
@@ -670,7 +671,7 @@ static int resolve_field_path(parser_t *p, scope_t *sc, const ref_t *r, sql_srcv
         buf[i] = '\0';
         fitem_t *it = sqlp_find_item(sc, buf);
         if(it) {
-            const char *path = sqlp_aconcat(p, q + i + 1, ".", r->col);
+            const char *path = sqlp_aconcat(p, q + i + 1, '.', r->col);
             if(path)
                 resolve_path_in_item(p, it, path, r->how, out);
             return 1;
@@ -687,7 +688,7 @@ static int resolve_field_path(parser_t *p, scope_t *sc, const ref_t *r, sql_srcv
     int found = 0;
     for(uint32_t i = 0; i < sc->n; i++) {
         if(item_knows(p, &sc->items[i], first) > 0) {
-            const char *path = sqlp_aconcat(p, q, ".", r->col);
+            const char *path = sqlp_aconcat(p, q, '.', r->col);
             if(path)
                 resolve_path_in_item(p, &sc->items[i], path, r->how, out);
             found = 1;
@@ -778,13 +779,13 @@ void sqlp_expand_star(parser_t *p, const fitem_t *it, rel_t *out)
         for(size_t i = 0; i < n; i++) {
             outcol_t *o = sqlp_rel_add(p, out, cols[i], 0);
             if(o)
-                sadd(p, &o->src, sqlp_aconcat(p, it->table, ".", cols[i]), SQL_HOW_IDENTITY);
+                sadd(p, &o->src, sqlp_aconcat(p, it->table, '.', cols[i]), SQL_HOW_IDENTITY);
         }
         return;
     }
     outcol_t *o = sqlp_rel_add(p, out, "*", 1);
     if(o)
-        sadd(p, &o->src, sqlp_aconcat(p, it->table, ".", "*"), SQL_HOW_IDENTITY);
+        sadd(p, &o->src, sqlp_aconcat(p, it->table, '.', "*"), SQL_HOW_IDENTITY);
 }
 
 int sqlp_in_list(const char *s, const char *const *list, size_t n)
@@ -799,11 +800,14 @@ int sqlp_tok_in_list(const parser_t *p, const sql_token_t *t, const char *const 
 {
     if(t->type != SQL_TOK_WORD)
         return 0;
-    /* no strlen per entry: most differ in the first byte */
+    /* no strlen per entry, and most entries differ in the first byte */
     const char *s = p->src + t->off;
+    char c0 = s[0] >= 'A' && s[0] <= 'Z' ? (char)(s[0] + 32) : s[0];
     for(size_t i = 0; i < n; i++) {
         const char *w = list[i];
-        uint32_t k = 0;
+        if(w[0] != c0)
+            continue;
+        uint32_t k = 1;
         while(k < t->len && (s[k] >= 'A' && s[k] <= 'Z' ? (char)(s[k] + 32) : s[k]) == w[k])
             k++;
         if(k == t->len && w[k] == '\0')

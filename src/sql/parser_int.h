@@ -258,7 +258,7 @@ static const char *const file_readers[] = {
 };
 
 /* parser.c: recursive-descent core, names, scopes and column resolution, statement dispatch */
-char *sqlp_aconcat(parser_t *p, const char *a, const char *sep, const char *b);
+char *sqlp_aconcat(parser_t *p, const char *a, char sep, const char *b);
 int sqlp_is_bind_name(const char *t);
 void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src);
 void sqlp_add_read(parser_t *p, const char *t);
