@@ -1,4 +1,4 @@
-create table demo_user.test_lineage2 as
+create table demo_user.test_lineage2 as
  (
     select
         ppd.PatientId,

@@ -1,0 +1,8 @@
+SELECT *
+FROM (
+    SELECT *
+    FROM (
+        SELECT *
+        FROM `bq-proj`.dataset.table1
+    )
+)

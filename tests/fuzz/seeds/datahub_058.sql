@@ -1,0 +1,1 @@
+ALTER TABLE `my-bq-project.covid_data.covid_deaths` drop COLUMN patient_name

@@ -1,0 +1,1 @@
+DROP TABLE my_schema.my_table

@@ -1,0 +1,1 @@
+DROP TABLE my_schema.my_table_a, my_schema.my_table_b

@@ -1,0 +1,1 @@
+SELECT total_revenue FROM SEMANTIC_VIEW(sales_data METRICS total_revenue)

@@ -1,0 +1,1 @@
+SELECT region, product FROM SEMANTIC_VIEW(sales_data DIMENSIONS region, product)

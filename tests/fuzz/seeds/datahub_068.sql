@@ -1,0 +1,1 @@
+SELECT user_id, activity FROM SEMANTIC_VIEW(events FACTS activity) WHERE user_id > 100

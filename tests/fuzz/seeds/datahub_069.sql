@@ -1,0 +1,1 @@
+SELECT col_id, dictGet(default.my_dict, 'type', col_id) AS dict_type, dictGet(default.my_dict, 'domain', col_id) AS dict_domain FROM db1.events

@@ -1,0 +1,1 @@
+SELECT e.event_id, u.user_name, dictGetOrDefault(default.my_dict, 'name', e.category_id, 'Unknown') AS dict_name FROM db1.events AS e JOIN db1.users AS u ON e.user_id = u.id

@@ -1,0 +1,1 @@
+SELECT a.id FROM s.a AS a JOIN (SELECT b.id, b.v, g.x FROM s.b AS b CROSS JOIN GENERATE_SERIES(1, 10) AS g(x)) AS s2 ON a.id = s2.id AND a.n = s2.x

@@ -1,0 +1,1 @@
+SELECT a.id, l.n FROM s.a AS a, LATERAL (SELECT n FROM GENERATE_SERIES(1, 3) AS g(n)) AS l

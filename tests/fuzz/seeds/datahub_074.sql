@@ -1,0 +1,1 @@
+INSERT INTO public.target SELECT a.id, f.v FROM public.a AS a JOIN public.MY_FN(1) AS f ON a.id = f.id

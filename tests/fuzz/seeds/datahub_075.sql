@@ -1,0 +1,1 @@
+INSERT INTO s.target SELECT a.id, g.n FROM s.a CROSS JOIN GENERATE_SERIES(1, 3) AS g(n)

@@ -1,0 +1,1 @@
+SELECT * FROM ML.PREDICT(MODEL `p.d.model`, TABLE `p.d.features`)

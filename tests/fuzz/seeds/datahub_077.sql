@@ -1,0 +1,1 @@
+WITH events AS (SELECT id, name FROM my_db.my_schema.raw_events) SELECT e.id, e.name, t.status FROM events AS e JOIN other_db.other_schema.events AS t ON e.id = t.id

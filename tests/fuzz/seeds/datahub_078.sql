@@ -1,0 +1,1 @@
+SELECT a.widget.color AS a_color, b.widget.size AS b_size FROM my_schema.table_a AS a JOIN my_schema.table_b AS b ON a.id = b.a_id

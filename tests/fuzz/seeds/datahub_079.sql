@@ -1,0 +1,2 @@
+
+SELECT * FROM hive_metastore.bronze_kambi.bet

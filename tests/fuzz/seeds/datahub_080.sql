@@ -1,0 +1,1 @@
+INSERT INTO "public"."application_encryption_keys" ("id", "subscription_id", "encrypted_key") SELECT CAST("public"."awsdms_changes"."col1" AS VARCHAR(65535)), CAST("public"."awsdms_changes"."col2" AS VARCHAR(65535)), CAST("public"."awsdms_changes"."col3" AS VARCHAR(65535)) FROM "public"."awsdms_changes"

@@ -1,0 +1,1 @@
+INSERT INTO target SELECT e.id, r.name FROM db1.events AS e JOIN mysql('localhost:3306', 'shop', 'users', 'reader', 'secret') AS r ON e.id = r.id

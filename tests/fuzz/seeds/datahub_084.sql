@@ -1,0 +1,1 @@
+SELECT col_id, dictGet('default.my_dict', 'type', col_id) AS dict_type FROM db1.events

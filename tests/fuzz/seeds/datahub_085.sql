@@ -1,0 +1,1 @@
+CREATE MATERIALIZED VIEW db1.mv_enriched TO db1.events_enriched AS SELECT event_id, dictGet(default.my_dict, 'name', category_id) AS category_name FROM db1.raw_events

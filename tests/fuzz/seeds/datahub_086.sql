@@ -1,0 +1,1 @@
+SELECT dictGetString('db.string_dict', 'value', id), dictGetUInt64OrDefault('db.default_dict', 'value', id, 0) FROM db.src

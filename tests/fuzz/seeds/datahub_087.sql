@@ -1,0 +1,1 @@
+INSERT INTO target (v, w) SELECT dictGet('My_Dict', 'v', id) AS v, w FROM db.My_Dict

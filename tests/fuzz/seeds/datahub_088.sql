@@ -1,0 +1,1 @@
+SELECT dictLookup(t.payload, 'k') AS v FROM db.src AS t

@@ -1,0 +1,1 @@
+CREATE VIEW my_view AS (SELECT id, name, age FROM base_table)

@@ -1,0 +1,1 @@
+CREATE VIEW my_view AS SELECT id, name FROM my_db.my_schema.my_table WHERE active = TRUE

@@ -1,0 +1,1 @@
+SELECT t.col_a, t.col_b FROM `myproject.mydataset.src_table` AS t

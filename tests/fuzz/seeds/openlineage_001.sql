@@ -1,0 +1,1 @@
+SELECT t1.a, b, c as x, d as y FROM table1 t1

@@ -1,0 +1,1 @@
+SELECT db.t.x as x, y, t1.z as z FROM db.t as t1

@@ -1,0 +1,1 @@
+select * from test_orders as test_orders

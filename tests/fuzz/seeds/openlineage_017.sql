@@ -1,0 +1,1 @@
+with test_orders as (select * from a as a) select * from test_orders

@@ -1,0 +1,1 @@
+INSERT INTO t1 SELECT * FROM (SELECT a, b, c FROM t2)

@@ -1,0 +1,1 @@
+SELECT *, x AS x2 FROM (SELECT id, x FROM t)

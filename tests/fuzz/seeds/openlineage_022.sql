@@ -1,0 +1,1 @@
+WITH d AS (SELECT id, secret FROM t) SELECT * EXCLUDE (secret) FROM d

@@ -1,0 +1,1 @@
+WITH d AS (SELECT id, secret FROM t) SELECT * EXCEPT (secret) FROM d

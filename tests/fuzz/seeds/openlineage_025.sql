@@ -1,0 +1,1 @@
+WITH d(x, y) AS (SELECT a, b FROM t) SELECT * FROM d

@@ -1,0 +1,1 @@
+WITH d(x) AS (SELECT a, b FROM t) SELECT * FROM d

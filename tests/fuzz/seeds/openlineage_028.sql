@@ -1,0 +1,1 @@
+WITH d AS (SELECT a, b FROM t) SELECT d.* FROM d, (WITH d AS (SELECT c FROM u) SELECT c FROM d) AS nested

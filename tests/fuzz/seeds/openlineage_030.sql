@@ -1,0 +1,1 @@
+WITH d AS (SELECT id, x FROM t) SELECT * RENAME (X AS y) FROM d

@@ -1,0 +1,1 @@
+WITH d(y, x) AS (SELECT x, y FROM t) SELECT * FROM d

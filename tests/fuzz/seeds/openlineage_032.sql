@@ -1,0 +1,1 @@
+SELECT d.* FROM t JOIN (SELECT a, b FROM t2) d ON t.id = d.a

@@ -1,0 +1,1 @@
+WITH d AS (SELECT id, secret FROM t) SELECT * ILIKE '%id%' FROM d

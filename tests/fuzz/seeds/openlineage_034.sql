@@ -1,0 +1,1 @@
+WITH d AS (SELECT id, x FROM t) SELECT * REPLACE (x * 2 AS x) FROM d

@@ -1,0 +1,1 @@
+SELECT * FROM schema0.table0;

@@ -1,0 +1,5 @@
+
+            SELECT *
+            FROM `random-project`.`dbt_test1`.`source_table`
+            WHERE id = 1
+            

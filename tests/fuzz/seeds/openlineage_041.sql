@@ -1,0 +1,1 @@
+SELECT * INTO table0 FROM table1;

@@ -1,0 +1,1 @@
+SELECT [col1] FROM [test_schema].[test_table]

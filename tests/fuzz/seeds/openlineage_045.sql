@@ -1,0 +1,1 @@
+SELECT l.LOCATION[offset(0)] AS my_city FROM my_bq_dataset.my_table_2 AS l

@@ -1,0 +1,1 @@
+SELECT col1 FROM identifier('target') WHERE x = 1;

@@ -1,0 +1,1 @@
+SELECT col1 FROM identifier(?) WHERE x = 1;

@@ -1,0 +1,1 @@
+SELECT col1 FROM identifier(:myschema || '.' || :mytab) WHERE x = 1;

@@ -1,0 +1,1 @@
+INSERT INTO tbl(col1, col2) VALUES (1, 2), (2, 3)

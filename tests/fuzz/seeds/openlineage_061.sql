@@ -1,0 +1,12 @@
+
+        INSERT OVERWRITE TABLE mytable
+        PARTITION (ds = '2022-03-31')
+        SELECT
+            *
+        FROM
+        (SELECT * FROM table2
+         UNION
+         SELECT * FROM table3
+         UNION ALL
+         SELECT * FROM table4) a
+         

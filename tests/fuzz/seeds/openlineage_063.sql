@@ -1,0 +1,4 @@
+
+                SET hive.something=false;
+                INSERT INTO TABLE a.b.c VALUES (1, 2, 3);
+            

@@ -1,0 +1,4 @@
+
+            DELETE FROM public."Employees";
+            INSERT INTO public."Employees" VALUES (1, 'TALES OF SHIVA', 'Mark', 'mark', 0);
+        

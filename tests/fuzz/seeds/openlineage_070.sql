@@ -1,0 +1,1 @@
+UPDATE table0 SET col0 = val0 WHERE col1 = val1

@@ -1,0 +1,1 @@
+DELETE FROM a.b WHERE x = 0

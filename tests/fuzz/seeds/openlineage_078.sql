@@ -1,0 +1,1 @@
+DELETE FROM identifier(:target) WHERE x = 1;

@@ -1,0 +1,1 @@
+DELETE FROM identifier(?) WHERE x = 1;

@@ -1,0 +1,1 @@
+DELETE FROM identifier(:myschema || '.' || :mytab) WHERE x = 1;

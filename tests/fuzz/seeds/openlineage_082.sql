@@ -1,0 +1,1 @@
+CREATE TABLE new LIKE original

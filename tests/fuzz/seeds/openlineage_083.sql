@@ -1,0 +1,1 @@
+CREATE OR REPLACE TABLE new CLONE original

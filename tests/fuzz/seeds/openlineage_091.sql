@@ -1,0 +1,1 @@
+ALTER TABLE tab1 ADD COLUMN b int

@@ -1,0 +1,1 @@
+ALTER TABLE tab1 RENAME TO tab2

@@ -1,0 +1,6 @@
+
+        WITH tab1 AS (
+            SELECT * FROM users
+        )
+        SELECT id
+        FROM tab2

@@ -1,0 +1,4 @@
+
+        SELECT * FROM tab1
+        UNION ALL
+        SELECT * FROM tab2
