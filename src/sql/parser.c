@@ -776,8 +776,11 @@ void sqlp_expand_star(parser_t *p, const fitem_t *it, rel_t *out)
     size_t n = 0;
     char *const *cols = p->ctx->schema ? sql_schema_get(p->ctx->schema, it->table, &n) : NULL;
     if(cols) {
+        /* names copied: a definition later in the statement may replace the schema's entry
+         * (CREATE TABLE t AS SELECT * FROM t freed them under the output columns) */
         for(size_t i = 0; i < n; i++) {
-            outcol_t *o = sqlp_rel_add(p, out, cols[i], 0);
+            const char *name = sqlp_astrndup(p, cols[i], strlen(cols[i]));
+            outcol_t *o = name ? sqlp_rel_add(p, out, name, 0) : NULL;
             if(o)
                 sadd(p, &o->src, sqlp_aconcat(p, it->table, '.', cols[i]), SQL_HOW_IDENTITY);
         }

@@ -581,6 +581,24 @@ static void test_fuzz_identifier_in_column_list(void **state)
     alarm(0);
 }
 
+static void test_fuzz_star_of_redefined_table(void **state)
+{
+    (void)state;
+    /* SELECT * over a table the schema knows took the schema's own column strings as output
+     * names; the CREATE TABLE .. AS that redefines that table replaced them and then read
+     * them (heap use after free under ASan) */
+    sql_lineage_t *l = run("CREATE TABLE t (a INT, b INT);\nCREATE TABLE t AS SELECT * FROM t;", SQL_DIALECT_ANSI);
+    assert_int_equal(l->nstatements, 2);
+    const sql_statement_t *st = &l->statements[1];
+    assert_int_equal(st->defines.n, 2);
+    assert_string_equal(st->defines.items[0], "t.a");
+    assert_string_equal(st->defines.items[1], "t.b");
+    assert_int_equal(st->ncolumns, 2);
+    assert_string_equal(st->columns[0].target, "t.a");
+    assert_string_equal(st->columns[0].sources.items[0], "t.a");
+    sql_lineage_free(l);
+}
+
 /* Out of memory at every allocation point: an error code, no leak, no crash. */
 static void test_out_of_memory(void **state)
 {
@@ -621,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_crashers),
         cmocka_unit_test(test_fuzz_identifier_in_column_list),
+        cmocka_unit_test(test_fuzz_star_of_redefined_table),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
