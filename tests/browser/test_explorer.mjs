@@ -111,7 +111,9 @@ test('200 nodes over five layers both ways, long names: no overlaps, every label
   await page.fill('#ex-depth', '3');
   await page.fill('#ex-q', 'layered.hub');
   await page.press('#ex-q', 'Enter');
-  await waitFor(async () => (await drawn(page)).length === 200, { timeout: 15000, what: `200 nodes (${(await drawn(page)).length})` });
+  // the previous test left fan.root's 200 nodes drawn: wait for this root's drawing, not any 200
+  await waitFor(async () => (await root(page)).join(',') === 'layered.hub' && (await drawn(page)).length === 200,
+    { timeout: 15000, what: `200 nodes around layered.hub (${(await root(page)).join(',')}: ${(await drawn(page)).length})` });
   const depths = await page.$$eval('#ex-nodes .ex-node', (gs) => new Set(gs.map((g) => g.getAttribute('data-depth'))).size);
   assertEqual(depths, 3, 'depths 0, 1 and 2 drawn');
   const r = await readability(page);
