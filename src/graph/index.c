@@ -38,6 +38,17 @@ static double ms_between(const struct timespec *a, const struct timespec *b)
     return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* CLOCK_MONOTONIC (the clock of both condition variables) `ns` from now. */
+static struct timespec mono_after(long long ns)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    ns += t.tv_nsec;
+    t.tv_sec += (time_t)(ns / 1000000000);
+    t.tv_nsec = (long)(ns % 1000000000);
+    return t;
+}
+
 static double cpu_since(const struct timespec *c0)
 {
     struct timespec c1;
@@ -119,10 +130,7 @@ static void *rebuild_main(void *arg)
         ix->dirty = 0; /* requests from here on ask for one more rebuild */
         pthread_mutex_unlock(&ix->lock);
         double cpu = connected ? rebuild(ix, conn) : 0;
-        clock_gettime(CLOCK_MONOTONIC, &rested);
-        long long ns = rested.tv_nsec + (long long)(cpu * REBUILD_REST * 1e6);
-        rested.tv_sec += (time_t)(ns / 1000000000);
-        rested.tv_nsec = (long)(ns % 1000000000);
+        rested = mono_after((long long)(cpu * REBUILD_REST * 1e6));
         pthread_mutex_lock(&ix->lock);
         if(!ix->ready) {
             ix->ready = 1;
@@ -177,11 +185,7 @@ fail:
 
 int graph_index_wait_loaded(graph_index_t *ix, int timeout_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    long long ns = until.tv_nsec + (long long)timeout_ms * 1000000;
-    until.tv_sec += (time_t)(ns / 1000000000);
-    until.tv_nsec = (long)(ns % 1000000000);
+    struct timespec until = mono_after((long long)timeout_ms * 1000000);
     pthread_mutex_lock(&ix->lock);
     while(!ix->ready && pthread_cond_timedwait(&ix->loaded, &ix->lock, &until) != ETIMEDOUT)
         ;
