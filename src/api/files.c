@@ -338,7 +338,8 @@ static int cmp_str(const void *a, const void *b)
 
 /*
  * Files left in the upload folder by a previous run that ingestion does not hold (the server died
- * mid-upload, before handing them over): removed at start, after ingestion recovered its own.
+ * mid-upload, before handing them over, or between storing a file and removing its copy): removed
+ * at start, after ingestion recovered its own.
  * Runs once before serving, so reading the database here keeps no client waiting.
  */
 int api_files_sweep(api_t *api)
@@ -384,7 +385,9 @@ int api_files_sweep(api_t *api)
         util_free(held[i]);
     util_free(held);
     if(removed)
-        log_info("upload.swept", "files=%zu reason=\"left by a previous run, never handed to ingestion\"", removed);
+        log_info("upload.swept",
+                 "files=%zu reason=\"left by a previous run: never handed to ingestion, or already processed\"",
+                 removed);
     return 0;
 }
 
