@@ -61,12 +61,18 @@ static double cpu_since(const struct timespec *c0)
  * the whole graph is read again; either way the snapshot is built from a copy of the base by the
  * same graph_builder_finish (which runs the catalog step), so both give the same graph.
  */
-static int stopping(graph_index_t *ix)
+/* A flag of the index read under its lock (they are written by other threads). */
+static int read_flag(graph_index_t *ix, const int *flag)
 {
     pthread_mutex_lock(&ix->lock);
-    int stop = ix->stop;
+    int v = *flag;
     pthread_mutex_unlock(&ix->lock);
-    return stop;
+    return v;
+}
+
+static int stopping(graph_index_t *ix)
+{
+    return read_flag(ix, &ix->stop);
 }
 
 /* Returns the CPU milliseconds it took. */
@@ -196,10 +202,7 @@ int graph_index_wait_loaded(graph_index_t *ix, int timeout_ms)
 
 int graph_index_loaded(graph_index_t *ix)
 {
-    pthread_mutex_lock(&ix->lock);
-    int ready = ix->ready;
-    pthread_mutex_unlock(&ix->lock);
-    return ready;
+    return read_flag(ix, &ix->ready);
 }
 
 void graph_index_stop(graph_index_t *ix)

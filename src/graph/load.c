@@ -8,6 +8,7 @@
 #include <inttypes.h>
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define LOAD_STR_MAX 4096              /* longer texts are cut; names are bounded by GRAPH_MAX_NAME */
@@ -124,49 +125,56 @@ static int exec(duckdb_connection conn, const char *sql)
     return rc;
 }
 
+/* One query made from `fmt`, its rows into `b` by `fn`; a query longer than LOAD_SQL_MAX is TOO_BIG. */
+static int load_query(duckdb_connection conn, int ncols, graph_builder_t *b, row_fn fn, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int load_query(duckdb_connection conn, int ncols, graph_builder_t *b, row_fn fn, const char *fmt, ...)
+{
+    buf_t sql;
+    buf_init(&sql, LOAD_SQL_MAX);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = buf_vprintf(&sql, fmt, ap) ? GRAPH_ERR_TOO_BIG : 0;
+    va_end(ap);
+    if(!rc)
+        rc = load_rows(conn, sql.data, ncols, b, fn);
+    buf_free(&sql);
+    return rc;
+}
+
 /*
  * The graph's rows into `b`: all of them, or with `files` ("1,2,3") those of these files and every
  * node their edges name. Casts pin the C types the row functions read.
  */
 static int read_rows(duckdb_connection conn, const char *files, graph_builder_t *b)
 {
-    buf_t sql;
-    buf_init(&sql, LOAD_SQL_MAX);
-    int rc = files ? buf_printf(&sql,
+    /* the " IN (1,2,3)" that narrows each query to `files`, or nothing */
+    const char *in = files ? " IN (" : "", *list = files ? files : "", *close = files ? ")" : "";
+    int rc = files ? load_query(conn, 4, b, node_row,
                                 "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, coalesce(temporary, false)::BOOLEAN "
                                 "FROM nodes WHERE id IN (SELECT source FROM edges WHERE file_id IN (%s) UNION "
                                 "SELECT target FROM edges WHERE file_id IN (%s))",
                                 files, files)
-                   : buf_adds(&sql, "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, "
-                                    "coalesce(temporary, false)::BOOLEAN FROM nodes");
-    rc = rc ? GRAPH_ERR_TOO_BIG : load_rows(conn, sql.data, 4, b, node_row);
-    buf_reset(&sql);
+                   : load_query(conn, 4, b, node_row, "%s",
+                                "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, "
+                                "coalesce(temporary, false)::BOOLEAN FROM nodes");
     if(!rc)
-        rc = buf_printf(&sql,
+        rc = load_query(conn, 8, b, file_row,
                         "SELECT f.id::BIGINT, f.path::VARCHAR, f.repository::VARCHAR, f.project_id::VARCHAR, "
                         "f.dialect::VARCHAR, f.disk_path::VARCHAR, i.commit_sha::VARCHAR, i.branch::VARCHAR "
-                        "FROM files f LEFT JOIN ingestions i ON i.id = f.ingestion_id WHERE f.is_current%s%s%s",
-                        files ? " AND f.id IN (" : "", files ? files : "", files ? ")" : "")
-                 ? GRAPH_ERR_TOO_BIG
-                 : load_rows(conn, sql.data, 8, b, file_row);
-    buf_reset(&sql);
+                        "FROM files f LEFT JOIN ingestions i ON i.id = f.ingestion_id WHERE f.is_current%s%s%s%s",
+                        files ? " AND f.id" : "", in, list, close);
     if(!rc)
-        rc = buf_printf(&sql,
+        rc = load_query(conn, 6, b, stmt_row,
                         "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, "
                         "s.routine::VARCHAR, s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id "
-                        "WHERE f.is_current%s%s%s",
-                        files ? " AND f.id IN (" : "", files ? files : "", files ? ")" : "")
-                 ? GRAPH_ERR_TOO_BIG
-                 : load_rows(conn, sql.data, 6, b, stmt_row);
-    buf_reset(&sql);
+                        "WHERE f.is_current%s%s%s%s",
+                        files ? " AND f.id" : "", in, list, close);
     if(!rc)
-        rc = buf_printf(&sql,
+        rc = load_query(conn, 6, b, edge_row,
                         "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "
-                        "transformation::VARCHAR, file_id::BIGINT FROM edges%s%s%s",
-                        files ? " WHERE file_id IN (" : "", files ? files : "", files ? ")" : "")
-                 ? GRAPH_ERR_TOO_BIG
-                 : load_rows(conn, sql.data, 6, b, edge_row);
-    buf_free(&sql);
+                        "transformation::VARCHAR, file_id::BIGINT FROM edges%s%s%s%s",
+                        files ? " WHERE file_id" : "", in, list, close);
     return rc;
 }
 
