@@ -144,15 +144,35 @@ static json_t *trend(int64_t now, int64_t then)
     return json_pack("{s:I, s:b}", "value", (json_int_t)(d < 0 ? -d : d), "isPositive", d >= 0);
 }
 
-json_t *stats_snapshot(stats_t *st, int64_t now_mono_ms)
+void stats_read(stats_t *st, int64_t now_mono_ms, stats_values_t *out)
 {
-    int64_t nodes = atomic_load(&st->nodes), files = atomic_load(&st->files_processed);
     int64_t queries = atomic_load(&st->active_queries), ingestions = atomic_load(&st->active_ingestions);
     const stats_sample_t *base = baseline(st, now_mono_ms);
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I}", "totalNodes", (json_int_t)nodes, "totalEdges",
-                     (json_int_t)atomic_load(&st->edges), "filesProcessed", (json_int_t)files, "databaseTables",
-                     (json_int_t)atomic_load(&st->table_nodes), "activeQueries",
-                     (json_int_t)(queries < 0 ? 0 : queries), "activeIngestions",
-                     (json_int_t)(ingestions < 0 ? 0 : ingestions), "trends", "nodes", trend(nodes, base->nodes),
-                     "files", trend(files, base->files), "trendWindowSeconds", (json_int_t)(st->window_ms / 1000));
+    *out = (stats_values_t){
+        .nodes = atomic_load(&st->nodes),
+        .edges = atomic_load(&st->edges),
+        .files = atomic_load(&st->files_processed),
+        .tables = atomic_load(&st->table_nodes),
+        .queries = queries < 0 ? 0 : queries,
+        .ingestions = ingestions < 0 ? 0 : ingestions,
+        .base_nodes = base->nodes,
+        .base_files = base->files,
+        .window_s = st->window_ms / 1000,
+    };
+}
+
+json_t *stats_values_json(const stats_values_t *v)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I}", "totalNodes", (json_int_t)v->nodes,
+                     "totalEdges", (json_int_t)v->edges, "filesProcessed", (json_int_t)v->files, "databaseTables",
+                     (json_int_t)v->tables, "activeQueries", (json_int_t)v->queries, "activeIngestions",
+                     (json_int_t)v->ingestions, "trends", "nodes", trend(v->nodes, v->base_nodes), "files",
+                     trend(v->files, v->base_files), "trendWindowSeconds", (json_int_t)v->window_s);
+}
+
+json_t *stats_snapshot(stats_t *st, int64_t now_mono_ms)
+{
+    stats_values_t v;
+    stats_read(st, now_mono_ms, &v);
+    return stats_values_json(&v);
 }

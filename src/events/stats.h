@@ -46,6 +46,17 @@ void stats_restore_history(stats_t *st, const stats_sample_t *past, int n);
 int stats_load_history(stats_t *st, duckdb_connection conn, int64_t now_wall_ms, int64_t now_mono_ms);
 /* Owner thread: records history for trends (cheap; call every tick). */
 void stats_sample(stats_t *st, int64_t now_mono_ms);
+/* The values of one §4 object, read once from the counters (all int64_t: usable as a cache key). */
+typedef struct stats_values {
+    int64_t nodes, edges, files, tables, queries, ingestions;
+    int64_t base_nodes, base_files; /* the trends' baseline sample */
+    int64_t window_s;
+} stats_values_t;
+
+/* Owner thread: the counters now and the trends' baseline. */
+void stats_read(stats_t *st, int64_t now_mono_ms, stats_values_t *out);
+/* The §4 object of `v` (new reference). */
+json_t *stats_values_json(const stats_values_t *v);
 /* Owner thread: the §4 object (new reference). */
 json_t *stats_snapshot(stats_t *st, int64_t now_mono_ms);
 

@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #define HTTP_HEADER_ROOM 1024
+#define HTTP_SMALL_BODY  2048
+#define JSON_FLAGS       (JSON_COMPACT | JSON_REAL_PRECISION(10))
 
 const char *http_status_text(int status)
 {
@@ -63,7 +65,7 @@ void http_respond_static(http_response_t *r, int status, const char *content_typ
 
 void http_respond_json(http_response_t *r, int status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    char *text = body ? json_dumps(body, JSON_FLAGS) : NULL;
     json_decref(body);
     if(!text) {
         static const char oom[] = "{\"error\":\"internal\",\"detail\":\"out of memory\"}";
@@ -77,6 +79,32 @@ void http_respond_json(http_response_t *r, int status, json_t *body)
     http_respond(r, copy ? status : 500, "application/json", copy, copy ? len : 0);
 }
 
+void http_respond_cached(http_response_t *r, http_json_cache_t *c, int status, const void *key, size_t key_len,
+                         json_t *(*build)(const void *arg), const void *arg)
+{
+    int keyed = key_len > 0 && key_len <= sizeof(c->key);
+    if(!keyed || c->key_len != key_len || memcmp(c->key, key, key_len) != 0) {
+        c->key_len = 0;
+        json_t *body = build(arg);
+        size_t len = body ? json_dumpb(body, c->text, sizeof(c->text) - 1, JSON_FLAGS) : 0;
+        if(!keyed || !len || len >= sizeof(c->text)) {
+            http_respond_json(r, status, body); /* answered, just not kept */
+            return;
+        }
+        json_decref(body);
+        c->text[len] = '\0';
+        c->len = len;
+        memcpy(c->key, key, key_len);
+        c->key_len = key_len;
+    }
+    /* a copy: a response waiting for WRITEABLE must not change when the cache does */
+    char *copy = util_strndup(c->text, c->len);
+    if(copy)
+        http_respond(r, status, "application/json", copy, c->len);
+    else
+        http_respond_error(r, 500, "internal", "out of memory");
+}
+
 void http_respond_error(http_response_t *r, int status, const char *error, const char *detail)
 {
     http_respond_json(r, status, json_pack("{s:s, s:s}", "error", error, "detail", detail));
@@ -84,8 +112,10 @@ void http_respond_error(http_response_t *r, int status, const char *error, const
 
 int http_write_response(struct lws *wsi, const http_response_t *r)
 {
+    /* Most answers are small: built on the stack, the heap only for large bodies. */
+    unsigned char small[LWS_PRE + HTTP_HEADER_ROOM + HTTP_SMALL_BODY];
     size_t total = LWS_PRE + HTTP_HEADER_ROOM + r->len;
-    unsigned char *out = util_malloc(total);
+    unsigned char *out = total <= sizeof(small) ? small : util_malloc(total);
     if(!out)
         return -1;
     unsigned char *start = out + LWS_PRE, *p = start, *end = out + LWS_PRE + HTTP_HEADER_ROOM;
@@ -122,7 +152,8 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
         rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end);
     rc = rc || lws_finalize_http_header(wsi, &p, end);
     if(rc) {
-        util_free(out);
+        if(out != small)
+            util_free(out);
         return -1;
     }
     if(r->len && !r->omit_body) {
@@ -131,7 +162,8 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
     }
     size_t bytes = (size_t)(p - start);
     int n = lws_write(wsi, start, bytes, LWS_WRITE_HTTP_HEADERS);
-    util_free(out);
+    if(out != small)
+        util_free(out);
     if(n < 0)
         return -1;
     server_t *srv = lws_context_user(lws_get_context(wsi));

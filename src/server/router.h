@@ -93,6 +93,29 @@ const char *http_query(const http_request_t *req, const char *name);
 int http_query_int(const http_request_t *req, const char *name, long long def, long long min, long long max,
                    long long *out, http_response_t *resp);
 
+#define HTTP_CACHE_KEY_BYTES 96
+#define HTTP_CACHE_BYTES     1024
+
+/*
+ * A small JSON body kept serialised while the values it is built from stay the same: endpoints
+ * polled many times a second (stats, health) skip jansson's build and dump when nothing changed.
+ * Service thread only.
+ */
+typedef struct http_json_cache {
+    unsigned char key[HTTP_CACHE_KEY_BYTES];
+    size_t key_len; /* 0: empty */
+    size_t len;
+    char text[HTTP_CACHE_BYTES];
+} http_json_cache_t;
+
+/*
+ * Answers `status` with the text cached for `key` (key_len bytes, at most HTTP_CACHE_KEY_BYTES, no
+ * padding) when it was built from exactly those bytes; otherwise with build(arg), serialised and kept
+ * for the next call. The key must hold every value the body shows: the body is never older than they.
+ */
+void http_respond_cached(http_response_t *r, http_json_cache_t *c, int status, const void *key, size_t key_len,
+                         json_t *(*build)(const void *arg), const void *arg);
+
 /* A deferred response: completed exactly once, from any thread, with http_ticket_complete. */
 typedef struct http_ticket {
     struct http_completions *q;

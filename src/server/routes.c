@@ -1,7 +1,6 @@
 #include "server/routes.h"
 
 #include "server/http.h"
-#include "server/hub.h"
 #include "server/web.h"
 #include "server/ws.h"
 #include "util/alloc.h"
@@ -14,16 +13,27 @@
 #define METRICS_MAX_BYTES     (256 * 1024)
 #define DEBUG_EVENTS_MAX_BODY (1024 * 1024)
 
+/* What /health shows; all of it is the cache key, uptime to the millisecond as it is shown. */
+typedef struct health {
+    int64_t uptime_ms, schema_version, connections, queued;
+} health_t;
+
+static json_t *health_json(const void *arg)
+{
+    const health_t *h = arg;
+    return json_pack("{s:s, s:s, s:f, s:{s:s, s:I}, s:{s:I, s:I}}", "status", "healthy", "version", LINEAGED_VERSION,
+                     "uptime_seconds", (double)h->uptime_ms / 1000.0, "database", "status", "ok", "schema_version",
+                     (json_int_t)h->schema_version, "websocket", "connections", (json_int_t)h->connections,
+                     "queued_messages", (json_int_t)h->queued);
+}
+
 static void get_health(void *ctx, const http_request_t *req, http_response_t *resp)
 {
     server_t *srv = ctx;
     (void)req;
-    double uptime = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0;
-    json_t *body = json_pack("{s:s, s:s, s:f, s:{s:s, s:i}, s:{s:i, s:I}}", "status", "healthy", "version",
-                             LINEAGED_VERSION, "uptime_seconds", uptime, "database", "status", "ok", "schema_version",
-                             store_schema_version(srv->store), "websocket", "connections", ws_open_count(srv),
-                             "queued_messages", (json_int_t)bcast_len(&srv->queue));
-    http_respond_json(resp, 200, body);
+    health_t h = {time_mono_ms() - srv->started_mono_ms, store_schema_version(srv->store), ws_open_count(srv),
+                  (int64_t)bcast_len(&srv->queue)};
+    http_respond_cached(resp, &srv->health_body, 200, &h, sizeof(h), health_json, &h);
 }
 
 static void get_dashboard(void *ctx, const http_request_t *req, http_response_t *resp)
@@ -34,11 +44,19 @@ static void get_dashboard(void *ctx, const http_request_t *req, http_response_t 
     http_respond_static(resp, 200, "text/html; charset=utf-8", web_index_html, web_index_html_len);
 }
 
+static json_t *stats_json(const void *arg)
+{
+    return stats_values_json(arg);
+}
+
+/* Counters move on every commit and query: read each time, serialised again only when one moved. */
 static void get_stats(void *ctx, const http_request_t *req, http_response_t *resp)
 {
     server_t *srv = ctx;
     (void)req;
-    http_respond_json(resp, 200, hub_stats(srv));
+    stats_values_t v;
+    stats_read(&srv->stats, time_mono_ms(), &v);
+    http_respond_cached(resp, &srv->stats_body, 200, &v, sizeof(v), stats_json, &v);
 }
 
 static void get_metrics(void *ctx, const http_request_t *req, http_response_t *resp)

@@ -59,6 +59,7 @@ typedef struct server {
     int64_t last_throttle_log_ms;
     bcast_msg_t *welcome_stats; /* stats_update for newcomers, rebuilt at most once a millisecond */
     int64_t welcome_stats_ms;
+    http_json_cache_t stats_body, health_body; /* GET /api/v1/stats and /health, kept while unchanged */
 } server_t;
 
 /*

@@ -106,6 +106,22 @@ class UploadTest(unittest.TestCase):
             time.sleep(0.05)
         self.assertEqual(count_files(self.uploads), 0, os.listdir(self.uploads)[:5])
 
+    def test_stats_show_a_commit_at_once(self):
+        # /api/v1/stats keeps its serialised body while the counters stand still; asked many times
+        # before, it must still show the files and nodes of a commit on the first request after it.
+        before = [get_json(self.srv, "/api/v1/stats")[1] for _ in range(5)]
+        self.assertTrue(all(b == before[0] for b in before[1:]), before)
+        ddl = (b"CREATE TABLE fresh.stats_probe (a INT, b INT);\n"
+               b"INSERT INTO fresh.stats_copy SELECT a, b FROM fresh.stats_probe;\n")
+        status, doc = upload(self.srv, [("probe.sql", ddl)], {"project_id": "probe"})
+        self.assertEqual(status, 202, doc)
+        self.events.complete(doc["ingestion_id"])
+        after = get_json(self.srv, "/api/v1/stats")[1]
+        self.assertEqual(after["filesProcessed"], before[0]["filesProcessed"] + 1)
+        self.assertGreater(after["totalNodes"], before[0]["totalNodes"])
+        self.assertGreater(after["databaseTables"], before[0]["databaseTables"])
+        self.assertGreater(after["totalEdges"], before[0]["totalEdges"])
+
     def test_duplicate_upload_is_skipped(self):
         content = b"CREATE TABLE dup.once (a INT);\n"
         first = upload(self.srv, [("dup.sql", content)], {"project_id": "dups"})[1]["ingestion_id"]
