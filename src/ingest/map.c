@@ -2,103 +2,151 @@
 
 #include "util/alloc.h"
 
-#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
 
-static size_t hash_key(const char *key, size_t klen)
-{
-    uint64_t h = 1469598103934665603ull;
-    for(size_t i = 0; i < klen; i++)
-        h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
-    return (size_t)h;
-}
+#define MIN_CAP 1024
 
-/* Keys hold no NUL, so the stored NUL ends the comparison. */
-static int same_key(const map_entry_t *e, const char *key, size_t klen)
-{
-    return memcmp(e->key, key, klen) == 0 && e->key[klen] == '\0';
-}
-
-void map_init(map_t *m)
+void map_init(map_t *m, map_key_fn key_of)
 {
     memset(m, 0, sizeof(*m));
+    m->key_of = key_of;
+    /* without randomness the table still works, only with a guessable seed */
+    if(getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK) != (ssize_t)sizeof(m->seed))
+        m->seed = (uint64_t)(uintptr_t)m ^ 0x9E3779B97F4A7C15ull;
 }
 
-void map_free(map_t *m, void (*free_value)(void *))
+void map_free(map_t *m, void (*free_item)(void *))
 {
-    for(size_t i = 0; i < m->nbuckets; i++) {
-        map_entry_t *e = m->buckets[i];
-        while(e) {
-            map_entry_t *next = e->next;
-            if(free_value)
-                free_value(e->value);
-            util_free(e);
-            e = next;
-        }
+    for(size_t i = 0; free_item && i < m->cap; i++) {
+        if(m->slots[i].item)
+            free_item(m->slots[i].item);
     }
-    util_free(m->buckets);
-    map_init(m);
+    util_free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
 }
 
-map_entry_t *map_get(const map_t *m, const char *key, size_t klen)
+static uint64_t mix(uint64_t h)
 {
-    if(!m->nbuckets)
+    h ^= h >> 31;
+    h *= 0x94D049BB133111EBull;
+    return h ^ (h >> 29);
+}
+
+/* Eight bytes at a time: names are tens of bytes, where a byte-wise hash costs more than the probe. */
+uint64_t map_hash(const map_t *m, const void *key, size_t len)
+{
+    const unsigned char *p = key;
+    uint64_t h = m->seed ^ (len * 0xBF58476D1CE4E5B9ull);
+    for(; len >= 8; p += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = mix(h ^ w) * 0xBF58476D1CE4E5B9ull;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, len);
+    return mix(h ^ w);
+}
+
+static int same_key(const map_t *m, const void *item, const void *key, size_t len)
+{
+    size_t ilen;
+    const void *ikey = m->key_of(item, &ilen);
+    return ilen == len && memcmp(ikey, key, len) == 0;
+}
+
+void *map_find(const map_t *m, uint64_t h, const void *key, size_t len)
+{
+    if(!m->cap)
         return NULL;
-    size_t h = hash_key(key, klen);
-    for(map_entry_t *e = m->buckets[h & (m->nbuckets - 1)]; e; e = e->next) {
-        if(e->hash == h && same_key(e, key, klen))
-            return e;
+    size_t mask = m->cap - 1;
+    for(size_t i = h & mask;; i = (i + 1) & mask) {
+        const map_slot_t *s = &m->slots[i];
+        if(!s->item)
+            return NULL;
+        if(s->hash == h && same_key(m, s->item, key, len))
+            return s->item;
     }
-    return NULL;
 }
 
+void *map_get(const map_t *m, const void *key, size_t len)
+{
+    return map_find(m, map_hash(m, key, len), key, len);
+}
+
+static void place(map_slot_t *slots, size_t mask, uint64_t h, void *item)
+{
+    size_t i = h & mask;
+    while(slots[i].item)
+        i = (i + 1) & mask;
+    slots[i].hash = h;
+    slots[i].item = item;
+}
+
+/* At most three quarters full: linear probes stay short. */
 static int grow(map_t *m)
 {
-    size_t n = m->nbuckets ? m->nbuckets * 2 : 1024;
-    map_entry_t **b = util_calloc(n, sizeof(*b));
-    if(!b)
+    size_t cap = m->cap ? m->cap * 2 : MIN_CAP;
+    map_slot_t *slots = util_calloc(cap, sizeof(*slots));
+    if(!slots)
         return -1;
-    for(size_t i = 0; i < m->nbuckets; i++) {
-        map_entry_t *e = m->buckets[i];
-        while(e) {
-            map_entry_t *next = e->next;
-            e->next = b[e->hash & (n - 1)];
-            b[e->hash & (n - 1)] = e;
-            e = next;
-        }
+    for(size_t i = 0; i < m->cap; i++) {
+        if(m->slots[i].item)
+            place(slots, cap - 1, m->slots[i].hash, m->slots[i].item);
     }
-    util_free(m->buckets);
-    m->buckets = b;
-    m->nbuckets = n;
+    util_free(m->slots);
+    m->slots = slots;
+    m->cap = cap;
     return 0;
 }
 
-map_entry_t *map_put(map_t *m, const char *key, size_t klen, void *value)
+int map_insert(map_t *m, uint64_t h, void *item)
 {
-    if(m->n >= m->nbuckets && grow(m))
-        return NULL;
-    map_entry_t *e = util_malloc(sizeof(*e) + klen + 1);
-    if(!e)
-        return NULL;
-    memcpy(e->key, key, klen);
-    e->key[klen] = '\0';
-    e->hash = hash_key(key, klen);
-    e->value = value;
-    size_t i = e->hash & (m->nbuckets - 1);
-    e->next = m->buckets[i];
-    m->buckets[i] = e;
+    if((m->n + 1) * 4 > m->cap * 3 && grow(m))
+        return -1;
+    place(m->slots, m->cap - 1, h, item);
     m->n++;
-    return e;
+    return 0;
 }
 
-void map_remove(map_t *m, map_entry_t *e)
+int map_put(map_t *m, void *item)
 {
-    map_entry_t **pp = &m->buckets[e->hash & (m->nbuckets - 1)];
-    while(*pp && *pp != e)
-        pp = &(*pp)->next;
-    if(*pp) {
-        *pp = e->next;
-        m->n--;
-        util_free(e);
+    size_t len;
+    const void *key = m->key_of(item, &len);
+    return map_insert(m, map_hash(m, key, len), item);
+}
+
+void map_remove(map_t *m, const void *item)
+{
+    if(!m->cap)
+        return;
+    size_t len, mask = m->cap - 1;
+    const void *key = m->key_of(item, &len);
+    size_t i = map_hash(m, key, len) & mask;
+    while(m->slots[i].item != item) {
+        if(!m->slots[i].item)
+            return;
+        i = (i + 1) & mask;
     }
+    /* Backward shift: later items of the run move up unless their home lies cyclically in (i, j]. */
+    for(size_t j = i;;) {
+        j = (j + 1) & mask;
+        if(!m->slots[j].item)
+            break;
+        size_t home = m->slots[j].hash & mask;
+        int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if(!stays) {
+            m->slots[i] = m->slots[j];
+            i = j;
+        }
+    }
+    m->slots[i].item = NULL;
+    m->slots[i].hash = 0;
+    m->n--;
+}
+
+size_t map_bytes(const map_t *m)
+{
+    return m->cap * sizeof(map_slot_t);
 }

@@ -8,6 +8,7 @@
 #include "util/utf8.h"
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,8 @@ typedef struct node {
     enum node_kind kind;
     uint64_t contains_epoch; /* commit that gave it (a column) its CONTAINS edge */
     int is_new, orphan;
-    map_entry_t *by_name, *by_id;
+    uint32_t klen;
+    char key[]; /* kind class then name (name_key), NUL-terminated: interned with the node */
 } node_t;
 
 typedef struct edge {
@@ -40,6 +42,8 @@ typedef struct current {
     int64_t id;
     int processed;
     char sha256[SHA256_HEX_LEN];
+    size_t klen;
+    char key[]; /* file_key */
 } current_t;
 
 /* Growable array of pointers or edges, kept across commits. */
@@ -163,37 +167,57 @@ static int name_key(buf_t *key, enum node_kind kind, const char *name, size_t le
     return rc ? rc : buf_add(key, name, len);
 }
 
-static node_t *node_add(writer_t *w, const char *key, size_t klen, int64_t id, enum node_kind kind)
+static const void *node_name_key(const void *item, size_t *len)
 {
-    node_t *n = util_calloc(1, sizeof(*n));
-    char idkey[24];
-    int idlen = snprintf(idkey, sizeof(idkey), "%" PRIx64, (uint64_t)id);
-    if(!n || !(n->by_name = map_put(&w->by_name, key, klen, n)))
-        goto fail;
-    if(!(n->by_id = map_put(&w->by_id, idkey, (size_t)idlen, n))) {
-        map_remove(&w->by_name, n->by_name);
-        goto fail;
-    }
+    const node_t *n = item;
+    *len = n->klen;
+    return n->key;
+}
+
+static const void *node_id_key(const void *item, size_t *len)
+{
+    *len = sizeof(int64_t);
+    return &((const node_t *)item)->id;
+}
+
+static const void *current_key(const void *item, size_t *len)
+{
+    const current_t *c = item;
+    *len = c->klen;
+    return c->key;
+}
+
+/* A new node under `key` (h: its hash in by_name). */
+static node_t *node_add(writer_t *w, uint64_t h, const char *key, size_t klen, int64_t id, enum node_kind kind)
+{
+    node_t *n = klen < UINT32_MAX ? util_calloc(1, sizeof(*n) + klen + 1) : NULL;
+    if(!n)
+        return NULL;
+    memcpy(n->key, key, klen);
+    n->klen = (uint32_t)klen;
     n->id = id;
     n->kind = kind;
+    if(map_insert(&w->by_name, h, n)) {
+        util_free(n);
+        return NULL;
+    }
+    if(map_put(&w->by_id, n)) {
+        map_remove(&w->by_name, n);
+        util_free(n);
+        return NULL;
+    }
     return n;
-fail:
-    util_free(n);
-    return NULL;
 }
 
 static node_t *node_by_id(writer_t *w, int64_t id)
 {
-    char idkey[24];
-    int idlen = snprintf(idkey, sizeof(idkey), "%" PRIx64, (uint64_t)id);
-    map_entry_t *e = map_get(&w->by_id, idkey, (size_t)idlen);
-    return e ? e->value : NULL;
+    return map_get(&w->by_id, &id, sizeof(id));
 }
 
 static void node_drop(writer_t *w, node_t *n)
 {
-    map_remove(&w->by_name, n->by_name);
-    map_remove(&w->by_id, n->by_id);
+    map_remove(&w->by_name, n);
+    map_remove(&w->by_id, n);
     util_free(n);
 }
 
@@ -223,7 +247,8 @@ static int load_nodes(writer_t *w)
                 k = (enum node_kind)i;
         }
         rc = !kind || !name || name_key(&key, k, name, strlen(name)) ||
-             !node_add(w, key.data, key.len, duckdb_value_int64(&res, 0, r), k);
+             !node_add(w, map_hash(&w->by_name, key.data, key.len), key.data, key.len, duckdb_value_int64(&res, 0, r),
+                       k);
         duckdb_free(kind);
         duckdb_free(name);
     }
@@ -256,6 +281,16 @@ static int file_key(buf_t *key, const char *project, const char *repository, con
     return buf_printf(key, "%s\x1f%s\x1f%s", project, repository ? repository : "", path);
 }
 
+static current_t *current_new(const buf_t *key)
+{
+    current_t *c = util_calloc(1, sizeof(*c) + key->len + 1);
+    if(c) {
+        memcpy(c->key, key->data, key->len);
+        c->klen = key->len;
+    }
+    return c;
+}
+
 static int load_current(writer_t *w)
 {
     duckdb_result res;
@@ -272,13 +307,14 @@ static int load_current(writer_t *w)
     for(idx_t r = 0; r < rows && !rc; r++) {
         char *project = duckdb_value_varchar(&res, 1, r), *repo = duckdb_value_varchar(&res, 2, r);
         char *path = duckdb_value_varchar(&res, 3, r), *sha = duckdb_value_varchar(&res, 4, r);
-        current_t *c = util_calloc(1, sizeof(*c));
-        rc = !c || !project || !path || file_key(&key, project, duckdb_value_is_null(&res, 2, r) ? NULL : repo, path);
+        rc = !project || !path || file_key(&key, project, duckdb_value_is_null(&res, 2, r) ? NULL : repo, path);
+        current_t *c = rc ? NULL : current_new(&key);
+        rc = !c;
         if(!rc) {
             c->id = duckdb_value_int64(&res, 0, r);
             c->processed = duckdb_value_boolean(&res, 5, r);
             snprintf(c->sha256, sizeof(c->sha256), "%s", sha ? sha : "");
-            rc = !map_put(&w->current, key.data, key.len, c);
+            rc = map_put(&w->current, c);
         }
         if(rc)
             util_free(c);
@@ -349,9 +385,9 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    map_init(&w->by_name);
-    map_init(&w->by_id);
-    map_init(&w->current);
+    map_init(&w->by_name, node_name_key);
+    map_init(&w->by_id, node_id_key);
+    map_init(&w->current, current_key);
     if(store_connect(store, &w->conn)) {
         util_free(w);
         snprintf(err, errlen, "cannot connect to the database");
@@ -387,10 +423,25 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
     return 0;
 }
 
+/* What the node index holds, in bytes: it grows with the graph's distinct names, not with the SQL read. */
+static void log_node_map(const writer_t *w)
+{
+    size_t items = 0;
+    for(size_t i = 0; i < w->by_name.cap; i++) {
+        const node_t *n = w->by_name.slots[i].item;
+        if(n)
+            items += malloc_usable_size((void *)n) + sizeof(size_t); /* with malloc's chunk header */
+    }
+    size_t total = items + map_bytes(&w->by_name) + map_bytes(&w->by_id);
+    log_info("ingest.node_map", "nodes=%zu bytes=%zu bytes_per_node=%zu", w->by_name.n, total,
+             w->by_name.n ? total / w->by_name.n : 0);
+}
+
 void writer_close(writer_t *w)
 {
     if(!w)
         return;
+    log_node_map(w);
     close_appenders(w);
     duckdb_prepared_statement *sts[] = {&w->file_done, &w->file_state, &w->file_old,   &w->ing_insert,
                                         &w->ing_input, &w->ing_commit, &w->ing_branch, &w->ing_finish};
@@ -610,10 +661,10 @@ static node_t *node_ref(build_t *b, enum node_kind kind, const char *name, size_
         b->failed = 1;
         return NULL;
     }
-    map_entry_t *e = map_get(&w->by_name, b->key.data, b->key.len);
-    node_t *n = e ? e->value : NULL;
+    uint64_t h = map_hash(&w->by_name, b->key.data, b->key.len);
+    node_t *n = map_find(&w->by_name, h, b->key.data, b->key.len);
     if(!n) {
-        n = node_add(w, b->key.data, b->key.len, w->next_node_id, kind);
+        n = node_add(w, h, b->key.data, b->key.len, w->next_node_id, kind);
         if(!n || VEC_PUSH(w->new_nodes, n)) {
             if(n)
                 node_drop(w, n);
@@ -813,7 +864,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
     duckdb_timestamp now = now_ts();
     for(size_t i = 0; i < w->new_nodes.n; i++) {
         node_t *n = w->new_nodes.v[i];
-        const char *name = n->by_name->key + 1;
+        const char *name = n->key + 1;
         duckdb_append_int64(w->nodes_app, n->id);
         duckdb_append_varchar(w->nodes_app, node_kinds[n->kind]);
         duckdb_append_varchar(w->nodes_app, name);
@@ -919,8 +970,7 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
         buf_free(&b.key);
         return -1;
     }
-    map_entry_t *ce = map_get(&w->current, b.key.data, b.key.len);
-    current_t *cur = ce ? ce->value : NULL;
+    current_t *cur = map_get(&w->current, b.key.data, b.key.len);
     if(cur && strcmp(cur->sha256, p->sha256) == 0) {
         buf_free(&b.key);
         res->duplicate = 1;
@@ -928,7 +978,7 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
         return writer_file_state(w, f->id, "skipped", "duplicate: the same content is already current", p);
     }
     if(!cur) {
-        if(!(cur = util_calloc(1, sizeof(*cur))) || !(ce = map_put(&w->current, b.key.data, b.key.len, cur))) {
+        if(!(cur = current_new(&b.key)) || map_put(&w->current, cur)) {
             util_free(cur);
             buf_free(&b.key);
             return -1;
