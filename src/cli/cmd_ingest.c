@@ -169,6 +169,8 @@ int cmd_ingest(int argc, char **argv)
     ingest_opts_t opts = {.store = store, .workers = workers, .on_file = on_file, .ud = &p};
     ingest_t *in = NULL;
     int rc = ingest_open(&opts, &in);
+    if(!rc && (rc = ingest_wait_ready(in)) != INGEST_OK) /* the graph's state could not be read */
+        ingest_close(in, 0);
     if(rc) {
         fprintf(stderr, "lineaged ingest: %s\n", ingest_strerror(rc));
         store_close(store);

@@ -76,7 +76,9 @@ struct ingest {
     ingestion_t *live;
     size_t outstanding;
     int closing, drain, workers_stop;
-    atomic_int stop; /* workers abandon the file they read */
+    int ready, broken; /* the writer has read the graph (broken: it could not); commands wait till then */
+    pthread_cond_t ready_cv;
+    atomic_int stop; /* workers abandon the file they read; the writer its start-up read */
     pthread_t writer_thread, workers[MAX_WORKERS];
     int nworkers, writer_started;
     /* Writer thread only. */
@@ -344,6 +346,8 @@ static void maybe_complete(ingest_t *in, ingestion_t *ing)
 
 /* ---- writer thread ---- */
 
+static int recover(ingest_t *in);
+
 static void job_free(job_t *j)
 {
     if(!j)
@@ -377,13 +381,21 @@ static cmd_t *cmd_new(enum cmd_type type, const char *text)
 }
 
 /* Shutdown drops commands not yet run: an upload they carried was never recorded, so remove it. */
-static void cmd_discard(cmd_t *c)
+static void cmd_discard(cmd_t *c, int why)
 {
     if(c->type == CMD_ADD && c->owned && c->disk_path && c->disk_path[0])
         unlink(c->disk_path);
     if(c->recorded)
-        c->recorded(c->ud, c->ing ? c->ing->id : "", INGEST_ERR_CLOSED);
+        c->recorded(c->ud, c->ing ? c->ing->id : "", why);
     cmd_free(c);
+}
+
+static void discard_cmds(ingest_t *in, int why)
+{
+    for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
+        next = c->next;
+        cmd_discard(c, why);
+    }
 }
 
 static job_t *job_new(ingestion_t *ing, const char *disk_path, const char *name, int owned)
@@ -595,9 +607,44 @@ static int writer_done(ingest_t *in)
     return !in->parsed.head && in->inflight == 0;
 }
 
+/*
+ * The graph's state and what the last run left unfinished, read here rather than in ingest_open: a
+ * large graph takes seconds, which would hold up the server's start and a shutdown asked for then.
+ * Commands queue meanwhile. 0, or -1 when stopped or the database failed (then nothing will run).
+ */
+static int load(ingest_t *in)
+{
+    int rc = writer_load(in->w, &in->stop);
+    if(!rc && !atomic_load(&in->stop) && recover(in)) {
+        log_error("ingest.recover_failed", "reason=\"cannot read unfinished ingestions\"");
+        rc = -1;
+    }
+    int stopped = atomic_load(&in->stop);
+    pthread_mutex_lock(&in->mu);
+    in->ready = 1;
+    in->broken = rc || stopped;
+    pthread_cond_broadcast(&in->ready_cv);
+    if(in->broken)
+        discard_cmds(in, stopped ? INGEST_ERR_CLOSED : INGEST_ERR_STORE);
+    pthread_mutex_unlock(&in->mu);
+    if(stopped) {
+        log_info("ingest.load_stopped", "reason=\"shutdown during the start-up read; nothing was changed\"");
+        return -1;
+    }
+    if(rc) {
+        log_error("ingest.unavailable", "reason=\"the graph could not be read from the database\"");
+        if(in->opts.bus)
+            error_event_raise(in->opts.bus, "ingestion_failed", ERROR_SEVERITY_ERROR,
+                              "Ingestion is unavailable: the graph could not be read from the database.");
+    }
+    return rc;
+}
+
 static void *writer_main(void *arg)
 {
     ingest_t *in = arg;
+    if(load(in))
+        return NULL;
     complete_ready(in); /* resumed ingestions whose files were all final before the restart */
     pthread_mutex_lock(&in->mu);
     for(;;) {
@@ -630,12 +677,8 @@ static void *writer_main(void *arg)
         dispatch(in);
         complete_ready(in);
         pthread_mutex_lock(&in->mu);
-        if(in->closing && !in->drain && in->cmds.head) {
-            for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
-                next = c->next;
-                cmd_discard(c);
-            }
-        }
+        if(in->closing && !in->drain && in->cmds.head)
+            discard_cmds(in, INGEST_ERR_CLOSED);
     }
     pthread_mutex_unlock(&in->mu);
     return NULL;
@@ -693,7 +736,9 @@ static int resume_files(ingest_t *in, ingestion_t *ing)
         int owned = duckdb_value_boolean(&res, 3, r);
         ing->total++;
         int unfinished = path && status && (strcmp(status, "pending") == 0 || strcmp(status, "processing") == 0);
+        pthread_mutex_lock(&in->mu);
         in->outstanding += unfinished;
+        pthread_mutex_unlock(&in->mu);
         if(unfinished) {
             job_t *j = disk && access(disk, R_OK) == 0 ? job_new(ing, disk, path, owned) : NULL;
             if(j) {
@@ -792,8 +837,10 @@ static int recover(ingest_t *in)
                 } else {
                     ing->input_complete = 1;
                     ing->ended = 1;
+                    pthread_mutex_lock(&in->mu); /* other threads look ingestions up by id */
                     ing->next = in->live;
                     in->live = ing;
+                    pthread_mutex_unlock(&in->mu);
                     if(in->opts.stats)
                         stats_ingestion_begin(in->opts.stats);
                     rc = resume_files(in, ing);
@@ -839,14 +886,10 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out)
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->writer_cv, NULL);
     pthread_cond_init(&in->worker_cv, NULL);
+    pthread_cond_init(&in->ready_cv, NULL);
     char err[256];
     if(writer_open(opts->store, &in->w, err, sizeof(err))) {
         log_error("ingest.open_failed", "reason=\"%s\"", err);
-        ingest_close(in, 0);
-        return INGEST_ERR_STORE;
-    }
-    if(recover(in)) {
-        log_error("ingest.recover_failed", "reason=\"cannot read unfinished ingestions\"");
         ingest_close(in, 0);
         return INGEST_ERR_STORE;
     }
@@ -864,6 +907,16 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out)
     in->writer_started = 1;
     *out = in;
     return INGEST_OK;
+}
+
+int ingest_wait_ready(ingest_t *in)
+{
+    pthread_mutex_lock(&in->mu);
+    while(!in->ready)
+        pthread_cond_wait(&in->ready_cv, &in->mu);
+    int rc = in->broken ? (in->closing ? INGEST_ERR_CLOSED : INGEST_ERR_STORE) : INGEST_OK;
+    pthread_mutex_unlock(&in->mu);
+    return rc;
 }
 
 /* Ingestions still waiting for input at close cannot be finished: marked interrupted now. */
@@ -888,8 +941,11 @@ void ingest_close(ingest_t *in, int drain)
     pthread_mutex_lock(&in->mu);
     in->closing = 1;
     in->drain = drain;
-    if(!drain)
+    if(!drain) {
         atomic_store(&in->stop, 1);
+        if(in->writer_started && !in->ready)
+            writer_interrupt(in->w); /* the start-up read's query; the flag stops it between queries */
+    }
     pthread_cond_broadcast(&in->writer_cv);
     pthread_mutex_unlock(&in->mu);
     if(in->writer_started)
@@ -908,10 +964,7 @@ void ingest_close(ingest_t *in, int drain)
         next = j->next;
         job_free(j);
     }
-    for(cmd_t *c = take_all(&in->cmds), *next; c; c = next) {
-        next = c->next;
-        cmd_discard(c);
-    }
+    discard_cmds(in, INGEST_ERR_CLOSED);
     if(in->w)
         close_unfinished(in);
     else
@@ -922,6 +975,7 @@ void ingest_close(ingest_t *in, int drain)
     writer_close(in->w);
     pthread_cond_destroy(&in->writer_cv);
     pthread_cond_destroy(&in->worker_cv);
+    pthread_cond_destroy(&in->ready_cv);
     pthread_mutex_destroy(&in->mu);
     util_free(in);
 }
@@ -982,7 +1036,10 @@ static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmd
         return INGEST_ERR_NOMEM;
     }
     pthread_mutex_lock(&in->mu);
-    int rc = in->closing ? INGEST_ERR_CLOSED : in->outstanding + adds > MAX_OUTSTANDING ? INGEST_ERR_BUSY : INGEST_OK;
+    int rc = in->closing                                ? INGEST_ERR_CLOSED
+             : in->broken                               ? INGEST_ERR_STORE
+             : in->outstanding + adds > MAX_OUTSTANDING ? INGEST_ERR_BUSY
+                                                        : INGEST_OK;
     if(!rc) {
         ing->next = in->live;
         in->live = ing;
@@ -1071,6 +1128,8 @@ static int submit(ingest_t *in, const char *id, cmd_t *c, int ends, int adds)
     ingestion_t *ing = find_live(in, id);
     if(in->closing)
         rc = INGEST_ERR_CLOSED;
+    else if(in->broken)
+        rc = INGEST_ERR_STORE;
     else if(!ing || ing->ended)
         rc = INGEST_ERR_UNKNOWN;
     else if(adds && in->outstanding >= MAX_OUTSTANDING)

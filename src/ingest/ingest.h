@@ -63,8 +63,14 @@ typedef struct ingest_meta {
     sql_dialect_t dialect;                    /* SQL_DIALECT_AUTO: guessed per file */
 } ingest_meta_t;
 
-/* Starts the worker and writer threads; recovers what a previous run left unfinished. */
+/*
+ * Starts the worker and writer threads and returns: the writer then reads the graph's state and
+ * recovers what a previous run left unfinished (seconds for millions of nodes); calls made
+ * meanwhile queue. ingest_close interrupts that read.
+ */
 int ingest_open(const ingest_opts_t *opts, ingest_t **out);
+/* Waits for that read: INGEST_OK, INGEST_ERR_STORE (the database failed) or INGEST_ERR_CLOSED. */
+int ingest_wait_ready(ingest_t *in);
 /*
  * Finishes queued work when `drain`. Otherwise stops soon: ingestions whose input was complete stay
  * `running` and are resumed by the next ingest_open; those still receiving files are marked interrupted.

@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum node_kind { NK_TABLE, NK_VIEW, NK_COLUMN, NK_PROCEDURE, NK_FILE };
 static const char *const node_kinds[] = {"table", "view", "column", "procedure", "file"};
@@ -227,50 +228,79 @@ static void nodes_clear(writer_t *w)
     map_free(&w->by_id, NULL);
 }
 
-static int load_nodes(writer_t *w)
+/* Rows of a query, chunk by chunk: typed vectors, not a value conversion and a malloc per cell. */
+typedef int (*chunk_fn)(writer_t *w, duckdb_data_chunk chunk, idx_t rows, buf_t *key);
+
+static int stopped(const atomic_int *stop)
+{
+    return stop && atomic_load(stop);
+}
+
+static int scan(writer_t *w, const char *what, const char *sql, const atomic_int *stop, chunk_fn fn)
 {
     duckdb_result res;
-    if(duckdb_query(w->conn, "SELECT id, kind, name FROM nodes", &res) == DuckDBError) {
-        log_error("ingest.load_failed", "what=nodes reason=\"%s\"", duckdb_result_error(&res));
+    if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
+        if(!stopped(stop))
+            log_error("ingest.load_failed", "what=%s reason=\"%s\"", what, duckdb_result_error(&res));
         duckdb_destroy_result(&res);
         return -1;
     }
     buf_t key;
     buf_init(&key, 1u << 20);
     int rc = 0;
-    idx_t rows = duckdb_row_count(&res);
-    for(idx_t r = 0; r < rows && !rc; r++) {
-        char *kind = duckdb_value_varchar(&res, 1, r), *name = duckdb_value_varchar(&res, 2, r);
-        enum node_kind k = NK_TABLE;
-        for(int i = 0; kind && i < 5; i++) {
-            if(strcmp(kind, node_kinds[i]) == 0)
-                k = (enum node_kind)i;
-        }
-        rc = !kind || !name || name_key(&key, k, name, strlen(name)) ||
-             !node_add(w, map_hash(&w->by_name, key.data, key.len), key.data, key.len, duckdb_value_int64(&res, 0, r),
-                       k);
-        duckdb_free(kind);
-        duckdb_free(name);
+    duckdb_data_chunk chunk;
+    while(!rc && (chunk = duckdb_fetch_chunk(res)) != NULL) {
+        rc = stopped(stop) ? -1 : fn(w, chunk, duckdb_data_chunk_get_size(chunk), &key);
+        duckdb_destroy_data_chunk(&chunk);
     }
     buf_free(&key);
     duckdb_destroy_result(&res);
-    if(rc)
-        return -1;
-    if(duckdb_query(w->conn,
-                    "SELECT id, count(*) FROM (SELECT source AS id FROM edges UNION ALL SELECT target FROM edges)"
-                    " GROUP BY id",
-                    &res) == DuckDBError) {
-        duckdb_destroy_result(&res);
-        return -1;
-    }
-    rows = duckdb_row_count(&res);
+    return rc;
+}
+
+static int node_rows(writer_t *w, duckdb_data_chunk chunk, idx_t rows, buf_t *key)
+{
+    const int64_t *ids = duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
+    duckdb_vector kinds = duckdb_data_chunk_get_vector(chunk, 1), names = duckdb_data_chunk_get_vector(chunk, 2);
+    duckdb_string_t *kv = duckdb_vector_get_data(kinds), *nv = duckdb_vector_get_data(names);
+    uint64_t *kvalid = duckdb_vector_get_validity(kinds), *nvalid = duckdb_vector_get_validity(names);
     for(idx_t r = 0; r < rows; r++) {
-        node_t *n = node_by_id(w, duckdb_value_int64(&res, 0, r));
-        if(n)
-            n->refs = duckdb_value_int64(&res, 1, r);
+        if((kvalid && !duckdb_validity_row_is_valid(kvalid, r)) || (nvalid && !duckdb_validity_row_is_valid(nvalid, r)))
+            return -1;
+        const char *kind = duckdb_string_t_data(&kv[r]);
+        uint32_t klen = duckdb_string_t_length(kv[r]);
+        enum node_kind k = NK_TABLE;
+        for(int i = 0; i < 5; i++) {
+            if(strlen(node_kinds[i]) == klen && memcmp(kind, node_kinds[i], klen) == 0)
+                k = (enum node_kind)i;
+        }
+        if(name_key(key, k, duckdb_string_t_data(&nv[r]), duckdb_string_t_length(nv[r])) ||
+           !node_add(w, map_hash(&w->by_name, key->data, key->len), key->data, key->len, ids[r], k))
+            return -1;
     }
-    duckdb_destroy_result(&res);
     return 0;
+}
+
+static int ref_rows(writer_t *w, duckdb_data_chunk chunk, idx_t rows, buf_t *key)
+{
+    (void)key;
+    const int64_t *ids = duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
+    const int64_t *counts = duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 1));
+    for(idx_t r = 0; r < rows; r++) {
+        node_t *n = node_by_id(w, ids[r]);
+        if(n)
+            n->refs = counts[r];
+    }
+    return 0;
+}
+
+static int load_nodes(writer_t *w, const atomic_int *stop)
+{
+    return scan(w, "nodes", "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR FROM nodes", stop, node_rows) ||
+           scan(w, "edges",
+                "SELECT id::BIGINT, count(*)::BIGINT FROM (SELECT source AS id FROM edges UNION ALL"
+                " SELECT target FROM edges) GROUP BY id",
+                stop, ref_rows);
 }
 
 /* ---- current file versions ---- */
@@ -365,11 +395,11 @@ static int open_appenders(writer_t *w)
 }
 
 /* The in-memory view of the graph, from the database: at start and after a failed transaction. */
-static int load_state(writer_t *w)
+static int load_state(writer_t *w, const atomic_int *stop)
 {
     nodes_clear(w);
     map_free(&w->current, util_free);
-    if(load_nodes(w) || load_current(w) ||
+    if(load_nodes(w, stop) || stopped(stop) || load_current(w) ||
        int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM nodes", &w->next_node_id) ||
        int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM statements", &w->next_stmt_id) ||
        int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM files", &w->next_file_id))
@@ -393,7 +423,7 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
         snprintf(err, errlen, "cannot connect to the database");
         return -1;
     }
-    int rc = load_state(w) || open_appenders(w) ||
+    int rc = open_appenders(w) ||
              prepare(w,
                      "UPDATE files SET status = $1, error = $2, dialect = $3, sha256 = $4, size_bytes = $5,"
                      " statements = $6, nodes_created = $7, is_current = true, updated_at = $8 WHERE id = $9",
@@ -457,6 +487,28 @@ void writer_close(writer_t *w)
     util_free(w);
 }
 
+int writer_load(writer_t *w, const atomic_int *stop)
+{
+    int64_t t0 = time_mono_ms();
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    if(load_state(w, stop)) {
+        nodes_clear(w); /* a half-read graph must not be used */
+        map_free(&w->current, util_free);
+        return -1;
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    log_info("ingest.loaded", "nodes=%zu files=%zu ms=%lld cpu_ms=%.1f", w->by_name.n, w->current.n,
+             (long long)(time_mono_ms() - t0),
+             (double)(c1.tv_sec - c0.tv_sec) * 1e3 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e6);
+    return 0;
+}
+
+void writer_interrupt(writer_t *w)
+{
+    duckdb_interrupt(w->conn);
+}
+
 duckdb_connection writer_conn(writer_t *w)
 {
     return w->conn;
@@ -502,7 +554,7 @@ void writer_rollback(writer_t *w)
     if(w->in_txn)
         exec(w, "ROLLBACK");
     w->in_txn = 0;
-    if(open_appenders(w) || load_state(w))
+    if(open_appenders(w) || load_state(w, NULL))
         log_error("ingest.reload_failed", "reason=\"cannot reload the graph state after a failed transaction\"");
 }
 

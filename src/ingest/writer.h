@@ -9,6 +9,7 @@
 #include "ingest/parsed.h"
 #include "store/store.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,7 +39,15 @@ typedef struct writer_totals {
     int64_t total, processed, failed, skipped, nodes_created;
 } writer_totals_t;
 
+/* Connects and prepares; the graph's state is read by writer_load before the first change. */
 int writer_open(store_t *store, writer_t **out, char *err, size_t errlen);
+/*
+ * Reads the node map, edge counts and current files from the database (seconds for a graph of
+ * millions of nodes). `stop` non-NULL and set, or writer_interrupt: gives up early, returns -1.
+ */
+int writer_load(writer_t *w, const atomic_int *stop);
+/* Cuts short the query writer_load runs; any thread. */
+void writer_interrupt(writer_t *w);
 void writer_close(writer_t *w);
 duckdb_connection writer_conn(writer_t *w);
 

@@ -901,6 +901,7 @@ static void updates_file_by_file_match_a_full_read(void **state)
     char err[256];
     assert_int_equal(store_open(":memory:", &f.store, err, sizeof(err)), 0);
     assert_int_equal(writer_open(f.store, &f.w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(f.w, NULL), 0);
     assert_int_equal(store_connect(f.store, &f.conn), 0);
     store_file(&f, "ddl.sql", "CREATE TABLE raw.orders (id INT, amount INT);\nCREATE TABLE raw.gone (x INT);\n");
     store_file(&f, "etl.sql",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -30,6 +31,7 @@ static int setup(void **state)
     char err[256];
     assert_int_equal(store_open(":memory:", &f->store, err, sizeof(err)), STORE_OK);
     assert_int_equal(writer_open(f->store, &f->w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(f->w, NULL), 0);
     assert_int_equal(store_connect(f->store, &f->conn), STORE_OK);
     *state = f;
     return 0;
@@ -639,6 +641,109 @@ static void submit_records_then_calls_back(void **state)
     bus_free(bus);
 }
 
+/* A graph large enough that reading it takes far longer than a function return (300,000 nodes). */
+#define BIG_GRAPH_NODES 300000
+
+static void fill_big_graph(fixture_t *f)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO nodes (id, kind, name, project_id, temporary, first_seen)"
+             " SELECT i, 'table', 'big.t' || i, 'default', false, now() FROM range(1, %d + 1) r(i);"
+             "INSERT INTO edges (source, target, kind, statement_id, file_id)"
+             " SELECT i, i + 1, 'DERIVES', 1, 1 FROM range(1, %d) r(i)",
+             BIG_GRAPH_NODES, BIG_GRAPH_NODES);
+    assert_int_equal(duckdb_query(f->conn, sql, NULL), DuckDBSuccess);
+}
+
+/* stderr (the log) into a file while `capture` is set; the file's text once it is over. */
+typedef struct captured {
+    int saved;
+    char path[96];
+} captured_t;
+
+static void capture_start(fixture_t *f, captured_t *c)
+{
+    snprintf(c->path, sizeof(c->path), "%s/stderr.log", f->dir);
+    fflush(stderr);
+    c->saved = dup(STDERR_FILENO);
+    int fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(c->saved >= 0 && fd >= 0);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    close(fd);
+}
+
+static char *capture_end(captured_t *c)
+{
+    fflush(stderr);
+    assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
+    close(c->saved);
+    FILE *fp = fopen(c->path, "r");
+    assert_non_null(fp);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof(text) - 1, fp);
+    text[n] = '\0';
+    fclose(fp);
+    return text;
+}
+
+/* The server's shutdown right after its start: the writer's read of a large graph is cut short. */
+static void shutdown_stops_the_startup_read(void **state)
+{
+    fixture_t *f = *state;
+    fill_big_graph(f);
+    captured_t cap;
+    capture_start(f, &cap);
+    ingest_opts_t opts = {.store = f->store, .workers = 1};
+    ingest_t *in = NULL;
+    int rc = ingest_open(&opts, &in);
+    if(!rc)
+        ingest_close(in, 0);
+    char *log = capture_end(&cap);
+    assert_int_equal(rc, INGEST_OK);
+    assert_non_null(strstr(log, "ingest.load_stopped"));
+    assert_null(strstr(log, "ingest.loaded"));
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes"), BIG_GRAPH_NODES);
+}
+
+/* Files submitted while the graph is read wait for it, then get ids after the existing ones. */
+static void files_sent_during_the_startup_read_wait_for_it(void **state)
+{
+    fixture_t *f = *state;
+    fill_big_graph(f);
+    char a[256];
+    snprintf(a, sizeof(a), "%s", write_sql(f, "a.sql", "INSERT INTO big.t7 SELECT a FROM fresh.src;\n"));
+    captured_t cap;
+    capture_start(f, &cap);
+    seen_t seen = {0};
+    ingest_opts_t opts = {.store = f->store, .workers = 1, .on_file = count_file, .ud = &seen};
+    ingest_t *in = NULL;
+    int rc = ingest_open(&opts, &in);
+    recorded_t rec = {.f = f};
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "upload"};
+    ingest_file_t files[] = {{a, "a.sql", NULL, 0}};
+    int submitted = rc ? rc : ingest_submit(in, &meta, files, 1, on_recorded, &rec, id);
+    if(!rc)
+        ingest_close(in, 1);
+    char *log = capture_end(&cap);
+    assert_int_equal(rc, INGEST_OK);
+    assert_int_equal(submitted, INGEST_OK);
+    /* queued before the read was over ("ingest.begun" is logged by the submitting thread) */
+    const char *begun = strstr(log, "ingest.begun"), *loaded = strstr(log, "ingest.loaded");
+    assert_non_null(begun);
+    assert_non_null(loaded);
+    assert_true(begun < loaded);
+    assert_int_equal(rec.calls, 1);
+    assert_int_equal(rec.rc, INGEST_OK);
+    assert_int_equal(seen.processed, 1);
+    /* the existing node is reused, the new ones come after the graph's ids */
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'big.t7'"), 1);
+    char q[128];
+    snprintf(q, sizeof(q), "SELECT count(*) FROM nodes WHERE name = 'fresh.src' AND id > %d", BIG_GRAPH_NODES);
+    assert_int_equal(count(f, q), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +765,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(submit_records_then_calls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
+        cmocka_unit_test_setup_teardown(shutdown_stops_the_startup_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
