@@ -3,14 +3,12 @@
  * opens N dashboard connections from several 127.x source addresses with one epoll loop, then
  * publishes one broadcast every BENCH_INTERVAL_MS through POST /api/v1/debug/events (lineaged's
  * normal bus path with --debug-events; the peers serve the same route) and measures:
- *   clients accepted, deliveries/s, server CPU-seconds per million deliveries (utime+stime from
- *   /proc), p50/p99 latency (publish -> frame read by each client), server RSS per connection, and
- *   connects/s (handshakes completed, welcome frames read). A table per level gives the ratios to raw.
- * Servers (BENCH_SERVER, a comma list; default raw,node,fastapi,lineaged):
- *   raw       bench/raw/raw_broadcast (RAW_BIN, default next to this binary): the floor
- *   node      bench/peers/node/server.js on npm ws (NODE_BIN, default node)
- *   fastapi   bench/peers/fastapi/server.py on FastAPI + uvicorn (/usr/bin/python3)
- *   lineaged  LINEAGED_BIN serve --debug-events
+ *   clients accepted, deliveries/s, server CPU-seconds per million deliveries (time on a CPU from
+ *   /proc/PID/task/TID/schedstat), p50/p99 latency (publish -> frame read by each client), server RSS per connection,
+ * and connects/s (handshakes completed, welcome frames read). A table per level gives the ratios to raw. Servers
+ * (BENCH_SERVER, a comma list; default raw,node,fastapi,lineaged): raw       bench/raw/raw_broadcast (RAW_BIN, default
+ * next to this binary): the floor node      bench/peers/node/server.js on npm ws (NODE_BIN, default node) fastapi
+ * bench/peers/fastapi/server.py on FastAPI + uvicorn (/usr/bin/python3) lineaged  LINEAGED_BIN serve --debug-events
  * usage: bench_ws [N...]   (default 1000 5000; a level <= 0 is skipped)
  * env BENCH_ROUNDS (40), BENCH_INTERVAL_MS (50): broadcasts per level and their period; a round
  *   whose deliveries are not all read by the next deadline starts as soon as they are.
@@ -22,6 +20,7 @@
  */
 #define _GNU_SOURCE /* memmem, CPU_SET */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -225,23 +224,33 @@ static int pick_port(void)
     return 0;
 }
 
+/*
+ * The server's CPU time in seconds: the sum over its threads of /proc/PID/task/TID/schedstat's first
+ * field (nanoseconds on a CPU), which resolves a connect phase that utime+stime's 10 ms ticks do not.
+ * Threads that exited between two readings are not counted; the servers here keep theirs.
+ */
 static double proc_cpu_s(pid_t pid)
 {
-    char path[64], line[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if(!f || !fgets(line, sizeof(line), f)) {
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if(!d)
+        return 0;
+    unsigned long long ns = 0;
+    for(struct dirent *e; (e = readdir(d));) {
+        if(e->d_name[0] == '.')
+            continue;
+        char file[128];
+        snprintf(file, sizeof(file), "/proc/%d/task/%.32s/schedstat", (int)pid, e->d_name);
+        FILE *f = fopen(file, "r");
+        unsigned long long on_cpu = 0;
+        if(f && fscanf(f, "%llu", &on_cpu) == 1)
+            ns += on_cpu;
         if(f)
             fclose(f);
-        return 0;
     }
-    fclose(f);
-    char *p = strrchr(line, ')');
-    unsigned long utime = 0, stime = 0;
-    /* fields after the command: state(3) ... utime(14) stime(15) */
-    if(!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-        return 0;
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    closedir(d);
+    return (double)ns / 1e9;
 }
 
 static long proc_rss_kb(pid_t pid)

@@ -7,6 +7,8 @@
 #include "util/timefmt.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +36,18 @@ static void client_address(server_t *srv, struct lws *wsi, char *peer, size_t pe
     unsigned char bin[16];
     if(inet_pton(AF_INET, candidate, bin) == 1 || inet_pton(AF_INET6, candidate, bin) == 1)
         snprintf(addr, addrlen, "%s", candidate);
+}
+
+/*
+ * Corked from the accepted upgrade until the welcome is written: lws's 101 and our two welcome
+ * frames leave as one segment, so a connect costs the loopback path once, not twice. Uncorking
+ * pushes whatever is queued; a connection closed before that sends it on close.
+ */
+static void cork(struct lws *wsi, int on)
+{
+    int fd = (int)lws_get_socket_fd(wsi);
+    if(fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)))
+        log_debug("ws.cork_failed", "on=%d", on);
 }
 
 static void header_copy(struct lws *wsi, enum lws_token_indexes token, char *out, size_t outlen)
@@ -153,6 +167,7 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
                  "connection limit reached: at most %d WebSocket connections per client address", limit);
         return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
     }
+    cork(wsi, 1);
     return 0;
 }
 
@@ -245,6 +260,7 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
         fail_async(c);
     else if(has_pending(srv, c) || lws_partial_buffered(wsi))
         want_write(c);
+    cork(wsi, 0);
     return 0;
 }
 
