@@ -84,6 +84,21 @@ static void advance(sql_lexer_t *lx, size_t end)
 }
 
 /* For tokens that cannot hold a newline: only the column moves. */
+/* 1 when s[0..n) is well-formed UTF-8 (lead and continuation bytes; enough to tell Latin-1 apart). */
+static int utf8_well_formed(const unsigned char *s, size_t n)
+{
+    for(size_t i = 0; i < n;) {
+        size_t k = s[i] < 0x80 ? 1 : s[i] >= 0xF0 && s[i] <= 0xF4 ? 4 : s[i] >= 0xE0 ? 3 : s[i] >= 0xC2 ? 2 : 0;
+        if(k == 0 || i + k > n)
+            return 0;
+        for(size_t m = 1; m < k; m++)
+            if((s[i + m] & 0xC0) != 0x80)
+                return 0;
+        i += k;
+    }
+    return 1;
+}
+
 static void advance_line(sql_lexer_t *lx, size_t end)
 {
     const unsigned char *p = (const unsigned char *)lx->src;
@@ -454,8 +469,14 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     tok->len = (uint32_t)(end - i);
     if(lx->nl)
         tok->flags |= SQL_TOKF_NL_BEFORE;
-    if(s.unterminated)
+    if(s.unterminated) {
+        /* an unclosed quote, comment or template ends with its line: a stray quote costs that
+         * line (reported), not the rest of the input */
+        const char *nl = memchr(p + i, '\n', end - i);
+        if(nl)
+            end = (size_t)(nl - p);
         tok->flags |= SQL_TOKF_UNTERMINATED;
+    }
     lx->nl = 0;
     if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {
         advance_line(lx, end);
@@ -527,6 +548,8 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         tok->kw = (uint16_t)sql_keyword_lookup_plain(p + i, j - i, len - i);
     lx->nl = 0;
     if(seen & C_HIGH) {
+        if(!utf8_well_formed((const unsigned char *)p + i, j - i))
+            tok->flags |= SQL_TOKF_NOT_UTF8;
         advance_line(lx, j);
     } else {
         lx->col = col + tok->len;

@@ -23,6 +23,7 @@ typedef enum sql_tok_type {
 
 #define SQL_TOKF_NL_BEFORE    1u /* first token on its line */
 #define SQL_TOKF_UNTERMINATED 2u /* string, quote or comment ran to the end of input */
+#define SQL_TOKF_NOT_UTF8     4u /* a word with bytes >= 0x80 that are not UTF-8 (a Latin-1 file) */
 
 typedef struct sql_token {
     uint8_t type;

@@ -6,6 +6,7 @@
 #include "sql/splitter.h"
 #include "util/alloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -473,6 +474,7 @@ typedef struct engine {
     int skipping;
     char delim[32]; /* MySQL DELIMITER, empty for ';' */
     size_t dlen;
+    int line_stmt; /* psql \copy, SQL*Plus SET/EXEC: the statement ends with its line */
     sql_arena_t arena;
     sql_schema_t *schema;
     roles_t roles;
@@ -607,6 +609,7 @@ static int flush(engine_t *e)
     }
     e->ntoks = 0;
     e->skipping = 0;
+    e->line_stmt = 0;
     if(!rc && copy_data)
         rc = skip_copy_data(e);
     return rc;
@@ -701,11 +704,27 @@ static int delimiter_directive(engine_t *e, const sql_token_t *t)
     return 1;
 }
 
-/* With a custom delimiter in force: 1 if token `t` starts it (the statement ends there). */
-static int at_delimiter(engine_t *e, const sql_token_t *t, int *rc)
+/* With a custom delimiter in force: 1 if token `t` starts it (the statement ends there). A word
+ * it ends (`END$$`: `$` is a name character) is cut before it, and the lexer goes back there. */
+static int at_delimiter(engine_t *e, sql_token_t *t, int *rc)
 {
     *rc = 0;
-    if(!e->dlen || e->buf[t->off] != e->delim[0])
+    if(!e->dlen)
+        return 0;
+    if(t->type == SQL_TOK_WORD && t->len > e->dlen) {
+        const char *w = e->buf + t->off;
+        size_t k = 1;
+        while(k + e->dlen <= t->len && memcmp(w + k, e->delim, e->dlen) != 0)
+            k++;
+        if(k + e->dlen <= t->len) {
+            sql_lexer_rewind(&e->lx, t);
+            sql_lexer_skip(&e->lx, t->off + k);
+            t->len = (uint32_t)k;
+            t->kw = (uint16_t)sql_keyword_lookup(w, k);
+            return 0;
+        }
+    }
+    if(e->buf[t->off] != e->delim[0])
         return 0;
     if(t->off + e->dlen > e->len && !e->eof) {
         sql_lexer_rewind(&e->lx, t);
@@ -716,6 +735,120 @@ static int at_delimiter(engine_t *e, const sql_token_t *t, int *rc)
         return 0;
     sql_lexer_skip(&e->lx, t->off + e->dlen);
     return 1;
+}
+
+/* Skip to the end of the current line, reading on as needed without keeping the line. */
+static int skip_line(engine_t *e)
+{
+    for(;;) {
+        const char *nl = memchr(e->buf + e->lx.pos, '\n', e->len - e->lx.pos);
+        if(nl) {
+            sql_lexer_skip(&e->lx, (size_t)(nl - e->buf));
+            return 0;
+        }
+        sql_lexer_skip(&e->lx, e->len);
+        if(e->eof)
+            return 0;
+        int rc = fill(e);
+        if(rc)
+            return rc;
+    }
+}
+
+enum { CLIENT_NONE, CLIENT_SKIP, CLIENT_INCLUDE, CLIENT_LINE };
+
+/* SQL*Plus commands that end with their line, carry no lineage and are not SQL. */
+static const char *const sqlplus_skip[] = {
+    "prompt", "pro",    "rem",      "remark", "spool",      "spo",       "whenever", "define",   "def",    "undefine",
+    "undef",  "column", "col",      "ttitle", "btitle",     "break",     "compute",  "pause",    "accept", "acc",
+    "exit",   "quit",   "connect",  "conn",   "disconnect", "disc",      "host",     "variable", "var",    "print",
+    "clear",  "desc",   "describe", "timing", "repheader",  "repfooter", "password",
+};
+
+/* Word at the start of the rest of the line (psql's `\name`), after filling enough of it. */
+static int line_word(engine_t *e, char *w, size_t cap)
+{
+    int rc;
+    while(e->len - e->lx.pos < cap && !memchr(e->buf + e->lx.pos, '\n', e->len - e->lx.pos) && !e->eof)
+        if((rc = fill(e)))
+            return rc;
+    size_t n = 0;
+    for(size_t i = e->lx.pos; i < e->len && n + 1 < cap; i++) {
+        char c = e->buf[i];
+        if(!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+            break;
+        w[n++] = (char)(c | 0x20);
+    }
+    w[n] = '\0';
+    return 0;
+}
+
+/* A client's own command at a statement start, first on its line: psql `\x` (any dialect: `\`
+ * starts no SQL), SQL*Plus in Oracle, sqlcmd `:x` in T-SQL. They end with their line, not `;`,
+ * so left to the parser each would swallow the statement after it. CLIENT_* or <0 error. */
+static int client_command(engine_t *e, const sql_token_t *t, char *name, size_t cap)
+{
+    sql_dialect_t d = e->res->dialect;
+    const char *src = e->buf + t->off;
+    name[0] = '\0';
+    if(sql_tok_is_op(t, e->buf, '\\')) {
+        name[0] = '\\';
+        int rc = line_word(e, name + 1, cap - 1);
+        if(rc)
+            return rc;
+        const char *w = name + 1;
+        if(!strcmp(w, "copy"))
+            return CLIENT_LINE;
+        if(!strcmp(w, "i") || !strcmp(w, "ir") || !strcmp(w, "include") || !strcmp(w, "include_relative"))
+            return CLIENT_INCLUDE;
+        return CLIENT_SKIP;
+    }
+    if(d == SQL_DIALECT_TSQL && t->type == SQL_TOK_VAR && src[0] == ':') {
+        snprintf(name, cap, "%.*s", (int)(t->len < 24 ? t->len : 24), src);
+        return t->len == 2 && (src[1] | 0x20) == 'r' ? CLIENT_INCLUDE : CLIENT_SKIP;
+    }
+    if(d != SQL_DIALECT_ORACLE)
+        return CLIENT_NONE;
+    if((t->type == SQL_TOK_VAR || t->type == SQL_TOK_OP) && src[0] == '@') {
+        snprintf(name, cap, "%s", t->len > 1 && src[1] == '@' ? "@@" : "@");
+        return CLIENT_INCLUDE;
+    }
+    if(t->type != SQL_TOK_WORD)
+        return CLIENT_NONE;
+    if(tok_is(e, t, "start") || tok_is(e, t, "sta")) {
+        snprintf(name, cap, "START");
+        return CLIENT_INCLUDE;
+    }
+    if(t->kw == SQL_KW_SET || tok_is(e, t, "show") || tok_is(e, t, "exec") || tok_is(e, t, "execute"))
+        return CLIENT_LINE;
+    for(size_t i = 0; i < sizeof sqlplus_skip / sizeof sqlplus_skip[0]; i++)
+        if(tok_is(e, t, sqlplus_skip[i]))
+            return CLIENT_SKIP;
+    return CLIENT_NONE;
+}
+
+/* 1 when token `t` was a client command and is dealt with, 0 when it is SQL, <0 error. */
+static int client_line(engine_t *e, const sql_token_t *t)
+{
+    char name[32];
+    uint32_t line = t->line, col = t->col;
+    int what = client_command(e, t, name, sizeof name);
+    if(what < 0)
+        return what;
+    if(what == CLIENT_NONE)
+        return 0;
+    if(what == CLIENT_LINE) {
+        e->line_stmt = 1;
+        /* psql's `\copy ..` is COPY without its backslash */
+        return t->type == SQL_TOK_OP ? 1 : 0;
+    }
+    int rc = 0;
+    if(what == CLIENT_INCLUDE) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "script included by %s not parsed (a client command)", name);
+        rc = add_error(e, line, col, msg);
+    }
+    return rc ? rc : (rc = skip_line(e)) ? rc : 1;
 }
 
 static int run(engine_t *e)
@@ -736,6 +869,12 @@ static int run(engine_t *e)
         return rc;
     sql_lexer_init(&e->lx, e->buf ? e->buf : "", e->len, d, e->eof);
     sql_splitter_init(&e->sp, d);
+    if(e->len >= 2 && ((unsigned char)e->buf[0] == 0xFF || (unsigned char)e->buf[0] == 0xFE) &&
+       ((unsigned char)e->buf[0] ^ (unsigned char)e->buf[1]) == 0x01)
+        return add_error(e, 1, 1, "UTF-16 text (byte order mark): not parsed; save the file as UTF-8");
+    /* a UTF-8 byte order mark is no part of the first statement; columns count from after it */
+    if(e->len >= 3 && memcmp(e->buf, "\xEF\xBB\xBF", 3) == 0)
+        e->lx.pos = 3;
     for(;;) {
         if((rc = reserve_token(e)))
             return rc;
@@ -762,19 +901,39 @@ static int run(engine_t *e)
         /* the common case, checked at once: a word, literal or operator, nothing unterminated,
          * no MySQL DELIMITER and no skipping in play */
         int common = t->type >= SQL_TOK_WORD && t->type <= SQL_TOK_VAR && !(t->flags & SQL_TOKF_UNTERMINATED) &&
-                     !e->dlen && !e->skipping && e->res->dialect != SQL_DIALECT_MYSQL;
+                     !e->dlen && !e->skipping && e->res->dialect != SQL_DIALECT_MYSQL && e->ntoks && !e->line_stmt;
         if(!common) {
             if(t->type == SQL_TOK_EOF)
                 return flush(e);
+            if(e->line_stmt && (t->flags & SQL_TOKF_NL_BEFORE) && t->type != SQL_TOK_COMMENT) {
+                /* the line ended the statement: parse it, then this token starts the next one */
+                sql_token_t next = *t;
+                sql_splitter_init(&e->sp, e->res->dialect);
+                e->sp.custom_delim = e->dlen > 0;
+                if((rc = flush(e)))
+                    return rc;
+                e->toks[0] = next;
+                t = &e->toks[0];
+            }
             if(t->flags & SQL_TOKF_UNTERMINATED) {
-                const char *what = t->type == SQL_TOK_COMMENT  ? "unterminated comment"
-                                   : t->type == SQL_TOK_STRING ? "unterminated string"
-                                                               : "unterminated quoted identifier";
+                const char *what = t->type == SQL_TOK_COMMENT    ? "unterminated comment"
+                                   : t->type == SQL_TOK_STRING   ? "unterminated string"
+                                   : t->type == SQL_TOK_TEMPLATE ? "unterminated template"
+                                                                 : "unterminated quoted identifier";
                 if((rc = add_error(e, t->line, t->col, what)))
                     return rc;
+                /* the token stopped at its line's end (lexer); so does its statement */
+                if(t->type != SQL_TOK_COMMENT)
+                    e->line_stmt = 1;
             }
             if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
                 continue;
+            if(!e->ntoks && !e->skipping && (t->flags & SQL_TOKF_NL_BEFORE) && !e->line_stmt &&
+               (rc = client_line(e, t)) != 0) {
+                if(rc < 0)
+                    return rc;
+                continue;
+            }
             if((rc = delimiter_directive(e, t)) != 0) {
                 if(rc < 0)
                     return rc;

@@ -310,8 +310,67 @@ char *sqlp_lower_dup(parser_t *p, const char *s, size_t n)
     return out;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 when the byte starts none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t k = s[0] < 0x80 ? 1 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if(k > n)
+        return 0;
+    for(size_t m = 1; m < k; m++)
+        if((s[m] & 0xC0) != 0x80)
+            return 0;
+    return k;
+}
+
+/* A name from a file that is not UTF-8 (a Latin-1 or Windows export): each byte outside a UTF-8
+ * sequence is read as Latin-1, so `été` stays `été` and distinct from `ütü` instead of both
+ * becoming `?t?` in JSON and the graph. UTF-8 and ASCII names come back unchanged. */
+static char *latin1_names(parser_t *p, char *s)
+{
+    if(!s)
+        return NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), bad = 0;
+    for(size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        bad += k == 0;
+        i += k ? k : 1;
+    }
+    if(!bad)
+        return s;
+    char *out = sqlp_amalloc(p, n + bad + 1);
+    if(!out)
+        return NULL;
+    size_t o = 0;
+    for(size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        if(k) {
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            out[o++] = (char)(0xC0 | u[i] >> 6);
+            out[o++] = (char)(0x80 | (u[i] & 0x3F));
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static char *norm_text(parser_t *p, const sql_token_t *t);
+
 /* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes. */
 char *sqlp_norm(parser_t *p, const sql_token_t *t)
+{
+    char *s = norm_text(p, t);
+    /* the lexer flags words that are not UTF-8; quoted names and strings are checked here */
+    if(t->type == SQL_TOK_WORD ? (t->flags & SQL_TOKF_NOT_UTF8) != 0 : s != NULL)
+        s = latin1_names(p, s);
+    return s;
+}
+
+static char *norm_text(parser_t *p, const sql_token_t *t)
 {
     const char *s = p->src + t->off;
     size_t len = t->len;

@@ -44,6 +44,12 @@ static int lone_slash(const sql_token_t *t, const char *src, size_t len)
 static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
     int end_suffix = 0;
+    if(s->after_go) {
+        /* T-SQL `GO 5` runs the batch five times: the count is part of the separator */
+        s->after_go = 0;
+        if(t->type == SQL_TOK_NUMBER && !(t->flags & SQL_TOKF_NL_BEFORE))
+            return SQL_SPLIT_DROP;
+    }
     if(s->pending_begin) {
         s->pending_begin = 0;
         if(!word(t, src, "tran") && !word(t, src, "transaction") && !word(t, src, "distributed")) {
@@ -64,6 +70,7 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
     if(s->paren == 0 && kw(t, SQL_KW_GO) && (t->flags & SQL_TOKF_NL_BEFORE) &&
        (s->dialect == SQL_DIALECT_TSQL || s->mode == MODE_UNTIL_GO)) {
         reset(s);
+        s->after_go = 1;
         return SQL_SPLIT_DROP;
     }
     if(s->dialect == SQL_DIALECT_ORACLE && s->paren == 0 && lone_slash(t, src, len)) {

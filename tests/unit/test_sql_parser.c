@@ -452,6 +452,75 @@ static void test_splitting(void **state)
     assert_int_equal(splits, 2);
 }
 
+/* "line:message|.." of every error. */
+static void expect_errors(const char *sql, size_t len, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = NULL;
+    assert_int_equal(sql_lineage_parse(sql, len, d, &l), 0);
+    char got[1024] = "";
+    size_t o = 0;
+    for(size_t i = 0; i < l->nerrors; i++)
+        o +=
+            (size_t)snprintf(got + o, sizeof got - o, "%s%u:%s", i ? "|" : "", l->errors[i].line, l->errors[i].message);
+    if(strcmp(got, want) != 0)
+        fail_msg("%s\n  want %s\n  got  %s", sql, want, got);
+    sql_lineage_free(l);
+}
+
+/* Scripts as clients run them: each client command ends with its line and costs nothing after it. */
+static void test_client_scripts(void **state)
+{
+    (void)state;
+    /* psql: \copy is COPY, \i is reported, other meta-commands are skipped */
+    const char *psql = "\\set ON_ERROR_STOP on\n\\i setup.sql\n\\copy t FROM 'in.csv' CSV\n"
+                       "INSERT INTO a SELECT x FROM b;\n\\echo done\nINSERT INTO c SELECT y FROM d;\n";
+    expect_kinds(psql, SQL_DIALECT_POSTGRES, "copy@3,insert@4,insert@6");
+    expect_rw(psql, SQL_DIALECT_POSTGRES, "b,d;a,c,t");
+    expect_errors(psql, strlen(psql), SQL_DIALECT_POSTGRES, "2:script included by \\i not parsed (a client command)");
+    assert_int_equal(sql_dialect_guess(psql, strlen(psql)), SQL_DIALECT_POSTGRES);
+    /* SQL*Plus: line commands without `;`, `/` runs the buffer, @file is reported */
+    const char *plus = "SET ECHO ON\nPROMPT Loading the facts...\nWHENEVER SQLERROR EXIT SQL.SQLCODE\n"
+                       "INSERT INTO a SELECT x FROM b\n/\nSPOOL load.log\n@@more.sql\nREM done\n"
+                       "EXEC dbms_stats.gather_table_stats('S', 'A')\nINSERT INTO c SELECT y FROM d;\nEXIT\n";
+    expect_kinds(plus, SQL_DIALECT_ORACLE, "set@1,insert@4,exec@9,insert@10");
+    expect_rw(plus, SQL_DIALECT_ORACLE, "b,d;a,c");
+    expect_errors(plus, strlen(plus), SQL_DIALECT_ORACLE, "7:script included by @@ not parsed (a client command)");
+    assert_int_equal(sql_dialect_guess(plus, strlen(plus)), SQL_DIALECT_ORACLE);
+    /* sqlcmd and T-SQL batches: GO with a count, :setvar skipped, :r reported; CRLF line ends */
+    const char *cmd = ":setvar db prod\r\n:r .\\tables.sql\r\nINSERT INTO a SELECT x FROM b\r\nGO 5\r\n"
+                      "INSERT INTO c SELECT y FROM d\r\ngo\r\n";
+    expect_kinds(cmd, SQL_DIALECT_TSQL, "insert@3,insert@5");
+    expect_errors(cmd, strlen(cmd), SQL_DIALECT_TSQL, "2:script included by :r not parsed (a client command)");
+    assert_int_equal(sql_dialect_guess(cmd, strlen(cmd)), SQL_DIALECT_TSQL);
+    /* MySQL: a delimiter glued to the word before it (`$` is a name character) */
+    expect_kinds("DELIMITER $$\r\nCREATE PROCEDURE p() BEGIN INSERT INTO a SELECT x FROM b; END$$\r\n"
+                 "DELIMITER ;\r\nINSERT INTO c SELECT y FROM d;\r\n",
+                 SQL_DIALECT_MYSQL, "create_procedure@2,insert@4");
+    /* Oracle `/` after a PL/SQL body, CRLF */
+    expect_kinds("CREATE OR REPLACE PROCEDURE p IS\r\nBEGIN\r\n  INSERT INTO a SELECT x FROM b;\r\nEND;\r\n/\r\n"
+                 "PROMPT next\r\nINSERT INTO c SELECT y FROM d;\r\n",
+                 SQL_DIALECT_ORACLE, "create_procedure@1,insert@7");
+    /* a byte order mark is not part of the first statement; UTF-16 is refused with a reason */
+    const char *bom = "\xEF\xBB\xBFINSERT INTO a SELECT x FROM b;";
+    expect_clean(bom, SQL_DIALECT_ANSI, "b;a");
+    sql_lineage_t *l = run(bom, SQL_DIALECT_ANSI);
+    assert_int_equal(l->statements[0].column, 1);
+    sql_lineage_free(l);
+    expect_errors("\xFF\xFEI\0N\0", 6, SQL_DIALECT_AUTO,
+                  "1:UTF-16 text (byte order mark): not parsed; save the file as UTF-8");
+    /* Latin-1 names are read as Latin-1: distinct and valid UTF-8 */
+    expect_cols_of("INSERT INTO c SELECT \xE9t\xE9, \xFCt\xFC, \"\xC4\" FROM d", SQL_DIALECT_ANSI,
+                   "c.\xC3\x84<-d.\xC3\x84 c.\xC3\xA9t\xC3\xA9<-d.\xC3\xA9t\xC3\xA9 "
+                   "c.\xC3\xBCt\xC3\xBC<-d.\xC3\xBCt\xC3\xBC");
+    expect_cols_of("INSERT INTO c SELECT \xC3\xA9t\xC3\xA9 FROM d", SQL_DIALECT_ANSI,
+                   "c.\xC3\xA9t\xC3\xA9<-d.\xC3\xA9t\xC3\xA9");
+    /* an unclosed quote or template costs its line, not the rest of the file */
+    const char *stray = "select 'abc from x;\ninsert into t3 select q from t4;\n"
+                        "select {{ oops from y;\ninsert into t5 select q from t6;\n";
+    expect_rw(stray, SQL_DIALECT_ANSI, "t4,t6;t3,t5");
+    expect_errors(stray, strlen(stray), SQL_DIALECT_ANSI, "1:unterminated string|3:unterminated template");
+}
+
 static void test_errors_keep_going(void **state)
 {
     (void)state;
@@ -636,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_flow_limit),
         cmocka_unit_test(test_splitting),
         cmocka_unit_test(test_errors_keep_going),
+        cmocka_unit_test(test_client_scripts),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_crashers),
         cmocka_unit_test(test_fuzz_identifier_in_column_list),
