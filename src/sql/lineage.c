@@ -898,10 +898,11 @@ static int run(engine_t *e)
         }
         if(rc)
             return rc;
-        /* the common case, checked at once: a word, literal or operator, nothing unterminated,
-         * no MySQL DELIMITER and no skipping in play */
-        int common = t->type >= SQL_TOK_WORD && t->type <= SQL_TOK_VAR && !(t->flags & SQL_TOKF_UNTERMINATED) &&
-                     !e->dlen && !e->skipping && e->res->dialect != SQL_DIALECT_MYSQL && e->ntoks && !e->line_stmt;
+        /* the common case, checked at once: a word, literal or operator, nothing unterminated, not
+         * first on its line (client commands, line statements), no MySQL DELIMITER, no skipping */
+        int common = t->type >= SQL_TOK_WORD && t->type <= SQL_TOK_VAR &&
+                     !(t->flags & (SQL_TOKF_UNTERMINATED | SQL_TOKF_NL_BEFORE)) && !e->dlen && !e->skipping &&
+                     e->res->dialect != SQL_DIALECT_MYSQL;
         if(!common) {
             if(t->type == SQL_TOK_EOF)
                 return flush(e);

@@ -358,24 +358,30 @@ static char *latin1_names(parser_t *p, char *s)
     return out;
 }
 
-static char *norm_text(parser_t *p, const sql_token_t *t);
-
-/* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes. */
-char *sqlp_norm(parser_t *p, const sql_token_t *t)
+static int has_high_byte(const char *s, size_t n)
 {
-    char *s = norm_text(p, t);
-    /* the lexer flags words that are not UTF-8; quoted names and strings are checked here */
-    if(t->type == SQL_TOK_WORD ? (t->flags & SQL_TOKF_NOT_UTF8) != 0 : s != NULL)
-        s = latin1_names(p, s);
-    return s;
+    uint64_t acc = 0;
+    size_t i = 0;
+    for(; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        acc |= x;
+    }
+    for(; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & 0x8080808080808080ull) != 0;
 }
 
-static char *norm_text(parser_t *p, const sql_token_t *t)
+/* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes.
+ * The lexer flags words that are not UTF-8; quoted names and strings are checked here. */
+char *sqlp_norm(parser_t *p, const sql_token_t *t)
 {
     const char *s = p->src + t->off;
     size_t len = t->len;
-    if(t->type == SQL_TOK_STRING)
-        return sqlp_string_value(p, t);
+    if(t->type == SQL_TOK_STRING) {
+        char *v = sqlp_string_value(p, t);
+        return has_high_byte(s, len) ? latin1_names(p, v) : v;
+    }
     if(t->type == SQL_TOK_QUOTED) {
         char close = s[0] == '[' ? ']' : s[0];
         size_t end = (t->flags & SQL_TOKF_UNTERMINATED) || len < 2 ? len : len - 1;
@@ -389,8 +395,10 @@ static char *norm_text(parser_t *p, const sql_token_t *t)
                 i++;
         }
         out[o] = '\0';
-        return out;
+        return has_high_byte(s, len) ? latin1_names(p, out) : out;
     }
+    if(t->flags & SQL_TOKF_NOT_UTF8)
+        return latin1_names(p, sqlp_lower_dup(p, s, len));
     return sqlp_lower_dup(p, s, len);
 }
 
