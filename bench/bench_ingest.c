@@ -216,6 +216,8 @@ int main(int argc, char **argv)
     double c1 = 0, c2 = 0;
     double duck_mb = 0, duck_small_mb = 0;
     double s1 = ingest_dir(big, db, 0, &t1, &c1, &duck_mb);
+    struct stat dbst;
+    double disk_mb = stat(db, &dbst) == 0 ? (double)dbst.st_size / (1 << 20) : -1;
     long rss_big = peak_rss_kb();
     snprintf(db, sizeof(db), "%s/small.duckdb", dir);
     double s2 = ingest_dir(tiny, db, 0, &t2, &c2, &duck_small_mb);
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
     printf("peak RSS: %ld MB before ingesting, %ld MB after the %.0f MB corpus (largest file %u KB); DuckDB "
            "held %.0f MB of it at the end\n",
            rss_before / 1024, rss_big / 1024, mbytes, FILE_BYTES / 1024, duck_mb);
+    printf("database file after the %.0f MB corpus: %.1f MB\n", mbytes, disk_mb);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : 1;

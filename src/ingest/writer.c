@@ -16,8 +16,12 @@
 enum node_kind { NK_TABLE, NK_VIEW, NK_COLUMN, NK_PROCEDURE, NK_FILE };
 static const char *const node_kinds[] = {"table", "view", "column", "procedure", "file"};
 
+/* In the order of the ENUMs edge_kind and edge_transformation (migration 7): rows carry the index. */
 enum edge_kind { EK_DERIVES, EK_READS_FROM, EK_WRITES_TO, EK_CONTAINS, EK_DEFINED_IN, EK_CALLS };
-static const char *const edge_kinds[] = {"DERIVES", "READS_FROM", "WRITES_TO", "CONTAINS", "DEFINED_IN", "CALLS"};
+static const char *const transformations[] = {"DEFINED", "IDENTITY", "TRANSFORMATION", "AGGREGATION", "JOIN",
+                                              "FILTER",  "GROUP_BY", "SORT",           "WINDOW",      "CONDITIONAL"};
+#define NO_TRANSFORMATION 0xff
+enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_FILE, EC_TRANSFORMATION, EC_COLUMNS };
 
 #define IN_LIST_MAX  1000        /* ids per "WHERE id IN (...)" statement */
 #define SQL_TEXT_MAX (64u << 10) /* such a statement's text */
@@ -36,7 +40,7 @@ typedef struct edge {
     node_t *source, *target;
     enum edge_kind kind;
     int64_t statement_id;
-    const char *transformation; /* static string or NULL */
+    uint8_t transformation; /* index into transformations[], or NO_TRANSFORMATION */
 } edge_t;
 
 typedef struct current {
@@ -57,6 +61,7 @@ typedef struct current {
 struct writer {
     duckdb_connection conn;
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
+    duckdb_data_chunk edges_chunk; /* edges go in by vectors, not value by value */
     duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch,
         ing_finish;
     map_t by_name, by_id, current;
@@ -371,12 +376,38 @@ static int prepare(writer_t *w, const char *sql, duckdb_prepared_statement *out)
 
 static void close_appenders(writer_t *w)
 {
+    if(w->edges_chunk)
+        duckdb_destroy_data_chunk(&w->edges_chunk);
+    w->edges_chunk = NULL;
     duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->texts_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
             duckdb_appender_destroy(apps[i]);
         *apps[i] = NULL;
     }
+}
+
+/* A chunk of the edges table's own column types; the two ENUMs must be one byte per row. */
+static int open_edges_chunk(writer_t *w)
+{
+    duckdb_logical_type types[EC_COLUMNS] = {0};
+    int rc = duckdb_appender_column_count(w->edges_app) == EC_COLUMNS ? 0 : -1;
+    for(idx_t i = 0; i < EC_COLUMNS && !rc; i++) {
+        types[i] = duckdb_appender_column_type(w->edges_app, i);
+        int is_enum = i == EC_KIND || i == EC_TRANSFORMATION;
+        if(!types[i] || (is_enum && (duckdb_get_type_id(types[i]) != DUCKDB_TYPE_ENUM ||
+                                     duckdb_enum_internal_type(types[i]) != DUCKDB_TYPE_UTINYINT)))
+            rc = -1;
+    }
+    if(!rc && !(w->edges_chunk = duckdb_create_data_chunk(types, EC_COLUMNS)))
+        rc = -1;
+    for(idx_t i = 0; i < EC_COLUMNS; i++) {
+        if(types[i])
+            duckdb_destroy_logical_type(&types[i]);
+    }
+    if(rc)
+        log_error("ingest.appender_failed", "reason=\"the edges table does not have the columns of migration 7\"");
+    return rc;
 }
 
 static int open_appenders(writer_t *w)
@@ -391,7 +422,7 @@ static int open_appenders(writer_t *w)
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
         return -1;
     }
-    return 0;
+    return open_edges_chunk(w);
 }
 
 /* The in-memory view of the graph, from the database: at start and after a failed transaction. */
@@ -740,12 +771,30 @@ static node_t *table_ref(build_t *b, const char *name, int view)
     return node_ref(b, view ? NK_VIEW : NK_TABLE, name, strlen(name));
 }
 
+/* The index of a column lineage subtype; NO_TRANSFORMATION for none, -1 for one the schema lacks. */
+static int transformation_code(const char *name)
+{
+    if(!name)
+        return NO_TRANSFORMATION;
+    for(size_t i = 0; i < sizeof(transformations) / sizeof(transformations[0]); i++) {
+        if(strcmp(name, transformations[i]) == 0)
+            return (int)i;
+    }
+    log_error("ingest.unknown_transformation", "name=\"%s\"", name);
+    return -1;
+}
+
 static void edge_with(build_t *b, node_t *source, node_t *target, enum edge_kind kind, int64_t stmt,
                       const char *transformation)
 {
     if(b->failed || !source || !target || source == target)
         return;
-    edge_t e = {source, target, kind, stmt, transformation};
+    int code = transformation_code(transformation);
+    if(code < 0) {
+        b->failed = 1;
+        return;
+    }
+    edge_t e = {source, target, kind, stmt, (uint8_t)code};
     if(VEC_PUSH(b->w->edges, e)) {
         b->failed = 1;
         return;
@@ -910,6 +959,44 @@ static void append_sql(duckdb_appender a, const parsed_sql_t *sql)
     duckdb_append_int64(a, sql->length);
 }
 
+/* The file's edges into the appender, one vector (duckdb_vector_size() rows) at a time. */
+static int append_edges(writer_t *w, int64_t file_id)
+{
+    duckdb_data_chunk ch = w->edges_chunk;
+    idx_t cap = duckdb_vector_size();
+    for(size_t done = 0; done < w->edges.n;) {
+        duckdb_data_chunk_reset(ch);
+        int64_t *src = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_SOURCE));
+        int64_t *dst = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_TARGET));
+        uint8_t *kind = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_KIND));
+        int64_t *stmt = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_STATEMENT));
+        int64_t *file = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_FILE));
+        duckdb_vector xv = duckdb_data_chunk_get_vector(ch, EC_TRANSFORMATION);
+        uint8_t *xf = duckdb_vector_get_data(xv);
+        duckdb_vector_ensure_validity_writable(xv);
+        uint64_t *valid = duckdb_vector_get_validity(xv);
+        idx_t n = 0;
+        for(; n < cap && done < w->edges.n; n++, done++) {
+            const edge_t *e = &w->edges.v[done];
+            src[n] = e->source->id;
+            dst[n] = e->target->id;
+            kind[n] = (uint8_t)e->kind;
+            stmt[n] = e->statement_id;
+            file[n] = file_id;
+            xf[n] = e->transformation == NO_TRANSFORMATION ? 0 : e->transformation;
+            if(e->transformation == NO_TRANSFORMATION)
+                duckdb_validity_set_row_invalid(valid, n);
+        }
+        duckdb_data_chunk_set_size(ch, n);
+        if(duckdb_append_data_chunk(w->edges_app, ch) == DuckDBError) {
+            log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(w->edges_app));
+            return -1;
+        }
+        w->dirty |= 8u;
+    }
+    return 0;
+}
+
 static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t *p, int64_t first_sid,
                         const char *project)
 {
@@ -962,18 +1049,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         if(end_row(w, w->texts_app))
             return -1;
     }
-    for(size_t i = 0; i < w->edges.n; i++) {
-        const edge_t *e = &w->edges.v[i];
-        duckdb_append_int64(w->edges_app, e->source->id);
-        duckdb_append_int64(w->edges_app, e->target->id);
-        duckdb_append_varchar(w->edges_app, edge_kinds[e->kind]);
-        duckdb_append_int64(w->edges_app, e->statement_id);
-        duckdb_append_int64(w->edges_app, f->id);
-        append_str(w->edges_app, e->transformation);
-        if(end_row(w, w->edges_app))
-            return -1;
-    }
-    return 0;
+    return append_edges(w, f->id);
 }
 
 /* The first parse error as "file:line:column: message", and how many more there are. */

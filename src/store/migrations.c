@@ -85,6 +85,27 @@ const char *const store_migrations[] = {
     "CREATE TABLE file_texts (file_id BIGINT NOT NULL, text VARCHAR NOT NULL);"
     "ALTER TABLE statements ADD COLUMN sql_offset BIGINT;"
     "ALTER TABLE statements ADD COLUMN sql_length BIGINT;",
+    /*
+     * 7: narrower edges, each column's compression chosen here. An edge's kind and transformation
+     * are one byte (ENUMs, appended as integers) instead of strings, and DuckDB no longer tries
+     * every compression method on every column at each checkpoint, nor FSST and dictionaries on
+     * whole file texts that it then stores uncompressed anyway: that choice was ~15% of ingest
+     * instructions (docs/ingest.md). The ENUMs' order is the writer's (src/ingest/writer.c).
+     */
+    "CREATE TYPE edge_kind AS ENUM ('DERIVES', 'READS_FROM', 'WRITES_TO', 'CONTAINS', 'DEFINED_IN', 'CALLS');"
+    "CREATE TYPE edge_transformation AS ENUM ('DEFINED', 'IDENTITY', 'TRANSFORMATION', 'AGGREGATION', 'JOIN',"
+    "  'FILTER', 'GROUP_BY', 'SORT', 'WINDOW', 'CONDITIONAL');"
+    "CREATE TABLE edges_v7 ("
+    "  source BIGINT NOT NULL USING COMPRESSION bitpacking, target BIGINT NOT NULL USING COMPRESSION bitpacking,"
+    "  kind edge_kind NOT NULL USING COMPRESSION bitpacking,"
+    "  statement_id BIGINT NOT NULL USING COMPRESSION bitpacking, file_id BIGINT NOT NULL USING COMPRESSION rle,"
+    "  transformation edge_transformation USING COMPRESSION rle);"
+    "INSERT INTO edges_v7 SELECT source, target, kind::edge_kind, statement_id, file_id,"
+    "  transformation::edge_transformation FROM edges;"
+    "DROP TABLE edges; ALTER TABLE edges_v7 RENAME TO edges;"
+    "CREATE TABLE file_texts_v7 (file_id BIGINT NOT NULL, text VARCHAR NOT NULL USING COMPRESSION uncompressed);"
+    "INSERT INTO file_texts_v7 SELECT file_id, text FROM file_texts;"
+    "DROP TABLE file_texts; ALTER TABLE file_texts_v7 RENAME TO file_texts;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

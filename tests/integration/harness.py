@@ -4,6 +4,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -36,6 +37,11 @@ def run_cli(*args, env=None, timeout=30, cwd=None):
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd)
+
+
+def migrations_logged(log):
+    """The schema versions a server log says it migrated to, in order (store.migrated version=N)."""
+    return [int(m) for m in re.findall(r"store\.migrated version=(\d+)", log)]
 
 
 class PortTaken(RuntimeError):

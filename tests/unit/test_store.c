@@ -111,6 +111,38 @@ static int64_t count_of(duckdb_connection conn, const char *sql)
     return n;
 }
 
+/* A database at schema `version` (migrations 1..version applied, as a release of then left it), with `rows`. */
+static void old_database(const char *path, int version, const char *rows)
+{
+    duckdb_database db;
+    duckdb_connection conn;
+    assert_int_equal(duckdb_open(path, &db), DuckDBSuccess);
+    assert_int_equal(duckdb_connect(db, &conn), DuckDBSuccess);
+    assert_int_equal(
+        duckdb_query(conn, "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)", NULL),
+        DuckDBSuccess);
+    for(int v = 1; v <= version; v++) {
+        char record[80];
+        snprintf(record, sizeof(record), "INSERT INTO schema_version VALUES (%d, now())", v);
+        assert_int_equal(duckdb_query(conn, store_migrations[v - 1], NULL), DuckDBSuccess);
+        assert_int_equal(duckdb_query(conn, record, NULL), DuckDBSuccess);
+    }
+    assert_int_equal(duckdb_query(conn, rows, NULL), DuckDBSuccess);
+    duckdb_disconnect(&conn);
+    duckdb_close(&db);
+}
+
+/* Opens `path` through the store (migrating it) and connects. */
+static store_t *open_migrated(const char *path, duckdb_connection *conn)
+{
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(path, &s, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_schema_version(s), store_n_migrations);
+    assert_int_equal(store_connect(s, conn), STORE_OK);
+    return s;
+}
+
 /* A database written at version 4 (keys on nodes and statements, statement text inline) keeps its rows. */
 static void version_4_database_upgrades(void **state)
 {
@@ -119,34 +151,13 @@ static void version_4_database_upgrades(void **state)
     assert_non_null(mkdtemp(dir));
     char path[128];
     snprintf(path, sizeof(path), "%s/v4.duckdb", dir);
-    duckdb_database db;
+    old_database(path, 4,
+                 "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
+                 " (2, 'column', 'a.t.c', 'p', false, now());"
+                 "INSERT INTO statements VALUES (7, 3, 0, 'insert', NULL, 2, 1, NULL, NULL,"
+                 " 'INSERT INTO a.t SELECT 1', 1, 1, 0)");
     duckdb_connection conn;
-    assert_int_equal(duckdb_open(path, &db), DuckDBSuccess);
-    assert_int_equal(duckdb_connect(db, &conn), DuckDBSuccess);
-    assert_int_equal(
-        duckdb_query(conn, "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)", NULL),
-        DuckDBSuccess);
-    for(int v = 1; v <= 4; v++) {
-        char record[80];
-        snprintf(record, sizeof(record), "INSERT INTO schema_version VALUES (%d, now())", v);
-        assert_int_equal(duckdb_query(conn, store_migrations[v - 1], NULL), DuckDBSuccess);
-        assert_int_equal(duckdb_query(conn, record, NULL), DuckDBSuccess);
-    }
-    assert_int_equal(duckdb_query(conn,
-                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
-                                  " (2, 'column', 'a.t.c', 'p', false, now());"
-                                  "INSERT INTO statements VALUES (7, 3, 0, 'insert', NULL, 2, 1, NULL, NULL,"
-                                  " 'INSERT INTO a.t SELECT 1', 1, 1, 0)",
-                                  NULL),
-                     DuckDBSuccess);
-    duckdb_disconnect(&conn);
-    duckdb_close(&db);
-
-    store_t *s = NULL;
-    char err[256] = "";
-    assert_int_equal(store_open(path, &s, err, sizeof(err)), STORE_OK);
-    assert_int_equal(store_schema_version(s), store_n_migrations);
-    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    store_t *s = open_migrated(path, &conn);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes WHERE name IN ('a.t', 'a.t.c')"), 2);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE id = 7 AND file_id = 3"
                                     " AND sql = 'INSERT INTO a.t SELECT 1' AND sql_line = 1"),
@@ -155,6 +166,64 @@ static void version_4_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
                                     " AND table_name IN ('nodes', 'statements')"),
                      0);
+    duckdb_disconnect(&conn);
+    store_close(s);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A database written at version 6 (edge kinds and transformations as strings) keeps its edges and
+ * texts; they are ENUMs afterwards and each column keeps the compression migration 7 chose.
+ */
+static void version_6_database_upgrades(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lineaged-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/v6.duckdb", dir);
+    old_database(path, 6,
+                 "INSERT INTO edges VALUES (1, 2, 'CONTAINS', 7, 3, 'DEFINED'), (4, 2, 'DERIVES', 7, 3, 'AGGREGATION'),"
+                 " (5, 1, 'READS_FROM', 8, 3, NULL);"
+                 "INSERT INTO file_texts VALUES (3, 'CREATE TABLE a.t (c int);');"
+                 /* enough varied rows that DuckDB would not store them as one constant */
+                 "INSERT INTO edges SELECT range + 10, range + 11, 'READS_FROM', range, 100 + range % 7, NULL"
+                 " FROM range(3000);");
+    duckdb_connection conn;
+    store_t *s = open_migrated(path, &conn);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges"), 3003);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation = 'DEFINED'"
+                                    " AND source = 1 AND target = 2 AND statement_id = 7 AND file_id = 3"),
+                     1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind::VARCHAR = 'DERIVES'"
+                                    " AND transformation::VARCHAR = 'AGGREGATION'"),
+                     1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'READS_FROM' AND transformation IS NULL"),
+                     3001);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'edges'"
+                                    " AND column_name IN ('kind', 'transformation') AND data_type LIKE 'ENUM%'"),
+                     2);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM file_texts WHERE file_id = 3"
+                                    " AND text = 'CREATE TABLE a.t (c int);'"),
+                     1);
+    /* an unknown kind is refused by the type itself, as the CHECK did before */
+    assert_int_not_equal(duckdb_query(conn, "INSERT INTO edges VALUES (1, 2, 'LINKS', 7, 3, NULL)", NULL),
+                         DuckDBSuccess);
+    /* the pinned compressions survive a checkpoint */
+    assert_int_equal(duckdb_query(conn, "CHECKPOINT", NULL), DuckDBSuccess);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM pragma_storage_info('edges') WHERE segment_type <> 'VALIDITY'"
+                                    " AND column_name = 'file_id' AND compression <> 'RLE'"),
+                     0);
+    assert_int_equal(count_of(conn,
+                              "SELECT count(*) > 0 FROM pragma_storage_info('edges') WHERE column_name = 'file_id'"
+                              " AND compression = 'RLE'"),
+                     1);
+    assert_int_equal(
+        count_of(conn, "SELECT count(*) FROM pragma_storage_info('file_texts')"
+                       " WHERE column_name = 'text' AND segment_type = 'VARCHAR' AND compression <> 'Uncompressed'"),
+        0);
     duckdb_disconnect(&conn);
     store_close(s);
     char cmd[200];
@@ -219,6 +288,7 @@ int main(void)
         cmocka_unit_test(counts_reflect_rows),
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
         cmocka_unit_test(version_4_database_upgrades),
+        cmocka_unit_test(version_6_database_upgrades),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(error_codes_have_text),
     };
