@@ -105,7 +105,28 @@ const char *const store_migrations[] = {
     "DROP TABLE edges; ALTER TABLE edges_v7 RENAME TO edges;"
     "CREATE TABLE file_texts_v7 (file_id BIGINT NOT NULL, text VARCHAR NOT NULL USING COMPRESSION uncompressed);"
     "INSERT INTO file_texts_v7 SELECT file_id, text FROM file_texts;"
-    "DROP TABLE file_texts; ALTER TABLE file_texts_v7 RENAME TO file_texts;",
+    "DROP TABLE file_texts; ALTER TABLE file_texts_v7 RENAME TO file_texts;"
+    "CREATE TABLE nodes_v7 ("
+    "  id BIGINT NOT NULL USING COMPRESSION bitpacking,"
+    "  kind VARCHAR NOT NULL USING COMPRESSION dictionary"
+    "    CHECK (kind IN ('table', 'view', 'column', 'procedure', 'file')),"
+    "  name VARCHAR NOT NULL USING COMPRESSION uncompressed,"
+    "  project_id VARCHAR NOT NULL USING COMPRESSION dictionary, temporary BOOLEAN NOT NULL,"
+    "  first_seen TIMESTAMP NOT NULL USING COMPRESSION rle);"
+    "INSERT INTO nodes_v7 SELECT id, kind, name, project_id, temporary, first_seen FROM nodes;"
+    "DROP TABLE nodes; ALTER TABLE nodes_v7 RENAME TO nodes;"
+    "CREATE TABLE statements_v7 ("
+    "  id BIGINT NOT NULL USING COMPRESSION bitpacking, file_id BIGINT NOT NULL USING COMPRESSION rle,"
+    "  ordinal INTEGER NOT NULL USING COMPRESSION bitpacking, kind VARCHAR NOT NULL USING COMPRESSION dictionary,"
+    "  name VARCHAR USING COMPRESSION uncompressed, line_start INTEGER NOT NULL USING COMPRESSION bitpacking,"
+    "  column_start INTEGER NOT NULL USING COMPRESSION bitpacking, routine VARCHAR USING COMPRESSION uncompressed,"
+    "  error VARCHAR USING COMPRESSION uncompressed, sql VARCHAR USING COMPRESSION uncompressed,"
+    "  sql_line INTEGER USING COMPRESSION bitpacking, sql_column INTEGER USING COMPRESSION bitpacking,"
+    "  sql_cut BIGINT USING COMPRESSION bitpacking, sql_offset BIGINT USING COMPRESSION bitpacking,"
+    "  sql_length BIGINT USING COMPRESSION bitpacking);"
+    "INSERT INTO statements_v7 SELECT id, file_id, ordinal, kind, name, line_start, column_start, routine, error,"
+    "  sql, sql_line, sql_column, sql_cut, sql_offset, sql_length FROM statements;"
+    "DROP TABLE statements; ALTER TABLE statements_v7 RENAME TO statements;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
