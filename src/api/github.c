@@ -654,6 +654,7 @@ static void run_job(github_t *gh, gh_job_t *j)
             j->branch);
         goto fail;
     }
+    ingest_expect_files(in, j->id, w.n); /* ingestion_started, with the whole selection */
     char text[160];
     snprintf(text, sizeof(text), "commit %.12s: %zu SQL files selected", hex, w.n);
     note(gh, j, text, 100);

@@ -37,6 +37,7 @@ typedef struct ingestion {
     int input_complete, started_published;
     char *fail_message;
     size_t total, done, processed, failed, skipped;
+    size_t expected; /* files announced before they are added (ingest_expect_files) */
     int64_t nodes_created;
     file_result_t *results;
     size_t nresults, results_cap, results_omitted;
@@ -50,7 +51,7 @@ typedef struct job {
     parsed_file_t *parsed;
 } job_t;
 
-enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_BRANCH, CMD_NOTE };
+enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_BRANCH, CMD_NOTE, CMD_EXPECT };
 
 typedef struct cmd {
     struct cmd *next;
@@ -60,6 +61,7 @@ typedef struct cmd {
     int owned;
     int lost; /* an added file the writer could not take (out of memory): final as an error */
     double percentage;
+    size_t count;                /* CMD_EXPECT */
     ingest_recorded_fn recorded; /* CMD_END of ingest_submit: told when the batch is committed */
     void *ud;
 } cmd_t;
@@ -226,6 +228,12 @@ static void publish(ingest_t *in, const char *type, json_t *data)
         log_warn("ingest.event_dropped", "type=%s reason=\"%s\"", type, bus_strerror(rc));
 }
 
+/* The files an ingestion has, or will have when announced before they are added. */
+static size_t total_of(const ingestion_t *ing)
+{
+    return ing->total > ing->expected ? ing->total : ing->expected;
+}
+
 /* ingestion_started goes out once the first files are known, so it carries a real total. */
 static void ensure_started(ingest_t *in, ingestion_t *ing)
 {
@@ -234,19 +242,22 @@ static void ensure_started(ingest_t *in, ingestion_t *ing)
     ing->started_published = 1;
     publish(in, "ingestion_started",
             json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?, s:s}", "ingestion_id", ing->id, "source", ing->source,
-                      "total_files", (json_int_t)ing->total, "project_id", ing->project, "repository", ing->repository,
-                      "branch", ing->branch, "dialect", sql_dialect_name(ing->dialect)));
+                      "total_files", (json_int_t)total_of(ing), "project_id", ing->project, "repository",
+                      ing->repository, "branch", ing->branch, "dialect", sql_dialect_name(ing->dialect)));
 }
 
+/* A note (a clone's progress) comes before the files are known: it does not announce the ingestion. */
 static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, const char *status, const char *error,
                              const char *note, double percentage)
 {
-    ensure_started(in, ing);
+    if(!note)
+        ensure_started(in, ing);
+    size_t total = total_of(ing);
     if(percentage < 0)
-        percentage = ing->total ? 100.0 * (double)ing->done / (double)ing->total : 0.0;
+        percentage = total ? 100.0 * (double)ing->done / (double)total : 0.0;
     json_t *data =
         json_pack("{s:s, s:s?, s:s, s:I, s:I, s:f, s:I, s:s?}", "ingestion_id", ing->id, "current_file", file, "status",
-                  status, "files_processed", (json_int_t)ing->done, "total_files", (json_int_t)ing->total, "percentage",
+                  status, "files_processed", (json_int_t)ing->done, "total_files", (json_int_t)total, "percentage",
                   percentage, "nodes_created", (json_int_t)ing->nodes_created, "error", error);
     if(data && note)
         json_object_set_new(data, "note", json_string(note));
@@ -291,7 +302,7 @@ static void file_final(ingest_t *in, ingestion_t *ing, const char *name, const c
     if(owned && disk_path && unlink(disk_path) && errno != ENOENT)
         log_warn("ingest.unlink_failed", "ingestion=%s reason=\"%s\"", ing->id, strerror(errno));
     if(in->opts.on_file) {
-        ingest_file_event_t ev = {ing->id, name, status, error, ing->done, ing->total};
+        ingest_file_event_t ev = {ing->id, name, status, error, ing->done, total_of(ing)};
         in->opts.on_file(in->opts.ud, &ev);
     }
     publish_progress(in, ing, name, status, error, NULL, -1);
@@ -465,6 +476,10 @@ static void run_commands(ingest_t *in, cmd_t *list)
             c->text = NULL;
             break;
         case CMD_NOTE: break;
+        case CMD_EXPECT:
+            ing->expected = c->count;
+            ensure_started(in, ing);
+            break;
         }
     }
     rc = rc ? rc : writer_commit(in->w);
@@ -1179,6 +1194,15 @@ int ingest_note_progress(ingest_t *in, const char *id, const char *note, double 
     if(!c)
         return INGEST_ERR_NOMEM;
     c->percentage = percentage < 0 ? 0 : percentage > 100 ? 100 : percentage;
+    return submit(in, id, c, 0, 0);
+}
+
+int ingest_expect_files(ingest_t *in, const char *id, size_t n)
+{
+    cmd_t *c = cmd_new(CMD_EXPECT, NULL);
+    if(!c)
+        return INGEST_ERR_NOMEM;
+    c->count = n;
     return submit(in, id, c, 0, 0);
 }
 

@@ -95,12 +95,21 @@ class GithubTest(unittest.TestCase):
         self.assertEqual(sorted(f["file"] for f in done["files"]),
                          ["marts/finance.sql", "models/core/revenue.sql", "models/staging/orders.sql"])
         self.assertEqual(done["files_processed"], 3)
-        seq = [m["type"] for m in self.events.of(ing)]
-        self.assertEqual(seq[0], "ingestion_started")
+        events = self.events.of(ing)
+        seq = [m["type"] for m in events]
+        self.assertEqual(seq.count("ingestion_started"), 1, seq)
         self.assertEqual(seq[-1], "ingestion_complete")
-        # Clone progress arrives as notes on ingestion_progress (throttled with the rest of progress).
+        # Clone progress arrives as notes on ingestion_progress (throttled with the rest of progress);
+        # ingestion_started follows once the selection is known, before any file, with its whole total.
         notes = [m["data"]["note"] for m in self.events.of(ing, {"ingestion_progress"}) if "note" in m["data"]]
         self.assertTrue(notes, seq)
+        started = seq.index("ingestion_started")
+        self.assertEqual(events[started]["data"]["total_files"], 3)
+        file_events = [i for i, m in enumerate(events) if m["data"].get("current_file")]
+        self.assertTrue(file_events, seq)
+        self.assertLess(started, file_events[0], seq)
+        for i in file_events:
+            self.assertEqual(events[i]["data"]["total_files"], 3, events[i])
         one = wait_ingestion_status(self.srv, ing)
         self.assertEqual(one["repository"], "acme/warehouse")
         self.assertEqual(one["branch"], "main")  # the remote's default, resolved by the clone
