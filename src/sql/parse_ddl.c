@@ -417,10 +417,13 @@ void sqlp_parse_alter(parser_t *p)
         }
         return;
     }
-    if(view)
+    if(view) {
         sqlp_skip_statement(p);
-    else
-        parse_alter_actions(p, q.full);
+        return;
+    }
+    /* the table's definition changes: a write, as DataHub and OpenLineage record it */
+    sqlp_add_write(p, q.full);
+    parse_alter_actions(p, q.full);
 }
 
 void sqlp_parse_drop(parser_t *p)

@@ -274,6 +274,10 @@ static void test_ddl(void **state)
     expect_rw("CREATE VIEW v (a COMMENT 'x') COMMENT = 'y' AS SELECT a FROM s", SQL_DIALECT_SNOWFLAKE, "s;v");
     expect_rw("CREATE TABLE t CLONE s", SQL_DIALECT_SNOWFLAKE, "s;t");
     expect_rw("ALTER TABLE t SWAP WITH s", SQL_DIALECT_SNOWFLAKE, "s;t");
+    /* an ALTER TABLE that changes the table writes it (DataHub, OpenLineage); ALTER VIEW .. SET does not */
+    expect_rw("ALTER TABLE s.t ADD COLUMN b INT", SQL_DIALECT_POSTGRES, ";s.t");
+    expect_rw("ALTER TABLE t DROP COLUMN b", SQL_DIALECT_BIGQUERY, ";t");
+    expect_rw("ALTER VIEW v SET SECURE", SQL_DIALECT_SNOWFLAKE, ";");
     expect_rw("CREATE TABLE t (a INT) USING parquet CLUSTERED BY (a) SORTED BY (a) INTO 8 BUCKETS AS SELECT a FROM s",
               SQL_DIALECT_SPARKSQL, "s;t");
     expect_rw("CREATE TABLE t STORED AS ORC TBLPROPERTIES ('x'='y') AS SELECT * FROM s", SQL_DIALECT_HIVE, "s;t");
