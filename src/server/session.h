@@ -83,6 +83,7 @@ typedef struct http_txn {
 typedef struct ws_client {
     struct ws_client *prev, *next; /* idle order: the head has been silent longest */
     struct lws *wsi;
+    int fd; /* its socket, written directly by broadcasts */
     uint64_t id;
     uint64_t cursor;                   /* next broadcast sequence to send */
     bcast_msg_t *priv[WS_PRIVATE_MAX]; /* this client's own messages, sent before the queue */

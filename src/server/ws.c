@@ -7,11 +7,13 @@
 #include "util/timefmt.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define CLOSE_SEND_TIMEOUT_S 3 /* a client too choked to take its close frame is dropped after this */
 
@@ -232,6 +234,7 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     memset(c, 0, sizeof(*c));
     s->kind = SESSION_WS;
     c->wsi = wsi;
+    c->fd = (int)lws_get_socket_fd(wsi);
     c->id = ++srv->next_client_id;
     c->connected_mono_ms = c->last_rx_mono_ms = time_mono_ms();
     buf_init(&c->rx, WS_MAX_MESSAGE);
@@ -258,7 +261,7 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
         want_write(c);
     else if(flush(srv, c))
         fail_async(c);
-    else if(has_pending(srv, c) || lws_partial_buffered(wsi))
+    else if(has_pending(srv, c))
         want_write(c);
     cork(wsi, 0);
     return 0;
@@ -322,9 +325,29 @@ static bcast_msg_t *take_next(server_t *srv, ws_client_t *c, size_t room)
 }
 
 /*
+ * Whole frames straight to the socket: lws_write would only add its bookkeeping to the one send(),
+ * and this runs once per client per broadcast. Only called while lws holds none of this
+ * connection's bytes, so nothing can come between. What the socket refuses goes to lws_write,
+ * which keeps it, sends it before anything else and then calls WRITEABLE; until then the client
+ * waits (want_write). Returns -1 when the connection failed.
+ */
+static int write_frames(ws_client_t *c, const unsigned char *out, size_t len)
+{
+    ssize_t w = send(c->fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if(w == (ssize_t)len)
+        return 0;
+    if(w < 0) {
+        if(errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return -1;
+        w = 0;
+    }
+    c->want_write = 1; /* lws asks for POLLOUT itself when it keeps bytes */
+    return lws_write(c->wsi, (unsigned char *)out + w, len - (size_t)w, LWS_WRITE_RAW) < 0 ? -1 : 0;
+}
+
+/*
  * Sends what the client lacks, up to WS_BATCH_FRAMES frames in one write (frames are ready-made,
- * see bcast.h). lws takes every byte: what the socket refuses it keeps and sends before anything
- * else, and it calls WRITEABLE once that is out. Returns -1 when the connection failed.
+ * see bcast.h). Returns -1 when the connection failed.
  */
 static int flush(server_t *srv, ws_client_t *c)
 {
@@ -347,7 +370,7 @@ static int flush(server_t *srv, ws_client_t *c)
         for(size_t off = 0, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(batch[i]), i++)
             memcpy(out + off, BCAST_FRAME(batch[i]), BCAST_FRAME_LEN(batch[i]));
     }
-    int rc = lws_write(c->wsi, out, bytes, LWS_WRITE_RAW);
+    int rc = write_frames(c, out, bytes);
     for(int i = 0; i < n; i++) {
         if(rc >= 0)
             metrics_inc(&srv->metrics.ws_sent[batch[i]->type]);
@@ -586,7 +609,7 @@ void ws_wake_all(server_t *srv)
             fail_async(c);
             continue;
         }
-        if(has_pending(srv, c) || lws_partial_buffered(c->wsi))
+        if(has_pending(srv, c))
             want_write(c);
     }
 }
