@@ -518,7 +518,38 @@ static struct result run_level(const struct server *srv, int n, int rounds, int 
     return res;
 }
 
-/* lineaged with --stats-interval 0.05 and n clients: stats_update messages per second per client. */
+/* A counter from lineaged's GET /metrics (the whole sample name, labels included), or -1. */
+static double metric_value(int port, const char *sample)
+{
+    int fd = http_send(port, "GET", "/metrics", NULL);
+    if(fd < 0)
+        return -1;
+    static char text[1 << 16];
+    size_t len = 0;
+    for(ssize_t r; len < sizeof(text) - 1 && (r = read(fd, text + len, sizeof(text) - 1 - len)) > 0;)
+        len += (size_t)r;
+    close(fd);
+    text[len] = '\0';
+    size_t n = strlen(sample);
+    for(const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if(strncmp(line, sample, n) == 0 && line[n] == ' ')
+            return strtod(line + n + 1, NULL);
+    return -1;
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * lineaged with --stats-interval 0.05 and n clients: stats_update messages per second per client as
+ * read, beside what the server wrote (its messages_sent counter) and the two sides' CPU, which tell
+ * whether the server or this client is the limit.
+ */
 static int run_stats(const struct server *srv, int n, int seconds)
 {
     int port = pick_port();
@@ -531,12 +562,15 @@ static int run_stats(const struct server *srv, int n, int seconds)
     int rc = clients_open(&cl, port, n);
     for(int i = 0; i < cl.n; i++)
         cl.conns[i].stats = 0; /* the window's updates only, not the welcome's */
-    double cpu0 = proc_cpu_s(pid);
+    static const char sent_metric[] = "lineaged_ws_messages_sent_total{type=\"stats_update\"}";
+    double sent0 = metric_value(port, sent_metric);
+    double cpu0 = proc_cpu_s(pid), self0 = self_cpu_s();
     int64_t t0 = now_ns(), end = t0 + (int64_t)seconds * 1000000000;
     while(!rc && now_ns() < end)
         if(pump(cl.ep, 1000, NULL) < 0)
             rc = -1;
-    double wall = (double)(now_ns() - t0) / 1e9, cpu = proc_cpu_s(pid) - cpu0;
+    double wall = (double)(now_ns() - t0) / 1e9, cpu = proc_cpu_s(pid) - cpu0, self = self_cpu_s() - self0;
+    double sent1 = metric_value(port, sent_metric);
     long least = -1, total = 0;
     for(int i = 0; i < cl.n; i++) {
         struct conn *c = &cl.conns[i];
@@ -547,9 +581,13 @@ static int run_stats(const struct server *srv, int n, int seconds)
             least = c->stats;
     }
     double per_s = cl.receivers && wall > 0 ? (double)total / cl.receivers / wall : 0;
+    /* written per client per second over the same window (the two /metrics reads bracket it) */
+    double sent_per_s =
+        sent0 >= 0 && sent1 >= sent0 && cl.receivers && wall > 0 ? (sent1 - sent0) / cl.receivers / wall : -1;
     printf("bench_ws_stats server=lineaged clients=%d accepted=%d stats_interval_s=0.05 window_s=%.2f "
-           "updates_per_s=%.2f target_per_s=20 least_updates_in_window=%ld server_cpu_s=%.2f pinned=%d\n",
-           n, cl.accepted, wall, per_s, least, cpu, pinned);
+           "updates_per_s=%.2f server_sent_per_s=%.2f target_per_s=20 least_updates_in_window=%ld server_cpu_s=%.2f "
+           "client_cpu_s=%.2f pinned=%d\n",
+           n, cl.accepted, wall, per_s, sent_per_s, least, cpu, self, pinned);
     fflush(stdout);
     clients_close(&cl);
     stop_server(pid);
