@@ -276,16 +276,48 @@ static void txn_reset(http_txn_t *t)
     memset(t, 0, sizeof(*t));
 }
 
+/* Request states are reused: a keep-alive request allocates nothing. A few are kept, zeroed. */
+#define TXN_SPARES_MAX 32
+
+static http_txn_t *txn_new(server_t *srv)
+{
+    http_txn_t *t = srv->txn_spares;
+    if(!t)
+        return util_calloc(1, sizeof(*t));
+    srv->txn_spares = t->next_spare;
+    srv->n_txn_spares--;
+    t->next_spare = NULL;
+    return t;
+}
+
 void http_session_release(session_t *s)
 {
     if(s->kind != SESSION_HTTP)
         return;
-    if(s->http) {
-        txn_reset(s->http);
-        util_free(s->http);
+    http_txn_t *t = s->http;
+    if(t) {
+        server_t *srv = lws_context_user(lws_get_context(t->wsi));
+        txn_reset(t);
+        if(srv && srv->n_txn_spares < TXN_SPARES_MAX) {
+            t->next_spare = srv->txn_spares;
+            srv->txn_spares = t;
+            srv->n_txn_spares++;
+        } else {
+            util_free(t);
+        }
         s->http = NULL;
     }
     s->kind = SESSION_NONE;
+}
+
+void http_free_spares(server_t *srv)
+{
+    while(srv->txn_spares) {
+        http_txn_t *t = srv->txn_spares;
+        srv->txn_spares = t->next_spare;
+        util_free(t);
+    }
+    srv->n_txn_spares = 0;
 }
 
 /*
@@ -581,7 +613,7 @@ int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp)
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
 {
     http_session_release(s);
-    http_txn_t *t = util_calloc(1, sizeof(*t));
+    http_txn_t *t = txn_new(srv);
     if(!t) {
         log_error("http.out_of_memory", "what=request");
         return -1;

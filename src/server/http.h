@@ -14,6 +14,8 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
 void http_drain_completions(server_t *srv);
 /* Frees the request state of an HTTP session, if any. */
 void http_session_release(session_t *s);
+/* After the context is gone: frees the request states kept for reuse. */
+void http_free_spares(server_t *srv);
 
 void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len);
 /* Answers with bytes that outlive the response (compiled-in assets). */

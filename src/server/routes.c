@@ -3,7 +3,6 @@
 #include "server/http.h"
 #include "server/web.h"
 #include "server/ws.h"
-#include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -186,12 +185,9 @@ static void allow_header(int methods, char *out, size_t outlen)
 
 int routes_allow(server_t *srv, const char *path, char *out, size_t outlen)
 {
-    http_args_t *scratch = util_malloc(sizeof(*scratch));
-    if(!scratch)
-        return 0;
-    http_args_init(scratch);
-    const route_t *r = routes_find(srv, path, scratch);
-    util_free(scratch);
+    http_args_t scratch;
+    http_args_init(&scratch);
+    const route_t *r = routes_find(srv, path, &scratch);
     if(!r)
         return 0;
     allow_header(r->methods | HTTP_OPTIONS, out, outlen);

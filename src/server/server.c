@@ -188,6 +188,7 @@ int server_route_upload(server_t *srv, const route_t *route, const route_upload_
 static void server_free(server_t *srv)
 {
     http_completions_free(&srv->completions);
+    http_free_spares(srv);
     router_free(&srv->router);
     listener_free(srv);
     hub_free(srv);

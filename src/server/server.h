@@ -60,6 +60,8 @@ typedef struct server {
     bcast_msg_t *welcome_stats; /* stats_update for newcomers, rebuilt at most once a millisecond */
     int64_t welcome_stats_ms;
     http_json_cache_t stats_body, health_body; /* GET /api/v1/stats and /health, kept while unchanged */
+    struct http_txn *txn_spares;               /* finished request states kept for the next request */
+    int n_txn_spares;
 } server_t;
 
 /*

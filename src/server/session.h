@@ -76,6 +76,7 @@ typedef struct http_txn {
     txn_link_t on[TXN_LISTS];
     int ready; /* response complete, waiting for WRITEABLE */
     http_response_t resp;
+    struct http_txn *next_spare; /* on the server's list of spares */
 } http_txn_t;
 
 #define WS_PRIVATE_MAX 3
