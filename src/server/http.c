@@ -110,6 +110,42 @@ void http_respond_error(http_response_t *r, int status, const char *error, const
     http_respond_json(r, status, json_pack("{s:s, s:s}", "error", error, "detail", detail));
 }
 
+/* The header block, written straight into the output (HTTP/1.1 only: this server speaks no h2). */
+typedef struct head {
+    unsigned char *p, *end;
+    int full; /* something did not fit */
+} head_t;
+
+static void put(head_t *h, const char *s, size_t n)
+{
+    if(h->full || (size_t)(h->end - h->p) < n) {
+        h->full = 1;
+        return;
+    }
+    memcpy(h->p, s, n);
+    h->p += n;
+}
+
+#define PUT_LITERAL(h, s) put((h), (s), sizeof(s) - 1)
+
+static void put_uint(head_t *h, size_t v)
+{
+    char digits[24], *d = digits + sizeof(digits);
+    do {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    } while(v);
+    put(h, d, (size_t)(digits + sizeof(digits) - d));
+}
+
+static void put_header(head_t *h, const char *name, const char *value)
+{
+    put(h, name, strlen(name));
+    PUT_LITERAL(h, ": ");
+    put(h, value, strlen(value));
+    PUT_LITERAL(h, "\r\n");
+}
+
 int http_write_response(struct lws *wsi, const http_response_t *r)
 {
     /* Most answers are small: built on the stack, the heap only for large bodies. */
@@ -118,44 +154,38 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
     unsigned char *out = total <= sizeof(small) ? small : util_malloc(total);
     if(!out)
         return -1;
-    unsigned char *start = out + LWS_PRE, *p = start, *end = out + LWS_PRE + HTTP_HEADER_ROOM;
-    char status_line[64], length[24];
-    snprintf(status_line, sizeof(status_line), "HTTP/1.1 %d %s", r->status, http_status_text(r->status));
-    snprintf(length, sizeof(length), "%zu", r->len);
+    unsigned char *start = out + LWS_PRE;
+    head_t h = {start, start + HTTP_HEADER_ROOM, 0};
     /* Our own status line: lws writes HTTP/1.0 on requests whose version it did not parse (upgrades). */
-    int rc = lws_add_http_header_by_name(wsi, NULL, (unsigned char *)status_line, (int)strlen(status_line), &p, end);
-    rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)r->content_type,
-                                            (int)strlen(r->content_type), &p, end);
-    rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, (const unsigned char *)length,
-                                            (int)strlen(length), &p, end);
-    rc = rc || lws_add_http_header_by_name(
-                   wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store", 8, &p, end);
+    PUT_LITERAL(&h, "HTTP/1.1 ");
+    put_uint(&h, (size_t)r->status);
+    PUT_LITERAL(&h, " ");
+    put(&h, http_status_text(r->status), strlen(http_status_text(r->status)));
+    PUT_LITERAL(&h, "\r\n");
+    put_header(&h, "content-type", r->content_type);
+    PUT_LITERAL(&h, "content-length: ");
+    put_uint(&h, r->len);
+    PUT_LITERAL(&h, "\r\ncache-control: no-store\r\n");
     if(r->allow[0])
-        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:", (const unsigned char *)r->allow,
-                                               (int)strlen(r->allow), &p, end);
+        put_header(&h, "allow", r->allow);
     if(r->cors_origin[0]) {
-        rc = rc ||
-             lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
-                                         (const unsigned char *)r->cors_origin, (int)strlen(r->cors_origin), &p, end);
-        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"vary:", (const unsigned char *)"Origin", 6,
-                                               &p, end);
+        put_header(&h, "access-control-allow-origin", r->cors_origin);
+        put_header(&h, "vary", "Origin");
     }
     if(r->preflight) {
-        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-methods:",
-                                               (const unsigned char *)r->allow, (int)strlen(r->allow), &p, end);
-        rc = rc || lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-headers:",
-                                               (const unsigned char *)"Content-Type", 12, &p, end);
-        rc = rc || lws_add_http_header_by_name(
-                       wsi, (const unsigned char *)"access-control-max-age:", (const unsigned char *)"600", 3, &p, end);
+        put_header(&h, "access-control-allow-methods", r->allow);
+        put_header(&h, "access-control-allow-headers", "Content-Type");
+        put_header(&h, "access-control-max-age", "600");
     }
     if(r->close)
-        rc = rc || lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end);
-    rc = rc || lws_finalize_http_header(wsi, &p, end);
-    if(rc) {
+        put_header(&h, "connection", "close");
+    PUT_LITERAL(&h, "\r\n");
+    if(h.full) {
         if(out != small)
             util_free(out);
         return -1;
     }
+    unsigned char *p = h.p;
     if(r->len && !r->omit_body) {
         memcpy(p, r->body, r->len);
         p += r->len;
