@@ -7,6 +7,8 @@ unchanged); the server's own /api/v1/stats must report at least that many nodes.
 Per run: requests/s, p99 latency, and the CPU time per request of the server (/proc) and of wrk.
 Environment: BENCH_HTTP_NODES (1000000), BENCH_HTTP_RUNS (3; full 5), BENCH_HTTP_SECONDS (5; full
 10), BENCH_HTTP_CONNECTIONS (32), BENCH_HTTP_THREADS (2).
+BENCH_HTTP_BASELINE=/path/to/an/older/lineaged serves a copy of the same database beside this one and
+every run is made against both, in alternating order, so the two are compared under the same load.
 """
 
 import hashlib
@@ -97,6 +99,76 @@ def parse_wrk(text):
             "non2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
+def start_server(binary, db, tmp, conns):
+    port = free_port()
+    os.makedirs(tmp, exist_ok=True)
+    log_path = os.path.join(tmp, "server.log")
+    # One client address: the per-address HTTP cap must let every wrk connection in.
+    cmd = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db,
+           "--data-dir", os.path.join(tmp, "data"), "--max-http-per-ip", str(conns + 8)]
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(cmd, stdout=log, stderr=log)
+    server.port, server.log_path = port, log_path
+    return server
+
+
+def wait_ready(server, nodes):
+    started = time.monotonic()
+    while True:
+        if server.poll() is not None:
+            sys.exit(f"the server exited with {server.returncode}:\n{open(server.log_path).read()[-2000:]}")
+        try:
+            if get(server.port, "/health")[0] == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() - started > 600:
+            sys.exit("the server did not answer /health within 600 s")
+        time.sleep(0.2)
+    # The graph index is read on threads of its own after the server listens: measuring before it is
+    # done would count that work as the requests' CPU.
+    built = re.compile(r"graph\.rebuilt nodes=\d+ edges=\d+.*? ms=([\d.]+)")
+    while not (rebuilt := built.search(open(server.log_path).read())):
+        if server.poll() is not None or time.monotonic() - started > 600:
+            sys.exit(f"the graph index was not built:\n{open(server.log_path).read()[-2000:]}")
+        time.sleep(0.2)
+    stats = json.loads(get(server.port, "/api/v1/stats")[1])
+    print(f"  server ready in {time.monotonic() - started:.1f} s (index built in "
+          f"{float(rebuilt.group(1)) / 1000:.1f} s),"
+          f" /api/v1/stats: {stats['totalNodes']} nodes, {stats['totalEdges']} edges,"
+          f" {stats['filesProcessed']} files; RSS {rss_mb(server.pid):.0f} MB")
+    if stats["totalNodes"] < nodes:
+        sys.exit(f"the graph has {stats['totalNodes']} nodes, fewer than {nodes}")
+
+
+def stop_server(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk_run(server, endpoint, threads, conns, seconds, tmp):
+    out = os.path.join(tmp, "wrk.txt")
+    before = cpu_ticks(server.pid)
+    with open(out, "w") as f:
+        m = benchlib.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency",
+                          f"http://127.0.0.1:{server.port}{endpoint}"], stdout=f, timeout=seconds + 60)
+    server_cpu = (cpu_ticks(server.pid) - before) / TICKS
+    r = parse_wrk(open(out).read())
+    if m.status != 0 or r["non2xx"] or r["socket_errors"]:
+        sys.exit(f"wrk on {endpoint}: status {m.status}, {r['non2xx']} non-2xx, errors {r['socket_errors']}")
+    r["server_us"] = server_cpu * 1e6 / r["requests"]
+    r["client_us"] = m.cpu * 1e6 / r["requests"]
+    return r
+
+
+def summary(rs):
+    return {k: benchlib.median([r[k] for r in rs]) for k in ("rps", "p99_ms", "server_us", "client_us")}
+
+
 def main():
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (run: bash scripts/setup.sh --bench)")
@@ -105,72 +177,52 @@ def main():
     seconds = benchlib.setting("BENCH_HTTP_SECONDS", 5, 10)
     conns = benchlib.setting("BENCH_HTTP_CONNECTIONS", 32, 32)
     threads = benchlib.setting("BENCH_HTTP_THREADS", 2, 2)
+    baseline = os.environ.get("BENCH_HTTP_BASELINE")
+    if baseline and not os.access(baseline, os.X_OK):
+        sys.exit(f"BENCH_HTTP_BASELINE={baseline} is not an executable")
     db = graph_db(nodes)
     tmp = tempfile.mkdtemp(prefix="lineaged-bench-http-")
-    port = free_port()
-    log_path = os.path.join(tmp, "server.log")
-    # One client address: the per-address HTTP cap must let every wrk connection in.
-    cmd = [benchlib.LINEAGED, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db,
-           "--data-dir", os.path.join(tmp, "data"), "--max-http-per-ip", str(conns + 8)]
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(cmd, stdout=log, stderr=log)
+    servers = {}
     try:
-        started = time.monotonic()
-        while True:
-            if server.poll() is not None:
-                sys.exit(f"the server exited with {server.returncode}:\n{open(log_path).read()[-2000:]}")
-            try:
-                if get(port, "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() - started > 600:
-                sys.exit("the server did not answer /health within 600 s")
-            time.sleep(0.2)
-        rebuilt = re.search(r"graph\.rebuilt nodes=\d+ edges=\d+.*? ms=([\d.]+)", open(log_path).read())
-        stats = json.loads(get(port, "/api/v1/stats")[1])
-        print(f"  server ready in {time.monotonic() - started:.1f} s (index built in "
-              f"{float(rebuilt.group(1)) / 1000 if rebuilt else float('nan'):.1f} s),"
-              f" /api/v1/stats: {stats['totalNodes']} nodes, {stats['totalEdges']} edges,"
-              f" {stats['filesProcessed']} files; RSS {rss_mb(server.pid):.0f} MB")
-        if stats["totalNodes"] < nodes:
-            sys.exit(f"the graph has {stats['totalNodes']} nodes, fewer than {nodes}")
-        print(f"  wrk -t{threads} -c{conns} -d{seconds}s --latency, {runs} runs per endpoint, alternating;"
+        servers["lineaged"] = start_server(benchlib.LINEAGED, db, os.path.join(tmp, "lineaged"), conns)
+        if baseline:
+            # DuckDB locks its file: the baseline serves a copy of the same graph.
+            os.makedirs(os.path.join(tmp, "baseline"))
+            copy = shutil.copy(db, os.path.join(tmp, "baseline", "graph.duckdb"))
+            servers["baseline"] = start_server(baseline, copy, os.path.join(tmp, "baseline"), conns)
+        for name, server in servers.items():
+            wait_ready(server, nodes)
+        order = list(servers)
+        print(f"  wrk -t{threads} -c{conns} -d{seconds}s --latency, {runs} runs per endpoint, endpoints alternating"
+              f"{', each run against ' + ' and '.join(order) + ' in alternating order' if baseline else ''};"
               f" load {benchlib.load_average()}")
-        results = {e: [] for e in ENDPOINTS}
-        for _ in range(runs):
+        results = {(n, e): [] for n in order for e in ENDPOINTS}
+        for run in range(runs):
             for endpoint in ENDPOINTS:
-                out = os.path.join(tmp, "wrk.txt")
-                before = cpu_ticks(server.pid)
-                with open(out, "w") as f:
-                    m = benchlib.run(["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency",
-                                      f"http://127.0.0.1:{port}{endpoint}"], stdout=f, timeout=seconds + 60)
-                server_cpu = (cpu_ticks(server.pid) - before) / TICKS
-                r = parse_wrk(open(out).read())
-                if m.status != 0 or r["non2xx"] or r["socket_errors"]:
-                    sys.exit(f"wrk on {endpoint}: status {m.status}, {r['non2xx']} non-2xx, errors {r['socket_errors']}")
-                r["server_us"] = server_cpu * 1e6 / r["requests"]
-                r["client_us"] = m.cpu * 1e6 / r["requests"]
-                results[endpoint].append(r)
+                for name in order if run % 2 == 0 else reversed(order):
+                    results[(name, endpoint)].append(wrk_run(servers[name], endpoint, threads, conns, seconds, tmp))
         for endpoint in ENDPOINTS:
-            rs = results[endpoint]
-            rps = benchlib.median([r["rps"] for r in rs])
-            p99 = benchlib.median([r["p99_ms"] for r in rs])
-            srv = benchlib.median([r["server_us"] for r in rs])
-            cli = benchlib.median([r["client_us"] for r in rs])
-            verdict = ("met" if rps >= TARGET_RPS and p99 < TARGET_P99_MS else
-                       f"MISSED (req/s {rps / TARGET_RPS:.2f}x of target, p99 {p99 / TARGET_P99_MS:.2f}x of bound)")
-            print(f"  GET {endpoint:<14} median {rps:9.0f} req/s  p99 {p99:6.2f} ms  server {srv:5.1f} CPU-us/req"
-                  f" (= {1e6 / srv:6.0f} req per server CPU-s)  wrk {cli:5.1f} CPU-us/req   target {verdict}")
-            print("      runs: " + "; ".join(f"{r['rps']:.0f} req/s p99 {r['p99_ms']:.2f} ms" for r in rs))
+            for name in order:
+                rs = results[(name, endpoint)]
+                m = summary(rs)
+                verdict = ("met" if m["rps"] >= TARGET_RPS and m["p99_ms"] < TARGET_P99_MS else
+                           f"MISSED (req/s {m['rps'] / TARGET_RPS:.2f}x of target,"
+                           f" p99 {m['p99_ms'] / TARGET_P99_MS:.2f}x of bound)")
+                label = f"{name:<9}" if baseline else ""
+                print(f"  GET {endpoint:<14} {label}median {m['rps']:9.0f} req/s  p99 {m['p99_ms']:6.2f} ms  server"
+                      f" {m['server_us']:5.1f} CPU-us/req (= {m['server_us'] / 10:5.2f} CPU-s per 100,000 requests)"
+                      f"  wrk {m['client_us']:5.1f} CPU-us/req   target {verdict}")
+                print("      runs: " + "; ".join(f"{r['rps']:.0f} req/s p99 {r['p99_ms']:.2f} ms"
+                                                 f" {r['server_us']:.1f} us" for r in rs))
+            if baseline:
+                new, old = summary(results[("lineaged", endpoint)]), summary(results[("baseline", endpoint)])
+                print(f"  GET {endpoint:<14} lineaged / baseline: req/s {new['rps'] / old['rps']:.2f}x,"
+                      f" server CPU per request {new['server_us'] / old['server_us']:.2f}x,"
+                      f" p99 {new['p99_ms'] / old['p99_ms']:.2f}x")
         print(f"  load {benchlib.load_average()}")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for server in servers.values():
+            stop_server(server)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
