@@ -1,5 +1,6 @@
 /* Finding nodes by name: exact lookup with or without leading parts, and ranked search. */
 #include "graph/snap.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -14,8 +15,9 @@ static int normalise(const char *in, char out[GRAPH_MAX_NAME + 1], size_t *len)
             continue;
         if(n >= GRAPH_MAX_NAME)
             return GRAPH_ERR_ARG;
-        out[n++] = (char)tolower(c);
+        out[n++] = (char)c;
     }
+    utf8_lower(out, out, n);
     while(n && isspace((unsigned char)out[n - 1]))
         n--;
     size_t start = 0;

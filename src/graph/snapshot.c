@@ -1,6 +1,7 @@
 /* Building a snapshot: rows in, compact arrays out (CSR both ways, a name table, a string pool). */
 #include "graph/snap.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -531,8 +532,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     if(!s->pool)
         goto nomem;
     ALLOC(s->lpool, b->plen);
-    for(size_t i = 0; i < b->plen; i++)
-        s->lpool[i] = (char)tolower((unsigned char)s->pool[i]);
+    utf8_lower(s->lpool, s->pool, b->plen);
     if(build_names(s))
         goto nomem;
 

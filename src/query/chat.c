@@ -6,6 +6,7 @@
 #include "query/chat.h"
 #include "query/encode.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -169,8 +170,7 @@ static void find_entities(chat_t *c, const char *question)
         char tok[TOKEN_MAX + 1], low[TOKEN_MAX + 1];
         memcpy(tok, start, n);
         tok[n] = '\0';
-        for(size_t i = 0; i <= n; i++)
-            low[i] = (char)tolower((unsigned char)tok[i]);
+        utf8_lower(low, tok, n + 1);
         if(is_stopword(low))
             continue;
         add_entity(c, tok);
@@ -628,11 +628,16 @@ static void say_suggestions(chat_t *c, const char *question)
         char tok[TOKEN_MAX + 1];
         memcpy(tok, start, n);
         tok[n] = '\0';
+        utf8_lower(tok, tok, n);
         int known = 0;
-        for(int i = 0; i < c->nent; i++)
-            known |= strcasecmp(c->ent[i].text, tok) == 0;
-        for(size_t i = 0; i < n; i++)
-            tok[i] = (char)tolower((unsigned char)tok[i]);
+        for(int i = 0; i < c->nent; i++) {
+            char low[TOKEN_MAX + 1];
+            size_t len = strlen(c->ent[i].text);
+            if(len != n)
+                continue;
+            utf8_lower(low, c->ent[i].text, len);
+            known |= memcmp(low, tok, n) == 0;
+        }
         if(known || is_stopword(tok))
             continue;
         graph_hit_t hits[3];
@@ -686,9 +691,7 @@ static int depends_on_what(const chat_t *c)
 {
     const char *dep = strstr(c->lower, "depend");
     char low[QUERY_NAME_MAX + 1];
-    size_t n = strlen(c->ent[0].text);
-    for(size_t i = 0; i <= n; i++)
-        low[i] = (char)tolower((unsigned char)c->ent[0].text[i]);
+    utf8_lower(low, c->ent[0].text, strlen(c->ent[0].text) + 1);
     const char *ent = strstr(c->lower, low);
     return dep && ent && ent < dep;
 }
@@ -748,8 +751,7 @@ void query_chat_graph(const graph_snap_t *s, const char *question, query_result_
     chat_t c = {.s = s, .sources = json_array(), .nodes = json_array(), .edges = json_array()};
     buf_init(&c.resp, 16384);
     size_t qlen = strlen(question);
-    for(size_t i = 0; i <= qlen; i++)
-        c.lower[i] = (char)tolower((unsigned char)question[i]);
+    utf8_lower(c.lower, question, qlen + 1);
     find_entities(&c, question);
     const char *type = answer(&c, question);
     json_t *ents = json_array();

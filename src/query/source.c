@@ -2,8 +2,8 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,19 +11,12 @@
 /* A statement's text handed out is at most this long; a longer one is cut and ends with a marker line. */
 #define SEGMENT_MAX ((size_t)64 << 10)
 
-/* Case-insensitive (ASCII) search of any lower-case term in [s, s+n). */
+/* Case-insensitive search of any lower-case term in [s, s+n). */
 static int has_term(const char *s, size_t n, const char *const *terms, int nterms)
 {
-    for(int t = 0; t < nterms; t++) {
-        size_t wl = strlen(terms[t]);
-        for(size_t i = 0; wl && i + wl <= n; i++) {
-            size_t k = 0;
-            while(k < wl && (char)tolower((unsigned char)s[i + k]) == terms[t][k])
-                k++;
-            if(k == wl)
-                return 1;
-        }
-    }
+    for(int t = 0; t < nterms; t++)
+        if(utf8_has_lower(s, n, terms[t], strlen(terms[t])))
+            return 1;
     return 0;
 }
 

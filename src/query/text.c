@@ -8,6 +8,7 @@
 #include "query/source.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -34,15 +35,21 @@ typedef struct terms {
 static const char *const skip[] = {"the",  "and",  "for",  "with", "from", "where", "what",  "which", "that", "this",
                                    "does", "find", "show", "sql",  "text", "code",  "lines", "line",  "any",  NULL};
 
+/* Letters of any script are bytes >= 0x80 in UTF-8. */
+static int word_char(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '.' || c == '#' || c >= 0x80;
+}
+
 static void split_terms(const char *q, terms_t *t)
 {
     t->n = 0;
     const char *p = q;
     while(*p && t->n < TEXT_TERMS_MAX) {
-        while(*p && !(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '#'))
+        while(*p && !word_char((unsigned char)*p))
             p++;
         const char *start = p;
-        while(*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '#'))
+        while(*p && word_char((unsigned char)*p))
             p++;
         size_t n = (size_t)(p - start);
         while(n && start[n - 1] == '.')
@@ -50,8 +57,7 @@ static void split_terms(const char *q, terms_t *t)
         if(n < 2 || n >= sizeof(t->word[0]))
             continue;
         char *w = t->word[t->n];
-        for(size_t i = 0; i < n; i++)
-            w[i] = (char)tolower((unsigned char)start[i]);
+        utf8_lower(w, start, n);
         w[n] = '\0';
         int dup = 0;
         for(const char *const *s = skip; *s; s++)
@@ -61,19 +67,6 @@ static void split_terms(const char *q, terms_t *t)
         if(!dup)
             t->len[t->n++] = n;
     }
-}
-
-/* Case-insensitive search of a lower-case needle in [s, s+n). */
-static int line_has(const char *s, size_t n, const char *w, size_t wl)
-{
-    for(size_t i = 0; wl <= n && i + wl <= n; i++) {
-        size_t k = 0;
-        while(k < wl && (char)tolower((unsigned char)s[i + k]) == w[k])
-            k++;
-        if(k == wl)
-            return 1;
-    }
-    return 0;
 }
 
 static int worse(const hit_t *a, const hit_t *b)
@@ -142,7 +135,7 @@ static int scan_text(void *ud, const source_text_t *src)
         int found = 0;
         double score = 0;
         for(int k = 0; k < t->n; k++)
-            if(line_has(start, n, t->word[k], t->len[k])) {
+            if(utf8_has_lower(start, n, t->word[k], t->len[k])) {
                 found++;
                 score += 1.0 + 0.05 * (double)t->len[k]; /* longer terms are more specific */
             }

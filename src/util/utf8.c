@@ -1,8 +1,13 @@
+#define _GNU_SOURCE /* newlocale, towlower_l */
+
 #include "util/utf8.h"
 
 #include "util/alloc.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <string.h>
+#include <wctype.h>
 
 size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
@@ -72,4 +77,90 @@ char *utf8_clean_dup(const char *s)
     if(out)
         utf8_clean_copy(out, s, len);
     return out;
+}
+
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+
+static void open_utf8_locale(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static size_t encode(unsigned cp, unsigned char out[4])
+{
+    if(cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if(cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if(cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t utf8_lower_char(const unsigned char *s, size_t avail, unsigned char out[4])
+{
+    if(s[0] < 0x80) {
+        out[0] = s[0] >= 'A' && s[0] <= 'Z' ? (unsigned char)(s[0] + 32) : s[0];
+        return 1;
+    }
+    size_t n = utf8_seq_len(s, avail);
+    if(!n) {
+        out[0] = s[0];
+        return 1;
+    }
+    memcpy(out, s, n);
+    pthread_once(&utf8_locale_once, open_utf8_locale);
+    if(!utf8_locale)
+        return n;
+    unsigned cp = n == 2 ? (s[0] & 0x1Fu) << 6 : n == 3 ? (s[0] & 0x0Fu) << 12 : (s[0] & 0x07u) << 18;
+    for(size_t k = 1; k < n; k++)
+        cp |= (s[k] & 0x3Fu) << (6 * (n - 1 - k));
+    wint_t low = towlower_l((wint_t)cp, utf8_locale);
+    unsigned char enc[4];
+    if(low != (wint_t)cp && low <= 0x10FFFF && encode((unsigned)low, enc) == n)
+        memcpy(out, enc, n);
+    return n;
+}
+
+void utf8_lower(char *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for(size_t i = 0; i < len;) {
+        unsigned char c[4];
+        size_t n = utf8_lower_char(p + i, len - i, c);
+        memcpy(out + i, c, n);
+        i += n;
+    }
+}
+
+int utf8_has_lower(const char *s, size_t n, const char *w, size_t wl)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for(size_t i = 0; wl && i + wl <= n; i++) {
+        size_t k = 0;
+        while(k < wl) {
+            unsigned char c[4];
+            size_t m = utf8_lower_char(p + i + k, n - i - k, c);
+            if(k + m > wl || memcmp(c, w + k, m) != 0)
+                break;
+            k += m;
+        }
+        if(k == wl)
+            return 1;
+    }
+    return 0;
 }

@@ -15,5 +15,17 @@ int utf8_valid(const char *s, size_t len);
 void utf8_clean_copy(char *out, const char *s, size_t len);
 /* The same into a new string (util_free), or NULL when out of memory. */
 char *utf8_clean_dup(const char *s);
+/*
+ * Lower case for case-insensitive matching of names and words in any script (Unicode simple mappings,
+ * glibc's C.UTF-8 tables; ASCII only if that locale is missing). A character whose lower case is
+ * longer or shorter in UTF-8 (a handful, such as U+0130) is left as it is, so every offset into `s`
+ * holds in the result. Writes the character at `s` (at most `avail` bytes) to `out` and returns its
+ * length; an invalid byte is copied alone.
+ */
+size_t utf8_lower_char(const unsigned char *s, size_t avail, unsigned char out[4]);
+/* `len` bytes of `s` lowered into `out` (room for `len`; may be `s`); no NUL is added. */
+void utf8_lower(char *out, const char *s, size_t len);
+/* 1 when [s, s+n) holds `w` (wl bytes, already lowered) ignoring case, else 0. */
+int utf8_has_lower(const char *s, size_t n, const char *w, size_t wl);
 
 #endif

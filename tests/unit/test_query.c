@@ -375,6 +375,52 @@ static void chat_text_slices_file_texts(void **state)
     graph_snap_release(s);
 }
 
+/* Names and words in other scripts are found whatever their case, by graph and text chat and search. */
+static void chat_folds_case_in_any_script(void **state)
+{
+    (void)state;
+    graph_builder_t *b = graph_builder_new();
+    assert_non_null(b);
+    assert_int_equal(graph_builder_add_node(b, 1, GRAPH_TABLE, "продажи.сырьё", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, 2, GRAPH_TABLE, "продажи.Итог", 0), 0);
+    assert_int_equal(graph_builder_add_edge(b, 1, 2, GRAPH_DERIVES, -1, NULL), 0);
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    query_result_t r;
+    chat(s, "graph", "What feeds ПРОДАЖИ.ИТОГ?", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(r.body, "query_type"), "lineage_upstream");
+    assert_non_null(strstr(str(r.body, "response"), "продажи.сырьё"));
+    query_result_clear(&r);
+    query_search(s, "ИТОГ", NULL, 10, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(json_array_get(json_object_get(r.body, "results"), 0), "name"), "продажи.Итог");
+    query_result_clear(&r);
+    assert_int_equal(duckdb_query(conn,
+                                  "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, "
+                                  "created_at, updated_at) VALUES (102, 'ing_2', 'default', 'z.sql', 'processed', "
+                                  "true, now(), now());"
+                                  "INSERT INTO file_texts VALUES (102, 'INSERT INTO продажи.Итог SELECT * FROM "
+                                  "продажи.сырьё;\n');"
+                                  "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start, "
+                                  "sql_line, sql_column, sql_offset, sql_length) VALUES "
+                                  "(31, 102, 0, 'insert', 1, 1, 1, 1, 0, 77)",
+                                  NULL),
+                     DuckDBSuccess);
+    chat(s, "text", "СЫРЬЁ", &r);
+    assert_int_equal(r.status, 200);
+    json_t *first = json_array_get(json_object_get(r.body, "sources"), 0);
+    assert_non_null(first);
+    assert_string_equal(str(first, "file"), "z.sql");
+    query_result_clear(&r);
+    assert_int_equal(duckdb_query(conn,
+                                  "DELETE FROM statements WHERE file_id = 102; DELETE FROM file_texts;"
+                                  "DELETE FROM files WHERE id = 102",
+                                  NULL),
+                     DuckDBSuccess);
+    graph_snap_release(s);
+}
+
 static int collect(void *ud, const char *data, size_t len)
 {
     return buf_add(ud, data, len);
@@ -467,7 +513,7 @@ int main(void)
         cmocka_unit_test(path_node_and_search),           cmocka_unit_test(chat_intents),
         cmocka_unit_test(chat_limits_and_modes),          cmocka_unit_test(chat_text_finds_lines),
         cmocka_unit_test(openlineage_export_fields),      cmocka_unit_test(csv_export_lines),
-        cmocka_unit_test(chat_text_slices_file_texts),
+        cmocka_unit_test(chat_text_slices_file_texts),    cmocka_unit_test(chat_folds_case_in_any_script),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -61,11 +61,44 @@ static void test_clean_dup(void **state)
     util_free(d);
 }
 
+/* Names and words in any script match whatever their case; offsets hold (length-preserving). */
+static void test_lower(void **state)
+{
+    (void)state;
+    const char *in = "SALES.\xc3\x9c"
+                     "BERSICHT \xce\xa3\xce\x9f \xd0\x94\xd0\x90\xd0\x9d\xd0\x9d\xd0\xab";
+    const char *want = "sales.\xc3\xbc"
+                       "bersicht \xcf\x83\xce\xbf \xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd\xd1\x8b";
+    char out[64];
+    size_t len = strlen(in);
+    utf8_lower(out, in, len);
+    assert_memory_equal(out, want, len);
+    /* U+0130 lowers to a 1-byte 'i': kept, as is an invalid byte; U+1E9E lowers to U+00DF (3 to 2 bytes): kept */
+    utf8_lower(out, "\xc4\xb0X\xffY\xe1\xba\x9e", 8);
+    assert_memory_equal(out, "\xc4\xb0x\xffy\xe1\xba\x9e", 8);
+    /* in place */
+    char buf[] = "\xc3\x84RGER";
+    utf8_lower(buf, buf, strlen(buf));
+    assert_string_equal(buf, "\xc3\xa4rger");
+    const char *line = "  INSERT INTO caf\xc3\x89.\xc3\x9c"
+                       "BERSICHT SELECT 1";
+    assert_true(utf8_has_lower(line, strlen(line),
+                               "caf\xc3\xa9.\xc3\xbc"
+                               "bersicht",
+                               15));
+    assert_true(utf8_has_lower(line, strlen(line), "select", 6));
+    assert_false(utf8_has_lower(line, strlen(line), "caf\xc3\xa9x", 6));
+    /* a needle longer than the text, and one cut off by the end */
+    assert_false(utf8_has_lower("ab", 2, "abc", 3));
+    assert_false(utf8_has_lower("x\xc3", 2, "x\xc3\xa4", 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_copy),
         cmocka_unit_test(test_clean_dup),
+        cmocka_unit_test(test_lower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
