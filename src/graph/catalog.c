@@ -445,8 +445,138 @@ static int drop_replaced(cat_t *c, const uint8_t *drop, size_t nd)
     return 0;
 }
 
+static int is_marked(const graph_builder_t *b, const bedge_t *e, const char *mark)
+{
+    return e->kind == GRAPH_CONTAINS && e->trans != GRAPH_NOSTR && strcmp(b->pool + e->trans, mark) == 0;
+}
+
+/* A column's DROPPED or DEFINED mark, and where it stands among the DDL: its file's path, then its statement. */
+typedef struct col_event {
+    int64_t col, stmt;
+    const char *path;
+} col_event_t;
+
+static int cmp_event_col(const void *a, const void *b)
+{
+    int64_t x = ((const col_event_t *)a)->col, y = ((const col_event_t *)b)->col;
+    return (x > y) - (x < y);
+}
+
+/* >0 when `a` comes after `b` in the DDL's order. */
+static int event_order(const col_event_t *a, const col_event_t *b)
+{
+    int c = strcmp(a->path, b->path);
+    return c ? c : (a->stmt > b->stmt) - (a->stmt < b->stmt);
+}
+
+static const char *edge_path(const graph_builder_t *b, const graph_idmap_t *files, const bedge_t *e)
+{
+    int f = graph_idmap_get(files, e->file);
+    return f >= 0 && b->files[f].path != GRAPH_NOSTR ? b->pool + b->files[f].path : "";
+}
+
+/*
+ * ALTER TABLE .. DROP COLUMN and RENAME COLUMN (the old name) across files. Per column the last
+ * change wins: a DROPPED mark after every DEFINED one (later in the same file, or in a file whose
+ * path sorts after, as migrations are named in their order: 001_, V2__, timestamps) removes the
+ * column's DEFINED edges, so no star expands to it and no column list shows it as defined; a
+ * definition after the drop (ADD COLUMN again) stands. The marks are removed either way, and a
+ * column left with no edge at all (one only DDL ever named) goes with them.
+ */
+static int apply_dropped(graph_builder_t *b)
+{
+    size_t nd = 0;
+    for(size_t k = 0; k < b->nedges; k++)
+        nd += is_marked(b, &b->edges[k], "DROPPED");
+    if(!nd)
+        return 0;
+    graph_idmap_t files = {0}, touched = {0};
+    col_event_t *last = util_malloc(nd * sizeof *last);
+    uint8_t *remove = util_calloc(b->nedges + 1, 1);
+    int *uses = NULL;
+    int rc = GRAPH_ERR_NOMEM;
+    if(!last || !remove || graph_idmap_init(&files, b->nfiles))
+        goto out;
+    for(size_t f = 0; f < b->nfiles; f++)
+        graph_idmap_put(&files, b->files[f].id, (int)f);
+    /* the last drop of each column */
+    size_t n = 0;
+    for(size_t k = 0; k < b->nedges; k++)
+        if(is_marked(b, &b->edges[k], "DROPPED")) {
+            remove[k] = 1;
+            last[n++] = (col_event_t){b->edges[k].dst, b->edges[k].stmt, edge_path(b, &files, &b->edges[k])};
+        }
+    qsort(last, n, sizeof *last, cmp_event_col);
+    size_t u = 0;
+    for(size_t i = 0; i < n; i++) {
+        if(u && last[u - 1].col == last[i].col) {
+            if(event_order(&last[i], &last[u - 1]) > 0)
+                last[u - 1] = last[i];
+        } else {
+            last[u++] = last[i];
+        }
+    }
+    /* a definition after the last drop keeps the column */
+    for(size_t k = 0; k < b->nedges; k++) {
+        const bedge_t *e = &b->edges[k];
+        if(!is_marked(b, e, "DEFINED"))
+            continue;
+        col_event_t key = {e->dst, e->stmt, edge_path(b, &files, e)};
+        col_event_t *d = bsearch(&key, last, u, sizeof *last, cmp_event_col);
+        if(d && event_order(&key, d) > 0)
+            d->stmt = INT64_MAX; /* re-added: the drop no longer applies */
+    }
+    size_t nremove = 0;
+    for(size_t k = 0; k < b->nedges; k++) {
+        const bedge_t *e = &b->edges[k];
+        col_event_t key = {e->dst, 0, ""};
+        col_event_t *d = is_marked(b, e, "DEFINED") ? bsearch(&key, last, u, sizeof *last, cmp_event_col) : NULL;
+        if(d && d->stmt != INT64_MAX)
+            remove[k] = 1;
+        nremove += remove[k];
+    }
+    /* the columns that lost an edge, and how many edges each keeps */
+    uses = util_calloc(nremove + 1, sizeof *uses);
+    if(!uses || graph_idmap_init(&touched, nremove))
+        goto out;
+    int ntouched = 0;
+    for(size_t k = 0; k < b->nedges; k++)
+        if(remove[k] && graph_idmap_put(&touched, b->edges[k].dst, ntouched) == ntouched)
+            ntouched++;
+    size_t o = 0;
+    for(size_t k = 0; k < b->nedges; k++) {
+        if(remove[k])
+            continue;
+        const bedge_t *e = &b->edges[k];
+        int i = graph_idmap_get(&touched, e->src), j = graph_idmap_get(&touched, e->dst);
+        if(i >= 0)
+            uses[i]++;
+        if(j >= 0)
+            uses[j]++;
+        b->edges[o++] = *e;
+    }
+    b->nedges = o;
+    o = 0;
+    for(size_t v = 0; v < b->nnodes; v++) {
+        int i = graph_idmap_get(&touched, b->nodes[v].id);
+        if(i < 0 || uses[i] > 0)
+            b->nodes[o++] = b->nodes[v];
+    }
+    b->nnodes = o;
+    rc = 0;
+out:
+    util_free(last);
+    util_free(remove);
+    util_free(uses);
+    graph_idmap_free(&files);
+    graph_idmap_free(&touched);
+    return rc;
+}
+
 int graph_catalog_expand(graph_builder_t *b)
 {
+    if(apply_dropped(b))
+        return GRAPH_ERR_NOMEM;
     cat_t c = {.b = b, .nn = b->nnodes, .next_id = -1};
     /* most builds have no star and no bare column: nothing to do */
     int work = 0;

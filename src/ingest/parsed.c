@@ -139,7 +139,8 @@ static int on_statement(void *ud, const sql_statement_t *st)
     if((st->reads.n && !(s->reads = copy_list(a, &st->reads, &s->nreads))) ||
        (st->writes.n && !(s->writes = copy_list(a, &st->writes, &s->nwrites))) ||
        (st->calls.n && !(s->calls = copy_list(a, &st->calls, &s->ncalls))) ||
-       (st->defines.n && !(s->defines = copy_list(a, &st->defines, &s->ndefines))))
+       (st->defines.n && !(s->defines = copy_list(a, &st->defines, &s->ndefines))) ||
+       (st->undefines.n && !(s->undefines = copy_list(a, &st->undefines, &s->nundefines))))
         return SQL_ERR_NOMEM;
     if(st->ncolumns) {
         if(!(s->columns = sql_arena_alloc(a, st->ncolumns * sizeof(*s->columns))))

@@ -44,6 +44,9 @@ typedef struct parsed_stmt {
     /* columns the statement's DDL defines, "table.column" */
     const char **defines;
     uint32_t ndefines;
+    /* columns its ALTER TABLE drops or renames away, "table.column" */
+    const char **undefines;
+    uint32_t nundefines;
     parsed_sql_t sql;
 } parsed_stmt_t;
 

@@ -857,8 +857,9 @@ static node_t *source_ref(build_t *b, const char *name, int64_t stmt)
 /*
  * A column a DDL statement defines: its CONTAINS edge is marked DEFINED and kept for every such
  * statement, so the index knows a table's whole column list from the statements that define it.
+ * One that ALTER TABLE drops (or renames away) is marked DROPPED: the index applies it.
  */
-static void defined_column(build_t *b, const char *name, int64_t stmt)
+static void defined_column(build_t *b, const char *name, int64_t stmt, const char *mark)
 {
     const char *dot = strrchr(name, '.');
     if(!dot || dot == name || !dot[1])
@@ -866,7 +867,7 @@ static void defined_column(build_t *b, const char *name, int64_t stmt)
     node_t *col = node_ref(b, NK_COLUMN, name, strlen(name));
     if(col)
         col->contains_epoch = b->w->epoch;
-    edge_with(b, node_ref(b, NK_TABLE, name, (size_t)(dot - name)), col, EK_CONTAINS, stmt, "DEFINED");
+    edge_with(b, node_ref(b, NK_TABLE, name, (size_t)(dot - name)), col, EK_CONTAINS, stmt, mark);
 }
 
 /*
@@ -924,7 +925,9 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
     for(uint32_t i = 0; i < s->ncalls; i++)
         edge(b, actor, node_ref(b, NK_PROCEDURE, s->calls[i], strlen(s->calls[i])), EK_CALLS, sid);
     for(uint32_t i = 0; i < s->ndefines; i++)
-        defined_column(b, s->defines[i], sid);
+        defined_column(b, s->defines[i], sid, "DEFINED");
+    for(uint32_t i = 0; i < s->nundefines; i++)
+        defined_column(b, s->undefines[i], sid, "DROPPED");
     for(uint32_t i = 0; i < s->ncolumns; i++) {
         const parsed_column_t *c = &s->columns[i];
         if(!writes_column_table(s, c->target))

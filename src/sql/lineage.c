@@ -204,7 +204,7 @@ static void statement_clear(sql_statement_t *st)
     util_free(st->kind);
     util_free(st->name);
     sql_strlist_t *lists[] = {&st->reads, &st->writes, &st->read_paths, &st->write_paths,
-                              &st->drops, &st->calls,  &st->defines};
+                              &st->drops, &st->calls,  &st->defines,    &st->undefines};
     for(size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         strlist_free(lists[i]);
     for(size_t i = 0; i < st->nrenames; i++) {
@@ -337,6 +337,7 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
     out->drops = view_vec(&in->drops);
     out->calls = view_vec(&in->calls);
     out->defines = (sql_strlist_t){.items = in->defines.v, .n = in->defines.n}; /* in the DDL's order */
+    out->undefines = (sql_strlist_t){.items = in->undefines.v, .n = in->undefines.n};
     if(in->rename_from.n) {
         out->renames = sql_arena_alloc(a, in->rename_from.n * sizeof *out->renames);
         if(!out->renames)
@@ -416,7 +417,7 @@ static int copy_stmt(const sql_statement_t *in, sql_statement_t *out)
     if(copy_list(&out->reads, &in->reads) || copy_list(&out->writes, &in->writes) ||
        copy_list(&out->read_paths, &in->read_paths) || copy_list(&out->write_paths, &in->write_paths) ||
        copy_list(&out->drops, &in->drops) || copy_list(&out->calls, &in->calls) ||
-       copy_list(&out->defines, &in->defines))
+       copy_list(&out->defines, &in->defines) || copy_list(&out->undefines, &in->undefines))
         return SQL_ERR_NOMEM;
     if(in->nrenames) {
         out->renames = util_calloc(in->nrenames, sizeof *out->renames);

@@ -73,6 +73,9 @@ typedef struct sql_statement {
      * a complete select list, a view's, ALTER TABLE ADD COLUMN), for a catalog across files.
      * Internal: not part of the contract §5 JSON. */
     sql_strlist_t defines;
+    /* Columns the statement takes away, "table.column": ALTER TABLE DROP COLUMN, and the old name of
+     * RENAME COLUMN (whose new name is among `defines`). Internal like `defines`. */
+    sql_strlist_t undefines;
 } sql_statement_t;
 
 typedef struct sql_error {

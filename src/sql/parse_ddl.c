@@ -315,33 +315,130 @@ static int alter_ends(const parser_t *p, size_t start)
             !t_kw(t, SQL_KW_SET));
 }
 
+/* After DROP: what is dropped is not a column (a constraint, index, partition, ...). */
+static int drops_other_than_columns(const parser_t *p)
+{
+    static const char *const other[] = {
+        "constraint", "index",   "key",          "primary",      "foreign", "partition", "check",      "unique",
+        "default",    "period",  "system",       "fulltext",     "spatial", "trigger",   "statistics", "identity",
+        "expression", "not",     "subpartition", "supplemental", "unused",  "row",       "clustering", "search",
+        "rowid",      "foreign", "projection",   "nocheck",      NULL};
+    const sql_token_t *t = cur(p);
+    for(const char *const *w = other; *w; w++)
+        if(t_word(p, t, *w))
+            return 1;
+    return !is_name_tok(t) && !is_op(p, '(');
+}
+
+/* What one ALTER TABLE does to the table's columns. */
+typedef struct col_changes {
+    const char *add[1024], *drop[1024], *from[256], *to[256];
+    int nadd, ndrop, nren;
+} col_changes_t;
+
+/* RENAME [COLUMN] a TO b, or MySQL's CHANGE [COLUMN] a b type: the current token is after RENAME/CHANGE. */
+static void parse_column_rename(parser_t *p, col_changes_t *ch, int change)
+{
+    accept_word(p, "column");
+    const sql_token_t *from = cur(p);
+    if(!is_name_tok(from) || (!change && (t_word(p, from, "constraint") || t_word(p, from, "index") ||
+                                          t_word(p, from, "key") || t_word(p, from, "partition"))))
+        return;
+    next(p);
+    if(!change && !accept_word(p, "to"))
+        return;
+    const sql_token_t *to = cur(p);
+    if(!is_name_tok(to) || ch->nren >= 256)
+        return;
+    ch->from[ch->nren] = sqlp_norm(p, from);
+    ch->to[ch->nren++] = sqlp_norm(p, to);
+}
+
+/* The table's columns known in this input, changed by `ch`: renamed in place, dropped, then added. */
+static void apply_to_schema(parser_t *p, const char *table, const col_changes_t *ch)
+{
+    size_t nknown = 0;
+    char *const *known = p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
+    if(!known)
+        return;
+    const char **all = sqlp_amalloc(p, (nknown + (size_t)ch->nadd + 1) * sizeof *all);
+    if(!all)
+        return;
+    size_t n = 0;
+    for(size_t i = 0; i < nknown; i++) {
+        const char *c = known[i];
+        for(int r = 0; r < ch->nren; r++)
+            if(ch->from[r] && strcmp(c, ch->from[r]) == 0)
+                c = ch->to[r];
+        int dropped = 0;
+        for(int d = 0; d < ch->ndrop && !dropped; d++)
+            dropped = ch->drop[d] && strcmp(c, ch->drop[d]) == 0;
+        if(!dropped)
+            all[n++] = c;
+    }
+    for(int i = 0; i < ch->nadd; i++)
+        all[n++] = ch->add[i];
+    if(sql_schema_put(p->ctx->schema, table, (char *const *)all, n))
+        sqlp_oom(p);
+}
+
 /*
- * The actions of ALTER TABLE t, keeping the columns they add: ADD [COLUMN] [IF NOT EXISTS] c type
- * [, ADD c2 ..]; T-SQL's ADD c type, c2 type; Oracle's ADD (c type, ..). The new columns join the
- * table's known ones in this input.
+ * The actions of ALTER TABLE t that change its columns: ADD [COLUMN] [IF NOT EXISTS] c type
+ * [, ADD c2 ..] (T-SQL's ADD c type, c2 type; Oracle's ADD (c type, ..)), DROP [COLUMN] [IF EXISTS]
+ * c (T-SQL's DROP COLUMN a, b; Oracle's DROP (a, b)), RENAME [COLUMN] a TO b and MySQL's CHANGE a b.
+ * The table's known columns in this input follow them; the statement defines the columns added or
+ * renamed to and undefines those dropped or renamed from, for the catalog across files.
  */
 static void parse_alter_actions(parser_t *p, const char *table)
 {
-    const char *cols[1024];
-    int n = 0, adding = 0;
+    col_changes_t *ch = sqlp_amalloc(p, sizeof *ch);
+    if(!ch)
+        return;
+    memset(ch, 0, sizeof *ch);
+    enum { NONE, ADDING, DROPPING, DROPPING_OTHER } mode = NONE;
     size_t start = p->pos;
     while(!alter_ends(p, start)) {
         if(accept_word(p, "add")) {
-            adding = 1;
+            mode = ADDING;
             accept_word(p, "column");
             sqlp_skip_if_exists(p);
             if(is_op(p, '(') && !sqlp_paren_is_query(p, 1)) {
-                n += parse_column_defs(p, cols + n, 1024 - n);
+                ch->nadd += parse_column_defs(p, ch->add + ch->nadd, 1024 - ch->nadd);
                 accept_op(p, ',');
                 continue;
             }
-        } else if(!adding || is_word(p, "drop") || is_word(p, "alter") || is_word(p, "modify")) {
-            adding = 0;
+        } else if(accept_word(p, "drop") || ((mode == DROPPING || mode == DROPPING_OTHER) && is_word(p, "column"))) {
+            /* T-SQL continues a DROP with "CONSTRAINT x, COLUMN c" */
+            mode = DROPPING_OTHER;
+            if(accept_word(p, "column") || !drops_other_than_columns(p)) {
+                mode = DROPPING;
+                sqlp_skip_if_exists(p);
+                if(is_op(p, '(')) {
+                    ch->ndrop += parse_column_defs(p, ch->drop + ch->ndrop, 1024 - ch->ndrop);
+                    accept_op(p, ',');
+                    continue;
+                }
+            }
+        } else if(is_word(p, "rename") || is_word(p, "change")) {
+            int change = is_word(p, "change");
+            next(p);
+            mode = NONE;
+            parse_column_rename(p, ch, change);
+        } else if(mode == DROPPING) {
+            /* T-SQL's DROP COLUMN a, b: a bare name alone continues the list */
+            const sql_token_t *after = peek(p, 1);
+            if(!(t_op(p, after, ',') || t_op(p, after, ';') || after->type == SQL_TOK_EOF ||
+                 (after->flags & SQL_TOKF_NL_BEFORE)))
+                mode = NONE;
+        } else if(is_word(p, "alter") || is_word(p, "modify")) {
+            mode = NONE;
         }
         const sql_token_t *t = cur(p);
-        if(adding && is_name_tok(t) && !is_constraint_start(p, t) && !t_word(p, t, "partition") &&
-           !t_word(p, t, "default") && n < 1024)
-            cols[n++] = sqlp_norm(p, t);
+        if(mode == ADDING && is_name_tok(t) && !is_constraint_start(p, t) && !t_word(p, t, "partition") &&
+           !t_word(p, t, "default") && ch->nadd < 1024)
+            ch->add[ch->nadd++] = sqlp_norm(p, t);
+        else if(mode == DROPPING && is_name_tok(t) && ch->ndrop < 1024)
+            ch->drop[ch->ndrop++] = sqlp_norm(p, t);
         while(!alter_ends(p, start) && !is_op(p, ',')) {
             if(is_op(p, '(') || is_op(p, '['))
                 sqlp_skip_group(p);
@@ -350,22 +447,17 @@ static void parse_alter_actions(parser_t *p, const char *table)
         }
         accept_op(p, ',');
     }
-    if(n == 0)
+    if(ch->nadd + ch->ndrop + ch->nren == 0)
         return;
-    size_t nknown = 0;
-    char *const *known = p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
-    if(known) {
-        const char **all = sqlp_amalloc(p, (nknown + (size_t)n) * sizeof *all);
-        if(!all)
-            return;
-        for(size_t i = 0; i < nknown; i++)
-            all[i] = known[i];
-        for(int i = 0; i < n; i++)
-            all[nknown + (size_t)i] = cols[i];
-        if(sql_schema_put(p->ctx->schema, table, (char *const *)all, nknown + (size_t)n))
-            sqlp_oom(p);
-    }
-    define_columns(p, table, cols, n);
+    apply_to_schema(p, table, ch);
+    define_columns(p, table, ch->add, ch->nadd);
+    define_columns(p, table, ch->to, ch->nren);
+    for(int i = 0; p->st && i < ch->ndrop; i++)
+        if(ch->drop[i] && *ch->drop[i])
+            sqlp_vadd(p, &p->st->undefines, sqlp_aconcat(p, table, '.', ch->drop[i]));
+    for(int i = 0; p->st && i < ch->nren; i++)
+        if(ch->from[i] && *ch->from[i] && strcmp(ch->from[i], ch->to[i]) != 0)
+            sqlp_vadd(p, &p->st->undefines, sqlp_aconcat(p, table, '.', ch->from[i]));
 }
 
 void sqlp_parse_alter(parser_t *p)

@@ -65,6 +65,8 @@ typedef struct sql_stmt {
     int flows_full;
     /* "table.column" a definition names: CREATE TABLE/VIEW columns, ALTER TABLE ADD COLUMN */
     sql_strvec_t defines;
+    /* "table.column" an ALTER TABLE removes: DROP COLUMN, the old name of RENAME COLUMN */
+    sql_strvec_t undefines;
 } sql_stmt_t;
 
 /* Columns known from CREATE TABLE earlier in the input; owned by the caller. */

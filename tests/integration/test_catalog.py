@@ -144,6 +144,29 @@ class CatalogTest(unittest.TestCase):
         self.assertEqual(self.column_edges("j.id"), set())  # both tables have id: left out
         self.assertEqual(self.columns("t2"), ["t2.a", "t2.id"])
 
+    def test_drop_and_rename_column_follow_the_migrations_order(self):
+        # the ALTERs arrive before the CREATE they change: the files' paths, not arrival, set the order
+        self.ingest("views/dv.sql", "CREATE VIEW dv AS SELECT * FROM dt;\n")
+        self.ingest("migrations/002_alter.sql",
+                    "ALTER TABLE dt DROP COLUMN b;\nALTER TABLE dt RENAME COLUMN c TO d;\n")
+        self.ingest("migrations/001_create.sql", "CREATE TABLE dt (a int, b text, c int);\n")
+        self.until(lambda: self.column_edges("dv.d") is not None, "dv.d after the CREATE")
+        self.assertEqual(self.columns("dt"), ["dt.a", "dt.d"])
+        self.assertEqual(self.columns("dv"), ["dv.a", "dv.d"])
+        self.assertEqual(self.column_edges("dv.d"), {("dt.d", "dv.d")})
+        for gone in ("dv.b", "dv.c", "dt.b", "dt.c"):
+            self.assertIsNone(self.column_edges(gone), gone)
+        status, body = self.get("/api/v1/search?q=dt.b")
+        self.assertNotIn("dt.b", [r["name"] for r in body["results"]])
+        # a later migration adds b back; one file that drops and re-adds keeps it too
+        self.ingest("migrations/003_readd.sql", "ALTER TABLE dt ADD COLUMN b text;\n")
+        self.until(lambda: self.column_edges("dv.b") == {("dt.b", "dv.b")}, "dv.b after ADD COLUMN again")
+        self.assertEqual(self.columns("dt"), ["dt.a", "dt.b", "dt.d"])
+        self.ingest("migrations/004_same_file.sql",
+                    "ALTER TABLE dt DROP COLUMN a;\nALTER TABLE dt ADD COLUMN a int;\nALTER TABLE dt DROP d;\n")
+        self.until(lambda: self.column_edges("dv.d") is None, "dv.d after DROP d")
+        self.assertEqual(self.columns("dt"), ["dt.a", "dt.b"])
+
 
 if __name__ == "__main__":
     main()
