@@ -121,8 +121,9 @@ int api_lineage_routes(api_t *api)
 {
     const route_t routes[] = {
         {"/api/v1/lineage/path", HTTP_GET, get_path, api, 0, 0},
-        {"/api/v1/lineage/{name}", HTTP_GET, get_lineage, api, 0, 0},
-        {"/api/v1/nodes/{name}", HTTP_GET, get_node, api, 0, 0},
+        /* a file node's name is its path: "{name*}" keeps its '/'s */
+        {"/api/v1/lineage/{name*}", HTTP_GET, get_lineage, api, 0, 0},
+        {"/api/v1/nodes/{name*}", HTTP_GET, get_node, api, 0, 0},
         {"/api/v1/search", HTTP_GET, get_search, api, 0, 0},
     };
     for(size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)

@@ -29,7 +29,7 @@ static int n_params(const char *pattern)
     return n;
 }
 
-/* "/a/{x}/b": every segment non-empty, a parameter is a whole segment. */
+/* "/a/{x}/b": every segment non-empty, a parameter is a whole segment; "{x*}" only as the last one. */
 static int pattern_valid(const char *pattern)
 {
     if(pattern[0] != '/' || strlen(pattern) >= HTTP_MAX_PATH || n_params(pattern) > ROUTE_MAX_PARAMS)
@@ -43,6 +43,8 @@ static int pattern_valid(const char *pattern)
             return 0;
         const char *open = memchr(seg, '{', len), *close = memchr(seg, '}', len);
         if((open || close) && !(open == seg && close == seg + len - 1 && len > 2))
+            return 0;
+        if(open && close[-1] == '*' && (end || len < 4))
             return 0;
         if(!end)
             return 1;
@@ -104,10 +106,11 @@ static int match(const char *pattern, const char *path, http_args_t *a)
     while(*p && *q) {
         if(*p == '{') {
             const char *pend = strchr(p, '}'), *qend = strchr(q, '/');
-            size_t qlen = qend ? (size_t)(qend - q) : strlen(q);
+            int rest = pend[-1] == '*'; /* the rest of the path, slashes and all */
+            size_t qlen = qend && !rest ? (size_t)(qend - q) : strlen(q);
             if(!qlen || a->n_params == ROUTE_MAX_PARAMS)
                 goto fail;
-            const char *name = args_store(a, p + 1, (size_t)(pend - p - 1));
+            const char *name = args_store(a, p + 1, (size_t)(pend - p - 1 - rest));
             const char *value = name ? args_store(a, q, qlen) : NULL;
             if(!value)
                 goto fail;

@@ -47,8 +47,9 @@ typedef struct route_upload_ops {
 } route_upload_ops_t;
 
 typedef struct route {
-    const char *pattern; /* literal segments and "{name}" segments */
-    int methods;         /* enum http_method bits */
+    /* literal segments and "{name}" segments; a last "{name*}" takes the rest of the path, '/'s and all */
+    const char *pattern;
+    int methods; /* enum http_method bits */
     route_fn fn;
     void *ctx;
     int64_t max_body; /* > 0: the body is read into memory (or streamed to `upload`), at most this many bytes */

@@ -195,6 +195,18 @@ class LineageTest(unittest.TestCase):
         status, body = self.get("/api/v1/nodes/mart.report")
         self.assertEqual(body["written_by_procedures"], ["mart.refresh_report"])
 
+    def test_file_nodes_are_found_by_their_path(self):
+        # a file node's name is its path: its '/'s (percent-encoded or not) stay part of the name
+        path = os.path.join(LINEAGE, "etl.sql")
+        for quote in (lambda n: urllib.parse.quote(n, safe=""), lambda n: urllib.parse.quote(n, safe="/")):
+            status, body = self.srv.get_json("/api/v1/lineage/" + quote(path) + "?direction=downstream")
+            self.assertEqual(status, 200, body)
+            self.assertEqual((body["root"]["name"], body["root"]["type"]), (path, "file"))
+            self.assertIn("mart.report", names(body))
+            status, body = self.srv.get_json("/api/v1/nodes/" + quote(path))
+            self.assertEqual(status, 200, body)
+            self.assertEqual((body["node"]["name"], body["kind"]), (path, "file"))
+
     def test_chat_intents(self):
         cases = [
             ("What feeds mart.report?", "lineage_upstream", "raw.customers", ("lineage/views.sql", 1)),

@@ -76,6 +76,43 @@ static void parameters_are_whole_nonempty_segments(void **state)
     router_free(&r);
 }
 
+/* A file node's name is a path: a last "{name*}" keeps its slashes. */
+static void rest_parameter_takes_the_rest_of_the_path(void **state)
+{
+    (void)state;
+    router_t r;
+    router_init(&r);
+    route_t rest = {"/api/v1/nodes/{name*}", HTTP_GET, handler, &tag_param, 0, 0};
+    route_t lit = {"/api/v1/nodes/path", HTTP_GET, handler, &tag_literal, 0, 0};
+    assert_int_equal(router_add(&r, &rest), 0);
+    assert_int_equal(router_add(&r, &lit), 0);
+    static const char *const hits[][2] = {{"/api/v1/nodes/etl/load.sql", "etl/load.sql"},
+                                          {"/api/v1/nodes/sales.orders", "sales.orders"},
+                                          {"/api/v1/nodes/</script>", "</script>"},
+                                          {"/api/v1/nodes/path/x", "path/x"}};
+    for(size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+        http_args_t a;
+        http_args_init(&a);
+        const route_t *rt = router_match(&r, hits[i][0], 0, &a);
+        assert_non_null(rt);
+        assert_ptr_equal(rt->ctx, &tag_param);
+        http_request_t req = {.args = &a};
+        assert_string_equal(http_param(&req, "name"), hits[i][1]);
+    }
+    http_args_t a;
+    http_args_init(&a);
+    assert_ptr_equal(router_match(&r, "/api/v1/nodes/path", 0, &a)->ctx, &tag_literal);
+    http_args_init(&a);
+    assert_null(router_match(&r, "/api/v1/nodes/", 0, &a));
+    static const char *const bad[] = {"/a/{x*}/b", "/a/{*}", "/a/x*}"};
+    for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        route_t rt = {bad[i], HTTP_GET, handler, NULL, 0, 0};
+        if(router_add(&r, &rt) == 0)
+            fail_msg("pattern '%s' should be refused", bad[i]);
+    }
+    router_free(&r);
+}
+
 static void debug_routes_only_when_enabled(void **state)
 {
     (void)state;
@@ -228,6 +265,7 @@ int main(void)
         cmocka_unit_test(literal_route_wins_over_parameter),
         cmocka_unit_test(parameters_are_whole_nonempty_segments),
         cmocka_unit_test(debug_routes_only_when_enabled),
+        cmocka_unit_test(rest_parameter_takes_the_rest_of_the_path),
         cmocka_unit_test(malformed_patterns_are_refused),
         cmocka_unit_test(router_has_a_capacity),
         cmocka_unit_test(query_pairs_are_stored_and_found),
