@@ -32,6 +32,7 @@ typedef struct node {
     enum node_kind kind;
     uint64_t contains_epoch; /* commit that gave it (a column) its CONTAINS edge */
     int is_new, orphan;
+    int bare; /* a column under its bare name: the index never shows it, totalNodes leaves it out */
     uint32_t klen;
     char key[]; /* kind class then name (name_key), NUL-terminated: interned with the node */
 } node_t;
@@ -204,6 +205,7 @@ static node_t *node_add(writer_t *w, uint64_t h, const char *key, size_t klen, i
     n->klen = (uint32_t)klen;
     n->id = id;
     n->kind = kind;
+    n->bare = kind == NK_COLUMN && !memchr(key + 1, '.', klen - 1);
     if(map_insert(&w->by_name, h, n)) {
         util_free(n);
         return NULL;
@@ -1113,6 +1115,14 @@ static int count_tables(node_t *const *v, size_t n)
     return c;
 }
 
+static int64_t count_shown(node_t *const *v, size_t n)
+{
+    int64_t c = 0;
+    for(size_t i = 0; i < n; i++)
+        c += !v[i]->bare;
+    return c;
+}
+
 int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
 {
     memset(res, 0, sizeof(*res));
@@ -1181,7 +1191,7 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
     for(size_t i = 0; i < w->new_nodes.n; i++)
         w->new_nodes.v[i]->is_new = 0;
     int orphan_tables = count_tables(w->orphans.v, w->orphans.n);
-    res->delta.nodes = (int64_t)w->new_nodes.n - (int64_t)w->orphans.n;
+    res->delta.nodes = count_shown(w->new_nodes.v, w->new_nodes.n) - count_shown(w->orphans.v, w->orphans.n);
     res->delta.edges = (int64_t)w->edges.n - removed_edges;
     res->delta.table_nodes = count_tables(w->new_nodes.v, w->new_nodes.n) - orphan_tables;
     res->delta.files_processed = (p->nerrors ? 0 : 1) - (cur->id >= 0 && cur->processed ? 1 : 0);
