@@ -16,10 +16,11 @@
 enum node_kind { NK_TABLE, NK_VIEW, NK_COLUMN, NK_PROCEDURE, NK_FILE };
 static const char *const node_kinds[] = {"table", "view", "column", "procedure", "file"};
 
-/* In the order of the ENUMs edge_kind and edge_transformation (migration 7): rows carry the index. */
+/* In the order of the ENUMs edge_kind (migration 7) and edge_transformation_v8 (8): rows carry the index. */
 enum edge_kind { EK_DERIVES, EK_READS_FROM, EK_WRITES_TO, EK_CONTAINS, EK_DEFINED_IN, EK_CALLS };
-static const char *const transformations[] = {"DEFINED", "IDENTITY", "TRANSFORMATION", "AGGREGATION", "JOIN",
-                                              "FILTER",  "GROUP_BY", "SORT",           "WINDOW",      "CONDITIONAL"};
+static const char *const transformations[] = {"DEFINED", "IDENTITY",    "TRANSFORMATION", "AGGREGATION",
+                                              "JOIN",    "FILTER",      "GROUP_BY",       "SORT",
+                                              "WINDOW",  "CONDITIONAL", "DROPPED"};
 #define NO_TRANSFORMATION 0xff
 enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_FILE, EC_TRANSFORMATION, EC_COLUMNS };
 

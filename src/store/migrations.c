@@ -127,6 +127,21 @@ const char *const store_migrations[] = {
     "INSERT INTO statements_v7 SELECT id, file_id, ordinal, kind, name, line_start, column_start, routine, error,"
     "  sql, sql_line, sql_column, sql_cut, sql_offset, sql_length FROM statements;"
     "DROP TABLE statements; ALTER TABLE statements_v7 RENAME TO statements;",
+    /*
+     * 8: 'DROPPED' joins the edge transformations (a CONTAINS edge of a column that ALTER TABLE
+     * drops or renames away, docs/graph.md). DuckDB cannot add a value to an ENUM, so the edges
+     * move to a table with a new one, their compression as in 7.
+     */
+    "CREATE TYPE edge_transformation_v8 AS ENUM ('DEFINED', 'IDENTITY', 'TRANSFORMATION', 'AGGREGATION', 'JOIN',"
+    "  'FILTER', 'GROUP_BY', 'SORT', 'WINDOW', 'CONDITIONAL', 'DROPPED');"
+    "CREATE TABLE edges_v8 ("
+    "  source BIGINT NOT NULL USING COMPRESSION bitpacking, target BIGINT NOT NULL USING COMPRESSION bitpacking,"
+    "  kind edge_kind NOT NULL USING COMPRESSION bitpacking,"
+    "  statement_id BIGINT NOT NULL USING COMPRESSION bitpacking, file_id BIGINT NOT NULL USING COMPRESSION rle,"
+    "  transformation edge_transformation_v8 USING COMPRESSION rle);"
+    "INSERT INTO edges_v8 SELECT source, target, kind, statement_id, file_id,"
+    "  transformation::VARCHAR::edge_transformation_v8 FROM edges;"
+    "DROP TABLE edges; ALTER TABLE edges_v8 RENAME TO edges; DROP TYPE edge_transformation;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
