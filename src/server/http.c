@@ -717,16 +717,22 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
          */
         return respond(wsi, s, t);
     }
-    /* Bodies must announce their size: lws does not de-chunk requests. */
+    /*
+     * Bodies must announce their size: lws does not de-chunk requests. A Transfer-Encoding next to
+     * a Content-Length is refused too: a proxy in front would frame the body by the one, we by the
+     * other (request smuggling).
+     */
     char cl[32];
-    if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+    if(lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 ||
+       lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
         t->resp.close = 1;
-        http_respond_error(&t->resp, 411, "length_required", "send the request body with a Content-Length header");
+        http_respond_error(&t->resp, 411, "length_required",
+                           "send the request body with a Content-Length header and no Transfer-Encoding");
         return reply_early(wsi, t);
     }
     char *endp = NULL;
-    long long n = strtoll(cl, &endp, 10);
-    if(*endp || n < 0) {
+    long long n = cl[0] >= '0' && cl[0] <= '9' ? strtoll(cl, &endp, 10) : -1; /* digits only: no sign, no space */
+    if((endp && *endp) || n < 0) {
         t->resp.close = 1;
         http_respond_error(&t->resp, 400, "bad_request", "Content-Length is not a number");
         return reply_early(wsi, t);

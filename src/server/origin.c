@@ -107,6 +107,17 @@ static int is_loopback_ip(const unsigned char *bin, int len)
     return len == 4 ? bin[0] == 127 : memcmp(bin, v6_loopback, 16) == 0;
 }
 
+/* After a Host's name: nothing, or ':' and a port of digits (two Host headers reach us joined by ','). */
+static int port_ok(const char *p)
+{
+    if(!*p)
+        return 1;
+    if(*p++ != ':' || !*p)
+        return 0;
+    size_t n = strspn(p, "0123456789");
+    return !p[n] && n <= 5;
+}
+
 /* The name in a Host value: brackets and port removed, lower case, no trailing dot. */
 static int host_name(const char *host, char *out, size_t outlen)
 {
@@ -114,11 +125,13 @@ static int host_name(const char *host, char *out, size_t outlen)
     if(*host == '[') {
         start = host + 1;
         end = strchr(start, ']');
-        if(!end || (end[1] && end[1] != ':'))
+        if(!end || !port_ok(end + 1))
             return -1;
     } else {
         const char *colon = strchr(host, ':');
         end = colon && !strchr(colon + 1, ':') ? colon : host + strlen(host); /* a bare IPv6 has several */
+        if(!port_ok(end))
+            return -1;
     }
     size_t len = (size_t)(end - start);
     while(len && start[len - 1] == '.')

@@ -135,9 +135,22 @@ class BodyLimitTest(unittest.TestCase):
             status, _, body = srv.request("POST", "/api/v1/debug/events", body=b"{not json",
                                           headers={"Content-Type": "application/json"})
             self.assertEqual(status, 400, body)
-            self.assertEqual(self.code_count(srv, 411), 1)
+            # A Transfer-Encoding next to a Content-Length: a proxy in front would frame the body by
+            # the one and we by the other (request smuggling), so neither is trusted.
+            event = b'{"type":"error","data":{"error_type":"x","severity":"error","message":"Smuggled."}}'
+            reply = srv.raw((head + f"Content-Type: application/json\r\nContent-Length: {len(event)}\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n").encode() + event)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 411 "), reply[:80])
+            self.assertIn("Transfer-Encoding", json.loads(reply.split(b"\r\n\r\n", 1)[1])["detail"])
+            # A length is digits only: no sign, no space, no hex
+            for length in (f"+{len(event)}", hex(len(event)), "-1", f"{len(event)}, {len(event)}"):
+                with self.subTest(length=length):
+                    reply = srv.raw((head + f"Content-Type: application/json\r\nContent-Length:{length}\r\n\r\n")
+                                    .encode() + event)
+                    self.assertTrue(reply.startswith(b"HTTP/1.1 400 "), reply[:80])
+            self.assertEqual(self.code_count(srv, 411), 2)
             self.assertEqual(self.code_count(srv, 413), 1)
-            self.assertEqual(self.code_count(srv, 400), 1)
+            self.assertEqual(self.code_count(srv, 400), 5)
 
     def test_allowed_origin_gets_cors_and_vary(self):
         with Server("--allowed-origin", "https://dash.example.com") as srv:

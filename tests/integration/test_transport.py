@@ -564,6 +564,11 @@ class HostTest(unittest.TestCase):
                     self.assertEqual(self.get(srv, "/health", host)[0], 200)
             ws_resp, _ = exchange(srv, handshake_bytes("rebind.example.net", srv.port))
             self.assertEqual(status_of(ws_resp), 421)
+            # two Host headers reach the check joined by ','; a port is digits only
+            for extra in (f"Host: {srv.host}:{srv.port}\r\nHost: rebind.example.net", f"Host: {srv.host}:{srv.port}x"):
+                with self.subTest(extra=extra):
+                    resp, _ = exchange(srv, f"GET /health HTTP/1.1\r\n{extra}\r\n\r\n".encode())
+                    self.assertEqual(status_of(resp), 421, resp[:200])
             self.assertIn("reason=host", srv.log())
 
     def test_wildcard_bind_accepts_any_address_but_not_names(self):
