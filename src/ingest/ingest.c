@@ -643,7 +643,8 @@ static int load(ingest_t *in)
         discard_cmds(in, stopped ? INGEST_ERR_CLOSED : INGEST_ERR_STORE);
     pthread_mutex_unlock(&in->mu);
     if(stopped) {
-        log_info("ingest.load_stopped", "reason=\"shutdown during the start-up read; nothing was changed\"");
+        log_info("ingest.load_stopped",
+                 "reason=\"shutdown during the start-up read; the rest of it runs at the next start\"");
         return -1;
     }
     if(rc) {
