@@ -368,7 +368,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     char *fname = sqlp_norm(p, last);
                     if(fname)
                         parse_function(p, sink, last, fname);
-                } else if(sink) {
+                } else if(sink && !(np == 1 && cur(p)->type == SQL_TOK_OP && t_ops(p, cur(p), "=>"))) {
+                    /* (a name before `=>` names an argument: FLATTEN(INPUT => c)) */
                     int nk = np > 8 ? 8 : np;
                     const char *col = star ? "*" : parts[nk - 1];
                     int nq = star ? nk : nk - 1;
@@ -688,21 +689,216 @@ static const char *const tsql_hints[] = {
     "index",   "forceseek",       "snapshot", "noexpand", "fastfirstrow", "forcescan",      "readcommittedlock",
 };
 
+/* A name or a parenthesised list of names (at most `max`); the count. */
+static int parse_name_group(parser_t *p, const char **out, int max)
+{
+    int n = 0;
+    if(accept_op(p, '(')) {
+        while(!at_end(p) && !is_op(p, ')')) {
+            if(is_name_tok(cur(p)) && n < max)
+                out[n++] = sqlp_norm(p, cur(p));
+            next(p);
+        }
+        return accept_op(p, ')') ? n : 0;
+    }
+    if(is_name_tok(cur(p)) && max > 0) {
+        out[n++] = sqlp_norm(p, cur(p));
+        next(p);
+    }
+    return n;
+}
+
+/* Sources of column `name` of relation `in` (a listed column, else through its star). */
+static void rel_col_src(parser_t *p, const rel_t *in, const char *name, unsigned how, sql_srcvec_t *dst)
+{
+    for(uint32_t i = 0; i < in->n; i++)
+        if(!in->cols[i].star && in->cols[i].name && strcmp(in->cols[i].name, name) == 0) {
+            sqlp_sadd_all(p, dst, &in->cols[i].src, how);
+            return;
+        }
+    for(uint32_t i = 0; i < in->n; i++)
+        for(uint32_t k = 0; in->cols[i].star && k < in->cols[i].src.n; k++) {
+            const char *s = in->cols[i].src.v[k];
+            size_t l = strlen(s);
+            char *base = l >= 2 && strcmp(s + l - 2, ".*") == 0 ? sqlp_astrndup(p, s, l - 2) : NULL;
+            if(base && sql_srcvec_add(p->a, dst, sqlp_aconcat(p, base, '.', name), how))
+                sqlp_oom(p);
+        }
+}
+
+static int in_names(const char *const *v, int n, const char *name)
+{
+    for(int i = 0; i < n; i++)
+        if(v[i] && name && strcmp(v[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The input's columns that the operator did not consume, first in its output. */
+static void pass_through(parser_t *p, const rel_t *in, const char *const *used, int nused, rel_t *out)
+{
+    for(uint32_t i = 0; i < in->n; i++) {
+        const outcol_t *c = &in->cols[i];
+        if(!c->star && in_names(used, nused, c->name))
+            continue;
+        outcol_t *o = sqlp_rel_add(p, out, c->name, c->star);
+        if(o)
+            sqlp_sadd_all(p, &o->src, &c->src, 0);
+    }
+}
+
+/* UNPIVOT (v FOR n IN (c1, c2 ..)): the input's other columns, then n (a label made of the
+ * unpivoted columns), then v (each of them in turn). (v1, v2) FOR n IN ((a1, a2), (b1, b2)):
+ * v1 comes from a1 and b1. 0 when the shape is not this one. */
+static int parse_unpivot_body(parser_t *p, const rel_t *in, rel_t *out)
+{
+    const char *vals[16], *label = NULL, *used[256];
+    int nv = parse_name_group(p, vals, 16), nused = 0;
+    if(nv == 0 || !accept_kw(p, SQL_KW_FOR) || !is_name_tok(cur(p)))
+        return 0;
+    label = sqlp_norm(p, cur(p));
+    next(p);
+    if(!accept_kw(p, SQL_KW_IN) || !accept_op(p, '('))
+        return 0;
+    sql_srcvec_t vsrc[16], lsrc;
+    memset(vsrc, 0, sizeof vsrc);
+    memset(&lsrc, 0, sizeof lsrc);
+    while(!at_end(p) && !is_op(p, ')')) {
+        const char *g[16];
+        int ng = parse_name_group(p, g, 16);
+        if(ng == 0)
+            return 0;
+        for(int k = 0; k < ng; k++) {
+            if(nused < 256)
+                used[nused++] = g[k];
+            rel_col_src(p, in, g[k], SQL_HOW_IDENTITY, &vsrc[k % nv]);
+            rel_col_src(p, in, g[k], SQL_HOW_TRANSFORMATION, &lsrc);
+        }
+        if(accept_kw(p, SQL_KW_AS) || cur(p)->type == SQL_TOK_STRING || is_name_tok(cur(p)))
+            next(p);
+        accept_op(p, ',');
+    }
+    if(!accept_op(p, ')') || !accept_op(p, ')'))
+        return 0;
+    pass_through(p, in, used, nused, out);
+    outcol_t *o = sqlp_rel_add(p, out, label, 0);
+    if(o)
+        sqlp_sadd_all(p, &o->src, &lsrc, 0);
+    for(int k = 0; k < nv; k++)
+        if((o = sqlp_rel_add(p, out, vals[k], 0)))
+            sqlp_sadd_all(p, &o->src, &vsrc[k], 0);
+    return 1;
+}
+
+/* PIVOT (agg(v) [AS a], .. FOR k IN ('x' [AS y], ..)): the input's columns but v and k, then one
+ * column per value (and aggregate: `y_a` when aliased), each from what its aggregate reads.
+ * 0 when the shape is not this one (IN (ANY ..), IN (subquery): the columns are unknown). */
+static int parse_pivot_body(parser_t *p, const rel_t *in, rel_t *out)
+{
+    const char *used[256], *aggname[16];
+    sql_srcvec_t aggsrc[16];
+    int nused = 0, nagg = 0;
+    memset(aggsrc, 0, sizeof aggsrc);
+    while(!at_end(p) && !is_kw(p, SQL_KW_FOR) && nagg < 16) {
+        sink_t s = {0};
+        sqlp_parse_expr(p, &s);
+        if(p->err)
+            return 0;
+        for(uint32_t i = 0; i < s.n; i++) {
+            rel_col_src(p, in, s.refs[i].col, s.refs[i].how, &aggsrc[nagg]);
+            if(nused < 256)
+                used[nused++] = s.refs[i].col;
+        }
+        aggname[nagg] = NULL;
+        if(accept_kw(p, SQL_KW_AS) || (is_name_tok(cur(p)) && !is_kw(p, SQL_KW_FOR))) {
+            aggname[nagg] = sqlp_norm(p, cur(p));
+            next(p);
+        }
+        nagg++;
+        if(!accept_op(p, ','))
+            break;
+    }
+    if(nagg == 0 || !accept_kw(p, SQL_KW_FOR))
+        return 0;
+    nused += parse_name_group(p, used + nused, 256 - nused);
+    if(!accept_kw(p, SQL_KW_IN) || !accept_op(p, '(') || is_kw(p, SQL_KW_ANY) || sqlp_is_query_start(cur(p)))
+        return 0;
+    pass_through(p, in, used, nused, out);
+    while(!at_end(p) && !is_op(p, ')')) {
+        const sql_token_t *v = cur(p);
+        const char *name = v->type == SQL_TOK_STRING ? sqlp_string_value(p, v)
+                           : is_name_tok(v)          ? sqlp_norm(p, v)
+                                                     : sqlp_astrndup(p, p->src + v->off, v->len);
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+        else
+            next(p);
+        if(accept_kw(p, SQL_KW_AS) || is_name_tok(cur(p))) {
+            name = sqlp_norm(p, cur(p));
+            next(p);
+        }
+        for(int a = 0; a < nagg && name; a++) {
+            const char *col = aggname[a] ? sqlp_aconcat(p, name, '_', aggname[a]) : name;
+            outcol_t *o = col ? sqlp_rel_add(p, out, col, 0) : NULL;
+            if(o)
+                sqlp_sadd_all(p, &o->src, &aggsrc[a], 0);
+        }
+        if(!accept_op(p, ','))
+            break;
+    }
+    return accept_op(p, ')') && accept_op(p, ')');
+}
+
+/* PIVOT/UNPIVOT over the FROM item `it`: it becomes the operator's output relation, so a query
+ * over it finds the pivoted columns' sources; a shape not understood is skipped as before. */
+static int parse_pivot(parser_t *p, fitem_t *it, int unpivot)
+{
+    size_t start = p->pos;
+    rel_t *in = sqlp_new_rel(p), *out = sqlp_new_rel(p);
+    if(!in || !out)
+        return 0;
+    sqlp_expand_star(p, it, in);
+    next(p);
+    int ok = unpivot ? parse_unpivot_body(p, in, out) : parse_pivot_body(p, in, out);
+    if(p->err)
+        return 0;
+    if(!ok) {
+        p->pos = start;
+        sqlp_skip_group(p);
+        return 0;
+    }
+    it->rel = out;
+    return 1;
+}
+
 /* After the table primary: PIVOT/UNPIVOT, Hive LATERAL VIEW, MATCH_RECOGNIZE. */
 static void parse_table_suffixes(parser_t *p, scope_t *sc)
 {
     for(;;) {
         if((is_kw(p, SQL_KW_PIVOT) || is_kw(p, SQL_KW_UNPIVOT) || is_word(p, "match_recognize"))) {
+            int op = is_kw(p, SQL_KW_PIVOT) ? 1 : is_kw(p, SQL_KW_UNPIVOT) ? 2 : 0;
             next(p);
             if(is_word(p, "include") || is_word(p, "exclude")) {
                 next(p);
                 next(p);
             }
-            if(is_op(p, '('))
+            fitem_t *it = op && sc->n ? &sc->items[sc->n - 1] : NULL;
+            int done = 0;
+            if(is_op(p, '(') && it)
+                done = parse_pivot(p, it, op == 2);
+            else if(is_op(p, '('))
                 sqlp_skip_group(p);
+            if(p->err)
+                return;
             const char *cols[64];
             int nc = 0;
-            sqlp_parse_alias(p, cols, &nc, 64);
+            const char *alias = sqlp_parse_alias(p, cols, &nc, 64);
+            if(done) {
+                /* AS t(a, b ..) names the operator's output columns in order */
+                rename_cols(it->rel, cols, nc);
+                if(alias)
+                    it->alias = alias;
+            }
         } else if(is_kw(p, SQL_KW_LATERAL) && t_word(p, peek(p, 1), "view")) {
             next(p);
             next(p);

@@ -525,6 +525,31 @@ static void test_client_scripts(void **state)
     expect_errors(stray, strlen(stray), SQL_DIALECT_ANSI, "1:unterminated string|3:unterminated template");
 }
 
+/* PIVOT/UNPIVOT output columns come from what the operator consumed (sqlglot's lineage tests). */
+static void test_pivot_columns(void **state)
+{
+    (void)state;
+    expect_cols_of("CREATE TABLE s (id INT, jan INT, feb INT);\n"
+                   "SELECT id, m, v FROM s UNPIVOT (v FOR m IN (jan, feb))",
+                   SQL_DIALECT_SNOWFLAKE, "id<-s.id m<-s.feb|s.jan v<-s.feb|s.jan");
+    /* multi-value form, and AS t(..) renaming the output in order: id, label, value */
+    expect_cols_of("CREATE TABLE p (id INT, q1 INT, q2 INT, q3 INT, q4 INT);\n"
+                   "SELECT a, b FROM p UNPIVOT ((a, b) FOR h IN ((q1, q2) AS 'h1', (q3, q4) AS 'h2'))",
+                   SQL_DIALECT_BIGQUERY, "a<-p.q1|p.q3 b<-p.q2|p.q4");
+    expect_cols_of("CREATE TABLE s (id INT, jan INT, feb INT);\n"
+                   "SELECT k, x FROM s UNPIVOT (v FOR m IN (jan, feb)) AS t(k, l, x)",
+                   SQL_DIALECT_SNOWFLAKE, "k<-s.id x<-s.feb|s.jan");
+    /* PIVOT: one column per value, from the aggregate's column; the others pass through */
+    expect_cols_of("SELECT empid, a AS qa FROM sales PIVOT (SUM(amount) FOR quarter IN ('a', 'b'))",
+                   SQL_DIALECT_SNOWFLAKE, "empid<-sales.empid qa<-sales.amount");
+    expect_cols_of("SELECT x_s FROM t PIVOT (SUM(v) AS s FOR c IN ('a' AS x))", SQL_DIALECT_DUCKDB, "x_s<-t.v");
+    /* a shape we cannot name columns for is skipped as before */
+    expect_cols_of("SELECT a FROM t PIVOT (SUM(v) FOR c IN (ANY ORDER BY c))", SQL_DIALECT_SNOWFLAKE, "a<-t.a");
+    /* a name before `=>` names an argument, not a column */
+    expect_cols_of("SELECT f.value AS v FROM t, LATERAL FLATTEN(INPUT => t.c, OUTER => TRUE) f", SQL_DIALECT_SNOWFLAKE,
+                   "v<-t.c");
+}
+
 static void test_errors_keep_going(void **state)
 {
     (void)state;
@@ -710,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_splitting),
         cmocka_unit_test(test_errors_keep_going),
         cmocka_unit_test(test_client_scripts),
+        cmocka_unit_test(test_pivot_columns),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_crashers),
         cmocka_unit_test(test_fuzz_identifier_in_column_list),
