@@ -142,6 +142,41 @@ const char *const store_migrations[] = {
     "INSERT INTO edges_v8 SELECT source, target, kind, statement_id, file_id,"
     "  transformation::VARCHAR::edge_transformation_v8 FROM edges;"
     "DROP TABLE edges; ALTER TABLE edges_v8 RENAME TO edges; DROP TYPE edge_transformation;",
+    /*
+     * 9: the strings of files and ingestions uncompressed. Each commit updates its file's row, so
+     * every checkpoint rewrote the files table and tried FSST and dictionaries on each of its string
+     * columns: a cost per checkpoint, 3.8% of ingest instructions (docs/ingest.md).
+     */
+    "CREATE TABLE files_v9 ("
+    "  id BIGINT PRIMARY KEY, ingestion_id VARCHAR NOT NULL USING COMPRESSION uncompressed,"
+    "  project_id VARCHAR NOT NULL USING COMPRESSION uncompressed, repository VARCHAR USING COMPRESSION uncompressed,"
+    "  path VARCHAR NOT NULL USING COMPRESSION uncompressed, disk_path VARCHAR USING COMPRESSION uncompressed,"
+    "  owned BOOLEAN NOT NULL DEFAULT false, dialect VARCHAR USING COMPRESSION uncompressed,"
+    "  sha256 VARCHAR USING COMPRESSION uncompressed, size_bytes BIGINT,"
+    "  status VARCHAR NOT NULL USING COMPRESSION uncompressed"
+    "    CHECK (status IN ('pending', 'processing', 'processed', 'error', 'skipped')),"
+    "  error VARCHAR USING COMPRESSION uncompressed, is_current BOOLEAN NOT NULL DEFAULT false,"
+    "  statements INTEGER, nodes_created INTEGER, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);"
+    "INSERT INTO files_v9 SELECT id, ingestion_id, project_id, repository, path, disk_path, owned, dialect, sha256,"
+    "  size_bytes, status, error, is_current, statements, nodes_created, created_at, updated_at FROM files;"
+    "DROP TABLE files; ALTER TABLE files_v9 RENAME TO files;"
+    "CREATE TABLE ingestions_v9 ("
+    "  id VARCHAR PRIMARY KEY USING COMPRESSION uncompressed,"
+    "  source VARCHAR NOT NULL USING COMPRESSION uncompressed CHECK (source IN ('upload', 'github', 'cli')),"
+    "  project_id VARCHAR NOT NULL USING COMPRESSION uncompressed, repository VARCHAR USING COMPRESSION uncompressed,"
+    "  branch VARCHAR USING COMPRESSION uncompressed, commit_sha VARCHAR USING COMPRESSION uncompressed,"
+    "  dialect VARCHAR USING COMPRESSION uncompressed,"
+    "  status VARCHAR NOT NULL USING COMPRESSION uncompressed CHECK (status IN"
+    "    ('running', 'completed', 'completed_with_errors', 'failed', 'interrupted')),"
+    "  input_complete BOOLEAN NOT NULL DEFAULT false,"
+    "  started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,"
+    "  total_files INTEGER NOT NULL DEFAULT 0, files_processed INTEGER NOT NULL DEFAULT 0,"
+    "  files_failed INTEGER NOT NULL DEFAULT 0, files_skipped INTEGER NOT NULL DEFAULT 0,"
+    "  nodes_created BIGINT NOT NULL DEFAULT 0, error VARCHAR USING COMPRESSION uncompressed);"
+    "INSERT INTO ingestions_v9 SELECT id, source, project_id, repository, branch, commit_sha, dialect, status,"
+    "  input_complete, started_at, finished_at, total_files, files_processed, files_failed, files_skipped,"
+    "  nodes_created, error FROM ingestions;"
+    "DROP TABLE ingestions; ALTER TABLE ingestions_v9 RENAME TO ingestions;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -188,6 +188,10 @@ static void version_6_database_upgrades(void **state)
                  "INSERT INTO edges VALUES (1, 2, 'CONTAINS', 7, 3, 'DEFINED'), (4, 2, 'DERIVES', 7, 3, 'AGGREGATION'),"
                  " (5, 1, 'READS_FROM', 8, 3, NULL);"
                  "INSERT INTO file_texts VALUES (3, 'CREATE TABLE a.t (c int);');"
+                 "INSERT INTO ingestions (id, source, project_id, status, started_at)"
+                 " VALUES ('ing_1', 'cli', 'p', 'completed', now());"
+                 "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, created_at, updated_at)"
+                 " VALUES (3, 'ing_1', 'p', 'a/t.sql', 'processed', true, now(), now());"
                  /* enough varied rows that DuckDB would not store them as one constant */
                  "INSERT INTO edges SELECT range + 10, range + 11, 'READS_FROM', range, 100 + range % 7, NULL"
                  " FROM range(3000);");
@@ -208,6 +212,21 @@ static void version_6_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM file_texts WHERE file_id = 3"
                                     " AND text = 'CREATE TABLE a.t (c int);'"),
                      1);
+    /* files and ingestions were copied by migration 9, their keys and checks kept */
+    assert_int_equal(count_of(conn,
+                              "SELECT count(*) FROM files f JOIN ingestions i ON i.id = f.ingestion_id"
+                              " WHERE f.id = 3 AND f.path = 'a/t.sql' AND f.is_current AND i.status = 'completed'"),
+                     1);
+    assert_int_not_equal(duckdb_query(conn,
+                                      "INSERT INTO files (id, ingestion_id, project_id, path, status, created_at,"
+                                      " updated_at) VALUES (3, 'ing_1', 'p', 'b.sql', 'pending', now(), now())",
+                                      NULL),
+                         DuckDBSuccess);
+    assert_int_not_equal(duckdb_query(conn,
+                                      "INSERT INTO ingestions (id, source, project_id, status, started_at)"
+                                      " VALUES ('ing_2', 'cli', 'p', 'done', now())",
+                                      NULL),
+                         DuckDBSuccess);
     /* an unknown kind is refused by the type itself, as the CHECK did before */
     assert_int_not_equal(duckdb_query(conn, "INSERT INTO edges VALUES (1, 2, 'LINKS', 7, 3, NULL)", NULL),
                          DuckDBSuccess);
