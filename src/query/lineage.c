@@ -9,7 +9,8 @@
 
 static int parse_int(const char *text, long lo, long hi, long *out)
 {
-    if(!text || !*text)
+    /* strtol alone would take " 5" and "+5" */
+    if(!text || !((text[0] >= '0' && text[0] <= '9') || (text[0] == '-' && text[1] >= '0' && text[1] <= '9')))
         return -1;
     char *end;
     errno = 0;

@@ -221,8 +221,10 @@ int http_query_int(const http_request_t *req, const char *name, long long def, l
     }
     char *end = NULL;
     errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if(!*v || *end || errno || n < min || n > max) {
+    /* strtoll alone would take " 5" and "+5" */
+    int digits = (v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9');
+    long long n = digits ? strtoll(v, &end, 10) : 0;
+    if(!digits || *end || errno || n < min || n > max) {
         char detail[160];
         snprintf(detail, sizeof(detail), "query parameter '%s' must be a whole number from %lld to %lld", name, min,
                  max);

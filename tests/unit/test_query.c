@@ -125,6 +125,7 @@ static void lineage_parameters_are_checked(void **state)
     const char *bad[][5] = {{"sideways", NULL, NULL, NULL, NULL}, {NULL, "row", NULL, NULL, NULL},
                             {NULL, NULL, "51", NULL, NULL},       {NULL, NULL, "-1", NULL, NULL},
                             {NULL, NULL, "3x", NULL, NULL},       {NULL, NULL, NULL, "0", NULL},
+                            {NULL, NULL, " 3", NULL, NULL},       {NULL, NULL, "+3", NULL, NULL},
                             {NULL, NULL, NULL, "100001", NULL},   {NULL, NULL, NULL, NULL, "all"}};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(query_lineage_params(bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], &p, &r), -1);
