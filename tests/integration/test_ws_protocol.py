@@ -20,6 +20,7 @@ FAILS = {
     "close code 1005 on the wire": (frame(0x8, close_payload(1005)), 1002),
     "close code 5000 (lws would echo it; we fail the connection)": (frame(0x8, close_payload(5000)), None),
     "close payload of one byte": (frame(0x8, b"\x03"), None),
+    "close reason not UTF-8": (frame(0x8, close_payload(1000, b"\xff\xfe")), None),
     "RSV1 without an extension": (frame(0x1, b"{}", rsv=4), 1002),
     "RSV3": (frame(0x1, b"{}", rsv=1), 1002),
     "reserved opcode 3": (frame(0x3, b"x"), 1002),
