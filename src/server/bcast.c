@@ -26,12 +26,20 @@ bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t 
     json_t *env = json_pack("{s:s, s:O, s:s}", "type", event_type_name(type), "data", (json_t *)data, "timestamp", ts);
     if(!env)
         return NULL;
-    size_t len = json_dumpb(env, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    /* Serialised once into a stack buffer when it fits (welcomes, stats, most events): jansson's
+     * measuring pass costs as much as the writing one, and every connect encodes a connection_ack. */
+    char small[1024];
+    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(10);
+    size_t len = json_dumpb(env, small, sizeof(small), flags);
     bcast_msg_t *m = len ? util_malloc(sizeof(*m) + LWS_PRE + len + 1) : NULL;
     if(m) {
         m->refs = 1;
         m->type = type;
-        m->len = json_dumpb(env, (char *)BCAST_PAYLOAD(m), len, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        if(len <= sizeof(small))
+            memcpy(BCAST_PAYLOAD(m), small, len);
+        else
+            len = json_dumpb(env, (char *)BCAST_PAYLOAD(m), len, flags);
+        m->len = len;
         BCAST_PAYLOAD(m)[m->len] = '\0';
         frame_header(m);
     }

@@ -59,6 +59,10 @@ typedef struct server {
     int64_t last_throttle_log_ms;
     bcast_msg_t *welcome_stats; /* stats_update for newcomers, rebuilt at most once a millisecond */
     int64_t welcome_stats_ms;
+    struct {
+        struct lws *wsi; /* the upgrade last let through: its ESTABLISHED comes next, same service call */
+        char peer[48], addr[48];
+    } upgrading;
     http_json_cache_t stats_body, health_body; /* GET /api/v1/stats and /health, kept while unchanged */
     struct http_txn *txn_spares;               /* finished request states kept for the next request */
     int n_txn_spares;

@@ -33,7 +33,7 @@ static void client_address(server_t *srv, struct lws *wsi, char *peer, size_t pe
         return;
     /* The proxy appends the address it saw: the last entry is the only one it vouches for. */
     const char *last = strrchr(xff, ',');
-    char candidate[64];
+    char candidate[48]; /* INET6_ADDRSTRLEN fits, like the session's fields */
     iplimit_normalize(last ? last + 1 : xff, candidate, sizeof(candidate));
     unsigned char bin[16];
     if(inet_pton(AF_INET, candidate, bin) == 1 || inet_pton(AF_INET6, candidate, bin) == 1)
@@ -136,7 +136,8 @@ static const char *handshake_error(struct lws *wsi)
 
 int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
 {
-    char path[HTTP_MAX_PATH], origin[256], peer[64], addr[64], detail[320];
+    char path[HTTP_MAX_PATH], origin[256], peer[sizeof(srv->upgrading.peer)], addr[sizeof(srv->upgrading.addr)],
+        detail[320];
     const char *bad = handshake_error(wsi);
     if(bad)
         return refuse(srv, wsi, 400, "bad_handshake", bad, 0);
@@ -169,6 +170,9 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
                  "connection limit reached: at most %d WebSocket connections per client address", limit);
         return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
     }
+    srv->upgrading.wsi = wsi;
+    memcpy(srv->upgrading.peer, peer, sizeof(peer));
+    memcpy(srv->upgrading.addr, addr, sizeof(addr));
     cork(wsi, 1);
     return 0;
 }
@@ -238,7 +242,14 @@ static int on_established(server_t *srv, struct lws *wsi, session_t *s)
     c->id = ++srv->next_client_id;
     c->connected_mono_ms = c->last_rx_mono_ms = time_mono_ms();
     buf_init(&c->rx, WS_MAX_MESSAGE);
-    client_address(srv, wsi, c->peer, sizeof(c->peer), c->addr, sizeof(c->addr));
+    /* the addresses the handshake was checked with: no second getpeername per connect */
+    if(srv->upgrading.wsi == wsi) {
+        memcpy(c->peer, srv->upgrading.peer, sizeof(c->peer));
+        memcpy(c->addr, srv->upgrading.addr, sizeof(c->addr));
+    } else {
+        client_address(srv, wsi, c->peer, sizeof(c->peer), c->addr, sizeof(c->addr));
+    }
+    srv->upgrading.wsi = NULL;
     char origin[256];
     int has_origin = origin_from_request(wsi, origin, sizeof(origin));
     if(has_origin)
