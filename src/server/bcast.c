@@ -19,6 +19,20 @@ static void frame_header(bcast_msg_t *m)
         p[2 + i] = (unsigned char)(len >> (8 * (ext - 1 - i)));
 }
 
+bcast_msg_t *bcast_msg_from_payload(enum event_type type, const char *payload, size_t len)
+{
+    bcast_msg_t *m = util_malloc(sizeof(*m) + LWS_PRE + len + 1);
+    if(!m)
+        return NULL;
+    m->refs = 1;
+    m->type = type;
+    m->len = len;
+    memcpy(BCAST_PAYLOAD(m), payload, len);
+    BCAST_PAYLOAD(m)[len] = '\0';
+    frame_header(m);
+    return m;
+}
+
 bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t epoch_ms)
 {
     char ts[TIMEFMT_ISO_LEN];
@@ -27,19 +41,17 @@ bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t 
     if(!env)
         return NULL;
     /* Serialised once into a stack buffer when it fits (welcomes, stats, most events): jansson's
-     * measuring pass costs as much as the writing one, and every connect encodes a connection_ack. */
+     * measuring pass costs as much as the writing one. */
     char small[1024];
     size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(10);
     size_t len = json_dumpb(env, small, sizeof(small), flags);
-    bcast_msg_t *m = len ? util_malloc(sizeof(*m) + LWS_PRE + len + 1) : NULL;
-    if(m) {
+    bcast_msg_t *m = NULL;
+    if(len && len <= sizeof(small)) {
+        m = bcast_msg_from_payload(type, small, len);
+    } else if(len && (m = util_malloc(sizeof(*m) + LWS_PRE + len + 1))) {
         m->refs = 1;
         m->type = type;
-        if(len <= sizeof(small))
-            memcpy(BCAST_PAYLOAD(m), small, len);
-        else
-            len = json_dumpb(env, (char *)BCAST_PAYLOAD(m), len, flags);
-        m->len = len;
+        m->len = json_dumpb(env, (char *)BCAST_PAYLOAD(m), len, flags);
         BCAST_PAYLOAD(m)[m->len] = '\0';
         frame_header(m);
     }

@@ -37,6 +37,8 @@ typedef struct bcast_msg {
 
 /* `{"type":..,"data":..,"timestamp":..}` serialised once; refs = 1. NULL on failure. */
 bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t epoch_ms);
+/* A message from an already serialised envelope of `len` bytes (copied); refs = 1. NULL on failure. */
+bcast_msg_t *bcast_msg_from_payload(enum event_type type, const char *payload, size_t len);
 bcast_msg_t *bcast_msg_ref(bcast_msg_t *m);
 void bcast_msg_unref(bcast_msg_t *m);
 

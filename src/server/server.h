@@ -59,6 +59,9 @@ typedef struct server {
     int64_t last_throttle_log_ms;
     bcast_msg_t *welcome_stats; /* stats_update for newcomers, rebuilt at most once a millisecond */
     int64_t welcome_stats_ms;
+    bcast_msg_t *ack; /* a connection_ack with client_id 0, for splicing ids into within its millisecond */
+    int64_t ack_ms;
+    size_t ack_id_at; /* where its client_id's digit is; 0: not found, encode each one */
     struct {
         struct lws *wsi; /* the upgrade last let through: its ESTABLISHED comes next, same service call */
         char peer[48], addr[48];

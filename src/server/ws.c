@@ -210,13 +210,42 @@ static void add_private(ws_client_t *c, bcast_msg_t *msg)
         bcast_msg_unref(msg);
 }
 
-static bcast_msg_t *connection_ack(server_t *srv, const ws_client_t *c)
+static bcast_msg_t *encode_ack(server_t *srv, uint64_t id, int64_t stamp_ms)
 {
-    json_t *data = json_pack("{s:I, s:s, s:f, s:i}", "client_id", (json_int_t)c->id, "server_version", LINEAGED_VERSION,
+    json_t *data = json_pack("{s:I, s:s, s:f, s:i}", "client_id", (json_int_t)id, "server_version", LINEAGED_VERSION,
                              "stats_interval_seconds", srv->cfg->stats_interval, "max_message_bytes", WS_MAX_MESSAGE);
-    bcast_msg_t *msg = data ? bcast_msg_encode(EV_CONNECTION_ACK, data, hub_stamp(srv)) : NULL;
+    bcast_msg_t *msg = data ? bcast_msg_encode(EV_CONNECTION_ACK, data, stamp_ms) : NULL;
     json_decref(data);
     return msg;
+}
+
+/*
+ * Clients that connect within one millisecond (one timestamp) get acks that differ only in
+ * client_id: jansson serialises one with id 0 and each client's id is spliced in, so a connect burst
+ * does not build and dump a JSON tree per connection.
+ */
+static bcast_msg_t *connection_ack(server_t *srv, const ws_client_t *c)
+{
+    static const char key[] = "\"client_id\":0,";
+    int64_t now = hub_stamp(srv);
+    if(!srv->ack || srv->ack_ms != now) {
+        bcast_msg_t *msg = encode_ack(srv, 0, now);
+        if(!msg)
+            return NULL;
+        bcast_msg_unref(srv->ack);
+        srv->ack = msg;
+        srv->ack_ms = now;
+        const char *t = (const char *)BCAST_PAYLOAD(msg), *at = strstr(t, key);
+        srv->ack_id_at = at ? (size_t)(at - t) + sizeof(key) - 3 : 0;
+    }
+    const char *t = (const char *)BCAST_PAYLOAD(srv->ack);
+    char payload[512];
+    int n = srv->ack_id_at ? snprintf(payload, sizeof(payload), "%.*s%llu%s", (int)srv->ack_id_at, t,
+                                      (unsigned long long)c->id, t + srv->ack_id_at + 1)
+                           : -1;
+    if(n < 0 || (size_t)n >= sizeof(payload))
+        return encode_ack(srv, c->id, now);
+    return bcast_msg_from_payload(EV_CONNECTION_ACK, payload, (size_t)n);
 }
 
 static void want_write(ws_client_t *c)
@@ -673,6 +702,8 @@ void ws_free(server_t *srv)
 {
     util_free(srv->wbuf);
     srv->wbuf = NULL;
+    bcast_msg_unref(srv->ack);
+    srv->ack = NULL;
 }
 
 void ws_close_all(server_t *srv)

@@ -125,14 +125,22 @@ class ThousandClientsTest(unittest.TestCase):
                 s.connect((srv.host, srv.port))
                 s.sendall(handshake_bytes(srv.host, srv.port))
                 socks.append(s)
-            readers = []
+            readers, acks = [], []
             for s in socks:
                 r = RawWS.__new__(RawWS)
                 r.sock, r.buf = s, b""
                 head = r._read_until(b"\r\n\r\n")
                 self.assertIn(b" 101 ", head.split(b"\r\n")[0])
-                self.assertEqual(r.recv_json()["type"], "connection_ack")
+                acks.append(r.recv_json())
                 readers.append(r)
+            # acks made within one millisecond share their serialised form with the id spliced in
+            self.assertEqual(sorted(a["data"]["client_id"] for a in acks), list(range(1, n + 1)))
+            for a in acks:
+                self.assertEqual(a["type"], "connection_ack")
+                self.assertEqual(set(a["data"]), {"client_id", "server_version", "stats_interval_seconds",
+                                                  "max_message_bytes"})
+                self.assertEqual(a["data"]["stats_interval_seconds"], 30)
+                self.assertEqual(a["data"]["max_message_bytes"], 65536)
             _, health = srv.get_json("/health")
             self.assertEqual(health["websocket"]["connections"], n)
             t0 = time.monotonic()
