@@ -16,6 +16,14 @@ async function waitDrawn(page, expected, what) {
     { timeout: 10000, what: `${what}: drawn ${(await drawn(page)).join(',')}, want ${want}` });
 }
 
+// An earlier test may have left other settings (the page is shared): both ways, table level, temp tables shown.
+async function tableLevel(page) {
+  await page.selectOption('#ex-dir', 'both');
+  await page.selectOption('#ex-level', 'table');
+  await page.uncheck('#ex-collapse');
+  await page.fill('#ex-q', '');
+}
+
 test('a search draws the lineage; clicking a node re-centres on it', async ({ server, page }) => {
   await page.goto(server.base + '/#explorer');
   assert(await page.isVisible('#ex-q'), 'explorer shown for #explorer');
@@ -81,6 +89,54 @@ test('200 nodes stay readable: none overlap, text at least 7 px', async ({ serve
   });
   assertEqual(check.overlaps, 0, 'overlapping nodes');
   assert(check.textHeight >= 7, `label height ${check.textHeight}px`);
+  assertNoProblems(page);
+});
+
+test('keyboard only: arrows mark a suggestion, Enter draws it, Escape closes the list', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await tableLevel(page);
+  await page.focus('#ex-q');
+  await page.keyboard.type('raw.');
+  await page.waitForSelector('#ex-suggest li >> text=raw.orders');
+  const names = await page.$$eval('#ex-suggest li .mono', (els) => els.map((e) => e.textContent));
+  const at = names.indexOf('raw.orders');
+  for (let i = 0; i <= at; i++) await page.keyboard.press('ArrowDown');
+  assertEqual(await page.textContent('#ex-suggest li[aria-selected="true"] .mono'), 'raw.orders', 'marked suggestion');
+  const marked = await page.getAttribute('#ex-suggest li[aria-selected="true"]', 'id');
+  assertEqual(await page.getAttribute('#ex-q', 'aria-activedescendant'), marked, 'announced to assistive technology');
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn as root' });
+  assertEqual(await page.inputValue('#ex-q'), 'raw.orders', 'search box holds the chosen name');
+
+  await page.fill('#ex-q', '');
+  await page.keyboard.type('sales.');
+  await page.waitForSelector('#ex-suggest:not([hidden]) li');
+  await page.keyboard.press('Escape');
+  assert(await page.isHidden('#ex-suggest'), 'Escape closes the list');
+  assertEqual(await page.inputValue('#ex-q'), 'sales.', 'Escape keeps what was typed');
+  assertNoProblems(page);
+});
+
+test('a lookup the network loses says so instead of throwing an uncaught error', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await tableLevel(page);
+  const lost = (r) => r.abort('connectionreset');
+  await page.route('**/api/v1/search?**', lost);
+  await page.route('**/api/v1/nodes/**', lost);
+  try {
+    const searchLost = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/api/v1/search?'), timeout: 5000 });
+    await page.fill('#ex-q', 'raw.ord');
+    await searchLost;
+    await page.fill('#ex-q', 'raw.orders');
+    await page.press('#ex-q', 'Enter');
+    await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+    await waitFor(async () => (await page.textContent('#ex-details')) === 'The server did not answer.',
+      { timeout: 5000, what: 'details say the server did not answer' });
+    assert(await page.isHidden('#ex-suggest'), 'no suggestion list left open');
+  } finally {
+    await page.unroute('**/api/v1/search?**', lost);
+    await page.unroute('**/api/v1/nodes/**', lost);
+  }
   assertNoProblems(page);
 });
 

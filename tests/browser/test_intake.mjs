@@ -83,6 +83,27 @@ test('a failed clone shows in the panel and its error in the activity feed', asy
   assertNoProblems(page);
 });
 
+test('keyboard only: Tab reaches the file picker, Space opens it, Enter uploads the picked files', async ({ page }) => {
+  // Shift+Tab from the project field lands on the control before it: the picker, not a hidden input skipped
+  await page.focus('#upload-project');
+  await page.keyboard.press('Shift+Tab');
+  assertEqual(await page.evaluate(() => document.activeElement.id), 'upload-files', 'focused element');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Space')]);
+  assert(chooser.isMultiple(), 'the picker takes several files');
+  await chooser.setFiles([
+    { name: 'kb_a.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO kb.b SELECT x FROM kb.a;\n') },
+    { name: 'kb_b.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO kb.c SELECT x FROM kb.b;\n') },
+  ]);
+  await waitFor(async () => (await text(page, '#drop-summary')).startsWith('2 files'), { what: 'picked files summary' });
+  await page.focus('#upload-project');
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok', {
+    timeout: 15000, what: `upload accepted (status: ${await text(page, '#upload-status')})`,
+  });
+  assert(/Accepted 2 of 2 files/.test(await text(page, '#upload-status')), await text(page, '#upload-status'));
+  assertNoProblems(page);
+});
+
 await run({
   async before() {
     const remote = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-empty-remote-'));
