@@ -61,7 +61,6 @@ typedef struct current {
     }
 
 struct writer {
-    store_t *store;
     duckdb_connection conn;
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
     duckdb_data_chunk edges_chunk; /* edges go in by vectors, not value by value */
@@ -453,7 +452,6 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
     map_init(&w->by_name, node_name_key);
     map_init(&w->by_id, node_id_key);
     map_init(&w->current, current_key);
-    w->store = store;
     if(store_connect(store, &w->conn)) {
         util_free(w);
         snprintf(err, errlen, "cannot connect to the database");
@@ -573,23 +571,6 @@ static int flush_appenders(writer_t *w)
     return 0;
 }
 
-/*
- * Folds the write-ahead log into the database file once it is large, outside any file's
- * transaction: a checkpoint can fail (DuckDB runs out of its memory limit while rewriting row
- * groups) and must not take a committed file with it. Its rows stay in the log, so a failure only
- * means the next commit tries again.
- */
-static void checkpoint_if_due(writer_t *w)
-{
-    if(store_wal_bytes(w->store) < STORE_CHECKPOINT_WAL_BYTES)
-        return;
-    duckdb_result res;
-    if(duckdb_query(w->conn, "CHECKPOINT", &res) == DuckDBError)
-        log_warn("ingest.checkpoint_failed", "reason=\"%s\" retry=\"after the next commit\"",
-                 duckdb_result_error(&res));
-    duckdb_destroy_result(&res);
-}
-
 int writer_commit(writer_t *w)
 {
     int rc = flush_appenders(w);
@@ -598,8 +579,6 @@ int writer_commit(writer_t *w)
     if(rc)
         writer_rollback(w);
     w->in_txn = 0;
-    if(!rc)
-        checkpoint_if_due(w);
     return rc;
 }
 

@@ -163,14 +163,12 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
     /* One DuckDB thread: our own workers and pool give the parallelism, and DuckDB's task threads
      * cost ~25% of ingest CPU in scheduling and handoff for commits that cannot use them
      * (bench_ingest 16: 3.35 -> 2.5 CPU-s). A memory limit for a file: DuckDB's cache of what it
-     * wrote otherwise grows with the corpus (bench_ingest 64: 322 MB peak RSS unlimited). No
-     * checkpoint inside a commit: the writer runs them between files (STORE_CHECKPOINT_WAL_BYTES). */
+     * wrote otherwise grows with the corpus (bench_ingest 64: 322 MB peak RSS unlimited). */
     duckdb_config config = NULL;
     char limit[32];
     snprintf(limit, sizeof(limit), "%dMiB", memory_mb);
     if(duckdb_create_config(&config) == DuckDBError || duckdb_set_config(config, "threads", "1") == DuckDBError ||
-       (!memory && memory_mb > 0 && duckdb_set_config(config, "memory_limit", limit) == DuckDBError) ||
-       (!memory && duckdb_set_config(config, "checkpoint_threshold", "1000TB") == DuckDBError)) {
+       (!memory && memory_mb > 0 && duckdb_set_config(config, "memory_limit", limit) == DuckDBError)) {
         duckdb_destroy_config(&config);
         util_free(s->path);
         util_free(s);
@@ -220,16 +218,6 @@ int store_connect(store_t *s, duckdb_connection *out)
 int store_schema_version(store_t *s)
 {
     return s->schema_version;
-}
-
-int64_t store_wal_bytes(store_t *s)
-{
-    char wal[4096];
-    struct stat st;
-    if(strcmp(s->path, ":memory:") == 0 || snprintf(wal, sizeof(wal), "%s.wal", s->path) >= (int)sizeof(wal) ||
-       stat(wal, &st))
-        return 0;
-    return (int64_t)st.st_size;
 }
 
 int store_counts(duckdb_connection conn, store_counts_t *out)

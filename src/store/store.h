@@ -30,13 +30,6 @@ typedef struct store_counts {
  */
 #define STORE_MEMORY_MB_DEFAULT 64
 
-/*
- * A database file's write-ahead log is folded into the file by the ingest writer, between files,
- * once it holds this much (DuckDB's own threshold, which it applies inside a commit, is switched
- * off: a checkpoint that fails there fails the commit and with it a file, docs/ingest.md).
- */
-#define STORE_CHECKPOINT_WAL_BYTES (16 << 20)
-
 /* Opens (creating folders and the file as needed) and migrates. `err` gets a sentence. */
 int store_open(const char *path, store_t **out, char *err, size_t errlen);
 /* The same with DuckDB's memory limit for a database file, in MiB (0: DuckDB's own, 80% of RAM). */
@@ -45,8 +38,6 @@ void store_close(store_t *store);
 /* One connection per thread; close with duckdb_disconnect. */
 int store_connect(store_t *store, duckdb_connection *out);
 int store_schema_version(store_t *store);
-/* Bytes in the database file's write-ahead log now (0 for :memory: or none). */
-int64_t store_wal_bytes(store_t *store);
 int store_counts(duckdb_connection conn, store_counts_t *out);
 const char *store_strerror(int code);
 

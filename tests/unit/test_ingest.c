@@ -744,35 +744,6 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
     assert_int_equal(count(f, q), 1);
 }
 
-/* The writer folds a large write-ahead log into the file after a commit, never inside one. */
-static void writer_checkpoints_between_commits(void **state)
-{
-    fixture_t *f = *state;
-    char path[128], err[256];
-    snprintf(path, sizeof(path), "%s/w.duckdb", f->dir);
-    store_t *store = NULL;
-    writer_t *w = NULL;
-    assert_int_equal(store_open(path, &store, err, sizeof(err)), STORE_OK);
-    assert_int_equal(writer_open(store, &w, err, sizeof(err)), 0);
-    assert_int_equal(writer_load(w, NULL), 0);
-    duckdb_connection conn = writer_conn(w);
-    assert_int_equal(duckdb_query(conn, "CREATE TABLE scratch (i BIGINT, s VARCHAR)", NULL), DuckDBSuccess);
-    int64_t most = 0;
-    for(int i = 0; i < 40; i++) { /* ~0.5 MiB of log each, ~20 MiB in all */
-        assert_int_equal(writer_begin(w), 0);
-        assert_int_equal(
-            duckdb_query(conn, "INSERT INTO scratch SELECT range, repeat('x', 100) FROM range(5000)", NULL),
-            DuckDBSuccess);
-        assert_int_equal(writer_commit(w), 0);
-        int64_t wal = store_wal_bytes(store);
-        most = wal > most ? wal : most;
-    }
-    assert_true(most < STORE_CHECKPOINT_WAL_BYTES + (2 << 20));
-    assert_true(store_wal_bytes(store) < STORE_CHECKPOINT_WAL_BYTES);
-    writer_close(w);
-    store_close(store);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,7 +767,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(shutdown_stops_the_startup_read, setup, teardown),
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(writer_checkpoints_between_commits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,35 +291,6 @@ static void database_file_memory_is_limited(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-/*
- * DuckDB never checkpoints inside a commit of a database file (a failed checkpoint would fail the
- * commit); the log grows past its usual 16 MiB until the writer folds it in with CHECKPOINT.
- */
-static void commits_leave_checkpoints_to_the_writer(void **state)
-{
-    (void)state;
-    char dir[] = "/tmp/lineaged-store-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof(path), "%s/w.duckdb", dir);
-    duckdb_connection conn;
-    store_t *s = open_migrated(path, &conn);
-    assert_int_equal(duckdb_query(conn, "CREATE TABLE t (i BIGINT, s VARCHAR)", NULL), DuckDBSuccess);
-    /* many small commits (one large one would bypass the log): ~20 MiB of log in all */
-    for(int i = 0; i < 40; i++)
-        assert_int_equal(duckdb_query(conn, "INSERT INTO t SELECT range, repeat('x', 100) FROM range(5000)", NULL),
-                         DuckDBSuccess);
-    assert_true(store_wal_bytes(s) > STORE_CHECKPOINT_WAL_BYTES);
-    assert_int_equal(duckdb_query(conn, "CHECKPOINT", NULL), DuckDBSuccess);
-    assert_true(store_wal_bytes(s) < STORE_CHECKPOINT_WAL_BYTES / 16);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM t"), 200000);
-    duckdb_disconnect(&conn);
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
 static void error_codes_have_text(void **state)
 {
     (void)state;
@@ -337,7 +308,6 @@ int main(void)
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
         cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(version_6_database_upgrades),
-        cmocka_unit_test(commits_leave_checkpoints_to_the_writer),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(error_codes_have_text),
     };
