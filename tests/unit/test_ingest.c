@@ -205,6 +205,15 @@ static void new_version_supersedes_old(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
                               "target FROM edges)"),
                      0);
+    /* A name that left comes back as a new node: the dropped one is gone from the writer's map. */
+    writer_result_t r3;
+    store_sql(f, "v.sql", "CREATE VIEW v AS SELECT a FROM old_src;\n", &r3);
+    add_delta(&total, &r3.delta);
+    assert_counts_match(f, &total);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'old_src%'"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'new_src%'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes n ON n.id = e.source WHERE n.name = 'old_src'"),
+                     2);
 }
 
 static void identical_content_is_a_duplicate(void **state)
