@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson,
-  waitFor, INDEX_HTML,
+  waitFor, sleep, INDEX_HTML,
 } from './lib.mjs';
 
 const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
@@ -98,6 +98,67 @@ test('reconnects when the server restarts', async ({ server, page }) => {
   await waitLive(page, 20000);
   assertEqual(await text(page, '#reconnect-count'), '1', 'one reconnect');
   assertNoProblems(page);
+});
+
+// One sample of the server's /metrics (Prometheus text), e.g. metric(server, 'lineaged_ws_connections_total').
+async function metric(server, name) {
+  const r = await httpGet(server.base + '/metrics');
+  const line = r.body.split('\n').find((l) => l.startsWith(name + ' '));
+  assert(line, `${name} in /metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
+// Two pages and room for one (--max-connections 1): each connect evicts the other with 1013. Retrying
+// at the 0.5 s the ack reset the backoff to, they would evict each other about twice a second for ever.
+test('two pages over the capacity evict each other a few times, not in a storm', async ({ browser }) => {
+  const server = new Lineaged({ args: ['--max-connections', '1'] });
+  const pages = [await openPage(browser.context), await openPage(browser.context)];
+  try {
+    await server.start();
+    await pages[0].goto(server.base + '/');
+    await waitLive(pages[0], 15000);
+    const before = await metric(server, 'lineaged_ws_connections_total');
+    await pages[1].goto(server.base + '/');
+    await waitFor(async () => /at capacity/i.test(await text(pages[0], '#conn-detail')),
+      { timeout: 15000, what: `the evicted page gives the reason (it says "${await text(pages[0], '#conn-detail')}")` });
+    await sleep(12000);
+    const connects = (await metric(server, 'lineaged_ws_connections_total')) - before;
+    // evictions in a row wait 5 s, 10 s ... (±20 %): at most 4 connects in 12 s; the old 0.5 s made about 20
+    assert(connects >= 2 && connects <= 5, `${connects} connects in 12 s`);
+    for (const p of pages) assertNoProblems(p);
+  } finally {
+    for (const p of pages) await p.close();
+    await server.dispose();
+  }
+});
+
+// Past the per-IP cap the handshake gets 503, which a browser only sees as a failed connection.
+test('past the per-IP cap the page backs off, then goes live when a slot frees', async ({ browser }) => {
+  const server = new Lineaged({ args: ['--max-conn-per-ip', '1'] });
+  const pages = [await openPage(browser.context), await openPage(browser.context)];
+  const rejected = () => metric(server, 'lineaged_ws_rejected_total{reason="ip_limit"}');
+  try {
+    await server.start();
+    await pages[0].goto(server.base + '/');
+    await waitLive(pages[0], 15000);
+    const before = await rejected();
+    await pages[1].goto(server.base + '/');
+    await sleep(10000);
+    const refused = (await rejected()) - before;
+    // backoff 0.5, 1, 2, 4 s (±20 %): at most 5 attempts in 10 s
+    assert(refused >= 2 && refused <= 5, `${refused} refused handshakes in 10 s`);
+    assert(['reconnecting', 'offline'].includes(await state(pages[1])), `state ${await state(pages[1])}`);
+    assert(/retry in \d+ s/.test(await text(pages[1], '#conn-detail')), `detail: ${await text(pages[1], '#conn-detail')}`);
+    assertEqual(await state(pages[0]), 'live', 'the page holding the slot is untouched');
+    await pages[0].close();
+    pages.shift();
+    await pages[0].click('#retry-now');
+    await waitLive(pages[0], 15000);
+    assertNoProblems(pages[0]);
+  } finally {
+    for (const p of pages) await p.close();
+    await server.dispose();
+  }
 });
 
 // Events published into the real server (its --debug-events hook feeds the same bus, validation, rate

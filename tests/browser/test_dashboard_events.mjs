@@ -384,12 +384,16 @@ test('reconnects after the server drops the socket, with growing backoff', async
       new Date(Date.now() - 60000).toISOString()));
     await waitFor(async () => (await stat(page, 'totalNodes')).raw === '2', { what: 'first snapshot of the new connection' });
 
-    // A close frame with a reason (e.g. the server's capacity eviction) is shown, then the page retries quickly.
-    const third = srv.nextClient(10000);
+    // A close frame with a reason (the server's capacity eviction) is shown; the retry waits 5 s (±20 %),
+    // not the 0.5 s the ack had reset the backoff to: a quick one would evict the next idle client.
+    const third = srv.nextClient(15000);
+    const evictedAt = Date.now();
     ws2.close(1013, 'server connection limit reached');
     await waitState(page, 'reconnecting');
     assert((await text(page, '#conn-detail')).includes('server connection limit reached'), 'close reason shown');
     const ws3 = await third;
+    const waited = srv.attempts[srv.attempts.length - 1].at - evictedAt;
+    assert(waited >= 3500, `retry after an eviction waited ${waited} ms`);
     ws3.send(envelope('connection_ack', {}));
     await waitState(page, 'live');
     assertEqual(await text(page, '#reconnect-count'), '2', 'second reconnect counted');
