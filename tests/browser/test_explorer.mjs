@@ -140,6 +140,27 @@ test('a lookup the network loses says so instead of throwing an uncaught error',
   assertNoProblems(page);
 });
 
+test('phone width: an unknown name is said with the name, and no explorer panel hides content in a nested scroll', async ({ server, page }) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  try {
+    await page.goto(server.base + '/#explorer');
+    await tableLevel(page);
+    await page.fill('#ex-q', 'no_such.table_xyz');
+    await page.press('#ex-q', 'Enter');
+    await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '),
+      { timeout: 10000, what: `the unknown name said (meta: ${await page.textContent('#ex-meta')})` });
+    const clipped = await page.$$eval('.explore .panel-body', (els) => els
+      .filter((e) => e.scrollHeight > e.clientHeight + 1)
+      .map((e) => `${e.parentElement.getAttribute('aria-labelledby')}: ${e.scrollHeight} > ${e.clientHeight}`));
+    assertEqual(clipped.join('; '), '', 'panel bodies scrolling inside the page');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert(width <= 390, `no horizontal scroll (${width} px)`);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assertNoProblems(page);
+});
+
 // Node rectangles and labels of the drawn graph: overlapping pairs, and labels spilling out of their box.
 const readability = (page) => page.$$eval('#ex-nodes .ex-node', (gs) => {
   const rects = gs.map((g) => g.querySelector('rect').getBoundingClientRect());
