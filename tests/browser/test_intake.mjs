@@ -88,7 +88,7 @@ test('keyboard only: Tab reaches the file picker, Space opens it, Enter uploads 
   await page.focus('#upload-project');
   await page.keyboard.press('Shift+Tab');
   assertEqual(await page.evaluate(() => document.activeElement.id), 'upload-files', 'focused element');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Space')]);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 20000 }), page.keyboard.press('Space')]);
   assert(chooser.isMultiple(), 'the picker takes several files');
   await chooser.setFiles([
     { name: 'kb_a.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO kb.b SELECT x FROM kb.a;\n') },
