@@ -1,6 +1,7 @@
 // The upload and GitHub forms against the real server: a dropped file is uploaded, its ingestion
 // shows progress and completion from the real events, the cards then equal /api/v1/stats, and the
 // server's refusals are shown in its own words.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +84,26 @@ test('a failed clone shows in the panel and its error in the activity feed', asy
   assertNoProblems(page);
 });
 
+test('a pasted GitHub URL is ingested from the (local bare) remote: only the chosen path, completed in the panel', async ({ server, page }) => {
+  await page.fill('#gh-repo', 'https://github.com/acme/sales.git');
+  await page.fill('#gh-branch', 'main');
+  await page.fill('#gh-paths', 'models/');
+  await page.fill('#gh-project', 'sales');
+  await page.click('#gh-submit');
+  await waitFor(async () => (await page.getAttribute('#gh-status', 'data-kind')) === 'ok',
+    { timeout: 15000, what: `GitHub accepted (status: ${await text(page, '#gh-status')})` });
+  const id = await page.getAttribute('#gh-status', 'data-ingestion-id');
+  const row = `#ingestions > li[data-ingestion-id="${id}"]`;
+  await waitFor(async () => (await page.getAttribute(row, 'data-status')) === 'completed',
+    { timeout: 30000, what: `ingestion ${id} completed (status ${await page.getAttribute(row, 'data-status')})` });
+  assertEqual(await text(page, `${row} .ing-source`), 'GitHub', 'source badge');
+  assert(/1\s*\/\s*1 files/.test(await text(page, `${row} .ing-files`)), `files: ${await text(page, `${row} .ing-files`)}`);
+  const found = await httpGet(server.base + '/api/v1/search?q=gh_sales&limit=10');
+  const names = found.json.results.map((r) => r.name);
+  assert(names.includes('gh_sales.orders') && !names.includes('gh_sales.skipped'), `nodes: ${names.join(', ')}`);
+  assertNoProblems(page);
+});
+
 test('keyboard only: Tab reaches the file picker, Space opens it, Enter uploads the picked files', async ({ page }) => {
   // Shift+Tab from the project field lands on the control before it: the picker, not a hidden input skipped
   await page.focus('#upload-project');
@@ -107,6 +128,23 @@ test('keyboard only: Tab reaches the file picker, Space opens it, Enter uploads 
 await run({
   async before() {
     const remote = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-empty-remote-'));
+    // acme/sales: a bare repository on main with models/orders.sql and other/skipped.sql
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-sales-work-'));
+    const git = (...args) => {
+      const r = spawnSync('git', args, { encoding: 'utf8', timeout: 30000,
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+      if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    };
+    fs.mkdirSync(path.join(work, 'models'));
+    fs.mkdirSync(path.join(work, 'other'));
+    fs.writeFileSync(path.join(work, 'models/orders.sql'), 'INSERT INTO gh_sales.orders SELECT id FROM gh_sales.raw_orders;\n');
+    fs.writeFileSync(path.join(work, 'other/skipped.sql'), 'INSERT INTO gh_sales.skipped SELECT id FROM gh_sales.raw_orders;\n');
+    git('init', '-q', '-b', 'main', work);
+    git('-C', work, 'add', '.');
+    git('-C', work, 'commit', '-q', '-m', 'sales');
+    fs.mkdirSync(path.join(remote, 'acme'));
+    git('clone', '-q', '--bare', work, path.join(remote, 'acme/sales.git'));
+    fs.rmSync(work, { recursive: true, force: true });
     const server = new Lineaged({ args: ['--github-url', 'file://' + remote] });
     server.remote = remote;
     try {
