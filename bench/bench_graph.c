@@ -177,7 +177,7 @@ static int bench_updates(long tables, int rounds)
     if(exec(c, sql))
         return -1;
     graph_builder_t *base = NULL;
-    if(graph_base_load(c, &base))
+    if(graph_base_load(c, NULL, &base))
         return -1;
     double *upd = util_malloc(sizeof(double) * (size_t)rounds), *full = util_malloc(sizeof(double) * (size_t)rounds);
     if(!upd || !full)
@@ -204,13 +204,13 @@ static int bench_updates(long tables, int rounds)
         int changed = 0;
         graph_snap_t *s = NULL;
         graph_builder_t *copy = NULL;
-        int urc = graph_base_update(c, base, &changed);
+        int urc = graph_base_update(c, NULL, base, &changed);
         if(urc == 1) {
             /* the update asks for a whole read (as the index then does): this round measures that */
             graph_builder_free(base);
             base = NULL;
             fell_back++;
-            urc = graph_base_load(c, &base);
+            urc = graph_base_load(c, NULL, &base);
             changed = 1;
         }
         if(urc || !changed || !(copy = graph_builder_clone(base)) || graph_builder_finish(copy, &s)) {

@@ -43,6 +43,7 @@ graph_builder_t *graph_builder_clone(const graph_builder_t *b)
     c->pcap = b->plen ? b->plen : 1;
     c->garbage = b->garbage;
     c->failed = b->failed;
+    c->stop = b->stop;
     return c;
 }
 

@@ -17,6 +17,7 @@ enum graph_error {
     GRAPH_ERR_STORE = -4,
     GRAPH_ERR_NOT_FOUND = -5,
     GRAPH_ERR_AMBIGUOUS = -6,
+    GRAPH_ERR_STOPPED = -7,
 };
 
 typedef enum graph_kind {

@@ -18,6 +18,7 @@ struct graph_index {
     graph_builder_t *base; /* the store's rows as last read: the rebuild thread's own */
     unsigned long generation;
     int dirty, stop, ready; /* ready: the first read of the store is over (whatever its outcome) */
+    atomic_int cancel;      /* `stop` for the loads, which read it between chunks without the lock */
     duckdb_connection conn; /* the rebuild thread's; NULL until it connects */
     pthread_cond_t loaded;
     pthread_t thread;
@@ -82,26 +83,27 @@ static double rebuild(graph_index_t *ix, duckdb_connection conn)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     int changed = 1, rc = 1;
-    if(ix->base && (rc = graph_base_update(conn, ix->base, &changed)) < 0 && !stopping(ix))
+    if(ix->base && (rc = graph_base_update(conn, &ix->cancel, ix->base, &changed)) < 0 && !stopping(ix))
         log_warn("graph.update_failed", "reason=\"%s\"", graph_strerror(rc));
     const char *how = rc ? "full" : "files";
     if(rc) {
         changed = 1;
         graph_builder_free(ix->base);
         ix->base = NULL;
-        if((rc = graph_base_load(conn, &ix->base))) {
+        if((rc = graph_base_load(conn, &ix->cancel, &ix->base))) {
             if(!stopping(ix))
                 log_warn("graph.rebuild_failed", "reason=\"%s\"", graph_strerror(rc));
             return cpu_since(&c0);
         }
     }
-    if(!changed)
-        return cpu_since(&c0); /* a duplicate or a failed file: the graph is the same */
+    if(!changed || stopping(ix))
+        return cpu_since(&c0); /* the graph is the same (a duplicate or a failed file), or we are stopping */
     graph_snap_t *s = NULL;
     graph_builder_t *copy = graph_builder_clone(ix->base);
     rc = copy ? graph_builder_finish(copy, &s) : GRAPH_ERR_NOMEM;
     if(rc) {
-        log_warn("graph.rebuild_failed", "reason=\"%s\"", graph_strerror(rc));
+        if(rc != GRAPH_ERR_STOPPED)
+            log_warn("graph.rebuild_failed", "reason=\"%s\"", graph_strerror(rc));
         return cpu_since(&c0);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -211,6 +213,7 @@ void graph_index_stop(graph_index_t *ix)
         return;
     pthread_mutex_lock(&ix->lock);
     ix->stop = 1;
+    atomic_store(&ix->cancel, 1);
     /* A read of a large graph in progress is cut short, so stopping the server is not held up by it. */
     if(ix->conn)
         duckdb_interrupt(ix->conn);

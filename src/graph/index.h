@@ -10,20 +10,26 @@
 #include "store/store.h"
 
 #include <duckdb.h>
+#include <stdatomic.h>
 
 typedef struct graph_index graph_index_t;
 
 /* Reads the graph (docs/graph.md) from DuckDB into a new snapshot. */
 int graph_load(duckdb_connection conn, graph_snap_t **out);
-/* The graph's rows from DuckDB, all read as of one commit, kept as a base for updates. */
-int graph_base_load(duckdb_connection conn, graph_builder_t **out);
+/*
+ * The graph's rows from DuckDB, all read as of one commit, kept as a base for updates. `stop`
+ * (may be NULL), once set by another thread, ends the read between two chunks with GRAPH_ERR_STOPPED
+ * (duckdb_interrupt only stops a query while it runs, not the reading of its result); the builder
+ * and its clones keep it, so graph_builder_finish stops between its steps too. It must outlive them.
+ */
+int graph_base_load(duckdb_connection conn, const atomic_int *stop, graph_builder_t **out);
 /*
  * Brings `base` up to date by reading only the current files that are new since it was read and
  * dropping the rows of those no longer current; *changed says whether any did. Returns 0; 1 when
  * the whole graph should be read instead (too many new files for one query, garbage in the string
  * pool, or counts that no longer match the store's); or a negative error. Unless it returns 0, `base` is to be dropped.
  */
-int graph_base_update(duckdb_connection conn, graph_builder_t *base, int *changed);
+int graph_base_update(duckdb_connection conn, const atomic_int *stop, graph_builder_t *base, int *changed);
 
 /*
  * Publishes an empty snapshot and starts the rebuild thread, which reads the graph from the store

@@ -100,6 +100,8 @@ static int load_rows(duckdb_connection conn, const char *sql, int ncols, graph_b
     int rc = 0;
     duckdb_data_chunk chunk;
     while(!rc && (chunk = duckdb_fetch_chunk(res)) != NULL) {
+        if(b->stop && atomic_load_explicit(b->stop, memory_order_relaxed))
+            rc = GRAPH_ERR_STOPPED;
         duckdb_vector cols[8];
         uint64_t *valid[8];
         for(int c = 0; c < ncols; c++) {
@@ -178,12 +180,13 @@ static int read_rows(duckdb_connection conn, const char *files, graph_builder_t 
     return rc;
 }
 
-int graph_base_load(duckdb_connection conn, graph_builder_t **out)
+int graph_base_load(duckdb_connection conn, const atomic_int *stop, graph_builder_t **out)
 {
     *out = NULL;
     graph_builder_t *b = graph_builder_new();
     if(!b)
         return GRAPH_ERR_NOMEM;
+    b->stop = stop;
     /* one transaction: every table as of the same commit */
     int rc = exec(conn, "BEGIN TRANSACTION");
     if(!rc) {
@@ -203,7 +206,7 @@ int graph_load(duckdb_connection conn, graph_snap_t **out)
 {
     *out = NULL;
     graph_builder_t *b = NULL;
-    int rc = graph_base_load(conn, &b);
+    int rc = graph_base_load(conn, NULL, &b);
     return rc ? rc : graph_builder_finish(b, out);
 }
 
@@ -244,7 +247,7 @@ static int64_t count_rows(duckdb_connection conn, const char *sql)
  * or the base's counts no longer match the store's (something the writer's rules do not cover
  * changed it). Reading many new files costs about what a full read does, so there is no other cut-off.
  */
-static int update(duckdb_connection conn, graph_builder_t *base, int *changed)
+static int update(duckdb_connection conn, const atomic_int *stop, graph_builder_t *base, int *changed)
 {
     int64_t *cur = NULL, *gone = NULL;
     size_t ncur = 0, ngone = 0, nnew = 0;
@@ -271,6 +274,8 @@ static int update(duckdb_connection conn, graph_builder_t *base, int *changed)
     graph_builder_t *fresh = NULL;
     if(!rc && nnew) {
         fresh = graph_builder_new();
+        if(fresh)
+            fresh->stop = stop;
         rc = fresh ? read_rows(conn, list.data, fresh) : GRAPH_ERR_NOMEM;
     }
     if(!rc && (nnew || ngone)) {
@@ -296,13 +301,13 @@ static int update(duckdb_connection conn, graph_builder_t *base, int *changed)
     return rc;
 }
 
-int graph_base_update(duckdb_connection conn, graph_builder_t *base, int *changed)
+int graph_base_update(duckdb_connection conn, const atomic_int *stop, graph_builder_t *base, int *changed)
 {
     *changed = 0;
     int rc = exec(conn, "BEGIN TRANSACTION");
     if(rc)
         return rc;
-    rc = update(conn, base, changed);
+    rc = update(conn, stop, base, changed);
     exec(conn, "ROLLBACK"); /* read only */
     return rc;
 }

@@ -92,6 +92,7 @@ struct graph_builder {
     size_t plen, pcap;
     size_t garbage; /* pool bytes of rows removed since (src/graph/base.c) */
     int failed;
+    const atomic_int *stop; /* set by another thread to cut a read or a build short; kept by clones */
 };
 
 /* An int64 -> dense index map (open addressing, linear probing). */

@@ -55,6 +55,7 @@ const char *graph_strerror(int code)
     case GRAPH_ERR_STORE: return "the graph could not be read from the database";
     case GRAPH_ERR_NOT_FOUND: return "not found";
     case GRAPH_ERR_AMBIGUOUS: return "the name matches several nodes";
+    case GRAPH_ERR_STOPPED: return "stopped";
     default: return "unknown error";
     }
 }
@@ -333,7 +334,8 @@ static void name_add(graph_snap_t *s, int pass, int node, uint32_t off, uint32_t
 }
 
 /* Every node under its full name and under each tail after a '.' (or a '/' for files). */
-static int build_names(graph_snap_t *s)
+/* GRAPH_ERR_STOPPED as soon as `stop` (may be NULL) is set: on a large graph this is the longest step. */
+static int build_names(graph_snap_t *s, const atomic_int *stop)
 {
     size_t keys = 0;
     for(int v = 0; v < s->n; v++) {
@@ -352,6 +354,8 @@ static int build_names(graph_snap_t *s)
         return GRAPH_ERR_NOMEM;
     for(int pass = 0; pass < 2; pass++) {
         for(int v = 0; v < s->n; v++) {
+            if(!(v & 0xffff) && stop && atomic_load_explicit(stop, memory_order_relaxed))
+                return GRAPH_ERR_STOPPED;
             uint32_t off = s->name_off[v], len = s->name_len[v];
             const char *nm = s->lpool + off;
             char sep = s->kind[v] == GRAPH_FILE ? '/' : '.';
@@ -379,14 +383,21 @@ static int build_names(graph_snap_t *s)
             goto nomem;                                                                                                \
     } while(0)
 
+/* Whether another thread asked the build to stop (src/graph/index.c, at shutdown). */
+static int stopped(const graph_builder_t *b)
+{
+    return b->stop && atomic_load_explicit(b->stop, memory_order_relaxed);
+}
+
 int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
 {
     *out = NULL;
-    int rc = b->failed ? b->failed : graph_catalog_expand(b);
+    int rc = b->failed ? b->failed : stopped(b) ? GRAPH_ERR_STOPPED : graph_catalog_expand(b);
     if(rc) {
         graph_builder_free(b);
         return rc;
     }
+    rc = GRAPH_ERR_NOMEM; /* what `goto nomem` below reports; `goto stop` reports GRAPH_ERR_STOPPED */
     graph_idmap_t nodes = {0}, files = {0};
     int *fill = NULL;
     graph_snap_t *s = util_calloc(1, sizeof(graph_snap_t));
@@ -460,6 +471,8 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         s->stmt_error[k] = st->error;
     }
 
+    if(stopped(b))
+        goto stop;
     /* Edges with both ends known; statements found by binary search over the sorted ids. */
     ALLOC(s->esrc, b->nedges);
     ALLOC(s->edst, b->nedges);
@@ -493,6 +506,8 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
             s->table_of[z] = a;
     }
 
+    if(stopped(b))
+        goto stop;
     /* CSR both ways, and edges grouped by statement. */
     ALLOC(s->out_off, s->n + 1);
     ALLOC(s->in_off, s->n + 1);
@@ -526,6 +541,8 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         if(s->estmt[k] >= 0)
             s->stmt_e[s->stmt_eoff[s->estmt[k]] + fill[s->estmt[k]]++] = k;
 
+    if(stopped(b))
+        goto stop;
     /* The pool moves to the snapshot; a lower-cased twin serves lookups. */
     s->pool = b->pool ? b->pool : util_calloc(1, 1);
     b->pool = NULL;
@@ -533,8 +550,8 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         goto nomem;
     ALLOC(s->lpool, b->plen);
     utf8_lower(s->lpool, s->pool, b->plen);
-    if(build_names(s))
-        goto nomem;
+    if((rc = build_names(s, b->stop)))
+        goto fail;
 
     util_free(fill);
     graph_idmap_free(&nodes);
@@ -542,14 +559,17 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     graph_builder_free(b);
     *out = s;
     return 0;
+stop:
+    rc = GRAPH_ERR_STOPPED;
 nomem:
+fail:
     util_free(fill);
     graph_idmap_free(&nodes);
     graph_idmap_free(&files);
     if(s)
         snap_free(s);
     graph_builder_free(b);
-    return GRAPH_ERR_NOMEM;
+    return rc;
 }
 
 int graph_node_count(const graph_snap_t *s)

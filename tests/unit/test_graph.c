@@ -877,7 +877,7 @@ static void store_file(store_fixture_t *f, const char *name, const char *sql)
 static void assert_update_matches_full_read(store_fixture_t *f, graph_builder_t *base, int want_changed)
 {
     int changed = -1;
-    assert_int_equal(graph_base_update(f->conn, base, &changed), 0);
+    assert_int_equal(graph_base_update(f->conn, NULL, base, &changed), 0);
     assert_int_equal(changed, want_changed);
     graph_snap_t *updated = NULL, *full = NULL;
     graph_builder_t *copy = graph_builder_clone(base);
@@ -908,7 +908,7 @@ static void updates_file_by_file_match_a_full_read(void **state)
                "INSERT INTO sales.clean (id, amount) SELECT o.id, o.amount FROM raw.orders o;\n"
                "INSERT INTO sales.side (x) SELECT g.x FROM raw.gone g;\n");
     graph_builder_t *base = NULL;
-    assert_int_equal(graph_base_load(f.conn, &base), 0);
+    assert_int_equal(graph_base_load(f.conn, NULL, &base), 0);
 
     /* a new file; a new version that drops a table (its nodes go) and makes a table a view */
     store_file(&f, "more.sql", "INSERT INTO mart.report SELECT * FROM sales.clean;\n");
@@ -926,7 +926,39 @@ static void updates_file_by_file_match_a_full_read(void **state)
     exec_sql(f.conn, "INSERT INTO nodes (id, kind, name, project_id, temporary, first_seen) "
                      "VALUES (999999, 'table', 'odd.one', 'default', false, current_timestamp)");
     int changed = 0;
-    assert_int_equal(graph_base_update(f.conn, base, &changed), 1);
+    assert_int_equal(graph_base_update(f.conn, NULL, base, &changed), 1);
+
+    graph_builder_free(base);
+    duckdb_disconnect(&f.conn);
+    writer_close(f.w);
+    store_close(f.store);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f.dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A stop set by another thread ends a read between chunks: duckdb_interrupt alone does not stop the
+ * reading of a result DuckDB has already produced (a 1,000,000-node graph read on for seconds). */
+static void a_stop_ends_the_read(void **state)
+{
+    (void)state;
+    store_fixture_t f = {.files = 0};
+    snprintf(f.dir, sizeof(f.dir), "/tmp/lineaged-graph-XXXXXX");
+    assert_non_null(mkdtemp(f.dir));
+    char err[256];
+    assert_int_equal(store_open(":memory:", &f.store, err, sizeof(err)), 0);
+    assert_int_equal(writer_open(f.store, &f.w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(f.w, NULL), 0);
+    assert_int_equal(store_connect(f.store, &f.conn), 0);
+    store_file(&f, "ddl.sql", "CREATE TABLE raw.orders (id INT, amount INT);\n");
+    atomic_int stop = 1, go = 0;
+    graph_builder_t *base = NULL;
+    assert_int_equal(graph_base_load(f.conn, &stop, &base), GRAPH_ERR_STOPPED);
+    assert_null(base);
+    assert_int_equal(graph_base_load(f.conn, &go, &base), 0);
+    store_file(&f, "etl.sql", "INSERT INTO sales.clean (id) SELECT o.id FROM raw.orders o;\n");
+    int changed = 0;
+    assert_int_equal(graph_base_update(f.conn, &stop, base, &changed), GRAPH_ERR_STOPPED);
 
     graph_builder_free(base);
     duckdb_disconnect(&f.conn);
@@ -959,6 +991,7 @@ int main(void)
         cmocka_unit_test(index_closes_during_its_first_read),
         cmocka_unit_test(columns_in_the_order_first_seen),
         cmocka_unit_test(updates_file_by_file_match_a_full_read),
+        cmocka_unit_test(a_stop_ends_the_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
