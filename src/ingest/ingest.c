@@ -630,7 +630,8 @@ static int writer_done(ingest_t *in)
 static int load(ingest_t *in)
 {
     int rc = writer_load(in->w, &in->stop);
-    if(!rc && !atomic_load(&in->stop) && recover(in)) {
+    /* a stop interrupts recover's queries (duckdb_interrupt): that failure is the stop, not an error */
+    if(!rc && !atomic_load(&in->stop) && recover(in) && !atomic_load(&in->stop)) {
         log_error("ingest.recover_failed", "reason=\"cannot read unfinished ingestions\"");
         rc = -1;
     }
