@@ -108,6 +108,11 @@ test('keyboard only: arrows mark a suggestion, Enter draws it, Escape closes the
   await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn as root' });
   assertEqual(await page.inputValue('#ex-q'), 'raw.orders', 'search box holds the chosen name');
 
+  // a drawn node is a button: Tab-focusable, and Space re-centres on it
+  await page.focus('#ex-nodes .ex-node[data-name="sales.orders_clean"]');
+  await page.keyboard.press('Space');
+  await waitFor(async () => (await root(page)).join() === 'sales.orders_clean', { timeout: 10000, what: 'Space re-centres' });
+
   await page.fill('#ex-q', '');
   await page.keyboard.type('sales.');
   await page.waitForSelector('#ex-suggest:not([hidden]) li');
