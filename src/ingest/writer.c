@@ -70,6 +70,8 @@ struct writer {
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
     int in_txn;
+    int oom;        /* the last failed query ran out of DuckDB's memory limit */
+    int memory_mb;  /* that limit as opened (0: none of ours) */
     unsigned dirty; /* appenders holding rows not yet flushed, by their bit in flush_appenders */
     VEC(node_t *) new_nodes;
     VEC(node_t *) upgraded;
@@ -93,10 +95,22 @@ static int vec_grow(void **v, size_t *cap, size_t elem)
          ? ((vec).v[(vec).n++] = (item), 0)                                                                            \
          : -1)
 
+/*
+ * Whether a failure was DuckDB running out of its memory limit. It reaches us as an appender error
+ * or, from a checkpoint inside a commit, as a transaction error: both name the memory in use
+ * ("could not allocate block of size 256.0 KiB (63.7 MiB/64.0 MiB used)").
+ */
+static void note_oom(writer_t *w, const char *error)
+{
+    if(error && strstr(error, "MiB used)"))
+        w->oom = 1;
+}
+
 static int end_row(writer_t *w, duckdb_appender a)
 {
     if(duckdb_appender_end_row(a) == DuckDBError) {
         log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(a));
+        note_oom(w, duckdb_appender_error(a));
         return -1;
     }
     w->dirty |= a == w->files_app ? 1u : a == w->nodes_app ? 2u : a == w->stmts_app ? 4u : a == w->edges_app ? 8u : 16u;
@@ -115,6 +129,7 @@ static int exec(writer_t *w, const char *sql)
     int rc = 0;
     if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
         log_error("ingest.db_failed", "reason=\"%s\"", duckdb_result_error(&res));
+        note_oom(w, duckdb_result_error(&res));
         rc = -1;
     }
     duckdb_destroy_result(&res);
@@ -452,6 +467,7 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
     map_init(&w->by_name, node_name_key);
     map_init(&w->by_id, node_id_key);
     map_init(&w->current, current_key);
+    w->memory_mb = store_memory_mb(store);
     if(store_connect(store, &w->conn)) {
         util_free(w);
         snprintf(err, errlen, "cannot connect to the database");
@@ -564,6 +580,7 @@ static int flush_appenders(writer_t *w)
             continue;
         if(duckdb_appender_flush(apps[i]) == DuckDBError) {
             log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(apps[i]));
+            note_oom(w, duckdb_appender_error(apps[i]));
             return -1;
         }
     }
@@ -996,6 +1013,7 @@ static int append_edges(writer_t *w, int64_t file_id)
         duckdb_data_chunk_set_size(ch, n);
         if(duckdb_append_data_chunk(w->edges_app, ch) == DuckDBError) {
             log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(w->edges_app));
+            note_oom(w, duckdb_appender_error(w->edges_app));
             return -1;
         }
         w->dirty |= 8u;
@@ -1103,7 +1121,45 @@ static int64_t count_shown(node_t *const *v, size_t n)
     return c;
 }
 
-int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
+/* Whether the file's version is in the database as done: its row carries the hash and a final status. */
+static int file_committed(writer_t *w, int64_t id, const char *sha256)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM files WHERE id = %" PRId64 " AND sha256 = '%s' AND status IN ('processed', 'error')",
+             id, sha256);
+    duckdb_result res;
+    int found = duckdb_query(w->conn, sql, &res) == DuckDBSuccess && duckdb_value_int64(&res, 0, 0) == 1;
+    duckdb_destroy_result(&res);
+    return found;
+}
+
+/*
+ * The file's transaction committed. DuckDB checkpoints inside the commit that takes its WAL past
+ * 16 MiB, and when that checkpoint fails (out of its memory limit) it reports the commit as failed
+ * although the transaction is already in the WAL and stays: the file is then stored, and only the
+ * checkpoint is left to a later commit. Anything else is rolled back.
+ */
+static int commit_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
+{
+    int rc = flush_appenders(w);
+    if(!rc && exec(w, "COMMIT")) {
+        rc = -1;
+        if(file_committed(w, f->id, p->sha256)) {
+            w->in_txn = 0;
+            w->oom = 0;
+            log_warn("ingest.checkpoint_failed", "file=%s reason=%s", LOG_Q(f->path),
+                     LOG_Q("the file is stored; DuckDB checkpoints at a later commit"));
+            return open_appenders(w); /* fresh ones: they saw the failure */
+        }
+    }
+    if(rc)
+        writer_rollback(w);
+    w->in_txn = 0;
+    return rc;
+}
+
+static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
 {
     memset(res, 0, sizeof(*res));
     build_t b = {.w = w, .f = f};
@@ -1160,7 +1216,7 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
     res->error = error_sentence(f, p);
     res->nodes_created = (int64_t)w->new_nodes.n;
     rc = rc ? rc : mark_file_done(w, f, p, res);
-    rc = rc ? rc : writer_commit(w);
+    rc = rc ? rc : commit_file(w, f, p);
     if(rc) {
         util_free(res->error);
         res->error = NULL;
@@ -1182,4 +1238,37 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
     memcpy(cur->sha256, p->sha256, sizeof(cur->sha256));
     w->next_stmt_id += (int64_t)(p->nstmts + p->nerrors);
     return 0;
+}
+
+/* Sets DuckDB's memory limit to `mb` MiB; 0 or -1. */
+static int set_memory_limit(writer_t *w, int mb)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SET memory_limit = '%dMiB'", mb);
+    return exec(w, sql);
+}
+
+/*
+ * DuckDB checkpoints inside the commit that takes its WAL past 16 MiB, and that checkpoint can need
+ * more than the memory limit ("could not allocate block": bench_ingest 64 lost a file in 3 of 4 runs
+ * at 64 MiB); so can a large file's appends under a small limit. The transaction is rolled back
+ * then, so the file is stored again once with the limit raised for it and put back after: the limit
+ * bounds DuckDB's cache, it never costs a file.
+ */
+int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
+{
+    w->oom = 0;
+    int rc = store_once(w, f, p, res);
+    if(!rc || !w->oom || !w->memory_mb)
+        return rc;
+    int raised = w->memory_mb < 64 ? 256 : 4 * w->memory_mb;
+    log_warn("ingest.retry_with_memory", "file=%s memory_limit_mb=%d retry_mb=%d reason=%s", LOG_Q(f->path),
+             w->memory_mb, raised, LOG_Q("DuckDB ran out of its memory limit storing the file"));
+    if(set_memory_limit(w, raised))
+        return rc;
+    rc = store_once(w, f, p, res);
+    if(set_memory_limit(w, w->memory_mb))
+        log_warn("ingest.memory_limit_kept", "memory_limit_mb=%d reason=%s", raised,
+                 LOG_Q("DuckDB could not free enough to go back to the limit; it stays raised"));
+    return rc;
 }

@@ -14,6 +14,7 @@ struct store {
     duckdb_database db;
     char *path;
     int schema_version;
+    int memory_mb; /* DuckDB's memory limit; 0 when none was set */
 };
 
 const char *store_strerror(int code)
@@ -155,6 +156,8 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
             return rc;
     }
     store_t *s = util_calloc(1, sizeof(*s));
+    if(s)
+        s->memory_mb = memory || memory_mb <= 0 ? 0 : memory_mb;
     if(!s || !(s->path = util_strdup(path))) {
         util_free(s);
         snprintf(err, errlen, "out of memory");
@@ -213,6 +216,11 @@ void store_close(store_t *s)
 int store_connect(store_t *s, duckdb_connection *out)
 {
     return duckdb_connect(s->db, out) == DuckDBSuccess ? STORE_OK : STORE_ERR_OPEN;
+}
+
+int store_memory_mb(store_t *s)
+{
+    return s->memory_mb;
 }
 
 int store_schema_version(store_t *s)

@@ -38,6 +38,8 @@ void store_close(store_t *store);
 /* One connection per thread; close with duckdb_disconnect. */
 int store_connect(store_t *store, duckdb_connection *out);
 int store_schema_version(store_t *store);
+/* The memory limit the database was opened with, in MiB; 0 when it has none of ours. */
+int store_memory_mb(store_t *store);
 int store_counts(duckdb_connection conn, store_counts_t *out);
 const char *store_strerror(int code);
 

@@ -753,6 +753,72 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
     assert_int_equal(count(f, q), 1);
 }
 
+/*
+ * 24 files of 1 MiB into a database under a small memory limit: every file ends processed, and the
+ * limit is the same afterwards. DuckDB runs out of its limit in two ways here (both deterministic with
+ * one DuckDB thread): at 16 MiB commits fail before they are written (the file is stored again with
+ * the limit raised for it), at 24 MiB the checkpoint inside one commit fails after the transaction is
+ * in the WAL (the file is stored: marking it failed, as before, lost a file that was in the graph).
+ */
+static void fill_under_a_memory_limit(fixture_t *f, int mb)
+{
+    char path[128], err[256], want[32];
+    snprintf(path, sizeof(path), "%s/limit%d.duckdb", f->dir, mb);
+    store_t *store = NULL;
+    writer_t *w = NULL;
+    assert_int_equal(store_open_with(path, mb, &store, err, sizeof(err)), STORE_OK);
+    assert_int_equal(writer_open(store, &w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(w, NULL), 0);
+    buf_t sql;
+    buf_init(&sql, 4u << 20);
+    for(int i = 0; i < 24; i++) {
+        buf_reset(&sql);
+        for(int k = 0; sql.len < (1u << 20); k++)
+            assert_int_equal(buf_printf(&sql, "INSERT INTO mart.t%d_%d (a, b) SELECT a, b FROM raw.s%d_%d;\n", i,
+                                        k % 500, i, k % 700),
+                             0);
+        char name[32];
+        snprintf(name, sizeof(name), "f%02d.sql", i);
+        const char *disk = write_sql(f, "big.sql", sql.data);
+        writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = disk};
+        assert_int_equal(writer_begin(w), 0);
+        assert_int_equal(writer_file_add(w, &wf, NULL), 0);
+        assert_int_equal(writer_commit(w), 0);
+        parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 4u << 20, NULL);
+        assert_non_null(p);
+        writer_result_t res;
+        assert_int_equal(writer_store_file(w, &wf, p, &res), 0);
+        free(res.error);
+        parsed_file_free(p);
+    }
+    buf_free(&sql);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), STORE_OK);
+    duckdb_result res;
+    assert_int_equal(duckdb_query(conn, "SELECT count(*) FROM files WHERE status = 'processed'", &res), DuckDBSuccess);
+    assert_int_equal(duckdb_value_int64(&res, 0, 0), 24);
+    duckdb_destroy_result(&res);
+    assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
+    char *limit = duckdb_value_varchar(&res, 0, 0);
+    snprintf(want, sizeof(want), "%d.0 MiB", mb);
+    assert_string_equal(limit, want);
+    duckdb_free(limit);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+    writer_close(w);
+    store_close(store);
+}
+
+static void out_of_memory_commits_cost_no_file(void **state)
+{
+    fill_under_a_memory_limit(*state, 16);
+}
+
+static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
+{
+    fill_under_a_memory_limit(*state, 24);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -776,6 +842,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(shutdown_stops_the_startup_read, setup, teardown),
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
