@@ -892,17 +892,33 @@ static void assert_update_matches_full_read(store_fixture_t *f, graph_builder_t 
     graph_snap_release(full);
 }
 
+/* An in-memory store with a writer, and a folder for the files it stores. */
+static void fixture_open(store_fixture_t *f)
+{
+    snprintf(f->dir, sizeof(f->dir), "/tmp/lineaged-graph-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char err[256];
+    assert_int_equal(store_open(":memory:", &f->store, err, sizeof(err)), 0);
+    assert_int_equal(writer_open(f->store, &f->w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(f->w, NULL), 0);
+    assert_int_equal(store_connect(f->store, &f->conn), 0);
+}
+
+static void fixture_close(store_fixture_t *f)
+{
+    duckdb_disconnect(&f->conn);
+    writer_close(f->w);
+    store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void updates_file_by_file_match_a_full_read(void **state)
 {
     (void)state;
     store_fixture_t f = {.files = 0};
-    snprintf(f.dir, sizeof(f.dir), "/tmp/lineaged-graph-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
-    char err[256];
-    assert_int_equal(store_open(":memory:", &f.store, err, sizeof(err)), 0);
-    assert_int_equal(writer_open(f.store, &f.w, err, sizeof(err)), 0);
-    assert_int_equal(writer_load(f.w, NULL), 0);
-    assert_int_equal(store_connect(f.store, &f.conn), 0);
+    fixture_open(&f);
     store_file(&f, "ddl.sql", "CREATE TABLE raw.orders (id INT, amount INT);\nCREATE TABLE raw.gone (x INT);\n");
     store_file(&f, "etl.sql",
                "INSERT INTO sales.clean (id, amount) SELECT o.id, o.amount FROM raw.orders o;\n"
@@ -929,12 +945,7 @@ static void updates_file_by_file_match_a_full_read(void **state)
     assert_int_equal(graph_base_update(f.conn, NULL, base, &changed), 1);
 
     graph_builder_free(base);
-    duckdb_disconnect(&f.conn);
-    writer_close(f.w);
-    store_close(f.store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f.dir);
-    assert_int_equal(system(cmd), 0);
+    fixture_close(&f);
 }
 
 /* A stop set by another thread ends a read between chunks: duckdb_interrupt alone does not stop the
@@ -943,13 +954,7 @@ static void a_stop_ends_the_read(void **state)
 {
     (void)state;
     store_fixture_t f = {.files = 0};
-    snprintf(f.dir, sizeof(f.dir), "/tmp/lineaged-graph-XXXXXX");
-    assert_non_null(mkdtemp(f.dir));
-    char err[256];
-    assert_int_equal(store_open(":memory:", &f.store, err, sizeof(err)), 0);
-    assert_int_equal(writer_open(f.store, &f.w, err, sizeof(err)), 0);
-    assert_int_equal(writer_load(f.w, NULL), 0);
-    assert_int_equal(store_connect(f.store, &f.conn), 0);
+    fixture_open(&f);
     store_file(&f, "ddl.sql", "CREATE TABLE raw.orders (id INT, amount INT);\n");
     atomic_int stop = 1, go = 0;
     graph_builder_t *base = NULL;
@@ -961,12 +966,7 @@ static void a_stop_ends_the_read(void **state)
     assert_int_equal(graph_base_update(f.conn, &stop, base, &changed), GRAPH_ERR_STOPPED);
 
     graph_builder_free(base);
-    duckdb_disconnect(&f.conn);
-    writer_close(f.w);
-    store_close(f.store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f.dir);
-    assert_int_equal(system(cmd), 0);
+    fixture_close(&f);
 }
 
 int main(void)
