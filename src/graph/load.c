@@ -100,7 +100,7 @@ static int load_rows(duckdb_connection conn, const char *sql, int ncols, graph_b
     int rc = 0;
     duckdb_data_chunk chunk;
     while(!rc && (chunk = duckdb_fetch_chunk(res)) != NULL) {
-        if(b->stop && atomic_load_explicit(b->stop, memory_order_relaxed))
+        if(graph_stop_asked(b->stop))
             rc = GRAPH_ERR_STOPPED;
         duckdb_vector cols[8];
         uint64_t *valid[8];

@@ -95,6 +95,12 @@ struct graph_builder {
     const atomic_int *stop; /* set by another thread to cut a read or a build short; kept by clones */
 };
 
+/* Whether another thread asked a read or build to stop (src/graph/index.c, at shutdown). */
+static inline int graph_stop_asked(const atomic_int *stop)
+{
+    return stop && atomic_load_explicit(stop, memory_order_relaxed);
+}
+
 /* An int64 -> dense index map (open addressing, linear probing). */
 typedef struct graph_idmap {
     int64_t *keys;

@@ -354,7 +354,7 @@ static int build_names(graph_snap_t *s, const atomic_int *stop)
         return GRAPH_ERR_NOMEM;
     for(int pass = 0; pass < 2; pass++) {
         for(int v = 0; v < s->n; v++) {
-            if(!(v & 0xffff) && stop && atomic_load_explicit(stop, memory_order_relaxed))
+            if(!(v & 0xffff) && graph_stop_asked(stop))
                 return GRAPH_ERR_STOPPED;
             uint32_t off = s->name_off[v], len = s->name_len[v];
             const char *nm = s->lpool + off;
@@ -383,16 +383,10 @@ static int build_names(graph_snap_t *s, const atomic_int *stop)
             goto nomem;                                                                                                \
     } while(0)
 
-/* Whether another thread asked the build to stop (src/graph/index.c, at shutdown). */
-static int stopped(const graph_builder_t *b)
-{
-    return b->stop && atomic_load_explicit(b->stop, memory_order_relaxed);
-}
-
 int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
 {
     *out = NULL;
-    int rc = b->failed ? b->failed : stopped(b) ? GRAPH_ERR_STOPPED : graph_catalog_expand(b);
+    int rc = b->failed ? b->failed : graph_stop_asked(b->stop) ? GRAPH_ERR_STOPPED : graph_catalog_expand(b);
     if(rc) {
         graph_builder_free(b);
         return rc;
@@ -471,7 +465,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         s->stmt_error[k] = st->error;
     }
 
-    if(stopped(b))
+    if(graph_stop_asked(b->stop))
         goto stop;
     /* Edges with both ends known; statements found by binary search over the sorted ids. */
     ALLOC(s->esrc, b->nedges);
@@ -506,7 +500,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
             s->table_of[z] = a;
     }
 
-    if(stopped(b))
+    if(graph_stop_asked(b->stop))
         goto stop;
     /* CSR both ways, and edges grouped by statement. */
     ALLOC(s->out_off, s->n + 1);
@@ -541,7 +535,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
         if(s->estmt[k] >= 0)
             s->stmt_e[s->stmt_eoff[s->estmt[k]] + fill[s->estmt[k]]++] = k;
 
-    if(stopped(b))
+    if(graph_stop_asked(b->stop))
         goto stop;
     /* The pool moves to the snapshot; a lower-cased twin serves lookups. */
     s->pool = b->pool ? b->pool : util_calloc(1, 1);

@@ -588,15 +588,11 @@ static int flush_appenders(writer_t *w)
     return 0;
 }
 
+static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p);
+
 int writer_commit(writer_t *w)
 {
-    int rc = flush_appenders(w);
-    if(!rc)
-        rc = exec(w, "COMMIT");
-    if(rc)
-        writer_rollback(w);
-    w->in_txn = 0;
-    return rc;
+    return commit(w, NULL, NULL);
 }
 
 /* A failed transaction leaves appenders unusable and the in-memory graph ahead of the database. */
@@ -1135,17 +1131,17 @@ static int file_committed(writer_t *w, int64_t id, const char *sha256)
 }
 
 /*
- * The file's transaction committed. DuckDB checkpoints inside the commit that takes its WAL past
- * 16 MiB, and when that checkpoint fails (out of its memory limit) it reports the commit as failed
- * although the transaction is already in the WAL and stays: the file is then stored, and only the
- * checkpoint is left to a later commit. Anything else is rolled back.
+ * Commits the transaction; a failure is rolled back. With a file (`f`, `p`): DuckDB checkpoints
+ * inside the commit that takes its WAL past 16 MiB, and when that checkpoint fails (out of its
+ * memory limit) it reports the commit as failed although the transaction is already in the WAL and
+ * stays: the file is then stored, and only the checkpoint is left to a later commit.
  */
-static int commit_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
+static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
 {
     int rc = flush_appenders(w);
     if(!rc && exec(w, "COMMIT")) {
         rc = -1;
-        if(file_committed(w, f->id, p->sha256)) {
+        if(f && file_committed(w, f->id, p->sha256)) {
             w->in_txn = 0;
             w->oom = 0;
             log_warn("ingest.checkpoint_failed", "file=%s reason=%s", LOG_Q(f->path),
@@ -1216,7 +1212,7 @@ static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *
     res->error = error_sentence(f, p);
     res->nodes_created = (int64_t)w->new_nodes.n;
     rc = rc ? rc : mark_file_done(w, f, p, res);
-    rc = rc ? rc : commit_file(w, f, p);
+    rc = rc ? rc : commit(w, f, p);
     if(rc) {
         util_free(res->error);
         res->error = NULL;

@@ -964,6 +964,13 @@ static void a_stop_ends_the_read(void **state)
     store_file(&f, "etl.sql", "INSERT INTO sales.clean (id) SELECT o.id FROM raw.orders o;\n");
     int changed = 0;
     assert_int_equal(graph_base_update(f.conn, &stop, base, &changed), GRAPH_ERR_STOPPED);
+    graph_builder_free(base);
+    /* a base keeps its stop: a build from it (a clone, as the index makes) stops between its steps */
+    assert_int_equal(graph_base_load(f.conn, &go, &base), 0);
+    atomic_store(&go, 1);
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_builder_finish(graph_builder_clone(base), &s), GRAPH_ERR_STOPPED);
+    assert_null(s);
 
     graph_builder_free(base);
     fixture_close(&f);
