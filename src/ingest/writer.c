@@ -70,7 +70,7 @@ struct writer {
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
     int in_txn;
-    int oom;        /* the last failed query ran out of DuckDB's memory limit */
+    int oom;        /* the last failure may have been DuckDB's memory limit (an append, query or commit) */
     int memory_mb;  /* that limit as opened (0: none of ours) */
     unsigned dirty; /* appenders holding rows not yet flushed, by their bit in flush_appenders */
     VEC(node_t *) new_nodes;
@@ -96,23 +96,32 @@ static int vec_grow(void **v, size_t *cap, size_t elem)
          : -1)
 
 /*
- * Whether a failure was DuckDB running out of its memory limit. It reaches us as an appender error
- * or, from a checkpoint inside a commit, as a transaction error: both name the memory in use
- * ("could not allocate block of size 256.0 KiB (63.7 MiB/64.0 MiB used)").
+ * A failed append or flush, logged; DuckDB running out of its memory limit is told by the error's
+ * type (docs/ingest.md "The writer"), so the file can be stored again with the limit raised.
  */
-static void note_oom(writer_t *w, const char *error)
+static int append_failed(writer_t *w, duckdb_appender a)
 {
-    if(error && strstr(error, "MiB used)"))
+    duckdb_error_data e = duckdb_appender_error_data(a);
+    log_error("ingest.append_failed", "reason=%s", LOG_Q(e ? duckdb_error_data_message(e) : "unknown"));
+    if(e && duckdb_error_data_error_type(e) == DUCKDB_ERROR_OUT_OF_MEMORY)
         w->oom = 1;
+    duckdb_destroy_error_data(&e);
+    return -1;
+}
+
+/* A failed query or prepared statement, logged; its memory shortage noted as for appends. */
+static int query_failed(writer_t *w, duckdb_result *res)
+{
+    log_error("ingest.db_failed", "reason=%s", LOG_Q(duckdb_result_error(res)));
+    if(store_out_of_memory(res))
+        w->oom = 1;
+    return -1;
 }
 
 static int end_row(writer_t *w, duckdb_appender a)
 {
-    if(duckdb_appender_end_row(a) == DuckDBError) {
-        log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(a));
-        note_oom(w, duckdb_appender_error(a));
-        return -1;
-    }
+    if(duckdb_appender_end_row(a) == DuckDBError)
+        return append_failed(w, a);
     w->dirty |= a == w->files_app ? 1u : a == w->nodes_app ? 2u : a == w->stmts_app ? 4u : a == w->edges_app ? 8u : 16u;
     return 0;
 }
@@ -127,23 +136,18 @@ static int exec(writer_t *w, const char *sql)
 {
     duckdb_result res;
     int rc = 0;
-    if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
-        log_error("ingest.db_failed", "reason=\"%s\"", duckdb_result_error(&res));
-        note_oom(w, duckdb_result_error(&res));
-        rc = -1;
-    }
+    if(duckdb_query(w->conn, sql, &res) == DuckDBError)
+        rc = query_failed(w, &res);
     duckdb_destroy_result(&res);
     return rc;
 }
 
-static int run(duckdb_prepared_statement st)
+static int run(writer_t *w, duckdb_prepared_statement st)
 {
     duckdb_result res;
     int rc = 0;
-    if(duckdb_execute_prepared(st, &res) == DuckDBError) {
-        log_error("ingest.db_failed", "reason=\"%s\"", duckdb_result_error(&res));
-        rc = -1;
-    }
+    if(duckdb_execute_prepared(st, &res) == DuckDBError)
+        rc = query_failed(w, &res);
     duckdb_destroy_result(&res);
     return rc;
 }
@@ -578,11 +582,8 @@ static int flush_appenders(writer_t *w)
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(!(w->dirty & (1u << i)))
             continue;
-        if(duckdb_appender_flush(apps[i]) == DuckDBError) {
-            log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(apps[i]));
-            note_oom(w, duckdb_appender_error(apps[i]));
-            return -1;
-        }
+        if(duckdb_appender_flush(apps[i]) == DuckDBError)
+            return append_failed(w, apps[i]);
     }
     w->dirty = 0;
     return 0;
@@ -619,28 +620,28 @@ int writer_ingestion_insert(writer_t *w, const writer_ingestion_t *ing, int64_t 
     bind_str(st, 7, ing->dialect);
     duckdb_timestamp t = {started_ms * 1000};
     duckdb_bind_timestamp(st, 8, t);
-    return run(st);
+    return run(w, st);
 }
 
 int writer_ingestion_input_complete(writer_t *w, const char *id, int64_t total)
 {
     duckdb_bind_int64(w->ing_input, 1, total);
     bind_str(w->ing_input, 2, id);
-    return run(w->ing_input);
+    return run(w, w->ing_input);
 }
 
 int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit)
 {
     bind_str(w->ing_commit, 1, commit);
     bind_str(w->ing_commit, 2, id);
-    return run(w->ing_commit);
+    return run(w, w->ing_commit);
 }
 
 int writer_ingestion_set_branch(writer_t *w, const char *id, const char *branch)
 {
     bind_str(w->ing_branch, 1, branch);
     bind_str(w->ing_branch, 2, id);
-    return run(w->ing_branch);
+    return run(w, w->ing_branch);
 }
 
 int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
@@ -656,7 +657,7 @@ int writer_ingestion_finish(writer_t *w, const char *id, const char *status, con
     duckdb_bind_int64(st, 7, t->nodes_created);
     bind_str(st, 8, error);
     bind_str(st, 9, id);
-    return run(st);
+    return run(w, st);
 }
 
 int writer_snapshot(writer_t *w, int64_t nodes, int64_t edges, int64_t files, int64_t keep_s)
@@ -734,7 +735,7 @@ int writer_file_state(writer_t *w, int64_t id, const char *status, const char *e
         duckdb_bind_null(st, 4);
     duckdb_bind_timestamp(st, 5, now_ts());
     duckdb_bind_int64(st, 6, id);
-    return run(st);
+    return run(w, st);
 }
 
 /* ---- one file's graph ---- */
@@ -1007,11 +1008,8 @@ static int append_edges(writer_t *w, int64_t file_id)
                 duckdb_validity_set_row_invalid(valid, n);
         }
         duckdb_data_chunk_set_size(ch, n);
-        if(duckdb_append_data_chunk(w->edges_app, ch) == DuckDBError) {
-            log_error("ingest.append_failed", "reason=\"%s\"", duckdb_appender_error(w->edges_app));
-            note_oom(w, duckdb_appender_error(w->edges_app));
-            return -1;
-        }
+        if(duckdb_append_data_chunk(w->edges_app, ch) == DuckDBError)
+            return append_failed(w, w->edges_app);
         w->dirty |= 8u;
     }
     return 0;
@@ -1098,7 +1096,7 @@ static int mark_file_done(writer_t *w, const writer_file_t *f, const parsed_file
     duckdb_bind_int64(st, 7, res->nodes_created);
     duckdb_bind_timestamp(st, 8, now_ts());
     duckdb_bind_int64(st, 9, f->id);
-    return run(st);
+    return run(w, st);
 }
 
 static int count_tables(node_t *const *v, size_t n)
@@ -1141,6 +1139,9 @@ static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
     int rc = flush_appenders(w);
     if(!rc && exec(w, "COMMIT")) {
         rc = -1;
+        /* DuckDB 1.4 reports a commit that ran out of its limit as a transaction error ("Failed to
+         * commit: failed to pin block ..."), without the out-of-memory type: any failed commit may be it. */
+        w->oom = 1;
         if(f && file_committed(w, f->id, p->sha256)) {
             w->in_txn = 0;
             w->oom = 0;
@@ -1200,7 +1201,7 @@ static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *
         if(!rc) {
             duckdb_bind_timestamp(w->file_old, 1, now_ts());
             duckdb_bind_int64(w->file_old, 2, cur->id);
-            rc = run(w->file_old);
+            rc = run(w, w->file_old);
         }
     }
     rc = rc || !w->orphans.n ? rc : exec_in_list(w, "DELETE FROM nodes WHERE id IN", NULL, w->orphans.v, w->orphans.n);
@@ -1259,7 +1260,7 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
         return rc;
     int raised = w->memory_mb < 64 ? 256 : 4 * w->memory_mb;
     log_warn("ingest.retry_with_memory", "file=%s memory_limit_mb=%d retry_mb=%d reason=%s", LOG_Q(f->path),
-             w->memory_mb, raised, LOG_Q("DuckDB ran out of its memory limit storing the file"));
+             w->memory_mb, raised, LOG_Q("storing the file ran out of DuckDB's memory limit, or its commit failed"));
     if(set_memory_limit(w, raised))
         return rc;
     rc = store_once(w, f, p, res);

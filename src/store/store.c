@@ -26,6 +26,7 @@ const char *store_strerror(int code)
     case STORE_ERR_SCHEMA: return "the database schema cannot be used";
     case STORE_ERR_QUERY: return "a database query failed";
     case STORE_ERR_NOMEM: return "out of memory";
+    case STORE_ERR_CONFIG: return "DuckDB refused a setting";
     }
     return "unknown store error";
 }
@@ -141,6 +142,15 @@ static int classify_open_error(const char *path, const char *msg, char *err, siz
     return STORE_ERR_OPEN;
 }
 
+/* A setting DuckDB refuses is named with the value, not mistaken for a lack of memory. */
+static int set_option(duckdb_config config, const char *name, const char *value, char *err, size_t errlen)
+{
+    if(duckdb_set_config(config, name, value) == DuckDBSuccess)
+        return STORE_OK;
+    snprintf(err, errlen, "DuckDB refused the setting %s = '%s'", name, value);
+    return STORE_ERR_CONFIG;
+}
+
 int store_open(const char *path, store_t **out, char *err, size_t errlen)
 {
     return store_open_with(path, STORE_MEMORY_MB_DEFAULT, out, err, errlen);
@@ -170,26 +180,30 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
     duckdb_config config = NULL;
     char limit[32];
     snprintf(limit, sizeof(limit), "%dMiB", memory_mb);
-    if(duckdb_create_config(&config) == DuckDBError || duckdb_set_config(config, "threads", "1") == DuckDBError ||
-       (!memory && memory_mb > 0 && duckdb_set_config(config, "memory_limit", limit) == DuckDBError)) {
+    int rc = duckdb_create_config(&config) == DuckDBError ? STORE_ERR_NOMEM : STORE_OK;
+    if(rc)
+        snprintf(err, errlen, "out of memory");
+    rc = rc ? rc : set_option(config, "threads", "1", err, errlen);
+    if(!rc && !memory && memory_mb > 0)
+        rc = set_option(config, "memory_limit", limit, err, errlen);
+    if(rc) {
         duckdb_destroy_config(&config);
         util_free(s->path);
         util_free(s);
-        snprintf(err, errlen, "out of memory");
-        return STORE_ERR_NOMEM;
+        return rc;
     }
     char *open_err = NULL;
     duckdb_state opened = duckdb_open_ext(memory ? NULL : path, &s->db, config, &open_err);
     duckdb_destroy_config(&config);
     if(opened == DuckDBError) {
-        int rc = classify_open_error(path, open_err, err, errlen);
+        rc = classify_open_error(path, open_err, err, errlen);
         duckdb_free(open_err);
         util_free(s->path);
         util_free(s);
         return rc;
     }
     duckdb_connection conn;
-    int rc = store_connect(s, &conn);
+    rc = store_connect(s, &conn);
     if(rc) {
         snprintf(err, errlen, "cannot connect to database %s", path);
     } else {
@@ -241,4 +255,9 @@ int store_counts(duckdb_connection conn, store_counts_t *out)
         rc = query_int64(conn, "SELECT count(*) FROM files WHERE status = 'processed' AND is_current",
                          &out->files_processed);
     return rc;
+}
+
+int store_out_of_memory(duckdb_result *res)
+{
+    return duckdb_result_error_type(res) == DUCKDB_ERROR_OUT_OF_MEMORY;
 }

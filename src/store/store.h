@@ -13,6 +13,7 @@ enum store_error {
     STORE_ERR_SCHEMA = -3, /* migration failed, or the file is from a newer lineaged */
     STORE_ERR_QUERY = -4,
     STORE_ERR_NOMEM = -5,
+    STORE_ERR_CONFIG = -6, /* DuckDB refused a setting (the sentence names it) */
 };
 
 typedef struct store store_t;
@@ -41,6 +42,11 @@ int store_schema_version(store_t *store);
 /* The memory limit the database was opened with, in MiB; 0 when it has none of ours. */
 int store_memory_mb(store_t *store);
 int store_counts(duckdb_connection conn, store_counts_t *out);
+/*
+ * Whether a failed query or prepared statement ran out of DuckDB's memory limit: by the error's
+ * type (DUCKDB_ERROR_OUT_OF_MEMORY), which does not change with DuckDB's wording.
+ */
+int store_out_of_memory(duckdb_result *res);
 const char *store_strerror(int code);
 
 #endif
