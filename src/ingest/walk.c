@@ -36,7 +36,7 @@ static void normalise(const char *path, char *out, size_t outlen)
 static int add(ingest_walk_t *w, const char *path, const char *skip_reason)
 {
     char name[WALK_PATH_MAX];
-    normalise(path, name, sizeof(name));
+    normalise(path + w->root_len, name, sizeof(name));
     int rc = ingest_add_file(w->in, w->id, path, name, skip_reason, 0);
     if(!rc)
         w->added++;
@@ -124,11 +124,18 @@ int ingest_walk_add(ingest_walk_t *w, const char *path)
         size_t len = strlen(dir);
         while(len > 1 && dir[len - 1] == '/')
             dir[--len] = '\0';
-        return walk_dir(w, dir, 0);
+        w->root_len = w->relative ? len + (dir[len - 1] != '/') : 0;
+        int rc = walk_dir(w, dir, 0);
+        w->root_len = 0;
+        return rc;
     }
     if(!S_ISREG(st.st_mode)) {
         problem(w, path, "not a regular file or folder");
         return 0;
     }
-    return add(w, path, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
+    const char *slash = strrchr(path, '/');
+    w->root_len = w->relative && slash ? (size_t)(slash + 1 - path) : 0;
+    int rc = add(w, path, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
+    w->root_len = 0;
+    return rc;
 }

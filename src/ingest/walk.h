@@ -19,7 +19,11 @@ typedef struct ingest_walk {
     /* Optional: a path that could not be taken, with a sentence. */
     void (*on_problem)(void *ud, const char *path, const char *message);
     void *ud;
+    /* Name files relative to the folder given (the server's seed: no path of this machine reaches
+     * the graph, as with uploads); otherwise by the path as given (`lineaged ingest`). */
+    int relative;
     size_t added, ignored, problems;
+    size_t root_len; /* internal: the prefix `relative` leaves out */
 } ingest_walk_t;
 
 /* Adds `path` (a file or a folder); returns 0, or the ingest error that stopped it (e.g. BUSY). */

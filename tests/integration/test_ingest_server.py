@@ -61,6 +61,35 @@ class SeedTest(unittest.TestCase):
             self.assertEqual(same["trends"]["nodes"], {"value": stats["totalNodes"], "isPositive": True})
             self.assertEqual(same["trends"]["files"], {"value": files, "isPositive": True})
 
+    def test_seed_files_are_named_relative_to_the_seed_folder(self):
+        # An absolute --seed-dir used to put this machine's paths into the graph and the API.
+        def seeded_names(relative):
+            srv = Server("--seed-dir", "seed" if relative else "")
+            seed = os.path.join(srv.tmp.name, "seed")  # the server runs in srv.tmp.name
+            os.makedirs(os.path.join(seed, "staging"))
+            with open(os.path.join(seed, "staging", "stg_orders.sql"), "w") as f:
+                f.write("INSERT INTO staging.orders SELECT id, amount FROM raw.orders;\n")
+            with open(os.path.join(seed, "mart.sql"), "w") as f:
+                f.write("CREATE VIEW mart.revenue AS SELECT sum(amount) AS total FROM staging.orders;\n")
+            if not relative:
+                srv.args[srv.args.index("--seed-dir") + 1] = seed
+            with srv:
+                wait_idle(srv, 2)
+                files = sorted(f["path"] for f in srv.get_json("/api/v1/files")[1]["files"])
+                nodes = []
+                deadline = time.monotonic() + 30
+                while len(nodes) < 2 and time.monotonic() < deadline:
+                    hits = srv.get_json("/api/v1/search?q=sql&kind=file")[1]["results"]
+                    nodes = sorted(h["name"] for h in hits)
+                    time.sleep(0.05)
+                return files, nodes, seed
+        abs_files, abs_nodes, abs_seed = seeded_names(relative=False)
+        rel_files, rel_nodes, _ = seeded_names(relative=True)
+        self.assertEqual(abs_files, ["mart.sql", "staging/stg_orders.sql"])
+        self.assertEqual(abs_nodes, abs_files)
+        self.assertEqual((rel_files, rel_nodes), (abs_files, abs_nodes))
+        self.assertTrue(os.path.isabs(abs_seed))
+
     def test_plain_serve_seeds_nothing(self):
         with Server() as srv:
             time.sleep(0.5)
