@@ -32,7 +32,8 @@ typedef struct server {
     struct listener *listener;                /* accept and connection caps, service thread only */
     struct ws_client *clients, *clients_tail; /* idle order, service thread only */
     int n_clients;
-    int n_closing; /* clients we are closing (eviction, slow consumer) */
+    int n_closing;     /* clients we are closing (eviction, slow consumer) */
+    size_t ws_rx_held; /* bytes allocated for unfinished client messages, at most WS_RX_BUDGET */
     uint64_t next_client_id;
     lws_sorted_usec_list_t tick; /* keeps the loop turning for deadlines */
 

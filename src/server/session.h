@@ -104,7 +104,7 @@ typedef struct ws_client {
     uint8_t close_sent;  /* our close frame is written; awaiting the answer */
     uint8_t failed;      /* a write failed; lws drops the connection */
     uint8_t rx_binary;
-    uint8_t rx_oversize; /* dropping the rest of a message over the limit */
+    uint8_t rx_refused; /* dropping the rest of a message: enum ws_rx_refusal */
 } ws_client_t;
 
 enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };

@@ -256,6 +256,14 @@ static void want_write(ws_client_t *c)
     }
 }
 
+enum ws_rx_refusal { RX_TAKEN, RX_TOO_BIG, RX_OVER_BUDGET };
+
+static void rx_drop(server_t *srv, ws_client_t *c)
+{
+    srv->ws_rx_held -= c->rx.cap;
+    buf_free(&c->rx);
+}
+
 static int flush(server_t *srv, ws_client_t *c);
 static void fail_async(ws_client_t *c);
 static int has_pending(const server_t *srv, const ws_client_t *c);
@@ -325,7 +333,7 @@ static void on_closed(server_t *srv, session_t *s)
     for(int i = 0; i < c->n_priv; i++)
         bcast_msg_unref(c->priv[i]);
     c->n_priv = 0;
-    buf_free(&c->rx);
+    rx_drop(srv, c);
     s->kind = SESSION_NONE;
     const char *reason = c->close_reason ? c->close_reason : "";
     log_limited(LOG_INFO, "ws.disconnected",
@@ -481,13 +489,13 @@ static int on_writeable(server_t *srv, ws_client_t *c)
     return 0;
 }
 
-static void client_message(server_t *srv, ws_client_t *c)
+static void client_message(server_t *srv, ws_client_t *c, const char *data, size_t len)
 {
     json_error_t err;
-    json_t *msg = c->rx_binary ? NULL : json_loadb(c->rx.data ? c->rx.data : "", c->rx.len, JSON_DECODE_ANY, &err);
+    json_t *msg = c->rx_binary ? NULL : json_loadb(data ? data : "", len, JSON_DECODE_ANY, &err);
     if(!msg) {
         metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_JUNK]);
-        log_debug("ws.client_junk", "id=%llu bytes=%zu binary=%d", (unsigned long long)c->id, c->rx.len, c->rx_binary);
+        log_debug("ws.client_junk", "id=%llu bytes=%zu binary=%d", (unsigned long long)c->id, len, c->rx_binary);
         return;
     }
     metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OK]);
@@ -508,8 +516,22 @@ static void touch(server_t *srv, ws_client_t *c)
     link_tail(srv, c);
 }
 
+/* Appends to the unfinished message, within its own limit and the budget all of them share. */
+static enum ws_rx_refusal rx_add(server_t *srv, ws_client_t *c, const void *in, size_t len, size_t remaining)
+{
+    /* remaining comes from the frame header (up to 2^64 - 1): compared, never added */
+    size_t have = c->rx.len + len;
+    if(have > WS_MAX_MESSAGE || remaining > WS_MAX_MESSAGE - have)
+        return RX_TOO_BIG;
+    size_t before = c->rx.cap;
+    if(buf_add(&c->rx, in, len))
+        return RX_TOO_BIG;
+    srv->ws_rx_held += c->rx.cap - before;
+    return srv->ws_rx_held > WS_RX_BUDGET ? RX_OVER_BUDGET : RX_TAKEN;
+}
+
 /*
- * An oversized message is read to its end and dropped, then answered with 1009: closing while the
+ * A refused message is read to its end and dropped, then answered with a close: closing while the
  * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
  * off by the close-send timeout.
  */
@@ -518,34 +540,47 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
     touch(srv, c);
     if(c->close_code)
         return 0;
-    if(lws_is_first_fragment(c->wsi) && !c->rx_oversize) {
+    int first = lws_is_first_fragment(c->wsi);
+    if(first && !c->rx_refused) {
         buf_reset(&c->rx);
         c->rx_binary = (uint8_t)lws_frame_is_binary(c->wsi);
     }
     size_t remaining = lws_remaining_packet_payload(c->wsi);
     int done = lws_is_final_fragment(c->wsi) && remaining == 0;
-    /* remaining comes from the frame header (up to 2^64 - 1): compared, never added */
-    size_t have = c->rx.len + len;
-    if(!c->rx_oversize && (have > WS_MAX_MESSAGE || remaining > WS_MAX_MESSAGE - have || buf_add(&c->rx, in, len))) {
-        c->rx_oversize = 1;
-        metrics_inc(&srv->metrics.ws_client_messages[METRICS_CLIENT_OVERSIZE]);
+    enum ws_rx_refusal refused = RX_TAKEN;
+    if(!c->rx_refused) {
+        /* whole in one piece (the usual case): read in place, nothing held */
+        if(first && done && len <= WS_MAX_MESSAGE)
+            client_message(srv, c, in, len);
+        else
+            refused = rx_add(srv, c, in, len, remaining);
+    }
+    if(refused) {
+        int big = refused == RX_TOO_BIG;
+        c->rx_refused = (uint8_t)refused;
+        metrics_inc(&srv->metrics.ws_client_messages[big ? METRICS_CLIENT_OVERSIZE : METRICS_CLIENT_OVER_BUDGET]);
         log_limited(LOG_WARN, "ws.error",
-                    "id=%llu peer=%s origin=%s error=message_too_big bytes_at_least=%zu close_code=1009",
-                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin),
-                    remaining > SIZE_MAX - have ? SIZE_MAX : have + remaining);
-        buf_free(&c->rx);
+                    "id=%llu peer=%s origin=%s error=%s bytes_at_least=%zu held_in_all=%zu close_code=%d",
+                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), big ? "message_too_big" : "receive_budget",
+                    remaining > SIZE_MAX - c->rx.len - len ? SIZE_MAX : c->rx.len + len + remaining, srv->ws_rx_held,
+                    big ? LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE : WS_CLOSE_TRY_AGAIN_LATER);
+        rx_drop(srv, c);
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
     }
-    if(c->rx_oversize) {
+    if(c->rx_refused) {
         if(!done)
             return 0;
-        char reason[64];
-        snprintf(reason, sizeof(reason), "message larger than %d bytes", WS_MAX_MESSAGE);
-        return close_now(srv, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
+        char reason[80];
+        if(c->rx_refused == RX_TOO_BIG) {
+            snprintf(reason, sizeof(reason), "message larger than %d bytes", WS_MAX_MESSAGE);
+            return close_now(srv, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
+        }
+        snprintf(reason, sizeof(reason), "server busy: unfinished messages over %d KiB in all", WS_RX_BUDGET / 1024);
+        return close_now(srv, c, WS_CLOSE_TRY_AGAIN_LATER, reason);
     }
-    if(done) {
-        client_message(srv, c);
-        buf_free(&c->rx); /* idle clients hold no receive memory */
+    if(done && c->rx.data) {
+        client_message(srv, c, c->rx.data, c->rx.len);
+        rx_drop(srv, c); /* idle clients hold no receive memory */
     }
     return 0;
 }

@@ -19,6 +19,12 @@
  * idle connection low.
  */
 #define WS_RX_BUFFER 128
+/*
+ * What all unfinished client messages may hold at once (allocated bytes): without it a crowd of slow,
+ * fragmented senders could hold --max-connections x WS_MAX_MESSAGE. A message whose growth would pass
+ * it is refused like an oversized one, with 1013.
+ */
+#define WS_RX_BUDGET (4 * 1024 * 1024)
 
 /* The write batch buffer; 0 or -1 when out of memory. */
 int ws_init(server_t *srv);
