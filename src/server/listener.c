@@ -4,6 +4,7 @@
 #include "server/listener.h"
 
 #include "server/iplimit.h"
+#include "server/reqguard.h"
 #include "server/server.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -55,6 +56,7 @@ typedef struct waiting {
 /* lws's opaque user data on every connection we adopted while it is HTTP. */
 typedef struct ticket {
     ip_slot_t *slot;
+    int fd;
 } ticket_t;
 
 static char upgraded_mark; /* opaque data of an adopted connection that became a WebSocket */
@@ -147,7 +149,9 @@ static void adopt(listener_t *l, int fd, ip_slot_t *slot)
         return;
     }
     t->slot = slot;
+    t->fd = fd;
     slot->active++;
+    reqguard_watch(fd);
     lws_adopt_desc_t info;
     memset(&info, 0, sizeof(info));
     info.vh = l->vhost;
@@ -161,6 +165,7 @@ static void adopt(listener_t *l, int fd, ip_slot_t *slot)
     if(!wsi && !l->adopt_destroyed) {
         /* refused before lws took the socket: its teardown never ran */
         log_warn("server.adopt_failed", "peer=%s", slot->addr);
+        reqguard_unwatch(fd);
         close(fd);
         l->open--;
         slot->active--;
@@ -528,6 +533,7 @@ void listener_free(server_t *srv)
 static void release_slot(listener_t *l, ticket_t *t)
 {
     ip_slot_t *s = t->slot;
+    reqguard_unwatch(t->fd);
     s->active--;
     if(s->head && !s->ready && l->timer_init) {
         /* not from inside lws's callback: the next loop turn admits whoever waited */

@@ -5,6 +5,7 @@
 #include "server/routes.h"
 #include "server/listener.h"
 #include "server/lws_status.h"
+#include "server/reqguard.h"
 #include "server/session.h"
 #include "server/ws.h"
 #include "util/log.h"
@@ -193,6 +194,7 @@ static void server_free(server_t *srv)
     listener_free(srv);
     hub_free(srv);
     ws_free(srv);
+    reqguard_free();
     iplimit_free(srv->per_ip);
     srv->per_ip = NULL;
     origin_policy_free(&srv->origins);
@@ -210,8 +212,8 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         log_error("stats.load_failed", "reason=\"cannot count nodes and files in the database\"");
         return -1;
     }
-    if(lws_status_init()) {
-        log_error("server.init_failed", "reason=\"cannot find send() in the C library\"");
+    if(lws_status_init() || reqguard_init(&srv)) {
+        log_error("server.init_failed", "reason=\"cannot find send() or recv() in the C library\"");
         return -1;
     }
     router_init(&srv.router);

@@ -1,6 +1,8 @@
 """The attacker's second pass (harden15): raw sockets on loopback, every wait bounded."""
 
+import json
 import os
+import socket
 import sys
 import time
 import unittest
@@ -22,6 +24,85 @@ def wait_metric(srv, name, at_least, timeout=10.0):
             return value
         time.sleep(0.05)
     return value
+
+
+def exchange(srv, data, timeout=5.0):
+    """Sends raw bytes; returns (everything until the server closes, seconds it took, closed?)."""
+    t0 = time.monotonic()
+    with socket.create_connection((srv.host, srv.port), timeout=timeout) as s:
+        s.sendall(data)
+        got = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                return got, time.monotonic() - t0, False
+            except ConnectionResetError:
+                return got, time.monotonic() - t0, True
+            if not chunk:
+                return got, time.monotonic() - t0, True
+            got += chunk
+
+
+def status_of(response):
+    parts = response.split(b"\r\n", 1)[0].split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+class MalformedHeadersTest(unittest.TestCase):
+    """RFC 9112: a malformed header block gets 400 and a close at once. lws waited for the header
+    timeout on a line without ':' and took the others."""
+
+    BAD = {
+        "line without colon": b"Foo\r\n",
+        "obs-fold": b"X-Test: a\r\n  folded\r\n",
+        "space before colon": b"Accept : */*\r\n",
+        "NUL in a value": b"X-Test: a\x00b\r\n",
+        "bare CR in a value": b"X-Test: a\rb\r\n",
+    }
+
+    def test_each_gets_400_and_close_well_before_the_header_timeout(self):
+        with Server("--header-timeout", "30") as srv:
+            host = f"Host: {srv.host}:{srv.port}\r\n".encode()
+            for name, line in self.BAD.items():
+                for first in (b"", b"GET /health HTTP/1.1\r\n" + host + b"\r\n"):
+                    with self.subTest(case=name, pipelined=bool(first)):
+                        req = first + b"GET /health HTTP/1.1\r\n" + host + line + b"\r\n"
+                        resp, took, closed = exchange(srv, req)
+                        self.assertTrue(closed, (resp[-300:], took))
+                        last = resp[resp.rfind(b"HTTP/1.1 "):]
+                        self.assertEqual(status_of(last), 400, resp[-300:])
+                        detail = json.loads(last.split(b"\r\n\r\n", 1)[1])["detail"]
+                        self.assertIn("malformed request headers", detail)
+            log = srv.log()
+            self.assertIn("reason=malformed_headers", log)
+            self.assertIn('detail="a header line without \':\'"', log)
+            text = srv.request("GET", "/metrics")[2].decode()
+            self.assertGreaterEqual(metric(text, 'lineaged_http_requests_total{code="400"}'), 2 * len(self.BAD))
+
+    def test_valid_oddities_still_served(self):
+        with Server() as srv:
+            host = f"Connection: close\r\nHost: {srv.host}:{srv.port}".encode()
+            for name, req in {
+                "LF-only lines": b"GET /health HTTP/1.1\n" + host.replace(b"\r", b"") + b"\nX-Test: b\n\n",
+                "tab and UTF-8 in values": b"GET /health HTTP/1.1\r\n" + host + b"\r\nX-Test: \tcaf\xc3\xa9\r\n\r\n",
+                "empty value": b"GET /health HTTP/1.1\r\n" + host + b"\r\nX-Test:\r\n\r\n",
+            }.items():
+                with self.subTest(case=name):
+                    resp, _, _ = exchange(srv, req, timeout=2.0)
+                    self.assertEqual(status_of(resp), 200, resp[:300])
+
+    def test_a_body_is_not_taken_for_headers(self):
+        """A POST body full of CRs and NULs is counted past by its Content-Length, never judged."""
+        with Server() as srv:
+            host = f"Host: {srv.host}:{srv.port}\r\n".encode()
+            body = b'{"query":"orders"}' + b" \r\n \t" * 3
+            req = (b"POST /api/chat/graph HTTP/1.1\r\n" + host + b"Content-Type: application/json\r\n"
+                   + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                   + b"GET /health HTTP/1.1\r\n" + host + b"Connection: close\r\n\r\n")
+            resp, _, closed = exchange(srv, req)
+            self.assertTrue(closed)
+            self.assertEqual(resp.count(b"HTTP/1.1 200 OK"), 2, resp[:600])
 
 
 class WsReceiveBudgetTest(unittest.TestCase):

@@ -1,0 +1,118 @@
+#define _GNU_SOURCE /* RTLD_NEXT */
+
+#include "server/reqguard.h"
+
+#include "server/reqscan.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef ssize_t (*recv_fn)(int, void *, size_t, int);
+
+typedef struct watch {
+    reqscan_t scan;
+    uint8_t on;
+} watch_t;
+
+static recv_fn real_recv;
+static pthread_once_t found = PTHREAD_ONCE_INIT;
+static _Thread_local int service_thread; /* other threads' recv() (libgit2's) pass straight through */
+static server_t *guarded;
+static watch_t *watches; /* by descriptor; grows to the highest one watched */
+static size_t n_watches;
+
+static void find_recv(void)
+{
+    real_recv = (recv_fn)dlsym(RTLD_NEXT, "recv");
+}
+
+int reqguard_init(server_t *srv)
+{
+    pthread_once(&found, find_recv);
+    if(!real_recv)
+        return -1;
+    guarded = srv;
+    service_thread = 1;
+    return 0;
+}
+
+void reqguard_free(void)
+{
+    util_free(watches);
+    watches = NULL;
+    n_watches = 0;
+    guarded = NULL;
+}
+
+void reqguard_watch(int fd)
+{
+    if(fd < 0 || !service_thread)
+        return;
+    if((size_t)fd >= n_watches) {
+        size_t n = n_watches ? n_watches : 256;
+        while(n <= (size_t)fd)
+            n *= 2;
+        watch_t *grown = util_realloc(watches, n * sizeof(*grown));
+        if(!grown)
+            return; /* unchecked: lws alone parses this connection's requests */
+        memset(grown + n_watches, 0, (n - n_watches) * sizeof(*grown));
+        watches = grown;
+        n_watches = n;
+    }
+    reqscan_init(&watches[fd].scan);
+    watches[fd].on = 1;
+}
+
+void reqguard_unwatch(int fd)
+{
+    if(fd >= 0 && (size_t)fd < n_watches && service_thread)
+        watches[fd].on = 0;
+}
+
+static void refuse(int fd, const char *why)
+{
+    char body[256], out[512];
+    int blen =
+        snprintf(body, sizeof(body), "{\"error\":\"bad_request\",\"detail\":\"malformed request headers: %s\"}", why);
+    int n = snprintf(out, sizeof(out),
+                     "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                     "connection: close\r\n\r\n%s",
+                     blen, body);
+    if(n > 0 && (size_t)n < sizeof(out) && send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        log_debug("http.write_failed", "errno=%d", errno);
+    if(guarded)
+        metrics_http_response(&guarded->metrics, 400);
+    log_limited(LOG_WARN, "http.rejected", "reason=malformed_headers detail=%s status=400", LOG_Q(why));
+}
+
+/*
+ * Called for every recv() of the process; lws reads its sockets with it (flags 0). The bytes are
+ * scanned and handed on unchanged; a malformed header block is answered here and reported to lws as
+ * the peer's end of stream, so lws closes the connection without parsing it.
+ */
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+    pthread_once(&found, find_recv);
+    if(!real_recv) {
+        errno = ENOSYS;
+        return -1;
+    }
+    ssize_t n = real_recv(fd, buf, len, flags);
+    if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd].on)
+        return n;
+    const char *why = NULL;
+    enum reqscan_result r = reqscan_feed(&watches[fd].scan, buf, (size_t)n, &why);
+    if(r == REQSCAN_OK)
+        return n;
+    watches[fd].on = 0;
+    if(r == REQSCAN_OFF)
+        return n;
+    refuse(fd, why);
+    return 0;
+}

@@ -1,0 +1,192 @@
+#include "server/reqscan.h"
+
+#include <string.h>
+
+enum state { S_START, S_REQLINE, S_REQLINE_CR, S_FIELD_START, S_NAME, S_VALUE, S_VALUE_CR, S_END_CR, S_BODY };
+
+/* The fields that frame a request: whether bytes after the header block are a body, and how many. */
+enum { F_CL = 1, F_TE = 2, F_UP = 4, F_ALL = 7 };
+static const char *const framing[] = {"content-length", "transfer-encoding", "upgrade"};
+
+#define CL_DIGITS_MAX 18 /* below INT64_MAX; larger bodies are refused by every route anyway */
+
+void reqscan_init(reqscan_t *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+/* RFC 9110 §5.6.2 tchar */
+static int is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int is_ctl(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+static void name_char(reqscan_t *s, unsigned char c)
+{
+    if(c >= 'A' && c <= 'Z')
+        c = (unsigned char)(c - 'A' + 'a');
+    for(int i = 0; i < 3; i++) {
+        int bit = 1 << i;
+        if((s->match & bit) && (s->name_len >= strlen(framing[i]) || framing[i][s->name_len] != c))
+            s->match &= (uint8_t)~bit;
+    }
+    if(s->name_len < UINT8_MAX)
+        s->name_len++;
+}
+
+/* At ':': which framing field the name was, if any. */
+static void name_end(reqscan_t *s)
+{
+    uint8_t field = 0;
+    for(int i = 0; i < 3; i++) {
+        if((s->match & (1 << i)) && s->name_len == strlen(framing[i]))
+            field = (uint8_t)(1 << i);
+    }
+    if(field == F_CL) /* a second Content-Length makes the length unknown */
+        s->cl_state = (s->seen & F_CL) ? 3 : 0;
+    s->seen |= field;
+    s->match = field;
+}
+
+static void cl_char(reqscan_t *s, unsigned char c)
+{
+    if(c == ' ' || c == '\t') {
+        if(s->cl_state == 1)
+            s->cl_state = 2;
+        return;
+    }
+    if(c < '0' || c > '9' || s->cl_state >= 2 || s->cl_digits == CL_DIGITS_MAX) {
+        s->cl_state = 3;
+        return;
+    }
+    s->cl_state = 1;
+    s->cl = s->cl * 10 + (c - '0');
+    s->cl_digits++;
+}
+
+/* The blank line: the next bytes are a body, the next request, or nothing this scanner frames. */
+static enum reqscan_result headers_done(reqscan_t *s)
+{
+    int cl_ok = !(s->seen & F_CL) || s->cl_state == 1 || s->cl_state == 2;
+    if((s->seen & (F_TE | F_UP)) || !cl_ok) {
+        s->off = 1;
+        return REQSCAN_OFF;
+    }
+    s->body_left = (s->seen & F_CL) ? s->cl : 0;
+    s->state = s->body_left ? S_BODY : S_START;
+    s->seen = 0;
+    s->cl = 0;
+    s->cl_digits = 0;
+    s->cl_state = 0;
+    return REQSCAN_OK;
+}
+
+static enum reqscan_result bad(reqscan_t *s, const char **why, const char *what)
+{
+    s->off = 1;
+    *why = what;
+    return REQSCAN_BAD;
+}
+
+enum reqscan_result reqscan_feed(reqscan_t *s, const unsigned char *p, size_t n, const char **why)
+{
+    if(s->off)
+        return REQSCAN_OFF;
+    for(size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        switch(s->state) {
+        case S_BODY: {
+            size_t take = n - i < (uint64_t)s->body_left ? n - i : (size_t)s->body_left;
+            s->body_left -= (int64_t)take;
+            i += take - 1;
+            if(!s->body_left)
+                s->state = S_START;
+            break;
+        }
+        case S_START:
+            if(c == '\r' || c == '\n')
+                return bad(s, why, "an empty line before the request line");
+            s->state = S_REQLINE;
+            /* fall through */
+        case S_REQLINE:
+            if(c == '\r' || c == '\n') {
+                s->state = c == '\r' ? S_REQLINE_CR : S_FIELD_START;
+                s->pct = 0;
+                break;
+            }
+            if(is_ctl(c))
+                return bad(s, why, "a control character in the request line");
+            /* lws fails on %00 without a word: the client would see only a closed connection */
+            s->pct = c == '%' ? 1 : s->pct && c == '0' ? (uint8_t)(s->pct + 1) : 0;
+            if(s->pct == 3)
+                return bad(s, why, "an encoded NUL (%00) in the request target");
+            break;
+        case S_REQLINE_CR:
+            if(c != '\n')
+                return bad(s, why, "a bare CR in the request line");
+            s->state = S_FIELD_START;
+            break;
+        case S_FIELD_START:
+            if(c == '\r') {
+                s->state = S_END_CR;
+            } else if(c == '\n') {
+                if(headers_done(s) == REQSCAN_OFF)
+                    return REQSCAN_OFF;
+            } else if(c == ' ' || c == '\t') {
+                return bad(s, why, "a header line starting with whitespace (obs-fold)");
+            } else if(!is_tchar(c)) {
+                return bad(s, why, c == ':' ? "a header line with no field name" : "an invalid byte in a field name");
+            } else {
+                s->state = S_NAME;
+                s->match = F_ALL;
+                s->name_len = 0;
+                name_char(s, c);
+            }
+            break;
+        case S_NAME:
+            if(c == ':') {
+                name_end(s);
+                s->state = S_VALUE;
+            } else if(c == ' ' || c == '\t') {
+                return bad(s, why, "whitespace between a field name and ':'");
+            } else if(c == '\r' || c == '\n') {
+                return bad(s, why, "a header line without ':'");
+            } else if(!is_tchar(c)) {
+                return bad(s, why, "an invalid byte in a field name");
+            } else {
+                name_char(s, c);
+            }
+            break;
+        case S_VALUE:
+            if(c == '\r') {
+                s->state = S_VALUE_CR;
+            } else if(c == '\n') {
+                s->state = S_FIELD_START;
+            } else if(!c) {
+                /* other control bytes RFC 9110 §5.5 lets a recipient keep: logged escaped */
+                return bad(s, why, "a NUL byte in a header value");
+            } else if(s->match == F_CL) {
+                cl_char(s, c);
+            }
+            break;
+        case S_VALUE_CR:
+            if(c != '\n')
+                return bad(s, why, "a bare CR in a header value");
+            s->state = S_FIELD_START;
+            break;
+        case S_END_CR:
+            if(c != '\n')
+                return bad(s, why, "a bare CR after the header block");
+            if(headers_done(s) == REQSCAN_OFF)
+                return REQSCAN_OFF;
+            break;
+        }
+    }
+    return REQSCAN_OK;
+}

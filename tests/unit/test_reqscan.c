@@ -1,0 +1,130 @@
+#include "server/reqscan.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+typedef struct scan_case {
+    const char *name;
+    const char *bytes;
+    size_t len;
+    enum reqscan_result want;
+    const char *why; /* a word the reason must contain, for REQSCAN_BAD */
+} scan_case_t;
+
+/* the bytes and their length: some hold NULs */
+#define B(literal) literal, sizeof(literal) - 1
+
+static const scan_case_t cases[] = {
+    {"plain GET", B("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), REQSCAN_OK, NULL},
+    {"LF-only lines", B("GET / HTTP/1.1\nHost: a\n\n"), REQSCAN_OK, NULL},
+    {"tab in a value", B("GET / HTTP/1.1\r\nX-A: a\tb\r\n\r\n"), REQSCAN_OK, NULL},
+    {"obs-text in a value", B("GET / HTTP/1.1\r\nX-A: caf\xc3\xa9\r\n\r\n"), REQSCAN_OK, NULL},
+    {"empty value", B("GET / HTTP/1.1\r\nX-A:\r\n\r\n"), REQSCAN_OK, NULL},
+    {"line without colon", B("GET / HTTP/1.1\r\nHost: a\r\nFoo\r\n\r\n"), REQSCAN_BAD, "without ':'"},
+    {"line without colon, LF only", B("GET / HTTP/1.1\nFoo\n\n"), REQSCAN_BAD, "without ':'"},
+    {"obs-fold", B("GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n"), REQSCAN_BAD, "obs-fold"},
+    {"obs-fold with a tab", B("GET / HTTP/1.1\r\nX-A: a\r\n\tb\r\n\r\n"), REQSCAN_BAD, "obs-fold"},
+    {"space before colon", B("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), REQSCAN_BAD, "between"},
+    {"NUL in a value", B("GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n"), REQSCAN_BAD, "NUL"},
+    {"NUL in a name", B("GET / HTTP/1.1\r\nX\0A: b\r\n\r\n"), REQSCAN_BAD, "field name"},
+    {"bare CR in a value", B("GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n"), REQSCAN_BAD, "bare CR"},
+    {"bare CR ending the block", B("GET / HTTP/1.1\r\nX-A: a\r\n\rX"), REQSCAN_BAD, "bare CR"},
+    {"bare CR in the request line", B("GET /\r HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "bare CR"},
+    {"control byte in the request line", B("GET /\x01 HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "request line"},
+    {"encoded NUL in the path", B("GET /a%00b HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "%00"},
+    {"encoded NUL in the query", B("GET /a?q=%00 HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "%00"},
+    {"%0 then a digit is not NUL", B("GET /a%01%100%2500 HTTP/1.1\r\nX-A: %00\r\n\r\n"), REQSCAN_OK, NULL},
+    {"empty name", B("GET / HTTP/1.1\r\n: a\r\n\r\n"), REQSCAN_BAD, "no field name"},
+    {"escape byte in a value (RFC 9110 lets it be kept)", B("GET / HTTP/1.1\r\nX-A: \x1b[31m\r\n\r\n"), REQSCAN_OK,
+     NULL},
+    {"empty line first", B("\r\nGET / HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "empty line"},
+    {"upgrade: off", B("GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n\x81\x00\r junk"), REQSCAN_OFF, NULL},
+    {"chunked: off", B("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab\0de\r\n"), REQSCAN_OFF, NULL},
+    {"two lengths: off", B("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx\0"), REQSCAN_OFF, NULL},
+    {"length not a number: off", B("POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n\0"), REQSCAN_OFF, NULL},
+    {"length too long: off", B("POST / HTTP/1.1\r\nContent-Length: 1234567890123456789\r\n\r\n"), REQSCAN_OFF, NULL},
+    {"body skipped by its length", B("POST / HTTP/1.1\r\ncontent-LENGTH: 5\r\n\r\n\0\r\n:\rGET / HTTP/1.1\r\n\r\n"),
+     REQSCAN_OK, NULL},
+    {"bad header in a pipelined request", B("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nFoo\r\n\r\n"), REQSCAN_BAD,
+     "without ':'"},
+    {"bad header after a body", B("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nabGET / HTTP/1.1\r\nA B: c\r\n\r\n"),
+     REQSCAN_BAD, "between"},
+    {"a name that starts like content-length", B("POST / HTTP/1.1\r\nContent-Lengthy: 3\r\n\r\nGET / HTTP/1.1\r\n\r\n"),
+     REQSCAN_OK, NULL},
+};
+
+static enum reqscan_result scan(const scan_case_t *c, size_t step, const char **why)
+{
+    reqscan_t s;
+    reqscan_init(&s);
+    size_t len = c->len;
+    enum reqscan_result r = REQSCAN_OK;
+    for(size_t at = 0; at < len && r == REQSCAN_OK; at += step)
+        r = reqscan_feed(&s, (const unsigned char *)c->bytes + at, len - at < step ? len - at : step, why);
+    return r;
+}
+
+/* Whole, a byte at a time and in 7-byte pieces: where the reads split the stream changes nothing. */
+static void test_cases(void **state)
+{
+    (void)state;
+    const size_t steps[] = {SIZE_MAX, 1, 7};
+    for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for(size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+            const char *why = NULL;
+            enum reqscan_result r = scan(&cases[i], steps[k], &why);
+            if(r != cases[i].want)
+                fail_msg("%s (step %zu): got %d, want %d", cases[i].name, steps[k], r, cases[i].want);
+            if(cases[i].why && (!why || !strstr(why, cases[i].why)))
+                fail_msg("%s: reason '%s' lacks '%s'", cases[i].name, why ? why : "(none)", cases[i].why);
+        }
+    }
+}
+
+/* Once off or bad, it stays so: nothing later is judged. */
+static void test_stays_off(void **state)
+{
+    (void)state;
+    reqscan_t s;
+    reqscan_init(&s);
+    const char *why = NULL;
+    const char *up = "GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (const unsigned char *)up, strlen(up), &why), REQSCAN_OFF);
+    assert_int_equal(reqscan_feed(&s, (const unsigned char *)"Foo\r\n\r\n", 7, &why), REQSCAN_OFF);
+}
+
+/* A body longer than one read is skipped across reads; the next request is checked from its start. */
+static void test_body_across_reads(void **state)
+{
+    (void)state;
+    reqscan_t s;
+    reqscan_init(&s);
+    const char *why = NULL;
+    const char *head = "POST /u HTTP/1.1\r\nContent-Length: 100000\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (const unsigned char *)head, strlen(head), &why), REQSCAN_OK);
+    unsigned char junk[4096];
+    memset(junk, '\r', sizeof(junk));
+    size_t left = 100000;
+    while(left) {
+        size_t n = left < sizeof(junk) ? left : sizeof(junk);
+        assert_int_equal(reqscan_feed(&s, junk, n, &why), REQSCAN_OK);
+        left -= n;
+    }
+    const char *next = "GET / HTTP/1.1\r\nBad\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (const unsigned char *)next, strlen(next), &why), REQSCAN_BAD);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_stays_off),
+        cmocka_unit_test(test_body_across_reads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
