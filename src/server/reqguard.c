@@ -37,6 +37,14 @@ int reqguard_init(server_t *srv)
     pthread_once(&found, find_recv);
     if(!real_recv)
         return -1;
+    static const char *names[REQSCAN_KNOWN_MAX];
+    size_t n = 0;
+    for(int t = 0; t < WSI_TOKEN_COUNT && n < REQSCAN_KNOWN_MAX; t++) {
+        const unsigned char *name = lws_token_to_string((enum lws_token_indexes)t);
+        if(name)
+            names[n++] = (const char *)name;
+    }
+    reqscan_known_names(names, n);
     guarded = srv;
     service_thread = 1;
     return 0;
@@ -107,7 +115,7 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd].on)
         return n;
     const char *why = NULL;
-    enum reqscan_result r = reqscan_feed(&watches[fd].scan, buf, (size_t)n, &why);
+    enum reqscan_result r = reqscan_feed(&watches[fd].scan, (unsigned char *)buf, (size_t)n, &why);
     if(r == REQSCAN_OK)
         return n;
     watches[fd].on = 0;

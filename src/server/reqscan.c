@@ -1,25 +1,76 @@
 #include "server/reqscan.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum state { S_START, S_REQLINE, S_REQLINE_CR, S_FIELD_START, S_NAME, S_VALUE, S_VALUE_CR, S_END_CR, S_BODY };
 
 /* The fields that frame a request: whether bytes after the header block are a body, and how many. */
-enum { F_CL = 1, F_TE = 2, F_UP = 4, F_ALL = 7 };
-static const char *const framing[] = {"content-length", "transfer-encoding", "upgrade"};
+enum { F_CL = 1, F_TE = 2, F_UP = 4 };
 
 #define CL_DIGITS_MAX 18 /* below INT64_MAX; larger bodies are refused by every route anyway */
+
+static const char *known[REQSCAN_KNOWN_MAX]; /* sorted */
+static size_t known_len[REQSCAN_KNOWN_MAX];
+static size_t n_known;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void reqscan_known_names(const char *const *names, size_t n)
+{
+    n_known = 0;
+    for(size_t i = 0; i < n && n_known < REQSCAN_KNOWN_MAX; i++) {
+        if(names[i] && names[i][0] && strlen(names[i]) <= REQSCAN_NAME_KEPT)
+            known[n_known++] = names[i];
+    }
+    qsort(known, n_known, sizeof(known[0]), by_name);
+    for(size_t i = 0; i < n_known; i++)
+        known_len[i] = strlen(known[i]);
+}
 
 void reqscan_init(reqscan_t *s)
 {
     memset(s, 0, sizeof(*s));
 }
 
-/* RFC 9110 §5.6.2 tchar */
+static int name_is(const reqscan_t *s, const char *name, size_t len)
+{
+    return s->name_len == len && memcmp(s->name, name, len) == 0;
+}
+
+/* At ':': a name that begins a known one without being "name:" is one lws misreads. */
+static int misread(const reqscan_t *s)
+{
+    size_t len = s->name_len, lo = 0, hi = n_known;
+    if(len > REQSCAN_NAME_KEPT)
+        return 0;    /* longer than every known name */
+    while(lo < hi) { /* the first known name not below this one */
+        size_t mid = lo + (hi - lo) / 2;
+        size_t k = known_len[mid] < len ? known_len[mid] : len;
+        int c = memcmp(known[mid], s->name, k);
+        if(c < 0 || (c == 0 && known_len[mid] < len))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int begins = 0;
+    for(size_t i = lo; i < n_known && known_len[i] >= len && memcmp(known[i], s->name, len) == 0; i++) {
+        if(known_len[i] == len + 1 && known[i][len] == ':')
+            return 0;
+        begins = 1;
+    }
+    return begins;
+}
+
+/* RFC 9110 §5.6.2 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as a bit per byte value below 128 */
+static const uint64_t tchars[2] = {0x03ff6cfa00000000u, 0x57ffffffc7fffffeu};
+
 static int is_tchar(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
+    return c < 128 && (tchars[c >> 6] >> (c & 63) & 1);
 }
 
 static int is_ctl(unsigned char c)
@@ -29,13 +80,8 @@ static int is_ctl(unsigned char c)
 
 static void name_char(reqscan_t *s, unsigned char c)
 {
-    if(c >= 'A' && c <= 'Z')
-        c = (unsigned char)(c - 'A' + 'a');
-    for(int i = 0; i < 3; i++) {
-        int bit = 1 << i;
-        if((s->match & bit) && (s->name_len >= strlen(framing[i]) || framing[i][s->name_len] != c))
-            s->match &= (uint8_t)~bit;
-    }
+    if(s->name_len < REQSCAN_NAME_KEPT)
+        s->name[s->name_len] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     if(s->name_len < UINT8_MAX)
         s->name_len++;
 }
@@ -43,15 +89,14 @@ static void name_char(reqscan_t *s, unsigned char c)
 /* At ':': which framing field the name was, if any. */
 static void name_end(reqscan_t *s)
 {
-    uint8_t field = 0;
-    for(int i = 0; i < 3; i++) {
-        if((s->match & (1 << i)) && s->name_len == strlen(framing[i]))
-            field = (uint8_t)(1 << i);
-    }
+    uint8_t field = name_is(s, "content-length", 14)      ? F_CL
+                    : name_is(s, "transfer-encoding", 17) ? F_TE
+                    : name_is(s, "upgrade", 7)            ? F_UP
+                                                          : 0;
     if(field == F_CL) /* a second Content-Length makes the length unknown */
         s->cl_state = (s->seen & F_CL) ? 3 : 0;
     s->seen |= field;
-    s->match = field;
+    s->field = field;
 }
 
 static void cl_char(reqscan_t *s, unsigned char c)
@@ -94,7 +139,7 @@ static enum reqscan_result bad(reqscan_t *s, const char **why, const char *what)
     return REQSCAN_BAD;
 }
 
-enum reqscan_result reqscan_feed(reqscan_t *s, const unsigned char *p, size_t n, const char **why)
+enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why)
 {
     if(s->off)
         return REQSCAN_OFF;
@@ -144,13 +189,17 @@ enum reqscan_result reqscan_feed(reqscan_t *s, const unsigned char *p, size_t n,
                 return bad(s, why, c == ':' ? "a header line with no field name" : "an invalid byte in a field name");
             } else {
                 s->state = S_NAME;
-                s->match = F_ALL;
                 s->name_len = 0;
                 name_char(s, c);
             }
             break;
         case S_NAME:
             if(c == ':') {
+                if(misread(s)) {
+                    if(!i)
+                        return bad(s, why, "a field name libwebsockets would misread, split across reads");
+                    p[i - 1] = '~';
+                }
                 name_end(s);
                 s->state = S_VALUE;
             } else if(c == ' ' || c == '\t') {
@@ -164,6 +213,12 @@ enum reqscan_result reqscan_feed(reqscan_t *s, const unsigned char *p, size_t n,
             }
             break;
         case S_VALUE:
+            if(s->field != F_CL && c > '\r') {
+                /* the bulk of a header block: nothing to judge in a byte past CR */
+                while(i + 1 < n && p[i + 1] > '\r')
+                    i++;
+                break;
+            }
             if(c == '\r') {
                 s->state = S_VALUE_CR;
             } else if(c == '\n') {
@@ -171,7 +226,7 @@ enum reqscan_result reqscan_feed(reqscan_t *s, const unsigned char *p, size_t n,
             } else if(!c) {
                 /* other control bytes RFC 9110 §5.5 lets a recipient keep: logged escaped */
                 return bad(s, why, "a NUL byte in a header value");
-            } else if(s->match == F_CL) {
+            } else if(s->field == F_CL) {
                 cl_char(s, c);
             }
             break;

@@ -2,8 +2,9 @@
  * A check of HTTP/1.1 request header blocks (RFC 9112 §2, §5) as their bytes arrive, before
  * libwebsockets parses them: lws 4.1.6 keeps a header line without ':' as the start of an unknown
  * header name and waits for the rest until the header timeout, and it takes obs-fold, whitespace
- * before ':', NUL and bare CR. The scanner keeps no bytes, only where it is; a body announced by
- * Content-Length is skipped by count, so pipelined requests are checked too.
+ * before ':', NUL and bare CR. The scanner keeps only where it is and the start of the field name
+ * being read; a body announced by Content-Length is skipped by count, so pipelined requests are
+ * checked too.
  */
 #ifndef LINEAGED_SERVER_REQSCAN_H
 #define LINEAGED_SERVER_REQSCAN_H
@@ -18,12 +19,26 @@ enum reqscan_result {
     REQSCAN_BAD, /* a malformed header block: answer 400 and close */
 };
 
+/*
+ * The header names lws's parser knows (lws_token_to_string), for all scanners; at most
+ * REQSCAN_KNOWN_MAX, kept by pointer. lws misreads a field name that begins one of them without
+ * being one ("X-A" of "x-auth-token:", "Content", "Put"): the ':' goes into the name and the next
+ * line, up to its ':', too, so a Host, Origin or Content-Length there is lost, and a last header
+ * so named waits for the header timeout. Such a name gets its last byte changed to '~' in the
+ * buffer (lws then takes it as the unknown header it is; the server reads no unknown headers);
+ * when that byte came in an earlier read, already handed to lws, the block is refused.
+ */
+#define REQSCAN_KNOWN_MAX 128
+#define REQSCAN_NAME_KEPT 40 /* bytes of a field name kept; longer known names are left out */
+void reqscan_known_names(const char *const *names, size_t n);
+
 typedef struct reqscan {
     uint8_t state;
     uint8_t off;
-    uint8_t match;    /* field names still matching: bits of REQSCAN_F_* */
-    uint8_t seen;     /* framing fields seen in this request */
-    uint8_t name_len; /* how far into the candidate names (they are < 32 bytes) */
+    uint8_t field;                /* the framing field whose value this is, if any */
+    uint8_t seen;                 /* framing fields seen in this request */
+    uint8_t name_len;             /* of the field name being read (at most 255: longer names count as 255) */
+    char name[REQSCAN_NAME_KEPT]; /* its first bytes, lower-cased */
     uint8_t cl_digits;
     uint8_t cl_state; /* 0 before the value, 1 in digits, 2 after them, 3 not a number */
     uint8_t pct;      /* the request line's last bytes: 1 after '%', 2 after "%0" */
@@ -32,7 +47,7 @@ typedef struct reqscan {
 } reqscan_t;
 
 void reqscan_init(reqscan_t *s);
-/* Scans n more bytes of the stream; on REQSCAN_BAD *why says what, in a short sentence. */
-enum reqscan_result reqscan_feed(reqscan_t *s, const unsigned char *p, size_t n, const char **why);
+/* Scans n more bytes of the stream (renaming as above); on REQSCAN_BAD *why says what, in a short sentence. */
+enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why);
 
 #endif

@@ -105,6 +105,34 @@ class MalformedHeadersTest(unittest.TestCase):
             self.assertEqual(resp.count(b"HTTP/1.1 200 OK"), 2, resp[:600])
 
 
+class MisreadNamesTest(unittest.TestCase):
+    """lws 4.1.6 misreads a field name that begins one it knows ("X-A" of "x-auth-token:"): the ':'
+    and the next line up to its ':' became the name. The guard renames such a field."""
+
+    def test_the_next_header_is_not_lost_and_a_last_one_does_not_hang(self):
+        with Server() as srv:
+            host = f"Host: {srv.host}:{srv.port}\r\n".encode()
+            # a Host behind it was lost: the DNS-rebinding check saw none and let this through
+            resp, _, _ = exchange(srv, b"GET /health HTTP/1.1\r\nHos: x\r\nHost: evil.example\r\n"
+                                  b"Connection: close\r\n\r\n")
+            self.assertEqual(status_of(resp), 421, resp[:300])
+            # a Content-Length behind it was lost: 411
+            body = b'{"query":"orders"}'
+            resp, _, _ = exchange(srv, b"POST /api/chat/graph HTTP/1.1\r\n" + host + b"X-A: 1\r\nContent-Length: "
+                                  + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+            self.assertEqual(status_of(resp), 200, resp[:300])
+            # as the last header it waited for the header timeout
+            for name in (b"X-A", b"Content", b"X-Forwarded", b"Accept-"):
+                with self.subTest(name=name):
+                    resp, took, closed = exchange(srv, b"GET /health HTTP/1.1\r\nConnection: close\r\n" + host + name
+                                                  + b": 1\r\n\r\n", timeout=5.0)
+                    self.assertEqual(status_of(resp), 200, (resp[:300], took))
+                    self.assertTrue(closed)
+            # a method name as a field name made lws drop the connection
+            resp, _, _ = exchange(srv, b"GET /health HTTP/1.1\r\n" + host + b"Put: 1\r\nConnection: close\r\n\r\n")
+            self.assertEqual(status_of(resp), 200, resp[:300])
+
+
 class WsReceiveBudgetTest(unittest.TestCase):
     """Unfinished messages share one budget: 70 slow fragmented senders cannot each hold 64 KiB."""
 

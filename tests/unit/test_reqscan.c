@@ -36,6 +36,9 @@ static const scan_case_t cases[] = {
     {"bare CR ending the block", B("GET / HTTP/1.1\r\nX-A: a\r\n\rX"), REQSCAN_BAD, "bare CR"},
     {"bare CR in the request line", B("GET /\r HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "bare CR"},
     {"control byte in the request line", B("GET /\x01 HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "request line"},
+    {"every tchar in a name", B("GET / HTTP/1.1\r\n!#$%&'*+-.^_`|~09azAZ: 1\r\n\r\n"), REQSCAN_OK, NULL},
+    {"a separator in a name", B("GET / HTTP/1.1\r\nX(a): 1\r\n\r\n"), REQSCAN_BAD, "invalid byte"},
+    {"a non-ASCII byte in a name", B("GET / HTTP/1.1\r\nX\xc3\xa9: 1\r\n\r\n"), REQSCAN_BAD, "invalid byte"},
     {"encoded NUL in the path", B("GET /a%00b HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "%00"},
     {"encoded NUL in the query", B("GET /a?q=%00 HTTP/1.1\r\n\r\n"), REQSCAN_BAD, "%00"},
     {"%0 then a digit is not NUL", B("GET /a%01%100%2500 HTTP/1.1\r\nX-A: %00\r\n\r\n"), REQSCAN_OK, NULL},
@@ -58,14 +61,19 @@ static const scan_case_t cases[] = {
      REQSCAN_OK, NULL},
 };
 
+static unsigned char copy[256];
+
+/* Scans a copy of the case's bytes (the scanner may rename a field), in reads of `step` bytes. */
 static enum reqscan_result scan(const scan_case_t *c, size_t step, const char **why)
 {
     reqscan_t s;
     reqscan_init(&s);
     size_t len = c->len;
+    assert_true(len <= sizeof(copy));
+    memcpy(copy, c->bytes, len);
     enum reqscan_result r = REQSCAN_OK;
     for(size_t at = 0; at < len && r == REQSCAN_OK; at += step)
-        r = reqscan_feed(&s, (const unsigned char *)c->bytes + at, len - at < step ? len - at : step, why);
+        r = reqscan_feed(&s, copy + at, len - at < step ? len - at : step, why);
     return r;
 }
 
@@ -93,9 +101,9 @@ static void test_stays_off(void **state)
     reqscan_t s;
     reqscan_init(&s);
     const char *why = NULL;
-    const char *up = "GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n";
-    assert_int_equal(reqscan_feed(&s, (const unsigned char *)up, strlen(up), &why), REQSCAN_OFF);
-    assert_int_equal(reqscan_feed(&s, (const unsigned char *)"Foo\r\n\r\n", 7, &why), REQSCAN_OFF);
+    char up[] = "GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", more[] = "Foo\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (unsigned char *)up, strlen(up), &why), REQSCAN_OFF);
+    assert_int_equal(reqscan_feed(&s, (unsigned char *)more, strlen(more), &why), REQSCAN_OFF);
 }
 
 /* A body longer than one read is skipped across reads; the next request is checked from its start. */
@@ -105,8 +113,8 @@ static void test_body_across_reads(void **state)
     reqscan_t s;
     reqscan_init(&s);
     const char *why = NULL;
-    const char *head = "POST /u HTTP/1.1\r\nContent-Length: 100000\r\n\r\n";
-    assert_int_equal(reqscan_feed(&s, (const unsigned char *)head, strlen(head), &why), REQSCAN_OK);
+    char head[] = "POST /u HTTP/1.1\r\nContent-Length: 100000\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (unsigned char *)head, strlen(head), &why), REQSCAN_OK);
     unsigned char junk[4096];
     memset(junk, '\r', sizeof(junk));
     size_t left = 100000;
@@ -115,8 +123,65 @@ static void test_body_across_reads(void **state)
         assert_int_equal(reqscan_feed(&s, junk, n, &why), REQSCAN_OK);
         left -= n;
     }
-    const char *next = "GET / HTTP/1.1\r\nBad\r\n\r\n";
-    assert_int_equal(reqscan_feed(&s, (const unsigned char *)next, strlen(next), &why), REQSCAN_BAD);
+    char next[] = "GET / HTTP/1.1\r\nBad\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (unsigned char *)next, strlen(next), &why), REQSCAN_BAD);
+}
+
+/* Names of lws 4.1.6's lextable, a few of each kind. */
+static const char *const lws_like[] = {"get ",
+                                       "post ",
+                                       "host:",
+                                       "accept:",
+                                       "accept-encoding:",
+                                       "content-length:",
+                                       "content-type:",
+                                       "x-auth-token:",
+                                       "x-forwarded-for:",
+                                       "put",
+                                       "uri-args",
+                                       ""};
+
+/* A name that begins a known one without being it gets its last byte changed; others are left alone. */
+static void test_misread_names_renamed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } renames[] = {
+        {"X-A: 1\r\n", "X-~: 1\r\n"},
+        {"x-forwarded: 1\r\n", "x-forwarde~: 1\r\n"},
+        {"Content: 1\r\n", "Conten~: 1\r\n"},
+        {"PUT: 1\r\n", "PU~: 1\r\n"},
+        {"Uri-Args: a=b\r\n", "Uri-Arg~: a=b\r\n"},
+        {"Accept-: 1\r\n", "Accept~: 1\r\n"},
+        {"Host: a\r\n", "Host: a\r\n"},
+        {"ACCEPT: a\r\n", "ACCEPT: a\r\n"},
+        {"Accept-Encoding: gzip\r\n", "Accept-Encoding: gzip\r\n"},
+        {"X-Ab: 1\r\n", "X-Ab: 1\r\n"},
+        {"Hosts: 1\r\n", "Hosts: 1\r\n"},
+        {"X-Auth-Token-2: 1\r\n", "X-Auth-Token-2: 1\r\n"},
+    };
+    reqscan_known_names(lws_like, sizeof(lws_like) / sizeof(lws_like[0]));
+    for(size_t i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
+        char buf[128];
+        int n = snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\n%s\r\n", renames[i].in);
+        char want[128];
+        snprintf(want, sizeof(want), "GET / HTTP/1.1\r\n%s\r\n", renames[i].out);
+        reqscan_t s;
+        reqscan_init(&s);
+        const char *why = NULL;
+        assert_int_equal(reqscan_feed(&s, (unsigned char *)buf, (size_t)n, &why), REQSCAN_OK);
+        assert_string_equal(buf, want);
+    }
+    /* the name's last byte came in the read before: it is lws's already, so the block is refused */
+    reqscan_t s;
+    reqscan_init(&s);
+    const char *why = NULL;
+    char head[] = "GET / HTTP/1.1\r\nX-A", rest[] = ": 1\r\n\r\n";
+    assert_int_equal(reqscan_feed(&s, (unsigned char *)head, strlen(head), &why), REQSCAN_OK);
+    assert_int_equal(reqscan_feed(&s, (unsigned char *)rest, strlen(rest), &why), REQSCAN_BAD);
+    assert_non_null(strstr(why, "misread"));
+    reqscan_known_names(NULL, 0);
 }
 
 int main(void)
@@ -125,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_stays_off),
         cmocka_unit_test(test_body_across_reads),
+        cmocka_unit_test(test_misread_names_renamed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
