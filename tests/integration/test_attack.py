@@ -9,6 +9,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
+from ingest_helpers import multipart  # noqa: E402
 from ws_helpers import RawWS, frame, metric  # noqa: E402
 
 WS_RX_BUDGET = 4 * 1024 * 1024  # src/server/ws.h
@@ -131,6 +132,53 @@ class MisreadNamesTest(unittest.TestCase):
             # a method name as a field name made lws drop the connection
             resp, _, _ = exchange(srv, b"GET /health HTTP/1.1\r\n" + host + b"Put: 1\r\nConnection: close\r\n\r\n")
             self.assertEqual(status_of(resp), 200, resp[:300])
+
+
+def post_upload(srv, body, ctype):
+    status, _, raw = srv.request("POST", "/api/v1/files/upload", body=body, headers={"Content-Type": ctype})
+    return status, json.loads(raw)
+
+
+class MultipartTest(unittest.TestCase):
+    """Uploads through our own multipart parser; lws_spa read the media type case-sensitively, cut file
+    names at 255 bytes before the type check, and split a quoted name at ';'."""
+
+    def test_content_type_in_any_case_and_a_quoted_boundary(self):
+        with Server() as srv:
+            body, _ = multipart([("a.sql", b"SELECT 1;\n")], boundary="Xy'Z(1)")
+            for ctype in ("MULTIPART/FORM-DATA; BOUNDARY=\"Xy'Z(1)\"",
+                          "Multipart/Form-Data; charset=UTF-8; Boundary=\"Xy'Z(1)\""):
+                with self.subTest(ctype=ctype):
+                    status, doc = post_upload(srv, body, ctype)
+                    self.assertEqual(status, 202, doc)
+                    self.assertEqual(doc["accepted"], 1, doc)
+            status, doc = post_upload(srv, body, "multipart/mixed; boundary=x")
+            self.assertEqual(status, 415, doc)
+
+    def test_long_and_odd_file_names_keep_their_type(self):
+        with Server() as srv:
+            long_name = "a" * 10240 + ".sql"
+            body, ctype = multipart([(long_name, b"SELECT 1;\n"), ("q;uote.sql", b"SELECT 2;\n"),
+                                     ("b" * 10240 + ".txt", b"text")])
+            status, doc = post_upload(srv, body, ctype)
+            self.assertEqual(status, 202, doc)
+            first, second, third = doc["files"]
+            self.assertEqual(first["status"], "accepted", first)
+            self.assertTrue(first["file"].endswith("a...aaaa.sql") or first["file"].endswith(".sql"), first)
+            self.assertIn("...", first["file"])
+            self.assertLessEqual(len(first["file"].encode()), 255)
+            self.assertEqual(second["file"], "q;uote.sql")
+            self.assertEqual(third["status"], "skipped")
+            self.assertIn("'.txt'", third["reason"])
+
+    def test_many_small_parts_are_refused(self):
+        with Server() as srv:
+            fields = "".join(f"--b\r\nContent-Disposition: form-data; name=\"x{i}\"\r\n\r\nv\r\n" for i in range(300))
+            body = fields.encode() + b"--b--\r\n"
+            status, doc = post_upload(srv, body, "multipart/form-data; boundary=b")
+            self.assertEqual(status, 400, doc)
+            self.assertIn("without a file name", doc["detail"])
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
 
 
 class WsReceiveBudgetTest(unittest.TestCase):

@@ -1,5 +1,6 @@
 #include "api/upload.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 #include <dirent.h>
 #include <setjmp.h>
@@ -96,11 +97,21 @@ static void display_names_never_escape(void **state)
         memcpy(huge + i, "\xc3\xa9", 2);
     upload_display_name(huge, out, sizeof(out));
     assert_true(strlen(out) <= UPLOAD_NAME_MAX);
-    assert_int_equal(strlen(out) % 2, 0);
+    assert_true(utf8_valid(out, strlen(out)));
     memset(huge, 'a', sizeof(huge) - 1);
     memcpy(huge + UPLOAD_NAME_MAX - 2, "/..", 3);
     upload_display_name(huge, out, sizeof(out));
     assert_null(strstr(out, "/."));
+    /* a long name keeps its extension, and says it was shortened */
+    memset(huge, 'a', sizeof(huge) - 1);
+    memcpy(huge + sizeof(huge) - 5, ".sql", 4);
+    upload_display_name(huge, out, sizeof(out));
+    assert_int_equal(strlen(out), UPLOAD_NAME_MAX);
+    assert_non_null(strstr(out, "a...a"));
+    assert_string_equal(out + UPLOAD_NAME_MAX - 4, ".sql");
+    memcpy(huge + sizeof(huge) - 5, ".txt", 4);
+    upload_display_name(huge, out, sizeof(out));
+    assert_string_equal(out + UPLOAD_NAME_MAX - 4, ".txt");
 }
 
 static void files_are_stored_under_generated_names(void **state)
