@@ -160,7 +160,7 @@ static json_t *statement_text(const graph_stmt_info_t *st, const source_text_t *
     return json_stringn(t->text + begin, end - begin);
 }
 
-/* git facet: the repository, and the file at the ingested commit when it is known */
+/* git facet: the repository, and the file at the ingested commit */
 static json_t *source_location(const graph_stmt_info_t *st, const char *repo_base)
 {
     size_t n = strlen(repo_base);
@@ -169,16 +169,12 @@ static json_t *source_location(const graph_stmt_info_t *st, const char *repo_bas
     json_t *loc = facet(OL_SOURCE);
     char repo[GRAPH_MAX_NAME + 512], url[2 * GRAPH_MAX_NAME + 640];
     snprintf(repo, sizeof(repo), "%.*s/%s", (int)(n > 400 ? 400 : n), repo_base, st->repository);
-    if(st->commit)
-        snprintf(url, sizeof(url), "%s/blob/%s/%s", repo, st->commit, st->file);
-    else
-        snprintf(url, sizeof(url), "%s", repo);
+    snprintf(url, sizeof(url), "%s/blob/%s/%s", repo, st->commit, st->file);
     json_object_set_new(loc, "type", json_string("git"));
     json_object_set_new(loc, "url", json_string(url));
     json_object_set_new(loc, "repoUrl", json_string(repo));
     json_object_set_new(loc, "path", json_string(st->file));
-    if(st->commit)
-        json_object_set_new(loc, "version", json_string(st->commit));
+    json_object_set_new(loc, "version", json_string(st->commit));
     if(st->branch)
         json_object_set_new(loc, "branch", json_string(st->branch));
     return loc;
@@ -237,7 +233,8 @@ static int export_statement(const ol_export_t *x, int k, const source_text_t *t)
             json_object_set_new(sql, "dialect", json_string(st.dialect));
         json_object_set_new(facets, "sql", sql);
     }
-    if(st.repository && st.file)
+    /* only a GitHub ingestion has a commit; an upload's repository_name locates nothing under repo_base */
+    if(st.repository && st.file && st.commit)
         json_object_set_new(facets, "sourceCodeLocation", source_location(&st, x->repo_base));
     json_t *jt = facet(OL_JOBTYPE);
     json_object_set_new(jt, "processingType", json_string("BATCH"));

@@ -492,6 +492,37 @@ static void openlineage_export_fields(void **state)
     graph_snap_release(s);
 }
 
+/* An upload names a repository (repository_name) but no commit: nothing under the git base locates it. */
+static void openlineage_source_location_needs_a_commit(void **state)
+{
+    (void)state;
+    graph_builder_t *b = graph_builder_new();
+    assert_non_null(b);
+    assert_int_equal(graph_builder_add_node(b, 1, GRAPH_TABLE, "raw.a", 0), 0);
+    assert_int_equal(graph_builder_add_node(b, 2, GRAPH_TABLE, "core.b", 0), 0);
+    graph_file_row_t file = {.path = "load_b.sql", .repository = "examples", .project = "examples"};
+    assert_int_equal(graph_builder_add_file(b, 200, &file), 0);
+    assert_int_equal(graph_builder_add_statement(b, 51, 200, 3, "insert", NULL, NULL), 0);
+    assert_int_equal(graph_builder_add_edge(b, 1, 2, GRAPH_DERIVES, 51, NULL), 0);
+    graph_snap_t *s = NULL;
+    assert_int_equal(graph_builder_finish(b, &s), 0);
+    buf_t out;
+    buf_init(&out, 1 << 16);
+    assert_int_equal(query_export_openlineage(conn, s, "2026-12-01T00:00:00.000Z", "https://github.com", collect, &out),
+                     0);
+    json_error_t err;
+    json_t *ev = json_loadb(out.data, out.len, JSON_DISABLE_EOF_CHECK, &err);
+    assert_non_null(ev);
+    json_t *job = json_object_get(ev, "job");
+    assert_string_equal(str(job, "name"), "load_b.sql:3");
+    assert_string_equal(str(job, "namespace"), "examples");
+    assert_non_null(json_object_get(json_object_get(job, "facets"), "jobType"));
+    assert_null(json_object_get(json_object_get(job, "facets"), "sourceCodeLocation"));
+    json_decref(ev);
+    buf_free(&out);
+    graph_snap_release(s);
+}
+
 static void csv_export_lines(void **state)
 {
     (void)state;
@@ -510,11 +541,17 @@ static void csv_export_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lineage_parameters_are_checked), cmocka_unit_test(lineage_answers_and_names),
-        cmocka_unit_test(path_node_and_search),           cmocka_unit_test(chat_intents),
-        cmocka_unit_test(chat_limits_and_modes),          cmocka_unit_test(chat_text_finds_lines),
-        cmocka_unit_test(openlineage_export_fields),      cmocka_unit_test(csv_export_lines),
-        cmocka_unit_test(chat_text_slices_file_texts),    cmocka_unit_test(chat_folds_case_in_any_script),
+        cmocka_unit_test(lineage_parameters_are_checked),
+        cmocka_unit_test(lineage_answers_and_names),
+        cmocka_unit_test(path_node_and_search),
+        cmocka_unit_test(chat_intents),
+        cmocka_unit_test(chat_limits_and_modes),
+        cmocka_unit_test(chat_text_finds_lines),
+        cmocka_unit_test(openlineage_export_fields),
+        cmocka_unit_test(openlineage_source_location_needs_a_commit),
+        cmocka_unit_test(csv_export_lines),
+        cmocka_unit_test(chat_text_slices_file_texts),
+        cmocka_unit_test(chat_folds_case_in_any_script),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
