@@ -121,8 +121,11 @@ static int make_dirs(const char *path)
         char saved = *p;
         *p = '\0';
         struct stat st;
-        if(mkdir(buf, 0755) && (errno != EEXIST || stat(buf, &st) || !S_ISDIR(st.st_mode)))
+        if(mkdir(buf, 0755) && (errno != EEXIST || stat(buf, &st) || !S_ISDIR(st.st_mode))) {
+            if(errno == EEXIST)
+                errno = ENOTDIR; /* a file where a folder should be */
             return -1;
+        }
         *p = saved;
         if(!saved)
             return 0;
@@ -159,7 +162,8 @@ int api_start(void *ud, server_t *srv)
                  GRAPH_LOAD_WAIT_MS);
     char dir[4096];
     if(snprintf(dir, sizeof(dir), "%s/uploads", api->cfg->data_dir) >= (int)sizeof(dir) || make_dirs(dir)) {
-        log_error("api.start_failed", "reason=\"cannot create the upload folder: %s\"", strerror(errno));
+        log_error("api.start_failed", "dir=%s reason=\"cannot create the upload folder under --data-dir: %s\"",
+                  LOG_Q(dir), strerror(errno));
         return -1;
     }
     api->upload_dir = util_strdup(dir);

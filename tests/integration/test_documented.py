@@ -1,14 +1,24 @@
 """What README, docs/design.md and docs/websocket.md state and no other test checked: the log line
-format and --log-level, an address that is not this machine's, --trend-window, connection_ack."""
+format and --log-level, an address that is not this machine's, --trend-window, connection_ack, the
+README's command line against each subcommand's --help, reason phrases on every status the API answers,
+a --data-dir that cannot be made, and the OpenLineage export of the example warehouse against the
+spec's required fields."""
 
+import http.client
+import json
 import os
 import re
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, free_port, main, run_cli  # noqa: E402
 from ws_helpers import RawWS, metric  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+EXAMPLES = os.path.join(ROOT, "examples/finance")
 
 # "<UTC time> <level> <event> key=value ..." (design.md: events are area.what)
 LINE_RE = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (debug|info |warn |error) [a-z0-9_]+(\.[a-z0-9_]+)*'
@@ -90,6 +100,142 @@ class StatsSettingsTest(unittest.TestCase):
         self.assertEqual([a["data"]["client_id"] for a in acks], [1, 2])
         # the inbox bound's counter is exported (its overflow is covered by tests/unit/test_bus.c)
         self.assertEqual(metric(text.decode(), "lineaged_events_dropped_total"), 0)
+
+
+class ReadmeCommandLineTest(unittest.TestCase):
+    def synopsis(self):
+        with open(os.path.join(ROOT, "README.md")) as f:
+            block = f.read().split("## Command line", 1)[1].split("```", 2)[1]
+        lines, cmd = {}, None
+        for line in block.splitlines():
+            m = re.match(r"^lineaged (\w+)?", line)
+            if m:
+                cmd = m.group(1)  # None for "lineaged --help | --version"
+            lines[cmd] = lines.get(cmd, "") + line
+        lines.pop(None)
+        return lines
+
+    def test_every_flag_of_each_subcommand_is_in_the_readme_and_no_other(self):
+        synopsis = self.synopsis()
+        self.assertEqual(set(synopsis), {"serve", "parse", "ingest", "export"})
+        for cmd, text in synopsis.items():
+            with self.subTest(cmd=cmd):
+                r = run_cli(cmd, "--help")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(set(re.findall(r"--[a-z0-9-]+", text)) - {"--help"},
+                                 set(re.findall(r"(?<![\w-])--[a-z0-9-]+", r.stdout)) - {"--help"})
+
+
+class StatusLineTest(unittest.TestCase):
+    def test_every_status_the_api_answers_has_its_reason_phrase(self):
+        with tempfile.TemporaryDirectory() as seed:
+            for schema in ("a", "b"):  # two tables named t: the short name is ambiguous (409)
+                with open(os.path.join(seed, f"{schema}.sql"), "w") as f:
+                    f.write(f"CREATE TABLE {schema}.t (id INT);\n")
+            with Server("--seed-dir", seed) as srv:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    if len(srv.get_json("/api/v1/search?q=t&kind=table")[1]["results"]) == 2:
+                        break
+                    time.sleep(0.05)
+                cases = [("GET", "/health", None, {}, 200, "OK"),
+                         ("GET", "/api/v1/lineage/t", None, {}, 409, "Conflict"),
+                         ("POST", "/api/chat/semantic", b'{"query": "x"}', {}, 501, "Not Implemented"),
+                         ("GET", "/api/v1/nope", None, {}, 404, "Not Found"),
+                         ("DELETE", "/health", None, {}, 405, "Method Not Allowed"),
+                         ("GET", "/api/v1/lineage/a.t?depth=x", None, {}, 400, "Bad Request"),
+                         ("GET", "/health", None, {"Host": "evil.example"}, 421, "Misdirected Request"),
+                         ("POST", "/api/v1/files/upload", b"x", {"Content-Type": "text/plain"}, 415,
+                          "Unsupported Media Type")]
+                for method, path, body, headers, status, reason in cases:
+                    with self.subTest(path=path, status=status):
+                        conn = http.client.HTTPConnection(srv.host, srv.port, timeout=10)
+                        conn.request(method, path, body=body, headers=headers)
+                        resp = conn.getresponse()
+                        resp.read()
+                        conn.close()
+                        self.assertEqual((resp.status, resp.reason), (status, reason))
+
+
+class DataDirTest(unittest.TestCase):
+    def test_a_data_dir_that_cannot_be_made_exits_1_naming_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            blocker = os.path.join(tmp, "a-file")
+            open(blocker, "w").close()
+            for data_dir in (blocker, os.path.join(blocker, "data")):
+                with self.subTest(data_dir=data_dir):
+                    r = run_cli("serve", "--port", str(free_port()), "--db", ":memory:", "--data-dir", data_dir,
+                                timeout=20)
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    line = [x for x in r.stderr.splitlines() if " error " in x][0]
+                    self.assertIn("api.start_failed", line)
+                    self.assertIn(f'dir="{blocker}/', line)
+                    self.assertIn("Not a directory", line)
+
+
+# OpenLineage 2-0-2 (https://openlineage.io/spec/2-0-2/OpenLineage.json): BaseEvent requires eventTime
+# (date-time), producer and schemaURL (URIs); JobEvent requires job {namespace, name}; datasets require
+# namespace and name; every facet _producer and _schemaURL. ColumnLineageDatasetFacet 1-2-0: fields ->
+# {inputFields: [{namespace, name, field, transformations: [{type, subtype}]}]}.
+URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+class OpenLineageSpecTest(unittest.TestCase):
+    def check_facets(self, facets):
+        self.assertIsInstance(facets, dict)
+        for name, facet in facets.items():
+            self.assertRegex(facet["_producer"], URI, name)
+            self.assertRegex(facet["_schemaURL"], r"^https://openlineage\.io/spec/facets/\d+-\d+-\d+/\w+\.json#/\$defs/\w+$")
+
+    def check_dataset(self, ds):
+        for key in ("namespace", "name"):
+            self.assertIsInstance(ds[key], str)
+            self.assertTrue(ds[key])
+        self.check_facets(ds.get("facets", {}))
+
+    def test_the_example_warehouse_export_has_what_the_spec_requires(self):
+        with Server("--seed-dir", EXAMPLES) as srv:
+            deadline = time.monotonic() + 60
+            while srv.get_json("/api/v1/files/stats")[1]["processed"] < 30 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            stats = srv.get_json("/api/v1/stats")[1]
+            status, headers, body = srv.request("GET", "/api/v1/export/openlineage")
+        self.assertEqual(status, 200)
+        events = [json.loads(line) for line in body.decode().splitlines()]
+        self.assertGreaterEqual(len(events), 20, stats)
+        columns = 0
+        for ev in events:
+            self.assertRegex(ev["eventTime"], DATE_TIME)
+            self.assertRegex(ev["producer"], URI)
+            self.assertEqual(ev["schemaURL"], "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent")
+            self.assertNotIn("run", ev)  # static lineage: a JobEvent has no run and no eventType
+            self.assertNotIn("eventType", ev)
+            job = ev["job"]
+            self.assertTrue(job["namespace"])
+            self.assertRegex(job["name"], r"^\S+\.\w+:\d+$")  # path:line
+            self.check_facets(job["facets"])
+            self.assertIn(job["facets"]["jobType"]["jobType"], ("QUERY", "STORED_PROCEDURE"))
+            self.assertTrue(job["facets"]["sql"]["query"])
+            # a folder of files names no git repository: no source location under --github-url
+            self.assertNotIn("sourceCodeLocation", job["facets"])
+            self.assertTrue(ev["outputs"])
+            for ds in ev["inputs"] + ev["outputs"]:
+                self.check_dataset(ds)
+            known = {(d["namespace"], d["name"]) for d in ev["inputs"] + ev["outputs"]}
+            for out in ev["outputs"]:
+                cl = out.get("facets", {}).get("columnLineage")
+                if not cl:
+                    continue
+                for field, spec in cl["fields"].items():
+                    self.assertTrue(field)
+                    for src in spec["inputFields"]:
+                        columns += 1
+                        self.assertIn((src["namespace"], src["name"]), known)
+                        self.assertTrue(src["field"])
+                        for t in src.get("transformations", []):
+                            self.assertIn(t["type"], ("DIRECT", "INDIRECT"))
+        self.assertGreater(columns, 50)
 
 
 if __name__ == "__main__":
