@@ -1,0 +1,100 @@
+// What the README promises a newcomer after `make run`, on a real server holding the example warehouse:
+// the cards show its real numbers, and the chat box's own example and the README's questions answer.
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, waitFor, REPO,
+} from './lib.mjs';
+
+const EXAMPLES = path.join(REPO, 'examples/finance');
+
+// The questions of the README paragraph "After `make run`, questions about the example warehouse ...":
+// graph mode for those ending in '?', text mode for the one after "in text mode".
+function readmeQuestions() {
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const start = readme.indexOf('After `make run`, questions');
+  assert(start >= 0, 'README paragraph with the example questions');
+  const para = readme.slice(start, readme.indexOf('\n\n', start));
+  const [graphPart, textPart] = para.split('in text mode');
+  const graph = [...graphPart.matchAll(/`([^`]+\?)`/g)].map((m) => m[1]);
+  const text = [...(textPart || '').matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+  return { graph, text };
+}
+
+async function ask(page, mode, question) {
+  await page.selectOption('#chat-mode', mode);
+  await page.fill('#chat-q', question);
+  await page.evaluate(() => document.getElementById('chat-answer').removeAttribute('data-query-type'));
+  await page.press('#chat-q', 'Enter');
+  await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type'))
+    || (await page.getAttribute('#chat-answer', 'data-error')), { timeout: 15000, what: `an answer to "${question}"` });
+  return {
+    type: await page.getAttribute('#chat-answer', 'data-query-type'),
+    answer: (await page.textContent('#chat-answer')).trim(),
+    sources: await page.$$eval('#chat-sources li', (lis) => lis.length),
+  };
+}
+
+test('the dashboard shows the example warehouse in numbers equal to /api/v1/stats', async ({ server, page }) => {
+  await page.goto(server.base + '/');
+  const stats = (await httpGet(server.base + '/api/v1/stats')).json;
+  assert(stats.filesProcessed >= 30 && stats.totalNodes > 100, `example warehouse ingested: ${JSON.stringify(stats)}`);
+  for (const k of ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables']) {
+    await waitFor(async () => (await page.getAttribute(`.card[data-stat="${k}"] .value`, 'value')) === String(stats[k]),
+      { timeout: 10000, what: `card ${k} = ${stats[k]}` });
+  }
+  assertNoProblems(page);
+});
+
+test("the chat box's example question answers on the example warehouse, and the box is wide enough to read it", async ({ page, server }) => {
+  await page.goto(server.base + '/#explorer');
+  const placeholder = await page.getAttribute('#chat-q', 'placeholder');
+  const got = await ask(page, 'graph', placeholder);
+  assertEqual(got.type, 'lineage_upstream', `query type of "${placeholder}" (answer: ${got.answer})`);
+  assert(got.sources > 0, `sources listed for "${placeholder}"`);
+  // the question takes the panel's width: the example must not be cut to its last words
+  const [input, panel] = await page.evaluate(() => [document.getElementById('chat-q').getBoundingClientRect().width,
+    document.getElementById('chat-form').getBoundingClientRect().width]);
+  assert(input >= 0.9 * panel, `question box ${input}px of the form's ${panel}px`);
+  assertEqual(await page.evaluate(() => {
+    const q = document.getElementById('chat-q');
+    return q.scrollWidth <= q.clientWidth;
+  }), true, 'the example question fits its box');
+  assertNoProblems(page);
+});
+
+test("the README's example questions each get an answer with sources", async ({ page, server }) => {
+  await page.goto(server.base + '/#explorer');
+  const { graph, text } = readmeQuestions();
+  assert(graph.length >= 4 && text.length >= 1, `questions found in the README: ${graph.length} graph, ${text.length} text`);
+  for (const q of graph) {
+    const got = await ask(page, 'graph', q);
+    assert(got.type && !['unknown', 'clarify', 'search'].includes(got.type), `"${q}" understood as ${got.type}: ${got.answer}`);
+    assert(got.sources > 0, `sources for "${q}": ${got.answer}`);
+  }
+  for (const q of text) {
+    const got = await ask(page, 'text', q);
+    assertEqual(got.type, 'text_search', `query type of "${q}" (answer: ${got.answer})`);
+    assert(got.sources > 0, `sources for "${q}": ${got.answer}`);
+  }
+  assertNoProblems(page);
+});
+
+await run({
+  async before() {
+    const server = new Lineaged({ ingest: [EXAMPLES] });
+    try {
+      await server.start();
+    } catch (e) {
+      await server.dispose();
+      throw e;
+    }
+    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    const page = await openPage(browser.context);
+    return { server, browser, page };
+  },
+  async after(ctx) {
+    await ctx.browser.close();
+    await ctx.server.dispose();
+  },
+});
