@@ -101,12 +101,14 @@ int cmd_ingest(int argc, char **argv)
     const char *project = "default", *dialect_name = getenv("LINEAGED_DIALECT"), *workers_arg = NULL;
     if(!db || !*db)
         db = "./data/lineage.duckdb";
-    int first = argc;
+    /* PATHs move to argv[1..paths]: options may follow them (`ingest sql/ --db x`), as with getopt */
+    int paths = 0;
     for(int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int r;
         if(strcmp(a, "--") == 0) {
-            first = i + 1;
+            while(++i < argc)
+                argv[1 + paths++] = argv[i];
             break;
         }
         if(strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -124,8 +126,7 @@ int cmd_ingest(int argc, char **argv)
             fprintf(stderr, "lineaged ingest: unknown option '%s' (see lineaged ingest --help)\n", a);
             return 2;
         }
-        first = i;
-        break;
+        argv[1 + paths++] = argv[i];
     }
     sql_dialect_t dialect = SQL_DIALECT_AUTO;
     if(dialect_name && *dialect_name && sql_dialect_from_name(dialect_name, &dialect)) {
@@ -146,7 +147,7 @@ int cmd_ingest(int argc, char **argv)
         fprintf(stderr, "lineaged ingest: --project needs a name of 1 to 200 characters\n");
         return 2;
     }
-    if(first >= argc) {
+    if(!paths) {
         fprintf(stderr, "lineaged ingest: no PATH given (see lineaged ingest --help)\n");
         return 2;
     }
@@ -181,7 +182,7 @@ int cmd_ingest(int argc, char **argv)
     ingest_meta_t meta = {.source = "cli", .project_id = project, .dialect = dialect};
     rc = ingest_begin(in, &meta, p.id);
     ingest_walk_t w = {.in = in, .id = p.id, .on_problem = problem};
-    for(int i = first; !rc && i < argc; i++)
+    for(int i = 1; !rc && i <= paths; i++)
         rc = ingest_walk_add(&w, argv[i]);
     if(rc)
         fprintf(stderr, "lineaged ingest: %s\n", ingest_strerror(rc));

@@ -93,12 +93,14 @@ int cmd_parse(int argc, char **argv)
         fprintf(stderr, "lineaged parse: unknown dialect '%s' in LINEAGED_DIALECT\n", env);
         return 2;
     }
-    int first = argc;
+    /* FILEs move to argv[1..nfiles]: options may follow them (`parse a.sql --dialect tsql`), as with getopt */
+    int nfiles = 0;
     for(int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *value = NULL;
         if(strcmp(a, "--") == 0) {
-            first = i + 1;
+            while(++i < argc)
+                argv[1 + nfiles++] = argv[i];
             break;
         }
         if(strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -117,15 +119,15 @@ int cmd_parse(int argc, char **argv)
             fprintf(stderr, "lineaged parse: unknown option '%s' (see lineaged parse --help)\n", a);
             return 2;
         } else {
-            first = i;
-            break;
+            argv[1 + nfiles++] = argv[i];
+            continue;
         }
         if(sql_dialect_from_name(value, &dialect)) {
             fprintf(stderr, "lineaged parse: unknown dialect '%s'\n", value);
             return 2;
         }
     }
-    int nfiles = argc - first;
+    const int first = 1;
     if(nfiles <= 0) {
         fprintf(stderr, "lineaged parse: no FILE given (see lineaged parse --help)\n");
         return 2;

@@ -1,7 +1,7 @@
 """What README, docs/design.md and docs/websocket.md state and no other test checked: the log line
 format and --log-level, an address that is not this machine's, --trend-window, connection_ack, the
 README's command line against each subcommand's --help, reason phrases on every status the API answers,
-a --data-dir that cannot be made, and the OpenLineage export of the example warehouse against the
+a --data-dir that cannot be made, a database file that is not (or not all of) a DuckDB database, and the OpenLineage export of the example warehouse against the
 spec's required fields."""
 
 import http.client
@@ -171,6 +171,56 @@ class DataDirTest(unittest.TestCase):
                     self.assertIn("api.start_failed", line)
                     self.assertIn(f'dir="{blocker}/', line)
                     self.assertIn("Not a directory", line)
+
+
+class OptionsAfterPathsTest(unittest.TestCase):
+    def test_ingest_and_parse_take_options_after_their_paths(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            sql = os.path.join(tmp, "a.sql")
+            with open(sql, "w") as f:
+                f.write("INSERT INTO core.b SELECT x FROM raw.a;\n")
+            db = os.path.join(tmp, "here.duckdb")
+            # before, --db was taken for a path and the file went into ./data/lineage.duckdb of the cwd
+            r = run_cli("ingest", sql, "--db", db, "--project", "p", cwd=tmp, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("1 processed", r.stdout)
+            self.assertTrue(os.path.exists(db))
+            self.assertFalse(os.path.exists(os.path.join(tmp, "data")))
+            r = run_cli("ingest", "--db", db, "--project", "p", "--", sql, cwd=tmp, timeout=60)
+            self.assertEqual((r.returncode, "1 skipped" in r.stdout), (0, True), r.stdout + r.stderr)
+            r = run_cli("parse", sql, "--dialect", "tsql", cwd=tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["dialect"], "tsql")
+            r = run_cli("parse", sql, "--nope", cwd=tmp)
+            self.assertEqual(r.returncode, 2, r.stderr)
+
+
+class CorruptDatabaseTest(unittest.TestCase):
+    def test_a_file_that_is_not_a_whole_duckdb_database_is_one_line_and_exit_1(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            junk = os.path.join(tmp, "junk.duckdb")
+            with open(junk, "wb") as f:
+                f.write(b"DUCK" + bytes(range(256)) * 8)
+            good = os.path.join(tmp, "good.duckdb")
+            sql = os.path.join(tmp, "a.sql")
+            with open(sql, "w") as f:
+                f.write("INSERT INTO core.b SELECT x FROM raw.a;\n")
+            r = run_cli("ingest", "--db", good, sql, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            cut = os.path.join(tmp, "cut.duckdb")
+            with open(good, "rb") as src, open(cut, "wb") as dst:
+                dst.write(src.read(20000))  # a copy that stopped part way
+            for db in (junk, cut):
+                for cmd in (["serve", "--port", str(free_port()), "--data-dir", os.path.join(tmp, "data")],
+                            ["ingest", sql], ["export", "--format", "csv"]):
+                    with self.subTest(db=os.path.basename(db), cmd=cmd[0]):
+                        size = os.path.getsize(db)
+                        r = run_cli(*cmd, "--db", db, cwd=tmp, timeout=20)
+                        self.assertEqual(r.returncode, 1, r.stderr)
+                        lines = r.stderr.strip().splitlines()
+                        self.assertEqual(len(lines), 1, lines)
+                        self.assertIn(f"lineaged {cmd[0]}: cannot open database {db}: ", lines[0])
+                        self.assertEqual(os.path.getsize(db), size)  # left as it was
 
 
 # OpenLineage 2-0-2 (https://openlineage.io/spec/2-0-2/OpenLineage.json): BaseEvent requires eventTime
