@@ -10,6 +10,13 @@
 
 #define REBUILD_REST 4 /* after a rebuild, wait this many times its CPU time before the next */
 
+typedef struct waiter {
+    struct waiter *next;
+    unsigned long need; /* the requests the snapshot must reflect */
+    void (*fn)(void *arg);
+    void *arg;
+} waiter_t;
+
 struct graph_index {
     store_t *store;
     pthread_mutex_t lock;
@@ -17,9 +24,11 @@ struct graph_index {
     graph_snap_t *current;
     graph_builder_t *base; /* the store's rows as last read: the rebuild thread's own */
     unsigned long generation;
-    int dirty, stop, ready; /* ready: the first read of the store is over (whatever its outcome) */
-    atomic_int cancel;      /* `stop` for the loads, which read it between chunks without the lock */
-    duckdb_connection conn; /* the rebuild thread's; NULL until it connects */
+    unsigned long requested, covered;  /* rebuild requests made; those a finished rebuild read after */
+    waiter_t *waiters, **waiters_tail; /* graph_index_when_current, in the order asked */
+    int dirty, stop, ready;            /* ready: the first read of the store is over (whatever its outcome) */
+    atomic_int cancel;                 /* `stop` for the loads, which read it between chunks without the lock */
+    duckdb_connection conn;            /* the rebuild thread's; NULL until it connects */
     pthread_cond_t loaded;
     pthread_t thread;
 };
@@ -32,6 +41,36 @@ static void publish(graph_index_t *ix, graph_snap_t *s)
     ix->generation++;
     pthread_mutex_unlock(&ix->lock);
     graph_snap_release(old);
+}
+
+/* Under the lock: unlinks the waiters the snapshot now reflects (all of them when stopping). */
+static waiter_t *take_covered(graph_index_t *ix)
+{
+    waiter_t *done = NULL, **done_tail = &done, **p = &ix->waiters;
+    while(*p) {
+        waiter_t *w = *p;
+        if(ix->stop || w->need <= ix->covered) {
+            *p = w->next;
+            w->next = NULL;
+            *done_tail = w;
+            done_tail = &w->next;
+        } else {
+            p = &w->next;
+        }
+    }
+    ix->waiters_tail = p;
+    return done;
+}
+
+/* Outside the lock: a waiter may publish, and publishing may take other locks. */
+static void run_waiters(waiter_t *w)
+{
+    while(w) {
+        waiter_t *next = w->next;
+        w->fn(w->arg);
+        util_free(w);
+        w = next;
+    }
 }
 
 static double ms_between(const struct timespec *a, const struct timespec *b)
@@ -135,7 +174,8 @@ static void *rebuild_main(void *arg)
             ;
         if(ix->stop)
             break;
-        ix->dirty = 0; /* requests from here on ask for one more rebuild */
+        ix->dirty = 0;                         /* requests from here on ask for one more rebuild */
+        unsigned long reading = ix->requested; /* committed before the read below starts */
         pthread_mutex_unlock(&ix->lock);
         double cpu = connected ? rebuild(ix, conn) : 0;
         rested = mono_after((long long)(cpu * REBUILD_REST * 1e6));
@@ -144,6 +184,11 @@ static void *rebuild_main(void *arg)
             ix->ready = 1;
             pthread_cond_broadcast(&ix->loaded);
         }
+        ix->covered = reading; /* also when it failed: its waiters are told late, never held forever */
+        waiter_t *done = take_covered(ix);
+        pthread_mutex_unlock(&ix->lock);
+        run_waiters(done);
+        pthread_mutex_lock(&ix->lock);
     }
     ix->conn = NULL;
     ix->ready = 1; /* a waiter at start must not wait for a load that will not come */
@@ -161,6 +206,7 @@ int graph_index_open(store_t *store, graph_index_t **out)
     if(!ix)
         return GRAPH_ERR_NOMEM;
     ix->store = store;
+    ix->waiters_tail = &ix->waiters;
     ix->dirty = 1; /* the first read of the store, on the thread: a large graph takes seconds */
     pthread_mutex_init(&ix->lock, NULL);
     pthread_condattr_t attr;
@@ -218,7 +264,9 @@ void graph_index_stop(graph_index_t *ix)
     if(ix->conn)
         duckdb_interrupt(ix->conn);
     pthread_cond_signal(&ix->wake);
+    waiter_t *done = take_covered(ix); /* no snapshot will come for them */
     pthread_mutex_unlock(&ix->lock);
+    run_waiters(done);
 }
 
 void graph_index_close(graph_index_t *ix)
@@ -246,6 +294,7 @@ graph_snap_t *graph_index_acquire(graph_index_t *ix)
 void graph_index_request_rebuild(graph_index_t *ix)
 {
     pthread_mutex_lock(&ix->lock);
+    ix->requested++;
     ix->dirty = 1;
     pthread_cond_signal(&ix->wake);
     pthread_mutex_unlock(&ix->lock);
@@ -257,4 +306,21 @@ unsigned long graph_index_generation(graph_index_t *ix)
     unsigned long g = ix->generation;
     pthread_mutex_unlock(&ix->lock);
     return g;
+}
+
+void graph_index_when_current(graph_index_t *ix, void (*fn)(void *arg), void *arg)
+{
+    waiter_t *w = util_calloc(1, sizeof(*w));
+    pthread_mutex_lock(&ix->lock);
+    if(w && !ix->stop && ix->covered < ix->requested) {
+        *w = (waiter_t){NULL, ix->requested, fn, arg};
+        *ix->waiters_tail = w;
+        ix->waiters_tail = &w->next;
+        w = NULL;
+        fn = NULL;
+    }
+    pthread_mutex_unlock(&ix->lock);
+    util_free(w);
+    if(fn)
+        fn(arg);
 }

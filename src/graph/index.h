@@ -50,6 +50,13 @@ void graph_index_close(graph_index_t *ix);
 graph_snap_t *graph_index_acquire(graph_index_t *ix);
 /* Safe from any thread (the ingest writer's on_commit hook): never waits on the rebuild. */
 void graph_index_request_rebuild(graph_index_t *ix);
+/*
+ * Calls fn(arg) once the published snapshot reflects every rebuild requested before this call (what
+ * had committed by then): at once on the caller's thread when it already does, else on the rebuild
+ * thread after the rebuild that read the store after the last of them. A rebuild that fails, a
+ * stop and a lack of memory call it too (late rather than never). Never waits.
+ */
+void graph_index_when_current(graph_index_t *ix, void (*fn)(void *arg), void *arg);
 /* How many snapshots have been published (tests wait for a rebuild with it). */
 unsigned long graph_index_generation(graph_index_t *ix);
 

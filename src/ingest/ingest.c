@@ -324,13 +324,16 @@ static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
     if(ing->fail_message)
         json_array_append_new(errors, json_pack("{s:s, s:s}", "file", "", "error", ing->fail_message));
     double secs = (double)(time_mono_ms() - ing->started_mono_ms) / 1000.0;
-    publish(in, "ingestion_complete",
-            json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:I}", "ingestion_id", ing->id, "source",
-                      ing->source, "status", status, "files", files ? files : json_array(), "files_processed",
-                      (json_int_t)ing->processed, "files_failed", (json_int_t)ing->failed, "files_skipped",
-                      (json_int_t)ing->skipped, "total_files", (json_int_t)ing->total, "total_nodes_created",
-                      (json_int_t)ing->nodes_created, "duration_seconds", secs, "errors",
-                      errors ? errors : json_array(), "files_omitted", (json_int_t)ing->results_omitted));
+    json_t *data = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:I}", "ingestion_id", ing->id,
+                             "source", ing->source, "status", status, "files", files ? files : json_array(),
+                             "files_processed", (json_int_t)ing->processed, "files_failed", (json_int_t)ing->failed,
+                             "files_skipped", (json_int_t)ing->skipped, "total_files", (json_int_t)ing->total,
+                             "total_nodes_created", (json_int_t)ing->nodes_created, "duration_seconds", secs, "errors",
+                             errors ? errors : json_array(), "files_omitted", (json_int_t)ing->results_omitted);
+    if(data && in->opts.bus && in->opts.hold_complete)
+        in->opts.hold_complete(in->opts.ud, data);
+    else
+        publish(in, "ingestion_complete", data);
 }
 
 /* Ends an ingestion whose input is complete and whose files are all final. */

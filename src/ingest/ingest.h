@@ -53,6 +53,12 @@ typedef struct ingest_opts {
     void (*on_file)(void *ud, const ingest_file_event_t *ev);
     /* Optional, from the writer thread, after a file's transaction committed (the graph changed). */
     void (*on_commit)(void *ud);
+    /*
+     * Optional, from the writer thread, with a bus: takes ingestion_complete's data (the reference)
+     * and publishes it once queries can see the ingestion (after on_commit of its last file has had
+     * its effect). NULL: published at once.
+     */
+    void (*hold_complete)(void *ud, json_t *data);
     void *ud;
 } ingest_opts_t;
 

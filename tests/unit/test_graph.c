@@ -759,6 +759,78 @@ static void index_publishes_new_snapshots_to_concurrent_readers(void **state)
     store_close(store);
 }
 
+typedef struct visible {
+    graph_index_t *ix;
+    atomic_int calls;
+    atomic_int nodes; /* of the snapshot published when the waiter was called */
+} visible_t;
+
+static void seen(void *arg)
+{
+    visible_t *v = arg;
+    graph_snap_t *s = graph_index_acquire(v->ix);
+    atomic_store(&v->nodes, graph_node_count(s));
+    graph_snap_release(s);
+    atomic_fetch_add(&v->calls, 1);
+}
+
+static void wait_called(visible_t *v)
+{
+    for(int i = 0; i < 2000 && !atomic_load(&v->calls); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
+    assert_int_equal(atomic_load(&v->calls), 1);
+}
+
+/*
+ * graph_index_when_current: a waiter is called once the published snapshot holds what had committed
+ * before it asked (what ingestion_complete waits for), at once when nothing is outstanding, and at
+ * close when no snapshot will come.
+ */
+static void index_tells_when_a_commit_is_visible(void **state)
+{
+    (void)state;
+    store_t *store = NULL;
+    char err[256];
+    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), 0);
+    graph_tables(conn);
+    exec_sql(conn, "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false)");
+    graph_index_t *ix = NULL;
+    assert_int_equal(graph_index_open(store, &ix), 0);
+    assert_true(graph_index_wait_loaded(ix, 60000));
+    visible_t now = {.ix = ix};
+    graph_index_when_current(ix, seen, &now); /* nothing requested: called before it returns */
+    assert_int_equal(atomic_load(&now.calls), 1);
+    assert_int_equal(atomic_load(&now.nodes), 1);
+    for(int round = 2; round <= 8; round++) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "INSERT INTO nodes VALUES (%d, 'table', 's.t%d', 'p', false)", round, round);
+        exec_sql(conn, sql);
+        graph_index_request_rebuild(ix); /* as the writer's on_commit does */
+        visible_t v = {.ix = ix}, w = {.ix = ix};
+        graph_index_when_current(ix, seen, &v);
+        graph_index_when_current(ix, seen, &w);
+        wait_called(&v);
+        wait_called(&w);
+        assert_int_equal(atomic_load(&v.nodes), round);
+        assert_int_equal(atomic_load(&w.nodes), round);
+    }
+    /* closing right after a request: the waiter is called, by the rebuild or by the stop, once */
+    exec_sql(conn, "INSERT INTO nodes VALUES (9, 'table', 's.t9', 'p', false)");
+    graph_index_request_rebuild(ix);
+    visible_t last = {.ix = ix};
+    graph_index_when_current(ix, seen, &last);
+    graph_index_stop(ix);
+    visible_t after = {.ix = ix};
+    graph_index_when_current(ix, seen, &after); /* stopped: at once */
+    assert_int_equal(atomic_load(&after.calls), 1);
+    graph_index_close(ix); /* joins the rebuild thread, which may be the one calling `last` */
+    assert_int_equal(atomic_load(&last.calls), 1);
+    duckdb_disconnect(&conn);
+    store_close(store);
+}
+
 /* Stopping while the first read may still run: it is cut short or finishes; either way nothing leaks
  * or hangs, and a waiter is released. */
 static void index_closes_during_its_first_read(void **state)
@@ -995,6 +1067,7 @@ int main(void)
         cmocka_unit_test(catalog_allocation_failures_are_clean),
         cmocka_unit_test(loads_from_duckdb),
         cmocka_unit_test(index_publishes_new_snapshots_to_concurrent_readers),
+        cmocka_unit_test(index_tells_when_a_commit_is_visible),
         cmocka_unit_test(index_closes_during_its_first_read),
         cmocka_unit_test(columns_in_the_order_first_seen),
         cmocka_unit_test(updates_file_by_file_match_a_full_read),
