@@ -840,7 +840,8 @@ static int recover(ingest_t *in)
         return -1;
     }
     int rc = 0;
-    for(idx_t r = 0; r < duckdb_row_count(&res) && !rc; r++) {
+    /* a stop between two queries (duckdb_interrupt reaches only a running one) ends it here */
+    for(idx_t r = 0; r < duckdb_row_count(&res) && !rc && !atomic_load(&in->stop); r++) {
         char *v[6];
         for(idx_t c = 0; c < 6; c++)
             v[c] = duckdb_value_is_null(&res, c, r) ? NULL : duckdb_value_varchar(&res, c, r);

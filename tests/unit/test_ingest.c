@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -689,7 +690,7 @@ static char *capture_end(captured_t *c)
     close(c->saved);
     FILE *fp = fopen(c->path, "r");
     assert_non_null(fp);
-    static char text[1 << 16];
+    static char text[1 << 20];
     size_t n = fread(text, 1, sizeof(text) - 1, fp);
     text[n] = '\0';
     fclose(fp);
@@ -713,6 +714,64 @@ static void shutdown_stops_the_startup_read(void **state)
     assert_non_null(strstr(log, "ingest.load_stopped"));
     assert_null(strstr(log, "ingest.loaded"));
     assert_int_equal(count(f, "SELECT count(*) FROM nodes"), BIG_GRAPH_NODES);
+}
+
+/* Whether the log captured so far holds `what`. */
+static int captured_has(const captured_t *c, const char *what)
+{
+    static char text[1 << 16];
+    FILE *fp = fopen(c->path, "r");
+    size_t n = fp ? fread(text, 1, sizeof(text) - 1, fp) : 0;
+    if(fp)
+        fclose(fp);
+    text[n] = '\0';
+    return strstr(text, what) != NULL;
+}
+
+#define RECOVER_INGESTIONS 400
+
+/*
+ * A shutdown while the writer recovers unfinished ingestions (after the graph's read): the stop ends
+ * the recovery where it is, logged as ingest.load_stopped, never as the error ingest.recover_failed
+ * (which it was when the interrupted query failed); what it did not reach is recovered next time.
+ */
+static void shutdown_during_recovery_is_a_stop(void **state)
+{
+    fixture_t *f = *state;
+    char sql[1024];
+    /* each ingestion's file is gone from disk: recovering it costs two queries */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO ingestions (id, source, project_id, status, input_complete, started_at)"
+             " SELECT printf('ing_%%016x', i), 'upload', 'default', 'running', true, now() FROM range(%d) r(i);"
+             "INSERT INTO files (id, ingestion_id, project_id, path, disk_path, owned, status, created_at, updated_at)"
+             " SELECT 1000 + i, printf('ing_%%016x', i), 'default', 'f' || i || '.sql', '%s/gone/f' || i || '.sql',"
+             " false, 'pending', now(), now() FROM range(%d) r(i)",
+             RECOVER_INGESTIONS, f->dir, RECOVER_INGESTIONS);
+    assert_int_equal(duckdb_query(f->conn, sql, NULL), DuckDBSuccess);
+    captured_t cap;
+    capture_start(f, &cap);
+    ingest_opts_t opts = {.store = f->store, .workers = 1};
+    ingest_t *in = NULL;
+    int rc = ingest_open(&opts, &in);
+    /* the graph's read is over once it is logged: the recovery runs from there */
+    for(int i = 0; rc == INGEST_OK && i < 60000 && !captured_has(&cap, "ingest.loaded"); i++)
+        nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
+    if(!rc)
+        ingest_close(in, 0);
+    char *log = capture_end(&cap);
+    assert_int_equal(rc, INGEST_OK);
+    assert_non_null(strstr(log, "ingest.loaded"));
+    assert_non_null(strstr(log, "ingest.load_stopped"));
+    assert_null(strstr(log, "recover_failed"));
+    /* stopped part-way: some files were recovered (their input gone), the rest were not reached */
+    int lost = count(f, "SELECT count(*) FROM files WHERE status = 'error'");
+    assert_true(lost < RECOVER_INGESTIONS);
+    assert_int_equal(count(f, "SELECT count(*) FROM ingestions WHERE status = 'running'"), RECOVER_INGESTIONS);
+    /* the next start recovers the rest */
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    ingest_close(in, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'error'"), RECOVER_INGESTIONS);
+    assert_int_equal(count(f, "SELECT count(*) FROM ingestions WHERE status = 'failed'"), RECOVER_INGESTIONS);
 }
 
 /* Files submitted while the graph is read wait for it, then get ids after the existing ones. */
@@ -841,6 +900,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(shutdown_stops_the_startup_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(shutdown_during_recovery_is_a_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
