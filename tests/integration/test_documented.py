@@ -1,6 +1,6 @@
 """What README, docs/design.md and docs/websocket.md state and no other test checked: the log line
 format and --log-level, an address that is not this machine's, --trend-window, connection_ack, the
-README's command line against each subcommand's --help, reason phrases on every status the API answers,
+README's command line against each subcommand's --help, the README's package list against setup.sh, reason phrases on every status the API answers,
 a --data-dir that cannot be made, a database file that is not (or not all of) a DuckDB database, and the OpenLineage export of the example warehouse against the
 spec's required fields."""
 
@@ -124,6 +124,20 @@ class ReadmeCommandLineTest(unittest.TestCase):
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertEqual(set(re.findall(r"--[a-z0-9-]+", text)) - {"--help"},
                                  set(re.findall(r"(?<![\w-])--[a-z0-9-]+", r.stdout)) - {"--help"})
+
+
+class RequirementsTest(unittest.TestCase):
+    def test_the_readme_names_every_package_setup_installs(self):
+        with open(os.path.join(ROOT, "scripts/setup.sh")) as f:
+            setup = f.read().split("if ((for_bench))")[0]  # make bench's own are in BENCHMARKS.md
+        names = set(re.search(r"packages=\(([^)]*)\)", setup).group(1).split())
+        for line in re.findall(r"install_packages ([^\n]*)", setup):
+            names.update(w for w in line.split() if re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", w))
+        self.assertIn("chromium", names)
+        with open(os.path.join(ROOT, "README.md")) as f:
+            section = f.read().split("## Requirements", 1)[1].split("\n## ", 1)[0]
+        listed = set(re.findall(r"[a-z0-9][a-z0-9.+-]+", section))
+        self.assertEqual(names - listed, set())
 
 
 class StatusLineTest(unittest.TestCase):
