@@ -1,7 +1,7 @@
 """What README, docs/design.md and docs/websocket.md state and no other test checked: the log line
 format and --log-level, an address that is not this machine's, --trend-window, connection_ack, the
 README's command line against each subcommand's --help, the README's package list against setup.sh, reason phrases on every status the API answers,
-a --data-dir that cannot be made, a database file that is not (or not all of) a DuckDB database, and the OpenLineage export of the example warehouse against the
+the metric names of contract.md §7, a --data-dir that cannot be made, a database file that is not (or not all of) a DuckDB database, and the OpenLineage export of the example warehouse against the
 spec's required fields."""
 
 import http.client
@@ -169,6 +169,45 @@ class StatusLineTest(unittest.TestCase):
                         resp.read()
                         conn.close()
                         self.assertEqual((resp.status, resp.reason), (status, reason))
+
+
+# contract.md §7, name for name, with the type Prometheus is told and the labels the contract names
+CONTRACT_METRICS = {
+    "lineaged_ws_connections": ("gauge", None),
+    "lineaged_ws_connections_total": ("counter", None),
+    "lineaged_ws_rejected_total": ("counter", ('reason="origin"', 'reason="ip_limit"')),
+    "lineaged_ws_evicted_total": ("counter", None),
+    "lineaged_ws_messages_sent_total": ("counter", tuple(f'type="{t}"' for t in (
+        "connection_ack", "stats_update", "ingestion_started", "ingestion_progress", "ingestion_complete",
+        "query_complete", "error"))),
+    "lineaged_ws_messages_throttled_total": ("counter", None),
+    "lineaged_ws_messages_invalid_total": ("counter", None),
+    "lineaged_ingest_files_total": ("counter", ('status="processed"',)),
+    "lineaged_http_requests_total": ("counter", ('code="200"',)),
+}
+
+
+class ContractMetricsTest(unittest.TestCase):
+    def test_every_metric_of_the_contract_is_exported_under_its_name(self):
+        with tempfile.TemporaryDirectory() as seed:
+            with open(os.path.join(seed, "a.sql"), "w") as f:
+                f.write("INSERT INTO core.b SELECT x FROM raw.a;\n")
+            with Server("--seed-dir", seed) as srv:
+                deadline = time.monotonic() + 30
+                while srv.get_json("/api/v1/files/stats")[1]["processed"] < 1 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                status, headers, body = srv.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain"), headers)
+        text = body.decode()
+        for name, (kind, labels) in CONTRACT_METRICS.items():
+            with self.subTest(metric=name):
+                self.assertIn(f"\n# TYPE {name} {kind}\n", text)
+                samples = re.findall(rf"^{name}(\{{[^}}]*\}})? (\S+)$", text, re.M)
+                self.assertTrue(samples)
+                for label in labels or ():
+                    self.assertIn("{" + label + "}", [s[0] for s in samples])
+        self.assertEqual(metric(text, 'lineaged_ingest_files_total{status="processed"}'), 1)
 
 
 class DataDirTest(unittest.TestCase):
