@@ -2,6 +2,7 @@
 
 #include "server/reqguard.h"
 
+#include "server/http.h"
 #include "server/reqscan.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+
+/* lws's max_http_header_data when the context does not set it (server.c does not) */
+#define LWS_HEADER_DATA 4096
 
 typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 
@@ -45,6 +49,7 @@ int reqguard_init(server_t *srv)
             names[n++] = (const char *)name;
     }
     reqscan_known_names(names, n);
+    reqscan_table(LWS_HEADER_DATA, WSI_TOKEN_COUNT);
     guarded = srv;
     service_thread = 1;
     return 0;
@@ -83,20 +88,22 @@ void reqguard_unwatch(int fd)
         watches[fd].on = 0;
 }
 
-static void refuse(int fd, const char *why)
+static void refuse(int fd, int status, const char *why)
 {
     char body[256], out[512];
-    int blen =
-        snprintf(body, sizeof(body), "{\"error\":\"bad_request\",\"detail\":\"malformed request headers: %s\"}", why);
+    int blen = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"detail\":\"%s%s\"}",
+                        status == 400 ? "bad_request" : "request_header_fields_too_large",
+                        status == 400 ? "malformed request headers: " : "", why);
     int n = snprintf(out, sizeof(out),
-                     "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                     "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
                      "connection: close\r\n\r\n%s",
-                     blen, body);
+                     status, http_status_text(status), blen, body);
     if(n > 0 && (size_t)n < sizeof(out) && send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
         log_debug("http.write_failed", "errno=%d", errno);
     if(guarded)
-        metrics_http_response(&guarded->metrics, 400);
-    log_limited(LOG_WARN, "http.rejected", "reason=malformed_headers detail=%s status=400", LOG_Q(why));
+        metrics_http_response(&guarded->metrics, status);
+    log_limited(LOG_WARN, "http.rejected", "reason=%s detail=%s status=%d",
+                status == 400 ? "malformed_headers" : "headers_too_large", LOG_Q(why), status);
 }
 
 /*
@@ -121,6 +128,6 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     watches[fd].on = 0;
     if(r == REQSCAN_OFF)
         return n;
-    refuse(fd, why);
+    refuse(fd, r == REQSCAN_TOO_BIG ? 431 : 400, why);
     return 0;
 }

@@ -41,13 +41,16 @@ static int name_is(const reqscan_t *s, const char *name, size_t len)
     return s->name_len == len && memcmp(s->name, name, len) == 0;
 }
 
-/* At ':': a name that begins a known one without being "name:" is one lws misreads. */
-static int misread(const reqscan_t *s)
+enum kind { NAME_UNKNOWN, NAME_KNOWN, NAME_MISREAD };
+
+/* At ':': lws stores a known name's value in its table; a name that begins a known one without being "name:" it
+ * misreads. */
+static enum kind name_kind(const reqscan_t *s)
 {
     size_t len = s->name_len, lo = 0, hi = n_known;
     if(len > REQSCAN_NAME_KEPT)
-        return 0;    /* longer than every known name */
-    while(lo < hi) { /* the first known name not below this one */
+        return NAME_UNKNOWN; /* longer than every known name */
+    while(lo < hi) {         /* the first known name not below this one */
         size_t mid = lo + (hi - lo) / 2;
         size_t k = known_len[mid] < len ? known_len[mid] : len;
         int c = memcmp(known[mid], s->name, k);
@@ -59,10 +62,18 @@ static int misread(const reqscan_t *s)
     int begins = 0;
     for(size_t i = lo; i < n_known && known_len[i] >= len && memcmp(known[i], s->name, len) == 0; i++) {
         if(known_len[i] == len + 1 && known[i][len] == ':')
-            return 0;
+            return NAME_KNOWN;
         begins = 1;
     }
-    return begins;
+    return begins ? NAME_MISREAD : NAME_UNKNOWN;
+}
+
+static size_t table_bytes = 4096, table_frags = 95;
+
+void reqscan_table(size_t bytes, size_t frags)
+{
+    table_bytes = bytes;
+    table_frags = frags;
 }
 
 /* RFC 9110 §5.6.2 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as a bit per byte value below 128 */
@@ -116,8 +127,25 @@ static void cl_char(reqscan_t *s, unsigned char c)
 }
 
 /* The blank line: the next bytes are a body, the next request, or nothing this scanner frames. */
-static enum reqscan_result headers_done(reqscan_t *s)
+static enum reqscan_result too_big(reqscan_t *s, const char **why)
 {
+    s->off = 1;
+    *why = s->frags + 1 >= table_frags ? "too many header fields and query parameters for libwebsockets' header table"
+                                       : "the request line and headers do not fit libwebsockets' 4 KiB header table";
+    return REQSCAN_TOO_BIG;
+}
+
+static int table_full(const reqscan_t *s)
+{
+    return s->stored + 1 >= table_bytes || s->frags + 1 >= table_frags;
+}
+
+static enum reqscan_result headers_done(reqscan_t *s, const char **why)
+{
+    if(table_full(s))
+        return too_big(s, why);
+    s->stored = 0;
+    s->frags = 0;
     int cl_ok = !(s->seen & F_CL) || s->cl_state == 1 || s->cl_state == 2;
     if((s->seen & (F_TE | F_UP)) || !cl_ok) {
         s->off = 1;
@@ -145,8 +173,10 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
         return REQSCAN_OFF;
     for(size_t i = 0; i < n; i++) {
         unsigned char c = p[i];
+        s->stored += s->state != S_BODY; /* an upper bound of what lws keeps of the block */
         switch(s->state) {
         case S_BODY: {
+            s->stored = 0;
             size_t take = n - i < (uint64_t)s->body_left ? n - i : (size_t)s->body_left;
             s->body_left -= (int64_t)take;
             i += take - 1;
@@ -163,10 +193,14 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             if(c == '\r' || c == '\n') {
                 s->state = c == '\r' ? S_REQLINE_CR : S_FIELD_START;
                 s->pct = 0;
+                s->query = 0;
+                s->frags += 2; /* the path and the version */
                 break;
             }
             if(is_ctl(c))
                 return bad(s, why, "a control character in the request line");
+            s->query += c == '?' && !s->query;
+            s->frags += s->query && (c == '?' || c == '&'); /* lws keeps each query parameter apart */
             /* lws fails on %00 without a word: the client would see only a closed connection */
             s->pct = c == '%' ? 1 : s->pct && c == '0' ? (uint8_t)(s->pct + 1) : 0;
             if(s->pct == 3)
@@ -181,8 +215,9 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             if(c == '\r') {
                 s->state = S_END_CR;
             } else if(c == '\n') {
-                if(headers_done(s) == REQSCAN_OFF)
-                    return REQSCAN_OFF;
+                enum reqscan_result r = headers_done(s, why);
+                if(r != REQSCAN_OK)
+                    return r;
             } else if(c == ' ' || c == '\t') {
                 return bad(s, why, "a header line starting with whitespace (obs-fold)");
             } else if(!is_tchar(c)) {
@@ -195,11 +230,15 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             break;
         case S_NAME:
             if(c == ':') {
-                if(misread(s)) {
+                enum kind kind = name_kind(s);
+                if(kind == NAME_MISREAD) {
                     if(!i)
                         return bad(s, why, "a field name libwebsockets would misread, split across reads");
                     p[i - 1] = '~';
                 }
+                /* a known field takes a fragment; an unknown one 8 bytes of bookkeeping */
+                s->frags += kind == NAME_KNOWN;
+                s->stored += kind == NAME_KNOWN ? 0 : 8;
                 name_end(s);
                 s->state = S_VALUE;
             } else if(c == ' ' || c == '\t') {
@@ -215,8 +254,10 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
         case S_VALUE:
             if(s->field != F_CL && c > '\r') {
                 /* the bulk of a header block: nothing to judge in a byte past CR */
-                while(i + 1 < n && p[i + 1] > '\r')
+                while(i + 1 < n && p[i + 1] > '\r') {
                     i++;
+                    s->stored++;
+                }
                 break;
             }
             if(c == '\r') {
@@ -238,10 +279,12 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
         case S_END_CR:
             if(c != '\n')
                 return bad(s, why, "a bare CR after the header block");
-            if(headers_done(s) == REQSCAN_OFF)
-                return REQSCAN_OFF;
+            enum reqscan_result r = headers_done(s, why);
+            if(r != REQSCAN_OK)
+                return r;
             break;
         }
     }
-    return REQSCAN_OK;
+    /* lws parses these bytes once this returns: a block it cannot hold is refused first */
+    return s->state != S_BODY && table_full(s) ? too_big(s, why) : REQSCAN_OK;
 }

@@ -13,10 +13,11 @@
 #include <stdint.h>
 
 enum reqscan_result {
-    REQSCAN_OK,  /* nothing wrong so far */
-    REQSCAN_OFF, /* the bytes are no longer HTTP/1.1 requests it can frame (an upgrade, a body without a
-                    Content-Length it can read): the server answers or closes those itself */
-    REQSCAN_BAD, /* a malformed header block: answer 400 and close */
+    REQSCAN_OK,      /* nothing wrong so far */
+    REQSCAN_OFF,     /* the bytes are no longer HTTP/1.1 requests it can frame (an upgrade, a body without a
+                        Content-Length it can read): the server answers or closes those itself */
+    REQSCAN_BAD,     /* a malformed header block: answer 400 and close */
+    REQSCAN_TOO_BIG, /* more than lws's header table holds (it would drop the connection): 431 and close */
 };
 
 /*
@@ -42,9 +43,20 @@ typedef struct reqscan {
     uint8_t cl_digits;
     uint8_t cl_state; /* 0 before the value, 1 in digits, 2 after them, 3 not a number */
     uint8_t pct;      /* the request line's last bytes: 1 after '%', 2 after "%0" */
+    uint8_t query;    /* in the request line's query */
+    uint32_t stored;  /* bytes of this block lws will keep, at most */
+    uint32_t frags;   /* fragments of lws's table it will take */
     int64_t cl;       /* this request's Content-Length */
     int64_t body_left;
 } reqscan_t;
+
+/*
+ * lws's header table: `bytes` of data (max_http_header_data, 4096 by default) and `frags` fragments
+ * (WSI_TOKEN_COUNT: one for the path, the version, each query parameter and each known field). A
+ * block that needs more gets REQSCAN_TOO_BIG: lws would drop the connection without a word. The
+ * bytes are estimated from above (the block's own bytes, 8 more for each unknown field).
+ */
+void reqscan_table(size_t bytes, size_t frags);
 
 void reqscan_init(reqscan_t *s);
 /* Scans n more bytes of the stream (renaming as above); on REQSCAN_BAD *why says what, in a short sentence. */

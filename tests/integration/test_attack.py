@@ -106,6 +106,34 @@ class MalformedHeadersTest(unittest.TestCase):
             self.assertEqual(resp.count(b"HTTP/1.1 200 OK"), 2, resp[:600])
 
 
+class HeaderTableTest(unittest.TestCase):
+    """What does not fit lws's 4 KiB header table (or its 95 fragments) got the connection dropped
+    without a word; now 431 with the reason, right where lws would have dropped it."""
+
+    def test_too_large_gets_431_and_just_below_is_served(self):
+        with Server() as srv:
+            head = f"Host: {srv.host}:{srv.port}\r\nConnection: close\r\n".encode()
+            too_big = {
+                "10,000 query parameters": b"GET /api/v1/search?" + b"&".join(b"a=1" for _ in range(10000))
+                + b" HTTP/1.1\r\n" + head + b"\r\n",
+                "100 query parameters": b"GET /api/v1/search?" + b"&".join(b"a%d=1" % i for i in range(100))
+                + b" HTTP/1.1\r\n" + head + b"\r\n",
+                "a 4,100-byte header": b"GET /health HTTP/1.1\r\n" + head + b"Cookie: " + b"c" * 4100 + b"\r\n\r\n",
+                "500 small headers": b"GET /health HTTP/1.1\r\n" + head
+                + b"".join(b"X-%d: 1\r\n" % i for i in range(500)) + b"\r\n",
+            }
+            for name, req in too_big.items():
+                with self.subTest(case=name):
+                    resp, _, closed = exchange(srv, req)
+                    self.assertEqual(status_of(resp), 431, resp[:300])
+                    self.assertTrue(closed)
+                    self.assertEqual(json.loads(resp.split(b"\r\n\r\n", 1)[1])["error"],
+                                     "request_header_fields_too_large")
+            resp, _, _ = exchange(srv, b"GET /health HTTP/1.1\r\n" + head + b"Cookie: " + b"c" * 3900 + b"\r\n\r\n")
+            self.assertEqual(status_of(resp), 200, resp[:300])
+            self.assertIn("reason=headers_too_large", srv.log())
+
+
 class MisreadNamesTest(unittest.TestCase):
     """lws 4.1.6 misreads a field name that begins one it knows ("X-A" of "x-auth-token:"): the ':'
     and the next line up to its ':' became the name. The guard renames such a field."""

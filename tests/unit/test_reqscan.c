@@ -184,6 +184,45 @@ static void test_misread_names_renamed(void **state)
     reqscan_known_names(NULL, 0);
 }
 
+/* A block lws's header table cannot hold is refused before lws drops the connection on it. */
+static void test_table_limits(void **state)
+{
+    (void)state;
+    static char buf[20000];
+    const char *why = NULL;
+    reqscan_table(4096, 95);
+    struct {
+        int fields, value, params;
+        enum reqscan_result want;
+    } blocks[] = {
+        {1, 3900, 0, REQSCAN_OK},       {1, 4100, 0, REQSCAN_TOO_BIG}, {300, 1, 0, REQSCAN_TOO_BIG},
+        {40, 60, 0, REQSCAN_OK},        {0, 0, 90, REQSCAN_OK},        {0, 0, 93, REQSCAN_TOO_BIG},
+        {0, 0, 10000, REQSCAN_TOO_BIG},
+    };
+    for(size_t k = 0; k < sizeof(blocks) / sizeof(blocks[0]); k++) {
+        size_t n = (size_t)snprintf(buf, sizeof(buf), "GET /s?q=1");
+        for(int i = 0; i < blocks[k].params && n < 4000; i++)
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "&a");
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, " HTTP/1.1\r\n");
+        for(int i = 0; i < blocks[k].fields; i++) {
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X-%d: ", i);
+            memset(buf + n, 'v', (size_t)blocks[k].value);
+            n += (size_t)blocks[k].value;
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\n");
+        }
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\n");
+        for(size_t step = 1; step <= n; step = step * 5 + 1) { /* however the reads split it */
+            reqscan_t s;
+            reqscan_init(&s);
+            enum reqscan_result r = REQSCAN_OK;
+            for(size_t at = 0; at < n && r == REQSCAN_OK; at += step)
+                r = reqscan_feed(&s, (unsigned char *)buf + at, n - at < step ? n - at : step, &why);
+            if(r != blocks[k].want)
+                fail_msg("case %zu (step %zu): got %d, want %d", k, step, r, blocks[k].want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_stays_off),
         cmocka_unit_test(test_body_across_reads),
         cmocka_unit_test(test_misread_names_renamed),
+        cmocka_unit_test(test_table_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
