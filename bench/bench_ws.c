@@ -38,14 +38,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SOURCES     8
-#define CONN_BUF    8192
-#define MAX_SERVERS 4
-#define MAX_LEVELS  16
-#define WAIT_MS     5000  /* a round gives up after this long without any frame */
-#define CONNECT_MS  30000 /* the connect phase, after this long without a welcome (a peer may accept all first) */
-#define START_MS    20000
-#define ROOM        8 /* clients closed when the server refused some, to leave it descriptors for publishing */
+#define SOURCES        8
+#define CONN_BUF       8192
+#define MAX_SERVERS    4
+#define MAX_LEVELS     16
+#define WAIT_MS        5000  /* a round gives up after this long without any frame */
+#define CONNECT_MS     30000 /* the connect phase, after this long without a welcome (a peer may accept all first) */
+#define START_MS       20000
+#define ROOM           8   /* clients closed when the server refused some, to leave it descriptors for publishing */
+#define BURST          400 /* handshakes queued at a stopped server: within node's 511-deep listen queue */
+#define BURST_RUNS_MAX 15
 
 enum kind { RAW, NODE, FASTAPI, LINEAGED };
 static const char *const kind_names[] = {"raw", "node", "fastapi", "lineaged"};
@@ -59,7 +61,11 @@ struct result {
     int ran;
     int accepted;
     double connects_per_s, deliveries_per_s, cpu_per_million, p50_ms, p99_ms, kb_per_conn;
+    double connect_cpu_us;            /* server CPU per connect over the connect phase */
+    double burst_per_s, burst_cpu_us; /* burst_connects(): the server-bound rate and its CPU per connect */
 };
+
+static int bursts = 5; /* BENCH_BURSTS */
 
 static int pinned;
 static cpu_set_t server_cpus;
@@ -356,15 +362,25 @@ static long pump(int ep, int timeout_ms, struct samples *lat)
     return texts;
 }
 
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 struct clients {
     struct conn *conns;
     int n, accepted, ep;
     int receivers; /* accepted, less the one closed to make room for the publish connection */
     double connect_s;
+    double issue_s;      /* until the last handshake request was written */
+    double client_cpu_s; /* this process's CPU over the connect phase */
 };
 
-/* Opens n dashboard connections and reads every welcome (connection_ack + stats_update). */
-static int clients_open(struct clients *cl, int port, int n)
+/* Writes a dashboard handshake on n new connections, from SOURCES addresses in turn. */
+static int clients_issue(struct clients *cl, int port, int n)
 {
     cl->conns = calloc((size_t)n, sizeof(*cl->conns));
     cl->ep = epoll_create1(0);
@@ -378,7 +394,6 @@ static int clients_open(struct clients *cl, int port, int n)
                           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                           "Sec-WebSocket-Version: 13\r\n\r\n",
                           port);
-    int64_t t0 = now_ns(), t_last = t0;
     for(int i = 0; i < n; i++) {
         char src[16];
         snprintf(src, sizeof(src), "127.0.0.%d", 1 + i % SOURCES);
@@ -395,7 +410,15 @@ static int clients_open(struct clients *cl, int port, int n)
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         epoll_ctl(cl->ep, EPOLL_CTL_ADD, c->fd, &ev);
     }
-    /* Until every connection has its two welcome frames or was refused, or nothing arrives for WAIT_MS. */
+    return 0;
+}
+
+/*
+ * Reads until every issued connection has its two welcome frames or was refused, or nothing arrives
+ * for CONNECT_MS; counts the accepted ones. Returns when the last welcome was read.
+ */
+static int64_t clients_welcome(struct clients *cl, int64_t t_last)
+{
     for(int pending = cl->n; pending > 0;) {
         struct epoll_event evs[512];
         int k = epoll_wait(cl->ep, evs, 512, CONNECT_MS);
@@ -420,6 +443,18 @@ static int clients_open(struct clients *cl, int port, int n)
     }
     for(int i = 0; i < cl->n; i++)
         cl->accepted += cl->conns[i].state == OPEN && cl->conns[i].texts >= 2;
+    return t_last;
+}
+
+/* Opens n dashboard connections and reads every welcome (connection_ack + stats_update). */
+static int clients_open(struct clients *cl, int port, int n)
+{
+    double cpu0 = self_cpu_s();
+    int64_t t0 = now_ns();
+    if(clients_issue(cl, port, n))
+        return -1;
+    cl->issue_s = (double)(now_ns() - t0) / 1e9;
+    int64_t t_last = clients_welcome(cl, t0);
     /* A server that refused some is at its connection cap or out of descriptors: a few clients leave, so
      * the publish connections fit (the server may close the previous one after the next arrives). */
     cl->receivers = cl->accepted;
@@ -431,6 +466,7 @@ static int clients_open(struct clients *cl, int port, int n)
         }
     }
     cl->connect_s = (double)(t_last - t0) / 1e9;
+    cl->client_cpu_s = self_cpu_s() - cpu0;
     return 0;
 }
 
@@ -442,6 +478,77 @@ static void clients_close(struct clients *cl)
     free(cl->conns);
     if(cl->ep >= 0)
         close(cl->ep);
+}
+
+/* The state letter of /proc/PID/stat ('T' once SIGSTOP took effect), or 0. */
+static char proc_state(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    char state = 0;
+    if(f && fgets(line, sizeof(line), f)) {
+        const char *p = strrchr(line, ')'); /* the command name may hold spaces */
+        if(p && p[1] == ' ')
+            state = p[2];
+    }
+    if(f)
+        fclose(f);
+    return state;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Waits (at most 10 s) until the server's CPU stops moving: the closes before are handled. */
+static void settle(pid_t pid)
+{
+    double last = proc_cpu_s(pid);
+    for(int i = 0; i < 100; i++) {
+        usleep(100000);
+        double now = proc_cpu_s(pid);
+        if(now - last < 0.002)
+            return;
+        last = now;
+    }
+}
+
+/*
+ * Connects per second when the server is the limit: the server is stopped (SIGSTOP) while n
+ * handshakes queue in its listen backlog, then resumed; timed from SIGCONT to the last welcome read,
+ * with the server's CPU over the same window. The load client's own connect() and write() are
+ * outside the window, so the figure is the server's, not this client's. Median of `runs`.
+ */
+static void burst_connects(pid_t pid, int port, int n, int runs, double *per_s, double *cpu_us)
+{
+    double rate[BURST_RUNS_MAX], cpu[BURST_RUNS_MAX];
+    int done = 0;
+    for(int r = 0; r < runs && r < BURST_RUNS_MAX; r++) {
+        kill(pid, SIGSTOP);
+        for(int i = 0; i < 400 && proc_state(pid) != 'T'; i++)
+            usleep(5000);
+        struct clients cl = {0};
+        int issued = clients_issue(&cl, port, n) == 0 && cl.n == n;
+        double cpu0 = proc_cpu_s(pid);
+        int64_t t0 = now_ns();
+        kill(pid, SIGCONT);
+        int64_t t_last = issued ? clients_welcome(&cl, t0) : t0;
+        double cpu_s = proc_cpu_s(pid) - cpu0;
+        if(issued && cl.accepted == n && t_last > t0) {
+            rate[done] = n / ((double)(t_last - t0) / 1e9);
+            cpu[done] = cpu_s / n * 1e6;
+            done++;
+        }
+        clients_close(&cl);
+        settle(pid); /* the server handles these closes before the next burst is queued */
+    }
+    qsort(rate, (size_t)done, sizeof(double), cmp_double);
+    qsort(cpu, (size_t)done, sizeof(double), cmp_double);
+    *per_s = done ? rate[done / 2] : 0;
+    *cpu_us = done ? cpu[done / 2] : 0;
 }
 
 static struct result run_level(const struct server *srv, int n, int rounds, int interval_ms)
@@ -505,15 +612,24 @@ static struct result run_level(const struct server *srv, int n, int rounds, int 
     res.p50_ms = lat.n ? (double)lat.v[lat.n / 2] / 1e6 : 0;
     res.p99_ms = lat.n ? (double)lat.v[lat.n * 99 / 100] / 1e6 : 0;
     res.kb_per_conn = cl.accepted ? (double)(rss1 - rss0) / cl.accepted : 0;
+    res.connect_cpu_us = cl.accepted ? connect_cpu / cl.accepted * 1e6 : 0;
     /* connects_per_s: handshakes completed (connection_ack and welcome stats read) per second */
     printf("bench_ws server=%s clients=%d accepted=%d connect_s=%.2f connects_per_s=%.0f connect_server_cpu_s=%.2f "
-           "rounds=%d interval_ms=%d deliveries=%zu wall_s=%.2f deliveries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
+           "connect_issue_s=%.2f connect_client_cpu_s=%.2f rounds=%d interval_ms=%d deliveries=%zu wall_s=%.2f "
+           "deliveries_per_s=%.0f p50_ms=%.2f p99_ms=%.2f "
            "server_cpu_s=%.2f cpu_s_per_million=%.2f rss_base_kb=%ld rss_per_conn_kb=%.2f pinned=%d\n",
-           name, n, cl.accepted, cl.connect_s, res.connects_per_s, connect_cpu, rounds, interval_ms, lat.n, wall,
-           res.deliveries_per_s, res.p50_ms, res.p99_ms, cpu, res.cpu_per_million, rss0, res.kb_per_conn, pinned);
-    fflush(stdout);
+           name, n, cl.accepted, cl.connect_s, res.connects_per_s, connect_cpu, cl.issue_s, cl.client_cpu_s, rounds,
+           interval_ms, lat.n, wall, res.deliveries_per_s, res.p50_ms, res.p99_ms, cpu, res.cpu_per_million, rss0,
+           res.kb_per_conn, pinned);
     free(lat.v);
     clients_close(&cl);
+    if(bursts > 0) {
+        settle(pid);
+        burst_connects(pid, port, n < BURST ? n : BURST, bursts, &res.burst_per_s, &res.burst_cpu_us);
+    }
+    printf("bench_ws_burst server=%s clients=%d runs=%d connects_per_s=%.0f server_cpu_us_per_connect=%.1f\n", name,
+           n < BURST ? n : BURST, bursts, res.burst_per_s, res.burst_cpu_us);
+    fflush(stdout);
     stop_server(pid);
     return res;
 }
@@ -535,14 +651,6 @@ static double metric_value(int port, const char *sample)
         if(strncmp(line, sample, n) == 0 && line[n] == ' ')
             return strtod(line + n + 1, NULL);
     return -1;
-}
-
-static double self_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /*
@@ -696,22 +804,27 @@ static void print_table(int n, const struct server *servers, const struct result
         case LINEAGED: lin = r; break;
         }
     }
-    printf("\nfan-out, %d clients\n%-9s %9s %11s %9s %11s %8s %8s %8s %11s %10s %10s\n", n, "server", "accepted",
-           "deliv/s", "CPU-s/M", "deliv/CPU-s", "p50 ms", "p99 ms", "KB/conn", "connects/s", "CPU/raw", "conn/raw");
+    printf("\nfan-out, %d clients\n%-9s %9s %11s %9s %11s %8s %8s %8s %10s %9s %9s %8s %9s\n", n, "server", "accepted",
+           "deliv/s", "CPU-s/M", "deliv/CPU-s", "p50 ms", "p99 ms", "KB/conn", "storm c/s", "burst c/s", "CPU us/c",
+           "CPU/raw", "burst/raw");
     for(int j = 0; j < n_servers; j++) {
         const struct result *r = &res[j];
         if(!r->ran) {
             printf("%-9s (incomplete: see above)\n", kind_names[servers[j].kind]);
             continue;
         }
-        printf("%-9s %9d %11.0f %9.2f %11.0f %8.2f %8.2f %8.2f %11.0f", kind_names[servers[j].kind], r->accepted,
-               r->deliveries_per_s, r->cpu_per_million, r->cpu_per_million > 0 ? 1e6 / r->cpu_per_million : 0,
-               r->p50_ms, r->p99_ms, r->kb_per_conn, r->connects_per_s);
-        if(raw && raw->cpu_per_million > 0 && raw->connects_per_s > 0)
-            printf(" %10.2f %10.2f\n", r->cpu_per_million / raw->cpu_per_million,
-                   r->connects_per_s / raw->connects_per_s);
+        printf("%-9s %9d %11.0f %9.2f %11.0f %8.2f %8.2f %8.2f %10.0f %9.0f %9.1f", kind_names[servers[j].kind],
+               r->accepted, r->deliveries_per_s, r->cpu_per_million,
+               r->cpu_per_million > 0 ? 1e6 / r->cpu_per_million : 0, r->p50_ms, r->p99_ms, r->kb_per_conn,
+               r->connects_per_s, r->burst_per_s, r->connect_cpu_us);
+        if(raw && raw->cpu_per_million > 0)
+            printf(" %8.2f", r->cpu_per_million / raw->cpu_per_million);
         else
-            printf(" %10s %10s\n", "-", "-");
+            printf(" %8s", "-");
+        if(raw && raw->burst_per_s > 0 && r->burst_per_s > 0)
+            printf(" %9.2f\n", r->burst_per_s / raw->burst_per_s);
+        else
+            printf(" %9s\n", "-");
     }
     /* Deliveries per CPU-second of lineaged over each peer's: the issue's targets are >= 1.3 (node), >= 3 (fastapi). */
     if(lin && lin->cpu_per_million > 0 && (node || fastapi || raw)) {
@@ -746,6 +859,7 @@ int main(int argc, char **argv)
     int interval_ms = env_int("BENCH_INTERVAL_MS", 50, 0, 60000);
     int stats_clients = env_int("BENCH_STATS_CLIENTS", 0, 0, 1000000);
     int stats_seconds = env_int("BENCH_STATS_SECONDS", 3, 1, 600);
+    bursts = env_int("BENCH_BURSTS", 5, 0, BURST_RUNS_MAX);
     int levels[MAX_LEVELS] = {1000, 5000}, n_levels = 2;
     if(argc > 1) {
         n_levels = 0;
