@@ -51,12 +51,14 @@ typedef struct waiting {
     ip_slot_t *slot;
     int fd;
     int64_t since_ms;
+    char peer[48];
 } waiting_t;
 
 /* lws's opaque user data on every connection we adopted while it is HTTP. */
 typedef struct ticket {
     ip_slot_t *slot;
     int fd;
+    char peer[48]; /* the address accept4 gave, normalised: no getpeername for the handshake */
 } ticket_t;
 
 static char upgraded_mark; /* opaque data of an adopted connection that became a WebSocket */
@@ -138,7 +140,7 @@ static void refuse_fd(int fd, const char *detail)
     close(fd);
 }
 
-static void adopt(listener_t *l, int fd, ip_slot_t *slot)
+static void adopt(listener_t *l, int fd, ip_slot_t *slot, const char *peer)
 {
     ticket_t *t = util_calloc(1, sizeof(*t));
     if(!t) {
@@ -150,6 +152,7 @@ static void adopt(listener_t *l, int fd, ip_slot_t *slot)
     }
     t->slot = slot;
     t->fd = fd;
+    snprintf(t->peer, sizeof(t->peer), "%s", peer);
     slot->active++;
     reqguard_watch(fd);
     lws_adopt_desc_t info;
@@ -202,9 +205,8 @@ static void admit_waiting(listener_t *l)
         while(s->head && s->active < l->per_ip) {
             waiting_t *w = s->head;
             waiting_unlink(l, w);
-            int fd = w->fd;
+            adopt(l, w->fd, s, w->peer); /* the slot reference moves from the waiting entry to the ticket */
             util_free(w);
-            adopt(l, fd, s); /* the slot reference moves from the waiting entry to the ticket */
         }
         slot_unref(l, s); /* the ready list's */
     }
@@ -223,7 +225,7 @@ static void expire_waiting(listener_t *l, int64_t now)
     }
 }
 
-static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot)
+static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot, const char *peer)
 {
     waiting_t *w = slot->n_waiting < WAITING_PER_IP ? util_calloc(1, sizeof(*w)) : NULL;
     if(!w) {
@@ -235,6 +237,7 @@ static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot)
     }
     w->fd = fd;
     w->slot = slot;
+    snprintf(w->peer, sizeof(w->peer), "%s", peer);
     w->since_ms = time_mono_ms();
     w->prev = l->wait_tail;
     if(l->wait_tail)
@@ -250,15 +253,17 @@ static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot)
     slot->n_waiting++;
 }
 
-static void peer_key(const iplimit_t *per_ip, const struct sockaddr_storage *ss, char out[IPLIMIT_ADDR_MAX])
+/* The peer as the WebSocket side names it (peer, normalised) and its per-address key. */
+static void peer_key(const iplimit_t *per_ip, const struct sockaddr_storage *ss, char peer[48],
+                     char out[IPLIMIT_ADDR_MAX])
 {
-    char raw[INET6_ADDRSTRLEN] = "", norm[IPLIMIT_ADDR_MAX];
+    char raw[INET6_ADDRSTRLEN] = "";
     if(ss->ss_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, raw, sizeof(raw));
     else if(ss->ss_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, raw, sizeof(raw));
-    iplimit_normalize(raw, norm, sizeof(norm));
-    iplimit_key(per_ip, norm, out); /* an IPv6 client is its /64, as for the WebSocket limit */
+    iplimit_normalize(raw, peer, 48);
+    iplimit_key(per_ip, peer, out); /* an IPv6 client is its /64, as for the WebSocket limit */
 }
 
 static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
@@ -272,8 +277,8 @@ static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
         refuse_fd(fd, "the server is at its connection limit");
         return;
     }
-    char key[IPLIMIT_ADDR_MAX];
-    peer_key(l->srv->per_ip, ss, key);
+    char peer[48], key[IPLIMIT_ADDR_MAX];
+    peer_key(l->srv->per_ip, ss, peer, key);
     ip_slot_t *slot = slot_get(l, key);
     if(!slot) {
         log_error("server.out_of_memory", "what=connection");
@@ -285,9 +290,9 @@ static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
     /* a trusted proxy carries many clients: its connections are not held back as one address */
     int exempt = l->proxy[0] && strcmp(key, l->proxy) == 0;
     if(exempt || (slot->active < l->per_ip && !slot->head))
-        adopt(l, fd, slot);
+        adopt(l, fd, slot, peer);
     else
-        wait_for_room(l, fd, slot);
+        wait_for_room(l, fd, slot, peer);
 }
 
 static void pause_accepting(listener_t *l, int64_t now)
@@ -569,6 +574,14 @@ void listener_conn_closed(server_t *srv, struct lws *wsi)
         l->adopt_destroyed = 1;
     if(p != &upgraded_mark)
         release_slot(l, p);
+}
+
+const char *listener_peer(const server_t *srv, struct lws *wsi)
+{
+    void *p = lws_get_opaque_user_data(wsi);
+    if(!srv->listener || !p || p == &upgraded_mark)
+        return NULL;
+    return ((const ticket_t *)p)->peer;
 }
 
 const char *listener_addresses(const server_t *srv)

@@ -28,6 +28,8 @@ void listener_conn_upgraded(struct server *srv, struct lws *wsi);
 /* LWS_CALLBACK_WSI_DESTROY: the connection is gone. */
 void listener_conn_closed(struct server *srv, struct lws *wsi);
 
+/* The peer address (normalised) of a connection still on HTTP, as accepted; NULL if not known. */
+const char *listener_peer(const struct server *srv, struct lws *wsi);
 /* "127.0.0.1:8000 [::1]:8000": the addresses actually listened on. */
 const char *listener_addresses(const struct server *srv);
 /* Connections open now (HTTP, WebSocket and waiting ones) and the cap on them. */

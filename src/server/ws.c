@@ -2,6 +2,7 @@
 
 #include "server/http.h"
 #include "server/hub.h"
+#include "server/listener.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -20,9 +21,14 @@
 /* Whom the per-IP limit counts: the socket peer, or X-Forwarded-For's last hop via the trusted proxy. */
 static void client_address(server_t *srv, struct lws *wsi, char *peer, size_t peerlen, char *addr, size_t addrlen)
 {
-    char raw[64];
-    lws_get_peer_simple(wsi, raw, sizeof(raw));
-    iplimit_normalize(raw, peer, peerlen);
+    const char *accepted = listener_peer(srv, wsi);
+    if(accepted) {
+        snprintf(peer, peerlen, "%s", accepted);
+    } else {
+        char raw[64];
+        lws_get_peer_simple(wsi, raw, sizeof(raw));
+        iplimit_normalize(raw, peer, peerlen);
+    }
     snprintf(addr, addrlen, "%s", peer);
     if(!srv->cfg->trusted_proxy)
         return;
