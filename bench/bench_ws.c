@@ -622,13 +622,17 @@ static struct result run_level(const struct server *srv, int n, int rounds, int 
            interval_ms, lat.n, wall, res.deliveries_per_s, res.p50_ms, res.p99_ms, cpu, res.cpu_per_million, rss0,
            res.kb_per_conn, pinned);
     free(lat.v);
+    double close_cpu0 = proc_cpu_s(pid);
     clients_close(&cl);
+    settle(pid);
+    double close_cpu = proc_cpu_s(pid) - close_cpu0; /* the server taking every client's close */
     if(bursts > 0) {
-        settle(pid);
         burst_connects(pid, port, n < BURST ? n : BURST, bursts, &res.burst_per_s, &res.burst_cpu_us);
     }
-    printf("bench_ws_burst server=%s clients=%d runs=%d connects_per_s=%.0f server_cpu_us_per_connect=%.1f\n", name,
-           n < BURST ? n : BURST, bursts, res.burst_per_s, res.burst_cpu_us);
+    printf("bench_ws_burst server=%s clients=%d runs=%d connects_per_s=%.0f server_cpu_us_per_connect=%.1f "
+           "close_server_cpu_s=%.2f close_server_cpu_us_per_client=%.1f\n",
+           name, n < BURST ? n : BURST, bursts, res.burst_per_s, res.burst_cpu_us, close_cpu,
+           cl.n ? close_cpu / cl.n * 1e6 : 0);
     fflush(stdout);
     stop_server(pid);
     return res;
