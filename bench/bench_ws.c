@@ -14,6 +14,9 @@
  *   whose deliveries are not all read by the next deadline starts as soon as they are.
  * env BENCH_STATS_CLIENTS (0 = off), BENCH_STATS_SECONDS (3): afterwards, lineaged with
  *   --stats-interval 0.05 and that many clients; prints stats_update messages per second per client.
+ * env BENCH_BURSTS (5, 0 = off): after each level's rounds and closes, that many bursts of BURST
+ *   handshakes queued while the server is stopped; prints the median server-bound connects/s and the
+ *   server's CPU per connect (burst_connects()).
  * env BENCH_PEERS: the folder holding node/ and fastapi/ (default the source tree's bench/peers).
  * env BENCH_PIN=0: do not pin. Otherwise, with >= 2 CPUs allowed, the server runs on the first
  *   allowed CPU and this client on the second (the method of shared/docs/stack.md's figures).
