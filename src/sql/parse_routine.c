@@ -27,8 +27,10 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
     if(sqlp_parse_qname(p, &q) && p->st && !p->in_body)
         p->st->name = (char *)q.full;
     int sql_body = language_is_sql(p);
-    int saved = p->in_body;
+    int saved = p->in_body, split = p->split;
     p->in_body = 1;
+    /* a routine is an object: its statements are its own */
+    p->split = 0;
     while(!at_end(p) && !is_op(p, ';')) {
         const sql_token_t *t = cur(p);
         if(is_op(p, '(')) {
@@ -67,6 +69,7 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
         next(p);
     }
     p->in_body = saved;
+    p->split = split;
 }
 
 static int is_body_stmt(const parser_t *p, const sql_token_t *t)
@@ -93,10 +96,43 @@ static int is_body_stmt(const parser_t *p, const sql_token_t *t)
     }
 }
 
+/* A statement inside a top-level block or script, as a statement of its own: a block is no
+ * object of its own (unlike a routine), so nothing is lost, and each statement keeps its own line,
+ * columns and file-level role. */
+static void parse_split(parser_t *p)
+{
+    const sql_token_t *first = cur(p);
+    sql_stmt_t *block = p->st;
+    cte_t *ctes = p->ctes;
+    int in_body = p->in_body;
+    flow_scratch_t *flow = p->flow, *feeds = p->feeds;
+    sql_stmt_t *st = sqlp_new_stmt(p, first);
+    if(!st)
+        return;
+    p->flow = p->feeds = NULL;
+    sqlp_parse_statement(p);
+    p->st = block;
+    p->ctes = ctes;
+    p->in_body = in_body;
+    p->flow = flow;
+    p->feeds = feeds;
+    if(p->err == SQL_ERR_NOMEM)
+        return;
+    int rc = sqlp_emit(p, st, first);
+    if(rc) {
+        p->stop = rc;
+        sqlp_oom(p);
+    }
+}
+
 /* One statement inside a body, keeping its own table flows: the body's reads and writes mix
  * every statement's, and their cross product would be wider than any one of them. */
 static void parse_inner(parser_t *p)
 {
+    if(p->split) {
+        parse_split(p);
+        return;
+    }
     flow_scratch_t fs = {0}, *outer = p->flow;
     cte_t *saved = p->ctes;
     p->flow = &fs;
@@ -134,6 +170,13 @@ void sqlp_parse_body(parser_t *p)
     }
 }
 
+static int script_block(const char *s)
+{
+    while(*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    return strncasecmp(s, "begin", 5) == 0 || strncasecmp(s, "declare", 7) == 0;
+}
+
 void sqlp_parse_call(parser_t *p)
 {
     sqlp_set_kind(p, is_kw(p, SQL_KW_CALL) ? "call" : "exec");
@@ -141,9 +184,18 @@ void sqlp_parse_call(parser_t *p)
     if(is_word(p, "immediate") && peek(p, 1)->type == SQL_TOK_STRING) {
         next(p);
         char *q = sqlp_string_value(p, cur(p));
-        if(q && sqlp_parse_embedded(p, q, strlen(q), cur(p)))
-            return;
-        sqlp_skim_statement(p);
+        int split = p->split | p->into_vars << 1;
+        if(q && !p->in_body && script_block(q)) {
+            /* Snowflake's anonymous block: a script, not one dynamic statement */
+            sqlp_set_kind(p, "block");
+            sqlp_begin_split(p);
+        } else {
+            p->split = 0;
+        }
+        int fatal = q && sqlp_parse_embedded(p, q, strlen(q), cur(p));
+        sqlp_end_split(p, split);
+        if(!fatal)
+            sqlp_skim_statement(p);
         return;
     }
     if(cur(p)->type == SQL_TOK_VAR && t_ops(p, peek(p, 1), "=")) {
@@ -237,11 +289,26 @@ void sqlp_parse_tsql_flow(parser_t *p)
     sqlp_leave(p);
 }
 
-/* Anonymous blocks and control flow outside routines. */
+int sqlp_begin_split(parser_t *p)
+{
+    int saved = p->split | p->into_vars << 1;
+    if(!p->in_body)
+        p->split = p->into_vars = 1;
+    return saved;
+}
+
+void sqlp_end_split(parser_t *p, int saved)
+{
+    p->split = saved & 1;
+    p->into_vars = saved >> 1 & 1;
+}
+
+/* Anonymous blocks and control flow outside routines (or a branch of it that the splitter cut
+ * off: ELSE, ELSIF, LOOP ..). */
 void sqlp_parse_block(parser_t *p)
 {
     sqlp_set_kind(p, "block");
-    int saved = p->in_body;
+    int saved = p->in_body, split = sqlp_begin_split(p);
     p->in_body = 1;
     if(p->d == SQL_DIALECT_TSQL) {
         sqlp_parse_tsql_flow(p);
@@ -250,4 +317,5 @@ void sqlp_parse_block(parser_t *p)
         sqlp_parse_body(p);
     }
     p->in_body = saved;
+    sqlp_end_split(p, split);
 }

@@ -1376,7 +1376,7 @@ static void parse_select_into(parser_t *p)
         next(p);
         return;
     }
-    int vars = p->in_body && p->d != SQL_DIALECT_TSQL;
+    int vars = (p->in_body || p->into_vars) && p->d != SQL_DIALECT_TSQL;
     do {
         if(cur(p)->type == SQL_TOK_VAR) {
             next(p);

@@ -895,19 +895,25 @@ rel_t *sqlp_new_rel(parser_t *p)
 }
 
 static const char *const quiet_words[] = {
-    "use",       "set",       "show",     "desc",      "describe",   "explain",   "analyze", "analyse",    "add",
-    "grant",     "revoke",    "comment",  "vacuum",    "optimize",   "refresh",   "cache",   "uncache",    "msck",
-    "commit",    "rollback",  "start",    "savepoint", "release",    "lock",      "unlock",  "print",      "raiserror",
-    "throw",     "raise",     "return",   "declare",   "open",       "close",     "fetch",   "deallocate", "prepare",
-    "list",      "get",       "put",      "remove",    "export",     "import",    "reset",   "checkpoint", "cluster",
-    "reindex",   "discard",   "listen",   "notify",    "kill",       "flush",     "setuser", "waitfor",    "dbcc",
-    "backup",    "restore",   "attach",   "detach",    "install",    "load",      "pragma",  "summarize",  "undrop",
-    "delimiter", "exit",      "continue", "break",     "sqlp_leave", "iterate",   "end",     "else",       "elsif",
-    "elseif",    "exception", "when",     "then",      "loop",       "if",        "while",   "begin",      "go",
-    "do",        "repeat",    "until",    "for",       "foreach",    "case",      "null",    "abort",      "deny",
-    "enable",    "disable",   "audit",    "noaudit",   "purge",      "flashback", "unset",   "source",     "signal",
-    "resignal",  "handler",   "reload",   "shutdown",  "sync",       "truncate",  "goto",    "label",      "assert",
+    "use",       "set",       "show",     "desc",      "describe", "explain",   "analyze", "analyse",    "add",
+    "grant",     "revoke",    "comment",  "vacuum",    "optimize", "refresh",   "cache",   "uncache",    "msck",
+    "commit",    "rollback",  "start",    "savepoint", "release",  "lock",      "unlock",  "print",      "raiserror",
+    "throw",     "raise",     "return",   "declare",   "open",     "close",     "fetch",   "deallocate", "prepare",
+    "list",      "get",       "put",      "remove",    "export",   "import",    "reset",   "checkpoint", "cluster",
+    "reindex",   "discard",   "listen",   "notify",    "kill",     "flush",     "setuser", "waitfor",    "dbcc",
+    "backup",    "restore",   "attach",   "detach",    "install",  "load",      "pragma",  "summarize",  "undrop",
+    "delimiter", "exit",      "continue", "break",     "leave",    "iterate",   "end",     "else",       "elsif",
+    "elseif",    "exception", "when",     "then",      "loop",     "if",        "while",   "begin",      "go",
+    "do",        "repeat",    "until",    "for",       "foreach",  "case",      "null",    "abort",      "deny",
+    "enable",    "disable",   "audit",    "noaudit",   "purge",    "flashback", "unset",   "source",     "signal",
+    "resignal",  "handler",   "reload",   "shutdown",  "sync",     "truncate",  "goto",    "label",      "assert",
     "execute",
+};
+
+/* Outside T-SQL the splitter cuts top-level control flow at each `;`: these start a piece that
+ * may hold statements (ELSE INSERT .., WHILE c DO INSERT .., FOR r IN (..) LOOP ..). */
+static const char *const branch_words[] = {
+    "else", "elsif", "elseif", "exception", "when", "then", "loop", "do", "repeat", "for", "foreach",
 };
 
 int sqlp_is_stmt_start(const parser_t *p, const sql_token_t *t)
@@ -1042,11 +1048,17 @@ void sqlp_parse_statement(parser_t *p)
     if(t_word(p, t, "do") && peek(p, 1)->type == SQL_TOK_STRING) {
         sqlp_set_kind(p, "block");
         next(p);
+        int split = sqlp_begin_split(p);
         char *body = sqlp_string_value(p, cur(p));
         if(body)
             sqlp_parse_embedded(p, body, strlen(body), cur(p));
+        sqlp_end_split(p, split);
         next(p);
         sqlp_skim_statement(p);
+        return;
+    }
+    if(p->d != SQL_DIALECT_TSQL && sqlp_tok_in_list(p, t, branch_words, sizeof branch_words / sizeof branch_words[0])) {
+        sqlp_parse_block(p);
         return;
     }
     if(sqlp_tok_in_list(p, t, quiet_words, sizeof quiet_words / sizeof quiet_words[0])) {
@@ -1117,10 +1129,13 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
     sub.st = p->st;
     sub.feeds = p->flow ? p->flow : p->feeds;
     sub.in_body = 1;
+    sub.split = p->split;
+    sub.into_vars = p->into_vars;
     sub.depth = p->depth;
     sqlp_parse_body(&sub);
     sqlp_leave(p);
     if(sub.err == SQL_ERR_NOMEM) {
+        p->stop = sub.stop;
         sqlp_oom(p);
         return 1;
     }
@@ -1128,9 +1143,9 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
 }
 
 static const char *const control_words[] = {
-    "end",  "else",   "elsif", "elseif", "exception", "when",       "then",    "loop",    "go",
-    "do",   "repeat", "until", "begin",  "if",        "while",      "for",     "foreach", "case",
-    "null", "label",  "goto",  "break",  "continue",  "sqlp_leave", "iterate", "exit",
+    "end",  "else",   "elsif", "elseif", "exception", "when",  "then",    "loop",    "go",
+    "do",   "repeat", "until", "begin",  "if",        "while", "for",     "foreach", "case",
+    "null", "label",  "goto",  "break",  "continue",  "leave", "iterate", "exit",
 };
 
 static int worth_emitting(const parser_t *p, const sql_stmt_t *st, const sql_token_t *first)
@@ -1146,6 +1161,35 @@ static int worth_emitting(const parser_t *p, const sql_stmt_t *st, const sql_tok
     return !sqlp_tok_in_list(p, first, control_words, sizeof control_words / sizeof control_words[0]);
 }
 
+sql_stmt_t *sqlp_new_stmt(parser_t *p, const sql_token_t *first)
+{
+    sql_stmt_t *st = sql_arena_alloc(p->a, sizeof *st);
+    if(!st) {
+        sqlp_oom(p);
+        return NULL;
+    }
+    memset(st, 0, sizeof *st);
+    st->line = first->line;
+    st->col = first->col;
+    /* many join/filter columns per statement: merged once, when viewed */
+    st->indirect.lazy = 1;
+    p->st = st;
+    p->ctes = NULL;
+    p->in_body = 0;
+    p->dml_target = p->dml_table = NULL;
+    p->ind = NULL;
+    p->clause_how = p->outer_how = 0;
+    p->cond = p->win = p->agg = p->in_setop = 0;
+    return st;
+}
+
+int sqlp_emit(parser_t *p, sql_stmt_t *st, const sql_token_t *first)
+{
+    if(!worth_emitting(p, st, first) || !p->ctx->on_stmt)
+        return 0;
+    return p->ctx->on_stmt(p->ctx->ud, st);
+}
+
 int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_token_t *toks, size_t n)
 {
     parser_t p;
@@ -1156,27 +1200,17 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
             next(&p);
             continue;
         }
-        sql_stmt_t *st = sql_arena_alloc(p.a, sizeof *st);
+        sql_stmt_t *st = sqlp_new_stmt(&p, t);
         if(!st)
             return SQL_ERR_NOMEM;
-        memset(st, 0, sizeof *st);
-        st->line = t->line;
-        st->col = t->col;
-        /* many join/filter columns per statement: merged once, when viewed */
-        st->indirect.lazy = 1;
-        p.st = st;
-        p.ctes = NULL;
         p.depth = 0;
         p.err = 0;
-        p.in_body = 0;
-        p.dml_target = p.dml_table = NULL;
-        p.ind = NULL;
-        p.clause_how = p.outer_how = 0;
-        p.cond = p.win = p.agg = p.in_setop = 0;
+        p.split = 0;
+        p.into_vars = 0;
         size_t start = p.pos;
         sqlp_parse_statement(&p);
         if(p.err == SQL_ERR_NOMEM)
-            return SQL_ERR_NOMEM;
+            return p.stop ? p.stop : SQL_ERR_NOMEM;
         if(!p.err && p.pos < p.n && !t_op(&p, cur(&p), ';') && !sqlp_is_stmt_start(&p, cur(&p)))
             sqlp_fail(&p, "unexpected token");
         if(p.err) {
@@ -1189,11 +1223,9 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
                 p.pos = start + 1;
             sqlp_skip_statement(&p);
         }
-        if(worth_emitting(&p, st, t)) {
-            int rc = ctx->on_stmt ? ctx->on_stmt(ctx->ud, st) : 0;
-            if(rc)
-                return rc;
-        }
+        int rc = sqlp_emit(&p, st, t);
+        if(rc)
+            return rc;
     }
     return 0;
 }

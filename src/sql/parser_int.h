@@ -108,6 +108,12 @@ typedef struct parser {
     const char *into_table;
     /* parsing an operand after UNION/INTERSECT/EXCEPT */
     int in_setop;
+    /* a top-level block or script: each statement inside is a statement of its own */
+    int split;
+    /* SELECT .. INTO assigns variables (a statement split out of a non-T-SQL block) */
+    int into_vars;
+    /* a statement callback's non-zero return, which stops parsing like running out of memory */
+    int stop;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
@@ -279,6 +285,10 @@ int sqlp_in_list(const char *s, const char *const *list, size_t n);
 int sqlp_is_stmt_start(const parser_t *p, const sql_token_t *t);
 int sqlp_item_has(parser_t *p, const fitem_t *it, const char *col);
 void sqlp_leave(parser_t *p);
+/* A fresh statement starting at `first`, made current; NULL when out of memory. */
+sql_stmt_t *sqlp_new_stmt(parser_t *p, const sql_token_t *first);
+/* Hands a finished statement to the caller if it carries anything; the callback's return. */
+int sqlp_emit(parser_t *p, sql_stmt_t *st, const sql_token_t *first);
 rel_t *sqlp_new_rel(parser_t *p);
 char *sqlp_norm(parser_t *p, const sql_token_t *t);
 char *sqlp_lower_dup(parser_t *p, const char *s, size_t n);
@@ -345,6 +355,10 @@ void sqlp_skip_if_exists(parser_t *p);
 
 /* sqlp_parse_routine.c: procedures, functions, blocks and control flow, CALL/EXEC */
 void sqlp_parse_block(parser_t *p);
+/* At the top level, each statement from here on is one of its own: returns what sqlp_end_split
+ * restores. */
+int sqlp_begin_split(parser_t *p);
+void sqlp_end_split(parser_t *p, int saved);
 void sqlp_parse_body(parser_t *p);
 void sqlp_parse_call(parser_t *p);
 /* After EXEC: a procedure's name (a call), or the SQL of ('...') or sp_executesql N'...' parsed into
