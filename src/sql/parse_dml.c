@@ -52,6 +52,134 @@ static int parse_column_list(parser_t *p, const char **cols, int max)
     return n;
 }
 
+/* T-SQL OUTPUT items [INTO t [(cols)]]: read where they stand, resolved once the statement's own
+ * column lineage is known (inserted.c is what the statement writes to c). */
+typedef struct output {
+    item_t *items;
+    uint32_t n, cap;
+    const char *into;
+    const char **cols;
+    int ncols;
+} output_t;
+
+static void parse_output(parser_t *p, output_t *o)
+{
+    next(p); /* OUTPUT */
+    do {
+        if(!sqlp_grow(p, (void **)&o->items, o->n, &o->cap, sizeof *o->items))
+            return;
+        item_t *it = &o->items[o->n];
+        memset(it, 0, sizeof *it);
+        size_t start = p->pos;
+        if(is_name_tok(cur(p)) && t_op(p, peek(p, 1), '.') && t_op(p, peek(p, 2), '*')) {
+            it->star = 1;
+            it->star_qual = sqlp_norm(p, cur(p));
+            next(p);
+            next(p);
+            next(p);
+        } else if(is_op(p, '$') && t_word(p, peek(p, 1), "action")) {
+            /* MERGE's $action: which branch, from no column */
+            it->name = "$action";
+            next(p);
+            next(p);
+        } else {
+            sqlp_parse_expr(p, &it->sink);
+            if(p->pos == start) {
+                sqlp_fail(p, "expected an OUTPUT item");
+                return;
+            }
+            sqlp_mark_identity(p, &it->sink, start, p->pos);
+            size_t end = p->pos;
+            const char *alias = sqlp_parse_alias(p, NULL, NULL, 0);
+            it->name = alias ? alias : sqlp_item_name(p, start, end);
+        }
+        o->n++;
+    } while(!p->err && accept_op(p, ','));
+    if(!accept_kw(p, SQL_KW_INTO))
+        return;
+    qname_t q;
+    if(cur(p)->type == SQL_TOK_VAR)
+        next(p); /* a table variable */
+    else if(sqlp_parse_qname(p, &q))
+        o->into = q.full;
+    if(is_op(p, '(') && !sqlp_paren_is_query(p, 1) && (o->cols = sqlp_amalloc(p, 1024 * sizeof *o->cols)) != NULL)
+        o->ncols = parse_column_list(p, o->cols, 1024);
+}
+
+static const sql_col_edge_t *find_edge(const parser_t *p, const char *table, const char *col)
+{
+    size_t tl = strlen(table);
+    for(uint32_t i = 0; p->st && i < p->st->nedges; i++) {
+        const char *t = p->st->edges[i].target;
+        if(strncmp(t, table, tl) == 0 && t[tl] == '.' && strcmp(t + tl + 1, col) == 0)
+            return &p->st->edges[i];
+    }
+    return NULL;
+}
+
+/* The OUTPUT rows into their table: inserted.c comes from what the statement writes to `table`.c
+ * (the table's own column when the statement leaves c as it was), deleted.c from `table`.c as it
+ * was; other columns resolve in `sc` (UPDATE/DELETE .. FROM). */
+static void resolve_output(parser_t *p, const output_t *o, const char *table, scope_t *sc)
+{
+    if(!o->into || !table || p->err)
+        return;
+    rel_t *r = sqlp_new_rel(p);
+    if(!r)
+        return;
+    int reads_table = 0;
+    for(uint32_t i = 0; i < o->n && !p->err; i++) {
+        const item_t *it = &o->items[i];
+        int ins = it->star_qual && strcmp(it->star_qual, "inserted") == 0;
+        if(it->star && ins && p->st) {
+            size_t tl = strlen(table);
+            for(uint32_t k = 0; k < p->st->nedges; k++) {
+                const sql_col_edge_t *e = &p->st->edges[k];
+                outcol_t *c;
+                if(strncmp(e->target, table, tl) == 0 && e->target[tl] == '.' &&
+                   (c = sqlp_rel_add(p, r, e->target + tl + 1, 0)) != NULL)
+                    sqlp_sadd_all(p, &c->src, &e->sources, 0);
+            }
+            continue;
+        }
+        if(it->star) {
+            outcol_t *c = sqlp_rel_add(p, r, "*", 1);
+            char *all = sqlp_aconcat(p, table, '.', "*");
+            if(c && all)
+                sql_srcvec_add(p->a, &c->src, all, SQL_HOW_IDENTITY);
+            reads_table = 1;
+            continue;
+        }
+        outcol_t *c = sqlp_rel_add(p, r, it->name, 0);
+        if(!c)
+            return;
+        sink_t rest = {0};
+        for(uint32_t k = 0; k < it->sink.n; k++) {
+            const ref_t *rf = &it->sink.refs[k];
+            int inserted = rf->qual && strcmp(rf->qual, "inserted") == 0;
+            if(!inserted && !(rf->qual && strcmp(rf->qual, "deleted") == 0)) {
+                sqlp_sink_ref_how(p, &rest, rf->qual, rf->col, rf->how);
+                continue;
+            }
+            const sql_col_edge_t *e = inserted ? find_edge(p, table, rf->col) : NULL;
+            if(e) {
+                sqlp_sadd_all(p, &c->src, &e->sources, rf->how);
+            } else {
+                char *src = sqlp_aconcat(p, table, '.', rf->col);
+                if(src)
+                    sql_srcvec_add(p->a, &c->src, src, rf->how);
+                reads_table = 1;
+            }
+        }
+        sqlp_sadd_all(p, &c->src, &it->sink.resolved, 0);
+        sqlp_resolve_sink(p, sc, &rest, &c->src, NULL, 0);
+    }
+    if(reads_table)
+        sqlp_add_read(p, table);
+    sqlp_add_write(p, o->into);
+    sqlp_emit_columns(p, o->into, r, o->cols, o->ncols);
+}
+
 static void parse_insert_values_columns(parser_t *p, const char *table, const char **cols, int ncols, scope_t *sc)
 {
     next(p); /* VALUES */
@@ -169,6 +297,7 @@ void sqlp_parse_insert(parser_t *p)
     }
     const char *cols[1024];
     int ncols = 0;
+    output_t out = {0};
     for(;;) {
         if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
             next(p);
@@ -186,8 +315,7 @@ void sqlp_parse_insert(parser_t *p)
             next(p);
             next(p);
         } else if(is_word(p, "output")) {
-            while(!at_end(p) && !sqlp_is_query_start(cur(p)))
-                next(p);
+            parse_output(p, &out);
         } else {
             break;
         }
@@ -218,6 +346,7 @@ void sqlp_parse_insert(parser_t *p)
     }
     if(p->err)
         return;
+    resolve_output(p, &out, table, &(scope_t){0});
     if(is_kw(p, SQL_KW_ON) || is_kw(p, SQL_KW_RETURNING))
         sqlp_skim_statement(p);
 }
@@ -329,6 +458,9 @@ void sqlp_parse_update(parser_t *p)
     }
     assigns_t as = {0};
     parse_assignments(p, &as);
+    output_t out = {0};
+    if(is_word(p, "output"))
+        parse_output(p, &out);
     if(accept_kw(p, SQL_KW_FROM))
         sqlp_parse_from_list(p, &sc);
     if(accept_kw(p, SQL_KW_WHERE))
@@ -355,6 +487,7 @@ void sqlp_parse_update(parser_t *p)
         if(reads_target)
             sqlp_add_read(p, table);
     }
+    resolve_output(p, &out, table, &sc);
     if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
         sqlp_skim_statement(p);
 out:
@@ -404,6 +537,9 @@ void sqlp_parse_delete(parser_t *p)
     if(!is_kw(p, SQL_KW_FROM) && !is_kw(p, SQL_KW_USING))
         alias = sqlp_parse_alias(p, NULL, NULL, 0);
     sqlp_skip_table_modifiers(p);
+    output_t out = {0};
+    if(is_word(p, "output"))
+        parse_output(p, &out);
     scope_t sc = {0};
     if(nt == 1) {
         fitem_t *it = sqlp_scope_add(p, &sc);
@@ -442,6 +578,9 @@ void sqlp_parse_delete(parser_t *p)
         if(reads && reads->n > reads_before)
             sqlp_add_write(p, t);
     }
+    /* the deleted rows go on into the OUTPUT table: that reads the target */
+    if(nt == 1)
+        resolve_output(p, &out, p->dml_table ? p->dml_table : targets[0], &sc);
 out:
     p->dml_target = saved_target;
     p->dml_table = saved_table;
@@ -527,7 +666,12 @@ void sqlp_parse_merge(parser_t *p)
             return;
         }
     }
-    if(is_word(p, "output") || is_word(p, "option"))
+    if(is_word(p, "output")) {
+        output_t out = {0};
+        parse_output(p, &out);
+        resolve_output(p, &out, table, &sc);
+    }
+    if(is_word(p, "option"))
         sqlp_skim_statement(p);
 }
 

@@ -126,10 +126,60 @@ static void test_script_blocks(void **state)
                  SQL_DIALECT_ORACLE, "exec@2 b>a insert@3 d>c");
 }
 
+/* T-SQL: bracketed names fold like unquoted ones, OUTPUT .. INTO, SELECT .. INTO, temp tables. */
+static void test_tsql(void **state)
+{
+    (void)state;
+    /* [Customers] and customers are one table, [ID] and id one column; a name that needs its
+     * brackets keeps its spelling */
+    expect_stmts("SELECT [ID], a.Name INTO dbo.[Out] FROM [dbo].[Customers] a;\n"
+                 "INSERT INTO dbo.out2 SELECT id FROM dbo.customers;\nSELECT * FROM [Order Details];",
+                 SQL_DIALECT_TSQL,
+                 "select_into@1 dbo.customers>dbo.out insert@2 dbo.customers>dbo.out2 select@3 Order Details>");
+    expect_cols("SELECT [ID], a.Name INTO dbo.[Out] FROM [dbo].[Customers] a;", SQL_DIALECT_TSQL,
+                "dbo.out.id<-dbo.customers.id dbo.out.name<-dbo.customers.name");
+    /* quoted names keep their case elsewhere */
+    expect_stmts("SELECT * FROM \"Customers\"", SQL_DIALECT_POSTGRES, "select@1 Customers>");
+    /* OUTPUT .. INTO: inserted.c is what the statement writes to c, deleted.c the old value */
+    const char *upd = "UPDATE t SET t.v = s.v + 1 OUTPUT inserted.v, deleted.v, s.id INTO dbo.ulog (nv, ov, sid)\n"
+                      "FROM dbo.tgt t JOIN dbo.src s ON t.id = s.id;";
+    expect_stmts(upd, SQL_DIALECT_TSQL, "update@1 dbo.src,dbo.tgt>dbo.tgt,dbo.ulog");
+    expect_cols(upd, SQL_DIALECT_TSQL,
+                "dbo.tgt.v<-dbo.src.v dbo.ulog.nv<-dbo.src.v dbo.ulog.ov<-dbo.tgt.v dbo.ulog.sid<-dbo.src.id");
+    const char *ins = "INSERT INTO dbo.t3 (a, b) OUTPUT inserted.* INTO dbo.t3_log SELECT x, y FROM dbo.s3;";
+    expect_stmts(ins, SQL_DIALECT_TSQL, "insert@1 dbo.s3>dbo.t3,dbo.t3_log");
+    expect_cols(ins, SQL_DIALECT_TSQL,
+                "dbo.t3.a<-dbo.s3.x dbo.t3.b<-dbo.s3.y dbo.t3_log.a<-dbo.s3.x dbo.t3_log.b<-dbo.s3.y");
+    /* DELETE without a source writes no lineage to its target, but its rows go on to the log */
+    const char *del = "DELETE FROM dbo.orders OUTPUT deleted.id, deleted.status AS st INTO dbo.arch WHERE id = 1;";
+    expect_stmts(del, SQL_DIALECT_TSQL, "delete@1 dbo.orders>dbo.arch");
+    expect_cols(del, SQL_DIALECT_TSQL, "dbo.arch.id<-dbo.orders.id dbo.arch.st<-dbo.orders.status");
+    expect_stmts("DELETE dbo.t4 OUTPUT deleted.* INTO dbo.t4_arch", SQL_DIALECT_TSQL, "delete@1 dbo.t4>dbo.t4_arch");
+    const char *merge = "MERGE dbo.tgt AS t USING dbo.src AS s ON t.id = s.id\n"
+                        "WHEN MATCHED THEN UPDATE SET t.v = s.v\n"
+                        "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)\n"
+                        "OUTPUT $action, inserted.id, deleted.v AS old_v INTO dbo.merge_log (act, id, old_v);";
+    expect_cols(
+        merge, SQL_DIALECT_TSQL,
+        "dbo.merge_log.id<-dbo.src.id dbo.merge_log.old_v<-dbo.tgt.v dbo.tgt.id<-dbo.src.id dbo.tgt.v<-dbo.src.v");
+    /* OUTPUT without INTO returns rows: nothing written */
+    expect_stmts("DELETE FROM dbo.q OUTPUT deleted.id WHERE id IN (SELECT id FROM dbo.r)", SQL_DIALECT_TSQL,
+                 "delete@1 dbo.r>dbo.q");
+    /* a temp table is an intermediate between the real tables; its name keeps the # */
+    const char *tmp =
+        "SELECT id, amt INTO #stage FROM dbo.sales WHERE amt > 0;\n"
+        "INSERT INTO dbo.totals (id, total) SELECT id, SUM(amt) FROM #stage GROUP BY id;\nDROP TABLE #stage;";
+    expect_roles(tmp, SQL_DIALECT_TSQL, "dbo.sales / dbo.totals / ");
+    expect_cols(tmp, SQL_DIALECT_TSQL,
+                "#stage.amt<-dbo.sales.amt #stage.id<-dbo.sales.id "
+                "dbo.totals.id<-#stage.id dbo.totals.total<-#stage.amt");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_blocks),
+        cmocka_unit_test(test_tsql),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
