@@ -214,10 +214,46 @@ static void parse_insert_values_columns(parser_t *p, const char *table, const ch
     } while(!p->err && accept_op(p, ','));
 }
 
-/* Oracle INSERT ALL|FIRST [WHEN .. THEN] INTO t [(..)] [VALUES (..)] ... SELECT .. */
+/* One INTO of Oracle's INSERT ALL|FIRST: its VALUES name the query's output columns. */
+typedef struct insert_into {
+    const char *table;
+    const char **cols;
+    int ncols;
+    sink_t *values; /* NULL: the query's columns in order */
+    uint32_t nvalues, capvalues;
+} insert_into_t;
+
+static void parse_into_values(parser_t *p, insert_into_t *in)
+{
+    next(p); /* VALUES */
+    if(!accept_op(p, '(')) {
+        sqlp_fail(p, "expected '(' after VALUES");
+        return;
+    }
+    while(!at_end(p) && !is_op(p, ')')) {
+        if(!sqlp_grow(p, (void **)&in->values, in->nvalues, &in->capvalues, sizeof *in->values))
+            return;
+        sink_t *v = &in->values[in->nvalues++];
+        memset(v, 0, sizeof *v);
+        size_t start = p->pos;
+        sqlp_parse_expr(p, v);
+        sqlp_mark_identity(p, v, start, p->pos);
+        if(!accept_op(p, ',')) {
+            if(p->pos == start)
+                sqlp_fail(p, "unexpected token in VALUES");
+            break;
+        }
+    }
+    sqlp_expect_op(p, ')', "expected ')' after VALUES row");
+}
+
+/* Oracle INSERT ALL|FIRST [WHEN .. THEN] INTO t [(..)] [VALUES (..)] ... SELECT ..: each INTO's
+ * columns come from the query's output columns its VALUES name (or all of them, in order). */
 static void parse_insert_all(parser_t *p)
 {
     next(p); /* ALL | FIRST */
+    insert_into_t *ins = NULL;
+    uint32_t nins = 0, capins = 0;
     while(!at_end(p) && !sqlp_is_query_start(cur(p)) && !(is_op(p, '(') && sqlp_paren_is_query(p, 1))) {
         if(accept_kw(p, SQL_KW_WHEN)) {
             sqlp_parse_expr(p, NULL);
@@ -231,20 +267,48 @@ static void parse_insert_all(parser_t *p)
                 return;
             }
             sqlp_add_write(p, q.full);
+            if(!sqlp_grow(p, (void **)&ins, nins, &capins, sizeof *ins))
+                return;
+            insert_into_t *in = &ins[nins++];
+            memset(in, 0, sizeof *in);
+            in->table = q.full;
             sqlp_parse_alias(p, NULL, NULL, 0);
-            if(is_op(p, '('))
-                sqlp_skip_group(p);
-            if(is_kw(p, SQL_KW_VALUES)) {
-                next(p);
-                if(is_op(p, '('))
-                    sqlp_skip_group(p);
-            }
+            if(is_op(p, '(') && (in->cols = sqlp_amalloc(p, 1024 * sizeof *in->cols)) != NULL)
+                in->ncols = parse_column_list(p, in->cols, 1024);
+            if(is_kw(p, SQL_KW_VALUES))
+                parse_into_values(p, in);
         } else {
             sqlp_fail(p, "unexpected token in INSERT ALL");
             return;
         }
     }
-    sqlp_parse_query(p, NULL);
+    rel_t *r = sqlp_parse_query(p, NULL);
+    if(!r || p->err)
+        return;
+    scope_t sc = {0};
+    fitem_t *it = sqlp_scope_add(p, &sc);
+    if(!it)
+        return;
+    it->rel = r;
+    for(uint32_t i = 0; i < nins && !p->err; i++) {
+        const insert_into_t *in = &ins[i];
+        if(!in->values) {
+            sqlp_emit_columns(p, in->table, r, in->cols, in->ncols);
+            continue;
+        }
+        size_t nknown = 0;
+        char *const *known = NULL;
+        if(in->ncols == 0 && p->ctx->schema)
+            known = sql_schema_get(p->ctx->schema, in->table, &nknown);
+        for(uint32_t k = 0; k < in->nvalues; k++) {
+            const char *col = (int)k < in->ncols ? in->cols[k] : known && k < nknown ? known[k] : NULL;
+            if(!col)
+                continue;
+            sql_srcvec_t src = {0};
+            sqlp_resolve_sink(p, &sc, &in->values[k], &src, NULL, 0);
+            sqlp_add_edge(p, in->table, col, &src);
+        }
+    }
 }
 
 void sqlp_parse_insert(parser_t *p)
@@ -586,6 +650,17 @@ out:
     p->dml_table = saved_table;
 }
 
+/* Spark/Databricks UPDATE SET * and INSERT *: every column of the target from the source's
+ * column of that name. */
+static void merge_star(parser_t *p, const char *table, scope_t *sc)
+{
+    rel_t *r = sc->n > 1 ? sqlp_new_rel(p) : NULL;
+    if(!r)
+        return;
+    sqlp_expand_star(p, &sc->items[1], r);
+    sqlp_emit_columns(p, table, r, NULL, 0);
+}
+
 void sqlp_parse_merge(parser_t *p)
 {
     sqlp_set_kind(p, "merge");
@@ -631,6 +706,7 @@ void sqlp_parse_merge(parser_t *p)
             }
             if(is_op(p, '*')) {
                 next(p);
+                merge_star(p, table, &sc);
                 continue;
             }
             assigns_t as = {0};
@@ -650,7 +726,10 @@ void sqlp_parse_merge(parser_t *p)
                 nc = parse_column_list(p, cols, 1024);
             if(is_kw(p, SQL_KW_VALUES))
                 parse_insert_values_columns(p, table, cols, nc, &sc);
-            else if(is_kw(p, SQL_KW_ROW) || is_op(p, '*'))
+            else if(is_op(p, '*')) {
+                next(p);
+                merge_star(p, table, &sc);
+            } else if(is_kw(p, SQL_KW_ROW))
                 next(p);
             else if(is_word(p, "default")) {
                 next(p);

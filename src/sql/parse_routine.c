@@ -1,6 +1,9 @@
 /* Routines and control flow: procedure/function bodies, blocks, T-SQL IF/WHILE, CALL/EXEC. */
 #include "sql/parser_int.h"
 
+static int is_body_stmt(const parser_t *p, const sql_token_t *t);
+static void parse_inner(parser_t *p);
+
 static int language_is_sql(parser_t *p)
 {
     for(size_t i = p->pos; i < p->n; i++) {
@@ -13,6 +16,128 @@ static int language_is_sql(parser_t *p)
         }
     }
     return 1;
+}
+
+static int member_word(const parser_t *p, const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_FUNCTION) || t_word(p, t, "procedure");
+}
+
+/* Where the member whose IS/AS is at `from` ends: after the `;` of the END closing its BEGIN
+ * (END name, or an END at its level once nested routines of its declarations are closed). */
+static size_t member_end(const parser_t *p, size_t from, const char *name)
+{
+    size_t i = from + 1;
+    if(i < p->n && (t_word(p, &p->toks[i], "language") || t_word(p, &p->toks[i], "external"))) {
+        while(i < p->n && !t_op(p, &p->toks[i], ';'))
+            i++;
+        return i < p->n ? i + 1 : p->n;
+    }
+    int depth = 0, nested = 0, begun = 0;
+    for(; i < p->n; i++) {
+        const sql_token_t *t = &p->toks[i];
+        const sql_token_t *nx = i + 1 < p->n ? &p->toks[i + 1] : NULL;
+        if(t_kw(t, SQL_KW_BEGIN) || (t_kw(t, SQL_KW_CASE) && !(i > 0 && t_kw(&p->toks[i - 1], SQL_KW_END)))) {
+            depth++;
+            begun |= t_kw(t, SQL_KW_BEGIN) && depth == 1 && !nested;
+        } else if(depth == 0 && !begun && member_word(p, t)) {
+            nested++;
+        } else if(t_kw(t, SQL_KW_END) && nx &&
+                  !(t_kw(nx, SQL_KW_IF) || t_word(p, nx, "loop") || t_kw(nx, SQL_KW_WHILE) || t_word(p, nx, "repeat") ||
+                    t_kw(nx, SQL_KW_FOR))) {
+            if(depth > 0)
+                depth--;
+            if(depth > 0)
+                continue;
+            char *label = is_name_tok(nx) ? sqlp_norm((parser_t *)p, nx) : NULL;
+            int mine = label && name && strcmp(label, name) == 0;
+            if(!mine && nested > 0) {
+                nested--;
+                continue;
+            }
+            while(i < p->n && !t_op(p, &p->toks[i], ';'))
+                i++;
+            return i < p->n ? i + 1 : p->n;
+        }
+    }
+    return p->n;
+}
+
+/* A call to one of the package's own members names it as the package does. */
+static void qualify_calls(parser_t *p, sql_stmt_t *st, const char *pkg, const sql_strvec_t *members)
+{
+    for(uint32_t i = 0; i < st->calls.n; i++) {
+        if(strchr(st->calls.v[i], '.'))
+            continue;
+        for(uint32_t k = 0; k < members->n; k++)
+            if(strcmp(members->v[k], st->calls.v[i]) == 0) {
+                char *full = sqlp_aconcat(p, pkg, '.', members->v[k]);
+                if(full)
+                    st->calls.v[i] = full;
+                break;
+            }
+    }
+}
+
+/* An Oracle package body: each procedure and function in it is a routine of its own named
+ * pkg.member, holding the lineage and calls of its statements; the package's initialisation
+ * statements stay the package's. */
+static void parse_package(parser_t *p, const char *pkg)
+{
+    sql_strvec_t members = {0};
+    for(size_t i = p->pos; i + 1 < p->n; i++)
+        if(member_word(p, &p->toks[i]) && is_name_tok(&p->toks[i + 1]))
+            sqlp_vadd(p, &members, sqlp_norm(p, &p->toks[i + 1]));
+    sql_stmt_t *pkg_st = p->st;
+    while(p->pos < p->n && p->err != SQL_ERR_NOMEM) {
+        const sql_token_t *t = cur(p);
+        if(!member_word(p, t) || !is_name_tok(peek(p, 1))) {
+            if(is_body_stmt(p, t))
+                parse_inner(p);
+            else
+                next(p);
+            continue;
+        }
+        int fn = t_kw(t, SQL_KW_FUNCTION);
+        next(p);
+        const char *name = sqlp_norm(p, cur(p));
+        next(p);
+        /* the header up to IS/AS; a `;` first is a declaration without a body */
+        while(!at_end(p) && !is_op(p, ';') && !is_kw(p, SQL_KW_AS) && !is_word(p, "is")) {
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                next(p);
+        }
+        if(at_end(p) || is_op(p, ';') || !name)
+            continue;
+        size_t end = member_end(p, p->pos, name), n = p->n;
+        sql_token_t eof = p->eof;
+        sql_stmt_t *st = sqlp_new_stmt(p, t);
+        if(!st)
+            return;
+        st->kind = fn ? "create_function" : "create_procedure";
+        st->name = sqlp_aconcat(p, pkg, '.', name);
+        p->in_body = 1;
+        p->n = end;
+        p->eof = p->toks[end - 1];
+        next(p);
+        sqlp_parse_body(p);
+        p->n = n;
+        p->eof = eof;
+        p->pos = end;
+        p->st = pkg_st;
+        if(p->err == SQL_ERR_NOMEM)
+            return;
+        qualify_calls(p, st, pkg, &members);
+        int rc = sqlp_emit(p, st, t);
+        if(rc) {
+            p->stop = rc;
+            sqlp_oom(p);
+            return;
+        }
+    }
+    qualify_calls(p, pkg_st, pkg, &members);
 }
 
 /* CREATE PROCEDURE/FUNCTION/TRIGGER: lineage of the statements inside, attributed to it. */
@@ -58,7 +183,10 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
                 next(p);
             if(cur(p)->type == SQL_TOK_STRING)
                 continue;
-            sqlp_parse_body(p);
+            if(strcmp(kind, "create_package") == 0 && !saved && p->st && p->st->name)
+                parse_package(p, p->st->name);
+            else
+                sqlp_parse_body(p);
             break;
         }
         if(t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE)) {
@@ -143,12 +271,52 @@ static void parse_inner(parser_t *p)
         sqlp_add_flows(p, &fs);
 }
 
+/* Oracle-supplied packages and builtins called as procedures: no lineage of ours */
+static const char *const supplied_prefixes[] = {"dbms_", "utl_", "sys.", "owa_", "htp.", "htf.", "apex_"};
+
+/* PL/SQL calls a procedure by naming it as a statement: `p;`, `pkg.p(1, x);` (not `v := ..`, nor
+ * `a(i) := ..`). Called where a statement starts. */
+static void parse_plsql_call(parser_t *p)
+{
+    qname_t q;
+    if(!sqlp_parse_qname(p, &q))
+        return;
+    if(is_op(p, '('))
+        sqlp_skip_group(p);
+    if(!is_op(p, ';') || !p->st || strcmp(q.full, "raise_application_error") == 0)
+        return;
+    for(size_t i = 0; i < sizeof supplied_prefixes / sizeof supplied_prefixes[0]; i++)
+        if(strncmp(q.full, supplied_prefixes[i], strlen(supplied_prefixes[i])) == 0)
+            return;
+    sqlp_vadd(p, &p->st->calls, q.full);
+}
+
+static int plsql_stmt_start(const parser_t *p)
+{
+    if(p->pos == 0)
+        return 1;
+    const sql_token_t *t = &p->toks[p->pos - 1];
+    return t_op(p, t, ';') || t_kw(t, SQL_KW_BEGIN) || t_kw(t, SQL_KW_THEN) || t_kw(t, SQL_KW_ELSE) ||
+           t_word(p, t, "loop") || t_ops(p, t, ">>");
+}
+
 /* Procedure bodies and control flow: find the lineage-bearing statements among the rest. */
 void sqlp_parse_body(parser_t *p)
 {
     while(p->pos < p->n && p->err != SQL_ERR_NOMEM) {
         const sql_token_t *t = cur(p);
         if(!is_body_stmt(p, t)) {
+            if(p->d == SQL_DIALECT_ORACLE && is_name_tok(t) && !(t_flags(t) & SQL_KW_R) && !sqlp_is_stmt_start(p, t) &&
+               plsql_stmt_start(p)) {
+                size_t before = p->pos;
+                parse_plsql_call(p);
+                if(p->err == SQL_ERR_NOMEM)
+                    return;
+                p->err = 0;
+                if(p->pos == before)
+                    next(p);
+                continue;
+            }
             next(p);
             continue;
         }

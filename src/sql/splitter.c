@@ -104,6 +104,7 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
         if(word(t, src, "procedure") || word(t, src, "proc") || kw(t, SQL_KW_FUNCTION) || word(t, src, "trigger") ||
            word(t, src, "package")) {
             s->mode = s->dialect == SQL_DIALECT_TSQL ? MODE_UNTIL_GO : MODE_ROUTINE;
+            s->package = word(t, src, "package");
         } else if(kw(t, SQL_KW_TABLE) || word(t, src, "view") || word(t, src, "index") || t->type != SQL_TOK_WORD) {
             s->mode = MODE_NORMAL;
         }
@@ -133,7 +134,8 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
                 s->mode = MODE_NORMAL;
             } else {
                 s->mode = MODE_BLOCK;
-                if(kw(t, SQL_KW_BEGIN)) {
+                if(kw(t, SQL_KW_BEGIN) || s->package) {
+                    /* a package's members end with END; the package with the END after them */
                     s->block = 1;
                     s->opened = 1;
                 }

@@ -27,6 +27,7 @@ typedef struct sql_splitter {
     int expect_body; /* AS/IS seen in a routine header */
     int plain;       /* a plain statement past its first token, no BEGIN/END pending: the inline path */
     int after_go;    /* GO just ended a batch: a count after it on its line belongs to it */
+    int package;     /* CREATE PACKAGE: its AS/IS .. END is a level of its own around its members */
 } sql_splitter_t;
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect);

@@ -175,11 +175,118 @@ static void test_tsql(void **state)
                 "dbo.totals.id<-#stage.id dbo.totals.total<-#stage.amt");
 }
 
+/* "name: calls" of each statement with a name. */
+static void expect_calls(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    char got[2048] = "";
+    size_t o = 0;
+    for(size_t i = 0; i < l->nstatements && o < sizeof got; i++) {
+        const sql_statement_t *st = &l->statements[i];
+        if(!st->name)
+            continue;
+        o += (size_t)snprintf(got + o, sizeof got - o, "%s%s:", o ? " " : "", st->name);
+        o = join(got, sizeof got, o, &st->calls);
+    }
+    if(strcmp(got, want) != 0 || l->nerrors)
+        fail_msg("%s\n  want %s\n  got  %s (%zu errors, first: %s)", sql, want, got, l->nerrors,
+                 l->nerrors ? l->errors[0].message : "-");
+    sql_lineage_free(l);
+}
+
+/* Oracle: INSERT ALL/FIRST column lineage, package bodies as routines, PL/SQL calls. */
+static void test_oracle(void **state)
+{
+    (void)state;
+    /* VALUES name the query's output columns */
+    const char *all = "INSERT ALL\n  INTO sales_a (id, amt) VALUES (id, amount)\n"
+                      "  INTO sales_b (id, amt2) VALUES (id, amount * 2)\n  INTO sales_c\n"
+                      "SELECT s.id, s.amount FROM sales_src s";
+    expect_stmts(all, SQL_DIALECT_ORACLE, "insert@1 sales_src>sales_a,sales_b,sales_c");
+    expect_cols(all, SQL_DIALECT_ORACLE,
+                "sales_a.amt<-sales_src.amount sales_a.id<-sales_src.id sales_b.amt2<-sales_src.amount "
+                "sales_b.id<-sales_src.id sales_c.amount<-sales_src.amount sales_c.id<-sales_src.id");
+    const char *first = "INSERT FIRST\n  WHEN amt > 100 THEN INTO big (k, v) VALUES (id, amt)\n"
+                        "  ELSE INTO small (k) VALUES (id)\nSELECT id, amount + 1 AS amt FROM src";
+    expect_cols(first, SQL_DIALECT_ORACLE, "big.k<-src.id big.v<-src.amount small.k<-src.id");
+    /* a package body: each member a routine of its own, calls between members qualified */
+    const char *pkg = "CREATE OR REPLACE PACKAGE BODY etl.pkg AS\n"
+                      "  g_count NUMBER := 0;\n"
+                      "  PROCEDURE log_it(p_msg VARCHAR2);\n"
+                      "  PROCEDURE load_a IS\n"
+                      "    v NUMBER;\n"
+                      "  BEGIN\n"
+                      "    INSERT INTO a_tab (x) SELECT y FROM b_tab;\n"
+                      "    IF SQL%ROWCOUNT > 0 THEN\n"
+                      "      log_it('a');\n"
+                      "    END IF;\n"
+                      "    other.proc(1);\n"
+                      "    dbms_output.put_line('done');\n"
+                      "    v := compute(1);\n"
+                      "  END load_a;\n"
+                      "  FUNCTION total RETURN NUMBER IS\n"
+                      "    n NUMBER;\n"
+                      "  BEGIN\n"
+                      "    SELECT SUM(w) INTO n FROM d_tab;\n"
+                      "    RETURN n;\n"
+                      "  END;\n"
+                      "  PROCEDURE log_it(p_msg VARCHAR2) IS\n"
+                      "  BEGIN\n"
+                      "    INSERT INTO log_tab (msg) VALUES (p_msg);\n"
+                      "    load_a;\n"
+                      "  END log_it;\n"
+                      "END pkg;\n/\n"
+                      "INSERT INTO z SELECT * FROM y;\n";
+    expect_stmts(pkg, SQL_DIALECT_ORACLE,
+                 "create_procedure@4 b_tab>a_tab create_function@15 d_tab> create_procedure@21 >log_tab "
+                 "create_package@1 > insert@28 y>z");
+    expect_calls(pkg, SQL_DIALECT_ORACLE,
+                 "etl.pkg.load_a:etl.pkg.log_it,other.proc etl.pkg.total: etl.pkg.log_it:etl.pkg.load_a etl.pkg:");
+    /* without the `/`, the package still ends with its END */
+    expect_stmts("CREATE PACKAGE BODY p AS\n  PROCEDURE a IS BEGIN DELETE FROM t WHERE k IN (SELECT k FROM s); END a;\n"
+                 "END p;\nINSERT INTO u SELECT * FROM v;",
+                 SQL_DIALECT_ORACLE, "create_procedure@2 s>t create_package@1 > insert@4 v>u");
+    /* a package specification has no bodies */
+    expect_stmts("CREATE PACKAGE p AS\n  PROCEDURE a;\n  FUNCTION f RETURN NUMBER;\nEND p;\n"
+                 "INSERT INTO u SELECT * FROM v;",
+                 SQL_DIALECT_ORACLE, "create_package@1 > insert@5 v>u");
+    /* a standalone procedure's calls */
+    expect_calls(
+        "CREATE PROCEDURE p IS\nBEGIN\n  pkg.step1;\n  step2(1, 'x');\n  raise_application_error(-20001, 'x');\n"
+        "END;\n/\n",
+        SQL_DIALECT_ORACLE, "p:pkg.step1,step2");
+}
+
+/* Hive/Spark: multi-insert, LATERAL VIEW outputs, directories, CTAS with USING, MERGE. */
+static void test_hive_spark(void **state)
+{
+    (void)state;
+    expect_cols(
+        "FROM src s\nINSERT OVERWRITE TABLE a SELECT s.x, s.y\nINSERT INTO TABLE b SELECT s.z AS zz WHERE s.k > 1",
+        SQL_DIALECT_HIVE, "a.x<-src.x a.y<-src.y b.zz<-src.z");
+    expect_cols("INSERT INTO o2 SELECT t.id, p, v FROM tab t LATERAL VIEW posexplode(t.arr) pe AS p, v",
+                SQL_DIALECT_HIVE, "o2.id<-tab.id o2.p<-tab.arr o2.v<-tab.arr");
+    expect_cols("INSERT INTO o4 SELECT c1, x.c2 FROM tab LATERAL VIEW explode(a1) e AS c1 LATERAL VIEW OUTER "
+                "explode(a2) x AS c2",
+                SQL_DIALECT_SPARKSQL, "o4.c1<-tab.a1 o4.c2<-tab.a2");
+    expect_stmts("INSERT OVERWRITE LOCAL DIRECTORY '/tmp/out' SELECT a FROM s", SQL_DIALECT_HIVE, "insert@1 s>");
+    expect_cols("CREATE TABLE t USING parquet PARTITIONED BY (b) AS SELECT a, b FROM s", SQL_DIALECT_SPARKSQL,
+                "t.a<-s.a t.b<-s.b");
+    expect_cols("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
+                SQL_DIALECT_DATABRICKS, "t.*<-s.*");
+    expect_cols("MERGE INTO t USING (SELECT id, v + 1 AS v FROM s) u ON t.id = u.id WHEN MATCHED THEN UPDATE SET *",
+                SQL_DIALECT_SPARKSQL, "t.id<-s.id t.v<-s.v");
+    expect_stmts("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
+                 SQL_DIALECT_DATABRICKS, "merge@1 s>t");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_script_blocks),
         cmocka_unit_test(test_tsql),
+        cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_hive_spark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
