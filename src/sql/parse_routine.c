@@ -140,6 +140,30 @@ static void parse_package(parser_t *p, const char *pkg)
     qualify_calls(p, pkg_st, pkg, &members);
 }
 
+/* A trigger's events: BEFORE|AFTER|INSTEAD OF INSERT OR UPDATE OF c, d OR DELETE, or an Oracle
+ * compound trigger's FOR UPDATE OF c; T-SQL's AFTER INSERT, UPDATE. */
+static int trigger_event(const parser_t *p, const sql_token_t *t)
+{
+    const sql_token_t *n1 = t + 1 < p->toks + p->n ? t + 1 : &p->eof;
+    int dml = t_kw(n1, SQL_KW_INSERT) || t_kw(n1, SQL_KW_UPDATE) || t_kw(n1, SQL_KW_DELETE);
+    return ((t_word(p, t, "before") || t_word(p, t, "after") || t_kw(t, SQL_KW_FOR)) && dml) ||
+           (t_word(p, t, "instead") && t_word(p, n1, "of"));
+}
+
+/* Past the events (not statements), to ON table, AS, BEGIN, FOR EACH ROW, WHEN .. */
+static void skip_trigger_event(parser_t *p)
+{
+    next(p);
+    while(!at_end(p) && !is_op(p, ';') && !is_kw(p, SQL_KW_ON) && !is_kw(p, SQL_KW_AS) && !is_word(p, "is") &&
+          !is_kw(p, SQL_KW_BEGIN) && !is_kw(p, SQL_KW_FOR) && !is_kw(p, SQL_KW_WHEN) && !is_word(p, "referencing") &&
+          !is_word(p, "compound") && !is_kw(p, SQL_KW_NOT) && !is_kw(p, SQL_KW_DECLARE))
+        next(p);
+    if(accept_kw(p, SQL_KW_ON)) {
+        qname_t q;
+        sqlp_parse_qname(p, &q);
+    }
+}
+
 /* CREATE PROCEDURE/FUNCTION/TRIGGER: lineage of the statements inside, attributed to it. */
 void sqlp_parse_routine(parser_t *p, const char *kind)
 {
@@ -188,6 +212,10 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
             else
                 sqlp_parse_body(p);
             break;
+        }
+        if(trigger_event(p, t)) {
+            skip_trigger_event(p);
+            continue;
         }
         if(t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE)) {
             /* MySQL routines without BEGIN: the body is one statement */

@@ -1334,7 +1334,10 @@ void sqlp_parse_tail_clauses(parser_t *p)
                    t_word(p, peek(p, 1), "json") || t_word(p, peek(p, 1), "no") || t_word(p, peek(p, 1), "key") ||
                    t_word(p, peek(p, 1), "read"))) {
             next(p);
-            while(!at_end(p) && !is_op(p, ';') && !is_op(p, ')') && !(t_flags(cur(p)) & SQL_KW_T)) {
+            /* FOR [NO KEY] UPDATE [OF ..] [NOWAIT|SKIP LOCKED]: that UPDATE starts no statement */
+            while(
+                !at_end(p) && !is_op(p, ';') && !is_op(p, ')') &&
+                (!(t_flags(cur(p)) & SQL_KW_T) || (is_kw(p, SQL_KW_UPDATE) && !(cur(p)->flags & SQL_TOKF_NL_BEFORE)))) {
                 if(is_op(p, '('))
                     sqlp_skip_group(p);
                 else
@@ -1687,6 +1690,11 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
         nitems++;
         if(!accept_op(p, ','))
             break;
+    }
+    if(is_word(p, "bulk") && t_word(p, peek(p, 1), "collect") && t_kw(peek(p, 2), SQL_KW_INTO)) {
+        /* PL/SQL SELECT .. BULK COLLECT INTO collections */
+        next(p);
+        next(p);
     }
     if(is_kw(p, SQL_KW_INTO))
         parse_select_into(p);

@@ -432,6 +432,9 @@ int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t)
         return 0;
     if(p->d == SQL_DIALECT_TSQL && t_word(p, t, "output"))
         return 0;
+    /* PL/SQL SELECT c BULK COLLECT INTO .. */
+    if(t_word(p, t, "bulk") && t + 1 < p->toks + p->n && t_word(p, t + 1, "collect"))
+        return 0;
     return !sqlp_tok_in_list(p, t, non_alias_words, sizeof non_alias_words / sizeof non_alias_words[0]);
 }
 
@@ -505,6 +508,15 @@ int sqlp_parse_qname(parser_t *p, qname_t *q)
             continue;
         }
         break;
+    }
+    /* Oracle database link: t@remote is the table t of another database, named as written */
+    if(p->d == SQL_DIALECT_ORACLE && cur(p)->type == SQL_TOK_VAR && p->src[cur(p)->off] == '@' &&
+       cur(p)->off == p->toks[p->pos - 1].off + p->toks[p->pos - 1].len) {
+        char *link = sqlp_lower_dup(p, p->src + cur(p)->off, cur(p)->len);
+        full = link ? sqlp_aconcat(p, full, 0, link) : NULL;
+        if(!full)
+            return 0;
+        next(p);
     }
     q->full = full;
     return 1;
@@ -936,9 +948,22 @@ static const char *const branch_words[] = {
     "else", "elsif", "elseif", "exception", "when", "then", "loop", "do", "repeat", "for", "foreach",
 };
 
+/* T-SQL options start a line with WITH too (WITH (ONLINE = ON), WITH FILLFACTOR = 80, a CTAS's
+ * WITH (DISTRIBUTION = ..)): only WITH name AS|( starts a query. */
+static int with_starts_query(const parser_t *p, const sql_token_t *t)
+{
+    size_t i = (size_t)(t - p->toks);
+    if(t < p->toks || i + 2 >= p->n)
+        return 1;
+    const sql_token_t *name = &p->toks[i + 1], *after = &p->toks[i + 2];
+    return is_name_tok(name) && (t_kw(after, SQL_KW_AS) || t_op(p, after, '('));
+}
+
 int sqlp_is_stmt_start(const parser_t *p, const sql_token_t *t)
 {
     if(t->type != SQL_TOK_WORD)
+        return 0;
+    if(t_kw(t, SQL_KW_WITH) && p->d == SQL_DIALECT_TSQL && !with_starts_query(p, t))
         return 0;
     if(t_flags(t) & SQL_KW_T)
         return 1;

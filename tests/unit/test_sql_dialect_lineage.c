@@ -165,6 +165,11 @@ static void test_tsql(void **state)
     /* OUTPUT without INTO returns rows: nothing written */
     expect_stmts("DELETE FROM dbo.q OUTPUT deleted.id WHERE id IN (SELECT id FROM dbo.r)", SQL_DIALECT_TSQL,
                  "delete@1 dbo.r>dbo.q");
+    /* WITH options on a line of their own belong to the statement (Synapse CTAS, index options) */
+    expect_stmts("CREATE TABLE dbo.Target\nWITH (DISTRIBUTION = HASH(id), CLUSTERED COLUMNSTORE INDEX)\n"
+                 "AS SELECT id, amt FROM dbo.Source\nCREATE INDEX ix ON dbo.t (a)\n    WITH FILLFACTOR = 80\n"
+                 "WITH cte AS (SELECT a FROM dbo.x)\nINSERT INTO dbo.y SELECT a FROM cte",
+                 SQL_DIALECT_TSQL, "create_table@1 dbo.source>dbo.target create@4 > insert@6 dbo.x>dbo.y");
     /* a temp table is an intermediate between the real tables; its name keeps the # */
     const char *tmp =
         "SELECT id, amt INTO #stage FROM dbo.sales WHERE amt > 0;\n"
@@ -250,6 +255,22 @@ static void test_oracle(void **state)
     expect_stmts("CREATE PACKAGE p AS\n  PROCEDURE a;\n  FUNCTION f RETURN NUMBER;\nEND p;\n"
                  "INSERT INTO u SELECT * FROM v;",
                  SQL_DIALECT_ORACLE, "create_package@1 > insert@5 v>u");
+    /* SELECT .. FOR UPDATE: that UPDATE is no statement; BULK COLLECT INTO collections; a trigger's
+     * events are no statements; a database link names another database's table */
+    expect_stmts("SELECT id FROM emp3 FOR UPDATE;\nSELECT id FROM emp4 FOR UPDATE OF sal SKIP LOCKED;\n"
+                 "INSERT INTO employees@remote SELECT * FROM emp5;",
+                 SQL_DIALECT_ORACLE, "select@1 emp3> select@2 emp4> insert@3 emp5>employees@remote");
+    expect_stmts(
+        "CREATE OR REPLACE PROCEDURE p IS\n  CURSOR c IS SELECT id FROM emp WHERE d = 1 FOR UPDATE OF sal NOWAIT;\n"
+        "BEGIN\n  SELECT id BULK COLLECT INTO ids FROM emp2;\n  UPDATE emp SET sal = 1 WHERE CURRENT OF c;\n"
+        "END;\n/\n",
+        SQL_DIALECT_ORACLE, "create_procedure@1 emp,emp2>emp");
+    expect_stmts(
+        "CREATE OR REPLACE TRIGGER trg\n  BEFORE INSERT OR UPDATE OF salary, department_id OR DELETE ON employees\n"
+        "  FOR EACH ROW\n  WHEN (new.salary > 0)\nBEGIN\n  INSERT INTO audit_log (id) VALUES (:new.id);\nEND;\n/\n",
+        SQL_DIALECT_ORACLE, "create_trigger@1 >audit_log");
+    expect_stmts("CREATE TRIGGER trg AFTER INSERT ON t FOR EACH ROW INSERT INTO log_t SELECT * FROM s;",
+                 SQL_DIALECT_MYSQL, "create_trigger@1 s>log_t");
     /* a standalone procedure's calls */
     expect_calls(
         "CREATE PROCEDURE p IS\nBEGIN\n  pkg.step1;\n  step2(1, 'x');\n  raise_application_error(-20001, 'x');\n"
