@@ -1,12 +1,38 @@
 /* Definitions: CREATE TABLE/VIEW (and the CREATE dispatch), ALTER, DROP, TRUNCATE, RENAME. */
 #include "sql/parser_int.h"
 
-/* Snowflake WITH TAG (..), Trino WITH [NO] DATA: options, not a WITH query. */
+/* Words after WITH that make it an option of the definition: Snowflake governance (CONTACT (..),
+ * ROW ACCESS / AGGREGATION / MASKING / PROJECTION / JOIN POLICY), a view's [CASCADED|LOCAL] CHECK
+ * OPTION, T-SQL SCHEMABINDING, ENCRYPTION, VIEW_METADATA. */
+static const char *const with_option_words[] = {
+    "contact", "row",   "aggregation", "masking",    "projection",    "join",
+    "check",   "local", "cascaded",    "encryption", "schemabinding", "view_metadata",
+};
+
+/* Snowflake WITH TAG (..), Trino/Postgres WITH [NO] DATA and the words above: options, not a WITH
+ * query. */
 static int is_with_option(const parser_t *p)
 {
     return is_kw(p, SQL_KW_WITH) &&
            ((t_word(p, peek(p, 1), "tag") && t_op(p, peek(p, 2), '(')) || t_word(p, peek(p, 1), "data") ||
-            (t_word(p, peek(p, 1), "no") && t_word(p, peek(p, 2), "data")));
+            (t_word(p, peek(p, 1), "no") && t_word(p, peek(p, 2), "data")) ||
+            (sqlp_tok_in_list(p, peek(p, 1), with_option_words,
+                              sizeof with_option_words / sizeof with_option_words[0]) &&
+             !t_kw(peek(p, 2), SQL_KW_AS)));
+}
+
+/* After a view's or table's query: WITH [NO] DATA, WITH [CASCADED|LOCAL] CHECK OPTION. */
+static void skip_with_options(parser_t *p)
+{
+    while(is_with_option(p)) {
+        next(p);
+        while(!at_end(p) && !is_op(p, ';') && !is_kw(p, SQL_KW_WITH) && !sqlp_is_stmt_start(p, cur(p))) {
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                next(p);
+        }
+    }
 }
 
 static int is_create_query_start(const parser_t *p)
@@ -160,6 +186,7 @@ static void parse_create_view(parser_t *p)
                 record_columns(p, target, cols, ncols);
             else
                 record_query_columns(p, target, r);
+            skip_with_options(p);
             return;
         }
         if(is_word(p, "to") && is_part_tok(peek(p, 1)) && p->st && target == q.full) {

@@ -699,6 +699,18 @@ void sqlp_parse_merge(parser_t *p)
             sqlp_fail(p, "expected THEN in MERGE");
             return;
         }
+        if(is_kw(p, SQL_KW_UPDATE) || is_kw(p, SQL_KW_INSERT)) {
+            /* Snowflake UPDATE ALL BY NAME, INSERT ALL BY NAME: as Spark's SET * and INSERT * */
+            const sql_token_t *a = peek(p, 1);
+            if(t_kw(a, SQL_KW_ALL) && t_kw(peek(p, 2), SQL_KW_BY) && t_word(p, peek(p, 3), "name")) {
+                for(int i = 0; i < 4; i++)
+                    next(p);
+                merge_star(p, table, &sc);
+                if(accept_kw(p, SQL_KW_WHERE))
+                    sqlp_parse_expr(p, NULL);
+                continue;
+            }
+        }
         if(accept_kw(p, SQL_KW_UPDATE)) {
             if(!accept_kw(p, SQL_KW_SET)) {
                 sqlp_fail(p, "expected SET");

@@ -1063,7 +1063,7 @@ void sqlp_parse_statement(parser_t *p)
     case SQL_KW_IF:
     case SQL_KW_WHILE: sqlp_parse_block(p); return;
     case SQL_KW_DECLARE:
-        if(p->d == SQL_DIALECT_ORACLE || SQL_DIALECT_IS_PG(p->d)) {
+        if(p->d == SQL_DIALECT_ORACLE || p->d == SQL_DIALECT_SNOWFLAKE || SQL_DIALECT_IS_PG(p->d)) {
             sqlp_parse_block(p);
             return;
         }

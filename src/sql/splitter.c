@@ -92,7 +92,8 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
             s->block = 1;
             s->opened = 1;
             s->maybe_txn = 1;
-        } else if(kw(t, SQL_KW_DECLARE) && s->dialect == SQL_DIALECT_ORACLE) {
+        } else if(kw(t, SQL_KW_DECLARE) && (s->dialect == SQL_DIALECT_ORACLE || s->dialect == SQL_DIALECT_SNOWFLAKE)) {
+            /* DECLARE .. BEGIN .. END: Snowflake's declarations are a block's too */
             s->mode = MODE_BLOCK;
         } else if((kw(t, SQL_KW_IF) || kw(t, SQL_KW_WHILE) || word(t, src, "else")) && s->dialect == SQL_DIALECT_TSQL) {
             s->mode = MODE_BLOCK;

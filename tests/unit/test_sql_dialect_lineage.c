@@ -301,13 +301,31 @@ static void test_hive_spark(void **state)
                  SQL_DIALECT_DATABRICKS, "merge@1 s>t");
 }
 
+/* Syntax found unread in sqlfluff's dialect fixtures: options after WITH, MERGE .. BY NAME,
+ * Snowflake DECLARE blocks. */
+static void test_fixture_syntax(void **state)
+{
+    (void)state;
+    expect_stmts("CREATE VIEW v_contact WITH CONTACT (STEWARD = c1) AS SELECT a FROM t;\n"
+                 "CREATE VIEW v2 AS SELECT a FROM t1 WITH CASCADED CHECK OPTION;\n"
+                 "CREATE TABLE ct AS WITH local AS (SELECT a FROM t3) SELECT a FROM local;",
+                 SQL_DIALECT_SNOWFLAKE, "create_view@1 t>v_contact create_view@2 t1>v2 create_table@3 t3>ct");
+    expect_stmts("CREATE MATERIALIZED VIEW mv AS SELECT a FROM t2 WITH NO DATA;", SQL_DIALECT_POSTGRES,
+                 "create_view@1 t2>mv");
+    expect_cols("MERGE INTO tgt USING src ON tgt.id = src.id WHEN MATCHED THEN UPDATE ALL BY NAME\n"
+                "WHEN NOT MATCHED THEN INSERT ALL BY NAME;",
+                SQL_DIALECT_SNOWFLAKE, "tgt.*<-src.*");
+    expect_stmts("DECLARE\n    revenue number(38, 2) DEFAULT 110.0;\n    c1 CURSOR FOR SELECT price FROM invoices;\n"
+                 "BEGIN\n    INSERT INTO rev (r) SELECT price FROM invoices;\n    RETURN revenue;\nEND;\n"
+                 "INSERT INTO x SELECT * FROM y;",
+                 SQL_DIALECT_SNOWFLAKE, "select@3 invoices> insert@5 invoices>rev insert@8 y>x");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_script_blocks),
-        cmocka_unit_test(test_tsql),
-        cmocka_unit_test(test_oracle),
-        cmocka_unit_test(test_hive_spark),
+        cmocka_unit_test(test_script_blocks), cmocka_unit_test(test_tsql),           cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_hive_spark),    cmocka_unit_test(test_fixture_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
