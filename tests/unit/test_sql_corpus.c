@@ -515,12 +515,47 @@ static void test_sqlglot_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/sqlglot_cases.json", "sqlglot", "sqlglot");
 }
 
+/* Other projects' SQL test files (sqlfluff's dialect fixtures, tests/corpus/SOURCE.md): no
+ * expected lineage, so each file must parse without failing, and without more errors or fewer
+ * statements than recorded when it was transcribed (a ratchet: a fix lowers the figures). */
+static void test_sqlfluff_fixtures(void **state)
+{
+    (void)state;
+    json_error_t err;
+    json_t *files = json_load_file(LINEAGED_TEST_DIR "/corpus/sqlfluff_fixtures.json", 0, &err);
+    if(!files)
+        fail_msg("cannot load sqlfluff_fixtures.json: %s", err.text);
+    size_t nfiles = json_array_size(files), stmts = 0, errors = 0, worse = 0;
+    for(size_t i = 0; i < nfiles; i++) {
+        json_t *f = json_array_get(files, i);
+        const char *sql = json_string_value(json_object_get(f, "sql"));
+        const char *name = json_string_value(json_object_get(f, "file"));
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_parse(sql, strlen(sql), dialect_of(f), &l), 0);
+        size_t max_errors = (size_t)json_integer_value(json_object_get(f, "errors"));
+        size_t min_stmts = (size_t)json_integer_value(json_object_get(f, "statements"));
+        if(l->nerrors > max_errors || l->nstatements < min_stmts) {
+            printf("  %s: %zu statements (recorded %zu), %zu errors (recorded %zu)\n", name, l->nstatements, min_stmts,
+                   l->nerrors, max_errors);
+            worse++;
+        }
+        stmts += l->nstatements;
+        errors += l->nerrors;
+        sql_lineage_free(l);
+    }
+    json_decref(files);
+    printf("sqlfluff fixtures: %zu files, %zu statements, %zu errors, %zu worse than recorded\n", nfiles, stmts, errors,
+           worse);
+    assert_true(nfiles > 0);
+    assert_int_equal(worse, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_corpus),   cmocka_unit_test(test_column_corpus),
         cmocka_unit_test(test_datahub_corpus), cmocka_unit_test(test_openlineage_corpus),
-        cmocka_unit_test(test_sqlglot_corpus),
+        cmocka_unit_test(test_sqlglot_corpus), cmocka_unit_test(test_sqlfluff_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
