@@ -918,25 +918,35 @@ void sqlp_parse_from_first(parser_t *p)
             return;
         }
         accept_kw(p, SQL_KW_DISTINCT);
-        int i = 0;
+        item_t *items = NULL;
+        uint32_t n = 0, cap = 0;
         do {
-            sink_t s = {0};
+            if(!sqlp_grow(p, (void **)&items, n, &cap, sizeof *items))
+                return;
+            item_t *it = &items[n++];
+            memset(it, 0, sizeof *it);
             size_t start = p->pos;
-            sqlp_parse_expr(p, &s);
+            sqlp_parse_expr(p, &it->sink);
             size_t end = p->pos;
-            const char *name = NULL;
             if(accept_kw(p, SQL_KW_AS) || sqlp_can_be_alias(p, cur(p))) {
-                name = sqlp_norm(p, cur(p));
+                it->name = sqlp_norm(p, cur(p));
                 next(p);
             }
-            if(!name)
-                name = sqlp_item_name(p, start, end);
-            sqlp_mark_identity(p, &s, start, end);
-            sql_srcvec_t src = {0};
-            sqlp_resolve_sink(p, &sc, &s, &src, NULL, 0);
-            sqlp_add_edge(p, q.full, i < nc ? cols[i] : name, &src);
-            i++;
+            if(!it->name)
+                it->name = sqlp_item_name(p, start, end);
+            sqlp_mark_identity(p, &it->sink, start, end);
         } while(!p->err && accept_op(p, ','));
+        /* an INSERT's SELECT may name its own FROM instead of the shared one */
+        scope_t own = {0}, *from = &sc;
+        if(accept_kw(p, SQL_KW_FROM)) {
+            sqlp_parse_from_list(p, &own);
+            from = &own;
+        }
+        for(uint32_t i = 0; i < n && !p->err; i++) {
+            sql_srcvec_t src = {0};
+            sqlp_resolve_sink(p, from, &items[i].sink, &src, NULL, 0);
+            sqlp_add_edge(p, q.full, (int)i < nc ? cols[i] : items[i].name, &src);
+        }
         sqlp_parse_filter_clauses(p);
         sqlp_parse_tail_clauses(p);
     }

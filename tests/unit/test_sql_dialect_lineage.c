@@ -285,6 +285,9 @@ static void test_hive_spark(void **state)
     expect_cols(
         "FROM src s\nINSERT OVERWRITE TABLE a SELECT s.x, s.y\nINSERT INTO TABLE b SELECT s.z AS zz WHERE s.k > 1",
         SQL_DIALECT_HIVE, "a.x<-src.x a.y<-src.y b.zz<-src.z");
+    /* an INSERT of a multi-insert may read its own FROM instead of the shared one */
+    expect_cols("FROM tab1\nINSERT INTO TABLE tab2 SELECT a FROM tab9 WHERE flag = 2\nINSERT INTO TABLE tab3 SELECT b",
+                SQL_DIALECT_HIVE, "tab2.a<-tab9.a tab3.b<-tab1.b");
     expect_cols("INSERT INTO o2 SELECT t.id, p, v FROM tab t LATERAL VIEW posexplode(t.arr) pe AS p, v",
                 SQL_DIALECT_HIVE, "o2.id<-tab.id o2.p<-tab.arr o2.v<-tab.arr");
     expect_cols("INSERT INTO o4 SELECT c1, x.c2 FROM tab LATERAL VIEW explode(a1) e AS c1 LATERAL VIEW OUTER "
