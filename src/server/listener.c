@@ -51,14 +51,14 @@ typedef struct waiting {
     ip_slot_t *slot;
     int fd;
     int64_t since_ms;
-    char peer[48];
+    char peer[LISTENER_PEER_MAX];
 } waiting_t;
 
 /* lws's opaque user data on every connection we adopted while it is HTTP. */
 typedef struct ticket {
     ip_slot_t *slot;
     int fd;
-    char peer[48]; /* the address accept4 gave, normalised: no getpeername for the handshake */
+    char peer[LISTENER_PEER_MAX]; /* the address accept4 gave, normalised: no getpeername for the handshake */
 } ticket_t;
 
 static char upgraded_mark; /* opaque data of an adopted connection that became a WebSocket */
@@ -254,7 +254,7 @@ static void wait_for_room(listener_t *l, int fd, ip_slot_t *slot, const char *pe
 }
 
 /* The peer as the WebSocket side names it (peer, normalised) and its per-address key. */
-static void peer_key(const iplimit_t *per_ip, const struct sockaddr_storage *ss, char peer[48],
+static void peer_key(const iplimit_t *per_ip, const struct sockaddr_storage *ss, char peer[LISTENER_PEER_MAX],
                      char out[IPLIMIT_ADDR_MAX])
 {
     char raw[INET6_ADDRSTRLEN] = "";
@@ -262,7 +262,7 @@ static void peer_key(const iplimit_t *per_ip, const struct sockaddr_storage *ss,
         inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, raw, sizeof(raw));
     else if(ss->ss_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, raw, sizeof(raw));
-    iplimit_normalize(raw, peer, 48);
+    iplimit_normalize(raw, peer, LISTENER_PEER_MAX);
     iplimit_key(per_ip, peer, out); /* an IPv6 client is its /64, as for the WebSocket limit */
 }
 
@@ -277,7 +277,7 @@ static void take(listener_t *l, int fd, const struct sockaddr_storage *ss)
         refuse_fd(fd, "the server is at its connection limit");
         return;
     }
-    char peer[48], key[IPLIMIT_ADDR_MAX];
+    char peer[LISTENER_PEER_MAX], key[IPLIMIT_ADDR_MAX];
     peer_key(l->srv->per_ip, ss, peer, key);
     ip_slot_t *slot = slot_get(l, key);
     if(!slot) {

@@ -12,6 +12,8 @@
 struct server;
 typedef struct listener listener_t;
 
+#define LISTENER_PEER_MAX 48 /* a normalised peer address: INET6_ADDRSTRLEN fits */
+
 /*
  * Resolves cfg->host (a name: every address it has) and binds and listens on each address, nothing
  * else. Logs the reason and returns -1 when an address cannot be had.
