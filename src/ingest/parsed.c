@@ -189,10 +189,48 @@ static int by_position(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* A position in the raw text: byte `i`, at `line`:`column` (lines at '\n', columns in characters). */
+typedef struct cursor {
+    size_t i;
+    uint32_t line, column;
+} cursor_t;
+
 /*
- * Gives each statement (and parse error) the byte range from its start to the next one's, walking
- * the raw text with the lexer's positions (lines at '\n', columns in characters); then cleans the
- * text in place, which keeps every byte where it was. Returns NULL or why the file cannot be used.
+ * Moves `c` to the first character at or after line:column; 0 when the text ends first. Lines
+ * before the target are skipped with memchr: only the target line is walked byte by byte.
+ */
+static int seek(const unsigned char *t, size_t len, cursor_t *c, uint32_t line, uint32_t column)
+{
+    while(c->i < len) {
+        if(c->line < line) {
+            const unsigned char *nl = memchr(t + c->i, '\n', len - c->i);
+            if(!nl) {
+                c->i = len;
+                return 0;
+            }
+            c->i = (size_t)(nl - t) + 1;
+            c->line++;
+            c->column = 1;
+            continue;
+        }
+        int lead = (t[c->i] & 0xC0) != 0x80;
+        if(lead && (c->line > line || c->column >= column))
+            return 1;
+        if(t[c->i] == '\n') {
+            c->line++;
+            c->column = 1;
+        } else {
+            c->column += (uint32_t)lead;
+        }
+        c->i++;
+    }
+    return 0;
+}
+
+/*
+ * Gives each statement (and parse error) the byte range from its start to the next one's, finding
+ * each start in the raw text with the lexer's positions; then cleans the text in place, which
+ * keeps every byte where it was. Returns NULL or why the file cannot be used.
  */
 static const char *locate_texts(parsed_file_t *p)
 {
@@ -212,25 +250,14 @@ static const char *locate_texts(parsed_file_t *p)
     }
     qsort(starts, n, sizeof(*starts), by_position);
     const unsigned char *t = (const unsigned char *)p->text.data;
-    size_t len = p->text.len, cur = 0, next = 1;
-    uint32_t line = 1, column = 1;
+    size_t len = p->text.len, next = 1;
+    cursor_t c = {0, 1, 1};
     *starts[0].sql = (parsed_sql_t){1, 1, 0, 0};
-    for(size_t i = 0; i < len && next < n; i++) {
-        int lead = (t[i] & 0xC0) != 0x80;
-        while(lead && next < n &&
-              (line > starts[next].line || (line == starts[next].line && column >= starts[next].column))) {
-            starts[cur].sql->length = (int64_t)i - starts[cur].sql->offset;
-            cur = next++;
-            *starts[cur].sql = (parsed_sql_t){line, column, (int64_t)i, 0};
-        }
-        if(t[i] == '\n') {
-            line++;
-            column = 1;
-        } else {
-            column += lead;
-        }
+    for(; next < n && seek(t, len, &c, starts[next].line, starts[next].column); next++) {
+        starts[next - 1].sql->length = (int64_t)c.i - starts[next - 1].sql->offset;
+        *starts[next].sql = (parsed_sql_t){c.line, c.column, (int64_t)c.i, 0};
     }
-    starts[cur].sql->length = (int64_t)len - starts[cur].sql->offset;
+    starts[next - 1].sql->length = (int64_t)len - starts[next - 1].sql->offset;
     /* starts past the end of the file: empty */
     for(; next < n; next++)
         *starts[next].sql = (parsed_sql_t){starts[next].line, starts[next].column, (int64_t)len, 0};
@@ -292,7 +319,8 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
     buf_init(&p->text, (size_t)st.st_size);
     if((size_t)st.st_size * 8 > ARENA_MIN)
         p->arena.max = (size_t)st.st_size * 8;
-    sql_lineage_opts_t opts = {.dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = p};
+    sql_lineage_opts_t opts = {
+        .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = p, .statements_only = 1};
     sql_lineage_t *l = NULL;
     int rc = sql_lineage_run(read_chunk, &r, &opts, &l);
     if(!rc) {

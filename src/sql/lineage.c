@@ -518,7 +518,7 @@ static int on_stmt(void *ud, sql_stmt_t *in)
     engine_t *e = ud;
     sql_statement_t view;
     int rc = view_stmt(&e->arena, in, &view);
-    if(!rc)
+    if(!rc && !e->opts->statements_only)
         rc = roles_apply(&e->roles, &view);
     if(rc)
         return rc;
@@ -983,7 +983,7 @@ static int run_engine(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opt
     e.res = util_calloc(1, sizeof *e.res);
     e.schema = sql_schema_new();
     int rc = e.res && e.schema ? run(&e) : SQL_ERR_NOMEM;
-    if(!rc)
+    if(!rc && !opts->statements_only)
         rc = roles_collect(&e.roles, e.res);
     sql_arena_free(&e.arena);
     sql_schema_free(e.schema);

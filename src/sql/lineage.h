@@ -105,6 +105,9 @@ typedef struct sql_lineage_opts {
      * then statements are not kept. */
     int (*on_statement)(void *ud, const sql_statement_t *st);
     void *ud;
+    /* With on_statement: the caller needs the statements only, so the file-level sources, targets
+     * and intermediates are not worked out (they stay empty): ingest spent ~6% of its parse on them. */
+    int statements_only;
 } sql_lineage_opts_t;
 
 int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out);

@@ -6,6 +6,7 @@
 
 #include <locale.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <wctype.h>
 
@@ -50,6 +51,12 @@ void utf8_clean_copy(char *out, const char *s, size_t len)
     for(size_t i = 0; i < len;) {
         /* runs of ASCII (most SQL) are copied whole: this runs over every statement's text */
         size_t run = i;
+        /* eight bytes a step while none is NUL or >= 0x80 (the has-zero-byte test of each word) */
+        for(uint64_t w; run + 8 <= len; run += 8) {
+            memcpy(&w, p + run, 8);
+            if(((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) | (w & 0x8080808080808080ull))
+                break;
+        }
         while(run < len && p[run] - 1u < 0x7Fu)
             run++;
         if(run > i) {
