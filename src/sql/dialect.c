@@ -209,44 +209,53 @@ static bool ident_char(unsigned char c)
 }
 
 /* One pass over the text: at each byte only the tells starting with that (folded) byte are tried,
- * instead of one scan of the whole text per tell. */
+ * instead of one scan of the whole text per tell; whole-word tells only where a word starts. */
 sql_dialect_t sql_dialect_guess(const char *text, size_t len)
 {
     if(len > 65536)
         len = 65536;
     const unsigned char *s = (const unsigned char *)text;
-    /* tells grouped by their first byte: next[] chains them, head[] starts each chain */
-    unsigned char head[256], next[N_TELLS];
-    memset(head, 0xff, sizeof head);
+    /* tells grouped by their first byte: next[] chains them, word_head[] and sub_head[] start each
+     * byte's chain of whole-word and of anywhere tells */
+    unsigned char word_head[256], sub_head[256], next[N_TELLS];
+    bool ident[256];
+    memset(word_head, 0xff, sizeof word_head);
+    memset(sub_head, 0xff, sizeof sub_head);
     for(size_t t = N_TELLS; t-- > 0;) {
         unsigned char c = fold((unsigned char)tells[t].text[0]);
+        unsigned char *head = tells[t].word ? word_head : sub_head;
         next[t] = head[c];
         head[c] = (unsigned char)t;
     }
+    for(int c = 0; c < 256; c++)
+        ident[c] = ident_char((unsigned char)c);
     long score[SQL_DIALECT_COUNT] = {0};
     size_t backticks = 0;
-    for(size_t i = 0; i < len; i++) {
+    bool left = true; /* no identifier character before s[i] */
+    for(size_t i = 0; i < len; left = !ident[s[i]], i++) {
         unsigned char c = s[i];
         if(c == '`')
             backticks++;
         else if(c == '[' && i + 1 < len && (isalpha(s[i + 1]) || s[i + 1] == '_')) {
             size_t j = i + 1;
-            while(j < len && (ident_char(s[j]) || s[j] == ' '))
+            while(j < len && (ident[s[j]] || s[j] == ' '))
                 j++;
             if(j < len && s[j] == ']' && (i == 0 || !isalnum(s[i - 1])))
                 score[SQL_DIALECT_TSQL] += 3;
         }
-        bool left = i == 0 || !ident_char(s[i - 1]);
-        for(unsigned t = head[fold(c)]; t != 0xff; t = next[t]) {
-            const tell_t *w = &tells[t];
-            if(i + w->len > len || (w->word && !left))
-                continue;
-            size_t k = 1;
-            while(k < w->len && fold(s[i + k]) == fold((unsigned char)w->text[k]))
-                k++;
-            if(k < w->len || (w->word && i + k < len && ident_char(s[i + k])))
-                continue;
-            score[w->dialect] += w->weight;
+        unsigned char f = fold(c);
+        for(int pass = left ? 0 : 1; pass < 2; pass++) {
+            for(unsigned t = pass ? sub_head[f] : word_head[f]; t != 0xff; t = next[t]) {
+                const tell_t *w = &tells[t];
+                if(i + w->len > len)
+                    continue;
+                size_t k = 1;
+                while(k < w->len && fold(s[i + k]) == fold((unsigned char)w->text[k]))
+                    k++;
+                if(k < w->len || (w->word && i + k < len && ident[s[i + k]]))
+                    continue;
+                score[w->dialect] += w->weight;
+            }
         }
     }
     /* backticks quote names in all three */

@@ -890,10 +890,18 @@ void sqlp_expand_star(parser_t *p, const fitem_t *it, rel_t *out)
         sadd(p, &o->src, sqlp_aconcat(p, it->table, '.', "*"), SQL_HOW_IDENTITY);
 }
 
+static unsigned char ascii_lower(unsigned char c)
+{
+    return (unsigned)(c - 'A') < 26u ? (unsigned char)(c + 32) : c;
+}
+
 int sqlp_in_list(const char *s, const char *const *list, size_t n)
 {
+    /* the first byte first (as strcasecmp folds it): most entries differ there, and every function
+     * name of a date-like first letter is looked up here */
+    unsigned char c0 = ascii_lower((unsigned char)s[0]);
     for(size_t i = 0; i < n; i++)
-        if(strcasecmp(s, list[i]) == 0)
+        if(ascii_lower((unsigned char)list[i][0]) == c0 && strcasecmp(s, list[i]) == 0)
             return 1;
     return 0;
 }
