@@ -3,6 +3,7 @@
 #include "ingest/ingest.h"
 #include "ingest/parsed.h"
 #include "ingest/writer.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/sha256.h"
 
@@ -215,6 +216,55 @@ static void new_version_supersedes_old(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'new_src%'"), 0);
     assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes n ON n.id = e.source WHERE n.name = 'old_src'"),
                      2);
+}
+
+/* "INSERT INTO t<L x's> SELECT c FROM s<L x's>;" for names of each length in `lens`. */
+static char *names_sql(const int *lens, size_t n, char prefix_t, char prefix_s)
+{
+    buf_t b;
+    buf_init(&b, 1u << 20);
+    for(size_t i = 0; i < n; i++) {
+        char name[1024];
+        memset(name, 'x', (size_t)lens[i]);
+        name[lens[i]] = '\0';
+        assert_int_equal(buf_printf(&b, "INSERT INTO %c%s SELECT c FROM %c%s;\n", prefix_t, name, prefix_s, name), 0);
+    }
+    return buf_take(&b, NULL);
+}
+
+/*
+ * Nodes live in the writer's blocks by size class, names over 512 bytes in allocations of their
+ * own: names of every size come, leave with a superseded version (their room is reused) and come
+ * back, and every name stored stays whole.
+ */
+static void nodes_of_every_size_come_and_go(void **state)
+{
+    fixture_t *f = *state;
+    static const int lens[] = {1, 7, 8, 15, 16, 17, 40, 63, 64, 100, 200, 440, 455, 456, 470, 500, 600, 900};
+    size_t n = sizeof(lens) / sizeof(lens[0]);
+    store_counts_t total = {0};
+    writer_result_t r;
+    char *a = names_sql(lens, n, 't', 's'), *b = names_sql(lens, n, 'u', 'v');
+    const char *versions[] = {a, b, a, b};
+    for(size_t v = 0; v < 4; v++) {
+        store_sql(f, "sizes.sql", versions[v], &r);
+        assert_string_equal(r.status, "processed");
+        add_delta(&total, &r.delta);
+        assert_counts_match(f, &total);
+        /* each table, its source and the file; the columns c of each */
+        for(size_t i = 0; i < n; i++) {
+            char sql[4400], name[1024];
+            memset(name, 'x', (size_t)lens[i]);
+            name[lens[i]] = '\0';
+            snprintf(sql, sizeof(sql), "SELECT count(*) FROM nodes WHERE name IN ('%c%s', '%c%s.c', '%c%s', '%c%s.c')",
+                     v % 2 ? 'u' : 't', name, v % 2 ? 'u' : 't', name, v % 2 ? 'v' : 's', name, v % 2 ? 'v' : 's',
+                     name);
+            assert_int_equal(count(f, sql), 4);
+        }
+        assert_int_equal(count(f, "SELECT count(*) FROM nodes"), (int64_t)(4 * n + 1));
+    }
+    util_free(a);
+    util_free(b);
 }
 
 static void identical_content_is_a_duplicate(void **state)
@@ -885,6 +935,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(columns_are_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(select_outputs_are_not_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(new_version_supersedes_old, setup, teardown),
+        cmocka_unit_test_setup_teardown(nodes_of_every_size_come_and_go, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_content_is_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),
         cmocka_unit_test_setup_teardown(statement_text_is_kept, setup, teardown),
