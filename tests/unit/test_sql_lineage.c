@@ -475,6 +475,16 @@ static void test_streaming(void **state)
         assert_int_equal(l->targets.n, 7);
         sql_lineage_free(l);
     }
+    /* a caller that needs the statements only gets the same ones without the file-level roles */
+    gen_t g = {.stmts = 200, .chunk = 7};
+    counter_t c = {0};
+    sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_ANSI, .on_statement = count_stmt, .ud = &c, .statements_only = 1};
+    sql_lineage_t *l = NULL;
+    assert_int_equal(sql_lineage_run(gen_read, &g, &opts, &l), 0);
+    assert_int_equal(c.n, g.stmts);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(l->sources.n + l->targets.n + l->intermediates.n, 0);
+    sql_lineage_free(l);
 }
 
 typedef struct slow {
