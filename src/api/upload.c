@@ -51,10 +51,9 @@ const char *upload_error(const upload_t *u)
     return u->error;
 }
 
-/* The whole name cleaned into out (at most outlen - 1 bytes, cut on a character boundary); its length. */
-static size_t clean_name(const char *raw, char *out, size_t outlen)
+void upload_display_name(const char *raw, char *out, size_t outlen)
 {
-    size_t max = outlen - 1;
+    size_t max = outlen - 1 < UPLOAD_NAME_MAX ? outlen - 1 : UPLOAD_NAME_MAX;
     size_t n = 0, seg_start = 0;
     const unsigned char *p = (const unsigned char *)(raw ? raw : "");
     int full = 0;
@@ -93,46 +92,11 @@ static size_t clean_name(const char *raw, char *out, size_t outlen)
     }
     while(n && out[n - 1] == '/')
         n--;
-    out[n] = '\0';
-    return n;
-}
-
-/* The start of the UTF-8 character holding s[at] (or at, on a boundary). */
-static size_t char_start(const char *s, size_t at)
-{
-    while(at && ((unsigned char)s[at] & 0xc0) == 0x80)
-        at--;
-    return at;
-}
-
-void upload_display_name(const char *raw, char *out, size_t outlen)
-{
-    char full[UPLOAD_RAW_NAME_MAX + 1], joined[UPLOAD_RAW_NAME_MAX + 1];
-    size_t raw_len = raw ? strlen(raw) : 0, half = (UPLOAD_RAW_NAME_MAX - 3) / 2;
-    if(raw_len > UPLOAD_RAW_NAME_MAX) { /* its start and end are what can be shown */
-        memcpy(joined, raw, half);
-        memcpy(joined + half, "...", 3);
-        memcpy(joined + half + 3, raw + raw_len - half, half + 1);
-        raw = joined;
-    }
-    size_t n = clean_name(raw, full, sizeof(full));
-    size_t max = outlen - 1 < UPLOAD_NAME_MAX ? outlen - 1 : UPLOAD_NAME_MAX;
     if(!n) {
         snprintf(out, outlen, "unnamed");
         return;
     }
-    if(n <= max) {
-        memcpy(out, full, n + 1);
-        return;
-    }
-    /* too long: its start and its end around "...", so the extension (the file's type) stays */
-    size_t tail_len = max / 4, head = char_start(full, max - 3 - tail_len);
-    size_t tail = n - tail_len;
-    while(tail < n && ((unsigned char)full[tail] & 0xc0) == 0x80)
-        tail++;
-    memcpy(out, full, head);
-    memcpy(out + head, "...", 3);
-    memcpy(out + head + 3, full + tail, n - tail + 1);
+    out[n] = '\0';
 }
 
 static void close_part(upload_t *u)
@@ -187,6 +151,10 @@ int upload_file_open(upload_t *u, const char *field, const char *filename)
     u->n++;
     u->cur = f;
     u->in_part = 1;
+    if(filename && strlen(filename) > UPLOAD_WHOLE_NAME_MAX) { /* cut by the form parser: its extension is unknown */
+        f->skip = "file name longer than 254 bytes (its type cannot be told)";
+        return 0;
+    }
     if(!u->lim.supported(name)) {
         const char *ext = extension(name);
         char why[96];

@@ -12,7 +12,7 @@
 #define UPLOAD_FILE_MAX_BYTES ((int64_t)32 << 20) /* per file */
 #define UPLOAD_MAX_FILES      20000               /* per request */
 #define UPLOAD_NAME_MAX       255                 /* bytes of a display name */
-#define UPLOAD_RAW_NAME_MAX   4096                /* bytes of a client's file name looked at */
+#define UPLOAD_WHOLE_NAME_MAX 254 /* longest client file name that surely arrives whole (lws_spa keeps 255 bytes) */
 
 typedef struct upload_limits {
     const char *dir;                    /* where files are written (must exist) */
@@ -51,8 +51,7 @@ void upload_disown(upload_t *u, size_t i);
 void upload_free(upload_t *u);
 
 /* A display name for a client's file name: no control characters, no "." or ".." segments, no leading
- * "/", valid UTF-8, at most UPLOAD_NAME_MAX bytes (a longer name keeps its start and its last quarter
- * around "...", so its extension stays), never empty. */
+ * "/", valid UTF-8, at most UPLOAD_NAME_MAX bytes, never empty. */
 void upload_display_name(const char *raw, char *out, size_t outlen);
 
 #endif

@@ -1,7 +1,6 @@
 #include "server/http.h"
 
 #include "server/defer.h"
-#include "server/multipart.h"
 #include "server/routes.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -302,7 +301,8 @@ static void txn_reset(http_txn_t *t)
 {
     defer_unlink(t);
     txn_unlink(t, TXN_RECEIVING);
-    multipart_free(t->mp);
+    if(t->spa)
+        lws_spa_destroy(t->spa);
     if(t->upload)
         t->upload_ops->release(t->upload);
     buf_free(&t->body);
@@ -479,54 +479,70 @@ void http_drain_completions(server_t *srv)
 
 #define UPLOAD_FIELD_STORAGE (4 * 1024)
 
-/* The multipart parser hands file parts over here; -1 stops it (the answer is in t->resp). */
-static int upload_open(void *data, const char *field, const char *filename)
+/* lws_spa hands file parts over here; -1 stops its parser (the answer is in t->resp). */
+static int upload_part(void *data, const char *name, const char *filename, char *buf, int len,
+                       enum lws_spa_fileupload_states state)
 {
     http_txn_t *t = data;
+    const route_upload_ops_t *ops = t->upload_ops;
+    int rc = 0;
     if(!t->upload || t->ready)
-        return -1;
-    return t->upload_ops->file_open(t->upload, field, filename, &t->resp) || t->resp.status ? -1 : 0;
-}
-
-static int upload_content(void *data, const char *buf, size_t len, int final)
-{
-    http_txn_t *t = data;
-    if(!t->upload || t->ready)
-        return -1;
-    return t->upload_ops->file_data(t->upload, buf, len, final, &t->resp) || t->resp.status ? -1 : 0;
+        return state == LWS_UFS_CLOSE ? 0 : -1;
+    switch(state) {
+    case LWS_UFS_OPEN: rc = ops->file_open(t->upload, name, filename, &t->resp); break;
+    case LWS_UFS_CONTENT:
+    case LWS_UFS_FINAL_CONTENT:
+        rc = ops->file_data(t->upload, buf, len > 0 ? (size_t)len : 0, state == LWS_UFS_FINAL_CONTENT, &t->resp);
+        break;
+    case LWS_UFS_CLOSE: return 0;
+    }
+    return rc || t->resp.status ? -1 : 0;
 }
 
 /*
- * A multipart upload streams through the parser as it arrives; only the form's small fields are
- * kept in memory. The declared length is checked against the route's limit before any of it is read.
+ * A multipart upload streams through lws_spa as it arrives; only the form's small fields are kept
+ * in memory. The declared length is checked against the route's limit before any of it is read.
  */
 static void end_upload(struct lws *wsi, http_txn_t *t);
 
+/* lws_spa copies the Content-Type into 205 bytes; a longer one it would read as a url-encoded form */
+#define SPA_TYPE_MAX 204
+
 static int begin_upload(struct lws *wsi, http_txn_t *t, int64_t length)
 {
-    char type[512];
-    const char *why = NULL;
-    int n = lws_hdr_copy(wsi, type, sizeof(type), WSI_TOKEN_HTTP_CONTENT_TYPE);
-    const route_upload_ops_t *ops = t->upload_ops;
-    multipart_ops_t mops = {t, upload_open, upload_content};
-    t->mp = n > 0 ? multipart_new(type, ops->fields, ops->n_fields, UPLOAD_FIELD_STORAGE, &mops, &why) : NULL;
-    if(!t->mp) {
+    /* lws_spa reads the header as written: the request guard lower-cased its media type and
+     * parameter names (reqscan.c), so an exact comparison is the one lws_spa will make */
+    char type[SPA_TYPE_MAX + 1];
+    int len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    if(len <= 0 || len > SPA_TYPE_MAX || len != lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, 0) ||
+       lws_hdr_copy(wsi, type, sizeof(type), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
+       strncmp(type, "multipart/form-data", 19) != 0 || !strstr(type, "boundary=")) {
         t->resp.close = 1;
-        if(n < 0)
-            why = "the Content-Type header is longer than 511 bytes";
-        if(why && strcmp(why, "out of memory") == 0)
-            http_respond_error(&t->resp, 500, "internal", why);
-        else
-            http_respond_error(&t->resp, 415, "unsupported_media_type",
-                               why ? why : "send the files as multipart/form-data (with a boundary)");
+        http_respond_error(&t->resp, 415, "unsupported_media_type",
+                           "send the files as multipart/form-data (with a boundary), in one Content-Type "
+                           "header of at most 204 bytes");
         return reply_early(wsi, t);
     }
+    const route_upload_ops_t *ops = t->upload_ops;
     http_request_t req = request_of(wsi, t);
     t->upload = ops->begin(t->route->ctx, &req, length, &t->resp);
     if(!t->upload) {
         t->resp.close = 1;
         if(!t->resp.status)
             http_respond_error(&t->resp, 500, "internal", "the upload could not start");
+        return reply_early(wsi, t);
+    }
+    lws_spa_create_info_t info;
+    memset(&info, 0, sizeof(info));
+    info.param_names = ops->fields;
+    info.count_params = ops->n_fields;
+    info.max_storage = UPLOAD_FIELD_STORAGE;
+    info.opt_cb = upload_part;
+    info.opt_data = t;
+    t->spa = lws_spa_create_via_info(wsi, &info);
+    if(!t->spa) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 500, "internal", "out of memory");
         return reply_early(wsi, t);
     }
     t->content_length = length;
@@ -538,10 +554,11 @@ static int begin_upload(struct lws *wsi, http_txn_t *t, int64_t length)
 static void end_upload(struct lws *wsi, http_txn_t *t)
 {
     const route_upload_ops_t *ops = t->upload_ops;
+    lws_spa_finalize(t->spa);
     if(!t->resp.status) {
-        const char *values[MULTIPART_FIELDS_MAX] = {0};
-        for(int i = 0; i < ops->n_fields && i < MULTIPART_FIELDS_MAX; i++)
-            values[i] = multipart_value(t->mp, i);
+        const char *values[16] = {0};
+        for(int i = 0; i < ops->n_fields && i < 16; i++)
+            values[i] = lws_spa_get_string(t->spa, i);
         http_request_t req = request_of(wsi, t);
         ops->end(t->upload, &req, values, &t->resp);
         if(t->defer_id && !t->resp.status)
@@ -563,13 +580,11 @@ static int upload_body(http_txn_t *t, const char *in, size_t len)
         http_respond_error(&t->resp, 413, "payload_too_large", "the request body exceeds its Content-Length");
         return -1;
     }
-    const char *why = NULL;
-    if(multipart_feed(t->mp, in, len, &why) || t->resp.status) {
-        if(!t->resp.status) {
-            char detail[160];
-            snprintf(detail, sizeof(detail), "the multipart body is malformed: %s", why ? why : "unreadable");
-            http_respond_error(&t->resp, 400, "bad_multipart", detail);
-        }
+    if(lws_spa_process(t->spa, in, (int)len) < 0 || t->resp.status) {
+        if(!t->resp.status)
+            http_respond_error(
+                &t->resp, 400, "bad_multipart",
+                "the multipart body is malformed (a form field too long, or a part without a file name)");
         return -1;
     }
     return 0;
@@ -603,7 +618,7 @@ static int read_query(struct lws *wsi, http_args_t *args, char *why, size_t whyl
 static int body_too_slow(const server_t *srv, const http_txn_t *t, int64_t now)
 {
     int64_t late_ms = now - t->begun_ms - (int64_t)srv->cfg->header_timeout * 1000;
-    int64_t got = t->mp ? t->received : (int64_t)t->body.len;
+    int64_t got = t->spa ? t->received : (int64_t)t->body.len;
     return late_ms > 0 && got * 1000 < (int64_t)srv->cfg->min_rate * late_ms;
 }
 
@@ -614,7 +629,7 @@ void http_check_bodies(server_t *srv, int64_t now)
         if(!body_too_slow(srv, t, now))
             continue;
         log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%lld of=%lld status=dropped",
-                    LOG_Q(t->path), (long long)(t->mp ? t->received : (int64_t)t->body.len),
+                    LOG_Q(t->path), (long long)(t->spa ? t->received : (int64_t)t->body.len),
                     (long long)t->content_length);
         txn_unlink(t, TXN_RECEIVING);
         /* lws would not offer WRITEABLE before the body is in: no answer, the connection goes */
@@ -768,7 +783,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
     case LWS_CALLBACK_HTTP_BODY:
         if(t->ready)
             return 0;
-        if(t->mp) {
+        if(t->spa) {
             if(upload_body(t, in, len))
                 return answer_now(wsi, t);
         } else if(buf_add(&t->body, in, len)) {
@@ -777,7 +792,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         }
         if(body_too_slow(srv, t, time_mono_ms())) {
             log_limited(LOG_WARN, "http.rejected", "reason=slow_body path=%s bytes=%lld of=%lld status=408",
-                        LOG_Q(t->path), (long long)(t->mp ? t->received : (int64_t)t->body.len),
+                        LOG_Q(t->path), (long long)(t->spa ? t->received : (int64_t)t->body.len),
                         (long long)t->content_length);
             http_respond_error(&t->resp, 408, "request_timeout", "the request body arrives too slowly");
             return answer_now(wsi, t);
@@ -785,7 +800,7 @@ int http_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reas
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         txn_unlink(t, TXN_RECEIVING);
-        if(t->mp) {
+        if(t->spa) {
             if(!t->ready)
                 end_upload(wsi, t);
             return 0;

@@ -6,7 +6,10 @@
 enum state { S_START, S_REQLINE, S_REQLINE_CR, S_FIELD_START, S_NAME, S_VALUE, S_VALUE_CR, S_END_CR, S_BODY };
 
 /* The fields that frame a request: whether bytes after the header block are a body, and how many. */
-enum { F_CL = 1, F_TE = 2, F_UP = 4 };
+enum { F_CL = 1, F_TE = 2, F_UP = 4, F_CT = 8 };
+
+/* Where a Content-Type value is: in its media type or a parameter name, in a quoted value, escaped. */
+enum { CT_NAME = 1, CT_QUOTED = 2, CT_ESCAPED = 4 };
 
 #define CL_DIGITS_MAX 18 /* below INT64_MAX; larger bodies are refused by every route anyway */
 
@@ -103,11 +106,34 @@ static void name_end(reqscan_t *s)
     uint8_t field = name_is(s, "content-length", 14)      ? F_CL
                     : name_is(s, "transfer-encoding", 17) ? F_TE
                     : name_is(s, "upgrade", 7)            ? F_UP
+                    : name_is(s, "content-type", 12)      ? F_CT
                                                           : 0;
     if(field == F_CL) /* a second Content-Length makes the length unknown */
         s->cl_state = (s->seen & F_CL) ? 3 : 0;
     s->seen |= field;
     s->field = field;
+    s->ct = CT_NAME;
+}
+
+/*
+ * A Content-Type's media type and parameter names are case-insensitive (RFC 9110 §8.3.1), but
+ * lws_spa compares "multipart/form-data" and "boundary=" as written: they are lower-cased here,
+ * before lws reads them. Values (a boundary) are left as sent.
+ */
+static void ct_char(reqscan_t *s, unsigned char *c)
+{
+    if(s->ct & CT_ESCAPED)
+        s->ct &= (uint8_t)~CT_ESCAPED;
+    else if(s->ct & CT_QUOTED)
+        s->ct = *c == '\\' ? (uint8_t)(s->ct | CT_ESCAPED) : *c == '"' ? (uint8_t)(s->ct & ~CT_QUOTED) : s->ct;
+    else if(*c == '"')
+        s->ct |= CT_QUOTED;
+    else if(*c == ';')
+        s->ct |= CT_NAME;
+    else if(*c == '=')
+        s->ct &= (uint8_t)~CT_NAME;
+    else if((s->ct & CT_NAME) && *c >= 'A' && *c <= 'Z')
+        *c = (unsigned char)(*c - 'A' + 'a');
 }
 
 static void cl_char(reqscan_t *s, unsigned char c)
@@ -252,7 +278,7 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             }
             break;
         case S_VALUE:
-            if(s->field != F_CL && c > '\r') {
+            if(s->field != F_CL && s->field != F_CT && c > '\r') {
                 /* the bulk of a header block: nothing to judge in a byte past CR */
                 while(i + 1 < n && p[i + 1] > '\r') {
                     i++;
@@ -269,6 +295,8 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
                 return bad(s, why, "a NUL byte in a header value");
             } else if(s->field == F_CL) {
                 cl_char(s, c);
+            } else if(s->field == F_CT) {
+                ct_char(s, &p[i]);
             }
             break;
         case S_VALUE_CR:

@@ -42,6 +42,7 @@ typedef struct reqscan {
     char name[REQSCAN_NAME_KEPT]; /* its first bytes, lower-cased */
     uint8_t cl_digits;
     uint8_t cl_state; /* 0 before the value, 1 in digits, 2 after them, 3 not a number */
+    uint8_t ct;       /* where a Content-Type value is (reqscan.c CT_*) */
     uint8_t pct;      /* the request line's last bytes: 1 after '%', 2 after "%0" */
     uint8_t query;    /* in the request line's query */
     uint32_t stored;  /* bytes of this block lws will keep, at most */
@@ -59,7 +60,10 @@ typedef struct reqscan {
 void reqscan_table(size_t bytes, size_t frags);
 
 void reqscan_init(reqscan_t *s);
-/* Scans n more bytes of the stream (renaming as above); on REQSCAN_BAD *why says what, in a short sentence. */
+/*
+ * Scans n more bytes of the stream (renaming as above, and lower-casing a Content-Type's media type
+ * and parameter names for lws_spa); on REQSCAN_BAD *why says what, in a short sentence.
+ */
 enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why);
 
 #endif

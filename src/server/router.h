@@ -27,7 +27,7 @@ typedef struct http_request {
 typedef void (*route_fn)(void *ctx, const http_request_t *req, http_response_t *resp);
 
 /*
- * A multipart/form-data body parsed as it streams in (src/server/multipart.c): file parts are handed
+ * A multipart/form-data body parsed as it streams in (libwebsockets' lws_spa): file parts are handed
  * over piece by piece, never held whole. Each callback returns 0, or fills `resp` (the request ends
  * with that answer and the connection closes).
  */

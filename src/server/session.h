@@ -68,7 +68,7 @@ typedef struct http_txn {
     uint64_t defer_id;         /* non-zero: waiting for a deferred response with this id */
     buf_t body;
     const struct route_upload_ops *upload_ops; /* the route takes streamed multipart uploads */
-    struct multipart *mp;                      /* a streamed multipart upload */
+    struct lws_spa *spa;                       /* a streamed multipart upload */
     void *upload;                              /* its route_upload_ops_t state */
     int64_t received;
     int64_t content_length;

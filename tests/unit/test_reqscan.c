@@ -184,6 +184,38 @@ static void test_misread_names_renamed(void **state)
     reqscan_known_names(NULL, 0);
 }
 
+/* A Content-Type's media type and parameter names reach lws_spa lower-cased, its values as sent. */
+static void test_content_type_lowered(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } types[] = {
+        {"MULTIPART/FORM-DATA; BOUNDARY=AbC", "multipart/form-data; boundary=AbC"},
+        {"Multipart/Form-Data; Charset=UTF-8; Boundary=\"X;Y=Z\\\"Q\"",
+         "multipart/form-data; charset=UTF-8; boundary=\"X;Y=Z\\\"Q\""},
+        {"multipart/form-data; boundary=----WebKitFormBoundaryAB",
+         "multipart/form-data; boundary=----WebKitFormBoundaryAB"},
+    };
+    for(size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char want[160], buf[160];
+        int n = snprintf(buf, sizeof(buf), "POST / HTTP/1.1\r\nContent-Type: %s\r\nX-B: KEEP\r\n\r\n", types[i].in);
+        snprintf(want, sizeof(want), "POST / HTTP/1.1\r\nContent-Type: %s\r\nX-B: KEEP\r\n\r\n", types[i].out);
+        for(size_t step = 1; step <= (size_t)n; step += step < 8 ? 6 : (size_t)n) {
+            char copy_[160];
+            memcpy(copy_, buf, (size_t)n + 1);
+            reqscan_t s;
+            reqscan_init(&s);
+            const char *why = NULL;
+            for(size_t at = 0; at < (size_t)n; at += step)
+                assert_int_equal(
+                    reqscan_feed(&s, (unsigned char *)copy_ + at, (size_t)n - at < step ? (size_t)n - at : step, &why),
+                    REQSCAN_OK);
+            assert_string_equal(copy_, want);
+        }
+    }
+}
+
 /* A block lws's header table cannot hold is refused before lws drops the connection on it. */
 static void test_table_limits(void **state)
 {
@@ -231,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_body_across_reads),
         cmocka_unit_test(test_misread_names_renamed),
         cmocka_unit_test(test_table_limits),
+        cmocka_unit_test(test_content_type_lowered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,5 @@
 #include "api/upload.h"
 #include "util/alloc.h"
-#include "util/utf8.h"
 
 #include <dirent.h>
 #include <setjmp.h>
@@ -97,21 +96,11 @@ static void display_names_never_escape(void **state)
         memcpy(huge + i, "\xc3\xa9", 2);
     upload_display_name(huge, out, sizeof(out));
     assert_true(strlen(out) <= UPLOAD_NAME_MAX);
-    assert_true(utf8_valid(out, strlen(out)));
+    assert_int_equal(strlen(out) % 2, 0);
     memset(huge, 'a', sizeof(huge) - 1);
     memcpy(huge + UPLOAD_NAME_MAX - 2, "/..", 3);
     upload_display_name(huge, out, sizeof(out));
     assert_null(strstr(out, "/."));
-    /* a long name keeps its extension, and says it was shortened */
-    memset(huge, 'a', sizeof(huge) - 1);
-    memcpy(huge + sizeof(huge) - 5, ".sql", 4);
-    upload_display_name(huge, out, sizeof(out));
-    assert_int_equal(strlen(out), UPLOAD_NAME_MAX);
-    assert_non_null(strstr(out, "a...a"));
-    assert_string_equal(out + UPLOAD_NAME_MAX - 4, ".sql");
-    memcpy(huge + sizeof(huge) - 5, ".txt", 4);
-    upload_display_name(huge, out, sizeof(out));
-    assert_string_equal(out + UPLOAD_NAME_MAX - 4, ".txt");
 }
 
 static void files_are_stored_under_generated_names(void **state)
@@ -156,8 +145,19 @@ static void unsupported_empty_and_binary_files_are_skipped(void **state)
     send_file(u, "blob.sql", "sel\0ect", 7);
     send_file(u, "noext", "select 1", 8);
     send_file(u, "ok.DDL", "create table t (a int);", 23);
+    /* lws_spa keeps 255 bytes of a name: one that long may have lost its real extension */
+    char cut[UPLOAD_WHOLE_NAME_MAX + 2], whole[UPLOAD_WHOLE_NAME_MAX + 1];
+    memset(cut, 'a', sizeof(cut) - 1);
+    cut[sizeof(cut) - 1] = '\0';
+    memcpy(cut + sizeof(cut) - 5, ".sql", 4);
+    memcpy(whole, cut + 1, sizeof(whole));
+    send_file(u, cut, "select 1", 8);
+    send_file(u, whole, "select 1", 8);
     assert_int_equal(upload_finish(u), 0);
-    assert_int_equal(upload_count(u), 5);
+    assert_int_equal(upload_count(u), 7);
+    assert_non_null(strstr(upload_file(u, 5)->skip, "longer than 254 bytes"));
+    assert_null(upload_file(u, 5)->disk_path);
+    assert_null(upload_file(u, 6)->skip);
     assert_non_null(strstr(upload_file(u, 0)->skip, "unsupported file type '.txt'"));
     assert_string_equal(upload_file(u, 1)->skip, "empty file");
     assert_non_null(strstr(upload_file(u, 2)->skip, "binary"));
@@ -165,7 +165,7 @@ static void unsupported_empty_and_binary_files_are_skipped(void **state)
     assert_null(upload_file(u, 4)->skip);
     for(size_t i = 0; i < 4; i++)
         assert_null(upload_file(u, i)->disk_path);
-    assert_int_equal(files_in_dir(), 1);
+    assert_int_equal(files_in_dir(), 2);
     upload_free(u);
     assert_int_equal(files_in_dir(), 0);
 }
