@@ -193,10 +193,14 @@ class ContractMetricsTest(unittest.TestCase):
             with open(os.path.join(seed, "a.sql"), "w") as f:
                 f.write("INSERT INTO core.b SELECT x FROM raw.a;\n")
             with Server("--seed-dir", seed) as srv:
+                # the counter moves with the file's event, a moment after files/stats sees the commit
                 deadline = time.monotonic() + 30
-                while srv.get_json("/api/v1/files/stats")[1]["processed"] < 1 and time.monotonic() < deadline:
+                while True:
+                    status, headers, body = srv.request("GET", "/metrics")
+                    processed = metric(body.decode(), 'lineaged_ingest_files_total{status="processed"}')
+                    if processed >= 1 or time.monotonic() > deadline:
+                        break
                     time.sleep(0.05)
-                status, headers, body = srv.request("GET", "/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/plain"), headers)
         text = body.decode()
