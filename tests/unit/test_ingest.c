@@ -778,7 +778,7 @@ static int captured_has(const captured_t *c, const char *what)
     return strstr(text, what) != NULL;
 }
 
-#define RECOVER_INGESTIONS 400
+#define RECOVER_INGESTIONS 150
 
 /*
  * A shutdown while the writer recovers unfinished ingestions (after the graph's read): the stop ends
