@@ -134,6 +134,34 @@ class HeaderTableTest(unittest.TestCase):
             self.assertIn("reason=headers_too_large", srv.log())
 
 
+class RequestTricksTest(unittest.TestCase):
+    """Known tricks, each with a bound and a clear answer (no new fix: kept from regressing)."""
+
+    def test_paths_lengths_and_chunks(self):
+        with Server() as srv:
+            head = f"Host: {srv.host}:{srv.port}\r\nConnection: close\r\n"
+            post = "POST /api/chat/graph HTTP/1.1\r\n" + head
+            cases = {
+                "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\n" + head + "\r\n": 404,
+                "GET /%c0%ae%c0%ae/etc/passwd HTTP/1.1\r\n" + head + "\r\n": 404,
+                "GET /api/v1/lineage/%2e%2e%2f%2e%2e%2fetc HTTP/1.1\r\n" + head + "\r\n": 404,
+                post + "Content-Length: -1\r\n\r\n": 400,
+                post + "Content-Length: +5\r\n\r\n12345": 400,
+                post + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n12345": 400,
+                post + "Content-Length: 99999999999999999999999\r\n\r\n": 413,
+                post + "Transfer-Encoding: chunked\r\n\r\n-1\r\n": 411,
+                post + "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n": 411,
+                post + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n": 411,
+            }
+            for req, want in cases.items():
+                with self.subTest(request=req.split("\r\n")[0] + " " + req.split("\r\n")[-3]):
+                    resp, _, closed = exchange(srv, req.encode())
+                    self.assertEqual(status_of(resp), want, resp[:300])
+                    self.assertTrue(closed)
+            self.assertEqual(srv.request("GET", "/health")[0], 200)
+            self.assertTrue(all(b < 0x80 for b in srv.log().encode()), "a raw non-ASCII byte in the log")
+
+
 class MisreadNamesTest(unittest.TestCase):
     """lws 4.1.6 misreads a field name that begins one it knows ("X-A" of "x-auth-token:"): the ':'
     and the next line up to its ':' became the name. The guard renames such a field."""
