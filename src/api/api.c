@@ -203,10 +203,20 @@ int api_start(void *ud, server_t *srv)
         return -1;
     }
     api->upload_dir = util_strdup(dir);
-    if(!api->upload_dir || start_ingest(api) || api_files_sweep(api) || api_debug_routes(api) ||
-       api_lineage_routes(api) || api_chat_routes(api) || api_export_routes(api) || api_files_routes(api) ||
-       api_ingestion_routes(api) || api_github_start(api))
+    if(!api->upload_dir || start_ingest(api)) { /* start_ingest logs its reason */
+        if(!api->upload_dir)
+            log_error("api.start_failed", "reason=\"out of memory\"");
         return -1;
+    }
+    if(api_files_sweep(api)) {
+        log_error("api.start_failed", "dir=%s reason=\"cannot sweep the upload folder\"", LOG_Q(dir));
+        return -1;
+    }
+    if(api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) || api_export_routes(api) ||
+       api_files_routes(api) || api_ingestion_routes(api) || api_github_start(api)) {
+        log_error("api.start_failed", "reason=\"cannot register the routes or start the clone thread\"");
+        return -1;
+    }
     seed(api);
     log_info("api.started", "workers=%d queue=%d", workers, api->cfg->api_queue);
     return 0;

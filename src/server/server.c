@@ -285,8 +285,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         server_free(&srv);
         return -1;
     }
-    if(app && app->start(app->ud, &srv)) {
-        log_error("server.init_failed", "reason=\"the API could not start\"");
+    if(app && app->start(app->ud, &srv)) { /* it logged why: one line for the operator */
         if(app->stop)
             app->stop(app->ud);
         http_completions_close(&srv.completions);

@@ -82,7 +82,8 @@ void server_block_signals(void);
  * never includes resource handlers).
  */
 typedef struct server_app {
-    /* Service thread, before serving: register routes (server_route), start worker threads. */
+    /* Service thread, before serving: register routes (server_route), start worker threads; on failure it
+     * logs the reason (the server adds no line of its own) and returns nonzero. */
     int (*start)(void *ud, server_t *srv);
     /* After the loop ended, before the context goes: stop every thread that completes deferred responses. */
     void (*stop)(void *ud);

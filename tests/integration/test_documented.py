@@ -224,7 +224,9 @@ class DataDirTest(unittest.TestCase):
                     r = run_cli("serve", "--port", str(free_port()), "--db", ":memory:", "--data-dir", data_dir,
                                 timeout=20)
                     self.assertEqual(r.returncode, 1, r.stderr)
-                    line = [x for x in r.stderr.splitlines() if " error " in x][0]
+                    errors = [x for x in r.stderr.splitlines() if " error " in x]
+                    self.assertEqual(len(errors), 1, errors)  # one line says it all
+                    line = errors[0]
                     self.assertIn("api.start_failed", line)
                     self.assertIn(f'dir="{blocker}/', line)
                     self.assertIn("Not a directory", line)
