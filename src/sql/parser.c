@@ -372,18 +372,6 @@ static int has_high_byte(const char *s, size_t n)
     return (acc & 0x8080808080808080ull) != 0;
 }
 
-/* T-SQL's regular identifier: a letter, _, @ or # first, then letters, digits, _, @, #, $ (ASCII). */
-static int regular_identifier(const char *s, size_t n)
-{
-    for(size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int alpha = (unsigned)((c | 32) - 'a') < 26u || c == '_' || c == '@' || c == '#';
-        if(!alpha && (i == 0 || !((unsigned)(c - '0') < 10u || c == '$')))
-            return 0;
-    }
-    return n > 0;
-}
-
 /* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes.
  * The lexer flags words that are not UTF-8; quoted names and strings are checked here. */
 char *sqlp_norm(parser_t *p, const sql_token_t *t)
@@ -407,12 +395,6 @@ char *sqlp_norm(parser_t *p, const sql_token_t *t)
                 i++;
         }
         out[o] = '\0';
-        /* T-SQL compares names case-insensitively, quoted or not (its default collation), and
-         * [Orders] could as well be written orders: one table. A name that needs its quotes
-         * ([Order Details], [O'Brien]) has no unquoted twin and keeps its spelling. */
-        if(p->d == SQL_DIALECT_TSQL && regular_identifier(out, o))
-            for(size_t i = 0; i < o; i++)
-                out[i] = (char)((unsigned)(out[i] - 'A') < 26u ? out[i] + 32 : out[i]);
         return has_high_byte(s, len) ? latin1_names(p, out) : out;
     }
     if(t->flags & SQL_TOKF_NOT_UTF8)

@@ -126,18 +126,17 @@ static void test_script_blocks(void **state)
                  SQL_DIALECT_ORACLE, "exec@2 b>a insert@3 d>c");
 }
 
-/* T-SQL: bracketed names fold like unquoted ones, OUTPUT .. INTO, SELECT .. INTO, temp tables. */
+/* T-SQL: bracketed names keep their case, OUTPUT .. INTO, SELECT .. INTO, temp tables. */
 static void test_tsql(void **state)
 {
     (void)state;
-    /* [Customers] and customers are one table, [ID] and id one column; a name that needs its
-     * brackets keeps its spelling */
+    /* brackets are quoting: the name keeps its case (contract §5) */
     expect_stmts("SELECT [ID], a.Name INTO dbo.[Out] FROM [dbo].[Customers] a;\n"
                  "INSERT INTO dbo.out2 SELECT id FROM dbo.customers;\nSELECT * FROM [Order Details];",
                  SQL_DIALECT_TSQL,
-                 "select_into@1 dbo.customers>dbo.out insert@2 dbo.customers>dbo.out2 select@3 Order Details>");
+                 "select_into@1 dbo.Customers>dbo.Out insert@2 dbo.customers>dbo.out2 select@3 Order Details>");
     expect_cols("SELECT [ID], a.Name INTO dbo.[Out] FROM [dbo].[Customers] a;", SQL_DIALECT_TSQL,
-                "dbo.out.id<-dbo.customers.id dbo.out.name<-dbo.customers.name");
+                "dbo.Out.ID<-dbo.Customers.ID dbo.Out.name<-dbo.Customers.name");
     /* quoted names keep their case elsewhere */
     expect_stmts("SELECT * FROM \"Customers\"", SQL_DIALECT_POSTGRES, "select@1 Customers>");
     /* OUTPUT .. INTO: inserted.c is what the statement writes to c, deleted.c the old value */
