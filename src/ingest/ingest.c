@@ -20,6 +20,7 @@
 #define MAX_OUTSTANDING    200000 /* files added and not yet final, over all ingestions */
 #define MAX_RESULTS        10000  /* per-file results kept for ingestion_complete */
 #define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
+#define MIN_INFLIGHT       16 /* parsed files in memory at once, at least (group commit, docs/ingest.md) */
 
 typedef struct file_result {
     char *name, *error;
@@ -533,25 +534,12 @@ static void snapshot(ingest_t *in)
         log_warn("ingest.snapshot_failed", "reason=\"the counters could not be stored\"");
 }
 
-static void store_parsed(ingest_t *in, job_t *j)
+/* A parsed file's outcome from the writer, made public: only once its transaction has committed. */
+static void file_stored(ingest_t *in, job_t *j, int rc, writer_result_t *res)
 {
-    parsed_file_t *p = j->parsed;
     ingestion_t *ing = j->ing;
-    if(p && p->outcome != PARSED_OK && atomic_load(&in->stop) && !in->drain) {
-        /* Abandoned by a shutdown: the row stays 'processing' and the next start takes it up again. */
-        return;
-    }
-    if(!p || p->outcome != PARSED_OK) {
-        const char *status = p && p->outcome == PARSED_SKIPPED ? "skipped" : "error";
-        const char *why = p && p->reason ? p->reason : "out of memory";
-        if(writer_file_state(in->w, j->file.id, status, why, p))
-            log_error("ingest.file_state_failed", "ingestion=%s", ing->id);
-        file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, status, why, 0);
-        return;
-    }
-    writer_result_t res;
-    if(writer_store_file(in->w, &j->file, p, &res)) {
-        writer_file_state(in->w, j->file.id, "error", "the database could not store the file's lineage", p);
+    if(rc) {
+        writer_file_state(in->w, j->file.id, "error", "the database could not store the file's lineage", j->parsed);
         file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, "error",
                    "the database could not store the file's lineage", 0);
         if(in->opts.bus)
@@ -559,17 +547,84 @@ static void store_parsed(ingest_t *in, job_t *j)
                               "A file's lineage could not be stored in the database.");
         return;
     }
-    if(!res.duplicate) {
+    if(!res->duplicate) {
         if(in->opts.stats) {
             snapshot(in); /* the counters as they stood since the last change */
-            stats_ingest_committed(in->opts.stats, &res.delta);
+            stats_ingest_committed(in->opts.stats, &res->delta);
         }
         if(in->opts.on_commit)
             in->opts.on_commit(in->opts.ud);
     }
-    file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, res.status,
-               res.duplicate ? "duplicate: the same content is already current" : res.error, res.nodes_created);
-    util_free(res.error);
+    file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, res->status,
+               res->duplicate ? "duplicate: the same content is already current" : res->error, res->nodes_created);
+    util_free(res->error);
+    res->error = NULL;
+}
+
+static int parsed_ok(const job_t *j)
+{
+    return j->parsed && j->parsed->outcome == PARSED_OK;
+}
+
+/* A file that did not parse (unreadable, binary, too large, abandoned by a shutdown): no graph rows. */
+static void store_unparsed(ingest_t *in, job_t *j)
+{
+    parsed_file_t *p = j->parsed;
+    ingestion_t *ing = j->ing;
+    if(p && atomic_load(&in->stop) && !in->drain) {
+        /* Abandoned by a shutdown: the row stays 'processing' and the next start takes it up again. */
+        return;
+    }
+    const char *status = p && p->outcome == PARSED_SKIPPED ? "skipped" : "error";
+    const char *why = p && p->reason ? p->reason : "out of memory";
+    if(writer_file_state(in->w, j->file.id, status, why, p))
+        log_error("ingest.file_state_failed", "ingestion=%s", ing->id);
+    file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, status, why, 0);
+}
+
+/*
+ * The parsed files waiting for the writer, all at once: those without rows alone, the rest through
+ * writer_store_files, several to a transaction when several are waiting (group commit). Each
+ * file's events and counters follow its own commit.
+ */
+static void store_parsed(ingest_t *in, job_t *list)
+{
+    size_t n = 0;
+    for(job_t *j = list; j; j = j->next) {
+        if(parsed_ok(j))
+            n++;
+        else
+            store_unparsed(in, j);
+    }
+    job_t **jobs = n ? util_calloc(n, sizeof(*jobs)) : NULL;
+    const writer_file_t **files = n ? util_calloc(n, sizeof(*files)) : NULL;
+    const parsed_file_t **parsed = n ? util_calloc(n, sizeof(*parsed)) : NULL;
+    writer_result_t *res = n ? util_calloc(n, sizeof(*res)) : NULL;
+    int *rc = n ? util_calloc(n, sizeof(*rc)) : NULL;
+    if(n && (!jobs || !files || !parsed || !res || !rc))
+        n = 0; /* out of memory: each file alone, below */
+    size_t k = 0;
+    for(job_t *j = list; j; j = j->next) {
+        if(!parsed_ok(j))
+            continue;
+        if(!n) {
+            writer_result_t one;
+            file_stored(in, j, writer_store_file(in->w, &j->file, j->parsed, &one), &one);
+            continue;
+        }
+        jobs[k] = j;
+        files[k] = &j->file;
+        parsed[k++] = j->parsed;
+    }
+    if(n)
+        writer_store_files(in->w, n, files, parsed, res, rc);
+    for(size_t i = 0; i < n; i++)
+        file_stored(in, jobs[i], rc[i], &res[i]);
+    util_free(jobs);
+    util_free(files);
+    util_free(parsed);
+    util_free(res);
+    util_free(rc);
 }
 
 /* Hands waiting files to the workers, keeping at most max_inflight parsed files in memory. */
@@ -685,9 +740,10 @@ static void *writer_main(void *arg)
             cmd_free(cmds);
             cmds = next;
         }
+        if(parsed)
+            store_parsed(in, parsed);
         while(parsed) {
             job_t *next = parsed->next;
-            store_parsed(in, parsed);
             job_free(parsed);
             pthread_mutex_lock(&in->mu);
             in->inflight--;
@@ -902,7 +958,8 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out)
     if(in->opts.max_file_bytes <= 0)
         in->opts.max_file_bytes = DEFAULT_FILE_BYTES;
     in->nworkers = opts->workers > 0 ? (opts->workers > MAX_WORKERS ? MAX_WORKERS : opts->workers) : cpu_count();
-    in->max_inflight = (size_t)in->nworkers * 4;
+    /* Half of them wait for the writer at a time: 8 files of 512 KiB make a group of one row group. */
+    in->max_inflight = (size_t)in->nworkers * 4 < MIN_INFLIGHT ? MIN_INFLIGHT : (size_t)in->nworkers * 4;
     atomic_init(&in->stop, 0);
     pthread_mutex_init(&in->mu, NULL);
     pthread_cond_init(&in->writer_cv, NULL);

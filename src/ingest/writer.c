@@ -74,6 +74,12 @@ typedef struct node_pool {
     size_t block_bytes, big_bytes; /* held in blocks; in nodes malloc'd alone */
 } node_pool_t;
 
+/* A file stored in the open transaction: how a failed COMMIT tells whether it is in the database anyway. */
+typedef struct staged {
+    int64_t id;
+    char sha256[SHA256_HEX_LEN];
+} staged_t;
+
 /* Growable array of pointers or edges, kept across commits. */
 #define VEC(T)                                                                                                         \
     struct {                                                                                                           \
@@ -99,6 +105,9 @@ struct writer {
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
     VEC(edge_t) edges;
+    VEC(staged_t) staged; /* the files of the open transaction */
+    int64_t groups, grouped_files, group_retries;
+    int64_t superseded; /* versions replaced since the start: rows deleted */
 };
 
 static int vec_grow(void **v, size_t *cap, size_t elem)
@@ -574,7 +583,13 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
         snprintf(err, errlen, "cannot connect to the database");
         return -1;
     }
-    int rc = open_appenders(w) ||
+    /*
+     * No row group merging at checkpoints: each group's last row group is a partial one, and merging
+     * those rewrote full ones, which cost what writing past the WAL saved (docs/ingest.md "The
+     * transaction unit"). When versions were superseded, writer_close puts it back so that the
+     * checkpoint at close compacts their deleted rows.
+     */
+    int rc = exec(w, "SET max_vacuum_tasks = 0") || open_appenders(w) ||
              prepare(w,
                      "UPDATE files SET status = $1, error = $2, dialect = $3, sha256 = $4, size_bytes = $5,"
                      " statements = $6, nodes_created = $7, is_current = true, updated_at = $8 WHERE id = $9",
@@ -617,7 +632,12 @@ void writer_close(writer_t *w)
     if(!w)
         return;
     log_node_map(w);
+    if(w->groups || w->group_retries)
+        log_info("ingest.groups", "groups=%" PRId64 " files=%" PRId64 " retried=%" PRId64, w->groups, w->grouped_files,
+                 w->group_retries);
     close_appenders(w);
+    if(w->superseded && exec(w, "RESET max_vacuum_tasks"))
+        log_warn("ingest.vacuum_not_restored", "reason=%s", LOG_Q("the checkpoint at close will not compact tables"));
     duckdb_prepared_statement *sts[] = {&w->file_done, &w->file_state, &w->file_old,   &w->ing_insert,
                                         &w->ing_input, &w->ing_commit, &w->ing_branch, &w->ing_finish};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
@@ -629,6 +649,7 @@ void writer_close(writer_t *w)
     util_free(w->upgraded.v);
     util_free(w->orphans.v);
     util_free(w->edges.v);
+    util_free(w->staged.v);
     util_free(w);
 }
 
@@ -680,11 +701,12 @@ static int flush_appenders(writer_t *w)
     return 0;
 }
 
-static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p);
+static int commit(writer_t *w);
 
 int writer_commit(writer_t *w)
 {
-    return commit(w, NULL, NULL);
+    w->staged.n = 0;
+    return commit(w);
 }
 
 /* A failed transaction leaves appenders unusable and the in-memory graph ahead of the database. */
@@ -1206,26 +1228,35 @@ static int64_t count_shown(node_t *const *v, size_t n)
     return c;
 }
 
-/* Whether the file's version is in the database as done: its row carries the hash and a final status. */
-static int file_committed(writer_t *w, int64_t id, const char *sha256)
+/*
+ * Whether the staged files are in the database as done: each row carries its version's hash and a
+ * final status. A transaction is all or nothing, so this is all of them or none.
+ */
+static int staged_committed(writer_t *w)
 {
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM files WHERE id = %" PRId64 " AND sha256 = '%s' AND status IN ('processed', 'error')",
-             id, sha256);
+    buf_t sql;
+    buf_init(&sql, SQL_TEXT_MAX);
+    int rc = buf_adds(&sql, "SELECT count(*) FROM files WHERE status IN ('processed', 'error', 'skipped') AND (");
+    for(size_t i = 0; i < w->staged.n && !rc; i++)
+        rc = buf_printf(&sql, "%s(id = %" PRId64 " AND sha256 = '%s')", i ? " OR " : "", w->staged.v[i].id,
+                        w->staged.v[i].sha256);
+    rc = rc ? rc : buf_addc(&sql, ')');
     duckdb_result res;
-    int found = duckdb_query(w->conn, sql, &res) == DuckDBSuccess && duckdb_value_int64(&res, 0, 0) == 1;
-    duckdb_destroy_result(&res);
+    int found = !rc && duckdb_query(w->conn, sql.data, &res) == DuckDBSuccess &&
+                duckdb_value_int64(&res, 0, 0) == (int64_t)w->staged.n;
+    if(!rc)
+        duckdb_destroy_result(&res);
+    buf_free(&sql);
     return found;
 }
 
 /*
- * Commits the transaction; a failure is rolled back. With a file (`f`, `p`): DuckDB checkpoints
- * inside the commit that takes its WAL past 16 MiB, and when that checkpoint fails (out of its
- * memory limit) it reports the commit as failed although the transaction is already in the WAL and
- * stays: the file is then stored, and only the checkpoint is left to a later commit.
+ * Commits the transaction; a failure is rolled back. With staged files: DuckDB checkpoints inside
+ * the commit that takes its WAL past 16 MiB, and when that checkpoint fails (out of its memory
+ * limit) it reports the commit as failed although the transaction is already in the WAL and stays:
+ * the files are then stored, and only the checkpoint is left to a later commit.
  */
-static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
+static int commit(writer_t *w)
 {
     int rc = flush_appenders(w);
     if(!rc && exec(w, "COMMIT")) {
@@ -1233,11 +1264,11 @@ static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
         /* DuckDB 1.4 reports a commit that ran out of its limit as a transaction error ("Failed to
          * commit: failed to pin block ..."), without the out-of-memory type: any failed commit may be it. */
         w->oom = 1;
-        if(f && file_committed(w, f->id, p->sha256)) {
+        if(w->staged.n && staged_committed(w)) {
             w->in_txn = 0;
             w->oom = 0;
-            log_warn("ingest.checkpoint_failed", "file=%s reason=%s", LOG_Q(f->path),
-                     LOG_Q("the file is stored; DuckDB checkpoints at a later commit"));
+            log_warn("ingest.checkpoint_failed", "files=%zu reason=%s", w->staged.n,
+                     LOG_Q("the files are stored; DuckDB checkpoints at a later commit"));
             return open_appenders(w); /* fresh ones: they saw the failure */
         }
     }
@@ -1247,9 +1278,20 @@ static int commit(writer_t *w, const writer_file_t *f, const parsed_file_t *p)
     return rc;
 }
 
-static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
+/*
+ * Stages one file in the open transaction: its statements, nodes and edges, the version it
+ * supersedes and the nodes that leaves without edges. The in-memory graph moves with it, so the
+ * next file of a group sees it; -1 leaves the transaction for the caller to roll back (which reloads
+ * that state from the database).
+ */
+static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
 {
     memset(res, 0, sizeof(*res));
+    reset_scratch(w);
+    staged_t st = {.id = f->id};
+    memcpy(st.sha256, p->sha256, sizeof(st.sha256));
+    if(VEC_PUSH(w->staged, st))
+        return -1;
     build_t b = {.w = w, .f = f};
     buf_init(&b.key, 1u << 20);
     if(file_key(&b.key, f->project, f->repository, f->path)) {
@@ -1273,15 +1315,15 @@ static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *
     }
 
     w->epoch++;
-    reset_scratch(w);
     int64_t first_sid = w->next_stmt_id;
     for(size_t i = 0; i < p->nstmts && !b.failed; i++)
         statement_edges(&b, &p->stmts[i], first_sid + (int64_t)i);
     buf_free(&b.key);
     int64_t removed_edges = 0;
-    int rc = b.failed ? -1 : writer_begin(w);
+    int rc = b.failed ? -1 : 0;
     if(!rc && cur->id >= 0) {
         char sql[160];
+        w->superseded++;
         rc = release_old(w, cur->id, &removed_edges);
         snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
@@ -1304,12 +1346,11 @@ static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *
     res->error = error_sentence(f, p);
     res->nodes_created = (int64_t)w->new_nodes.n;
     rc = rc ? rc : mark_file_done(w, f, p, res);
-    rc = rc ? rc : commit(w, f, p);
+    /* The rows go into the transaction now: a later file of the group that supersedes this one finds them. */
+    rc = rc ? rc : flush_appenders(w);
     if(rc) {
         util_free(res->error);
         res->error = NULL;
-        if(w->in_txn || b.failed)
-            writer_rollback(w);
         return -1;
     }
     for(size_t i = 0; i < w->new_nodes.n; i++)
@@ -1325,6 +1366,30 @@ static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *
     cur->processed = !p->nerrors;
     memcpy(cur->sha256, p->sha256, sizeof(cur->sha256));
     w->next_stmt_id += (int64_t)(p->nstmts + p->nerrors);
+    return 0;
+}
+
+static void results_clear(writer_result_t *res, size_t n)
+{
+    for(size_t i = 0; i < n; i++) {
+        util_free(res[i].error);
+        res[i].error = NULL;
+    }
+}
+
+/* One file, one transaction. */
+static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
+{
+    w->staged.n = 0;
+    int rc = writer_begin(w);
+    rc = rc ? rc : stage(w, f, p, res);
+    rc = rc ? rc : commit(w);
+    if(rc) {
+        results_clear(res, 1);
+        if(w->in_txn)
+            writer_rollback(w);
+        return -1;
+    }
     return 0;
 }
 
@@ -1359,4 +1424,53 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
         log_warn("ingest.memory_limit_kept", "memory_limit_mb=%d reason=%s", raised,
                  LOG_Q("DuckDB could not free enough to go back to the limit; it stays raised"));
     return rc;
+}
+
+/*
+ * Group commit (docs/ingest.md "The transaction unit"). A transaction closes once its edges fill
+ * one of DuckDB's row groups: from then on DuckDB writes the appended rows straight into the
+ * database file instead of the WAL, and moves them into the table at commit without copying. The
+ * bytes and the count bound what a failed group costs to store again, and DuckDB's memory for it.
+ */
+#define GROUP_ROWS  122880u    /* DuckDB's row group size */
+#define GROUP_BYTES (8u << 20) /* of SQL text */
+#define GROUP_FILES 64u
+
+void writer_store_files(writer_t *w, size_t n, const writer_file_t *const *f, const parsed_file_t *const *p,
+                        writer_result_t *res, int *rc)
+{
+    for(size_t i = 0; i < n;) {
+        if(i + 1 == n) { /* alone: at once, as a single upload always is */
+            rc[i] = writer_store_file(w, f[i], p[i], &res[i]);
+            i++;
+            continue;
+        }
+        size_t start = i, rows = 0, bytes = 0;
+        w->staged.n = 0;
+        w->oom = 0;
+        int failed = writer_begin(w);
+        while(!failed && i < n && i - start < GROUP_FILES && rows < GROUP_ROWS && bytes < GROUP_BYTES) {
+            failed = stage(w, f[i], p[i], &res[i]);
+            rows += w->edges.n;
+            bytes += p[i]->size;
+            i++;
+        }
+        failed = failed ? failed : commit(w);
+        if(!failed) {
+            w->groups++;
+            w->grouped_files += (int64_t)(i - start);
+            for(size_t k = start; k < i; k++)
+                rc[k] = 0;
+            continue;
+        }
+        /* Nothing of the group is stored: each file alone gets its own outcome (and memory retry). */
+        if(w->in_txn)
+            writer_rollback(w);
+        results_clear(res + start, i - start);
+        w->group_retries++;
+        log_warn("ingest.group_retried", "files=%zu reason=%s", i - start,
+                 LOG_Q("the group's transaction failed; its files are stored one by one"));
+        for(size_t k = start; k < i; k++)
+            rc[k] = writer_store_file(w, f[k], p[k], &res[k]);
+    }
 }

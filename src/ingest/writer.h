@@ -80,4 +80,13 @@ int writer_snapshot(writer_t *w, int64_t nodes, int64_t edges, int64_t files, in
  */
 int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res);
 
+/*
+ * Stores n parsed files, several to a transaction (group commit, docs/ingest.md "The transaction
+ * unit"); the last one left alone goes by writer_store_file at once. Each file is wholly in or
+ * out: when a group's transaction fails it is rolled back and each of its files is stored alone,
+ * so rc[i] (0, or -1) and res[i] are the file's own outcome, as writer_store_file gives it.
+ */
+void writer_store_files(writer_t *w, size_t n, const writer_file_t *const *f, const parsed_file_t *const *p,
+                        writer_result_t *res, int *rc);
+
 #endif

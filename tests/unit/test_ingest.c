@@ -928,6 +928,261 @@ static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
     fill_under_a_memory_limit(*state, 24);
 }
 
+/* ---- group commit: several files in one transaction ---- */
+
+typedef struct prepared {
+    writer_file_t wf;
+    parsed_file_t *p;
+    writer_result_t res;
+    int rc;
+    char disk[256];
+} prepared_t;
+
+/* A pending file row for `name` (its text on disk under its own name), parsed. */
+static void prepare_file(fixture_t *f, writer_t *w, prepared_t *pf, int i, const char *name, const char *sql)
+{
+    char disk_name[32];
+    snprintf(disk_name, sizeof(disk_name), "group%d.sql", i);
+    snprintf(pf->disk, sizeof(pf->disk), "%s", write_sql(f, disk_name, sql));
+    pf->wf = (writer_file_t){.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = pf->disk};
+    assert_int_equal(writer_begin(w), 0);
+    assert_int_equal(writer_file_add(w, &pf->wf, NULL), 0);
+    assert_int_equal(writer_commit(w), 0);
+    pf->p = parsed_file_load(pf->disk, SQL_DIALECT_ANSI, 1 << 20, NULL);
+    assert_non_null(pf->p);
+    assert_int_equal(pf->p->outcome, PARSED_OK);
+}
+
+/* writer_store_files over `n` prepared files: one group when nothing fails. */
+static void store_group(writer_t *w, prepared_t *pf, size_t n)
+{
+    const writer_file_t *files[8];
+    const parsed_file_t *parsed[8];
+    writer_result_t res[8];
+    int rc[8];
+    assert_true(n <= 8);
+    for(size_t i = 0; i < n; i++) {
+        files[i] = &pf[i].wf;
+        parsed[i] = pf[i].p;
+    }
+    writer_store_files(w, n, files, parsed, res, rc);
+    for(size_t i = 0; i < n; i++) {
+        pf[i].res = res[i];
+        pf[i].rc = rc[i];
+    }
+}
+
+static void prepared_free(prepared_t *pf, size_t n)
+{
+    for(size_t i = 0; i < n; i++) {
+        free(pf[i].res.error);
+        parsed_file_free(pf[i].p);
+    }
+}
+
+static const char *const group_sql[] = {
+    "INSERT INTO mart.a (x) SELECT x FROM raw.a;\n",
+    "CREATE VIEW v AS SELECT y FROM new_src;\n",
+    "INSERT INTO mart.b (x, y) SELECT s.x, v.y FROM raw.b s JOIN v ON v.y = s.y;\n",
+};
+
+/*
+ * One file of a group fails inside the transaction (another connection has updated the row of the version
+ * it supersedes: DuckDB refuses the update). The group is rolled back and its files stored one by
+ * one: the others are stored, that one alone fails, and the graph is that of a clean run of the
+ * others. Without the retry the whole group would be lost.
+ */
+static void a_failed_file_costs_its_group_nothing(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t first;
+    store_counts_t total = {0};
+    store_sql(f, "v.sql", "CREATE VIEW v AS SELECT y FROM old_src;\n", &first);
+    add_delta(&total, &first.delta);
+    assert_int_equal(duckdb_query(f->conn, "BEGIN TRANSACTION", NULL), DuckDBSuccess);
+    assert_int_equal(duckdb_query(f->conn, "UPDATE files SET updated_at = updated_at WHERE path = 'v.sql'", NULL),
+                     DuckDBSuccess);
+    prepared_t pf[3];
+    const char *names[] = {"a.sql", "v.sql", "b.sql"};
+    for(int i = 0; i < 3; i++)
+        prepare_file(f, f->w, &pf[i], i, names[i], group_sql[i]);
+    store_group(f->w, pf, 3);
+    assert_int_equal(duckdb_query(f->conn, "ROLLBACK", NULL), DuckDBSuccess);
+    assert_int_equal(pf[0].rc, 0);
+    assert_int_equal(pf[1].rc, -1);
+    assert_int_equal(pf[2].rc, 0);
+    assert_string_equal(pf[0].res.status, "processed");
+    assert_string_equal(pf[2].res.status, "processed");
+    add_delta(&total, &pf[0].res.delta);
+    add_delta(&total, &pf[2].res.delta);
+    assert_counts_match(f, &total);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'processed' AND is_current"), 3);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'old_src'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'new_src'"), 0);
+    prepared_free(pf, 3);
+
+    /* The same files, each alone, on a database of their own. */
+    store_t *store = NULL;
+    writer_t *w = NULL;
+    char err[256];
+    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), STORE_OK);
+    assert_int_equal(writer_open(store, &w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(w, NULL), 0);
+    prepared_t clean[3];
+    prepare_file(f, w, &clean[0], 3, "v.sql", "CREATE VIEW v AS SELECT y FROM old_src;\n");
+    prepare_file(f, w, &clean[1], 4, "a.sql", group_sql[0]);
+    prepare_file(f, w, &clean[2], 5, "b.sql", group_sql[2]);
+    for(int i = 0; i < 3; i++)
+        assert_int_equal(writer_store_file(w, &clean[i].wf, clean[i].p, &clean[i].res), 0);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), STORE_OK);
+    store_counts_t want;
+    assert_int_equal(store_counts(conn, &want), STORE_OK);
+    assert_int_equal(total.nodes, want.nodes);
+    assert_int_equal(total.edges, want.edges);
+    assert_int_equal(total.table_nodes, want.table_nodes);
+    assert_int_equal(total.files_processed, want.files_processed);
+    duckdb_disconnect(&conn);
+    prepared_free(clean, 3);
+    writer_close(w);
+    store_close(store);
+}
+
+/* Two versions of one path in one group: the later supersedes the earlier within the transaction. */
+static void a_group_holds_both_versions_of_a_file(void **state)
+{
+    fixture_t *f = *state;
+    prepared_t pf[3];
+    prepare_file(f, f->w, &pf[0], 0, "v.sql", "CREATE VIEW v AS SELECT y FROM old_src;\n");
+    prepare_file(f, f->w, &pf[1], 1, "a.sql", group_sql[0]);
+    prepare_file(f, f->w, &pf[2], 2, "v.sql", group_sql[1]);
+    store_group(f->w, pf, 3);
+    store_counts_t total = {0};
+    for(int i = 0; i < 3; i++) {
+        assert_int_equal(pf[i].rc, 0);
+        assert_false(pf[i].res.duplicate);
+        add_delta(&total, &pf[i].res.delta);
+    }
+    assert_counts_match(f, &total);
+    assert_int_equal(total.files_processed, 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'v.sql' AND is_current"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'v.sql' AND NOT is_current"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'old_src%'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'new_src'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM file_texts"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
+                              "is_current)"),
+                     0);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
+                              "target FROM edges)"),
+                     0);
+    prepared_free(pf, 3);
+    /* The writer's view after the group matches the database: a new version of a.sql supersedes it. */
+    writer_result_t r;
+    store_sql(f, "a.sql", "INSERT INTO mart.a (x) SELECT x FROM raw.other;\n", &r);
+    add_delta(&total, &r.delta);
+    assert_counts_match(f, &total);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'raw.a'"), 0);
+}
+
+/* The same content twice at one path in one group: the second is the duplicate. */
+static void a_group_holds_a_duplicate(void **state)
+{
+    fixture_t *f = *state;
+    prepared_t pf[3];
+    prepare_file(f, f->w, &pf[0], 0, "d.sql", group_sql[0]);
+    prepare_file(f, f->w, &pf[1], 1, "d.sql", group_sql[0]);
+    prepare_file(f, f->w, &pf[2], 2, "e.sql", group_sql[0]);
+    store_group(f->w, pf, 3);
+    store_counts_t total = {0};
+    for(int i = 0; i < 3; i++) {
+        assert_int_equal(pf[i].rc, 0);
+        add_delta(&total, &pf[i].res.delta);
+    }
+    assert_false(pf[0].res.duplicate);
+    assert_true(pf[1].res.duplicate);
+    assert_string_equal(pf[1].res.status, "skipped");
+    assert_false(pf[2].res.duplicate);
+    assert_counts_match(f, &total);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'skipped'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'processed' AND is_current"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements"), 2);
+    prepared_free(pf, 3);
+}
+
+/*
+ * Through the pipeline: the file whose transaction fails is announced `error`, every other one
+ * `processed` only once it is in the database, and the live counters equal the stored graph.
+ */
+static void a_failed_file_is_the_only_error(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t first;
+    store_sql(f, "v.sql", "CREATE VIEW v AS SELECT y FROM old_src;\n", &first);
+    char paths[5][256];
+    const char *names[] = {"a.sql", "v.sql", "b.sql", "c.sql", "e.sql"};
+    const char *sql[] = {group_sql[0], group_sql[1], group_sql[2], "INSERT INTO mart.c SELECT z FROM raw.c;\n",
+                         "INSERT INTO mart.e SELECT z FROM raw.e;\n"};
+    for(int i = 0; i < 5; i++) {
+        char disk_name[32];
+        snprintf(disk_name, sizeof(disk_name), "pipe%d.sql", i);
+        snprintf(paths[i], sizeof(paths[i]), "%s", write_sql(f, disk_name, sql[i]));
+    }
+    store_counts_t start;
+    assert_int_equal(store_counts(f->conn, &start), STORE_OK);
+    stats_t st;
+    stats_init(&st, &start, 60, 0);
+    bus_t *bus = bus_new(1024, no_wake, NULL);
+    assert_int_equal(duckdb_query(f->conn, "BEGIN TRANSACTION", NULL), DuckDBSuccess);
+    assert_int_equal(duckdb_query(f->conn, "UPDATE files SET updated_at = updated_at WHERE path = 'v.sql'", NULL),
+                     DuckDBSuccess);
+    ingest_opts_t opts = {.store = f->store, .stats = &st, .bus = bus, .workers = 2};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "cli"};
+    assert_int_equal(ingest_begin(in, &meta, id), INGEST_OK);
+    for(int i = 0; i < 5; i++)
+        assert_int_equal(ingest_add_file(in, id, paths[i], names[i], NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_end(in, id), INGEST_OK);
+    ingest_close(in, 1);
+    assert_int_equal(duckdb_query(f->conn, "ROLLBACK", NULL), DuckDBSuccess);
+    int processed = 0, errors = 0, complete = 0;
+    bus_event_t *head = bus_drain(bus);
+    for(bus_event_t *ev = head; ev; ev = ev->next) {
+        const char *status = json_string_value(json_object_get(ev->data, "status"));
+        const char *file = json_string_value(json_object_get(ev->data, "current_file"));
+        if(strcmp(ev->type, "ingestion_complete") == 0) {
+            complete++;
+            assert_string_equal(status, "completed_with_errors");
+            assert_int_equal(json_integer_value(json_object_get(ev->data, "files_processed")), 4);
+            assert_int_equal(json_integer_value(json_object_get(ev->data, "files_failed")), 1);
+        } else if(strcmp(ev->type, "ingestion_progress") == 0 && status && strcmp(status, "processed") == 0) {
+            char q[256];
+            snprintf(q, sizeof(q), "SELECT count(*) FROM files WHERE path = '%s' AND status = 'processed'", file);
+            assert_int_equal(count(f, q), 1);
+            assert_true(strcmp(file, "v.sql") != 0);
+            processed++;
+        } else if(strcmp(ev->type, "ingestion_progress") == 0 && status && strcmp(status, "error") == 0) {
+            assert_string_equal(file, "v.sql");
+            errors++;
+        }
+    }
+    bus_event_free_list(head);
+    bus_free(bus);
+    assert_int_equal(processed, 4);
+    assert_int_equal(errors, 1);
+    assert_int_equal(complete, 1);
+    store_counts_t c;
+    assert_int_equal(store_counts(f->conn, &c), STORE_OK);
+    assert_int_equal(atomic_load(&st.nodes), c.nodes);
+    assert_int_equal(atomic_load(&st.edges), c.edges);
+    assert_int_equal(atomic_load(&st.table_nodes), c.table_nodes);
+    assert_int_equal(atomic_load(&st.files_processed), c.files_processed);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'old_src'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -955,6 +1210,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_file_costs_its_group_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_group_holds_both_versions_of_a_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_group_holds_a_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_file_is_the_only_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
