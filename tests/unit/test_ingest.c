@@ -868,8 +868,9 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
  * one DuckDB thread): at 16 MiB commits fail before they are written (the file is stored again with
  * the limit raised for it), at 24 MiB the checkpoint inside one commit fails after the transaction is
  * in the WAL (the file is stored: marking it failed, as before, lost a file that was in the graph).
+ * `group` files at a time go through writer_store_files (one transaction for them when it fits).
  */
-static void fill_under_a_memory_limit(fixture_t *f, int mb)
+static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group)
 {
     char path[128], err[256], want[32];
     snprintf(path, sizeof(path), "%s/limit%d.duckdb", f->dir, mb);
@@ -880,25 +881,37 @@ static void fill_under_a_memory_limit(fixture_t *f, int mb)
     assert_int_equal(writer_load(w, NULL), 0);
     buf_t sql;
     buf_init(&sql, 4u << 20);
-    for(int i = 0; i < 24; i++) {
-        buf_reset(&sql);
-        for(int k = 0; sql.len < (1u << 20); k++)
-            assert_int_equal(buf_printf(&sql, "INSERT INTO mart.t%d_%d (a, b) SELECT a, b FROM raw.s%d_%d;\n", i,
-                                        k % 500, i, k % 700),
-                             0);
-        char name[32];
-        snprintf(name, sizeof(name), "f%02d.sql", i);
-        const char *disk = write_sql(f, "big.sql", sql.data);
-        writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = disk};
-        assert_int_equal(writer_begin(w), 0);
-        assert_int_equal(writer_file_add(w, &wf, NULL), 0);
-        assert_int_equal(writer_commit(w), 0);
-        parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 4u << 20, NULL);
-        assert_non_null(p);
-        writer_result_t res;
-        assert_int_equal(writer_store_file(w, &wf, p, &res), 0);
-        free(res.error);
-        parsed_file_free(p);
+    writer_file_t wf[4];
+    parsed_file_t *p[4] = {0};
+    char names[4][32];
+    for(int i = 0; i < 24;) {
+        size_t n = 0;
+        for(; n < group && i < 24; n++, i++) {
+            buf_reset(&sql);
+            for(int k = 0; sql.len < (1u << 20); k++)
+                assert_int_equal(buf_printf(&sql, "INSERT INTO mart.t%d_%d (a, b) SELECT a, b FROM raw.s%d_%d;\n", i,
+                                            k % 500, i, k % 700),
+                                 0);
+            snprintf(names[n], sizeof(names[n]), "f%02d.sql", i);
+            const char *disk = write_sql(f, "big.sql", sql.data);
+            wf[n] =
+                (writer_file_t){.ingestion_id = "ing_00", .project = "default", .path = names[n], .disk_path = disk};
+            assert_int_equal(writer_begin(w), 0);
+            assert_int_equal(writer_file_add(w, &wf[n], NULL), 0);
+            assert_int_equal(writer_commit(w), 0);
+            p[n] = parsed_file_load(disk, SQL_DIALECT_ANSI, 4u << 20, NULL);
+            assert_non_null(p[n]);
+        }
+        const writer_file_t *fs[4] = {&wf[0], &wf[1], &wf[2], &wf[3]};
+        const parsed_file_t *ps[4] = {p[0], p[1], p[2], p[3]};
+        writer_result_t res[4];
+        int rc[4];
+        writer_store_files(w, n, fs, ps, res, rc);
+        for(size_t k = 0; k < n; k++) {
+            assert_int_equal(rc[k], 0);
+            free(res[k].error);
+            parsed_file_free(p[k]);
+        }
     }
     buf_free(&sql);
     duckdb_connection conn;
@@ -920,12 +933,18 @@ static void fill_under_a_memory_limit(fixture_t *f, int mb)
 
 static void out_of_memory_commits_cost_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 16);
+    fill_under_a_memory_limit(*state, 16, 1);
+}
+
+/* The same in groups of 3 (3 MiB of SQL a transaction): a group that runs out is stored file by file. */
+static void out_of_memory_groups_cost_no_file(void **state)
+{
+    fill_under_a_memory_limit(*state, 16, 3);
 }
 
 static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 24);
+    fill_under_a_memory_limit(*state, 24, 1);
 }
 
 /* ---- group commit: several files in one transaction ---- */
@@ -1210,6 +1229,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_memory_groups_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_costs_its_group_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_both_versions_of_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_a_duplicate, setup, teardown),
