@@ -863,14 +863,14 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
 }
 
 /*
- * 24 files of 1 MiB into a database under a small memory limit: every file ends processed, and the
+ * Files of 1 MiB into a database under a small memory limit: every file ends processed, and the
  * limit is the same afterwards. DuckDB runs out of its limit in two ways here (both deterministic with
  * one DuckDB thread): at 16 MiB commits fail before they are written (the file is stored again with
  * the limit raised for it), at 24 MiB the checkpoint inside one commit fails after the transaction is
  * in the WAL (the file is stored: marking it failed, as before, lost a file that was in the graph).
  * `group` files at a time go through writer_store_files (one transaction for them when it fits).
  */
-static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group)
+static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group, int files)
 {
     char path[128], err[256], want[32];
     snprintf(path, sizeof(path), "%s/limit%d.duckdb", f->dir, mb);
@@ -884,9 +884,9 @@ static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group)
     writer_file_t wf[4];
     parsed_file_t *p[4] = {0};
     char names[4][32];
-    for(int i = 0; i < 24;) {
+    for(int i = 0; i < files;) {
         size_t n = 0;
-        for(; n < group && i < 24; n++, i++) {
+        for(; n < group && i < files; n++, i++) {
             buf_reset(&sql);
             for(int k = 0; sql.len < (1u << 20); k++)
                 assert_int_equal(buf_printf(&sql, "INSERT INTO mart.t%d_%d (a, b) SELECT a, b FROM raw.s%d_%d;\n", i,
@@ -918,7 +918,7 @@ static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group)
     assert_int_equal(store_connect(store, &conn), STORE_OK);
     duckdb_result res;
     assert_int_equal(duckdb_query(conn, "SELECT count(*) FROM files WHERE status = 'processed'", &res), DuckDBSuccess);
-    assert_int_equal(duckdb_value_int64(&res, 0, 0), 24);
+    assert_int_equal(duckdb_value_int64(&res, 0, 0), files);
     duckdb_destroy_result(&res);
     assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
     char *limit = duckdb_value_varchar(&res, 0, 0);
@@ -933,18 +933,18 @@ static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group)
 
 static void out_of_memory_commits_cost_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 16, 1);
+    fill_under_a_memory_limit(*state, 16, 1, 24);
 }
 
-/* The same in groups of 3 (3 MiB of SQL a transaction): a group that runs out is stored file by file. */
+/* 9 such files in groups (2 MiB of SQL a transaction): a group that runs out is stored file by file. */
 static void out_of_memory_groups_cost_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 16, 3);
+    fill_under_a_memory_limit(*state, 16, 3, 9);
 }
 
 static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 24, 1);
+    fill_under_a_memory_limit(*state, 24, 1, 24);
 }
 
 /* ---- group commit: several files in one transaction ---- */
