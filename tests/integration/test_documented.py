@@ -308,10 +308,16 @@ class OpenLineageSpecTest(unittest.TestCase):
             deadline = time.monotonic() + 60
             while srv.get_json("/api/v1/files/stats")[1]["processed"] < 30 and time.monotonic() < deadline:
                 time.sleep(0.1)
-            stats = srv.get_json("/api/v1/stats")[1]
-            status, headers, body = srv.request("GET", "/api/v1/export/openlineage")
+            # the export reads the lineage index, which takes up committed files after the counters
+            # (a group of files commits at once): wait for it too, same bound
+            while True:
+                stats = srv.get_json("/api/v1/stats")[1]
+                status, headers, body = srv.request("GET", "/api/v1/export/openlineage")
+                events = [json.loads(line) for line in body.decode().splitlines()] if status == 200 else []
+                if len(events) >= 20 or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.2)
         self.assertEqual(status, 200)
-        events = [json.loads(line) for line in body.decode().splitlines()]
         self.assertGreaterEqual(len(events), 20, stats)
         columns = 0
         for ev in events:
