@@ -1256,10 +1256,42 @@ static int staged_committed(writer_t *w)
  * limit) it reports the commit as failed although the transaction is already in the WAL and stays:
  * the files are then stored, and only the checkpoint is left to a later commit.
  */
+/* Sets DuckDB's memory limit to `mb` MiB; 0 or -1. */
+static int set_memory_limit(writer_t *w, int mb)
+{
+    char sql[64];
+    snprintf(sql, sizeof(sql), "SET memory_limit = '%dMiB'", mb);
+    return exec(w, sql);
+}
+
+/* The limit a commit, or a file stored again after running out, gets for itself. */
+static int raised_limit(int mb)
+{
+    return mb < 64 ? 256 : 4 * mb;
+}
+
+/*
+ * COMMIT writes the WAL and may checkpoint, which can need more than the limit. It runs with the
+ * limit raised, and the limit is put back after: a COMMIT that fails for memory can leave DuckDB 1.4's
+ * table state broken, and the next append on that table then aborts the process ("Segment tree
+ * index not found for row number ..."; test_ingest's 16 MiB case, 3 of 12 runs before this).
+ */
+static int exec_commit(writer_t *w)
+{
+    int raised = w->memory_mb ? raised_limit(w->memory_mb) : 0;
+    if(raised && set_memory_limit(w, raised))
+        raised = 0;
+    int rc = exec(w, "COMMIT");
+    if(raised && set_memory_limit(w, w->memory_mb))
+        log_limited(LOG_WARN, "ingest.memory_limit_kept", "memory_limit_mb=%d reason=%s", raised,
+                    LOG_Q("DuckDB could not free enough to go back to the limit after a commit; it stays raised"));
+    return rc;
+}
+
 static int commit(writer_t *w)
 {
     int rc = flush_appenders(w);
-    if(!rc && exec(w, "COMMIT")) {
+    if(!rc && exec_commit(w)) {
         rc = -1;
         /* DuckDB 1.4 reports a commit that ran out of its limit as a transaction error ("Failed to
          * commit: failed to pin block ..."), without the out-of-memory type: any failed commit may be it. */
@@ -1393,14 +1425,6 @@ static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *
     return 0;
 }
 
-/* Sets DuckDB's memory limit to `mb` MiB; 0 or -1. */
-static int set_memory_limit(writer_t *w, int mb)
-{
-    char sql[64];
-    snprintf(sql, sizeof(sql), "SET memory_limit = '%dMiB'", mb);
-    return exec(w, sql);
-}
-
 /*
  * DuckDB checkpoints inside the commit that takes its WAL past 16 MiB, and that checkpoint can need
  * more than the memory limit ("could not allocate block": bench_ingest 64 lost a file in 3 of 4 runs
@@ -1414,7 +1438,7 @@ int writer_store_file(writer_t *w, const writer_file_t *f, const parsed_file_t *
     int rc = store_once(w, f, p, res);
     if(!rc || !w->oom || !w->memory_mb)
         return rc;
-    int raised = w->memory_mb < 64 ? 256 : 4 * w->memory_mb;
+    int raised = raised_limit(w->memory_mb);
     log_warn("ingest.retry_with_memory", "file=%s memory_limit_mb=%d retry_mb=%d reason=%s", LOG_Q(f->path),
              w->memory_mb, raised, LOG_Q("storing the file ran out of DuckDB's memory limit, or its commit failed"));
     if(set_memory_limit(w, raised))
