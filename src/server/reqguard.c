@@ -19,16 +19,13 @@
 
 typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 
-typedef struct watch {
-    reqscan_t scan;
-    uint8_t on;
-} watch_t;
-
 static recv_fn real_recv;
 static pthread_once_t found = PTHREAD_ONCE_INIT;
 static _Thread_local int service_thread; /* other threads' recv() (libgit2's) pass straight through */
 static server_t *guarded;
-static watch_t *watches; /* by descriptor; grows to the highest one watched */
+/* A scanner by descriptor, only while its connection is HTTP: a WebSocket's is freed at its upgrade, so
+ * thousands of dashboards cost a pointer each (the table grows to the highest descriptor watched). */
+static reqscan_t **watches;
 static size_t n_watches;
 
 static void find_recv(void)
@@ -57,6 +54,8 @@ int reqguard_init(server_t *srv)
 
 void reqguard_free(void)
 {
+    for(size_t i = 0; i < n_watches; i++)
+        util_free(watches[i]);
     util_free(watches);
     watches = NULL;
     n_watches = 0;
@@ -71,21 +70,24 @@ void reqguard_watch(int fd)
         size_t n = n_watches ? n_watches : 256;
         while(n <= (size_t)fd)
             n *= 2;
-        watch_t *grown = util_realloc(watches, n * sizeof(*grown));
+        reqscan_t **grown = util_realloc(watches, n * sizeof(*grown));
         if(!grown)
             return; /* unchecked: lws alone parses this connection's requests */
         memset(grown + n_watches, 0, (n - n_watches) * sizeof(*grown));
         watches = grown;
         n_watches = n;
     }
-    reqscan_init(&watches[fd].scan);
-    watches[fd].on = 1;
+    if(!watches[fd] && !(watches[fd] = util_malloc(sizeof(*watches[fd]))))
+        return;
+    reqscan_init(watches[fd]);
 }
 
 void reqguard_unwatch(int fd)
 {
-    if(fd >= 0 && (size_t)fd < n_watches && service_thread)
-        watches[fd].on = 0;
+    if(fd >= 0 && (size_t)fd < n_watches && service_thread) {
+        util_free(watches[fd]);
+        watches[fd] = NULL;
+    }
 }
 
 static void refuse(int fd, int status, const char *why)
@@ -119,13 +121,13 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
         return -1;
     }
     ssize_t n = real_recv(fd, buf, len, flags);
-    if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd].on)
+    if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd])
         return n;
     const char *why = NULL;
-    enum reqscan_result r = reqscan_feed(&watches[fd].scan, (unsigned char *)buf, (size_t)n, &why);
+    enum reqscan_result r = reqscan_feed(watches[fd], (unsigned char *)buf, (size_t)n, &why);
     if(r == REQSCAN_OK)
         return n;
-    watches[fd].on = 0;
+    reqguard_unwatch(fd);
     if(r == REQSCAN_OFF)
         return n;
     refuse(fd, r == REQSCAN_TOO_BIG ? 431 : 400, why);
