@@ -640,15 +640,22 @@ static void graph_tables(duckdb_connection conn)
                    " file_id BIGINT, transformation VARCHAR);");
 }
 
-static void loads_from_duckdb(void **state)
+/* An in-memory store with the graph's tables, and a connection to it. */
+static store_t *graph_store(duckdb_connection *conn)
 {
-    (void)state;
     store_t *store = NULL;
     char err[256];
     assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
+    assert_int_equal(store_connect(store, conn), 0);
+    graph_tables(*conn);
+    return store;
+}
+
+static void loads_from_duckdb(void **state)
+{
+    (void)state;
     duckdb_connection conn;
-    assert_int_equal(store_connect(store, &conn), 0);
-    graph_tables(conn);
+    store_t *store = graph_store(&conn);
     exec_sql(conn,
              "INSERT INTO ingestions VALUES ('ing_1', 'abc123', 'main');"
              "INSERT INTO files VALUES (1, 'a.sql', 'acme/wh', 'p', 'postgres', true, '/tmp/a.sql', 'ing_1'),"
@@ -716,12 +723,8 @@ static void wait_generation(graph_index_t *ix, unsigned long above)
 static void index_publishes_new_snapshots_to_concurrent_readers(void **state)
 {
     (void)state;
-    store_t *store = NULL;
-    char err[256];
-    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
     duckdb_connection conn;
-    assert_int_equal(store_connect(store, &conn), 0);
-    graph_tables(conn);
+    store_t *store = graph_store(&conn);
     exec_sql(conn, "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false)");
     graph_index_t *ix = NULL;
     assert_int_equal(graph_index_open(store, &ix), 0);
@@ -789,12 +792,8 @@ static void wait_called(visible_t *v)
 static void index_tells_when_a_commit_is_visible(void **state)
 {
     (void)state;
-    store_t *store = NULL;
-    char err[256];
-    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
     duckdb_connection conn;
-    assert_int_equal(store_connect(store, &conn), 0);
-    graph_tables(conn);
+    store_t *store = graph_store(&conn);
     exec_sql(conn, "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false)");
     graph_index_t *ix = NULL;
     assert_int_equal(graph_index_open(store, &ix), 0);
@@ -836,12 +835,8 @@ static void index_tells_when_a_commit_is_visible(void **state)
 static void index_closes_during_its_first_read(void **state)
 {
     (void)state;
-    store_t *store = NULL;
-    char err[256];
-    assert_int_equal(store_open(":memory:", &store, err, sizeof(err)), 0);
     duckdb_connection conn;
-    assert_int_equal(store_connect(store, &conn), 0);
-    graph_tables(conn);
+    store_t *store = graph_store(&conn);
     exec_sql(conn, "INSERT INTO nodes SELECT i, 'table', 's.t' || i, 'p', false FROM range(1, 20001) r(i)");
     for(int round = 0; round < 3; round++) {
         graph_index_t *ix = NULL;

@@ -112,6 +112,17 @@ static void assert_counts_match(fixture_t *f, const store_counts_t *running)
     assert_int_equal(c.files_processed, running->files_processed);
 }
 
+/* No edge of a superseded version stays, and no node is left without an edge. */
+static void assert_nothing_stale(fixture_t *f)
+{
+    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
+                              "is_current)"),
+                     0);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
+                              "target FROM edges)"),
+                     0);
+}
+
 static void add_delta(store_counts_t *total, const store_counts_t *d)
 {
     total->nodes += d->nodes;
@@ -200,13 +211,7 @@ static void new_version_supersedes_old(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM statements"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM file_texts WHERE contains(text, 'new_src')"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM file_texts"), 1);
-    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
-                              "is_current)"),
-                     0);
-    /* Nothing left without an edge. */
-    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
-                              "target FROM edges)"),
-                     0);
+    assert_nothing_stale(f);
     /* A name that left comes back as a new node: the dropped one is gone from the writer's map. */
     writer_result_t r3;
     store_sql(f, "v.sql", "CREATE VIEW v AS SELECT a FROM old_src;\n", &r3);
@@ -1090,12 +1095,7 @@ static void a_group_holds_both_versions_of_a_file(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'new_src'"), 1);
     assert_int_equal(count(f, "SELECT count(*) FROM statements"), 2);
     assert_int_equal(count(f, "SELECT count(*) FROM file_texts"), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
-                              "is_current)"),
-                     0);
-    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
-                              "target FROM edges)"),
-                     0);
+    assert_nothing_stale(f);
     prepared_free(pf, 3);
     /* The writer's view after the group matches the database: a new version of a.sql supersedes it. */
     writer_result_t r;
