@@ -56,6 +56,24 @@ export async function launchBrowser({ viewport = { width: 1280, height: 800 } } 
 }
 
 // Opens a page that records uncaught exceptions and CSP violations, which every test treats as failures.
+/* The `before` of most browser tests: the server started (disposed of if that fails), then a page. */
+export async function startWithPage(server, { viewport } = {}) {
+  try {
+    await server.start();
+  } catch (e) {
+    await server.dispose();
+    throw e;
+  }
+  const browser = await launchBrowser({ viewport });
+  return { server, browser, page: await openPage(browser.context) };
+}
+
+/* The matching `after`. */
+export async function closeWithPage(ctx) {
+  await ctx.browser.close();
+  await ctx.server.dispose();
+}
+
 export async function openPage(context) {
   const page = await context.newPage();
   page.setDefaultTimeout(5000);

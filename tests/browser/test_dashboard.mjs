@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson,
-  waitFor, sleep, INDEX_HTML,
+  test, run, assert, assertEqual, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson, waitFor, sleep, INDEX_HTML, startWithPage, closeWithPage,
 } from './lib.mjs';
 
 const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
@@ -211,18 +210,7 @@ const SEED = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.sql')).map((f) 
 await run({
   async before() {
     const server = new Lineaged({ ingest: SEED });
-    try {
-      await server.start();
-    } catch (e) {
-      await server.dispose();
-      throw e;
-    }
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(browser.context);
-    return { server, browser, page };
+    return startWithPage(server);
   },
-  async after(ctx) {
-    await ctx.browser.close();
-    await ctx.server.dispose();
-  },
+  after: closeWithPage,
 });

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor,
+  test, run, assert, assertEqual, assertNoProblems, Lineaged, waitFor, startWithPage, closeWithPage,
 } from './lib.mjs';
 
 const LONG = 'warehouse_' + 'very_long_segment_'.repeat(12) + 'end';
@@ -103,18 +103,7 @@ await run({
       .concat(HOSTILE.map((n) => `INSERT INTO hostile.hub (a) SELECT a FROM ${quoted(n)};`));
     fs.writeFileSync(path.join(dir, 'hostile.sql'), sql.join('\n') + '\n');
     server.ingest = [dir];
-    try {
-      await server.start();
-    } catch (e) {
-      await server.dispose();
-      throw e;
-    }
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(browser.context);
-    return { server, browser, page };
+    return startWithPage(server);
   },
-  async after(ctx) {
-    await ctx.browser.close();
-    await ctx.server.dispose();
-  },
+  after: closeWithPage,
 });

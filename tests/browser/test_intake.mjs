@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, waitFor } from './lib.mjs';
+import {
+  test, run, assert, assertEqual, assertNoProblems, Lineaged, httpGet, waitFor, startWithPage, closeWithPage,
+} from './lib.mjs';
 
 const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
 const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
@@ -160,21 +162,13 @@ await run({
     fs.rmSync(work, { recursive: true, force: true });
     const server = new Lineaged({ args: ['--github-url', 'file://' + remote] });
     server.remote = remote;
-    try {
-      await server.start();
-    } catch (e) {
-      await server.dispose();
-      throw e;
-    }
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
-    const page = await openPage(browser.context);
-    await page.goto(server.base + '/');
-    await waitFor(async () => (await page.getAttribute('#conn-status', 'data-state')) === 'live', { timeout: 15000, what: 'live' });
-    return { server, browser, page };
+    const ctx = await startWithPage(server, { viewport: { width: 1280, height: 900 } });
+    await ctx.page.goto(server.base + '/');
+    await waitFor(async () => (await ctx.page.getAttribute('#conn-status', 'data-state')) === 'live', { timeout: 15000, what: 'live' });
+    return ctx;
   },
   async after(ctx) {
-    await ctx.browser.close();
-    await ctx.server.dispose();
+    await closeWithPage(ctx);
     fs.rmSync(ctx.server.remote, { recursive: true, force: true });
   },
 });

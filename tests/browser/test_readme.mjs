@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, httpGet, waitFor, REPO,
+  test, run, assert, assertEqual, assertNoProblems, Lineaged, httpGet, waitFor, REPO, startWithPage, closeWithPage,
 } from './lib.mjs';
 
 const EXAMPLES = path.join(REPO, 'examples/finance');
@@ -83,18 +83,7 @@ test("the README's example questions each get an answer with sources", async ({ 
 await run({
   async before() {
     const server = new Lineaged({ ingest: [EXAMPLES] });
-    try {
-      await server.start();
-    } catch (e) {
-      await server.dispose();
-      throw e;
-    }
-    const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-    const page = await openPage(browser.context);
-    return { server, browser, page };
+    return startWithPage(server);
   },
-  async after(ctx) {
-    await ctx.browser.close();
-    await ctx.server.dispose();
-  },
+  after: closeWithPage,
 });
