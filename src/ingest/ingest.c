@@ -9,11 +9,13 @@
 #include "util/utf8.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_WORKERS        64
@@ -84,6 +86,9 @@ struct ingest {
     atomic_int stop; /* workers abandon the file they read; the writer its start-up read */
     pthread_t writer_thread, workers[MAX_WORKERS];
     int nworkers, writer_started;
+    /* What the workers' parsing and the writer thread cost in CPU, logged at close (docs/ingest.md). */
+    int64_t parse_ns, parse_bytes, writer_ns;
+    size_t parse_files;
     /* Writer thread only. */
     writer_t *w;
     int64_t last_snapshot_ms;
@@ -715,6 +720,13 @@ static int load(ingest_t *in)
     return rc;
 }
 
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 static void *writer_main(void *arg)
 {
     ingest_t *in = arg;
@@ -756,6 +768,7 @@ static void *writer_main(void *arg)
         if(in->closing && !in->drain && in->cmds.head)
             discard_cmds(in, INGEST_ERR_CLOSED);
     }
+    in->writer_ns = thread_cpu_ns();
     pthread_mutex_unlock(&in->mu);
     return NULL;
 }
@@ -775,8 +788,13 @@ static void *worker_main(void *arg)
             continue;
         }
         pthread_mutex_unlock(&in->mu);
+        int64_t t0 = thread_cpu_ns();
         j->parsed = parsed_file_load(j->file.disk_path, j->ing->dialect, in->opts.max_file_bytes, &in->stop);
+        int64_t spent = thread_cpu_ns() - t0;
         pthread_mutex_lock(&in->mu);
+        in->parse_ns += spent;
+        in->parse_files++;
+        in->parse_bytes += j->parsed ? j->parsed->size : 0;
         push(&in->parsed, j);
         pthread_cond_signal(&in->writer_cv);
     }
@@ -1034,6 +1052,9 @@ void ingest_close(ingest_t *in, int drain)
     pthread_mutex_unlock(&in->mu);
     for(int i = 0; i < in->nworkers; i++)
         pthread_join(in->workers[i], NULL);
+    if(in->parse_files)
+        log_info("ingest.cpu", "files=%zu bytes=%" PRId64 " parse_cpu_ms=%.1f writer_cpu_ms=%.1f", in->parse_files,
+                 in->parse_bytes, (double)in->parse_ns / 1e6, (double)in->writer_ns / 1e6);
     for(job_t *j = take_all(&in->pending), *next; j; j = next) {
         next = j->next;
         job_free(j);
