@@ -24,7 +24,24 @@ typedef struct reader {
     const atomic_int *stop;
     buf_t *text;     /* the whole file, kept for the statements' text */
     const char *why; /* set when the reader refuses the input */
+    parsed_file_t *p;
+    /* a byte >= 0x80 was read: until then every name the engine gives is ASCII and is copied as it
+     * is, without the UTF-8 cleaning (a tenth of the copies' cost was that check) */
+    int high;
 } reader_t;
+
+static int has_high_byte(const char *s, size_t n)
+{
+    uint64_t any = 0;
+    size_t i = 0;
+    for(uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        any |= w;
+    }
+    for(; i < n; i++)
+        any |= (unsigned char)s[i];
+    return (any & 0x8080808080808080ull) != 0;
+}
 
 static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
 {
@@ -59,6 +76,8 @@ static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
         return SQL_ERR_IO;
     }
     sha256_update(&r->sha, buf, (size_t)n);
+    if(!r->high)
+        r->high = has_high_byte(buf, (size_t)n);
     *got = (size_t)n;
     return 0;
 }
@@ -71,7 +90,13 @@ char *parsed_clean_utf8(sql_arena_t *a, const char *s, size_t len)
     return out;
 }
 
-static const char **copy_list(sql_arena_t *a, const sql_strlist_t *l, uint32_t *n)
+/* A name of the engine's into the parsed file, cleaned when the file has non-ASCII bytes. */
+static char *copy_name(const reader_t *r, sql_arena_t *a, const char *s, size_t len)
+{
+    return r->high ? parsed_clean_utf8(a, s, len) : sql_arena_strndup(a, s, len);
+}
+
+static const char **copy_list(const reader_t *r, sql_arena_t *a, const sql_strlist_t *l, uint32_t *n)
 {
     *n = 0;
     if(!l->n)
@@ -80,7 +105,7 @@ static const char **copy_list(sql_arena_t *a, const sql_strlist_t *l, uint32_t *
     if(!items)
         return NULL;
     for(size_t i = 0; i < l->n; i++) {
-        if(!(items[i] = parsed_clean_utf8(a, l->items[i], strlen(l->items[i]))))
+        if(!(items[i] = copy_name(r, a, l->items[i], strlen(l->items[i]))))
             return NULL;
     }
     *n = (uint32_t)l->n;
@@ -106,21 +131,22 @@ static const char **subtypes_of(sql_arena_t *a, const sql_column_lineage_t *c)
     return out;
 }
 
-static char *copy_str(sql_arena_t *a, const char *s)
+static char *copy_str(const reader_t *r, sql_arena_t *a, const char *s)
 {
-    return s ? parsed_clean_utf8(a, s, strlen(s)) : NULL;
+    return s ? copy_name(r, a, s, strlen(s)) : NULL;
 }
 
 static int on_begin(void *ud, sql_dialect_t dialect)
 {
-    parsed_file_t *p = ud;
-    p->dialect = dialect;
+    reader_t *r = ud;
+    r->p->dialect = dialect;
     return 0;
 }
 
 static int on_statement(void *ud, const sql_statement_t *st)
 {
-    parsed_file_t *p = ud;
+    const reader_t *r = ud;
+    parsed_file_t *p = r->p;
     sql_arena_t *a = &p->arena;
     if(p->nstmts == p->stmts_cap) {
         size_t cap = p->stmts_cap ? p->stmts_cap * 2 : 16;
@@ -134,25 +160,26 @@ static int on_statement(void *ud, const sql_statement_t *st)
     memset(s, 0, sizeof(*s));
     s->line = st->line;
     s->column = st->column;
-    if(!(s->kind = copy_str(a, st->kind ? st->kind : "unknown")) || (st->name && !(s->name = copy_str(a, st->name))))
+    if(!(s->kind = copy_str(r, a, st->kind ? st->kind : "unknown")) ||
+       (st->name && !(s->name = copy_str(r, a, st->name))))
         return SQL_ERR_NOMEM;
-    if((st->reads.n && !(s->reads = copy_list(a, &st->reads, &s->nreads))) ||
-       (st->writes.n && !(s->writes = copy_list(a, &st->writes, &s->nwrites))) ||
-       (st->calls.n && !(s->calls = copy_list(a, &st->calls, &s->ncalls))) ||
-       (st->defines.n && !(s->defines = copy_list(a, &st->defines, &s->ndefines))) ||
-       (st->undefines.n && !(s->undefines = copy_list(a, &st->undefines, &s->nundefines))))
+    if((st->reads.n && !(s->reads = copy_list(r, a, &st->reads, &s->nreads))) ||
+       (st->writes.n && !(s->writes = copy_list(r, a, &st->writes, &s->nwrites))) ||
+       (st->calls.n && !(s->calls = copy_list(r, a, &st->calls, &s->ncalls))) ||
+       (st->defines.n && !(s->defines = copy_list(r, a, &st->defines, &s->ndefines))) ||
+       (st->undefines.n && !(s->undefines = copy_list(r, a, &st->undefines, &s->nundefines))))
         return SQL_ERR_NOMEM;
     if(st->ncolumns) {
         if(!(s->columns = sql_arena_alloc(a, st->ncolumns * sizeof(*s->columns))))
             return SQL_ERR_NOMEM;
         for(size_t i = 0; i < st->ncolumns; i++) {
             parsed_column_t *c = &s->columns[i];
-            if(!(c->target = copy_str(a, st->columns[i].target)))
+            if(!(c->target = copy_str(r, a, st->columns[i].target)))
                 return SQL_ERR_NOMEM;
             c->sources = NULL;
             c->subtypes = NULL;
             c->nsources = 0;
-            if(st->columns[i].sources.n && (!(c->sources = copy_list(a, &st->columns[i].sources, &c->nsources)) ||
+            if(st->columns[i].sources.n && (!(c->sources = copy_list(r, a, &st->columns[i].sources, &c->nsources)) ||
                                             !(c->subtypes = subtypes_of(a, &st->columns[i]))))
                 return SQL_ERR_NOMEM;
         }
@@ -163,7 +190,8 @@ static int on_statement(void *ud, const sql_statement_t *st)
            !(s->flow_to = sql_arena_alloc(a, st->nflows * sizeof(*s->flow_to))))
             return SQL_ERR_NOMEM;
         for(size_t i = 0; i < st->nflows; i++)
-            if(!(s->flow_from[i] = copy_str(a, st->flows[i].from)) || !(s->flow_to[i] = copy_str(a, st->flows[i].to)))
+            if(!(s->flow_from[i] = copy_str(r, a, st->flows[i].from)) ||
+               !(s->flow_to[i] = copy_str(r, a, st->flows[i].to)))
                 return SQL_ERR_NOMEM;
         s->nflows = (uint32_t)st->nflows;
     }
@@ -232,7 +260,7 @@ static int seek(const unsigned char *t, size_t len, cursor_t *c, uint32_t line, 
  * each start in the raw text with the lexer's positions; then cleans the text in place, which
  * keeps every byte where it was. Returns NULL or why the file cannot be used.
  */
-static const char *locate_texts(parsed_file_t *p)
+static const char *locate_texts(parsed_file_t *p, int high)
 {
     size_t n = p->nstmts + p->nerrors;
     if(!n) {
@@ -262,7 +290,8 @@ static const char *locate_texts(parsed_file_t *p)
     for(; next < n; next++)
         *starts[next].sql = (parsed_sql_t){starts[next].line, starts[next].column, (int64_t)len, 0};
     util_free(starts);
-    utf8_clean_copy(p->text.data, p->text.data, len);
+    if(high)
+        utf8_clean_copy(p->text.data, p->text.data, len);
     return NULL;
 }
 
@@ -273,7 +302,7 @@ static void fail(parsed_file_t *p, enum parsed_outcome outcome, const char *reas
     p->reason = util_strdup(reason);
 }
 
-static int keep_errors(parsed_file_t *p, const sql_lineage_t *l)
+static int keep_errors(const reader_t *r, parsed_file_t *p, const sql_lineage_t *l)
 {
     if(!l->nerrors)
         return 0;
@@ -282,7 +311,7 @@ static int keep_errors(parsed_file_t *p, const sql_lineage_t *l)
     for(size_t i = 0; i < l->nerrors; i++) {
         p->errors[i].line = l->errors[i].line;
         p->errors[i].column = l->errors[i].column;
-        if(!(p->errors[i].message = copy_str(&p->arena, l->errors[i].message)))
+        if(!(p->errors[i].message = copy_str(r, &p->arena, l->errors[i].message)))
             return SQL_ERR_NOMEM;
     }
     p->nerrors = p->errors_cap = l->nerrors;
@@ -297,7 +326,7 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
         return NULL;
     p->dialect = dialect;
     sql_arena_init(&p->arena, ARENA_MIN);
-    reader_t r = {.fd = -1, .max = max_bytes, .stop = stop, .text = &p->text};
+    reader_t r = {.fd = -1, .max = max_bytes, .stop = stop, .text = &p->text, .p = p};
     sha256_init(&r.sha);
     struct stat st;
     r.fd = open(disk_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -320,12 +349,12 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
     if((size_t)st.st_size * 8 > ARENA_MIN)
         p->arena.max = (size_t)st.st_size * 8;
     sql_lineage_opts_t opts = {
-        .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = p, .statements_only = 1};
+        .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &r, .statements_only = 1};
     sql_lineage_t *l = NULL;
     int rc = sql_lineage_run(read_chunk, &r, &opts, &l);
     if(!rc) {
         p->dialect = l->dialect;
-        rc = keep_errors(p, l);
+        rc = keep_errors(&r, p, l);
     }
     sql_lineage_free(l);
     p->size = r.size;
@@ -339,7 +368,7 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
         p->outcome = PARSED_OK;
     }
     sha256_final_hex(&r.sha, p->sha256);
-    const char *why = p->outcome == PARSED_OK ? locate_texts(p) : NULL;
+    const char *why = p->outcome == PARSED_OK ? locate_texts(p, r.high) : NULL;
     if(why)
         fail(p, PARSED_FAILED, why);
 out:
