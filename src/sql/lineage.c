@@ -232,10 +232,41 @@ static int cmp_col(const void *a, const void *b)
     return strcmp(((const sql_column_lineage_t *)a)->target, ((const sql_column_lineage_t *)b)->target);
 }
 
+/* Sorts by insertion up to 16 items, stable as glibc's qsort (a merge sort) is: most lists hold a
+ * few names, where qsort's set-up and indirect calls cost more than the sort. */
+static void sort_names(char **v, size_t n)
+{
+    if(n > 16) {
+        qsort(v, n, sizeof(char *), cmp_str);
+        return;
+    }
+    for(size_t i = 1; i < n; i++) {
+        char *x = v[i];
+        size_t k = i;
+        for(; k > 0 && strcmp(v[k - 1], x) > 0; k--)
+            v[k] = v[k - 1];
+        v[k] = x;
+    }
+}
+
+static void sort_columns(sql_column_lineage_t *c, size_t n)
+{
+    if(n > 16) {
+        qsort(c, n, sizeof *c, cmp_col);
+        return;
+    }
+    for(size_t i = 1; i < n; i++) {
+        sql_column_lineage_t x = c[i];
+        size_t k = i;
+        for(; k > 0 && strcmp(c[k - 1].target, x.target) > 0; k--)
+            c[k] = c[k - 1];
+        c[k] = x;
+    }
+}
+
 static sql_strlist_t view_vec(sql_strvec_t *v)
 {
-    if(v->n > 1)
-        qsort(v->v, v->n, sizeof(char *), cmp_str);
+    sort_names(v->v, v->n);
     return (sql_strlist_t){.items = v->v, .n = v->n};
 }
 
@@ -367,8 +398,7 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
                 return SQL_ERR_NOMEM;
         }
         out->ncolumns = in->nedges;
-        if(out->ncolumns > 1)
-            qsort(out->columns, out->ncolumns, sizeof *out->columns, cmp_col);
+        sort_columns(out->columns, out->ncolumns);
     }
     return view_sources(a, &in->indirect, NULL, &out->indirect, &out->nindirect);
 }
