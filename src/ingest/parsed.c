@@ -276,7 +276,12 @@ static const char *locate_texts(parsed_file_t *p, int high)
         uint32_t column = i < p->nstmts ? p->stmts[i].column : p->errors[i - p->nstmts].column;
         starts[i] = (start_t){line, column, i, sql};
     }
-    qsort(starts, n, sizeof(*starts), by_position);
+    /* statements come in file order: only parse errors between them need the sort */
+    size_t sorted = 1;
+    while(sorted < n && by_position(&starts[sorted - 1], &starts[sorted]) < 0)
+        sorted++;
+    if(sorted < n)
+        qsort(starts, n, sizeof(*starts), by_position);
     const unsigned char *t = (const unsigned char *)p->text.data;
     size_t len = p->text.len, next = 1;
     cursor_t c = {0, 1, 1};
