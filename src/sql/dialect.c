@@ -1,6 +1,7 @@
 #include "sql/dialect.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -209,7 +210,8 @@ static bool ident_char(unsigned char c)
 }
 
 /* One pass over the text: at each byte only the tells starting with that (folded) byte are tried,
- * instead of one scan of the whole text per tell; whole-word tells only where a word starts. */
+ * instead of one scan of the whole text per tell; whole-word tells only where a word starts, and
+ * only when the next byte is the second of one of them (most bytes start none: a bit test). */
 sql_dialect_t sql_dialect_guess(const char *text, size_t len)
 {
     if(len > 65536)
@@ -218,22 +220,43 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
     /* tells grouped by their first byte: next[] chains them, word_head[] and sub_head[] start each
      * byte's chain of whole-word and of anywhere tells */
     unsigned char word_head[256], sub_head[256], next[N_TELLS];
+    /* second[k][c], a set of 256 bits: the folded second bytes of the tells of kind k (0 whole-word,
+     * 1 anywhere) that start with folded byte c (all of them for a one-byte tell) */
+    uint64_t second[2][256][4];
+    /* first[c], by raw byte: 1 whole-word tells start with it, 2 anywhere tells, 4 it is ` or [ */
+    unsigned char first[256] = {0};
     bool ident[256];
     memset(word_head, 0xff, sizeof word_head);
     memset(sub_head, 0xff, sizeof sub_head);
+    memset(second, 0, sizeof second);
     for(size_t t = N_TELLS; t-- > 0;) {
         unsigned char c = fold((unsigned char)tells[t].text[0]);
         unsigned char *head = tells[t].word ? word_head : sub_head;
         next[t] = head[c];
         head[c] = (unsigned char)t;
+        first[c] |= tells[t].word ? 1 : 2;
+        uint64_t *bits = second[tells[t].word ? 0 : 1][c];
+        if(tells[t].len < 2) {
+            memset(bits, 0xff, 4 * sizeof *bits);
+        } else {
+            unsigned char c2 = fold((unsigned char)tells[t].text[1]);
+            bits[c2 >> 6] |= 1ull << (c2 & 63);
+        }
     }
-    for(int c = 0; c < 256; c++)
+    for(int c = 0; c < 256; c++) {
         ident[c] = ident_char((unsigned char)c);
+        first[c] = first[fold((unsigned char)c)];
+    }
+    first['`'] |= 4;
+    first['['] |= 4;
     long score[SQL_DIALECT_COUNT] = {0};
     size_t backticks = 0;
     bool left = true; /* no identifier character before s[i] */
     for(size_t i = 0; i < len; left = !ident[s[i]], i++) {
         unsigned char c = s[i];
+        unsigned may = first[c] & (left ? 7u : 6u);
+        if(!may)
+            continue;
         if(c == '`')
             backticks++;
         else if(c == '[' && i + 1 < len && (isalpha(s[i + 1]) || s[i + 1] == '_')) {
@@ -243,8 +266,12 @@ sql_dialect_t sql_dialect_guess(const char *text, size_t len)
             if(j < len && s[j] == ']' && (i == 0 || !isalnum(s[i - 1])))
                 score[SQL_DIALECT_TSQL] += 3;
         }
-        unsigned char f = fold(c);
-        for(int pass = left ? 0 : 1; pass < 2; pass++) {
+        unsigned char f = fold(c), f2 = i + 1 < len ? fold(s[i + 1]) : 0;
+        bool word_may = (may & 1) && (second[0][f][f2 >> 6] >> (f2 & 63) & 1);
+        bool sub_may = (may & 2) && (second[1][f][f2 >> 6] >> (f2 & 63) & 1);
+        if(!word_may && !sub_may)
+            continue;
+        for(int pass = word_may ? 0 : 1; pass < (sub_may ? 2 : 1); pass++) {
             for(unsigned t = pass ? sub_head[f] : word_head[f]; t != 0xff; t = next[t]) {
                 const tell_t *w = &tells[t];
                 if(i + w->len > len)
