@@ -511,8 +511,9 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         return 0;
     }
     unsigned char c = (unsigned char)p[i];
-    /* here only words and , ( ) ; (most tokens); the rest out of line keeps this path short */
-    if(cclass[c] & C_PUNCT) {
+    /* here only words, , ( ) ; and a '.' that starts no number (most tokens: qualified names); the
+     * rest out of line keeps this path short */
+    if((cclass[c] & C_PUNCT) || (c == '.' && !(i + 1 < len && is_digit((unsigned char)p[i + 1])))) {
         tok->type = SQL_TOK_OP;
         tok->len = 1;
         tok->flags = lx->nl ? SQL_TOKF_NL_BEFORE : 0;
