@@ -68,39 +68,17 @@ static void count_ingested_file(void *ud, const ingest_file_event_t *ev)
                                                                                  : METRICS_FILE_FAILED);
 }
 
-typedef struct held_complete {
-    api_t *api;
-    json_t *data;
-} held_complete_t;
-
-static void publish_complete(api_t *api, json_t *data)
-{
-    int rc = bus_publish(api->srv->bus, "ingestion_complete", data);
-    if(rc)
-        log_warn("ingest.event_dropped", "type=ingestion_complete reason=\"%s\"", bus_strerror(rc));
-}
-
-static void release_complete(void *arg)
-{
-    held_complete_t *h = arg;
-    publish_complete(h->api, h->data);
-    util_free(h);
-}
-
 /*
- * ingestion_complete waits for the lineage index to show the ingestion's commits, so a client that
- * searches or asks for lineage on the event finds its files (docs/ingest.md "Events").
+ * An ingestion ends (stored status, ingestion_complete) once the lineage index shows its commits, so a
+ * client that searches or asks for lineage on either finds its files (docs/ingest.md "Events").
  */
-static void hold_complete(void *ud, json_t *data)
+static void when_visible(void *ud, void (*done)(void *arg), void *arg)
 {
     api_t *api = ud;
-    held_complete_t *h = api->graph ? util_calloc(1, sizeof(*h)) : NULL;
-    if(!h) {
-        publish_complete(api, data);
-        return;
-    }
-    *h = (held_complete_t){api, data};
-    graph_index_when_current(api->graph, release_complete, h);
+    if(api->graph)
+        graph_index_when_current(api->graph, done, arg);
+    else
+        done(arg);
 }
 
 /* Ingestion publishes on the server's bus and moves its stats; opening it resumes unfinished work. */
@@ -113,7 +91,7 @@ static int start_ingest(api_t *api)
                           .snapshot_interval_s = api->cfg->trend_window / 60,
                           .on_file = count_ingested_file,
                           .on_commit = api_graph_changed,
-                          .hold_complete = hold_complete,
+                          .when_visible = when_visible,
                           .ud = api};
     int rc = ingest_open(&opts, &api->ingest);
     if(rc)

@@ -35,9 +35,10 @@ typedef struct ingestion {
     char *source, *project, *repository, *branch;
     sql_dialect_t dialect;
     int64_t started_mono_ms;
-    int ended; /* under the lock: ingest_end or ingest_fail was called */
+    int ended;   /* under the lock: ingest_end or ingest_fail was called */
+    int visible; /* under the lock: when_visible said queries see its files */
     /* Writer thread only. */
-    int input_complete, started_published;
+    int input_complete, started_published, awaiting_visible;
     char *fail_message;
     size_t total, done, processed, failed, skipped;
     size_t expected; /* files announced before they are added (ingest_expect_files) */
@@ -82,6 +83,7 @@ struct ingest {
     size_t outstanding;
     int closing, drain, workers_stop;
     int ready, broken; /* the writer has read the graph (broken: it could not); commands wait till then */
+    int newly_visible; /* an ingestion's `visible` was set: the writer ends it */
     pthread_cond_t ready_cv;
     atomic_int stop; /* workers abandon the file they read; the writer its start-up read */
     pthread_t writer_thread, workers[MAX_WORKERS];
@@ -336,17 +338,51 @@ static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
                              "files_skipped", (json_int_t)ing->skipped, "total_files", (json_int_t)ing->total,
                              "total_nodes_created", (json_int_t)ing->nodes_created, "duration_seconds", secs, "errors",
                              errors ? errors : json_array(), "files_omitted", (json_int_t)ing->results_omitted);
-    if(data && in->opts.bus && in->opts.hold_complete)
-        in->opts.hold_complete(in->opts.ud, data);
-    else
-        publish(in, "ingestion_complete", data);
+    publish(in, "ingestion_complete", data);
 }
 
-/* Ends an ingestion whose input is complete and whose files are all final. */
-static void maybe_complete(ingest_t *in, ingestion_t *ing)
+typedef struct visible_arg {
+    ingest_t *in;
+    ingestion_t *ing;
+} visible_arg_t;
+
+/* when_visible's callback, from any thread: the writer ends the ingestion at its next turn. */
+static void ingestion_visible(void *arg)
 {
-    if(!ing->input_complete || ing->done < ing->total)
-        return;
+    visible_arg_t *v = arg;
+    pthread_mutex_lock(&v->in->mu);
+    v->ing->visible = 1;
+    v->in->newly_visible = 1;
+    pthread_cond_signal(&v->in->writer_cv);
+    pthread_mutex_unlock(&v->in->mu);
+    util_free(v);
+}
+
+/*
+ * 1 once queries can see the ingestion's files. The first call asks when_visible; until it answers,
+ * the ingestion stays `running` in the database and in memory (its files are all final by then).
+ */
+static int visible_yet(ingest_t *in, ingestion_t *ing)
+{
+    if(!in->opts.bus || !in->opts.when_visible)
+        return 1;
+    if(!ing->awaiting_visible) {
+        visible_arg_t *v = util_malloc(sizeof(*v));
+        if(!v)
+            return 1; /* ending it now is better than never */
+        *v = (visible_arg_t){in, ing};
+        ing->awaiting_visible = 1;
+        in->opts.when_visible(in->opts.ud, ingestion_visible, v);
+    }
+    pthread_mutex_lock(&in->mu);
+    int visible = ing->visible;
+    pthread_mutex_unlock(&in->mu);
+    return visible;
+}
+
+/* Stores the ingestion's final status, publishes ingestion_complete and forgets it. */
+static void finish(ingest_t *in, ingestion_t *ing)
+{
     const char *status = ing->fail_message                          ? "failed"
                          : ing->failed && ing->failed == ing->total ? "failed"
                          : ing->failed                              ? "completed_with_errors"
@@ -362,6 +398,14 @@ static void maybe_complete(ingest_t *in, ingestion_t *ing)
         stats_ingestion_end(in->opts.stats);
     unlink_live(in, ing);
     ingestion_free(ing);
+}
+
+/* Ends an ingestion whose input is complete and whose files are all final and visible to queries. */
+static void maybe_complete(ingest_t *in, ingestion_t *ing)
+{
+    if(!ing->input_complete || ing->done < ing->total || !visible_yet(in, ing))
+        return;
+    finish(in, ing);
 }
 
 /* ---- writer thread ---- */
@@ -736,7 +780,7 @@ static void *writer_main(void *arg)
     pthread_mutex_lock(&in->mu);
     for(;;) {
         int can_dispatch = in->pending.head && in->inflight <= in->max_inflight / 2 && (in->drain || !in->closing);
-        if(!in->cmds.head && !in->parsed.head && !can_dispatch) {
+        if(!in->cmds.head && !in->parsed.head && !can_dispatch && !in->newly_visible) {
             if(writer_done(in))
                 break;
             pthread_cond_wait(&in->writer_cv, &in->mu);
@@ -744,6 +788,7 @@ static void *writer_main(void *arg)
         }
         cmd_t *cmds = (in->closing && !in->drain) ? NULL : take_all(&in->cmds);
         job_t *parsed = take_all(&in->parsed);
+        in->newly_visible = 0; /* complete_ready below ends them */
         pthread_mutex_unlock(&in->mu);
         if(cmds)
             run_commands(in, cmds);
@@ -1015,11 +1060,18 @@ int ingest_wait_ready(ingest_t *in)
     return rc;
 }
 
-/* Ingestions still waiting for input at close cannot be finished: marked interrupted now. */
+/*
+ * Ingestions still waiting for input at close cannot be finished: marked interrupted now. Those whose
+ * files are all final end now, visible or not: no query runs after the close.
+ */
 static void close_unfinished(ingest_t *in)
 {
     for(ingestion_t *ing = in->live, *next; ing; ing = next) {
         next = ing->next;
+        if(in->ready && !in->broken && ing->input_complete && ing->done >= ing->total) {
+            finish(in, ing);
+            continue;
+        }
         if(!ing->input_complete)
             interrupt_ingestion(in, ing->id, "the server stopped before all of its files had arrived");
         else

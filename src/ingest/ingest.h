@@ -54,11 +54,12 @@ typedef struct ingest_opts {
     /* Optional, from the writer thread, after a file's transaction committed (the graph changed). */
     void (*on_commit)(void *ud);
     /*
-     * Optional, from the writer thread, with a bus: takes ingestion_complete's data (the reference)
-     * and publishes it once queries can see the ingestion (after on_commit of its last file has had
-     * its effect). NULL: published at once.
+     * Optional, from the writer thread, with a bus: an ingestion's files are all final and committed;
+     * call done(arg) from any thread once queries see them (after on_commit of its last file has had
+     * its effect), and before ingest_close. Only then is its final status stored and
+     * ingestion_complete published, so a client that reads either can query it. NULL: at once.
      */
-    void (*hold_complete)(void *ud, json_t *data);
+    void (*when_visible)(void *ud, void (*done)(void *arg), void *arg);
     void *ud;
 } ingest_opts_t;
 

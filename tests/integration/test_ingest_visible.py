@@ -1,13 +1,15 @@
-"""Once ingestion_complete is delivered, every query sees that ingestion: search, lineage and chat
-asked the moment the event arrives find the file's tables, many times over, while other uploads keep
-the writer committing and the lineage index rebuilding (each rebuild then rests a multiple of its
-CPU time, the window in which queries used to answer from the snapshot before the commit)."""
+"""Once ingestion_complete is delivered, or GET /api/v1/ingestion/{id} no longer says `running`,
+every query sees that ingestion: search, lineage and chat asked the moment the event arrives (or the
+status changes) find the file's tables, many times over, while other uploads keep the writer
+committing and the lineage index rebuilding (each rebuild then rests a multiple of its CPU time, the
+window in which queries used to answer from the snapshot before the commit)."""
 
 import asyncio
 import json
 import os
 import sys
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -15,7 +17,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
-from ingest_helpers import upload, wait_ingestion_status  # noqa: E402
+from ingest_helpers import get_json, upload, wait_ingestion_status  # noqa: E402
 
 PROBES = 20
 BACKGROUND_MAX = 300  # uploads of load at most, whatever happens to the probes
@@ -31,6 +33,13 @@ def background_file(round_no, part):
 
 class VisibleOnCompleteTest(unittest.TestCase):
     def test_queries_on_ingestion_complete_see_the_ingestion(self):
+        self.probe_under_load(self.probe_by_event)
+
+    def test_queries_once_the_status_is_final_see_the_ingestion(self):
+        # a client polling the REST status as fast as it can, not listening to events
+        self.probe_under_load(self.probe_by_status)
+
+    def probe_under_load(self, probe_all):
         with Server() as srv:
             stop = threading.Event()
             loaded = []
@@ -50,20 +59,45 @@ class VisibleOnCompleteTest(unittest.TestCase):
             loader = threading.Thread(target=load, daemon=True)
             loader.start()
             try:
-                misses = asyncio.run(self.probe_all(srv))
+                misses = probe_all(srv)
             finally:
                 stop.set()
                 loader.join(120)
             self.assertTrue(loaded and all(s == 202 for s in loaded), loaded)
             self.assertEqual([m[:3] for m in misses], [], (misses[:1], srv.log()[-2000:]))
 
-    async def probe_all(self, srv):
+    def probe_by_event(self, srv):
+        return asyncio.run(self.probe_events(srv))
+
+    def probe_by_status(self, srv):
+        misses = []
+        for i in range(PROBES):
+            table, sql = self.probe_file(i)
+            status, body = upload(srv, [(f"probe{i}.sql", sql.encode())])
+            self.assertEqual(status, 202, body)
+            deadline = time.monotonic() + 60
+            while True:
+                status, doc = get_json(srv, f"/api/v1/ingestion/{body['ingestion_id']}")
+                self.assertEqual(status, 200, doc)
+                if doc["status"] != "running":
+                    break
+                self.assertLess(time.monotonic(), deadline, doc)
+                time.sleep(0.01)
+            self.assertEqual(doc["status"], "completed", doc)
+            misses += self.ask(srv, i, table)
+        return misses
+
+    @staticmethod
+    def probe_file(i):
+        table = f"probe{i}.orders_{i}"
+        return table, f"INSERT INTO {table} (id, amount) SELECT id, amount FROM probe{i}.raw_{i};\n"
+
+    async def probe_events(self, srv):
         loop = asyncio.get_running_loop()
         misses = []
         async with websockets.connect(srv.ws_url, max_size=None) as ws:
             for i in range(PROBES):
-                table = f"probe{i}.orders_{i}"
-                sql = f"INSERT INTO {table} (id, amount) SELECT id, amount FROM probe{i}.raw_{i};\n"
+                table, sql = self.probe_file(i)
                 status, body = await loop.run_in_executor(None, upload, srv, [(f"probe{i}.sql", sql.encode())])
                 self.assertEqual(status, 202, body)
                 ing = body["ingestion_id"]
