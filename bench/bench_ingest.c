@@ -166,6 +166,7 @@ static double ingest_dir(const char *dir, const char *db, int workers, tally_t *
     int rc = ingest_begin(in, &meta, id);
     ingest_walk_t w = {.in = in, .id = id};
     rc = rc ? rc : ingest_walk_add(&w, dir);
+    ingest_walk_free(&w);
     rc = rc ? rc : ingest_end(in, id);
     ingest_close(in, 1);
     double c1 = cpu_seconds();

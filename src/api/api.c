@@ -115,8 +115,9 @@ static void seed(api_t *api)
     ingest_meta_t meta = {.source = "upload", .project_id = "examples", .repository = "examples"};
     if(ingest_begin(api->ingest, &meta, id))
         return;
-    ingest_walk_t w = {.in = api->ingest, .id = id, .on_problem = seed_problem, .relative = 1};
+    ingest_walk_t w = {.in = api->ingest, .id = id, .on_problem = seed_problem};
     int rc = ingest_walk_add(&w, dir);
+    ingest_walk_free(&w);
     if(rc)
         ingest_fail(api->ingest, id, "The example folder could not be queued for ingestion.");
     else

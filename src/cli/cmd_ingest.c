@@ -34,7 +34,8 @@ static void usage(FILE *f)
           "  --project ID     project the files belong to (default \"default\")\n"
           "  --workers N      parsing threads (default: one per core)\n"
           "  In folders only files with SQL extensions (.sql .ddl .hql .pls .bteq ...) are taken; hidden\n"
-          "  folders are not entered. Exit status: 0 all ingested, 1 some files failed, 2 usage.\n",
+          "  folders are not entered. A file is named relative to the folder given, or by its base name\n"
+          "  when given itself. Exit status: 0 all ingested, 1 some files failed, 2 usage.\n",
           f);
 }
 
@@ -184,6 +185,7 @@ int cmd_ingest(int argc, char **argv)
     ingest_walk_t w = {.in = in, .id = p.id, .on_problem = problem};
     for(int i = 1; !rc && i <= paths; i++)
         rc = ingest_walk_add(&w, argv[i]);
+    ingest_walk_free(&w);
     if(rc)
         fprintf(stderr, "lineaged ingest: %s\n", ingest_strerror(rc));
     else

@@ -1,5 +1,6 @@
 #include "ingest/walk.h"
 
+#include "ingest/map.h"
 #include "util/alloc.h"
 
 #include <dirent.h>
@@ -33,10 +34,66 @@ static void normalise(const char *path, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-static int add(ingest_walk_t *w, const char *path, const char *skip_reason)
+/* A name given in this walk: the file it was given to, and the path it was given as. */
+typedef struct given {
+    dev_t dev;
+    ino_t ino;
+    char *path;
+    char name[];
+} given_t;
+
+static const void *given_key(const void *item, size_t *len)
+{
+    const given_t *g = item;
+    *len = strlen(g->name);
+    return g->name;
+}
+
+static void given_free(void *item)
+{
+    given_t *g = item;
+    util_free(g->path);
+    util_free(g);
+}
+
+/* 1 when the name is new and now kept, 0 when the same file had it already, -1 ambiguous or no memory. */
+static int claim(ingest_walk_t *w, const char *path, const char *name, const struct stat *st)
+{
+    if(!w->names && (w->names = util_calloc(1, sizeof(map_t))))
+        map_init(w->names, given_key);
+    map_t *m = w->names;
+    size_t len = strlen(name);
+    given_t *g = m ? map_get(m, name, len) : NULL;
+    if(g && g->dev == st->st_dev && g->ino == st->st_ino)
+        return 0;
+    if(g) {
+        char msg[WALK_PATH_MAX + 256];
+        snprintf(msg, sizeof(msg), "its name '%s' is already that of %s in this run; give the folder that holds both",
+                 name, g->path);
+        problem(w, path, msg);
+        return -1;
+    }
+    if((g = m ? util_malloc(sizeof(*g) + len + 1) : NULL)) {
+        g->dev = st->st_dev;
+        g->ino = st->st_ino;
+        g->path = util_strdup(path);
+        memcpy(g->name, name, len + 1);
+    }
+    if(!g || !g->path || map_put(m, g)) {
+        if(g)
+            given_free(g);
+        problem(w, path, "out of memory");
+        return -1;
+    }
+    return 1;
+}
+
+static int add(ingest_walk_t *w, const char *path, const struct stat *st, const char *skip_reason)
 {
     char name[WALK_PATH_MAX];
     normalise(path + w->root_len, name, sizeof(name));
+    if(claim(w, path, name, st) <= 0)
+        return 0;
     int rc = ingest_add_file(w->in, w->id, path, name, skip_reason, 0);
     if(!rc)
         w->added++;
@@ -97,7 +154,7 @@ static int walk_dir(ingest_walk_t *w, const char *dir, int depth)
                 continue;
             if(pass == 0 && S_ISREG(st.st_mode)) {
                 if(ingest_supported_name(names[i]))
-                    rc = add(w, path, NULL);
+                    rc = add(w, path, &st, NULL);
                 else
                     w->ignored++;
             } else if(pass == 1 && S_ISDIR(st.st_mode)) {
@@ -124,7 +181,7 @@ int ingest_walk_add(ingest_walk_t *w, const char *path)
         size_t len = strlen(dir);
         while(len > 1 && dir[len - 1] == '/')
             dir[--len] = '\0';
-        w->root_len = w->relative ? len + (dir[len - 1] != '/') : 0;
+        w->root_len = len + (dir[len - 1] != '/');
         int rc = walk_dir(w, dir, 0);
         w->root_len = 0;
         return rc;
@@ -134,8 +191,16 @@ int ingest_walk_add(ingest_walk_t *w, const char *path)
         return 0;
     }
     const char *slash = strrchr(path, '/');
-    w->root_len = w->relative && slash ? (size_t)(slash + 1 - path) : 0;
-    int rc = add(w, path, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
+    w->root_len = slash ? (size_t)(slash + 1 - path) : 0;
+    int rc = add(w, path, &st, ingest_supported_name(path) ? NULL : "not a SQL file (unsupported extension)");
     w->root_len = 0;
     return rc;
+}
+
+void ingest_walk_free(ingest_walk_t *w)
+{
+    if(w->names)
+        map_free(w->names, given_free);
+    util_free(w->names);
+    w->names = NULL;
 }

@@ -85,6 +85,34 @@ class IngestCliTest(unittest.TestCase):
         self.assertEqual((s2["nodes"], s2["edges"], s2["files"]), (s["nodes"], s["edges"], s["files"]))
         self.assertIn("duplicate", again.stderr)
 
+    def file_names(self):
+        with Server(db=self.db) as srv:
+            status, doc = srv.get_json("/api/v1/files?status=processed&limit=100")
+        self.assertEqual(status, 200, doc)
+        return sorted(f["path"] for f in doc["files"])
+
+    def test_names_are_relative_to_the_folder_given_wherever_it_is_run(self):
+        r = self.ingest(os.path.abspath(self.src))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.file_names(), ["core/fact.sql", "staging/orders.sql"])
+        # the same folder named relatively, from its parent: the same names, so nothing new
+        again = run_cli("ingest", "--db", self.db, "sql/", cwd=self.dir, timeout=120)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(summary(again.stdout)["skipped"], 2, again.stderr)
+        self.assertEqual(self.file_names(), ["core/fact.sql", "staging/orders.sql"])
+
+    def test_files_given_one_by_one_keep_their_base_name_unless_ambiguous(self):
+        a, b = os.path.join(self.dir, "a", "q.sql"), os.path.join(self.dir, "b", "q.sql")
+        write(a, "INSERT INTO t.a SELECT x FROM s.a;\n")
+        write(b, "INSERT INTO t.b SELECT x FROM s.b;\n")
+        fact = os.path.join(self.src, "core", "fact.sql")
+        r = self.ingest(a, fact, fact, b)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"lineaged ingest: {b}: its name 'q.sql' is already that of {a} in this run", r.stderr)
+        s = summary(r.stdout)
+        self.assertEqual((s["added"], s["processed"], s["failed"]), (2, 2, 1), "the same file twice is one file")
+        self.assertEqual(self.file_names(), ["fact.sql", "q.sql"])
+
     def test_new_version_replaces_old_lineage(self):
         fact = os.path.join(self.src, "core", "fact.sql")
         first = summary(self.ingest(fact).stdout)

@@ -8,6 +8,7 @@
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -20,17 +21,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main, run_cli  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
-# Ingested by absolute path, so the server and the CLI can read the text back from any folder; file
-# names in answers are that path, compared here relative to FIXTURES.
 LINEAGE = os.path.join(FIXTURES, "lineage")
 
 
-def rel(path):
-    return os.path.relpath(path, FIXTURES) if path.startswith(FIXTURES) else path
-
-
 def ingest(db):
-    return run_cli("ingest", "--db", db, "--dialect", "tsql", LINEAGE, timeout=60)
+    # a folder holding a copy of LINEAGE, so file names (relative to the folder ingested) are
+    # lineage/etl.sql and so on: paths with a '/' in them
+    root = os.path.join(os.path.dirname(db), "sql")
+    shutil.copytree(LINEAGE, os.path.join(root, "lineage"), dirs_exist_ok=True)
+    return run_cli("ingest", "--db", db, "--dialect", "tsql", root, timeout=60)
 
 
 def names(body):
@@ -120,7 +119,7 @@ class LineageTest(unittest.TestCase):
         self.assertEqual(len(hidden), 1)
         self.assertEqual((ids[hidden[0]["source"]], ids[hidden[0]["target"]]), ("raw.orders", "sales.orders_clean"))
         self.assertEqual(hidden[0]["via"], ["#stage"])
-        self.assertEqual([(rel(s["file"]), s["line"]) for s in hidden[0]["statements"]],
+        self.assertEqual([(s["file"], s["line"]) for s in hidden[0]["statements"]],
                          [("lineage/etl.sql", 2), ("lineage/etl.sql", 6)])
         last = [e for e in body["edges"] if ids[e["target"]] == "mart.report"][0]
         self.assertEqual(last["procedure"], "mart.refresh_report")
@@ -190,14 +189,14 @@ class LineageTest(unittest.TestCase):
         self.assertEqual(body["kind"], "table")
         self.assertEqual(sorted(c["name"] for c in body["columns"]),
                          ["raw.orders.amount", "raw.orders.customer_id", "raw.orders.id"])
-        self.assertEqual([(rel(d["file"]), d["line"]) for d in body["defined"]], [("lineage/ddl.sql", 2)])
-        self.assertIn(("lineage/etl.sql", 2, "read"), {(rel(u["file"]), u["line"], u["role"]) for u in body["used"]})
+        self.assertEqual([(d["file"], d["line"]) for d in body["defined"]], [("lineage/ddl.sql", 2)])
+        self.assertIn(("lineage/etl.sql", 2, "read"), {(u["file"], u["line"], u["role"]) for u in body["used"]})
         status, body = self.get("/api/v1/nodes/mart.report")
         self.assertEqual(body["written_by_procedures"], ["mart.refresh_report"])
 
     def test_file_nodes_are_found_by_their_path(self):
         # a file node's name is its path: its '/'s (percent-encoded or not) stay part of the name
-        path = os.path.join(LINEAGE, "etl.sql")
+        path = "lineage/etl.sql"
         for quote in (lambda n: urllib.parse.quote(n, safe=""), lambda n: urllib.parse.quote(n, safe="/")):
             status, body = self.srv.get_json("/api/v1/lineage/" + quote(path) + "?direction=downstream")
             self.assertEqual(status, 200, body)
@@ -228,14 +227,14 @@ class LineageTest(unittest.TestCase):
             self.assertEqual(body["query_type"], qtype, (question, body["response"]))
             self.assertIn(says, body["response"], question)
             if source:
-                self.assertIn(source, {(rel(s["file"]), s["line"]) for s in body["sources"]}, question)
+                self.assertIn(source, {(s["file"], s["line"]) for s in body["sources"]}, question)
             self.assertIn("nodes", body["graph_data"])
             self.assertIsInstance(body["latency_ms"], (int, float))
 
     def test_chat_text_modes_and_limits(self):
         status, body = self.chat("JOIN raw.customers", mode="text")
         self.assertEqual(status, 200, body)
-        self.assertEqual((rel(body["sources"][0]["file"]), body["sources"][0]["line"]), ("lineage/etl.sql", 9))
+        self.assertEqual((body["sources"][0]["file"], body["sources"][0]["line"]), ("lineage/etl.sql", 9))
         self.assertIn("JOIN raw.customers", body["sources"][0]["snippet"])
         for mode in ("semantic", "deep"):
             status, body = self.chat("what feeds mart.report", mode=mode)
@@ -266,7 +265,7 @@ class LineageTest(unittest.TestCase):
             for name, facet in facets.items():
                 self.assertTrue(facet["_producer"], name)
                 self.assertTrue(facet["_schemaURL"].startswith("https://openlineage.io/spec/facets/"), name)
-            jobs[rel(ev["job"]["name"])] = ev
+            jobs[ev["job"]["name"]] = ev
         ev = jobs["lineage/etl.sql:6"]
         self.assertEqual({d["name"] for d in ev["inputs"]}, {"#stage", "raw.customers"})
         out = ev["outputs"][0]
@@ -290,7 +289,7 @@ class LineageTest(unittest.TestCase):
         lines = body.decode().splitlines()
         self.assertEqual(lines[0], "source_table,source_column,target_table,target_column,transformation,file,"
                                    "line,procedure")
-        self.assertIn(f"sales.orders_clean,amount,sales.summary,total,AGGREGATION,{LINEAGE}/views.sql,1,", lines)
+        self.assertIn(f"sales.orders_clean,amount,sales.summary,total,AGGREGATION,lineage/views.sql,1,", lines)
 
     def test_query_complete_events_never_carry_the_question(self):
         async def scenario():
