@@ -1,5 +1,6 @@
 """The DuckDB file: created with its folders, migrated once, locked against a second server; a taken port."""
 
+import ctypes
 import os
 import socket
 import sys
@@ -80,6 +81,81 @@ class StoreTest(unittest.TestCase):
             r = run_cli("serve", "--port", str(free_port()), "--db", db, timeout=20)
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn("cannot open database", r.stderr)
+
+
+LIBDUCKDB = os.path.join(os.path.dirname(__file__), "../../deps/duckdb/lib/libduckdb.so")
+
+
+def duckdb_exec(path, sql):
+    """Runs SQL on a database file through DuckDB's C API (the library lineaged links), as another
+    program or a newer lineaged would have."""
+    lib = ctypes.CDLL(LIBDUCKDB)
+    db, conn = ctypes.c_void_p(), ctypes.c_void_p()
+    assert lib.duckdb_open(path.encode(), ctypes.byref(db)) == 0, path
+    try:
+        assert lib.duckdb_connect(db, ctypes.byref(conn)) == 0
+        try:
+            assert lib.duckdb_query(conn, sql.encode(), None) == 0, sql
+        finally:
+            lib.duckdb_disconnect(ctypes.byref(conn))
+    finally:
+        lib.duckdb_close(ctypes.byref(db))
+
+
+class StoreOpenErrorTest(unittest.TestCase):
+    """A --db that cannot be used: `serve` and `ingest` exit 1 with one line naming why, nothing else
+    (no crash, no sanitizer report, no log of a start that did not happen)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="lineaged-storeerr-")
+        self.sql = os.path.join(self.tmp.name, "q.sql")
+        with open(self.sql, "w") as f:
+            f.write("INSERT INTO t.a SELECT x FROM s.b;\n")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def assert_refused(self, db, says):
+        for command, args in (("serve", ["--port", str(free_port())]), ("ingest", [self.sql])):
+            r = run_cli(command, "--db", db, *args, timeout=30)
+            self.assertEqual(r.returncode, 1, (command, r.stderr))
+            self.assertEqual(r.stderr.count("\n"), 1, (command, r.stderr))
+            self.assertTrue(r.stderr.startswith(f"lineaged {command}: "), (command, r.stderr))
+            self.assertIn(says, r.stderr, command)
+            self.assertEqual(r.stdout, "", command)
+
+    def test_parent_that_cannot_hold_files(self):
+        # /proc takes no new files, whoever runs the test (root included)
+        self.assert_refused("/proc/lineage.duckdb", "cannot open database /proc/lineage.duckdb: ")
+        if os.geteuid() != 0:  # root writes anywhere: only others are stopped by permissions
+            ro = os.path.join(self.tmp.name, "ro")
+            os.mkdir(ro, 0o555)
+            self.assert_refused(os.path.join(ro, "lineage.duckdb"), "cannot open database")
+            self.assert_refused(os.path.join(ro, "sub", "lineage.duckdb"), "cannot create folder")
+
+    def test_parent_that_is_a_file(self):
+        blocker = os.path.join(self.tmp.name, "file")
+        open(blocker, "w").close()
+        self.assert_refused(os.path.join(blocker, "deeper", "x.duckdb"),
+                            f"cannot create folder {blocker}: a file is in the way")
+
+    def test_database_that_is_a_folder(self):
+        self.assert_refused(self.tmp.name, "cannot open database")
+
+    def test_file_that_is_not_duckdb(self):
+        db = os.path.join(self.tmp.name, "junk.duckdb")
+        with open(db, "wb") as f:
+            f.write(b"not a database\n" * 4096)
+        self.assert_refused(db, "is not a valid DuckDB database file")
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), b"not a database\n" * 4096, "a file that is not ours is left as it was")
+
+    def test_database_of_a_newer_schema(self):
+        db = os.path.join(self.tmp.name, "newer.duckdb")
+        r = run_cli("ingest", "--db", db, self.sql, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        duckdb_exec(db, "INSERT INTO schema_version (version) VALUES (999)")
+        self.assert_refused(db, "schema version 999 is newer than this lineaged knows")
 
 
 if __name__ == "__main__":
