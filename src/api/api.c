@@ -112,7 +112,8 @@ static void seed(api_t *api)
     if(!dir || atomic_load(&api->srv->stats.nodes) > 0 || atomic_load(&api->srv->stats.files_processed) > 0)
         return;
     char id[INGEST_ID_MAX];
-    ingest_meta_t meta = {.source = "upload", .project_id = "examples", .repository = "examples"};
+    /* the contract's sources are upload and github: a seed is an upload the server makes itself */
+    ingest_meta_t meta = {.source = "upload", .project_id = "examples", .repository = "examples", .origin = "seed"};
     if(ingest_begin(api->ingest, &meta, id))
         return;
     ingest_walk_t w = {.in = api->ingest, .id = id, .on_problem = seed_problem};

@@ -774,7 +774,7 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
     char full_name[160];
     if(!fail) {
         snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
-        ingest_meta_t meta = {"github", json_string_value(project), full_name, j->branch, NULL, d};
+        ingest_meta_t meta = {"github", json_string_value(project), full_name, j->branch, NULL, d, NULL};
         int rc = ingest_begin(api->ingest, &meta, j->id);
         if(rc) {
             http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,

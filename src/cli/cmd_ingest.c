@@ -70,6 +70,11 @@ static void on_file(void *ud, const ingest_file_event_t *ev)
     pthread_mutex_unlock(&p->mu);
 }
 
+static const char *plural(long long n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void problem(void *ud, const char *path, const char *message)
 {
     (void)ud;
@@ -199,11 +204,12 @@ int cmd_ingest(int argc, char **argv)
     store_close(store);
     if(p.tty && p.done)
         fputc('\n', stderr);
-    printf("ingested %zu files in %.2f s: %zu processed, %zu failed, %zu skipped, %zu ignored; graph %+lld nodes, "
-           "%+lld edges (now %lld nodes, %lld edges, %lld files)\n",
-           w.added, secs, p.processed, p.failed + w.problems, p.skipped, w.ignored,
+    printf("ingested %zu file%s in %.2f s: %zu processed, %zu failed, %zu skipped, %zu ignored; graph %+lld nodes, "
+           "%+lld edges (now %lld node%s, %lld edge%s, %lld file%s)\n",
+           w.added, plural((long long)w.added), secs, p.processed, p.failed + w.problems, p.skipped, w.ignored,
            (long long)(after.nodes - before.nodes), (long long)(after.edges - before.edges), (long long)after.nodes,
-           (long long)after.edges, (long long)after.files_processed);
+           plural(after.nodes), (long long)after.edges, plural(after.edges), (long long)after.files_processed,
+           plural(after.files_processed));
     fflush(stdout);
     pthread_mutex_destroy(&p.mu);
     return rc || p.failed || w.problems || p.done < w.added ? 1 : 0;

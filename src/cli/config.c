@@ -81,7 +81,7 @@ void config_usage(FILE *out)
                  : options[i].type == OPT_STR || options[i].type == OPT_LIST ? "VALUE"
                                                                              : "N");
         fprintf(out, "  %-26s %s", left, options[i].help);
-        if(options[i].def)
+        if(options[i].def && options[i].type != OPT_BOOL) /* a switch is off unless given */
             fprintf(out, " (default %s)", options[i].def);
         fputc('\n', out);
     }

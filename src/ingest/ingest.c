@@ -1219,7 +1219,12 @@ static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmd
     if(in->opts.stats)
         stats_ingestion_begin(in->opts.stats);
     memcpy(id, new_id, INGEST_ID_MAX);
-    log_info("ingest.begun", "ingestion=%s source=%s files=%zu", new_id, meta->source, adds);
+    /* files added one by one (GitHub, a folder) are not known yet: ingest.completed counts them */
+    char files[32] = "arriving";
+    if(ends)
+        snprintf(files, sizeof(files), "%zu", adds);
+    log_info("ingest.begun", "ingestion=%s source=%s%s%s files=%s", new_id, meta->source,
+             meta->origin ? " origin=" : "", meta->origin ? meta->origin : "", files);
     return INGEST_OK;
 }
 

@@ -68,6 +68,7 @@ typedef struct ingest_meta {
     const char *project_id;                   /* NULL: "default" */
     const char *repository, *branch, *commit; /* NULL when unknown */
     sql_dialect_t dialect;                    /* SQL_DIALECT_AUTO: guessed per file */
+    const char *origin; /* for the log only: what started it when `source` does not say ("seed"); NULL */
 } ingest_meta_t;
 
 /*

@@ -31,6 +31,10 @@ class CliTest(unittest.TestCase):
         for flag in ("--host", "--port", "--db", "--data-dir", "--stats-interval", "--allowed-origin",
                      "--max-conn-per-ip", "--max-connections", "--github-url", "--max-upload-mb"):
             self.assertIn(flag, r.stdout)
+        # a switch takes no value: it has no default to show
+        switch = [line for line in r.stdout.splitlines() if line.strip().startswith("--debug-events ")]
+        self.assertEqual(len(switch), 1, r.stdout)
+        self.assertNotIn("default", switch[0])
 
     def test_no_command(self):
         r = run_cli()

@@ -125,6 +125,16 @@ class ReadmeCommandLineTest(unittest.TestCase):
                 self.assertEqual(set(re.findall(r"--[a-z0-9-]+", text)) - {"--help"},
                                  set(re.findall(r"(?<![\w-])--[a-z0-9-]+", r.stdout)) - {"--help"})
 
+    def test_the_top_level_help_shows_every_flag_of_each_subcommand(self):
+        # `serve` says [options] there and points at its own --help
+        top = run_cli("--help").stdout
+        for cmd in ("parse", "ingest", "export"):
+            with self.subTest(cmd=cmd):
+                line = re.search(rf"^  lineaged {cmd} .*$", top, re.M).group(0)
+                own = run_cli(cmd, "--help").stdout
+                self.assertEqual(set(re.findall(r"--[a-z0-9-]+", line)),
+                                 set(re.findall(r"(?<![\w-])--[a-z0-9-]+", own)) - {"--help"})
+
 
 class RequirementsTest(unittest.TestCase):
     def test_the_readme_names_every_package_setup_installs(self):

@@ -12,8 +12,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, Server, main, run_cli  # noqa: E402
 
-SUMMARY = re.compile(r"ingested (\d+) files in [\d.]+ s: (\d+) processed, (\d+) failed, (\d+) skipped, (\d+) ignored; "
-                     r"graph ([+-]\d+) nodes, ([+-]\d+) edges \(now (\d+) nodes, (\d+) edges, (\d+) files\)")
+SUMMARY = re.compile(r"ingested (\d+) files? in [\d.]+ s: (\d+) processed, (\d+) failed, (\d+) skipped, (\d+) ignored; "
+                     r"graph ([+-]\d+) nodes, ([+-]\d+) edges \(now (\d+) nodes?, (\d+) edges?, (\d+) files?\)")
 
 
 def summary(out):
@@ -115,7 +115,9 @@ class IngestCliTest(unittest.TestCase):
 
     def test_new_version_replaces_old_lineage(self):
         fact = os.path.join(self.src, "core", "fact.sql")
-        first = summary(self.ingest(fact).stdout)
+        r = self.ingest(fact)
+        self.assertRegex(r.stdout, r"^ingested 1 file in .*, \d+ edges, 1 file\)\n$")
+        first = summary(r.stdout)
         write(fact, "INSERT INTO core.fact (id, amount) SELECT p.id, p.amount FROM stg.payments p;\n")
         r = self.ingest(fact)
         self.assertEqual(r.returncode, 0, r.stderr)

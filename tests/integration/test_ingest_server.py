@@ -51,6 +51,8 @@ class SeedTest(unittest.TestCase):
             srv.stop()
             self.assertIn("ingest.seeding", first)
             self.assertIn("status=completed ", first)
+            # the start line says it is the seed, and does not claim a number of files it cannot know yet
+            self.assertRegex(first, r"ingest\.begun ingestion=\S+ source=upload origin=seed files=arriving\n")
             with Server("--seed-dir", EXAMPLES, db=db) as again:
                 same = again.get_json("/api/v1/stats")[1]
                 log = again.log()
