@@ -358,10 +358,12 @@ export function envelope(type, data, timestamp = new Date().toISOString()) {
  *   stats: object for GET /api/v1/stats, or null for 404
  *   configPath: WebSocket path announced by GET /api/v1/config/websocket, or null for 404
  *   refuseUpgrades: answer upgrades with 503 instead of accepting
+ *   ingestions: the list for GET /api/v1/ingestions?..., or null for 404
+ *   ingestionDetails: { id: body } for GET /api/v1/ingestion/{id} (404 for others)
  */
-export async function startMockServer({ stats = null, configPath = null, wsPath = WS_PATH } = {}) {
+export async function startMockServer({ stats = null, configPath = null, wsPath = WS_PATH, ingestions = null, ingestionDetails = {} } = {}) {
   const state = {
-    stats, configPath, wsPath, refuseUpgrades: false,
+    stats, configPath, wsPath, refuseUpgrades: false, ingestions, ingestionDetails,
     clients: [], attempts: [], requests: [], listeners: [],
   };
   const server = http.createServer((req, res) => {
@@ -377,6 +379,10 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
       json(200, state.stats);
     } else if (req.url === '/api/v1/config/websocket' && state.configPath) {
       json(200, { websocket_url: `ws://127.0.0.1:${state.port}${state.configPath}` });
+    } else if (req.url.startsWith('/api/v1/ingestions?') && state.ingestions) {
+      json(200, { ingestions: state.ingestions, total: state.ingestions.length });
+    } else if (req.url.startsWith('/api/v1/ingestion/') && state.ingestionDetails[decodeURIComponent(req.url.slice(18))]) {
+      json(200, state.ingestionDetails[decodeURIComponent(req.url.slice(18))]);
     } else {
       json(404, { error: 'not_found', detail: 'no such endpoint' });
     }

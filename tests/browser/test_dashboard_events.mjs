@@ -221,6 +221,75 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
   });
 });
 
+test('a row the page never saw start shows no empty source badge; skipped files are counted, not lost', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const row = '#ingestions > li[data-ingestion-id="late-1"]';
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'late-1', current_file: 'a.sql', status: 'processed', files_processed: 5, total_files: 6, percentage: 83.3, nodes_created: 4, error: null }));
+    await waitText(page, `${row} .ing-files`, '5 / 6 files');
+    assert(!(await page.locator(`${row} .ing-source`).isVisible()), 'a source badge with no source is not drawn (an empty pill)');
+    ws.send(envelope('ingestion_complete', {
+      ingestion_id: 'late-1', source: 'upload', status: 'completed_with_errors', files: [], files_processed: 2, files_failed: 1,
+      files_skipped: 3, total_files: 6, total_nodes_created: 4, duration_seconds: 0.1, errors: [{ file: 'b.sql', error: 'bad' }],
+    }));
+    await waitText(page, `${row} .ing-status`, 'Completed with errors');
+    assertEqual(await text(page, `${row} .ing-files`), '2 / 6 files', 'processed of total');
+    assertEqual(await text(page, `${row} .ing-skipped`), '3 skipped', 'the skipped files are said');
+    assertEqual(await text(page, `${row} .ing-failures summary`), '1 failed file', 'and the failed one');
+  });
+});
+
+test('on connect and on every reconnect the panel shows GET /api/v1/ingestions; failed files load when opened', async (ctx) => {
+  const at = (minutesAgo) => new Date(Date.now() - minutesAgo * 60000).toISOString();
+  const listed = (over) => ({
+    source: 'upload', project_id: 'default', repository: null, status: 'completed', total_files: 1, files_processed: 1,
+    files_failed: 0, files_skipped: 0, nodes_created: 1, duration_seconds: 1, error: null, ...over,
+  });
+  const ingestions = [
+    listed({ ingestion_id: 'run-4', started_at: at(1), status: 'running', total_files: 10, files_processed: 3, files_failed: 1, nodes_created: 12 }),
+    listed({ ingestion_id: 'gh-3', started_at: at(5), source: 'github', project_id: 'acme/missing', status: 'failed', total_files: 0, files_processed: 0, error: 'Repository acme/missing was not found.' }),
+    listed({ ingestion_id: 'up-2', started_at: at(9), project_id: 'walk', status: 'completed_with_errors', total_files: 6, files_processed: 2, files_failed: 1, files_skipped: 3, nodes_created: 11, duration_seconds: 0.03 }),
+    listed({ ingestion_id: 'cli-1', started_at: at(60), source: 'cli', total_files: 36, files_processed: 36, nodes_created: 326, duration_seconds: 0.7 }),
+  ];
+  const ingestionDetails = { 'up-2': { ingestion_id: 'up-2', files: [
+    { file: 'good.sql', status: 'processed', error: null }, { file: 'broken.sql', status: 'error', error: "broken.sql:1:1: unsupported statement near 'SELEC'" },
+    { file: 'readme.md', status: 'skipped', error: 'unsupported file type' }] } };
+  await withDashboard(ctx, { ingestions, ingestionDetails }, async (page, ws, srv) => {
+    const row = (id) => `#ingestions > li[data-ingestion-id="${id}"]`;
+    const ids = () => page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));
+    await waitFor(async () => (await ids()).length === 4, { what: `four listed ingestions (rows: ${(await ids()).join(',')})` });
+    // a live event for an ingestion started now goes on top of the listed ones
+    ws.send(envelope('ingestion_started', { ingestion_id: 'live-5', source: 'upload', total_files: 1, project_id: 'x' }));
+    await waitFor(async () => (await ids()).join(',') === 'live-5,run-4,gh-3,up-2,cli-1', { what: `newest first (rows: ${(await ids()).join(',')})` });
+    assertEqual(await text(page, `${row('cli-1')} .ing-source`), 'CLI', 'source of a `lineaged ingest`');
+    assertEqual(await text(page, `${row('cli-1')} .ing-status`), 'Completed', 'completed');
+    assertEqual(await text(page, `${row('cli-1')} .ing-files`), '36 / 36 files', 'files');
+    assertEqual(await text(page, `${row('cli-1')} .ing-nodes`), '326 nodes', 'nodes');
+    assertEqual(await text(page, `${row('run-4')} .ing-status`), 'Running', 'a running one');
+    assertEqual(await text(page, `${row('run-4')} .ing-files`), '4 / 10 files', 'its finished files (processed and failed)');
+    assertEqual(await text(page, `${row('run-4')} .ing-pct`), '40%', 'its progress');
+    assertEqual(await text(page, `${row('gh-3')} .ing-status`), 'Failed', 'a failed clone');
+    assertEqual(await text(page, `${row('gh-3')} .ing-error`), 'Repository acme/missing was not found.', 'with its reason');
+    assertEqual(await text(page, `${row('up-2')} .ing-skipped`), '3 skipped', 'skipped');
+    assertEqual(await text(page, `${row('up-2')} .ing-failures summary`), '1 failed file', 'failed count');
+    await page.click(`${row('up-2')} .ing-failures summary`);
+    await waitFor(async () => (await text(page, `${row('up-2')} .ing-failures li`)).includes("unsupported statement near 'SELEC'"),
+      { what: 'the failed file and its error, read when the list is opened' });
+    assertEqual(await count(page, `${row('up-2')} .ing-failures li`), 1, 'only the failed file');
+    assertEqual(await text(page, `${row('up-2')} .fail-file`), 'broken.sql', 'its name');
+
+    // while the page was away the running ingestion finished: the reconnect shows it
+    srv.ingestions = [listed({ ...ingestions[0], status: 'completed', files_processed: 9, duration_seconds: 4 }), ...ingestions.slice(1)];
+    ws.drop();
+    const again = await srv.nextClient(10000);
+    again.send(envelope('connection_ack', { client_id: 2 }));
+    await waitText(page, `${row('run-4')} .ing-status`, 'Completed', 10000);
+    assertEqual(await text(page, `${row('run-4')} .ing-pct`), '100%', 'finished');
+    assertEqual(await text(page, `${row('run-4')} .ing-files`), '9 / 10 files', 'its counts');
+    assertEqual(await text(page, `${row('run-4')} .ing-failures summary`), '1 failed file', 'its failed file');
+    assertEqual((await ids()).length, 5, 'no row twice');
+  });
+});
+
 test('ingestions panel keeps 50 rows: finished ones leave first, then the oldest', async (ctx) => {
   await withDashboard(ctx, {}, async (page, ws) => {
     const ids = () => page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));

@@ -59,12 +59,39 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   const sources = await page.$$eval('#chat-sources li', (lis) => lis.map((li) => li.textContent));
   assert(sources.some((s) => s.includes('views.sql:1')), `sources: ${sources.join(' | ')}`);
   await waitFor(async () => (await drawn(page)).includes('sales.summary'), { timeout: 10000, what: 'the answer graph drawn' });
+  // the list's numbers stay inside its padding (the list scrolls, so a wider marker was cut to its '.'):
+  // measured for 20 sources, as many as an answer has
+  const markers = await page.$eval('#chat-sources', (ol) => {
+    const probe = document.createElement('span');
+    probe.style.font = getComputedStyle(ol.querySelector('li')).font;
+    probe.style.whiteSpace = 'pre';
+    probe.textContent = '20. ';
+    document.body.appendChild(probe);
+    const width = probe.getBoundingClientRect().width;
+    probe.remove();
+    return { width, padding: parseFloat(getComputedStyle(ol).paddingLeft) };
+  });
+  assert(markers.width <= markers.padding, `a source's number (${markers.width} px) fits the list's padding (${markers.padding} px)`);
 
   await page.click('.views button[data-view="dashboard"]');
   await page.waitForSelector('#feed > li[data-kind="query"]', { timeout: 10000 });
   const feed = await page.$$eval('#feed > li[data-kind="query"] .what', (els) => els.map((e) => e.textContent));
   assert(feed.some((t) => /lineage upstream/i.test(t)), `feed: ${feed.join(' | ')}`);
   assert(!(await page.isVisible('#ex-q')), 'explorer hidden on the dashboard');
+  assertNoProblems(page);
+});
+
+test("a file's details list its statements, each with what it reads and writes", async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await tableLevel(page);
+  await page.fill('#ex-q', 'etl.sql');
+  await page.press('#ex-q', 'Enter');
+  await page.waitForSelector('#ex-details h3 >> text=etl.sql', { timeout: 10000 });
+  const item = (line) => page.locator(`#ex-details li:has-text("line ${line} ")`);
+  await waitFor(async () => (await item(6).count()) === 1, { timeout: 10000, what: `statements listed: ${await page.textContent('#ex-details')}` });
+  assertEqual((await item(2).innerText()).replace(/\s+/g, ' '), 'line 2 select_into reads raw.orders writes #stage', 'the SELECT INTO');
+  assertEqual((await item(6).innerText()).replace(/\s+/g, ' '), 'line 6 insert reads #stage, raw.customers writes sales.orders_clean', 'the INSERT');
+  assert(!(await page.textContent('#ex-details')).includes('no DDL found'), 'a file is not said to lack DDL');
   assertNoProblems(page);
 });
 

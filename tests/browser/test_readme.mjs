@@ -46,6 +46,21 @@ test('the dashboard shows the example warehouse in numbers equal to /api/v1/stat
   assertNoProblems(page);
 });
 
+test('the Ingestions panel shows how the example warehouse got there, not "none yet"', async ({ server, page }) => {
+  await page.goto(server.base + '/');
+  const listed = (await httpGet(server.base + '/api/v1/ingestions?limit=10')).json.ingestions;
+  assertEqual(listed.length, 1, `one ingestion in the database: ${JSON.stringify(listed)}`);
+  const row = `#ingestions > li[data-ingestion-id="${listed[0].ingestion_id}"]`;
+  await waitFor(async () => (await page.locator(row).count()) === 1, { timeout: 10000, what: `row of ${listed[0].ingestion_id}` });
+  assertEqual((await page.textContent(`${row} .ing-status`)).trim(), 'Completed', 'its status');
+  assertEqual((await page.textContent(`${row} .ing-source`)).trim(), 'CLI', 'its source');
+  const files = `${listed[0].files_processed} / ${listed[0].total_files} files`;
+  assertEqual((await page.textContent(`${row} .ing-files`)).trim().replace(/\s+/g, ' '), files, 'its files');
+  assertEqual((await page.textContent('#ingestions-count')).trim(), '0 active · 1 shown', 'panel count');
+  assert(!(await page.isVisible('#ingestions-empty')), 'no empty state');
+  assertNoProblems(page);
+});
+
 test("the chat box's example question answers on the example warehouse, and the box is wide enough to read it", async ({ page, server }) => {
   await page.goto(server.base + '/#explorer');
   const placeholder = await page.getAttribute('#chat-q', 'placeholder');
