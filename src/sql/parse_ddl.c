@@ -540,6 +540,18 @@ void sqlp_parse_alter(parser_t *p)
         sqlp_skip_statement(p);
         return;
     }
+    if(is_word(p, "append") && t_kw(peek(p, 1), SQL_KW_FROM)) {
+        /* Redshift ALTER TABLE t APPEND FROM s: s's rows move into t */
+        next(p);
+        next(p);
+        qname_t from;
+        if(sqlp_parse_qname(p, &from)) {
+            sqlp_add_read(p, from.full);
+            sqlp_add_write(p, q.full);
+        }
+        sqlp_skip_statement(p);
+        return;
+    }
     /* the table's definition changes: a write, as DataHub and OpenLineage record it */
     sqlp_add_write(p, q.full);
     parse_alter_actions(p, q.full);

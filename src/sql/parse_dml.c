@@ -574,6 +574,7 @@ void sqlp_parse_delete(parser_t *p)
     const char *saved_target = p->dml_target, *saved_table = p->dml_table;
     sql_strvec_t *reads = p->st ? &p->st->reads : NULL;
     uint32_t reads_before = reads ? reads->n : 0;
+    unsigned cte_src_before = p->cte_src;
     const char *targets[16];
     int nt = 0;
     int from = accept_kw(p, SQL_KW_FROM);
@@ -623,25 +624,40 @@ void sqlp_parse_delete(parser_t *p)
         sqlp_parse_expr(p, NULL);
     if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
         sqlp_skim_statement(p);
+    /* A target's rows go when something else decides which: a table read, a CTE over one, or
+     * (MySQL DELETE t1, t2 FROM t1 JOIN t2) another target, which then stays a read. */
+    const char *tn[16];
+    int written[16] = {0}, nwritten = 0;
     for(int i = 0; i < nt; i++) {
-        const char *t = targets[i];
+        tn[i] = targets[i];
         if(p->dml_table && nt == 1)
-            t = p->dml_table;
+            tn[i] = p->dml_table;
         else if(nt > 1 || (!from && sc.n > 1)) {
-            fitem_t *it = sqlp_find_item(&sc, t);
+            fitem_t *it = sqlp_find_item(&sc, tn[i]);
             if(it && it->table)
-                t = it->table;
+                tn[i] = it->table;
         }
-        for(uint32_t k = reads_before; reads && k < reads->n; k++) {
-            if(strcmp(reads->v[k], t) == 0) {
+    }
+    for(int i = 0; i < nt && reads; i++) {
+        int other = p->cte_src > cte_src_before;
+        for(uint32_t k = reads_before; k < reads->n && !other; k++)
+            other = strcmp(reads->v[k], tn[i]) != 0;
+        written[i] = other;
+        nwritten += other;
+    }
+    for(int i = 0; i < nt && reads; i++) {
+        int source_of_another = nwritten > written[i];
+        for(uint32_t k = reads_before; k < reads->n && !source_of_another; k++) {
+            if(strcmp(reads->v[k], tn[i]) == 0) {
                 memmove(&reads->v[k], &reads->v[k + 1], (reads->n - k - 1) * sizeof(char *));
                 reads->n--;
                 break;
             }
         }
-        if(reads && reads->n > reads_before)
-            sqlp_add_write(p, t);
     }
+    for(int i = 0; i < nt; i++)
+        if(written[i])
+            sqlp_add_write(p, tn[i]);
     /* the deleted rows go on into the OUTPUT table: that reads the target */
     if(nt == 1)
         resolve_output(p, &out, p->dml_table ? p->dml_table : targets[0], &sc);

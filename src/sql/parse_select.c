@@ -300,8 +300,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 next(p);
             } else if(t_kw(t, SQL_KW_NOT) || t_kw(t, SQL_KW_EXISTS) || t_kw(t, SQL_KW_DISTINCT) ||
                       t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL) || t_word(p, t, "some") || t_word(p, t, "prior") ||
-                      t_word(p, t, "binary") || t_ops(p, t, "-") || t_ops(p, t, "+") || t_ops(p, t, "~") ||
-                      t_ops(p, t, "!")) {
+                      t_word(p, t, "connect_by_root") || t_word(p, t, "binary") || t_ops(p, t, "-") ||
+                      t_ops(p, t, "+") || t_ops(p, t, "~") || t_ops(p, t, "!")) {
                 next(p);
             } else if(t_kw(t, SQL_KW_INTERVAL) && (peek(p, 1)->type == SQL_TOK_STRING ||
                                                    peek(p, 1)->type == SQL_TOK_NUMBER || t_op(p, peek(p, 1), '-'))) {
@@ -1097,6 +1097,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         } else if(c) {
             if(c->pending)
                 c->self_ref = 1;
+            p->cte_src += (unsigned)c->has_src;
             it->rel = c->rel;
             it->alias = q.full;
         } else if(sqlp_is_bind_name(q.full)) {
@@ -1380,6 +1381,13 @@ static void parse_select_into(parser_t *p)
         return;
     }
     int vars = (p->in_body || p->into_vars) && p->d != SQL_DIALECT_TSQL;
+    /* INTO a, b: one target per output column, so variables (MySQL, PL/SQL); a SELECT creates
+     * one table at most */
+    size_t at = p->pos;
+    qname_t first;
+    if(!vars && cur(p)->type != SQL_TOK_VAR && sqlp_parse_qname(p, &first) && is_op(p, ','))
+        vars = 1;
+    p->pos = at;
     do {
         if(cur(p)->type == SQL_TOK_VAR) {
             next(p);
@@ -1845,11 +1853,68 @@ static int is_cte_head(const parser_t *p)
     return t_op(p, peek(p, k), ')') && (t_kw(peek(p, k + 1), SQL_KW_AS) || t_op(p, peek(p, k + 1), '('));
 }
 
+/* Postgres WITH d AS (DELETE FROM t .. RETURNING ..): the statement's lineage joins the
+ * statement around it, and the CTE's rows are the changed rows of its target, so a query over
+ * it reads the target when they are returned. */
+static rel_t *parse_dml_cte(parser_t *p)
+{
+    next(p); /* ( */
+    size_t start = p->pos;
+    next(p); /* INSERT, UPDATE, DELETE, MERGE */
+    while(is_kw(p, SQL_KW_INTO) || is_kw(p, SQL_KW_FROM) || is_word(p, "only"))
+        next(p);
+    qname_t target;
+    int named = sqlp_parse_qname(p, &target);
+    p->pos = start;
+    const char *kind = p->st ? p->st->kind : NULL;
+    int saved = p->in_parens;
+    p->in_parens = 1;
+    sqlp_parse_statement(p);
+    p->in_parens = saved;
+    if(p->st)
+        p->st->kind = kind;
+    int returning = 0;
+    for(size_t i = start, depth = 0; i < p->pos; i++) {
+        if(t_op(p, &p->toks[i], '('))
+            depth++;
+        else if(t_op(p, &p->toks[i], ')') && depth)
+            depth--;
+        returning |= depth == 0 && t_kw(&p->toks[i], SQL_KW_RETURNING);
+    }
+    while(!at_end(p) && !is_op(p, ')')) {
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+        else
+            next(p);
+    }
+    sqlp_expect_op(p, ')', "expected ')' after the CTE's statement");
+    rel_t *r = sqlp_new_rel(p);
+    if(!r || !named || !returning || p->err)
+        return r;
+    fitem_t it = {.table = target.full};
+    sqlp_expand_star(p, &it, r);
+    sqlp_add_read(p, target.full);
+    return r;
+}
+
 void sqlp_parse_with(parser_t *p)
 {
     next(p); /* WITH */
     int recursive = accept_kw(p, SQL_KW_RECURSIVE);
     do {
+        if(is_word(p, "function") && is_name_tok(peek(p, 1)) && !t_kw(peek(p, 1), SQL_KW_AS)) {
+            /* Trino inline function (WITH FUNCTION f(x INT) RETURNS INT RETURN x + 1 SELECT ..):
+             * its body ends where the query or the next WITH item starts */
+            next(p);
+            while(!at_end(p) && !is_op(p, ',') && !is_op(p, ';') && !is_kw(p, SQL_KW_SELECT) &&
+                  !is_kw(p, SQL_KW_VALUES)) {
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else
+                    next(p);
+            }
+            continue;
+        }
         if(!is_cte_head(p) && !is_op(p, ';') && !at_end(p)) {
             /* ClickHouse WITH expr AS name: a named value; its subqueries still read */
             size_t before = p->pos;
@@ -1892,9 +1957,16 @@ void sqlp_parse_with(parser_t *p)
             sqlp_fail(p, "expected '(' before CTE query");
             return;
         }
-        rel_t *r = parse_set_term(p, NULL);
+        uint32_t reads_before = p->st ? p->st->reads.n : 0;
+        unsigned src_before = p->cte_src;
+        const sql_token_t *body = peek(p, 1);
+        rel_t *r = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
+                           t_kw(body, SQL_KW_MERGE)
+                       ? parse_dml_cte(p)
+                       : parse_set_term(p, NULL);
         if(p->err)
             return;
+        c->has_src = (p->st && p->st->reads.n > reads_before) || p->cte_src > src_before;
         c->pending = 0;
         c->rel = r;
         rename_cols(r, cols, nc);

@@ -491,9 +491,16 @@ int sqlp_parse_qname(parser_t *p, qname_t *q)
         }
         break;
     }
-    /* Oracle database link: t@remote is the table t of another database, named as written */
-    if(p->d == SQL_DIALECT_ORACLE && cur(p)->type == SQL_TOK_VAR && p->src[cur(p)->off] == '@' &&
+    /* t@remote glued to the name: in Delta (Spark, Databricks) t's version or timestamp, so t;
+     * elsewhere an Oracle-style database link, the table t of another database, named as
+     * written (a glued @ means nothing else there) */
+    if(cur(p)->type == SQL_TOK_VAR && p->src[cur(p)->off] == '@' &&
        cur(p)->off == p->toks[p->pos - 1].off + p->toks[p->pos - 1].len) {
+        if(p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS) {
+            next(p);
+            q->full = full;
+            return 1;
+        }
         char *link = sqlp_lower_dup(p, p->src + cur(p)->off, cur(p)->len);
         full = link ? sqlp_aconcat(p, full, 0, link) : NULL;
         if(!full)
@@ -968,7 +975,7 @@ void sqlp_skip_statement(parser_t *p)
     size_t start = p->pos;
     while(p->pos < p->n) {
         const sql_token_t *t = cur(p);
-        if(depth == 0 && t_op(p, t, ';'))
+        if(depth == 0 && (t_op(p, t, ';') || (p->in_parens && t_op(p, t, ')'))))
             return;
         if(depth == 0 && p->pos > start && p->d == SQL_DIALECT_TSQL && (t->flags & SQL_TOKF_NL_BEFORE) &&
            sqlp_is_stmt_start(p, t) && !t_kw(t, SQL_KW_SET))
@@ -984,9 +991,13 @@ void sqlp_skip_statement(parser_t *p)
 /* Rest of a statement whose shape we do not model, keeping the tables its subqueries read. */
 void sqlp_skim_statement(parser_t *p)
 {
-    while(!at_end(p) && !is_op(p, ';')) {
+    while(!at_end(p) && !is_op(p, ';') && !(p->in_parens && is_op(p, ')'))) {
         if(is_op(p, '(') && sqlp_paren_is_query(p, 1)) {
             sqlp_parse_query(p, NULL);
+            continue;
+        }
+        if(p->in_parens && is_op(p, '(')) {
+            sqlp_skip_group(p);
             continue;
         }
         if(p->d == SQL_DIALECT_TSQL && (cur(p)->flags & SQL_TOKF_NL_BEFORE) && sqlp_is_stmt_start(p, cur(p)))
@@ -1094,6 +1105,17 @@ void sqlp_parse_statement(parser_t *p)
     }
     if(p->d != SQL_DIALECT_TSQL && sqlp_tok_in_list(p, t, branch_words, sizeof branch_words / sizeof branch_words[0])) {
         sqlp_parse_block(p);
+        return;
+    }
+    if(t_word(p, t, "refresh") && t_word(p, peek(p, 1), "materialized") && t_word(p, peek(p, 2), "view")) {
+        /* REFRESH MATERIALIZED VIEW [CONCURRENTLY] v: v's rows are computed again, a write */
+        sqlp_set_kind(p, "refresh");
+        p->pos += 3;
+        accept_word(p, "concurrently");
+        qname_t q;
+        if(sqlp_parse_qname(p, &q))
+            sqlp_add_write(p, q.full);
+        sqlp_skim_statement(p);
         return;
     }
     if(sqlp_tok_in_list(p, t, quiet_words, sizeof quiet_words / sizeof quiet_words[0])) {

@@ -57,6 +57,7 @@ typedef struct cte {
     rel_t *rel;
     int pending;
     int self_ref;
+    int has_src; /* its query read a table (directly or through another CTE) */
     struct cte *next;
 } cte_t;
 
@@ -114,6 +115,10 @@ typedef struct parser {
     int into_vars;
     /* a statement callback's non-zero return, which stops parsing like running out of memory */
     int stop;
+    /* parsing a statement inside parentheses (a data-modifying CTE): skimming stops at its ')' */
+    int in_parens;
+    /* FROM items naming a CTE that read a table: a source, although no new table is read */
+    unsigned cte_src;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */

@@ -699,6 +699,40 @@ static void test_fuzz_star_of_redefined_table(void **state)
 }
 
 /* Out of memory at every allocation point: an error code, no leak, no crash. */
+/* Found through the sql-metadata and JSqlParser corpora (tests/corpus/SOURCE.md). */
+static void test_corpus_finds(void **state)
+{
+    (void)state;
+    /* a DELETE filtered through a CTE over a table has a source; MySQL's DELETE of two joined
+     * tables writes both, each filtered by the other */
+    expect_clean("WITH c AS (SELECT id FROM t2) DELETE FROM t1 WHERE id IN (SELECT id FROM c)", SQL_DIALECT_ANSI,
+                 "t2;t1");
+    expect_clean("WITH c AS (SELECT 1 AS id) DELETE FROM t1 WHERE id IN (SELECT id FROM c)", SQL_DIALECT_ANSI, ";");
+    expect_clean("DELETE t1, t2 FROM t1 JOIN t2 ON t1.id = t2.id", SQL_DIALECT_MYSQL, "t1,t2;t1,t2");
+    expect_clean("DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id", SQL_DIALECT_MYSQL, "t2;t1");
+    expect_clean("DELETE t1 FROM t1 WHERE a = 1", SQL_DIALECT_TSQL, ";");
+    /* SELECT .. INTO a, b assigns variables: no statement creates two tables */
+    expect_clean("SELECT c1, c2 INTO var1, var2 FROM t", SQL_DIALECT_ANSI, "t;");
+    expect_clean("SELECT c1 INTO t2 FROM t", SQL_DIALECT_ANSI, "t;t2");
+    /* Redshift APPEND FROM moves rows; REFRESH MATERIALIZED VIEW computes a view's rows again */
+    expect_clean("ALTER TABLE x APPEND FROM s.y IGNOREEXTRA", SQL_DIALECT_REDSHIFT, "s.y;x");
+    expect_clean("REFRESH MATERIALIZED VIEW CONCURRENTLY s.v WITH DATA", SQL_DIALECT_POSTGRES, ";s.v");
+    /* Postgres data-modifying CTEs: the rows a DELETE returns go on into the INSERT */
+    expect_clean("WITH d AS (DELETE FROM a WHERE ts < now() RETURNING *) INSERT INTO b SELECT * FROM d",
+                 SQL_DIALECT_POSTGRES, "a;b");
+    expect_cols_of("WITH d AS (DELETE FROM a RETURNING id) INSERT INTO b (id) SELECT id FROM d", SQL_DIALECT_POSTGRES,
+                   "b.id<-a.id");
+    expect_clean("WITH u AS (UPDATE t SET x = s.y FROM s WHERE t.k = s.k RETURNING t.k) SELECT count(*) FROM u",
+                 SQL_DIALECT_POSTGRES, "s,t;t");
+    /* Trino inline functions before the query; CONNECT_BY_ROOT is an operator */
+    expect_clean("WITH FUNCTION f(a INT) RETURNS INT RETURN a + 1, c AS (SELECT x FROM t1) SELECT f(x) FROM c",
+                 SQL_DIALECT_TRINO, "t1;");
+    expect_clean("SELECT CONNECT_BY_ROOT last_name AS n FROM emp CONNECT BY PRIOR id = mgr", SQL_DIALECT_ANSI, "emp;");
+    /* a glued @: a database link outside Oracle too; a Delta version in Databricks */
+    expect_clean("SELECT * FROM t1@remote", SQL_DIALECT_ANSI, "t1@remote;");
+    expect_clean("SELECT * FROM t1@v12", SQL_DIALECT_DATABRICKS, "t1;");
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -741,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_crashers),
         cmocka_unit_test(test_fuzz_identifier_in_column_list),
         cmocka_unit_test(test_fuzz_star_of_redefined_table),
+        cmocka_unit_test(test_corpus_finds),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
