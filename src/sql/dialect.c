@@ -77,6 +77,10 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         /* CREATE TABLE #tmp: Redshift's temporary tables */
         t.hash_ident = true;
         break;
+    case SQL_DIALECT_ANSI:
+        /* # means nothing in standard SQL; MySQL scripts without other tell-tales end here */
+        t.hash_space_comment = true;
+        break;
     case SQL_DIALECT_CLICKHOUSE: t.backslash_escapes = true; break;
     case SQL_DIALECT_TERADATA: t.sel_keyword = true; break;
     case SQL_DIALECT_TRINO: t.dollar_quotes = false; break;

@@ -30,15 +30,16 @@ typedef enum sql_dialect {
 #define SQL_DIALECT_IS_PG(d) ((d) == SQL_DIALECT_POSTGRES || (d) == SQL_DIALECT_REDSHIFT || (d) == SQL_DIALECT_DUCKDB)
 
 typedef struct sql_dialect_traits {
-    bool dq_ident;          /* "x" is an identifier, not a string */
-    bool backtick_ident;    /* `x` */
-    bool bracket_ident;     /* [x] */
-    bool backslash_escapes; /* \' inside '..' and ".." */
-    bool hash_comment;      /* # to end of line */
-    bool nested_comments;   /* block comments nest */
-    bool hash_ident;        /* #temp, ##global */
-    bool dollar_quotes;     /* $$..$$, $tag$..$tag$ */
-    bool sel_keyword;       /* SEL abbreviates SELECT (Teradata) */
+    bool dq_ident;           /* "x" is an identifier, not a string */
+    bool backtick_ident;     /* `x` */
+    bool bracket_ident;      /* [x] */
+    bool backslash_escapes;  /* \' inside '..' and ".." */
+    bool hash_comment;       /* # to end of line */
+    bool hash_space_comment; /* # then white space to end of line (MySQL's comments in generic SQL) */
+    bool nested_comments;    /* block comments nest */
+    bool hash_ident;         /* #temp, ##global */
+    bool dollar_quotes;      /* $$..$$, $tag$..$tag$ */
+    bool sel_keyword;        /* SEL abbreviates SELECT (Teradata) */
 } sql_dialect_traits_t;
 
 /* Accepts the canonical names and the corpus' other dialect names (athena, redshift, ...). */

@@ -130,6 +130,7 @@ void sql_lexer_rewind(sql_lexer_t *lx, const sql_token_t *t)
 typedef struct scan {
     const sql_lexer_t *lx;
     int unterminated;
+    int word; /* a number that turned out to be a name (0020_big_table) */
 } scan_t;
 
 static size_t need(scan_t *s, size_t i)
@@ -196,6 +197,22 @@ static size_t scan_placeholder(scan_t *s, size_t i)
     return i + 256 > len && !s->lx->eof ? 0 : 1;
 }
 
+/* iBATIS #name# and MyBatis #{name}: parameters of SQL kept in Java mappers; end as `${..}`
+ * does (1: not one; 0: more input needed). */
+static size_t scan_hash_param(scan_t *s, size_t i)
+{
+    const char *p = s->lx->src;
+    size_t len = s->lx->len;
+    if(i + 1 < len && p[i + 1] == '{')
+        return scan_placeholder(s, i);
+    size_t j = i + 1;
+    while(j < len && j < i + 256 && is_ident_char((unsigned char)p[j]))
+        j++;
+    if(j >= len)
+        return s->lx->eof ? 1 : 0;
+    return p[j] == '#' && j > i + 1 ? j + 1 : 1;
+}
+
 static size_t scan_block_comment(scan_t *s, size_t i, int nested)
 {
     const char *p = s->lx->src;
@@ -234,14 +251,22 @@ static size_t scan_word(scan_t *s, size_t i)
     return i;
 }
 
+/* What may end a name before a qualifying dot: db.2023_sales is a name, not db and .2023 */
+static int qualifies(char c)
+{
+    return is_ident_char((unsigned char)c) || c == '"' || c == '`' || c == ']';
+}
+
 static size_t scan_number(scan_t *s, size_t i)
 {
     const char *p = s->lx->src;
     size_t len = s->lx->len;
     if(p[i] == '0' && i + 1 < len && (p[i + 1] == 'x' || p[i + 1] == 'X'))
         return scan_word(s, i + 2);
+    size_t start = i;
     while(i < len && is_digit((unsigned char)p[i]))
         i++;
+    size_t digits = i;
     if(i < len && p[i] == '.') {
         i++;
         while(i < len && is_digit((unsigned char)p[i]))
@@ -254,9 +279,16 @@ static size_t scan_number(scan_t *s, size_t i)
         while(i < len && is_digit((unsigned char)p[i]))
             i++;
     }
-    /* 1st_col and similar identifiers that start with digits */
-    if(i < len && is_ident_start((unsigned char)p[i]))
-        return scan_word(s, i);
+    /* 1st_col, 0020_big_table: names that start with digits (MySQL, Hive allow them unquoted),
+     * unlike Spark's typed literals 10L, 10S, 10Y, 1D, 1F, 1BD */
+    if(i < len && is_ident_start((unsigned char)p[i])) {
+        size_t end = scan_word(s, i);
+        size_t tail = end - i;
+        int typed = i == digits &&
+                    (tail == 1 ? strchr("lLsSyYdDfF", p[i]) != NULL : tail == 2 && strncasecmp(p + i, "bd", 2) == 0);
+        s->word = end && i == digits && digits > start && !typed;
+        return end;
+    }
     if(i >= len && !s->lx->eof)
         return 0;
     return i;
@@ -371,7 +403,15 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_COMMENT;
         end = scan_block_comment(&s, i, lx->tr.nested_comments);
-    } else if(c == '#' && lx->tr.hash_comment) {
+    } else if(c == '#' && lx->tr.hash_space_comment && (n1 == '{' || is_ident_start(n1) || more) &&
+              (end = scan_hash_param(&s, i)) != 1) {
+        if(end == 0)
+            return SQL_ERR_NEED_MORE;
+        type = SQL_TOK_TEMPLATE;
+    } else if(c == '#' &&
+              (lx->tr.hash_comment || (lx->tr.hash_space_comment && (more || (cclass[(unsigned char)n1] & C_SPACE))))) {
+        if(more)
+            return SQL_ERR_NEED_MORE;
         type = SQL_TOK_COMMENT;
         end = scan_line_comment(&s, i);
     } else if(c == '#' && lx->tr.hash_ident && (n1 == '#' || is_ident_start(n1) || more)) {
@@ -456,9 +496,9 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_TEMPLATE;
         end = scan_until(&s, i + 2, n1 == '{' ? "}}" : n1 == '%' ? "%}" : "#}");
-    } else if(is_digit(c) || (c == '.' && is_digit(n1))) {
-        type = SQL_TOK_NUMBER;
+    } else if(is_digit(c) || (c == '.' && is_digit(n1) && !(i > 0 && qualifies(p[i - 1])))) {
         end = scan_number(&s, i);
+        type = s.word ? SQL_TOK_WORD : SQL_TOK_NUMBER;
     } else {
         type = SQL_TOK_OP;
         end = scan_op(&s, i);

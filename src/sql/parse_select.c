@@ -950,6 +950,28 @@ static void parse_table_suffixes(parser_t *p, scope_t *sc)
     }
 }
 
+/* ((SELECT ..) x JOIN ..): the outer parentheses hold a join whose first item is a subquery,
+ * told from ((SELECT ..) UNION ..) by what follows the inner parentheses. */
+static int paren_is_join(const parser_t *p)
+{
+    if(!t_op(p, peek(p, 1), '('))
+        return 0;
+    size_t k = 1, depth = 0;
+    do {
+        const sql_token_t *t = peek(p, k++);
+        if(t->type == SQL_TOK_EOF)
+            return 0;
+        if(t_op(p, t, '('))
+            depth++;
+        else if(t_op(p, t, ')'))
+            depth--;
+    } while(depth);
+    const sql_token_t *t = peek(p, k);
+    return t_op(p, t, ',') || t_kw(t, SQL_KW_AS) || t_kw(t, SQL_KW_JOIN) || t_kw(t, SQL_KW_LEFT) ||
+           t_kw(t, SQL_KW_CROSS) || t_kw(t, SQL_KW_NATURAL) || t_word(p, t, "inner") || t_word(p, t, "right") ||
+           t_word(p, t, "full") || (is_name_tok(t) && !(t_flags(t) & SQL_KW_R));
+}
+
 /* One table, subquery, table function, VALUES list or parenthesised join. */
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
 {
@@ -962,7 +984,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         next(p);
     const sql_token_t *t = cur(p);
     if(t_op(p, t, '(')) {
-        if(sqlp_paren_is_query(p, 1) || t_kw(peek(p, 1), SQL_KW_VALUES)) {
+        if((sqlp_paren_is_query(p, 1) || t_kw(peek(p, 1), SQL_KW_VALUES)) && !paren_is_join(p)) {
             rel_t *r = sqlp_parse_query(p, NULL);
             if(p->err)
                 goto out;
@@ -1088,7 +1110,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         if(p->st)
             sqlp_vadd(p, &p->st->read_paths, q.last);
     } else {
-        cte_t *c = q.nparts == 1 ? sqlp_find_cte(p, q.full) : NULL;
+        cte_t *c = sqlp_find_cte(p, q.full);
         int alias_path = 0;
         for(uint32_t i = 0; q.nparts > 1 && i + 1 < sc->n; i++)
             alias_path |= sc->items[i].alias && strcmp(sc->items[i].alias, q.first) == 0;
@@ -1837,17 +1859,22 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
 }
 
 /* name AS .., name (cols) AS .., name (query): a CTE; anything else is ClickHouse's expr AS name. */
+/* name [(cols)] AS: also a qualified name (WITH db.x AS (..)), which some tools accept and the
+ * query then names as written */
 static int is_cte_head(const parser_t *p)
 {
     if(!is_name_tok(cur(p)))
         return 0;
-    if(t_kw(peek(p, 1), SQL_KW_AS))
+    size_t k = 1;
+    while(t_op(p, peek(p, k), '.') && is_name_tok(peek(p, k + 1)))
+        k += 2;
+    if(t_kw(peek(p, k), SQL_KW_AS))
         return 1;
-    if(!t_op(p, peek(p, 1), '('))
+    if(!t_op(p, peek(p, k), '('))
         return 0;
-    if(sqlp_paren_is_query(p, 2))
+    if(sqlp_paren_is_query(p, k + 1))
         return 1;
-    size_t k = 2;
+    k++;
     while(is_name_tok(peek(p, k)) || t_op(p, peek(p, k), ','))
         k++;
     return t_op(p, peek(p, k), ')') && (t_kw(peek(p, k + 1), SQL_KW_AS) || t_op(p, peek(p, k + 1), '('));
@@ -1934,8 +1961,9 @@ void sqlp_parse_with(parser_t *p)
         if(!c)
             return;
         memset(c, 0, sizeof *c);
-        c->name = sqlp_norm(p, cur(p));
-        next(p);
+        qname_t qn;
+        sqlp_parse_qname(p, &qn);
+        c->name = qn.full;
         const char *cols[256];
         int nc = 0;
         if(is_op(p, '(') && !sqlp_paren_is_query(p, 1)) {

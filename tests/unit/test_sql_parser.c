@@ -731,6 +731,19 @@ static void test_corpus_finds(void **state)
     /* a glued @: a database link outside Oracle too; a Delta version in Databricks */
     expect_clean("SELECT * FROM t1@remote", SQL_DIALECT_ANSI, "t1@remote;");
     expect_clean("SELECT * FROM t1@v12", SQL_DIALECT_DATABRICKS, "t1;");
+    /* ((SELECT ..) x JOIN (SELECT ..) y ON ..) is a join, ((SELECT ..) UNION (SELECT ..)) a query */
+    expect_clean("SELECT * FROM ((SELECT a FROM t1) x LEFT JOIN (SELECT b FROM t2) y ON x.a = y.b) z", SQL_DIALECT_ANSI,
+                 "t1,t2;");
+    expect_clean("SELECT * FROM ((SELECT a FROM t1) UNION (SELECT a FROM t2)) z", SQL_DIALECT_ANSI, "t1,t2;");
+    /* names that start with digits (MySQL, Hive), also after a qualifier; Spark's 10L stays a number */
+    expect_clean("SELECT t.val FROM 0020_big_table AS t JOIN db.2023_sales s ON t.id = s.id", SQL_DIALECT_ANSI,
+                 "0020_big_table,db.2023_sales;");
+    expect_cols_of("SELECT 10L AS n, 1st_col FROM t", SQL_DIALECT_SPARKSQL, "1st_col<-t.1st_col");
+    /* generic SQL: MySQL's '# ' comments, iBATIS #p# and MyBatis #{p} parameters */
+    expect_clean("SELECT * # all\nFROM foo # the table\nWHERE a = #p# AND b = #{q}", SQL_DIALECT_ANSI, "foo;");
+    /* a qualified CTE name (sql-metadata's WITH db.x AS (..)) is no table */
+    expect_clean("WITH db.x AS (SELECT * FROM t3) SELECT * FROM db.x JOIN t4 ON db.x.a = t4.a", SQL_DIALECT_ANSI,
+                 "t3,t4;");
 }
 
 static void test_out_of_memory(void **state)
