@@ -1070,23 +1070,44 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
                 it->table = v.full;
             p->pos = at;
         }
-        sqlp_parse_loose(p, &args, ')', q.last);
+        /* UNNEST's arguments one by one: UNNEST(a, b) AS u(x, y) takes x from a, y from b */
+        int unnest = strcmp(q.last, "unnest") == 0, nargs = 0;
+        sink_t argv[16] = {{0}};
+        if(unnest) {
+            do {
+                sqlp_parse_expr(p, nargs < 16 ? &argv[nargs] : &args);
+                nargs += nargs < 16;
+            } while(!p->err && accept_op(p, ','));
+            for(int i = 0; i < nargs; i++) {
+                for(uint32_t k = 0; k < argv[i].n; k++)
+                    sqlp_sink_ref_how(p, &args, argv[i].refs[k].qual, argv[i].refs[k].col, argv[i].refs[k].how);
+                sqlp_sadd_all(p, &args.resolved, &argv[i].resolved, 0);
+            }
+        } else {
+            sqlp_parse_loose(p, &args, ')', q.last);
+        }
         sqlp_expect_op(p, ')', "expected ')' after table function arguments");
         sqlp_leave(p);
+        int ordinality = 0;
         if(is_kw(p, SQL_KW_WITH) && (t_kw(peek(p, 1), SQL_KW_ORDINALITY) || t_kw(peek(p, 1), SQL_KW_OFFSET))) {
             next(p);
             next(p);
+            ordinality = 1;
         }
         it->alias = sqlp_parse_alias(p, cols, &nc, 256);
         if(nc) {
-            /* UNNEST(a) AS u(x): the columns come from the arguments, in the items before */
+            /* UNNEST(a) AS u(x): the columns come from the arguments, in the items before; with
+             * one per argument, each from its own, and WITH ORDINALITY's last from none (one
+             * array of rows gives several columns, all from it) */
             rel_t *r = sqlp_new_rel(p);
             it->rel = r;
             scope_t before = {.items = sc->items, .n = sc->n - 1, .cap = sc->cap};
+            int values = nc - ordinality;
             for(int i = 0; r && i < nc; i++) {
                 outcol_t *c = sqlp_rel_add(p, r, cols[i], 0);
-                if(c && strcmp(q.last, "unnest") == 0)
-                    sqlp_resolve_sink(p, &before, &args, &c->src, NULL, 0);
+                if(!c || !unnest || i >= values)
+                    continue;
+                sqlp_resolve_sink(p, &before, values == nargs ? &argv[i] : &args, &c->src, NULL, 0);
             }
         } else if(args.n && !it->table) {
             /* CROSS APPLY OPENJSON(c.payload) AS j, LATERAL FLATTEN(t.v) f: j's columns come from
@@ -2002,13 +2023,50 @@ void sqlp_parse_with(parser_t *p)
             sqlp_add_read(p, c->name);
         /* SEARCH/CYCLE clauses of recursive CTEs */
         while((is_word(p, "search") || is_word(p, "cycle")) && !at_end(p)) {
-            while(!at_end(p) && !is_op(p, ',') && !sqlp_is_query_start(cur(p)) && !(t_flags(cur(p)) & SQL_KW_T))
+            /* .. SET ordercol: the column the clause adds, not a statement */
+            while(!at_end(p) && !is_op(p, ',') && !sqlp_is_query_start(cur(p)) &&
+                  (!(t_flags(cur(p)) & SQL_KW_T) || is_kw(p, SQL_KW_SET)))
                 next(p);
         }
     } while(!p->err && accept_op(p, ','));
 }
 
 /* [WITH ...] set_term { UNION|INTERSECT|EXCEPT|MINUS set_term } [ORDER BY ...] [LIMIT ...] */
+static int at_pipe(const parser_t *p)
+{
+    return is_op(p, '|') && t_op(p, peek(p, 1), '>') && peek(p, 1)->off == cur(p)->off + 1;
+}
+
+/* BigQuery pipe syntax, FROM t |> WHERE .. |> LEFT JOIN u ON .. |> UNION ALL (..) |> SELECT ..:
+ * the tables of its joins and subqueries are read; its columns are not followed (the query's
+ * columns stay those before the first pipe). */
+static void parse_pipes(parser_t *p)
+{
+    scope_t sc = {0};
+    while(!p->err && at_pipe(p)) {
+        next(p);
+        next(p);
+        int depth = 0;
+        while(!at_end(p) && !is_op(p, ';') && !at_pipe(p)) {
+            if(is_kw(p, SQL_KW_JOIN)) {
+                next(p);
+                sqlp_parse_table_primary(p, &sc);
+            } else if(is_op(p, '(') && sqlp_paren_is_query(p, 1)) {
+                sqlp_parse_query(p, NULL);
+            } else if(is_op(p, '(')) {
+                depth++;
+                next(p);
+            } else if(is_op(p, ')')) {
+                if(depth-- == 0)
+                    return;
+                next(p);
+            } else {
+                next(p);
+            }
+        }
+    }
+}
+
 rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
 {
     if(!sqlp_enter(p))
@@ -2048,6 +2106,7 @@ rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
     p->ind = outer_ind;
     if(r && !p->err)
         sqlp_resolve_indirect(p, &(scope_t){0}, r, &order, NULL);
+    parse_pipes(p);
     p->ctes = saved;
     p->outer_how = saved_outer;
     p->clause_how = saved_clause;

@@ -741,6 +741,20 @@ static void test_corpus_finds(void **state)
     expect_cols_of("SELECT 10L AS n, 1st_col FROM t", SQL_DIALECT_SPARKSQL, "1st_col<-t.1st_col");
     /* generic SQL: MySQL's '# ' comments, iBATIS #p# and MyBatis #{p} parameters */
     expect_clean("SELECT * # all\nFROM foo # the table\nWHERE a = #p# AND b = #{q}", SQL_DIALECT_ANSI, "foo;");
+    /* UNNEST(a, b) WITH ORDINALITY AS u(x, y, n): x from a, y from b, n from nothing (Trino) */
+    expect_cols_of("SELECT x, y, n FROM t CROSS JOIN UNNEST(t.a, t.b) WITH ORDINALITY AS u(x, y, n)", SQL_DIALECT_TRINO,
+                   "x<-t.a y<-t.b");
+    expect_cols_of("SELECT x, y FROM t CROSS JOIN UNNEST(t.rows) AS u(x, y)", SQL_DIALECT_TRINO, "x<-t.rows y<-t.rows");
+    /* a recursive CTE's SEARCH .. SET col and CYCLE .. SET col name columns, not statements */
+    expect_clean("WITH RECURSIVE s(id) AS (SELECT id FROM t UNION ALL SELECT t.id FROM t, s WHERE t.p = s.id) "
+                 "SEARCH DEPTH FIRST BY id SET ord SELECT * FROM s",
+                 SQL_DIALECT_POSTGRES, "t;");
+    /* BigQuery pipe syntax: the tables of its joins and subqueries are read */
+    expect_clean("FROM t1 |> WHERE id IN (SELECT id FROM t2) |> LEFT JOIN (SELECT id FROM t3) AS x USING (id) "
+                 "|> UNION ALL (SELECT * FROM t4) |> SELECT id",
+                 SQL_DIALECT_BIGQUERY, "t1,t2,t3,t4;");
+    expect_clean("INSERT INTO o SELECT a FROM t |> WHERE (b IN (SELECT b FROM u)) |> JOIN v USING (k)",
+                 SQL_DIALECT_BIGQUERY, "t,u,v;o");
     /* a qualified CTE name (sql-metadata's WITH db.x AS (..)) is no table */
     expect_clean("WITH db.x AS (SELECT * FROM t3) SELECT * FROM db.x JOIN t4 ON db.x.a = t4.a", SQL_DIALECT_ANSI,
                  "t3,t4;");

@@ -1,0 +1,1 @@
+INSERT TABLE foo_report

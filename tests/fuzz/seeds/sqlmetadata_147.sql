@@ -1,0 +1,1 @@
+INSERT OVERWRITE TABLE foo_report

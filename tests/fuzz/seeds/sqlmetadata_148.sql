@@ -1,0 +1,1 @@
+INSERT OVERWRITE TABLE foo_report SELECT foo FROM bar

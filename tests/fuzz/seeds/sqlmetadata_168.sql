@@ -1,0 +1,1 @@
+INSERT INTO "test" ("name") VALUES ('foo') RETURNING "test"."id"

@@ -1,0 +1,1 @@
+SELECT "test"."id", "test"."name" FROM "test" WHERE "test"."name" = 'foo' LIMIT 21 FOR UPDATE

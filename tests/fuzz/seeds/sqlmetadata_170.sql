@@ -1,0 +1,1 @@
+UPDATE "test" SET "name" = 'bar' WHERE "test"."id" = 1

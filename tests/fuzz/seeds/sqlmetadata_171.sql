@@ -1,0 +1,1 @@
+SELECT "qouted" FROM foo

@@ -1,0 +1,1 @@
+select 'some string with quote " char'

@@ -1,0 +1,1 @@
+ALTER TABLE target_table APPEND FROM source_table

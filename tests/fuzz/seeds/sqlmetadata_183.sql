@@ -1,0 +1,1 @@
+SELECT id FROM table1 NATURAL JOIN table2

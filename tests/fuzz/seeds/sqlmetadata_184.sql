@@ -1,0 +1,1 @@
+SELECT r.Year, AVG(r.'Walt Disney Parks and Resorts') AS Avg_Parks_Revenue FROM 'revenue' r WHERE r.Year=2000

@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT clerk AS test_varchar, orderkey AS test_bigint FROM orders

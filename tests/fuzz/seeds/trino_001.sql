@@ -1,0 +1,1 @@
+INSERT INTO mock.default.table_for_output(test_varchar, test_bigint) SELECT clerk AS test_varchar, orderkey AS test_bigint FROM orders

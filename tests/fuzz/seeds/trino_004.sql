@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS WITH w AS (SELECT * FROM orders) SELECT lower(clerk) AS test_varchar, orderkey AS test_bigint FROM w

@@ -1,0 +1,1 @@
+INSERT INTO mock.default.table_for_output(test_varchar, test_bigint) WITH w AS (SELECT * FROM orders) SELECT lower(clerk) AS test_varchar, orderkey AS test_bigint FROM w

@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS WITH w(aliased_clerk, aliased_orderkey) AS (SELECT clerk, orderkey FROM orders) SELECT lower(aliased_clerk) AS test_varchar, aliased_orderkey AS test_bigint FROM w

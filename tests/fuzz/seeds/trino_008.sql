@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT lower(clerk) AS test_varchar, orderkey AS test_bigint FROM (SELECT * FROM orders) w

@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT lower(aliased_clerk) AS test_varchar, aliased_orderkey AS test_bigint FROM (SELECT clerk, orderkey FROM orders) w(aliased_clerk, aliased_orderkey)

@@ -1,0 +1,1 @@
+INSERT INTO mock.default.table_for_output(test_varchar, test_bigint) SELECT lower(aliased_clerk) AS test_varchar, aliased_orderkey AS test_bigint FROM (SELECT clerk, orderkey FROM orders) w(aliased_clerk, aliased_orderkey)

@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT CASE WHEN custkey = 100 THEN clerk WHEN custkey = 1000 then orderpriority ELSE orderstatus END AS test_varchar, orderkey AS test_bigint FROM orders

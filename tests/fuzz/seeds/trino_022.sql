@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT max(orderpriority) AS test_varchar, min(custkey) AS test_bigint FROM orders GROUP BY orderstatus

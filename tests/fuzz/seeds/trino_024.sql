@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT max(orderpriority) FILTER(WHERE orderdate > DATE '2000-01-01') AS test_varchar, max(custkey) AS test_bigint FROM orders GROUP BY orderstatus

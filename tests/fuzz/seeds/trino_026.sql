@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT min(orderpriority) AS test_varchar, max(custkey) AS test_bigint FROM orders GROUP BY orderstatus HAVING min(orderdate) > DATE '2000-01-01'

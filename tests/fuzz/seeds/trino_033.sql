@@ -1,0 +1,1 @@
+INSERT INTO mock.default.table_for_output(test_varchar, test_bigint) SELECT clerk AS test_varchar, max(orderkey) OVER (w ORDER BY orderdate ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS test_bigint FROM orders WINDOW w AS (PARTITION BY custkey)

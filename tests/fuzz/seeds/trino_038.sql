@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT orderpriority AS test_varchar, (SELECT min(nationkey) FROM customer WHERE customer.custkey = orders.custkey) AS test_bigint FROM orders

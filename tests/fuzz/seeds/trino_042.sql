@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT orderpriority AS test_varchar, orderkey AS test_bigint FROM orders UNION ALL SELECT clerk, custkey FROM sf1.orders

@@ -1,0 +1,1 @@
+INSERT INTO mock.default.table_for_output(test_varchar, test_bigint) SELECT test_varchar_unnest AS test_varchar, row_number_unnest AS test_bigint FROM mock.default.tests_table_unnest CROSS JOIN UNNEST(test_varchar_array, test_bigint_array)  WITH ORDINALITY AS t(test_varchar_unnest, test_bigint_unnest, row_number_unnest)

@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_new_table AS SELECT * FROM nation

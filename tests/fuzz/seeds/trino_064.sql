@@ -1,0 +1,1 @@
+CREATE VIEW mock.default.create_another_test_view AS SELECT * FROM nation

@@ -1,0 +1,1 @@
+CREATE MATERIALIZED VIEW mock.default.test_view AS SELECT * FROM nation

@@ -1,0 +1,1 @@
+UPDATE mock.default.table_for_output SET test_varchar = 'reset', test_bigint = 1

@@ -1,0 +1,1 @@
+CREATE TABLE mock.default.create_simple_table (test_column BIGINT)

@@ -1,0 +1,1 @@
+SELECT sum(linenumber) FROM lineitem

@@ -1,0 +1,1 @@
+SELECT name, nationkey FROM nation
