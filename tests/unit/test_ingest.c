@@ -6,6 +6,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/sha256.h"
+#include "util/utf8.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +417,32 @@ static void unusable_files_are_reported(void **state)
     p = parsed_file_load(path, SQL_DIALECT_AUTO, 1 << 20, NULL);
     assert_int_equal(p->outcome, PARSED_FAILED);
     parsed_file_free(p);
+}
+
+/* The first 256 KiB read are ASCII, the end is not: the names and text after it are cleaned all the
+ * same (names are copied without the UTF-8 check only while nothing >= 0x80 has been read). */
+static void text_after_an_ascii_start_is_cleaned(void **state)
+{
+    fixture_t *f = *state;
+    static const char stmt[] = "INSERT INTO a SELECT x FROM b;\n";
+    static const char tail[] = "-- caf\xe9 \xff\nINSERT INTO \"t\xff\" SELECT y FROM b;\n";
+    buf_t sql;
+    buf_init(&sql, 1 << 20);
+    while(sql.len < 300 * 1024)
+        assert_int_equal(buf_adds(&sql, stmt), 0);
+    assert_int_equal(buf_adds(&sql, tail), 0);
+    parsed_file_t *p = parsed_file_load(write_sql(f, "late.sql", sql.data), SQL_DIALECT_ANSI, 1 << 20, NULL);
+    assert_int_equal(p->outcome, PARSED_OK);
+    assert_int_equal(p->text.len, sql.len);
+    assert_null(memchr(p->text.data, 0xff, p->text.len));
+    assert_null(memchr(p->text.data, 0xe9, p->text.len));
+    assert_non_null(strstr(p->text.data + p->text.len - sizeof(tail) + 1, "-- caf? ?\n"));
+    const parsed_stmt_t *last = &p->stmts[p->nstmts - 1];
+    assert_int_equal(last->nwrites, 1);
+    assert_true(utf8_valid(last->writes[0], strlen(last->writes[0])));
+    assert_string_equal(p->stmts[0].writes[0], "a");
+    parsed_file_free(p);
+    buf_free(&sql);
 }
 
 static void sha256_answers(void)
@@ -1216,6 +1243,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(procedures_and_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(procedure_derives_per_inner_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_files_are_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(text_after_an_ascii_start_is_cleaned, setup, teardown),
         cmocka_unit_test(sha256_known_answers),
         cmocka_unit_test(supported_names),
         cmocka_unit_test_setup_teardown(pipeline_end_to_end, setup, teardown),
