@@ -1,6 +1,7 @@
 #include "ingest/writer.h"
 
 #include "ingest/map.h"
+#include "store/rows.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -22,7 +23,35 @@ static const char *const transformations[] = {"DEFINED", "IDENTITY",    "TRANSFO
                                               "JOIN",    "FILTER",      "GROUP_BY",       "SORT",
                                               "WINDOW",  "CONDITIONAL", "DROPPED"};
 #define NO_TRANSFORMATION 0xff
+/* The columns of nodes (migration 7), statements (7) and edges (8), in table order. */
+enum { NC_ID, NC_KIND, NC_NAME, NC_PROJECT, NC_TEMPORARY, NC_FIRST_SEEN, NC_COLUMNS };
+static const store_col_t node_cols[NC_COLUMNS] = {STORE_COL_BIGINT,  STORE_COL_VARCHAR, STORE_COL_VARCHAR,
+                                                  STORE_COL_VARCHAR, STORE_COL_BOOLEAN, STORE_COL_TIMESTAMP};
+enum {
+    SC_ID,
+    SC_FILE,
+    SC_ORDINAL,
+    SC_KIND,
+    SC_NAME,
+    SC_LINE,
+    SC_COLUMN,
+    SC_ROUTINE,
+    SC_ERROR,
+    SC_SQL,
+    SC_SQL_LINE,
+    SC_SQL_COLUMN,
+    SC_SQL_CUT,
+    SC_SQL_OFFSET,
+    SC_SQL_LENGTH,
+    SC_COLUMNS
+};
+static const store_col_t stmt_cols[SC_COLUMNS] = {
+    STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR,
+    STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR, STORE_COL_VARCHAR,
+    STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_BIGINT};
 enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_FILE, EC_TRANSFORMATION, EC_COLUMNS };
+static const store_col_t edge_cols[EC_COLUMNS] = {STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8,
+                                                  STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8};
 
 #define IN_LIST_MAX  1000        /* ids per "WHERE id IN (...)" statement */
 #define SQL_TEXT_MAX (64u << 10) /* such a statement's text */
@@ -90,7 +119,7 @@ typedef struct staged {
 struct writer {
     duckdb_connection conn;
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
-    duckdb_data_chunk edges_chunk; /* edges go in by vectors, not value by value */
+    store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
     duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch,
         ing_finish;
     map_t by_name, by_id, current;
@@ -504,9 +533,9 @@ static int prepare(writer_t *w, const char *sql, duckdb_prepared_statement *out)
 
 static void close_appenders(writer_t *w)
 {
-    if(w->edges_chunk)
-        duckdb_destroy_data_chunk(&w->edges_chunk);
-    w->edges_chunk = NULL;
+    store_rows_close(&w->nodes_rows);
+    store_rows_close(&w->stmts_rows);
+    store_rows_close(&w->edges_rows);
     duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->texts_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
@@ -515,27 +544,17 @@ static void close_appenders(writer_t *w)
     }
 }
 
-/* A chunk of the edges table's own column types; the two ENUMs must be one byte per row. */
-static int open_edges_chunk(writer_t *w)
+/* Chunks of the tables' own column types; the edges' two ENUMs must be one byte per row. */
+static int open_rows(writer_t *w)
 {
-    duckdb_logical_type types[EC_COLUMNS] = {0};
-    int rc = duckdb_appender_column_count(w->edges_app) == EC_COLUMNS ? 0 : -1;
-    for(idx_t i = 0; i < EC_COLUMNS && !rc; i++) {
-        types[i] = duckdb_appender_column_type(w->edges_app, i);
-        int is_enum = i == EC_KIND || i == EC_TRANSFORMATION;
-        if(!types[i] || (is_enum && (duckdb_get_type_id(types[i]) != DUCKDB_TYPE_ENUM ||
-                                     duckdb_enum_internal_type(types[i]) != DUCKDB_TYPE_UTINYINT)))
-            rc = -1;
+    if(store_rows_open(&w->nodes_rows, w->nodes_app, node_cols, NC_COLUMNS) ||
+       store_rows_open(&w->stmts_rows, w->stmts_app, stmt_cols, SC_COLUMNS) ||
+       store_rows_open(&w->edges_rows, w->edges_app, edge_cols, EC_COLUMNS)) {
+        log_error("ingest.appender_failed",
+                  "reason=\"the graph tables do not have the columns of migrations 7 and 8\"");
+        return -1;
     }
-    if(!rc && !(w->edges_chunk = duckdb_create_data_chunk(types, EC_COLUMNS)))
-        rc = -1;
-    for(idx_t i = 0; i < EC_COLUMNS; i++) {
-        if(types[i])
-            duckdb_destroy_logical_type(&types[i]);
-    }
-    if(rc)
-        log_error("ingest.appender_failed", "reason=\"the edges table does not have the columns of migration 7\"");
-    return rc;
+    return 0;
 }
 
 static int open_appenders(writer_t *w)
@@ -550,7 +569,7 @@ static int open_appenders(writer_t *w)
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
         return -1;
     }
-    return open_edges_chunk(w);
+    return open_rows(w);
 }
 
 /* The in-memory view of the graph, from the database: at start and after a failed transaction. */
@@ -691,10 +710,11 @@ int writer_begin(writer_t *w)
 static int flush_appenders(writer_t *w)
 {
     duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->texts_app};
+    store_rows_t *rows[] = {NULL, &w->nodes_rows, &w->stmts_rows, &w->edges_rows, NULL};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(!(w->dirty & (1u << i)))
             continue;
-        if(duckdb_appender_flush(apps[i]) == DuckDBError)
+        if((rows[i] && store_rows_push(rows[i])) || duckdb_appender_flush(apps[i]) == DuckDBError)
             return append_failed(w, apps[i]);
     }
     w->dirty = 0;
@@ -1078,52 +1098,61 @@ static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
     return rc;
 }
 
-/*
- * The statement's text columns: sql and sql_cut (migration 4) stay NULL, the text is stored once
- * per file in file_texts and the statement keeps where its own part is (migration 6).
- */
-static void append_sql(duckdb_appender a, const parsed_sql_t *sql)
+/* Ends a row of nodes, statements or edges; `bit` is its appender's in flush_appenders. */
+static int rows_end(writer_t *w, store_rows_t *r, unsigned bit)
 {
-    duckdb_append_null(a);
-    duckdb_append_int32(a, (int32_t)sql->line);
-    duckdb_append_int32(a, (int32_t)sql->column);
-    duckdb_append_null(a);
-    duckdb_append_int64(a, sql->offset);
-    duckdb_append_int64(a, sql->length);
+    w->dirty |= bit;
+    return store_rows_end(r) ? append_failed(w, r->app) : 0;
 }
 
-/* The file's edges into the appender, one vector (duckdb_vector_size() rows) at a time. */
+static void row_str(store_rows_t *r, idx_t col, const char *s)
+{
+    store_rows_str(r, col, s, s ? strlen(s) : 0);
+}
+
+/*
+ * A statement row: sql and sql_cut (migration 4) stay NULL, the text is stored once per file in
+ * file_texts and the statement keeps where its own part is (migration 6).
+ */
+static int append_statement(writer_t *w, int64_t id, int64_t file_id, size_t ordinal, const char *kind,
+                            const char *name, uint32_t line, uint32_t column, const char *routine, const char *error,
+                            const parsed_sql_t *sql)
+{
+    store_rows_t *r = &w->stmts_rows;
+    store_rows_i64(r, SC_ID, id);
+    store_rows_i64(r, SC_FILE, file_id);
+    store_rows_i32(r, SC_ORDINAL, (int32_t)ordinal);
+    row_str(r, SC_KIND, kind);
+    row_str(r, SC_NAME, name);
+    store_rows_i32(r, SC_LINE, (int32_t)line);
+    store_rows_i32(r, SC_COLUMN, (int32_t)column);
+    row_str(r, SC_ROUTINE, routine);
+    row_str(r, SC_ERROR, error);
+    store_rows_null(r, SC_SQL);
+    store_rows_i32(r, SC_SQL_LINE, (int32_t)sql->line);
+    store_rows_i32(r, SC_SQL_COLUMN, (int32_t)sql->column);
+    store_rows_null(r, SC_SQL_CUT);
+    store_rows_i64(r, SC_SQL_OFFSET, sql->offset);
+    store_rows_i64(r, SC_SQL_LENGTH, sql->length);
+    return rows_end(w, r, 4u);
+}
+
 static int append_edges(writer_t *w, int64_t file_id)
 {
-    duckdb_data_chunk ch = w->edges_chunk;
-    idx_t cap = duckdb_vector_size();
-    for(size_t done = 0; done < w->edges.n;) {
-        duckdb_data_chunk_reset(ch);
-        int64_t *src = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_SOURCE));
-        int64_t *dst = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_TARGET));
-        uint8_t *kind = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_KIND));
-        int64_t *stmt = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_STATEMENT));
-        int64_t *file = duckdb_vector_get_data(duckdb_data_chunk_get_vector(ch, EC_FILE));
-        duckdb_vector xv = duckdb_data_chunk_get_vector(ch, EC_TRANSFORMATION);
-        uint8_t *xf = duckdb_vector_get_data(xv);
-        duckdb_vector_ensure_validity_writable(xv);
-        uint64_t *valid = duckdb_vector_get_validity(xv);
-        idx_t n = 0;
-        for(; n < cap && done < w->edges.n; n++, done++) {
-            const edge_t *e = &w->edges.v[done];
-            src[n] = e->source->id;
-            dst[n] = e->target->id;
-            kind[n] = (uint8_t)e->kind;
-            stmt[n] = e->statement_id;
-            file[n] = file_id;
-            xf[n] = e->transformation == NO_TRANSFORMATION ? 0 : e->transformation;
-            if(e->transformation == NO_TRANSFORMATION)
-                duckdb_validity_set_row_invalid(valid, n);
-        }
-        duckdb_data_chunk_set_size(ch, n);
-        if(duckdb_append_data_chunk(w->edges_app, ch) == DuckDBError)
-            return append_failed(w, w->edges_app);
-        w->dirty |= 8u;
+    store_rows_t *r = &w->edges_rows;
+    for(size_t i = 0; i < w->edges.n; i++) {
+        const edge_t *e = &w->edges.v[i];
+        store_rows_i64(r, EC_SOURCE, e->source->id);
+        store_rows_i64(r, EC_TARGET, e->target->id);
+        store_rows_u8(r, EC_KIND, (uint8_t)e->kind);
+        store_rows_i64(r, EC_STATEMENT, e->statement_id);
+        store_rows_i64(r, EC_FILE, file_id);
+        if(e->transformation == NO_TRANSFORMATION)
+            store_rows_null(r, EC_TRANSFORMATION);
+        else
+            store_rows_u8(r, EC_TRANSFORMATION, e->transformation);
+        if(rows_end(w, r, 8u))
+            return -1;
     }
     return 0;
 }
@@ -1132,46 +1161,36 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
                         const char *project)
 {
     duckdb_timestamp now = now_ts();
+    size_t plen = strlen(project);
+    /* names and texts were made valid on the workers; the vectors take bytes unchecked */
+    if(!utf8_valid(project, plen)) {
+        log_error("ingest.append_failed", "reason=%s", LOG_Q("the project name is not valid UTF-8"));
+        return -1;
+    }
+    store_rows_t *r = &w->nodes_rows;
     for(size_t i = 0; i < w->new_nodes.n; i++) {
         node_t *n = w->new_nodes.v[i];
         const char *name = n->key + 1;
-        duckdb_append_int64(w->nodes_app, n->id);
-        duckdb_append_varchar(w->nodes_app, node_kinds[n->kind]);
-        duckdb_append_varchar(w->nodes_app, name);
-        duckdb_append_varchar(w->nodes_app, project);
-        duckdb_append_bool(w->nodes_app, n->kind != NK_FILE && is_temporary(name));
-        duckdb_append_timestamp(w->nodes_app, now);
-        if(end_row(w, w->nodes_app))
+        store_rows_i64(r, NC_ID, n->id);
+        row_str(r, NC_KIND, node_kinds[n->kind]);
+        store_rows_str(r, NC_NAME, name, n->klen - 1);
+        store_rows_str(r, NC_PROJECT, project, plen);
+        store_rows_bool(r, NC_TEMPORARY, n->kind != NK_FILE && is_temporary(name));
+        store_rows_ts(r, NC_FIRST_SEEN, now);
+        if(rows_end(w, r, 2u))
             return -1;
     }
     for(size_t i = 0; i < p->nstmts; i++) {
         const parsed_stmt_t *s = &p->stmts[i];
-        duckdb_append_int64(w->stmts_app, first_sid + (int64_t)i);
-        duckdb_append_int64(w->stmts_app, f->id);
-        duckdb_append_int32(w->stmts_app, (int32_t)i);
-        duckdb_append_varchar(w->stmts_app, s->kind);
-        append_str(w->stmts_app, s->name);
-        duckdb_append_int32(w->stmts_app, (int32_t)s->line);
-        duckdb_append_int32(w->stmts_app, (int32_t)s->column);
-        append_str(w->stmts_app, s->name && is_routine(s->kind) ? s->name : NULL);
-        duckdb_append_null(w->stmts_app);
-        append_sql(w->stmts_app, &s->sql);
-        if(end_row(w, w->stmts_app))
+        if(append_statement(w, first_sid + (int64_t)i, f->id, i, s->kind, s->name, s->line, s->column,
+                            s->name && is_routine(s->kind) ? s->name : NULL, NULL, &s->sql))
             return -1;
     }
     /* Statements that did not parse: kind 'error', where they start, and why. */
     for(size_t i = 0; i < p->nerrors; i++) {
-        duckdb_append_int64(w->stmts_app, first_sid + (int64_t)(p->nstmts + i));
-        duckdb_append_int64(w->stmts_app, f->id);
-        duckdb_append_int32(w->stmts_app, (int32_t)(p->nstmts + i));
-        duckdb_append_varchar(w->stmts_app, "error");
-        duckdb_append_null(w->stmts_app);
-        duckdb_append_int32(w->stmts_app, (int32_t)p->errors[i].line);
-        duckdb_append_int32(w->stmts_app, (int32_t)p->errors[i].column);
-        duckdb_append_null(w->stmts_app);
-        duckdb_append_varchar(w->stmts_app, p->errors[i].message);
-        append_sql(w->stmts_app, &p->errors[i].sql);
-        if(end_row(w, w->stmts_app))
+        const parsed_error_t *e = &p->errors[i];
+        if(append_statement(w, first_sid + (int64_t)(p->nstmts + i), f->id, p->nstmts + i, "error", NULL, e->line,
+                            e->column, NULL, e->message, &e->sql))
             return -1;
     }
     if(p->text.data) {

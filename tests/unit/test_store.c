@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include "store/migrations.h"
+#include "store/rows.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -339,6 +340,79 @@ static void out_of_memory_is_told_by_its_type(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Rows written into chunks arrive whole: across a full chunk, with NULLs, long and short strings, ENUM bytes. */
+static void rows_go_in_by_chunks(void **state)
+{
+    (void)state;
+    store_t *s = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(":memory:", &s, err, sizeof(err)), STORE_OK);
+    duckdb_connection conn;
+    assert_int_equal(store_connect(s, &conn), STORE_OK);
+    assert_int_equal(
+        duckdb_query(conn,
+                     "CREATE TYPE t_kind AS ENUM ('a', 'b', 'c');"
+                     "CREATE TABLE t (i BIGINT, n INTEGER, flag BOOLEAN, ts TIMESTAMP, s VARCHAR, k t_kind)",
+                     NULL),
+        DuckDBSuccess);
+    duckdb_appender app;
+    assert_int_equal(duckdb_appender_create(conn, NULL, "t", &app), DuckDBSuccess);
+    store_rows_t r;
+    const store_col_t wrong[] = {STORE_COL_BIGINT,    STORE_COL_BIGINT,  STORE_COL_BOOLEAN,
+                                 STORE_COL_TIMESTAMP, STORE_COL_VARCHAR, STORE_COL_ENUM8};
+    assert_int_equal(store_rows_open(&r, app, wrong, 6), -1);
+    assert_int_equal(store_rows_open(&r, app, wrong, 5), -1);
+    const store_col_t cols[] = {STORE_COL_BIGINT,    STORE_COL_INTEGER, STORE_COL_BOOLEAN,
+                                STORE_COL_TIMESTAMP, STORE_COL_VARCHAR, STORE_COL_ENUM8};
+    assert_int_equal(store_rows_open(&r, app, cols, 6), 0);
+    const int64_t total = 5000; /* two full chunks and a part */
+    for(int64_t i = 0; i < total; i++) {
+        char text[64];
+        int len = snprintf(text, sizeof(text), i % 2 ? "row %lld, a string past twelve bytes" : "r%lld", (long long)i);
+        store_rows_i64(&r, 0, i);
+        store_rows_i32(&r, 1, (int32_t)(i * 3));
+        store_rows_bool(&r, 2, i % 3 == 0);
+        store_rows_ts(&r, 3, (duckdb_timestamp){i * 1000000});
+        if(i % 7 == 0)
+            store_rows_str(&r, 4, NULL, 0);
+        else
+            store_rows_str(&r, 4, text, (size_t)len);
+        if(i % 5 == 0)
+            store_rows_null(&r, 5);
+        else
+            store_rows_u8(&r, 5, (uint8_t)(i % 3));
+        assert_int_equal(store_rows_end(&r), 0);
+    }
+    assert_int_equal(store_rows_push(&r), 0);
+    assert_int_equal(duckdb_appender_flush(app), DuckDBSuccess);
+    store_rows_close(&r);
+    duckdb_appender_destroy(&app);
+    duckdb_result res;
+    assert_int_equal(
+        duckdb_query(conn,
+                     "SELECT count(*), sum(i), sum(n), count(*) FILTER (flag), count(s), count(k),"
+                     " count(*) FILTER (k = 'c'), count(*) FILTER (s = 'row 4999, a string past twelve bytes'),"
+                     " count(*) FILTER (s = 'r4996'), count(*) FILTER (epoch(ts) = i) FROM t",
+                     &res),
+        DuckDBSuccess);
+    assert_int_equal(duckdb_value_int64(&res, 0, 0), total);
+    assert_int_equal(duckdb_value_int64(&res, 1, 0), total * (total - 1) / 2);
+    assert_int_equal(duckdb_value_int64(&res, 2, 0), 3 * total * (total - 1) / 2);
+    assert_int_equal(duckdb_value_int64(&res, 3, 0), (total + 2) / 3);
+    assert_int_equal(duckdb_value_int64(&res, 4, 0), total - (total + 6) / 7);
+    assert_int_equal(duckdb_value_int64(&res, 5, 0), total - total / 5);
+    int64_t c = 0;
+    for(int64_t i = 0; i < total; i++)
+        c += i % 5 != 0 && i % 3 == 2;
+    assert_int_equal(duckdb_value_int64(&res, 6, 0), c);
+    assert_int_equal(duckdb_value_int64(&res, 7, 0), 1);
+    assert_int_equal(duckdb_value_int64(&res, 8, 0), 1);
+    assert_int_equal(duckdb_value_int64(&res, 9, 0), total);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+    store_close(s);
+}
+
 static void error_codes_have_text(void **state)
 {
     (void)state;
@@ -358,6 +432,7 @@ int main(void)
         cmocka_unit_test(version_6_database_upgrades),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(out_of_memory_is_told_by_its_type),
+        cmocka_unit_test(rows_go_in_by_chunks),
         cmocka_unit_test(error_codes_have_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
