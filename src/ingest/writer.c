@@ -53,6 +53,9 @@ enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_FILE, EC_TRANSFORMATION, 
 static const store_col_t edge_cols[EC_COLUMNS] = {STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8,
                                                   STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8};
 
+/* The tables written through appenders, as bits: which hold rows not flushed yet, which to flush. */
+enum { T_FILES = 1u, T_NODES = 2u, T_STMTS = 4u, T_EDGES = 8u, T_TEXTS = 16u, T_ALL = 31u };
+
 #define IN_LIST_MAX  1000        /* ids per "WHERE id IN (...)" statement */
 #define SQL_TEXT_MAX (64u << 10) /* such a statement's text */
 
@@ -129,7 +132,7 @@ struct writer {
     int in_txn;
     int oom;        /* the last failure may have been DuckDB's memory limit (an append, query or commit) */
     int memory_mb;  /* that limit as opened (0: none of ours) */
-    unsigned dirty; /* appenders holding rows not yet flushed, by their bit in flush_appenders */
+    unsigned dirty; /* appenders holding rows not yet flushed (T_* bits) */
     VEC(node_t *) new_nodes;
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
@@ -182,7 +185,7 @@ static int end_row(writer_t *w, duckdb_appender a)
 {
     if(duckdb_appender_end_row(a) == DuckDBError)
         return append_failed(w, a);
-    w->dirty |= a == w->files_app ? 1u : a == w->nodes_app ? 2u : a == w->stmts_app ? 4u : a == w->edges_app ? 8u : 16u;
+    w->dirty |= a == w->files_app ? T_FILES : T_TEXTS;
     return 0;
 }
 
@@ -706,19 +709,29 @@ int writer_begin(writer_t *w)
     return rc;
 }
 
-/* A flush costs about as much as a small query even when empty: only those with rows. */
-static int flush_appenders(writer_t *w)
+/*
+ * Hands the rows appended to these tables (T_* bits) to the transaction, where queries see them.
+ * DuckDB 1.4 runs each flush as an INSERT query, planned and optimised (~1.4 M instructions even for
+ * a few rows): so only before a query on that table and at commit, never per file.
+ */
+static int flush_tables(writer_t *w, unsigned tables)
 {
     duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->texts_app};
     store_rows_t *rows[] = {NULL, &w->nodes_rows, &w->stmts_rows, &w->edges_rows, NULL};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
-        if(!(w->dirty & (1u << i)))
+        unsigned bit = 1u << i;
+        if(!(w->dirty & tables & bit))
             continue;
         if((rows[i] && store_rows_push(rows[i])) || duckdb_appender_flush(apps[i]) == DuckDBError)
             return append_failed(w, apps[i]);
+        w->dirty &= ~bit;
     }
-    w->dirty = 0;
     return 0;
+}
+
+static int flush_appenders(writer_t *w)
+{
+    return flush_tables(w, T_ALL);
 }
 
 static int commit(writer_t *w);
@@ -853,11 +866,13 @@ int writer_files_processing(writer_t *w, const int64_t *ids, size_t n)
 {
     char prefix[96];
     snprintf(prefix, sizeof(prefix), "UPDATE files SET status = 'processing' WHERE status = 'pending' AND id IN");
-    return exec_in_list(w, prefix, ids, NULL, n);
+    return flush_tables(w, T_FILES) || exec_in_list(w, prefix, ids, NULL, n) ? -1 : 0;
 }
 
 int writer_file_state(writer_t *w, int64_t id, const char *status, const char *error, const parsed_file_t *p)
 {
+    if(flush_tables(w, T_FILES))
+        return -1;
     duckdb_prepared_statement st = w->file_state;
     bind_str(st, 1, status);
     bind_str(st, 2, error);
@@ -1098,7 +1113,7 @@ static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
     return rc;
 }
 
-/* Ends a row of nodes, statements or edges; `bit` is its appender's in flush_appenders. */
+/* Ends a row of nodes, statements or edges; `bit` is its table's (T_*). */
 static int rows_end(writer_t *w, store_rows_t *r, unsigned bit)
 {
     w->dirty |= bit;
@@ -1134,7 +1149,7 @@ static int append_statement(writer_t *w, int64_t id, int64_t file_id, size_t ord
     store_rows_null(r, SC_SQL_CUT);
     store_rows_i64(r, SC_SQL_OFFSET, sql->offset);
     store_rows_i64(r, SC_SQL_LENGTH, sql->length);
-    return rows_end(w, r, 4u);
+    return rows_end(w, r, T_STMTS);
 }
 
 static int append_edges(writer_t *w, int64_t file_id)
@@ -1151,7 +1166,7 @@ static int append_edges(writer_t *w, int64_t file_id)
             store_rows_null(r, EC_TRANSFORMATION);
         else
             store_rows_u8(r, EC_TRANSFORMATION, e->transformation);
-        if(rows_end(w, r, 8u))
+        if(rows_end(w, r, T_EDGES))
             return -1;
     }
     return 0;
@@ -1177,7 +1192,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         store_rows_str(r, NC_PROJECT, project, plen);
         store_rows_bool(r, NC_TEMPORARY, n->kind != NK_FILE && is_temporary(name));
         store_rows_ts(r, NC_FIRST_SEEN, now);
-        if(rows_end(w, r, 2u))
+        if(rows_end(w, r, T_NODES))
             return -1;
     }
     for(size_t i = 0; i < p->nstmts; i++) {
@@ -1375,7 +1390,9 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
     if(!rc && cur->id >= 0) {
         char sql[160];
         w->superseded++;
-        rc = release_old(w, cur->id, &removed_edges);
+        /* that version may be an earlier file of this group, its rows still in the appenders */
+        rc = flush_tables(w, T_FILES | T_STMTS | T_EDGES | T_TEXTS);
+        rc = rc ? rc : release_old(w, cur->id, &removed_edges);
         snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
         snprintf(sql, sizeof(sql), "DELETE FROM statements WHERE file_id = %" PRId64, cur->id);
@@ -1388,17 +1405,21 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
             rc = run(w, w->file_old);
         }
     }
-    rc = rc || !w->orphans.n ? rc : exec_in_list(w, "DELETE FROM nodes WHERE id IN", NULL, w->orphans.v, w->orphans.n);
+    if(!rc && w->orphans.n) {
+        rc = flush_tables(w, T_NODES);
+        rc = rc ? rc : exec_in_list(w, "DELETE FROM nodes WHERE id IN", NULL, w->orphans.v, w->orphans.n);
+    }
     rc = rc ? rc : append_graph(w, f, p, first_sid, f->project);
-    rc = rc || !w->upgraded.n
-             ? rc
-             : exec_in_list(w, "UPDATE nodes SET kind = 'view' WHERE id IN", NULL, w->upgraded.v, w->upgraded.n);
+    if(!rc && w->upgraded.n) {
+        rc = flush_tables(w, T_NODES);
+        rc =
+            rc ? rc : exec_in_list(w, "UPDATE nodes SET kind = 'view' WHERE id IN", NULL, w->upgraded.v, w->upgraded.n);
+    }
     res->status = p->nerrors ? "error" : "processed";
     res->error = error_sentence(f, p);
     res->nodes_created = (int64_t)w->new_nodes.n;
+    rc = rc ? rc : flush_tables(w, T_FILES);
     rc = rc ? rc : mark_file_done(w, f, p, res);
-    /* The rows go into the transaction now: a later file of the group that supersedes this one finds them. */
-    rc = rc ? rc : flush_appenders(w);
     if(rc) {
         util_free(res->error);
         res->error = NULL;
