@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+/* In the order of the ENUM node_kind (migration 10): rows carry the index. */
 enum node_kind { NK_TABLE, NK_VIEW, NK_COLUMN, NK_PROCEDURE, NK_FILE };
 static const char *const node_kinds[] = {"table", "view", "column", "procedure", "file"};
 
@@ -23,9 +24,9 @@ static const char *const transformations[] = {"DEFINED", "IDENTITY",    "TRANSFO
                                               "JOIN",    "FILTER",      "GROUP_BY",       "SORT",
                                               "WINDOW",  "CONDITIONAL", "DROPPED"};
 #define NO_TRANSFORMATION 0xff
-/* The columns of nodes (migration 7), statements (7) and edges (8), in table order. */
+/* The columns of nodes (migration 10), statements (7) and edges (8), in table order. */
 enum { NC_ID, NC_KIND, NC_NAME, NC_PROJECT, NC_TEMPORARY, NC_FIRST_SEEN, NC_COLUMNS };
-static const store_col_t node_cols[NC_COLUMNS] = {STORE_COL_BIGINT,  STORE_COL_VARCHAR, STORE_COL_VARCHAR,
+static const store_col_t node_cols[NC_COLUMNS] = {STORE_COL_BIGINT,  STORE_COL_ENUM8,   STORE_COL_VARCHAR,
                                                   STORE_COL_VARCHAR, STORE_COL_BOOLEAN, STORE_COL_TIMESTAMP};
 enum {
     SC_ID,
@@ -554,7 +555,7 @@ static int open_rows(writer_t *w)
        store_rows_open(&w->stmts_rows, w->stmts_app, stmt_cols, SC_COLUMNS) ||
        store_rows_open(&w->edges_rows, w->edges_app, edge_cols, EC_COLUMNS)) {
         log_error("ingest.appender_failed",
-                  "reason=\"the graph tables do not have the columns of migrations 7 and 8\"");
+                  "reason=\"the graph tables do not have the columns of migrations 7, 8 and 10\"");
         return -1;
     }
     return 0;
@@ -1187,7 +1188,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         node_t *n = w->new_nodes.v[i];
         const char *name = n->key + 1;
         store_rows_i64(r, NC_ID, n->id);
-        row_str(r, NC_KIND, node_kinds[n->kind]);
+        store_rows_u8(r, NC_KIND, (uint8_t)n->kind);
         store_rows_str(r, NC_NAME, name, n->klen - 1);
         store_rows_str(r, NC_PROJECT, project, plen);
         store_rows_bool(r, NC_TEMPORARY, n->kind != NK_FILE && is_temporary(name));

@@ -177,6 +177,21 @@ const char *const store_migrations[] = {
     "  input_complete, started_at, finished_at, total_files, files_processed, files_failed, files_skipped,"
     "  nodes_created, error FROM ingestions;"
     "DROP TABLE ingestions; ALTER TABLE ingestions_v9 RENAME TO ingestions;",
+    /*
+     * 10: a node's kind is a one-byte ENUM (appended as its index, in the writer's order) instead of
+     * a string: each node's kind was a string to append, check, hash for DuckDB's statistics and
+     * dictionary-compress at every checkpoint (docs/ingest.md). The type refuses other values, as the
+     * CHECK did; SQL still compares it with strings.
+     */
+    "CREATE TYPE node_kind AS ENUM ('table', 'view', 'column', 'procedure', 'file');"
+    "CREATE TABLE nodes_v10 ("
+    "  id BIGINT NOT NULL USING COMPRESSION bitpacking,"
+    "  kind node_kind NOT NULL USING COMPRESSION bitpacking,"
+    "  name VARCHAR NOT NULL USING COMPRESSION uncompressed,"
+    "  project_id VARCHAR NOT NULL USING COMPRESSION dictionary, temporary BOOLEAN NOT NULL,"
+    "  first_seen TIMESTAMP NOT NULL USING COMPRESSION rle);"
+    "INSERT INTO nodes_v10 SELECT id, kind::node_kind, name, project_id, temporary, first_seen FROM nodes;"
+    "DROP TABLE nodes; ALTER TABLE nodes_v10 RENAME TO nodes;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

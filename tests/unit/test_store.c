@@ -189,6 +189,9 @@ static void version_6_database_upgrades(void **state)
                  "INSERT INTO edges VALUES (1, 2, 'CONTAINS', 7, 3, 'DEFINED'), (4, 2, 'DERIVES', 7, 3, 'AGGREGATION'),"
                  " (5, 1, 'READS_FROM', 8, 3, NULL);"
                  "INSERT INTO file_texts VALUES (3, 'CREATE TABLE a.t (c int);');"
+                 "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()), (2, 'column', 'a.t.c', 'p', false,"
+                 " now()), (4, 'view', 'a.v', 'p', false, now()), (5, 'file', 'a/t.sql', 'p', false, now()),"
+                 " (6, 'procedure', 'a.p', 'p', false, now());"
                  "INSERT INTO ingestions (id, source, project_id, status, started_at)"
                  " VALUES ('ing_1', 'cli', 'p', 'completed', now());"
                  "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, created_at, updated_at)"
@@ -213,6 +216,17 @@ static void version_6_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM file_texts WHERE file_id = 3"
                                     " AND text = 'CREATE TABLE a.t (c int);'"),
                      1);
+    /* nodes keep their kinds as the one-byte ENUM of migration 10 */
+    assert_int_equal(count_of(conn,
+                              "SELECT count(*) FROM nodes WHERE (id, kind::VARCHAR, name) IN ((1, 'table', 'a.t'),"
+                              " (2, 'column', 'a.t.c'), (4, 'view', 'a.v'), (5, 'file', 'a/t.sql'),"
+                              " (6, 'procedure', 'a.p'))"),
+                     5);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nodes'"
+                                    " AND column_name = 'kind' AND data_type LIKE 'ENUM%'"),
+                     1);
+    assert_int_not_equal(duckdb_query(conn, "INSERT INTO nodes VALUES (9, 'index', 'a.i', 'p', false, now())", NULL),
+                         DuckDBSuccess);
     /* files and ingestions were copied by migration 9, their keys and checks kept */
     assert_int_equal(count_of(conn,
                               "SELECT count(*) FROM files f JOIN ingestions i ON i.id = f.ingestion_id"
