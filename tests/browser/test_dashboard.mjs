@@ -203,6 +203,34 @@ test('ingestion, query and error events from the server appear on the page', asy
   }
 });
 
+// The next stats_update is an hour away here: the cards follow a completed ingestion at once anyway.
+test('after an ingestion completes the cards equal /api/v1/stats without waiting for the next stats_update', async ({ browser }) => {
+  const server = new Lineaged({ args: ['--stats-interval', '3600'] });
+  const page = await openPage(browser.context);
+  try {
+    await server.start();
+    await page.goto(server.base + '/');
+    await waitLive(page, 15000);
+    await waitFor(async () => (await domStat(page, 'filesProcessed')) === '0', { what: 'cards of the empty database' });
+    await page.setInputFiles('#upload-files', [{ name: 'soon.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO soon.b SELECT x FROM soon.a;\n') }]);
+    await page.click('#upload-submit');
+    await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok', { timeout: 15000, what: 'upload accepted' });
+    const id = await page.getAttribute('#upload-status', 'data-ingestion-id');
+    await waitFor(async () => (await page.getAttribute(`#ingestions > li[data-ingestion-id="${id}"]`, 'data-status')) === 'completed',
+      { timeout: 30000, what: 'ingestion completed' });
+    const stats = (await httpGet(server.base + '/api/v1/stats')).json;
+    assertEqual(stats.filesProcessed, 1, 'the file counted by the server');
+    for (const k of STAT_KEYS) {
+      await waitFor(async () => (await domStat(page, k)) === String(stats[k]),
+        { timeout: 10000, what: `card ${k} = ${stats[k]} (shows ${await domStat(page, k)})` });
+    }
+    assertNoProblems(page);
+  } finally {
+    await page.close();
+    await server.dispose();
+  }
+});
+
 // A database with something in it, so the cards are compared with numbers that differ from each other.
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../integration/fixtures/parse');
 const SEED = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.sql')).map((f) => path.join(FIXTURES, f));

@@ -110,6 +110,38 @@ test('a pasted GitHub URL is ingested from the (local bare) remote: only the cho
   assertNoProblems(page);
 });
 
+test("a URL copied from GitHub's tree view fills branch and path; the row names the repository", async ({ page }) => {
+  for (const id of ['#gh-branch', '#gh-paths', '#gh-project']) await page.fill(id, '');
+  await page.fill('#gh-repo', 'https://github.com/acme/sales/tree/main/models');
+  await page.click('#gh-submit');
+  await waitFor(async () => (await page.getAttribute('#gh-status', 'data-kind')) === 'ok',
+    { timeout: 15000, what: `GitHub accepted (status: ${await text(page, '#gh-status')})` });
+  assertEqual(await page.inputValue('#gh-repo'), 'acme/sales', 'repository field');
+  assertEqual(await page.inputValue('#gh-branch'), 'main', 'branch taken from the URL');
+  assertEqual(await page.inputValue('#gh-paths'), 'models/', 'path taken from the URL, as a directory');
+  const id = await page.getAttribute('#gh-status', 'data-ingestion-id');
+  const row = `#ingestions > li[data-ingestion-id="${id}"]`;
+  await waitFor(async () => (await page.getAttribute(row, 'data-status')) === 'completed',
+    { timeout: 30000, what: `ingestion ${id} completed (status ${await page.getAttribute(row, 'data-status')})` });
+  assert(/1\s*\/\s*1 files/.test(await text(page, `${row} .ing-files`)), `only models/: ${await text(page, `${row} .ing-files`)}`);
+  assertEqual(await text(page, `${row} .ing-project`), 'default · acme/sales', 'project and repository');
+  assertNoProblems(page);
+});
+
+test('more skipped files than the list shows: the rest are counted, not silently dropped', async ({ page }) => {
+  const files = [{ name: 'one.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO sk.b SELECT x FROM sk.a;\n') }];
+  for (let i = 0; i < 23; i++) files.push({ name: `notes${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from('x') });
+  await page.setInputFiles('#upload-files', files);
+  await page.click('#upload-submit');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok',
+    { timeout: 15000, what: `upload accepted (status: ${await text(page, '#upload-status')})` });
+  assert(/Accepted 1 of 24 files.*skipped 23/.test(await text(page, '#upload-status')), await text(page, '#upload-status'));
+  const items = await page.$$eval('#upload-status li', (lis) => lis.map((li) => li.textContent));
+  assertEqual(items.length, 21, 'twenty listed, then one line for the rest');
+  assert(/^… and 3 more/.test(items[20]), `the rest counted: ${items[20]}`);
+  assertNoProblems(page);
+});
+
 test('keyboard only: Tab reaches the file picker, Space activates it, Enter uploads the picked files', async ({ page }) => {
   // Shift+Tab from the project field lands on the control before it: the picker, not a hidden input skipped
   await page.focus('#upload-project');

@@ -95,6 +95,16 @@ test("the README's example questions each get an answer with sources", async ({ 
   assertNoProblems(page);
 });
 
+test('a question the chat does not understand ("help") is answered with the kinds of question it does', async ({ page, server }) => {
+  await page.goto(server.base + '/#explorer');
+  const got = await ask(page, 'graph', 'help');
+  assertEqual(got.type, 'unknown', `query type (answer: ${got.answer})`);
+  for (const kind of ['What feeds X?', 'What breaks if I change X?', 'How does A reach B?', 'text mode']) {
+    assert(got.answer.includes(kind), `the answer mentions "${kind}": ${got.answer}`);
+  }
+  assertNoProblems(page);
+});
+
 await run({
   async before() {
     const server = new Lineaged({ ingest: [EXAMPLES] });
