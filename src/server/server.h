@@ -52,7 +52,8 @@ typedef struct server {
     origin_policy_t origins;
     iplimit_t *per_ip;
     bcast_queue_t queue;
-    unsigned char *wbuf; /* several frames gathered for one write */
+    unsigned char *wbuf;         /* several frames gathered for one write */
+    struct sendbatch *sendbatch; /* a broadcast's sends, many per system call */
     ratelimit_t *rl;
     lws_sorted_usec_list_t stats_timer, hub_timer;
     tick_t stats_period;   /* fixed-rate deadlines of stats_timer */

@@ -3,6 +3,7 @@
 #include "server/http.h"
 #include "server/hub.h"
 #include "server/listener.h"
+#include "server/sendbatch.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -380,18 +381,17 @@ static bcast_msg_t *take_next(server_t *srv, ws_client_t *c, size_t room)
 
 /*
  * Whole frames straight to the socket: lws_write would only add its bookkeeping to the one send(),
- * and this runs once per client per broadcast. Only called while lws holds none of this
- * connection's bytes, so nothing can come between. What the socket refuses goes to lws_write,
- * which keeps it, sends it before anything else and then calls WRITEABLE; until then the client
- * waits (want_write). Returns -1 when the connection failed.
+ * and this runs once per client per broadcast. Only done while lws holds none of this connection's
+ * bytes, so nothing can come between. `w` is what the socket took (or -errno); the rest goes to
+ * lws_write, which keeps it, sends it before anything else and then calls WRITEABLE; until then the
+ * client waits (want_write). Returns -1 when the connection failed.
  */
-static int write_frames(ws_client_t *c, const unsigned char *out, size_t len)
+static int finish_write(ws_client_t *c, const unsigned char *out, size_t len, ssize_t w)
 {
-    ssize_t w = send(c->fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if(w == (ssize_t)len)
         return 0;
     if(w < 0) {
-        if(errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        if(w != -EAGAIN && w != -EWOULDBLOCK && w != -EINTR)
             return -1;
         w = 0;
     }
@@ -399,32 +399,35 @@ static int write_frames(ws_client_t *c, const unsigned char *out, size_t len)
     return lws_write(c->wsi, (unsigned char *)out + w, len - (size_t)w, LWS_WRITE_RAW) < 0 ? -1 : 0;
 }
 
-/*
- * Sends what the client lacks, up to WS_BATCH_FRAMES frames in one write (frames are ready-made,
- * see bcast.h). Returns -1 when the connection failed.
- */
-static int flush(server_t *srv, ws_client_t *c)
+/* Takes what the client lacks, up to WS_BATCH_FRAMES frames and WS_BATCH_BYTES; returns how many. */
+static int gather(server_t *srv, ws_client_t *c, bcast_msg_t **batch, size_t *bytes)
 {
-    bcast_msg_t *batch[WS_BATCH_FRAMES];
     int n = 0;
-    size_t bytes = 0;
-    while(n < WS_BATCH_FRAMES && (n == 0 || bytes < WS_BATCH_BYTES)) {
+    *bytes = 0;
+    while(n < WS_BATCH_FRAMES && (n == 0 || *bytes < WS_BATCH_BYTES)) {
         /* the first frame goes whatever its size; later ones only while they fit the buffer */
-        bcast_msg_t *m = take_next(srv, c, n ? WS_BATCH_BYTES - bytes : SIZE_MAX);
+        bcast_msg_t *m = take_next(srv, c, n ? WS_BATCH_BYTES - *bytes : SIZE_MAX);
         if(!m)
             break;
         batch[n++] = m;
-        bytes += BCAST_FRAME_LEN(m);
+        *bytes += BCAST_FRAME_LEN(m);
     }
-    if(!n)
-        return 0;
-    unsigned char *out = BCAST_FRAME(batch[0]);
-    if(n > 1) {
-        out = srv->wbuf;
-        for(size_t off = 0, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(batch[i]), i++)
-            memcpy(out + off, BCAST_FRAME(batch[i]), BCAST_FRAME_LEN(batch[i]));
-    }
-    int rc = write_frames(c, out, bytes);
+    return n;
+}
+
+/* The bytes of gathered frames: one frame as it is (ready-made, see bcast.h), several copied together. */
+static const unsigned char *frames_bytes(server_t *srv, bcast_msg_t **batch, int n)
+{
+    if(n == 1)
+        return BCAST_FRAME(batch[0]);
+    for(size_t off = 0, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(batch[i]), i++)
+        memcpy(srv->wbuf + off, BCAST_FRAME(batch[i]), BCAST_FRAME_LEN(batch[i]));
+    return srv->wbuf;
+}
+
+/* Counts a write's frames as sent unless it failed (rc < 0), and releases them; returns rc. */
+static int written(server_t *srv, ws_client_t *c, bcast_msg_t **batch, int n, int rc)
+{
     for(int i = 0; i < n; i++) {
         if(rc >= 0)
             metrics_inc(&srv->metrics.ws_sent[batch[i]->type]);
@@ -436,6 +439,23 @@ static int flush(server_t *srv, ws_client_t *c)
     }
     c->messages_sent += (uint64_t)n;
     return 0;
+}
+
+/* Gathered frames in one send() now. Returns -1 when the connection failed. */
+static int write_now(server_t *srv, ws_client_t *c, bcast_msg_t **batch, int n, size_t bytes)
+{
+    const unsigned char *out = frames_bytes(srv, batch, n);
+    ssize_t w = send(c->fd, out, bytes, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return written(srv, c, batch, n, finish_write(c, out, bytes, w < 0 ? -errno : w));
+}
+
+/* Sends what the client lacks in one write. Returns -1 when the connection failed. */
+static int flush(server_t *srv, ws_client_t *c)
+{
+    bcast_msg_t *batch[WS_BATCH_FRAMES];
+    size_t bytes;
+    int n = gather(srv, c, batch, &bytes);
+    return n ? write_now(srv, c, batch, n, bytes) : 0;
 }
 
 /* Drops a connection whose socket failed, from outside its own callbacks. */
@@ -671,14 +691,40 @@ void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical)
     bcast_push(&srv->queue, msg, key, critical);
 }
 
+/* Clients whose next frame goes out in the coming batch of sends. */
+struct wake_batch {
+    size_t n;
+    sendbatch_item_t items[SENDBATCH_DEPTH];
+    ws_client_t *client[SENDBATCH_DEPTH];
+    bcast_msg_t *frame[SENDBATCH_DEPTH];
+};
+
+/* The batch's sends in one go (sendbatch.h), then each client's outcome as flush() has it. */
+static void wake_send(server_t *srv, struct wake_batch *b)
+{
+    sendbatch_run(srv->sendbatch, b->items, b->n);
+    for(size_t i = 0; i < b->n; i++) {
+        ws_client_t *c = b->client[i];
+        const sendbatch_item_t *it = &b->items[i];
+        if(written(srv, c, &b->frame[i], 1, finish_write(c, it->buf, it->len, it->result)))
+            fail_async(c);
+        else if(has_pending(srv, c))
+            want_write(c);
+    }
+    b->n = 0;
+}
+
 /*
  * After new broadcasts: a client whose socket took everything so far is written to right here, so
- * a delivery costs one send() and no poll round trip; only a client with unsent bytes waits for
- * WRITEABLE. A failed write cannot close the connection from outside its own callback, so lws is
- * asked to drop it on its next turn.
+ * a delivery costs one send and no poll round trip; only a client with unsent bytes waits for
+ * WRITEABLE. The sends are batched, SENDBATCH_DEPTH to a system call, in list order; a client
+ * with several frames due gets them in one write of its own. A failed write cannot close the
+ * connection from outside its own callback, so lws is asked to drop it on its next turn.
  */
 void ws_wake_all(server_t *srv)
 {
+    struct wake_batch b;
+    b.n = 0;
     for(ws_client_t *c = srv->clients; c; c = c->next) {
         if(!open_for_writes(c) || c->want_write || !has_pending(srv, c))
             continue;
@@ -686,13 +732,22 @@ void ws_wake_all(server_t *srv)
             want_write(c);
             continue;
         }
-        if(flush(srv, c)) {
+        bcast_msg_t *frames[WS_BATCH_FRAMES];
+        size_t bytes;
+        int n = gather(srv, c, frames, &bytes);
+        if(n == 1) {
+            b.items[b.n] = (sendbatch_item_t){c->fd, BCAST_FRAME(frames[0]), bytes, 0};
+            b.client[b.n] = c;
+            b.frame[b.n++] = frames[0];
+            if(b.n == SENDBATCH_DEPTH)
+                wake_send(srv, &b);
+        } else if(n > 1 && write_now(srv, c, frames, n, bytes)) {
             fail_async(c);
-            continue;
-        }
-        if(has_pending(srv, c))
+        } else if(n > 1 && has_pending(srv, c)) {
             want_write(c);
+        }
     }
+    wake_send(srv, &b);
 }
 
 /*
@@ -736,13 +791,16 @@ int ws_open_count(const server_t *srv)
 int ws_init(server_t *srv)
 {
     srv->wbuf = util_malloc(WS_BATCH_BYTES);
-    return srv->wbuf ? 0 : -1;
+    srv->sendbatch = sendbatch_new(1);
+    return srv->wbuf && srv->sendbatch ? 0 : -1;
 }
 
 void ws_free(server_t *srv)
 {
     util_free(srv->wbuf);
     srv->wbuf = NULL;
+    sendbatch_free(srv->sendbatch);
+    srv->sendbatch = NULL;
     bcast_msg_unref(srv->ack);
     srv->ack = NULL;
 }
