@@ -1,6 +1,7 @@
 #include "server/http.h"
 
 #include "server/defer.h"
+#include "server/mpname.h"
 #include "server/routes.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -303,6 +304,7 @@ static void txn_reset(http_txn_t *t)
     txn_unlink(t, TXN_RECEIVING);
     if(t->spa)
         lws_spa_destroy(t->spa);
+    mpname_free(t->mpname);
     if(t->upload)
         t->upload_ops->release(t->upload);
     buf_free(&t->body);
@@ -489,7 +491,13 @@ static int upload_part(void *data, const char *name, const char *filename, char 
     if(!t->upload || t->ready)
         return state == LWS_UFS_CLOSE ? 0 : -1;
     switch(state) {
-    case LWS_UFS_OPEN: rc = ops->file_open(t->upload, name, filename, &t->resp); break;
+    case LWS_UFS_OPEN:
+        /* lws_spa opens the part at the CR that ends its Content-Disposition: the name read there is whole */
+        if(t->at_disposition && mpname_filename(t->mpname))
+            filename = mpname_filename(t->mpname);
+        t->part_opened = 1;
+        rc = ops->file_open(t->upload, name, filename, &t->resp);
+        break;
     case LWS_UFS_CONTENT:
     case LWS_UFS_FINAL_CONTENT:
         rc = ops->file_data(t->upload, buf, len > 0 ? (size_t)len : 0, state == LWS_UFS_FINAL_CONTENT, &t->resp);
@@ -540,7 +548,8 @@ static int begin_upload(struct lws *wsi, http_txn_t *t, int64_t length)
     info.opt_cb = upload_part;
     info.opt_data = t;
     t->spa = lws_spa_create_via_info(wsi, &info);
-    if(!t->spa) {
+    t->mpname = mpname_new(type);
+    if(!t->spa || !t->mpname) {
         t->resp.close = 1;
         http_respond_error(&t->resp, 500, "internal", "out of memory");
         return reply_early(wsi, t);
@@ -572,6 +581,24 @@ static void end_upload(struct lws *wsi, http_txn_t *t)
     finish(wsi, t);
 }
 
+/*
+ * A part that names a file lws_spa did not open: its content would be dropped as an unknown field.
+ * An empty name is a form's file input left empty, and is left alone. 1 with the answer in t->resp.
+ */
+static int unread_file_part(http_txn_t *t)
+{
+    const char *name = mpname_filename(t->mpname);
+    if(!mpname_is_file(t->mpname) || (name && !*name))
+        return 0;
+    http_respond_error(&t->resp, 400, "bad_multipart",
+                       name ? "a file part's Content-Disposition could not be read (a file name that begins "
+                              "with ';', or no space after the colon): send form-data; name=\"files\"; "
+                              "filename=\"...\""
+                            : "a file part named only by filename*= (RFC 5987), which multipart/form-data does "
+                              "not use (RFC 7578 section 4.2): name the file with filename=\"...\"");
+    return 1;
+}
+
 /* A piece of an upload's body: 0, or -1 with the answer in t->resp (the rest is never read). */
 static int upload_body(http_txn_t *t, const char *in, size_t len)
 {
@@ -580,12 +607,22 @@ static int upload_body(http_txn_t *t, const char *in, size_t len)
         http_respond_error(&t->resp, 413, "payload_too_large", "the request body exceeds its Content-Length");
         return -1;
     }
-    if(lws_spa_process(t->spa, in, (int)len) < 0 || t->resp.status) {
-        if(!t->resp.status)
-            http_respond_error(
-                &t->resp, 400, "bad_multipart",
-                "the multipart body is malformed (a form field too long, or a part without a file name)");
-        return -1;
+    while(len) {
+        size_t n = mpname_feed(t->mpname, in, len, &t->at_disposition);
+        t->part_opened = 0;
+        int rc = lws_spa_process(t->spa, in, (int)n);
+        if(rc < 0 || t->resp.status) {
+            if(!t->resp.status)
+                http_respond_error(
+                    &t->resp, 400, "bad_multipart",
+                    "the multipart body is malformed (a form field too long, or a part without a file name)");
+            return -1;
+        }
+        if(t->at_disposition && !t->part_opened && unread_file_part(t))
+            return -1;
+        t->at_disposition = 0;
+        in += n;
+        len -= n;
     }
     return 0;
 }

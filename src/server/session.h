@@ -69,6 +69,8 @@ typedef struct http_txn {
     buf_t body;
     const struct route_upload_ops *upload_ops; /* the route takes streamed multipart uploads */
     struct lws_spa *spa;                       /* a streamed multipart upload */
+    struct mpname *mpname;                     /* its parts' file names as sent (lws_spa cuts them at ';') */
+    int at_disposition, part_opened;           /* the bytes lws_spa reads end a Content-Disposition line */
     void *upload;                              /* its route_upload_ops_t state */
     int64_t received;
     int64_t content_length;

@@ -151,6 +151,36 @@ class UploadTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.srv.tmp.name, "data", "escaped.sql")))
         self.assertFalse(os.path.exists("/etc/cron.d/x.sql"))
 
+    def test_file_names_with_a_semicolon_and_rfc5987_names(self):
+        # a browser sends a ';' in a file name as it is, inside the quotes: it is part of the name
+        status, doc = upload(self.srv, [(b"a;b.sql", CORE), (b"x; filename=y.sql", MART)])
+        self.assertEqual(status, 202, doc)
+        self.assertEqual([(f["file"], f["status"]) for f in doc["files"]],
+                         [("a;b.sql", "accepted"), ("x; filename=y.sql", "accepted")])
+        self.events.complete(doc["ingestion_id"])
+
+        def part(disposition):
+            return (b"--B\r\nContent-Disposition: form-data; name=\"files\"; " + disposition +
+                    b"\r\nContent-Type: application/sql\r\n\r\n" + CORE + b"\r\n--B--\r\n")
+        # RFC 5987's filename* beside filename=: the plain one names the file (RFC 7578 section 4.2)
+        body = part(b"filename=\"plain.sql\"; filename*=UTF-8''other%20name.sql")
+        status, rest = raw_post(self.srv, "/api/v1/files/upload",
+                                f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {len(body)}\r\n",
+                                body)
+        self.assertEqual(status, 202, rest)
+        self.assertEqual([f["file"] for f in json.loads(rest)["files"]], ["plain.sql"])
+        self.events.complete(json.loads(rest)["ingestion_id"])
+        # filename* alone: refused with the reason, where its content used to vanish as an unknown field
+        for disposition, says in ((b"filename*=UTF-8''r%C3%A9sum%C3%A9.sql", "filename*="),
+                                  (b"filename=\";lead.sql\"", "could not be read")):
+            body = part(disposition)
+            status, rest = raw_post(self.srv, "/api/v1/files/upload",
+                                    "Content-Type: multipart/form-data; boundary=B\r\n"
+                                    f"Content-Length: {len(body)}\r\n", body)
+            self.assertEqual(status, 400, rest)
+            self.assertIn(says, json.loads(rest)["detail"])
+        self.assertEqual(count_files(self.uploads), 0)
+
     def test_limits_answer_413_with_the_limit(self):
         # Declared length above --max-upload-mb: refused before any of the body is read.
         status, body = raw_post(self.srv, "/api/v1/files/upload",
