@@ -63,7 +63,7 @@ static int labelled(buf_t *out, const char *name, const char *help, const char *
 int metrics_format(const metrics_t *m, const metrics_gauges_t *g, buf_t *out)
 {
     static const char *const rejects[METRICS_N_REJECT] = {"origin", "ip_limit"};
-    static const char *const client_results[METRICS_N_CLIENT] = {"ok", "junk", "oversize", "over_budget"};
+    static const char *const client_results[METRICS_N_CLIENT] = {"ok", "junk", "oversize", "over_budget", "trickled"};
     static const char *const file_statuses[METRICS_N_FILE] = {"processed", "failed", "skipped"};
     const char *types[EV_N_TYPES];
     for(int i = 0; i < EV_N_TYPES; i++)

@@ -106,7 +106,10 @@ typedef struct ws_client {
     uint8_t close_sent;  /* our close frame is written; awaiting the answer */
     uint8_t failed;      /* a write failed; lws drops the connection */
     uint8_t rx_binary;
-    uint8_t rx_refused; /* dropping the rest of a message: enum ws_rx_refusal */
+    uint8_t rx_refused;   /* dropping the rest of a message: enum ws_rx_refusal */
+    uint8_t rx_in_frame;  /* the last piece received left its frame unfinished */
+    uint16_t rx_frames;   /* frames of the message being received */
+    uint32_t rx_began_ms; /* when its first frame came, ms after connected_mono_ms */
 } ws_client_t;
 
 enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };

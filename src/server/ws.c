@@ -263,7 +263,18 @@ static void want_write(ws_client_t *c)
     }
 }
 
-enum ws_rx_refusal { RX_TAKEN, RX_TOO_BIG, RX_OVER_BUDGET };
+enum ws_rx_refusal { RX_TAKEN, RX_TOO_BIG, RX_OVER_BUDGET, RX_TOO_FRAGMENTED, RX_TOO_SLOW };
+
+/* How each refusal is logged (ws.error error=...), counted and closed. */
+static const struct {
+    const char *error;
+    int metric, close_code;
+} refusals[] = {
+    [RX_TOO_BIG] = {"message_too_big", METRICS_CLIENT_OVERSIZE, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE},
+    [RX_OVER_BUDGET] = {"receive_budget", METRICS_CLIENT_OVER_BUDGET, WS_CLOSE_TRY_AGAIN_LATER},
+    [RX_TOO_FRAGMENTED] = {"too_many_fragments", METRICS_CLIENT_TRICKLED, LWS_CLOSE_STATUS_POLICY_VIOLATION},
+    [RX_TOO_SLOW] = {"message_too_slow", METRICS_CLIENT_TRICKLED, LWS_CLOSE_STATUS_POLICY_VIOLATION},
+};
 
 static void rx_drop(server_t *srv, ws_client_t *c)
 {
@@ -557,6 +568,39 @@ static enum ws_rx_refusal rx_add(server_t *srv, ws_client_t *c, const void *in, 
 }
 
 /*
+ * One message in ever more frames, or over ever longer: refused (WS_MAX_FRAGMENTS). `new_frame`: this
+ * piece starts a frame; `first`: it starts the message.
+ */
+static enum ws_rx_refusal rx_pace(server_t *srv, ws_client_t *c, int first, int new_frame)
+{
+    uint32_t now = (uint32_t)(c->last_rx_mono_ms - c->connected_mono_ms); /* differences survive a wrap */
+    if(first) {
+        c->rx_frames = 1;
+        c->rx_began_ms = now;
+        return RX_TAKEN;
+    }
+    if(new_frame && ++c->rx_frames > WS_MAX_FRAGMENTS)
+        return RX_TOO_FRAGMENTED;
+    return now - c->rx_began_ms > (uint32_t)srv->cfg->ws_idle_timeout * 1000u ? RX_TOO_SLOW : RX_TAKEN;
+}
+
+/* The close reason of a refused message. */
+static void refusal_reason(const server_t *srv, enum ws_rx_refusal why, char *out, size_t outlen)
+{
+    switch(why) {
+    case RX_TOO_BIG: snprintf(out, outlen, "message larger than %d bytes", WS_MAX_MESSAGE); break;
+    case RX_OVER_BUDGET:
+        snprintf(out, outlen, "server busy: unfinished messages over %d KiB in all", WS_RX_BUDGET / 1024);
+        break;
+    case RX_TOO_FRAGMENTED: snprintf(out, outlen, "message in more than %d fragments", WS_MAX_FRAGMENTS); break;
+    case RX_TOO_SLOW:
+    case RX_TAKEN:
+        snprintf(out, outlen, "message unfinished %d s after its first fragment", srv->cfg->ws_idle_timeout);
+        break;
+    }
+}
+
+/*
  * A refused message is read to its end and dropped, then answered with a close: closing while the
  * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
  * off by the close-send timeout.
@@ -573,8 +617,10 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
     }
     size_t remaining = lws_remaining_packet_payload(c->wsi);
     int done = lws_is_final_fragment(c->wsi) && remaining == 0;
+    int new_frame = !c->rx_in_frame; /* a frame may arrive in several pieces */
+    c->rx_in_frame = remaining > 0;
     enum ws_rx_refusal refused = RX_TAKEN;
-    if(!c->rx_refused) {
+    if(!c->rx_refused && !(refused = rx_pace(srv, c, first, new_frame))) {
         /* whole in one piece (the usual case): read in place, nothing held */
         if(first && done && len <= WS_MAX_MESSAGE)
             client_message(srv, c, in, len);
@@ -582,14 +628,13 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
             refused = rx_add(srv, c, in, len, remaining);
     }
     if(refused) {
-        int big = refused == RX_TOO_BIG;
         c->rx_refused = (uint8_t)refused;
-        metrics_inc(&srv->metrics.ws_client_messages[big ? METRICS_CLIENT_OVERSIZE : METRICS_CLIENT_OVER_BUDGET]);
+        metrics_inc(&srv->metrics.ws_client_messages[refusals[refused].metric]);
         log_limited(LOG_WARN, "ws.error",
-                    "id=%llu peer=%s origin=%s error=%s bytes_at_least=%zu held_in_all=%zu close_code=%d",
-                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), big ? "message_too_big" : "receive_budget",
+                    "id=%llu peer=%s origin=%s error=%s bytes_at_least=%zu held_in_all=%zu fragments=%u close_code=%d",
+                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), refusals[refused].error,
                     remaining > SIZE_MAX - c->rx.len - len ? SIZE_MAX : c->rx.len + len + remaining, srv->ws_rx_held,
-                    big ? LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE : WS_CLOSE_TRY_AGAIN_LATER);
+                    (unsigned)c->rx_frames, refusals[refused].close_code);
         rx_drop(srv, c);
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
     }
@@ -597,12 +642,8 @@ static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
         if(!done)
             return 0;
         char reason[80];
-        if(c->rx_refused == RX_TOO_BIG) {
-            snprintf(reason, sizeof(reason), "message larger than %d bytes", WS_MAX_MESSAGE);
-            return close_now(srv, c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reason);
-        }
-        snprintf(reason, sizeof(reason), "server busy: unfinished messages over %d KiB in all", WS_RX_BUDGET / 1024);
-        return close_now(srv, c, WS_CLOSE_TRY_AGAIN_LATER, reason);
+        refusal_reason(srv, (enum ws_rx_refusal)c->rx_refused, reason, sizeof(reason));
+        return close_now(srv, c, refusals[c->rx_refused].close_code, reason);
     }
     if(done && c->rx.data) {
         client_message(srv, c, c->rx.data, c->rx.len);

@@ -25,6 +25,12 @@
  * it is refused like an oversized one, with 1013.
  */
 #define WS_RX_BUDGET (4 * 1024 * 1024)
+/*
+ * Frames of one client message. Every frame resets the client's idle time, so a sender trickling
+ * one-byte continuations stayed connected and held its buffer forever: a message in more frames than
+ * this, or still unfinished --ws-idle-timeout after its first frame, is refused with 1008.
+ */
+#define WS_MAX_FRAGMENTS 128
 
 /* The write batch buffer; 0 or -1 when out of memory. */
 int ws_init(server_t *srv);

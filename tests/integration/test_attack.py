@@ -276,5 +276,67 @@ class WsReceiveBudgetTest(unittest.TestCase):
                     ws.close()
 
 
+class WsTrickleTest(unittest.TestCase):
+    """One message sent as endless one-byte continuation frames, each below every size limit: every
+    frame reset the client's idle time, so the sender kept its connection and its buffer forever."""
+
+    IDLE_S = 3
+
+    def client(self, srv):
+        ws = RawWS(srv.host, srv.port, timeout=10)
+        ws.recv_json()  # connection_ack
+        ws.recv_json()  # stats_update
+        return ws
+
+    def trickle(self, ws, seconds):
+        """A one-byte fragment every 0.3 s (well inside the idle timeout) until the server ends the
+        connection: None while it has not, else what wait_close saw ((None, None) for a TCP close)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                ws.send(frame(0x0, b" ", fin=False))
+                return ws.wait_close(0.3)
+            except TimeoutError:
+                continue
+            except OSError:
+                return None, None
+        return None
+
+    def test_too_many_fragments_or_too_long_get_1008(self):
+        with Server("--stats-interval", "30", "--ws-ping-interval", "1", "--ws-idle-timeout", str(self.IDLE_S)) as srv:
+            many = slow = endless = None  # each connects when its turn comes: idle ones are closed
+            try:
+                many = self.client(srv)
+                # 200 fragments at once: refused past 128, closed when the message ends
+                many.send(frame(0x1, b"[", fin=False) + b"".join(frame(0x0, b" ", fin=False) for _ in range(200)) +
+                          frame(0x0, b"]"))
+                self.assertEqual(many.wait_close(10), (1008, "message in more than 128 fragments"))
+                # few fragments, but the message is still unfinished past the idle timeout
+                slow = self.client(srv)
+                slow.send(frame(0x1, b"[", fin=False))
+                self.assertIsNone(self.trickle(slow, self.IDLE_S + 1.5))
+                slow.send(frame(0x0, b"]"))
+                self.assertEqual(slow.wait_close(10), (1008, f"message unfinished {self.IDLE_S} s after its first fragment"))
+                # one that never ends its message is dropped (the close waits for the message's end)
+                endless = self.client(srv)
+                endless.send(frame(0x1, b"[", fin=False))
+                self.assertEqual(self.trickle(endless, 30), (None, None), "a trickling sender is never cut off")
+                name = 'lineaged_ws_client_messages_total{result="trickled"}'
+                self.assertEqual(metric(srv.request("GET", "/metrics")[2].decode(), name), 3)
+                log = srv.log()
+                self.assertEqual(log.count("error=too_many_fragments"), 1, log[-3000:])
+                self.assertEqual(log.count("error=message_too_slow"), 2, log[-3000:])
+                # a message in a few fragments, soon finished, is served as before
+                ok = self.client(srv)
+                ok.send(frame(0x1, b'{"type":', fin=False) + frame(0x0, b'"get_stats"', fin=False) + frame(0x0, b"}"))
+                while ok.recv_json()["type"] != "stats_update":
+                    pass
+                ok.close()
+            finally:
+                for ws in (many, slow, endless):
+                    if ws:
+                        ws.close()
+
+
 if __name__ == "__main__":
     main()
