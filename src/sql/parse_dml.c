@@ -197,6 +197,7 @@ static void parse_insert_values_columns(parser_t *p, const char *table, const ch
             sink_t s = {0};
             size_t before = p->pos;
             sqlp_parse_expr(p, &s);
+            sqlp_mark_identity(p, &s, before, p->pos); /* MERGE's INSERT VALUES (s.c) copies it */
             if(col < ncols) {
                 sql_srcvec_t src = {0};
                 sqlp_resolve_sink(p, sc, &s, &src, NULL, 0);
@@ -456,7 +457,9 @@ static void parse_assignments(parser_t *p, assigns_t *out)
         assign_t *a = &out->v[out->n++];
         memset(a, 0, sizeof *a);
         a->col = q.last;
+        size_t start = p->pos;
         sqlp_parse_expr(p, &a->sink);
+        sqlp_mark_identity(p, &a->sink, start, p->pos); /* SET c = s.c copies the value as is */
     } while(!p->err && accept_op(p, ','));
 }
 

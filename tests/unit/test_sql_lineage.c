@@ -264,6 +264,12 @@ static void test_transformation_types(void **state)
     expect_xf("SELECT COUNT(*) FILTER (WHERE ok) AS n FROM s", SQL_DIALECT_POSTGRES, "n<-s.ok:CONDITIONAL");
     expect_xf("UPDATE t SET a = s.b + 1 FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES,
               "t.a<-s.b:TRANSFORMATION ; s.id:FILTER t.id:FILTER");
+    /* SET c = s.c and MERGE's INSERT VALUES (s.c) copy a value as is, like a bare select item */
+    expect_xf("UPDATE t SET a = s.b, c = (s.c) FROM s WHERE s.id = t.id", SQL_DIALECT_POSTGRES,
+              "t.a<-s.b:IDENTITY t.c<-s.c:TRANSFORMATION ; s.id:FILTER t.id:FILTER");
+    expect_xf("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v, w = upper(s.w) "
+              "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)",
+              SQL_DIALECT_ANSI, "t.id<-s.id:IDENTITY t.v<-s.v:IDENTITY t.w<-s.w:TRANSFORMATION");
 }
 
 static void test_json_transformations(void **state)
