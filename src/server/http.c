@@ -591,9 +591,9 @@ static int unread_file_part(http_txn_t *t)
     if(!mpname_is_file(t->mpname) || (name && !*name))
         return 0;
     http_respond_error(&t->resp, 400, "bad_multipart",
-                       name ? "a file part's Content-Disposition could not be read (a file name that begins "
-                              "with ';', or no space after the colon): send form-data; name=\"files\"; "
-                              "filename=\"...\""
+                       name ? "a file part could not be read by the form parser (a file name that begins with ';', "
+                              "or a part header it does not know, such as Content-Transfer-Encoding): send "
+                              "Content-Disposition: form-data; name=\"files\"; filename=\"...\""
                             : "a file part named only by filename*= (RFC 5987), which multipart/form-data does "
                               "not use (RFC 7578 section 4.2): name the file with filename=\"...\"");
     return 1;
