@@ -1,0 +1,1 @@
+select name||ename from dept,emp

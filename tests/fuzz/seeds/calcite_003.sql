@@ -1,0 +1,1 @@
+select 'Minstrelsy' as dname from dept

@@ -1,0 +1,1 @@
+select name as dname from dept where deptno=10

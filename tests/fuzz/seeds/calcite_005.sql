@@ -1,0 +1,1 @@
+select ename from emp,dept

@@ -1,0 +1,1 @@
+select name as dname from emp left outer join dept on emp.deptno = dept.deptno

@@ -1,0 +1,1 @@
+select name,count(deptno) from dept group by name

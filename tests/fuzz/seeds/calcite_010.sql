@@ -1,0 +1,1 @@
+select count(deptno),name from dept group by name

@@ -1,0 +1,1 @@
+select count(mgr),ename from emp group by ename

@@ -1,0 +1,1 @@
+select name from dept union all select ename from emp

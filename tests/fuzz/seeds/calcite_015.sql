@@ -1,0 +1,1 @@
+select ename from emp union all select ename from emp

@@ -1,0 +1,1 @@
+select name,deptno from dept where deptno > 10
