@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
 from ingest_helpers import upload, wait_ingestion_status  # noqa: E402
 
-WAIT = 30  # seconds for a commit to reach the index (a rebuild runs after each commit)
+WAIT = 120  # seconds for a commit to reach the index: generous, a loaded ASan run is 3-4x slower
 
 
 class CatalogTest(unittest.TestCase):
