@@ -95,6 +95,28 @@ test("a file's details list its statements, each with what it reads and writes",
   assertNoProblems(page);
 });
 
+test('a resized window (a phone turned) fits the drawn graph again: the root stays in view', async ({ server, page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(server.base + '/#explorer');
+  await tableLevel(page);
+  await page.fill('#ex-q', 'sales.orders_clean');
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await root(page)).join() === 'sales.orders_clean', { timeout: 10000, what: 'sales.orders_clean drawn' });
+  const inside = () => page.evaluate(() => {
+    const c = document.getElementById('ex-canvas').getBoundingClientRect();
+    const r = document.querySelector('#ex-nodes .ex-node[data-root="true"] rect').getBoundingClientRect();
+    return r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom;
+  });
+  assert(await inside(), 'the root inside the canvas at 1280 px');
+  try {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(inside, { timeout: 5000, what: 'the root inside the canvas at 390 px' });
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assertNoProblems(page);
+});
+
 test('200 nodes stay readable: none overlap, text at least 7 px', async ({ server, page }) => {
   await page.goto(server.base + '/#explorer');
   await page.selectOption('#ex-dir', 'downstream');

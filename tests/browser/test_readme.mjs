@@ -105,6 +105,33 @@ test('a question the chat does not understand ("help") is answered with the kind
   assertNoProblems(page);
 });
 
+test("a table's details wrap between words, never inside a column or file name that fits the pane", async ({ page, server }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.fill('#ex-q', 'core.fct_invoices');
+  await page.press('#ex-q', 'Enter');
+  await page.waitForSelector('#ex-details dd >> text=gross_amount_usd', { timeout: 10000 });
+  const split = await page.$$eval('#ex-details dd', (dds) => {
+    const out = [];
+    for (const dd of dds) {
+      const walker = document.createTreeWalker(dd, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const m of node.data.matchAll(/[^\s,]+/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const rects = [...range.getClientRects()];
+          const tops = new Set(rects.map((r) => Math.round(r.top)));
+          const width = rects.reduce((w, r) => w + r.width, 0); // the word's own width, on one line or several
+          if (tops.size > 1 && width < dd.getBoundingClientRect().width) out.push(m[0]);
+        }
+      }
+    }
+    return out;
+  });
+  assertEqual(split.join(', '), '', 'words broken across lines');
+  assertNoProblems(page);
+});
+
 await run({
   async before() {
     const server = new Lineaged({ ingest: [EXAMPLES] });
