@@ -642,6 +642,12 @@ static void say_suggestions(chat_t *c, const char *question)
             continue;
         graph_hit_t hits[3];
         int k = graph_search(c->s, tok, GRAPH_MASK_ALL, hits, 3);
+        /* "marts.nonexistent": nothing is close to the whole name, so offer what its qualifier holds */
+        char *dot = k > 0 ? NULL : strrchr(tok, '.');
+        if(dot && dot > tok) {
+            *dot = '\0';
+            k = graph_search(c->s, tok, GRAPH_MASK_TABLES, hits, 3);
+        }
         for(int i = 0; i < k; i++)
             json_array_append_new(sugg, json_string(nm(c, hits[i].node)));
     }

@@ -66,6 +66,13 @@ class FinanceChatTest(unittest.TestCase):
         self.check("what feeds marts.revenue_daily.revenue_usd", "lineage_upstream",
                    ["core.fct_invoices.gross_amount_usd"], ("marts/mart_revenue_daily.sql", 2))
 
+    def test_unknown_names_get_close_ones(self):
+        self.check("What feeds marts.revenu?", "unknown", ["Did you mean marts.revenue_daily"])
+        # nothing is close to the whole name: the tables of its schema are offered
+        body = self.check("What feeds marts.nonexistent?", "unknown", ["Did you mean marts."])
+        self.assertNotIn("Try a qualified name", body["response"])
+        self.check("What feeds nothing_like_this?", "unknown", ["Try a qualified name such as schema.table."])
+
     def test_impact_with_paths(self):
         self.check("What breaks if I change staging.stg_invoices?", "impact",
                    ["staging.stg_invoices → core.fct_invoices → marts.revenue_daily"],
