@@ -20,7 +20,7 @@ deps="$root/deps"
 
 packages=(
     build-essential cmake pkg-config openssl ca-certificates
-    libwebsockets-dev libwebsockets-evlib-uv libuv1-dev liburing-dev libjansson-dev libgit2-dev libcmocka-dev
+    libwebsockets-dev libwebsockets-evlib-uv libuv1-dev liburing-dev libssl-dev libjansson-dev libgit2-dev libcmocka-dev
     python3 python3-websockets git
 )
 

@@ -151,16 +151,9 @@ static void put_header(head_t *h, const char *name, const char *value)
     PUT_LITERAL(h, "\r\n");
 }
 
-int http_write_response(struct lws *wsi, const http_response_t *r)
+size_t http_render_response(const http_response_t *r, unsigned char *start, size_t cap)
 {
-    /* Most answers are small: built on the stack, the heap only for large bodies. */
-    unsigned char small[LWS_PRE + HTTP_HEADER_ROOM + HTTP_SMALL_BODY];
-    size_t total = LWS_PRE + HTTP_HEADER_ROOM + r->len;
-    unsigned char *out = total <= sizeof(small) ? small : util_malloc(total);
-    if(!out)
-        return -1;
-    unsigned char *start = out + LWS_PRE;
-    head_t h = {start, start + HTTP_HEADER_ROOM, 0};
+    head_t h = {start, start + (cap < HTTP_HEADER_ROOM ? cap : HTTP_HEADER_ROOM), 0};
     /* Our own status line: lws writes HTTP/1.0 on requests whose version it did not parse (upgrades). */
     PUT_LITERAL(&h, "HTTP/1.1 ");
     put_uint(&h, (size_t)r->status);
@@ -185,17 +178,29 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
     if(r->close)
         put_header(&h, "connection", "close");
     PUT_LITERAL(&h, "\r\n");
-    if(h.full) {
+    size_t body = r->len && !r->omit_body ? r->len : 0;
+    if(h.full || body > cap - (size_t)(h.p - start))
+        return 0;
+    if(body)
+        memcpy(h.p, r->body, body);
+    return (size_t)(h.p - start) + body;
+}
+
+int http_write_response(struct lws *wsi, const http_response_t *r)
+{
+    /* Most answers are small: built on the stack, the heap only for large bodies. */
+    unsigned char small[LWS_PRE + HTTP_HEADER_ROOM + HTTP_SMALL_BODY];
+    size_t total = LWS_PRE + HTTP_HEADER_ROOM + r->len;
+    unsigned char *out = total <= sizeof(small) ? small : util_malloc(total);
+    if(!out)
+        return -1;
+    unsigned char *start = out + LWS_PRE;
+    size_t bytes = http_render_response(r, start, total - LWS_PRE);
+    if(!bytes) {
         if(out != small)
             util_free(out);
         return -1;
     }
-    unsigned char *p = h.p;
-    if(r->len && !r->omit_body) {
-        memcpy(p, r->body, r->len);
-        p += r->len;
-    }
-    size_t bytes = (size_t)(p - start);
     int n = lws_write(wsi, start, bytes, LWS_WRITE_HTTP_HEADERS);
     if(out != small)
         util_free(out);
@@ -677,7 +682,11 @@ void http_check_bodies(server_t *srv, int64_t now)
 int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp)
 {
     char host[256];
-    int has = host_from_request(wsi, host, sizeof(host));
+    return http_host_allowed(srv, host_from_request(wsi, host, sizeof(host)), host, resp);
+}
+
+int http_host_allowed(server_t *srv, int has, const char *host, http_response_t *resp)
+{
     if(has == 0 || (has > 0 && host_allowed(&srv->origins, host)))
         return 1; /* no Host: not a browser, so not a rebinding page */
     log_limited(LOG_WARN, "http.rejected", "reason=host host=%s status=421", LOG_Q(has > 0 ? host : "(too long)"));

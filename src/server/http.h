@@ -31,12 +31,16 @@ void http_check_bodies(server_t *srv, int64_t now);
  * fills `resp` with 421 and returns 0.
  */
 int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp);
+/* The same for a Host read elsewhere: `has` 0 none, 1 `host`, -1 too long. */
+int http_host_allowed(server_t *srv, int has, const char *host, http_response_t *resp);
 /*
  * LWS_CALLBACK_RAW_RX: lws turned a request it does not handle as HTTP into a raw socket (CONNECT,
  * or an unknown method with LWS_SERVER_OPTION_FALLBACK_TO_APPLY_LISTEN_ACCEPT_CONFIG). Answers 405
  * (with Allow) or 400 and returns -1 to close.
  */
 int http_refuse_raw(server_t *srv, struct lws *wsi, const void *in, size_t len);
+/* Status line, headers and body into out (cap bytes): their length, 0 when they do not fit. */
+size_t http_render_response(const http_response_t *r, unsigned char *out, size_t cap);
 /* Writes status line, headers and body in one lws_write (used before an upgrade, too). */
 int http_write_response(struct lws *wsi, const http_response_t *r);
 

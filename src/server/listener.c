@@ -5,7 +5,10 @@
 
 #include "server/iplimit.h"
 #include "server/reqguard.h"
+#include "server/reqscan.h"
 #include "server/server.h"
+#include "server/ws.h"
+#include "server/wshand.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,14 +58,18 @@ typedef struct waiting {
     char peer[LISTENER_PEER_MAX];
 } waiting_t;
 
-/* lws's opaque user data on every connection we adopted while it is HTTP. */
+/*
+ * A connection on HTTP's per-address slots: while its request head is read (by us, to see whether it
+ * is a dashboard WebSocket) and then, as lws's opaque user data, while lws serves it.
+ */
 typedef struct ticket {
+    struct listener *l;
     ip_slot_t *slot;
     int fd;
+    struct ticket *hprev, *hnext; /* reading the head: all such, oldest first */
+    int64_t since_ms;
     char peer[LISTENER_PEER_MAX]; /* the address accept4 gave, normalised: no getpeername for the handshake */
 } ticket_t;
-
-static char upgraded_mark; /* opaque data of an adopted connection that became a WebSocket */
 
 struct listener {
     server_t *srv;
@@ -78,8 +86,9 @@ struct listener {
     char proxy[IPLIMIT_ADDR_MAX];
     ip_slot_t *buckets[IP_BUCKETS];
     waiting_t *wait_head, *wait_tail;
-    ip_slot_t *ready;   /* addresses with waiting connections and a slot just freed */
-    ticket_t *adopting; /* set around lws_adopt_*: did lws destroy it already? */
+    ip_slot_t *ready;             /* addresses with waiting connections and a slot just freed */
+    ticket_t *heads, *heads_tail; /* connections whose request head is being read */
+    ticket_t *adopting;           /* set around lws_adopt_*: did lws destroy it already? */
     int adopt_destroyed;
     char addresses[256];
 };
@@ -140,20 +149,12 @@ static void refuse_fd(int fd, const char *detail)
     close(fd);
 }
 
-static void adopt(listener_t *l, int fd, ip_slot_t *slot, const char *peer)
+static void release_slot(listener_t *l, ticket_t *t);
+
+/* Hands a connection to lws, which reads its request from the first byte (the head was only peeked at). */
+static void to_lws(listener_t *l, ticket_t *t)
 {
-    ticket_t *t = util_calloc(1, sizeof(*t));
-    if(!t) {
-        log_error("server.out_of_memory", "what=connection");
-        close(fd);
-        l->open--;
-        slot_unref(l, slot);
-        return;
-    }
-    t->slot = slot;
-    t->fd = fd;
-    snprintf(t->peer, sizeof(t->peer), "%s", peer);
-    slot->active++;
+    int fd = t->fd;
     reqguard_watch(fd);
     lws_adopt_desc_t info;
     memset(&info, 0, sizeof(info));
@@ -167,14 +168,135 @@ static void adopt(listener_t *l, int fd, ip_slot_t *slot, const char *peer)
     l->adopting = NULL;
     if(!wsi && !l->adopt_destroyed) {
         /* refused before lws took the socket: its teardown never ran */
-        log_warn("server.adopt_failed", "peer=%s", slot->addr);
-        reqguard_unwatch(fd);
+        log_warn("server.adopt_failed", "peer=%s", t->slot->addr);
         close(fd);
         l->open--;
-        slot->active--;
-        slot_unref(l, slot);
-        util_free(t);
+        release_slot(l, t);
     }
+}
+
+static void head_unlink(listener_t *l, ticket_t *t)
+{
+    if(t->hprev)
+        t->hprev->hnext = t->hnext;
+    else
+        l->heads = t->hnext;
+    if(t->hnext)
+        t->hnext->hprev = t->hprev;
+    else
+        l->heads_tail = t->hprev;
+    t->hprev = t->hnext = NULL;
+}
+
+/* A connection that ends while its head is read: closed without an answer, like lws's header timeout. */
+static void head_close(listener_t *l, ticket_t *t)
+{
+    head_unlink(l, t);
+    netpoll_forget(&l->srv->np, t->fd);
+    close(t->fd);
+    l->open--;
+    release_slot(l, t);
+}
+
+static void head_to_lws(listener_t *l, ticket_t *t)
+{
+    head_unlink(l, t);
+    netpoll_del(&l->srv->np, t->fd);
+    to_lws(l, t);
+}
+
+/*
+ * What the head says so far: HEAD_LWS (not a dashboard WebSocket: lws serves it), HEAD_WAIT (more
+ * bytes needed) or HEAD_WS with its length and fields. Only a head that is a WebSocket upgrade on the
+ * dashboard path, parses, and passes the request guard's scan becomes ours; anything else odd is
+ * lws's to answer as before.
+ */
+enum head_kind { HEAD_WAIT, HEAD_LWS, HEAD_WS };
+
+static enum head_kind classify(unsigned char *p, size_t n, size_t *head_len, ws_request_t *req)
+{
+    static const char prefix[] = "GET " WS_DASHBOARD_PATH;
+    size_t pl = sizeof(prefix) - 1;
+    if(memcmp(p, prefix, n < pl ? n : pl) != 0)
+        return HEAD_LWS;
+    if(n <= pl)
+        return HEAD_WAIT;
+    if(p[pl] != ' ' && p[pl] != '?')
+        return HEAD_LWS;
+    const unsigned char *end = memmem(p, n, "\r\n\r\n", 4), *bare = memmem(p, n, "\n\n", 2);
+    if(bare && (!end || bare < end))
+        return HEAD_LWS; /* lines ended by LF alone: lws reads those */
+    if(!end)
+        return n >= WSHAND_HEAD_MAX ? HEAD_LWS : HEAD_WAIT;
+    *head_len = (size_t)(end - p) + 4;
+    reqscan_t scan;
+    reqscan_init(&scan);
+    const char *why = NULL;
+    enum reqscan_result r = reqscan_feed(&scan, p, *head_len, &why);
+    if(r == REQSCAN_BAD || r == REQSCAN_TOO_BIG)
+        return HEAD_LWS;
+    if(wshand_parse((const char *)p, *head_len, req) || !wshand_is_websocket(req))
+        return HEAD_LWS;
+    return HEAD_WS;
+}
+
+/* The head is peeked at, not read: a connection that is not ours goes to lws with its bytes unread. */
+static void on_head(void *owner, int fd, uint32_t events)
+{
+    ticket_t *t = owner;
+    listener_t *l = t->l;
+    static unsigned char head[WSHAND_HEAD_MAX]; /* service thread only */
+    if(!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+        return; /* writable only (the edge every socket has when it joins the set) */
+    ssize_t n = recv(fd, head, sizeof(head), MSG_PEEK);
+    if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if(n <= 0) {
+        head_close(l, t);
+        return;
+    }
+    size_t head_len = 0;
+    ws_request_t req;
+    switch(classify(head, (size_t)n, &head_len, &req)) {
+    case HEAD_WAIT: return;
+    case HEAD_LWS: head_to_lws(l, t); return;
+    case HEAD_WS: break;
+    }
+    head_unlink(l, t);
+    if(ws_take(l->srv, fd, t->peer, &req, head_len, (size_t)n > head_len)) {
+        netpoll_forget(&l->srv->np, fd);
+        close(fd);
+        l->open--;
+    }
+    release_slot(l, t); /* a WebSocket counts against its own limits, not HTTP's per-address slots */
+}
+
+static void adopt(listener_t *l, int fd, ip_slot_t *slot, const char *peer)
+{
+    ticket_t *t = util_calloc(1, sizeof(*t));
+    if(!t) {
+        log_error("server.out_of_memory", "what=connection");
+        close(fd);
+        l->open--;
+        slot_unref(l, slot);
+        return;
+    }
+    t->l = l;
+    t->slot = slot;
+    t->fd = fd;
+    snprintf(t->peer, sizeof(t->peer), "%s", peer);
+    slot->active++;
+    if(netpoll_add(&l->srv->np, fd, on_head, t)) {
+        to_lws(l, t); /* lws reads it all, as before */
+        return;
+    }
+    t->since_ms = time_mono_ms();
+    t->hprev = l->heads_tail;
+    if(l->heads_tail)
+        l->heads_tail->hnext = t;
+    else
+        l->heads = t;
+    l->heads_tail = t;
 }
 
 static void waiting_unlink(listener_t *l, waiting_t *w)
@@ -347,6 +469,9 @@ static void on_timer(uv_timer_t *t)
     listener_t *l = t->data;
     int64_t now = time_mono_ms();
     expire_waiting(l, now);
+    /* the head has --header-timeout in all, as lws's header table had */
+    while(l->heads && now - l->heads->since_ms >= l->wait_ms)
+        head_close(l, l->heads);
     admit_waiting(l);
     if(l->paused_until_ms && now >= l->paused_until_ms && !l->srv->stopping)
         resume_accepting(l);
@@ -518,6 +643,8 @@ void listener_stop(server_t *srv)
         slot_unref(l, w->slot);
         util_free(w);
     }
+    while(l->heads)
+        head_close(l, l->heads);
 }
 
 void listener_free(server_t *srv)
@@ -552,14 +679,10 @@ static void release_slot(listener_t *l, ticket_t *t)
     util_free(t);
 }
 
-void listener_conn_upgraded(server_t *srv, struct lws *wsi)
+void listener_ws_closed(server_t *srv)
 {
-    listener_t *l = srv->listener;
-    ticket_t *t = lws_get_opaque_user_data(wsi);
-    if(!l || !t || (void *)t == &upgraded_mark)
-        return;
-    lws_set_opaque_user_data(wsi, &upgraded_mark);
-    release_slot(l, t);
+    if(srv->listener)
+        srv->listener->open--;
 }
 
 void listener_conn_closed(server_t *srv, struct lws *wsi)
@@ -572,14 +695,13 @@ void listener_conn_closed(server_t *srv, struct lws *wsi)
     l->open--;
     if(p == l->adopting)
         l->adopt_destroyed = 1;
-    if(p != &upgraded_mark)
-        release_slot(l, p);
+    release_slot(l, p);
 }
 
 const char *listener_peer(const server_t *srv, struct lws *wsi)
 {
     void *p = lws_get_opaque_user_data(wsi);
-    if(!srv->listener || !p || p == &upgraded_mark)
+    if(!srv->listener || !p)
         return NULL;
     return ((const ticket_t *)p)->peer;
 }

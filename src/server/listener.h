@@ -1,6 +1,7 @@
 /*
- * The front door: listening sockets bound exactly where told, accept, connection caps, and the
- * hand-over of each accepted socket to libwebsockets. lws 4.1.6 bound the IPv6 wildcard for an IPv4
+ * The front door: listening sockets bound exactly where told, accept, connection caps, the request
+ * head read far enough to tell a dashboard WebSocket (ws.c takes it) from anything else (handed to
+ * libwebsockets, its bytes unread). lws 4.1.6 bound the IPv6 wildcard for an IPv4
  * `iface`, spun on EMFILE, and let any one address hold every header table.
  */
 #ifndef LINEAGED_SERVER_LISTENER_H
@@ -25,8 +26,8 @@ int listener_start(struct server *srv);
 void listener_stop(struct server *srv);
 void listener_free(struct server *srv);
 
-/* LWS_CALLBACK_ESTABLISHED: the connection is a WebSocket now; the per-address HTTP slot is free. */
-void listener_conn_upgraded(struct server *srv, struct lws *wsi);
+/* A dashboard WebSocket (ws.c) closed its socket. */
+void listener_ws_closed(struct server *srv);
 /* LWS_CALLBACK_WSI_DESTROY: the connection is gone. */
 void listener_conn_closed(struct server *srv, struct lws *wsi);
 

@@ -53,20 +53,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_WRITEABLE:
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: return s ? http_callback(srv, wsi, reason, s, in, len) : 0;
-    case LWS_CALLBACK_ESTABLISHED:
-        listener_conn_upgraded(srv, wsi);
-        return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
-    case LWS_CALLBACK_RECEIVE:
-    case LWS_CALLBACK_RECEIVE_PONG:
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-    case LWS_CALLBACK_CLOSED: return s ? ws_callback(srv, wsi, reason, s, in, len) : 0;
     default: return 0;
     }
 }
 
 static const struct lws_protocols protocols[] = {
-    {"lineaged", callback, sizeof(session_t), WS_RX_BUFFER, 0, NULL, WS_TX_PACKET},
+    {"lineaged", callback, sizeof(session_t), 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -158,6 +150,7 @@ static int load_stats(server_t *srv)
 
 static void destroy_context(server_t *srv, uv_loop_t *loop)
 {
+    netpoll_close(&srv->np); /* its handle would keep the loop running */
     for(int i = 0; srv->ctx && i < DESTROY_STAGES_MAX; i++) {
         lws_context_destroy(srv->ctx);
         while(uv_run(loop, UV_RUN_DEFAULT))
@@ -195,6 +188,7 @@ static void server_free(server_t *srv)
     hub_free(srv);
     ws_free(srv);
     reqguard_free();
+    netpoll_free(&srv->np);
     iplimit_free(srv->per_ip);
     srv->per_ip = NULL;
     origin_policy_free(&srv->origins);
@@ -207,6 +201,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     srv.cfg = cfg;
     srv.store = store;
     srv.started_mono_ms = time_mono_ms();
+    srv.np.epfd = -1;
     metrics_init(&srv.metrics);
     if(load_stats(&srv)) {
         log_error("stats.load_failed", "reason=\"cannot count nodes and files in the database\"");
@@ -260,8 +255,9 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     info.foreign_loops = foreign_loops;
     info.pcontext = &srv.ctx;
 
-    if(listener_open(&srv, &loop)) {
+    if(netpoll_init(&srv.np, &loop) || listener_open(&srv, &loop)) {
         listener_stop(&srv);
+        netpoll_close(&srv.np);
         while(uv_run(&loop, UV_RUN_DEFAULT))
             ;
         uv_loop_close(&loop);
@@ -337,6 +333,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         if(!uv_run(&loop, UV_RUN_ONCE))
             break;
     }
+    ws_drop_all(&srv);
     if(!sig)
         pthread_kill(sig_thread, SIGUSR1);
     pthread_join(sig_thread, NULL);

@@ -11,6 +11,7 @@
 #include "server/defer.h"
 #include "server/iplimit.h"
 #include "server/metrics.h"
+#include "server/netpoll.h"
 #include "server/origin.h"
 #include "server/router.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ typedef struct server {
     int64_t started_mono_ms;
     struct listener *listener;                /* accept and connection caps, service thread only */
     struct ws_client *clients, *clients_tail; /* idle order, service thread only */
+    struct ws_client *closing, *closing_tail; /* clients closing, by deadline */
+    struct ws_client *ws_dead;                /* failed clients not yet freed (ws.c reap) */
+    netpoll_t np;                             /* the sockets lineaged reads itself (netpoll.h) */
     int n_clients;
     int n_closing;     /* clients we are closing (eviction, slow consumer) */
     size_t ws_rx_held; /* bytes allocated for unfinished client messages, at most WS_RX_BUDGET */
@@ -53,6 +57,7 @@ typedef struct server {
     iplimit_t *per_ip;
     bcast_queue_t queue;
     unsigned char *wbuf;         /* several frames gathered for one write */
+    unsigned char *rbuf;         /* one read from a WebSocket client */
     struct sendbatch *sendbatch; /* a broadcast's sends, many per system call */
     ratelimit_t *rl;
     lws_sorted_usec_list_t stats_timer, hub_timer;
@@ -63,11 +68,7 @@ typedef struct server {
     int64_t welcome_stats_ms;
     bcast_msg_t *ack; /* a connection_ack with client_id 0, for splicing ids into within its millisecond */
     int64_t ack_ms;
-    size_t ack_id_at; /* where its client_id's digit is; 0: not found, encode each one */
-    struct {
-        struct lws *wsi; /* the upgrade last let through: its ESTABLISHED comes next, same service call */
-        char peer[48], addr[48];
-    } upgrading;
+    size_t ack_id_at;                          /* where its client_id's digit is; 0: not found, encode each one */
     http_json_cache_t stats_body, health_body; /* GET /api/v1/stats and /health, kept while unchanged */
     struct http_txn *txn_spares;               /* finished request states kept for the next request */
     int n_txn_spares;

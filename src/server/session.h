@@ -1,8 +1,9 @@
-/* Per-connection state (libwebsockets' per-session data) for HTTP and WebSocket alike. */
+/* Per-connection state: libwebsockets' per-session data for HTTP, and a dashboard WebSocket's. */
 #ifndef LINEAGED_SERVER_SESSION_H
 #define LINEAGED_SERVER_SESSION_H
 
 #include "server/bcast.h"
+#include "server/wsframe.h"
 #include "util/buf.h"
 
 #include <stddef.h>
@@ -83,10 +84,13 @@ typedef struct http_txn {
 
 #define WS_PRIVATE_MAX 3
 
+/* A dashboard WebSocket: lineaged owns its socket (ws.c), libwebsockets never sees it. */
 typedef struct ws_client {
-    struct ws_client *prev, *next; /* idle order: the head has been silent longest */
-    struct lws *wsi;
-    int fd; /* its socket, written directly by broadcasts */
+    struct ws_client *prev, *next;   /* idle order: the head has been silent longest */
+    struct ws_client *cprev, *cnext; /* closing, by deadline (all are CLOSE_WAIT_MS after their start) */
+    struct ws_client *dead_next;     /* failed, to be freed when no caller holds it */
+    struct server *srv;
+    int fd;
     uint64_t id;
     uint64_t cursor;                   /* next broadcast sequence to send */
     bcast_msg_t *priv[WS_PRIVATE_MAX]; /* this client's own messages, sent before the queue */
@@ -97,33 +101,35 @@ typedef struct ws_client {
     int64_t connected_mono_ms;
     int64_t last_rx_mono_ms;
     int64_t last_ping_mono_ms;
+    int64_t close_by_ms; /* closing: dropped at this time if the peer has not answered */
     uint64_t messages_sent;
-    buf_t rx;            /* the message being received, bounded */
-    int close_code;      /* we are closing with this code */
-    char *close_reason;  /* set when we start closing */
-    int peer_close_code; /* the client closed with this code */
-    uint8_t want_write;  /* a WRITEABLE callback is on its way */
-    uint8_t close_sent;  /* our close frame is written; awaiting the answer */
-    uint8_t failed;      /* a write failed; lws drops the connection */
+    buf_t rx;              /* the message being received, bounded */
+    unsigned char *tx;     /* what the socket refused, sent before anything else */
+    size_t tx_len, tx_off; /* tx holds tx_len bytes, tx_off of them sent */
+    size_t tx_extra;       /* control frames queued behind a refused write */
+    int close_code;        /* we are closing with this code */
+    char *close_reason;    /* set when we start closing */
+    int peer_close_code;   /* the client closed with this code */
+    uint8_t close_sent;    /* our close frame is written; awaiting the answer */
+    uint8_t rx_off;        /* input is no longer parsed (after a protocol error) */
+    uint8_t dead;          /* on the dead list */
     uint8_t rx_binary;
-    uint8_t rx_refused;   /* dropping the rest of a message: enum ws_rx_refusal */
-    uint8_t rx_in_frame;  /* the last piece received left its frame unfinished */
-    uint16_t rx_frames;   /* frames of the message being received */
-    uint32_t rx_began_ms; /* when its first frame came, ms after connected_mono_ms */
+    uint8_t rx_refused;  /* dropping the rest of a message, closed at its end: enum ws_rx_refusal */
+    uint8_t rx_in_frame; /* the last piece received left its frame unfinished */
+    uint16_t rx_frames;  /* frames of the message being received */
+    int64_t rx_began_ms; /* when its first frame came */
+    wsframe_t fr;
 } ws_client_t;
 
-enum session_kind { SESSION_NONE, SESSION_HTTP, SESSION_WS };
-
 /*
- * lws allocates this for every connection, so it is kept small: an HTTP request's state lives on
- * the heap only while the request is in flight, and an upgraded connection reuses the space.
+ * lws allocates this for every HTTP connection, so it is kept small: a request's state lives on
+ * the heap only while the request is in flight.
  */
+enum session_kind { SESSION_NONE, SESSION_HTTP };
+
 typedef struct session {
     enum session_kind kind;
-    union {
-        http_txn_t *http;
-        ws_client_t ws;
-    };
+    http_txn_t *http;
 } session_t;
 
 #endif

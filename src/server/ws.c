@@ -10,164 +10,99 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-#define CLOSE_SEND_TIMEOUT_S 3 /* a client too choked to take its close frame is dropped after this */
+#define CLOSE_WAIT_MS  3000 /* a client that does not finish the closing handshake is dropped after this */
+#define RX_CHUNK       (WS_MAX_MESSAGE + 16) /* one read: a whole largest message fits, frame header and all */
+#define TX_CONTROL_MAX 1024 /* control frames queued behind a refused write; a client that makes more is dropped */
+#define HANDSHAKE_ROOM 256  /* the 101's bytes */
 
 /* Whom the per-IP limit counts: the socket peer, or X-Forwarded-For's last hop via the trusted proxy. */
-static void client_address(server_t *srv, struct lws *wsi, char *peer, size_t peerlen, char *addr, size_t addrlen)
+static void client_address(server_t *srv, const char *peer, const ws_request_t *req, char *addr, size_t addrlen)
 {
-    const char *accepted = listener_peer(srv, wsi);
-    if(accepted) {
-        snprintf(peer, peerlen, "%s", accepted);
-    } else {
-        char raw[64];
-        lws_get_peer_simple(wsi, raw, sizeof(raw));
-        iplimit_normalize(raw, peer, peerlen);
-    }
     snprintf(addr, addrlen, "%s", peer);
-    if(!srv->cfg->trusted_proxy)
+    if(!srv->cfg->trusted_proxy || req->xff != 1)
         return;
     char proxy[64];
     iplimit_normalize(srv->cfg->trusted_proxy, proxy, sizeof(proxy));
-    char xff[256];
-    if(strcmp(proxy, peer) != 0 || lws_hdr_copy(wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) <= 0)
+    if(strcmp(proxy, peer) != 0)
         return;
     /* The proxy appends the address it saw: the last entry is the only one it vouches for. */
-    const char *last = strrchr(xff, ',');
+    const char *last = strrchr(req->xff_v, ',');
     char candidate[48]; /* INET6_ADDRSTRLEN fits, like the session's fields */
-    iplimit_normalize(last ? last + 1 : xff, candidate, sizeof(candidate));
+    iplimit_normalize(last ? last + 1 : req->xff_v, candidate, sizeof(candidate));
     unsigned char bin[16];
     if(inet_pton(AF_INET, candidate, bin) == 1 || inet_pton(AF_INET6, candidate, bin) == 1)
         snprintf(addr, addrlen, "%s", candidate);
 }
 
 /*
- * Corked from the accepted upgrade until the welcome is written: lws's 101 and our two welcome
- * frames leave as one segment, so a connect costs the loopback path once, not twice. Uncorking
- * pushes whatever is queued; a connection closed before that sends it on close.
+ * What lws 4.1.6 checked only after its confirm callback, or not at all (h2c, version 99, short
+ * keys), checked first: a handshake that passes here becomes a WebSocket.
  */
-static void cork(struct lws *wsi, int on)
+static const char *handshake_error(const ws_request_t *req)
 {
-    int fd = (int)lws_get_socket_fd(wsi);
-    if(fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)))
-        log_debug("ws.cork_failed", "on=%d", on);
-}
-
-static void header_copy(struct lws *wsi, enum lws_token_indexes token, char *out, size_t outlen)
-{
-    if(lws_hdr_copy(wsi, out, (int)outlen, token) < 0)
-        out[0] = '\0';
-}
-
-static int refuse(server_t *srv, struct lws *wsi, int status, const char *error, const char *detail, int limit)
-{
-    http_response_t resp = {0};
-    resp.close = 1;
-    if(limit > 0)
-        http_respond_json(&resp, status,
-                          json_pack("{s:s, s:s, s:i}", "error", error, "detail", detail, "limit", limit));
-    else
-        http_respond_error(&resp, status, error, detail);
-    http_write_response(wsi, &resp);
-    http_respond(&resp, 0, NULL, NULL, 0); /* frees the body */
-    (void)srv;
-    return -1;
-}
-
-static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason)
-{
-    if(c->close_code)
-        return;
-    c->close_code = code;
-    c->close_reason = util_strndup(reason, WS_CLOSE_REASON_MAX); /* NULL: the frame goes without one */
-    srv->n_closing++;
-    bcast_detach(&srv->queue, &c->cursor);
-}
-
-static void request_close(server_t *srv, ws_client_t *c, int code, const char *reason)
-{
-    if(c->close_code)
-        return;
-    mark_closing(srv, c, code, reason);
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
-    lws_callback_on_writable(c->wsi);
-    c->want_write = 1;
-}
-
-/* At capacity the newcomer is admitted by closing whoever has been silent longest. */
-static void evict_idlest(server_t *srv)
-{
-    ws_client_t *victim = srv->clients;
-    while(victim && victim->close_code)
-        victim = victim->next;
-    if(!victim)
-        return;
-    char reason[96];
-    snprintf(reason, sizeof(reason), "server at capacity (max-connections=%d); closing the longest-idle connection",
-             srv->cfg->max_connections);
-    metrics_inc(&srv->metrics.ws_evicted);
-    log_limited(LOG_INFO, "ws.evicted", "id=%llu peer=%s origin=%s idle_s=%.3f max_connections=%d close_code=1013",
-                (unsigned long long)victim->id, victim->peer, LOG_Q(victim->origin),
-                (double)(time_mono_ms() - victim->last_rx_mono_ms) / 1000.0, srv->cfg->max_connections);
-    request_close(srv, victim, WS_CLOSE_TRY_AGAIN_LATER, reason);
-}
-
-/*
- * What lws checks only after this callback (and h2c, which it would switch to), checked first, so a
- * handshake that passes here becomes a WebSocket. lws 4.1.6 offers `Upgrade: h2c` to this callback
- * like `websocket` and answers 101 if allowed.
- */
-static const char *handshake_error(struct lws *wsi)
-{
-    char value[64];
-    header_copy(wsi, WSI_TOKEN_UPGRADE, value, sizeof(value));
-    if(strcasecmp(value, "websocket") != 0)
+    if(req->upgrade != 1 || strcasecmp(req->upgrade_v, "websocket") != 0)
         return "only Upgrade: websocket is served";
-    if(lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+    if(!req->is_get)
         return "a WebSocket handshake is a GET request";
-    header_copy(wsi, WSI_TOKEN_VERSION, value, sizeof(value));
-    if(strcmp(value, "13") != 0)
+    if(req->version != 1 || strcmp(req->version_v, "13") != 0)
         return "Sec-WebSocket-Version must be 13";
     /* the key is 16 random bytes in base64: 24 characters ending in "==" */
-    header_copy(wsi, WSI_TOKEN_KEY, value, sizeof(value));
-    if(strlen(value) != 24 || strcmp(value + 22, "==") != 0)
+    if(req->key != 1 || strlen(req->key_v) != 24 || strcmp(req->key_v + 22, "==") != 0)
         return "Sec-WebSocket-Key must be 16 bytes in base64";
     return NULL;
 }
 
-int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
+static void refusal(http_response_t *resp, int status, const char *error, const char *detail, int limit)
 {
-    char path[HTTP_MAX_PATH], origin[256], peer[sizeof(srv->upgrading.peer)], addr[sizeof(srv->upgrading.addr)],
-        detail[320];
-    const char *bad = handshake_error(wsi);
-    if(bad)
-        return refuse(srv, wsi, 400, "bad_handshake", bad, 0);
-    header_copy(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
-    if(srv->stopping)
-        return refuse(srv, wsi, 503, "shutting_down", "the server is shutting down", 0);
-    http_response_t misdirected = {0};
-    if(!request_host_allowed(srv, wsi, &misdirected)) {
-        http_write_response(wsi, &misdirected);
-        http_respond(&misdirected, 0, NULL, NULL, 0); /* frees the body */
+    resp->close = 1;
+    if(limit > 0)
+        http_respond_json(resp, status, json_pack("{s:s, s:s, s:i}", "error", error, "detail", detail, "limit", limit));
+    else
+        http_respond_error(resp, status, error, detail);
+}
+
+/*
+ * The handshake policy (docs/websocket.md). 0: the connection may become a WebSocket, `addr` is its
+ * per-IP key; otherwise `resp` holds the refusal.
+ */
+static int check_handshake(server_t *srv, const ws_request_t *req, const char *peer, char addr[48],
+                           http_response_t *resp)
+{
+    char detail[320];
+    const char *bad = handshake_error(req);
+    if(bad) {
+        refusal(resp, 400, "bad_handshake", bad, 0);
         return -1;
     }
-    if(strcmp(path, WS_DASHBOARD_PATH) != 0)
-        return refuse(srv, wsi, 404, "not_found", "WebSocket endpoint is " WS_DASHBOARD_PATH, 0);
-    int has_origin = origin_from_request(wsi, origin, sizeof(origin));
-    if(has_origin < 0)
-        snprintf(origin, sizeof(origin), "(longer than %zu bytes)", sizeof(origin) - 1);
-    client_address(srv, wsi, peer, sizeof(peer), addr, sizeof(addr));
-    if(has_origin && (has_origin < 0 || !origin_allowed(&srv->origins, origin))) {
+    if(srv->stopping) {
+        refusal(resp, 503, "shutting_down", "the server is shutting down", 0);
+        return -1;
+    }
+    if(!http_host_allowed(srv, req->host, req->host_v, resp))
+        return -1;
+    if(strcmp(req->path, WS_DASHBOARD_PATH) != 0) {
+        refusal(resp, 404, "not_found", "WebSocket endpoint is " WS_DASHBOARD_PATH, 0);
+        return -1;
+    }
+    client_address(srv, peer, req, addr, 48);
+    if(req->origin && (req->origin < 0 || !origin_allowed(&srv->origins, req->origin_v))) {
+        char origin[300];
+        if(req->origin < 0)
+            snprintf(origin, sizeof(origin), "(longer than %zu bytes)", sizeof(req->origin_v) - 1);
+        else
+            snprintf(origin, sizeof(origin), "%s", req->origin_v);
         metrics_inc(&srv->metrics.ws_rejected[METRICS_REJECT_ORIGIN]);
         log_limited(LOG_WARN, "ws.rejected", "reason=origin origin=%s peer=%s status=403", LOG_Q(origin), addr);
         snprintf(detail, sizeof(detail), "Origin %.200s is not allowed", origin);
-        return refuse(srv, wsi, 403, "forbidden_origin", detail, 0);
+        refusal(resp, 403, "forbidden_origin", detail, 0);
+        return -1;
     }
     int limit = srv->cfg->max_conn_per_ip;
     if(iplimit_count(srv->per_ip, addr) >= limit) {
@@ -175,16 +110,51 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
         log_limited(LOG_WARN, "ws.rejected", "reason=ip_limit peer=%s limit=%d status=503", addr, limit);
         snprintf(detail, sizeof(detail),
                  "connection limit reached: at most %d WebSocket connections per client address", limit);
-        return refuse(srv, wsi, 503, "too_many_connections", detail, limit);
+        refusal(resp, 503, "too_many_connections", detail, limit);
+        return -1;
     }
-    srv->upgrading.wsi = wsi;
-    memcpy(srv->upgrading.peer, peer, sizeof(peer));
-    memcpy(srv->upgrading.addr, addr, sizeof(addr));
-    cork(wsi, 1);
     return 0;
 }
 
-/* Idle order: appended at the tail on connect and on every message received. */
+static void header_copy(struct lws *wsi, enum lws_token_indexes token, int *has, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    *has = 0;
+    if(lws_hdr_total_length(wsi, token) > 0)
+        *has = lws_hdr_copy(wsi, out, (int)outlen, token) < 0 ? -1 : 1;
+}
+
+int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
+{
+    ws_request_t req;
+    memset(&req, 0, sizeof(req));
+    int has = 0;
+    header_copy(wsi, WSI_TOKEN_GET_URI, &has, req.path, sizeof(req.path));
+    req.is_get = has == 1;
+    header_copy(wsi, WSI_TOKEN_UPGRADE, &req.upgrade, req.upgrade_v, sizeof(req.upgrade_v));
+    header_copy(wsi, WSI_TOKEN_VERSION, &req.version, req.version_v, sizeof(req.version_v));
+    header_copy(wsi, WSI_TOKEN_KEY, &req.key, req.key_v, sizeof(req.key_v));
+    header_copy(wsi, WSI_TOKEN_HOST, &req.host, req.host_v, sizeof(req.host_v));
+    header_copy(wsi, WSI_TOKEN_ORIGIN, &req.origin, req.origin_v, sizeof(req.origin_v));
+    header_copy(wsi, WSI_TOKEN_X_FORWARDED_FOR, &req.xff, req.xff_v, sizeof(req.xff_v));
+    char peer[48], raw[64], addr[48];
+    const char *accepted = listener_peer(srv, wsi);
+    if(!accepted) {
+        lws_get_peer_simple(wsi, raw, sizeof(raw));
+        iplimit_normalize(raw, peer, sizeof(peer));
+        accepted = peer;
+    }
+    http_response_t resp = {0};
+    /* the dashboard's WebSockets are read by lineaged from their first byte (listener.c): one that
+     * reaches lws came after another request on its connection */
+    if(!check_handshake(srv, &req, accepted, addr, &resp))
+        refusal(&resp, 400, "bad_handshake", "a WebSocket handshake must be the first request on its connection", 0);
+    http_write_response(wsi, &resp);
+    http_respond(&resp, 0, NULL, NULL, 0); /* frees the body */
+    return -1;
+}
+
+/* Idle order: appended at the tail on connect and on every read. */
 static void link_tail(server_t *srv, ws_client_t *c)
 {
     c->next = NULL;
@@ -207,6 +177,228 @@ static void unlink_client(server_t *srv, ws_client_t *c)
     else
         srv->clients_tail = c->prev;
     c->prev = c->next = NULL;
+}
+
+static void closing_unlink(server_t *srv, ws_client_t *c)
+{
+    if(!c->close_by_ms)
+        return;
+    if(c->cprev)
+        c->cprev->cnext = c->cnext;
+    else
+        srv->closing = c->cnext;
+    if(c->cnext)
+        c->cnext->cprev = c->cprev;
+    else
+        srv->closing_tail = c->cprev;
+    c->cprev = c->cnext = NULL;
+    c->close_by_ms = 0;
+}
+
+/* Every closing client waits the same time, so appending keeps the list in deadline order. */
+static void closing_link(server_t *srv, ws_client_t *c)
+{
+    if(c->close_by_ms)
+        return;
+    c->close_by_ms = time_mono_ms() + CLOSE_WAIT_MS;
+    c->cnext = NULL;
+    c->cprev = srv->closing_tail;
+    if(srv->closing_tail)
+        srv->closing_tail->cnext = c;
+    else
+        srv->closing = c;
+    srv->closing_tail = c;
+}
+
+static void rx_drop(server_t *srv, ws_client_t *c)
+{
+    srv->ws_rx_held -= c->rx.cap;
+    buf_free(&c->rx);
+}
+
+/* The connection is over: it is freed by reap(), when no caller holds it any more. */
+static void fail(server_t *srv, ws_client_t *c)
+{
+    if(c->dead)
+        return;
+    c->dead = 1;
+    c->dead_next = srv->ws_dead;
+    srv->ws_dead = c;
+}
+
+static void finish(server_t *srv, ws_client_t *c)
+{
+    int code = c->close_code ? c->close_code : c->peer_close_code ? c->peer_close_code : WS_CLOSE_ABNORMAL;
+    netpoll_forget(&srv->np, c->fd);
+    close(c->fd); /* also takes it out of the epoll set */
+    listener_ws_closed(srv);
+    unlink_client(srv, c);
+    closing_unlink(srv, c);
+    srv->n_clients--;
+    if(c->close_code)
+        srv->n_closing--;
+    else
+        bcast_detach(&srv->queue, &c->cursor);
+    iplimit_remove(srv->per_ip, c->addr);
+    for(int i = 0; i < c->n_priv; i++)
+        bcast_msg_unref(c->priv[i]);
+    rx_drop(srv, c);
+    const char *reason = c->close_reason ? c->close_reason : "";
+    log_limited(LOG_INFO, "ws.disconnected",
+                "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d%s%s clients=%d",
+                (unsigned long long)c->id, c->peer, LOG_Q(c->origin),
+                (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0, (unsigned long long)c->messages_sent, code,
+                reason[0] ? " reason=" : "", reason[0] ? LOG_Q(reason) : "", srv->n_clients);
+    util_free(c->origin);
+    util_free(c->close_reason);
+    util_free(c->tx);
+    util_free(c);
+}
+
+static void reap(server_t *srv)
+{
+    while(srv->ws_dead) {
+        ws_client_t *c = srv->ws_dead;
+        srv->ws_dead = c->dead_next;
+        finish(srv, c);
+    }
+}
+
+/* Keeps bytes the socket refused; control frames may queue behind them, within TX_CONTROL_MAX. */
+static int tx_keep(ws_client_t *c, const unsigned char *p, size_t n)
+{
+    size_t have = c->tx_len - c->tx_off;
+    if(have) {
+        if(c->tx_extra + n > TX_CONTROL_MAX)
+            return -1;
+        c->tx_extra += n;
+    }
+    unsigned char *t = util_malloc(have + n);
+    if(!t)
+        return -1;
+    if(have)
+        memcpy(t, c->tx + c->tx_off, have);
+    memcpy(t + have, p, n);
+    util_free(c->tx);
+    c->tx = t;
+    c->tx_len = have + n;
+    c->tx_off = 0;
+    return 0;
+}
+
+/* After a send that took `w` bytes of n (or -errno): the rest is kept. -1 when the connection failed. */
+static int tx_result(ws_client_t *c, const unsigned char *p, size_t n, ssize_t w)
+{
+    if(w == (ssize_t)n)
+        return 0;
+    if(w < 0) {
+        if(w != -EAGAIN && w != -EWOULDBLOCK && w != -EINTR)
+            return -1;
+        w = 0;
+    }
+    return tx_keep(c, p + w, n - (size_t)w);
+}
+
+/*
+ * One send(); what the socket refuses is kept and sent first when it has room again (the edge-
+ * triggered EPOLLOUT says so). Returns -1 when the connection failed.
+ */
+static int tx_write(ws_client_t *c, const unsigned char *p, size_t n)
+{
+    if(c->tx_len)
+        return tx_keep(c, p, n);
+    ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return tx_result(c, p, n, w < 0 ? -errno : w);
+}
+
+/* 1: everything kept went out; 0: the socket is full again; -1: failed. */
+static int tx_drain(ws_client_t *c)
+{
+    while(c->tx_off < c->tx_len) {
+        ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if(w < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno == EINTR ? 0 : -1;
+        c->tx_off += (size_t)w;
+    }
+    util_free(c->tx);
+    c->tx = NULL;
+    c->tx_len = c->tx_off = c->tx_extra = 0;
+    return 1;
+}
+
+static int control_frame(ws_client_t *c, int opcode, const unsigned char *p, size_t n)
+{
+    unsigned char f[2 + 125];
+    f[0] = (unsigned char)(0x80 | opcode);
+    f[1] = (unsigned char)n;
+    if(n)
+        memcpy(f + 2, p, n);
+    return tx_write(c, f, 2 + n);
+}
+
+static void mark_closing(server_t *srv, ws_client_t *c, int code, const char *reason)
+{
+    if(c->close_code)
+        return;
+    c->close_code = code;
+    c->close_reason = util_strndup(reason, WS_CLOSE_REASON_MAX); /* NULL: the frame goes without one */
+    srv->n_closing++;
+    bcast_detach(&srv->queue, &c->cursor);
+    closing_link(srv, c);
+}
+
+/* Our close frame (behind whatever the socket refused); the peer's answering close ends it. */
+static void send_close(server_t *srv, ws_client_t *c)
+{
+    if(c->close_sent)
+        return;
+    unsigned char payload[2 + WS_CLOSE_REASON_MAX];
+    size_t len = c->close_reason ? strlen(c->close_reason) : 0;
+    payload[0] = (unsigned char)(c->close_code >> 8);
+    payload[1] = (unsigned char)c->close_code;
+    if(len)
+        memcpy(payload + 2, c->close_reason, len);
+    c->close_sent = 1;
+    if(control_frame(c, 0x8, payload, 2 + len))
+        fail(srv, c);
+}
+
+static void request_close(server_t *srv, ws_client_t *c, int code, const char *reason)
+{
+    if(c->close_code || c->dead)
+        return;
+    mark_closing(srv, c, code, reason);
+    send_close(srv, c);
+}
+
+/*
+ * Closes after bad input: the close frame, then our side of the stream is shut so the peer sees the
+ * end at once; what it still sends is read and ignored until it closes (or CLOSE_WAIT_MS pass).
+ */
+static void close_for_input(server_t *srv, ws_client_t *c, int code, const char *reason)
+{
+    c->rx_off = 1;
+    request_close(srv, c, code, reason);
+    if(!c->dead && !c->tx_len)
+        shutdown(c->fd, SHUT_WR);
+}
+
+/* At capacity the newcomer is admitted by closing whoever has been silent longest. */
+static void evict_idlest(server_t *srv)
+{
+    ws_client_t *victim = srv->clients;
+    while(victim && (victim->close_code || victim->dead))
+        victim = victim->next;
+    if(!victim)
+        return;
+    char reason[96];
+    snprintf(reason, sizeof(reason), "server at capacity (max-connections=%d); closing the longest-idle connection",
+             srv->cfg->max_connections);
+    metrics_inc(&srv->metrics.ws_evicted);
+    log_limited(LOG_INFO, "ws.evicted", "id=%llu peer=%s origin=%s idle_s=%.3f max_connections=%d close_code=1013",
+                (unsigned long long)victim->id, victim->peer, LOG_Q(victim->origin),
+                (double)(time_mono_ms() - victim->last_rx_mono_ms) / 1000.0, srv->cfg->max_connections);
+    request_close(srv, victim, WS_CLOSE_TRY_AGAIN_LATER, reason);
 }
 
 static void add_private(ws_client_t *c, bcast_msg_t *msg)
@@ -255,125 +447,6 @@ static bcast_msg_t *connection_ack(server_t *srv, const ws_client_t *c)
     return bcast_msg_from_payload(EV_CONNECTION_ACK, payload, (size_t)n);
 }
 
-static void want_write(ws_client_t *c)
-{
-    if(!c->want_write) {
-        c->want_write = 1;
-        lws_callback_on_writable(c->wsi);
-    }
-}
-
-enum ws_rx_refusal { RX_TAKEN, RX_TOO_BIG, RX_OVER_BUDGET, RX_TOO_FRAGMENTED, RX_TOO_SLOW };
-
-/* How each refusal is logged (ws.error error=...), counted and closed. */
-static const struct {
-    const char *error;
-    int metric, close_code;
-} refusals[] = {
-    [RX_TOO_BIG] = {"message_too_big", METRICS_CLIENT_OVERSIZE, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE},
-    [RX_OVER_BUDGET] = {"receive_budget", METRICS_CLIENT_OVER_BUDGET, WS_CLOSE_TRY_AGAIN_LATER},
-    [RX_TOO_FRAGMENTED] = {"too_many_fragments", METRICS_CLIENT_TRICKLED, LWS_CLOSE_STATUS_POLICY_VIOLATION},
-    [RX_TOO_SLOW] = {"message_too_slow", METRICS_CLIENT_TRICKLED, LWS_CLOSE_STATUS_POLICY_VIOLATION},
-};
-
-static void rx_drop(server_t *srv, ws_client_t *c)
-{
-    srv->ws_rx_held -= c->rx.cap;
-    buf_free(&c->rx);
-}
-
-static int flush(server_t *srv, ws_client_t *c);
-static void fail_async(ws_client_t *c);
-static int has_pending(const server_t *srv, const ws_client_t *c);
-
-static int on_established(server_t *srv, struct lws *wsi, session_t *s)
-{
-    ws_client_t *c = &s->ws;
-    http_session_release(s);
-    memset(c, 0, sizeof(*c));
-    s->kind = SESSION_WS;
-    c->wsi = wsi;
-    c->fd = (int)lws_get_socket_fd(wsi);
-    c->id = ++srv->next_client_id;
-    c->connected_mono_ms = c->last_rx_mono_ms = time_mono_ms();
-    buf_init(&c->rx, WS_MAX_MESSAGE);
-    /* the addresses the handshake was checked with: no second getpeername per connect */
-    if(srv->upgrading.wsi == wsi) {
-        memcpy(c->peer, srv->upgrading.peer, sizeof(c->peer));
-        memcpy(c->addr, srv->upgrading.addr, sizeof(c->addr));
-    } else {
-        client_address(srv, wsi, c->peer, sizeof(c->peer), c->addr, sizeof(c->addr));
-    }
-    srv->upgrading.wsi = NULL;
-    char origin[256];
-    int has_origin = origin_from_request(wsi, origin, sizeof(origin));
-    if(has_origin)
-        c->origin = util_strdup(has_origin < 0 ? "(long)" : origin); /* NULL (logged as -) if out of memory */
-    link_tail(srv, c);
-    srv->n_clients++;
-    iplimit_add(srv->per_ip, c->addr);
-    bcast_attach(&srv->queue, &c->cursor);
-    metrics_inc(&srv->metrics.ws_connections_total);
-    metrics_http_response(&srv->metrics, 101);
-    add_private(c, connection_ack(srv, c));
-    add_private(c, hub_welcome_stats(srv));
-    /* Only here is the newcomer certain: a handshake lws refuses after the check must cost no one. */
-    if(ws_open_count(srv) > srv->cfg->max_connections)
-        evict_idlest(srv);
-    log_limited(LOG_INFO, "ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id,
-                c->peer, c->addr, LOG_Q(c->origin), srv->n_clients);
-    /* The welcome goes out behind the 101 when that left whole: no writable round trip per connect. */
-    if(lws_partial_buffered(wsi))
-        want_write(c);
-    else if(flush(srv, c))
-        fail_async(c);
-    else if(has_pending(srv, c))
-        want_write(c);
-    cork(wsi, 0);
-    return 0;
-}
-
-static void on_closed(server_t *srv, session_t *s)
-{
-    ws_client_t *c = &s->ws;
-    if(s->kind != SESSION_WS)
-        return;
-    int code = c->close_code        ? c->close_code
-               : c->peer_close_code ? c->peer_close_code
-                                    : LWS_CLOSE_STATUS_ABNORMAL_CLOSE;
-    unlink_client(srv, c);
-    srv->n_clients--;
-    if(c->close_code)
-        srv->n_closing--;
-    else
-        bcast_detach(&srv->queue, &c->cursor);
-    iplimit_remove(srv->per_ip, c->addr);
-    for(int i = 0; i < c->n_priv; i++)
-        bcast_msg_unref(c->priv[i]);
-    c->n_priv = 0;
-    rx_drop(srv, c);
-    s->kind = SESSION_NONE;
-    const char *reason = c->close_reason ? c->close_reason : "";
-    log_limited(LOG_INFO, "ws.disconnected",
-                "id=%llu peer=%s origin=%s duration_s=%.3f messages_sent=%llu close_code=%d%s%s clients=%d",
-                (unsigned long long)c->id, c->peer, LOG_Q(c->origin),
-                (double)(time_mono_ms() - c->connected_mono_ms) / 1000.0, (unsigned long long)c->messages_sent, code,
-                reason[0] ? " reason=" : "", reason[0] ? LOG_Q(reason) : "", srv->n_clients);
-    util_free(c->origin);
-    util_free(c->close_reason);
-    c->origin = c->close_reason = NULL;
-}
-
-/* Closes from inside a receive callback: the frame carries code and reason; the caller returns -1. */
-static int close_now(server_t *srv, ws_client_t *c, int code, const char *reason)
-{
-    mark_closing(srv, c, code, reason);
-    c->close_sent = 1; /* lws writes this frame; send_close must not write a second */
-    const char *why = c->close_reason ? c->close_reason : "";
-    lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)why, strlen(why));
-    return -1;
-}
-
 /* Takes the next message the client lacks: its own first, then the broadcast queue. */
 static bcast_msg_t *take_next(server_t *srv, ws_client_t *c, size_t room)
 {
@@ -391,49 +464,22 @@ static bcast_msg_t *take_next(server_t *srv, ws_client_t *c, size_t room)
 }
 
 /*
- * Whole frames straight to the socket: lws_write would only add its bookkeeping to the one send(),
- * and this runs once per client per broadcast. Only done while lws holds none of this connection's
- * bytes, so nothing can come between. `w` is what the socket took (or -errno); the rest goes to
- * lws_write, which keeps it, sends it before anything else and then calls WRITEABLE; until then the
- * client waits (want_write). Returns -1 when the connection failed.
+ * Takes what the client lacks, up to WS_BATCH_FRAMES frames and WS_BATCH_BYTES in all behind `lead`
+ * bytes (the first frame goes whatever its size when nothing leads it); returns how many.
  */
-static int finish_write(ws_client_t *c, const unsigned char *out, size_t len, ssize_t w)
-{
-    if(w == (ssize_t)len)
-        return 0;
-    if(w < 0) {
-        if(w != -EAGAIN && w != -EWOULDBLOCK && w != -EINTR)
-            return -1;
-        w = 0;
-    }
-    c->want_write = 1; /* lws asks for POLLOUT itself when it keeps bytes */
-    return lws_write(c->wsi, (unsigned char *)out + w, len - (size_t)w, LWS_WRITE_RAW) < 0 ? -1 : 0;
-}
-
-/* Takes what the client lacks, up to WS_BATCH_FRAMES frames and WS_BATCH_BYTES; returns how many. */
-static int gather(server_t *srv, ws_client_t *c, bcast_msg_t **batch, size_t *bytes)
+static int gather(server_t *srv, ws_client_t *c, bcast_msg_t **batch, size_t lead, size_t *bytes)
 {
     int n = 0;
-    *bytes = 0;
+    *bytes = lead;
     while(n < WS_BATCH_FRAMES && (n == 0 || *bytes < WS_BATCH_BYTES)) {
-        /* the first frame goes whatever its size; later ones only while they fit the buffer */
-        bcast_msg_t *m = take_next(srv, c, n ? WS_BATCH_BYTES - *bytes : SIZE_MAX);
+        size_t room = n || lead ? (*bytes < WS_BATCH_BYTES ? WS_BATCH_BYTES - *bytes : 0) : SIZE_MAX;
+        bcast_msg_t *m = take_next(srv, c, room);
         if(!m)
             break;
         batch[n++] = m;
         *bytes += BCAST_FRAME_LEN(m);
     }
     return n;
-}
-
-/* The bytes of gathered frames: one frame as it is (ready-made, see bcast.h), several copied together. */
-static const unsigned char *frames_bytes(server_t *srv, bcast_msg_t **batch, int n)
-{
-    if(n == 1)
-        return BCAST_FRAME(batch[0]);
-    for(size_t off = 0, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(batch[i]), i++)
-        memcpy(srv->wbuf + off, BCAST_FRAME(batch[i]), BCAST_FRAME_LEN(batch[i]));
-    return srv->wbuf;
 }
 
 /* Counts a write's frames as sent unless it failed (rc < 0), and releases them; returns rc. */
@@ -452,34 +498,24 @@ static int written(server_t *srv, ws_client_t *c, bcast_msg_t **batch, int n, in
     return 0;
 }
 
-/* Gathered frames in one send() now. Returns -1 when the connection failed. */
-static int write_now(server_t *srv, ws_client_t *c, bcast_msg_t **batch, int n, size_t bytes)
-{
-    const unsigned char *out = frames_bytes(srv, batch, n);
-    ssize_t w = send(c->fd, out, bytes, MSG_NOSIGNAL | MSG_DONTWAIT);
-    return written(srv, c, batch, n, finish_write(c, out, bytes, w < 0 ? -errno : w));
-}
-
-/* Sends what the client lacks in one write. Returns -1 when the connection failed. */
-static int flush(server_t *srv, ws_client_t *c)
+/*
+ * Sends what the client lacks in one write (frames are ready-made, see bcast.h: one goes straight
+ * from the shared buffer, several are gathered into srv->wbuf), behind `lead` bytes already in
+ * srv->wbuf (the 101 of a new connection). Returns -1 when the connection failed.
+ */
+static int flush_after(server_t *srv, ws_client_t *c, size_t lead)
 {
     bcast_msg_t *batch[WS_BATCH_FRAMES];
     size_t bytes;
-    int n = gather(srv, c, batch, &bytes);
-    return n ? write_now(srv, c, batch, n, bytes) : 0;
-}
-
-/* Drops a connection whose socket failed, from outside its own callbacks. */
-static void fail_async(ws_client_t *c)
-{
-    c->failed = 1;
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-}
-
-/* Neither side has started closing and the socket has not failed: frames may still go out. */
-static int open_for_writes(const ws_client_t *c)
-{
-    return !c->close_code && !c->peer_close_code && !c->failed;
+    int n = gather(srv, c, batch, lead, &bytes);
+    if(!n && !lead)
+        return 0;
+    unsigned char *out = n == 1 && !lead ? BCAST_FRAME(batch[0]) : srv->wbuf;
+    if(out == srv->wbuf) {
+        for(size_t off = lead, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(batch[i]), i++)
+            memcpy(out + off, BCAST_FRAME(batch[i]), BCAST_FRAME_LEN(batch[i]));
+    }
+    return written(srv, c, batch, n, tx_write(c, out, bytes));
 }
 
 static int has_pending(const server_t *srv, const ws_client_t *c)
@@ -487,43 +523,21 @@ static int has_pending(const server_t *srv, const ws_client_t *c)
     return c->n_priv || c->cursor < srv->queue.tail;
 }
 
-/*
- * Our side of the closing handshake, written by us: lws 4.1.6 as Debian builds it (debug, libuv)
- * closes a connection twice when a WRITEABLE callback returns -1, which drops it before its close
- * frame is sent. The peer's answering close ends the connection (on_peer_close); a peer that never
- * answers is dropped by the timeout.
- */
-static int send_close(ws_client_t *c)
+/* Neither side has started closing and the socket has not failed: frames may still go out. */
+static int open_for_writes(const ws_client_t *c)
 {
-    if(c->close_sent)
-        return 0;
-    unsigned char frame[4 + WS_CLOSE_REASON_MAX];
-    size_t len = c->close_reason ? strlen(c->close_reason) : 0;
-    frame[0] = 0x88; /* FIN + close */
-    frame[1] = (unsigned char)(2 + len);
-    frame[2] = (unsigned char)(c->close_code >> 8);
-    frame[3] = (unsigned char)c->close_code;
-    if(len)
-        memcpy(frame + 4, c->close_reason, len);
-    c->close_sent = 1;
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_SEND_TIMEOUT_S);
-    return lws_write(c->wsi, frame, 4 + len, LWS_WRITE_RAW) < 0 ? -1 : 0;
+    return !c->close_code && !c->peer_close_code && !c->dead;
 }
 
-static int on_writeable(server_t *srv, ws_client_t *c)
+/* Writes what the client lacks while its socket takes it all. */
+static void write_more(server_t *srv, ws_client_t *c)
 {
-    c->want_write = 0;
-    if(srv->stopping && !c->close_code)
-        mark_closing(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
-    if(c->close_code)
-        return send_close(c);
-    if(c->peer_close_code)
-        return 0; /* lws is answering the peer's close */
-    if(flush(srv, c))
-        return -1;
-    if(has_pending(srv, c))
-        want_write(c);
-    return 0;
+    while(open_for_writes(c) && !c->tx_len && has_pending(srv, c)) {
+        if(flush_after(srv, c, 0)) {
+            fail(srv, c);
+            return;
+        }
+    }
 }
 
 static void client_message(server_t *srv, ws_client_t *c, const char *data, size_t len)
@@ -540,7 +554,7 @@ static void client_message(server_t *srv, ws_client_t *c, const char *data, size
     const char *type = json_string_value(json_object_get(msg, "type"));
     if(type && strcmp(type, "get_stats") == 0 && c->n_priv < WS_PRIVATE_MAX) {
         add_private(c, hub_welcome_stats(srv));
-        want_write(c);
+        write_more(srv, c);
     }
     json_decref(msg);
 }
@@ -553,36 +567,20 @@ static void touch(server_t *srv, ws_client_t *c)
     link_tail(srv, c);
 }
 
-/* Appends to the unfinished message, within its own limit and the budget all of them share. */
-static enum ws_rx_refusal rx_add(server_t *srv, ws_client_t *c, const void *in, size_t len, size_t remaining)
-{
-    /* remaining comes from the frame header (up to 2^64 - 1): compared, never added */
-    size_t have = c->rx.len + len;
-    if(have > WS_MAX_MESSAGE || remaining > WS_MAX_MESSAGE - have)
-        return RX_TOO_BIG;
-    size_t before = c->rx.cap;
-    if(buf_add(&c->rx, in, len))
-        return RX_TOO_BIG;
-    srv->ws_rx_held += c->rx.cap - before;
-    return srv->ws_rx_held > WS_RX_BUDGET ? RX_OVER_BUDGET : RX_TAKEN;
-}
+enum ws_rx_refusal { RX_TAKEN, RX_TOO_BIG, RX_OVER_BUDGET, RX_TOO_FRAGMENTED, RX_TOO_SLOW };
 
-/*
- * One message in ever more frames, or over ever longer: refused (WS_MAX_FRAGMENTS). `new_frame`: this
- * piece starts a frame; `first`: it starts the message.
- */
-static enum ws_rx_refusal rx_pace(server_t *srv, ws_client_t *c, int first, int new_frame)
-{
-    uint32_t now = (uint32_t)(c->last_rx_mono_ms - c->connected_mono_ms); /* differences survive a wrap */
-    if(first) {
-        c->rx_frames = 1;
-        c->rx_began_ms = now;
-        return RX_TAKEN;
-    }
-    if(new_frame && ++c->rx_frames > WS_MAX_FRAGMENTS)
-        return RX_TOO_FRAGMENTED;
-    return now - c->rx_began_ms > (uint32_t)srv->cfg->ws_idle_timeout * 1000u ? RX_TOO_SLOW : RX_TAKEN;
-}
+static void end_refused(server_t *srv, ws_client_t *c);
+
+/* How each refusal is logged (ws.error error=...), counted and closed. */
+static const struct {
+    const char *error;
+    int metric, close_code;
+} refusals[] = {
+    [RX_TOO_BIG] = {"message_too_big", METRICS_CLIENT_OVERSIZE, WS_CLOSE_TOO_BIG},
+    [RX_OVER_BUDGET] = {"receive_budget", METRICS_CLIENT_OVER_BUDGET, WS_CLOSE_TRY_AGAIN_LATER},
+    [RX_TOO_FRAGMENTED] = {"too_many_fragments", METRICS_CLIENT_TRICKLED, WS_CLOSE_POLICY},
+    [RX_TOO_SLOW] = {"message_too_slow", METRICS_CLIENT_TRICKLED, WS_CLOSE_POLICY},
+};
 
 /* The close reason of a refused message. */
 static void refusal_reason(const server_t *srv, enum ws_rx_refusal why, char *out, size_t outlen)
@@ -601,98 +599,272 @@ static void refusal_reason(const server_t *srv, enum ws_rx_refusal why, char *ou
 }
 
 /*
- * A refused message is read to its end and dropped, then answered with a close: closing while the
- * rest is still arriving makes lws 4.1.6 lose the close frame. A sender that never finishes is cut
- * off by the close-send timeout.
+ * A refused message: logged, counted, its bytes dropped. An oversized one (known from a frame
+ * header) is closed at once; the others are read to their end and closed there, as they were under
+ * lws (a sender that never ends its message is dropped after CLOSE_WAIT_MS, without a close frame).
  */
-static int on_receive(server_t *srv, ws_client_t *c, const void *in, size_t len)
+static void refuse_message(server_t *srv, ws_client_t *c, enum ws_rx_refusal why, size_t at_least)
 {
-    touch(srv, c);
-    if(c->close_code)
-        return 0;
-    int first = lws_is_first_fragment(c->wsi);
-    if(first && !c->rx_refused) {
-        buf_reset(&c->rx);
-        c->rx_binary = (uint8_t)lws_frame_is_binary(c->wsi);
-    }
-    size_t remaining = lws_remaining_packet_payload(c->wsi);
-    int done = lws_is_final_fragment(c->wsi) && remaining == 0;
-    int new_frame = !c->rx_in_frame; /* a frame may arrive in several pieces */
-    c->rx_in_frame = remaining > 0;
-    enum ws_rx_refusal refused = RX_TAKEN;
-    if(!c->rx_refused && !(refused = rx_pace(srv, c, first, new_frame))) {
-        /* whole in one piece (the usual case): read in place, nothing held */
-        if(first && done && len <= WS_MAX_MESSAGE)
-            client_message(srv, c, in, len);
-        else
-            refused = rx_add(srv, c, in, len, remaining);
-    }
-    if(refused) {
-        c->rx_refused = (uint8_t)refused;
-        metrics_inc(&srv->metrics.ws_client_messages[refusals[refused].metric]);
-        log_limited(LOG_WARN, "ws.error",
-                    "id=%llu peer=%s origin=%s error=%s bytes_at_least=%zu held_in_all=%zu fragments=%u close_code=%d",
-                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), refusals[refused].error,
-                    remaining > SIZE_MAX - c->rx.len - len ? SIZE_MAX : c->rx.len + len + remaining, srv->ws_rx_held,
-                    (unsigned)c->rx_frames, refusals[refused].close_code);
-        rx_drop(srv, c);
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, CLOSE_SEND_TIMEOUT_S);
-    }
-    if(c->rx_refused) {
-        if(!done)
-            return 0;
-        char reason[80];
-        refusal_reason(srv, (enum ws_rx_refusal)c->rx_refused, reason, sizeof(reason));
-        return close_now(srv, c, refusals[c->rx_refused].close_code, reason);
-    }
-    if(done && c->rx.data) {
-        client_message(srv, c, c->rx.data, c->rx.len);
-        rx_drop(srv, c); /* idle clients hold no receive memory */
-    }
-    return 0;
+    metrics_inc(&srv->metrics.ws_client_messages[refusals[why].metric]);
+    log_limited(LOG_WARN, "ws.error",
+                "id=%llu peer=%s origin=%s error=%s bytes_at_least=%zu held_in_all=%zu fragments=%u close_code=%d",
+                (unsigned long long)c->id, c->peer, LOG_Q(c->origin), refusals[why].error, at_least, srv->ws_rx_held,
+                (unsigned)c->rx_frames, refusals[why].close_code);
+    rx_drop(srv, c);
+    c->rx_refused = (uint8_t)why;
+    closing_link(srv, c);
+    if(why == RX_TOO_BIG)
+        end_refused(srv, c);
 }
 
-/* RFC 6455 §7.4: codes a peer may send; lws 4.1.6 echoes some others (e.g. 5000) unchecked. */
+/* The end of a refused message: its close. */
+static void end_refused(server_t *srv, ws_client_t *c)
+{
+    char reason[80];
+    enum ws_rx_refusal why = (enum ws_rx_refusal)c->rx_refused;
+    refusal_reason(srv, why, reason, sizeof(reason));
+    close_for_input(srv, c, refusals[why].close_code, reason);
+}
+
+/* One message in ever more frames, or over ever longer (WS_MAX_FRAGMENTS). */
+static enum ws_rx_refusal rx_pace(server_t *srv, ws_client_t *c, int first, int new_frame)
+{
+    if(first) {
+        c->rx_frames = 1;
+        c->rx_began_ms = c->last_rx_mono_ms;
+        return RX_TAKEN;
+    }
+    if(new_frame && ++c->rx_frames > WS_MAX_FRAGMENTS)
+        return RX_TOO_FRAGMENTED;
+    return c->last_rx_mono_ms - c->rx_began_ms > (int64_t)srv->cfg->ws_idle_timeout * 1000 ? RX_TOO_SLOW : RX_TAKEN;
+}
+
+/* Message bytes (wsframe.h). A message whole in one read is parsed in place and holds nothing. */
+static int on_data(void *ud, int binary, int first, int last, const unsigned char *p, size_t len, uint64_t left)
+{
+    ws_client_t *c = ud;
+    server_t *srv = c->srv;
+    int new_frame = !c->rx_in_frame;
+    c->rx_in_frame = left > 0;
+    if(c->close_code)
+        return 0; /* closing: messages are no longer read */
+    if(first) {
+        buf_reset(&c->rx);
+        c->rx_binary = (uint8_t)binary;
+        c->rx_refused = RX_TAKEN;
+    }
+    if(!c->rx_refused) {
+        enum ws_rx_refusal why = rx_pace(srv, c, first, new_frame);
+        if(!why && first && last) {
+            client_message(srv, c, (const char *)p, len);
+            return c->dead;
+        }
+        size_t before = c->rx.cap;
+        if(!why && buf_add(&c->rx, p, len))
+            why = RX_TOO_BIG;
+        if(!why) {
+            srv->ws_rx_held += c->rx.cap - before;
+            if(srv->ws_rx_held > WS_RX_BUDGET)
+                why = RX_OVER_BUDGET;
+        }
+        if(why)
+            refuse_message(srv, c, why, c->rx.len + len);
+    }
+    if(!last)
+        return c->dead || c->close_code;
+    if(c->rx_refused) {
+        end_refused(srv, c);
+        return 1;
+    }
+    client_message(srv, c, c->rx.data, c->rx.len);
+    rx_drop(srv, c); /* idle clients hold no receive memory */
+    return c->dead;
+}
+
+/* RFC 6455 §7.4: codes a peer may send. */
 static int close_code_valid(int code)
 {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
-/* 0: lws echoes the close; non-zero: the connection is failed (dropped) without an echo. */
-static int on_peer_close(ws_client_t *c, const unsigned char *in, size_t len)
+static void bad_close(ws_client_t *c, int code, int answer)
 {
-    if(c->close_sent)
-        return -1; /* the answer to our close: the handshake is complete */
-    if(len == 0) {
-        c->peer_close_code = LWS_CLOSE_STATUS_NO_STATUS;
-        return 0;
+    log_limited(LOG_WARN, "ws.error", "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
+                (unsigned long long)c->id, c->peer, LOG_Q(c->origin), code);
+    c->peer_close_code = WS_CLOSE_PROTOCOL;
+    if(answer) {
+        unsigned char p[2] = {WS_CLOSE_PROTOCOL >> 8, WS_CLOSE_PROTOCOL & 0xFF};
+        control_frame(c, 0x8, p, 2);
     }
-    int code = len >= 2 ? (in[0] << 8) | in[1] : -1;
-    c->peer_close_code = code;
-    if(len == 1 || !close_code_valid(code)) {
-        log_limited(LOG_WARN, "ws.error",
-                    "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
-                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), code);
-        c->peer_close_code = LWS_CLOSE_STATUS_PROTOCOL_ERR;
-        return -1;
-    }
-    return 0;
 }
 
-int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len)
+/*
+ * The peer's close: the answer to ours ends the connection; otherwise its code is echoed and the
+ * connection closed. Reserved codes (below 1000, 1004-1006, 1016-2999) are answered with 1002; a
+ * one-byte payload, an unassigned code (1015, 5000 and up) or a reason that is not UTF-8 drops the
+ * connection without an answer, as under lws.
+ */
+static void on_peer_close(server_t *srv, ws_client_t *c, const unsigned char *p, size_t len)
 {
-    switch(reason) {
-    case LWS_CALLBACK_ESTABLISHED: return on_established(srv, wsi, s);
-    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: return s->kind == SESSION_WS ? on_peer_close(&s->ws, in, len) : 0;
-    case LWS_CALLBACK_RECEIVE: return s->kind == SESSION_WS ? on_receive(srv, &s->ws, in, len) : 0;
-    case LWS_CALLBACK_RECEIVE_PONG:
-        if(s->kind == SESSION_WS)
-            touch(srv, &s->ws);
-        return 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE: return s->kind == SESSION_WS ? on_writeable(srv, &s->ws) : 0;
-    case LWS_CALLBACK_CLOSED: on_closed(srv, s); return 0;
-    default: return 0;
+    if(c->close_code) {
+        fail(srv, c); /* the answer to our close (or both closed at once): the handshake is complete */
+        return;
     }
+    int code = len >= 2 ? (p[0] << 8) | p[1] : len ? -1 : WS_CLOSE_NO_STATUS;
+    if(len == 1 || (len >= 2 && (!close_code_valid(code) || !wsframe_utf8_valid(p + 2, len - 2)))) {
+        int reserved = code < 1000 || (code >= 1004 && code <= 1006) || (code >= 1016 && code <= 2999);
+        bad_close(c, code, len >= 2 && reserved && wsframe_utf8_valid(p + 2, len - 2));
+    } else {
+        c->peer_close_code = code;
+        control_frame(c, 0x8, p, len >= 2 ? 2 : 0);
+    }
+    fail(srv, c);
+}
+
+static int on_control(void *ud, int opcode, const unsigned char *p, size_t len)
+{
+    ws_client_t *c = ud;
+    server_t *srv = c->srv;
+    if(opcode == WSF_CLOSE) {
+        on_peer_close(srv, c, p, len);
+        return 1;
+    }
+    if(opcode == WSF_PING && !c->close_sent && control_frame(c, WSF_PONG, p, len))
+        fail(srv, c);
+    return c->dead;
+}
+
+static const wsframe_ops_t frame_ops = {on_data, on_control};
+
+static void bad_input(server_t *srv, ws_client_t *c, enum wsframe_result r)
+{
+    if(r == WSF_TOO_BIG) {
+        refuse_message(srv, c, RX_TOO_BIG, WS_MAX_MESSAGE + 1);
+        return;
+    }
+    if(r == WSF_DROP) {
+        c->peer_close_code = WS_CLOSE_PROTOCOL;
+        fail(srv, c);
+        return;
+    }
+    int code = r == WSF_BAD_UTF8 ? WS_CLOSE_BAD_DATA : WS_CLOSE_PROTOCOL;
+    log_limited(LOG_WARN, "ws.error", "id=%llu peer=%s origin=%s error=%s close_code=%d", (unsigned long long)c->id,
+                c->peer, LOG_Q(c->origin), r == WSF_BAD_UTF8 ? "invalid_utf8" : "protocol_error", code);
+    close_for_input(srv, c, code, r == WSF_BAD_UTF8 ? "text is not valid UTF-8" : "protocol error");
+}
+
+static void on_readable(server_t *srv, ws_client_t *c)
+{
+    for(;;) {
+        ssize_t n = recv(c->fd, srv->rbuf, RX_CHUNK, 0);
+        if(n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            fail(srv, c);
+            return;
+        }
+        if(n < 0)
+            return;
+        if(!c->rx_off) {
+            touch(srv, c);
+            enum wsframe_result r = wsframe_feed(&c->fr, srv->rbuf, (size_t)n, &frame_ops, c);
+            if(r != WSF_OK && r != WSF_STOPPED)
+                bad_input(srv, c, r);
+            if(r != WSF_OK)
+                c->rx_off = 1;
+        }
+        /* a short read emptied the socket; edge-triggered, the next bytes raise a new event */
+        if(c->dead || (size_t)n < RX_CHUNK)
+            return;
+    }
+}
+
+static void on_event(void *owner, int fd, uint32_t events)
+{
+    ws_client_t *c = owner;
+    server_t *srv = c->srv;
+    (void)fd;
+    if((events & EPOLLOUT) && c->tx_len) {
+        int r = tx_drain(c);
+        if(r < 0)
+            fail(srv, c);
+        else if(r > 0 && c->close_code && !c->close_sent)
+            send_close(srv, c);
+        else if(r > 0 && c->close_sent && c->rx_off)
+            shutdown(c->fd, SHUT_WR);
+        else if(r > 0)
+            write_more(srv, c);
+    }
+    if(!c->dead && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+        on_readable(srv, c);
+    reap(srv);
+}
+
+/* The 101 and the welcome (connection_ack, stats_update) leave in one write. */
+static int handshake_reply(server_t *srv, ws_client_t *c, const char *key)
+{
+    char accept[29];
+    wshand_accept(key, accept);
+    int n = snprintf((char *)srv->wbuf, HANDSHAKE_ROOM,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n\r\n",
+                     accept);
+    if(n <= 0 || n >= HANDSHAKE_ROOM)
+        return -1;
+    return flush_after(srv, c, (size_t)n);
+}
+
+int ws_take(server_t *srv, int fd, const char *peer, const ws_request_t *req, size_t head_len, int more)
+{
+    /* the head was only peeked at: it leaves the socket now, so the frames behind it are read next */
+    char head[WSHAND_HEAD_MAX];
+    if(recv(fd, head, head_len, 0) != (ssize_t)head_len)
+        return -1;
+    char addr[48];
+    http_response_t resp = {0};
+    if(check_handshake(srv, req, peer, addr, &resp)) {
+        unsigned char out[1024 + 512];
+        size_t n = http_render_response(&resp, out, sizeof(out));
+        if(n && send(fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+            metrics_http_response(&srv->metrics, resp.status);
+        http_respond(&resp, 0, NULL, NULL, 0); /* frees the body */
+        return -1;
+    }
+    ws_client_t *c = util_calloc(1, sizeof(*c));
+    if(!c) {
+        log_error("ws.out_of_memory", "what=connection");
+        return -1;
+    }
+    netpoll_set(&srv->np, fd, on_event, c); /* in the set since it was accepted */
+    c->srv = srv;
+    c->fd = fd;
+    c->id = ++srv->next_client_id;
+    c->connected_mono_ms = c->last_rx_mono_ms = time_mono_ms();
+    buf_init(&c->rx, WS_MAX_MESSAGE);
+    wsframe_init(&c->fr, WS_MAX_MESSAGE);
+    snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    memcpy(c->addr, addr, sizeof(c->addr));
+    if(req->origin)
+        c->origin = util_strdup(req->origin < 0 ? "(long)" : req->origin_v); /* NULL (logged as -) if out of memory */
+    link_tail(srv, c);
+    srv->n_clients++;
+    iplimit_add(srv->per_ip, c->addr);
+    bcast_attach(&srv->queue, &c->cursor);
+    metrics_inc(&srv->metrics.ws_connections_total);
+    metrics_http_response(&srv->metrics, 101);
+    add_private(c, connection_ack(srv, c));
+    add_private(c, hub_welcome_stats(srv));
+    if(ws_open_count(srv) > srv->cfg->max_connections)
+        evict_idlest(srv);
+    log_limited(LOG_INFO, "ws.connected", "id=%llu peer=%s addr=%s origin=%s clients=%d", (unsigned long long)c->id,
+                c->peer, c->addr, LOG_Q(c->origin), srv->n_clients);
+    if(handshake_reply(srv, c, req->key_v))
+        fail(srv, c);
+    else
+        write_more(srv, c);
+    /* frames that came with the head raise no new edge: read them now */
+    if(more && !c->dead)
+        on_readable(srv, c);
+    reap(srv);
+    return 0;
 }
 
 /*
@@ -740,71 +912,71 @@ struct wake_batch {
     bcast_msg_t *frame[SENDBATCH_DEPTH];
 };
 
-/* The batch's sends in one go (sendbatch.h), then each client's outcome as flush() has it. */
+/* The batch's sends in one go (sendbatch.h), then each client's outcome as a send of its own has it. */
 static void wake_send(server_t *srv, struct wake_batch *b)
 {
     sendbatch_run(srv->sendbatch, b->items, b->n);
     for(size_t i = 0; i < b->n; i++) {
         ws_client_t *c = b->client[i];
         const sendbatch_item_t *it = &b->items[i];
-        if(written(srv, c, &b->frame[i], 1, finish_write(c, it->buf, it->len, it->result)))
-            fail_async(c);
-        else if(has_pending(srv, c))
-            want_write(c);
+        if(written(srv, c, &b->frame[i], 1, tx_result(c, it->buf, it->len, it->result)))
+            fail(srv, c);
+        else
+            write_more(srv, c);
     }
     b->n = 0;
 }
 
 /*
  * After new broadcasts: a client whose socket took everything so far is written to right here, so
- * a delivery costs one send and no poll round trip; only a client with unsent bytes waits for
- * WRITEABLE. The sends are batched, SENDBATCH_DEPTH to a system call, in list order; a client
- * with several frames due gets them in one write of its own. A failed write cannot close the
- * connection from outside its own callback, so lws is asked to drop it on its next turn.
+ * a delivery costs one send and no poll round trip; a client with refused bytes waits for its
+ * socket's EPOLLOUT. Clients with one frame due are sent to SENDBATCH_DEPTH to a system call, in
+ * list order; a client with several gets them in one write of its own.
  */
 void ws_wake_all(server_t *srv)
 {
     struct wake_batch b;
     b.n = 0;
     for(ws_client_t *c = srv->clients; c; c = c->next) {
-        if(!open_for_writes(c) || c->want_write || !has_pending(srv, c))
+        if(!open_for_writes(c) || c->tx_len || !has_pending(srv, c))
             continue;
-        if(lws_partial_buffered(c->wsi)) {
-            want_write(c);
-            continue;
-        }
         bcast_msg_t *frames[WS_BATCH_FRAMES];
         size_t bytes;
-        int n = gather(srv, c, frames, &bytes);
+        int n = gather(srv, c, frames, 0, &bytes);
         if(n == 1) {
             b.items[b.n] = (sendbatch_item_t){c->fd, BCAST_FRAME(frames[0]), bytes, 0};
             b.client[b.n] = c;
             b.frame[b.n++] = frames[0];
             if(b.n == SENDBATCH_DEPTH)
                 wake_send(srv, &b);
-        } else if(n > 1 && write_now(srv, c, frames, n, bytes)) {
-            fail_async(c);
-        } else if(n > 1 && has_pending(srv, c)) {
-            want_write(c);
+            continue;
         }
+        unsigned char *out = srv->wbuf;
+        for(size_t off = 0, i = 0; i < (size_t)n; off += BCAST_FRAME_LEN(frames[i]), i++)
+            memcpy(out + off, BCAST_FRAME(frames[i]), BCAST_FRAME_LEN(frames[i]));
+        if(n > 1 && written(srv, c, frames, n, tx_write(c, out, bytes)))
+            fail(srv, c);
+        else if(n > 1)
+            write_more(srv, c);
     }
     wake_send(srv, &b);
+    reap(srv);
 }
 
 /*
- * Ping and idle policy, kept here rather than in lws: lws keeps one timer per connection in a
- * sorted list, so every connect and every message paid a walk over all connections. The idle
- * order makes this walk stop at the first client that spoke recently.
+ * Ping and idle policy: the idle order makes this walk stop at the first client that spoke
+ * recently. Closing clients that did not finish in CLOSE_WAIT_MS are dropped.
  */
 void ws_check_idle(server_t *srv, int64_t now)
 {
+    for(ws_client_t *c = srv->closing; c && c->close_by_ms <= now; c = c->cnext)
+        fail(srv, c);
     int64_t ping_ms = (int64_t)srv->cfg->ws_ping_interval * 1000;
     int64_t hangup_ms =
         (int64_t)(srv->cfg->ws_idle_timeout > srv->cfg->ws_ping_interval ? srv->cfg->ws_idle_timeout
                                                                          : srv->cfg->ws_ping_interval + 1) *
         1000;
-    for(ws_client_t *c = srv->clients, *next; c && now - c->last_rx_mono_ms >= ping_ms; c = next) {
-        next = c->next;
+    for(ws_client_t *c = srv->clients; c && now - c->last_rx_mono_ms >= ping_ms; c = c->next) {
         if(!open_for_writes(c))
             continue;
         int64_t idle = now - c->last_rx_mono_ms;
@@ -813,15 +985,15 @@ void ws_check_idle(server_t *srv, int64_t now)
             snprintf(reason, sizeof(reason), "no answer to pings for %lld s", (long long)(idle / 1000));
             log_limited(LOG_INFO, "ws.idle_timeout", "id=%llu peer=%s origin=%s idle_s=%.3f close_code=1001",
                         (unsigned long long)c->id, c->peer, LOG_Q(c->origin), (double)idle / 1000.0);
-            request_close(srv, c, LWS_CLOSE_STATUS_GOINGAWAY, reason);
-        } else if(c->last_ping_mono_ms <= c->last_rx_mono_ms && !lws_partial_buffered(c->wsi)) {
-            /* lws 4.1.6 reports no empty pong to us, so the ping carries a payload to echo */
-            static const unsigned char ping[6] = {0x89, 0x04, 'p', 'i', 'n', 'g'};
+            request_close(srv, c, WS_CLOSE_GOING_AWAY, reason);
+        } else if(c->last_ping_mono_ms <= c->last_rx_mono_ms && !c->tx_len) {
+            /* a payload to echo, as under lws (which reported no empty pong) */
             c->last_ping_mono_ms = now;
-            if(lws_write(c->wsi, (unsigned char *)ping, sizeof(ping), LWS_WRITE_RAW) < 0)
-                fail_async(c);
+            if(control_frame(c, WSF_PING, (const unsigned char *)"ping", 4))
+                fail(srv, c);
         }
     }
+    reap(srv);
 }
 
 int ws_open_count(const server_t *srv)
@@ -831,15 +1003,24 @@ int ws_open_count(const server_t *srv)
 
 int ws_init(server_t *srv)
 {
-    srv->wbuf = util_malloc(WS_BATCH_BYTES);
+    srv->wbuf = util_malloc(WS_BATCH_BYTES + HANDSHAKE_ROOM);
+    srv->rbuf = util_malloc(RX_CHUNK);
     srv->sendbatch = sendbatch_new(1);
-    return srv->wbuf && srv->sendbatch ? 0 : -1;
+    return srv->wbuf && srv->rbuf && srv->sendbatch ? 0 : -1;
+}
+
+void ws_drop_all(server_t *srv)
+{
+    for(ws_client_t *c = srv->clients; c; c = c->next)
+        fail(srv, c);
+    reap(srv);
 }
 
 void ws_free(server_t *srv)
 {
     util_free(srv->wbuf);
-    srv->wbuf = NULL;
+    util_free(srv->rbuf);
+    srv->wbuf = srv->rbuf = NULL;
     sendbatch_free(srv->sendbatch);
     srv->sendbatch = NULL;
     bcast_msg_unref(srv->ack);
@@ -849,5 +1030,6 @@ void ws_free(server_t *srv)
 void ws_close_all(server_t *srv)
 {
     for(ws_client_t *c = srv->clients; c; c = c->next)
-        lws_callback_on_writable(c->wsi);
+        request_close(srv, c, WS_CLOSE_GOING_AWAY, "server shutting down");
+    reap(srv);
 }

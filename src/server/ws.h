@@ -1,24 +1,28 @@
-/* The dashboard WebSocket: handshake policy, connection tracking, per-client delivery. */
+/*
+ * The dashboard WebSocket: handshake policy, connections owned by lineaged itself (its own
+ * handshake, framing and socket I/O on the libuv loop, see docs/websocket.md), per-client delivery.
+ */
 #ifndef LINEAGED_SERVER_WS_H
 #define LINEAGED_SERVER_WS_H
 
 #include "server/server.h"
 #include "server/session.h"
+#include "server/wshand.h"
 
 #define WS_DASHBOARD_PATH        "/admin/ws/dashboard"
 #define WS_MAX_MESSAGE           65536 /* largest client message; larger closes with 1009 */
-#define WS_CLOSE_TRY_AGAIN_LATER 1013  /* RFC 6455 registry; lws 4.1.6 has no name for it */
-#define WS_CLOSE_REASON_MAX      95    /* a close frame's payload must stay under 126 bytes */
-#define WS_BATCH_FRAMES          32    /* frames coalesced into one write */
-/* What the socket refuses of one write stays in lws, so the batch also bounds that per client. */
-#define WS_BATCH_BYTES 4096  /* and bytes; a larger single frame goes alone */
-#define WS_TX_PACKET   65536 /* largest single send lws makes for us */
-/*
- * lws's per-connection receive buffer. Client messages are reassembled in our own bounded buffer,
- * so this only has to hold a whole control frame (payload <= 125 bytes): small keeps memory per
- * idle connection low.
- */
-#define WS_RX_BUFFER 128
+#define WS_CLOSE_GOING_AWAY      1001
+#define WS_CLOSE_PROTOCOL        1002
+#define WS_CLOSE_NO_STATUS       1005
+#define WS_CLOSE_ABNORMAL        1006
+#define WS_CLOSE_BAD_DATA        1007
+#define WS_CLOSE_POLICY          1008
+#define WS_CLOSE_TOO_BIG         1009
+#define WS_CLOSE_TRY_AGAIN_LATER 1013
+#define WS_CLOSE_REASON_MAX      95 /* a close frame's payload must stay under 126 bytes */
+#define WS_BATCH_FRAMES          32 /* frames coalesced into one write */
+/* What the socket refuses of one write is kept for the client, so the batch also bounds that. */
+#define WS_BATCH_BYTES 4096 /* and bytes; a larger single frame goes alone */
 /*
  * What all unfinished client messages may hold at once (allocated bytes): without it a crowd of slow,
  * fragmented senders could hold --max-connections x WS_MAX_MESSAGE. A message whose growth would pass
@@ -32,23 +36,35 @@
  */
 #define WS_MAX_FRAGMENTS 128
 
-/* The write batch buffer; 0 or -1 when out of memory. */
+/* Buffers; 0 or -1 when out of memory. */
 int ws_init(server_t *srv);
 void ws_free(server_t *srv);
 
-/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: 0 lets the upgrade go on; otherwise the refusal was written. */
+/*
+ * A connection (in srv->np) whose request head (`head_len` bytes, still unread in the socket) is a
+ * WebSocket upgrade on the dashboard path; `more`: bytes follow the head. Reads the head, then either
+ * answers the refusal the policy gives (and returns -1: the caller closes fd) or owns fd from then on.
+ */
+int ws_take(server_t *srv, int fd, const char *peer, const ws_request_t *req, size_t head_len, int more);
+/*
+ * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: an upgrade libwebsockets read (not the first request of its
+ * connection, or not on the dashboard path): the refusal is written, -1 returned.
+ */
 int ws_confirm_upgrade(server_t *srv, struct lws *wsi);
-/* Handles the WebSocket callback reasons; returns what the lws callback must return. */
-int ws_callback(server_t *srv, struct lws *wsi, enum lws_callback_reasons reason, session_t *s, void *in, size_t len);
 /* Appends a message for every client (making room first, see bcast.h); call ws_wake_all after a batch. */
 void ws_broadcast(server_t *srv, bcast_msg_t *msg, uint64_t key, int critical);
-/* Asks for WRITEABLE on every client that has something to send and has not asked yet. */
+/* Writes to every client that has something to send and whose socket took everything so far. */
 void ws_wake_all(server_t *srv);
 /* Connections not being closed: what capacity, /health and the gauge count. */
 int ws_open_count(const server_t *srv);
-/* Pings clients silent for --ws-ping-interval, closes those silent past --ws-idle-timeout. */
+/*
+ * Pings clients silent for --ws-ping-interval, closes those silent past --ws-idle-timeout, drops
+ * those that did not finish closing in time.
+ */
 void ws_check_idle(server_t *srv, int64_t now);
 /* Shutdown: every client gets a close frame with 1001 (going away). */
 void ws_close_all(server_t *srv);
+/* Shutdown, after the grace period: the connections still open are dropped. */
+void ws_drop_all(server_t *srv);
 
 #endif

@@ -1,0 +1,32 @@
+/*
+ * A WebSocket opening handshake read by lineaged itself (RFC 6455 §4.2): the request head's fields
+ * the dashboard's policy needs, and the Sec-WebSocket-Accept answer.
+ */
+#ifndef LINEAGED_SERVER_WSHAND_H
+#define LINEAGED_SERVER_WSHAND_H
+
+#include <stddef.h>
+
+#define WSHAND_HEAD_MAX 4096 /* as lws's header table: a longer head goes to lws, which answers 431 */
+
+/* A header's presence: 0 absent, 1 present, -1 present but longer than its buffer. */
+typedef struct ws_request {
+    int is_get;
+    char path[512]; /* the target without its query */
+    int connection_upgrade;
+    int upgrade, version, key, host, origin, xff;
+    char upgrade_v[32], version_v[8], key_v[32], host_v[256], origin_v[256], xff_v[256];
+} ws_request_t;
+
+/*
+ * Parses a request head (ending in an empty line, `len` bytes at most WSHAND_HEAD_MAX). Returns 0,
+ * or -1 when it is not an HTTP/1.1 request head lineaged reads itself (a header twice among those
+ * above, a line without ':', an absolute target): such a request goes to libwebsockets as before.
+ */
+int wshand_parse(const char *head, size_t len, ws_request_t *r);
+/* Whether this is an upgrade to WebSocket (Upgrade: websocket and Connection naming upgrade). */
+int wshand_is_websocket(const ws_request_t *r);
+/* Sec-WebSocket-Accept for a key (24 characters): 28 characters and a NUL. */
+void wshand_accept(const char *key, char out[29]);
+
+#endif
