@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SENDBATCH_DEPTH 256 /* sends per system call */
+/* Sends per system call. Deeper batches saved no more CPU and left more of the receivers' softirq
+ * work to ksoftirqd, with p99 spikes: BENCHMARKS.md "Why a loopback send costs ~8 us here". */
+#define SENDBATCH_DEPTH 64
 
 typedef struct sendbatch sendbatch_t;
 
