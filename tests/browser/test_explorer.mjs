@@ -59,6 +59,9 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   const sources = await page.$$eval('#chat-sources li', (lis) => lis.map((li) => li.textContent));
   assert(sources.some((s) => s.includes('views.sql:1')), `sources: ${sources.join(' | ')}`);
   await waitFor(async () => (await drawn(page)).includes('sales.summary'), { timeout: 10000, what: 'the answer graph drawn' });
+  // the search box and details follow the answer's graph, not the node shown before it
+  assertEqual(await page.inputValue('#ex-q'), 'mart.report', 'search box follows the answer');
+  await page.waitForSelector('#ex-details h3 >> text=mart.report', { timeout: 10000 });
   // the list's numbers stay inside its padding (the list scrolls, so a wider marker was cut to its '.'):
   // measured for 20 sources, as many as an answer has
   const markers = await page.$eval('#chat-sources', (ol) => {
