@@ -39,6 +39,17 @@ def run_cli(*args, env=None, timeout=30, cwd=None):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, env=full_env, cwd=cwd)
 
 
+def read_responses(sock, n):
+    """Reads from `sock` until `n` HTTP/1.1 status lines have arrived or the peer closes."""
+    data = b""
+    while data.count(b"HTTP/1.1 ") < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def migrations_logged(log):
     """The schema versions a server log says it migrated to, in order (store.migrated version=N)."""
     return [int(m) for m in re.findall(r"store\.migrated version=(\d+)", log)]

@@ -8,7 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main, migrations_logged  # noqa: E402
+from harness import Server, main, migrations_logged, read_responses  # noqa: E402
 from ws_helpers import metric  # noqa: E402
 
 
@@ -68,12 +68,7 @@ class HttpTest(unittest.TestCase):
     def test_keep_alive_serves_several_requests_on_one_connection(self):
         with socket.create_connection((self.srv.host, self.srv.port), timeout=5) as s:
             s.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            data = b""
-            while data.count(b"HTTP/1.1 ") < 2:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_responses(s, 2)
         self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"), data[:80])
         self.assertIn(b"HTTP/1.1 404 Not Found\r\n", data)
 

@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main  # noqa: E402
+from harness import Server, main, read_responses  # noqa: E402
 from ws_helpers import RawWS, close_code, frame, handshake_bytes  # noqa: E402
 
 GET_STATS = b'{"type":"get_stats"}'
@@ -166,12 +166,7 @@ class HandshakeTest(unittest.TestCase):
             s.sendall(f"GET /health HTTP/1.1\r\nHost: {self.srv.host}:{self.srv.port}\r\n\r\n".encode()
                       + handshake_bytes(self.srv.host, self.srv.port))
             s.settimeout(5)
-            data = b""
-            while data.count(b"HTTP/1.1 ") < 2:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_responses(s, 2)
             self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data[:200])
             self.assertIn(b"HTTP/1.1 400 ", data)
             self.assertNotIn(b" 101 ", data)

@@ -25,6 +25,18 @@ static size_t join(char *out, size_t cap, size_t o, const sql_strlist_t *s)
     return o;
 }
 
+/* Fails unless `got` is `want` and the run had no errors; frees the run either way. */
+static void settle(sql_lineage_t *l, const char *sql, const char *got, const char *want)
+{
+    int ok = strcmp(got, want) == 0 && !l->nerrors;
+    char first[256];
+    snprintf(first, sizeof first, "%s", l->nerrors ? l->errors[0].message : "-");
+    size_t nerrors = l->nerrors;
+    sql_lineage_free(l);
+    if(!ok)
+        fail_msg("%s\n  want %s\n  got  %s (%zu errors, first: %s)", sql, want, got, nerrors, first);
+}
+
 /* "kind@line reads>writes" per statement, space-separated; the input must parse without errors. */
 static void expect_stmts(const char *sql, sql_dialect_t d, const char *want)
 {
@@ -39,10 +51,7 @@ static void expect_stmts(const char *sql, sql_dialect_t d, const char *want)
             o += (size_t)snprintf(got + o, sizeof got - o, ">");
         o = join(got, sizeof got, o, &st->writes);
     }
-    if(strcmp(got, want) != 0 || l->nerrors)
-        fail_msg("%s\n  want %s\n  got  %s (%zu errors, first: %s)", sql, want, got, l->nerrors,
-                 l->nerrors ? l->errors[0].message : "-");
-    sql_lineage_free(l);
+    settle(l, sql, got, want);
 }
 
 /* "target<-s1|s2 .." over all statements, in their order. */
@@ -59,10 +68,7 @@ static void expect_cols(const char *sql, sql_dialect_t d, const char *want)
                 o += (size_t)snprintf(got + o, sizeof got - o, "%s%s", m ? "|" : "", c->sources.items[m]);
         }
     }
-    if(strcmp(got, want) != 0 || l->nerrors)
-        fail_msg("%s\n  want %s\n  got  %s (%zu errors, first: %s)", sql, want, got, l->nerrors,
-                 l->nerrors ? l->errors[0].message : "-");
-    sql_lineage_free(l);
+    settle(l, sql, got, want);
 }
 
 /* "sources / targets / intermediates" of the file. */
@@ -192,10 +198,7 @@ static void expect_calls(const char *sql, sql_dialect_t d, const char *want)
         o += (size_t)snprintf(got + o, sizeof got - o, "%s%s:", o ? " " : "", st->name);
         o = join(got, sizeof got, o, &st->calls);
     }
-    if(strcmp(got, want) != 0 || l->nerrors)
-        fail_msg("%s\n  want %s\n  got  %s (%zu errors, first: %s)", sql, want, got, l->nerrors,
-                 l->nerrors ? l->errors[0].message : "-");
-    sql_lineage_free(l);
+    settle(l, sql, got, want);
 }
 
 /* Oracle: INSERT ALL/FIRST column lineage, package bodies as routines, PL/SQL calls. */
