@@ -44,11 +44,42 @@ static int is_create_query_start(const parser_t *p)
     return is_op(p, '(') && sqlp_paren_is_query(p, 1);
 }
 
-static int is_constraint_start(const parser_t *p, const sql_token_t *t)
+/* KEY, INDEX, CHECK, PERIOD, FULLTEXT, SPATIAL and EXCLUDE are column names too where they are not
+ * reserved (Hive's `key STRING`, `index INT`): the word starts a constraint only in a constraint's
+ * shape. `KEY idx (a)` and `key VARCHAR(10)` differ in what the parenthesis holds: a column or a
+ * size. */
+static int is_soft_constraint_start(const parser_t *p)
 {
-    return t_kw(t, SQL_KW_CONSTRAINT) || t_kw(t, SQL_KW_PRIMARY) || t_kw(t, SQL_KW_FOREIGN) || t_kw(t, SQL_KW_UNIQUE) ||
-           t_word(p, t, "check") || t_word(p, t, "index") || t_word(p, t, "key") || t_word(p, t, "period") ||
-           t_kw(t, SQL_KW_LIKE) || t_word(p, t, "fulltext") || t_word(p, t, "spatial") || t_word(p, t, "exclude");
+    const sql_token_t *t = cur(p), *n1 = peek(p, 1), *n2 = peek(p, 2);
+    if(t_op(p, n1, '('))
+        return 1;
+    if(t_word(p, t, "period"))
+        return t_word(p, n1, "for");
+    if(t_word(p, t, "exclude"))
+        return t_word(p, n1, "using");
+    if(t_word(p, t, "fulltext") || t_word(p, t, "spatial")) {
+        if(t_word(p, n1, "key") || t_word(p, n1, "index"))
+            return 1;
+    } else if(!t_word(p, t, "key") && !t_word(p, t, "index")) {
+        return 0; /* CHECK takes only a parenthesis */
+    }
+    if(t_word(p, n1, "using") || t_word(p, n2, "using"))
+        return 1;
+    return is_name_tok(n1) && t_op(p, n2, '(') && peek(p, 3)->type != SQL_TOK_NUMBER;
+}
+
+/* Whether the current token starts a table constraint (or LIKE) rather than a column definition. */
+static int is_constraint_start(const parser_t *p)
+{
+    const sql_token_t *t = cur(p);
+    if(t_kw(t, SQL_KW_CONSTRAINT) || t_kw(t, SQL_KW_PRIMARY) || t_kw(t, SQL_KW_FOREIGN) || t_kw(t, SQL_KW_UNIQUE) ||
+       t_kw(t, SQL_KW_LIKE))
+        return 1;
+    static const char *const soft[] = {"check", "index", "key", "period", "fulltext", "spatial", "exclude", NULL};
+    for(const char *const *w = soft; *w; w++)
+        if(t_word(p, t, *w))
+            return is_soft_constraint_start(p);
+    return 0;
 }
 
 /* Column definitions of CREATE TABLE (...): names only; constraints skipped. */
@@ -58,15 +89,9 @@ static int parse_column_defs(parser_t *p, const char **cols, int max)
     next(p); /* ( */
     while(!at_end(p) && !is_op(p, ')')) {
         const sql_token_t *t = cur(p);
-        if(!is_constraint_start(p, t) && is_name_tok(t) && n < max)
+        if(!is_constraint_start(p) && is_name_tok(t) && n < max)
             cols[n++] = sqlp_norm(p, t);
-        while(!at_end(p) && !is_op(p, ',') && !is_op(p, ')')) {
-            if(is_op(p, '(') || is_op(p, '['))
-                sqlp_skip_group(p);
-            else
-                next(p);
-        }
-        accept_op(p, ',');
+        sqlp_skip_list_item(p);
     }
     sqlp_expect_op(p, ')', "expected ')' after column definitions");
     return n;
@@ -461,7 +486,7 @@ static void parse_alter_actions(parser_t *p, const char *table)
             mode = NONE;
         }
         const sql_token_t *t = cur(p);
-        if(mode == ADDING && is_name_tok(t) && !is_constraint_start(p, t) && !t_word(p, t, "partition") &&
+        if(mode == ADDING && is_name_tok(t) && !is_constraint_start(p) && !t_word(p, t, "partition") &&
            !t_word(p, t, "default") && ch->nadd < 1024)
             ch->add[ch->nadd++] = sqlp_norm(p, t);
         else if(mode == DROPPING && is_name_tok(t) && ch->ndrop < 1024)

@@ -1,6 +1,14 @@
 /* Data manipulation: INSERT, UPDATE, DELETE, MERGE, COPY, UNLOAD, LOAD, Hive FROM .. INSERT. */
 #include "sql/parser_int.h"
 
+static int rel_has_star(const rel_t *r)
+{
+    for(uint32_t i = 0; i < r->n; i++)
+        if(r->cols[i].star)
+            return 1;
+    return 0;
+}
+
 /* Column lineage of rows written to `table` (NULL: the rows a query returns). */
 void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols)
 {
@@ -10,9 +18,7 @@ void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const cha
     char *const *known = NULL;
     if(ncols == 0 && table && p->ctx->schema)
         known = sql_schema_get(p->ctx->schema, table, &nknown);
-    int has_star = 0;
-    for(uint32_t i = 0; i < r->n; i++)
-        has_star |= r->cols[i].star;
+    int has_star = rel_has_star(r);
     for(uint32_t i = 0; i < r->n; i++) {
         const outcol_t *c = &r->cols[i];
         const char *name = c->name;
@@ -49,6 +55,39 @@ static int parse_column_list(parser_t *p, const char **cols, int max)
             next(p);
     }
     sqlp_expect_op(p, ')', "expected ')' after column list");
+    return n;
+}
+
+/* Hive/Spark PARTITION (ds = 'x', hr): the columns given a value here (static partitions) take
+ * none from the query; returns their count. The current token is PARTITION. */
+static int parse_partition_spec(parser_t *p, const char **fixed, int max)
+{
+    int n = 0;
+    next(p); /* PARTITION */
+    next(p); /* ( */
+    while(!at_end(p) && !is_op(p, ')')) {
+        if(is_name_tok(cur(p)) && t_op(p, peek(p, 1), '=') && n < max)
+            fixed[n++] = sqlp_norm(p, cur(p));
+        sqlp_skip_list_item(p);
+    }
+    sqlp_expect_op(p, ')', "expected ')' after PARTITION");
+    return n;
+}
+
+/* The columns an INSERT without a column list fills from its query, in order: the table's known
+ * columns less its static partitions. 0 when the table's columns are not known. */
+static int insert_columns(parser_t *p, const char *table, const char **fixed, int nfixed, const char **cols, int max)
+{
+    size_t nknown = 0;
+    char *const *known = table && p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
+    int n = 0;
+    for(size_t i = 0; known && i < nknown && n < max; i++) {
+        int given = 0;
+        for(int k = 0; k < nfixed && !given; k++)
+            given = strcmp(known[i], fixed[k]) == 0;
+        if(!given)
+            cols[n++] = known[i];
+    }
     return n;
 }
 
@@ -360,13 +399,12 @@ void sqlp_parse_insert(parser_t *p)
         table = q.full;
         sqlp_add_write(p, table);
     }
-    const char *cols[1024];
-    int ncols = 0;
+    const char *cols[1024], *fixed[64];
+    int ncols = 0, nfixed = 0;
     output_t out = {0};
     for(;;) {
         if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
-            next(p);
-            sqlp_skip_group(p);
+            nfixed += parse_partition_spec(p, fixed + nfixed, 64 - nfixed);
         } else if(is_kw(p, SQL_KW_IF) && t_kw(peek(p, 1), SQL_KW_NOT)) {
             next(p);
             next(p);
@@ -387,15 +425,15 @@ void sqlp_parse_insert(parser_t *p)
         if(p->err)
             return;
     }
+    /* without a column list, the columns left by static partitions take the query's in order */
+    int from_schema = ncols == 0 && nfixed > 0;
+    if(from_schema)
+        ncols = insert_columns(p, table, fixed, nfixed, cols, 1024);
     if(is_kw(p, SQL_KW_VALUES)) {
         scope_t empty = {0};
-        size_t nknown = 0;
-        char *const *known =
-            ncols == 0 && table && p->ctx->schema ? sql_schema_get(p->ctx->schema, table, &nknown) : NULL;
-        if(known)
-            parse_insert_values_columns(p, table, (const char **)known, (int)nknown, &empty);
-        else
-            parse_insert_values_columns(p, table, cols, ncols, &empty);
+        if(ncols == 0)
+            ncols = insert_columns(p, table, NULL, 0, cols, 1024);
+        parse_insert_values_columns(p, table, cols, ncols, &empty);
     } else if(is_word(p, "default")) {
         next(p);
         accept_kw(p, SQL_KW_VALUES);
@@ -406,6 +444,8 @@ void sqlp_parse_insert(parser_t *p)
         sqlp_skim_statement(p);
     } else {
         rel_t *r = sqlp_parse_query(p, NULL);
+        if(table && from_schema && r && (r->n != (uint32_t)ncols || rel_has_star(r)))
+            ncols = 0; /* the query does not fill them one for one: named by its outputs */
         if(table)
             sqlp_emit_columns(p, table, r, cols, ncols);
     }
@@ -924,14 +964,14 @@ void sqlp_parse_from_first(parser_t *p)
             return;
         }
         sqlp_add_write(p, q.full);
-        const char *cols[1024];
-        int nc = 0;
-        if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
-            next(p);
-            sqlp_skip_group(p);
-        }
+        const char *cols[1024], *fixed[64];
+        int nc = 0, nfixed = 0;
+        if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '('))
+            nfixed = parse_partition_spec(p, fixed, 64);
         if(is_op(p, '(') && !sqlp_paren_is_query(p, 1))
             nc = parse_column_list(p, cols, 1024);
+        else
+            nc = insert_columns(p, q.full, fixed, nfixed, cols, 1024);
         if(!accept_kw(p, SQL_KW_SELECT)) {
             sqlp_fail(p, "expected SELECT");
             return;
@@ -961,10 +1001,14 @@ void sqlp_parse_from_first(parser_t *p)
             sqlp_parse_from_list(p, &own);
             from = &own;
         }
+        /* the table's columns in order, when they are known and the SELECT fills each */
+        int positional = nc == (int)n;
+        for(uint32_t i = 0; i < n && positional; i++)
+            positional = !items[i].name || !strchr(items[i].name, '*');
         for(uint32_t i = 0; i < n && !p->err; i++) {
             sql_srcvec_t src = {0};
             sqlp_resolve_sink(p, from, &items[i].sink, &src, NULL, 0);
-            sqlp_add_edge(p, q.full, (int)i < nc ? cols[i] : items[i].name, &src);
+            sqlp_add_edge(p, q.full, positional ? cols[i] : items[i].name, &src);
         }
         sqlp_parse_filter_clauses(p);
         sqlp_parse_tail_clauses(p);

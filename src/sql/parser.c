@@ -64,6 +64,18 @@ void sqlp_skip_group(parser_t *p)
     } while(depth > 0 && !at_end(p));
 }
 
+/* Past the rest of one item of a parenthesised list and its ',': stops before the list's ')'. */
+void sqlp_skip_list_item(parser_t *p)
+{
+    while(!at_end(p) && !is_op(p, ',') && !is_op(p, ')')) {
+        if(is_op(p, '(') || is_op(p, '['))
+            sqlp_skip_group(p);
+        else
+            next(p);
+    }
+    accept_op(p, ',');
+}
+
 void *sqlp_amalloc(parser_t *p, size_t size)
 {
     void *m = sql_arena_alloc(p->a, size);

@@ -312,6 +312,7 @@ void sqlp_sink_ref(parser_t *p, sink_t *s, const char *qual, const char *col);
 void sqlp_sink_ref_how(parser_t *p, sink_t *s, const char *qual, const char *col, unsigned how);
 void sqlp_skim_statement(parser_t *p);
 void sqlp_skip_group(parser_t *p);
+void sqlp_skip_list_item(parser_t *p);
 void sqlp_skip_statement(parser_t *p);
 char *sqlp_string_value(parser_t *p, const sql_token_t *t);
 int sqlp_tok_in_list(const parser_t *p, const sql_token_t *t, const char *const *list, size_t n);

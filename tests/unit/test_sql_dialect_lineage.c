@@ -306,6 +306,36 @@ static void test_hive_spark(void **state)
                  SQL_DIALECT_DATABRICKS, "merge@1 s>t");
 }
 
+/* From Hive's own lineage tests (tests/corpus/hive_cases.json): `key` and `index` name columns where
+ * they are not reserved, and an INSERT without a column list fills the table's columns in order,
+ * less those its PARTITION clause gives a value, in the FROM .. INSERT form too. */
+static void test_hive_positional_insert(void **state)
+{
+    (void)state;
+    expect_cols("CREATE TABLE src1 (key STRING, value STRING);\nSELECT key k, value FROM src1;", SQL_DIALECT_HIVE,
+                "k<-src1.key value<-src1.value");
+    expect_cols("CREATE TABLE h (key VARCHAR(10), index INT, check BOOLEAN, period DATE);\n"
+                "CREATE TABLE g AS SELECT * FROM h;",
+                SQL_DIALECT_HIVE, "g.check<-h.check g.index<-h.index g.key<-h.key g.period<-h.period");
+    /* the constraints these words start are still no columns */
+    expect_cols("CREATE TABLE m (a INT, KEY idx (a), INDEX (a), KEY k2 USING BTREE (a), FULLTEXT KEY f (a),\n"
+                "CHECK (a > 0));\nCREATE TABLE n AS SELECT * FROM m;",
+                SQL_DIALECT_MYSQL, "n.a<-m.a");
+    expect_cols("CREATE TABLE d (a INT, b STRING, ds STRING);\n"
+                "INSERT INTO TABLE d PARTITION (ds='today') SELECT cint, CAST(cstring1 AS VARCHAR(128)) AS cs FROM s;",
+                SQL_DIALECT_HIVE, "d.a<-s.cint d.b<-s.cstring1");
+    expect_cols("CREATE TABLE d2 (first STRING, y INT, m INT);\n"
+                "INSERT INTO d2 PARTITION (y=0, m) SELECT first, month FROM s WHERE year = 0;",
+                SQL_DIALECT_HIVE, "d2.first<-s.first d2.m<-s.month");
+    /* a query that does not fill them one for one keeps its own names */
+    expect_cols("CREATE TABLE d3 (a INT, b INT, ds STRING);\nINSERT INTO d3 PARTITION (ds='x') SELECT u FROM s;",
+                SQL_DIALECT_HIVE, "d3.u<-s.u");
+    expect_cols("CREATE TABLE t1 (a INT);\nCREATE TABLE t2 (b STRING, p INT);\n"
+                "FROM (SELECT x, y FROM s) v\nINSERT INTO TABLE t1 SELECT x + length(y)\n"
+                "INSERT INTO TABLE t2 PARTITION (p=1) SELECT y WHERE x > 0;",
+                SQL_DIALECT_HIVE, "t1.a<-s.x|s.y t2.b<-s.y");
+}
+
 /* Syntax found unread in sqlfluff's dialect fixtures: options after WITH, MERGE .. BY NAME,
  * Snowflake DECLARE blocks. */
 static void test_fixture_syntax(void **state)
@@ -329,8 +359,12 @@ static void test_fixture_syntax(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_script_blocks), cmocka_unit_test(test_tsql),           cmocka_unit_test(test_oracle),
-        cmocka_unit_test(test_hive_spark),    cmocka_unit_test(test_fixture_syntax),
+        cmocka_unit_test(test_script_blocks),
+        cmocka_unit_test(test_tsql),
+        cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_hive_spark),
+        cmocka_unit_test(test_hive_positional_insert),
+        cmocka_unit_test(test_fixture_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
