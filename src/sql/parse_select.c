@@ -1317,6 +1317,12 @@ void sqlp_parse_filter_clauses(parser_t *p)
             next(p);
             next(p);
         }
+        /* Hive/Spark: GROUP BY a, b GROUPING SETS ((a), (a, b)) */
+        if(is_word(p, "grouping") && t_word(p, peek(p, 1), "sets") && t_op(p, peek(p, 2), '(')) {
+            next(p);
+            next(p);
+            sqlp_parse_indirect_expr(p, how);
+        }
     }
 }
 

@@ -570,6 +570,12 @@ static void test_hive_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/hive_cases.json", "Hive", "hive");
 }
 
+static void test_kyuubi_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/kyuubi_cases.json", "Kyuubi", "kyuubi");
+}
+
 /* Other projects' SQL test files (sqlfluff's dialect fixtures, tests/corpus/SOURCE.md): no
  * expected lineage, so each file must parse without failing, and without more errors or fewer
  * statements than recorded when it was transcribed (a ratchet: a fix lowers the figures). */
@@ -613,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_sqlglot_corpus),    cmocka_unit_test(test_sqlmetadata_corpus),
         cmocka_unit_test(test_jsqlparser_corpus), cmocka_unit_test(test_trino_corpus),
         cmocka_unit_test(test_calcite_corpus),    cmocka_unit_test(test_hive_corpus),
+        cmocka_unit_test(test_kyuubi_corpus),
         cmocka_unit_test(test_sqlfluff_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,6 +336,19 @@ static void test_hive_positional_insert(void **state)
                 SQL_DIALECT_HIVE, "t1.a<-s.x|s.y t2.b<-s.y");
 }
 
+/* From Kyuubi's Spark lineage tests (tests/corpus/kyuubi_cases.json): GROUPING SETS after the
+ * GROUP BY list, and a FROM .. INSERT whose subquery has no alias. */
+static void test_spark_grouping_sets(void **state)
+{
+    (void)state;
+    expect_cols("CREATE TABLE t1 (a STRING, b STRING, c STRING);\nCREATE TABLE t2 (a STRING, b STRING, c STRING, d "
+                "STRING);\nINSERT INTO TABLE t1 SELECT a, b, count(*) FROM t2 GROUP BY a, b, c, d\n"
+                "GROUPING SETS ((a, b, c), (a, b, d)) HAVING count(*) > 1;",
+                SQL_DIALECT_SPARKSQL, "t1.a<-t2.a t1.b<-t2.b");
+    expect_cols("FROM (SELECT a, b FROM t1) INSERT OVERWRITE TABLE t2 SELECT a, b WHERE a = 1;", SQL_DIALECT_SPARKSQL,
+                "t2.a<-t1.a t2.b<-t1.b");
+}
+
 /* Syntax found unread in sqlfluff's dialect fixtures: options after WITH, MERGE .. BY NAME,
  * Snowflake DECLARE blocks. */
 static void test_fixture_syntax(void **state)
@@ -364,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_oracle),
         cmocka_unit_test(test_hive_spark),
         cmocka_unit_test(test_hive_positional_insert),
+        cmocka_unit_test(test_spark_grouping_sets),
         cmocka_unit_test(test_fixture_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
