@@ -150,6 +150,7 @@ typedef struct walk {
     int roots;
     int limit;  /* nodes kept (the rest are counted) */
     int *dense; /* node -> index in r->nodes, or -1: replaces `seen` for walks that may cover the graph */
+    int unrooted; /* a file's procedures left out at the limit */
 } walk_t;
 
 static int seen_get(const walk_t *w, int node)
@@ -290,6 +291,25 @@ static int start_roots(walk_t *w, int root)
         }
     } else if((rc = add_node(w, root, 0, 0, -1, &idx))) {
         return rc;
+    } else if(s->kind[root] == GRAPH_FILE) {
+        /* a file's statements inside a procedure read and write on the procedure's node: the procedures
+           it defines are roots too, joined to it by their DEFINED_IN edge (a file of procedures only
+           would otherwise stand alone) */
+        const int *list;
+        int n = graph_in_edges(s, root, &list), eidx;
+        for(int i = 0; i < n; i++) {
+            int p = s->esrc[list[i]];
+            if(s->ekind[list[i]] != GRAPH_DEFINED_IN || s->kind[p] != GRAPH_PROCEDURE)
+                continue;
+            if(seen_get(w, p) < 0 && w->r->nnodes >= w->q->limit) {
+                w->unrooted++; /* counted as cut, like nodes past the limit */
+                continue;
+            }
+            if(seen_get(w, p) < 0 && (rc = add_node(w, p, 0, 0, -1, &idx)))
+                return rc;
+            if((rc = add_edge(w, p, root, &list[i], 1, &eidx)))
+                return rc;
+        }
     }
     w->roots = w->r->nnodes;
     for(int i = 0; i < w->roots; i++)
@@ -303,8 +323,12 @@ static int start_roots(walk_t *w, int root)
 static void cut(walk_t *w, int limit)
 {
     graph_result_t *r = w->r;
-    r->total_nodes = r->nnodes;
+    r->total_nodes = r->nnodes + w->unrooted;
     r->total_edges = r->nedges;
+    if(w->unrooted) {
+        r->total_edges = -1;
+        r->truncated = 1;
+    }
     if(r->nnodes <= limit)
         return;
     r->total_edges = -1; /* not counted past the limit */

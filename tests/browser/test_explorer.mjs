@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor, REPO,
+  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor, httpGet, REPO,
 } from './lib.mjs';
 
 const LINEAGE = path.join(REPO, 'tests/integration/fixtures/lineage');
@@ -22,6 +22,15 @@ async function tableLevel(page) {
   await page.selectOption('#ex-level', 'table');
   await page.uncheck('#ex-collapse');
   await page.fill('#ex-q', '');
+}
+
+// The explorer at table level, both ways, `depth` deep, with `name` typed and sent with Enter.
+async function ask(page, server, name, depth = '3') {
+  await page.goto(server.base + '/#explorer');
+  await tableLevel(page);
+  await page.fill('#ex-depth', depth);
+  await page.fill('#ex-q', name);
+  await page.press('#ex-q', 'Enter');
 }
 
 test('a search draws the lineage; clicking a node re-centres on it', async ({ server, page }) => {
@@ -85,10 +94,7 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
 });
 
 test("a file's details list its statements, each with what it reads and writes", async ({ server, page }) => {
-  await page.goto(server.base + '/#explorer');
-  await tableLevel(page);
-  await page.fill('#ex-q', 'etl.sql');
-  await page.press('#ex-q', 'Enter');
+  await ask(page, server, 'etl.sql');
   await page.waitForSelector('#ex-details h3 >> text=etl.sql', { timeout: 10000 });
   const item = (line) => page.locator(`#ex-details li:has-text("line ${line} ")`);
   await waitFor(async () => (await item(6).count()) === 1, { timeout: 10000, what: `statements listed: ${await page.textContent('#ex-details')}` });
@@ -218,6 +224,66 @@ test('phone width: an unknown name is said with the name, and no explorer panel 
   assertNoProblems(page);
 });
 
+test('a file holding only procedures draws them, joined to it, with what they read and write', async ({ server, page }) => {
+  await ask(page, server, 'report.sql', '1');
+  await waitDrawn(page, ['report.sql', 'mart.refresh_report', 'sales.summary', 'mart.report'], 'the file, its procedure, one step each way');
+  assertEqual((await root(page)).sort().join(), 'mart.refresh_report,report.sql', 'the file and its procedure are the roots');
+  assertEqual(await page.$$eval('#ex-edges .ex-edge', (ps) => ps.length), 3, 'defined in, reads, writes');
+  await waitFor(async () => /reads sales\.summary/.test(await page.textContent('#ex-details')),
+    { timeout: 10000, what: `the statement's reads (details: ${await page.textContent('#ex-details')})` });
+  const details = await page.textContent('#ex-details');
+  assert(/line 2 create_procedure in mart\.refresh_report/.test(details), `the statement and its procedure: ${details}`);
+  assert(/writes mart\.report/.test(details), `the statement's writes: ${details}`);
+  assertNoProblems(page);
+});
+
+test("an unknown name takes the previous node's graph and details away", async ({ server, page }) => {
+  await ask(page, server, 'raw.orders');
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+  await page.waitForSelector('#ex-details h3 >> text=raw.orders');
+  await page.fill('#ex-q', 'no_such.table_xyz');
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '),
+    { timeout: 10000, what: `the unknown name said (meta: ${await page.textContent('#ex-meta')})` });
+  assertEqual((await drawn(page)).join(), '', 'nodes left drawn');
+  assertEqual(await page.$$eval('#ex-edges .ex-edge', (ps) => ps.length), 0, 'edges left drawn');
+  assert(await page.isVisible('#ex-empty'), 'the canvas says how to start');
+  assertEqual(await page.textContent('#ex-details'), 'Node details appear here.', 'details');
+  assertNoProblems(page);
+});
+
+test('a graph deeper upstream than downstream, a little wider than the canvas: every node at least partly in view', async ({ server, page }) => {
+  await ask(page, server, 'deep.root');
+  await waitDrawn(page, ['deep.u3', 'deep.u2', 'deep.u1', 'deep.root', 'deep.d1', 'deep.d2'], 'three layers up, two down');
+  const view = await page.evaluate(() => {
+    const c = document.getElementById('ex-canvas').getBoundingClientRect();
+    return [...document.querySelectorAll('#ex-nodes .ex-node')].map((g) => {
+      const r = g.querySelector('rect').getBoundingClientRect();
+      return { name: g.getAttribute('data-name'), partly: r.right > c.left && r.left < c.right && r.bottom > c.top && r.top < c.bottom,
+        wholly: r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom };
+    });
+  });
+  assertEqual(view.filter((n) => !n.partly).map((n) => n.name).join(), '', 'nodes wholly outside the canvas');
+  assert(view.find((n) => n.name === 'deep.root').wholly, 'the root wholly in view');
+  assertNoProblems(page);
+});
+
+test("the header's export links download the server's OpenLineage events and CSV", async ({ server, page }) => {
+  await page.goto(server.base + '/');
+  for (const [name, url] of [['Export as OpenLineage events (NDJSON)', '/api/v1/export/openlineage'], ['Export column lineage as CSV', '/api/v1/export/csv']]) {
+    const link = page.getByRole('link', { name });
+    assert(await link.isVisible(), `${name} shown on the dashboard`);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), link.click()]);
+    const got = fs.readFileSync(await download.path(), 'utf8');
+    const want = (await httpGet(server.base + url)).body;
+    // an OpenLineage event's eventTime is the time of the request
+    const strip = (t) => t.replace(/"eventTime":"[^"]*"/g, '');
+    assert(want.length > 100, `${url} answered ${want.length} bytes`);
+    assertEqual(strip(got), strip(want), `${url} as downloaded`);
+  }
+  assertNoProblems(page);
+});
+
 // Node rectangles and labels of the drawn graph: overlapping pairs, and labels spilling out of their box.
 const readability = (page) => page.$$eval('#ex-nodes .ex-node', (gs) => {
   const rects = gs.map((g) => g.querySelector('rect').getBoundingClientRect());
@@ -287,6 +353,9 @@ await run({
         }
       }
       fs.writeFileSync(path.join(layered, 'layered.sql'), sql.join('\n') + '\n');
+      // three layers upstream of deep.root, two downstream
+      fs.writeFileSync(path.join(layered, 'deep.sql'), ['deep.u2 FROM deep.u3', 'deep.u1 FROM deep.u2', 'deep.root FROM deep.u1',
+        'deep.d1 FROM deep.root', 'deep.d2 FROM deep.d1'].map((x) => `INSERT INTO ${x.replace(' FROM ', ' (v) SELECT v FROM ')};`).join('\n') + '\n');
       const l = spawnSync(server.bin, ['ingest', '--db', path.join(server.tmp, 'l.duckdb'), layered], { encoding: 'utf8', timeout: 60000 });
       if (l.status !== 0) throw new Error(`ingest failed (${l.status}): ${l.stderr}`);
       await server.start();

@@ -128,6 +128,33 @@ test("a URL copied from GitHub's tree view fills branch and path; the row names 
   assertNoProblems(page);
 });
 
+test("a file over the 32 MiB per-file limit: the server's 413 naming it is shown, nothing is ingested, the form stays usable", async ({ server, page }) => {
+  const before = (await httpGet(server.base + '/api/v1/ingestions?limit=1')).json.total;
+  // from disk: a buffer this size takes playwright longer to hand over than its 5 s default
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-huge-'));
+  const line = 'INSERT INTO big.t SELECT x FROM big.s;\n';
+  fs.writeFileSync(path.join(dir, 'small.sql'), 'INSERT INTO big.ok SELECT x FROM big.s;\n');
+  fs.writeFileSync(path.join(dir, 'huge.sql'), line.repeat(Math.ceil((32 * 1024 * 1024 + 1) / line.length)));
+  try {
+    await page.setInputFiles('#upload-files', [path.join(dir, 'small.sql'), path.join(dir, 'huge.sql')]);
+    await page.click('#upload-submit');
+    await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'error',
+      { timeout: 60000, what: `the refusal (status: ${await text(page, '#upload-status')})` });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // the browser reads a picked file when it sends it
+  }
+  assertEqual(await text(page, '#upload-status'),
+    "Upload refused: file 'huge.sql' is larger than the per-file limit of 32 MiB (HTTP 413)", 'status');
+  assert(await page.isHidden('#upload-progress'), 'the progress bar is gone');
+  assert(await page.isEnabled('#upload-submit'), 'the picked files can be sent again');
+  assertEqual((await httpGet(server.base + '/api/v1/ingestions?limit=1')).json.total, before, 'ingestions after the refusal');
+  await page.setInputFiles('#upload-files', [{ name: 'small.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO big.ok SELECT x FROM big.s;\n') }]);
+  await page.click('#upload-submit');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok',
+    { timeout: 15000, what: `the next upload accepted (status: ${await text(page, '#upload-status')})` });
+  assertNoProblems(page);
+});
+
 test('more skipped files than the list shows: the rest are counted, not silently dropped', async ({ page }) => {
   const files = [{ name: 'one.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO sk.b SELECT x FROM sk.a;\n') }];
   for (let i = 0; i < 23; i++) files.push({ name: `notes${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from('x') });

@@ -237,7 +237,7 @@ static void temp_tables_collapse_keeping_the_statement(void **state)
     graph_snap_release(s);
 }
 
-static void column_level_from_a_table(void **state)
+static void roots_of_columns_procedures_and_files(void **state)
 {
     (void)state;
     graph_snap_t *s = example();
@@ -256,6 +256,28 @@ static void column_level_from_a_table(void **state)
     assert_int_equal(graph_lineage(s, node(s, "etl.load_proc"), &q, &r), 0);
     names_of(s, &r, got, sizeof(got));
     assert_string_equal(got, "etl.load_proc:0,raw.orders:1");
+    graph_result_free(&r);
+    /* a file whose statements are all inside a procedure: the procedure is a root too, joined by DEFINED_IN */
+    q.direction = GRAPH_BOTH;
+    q.depth = 1;
+    assert_int_equal(graph_lineage(s, node(s, "etl/load.sql"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "etl/load.sql:0,etl.load_proc:0,raw.orders:1,#stage:1");
+    assert_int_equal(r.nroots, 2);
+    assert_int_equal(r.nedges, 3);
+    assert_int_equal(r.edges[0].source, node(s, "etl.load_proc"));
+    assert_int_equal(r.edges[0].target, node(s, "etl/load.sql"));
+    assert_int_equal(graph_edge_kind(s, r.hop[r.edges[0].hop_off]), GRAPH_DEFINED_IN);
+    assert_false(r.truncated);
+    graph_result_free(&r);
+    /* at a limit of one node the procedure is cut and counted */
+    q.limit = 1;
+    assert_int_equal(graph_lineage(s, node(s, "etl/load.sql"), &q, &r), 0);
+    names_of(s, &r, got, sizeof(got));
+    assert_string_equal(got, "etl/load.sql:0");
+    assert_int_equal(r.nedges, 0);
+    assert_true(r.truncated);
+    assert_int_equal(r.total_nodes, 2);
     graph_result_free(&r);
     graph_snap_release(s);
 }
@@ -1051,7 +1073,7 @@ int main(void)
         cmocka_unit_test(downstream_depth_and_edges),
         cmocka_unit_test(limit_truncates_with_counts),
         cmocka_unit_test(temp_tables_collapse_keeping_the_statement),
-        cmocka_unit_test(column_level_from_a_table),
+        cmocka_unit_test(roots_of_columns_procedures_and_files),
         cmocka_unit_test(stars_expand_from_defined_columns),
         cmocka_unit_test(a_chain_of_stars_expands_in_any_order),
         cmocka_unit_test(bare_columns_go_to_the_one_table_that_has_them),
