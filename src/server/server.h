@@ -59,6 +59,7 @@ typedef struct server {
     unsigned char *wbuf;         /* several frames gathered for one write */
     unsigned char *rbuf;         /* one read from a WebSocket client */
     struct sendbatch *sendbatch; /* a broadcast's sends, many per system call */
+    struct wshand_sha1 *sha1;    /* handshake accept keys */
     ratelimit_t *rl;
     lws_sorted_usec_list_t stats_timer, hub_timer;
     tick_t stats_period;   /* fixed-rate deadlines of stats_timer */

@@ -802,7 +802,8 @@ static void on_event(void *owner, int fd, uint32_t events)
 static int handshake_reply(server_t *srv, ws_client_t *c, const char *key)
 {
     char accept[29];
-    wshand_accept(key, accept);
+    if(wshand_accept(srv->sha1, key, accept))
+        return -1;
     int n = snprintf((char *)srv->wbuf, HANDSHAKE_ROOM,
                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Accept: %s\r\n\r\n",
@@ -1006,7 +1007,8 @@ int ws_init(server_t *srv)
     srv->wbuf = util_malloc(WS_BATCH_BYTES + HANDSHAKE_ROOM);
     srv->rbuf = util_malloc(RX_CHUNK);
     srv->sendbatch = sendbatch_new(1);
-    return srv->wbuf && srv->rbuf && srv->sendbatch ? 0 : -1;
+    srv->sha1 = wshand_sha1_new();
+    return srv->wbuf && srv->rbuf && srv->sendbatch && srv->sha1 ? 0 : -1;
 }
 
 void ws_drop_all(server_t *srv)
@@ -1023,6 +1025,8 @@ void ws_free(server_t *srv)
     srv->wbuf = srv->rbuf = NULL;
     sendbatch_free(srv->sendbatch);
     srv->sendbatch = NULL;
+    wshand_sha1_free(srv->sha1);
+    srv->sha1 = NULL;
     bcast_msg_unref(srv->ack);
     srv->ack = NULL;
 }

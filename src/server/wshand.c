@@ -1,5 +1,7 @@
 #include "server/wshand.h"
 
+#include "util/alloc.h"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <string.h>
@@ -8,13 +10,45 @@
 /* RFC 6455 §1.3: appended to the client's key before hashing. */
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-void wshand_accept(const char *key, char out[29])
+struct wshand_sha1 {
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+};
+
+wshand_sha1_t *wshand_sha1_new(void)
+{
+    wshand_sha1_t *h = util_calloc(1, sizeof(*h));
+    if(!h)
+        return NULL;
+    h->md = EVP_MD_fetch(NULL, "SHA1", NULL);
+    h->ctx = EVP_MD_CTX_new();
+    if(!h->md || !h->ctx) {
+        wshand_sha1_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void wshand_sha1_free(wshand_sha1_t *h)
+{
+    if(!h)
+        return;
+    EVP_MD_CTX_free(h->ctx);
+    EVP_MD_free(h->md);
+    util_free(h);
+}
+
+int wshand_accept(wshand_sha1_t *h, const char *key, char out[29])
 {
     unsigned char joined[24 + sizeof(ws_guid) - 1], digest[SHA_DIGEST_LENGTH];
     memcpy(joined, key, 24);
     memcpy(joined + 24, ws_guid, sizeof(ws_guid) - 1);
-    SHA1(joined, sizeof(joined), digest);
+    unsigned len = 0;
+    if(!EVP_DigestInit_ex2(h->ctx, h->md, NULL) || !EVP_DigestUpdate(h->ctx, joined, sizeof(joined)) ||
+       !EVP_DigestFinal_ex(h->ctx, digest, &len) || len != SHA_DIGEST_LENGTH)
+        return -1;
     EVP_EncodeBlock((unsigned char *)out, digest, SHA_DIGEST_LENGTH); /* 28 characters and a NUL */
+    return 0;
 }
 
 static int is_ows(char c)

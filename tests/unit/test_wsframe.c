@@ -1,5 +1,6 @@
 #include "server/wsframe.h"
 #include "server/wshand.h"
+#include "util/alloc.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -243,13 +244,29 @@ static void test_utf8_validity(void **state)
     assert_false(wsframe_utf8_valid((const unsigned char *)"\xc3", 1));
 }
 
-/* RFC 6455 §1.3's example key and answer. */
+/* RFC 6455 §1.3's example key and answer, then other keys (answers from Python's hashlib) with the
+ * same context reused, and the RFC's again: each answer depends on its own key only. */
 static void test_accept_key(void **state)
 {
     (void)state;
-    char out[29];
-    wshand_accept("dGhlIHNhbXBsZSBub25jZQ==", out);
-    assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    static const char *const cases[][2] = {
+        {"dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="},
+        {"AQIDBAUGBwgJCgsMDQ4PEA==", "C/0nmHhBztSRGR1CwL6Tf4ZjwpY="},
+        {"x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk="},
+        {"dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="},
+    };
+    wshand_sha1_t *h = wshand_sha1_new();
+    assert_non_null(h);
+    for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[29];
+        assert_int_equal(wshand_accept(h, cases[i][0], out), 0);
+        assert_string_equal(out, cases[i][1]);
+    }
+    wshand_sha1_free(h);
+    wshand_sha1_free(NULL);
+    util_alloc_fail_after(0);
+    assert_null(wshand_sha1_new());
+    util_alloc_fail_after(-1);
 }
 
 static void test_head_fields(void **state)
