@@ -376,6 +376,38 @@ test('activity feed: query_complete and error events, newest first, severity, te
   });
 });
 
+test('sub-millisecond latencies (chat answers take tens of microseconds) are not rounded to 0 ms', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    const t = Date.now();
+    ws.send(envelope('query_complete', { query_type: 'graph', latency_ms: 0.04, status: 'success' }, new Date(t).toISOString()));
+    ws.send(envelope('query_complete', { query_type: 'graph', latency_ms: 0.08, status: 'success' }, new Date(t + 1).toISOString()));
+    ws.send(envelope('query_complete', { query_type: 'text', latency_ms: 3.26, status: 'success' }, new Date(t + 2).toISOString()));
+    await waitFor(() => count(page, '#feed > li').then((n) => n === 3), { what: '3 feed items' });
+    const shown = await page.locator('#feed > li .latency').allTextContents();
+    assertEqual(shown.join(' | '), '3.3 ms | 0.1 ms | < 0.1 ms', 'latencies, newest first');
+    assertEqual(await text(page, '#feed-summary'), 'avg latency 1.1 ms', 'latency summary');
+    ws.send(envelope('query_complete', { query_type: 'graph', latency_ms: 0, status: 'success' }, new Date(t + 3).toISOString()));
+    await waitFor(() => count(page, '#feed > li').then((n) => n === 4), { what: '4 feed items' });
+    assertEqual(await text(page, '#feed > li .latency'), '0 ms', 'a latency of zero');
+  });
+});
+
+test("a skipped file's reason during progress is a note, a failed file's an error", async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    ws.send(envelope('ingestion_started', { ingestion_id: 'ing_skip', source: 'upload', total_files: 3 }));
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'ing_skip', files_processed: 1, total_files: 3, current_file: 'empty.sql', status: 'skipped', error: 'empty file' }));
+    const note = '#ingestions > li[data-ingestion-id="ing_skip"] .ing-error';
+    await waitText(page, note, 'empty.sql: empty file');
+    assertEqual(await page.getAttribute(note, 'data-kind'), 'note', 'a skip is a note');
+    const colours = async () => page.locator(note).evaluate((e) => getComputedStyle(e).backgroundColor);
+    const noteColour = await colours();
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'ing_skip', files_processed: 2, total_files: 3, current_file: 'bad.sql', status: 'error', error: 'bad.sql:1:8: expected a table name' }));
+    await waitText(page, note, 'bad.sql: bad.sql:1:8: expected a table name');
+    assertEqual(await page.getAttribute(note, 'data-kind'), 'error', 'a failure is an error');
+    assert(noteColour !== await colours(), `a note and an error look different (${noteColour})`);
+  });
+});
+
 test('activity feed is bounded to 100 items', async (ctx) => {
   await withDashboard(ctx, {}, async (page, ws) => {
     const t = Date.now();

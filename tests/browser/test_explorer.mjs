@@ -284,6 +284,61 @@ test("the header's export links download the server's OpenLineage events and CSV
   assertNoProblems(page);
 });
 
+test('suggested questions name the node shown; one click asks it; an unknown name takes them away', async ({ server, page }) => {
+  await ask(page, server, 'sales.orders_clean');
+  await page.waitForSelector('#ex-details h3 >> text=sales.orders_clean', { timeout: 10000 });
+  const offered = await page.locator('#chat-suggest button').allTextContents();
+  assertEqual(offered.join(' | '), 'What feeds sales.orders_clean? | What breaks if I change sales.orders_clean? | ' +
+    'Where is sales.orders_clean used? | Which procedures write sales.orders_clean?', 'questions offered');
+  await page.getByRole('group', { name: 'Suggested questions' }).getByRole('button', { name: 'What breaks if I change sales.orders_clean?' }).click();
+  await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'impact',
+    { timeout: 10000, what: `the impact answer (${await page.textContent('#chat-answer')})` });
+  assert((await page.textContent('#chat-answer')).includes('mart.report'), `answer: ${await page.textContent('#chat-answer')}`);
+  assertEqual(await page.inputValue('#chat-q'), 'What breaks if I change sales.orders_clean?', 'the question is in the box');
+  // every kind's questions are understood: none answered as unknown
+  for (const name of ['mart.refresh_report', 'report.sql', 'sales.summary.total']) {
+    await ask(page, server, name);
+    await page.waitForSelector(`#ex-details h3 >> text=${name}`, { timeout: 10000 });
+    for (const q of await page.locator('#chat-suggest button').allTextContents()) {
+      await page.getByRole('button', { name: q, exact: true }).click();
+      await waitFor(async () => (await page.textContent('#chat-answer')) !== 'Thinking…' && (await page.inputValue('#chat-q')) === q,
+        { timeout: 10000, what: `an answer to ${q}` });
+      assert((await page.getAttribute('#chat-answer', 'data-query-type')) !== 'unknown', `${q} understood: ${await page.textContent('#chat-answer')}`);
+    }
+  }
+  await ask(page, server, 'no_such.table_xyz');
+  await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '), { timeout: 10000, what: 'unknown name said' });
+  assert(await page.isHidden('#chat-suggest'), 'no questions about a node not shown');
+  assertNoProblems(page);
+});
+
+test('a tall window gives the graph its height; a short one scrolls the page, never a panel', async ({ server, page }) => {
+  const measure = () => page.evaluate(() => {
+    const panel = document.getElementById('explorer').getBoundingClientRect();
+    return { canvas: document.getElementById('ex-canvas').getBoundingClientRect().height,
+      gap: document.querySelector('footer.status').getBoundingClientRect().top - panel.bottom,
+      page: document.documentElement.scrollHeight - innerHeight,
+      nested: [...document.querySelectorAll('.explore .panel-body')].filter((e) => e.scrollHeight > e.clientHeight + 1).length };
+  });
+  try {
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await ask(page, server, 'raw.orders');
+    await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+    const tall = await measure();
+    assert(tall.gap < 40, `the explorer reaches down to the footer (${Math.round(tall.gap)} px between)`);
+    assert(tall.canvas > 700, `the canvas takes the height (${tall.canvas} px)`);
+    assertEqual(tall.page, 0, 'page scroll at 1920x1080');
+    await page.setViewportSize({ width: 1280, height: 600 });
+    await waitFor(async () => (await measure()).canvas < 700, { what: 'the canvas follows the window' });
+    const short = await measure();
+    assert(short.canvas >= 460, `never below 460 px (${short.canvas})`);
+    assertEqual(short.nested, 0, 'panel bodies scrolling inside the page at 1280x600');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  assertNoProblems(page);
+});
+
 // Node rectangles and labels of the drawn graph: overlapping pairs, and labels spilling out of their box.
 const readability = (page) => page.$$eval('#ex-nodes .ex-node', (gs) => {
   const rects = gs.map((g) => g.querySelector('rect').getBoundingClientRect());

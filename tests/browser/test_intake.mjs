@@ -155,6 +155,23 @@ test("a file over the 32 MiB per-file limit: the server's 413 naming it is shown
   assertNoProblems(page);
 });
 
+test('a picked file gone before it is sent: the upload says no answer came, not that the server refused', async ({ page }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-gone-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'gone.sql'), 'INSERT INTO gone.b SELECT x FROM gone.a;\n');
+    await page.setInputFiles('#upload-files', [path.join(dir, 'gone.sql')]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  await page.click('#upload-submit');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'error',
+    { timeout: 15000, what: `the failure (status: ${await text(page, '#upload-status')})` });
+  assert(/^Upload failed: no answer came\. .*a picked file changed or went away/.test(await text(page, '#upload-status')),
+    `status: ${await text(page, '#upload-status')}`);
+  assert(await page.isHidden('#upload-progress'), 'the progress bar is gone');
+  assertNoProblems(page);
+});
+
 test('more skipped files than the list shows: the rest are counted, not silently dropped', async ({ page }) => {
   const files = [{ name: 'one.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO sk.b SELECT x FROM sk.a;\n') }];
   for (let i = 0; i < 23; i++) files.push({ name: `notes${i}.txt`, mimeType: 'text/plain', buffer: Buffer.from('x') });
