@@ -32,8 +32,13 @@ static void post_chat(void *ctx, const http_request_t *req, http_response_t *res
     chat_args_t *a = util_calloc(1, sizeof(*a));
     if(a) {
         a->mode = util_strdup(http_param(req, "mode"));
-        a->body = util_strndup(req->body ? req->body : "", req->body_len);
-        a->len = a->body ? strlen(a->body) : 0; /* a NUL inside ends the body */
+        a->body = util_malloc(req->body_len + 1); /* whole: a NUL inside is the parser's to refuse */
+        if(a->body) {
+            if(req->body_len)
+                memcpy(a->body, req->body, req->body_len);
+            a->body[req->body_len] = '\0';
+            a->len = req->body_len;
+        }
     }
     if(!a || !a->mode || !a->body) {
         if(a)

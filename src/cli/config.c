@@ -67,6 +67,8 @@ static const struct option_spec options[] = {
      "HTTP connections per client address served at once; more wait their turn"},
     {"min-rate", OPT_INT, OFF(min_rate), 1, 1000000000, "1024",
      "bytes/s a request body must arrive at and a response leave at, after --header-timeout of grace"},
+    {"response-buffer-mb", OPT_INT, OFF(response_buffer_mb), 1, 65536, "256",
+     "MiB that large responses still being sent may hold in all; beyond it a new one gets 503"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

@@ -41,6 +41,7 @@ typedef struct config {
     int header_timeout;      /* seconds a request's headers may take, and a connection may wait for a slot */
     int max_http_per_ip;     /* HTTP connections per client address handed to lws at once */
     int min_rate;            /* bytes/s a request body must arrive and a response leave at, after the grace */
+    int response_buffer_mb;  /* large responses being sent hold at most this much memory together */
 } config_t;
 
 /*

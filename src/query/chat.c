@@ -800,9 +800,12 @@ void query_chat(duckdb_connection conn, const graph_snap_t *s, const char *mode,
         return;
     }
     json_error_t err;
-    json_t *doc = json_loadb(body ? body : "", len, 0, &err);
+    json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &err);
     if(!doc) {
-        query_error(out, 400, "invalid_json", "the body must be a JSON object {\"query\": \"...\"}");
+        query_error(out, 400, "invalid_json",
+                    json_error_code(&err) == json_error_duplicate_key
+                        ? "the body names \"query\" or another key twice"
+                        : "the body must be a JSON object {\"query\": \"...\"}");
         return;
     }
     const char *q = json_string_value(json_object_get(doc, "query"));

@@ -7,6 +7,7 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ const char *http_status_text(int status)
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     case 507: return "Insufficient Storage";
     }
     return "Unknown";
@@ -151,7 +153,8 @@ static void put_header(head_t *h, const char *name, const char *value)
     PUT_LITERAL(h, "\r\n");
 }
 
-size_t http_render_response(const http_response_t *r, unsigned char *start, size_t cap)
+/* The head and the first `body` bytes of the body. */
+static size_t render(const http_response_t *r, unsigned char *start, size_t cap, size_t body)
 {
     head_t h = {start, start + (cap < HTTP_HEADER_ROOM ? cap : HTTP_HEADER_ROOM), 0};
     /* Our own status line: lws writes HTTP/1.0 on requests whose version it did not parse (upgrades). */
@@ -178,7 +181,6 @@ size_t http_render_response(const http_response_t *r, unsigned char *start, size
     if(r->close)
         put_header(&h, "connection", "close");
     PUT_LITERAL(&h, "\r\n");
-    size_t body = r->len && !r->omit_body ? r->len : 0;
     if(h.full || body > cap - (size_t)(h.p - start))
         return 0;
     if(body)
@@ -186,16 +188,27 @@ size_t http_render_response(const http_response_t *r, unsigned char *start, size
     return (size_t)(h.p - start) + body;
 }
 
-int http_write_response(struct lws *wsi, const http_response_t *r)
+static size_t body_bytes(const http_response_t *r)
+{
+    return r->len && !r->omit_body ? r->len : 0;
+}
+
+size_t http_render_response(const http_response_t *r, unsigned char *start, size_t cap)
+{
+    return render(r, start, cap, body_bytes(r));
+}
+
+/* The head and the first `body` bytes of the body in one write. */
+static int write_head(struct lws *wsi, const http_response_t *r, size_t body)
 {
     /* Most answers are small: built on the stack, the heap only for large bodies. */
     unsigned char small[LWS_PRE + HTTP_HEADER_ROOM + HTTP_SMALL_BODY];
-    size_t total = LWS_PRE + HTTP_HEADER_ROOM + r->len;
+    size_t total = LWS_PRE + HTTP_HEADER_ROOM + body;
     unsigned char *out = total <= sizeof(small) ? small : util_malloc(total);
     if(!out)
         return -1;
     unsigned char *start = out + LWS_PRE;
-    size_t bytes = http_render_response(r, start, total - LWS_PRE);
+    size_t bytes = render(r, start, total - LWS_PRE, body);
     if(!bytes) {
         if(out != small)
             util_free(out);
@@ -218,6 +231,11 @@ int http_write_response(struct lws *wsi, const http_response_t *r)
                             srv->cfg->header_timeout + (int)(bytes / (size_t)srv->cfg->min_rate));
     }
     return 0;
+}
+
+int http_write_response(struct lws *wsi, const http_response_t *r)
+{
+    return write_head(wsi, r, body_bytes(r));
 }
 
 /* HTTP/1.1 methods a client may send that this server never serves; anything else is not HTTP. */
@@ -338,6 +356,8 @@ void http_session_release(session_t *s)
     http_txn_t *t = s->http;
     if(t) {
         server_t *srv = lws_context_user(lws_get_context(t->wsi));
+        if(srv)
+            srv->resp_held -= t->held;
         txn_reset(t);
         if(srv && srv->n_txn_spares < TXN_SPARES_MAX) {
             t->next_spare = srv->txn_spares;
@@ -374,20 +394,62 @@ static int finish(struct lws *wsi, http_txn_t *t)
     return 0;
 }
 
-/* Writes a ready response and ends the transaction; -1 closes the connection. */
-static int respond(struct lws *wsi, session_t *s, http_txn_t *t)
+/* The response is out: on to the next request on the connection, or -1 to close it. */
+static int complete(struct lws *wsi, session_t *s, http_txn_t *t)
 {
-    int status = t->resp.status;
     int close = t->resp.close;
-    if(http_write_response(wsi, &t->resp)) {
-        log_debug("http.write_failed", "path=%s", t->path);
-        return -1;
-    }
-    log_debug("http.response", "path=%s status=%d", t->path, status);
     http_session_release(s);
     if(close)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/*
+ * A large body goes out a piece each WRITEABLE, never all at once: handed to lws whole, what the
+ * socket did not take waited in lws's own copy for as long as the whole body's time at --min-rate
+ * (hours for an export), a copy per client that stopped reading. Now each piece gets
+ * --header-timeout plus its own time at --min-rate, as a whole small response does.
+ */
+#define HTTP_PIECE (64 * 1024)
+
+static int send_piece(struct lws *wsi, session_t *s, http_txn_t *t)
+{
+    server_t *srv = lws_context_user(lws_get_context(wsi));
+    size_t n = t->resp.len - t->sent < HTTP_PIECE ? t->resp.len - t->sent : HTTP_PIECE;
+    unsigned char *out = util_malloc(LWS_PRE + n);
+    if(!out)
+        return -1;
+    memcpy(out + LWS_PRE, t->resp.body + t->sent, n);
+    int rc = lws_write(wsi, out + LWS_PRE, n, LWS_WRITE_HTTP);
+    util_free(out);
+    if(rc < 0)
+        return -1;
+    t->sent += n;
+    if(t->sent == t->resp.len)
+        return complete(wsi, s, t);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT,
+                    srv->cfg->header_timeout + (int)(n / (size_t)srv->cfg->min_rate));
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* Writes a ready response (or its first piece) and ends the transaction; -1 closes the connection. */
+static int respond(struct lws *wsi, session_t *s, http_txn_t *t)
+{
+    if(t->sent)
+        return send_piece(wsi, s, t);
+    size_t body = body_bytes(&t->resp), now = body > HTTP_PIECE ? HTTP_PIECE : body;
+    if(write_head(wsi, &t->resp, now)) {
+        log_debug("http.write_failed", "path=%s", t->path);
+        return -1;
+    }
+    log_debug("http.response", "path=%s status=%d", t->path, t->resp.status);
+    if(now == body)
+        return complete(wsi, s, t);
+    t->sent = now;
+    t->ready = 1; /* the rest goes out on WRITEABLE */
+    lws_callback_on_writable(wsi);
+    return 0;
 }
 
 /* Content-Length other than 0, or any Transfer-Encoding: bytes follow the headers. */
@@ -461,6 +523,25 @@ static int dispatch(struct lws *wsi, http_txn_t *t)
     return 0;
 }
 
+/*
+ * A large answer stays in memory until its client has taken it all. Together they hold at most
+ * --response-buffer-mb (one is always let through when none is held); past it the answer is 503.
+ */
+static int hold(server_t *srv, http_txn_t *t)
+{
+    size_t len = body_bytes(&t->resp);
+    if(len <= HTTP_PIECE)
+        return 0;
+    if(srv->resp_held && srv->resp_held + len > (size_t)srv->cfg->response_buffer_mb << 20) {
+        log_limited(LOG_WARN, "http.rejected", "reason=response_buffer path=%s bytes=%zu held=%zu status=503",
+                    LOG_Q(t->path), len, srv->resp_held);
+        return -1;
+    }
+    srv->resp_held += len;
+    t->held = len;
+    return 0;
+}
+
 void http_drain_completions(server_t *srv)
 {
     http_completion_t *list = http_completions_take(&srv->completions);
@@ -476,6 +557,10 @@ void http_drain_completions(server_t *srv)
             t->resp.borrowed = c->resp.borrowed;
             c->resp.body = NULL;
             t->resp.omit_body = t->method == HTTP_HEAD;
+            if(hold(srv, t))
+                http_respond_error(&t->resp, 503, "busy",
+                                   "large responses still being sent to other clients fill the server's "
+                                   "--response-buffer-mb; try again shortly");
             finish(t->wsi, t);
         } else {
             log_debug("http.deferred_dropped", "id=%llu reason=\"the client left\"", (unsigned long long)c->id);
@@ -698,6 +783,28 @@ int http_host_allowed(server_t *srv, int has, const char *host, http_response_t 
     return 0;
 }
 
+/*
+ * lws serves any request line's last word as HTTP/1.0 (`HTTP/2.0`, `FOO/1.1`, none at all). RFC
+ * 9112 §2.3: HTTP/1.x is answered as 1.1, another major version 505, anything else is no version: 400.
+ */
+static int version_supported(struct lws *wsi, http_response_t *resp)
+{
+    char v[16];
+    int n = lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP);
+    int digits = n == 8 && strncmp(v, "HTTP/", 5) == 0 && isdigit((unsigned char)v[5]) && v[6] == '.' &&
+                 isdigit((unsigned char)v[7]);
+    if(digits && v[5] == '1')
+        return 1;
+    log_limited(LOG_WARN, "http.rejected", "reason=version version=%s status=%d", LOG_Q(n > 0 ? v : ""),
+                digits ? 505 : 400);
+    resp->close = 1;
+    if(digits)
+        http_respond_error(resp, 505, "http_version_not_supported", "this server speaks HTTP/1.1");
+    else
+        http_respond_error(resp, 400, "bad_request", "the request line must end with the version, HTTP/1.1");
+    return 0;
+}
+
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
 {
     http_session_release(s);
@@ -710,6 +817,8 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     s->http = t;
     t->wsi = wsi;
     t->method = request_method(wsi);
+    if(!version_supported(wsi, &t->resp))
+        return reply_early(wsi, t);
     if(!request_host_allowed(srv, wsi, &t->resp))
         return reply_early(wsi, t);
     if(len >= sizeof(t->path)) {

@@ -118,6 +118,10 @@ int metrics_format(const metrics_t *m, const metrics_gauges_t *g, buf_t *out)
     rc = rc ? rc : buf_printf(out, "lineaged_active_queries %" PRId64 "\n", g->active_queries);
     rc = rc ? rc : header(out, "lineaged_active_ingestions", "gauge", "Ingestions in progress.");
     rc = rc ? rc : buf_printf(out, "lineaged_active_ingestions %" PRId64 "\n", g->active_ingestions);
+    rc = rc ? rc
+            : header(out, "lineaged_http_response_bytes_held", "gauge",
+                     "Bytes of large responses not yet all sent (at most --response-buffer-mb).");
+    rc = rc ? rc : buf_printf(out, "lineaged_http_response_bytes_held %zu\n", g->response_bytes_held);
     rc = rc ? rc : header(out, "lineaged_uptime_seconds", "gauge", "Seconds since the server started.");
     rc = rc ? rc : buf_printf(out, "lineaged_uptime_seconds %.3f\n", g->uptime_seconds);
     return rc;

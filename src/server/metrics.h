@@ -44,6 +44,7 @@ typedef struct metrics_gauges {
     int ws_connections;
     int64_t active_queries;
     int64_t active_ingestions;
+    size_t response_bytes_held;
     double uptime_seconds;
 } metrics_gauges_t;
 

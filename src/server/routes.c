@@ -66,6 +66,7 @@ static void get_metrics(void *ctx, const http_request_t *req, http_response_t *r
         .ws_connections = ws_open_count(srv),
         .active_queries = atomic_load(&srv->stats.active_queries),
         .active_ingestions = atomic_load(&srv->stats.active_ingestions),
+        .response_bytes_held = srv->resp_held,
         .uptime_seconds = (double)(time_mono_ms() - srv->started_mono_ms) / 1000.0,
     };
     buf_t out;

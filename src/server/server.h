@@ -52,6 +52,7 @@ typedef struct server {
     router_t router;
     struct http_txn *deferred;  /* requests waiting for a deferred response */
     struct http_txn *receiving; /* requests whose body is arriving: their rate is checked on a timer */
+    size_t resp_held;           /* bytes of large response bodies not yet all sent (--response-buffer-mb) */
     uint64_t next_defer_id;
     origin_policy_t origins;
     iplimit_t *per_ip;

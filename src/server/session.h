@@ -77,7 +77,9 @@ typedef struct http_txn {
     int64_t content_length;
     int64_t begun_ms; /* when the body began: its rate is measured from here */
     txn_link_t on[TXN_LISTS];
-    int ready; /* response complete, waiting for WRITEABLE */
+    int ready;   /* response complete, waiting for WRITEABLE */
+    size_t sent; /* of a large response's body, handed to lws so far */
+    size_t held; /* its bytes counted in srv->resp_held */
     http_response_t resp;
     struct http_txn *next_spare; /* on the server's list of spares */
 } http_txn_t;

@@ -4,11 +4,12 @@ import json
 import os
 import socket
 import sys
+import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main  # noqa: E402
+from harness import Server, main, run_cli  # noqa: E402
 from ingest_helpers import multipart  # noqa: E402
 from ws_helpers import RawWS, frame, metric  # noqa: E402
 
@@ -336,6 +337,152 @@ class WsTrickleTest(unittest.TestCase):
                 for ws in (many, slow, endless):
                     if ws:
                         ws.close()
+
+
+class VersionTest(unittest.TestCase):
+    """lws served any request line's last word as HTTP/1.0: `HTTP/2.0`, `FOO/1.1`, none at all got 200.
+    RFC 9112 section 2.3: 1.x is served, another major version gets 505, anything else 400."""
+
+    def test_only_http_1_x_is_served(self):
+        with Server() as srv:
+            tail = f"\r\nHost: {srv.host}:{srv.port}\r\nConnection: close\r\n\r\n"
+            cases = {" HTTP/1.1": 200, " HTTP/1.0": 200, " HTTP/1.9": 200, " HTTP/2.0": 505, " HTTP/0.9": 505,
+                     "": 400, " http/1.1": 400, " HTTP/3": 400, " FOO/1.1": 400, " HTTP/1.1 x": 400,
+                     " HTTP/11.1": 400}
+            for version, want in cases.items():
+                with self.subTest(version=version):
+                    resp, _, closed = exchange(srv, f"GET /health{version}{tail}".encode())
+                    self.assertEqual(status_of(resp), want, resp[:300])
+                    self.assertTrue(closed)
+                    if want != 200:
+                        self.assertIn("HTTP/1.1", json.loads(resp.split(b"\r\n\r\n", 1)[1])["detail"])
+            # a POST's body is never read
+            resp, _, closed = exchange(srv, b"POST /api/chat/graph HTTP/2.0\r\nContent-Length: 17\r\n\r\n"
+                                       b'{"query":"x"}    ')
+            self.assertEqual(status_of(resp), 505, resp[:300])
+            self.assertIn('reason=version version="FOO/1.1" status=400', srv.log())
+
+
+class IdleConnectionTest(unittest.TestCase):
+    """Every phase of a connection has a deadline (docs/design.md, "Connections, timeouts"): headers,
+    bodies and WebSocket handshakes have tests of their own; these are the two idle ones."""
+
+    def wait_closed(self, sock, limit=30.0):
+        """True when the server ends the connection within `limit` seconds, sending nothing more."""
+        sock.settimeout(limit)
+        try:
+            return sock.recv(65536) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+    def test_silent_and_idle_keep_alive_connections_are_closed(self):
+        with Server("--header-timeout", "2") as srv:
+            with socket.create_connection((srv.host, srv.port)) as silent:
+                self.assertTrue(self.wait_closed(silent), "a connection that never sends is kept")
+            with socket.create_connection((srv.host, srv.port)) as idle:
+                idle.sendall(f"GET /health HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n\r\n".encode())
+                got = b""
+                while b"}" not in got:
+                    got += idle.recv(65536)
+                self.assertEqual(status_of(got), 200)
+                self.assertTrue(self.wait_closed(idle), "an idle keep-alive connection is kept")
+
+
+class ChatBodyTest(unittest.TestCase):
+    """A NUL byte ended the chat body where it stood, so `{"query":"x"}` and then anything at all was
+    taken as valid JSON; a key given twice was taken at its last value. Both are 400 now."""
+
+    def test_nul_and_duplicate_keys_are_refused(self):
+        with Server() as srv:
+            for body, detail in {b'{"query":"orders"}\x00trailing garbage': "must be a JSON object",
+                                 b'{"query":"orders"}\x00': "must be a JSON object",
+                                 b'{"query":"x","query":"orders"}': "twice"}.items():
+                with self.subTest(body=body):
+                    status, _, raw = srv.request("POST", "/api/chat/graph", body=body,
+                                                 headers={"Content-Type": "application/json"})
+                    self.assertEqual(status, 400, raw[:300])
+                    self.assertIn(detail, json.loads(raw)["detail"])
+            status, _, raw = srv.request("POST", "/api/chat/graph", body=b'{"query":"orders"}',
+                                         headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 200, raw[:300])
+
+
+def chain_db(folder, statements=3000):
+    """A database of `statements` INSERTs, each reading the one before: its OpenLineage export is ~5 MB."""
+    cols = ", ".join(f"c{j}" for j in range(6))
+    sql = os.path.join(folder, "chain.sql")
+    with open(sql, "w") as f:
+        for i in range(1, statements + 1):
+            f.write(f"INSERT INTO wh.t{i} ({cols}) SELECT {cols} FROM wh.t{i - 1};\n")
+    db = os.path.join(folder, "chain.duckdb")
+    done = run_cli("ingest", "--db", db, sql, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return db
+
+
+class SlowReaderTest(unittest.TestCase):
+    """A large response handed to lws whole waited in lws's copy for the whole body's time at --min-rate
+    (hours for an export) when its client stopped reading: a copy per client, without bound. Now it goes
+    out a piece at a time, each with its own deadline, and what all large responses hold together is
+    bounded by --response-buffer-mb."""
+
+    EXPORT = "/api/v1/export/openlineage"
+    HELD = "lineaged_http_response_bytes_held"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="lineaged-attack-")
+        cls.db = chain_db(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def export_request(self, srv):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+        s.settimeout(10)
+        s.connect((srv.host, srv.port))
+        s.sendall(f"GET {self.EXPORT} HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n\r\n".encode())
+        return s
+
+    def test_a_reader_that_stops_is_dropped_and_the_rest_share_a_budget(self):
+        # the stalled reader is held 20 s after its last piece: longer than the next export takes to build
+        with Server("--header-timeout", "20", "--min-rate", "1000000", "--response-buffer-mb", "1", db=self.db) as srv:
+            status, _, whole = srv.request("GET", self.EXPORT, timeout=120)
+            self.assertEqual(status, 200)
+            self.assertGreater(len(whole), 4 << 20)
+            stalled = self.export_request(srv)
+            try:
+                self.assertGreaterEqual(wait_metric(srv, self.HELD, 1, timeout=60), 1)
+                # one large answer holds more than the budget: the next is refused, not kept
+                status, _, body = srv.request("GET", self.EXPORT, timeout=120)
+                self.assertEqual(status, 503, body[:300])
+                self.assertIn("--response-buffer-mb", json.loads(body)["detail"])
+                self.assertIn("reason=response_buffer", srv.log())
+                # the reader that stopped is dropped and its answer freed
+                deadline = time.monotonic() + 60
+                while wait_metric(srv, self.HELD, 1, timeout=0.2) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                self.assertEqual(wait_metric(srv, self.HELD, 1, timeout=0.2), 0)
+                got = b""
+                while True:
+                    try:
+                        chunk = stalled.recv(1 << 20)
+                    except ConnectionResetError:
+                        break
+                    if not chunk:
+                        break
+                    got += chunk
+                self.assertLess(len(got), len(whole), "the stalled reader got the whole export")
+            finally:
+                stalled.close()
+            status, _, body = srv.request("GET", self.EXPORT, timeout=120)
+            self.assertEqual((status, len(body)), (200, len(whole)))
+            self.assertTrue(all(json.loads(line) for line in body.splitlines()))
 
 
 if __name__ == "__main__":
