@@ -82,11 +82,7 @@ static int text_field(const char *name, const char *value, size_t max, http_resp
     if(!value)
         return 0;
     size_t n = strlen(value);
-    int ok = n > 0 && n <= max;
-    for(const unsigned char *p = (const unsigned char *)value; ok && *p; p++)
-        ok = *p >= 0x20 && *p != 0x7f;
-    ok = ok && utf8_valid(value, n);
-    if(!ok) {
+    if(n == 0 || n > max || !utf8_printable(value, n)) {
         char detail[160];
         snprintf(detail, sizeof(detail), "form field '%s' must be 1 to %zu bytes of printable UTF-8 text", name, max);
         http_respond_error(resp, 400, "bad_request", detail);

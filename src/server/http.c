@@ -440,10 +440,10 @@ static int respond(struct lws *wsi, session_t *s, http_txn_t *t)
         return send_piece(wsi, s, t);
     size_t body = body_bytes(&t->resp), now = body > HTTP_PIECE ? HTTP_PIECE : body;
     if(write_head(wsi, &t->resp, now)) {
-        log_debug("http.write_failed", "path=%s", t->path);
+        log_debug("http.write_failed", "path=%s", LOG_Q(t->path));
         return -1;
     }
-    log_debug("http.response", "path=%s status=%d", t->path, t->resp.status);
+    log_debug("http.response", "path=%s status=%d", LOG_Q(t->path), t->resp.status);
     if(now == body)
         return complete(wsi, s, t);
     t->sent = now;

@@ -45,6 +45,15 @@ int utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+int utf8_printable(const char *s, size_t len)
+{
+    for(size_t i = 0; i < len; i++) {
+        if((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    }
+    return utf8_valid(s, len);
+}
+
 void utf8_clean_copy(char *out, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -8,6 +8,8 @@
 size_t utf8_seq_len(const unsigned char *s, size_t avail);
 /* 1 when all `len` bytes are valid UTF-8 without NUL. */
 int utf8_valid(const char *s, size_t len);
+/* 1 when they are also free of control characters (C0 and DEL): text fit for a name shown or logged. */
+int utf8_printable(const char *s, size_t len);
 /*
  * Copies `len` bytes of `s` to `out` (room for len + 1) with each invalid byte and NUL made '?';
  * `out` may be `s` (cleans in place, as ingest does with a whole file).

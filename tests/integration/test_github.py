@@ -180,7 +180,10 @@ class GithubTest(unittest.TestCase):
                {"repo": "acme/x", "items": [{"path": "../up"}]}, {"repo": "acme/x", "items": [{"path": "/abs"}]},
                {"repo": "acme/x", "items": [{"path": "a/./b"}]}, {"repo": "acme/x", "items": [{"path": "a\u0001"}]},
                {"repo": "acme/x", "items": [{"path": "a", "type": "link"}]}, {"repo": "acme/x", "items": "models"},
-               {"repo": "acme/x", "dialect": "klingon"}, {"repo": "acme/x", "project_id": ""}]
+               {"repo": "acme/x", "dialect": "klingon"}, {"repo": "acme/x", "project_id": ""},
+               # an upload's project_id was held to printable text, a repository's was not
+               {"repo": "acme/x", "project_id": "p\u001b[2J"}, {"repo": "acme/x", "project_id": "p\nq"},
+               {"repo": "acme/x", "project_id": "p\u007f"}]
         for doc in bad:
             with self.subTest(doc=doc):
                 status, body = self.post(doc)

@@ -45,6 +45,20 @@ class LogInjectionTest(unittest.TestCase):
         for line in log.splitlines():
             self.assertIsNotNone(fields(line), f"line not in key=value form: {line!r}")
 
+    def test_debug_lines_quote_the_path_too(self):
+        """http.response and http.write_failed (debug) wrote the decoded path bare: `" admin=1` made a field."""
+        with Server("--log-level", "debug") as srv:
+            srv.raw(f"GET /api/v1/x%20admin=1%22%1b[2J HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n"
+                    "Connection: close\r\n\r\n".encode())
+            srv.stop()
+            log = srv.log()
+        found = [line for line in log.splitlines() if " http.response " in line and "x admin" in line]
+        self.assertEqual(len(found), 1, log[-3000:])
+        kv = fields(found[0])
+        self.assertIsNotNone(kv, found[0])
+        self.assertNotIn("admin", kv, found[0])
+        self.assertEqual(kv["path"], r'"/api/v1/x admin=1\"\x1b[2J"')
+
     def test_a_long_origin_is_cut(self):
         with Server("--allowed-origin", "https://dash.example.com") as srv:
             srv.raw(handshake_bytes(srv.host, srv.port, origin="https://" + "a" * 220 + ".example"))
