@@ -51,6 +51,9 @@ static const char *handshake_error(const ws_request_t *req)
         return "only Upgrade: websocket is served";
     if(!req->is_get)
         return "a WebSocket handshake is a GET request";
+    /* its bytes after the head are frames: a proxy would send them on as a body */
+    if(req->body)
+        return "a WebSocket handshake has no body (no Content-Length but 0, no Transfer-Encoding)";
     if(req->version != 1 || strcmp(req->version_v, "13") != 0)
         return "Sec-WebSocket-Version must be 13";
     /* the key is 16 random bytes in base64: 24 characters ending in "==" */
@@ -137,6 +140,10 @@ int ws_confirm_upgrade(server_t *srv, struct lws *wsi)
     header_copy(wsi, WSI_TOKEN_HOST, &req.host, req.host_v, sizeof(req.host_v));
     header_copy(wsi, WSI_TOKEN_ORIGIN, &req.origin, req.origin_v, sizeof(req.origin_v));
     header_copy(wsi, WSI_TOKEN_X_FORWARDED_FOR, &req.xff, req.xff_v, sizeof(req.xff_v));
+    char length[24];
+    req.body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 ||
+               (lws_hdr_copy(wsi, length, sizeof(length), WSI_TOKEN_HTTP_CONTENT_LENGTH) != 0 &&
+                strcmp(length, "0") != 0);
     char peer[48], raw[64], addr[48];
     const char *accepted = listener_peer(srv, wsi);
     if(!accepted) {

@@ -108,6 +108,8 @@ static int field(ws_request_t *r, const char *name, size_t nl, const char *v, si
         return keep(&r->xff, r->xff_v, sizeof(r->xff_v), v, vl);
     if(IS("connection") && has_token(v, vl, "upgrade"))
         r->connection_upgrade = 1;
+    if(IS("transfer-encoding") || (IS("content-length") && !(vl == 1 && v[0] == '0')))
+        r->body = 1;
     return 0;
 #undef IS
 }

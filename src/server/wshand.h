@@ -14,6 +14,7 @@ typedef struct ws_request {
     int is_get;
     char path[512]; /* the target without its query */
     int connection_upgrade;
+    int body; /* a Content-Length other than 0, or a Transfer-Encoding */
     int upgrade, version, key, host, origin, xff;
     char upgrade_v[32], version_v[8], key_v[32], host_v[256], origin_v[256], xff_v[256];
 } ws_request_t;

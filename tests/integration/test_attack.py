@@ -11,7 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main, run_cli  # noqa: E402
 from ingest_helpers import multipart  # noqa: E402
-from ws_helpers import RawWS, frame, metric  # noqa: E402
+from ws_helpers import RawWS, frame, handshake_bytes, metric  # noqa: E402
 
 WS_RX_BUDGET = 4 * 1024 * 1024  # src/server/ws.h
 
@@ -388,6 +388,24 @@ class IdleConnectionTest(unittest.TestCase):
                     got += idle.recv(65536)
                 self.assertEqual(status_of(got), 200)
                 self.assertTrue(self.wait_closed(idle), "an idle keep-alive connection is kept")
+
+
+class WsHandshakeBodyTest(unittest.TestCase):
+    """A handshake that announced a body was upgraded: the bytes after its head were read as frames
+    (1002), where a proxy in front would have sent them on as the body, and `Transfer-Encoding:
+    chunked` was upgraded as it came. RFC 6455 section 4.1: the handshake is a GET without one."""
+
+    def test_a_handshake_with_a_body_is_400_and_content_length_0_is_fine(self):
+        with Server() as srv:
+            for extra in ({"Content-Length": "5"}, {"Transfer-Encoding": "chunked"},
+                          {"Content-Length": "0", "Transfer-Encoding": "chunked"}):
+                with self.subTest(extra=extra):
+                    resp, _, closed = exchange(srv, handshake_bytes(srv.host, srv.port, extra=extra))
+                    self.assertEqual(status_of(resp), 400, resp[:300])
+                    self.assertIn("no body", json.loads(resp.split(b"\r\n\r\n", 1)[1])["detail"])
+                    self.assertTrue(closed)
+            resp, _, _ = exchange(srv, handshake_bytes(srv.host, srv.port, extra={"Content-Length": "0"}), timeout=1)
+            self.assertEqual(status_of(resp), 101, resp[:300])
 
 
 class ChatBodyTest(unittest.TestCase):
