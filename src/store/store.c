@@ -10,6 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define STORE_CHECKPOINT_SETTING STR(STORE_CHECKPOINT_MB) "MiB"
+
 struct store {
     duckdb_database db;
     char *path;
@@ -184,6 +188,7 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
     if(rc)
         snprintf(err, errlen, "out of memory");
     rc = rc ? rc : set_option(config, "threads", "1", err, errlen);
+    rc = rc ? rc : set_option(config, "checkpoint_threshold", STORE_CHECKPOINT_SETTING, err, errlen);
     if(!rc && !memory && memory_mb > 0)
         rc = set_option(config, "memory_limit", limit, err, errlen);
     if(rc) {
@@ -235,6 +240,19 @@ int store_connect(store_t *s, duckdb_connection *out)
 int store_memory_mb(store_t *s)
 {
     return s->memory_mb;
+}
+
+int64_t store_wal_bytes(store_t *s)
+{
+    char wal[4096];
+    struct stat st;
+    if(strcmp(s->path, ":memory:") == 0)
+        return 0;
+    if(snprintf(wal, sizeof(wal), "%s.wal", s->path) >= (int)sizeof(wal))
+        return -1;
+    if(stat(wal, &st))
+        return errno == ENOENT ? 0 : -1;
+    return (int64_t)st.st_size;
 }
 
 int store_schema_version(store_t *s)

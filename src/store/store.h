@@ -31,6 +31,13 @@ typedef struct store_counts {
  */
 #define STORE_MEMORY_MB_DEFAULT 64
 
+/*
+ * DuckDB checkpoints inside the commit whose WAL size plus its estimate of the transaction (rows
+ * appended times their columns' fixed widths, and its undo buffer) passes this; set at open
+ * (checkpoint_threshold, DuckDB's default) so the writer can tell which commits may checkpoint.
+ */
+#define STORE_CHECKPOINT_MB 16
+
 /* Opens (creating folders and the file as needed) and migrates. `err` gets a sentence. */
 int store_open(const char *path, store_t **out, char *err, size_t errlen);
 /* The same with DuckDB's memory limit for a database file, in MiB (0: DuckDB's own, 80% of RAM). */
@@ -41,6 +48,8 @@ int store_connect(store_t *store, duckdb_connection *out);
 int store_schema_version(store_t *store);
 /* The memory limit the database was opened with, in MiB; 0 when it has none of ours. */
 int store_memory_mb(store_t *store);
+/* Bytes in the database file's write-ahead log now: 0 when it has none or is in memory, -1 unknown. */
+int64_t store_wal_bytes(store_t *store);
 int store_counts(duckdb_connection conn, store_counts_t *out);
 /*
  * Whether a failed query or prepared statement ran out of DuckDB's memory limit: by the error's

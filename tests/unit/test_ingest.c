@@ -979,6 +979,85 @@ static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
     fill_under_a_memory_limit(*state, 24, 1, 24);
 }
 
+/*
+ * Stores `sql` as file `name` in a transaction of its own (writer_store_file); returns how many of
+ * the commits it took ran with DuckDB's memory limit raised, the pending row's batch excluded.
+ */
+static int64_t store_counting_raises(fixture_t *f, writer_t *w, const char *name, const char *sql)
+{
+    int64_t commits, raised, commits_after, raised_after;
+    const char *disk = write_sql(f, name, sql);
+    writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = disk};
+    assert_int_equal(writer_begin(w), 0);
+    assert_int_equal(writer_file_add(w, &wf, NULL), 0);
+    assert_int_equal(writer_commit(w), 0);
+    parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 4u << 20, NULL);
+    assert_non_null(p);
+    writer_commit_counts(w, &commits, &raised);
+    writer_result_t res;
+    assert_int_equal(writer_store_file(w, &wf, p, &res), 0);
+    assert_string_equal(res.status, "processed");
+    free(res.error);
+    parsed_file_free(p);
+    writer_commit_counts(w, &commits_after, &raised_after);
+    assert_int_equal(commits_after - commits, 1);
+    return raised_after - raised;
+}
+
+/*
+ * Changing DuckDB's memory limit purges its allocator and trims every heap of the process, so the
+ * pages are faulted in again by the next file: the limit is raised only for a commit that may need
+ * more than it (a checkpoint, or rows and texts beyond the room left), not around every commit.
+ * Small files leave it alone; 1 MiB files take the WAL past the checkpoint threshold, and that
+ * commit gets the room. All files end processed either way, and the limit is the same afterwards.
+ */
+static void only_commits_that_may_need_room_raise_the_memory_limit(void **state)
+{
+    fixture_t *f = *state;
+    char path[128], err[256], name[32];
+    snprintf(path, sizeof(path), "%s/room.duckdb", f->dir);
+    store_t *store = NULL;
+    writer_t *w = NULL;
+    assert_int_equal(store_open_with(path, STORE_MEMORY_MB_DEFAULT, &store, err, sizeof(err)), STORE_OK);
+    assert_int_equal(writer_open(store, &w, err, sizeof(err)), 0);
+    assert_int_equal(writer_load(w, NULL), 0);
+    for(int i = 0; i < 10; i++) {
+        char sql[128];
+        snprintf(name, sizeof(name), "small%d.sql", i);
+        snprintf(sql, sizeof(sql), "INSERT INTO mart.t%d (a) SELECT a FROM raw.s%d;\n", i, i);
+        assert_int_equal(store_counting_raises(f, w, name, sql), 0);
+    }
+    buf_t sql;
+    buf_init(&sql, 4u << 20);
+    int64_t raised = 0;
+    for(int i = 0; i < 12; i++) {
+        buf_reset(&sql);
+        for(int k = 0; sql.len < (1u << 20); k++)
+            assert_int_equal(buf_printf(&sql, "INSERT INTO mart.b%d_%d (a, b) SELECT a, b FROM raw.c%d_%d;\n", i,
+                                        k % 500, i, k % 700),
+                             0);
+        snprintf(name, sizeof(name), "big%d.sql", i);
+        raised += store_counting_raises(f, w, name, sql.data);
+    }
+    buf_free(&sql);
+    assert_true(raised >= 1);
+    assert_true(store_wal_bytes(store) < ((int64_t)STORE_CHECKPOINT_MB << 20));
+    duckdb_connection conn;
+    duckdb_result res;
+    assert_int_equal(store_connect(store, &conn), STORE_OK);
+    assert_int_equal(duckdb_query(conn, "SELECT count(*) FROM files WHERE status = 'processed'", &res), DuckDBSuccess);
+    assert_int_equal(duckdb_value_int64(&res, 0, 0), 22);
+    duckdb_destroy_result(&res);
+    assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
+    char *limit = duckdb_value_varchar(&res, 0, 0);
+    assert_string_equal(limit, "64.0 MiB");
+    duckdb_free(limit);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+    writer_close(w);
+    store_close(store);
+}
+
 /* ---- group commit: several files in one transaction ---- */
 
 typedef struct prepared {
@@ -1258,6 +1337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_groups_cost_no_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(only_commits_that_may_need_room_raise_the_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_costs_its_group_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_both_versions_of_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_a_duplicate, setup, teardown),
