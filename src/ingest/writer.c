@@ -1363,10 +1363,12 @@ static int commit_needs_room(writer_t *w)
 }
 
 /*
- * COMMIT writes the WAL and may checkpoint, which can need more than the limit. It runs with the
- * limit raised, and the limit is put back after: a COMMIT that fails for memory can leave DuckDB 1.4's
- * table state broken, and the next append on that table then aborts the process ("Segment tree
- * index not found for row number ..."; test_ingest's 16 MiB case, 3 of 12 runs before this).
+ * COMMIT writes the WAL and may checkpoint, which can need more than the limit. Such a commit runs
+ * with the limit raised, and the limit is put back after: a COMMIT that fails for memory can leave
+ * DuckDB 1.4's table state broken, and the next append on that table then aborts the process
+ * ("Segment tree index not found for row number ..."; test_ingest's 16 MiB case, 3 of 12 runs
+ * before the raise). Only such a commit: each change of the limit purges DuckDB's allocator and
+ * trims every heap of the process (Allocator::FlushAll), and the next files fault it all in again.
  */
 static int exec_commit(writer_t *w)
 {
