@@ -425,34 +425,51 @@ static const char *path(chat_t *c, int a, int b)
     return "path";
 }
 
-static const char *file_outputs(chat_t *c, int f)
+/* The tables `actor` (a file or a procedure) writes, each once, after `lead`; how many were said. */
+static int writes_of(chat_t *c, int actor, const char *lead)
 {
     const int *list;
-    int n = graph_out_edges(c->s, f, &list), written = 0;
+    int n = graph_out_edges(c->s, actor, &list), said = 0;
     graph_stmt_info_t st;
-    json_array_append_new(c->nodes, qenc_node(c->s, f));
-    say(c, "%s", nm(c, f));
     for(int i = 0; i < n; i++) {
         if(graph_edge_kind(c->s, list[i]) != GRAPH_WRITES_TO)
             continue;
-        int t = graph_edge_target(c->s, list[i]);
-        say(c, "%s%s", written ? ", " : " writes ", nm(c, t));
-        json_array_append_new(c->nodes, qenc_node(c->s, t));
+        int t = graph_edge_target(c->s, list[i]), dup = 0;
+        for(int j = 0; j < i && !dup; j++)
+            dup = graph_edge_kind(c->s, list[j]) == GRAPH_WRITES_TO && graph_edge_target(c->s, list[j]) == t;
         if(graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
-        written++;
+        if(!dup)
+            say(c, "%s%s", said++ ? ", " : lead, nm(c, t));
     }
+    return said;
+}
+
+static const char *file_outputs(chat_t *c, int f)
+{
+    const int *list;
+    graph_stmt_info_t st;
+    say(c, "%s", nm(c, f));
+    int written = writes_of(c, f, " writes ");
     int defined = 0;
-    n = graph_in_edges(c->s, f, &list);
+    int n = graph_in_edges(c->s, f, &list);
     for(int i = 0; i < n; i++) {
         if(graph_edge_kind(c->s, list[i]) != GRAPH_DEFINED_IN)
             continue;
         int t = graph_edge_source(c->s, list[i]);
         say(c, "%s%s", defined ? ", " : (written ? "; it defines " : " defines "), nm(c, t));
-        json_array_append_new(c->nodes, qenc_node(c->s, t));
         if(graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
+        /* a procedure's statements write on its own node: what the file's procedures write, it wrote */
+        if(graph_node_kind(c->s, t) == GRAPH_PROCEDURE && writes_of(c, t, " (which writes "))
+            say(c, ")");
         defined++;
+    }
+    /* the graph: the file and its procedures, and what they write (one step of lineage) */
+    graph_result_t r;
+    if(lineage(c, f, GRAPH_DOWNSTREAM, 1, &r) == 0) {
+        graph_data(c, &r);
+        graph_result_free(&r);
     }
     say(c, "%s", written || defined ? "." : " creates and writes nothing that was recognised.");
     /* statements that did not parse are part of the answer: their lineage is missing */

@@ -290,6 +290,24 @@ test('on connect and on every reconnect the panel shows GET /api/v1/ingestions; 
   });
 });
 
+test('an interrupted ingestion (a restart found its input gone) stops its bar where it was, in red, with the reason', async (ctx) => {
+  const ingestions = [{
+    ingestion_id: 'int-1', source: 'upload', project_id: 'default', status: 'interrupted', started_at: new Date(Date.now() - 60000).toISOString(),
+    total_files: 10, files_processed: 3, files_failed: 1, files_skipped: 0, nodes_created: 9, duration_seconds: 2,
+    error: 'interrupted by a restart, and the input was no longer on disk',
+  }];
+  await withDashboard(ctx, { ingestions }, async (page) => {
+    const row = '#ingestions > li[data-ingestion-id="int-1"]';
+    await waitText(page, `${row} .ing-status`, 'Interrupted');
+    assertEqual(await page.getAttribute(row, 'data-status'), 'interrupted', 'a status the page knows');
+    assert((await page.getAttribute(`${row} .ing-status`, 'class')).includes('err'), 'a red badge');
+    assertEqual(await text(page, `${row} .ing-pct`), '40%', 'the bar where it stopped');
+    assertEqual(await text(page, `${row} .ing-error`), 'interrupted by a restart, and the input was no longer on disk', 'the reason');
+    const bar = await page.locator(`${row} .progress .bar`).evaluate((e) => getComputedStyle(e).backgroundColor);
+    assertEqual(bar, 'rgb(248, 113, 113)', 'the bar in the error colour');
+  });
+});
+
 test('ingestions panel keeps 50 rows: finished ones leave first, then the oldest', async (ctx) => {
   await withDashboard(ctx, {}, async (page, ws) => {
     const ids = () => page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));

@@ -237,6 +237,18 @@ test('a file holding only procedures draws them, joined to it, with what they re
   assertNoProblems(page);
 });
 
+test('asked what a file of procedures created, the chat says what its procedure writes and draws it', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.selectOption('#chat-mode', 'graph');
+  await page.fill('#chat-q', 'What did file report.sql create?');
+  await page.click('#chat-form button[type="submit"]');
+  await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'file_outputs',
+    { timeout: 10000, what: `the answer (${await page.textContent('#chat-answer')})` });
+  assertEqual(await page.textContent('#chat-answer'), 'report.sql defines mart.refresh_report (which writes mart.report).', 'answer');
+  await waitDrawn(page, ['report.sql', 'mart.refresh_report', 'mart.report'], "the answer's graph");
+  assertNoProblems(page);
+});
+
 test("an unknown name takes the previous node's graph and details away", async ({ server, page }) => {
   await ask(page, server, 'raw.orders');
   await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });

@@ -249,7 +249,7 @@ static void chat_intents(void **state)
         {"Where is raw.customers used?", "where_used", "etl/load.sql:9", 9},
         {"Which columns does raw.orders have?", "columns", "id, amount", 0},
         {"How does raw.orders reach mart.report?", "path", "raw.orders → #stage → sales.orders_clean", 5},
-        {"What did load.sql create?", "file_outputs", "etl.load_proc", 0},
+        {"What did load.sql create?", "file_outputs", "defines etl.load_proc (which writes #stage).", 5},
         {"what did etl/load.sql create", "file_outputs", "line 40: expected a table name", 40},
         {"Which procedures write #stage?", "procedures", "etl.load_proc", 5},
         {"what feeds custmers", "lineage_upstream", "Nothing feeds raw.customers", 0},
