@@ -76,8 +76,10 @@ void stats_restore_history(stats_t *st, const stats_sample_t *past, int n)
     int kept = st->history_len;
     for(int i = 0; i < kept; i++)
         now[i] = *sample_at(st, i);
-    int usable = 0; /* `past` is oldest first: those before this run's first sample */
-    while(usable < n && (!kept || past[usable].mono_ms < now[0].mono_ms))
+    /* `past` is oldest first: those before this run's first sample */
+    int64_t before = kept ? sample_at(st, 0)->mono_ms : INT64_MAX;
+    int usable = 0;
+    while(usable < n && past[usable].mono_ms < before)
         usable++;
     int room = STATS_HISTORY - kept;
     int first = usable > room ? usable - room : 0; /* keep the newest */
