@@ -168,16 +168,37 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
     qenc_answer(out, body);
 }
 
-static int append_unique(json_t *arr, json_t *item)
+/*
+ * A list without repeats, bounded: a table read by 20,000 statements took 18 CPU-seconds when each
+ * entry was compared with all before it, and its answer grew with the uses. Entries are told apart
+ * by their JSON text in a set; the list keeps the first NODE_LIST_MAX and counts them all.
+ */
+#define NODE_LIST_MAX 1000
+
+typedef struct uniq {
+    json_t *arr, *seen;
+    int count;
+} uniq_t;
+
+static void uniq_add(uniq_t *u, json_t *item)
 {
-    size_t i;
-    json_t *have;
-    json_array_foreach(arr, i, have) if(json_equal(have, item))
-    {
-        json_decref(item);
-        return 0;
+    char *key = item ? json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    if(key && !json_object_get(u->seen, key) && json_object_set_new(u->seen, key, json_true()) == 0) {
+        u->count++;
+        if(json_array_size(u->arr) < NODE_LIST_MAX) {
+            json_array_append_new(u->arr, item);
+            item = NULL;
+        }
     }
-    return json_array_append_new(arr, item);
+    free(key);
+    json_decref(item);
+}
+
+static json_t *uniq_take(uniq_t *u, int *truncated)
+{
+    json_decref(u->seen);
+    *truncated |= (size_t)u->count > json_array_size(u->arr);
+    return u->arr;
 }
 
 /* Where a table or column is defined, read and written, and the procedures that write it. */
@@ -188,7 +209,8 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out)
     if(v == GRAPH_NONE)
         return;
     json_t *node = qenc_node(s, v);
-    json_t *cols = json_array(), *defined = json_array(), *used = json_array(), *procs = json_array();
+    uniq_t cols = {json_array(), json_object(), 0}, defined = {json_array(), json_object(), 0},
+           used = {json_array(), json_object(), 0}, procs = {json_array(), json_object(), 0};
     graph_stmt_info_t st;
     int cbuf[1];
     int ncols = graph_columns(s, v, cbuf, 0);
@@ -198,13 +220,13 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out)
         int e = list[i], w = graph_edge_target(s, e);
         graph_edge_kind_t k = graph_edge_kind(s, e);
         if(k == GRAPH_CONTAINS && graph_node_kind(s, w) == GRAPH_COLUMN)
-            append_unique(cols, qenc_node(s, w));
+            uniq_add(&cols, qenc_node(s, w));
         else if(k == GRAPH_DEFINED_IN && graph_edge_statement(s, e, &st) == 0)
-            append_unique(defined, qenc_stmt(&st));
+            uniq_add(&defined, qenc_stmt(&st));
         else if(k == GRAPH_DERIVES && graph_edge_statement(s, e, &st) == 0) {
             json_t *o = qenc_stmt(&st);
             json_object_set_new(o, "role", json_string("read"));
-            append_unique(used, o);
+            uniq_add(&used, o);
         }
     }
     n = graph_in_edges(s, v, &list);
@@ -216,22 +238,26 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out)
         if(graph_edge_statement(s, e, &st) == 0) {
             json_t *o = qenc_stmt(&st);
             json_object_set_new(o, "role", json_string(k == GRAPH_READS_FROM ? "read" : "write"));
-            append_unique(used, o);
+            uniq_add(&used, o);
             if(k != GRAPH_READS_FROM && st.routine)
-                append_unique(procs, json_string(st.routine));
+                uniq_add(&procs, json_string(st.routine));
         }
         if(k == GRAPH_WRITES_TO && graph_node_kind(s, w) == GRAPH_PROCEDURE)
-            append_unique(procs, json_string(graph_node_name(s, w)));
+            uniq_add(&procs, json_string(graph_node_name(s, w)));
     }
     int t = graph_node_kind(s, v) == GRAPH_COLUMN ? graph_column_table(s, v) : GRAPH_NONE;
-    json_t *body = json_pack("{s:o, s:o, s:i, s:o, s:o, s:o}", "node", node, "columns", cols, "column_count", ncols,
-                             "defined", defined, "used", used, "written_by_procedures", procs);
+    int truncated = 0;
+    json_t *body = json_pack("{s:o, s:o, s:i, s:o, s:o, s:i, s:o}", "node", node, "columns",
+                             uniq_take(&cols, &truncated), "column_count", ncols, "defined",
+                             uniq_take(&defined, &truncated), "used", uniq_take(&used, &truncated), "used_count",
+                             used.count, "written_by_procedures", uniq_take(&procs, &truncated));
+    json_object_set_new(body, "truncated", json_boolean(truncated));
     /* The node's own fields at the top level too, so `kind`/`name` read directly. */
     json_object_set_new(body, "name", json_string(graph_node_name(s, v)));
     json_object_set_new(body, "kind", json_string(graph_kind_name(graph_node_kind(s, v))));
     if(t != GRAPH_NONE)
         json_object_set_new(body, "table", json_string(graph_node_name(s, t)));
-    out->nodes = 1 + (int)json_array_size(cols);
+    out->nodes = 1 + (int)json_array_size(json_object_get(body, "columns"));
     qenc_answer(out, body);
 }
 
