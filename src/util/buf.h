@@ -22,7 +22,7 @@ int buf_add(buf_t *b, const void *data, size_t len);
 int buf_adds(buf_t *b, const char *s);
 int buf_addc(buf_t *b, char c);
 int buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vprintf(buf_t *b, const char *fmt, va_list ap);
+int buf_vprintf(buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Hand the bytes to the caller (who frees them with util_free); the buffer is left empty. */
 char *buf_take(buf_t *b, size_t *len);
 

@@ -76,7 +76,8 @@ const char *log_quote(char *out, size_t outlen, const char *value)
     return out;
 }
 
-static void vlog(enum log_level level, const char *event, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlog(enum log_level level, const char *event, const char *fmt,
+                                                       va_list ap)
 {
     char raw[LINE_MAX_RAW];
     char now[TIMEFMT_ISO_LEN];
