@@ -689,6 +689,30 @@ static int unread_file_part(http_txn_t *t)
     return 1;
 }
 
+/*
+ * A form field given twice (`dialect` as ansi, then as tsql): lws_spa would keep the first and drop
+ * the other without a word, so the request is refused instead. 1 with the answer in t->resp.
+ */
+static int repeated_field(http_txn_t *t)
+{
+    const route_upload_ops_t *ops = t->upload_ops;
+    const char *field = mpname_field(t->mpname);
+    for(int i = 0; i < ops->n_fields && i < 16; i++) {
+        if(strcmp(field, ops->fields[i]) != 0)
+            continue;
+        if(!(t->fields_seen & (1u << i))) {
+            t->fields_seen |= 1u << i;
+            return 0;
+        }
+        char msg[160];
+        snprintf(msg, sizeof(msg), "the form field '%s' is given more than once: send each of them at most once",
+                 ops->fields[i]);
+        http_respond_error(&t->resp, 400, "bad_multipart", msg);
+        return 1;
+    }
+    return 0;
+}
+
 /* A piece of an upload's body: 0, or -1 with the answer in t->resp (the rest is never read). */
 static int upload_body(http_txn_t *t, const char *in, size_t len)
 {
@@ -709,6 +733,8 @@ static int upload_body(http_txn_t *t, const char *in, size_t len)
             return -1;
         }
         if(t->at_disposition && !t->part_opened && unread_file_part(t))
+            return -1;
+        if(t->at_disposition && !mpname_is_file(t->mpname) && repeated_field(t))
             return -1;
         t->at_disposition = 0;
         in += n;

@@ -25,6 +25,7 @@ struct mpname {
     size_t line_len; /* bytes of the line seen; those past MPNAME_LINE_MAX are not kept */
     int is_file, has_name;
     char name[MPNAME_LINE_MAX + 1];
+    char field[MPNAME_FIELD_MAX + 1]; /* the part's name=, "" when it had none */
 };
 
 /* The boundary as lws_spa takes it: after "boundary=", up to a space, a ';' or the end, quotes and all. */
@@ -36,7 +37,7 @@ mpname_t *mpname_new(const char *content_type)
     memcpy(m->boundary, "\r\n--", 4);
     m->blen = 4;
     const char *p = content_type ? strstr(content_type, "boundary=") : NULL;
-    m->mp = 2; /* the body may open with "--boundary", without a CRLF before it */
+    m->mp = 2;                         /* the body may open with "--boundary", without a CRLF before it */
     m->state = p ? S_CONTENT : S_DONE; /* without one lws_spa finds no part */
     for(p = p ? p + 9 : ""; *p && *p != ' ' && *p != ';' && m->blen < BOUNDARY_MAX; p++)
         m->boundary[m->blen++] = *p;
@@ -56,6 +57,11 @@ int mpname_is_file(const mpname_t *m)
 const char *mpname_filename(const mpname_t *m)
 {
     return m->has_name ? m->name : NULL;
+}
+
+const char *mpname_field(const mpname_t *m)
+{
+    return m->field;
 }
 
 static int is_space(char c)
@@ -90,7 +96,7 @@ static size_t read_value(const char **pp, const char *end, char *out, size_t out
     return n;
 }
 
-/* `form-data; name="files"; filename="a;b.sql"`: which file it names, if any. */
+/* `form-data; name="files"; filename="a;b.sql"`: the part's field name and which file it names, if any. */
 static void read_disposition(mpname_t *m, const char *p, const char *end)
 {
     while(p < end && *p != ';')
@@ -111,6 +117,8 @@ static void read_disposition(mpname_t *m, const char *p, const char *end)
         if(nlen == 8 && strncasecmp(name, "filename", 8) == 0 && !m->has_name) {
             read_value(&p, end, m->name, sizeof(m->name));
             m->is_file = m->has_name = 1;
+        } else if(nlen == 4 && strncasecmp(name, "name", 4) == 0 && !m->field[0]) {
+            read_value(&p, end, m->field, sizeof(m->field));
         } else {
             char skipped[1];
             read_value(&p, end, skipped, sizeof(skipped));
@@ -128,7 +136,7 @@ static int header_line(mpname_t *m)
     if(kept < sizeof(cd) - 1 || strncasecmp(m->line, cd, sizeof(cd) - 1) != 0)
         return 0;
     m->is_file = m->has_name = 0;
-    m->name[0] = '\0';
+    m->name[0] = m->field[0] = '\0';
     read_disposition(m, m->line + sizeof(cd) - 1, m->line + kept);
     return 1;
 }

@@ -15,7 +15,8 @@
 
 #include <stddef.h>
 
-#define MPNAME_LINE_MAX 1024 /* a part header line kept whole; a longer one's name is cut there */
+#define MPNAME_LINE_MAX  1024 /* a part header line kept whole; a longer one's name is cut there */
+#define MPNAME_FIELD_MAX 64   /* a field name kept; a longer one is cut (no form field of ours is that long) */
 
 typedef struct mpname mpname_t;
 
@@ -33,5 +34,7 @@ size_t mpname_feed(mpname_t *m, const char *in, size_t len, int *disposition);
 int mpname_is_file(const mpname_t *m);
 /* Its `filename=` value, unquoted (`\"` and `\\` unescaped), or NULL when it had none. */
 const char *mpname_filename(const mpname_t *m);
+/* Its `name=` value, unquoted, cut at MPNAME_FIELD_MAX bytes; "" when it had none. */
+const char *mpname_field(const mpname_t *m);
 
 #endif

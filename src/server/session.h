@@ -72,6 +72,7 @@ typedef struct http_txn {
     struct lws_spa *spa;                       /* a streamed multipart upload */
     struct mpname *mpname;                     /* its parts' file names as sent (lws_spa cuts them at ';') */
     int at_disposition, part_opened;           /* the bytes lws_spa reads end a Content-Disposition line */
+    unsigned fields_seen;                      /* the form's fields given so far, one bit each */
     void *upload;                              /* its route_upload_ops_t state */
     int64_t received;
     int64_t content_length;

@@ -224,6 +224,16 @@ class UploadTest(unittest.TestCase):
             status, doc = upload(self.srv, [("a.sql", b"SELECT 1;")], fields)
             self.assertEqual(status, 400, doc)
             self.assertIn(word, doc["detail"])
+        # A form field given twice: refused, not the first kept and the other dropped without a word.
+        once, ctype3 = multipart([("a.sql", b"SELECT 1;")])
+        bnd = ctype3.split("boundary=", 1)[1]
+        twice = "".join(f'--{bnd}\r\nContent-Disposition: form-data; name="dialect"\r\n\r\n{d}\r\n'
+                        for d in ("ansi", "tsql")).encode() + once
+        self.assertEqual(twice.count(b'name="dialect"'), 2, twice)
+        status, rest = raw_post(self.srv, "/api/v1/files/upload",
+                                f"Content-Type: {ctype3}\r\nContent-Length: {len(twice)}\r\n", twice)
+        self.assertEqual(status, 400, rest)
+        self.assertIn("'dialect' is given more than once", json.loads(rest)["detail"])
         # A file part in another field.
         bad = body.replace(b'name="files"', b'name="other"')
         status, rest = raw_post(self.srv, "/api/v1/files/upload",

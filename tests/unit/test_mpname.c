@@ -105,6 +105,29 @@ static void quoted_names_rfc5987_and_escapes(void **state)
     assert_string_equal(s.names[5], "unterminated.sql");
 }
 
+/* Each part's field name, as the duplicate-field check reads it. */
+static void field_names(void **state)
+{
+    (void)state;
+    mpname_t *m = mpname_new(TYPE);
+    assert_non_null(m);
+    const char *form = "--XyZ\r\nContent-Disposition: form-data; NAME = \"dialect\" ; filename=\"d.sql\"\r\n\r\nx\r\n"
+                       "--XyZ\r\nContent-Disposition: form-data; name=project_id\r\n\r\nx\r\n"
+                       "--XyZ\r\nContent-Disposition: form-data; filename=\"n.sql\"\r\n\r\nx\r\n--XyZ--\r\n";
+    const char *want[] = {"dialect", "project_id", ""};
+    size_t len = strlen(form), at = 0, seen = 0;
+    while(at < len) {
+        int disposition = 0;
+        at += mpname_feed(m, form + at, len - at, &disposition);
+        if(disposition) {
+            assert_in_range(seen, 0, 2);
+            assert_string_equal(mpname_field(m), want[seen++]);
+        }
+    }
+    assert_int_equal(seen, 3);
+    mpname_free(m);
+}
+
 static void boundary_as_lws_spa_takes_it(void **state)
 {
     (void)state;
@@ -141,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_as_sent_stopping_at_each_disposition),
         cmocka_unit_test(quoted_names_rfc5987_and_escapes),
+        cmocka_unit_test(field_names),
         cmocka_unit_test(boundary_as_lws_spa_takes_it),
         cmocka_unit_test(long_lines_are_cut_never_overrun),
     };
