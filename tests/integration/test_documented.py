@@ -2,7 +2,8 @@
 format and --log-level, an address that is not this machine's, --trend-window, connection_ack, the
 README's command line against each subcommand's --help, the README's package list against setup.sh, reason phrases on every status the API answers,
 the metric names of contract.md §7, a --data-dir that cannot be made, a database file that is not (or not all of) a DuckDB database, and the OpenLineage export of the example warehouse against the
-spec's required fields."""
+spec's required fields; every relative link and #anchor in README, BENCHMARKS.md and docs/, every
+flag default they state, and every endpoint of the README's API table."""
 
 import http.client
 import json
@@ -361,6 +362,86 @@ class OpenLineageSpecTest(unittest.TestCase):
                         for t in src.get("transformations", []):
                             self.assertIn(t["type"], ("DIRECT", "INDIRECT"))
         self.assertGreater(columns, 50)
+
+
+DOCS = ["README.md", "BENCHMARKS.md"] + sorted("docs/" + f for f in os.listdir(os.path.join(ROOT, "docs"))
+                                              if f.endswith(".md"))
+
+
+def doc_text(name, fenced=True):
+    with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+        text = f.read()
+    return text if fenced else re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+
+
+def heading_anchors(name):
+    """GitHub's ids: lower case, punctuation but '-' and '_' dropped, spaces to '-', repeats get -1, -2."""
+    seen, out = {}, set()
+    for line in doc_text(name, fenced=False).splitlines():
+        m = re.match(r"^#{1,6} (.*)", line)
+        if m:
+            slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+            n = seen.get(slug, 0)
+            seen[slug] = n + 1
+            out.add(slug if n == 0 else f"{slug}-{n}")
+    return out
+
+
+class DocLinksTest(unittest.TestCase):
+    def test_every_relative_link_resolves_and_every_anchor_exists(self):
+        checked = 0
+        for name in DOCS:
+            for link in re.findall(r"\]\(([^)\s]+)\)", doc_text(name, fenced=False)):
+                if re.match(r"^[a-z]+:", link):
+                    continue
+                target, _, anchor = link.partition("#")
+                path = os.path.normpath(os.path.join(ROOT, os.path.dirname(name), target)) if target else \
+                    os.path.join(ROOT, name)
+                with self.subTest(doc=name, link=link):
+                    checked += 1
+                    self.assertTrue(os.path.exists(path))
+                    if anchor and path.endswith(".md"):
+                        self.assertIn(anchor, heading_anchors(os.path.relpath(path, ROOT)))
+        self.assertGreater(checked, 20)
+
+
+# "`--flag` (default 64)", "`--flag` (30 s)", "`--flag`, 10)", "`--flag` jobs waiting, default 256)",
+# and table cells "`--flag` 16 (" or "`--flag` 10 s |"
+FLAG_VALUE = re.compile(r"`--([a-z0-9-]+)`(?:[^`.;|()]{0,30}?[(,] ?default /?|,? \(|, | (?=[0-9][0-9,.]*(?: s)? [|(]))"
+                        r"([0-9][0-9,.]*)(?: ?(?:s|MiB|KiB|bytes/s))? ?[),;:|(]")
+
+
+class DocFlagDefaultsTest(unittest.TestCase):
+    def test_every_default_the_docs_state_is_the_one_serve_help_states(self):
+        r = run_cli("serve", "--help")
+        defaults = dict(re.findall(r"^  --([a-z0-9-]+) .*\(default ([^)]*)\)$", r.stdout, re.M))
+        self.assertGreater(len(defaults), 20)
+        found = 0
+        for name in DOCS:
+            for m in FLAG_VALUE.finditer(doc_text(name)):
+                flag, value = m.groups()
+                found += 1
+                with self.subTest(doc=name, text=m.group(0)):
+                    self.assertEqual(value.replace(",", ""), defaults.get(flag))
+        self.assertGreater(found, 15)
+
+
+class ApiTableTest(unittest.TestCase):
+    def test_every_endpoint_in_the_readme_table_is_routed_for_its_method(self):
+        section = doc_text("README.md").split("## API at a glance", 1)[1].split("\n## ", 1)[0]
+        endpoints = []
+        for cell in re.findall(r"^\| (`[^|]*`) \|", section, re.M):
+            endpoints += re.findall(r"`(GET|POST|PUT|DELETE) ([^`?\[]+)", cell)
+        self.assertGreater(len(endpoints), 15)
+        with Server() as srv:
+            for method, path in endpoints:
+                path = path.replace("{name}", "no.such_table").replace("{id}", "ing_0")
+                with self.subTest(method=method, path=path):
+                    body = b"{}" if method == "POST" else None
+                    status, _, reply = srv.request(method, path, body=body,
+                                                   headers={"Content-Type": "application/json"} if body else {})
+                    self.assertNotEqual(status, 405, reply)
+                    self.assertNotIn(b"no such endpoint", reply)
 
 
 if __name__ == "__main__":
