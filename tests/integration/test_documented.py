@@ -443,6 +443,30 @@ class ApiTableTest(unittest.TestCase):
                     self.assertNotEqual(status, 405, reply)
                     self.assertNotIn(b"no such endpoint", reply)
 
+    def test_every_parameter_bound_the_readme_table_states_is_the_servers(self):
+        section = doc_text("README.md").split("## API at a glance", 1)[1].split("\n## ", 1)[0]
+        bounds = []  # (path, parameter, default, most)
+        for path, rest in re.findall(r"^\| `GET ([^`?]+)[^|]*\| (.*)$", section, re.M):
+            for param, default, most in re.findall(r"`(\w+)`: [^;()]*?default (\d+), at most (\d+)", rest):
+                bounds.append((path.replace("{name}", "core.b"), param, int(default), int(most)))
+        self.assertGreaterEqual(len(bounds), 3)
+        with tempfile.TemporaryDirectory() as seed:
+            with open(os.path.join(seed, "a.sql"), "w") as f:
+                f.write("INSERT INTO core.b SELECT x FROM raw.a;\n")
+            with Server("--seed-dir", seed) as srv:
+                deadline = time.monotonic() + 30
+                while srv.request("GET", "/api/v1/lineage/core.b")[0] != 200 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                for path, param, default, most in bounds:
+                    with self.subTest(path=path, param=param):
+                        query = path + ("?q=b&" if path.endswith("/search") else "?")
+                        status, body = srv.get_json(query.rstrip("?&"))
+                        self.assertEqual(status, 200, body)
+                        if param in body:  # lineage echoes its depth
+                            self.assertEqual(body[param], default)
+                        self.assertEqual(srv.request("GET", f"{query}{param}={most}")[0], 200)
+                        self.assertEqual(srv.request("GET", f"{query}{param}={most + 1}")[0], 400)
+
 
 if __name__ == "__main__":
     main()
