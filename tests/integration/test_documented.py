@@ -405,6 +405,22 @@ class DocLinksTest(unittest.TestCase):
         self.assertGreater(checked, 20)
 
 
+class RepositoryLayoutTest(unittest.TestCase):
+    def test_the_readme_layout_names_every_folder_of_the_source_tree(self):
+        section = doc_text("README.md").split("## Repository layout", 1)[1].split("\n## ", 1)[0]
+        named = {p.rstrip("/") for p in re.findall(r"`([\w./-]+/)`", section)}
+        built = {"build", "deps", "node_modules", "data"}  # made by setup and make, ignored by git
+        folders = {f for f in os.listdir(ROOT) if os.path.isdir(os.path.join(ROOT, f))
+                   and not f.startswith((".", "build-")) and f not in built}
+        for top in ("src", "tests"):
+            folders |= {f"{top}/{f}" for f in os.listdir(os.path.join(ROOT, top))
+                        if os.path.isdir(os.path.join(ROOT, top, f)) and f != "__pycache__"}
+        for folder in sorted(folders):
+            with self.subTest(folder=folder):
+                self.assertTrue(folder in named or any(n.startswith(folder + "/") for n in named)
+                                or folder in ("src", "tests"))
+
+
 # "`--flag` (default 64)", "`--flag` (30 s)", "`--flag`, 10)", "`--flag` jobs waiting, default 256)",
 # and table cells "`--flag` 16 (" or "`--flag` 10 s |"
 FLAG_VALUE = re.compile(r"`--([a-z0-9-]+)`(?:[^`.;|()]{0,30}?[(,] ?default /?|,? \(|, | (?=[0-9][0-9,.]*(?: s)? [|(]))"
