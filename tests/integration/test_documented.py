@@ -3,7 +3,8 @@ format and --log-level, an address that is not this machine's, --trend-window, c
 README's command line against each subcommand's --help, the README's package list against setup.sh, reason phrases on every status the API answers,
 the metric names of contract.md §7, a --data-dir that cannot be made, a database file that is not (or not all of) a DuckDB database, and the OpenLineage export of the example warehouse against the
 spec's required fields; every relative link and #anchor in README, BENCHMARKS.md and docs/, every
-flag default they state, and every endpoint of the README's API table."""
+flag default they state, every metric /metrics exports, the README's layout of the source folders, and every
+endpoint and parameter bound of the README's API table."""
 
 import http.client
 import json
@@ -223,6 +224,16 @@ class ContractMetricsTest(unittest.TestCase):
                 for label in labels or ():
                     self.assertIn("{" + label + "}", [s[0] for s in samples])
         self.assertEqual(metric(text, 'lineaged_ingest_files_total{status="processed"}'), 1)
+
+    def test_the_docs_name_every_metric_exported_and_no_other(self):
+        with Server() as srv:
+            status, _, body = srv.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        exported = set(re.findall(r"^# TYPE (lineaged_\w+) ", body.decode(), re.M))
+        documented = set(re.findall(r"\blineaged_[a-z_]+", "\n".join(doc_text(name) for name in DOCS)))
+        self.assertGreater(len(exported), 10)
+        self.assertEqual(exported - documented, set())
+        self.assertEqual(documented - exported, set())
 
 
 class DataDirTest(unittest.TestCase):
