@@ -354,6 +354,53 @@ static int asked_for(json_t *only, const char *target)
     return 0;
 }
 
+/* Compares `got` (sorted, unique; freed here) with a case's JSON list of strings, prints the
+ * difference under `what`, and counts the case in `r`. */
+static void compare_list(const char *id, const char *what, const char *label, char **got, size_t ngot, json_t *want,
+                         report_t *r, const char *dialect)
+{
+    char **w = malloc((json_array_size(want) + 1) * sizeof *w);
+    size_t nw = 0;
+    for(size_t m = 0; m < json_array_size(want); m++)
+        w[nw++] = strdup(json_string_value(json_array_get(want, m)));
+    nw = sort_unique(w, nw);
+    int ok = same_strings(got, ngot, w, nw);
+    if(!ok) {
+        printf("  %s (%s)\n", id, what);
+        print_diff(label, got, ngot, w, nw);
+    }
+    count(r, dialect, ok);
+    free_strings(got, ngot);
+    free_strings(w, nw);
+}
+
+/* A case's `typed` list (OpenLineage Spark's tests state transformation types): "src -> target
+ * TYPE/SUBTYPE" per column source, "src INDIRECT/SUBTYPE" per statement-level indirect source. */
+static size_t typed_lineage(const sql_lineage_t *l, size_t from, char **out, size_t cap)
+{
+    size_t n = 0;
+    char buf[1024];
+    for(size_t s = from; s < l->nstatements; s++) {
+        const sql_statement_t *st = &l->statements[s];
+        for(size_t k = 0; k < st->ncolumns; k++)
+            for(size_t m = 0; m < st->columns[k].ntransformations && n < cap; m++) {
+                const sql_transformation_t *t = &st->columns[k].transformations[m];
+                if(!strchr(t->source, '.'))
+                    continue;
+                snprintf(buf, sizeof buf, "%s -> %s %s/%s", t->source, st->columns[k].target, t->type, t->subtype);
+                out[n++] = strdup(buf);
+            }
+        for(size_t k = 0; k < st->nindirect && n < cap; k++) {
+            if(!strchr(st->indirect[k].source, '.'))
+                continue;
+            snprintf(buf, sizeof buf, "%s %s/%s", st->indirect[k].source, st->indirect[k].type,
+                     st->indirect[k].subtype);
+            out[n++] = strdup(buf);
+        }
+    }
+    return sort_unique(out, n);
+}
+
 static double rate(int pass, int total)
 {
     return total ? 100.0 * pass / total : 100.0;
@@ -366,7 +413,7 @@ static void statement_corpus(const char *path, const char *label, const char *xp
     json_t *cases = json_load_file(path, 0, &err);
     if(!cases)
         fail_msg("cannot load the %s corpus: %s", label, err.text);
-    report_t tables = {0}, cols = {0};
+    report_t tables = {0}, cols = {0}, typed = {0};
     int cols_absent = 0, tables_absent = 0;
     printf("failing %s cases:\n", label);
     for(size_t i = 0; i < json_array_size(cases); i++) {
@@ -448,24 +495,13 @@ static void statement_corpus(const char *path, const char *label, const char *xp
         char xid[256];
         snprintf(xid, sizeof xid, "%s:%s:tables", xprefix, id);
         if(json_is_array(touched) && !is_excepted(xid)) {
-            char **all = malloc((ngot[0] + ngot[1] + 1) * sizeof *all),
-                 **tw = malloc((json_array_size(touched) + 1) * sizeof *tw);
-            size_t nall = 0, ntw = 0;
+            char **all = malloc((ngot[0] + ngot[1] + 1) * sizeof *all);
+            size_t nall = 0;
             for(int k = 0; k < 2; k++)
                 for(size_t m = 0; m < ngot[k]; m++)
                     all[nall++] = strdup(got[k][m]);
-            for(size_t m = 0; m < json_array_size(touched); m++)
-                tw[ntw++] = strdup(json_string_value(json_array_get(touched, m)));
             nall = sort_unique(all, nall);
-            ntw = sort_unique(tw, ntw);
-            int ok = same_strings(all, nall, tw, ntw);
-            if(!ok) {
-                printf("  %s (tables)\n", id);
-                print_diff("table", all, nall, tw, ntw);
-            }
-            count(&tables, dialect, ok);
-            free_strings(all, nall);
-            free_strings(tw, ntw);
+            compare_list(id, "tables", "table", all, nall, touched, &tables, dialect);
         } else if(json_is_array(touched)) {
             tables.excepted++;
         } else if(json_is_null(json_object_get(c, "reads"))) {
@@ -496,6 +532,15 @@ static void statement_corpus(const char *path, const char *label, const char *xp
             }
             count(&cols, dialect, ok);
         }
+        json_t *wt = json_object_get(c, "typed");
+        snprintf(xid, sizeof xid, "%s:%s:typed", xprefix, id);
+        if(json_is_array(wt) && is_excepted(xid)) {
+            typed.excepted++;
+        } else if(json_is_array(wt)) {
+            char **tg = malloc(4096 * sizeof *tg);
+            size_t ntg = typed_lineage(l, nprelude, tg, 4096);
+            compare_list(id, "typed", "", tg, ntg, wt, &typed, dialect);
+        }
         for(int k = 0; k < 3; k++) {
             free_strings(got[k], ngot[k]);
             free_strings(want[k], nwant[k]);
@@ -513,7 +558,16 @@ static void statement_corpus(const char *path, const char *label, const char *xp
     printf("%s as transcribed: tables %d/%d (%.1f%%), columns %d/%d (%.1f%%)\n", label, tables.pass,
            tables.total + tables.excepted, rate(tables.pass, tables.total + tables.excepted), cols.pass,
            cols.total + cols.excepted, rate(cols.pass, cols.total + cols.excepted));
+    if(typed.total + typed.excepted) {
+        snprintf(what, sizeof what, "%s typed", label);
+        print_report(what, &typed);
+        printf("%s typed as transcribed: %d/%d (%.1f%%)\n", label, typed.pass, typed.total + typed.excepted,
+               rate(typed.pass, typed.total + typed.excepted));
+    }
     assert_true(tables.total + cols.total > 0);
+    if(typed.total && (double)typed.pass / typed.total < STATEMENT_COLUMN_FLOOR)
+        fail_msg("%s typed pass rate %.3f below floor %.3f", label, (double)typed.pass / typed.total,
+                 STATEMENT_COLUMN_FLOOR);
     if(tables.total && (double)tables.pass / tables.total < STATEMENT_TABLE_FLOOR)
         fail_msg("%s table pass rate %.3f below floor %.3f", label, (double)tables.pass / tables.total,
                  STATEMENT_TABLE_FLOOR);
@@ -576,6 +630,12 @@ static void test_kyuubi_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/kyuubi_cases.json", "Kyuubi", "kyuubi");
 }
 
+static void test_openlineage_spark_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/openlineage_spark_cases.json", "OpenLineage Spark", "olspark");
+}
+
 /* Other projects' SQL test files (sqlfluff's dialect fixtures, tests/corpus/SOURCE.md): no
  * expected lineage, so each file must parse without failing, and without more errors or fewer
  * statements than recorded when it was transcribed (a ratchet: a fix lowers the figures). */
@@ -619,7 +679,7 @@ int main(void)
         cmocka_unit_test(test_sqlglot_corpus),    cmocka_unit_test(test_sqlmetadata_corpus),
         cmocka_unit_test(test_jsqlparser_corpus), cmocka_unit_test(test_trino_corpus),
         cmocka_unit_test(test_calcite_corpus),    cmocka_unit_test(test_hive_corpus),
-        cmocka_unit_test(test_kyuubi_corpus),
+        cmocka_unit_test(test_kyuubi_corpus),     cmocka_unit_test(test_openlineage_spark_corpus),
         cmocka_unit_test(test_sqlfluff_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
