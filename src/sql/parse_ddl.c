@@ -122,6 +122,22 @@ static void record_columns(parser_t *p, const char *table, const char **cols, in
     define_columns(p, table, cols, n);
 }
 
+/* Hive PARTITIONED BY (ds STRING, hr INT): columns of their own, after the others; the current token
+ * is the '('. Spark's PARTITIONED BY (b) names a column defined already, an Iceberg transform
+ * (days(ts)) none: only `name type` items count. */
+static int parse_partition_columns(parser_t *p, const char **cols, int max)
+{
+    int n = 0;
+    next(p); /* ( */
+    while(!at_end(p) && !is_op(p, ')')) {
+        if(is_name_tok(cur(p)) && peek(p, 1)->type == SQL_TOK_WORD && n < max)
+            cols[n++] = sqlp_norm(p, cur(p));
+        sqlp_skip_list_item(p);
+    }
+    sqlp_expect_op(p, ')', "expected ')' after PARTITIONED BY");
+    return n;
+}
+
 /* A query's output names define the table or view it creates, unless a star leaves them unknown. */
 static void record_query_columns(parser_t *p, const char *table, const rel_t *r)
 {
@@ -163,6 +179,17 @@ static void parse_create_table(parser_t *p)
         }
         if(is_kw(p, SQL_KW_AS)) {
             next(p);
+            continue;
+        }
+        if(ncols > 0 && is_word(p, "partitioned") && t_kw(peek(p, 1), SQL_KW_BY) && t_op(p, peek(p, 2), '(')) {
+            next(p);
+            next(p);
+            int before = ncols;
+            ncols += parse_partition_columns(p, cols + ncols, 1024 - ncols);
+            if(ncols > before && p->ctx->schema &&
+               sql_schema_put(p->ctx->schema, q.full, (char *const *)cols, (size_t)ncols))
+                sqlp_oom(p);
+            define_columns(p, q.full, cols + before, ncols - before);
             continue;
         }
         if((is_kw(p, SQL_KW_LIKE) || is_word(p, "clone")) && is_name_tok(peek(p, 1))) {

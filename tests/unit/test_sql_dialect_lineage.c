@@ -327,6 +327,16 @@ static void test_hive_positional_insert(void **state)
     expect_cols("CREATE TABLE d2 (first STRING, y INT, m INT);\n"
                 "INSERT INTO d2 PARTITION (y=0, m) SELECT first, month FROM s WHERE year = 0;",
                 SQL_DIALECT_HIVE, "d2.first<-s.first d2.m<-s.month");
+    /* Hive's partition columns are columns too, after the others (lineage4.q's DDL); Spark's
+     * PARTITIONED BY (b) names one defined already, an Iceberg transform none */
+    expect_cols("CREATE TABLE dp (a INT, b STRING) PARTITIONED BY (ds STRING, hr INT) STORED AS ORC;\n"
+                "INSERT OVERWRITE TABLE dp PARTITION (ds, hr) SELECT x, y, z, w FROM s;\n"
+                "INSERT OVERWRITE TABLE dp PARTITION (ds='1', hr) SELECT x, y, w FROM s;",
+                SQL_DIALECT_HIVE, "dp.a<-s.x dp.b<-s.y dp.ds<-s.z dp.hr<-s.w dp.a<-s.x dp.b<-s.y dp.hr<-s.w");
+    expect_cols("CREATE TABLE sp (a INT, b STRING) USING parquet PARTITIONED BY (b);\n"
+                "CREATE TABLE ice (a INT, ts TIMESTAMP) USING iceberg PARTITIONED BY (days(ts), bucket(16, a));\n"
+                "INSERT INTO sp SELECT x, y FROM s;\nINSERT INTO ice SELECT x, y FROM s;",
+                SQL_DIALECT_SPARKSQL, "sp.a<-s.x sp.b<-s.y ice.a<-s.x ice.ts<-s.y");
     /* a query that does not fill them one for one keeps its own names */
     expect_cols("CREATE TABLE d3 (a INT, b INT, ds STRING);\nINSERT INTO d3 PARTITION (ds='x') SELECT u FROM s;",
                 SQL_DIALECT_HIVE, "d3.u<-s.u");
