@@ -18,7 +18,7 @@ static int is_with_option(const parser_t *p)
             (t_word(p, peek(p, 1), "no") && t_word(p, peek(p, 2), "data")) ||
             (sqlp_tok_in_list(p, peek(p, 1), with_option_words,
                               sizeof with_option_words / sizeof with_option_words[0]) &&
-             !t_kw(peek(p, 2), SQL_KW_AS)));
+             (!t_kw(peek(p, 2), SQL_KW_AS) || !t_op(p, peek(p, 3), '('))));
 }
 
 /* After a view's or table's query: WITH [NO] DATA, WITH [CASCADED|LOCAL] CHECK OPTION. */

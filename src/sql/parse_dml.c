@@ -351,17 +351,31 @@ static void parse_insert_all(parser_t *p)
     }
 }
 
+/* T-SQL TOP (n) [PERCENT] after INSERT, UPDATE or DELETE: which rows, no lineage. */
+static void skip_top(parser_t *p)
+{
+    if(is_kw(p, SQL_KW_TOP)) {
+        next(p);
+        sqlp_skip_group(p);
+        accept_word(p, "percent");
+    }
+}
+
 void sqlp_parse_insert(parser_t *p)
 {
     sqlp_set_kind(p, is_kw(p, SQL_KW_REPLACE) ? "replace" : "insert");
     next(p);
     while(is_word(p, "low_priority") || is_word(p, "delayed") || is_word(p, "high_priority") || is_kw(p, SQL_KW_IGNORE))
         next(p);
+    skip_top(p);
     /* SQLite/DuckDB INSERT OR REPLACE|IGNORE INTO */
     if(is_kw(p, SQL_KW_OR) && (t_kw(peek(p, 1), SQL_KW_REPLACE) || t_kw(peek(p, 1), SQL_KW_IGNORE))) {
         next(p);
         next(p);
     }
+    /* Snowflake INSERT OVERWRITE ALL|FIRST: the multi-table form, truncating its targets first */
+    if(is_word(p, "overwrite") && (t_kw(peek(p, 1), SQL_KW_ALL) || t_kw(peek(p, 1), SQL_KW_FIRST)))
+        next(p);
     if(is_kw(p, SQL_KW_ALL) ||
        (is_kw(p, SQL_KW_FIRST) && (t_kw(peek(p, 1), SQL_KW_WHEN) || t_kw(peek(p, 1), SQL_KW_INTO)))) {
         parse_insert_all(p);
@@ -405,6 +419,10 @@ void sqlp_parse_insert(parser_t *p)
     for(;;) {
         if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
             nfixed += parse_partition_spec(p, fixed + nfixed, 64 - nfixed);
+        } else if(is_kw(p, SQL_KW_WITH) && t_op(p, peek(p, 1), '(')) {
+            /* T-SQL table hints: INSERT INTO t WITH (TABLOCK) */
+            next(p);
+            sqlp_skip_group(p);
         } else if(is_kw(p, SQL_KW_IF) && t_kw(peek(p, 1), SQL_KW_NOT)) {
             next(p);
             next(p);
@@ -527,11 +545,7 @@ void sqlp_parse_update(parser_t *p)
     next(p);
     while(is_word(p, "low_priority") || is_kw(p, SQL_KW_IGNORE) || is_word(p, "only"))
         next(p);
-    if(is_kw(p, SQL_KW_TOP)) {
-        next(p);
-        sqlp_skip_group(p);
-        accept_word(p, "percent");
-    }
+    skip_top(p);
     scope_t sc = {0};
     const char *saved_target = p->dml_target, *saved_table = p->dml_table;
     /* the first table is the target (T-SQL may name it by a FROM alias); MySQL joins more before SET */
@@ -610,10 +624,7 @@ void sqlp_parse_delete(parser_t *p)
     next(p);
     while(is_word(p, "low_priority") || is_word(p, "quick") || is_kw(p, SQL_KW_IGNORE))
         next(p);
-    if(is_kw(p, SQL_KW_TOP)) {
-        next(p);
-        sqlp_skip_group(p);
-    }
+    skip_top(p);
     const char *saved_target = p->dml_target, *saved_table = p->dml_table;
     sql_strvec_t *reads = p->st ? &p->st->reads : NULL;
     uint32_t reads_before = reads ? reads->n : 0;

@@ -899,6 +899,11 @@ static void parse_table_suffixes(parser_t *p, scope_t *sc)
                 if(alias)
                     it->alias = alias;
             }
+        } else if(is_kw(p, SQL_KW_WITH) && t_kw(peek(p, 1), SQL_KW_OFFSET)) {
+            /* BigQuery: UNNEST(a) AS v WITH OFFSET [AS o], the element's position (no source) */
+            next(p);
+            next(p);
+            sqlp_parse_alias(p, NULL, NULL, 0);
         } else if(is_kw(p, SQL_KW_LATERAL) && t_word(p, peek(p, 1), "view")) {
             next(p);
             next(p);

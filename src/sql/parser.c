@@ -684,6 +684,9 @@ int sqlp_item_has(parser_t *p, const fitem_t *it, const char *col)
 /* 1: `it` has `col`; 0: it has not (its columns are all known); -1: unknown. */
 static int item_knows(parser_t *p, const fitem_t *it, const char *col)
 {
+    /* a table function's alias names its value too: BigQuery UNNEST(a) AS x, Postgres unnest(a) x */
+    if(it->fnsrc && it->alias && strcmp(it->alias, col) == 0)
+        return 1;
     if(it->rel) {
         if(rel_has(it->rel, col))
             return 1;

@@ -373,6 +373,19 @@ static void test_fixture_syntax(void **state)
     expect_cols("MERGE INTO tgt USING src ON tgt.id = src.id WHEN MATCHED THEN UPDATE ALL BY NAME\n"
                 "WHEN NOT MATCHED THEN INSERT ALL BY NAME;",
                 SQL_DIALECT_SNOWFLAKE, "tgt.*<-src.*");
+    /* T-SQL table hints after INSERT's target, a view's WITH SCHEMABINDING before AS SELECT, Snowflake
+     * INSERT OVERWRITE ALL, BigQuery UNNEST(..) AS v WITH OFFSET AS o */
+    expect_cols("INSERT INTO HumanResources.NewEmployee WITH (TABLOCK) (LastName) SELECT LastName FROM Staging;",
+                SQL_DIALECT_TSQL, "humanresources.newemployee.lastname<-staging.lastname");
+    expect_stmts("INSERT TOP (10) PERCENT INTO SomeTable SELECT * FROM SomeOtherTable;", SQL_DIALECT_TSQL,
+                 "insert@1 someothertable>sometable");
+    expect_stmts("CREATE VIEW Purchasing.PurchaseOrderReject\nWITH SCHEMABINDING\nAS\nSELECT PurchaseOrderID FROM "
+                 "Purchasing.PurchaseOrderDetail;",
+                 SQL_DIALECT_TSQL, "create_view@1 purchasing.purchaseorderdetail>purchasing.purchaseorderreject");
+    expect_stmts("INSERT OVERWRITE ALL INTO t1 INTO t2 (c1) VALUES (n2) SELECT n1, n2 FROM src;", SQL_DIALECT_SNOWFLAKE,
+                 "insert@1 src>t1,t2");
+    expect_cols("INSERT INTO o SELECT x FROM s, UNNEST(s.arr) AS x WITH OFFSET AS pos WHERE pos > 0;",
+                SQL_DIALECT_BIGQUERY, "o.x<-s.arr");
     expect_stmts("DECLARE\n    revenue number(38, 2) DEFAULT 110.0;\n    c1 CURSOR FOR SELECT price FROM invoices;\n"
                  "BEGIN\n    INSERT INTO rev (r) SELECT price FROM invoices;\n    RETURN revenue;\nEND;\n"
                  "INSERT INTO x SELECT * FROM y;",
