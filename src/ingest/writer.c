@@ -192,7 +192,7 @@ static int query_failed(writer_t *w, duckdb_result *res)
     return -1;
 }
 
-/* A file_texts or file_columns row as DuckDB sizes it: file_id and the string_t (and entries). */
+/* A file_texts or file_columns row as DuckDB sizes it: file_id and a string_t (a record adds its entries and bytes). */
 #define TEXT_ROW_BYTES 24
 /* An UPDATE of one file row: DuckDB's undo entry is 2,048 rows wide per column set (~256 KiB for 9). */
 #define FILE_UPDATE_BYTES (512u << 10)
@@ -1339,7 +1339,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
     duckdb_append_int64(w->cols_app, f->id);
     duckdb_append_int32(w->cols_app, (int32_t)w->colrec_n);
     duckdb_append_blob(w->cols_app, w->colrec.data, w->colrec.len);
-    w->txn_bytes += w->colrec.len;
+    w->txn_bytes += w->colrec.len + sizeof(int32_t);
     return end_row(w, w->cols_app);
 }
 
