@@ -196,8 +196,8 @@ static int load_query_records(duckdb_connection conn, graph_builder_t *b, record
 {
     buf_t sql;
     buf_init(&sql, LOAD_SQL_MAX);
-    int rc = buf_printf(&sql, "SELECT file_id::BIGINT, record FROM file_columns%s%s%s", files ? " WHERE file_id IN (" : "",
-                        files ? files : "", files ? ")" : "")
+    int rc = buf_printf(&sql, "SELECT file_id::BIGINT, record FROM file_columns%s%s%s",
+                        files ? " WHERE file_id IN (" : "", files ? files : "", files ? ")" : "")
                  ? GRAPH_ERR_TOO_BIG
                  : load_rows(conn, sql.data, 2, b, r, record_row);
     buf_free(&sql);

@@ -93,7 +93,8 @@ static void graph_edges(fixture_t *f)
         int got;
         while((got = colrec_next(&rd, &e)) == 1) {
             buf_reset(&sql);
-            assert_int_equal(buf_printf(&sql, "INSERT INTO graph_edges VALUES (%lld, %lld, 'CONTAINS', %lld, %lld, NULL)",
+            assert_int_equal(buf_printf(&sql,
+                                        "INSERT INTO graph_edges VALUES (%lld, %lld, 'CONTAINS', %lld, %lld, NULL)",
                                         (long long)e.table, (long long)e.column, (long long)e.statement,
                                         (long long)duckdb_value_int64(&res, 0, r)),
                              0);
@@ -188,16 +189,19 @@ static void edges_are_per_statement(void **state)
     const char *derives = "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
                           "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'";
     assert_int_equal(count(f, derives), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
-                              "e.target WHERE e.kind = 'DERIVES' AND a.name = 's1' AND b.name = 't2'"),
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                           "e.target WHERE e.kind = 'DERIVES' AND a.name = 's1' AND b.name = 't2'"),
                      0);
     /* Each DERIVES edge names the statement it came from. */
-    assert_int_equal(count(f, "SELECT count(DISTINCT statement_id) FROM graph_edges WHERE kind = 'DERIVES' AND source IN "
-                              "(SELECT id FROM nodes WHERE kind = 'table')"),
+    assert_int_equal(count(f,
+                           "SELECT count(DISTINCT statement_id) FROM graph_edges WHERE kind = 'DERIVES' AND source IN "
+                           "(SELECT id FROM nodes WHERE kind = 'table')"),
                      2);
     assert_int_equal(count(f, "SELECT count(*) FROM statements"), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges e JOIN nodes n ON n.id = e.source WHERE n.kind = 'file' "
-                              "AND n.name = 'm.sql' AND e.kind = 'READS_FROM'"),
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM graph_edges e JOIN nodes n ON n.id = e.source WHERE n.kind = 'file' "
+                           "AND n.name = 'm.sql' AND e.kind = 'READS_FROM'"),
                      2);
     store_counts_t total = {0};
     add_delta(&total, &res.delta);
@@ -223,14 +227,17 @@ static void columns_are_nodes(void **state)
     store_sql(f, "c.sql", "INSERT INTO core.t (a, b) SELECT s.x, s.y + 1 FROM raw.s s;\n", &res);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE kind = 'column'"), 4);
     /* Column edges carry the engine's transformation type. */
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges WHERE kind = 'DERIVES' AND transformation = 'IDENTITY'"), 1);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM graph_edges WHERE kind = 'DERIVES' AND transformation = 'IDENTITY'"), 1);
     assert_int_equal(
         count(f, "SELECT count(*) FROM graph_edges WHERE kind = 'DERIVES' AND transformation = 'TRANSFORMATION'"), 1);
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges e JOIN nodes t ON t.id = e.source JOIN nodes c ON c.id = "
-                              "e.target WHERE e.kind = 'CONTAINS' AND t.name = 'core.t' AND c.name = 'core.t.a'"),
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM graph_edges e JOIN nodes t ON t.id = e.source JOIN nodes c ON c.id = "
+                           "e.target WHERE e.kind = 'CONTAINS' AND t.name = 'core.t' AND c.name = 'core.t.a'"),
                      1);
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges e JOIN nodes s ON s.id = e.source JOIN nodes t ON t.id = "
-                              "e.target WHERE e.kind = 'DERIVES' AND s.name = 'raw.s.y' AND t.name = 'core.t.b'"),
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM graph_edges e JOIN nodes s ON s.id = e.source JOIN nodes t ON t.id = "
+                           "e.target WHERE e.kind = 'DERIVES' AND s.name = 'raw.s.y' AND t.name = 'core.t.b'"),
                      1);
     store_counts_t total = {0};
     add_delta(&total, &res.delta);
@@ -266,8 +273,8 @@ static void new_version_supersedes_old(void **state)
     assert_counts_match(f, &total);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'old_src%'"), 2);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'new_src%'"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges e JOIN nodes n ON n.id = e.source WHERE n.name = 'old_src'"),
-                     2);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM graph_edges e JOIN nodes n ON n.id = e.source WHERE n.name = 'old_src'"), 2);
 }
 
 /*
@@ -475,8 +482,9 @@ static void procedure_derives_per_inner_statement(void **state)
     assert_int_equal(edge_count(f, "DERIVES", "dbo.c", "dbo.d"), 1);
     assert_int_equal(edge_count(f, "DERIVES", "dbo.a", "dbo.d"), 0);
     assert_int_equal(edge_count(f, "DERIVES", "dbo.c", "dbo.b"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
-                              "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'"),
+    assert_int_equal(count(f,
+                           "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                           "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'"),
                      2);
     const char *reads[] = {"dbo.a", "dbo.c"}, *writes[] = {"dbo.b", "dbo.d"};
     for(size_t i = 0; i < 2; i++) {

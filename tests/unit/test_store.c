@@ -323,18 +323,20 @@ static void version_10_named_columns_move_to_records(void **state)
     assert_non_null(mkdtemp(dir));
     char path[128];
     snprintf(path, sizeof(path), "%s/v10.duckdb", dir);
-    old_database(path, 10,
-                 "INSERT INTO edges VALUES (5, 1, 'READS_FROM', 7, 3, NULL), (1, 2, 'CONTAINS', 7, 3, NULL),"
-                 " (4, 2, 'DERIVES', 7, 3, 'IDENTITY'), (1, 8, 'CONTAINS', 8, 3, NULL),"
-                 " (1, 2, 'CONTAINS', 8, 3, 'DEFINED'), (1, 2, 'CONTAINS', 20, 9, NULL), (6, 1, 'WRITES_TO', 20, 9, NULL),"
-                 " (1, 8, 'CONTAINS', 8, 3, 'DROPPED');"
-                 "INSERT INTO edges SELECT range + 10, 1, 'CONTAINS', 100 + range, 11, NULL FROM range(3000);");
+    old_database(
+        path, 10,
+        "INSERT INTO edges VALUES (5, 1, 'READS_FROM', 7, 3, NULL), (1, 2, 'CONTAINS', 7, 3, NULL),"
+        " (4, 2, 'DERIVES', 7, 3, 'IDENTITY'), (1, 8, 'CONTAINS', 8, 3, NULL),"
+        " (1, 2, 'CONTAINS', 8, 3, 'DEFINED'), (1, 2, 'CONTAINS', 20, 9, NULL), (6, 1, 'WRITES_TO', 20, 9, NULL),"
+        " (1, 8, 'CONTAINS', 8, 3, 'DROPPED');"
+        "INSERT INTO edges SELECT range + 10, 1, 'CONTAINS', 100 + range, 11, NULL FROM range(3000);");
     duckdb_connection conn;
     store_t *s = open_migrated(path, &conn);
     store_counts_t c;
     assert_int_equal(store_counts(conn, &c), STORE_OK);
     assert_int_equal(c.edges, 3008);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation IS NULL"), 0);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation IS NULL"),
+                     0);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM edges"), 5);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT row_number() OVER () AS i, * FROM edges)"
                                     " WHERE (i, source, target, kind::VARCHAR, coalesce(transformation::VARCHAR, ''))"
