@@ -70,6 +70,13 @@ void stats_ingestion_end(stats_t *st)
     atomic_fetch_sub(&st->active_ingestions, 1);
 }
 
+void stats_db_write(stats_t *st, int ok)
+{
+    if(!ok)
+        atomic_fetch_add(&st->db_write_failures, 1);
+    atomic_store(&st->db_failing, !ok);
+}
+
 void stats_restore_history(stats_t *st, const stats_sample_t *past, int n)
 {
     stats_sample_t now[STATS_HISTORY];

@@ -22,6 +22,9 @@ typedef struct stats_sample {
 typedef struct stats {
     atomic_int_least64_t nodes, edges, table_nodes, files_processed;
     atomic_int_least64_t active_queries, active_ingestions;
+    /* Writes to the database: failures in all, and whether the last one failed (/health's "degraded"). */
+    atomic_int_least64_t db_write_failures;
+    atomic_int db_failing;
     int64_t window_ms;
     stats_sample_t history[STATS_HISTORY]; /* ring, oldest at history_head once full */
     int history_len, history_head;
@@ -37,6 +40,8 @@ void stats_query_begin(stats_t *st);
 void stats_query_end(stats_t *st);
 void stats_ingestion_begin(stats_t *st);
 void stats_ingestion_end(stats_t *st);
+/* The ingest writer's outcome of one write (a file's or a batch's commit): 1 stored, 0 failed. */
+void stats_db_write(stats_t *st, int ok);
 /*
  * At start: samples stored by an earlier run (oldest first, mono_ms on this run's clock, so in the
  * past), placed before what was sampled since stats_init. Extra ones beyond the ring are dropped.

@@ -536,6 +536,8 @@ static void run_commands(ingest_t *in, cmd_t *list)
         }
     }
     rc = rc ? rc : writer_commit(in->w);
+    if(in->opts.stats)
+        stats_db_write(in->opts.stats, !rc);
     if(rc) {
         writer_rollback(in->w);
         log_error("ingest.batch_failed", "reason=\"the database refused the new ingestion rows\"");
@@ -587,6 +589,8 @@ static void snapshot(ingest_t *in)
 static void file_stored(ingest_t *in, job_t *j, int rc, writer_result_t *res)
 {
     ingestion_t *ing = j->ing;
+    if(in->opts.stats)
+        stats_db_write(in->opts.stats, !rc);
     if(rc) {
         writer_file_state(in->w, j->file.id, "error", "the database could not store the file's lineage", j->parsed);
         file_final(in, ing, j->file.path, j->file.disk_path, j->file.owned, "error",
@@ -757,6 +761,8 @@ static int load(ingest_t *in)
     }
     if(rc) {
         log_error("ingest.unavailable", "reason=\"the graph could not be read from the database\"");
+        if(in->opts.stats)
+            stats_db_write(in->opts.stats, 0); /* nothing can be stored: /health says so */
         if(in->opts.bus)
             error_event_raise(in->opts.bus, "ingestion_failed", ERROR_SEVERITY_ERROR,
                               "Ingestion is unavailable: the graph could not be read from the database.");

@@ -14,24 +14,34 @@
 
 /* What /health shows; all of it is the cache key, uptime to the millisecond as it is shown. */
 typedef struct health {
-    int64_t uptime_ms, schema_version, connections, queued;
+    int64_t uptime_ms, schema_version, connections, queued, db_write_failures, db_failing;
 } health_t;
 
+/* "degraded" while the database refuses the ingest writer's writes (the last one failed), with why. */
 static json_t *health_json(const void *arg)
 {
     const health_t *h = arg;
-    return json_pack("{s:s, s:s, s:f, s:{s:s, s:I}, s:{s:I, s:I}}", "status", "healthy", "version", LINEAGED_VERSION,
-                     "uptime_seconds", (double)h->uptime_ms / 1000.0, "database", "status", "ok", "schema_version",
-                     (json_int_t)h->schema_version, "websocket", "connections", (json_int_t)h->connections,
-                     "queued_messages", (json_int_t)h->queued);
+    json_t *db = json_pack("{s:s, s:I, s:I}", "status", h->db_failing ? "failing" : "ok", "schema_version",
+                           (json_int_t)h->schema_version, "write_failures", (json_int_t)h->db_write_failures);
+    if(db && h->db_failing)
+        json_object_set_new(db, "detail",
+                            json_string("the last write to the database failed, so new files are not stored; "
+                                        "the log's ingest.* error lines say why"));
+    return json_pack("{s:s, s:s, s:f, s:o, s:{s:I, s:I}}", "status", h->db_failing ? "degraded" : "healthy", "version",
+                     LINEAGED_VERSION, "uptime_seconds", (double)h->uptime_ms / 1000.0, "database", db, "websocket",
+                     "connections", (json_int_t)h->connections, "queued_messages", (json_int_t)h->queued);
 }
 
 static void get_health(void *ctx, const http_request_t *req, http_response_t *resp)
 {
     server_t *srv = ctx;
     (void)req;
-    health_t h = {time_mono_ms() - srv->started_mono_ms, store_schema_version(srv->store), ws_open_count(srv),
-                  (int64_t)bcast_len(&srv->queue)};
+    health_t h = {time_mono_ms() - srv->started_mono_ms,
+                  store_schema_version(srv->store),
+                  ws_open_count(srv),
+                  (int64_t)bcast_len(&srv->queue),
+                  atomic_load(&srv->stats.db_write_failures),
+                  atomic_load(&srv->stats.db_failing)};
     http_respond_cached(resp, &srv->health_body, 200, &h, sizeof(h), health_json, &h);
 }
 

@@ -107,8 +107,8 @@ static void stats_body_follows_every_counter(void **state)
     router_free(&srv.router);
 }
 
-/* Uptime (to the millisecond shown), connections and queued messages each give a new body. */
-static void health_body_follows_uptime_and_connections(void **state)
+/* Uptime (to the millisecond shown), connections, queued messages and the database's writes each give a new body. */
+static void health_body_follows_uptime_connections_and_database(void **state)
 {
     (void)state;
     config_t cfg = {0};
@@ -134,9 +134,30 @@ static void health_body_follows_uptime_and_connections(void **state)
     doc = json_loads(c, 0, NULL);
     assert_true(json_real_value(json_object_get(doc, "uptime_seconds")) >= 1.5);
     json_decref(doc);
+    /* a failed write to the database: "degraded" until a write succeeds again; the count stays */
+    stats_db_write(&srv.stats, 0);
+    char *d = get_body(&srv, "/health");
+    doc = json_loads(d, 0, NULL);
+    json_t *db = json_object_get(doc, "database");
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "degraded");
+    assert_string_equal(json_string_value(json_object_get(db, "status")), "failing");
+    assert_int_equal(json_integer_value(json_object_get(db, "write_failures")), 1);
+    assert_non_null(json_object_get(db, "detail"));
+    json_decref(doc);
+    stats_db_write(&srv.stats, 1);
+    char *e = get_body(&srv, "/health");
+    doc = json_loads(e, 0, NULL);
+    db = json_object_get(doc, "database");
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "healthy");
+    assert_string_equal(json_string_value(json_object_get(db, "status")), "ok");
+    assert_int_equal(json_integer_value(json_object_get(db, "write_failures")), 1);
+    assert_null(json_object_get(db, "detail"));
+    json_decref(doc);
     free(a);
     free(b);
     free(c);
+    free(d);
+    free(e);
     router_free(&srv.router);
     store_close(store);
 }
@@ -147,7 +168,7 @@ int main(void)
         cmocka_unit_test(allow_lists_every_method_of_the_route),
         cmocka_unit_test(allow_truncates_at_a_whole_method),
         cmocka_unit_test(stats_body_follows_every_counter),
-        cmocka_unit_test(health_body_follows_uptime_and_connections),
+        cmocka_unit_test(health_body_follows_uptime_connections_and_database),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
