@@ -1,7 +1,6 @@
 #include "ingest/writer.h"
 
 #include "ingest/map.h"
-#include "store/colrec.h"
 #include "store/rows.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -56,17 +55,16 @@ static const store_col_t edge_cols[EC_COLUMNS] = {STORE_COL_BIGINT, STORE_COL_BI
                                                   STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8};
 
 /* The tables written through appenders, as bits: which hold rows not flushed yet, which to flush. */
-enum { T_FILES = 1u, T_NODES = 2u, T_STMTS = 4u, T_EDGES = 8u, T_TEXTS = 16u, T_COLS = 32u, T_ALL = 63u };
+enum { T_FILES = 1u, T_NODES = 2u, T_STMTS = 4u, T_EDGES = 8u, T_TEXTS = 16u, T_ALL = 31u };
 
 #define IN_LIST_MAX  1000        /* ids per "WHERE id IN (...)" statement */
 #define SQL_TEXT_MAX (64u << 10) /* such a statement's text */
-#define COLREC_MAX   ((size_t)1 << 30) /* a file's column record */
 
 typedef struct node {
     int64_t id;
     int64_t refs; /* edges that name it, as source or target */
     enum node_kind kind;
-    uint64_t contains_epoch; /* the file that gave it (a column) its CONTAINS edge */
+    uint64_t contains_epoch; /* commit that gave it (a column) its CONTAINS edge */
     int is_new, orphan;
     int bare; /* a column under its bare name: the index never shows it, totalNodes leaves it out */
     uint32_t klen;
@@ -125,7 +123,7 @@ typedef struct staged {
 struct writer {
     store_t *store;
     duckdb_connection conn;
-    duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app, cols_app;
+    duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
     store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
     duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch,
         ing_finish;
@@ -145,9 +143,6 @@ struct writer {
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
     VEC(edge_t) edges;
-    buf_t colrec; /* the file's column record (store/colrec.h): its CONTAINS edges for the columns it names */
-    colrec_entry_t colrec_prev;
-    int64_t colrec_n;
     VEC(staged_t) staged; /* the files of the open transaction */
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */
@@ -192,7 +187,7 @@ static int query_failed(writer_t *w, duckdb_result *res)
     return -1;
 }
 
-/* A file_texts or file_columns row as DuckDB sizes it: file_id and a string_t (a record adds its entries and bytes). */
+/* A file_texts row as DuckDB sizes it: file_id and the text's string_t. */
 #define TEXT_ROW_BYTES 24
 /* An UPDATE of one file row: DuckDB's undo entry is 2,048 rows wide per column set (~256 KiB for 9). */
 #define FILE_UPDATE_BYTES (512u << 10)
@@ -201,7 +196,7 @@ static int end_row(writer_t *w, duckdb_appender a)
 {
     if(duckdb_appender_end_row(a) == DuckDBError)
         return append_failed(w, a);
-    w->dirty |= a == w->files_app ? T_FILES : a == w->cols_app ? T_COLS : T_TEXTS;
+    w->dirty |= a == w->files_app ? T_FILES : T_TEXTS;
     if(a == w->files_app)
         w->txn_sized = 0;
     else
@@ -479,54 +474,13 @@ static int ref_rows(writer_t *w, duckdb_data_chunk chunk, idx_t rows, buf_t *key
     return 0;
 }
 
-/*
- * Walks a column record: `add` (+1 or -1) moves the counts of the nodes it names; with `orphans`,
- * those left without edges join w->orphans.
- */
-static int colrec_refs(writer_t *w, const void *data, size_t len, int add, int orphans)
-{
-    colrec_reader_t r;
-    colrec_entry_t e;
-    colrec_read(&r, data, len);
-    int got;
-    while((got = colrec_next(&r, &e)) == 1) {
-        int64_t ends[2] = {e.table, e.column};
-        for(int i = 0; i < 2; i++) {
-            node_t *n = node_by_id(w, ends[i]);
-            if(!n)
-                continue;
-            n->refs += add;
-            if(orphans && n->refs <= 0 && !n->orphan) {
-                n->orphan = 1;
-                if(VEC_PUSH(w->orphans, n))
-                    return -1;
-            }
-        }
-    }
-    if(got < 0)
-        log_error("ingest.load_failed", "what=file_columns reason=%s", LOG_Q("a column record is not readable"));
-    return got;
-}
-
-static int record_rows(writer_t *w, duckdb_data_chunk chunk, idx_t rows, buf_t *key)
-{
-    (void)key;
-    duckdb_string_t *recs = duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0));
-    for(idx_t r = 0; r < rows; r++) {
-        if(colrec_refs(w, duckdb_string_t_data(&recs[r]), duckdb_string_t_length(recs[r]), 1, 0))
-            return -1;
-    }
-    return 0;
-}
-
 static int load_nodes(writer_t *w, const atomic_int *stop)
 {
     return scan(w, "nodes", "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR FROM nodes", stop, node_rows) ||
            scan(w, "edges",
                 "SELECT id::BIGINT, count(*)::BIGINT FROM (SELECT source AS id FROM edges UNION ALL"
                 " SELECT target FROM edges) GROUP BY id",
-                stop, ref_rows) ||
-           scan(w, "file_columns", "SELECT record FROM file_columns", stop, record_rows);
+                stop, ref_rows);
 }
 
 /* ---- current file versions ---- */
@@ -600,8 +554,7 @@ static void close_appenders(writer_t *w)
     store_rows_close(&w->nodes_rows);
     store_rows_close(&w->stmts_rows);
     store_rows_close(&w->edges_rows);
-    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app,
-                               &w->files_app, &w->texts_app, &w->cols_app};
+    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->texts_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
             duckdb_appender_destroy(apps[i]);
@@ -630,8 +583,7 @@ static int open_appenders(writer_t *w)
        duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError ||
-       duckdb_appender_create(w->conn, NULL, "file_texts", &w->texts_app) == DuckDBError ||
-       duckdb_appender_create(w->conn, NULL, "file_columns", &w->cols_app) == DuckDBError) {
+       duckdb_appender_create(w->conn, NULL, "file_texts", &w->texts_app) == DuckDBError) {
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
         return -1;
     }
@@ -662,7 +614,6 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
     map_init(&w->by_name, node_name_key);
     map_init(&w->by_id, node_id_key);
     map_init(&w->current, current_key);
-    buf_init(&w->colrec, COLREC_MAX);
     w->memory_mb = store_memory_mb(store);
     w->store = store;
     if(store_connect(store, &w->conn)) {
@@ -738,7 +689,6 @@ void writer_close(writer_t *w)
     util_free(w->upgraded.v);
     util_free(w->orphans.v);
     util_free(w->edges.v);
-    buf_free(&w->colrec);
     util_free(w->staged.v);
     util_free(w);
 }
@@ -801,8 +751,8 @@ static int begin_store(writer_t *w)
  */
 static int flush_tables(writer_t *w, unsigned tables)
 {
-    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->texts_app, w->cols_app};
-    store_rows_t *rows[] = {NULL, &w->nodes_rows, &w->stmts_rows, &w->edges_rows, NULL, NULL};
+    duckdb_appender apps[] = {w->files_app, w->nodes_app, w->stmts_app, w->edges_app, w->texts_app};
+    store_rows_t *rows[] = {NULL, &w->nodes_rows, &w->stmts_rows, &w->edges_rows, NULL};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         unsigned bit = 1u << i;
         if(!(w->dirty & tables & bit))
@@ -1059,29 +1009,16 @@ static void edge(build_t *b, node_t *source, node_t *target, enum edge_kind kind
     edge_with(b, source, target, kind, stmt, NULL);
 }
 
-/*
- * A column "table.column" and its table's CONTAINS edge (once per file); NULL for a bare column.
- * The edge goes into the file's column record, not the edges table: where it stands among the
- * file's edges is kept, so readers rebuild the same list (store/colrec.h).
- */
+/* A column "table.column" and its table's CONTAINS edge (once per file); NULL for a bare column. */
 static node_t *column_ref(build_t *b, const char *name, int64_t stmt)
 {
     const char *dot = strrchr(name, '.');
     if(!dot || dot == name || !dot[1])
         return NULL;
-    writer_t *w = b->w;
     node_t *col = node_ref(b, NK_COLUMN, name, strlen(name));
-    if(col && col->contains_epoch != w->epoch) {
-        col->contains_epoch = w->epoch;
-        node_t *table = node_ref(b, NK_TABLE, name, (size_t)(dot - name));
-        colrec_entry_t e = {(int64_t)w->edges.n, table ? table->id : 0, col->id, stmt};
-        if(b->failed || !table || colrec_add(&w->colrec, &w->colrec_prev, &e)) {
-            b->failed = 1;
-            return col;
-        }
-        w->colrec_n++;
-        table->refs++;
-        col->refs++;
+    if(col && col->contains_epoch != b->w->epoch) {
+        col->contains_epoch = b->w->epoch;
+        edge(b, node_ref(b, NK_TABLE, name, (size_t)(dot - name)), col, EK_CONTAINS, stmt);
     }
     return col;
 }
@@ -1184,9 +1121,6 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
 static void reset_scratch(writer_t *w)
 {
     w->new_nodes.n = w->upgraded.n = w->orphans.n = w->edges.n = 0;
-    buf_reset(&w->colrec);
-    w->colrec_prev = (colrec_entry_t){0};
-    w->colrec_n = 0;
 }
 
 /* Drops the old version's edges from the counts; nodes left with none become orphans. */
@@ -1211,21 +1145,6 @@ static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
         }
     }
     *removed_edges = (int64_t)rows;
-    duckdb_destroy_result(&res);
-    if(rc)
-        return rc;
-    snprintf(sql, sizeof(sql), "SELECT entries::BIGINT, record FROM file_columns WHERE file_id = %" PRId64, old_id);
-    if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
-        duckdb_destroy_result(&res);
-        return -1;
-    }
-    rows = duckdb_row_count(&res);
-    for(idx_t r = 0; r < rows && !rc; r++) {
-        duckdb_blob rec = duckdb_value_blob(&res, 1, r);
-        *removed_edges += duckdb_value_int64(&res, 0, r);
-        rc = colrec_refs(w, rec.data, rec.size, -1, 1);
-        duckdb_free(rec.data);
-    }
     duckdb_destroy_result(&res);
     return rc;
 }
@@ -1332,15 +1251,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         if(end_row(w, w->texts_app))
             return -1;
     }
-    if(append_edges(w, f->id))
-        return -1;
-    if(!w->colrec_n)
-        return 0;
-    duckdb_append_int64(w->cols_app, f->id);
-    duckdb_append_int32(w->cols_app, (int32_t)w->colrec_n);
-    duckdb_append_blob(w->cols_app, w->colrec.data, w->colrec.len);
-    w->txn_bytes += w->colrec.len + sizeof(int32_t);
-    return end_row(w, w->cols_app);
+    return append_edges(w, f->id);
 }
 
 /* The first parse error as "file:line:column: message", and how many more there are. */
@@ -1544,11 +1455,9 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
         w->superseded++;
         w->txn_sized = 0;
         /* that version may be an earlier file of this group, its rows still in the appenders */
-        rc = flush_tables(w, T_FILES | T_STMTS | T_EDGES | T_TEXTS | T_COLS);
+        rc = flush_tables(w, T_FILES | T_STMTS | T_EDGES | T_TEXTS);
         rc = rc ? rc : release_old(w, cur->id, &removed_edges);
         snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE file_id = %" PRId64, cur->id);
-        rc = rc ? rc : exec(w, sql);
-        snprintf(sql, sizeof(sql), "DELETE FROM file_columns WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
         snprintf(sql, sizeof(sql), "DELETE FROM statements WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
@@ -1586,7 +1495,7 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
         w->new_nodes.v[i]->is_new = 0;
     int orphan_tables = count_tables(w->orphans.v, w->orphans.n);
     res->delta.nodes = count_shown(w->new_nodes.v, w->new_nodes.n) - count_shown(w->orphans.v, w->orphans.n);
-    res->delta.edges = (int64_t)w->edges.n + w->colrec_n - removed_edges;
+    res->delta.edges = (int64_t)w->edges.n - removed_edges;
     res->delta.table_nodes = count_tables(w->new_nodes.v, w->new_nodes.n) - orphan_tables;
     res->delta.files_processed = (p->nerrors ? 0 : 1) - (cur->id >= 0 && cur->processed ? 1 : 0);
     for(size_t i = 0; i < w->orphans.n; i++)

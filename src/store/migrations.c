@@ -1,9 +1,5 @@
 #include "store/migrations.h"
 
-#include "store/colrec.h"
-
-#include <stdio.h>
-
 const char *const store_migrations[] = {
     /* 1: file metadata and the lineage graph. */
     "CREATE SEQUENCE file_ids START 1;"
@@ -196,118 +192,6 @@ const char *const store_migrations[] = {
     "  first_seen TIMESTAMP NOT NULL USING COMPRESSION rle);"
     "INSERT INTO nodes_v10 SELECT id, kind::node_kind, name, project_id, temporary, first_seen FROM nodes;"
     "DROP TABLE nodes; ALTER TABLE nodes_v10 RENAME TO nodes;",
-    /*
-     * 11: the CONTAINS edges a file has for the columns it names (not the DEFINED or DROPPED ones of
-     * DDL) move to one row per file (store/colrec.h): they were a third of the edge rows, and DuckDB's
-     * cost is per row (docs/ingest.md, "fifth round"). store_migration_step fills it from the edges.
-     */
-    "CREATE TABLE file_columns (file_id BIGINT NOT NULL USING COMPRESSION bitpacking,"
-    "  entries INTEGER NOT NULL USING COMPRESSION bitpacking, record BLOB NOT NULL USING COMPRESSION uncompressed);",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
-
-static int step_exec(duckdb_connection conn, const char *sql, char *err, size_t errlen)
-{
-    duckdb_result res;
-    int rc = 0;
-    if(duckdb_query(conn, sql, &res) == DuckDBError) {
-        snprintf(err, errlen, "%s", duckdb_result_error(&res));
-        rc = -1;
-    }
-    duckdb_destroy_result(&res);
-    return rc;
-}
-
-static int put_record(duckdb_prepared_statement ins, int64_t file, const buf_t *rec, int32_t entries, char *err,
-                      size_t errlen)
-{
-    duckdb_result res;
-    duckdb_bind_int64(ins, 1, file);
-    duckdb_bind_int32(ins, 2, entries);
-    duckdb_bind_blob(ins, 3, rec->data ? rec->data : "", rec->len);
-    int rc = 0;
-    if(duckdb_execute_prepared(ins, &res) == DuckDBError) {
-        snprintf(err, errlen, "%s", duckdb_result_error(&res));
-        rc = -1;
-    }
-    duckdb_destroy_result(&res);
-    return rc;
-}
-
-/* Each file's plain CONTAINS edges, in their order, with how many of its other edges came before each. */
-#define PLAIN "kind = 'CONTAINS' AND transformation IS NULL"
-static const char plain_edges[] =
-    "SELECT file_id::BIGINT, pos::BIGINT, source::BIGINT, target::BIGINT, statement_id::BIGINT FROM ("
-    " SELECT rowid AS r, file_id, source, target, statement_id, " PLAIN " AS plain,"
-    "  sum(CASE WHEN " PLAIN " THEN 0 ELSE 1 END) OVER (PARTITION BY file_id ORDER BY rowid"
-    "   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS pos FROM edges)"
-    " WHERE plain ORDER BY file_id, r";
-
-static int move_contains(duckdb_connection conn, char *err, size_t errlen)
-{
-    duckdb_prepared_statement ins = NULL;
-    if(duckdb_prepare(conn, "INSERT INTO file_columns VALUES ($1, $2, $3)", &ins) == DuckDBError) {
-        snprintf(err, errlen, "%s", duckdb_prepare_error(ins));
-        duckdb_destroy_prepare(&ins);
-        return -1;
-    }
-    duckdb_result res;
-    int rc = 0;
-    if(duckdb_query(conn, plain_edges, &res) == DuckDBError) {
-        snprintf(err, errlen, "%s", duckdb_result_error(&res));
-        rc = -1;
-    }
-    buf_t rec;
-    buf_init(&rec, (size_t)1 << 30);
-    colrec_entry_t prev = {0};
-    int64_t file = -1;
-    int32_t entries = 0;
-    duckdb_data_chunk chunk;
-    while(!rc && (chunk = duckdb_fetch_chunk(res)) != NULL) {
-        const int64_t *col[5];
-        for(idx_t c = 0; c < 5; c++)
-            col[c] = duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, c));
-        idx_t n = duckdb_data_chunk_get_size(chunk);
-        for(idx_t r = 0; r < n && !rc; r++) {
-            if(col[0][r] != file && entries) {
-                rc = put_record(ins, file, &rec, entries, err, errlen);
-                buf_reset(&rec);
-                prev = (colrec_entry_t){0};
-                entries = 0;
-            }
-            file = col[0][r];
-            colrec_entry_t e = {col[1][r], col[2][r], col[3][r], col[4][r]};
-            if(!rc && (entries == INT32_MAX || colrec_add(&rec, &prev, &e))) {
-                snprintf(err, errlen, "the column record of file %lld is too large", (long long)file);
-                rc = -1;
-            }
-            entries++;
-        }
-        duckdb_destroy_data_chunk(&chunk);
-    }
-    if(!rc && entries)
-        rc = put_record(ins, file, &rec, entries, err, errlen);
-    buf_free(&rec);
-    duckdb_destroy_result(&res);
-    duckdb_destroy_prepare(&ins);
-    /* the edges without them, in their order; compression as in migration 8 */
-    return rc ? rc
-              : step_exec(conn,
-                          "CREATE TABLE edges_v11 ("
-                          "  source BIGINT NOT NULL USING COMPRESSION bitpacking,"
-                          "  target BIGINT NOT NULL USING COMPRESSION bitpacking,"
-                          "  kind edge_kind NOT NULL USING COMPRESSION bitpacking,"
-                          "  statement_id BIGINT NOT NULL USING COMPRESSION bitpacking,"
-                          "  file_id BIGINT NOT NULL USING COMPRESSION rle,"
-                          "  transformation edge_transformation_v8 USING COMPRESSION rle);"
-                          "INSERT INTO edges_v11 SELECT source, target, kind, statement_id, file_id, transformation"
-                          "  FROM edges WHERE NOT (" PLAIN ") ORDER BY rowid;"
-                          "DROP TABLE edges; ALTER TABLE edges_v11 RENAME TO edges;",
-                          err, errlen);
-}
-
-int store_migration_step(duckdb_connection conn, int version, char *err, size_t errlen)
-{
-    return version == 11 ? move_contains(conn, err, errlen) : 0;
-}

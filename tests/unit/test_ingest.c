@@ -3,7 +3,6 @@
 #include "ingest/ingest.h"
 #include "ingest/parsed.h"
 #include "ingest/writer.h"
-#include "store/colrec.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/sha256.h"
@@ -65,54 +64,8 @@ static const char *write_sql(fixture_t *f, const char *name, const char *sql)
     return path;
 }
 
-static void exec_sql(fixture_t *f, const char *sql)
-{
-    duckdb_result res;
-    assert_int_equal(duckdb_query(f->conn, sql, &res), DuckDBSuccess);
-    duckdb_destroy_result(&res);
-}
-
-/*
- * graph_edges: every edge of the graph, those of the edges table and those the files' column
- * records hold (store/colrec.h), as rows; the assertions below count in it.
- */
-static void graph_edges(fixture_t *f)
-{
-    exec_sql(f, "CREATE OR REPLACE TEMP TABLE graph_edges AS SELECT source, target, kind::VARCHAR AS kind,"
-                " statement_id, file_id, transformation::VARCHAR AS transformation FROM edges");
-    duckdb_result res;
-    assert_int_equal(duckdb_query(f->conn, "SELECT file_id, entries, record FROM file_columns", &res), DuckDBSuccess);
-    buf_t sql;
-    buf_init(&sql, 64u << 20);
-    for(idx_t r = 0; r < duckdb_row_count(&res); r++) {
-        duckdb_blob rec = duckdb_value_blob(&res, 2, r);
-        colrec_reader_t rd;
-        colrec_entry_t e;
-        colrec_read(&rd, rec.data, rec.size);
-        int64_t n = 0;
-        int got;
-        while((got = colrec_next(&rd, &e)) == 1) {
-            buf_reset(&sql);
-            assert_int_equal(buf_printf(&sql,
-                                        "INSERT INTO graph_edges VALUES (%lld, %lld, 'CONTAINS', %lld, %lld, NULL)",
-                                        (long long)e.table, (long long)e.column, (long long)e.statement,
-                                        (long long)duckdb_value_int64(&res, 0, r)),
-                             0);
-            exec_sql(f, sql.data);
-            n++;
-        }
-        assert_int_equal(got, 0);
-        assert_int_equal(n, duckdb_value_int64(&res, 1, r));
-        duckdb_free(rec.data);
-    }
-    buf_free(&sql);
-    duckdb_destroy_result(&res);
-}
-
 static int64_t count(fixture_t *f, const char *sql)
 {
-    if(strstr(sql, "graph_edges"))
-        graph_edges(f);
     duckdb_result res;
     assert_int_equal(duckdb_query(f->conn, sql, &res), DuckDBSuccess);
     int64_t n = duckdb_value_int64(&res, 0, 0);
@@ -124,7 +77,7 @@ static int64_t edge_count(fixture_t *f, const char *kind, const char *from, cons
 {
     char sql[512];
     snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = e.target"
+             "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = e.target"
              " WHERE e.kind = '%s' AND a.name = '%s' AND b.name = '%s'",
              kind, from, to);
     return count(f, sql);
@@ -163,11 +116,11 @@ static void assert_counts_match(fixture_t *f, const store_counts_t *running)
 /* No edge of a superseded version stays, and no node is left without an edge. */
 static void assert_nothing_stale(fixture_t *f)
 {
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
+    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE file_id NOT IN (SELECT id FROM files WHERE "
                               "is_current)"),
                      0);
-    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM graph_edges UNION SELECT "
-                              "target FROM graph_edges)"),
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE id NOT IN (SELECT source FROM edges UNION SELECT "
+                              "target FROM edges)"),
                      0);
 }
 
@@ -186,22 +139,19 @@ static void edges_are_per_statement(void **state)
     store_sql(f, "m.sql", "INSERT INTO t1 SELECT a FROM s1;\nINSERT INTO t2 SELECT b FROM s2;\n", &res);
     assert_string_equal(res.status, "processed");
     assert_null(res.error);
-    const char *derives = "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+    const char *derives = "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
                           "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'";
     assert_int_equal(count(f, derives), 2);
-    assert_int_equal(count(f,
-                           "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
-                           "e.target WHERE e.kind = 'DERIVES' AND a.name = 's1' AND b.name = 't2'"),
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                              "e.target WHERE e.kind = 'DERIVES' AND a.name = 's1' AND b.name = 't2'"),
                      0);
     /* Each DERIVES edge names the statement it came from. */
-    assert_int_equal(count(f,
-                           "SELECT count(DISTINCT statement_id) FROM graph_edges WHERE kind = 'DERIVES' AND source IN "
-                           "(SELECT id FROM nodes WHERE kind = 'table')"),
+    assert_int_equal(count(f, "SELECT count(DISTINCT statement_id) FROM edges WHERE kind = 'DERIVES' AND source IN "
+                              "(SELECT id FROM nodes WHERE kind = 'table')"),
                      2);
     assert_int_equal(count(f, "SELECT count(*) FROM statements"), 2);
-    assert_int_equal(count(f,
-                           "SELECT count(*) FROM graph_edges e JOIN nodes n ON n.id = e.source WHERE n.kind = 'file' "
-                           "AND n.name = 'm.sql' AND e.kind = 'READS_FROM'"),
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes n ON n.id = e.source WHERE n.kind = 'file' "
+                              "AND n.name = 'm.sql' AND e.kind = 'READS_FROM'"),
                      2);
     store_counts_t total = {0};
     add_delta(&total, &res.delta);
@@ -227,17 +177,14 @@ static void columns_are_nodes(void **state)
     store_sql(f, "c.sql", "INSERT INTO core.t (a, b) SELECT s.x, s.y + 1 FROM raw.s s;\n", &res);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE kind = 'column'"), 4);
     /* Column edges carry the engine's transformation type. */
+    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE kind = 'DERIVES' AND transformation = 'IDENTITY'"), 1);
     assert_int_equal(
-        count(f, "SELECT count(*) FROM graph_edges WHERE kind = 'DERIVES' AND transformation = 'IDENTITY'"), 1);
-    assert_int_equal(
-        count(f, "SELECT count(*) FROM graph_edges WHERE kind = 'DERIVES' AND transformation = 'TRANSFORMATION'"), 1);
-    assert_int_equal(count(f,
-                           "SELECT count(*) FROM graph_edges e JOIN nodes t ON t.id = e.source JOIN nodes c ON c.id = "
-                           "e.target WHERE e.kind = 'CONTAINS' AND t.name = 'core.t' AND c.name = 'core.t.a'"),
+        count(f, "SELECT count(*) FROM edges WHERE kind = 'DERIVES' AND transformation = 'TRANSFORMATION'"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes t ON t.id = e.source JOIN nodes c ON c.id = "
+                              "e.target WHERE e.kind = 'CONTAINS' AND t.name = 'core.t' AND c.name = 'core.t.a'"),
                      1);
-    assert_int_equal(count(f,
-                           "SELECT count(*) FROM graph_edges e JOIN nodes s ON s.id = e.source JOIN nodes t ON t.id = "
-                           "e.target WHERE e.kind = 'DERIVES' AND s.name = 'raw.s.y' AND t.name = 'core.t.b'"),
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes s ON s.id = e.source JOIN nodes t ON t.id = "
+                              "e.target WHERE e.kind = 'DERIVES' AND s.name = 'raw.s.y' AND t.name = 'core.t.b'"),
                      1);
     store_counts_t total = {0};
     add_delta(&total, &res.delta);
@@ -273,53 +220,8 @@ static void new_version_supersedes_old(void **state)
     assert_counts_match(f, &total);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'old_src%'"), 2);
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'new_src%'"), 0);
-    assert_int_equal(
-        count(f, "SELECT count(*) FROM graph_edges e JOIN nodes n ON n.id = e.source WHERE n.name = 'old_src'"), 2);
-}
-
-/*
- * A file's CONTAINS edges for the columns it names are one row of file_columns (migration 11), not
- * an edge row each; the graph is the same: one per file naming the column. A column only one file
- * names (here an UPDATE of a column from itself: no DERIVES holds it) leaves with that file's version,
- * also after the writer has read its counts back from the database.
- */
-static void named_columns_are_one_record_per_file(void **state)
-{
-    fixture_t *f = *state;
-    writer_result_t r;
-    store_counts_t total = {0};
-    store_sql(f, "a.sql", "UPDATE core.t SET a = a + 1, b = b;\n", &r);
-    add_delta(&total, &r.delta);
-    store_sql(f, "b.sql", "INSERT INTO core.u (x) SELECT t.a FROM core.t t;\n", &r);
-    add_delta(&total, &r.delta);
-    assert_int_equal(count(f, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation IS NULL"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM file_columns"), 2);
-    assert_int_equal(edge_count(f, "CONTAINS", "core.t", "core.t.a"), 2);
-    assert_int_equal(edge_count(f, "CONTAINS", "core.t", "core.t.b"), 1);
-    assert_int_equal(edge_count(f, "CONTAINS", "core.u", "core.u.x"), 1);
-    assert_counts_match(f, &total);
-    assert_nothing_stale(f);
-
-    /* the writer's edge counts come back from the records */
-    char err[256];
-    writer_close(f->w);
-    assert_int_equal(writer_open(f->store, &f->w, err, sizeof(err)), 0);
-    assert_int_equal(writer_load(f->w, NULL), 0);
-    store_sql(f, "a.sql", "UPDATE core.t SET a = a + 1;\n", &r);
-    add_delta(&total, &r.delta);
-    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'core.t.b'"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'core.t.a'"), 1);
-    assert_int_equal(edge_count(f, "CONTAINS", "core.t", "core.t.a"), 2);
-    assert_int_equal(count(f, "SELECT count(*) FROM file_columns"), 2);
-    assert_counts_match(f, &total);
-    assert_nothing_stale(f);
-    /* the only file naming core.u.x goes: the column and its table go with it */
-    store_sql(f, "b.sql", "SELECT 1;\n", &r);
-    add_delta(&total, &r.delta);
-    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name LIKE 'core.u%'"), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM file_columns"), 1);
-    assert_counts_match(f, &total);
-    assert_nothing_stale(f);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes n ON n.id = e.source WHERE n.name = 'old_src'"),
+                     2);
 }
 
 /* "INSERT INTO t<L x's> SELECT c FROM s<L x's>;" for names of each length in `lens`. */
@@ -376,11 +278,11 @@ static void identical_content_is_a_duplicate(void **state)
     fixture_t *f = *state;
     writer_result_t r1, r2;
     store_sql(f, "d.sql", "INSERT INTO t SELECT a FROM s;\n", &r1);
-    int64_t edges = count(f, "SELECT count(*) FROM graph_edges");
+    int64_t edges = count(f, "SELECT count(*) FROM edges");
     store_sql(f, "d.sql", "INSERT INTO t SELECT a FROM s;\n", &r2);
     assert_true(r2.duplicate);
     assert_string_equal(r2.status, "skipped");
-    assert_int_equal(count(f, "SELECT count(*) FROM graph_edges"), edges);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges"), edges);
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'skipped'"), 1);
     /* The same text at another path is another file. */
     store_sql(f, "other.sql", "INSERT INTO t SELECT a FROM s;\n", &r2);
@@ -482,9 +384,8 @@ static void procedure_derives_per_inner_statement(void **state)
     assert_int_equal(edge_count(f, "DERIVES", "dbo.c", "dbo.d"), 1);
     assert_int_equal(edge_count(f, "DERIVES", "dbo.a", "dbo.d"), 0);
     assert_int_equal(edge_count(f, "DERIVES", "dbo.c", "dbo.b"), 0);
-    assert_int_equal(count(f,
-                           "SELECT count(*) FROM graph_edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
-                           "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'"),
+    assert_int_equal(count(f, "SELECT count(*) FROM edges e JOIN nodes a ON a.id = e.source JOIN nodes b ON b.id = "
+                              "e.target WHERE e.kind = 'DERIVES' AND a.kind = 'table' AND b.kind = 'table'"),
                      2);
     const char *reads[] = {"dbo.a", "dbo.c"}, *writes[] = {"dbo.b", "dbo.d"};
     for(size_t i = 0; i < 2; i++) {
@@ -1414,7 +1315,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(columns_are_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(select_outputs_are_not_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(new_version_supersedes_old, setup, teardown),
-        cmocka_unit_test_setup_teardown(named_columns_are_one_record_per_file, setup, teardown),
         cmocka_unit_test_setup_teardown(nodes_of_every_size_come_and_go, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_content_is_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),

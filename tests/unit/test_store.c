@@ -2,7 +2,6 @@
 
 #include "store/migrations.h"
 #include "store/rows.h"
-#include "store/colrec.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -286,119 +285,6 @@ static void memory_limit_shown(const char *path, int memory_mb, char *out, size_
     store_close(s);
 }
 
-/* The entries of file `file`'s column record, as "pos:table:column:statement " each. */
-static void record_of(duckdb_connection conn, int64_t file, char *out, size_t cap)
-{
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT entries, record FROM file_columns WHERE file_id = %lld", (long long)file);
-    duckdb_result res;
-    assert_int_equal(duckdb_query(conn, sql, &res), DuckDBSuccess);
-    assert_int_equal(duckdb_row_count(&res), 1);
-    duckdb_blob rec = duckdb_value_blob(&res, 1, 0);
-    colrec_reader_t r;
-    colrec_entry_t e;
-    colrec_read(&r, rec.data, rec.size);
-    size_t len = 0;
-    int64_t n = 0;
-    out[0] = '\0';
-    while(colrec_next(&r, &e) == 1 && len < cap) {
-        len += (size_t)snprintf(out + len, cap - len, "%lld:%lld:%lld:%lld ", (long long)e.pos, (long long)e.table,
-                                (long long)e.column, (long long)e.statement);
-        n++;
-    }
-    assert_int_equal(n, duckdb_value_int64(&res, 0, 0));
-    duckdb_free(rec.data);
-    duckdb_destroy_result(&res);
-}
-
-/*
- * Migration 11: a version-10 database's CONTAINS edges of named columns (not DDL's DEFINED ones)
- * move into one record per file, each with how many of its file's other edges came before it; the
- * other edges stay in their order, and the graph's edge count is the same.
- */
-static void version_10_named_columns_move_to_records(void **state)
-{
-    (void)state;
-    char dir[] = "/tmp/lineaged-store-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof(path), "%s/v10.duckdb", dir);
-    old_database(
-        path, 10,
-        "INSERT INTO edges VALUES (5, 1, 'READS_FROM', 7, 3, NULL), (1, 2, 'CONTAINS', 7, 3, NULL),"
-        " (4, 2, 'DERIVES', 7, 3, 'IDENTITY'), (1, 8, 'CONTAINS', 8, 3, NULL),"
-        " (1, 2, 'CONTAINS', 8, 3, 'DEFINED'), (1, 2, 'CONTAINS', 20, 9, NULL), (6, 1, 'WRITES_TO', 20, 9, NULL),"
-        " (1, 8, 'CONTAINS', 8, 3, 'DROPPED');"
-        "INSERT INTO edges SELECT range + 10, 1, 'CONTAINS', 100 + range, 11, NULL FROM range(3000);");
-    duckdb_connection conn;
-    store_t *s = open_migrated(path, &conn);
-    store_counts_t c;
-    assert_int_equal(store_counts(conn, &c), STORE_OK);
-    assert_int_equal(c.edges, 3008);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation IS NULL"),
-                     0);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges"), 5);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT row_number() OVER () AS i, * FROM edges)"
-                                    " WHERE (i, source, target, kind::VARCHAR, coalesce(transformation::VARCHAR, ''))"
-                                    " IN ((1, 5, 1, 'READS_FROM', ''), (2, 4, 2, 'DERIVES', 'IDENTITY'),"
-                                    " (3, 1, 2, 'CONTAINS', 'DEFINED'), (4, 6, 1, 'WRITES_TO', ''),"
-                                    " (5, 1, 8, 'CONTAINS', 'DROPPED'))"),
-                     5);
-    char rec[160000];
-    record_of(conn, 3, rec, sizeof(rec));
-    assert_string_equal(rec, "1:1:2:7 2:1:8:8 ");
-    record_of(conn, 9, rec, sizeof(rec));
-    assert_string_equal(rec, "0:1:2:20 ");
-    record_of(conn, 11, rec, sizeof(rec));
-    assert_int_equal(strncmp(rec, "0:10:1:100 0:11:1:101 ", 22), 0);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM file_columns"), 3);
-    duckdb_disconnect(&conn);
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-/* A record gives back what was written, and bytes that are not one are refused, never over-read. */
-static void column_records_round_trip(void **state)
-{
-    (void)state;
-    colrec_entry_t in[] = {{0, 5, 6, 7}, {0, 5, 9, 7}, {3, 1, 2, 40}, {300, INT64_MAX, 0, -1}, {300, 1, INT64_MAX, 2}};
-    buf_t b;
-    buf_init(&b, 1024);
-    colrec_entry_t prev = {0};
-    size_t ends[5];
-    for(size_t i = 0; i < 5; i++) {
-        assert_int_equal(colrec_add(&b, &prev, &in[i]), 0);
-        ends[i] = b.len;
-    }
-    colrec_entry_t back = {1, 0, 0, 0};
-    assert_int_equal(colrec_add(&b, &prev, &back), -1); /* positions never go back */
-    colrec_reader_t r;
-    colrec_entry_t e;
-    colrec_read(&r, b.data, b.len);
-    for(size_t i = 0; i < 5; i++) {
-        assert_int_equal(colrec_next(&r, &e), 1);
-        assert_memory_equal(&e, &in[i], sizeof(e));
-    }
-    assert_int_equal(colrec_next(&r, &e), 0);
-    /* every cut short of the end is refused */
-    for(size_t len = 1; len < b.len; len++) {
-        colrec_read(&r, b.data, len);
-        int got;
-        while((got = colrec_next(&r, &e)) == 1)
-            ;
-        int whole = 0; /* ends exactly after an entry */
-        for(size_t i = 0; i < 5; i++)
-            whole |= len == ends[i];
-        assert_int_equal(got, whole ? 0 : -1);
-    }
-    const uint8_t endless[12] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
-    colrec_read(&r, endless, sizeof(endless));
-    assert_int_equal(colrec_next(&r, &e), -1);
-    buf_free(&b);
-}
-
 /* A database file gets a memory limit (its cache otherwise grows with the corpus); :memory: does not. */
 static void database_file_memory_is_limited(void **state)
 {
@@ -558,8 +444,6 @@ int main(void)
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
         cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(version_6_database_upgrades),
-        cmocka_unit_test(version_10_named_columns_move_to_records),
-        cmocka_unit_test(column_records_round_trip),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(out_of_memory_is_told_by_its_type),
         cmocka_unit_test(rows_go_in_by_chunks),
