@@ -312,16 +312,18 @@ class SlowClientTest(unittest.TestCase):
 
     def test_40_slow_connections_from_one_address_cost_others_nothing(self):
         for name, data in self.SLOW.items():
-            with self.subTest(name), Server("--header-timeout", "3", "--stats-interval", "30", "--debug-events") as srv:
+            # The slow ones hold their connections for the 10 s header deadline: an answer to another
+            # address well inside it (half) shows they did not stand in its way, however loaded the machine.
+            with self.subTest(name), Server("--header-timeout", "10", "--stats-interval", "30", "--debug-events") as srv:
                 socks = slow_clients(srv, "127.0.0.1", 40, data)
                 try:
                     status, took = timed(lambda: health_from(srv, "127.0.0.2"))
                     self.assertEqual(status, 200)
-                    self.assertLess(took, 1.0)
+                    self.assertLess(took, 5.0)
                     ws, took = timed(lambda: RawWS(srv.host, srv.port, source="127.0.0.3"))
                     self.assertEqual(ws.status, 101)
                     self.assertEqual(ws.recv_json()["type"], "connection_ack")
-                    self.assertLess(took, 1.0)
+                    self.assertLess(took, 5.0)
                     ws.close()
                 finally:
                     for s in socks:
