@@ -452,6 +452,13 @@ void sqlp_parse_insert(parser_t *p)
         if(ncols == 0)
             ncols = insert_columns(p, table, NULL, 0, cols, 1024);
         parse_insert_values_columns(p, table, cols, ncols, &empty);
+        /* MySQL 8.0.19's row alias for ON DUPLICATE KEY UPDATE: VALUES (..) AS new [(a, b)] */
+        if(!p->err && is_kw(p, SQL_KW_AS) && is_name_tok(peek(p, 1))) {
+            next(p);
+            next(p);
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+        }
     } else if(is_word(p, "default")) {
         next(p);
         accept_kw(p, SQL_KW_VALUES);

@@ -386,6 +386,10 @@ static void test_fixture_syntax(void **state)
                  "insert@1 src>t1,t2");
     expect_cols("INSERT INTO o SELECT x FROM s, UNNEST(s.arr) AS x WITH OFFSET AS pos WHERE pos > 0;",
                 SQL_DIALECT_BIGQUERY, "o.x<-s.arr");
+    /* MySQL 8.0.19's row alias: VALUES (..) AS new [(m, n)] ON DUPLICATE KEY UPDATE (was an error at AS) */
+    expect_stmts("INSERT INTO t1 (a, b, c) VALUES (1, 2, 3), (4, 5, 6) AS new ON DUPLICATE KEY UPDATE c = new.a;\n"
+                 "INSERT INTO t2 (a, b) VALUES (1, 2) AS new (m, n) ON DUPLICATE KEY UPDATE b = m + n;",
+                 SQL_DIALECT_MYSQL, "insert@1 >t1 insert@2 >t2");
     expect_stmts("DECLARE\n    revenue number(38, 2) DEFAULT 110.0;\n    c1 CURSOR FOR SELECT price FROM invoices;\n"
                  "BEGIN\n    INSERT INTO rev (r) SELECT price FROM invoices;\n    RETURN revenue;\nEND;\n"
                  "INSERT INTO x SELECT * FROM y;",
