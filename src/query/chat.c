@@ -5,6 +5,7 @@
  */
 #include "query/chat.h"
 #include "query/encode.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/utf8.h"
 
@@ -425,8 +426,12 @@ static const char *path(chat_t *c, int a, int b)
     return "path";
 }
 
-/* The tables `actor` (a file or a procedure) writes, each once, after `lead`; how many were said. */
-static int writes_of(chat_t *c, int actor, const char *lead)
+/*
+ * The tables `actor` (a file or a procedure) writes, each once, after `lead`; how many were said.
+ * `mark` (a byte per node, all 0; NULL: repeats are said) tells a table said already, in one pass
+ * however many statements write it, and is all 0 again on return.
+ */
+static int writes_of(chat_t *c, int actor, const char *lead, unsigned char *mark)
 {
     const int *list;
     int n = graph_out_edges(c->s, actor, &list), said = 0;
@@ -434,14 +439,18 @@ static int writes_of(chat_t *c, int actor, const char *lead)
     for(int i = 0; i < n; i++) {
         if(graph_edge_kind(c->s, list[i]) != GRAPH_WRITES_TO)
             continue;
-        int t = graph_edge_target(c->s, list[i]), dup = 0;
-        for(int j = 0; j < i && !dup; j++)
-            dup = graph_edge_kind(c->s, list[j]) == GRAPH_WRITES_TO && graph_edge_target(c->s, list[j]) == t;
+        int t = graph_edge_target(c->s, list[i]);
         if(graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
-        if(!dup)
-            say(c, "%s%s", said++ ? ", " : lead, nm(c, t));
+        if(mark && mark[t])
+            continue;
+        if(mark)
+            mark[t] = 1;
+        say(c, "%s%s", said++ ? ", " : lead, nm(c, t));
     }
+    for(int i = 0; i < n && mark; i++)
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_WRITES_TO)
+            mark[graph_edge_target(c->s, list[i])] = 0;
     return said;
 }
 
@@ -450,7 +459,8 @@ static const char *file_outputs(chat_t *c, int f)
     const int *list;
     graph_stmt_info_t st;
     say(c, "%s", nm(c, f));
-    int written = writes_of(c, f, " writes ");
+    unsigned char *mark = util_calloc((size_t)graph_node_count(c->s) + 1, 1);
+    int written = writes_of(c, f, " writes ", mark);
     int defined = 0;
     int n = graph_in_edges(c->s, f, &list);
     for(int i = 0; i < n; i++) {
@@ -461,10 +471,11 @@ static const char *file_outputs(chat_t *c, int f)
         if(graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
         /* a procedure's statements write on its own node: what the file's procedures write, it wrote */
-        if(graph_node_kind(c->s, t) == GRAPH_PROCEDURE && writes_of(c, t, " (which writes "))
+        if(graph_node_kind(c->s, t) == GRAPH_PROCEDURE && writes_of(c, t, " (which writes ", mark))
             say(c, ")");
         defined++;
     }
+    util_free(mark);
     /* the graph: the file and its procedures, and what they write (one step of lineage) */
     graph_result_t r;
     if(lineage(c, f, GRAPH_DOWNSTREAM, 1, &r) == 0) {
