@@ -656,8 +656,11 @@ static void end_upload(struct lws *wsi, http_txn_t *t)
     lws_spa_finalize(t->spa);
     if(!t->resp.status) {
         const char *values[16] = {0};
-        for(int i = 0; i < ops->n_fields && i < 16; i++)
+        for(int i = 0; i < ops->n_fields && i < 16; i++) {
             values[i] = lws_spa_get_string(t->spa, i);
+            if(!values[i] && (t->fields_seen & (1u << i)))
+                values[i] = ""; /* lws_spa keeps no string for an empty field: it was sent, so not absent */
+        }
         http_request_t req = request_of(wsi, t);
         ops->end(t->upload, &req, values, &t->resp);
         if(t->defer_id && !t->resp.status)

@@ -220,7 +220,10 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(status, 400, rest)
         self.assertIn("no files", json.loads(rest)["detail"])
         for fields, word in (({"project_id": "x" * 200}, "project_id"), ({"dialect": "klingon"}, "dialect"),
-                             ({"project_id": "a\x01b"}, "project_id")):
+                             ({"project_id": "a\x01b"}, "project_id"),
+                             # sent empty is not left out: the default project only when the field is absent,
+                             # as POST /api/v1/github/ingest answers {"project_id": ""}
+                             ({"project_id": ""}, "project_id"), ({"repository_name": ""}, "repository_name")):
             status, doc = upload(self.srv, [("a.sql", b"SELECT 1;")], fields)
             self.assertEqual(status, 400, doc)
             self.assertIn(word, doc["detail"])
