@@ -15,6 +15,7 @@
 
 #define HTTP_HEADER_ROOM 1024
 #define HTTP_SMALL_BODY  2048
+#define HTTP_RETRY_AFTER_S "2" /* seconds a 503 asks the client to wait */
 #define JSON_FLAGS       (JSON_COMPACT | JSON_REAL_PRECISION(10))
 
 const char *http_status_text(int status)
@@ -178,6 +179,8 @@ static size_t render(const http_response_t *r, unsigned char *start, size_t cap,
         put_header(&h, "access-control-allow-headers", "Content-Type");
         put_header(&h, "access-control-max-age", "600");
     }
+    if(r->status == 503) /* every 503 here is a passing state: busy, loading, a limit, a restart */
+        put_header(&h, "retry-after", HTTP_RETRY_AFTER_S);
     if(r->close)
         put_header(&h, "connection", "close");
     PUT_LITERAL(&h, "\r\n");

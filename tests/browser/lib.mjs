@@ -360,10 +360,11 @@ export function envelope(type, data, timestamp = new Date().toISOString()) {
  *   refuseUpgrades: answer upgrades with 503 instead of accepting
  *   ingestions: the list for GET /api/v1/ingestions?..., or null for 404
  *   ingestionDetails: { id: body } for GET /api/v1/ingestion/{id} (404 for others)
+ *   answers: { path: [{ status, headers, body }, ...] }, taken in turn for that exact path (the last one stays)
  */
-export async function startMockServer({ stats = null, configPath = null, wsPath = WS_PATH, ingestions = null, ingestionDetails = {} } = {}) {
+export async function startMockServer({ stats = null, configPath = null, wsPath = WS_PATH, ingestions = null, ingestionDetails = {}, answers = {} } = {}) {
   const state = {
-    stats, configPath, wsPath, refuseUpgrades: false, ingestions, ingestionDetails,
+    stats, configPath, wsPath, refuseUpgrades: false, ingestions, ingestionDetails, answers,
     clients: [], attempts: [], requests: [], listeners: [],
   };
   const server = http.createServer((req, res) => {
@@ -372,7 +373,12 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    if (req.url === '/') {
+    const scripted = state.answers[req.url];
+    if (scripted && scripted.length) {
+      const a = scripted.length > 1 ? scripted.shift() : scripted[0];
+      res.writeHead(a.status, { 'cache-control': 'no-store', ...a.headers });
+      res.end(a.body);
+    } else if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(fs.readFileSync(INDEX_HTML));
     } else if (req.url === '/api/v1/stats' && state.stats) {

@@ -4,6 +4,7 @@ import {
   test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, startMockServer, envelope,
   waitFor, sleep,
 } from './lib.mjs';
+import fs from 'node:fs';
 
 const state = (page) => page.getAttribute('#conn-status', 'data-state');
 const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
@@ -558,6 +559,36 @@ test('a live socket that goes silent is replaced', async (ctx) => {
     assert(Date.now() - srv.attempts[0].at >= 14000, 'kept the quiet socket for the stale limit');
     ws2.send(envelope('connection_ack', {}));
     await waitState(page, 'live');
+  });
+});
+
+// While the graph still loads the server answers an export 503: saved by a plain link, that error body
+// became the "export". The page says it is not ready, and saves the export once it is one.
+test('export: a 503 while the graph loads is shown, not saved; the next click saves the export', async (ctx) => {
+  const csv = 'source_table,source_column,target_table,target_column,transformation,file,line,procedure\n' +
+    'raw.a,x,core.b,x,IDENTITY,a.sql,1,\n';
+  const loading = {
+    status: 503, headers: { 'content-type': 'application/json', 'retry-after': '2' },
+    body: JSON.stringify({ error: 'loading', detail: 'the lineage graph is still being read from the database; try again shortly' }),
+  };
+  const answers = { '/api/v1/export/csv': [loading, { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: csv }] };
+  await withDashboard(ctx, { answers }, async (page, ws, srv) => {
+    const downloads = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.getByRole('link', { name: /CSV/ }).focus();
+    await page.keyboard.press('Enter');
+    await waitFor(async () => /not ready yet/.test(await text(page, '#export-status')), { what: 'the export is not ready yet' });
+    const said = await text(page, '#export-status');
+    assert(/still being read/.test(said) && /about 2 s/.test(said), `status: ${said}`);
+    await sleep(500);
+    assertEqual(downloads.length, 0, 'downloads of the 503');
+    await page.keyboard.press('Enter');
+    await waitFor(() => downloads.length === 1, { what: 'the export downloaded' });
+    assertEqual(downloads[0].suggestedFilename(), 'lineage.csv', 'file name');
+    const saved = fs.readFileSync(await downloads[0].path(), 'utf8');
+    assertEqual(saved, csv, 'the saved file');
+    await waitFor(async () => (await text(page, '#export-status')) === '', { what: 'the status cleared' });
+    assertEqual(srv.requests.filter((u) => u === '/api/v1/export/csv').length, 2, 'export requests');
   });
 });
 

@@ -1,6 +1,6 @@
 /*
- * Routing details that the black-box tests cannot reach: the Allow list under a short buffer, and
- * the serialised bodies /api/v1/stats and /health keep between requests.
+ * Routing details that the black-box tests cannot reach: the Allow list under a short buffer, the
+ * serialised bodies /api/v1/stats and /health keep between requests, and the head of a 503.
  */
 #include "server/http.h"
 #include "server/router.h"
@@ -162,6 +162,28 @@ static void health_body_follows_uptime_connections_and_database(void **state)
     store_close(store);
 }
 
+static char *rendered(int status, const char *error)
+{
+    http_response_t resp = {0};
+    http_respond_error(&resp, status, error, "try again shortly");
+    static unsigned char out[4096];
+    size_t n = http_render_response(&resp, out, sizeof(out) - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+    http_respond(&resp, 0, NULL, NULL, 0);
+    return (char *)out;
+}
+
+/* A 503 (the graph still loading, a full queue) is a state that passes: it says when to ask again. */
+static void unavailable_says_when_to_retry(void **state)
+{
+    (void)state;
+    const char *head = rendered(503, "loading");
+    assert_non_null(strstr(head, "\r\nretry-after: 2\r\n"));
+    assert_non_null(strstr(head, "{\"error\":\"loading\",\"detail\":\"try again shortly\"}"));
+    assert_null(strstr(rendered(500, "internal"), "retry-after"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +191,7 @@ int main(void)
         cmocka_unit_test(allow_truncates_at_a_whole_method),
         cmocka_unit_test(stats_body_follows_every_counter),
         cmocka_unit_test(health_body_follows_uptime_connections_and_database),
+        cmocka_unit_test(unavailable_says_when_to_retry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
