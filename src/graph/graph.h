@@ -88,6 +88,12 @@ graph_builder_t *graph_builder_clone(const graph_builder_t *b);
 /* Snapshots are refcounted: the last release frees. */
 graph_snap_t *graph_snap_retain(graph_snap_t *s);
 void graph_snap_release(graph_snap_t *s);
+/*
+ * One value derived from a snapshot and kept with it (the text search's index of the stored SQL):
+ * the first caller builds it with `build(arg)` while later ones wait; `drop` frees it with the
+ * snapshot. NULL when `build` failed (the next call tries again).
+ */
+const void *graph_snap_derived(const graph_snap_t *s, void *(*build)(void *arg), void *arg, void (*drop)(void *));
 
 int graph_node_count(const graph_snap_t *s);
 int graph_edge_count(const graph_snap_t *s);

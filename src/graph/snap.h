@@ -4,6 +4,7 @@
 
 #include "graph/graph.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,10 @@ struct graph_snap {
     graph_name_entry_t *names;
     uint32_t names_cap;
     graph_name_ref_t *name_refs;
+    /* graph_snap_derived's value, built on first use */
+    pthread_mutex_t derived_lock;
+    void *derived;
+    void (*derived_drop)(void *);
 };
 
 /* The builder's rows, before graph_builder_finish makes them a snapshot. */

@@ -224,6 +224,9 @@ static void snap_free(graph_snap_t *s)
                       s->file_dialect, s->pool,         s->lpool,     s->names,      s->name_refs};
     for(size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         util_free(arrays[i]);
+    if(s->derived)
+        s->derived_drop(s->derived);
+    pthread_mutex_destroy(&s->derived_lock);
     util_free(s);
 }
 
@@ -238,6 +241,17 @@ void graph_snap_release(graph_snap_t *s)
 {
     if(s && atomic_fetch_sub(&s->ref, 1) == 1)
         snap_free(s);
+}
+
+const void *graph_snap_derived(const graph_snap_t *snap, void *(*build)(void *arg), void *arg, void (*drop)(void *))
+{
+    graph_snap_t *s = (graph_snap_t *)snap; /* the slot is the only part of a snapshot that changes */
+    pthread_mutex_lock(&s->derived_lock);
+    if(!s->derived && (s->derived = build(arg)) != NULL)
+        s->derived_drop = drop;
+    void *v = s->derived;
+    pthread_mutex_unlock(&s->derived_lock);
+    return v;
 }
 
 static uint64_t mix64(int64_t k)
@@ -398,6 +412,7 @@ int graph_builder_finish(graph_builder_t *b, graph_snap_t **out)
     if(!s)
         goto nomem;
     atomic_init(&s->ref, 1);
+    pthread_mutex_init(&s->derived_lock, NULL);
     if(graph_idmap_init(&nodes, b->nnodes) || graph_idmap_init(&files, b->nfiles))
         goto nomem;
 

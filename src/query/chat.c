@@ -849,6 +849,6 @@ void query_chat(duckdb_connection conn, const graph_snap_t *s, const char *mode,
     else if(strcmp(mode, "graph") == 0)
         query_chat_graph(s, q, out);
     else
-        query_chat_text(conn, q, out);
+        query_chat_text(conn, s, q, out);
     json_decref(doc);
 }

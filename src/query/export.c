@@ -266,7 +266,7 @@ int query_export_openlineage(duckdb_connection conn, const graph_snap_t *s, cons
                              const char *repo_base, query_write_fn write, void *ud)
 {
     ol_export_t x = {s, event_time, repo_base, write, ud, 0};
-    int rc = source_each(conn, NULL, 0, export_text, &x);
+    int rc = source_each(conn, export_text, &x);
     for(; !rc && x.next < graph_statement_count(s); x.next++)
         rc = export_statement(&x, x.next, NULL);
     return rc;

@@ -2,7 +2,6 @@
 
 #include "util/buf.h"
 #include "util/log.h"
-#include "util/utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,15 +10,6 @@
 /* A statement's text handed out is at most this long; a longer one is cut and ends with a marker line. */
 #define SEGMENT_MAX ((size_t)64 << 10)
 
-/* Case-insensitive search of any lower-case term in [s, s+n). */
-static int has_term(const char *s, size_t n, const char *const *terms, int nterms)
-{
-    for(int t = 0; t < nterms; t++)
-        if(utf8_has_lower(s, n, terms[t], strlen(terms[t])))
-            return 1;
-    return 0;
-}
-
 static int valid_at(uint64_t *validity, idx_t row)
 {
     return !validity || duckdb_validity_row_is_valid(validity, row);
@@ -27,8 +17,6 @@ static int valid_at(uint64_t *validity, idx_t row)
 
 typedef struct each {
     duckdb_prepared_statement text_st, stmts_st;
-    const char *const *terms;
-    int nterms;
     source_text_fn fn;
     void *ud;
     buf_t cut; /* a statement cut at SEGMENT_MAX, with its marker */
@@ -74,8 +62,6 @@ static int one_statement(each_t *e, source_text_t *t, const char *inline_text, s
             t->len = e->cut.len;
         }
     }
-    if(e->nterms && !has_term(t->text, t->len, e->terms, e->nterms))
-        return 0;
     return e->fn(e->ud, t);
 }
 
@@ -128,11 +114,11 @@ static int one_file(each_t *e, int64_t file_id, const char *path)
     return rc;
 }
 
-int source_each(duckdb_connection conn, const char *const *terms, int nterms, source_text_fn fn, void *ud)
+int source_each(duckdb_connection conn, source_text_fn fn, void *ud)
 {
     if(!conn)
         return -1;
-    each_t e = {.terms = terms, .nterms = nterms, .fn = fn, .ud = ud};
+    each_t e = {.fn = fn, .ud = ud};
     buf_init(&e.cut, SOURCE_TEXT_MAX);
     /* files in the order of their statements (a file's are consecutive), so texts come by statement id */
     duckdb_result files;

@@ -28,10 +28,9 @@ typedef int (*source_text_fn)(void *ud, const source_text_t *t);
 
 /*
  * Calls `fn` for each stored statement text of the current files, by statement id (a file's
- * statements are consecutive). With `nterms` > 0, only texts holding one of `terms` (lower-case,
- * compared case-insensitively). Returns 0, `fn`'s value, or -1 when the database failed.
+ * statements are consecutive). Returns 0, `fn`'s value, or -1 when the database failed.
  */
-int source_each(duckdb_connection conn, const char *const *terms, int nterms, source_text_fn fn, void *ud);
+int source_each(duckdb_connection conn, source_text_fn fn, void *ud);
 /* Current files whose statements have no stored text (ingested before texts were kept); -1 on error. */
 int64_t source_files_without_text(duckdb_connection conn);
 
