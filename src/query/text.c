@@ -255,8 +255,8 @@ static int find_lines(const text_index_t *ix, const terms_t *t, match_t **out, s
 {
     match_t *m = NULL;
     size_t nm = 0, cap = 0;
-    const char *end = ix->lower + ix->text.len;
-    for(int k = 0; k < t->n; k++) {
+    const char *end = ix->lower ? ix->lower + ix->text.len : NULL; /* no stored text: no lower-cased copy */
+    for(int k = 0; end && k < t->n; k++) {
         const char *p = ix->lower;
         const char *at;
         while(p < end && (at = memmem(p, (size_t)(end - p), t->word[k], t->len[k])) != NULL) {
@@ -269,7 +269,8 @@ static int find_lines(const text_index_t *ix, const terms_t *t, match_t **out, s
             p = ix->lower + ix->lines[li].off + ix->lines[li].len; /* the line's next term is the same line */
         }
     }
-    qsort(m, nm, sizeof(*m), by_line);
+    if(nm)
+        qsort(m, nm, sizeof(*m), by_line);
     size_t w = 0;
     for(size_t i = 0; i < nm; i++) {
         if(w && m[w - 1].line == m[i].line)
