@@ -1,6 +1,7 @@
 /* The queries behind the lineage, node, search, chat and export endpoints, on the example graph. */
 #include "graph/graph.h"
 #include "query/query.h"
+#include "query/source.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -383,6 +384,54 @@ static void chat_text_slices_file_texts(void **state)
     graph_snap_release(s);
 }
 
+typedef struct seen {
+    int n, in_order;
+    int64_t last;
+} seen_t;
+
+static int see(void *ud, const source_text_t *t)
+{
+    seen_t *s = ud;
+    if(t->statement_id < 1000)
+        return 0; /* the example's own */
+    char path[64], text[64];
+    snprintf(path, sizeof(path), "b%03lld.sql", (long long)(t->statement_id - 1000));
+    snprintf(text, sizeof(text), "SELECT %lld;", (long long)(t->statement_id - 1000));
+    if(t->statement_id != s->last + 1 || strcmp(t->path, path) != 0 || t->len != strlen(text) ||
+       memcmp(t->text, text, t->len) != 0)
+        s->in_order = 0;
+    s->last = t->statement_id;
+    s->n++;
+    return 0;
+}
+
+/* Texts are read for many files at a time: across batches each statement still comes with its own file. */
+static void source_texts_across_batches(void **state)
+{
+    (void)state;
+    buf_t sql;
+    buf_init(&sql, 1 << 20);
+    for(int i = 0; i < 150; i++)
+        buf_printf(&sql,
+                   "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, created_at, updated_at)"
+                   " VALUES (%d, 'ing_b', 'default', 'b%03d.sql', 'processed', true, now(), now());"
+                   "INSERT INTO file_texts VALUES (%d, 'SELECT %d;');"
+                   "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start, sql_line,"
+                   " sql_column, sql_offset, sql_length) VALUES (%d, %d, 0, 'select', 1, 1, 1, 1, 0, %d);",
+                   2000 + i, i, 2000 + i, i, 1000 + i, 2000 + i, i < 10 ? 9 : i < 100 ? 10 : 11);
+    assert_int_equal(duckdb_query(conn, sql.data, NULL), DuckDBSuccess);
+    seen_t s = {.in_order = 1, .last = 999};
+    assert_int_equal(source_each(conn, see, &s), 0);
+    assert_true(s.in_order);
+    assert_int_equal(s.n, 150);
+    assert_int_equal(duckdb_query(conn,
+                                  "DELETE FROM statements WHERE file_id >= 2000; DELETE FROM file_texts WHERE "
+                                  "file_id >= 2000; DELETE FROM files WHERE id >= 2000",
+                                  NULL),
+                     DuckDBSuccess);
+    buf_free(&sql);
+}
+
 /* Names and words in other scripts are found whatever their case, by graph and text chat and search. */
 static void chat_folds_case_in_any_script(void **state)
 {
@@ -558,6 +607,7 @@ int main(void)
         cmocka_unit_test(openlineage_source_location_needs_a_commit),
         cmocka_unit_test(csv_export_lines),
         cmocka_unit_test(chat_text_slices_file_texts),
+        cmocka_unit_test(source_texts_across_batches),
         cmocka_unit_test(chat_folds_case_in_any_script),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
