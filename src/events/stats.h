@@ -54,6 +54,7 @@ void stats_sample(stats_t *st, int64_t now_mono_ms);
 /* The values of one §4 object, read once from the counters (all int64_t: usable as a cache key). */
 typedef struct stats_values {
     int64_t nodes, edges, files, tables, queries, ingestions;
+    int64_t db_failing, db_write_failures; /* as /health shows them */
     int64_t base_nodes, base_files; /* the trends' baseline sample */
     int64_t window_s;
 } stats_values_t;

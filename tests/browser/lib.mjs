@@ -174,10 +174,13 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => finish(1));
 // `lineaged serve` on a free loopback port with a throw-away database, as the brief prescribes.
 export class Lineaged {
   // `ingest`: SQL files put into the database with `lineaged ingest` before the first start.
-  constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [], ingest = [] } = {}) {
+  // `maxFileBytes`: no file of the server may grow past it (RLIMIT_FSIZE through prlimit, which binds
+  // root too; SIGXFSZ ignored, so a write past it fails with EFBIG): its database refuses writes for real.
+  constructor({ bin = process.env.LINEAGED_BIN || path.join(REPO, 'build/lineaged'), args = [], ingest = [], maxFileBytes = 0 } = {}) {
     this.bin = path.resolve(bin);
     this.extra = args;
     this.ingest = ingest;
+    this.maxFileBytes = maxFileBytes;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-browser-'));
     this.log = '';
     this.proc = null;
@@ -214,7 +217,10 @@ export class Lineaged {
       '--db', path.join(this.tmp, 'l.duckdb'), '--data-dir', path.join(this.tmp, 'data'),
       '--stats-interval', '1', ...this.extra];
     this.log = '';
-    const proc = spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = this.maxFileBytes
+      ? spawn('/bin/sh', ['-c', `trap '' XFSZ; exec prlimit --fsize=${this.maxFileBytes} -- "$@"`, 'sh', this.bin, ...args],
+        { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(this.bin, args, { cwd: this.tmp, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     proc.on('error', (e) => { this.log += `spawn failed: ${e.message}\n`; });
     proc.stderr.on('data', (d) => { this.log = (this.log + d.toString()).slice(-20000); });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  test, run, assert, assertEqual, assertNoProblems, Lineaged, httpGet, waitFor, startWithPage, closeWithPage,
+  test, run, assert, assertEqual, assertNoProblems, Lineaged, httpGet, waitFor, startWithPage, closeWithPage, openPage,
 } from './lib.mjs';
 
 const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
@@ -184,6 +184,39 @@ test('more skipped files than the list shows: the rest are counted, not silently
   assertEqual(items.length, 21, 'twenty listed, then one line for the rest');
   assert(/^… and 3 more/.test(items[20]), `the rest counted: ${items[20]}`);
   assertNoProblems(page);
+});
+
+// The database refusing writes for real (its write-ahead log may not pass 64 KiB): /health says degraded
+// and the page says so above everything, in words, while the rest of it keeps working.
+test('a database that refuses writes: /health degraded, and the page says new files are not stored', async ({ browser }) => {
+  const server = new Lineaged({ maxFileBytes: 64 << 10 });
+  await server.start();
+  const page = await openPage(browser.context);
+  try {
+    await page.goto(server.base + '/');
+    await waitFor(async () => (await page.getAttribute('#conn-status', 'data-state')) === 'live', { timeout: 15000, what: 'live' });
+    assert(await page.locator('#health-banner').isHidden(), 'no banner while healthy');
+    const files = [];
+    for (let i = 0; i < 40; i++) {
+      let content = '';
+      for (let k = 0; k < 48; k++) content += `INSERT INTO mart.t${i}_${k} SELECT a, b, c FROM raw.s${i}_${k} WHERE a > ${k};\n`;
+      files.push({ name: `f${i}.sql`, content });
+    }
+    await dropFiles(page, files);
+    await page.click('#upload-submit');
+    await waitFor(async () => (await httpGet(server.base + '/health')).json.status === 'degraded', { timeout: 60000, what: '/health degraded' });
+    const health = (await httpGet(server.base + '/health')).json;
+    assertEqual(health.database.status, 'failing', 'database status');
+    assert(health.database.write_failures >= 1, `write_failures ${health.database.write_failures}`);
+    await page.locator('#health-banner').waitFor({ state: 'visible', timeout: 15000 });
+    const said = await text(page, '#health-banner');
+    assert(/Database failing/.test(said) && /new files are not being stored/.test(said) && /failed write/.test(said), `banner: ${said}`);
+    assert(/File too large/.test(server.log), 'the kernel refused the write (EFBIG)');
+    assertNoProblems(page);
+  } finally {
+    await page.close();
+    await server.dispose();
+  }
 });
 
 test('keyboard only: Tab reaches the file picker, Space activates it, Enter uploads the picked files', async ({ page }) => {

@@ -1,14 +1,28 @@
-"""The DuckDB file: created with its folders, migrated once, locked against a second server; a taken port."""
+"""The DuckDB file: created with its folders, migrated once, locked against a second server; a taken port;
+writes it refuses."""
 
 import ctypes
 import os
+import resource
+import signal
 import socket
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, free_port, main, migrations_logged, run_cli  # noqa: E402
+from ingest_helpers import upload  # noqa: E402
+
+
+def files_no_larger_than(limit):
+    """In the server: no file may grow past `limit` bytes (RLIMIT_FSIZE binds root too, unlike
+    permissions), and a write past it fails with EFBIG instead of killing it (SIGXFSZ ignored)."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
 
 
 class StoreTest(unittest.TestCase):
@@ -100,6 +114,34 @@ def duckdb_exec(path, sql):
             lib.duckdb_disconnect(ctypes.byref(conn))
     finally:
         lib.duckdb_close(ctypes.byref(db))
+
+
+class WriteFailureTest(unittest.TestCase):
+    """The database refusing the writer's writes for real: its write-ahead log may not grow past 64 KiB."""
+
+    def test_health_and_stats_say_degraded_while_writes_fail(self):
+        with Server("--stats-interval", "1", preexec_fn=files_no_larger_than(64 << 10)) as srv:
+            status, health = srv.get_json("/health")
+            self.assertEqual((status, health["status"], health["database"]["status"]), (200, "healthy", "ok"))
+            self.assertEqual(health["database"]["write_failures"], 0)
+            self.assertEqual(srv.get_json("/api/v1/stats")[1]["health"], "healthy")
+            # 40 files of 3 KiB: each one's text alone is stored, so the log must outgrow 64 KiB
+            files = [(f"f{i}.sql", "".join(f"INSERT INTO mart.t{i}_{k} SELECT a, b, c FROM raw.s{i}_{k} WHERE a > {k};\n"
+                                          for k in range(48)).encode()) for i in range(40)]
+            status, doc = upload(srv, files)
+            self.assertEqual(status, 202, doc)
+            deadline = time.monotonic() + 60
+            while health["status"] != "degraded" and time.monotonic() < deadline:
+                time.sleep(0.1)
+                health = srv.get_json("/health")[1]
+            self.assertEqual(health["status"], "degraded", srv.log())
+            self.assertEqual(health["database"]["status"], "failing")
+            self.assertGreaterEqual(health["database"]["write_failures"], 1)
+            self.assertIn("not stored", health["database"]["detail"])
+            stats = srv.get_json("/api/v1/stats")[1]
+            self.assertEqual(stats["health"], "degraded")
+            self.assertGreaterEqual(stats["databaseWriteFailures"], 1)
+            self.assertIn("File too large", srv.log())  # EFBIG from the kernel, not a simulation
 
 
 class StoreOpenErrorTest(unittest.TestCase):
