@@ -592,6 +592,21 @@ test('export: a 503 while the graph loads is shown, not saved; the next click sa
   });
 });
 
+// With the server gone (stopped mid-session) the GitHub form said "Refused:", as if the server had said no.
+test('a GitHub ingestion that gets no answer says so, not that the server refused it', async (ctx) => {
+  await withDashboard(ctx, {}, async (page) => {
+    await page.route('**/api/v1/github/ingest', (route) => route.abort('connectionrefused'));
+    await page.fill('#gh-repo', 'acme/warehouse');
+    await page.press('#gh-repo', 'Enter');
+    await waitFor(async () => (await text(page, '#gh-status')) !== '' && !/Asking/.test(await text(page, '#gh-status')),
+      { what: 'the GitHub form answered' });
+    const said = await text(page, '#gh-status');
+    assert(!/Refused/.test(said) && /No answer: The server could not be reached/.test(said), `status: ${said}`);
+    assertEqual(await page.getAttribute('#gh-status', 'data-kind'), 'error', 'shown as an error');
+    assert(!(await page.isDisabled('#gh-submit')), 'the form can be sent again');
+  });
+});
+
 test('layout: no overflow at 1280x800 with data, usable at phone width', async (ctx) => {
   await withDashboard(ctx, {}, async (page, ws) => {
     ws.send(envelope('stats_update', { totalNodes: 123456789, totalEdges: 987654321, filesProcessed: 123456, databaseTables: 654321, activeQueries: 12, trends: { nodes: { value: 100, isPositive: true } } }));

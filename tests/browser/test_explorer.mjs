@@ -224,6 +224,30 @@ test('phone width: an unknown name is said with the name, and no explorer panel 
   assertNoProblems(page);
 });
 
+// At 375 px the list is as wide as the search box: long names ran under their kind and out of the list.
+test('phone width: a long suggested name wraps inside the list, its kind beside it', async ({ server, page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  try {
+    await page.goto(server.base + '/#explorer');
+    await page.fill('#ex-q', 'monthly_report_table_00');
+    await page.waitForSelector('#ex-suggest li >> text=out_level_two.monthly_report_table_001');
+    const rows = await page.$$eval('#ex-suggest li', (lis) => lis.map((li) => {
+      const [name, kind] = [li.children[0].getBoundingClientRect(), li.children[1].getBoundingClientRect()];
+      const box = li.getBoundingClientRect();
+      return { text: li.textContent, clash: name.right > kind.left + 0.5, out: kind.right > box.right + 0.5 || name.right > box.right + 0.5,
+        scroll: li.scrollWidth > li.clientWidth };
+    }));
+    assert(rows.length >= 2, `suggestions: ${rows.length}`);
+    for (const r of rows) assert(!r.clash && !r.out && !r.scroll, `suggestion ${JSON.stringify(r)}`);
+    const list = await page.$eval('#ex-suggest', (l) => ({ sw: l.scrollWidth, cw: l.clientWidth }));
+    assert(list.sw <= list.cw, `the list scrolls sideways (${list.sw} > ${list.cw})`);
+    await page.press('#ex-q', 'Escape');
+    assertNoProblems(page);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
 test('a file holding only procedures draws them, joined to it, with what they read and write', async ({ server, page }) => {
   await ask(page, server, 'report.sql', '1');
   await waitDrawn(page, ['report.sql', 'mart.refresh_report', 'sales.summary', 'mart.report'], 'the file, its procedure, one step each way');
@@ -345,6 +369,9 @@ test('a tall window gives the graph its height; a short one scrolls the page, ne
     const short = await measure();
     assert(short.canvas >= 460, `never below 460 px (${short.canvas})`);
     assertEqual(short.nested, 0, 'panel bodies scrolling inside the page at 1280x600');
+    // the page grows instead: the explorer overflowed a 100vh page and the footer was drawn over it
+    assert(short.gap >= 0, `the footer overlaps the explorer by ${Math.round(-short.gap)} px at 1280x600`);
+    assert(short.page > 0, 'the page scrolls at 1280x600');
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
