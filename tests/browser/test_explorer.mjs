@@ -93,6 +93,29 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   assertNoProblems(page);
 });
 
+// A long answer made the details panel taller than the graph's: the row grew with it, the canvas too, and
+// the graph was centred below the window. Beside the graph the details now scroll instead.
+test('a long chat answer scrolls in its panel; the graph keeps its size and stays in view', async ({ server, page }) => {
+  await ask(page, server, 'raw.orders');
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+  const measure = () => page.evaluate(() => {
+    const node = document.querySelector('#ex-nodes .ex-node[data-root="true"] rect').getBoundingClientRect();
+    return { canvas: document.getElementById('ex-canvas').getBoundingClientRect().height, page: document.documentElement.scrollHeight,
+      rootInView: node.top >= 0 && node.bottom <= innerHeight };
+  });
+  const before = await measure();
+  await page.fill('#chat-q', 'select from insert into');
+  await page.selectOption('#chat-mode', 'text');
+  await page.click('#chat-form button[type="submit"]');
+  await waitFor(async () => /matching line/.test(await page.textContent('#chat-answer')), { timeout: 10000, what: 'the text answer' });
+  const after = await measure();
+  assert(Math.abs(after.canvas - before.canvas) < 2, `canvas ${before.canvas} px before the answer, ${after.canvas} px after`);
+  assertEqual(after.page, before.page, 'page height');
+  assert(after.rootInView, 'the root still in the window');
+  await page.selectOption('#chat-mode', 'graph');
+  assertNoProblems(page);
+});
+
 test("a file's details list its statements, each with what it reads and writes", async ({ server, page }) => {
   await ask(page, server, 'etl.sql');
   await page.waitForSelector('#ex-details h3 >> text=etl.sql', { timeout: 10000 });
