@@ -35,12 +35,8 @@ static int cmd_serve(int argc, char **argv)
         config_free(&cfg);
         return rc < 0 ? 2 : 0;
     }
-    enum log_level level;
-    if(log_level_from_name(cfg.log_level, &level)) {
-        fprintf(stderr, "lineaged serve: --log-level expects debug, info, warn or error, got '%s'\n", cfg.log_level);
-        config_free(&cfg);
-        return 2;
-    }
+    enum log_level level = LOG_INFO;
+    log_level_from_name(cfg.log_level, &level); /* config_parse accepted only a known name */
     log_set_level(level);
     server_block_signals();
 

@@ -47,6 +47,7 @@ static int flag(int argc, char **argv, int *i, const char *name, const char **va
 int cmd_export(int argc, char **argv)
 {
     const char *db = getenv("LINEAGED_DB"), *format = getenv("LINEAGED_FORMAT");
+    int format_from_env = format && *format;
     /* the server's --github-url, so exported source locations point where the clones came from */
     const char *repo_base = getenv("LINEAGED_GITHUB_URL");
     if(!repo_base || !*repo_base)
@@ -68,13 +69,15 @@ int cmd_export(int argc, char **argv)
                 return 2;
             }
             *(name[2] == 'd' ? &db : &format) = v;
+            format_from_env &= name[2] == 'd';
             continue;
         }
         fprintf(stderr, "lineaged export: unknown argument '%s' (see lineaged export --help)\n", argv[i]);
         return 2;
     }
     if(!format || (strcmp(format, "openlineage") != 0 && strcmp(format, "csv") != 0)) {
-        fprintf(stderr, "lineaged export: --format must be openlineage or csv\n");
+        fprintf(stderr, "lineaged export: --format must be openlineage or csv%s\n",
+                format_from_env ? " (from LINEAGED_FORMAT)" : "");
         return 2;
     }
     struct stat st;

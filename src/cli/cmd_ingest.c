@@ -28,11 +28,12 @@ static void usage(FILE *f)
 {
     fputs("usage: lineaged ingest [--db PATH] [--dialect NAME] [--project ID] [--workers N] PATH...\n"
           "  Ingest SQL files and folders (recursively) into the lineage database, offline.\n"
-          "  --db PATH        DuckDB file (default ./data/lineage.duckdb; env LINEAGED_DB)\n"
+          "  --db PATH        DuckDB file (default ./data/lineage.duckdb)\n"
           "  --dialect NAME   auto (default), ansi, postgres, tsql, snowflake, bigquery, mysql, oracle, hive,\n"
           "                   sparksql, databricks\n"
           "  --project ID     project the files belong to (default \"default\")\n"
           "  --workers N      parsing threads (default: one per core)\n"
+          "  Environment: LINEAGED_DB, LINEAGED_DIALECT, LINEAGED_PROJECT, LINEAGED_WORKERS (a flag wins).\n"
           "  In folders only files with SQL extensions (.sql .ddl .hql .pls .bteq ...) are taken; hidden\n"
           "  folders are not entered. A file is named relative to the folder given, or by its base name\n"
           "  when given itself. Exit status: 0 all ingested, 1 some files failed, 2 usage.\n",
@@ -101,17 +102,37 @@ static int value_of(int argc, char **argv, int *i, const char *flag, const char 
     return 1;
 }
 
+/* Each flag, read from LINEAGED_<FLAG> first; `from_env` names the variable in an error. */
+enum { OPT_DB, OPT_DIALECT, OPT_PROJECT, OPT_WORKERS, N_OPTS };
+typedef struct opt {
+    const char *flag, *var, *value;
+    int from_env;
+} opt_t;
+
+static int bad_value(const opt_t *o, const char *expects)
+{
+    fprintf(stderr, "lineaged ingest: %s expects %s, got '%.200s'%s%s%s\n", o->flag, expects, o->value,
+            o->from_env ? " (from " : "", o->from_env ? o->var : "", o->from_env ? ")" : "");
+    return 2;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
-    const char *db = getenv("LINEAGED_DB");
-    const char *project = "default", *dialect_name = getenv("LINEAGED_DIALECT"), *workers_arg = NULL;
-    if(!db || !*db)
-        db = "./data/lineage.duckdb";
+    opt_t flags[N_OPTS] = {{"--db", "LINEAGED_DB", "./data/lineage.duckdb", 0},
+                           {"--dialect", "LINEAGED_DIALECT", NULL, 0},
+                           {"--project", "LINEAGED_PROJECT", "default", 0},
+                           {"--workers", "LINEAGED_WORKERS", NULL, 0}};
+    for(int k = 0; k < N_OPTS; k++) {
+        const char *v = getenv(flags[k].var);
+        if(v && *v) {
+            flags[k].value = v;
+            flags[k].from_env = 1;
+        }
+    }
     /* PATHs move to argv[1..paths]: options may follow them (`ingest sql/ --db x`), as with getopt */
     int paths = 0;
     for(int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int r;
         if(strcmp(a, "--") == 0) {
             while(++i < argc)
                 argv[1 + paths++] = argv[i];
@@ -121,38 +142,37 @@ int cmd_ingest(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if((r = value_of(argc, argv, &i, "--db", &db)) || (r = value_of(argc, argv, &i, "--dialect", &dialect_name)) ||
-           (r = value_of(argc, argv, &i, "--project", &project)) ||
-           (r = value_of(argc, argv, &i, "--workers", &workers_arg))) {
-            if(r < 0)
-                return 2;
-            continue;
+        int r = 0;
+        for(int k = 0; k < N_OPTS && !r; k++) {
+            if((r = value_of(argc, argv, &i, flags[k].flag, &flags[k].value)) > 0)
+                flags[k].from_env = 0;
         }
+        if(r < 0)
+            return 2;
+        if(r)
+            continue;
         if(a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "lineaged ingest: unknown option '%s' (see lineaged ingest --help)\n", a);
             return 2;
         }
         argv[1 + paths++] = argv[i];
     }
+    const char *db = flags[OPT_DB].value, *project = flags[OPT_PROJECT].value;
     sql_dialect_t dialect = SQL_DIALECT_AUTO;
-    if(dialect_name && *dialect_name && sql_dialect_from_name(dialect_name, &dialect)) {
-        fprintf(stderr, "lineaged ingest: unknown dialect '%s'\n", dialect_name);
-        return 2;
-    }
+    const opt_t *d = &flags[OPT_DIALECT];
+    if(d->value && *d->value && sql_dialect_from_name(d->value, &dialect))
+        return bad_value(d, "a dialect (see lineaged ingest --help)");
     int workers = 0;
-    if(workers_arg) {
+    const opt_t *wk = &flags[OPT_WORKERS];
+    if(wk->value) {
         char *end = NULL;
-        long v = strtol(workers_arg, &end, 10);
-        if(!*workers_arg || *end || v < 1 || v > 64) {
-            fprintf(stderr, "lineaged ingest: --workers expects a whole number from 1 to 64, got '%s'\n", workers_arg);
-            return 2;
-        }
+        long v = strtol(wk->value, &end, 10);
+        if(!*wk->value || *end || v < 1 || v > 64)
+            return bad_value(wk, "a whole number from 1 to 64");
         workers = (int)v;
     }
-    if(!*project || strlen(project) > 200) {
-        fprintf(stderr, "lineaged ingest: --project needs a name of 1 to 200 characters\n");
-        return 2;
-    }
+    if(!*project || strlen(project) > 200)
+        return bad_value(&flags[OPT_PROJECT], "a name of 1 to 200 characters");
     if(!paths) {
         fprintf(stderr, "lineaged ingest: no PATH given (see lineaged ingest --help)\n");
         return 2;

@@ -1,6 +1,7 @@
 #include "cli/config.h"
 
 #include "util/alloc.h"
+#include "util/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -164,6 +165,11 @@ static int set_option(config_t *cfg, const struct option_spec *o, const char *va
     case OPT_STR: {
         if(!*value) {
             snprintf(err, errlen, "--%s needs a non-empty value", o->flag);
+            return -1;
+        }
+        enum log_level level;
+        if(o->offset == OFF(log_level) && log_level_from_name(value, &level)) {
+            snprintf(err, errlen, "--log-level expects debug, info, warn or error, got '%.64s'", value);
             return -1;
         }
         char *copy = util_strdup(value);
