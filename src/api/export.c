@@ -106,8 +106,8 @@ static void get_csv(void *ctx, const http_request_t *req, http_response_t *resp)
 int api_export_routes(api_t *api)
 {
     const route_t routes[] = {
-        {"/api/v1/export/openlineage", HTTP_GET, get_openlineage, api, 0, 0},
-        {"/api/v1/export/csv", HTTP_GET, get_csv, api, 0, 0},
+        {"/api/v1/export/openlineage", HTTP_GET | HTTP_HEAD, get_openlineage, api, 0, 0},
+        {"/api/v1/export/csv", HTTP_GET | HTTP_HEAD, get_csv, api, 0, 0},
     };
     for(size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         if(server_route(api->srv, &routes[i]))

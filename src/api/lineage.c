@@ -120,11 +120,11 @@ static void get_search(void *ctx, const http_request_t *req, http_response_t *re
 int api_lineage_routes(api_t *api)
 {
     const route_t routes[] = {
-        {"/api/v1/lineage/path", HTTP_GET, get_path, api, 0, 0},
+        {"/api/v1/lineage/path", HTTP_GET | HTTP_HEAD, get_path, api, 0, 0},
         /* a file node's name is its path: "{name*}" keeps its '/'s */
-        {"/api/v1/lineage/{name*}", HTTP_GET, get_lineage, api, 0, 0},
-        {"/api/v1/nodes/{name*}", HTTP_GET, get_node, api, 0, 0},
-        {"/api/v1/search", HTTP_GET, get_search, api, 0, 0},
+        {"/api/v1/lineage/{name*}", HTTP_GET | HTTP_HEAD, get_lineage, api, 0, 0},
+        {"/api/v1/nodes/{name*}", HTTP_GET | HTTP_HEAD, get_node, api, 0, 0},
+        {"/api/v1/search", HTTP_GET | HTTP_HEAD, get_search, api, 0, 0},
     };
     for(size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
         if(server_route(api->srv, &routes[i]))

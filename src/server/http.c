@@ -164,10 +164,13 @@ static size_t render(const http_response_t *r, unsigned char *start, size_t cap,
     PUT_LITERAL(&h, " ");
     put(&h, http_status_text(r->status), strlen(http_status_text(r->status)));
     PUT_LITERAL(&h, "\r\n");
-    put_header(&h, "content-type", r->content_type);
-    PUT_LITERAL(&h, "content-length: ");
-    put_uint(&h, r->len);
-    PUT_LITERAL(&h, "\r\ncache-control: no-store\r\n");
+    if(r->status != 204) { /* RFC 9110 8.6: a 204 has no Content-Length */
+        put_header(&h, "content-type", r->content_type);
+        PUT_LITERAL(&h, "content-length: ");
+        put_uint(&h, r->len);
+        PUT_LITERAL(&h, "\r\n");
+    }
+    PUT_LITERAL(&h, "cache-control: no-store\r\n");
     if(r->allow[0])
         put_header(&h, "allow", r->allow);
     if(r->cors_origin[0]) {
@@ -887,11 +890,12 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         }
     } else if(origin[0]) {
         memcpy(t->resp.cors_origin, origin, sizeof(origin));
-        if(t->method == HTTP_OPTIONS && routes_allow(srv, t->path, t->resp.allow, sizeof(t->resp.allow))) {
-            t->resp.preflight = 1;
-            http_respond(&t->resp, 204, "text/plain", NULL, 0);
-            return finish(wsi, t);
-        }
+    }
+    /* OPTIONS names the methods a path takes (RFC 9110 9.3.7); from an allowed Origin, as a CORS preflight */
+    if(t->method == HTTP_OPTIONS && routes_allow(srv, t->path, t->resp.allow, sizeof(t->resp.allow))) {
+        t->resp.preflight = origin[0] != '\0';
+        http_respond(&t->resp, 204, "text/plain", NULL, 0);
+        return finish(wsi, t);
     }
 
     int64_t max_body = 0;

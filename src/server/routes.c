@@ -91,14 +91,16 @@ static void get_metrics(void *ctx, const http_request_t *req, http_response_t *r
     http_respond(resp, text ? 200 : 500, "text/plain; version=0.0.4; charset=utf-8", text, len);
 }
 
-/* The URL the page should open: this server's address, or the Host the browser used on a wildcard bind. */
+/*
+ * The URL the page should open: the Host the client used (the Host check let it through, so it names
+ * this server), else this server's address.
+ */
 static void get_websocket_config(void *ctx, const http_request_t *req, http_response_t *resp)
 {
     server_t *srv = ctx;
     const char *host = srv->cfg->host;
     char url[512], hosthdr[256];
-    int wildcard = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
-    if(wildcard && lws_hdr_copy(req->wsi, hosthdr, sizeof(hosthdr), WSI_TOKEN_HOST) > 0 && !strpbrk(hosthdr, "/\\ \""))
+    if(lws_hdr_copy(req->wsi, hosthdr, sizeof(hosthdr), WSI_TOKEN_HOST) > 0 && !strpbrk(hosthdr, "/\\ \"@?#"))
         snprintf(url, sizeof(url), "ws://%s%s", hosthdr, WS_DASHBOARD_PATH);
     else
         snprintf(url, sizeof(url), "ws://%s%s%s:%d%s", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
@@ -212,7 +214,7 @@ void routes_dispatch(const route_t *r, const http_request_t *req, http_response_
         return;
     }
     if(!(r->methods & (int)req->method) || !r->fn) {
-        allow_header(r->methods, resp->allow, sizeof(resp->allow));
+        allow_header(r->methods | HTTP_OPTIONS, resp->allow, sizeof(resp->allow));
         http_respond_error(resp, 405, "method_not_allowed", "this endpoint does not accept that method");
         return;
     }

@@ -53,7 +53,7 @@ class DeferredTest(unittest.TestCase):
     def test_head_of_a_get_only_deferred_route_is_405(self):
         status, headers, _ = self.srv.request("HEAD", "/api/v1/debug/sleep?ms=1")
         self.assertEqual(status, 405)
-        self.assertEqual(headers["allow"], "GET")
+        self.assertEqual(headers["allow"], "GET, OPTIONS")
 
     def test_full_queue_answers_503_and_the_rest_complete(self):
         # Three long jobs fill the one worker and the queue of two; the five sent after them are refused

@@ -54,7 +54,7 @@ class HttpTest(unittest.TestCase):
     def test_wrong_method_is_405_with_allow(self):
         status, headers, body = self.srv.request("DELETE", "/health")
         self.assert_json_error(status, headers, body, 405)
-        self.assertEqual(headers["allow"], "GET, HEAD")
+        self.assertEqual(headers["allow"], "GET, HEAD, OPTIONS")
         status, headers, body = self.srv.request("POST", "/health", body=b'{"a":1}',
                                                  headers={"Content-Type": "application/json"})
         self.assert_json_error(status, headers, body, 405)
