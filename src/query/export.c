@@ -160,16 +160,53 @@ static json_t *statement_text(const graph_stmt_info_t *st, const source_text_t *
     return json_stringn(t->text + begin, end - begin);
 }
 
-/* git facet: the repository, and the file at the ingested commit */
-static json_t *source_location(const graph_stmt_info_t *st, const char *repo_base)
+/* `s` as a URI path: unreserved characters and '/' kept, every other byte %XX; 0 when `out` is too small */
+static int uri_path(const char *s, char *out, size_t outlen)
 {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for(const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        int keep =
+            (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("-._~/", *c);
+        if(n + (keep ? 1 : 3) >= outlen)
+            return 0;
+        if(keep) {
+            out[n++] = (char)*c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*c >> 4];
+            out[n++] = hex[*c & 15];
+        }
+    }
+    out[n] = '\0';
+    return 1;
+}
+
+/*
+ * Where the statement's file came from: for a GitHub ingestion the file at its commit (git); an
+ * uploaded or `lineaged ingest`ed file is located by nothing outside this server, so its URL is a
+ * name, urn:lineaged:file:NAMESPACE/PATH.
+ */
+static json_t *source_location(const graph_stmt_info_t *st, const char *ns, const char *repo_base)
+{
+    char path[3 * GRAPH_MAX_NAME + 1], space[3 * GRAPH_MAX_NAME + 1];
+    if(!uri_path(st->file, path, sizeof(path)) || !uri_path(ns, space, sizeof(space)))
+        return NULL;
+    json_t *loc = facet(OL_SOURCE);
+    char url[2 * sizeof(path) + 640];
+    if(!st->commit) {
+        snprintf(url, sizeof(url), "urn:lineaged:file:%s/%s", space, path);
+        json_object_set_new(loc, "type", json_string("file"));
+        json_object_set_new(loc, "url", json_string(url));
+        json_object_set_new(loc, "path", json_string(st->file));
+        return loc;
+    }
     size_t n = strlen(repo_base);
     while(n && repo_base[n - 1] == '/')
         n--;
-    json_t *loc = facet(OL_SOURCE);
-    char repo[GRAPH_MAX_NAME + 512], url[2 * GRAPH_MAX_NAME + 640];
+    char repo[GRAPH_MAX_NAME + 512];
     snprintf(repo, sizeof(repo), "%.*s/%s", (int)(n > 400 ? 400 : n), repo_base, st->repository);
-    snprintf(url, sizeof(url), "%s/blob/%s/%s", repo, st->commit, st->file);
+    snprintf(url, sizeof(url), "%s/blob/%s/%s", repo, st->commit, path);
     json_object_set_new(loc, "type", json_string("git"));
     json_object_set_new(loc, "url", json_string(url));
     json_object_set_new(loc, "repoUrl", json_string(repo));
@@ -233,9 +270,9 @@ static int export_statement(const ol_export_t *x, int k, const source_text_t *t)
             json_object_set_new(sql, "dialect", json_string(st.dialect));
         json_object_set_new(facets, "sql", sql);
     }
-    /* only a GitHub ingestion has a commit; an upload's repository_name locates nothing under repo_base */
-    if(st.repository && st.file && st.commit)
-        json_object_set_new(facets, "sourceCodeLocation", source_location(&st, x->repo_base));
+    json_t *loc = st.file && (st.repository || !st.commit) ? source_location(&st, ns, x->repo_base) : NULL;
+    if(loc)
+        json_object_set_new(facets, "sourceCodeLocation", loc);
     json_t *jt = facet(OL_JOBTYPE);
     json_object_set_new(jt, "processingType", json_string("BATCH"));
     json_object_set_new(jt, "integration", json_string("LINEAGED"));
