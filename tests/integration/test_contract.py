@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, Server, main, run_cli  # noqa: E402
@@ -678,6 +679,26 @@ class ServerContractTest(unittest.TestCase):
         self.assertIsInstance(done["duration_seconds"], (int, float))
         return started, done
 
+    def test_every_client_gets_the_same_snapshot_per_tick(self):
+        ws = RawWS(self.srv.host, self.srv.port)
+        try:
+            self.assertEqual(ws.recv_json()["type"], "connection_ack")
+            self.assertEqual(ws.recv_json()["type"], "stats_update")  # on connect
+            tick = ws.recv_json()
+            while tick["type"] != "stats_update":
+                tick = ws.recv_json()
+            mine = self.events.wait(lambda m: m["type"] == "stats_update" and m["timestamp"] == tick["timestamp"],
+                                    timeout=10, what="the same tick")
+            self.assertEqual(mine, tick)
+            later = ws.recv_json()
+            while later["type"] != "stats_update":
+                later = ws.recv_json()
+            gap = datetime.fromisoformat(later["timestamp"]) - datetime.fromisoformat(tick["timestamp"])
+            # --stats-interval 1; a tick a loaded machine let pass by more than half an interval is skipped
+            self.assertTrue(0.5 <= gap.total_seconds() <= 2.5, gap)
+        finally:
+            ws.close()
+
     def test_upload_ingestion_events(self):
         started, done = self.assert_ingestion_events(self.upload_id, "upload")
         self.assertEqual((started["total_files"], started["project_id"]), (len(finance_files()), "fin"))
@@ -773,6 +794,12 @@ class WebSocketLimitsTest(unittest.TestCase):
             self.assertIn("2", doc["detail"])
             self.assertIn("error", doc)
             third.close()
+            for ws in (a, b):  # existing connections are untouched
+                ws.send_text('{"type":"get_stats"}')
+                msg = ws.recv_json()
+                while msg["type"] != "stats_update":
+                    msg = ws.recv_json()
+            time.sleep(0.3)
             # another address: capacity 2 is full, the longest idle one (a) gets 1013 naming the limit
             b.send_text('{"type":"get_stats"}')
             time.sleep(0.3)
@@ -797,7 +824,7 @@ class WebSocketLimitsTest(unittest.TestCase):
             lines = [line for line in srv.log().splitlines() if " ws.throttled " in line]
             self.assertEqual(len(lines), 1, lines)
             self.assertRegex(lines[0], r"query_complete=[1-9]")
-            for ws in (b, newcomer):
+            for ws in (a, b, newcomer):
                 ws.close()
 
 
