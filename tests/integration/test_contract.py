@@ -246,6 +246,8 @@ class ParseTest(unittest.TestCase):
                 "renamed.sql": "INSERT INTO s.a SELECT x FROM s.src;\nALTER TABLE s.a RENAME TO s.b;\n",
                 "self.sql": "INSERT INTO s.t SELECT x + 1 AS x FROM s.t;\n",
                 "names.sql": 'WITH c AS (SELECT "Id", k FROM Sch.Tab) SELECT c."Id" FROM c;  -- FROM x.y\n',
+                "kinds.sql": "INSERT INTO s.o SELECT a.x, CASE WHEN b.f > 0 THEN b.y END AS y, SUM(a.z) AS z\n"
+                             "FROM s.a a JOIN s.b b ON a.k = b.k WHERE a.d > 1 GROUP BY a.x, b.y, b.f ORDER BY a.x;\n",
             }
             paths = []
             for name, text in files.items():
@@ -284,6 +286,17 @@ class ParseTest(unittest.TestCase):
             self.assertEqual(names["reads"], ["sch.tab"])  # unquoted: lower case; the CTE is no table
             self.assertEqual(names["columns"][0]["target"], "Id")  # a plain SELECT: the column's name alone
             self.assertEqual(names["columns"][0]["sources"], ["sch.tab.Id"])  # quoted: its case kept
+
+            kinds = by["kinds.sql"]["statements"][0]
+            types = {(c["target"], t["source"]): (t["type"], t["subtype"]) for c in kinds["columns"]
+                     for t in c["transformations"]}
+            self.assertEqual(types, {("s.o.x", "s.a.x"): ("DIRECT", "IDENTITY"),
+                                     ("s.o.y", "s.b.y"): ("DIRECT", "TRANSFORMATION"),
+                                     ("s.o.y", "s.b.f"): ("INDIRECT", "CONDITIONAL"),
+                                     ("s.o.z", "s.a.z"): ("DIRECT", "AGGREGATION")})
+            self.assertEqual({(i["source"], i["subtype"]) for i in kinds["indirect"]} &
+                             {("s.a.k", "JOIN"), ("s.a.d", "FILTER"), ("s.a.x", "GROUP_BY"), ("s.a.x", "SORT")},
+                             {("s.a.k", "JOIN"), ("s.a.d", "FILTER"), ("s.a.x", "GROUP_BY"), ("s.a.x", "SORT")})
 
             with open(paths[0], "w") as f:
                 f.write("SELEC oops;\n")
