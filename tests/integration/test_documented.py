@@ -354,8 +354,10 @@ class OpenLineageSpecTest(unittest.TestCase):
             self.check_facets(job["facets"])
             self.assertIn(job["facets"]["jobType"]["jobType"], ("QUERY", "STORED_PROCEDURE"))
             self.assertTrue(job["facets"]["sql"]["query"])
-            # a folder of files names no git repository: no source location under --github-url
-            self.assertNotIn("sourceCodeLocation", job["facets"])
+            # a folder of files names no git repository: its location is a name, not a URL under --github-url
+            loc = job["facets"]["sourceCodeLocation"]
+            self.assertEqual(loc["type"], "file")
+            self.assertEqual(loc["url"], "urn:lineaged:file:" + job["namespace"] + "/" + job["name"].rsplit(":", 1)[0])
             self.assertTrue(ev["outputs"])
             for ds in ev["inputs"] + ev["outputs"]:
                 self.check_dataset(ds)

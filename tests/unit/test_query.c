@@ -548,15 +548,18 @@ static void openlineage_export_fields(void **state)
     graph_snap_release(s);
 }
 
-/* An upload names a repository (repository_name) but no commit: nothing under the git base locates it. */
-static void openlineage_source_location_needs_a_commit(void **state)
+/*
+ * An upload names a repository (repository_name) but no commit: nothing under the git base locates it,
+ * so its location is a name, with the path percent-encoded.
+ */
+static void openlineage_source_location_of_an_upload_is_a_name(void **state)
 {
     (void)state;
     graph_builder_t *b = graph_builder_new();
     assert_non_null(b);
     assert_int_equal(graph_builder_add_node(b, 1, GRAPH_TABLE, "raw.a", 0), 0);
     assert_int_equal(graph_builder_add_node(b, 2, GRAPH_TABLE, "core.b", 0), 0);
-    graph_file_row_t file = {.path = "load_b.sql", .repository = "examples", .project = "examples"};
+    graph_file_row_t file = {.path = "my loads/load_b.sql", .repository = "examples", .project = "examples"};
     assert_int_equal(graph_builder_add_file(b, 200, &file), 0);
     assert_int_equal(graph_builder_add_statement(b, 51, 200, 3, "insert", NULL, NULL), 0);
     assert_int_equal(graph_builder_add_edge(b, 1, 2, GRAPH_DERIVES, 51, NULL), 0);
@@ -570,10 +573,14 @@ static void openlineage_source_location_needs_a_commit(void **state)
     json_t *ev = json_loadb(out.data, out.len, JSON_DISABLE_EOF_CHECK, &err);
     assert_non_null(ev);
     json_t *job = json_object_get(ev, "job");
-    assert_string_equal(str(job, "name"), "load_b.sql:3");
+    assert_string_equal(str(job, "name"), "my loads/load_b.sql:3");
     assert_string_equal(str(job, "namespace"), "examples");
     assert_non_null(json_object_get(json_object_get(job, "facets"), "jobType"));
-    assert_null(json_object_get(json_object_get(job, "facets"), "sourceCodeLocation"));
+    json_t *loc = json_object_get(json_object_get(job, "facets"), "sourceCodeLocation");
+    assert_string_equal(str(loc, "type"), "file");
+    assert_string_equal(str(loc, "url"), "urn:lineaged:file:examples/my%20loads/load_b.sql");
+    assert_string_equal(str(loc, "path"), "my loads/load_b.sql");
+    assert_null(json_object_get(loc, "version"));
     json_decref(ev);
     buf_free(&out);
     graph_snap_release(s);
@@ -604,7 +611,7 @@ int main(void)
         cmocka_unit_test(chat_limits_and_modes),
         cmocka_unit_test(chat_text_finds_lines),
         cmocka_unit_test(openlineage_export_fields),
-        cmocka_unit_test(openlineage_source_location_needs_a_commit),
+        cmocka_unit_test(openlineage_source_location_of_an_upload_is_a_name),
         cmocka_unit_test(csv_export_lines),
         cmocka_unit_test(chat_text_slices_file_texts),
         cmocka_unit_test(source_texts_across_batches),
