@@ -64,7 +64,7 @@ def finance_files():
     return sorted(out)
 
 
-def corpus_files(limit=40):
+def corpus_files(limit=12):
     """SQL of the shared corpus's table cases (those with one dialect-neutral statement), one file each."""
     path = os.path.join(ROOT, "tests/corpus/sqllineage_table_cases.json")
     if not os.path.exists(path):
