@@ -350,7 +350,7 @@ class ServerContractTest(unittest.TestCase):
         cls.remote.cleanup()
 
     def get(self, path, headers=None):
-        status, hdrs, body = self.srv.request("GET", path, headers=headers)
+        status, hdrs, body = self.srv.request("GET", path, headers=headers, timeout=60)
         return status, (json.loads(body) if hdrs.get("content-type") == "application/json" else body), hdrs
 
     def next_event(self, kind, seen=None):
@@ -386,8 +386,8 @@ class ServerContractTest(unittest.TestCase):
                      f"/api/v1/lineage/path?from=staging.stg_invoices&to={name}", f"/api/v1/nodes/{name}",
                      "/api/v1/search?q=invoices", "/api/v1/export/openlineage"):
             with self.subTest(path=path):
-                get_status, get_hdrs, _ = self.srv.request("GET", path)
-                status, hdrs, body = self.srv.request("HEAD", path)
+                get_status, get_hdrs, _ = self.srv.request("GET", path, timeout=60)  # the export, on a loaded machine
+                status, hdrs, body = self.srv.request("HEAD", path, timeout=60)
                 self.assertEqual((status, body), (get_status, b""))
                 self.assertEqual(hdrs["content-type"], get_hdrs["content-type"])
                 status, hdrs, body = self.srv.request("OPTIONS", path.split("?")[0])
