@@ -361,7 +361,8 @@ class ServerContractTest(unittest.TestCase):
 
     def post_json(self, path, doc, raw=None):
         body = raw if raw is not None else json.dumps(doc).encode()
-        status, _, resp = self.srv.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        status, _, resp = self.srv.request("POST", path, body=body, headers={"Content-Type": "application/json"},
+                                           timeout=60)
         return status, resp
 
     # §3 endpoints -------------------------------------------------------------------------------
