@@ -135,10 +135,7 @@ struct writer {
     int oom;        /* the last failure may have been DuckDB's memory limit (an append, query or commit) */
     int memory_mb;  /* that limit as opened (0: none of ours) */
     unsigned dirty; /* appenders holding rows not yet flushed (T_* bits) */
-    int txn_sized;    /* the open transaction stores new parsed files, and what follows measures it */
-    size_t txn_bytes; /* rows appended at their fixed widths, and an allowance per file row updated */
-    size_t txn_text;  /* bytes of SQL of its files */
-    int64_t commits, raised_commits;
+    int64_t commits, limit_sets; /* SET memory_limit: each purges DuckDB's allocator (set_memory_limit) */
     VEC(node_t *) new_nodes;
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
@@ -187,20 +184,11 @@ static int query_failed(writer_t *w, duckdb_result *res)
     return -1;
 }
 
-/* A file_texts row as DuckDB sizes it: file_id and the text's string_t. */
-#define TEXT_ROW_BYTES 24
-/* An UPDATE of one file row: DuckDB's undo entry is 2,048 rows wide per column set (~256 KiB for 9). */
-#define FILE_UPDATE_BYTES (512u << 10)
-
 static int end_row(writer_t *w, duckdb_appender a)
 {
     if(duckdb_appender_end_row(a) == DuckDBError)
         return append_failed(w, a);
     w->dirty |= a == w->files_app ? T_FILES : T_TEXTS;
-    if(a == w->files_app)
-        w->txn_sized = 0;
-    else
-        w->txn_bytes += TEXT_ROW_BYTES;
     return 0;
 }
 
@@ -671,7 +659,7 @@ void writer_close(writer_t *w)
         return;
     log_node_map(w);
     if(w->commits)
-        log_info("ingest.commits", "commits=%" PRId64 " memory_raised=%" PRId64, w->commits, w->raised_commits);
+        log_info("ingest.commits", "commits=%" PRId64 " memory_limit_sets=%" PRId64, w->commits, w->limit_sets);
     if(w->groups || w->group_retries)
         log_info("ingest.groups", "groups=%" PRId64 " files=%" PRId64 " retried=%" PRId64, w->groups, w->grouped_files,
                  w->group_retries);
@@ -715,10 +703,10 @@ void writer_interrupt(writer_t *w)
     duckdb_interrupt(w->conn);
 }
 
-void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *raised)
+void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_sets)
 {
     *commits = w->commits;
-    *raised = w->raised_commits;
+    *limit_sets = w->limit_sets;
 }
 
 duckdb_connection writer_conn(writer_t *w)
@@ -730,17 +718,6 @@ int writer_begin(writer_t *w)
 {
     int rc = exec(w, "BEGIN TRANSACTION");
     w->in_txn = !rc;
-    w->txn_sized = 0;
-    w->txn_bytes = 0;
-    w->txn_text = 0;
-    return rc;
-}
-
-/* A transaction for parsed files: what it appends and updates is counted (exec_commit). */
-static int begin_store(writer_t *w)
-{
-    int rc = writer_begin(w);
-    w->txn_sized = !rc;
     return rc;
 }
 
@@ -918,7 +895,6 @@ int writer_file_state(writer_t *w, int64_t id, const char *status, const char *e
         duckdb_bind_null(st, 4);
     duckdb_bind_timestamp(st, 5, now_ts());
     duckdb_bind_int64(st, 6, id);
-    w->txn_bytes += FILE_UPDATE_BYTES;
     return run(w, st);
 }
 
@@ -1153,7 +1129,6 @@ static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
 static int rows_end(writer_t *w, store_rows_t *r, unsigned bit)
 {
     w->dirty |= bit;
-    w->txn_bytes += r->row_bytes;
     return store_rows_end(r) ? append_failed(w, r->app) : 0;
 }
 
@@ -1280,7 +1255,6 @@ static int mark_file_done(writer_t *w, const writer_file_t *f, const parsed_file
     duckdb_bind_int64(st, 7, res->nodes_created);
     duckdb_bind_timestamp(st, 8, now_ts());
     duckdb_bind_int64(st, 9, f->id);
-    w->txn_bytes += FILE_UPDATE_BYTES;
     return run(w, st);
 }
 
@@ -1323,71 +1297,36 @@ static int staged_committed(writer_t *w)
 }
 
 /*
- * Commits the transaction; a failure is rolled back. With staged files: DuckDB checkpoints inside
- * the commit that takes its WAL past 16 MiB, and when that checkpoint fails (out of its memory
- * limit) it reports the commit as failed although the transaction is already in the WAL and stays:
- * the files are then stored, and only the checkpoint is left to a later commit.
+ * Sets DuckDB's memory limit to `mb` MiB; 0 or -1. Only a file stored again after running out does:
+ * each change runs DuckDB's BufferPool::SetLimit, which purges every allocator arena and trims every
+ * heap of the process (Allocator::FlushAll), and the next files fault it all in again. Commits fit in
+ * the room the limit keeps for them (STORE_COMMIT_ROOM_MB).
  */
-/* Sets DuckDB's memory limit to `mb` MiB; 0 or -1. */
 static int set_memory_limit(writer_t *w, int mb)
 {
     char sql[64];
     snprintf(sql, sizeof(sql), "SET memory_limit = '%dMiB'", mb);
+    w->limit_sets++;
     return exec(w, sql);
 }
 
-/* The limit a commit, or a file stored again after running out, gets for itself. */
+/* The limit a file stored again after running out gets for itself. */
 static int raised_limit(int mb)
 {
     return mb < 64 ? 256 : 4 * mb;
 }
 
 /*
- * Whether this commit may need more than DuckDB's memory limit. One that checkpoints does: DuckDB
- * checkpoints when the WAL plus its estimate of the transaction passes STORE_CHECKPOINT_MB (bounded
- * here with 1 MiB to spare). Otherwise the commit moves the transaction's rows and texts into the
- * tables: it is measured against what DuckDB holds now, twice over, with a quarter of the limit to
- * spare. Only a transaction of new parsed files is measured; any other may.
+ * Commits the transaction; a failure is rolled back. With staged files: DuckDB checkpoints inside
+ * the commit that takes its WAL past 16 MiB, and when that checkpoint fails (out of its memory
+ * limit) it reports the commit as failed although the transaction is already in the WAL and stays:
+ * the files are then stored, and only the checkpoint is left to a later commit.
  */
-static int commit_needs_room(writer_t *w)
-{
-    uint64_t limit = (uint64_t)w->memory_mb << 20, need = 2 * ((uint64_t)w->txn_bytes + w->txn_text);
-    int64_t wal = store_wal_bytes(w->store), used = -1;
-    if(!w->txn_sized || wal < 0 ||
-       (uint64_t)wal + w->txn_bytes + (1u << 20) > ((uint64_t)STORE_CHECKPOINT_MB << 20))
-        return 1;
-    if(int64_query(w, "SELECT coalesce(sum(memory_usage_bytes), -1)::BIGINT FROM duckdb_memory()", &used) ||
-       used < 0)
-        return 1;
-    return (uint64_t)used + need + limit / 4 > limit;
-}
-
-/*
- * COMMIT writes the WAL and may checkpoint, which can need more than the limit. Such a commit runs
- * with the limit raised, and the limit is put back after: a COMMIT that fails for memory can leave
- * DuckDB 1.4's table state broken, and the next append on that table then aborts the process
- * ("Segment tree index not found for row number ..."; test_ingest's 16 MiB case, 3 of 12 runs
- * before the raise). Only such a commit: each change of the limit purges DuckDB's allocator and
- * trims every heap of the process (Allocator::FlushAll), and the next files fault it all in again.
- */
-static int exec_commit(writer_t *w)
-{
-    int raised = w->memory_mb && commit_needs_room(w) ? raised_limit(w->memory_mb) : 0;
-    w->commits++;
-    w->raised_commits += raised != 0;
-    if(raised && set_memory_limit(w, raised))
-        raised = 0;
-    int rc = exec(w, "COMMIT");
-    if(raised && set_memory_limit(w, w->memory_mb))
-        log_limited(LOG_WARN, "ingest.memory_limit_kept", "memory_limit_mb=%d reason=%s", raised,
-                    LOG_Q("DuckDB could not free enough to go back to the limit after a commit; it stays raised"));
-    return rc;
-}
-
 static int commit(writer_t *w)
 {
     int rc = flush_appenders(w);
-    if(!rc && exec_commit(w)) {
+    w->commits += !rc;
+    if(!rc && exec(w, "COMMIT")) {
         rc = -1;
         /* DuckDB 1.4 reports a commit that ran out of its limit as a transaction error ("Failed to
          * commit: failed to pin block ..."), without the out-of-memory type: any failed commit may be it. */
@@ -1417,7 +1356,6 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
     memset(res, 0, sizeof(*res));
     reset_scratch(w);
     staged_t st = {.id = f->id};
-    w->txn_text += p->size;
     memcpy(st.sha256, p->sha256, sizeof(st.sha256));
     if(VEC_PUSH(w->staged, st))
         return -1;
@@ -1453,7 +1391,6 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
     if(!rc && cur->id >= 0) {
         char sql[160];
         w->superseded++;
-        w->txn_sized = 0;
         /* that version may be an earlier file of this group, its rows still in the appenders */
         rc = flush_tables(w, T_FILES | T_STMTS | T_EDGES | T_TEXTS);
         rc = rc ? rc : release_old(w, cur->id, &removed_edges);
@@ -1470,13 +1407,11 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
         }
     }
     if(!rc && w->orphans.n) {
-        w->txn_sized = 0;
         rc = flush_tables(w, T_NODES);
         rc = rc ? rc : exec_in_list(w, "DELETE FROM nodes WHERE id IN", NULL, w->orphans.v, w->orphans.n);
     }
     rc = rc ? rc : append_graph(w, f, p, first_sid, f->project);
     if(!rc && w->upgraded.n) {
-        w->txn_sized = 0;
         rc = flush_tables(w, T_NODES);
         rc =
             rc ? rc : exec_in_list(w, "UPDATE nodes SET kind = 'view' WHERE id IN", NULL, w->upgraded.v, w->upgraded.n);
@@ -1519,7 +1454,7 @@ static void results_clear(writer_result_t *res, size_t n)
 static int store_once(writer_t *w, const writer_file_t *f, const parsed_file_t *p, writer_result_t *res)
 {
     w->staged.n = 0;
-    int rc = begin_store(w);
+    int rc = writer_begin(w);
     rc = rc ? rc : stage(w, f, p, res);
     rc = rc ? rc : commit(w);
     if(rc) {
@@ -1578,7 +1513,7 @@ void writer_store_files(writer_t *w, size_t n, const writer_file_t *const *f, co
         size_t start = i, rows = 0, bytes = 0;
         w->staged.n = 0;
         w->oom = 0;
-        int failed = begin_store(w);
+        int failed = writer_begin(w);
         while(!failed && i < n && i - start < GROUP_FILES && rows < GROUP_ROWS && bytes < GROUP_BYTES) {
             failed = stage(w, f[i], p[i], &res[i]);
             rows += w->edges.n;

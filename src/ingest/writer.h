@@ -50,8 +50,8 @@ int writer_load(writer_t *w, const atomic_int *stop);
 void writer_interrupt(writer_t *w);
 void writer_close(writer_t *w);
 duckdb_connection writer_conn(writer_t *w);
-/* Commits so far, and how many of them ran with DuckDB's memory limit raised (may_checkpoint). */
-void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *raised);
+/* Commits so far, and how many times DuckDB's memory limit was changed (a file stored again after running out). */
+void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_sets);
 
 /* Batches of small changes: one transaction around several of the calls below. */
 int writer_begin(writer_t *w);

@@ -16,20 +16,6 @@ static int col_matches(duckdb_logical_type t, store_col_t want)
     return 0;
 }
 
-/* A column's width in DuckDB's in-memory vectors (a string is its 16-byte string_t). */
-static size_t col_width(store_col_t c)
-{
-    switch(c) {
-    case STORE_COL_BIGINT:
-    case STORE_COL_TIMESTAMP: return 8;
-    case STORE_COL_INTEGER: return 4;
-    case STORE_COL_VARCHAR: return 16;
-    case STORE_COL_BOOLEAN:
-    case STORE_COL_ENUM8: return 1;
-    }
-    return 16;
-}
-
 /* An empty chunk: the vectors' buffers are fetched again, as a reset may hand out others. */
 static void rows_reset(store_rows_t *r)
 {
@@ -63,8 +49,6 @@ int store_rows_open(store_rows_t *r, duckdb_appender app, const store_col_t *col
         return -1;
     r->app = app;
     r->ncols = ncols;
-    for(idx_t i = 0; i < ncols; i++)
-        r->row_bytes += col_width(cols[i]);
     r->cap = duckdb_vector_size();
     rows_reset(r);
     return 0;

@@ -26,7 +26,6 @@ typedef struct store_rows {
     duckdb_appender app;
     duckdb_data_chunk chunk;
     idx_t ncols, n, cap;
-    size_t row_bytes; /* a row as DuckDB estimates a transaction's size: each column's fixed width */
     duckdb_vector vec[STORE_ROWS_COLS_MAX];
     void *data[STORE_ROWS_COLS_MAX];
     uint64_t *valid[STORE_ROWS_COLS_MAX]; /* NULL until the chunk holds a NULL in that column */

@@ -10,10 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define STORE_CHECKPOINT_SETTING STR(STORE_CHECKPOINT_MB) "MiB"
-
 struct store {
     duckdb_database db;
     char *path;
@@ -171,7 +167,7 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
     }
     store_t *s = util_calloc(1, sizeof(*s));
     if(s)
-        s->memory_mb = memory || memory_mb <= 0 ? 0 : memory_mb;
+        s->memory_mb = memory || memory_mb <= 0 ? 0 : memory_mb + STORE_COMMIT_ROOM_MB;
     if(!s || !(s->path = util_strdup(path))) {
         util_free(s);
         snprintf(err, errlen, "out of memory");
@@ -183,13 +179,12 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
      * wrote otherwise grows with the corpus (bench_ingest 64: 322 MB peak RSS unlimited). */
     duckdb_config config = NULL;
     char limit[32];
-    snprintf(limit, sizeof(limit), "%dMiB", memory_mb);
+    snprintf(limit, sizeof(limit), "%dMiB", s->memory_mb);
     int rc = duckdb_create_config(&config) == DuckDBError ? STORE_ERR_NOMEM : STORE_OK;
     if(rc)
         snprintf(err, errlen, "out of memory");
     rc = rc ? rc : set_option(config, "threads", "1", err, errlen);
-    rc = rc ? rc : set_option(config, "checkpoint_threshold", STORE_CHECKPOINT_SETTING, err, errlen);
-    if(!rc && !memory && memory_mb > 0)
+    if(!rc && s->memory_mb)
         rc = set_option(config, "memory_limit", limit, err, errlen);
     if(rc) {
         duckdb_destroy_config(&config);
@@ -240,19 +235,6 @@ int store_connect(store_t *s, duckdb_connection *out)
 int store_memory_mb(store_t *s)
 {
     return s->memory_mb;
-}
-
-int64_t store_wal_bytes(store_t *s)
-{
-    char wal[4096];
-    struct stat st;
-    if(strcmp(s->path, ":memory:") == 0)
-        return 0;
-    if(snprintf(wal, sizeof(wal), "%s.wal", s->path) >= (int)sizeof(wal))
-        return -1;
-    if(stat(wal, &st))
-        return errno == ENOENT ? 0 : -1;
-    return (int64_t)st.st_size;
 }
 
 int store_schema_version(store_t *s)

@@ -32,24 +32,26 @@ typedef struct store_counts {
 #define STORE_MEMORY_MB_DEFAULT 64
 
 /*
- * DuckDB checkpoints inside the commit whose WAL size plus its estimate of the transaction (rows
- * appended times their columns' fixed widths, and its undo buffer) passes this; set at open
- * (checkpoint_threshold, DuckDB's default) so the writer can tell which commits may checkpoint.
+ * DuckDB's memory limit for a database file is the cache above plus this room for the writer's
+ * commits (a group is at most 8 MiB of SQL): with the cache full, a commit of 1 MiB files failed at a
+ * 16 MiB limit and passed at 20 MiB (docs/ingest.md "sixth round"). A fixed room, not a limit raised
+ * per commit: each change of the limit purges DuckDB's allocator and trims every heap of the process.
  */
-#define STORE_CHECKPOINT_MB 16
+#define STORE_COMMIT_ROOM_MB 16
 
 /* Opens (creating folders and the file as needed) and migrates. `err` gets a sentence. */
 int store_open(const char *path, store_t **out, char *err, size_t errlen);
-/* The same with DuckDB's memory limit for a database file, in MiB (0: DuckDB's own, 80% of RAM). */
+/*
+ * The same with DuckDB's cache of a database file, in MiB (0: no limit of ours, DuckDB's 80% of RAM);
+ * its memory limit is that plus STORE_COMMIT_ROOM_MB.
+ */
 int store_open_with(const char *path, int memory_mb, store_t **out, char *err, size_t errlen);
 void store_close(store_t *store);
 /* One connection per thread; close with duckdb_disconnect. */
 int store_connect(store_t *store, duckdb_connection *out);
 int store_schema_version(store_t *store);
-/* The memory limit the database was opened with, in MiB; 0 when it has none of ours. */
+/* DuckDB's memory limit as opened (the cache plus the commit room), in MiB; 0 when it has none of ours. */
 int store_memory_mb(store_t *store);
-/* Bytes in the database file's write-ahead log now: 0 when it has none or is in memory, -1 unknown. */
-int64_t store_wal_bytes(store_t *store);
 int store_counts(duckdb_connection conn, store_counts_t *out);
 /*
  * Whether a failed query or prepared statement ran out of DuckDB's memory limit: by the error's

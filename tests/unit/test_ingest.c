@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -894,23 +895,58 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
     assert_int_equal(count(f, q), 1);
 }
 
+static int64_t count_in(store_t *store, const char *sql)
+{
+    duckdb_connection conn;
+    duckdb_result res;
+    assert_int_equal(store_connect(store, &conn), STORE_OK);
+    assert_int_equal(duckdb_query(conn, sql, &res), DuckDBSuccess);
+    int64_t n = duckdb_value_int64(&res, 0, 0);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+    return n;
+}
+
+/* The memory limit DuckDB reports, as the string current_setting gives. */
+static void assert_memory_limit(store_t *store, int mb)
+{
+    char want[32];
+    duckdb_connection conn;
+    duckdb_result res;
+    assert_int_equal(store_connect(store, &conn), STORE_OK);
+    assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
+    char *limit = duckdb_value_varchar(&res, 0, 0);
+    snprintf(want, sizeof(want), "%d.0 MiB", mb);
+    assert_string_equal(limit, want);
+    duckdb_free(limit);
+    duckdb_destroy_result(&res);
+    duckdb_disconnect(&conn);
+}
+
 /*
- * Files of 1 MiB into a database under a small memory limit: every file ends processed, and the
- * limit is the same afterwards. DuckDB runs out of its limit in two ways here (both deterministic with
- * one DuckDB thread): at 16 MiB commits fail before they are written (the file is stored again with
- * the limit raised for it), at 24 MiB the checkpoint inside one commit fails after the transaction is
- * in the WAL (the file is stored: marking it failed, as before, lost a file that was in the graph).
+ * Files of 1 MiB into a database with a small cache (`mb`): every file ends processed, and the limit
+ * is the same afterwards. The commits fit in the room the limit keeps above the cache
+ * (STORE_COMMIT_ROOM_MB), so none changes the limit: each change purges DuckDB's allocator and trims
+ * every heap of the process. Without that room, at 16 MiB commits failed before they were written,
+ * and at 24 MiB the checkpoint inside one failed after the transaction was in the WAL. `squeeze`
+ * takes the room away (another connection sets the limit to the cache alone): then commits run out,
+ * and each such file is stored again with the limit raised for it, and the writer's limit put back.
  * `group` files at a time go through writer_store_files (one transaction for them when it fits).
  */
-static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group, int files)
+static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group, int files, int squeeze)
 {
-    char path[128], err[256], want[32];
+    char path[128], err[256];
     snprintf(path, sizeof(path), "%s/limit%d.duckdb", f->dir, mb);
     store_t *store = NULL;
     writer_t *w = NULL;
     assert_int_equal(store_open_with(path, mb, &store, err, sizeof(err)), STORE_OK);
     assert_int_equal(writer_open(store, &w, err, sizeof(err)), 0);
     assert_int_equal(writer_load(w, NULL), 0);
+    if(squeeze) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "SET memory_limit = '%dMiB'", mb);
+        assert_int_equal(duckdb_query(writer_conn(w), sql, NULL), DuckDBSuccess);
+    }
     buf_t sql;
     buf_init(&sql, 4u << 20);
     writer_file_t wf[4];
@@ -946,75 +982,75 @@ static void fill_under_a_memory_limit(fixture_t *f, int mb, size_t group, int fi
         }
     }
     buf_free(&sql);
-    duckdb_connection conn;
-    assert_int_equal(store_connect(store, &conn), STORE_OK);
-    duckdb_result res;
-    assert_int_equal(duckdb_query(conn, "SELECT count(*) FROM files WHERE status = 'processed'", &res), DuckDBSuccess);
-    assert_int_equal(duckdb_value_int64(&res, 0, 0), files);
-    duckdb_destroy_result(&res);
-    assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
-    char *limit = duckdb_value_varchar(&res, 0, 0);
-    snprintf(want, sizeof(want), "%d.0 MiB", mb);
-    assert_string_equal(limit, want);
-    duckdb_free(limit);
-    duckdb_destroy_result(&res);
-    duckdb_disconnect(&conn);
+    int64_t commits, limit_sets;
+    writer_commit_counts(w, &commits, &limit_sets);
+    if(squeeze)
+        assert_true(limit_sets >= 2); /* raised for a file, and put back */
+    else
+        assert_int_equal(limit_sets, 0);
+    assert_int_equal(count_in(store, "SELECT count(*) FROM files WHERE status = 'processed'"), files);
+    assert_memory_limit(store, mb + STORE_COMMIT_ROOM_MB);
     writer_close(w);
     store_close(store);
 }
 
 static void out_of_memory_commits_cost_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 16, 1, 24);
+    fill_under_a_memory_limit(*state, 16, 1, 24, 0);
 }
 
-/* 9 such files in groups (2 MiB of SQL a transaction): a group that runs out is stored file by file. */
+/* 9 such files in groups (2 MiB of SQL a transaction). */
 static void out_of_memory_groups_cost_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 16, 3, 9);
+    fill_under_a_memory_limit(*state, 16, 3, 9, 0);
 }
 
 static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
 {
-    fill_under_a_memory_limit(*state, 24, 1, 24);
+    fill_under_a_memory_limit(*state, 24, 1, 24, 0);
+}
+
+/* Without the room, commits run out of the limit: each file is stored again with it raised. */
+static void commits_out_of_the_limit_are_stored_again_with_it_raised(void **state)
+{
+    fill_under_a_memory_limit(*state, 16, 1, 12, 1);
 }
 
 /*
- * Stores `sql` as file `name` in a transaction of its own (writer_store_file); returns how many of
- * the commits it took ran with DuckDB's memory limit raised, the pending row's batch excluded.
+ * Stores `sql` as file `name` in a transaction of its own (writer_store_file); returns how many
+ * times that changed DuckDB's memory limit, the pending row's batch included.
  */
-static int64_t store_counting_raises(fixture_t *f, writer_t *w, const char *name, const char *sql)
+static int64_t store_counting_limit_sets(fixture_t *f, writer_t *w, const char *name, const char *sql)
 {
-    int64_t commits, raised, commits_after, raised_after;
+    int64_t commits, sets, commits_after, sets_after;
     const char *disk = write_sql(f, name, sql);
     writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = disk};
+    writer_commit_counts(w, &commits, &sets);
     assert_int_equal(writer_begin(w), 0);
     assert_int_equal(writer_file_add(w, &wf, NULL), 0);
     assert_int_equal(writer_commit(w), 0);
     parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 4u << 20, NULL);
     assert_non_null(p);
-    writer_commit_counts(w, &commits, &raised);
     writer_result_t res;
     assert_int_equal(writer_store_file(w, &wf, p, &res), 0);
     assert_string_equal(res.status, "processed");
     free(res.error);
     parsed_file_free(p);
-    writer_commit_counts(w, &commits_after, &raised_after);
-    assert_int_equal(commits_after - commits, 1);
-    return raised_after - raised;
+    writer_commit_counts(w, &commits_after, &sets_after);
+    assert_int_equal(commits_after - commits, 2);
+    return sets_after - sets;
 }
 
 /*
  * Changing DuckDB's memory limit purges its allocator and trims every heap of the process, so the
- * pages are faulted in again by the next file: the limit is raised only for a commit that may need
- * more than it (a checkpoint, or rows and texts beyond the room left), not around every commit.
- * Small files leave it alone; 1 MiB files take the WAL past the checkpoint threshold, and that
- * commit gets the room. All files end processed either way, and the limit is the same afterwards.
+ * pages are faulted in again by the next file: no commit changes it at the default limit, neither
+ * for small files nor for 1 MiB files whose commits take the WAL past DuckDB's checkpoint threshold
+ * (16 MiB: the WAL holds less than the 12 MiB of file texts at the end, so commits checkpointed).
  */
-static void only_commits_that_may_need_room_raise_the_memory_limit(void **state)
+static void no_commit_changes_the_memory_limit(void **state)
 {
     fixture_t *f = *state;
-    char path[128], err[256], name[32];
+    char path[128], wal[160], err[256], name[32];
     snprintf(path, sizeof(path), "%s/room.duckdb", f->dir);
     store_t *store = NULL;
     writer_t *w = NULL;
@@ -1025,11 +1061,10 @@ static void only_commits_that_may_need_room_raise_the_memory_limit(void **state)
         char sql[128];
         snprintf(name, sizeof(name), "small%d.sql", i);
         snprintf(sql, sizeof(sql), "INSERT INTO mart.t%d (a) SELECT a FROM raw.s%d;\n", i, i);
-        assert_int_equal(store_counting_raises(f, w, name, sql), 0);
+        assert_int_equal(store_counting_limit_sets(f, w, name, sql), 0);
     }
     buf_t sql;
     buf_init(&sql, 4u << 20);
-    int64_t raised = 0;
     for(int i = 0; i < 12; i++) {
         buf_reset(&sql);
         for(int k = 0; sql.len < (1u << 20); k++)
@@ -1037,23 +1072,14 @@ static void only_commits_that_may_need_room_raise_the_memory_limit(void **state)
                                         k % 500, i, k % 700),
                              0);
         snprintf(name, sizeof(name), "big%d.sql", i);
-        raised += store_counting_raises(f, w, name, sql.data);
+        assert_int_equal(store_counting_limit_sets(f, w, name, sql.data), 0);
     }
     buf_free(&sql);
-    assert_true(raised >= 1);
-    assert_true(store_wal_bytes(store) < ((int64_t)STORE_CHECKPOINT_MB << 20));
-    duckdb_connection conn;
-    duckdb_result res;
-    assert_int_equal(store_connect(store, &conn), STORE_OK);
-    assert_int_equal(duckdb_query(conn, "SELECT count(*) FROM files WHERE status = 'processed'", &res), DuckDBSuccess);
-    assert_int_equal(duckdb_value_int64(&res, 0, 0), 22);
-    duckdb_destroy_result(&res);
-    assert_int_equal(duckdb_query(conn, "SELECT current_setting('memory_limit')", &res), DuckDBSuccess);
-    char *limit = duckdb_value_varchar(&res, 0, 0);
-    assert_string_equal(limit, "64.0 MiB");
-    duckdb_free(limit);
-    duckdb_destroy_result(&res);
-    duckdb_disconnect(&conn);
+    struct stat st;
+    snprintf(wal, sizeof(wal), "%s.wal", path);
+    assert_true(stat(wal, &st) || st.st_size < (off_t)(12u << 20));
+    assert_int_equal(count_in(store, "SELECT count(*) FROM files WHERE status = 'processed'"), 22);
+    assert_memory_limit(store, STORE_MEMORY_MB_DEFAULT + STORE_COMMIT_ROOM_MB);
     writer_close(w);
     store_close(store);
 }
@@ -1337,7 +1363,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_groups_cost_no_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(only_commits_that_may_need_room_raise_the_memory_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(commits_out_of_the_limit_are_stored_again_with_it_raised, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_commit_changes_the_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_costs_its_group_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_both_versions_of_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_a_duplicate, setup, teardown),
