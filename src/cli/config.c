@@ -28,7 +28,8 @@ static const struct option_spec options[] = {
     {"port", OPT_INT, OFF(port), 1, 65535, "8000", "TCP port"},
     {"db", OPT_STR, OFF(db_path), 0, 0, "./data/lineage.duckdb", "DuckDB file, or :memory:"},
     {"db-memory-mb", OPT_INT, OFF(db_memory_mb), 16, 1048576, "64",
-     "MiB DuckDB may cache of a database file before it writes back or evicts (not for :memory:)"},
+     "MiB DuckDB may cache of a database file before it writes back or evicts; its memory limit adds"
+     " room for commits (not for :memory:)"},
     {"data-dir", OPT_STR, OFF(data_dir), 0, 0, "./data", "folder for uploads and clones"},
     {"stats-interval", OPT_DOUBLE, OFF(stats_interval), 0.05, 3600, "5", "seconds between stats_update messages"},
     {"allowed-origin", OPT_LIST, OFF(allowed_origins), 0, 0, NULL,
