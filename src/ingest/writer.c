@@ -1300,7 +1300,9 @@ static int staged_committed(writer_t *w)
  * Sets DuckDB's memory limit to `mb` MiB; 0 or -1. Only a file stored again after running out does:
  * each change runs DuckDB's BufferPool::SetLimit, which purges every allocator arena and trims every
  * heap of the process (Allocator::FlushAll), and the next files fault it all in again. Commits fit in
- * the room the limit keeps for them (STORE_COMMIT_ROOM_MB).
+ * the room the limit keeps for them (STORE_COMMIT_ROOM_MB); they must: a COMMIT that failed for memory
+ * could leave DuckDB 1.4's table state broken, and the next append on that table abort the process
+ * ("Segment tree index not found ..."; test_ingest's 16 MiB case, 3 of 12 runs without room or raise).
  */
 static int set_memory_limit(writer_t *w, int mb)
 {
