@@ -1013,7 +1013,7 @@ static void a_failed_checkpoint_after_the_commit_costs_no_file(void **state)
 /* Without the room, commits run out of the limit: each file is stored again with it raised. */
 static void commits_out_of_the_limit_are_stored_again_with_it_raised(void **state)
 {
-    fill_under_a_memory_limit(*state, 16, 1, 12, 1);
+    fill_under_a_memory_limit(*state, 16, 1, 3, 1);
 }
 
 /*
