@@ -60,21 +60,22 @@ enum { T_FILES = 1u, T_NODES = 2u, T_STMTS = 4u, T_EDGES = 8u, T_TEXTS = 16u, T_
 #define IN_LIST_MAX  1000        /* ids per "WHERE id IN (...)" statement */
 #define SQL_TEXT_MAX (64u << 10) /* such a statement's text */
 
+/* A 32-byte header, so that a lookup's key compare and the edge counts touch one cache line more often. */
 typedef struct node {
     int64_t id;
-    int64_t refs; /* edges that name it, as source or target */
-    enum node_kind kind;
+    int64_t refs;            /* edges that name it, as source or target */
     uint64_t contains_epoch; /* commit that gave it (a column) its CONTAINS edge */
-    int is_new, orphan;
-    int bare; /* a column under its bare name: the index never shows it, totalNodes leaves it out */
     uint32_t klen;
-    char key[]; /* kind class then name (name_key), NUL-terminated: interned with the node */
+    uint8_t kind; /* enum node_kind */
+    uint8_t is_new, orphan;
+    uint8_t bare; /* a column under its bare name: the index never shows it, totalNodes leaves it out */
+    char key[];   /* kind class then name (name_key), NUL-terminated: interned with the node */
 } node_t;
 
+/* Ids, not nodes: appending a file's edges then reads no node again (each a likely cache miss). */
 typedef struct edge {
-    node_t *source, *target;
-    enum edge_kind kind;
-    int64_t statement_id;
+    int64_t source, target, statement_id;
+    uint8_t kind;           /* enum edge_kind */
     uint8_t transformation; /* index into transformations[], or NO_TRANSFORMATION */
 } edge_t;
 
@@ -127,7 +128,11 @@ struct writer {
     store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
     duckdb_prepared_statement file_done, file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch,
         ing_finish;
-    map_t by_name, by_id, current;
+    map_t by_name, current;
+    /* built when first needed (nodes read at start-up, a version superseded), then kept: a graph
+     * only growing never pays a second table per new node */
+    map_t by_id;
+    int by_id_built;
     node_pool_t pool;
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
@@ -140,6 +145,7 @@ struct writer {
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
     VEC(edge_t) edges;
+    VEC(node_t *) reads; /* the statement's read tables, resolved once for its DERIVES edges too */
     VEC(staged_t) staged; /* the files of the open transaction */
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */
@@ -363,7 +369,7 @@ static node_t *node_add(writer_t *w, uint64_t h, const char *key, size_t klen, i
         pool_give(&w->pool, n);
         return NULL;
     }
-    if(map_put(&w->by_id, n)) {
+    if(w->by_id_built && map_put(&w->by_id, n)) {
         map_remove(&w->by_name, n);
         pool_give(&w->pool, n);
         return NULL;
@@ -371,6 +377,19 @@ static node_t *node_add(writer_t *w, uint64_t h, const char *key, size_t klen, i
     return n;
 }
 
+static int by_id_build(writer_t *w)
+{
+    for(size_t i = 0; !w->by_id_built && i < w->by_name.cap; i++) {
+        if(w->by_name.slots[i].item && map_put(&w->by_id, w->by_name.slots[i].item)) {
+            map_free(&w->by_id, NULL);
+            return -1;
+        }
+    }
+    w->by_id_built = 1;
+    return 0;
+}
+
+/* by_id_build first */
 static node_t *node_by_id(writer_t *w, int64_t id)
 {
     return map_get(&w->by_id, &id, sizeof(id));
@@ -393,6 +412,7 @@ static void nodes_clear(writer_t *w)
     }
     map_free(&w->by_name, NULL);
     map_free(&w->by_id, NULL);
+    w->by_id_built = 0;
     pool_free(&w->pool);
 }
 
@@ -465,6 +485,7 @@ static int ref_rows(writer_t *w, duckdb_data_chunk chunk, idx_t rows, buf_t *key
 static int load_nodes(writer_t *w, const atomic_int *stop)
 {
     return scan(w, "nodes", "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR FROM nodes", stop, node_rows) ||
+           (w->by_name.n && by_id_build(w)) ||
            scan(w, "edges",
                 "SELECT id::BIGINT, count(*)::BIGINT FROM (SELECT source AS id FROM edges UNION ALL"
                 " SELECT target FROM edges) GROUP BY id",
@@ -677,6 +698,7 @@ void writer_close(writer_t *w)
     util_free(w->upgraded.v);
     util_free(w->orphans.v);
     util_free(w->edges.v);
+    util_free(w->reads.v);
     util_free(w->staged.v);
     util_free(w);
 }
@@ -971,7 +993,7 @@ static void edge_with(build_t *b, node_t *source, node_t *target, enum edge_kind
         b->failed = 1;
         return;
     }
-    edge_t e = {source, target, kind, stmt, (uint8_t)code};
+    edge_t e = {source->id, target->id, stmt, (uint8_t)kind, (uint8_t)code};
     if(VEC_PUSH(b->w->edges, e)) {
         b->failed = 1;
         return;
@@ -1062,16 +1084,22 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
     node_t *actor = proc ? proc : file_node(b);
     int creates = strncmp(s->kind, "create_", 7) == 0;
     int view = strcmp(s->kind, "create_view") == 0;
-    for(uint32_t i = 0; i < s->nreads; i++)
-        edge(b, actor, table_ref(b, s->reads[i], 0), EK_READS_FROM, sid);
+    writer_t *w = b->w;
+    w->reads.n = 0;
+    for(uint32_t i = 0; i < s->nreads && !b->failed; i++) {
+        node_t *read = table_ref(b, s->reads[i], 0);
+        if(VEC_PUSH(w->reads, read))
+            b->failed = 1;
+        edge(b, actor, read, EK_READS_FROM, sid);
+    }
     for(uint32_t i = 0; i < s->nwrites; i++) {
         node_t *t = table_ref(b, s->writes[i], view && s->name && strcmp(s->name, s->writes[i]) == 0);
         edge(b, actor, t, EK_WRITES_TO, sid);
         if(creates && !proc)
             edge(b, t, file_node(b), EK_DEFINED_IN, sid);
         /* a routine's reads and writes mix its statements': its flows say which fed which */
-        for(uint32_t r = 0; !s->nflows && r < s->nreads; r++)
-            edge(b, table_ref(b, s->reads[r], 0), t, EK_DERIVES, sid);
+        for(size_t r = 0; !s->nflows && r < w->reads.n; r++)
+            edge(b, w->reads.v[r], t, EK_DERIVES, sid);
     }
     for(uint32_t i = 0; i < s->nflows; i++)
         edge(b, table_ref(b, s->flow_from[i], 0),
@@ -1102,6 +1130,8 @@ static void reset_scratch(writer_t *w)
 /* Drops the old version's edges from the counts; nodes left with none become orphans. */
 static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
 {
+    if(by_id_build(w))
+        return -1;
     char sql[128];
     snprintf(sql, sizeof(sql), "SELECT source, target FROM edges WHERE file_id = %" PRId64, old_id);
     duckdb_result res;
@@ -1169,9 +1199,9 @@ static int append_edges(writer_t *w, int64_t file_id)
     store_rows_t *r = &w->edges_rows;
     for(size_t i = 0; i < w->edges.n; i++) {
         const edge_t *e = &w->edges.v[i];
-        store_rows_i64(r, EC_SOURCE, e->source->id);
-        store_rows_i64(r, EC_TARGET, e->target->id);
-        store_rows_u8(r, EC_KIND, (uint8_t)e->kind);
+        store_rows_i64(r, EC_SOURCE, e->source);
+        store_rows_i64(r, EC_TARGET, e->target);
+        store_rows_u8(r, EC_KIND, e->kind);
         store_rows_i64(r, EC_STATEMENT, e->statement_id);
         store_rows_i64(r, EC_FILE, file_id);
         if(e->transformation == NO_TRANSFORMATION)
@@ -1199,7 +1229,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         node_t *n = w->new_nodes.v[i];
         const char *name = n->key + 1;
         store_rows_i64(r, NC_ID, n->id);
-        store_rows_u8(r, NC_KIND, (uint8_t)n->kind);
+        store_rows_u8(r, NC_KIND, n->kind);
         store_rows_str(r, NC_NAME, name, n->klen - 1);
         store_rows_str(r, NC_PROJECT, project, plen);
         store_rows_bool(r, NC_TEMPORARY, n->kind != NK_FILE && is_temporary(name));
