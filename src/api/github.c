@@ -418,7 +418,6 @@ static int fetch(github_t *gh, gh_job_t *j, git_repository *repo, char *why, siz
 typedef struct blob_ref {
     char *path;
     git_oid oid;
-    int64_t size;
 } blob_ref_t;
 
 typedef struct walk {
@@ -555,8 +554,20 @@ static const char *stage_blob(github_t *gh, git_repository *repo, const blob_ref
 {
     static atomic_uint_fast64_t seq;
     git_blob *blob = NULL;
+    git_odb *odb = NULL;
+    size_t declared = 0;
+    git_object_t type;
     *err = 0;
     disk[0] = '\0';
+    /* A blob is inflated whole by its lookup: a few MiB of pack can hold gigabytes of one. */
+    int unreadable = git_repository_odb(&odb, repo) || git_odb_read_header(&declared, &type, odb, &b->oid);
+    git_odb_free(odb);
+    if(unreadable) {
+        *err = 1;
+        return NULL;
+    }
+    if((int64_t)declared > UPLOAD_FILE_MAX_BYTES)
+        return "larger than the 32 MiB per-file limit";
     if(git_blob_lookup(&blob, repo, &b->oid)) {
         *err = 1;
         return NULL;
@@ -566,8 +577,6 @@ static const char *stage_blob(github_t *gh, git_repository *repo, const blob_ref
     const void *data = git_blob_rawcontent(blob);
     if(size == 0)
         skip = "empty file";
-    else if((int64_t)size > UPLOAD_FILE_MAX_BYTES)
-        skip = "larger than the 32 MiB per-file limit";
     else if(!ingest_supported_name(b->path))
         skip = "unsupported file type (not a SQL source)";
     else if(memchr(data, '\0', (size_t)size))

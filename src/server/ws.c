@@ -736,6 +736,12 @@ static int on_control(void *ud, int opcode, const unsigned char *p, size_t len)
         on_peer_close(srv, c, p, len);
         return 1;
     }
+    /* Pings between fragments keep a client from idling out, not its unfinished message. */
+    if(c->fr.msg_op && !c->rx_refused && !c->close_code && rx_pace(srv, c, 0, 0) == RX_TOO_SLOW) {
+        refuse_message(srv, c, RX_TOO_SLOW, c->rx.len);
+        end_refused(srv, c);
+        return 1;
+    }
     if(opcode == WSF_PING && !c->close_sent && control_frame(c, WSF_PONG, p, len))
         fail(srv, c);
     return c->dead;

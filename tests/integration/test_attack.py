@@ -289,13 +289,13 @@ class WsTrickleTest(unittest.TestCase):
         ws.recv_json()  # stats_update
         return ws
 
-    def trickle(self, ws, seconds):
-        """A one-byte fragment every 0.3 s (well inside the idle timeout) until the server ends the
-        connection: None while it has not, else what wait_close saw ((None, None) for a TCP close)."""
+    def trickle(self, ws, seconds, piece=None):
+        """A one-byte fragment (or `piece`) every 0.3 s (well inside the idle timeout) until the server
+        ends the connection: None while it has not, else what wait_close saw ((None, None) for a TCP close)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                ws.send(frame(0x0, b" ", fin=False))
+                ws.send(piece or frame(0x0, b" ", fin=False))
                 return ws.wait_close(0.3)
             except TimeoutError:
                 continue
@@ -337,6 +337,24 @@ class WsTrickleTest(unittest.TestCase):
                 for ws in (many, slow, endless):
                     if ws:
                         ws.close()
+
+
+    def test_pings_after_a_fragment_do_not_keep_the_message(self):
+        """A fragment, then only pings: each ping proved the client alive and the message's pace was
+        checked only when more of it came, so the message and its buffer were kept for ever."""
+        with Server("--stats-interval", "30", "--ws-ping-interval", "1", "--ws-idle-timeout", str(self.IDLE_S)) as srv:
+            ws = self.client(srv)
+            try:
+                ws.send(frame(0x1, b"[" + b" " * 40000, fin=False))
+                t0 = time.monotonic()
+                got = self.trickle(ws, 20, piece=frame(0x9, b"alive"))
+                self.assertEqual(got, (1008, f"message unfinished {self.IDLE_S} s after its first fragment"))
+                self.assertLess(time.monotonic() - t0, self.IDLE_S + 10)
+                name = 'lineaged_ws_client_messages_total{result="trickled"}'
+                self.assertEqual(metric(srv.request("GET", "/metrics")[2].decode(), name), 1)
+                self.assertIn("error=message_too_slow bytes_at_least=40001", srv.log())
+            finally:
+                ws.close()
 
 
 class VersionTest(unittest.TestCase):

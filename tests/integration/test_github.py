@@ -260,6 +260,85 @@ class GithubLimitsTest(unittest.TestCase):
         self.assertIn("--github-max-files", msg)
 
 
+def peak_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
+
+
+def make_hostile_repo(base, owner, name, big_mb):
+    """A repository whose entries point outside it: symlinks to /etc/passwd and up the tree, a
+    symlinked directory, a submodule; and big.sql, big_mb MiB of zeros (a pack of about big_mb / 200 MiB)."""
+    work = tempfile.mkdtemp(prefix="lineaged-gitwork-")
+    git("init", "-q", "-b", "main", work)
+    os.symlink("/etc/passwd", os.path.join(work, "passwd.sql"))
+    os.symlink("../../../../../../../etc/passwd", os.path.join(work, "up.sql"))
+    os.symlink("/etc", os.path.join(work, "etc"))
+    with open(os.path.join(work, "ok.sql"), "wb") as f:
+        f.write(b"CREATE TABLE hostile.ok AS SELECT * FROM hostile.src;\n")
+    with open(os.path.join(work, "big.sql"), "wb") as f:
+        f.truncate(big_mb << 20)
+    with open(os.path.join(work, ".gitmodules"), "w") as f:
+        f.write('[submodule "sub"]\n\tpath = sub\n\turl = ../../../etc\n')
+    git("add", "-A", cwd=work)
+    git("update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,sub", cwd=work)
+    git("commit", "-q", "-m", "hostile", cwd=work)
+    bare = os.path.join(base, owner, name + ".git")
+    os.makedirs(os.path.dirname(bare), exist_ok=True)
+    git("clone", "-q", "--bare", work, bare)
+    subprocess.run(["rm", "-rf", work], check=True)
+
+
+class GithubHostileRepositoryTest(unittest.TestCase):
+    """What a repository's owner controls: links out of it are never followed, and a file's size is
+    read from its object header before the file is inflated (a 64 MiB file was inflated whole into
+    the server's memory just to be skipped as over the 32 MiB limit)."""
+
+    BIG_MB = 64
+    post = GithubTest.post
+    failed = GithubTest.failed
+    assert_no_leak = GithubTest.assert_no_leak
+    tearDownClass = GithubTest.__dict__["tearDownClass"]
+    setUp = GithubTest.setUp
+    tearDown = GithubTest.tearDown
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        make_hostile_repo(cls.remote.name, "evil", "links", cls.BIG_MB)
+        cls.srv = Server("--github-url", "file://" + cls.remote.name)
+        cls.srv.__enter__()
+
+    def test_links_out_of_the_repository_are_never_read_and_a_huge_file_is_never_inflated(self):
+        status, doc = self.post({"repo": "evil/links"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"], timeout=120)["data"]
+        files = {f["file"]: f for f in done["files"]}
+        self.assertEqual(sorted(files), ["big.sql", "ok.sql"], done)
+        self.assertEqual(files["ok.sql"]["status"], "processed")
+        self.assertEqual(files["big.sql"]["status"], "skipped")
+        self.failed({"repo": "evil/links", "items": [{"path": "passwd.sql", "type": "file"}]}, ["No SQL files"])
+        self.failed({"repo": "evil/links", "items": [{"path": "up.sql"}]}, ["No SQL files"])
+        self.failed({"repo": "evil/links", "items": [{"path": "etc/passwd"}]}, ["does not exist"])
+        self.failed({"repo": "evil/links", "items": [{"path": "sub", "type": "dir"}]}, ["not a directory"])
+        self.failed({"repo": "evil/links", "items": [{"path": "sub/x.sql"}]}, ["does not exist"])
+        # The mirror is fetched already: this ingestion only reads big.sql from it.
+        with open(f"/proc/{self.srv.proc.pid}/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current RSS
+        before = peak_rss_kb(self.srv.proc.pid)
+        status, doc = self.post({"repo": "evil/links", "items": [{"path": "big.sql", "type": "file"}]})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"], timeout=120)["data"]
+        self.assertEqual([(f["file"], f["status"]) for f in done["files"]], [("big.sql", "skipped")], done)
+        grew_mb = (peak_rss_kb(self.srv.proc.pid) - before) / 1024
+        self.assertLess(grew_mb, self.BIG_MB / 3, "the skipped file was inflated into memory")
+        one = get_json(self.srv, f"/api/v1/ingestion/{doc['ingestion_id']}")[1]
+        self.assertIn("32 MiB", json.dumps(one))
+        with open("/etc/passwd") as f:
+            first_user = f.readline().split(":")[0]
+        status, found = get_json(self.srv, f"/api/v1/search?q={first_user}")
+        self.assertEqual((status, found["results"]), (200, []))
+
+
 class GithubNetworkFailureTest(unittest.TestCase):
     def test_unreachable_remote_hides_credentials(self):
         # A closed loopback port; the base URL carries credentials that must never be shown.
