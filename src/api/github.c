@@ -10,6 +10,7 @@
 #include "api/upload.h"
 
 #include "server/http.h"
+#include "server/sockwait.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -33,6 +34,9 @@
 #define GITHUB_PATH_MAX   1024
 #define GITHUB_FETCH_SECS 600
 #define GITHUB_NOTE_MS    250 /* clone progress at most this often */
+
+static const char fetch_too_long[] = "the clone took longer than the 600-second limit";
+static const char shutting_down[] = "the server is shutting down";
 
 typedef struct gh_item {
     char *path; /* "" for the whole repository */
@@ -268,7 +272,7 @@ static int on_transfer(const git_indexer_progress *st, void *payload)
     gh_job_t *j = ctx[1];
     int64_t now = time_mono_ms();
     if(atomic_load(&gh->stop)) {
-        j->abort_why = "the server is shutting down";
+        j->abort_why = shutting_down;
         j->aborted = 1;
         return -1;
     }
@@ -280,7 +284,7 @@ static int on_transfer(const git_indexer_progress *st, void *payload)
         return -1;
     }
     if(now - j->started_ms > GITHUB_FETCH_SECS * 1000) {
-        j->abort_why = "the clone took longer than the 600-second limit";
+        j->abort_why = fetch_too_long;
         j->aborted = 1;
         return -1;
     }
@@ -316,6 +320,11 @@ static void describe_failure(github_t *gh, gh_job_t *j, int rc, char *out, size_
     public_base(gh->api->cfg->github_url, where, sizeof(where));
     const git_error *e = git_error_last();
     const char *msg = e && e->message ? e->message : "";
+    int cut = sockwait_cut(); /* a remote that stopped answering, or shutdown */
+    if(cut && !j->aborted) {
+        j->aborted = 1;
+        j->abort_why = cut == ECANCELED ? shutting_down : fetch_too_long;
+    }
     if(j->aborted)
         say(out, outlen, "Cloning %s/%s stopped: %s.", j->owner, j->name, j->abort_why);
     else if(rc == GIT_EAUTH || strstr(msg, "401") || strstr(msg, "403") || strstr(msg, "authentication"))
@@ -634,7 +643,9 @@ static void run_job(github_t *gh, gh_job_t *j)
         say(why, sizeof(why), "The server could not prepare its copy of %s/%s.", j->owner, j->name);
         goto fail;
     }
+    sockwait_begin(j->started_ms + GITHUB_FETCH_SECS * 1000, &gh->stop);
     rc = fetch(gh, j, repo, why, sizeof(why));
+    sockwait_end();
     if(!rc && mirror_bytes(path) > mirror_cap(gh)) {
         /* What arrived was within the cap, but the mirror on disk (packs, indexes) is not. */
         too_large(gh, j);

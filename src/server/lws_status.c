@@ -11,11 +11,13 @@
 #include "server/lws_status.h"
 
 #include "server/http.h"
+#include "server/sockwait.h"
 #include "util/log.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +68,8 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
         errno = ENOSYS;
         return -1;
     }
+    if(sockwait_ready(fd, POLLOUT))
+        return -1;
     int status = lws_page_status(buf, len);
     if(status < 400)
         return real_send(fd, buf, len, flags);

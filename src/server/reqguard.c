@@ -4,11 +4,13 @@
 
 #include "server/http.h"
 #include "server/reqscan.h"
+#include "server/sockwait.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +122,8 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
         errno = ENOSYS;
         return -1;
     }
+    if(sockwait_ready(fd, POLLIN))
+        return -1;
     ssize_t n = real_recv(fd, buf, len, flags);
     if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd])
         return n;

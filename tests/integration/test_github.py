@@ -4,9 +4,12 @@ neither paths nor credentials, and strict input checks."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -357,6 +360,44 @@ class GithubNetworkFailureTest(unittest.TestCase):
                     self.assertNotIn(TOKEN, text)
             finally:
                 events.close()
+
+
+    def test_a_remote_that_never_answers_holds_neither_the_clone_nor_shutdown(self):
+        """libgit2 reads its socket with no timeout: a remote that accepts and never answers held the
+        clone thread for ever, every later repository waited behind it, and SIGTERM never ended the
+        server. Its calls now wait in slices (src/server/sockwait.c) and shutdown cuts them."""
+        lsn = socket.socket()
+        lsn.bind(("127.0.0.1", 0))
+        lsn.listen(8)
+        held = []
+        accepting = threading.Thread(target=lambda: held.append(lsn.accept()[0]), daemon=True)
+        accepting.start()
+        try:
+            with Server("--github-url", f"http://127.0.0.1:{lsn.getsockname()[1]}") as srv:
+                events = Events(srv)
+                try:
+                    ids = []
+                    for name in ("acme/first", "acme/second"):
+                        status, _, body = srv.request("POST", "/api/v1/github/ingest",
+                                                      body=json.dumps({"repo": name}).encode())
+                        self.assertEqual(status, 202, body)
+                        ids.append(json.loads(body)["ingestion_id"])
+                    accepting.join(10)
+                    self.assertEqual(len(held), 1, "the clone never connected")
+                    time.sleep(1)
+                    self.assertEqual(get_json(srv, f"/api/v1/ingestion/{ids[0]}")[1]["status"], "running")
+                finally:
+                    events.close()
+                code, took = srv.stop()
+                self.assertEqual(code, 0, srv.log()[-1500:])
+                self.assertLess(took, 5)
+                log = srv.log()
+                self.assertIn("repo=acme/first reason=\"Cloning acme/first stopped: the server is shutting down.\"", log)
+                self.assertIn("server.stopped", log)
+        finally:
+            for c in held:
+                c.close()
+            lsn.close()
 
 
 if __name__ == "__main__":
