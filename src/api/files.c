@@ -44,10 +44,14 @@ static int upload_refused(upload_t *u, int rc, http_response_t *resp)
 static void *upload_begin(void *ctx, const http_request_t *req, int64_t length, http_response_t *resp)
 {
     (void)req;
-    (void)length;
     api_t *api = ctx;
     if(!api->ingest) {
         http_respond_error(resp, 503, "unavailable", "ingestion is not running on this server");
+        return NULL;
+    }
+    /* Files wait on disk until parsed: a client that uploads faster than they are parsed fills it. */
+    if(!upload_disk_has_room(api->upload_dir, length, api->cfg->min_free_mb)) {
+        http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
         return NULL;
     }
     upload_limits_t lim = {api->upload_dir, UPLOAD_FILE_MAX_BYTES, UPLOAD_MAX_FILES, "files", ingest_supported_name};

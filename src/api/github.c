@@ -37,6 +37,7 @@
 
 static const char fetch_too_long[] = "the clone took longer than the 600-second limit";
 static const char shutting_down[] = "the server is shutting down";
+static const char no_room[] = "the server's disk is down to the free space it keeps (--min-free-mb)";
 
 typedef struct gh_item {
     char *path; /* "" for the whole repository */
@@ -632,6 +633,11 @@ static void run_job(github_t *gh, gh_job_t *j)
     note(gh, j, "connecting", 0);
     struct stat st;
     int fresh = stat(path, &st) != 0, fetch_failed = 0;
+    /* The mirror may grow by up to the cap: other requests may have taken the room since this one was queued. */
+    if(!upload_disk_has_room(gh->api->upload_dir, (int64_t)mirror_cap(gh), gh->api->cfg->min_free_mb)) {
+        say(why, sizeof(why), "Cloning %s/%s stopped: %s.", j->owner, j->name, no_room);
+        goto fail;
+    }
     if(!fresh) {
         j->mirror_had = mirror_bytes(path);
         rc = git_repository_open_bare(&repo, path);
@@ -681,6 +687,10 @@ static void run_job(github_t *gh, gh_job_t *j)
     for(size_t i = 0; i < w.n; i++) {
         char disk[4096];
         int err = 0;
+        if(!upload_disk_has_room(gh->api->upload_dir, UPLOAD_FILE_MAX_BYTES, gh->api->cfg->min_free_mb)) {
+            say(why, sizeof(why), "Taking the files of %s/%s stopped: %s.", j->owner, j->name, no_room);
+            goto fail;
+        }
         const char *skip = stage_blob(gh, repo, &w.blobs[i], disk, sizeof(disk), &err);
         if(err) {
             say(why, sizeof(why), "The server could not stage the files of %s/%s.", j->owner, j->name);
@@ -790,6 +800,10 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
     pthread_mutex_unlock(&gh->mu);
     if(!fail && full) {
         http_respond_error(resp, 503, "busy", "too many repositories are waiting to be cloned; try again later");
+        fail = 1;
+    }
+    if(!fail && !upload_disk_has_room(api->upload_dir, (int64_t)mirror_cap(gh), api->cfg->min_free_mb)) {
+        http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
         fail = 1;
     }
     char full_name[160];

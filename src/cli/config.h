@@ -25,6 +25,7 @@ typedef struct config {
     int github_max_mb;    /* a repository's mirror beyond this stops its clone */
     int github_max_files; /* SQL files one GitHub ingestion may take */
     int max_upload_mb;
+    int min_free_mb; /* disk under data_dir that uploads and clones leave free */
     int db_memory_mb;
     char *log_level;
     char *trusted_proxy;
