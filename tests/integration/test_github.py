@@ -2,6 +2,7 @@
 (--github-url file://...): event sequences, selection, branches, stored commit, failures that leak
 neither paths nor credentials, and strict input checks."""
 
+import http.server
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
 from ingest_helpers import Events, get_json, wait_ingestion_status  # noqa: E402
+from ws_helpers import vm_rss_kb  # noqa: E402
 
 TOKEN = "ghp_secret-token-never-shown-0123456789"
 
@@ -398,6 +400,37 @@ class GithubNetworkFailureTest(unittest.TestCase):
             for c in held:
                 c.close()
             lsn.close()
+
+
+    def test_requests_to_an_http_remote_do_not_leak(self):
+        """libgit2 1.5 leaked pcre2's match data for every config key its url.*.insteadOf glob passed
+        over, each time a remote was made: RSS grew 211 KiB a request against an HTTP remote."""
+        class NotFound(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        remote = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+        threading.Thread(target=remote.serve_forever, daemon=True).start()
+        try:
+            with Server("--github-url", f"http://127.0.0.1:{remote.server_address[1]}") as srv:
+                def ingest(n):
+                    for i in range(n):
+                        status, _, body = srv.request("POST", "/api/v1/github/ingest",
+                                                      body=json.dumps({"repo": f"acme/r{i}"}).encode())
+                        self.assertEqual(status, 202, body)
+                        wait_ingestion_status(srv, json.loads(body)["ingestion_id"])
+                ingest(20)
+                before = vm_rss_kb(srv.proc.pid)
+                ingest(150)
+                grew_mb = (vm_rss_kb(srv.proc.pid) - before) / 1024
+                self.assertLess(grew_mb, 10, "150 failed clones kept their memory")
+        finally:
+            remote.shutdown()
 
 
 if __name__ == "__main__":
