@@ -46,7 +46,7 @@ static const struct option_spec options[] = {
     {"github-max-files", OPT_INT, OFF(github_max_files), 1, 200000, "20000",
      "most SQL files taken from one repository (a larger selection fails)"},
     {"max-upload-mb", OPT_INT, OFF(max_upload_mb), 1, 4096, "50", "largest accepted upload, MiB"},
-    {"min-free-mb", OPT_INT, OFF(min_free_mb), 0, 1073741824, "1024",
+    {"min-free-mb", OPT_INT, OFF(min_free_mb), 0, 1073741824, "256",
      "MiB of disk kept free under --data-dir: an upload or clone that could take it gets 507"},
     {"log-level", OPT_STR, OFF(log_level), 0, 0, "info", "debug, info, warn or error"},
     {"trusted-proxy", OPT_STR, OFF(trusted_proxy), 0, 0, NULL, "proxy address whose X-Forwarded-For is believed"},
