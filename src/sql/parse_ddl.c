@@ -3,19 +3,19 @@
 
 /* Words after WITH that make it an option of the definition: Snowflake governance (CONTACT (..),
  * ROW ACCESS / AGGREGATION / MASKING / PROJECTION / JOIN POLICY), a view's [CASCADED|LOCAL] CHECK
- * OPTION, T-SQL SCHEMABINDING, ENCRYPTION, VIEW_METADATA. */
+ * OPTION, T-SQL SCHEMABINDING, ENCRYPTION, VIEW_METADATA, Hive WITH SERDEPROPERTIES (..). */
 static const char *const with_option_words[] = {
-    "contact", "row",   "aggregation", "masking",    "projection",    "join",
-    "check",   "local", "cascaded",    "encryption", "schemabinding", "view_metadata",
+    "contact",  "row",        "aggregation",   "masking",       "projection",      "join", "check", "local",
+    "cascaded", "encryption", "schemabinding", "view_metadata", "serdeproperties",
 };
 
-/* Snowflake WITH TAG (..), Trino/Postgres WITH [NO] DATA and the words above: options, not a WITH
- * query. */
+/* Snowflake WITH TAG (..), Trino/Postgres WITH [NO] DATA, Redshift WITH NO SCHEMA BINDING and the
+ * words above: options, not a WITH query. */
 static int is_with_option(const parser_t *p)
 {
     return is_kw(p, SQL_KW_WITH) &&
            ((t_word(p, peek(p, 1), "tag") && t_op(p, peek(p, 2), '(')) || t_word(p, peek(p, 1), "data") ||
-            (t_word(p, peek(p, 1), "no") && t_word(p, peek(p, 2), "data")) ||
+            (t_word(p, peek(p, 1), "no") && (t_word(p, peek(p, 2), "data") || t_word(p, peek(p, 2), "schema"))) ||
             (sqlp_tok_in_list(p, peek(p, 1), with_option_words,
                               sizeof with_option_words / sizeof with_option_words[0]) &&
              (!t_kw(peek(p, 2), SQL_KW_AS) || !t_op(p, peek(p, 3), '('))));

@@ -361,6 +361,17 @@ static void skip_top(parser_t *p)
     }
 }
 
+/* T-SQL OPENQUERY(server, 'query') or OPENROWSET(..) as the target of INSERT, UPDATE or DELETE: a
+ * linked server's rows, named only inside the text it passes through; no table here. */
+static int skip_remote_rowset(parser_t *p)
+{
+    if(!(is_word(p, "openquery") || is_word(p, "openrowset")) || !t_op(p, peek(p, 1), '('))
+        return 0;
+    next(p);
+    sqlp_skip_group(p);
+    return 1;
+}
+
 void sqlp_parse_insert(parser_t *p)
 {
     sqlp_set_kind(p, is_kw(p, SQL_KW_REPLACE) ? "replace" : "insert");
@@ -404,7 +415,7 @@ void sqlp_parse_insert(parser_t *p)
     const char *table = NULL;
     if(cur(p)->type == SQL_TOK_VAR) {
         next(p);
-    } else {
+    } else if(!skip_remote_rowset(p)) {
         qname_t q;
         if(!sqlp_parse_qname(p, &q)) {
             sqlp_fail(p, "expected a table name after INSERT");
@@ -561,7 +572,7 @@ void sqlp_parse_update(parser_t *p)
         return;
     if(cur(p)->type == SQL_TOK_VAR) {
         next(p);
-    } else {
+    } else if(!skip_remote_rowset(p)) {
         qname_t q;
         if(!sqlp_parse_qname(p, &q)) {
             sqlp_fail(p, "expected a table after UPDATE");
@@ -648,6 +659,8 @@ void sqlp_parse_delete(parser_t *p)
             next(p);
             continue;
         }
+        if(skip_remote_rowset(p))
+            continue;
         if(!sqlp_parse_qname(p, &q)) {
             sqlp_fail(p, "expected a table after DELETE");
             goto out;

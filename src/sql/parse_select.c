@@ -243,6 +243,15 @@ static const char *const type_literals[] = {"date", "time",    "timestamp",  "da
                                             "json", "numeric", "bignumeric", "uuid",     "inet"};
 
 /* One expression; stops before `,`, `)`, a clause keyword or an alias. */
+/* OFFSET where an operand goes names a column (BigQuery, MySQL and T-SQL do not reserve the word);
+ * followed by a value it is LIMIT's OFFSET n. */
+static int offset_is_column(const parser_t *p)
+{
+    const sql_token_t *n = peek(p, 1);
+    return is_kw(p, SQL_KW_OFFSET) && n->type != SQL_TOK_NUMBER && n->type != SQL_TOK_VAR &&
+           n->type != SQL_TOK_TEMPLATE && !t_op(p, n, '(') && !t_op(p, n, '?');
+}
+
 void sqlp_parse_expr(parser_t *p, sink_t *sink)
 {
     if(!sqlp_enter(p))
@@ -339,7 +348,7 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             } else if(t_flags(t) & SQL_KW_N) {
                 next(p);
                 operand = 0;
-            } else if(is_name_tok(t) && !(t_flags(t) & SQL_KW_R)) {
+            } else if(is_name_tok(t) && (!(t_flags(t) & SQL_KW_R) || offset_is_column(p))) {
                 /* column, qualified column, q.*, or schema.function(...) */
                 const char *parts[8];
                 const sql_token_t *last = t;
@@ -542,7 +551,7 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
         unsigned f = t_flags(t);
         if(t->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') &&
            ((f & SQL_KW_S) || ((f & SQL_KW_R) && !(f & SQL_KW_N) && !t_kw(t, SQL_KW_CASE) && !t_kw(t, SQL_KW_NOT) &&
-                               !t_kw(t, SQL_KW_EXISTS)))) {
+                               !t_kw(t, SQL_KW_EXISTS) && !offset_is_column(p)))) {
             if(t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH)) {
                 rel_t *r = sqlp_parse_query(p, sink);
                 add_rel_sources(p, sink, r);
@@ -1344,6 +1353,8 @@ static void parse_order_by(parser_t *p)
 }
 
 /* ORDER BY, LIMIT, OFFSET, FETCH, FOR UPDATE, T-SQL FOR XML/OPTION. */
+static const char *const db2_isolation[] = {"ur", "cs", "rs", "rr"};
+
 void sqlp_parse_tail_clauses(parser_t *p)
 {
     for(;;) {
@@ -1401,6 +1412,11 @@ void sqlp_parse_tail_clauses(parser_t *p)
         } else if(is_word(p, "option") && t_op(p, peek(p, 1), '(')) {
             next(p);
             sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_WITH) && sqlp_tok_in_list(p, peek(p, 1), db2_isolation, 4) &&
+                  (peek(p, 2)->type == SQL_TOK_EOF || t_op(p, peek(p, 2), ';') || t_op(p, peek(p, 2), ')'))) {
+            /* DB2 WITH UR|CS|RS|RR: the isolation level of the query */
+            next(p);
+            next(p);
         } else if(is_kw(p, SQL_KW_USING) && t_word(p, peek(p, 1), "sample")) {
             /* DuckDB USING SAMPLE 10% [(method, seed)] */
             next(p);

@@ -361,6 +361,30 @@ static void test_spark_grouping_sets(void **state)
 
 /* Syntax found unread in sqlfluff's dialect fixtures: options after WITH, MERGE .. BY NAME,
  * Snowflake DECLARE blocks. */
+/* Gaps other projects' test SQL showed (tests/corpus/SOURCE.md): each was a parse error. */
+static void test_corpus_gaps(void **state)
+{
+    (void)state;
+    /* OFFSET is no reserved word in BigQuery: a column wherever an operand goes */
+    expect_cols("INSERT INTO d (offset, s) SELECT t.offset, SUM(offset) FROM t WHERE offset > 1 GROUP BY offset\n"
+                "ORDER BY offset LIMIT 10 OFFSET 5;",
+                SQL_DIALECT_BIGQUERY, "d.offset<-t.offset d.s<-t.offset");
+    expect_stmts("SELECT * FROM t ORDER BY a OFFSET 2 ROWS;\nSELECT a FROM t LIMIT ALL OFFSET 3;", SQL_DIALECT_POSTGRES,
+                 "select@1 t> select@2 t>");
+    /* a linked server's rows as the target: no table of ours, the statement's reads kept */
+    expect_stmts("DELETE OPENQUERY(OracleSvr, 'SELECT name FROM joe.titles WHERE name = ''NewTitle''');\n"
+                 "DELETE FROM OPENQUERY(srv, 'SELECT * FROM t') WHERE id IN (SELECT id FROM gone);\n"
+                 "INSERT OPENQUERY(srv, 'SELECT name FROM t') SELECT n FROM loc;\n"
+                 "UPDATE OPENQUERY(srv, 'SELECT name FROM t WHERE id = 101') SET name = 'x';",
+                 SQL_DIALECT_TSQL, "delete@1 > delete@2 gone> insert@3 loc> update@4 >");
+    /* Redshift's late-binding view, DB2's isolation clause */
+    expect_stmts("CREATE VIEW v AS SELECT a FROM s.t UNION ALL SELECT a FROM spectrum.t WITH NO SCHEMA BINDING;",
+                 SQL_DIALECT_REDSHIFT, "create_view@1 s.t,spectrum.t>v");
+    expect_stmts("SELECT a FROM t ORDER BY a WITH UR;", SQL_DIALECT_ANSI, "select@1 t>");
+    expect_stmts("CREATE TABLE e (x STRING) ROW FORMAT SERDE 'x' WITH SERDEPROPERTIES ('k' = 'v') STORED AS TEXTFILE;",
+                 SQL_DIALECT_DATABRICKS, "create_table@1 >e");
+}
+
 static void test_fixture_syntax(void **state)
 {
     (void)state;
@@ -405,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_hive_spark),
         cmocka_unit_test(test_hive_positional_insert),
         cmocka_unit_test(test_spark_grouping_sets),
+        cmocka_unit_test(test_corpus_gaps),
         cmocka_unit_test(test_fixture_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
