@@ -84,6 +84,10 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
     case SQL_DIALECT_CLICKHOUSE: t.backslash_escapes = true; break;
     case SQL_DIALECT_TERADATA: t.sel_keyword = true; break;
     case SQL_DIALECT_TRINO: t.dollar_quotes = false; break;
+    case SQL_DIALECT_ORACLE:
+        t.hash_in_words = true;
+        t.quoted_binds = true;
+        break;
     case SQL_DIALECT_MYSQL:
         t.dollar_quotes = false;
         t.dq_ident = false;

@@ -38,6 +38,8 @@ typedef struct sql_dialect_traits {
     bool hash_space_comment; /* # then white space to end of line (MySQL's comments in generic SQL) */
     bool nested_comments;    /* block comments nest */
     bool hash_ident;         /* #temp, ##global */
+    bool hash_in_words;      /* # inside a name after its first character (Oracle's obj#) */
+    bool quoted_binds;       /* :"SYS_B_0" (Oracle's cursor sharing) */
     bool dollar_quotes;      /* $$..$$, $tag$..$tag$ */
     bool sel_keyword;        /* SEL abbreviates SELECT (Teradata) */
 } sql_dialect_traits_t;

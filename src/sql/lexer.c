@@ -488,6 +488,9 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     } else if(c == ':' && (is_ident_start(n1) || is_digit(n1))) {
         type = SQL_TOK_VAR;
         end = scan_word(&s, i + 1);
+    } else if(c == ':' && n1 == '"' && lx->tr.quoted_binds) {
+        type = SQL_TOK_VAR;
+        end = scan_quoted(&s, i + 2, '"', 0);
     } else if(c == '?') {
         type = SQL_TOK_VAR;
         end = i + 1;
@@ -570,6 +573,11 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     while(j < len && ((cl = cclass[(unsigned char)p[j]]) & C_IDENT)) {
         seen |= cl;
         j++;
+    }
+    if(j < len && p[j] == '#' && lx->tr.hash_in_words) {
+        seen |= C_NOTKW;
+        while(j < len && (is_ident_char((unsigned char)p[j]) || p[j] == '#'))
+            j++;
     }
     /* t_${env}: a template placeholder ends the word */
     for(size_t k = i; (seen & C_DOLLAR) && k < j; k++) {

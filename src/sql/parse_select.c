@@ -678,6 +678,23 @@ void sqlp_skip_table_modifiers(parser_t *p)
             sqlp_skip_group(p);
         } else if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "final")) {
             next(p);
+        } else if(p->d == SQL_DIALECT_ORACLE && is_word(p, "sample") &&
+                  (t_op(p, peek(p, 1), '(') || (t_word(p, peek(p, 1), "block") && t_op(p, peek(p, 2), '(')))) {
+            /* SAMPLE [BLOCK] (percent [, group]) [SEED (n)] */
+            next(p);
+            accept_word(p, "block");
+            sqlp_skip_group(p);
+            if(is_word(p, "seed") && t_op(p, peek(p, 1), '(')) {
+                next(p);
+                sqlp_skip_group(p);
+            }
+        } else if(p->d == SQL_DIALECT_ORACLE && is_kw(p, SQL_KW_AS) && t_word(p, peek(p, 1), "of")) {
+            /* flashback: AS OF SCN|TIMESTAMP expr, AS OF SNAPSHOT(..) */
+            next(p);
+            next(p);
+            if((is_word(p, "scn") || is_kw(p, SQL_KW_TIMESTAMP)) && !t_op(p, peek(p, 1), '('))
+                next(p);
+            sqlp_parse_expr(p, NULL);
         } else if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "sample") && peek(p, 1)->type == SQL_TOK_NUMBER) {
             /* SAMPLE k [OFFSET m], k may be a fraction a/b */
             next(p);
@@ -1412,6 +1429,16 @@ void sqlp_parse_tail_clauses(parser_t *p)
         } else if(is_word(p, "option") && t_op(p, peek(p, 1), '(')) {
             next(p);
             sqlp_skip_group(p);
+        } else if(is_word(p, "log") && t_word(p, peek(p, 1), "errors")) {
+            /* Oracle LOG ERRORS [INTO t] [(tag)] [REJECT LIMIT n|UNLIMITED]: where failed rows go */
+            next(p);
+            next(p);
+            while(!at_end(p) && !is_op(p, ';') && !is_op(p, ')')) {
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else
+                    next(p);
+            }
         } else if(is_kw(p, SQL_KW_WITH) && sqlp_tok_in_list(p, peek(p, 1), db2_isolation, 4) &&
                   (peek(p, 2)->type == SQL_TOK_EOF || t_op(p, peek(p, 2), ';') || t_op(p, peek(p, 2), ')'))) {
             /* DB2 WITH UR|CS|RS|RR: the isolation level of the query */

@@ -426,8 +426,9 @@ int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t)
         return 0;
     if(p->d == SQL_DIALECT_TSQL && t_word(p, t, "output"))
         return 0;
-    /* PL/SQL SELECT c BULK COLLECT INTO .. */
-    if(t_word(p, t, "bulk") && t + 1 < p->toks + p->n && t_word(p, t + 1, "collect"))
+    /* PL/SQL SELECT c BULK COLLECT INTO .., Oracle's LOG ERRORS after a DML's query */
+    if(t + 1 < p->toks + p->n &&
+       ((t_word(p, t, "bulk") && t_word(p, t + 1, "collect")) || (t_word(p, t, "log") && t_word(p, t + 1, "errors"))))
         return 0;
     return !sqlp_tok_in_list(p, t, non_alias_words, sizeof non_alias_words / sizeof non_alias_words[0]);
 }
@@ -539,9 +540,16 @@ int sqlp_is_bind_name(const char *t)
     return t[0] == ':' || t[0] == '?' || t[0] == '\'';
 }
 
+/* Oracle's and MySQL's DUAL: the system's one-row table, no data of anyone's */
+static int is_dual(const parser_t *p, const char *t)
+{
+    return (p->d == SQL_DIALECT_ORACLE || p->d == SQL_DIALECT_MYSQL) &&
+           (strcmp(t, "dual") == 0 || strcmp(t, "sys.dual") == 0);
+}
+
 void sqlp_add_read(parser_t *p, const char *t)
 {
-    if(!p->st || sqlp_is_bind_name(t))
+    if(!p->st || sqlp_is_bind_name(t) || is_dual(p, t))
         return;
     sqlp_vadd(p, &p->st->reads, t);
     if(p->flow)
@@ -1137,7 +1145,12 @@ void sqlp_parse_statement(parser_t *p)
         /* no lineage of their own, but SET x = (SELECT ..) still reads */
         sqlp_set_kind(p, sqlp_norm(p, t));
         next(p);
-        sqlp_skim_statement(p);
+        /* EXPLAIN [PLAN .. FOR] q and DESCRIBE name the statement without running it (ANALYZE runs it) */
+        if((t_word(p, t, "explain") || t_word(p, t, "desc") || t_word(p, t, "describe")) && !is_word(p, "analyze") &&
+           !is_word(p, "analyse"))
+            sqlp_skip_statement(p);
+        else
+            sqlp_skim_statement(p);
         return;
     }
     sqlp_fail(p, "unsupported statement");

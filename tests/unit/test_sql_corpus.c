@@ -664,6 +664,12 @@ static void test_openlineage_spark_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/openlineage_spark_cases.json", "OpenLineage Spark", "olspark");
 }
 
+static void test_druid_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/druid_cases.json", "druid", "druid");
+}
+
 /* Other projects' SQL test files (sqlfluff's dialect fixtures, tests/corpus/SOURCE.md): no
  * expected lineage, so each file must parse without failing, and without more errors or fewer
  * statements than recorded when it was transcribed (a ratchet: a fix lowers the figures). */
@@ -708,7 +714,7 @@ int main(void)
         cmocka_unit_test(test_jsqlparser_corpus), cmocka_unit_test(test_trino_corpus),
         cmocka_unit_test(test_calcite_corpus),    cmocka_unit_test(test_hive_corpus),
         cmocka_unit_test(test_kyuubi_corpus),     cmocka_unit_test(test_openlineage_spark_corpus),
-        cmocka_unit_test(test_sqlfluff_fixtures),
+        cmocka_unit_test(test_druid_corpus),      cmocka_unit_test(test_sqlfluff_fixtures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,6 +383,20 @@ static void test_corpus_gaps(void **state)
     expect_stmts("SELECT a FROM t ORDER BY a WITH UR;", SQL_DIALECT_ANSI, "select@1 t>");
     expect_stmts("CREATE TABLE e (x STRING) ROW FORMAT SERDE 'x' WITH SERDEPROPERTIES ('k' = 'v') STORED AS TEXTFILE;",
                  SQL_DIALECT_DATABRICKS, "create_table@1 >e");
+    /* druid's Oracle and MySQL tests: names with #, DUAL, DML error logging, SAMPLE, flashback,
+     * cursor-sharing binds, EXPLAIN PLAN */
+    expect_stmts(
+        "select privilege#, level from sysauth$ connect by grantee# = prior privilege# start with grantee# = :1;\n"
+        "SELECT 1 FROM dual;\nINSERT INTO t SELECT seq.nextval FROM sys.dual;\n"
+        "INSERT INTO raises SELECT id FROM employees WHERE pct > .2 LOG ERRORS INTO errlog ('x') REJECT LIMIT 10;\n"
+        "SELECT :\"SYS_B_0\" AS c1 FROM \"ESCROW\".\"FUND\" SAMPLE BLOCK (34.6, 1) SEED (7) t;\n"
+        "SELECT a FROM h AS OF SCN 1234 x JOIN g AS OF TIMESTAMP SYSDATE - 1 y ON x.id = y.id;\n"
+        "EXPLAIN PLAN SET STATEMENT_ID = 'x' FOR UPDATE e SET s = 1 WHERE d = (SELECT d FROM dept);",
+        SQL_DIALECT_ORACLE,
+        "select@1 sysauth$> select@2 > insert@3 >t insert@4 employees>raises select@5 ESCROW.FUND> "
+        "select@6 g,h> explain@7 >");
+    expect_stmts("SELECT NOW() FROM DUAL;\nEXPLAIN SELECT * FROM t;", SQL_DIALECT_MYSQL, "select@1 > explain@2 >");
+    expect_stmts("SELECT 1 FROM dual;", SQL_DIALECT_POSTGRES, "select@1 dual>");
 }
 
 static void test_fixture_syntax(void **state)
