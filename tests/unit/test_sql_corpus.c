@@ -670,16 +670,16 @@ static void test_druid_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/druid_cases.json", "druid", "druid");
 }
 
-/* Other projects' SQL test files (sqlfluff's dialect fixtures, tests/corpus/SOURCE.md): no
- * expected lineage, so each file must parse without failing, and without more errors or fewer
- * statements than recorded when it was transcribed (a ratchet: a fix lowers the figures). */
-static void test_sqlfluff_fixtures(void **state)
+/* Other projects' SQL test files (sqlfluff's dialect fixtures, sqlparser-rs's test statements,
+ * tests/corpus/SOURCE.md): no expected lineage, so each file must parse without failing, and without
+ * more errors or fewer statements than recorded when it was transcribed (a ratchet: a fix lowers the
+ * figures). */
+static void syntax_corpus(const char *path, const char *label)
 {
-    (void)state;
     json_error_t err;
-    json_t *files = json_load_file(LINEAGED_TEST_DIR "/corpus/sqlfluff_fixtures.json", 0, &err);
+    json_t *files = json_load_file(path, 0, &err);
     if(!files)
-        fail_msg("cannot load sqlfluff_fixtures.json: %s", err.text);
+        fail_msg("cannot load %s: %s", path, err.text);
     size_t nfiles = json_array_size(files), stmts = 0, errors = 0, worse = 0;
     for(size_t i = 0; i < nfiles; i++) {
         json_t *f = json_array_get(files, i);
@@ -699,10 +699,21 @@ static void test_sqlfluff_fixtures(void **state)
         sql_lineage_free(l);
     }
     json_decref(files);
-    printf("sqlfluff fixtures: %zu files, %zu statements, %zu errors, %zu worse than recorded\n", nfiles, stmts, errors,
-           worse);
+    printf("%s: %zu files, %zu statements, %zu errors, %zu worse than recorded\n", label, nfiles, stmts, errors, worse);
     assert_true(nfiles > 0);
     assert_int_equal(worse, 0);
+}
+
+static void test_sqlfluff_fixtures(void **state)
+{
+    (void)state;
+    syntax_corpus(LINEAGED_TEST_DIR "/corpus/sqlfluff_fixtures.json", "sqlfluff fixtures");
+}
+
+static void test_sqlparser_rs_statements(void **state)
+{
+    (void)state;
+    syntax_corpus(LINEAGED_TEST_DIR "/corpus/sqlparser_rs_cases.json", "sqlparser-rs tests");
 }
 
 int main(void)
@@ -715,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_calcite_corpus),    cmocka_unit_test(test_hive_corpus),
         cmocka_unit_test(test_kyuubi_corpus),     cmocka_unit_test(test_openlineage_spark_corpus),
         cmocka_unit_test(test_druid_corpus),      cmocka_unit_test(test_sqlfluff_fixtures),
+        cmocka_unit_test(test_sqlparser_rs_statements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
