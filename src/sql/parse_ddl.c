@@ -9,13 +9,14 @@ static const char *const with_option_words[] = {
     "cascaded", "encryption", "schemabinding", "view_metadata", "serdeproperties",
 };
 
-/* Snowflake WITH TAG (..), Trino/Postgres WITH [NO] DATA, Redshift WITH NO SCHEMA BINDING and the
- * words above: options, not a WITH query. */
+/* Snowflake WITH TAG (..), Trino/Postgres WITH [NO] DATA, the words above, and whatever does not
+ * start a CTE (Redshift WITH NO SCHEMA BINDING, Spark WITH SCHEMA EVOLUTION): options, not a WITH
+ * query. */
 static int is_with_option(const parser_t *p)
 {
     return is_kw(p, SQL_KW_WITH) &&
-           ((t_word(p, peek(p, 1), "tag") && t_op(p, peek(p, 2), '(')) || t_word(p, peek(p, 1), "data") ||
-            (t_word(p, peek(p, 1), "no") && (t_word(p, peek(p, 2), "data") || t_word(p, peek(p, 2), "schema"))) ||
+           (!sqlp_with_starts_query(p, 0) || (t_word(p, peek(p, 1), "tag") && t_op(p, peek(p, 2), '(')) ||
+            t_word(p, peek(p, 1), "data") || (t_word(p, peek(p, 1), "no") && (t_word(p, peek(p, 2), "data") || t_word(p, peek(p, 2), "schema"))) ||
             (sqlp_tok_in_list(p, peek(p, 1), with_option_words,
                               sizeof with_option_words / sizeof with_option_words[0]) &&
              (!t_kw(peek(p, 2), SQL_KW_AS) || !t_op(p, peek(p, 3), '('))));
@@ -39,7 +40,7 @@ static int is_create_query_start(const parser_t *p)
 {
     if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_VALUES) || (is_kw(p, SQL_KW_FROM) && p->d == SQL_DIALECT_DUCKDB))
         return 1;
-    if(is_kw(p, SQL_KW_WITH) && is_name_tok(peek(p, 1)) && !t_op(p, peek(p, 1), '(') && !is_with_option(p))
+    if(is_kw(p, SQL_KW_WITH) && sqlp_with_starts_query(p, 0) && !is_with_option(p))
         return 1;
     return is_op(p, '(') && sqlp_paren_is_query(p, 1);
 }

@@ -448,6 +448,16 @@ void sqlp_parse_insert(parser_t *p)
             next(p);
         } else if(is_word(p, "output")) {
             parse_output(p, &out);
+        } else if(is_word(p, "overriding") && t_word(p, peek(p, 2), "value")) {
+            /* Postgres OVERRIDING SYSTEM|USER VALUE: who numbers identity columns */
+            p->pos += 3;
+        } else if(is_kw(p, SQL_KW_REPLACE) && (t_kw(peek(p, 1), SQL_KW_USING) || t_kw(peek(p, 1), SQL_KW_WHERE))) {
+            /* Databricks INSERT INTO t REPLACE USING (cols) | REPLACE WHERE cond: the rows replaced */
+            next(p);
+            if(accept_kw(p, SQL_KW_USING))
+                sqlp_skip_group(p);
+            else if(accept_kw(p, SQL_KW_WHERE))
+                sqlp_parse_expr(p, NULL);
         } else {
             break;
         }
@@ -742,12 +752,28 @@ out:
 
 /* Spark/Databricks UPDATE SET * and INSERT *: every column of the target from the source's
  * column of that name. */
+/* Spark SET * / INSERT * [EXCEPT (cols)]: every source column but those to its namesake. */
 static void merge_star(parser_t *p, const char *table, scope_t *sc)
 {
+    const char *except[256];
+    int nexcept = 0;
+    if(is_kw(p, SQL_KW_EXCEPT) && t_op(p, peek(p, 1), '(')) {
+        next(p);
+        nexcept = parse_column_list(p, except, 256);
+    }
     rel_t *r = sc->n > 1 ? sqlp_new_rel(p) : NULL;
     if(!r)
         return;
     sqlp_expand_star(p, &sc->items[1], r);
+    uint32_t kept = 0;
+    for(uint32_t i = 0; i < r->n; i++) {
+        int out = 0;
+        for(int k = 0; k < nexcept && !out; k++)
+            out = r->cols[i].name && strcmp(r->cols[i].name, except[k]) == 0;
+        if(!out)
+            r->cols[kept++] = r->cols[i];
+    }
+    r->n = kept;
     sqlp_emit_columns(p, table, r, NULL, 0);
 }
 

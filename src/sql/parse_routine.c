@@ -246,7 +246,7 @@ static int is_body_stmt(const parser_t *p, const sql_token_t *t)
     case SQL_KW_EXECUTE:
     case SQL_KW_CALL:
     case SQL_KW_COPY: return 1;
-    case SQL_KW_WITH: return is_name_tok(peek(p, 1));
+    case SQL_KW_WITH: return sqlp_with_starts_query(p, 0); /* t is cur(p) */
     case SQL_KW_REPLACE: return t_kw(peek(p, 1), SQL_KW_INTO);
     default: return t_word(p, t, "rename") && t_kw(peek(p, 1), SQL_KW_TABLE);
     }

@@ -77,6 +77,40 @@ static void skip_type(parser_t *p)
         sqlp_skip_group(p);
 }
 
+/* Past BigQuery's type parameters <..> (STRUCT<x INT64, y ARRAY<STRING>>), nested, `>>` closing two. */
+static void skip_angle_params(parser_t *p)
+{
+    int depth = 0;
+    do {
+        if(is_op(p, '<'))
+            depth++;
+        else if(is_op(p, '>'))
+            depth--;
+        else if(t_ops(p, cur(p), ">>"))
+            depth -= 2;
+        else if(is_op(p, ';'))
+            return;
+        next(p);
+    } while(depth > 0 && !at_end(p));
+}
+
+static int is_qmark(const parser_t *p, const sql_token_t *t)
+{
+    return t->type == SQL_TOK_VAR && t->len == 1 && p->src[t->off] == '?';
+}
+
+/* Snowflake t.$1: a staged file's first column */
+static int is_stage_column(const parser_t *p, const sql_token_t *t)
+{
+    return p->d == SQL_DIALECT_SNOWFLAKE && t->type == SQL_TOK_VAR && p->src[t->off] == '$';
+}
+
+/* The next token touches this one: `?&` and `@?` are one operator lexed as two. */
+static int adjacent(const sql_token_t *t, const sql_token_t *n)
+{
+    return n->off == t->off + t->len;
+}
+
 /* Sorted (byte order): looked up with bsearch. */
 static const char *const aggregate_funcs[] = {
     "any_value",
@@ -220,14 +254,15 @@ static const char *const teradata_ops[] = {"eq", "ge", "gt", "le", "lt", "ne"};
 static int is_binop(const parser_t *p, const sql_token_t *t)
 {
     if(t->type == SQL_TOK_VAR)
-        return t->len == 1 && p->src[t->off] == '?';
+        return (t->len == 1 && p->src[t->off] == '?') ||
+               (SQL_DIALECT_IS_PG(p->d) && t->len == 2 && memcmp(p->src + t->off, "@@", 2) == 0);
     if(t->type == SQL_TOK_WORD && p->d == SQL_DIALECT_TERADATA)
         return sqlp_tok_in_list(p, t, teradata_ops, sizeof teradata_ops / sizeof teradata_ops[0]);
     if(t->type != SQL_TOK_OP)
         return 0;
     const char *s = p->src + t->off;
     if(t->len == 1)
-        return strchr("+-*/%=<>&|^~?:#", s[0]) != NULL;
+        return strchr("+-*/%=<>&|^~?:#@", s[0]) != NULL;
     static const char *const ops[] = {"||", "<=", ">=", "<>", "!=", "==", "<<", ">>",
                                       "->", "#>", "@>", "<@", "&&", "!~", "~*", "=>"};
     if(t->len == 2) {
@@ -331,6 +366,17 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     sqlp_sink_ref(p, sink, NULL, "*");
                 next(p);
                 operand = 0;
+            } else if(t_kw(t, SQL_KW_CURRENT) && t_word(p, peek(p, 1), "of") && is_name_tok(peek(p, 2))) {
+                /* WHERE CURRENT OF cursor: the cursor's row, no column */
+                p->pos += 3;
+                operand = 0;
+            } else if((t_word(p, t, "struct") || t_kw(t, SQL_KW_ARRAY)) && t_op(p, peek(p, 1), '<')) {
+                next(p);
+                skip_angle_params(p);
+                if(is_op(p, '(')) {
+                    parse_function(p, sink, t, t_kw(t, SQL_KW_ARRAY) ? "array" : "struct");
+                    operand = 0;
+                }
             } else if(t->type == SQL_TOK_WORD && peek(p, 1)->type == SQL_TOK_STRING &&
                       sqlp_tok_in_list(p, t, type_literals, sizeof type_literals / sizeof type_literals[0])) {
                 next(p);
@@ -360,7 +406,7 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     np++;
                     last = w;
                     next(p);
-                    if(is_op(p, '.') && is_name_tok(peek(p, 1))) {
+                    if(is_op(p, '.') && (is_name_tok(peek(p, 1)) || is_stage_column(p, peek(p, 1)))) {
                         next(p);
                         continue;
                     }
@@ -373,7 +419,7 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 }
                 if(p->err)
                     break;
-                if(!star && is_op(p, '(') && np > 1) {
+                if(!star && is_op(p, '(') && (np > 1 || last->type == SQL_TOK_QUOTED)) {
                     char *fname = sqlp_norm(p, last);
                     if(fname)
                         parse_function(p, sink, last, fname);
@@ -410,9 +456,39 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             next(p);
         } else if(t->type == SQL_TOK_VAR && p->src[t->off] == ':') {
             next(p);
-        } else if(is_binop(p, t)) {
+        } else if(SQL_DIALECT_IS_PG(p->d) && adjacent(t, peek(p, 1)) &&
+                  ((is_qmark(p, t) && (t_op(p, peek(p, 1), '&') || t_op(p, peek(p, 1), '|'))) ||
+                   (t_ops(p, t, "@") && is_qmark(p, peek(p, 1))))) {
+            /* Postgres jsonb ?& ?| @? */
+            p->pos += 2;
+            operand = 1;
+        } else if(is_binop(p, t) || (p->d == SQL_DIALECT_MYSQL && t_ops(p, t, ":="))) {
             next(p);
             operand = 1;
+        } else if(SQL_DIALECT_IS_PG(p->d) && t_word(p, t, "operator") && t_op(p, peek(p, 1), '(')) {
+            /* a schema-qualified operator: a OPERATOR(pg_catalog.~) b */
+            next(p);
+            sqlp_skip_group(p);
+            operand = 1;
+        } else if(p->d == SQL_DIALECT_ORACLE && t_word(p, t, "multiset") &&
+                  (t_kw(peek(p, 1), SQL_KW_UNION) || t_kw(peek(p, 1), SQL_KW_EXCEPT) ||
+                   t_kw(peek(p, 1), SQL_KW_INTERSECT))) {
+            /* nested tables: a MULTISET UNION [ALL | DISTINCT] b */
+            p->pos += 2;
+            if(!accept_kw(p, SQL_KW_ALL))
+                accept_kw(p, SQL_KW_DISTINCT);
+            operand = 1;
+        } else if(t_word(p, t, "against") && t_op(p, peek(p, 1), '(')) {
+            /* MySQL MATCH (cols) AGAINST ('words' IN BOOLEAN MODE) */
+            next(p);
+            if(!sqlp_enter(p))
+                break;
+            next(p);
+            sqlp_parse_expr(p, sink);
+            while(!at_end(p) && !is_op(p, ')') && !is_op(p, ';')) /* IN BOOLEAN MODE, WITH QUERY EXPANSION */
+                next(p);
+            sqlp_expect_op(p, ')', "expected ')' after AGAINST");
+            sqlp_leave(p);
         } else if(t_kw(t, SQL_KW_AND) || t_kw(t, SQL_KW_OR) || t_kw(t, SQL_KW_LIKE) || t_kw(t, SQL_KW_ILIKE) ||
                   t_kw(t, SQL_KW_RLIKE) || t_kw(t, SQL_KW_REGEXP) || t_kw(t, SQL_KW_BETWEEN) ||
                   t_kw(t, SQL_KW_ESCAPE) || t_kw(t, SQL_KW_IN) || t_word(p, t, "similar") || t_word(p, t, "glob") ||
@@ -552,12 +628,16 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
         if(t->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') &&
            ((f & SQL_KW_S) || ((f & SQL_KW_R) && !(f & SQL_KW_N) && !t_kw(t, SQL_KW_CASE) && !t_kw(t, SQL_KW_NOT) &&
                                !t_kw(t, SQL_KW_EXISTS) && !offset_is_column(p)))) {
-            if(t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH)) {
+            if(t_kw(t, SQL_KW_SELECT) || (t_kw(t, SQL_KW_WITH) && sqlp_with_starts_query(p, 0))) {
                 rel_t *r = sqlp_parse_query(p, sink);
                 add_rel_sources(p, sink, r);
                 continue;
             }
             next(p);
+            /* an option's words: WITH ARRAY WRAPPER, WITH LOCAL TIME ZONE */
+            while(t_kw(t, SQL_KW_WITH) && cur(p)->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') &&
+                  !t_op(p, peek(p, 1), '.'))
+                next(p);
             continue;
         }
         size_t before = p->pos;
@@ -649,13 +729,15 @@ void sqlp_skip_table_modifiers(parser_t *p)
         } else if((is_word(p, "at") || is_word(p, "before") || is_word(p, "changes")) && t_op(p, peek(p, 1), '(')) {
             next(p);
             sqlp_skip_group(p);
-        } else if(is_kw(p, SQL_KW_TABLESAMPLE)) {
+        } else if(is_kw(p, SQL_KW_TABLESAMPLE) ||
+                  (p->d == SQL_DIALECT_SNOWFLAKE && is_word(p, "sample") &&
+                   (t_op(p, peek(p, 1), '(') || (is_name_tok(peek(p, 1)) && t_op(p, peek(p, 2), '('))))) {
             next(p);
             if(is_name_tok(cur(p)) && !is_op(p, '('))
                 next(p);
             if(is_op(p, '('))
                 sqlp_skip_group(p);
-            if(is_word(p, "repeatable") && t_op(p, peek(p, 1), '(')) {
+            if((is_word(p, "repeatable") || is_word(p, "seed")) && t_op(p, peek(p, 1), '(')) {
                 next(p);
                 sqlp_skip_group(p);
             }
@@ -954,7 +1036,8 @@ static void parse_table_suffixes(parser_t *p, scope_t *sc)
                 it->alias = sqlp_norm(p, cur(p));
                 next(p);
             }
-            if(accept_kw(p, SQL_KW_AS)) {
+            /* Spark: LATERAL VIEW f(..) t [AS] a, b */
+            if(accept_kw(p, SQL_KW_AS) || (it->alias && sqlp_can_be_alias(p, cur(p)))) {
                 rel_t *r = sqlp_amalloc(p, sizeof *r);
                 if(!r)
                     return;
@@ -1026,6 +1109,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
             sqlp_skip_table_modifiers(p);
             it->alias = sqlp_parse_alias(p, cols, &nc, 256);
             rename_cols(r, cols, nc);
+            sqlp_skip_table_modifiers(p);
         } else {
             next(p);
             sqlp_parse_table_ref(p, sc);
@@ -1124,6 +1208,10 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
             next(p);
             next(p);
             ordinality = 1;
+        } else if(p->d == SQL_DIALECT_TSQL && is_kw(p, SQL_KW_WITH) && t_op(p, peek(p, 1), '(')) {
+            /* OPENJSON(..) WITH (name type 'path', ..): the rows' shape, each column from the arguments */
+            next(p);
+            sqlp_skip_group(p);
         }
         it->alias = sqlp_parse_alias(p, cols, &nc, 256);
         if(nc) {
@@ -1217,6 +1305,11 @@ void sqlp_parse_indirect_expr(parser_t *p, unsigned how)
 
 static void parse_join_condition(parser_t *p)
 {
+    if(is_word(p, "match_condition") && t_op(p, peek(p, 1), '(')) {
+        /* Snowflake ASOF JOIN .. MATCH_CONDITION (a.t >= b.t) [ON ..] */
+        next(p);
+        sqlp_parse_indirect_expr(p, SQL_HOW_JOIN);
+    }
     if(accept_kw(p, SQL_KW_ON)) {
         sqlp_parse_indirect_expr(p, SQL_HOW_JOIN);
     } else if(accept_kw(p, SQL_KW_USING)) {
@@ -1244,6 +1337,8 @@ void sqlp_parse_joins(parser_t *p, scope_t *sc)
         next(p);
         sqlp_parse_table_primary(p, sc);
         parse_join_condition(p);
+        if(!p->err)
+            parse_table_suffixes(p, sc);
     }
 }
 
@@ -1766,9 +1861,24 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             }
         }
         size_t end = p->pos;
+        const char *more[64];
+        int nmore = 0;
         if(!it->star && !it->expr_star) {
             const char *alias = NULL;
-            if(is_kw(p, SQL_KW_AS)) {
+            if(is_kw(p, SQL_KW_AS) && t_op(p, peek(p, 1), '(') && is_name_tok(peek(p, 2)) &&
+               (p->d == SQL_DIALECT_HIVE || p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS)) {
+                /* a table-generating function's columns: explode(m) AS (key, value), each from its arguments */
+                next(p);
+                next(p);
+                alias = sqlp_norm(p, cur(p));
+                next(p);
+                while(accept_op(p, ',') && is_name_tok(cur(p))) {
+                    if(nmore < 64)
+                        more[nmore++] = sqlp_norm(p, cur(p));
+                    next(p);
+                }
+                sqlp_expect_op(p, ')', "expected ')' after column aliases");
+            } else if(is_kw(p, SQL_KW_AS)) {
                 next(p);
                 if(is_name_tok(cur(p)) || cur(p)->type == SQL_TOK_STRING) {
                     alias = sqlp_norm(p, cur(p));
@@ -1793,6 +1903,13 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                 it->name = alias ? alias : sqlp_item_name(p, start, end);
         }
         nitems++;
+        for(int i = 0; i < nmore; i++) {
+            if(!sqlp_grow(p, (void **)&items, nitems, &capitems, sizeof *items))
+                return NULL;
+            items[nitems] = items[nitems - 1];
+            items[nitems].name = more[i];
+            nitems++;
+        }
         if(!accept_op(p, ','))
             break;
     }
@@ -1933,14 +2050,15 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
     return NULL;
 }
 
-/* name AS .., name (cols) AS .., name (query): a CTE; anything else is ClickHouse's expr AS name. */
-/* name [(cols)] AS: also a qualified name (WITH db.x AS (..)), which some tools accept and the
- * query then names as written */
-static int is_cte_head(const parser_t *p)
+/* name AS .., name (cols) AS .., name (query), k tokens ahead: a CTE; anything else is
+ * ClickHouse's expr AS name, or after WITH an option (WITH CONNECTION c, WITH HOLD, WITH ARRAY
+ * WRAPPER). name [(cols)] AS: also a qualified name (WITH db.x AS (..)), which some tools accept
+ * and the query then names as written */
+static int is_cte_head_at(const parser_t *p, size_t k)
 {
-    if(!is_name_tok(cur(p)))
+    if(!is_name_tok(peek(p, k)))
         return 0;
-    size_t k = 1;
+    k++;
     while(t_op(p, peek(p, k), '.') && is_name_tok(peek(p, k + 1)))
         k += 2;
     if(t_kw(peek(p, k), SQL_KW_AS))
@@ -1953,6 +2071,21 @@ static int is_cte_head(const parser_t *p)
     while(is_name_tok(peek(p, k)) || t_op(p, peek(p, k), ','))
         k++;
     return t_op(p, peek(p, k), ')') && (t_kw(peek(p, k + 1), SQL_KW_AS) || t_op(p, peek(p, k + 1), '('));
+}
+
+static int is_cte_head(const parser_t *p)
+{
+    return is_cte_head_at(p, 0);
+}
+
+int sqlp_with_starts_query(const parser_t *p, size_t k)
+{
+    if(p->d == SQL_DIALECT_CLICKHOUSE)
+        return 1;
+    k++;
+    if(t_word(p, peek(p, k), "recursive"))
+        k++;
+    return is_cte_head_at(p, k);
 }
 
 /* Postgres WITH d AS (DELETE FROM t .. RETURNING ..): the statement's lineage joins the

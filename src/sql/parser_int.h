@@ -323,6 +323,8 @@ int sqlp_is_query_start(const sql_token_t *t);
 const char *sqlp_item_name(parser_t *p, size_t start, size_t end);
 void sqlp_mark_identity(parser_t *p, sink_t *s, size_t start, size_t end);
 int sqlp_paren_is_query(const parser_t *p, size_t k);
+/* The WITH k tokens ahead starts a query (WITH [RECURSIVE] name [(cols)] AS ..), not an option. */
+int sqlp_with_starts_query(const parser_t *p, size_t k);
 const char *sqlp_parse_alias(parser_t *p, const char **cols, int *ncols, int maxcols);
 void sqlp_parse_expr(parser_t *p, sink_t *sink);
 void sqlp_parse_filter_clauses(parser_t *p);

@@ -434,6 +434,54 @@ static void test_fixture_syntax(void **state)
                  SQL_DIALECT_SNOWFLAKE, "select@3 invoices> insert@5 invoices>rev insert@8 y>x");
 }
 
+/* Syntax found unread in sqlparser-rs's and sqlfluff's tests (tests/corpus/SOURCE.md), each of it
+ * in a statement with lineage. */
+static void test_other_projects_syntax(void **state)
+{
+    (void)state;
+    expect_cols("CREATE TABLE s (id INT, a INT, b INT);\n"
+                "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * EXCEPT (b)\n"
+                "WHEN NOT MATCHED THEN INSERT * EXCEPT (a, b);",
+                SQL_DIALECT_SPARKSQL, "t.a<-s.a t.id<-s.id");
+    expect_stmts("INSERT INTO sales REPLACE WHERE d BETWEEN '2023-10-01' AND '2023-10-02' SELECT * FROM new_sales;\n"
+                 "INSERT INTO students REPLACE USING (country, city) SELECT * FROM new_students;",
+                 SQL_DIALECT_DATABRICKS, "insert@1 new_sales>sales insert@2 new_students>students");
+    expect_cols("INSERT INTO o (id, c) OVERRIDING SYSTEM VALUE SELECT a, b FROM s;", SQL_DIALECT_POSTGRES,
+                "o.c<-s.b o.id<-s.a");
+    expect_stmts("UPDATE films SET kind = 'Dramatic' WHERE CURRENT OF c_films;\nDELETE FROM tasks WHERE CURRENT OF c;",
+                 SQL_DIALECT_POSTGRES, "update@1 >films delete@2 >");
+    expect_cols("INSERT INTO o SELECT a OPERATOR(pg_catalog.+) b AS c FROM t WHERE a OPERATOR(~) '^x';\n"
+                "INSERT INTO o2 SELECT info FROM orders WHERE info @? '$.a' AND info ?& ARRAY['b'] AND info @@ '$.c';",
+                SQL_DIALECT_POSTGRES, "o.c<-t.a|t.b o2.info<-orders.info");
+    expect_cols("INSERT INTO o SELECT explode(m) AS (k, v) FROM s;", SQL_DIALECT_HIVE, "o.k<-s.m o.v<-s.m");
+    expect_cols("CREATE TABLE x AS SELECT p.id, age FROM person p LATERAL VIEW OUTER EXPLODE(p.ages) tbl age;\n"
+                "CREATE TABLE y AS SELECT t2.k, v FROM t1 LEFT JOIN t2 ON t1.id = t2.id\n"
+                "LATERAL VIEW EXPLODE(t2.vs) AS v;",
+                SQL_DIALECT_SPARKSQL, "x.age<-person.ages x.id<-person.id y.k<-t2.k y.v<-t2.vs");
+    expect_cols("INSERT INTO o SELECT a FROM t SAMPLE (10) SEED (42);\n"
+                "INSERT INTO o2 SELECT s.a FROM (SELECT a FROM t) AS s SAMPLE (50 PERCENT);\n"
+                "INSERT INTO o3 SELECT t.a, q.b FROM t ASOF JOIN q MATCH_CONDITION (t.ts >= q.ts) ON t.k = q.k;",
+                SQL_DIALECT_SNOWFLAKE, "o.a<-t.a o2.a<-t.a o3.a<-t.a o3.b<-q.b");
+    expect_stmts("COPY INTO e FROM (SELECT t.$1, t.$2:st FROM @st t);", SQL_DIALECT_SNOWFLAKE, "copy@1 >e");
+    expect_cols(
+        "INSERT INTO o SELECT B.kind FROM t AS A CROSS APPLY OPENJSON(A.param) WITH (kind VARCHAR(20) '$.kind') AS B;",
+        SQL_DIALECT_TSQL, "o.kind<-t.param");
+    expect_cols("INSERT INTO o SELECT a FROM t WHERE MATCH (b, c) AGAINST ('x' IN BOOLEAN MODE);\n"
+                "INSERT INTO o2 SELECT @p := price * 1.1 AS p FROM products;",
+                SQL_DIALECT_MYSQL, "o.a<-t.a o2.p<-products.price");
+    expect_cols("CREATE TABLE o AS SELECT STRUCT<x INT64, y ARRAY<STRUCT<z STRING>>>(a, b) AS s FROM t;",
+                SQL_DIALECT_BIGQUERY, "o.s<-t.a|t.b");
+    expect_stmts("UPDATE c SET n = n MULTISET UNION DISTINCT m WHERE id = 1;", SQL_DIALECT_ORACLE, "update@1 c>c");
+    /* WITH that starts no CTE: an option, not a query */
+    expect_stmts("DECLARE c CURSOR WITH HOLD FOR SELECT a FROM t;", SQL_DIALECT_POSTGRES, "select@1 t>");
+    expect_stmts("CREATE VIEW v AS SELECT a FROM t2 WITH NO SCHEMA BINDING;", SQL_DIALECT_REDSHIFT,
+                 "create_view@1 t2>v");
+    expect_stmts("CREATE EXTERNAL TABLE t (a INT64) WITH CONNECTION c OPTIONS(uris = ['gs://x']);",
+                 SQL_DIALECT_BIGQUERY, "create_table@1 >t");
+    expect_cols("INSERT INTO o SELECT JSON_QUERY(a, '$.n' WITH ARRAY WRAPPER) AS j FROM t3;", SQL_DIALECT_TSQL,
+                "o.j<-t3.a");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_spark_grouping_sets),
         cmocka_unit_test(test_corpus_gaps),
         cmocka_unit_test(test_fixture_syntax),
+        cmocka_unit_test(test_other_projects_syntax),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
