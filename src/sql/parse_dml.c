@@ -675,10 +675,15 @@ void sqlp_parse_delete(parser_t *p)
             sqlp_fail(p, "expected a table after DELETE");
             goto out;
         }
-        if(is_op(p, '.') && t_op(p, peek(p, 1), '*')) {
-            next(p);
-            next(p);
+        if(p->d == SQL_DIALECT_TSQL && is_op(p, '(')) {
+            /* OPENQUERY(srv, '..'), OPENROWSET(..): rows of another server, unless
+             * OPENDATASOURCE(..).db.schema.t names its table */
+            sqlp_skip_group(p);
+            if(!accept_op(p, '.') || !sqlp_parse_qname(p, &q))
+                continue;
         }
+        if((is_op(p, '.') && t_op(p, peek(p, 1), '*')) || (SQL_DIALECT_IS_PG(p->d) && is_op(p, '*')))
+            p->pos += is_op(p, '*') ? 1 : 2; /* Postgres t *: t and the tables inheriting from it */
         if(nt < 16)
             targets[nt++] = q.full;
     } while(accept_op(p, ','));
@@ -1075,6 +1080,16 @@ void sqlp_parse_from_first(parser_t *p)
 void sqlp_parse_load(parser_t *p)
 {
     sqlp_set_kind(p, "load");
+    if(is_word(p, "bulk")) {
+        p->pos += 2;
+        qname_t q;
+        if(sqlp_parse_qname(p, &q))
+            sqlp_add_write(p, q.full);
+        if(accept_kw(p, SQL_KW_FROM) && cur(p)->type == SQL_TOK_STRING)
+            parse_location(p, p->st ? &p->st->read_paths : NULL);
+        sqlp_skim_statement(p);
+        return;
+    }
     while(!at_end(p) && !is_op(p, ';')) {
         if((is_word(p, "inpath") || is_word(p, "infile")) && peek(p, 1)->type == SQL_TOK_STRING) {
             next(p);

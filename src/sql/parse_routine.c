@@ -233,9 +233,11 @@ static int is_body_stmt(const parser_t *p, const sql_token_t *t)
     if(t->type != SQL_TOK_WORD)
         return 0;
     switch(t->kw) {
+    case SQL_KW_UPDATE:
+        /* T-SQL triggers: IF UPDATE(col) asks whether col was set */
+        return !(p->d == SQL_DIALECT_TSQL && t_op(p, peek(p, 1), '('));
     case SQL_KW_SELECT:
     case SQL_KW_INSERT:
-    case SQL_KW_UPDATE:
     case SQL_KW_DELETE:
     case SQL_KW_MERGE:
     case SQL_KW_CREATE:

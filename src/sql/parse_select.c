@@ -378,7 +378,9 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     operand = 0;
                 }
             } else if(t->type == SQL_TOK_WORD && peek(p, 1)->type == SQL_TOK_STRING &&
-                      sqlp_tok_in_list(p, t, type_literals, sizeof type_literals / sizeof type_literals[0])) {
+                      (sqlp_tok_in_list(p, t, type_literals, sizeof type_literals / sizeof type_literals[0]) ||
+                       (SQL_DIALECT_IS_PG(p->d) && !(t_flags(t) & SQL_KW_R)))) {
+                /* a typed literal: DATE '..'; in Postgres any type, text 'x', point '(1, 2)' */
                 next(p);
                 next(p);
                 operand = 0;
@@ -451,9 +453,15 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             sqlp_expect_op(p, ']', "expected ']'");
             sqlp_leave(p);
         } else if(t_op(p, t, '.') && (is_name_tok(peek(p, 1)) || t_op(p, peek(p, 1), '*'))) {
-            /* field access; BigQuery expr.* expands a struct */
+            /* field access; BigQuery expr.* expands a struct, (x).UPPER() calls a function on x */
             next(p);
+            const sql_token_t *name = cur(p);
             next(p);
+            if(p->d == SQL_DIALECT_BIGQUERY && is_name_tok(name) && is_op(p, '(')) {
+                char *fname = sqlp_norm(p, name);
+                if(fname)
+                    parse_function(p, sink, name, fname);
+            }
         } else if(t->type == SQL_TOK_VAR && p->src[t->off] == ':') {
             next(p);
         } else if(SQL_DIALECT_IS_PG(p->d) && adjacent(t, peek(p, 1)) &&
@@ -1431,7 +1439,14 @@ void sqlp_parse_filter_clauses(parser_t *p)
                 /* WINDOW w AS (...) */
                 next(p);
                 next(p);
+            } else if(how == SQL_HOW_WINDOW && is_name_tok(cur(p)) && t_kw(peek(p, 1), SQL_KW_AS) &&
+                      is_name_tok(peek(p, 2))) {
+                /* WINDOW c AS b: another window's name */
+                p->pos += 3;
+                continue;
             }
+            if(is_word(p, "grouping") && t_word(p, peek(p, 1), "sets"))
+                next(p); /* GROUP BY a, GROUPING SETS ((b), ()) */
             sqlp_parse_indirect_expr(p, how);
             if(p->pos == before)
                 break;
@@ -1566,10 +1581,19 @@ static void parse_select_into(parser_t *p)
     accept_word(p, "unlogged");
     accept_kw(p, SQL_KW_TABLE);
     if(is_word(p, "outfile") || is_word(p, "dumpfile")) {
+        static const char *const export_words[] = {"character",  "set",        "fields",   "columns", "lines",
+                                                   "terminated", "optionally", "enclosed", "escaped", "starting"};
         next(p);
         if(cur(p)->type == SQL_TOK_STRING && p->st)
             sqlp_vadd(p, &p->st->write_paths, sqlp_string_value(p, cur(p)));
         next(p);
+        /* FIELDS TERMINATED BY ',' LINES STARTING BY 'x' ..: the file's format */
+        while(sqlp_tok_in_list(p, cur(p), export_words, sizeof export_words / sizeof export_words[0]) ||
+              (t_kw(cur(p), SQL_KW_BY) && peek(p, 1)->type == SQL_TOK_STRING)) {
+            if(is_kw(p, SQL_KW_BY) || is_word(p, "set"))
+                next(p);
+            next(p);
+        }
         return;
     }
     int vars = (p->in_body || p->into_vars) && p->d != SQL_DIALECT_TSQL;
@@ -1923,6 +1947,8 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     if(!from_first && accept_kw(p, SQL_KW_FROM))
         sqlp_parse_from_list(p, &sc);
     sqlp_parse_filter_clauses(p);
+    if(p->d == SQL_DIALECT_MYSQL && is_kw(p, SQL_KW_INTO))
+        parse_select_into(p); /* MySQL: SELECT .. FROM t WHERE .. INTO @v */
     /* ORDER BY after a later set operand sorts the whole result: sqlp_parse_query has it */
     if(!p->in_setop && is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY))
         parse_order_by(p);
@@ -2310,7 +2336,18 @@ void sqlp_parse_select_stmt(parser_t *p)
 {
     sqlp_set_kind(p, "select");
     p->into_table = NULL;
+    int values = is_kw(p, SQL_KW_VALUES);
     rel_t *r = sqlp_parse_query(p, NULL);
+    if(values && !p->err && (p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS)) {
+        /* Spark: VALUES (1, 2) [AS] t(a, b), also without the name */
+        accept_kw(p, SQL_KW_AS);
+        if(sqlp_can_be_alias(p, cur(p)))
+            next(p);
+        if(is_op(p, '(') && is_name_tok(peek(p, 1))) {
+            const char *cols[256];
+            rename_cols(r, cols, parse_name_group(p, cols, 256));
+        }
+    }
     if(!p->in_body && !p->err)
         sqlp_emit_columns(p, p->into_table, r, NULL, 0);
 }

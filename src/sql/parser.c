@@ -1029,6 +1029,24 @@ void sqlp_skim_statement(parser_t *p)
     }
 }
 
+static int is_label(const parser_t *p)
+{
+    static const char *const block_words[] = {"begin", "loop", "while", "repeat"};
+    const sql_token_t *colon = peek(p, 1);
+    if(!is_name_tok(cur(p)))
+        return 0;
+    if(t_op(p, colon, ':'))
+        return sqlp_tok_in_list(p, peek(p, 2), block_words, sizeof block_words / sizeof block_words[0]);
+    /* label:BEGIN lexes as the name and a variable `:BEGIN` */
+    if(colon->type != SQL_TOK_VAR || p->src[colon->off] != ':' || colon->off != cur(p)->off + cur(p)->len)
+        return 0;
+    sql_token_t word = *colon;
+    word.off++;
+    word.len--;
+    word.type = SQL_TOK_WORD;
+    return sqlp_tok_in_list(p, &word, block_words, sizeof block_words / sizeof block_words[0]);
+}
+
 void sqlp_parse_statement(parser_t *p)
 {
     const sql_token_t *t = cur(p);
@@ -1055,7 +1073,8 @@ void sqlp_parse_statement(parser_t *p)
         if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(')) {
             sqlp_parse_select_stmt(p);
         } else if(t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE) || t_kw(t, SQL_KW_MERGE) ||
-                  t_kw(t, SQL_KW_REPLACE)) {
+                  t_kw(t, SQL_KW_REPLACE) || t_kw(t, SQL_KW_FROM)) {
+            /* FROM: Hive's WITH c AS (..) FROM c INSERT .. */
             sqlp_parse_statement(p);
         } else {
             sqlp_fail(p, "expected a statement after WITH");
@@ -1096,6 +1115,22 @@ void sqlp_parse_statement(parser_t *p)
     }
     if(t_word(p, t, "upsert")) {
         sqlp_parse_insert(p);
+        return;
+    }
+    if(p->d == SQL_DIALECT_MYSQL && is_label(p)) {
+        /* MySQL label: BEGIN|LOOP|WHILE|REPEAT .. END .. label */
+        p->pos += t_op(p, peek(p, 1), ':') ? 2 : 1;
+        sqlp_parse_block(p);
+        return;
+    }
+    if(p->d == SQL_DIALECT_SNOWFLAKE && t_word(p, t, "let") && is_name_tok(peek(p, 1))) {
+        /* Snowflake scripting LET c CURSOR FOR SELECT .., LET x := (..): as DECLARE */
+        sqlp_parse_block(p);
+        return;
+    }
+    if(t_word(p, t, "bulk") && t_kw(peek(p, 1), SQL_KW_INSERT)) {
+        /* T-SQL BULK INSERT t FROM 'file' WITH (..) */
+        sqlp_parse_load(p);
         return;
     }
     if(t_word(p, t, "else") && p->d == SQL_DIALECT_TSQL) {

@@ -480,6 +480,29 @@ static void test_other_projects_syntax(void **state)
                  SQL_DIALECT_BIGQUERY, "create_table@1 >t");
     expect_cols("INSERT INTO o SELECT JSON_QUERY(a, '$.n' WITH ARRAY WRAPPER) AS j FROM t3;", SQL_DIALECT_TSQL,
                 "o.j<-t3.a");
+    /* MySQL: INTO OUTFILE's format, INTO @v after WHERE, labelled blocks */
+    expect_stmts("SELECT * INTO OUTFILE '/tmp/a' FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"'\n"
+                 "LINES STARTING BY 'x' TERMINATED BY '\\n' FROM t1;\n"
+                 "SELECT name FROM t2 WHERE id = 1 INTO @name;\n"
+                 "CREATE PROCEDURE p() blocks: BEGIN INSERT INTO a SELECT x FROM b; END blocks;\n"
+                 "lbl:LOOP INSERT INTO c SELECT y FROM d; LEAVE lbl; END LOOP lbl;",
+                 SQL_DIALECT_MYSQL, "select@1 t1> select@3 t2> create_procedure@4 b>a insert@5 d>c");
+    expect_cols("INSERT INTO o SELECT v.a FROM (SELECT a FROM t) v;\nVALUES (1, 2) AS t(a, b);", SQL_DIALECT_SPARKSQL,
+                "o.a<-t.a");
+    expect_cols("INSERT INTO o SELECT (name).UPPER() AS n, (x).SUBSTR(1, 3) AS s FROM t;", SQL_DIALECT_BIGQUERY,
+                "o.n<-t.name o.s<-t.x");
+    expect_cols("INSERT INTO o SELECT text 'Hello' AS h, a FROM t;", SQL_DIALECT_POSTGRES, "o.a<-t.a");
+    expect_stmts("BULK INSERT my_schema.my_table FROM '/data/x.csv' WITH (FIELDTERMINATOR = ',');\n"
+                 "DELETE OPENQUERY (srv, 'SELECT a FROM t') WHERE a = 1;\n"
+                 "CREATE TRIGGER tr ON person.address AFTER UPDATE AS\n"
+                 "IF (UPDATE(stateprovinceid) OR UPDATE(postalcode))\nBEGIN\n"
+                 "    INSERT INTO audit (id) SELECT id FROM inserted;\nEND;",
+                 SQL_DIALECT_TSQL, "load@1 >my_schema.my_table delete@2 > create_trigger@3 inserted>audit");
+    expect_stmts("LET c CURSOR FOR SELECT a FROM t;", SQL_DIALECT_SNOWFLAKE, "select@1 t>");
+    expect_cols("WITH c AS (SELECT k, v FROM a.b) FROM c INSERT INTO TABLE x SELECT k, v;", SQL_DIALECT_HIVE,
+                "x.k<-a.b.k x.v<-a.b.v");
+    expect_cols("INSERT INTO o SELECT brand, sum(sales) AS s FROM items GROUP BY size, GROUPING SETS ((brand), ());",
+                SQL_DIALECT_POSTGRES, "o.brand<-items.brand o.s<-items.sales");
 }
 
 int main(void)
