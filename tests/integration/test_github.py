@@ -402,6 +402,9 @@ class GithubNetworkFailureTest(unittest.TestCase):
             lsn.close()
 
 
+    # AddressSanitizer's allocator keeps growing by ~10 MB over 150 requests even without a leak (measured
+    # with its quarantine off); the release run measures RSS, LeakSanitizer watches the ASan run.
+    @unittest.skipIf("ASAN_OPTIONS" in os.environ, "RSS under AddressSanitizer is its allocator's")
     def test_requests_to_an_http_remote_do_not_leak(self):
         """libgit2 1.5 leaked pcre2's match data for every config key its url.*.insteadOf glob passed
         over, each time a remote was made: RSS grew 211 KiB a request against an HTTP remote."""
