@@ -174,13 +174,12 @@ void stats_read(stats_t *st, int64_t now_mono_ms, stats_values_t *out)
 
 json_t *stats_values_json(const stats_values_t *v)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I, s:s, s:I}", "totalNodes",
-                     (json_int_t)v->nodes, "totalEdges", (json_int_t)v->edges, "filesProcessed", (json_int_t)v->files,
-                     "databaseTables", (json_int_t)v->tables, "activeQueries", (json_int_t)v->queries,
-                     "activeIngestions", (json_int_t)v->ingestions, "trends", "nodes", trend(v->nodes, v->base_nodes),
-                     "files", trend(v->files, v->base_files), "trendWindowSeconds", (json_int_t)v->window_s, "health",
-                     v->db_failing ? "degraded" : "healthy", "databaseWriteFailures",
-                     (json_int_t)v->db_write_failures);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:{s:o, s:o}, s:I, s:s, s:I}", "totalNodes", (json_int_t)v->nodes,
+                     "totalEdges", (json_int_t)v->edges, "filesProcessed", (json_int_t)v->files, "databaseTables",
+                     (json_int_t)v->tables, "activeQueries", (json_int_t)v->queries, "activeIngestions",
+                     (json_int_t)v->ingestions, "trends", "nodes", trend(v->nodes, v->base_nodes), "files",
+                     trend(v->files, v->base_files), "trendWindowSeconds", (json_int_t)v->window_s, "health",
+                     v->db_failing ? "degraded" : "healthy", "databaseWriteFailures", (json_int_t)v->db_write_failures);
 }
 
 json_t *stats_snapshot(stats_t *st, int64_t now_mono_ms)

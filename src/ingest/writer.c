@@ -145,7 +145,7 @@ struct writer {
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
     VEC(edge_t) edges;
-    VEC(node_t *) reads; /* the statement's read tables, resolved once for its DERIVES edges too */
+    VEC(node_t *) reads;  /* the statement's read tables, resolved once for its DERIVES edges too */
     VEC(staged_t) staged; /* the files of the open transaction */
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */

@@ -95,8 +95,8 @@ static int one_batch(duckdb_connection conn, each_t *e)
     for(int i = 0; i < e->nfiles; i++)
         buf_printf(&e->ids, "%s%" PRId64, i ? ", " : "", e->files[i].id);
     buf_reset(&e->sql);
-    if(!e->ids.data || buf_printf(&e->sql, "SELECT file_id::BIGINT, text FROM file_texts WHERE file_id IN (%s)",
-                                  e->ids.data))
+    if(!e->ids.data ||
+       buf_printf(&e->sql, "SELECT file_id::BIGINT, text FROM file_texts WHERE file_id IN (%s)", e->ids.data))
         return -1;
     duckdb_result texts, stmts;
     if(run_query(conn, e->sql.data, &texts))

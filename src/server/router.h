@@ -40,7 +40,8 @@ typedef struct route_upload_ops {
     int (*file_open)(void *state, const char *field, const char *filename, http_response_t *resp);
     /* File bytes; `final` at the end of the part. */
     int (*file_data)(void *state, const char *data, size_t len, int final, http_response_t *resp);
-    /* The body is complete: values[i] belongs to fields[i] (NULL when absent, "" when sent empty). Fill `resp`, or http_defer. */
+    /* The body is complete: values[i] belongs to fields[i] (NULL when absent, "" when sent empty). Fill `resp`, or
+     * http_defer. */
     void (*end)(void *state, const http_request_t *req, const char *const *values, http_response_t *resp);
     /* Always called last, also when the client left mid-body: frees the state. */
     void (*release)(void *state);

@@ -16,7 +16,8 @@ static int is_with_option(const parser_t *p)
 {
     return is_kw(p, SQL_KW_WITH) &&
            (!sqlp_with_starts_query(p, 0) || (t_word(p, peek(p, 1), "tag") && t_op(p, peek(p, 2), '(')) ||
-            t_word(p, peek(p, 1), "data") || (t_word(p, peek(p, 1), "no") && (t_word(p, peek(p, 2), "data") || t_word(p, peek(p, 2), "schema"))) ||
+            t_word(p, peek(p, 1), "data") ||
+            (t_word(p, peek(p, 1), "no") && (t_word(p, peek(p, 2), "data") || t_word(p, peek(p, 2), "schema"))) ||
             (sqlp_tok_in_list(p, peek(p, 1), with_option_words,
                               sizeof with_option_words / sizeof with_option_words[0]) &&
              (!t_kw(peek(p, 2), SQL_KW_AS) || !t_op(p, peek(p, 3), '('))));

@@ -676,8 +676,8 @@ void sqlp_parse_delete(parser_t *p)
             goto out;
         }
         if(p->d == SQL_DIALECT_TSQL && is_op(p, '(')) {
-            /* OPENQUERY(srv, '..'), OPENROWSET(..): rows of another server, unless
-             * OPENDATASOURCE(..).db.schema.t names its table */
+            /* a rowset function: no table of ours (OPENQUERY and OPENROWSET are taken above),
+             * unless OPENDATASOURCE(..).db.schema.t names its table */
             sqlp_skip_group(p);
             if(!accept_op(p, '.') || !sqlp_parse_qname(p, &q))
                 continue;
@@ -755,9 +755,8 @@ out:
     p->dml_table = saved_table;
 }
 
-/* Spark/Databricks UPDATE SET * and INSERT *: every column of the target from the source's
- * column of that name. */
-/* Spark SET * / INSERT * [EXCEPT (cols)]: every source column but those to its namesake. */
+/* Spark/Databricks UPDATE SET * and INSERT * [EXCEPT (cols)]: every column of the target from the
+ * source's column of that name, but the columns named after EXCEPT. */
 static void merge_star(parser_t *p, const char *table, scope_t *sc)
 {
     const char *except[256];

@@ -277,7 +277,6 @@ static int is_binop(const parser_t *p, const sql_token_t *t)
 static const char *const type_literals[] = {"date", "time",    "timestamp",  "datetime", "timestamptz", "interval",
                                             "json", "numeric", "bignumeric", "uuid",     "inet"};
 
-/* One expression; stops before `,`, `)`, a clause keyword or an alias. */
 /* OFFSET where an operand goes names a column (BigQuery, MySQL and T-SQL do not reserve the word);
  * followed by a value it is LIMIT's OFFSET n. */
 static int offset_is_column(const parser_t *p)
@@ -287,6 +286,7 @@ static int offset_is_column(const parser_t *p)
            n->type != SQL_TOK_TEMPLATE && !t_op(p, n, '(') && !t_op(p, n, '?');
 }
 
+/* One expression; stops before `,`, `)`, a clause keyword or an alias. */
 void sqlp_parse_expr(parser_t *p, sink_t *sink)
 {
     if(!sqlp_enter(p))
