@@ -718,6 +718,7 @@ static void rename_cols(rel_t *r, const char **cols, int n)
 /* Table-level things that may follow a table name: hints, time travel, sampling. */
 void sqlp_skip_table_modifiers(parser_t *p)
 {
+    int changes = 0;
     for(;;) {
         if(is_kw(p, SQL_KW_FOR) && (is_word(p, "system_time") || t_word(p, peek(p, 1), "system_time") ||
                                     t_kw(peek(p, 1), SQL_KW_TIMESTAMP) || t_word(p, peek(p, 1), "version"))) {
@@ -734,7 +735,11 @@ void sqlp_skip_table_modifiers(parser_t *p)
             next(p);
             next(p);
             sqlp_parse_expr(p, NULL);
-        } else if((is_word(p, "at") || is_word(p, "before") || is_word(p, "changes")) && t_op(p, peek(p, 1), '(')) {
+        } else if((is_word(p, "at") || is_word(p, "before") || is_word(p, "changes") ||
+                   (is_kw(p, SQL_KW_END) && changes)) &&
+                  t_op(p, peek(p, 1), '(')) {
+            /* Snowflake time travel; CHANGES (..) AT|BEFORE (..) [END (..)] */
+            changes |= is_word(p, "changes");
             next(p);
             sqlp_skip_group(p);
         } else if(is_kw(p, SQL_KW_TABLESAMPLE) ||
@@ -1525,7 +1530,7 @@ void sqlp_parse_tail_clauses(parser_t *p)
         } else if(is_kw(p, SQL_KW_FOR) &&
                   (t_kw(peek(p, 1), SQL_KW_UPDATE) || t_word(p, peek(p, 1), "share") || t_word(p, peek(p, 1), "xml") ||
                    t_word(p, peek(p, 1), "json") || t_word(p, peek(p, 1), "no") || t_word(p, peek(p, 1), "key") ||
-                   t_word(p, peek(p, 1), "read"))) {
+                   t_word(p, peek(p, 1), "read") || t_word(p, peek(p, 1), "browse"))) {
             next(p);
             /* FOR [NO KEY] UPDATE [OF ..] [NOWAIT|SKIP LOCKED]: that UPDATE starts no statement */
             while(
@@ -1539,6 +1544,11 @@ void sqlp_parse_tail_clauses(parser_t *p)
         } else if(is_word(p, "option") && t_op(p, peek(p, 1), '(')) {
             next(p);
             sqlp_skip_group(p);
+        } else if(is_word(p, "optimize") && t_kw(peek(p, 1), SQL_KW_FOR) && peek(p, 2)->type == SQL_TOK_NUMBER) {
+            /* DB2 OPTIMIZE FOR n ROW[S]: a hint for the optimiser */
+            p->pos += 3;
+            if(!accept_kw(p, SQL_KW_ROWS))
+                accept_kw(p, SQL_KW_ROW);
         } else if(is_word(p, "log") && t_word(p, peek(p, 1), "errors")) {
             /* Oracle LOG ERRORS [INTO t] [(tag)] [REJECT LIMIT n|UNLIMITED]: where failed rows go */
             next(p);
@@ -1919,7 +1929,9 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                     sqlp_fail(p, "expected an alias after AS");
                 }
             } else if(sqlp_can_be_alias(p, cur(p)) ||
-                      (cur(p)->type == SQL_TOK_STRING && p->d != SQL_DIALECT_ANSI && p->d != SQL_DIALECT_TERADATA)) {
+                      (cur(p)->type == SQL_TOK_STRING && p->d != SQL_DIALECT_ANSI && p->d != SQL_DIALECT_TERADATA) ||
+                      (p->d == SQL_DIALECT_ORACLE && is_kw(p, SQL_KW_CASE) && p->pos > start)) {
+                /* Oracle does not reserve CASE, and no CASE expression follows an expression: an alias */
                 alias = sqlp_norm(p, cur(p));
                 next(p);
             }

@@ -426,9 +426,10 @@ int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t)
         return 0;
     if(p->d == SQL_DIALECT_TSQL && t_word(p, t, "output"))
         return 0;
-    /* PL/SQL SELECT c BULK COLLECT INTO .., Oracle's LOG ERRORS after a DML's query */
+    /* PL/SQL SELECT c BULK COLLECT INTO .., Oracle's LOG ERRORS after a DML's query, DB2's OPTIMIZE FOR n ROWS */
     if(t + 1 < p->toks + p->n &&
-       ((t_word(p, t, "bulk") && t_word(p, t + 1, "collect")) || (t_word(p, t, "log") && t_word(p, t + 1, "errors"))))
+       ((t_word(p, t, "bulk") && t_word(p, t + 1, "collect")) || (t_word(p, t, "log") && t_word(p, t + 1, "errors")) ||
+        (t_word(p, t, "optimize") && t_kw(t + 1, SQL_KW_FOR))))
         return 0;
     return !sqlp_tok_in_list(p, t, non_alias_words, sizeof non_alias_words / sizeof non_alias_words[0]);
 }
@@ -987,6 +988,12 @@ int sqlp_is_stmt_start(const parser_t *p, const sql_token_t *t)
         return 0;
     if(t_flags(t) & SQL_KW_T)
         return 1;
+    /* other dialects' control flow: in T-SQL these words only go on with a statement
+     * (FOR XML, FOR VALUES, CASE .. WHEN .. THEN, NULL) */
+    static const char *const not_tsql[] = {"for",    "foreach",   "loop", "do",   "repeat", "until", "elsif",
+                                           "elseif", "exception", "when", "then", "case",   "null"};
+    if(p->d == SQL_DIALECT_TSQL && sqlp_tok_in_list(p, t, not_tsql, sizeof not_tsql / sizeof not_tsql[0]))
+        return 0;
     return sqlp_tok_in_list(p, t, quiet_words, sizeof quiet_words / sizeof quiet_words[0]) || t_word(p, t, "rename") ||
            t_word(p, t, "unload") || t_word(p, t, "upsert") || t_kw(t, SQL_KW_COPY);
 }
@@ -1014,6 +1021,9 @@ void sqlp_skip_statement(parser_t *p)
 /* Rest of a statement whose shape we do not model, keeping the tables its subqueries read. */
 void sqlp_skim_statement(parser_t *p)
 {
+    /* parentheses opened here: a T-SQL statement keyword starting a line inside them
+     * (a computed column's CASE) starts no statement */
+    int depth = 0;
     while(!at_end(p) && !is_op(p, ';') && !(p->in_parens && is_op(p, ')'))) {
         if(is_op(p, '(') && sqlp_paren_is_query(p, 1)) {
             sqlp_parse_query(p, NULL);
@@ -1023,8 +1033,11 @@ void sqlp_skim_statement(parser_t *p)
             sqlp_skip_group(p);
             continue;
         }
-        if(p->d == SQL_DIALECT_TSQL && (cur(p)->flags & SQL_TOKF_NL_BEFORE) && sqlp_is_stmt_start(p, cur(p)))
+        if(p->d == SQL_DIALECT_TSQL && depth == 0 && (cur(p)->flags & SQL_TOKF_NL_BEFORE) &&
+           sqlp_is_stmt_start(p, cur(p)))
             return;
+        depth += is_op(p, '(');
+        depth -= is_op(p, ')') && depth > 0;
         next(p);
     }
 }
@@ -1310,6 +1323,20 @@ int sqlp_emit(parser_t *p, sql_stmt_t *st, const sql_token_t *first)
     return p->ctx->on_stmt(p->ctx->ud, st);
 }
 
+/* A statement ended without `;` before `t`: `t` starts the next one when it can start a statement
+ * there. A word that only goes on with a block or an expression (`SELECT x case FROM t`, `.. END`)
+ * would start a block that reports nothing, losing the rest silently: it is an error instead.
+ * T-SQL needs no `;`, so its control flow (IF, WHILE, BEGIN, ELSE, GOTO ..) follows statements. */
+static int starts_next_statement(const parser_t *p, const sql_token_t *t)
+{
+    static const char *const tsql_flow[] = {"begin", "if", "while", "else", "goto", "break", "continue", "go"};
+    if(!sqlp_is_stmt_start(p, t))
+        return 0;
+    if(!sqlp_tok_in_list(p, t, control_words, sizeof control_words / sizeof control_words[0]))
+        return 1;
+    return p->d == SQL_DIALECT_TSQL && sqlp_tok_in_list(p, t, tsql_flow, sizeof tsql_flow / sizeof tsql_flow[0]);
+}
+
 int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_token_t *toks, size_t n)
 {
     parser_t p;
@@ -1331,7 +1358,7 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
         sqlp_parse_statement(&p);
         if(p.err == SQL_ERR_NOMEM)
             return p.stop ? p.stop : SQL_ERR_NOMEM;
-        if(!p.err && p.pos < p.n && !t_op(&p, cur(&p), ';') && !sqlp_is_stmt_start(&p, cur(&p)))
+        if(!p.err && p.pos < p.n && !t_op(&p, cur(&p), ';') && !starts_next_statement(&p, cur(&p)))
             sqlp_fail(&p, "unexpected token");
         if(p.err) {
             const sql_token_t *e = p.err_pos < p.n ? &p.toks[p.err_pos] : &p.eof;

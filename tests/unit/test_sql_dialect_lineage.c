@@ -439,6 +439,20 @@ static void test_fixture_syntax(void **state)
 static void test_other_projects_syntax(void **state)
 {
     (void)state;
+    /* an Oracle select item aliased CASE (druid's OracleSelectTest14): its statement was lost */
+    expect_cols("INSERT INTO o SELECT x case, y FROM t;\n"
+                "INSERT INTO o2 SELECT CASE WHEN a > 0 THEN 0 ELSE 1 END case FROM v;",
+                SQL_DIALECT_ORACLE, "o.case<-t.x o.y<-t.y o2.case<-v.a");
+    /* statement keywords starting a line inside a T-SQL DECLARE's table (a computed column's CASE)
+     * or FOR VALUES after a partition function's name; FOR BROWSE; DB2's OPTIMIZE FOR n ROWS;
+     * Snowflake's CHANGES .. AT (..) END (..) */
+    expect_stmts("DECLARE @t TABLE (a INT, b AS (\n CASE\n WHEN a = 0\n THEN 1 ELSE 2\n END));\n"
+                 "CREATE PARTITION FUNCTION pf (int) AS RANGE LEFT\nFOR VALUES (1, 100);\n"
+                 "INSERT INTO o SELECT a FROM t FOR BROWSE;",
+                 SQL_DIALECT_TSQL, "declare@1 > create@6 > insert@8 t>o");
+    expect_stmts("INSERT INTO o SELECT * FROM t OPTIMIZE FOR 10 ROWS;", SQL_DIALECT_ANSI, "insert@1 t>o");
+    expect_stmts("INSERT INTO o SELECT a FROM t CHANGES(INFORMATION => DEFAULT) AT(OFFSET => -60) END(OFFSET => -1);",
+                 SQL_DIALECT_SNOWFLAKE, "insert@1 t>o");
     expect_cols("CREATE TABLE s (id INT, a INT, b INT);\n"
                 "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET * EXCEPT (b)\n"
                 "WHEN NOT MATCHED THEN INSERT * EXCEPT (a, b);",

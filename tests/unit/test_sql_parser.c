@@ -572,6 +572,34 @@ static void test_errors_keep_going(void **state)
     sql_lineage_free(l);
 }
 
+/* A word that only goes on with a block or an expression, after a statement without `;`, starts no
+ * statement: once it began a block that reported nothing, and the rest of the statement was lost
+ * without an error (`SELECT x case FROM t` outside Oracle, which does not reserve CASE). */
+static void test_no_silent_drop(void **state)
+{
+    (void)state;
+    const char *sql =
+        "SELECT x case FROM t;\nSELECT y when FROM u;\nSELECT z\n  end FROM v;\nINSERT INTO a SELECT * FROM b;";
+    sql_lineage_t *l = run(sql, SQL_DIALECT_POSTGRES);
+    assert_int_equal(l->nerrors, 3);
+    const unsigned where[3][2] = {{1, 10}, {2, 10}, {4, 3}};
+    for(size_t i = 0; i < 3; i++) {
+        assert_int_equal(l->errors[i].line, where[i][0]);
+        assert_int_equal(l->errors[i].column, where[i][1]);
+        assert_non_null(strstr(l->errors[i].message, "unexpected token"));
+    }
+    char got[256];
+    rw(l, got, sizeof got);
+    assert_string_equal(got, "b;a");
+    sql_lineage_free(l);
+    /* T-SQL needs no `;`: its control flow still follows a statement */
+    l = run("SELECT a FROM t\nIF @x = 1 SELECT b FROM u\nELSE SELECT c FROM v", SQL_DIALECT_TSQL);
+    assert_int_equal(l->nerrors, 0);
+    rw(l, got, sizeof got);
+    assert_string_equal(got, "t,u,v;");
+    sql_lineage_free(l);
+}
+
 static char *repeat(const char *a, size_t n, const char *mid, const char *b)
 {
     size_t la = strlen(a), lm = strlen(mid), lb = strlen(b);
@@ -796,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_flow_limit),
         cmocka_unit_test(test_splitting),
         cmocka_unit_test(test_errors_keep_going),
+        cmocka_unit_test(test_no_silent_drop),
         cmocka_unit_test(test_client_scripts),
         cmocka_unit_test(test_pivot_columns),
         cmocka_unit_test(test_depth_limit),
