@@ -27,26 +27,54 @@ void map_free(map_t *m, void (*free_item)(void *))
     m->cap = m->n = 0;
 }
 
-static uint64_t mix(uint64_t h)
+/* The 128-bit product of two words, its halves folded: every bit of either word reaches most bits. */
+static inline uint64_t fold(uint64_t a, uint64_t b)
 {
-    h ^= h >> 31;
-    h *= 0x94D049BB133111EBull;
-    return h ^ (h >> 29);
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Eight bytes at a time: names are tens of bytes, where a byte-wise hash costs more than the probe. */
+static inline uint64_t load64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint64_t load32(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/*
+ * One multiply per 16 bytes: names are tens of bytes, and a chain of two multiplies per 8 bytes made
+ * each lookup wait on its hash. The seed enters both operands of every product, so keys whose product
+ * collapses to zero cannot be chosen without it. Keys of up to 16 bytes are read as two words that may
+ * overlap; longer ones end with their last 16 bytes, overlapping the blocks before.
+ */
 uint64_t map_hash(const map_t *m, const void *key, size_t len)
 {
     const unsigned char *p = key;
-    uint64_t h = m->seed ^ (len * 0xBF58476D1CE4E5B9ull);
-    for(; len >= 8; p += 8, len -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = mix(h ^ w) * 0xBF58476D1CE4E5B9ull;
+    uint64_t s = m->seed, h = s ^ (len * 0xBF58476D1CE4E5B9ull), a = 0, b = 0;
+    if(len > 16) {
+        size_t n = len;
+        for(; n > 16; p += 16, n -= 16)
+            h = fold(load64(p) ^ h, load64(p + 8) ^ s ^ 0x94D049BB133111EBull);
+        a = load64(p + n - 16);
+        b = load64(p + n - 8);
+    } else if(len >= 8) {
+        a = load64(p);
+        b = load64(p + len - 8);
+    } else if(len >= 4) {
+        a = load32(p);
+        b = load32(p + len - 4);
+    } else if(len) {
+        a = (uint64_t)p[0] << 16 | (uint64_t)p[len >> 1] << 8 | p[len - 1];
     }
-    uint64_t w = 0;
-    memcpy(&w, p, len);
-    return mix(h ^ w);
+    h = fold(a ^ h, b ^ s ^ 0x9E3779B97F4A7C15ull);
+    return fold(h ^ 0xD6E8FEB86659FD93ull, len ^ s);
 }
 
 static int same_key(const map_t *m, const void *item, const void *key, size_t len)

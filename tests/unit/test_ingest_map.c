@@ -128,9 +128,52 @@ static void free_visits_each_item_once_and_growth_failure_keeps_the_table(void *
     assert_int_equal(freed, 768);
 }
 
+/*
+ * Every byte of a key reaches its hash, at every length the blocks and the overlapping tail reads
+ * cover (0 to 80 bytes), and similar names spread over the low bits a table of 2^15 slots uses.
+ */
+static void every_byte_counts_and_similar_names_spread(void **state)
+{
+    (void)state;
+    map_t m;
+    map_init(&m, item_key);
+    unsigned char key[80];
+    for(size_t i = 0; i < sizeof(key); i++)
+        key[i] = (unsigned char)('a' + i % 26);
+    for(size_t len = 0; len <= sizeof(key); len++) {
+        uint64_t h = map_hash(&m, key, len);
+        assert_int_equal(h, map_hash(&m, key, len));
+        if(len < sizeof(key))
+            assert_true(h != map_hash(&m, key, len + 1));
+        for(size_t i = 0; i < len; i++) {
+            for(int bit = 0; bit < 8; bit++) {
+                key[i] ^= (unsigned char)(1u << bit);
+                uint64_t g = map_hash(&m, key, len);
+                key[i] ^= (unsigned char)(1u << bit);
+                if(g == h)
+                    fail_msg("flipping bit %d of byte %zu of a %zu-byte key left its hash", bit, i, len);
+            }
+        }
+    }
+    make_items();
+    static unsigned char used[1 << 15];
+    memset(used, 0, sizeof(used));
+    size_t buckets = 0;
+    for(size_t i = 0; i < NKEYS; i++) {
+        size_t b = map_hash(&m, items[i].key, items[i].len) & ((1u << 15) - 1);
+        buckets += !used[b];
+        used[b] = 1;
+    }
+    /* uniform hashing fills 32768 * (1 - e^(-20000/32768)) = 14,900 of them */
+    if(buckets < 14300)
+        fail_msg("20000 names fill %zu of 32768 buckets", buckets);
+    map_free(&m, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_byte_counts_and_similar_names_spread),
         cmocka_unit_test(finds_what_was_put_and_nothing_else),
         cmocka_unit_test(removal_keeps_every_other_item_reachable),
         cmocka_unit_test(free_visits_each_item_once_and_growth_failure_keeps_the_table),
