@@ -199,7 +199,7 @@ static void upload_end(void *state, const http_request_t *req, const char *const
         /* A skipped file has no content on disk: "" says so. */
         list[i] = (ingest_file_t){f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL};
     }
-    ingest_meta_t meta = {"upload", project, repository, NULL, NULL, dialect, NULL};
+    ingest_meta_t meta = {"upload", project, repository, NULL, NULL, dialect, NULL, 0};
     char id[INGEST_ID_MAX];
     int rc = http_defer(req, &a->ticket) ? INGEST_ERR_ARG : INGEST_OK;
     json_t *answer = a->accepted;

@@ -688,7 +688,7 @@ static void run_job(github_t *gh, gh_job_t *j)
             j->branch);
         goto fail;
     }
-    ingest_expect_files(in, j->id, w.n); /* ingestion_started, with the whole selection */
+    ingest_expect_files(in, j->id, w.n); /* later progress counts against the whole selection */
     char text[160];
     snprintf(text, sizeof(text), "commit %.12s: %zu SQL files selected", hex, w.n);
     note(gh, j, text, 100);
@@ -817,7 +817,7 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
     char full_name[160];
     if(!fail) {
         snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
-        ingest_meta_t meta = {"github", json_string_value(project), full_name, j->branch, NULL, d, NULL};
+        ingest_meta_t meta = {"github", json_string_value(project), full_name, j->branch, NULL, d, NULL, 1};
         int rc = ingest_begin(api->ingest, &meta, j->id);
         if(rc) {
             http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,

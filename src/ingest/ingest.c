@@ -35,7 +35,8 @@ typedef struct ingestion {
     char *source, *project, *repository, *branch;
     sql_dialect_t dialect;
     int64_t started_mono_ms;
-    int ended;   /* under the lock: ingest_end or ingest_fail was called */
+    int ended;    /* under the lock: ingest_end or ingest_fail was called */
+    int announce; /* ingestion_started goes out at its CMD_BEGIN (ingest_meta_t.announce) */
     int visible; /* under the lock: when_visible said queries see its files */
     /* Writer thread only. */
     int input_complete, started_published, awaiting_visible;
@@ -242,7 +243,10 @@ static size_t total_of(const ingestion_t *ing)
     return ing->total > ing->expected ? ing->total : ing->expected;
 }
 
-/* ingestion_started goes out once the first files are known, so it carries a real total. */
+/*
+ * ingestion_started goes out once the first files are known, so it carries a real total, or at the
+ * begin of an ingestion that announces itself. Either way it is the ingestion's first event.
+ */
 static void ensure_started(ingest_t *in, ingestion_t *ing)
 {
     if(ing->started_published)
@@ -254,19 +258,22 @@ static void ensure_started(ingest_t *in, ingestion_t *ing)
                       ing->repository, "branch", ing->branch, "dialect", sql_dialect_name(ing->dialect)));
 }
 
-/* A note (a clone's progress) comes before the files are known: it does not announce the ingestion. */
+/*
+ * files_processed, files_failed and files_skipped count as ingestion_complete's do; percentage is of
+ * the files done (all three) against the total known. A note (a clone's) brings its own percentage.
+ */
 static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, const char *status, const char *error,
                              const char *note, double percentage)
 {
-    if(!note)
-        ensure_started(in, ing);
+    ensure_started(in, ing);
     size_t total = total_of(ing);
     if(percentage < 0)
         percentage = total ? 100.0 * (double)ing->done / (double)total : 0.0;
     json_t *data =
-        json_pack("{s:s, s:s?, s:s, s:I, s:I, s:f, s:I, s:s?}", "ingestion_id", ing->id, "current_file", file, "status",
-                  status, "files_processed", (json_int_t)ing->done, "total_files", (json_int_t)total, "percentage",
-                  percentage, "nodes_created", (json_int_t)ing->nodes_created, "error", error);
+        json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:f, s:I, s:s?}", "ingestion_id", ing->id, "current_file", file,
+                  "status", status, "files_processed", (json_int_t)ing->processed, "files_failed",
+                  (json_int_t)ing->failed, "files_skipped", (json_int_t)ing->skipped, "total_files", (json_int_t)total,
+                  "percentage", percentage, "nodes_created", (json_int_t)ing->nodes_created, "error", error);
     if(data && note)
         json_object_set_new(data, "note", json_string(note));
     publish(in, "ingestion_progress", data);
@@ -319,6 +326,16 @@ static void file_final(ingest_t *in, ingestion_t *ing, const char *name, const c
     pthread_mutex_unlock(&in->mu);
 }
 
+/*
+ * What an error of the ingestion itself (a failed clone) names in errors[].file: the repository
+ * ("owner/name", or the upload's repository_name), else the project. Never a path of this machine:
+ * `lineaged ingest` gives no repository.
+ */
+static const char *ingestion_label(const ingestion_t *ing)
+{
+    return ing->repository && *ing->repository ? ing->repository : ing->project;
+}
+
 static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
 {
     ensure_started(in, ing);
@@ -330,7 +347,8 @@ static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
             json_array_append_new(errors, json_pack("{s:s, s:s}", "file", r->name, "error", r->error));
     }
     if(ing->fail_message)
-        json_array_append_new(errors, json_pack("{s:s, s:s}", "file", "", "error", ing->fail_message));
+        json_array_append_new(errors,
+                              json_pack("{s:s, s:s}", "file", ingestion_label(ing), "error", ing->fail_message));
     double secs = (double)(time_mono_ms() - ing->started_mono_ms) / 1000.0;
     json_t *data = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:I}", "ingestion_id", ing->id,
                              "source", ing->source, "status", status, "files", files ? files : json_array(),
@@ -496,6 +514,8 @@ static void run_commands(ingest_t *in, cmd_t *list)
             writer_ingestion_t row = {
                 ing->id, ing->source, ing->project, ing->repository, ing->branch, NULL, sql_dialect_name(ing->dialect)};
             rc = rc ? rc : writer_ingestion_insert(in->w, &row, time_now_ms());
+            if(ing->announce)
+                ensure_started(in, ing);
             break;
         }
         case CMD_ADD: {
@@ -1183,6 +1203,8 @@ static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmd
     ingestion_t *ing = make_id(new_id) ? NULL
                                        : ingestion_new(new_id, meta->source, meta->project_id, meta->repository,
                                                        meta->branch, meta->dialect);
+    if(ing)
+        ing->announce = meta->announce;
     cmd_t *c = cmd_new(CMD_BEGIN, NULL);
     cmd_t *cc = meta->commit ? cmd_new(CMD_COMMIT, meta->commit) : NULL;
     if(!ing || !c || (meta->commit && !cc)) {

@@ -69,6 +69,11 @@ typedef struct ingest_meta {
     const char *repository, *branch, *commit; /* NULL when unknown */
     sql_dialect_t dialect;                    /* SQL_DIALECT_AUTO: guessed per file */
     const char *origin; /* for the log only: what started it when `source` does not say ("seed"); NULL */
+    /*
+     * 1: ingestion_started goes out as soon as the writer records the ingestion, with total_files 0
+     * when no file is known yet (a repository before its clone), so it precedes every other event.
+     */
+    int announce;
 } ingest_meta_t;
 
 /*
@@ -87,9 +92,11 @@ void ingest_close(ingest_t *in, int drain);
 
 /*
  * Starts an ingestion whose files arrive one by one; writes its id into `id`. ingestion_started is
- * published when its first file is handed to a worker, with total_files = the files queued by then
- * (or at ingest_expect_files, with the files announced); files may keep arriving, and every
- * ingestion_progress carries the total known so far. An ingestion whose files are all known at once uses ingest_submit.
+ * published first, before any other event of the ingestion: at once with `meta->announce`, else
+ * when its first file is handed to a worker or its first note goes out, with total_files = the
+ * files known by then (queued, or announced by ingest_expect_files); files may keep arriving, and
+ * every ingestion_progress carries the total known so far. An ingestion whose files are all known
+ * at once uses ingest_submit.
  */
 int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]);
 /*
@@ -124,14 +131,12 @@ int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit);
 /* GitHub: the branch, when none was asked for and the remote's default was used. */
 int ingest_set_branch(ingest_t *in, const char *id, const char *branch);
-/*
- * Publishes an ingestion_progress with a note (clone progress) and no file change. Notes come before
- * ingestion_started when the files are not known yet.
- */
+/* Publishes an ingestion_progress with a note (clone progress) and no file change. */
 int ingest_note_progress(ingest_t *in, const char *id, const char *note, double percentage);
 /*
  * The number of files the ingestion will add, known before they are added (a repository's
- * selection): ingestion_started goes out now with that total, and progress counts against it.
+ * selection): ingestion_started goes out now with that total unless it went out before, and every
+ * later progress event counts against it.
  */
 int ingest_expect_files(ingest_t *in, const char *id, size_t n);
 /* No more files: the ingestion completes once its files are done (publishes ingestion_complete). */

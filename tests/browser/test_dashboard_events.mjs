@@ -205,13 +205,16 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
 
     // Progress for an ingestion this page never saw start still gets a row; later rows go on top.
     ws.send(envelope('ingestion_progress', { ingestion_id: 'gh-2', current_file: 'a.sql', status: 'parsing', files_processed: 3, total_files: 10, percentage: 30, nodes_created: 5, error: null }));
-    ws.send(envelope('ingestion_complete', { ingestion_id: 'gh-2', source: 'github', status: 'failed', files: [], files_processed: 3, files_failed: 0, total_nodes_created: 5, duration_seconds: 75, errors: [] }));
+    // a failed clone's own error names the repository, not a file of it: the row's note, not a failed file
+    ws.send(envelope('ingestion_complete', { ingestion_id: 'gh-2', source: 'github', status: 'failed', files: [], files_processed: 3, files_failed: 0, total_nodes_created: 5, duration_seconds: 75, errors: [{ file: 'acme/missing', error: 'Repository acme/missing was not found.' }] }));
     ws.send(envelope('ingestion_started', { ingestion_id: 'ok-3', source: 'github', total_files: 2, project_id: 'acme/dbt' }));
     ws.send(envelope('ingestion_complete', { ingestion_id: 'ok-3', source: 'github', status: 'completed', files: [{ file: 'x.sql', status: 'completed' }, { file: 'y.sql', status: 'completed' }], files_processed: 2, files_failed: 0, total_nodes_created: 7, duration_seconds: 0.4, errors: [] }));
     await waitText(page, `${row('ok-3')} .ing-status`, 'Completed');
     assertEqual(await text(page, `${row('gh-2')} .ing-status`), 'Failed', 'failed badge');
     assertEqual(await text(page, `${row('gh-2')} .ing-pct`), '30%', 'failed ingestion keeps its progress');
     assertEqual(await text(page, `${row('gh-2')} .ing-duration`), 'took 1 min 15 s', 'long duration');
+    assertEqual(await text(page, `${row('gh-2')} .ing-error`), 'Repository acme/missing was not found.', 'the clone failure as the note');
+    assert(!(await page.locator(`${row('gh-2')} .ing-failures`).isVisible()), 'the repository is not listed as a failed file');
     assert(!(await page.locator(`${row('ok-3')} .ing-failures`).isVisible()), 'no failure list when none failed');
     assertEqual(await text(page, `${row('ok-3')} .ing-files`), '2 / 2 files', 'completed files');
     const order = await page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));
@@ -225,7 +228,8 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
 test('a row the page never saw start shows no empty source badge; skipped files are counted, not lost', async (ctx) => {
   await withDashboard(ctx, {}, async (page, ws) => {
     const row = '#ingestions > li[data-ingestion-id="late-1"]';
-    ws.send(envelope('ingestion_progress', { ingestion_id: 'late-1', current_file: 'a.sql', status: 'processed', files_processed: 5, total_files: 6, percentage: 83.3, nodes_created: 4, error: null }));
+    // progress counts as ingestion_complete does: the files done are processed + failed + skipped
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'late-1', current_file: 'a.sql', status: 'processed', files_processed: 2, files_failed: 1, files_skipped: 2, total_files: 6, percentage: 83.3, nodes_created: 4, error: null }));
     await waitText(page, `${row} .ing-files`, '5 / 6 files');
     assert(!(await page.locator(`${row} .ing-source`).isVisible()), 'a source badge with no source is not drawn (an empty pill)');
     ws.send(envelope('ingestion_complete', {

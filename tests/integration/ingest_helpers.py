@@ -88,6 +88,20 @@ class Events:
                          m["data"].get("ingestion_id") == ingestion_id, timeout, "ingestion_complete")
 
 
+def assert_event_order(test, events, ingestion_id):
+    """Per ingestion: ingestion_started first, then ingestion_progress only, then one ingestion_complete
+    last. Returns the ingestion's messages."""
+    msgs = events.of(ingestion_id, {"ingestion_started", "ingestion_progress", "ingestion_complete"})
+    seq = [m["type"] for m in msgs]
+    test.assertTrue(seq, f"no events of {ingestion_id}")
+    test.assertEqual(seq[0], "ingestion_started", seq)
+    test.assertEqual(seq[-1], "ingestion_complete", seq)
+    test.assertEqual(seq.count("ingestion_started"), 1, seq)
+    test.assertEqual(seq.count("ingestion_complete"), 1, seq)
+    test.assertEqual(set(seq[1:-1]) - {"ingestion_progress"}, set(), seq)
+    return msgs
+
+
 def get_json(srv, path):
     status, _, body = srv.request("GET", path)
     return status, json.loads(body)
@@ -116,5 +130,5 @@ def count_files(root):
     return sum(len(files) for _, _, files in os.walk(root))
 
 
-__all__ = ["multipart", "upload", "Events", "get_json", "raw_post", "wait_ingestion_status", "count_files",
-           "http"]
+__all__ = ["multipart", "upload", "Events", "assert_event_order", "get_json", "raw_post", "wait_ingestion_status",
+           "count_files", "http"]

@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
-from ingest_helpers import Events, get_json, wait_ingestion_status  # noqa: E402
+from ingest_helpers import Events, assert_event_order, get_json, wait_ingestion_status  # noqa: E402
 from ws_helpers import vm_rss_kb  # noqa: E402
 
 TOKEN = "ghp_secret-token-never-shown-0123456789"
@@ -100,21 +100,21 @@ class GithubTest(unittest.TestCase):
         self.assertEqual(sorted(f["file"] for f in done["files"]),
                          ["marts/finance.sql", "models/core/revenue.sql", "models/staging/orders.sql"])
         self.assertEqual(done["files_processed"], 3)
-        events = self.events.of(ing)
+        # ingestion_started goes out when the request is accepted, before the clone: no file is known
+        # then (total_files 0). Clone progress follows as notes on ingestion_progress (throttled with the
+        # rest of progress); from the selection on, every progress event carries its whole total.
+        events = assert_event_order(self, self.events, ing)
         seq = [m["type"] for m in events]
-        self.assertEqual(seq.count("ingestion_started"), 1, seq)
-        self.assertEqual(seq[-1], "ingestion_complete")
-        # Clone progress arrives as notes on ingestion_progress (throttled with the rest of progress);
-        # ingestion_started follows once the selection is known, before any file, with its whole total.
-        notes = [m["data"]["note"] for m in self.events.of(ing, {"ingestion_progress"}) if "note" in m["data"]]
+        started = events[0]["data"]
+        self.assertEqual((started["source"], started["total_files"]), ("github", 0))
+        self.assertEqual(started["repository"], "acme/warehouse")
+        notes = [m["data"]["note"] for m in events if "note" in m["data"]]
         self.assertTrue(notes, seq)
-        started = seq.index("ingestion_started")
-        self.assertEqual(events[started]["data"]["total_files"], 3)
         file_events = [i for i, m in enumerate(events) if m["data"].get("current_file")]
         self.assertTrue(file_events, seq)
-        self.assertLess(started, file_events[0], seq)
         for i in file_events:
             self.assertEqual(events[i]["data"]["total_files"], 3, events[i])
+        self.assertEqual(events[-1]["data"]["total_files"], 3)
         one = wait_ingestion_status(self.srv, ing)
         self.assertEqual(one["repository"], "acme/warehouse")
         self.assertEqual(one["branch"], "main")  # the remote's default, resolved by the clone
@@ -153,6 +153,11 @@ class GithubTest(unittest.TestCase):
         ing = body["ingestion_id"]
         done = self.events.complete(ing)["data"]
         self.assertEqual(done["status"], "failed")
+        # Announced when accepted, so a failure before any file still opens with ingestion_started;
+        # the ingestion's own error names the repository, never a path of this machine.
+        events = assert_event_order(self, self.events, ing)
+        self.assertEqual((events[0]["data"]["source"], events[0]["data"]["total_files"]), ("github", 0))
+        self.assertEqual(done["errors"][-1]["file"], doc["repo"], done["errors"])
         # ingest_fail publishes the error just before this ingestion's ingestion_complete.
         msgs = self.events.of()
         end = next(i for i, m in enumerate(msgs) if m["type"] == "ingestion_complete" and
@@ -175,6 +180,11 @@ class GithubTest(unittest.TestCase):
         log = self.srv.log()
         self.assertNotIn(TOKEN, log)
         self.assertNotIn(self.remote.name, log)
+
+    def test_a_selection_without_sql_files_fails_in_order(self):
+        msg = self.failed({"repo": "acme/warehouse", "items": [{"path": "scripts", "type": "dir"}]},
+                          ["No SQL files were found"])
+        self.assertIn("acme/warehouse", msg)
 
     def test_strict_validation(self):
         bad = [{"repo": "acme"}, {"repo": "acme/ware/house"}, {"repo": "../etc"}, {"repo": "acme/.."},

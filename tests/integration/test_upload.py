@@ -10,8 +10,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
-from ingest_helpers import (Events, count_files, get_json, multipart, raw_post, upload,  # noqa: E402
-                            wait_ingestion_status)
+from ingest_helpers import (Events, assert_event_order, count_files, get_json, multipart, raw_post,  # noqa: E402
+                            upload, wait_ingestion_status)
 
 ORDERS = b"CREATE TABLE staging.orders (id INT, amount DECIMAL(10,2));\n"
 CORE = b"INSERT INTO core.orders SELECT id, amount FROM staging.orders;\n"
@@ -56,9 +56,7 @@ class UploadTest(unittest.TestCase):
         self.assertIn(done["status"], ("completed", "completed_with_errors"))
         self.assertEqual(done["files_processed"], 3)
         self.assertEqual(len(done["files"]), 6)
-        seq = [m["type"] for m in self.events.of(ing)]
-        self.assertEqual(seq[0], "ingestion_started")
-        self.assertEqual(seq[-1], "ingestion_complete")
+        seq = [m["type"] for m in assert_event_order(self, self.events, ing)]
         self.assertIn("ingestion_progress", seq)
         started = self.events.of(ing, {"ingestion_started"})[0]["data"]
         self.assertEqual(started["source"], "upload")
@@ -67,7 +65,7 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(started["project_id"], "finance")
         last = self.events.of(ing, {"ingestion_progress"})[-1]["data"]
         self.assertEqual(last["total_files"], 6)
-        self.assertEqual(last["files_processed"], last["total_files"])
+        self.assertEqual((last["files_processed"], last["files_skipped"], last["percentage"]), (3, 3, 100.0))
 
         status, one = get_json(self.srv, f"/api/v1/ingestion/{ing}")
         self.assertEqual(status, 200, one)
@@ -105,6 +103,40 @@ class UploadTest(unittest.TestCase):
         while count_files(self.uploads) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(count_files(self.uploads), 0, os.listdir(self.uploads)[:5])
+
+    def test_progress_complete_and_get_count_alike(self):
+        """files_processed counts the files processed, the same in the last progress event, in
+        ingestion_complete and in GET /api/v1/ingestion/{id}; failed and skipped files apart."""
+        files = [("counts/good.sql", b"CREATE TABLE counts.good AS SELECT 1 AS a;\n"),
+                 ("counts/broken.sql", b"SELEC oops FROM;\n"), ("counts/notes.txt", b"not sql")]
+        status, doc = upload(self.srv, files, {"project_id": "counts"})
+        self.assertEqual(status, 202, doc)
+        ing = doc["ingestion_id"]
+        done = self.events.complete(ing)["data"]
+        self.assertEqual(done["status"], "completed_with_errors", done)
+        events = assert_event_order(self, self.events, ing)
+        last = [m["data"] for m in events if m["type"] == "ingestion_progress"][-1]
+        one = wait_ingestion_status(self.srv, ing)
+        want = {"files_processed": 1, "files_failed": 1, "files_skipped": 1, "total_files": 3}
+        for name, got in (("last progress", last), ("ingestion_complete", done), ("GET", one)):
+            with self.subTest(name):
+                self.assertEqual({k: got.get(k) for k in want}, want, got)
+        self.assertEqual(last["percentage"], 100.0)
+        self.assertEqual(one["percentage"], 100.0)
+        # Every progress event counts the same way: processed + failed + skipped files done so far.
+        for m in events[1:-1]:
+            d = m["data"]
+            done_files = d["files_processed"] + d["files_failed"] + d["files_skipped"]
+            self.assertAlmostEqual(d["percentage"], 100.0 * done_files / d["total_files"], places=6, msg=d)
+
+    def test_an_upload_of_skipped_files_only_is_in_order(self):
+        status, doc = upload(self.srv, [("only/notes.txt", b"text"), ("only/empty.sql", b"")])
+        self.assertEqual(status, 202, doc)
+        ing = doc["ingestion_id"]
+        done = self.events.complete(ing)["data"]
+        self.assertEqual((done["files_processed"], done["files_skipped"]), (0, 2), done)
+        events = assert_event_order(self, self.events, ing)
+        self.assertEqual(events[0]["data"]["total_files"], 2)
 
     def test_stats_show_a_commit_at_once(self):
         # /api/v1/stats keeps its serialised body while the counters stand still; asked many times

@@ -65,6 +65,26 @@ static void progress_latest_wins_and_final_goes_at_once(void **state)
     ratelimit_free(rl);
 }
 
+/* The last file of an ingestion may have failed or been skipped: it is final all the same. */
+static void final_counts_failed_and_skipped_files(void **state)
+{
+    (void)state;
+    ratelimit_t *rl = limiter();
+    struct out o = {0};
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("c", 1, 4), 1000, collect, &o);
+    json_t *last = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s}", "ingestion_id", "c", "files_processed", 1,
+                             "files_failed", 2, "files_skipped", 1, "total_files", 4, "status", "error");
+    assert_true(ratelimit_progress_is_final(last));
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, last, 1010, collect, &o);
+    assert_int_equal(o.n, 2);
+    assert_true(o.critical[1]);
+    json_t *before = json_pack("{s:s, s:i, s:i, s:i, s:s}", "ingestion_id", "c", "files_processed", 1, "files_failed",
+                               2, "total_files", 4, "status", "error");
+    assert_false(ratelimit_progress_is_final(before));
+    json_decref(before);
+    ratelimit_free(rl);
+}
+
 static void completion_flushes_held_progress_first(void **state)
 {
     (void)state;
@@ -164,6 +184,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(progress_latest_wins_and_final_goes_at_once),
+        cmocka_unit_test(final_counts_failed_and_skipped_files),
         cmocka_unit_test(completion_flushes_held_progress_first),
         cmocka_unit_test(queries_capped_critical_untouched_stats_per_tick),
         cmocka_unit_test(many_ingestions_recycle_slots_without_losing_held),
