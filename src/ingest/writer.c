@@ -777,13 +777,20 @@ int writer_commit(writer_t *w)
 }
 
 /* A failed transaction leaves appenders unusable and the in-memory graph ahead of the database. */
-void writer_rollback(writer_t *w)
+static void reload_after_failure(writer_t *w)
 {
-    if(w->in_txn)
-        exec(w, "ROLLBACK");
-    w->in_txn = 0;
     if(open_appenders(w) || load_state(w, NULL))
         log_error("ingest.reload_failed", "reason=\"cannot reload the graph state after a failed transaction\"");
+}
+
+/* Only a transaction still open is rolled back: a failed COMMIT has ended it already (commit()). */
+void writer_rollback(writer_t *w)
+{
+    if(!w->in_txn)
+        return;
+    exec(w, "ROLLBACK");
+    w->in_txn = 0;
+    reload_after_failure(w);
 }
 
 /* ---- ingestions and file rows ---- */
@@ -1360,6 +1367,9 @@ static int commit(writer_t *w)
     w->commits += !rc;
     if(!rc && exec(w, "COMMIT")) {
         rc = -1;
+        /* DuckDB takes the transaction off the connection before committing it: a failed COMMIT leaves
+         * none to roll back (a ROLLBACK would only log "no transaction is active"). */
+        w->in_txn = 0;
         /* DuckDB 1.4 reports a commit that ran out of its limit as a transaction error ("Failed to
          * commit: failed to pin block ..."), without the out-of-memory type: any failed commit may be it. */
         w->oom = 1;
@@ -1371,9 +1381,10 @@ static int commit(writer_t *w)
             return open_appenders(w); /* fresh ones: they saw the failure */
         }
     }
-    if(rc)
+    if(rc && w->in_txn)
         writer_rollback(w);
-    w->in_txn = 0;
+    else if(rc)
+        reload_after_failure(w);
     return rc;
 }
 

@@ -53,7 +53,11 @@ duckdb_connection writer_conn(writer_t *w);
 /* Commits so far, and how many times DuckDB's memory limit was changed (a file stored again after running out). */
 void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_sets);
 
-/* Batches of small changes: one transaction around several of the calls below. */
+/*
+ * Batches of small changes: one transaction around several of the calls below. A failed
+ * writer_commit has ended the transaction already; writer_rollback ends one still open after a
+ * failed call, and does nothing when none is.
+ */
 int writer_begin(writer_t *w);
 int writer_commit(writer_t *w);
 void writer_rollback(writer_t *w);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -1334,6 +1336,80 @@ static void a_failed_file_is_the_only_error(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 'old_src'"), 1);
 }
 
+/*
+ * The database refusing a COMMIT for real (its write-ahead log may not grow: RLIMIT_FSIZE, EFBIG as
+ * SIGXFSZ is ignored). DuckDB has ended the transaction by then: nothing is rolled back a second
+ * time ("cannot rollback - no transaction is active" in the log), the failure is counted once in
+ * the file's write_failures, and the next file is stored.
+ */
+static void a_failed_commit_is_counted_once_and_not_rolled_back(void **state)
+{
+    fixture_t *f = *state;
+    char db[128], wal[160];
+    snprintf(db, sizeof(db), "%s/fsize.duckdb", f->dir);
+    snprintf(wal, sizeof(wal), "%s.wal", db);
+    store_t *store = NULL;
+    char err[256];
+    assert_int_equal(store_open(db, &store, err, sizeof(err)), STORE_OK);
+    buf_t big;
+    buf_init(&big, 1 << 20);
+    for(int k = 0; k < 2000; k++)
+        assert_int_equal(buf_printf(&big, "INSERT INTO mart.t%d SELECT a, b, c FROM raw.s%d WHERE a > %d;\n", k, k, k),
+                         0);
+    char big_path[256];
+    snprintf(big_path, sizeof(big_path), "%s", write_sql(f, "big.sql", big.data));
+    buf_free(&big);
+    char small_path[256];
+    snprintf(small_path, sizeof(small_path), "%s",
+             write_sql(f, "small.sql", "INSERT INTO mart.s SELECT x FROM raw.s;\n"));
+    store_counts_t start;
+    duckdb_connection conn;
+    assert_int_equal(store_connect(store, &conn), STORE_OK);
+    assert_int_equal(store_counts(conn, &start), STORE_OK);
+    duckdb_disconnect(&conn);
+    stats_t st;
+    stats_init(&st, &start, 60, 0);
+    ingest_opts_t opts = {.store = store, .stats = &st, .workers = 1};
+    ingest_t *in = NULL;
+    assert_int_equal(ingest_open(&opts, &in), INGEST_OK);
+    assert_int_equal(ingest_wait_ready(in), INGEST_OK);
+    struct stat sb;
+    off_t grown = 0;
+    if(stat(db, &sb) == 0)
+        grown = sb.st_size;
+    if(stat(wal, &sb) == 0 && sb.st_size > grown)
+        grown = sb.st_size;
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)grown + (64 << 10);
+    void (*saved)(int) = signal(SIGXFSZ, SIG_IGN);
+    captured_t cap;
+    capture_start(f, &cap);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    char id[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "cli"};
+    assert_int_equal(ingest_begin(in, &meta, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, big_path, "big.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_end(in, id), INGEST_OK);
+    for(int i = 0; i < 600 && atomic_load(&st.db_write_failures) == 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(ingest_begin(in, &meta, id), INGEST_OK);
+    assert_int_equal(ingest_add_file(in, id, small_path, "small.sql", NULL, 0), INGEST_OK);
+    assert_int_equal(ingest_end(in, id), INGEST_OK);
+    ingest_close(in, 1);
+    char *log = capture_end(&cap);
+    signal(SIGXFSZ, saved);
+    assert_non_null(strstr(log, "File too large"));
+    assert_null(strstr(log, "no transaction is active"));
+    assert_int_equal(atomic_load(&st.db_write_failures), 1);
+    assert_int_equal(count_in(store, "SELECT count(*) FROM files WHERE path = 'big.sql' AND status = 'error'"), 1);
+    assert_int_equal(count_in(store, "SELECT count(*) FROM files WHERE path = 'small.sql' AND status = 'processed'"),
+                     1);
+    store_close(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1369,6 +1445,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_group_holds_both_versions_of_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_is_the_only_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_commit_is_counted_once_and_not_rolled_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
