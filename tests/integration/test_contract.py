@@ -675,7 +675,8 @@ class ServerContractTest(unittest.TestCase):
         self.assertEqual(types.count("ingestion_started"), 1, types)
         self.assertEqual(types.count("ingestion_complete"), 1, types)
         self.assertEqual(types[-1], "ingestion_complete", types)
-        started = msgs[types.index("ingestion_started")]["data"]
+        self.assertEqual(types[0], "ingestion_started", types)  # first, whatever the source
+        started = msgs[0]["data"]
         self.assertTrue(STARTED_FIELDS <= set(started), started)
         self.assertEqual(started["source"], source)
         for m in msgs:
@@ -725,7 +726,10 @@ class ServerContractTest(unittest.TestCase):
     def test_github_ingestion_events(self):
         started, done = self.assert_ingestion_events(self.github_id, "github")
         self.assertEqual(started["project_id"], "gh")
-        self.assertEqual(started["total_files"], len(done["files"]))
+        # announced when the request is accepted, before the clone: no file is known yet
+        self.assertEqual(started["total_files"], 0)
+        last = self.events.of(self.github_id, {"ingestion_progress"})[-1]["data"]
+        self.assertEqual(last["total_files"], len(done["files"]))
         self.assertIn(done["status"], ("completed", "completed_with_errors"))
         self.assertGreater(done["files_processed"], 36)
 
