@@ -193,7 +193,7 @@ int api_start(void *ud, server_t *srv)
         return -1;
     }
     if(api_debug_routes(api) || api_lineage_routes(api) || api_chat_routes(api) || api_export_routes(api) ||
-       api_files_routes(api) || api_ingestion_routes(api) || api_github_start(api)) {
+       api_files_start(api) || api_ingestion_routes(api) || api_github_start(api)) {
         log_error("api.start_failed", "reason=\"cannot register the routes or start the clone thread\"");
         return -1;
     }
@@ -208,6 +208,7 @@ void api_stop(void *ud)
     graph_index_stop(api->graph); /* a long first read must not hold up the rest of the shutdown */
     /* The clone thread first: its queued jobs end their ingestions before ingestion closes. */
     api_github_stop(api);
+    api_files_stop(api); /* uploads being split are answered 503 and removed */
     ingest_close(api->ingest, 0);
     api->ingest = NULL;
     store_pool_free(api->pool);

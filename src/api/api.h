@@ -13,6 +13,7 @@
 #include "store/pool.h"
 
 typedef struct github github_t;
+typedef struct splitter splitter_t;
 
 typedef struct api {
     const config_t *cfg;
@@ -23,6 +24,7 @@ typedef struct api {
     struct graph_index *graph; /* the in-memory lineage index (src/graph/index.h) */
     char *upload_dir;          /* <data-dir>/uploads */
     github_t *github;          /* the clone thread */
+    splitter_t *splitter;      /* the upload split thread (files.c) */
 } api_t;
 
 /* server_app_t hooks: `ud` is the api_t (cfg and store set by the caller). */
@@ -54,7 +56,9 @@ int api_filter(const http_request_t *req, const char *name, const char *const *a
 
 /* Each resource registers its routes. */
 int api_debug_routes(api_t *api);
-int api_files_routes(api_t *api);
+/* The upload split thread and the files routes; stop joins the thread (before ingestion closes). */
+int api_files_start(api_t *api);
+void api_files_stop(api_t *api);
 /* At start, after ingestion recovered: removes upload files no ingestion holds. */
 int api_files_sweep(api_t *api);
 int api_ingestion_routes(api_t *api);

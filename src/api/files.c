@@ -12,6 +12,8 @@
 #include "util/utf8.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -146,6 +148,149 @@ static void upload_recorded(void *ud, const char *id, int rc)
 }
 
 /*
+ * The split thread: an upload's parts arrive in one spool file (upload.c); here each becomes a file of
+ * its own and the whole is handed to ingestion. Creating files can take a file system ~0.5 ms each
+ * (ext4 looking for a free inode among recently deleted ones), so a 10,000-file upload held the
+ * service thread for seconds when it created them itself.
+ */
+typedef struct splitjob {
+    struct splitjob *next;
+    upload_t *u;
+    upload_answer_t *a;
+    char *project, *repository;
+    sql_dialect_t dialect;
+} splitjob_t;
+
+static int files_routes(api_t *api);
+
+struct splitter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    splitjob_t *head, *tail;
+    atomic_int stop;
+    pthread_t thread;
+    int started;
+};
+
+static void splitjob_free(splitjob_t *job, int free_upload)
+{
+    if(!job)
+        return;
+    if(free_upload)
+        upload_free(job->u);
+    util_free(job->project);
+    util_free(job->repository);
+    util_free(job);
+}
+
+/* The upload is not taken: its answer says why, and its files are removed. */
+static void split_refused(splitjob_t *job, int status, const char *detail)
+{
+    upload_answer_t *a = job->a;
+    json_decref(a->accepted);
+    http_ticket_complete_json(&a->ticket, status,
+                              json_pack("{s:s, s:s}", "error",
+                                        status == 503   ? "unavailable"
+                                        : status == 507 ? "insufficient_storage"
+                                                        : "internal",
+                                        "detail", detail));
+    util_free(a);
+    splitjob_free(job, 1);
+}
+
+static void split_one(api_t *api, splitjob_t *job)
+{
+    upload_t *u = job->u;
+    int rc = upload_split(u, &api->splitter->stop);
+    if(rc) {
+        log_warn("upload.refused", "reason=%s", LOG_Q(upload_error(u)));
+        split_refused(job, rc, upload_error(u));
+        return;
+    }
+    size_t n = upload_count(u);
+    ingest_file_t *list = util_calloc(n, sizeof(*list));
+    if(!list) {
+        split_refused(job, 500, "out of memory");
+        return;
+    }
+    for(size_t i = 0; i < n; i++) {
+        const upload_file_t *f = upload_file(u, i);
+        /* A skipped file has no content on disk: "" says so. */
+        list[i] = (ingest_file_t){f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL};
+    }
+    ingest_meta_t meta = {"upload", job->project, job->repository, NULL, NULL, job->dialect, NULL, 0};
+    char id[INGEST_ID_MAX];
+    upload_answer_t *a = job->a;
+    rc = ingest_submit(api->ingest, &meta, list, n, upload_recorded, a, id); /* `a` is the writer's now */
+    util_free(list);
+    if(rc) {
+        log_warn("upload.refused", "reason=\"%s\"", ingest_strerror(rc));
+        split_refused(job, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500, ingest_strerror(rc));
+        return;
+    }
+    /* Ingestion owns the written files now (it removes them even when recording fails). */
+    for(size_t i = 0; i < n; i++)
+        upload_disown(u, i);
+    splitjob_free(job, 1);
+}
+
+static void *splitter_main(void *arg)
+{
+    api_t *api = arg;
+    splitter_t *sp = api->splitter;
+    pthread_mutex_lock(&sp->mu);
+    for(;;) {
+        while(!sp->head && !atomic_load(&sp->stop))
+            pthread_cond_wait(&sp->cv, &sp->mu);
+        splitjob_t *job = sp->head;
+        if(!job)
+            break;
+        sp->head = job->next;
+        if(!sp->head)
+            sp->tail = NULL;
+        pthread_mutex_unlock(&sp->mu);
+        if(atomic_load(&sp->stop))
+            split_refused(job, 503, "the server is shutting down; send the upload again later");
+        else
+            split_one(api, job);
+        pthread_mutex_lock(&sp->mu);
+    }
+    pthread_mutex_unlock(&sp->mu);
+    return NULL;
+}
+
+int api_files_start(api_t *api)
+{
+    splitter_t *sp = util_calloc(1, sizeof(*sp));
+    if(!sp)
+        return -1;
+    api->splitter = sp;
+    pthread_mutex_init(&sp->mu, NULL);
+    pthread_cond_init(&sp->cv, NULL);
+    if(pthread_create(&sp->thread, NULL, splitter_main, api))
+        return -1;
+    sp->started = 1;
+    return files_routes(api);
+}
+
+void api_files_stop(api_t *api)
+{
+    splitter_t *sp = api->splitter;
+    if(!sp)
+        return;
+    atomic_store(&sp->stop, 1);
+    pthread_mutex_lock(&sp->mu);
+    pthread_cond_broadcast(&sp->cv);
+    pthread_mutex_unlock(&sp->mu);
+    if(sp->started)
+        pthread_join(sp->thread, NULL);
+    pthread_mutex_destroy(&sp->mu);
+    pthread_cond_destroy(&sp->cv);
+    util_free(sp);
+    api->splitter = NULL;
+}
+
+/*
  * The body is in: the files become one ingestion, handed over in one step (ingest_submit only
  * queues). The answer waits for the writer to commit the ingestion's rows (upload_recorded): a 202
  * is a promise that a crash right after it loses no file.
@@ -175,7 +320,6 @@ static void upload_end(void *state, const http_request_t *req, const char *const
     }
     size_t accepted = 0;
     json_t *files = file_results(u, &accepted);
-    ingest_file_t *list = util_calloc(n, sizeof(*list));
     upload_answer_t *a = util_calloc(1, sizeof(*a));
     if(a && files) {
         a->n = n;
@@ -185,38 +329,39 @@ static void upload_end(void *state, const http_request_t *req, const char *const
                                 (json_int_t)(n - accepted), "files", files);
         files = NULL;
     }
-    if(!list || !a || !a->accepted) {
+    if(!a || !a->accepted) {
         json_decref(files);
-        util_free(list);
         if(a)
             json_decref(a->accepted);
         util_free(a);
         http_respond_error(resp, 500, "internal", "out of memory");
         return;
     }
-    for(size_t i = 0; i < n; i++) {
-        const upload_file_t *f = upload_file(u, i);
-        /* A skipped file has no content on disk: "" says so. */
-        list[i] = (ingest_file_t){f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL};
+    splitjob_t *job = util_calloc(1, sizeof(*job));
+    if(job) {
+        job->u = u;
+        job->a = a;
+        job->dialect = dialect;
+        job->project = project ? util_strdup(project) : NULL;
+        job->repository = repository ? util_strdup(repository) : NULL;
     }
-    ingest_meta_t meta = {"upload", project, repository, NULL, NULL, dialect, NULL, 0};
-    char id[INGEST_ID_MAX];
-    int rc = http_defer(req, &a->ticket) ? INGEST_ERR_ARG : INGEST_OK;
-    json_t *answer = a->accepted;
-    if(!rc)
-        rc = ingest_submit(r->api->ingest, &meta, list, n, upload_recorded, a, id); /* `a` is the writer's now */
-    util_free(list);
-    if(rc) {
-        json_decref(answer);
+    if(!job || (project && !job->project) || (repository && !job->repository) || http_defer(req, &a->ticket)) {
+        splitjob_free(job, 0);
+        json_decref(a->accepted);
         util_free(a);
-        log_warn("upload.refused", "reason=\"%s\"", ingest_strerror(rc));
-        http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,
-                           rc == INGEST_ERR_BUSY ? "busy" : "unavailable", ingest_strerror(rc));
+        http_respond_error(resp, 500, "internal", "out of memory");
         return;
     }
-    /* Ingestion owns the written files now (it removes them even when recording fails). */
-    for(size_t i = 0; i < n; i++)
-        upload_disown(u, i);
+    r->u = NULL; /* the split thread's now */
+    splitter_t *sp = r->api->splitter;
+    pthread_mutex_lock(&sp->mu);
+    if(sp->tail)
+        sp->tail->next = job;
+    else
+        sp->head = job;
+    sp->tail = job;
+    pthread_cond_signal(&sp->cv);
+    pthread_mutex_unlock(&sp->mu);
 }
 
 static void upload_release(void *state)
@@ -391,7 +536,7 @@ int api_files_sweep(api_t *api)
     return 0;
 }
 
-int api_files_routes(api_t *api)
+static int files_routes(api_t *api)
 {
     const route_t upload = {"/api/v1/files/upload", HTTP_POST, NULL, api, (int64_t)api->cfg->max_upload_mb << 20, 0};
     const route_t routes[] = {

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* copy_file_range */
 #include "api/upload.h"
 
 #include "util/alloc.h"
@@ -19,7 +20,9 @@ struct upload {
     upload_file_t *files;
     size_t n, cap;
     upload_file_t *cur; /* the part being received, NULL between parts */
-    int fd;
+    int spool;          /* every kept part's bytes, one after another: one file created per request */
+    char *spool_path;   /* NULL until the first kept part */
+    int64_t spool_size;
     int in_part;
     char error[256];
 };
@@ -32,7 +35,7 @@ upload_t *upload_new(const upload_limits_t *lim)
     if(!u)
         return NULL;
     u->lim = *lim;
-    u->fd = -1;
+    u->spool = -1;
     return u;
 }
 
@@ -111,11 +114,33 @@ int upload_disk_has_room(const char *dir, int64_t need, int keep_mb)
 
 static void close_part(upload_t *u)
 {
-    if(u->fd >= 0)
-        close(u->fd);
-    u->fd = -1;
     u->cur = NULL;
     u->in_part = 0;
+}
+
+/* The part's bytes are not kept: the next part overwrites them in the spool. */
+static void drop_part(upload_t *u, upload_file_t *f)
+{
+    if(f->kept)
+        u->spool_size = f->offset;
+    f->kept = 0;
+}
+
+/* A new file under the upload folder, named by the server: an open descriptor, or -1 with errno. */
+static int create_named(const char *dir, const char *suffix, char *path, size_t pathlen)
+{
+    int fd = -1;
+    errno = EEXIST;
+    for(int attempt = 0; fd < 0 && errno == EEXIST && attempt < 4; attempt++) {
+        uint64_t seq = __atomic_add_fetch(&upload_seq, 1, __ATOMIC_RELAXED);
+        if(snprintf(path, pathlen, "%s/up-%lld-%d-%llu%s", dir, (long long)time_now_ms(), (int)getpid(),
+                    (unsigned long long)seq, suffix) >= (int)pathlen) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    return fd;
 }
 
 static void drop_content(upload_file_t *f)
@@ -124,6 +149,18 @@ static void drop_content(upload_file_t *f)
         unlink(f->disk_path);
         util_free(f->disk_path);
         f->disk_path = NULL;
+    }
+}
+
+static void drop_spool(upload_t *u)
+{
+    if(u->spool >= 0)
+        close(u->spool);
+    u->spool = -1;
+    if(u->spool_path) {
+        unlink(u->spool_path);
+        util_free(u->spool_path);
+        u->spool_path = NULL;
     }
 }
 
@@ -174,40 +211,34 @@ int upload_file_open(upload_t *u, const char *field, const char *filename)
         f->skip = f->skip_owned ? f->skip_owned : "unsupported file type";
         return 0;
     }
-    char path[4096];
-    int fd = -1;
-    for(int attempt = 0; fd < 0 && attempt < 4; attempt++) {
-        uint64_t seq = __atomic_add_fetch(&upload_seq, 1, __ATOMIC_RELAXED);
-        if(snprintf(path, sizeof(path), "%s/up-%lld-%d-%llu.sql", u->lim.dir, (long long)time_now_ms(), (int)getpid(),
-                    (unsigned long long)seq) >= (int)sizeof(path))
-            return fail(u, 500, "the upload folder path is too long");
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if(fd < 0 && errno != EEXIST)
-            break;
+    if(u->spool < 0) {
+        char path[4096];
+        u->spool = create_named(u->lim.dir, ".spool", path, sizeof(path));
+        if(u->spool < 0) {
+            log_error("upload.open_failed", "reason=\"%s\"", strerror(errno));
+            return fail(u, 500, "the server cannot store uploads right now");
+        }
+        u->spool_path = util_strdup(path);
+        if(!u->spool_path) {
+            unlink(path);
+            return fail(u, 500, "out of memory");
+        }
     }
-    if(fd < 0) {
-        log_error("upload.open_failed", "reason=\"%s\"", strerror(errno));
-        return fail(u, 500, "the server cannot store uploads right now");
-    }
-    f->disk_path = util_strdup(path);
-    if(!f->disk_path) {
-        close(fd);
-        unlink(path);
-        return fail(u, 500, "out of memory");
-    }
-    u->fd = fd;
+    f->offset = u->spool_size;
+    f->kept = 1;
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+static int pwrite_all(int fd, const char *p, size_t len, int64_t at)
 {
     while(len) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = pwrite(fd, p, len, (off_t)at);
         if(n < 0 && errno == EINTR)
             continue;
         if(n <= 0)
             return -1;
         p += n;
+        at += n;
         len -= (size_t)n;
     }
     return 0;
@@ -224,21 +255,20 @@ int upload_file_data(upload_t *u, const char *data, size_t len, int final)
                     (long long)(u->lim.max_file_bytes >> 20));
     if(!f->skip && len && memchr(data, '\0', len)) {
         f->skip = "binary file (it contains NUL bytes), not SQL text";
-        if(u->fd >= 0)
-            close(u->fd);
-        u->fd = -1;
-        drop_content(f);
+        drop_part(u, f);
     }
-    if(u->fd >= 0 && len && write_all(u->fd, data, len)) {
-        log_error("upload.write_failed", "reason=\"%s\"", strerror(errno));
-        return fail(u, 500, "the server cannot store uploads right now (%s)",
-                    errno == ENOSPC ? "disk full" : "write failed");
+    if(f->kept && len) {
+        if(pwrite_all(u->spool, data, len, u->spool_size)) {
+            log_error("upload.write_failed", "reason=\"%s\"", strerror(errno));
+            return fail(u, 500, "the server cannot store uploads right now (%s)",
+                        errno == ENOSPC ? "disk full" : "write failed");
+        }
+        u->spool_size += (int64_t)len;
     }
     if(final) {
         if(!f->skip && f->size == 0) {
             f->skip = "empty file";
-            close_part(u);
-            drop_content(f);
+            drop_part(u, f);
         }
         close_part(u);
     }
@@ -270,11 +300,76 @@ void upload_disown(upload_t *u, size_t i)
     }
 }
 
+/* `len` bytes of the spool from `at` into `out`: in the kernel where it can, else through a buffer. */
+static int copy_range(int spool, int64_t at, int out, int64_t len)
+{
+    off_t in_off = (off_t)at;
+    while(len > 0) {
+        ssize_t n = copy_file_range(spool, &in_off, out, NULL, (size_t)len, 0);
+        if(n < 0 && errno == EINTR)
+            continue;
+        if(n <= 0)
+            break;
+        len -= n;
+    }
+    char buf[64 * 1024];
+    int64_t done = in_off - at;
+    while(len > 0) { /* copy_file_range refused (an old kernel, another file system) or stopped short */
+        ssize_t n = pread(spool, buf, len < (int64_t)sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)(at + done));
+        if(n < 0 && errno == EINTR)
+            continue;
+        if(n <= 0) {
+            if(n == 0)
+                errno = EIO; /* the spool is shorter than what was written to it */
+            return -1;
+        }
+        if(pwrite_all(out, buf, (size_t)n, done))
+            return -1;
+        done += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int upload_split(upload_t *u, const atomic_int *stop)
+{
+    for(size_t i = 0; i < u->n; i++) {
+        upload_file_t *f = &u->files[i];
+        if(!f->kept)
+            continue;
+        if(stop && atomic_load(stop))
+            return fail(u, 503, "the server is shutting down; send the upload again later");
+        int64_t len = f->size; /* a kept part has every byte it received in the spool */
+        char path[4096];
+        int fd = create_named(u->lim.dir, ".sql", path, sizeof(path));
+        if(fd < 0 || copy_range(u->spool, f->offset, fd, len)) {
+            int err = errno;
+            log_error("upload.write_failed", "reason=\"%s\"", strerror(err));
+            if(fd >= 0) {
+                close(fd);
+                unlink(path);
+            }
+            return fail(u, err == ENOSPC ? 507 : 500, "the server cannot store uploads right now (%s)",
+                        err == ENOSPC ? "disk full" : "write failed");
+        }
+        close(fd);
+        f->disk_path = util_strdup(path);
+        if(!f->disk_path) {
+            unlink(path);
+            return fail(u, 500, "out of memory");
+        }
+        f->kept = 0;
+    }
+    drop_spool(u);
+    return 0;
+}
+
 void upload_free(upload_t *u)
 {
     if(!u)
         return;
     close_part(u);
+    drop_spool(u);
     for(size_t i = 0; i < u->n; i++) {
         drop_content(&u->files[i]);
         util_free(u->files[i].name);

@@ -1,11 +1,15 @@
 /*
  * Receiving uploaded files while the body streams in: each file part is checked (name, type, size,
- * binary content) and written under the upload folder with a generated name, so a client's file name
- * never chooses a path. Runs on the service thread: writes go to the page cache, never fsync.
+ * binary content) and its bytes appended to one spool file per request under the upload folder, so a
+ * client's file name never chooses a path. That part runs on the service thread and creates one file
+ * per request (writes go to the page cache, never fsync). upload_split, on another thread, then writes
+ * each kept part to a file of its own with a generated name: creating thousands of files there costs
+ * the service thread nothing (docs/design.md "Uploads").
  */
 #ifndef LINEAGED_API_UPLOAD_H
 #define LINEAGED_API_UPLOAD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,8 +28,10 @@ typedef struct upload_limits {
 
 typedef struct upload_file {
     char *name;      /* sanitised display name */
-    char *disk_path; /* NULL when the content was not kept */
+    char *disk_path; /* its own file, once upload_split wrote it; NULL before, or when the content was not kept */
     int64_t size;
+    int64_t offset; /* where its bytes start in the spool */
+    int kept;       /* its bytes are in the spool, waiting for upload_split */
     const char *skip; /* NULL: accepted; else why it is skipped (a static sentence) */
     char *skip_owned; /* a skip reason built for this file */
 } upload_file_t;
@@ -41,6 +47,12 @@ int upload_file_open(upload_t *u, const char *field, const char *filename);
 int upload_file_data(upload_t *u, const char *data, size_t len, int final);
 /* The body is complete: 0, or 400 when a file part never ended. */
 int upload_finish(upload_t *u);
+/*
+ * Off the service thread, after upload_finish: each kept part to a file of its own (disk_path), then
+ * the spool is removed. 0, or an HTTP status (500, 507 when the disk is full, 503 when `stop` is set)
+ * with upload_error(); what was written is removed by upload_free.
+ */
+int upload_split(upload_t *u, const atomic_int *stop);
 const char *upload_error(const upload_t *u);
 
 size_t upload_count(const upload_t *u);
