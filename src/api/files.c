@@ -51,8 +51,9 @@ static void *upload_begin(void *ctx, const http_request_t *req, int64_t length, 
         http_respond_error(resp, 503, "unavailable", "ingestion is not running on this server");
         return NULL;
     }
-    /* Files wait on disk until parsed: a client that uploads faster than they are parsed fills it. */
-    if(!upload_disk_has_room(api->upload_dir, length, api->cfg->min_free_mb)) {
+    /* Files wait on disk until parsed: a client that uploads faster than they are parsed fills it. The
+     * body is on disk twice while its spool is split into files. */
+    if(!upload_disk_has_room(api->upload_dir, length > 0 ? 2 * length : length, api->cfg->min_free_mb)) {
         http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
         return NULL;
     }
