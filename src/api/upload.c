@@ -220,6 +220,8 @@ int upload_file_open(upload_t *u, const char *field, const char *filename)
         }
         u->spool_path = util_strdup(path);
         if(!u->spool_path) {
+            close(u->spool);
+            u->spool = -1;
             unlink(path);
             return fail(u, 500, "out of memory");
         }

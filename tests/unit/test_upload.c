@@ -112,6 +112,10 @@ static void files_are_stored_under_generated_names(void **state)
         send_file(u, hostile[i], "select 1;\n", 10);
     assert_int_equal(upload_finish(u), 0);
     assert_int_equal(upload_count(u), 3);
+    /* One spool file per request until it is split into a file per part. */
+    assert_int_equal(files_in_dir(), 1);
+    assert_null(upload_file(u, 0)->disk_path);
+    assert_int_equal(upload_split(u, NULL), 0);
     for(size_t i = 0; i < 3; i++) {
         const upload_file_t *f = upload_file(u, i);
         assert_null(f->skip);
@@ -154,6 +158,7 @@ static void unsupported_empty_and_binary_files_are_skipped(void **state)
     send_file(u, cut, "select 1", 8);
     send_file(u, whole, "select 1", 8);
     assert_int_equal(upload_finish(u), 0);
+    assert_int_equal(upload_split(u, NULL), 0);
     assert_int_equal(upload_count(u), 7);
     assert_non_null(strstr(upload_file(u, 5)->skip, "longer than 254 bytes"));
     assert_null(upload_file(u, 5)->disk_path);
@@ -166,6 +171,13 @@ static void unsupported_empty_and_binary_files_are_skipped(void **state)
     for(size_t i = 0; i < 4; i++)
         assert_null(upload_file(u, i)->disk_path);
     assert_int_equal(files_in_dir(), 2);
+    /* The skipped parts gave their room back: each kept file holds exactly its own bytes. */
+    char got[32] = {0};
+    FILE *fp = fopen(upload_file(u, 4)->disk_path, "r");
+    assert_non_null(fp);
+    assert_int_equal(fread(got, 1, sizeof(got) - 1, fp), 23);
+    fclose(fp);
+    assert_string_equal(got, "create table t (a int);");
     upload_free(u);
     assert_int_equal(files_in_dir(), 0);
 }
@@ -215,6 +227,32 @@ static void out_of_memory_is_an_error_not_a_crash(void **state)
         upload_free(u);
         assert_int_equal(files_in_dir(), 0);
     }
+    /* Out of memory while splitting: an error, and free removes what was written. */
+    for(long n = 0; n < 3; n++) {
+        upload_t *u = new_upload(1 << 20, 10);
+        send_file(u, "a.sql", "select 1;\n", 10);
+        send_file(u, "b.sql", "select 2;\n", 10);
+        assert_int_equal(upload_finish(u), 0);
+        util_alloc_fail_after(n);
+        int rc = upload_split(u, NULL);
+        util_alloc_fail_after(-1);
+        assert_true(rc == 0 || rc == 500);
+        upload_free(u);
+        assert_int_equal(files_in_dir(), 0);
+    }
+}
+
+static void a_stop_ends_the_split(void **state)
+{
+    (void)state;
+    upload_t *u = new_upload(1 << 20, 10);
+    send_file(u, "a.sql", "select 1;\n", 10);
+    assert_int_equal(upload_finish(u), 0);
+    atomic_int stop = 1;
+    assert_int_equal(upload_split(u, &stop), 503);
+    assert_non_null(strstr(upload_error(u), "shutting down"));
+    upload_free(u);
+    assert_int_equal(files_in_dir(), 0);
 }
 
 int main(void)
@@ -225,6 +263,7 @@ int main(void)
         cmocka_unit_test(unsupported_empty_and_binary_files_are_skipped),
         cmocka_unit_test(limits_end_the_upload_and_leave_nothing),
         cmocka_unit_test(out_of_memory_is_an_error_not_a_crash),
+        cmocka_unit_test(a_stop_ends_the_split),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
