@@ -659,6 +659,11 @@ static int begin_upload(struct lws *wsi, http_txn_t *t, int64_t length)
 static void end_upload(struct lws *wsi, http_txn_t *t)
 {
     const route_upload_ops_t *ops = t->upload_ops;
+    if(t->ended) {
+        log_debug("http.upload_end_again", "path=%s", LOG_Q(t->path));
+        return;
+    }
+    t->ended = 1;
     lws_spa_finalize(t->spa);
     if(!t->resp.status) {
         const char *values[16] = {0};

@@ -79,6 +79,7 @@ typedef struct http_txn {
     int64_t begun_ms; /* when the body began: its rate is measured from here */
     txn_link_t on[TXN_LISTS];
     int ready;   /* response complete, waiting for WRITEABLE */
+    int ended;   /* an upload's end was handled: lws can report its body's completion twice */
     size_t sent; /* of a large response's body, handed to lws so far */
     size_t held; /* its bytes counted in srv->resp_held */
     http_response_t resp;
