@@ -222,6 +222,16 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
     assertEqual(await text(page, '#ingestions-count'), '0 active · 3 shown', 'panel count');
     ws.send(envelope('stats_update', { totalNodes: 1, totalEdges: 1, filesProcessed: 1, databaseTables: 1, activeQueries: 0, activeIngestions: 2, trends: {} }));
     await waitText(page, '#ingestions-count', '2 active · 3 shown');
+    // a GitHub ingestion is announced before its clone: no total yet, then the selection's
+    ws.send(envelope('ingestion_started', { ingestion_id: 'gh-4', source: 'github', total_files: 0, project_id: 'acme', repository: 'acme/dbt' }));
+    await waitText(page, `${row('gh-4')} .ing-files`, '0 / ? files');
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'gh-4', current_file: null, status: 'cloning', files_processed: 0, files_failed: 0, files_skipped: 0, total_files: 0, percentage: 40, nodes_created: 0, error: null, note: 'cloning acme/dbt: 4 of 10 objects' }));
+    await waitText(page, `${row('gh-4')} .ing-pct`, '40%');
+    assertEqual(await text(page, `${row('gh-4')} .ing-files`), '0 / ? files', 'no total while cloning');
+    ws.send(envelope('ingestion_progress', { ingestion_id: 'gh-4', current_file: 'm/a.sql', status: 'processed', files_processed: 1, files_failed: 0, files_skipped: 0, total_files: 3, percentage: 33.3, nodes_created: 2, error: null }));
+    await waitText(page, `${row('gh-4')} .ing-files`, '1 / 3 files');
+    ws.send(envelope('ingestion_complete', { ingestion_id: 'gh-4', source: 'github', status: 'completed', files: [], files_processed: 3, files_failed: 0, total_files: 3, total_nodes_created: 6, duration_seconds: 1, errors: [] }));
+    await waitText(page, `${row('gh-4')} .ing-files`, '3 / 3 files');
   });
 });
 
