@@ -16,6 +16,7 @@
 #include "util/timefmt.h"
 #include "util/utf8.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,6 +35,8 @@
 #define GITHUB_PATH_MAX   1024
 #define GITHUB_FETCH_SECS 600
 #define GITHUB_NOTE_MS    250 /* clone progress at most this often */
+#define GITHUB_RETRY_S    30  /* Retry-After of a client over --github-max-per-ip */
+#define GITHUB_CLIENT_MAX 64  /* a client's per-IP key (server/iplimit.h) */
 
 static const char fetch_too_long[] = "the clone took longer than the 600-second limit";
 static const char shutting_down[] = "the server is shutting down";
@@ -47,6 +50,7 @@ typedef struct gh_item {
 typedef struct gh_job {
     struct gh_job *next;
     char id[INGEST_ID_MAX];
+    char client[GITHUB_CLIENT_MAX]; /* who asked, as per-IP limits key it */
     char owner[40], name[101];
     char *branch;       /* NULL until resolved when none was asked for */
     int default_branch; /* `branch` is the remote's default, resolved here */
@@ -69,6 +73,7 @@ struct github {
     pthread_cond_t cv;
     gh_job_t *head, *tail;
     int queued;
+    char cloning[GITHUB_CLIENT_MAX]; /* the client of the job the clone thread runs now, or "" */
     atomic_int stop;
     int started;
     char *token;  /* LINEAGED_GITHUB_TOKEN, never logged or stored */
@@ -256,6 +261,95 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static void remove_mirror(const char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+typedef struct cached {
+    char repo[160]; /* owner/name */
+    uint64_t bytes;
+    struct timespec used;
+} cached_t;
+
+#define GITHUB_CACHE_SCAN_MAX 100000 /* mirrors looked at for eviction; more are left as they are */
+
+static int older(const cached_t *a, const cached_t *b)
+{
+    return a->used.tv_sec != b->used.tv_sec ? a->used.tv_sec < b->used.tv_sec : a->used.tv_nsec < b->used.tv_nsec;
+}
+
+/* The mirrors under <data-dir>/github named as this server names them (owner/name.git), with size and last use. */
+static cached_t *list_mirrors(const github_t *gh, size_t *n)
+{
+    cached_t *list = NULL;
+    size_t cap = 0;
+    *n = 0;
+    DIR *top = opendir(gh->mirror);
+    for(struct dirent *o; top && (o = readdir(top)) != NULL;) {
+        char dir[4096];
+        if(o->d_name[0] == '.' || snprintf(dir, sizeof(dir), "%s/%s", gh->mirror, o->d_name) >= (int)sizeof(dir))
+            continue;
+        DIR *sub = opendir(dir);
+        for(struct dirent *e; sub && (e = readdir(sub)) != NULL && *n < GITHUB_CACHE_SCAN_MAX;) {
+            size_t len = strlen(e->d_name);
+            char repo[160], owner[40], name[101], path[4096];
+            struct stat st;
+            if(len <= 4 || strcmp(e->d_name + len - 4, ".git") != 0 ||
+               snprintf(repo, sizeof(repo), "%s/%.*s", o->d_name, (int)(len - 4), e->d_name) >= (int)sizeof(repo) ||
+               split_repo(repo, owner, sizeof(owner), name, sizeof(name)) ||
+               snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) || lstat(path, &st) ||
+               !S_ISDIR(st.st_mode))
+                continue;
+            if(*n == cap) {
+                size_t grown_cap = cap ? cap * 2 : 16;
+                cached_t *grown = util_realloc(list, grown_cap * sizeof(*grown));
+                if(!grown)
+                    break;
+                list = grown;
+                cap = grown_cap;
+            }
+            cached_t *c = &list[(*n)++];
+            snprintf(c->repo, sizeof(c->repo), "%s", repo);
+            c->bytes = mirror_bytes(path);
+            c->used = st.st_mtim;
+        }
+        if(sub)
+            closedir(sub);
+    }
+    if(top)
+        closedir(top);
+    return list;
+}
+
+/*
+ * Keeps all mirrors within --github-cache-mb: the least recently used go first (a mirror's last use
+ * is its folder's mtime, set by each ingestion of it), never `in_use` ("owner/name", the one just
+ * used). Runs on the clone thread, which alone touches mirrors.
+ */
+static void evict_mirrors(github_t *gh, const char *in_use)
+{
+    size_t n = 0;
+    cached_t *list = list_mirrors(gh, &n);
+    uint64_t total = 0, cap = (uint64_t)gh->api->cfg->github_cache_mb << 20;
+    for(size_t i = 0; i < n; i++)
+        total += list[i].bytes;
+    while(total > cap) {
+        cached_t *lru = NULL;
+        for(size_t i = 0; i < n; i++) {
+            if(list[i].repo[0] && strcmp(list[i].repo, in_use) != 0 && (!lru || older(&list[i], lru)))
+                lru = &list[i];
+        }
+        if(!lru)
+            break;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s.git", gh->mirror, lru->repo);
+        remove_mirror(path);
+        log_info("github.mirror_evicted", "repo=%s bytes=%llu cache_bytes=%llu cache_mb=%d", LOG_Q(lru->repo),
+                 (unsigned long long)lru->bytes, (unsigned long long)total, gh->api->cfg->github_cache_mb);
+        *strrchr(path, '/') = '\0';
+        rmdir(path); /* the owner's folder, once it holds no other mirror */
+        total -= lru->bytes;
+        lru->repo[0] = '\0';
+    }
+    util_free(list);
 }
 
 static void too_large(const github_t *gh, gh_job_t *j)
@@ -726,7 +820,12 @@ fail:
         remove_mirror(path);
         log_info("github.mirror_removed", "repo=%s/%s reason=\"%s\"", j->owner, j->name,
                  j->too_large ? "over --github-max-mb" : "its first clone failed");
+    } else if(utimensat(AT_FDCWD, path, NULL, 0) && errno != ENOENT) { /* its last use, for the cache's order */
+        log_warn("github.mirror_touch_failed", "repo=%s/%s reason=\"%s\"", j->owner, j->name, strerror(errno));
     }
+    char full_name[160];
+    snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
+    evict_mirrors(gh, full_name);
     if(why[0]) {
         log_warn("github.failed", "ingestion=%s repo=%s/%s reason=\"%s\"", j->id, j->owner, j->name, why);
         ingest_fail(in, j->id, why);
@@ -747,6 +846,7 @@ static void *github_main(void *arg)
         if(!gh->head)
             gh->tail = NULL;
         gh->queued--;
+        memcpy(gh->cloning, j->client, sizeof(gh->cloning));
         pthread_mutex_unlock(&gh->mu);
         if(atomic_load(&gh->stop))
             ingest_fail(gh->api->ingest, j->id, "The server shut down before the repository was cloned.");
@@ -754,6 +854,7 @@ static void *github_main(void *arg)
             run_job(gh, j);
         job_free(j);
         pthread_mutex_lock(&gh->mu);
+        gh->cloning[0] = '\0';
     }
     pthread_mutex_unlock(&gh->mu);
     return NULL;
@@ -803,9 +904,26 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         http_respond_error(resp, 503, "unavailable", "ingestion is not running on this server");
         fail = 1;
     }
+    if(j)
+        http_client_key(req, j->client, sizeof(j->client));
     pthread_mutex_lock(&gh->mu);
-    int full = gh->queued >= GITHUB_QUEUE_MAX;
+    int full = gh->queued >= GITHUB_QUEUE_MAX, mine = j && gh->cloning[0] && strcmp(gh->cloning, j->client) == 0;
+    for(const gh_job_t *q = gh->head; j && q; q = q->next)
+        mine += strcmp(q->client, j->client) == 0;
     pthread_mutex_unlock(&gh->mu);
+    int per_ip = api->cfg->github_max_per_ip;
+    if(!fail && mine >= per_ip) {
+        char detail[200];
+        snprintf(detail, sizeof(detail),
+                 "at most %d GitHub ingestions per client address may wait or clone at once (--github-max-per-ip);"
+                 " try again when one has finished",
+                 per_ip);
+        http_respond_error(resp, 429, "too_many_requests", detail);
+        resp->retry_after = GITHUB_RETRY_S;
+        log_warn("github.rejected", "reason=per_ip_limit client=%s pending=%d limit=%d status=429", LOG_Q(j->client),
+                 mine, per_ip);
+        fail = 1;
+    }
     if(!fail && full) {
         http_respond_error(resp, 503, "busy", "too many repositories are waiting to be cloned; try again later");
         fail = 1;

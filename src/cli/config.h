@@ -24,6 +24,8 @@ typedef struct config {
     char *github_url;
     int github_max_mb;    /* a repository's mirror beyond this stops its clone */
     int github_max_files; /* SQL files one GitHub ingestion may take */
+    int github_max_per_ip; /* GitHub ingestions one client address may have waiting or cloning */
+    int github_cache_mb;   /* all mirrors together; the least recently used beyond it are removed */
     int max_upload_mb;
     int min_free_mb; /* disk under data_dir that uploads and clones leave free */
     int db_memory_mb;

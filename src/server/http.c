@@ -1,6 +1,7 @@
 #include "server/http.h"
 
 #include "server/defer.h"
+#include "server/listener.h"
 #include "server/mpname.h"
 #include "server/routes.h"
 #include "util/alloc.h"
@@ -182,8 +183,13 @@ static size_t render(const http_response_t *r, unsigned char *start, size_t cap,
         put_header(&h, "access-control-allow-headers", "Content-Type");
         put_header(&h, "access-control-max-age", "600");
     }
-    if(r->status == 503) /* every 503 here is a passing state: busy, loading, a limit, a restart */
+    if(r->retry_after > 0) {
+        PUT_LITERAL(&h, "retry-after: ");
+        put_uint(&h, (size_t)r->retry_after);
+        PUT_LITERAL(&h, "\r\n");
+    } else if(r->status == 503) { /* every 503 here is a passing state: busy, loading, a limit, a restart */
         put_header(&h, "retry-after", HTTP_RETRY_AFTER_S);
+    }
     if(r->close)
         put_header(&h, "connection", "close");
     PUT_LITERAL(&h, "\r\n");
@@ -845,6 +851,46 @@ static int version_supported(struct lws *wsi, http_response_t *resp)
     return 0;
 }
 
+void http_client_key(const http_request_t *req, char *out, size_t outlen)
+{
+    struct lws *wsi = req->wsi;
+    server_t *srv = lws_context_user(lws_get_context(wsi));
+    char raw[64], peer[48], addr[48], xff[256], key[IPLIMIT_ADDR_MAX];
+    const char *accepted = listener_peer(srv, wsi);
+    if(!accepted) {
+        lws_get_peer_simple(wsi, raw, sizeof(raw));
+        iplimit_normalize(raw, peer, sizeof(peer));
+        accepted = peer;
+    }
+    int has_xff = srv->cfg->trusted_proxy && lws_hdr_copy(wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) > 0;
+    iplimit_client(srv->cfg->trusted_proxy, accepted, has_xff ? xff : NULL, addr, sizeof(addr));
+    iplimit_key(srv->per_ip, addr, key);
+    snprintf(out, outlen, "%s", key);
+}
+
+/*
+ * A body read into memory is JSON (uploads stream multipart): a Content-Type that says otherwise is
+ * refused. One that is absent is taken, as scripts and the contract's clients send JSON without it.
+ * "application/json" in any case, with parameters ("; charset=utf-8") allowed.
+ */
+static int content_type_json(struct lws *wsi)
+{
+    if(lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+        return 1;
+    char ct[256];
+    if(lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+        return 0;
+    const char *p = ct;
+    while(*p == ' ' || *p == '\t')
+        p++;
+    if(strncasecmp(p, "application/json", 16) != 0)
+        return 0;
+    p += 16;
+    while(*p == ' ' || *p == '\t')
+        p++;
+    return *p == '\0' || *p == ';';
+}
+
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
 {
     http_session_release(s);
@@ -950,6 +996,12 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         snprintf(detail, sizeof(detail), "the request body is %lld bytes; the limit is %lld", n, (long long)max_body);
         t->resp.close = 1;
         http_respond_error(&t->resp, 413, "payload_too_large", detail);
+        return reply_early(wsi, t);
+    }
+    if(!t->upload_ops && !content_type_json(wsi)) {
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 415, "unsupported_media_type",
+                           "send the request body as JSON, with Content-Type: application/json");
         return reply_early(wsi, t);
     }
     if(t->upload_ops && t->method == HTTP_POST) {

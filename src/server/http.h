@@ -23,6 +23,11 @@ void http_respond_static(http_response_t *r, int status, const char *content_typ
 /* Serialises `body` (the reference is stolen). */
 void http_respond_json(http_response_t *r, int status, json_t *body);
 void http_respond_error(http_response_t *r, int status, const char *error, const char *detail);
+/*
+ * From a handler, on the service thread: the client's address as per-IP limits key it (X-Forwarded-For's
+ * last hop behind --trusted-proxy, an IPv6 client by its --ipv6-prefix network), as ws.c counts it.
+ */
+void http_client_key(const http_request_t *req, char *out, size_t outlen);
 const char *http_status_text(int status);
 /* Hub timer: drops connections whose request body fell below --min-rate (see body_too_slow). */
 void http_check_bodies(server_t *srv, int64_t now);

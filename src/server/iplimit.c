@@ -56,6 +56,24 @@ void iplimit_key(const iplimit_t *l, const char *addr, char out[IPLIMIT_ADDR_MAX
     snprintf(out, IPLIMIT_ADDR_MAX, "%s/%d", net, l->ipv6_prefix);
 }
 
+void iplimit_client(const char *trusted_proxy, const char *peer, const char *xff, char *addr, size_t addrlen)
+{
+    snprintf(addr, addrlen, "%s", peer);
+    if(!trusted_proxy || !xff)
+        return;
+    char proxy[64];
+    iplimit_normalize(trusted_proxy, proxy, sizeof(proxy));
+    if(strcmp(proxy, peer) != 0)
+        return;
+    /* The proxy appends the address it saw: the last entry is the only one it vouches for. */
+    const char *last = strrchr(xff, ',');
+    char candidate[48]; /* INET6_ADDRSTRLEN fits, like the session's fields */
+    iplimit_normalize(last ? last + 1 : xff, candidate, sizeof(candidate));
+    unsigned char bin[16];
+    if(inet_pton(AF_INET, candidate, bin) == 1 || inet_pton(AF_INET6, candidate, bin) == 1)
+        snprintf(addr, addrlen, "%s", candidate);
+}
+
 void iplimit_free(iplimit_t *l)
 {
     if(!l)

@@ -24,5 +24,10 @@ size_t iplimit_size(const iplimit_t *l);
 void iplimit_key(const iplimit_t *l, const char *addr, char out[IPLIMIT_ADDR_MAX]);
 /* One spelling per address: IPv4-mapped IPv6 becomes plain IPv4, hex digits lower case. */
 void iplimit_normalize(const char *in, char *out, size_t outlen);
+/*
+ * Whom per-client limits count: the socket `peer` (normalised), or the last hop of X-Forwarded-For
+ * (`xff`, NULL when absent or repeated) when the peer is `trusted_proxy` (NULL: none is trusted).
+ */
+void iplimit_client(const char *trusted_proxy, const char *peer, const char *xff, char *addr, size_t addrlen);
 
 #endif

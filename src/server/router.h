@@ -53,7 +53,9 @@ typedef struct route {
     int methods; /* enum http_method bits */
     route_fn fn;
     void *ctx;
-    int64_t max_body; /* > 0: the body is read into memory (or streamed to `upload`), at most this many bytes */
+    /* > 0: the body is read into memory (or streamed to `upload`), at most this many bytes; one read into memory
+     * is JSON: a Content-Type other than application/json gets 415 */
+    int64_t max_body;
     int debug_only;   /* exists only with --debug-events */
 } route_t;
 

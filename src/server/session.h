@@ -32,6 +32,7 @@ typedef struct http_response {
     int preflight;         /* CORS preflight answer: Allow doubles as Access-Control-Allow-Methods */
     int close;             /* send Connection: close and drop the connection */
     int omit_body;         /* HEAD: headers as for GET, no body */
+    int retry_after;       /* > 0: Retry-After in seconds (every 503 has one anyway) */
 } http_response_t;
 
 #define ROUTE_MAX_PARAMS 4

@@ -22,25 +22,6 @@
 #define TX_CONTROL_MAX 1024 /* control frames queued behind a refused write; a client that makes more is dropped */
 #define HANDSHAKE_ROOM 256  /* the 101's bytes */
 
-/* Whom the per-IP limit counts: the socket peer, or X-Forwarded-For's last hop via the trusted proxy. */
-static void client_address(server_t *srv, const char *peer, const ws_request_t *req, char *addr, size_t addrlen)
-{
-    snprintf(addr, addrlen, "%s", peer);
-    if(!srv->cfg->trusted_proxy || req->xff != 1)
-        return;
-    char proxy[64];
-    iplimit_normalize(srv->cfg->trusted_proxy, proxy, sizeof(proxy));
-    if(strcmp(proxy, peer) != 0)
-        return;
-    /* The proxy appends the address it saw: the last entry is the only one it vouches for. */
-    const char *last = strrchr(req->xff_v, ',');
-    char candidate[48]; /* INET6_ADDRSTRLEN fits, like the session's fields */
-    iplimit_normalize(last ? last + 1 : req->xff_v, candidate, sizeof(candidate));
-    unsigned char bin[16];
-    if(inet_pton(AF_INET, candidate, bin) == 1 || inet_pton(AF_INET6, candidate, bin) == 1)
-        snprintf(addr, addrlen, "%s", candidate);
-}
-
 /*
  * What lws 4.1.6 checked only after its confirm callback, or not at all (h2c, version 99, short
  * keys), checked first: a handshake that passes here becomes a WebSocket.
@@ -94,7 +75,7 @@ static int check_handshake(server_t *srv, const ws_request_t *req, const char *p
         refusal(resp, 404, "not_found", "WebSocket endpoint is " WS_DASHBOARD_PATH, 0);
         return -1;
     }
-    client_address(srv, peer, req, addr, 48);
+    iplimit_client(srv->cfg->trusted_proxy, peer, req->xff == 1 ? req->xff_v : NULL, addr, 48);
     if(req->origin && (req->origin < 0 || !origin_allowed(&srv->origins, req->origin_v))) {
         char origin[300];
         if(req->origin < 0)

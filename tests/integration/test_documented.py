@@ -172,6 +172,8 @@ class StatusLineTest(unittest.TestCase):
                          ("GET", "/api/v1/lineage/a.t?depth=x", None, {}, 400, "Bad Request"),
                          ("GET", "/health", None, {"Host": "evil.example"}, 421, "Misdirected Request"),
                          ("POST", "/api/v1/files/upload", b"x", {"Content-Type": "text/plain"}, 415,
+                          "Unsupported Media Type"),
+                         ("POST", "/api/chat/graph", b'{"query": "x"}', {"Content-Type": "text/plain"}, 415,
                           "Unsupported Media Type")]
                 for method, path, body, headers, status, reason in cases:
                     with self.subTest(path=path, status=status):

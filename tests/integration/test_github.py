@@ -2,6 +2,8 @@
 (--github-url file://...): event sequences, selection, branches, stored commit, failures that leak
 neither paths nor credentials, and strict input checks."""
 
+import contextlib
+import http.client
 import http.server
 import json
 import os
@@ -186,6 +188,28 @@ class GithubTest(unittest.TestCase):
                           ["No SQL files were found"])
         self.assertIn("acme/warehouse", msg)
 
+    def test_json_bodies_need_a_json_content_type(self):
+        """A body that says it is not JSON gets 415 with a JSON error, before it is read; application/json
+        in any case and with parameters is taken, and so is a body without Content-Type (scripts)."""
+        body = json.dumps({"repo": "acme/missing"}).encode()  # accepted ones fail at once, leaving nothing behind
+        for path, doc in (("/api/v1/github/ingest", body), ("/api/chat/graph", b'{"query": "what feeds core.revenue"}')):
+            for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                          "application/jsonx", "application/json-seq", "text/json"):
+                with self.subTest(path=path, ctype=ctype):
+                    status, hdrs, raw = self.srv.request("POST", path, body=doc, headers={"Content-Type": ctype})
+                    self.assertEqual(status, 415, raw)
+                    self.assertEqual(hdrs["content-type"], "application/json")
+                    err = json.loads(raw)
+                    self.assertEqual(err["error"], "unsupported_media_type")
+                    self.assertIn("application/json", err["detail"])
+            for headers in ({"Content-Type": "application/json"}, {"Content-Type": "Application/JSON; charset=utf-8"},
+                            {"Content-Type": "application/json ;charset=UTF-8"}, {}):
+                with self.subTest(path=path, headers=headers):
+                    status, _, raw = self.srv.request("POST", path, body=doc, headers=headers)
+                    self.assertIn(status, (200, 202), raw)
+                    if status == 202:
+                        self.events.complete(json.loads(raw)["ingestion_id"])
+
     def test_strict_validation(self):
         bad = [{"repo": "acme"}, {"repo": "acme/ware/house"}, {"repo": "../etc"}, {"repo": "acme/.."},
                {"repo": "-acme/x"}, {"repo": "ac me/x"}, {"repo": "acme/x;rm"}, {"repo": "a" * 40 + "/x"},
@@ -206,7 +230,8 @@ class GithubTest(unittest.TestCase):
         status, _, body = self.srv.request("POST", "/api/v1/github/ingest", body=b"{not json",
                                            headers={"Content-Type": "application/json"})
         self.assertEqual(status, 400)
-        status, _, body = self.srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"a/b","repo":"c/d"}')
+        status, _, body = self.srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"a/b","repo":"c/d"}',
+                                           headers={"Content-Type": "application/json"})
         self.assertEqual(status, 400)
 
 
@@ -223,9 +248,9 @@ def add_commit(bare, files):
     subprocess.run(["rm", "-rf", work], check=True)
 
 
-class GithubLimitsTest(unittest.TestCase):
-    """--github-max-mb bounds a repository's mirror (the clone stops, the mirror is removed) and
-    --github-max-files the SQL files one ingestion takes."""
+class RemoteTest(unittest.TestCase):
+    """GithubTest's helpers for a server of its own cloning from local bare repositories under
+    cls.remote (which setUpClass makes)."""
 
     post = GithubTest.post
     failed = GithubTest.failed
@@ -233,6 +258,11 @@ class GithubLimitsTest(unittest.TestCase):
     tearDownClass = GithubTest.__dict__["tearDownClass"]  # the classmethod itself, not bound to GithubTest
     setUp = GithubTest.setUp
     tearDown = GithubTest.tearDown
+
+
+class GithubLimitsTest(RemoteTest):
+    """--github-max-mb bounds a repository's mirror (the clone stops, the mirror is removed) and
+    --github-max-files the SQL files one ingestion takes."""
 
     @classmethod
     def setUpClass(cls):
@@ -275,6 +305,49 @@ class GithubLimitsTest(unittest.TestCase):
         self.assertIn("--github-max-files", msg)
 
 
+class GithubMirrorCacheTest(RemoteTest):
+    """--github-cache-mb bounds all mirrors together: the least recently used go, never the one just
+    used, each eviction logged."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        # Random bytes do not compress: each mirror holds about as much as its blob.
+        for name, kib in (("a", 450), ("b", 450), ("c", 450), ("d", 1500)):
+            make_repo(cls.remote.name, "acme", name, {"main": {f"{name}.sql": f"SELECT 1 FROM {name};\n".encode(),
+                                                               "blob.bin": os.urandom(kib << 10)}})
+        cls.srv = Server("--github-url", "file://" + cls.remote.name, "--github-cache-mb", "1", "--github-max-mb", "8")
+        cls.srv.__enter__()
+        cls.mirrors = os.path.join(cls.srv.tmp.name, "data", "github", "acme")
+
+    def ingest(self, name):
+        status, doc = self.post({"repo": f"acme/{name}"})
+        self.assertEqual(status, 202, doc)
+        self.assertEqual(self.events.complete(doc["ingestion_id"])["data"]["status"], "completed")
+
+    def kept(self):
+        return sorted(n[:-4] for n in os.listdir(self.mirrors)) if os.path.isdir(self.mirrors) else []
+
+    def test_least_recently_used_mirrors_go_first_and_never_the_one_in_use(self):
+        self.ingest("a")
+        self.ingest("b")
+        self.assertEqual(self.kept(), ["a", "b"])  # 0.9 MiB: within the cache
+        self.ingest("a")  # used again: b is now the least recently used
+        self.ingest("c")
+        self.assertEqual(self.kept(), ["a", "c"])
+        self.assertIn('github.mirror_evicted repo="acme/b"', self.srv.log())
+        # One mirror larger than the whole cache: the others go, it stays while it is the one in use.
+        self.ingest("d")
+        self.assertEqual(self.kept(), ["d"])
+        log = self.srv.log()
+        self.assertIn('github.mirror_evicted repo="acme/a"', log)
+        self.assertIn('github.mirror_evicted repo="acme/c"', log)
+        self.assertNotIn('github.mirror_evicted repo="acme/d"', log)
+        # An evicted repository is cloned again when asked for.
+        self.ingest("b")
+        self.assertEqual(self.kept(), ["b"])
+
+
 def peak_rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
@@ -303,18 +376,12 @@ def make_hostile_repo(base, owner, name, big_mb):
     subprocess.run(["rm", "-rf", work], check=True)
 
 
-class GithubHostileRepositoryTest(unittest.TestCase):
+class GithubHostileRepositoryTest(RemoteTest):
     """What a repository's owner controls: links out of it are never followed, and a file's size is
     read from its object header before the file is inflated (a 64 MiB file was inflated whole into
     the server's memory just to be skipped as over the 32 MiB limit)."""
 
     BIG_MB = 64
-    post = GithubTest.post
-    failed = GithubTest.failed
-    assert_no_leak = GithubTest.assert_no_leak
-    tearDownClass = GithubTest.__dict__["tearDownClass"]
-    setUp = GithubTest.setUp
-    tearDown = GithubTest.tearDown
 
     @classmethod
     def setUpClass(cls):
@@ -354,6 +421,24 @@ class GithubHostileRepositoryTest(unittest.TestCase):
         self.assertEqual((status, found["results"]), (200, []))
 
 
+@contextlib.contextmanager
+def silent_remote():
+    """A remote that accepts a connection and never answers: yields its URL, the accepted sockets and
+    the accepting thread."""
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(8)
+    held = []
+    accepting = threading.Thread(target=lambda: held.append(lsn.accept()[0]), daemon=True)
+    accepting.start()
+    try:
+        yield f"http://127.0.0.1:{lsn.getsockname()[1]}", held, accepting
+    finally:
+        for c in held:
+            c.close()
+        lsn.close()
+
+
 class GithubNetworkFailureTest(unittest.TestCase):
     def test_unreachable_remote_hides_credentials(self):
         # A closed loopback port; the base URL carries credentials that must never be shown.
@@ -378,14 +463,8 @@ class GithubNetworkFailureTest(unittest.TestCase):
         """libgit2 reads its socket with no timeout: a remote that accepts and never answers held the
         clone thread for ever, every later repository waited behind it, and SIGTERM never ended the
         server. Its calls now wait in slices (src/server/sockwait.c) and shutdown cuts them."""
-        lsn = socket.socket()
-        lsn.bind(("127.0.0.1", 0))
-        lsn.listen(8)
-        held = []
-        accepting = threading.Thread(target=lambda: held.append(lsn.accept()[0]), daemon=True)
-        accepting.start()
-        try:
-            with Server("--github-url", f"http://127.0.0.1:{lsn.getsockname()[1]}") as srv:
+        with silent_remote() as (url, held, accepting):
+            with Server("--github-url", url) as srv:
                 events = Events(srv)
                 try:
                     ids = []
@@ -406,11 +485,40 @@ class GithubNetworkFailureTest(unittest.TestCase):
                 log = srv.log()
                 self.assertIn("repo=acme/first reason=\"Cloning acme/first stopped: the server is shutting down.\"", log)
                 self.assertIn("server.stopped", log)
-        finally:
-            for c in held:
-                c.close()
-            lsn.close()
 
+
+    def test_one_client_cannot_take_every_clone_slot(self):
+        """--github-max-per-ip (default 4) bounds the ingestions one client address has waiting or
+        cloning: the next gets 429 with Retry-After and the limit named; another address (127.0.0.2,
+        loopback) is still served. The remote never answers, so the first clone holds its place."""
+        def post(repo, source="127.0.0.1"):
+            conn = http.client.HTTPConnection(srv.host, srv.port, timeout=10, source_address=(source, 0))
+            try:
+                conn.request("POST", "/api/v1/github/ingest", body=json.dumps({"repo": repo}).encode(),
+                             headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                return resp.status, resp.getheader("Retry-After"), json.loads(resp.read())
+            finally:
+                conn.close()
+
+        with silent_remote() as (url, held, accepting):
+            with Server("--github-url", url) as srv:
+                for i in range(4):
+                    status, _, doc = post(f"acme/r{i}")
+                    self.assertEqual(status, 202, doc)
+                accepting.join(10)
+                self.assertEqual(len(held), 1, "the first clone never connected")
+                status, retry, doc = post("acme/r4")
+                self.assertEqual(status, 429, doc)
+                self.assertEqual(retry, "30")
+                self.assertEqual(doc["error"], "too_many_requests")
+                self.assertIn("at most 4 GitHub ingestions per client address", doc["detail"])
+                self.assertIn("--github-max-per-ip", doc["detail"])
+                status, _, doc = post("acme/other", source="127.0.0.2")
+                self.assertEqual(status, 202, doc)
+                self.assertIn("github.rejected reason=per_ip_limit", srv.log())
+                code, took = srv.stop()
+                self.assertEqual(code, 0, srv.log()[-1500:])
 
     # AddressSanitizer's allocator keeps growing by ~10 MB over 150 requests even without a leak (measured
     # with its quarantine off); the release run measures RSS, LeakSanitizer watches the ASan run.
