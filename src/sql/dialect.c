@@ -93,6 +93,7 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.dq_ident = false;
         t.backslash_escapes = true;
         t.hash_comment = true;
+        t.dash_space_comment = true;
         break;
     case SQL_DIALECT_BIGQUERY:
         t.dq_ident = false;

@@ -36,6 +36,7 @@ typedef struct sql_dialect_traits {
     bool backslash_escapes;  /* \' inside '..' and ".." */
     bool hash_comment;       /* # to end of line */
     bool hash_space_comment; /* # then white space to end of line (MySQL's comments in generic SQL) */
+    bool dash_space_comment; /* -- starts a comment only before white space or a control character (MySQL) */
     bool nested_comments;    /* block comments nest */
     bool hash_ident;         /* #temp, ##global */
     bool hash_in_words;      /* # inside a name after its first character (Oracle's obj#) */

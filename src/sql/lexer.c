@@ -2,6 +2,7 @@
 
 #include "sql/error.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -374,6 +375,17 @@ static int string_prefix(const char *p, size_t n)
     return 1;
 }
 
+/* MySQL: `--` starts a comment only before white space, a control character or the end, so
+ * `1--1` is 1 - (-1) and the rest of the line is still read. `--text` after white space or at the
+ * start of a line stays a comment: scripts written for other databases are full of them. */
+static int dash_is_operator(const sql_lexer_t *lx, size_t i)
+{
+    if(!lx->tr.dash_space_comment || i == 0 || i + 2 >= lx->len || (unsigned char)lx->src[i + 2] <= ' ')
+        return 0;
+    unsigned char b = (unsigned char)lx->src[i - 1];
+    return isalnum(b) || b == '_' || b == ')' || b == '\'' || b == '"' || b == '`';
+}
+
 /* Every token but plain words and , ( ) ; at offset i (the token header is filled in);
  * `word_end` is where the word ends when a string prefix starts there. */
 static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok, size_t i, size_t word_end)
@@ -393,8 +405,8 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
             bs = 0;
         type = SQL_TOK_STRING;
         end = scan_quoted(&s, word_end + 1, p[word_end], bs);
-    } else if(c == '-' && (n1 == '-' || more)) {
-        if(more)
+    } else if(c == '-' && (n1 == '-' || more) && !dash_is_operator(lx, i)) {
+        if(more || (lx->tr.dash_space_comment && i + 2 >= len && !lx->eof))
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_COMMENT;
         end = scan_line_comment(&s, i);

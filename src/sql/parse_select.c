@@ -277,6 +277,20 @@ static int is_binop(const parser_t *p, const sql_token_t *t)
 static const char *const type_literals[] = {"date", "time",    "timestamp",  "datetime", "timestamptz", "interval",
                                             "json", "numeric", "bignumeric", "uuid",     "inet"};
 
+/* ASC, DESC, BEGIN or END where an operand goes, before `,` or FROM, names a column: none of them
+ * starts an expression, and DB2 (DESC) and MySQL (BEGIN, END) do not reserve them all. So does
+ * Hive's SORT, CLUSTER or DISTRIBUTE without BY (MySQL's `ORDER BY running, sort DESC`). */
+static int reserved_is_column(const parser_t *p)
+{
+    static const char *const words[] = {"asc", "desc", "begin", "end"};
+    static const char *const by_words[] = {"sort", "cluster", "distribute"};
+    const sql_token_t *n = peek(p, 1);
+    if(sqlp_tok_in_list(p, cur(p), by_words, sizeof by_words / sizeof by_words[0]))
+        return !t_kw(n, SQL_KW_BY) && !t_op(p, n, '(');
+    return sqlp_tok_in_list(p, cur(p), words, sizeof words / sizeof words[0]) &&
+           (t_op(p, n, ',') || t_kw(n, SQL_KW_FROM));
+}
+
 /* OFFSET where an operand goes names a column (BigQuery, MySQL and T-SQL do not reserve the word);
  * followed by a value it is LIMIT's OFFSET n. */
 static int offset_is_column(const parser_t *p)
@@ -393,10 +407,16 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 if(fname)
                     parse_function(p, sink, t, fname);
                 operand = 0;
+            } else if(t_word(p, t, "next") && t_word(p, peek(p, 1), "value") && t_kw(peek(p, 2), SQL_KW_FOR)) {
+                /* NEXT VALUE FOR seq: the sequence's next number, no column */
+                p->pos += 3;
+                qname_t q;
+                sqlp_parse_qname(p, &q);
+                operand = 0;
             } else if(t_flags(t) & SQL_KW_N) {
                 next(p);
                 operand = 0;
-            } else if(is_name_tok(t) && (!(t_flags(t) & SQL_KW_R) || offset_is_column(p))) {
+            } else if(is_name_tok(t) && (!(t_flags(t) & SQL_KW_R) || offset_is_column(p) || reserved_is_column(p))) {
                 /* column, qualified column, q.*, or schema.function(...) */
                 const char *parts[8];
                 const sql_token_t *last = t;
@@ -468,6 +488,11 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                   ((is_qmark(p, t) && (t_op(p, peek(p, 1), '&') || t_op(p, peek(p, 1), '|'))) ||
                    (t_ops(p, t, "@") && is_qmark(p, peek(p, 1))))) {
             /* Postgres jsonb ?& ?| @? */
+            p->pos += 2;
+            operand = 1;
+        } else if((t_ops(p, t, ">") || t_ops(p, t, "<") || t_ops(p, t, "!")) &&
+                  (t_ops(p, peek(p, 1), "=") || (t_ops(p, t, "<") && t_ops(p, peek(p, 1), ">")))) {
+            /* `> =`, `< =`, `! =`, `< >` with white space inside: one operator to Oracle and SQL Server */
             p->pos += 2;
             operand = 1;
         } else if(is_binop(p, t) || (p->d == SQL_DIALECT_MYSQL && t_ops(p, t, ":="))) {
@@ -595,7 +620,11 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
             continue;
         }
         if(convert && argi == 0) {
-            next(p);
+            /* T-SQL CONVERT(type[(n)], expr [, style]): the type, with its length */
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                next(p);
             continue;
         }
         if((t_kw(t, SQL_KW_TABLE) || t_word(p, t, "model")) && is_part_tok(peek(p, 1)) && !t_op(p, peek(p, 2), '(')) {

@@ -1010,7 +1010,8 @@ void sqlp_skip_statement(parser_t *p)
         if(depth == 0 && p->pos > start && p->d == SQL_DIALECT_TSQL && (t->flags & SQL_TOKF_NL_BEFORE) &&
            sqlp_is_stmt_start(p, t) && !t_kw(t, SQL_KW_SET))
             return;
-        if(t_op(p, t, '(') || t_kw(t, SQL_KW_BEGIN))
+        /* a CASE's ELSE and END start no statement, after an error inside it either */
+        if(t_op(p, t, '(') || t_kw(t, SQL_KW_BEGIN) || t_kw(t, SQL_KW_CASE))
             depth++;
         else if((t_op(p, t, ')') || t_kw(t, SQL_KW_END)) && depth > 0)
             depth--;
@@ -1093,6 +1094,22 @@ void sqlp_parse_statement(parser_t *p)
             sqlp_fail(p, "expected a statement after WITH");
         }
         p->ctes = saved;
+        return;
+    }
+    /* administration without lineage, only where a statement starts (not statement words of
+     * T-SQL's lines): Teradata's MODIFY USER, HELP, COLLECT STATISTICS, DUMP EXPLAIN .., T-SQL's
+     * REVERT, RECONFIGURE and UPDATE STATISTICS t, Oracle's [DIS]ASSOCIATE STATISTICS */
+    static const char *const admin_words[] = {"modify", "help",   "initiate",    "collect",   "logging",
+                                              "dump",   "revert", "reconfigure", "associate", "disassociate"};
+    int update_statistics = p->d == SQL_DIALECT_TSQL && t_kw(t, SQL_KW_UPDATE) && t_word(p, peek(p, 1), "statistics") &&
+                            !t_kw(peek(p, 2), SQL_KW_SET) && !t_kw(peek(p, 3), SQL_KW_SET);
+    const sql_token_t *after = peek(p, 1);
+    if(update_statistics ||
+       ((is_name_tok(after) || after->type == SQL_TOK_STRING || after->type == SQL_TOK_EOF || t_op(p, after, ';')) &&
+        sqlp_tok_in_list(p, t, admin_words, sizeof admin_words / sizeof admin_words[0]))) {
+        sqlp_set_kind(p, update_statistics ? "update_statistics" : sqlp_norm(p, t));
+        next(p);
+        sqlp_skip_statement(p);
         return;
     }
     switch(t->type == SQL_TOK_WORD ? t->kw : SQL_KW_NONE) {

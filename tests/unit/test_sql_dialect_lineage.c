@@ -451,6 +451,24 @@ static void test_other_projects_syntax(void **state)
                  "INSERT INTO o SELECT a FROM t FOR BROWSE;",
                  SQL_DIALECT_TSQL, "declare@1 > create@6 > insert@8 t>o");
     expect_stmts("INSERT INTO o SELECT * FROM t OPTIMIZE FOR 10 ROWS;", SQL_DIALECT_ANSI, "insert@1 t>o");
+    /* MySQL's `--` is a comment only before white space (druid's MySqlSelectTest_15: 1--1 hid FROM t);
+     * DESC, BEGIN, END before `,` or FROM are columns (DB2SelectTest_24, MySqlSelectTest_ads_keywords_0) */
+    expect_stmts("SELECT 1--1 FROM t WHERE id = 1;\nINSERT INTO o SELECT a FROM u -- a comment\n;\n"
+                 "INSERT INTO o2 SELECT b FROM v --\n;",
+                 SQL_DIALECT_MYSQL, "select@1 t> insert@2 u>o insert@4 v>o2");
+    /* antlr grammars-v4's examples: MySQL's `--text` after white space stays a comment, SORT without
+     * BY is a column; T-SQL CONVERT(CHAR(2), x), NEXT VALUE FOR seq, `> =` with a space; statements
+     * without lineage (T-SQL REVERT and UPDATE STATISTICS, Teradata HELP and MODIFY) */
+    expect_cols("--Non-recursive\nINSERT INTO o SELECT a FROM t ORDER BY running ASC, sort DESC;", SQL_DIALECT_MYSQL,
+                "o.a<-t.a");
+    expect_cols("INSERT INTO o SELECT CONVERT(CHAR(2), x) AS c, NEXT VALUE FOR dbo.seq AS n FROM t WHERE x > = 1;",
+                SQL_DIALECT_TSQL, "o.c<-t.x");
+    expect_stmts("REVERT;\nUPDATE STATISTICS t1 (a) WITH SAMPLE 10 ROWS;\nUPDATE statistics SET a = 1;",
+                 SQL_DIALECT_TSQL, "revert@1 > update_statistics@2 > update@3 >statistics");
+    expect_stmts("HELP 'SQL CREATE TABLE';\nMODIFY USER u AS PERM = 1e9;\nINSERT INTO o SELECT a FROM t;",
+                 SQL_DIALECT_TERADATA, "help@1 > modify@2 > insert@3 t>o");
+    expect_cols("INSERT INTO o SELECT a, desc, begin, end FROM t;", SQL_DIALECT_ANSI,
+                "o.a<-t.a o.begin<-t.begin o.desc<-t.desc o.end<-t.end");
     expect_stmts("INSERT INTO o SELECT a FROM t CHANGES(INFORMATION => DEFAULT) AT(OFFSET => -60) END(OFFSET => -1);",
                  SQL_DIALECT_SNOWFLAKE, "insert@1 t>o");
     expect_cols("CREATE TABLE s (id INT, a INT, b INT);\n"
