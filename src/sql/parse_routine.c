@@ -2,7 +2,7 @@
 #include "sql/parser_int.h"
 
 static int is_body_stmt(const parser_t *p, const sql_token_t *t);
-static void parse_inner(parser_t *p);
+static int parse_body_stmt(parser_t *p);
 
 static int language_is_sql(parser_t *p)
 {
@@ -92,10 +92,10 @@ static void parse_package(parser_t *p, const char *pkg)
     while(p->pos < p->n && p->err != SQL_ERR_NOMEM) {
         const sql_token_t *t = cur(p);
         if(!member_word(p, t) || !is_name_tok(peek(p, 1))) {
-            if(is_body_stmt(p, t))
-                parse_inner(p);
-            else
+            if(!is_body_stmt(p, t))
                 next(p);
+            else if(parse_body_stmt(p))
+                return;
             continue;
         }
         int fn = t_kw(t, SQL_KW_FUNCTION);
@@ -350,22 +350,32 @@ void sqlp_parse_body(parser_t *p)
             next(p);
             continue;
         }
-        size_t start = p->pos;
-        parse_inner(p);
-        if(p->err == SQL_ERR_NOMEM)
+        if(parse_body_stmt(p))
             return;
-        if(p->err) {
-            const sql_token_t *e = p->err_pos < p->n ? &p->toks[p->err_pos] : &p->eof;
-            if(p->ctx->on_error && p->ctx->on_error(p->ctx->ud, e->line, e->col, p->err_msg)) {
-                p->err = SQL_ERR_NOMEM;
-                return;
-            }
-            p->err = 0;
-            p->depth = 0;
-            if(p->pos <= start)
-                p->pos = start + 1;
-        }
     }
+}
+
+/* One statement of a body or of a package's initialisation: an error is reported at its
+ * line:column and the body goes on after it, at least a token further on (a package's statement
+ * that failed once left the error set and the loop never moved). Non-zero: stop. */
+static int parse_body_stmt(parser_t *p)
+{
+    size_t start = p->pos;
+    parse_inner(p);
+    if(p->err == SQL_ERR_NOMEM)
+        return 1;
+    if(p->err) {
+        const sql_token_t *e = p->err_pos < p->n ? &p->toks[p->err_pos] : &p->eof;
+        if(p->ctx->on_error && p->ctx->on_error(p->ctx->ud, e->line, e->col, p->err_msg)) {
+            p->err = SQL_ERR_NOMEM;
+            return 1;
+        }
+        p->err = 0;
+        p->depth = 0;
+    }
+    if(p->pos <= start)
+        p->pos = start + 1;
+    return 0;
 }
 
 static int script_block(const char *s)

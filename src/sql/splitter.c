@@ -139,6 +139,8 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
                     /* a package's members end with END; the package with the END after them */
                     s->block = 1;
                     s->opened = 1;
+                    /* an empty package, AS END [name];, ends there too (it took in what followed) */
+                    s->pending_end = s->package && kw(t, SQL_KW_END);
                 }
             }
         } else if(kw(t, SQL_KW_BEGIN)) {

@@ -600,6 +600,37 @@ static void test_no_silent_drop(void **state)
     sql_lineage_free(l);
 }
 
+/* grammars-v4's PL/SQL examples run together: an empty package took in the statements after it,
+ * and a statement it could not read left the error set, so its loop never moved again (two
+ * REVOKEs after `CREATE PACKAGE p AS END;` never returned). */
+static void test_package_recovery(void **state)
+{
+    (void)state;
+    sql_lineage_t *l = run("CREATE OR REPLACE PACKAGE p AS\nEND;\nREVOKE SELECT ON x FROM oe;\n"
+                           "REVOKE SELECT ON y FROM oe;\nINSERT INTO o SELECT * FROM s;",
+                           SQL_DIALECT_ORACLE);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->nstatements, 4);
+    assert_string_equal(l->statements[0].kind, "create_package");
+    assert_int_equal(l->statements[0].reads.n + l->statements[0].writes.n, 0);
+    assert_string_equal(l->statements[3].writes.items[0], "o");
+    sql_lineage_free(l);
+    /* statements of a package's own that cannot be read: each an error, the members after them kept */
+    l = run("CREATE OR REPLACE PACKAGE BODY p AS\n  v NUMBER;\n  INSERT INTO;\n  INSERT INTO;\n"
+            "  PROCEDURE a IS BEGIN INSERT INTO t SELECT * FROM u; END;\nEND p;\n/\n",
+            SQL_DIALECT_ORACLE);
+    assert_int_equal(l->nerrors, 2);
+    assert_int_equal(l->errors[0].line, 3);
+    assert_int_equal(l->errors[1].line, 4);
+    assert_int_equal(l->errors[1].column, 14);
+    int member = 0;
+    for(size_t i = 0; i < l->nstatements; i++)
+        member |= l->statements[i].name && strcmp(l->statements[i].name, "p.a") == 0 &&
+                  l->statements[i].writes.n == 1 && strcmp(l->statements[i].writes.items[0], "t") == 0;
+    assert_true(member);
+    sql_lineage_free(l);
+}
+
 static char *repeat(const char *a, size_t n, const char *mid, const char *b)
 {
     size_t la = strlen(a), lm = strlen(mid), lb = strlen(b);
@@ -825,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_splitting),
         cmocka_unit_test(test_errors_keep_going),
         cmocka_unit_test(test_no_silent_drop),
+        cmocka_unit_test(test_package_recovery),
         cmocka_unit_test(test_client_scripts),
         cmocka_unit_test(test_pivot_columns),
         cmocka_unit_test(test_depth_limit),
