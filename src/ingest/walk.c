@@ -60,7 +60,7 @@ static void given_free(void *item)
 static int claim(ingest_walk_t *w, const char *path, const char *name, const struct stat *st)
 {
     if(!w->names && (w->names = util_calloc(1, sizeof(map_t))))
-        map_init(w->names, given_key);
+        map_init(w->names, given_key, NULL, NULL);
     map_t *m = w->names;
     size_t len = strlen(name);
     given_t *g = m ? map_get(m, name, len) : NULL;

@@ -276,6 +276,42 @@ static void nodes_of_every_size_come_and_go(void **state)
     util_free(b);
 }
 
+/*
+ * The writer's node maps name a node by 32 bits (its block's number and its place there): past the
+ * last number a new name fails its file with nothing stored, the graph as it was, never a reference
+ * that wraps onto another node. A limit of 3 numbers stands in for 2^20 (names over 512 bytes take
+ * one each).
+ */
+static void a_full_node_index_fails_the_file_and_keeps_the_graph(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t r;
+    writer_limit_node_blocks(f->w, 3);
+    store_sql(f, "small.sql", "INSERT INTO t SELECT c FROM s;", &r);
+    int64_t nodes = count(f, "SELECT count(*) FROM nodes"), edges = count(f, "SELECT count(*) FROM edges");
+    static const int lens[] = {600, 900};
+    char *big = names_sql(lens, 2, 't', 's');
+    const char *disk = write_sql(f, "big.sql", big);
+    writer_file_t wf = {.ingestion_id = "ing_00", .project = "default", .path = "big.sql", .disk_path = disk};
+    assert_int_equal(writer_begin(f->w), 0);
+    assert_int_equal(writer_file_add(f->w, &wf, NULL), 0);
+    assert_int_equal(writer_commit(f->w), 0);
+    parsed_file_t *p = parsed_file_load(disk, SQL_DIALECT_ANSI, 1 << 20, NULL);
+    assert_non_null(p);
+    assert_int_equal(writer_store_file(f->w, &wf, p, &r), -1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes"), nodes);
+    assert_int_equal(count(f, "SELECT count(*) FROM edges"), edges);
+    store_sql(f, "small2.sql", "INSERT INTO u SELECT c FROM t;", &r);
+    assert_int_equal(edge_count(f, "DERIVES", "t", "u"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes"), nodes + 3); /* u, u.c, the file */
+    writer_limit_node_blocks(f->w, 0);
+    assert_int_equal(writer_store_file(f->w, &wf, p, &r), 0);
+    assert_string_equal(r.status, "processed");
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE length(name) >= 600"), 8);
+    parsed_file_free(p);
+    util_free(big);
+}
+
 static void identical_content_is_a_duplicate(void **state)
 {
     fixture_t *f = *state;
@@ -1418,6 +1454,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(select_outputs_are_not_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(new_version_supersedes_old, setup, teardown),
         cmocka_unit_test_setup_teardown(nodes_of_every_size_come_and_go, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_full_node_index_fails_the_file_and_keeps_the_graph, setup, teardown),
         cmocka_unit_test_setup_teardown(identical_content_is_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(parse_errors_name_file_line_column, setup, teardown),
         cmocka_unit_test_setup_teardown(statement_text_is_kept, setup, teardown),
