@@ -36,14 +36,14 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 
-// A fresh profile per run; returns { context, close }.
-export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
+// A fresh profile per run; returns { context, close }. `args`: more chromium flags.
+export async function launchBrowser({ viewport = { width: 1280, height: 800 }, args = [] } = {}) {
   const { chromium } = loadPlaywright();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
     viewport,
   });
   return {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   test, run, assert, assertEqual, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson, waitFor, sleep, INDEX_HTML, startWithPage, closeWithPage,
+  launchBrowser,
 } from './lib.mjs';
 
 const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
@@ -148,6 +149,9 @@ test('past the per-IP cap the page backs off, then goes live when a slot frees',
     assert(refused >= 2 && refused <= 5, `${refused} refused handshakes in 10 s`);
     assert(['reconnecting', 'offline'].includes(await state(pages[1])), `state ${await state(pages[1])}`);
     assert(/retry in \d+ s/.test(await text(pages[1], '#conn-detail')), `detail: ${await text(pages[1], '#conn-detail')}`);
+    // a refused handshake is not a lost connection; the Origin was fine, so no Origin banner
+    assert(/refused by the server/.test(await text(pages[1], '#conn-detail')), `detail: ${await text(pages[1], '#conn-detail')}`);
+    assert(await pages[1].isHidden('#origin-banner'), 'no Origin banner past the per-IP cap');
     assertEqual(await state(pages[0]), 'live', 'the page holding the slot is untouched');
     await pages[0].close();
     pages.shift();
@@ -156,6 +160,35 @@ test('past the per-IP cap the page backs off, then goes live when a slot frees',
     assertNoProblems(pages[0]);
   } finally {
     for (const p of pages) await p.close();
+    await server.dispose();
+  }
+});
+
+// A page opened under an --allowed-host name that --allowed-origin lacks: the server refuses its handshake
+// with 403, which the browser reports as a bare failure; the page said "connection lost" for ever.
+test('a page whose Origin the server refuses says so, with the flag that allows it', async () => {
+  const server = new Lineaged({ args: ['--allowed-host', 'dashboard.test'] });
+  const browser = await launchBrowser({ args: ['--host-resolver-rules=MAP dashboard.test 127.0.0.1'] });
+  try {
+    await server.start();
+    const page = await openPage(browser.context);
+    const origin = `http://dashboard.test:${server.port}`;
+    await page.goto(origin + '/');
+    await waitFor(async () => await page.isVisible('#origin-banner'),
+      { timeout: 10000, what: `the Origin refusal said (status "${await state(page)}: ${await text(page, '#conn-detail')}")` });
+    const banner = await text(page, '#origin-banner');
+    assert(banner.includes(`Origin ${origin} is not allowed (HTTP 403)`), `the server's words: ${banner}`);
+    assert(banner.includes(`--allowed-origin ${origin}`), `the flag that allows it: ${banner}`);
+    assert(/origin not allowed/.test(await text(page, '#conn-detail')), `detail: ${await text(page, '#conn-detail')}`);
+    assert(['reconnecting', 'offline'].includes(await state(page)), `state ${await state(page)}`);
+    assert(await metric(server, 'lineaged_ws_rejected_total{reason="origin"}') >= 1, 'the server refused the handshake');
+    // the same page from an allowed origin goes live and shows no banner
+    await page.goto(server.base + '/');
+    await waitLive(page, 15000);
+    assert(await page.isHidden('#origin-banner'), 'no banner on an allowed origin');
+    assertNoProblems(page);
+  } finally {
+    await browser.close();
     await server.dispose();
   }
 });

@@ -441,6 +441,58 @@ test('200 nodes over five layers both ways, long names: no overlaps, every label
   assertNoProblems(page);
 });
 
+// Keyboard only on a graph larger than the canvas: the graph is one stop in the tab order (it was one per
+// node: 208 Tabs from the search box to the chat at 200 nodes), arrows walk it, and the focused node is
+// always panned into view.
+test('keyboard only on 200 nodes: the graph is one Tab stop, arrows move between nodes and keep the focused one in view', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await tableLevel(page);
+  await page.fill('#ex-depth', '3');
+  await page.fill('#ex-q', 'layered.hub');
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await root(page)).join(',') === 'layered.hub' && (await drawn(page)).length === 200,
+    { timeout: 15000, what: `200 nodes around layered.hub (${(await drawn(page)).length})` });
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    const canvas = document.getElementById('ex-canvas').getBoundingClientRect();
+    const r = e.closest('.ex-node') ? e.querySelector('rect').getBoundingClientRect() : null;
+    return {
+      id: e.id, name: e.getAttribute('data-name'), depth: e.getAttribute('data-depth'), root: e.getAttribute('data-root'),
+      inView: Boolean(r) && r.left >= canvas.left - 0.5 && r.right <= canvas.right + 0.5 && r.top >= canvas.top - 0.5 && r.bottom <= canvas.bottom + 0.5,
+    };
+  });
+  await page.focus('#ex-fit');
+  await page.keyboard.press('Tab');
+  let f = await focused();
+  assertEqual(f.name, 'layered.hub', 'Tab after Fit enters the graph at its root');
+  let tabs = 0;
+  while ((await focused()).id !== 'chat-q' && tabs < 10) { await page.keyboard.press('Tab'); tabs++; }
+  assert(tabs <= 3, `${tabs} Tabs from the graph to the chat question`);
+  await page.keyboard.press('Shift+Tab');
+  for (let i = 0; i < 5 && !(await focused()).name; i++) await page.keyboard.press('Shift+Tab');
+  assertEqual((await focused()).name, 'layered.hub', 'Shift+Tab comes back to the same node');
+
+  const walk = [['ArrowRight', '1'], ['ArrowRight', '2'], ...Array(30).fill(['ArrowDown', '2']),
+    ['ArrowLeft', '1'], ['ArrowLeft', '0'], ['ArrowLeft', '1'], ['ArrowLeft', '2'], ...Array(30).fill(['ArrowUp', '2'])];
+  const seen = new Set();
+  for (const [key, depth] of walk) {
+    await page.keyboard.press(key);
+    f = await focused();
+    assertEqual(f.depth, depth, `depth after ${key} (at ${f.name})`);
+    assert(f.inView, `${f.name} focused by ${key} is outside the canvas`);
+    seen.add(f.name);
+  }
+  assert(seen.size >= 40, `the arrows reached ${seen.size} different nodes`);
+  await page.keyboard.press('Home');
+  assertEqual((await focused()).name, 'layered.hub', 'Home goes back to the root');
+  await page.keyboard.press('ArrowLeft');
+  const target = (await focused()).name;
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await root(page)).join() === target, { timeout: 10000, what: `Enter re-centres on ${target}` });
+  assertEqual(await page.$$eval('#ex-nodes .ex-node[tabindex="0"]', (gs) => gs.length), 1, 'one node in the tab order');
+  assertNoProblems(page);
+});
+
 await run({
   async before() {
     const server = new Lineaged({ args: ['--query-event-rate', '1000'] });
