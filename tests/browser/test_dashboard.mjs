@@ -236,6 +236,57 @@ test('ingestion, query and error events from the server appear on the page', asy
   }
 });
 
+// A long session: every event adds rows, items or failed files; the lists are capped (50 ingestions, 100
+// feed items, 200 failed files a row), so the page's size levels off instead of growing with the events.
+test('a long session stays bounded: the second 1,000 events add no elements to the page', async ({ browser }) => {
+  const server = new Lineaged({ args: ['--debug-events', '--query-event-rate', '100000', '--progress-rate', '1000'] });
+  const page = await openPage(browser.context);
+  let ingestion = 0;
+  // 1,000 events: 100 ingestions, each started, 5 progress, completed with 3 failed files, a query and an error
+  async function thousand() {
+    for (let batch = 0; batch < 10; batch++) {
+      const events = [];
+      for (let i = 0; i < 10; i++) {
+        const id = `long-${ingestion++}`;
+        const files = Array.from({ length: 5 }, (_, f) => ({ file: `dir/${id}/file_${f}.sql`, status: f < 3 ? 'failed' : 'completed' }));
+        events.push({ type: 'ingestion_started', data: { ingestion_id: id, source: 'upload', total_files: 5, project_id: 'long' } });
+        files.forEach((f, k) => events.push({ type: 'ingestion_progress', data: { ingestion_id: id, current_file: f.file,
+          status: f.status === 'failed' ? 'failed' : 'parsed', files_processed: k + 1, total_files: 5, percentage: (k + 1) * 20,
+          nodes_created: k, error: f.status === 'failed' ? 'unexpected end of input' : null } }));
+        events.push({ type: 'ingestion_complete', data: { ingestion_id: id, source: 'upload', status: 'completed_with_errors', files,
+          files_processed: 2, files_failed: 3, total_nodes_created: 4, duration_seconds: 0.5,
+          errors: files.slice(0, 3).map((f) => ({ file: f.file, error: 'unexpected end of input' })) } });
+        events.push({ type: 'query_complete', data: { query_type: 'graph', latency_ms: 1.5, status: 'success' } });
+        events.push({ type: 'error', data: { error_type: 'ingest_failed', severity: 'error', message: `${id} had failed files` } });
+      }
+      const r = await httpPostJson(server.base + '/api/v1/debug/events', { events });
+      assertEqual(r.json && r.json.published, events.length, `events published: ${r.body}`);
+    }
+    const last = `long-${ingestion - 1}`;
+    await waitFor(async () => (await page.getAttribute(`#ingestions > li[data-ingestion-id="${last}"]`, 'data-status')) === 'completed_with_errors'
+      && (await text(page, '#feed > li[data-kind="error"] .feed-text')) === `${last} had failed files`,
+    { timeout: 15000, what: `the events up to ${last} shown` });
+    return page.evaluate(() => document.getElementsByTagName('*').length);
+  }
+  try {
+    await server.start();
+    await page.goto(server.base + '/');
+    await waitLive(page, 15000);
+    const first = await thousand();
+    const second = await thousand();
+    assertEqual(await page.locator('#ingestions > li').count(), 50, 'ingestion rows');
+    assertEqual(await page.locator('#feed > li').count(), 100, 'feed items');
+    console.log(`     ${first} elements after 1,000 events, ${second} after 2,000`);
+    assert(first < 4000, `${first} elements after 1,000 events`);
+    assert(second <= first, `${first} elements after 1,000 events, ${second} after 2,000`);
+    assertEqual(await text(page, '#ignored-count'), '0', 'every event passed the page validation');
+    assertNoProblems(page);
+  } finally {
+    await page.close();
+    await server.dispose();
+  }
+});
+
 // The next stats_update is an hour away here: the cards follow a completed ingestion at once anyway.
 test('after an ingestion completes the cards equal /api/v1/stats without waiting for the next stats_update', async ({ browser }) => {
   const server = new Lineaged({ args: ['--stats-interval', '3600'] });

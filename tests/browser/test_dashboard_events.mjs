@@ -333,6 +333,7 @@ test('ingestions panel keeps 50 rows: finished ones leave first, then the oldest
       files_processed: 1, files_failed: 0, total_nodes_created: 1, duration_seconds: 1, errors: [],
     }));
     await waitText(page, '#ingestions > li[data-ingestion-id="ing-30"] .ing-status', 'Completed');
+    assertEqual(await text(page, '#ingestions > li[data-ingestion-id="ing-30"] .ing-nodes'), '1 node', 'one node, not "1 nodes"');
     assertEqual((await ids()).length, 50, 'fifty rows');
     start('ing-50'); // the 51st: the finished row goes, though 30 others are older
     await waitFor(async () => (await ids())[0] === 'ing-50', { what: 'row ing-50' });
@@ -618,6 +619,26 @@ test('a GitHub ingestion that gets no answer says so, not that the server refuse
     assert(!/Refused/.test(said) && /No answer: The server could not be reached/.test(said), `status: ${said}`);
     assertEqual(await page.getAttribute('#gh-status', 'data-kind'), 'error', 'shown as an error');
     assert(!(await page.isDisabled('#gh-submit')), 'the form can be sent again');
+  });
+});
+
+// A close reason of 120 characters (the most the page shows) at phone width: the header wraps it, the
+// page does not scroll sideways and the Retry button stays on screen.
+test('at 360 px a long close reason wraps inside the connection status', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws, srv) => {
+    await page.setViewportSize({ width: 360, height: 640 });
+    srv.refuseUpgrades = true;
+    const reason = 'server connection limit reached: this idle page made room for a newer client; it retries in a few seconds, then longer';
+    ws.close(1013, reason);
+    await waitState(page, 'reconnecting');
+    assert((await text(page, '#conn-detail')).startsWith(reason.slice(0, 100)), `reason shown: ${await text(page, '#conn-detail')}`);
+    const m = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth, vw: window.innerWidth,
+      conn: document.getElementById('conn-status').getBoundingClientRect().right,
+      retry: document.getElementById('retry-now').getBoundingClientRect().right,
+    }));
+    assert(m.page <= m.vw, `the page scrolls sideways: ${m.page} > ${m.vw}`);
+    assert(m.conn <= m.vw && m.retry <= m.vw, `status ends at ${m.conn}, Retry at ${m.retry}, screen ${m.vw}`);
   });
 });
 
