@@ -489,6 +489,11 @@ test('keyboard only on 200 nodes: the graph is one Tab stop, arrows move between
   const target = (await focused()).name;
   await page.keyboard.press('Enter');
   await waitFor(async () => (await root(page)).join() === target, { timeout: 10000, what: `Enter re-centres on ${target}` });
+  // the keyboard stays in the graph: focus on the new root, not back at the top of the page
+  f = await focused();
+  assertEqual(`${f.name} ${f.root}`, `${target} true`, 'focus after Enter');
+  await page.keyboard.press('ArrowRight');
+  assertEqual((await focused()).depth, '1', 'the arrows go on from there');
   assertEqual(await page.$$eval('#ex-nodes .ex-node[tabindex="0"]', (gs) => gs.length), 1, 'one node in the tab order');
   assertNoProblems(page);
 });
