@@ -511,11 +511,32 @@ typedef struct engine {
     roles_t roles;
     sql_lineage_t *res;
     size_t capstmts, caperrs;
+    /* accounting for opts->on_unit: bytes dropped before buf[0], statements and errors reported
+     * in all and when the last piece ended, where a statement too large to keep began */
+    uint64_t base;
+    size_t nstmts, nerrs, unit_stmts, unit_errs;
+    uint64_t skip_start;
 } engine_t;
+
+/* The piece [start, end) of the input ends: what was reported since the last one is its. */
+static int unit(engine_t *e, uint64_t start, uint64_t end, const char *kind)
+{
+    if(!e->opts->on_unit)
+        return 0;
+    sql_unit_t u = {.start = start,
+                    .end = end,
+                    .kind = kind,
+                    .statements = e->nstmts - e->unit_stmts,
+                    .errors = e->nerrs - e->unit_errs};
+    e->unit_stmts = e->nstmts;
+    e->unit_errs = e->nerrs;
+    return e->opts->on_unit(e->opts->ud, &u);
+}
 
 static int add_error(engine_t *e, uint32_t line, uint32_t col, const char *msg)
 {
     sql_lineage_t *r = e->res;
+    e->nerrs++;
     if(r->nerrors >= SQL_MAX_ERRORS) {
         r->errors_dropped++;
         return 0;
@@ -552,6 +573,7 @@ static int on_stmt(void *ud, sql_stmt_t *in)
         rc = roles_apply(&e->roles, &view);
     if(rc)
         return rc;
+    e->nstmts++;
     if(e->opts->on_statement)
         return e->opts->on_statement(e->opts->ud, &view);
     sql_lineage_t *r = e->res;
@@ -571,6 +593,12 @@ static int on_stmt(void *ud, sql_stmt_t *in)
     }
     r->nstatements++;
     return 0;
+}
+
+static int on_unit(void *ud, size_t start, size_t end, const char *kind)
+{
+    engine_t *e = ud;
+    return unit(e, e->base + start, e->base + end, kind);
 }
 
 static int fill(engine_t *e);
@@ -594,6 +622,7 @@ static int copy_from_stdin(const engine_t *e)
 
 static int skip_copy_data(engine_t *e)
 {
+    uint64_t start = e->base + e->lx.pos;
     for(;;) {
         size_t i = e->lx.pos;
         while(i < e->len) {
@@ -605,7 +634,7 @@ static int skip_copy_data(engine_t *e)
             if(end - line >= 2 && e->buf[line] == '\\' && e->buf[line + 1] == '.' &&
                (end - line == 2 || (end - line == 3 && e->buf[line + 2] == '\r'))) {
                 sql_lexer_skip(&e->lx, i);
-                return 0;
+                return unit(e, start, e->base + i, "data");
             }
             /* data lines are dropped as we go, so they never accumulate */
             if(line > e->lx.pos)
@@ -613,7 +642,7 @@ static int skip_copy_data(engine_t *e)
         }
         if(e->eof) {
             sql_lexer_skip(&e->lx, e->len);
-            return 0;
+            return unit(e, start, e->base + e->len, "data");
         }
         int rc = fill(e);
         if(rc)
@@ -632,12 +661,15 @@ static int flush(engine_t *e)
             .schema = e->schema,
             .on_stmt = on_stmt,
             .on_error = on_error,
+            .on_unit = e->opts->on_unit ? on_unit : NULL,
             .ud = e,
         };
         sql_tokens_dialect_words(e->res->dialect, e->toks, e->ntoks, e->buf);
         rc = sql_parse_tokens(&ctx, e->buf, e->toks, e->ntoks);
         sql_arena_reset(&e->arena);
     }
+    if(!rc && e->skipping)
+        rc = unit(e, e->skip_start, e->base + e->lx.pos, "skipped");
     e->ntoks = 0;
     e->skipping = 0;
     e->line_stmt = 0;
@@ -653,6 +685,7 @@ static int fill(engine_t *e)
     if(keep) {
         memmove(e->buf, e->buf + keep, e->len - keep);
         e->len -= keep;
+        e->base += keep;
         for(size_t i = 0; i < e->ntoks; i++)
             e->toks[i].off -= keep;
     }
@@ -699,6 +732,7 @@ static int push_token(engine_t *e, const sql_token_t *t)
     if(e->skipping)
         return 0;
     if(e->ntoks >= SQL_MAX_STMT_TOKENS) {
+        e->skip_start = e->base + e->toks[0].off;
         e->skipping = 1;
         e->ntoks = 0;
         return add_error(e, t->line, t->col, "statement too large: skipped");
@@ -714,6 +748,7 @@ static int delimiter_directive(engine_t *e, const sql_token_t *t)
        strncasecmp(e->buf + t->off, "delimiter", 9) != 0)
         return 0;
     int rc;
+    uint64_t start = e->base + t->off;
     while(!memchr(e->buf + e->lx.pos, '\n', e->len - e->lx.pos) && !e->eof)
         if((rc = fill(e)))
             return rc;
@@ -732,7 +767,8 @@ static int delimiter_directive(engine_t *e, const sql_token_t *t)
     e->dlen = n == 1 && e->delim[0] == ';' ? 0 : n;
     e->sp.custom_delim = e->dlen > 0;
     sql_lexer_skip(&e->lx, end);
-    return 1;
+    rc = unit(e, start, e->base + end, "client");
+    return rc ? rc : 1;
 }
 
 /* With a custom delimiter in force: 1 if token `t` starts it (the statement ends there). A word
@@ -863,6 +899,7 @@ static int client_line(engine_t *e, const sql_token_t *t)
 {
     char name[32];
     uint32_t line = t->line, col = t->col;
+    uint64_t start = e->base + t->off;
     int what = client_command(e, t, name, sizeof name);
     if(what < 0)
         return what;
@@ -871,7 +908,10 @@ static int client_line(engine_t *e, const sql_token_t *t)
     if(what == CLIENT_LINE) {
         e->line_stmt = 1;
         /* psql's `\copy ..` is COPY without its backslash */
-        return t->type == SQL_TOK_OP ? 1 : 0;
+        if(t->type != SQL_TOK_OP)
+            return 0;
+        int rc = unit(e, start, start + t->len, "client");
+        return rc ? rc : 1;
     }
     int rc = 0;
     if(what == CLIENT_INCLUDE) {
@@ -879,7 +919,11 @@ static int client_line(engine_t *e, const sql_token_t *t)
         snprintf(msg, sizeof msg, "script included by %s not parsed (a client command)", name);
         rc = add_error(e, line, col, msg);
     }
-    return rc ? rc : (rc = skip_line(e)) ? rc : 1;
+    if(!rc)
+        rc = skip_line(e);
+    if(!rc)
+        rc = unit(e, start, e->base + e->lx.pos, "client");
+    return rc ? rc : 1;
 }
 
 static int run(engine_t *e)
@@ -901,8 +945,10 @@ static int run(engine_t *e)
     sql_lexer_init(&e->lx, e->buf ? e->buf : "", e->len, d, e->eof);
     sql_splitter_init(&e->sp, d);
     if(e->len >= 2 && ((unsigned char)e->buf[0] == 0xFF || (unsigned char)e->buf[0] == 0xFE) &&
-       ((unsigned char)e->buf[0] ^ (unsigned char)e->buf[1]) == 0x01)
-        return add_error(e, 1, 1, "UTF-16 text (byte order mark): not parsed; save the file as UTF-8");
+       ((unsigned char)e->buf[0] ^ (unsigned char)e->buf[1]) == 0x01) {
+        rc = add_error(e, 1, 1, "UTF-16 text (byte order mark): not parsed; save the file as UTF-8");
+        return rc ? rc : unit(e, 0, UINT64_MAX, "skipped");
+    }
     /* a UTF-8 byte order mark is no part of the first statement; columns count from after it */
     if(e->len >= 3 && memcmp(e->buf, "\xEF\xBB\xBF", 3) == 0)
         e->lx.pos = 3;
@@ -917,12 +963,16 @@ static int run(engine_t *e)
                 /* one statement outgrew the buffer: drop it and go on */
                 if((rc = add_error(e, e->toks[0].line, e->toks[0].col, "statement too large: skipped")))
                     return rc;
+                e->skip_start = e->base + e->toks[0].off;
                 e->ntoks = 0;
                 e->skipping = 1;
                 rc = fill(e);
             }
-            if(rc == SQL_ERR_TOO_BIG)
-                return add_error(e, e->lx.line, e->lx.col, "token too large: rest of input skipped");
+            if(rc == SQL_ERR_TOO_BIG) {
+                uint64_t start = e->base + e->lx.pos;
+                rc = add_error(e, e->lx.line, e->lx.col, "token too large: rest of input skipped");
+                return rc ? rc : unit(e, start, UINT64_MAX, "skipped");
+            }
             if(rc)
                 return rc;
             continue;
@@ -977,16 +1027,18 @@ static int run(engine_t *e)
             if(at < 0)
                 continue;
             if(at) {
+                uint64_t start = e->base + t->off;
                 sql_splitter_init(&e->sp, e->res->dialect);
                 e->sp.custom_delim = 1;
-                if((rc = flush(e)))
+                if((rc = flush(e)) || (rc = unit(e, start, start + e->dlen, "separator")))
                     return rc;
                 continue;
             }
         }
         sql_split_t sp = sql_splitter_feed(&e->sp, t, e->buf, e->len);
         if(sp == SQL_SPLIT_DROP) {
-            if((rc = flush(e)))
+            uint64_t start = e->base + t->off, end = start + t->len;
+            if((rc = flush(e)) || (rc = unit(e, start, end, "separator")))
                 return rc;
             continue;
         }

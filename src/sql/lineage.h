@@ -94,6 +94,18 @@ typedef struct sql_lineage {
     sql_strlist_t sources, targets, intermediates;
 } sql_lineage_t;
 
+/* One top-level piece of the input as the engine took it, for accounting (no statement is lost
+ * silently): a statement as the parser delimited it (its first token to the last it took), a
+ * client command's line ("client"), a separator the splitter drops ("separator": GO, Oracle's
+ * `/`, a MySQL DELIMITER), `COPY .. FROM stdin` data ("data") or a statement too large to keep
+ * ("skipped"). `start`/`end` are byte offsets in the input (`end` UINT64_MAX: to its end);
+ * `statements` and `errors` count what was reported since the previous piece. */
+typedef struct sql_unit {
+    uint64_t start, end;
+    const char *kind; /* the statement's kind, NULL when the parser found none; static or short-lived */
+    size_t statements, errors;
+} sql_unit_t;
+
 /* Reads up to `cap` bytes into `buf`; *got = 0 at end of input. Returns 0 or an error. */
 typedef int (*sql_read_fn)(void *ud, char *buf, size_t cap, size_t *got);
 
@@ -108,6 +120,8 @@ typedef struct sql_lineage_opts {
     /* With on_statement: the caller needs the statements only, so the file-level sources, targets
      * and intermediates are not worked out (they stay empty): ingest spent ~6% of its parse on them. */
     int statements_only;
+    /* Optional: each top-level piece of the input in order, valid during the call only. */
+    int (*on_unit)(void *ud, const sql_unit_t *u);
 } sql_lineage_opts_t;
 
 int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out);

@@ -1390,6 +1390,11 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
         int rc = sqlp_emit(&p, st, t);
         if(rc)
             return rc;
+        if(ctx->on_unit) {
+            const sql_token_t *last = &p.toks[(p.pos > start ? p.pos : start + 1) - 1];
+            if((rc = ctx->on_unit(ctx->ud, t->off, last->off + last->len, st->kind)))
+                return rc;
+        }
     }
     return 0;
 }

@@ -85,6 +85,9 @@ typedef struct sql_parse_ctx {
     /* Called once per finished statement; a non-zero return stops parsing with that code. */
     int (*on_stmt)(void *ud, sql_stmt_t *st);
     int (*on_error)(void *ud, uint32_t line, uint32_t col, const char *msg);
+    /* Optional: after each top-level statement, the byte span [start, end) of the tokens it took
+     * in `src` and its kind (NULL when none was found). */
+    int (*on_unit)(void *ud, size_t start, size_t end, const char *kind);
     void *ud;
 } sql_parse_ctx_t;
 
