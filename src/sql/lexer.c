@@ -521,17 +521,17 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     if(end == 0)
         return SQL_ERR_NEED_MORE;
     tok->type = type;
-    tok->len = (uint32_t)(end - i);
     if(lx->nl)
         tok->flags |= SQL_TOKF_NL_BEFORE;
     if(s.unterminated) {
         /* an unclosed quote, comment or template ends with its line: a stray quote costs that
-         * line (reported), not the rest of the input */
+         * line (reported), not the rest of the input (the token too: it held the rest) */
         const char *nl = memchr(p + i, '\n', end - i);
         if(nl)
             end = (size_t)(nl - p);
         tok->flags |= SQL_TOKF_UNTERMINATED;
     }
+    tok->len = (uint32_t)(end - i);
     lx->nl = 0;
     if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {
         advance_line(lx, end);

@@ -988,14 +988,15 @@ static int run(engine_t *e)
             if(t->type == SQL_TOK_EOF)
                 return flush(e);
             if(e->line_stmt && (t->flags & SQL_TOKF_NL_BEFORE) && t->type != SQL_TOK_COMMENT) {
-                /* the line ended the statement: parse it, then this token starts the next one */
-                sql_token_t next = *t;
+                /* the line ended the statement: parse it, then read this token again, as the start
+                 * of the next statement or as data (`\copy t FROM stdin`'s lines, which kept the
+                 * first one for a statement that swallowed the one after the data) */
+                sql_lexer_rewind(&e->lx, t);
                 sql_splitter_init(&e->sp, e->res->dialect);
                 e->sp.custom_delim = e->dlen > 0;
                 if((rc = flush(e)))
                     return rc;
-                e->toks[0] = next;
-                t = &e->toks[0];
+                continue;
             }
             if(t->flags & SQL_TOKF_UNTERMINATED) {
                 const char *what = t->type == SQL_TOK_COMMENT    ? "unterminated comment"

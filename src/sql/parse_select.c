@@ -1128,6 +1128,8 @@ static int paren_is_join(const parser_t *p)
            t_word(p, t, "full") || (is_name_tok(t) && !(t_flags(t) & SQL_KW_R));
 }
 
+static rel_t *parse_dml_rows(parser_t *p);
+
 /* One table, subquery, table function, VALUES list or parenthesised join. */
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
 {
@@ -1140,8 +1142,12 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         next(p);
     const sql_token_t *t = cur(p);
     if(t_op(p, t, '(')) {
-        if((sqlp_paren_is_query(p, 1) || t_kw(peek(p, 1), SQL_KW_VALUES)) && !paren_is_join(p)) {
-            rel_t *r = sqlp_parse_query(p, NULL);
+        const sql_token_t *body = peek(p, 1);
+        int dml = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
+                  t_kw(body, SQL_KW_MERGE);
+        if(((sqlp_paren_is_query(p, 1) || t_kw(body, SQL_KW_VALUES)) && !paren_is_join(p)) || dml) {
+            /* T-SQL's FROM (MERGE .. OUTPUT ..) AS x read a table named merge */
+            rel_t *r = dml ? parse_dml_rows(p) : sqlp_parse_query(p, NULL);
             if(p->err)
                 goto out;
             fitem_t *it = sqlp_scope_add(p, sc);
@@ -2155,10 +2161,11 @@ int sqlp_with_starts_query(const parser_t *p, size_t k)
     return is_cte_head_at(p, k);
 }
 
-/* Postgres WITH d AS (DELETE FROM t .. RETURNING ..): the statement's lineage joins the
- * statement around it, and the CTE's rows are the changed rows of its target, so a query over
- * it reads the target when they are returned. */
-static rel_t *parse_dml_cte(parser_t *p)
+/* Postgres WITH d AS (DELETE FROM t .. RETURNING ..), T-SQL's FROM (MERGE .. OUTPUT ..) AS x: the
+ * statement's lineage joins the statement around it, and the rows are the changed rows of its
+ * target, so a query over them reads the target when they are returned (RETURNING, or OUTPUT
+ * without INTO). */
+static rel_t *parse_dml_rows(parser_t *p)
 {
     next(p); /* ( */
     size_t start = p->pos;
@@ -2175,13 +2182,17 @@ static rel_t *parse_dml_cte(parser_t *p)
     p->in_parens = saved;
     if(p->st)
         p->st->kind = kind;
-    int returning = 0;
+    int returning = 0, output = 0;
     for(size_t i = start, depth = 0; i < p->pos; i++) {
-        if(t_op(p, &p->toks[i], '('))
+        const sql_token_t *t = &p->toks[i];
+        if(t_op(p, t, '('))
             depth++;
-        else if(t_op(p, &p->toks[i], ')') && depth)
+        else if(t_op(p, t, ')') && depth)
             depth--;
-        returning |= depth == 0 && t_kw(&p->toks[i], SQL_KW_RETURNING);
+        else if(depth == 0 && (t_kw(t, SQL_KW_RETURNING) || t_word(p, t, "output")))
+            returning = output = 1;
+        else if(depth == 0 && output && t_kw(t, SQL_KW_INTO))
+            returning = 0;
     }
     while(!at_end(p) && !is_op(p, ')')) {
         if(is_op(p, '('))
@@ -2265,7 +2276,7 @@ void sqlp_parse_with(parser_t *p)
         const sql_token_t *body = peek(p, 1);
         rel_t *r = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
                            t_kw(body, SQL_KW_MERGE)
-                       ? parse_dml_cte(p)
+                       ? parse_dml_rows(p)
                        : parse_set_term(p, NULL);
         if(p->err)
             return;

@@ -426,6 +426,10 @@ int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t)
         return 0;
     if(p->d == SQL_DIALECT_TSQL && t_word(p, t, "output"))
         return 0;
+    /* T-SQL needs no `;`: a statement word starting a line starts the next statement
+     * (DELETE FROM t\nCOMMIT TRAN read COMMIT as t's alias) */
+    if(p->d == SQL_DIALECT_TSQL && (t->flags & SQL_TOKF_NL_BEFORE) && sqlp_is_stmt_start(p, t))
+        return 0;
     /* PL/SQL SELECT c BULK COLLECT INTO .., Oracle's LOG ERRORS after a DML's query, DB2's OPTIMIZE FOR n ROWS */
     if(t + 1 < p->toks + p->n &&
        ((t_word(p, t, "bulk") && t_word(p, t + 1, "collect")) || (t_word(p, t, "log") && t_word(p, t + 1, "errors")) ||
@@ -1061,6 +1065,32 @@ static int is_label(const parser_t *p)
     return sqlp_tok_in_list(p, &word, block_words, sizeof block_words / sizeof block_words[0]);
 }
 
+/* Statements that start with BEGIN or END but are no block: a transaction's BEGIN [TRAN|TRANSACTION|
+ * WORK|DISTRIBUTED ..] (BEGIN; too, but in T-SQL, where it opens a block; Snowflake's BEGIN NAME t),
+ * T-SQL's BEGIN DIALOG, BEGIN CONVERSATION TIMER and END CONVERSATION (and SEND ON CONVERSATION,
+ * which the dialog's block had swallowed). Taken as blocks, they reported nothing (statement
+ * accounting, tests/unit/test_sql_accounting.c). Their kind, or NULL. */
+static const char *begin_end_statement(const parser_t *p)
+{
+    const sql_token_t *t = cur(p), *after = peek(p, 1);
+    int tsql = p->d == SQL_DIALECT_TSQL;
+    if(tsql && t_word(p, t, "send") && t_kw(after, SQL_KW_ON))
+        return "send";
+    if(t_kw(t, SQL_KW_END))
+        return tsql && t_word(p, after, "conversation") ? "end_conversation" : NULL;
+    if(!t_kw(t, SQL_KW_BEGIN))
+        return NULL;
+    if(t_word(p, after, "tran") || t_word(p, after, "transaction") || t_word(p, after, "work") ||
+       t_word(p, after, "distributed") || (!tsql && (t_op(p, after, ';') || after->type == SQL_TOK_EOF)) ||
+       (p->d == SQL_DIALECT_SNOWFLAKE && t_word(p, after, "name")))
+        return "begin_transaction";
+    if(tsql && t_word(p, after, "dialog"))
+        return "begin_dialog";
+    if(tsql && t_word(p, after, "conversation"))
+        return "begin_conversation_timer";
+    return NULL;
+}
+
 void sqlp_parse_statement(parser_t *p)
 {
     const sql_token_t *t = cur(p);
@@ -1108,6 +1138,13 @@ void sqlp_parse_statement(parser_t *p)
        ((is_name_tok(after) || after->type == SQL_TOK_STRING || after->type == SQL_TOK_EOF || t_op(p, after, ';')) &&
         sqlp_tok_in_list(p, t, admin_words, sizeof admin_words / sizeof admin_words[0]))) {
         sqlp_set_kind(p, update_statistics ? "update_statistics" : sqlp_norm(p, t));
+        next(p);
+        sqlp_skip_statement(p);
+        return;
+    }
+    const char *other = begin_end_statement(p);
+    if(other) {
+        sqlp_set_kind(p, other);
         next(p);
         sqlp_skip_statement(p);
         return;
@@ -1308,7 +1345,9 @@ static int worth_emitting(const parser_t *p, const sql_stmt_t *st, const sql_tok
         return 1;
     if(strcmp(st->kind, "block") == 0)
         return 0;
-    return !sqlp_tok_in_list(p, first, control_words, sizeof control_words / sizeof control_words[0]);
+    /* a control word alone (END IF, NULL) is no statement; BEGIN TRANSACTION, END CONVERSATION are */
+    return !sqlp_tok_in_list(p, first, control_words, sizeof control_words / sizeof control_words[0]) ||
+           !t_word(p, first, st->kind);
 }
 
 sql_stmt_t *sqlp_new_stmt(parser_t *p, const sql_token_t *first)

@@ -80,8 +80,12 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
     s->ntok++;
     if(s->maybe_txn) {
         s->maybe_txn = 0;
+        /* BEGIN TRANSACTION and its kin; T-SQL's BEGIN DIALOG and BEGIN CONVERSATION TIMER, Snowflake's
+         * BEGIN NAME t open no block either */
         if(sql_tok_is_op(t, src, ';') || word(t, src, "transaction") || word(t, src, "tran") || word(t, src, "work") ||
-           word(t, src, "distributed")) {
+           word(t, src, "distributed") ||
+           (s->dialect == SQL_DIALECT_TSQL && (word(t, src, "dialog") || word(t, src, "conversation"))) ||
+           (s->dialect == SQL_DIALECT_SNOWFLAKE && word(t, src, "name"))) {
             s->mode = MODE_NORMAL;
             s->block = 0;
         }
