@@ -676,6 +676,12 @@ static void test_openmetadata_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/openmetadata_cases.json", "OpenMetadata", "openmetadata");
 }
 
+static void test_tokern_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/tokern_cases.json", "tokern", "tokern");
+}
+
 /* Other projects' SQL test files (sqlfluff's dialect fixtures, sqlparser-rs's test statements,
  * tests/corpus/SOURCE.md): no expected lineage, so each file must parse without failing, and without
  * more errors or fewer statements than recorded when it was transcribed (a ratchet: a fix lowers the
@@ -731,14 +737,23 @@ static void test_grammars_v4_examples(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_corpus),         cmocka_unit_test(test_column_corpus),
-        cmocka_unit_test(test_datahub_corpus),       cmocka_unit_test(test_openlineage_corpus),
-        cmocka_unit_test(test_sqlglot_corpus),       cmocka_unit_test(test_sqlmetadata_corpus),
-        cmocka_unit_test(test_jsqlparser_corpus),    cmocka_unit_test(test_trino_corpus),
-        cmocka_unit_test(test_calcite_corpus),       cmocka_unit_test(test_hive_corpus),
-        cmocka_unit_test(test_kyuubi_corpus),        cmocka_unit_test(test_openlineage_spark_corpus),
-        cmocka_unit_test(test_druid_corpus),         cmocka_unit_test(test_openmetadata_corpus),
-        cmocka_unit_test(test_sqlfluff_fixtures),    cmocka_unit_test(test_sqlparser_rs_statements),
+        cmocka_unit_test(test_table_corpus),
+        cmocka_unit_test(test_column_corpus),
+        cmocka_unit_test(test_datahub_corpus),
+        cmocka_unit_test(test_openlineage_corpus),
+        cmocka_unit_test(test_sqlglot_corpus),
+        cmocka_unit_test(test_sqlmetadata_corpus),
+        cmocka_unit_test(test_jsqlparser_corpus),
+        cmocka_unit_test(test_trino_corpus),
+        cmocka_unit_test(test_calcite_corpus),
+        cmocka_unit_test(test_hive_corpus),
+        cmocka_unit_test(test_kyuubi_corpus),
+        cmocka_unit_test(test_openlineage_spark_corpus),
+        cmocka_unit_test(test_druid_corpus),
+        cmocka_unit_test(test_openmetadata_corpus),
+        cmocka_unit_test(test_tokern_corpus),
+        cmocka_unit_test(test_sqlfluff_fixtures),
+        cmocka_unit_test(test_sqlparser_rs_statements),
         cmocka_unit_test(test_grammars_v4_examples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
