@@ -629,7 +629,8 @@ static void test_accounting_finds(void **state)
     assert_string_equal(got, "b;a,t");
     sql_lineage_free(l);
     /* the unterminated string's value took in the next line: the EXECUTE read b and wrote a too */
-    l = run("EXECUTE IMMEDIATE 'INSERT INTO x SELECT * FROM y\nINSERT INTO a SELECT * FROM b;\n", SQL_DIALECT_SNOWFLAKE);
+    l = run("EXECUTE IMMEDIATE 'INSERT INTO x SELECT * FROM y\nINSERT INTO a SELECT * FROM b;\n",
+            SQL_DIALECT_SNOWFLAKE);
     assert_int_equal(l->nerrors, 1);
     assert_int_equal(l->nstatements, 2);
     assert_int_equal(l->statements[0].reads.n, 1);
