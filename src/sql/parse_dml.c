@@ -806,6 +806,8 @@ void sqlp_parse_merge(parser_t *p)
         return;
     }
     sqlp_parse_table_primary(p, &sc);
+    /* Postgres: USING a JOIN b ON .. ON cond, the source a join */
+    sqlp_parse_joins(p, &sc);
     if(accept_kw(p, SQL_KW_ON))
         sqlp_parse_expr(p, NULL);
     while(!p->err && accept_kw(p, SQL_KW_WHEN)) {
@@ -882,7 +884,8 @@ void sqlp_parse_merge(parser_t *p)
         parse_output(p, &out);
         resolve_output(p, &out, table, &sc);
     }
-    if(is_word(p, "option"))
+    /* Postgres 17's MERGE .. RETURNING: rows for the caller, as a SELECT's (its subqueries still read) */
+    if(is_word(p, "option") || is_kw(p, SQL_KW_RETURNING))
         sqlp_skim_statement(p);
 }
 
@@ -938,7 +941,12 @@ void sqlp_parse_copy(parser_t *p)
         sqlp_skim_statement(p);
         return;
     }
-    if(is_op(p, '(')) {
+    const sql_token_t *body = peek(p, 1);
+    if(is_op(p, '(') && (t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
+                         t_kw(body, SQL_KW_MERGE))) {
+        /* Postgres' COPY (INSERT|UPDATE|DELETE|MERGE .. RETURNING ..) TO ..: the statement's lineage */
+        sqlp_parse_dml_rows(p);
+    } else if(is_op(p, '(')) {
         next(p);
         sqlp_parse_query(p, NULL);
         sqlp_expect_op(p, ')', "expected ')'");

@@ -749,7 +749,12 @@ void sqlp_skip_table_modifiers(parser_t *p)
 {
     int changes = 0;
     for(;;) {
-        if(is_kw(p, SQL_KW_FOR) && (is_word(p, "system_time") || t_word(p, peek(p, 1), "system_time") ||
+        const sql_token_t *prev = p->pos ? &p->toks[p->pos - 1] : NULL;
+        if(SQL_DIALECT_IS_PG(p->d) && is_op(p, '*') && prev && prev->off + prev->len == cur(p)->off &&
+           is_name_tok(prev)) {
+            /* Postgres' t* (t and the tables inheriting from it, as without the star) */
+            next(p);
+        } else if(is_kw(p, SQL_KW_FOR) && (is_word(p, "system_time") || t_word(p, peek(p, 1), "system_time") ||
                                     t_kw(peek(p, 1), SQL_KW_TIMESTAMP) || t_word(p, peek(p, 1), "version"))) {
             next(p);
             next(p);
@@ -1128,8 +1133,6 @@ static int paren_is_join(const parser_t *p)
            t_word(p, t, "full") || (is_name_tok(t) && !(t_flags(t) & SQL_KW_R));
 }
 
-static rel_t *parse_dml_rows(parser_t *p);
-
 /* One table, subquery, table function, VALUES list or parenthesised join. */
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
 {
@@ -1147,7 +1150,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
                   t_kw(body, SQL_KW_MERGE);
         if(((sqlp_paren_is_query(p, 1) || t_kw(body, SQL_KW_VALUES)) && !paren_is_join(p)) || dml) {
             /* T-SQL's FROM (MERGE .. OUTPUT ..) AS x read a table named merge */
-            rel_t *r = dml ? parse_dml_rows(p) : sqlp_parse_query(p, NULL);
+            rel_t *r = dml ? sqlp_parse_dml_rows(p) : sqlp_parse_query(p, NULL);
             if(p->err)
                 goto out;
             fitem_t *it = sqlp_scope_add(p, sc);
@@ -1370,6 +1373,11 @@ static void parse_join_condition(parser_t *p)
             next(p);
         }
         sqlp_expect_op(p, ')', "expected ')' after USING columns");
+        /* Postgres 14's USING (a) AS j: j names the join columns */
+        if(!p->err && is_kw(p, SQL_KW_AS) && is_name_tok(peek(p, 1))) {
+            next(p);
+            next(p);
+        }
     }
 }
 
@@ -1513,6 +1521,12 @@ static void parse_order_by(parser_t *p)
     next(p);
     do {
         sqlp_parse_indirect_expr(p, SQL_HOW_SORT);
+        /* Postgres' ORDER BY x USING > (an operator instead of ASC/DESC) */
+        if(is_kw(p, SQL_KW_USING) && peek(p, 1)->type == SQL_TOK_OP && !t_op(p, peek(p, 1), ',') &&
+           !t_op(p, peek(p, 1), ';') && !t_op(p, peek(p, 1), ')')) {
+            next(p);
+            next(p);
+        }
         while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) || is_kw(p, SQL_KW_FIRST) ||
               is_kw(p, SQL_KW_LAST))
             next(p);
@@ -1557,6 +1571,12 @@ void sqlp_parse_tail_clauses(parser_t *p)
             next(p);
         } else if(is_kw(p, SQL_KW_FETCH)) {
             next(p);
+            /* FETCH FIRST (expr) | NULL ROWS .. (Postgres): the count may be any expression */
+            if((is_kw(p, SQL_KW_FIRST) || is_word(p, "next")) &&
+               (t_op(p, peek(p, 1), '(') || t_kw(peek(p, 1), SQL_KW_NULL))) {
+                next(p);
+                sqlp_parse_expr(p, NULL);
+            }
             while(!at_end(p) &&
                   (is_kw(p, SQL_KW_FIRST) || is_word(p, "next") || cur(p)->type == SQL_TOK_NUMBER ||
                    is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW) || is_word(p, "only") || is_word(p, "percent") ||
@@ -2165,7 +2185,7 @@ int sqlp_with_starts_query(const parser_t *p, size_t k)
  * statement's lineage joins the statement around it, and the rows are the changed rows of its
  * target, so a query over them reads the target when they are returned (RETURNING, or OUTPUT
  * without INTO). */
-static rel_t *parse_dml_rows(parser_t *p)
+rel_t *sqlp_parse_dml_rows(parser_t *p)
 {
     next(p); /* ( */
     size_t start = p->pos;
@@ -2276,7 +2296,7 @@ void sqlp_parse_with(parser_t *p)
         const sql_token_t *body = peek(p, 1);
         rel_t *r = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
                            t_kw(body, SQL_KW_MERGE)
-                       ? parse_dml_rows(p)
+                       ? sqlp_parse_dml_rows(p)
                        : parse_set_term(p, NULL);
         if(p->err)
             return;
@@ -2288,9 +2308,16 @@ void sqlp_parse_with(parser_t *p)
             sqlp_add_read(p, c->name);
         /* SEARCH/CYCLE clauses of recursive CTEs */
         while((is_word(p, "search") || is_word(p, "cycle")) && !at_end(p)) {
-            /* .. SET ordercol: the column the clause adds, not a statement */
-            while(!at_end(p) && !is_op(p, ',') && !sqlp_is_query_start(cur(p)) &&
-                  (!(t_flags(cur(p)) & SQL_KW_T) || is_kw(p, SQL_KW_SET)))
+            /* SEARCH DEPTH|BREADTH FIRST BY a, b SET ordercol; CYCLE a, b SET mark [TO v DEFAULT w]
+             * USING path: the columns they add, not statements; their lists' commas end no CTE */
+            while(!at_end(p) && !is_kw(p, SQL_KW_SET) && !sqlp_is_query_start(cur(p)) && !is_op(p, ';'))
+                next(p);
+            if(!accept_kw(p, SQL_KW_SET))
+                break;
+            next(p);
+            for(int k = is_word(p, "to") && t_word(p, peek(p, 2), "default") ? 4 : 0; k > 0; k--)
+                next(p);
+            for(int k = is_kw(p, SQL_KW_USING) ? 2 : 0; k > 0; k--)
                 next(p);
         }
     } while(!p->err && accept_op(p, ','));

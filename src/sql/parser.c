@@ -1114,7 +1114,7 @@ void sqlp_parse_statement(parser_t *p)
         if(p->err)
             return;
         t = cur(p);
-        if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(')) {
+        if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(') || t_kw(t, SQL_KW_VALUES)) {
             sqlp_parse_select_stmt(p);
         } else if(t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE) || t_kw(t, SQL_KW_MERGE) ||
                   t_kw(t, SQL_KW_REPLACE) || t_kw(t, SQL_KW_FROM)) {
@@ -1253,6 +1253,12 @@ void sqlp_parse_statement(parser_t *p)
             sqlp_skip_statement(p);
         else
             sqlp_skim_statement(p);
+        return;
+    }
+    if(t->type == SQL_TOK_VAR && p->src[t->off] == ':' && SQL_DIALECT_IS_PG(p->d)) {
+        /* psql's `\set q 'INSERT ..'` then `:q;`: the statement is the variable's text, which the
+         * client substitutes; like `\i`, its lineage is where we do not read */
+        sqlp_fail(p, "statement in a psql variable not parsed (a client command)");
         return;
     }
     sqlp_fail(p, "unsupported statement");

@@ -334,6 +334,9 @@ void sqlp_parse_joins(parser_t *p, scope_t *sc);
 void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname);
 void sqlp_parse_paren(parser_t *p, sink_t *sink);
 rel_t *sqlp_parse_query(parser_t *p, sink_t *outer);
+/* `(INSERT|UPDATE|DELETE|MERGE ..)` at '(': the statement's lineage joins the current one; its
+ * returned rows (RETURNING, OUTPUT without INTO) are its target's columns. */
+rel_t *sqlp_parse_dml_rows(parser_t *p);
 void sqlp_parse_select_stmt(parser_t *p);
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc);
 void sqlp_parse_table_ref(parser_t *p, scope_t *sc);

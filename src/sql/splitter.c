@@ -135,7 +135,10 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
     case MODE_ROUTINE:
         if(s->expect_body) {
             s->expect_body = 0;
-            if(t->type == SQL_TOK_STRING) {
+            /* a body in a string, or in a psql variable (AS :'body'); Postgres' only other body is
+             * BEGIN ATOMIC .. END (Oracle's IS/AS goes on with declarations) */
+            if(t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR ||
+               (SQL_DIALECT_IS_PG(s->dialect) && !kw(t, SQL_KW_BEGIN))) {
                 s->mode = MODE_NORMAL;
             } else {
                 s->mode = MODE_BLOCK;

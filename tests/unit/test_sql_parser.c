@@ -656,6 +656,41 @@ static void test_dml_in_from(void **state)
               "t;arch");
 }
 
+/* The most common errors of Postgres' regression files (tests/corpus/postgres_regress.json). */
+static void test_postgres_regress_finds(void **state)
+{
+    (void)state;
+    /* a function body in a psql variable opened a block that took in the rest of create_view.sql */
+    expect_kinds("CREATE FUNCTION interpt_pp(path, path) RETURNS point AS :'regresslib' LANGUAGE C STRICT;\n"
+                 "CREATE TABLE t (a int);\nINSERT INTO t SELECT * FROM s;",
+                 SQL_DIALECT_POSTGRES, "create_function@1,create_table@2,insert@3");
+    /* the returned rows come from the target, as a data-modifying CTE's */
+    expect_clean("COPY (INSERT INTO t (a) VALUES ('f') RETURNING id) TO stdout;", SQL_DIALECT_POSTGRES, "t;t");
+    expect_clean("COPY (UPDATE t SET a = s.a FROM s WHERE s.id = t.id RETURNING t.id) TO stdout;",
+                 SQL_DIALECT_POSTGRES, "s,t;t");
+    expect_clean("SELECT * FROM j1 JOIN j2 USING (i) AS x WHERE x.i = 1;", SQL_DIALECT_POSTGRES, "j1,j2;");
+    expect_clean("WITH RECURSIVE sg(f, t) AS (SELECT f, t FROM g UNION ALL SELECT g.f, g.t FROM g, sg WHERE g.f = sg.t)\n"
+                 "SEARCH DEPTH FIRST BY f, t SET seq\nCYCLE f, t SET is_cycle TO true DEFAULT false USING path\n"
+                 "INSERT INTO out SELECT * FROM sg;",
+                 SQL_DIALECT_POSTGRES, "g;out");
+    expect_clean("MERGE INTO t USING s1 INNER JOIN s2 ON s1.k = s2.k ON t.k = s1.k\n"
+                 "WHEN MATCHED THEN UPDATE SET v = s2.v RETURNING merge_action(), t.*;",
+                 SQL_DIALECT_POSTGRES, "s1,s2;t");
+    expect_clean("SELECT p.name FROM person* p ORDER BY age USING >, name USING <;", SQL_DIALECT_POSTGRES, "person;");
+    expect_clean("CREATE VIEW v AS SELECT a FROM t ORDER BY a FETCH FIRST (5::bigint) ROWS WITH TIES;",
+                 SQL_DIALECT_POSTGRES, "t;v");
+    expect_clean("WITH c(x) AS (SELECT x FROM t) VALUES ((SELECT x FROM c));", SQL_DIALECT_POSTGRES, "t;");
+    /* a statement in a psql variable is the client's: an error that says so, and the next one goes on */
+    sql_lineage_t *l = run("\\set q 'INSERT INTO t SELECT 1'\n:q;\nSELECT 1 FROM a;", SQL_DIALECT_POSTGRES);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].line, 2);
+    assert_non_null(strstr(l->errors[0].message, "psql variable"));
+    char got[256];
+    rw(l, got, sizeof got);
+    assert_string_equal(got, "a;");
+    sql_lineage_free(l);
+}
+
 /* grammars-v4's PL/SQL examples run together: an empty package took in the statements after it,
  * and a statement it could not read left the error set, so its loop never moved again (two
  * REVOKEs after `CREATE PACKAGE p AS END;` never returned). */
@@ -914,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_no_silent_drop),
         cmocka_unit_test(test_accounting_finds),
         cmocka_unit_test(test_dml_in_from),
+        cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_package_recovery),
         cmocka_unit_test(test_client_scripts),
         cmocka_unit_test(test_pivot_columns),
