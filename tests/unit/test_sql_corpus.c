@@ -734,6 +734,12 @@ static void test_grammars_v4_examples(void **state)
     syntax_corpus(LINEAGED_TEST_DIR "/corpus/grammars_v4_examples.json", "grammars-v4 examples");
 }
 
+static void test_postgres_regress(void **state)
+{
+    (void)state;
+    syntax_corpus(LINEAGED_TEST_DIR "/corpus/postgres_regress.json", "Postgres regression files");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_sqlfluff_fixtures),
         cmocka_unit_test(test_sqlparser_rs_statements),
         cmocka_unit_test(test_grammars_v4_examples),
+        cmocka_unit_test(test_postgres_regress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
