@@ -755,7 +755,7 @@ void sqlp_skip_table_modifiers(parser_t *p)
             /* Postgres' t* (t and the tables inheriting from it, as without the star) */
             next(p);
         } else if(is_kw(p, SQL_KW_FOR) && (is_word(p, "system_time") || t_word(p, peek(p, 1), "system_time") ||
-                                    t_kw(peek(p, 1), SQL_KW_TIMESTAMP) || t_word(p, peek(p, 1), "version"))) {
+                                           t_kw(peek(p, 1), SQL_KW_TIMESTAMP) || t_word(p, peek(p, 1), "version"))) {
             next(p);
             next(p);
             while(is_kw(p, SQL_KW_AS) || is_word(p, "of") || is_word(p, "between") || is_word(p, "from"))

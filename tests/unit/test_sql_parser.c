@@ -666,13 +666,14 @@ static void test_postgres_regress_finds(void **state)
                  SQL_DIALECT_POSTGRES, "create_function@1,create_table@2,insert@3");
     /* the returned rows come from the target, as a data-modifying CTE's */
     expect_clean("COPY (INSERT INTO t (a) VALUES ('f') RETURNING id) TO stdout;", SQL_DIALECT_POSTGRES, "t;t");
-    expect_clean("COPY (UPDATE t SET a = s.a FROM s WHERE s.id = t.id RETURNING t.id) TO stdout;",
-                 SQL_DIALECT_POSTGRES, "s,t;t");
+    expect_clean("COPY (UPDATE t SET a = s.a FROM s WHERE s.id = t.id RETURNING t.id) TO stdout;", SQL_DIALECT_POSTGRES,
+                 "s,t;t");
     expect_clean("SELECT * FROM j1 JOIN j2 USING (i) AS x WHERE x.i = 1;", SQL_DIALECT_POSTGRES, "j1,j2;");
-    expect_clean("WITH RECURSIVE sg(f, t) AS (SELECT f, t FROM g UNION ALL SELECT g.f, g.t FROM g, sg WHERE g.f = sg.t)\n"
-                 "SEARCH DEPTH FIRST BY f, t SET seq\nCYCLE f, t SET is_cycle TO true DEFAULT false USING path\n"
-                 "INSERT INTO out SELECT * FROM sg;",
-                 SQL_DIALECT_POSTGRES, "g;out");
+    expect_clean(
+        "WITH RECURSIVE sg(f, t) AS (SELECT f, t FROM g UNION ALL SELECT g.f, g.t FROM g, sg WHERE g.f = sg.t)\n"
+        "SEARCH DEPTH FIRST BY f, t SET seq\nCYCLE f, t SET is_cycle TO true DEFAULT false USING path\n"
+        "INSERT INTO out SELECT * FROM sg;",
+        SQL_DIALECT_POSTGRES, "g;out");
     expect_clean("MERGE INTO t USING s1 INNER JOIN s2 ON s1.k = s2.k ON t.k = s1.k\n"
                  "WHEN MATCHED THEN UPDATE SET v = s2.v RETURNING merge_action(), t.*;",
                  SQL_DIALECT_POSTGRES, "s1,s2;t");
