@@ -10,12 +10,31 @@
 #define INGESTIONS_PAGE_MAX 200
 #define FILES_PER_INGESTION 20000
 
+/*
+ * An ingestion's counts are stored when it ends. While it runs they are those of its files as
+ * committed so far (each file's row changes state in the transaction that stores its lineage), so a
+ * client polling a running ingestion sees it move, never a constant 0.
+ */
 #define INGESTION_COLUMNS                                                                                              \
     "id AS ingestion_id, source, project_id, repository, branch, commit_sha AS commit, dialect, status, "              \
     "strftime(started_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS started_at, "                                                    \
     "strftime(finished_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS finished_at, "                                                  \
-    "round(epoch(coalesce(finished_at, now()::TIMESTAMP) - started_at), 3) AS duration_seconds, total_files, "         \
-    "files_processed, files_failed, files_skipped, nodes_created, error"
+    "round(epoch(coalesce(finished_at, now()::TIMESTAMP) - started_at), 3) AS duration_seconds, "                      \
+    "CASE WHEN status = 'running' THEN greatest(total_files, coalesce(live_total, 0)) ELSE total_files END"            \
+    " AS total_files, "                                                                                                \
+    "CASE WHEN status = 'running' THEN coalesce(live_processed, 0) ELSE files_processed END AS files_processed, "      \
+    "CASE WHEN status = 'running' THEN coalesce(live_failed, 0) ELSE files_failed END AS files_failed, "               \
+    "CASE WHEN status = 'running' THEN coalesce(live_skipped, 0) ELSE files_skipped END AS files_skipped, "            \
+    "CASE WHEN status = 'running' THEN coalesce(live_nodes, 0) ELSE nodes_created END AS nodes_created, error"
+
+/* The running ingestions' counts from their files (one pass over the files of those only). */
+#define INGESTIONS_FROM                                                                                                \
+    " FROM ingestions LEFT JOIN (SELECT ingestion_id AS live_id, count(*) AS live_total,"                              \
+    " count(*) FILTER (WHERE status = 'processed') AS live_processed,"                                                 \
+    " count(*) FILTER (WHERE status = 'error') AS live_failed,"                                                        \
+    " count(*) FILTER (WHERE status = 'skipped') AS live_skipped, sum(nodes_created) AS live_nodes FROM files"         \
+    " WHERE ingestion_id IN (SELECT id FROM ingestions WHERE status = 'running') GROUP BY ingestion_id)"               \
+    " ON live_id = id"
 
 #define INGESTIONS_WHERE " WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR source = $2)"
 
@@ -52,7 +71,7 @@ static json_t *ingestion_job(duckdb_connection conn, void *arg, int *status)
     ingestions_job_t *job = arg;
     const char *params[] = {job->id};
     duckdb_result res;
-    if(rows_query(conn, "SELECT " INGESTION_COLUMNS " FROM ingestions WHERE id = $1", params, 1, &res))
+    if(rows_query(conn, "SELECT " INGESTION_COLUMNS INGESTIONS_FROM " WHERE id = $1", params, 1, &res))
         return NULL;
     json_t *rows = rows_json(&res);
     duckdb_destroy_result(&res);
@@ -109,7 +128,7 @@ static json_t *ingestions_job(duckdb_connection conn, void *arg, int *status)
     const char *params[] = {job->status[0] ? job->status : NULL, job->source[0] ? job->source : NULL};
     duckdb_result res;
     if(rows_query_paged(conn,
-                        "SELECT " INGESTION_COLUMNS " FROM ingestions" INGESTIONS_WHERE
+                        "SELECT " INGESTION_COLUMNS INGESTIONS_FROM INGESTIONS_WHERE
                         " ORDER BY started_at DESC, id LIMIT $3 OFFSET $4",
                         params, 2, job->limit, job->offset, &res))
         return NULL;

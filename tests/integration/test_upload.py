@@ -499,8 +499,22 @@ class ManyFilesTest(unittest.TestCase):
                     time.sleep(0.2)
                 self.assertEqual(len(one["files"]), 10000, {k: v for k, v in one.items() if k != "files"})
                 self.assertEqual(one["total_files"], 10000)
-                events.wait(lambda m: m["type"] == "ingestion_progress" and m["data"].get("ingestion_id") == ing
-                            and m["data"]["files_processed"] > 0, 120, "progress")
+                progress = events.wait(lambda m: m["type"] == "ingestion_progress" and
+                                       m["data"].get("ingestion_id") == ing and m["data"]["files_processed"] > 0,
+                                       120, "progress")["data"]
+                # A running ingestion's counts move as its files commit (the event follows the commit),
+                # in GET /api/v1/ingestion/{id} and in the list alike; they were 0 until the end.
+                status, one = get_json(srv, f"/api/v1/ingestion/{ing}")
+                status, listed = get_json(srv, "/api/v1/ingestions?status=running")
+                self.assertEqual(one["status"], "running", "the check needs the ingestion still running")
+                self.assertGreaterEqual(one["files_processed"], progress["files_processed"],
+                                        {k: v for k, v in one.items() if k != "files"})
+                self.assertGreater(one["nodes_created"], 0)
+                self.assertLessEqual(one["files_processed"] + one["files_failed"] + one["files_skipped"], 10000)
+                self.assertGreater(one["percentage"], 0)
+                row = [r for r in listed["ingestions"] if r["ingestion_id"] == ing]
+                self.assertEqual(len(row), 1, listed)
+                self.assertGreaterEqual(row[0]["files_processed"], progress["files_processed"], row[0])
                 print(f"\n10,000-file upload answered in {elapsed:.2f} s", file=sys.stderr)
             finally:
                 events.close()
