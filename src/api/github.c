@@ -734,7 +734,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     snprintf(path, sizeof(path), "%s/%s/%s.git", gh->mirror, j->owner, j->name);
     note(gh, j, "connecting", 0);
     struct stat st;
-    int fresh = stat(path, &st) != 0, fetch_failed = 0;
+    int fresh = stat(path, &st) != 0, fetch_failed = 0, queued = 0;
     /* The mirror may grow by up to the cap: other requests may have taken the room since this one was queued. */
     if(!upload_disk_has_room(gh->api->upload_dir, (int64_t)mirror_cap(gh), gh->api->cfg->min_free_mb)) {
         say(why, sizeof(why), "Cloning %s/%s stopped: %s.", j->owner, j->name, no_room);
@@ -806,7 +806,7 @@ static void run_job(github_t *gh, gh_job_t *j)
             goto fail;
         }
     }
-    ingest_end(in, j->id);
+    queued = 1;
     log_info("github.ingest_queued", "ingestion=%s repo=%s/%s branch=%s commit=%s files=%zu other_files=%zu", j->id,
              j->owner, j->name, j->branch, hex, w.n, w.unsupported);
     why[0] = '\0';
@@ -826,6 +826,10 @@ fail:
     char full_name[160];
     snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
     evict_mirrors(gh, full_name);
+    /* Its files are staged apart from the mirror; it ends after the cache is back within its bound,
+       so whoever sees it end sees the cache as this clone left it. */
+    if(queued)
+        ingest_end(in, j->id);
     if(why[0]) {
         log_warn("github.failed", "ingestion=%s repo=%s/%s reason=\"%s\"", j->id, j->owner, j->name, why);
         ingest_fail(in, j->id, why);
