@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -21,19 +22,34 @@
 #define SOURCES_MAX    20
 #define LISTED_MAX     12 /* names spelled out in a response */
 #define IMPACT_DEPTH   10
-#define CHAT_GRAPH_MAX 200 /* nodes drawn with an answer: readable, and cheap to send */
+#define CHAT_GRAPH_MAX 200  /* nodes drawn with an answer: readable, and cheap to send */
+#define WORDS_MAX      1024 /* a 2000-byte question holds at most 1000 words of two letters */
+#define SEARCHES_MAX   8    /* typo-tolerant searches (each a pass over every node) per question */
+#define JOIN_MAX       3    /* words joined with '_' to find a name ("revenue daily": revenue_daily) */
 
 typedef struct entity {
     int node; /* GRAPH_NONE when ambiguous */
     int cand[QUERY_CANDIDATES];
     int ncand;
     int exact; /* found by name, not by a typo-tolerant search */
+    size_t at; /* where it starts in `intent` (a blank there) */
     char text[QUERY_NAME_MAX + 1];
 } entity_t;
+
+/* A word of the question: where it is, and what it became (an entity, or the intent word it misspells). */
+typedef struct word {
+    size_t at, len;
+    int entity;          /* index in ent[], or -1 */
+    const char *correct; /* the intent word it is a typo of, or NULL */
+} word_t;
 
 typedef struct chat {
     const graph_snap_t *s;
     char lower[QUERY_QUESTION_MAX + 1];
+    /* `lower` with the names blanked and misspelt intent words corrected: what intents are read from */
+    char intent[2 * QUERY_QUESTION_MAX + 1];
+    word_t words[WORDS_MAX];
+    int nwords, searches;
     entity_t ent[ENTITY_MAX];
     int nent;
     buf_t resp;
@@ -68,16 +84,31 @@ static int is_stopword(const char *w)
     return 0;
 }
 
+static int word_char(unsigned char ch)
+{
+    return isalnum(ch) || ch == '_' || ch >= 0x80;
+}
+
+/* Where `w` is in the question's intent text as a word or inflected ("feeds", "changed", "breaking"). */
+static const char *find_word(const chat_t *c, const char *w)
+{
+    static const char *const endings[] = {"", "s", "es", "d", "ed", "ing", NULL};
+    size_t n = strlen(w);
+    for(const char *p = c->intent; (p = strstr(p, w)) != NULL; p++) {
+        if(p != c->intent && word_char((unsigned char)p[-1]))
+            continue;
+        for(const char *const *e = endings; *e; e++) {
+            size_t k = strlen(*e);
+            if(strncmp(p + n, *e, k) == 0 && !word_char((unsigned char)p[n + k]))
+                return p;
+        }
+    }
+    return NULL;
+}
+
 static int has_word(const chat_t *c, const char *w)
 {
-    size_t n = strlen(w);
-    for(const char *p = c->lower; (p = strstr(p, w)) != NULL; p++) {
-        int before = p == c->lower || !isalnum((unsigned char)p[-1]);
-        int after = !isalnum((unsigned char)p[n]) || p[n] == 's'; /* plural or third person */
-        if(before && after)
-            return 1;
-    }
-    return 0;
+    return find_word(c, w) != NULL;
 }
 
 static int any_word(const chat_t *c, const char *const *words)
@@ -112,10 +143,15 @@ static int typo_of(const char *tok, const char *name)
     return graph_edit_distance(tok, tl, name + start, nl - start, max) <= max;
 }
 
-static void add_entity(chat_t *c, const char *tok)
+/*
+ * Looks `tok` up and adds it as an entity; `typos`: a name a typo away counts too (at most
+ * SEARCHES_MAX such searches a question, each a pass over every node). Returns the entity's index
+ * (an earlier one when it names the same node), or -1 when it names nothing.
+ */
+static int add_entity(chat_t *c, const char *tok, int typos)
 {
     if(c->nent >= ENTITY_MAX)
-        return;
+        return -1;
     entity_t *e = &c->ent[c->nent];
     int file_like = strchr(tok, '/') != NULL || (strlen(tok) > 4 && strcmp(tok + strlen(tok) - 4, ".sql") == 0);
     unsigned mask = file_like ? GRAPH_MASK(GRAPH_FILE) : GRAPH_MASK_ALL & ~GRAPH_MASK(GRAPH_FILE);
@@ -124,6 +160,9 @@ static void add_entity(chat_t *c, const char *tok)
         /* a table beats its columns when a short name matches both */
         rc = graph_lookup(c->s, tok, GRAPH_MASK_TABLES | GRAPH_MASK(GRAPH_PROCEDURE), &e->node, e->cand,
                           QUERY_CANDIDATES, &e->ncand);
+        /* a file named by its base name with any extension: "raw_bank_feeds.hql" */
+        if(rc == GRAPH_ERR_NOT_FOUND && strchr(tok, '.'))
+            rc = graph_lookup(c->s, tok, GRAPH_MASK(GRAPH_FILE), &e->node, e->cand, QUERY_CANDIDATES, &e->ncand);
     }
     if(rc == GRAPH_ERR_AMBIGUOUS) {
         int t;
@@ -135,29 +174,150 @@ static void add_entity(chat_t *c, const char *tok)
     }
     e->exact = rc == 0;
     if(rc == GRAPH_ERR_NOT_FOUND) {
+        if(!typos || strlen(tok) < 4 || c->searches >= SEARCHES_MAX)
+            return -1;
+        c->searches++;
         /* substring and prefix hits of real words are noise; only names a typo away qualify */
         graph_hit_t hits[3];
-        int nh = strlen(tok) < 4 ? 0 : graph_search(c->s, tok, mask, hits, 3), k = 0;
+        int nh = graph_search(c->s, tok, mask, hits, 3), k = 0;
         while(k < nh && hits[k].score > 0.45 && !typo_of(tok, nm(c, hits[k].node)))
             k++;
         if(k >= nh)
-            return;
+            return -1;
         e->node = hits[k].node;
         rc = 0;
     }
     for(int i = 0; i < c->nent; i++)
         if(rc == 0 && c->ent[i].node == e->node)
-            return;
+            return i;
     snprintf(e->text, sizeof(e->text), "%s", tok);
     if(rc == GRAPH_ERR_AMBIGUOUS)
         e->node = GRAPH_NONE;
-    c->nent++;
+    return c->nent++;
 }
 
-static void find_entities(chat_t *c, const char *question)
+/* Intent words whose misspellings are corrected when they name nothing ("feeeds": feeds). */
+static const char *const vocab[] = {
+    "feeds",     "depends",    "dependencies", "dependents", "upstream", "downstream", "lineage",
+    "sources",   "breaks",     "affected",     "impact",     "defined",  "definition", "columns",
+    "procedure", "procedures", "populates",    "referenced", "derived",  NULL,
+};
+
+static const char *intent_typo(const char *w, size_t n)
 {
-    const char *p = question;
-    while(*p && c->nent < ENTITY_MAX) {
+    if(n < 5)
+        return NULL;
+    for(const char *const *v = vocab; *v; v++) {
+        size_t vl = strlen(*v);
+        int max = vl >= 8 ? 2 : 1;
+        if(graph_edit_distance(w, n, *v, vl, max) <= max)
+            return *v;
+    }
+    return NULL;
+}
+
+/* A word of letters, digits and '_' only, so words can be joined into a name. */
+static int plain(const chat_t *c, const word_t *w)
+{
+    for(size_t i = 0; i < w->len; i++)
+        if(!word_char((unsigned char)c->lower[w->at + i]))
+            return 0;
+    return 1;
+}
+
+static int is_stop(const chat_t *c, const word_t *w)
+{
+    char low[TOKEN_MAX + 1];
+    memcpy(low, c->lower + w->at, w->len);
+    low[w->len] = '\0';
+    return is_stopword(low);
+}
+
+/*
+ * Words i..i+n-1 joined with '_' when they are plain, not stopwords and apart by blanks only, and
+ * the joined form names a node exactly ("the revenue daily table": revenue_daily); 1 if so.
+ */
+static int join_words(chat_t *c, int i, int n)
+{
+    if(i + n > c->nwords)
+        return 0;
+    char tok[TOKEN_MAX + 1];
+    size_t len = 0;
+    for(int k = i; k < i + n; k++) {
+        const word_t *w = &c->words[k];
+        if(!plain(c, w) || is_stop(c, w) || len + w->len + 1 > TOKEN_MAX)
+            return 0;
+        if(k > i) {
+            for(size_t j = c->words[k - 1].at + c->words[k - 1].len; j < w->at; j++)
+                if(c->lower[j] != ' ')
+                    return 0;
+            tok[len++] = '_';
+        }
+        memcpy(tok + len, c->lower + w->at, w->len);
+        len += w->len;
+    }
+    tok[len] = '\0';
+    int probe, rc = graph_lookup(c->s, tok, GRAPH_MASK_ALL & ~GRAPH_MASK(GRAPH_FILE), &probe, NULL, 0, NULL);
+    if(rc != 0)
+        return 0;
+    int e = add_entity(c, tok, 0);
+    if(e < 0)
+        return 0;
+    for(int k = i; k < i + n; k++)
+        c->words[k].entity = e;
+    return 1;
+}
+
+/*
+ * A word that names several nodes is left out when another word names one ("what feeds
+ * revenue_daily for each period": period is a column of many tables, and not what is asked about).
+ */
+static void drop_ambiguous_words(chat_t *c)
+{
+    int resolved = 0, map[ENTITY_MAX], n = 0;
+    for(int i = 0; i < c->nent; i++)
+        resolved |= c->ent[i].node != GRAPH_NONE;
+    for(int i = 0; i < c->nent; i++) {
+        int drop = resolved && c->ent[i].node == GRAPH_NONE && !strpbrk(c->ent[i].text, "./");
+        map[i] = drop ? -1 : n;
+        if(!drop)
+            c->ent[n++] = c->ent[i];
+    }
+    c->nent = n;
+    for(int k = 0; k < c->nwords; k++)
+        if(c->words[k].entity >= 0)
+            c->words[k].entity = map[c->words[k].entity];
+}
+
+/* `intent`: the lower-cased question with each name blanked and each misspelt intent word corrected. */
+static void build_intent(chat_t *c)
+{
+    size_t o = 0, from = 0;
+    for(int k = 0; k < c->nwords; k++) {
+        const word_t *w = &c->words[k];
+        if(w->entity < 0 && !w->correct)
+            continue;
+        memcpy(c->intent + o, c->lower + from, w->at - from);
+        o += w->at - from;
+        if(w->entity >= 0) {
+            if(k == 0 || c->words[k - 1].entity != w->entity)
+                c->ent[w->entity].at = o;
+            c->intent[o++] = ' ';
+        } else {
+            size_t n = strlen(w->correct);
+            memcpy(c->intent + o, w->correct, n);
+            o += n;
+        }
+        from = w->at + w->len;
+    }
+    size_t rest = strlen(c->lower + from);
+    memcpy(c->intent + o, c->lower + from, rest + 1);
+}
+
+static void find_entities(chat_t *c)
+{
+    const char *p = c->lower;
+    while(*p && c->nwords < WORDS_MAX) {
         while(*p && !name_char((unsigned char)*p))
             p++;
         const char *start = p;
@@ -168,14 +328,31 @@ static void find_entities(chat_t *c, const char *question)
             n--;
         if(n < 2 || n > TOKEN_MAX)
             continue;
-        char tok[TOKEN_MAX + 1], low[TOKEN_MAX + 1];
-        memcpy(tok, start, n);
-        tok[n] = '\0';
-        utf8_lower(low, tok, n + 1);
-        if(is_stopword(low))
-            continue;
-        add_entity(c, tok);
+        c->words[c->nwords++] = (word_t){.at = (size_t)(start - c->lower), .len = n, .entity = -1};
     }
+    for(int i = 0; i < c->nwords; i++) {
+        word_t *w = &c->words[i];
+        if(is_stop(c, w))
+            continue;
+        int joined = 0;
+        for(int k = JOIN_MAX; k >= 2 && !joined; k--)
+            if((joined = join_words(c, i, k)) != 0)
+                i += k - 1;
+        if(joined)
+            continue;
+        char tok[TOKEN_MAX + 1];
+        memcpy(tok, c->lower + w->at, w->len);
+        tok[w->len] = '\0';
+        int probe;
+        const char *fix = plain(c, w) ? intent_typo(tok, w->len) : NULL;
+        if(fix && graph_lookup(c->s, tok, GRAPH_MASK_ALL, &probe, NULL, 0, NULL) == GRAPH_ERR_NOT_FOUND) {
+            w->correct = fix;
+            continue;
+        }
+        w->entity = add_entity(c, tok, 1);
+    }
+    drop_ambiguous_words(c);
+    build_intent(c);
 }
 
 static void add_source(chat_t *c, const graph_stmt_info_t *st)
@@ -202,12 +379,54 @@ static void sources_from_edges(chat_t *c, const graph_result_t *r)
     }
 }
 
+/* How `merge` tells items apart: a node by its id, an edge by its JSON text. */
+static char *item_key(json_t *o)
+{
+    json_t *id = json_object_get(o, "id");
+    char num[32];
+    if(json_is_integer(id) && json_object_get(o, "name")) {
+        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
+        return strdup(num);
+    }
+    return json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* Appends the items of `add` that `into` lacks; consumes `add`. One result holds no repeats. */
+static void merge(json_t *into, json_t *add)
+{
+    if(!json_array_size(into)) {
+        json_array_extend(into, add);
+        json_decref(add);
+        return;
+    }
+    json_t *seen = json_object();
+    size_t i;
+    json_t *o;
+    json_array_foreach(into, i, o)
+    {
+        char *key = item_key(o);
+        if(key)
+            json_object_set_new(seen, key, json_true());
+        free(key);
+    }
+    json_array_foreach(add, i, o)
+    {
+        char *key = item_key(o);
+        if(key && !json_object_get(seen, key)) {
+            json_object_set_new(seen, key, json_true());
+            json_array_append(into, o);
+        }
+        free(key);
+    }
+    json_decref(seen);
+    json_decref(add);
+}
+
+/* The drawn graph: a result's nodes and edges, added to those of the question's earlier names. */
 static void graph_data(chat_t *c, const graph_result_t *r)
 {
-    json_decref(c->nodes);
-    json_decref(c->edges);
-    c->nodes = qenc_result_nodes(c->s, r);
-    c->edges = qenc_result_edges(c->s, r);
+    merge(c->nodes, qenc_result_nodes(c->s, r));
+    merge(c->edges, qenc_result_edges(c->s, r));
 }
 
 static void say(chat_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -341,6 +560,7 @@ static const char *where_used(chat_t *c, int v)
 {
     graph_stmt_info_t st;
     const int *list;
+    size_t base = json_array_size(c->sources); /* what earlier names of the question added */
     int n = graph_out_edges(c->s, v, &list);
     for(int i = 0; i < n; i++)
         if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0)
@@ -351,14 +571,14 @@ static const char *where_used(chat_t *c, int v)
     for(int i = 0; i < n; i++)
         if(graph_edge_kind(c->s, list[i]) == use && graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
-    size_t k = json_array_size(c->sources);
+    size_t k = json_array_size(c->sources) - base;
     if(!k)
         say(c, "No statement in the ingested SQL %s %s.", use == GRAPH_CALLS ? "calls" : "reads", nm(c, v));
     else {
         say(c, "%s is used by %zu statement%s:", nm(c, v), k, k == 1 ? "" : "s");
         size_t i;
         json_t *o;
-        json_array_foreach(c->sources, i, o)
+        json_array_foreach(c->sources, i, o) if(i >= base)
             say(c, "\n- %s:%lld%s%s", json_string_value(json_object_get(o, "file")),
                 (long long)json_integer_value(json_object_get(o, "line")), json_object_get(o, "kind") ? " " : "",
                 json_object_get(o, "kind") ? json_string_value(json_object_get(o, "kind")) : "");
@@ -509,6 +729,7 @@ static const char *procedures(chat_t *c, int v, int all)
 {
     json_t *names = json_array();
     const int *list;
+    size_t base = json_array_size(c->sources); /* what earlier names of the question added */
     int n = graph_in_edges(c->s, v, &list);
     graph_stmt_info_t st;
     for(int i = 0; i < n; i++) {
@@ -546,14 +767,14 @@ static const char *procedures(chat_t *c, int v, int all)
     json_decref(names);
     if(!all)
         return "procedures";
-    size_t n_src = json_array_size(c->sources);
+    size_t n_src = json_array_size(c->sources) - base;
     if(!n_src)
         say(c, " No statement in the ingested SQL writes it.");
     else {
         say(c, " %s is written by %zu statement%s:", nm(c, v), n_src, n_src == 1 ? "" : "s");
         size_t i;
         json_t *o;
-        json_array_foreach(c->sources, i, o)
+        json_array_foreach(c->sources, i, o) if(i >= base)
         {
             const char *proc = json_string_value(json_object_get(o, "procedure"));
             say(c, "\n- %s:%lld%s%s%s%s", json_string_value(json_object_get(o, "file")),
@@ -644,7 +865,8 @@ static void say_suggestions(chat_t *c, const char *question)
 {
     json_t *sugg = json_array();
     const char *p = question;
-    while(*p && json_array_size(sugg) < QUERY_CANDIDATES) {
+    int searches = 0; /* each a pass over every node: a long question of unknown words costs a few */
+    while(*p && json_array_size(sugg) < QUERY_CANDIDATES && searches < SEARCHES_MAX) {
         while(*p && !name_char((unsigned char)*p))
             p++;
         const char *start = p;
@@ -670,10 +892,12 @@ static void say_suggestions(chat_t *c, const char *question)
             continue;
         graph_hit_t hits[3];
         int k = graph_search(c->s, tok, GRAPH_MASK_ALL, hits, 3);
+        searches++;
         /* "marts.nonexistent": nothing is close to the whole name, so offer what its qualifier holds */
         char *dot = k > 0 ? NULL : strrchr(tok, '.');
         if(dot && dot > tok) {
             *dot = '\0';
+            searches++;
             k = graph_search(c->s, tok, GRAPH_MASK_TABLES, hits, 3);
         }
         for(int i = 0; i < k; i++)
@@ -705,29 +929,86 @@ static const char *one_end_of_a_path(chat_t *c, const char *question)
     return "clarify";
 }
 
-static const char *const w_path[] = {"path", "reach", "between", "connect", "connected", "flow from", NULL};
+static const char *const w_path[] = {"path",      "reach",   "between",  "connect",   "connected", "flow",
+                                     "flow from", "lead to", "leads to", "end up in", NULL};
 static const char *const w_proc[] = {"procedure", "proc", "stored procedure", "routine", NULL};
 static const char *const w_file[] = {"create", "created", "define", "defines", "produce", "write", NULL};
-static const char *const w_writers[] = {
-    "who writes", "what writes", "which statements write", "written by",     "who loads", "what loads",
-    "who fills",  "what fills",  "who populates",          "what populates", NULL};
+static const char *const w_writers[] = {"who writes",
+                                        "what writes",
+                                        "which statements write",
+                                        "written by",
+                                        "who loads",
+                                        "what loads",
+                                        "who fills",
+                                        "what fills",
+                                        "who populates",
+                                        "what populates",
+                                        "who inserts",
+                                        "what inserts",
+                                        "inserts into",
+                                        "inserted into",
+                                        "who updates",
+                                        "what updates",
+                                        "who builds",
+                                        "what builds",
+                                        "who creates",
+                                        "what creates",
+                                        "who produces",
+                                        "what produces",
+                                        NULL};
 static const char *const w_callers[] = {"who calls", "what calls", "which procedures call", "callers", NULL};
-static const char *const w_cols[] = {"column", "columns", "field", "fields", NULL};
+static const char *const w_cols[] = {"column",    "columns",  "field",        "fields",
+                                     "schema of", "describe", "structure of", NULL};
 static const char *const w_def[] = {"defined", "definition", "ddl", "declared", "created", NULL};
-static const char *const w_used[] = {"used", "use", "reference", "referenced", "read", "reads", NULL};
-static const char *const w_impact[] = {"impact",  "break",      "breaks",     "affect",    "affected", "depend",
-                                       "depends", "dependents", "downstream", "consumers", "change",   NULL};
+static const char *const w_used[] = {"used", "use", "usage", "reference", "referenced", "read", "reads", NULL};
+static const char *const w_impact[] = {"impact",    "break",   "breaks",       "affect",     "affected",
+                                       "depend",    "depends", "dependents",   "downstream", "consume",
+                                       "consumers", "change",  "blast radius", NULL};
 static const char *const w_up[] = {"feed",       "feeds",   "upstream",   "source",  "sources", "come from",
-                                   "comes from", "derived", "built from", "lineage", "origin",  NULL};
+                                   "comes from", "derived", "built from", "lineage", "origin",  "dependencies",
+                                   "input",      "inputs",  "parents",    "trace",   NULL};
+static const char *const w_does[] = {"do", "touch", NULL};
 
-/* "what does X depend on" asks upstream; "what depends on X" asks downstream. */
-static int depends_on_what(const chat_t *c)
+/* Whether the first name comes before `w`: "what does X depend on", "what does X read". */
+static int name_before(const chat_t *c, const char *w)
 {
-    const char *dep = strstr(c->lower, "depend");
-    char low[QUERY_NAME_MAX + 1];
-    utf8_lower(low, c->ent[0].text, strlen(c->ent[0].text) + 1);
-    const char *ent = strstr(c->lower, low);
-    return dep && ent && ent < dep;
+    const char *p = find_word(c, w);
+    return p && c->ent[0].at < (size_t)(p - c->intent);
+}
+
+/* Nodes are told apart by their kind: a column, a file, a procedure, or a table or view. */
+static int node_class(const chat_t *c, int v)
+{
+    graph_kind_t k = graph_node_kind(c->s, v);
+    return k == GRAPH_VIEW ? GRAPH_TABLE : (int)k;
+}
+
+typedef const char *(*node_answer_fn)(chat_t *c, int v);
+
+/* `fn` for every name asked about that is of the first one's class ("what feeds A and B?"). */
+static const char *each(chat_t *c, node_answer_fn fn)
+{
+    const char *type = NULL;
+    int cls = node_class(c, c->ent[0].node);
+    for(int i = 0; i < c->nent; i++) {
+        if(node_class(c, c->ent[i].node) != cls)
+            continue;
+        if(type)
+            say(c, "\n\n");
+        if(!(type = fn(c, c->ent[i].node)))
+            return NULL;
+    }
+    return type;
+}
+
+static const char *procedures_only(chat_t *c, int v)
+{
+    return procedures(c, v, 0);
+}
+
+static const char *writers(chat_t *c, int v)
+{
+    return procedures(c, v, 1);
 }
 
 static const char *answer(chat_t *c, const char *question)
@@ -749,26 +1030,30 @@ static const char *answer(chat_t *c, const char *question)
         return file_outputs(c, v);
     if(kind == GRAPH_PROCEDURE && (has_word(c, "used") || has_word(c, "called") || any_word(c, w_callers)))
         return where_used(c, v);
-    if(kind == GRAPH_PROCEDURE && (any_word(c, w_file) || any_word(c, w_used) || has_word(c, "call")))
+    if(kind == GRAPH_PROCEDURE && any_word(c, w_def))
+        return definition(c, v);
+    if(kind == GRAPH_PROCEDURE &&
+       (any_word(c, w_file) || any_word(c, w_used) || has_word(c, "call") || any_word(c, w_does)))
         return procedure_lineage(c, v);
     if(any_word(c, w_proc) && kind != GRAPH_PROCEDURE)
-        return procedures(c, v, 0);
+        return each(c, procedures_only);
     if(any_word(c, w_writers) && kind != GRAPH_PROCEDURE)
-        return procedures(c, v, 1);
+        return each(c, writers);
     if(any_word(c, w_cols) && kind != GRAPH_COLUMN)
-        return columns(c, v);
-    if(any_word(c, w_def) || (strstr(c->lower, "where is") && !any_word(c, w_used)))
-        return definition(c, v);
+        return each(c, columns);
+    if(any_word(c, w_def) || (has_word(c, "where is") && !any_word(c, w_used)))
+        return each(c, definition);
+    /* "what does X read / use": what X reads from; "who reads X": where X is used */
+    if(has_word(c, "do") && (name_before(c, "read") || name_before(c, "use")))
+        return each(c, upstream);
     if(any_word(c, w_used) && !any_word(c, w_impact))
-        return where_used(c, v);
-    if(any_word(c, w_impact) && !depends_on_what(c))
-        return impact(c, v);
-    if(any_word(c, w_impact))
-        return upstream(c, v);
-    if(any_word(c, w_up))
-        return upstream(c, v);
+        return each(c, where_used);
+    if(any_word(c, w_impact) && !name_before(c, "depend"))
+        return each(c, impact);
+    if(any_word(c, w_impact) || any_word(c, w_up))
+        return each(c, upstream);
     if(any_word(c, w_file) && kind != GRAPH_FILE)
-        return definition(c, v);
+        return each(c, definition);
     return describe(c, v);
 }
 
@@ -786,7 +1071,7 @@ void query_chat_graph(const graph_snap_t *s, const char *question, query_result_
     buf_init(&c.resp, 16384);
     size_t qlen = strlen(question);
     utf8_lower(c.lower, question, qlen + 1);
-    find_entities(&c, question);
+    find_entities(&c);
     const char *type = answer(&c, question);
     json_t *ents = json_array();
     for(int i = 0; i < c.nent; i++)
