@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,26 +557,81 @@ static const char *definition(chat_t *c, int v)
     return "definition";
 }
 
+/*
+ * The statements an answer stands on, told apart by id: the sources list at most SOURCES_MAX of
+ * them, the answer counts them all.
+ */
+typedef struct stmts {
+    int64_t *ids;
+    size_t n, cap;
+} stmts_t;
+
+static void stmts_add(stmts_t *t, const graph_stmt_info_t *st)
+{
+    if(t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        int64_t *ids = util_realloc(t->ids, cap * sizeof(*ids));
+        if(!ids)
+            return; /* counted short rather than not answered */
+        t->ids = ids;
+        t->cap = cap;
+    }
+    t->ids[t->n++] = st->id;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* How many different statements were added; frees the list. */
+static size_t stmts_count(stmts_t *t)
+{
+    size_t k = 0;
+    if(t->n)
+        qsort(t->ids, t->n, sizeof(*t->ids), cmp_id);
+    for(size_t i = 0; i < t->n; i++)
+        k += i == 0 || t->ids[i] != t->ids[i - 1];
+    util_free(t->ids);
+    *t = (stmts_t){0};
+    return k;
+}
+
+/* ", of which the first N are listed" when the sources hold fewer than were counted. */
+static void say_listed(chat_t *c, size_t counted, size_t listed)
+{
+    if(counted > listed)
+        say(c, " (the first %zu listed)", listed);
+}
+
 static const char *where_used(chat_t *c, int v)
 {
     graph_stmt_info_t st;
     const int *list;
+    stmts_t all = {0};
     size_t base = json_array_size(c->sources); /* what earlier names of the question added */
     int n = graph_out_edges(c->s, v, &list);
     for(int i = 0; i < n; i++)
-        if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0)
+        if(graph_edge_kind(c->s, list[i]) == GRAPH_DERIVES && graph_edge_statement(c->s, list[i], &st) == 0) {
             add_source(c, &st);
+            stmts_add(&all, &st);
+        }
     /* a table is used where it is read, a procedure where it is called */
     graph_edge_kind_t use = graph_node_kind(c->s, v) == GRAPH_PROCEDURE ? GRAPH_CALLS : GRAPH_READS_FROM;
     n = graph_in_edges(c->s, v, &list);
     for(int i = 0; i < n; i++)
-        if(graph_edge_kind(c->s, list[i]) == use && graph_edge_statement(c->s, list[i], &st) == 0)
+        if(graph_edge_kind(c->s, list[i]) == use && graph_edge_statement(c->s, list[i], &st) == 0) {
             add_source(c, &st);
-    size_t k = json_array_size(c->sources) - base;
+            stmts_add(&all, &st);
+        }
+    size_t listed = json_array_size(c->sources) - base, k = stmts_count(&all);
     if(!k)
         say(c, "No statement in the ingested SQL %s %s.", use == GRAPH_CALLS ? "calls" : "reads", nm(c, v));
     else {
-        say(c, "%s is used by %zu statement%s:", nm(c, v), k, k == 1 ? "" : "s");
+        say(c, "%s is used by %zu statement%s", nm(c, v), k, k == 1 ? "" : "s");
+        say_listed(c, k, listed);
+        say(c, ":");
         size_t i;
         json_t *o;
         json_array_foreach(c->sources, i, o) if(i >= base)
@@ -628,7 +684,8 @@ static const char *path(chat_t *c, int a, int b)
     if(graph_paths(c->s, a, b, QUERY_PATHS_MAX, &r, paths, len, &np, &rev))
         return NULL;
     if(!np)
-        say(c, "No data path connects %s and %s in the ingested SQL.", nm(c, a), nm(c, b));
+        say(c, "No data path of at most %d steps connects %s and %s in the ingested SQL.", GRAPH_MAX_DEPTH, nm(c, a),
+            nm(c, b));
     else {
         say(c, "%s %s %s in %d step%s", rev ? nm(c, b) : nm(c, a), "reaches", rev ? nm(c, a) : nm(c, b), len[0],
             len[0] == 1 ? "" : "s");
@@ -666,8 +723,12 @@ static int writes_of(chat_t *c, int actor, const char *lead, unsigned char *mark
             continue;
         if(mark)
             mark[t] = 1;
-        say(c, "%s%s", said++ ? ", " : lead, nm(c, t));
+        if(said < LISTED_MAX)
+            say(c, "%s%s", said ? ", " : lead, nm(c, t));
+        said++;
     }
+    if(said > LISTED_MAX)
+        say(c, " and %d more", said - LISTED_MAX);
     for(int i = 0; i < n && mark; i++)
         if(graph_edge_kind(c->s, list[i]) == GRAPH_WRITES_TO)
             mark[graph_edge_target(c->s, list[i])] = 0;
@@ -687,14 +748,17 @@ static const char *file_outputs(chat_t *c, int f)
         if(graph_edge_kind(c->s, list[i]) != GRAPH_DEFINED_IN)
             continue;
         int t = graph_edge_source(c->s, list[i]);
-        say(c, "%s%s", defined ? ", " : (written ? "; it defines " : " defines "), nm(c, t));
         if(graph_edge_statement(c->s, list[i], &st) == 0)
             add_source(c, &st);
+        if(defined++ >= LISTED_MAX)
+            continue;
+        say(c, "%s%s", defined > 1 ? ", " : (written ? "; it defines " : " defines "), nm(c, t));
         /* a procedure's statements write on its own node: what the file's procedures write, it wrote */
         if(graph_node_kind(c->s, t) == GRAPH_PROCEDURE && writes_of(c, t, " (which writes ", mark))
             say(c, ")");
-        defined++;
     }
+    if(defined > LISTED_MAX)
+        say(c, " and %d more", defined - LISTED_MAX);
     util_free(mark);
     /* the graph: the file and its procedures, and what they write (one step of lineage) */
     graph_result_t r;
@@ -729,6 +793,7 @@ static const char *procedures(chat_t *c, int v, int all)
 {
     json_t *names = json_array();
     const int *list;
+    stmts_t writes = {0};
     size_t base = json_array_size(c->sources); /* what earlier names of the question added */
     int n = graph_in_edges(c->s, v, &list);
     graph_stmt_info_t st;
@@ -743,8 +808,10 @@ static const char *procedures(chat_t *c, int v, int all)
             proc = proc ? proc : st.routine;
             add_source(c, &st);
         }
-        if(all && (k == GRAPH_WRITES_TO || k == GRAPH_DERIVES) && graph_edge_statement(c->s, list[i], &st) == 0)
+        if(all && (k == GRAPH_WRITES_TO || k == GRAPH_DERIVES) && graph_edge_statement(c->s, list[i], &st) == 0) {
             add_source(c, &st);
+            stmts_add(&writes, &st);
+        }
         if(!proc)
             continue;
         size_t j;
@@ -765,13 +832,15 @@ static const char *procedures(chat_t *c, int v, int all)
         say(c, ".");
     }
     json_decref(names);
+    size_t n_src = stmts_count(&writes), listed = json_array_size(c->sources) - base;
     if(!all)
         return "procedures";
-    size_t n_src = json_array_size(c->sources) - base;
     if(!n_src)
         say(c, " No statement in the ingested SQL writes it.");
     else {
-        say(c, " %s is written by %zu statement%s:", nm(c, v), n_src, n_src == 1 ? "" : "s");
+        say(c, " %s is written by %zu statement%s", nm(c, v), n_src, n_src == 1 ? "" : "s");
+        say_listed(c, n_src, listed);
+        say(c, ":");
         size_t i;
         json_t *o;
         json_array_foreach(c->sources, i, o) if(i >= base)
@@ -794,6 +863,10 @@ static const char *procedure_lineage(chat_t *c, int p)
     const int *list;
     int n = graph_out_edges(c->s, p, &list), said = 0;
     graph_stmt_info_t st;
+    /* a byte per node and kind of edge: each target said once, in one pass however many edges */
+    unsigned char *mark = util_calloc((size_t)graph_node_count(c->s) + 1, 1);
+    if(!mark)
+        return NULL;
     json_array_append_new(c->nodes, qenc_node(c->s, p));
     say(c, "%s", nm(c, p));
     for(int k = 0; k < 3; k++) {
@@ -801,15 +874,18 @@ static const char *procedure_lineage(chat_t *c, int p)
         for(int i = 0; i < n; i++) {
             if(graph_edge_kind(c->s, list[i]) != kinds[k])
                 continue;
-            int t = graph_edge_target(c->s, list[i]), dup = 0;
-            for(int j = 0; j < i && !dup; j++)
-                dup = graph_edge_kind(c->s, list[j]) == kinds[k] && graph_edge_target(c->s, list[j]) == t;
+            int t = graph_edge_target(c->s, list[i]);
             if(graph_edge_statement(c->s, list[i], &st) == 0)
                 add_source(c, &st);
-            if(dup)
+            if(mark[t] & (1u << k))
                 continue;
-            say(c, "%s%s", listed ? ", " : (said ? "; it " : " "), listed ? "" : verbs[k]);
-            say(c, "%s%s", listed ? "" : " ", nm(c, t));
+            mark[t] |= (unsigned char)(1u << k);
+            if(listed++ >= LISTED_MAX)
+                continue;
+            say(c, "%s%s", listed > 1 ? ", " : (said ? "; it " : " "), listed > 1 ? "" : verbs[k]);
+            say(c, "%s%s", listed > 1 ? "" : " ", nm(c, t));
+            if(json_array_size(c->nodes) >= CHAT_GRAPH_MAX)
+                continue;
             /* placed as lineage is drawn: what it reads to the left, what it writes or calls to the right */
             json_t *node = qenc_node(c->s, t);
             json_object_set_new(node, "depth", json_integer(1));
@@ -819,10 +895,12 @@ static const char *procedure_lineage(chat_t *c, int p)
             json_array_append_new(
                 c->edges, json_pack("{s:I, s:I, s:s}", "source", (json_int_t)graph_node_db_id(c->s, p), "target",
                                     (json_int_t)graph_node_db_id(c->s, t), "type", graph_edge_kind_name(kinds[k])));
-            listed = 1;
         }
-        said |= listed;
+        if(listed > LISTED_MAX)
+            say(c, " and %d more", listed - LISTED_MAX);
+        said |= listed > 0;
     }
+    util_free(mark);
     say(c, "%s", said ? "." : " reads, writes and calls nothing that was recognised.");
     return "procedure_lineage";
 }

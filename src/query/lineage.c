@@ -86,15 +86,15 @@ void query_lineage(const graph_snap_t *s, const query_lineage_t *p, query_result
         return;
     }
     json_t *body =
-        json_pack("{s:o, s:s, s:s, s:i, s:b, s:o, s:o, s:b, s:{s:i, s:i, s:i, s:i, s:i}}", "root", qenc_node(s, root),
-                  "direction",
+        json_pack("{s:o, s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:b, s:{s:i, s:i, s:i, s:i, s:i}}", "root",
+                  qenc_node(s, root), "direction",
                   p->q.direction == GRAPH_UPSTREAM     ? "upstream"
                   : p->q.direction == GRAPH_DOWNSTREAM ? "downstream"
                                                        : "both",
-                  "level", p->q.level == GRAPH_LEVEL_COLUMN ? "column" : "table", "depth", p->q.depth, "collapse_temp",
-                  p->q.collapse_temp, "nodes", qenc_result_nodes(s, &r), "edges", qenc_result_edges(s, &r), "truncated",
-                  r.truncated, "counts", "nodes", r.nnodes, "edges", r.nedges, "total_nodes", r.total_nodes,
-                  "total_edges", r.total_edges, "max_depth", r.max_depth_reached);
+                  "level", p->q.level == GRAPH_LEVEL_COLUMN ? "column" : "table", "depth", p->q.depth, "limit",
+                  p->q.limit, "collapse_temp", p->q.collapse_temp, "nodes", qenc_result_nodes(s, &r), "edges",
+                  qenc_result_edges(s, &r), "truncated", r.truncated, "counts", "nodes", r.nnodes, "edges", r.nedges,
+                  "total_nodes", r.total_nodes, "total_edges", r.total_edges, "max_depth", r.max_depth_reached);
     out->nodes = r.nnodes;
     out->edges = r.nedges;
     int truncated = r.truncated;
@@ -139,12 +139,14 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
     if(!np) {
         graph_result_free(&r);
         char detail[2 * QUERY_NAME_MAX + 128];
-        snprintf(detail, sizeof(detail), "no data path from %s to %s, nor from %s to %s", graph_node_name(s, a),
-                 graph_node_name(s, b), graph_node_name(s, b), graph_node_name(s, a));
+        snprintf(detail, sizeof(detail), "no data path of at most %d steps from %s to %s, nor from %s to %s",
+                 GRAPH_MAX_DEPTH, graph_node_name(s, a), graph_node_name(s, b), graph_node_name(s, b),
+                 graph_node_name(s, a));
         query_error(out, 404, "no_path", detail);
         if(out->body) {
             json_object_set_new(out->body, "from", qenc_node(s, a));
             json_object_set_new(out->body, "to", qenc_node(s, b));
+            json_object_set_new(out->body, "max_length", json_integer(GRAPH_MAX_DEPTH));
         }
         return;
     }
@@ -158,10 +160,10 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
         json_array_append_new(list, names);
     }
     /* "downstream": data flows from `from` to `to`; "upstream": `to` feeds `from` (paths run from `to`). */
-    json_t *body =
-        json_pack("{s:o, s:o, s:b, s:s, s:b, s:i, s:o, s:o, s:o}", "from", qenc_node(s, a), "to", qenc_node(s, b),
-                  "found", 1, "direction", rev ? "upstream" : "downstream", "reversed", rev, "length", len[0], "paths",
-                  list, "nodes", qenc_result_nodes(s, &r), "edges", qenc_result_edges(s, &r));
+    json_t *body = json_pack("{s:o, s:o, s:b, s:s, s:b, s:i, s:o, s:i, s:i, s:o, s:o}", "from", qenc_node(s, a), "to",
+                             qenc_node(s, b), "found", 1, "direction", rev ? "upstream" : "downstream", "reversed", rev,
+                             "length", len[0], "paths", list, "max_paths", QUERY_PATHS_MAX, "max_length",
+                             GRAPH_MAX_DEPTH, "nodes", qenc_result_nodes(s, &r), "edges", qenc_result_edges(s, &r));
     out->nodes = r.nnodes;
     out->edges = r.nedges;
     graph_result_free(&r);
@@ -252,6 +254,7 @@ void query_node(const graph_snap_t *s, const char *name, query_result_t *out)
                              uniq_take(&defined, &truncated), "used", uniq_take(&used, &truncated), "used_count",
                              used.count, "written_by_procedures", uniq_take(&procs, &truncated));
     json_object_set_new(body, "truncated", json_boolean(truncated));
+    json_object_set_new(body, "list_limit", json_integer(NODE_LIST_MAX));
     /* The node's own fields at the top level too, so `kind`/`name` read directly. */
     json_object_set_new(body, "name", json_string(graph_node_name(s, v)));
     json_object_set_new(body, "kind", json_string(graph_kind_name(graph_node_kind(s, v))));

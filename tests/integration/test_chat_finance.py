@@ -108,7 +108,7 @@ class FinanceChatTest(unittest.TestCase):
                   "how does erp_invoices get to revenue_daily"):
             self.check(q, "path", ["raw.erp_invoices reaches marts.revenue_daily in 3 steps", chain],
                        ("staging/stg_invoices.sql", 2))
-        self.check("how does core.fct_ledger reach marts.customer_ltv", "path", ["No data path connects"])
+        self.check("how does core.fct_ledger reach marts.customer_ltv", "path", ["No data path of at most 50 steps connects"])
 
     def test_file_outputs(self):
         self.check("What did usp_load_gl_balances.sql create?", "file_outputs",

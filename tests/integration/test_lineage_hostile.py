@@ -1,0 +1,163 @@
+"""Lineage endpoints and chat on hostile graphs and names: a table with 10,000 consumers, a
+three-table cycle, an 80-table chain (longer than the 50-step bound), a procedure writing 2,000
+tables; depths 0, negative, huge; quoted, bracketed, empty and ambiguous names. Every answer has
+a proper status, is bounded, and states its bound."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main, run_cli  # noqa: E402
+
+FANOUT = 10000
+CHAIN = 80
+PROC_TABLES = 2000
+
+
+def write_graph(root):
+    os.makedirs(root)
+    with open(os.path.join(root, "hub.sql"), "w") as f:
+        for i in range(FANOUT):
+            f.write(f"CREATE VIEW fan.v_{i} AS SELECT h.id, h.amount FROM core.hub h;\n")
+    with open(os.path.join(root, "cycle.sql"), "w") as f:
+        f.write("INSERT INTO cyc.a SELECT x FROM cyc.b;\nINSERT INTO cyc.b SELECT x FROM cyc.c;\n"
+                "INSERT INTO cyc.c SELECT x FROM cyc.a;\n")
+    with open(os.path.join(root, "chain.sql"), "w") as f:
+        for i in range(CHAIN):
+            f.write(f"CREATE TABLE ch.t{i + 1} AS SELECT v FROM ch.t{i};\n")
+    with open(os.path.join(root, "usp_big.sql"), "w") as f:
+        f.write("CREATE PROCEDURE dbo.usp_big AS\nBEGIN\n")
+        for i in range(PROC_TABLES):
+            f.write(f"    INSERT INTO big.out_{i} (v) SELECT v FROM big.src;\n")
+        f.write("END\nGO\n")
+
+
+class HostileLineageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="lineaged-hostile-")
+        root = os.path.join(cls.tmp.name, "sql")
+        write_graph(root)
+        db = os.path.join(cls.tmp.name, "h.duckdb")
+        r = run_cli("ingest", "--db", db, "--dialect", "tsql", root, timeout=240)
+        assert r.returncode == 0, r.stdout + r.stderr
+        cls.srv = Server(db=db)
+        cls.srv.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.tmp.cleanup()
+        cls.tmp.cleanup()
+
+    def get(self, path, **params):
+        query = urllib.parse.urlencode(params)
+        status, _, body = self.srv.request("GET", path + ("?" + query if query else ""), timeout=120)
+        return status, json.loads(body)
+
+    def lineage(self, name, **params):
+        return self.get("/api/v1/lineage/" + urllib.parse.quote(name, safe=""), **params)
+
+    def chat(self, question):
+        status, _, body = self.srv.request("POST", "/api/chat/graph", json.dumps({"query": question}),
+                                           {"Content-Type": "application/json"}, timeout=120)
+        self.assertEqual(status, 200, body)
+        return json.loads(body)
+
+    def test_depths(self):
+        status, body = self.lineage("core.hub", depth="0")
+        self.assertEqual(status, 200, body)
+        self.assertEqual([n["name"] for n in body["nodes"]], ["core.hub"])
+        self.assertEqual((body["depth"], body["edges"], body["truncated"]), (0, [], False))
+        for bad in ("-1", "51", "99999999999999999999", "1e3", "", "+5", " 5", "3.0", "0x10"):
+            status, body = self.lineage("core.hub", depth=bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn("depth must be an integer from 0 to 50", body["detail"])
+        for bad in ("0", "-5", "100001"):
+            status, body = self.lineage("core.hub", limit=bad)
+            self.assertEqual(status, 400, (bad, body))
+            self.assertIn("limit", body["detail"])
+        status, body = self.lineage("ch.t0", direction="downstream", depth="50")
+        self.assertEqual(status, 200, body)
+        self.assertEqual((len(body["nodes"]), body["counts"]["max_depth"]), (51, 50))
+
+    def test_ten_thousand_neighbours_bounded_with_the_bound_stated(self):
+        status, body = self.lineage("core.hub")
+        self.assertEqual(status, 200)
+        self.assertEqual((len(body["nodes"]), body["limit"], body["truncated"]), (1000, 1000, True))
+        self.assertEqual(body["counts"]["total_nodes"], FANOUT + 1)
+        status, body = self.lineage("core.hub", depth="50", limit="100000")
+        self.assertEqual(status, 200)
+        self.assertEqual((len(body["nodes"]), body["truncated"], body["limit"]), (FANOUT + 1, False, 100000))
+        status, body = self.get("/api/v1/nodes/core.hub")
+        self.assertEqual(status, 200)
+        self.assertEqual((len(body["used"]), body["used_count"], body["truncated"], body["list_limit"]),
+                         (1000, FANOUT, True, 1000))
+        # a short name of 10,001 columns: ten candidates, and how many there are
+        status, body = self.lineage("id")
+        self.assertEqual(status, 409, body)
+        self.assertEqual((len(body["candidates"]), body["total_candidates"]), (10, FANOUT + 1))
+        # the chat counts every use, lists the first 20, and says so
+        answer = self.chat("where is core.hub used")
+        self.assertIn(f"core.hub is used by {FANOUT} statements (the first 20 listed):", answer["response"])
+        self.assertEqual(len(answer["sources"]), 20)
+        answer = self.chat("what depends on core.hub")
+        self.assertIn(f"affects {FANOUT} nodes", answer["response"])
+        self.assertLessEqual(len(answer["graph_data"]["nodes"]), 200)
+        # a file writing 10,000 views: twelve named, the rest counted, the sentence ends
+        answer = self.chat("what is in hub.sql")
+        self.assertIn(f"and {FANOUT - 12} more.", answer["response"])
+        self.assertLess(len(answer["response"]), 2000)
+
+    def test_procedure_writing_two_thousand_tables(self):
+        answer = self.chat("what does dbo.usp_big write")
+        self.assertEqual(answer["query_type"], "procedure_lineage")
+        self.assertIn("reads big.src; it writes big.out_0", answer["response"])
+        self.assertIn(f"and {PROC_TABLES - 12} more.", answer["response"])
+        self.assertLessEqual(len(answer["graph_data"]["nodes"]), 200)
+        answer = self.chat("who writes big.out_7")
+        self.assertIn("dbo.usp_big", answer["response"])
+
+    def test_cycle_and_paths_beyond_the_bound(self):
+        status, body = self.lineage("cyc.a", depth="50")
+        self.assertEqual(status, 200)
+        self.assertEqual({n["name"] for n in body["nodes"]}, {"cyc.a", "cyc.b", "cyc.c"})
+        status, body = self.get("/api/v1/lineage/path", **{"from": "cyc.a", "to": "cyc.b"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["paths"], body["max_paths"]), ([["cyc.a", "cyc.c", "cyc.b"]], 8))
+        status, body = self.get("/api/v1/lineage/path", **{"from": "ch.t0", "to": "ch.t50"})
+        self.assertEqual((status, body["length"], body["max_length"]), (200, 50, 50))
+        # 80 steps: beyond the bound, which the answer names rather than saying no path exists
+        status, body = self.get("/api/v1/lineage/path", **{"from": "ch.t0", "to": "ch.t80"})
+        self.assertEqual((status, body["error"], body["max_length"]), (404, "no_path", 50))
+        self.assertIn("at most 50 steps", body["detail"])
+        answer = self.chat("how does ch.t0 reach ch.t80")
+        self.assertIn("No data path of at most 50 steps connects ch.t0 and ch.t80", answer["response"])
+        status, body = self.get("/api/v1/lineage/path", **{"from": "cyc.a", "to": "cyc.a"})
+        self.assertEqual(status, 400)
+        status, body = self.get("/api/v1/lineage/path", **{"from": "cyc.a"})
+        self.assertEqual(status, 400)
+
+    def test_hostile_names(self):
+        for name in ("[core].[hub]", '"core"."hub"', "`core.hub`", "CORE.HUB", " core.hub "):
+            status, body = self.lineage(name, depth="1", limit="5")
+            self.assertEqual((status, body["root"]["name"]), (200, "core.hub"), name)
+        for name in (" ", "[]", '""', "nope.nope", "ch.t0'; DROP TABLE nodes; --", "ä" * 40):
+            status, body = self.lineage(name)
+            self.assertEqual(status, 404, (name, body))
+            self.assertEqual(body["error"], "not_found")
+            self.assertIsInstance(body["suggestions"], list)
+        status, body = self.lineage("a" * 1100)  # longer than a name can be
+        self.assertIn(status, (400, 404, 414), body)  # 414: the path is over 511 bytes
+        status, _, raw = self.srv.request("GET", "/api/v1/lineage/%00")
+        self.assertEqual(status, 400, raw)
+        status, body = self.lineage("ch.t0", direction="sideways")
+        self.assertEqual(status, 400)
+
+
+if __name__ == "__main__":
+    main()
