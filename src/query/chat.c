@@ -59,22 +59,25 @@ typedef struct chat {
 
 /* Words that are never names, so "what feeds the orders table" looks up only "orders". */
 static const char *const stopwords[] = {
-    "a",          "about",   "affect",   "affected",   "all",      "an",           "and",        "any",
-    "are",        "between", "break",    "breaks",     "by",       "can",          "change",     "changed",
-    "column",     "columns", "come",     "comes",      "contain",  "contains",     "create",     "created",
-    "creates",    "data",    "define",   "defined",    "defines",  "depend",       "depends",    "derived",
-    "did",        "do",      "does",     "downstream", "feed",     "feeds",        "field",      "fields",
-    "file",       "files",   "for",      "from",       "get",      "gets",         "go",         "goes",
-    "has",        "have",    "how",      "i",          "if",       "impact",       "impacted",   "in",
-    "into",       "is",      "it",       "its",        "lineage",  "list",         "me",         "modify",
-    "my",         "of",      "on",       "path",       "populate", "populates",    "proc",       "procedure",
-    "procedures", "read",    "reads",    "reach",      "reaches",  "show",         "source",     "sources",
-    "table",      "tables",  "tell",     "that",       "the",      "there",        "these",      "this",
-    "to",         "up",      "upstream", "use",        "used",     "uses",         "using",      "view",
-    "views",      "what",    "when",     "where",      "which",    "who",          "why",        "will",
-    "with",       "write",   "writes",   "written",    "would",    "you",          "loads",      "load",
-    "fill",       "fills",   "stored",   "sql",        "schema",   "dependencies", "dependents", "everything",
-    "anything",   "whats",   "where's",  "what's",     "depends",
+    "a",          "about",   "affect",     "affected",   "all",      "an",           "and",        "any",
+    "are",        "between", "break",      "breaks",     "by",       "can",          "change",     "changed",
+    "column",     "columns", "come",       "comes",      "contain",  "contains",     "create",     "created",
+    "creates",    "data",    "define",     "defined",    "defines",  "depend",       "depends",    "derived",
+    "did",        "do",      "does",       "downstream", "feed",     "feeds",        "field",      "fields",
+    "file",       "files",   "for",        "from",       "get",      "gets",         "go",         "goes",
+    "has",        "have",    "how",        "i",          "if",       "impact",       "impacted",   "in",
+    "into",       "is",      "it",         "its",        "lineage",  "list",         "me",         "modify",
+    "my",         "of",      "on",         "path",       "populate", "populates",    "proc",       "procedure",
+    "procedures", "read",    "reads",      "reach",      "reaches",  "show",         "source",     "sources",
+    "table",      "tables",  "tell",       "that",       "the",      "there",        "these",      "this",
+    "to",         "up",      "upstream",   "use",        "used",     "uses",         "using",      "view",
+    "views",      "what",    "when",       "where",      "which",    "who",          "why",        "will",
+    "with",       "write",   "writes",     "written",    "would",    "you",          "loads",      "load",
+    "fill",       "fills",   "stored",     "sql",        "schema",   "dependencies", "dependents", "everything",
+    "anything",   "whats",   "where's",    "what's",     "writers",  "callers",      "consumers",  "consume",
+    "consumes",   "usage",   "usages",     "inputs",     "input",    "parents",      "trace",      "touch",
+    "describe",   "origin",  "referenced", "reference",  "affects",  "fed",          "blast",      "radius",
+    "built",      "builds",  "coming",
 };
 
 static int is_stopword(const char *w)
@@ -1011,29 +1014,14 @@ static const char *const w_path[] = {"path",      "reach",   "between",  "connec
                                      "flow from", "lead to", "leads to", "end up in", NULL};
 static const char *const w_proc[] = {"procedure", "proc", "stored procedure", "routine", NULL};
 static const char *const w_file[] = {"create", "created", "define", "defines", "produce", "write", NULL};
-static const char *const w_writers[] = {"who writes",
-                                        "what writes",
-                                        "which statements write",
-                                        "written by",
-                                        "who loads",
-                                        "what loads",
-                                        "who fills",
-                                        "what fills",
-                                        "who populates",
-                                        "what populates",
-                                        "who inserts",
-                                        "what inserts",
-                                        "inserts into",
-                                        "inserted into",
-                                        "who updates",
-                                        "what updates",
-                                        "who builds",
-                                        "what builds",
-                                        "who creates",
-                                        "what creates",
-                                        "who produces",
-                                        "what produces",
-                                        NULL};
+static const char *const w_writers[] = {"written by", "which statements write", "writers", NULL};
+/* "what job writes X", "who loads X": such a verb before the name asks what writes it */
+static const char *const w_writes[] = {"writes",  "loads",  "fills",   "populates", "inserts",
+                                       "updates", "builds", "creates", "produces",  NULL};
+/* "which tables are used to build X", "what is used by X": what X is made from */
+static const char *const w_made_of[] = {
+    "used to build", "used to create", "used to make",  "used to populate", "used to compute", "used by", "go into",
+    "goes into",     "get its data",   "gets its data", "get data",         "gets data",       NULL};
 static const char *const w_callers[] = {"who calls", "what calls", "which procedures call", "callers", NULL};
 static const char *const w_cols[] = {"column",    "columns",  "field",        "fields",
                                      "schema of", "describe", "structure of", NULL};
@@ -1042,9 +1030,9 @@ static const char *const w_used[] = {"used", "use", "usage", "reference", "refer
 static const char *const w_impact[] = {"impact",    "break",   "breaks",       "affect",     "affected",
                                        "depend",    "depends", "dependents",   "downstream", "consume",
                                        "consumers", "change",  "blast radius", NULL};
-static const char *const w_up[] = {"feed",       "feeds",   "upstream",   "source",  "sources", "come from",
-                                   "comes from", "derived", "built from", "lineage", "origin",  "dependencies",
-                                   "input",      "inputs",  "parents",    "trace",   NULL};
+static const char *const w_up[] = {"feed",       "feeds",   "upstream",   "source",  "sources",     "come from",
+                                   "comes from", "derived", "built from", "lineage", "origin",      "dependencies",
+                                   "input",      "inputs",  "parents",    "trace",   "coming from", NULL};
 static const char *const w_does[] = {"do", "touch", NULL};
 
 /* Whether the first name comes before `w`: "what does X depend on", "what does X read". */
@@ -1052,6 +1040,17 @@ static int name_before(const chat_t *c, const char *w)
 {
     const char *p = find_word(c, w);
     return p && c->ent[0].at < (size_t)(p - c->intent);
+}
+
+/* A verb of writing before the name, and no word of impact: "what job writes X", not "if I update X". */
+static int writer_asked(const chat_t *c)
+{
+    if(any_word(c, w_writers))
+        return 1;
+    for(const char *const *w = w_writes; *w; w++)
+        if(has_word(c, *w) && !name_before(c, *w) && !any_word(c, w_impact))
+            return 1;
+    return 0;
 }
 
 /* Nodes are told apart by their kind: a column, a file, a procedure, or a table or view. */
@@ -1099,8 +1098,8 @@ static const char *answer(chat_t *c, const char *question)
     int v = c->ent[0].node;
     graph_kind_t kind = graph_node_kind(c->s, v);
     int path_words = any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"));
-    /* "how does A get to B", "how is B built from A": two names and "how" ask for the way between */
-    if(c->nent >= 2 && (path_words || has_word(c, "how")))
+    /* "how does A get to B", "how is B built from A", "trace A to B": the way between two names */
+    if(c->nent >= 2 && (path_words || has_word(c, "how") || has_word(c, "trace")))
         return path(c, v, c->ent[1].node);
     if(path_words && has_word(c, "how"))
         return one_end_of_a_path(c, question);
@@ -1115,12 +1114,18 @@ static const char *answer(chat_t *c, const char *question)
         return procedure_lineage(c, v);
     if(any_word(c, w_proc) && kind != GRAPH_PROCEDURE)
         return each(c, procedures_only);
-    if(any_word(c, w_writers) && kind != GRAPH_PROCEDURE)
+    if(kind != GRAPH_PROCEDURE && any_word(c, w_made_of) && !name_before(c, "used"))
+        return each(c, upstream);
+    if(kind != GRAPH_PROCEDURE && writer_asked(c))
         return each(c, writers);
     if(any_word(c, w_cols) && kind != GRAPH_COLUMN)
         return each(c, columns);
-    if(any_word(c, w_def) || (has_word(c, "where is") && !any_word(c, w_used)))
+    if(any_word(c, w_def) ||
+       (has_word(c, "where is") && !any_word(c, w_used) && !any_word(c, w_up) && !any_word(c, w_impact)))
         return each(c, definition);
+    /* "what does X feed", "what is fed by X": downstream of X; "what feeds X": upstream */
+    if((has_word(c, "do") && name_before(c, "feed")) || (has_word(c, "fed by") && !name_before(c, "fed")))
+        return each(c, impact);
     /* "what does X read / use": what X reads from; "who reads X": where X is used */
     if(has_word(c, "do") && (name_before(c, "read") || name_before(c, "use")))
         return each(c, upstream);
