@@ -267,6 +267,7 @@ static void sort_columns(sql_column_lineage_t *c, size_t n)
 static sql_strlist_t view_vec(sql_strvec_t *v)
 {
     sort_names(v->v, v->n);
+    sql_nameidx_drop(&v->idx);
     return (sql_strlist_t){.items = v->v, .n = v->n};
 }
 
@@ -323,6 +324,7 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
             pairs[u++] = pairs[i];
     }
     v->n = u;
+    sql_nameidx_drop(&v->idx);
     size_t n = 0;
     for(uint32_t i = 0; i < v->n; i++) {
         v->v[i] = pairs[i].name;

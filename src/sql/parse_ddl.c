@@ -253,6 +253,7 @@ static void parse_create_view(parser_t *p)
             for(uint32_t i = 0; i < p->st->writes.n; i++)
                 if(strcmp(p->st->writes.v[i], q.full) == 0)
                     p->st->writes.v[i] = (char *)target;
+            sql_nameidx_drop(&p->st->writes.idx);
             if(is_op(p, '(') && !sqlp_paren_is_query(p, 1))
                 ncols = parse_column_defs(p, cols, 1024);
             continue;

@@ -740,6 +740,7 @@ void sqlp_parse_delete(parser_t *p)
             if(strcmp(reads->v[k], tn[i]) == 0) {
                 memmove(&reads->v[k], &reads->v[k + 1], (reads->n - k - 1) * sizeof(char *));
                 reads->n--;
+                sql_nameidx_drop(&reads->idx);
                 break;
             }
         }

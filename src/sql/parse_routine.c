@@ -77,6 +77,7 @@ static void qualify_calls(parser_t *p, sql_stmt_t *st, const char *pkg, const sq
                 break;
             }
     }
+    sql_nameidx_drop(&st->calls.idx);
 }
 
 /* An Oracle package body: each procedure and function in it is a routine of its own named

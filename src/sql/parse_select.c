@@ -1334,6 +1334,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
             if(strcmp(p->st->reads.v[i], it->table) == 0) {
                 memmove(&p->st->reads.v[i], &p->st->reads.v[i + 1], (p->st->reads.n - i - 1) * sizeof(char *));
                 p->st->reads.n--;
+                sql_nameidx_drop(&p->st->reads.idx);
                 break;
             }
         }

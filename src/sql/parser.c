@@ -105,11 +105,91 @@ char *sqlp_aconcat(parser_t *p, const char *a, char sep, const char *b)
     return m;
 }
 
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for(; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static const char *name_at(const void *base, size_t stride, uint32_t i)
+{
+    const char *s;
+    memcpy(&s, (const char *)base + (size_t)i * stride, sizeof s);
+    return s;
+}
+
+/* Records position `pos` of a name hashing to `h`; the table has a free slot. */
+static void nameidx_put(sql_nameidx_t *x, uint32_t h, uint32_t pos)
+{
+    uint32_t mask = x->cap - 1;
+    for(uint32_t k = h & mask;; k = (k + 1) & mask) {
+        if(!x->slot[2 * k + 1]) {
+            x->slot[2 * k] = h;
+            x->slot[2 * k + 1] = pos + 1;
+            return;
+        }
+    }
+}
+
+/* An index of the `n` names with room for one more, at most half full, in the table it had when
+ * that is large enough (a vector that loses an item is indexed again); -1 when out of memory. */
+static int nameidx_build(sql_arena_t *a, sql_nameidx_t *x, const void *base, size_t stride, uint32_t n)
+{
+    uint32_t cap = 64;
+    while(cap < 2 * (n + 1))
+        cap *= 2;
+    if(cap > x->cap) {
+        uint32_t *slot = sql_arena_alloc(a, (size_t)cap * 2 * sizeof *slot);
+        if(!slot)
+            return -1;
+        x->slot = slot;
+        x->cap = cap;
+    }
+    memset(x->slot, 0, (size_t)x->cap * 2 * sizeof *x->slot);
+    for(uint32_t i = 0; i < n; i++)
+        nameidx_put(x, name_hash(name_at(base, stride, i)), i);
+    x->n = n;
+    return 0;
+}
+
+/* Vectors of many names (a view's 500 columns, a column fed through 100 CTEs) made every
+ * addition a scan of all before it: quadratic in the statement. */
+uint32_t sql_nameidx_find_add(sql_arena_t *a, sql_nameidx_t *x, const void *base, size_t stride, uint32_t n,
+                              const char *s)
+{
+    if(n < SQL_INDEX_FROM) {
+        for(uint32_t i = 0; i < n; i++)
+            if(strcmp(name_at(base, stride, i), s) == 0)
+                return i;
+        return n;
+    }
+    if((x->n != n || 2 * (n + 1) > x->cap) && nameidx_build(a, x, base, stride, n))
+        return UINT32_MAX;
+    uint32_t h = name_hash(s), mask = x->cap - 1;
+    for(uint32_t k = h & mask; x->slot[2 * k + 1]; k = (k + 1) & mask) {
+        uint32_t i = x->slot[2 * k + 1] - 1;
+        if(x->slot[2 * k] == h && strcmp(name_at(base, stride, i), s) == 0)
+            return i;
+    }
+    nameidx_put(x, h, n);
+    x->n = n + 1;
+    return n;
+}
+
+void sql_nameidx_drop(sql_nameidx_t *x)
+{
+    x->n = UINT32_MAX;
+}
+
 int sql_strvec_add(sql_arena_t *a, sql_strvec_t *v, const char *s)
 {
-    for(uint32_t i = 0; i < v->n; i++)
-        if(strcmp(v->v[i], s) == 0)
-            return 0;
+    uint32_t at = sql_nameidx_find_add(a, &v->idx, v->v, sizeof *v->v, v->n, s);
+    if(at == UINT32_MAX)
+        return SQL_ERR_NOMEM;
+    if(at < v->n)
+        return 0;
     if(v->n == v->cap) {
         uint32_t cap = v->cap ? v->cap * 2 : 4;
         char **nv = sql_arena_alloc(a, cap * sizeof *nv);
@@ -140,9 +220,12 @@ unsigned sql_how_merge(unsigned a, unsigned b)
 
 int sql_srcvec_add(sql_arena_t *a, sql_srcvec_t *v, const char *s, unsigned how)
 {
-    for(uint32_t i = 0; !v->lazy && i < v->n; i++) {
-        if(strcmp(v->v[i], s) == 0) {
-            v->how[i] = (uint8_t)sql_how_merge(v->how[i], how);
+    if(!v->lazy) {
+        uint32_t at = sql_nameidx_find_add(a, &v->idx, v->v, sizeof *v->v, v->n, s);
+        if(at == UINT32_MAX)
+            return SQL_ERR_NOMEM;
+        if(at < v->n) {
+            v->how[at] = (uint8_t)sql_how_merge(v->how[at], how);
             return 0;
         }
     }
@@ -624,11 +707,15 @@ void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_sr
     if(!target)
         return;
     sql_stmt_t *st = p->st;
-    for(uint32_t i = 0; i < st->nedges; i++) {
-        if(strcmp(st->edges[i].target, target) == 0) {
-            sqlp_sadd_all(p, &st->edges[i].sources, src, 0);
-            return;
-        }
+    uint32_t at = sql_nameidx_find_add(p->a, &st->edge_idx, st->edges ? &st->edges[0].target : NULL, sizeof *st->edges,
+                                       st->nedges, target);
+    if(at == UINT32_MAX) {
+        sqlp_oom(p);
+        return;
+    }
+    if(at < st->nedges) {
+        sqlp_sadd_all(p, &st->edges[at].sources, src, 0);
+        return;
     }
     if(!sqlp_grow(p, (void **)&st->edges, st->nedges, &st->capedges, sizeof *st->edges))
         return;

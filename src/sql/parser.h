@@ -14,10 +14,23 @@
 /* Table flows kept per statement; more are reported as an error and not kept. */
 #define SQL_MAX_FLOWS 8192u
 
+/* Vectors of names look names up in a hash index once they hold this many (linearly below). */
+#define SQL_INDEX_FROM 16u
+
+/* Slots of {hash, position + 1} over a vector's names; it holds the first `n` of them in order.
+ * One whose `n` is not the vector's is built again; code that removes, renames or reorders a
+ * vector's items drops it. */
+typedef struct sql_nameidx {
+    uint32_t *slot;
+    uint32_t cap; /* slots, a power of two; 0: none */
+    uint32_t n;
+} sql_nameidx_t;
+
 typedef struct sql_strvec {
     char **v;
     uint32_t n;
     uint32_t cap;
+    sql_nameidx_t idx;
 } sql_strvec_t;
 
 /* How a source column feeds an output (OpenLineage column lineage 1-2-0): a direct level
@@ -42,6 +55,7 @@ typedef struct sql_srcvec {
     uint32_t n;
     uint32_t cap;
     int lazy; /* duplicates allowed, merged when the vector is viewed (sorted) */
+    sql_nameidx_t idx;
 } sql_srcvec_t;
 
 typedef struct sql_col_edge {
@@ -59,6 +73,7 @@ typedef struct sql_stmt {
     sql_col_edge_t *edges;
     uint32_t nedges;
     uint32_t capedges;
+    sql_nameidx_t edge_idx; /* over the edges' targets */
     sql_srcvec_t indirect; /* columns affecting every output: joins, filters, grouping, sorting */
     /* table flows of the statements inside a body: pairs of pointers into reads and writes */
     sql_strvec_t flow_from, flow_to;
@@ -98,6 +113,13 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
 
 /* Append `s` to `v` unless already present; the vector grows in the arena. */
 int sql_strvec_add(sql_arena_t *a, sql_strvec_t *v, const char *s);
+/* Position of `s` among the `n` names at `base` (one every `stride` bytes), found through `x` once
+ * n >= SQL_INDEX_FROM; when absent, n, and `s` is indexed as the name the caller appends there.
+ * UINT32_MAX when out of memory. */
+uint32_t sql_nameidx_find_add(sql_arena_t *a, sql_nameidx_t *x, const void *base, size_t stride, uint32_t n,
+                              const char *s);
+/* Forget what the index holds: the vector's items were removed, renamed or reordered. */
+void sql_nameidx_drop(sql_nameidx_t *x);
 /* Add `s` used as `how`; a source already present merges: the stronger direct level, all indirect bits. */
 int sql_srcvec_add(sql_arena_t *a, sql_srcvec_t *v, const char *s, unsigned how);
 /* Two uses of one source as one: the stronger direct level, all indirect bits. */

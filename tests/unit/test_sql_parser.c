@@ -417,6 +417,76 @@ static void test_flow_limit(void **state)
     util_free(sql);
 }
 
+/* Strictly ascending: sorted, each name once. */
+static void assert_unique_sorted(const sql_strlist_t *l)
+{
+    for(size_t i = 1; i < l->n; i++)
+        if(strcmp(l->items[i - 1], l->items[i]) >= 0)
+            fail_msg("'%s' before '%s'", l->items[i - 1], l->items[i]);
+}
+
+/* Lists past SQL_INDEX_FROM names are looked up through a hash index: the same names, each once. */
+static void test_many_names(void **state)
+{
+    (void)state;
+    enum { COLS = 24, SOURCES = 30, JOINS = 20 };
+    size_t cap = 8192, o = 0;
+    char *sql = util_malloc(cap);
+    assert_non_null(sql);
+    /* the UPDATE's targets, then the INSERT's again: one edge each with both sources */
+    o += (size_t)snprintf(sql + o, cap - o, "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET ");
+    for(int i = 0; i < COLS; i++)
+        o += (size_t)snprintf(sql + o, cap - o, "%sc%d = s.a%d + s.a%d", i ? ", " : "", i, i, i);
+    o += (size_t)snprintf(sql + o, cap - o, " WHEN NOT MATCHED THEN INSERT (");
+    for(int i = 0; i < COLS; i++)
+        o += (size_t)snprintf(sql + o, cap - o, "%sc%d", i ? ", " : "", i);
+    o += (size_t)snprintf(sql + o, cap - o, ") VALUES (");
+    for(int i = 0; i < COLS; i++)
+        o += (size_t)snprintf(sql + o, cap - o, "%ss.b%d", i ? ", " : "", i);
+    snprintf(sql + o, cap - o, ")");
+    sql_lineage_t *l = run(sql, SQL_DIALECT_TSQL);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->statements[0].ncolumns, COLS);
+    for(size_t i = 0; i < COLS; i++) {
+        const sql_column_lineage_t *c = &l->statements[0].columns[i];
+        char a[16], b[16];
+        snprintf(a, sizeof a, "s.a%s", c->target + strlen("t.c"));
+        snprintf(b, sizeof b, "s.b%s", c->target + strlen("t.c"));
+        assert_int_equal(c->sources.n, 2);
+        assert_string_equal(c->sources.items[0], a);
+        assert_string_equal(c->sources.items[1], b);
+    }
+    sql_lineage_free(l);
+
+    /* one column from 30 sources, two of them twice */
+    o = (size_t)snprintf(sql, cap, "INSERT INTO t (x) SELECT s.a0");
+    for(int i = 1; i < SOURCES; i++)
+        o += (size_t)snprintf(sql + o, cap - o, " + s.a%d", i);
+    snprintf(sql + o, cap - o, " + s.a7 + s.a%d FROM s", SOURCES - 1);
+    l = run(sql, SQL_DIALECT_ANSI);
+    assert_int_equal(l->statements[0].ncolumns, 1);
+    assert_int_equal(l->statements[0].columns[0].sources.n, SOURCES);
+    assert_unique_sorted(&l->statements[0].columns[0].sources);
+    assert_int_equal(l->statements[0].columns[0].ntransformations, SOURCES);
+    sql_lineage_free(l);
+
+    /* the target, read second, leaves the reads once its alias names it (the names after it move);
+     * reads after that, one a repeat, are kept once */
+    o = (size_t)snprintf(sql, cap, "UPDATE u SET x = r0.v FROM r0 JOIN tgt ON 1 = 1");
+    for(int i = 1; i < JOINS - 1; i++)
+        o += (size_t)snprintf(sql + o, cap - o, " JOIN r%d ON 1 = 1", i);
+    snprintf(sql + o, cap - o, " JOIN tgt u ON u.id = r0.id JOIN r%d ON 1 = 1 JOIN r3 ON 1 = 1 JOIN r%d ON 1 = 1",
+             JOINS - 1, JOINS);
+    l = run(sql, SQL_DIALECT_TSQL);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->statements[0].reads.n, JOINS + 1);
+    assert_unique_sorted(&l->statements[0].reads);
+    assert_int_equal(l->statements[0].writes.n, 1);
+    assert_string_equal(l->statements[0].writes.items[0], "tgt");
+    sql_lineage_free(l);
+    util_free(sql);
+}
+
 static void test_splitting(void **state)
 {
     (void)state;
@@ -960,6 +1030,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_star_of_redefined_table),
         cmocka_unit_test(test_corpus_finds),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_many_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
