@@ -183,6 +183,69 @@ void sql_nameidx_drop(sql_nameidx_t *x)
     x->n = UINT32_MAX;
 }
 
+/* Position of `s` among the n names, or n; through the index when it holds them all. */
+static uint32_t nameidx_find(const sql_nameidx_t *x, const void *base, size_t stride, uint32_t n, const char *s)
+{
+    if(n < SQL_INDEX_FROM || x->n != n || !x->cap) {
+        for(uint32_t i = 0; i < n; i++)
+            if(strcmp(name_at(base, stride, i), s) == 0)
+                return i;
+        return n;
+    }
+    uint32_t h = name_hash(s), mask = x->cap - 1;
+    for(uint32_t k = h & mask; x->slot[2 * k + 1]; k = (k + 1) & mask) {
+        uint32_t i = x->slot[2 * k + 1] - 1;
+        if(x->slot[2 * k] == h && strcmp(name_at(base, stride, i), s) == 0)
+            return i;
+    }
+    return n;
+}
+
+static uint32_t pair_hash(const char *from, const char *to)
+{
+    return name_hash(from) * 0x9E3779B1u ^ name_hash(to);
+}
+
+/* Position of the flow from -> to among the statement's, or their count with the pair indexed
+ * as the one the caller appends there; UINT32_MAX when out of memory. */
+static uint32_t flow_find_add(sql_arena_t *a, sql_stmt_t *st, const char *from, const char *to)
+{
+    const sql_strvec_t *f = &st->flow_from, *t = &st->flow_to;
+    uint32_t n = f->n;
+    sql_nameidx_t *x = &st->flow_idx;
+    if(n < SQL_INDEX_FROM) {
+        for(uint32_t i = 0; i < n; i++)
+            if(strcmp(f->v[i], from) == 0 && strcmp(t->v[i], to) == 0)
+                return i;
+        return n;
+    }
+    if(x->n != n || 2 * (n + 1) > x->cap) {
+        uint32_t cap = 64;
+        while(cap < 2 * (n + 1))
+            cap *= 2;
+        if(cap > x->cap) {
+            uint32_t *slot = sql_arena_alloc(a, (size_t)cap * 2 * sizeof *slot);
+            if(!slot)
+                return UINT32_MAX;
+            x->slot = slot;
+            x->cap = cap;
+        }
+        memset(x->slot, 0, (size_t)x->cap * 2 * sizeof *x->slot);
+        for(uint32_t i = 0; i < n; i++)
+            nameidx_put(x, pair_hash(f->v[i], t->v[i]), i);
+        x->n = n;
+    }
+    uint32_t h = pair_hash(from, to), mask = x->cap - 1;
+    for(uint32_t k = h & mask; x->slot[2 * k + 1]; k = (k + 1) & mask) {
+        uint32_t i = x->slot[2 * k + 1] - 1;
+        if(x->slot[2 * k] == h && strcmp(f->v[i], from) == 0 && strcmp(t->v[i], to) == 0)
+            return i;
+    }
+    nameidx_put(x, h, n);
+    x->n = n + 1;
+    return n;
+}
+
 int sql_strvec_add(sql_arena_t *a, sql_strvec_t *v, const char *s)
 {
     uint32_t at = sql_nameidx_find_add(a, &v->idx, v->v, sizeof *v->v, v->n, s);
@@ -655,16 +718,16 @@ void sqlp_add_write(parser_t *p, const char *t)
         sqlp_vadd(p, &p->flow->writes, t);
 }
 
-/* The copy of `s` in `v`, so equal names compare as equal pointers. */
+/* The copy of `s` in `v`, so that flows share the statement's names. */
 static const char *canonical(const sql_strvec_t *v, const char *s)
 {
-    for(uint32_t i = 0; i < v->n; i++)
-        if(strcmp(v->v[i], s) == 0)
-            return v->v[i];
-    return s;
+    uint32_t i = nameidx_find(&v->idx, v->v, sizeof *v->v, v->n, s);
+    return i < v->n ? v->v[i] : s;
 }
 
-/* A body statement's reads x writes into the statement's flows, each pair once. */
+/* A body statement's reads x writes into the statement's flows, each pair once: compared as
+ * names, since a name no longer among the statement's reads or writes (an UPDATE's target
+ * leaves its reads) has a copy of its own in each body statement. */
 void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
 {
     sql_stmt_t *st = p->st;
@@ -675,9 +738,11 @@ void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
         const char *from = canonical(&st->reads, fs->reads.v[r]);
         for(uint32_t w = 0; w < fs->writes.n; w++) {
             const char *to = canonical(&st->writes, fs->writes.v[w]);
-            uint32_t k = 0;
-            while(k < f->n && !(f->v[k] == from && t->v[k] == to))
-                k++;
+            uint32_t k = flow_find_add(p->a, st, from, to);
+            if(k == UINT32_MAX) {
+                sqlp_oom(p);
+                return;
+            }
             if(k < f->n)
                 continue;
             if(f->n >= SQL_MAX_FLOWS) {

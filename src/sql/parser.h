@@ -77,6 +77,7 @@ typedef struct sql_stmt {
     sql_srcvec_t indirect; /* columns affecting every output: joins, filters, grouping, sorting */
     /* table flows of the statements inside a body: pairs of pointers into reads and writes */
     sql_strvec_t flow_from, flow_to;
+    sql_nameidx_t flow_idx; /* over the pairs */
     int flows_full;
     /* "table.column" a definition names: CREATE TABLE/VIEW columns, ALTER TABLE ADD COLUMN */
     sql_strvec_t defines;

@@ -417,6 +417,36 @@ static void test_flow_limit(void **state)
     util_free(sql);
 }
 
+/* An UPDATE's target leaves its statement's reads, so each body statement names it anew: its
+ * flows are still each pair once (a procedure of such statements hit SQL_MAX_FLOWS with copies). */
+static void test_flows_once(void **state)
+{
+    (void)state;
+    enum { SOURCES = 20 };
+    size_t cap = 16384, o = 0;
+    char *sql = util_malloc(cap);
+    assert_non_null(sql);
+    o += (size_t)snprintf(sql + o, cap - o, "CREATE PROCEDURE p AS BEGIN\n");
+    for(int round = 0; round < 3; round++)
+        for(int i = 0; i < SOURCES; i++)
+            o += (size_t)snprintf(
+                sql + o, cap - o,
+                "UPDATE t SET t.total = t.total + s.v FROM dbo.tot t JOIN dbo.src%d s ON s.id = t.id;\n", i);
+    snprintf(sql + o, cap - o, "END;\n");
+    sql_lineage_t *l = run(sql, SQL_DIALECT_TSQL);
+    assert_int_equal(l->nerrors, 0);
+    const sql_statement_t *st = &l->statements[0];
+    assert_int_equal(st->nflows, SOURCES + 1);
+    for(size_t i = 0; i < st->nflows; i++) {
+        assert_string_equal(st->flows[i].to, "dbo.tot");
+        for(size_t k = 0; k < i; k++)
+            if(strcmp(st->flows[k].from, st->flows[i].from) == 0)
+                fail_msg("flow from %s twice", st->flows[i].from);
+    }
+    sql_lineage_free(l);
+    util_free(sql);
+}
+
 /* Strictly ascending: sorted, each name once. */
 static void assert_unique_sorted(const sql_strlist_t *l)
 {
@@ -1031,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_corpus_finds),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_many_names),
+        cmocka_unit_test(test_flows_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
