@@ -53,15 +53,7 @@ static void count(ratelimit_t *rl, enum event_type type)
 
 int ratelimit_progress_is_final(const json_t *data)
 {
-    /* files done: processed, failed and skipped, counted apart as in ingestion_complete */
-    json_int_t done = json_integer_value(json_object_get(data, "files_processed")) +
-                      json_integer_value(json_object_get(data, "files_failed")) +
-                      json_integer_value(json_object_get(data, "files_skipped"));
-    json_int_t total = json_integer_value(json_object_get(data, "total_files"));
-    const char *status = json_string_value(json_object_get(data, "status"));
-    if(status && (strcmp(status, "completed") == 0 || strcmp(status, "completed_with_errors") == 0))
-        return 1;
-    return done >= total;
+    return json_is_true(json_object_get(data, "final"));
 }
 
 static void slot_forget(struct ingestion_slot *s)

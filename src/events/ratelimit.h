@@ -39,7 +39,7 @@ void ratelimit_note_stats(ratelimit_t *rl, int64_t now_ms);
 uint64_t ratelimit_throttled(const ratelimit_t *rl, enum event_type type);
 /* Copies the per-type counts throttled since the last call and resets them; returns their sum. */
 uint64_t ratelimit_take_recent(ratelimit_t *rl, uint64_t out[EV_N_TYPES]);
-/* 1 when `data` is the last progress of its ingestion (every file done). */
+/* 1 when `data` is the last progress of its ingestion: its producer says so ("final": true). */
 int ratelimit_progress_is_final(const json_t *data);
 
 #endif

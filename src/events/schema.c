@@ -128,6 +128,14 @@ int schema_validate(enum event_type type, const json_t *data, char *why, size_t 
            check_items(json_object_get(data, "errors"), "errors", "file", "error", why, whylen))
             return -1;
         break;
+    case EV_INGESTION_PROGRESS: {
+        const json_t *final = json_object_get(data, "final");
+        if(final && !json_is_boolean(final)) {
+            snprintf(why, whylen, "field final must be a boolean");
+            return -1;
+        }
+        break;
+    }
     case EV_QUERY_COMPLETE:
         for(const char *const *k = query_private; *k; k++) {
             if(json_object_get(data, *k)) {

@@ -261,6 +261,9 @@ static void ensure_started(ingest_t *in, ingestion_t *ing)
 /*
  * files_processed, files_failed and files_skipped count as ingestion_complete's do; percentage is of
  * the files done (all three) against the total known. A note (a clone's) brings its own percentage.
+ * `final` marks the last progress of an ingestion (its input is complete and every file done), which
+ * the broadcast throttle always delivers: counts alone cannot say it, since a clone's notes carry
+ * 0 of 0 files before the selection is known.
  */
 static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, const char *status, const char *error,
                              const char *note, double percentage)
@@ -276,6 +279,8 @@ static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, c
                   "percentage", percentage, "nodes_created", (json_int_t)ing->nodes_created, "error", error);
     if(data && note)
         json_object_set_new(data, "note", json_string(note));
+    if(data)
+        json_object_set_new(data, "final", json_boolean(!note && ing->input_complete && ing->done >= total));
     publish(in, "ingestion_progress", data);
 }
 

@@ -3,6 +3,7 @@
 neither paths nor credentials, and strict input checks."""
 
 import contextlib
+import datetime
 import http.client
 import http.server
 import json
@@ -18,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
 from ingest_helpers import Events, assert_event_order, get_json, wait_ingestion_status  # noqa: E402
-from ws_helpers import vm_rss_kb  # noqa: E402
+from ws_helpers import metric, vm_rss_kb  # noqa: E402
 
 TOKEN = "ghp_secret-token-never-shown-0123456789"
 
@@ -437,6 +438,94 @@ def silent_remote():
         for c in held:
             c.close()
         lsn.close()
+
+
+@contextlib.contextmanager
+def slow_http_remote(root, bytes_per_slice=8192, slice_s=0.05):
+    """git's smart HTTP for the bare repositories under `root` (git http-backend), each answer sent in
+    slices of `bytes_per_slice` every `slice_s` seconds: a clone that takes seconds on loopback.
+    Yields the base URL."""
+    class Backend(http.server.BaseHTTPRequestHandler):
+        def run(self, body=b""):
+            path, _, query = self.path.partition("?")
+            env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1", PATH_INFO=path,
+                       QUERY_STRING=query, REQUEST_METHOD=self.command, REMOTE_ADDR="127.0.0.1",
+                       CONTENT_TYPE=self.headers.get("Content-Type", ""), CONTENT_LENGTH=str(len(body)),
+                       GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_SYSTEM="/dev/null")
+            out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
+            head, _, payload = out.partition(b"\r\n\r\n")
+            status = 200
+            headers = []
+            for line in head.split(b"\r\n"):
+                key, _, value = line.decode().partition(":")
+                if key.lower() == "status":
+                    status = int(value.split()[0])
+                elif key:
+                    headers.append((key, value.strip()))
+            self.send_response(status)
+            for key, value in headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            for at in range(0, len(payload), bytes_per_slice):
+                self.wfile.write(payload[at:at + bytes_per_slice])
+                self.wfile.flush()
+                time.sleep(slice_s)
+
+        def do_GET(self):
+            self.run()
+
+        def do_POST(self):
+            self.run(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+
+        def log_message(self, *args):
+            pass
+
+    remote = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    threading.Thread(target=remote.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{remote.server_address[1]}"
+    finally:
+        remote.shutdown()
+        remote.server_close()
+
+
+class GithubSlowCloneTest(unittest.TestCase):
+    def test_a_long_clones_notes_are_throttled_like_any_progress(self):
+        """A clone's notes carry 0 of 0 files until the selection is known, and the throttle took
+        files done == total_files as the final progress, which it always sends at once: every note of
+        a long clone went out unthrottled. Only the last progress of an ingestion is marked final now."""
+        with tempfile.TemporaryDirectory(prefix="lineaged-remote-") as root:
+            # Random bytes do not compress: ~1.2 MiB of pack at 160 KiB/s, several seconds of notes.
+            make_repo(root, "acme", "slow", {"main": {"a.sql": b"SELECT 1;\n", "blob.bin": os.urandom(1200 << 10)}})
+            with slow_http_remote(root) as url, Server("--github-url", url, "--progress-rate", "0.5") as srv:
+                events = Events(srv)
+                try:
+                    status, _, body = srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"acme/slow"}',
+                                                  headers={"Content-Type": "application/json"})
+                    self.assertEqual(status, 202, body)
+                    ing = json.loads(body)["ingestion_id"]
+                    done = events.complete(ing, timeout=120)["data"]
+                    self.assertEqual(done["status"], "completed", done)
+                    progress = events.of(ing, ["ingestion_progress"])
+                finally:
+                    events.close()
+
+                def at(m):
+                    return datetime.datetime.fromisoformat(m["timestamp"].replace("Z", "+00:00")).timestamp()
+                cloning = [m for m in progress if m["data"].get("note", "").startswith("cloning acme/slow")]
+                self.assertTrue(cloning, progress)
+                seconds = at(cloning[-1]) - at(cloning[0])
+                self.assertGreater(seconds, 3, cloning)  # long enough for the rate to show
+                # The server notes the clone up to every 250 ms; at --progress-rate 0.5 one in 2 s goes out
+                # (main's binary sent every note: 13 in 7.5 s).
+                self.assertLessEqual(len(cloning), seconds / 2 + 2, (seconds, [m["data"]["note"] for m in cloning]))
+                _, _, metrics = srv.request("GET", "/metrics")
+                self.assertGreater(metric(metrics.decode(), "lineaged_ws_messages_throttled_total"), 0)
+                # The last progress, and only it, is final, and it is delivered.
+                self.assertEqual([m["data"].get("final") for m in progress],
+                                 [False] * (len(progress) - 1) + [True], progress)
+                self.assertEqual(progress[-1]["data"]["files_processed"], 1)
 
 
 class GithubNetworkFailureTest(unittest.TestCase):

@@ -157,10 +157,11 @@ def post_events(srv, events):
     return json.loads(resp)
 
 
-def progress(ingestion_id, done, total, current="f.sql"):
+def progress(ingestion_id, done, total, current="f.sql", final=None):
     return {"type": "ingestion_progress", "data": {
         "ingestion_id": ingestion_id, "current_file": current, "status": "parsing", "files_processed": done,
-        "total_files": total, "percentage": 100.0 * done / total, "nodes_created": done * 3, "error": None}}
+        "total_files": total, "percentage": 100.0 * done / total, "nodes_created": done * 3, "error": None,
+        "final": done == total if final is None else final}}
 
 
 def started(ingestion_id, total, source="upload"):

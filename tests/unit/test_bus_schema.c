@@ -22,6 +22,12 @@ static const struct schema_case cases[] = {
     {EV_INGESTION_PROGRESS,
      "{\"ingestion_id\":\"a\",\"current_file\":\"x.sql\",\"status\":\"parsing\",\"files_processed\":1,"
      "\"total_files\":2,\"percentage\":50,\"nodes_created\":3,\"error\":null}", 1},
+    {EV_INGESTION_PROGRESS,
+     "{\"ingestion_id\":\"a\",\"current_file\":\"x.sql\",\"status\":\"processed\",\"files_processed\":2,"
+     "\"total_files\":2,\"percentage\":100,\"nodes_created\":3,\"error\":null,\"final\":true}", 1},
+    {EV_INGESTION_PROGRESS,
+     "{\"ingestion_id\":\"a\",\"current_file\":\"x.sql\",\"status\":\"processed\",\"files_processed\":2,"
+     "\"total_files\":2,\"percentage\":100,\"nodes_created\":3,\"error\":null,\"final\":1}", 0},
     {EV_INGESTION_PROGRESS, "{\"ingestion_id\":\"a\",\"status\":\"parsing\"}", 0},
     {EV_INGESTION_COMPLETE,
      "{\"ingestion_id\":\"a\",\"source\":\"upload\",\"status\":\"completed_with_errors\",\"files\":[{\"file\":\"a.sql\","

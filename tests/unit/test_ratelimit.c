@@ -27,10 +27,11 @@ static void collect(void *ctx, enum event_type type, json_t *data, int critical)
     json_decref(data);
 }
 
+/* The producer marks the last progress of an ingestion; here that is the one whose files are all done. */
 static json_t *progress(const char *id, int done, int total)
 {
-    return json_pack("{s:s, s:i, s:i, s:s}", "ingestion_id", id, "files_processed", done, "total_files", total,
-                     "status", "parsing");
+    return json_pack("{s:s, s:i, s:i, s:s, s:b}", "ingestion_id", id, "files_processed", done, "total_files", total,
+                     "status", "parsing", "final", done == total);
 }
 
 static ratelimit_t *limiter(void)
@@ -65,23 +66,31 @@ static void progress_latest_wins_and_final_goes_at_once(void **state)
     ratelimit_free(rl);
 }
 
-/* The last file of an ingestion may have failed or been skipped: it is final all the same. */
-static void final_counts_failed_and_skipped_files(void **state)
+/*
+ * Only the producer's mark makes a progress final. A clone's notes carry 0 of 0 files before the
+ * selection is known, and a file may finish all the files known so far: counts that meet are not the end.
+ */
+static void final_is_the_producers_mark_not_the_counts(void **state)
 {
     (void)state;
     ratelimit_t *rl = limiter();
     struct out o = {0};
-    ratelimit_offer(rl, EV_INGESTION_PROGRESS, progress("c", 1, 4), 1000, collect, &o);
-    json_t *last = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s}", "ingestion_id", "c", "files_processed", 1,
-                             "files_failed", 2, "files_skipped", 1, "total_files", 4, "status", "error");
+    for(int i = 0; i < 8; i++) {
+        json_t *note = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:b}", "ingestion_id", "g", "files_processed", 0,
+                                 "files_failed", 0, "files_skipped", 0, "total_files", 0, "status", "cloning", "note",
+                                 "cloning acme/x", "final", 0);
+        assert_false(ratelimit_progress_is_final(note));
+        ratelimit_offer(rl, EV_INGESTION_PROGRESS, note, 1000 + 50 * i, collect, &o);
+    }
+    assert_int_equal(o.n, 2); /* at 1000 and at 1250: one per 250 ms slot */
+    assert_false(o.critical[0]);
+    assert_int_equal(ratelimit_throttled(rl, EV_INGESTION_PROGRESS), 5);
+    json_t *last = json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:b}", "ingestion_id", "g", "files_processed", 1,
+                             "files_failed", 2, "files_skipped", 1, "total_files", 4, "status", "error", "final", 1);
     assert_true(ratelimit_progress_is_final(last));
-    ratelimit_offer(rl, EV_INGESTION_PROGRESS, last, 1010, collect, &o);
-    assert_int_equal(o.n, 2);
-    assert_true(o.critical[1]);
-    json_t *before = json_pack("{s:s, s:i, s:i, s:i, s:s}", "ingestion_id", "c", "files_processed", 1, "files_failed",
-                               2, "total_files", 4, "status", "error");
-    assert_false(ratelimit_progress_is_final(before));
-    json_decref(before);
+    ratelimit_offer(rl, EV_INGESTION_PROGRESS, last, 1360, collect, &o);
+    assert_int_equal(o.n, 3);
+    assert_true(o.critical[2]);
     ratelimit_free(rl);
 }
 
@@ -184,7 +193,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(progress_latest_wins_and_final_goes_at_once),
-        cmocka_unit_test(final_counts_failed_and_skipped_files),
+        cmocka_unit_test(final_is_the_producers_mark_not_the_counts),
         cmocka_unit_test(completion_flushes_held_progress_first),
         cmocka_unit_test(queries_capped_critical_untouched_stats_per_tick),
         cmocka_unit_test(many_ingestions_recycle_slots_without_losing_held),
