@@ -1,6 +1,7 @@
 #include "api/api.h"
 
 #include "api/graphq.h"
+#include "api/room.h"
 #include "graph/index.h"
 #include "ingest/walk.h"
 #include "server/http.h"
@@ -183,9 +184,10 @@ int api_start(void *ud, server_t *srv)
         return -1;
     }
     api->upload_dir = util_strdup(dir);
-    if(!api->upload_dir || start_ingest(api)) { /* start_ingest logs its reason */
-        if(!api->upload_dir)
-            log_error("api.start_failed", "reason=\"out of memory\"");
+    api->room = room_new(dir, api->cfg->min_free_mb, api->cfg->upload_inflight_mb);
+    if(!api->upload_dir || !api->room || start_ingest(api)) { /* start_ingest logs its reason */
+        if(!api->upload_dir || !api->room)
+            log_error("api.start_failed", "reason=\"out of memory, or no thread for the free space\"");
         return -1;
     }
     if(api_files_sweep(api)) {
@@ -209,6 +211,8 @@ void api_stop(void *ud)
     /* The clone thread first: its queued jobs end their ingestions before ingestion closes. */
     api_github_stop(api);
     api_files_stop(api); /* uploads being split are answered 503 and removed */
+    room_free(api->room);
+    api->room = NULL;
     ingest_close(api->ingest, 0);
     api->ingest = NULL;
     store_pool_free(api->pool);

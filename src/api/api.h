@@ -13,6 +13,7 @@
 #include "store/pool.h"
 
 typedef struct github github_t;
+typedef struct room room_t;
 typedef struct splitter splitter_t;
 
 typedef struct api {
@@ -23,6 +24,7 @@ typedef struct api {
     ingest_t *ingest;          /* the ingestion engine */
     struct graph_index *graph; /* the in-memory lineage index (src/graph/index.h) */
     char *upload_dir;          /* <data-dir>/uploads */
+    room_t *room;              /* its free space and the upload bytes in flight (room.h) */
     github_t *github;          /* the clone thread */
     splitter_t *splitter;      /* the upload split thread (files.c) */
 } api_t;

@@ -3,6 +3,7 @@
  * (paged, filtered) and GET /api/v1/files/stats.
  */
 #include "api/api.h"
+#include "api/room.h"
 #include "api/rows.h"
 #include "api/upload.h"
 
@@ -28,6 +29,7 @@ static const char *const file_statuses[] = {"pending", "processing", "processed"
 typedef struct upload_req {
     api_t *api;
     upload_t *u;
+    int64_t reserved; /* its share of --upload-inflight-mb, until the split thread takes it */
 } upload_req_t;
 
 /* The upload ops answer with the upload's own status and sentence. */
@@ -52,19 +54,35 @@ static void *upload_begin(void *ctx, const http_request_t *req, int64_t length, 
         return NULL;
     }
     /* Files wait on disk until parsed: a client that uploads faster than they are parsed fills it. The
-     * body is on disk twice while its spool is split into files. */
-    if(!upload_disk_has_room(api->upload_dir, length > 0 ? 2 * length : length, api->cfg->min_free_mb)) {
+     * body is on disk twice while its spool is split into files. The free space is the room thread's
+     * figure: this thread never waits on the disk. */
+    int64_t twice = length > 0 ? 2 * length : 0;
+    if(!room_has(api->room, twice)) {
         http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
+        return NULL;
+    }
+    if(room_reserve(api->room, twice)) {
+        char detail[256];
+        snprintf(detail, sizeof(detail),
+                 "uploads not yet handed to ingestion hold %lld of the %lld MiB this server allows them at once"
+                 " (--upload-inflight-mb; each counts twice its length); try again shortly",
+                 (long long)(room_inflight(api->room) >> 20), (long long)(room_inflight_limit(api->room) >> 20));
+        http_respond_error(resp, 503, "uploads_busy", detail);
+        log_limited(LOG_WARN, "upload.rejected",
+                    "reason=inflight_limit bytes=%lld inflight=%lld limit_mb=%d status=503", (long long)twice,
+                    (long long)room_inflight(api->room), api->cfg->upload_inflight_mb);
         return NULL;
     }
     upload_limits_t lim = {api->upload_dir, UPLOAD_FILE_MAX_BYTES, UPLOAD_MAX_FILES, "files", ingest_supported_name};
     upload_req_t *r = util_calloc(1, sizeof(*r));
     if(r) {
         r->api = api;
+        r->reserved = twice;
         r->u = upload_new(&lim);
     }
     if(!r || !r->u) {
         util_free(r);
+        room_release(api->room, twice);
         http_respond_error(resp, 500, "internal", "out of memory");
         return NULL;
     }
@@ -157,6 +175,7 @@ static void upload_recorded(void *ud, const char *id, int rc)
 typedef struct splitjob {
     struct splitjob *next;
     upload_t *u;
+    int64_t reserved; /* the upload's share of --upload-inflight-mb, released once its files are handed over */
     upload_answer_t *a;
     char *project, *repository;
     sql_dialect_t dialect;
@@ -173,19 +192,21 @@ struct splitter {
     int started;
 };
 
-static void splitjob_free(splitjob_t *job, int free_upload)
+static void splitjob_free(api_t *api, splitjob_t *job, int free_upload)
 {
     if(!job)
         return;
-    if(free_upload)
+    if(free_upload) {
         upload_free(job->u);
+        room_release(api->room, job->reserved);
+    }
     util_free(job->project);
     util_free(job->repository);
     util_free(job);
 }
 
 /* The upload is not taken: its answer says why, and its files are removed. */
-static void split_refused(splitjob_t *job, int status, const char *detail)
+static void split_refused(api_t *api, splitjob_t *job, int status, const char *detail)
 {
     upload_answer_t *a = job->a;
     json_decref(a->accepted);
@@ -196,22 +217,25 @@ static void split_refused(splitjob_t *job, int status, const char *detail)
                                                         : "internal",
                                         "detail", detail));
     util_free(a);
-    splitjob_free(job, 1);
+    splitjob_free(api, job, 1);
 }
 
 static void split_one(api_t *api, splitjob_t *job)
 {
     upload_t *u = job->u;
-    int rc = upload_split(u, &api->splitter->stop);
+    /* Its files are about to be written beside the spool: asked of the disk now, not of the figure the
+     * upload was let in by. */
+    int rc = room_has_now(api->room, upload_spool_bytes(u)) ? upload_split(u, &api->splitter->stop) : 507;
     if(rc) {
-        log_warn("upload.refused", "reason=%s", LOG_Q(upload_error(u)));
-        split_refused(job, rc, upload_error(u));
+        const char *why = rc == 507 && !upload_error(u)[0] ? UPLOAD_NO_ROOM : upload_error(u);
+        log_warn("upload.refused", "reason=%s", LOG_Q(why));
+        split_refused(api, job, rc, why);
         return;
     }
     size_t n = upload_count(u);
     ingest_file_t *list = util_calloc(n, sizeof(*list));
     if(!list) {
-        split_refused(job, 500, "out of memory");
+        split_refused(api, job, 500, "out of memory");
         return;
     }
     for(size_t i = 0; i < n; i++) {
@@ -226,13 +250,13 @@ static void split_one(api_t *api, splitjob_t *job)
     util_free(list);
     if(rc) {
         log_warn("upload.refused", "reason=\"%s\"", ingest_strerror(rc));
-        split_refused(job, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500, ingest_strerror(rc));
+        split_refused(api, job, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500, ingest_strerror(rc));
         return;
     }
     /* Ingestion owns the written files now (it removes them even when recording fails). */
     for(size_t i = 0; i < n; i++)
         upload_disown(u, i);
-    splitjob_free(job, 1);
+    splitjob_free(api, job, 1);
 }
 
 static void *splitter_main(void *arg)
@@ -251,7 +275,7 @@ static void *splitter_main(void *arg)
             sp->tail = NULL;
         pthread_mutex_unlock(&sp->mu);
         if(atomic_load(&sp->stop))
-            split_refused(job, 503, "the server is shutting down; send the upload again later");
+            split_refused(api, job, 503, "the server is shutting down; send the upload again later");
         else
             split_one(api, job);
         pthread_mutex_lock(&sp->mu);
@@ -347,13 +371,19 @@ static void upload_end(void *state, const http_request_t *req, const char *const
         job->repository = repository ? util_strdup(repository) : NULL;
     }
     if(!job || (project && !job->project) || (repository && !job->repository) || http_defer(req, &a->ticket)) {
-        splitjob_free(job, 0);
+        splitjob_free(r->api, job, 0);
         json_decref(a->accepted);
         util_free(a);
         http_respond_error(resp, 500, "internal", "out of memory");
         return;
     }
     r->u = NULL; /* the split thread's now */
+    /* The body is in: what stays in flight is the spool and the copies the split makes of it. */
+    job->reserved = 2 * upload_spool_bytes(u);
+    if(job->reserved > r->reserved)
+        job->reserved = r->reserved;
+    room_release(r->api->room, r->reserved - job->reserved);
+    r->reserved = 0;
     splitter_t *sp = r->api->splitter;
     pthread_mutex_lock(&sp->mu);
     if(sp->tail)
@@ -369,6 +399,8 @@ static void upload_release(void *state)
 {
     upload_req_t *r = state;
     upload_free(r->u);
+    if(r->api->room) /* a request cut at shutdown is released after api_stop */
+        room_release(r->api->room, r->reserved);
     util_free(r);
 }
 

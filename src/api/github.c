@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE 700
 
 #include "api/api.h"
+#include "api/room.h"
 #include "api/upload.h"
 
 #include "server/http.h"
@@ -736,7 +737,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     struct stat st;
     int fresh = stat(path, &st) != 0, fetch_failed = 0, queued = 0;
     /* The mirror may grow by up to the cap: other requests may have taken the room since this one was queued. */
-    if(!upload_disk_has_room(gh->api->upload_dir, (int64_t)mirror_cap(gh), gh->api->cfg->min_free_mb)) {
+    if(!room_has_now(gh->api->room, (int64_t)mirror_cap(gh))) {
         say(why, sizeof(why), "Cloning %s/%s stopped: %s.", j->owner, j->name, no_room);
         goto fail;
     }
@@ -789,7 +790,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     for(size_t i = 0; i < w.n; i++) {
         char disk[4096];
         int err = 0;
-        if(!upload_disk_has_room(gh->api->upload_dir, UPLOAD_FILE_MAX_BYTES, gh->api->cfg->min_free_mb)) {
+        if(!room_has_now(gh->api->room, UPLOAD_FILE_MAX_BYTES)) {
             say(why, sizeof(why), "Taking the files of %s/%s stopped: %s.", j->owner, j->name, no_room);
             goto fail;
         }
@@ -932,7 +933,7 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         http_respond_error(resp, 503, "busy", "too many repositories are waiting to be cloned; try again later");
         fail = 1;
     }
-    if(!fail && !upload_disk_has_room(api->upload_dir, (int64_t)mirror_cap(gh), api->cfg->min_free_mb)) {
+    if(!fail && !room_has(api->room, (int64_t)mirror_cap(gh))) {
         http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
         fail = 1;
     }

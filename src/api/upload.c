@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct upload {
@@ -101,15 +100,6 @@ void upload_display_name(const char *raw, char *out, size_t outlen)
         return;
     }
     out[n] = '\0';
-}
-
-int upload_disk_has_room(const char *dir, int64_t need, int keep_mb)
-{
-    struct statvfs fs;
-    if(statvfs(dir, &fs))
-        return 1;
-    uint64_t free_bytes = (uint64_t)fs.f_bavail * fs.f_frsize;
-    return free_bytes >= (uint64_t)(need > 0 ? need : 0) + ((uint64_t)keep_mb << 20);
 }
 
 static void close_part(upload_t *u)
@@ -282,6 +272,11 @@ int upload_finish(upload_t *u)
     if(u->in_part)
         return fail(u, 400, "the upload ended in the middle of file '%.200s'", u->cur ? u->cur->name : "");
     return 0;
+}
+
+int64_t upload_spool_bytes(const upload_t *u)
+{
+    return u->spool_size;
 }
 
 size_t upload_count(const upload_t *u)

@@ -62,9 +62,8 @@ void upload_disown(upload_t *u, size_t i);
 /* Closes what is open and removes every file still owned. */
 void upload_free(upload_t *u);
 
-/* Whether `need` more bytes under `dir` leave at least `keep_mb` MiB of its file system free (to
- * whoever is not root); a file system that cannot be asked counts as having room. */
-int upload_disk_has_room(const char *dir, int64_t need, int keep_mb);
+/* The bytes of kept parts in the spool: what upload_split will write again. */
+int64_t upload_spool_bytes(const upload_t *u);
 #define UPLOAD_NO_ROOM "the server's disk is down to the free space it keeps (--min-free-mb); try again later"
 
 /* A display name for a client's file name: no control characters, no "." or ".." segments, no leading

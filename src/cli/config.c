@@ -52,6 +52,9 @@ static const struct option_spec options[] = {
     {"max-upload-mb", OPT_INT, OFF(max_upload_mb), 1, 4096, "50", "largest accepted upload, MiB"},
     {"min-free-mb", OPT_INT, OFF(min_free_mb), 0, 1073741824, "256",
      "MiB of disk kept free under --data-dir: an upload or clone that could take it gets 507"},
+    {"upload-inflight-mb", OPT_INT, OFF(upload_inflight_mb), 1, 1048576, "1024",
+     "MiB that uploads not yet handed to ingestion may hold on disk together (twice each one's length);"
+     " beyond it a new upload gets 503"},
     {"log-level", OPT_STR, OFF(log_level), 0, 0, "info", "debug, info, warn or error"},
     {"trusted-proxy", OPT_STR, OFF(trusted_proxy), 0, 0, NULL, "proxy address whose X-Forwarded-For is believed"},
     {"debug-events", OPT_BOOL, OFF(debug_events), 0, 1, "0",

@@ -28,6 +28,7 @@ typedef struct config {
     int github_cache_mb;   /* all mirrors together; the least recently used beyond it are removed */
     int max_upload_mb;
     int min_free_mb; /* disk under data_dir that uploads and clones leave free */
+    int upload_inflight_mb; /* uploads' spools and split files not yet handed to ingestion, together */
     int db_memory_mb;
     char *log_level;
     char *trusted_proxy;

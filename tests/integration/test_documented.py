@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import sys
 import tempfile
 import time
@@ -183,6 +184,51 @@ class StatusLineTest(unittest.TestCase):
                         resp.read()
                         conn.close()
                         self.assertEqual((resp.status, resp.reason), (status, reason))
+
+
+    def test_every_limit_status_has_its_reason_phrase(self):
+        """The limits' answers (docs/design.md's table): 429 from --github-max-per-ip, 503 from
+        --upload-inflight-mb, 507 from --min-free-mb, 413 and 411 from the body checks."""
+        def answer(srv, method, path, body, headers, send_body=True):
+            with socket.create_connection((srv.host, srv.port), timeout=10) as s:
+                head = f"{method} {path} HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n"
+                head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                s.sendall(head.encode() + b"\r\n" + (body if send_body else b""))
+                line = s.makefile("rb").readline().decode().rstrip("\r\n")
+            return int(line.split(" ", 2)[1]), line.split(" ", 2)[2]
+
+        json_type = {"Content-Type": "application/json"}
+        silent = socket.socket()  # a remote that never answers: the first clone holds its place
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        try:
+            with Server("--github-url", f"http://127.0.0.1:{silent.getsockname()[1]}", "--github-max-per-ip", "1",
+                        "--max-upload-mb", "1", "--upload-inflight-mb", "1") as srv:
+                ingest = b'{"repo":"acme/x"}'
+                length = {"Content-Length": str(len(ingest)), **json_type}
+                self.assertEqual(answer(srv, "POST", "/api/v1/github/ingest", ingest, length), (202, "Accepted"))
+                self.assertEqual(answer(srv, "POST", "/api/v1/github/ingest", ingest, length),
+                                 (429, "Too Many Requests"))
+                form = {"Content-Type": "multipart/form-data; boundary=b"}
+                self.assertEqual(answer(srv, "POST", "/api/v1/files/upload", b"", {"Content-Length": str(2 << 20), **form},
+                                        send_body=False), (413, "Payload Too Large"))
+                self.assertEqual(answer(srv, "POST", "/api/v1/files/upload", b"", {"Transfer-Encoding": "chunked", **form},
+                                        send_body=False), (411, "Length Required"))
+                with socket.create_connection((srv.host, srv.port), timeout=10) as held:  # in flight, mid-body
+                    held.sendall(f"POST /api/v1/files/upload HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n"
+                                 f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 600000\r\n\r\n"
+                                 f"--b\r\n".encode())
+                    time.sleep(0.3)
+                    self.assertEqual(answer(srv, "POST", "/api/v1/files/upload", b"",
+                                            {"Content-Length": "1000", **form}, send_body=False),
+                                     (503, "Service Unavailable"))
+        finally:
+            silent.close()
+        fs = os.statvfs(tempfile.gettempdir())
+        with Server("--min-free-mb", str(fs.f_bavail * fs.f_frsize // (1 << 20) + 100000)) as srv:
+            self.assertEqual(answer(srv, "POST", "/api/v1/files/upload", b"",
+                                    {"Content-Length": "1000", "Content-Type": "multipart/form-data; boundary=b"},
+                                    send_body=False), (507, "Insufficient Storage"))
 
 
 # contract.md §7, name for name, with the type Prometheus is told and the labels the contract names

@@ -412,6 +412,39 @@ class ServiceThreadTest(unittest.TestCase):
         self.assertEqual(per_thread, {(True, "spool"): 1, (False, "file"): 20}, creates[:5])
 
 
+    def test_the_service_thread_never_asks_the_disk_for_free_space(self):
+        """--min-free-mb needs the data folder's free space: statvfs ran on the service thread for
+        every upload and GitHub ingest request. A thread of its own reads it now (every 250 ms) and
+        the service thread answers from that figure; strace sees no statfs from it."""
+        with Server("--github-url", "file:///nonexistent") as srv:
+            with tempfile.TemporaryDirectory() as tmp:
+                log = os.path.join(tmp, "strace.log")
+                tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=statfs,fstatfs,openat", "-o", log,
+                                           "-p", str(srv.proc.pid)], stderr=subprocess.DEVNULL)
+                try:
+                    deadline = time.monotonic() + 10
+                    while time.monotonic() < deadline:
+                        srv.request("GET", "/health")
+                        if os.path.exists(log) and os.path.getsize(log):
+                            break
+                        time.sleep(0.1)
+                    for i in range(5):
+                        status, doc = upload(srv, [(f"s{i}.sql", f"SELECT {i};\n".encode())], {"project_id": "fs"})
+                        self.assertEqual(status, 202, doc)
+                    status, _, body = srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"acme/x"}',
+                                                  headers={"Content-Type": "application/json"})
+                    self.assertEqual(status, 202, body)
+                    time.sleep(0.6)  # the free-space thread reads at least twice meanwhile
+                finally:
+                    tracer.terminate()
+                    tracer.wait(10)
+                with open(log) as f:
+                    calls = [line.split(None, 1) for line in f if "statfs(" in line]
+        service = str(srv.proc.pid)
+        self.assertEqual([c for tid, c in calls if tid == service], [])
+        self.assertTrue(calls, "strace saw no statfs at all: nothing was measured")
+
+
 def size_or_none(path):
     try:
         return os.path.getsize(path)
