@@ -26,6 +26,7 @@ struct mpname {
     int is_file, has_name;
     char name[MPNAME_LINE_MAX + 1];
     char field[MPNAME_FIELD_MAX + 1]; /* the part's name=, "" when it had none */
+    char unknown[MPNAME_FIELD_MAX + 1]; /* the part's first header we do not know, "" when none */
 };
 
 /* The boundary as lws_spa takes it: after "boundary=", up to a space, a ';' or the end, quotes and all. */
@@ -62,6 +63,16 @@ const char *mpname_filename(const mpname_t *m)
 const char *mpname_field(const mpname_t *m)
 {
     return m->field;
+}
+
+const char *mpname_unknown_header(const mpname_t *m)
+{
+    return m->unknown[0] ? m->unknown : NULL;
+}
+
+int mpname_in_headers(const mpname_t *m)
+{
+    return m->state == S_HEADER || m->state == S_HEADER_LF;
 }
 
 static int is_space(char c)
@@ -128,13 +139,29 @@ static void read_disposition(mpname_t *m, const char *p, const char *end)
     }
 }
 
+/* A header line other than Content-Disposition: the part's first that is not Content-Type is kept. */
+static void other_header(mpname_t *m, size_t kept)
+{
+    static const char ct[] = "content-type:";
+    if(m->unknown[0] || (kept >= sizeof(ct) - 1 && strncasecmp(m->line, ct, sizeof(ct) - 1) == 0))
+        return;
+    size_t n = 0;
+    for(; n < kept && n < MPNAME_FIELD_MAX && m->line[n] != ':'; n++)
+        m->unknown[n] = m->line[n] > 0x20 && m->line[n] < 0x7f ? m->line[n] : '?';
+    if(!n)
+        m->unknown[n++] = '?'; /* a line that begins with ':' */
+    m->unknown[n] = '\0';
+}
+
 /* A part header line ended (at its CR): 1 when it was the Content-Disposition. */
 static int header_line(mpname_t *m)
 {
     static const char cd[] = "content-disposition:";
     size_t kept = m->line_len < sizeof(m->line) ? m->line_len : sizeof(m->line);
-    if(kept < sizeof(cd) - 1 || strncasecmp(m->line, cd, sizeof(cd) - 1) != 0)
+    if(kept < sizeof(cd) - 1 || strncasecmp(m->line, cd, sizeof(cd) - 1) != 0) {
+        other_header(m, kept);
         return 0;
+    }
     m->is_file = m->has_name = 0;
     m->name[0] = m->field[0] = '\0';
     read_disposition(m, m->line + sizeof(cd) - 1, m->line + kept);
@@ -173,6 +200,7 @@ size_t mpname_feed(mpname_t *m, const char *in, size_t len, int *disposition)
             if(c == '\n') {
                 m->state = S_HEADER;
                 m->line_len = 0;
+                m->unknown[0] = '\0';
             }
             break;
         case S_AFTER_DASH: m->state = c == '-' ? S_DONE : c == '\r' ? S_AFTER : S_AFTER_DASH; break;

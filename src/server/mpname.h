@@ -36,5 +36,13 @@ int mpname_is_file(const mpname_t *m);
 const char *mpname_filename(const mpname_t *m);
 /* Its `name=` value, unquoted, cut at MPNAME_FIELD_MAX bytes; "" when it had none. */
 const char *mpname_field(const mpname_t *m);
+/*
+ * The first header of the current part other than Content-Disposition and Content-Type (its name, cut
+ * at MPNAME_FIELD_MAX bytes, bytes outside printable ASCII as '?'), or NULL. RFC 7578 section 4.8
+ * allows no other; after one lws_spa loses its place in the body.
+ */
+const char *mpname_unknown_header(const mpname_t *m);
+/* 1 while a part's headers have begun and not ended: a body that stops there loses that part. */
+int mpname_in_headers(const mpname_t *m);
 
 #endif
