@@ -1,6 +1,7 @@
 """POST /api/v1/files/upload against the real binary: streamed to disk, per-file results, limits,
 hostile names, and the ingestion that follows (events, /api/v1/ingestion/{id}, files, stats)."""
 
+import contextlib
 import hashlib
 import json
 import os
@@ -375,6 +376,31 @@ class AnswerOnceTest(unittest.TestCase):
                 self.assertNotIn("upload.refused", srv.log())
 
 
+@contextlib.contextmanager
+def traced(srv, calls):
+    """strace -f of the server's `calls` while the block runs; yields a list that holds the trace's
+    lines (each "TID call...") once the block is over."""
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "strace.log")
+        tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", f"trace={calls}", "-o", log, "-p", str(srv.proc.pid)],
+                                  stderr=subprocess.DEVNULL)
+        try:
+            # strace says nothing once attached: wait until it sees the server answer a request.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                srv.request("GET", "/health")
+                if os.path.exists(log) and os.path.getsize(log):
+                    break
+                time.sleep(0.1)
+            yield lines
+        finally:
+            tracer.terminate()
+            tracer.wait(10)
+        with open(log) as f:
+            lines.extend(f)
+
+
 @unittest.skipIf(shutil.which("strace") is None, "strace is not installed")
 class ServiceThreadTest(unittest.TestCase):
     def test_upload_files_are_created_off_the_service_thread(self):
@@ -382,27 +408,12 @@ class ServiceThreadTest(unittest.TestCase):
         files ingestion reads are created by the split thread, so a file system that takes ~0.5 ms
         per new file never holds up the dashboard's WebSocket clients."""
         with Server() as srv:
-            with tempfile.TemporaryDirectory() as tmp:
-                log = os.path.join(tmp, "strace.log")
-                tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=openat", "-o", log,
-                                           "-p", str(srv.proc.pid)], stderr=subprocess.DEVNULL)
-                try:
-                    # strace says nothing once attached: wait until it sees the server answer a request.
-                    deadline = time.monotonic() + 10
-                    while time.monotonic() < deadline:
-                        srv.request("GET", "/health")
-                        if os.path.exists(log) and os.path.getsize(log):
-                            break
-                        time.sleep(0.1)
-                    files = [(f"d/f{i:02d}.sql", f"INSERT INTO st.t{i} SELECT * FROM st.s;\n".encode())
-                             for i in range(20)]
-                    status, doc = upload(srv, files, {"project_id": "thread"})
-                    self.assertEqual(status, 202, doc)
-                finally:
-                    tracer.terminate()
-                    tracer.wait(10)
-                with open(log) as f:
-                    creates = [line.split(None, 1) for line in f if "/uploads/up-" in line and "O_CREAT" in line]
+            with traced(srv, "openat") as lines:
+                files = [(f"d/f{i:02d}.sql", f"INSERT INTO st.t{i} SELECT * FROM st.s;\n".encode())
+                         for i in range(20)]
+                status, doc = upload(srv, files, {"project_id": "thread"})
+                self.assertEqual(status, 202, doc)
+            creates = [line.split(None, 1) for line in lines if "/uploads/up-" in line and "O_CREAT" in line]
         service = str(srv.proc.pid)
         per_thread = {}
         for tid, call in creates:
@@ -411,35 +422,20 @@ class ServiceThreadTest(unittest.TestCase):
             per_thread[(tid == service, kind)] += 1
         self.assertEqual(per_thread, {(True, "spool"): 1, (False, "file"): 20}, creates[:5])
 
-
     def test_the_service_thread_never_asks_the_disk_for_free_space(self):
         """--min-free-mb needs the data folder's free space: statvfs ran on the service thread for
         every upload and GitHub ingest request. A thread of its own reads it now (every 250 ms) and
         the service thread answers from that figure; strace sees no statfs from it."""
         with Server("--github-url", "file:///nonexistent") as srv:
-            with tempfile.TemporaryDirectory() as tmp:
-                log = os.path.join(tmp, "strace.log")
-                tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=statfs,fstatfs,openat", "-o", log,
-                                           "-p", str(srv.proc.pid)], stderr=subprocess.DEVNULL)
-                try:
-                    deadline = time.monotonic() + 10
-                    while time.monotonic() < deadline:
-                        srv.request("GET", "/health")
-                        if os.path.exists(log) and os.path.getsize(log):
-                            break
-                        time.sleep(0.1)
-                    for i in range(5):
-                        status, doc = upload(srv, [(f"s{i}.sql", f"SELECT {i};\n".encode())], {"project_id": "fs"})
-                        self.assertEqual(status, 202, doc)
-                    status, _, body = srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"acme/x"}',
-                                                  headers={"Content-Type": "application/json"})
-                    self.assertEqual(status, 202, body)
-                    time.sleep(0.6)  # the free-space thread reads at least twice meanwhile
-                finally:
-                    tracer.terminate()
-                    tracer.wait(10)
-                with open(log) as f:
-                    calls = [line.split(None, 1) for line in f if "statfs(" in line]
+            with traced(srv, "statfs,fstatfs,openat") as lines:
+                for i in range(5):
+                    status, doc = upload(srv, [(f"s{i}.sql", f"SELECT {i};\n".encode())], {"project_id": "fs"})
+                    self.assertEqual(status, 202, doc)
+                status, _, body = srv.request("POST", "/api/v1/github/ingest", body=b'{"repo":"acme/x"}',
+                                              headers={"Content-Type": "application/json"})
+                self.assertEqual(status, 202, body)
+                time.sleep(0.6)  # the free-space thread reads at least twice meanwhile
+            calls = [line.split(None, 1) for line in lines if "statfs(" in line]
         service = str(srv.proc.pid)
         self.assertEqual([c for tid, c in calls if tid == service], [])
         self.assertTrue(calls, "strace saw no statfs at all: nothing was measured")
