@@ -138,7 +138,8 @@ struct writer {
     duckdb_connection conn;
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
     store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
-    duckdb_prepared_statement file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch, ing_finish;
+    duckdb_prepared_statement file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch, ing_finish,
+        ing_counts;
     map_t by_name, current;
     /* built when first needed (nodes read at start-up, a version superseded), then kept: a graph
      * only growing never pays a second table per new node */
@@ -148,16 +149,16 @@ struct writer {
     int64_t next_node_id, next_stmt_id, next_file_id;
     uint64_t epoch;
     int in_txn;
-    int oom;        /* the last failure may have been DuckDB's memory limit (an append, query or commit) */
-    int memory_mb;  /* that limit as opened (0: none of ours) */
-    unsigned dirty; /* appenders holding rows not yet flushed (T_* bits) */
+    int oom;                     /* the last failure may have been DuckDB's memory limit (an append, query or commit) */
+    int memory_mb;               /* that limit as opened (0: none of ours) */
+    unsigned dirty;              /* appenders holding rows not yet flushed (T_* bits) */
     int64_t commits, limit_sets; /* SET memory_limit: each purges DuckDB's allocator (set_memory_limit) */
     VEC(node_t *) new_nodes;
     VEC(node_t *) upgraded;
     VEC(node_t *) orphans;
     VEC(edge_t) edges;
-    VEC(node_t *) reads;  /* the statement's read tables, resolved once for its DERIVES edges too */
-    VEC(staged_t) staged; /* the files of the open transaction */
+    VEC(node_t *) reads;   /* the statement's read tables, resolved once for its DERIVES edges too */
+    VEC(staged_t) staged;  /* the files of the open transaction */
     VEC(file_done_t) done; /* their rows' final state, not yet written (flush_done) */
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */
@@ -728,7 +729,11 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
              prepare(w,
                      "UPDATE ingestions SET status = $1, finished_at = $2, total_files = $3, files_processed = $4,"
                      " files_failed = $5, files_skipped = $6, nodes_created = $7, error = $8 WHERE id = $9",
-                     &w->ing_finish);
+                     &w->ing_finish) ||
+             prepare(w,
+                     "UPDATE ingestions SET files_processed = $1, files_failed = $2, files_skipped = $3,"
+                     " nodes_created = $4 WHERE id = $5",
+                     &w->ing_counts);
     if(rc) {
         snprintf(err, errlen, "cannot prepare the ingest writer on the database");
         writer_close(w);
@@ -760,7 +765,7 @@ void writer_close(writer_t *w)
     if(w->superseded && exec(w, "RESET max_vacuum_tasks"))
         log_warn("ingest.vacuum_not_restored", "reason=%s", LOG_Q("the checkpoint at close will not compact tables"));
     duckdb_prepared_statement *sts[] = {&w->file_state, &w->file_old,   &w->ing_insert, &w->ing_input,
-                                        &w->ing_commit, &w->ing_branch, &w->ing_finish};
+                                        &w->ing_commit, &w->ing_branch, &w->ing_finish, &w->ing_counts};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
         duckdb_destroy_prepare(sts[i]);
     duckdb_disconnect(&w->conn);
@@ -982,6 +987,17 @@ int writer_ingestion_finish(writer_t *w, const char *id, const char *status, con
     duckdb_bind_int64(st, 7, t->nodes_created);
     bind_str(st, 8, error);
     bind_str(st, 9, id);
+    return run(w, st);
+}
+
+int writer_ingestion_counts(writer_t *w, const char *id, const writer_totals_t *t)
+{
+    duckdb_prepared_statement st = w->ing_counts;
+    duckdb_bind_int64(st, 1, t->processed);
+    duckdb_bind_int64(st, 2, t->failed);
+    duckdb_bind_int64(st, 3, t->skipped);
+    duckdb_bind_int64(st, 4, t->nodes_created);
+    bind_str(st, 5, id);
     return run(w, st);
 }
 
