@@ -133,9 +133,9 @@ static void nameidx_put(sql_nameidx_t *x, uint32_t h, uint32_t pos)
     }
 }
 
-/* An index of the `n` names with room for one more, at most half full, in the table it had when
- * that is large enough (a vector that loses an item is indexed again); -1 when out of memory. */
-static int nameidx_build(sql_arena_t *a, sql_nameidx_t *x, const void *base, size_t stride, uint32_t n)
+/* An empty table with room for `n` + 1 entries, at most half full; the table it had when that is
+ * large enough (a vector that loses an item is indexed again). -1 when out of memory. */
+static int nameidx_reserve(sql_arena_t *a, sql_nameidx_t *x, uint32_t n)
 {
     uint32_t cap = 64;
     while(cap < 2 * (n + 1))
@@ -148,9 +148,17 @@ static int nameidx_build(sql_arena_t *a, sql_nameidx_t *x, const void *base, siz
         x->cap = cap;
     }
     memset(x->slot, 0, (size_t)x->cap * 2 * sizeof *x->slot);
+    x->n = n;
+    return 0;
+}
+
+/* An index of the `n` names with room for one more; -1 when out of memory. */
+static int nameidx_build(sql_arena_t *a, sql_nameidx_t *x, const void *base, size_t stride, uint32_t n)
+{
+    if(nameidx_reserve(a, x, n))
+        return -1;
     for(uint32_t i = 0; i < n; i++)
         nameidx_put(x, name_hash(name_at(base, stride, i)), i);
-    x->n = n;
     return 0;
 }
 
@@ -220,20 +228,10 @@ static uint32_t flow_find_add(sql_arena_t *a, sql_stmt_t *st, const char *from, 
         return n;
     }
     if(x->n != n || 2 * (n + 1) > x->cap) {
-        uint32_t cap = 64;
-        while(cap < 2 * (n + 1))
-            cap *= 2;
-        if(cap > x->cap) {
-            uint32_t *slot = sql_arena_alloc(a, (size_t)cap * 2 * sizeof *slot);
-            if(!slot)
-                return UINT32_MAX;
-            x->slot = slot;
-            x->cap = cap;
-        }
-        memset(x->slot, 0, (size_t)x->cap * 2 * sizeof *x->slot);
+        if(nameidx_reserve(a, x, n))
+            return UINT32_MAX;
         for(uint32_t i = 0; i < n; i++)
             nameidx_put(x, pair_hash(f->v[i], t->v[i]), i);
-        x->n = n;
     }
     uint32_t h = pair_hash(from, to), mask = x->cap - 1;
     for(uint32_t k = h & mask; x->slot[2 * k + 1]; k = (k + 1) & mask) {
