@@ -1003,6 +1003,141 @@ static const char *unknown(chat_t *c, const char *question)
     return "unknown";
 }
 
+/*
+ * Questions about the whole graph ("how many tables are there?", "list the procedures", "what is
+ * in the warehouse?"): they name nothing, so they are told apart from a name that was not found by
+ * every word being one of these or a common word. A word of the question that could be a name
+ * leaves it `unknown`, with suggestions, rather than answered about everything.
+ */
+static const char *const w_overview[] = {
+    "how many",  "number of",  "count",     "list",     "show",           "all",     "overview", "summary", "summarize",
+    "summarise", "what is in", "what's in", "whats in", "most connected", "biggest", "largest",  "busiest", "most used",
+    "total",     "are there",  "is there",  "exist",    "we have",        NULL};
+static const char *const w_overview_filler[] = {
+    "many",    "number",  "count",    "counts",    "total",         "overview", "summary",   "summarize", "summarise",
+    "biggest", "largest", "busiest",  "most",      "connected",     "main",     "important", "are",       "there",
+    "we",      "our",     "exist",    "known",     "got",           "graph",    "warehouse", "database",  "catalog",
+    "node",    "nodes",   "edge",     "edges",     "dataset",       "datasets", "please",    "give",      "statistics",
+    "stats",   "size",    "big",      "kinds",     "kind",          "types",    "type",      "each",      "every",
+    "objects", "object",  "entities", "relations", "relationships", NULL};
+
+#define OVERVIEW_LIST_MAX 20 /* names listed when one kind is asked for */
+
+static int overview_word(const char *w)
+{
+    if(is_stopword(w))
+        return 1;
+    for(const char *const *f = w_overview_filler; *f; f++)
+        if(strcmp(w, *f) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether the question asks about the graph as a whole and names nothing else. */
+static int overview_asked(const chat_t *c)
+{
+    if(c->nent || !any_word(c, w_overview))
+        return 0;
+    for(int i = 0; i < c->nwords; i++) {
+        const word_t *w = &c->words[i];
+        char low[TOKEN_MAX + 1];
+        memcpy(low, c->lower + w->at, w->len);
+        low[w->len] = '\0';
+        if(!overview_word(low))
+            return 0;
+    }
+    return 1;
+}
+
+/* The kinds one question asks to list: "views" alone, "tables" meaning tables and views. */
+static unsigned overview_kinds(const chat_t *c)
+{
+    unsigned mask = 0;
+    if(has_word(c, "table") || has_word(c, "dataset"))
+        mask |= GRAPH_MASK_TABLES;
+    if(has_word(c, "view"))
+        mask |= GRAPH_MASK(GRAPH_VIEW);
+    if(has_word(c, "column") || has_word(c, "field"))
+        mask |= GRAPH_MASK(GRAPH_COLUMN);
+    if(has_word(c, "procedure") || has_word(c, "proc") || has_word(c, "routine"))
+        mask |= GRAPH_MASK(GRAPH_PROCEDURE);
+    if(has_word(c, "file"))
+        mask |= GRAPH_MASK(GRAPH_FILE);
+    return mask;
+}
+
+/* A node's lineage edges in and out: DERIVES, READS_FROM, WRITES_TO and CALLS (not its columns). */
+static int lineage_degree(const chat_t *c, int v)
+{
+    const int *e;
+    int n = 0, k = graph_out_edges(c->s, v, &e);
+    for(int i = 0; i < k; i++) {
+        graph_edge_kind_t t = graph_edge_kind(c->s, e[i]);
+        n += t != GRAPH_CONTAINS && t != GRAPH_DEFINED_IN;
+    }
+    k = graph_in_edges(c->s, v, &e);
+    for(int i = 0; i < k; i++) {
+        graph_edge_kind_t t = graph_edge_kind(c->s, e[i]);
+        n += t != GRAPH_CONTAINS && t != GRAPH_DEFINED_IN;
+    }
+    return n;
+}
+
+typedef struct ranked {
+    int node, degree;
+} ranked_t;
+
+/* Insert `v` into the `max` best of `top` (most lineage edges first, then by name). */
+static void rank_node(const chat_t *c, ranked_t *top, int *n, int max, int v, int degree)
+{
+    int at = *n;
+    while(at > 0 && (top[at - 1].degree < degree ||
+                     (top[at - 1].degree == degree && strcmp(nm(c, top[at - 1].node), nm(c, v)) > 0)))
+        at--;
+    if(at >= max)
+        return;
+    int last = *n < max ? (*n)++ : max - 1;
+    memmove(top + at + 1, top + at, (size_t)(last - at) * sizeof(*top));
+    top[at] = (ranked_t){v, degree};
+}
+
+static const char *overview(chat_t *c)
+{
+    int count[GRAPH_KIND_COUNT] = {0}, temporary = 0, nodes = graph_node_count(c->s);
+    unsigned asked = overview_kinds(c);
+    unsigned ranked_kinds = asked ? asked : GRAPH_MASK_TABLES;
+    int max = asked ? OVERVIEW_LIST_MAX : LISTED_MAX, ntop = 0, matching = 0;
+    ranked_t top[OVERVIEW_LIST_MAX];
+    for(int v = 0; v < nodes; v++) {
+        graph_kind_t k = graph_node_kind(c->s, v);
+        count[k]++;
+        temporary += (k == GRAPH_TABLE || k == GRAPH_VIEW) && graph_node_temporary(c->s, v);
+        if(ranked_kinds & GRAPH_MASK(k)) {
+            matching++;
+            rank_node(c, top, &ntop, max, v, lineage_degree(c, v));
+        }
+    }
+    say(c, "The graph holds %d node%s and %d edge%s: %d table%s", nodes, nodes == 1 ? "" : "s", graph_edge_count(c->s),
+        graph_edge_count(c->s) == 1 ? "" : "s", count[GRAPH_TABLE], count[GRAPH_TABLE] == 1 ? "" : "s");
+    if(temporary)
+        say(c, " (%d of them temporary)", temporary);
+    say(c, ", %d view%s, %d column%s, %d procedure%s and %d file%s.", count[GRAPH_VIEW],
+        count[GRAPH_VIEW] == 1 ? "" : "s", count[GRAPH_COLUMN], count[GRAPH_COLUMN] == 1 ? "" : "s",
+        count[GRAPH_PROCEDURE], count[GRAPH_PROCEDURE] == 1 ? "" : "s", count[GRAPH_FILE],
+        count[GRAPH_FILE] == 1 ? "" : "s");
+    if(!ntop)
+        return "overview";
+    say(c, "\n%s (lineage edges in and out):", asked ? "Most connected first" : "Most connected tables and views");
+    for(int i = 0; i < ntop; i++) {
+        say(c, "\n- %s (%s, %d)", nm(c, top[i].node), graph_kind_name(graph_node_kind(c->s, top[i].node)),
+            top[i].degree);
+        json_array_append_new(c->nodes, qenc_node(c->s, top[i].node));
+    }
+    if(matching > ntop)
+        say(c, "\n- and %d more", matching - ntop);
+    return "overview";
+}
+
 static const char *one_end_of_a_path(chat_t *c, const char *question)
 {
     say(c, "A path needs two names; I recognised only %s.", nm(c, c->ent[0].node));
@@ -1016,8 +1151,8 @@ static const char *const w_proc[] = {"procedure", "proc", "stored procedure", "r
 static const char *const w_file[] = {"create", "created", "define", "defines", "produce", "write", NULL};
 static const char *const w_writers[] = {"written by", "which statements write", "writers", NULL};
 /* "what job writes X", "who loads X": such a verb before the name asks what writes it */
-static const char *const w_writes[] = {"writes",  "loads",  "fills",   "populates", "inserts",
-                                       "updates", "builds", "creates", "produces",  NULL};
+static const char *const w_writes[] = {"writes", "loads",   "fills",    "populates", "inserts", "updates",
+                                       "builds", "creates", "produces", "wrote",     "loaded",  NULL};
 /* "which tables are used to build X", "what is used by X": what X is made from */
 static const char *const w_made_of[] = {
     "used to build", "used to create", "used to make",  "used to populate", "used to compute", "used by", "go into",
@@ -1093,6 +1228,8 @@ static const char *answer(chat_t *c, const char *question)
     for(int i = 0; i < c->nent; i++)
         if(c->ent[i].node == GRAPH_NONE)
             return clarify(c, &c->ent[i]);
+    if(overview_asked(c))
+        return overview(c);
     if(!c->nent)
         return unknown(c, question);
     int v = c->ent[0].node;
