@@ -127,6 +127,17 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError(f"server not ready in {timeout}s:\n{self.log()}")
 
+    def wait_graph(self, timeout=180):
+        """Wait until the lineage index is read: a large graph answers 503 `loading` for a while after
+        the start (longer under load or ASan); queries asked meanwhile would fail for no fault."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, _, _ = self.request("GET", "/api/v1/search?q=a&limit=1")
+            if status != 503:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"lineage graph not read in {timeout}s:\n{self.log()}")
+
     def stop(self, timeout=10):
         """SIGTERM, then wait; returns (exit code, seconds taken)."""
         if not self.proc or self.proc.poll() is not None:

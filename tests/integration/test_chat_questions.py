@@ -74,6 +74,7 @@ class ChatQuestionsTest(unittest.TestCase):
             assert r.returncode == 0, r.stdout + r.stderr
             srv = Server(db=db)
             srv.start()
+            srv.wait_graph()
             cls.servers[name] = srv
         with open(QUESTIONS, encoding="utf-8") as f:
             cls.cases = json.load(f)["questions"]

@@ -47,6 +47,7 @@ class HostileLineageTest(unittest.TestCase):
         assert r.returncode == 0, r.stdout + r.stderr
         cls.srv = Server(db=db)
         cls.srv.start()
+        cls.srv.wait_graph()
 
     @classmethod
     def tearDownClass(cls):
