@@ -24,13 +24,34 @@ int sqlp_is_query_start(const sql_token_t *t)
     return t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH) || t_kw(t, SQL_KW_VALUES);
 }
 
+/* The pipe operator |> of a pipe query (BigQuery, Spark), `|` and `>` side by side. */
+int sqlp_at_pipe(const parser_t *p)
+{
+    return is_op(p, '|') && t_op(p, peek(p, 1), '>') && peek(p, 1)->off == cur(p)->off + 1;
+}
+
+/* TABLE t, k tokens ahead, as a whole query (the standard's SELECT * FROM t): the name, then the
+ * end of the statement or of its parentheses, a set operator or a pipe. */
+int sqlp_table_query_at(const parser_t *p, size_t k)
+{
+    if(!t_kw(peek(p, k), SQL_KW_TABLE) || !is_name_tok(peek(p, k + 1)))
+        return 0;
+    k += 2;
+    while(t_op(p, peek(p, k), '.') && is_name_tok(peek(p, k + 1)))
+        k += 2;
+    const sql_token_t *t = peek(p, k);
+    return t->type == SQL_TOK_EOF || t_op(p, t, ';') || t_op(p, t, ')') || t_op(p, t, '|') || t_kw(t, SQL_KW_UNION) ||
+           t_kw(t, SQL_KW_INTERSECT) || t_kw(t, SQL_KW_EXCEPT) || t_kw(t, SQL_KW_MINUS) || t_kw(t, SQL_KW_ORDER) ||
+           t_kw(t, SQL_KW_LIMIT);
+}
+
 /* After `(`: is this a parenthesised query (possibly in more parentheses)? */
 int sqlp_paren_is_query(const parser_t *p, size_t k)
 {
     while(t_op(p, peek(p, k), '('))
         k++;
     const sql_token_t *t = peek(p, k);
-    return t_kw(t, SQL_KW_SELECT) || (t_kw(t, SQL_KW_WITH) && is_name_tok(peek(p, k + 1)));
+    return t_kw(t, SQL_KW_SELECT) || (t_kw(t, SQL_KW_WITH) && is_name_tok(peek(p, k + 1))) || sqlp_table_query_at(p, k);
 }
 
 static void add_rel_sources(parser_t *p, sink_t *sink, const rel_t *r)
@@ -48,7 +69,7 @@ void sqlp_parse_paren(parser_t *p, sink_t *sink)
     if(!sqlp_enter(p))
         return;
     next(p);
-    if(sqlp_is_query_start(cur(p)) && !is_kw(p, SQL_KW_VALUES)) {
+    if((sqlp_is_query_start(cur(p)) && !is_kw(p, SQL_KW_VALUES)) || sqlp_table_query_at(p, 0)) {
         rel_t *r = sqlp_parse_query(p, sink);
         add_rel_sources(p, sink, r);
     } else {
@@ -495,6 +516,9 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             /* `> =`, `< =`, `! =`, `< >` with white space inside: one operator to Oracle and SQL Server */
             p->pos += 2;
             operand = 1;
+        } else if(sqlp_at_pipe(p)) {
+            /* |> ends the expression: the next step of a pipe query, not `|` then `>` */
+            break;
         } else if(is_binop(p, t) || (p->d == SQL_DIALECT_MYSQL && t_ops(p, t, ":="))) {
             next(p);
             operand = 1;
@@ -1148,7 +1172,9 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         const sql_token_t *body = peek(p, 1);
         int dml = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
                   t_kw(body, SQL_KW_MERGE);
-        if(((sqlp_paren_is_query(p, 1) || t_kw(body, SQL_KW_VALUES)) && !paren_is_join(p)) || dml) {
+        /* (FROM t ..): a FROM-first query (BigQuery, Spark), never joined tables */
+        if(((sqlp_paren_is_query(p, 1) || t_kw(body, SQL_KW_VALUES)) && !paren_is_join(p)) || dml ||
+           t_kw(body, SQL_KW_FROM)) {
             /* T-SQL's FROM (MERGE .. OUTPUT ..) AS x read a table named merge */
             rel_t *r = dml ? sqlp_parse_dml_rows(p) : sqlp_parse_query(p, NULL);
             if(p->err)
@@ -2116,6 +2142,19 @@ static rel_t *parse_values(parser_t *p)
     return r;
 }
 
+/* Spark's VALUES (1, 2) [AS] t(a, b) where a query stands (a statement, a view's query, a
+ * subquery), also without the name: the columns take the names given */
+static void parse_values_alias(parser_t *p, rel_t *r)
+{
+    accept_kw(p, SQL_KW_AS);
+    if(sqlp_can_be_alias(p, cur(p)))
+        next(p);
+    if(is_op(p, '(') && is_name_tok(peek(p, 1))) {
+        const char *cols[256];
+        rename_cols(r, cols, parse_name_group(p, cols, 256));
+    }
+}
+
 static rel_t *parse_set_term(parser_t *p, sink_t *outer)
 {
     if(is_op(p, '(')) {
@@ -2129,25 +2168,51 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
     }
     if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_FROM))
         return parse_select_core(p, outer);
-    if(is_kw(p, SQL_KW_VALUES))
-        return parse_values(p);
+    if(is_kw(p, SQL_KW_VALUES)) {
+        rel_t *r = parse_values(p);
+        if(!p->err && (p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS))
+            parse_values_alias(p, r);
+        return r;
+    }
     if(is_kw(p, SQL_KW_WITH))
         return sqlp_parse_query(p, outer);
     if(is_kw(p, SQL_KW_TABLE)) {
         next(p);
         qname_t q;
-        if(sqlp_parse_qname(p, &q))
-            sqlp_add_read(p, q.full);
-        return sqlp_new_rel(p);
+        rel_t *r = sqlp_new_rel(p);
+        if(sqlp_parse_qname(p, &q) && r) {
+            /* its columns are those of SELECT * FROM t */
+            cte_t *c = sqlp_find_cte(p, q.full);
+            fitem_t it = {.table = q.full};
+            if(c) {
+                c->self_ref |= c->pending;
+                p->cte_src += (unsigned)c->has_src;
+                it = (fitem_t){.rel = c->rel};
+            } else {
+                sqlp_add_read(p, q.full);
+            }
+            sqlp_expand_star(p, &it, r);
+        }
+        return r;
     }
     sqlp_fail(p, "expected a query");
     return NULL;
 }
 
+/* Spark's MAX RECURSION LEVEL n after a CTE's name and columns, k tokens ahead: its length in
+ * tokens, 0 when there is none */
+static size_t recursion_level_at(const parser_t *p, size_t k)
+{
+    return t_word(p, peek(p, k), "max") && t_word(p, peek(p, k + 1), "recursion") &&
+                   t_word(p, peek(p, k + 2), "level") && peek(p, k + 3)->type == SQL_TOK_NUMBER
+               ? 4
+               : 0;
+}
+
 /* name AS .., name (cols) AS .., name (query), k tokens ahead: a CTE; anything else is
  * ClickHouse's expr AS name, or after WITH an option (WITH CONNECTION c, WITH HOLD, WITH ARRAY
  * WRAPPER). name [(cols)] AS: also a qualified name (WITH db.x AS (..)), which some tools accept
- * and the query then names as written */
+ * and the query then names as written; Spark's MAX RECURSION LEVEL n may follow the columns */
 static int is_cte_head_at(const parser_t *p, size_t k)
 {
     if(!is_name_tok(peek(p, k)))
@@ -2155,6 +2220,7 @@ static int is_cte_head_at(const parser_t *p, size_t k)
     k++;
     while(t_op(p, peek(p, k), '.') && is_name_tok(peek(p, k + 1)))
         k += 2;
+    k += recursion_level_at(p, k);
     if(t_kw(peek(p, k), SQL_KW_AS))
         return 1;
     if(!t_op(p, peek(p, k), '('))
@@ -2164,7 +2230,10 @@ static int is_cte_head_at(const parser_t *p, size_t k)
     k++;
     while(is_name_tok(peek(p, k)) || t_op(p, peek(p, k), ','))
         k++;
-    return t_op(p, peek(p, k), ')') && (t_kw(peek(p, k + 1), SQL_KW_AS) || t_op(p, peek(p, k + 1), '('));
+    if(!t_op(p, peek(p, k), ')'))
+        return 0;
+    k += 1 + recursion_level_at(p, k + 1);
+    return t_kw(peek(p, k), SQL_KW_AS) || t_op(p, peek(p, k), '(');
 }
 
 static int is_cte_head(const parser_t *p)
@@ -2282,6 +2351,8 @@ void sqlp_parse_with(parser_t *p)
             }
             sqlp_expect_op(p, ')', "expected ')' after CTE columns");
         }
+        for(size_t n = recursion_level_at(p, 0); n > 0; n--)
+            next(p);
         accept_kw(p, SQL_KW_AS);
         accept_kw(p, SQL_KW_NOT);
         accept_word(p, "materialized");
@@ -2324,27 +2395,23 @@ void sqlp_parse_with(parser_t *p)
     } while(!p->err && accept_op(p, ','));
 }
 
-/* [WITH ...] set_term { UNION|INTERSECT|EXCEPT|MINUS set_term } [ORDER BY ...] [LIMIT ...] */
-static int at_pipe(const parser_t *p)
-{
-    return is_op(p, '|') && t_op(p, peek(p, 1), '>') && peek(p, 1)->off == cur(p)->off + 1;
-}
-
 /* BigQuery pipe syntax, FROM t |> WHERE .. |> LEFT JOIN u ON .. |> UNION ALL (..) |> SELECT ..:
  * the tables of its joins and subqueries are read; its columns are not followed (the query's
  * columns stay those before the first pipe). */
 static void parse_pipes(parser_t *p)
 {
     scope_t sc = {0};
-    while(!p->err && at_pipe(p)) {
+    int depth = 0;
+    while(!p->err && sqlp_at_pipe(p)) {
         next(p);
         next(p);
-        int depth = 0;
-        while(!at_end(p) && !is_op(p, ';') && !at_pipe(p)) {
+        while(!at_end(p) && !is_op(p, ';') && !sqlp_at_pipe(p)) {
+            /* ( FROM t |> ..): a subquery, unless the ( is a call's (TRIM(FROM x)) */
+            int from_query = is_op(p, '(') && t_kw(peek(p, 1), SQL_KW_FROM) && !is_name_tok(&p->toks[p->pos - 1]);
             if(is_kw(p, SQL_KW_JOIN)) {
                 next(p);
                 sqlp_parse_table_primary(p, &sc);
-            } else if(is_op(p, '(') && sqlp_paren_is_query(p, 1)) {
+            } else if(is_op(p, '(') && (from_query || sqlp_paren_is_query(p, 1))) {
                 sqlp_parse_query(p, NULL);
             } else if(is_op(p, '(')) {
                 depth++;
@@ -2360,6 +2427,7 @@ static void parse_pipes(parser_t *p)
     }
 }
 
+/* [WITH ...] set_term { UNION|INTERSECT|EXCEPT|MINUS set_term } [ORDER BY ...] [LIMIT ...] */
 rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
 {
     if(!sqlp_enter(p))
@@ -2416,18 +2484,7 @@ void sqlp_parse_select_stmt(parser_t *p)
 {
     sqlp_set_kind(p, "select");
     p->into_table = NULL;
-    int values = is_kw(p, SQL_KW_VALUES);
     rel_t *r = sqlp_parse_query(p, NULL);
-    if(values && !p->err && (p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS)) {
-        /* Spark: VALUES (1, 2) [AS] t(a, b), also without the name */
-        accept_kw(p, SQL_KW_AS);
-        if(sqlp_can_be_alias(p, cur(p)))
-            next(p);
-        if(is_op(p, '(') && is_name_tok(peek(p, 1))) {
-            const char *cols[256];
-            rename_cols(r, cols, parse_name_group(p, cols, 256));
-        }
-    }
     if(!p->in_body && !p->err)
         sqlp_emit_columns(p, p->into_table, r, NULL, 0);
 }

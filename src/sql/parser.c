@@ -1244,7 +1244,8 @@ static const char *begin_end_statement(const parser_t *p)
 void sqlp_parse_statement(parser_t *p)
 {
     const sql_token_t *t = cur(p);
-    if(t_op(p, t, '(') || t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_VALUES)) {
+    /* TABLE t: the standard's short SELECT * FROM t (Postgres, MySQL 8, Spark) */
+    if(t_op(p, t, '(') || t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_VALUES) || sqlp_table_query_at(p, 0)) {
         sqlp_parse_select_stmt(p);
         return;
     }
@@ -1264,7 +1265,7 @@ void sqlp_parse_statement(parser_t *p)
         if(p->err)
             return;
         t = cur(p);
-        if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(') || t_kw(t, SQL_KW_VALUES)) {
+        if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(') || t_kw(t, SQL_KW_VALUES) || sqlp_table_query_at(p, 0)) {
             sqlp_parse_select_stmt(p);
         } else if(t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE) || t_kw(t, SQL_KW_MERGE) ||
                   t_kw(t, SQL_KW_REPLACE) || t_kw(t, SQL_KW_FROM)) {

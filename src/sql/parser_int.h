@@ -320,6 +320,8 @@ void sqlp_vadd(parser_t *p, sql_strvec_t *v, const char *s);
 
 /* parse_select.c: SELECT, queries, table references and expressions */
 int sqlp_is_query_start(const sql_token_t *t);
+int sqlp_at_pipe(const parser_t *p);
+int sqlp_table_query_at(const parser_t *p, size_t k);
 const char *sqlp_item_name(parser_t *p, size_t start, size_t end);
 void sqlp_mark_identity(parser_t *p, sink_t *s, size_t start, size_t end);
 int sqlp_paren_is_query(const parser_t *p, size_t k);

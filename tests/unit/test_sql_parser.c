@@ -792,6 +792,34 @@ static void test_postgres_regress_finds(void **state)
     sql_lineage_free(l);
 }
 
+/* Spark's own sql-tests (tests/corpus/spark_sql_tests.json): TABLE t as a query, alone, in
+ * parentheses and before a pipe; |> right after an expression; a FROM-first subquery; a view over
+ * VALUES with a table alias; a CTE's MAX RECURSION LEVEL. */
+static void test_spark_sql_tests_finds(void **state)
+{
+    (void)state;
+    expect_clean("TABLE t;\ntable s.u\n|> where x > 1\n|> select x;", SQL_DIALECT_SPARKSQL, "s.u,t;");
+    expect_cols_of("CREATE TABLE c AS TABLE t;", SQL_DIALECT_SPARKSQL, "c.*<-t.*");
+    expect_cols_of("WITH w AS (SELECT a FROM t) INSERT INTO c TABLE w;", SQL_DIALECT_SPARKSQL, "c.a<-t.a");
+    expect_clean("FROM t\n|> WHERE EXISTS (TABLE u |> EXTEND t.x |> SELECT * EXCEPT (a, b))\n|> SELECT x;",
+                 SQL_DIALECT_SPARKSQL, "t,u;");
+    expect_clean("TABLE t;", SQL_DIALECT_POSTGRES, "t;");
+    /* `|` then `>` was read as an operator: the ON and WHERE conditions took the pipe */
+    expect_clean("FROM t JOIN u ON (t.x = u.a)\n|> SELECT t.x + u.a AS z;", SQL_DIALECT_SPARKSQL, "t,u;");
+    expect_clean("SELECT * FROM t WHERE true |> INNER JOIN e;", SQL_DIALECT_SPARKSQL, "e,t;");
+    expect_clean("FROM s |> WHERE a > 0.9 * (FROM t |> SELECT a) |> JOIN (FROM u x |> WHERE k = 4) |> SELECT a;",
+                 SQL_DIALECT_SPARKSQL, "s,t,u;");
+    expect_cols_of("CREATE OR REPLACE TEMPORARY VIEW v AS VALUES (1, 'a'), (2, 'b') tbl(c1, c2);\n"
+                   "CREATE VIEW w AS VALUES (1, 2) AS t(x, y);\nINSERT INTO o SELECT c2 FROM v;",
+                   SQL_DIALECT_SPARKSQL, "o.c2<-v.c2");
+    expect_clean("SELECT * FROM (VALUES (0, 1) AS t(a, b));\nCREATE VIEW v AS VALUES 1 T(col);", SQL_DIALECT_SPARKSQL,
+                 ";v");
+    expect_clean(
+        "WITH RECURSIVE r(level) MAX RECURSION LEVEL 35 AS (SELECT 1 FROM s UNION ALL SELECT level + 1 FROM r)\n"
+        "SELECT * FROM r;\nWITH t MAX RECURSION LEVEL 100 AS (SELECT n FROM u) SELECT * FROM t;",
+        SQL_DIALECT_SPARKSQL, "s,u;");
+}
+
 /* grammars-v4's PL/SQL examples run together: an empty package took in the statements after it,
  * and a statement it could not read left the error set, so its loop never moved again (two
  * REVOKEs after `CREATE PACKAGE p AS END;` never returned). */
@@ -1051,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_accounting_finds),
         cmocka_unit_test(test_dml_in_from),
         cmocka_unit_test(test_postgres_regress_finds),
+        cmocka_unit_test(test_spark_sql_tests_finds),
         cmocka_unit_test(test_package_recovery),
         cmocka_unit_test(test_client_scripts),
         cmocka_unit_test(test_pivot_columns),
