@@ -740,6 +740,12 @@ static void test_postgres_regress(void **state)
     syntax_corpus(LINEAGED_TEST_DIR "/corpus/postgres_regress.json", "Postgres regression files");
 }
 
+static void test_spark_sql_tests(void **state)
+{
+    (void)state;
+    syntax_corpus(LINEAGED_TEST_DIR "/corpus/spark_sql_tests.json", "Spark sql-tests files");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_sqlparser_rs_statements),
         cmocka_unit_test(test_grammars_v4_examples),
         cmocka_unit_test(test_postgres_regress),
+        cmocka_unit_test(test_spark_sql_tests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
