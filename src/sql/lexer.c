@@ -27,19 +27,8 @@ void sql_lexer_rebase(sql_lexer_t *lx, const char *src, size_t len, size_t shift
     lx->eof = eof;
 }
 
-/* Character classes, one table lookup per byte. A word is a keyword candidate only when
- * none of its bytes is C_NOTKW; C_HIGH and C_DOLLAR say whether the column count and the
- * template check need a second look at it. */
-#define C_START  1
-#define C_IDENT  2
-#define C_DIGIT  4
-#define C_SPACE  8
-#define C_NOTKW  16 /* digit, '$' or non-ASCII: inside a word, never in a keyword */
-#define C_HIGH   32 /* byte of a multi-byte UTF-8 character */
-#define C_DOLLAR 64
-#define C_PUNCT  128 /* , ( ) ; */
-
-static const unsigned char cclass[256] = {
+/* SQL_LEXC_* of each byte (lexer.h) */
+const unsigned char sql_lex_class[256] = {
     0,  0,  0,  0,  0,  0,  0,  0,   0,  8,  8,  8,  8,  8,  0,   0,   0,  0,  0,   0,  0,  0,  0,  0,  0,  0,
     0,  0,  0,  0,  0,  0,  8,  0,   0,  0,  82, 0,  0,  0,  128, 128, 0,  0,  128, 0,  0,  0,  22, 22, 22, 22,
     22, 22, 22, 22, 22, 22, 0,  128, 0,  0,  0,  0,  0,  3,  3,   3,   3,  3,  3,   3,  3,  3,  3,  3,  3,  3,
@@ -54,17 +43,17 @@ static const unsigned char cclass[256] = {
 
 static inline int is_ident_start(unsigned char c)
 {
-    return cclass[c] & C_START;
+    return sql_lex_class[c] & SQL_LEXC_START;
 }
 
 static inline int is_ident_char(unsigned char c)
 {
-    return cclass[c] & C_IDENT;
+    return sql_lex_class[c] & SQL_LEXC_IDENT;
 }
 
 static inline int is_digit(unsigned char c)
 {
-    return cclass[c] & C_DIGIT;
+    return sql_lex_class[c] & SQL_LEXC_DIGIT;
 }
 
 /* Move the position to `end`, keeping line and column in step. */
@@ -420,8 +409,8 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
         if(end == 0)
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_TEMPLATE;
-    } else if(c == '#' &&
-              (lx->tr.hash_comment || (lx->tr.hash_space_comment && (more || (cclass[(unsigned char)n1] & C_SPACE))))) {
+    } else if(c == '#' && (lx->tr.hash_comment || (lx->tr.hash_space_comment &&
+                                                   (more || (sql_lex_class[(unsigned char)n1] & SQL_LEXC_SPACE))))) {
         if(more)
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_COMMENT;
@@ -541,21 +530,10 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     return 0;
 }
 
-int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
+int sql_lexer_slow(sql_lexer_t *lx, sql_token_t *tok, size_t i, uint32_t col)
 {
     const char *p = lx->src;
     size_t len = lx->len;
-    size_t i = lx->pos;
-    uint32_t col = lx->col;
-    while(i < len && (cclass[(unsigned char)p[i]] & C_SPACE)) {
-        if(p[i] == '\n') {
-            lx->nl = 1;
-            lx->line++;
-            col = 0;
-        }
-        col++;
-        i++;
-    }
     lx->col = col;
     lx->pos = i;
     *tok = (sql_token_t){.off = i, .line = lx->line, .col = col};
@@ -566,33 +544,22 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         return 0;
     }
     unsigned char c = (unsigned char)p[i];
-    /* here only words, , ( ) ; and a '.' that starts no number (most tokens: qualified names); the
-     * rest out of line keeps this path short */
-    if((cclass[c] & C_PUNCT) || (c == '.' && !(i + 1 < len && is_digit((unsigned char)p[i + 1])))) {
-        tok->type = SQL_TOK_OP;
-        tok->len = 1;
-        tok->flags = lx->nl ? SQL_TOKF_NL_BEFORE : 0;
-        lx->nl = 0;
-        lx->col = col + 1;
-        lx->pos = i + 1;
-        return 0;
-    }
     if(!is_ident_start(c))
         return lex_other(lx, tok, i, 0);
     /* one class lookup per byte; the classes seen decide the rest */
     size_t j = i + 1;
-    unsigned seen = cclass[c], cl;
-    while(j < len && ((cl = cclass[(unsigned char)p[j]]) & C_IDENT)) {
+    unsigned seen = sql_lex_class[c], cl;
+    while(j < len && ((cl = sql_lex_class[(unsigned char)p[j]]) & SQL_LEXC_IDENT)) {
         seen |= cl;
         j++;
     }
     if(j < len && p[j] == '#' && lx->tr.hash_in_words) {
-        seen |= C_NOTKW;
+        seen |= SQL_LEXC_NOTKW;
         while(j < len && (is_ident_char((unsigned char)p[j]) || p[j] == '#'))
             j++;
     }
     /* t_${env}: a template placeholder ends the word */
-    for(size_t k = i; (seen & C_DOLLAR) && k < j; k++) {
+    for(size_t k = i; (seen & SQL_LEXC_DOLLAR) && k < j; k++) {
         if(p[k] == '$' && k + 1 < len && p[k + 1] == '{') {
             j = k;
             break;
@@ -605,10 +572,10 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
     tok->type = SQL_TOK_WORD;
     tok->len = (uint32_t)(j - i);
     tok->flags = lx->nl ? SQL_TOKF_NL_BEFORE : 0;
-    if(!(seen & C_NOTKW))
+    if(!(seen & SQL_LEXC_NOTKW))
         tok->kw = (uint16_t)sql_keyword_lookup_plain(p + i, j - i, len - i);
     lx->nl = 0;
-    if(seen & C_HIGH) {
+    if(seen & SQL_LEXC_HIGH) {
         if(!utf8_well_formed((const unsigned char *)p + i, j - i))
             tok->flags |= SQL_TOKF_NOT_UTF8;
         advance_line(lx, j);
@@ -617,6 +584,11 @@ int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
         lx->pos = j;
     }
     return 0;
+}
+
+int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok)
+{
+    return sql_lexer_next_inline(lx, tok);
 }
 
 void sql_tokens_dialect_words(sql_dialect_t d, sql_token_t *toks, size_t n, const char *src)

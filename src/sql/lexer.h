@@ -55,6 +55,79 @@ void sql_lexer_rewind(sql_lexer_t *lx, const sql_token_t *t);
 /* 0 and a token (SQL_TOK_EOF at the end), or SQL_ERR_NEED_MORE with the position unchanged. */
 int sql_lexer_next(sql_lexer_t *lx, sql_token_t *tok);
 
+/* Character classes, one table lookup per byte. A word is a keyword candidate only when none of
+ * its bytes is SQL_LEXC_NOTKW; SQL_LEXC_HIGH and SQL_LEXC_DOLLAR say whether the column count and
+ * the template check need a second look at it. */
+#define SQL_LEXC_START  1u
+#define SQL_LEXC_IDENT  2u
+#define SQL_LEXC_DIGIT  4u
+#define SQL_LEXC_SPACE  8u
+#define SQL_LEXC_NOTKW  16u /* digit, '$' or non-ASCII: inside a word, never in a keyword */
+#define SQL_LEXC_HIGH   32u /* byte of a multi-byte UTF-8 character */
+#define SQL_LEXC_DOLLAR 64u
+#define SQL_LEXC_PUNCT  128u /* , ( ) ; */
+extern const unsigned char sql_lex_class[256];
+
+/* Every token sql_lexer_next_inline() leaves to it, from offset i (white space skipped, the column
+ * there `col`): the end of the buffer, tokens other than , ( ) ; . and words, and words that need
+ * a second look (non-ASCII bytes, `$`, a `#`, `'` or `"` right after, the end of the buffer). */
+int sql_lexer_slow(sql_lexer_t *lx, sql_token_t *tok, size_t i, uint32_t col);
+
+/* sql_lexer_next()'s hot path, inline for the engine's token loop: white space, then , ( ) ; .
+ * or a plain ASCII word, each token written once; all else goes to sql_lexer_slow(). */
+static inline int sql_lexer_next_inline(sql_lexer_t *lx, sql_token_t *tok)
+{
+    const char *p = lx->src;
+    size_t len = lx->len;
+    size_t i = lx->pos;
+    uint32_t col = lx->col;
+    while(i < len && (sql_lex_class[(unsigned char)p[i]] & SQL_LEXC_SPACE)) {
+        if(p[i] == '\n') {
+            lx->nl = 1;
+            lx->line++;
+            col = 0;
+        }
+        col++;
+        i++;
+    }
+    if(i >= len)
+        return sql_lexer_slow(lx, tok, i, col);
+    unsigned char c = (unsigned char)p[i];
+    unsigned seen = sql_lex_class[c];
+    uint8_t flags = lx->nl ? SQL_TOKF_NL_BEFORE : 0;
+    /* most tokens: words, , ( ) ; and a '.' that starts no number (qualified names) */
+    if((seen & SQL_LEXC_PUNCT) ||
+       (c == '.' && !(i + 1 < len && (sql_lex_class[(unsigned char)p[i + 1]] & SQL_LEXC_DIGIT)))) {
+        *tok = (sql_token_t){.type = SQL_TOK_OP, .flags = flags, .len = 1, .off = i, .line = lx->line, .col = col};
+        lx->nl = 0;
+        lx->col = col + 1;
+        lx->pos = i + 1;
+        return 0;
+    }
+    if(!(seen & SQL_LEXC_START))
+        return sql_lexer_slow(lx, tok, i, col);
+    size_t j = i + 1;
+    unsigned cl;
+    while(j < len && ((cl = sql_lex_class[(unsigned char)p[j]]) & SQL_LEXC_IDENT)) {
+        seen |= cl;
+        j++;
+    }
+    if(j >= len || (seen & (SQL_LEXC_DOLLAR | SQL_LEXC_HIGH)) || p[j] == '#' || p[j] == '\'' || p[j] == '"')
+        return sql_lexer_slow(lx, tok, i, col);
+    uint16_t kw = (seen & SQL_LEXC_NOTKW) ? SQL_KW_NONE : (uint16_t)sql_keyword_lookup_plain(p + i, j - i, len - i);
+    *tok = (sql_token_t){.type = SQL_TOK_WORD,
+                         .flags = flags,
+                         .kw = kw,
+                         .len = (uint32_t)(j - i),
+                         .off = i,
+                         .line = lx->line,
+                         .col = col};
+    lx->nl = 0;
+    lx->col = col + (uint32_t)(j - i);
+    lx->pos = j;
+    return 0;
+}
+
 /* Words a dialect makes keywords, applied to one statement's tokens before parsing (kept out of
  * the lexer's hot loop): Teradata's SEL is SELECT. */
 void sql_tokens_dialect_words(sql_dialect_t d, sql_token_t *toks, size_t n, const char *src);

@@ -958,7 +958,7 @@ static int run(engine_t *e)
         if((rc = reserve_token(e)))
             return rc;
         sql_token_t *t = &e->toks[e->ntoks];
-        rc = sql_lexer_next(&e->lx, t);
+        rc = sql_lexer_next_inline(&e->lx, t);
         if(rc == SQL_ERR_NEED_MORE) {
             rc = fill(e);
             if(rc == SQL_ERR_TOO_BIG && e->ntoks) {

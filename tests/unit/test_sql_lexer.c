@@ -183,6 +183,57 @@ static void test_unterminated(void **state)
     assert_true(l.t[1].flags & SQL_TOKF_UNTERMINATED);
 }
 
+/* Words that sql_lexer_next_inline() hands to sql_lexer_slow() (a quote, `#` or `${` right after
+ * or in them, non-ASCII bytes, the end of the buffer) and the plain ones it keeps, with their
+ * keyword, line, column and first-on-line flag. */
+static void test_word_paths(void **state)
+{
+    (void)state;
+    lexed_t l;
+    const char *s = "N'x' t_${env} abc\"q\"\n  caf\xc3\xa9 caf\xe9 From";
+    lex_all(s, SQL_DIALECT_POSTGRES, &l);
+    assert_int_equal(l.n, 8);
+    assert_tok(s, &l.t[0], SQL_TOK_STRING, "N'x'");
+    assert_tok(s, &l.t[1], SQL_TOK_WORD, "t_");
+    assert_tok(s, &l.t[2], SQL_TOK_TEMPLATE, "${env}");
+    assert_tok(s, &l.t[3], SQL_TOK_WORD, "abc");
+    assert_tok(s, &l.t[4], SQL_TOK_QUOTED, "\"q\"");
+    assert_tok(s, &l.t[5], SQL_TOK_WORD, "caf\xc3\xa9");
+    assert_true(l.t[5].flags & SQL_TOKF_NL_BEFORE);
+    assert_int_equal(l.t[5].line, 2);
+    assert_int_equal(l.t[5].col, 3);
+    assert_false(l.t[5].flags & SQL_TOKF_NOT_UTF8);
+    assert_tok(s, &l.t[6], SQL_TOK_WORD, "caf\xe9");
+    assert_true(l.t[6].flags & SQL_TOKF_NOT_UTF8);
+    assert_int_equal(l.t[6].col, 8); /* "café " is five characters */
+    assert_false(l.t[6].flags & SQL_TOKF_NL_BEFORE);
+    assert_int_equal(l.t[7].kw, SQL_KW_FROM);
+    assert_int_equal(l.t[7].col, 13);
+    const char *m = "SELECT b\"x\" FROM t";
+    lex_all(m, SQL_DIALECT_MYSQL, &l);
+    assert_int_equal(l.n, 4);
+    assert_int_equal(l.t[0].kw, SQL_KW_SELECT);
+    assert_tok(m, &l.t[1], SQL_TOK_STRING, "b\"x\"");
+    assert_int_equal(l.t[2].kw, SQL_KW_FROM);
+    assert_int_equal(l.t[2].col, 13);
+    assert_int_equal(l.t[3].kw, SQL_KW_NONE);
+    const char *o = "obj# a#b FROM";
+    lex_all(o, SQL_DIALECT_ORACLE, &l);
+    assert_int_equal(l.n, 3);
+    assert_tok(o, &l.t[0], SQL_TOK_WORD, "obj#");
+    assert_tok(o, &l.t[1], SQL_TOK_WORD, "a#b");
+    assert_int_equal(l.t[2].kw, SQL_KW_FROM);
+    /* a word at the end of a buffer that more input may extend waits for it */
+    sql_lexer_t lx;
+    sql_token_t t;
+    sql_lexer_init(&lx, "SELECT", 6, SQL_DIALECT_ANSI, 0);
+    assert_int_equal(sql_lexer_next(&lx, &t), SQL_ERR_NEED_MORE);
+    sql_lexer_rebase(&lx, "SELECT ", 7, 0, 1);
+    assert_int_equal(sql_lexer_next(&lx, &t), 0);
+    assert_int_equal(t.kw, SQL_KW_SELECT);
+    assert_int_equal(t.len, 6);
+}
+
 /* Feeding the input a byte at a time must give the same tokens as all at once. */
 static void test_need_more(void **state)
 {
@@ -268,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_variables_and_templates),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_unterminated),
+        cmocka_unit_test(test_word_paths),
         cmocka_unit_test(test_need_more),
         cmocka_unit_test(test_dialect_names_and_guess),
     };
