@@ -444,15 +444,18 @@ static inline uint64_t lower8(uint64_t x)
     return x | (upper >> 2);
 }
 
-/* NUL-terminated copy of s[0..n) with ASCII letters lower-cased; every identifier goes
- * through here, so eight bytes a step. */
+/* NUL-terminated copy of s[0..n) with ASCII letters lower-cased; every identifier goes through
+ * here, so eight bytes a step. `s` is in the statement's text: when the whole words that cover it
+ * end before the last token does, its tail is read and written as a word too (most names are
+ * short), the bytes past n in the allocation's rounding, cut off by the NUL. */
 char *sqlp_lower_dup(parser_t *p, const char *s, size_t n)
 {
-    char *out = sqlp_amalloc(p, n + 1);
+    size_t words = (n + 7) & ~(size_t)7;
+    char *out = sqlp_amalloc(p, words > n ? words : n + 1);
     if(!out)
         return NULL;
-    size_t i = 0;
-    for(; i + 8 <= n; i += 8) {
+    size_t i = 0, whole = (size_t)(s - p->src) + words <= p->eof.off ? words : n;
+    for(; i + 8 <= whole; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
         x = lower8(x);
@@ -528,9 +531,8 @@ static int has_high_byte(const char *s, size_t n)
     return (acc & 0x8080808080808080ull) != 0;
 }
 
-/* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes.
- * The lexer flags words that are not UTF-8; quoted names and strings are checked here. */
-char *sqlp_norm(parser_t *p, const sql_token_t *t)
+/* sqlp_norm() of quoted names, strings and words that are not UTF-8. */
+static __attribute__((noinline)) char *norm_other(parser_t *p, const sql_token_t *t)
 {
     const char *s = p->src + t->off;
     size_t len = t->len;
@@ -553,9 +555,16 @@ char *sqlp_norm(parser_t *p, const sql_token_t *t)
         out[o] = '\0';
         return has_high_byte(s, len) ? latin1_names(p, out) : out;
     }
-    if(t->flags & SQL_TOKF_NOT_UTF8)
-        return latin1_names(p, sqlp_lower_dup(p, s, len));
-    return sqlp_lower_dup(p, s, len);
+    return latin1_names(p, sqlp_lower_dup(p, s, len));
+}
+
+/* Identifier text as contract §5 wants it: unquoted lower-cased, quoted verbatim without quotes.
+ * The lexer flags words that are not UTF-8; quoted names and strings are checked here. */
+char *sqlp_norm(parser_t *p, const sql_token_t *t)
+{
+    if(t->type == SQL_TOK_STRING || t->type == SQL_TOK_QUOTED || (t->flags & SQL_TOKF_NOT_UTF8))
+        return norm_other(p, t);
+    return sqlp_lower_dup(p, p->src + t->off, t->len);
 }
 
 static const char *const non_alias_words[] = {

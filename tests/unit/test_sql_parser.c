@@ -456,6 +456,30 @@ static void assert_unique_sorted(const sql_strlist_t *l)
 }
 
 /* Lists past SQL_INDEX_FROM names are looked up through a hash index: the same names, each once. */
+/* Names are lower-cased a word (8 bytes) at a time, the last word read past the name when the
+ * statement goes on that far: names of every length up to 17, inside a statement and at its end,
+ * the end of an input long enough that the engine's buffer ends there too (ASan: no read past). */
+static void test_name_case(void **state)
+{
+    (void)state;
+    expect_cols_of("INSERT INTO Sch.Tgt_ABCDEFGH (Col_ABCDEFGHIJKLM, B, Ab) "
+                   "SELECT X.AbCdEfGhIjKlMnOpQ, X.Q, X.ABCDEFG FROM Src_TABLE_NAME_XY X",
+                   SQL_DIALECT_ANSI,
+                   "sch.tgt_abcdefgh.ab<-src_table_name_xy.abcdefg sch.tgt_abcdefgh.b<-src_table_name_xy.q "
+                   "sch.tgt_abcdefgh.col_abcdefghijklm<-src_table_name_xy.abcdefghijklmnopq");
+    char sql[512], want[256];
+    const char *name = "ABCDEFGHIJKLMNOPQ";
+    for(int n = 1; n <= 17; n++) {
+        snprintf(sql, sizeof sql, "/* %300s */ INSERT INTO T (C) SELECT %.*s FROM S_%.*s", "", n, name, n, name);
+        char lower[32];
+        for(int i = 0; i < n; i++)
+            lower[i] = (char)(name[i] + 32);
+        lower[n] = '\0';
+        snprintf(want, sizeof want, "t.c<-s_%s.%s", lower, lower);
+        expect_cols_of(sql, SQL_DIALECT_ANSI, want);
+    }
+}
+
 static void test_many_names(void **state)
 {
     (void)state;
@@ -1089,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_star_of_redefined_table),
         cmocka_unit_test(test_corpus_finds),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_name_case),
         cmocka_unit_test(test_many_names),
         cmocka_unit_test(test_flows_once),
     };
