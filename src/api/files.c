@@ -107,9 +107,10 @@ static int text_field(const char *name, const char *value, size_t max, http_resp
     if(!value)
         return 0;
     size_t n = strlen(value);
-    if(n == 0 || n > max || !utf8_printable(value, n)) {
+    if(n == 0 || n > max || !utf8_printable(value, n) || utf8_blank(value, n)) {
         char detail[160];
-        snprintf(detail, sizeof(detail), "form field '%s' must be 1 to %zu bytes of printable UTF-8 text", name, max);
+        snprintf(detail, sizeof(detail),
+                 "form field '%s' must be 1 to %zu bytes of printable UTF-8 text, not only spaces", name, max);
         http_respond_error(resp, 400, "bad_request", detail);
         return -1;
     }

@@ -893,8 +893,9 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         fail = bad(resp, "branch is not a valid git branch name");
     else if(project && !json_is_null(project) &&
             (!json_is_string(project) || json_string_length(project) == 0 || json_string_length(project) > 128 ||
-             !utf8_printable(json_string_value(project), json_string_length(project))))
-        fail = bad(resp, "project_id must be 1 to 128 bytes of printable UTF-8 text");
+             !utf8_printable(json_string_value(project), json_string_length(project)) ||
+             utf8_blank(json_string_value(project), json_string_length(project))))
+        fail = bad(resp, "project_id must be 1 to 128 bytes of printable UTF-8 text, not only spaces");
     else if(dialect && !json_is_null(dialect) &&
             (!dialect_name || (strcmp(dialect_name, "auto") != 0 && sql_dialect_from_name(dialect_name, &d))))
         fail = bad(resp, "unknown dialect; use auto, ansi, postgres, tsql, snowflake, bigquery, mysql, oracle, hive,"

@@ -31,6 +31,19 @@ static qargs_t *qargs_new(const char *const *values, int n)
     return a;
 }
 
+/* Each name the request gives must be able to name a node: a 400 here costs no worker. */
+static int names_bad(const char *const *names, const char *const *what, int n, http_response_t *resp)
+{
+    query_result_t bad = {0};
+    for(int i = 0; i < n; i++) {
+        if(query_check_name(names[i], what[i], &bad)) {
+            http_respond_json(resp, bad.status, bad.body);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void defer_or_fail(api_t *api, const http_request_t *req, http_response_t *resp, graphq_fn fn, qargs_t *a)
 {
     if(!a) {
@@ -59,6 +72,8 @@ static void get_lineage(void *ctx, const http_request_t *req, http_response_t *r
         return;
     }
     const char *v[] = {http_param(req, "name")};
+    if(names_bad(v, (const char *const[]){"the node name"}, 1, resp))
+        return;
     qargs_t *a = qargs_new(v, 1);
     if(a)
         a->lineage = p;
@@ -79,6 +94,8 @@ static void get_path(void *ctx, const http_request_t *req, http_response_t *resp
         http_respond_error(resp, 400, "bad_request", "both from and to are required");
         return;
     }
+    if(names_bad(v, (const char *const[]){"from", "to"}, 2, resp))
+        return;
     defer_or_fail(ctx, req, resp, path_job, qargs_new(v, 3));
 }
 
@@ -91,6 +108,8 @@ static void node_job(duckdb_connection conn, const graph_snap_t *s, void *arg, q
 static void get_node(void *ctx, const http_request_t *req, http_response_t *resp)
 {
     const char *v[] = {http_param(req, "name")};
+    if(names_bad(v, (const char *const[]){"the node name"}, 1, resp))
+        return;
     defer_or_fail(ctx, req, resp, node_job, qargs_new(v, 1));
 }
 
@@ -107,10 +126,8 @@ static void get_search(void *ctx, const http_request_t *req, http_response_t *re
     if(http_query_int(req, "limit", 20, 1, QUERY_SEARCH_MAX, &limit, resp))
         return;
     const char *v[] = {http_query(req, "q"), http_query(req, "kind")};
-    if(!v[0] || !*v[0]) {
-        http_respond_error(resp, 400, "bad_request", "q is required");
+    if(names_bad(v, (const char *const[]){"q"}, 1, resp))
         return;
-    }
     qargs_t *a = qargs_new(v, 2);
     if(a)
         a->lineage.q.limit = (int)limit;

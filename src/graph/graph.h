@@ -132,6 +132,11 @@ const char *graph_strerror(int code);
  * candidates written and their total in *ncand.
  */
 int graph_lookup(const graph_snap_t *s, const char *name, unsigned mask, int *node, int *cand, int max, int *ncand);
+/*
+ * 1 when `name` is nothing once white space (Unicode's too) and quoting characters are dropped, as
+ * lookup and search drop them: it can name no node, and asking for it is a malformed request.
+ */
+int graph_name_blank(const char *name);
 /* Exact case-insensitive full-name match only; GRAPH_NONE when absent. */
 int graph_find(const graph_snap_t *s, const char *name);
 

@@ -18,16 +18,33 @@ static int normalise(const char *in, char out[GRAPH_MAX_NAME + 1], size_t *len)
         out[n++] = (char)c;
     }
     utf8_lower(out, out, n);
-    while(n && isspace((unsigned char)out[n - 1]))
-        n--;
-    size_t start = 0;
-    while(start < n && isspace((unsigned char)out[start]))
-        start++;
-    memmove(out, out + start, n - start);
-    n -= start;
+    const unsigned char *u = (const unsigned char *)out;
+    size_t start = 0, end = 0, sp;
+    while(start < n && (sp = utf8_space_len(u + start, n - start)))
+        start += sp;
+    for(size_t i = start; i < n;) { /* white space at the end: `end` stops after the last other character */
+        sp = utf8_space_len(u + i, n - i);
+        i += sp ? sp : 1;
+        if(!sp)
+            end = i;
+    }
+    n = end > start ? end - start : 0;
+    memmove(out, out + start, n);
     out[n] = '\0';
     *len = n;
     return n ? 0 : GRAPH_ERR_ARG;
+}
+
+int graph_name_blank(const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t len = strlen(name);
+    for(size_t i = 0, sp; i < len; i += sp ? sp : 1) {
+        sp = utf8_space_len(p + i, len - i);
+        if(!sp && p[i] != '"' && p[i] != '`' && p[i] != '[' && p[i] != ']')
+            return 0;
+    }
+    return 1;
 }
 
 static void add_unique(int *list, int *n, int max, int *total, int v)

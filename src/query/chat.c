@@ -1343,9 +1343,9 @@ void query_chat(duckdb_connection conn, const graph_snap_t *s, const char *mode,
     }
     const char *q = json_string_value(json_object_get(doc, "query"));
     size_t qlen = q ? strlen(q) : 0;
-    while(q && qlen && isspace((unsigned char)*q)) {
-        q++;
-        qlen--;
+    for(size_t sp; q && (sp = utf8_space_len((const unsigned char *)q, qlen)) != 0;) {
+        q += sp;
+        qlen -= sp;
     }
     if(!q || !qlen)
         query_error(out, 400, "bad_request", "query must be a non-empty string");

@@ -1,5 +1,6 @@
 #include "query/encode.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void query_result_clear(query_result_t *r)
@@ -149,17 +150,26 @@ json_t *qenc_suggestions(const graph_snap_t *s, const char *name, unsigned mask)
     return arr;
 }
 
+int query_check_name(const char *name, const char *what, query_result_t *out)
+{
+    char detail[160];
+    if(!name || !*name)
+        snprintf(detail, sizeof(detail), "%s is required", what);
+    else if(strlen(name) > QUERY_NAME_MAX)
+        snprintf(detail, sizeof(detail), "%s is longer than %d bytes", what, QUERY_NAME_MAX);
+    else if(graph_name_blank(name))
+        snprintf(detail, sizeof(detail), "%s is only white space or quoting characters: it names nothing", what);
+    else
+        return 0;
+    query_error(out, 400, "bad_request", detail);
+    return -1;
+}
+
 int qenc_resolve(const graph_snap_t *s, const char *name, unsigned mask, query_result_t *out)
 {
     int v, cand[QUERY_CANDIDATES], ncand = 0;
-    if(!name || !*name) {
-        query_error(out, 400, "bad_request", "a node name is required");
+    if(query_check_name(name, "the node name", out))
         return GRAPH_NONE;
-    }
-    if(strlen(name) > QUERY_NAME_MAX) {
-        query_error(out, 400, "bad_request", "the name is longer than 1024 bytes");
-        return GRAPH_NONE;
-    }
     int rc = graph_lookup(s, name, mask, &v, cand, QUERY_CANDIDATES, &ncand);
     if(rc == 0)
         return v;

@@ -118,6 +118,8 @@ void query_path(const graph_snap_t *s, const char *from, const char *to, const c
         bad_param(out, "both from and to are required");
         return;
     }
+    if(query_check_name(from, "from", out) || query_check_name(to, "to", out))
+        return;
     /* Without a level, a name that is only a column still resolves. */
     int a = qenc_resolve(s, from, level ? mask : GRAPH_MASK_ALL, out);
     if(a == GRAPH_NONE)
@@ -276,14 +278,8 @@ void query_search(const graph_snap_t *s, const char *q, const char *kind, int li
         }
         mask = GRAPH_MASK(k);
     }
-    if(!q || !*q) {
-        bad_param(out, "q is required");
+    if(query_check_name(q, "q", out))
         return;
-    }
-    if(strlen(q) > QUERY_NAME_MAX) {
-        bad_param(out, "q is longer than 1024 bytes");
-        return;
-    }
     if(limit < 1 || limit > QUERY_SEARCH_MAX) {
         bad_param(out, "limit must be an integer from 1 to 100");
         return;

@@ -39,6 +39,13 @@ typedef struct query_lineage {
 int query_lineage_params(const char *direction, const char *level, const char *depth, const char *limit,
                          const char *collapse, query_lineage_t *p, query_result_t *out);
 
+/*
+ * 0 when `name` can name a node; otherwise -1 with `out` set to a 400 that names `what` ("from",
+ * "q", "the node name"): missing or empty, nothing but white space or quoting characters, or longer
+ * than QUERY_NAME_MAX. Callers check on the service thread, before a worker is taken.
+ */
+int query_check_name(const char *name, const char *what, query_result_t *out);
+
 void query_lineage(const graph_snap_t *s, const query_lineage_t *p, query_result_t *out);
 void query_path(const graph_snap_t *s, const char *from, const char *to, const char *level, query_result_t *out);
 void query_node(const graph_snap_t *s, const char *name, query_result_t *out);

@@ -54,6 +54,30 @@ int utf8_printable(const char *s, size_t len)
     return utf8_valid(s, len);
 }
 
+size_t utf8_space_len(const unsigned char *s, size_t avail)
+{
+    if(!avail)
+        return 0;
+    if(s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))
+        return 1;
+    size_t n = s[0] >= 0xC2 ? utf8_seq_len(s, avail) : 0;
+    unsigned cp = n == 2   ? ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu)
+                  : n == 3 ? ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu)
+                           : 0;
+    int space = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+                cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+    return space ? n : 0;
+}
+
+int utf8_blank(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for(size_t i = 0, n; i < len; i += n)
+        if(!(n = utf8_space_len(p + i, len - i)))
+            return 0;
+    return 1;
+}
+
 void utf8_clean_copy(char *out, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

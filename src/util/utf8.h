@@ -11,6 +11,14 @@ int utf8_valid(const char *s, size_t len);
 /* 1 when they are also free of control characters (C0 and DEL): text fit for a name shown or logged. */
 int utf8_printable(const char *s, size_t len);
 /*
+ * Length of the white space character at `s` (at most `avail` bytes): ASCII's (space, \t \n \v \f \r)
+ * or another of Unicode's White_Space (U+0085, U+00A0 no-break space, U+1680, U+2000-U+200A, U+2028,
+ * U+2029, U+202F, U+205F, U+3000) or U+FEFF; 0 for any other character.
+ */
+size_t utf8_space_len(const unsigned char *s, size_t avail);
+/* 1 when `len` bytes of `s` are nothing but white space (utf8_space_len), or none. */
+int utf8_blank(const char *s, size_t len);
+/*
  * Copies `len` bytes of `s` to `out` (room for len + 1) with each invalid byte and NUL made '?';
  * `out` may be `s` (cleans in place, as ingest does with a whole file).
  */

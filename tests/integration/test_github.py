@@ -223,7 +223,7 @@ class GithubTest(unittest.TestCase):
                {"repo": "acme/x", "dialect": "klingon"}, {"repo": "acme/x", "project_id": ""},
                # an upload's project_id was held to printable text, a repository's was not
                {"repo": "acme/x", "project_id": "p\u001b[2J"}, {"repo": "acme/x", "project_id": "p\nq"},
-               {"repo": "acme/x", "project_id": "p\u007f"}]
+               {"repo": "acme/x", "project_id": "p\u007f"}, {"repo": "acme/x", "project_id": " \u3000"}]
         for doc in bad:
             with self.subTest(doc=doc):
                 status, body = self.post(doc)

@@ -183,6 +183,31 @@ class LineageTest(unittest.TestCase):
                                                                      "sales.orders_clean"])
         self.assertGreater(body["results"][1]["score"], body["results"][2]["score"])
 
+    def test_names_that_name_nothing_are_bad_requests(self):
+        # empty, or only white space (ASCII's and Unicode's) or quoting characters once decoded: 400
+        # naming the parameter, on every endpoint that takes a name; padding around a real name is fine
+        blanks = (" ", "\t\x0b\x0c ", "\u00a0", "\u3000\u2003", "\ufeff", '""', "[ ]", "` `")
+        for blank in blanks:
+            q = urllib.parse.quote(blank, safe="")
+            for path, what in ((f"/api/v1/lineage/{q}", "the node name"), (f"/api/v1/nodes/{q}", "the node name"),
+                               (f"/api/v1/lineage/path?from={q}&to=raw.orders", "from"),
+                               (f"/api/v1/lineage/path?from=raw.orders&to={q}", "to"),
+                               (f"/api/v1/search?q={q}", "q")):
+                status, body = self.srv.get_json(path)
+                self.assertEqual((status, body["error"]), (400, "bad_request"), (path, body))
+                self.assertEqual(body["detail"],
+                                 f"{what} is only white space or quoting characters: it names nothing", path)
+            if not any(c in blank for c in '"[`'):  # a question of quotes is still a question
+                status, body = self.chat(blank)
+                self.assertEqual((status, body["error"]), (400, "bad_request"), (blank, body))
+        status, body = self.get("/api/v1/search", q="")
+        self.assertEqual((status, body["detail"]), (400, "q is required"))
+        for padded in (" raw.customers ", "\u00a0raw.customers\u3000"):
+            status, body = self.lineage(padded)
+            self.assertEqual((status, body["root"]["name"]), (200, "raw.customers"), padded)
+        status, body = self.get("/api/v1/lineage/path", **{"from": "\u00a0raw.customers", "to": "mart.report "})
+        self.assertEqual(status, 200, body)
+
     def test_node_details(self):
         status, body = self.get("/api/v1/nodes/raw.orders")
         self.assertEqual(status, 200, body)

@@ -281,7 +281,9 @@ class UploadTest(unittest.TestCase):
                              ({"project_id": "a\x01b"}, "project_id"),
                              # sent empty is not left out: the default project only when the field is absent,
                              # as POST /api/v1/github/ingest answers {"project_id": ""}
-                             ({"project_id": ""}, "project_id"), ({"repository_name": ""}, "repository_name")):
+                             ({"project_id": ""}, "project_id"), ({"repository_name": ""}, "repository_name"),
+                             # only white space names nothing either
+                             ({"project_id": "  "}, "project_id"), ({"repository_name": "\u00a0"}, "repository_name")):
             status, doc = upload(self.srv, [("a.sql", b"SELECT 1;")], fields)
             self.assertEqual(status, 400, doc)
             self.assertIn(word, doc["detail"])

@@ -93,12 +93,35 @@ static void test_lower(void **state)
     assert_false(utf8_has_lower("x\xc3", 2, "x\xc3\xa4", 3));
 }
 
+/* Unicode's white space counts as blank, as ASCII's does; a look-alike or a cut sequence does not. */
+static void test_space(void **state)
+{
+    (void)state;
+    const unsigned char *u = (const unsigned char *)"\xc2\xa0\xe3\x80\x80\xef\xbb\xbf\xe2\x80\xaf";
+    assert_int_equal(utf8_space_len(u, 2), 2);                                     /* U+00A0 */
+    assert_int_equal(utf8_space_len(u + 2, 3), 3);                                 /* U+3000 */
+    assert_int_equal(utf8_space_len(u + 5, 3), 3);                                 /* U+FEFF */
+    assert_int_equal(utf8_space_len(u + 8, 3), 3);                                 /* U+202F */
+    assert_int_equal(utf8_space_len(u + 2, 2), 0);                                 /* cut off */
+    assert_int_equal(utf8_space_len((const unsigned char *)"\xe2\x80\x8b", 3), 0); /* U+200B: not White_Space */
+    assert_int_equal(utf8_space_len((const unsigned char *)"\xc3\xa0", 2), 0);     /* U+00E0 */
+    assert_int_equal(utf8_space_len((const unsigned char *)"\xa0", 1), 0);         /* a lone byte */
+    assert_int_equal(utf8_space_len((const unsigned char *)"\v", 1), 1);
+    assert_int_equal(utf8_space_len((const unsigned char *)"x", 1), 0);
+    assert_int_equal(utf8_space_len(u, 0), 0);
+    assert_true(utf8_blank("", 0));
+    assert_true(utf8_blank(" \t\xc2\xa0\xe3\x80\x80", 7));
+    assert_false(utf8_blank(" \xc2\xa0x", 4));
+    assert_false(utf8_blank("\xc2", 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_copy),
         cmocka_unit_test(test_clean_dup),
         cmocka_unit_test(test_lower),
+        cmocka_unit_test(test_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
