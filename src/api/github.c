@@ -17,6 +17,7 @@
 #include "util/timefmt.h"
 #include "util/utf8.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +54,8 @@ typedef struct gh_job {
     struct gh_job *next;
     char id[INGEST_ID_MAX];
     char client[GITHUB_CLIENT_MAX]; /* who asked, as per-IP limits key it */
-    char owner[40], name[101];
+    char owner[40], name[101];      /* as asked, less a `.git` suffix: the remote's URL */
+    char repo[141];                 /* owner/name lower-cased: the mirror's folder and the stored repository */
     char *branch;       /* NULL until resolved when none was asked for */
     int default_branch; /* `branch` is the remote's default, resolved here */
     gh_item_t *items;
@@ -118,6 +121,27 @@ static int split_repo(const char *repo, char *owner, size_t olen, char *name, si
     memcpy(owner, repo, ol);
     owner[ol] = '\0';
     memcpy(name, n, nl + 1);
+    return 0;
+}
+
+/*
+ * The repository a request names, once: GitHub serves `x` and `x.git` as one repository and ignores
+ * case in both parts, so `Acme/X.git` and `acme/x` share one mirror and one stored `repository`
+ * ("acme/x"). The spelling asked for, less the suffix, stays in owner/name for the remote's URL
+ * (a file:// or self-hosted base may care about case). Returns 0, or -1 when it is no repository.
+ */
+static int job_repo(gh_job_t *j, const char *repo)
+{
+    if(split_repo(repo, j->owner, sizeof(j->owner), j->name, sizeof(j->name)))
+        return -1;
+    size_t nl = strlen(j->name);
+    if(nl > 4 && strcasecmp(j->name + nl - 4, ".git") == 0)
+        j->name[nl -= 4] = '\0';
+    if(strcmp(j->name, ".") == 0 || strcmp(j->name, "..") == 0)
+        return -1;
+    snprintf(j->repo, sizeof(j->repo), "%s/%s", j->owner, j->name);
+    for(char *c = j->repo; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
     return 0;
 }
 
@@ -374,8 +398,8 @@ static int on_transfer(const git_indexer_progress *st, void *payload)
     }
     if(j->mirror_had + st->received_bytes > mirror_cap(gh)) {
         too_large(gh, j);
-        log_warn("github.clone_stopped", "repo=%s/%s mirror_bytes=%llu received_bytes=%llu limit_mb=%d", j->owner,
-                 j->name, (unsigned long long)j->mirror_had, (unsigned long long)st->received_bytes,
+        log_warn("github.clone_stopped", "repo=%s mirror_bytes=%llu received_bytes=%llu limit_mb=%d", j->repo,
+                 (unsigned long long)j->mirror_had, (unsigned long long)st->received_bytes,
                  gh->api->cfg->github_max_mb);
         return -1;
     }
@@ -732,7 +756,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     walk_t w = {0};
     int rc = 0;
     j->started_ms = time_mono_ms();
-    snprintf(path, sizeof(path), "%s/%s/%s.git", gh->mirror, j->owner, j->name);
+    snprintf(path, sizeof(path), "%s/%s.git", gh->mirror, j->repo);
     note(gh, j, "connecting", 0);
     struct stat st;
     int fresh = stat(path, &st) != 0, fetch_failed = 0, queued = 0;
@@ -748,7 +772,7 @@ static void run_job(github_t *gh, gh_job_t *j)
         rc = git_repository_init(&repo, path, 1);
     }
     if(rc) {
-        log_error("github.mirror_failed", "repo=%s/%s", j->owner, j->name);
+        log_error("github.mirror_failed", "repo=%s", j->repo);
         say(why, sizeof(why), "The server could not prepare its copy of %s/%s.", j->owner, j->name);
         goto fail;
     }
@@ -808,8 +832,8 @@ static void run_job(github_t *gh, gh_job_t *j)
         }
     }
     queued = 1;
-    log_info("github.ingest_queued", "ingestion=%s repo=%s/%s branch=%s commit=%s files=%zu other_files=%zu", j->id,
-             j->owner, j->name, j->branch, hex, w.n, w.unsupported);
+    log_info("github.ingest_queued", "ingestion=%s repo=%s branch=%s commit=%s files=%zu other_files=%zu", j->id,
+             j->repo, j->branch, hex, w.n, w.unsupported);
     why[0] = '\0';
 fail:
     walk_free(&w);
@@ -819,20 +843,18 @@ fail:
     /* Removed before the ingestion ends, so whoever sees it end finds the mirror gone. */
     if(j->too_large || (fresh && fetch_failed)) {
         remove_mirror(path);
-        log_info("github.mirror_removed", "repo=%s/%s reason=\"%s\"", j->owner, j->name,
+        log_info("github.mirror_removed", "repo=%s reason=\"%s\"", j->repo,
                  j->too_large ? "over --github-max-mb" : "its first clone failed");
     } else if(utimensat(AT_FDCWD, path, NULL, 0) && errno != ENOENT) { /* its last use, for the cache's order */
-        log_warn("github.mirror_touch_failed", "repo=%s/%s reason=\"%s\"", j->owner, j->name, strerror(errno));
+        log_warn("github.mirror_touch_failed", "repo=%s reason=\"%s\"", j->repo, strerror(errno));
     }
-    char full_name[160];
-    snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
-    evict_mirrors(gh, full_name);
+    evict_mirrors(gh, j->repo);
     /* Its files are staged apart from the mirror; it ends after the cache is back within its bound,
        so whoever sees it end sees the cache as this clone left it. */
     if(queued)
         ingest_end(in, j->id);
     if(why[0]) {
-        log_warn("github.failed", "ingestion=%s repo=%s/%s reason=\"%s\"", j->id, j->owner, j->name, why);
+        log_warn("github.failed", "ingestion=%s repo=%s reason=\"%s\"", j->id, j->repo, why);
         ingest_fail(in, j->id, why);
     }
 }
@@ -886,7 +908,7 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
     int fail = !j;
     if(fail)
         http_respond_error(resp, 500, "internal", "out of memory");
-    else if(!repo || split_repo(repo, j->owner, sizeof(j->owner), j->name, sizeof(j->name)))
+    else if(!repo || job_repo(j, repo))
         fail = bad(resp,
                    "repo must be \"owner/name\" (owner: letters, digits, '-'; name: letters, digits, '.', '_', '-')");
     else if(branch && !json_is_null(branch) && (!json_is_string(branch) || !branch_valid(json_string_value(branch))))
@@ -938,10 +960,8 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
         fail = 1;
     }
-    char full_name[160];
     if(!fail) {
-        snprintf(full_name, sizeof(full_name), "%s/%s", j->owner, j->name);
-        ingest_meta_t meta = {"github", json_string_value(project), full_name, j->branch, NULL, d, NULL, 1};
+        ingest_meta_t meta = {"github", json_string_value(project), j->repo, j->branch, NULL, d, NULL, 1};
         int rc = ingest_begin(api->ingest, &meta, j->id);
         if(rc) {
             http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,
@@ -955,10 +975,10 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         return;
     }
     /* The job belongs to the clone thread once queued: answer from copies. */
-    log_info("github.accepted", "ingestion=%s repo=%s branch=%s items=%d", j->id, full_name,
+    log_info("github.accepted", "ingestion=%s repo=%s branch=%s items=%d", j->id, j->repo,
              j->branch ? j->branch : "(default)", j->n_items);
     http_respond_json(resp, 202,
-                      json_pack("{s:s, s:s, s:s, s:o}", "ingestion_id", j->id, "status", "accepted", "repo", full_name,
+                      json_pack("{s:s, s:s, s:s, s:o}", "ingestion_id", j->id, "status", "accepted", "repo", j->repo,
                                 "branch", j->branch ? json_string(j->branch) : json_null()));
     pthread_mutex_lock(&gh->mu);
     if(gh->tail)

@@ -128,6 +128,35 @@ class GithubTest(unittest.TestCase):
         again = self.events.complete(doc["ingestion_id"])["data"]
         self.assertEqual({f["status"] for f in again["files"]}, {"skipped"})
 
+    def test_one_repository_one_mirror_whatever_its_spelling(self):
+        # GitHub serves acme/x, acme/x.git and ACME/X as one repository: one mirror, one stored
+        # repository, and the second spelling's files are the first's (skipped as unchanged). The remote
+        # here is a folder, so a differently cased spelling reaches it through a link, as github.com would.
+        make_repo(self.remote.name, "acme", "Spelled", {"main": {"s.sql": b"CREATE TABLE s.t AS SELECT 1 AS a;\n"}})
+        os.symlink(os.path.join(self.remote.name, "acme"), os.path.join(self.remote.name, "ACME"))
+        os.symlink("Spelled.git", os.path.join(self.remote.name, "acme", "SPELLED.git"))
+        project = "spelled"
+        results = []
+        for spelling in ("acme/Spelled.git", "ACME/SPELLED", "acme/Spelled.GIT"):
+            status, doc = self.post({"repo": spelling, "project_id": project})
+            self.assertEqual((status, doc["repo"]), (202, "acme/spelled"), (spelling, doc))
+            done = self.events.complete(doc["ingestion_id"])["data"]
+            self.assertEqual(done["status"], "completed", (spelling, done))
+            one = wait_ingestion_status(self.srv, doc["ingestion_id"])
+            results.append((one["repository"], [f["status"] for f in done["files"]]))
+        self.assertEqual(results, [("acme/spelled", ["processed"]), ("acme/spelled", ["skipped"]),
+                                   ("acme/spelled", ["skipped"])])
+        mirrors = os.path.join(self.srv.tmp.name, "data", "github")
+        self.assertEqual(sorted(os.listdir(mirrors)), ["acme"])
+        self.assertEqual([m for m in os.listdir(os.path.join(mirrors, "acme")) if "spelled" in m.lower()],
+                         ["spelled.git"])
+        status, files = self.srv.get_json("/api/v1/files?project_id=" + project)
+        self.assertEqual([(f["repository"], f["path"], f["is_current"]) for f in files["files"]],
+                         [("acme/spelled", "s.sql", False)] * 2 + [("acme/spelled", "s.sql", True)])
+        for bad in ("acme/..git", "acme/...GIT"):  # "." or ".." once the suffix is gone
+            status, doc = self.post({"repo": bad})
+            self.assertEqual(status, 400, (bad, doc))
+
     def test_selection_and_branch(self):
         status, doc = self.post({"repo": "acme/warehouse", "items": [{"path": "models", "type": "dir"},
                                                                     {"path": "marts/finance.sql", "type": "file"}],
