@@ -426,7 +426,8 @@ static json_t *files_job(duckdb_connection conn, void *arg, int *status)
                         " AND ($4 IS NULL OR is_current OR status IN ('pending', 'processing', 'skipped'))";
     char sql[1024];
     snprintf(sql, sizeof(sql),
-             "SELECT id, path, project_id, repository, dialect, sha256, size_bytes, status, error, is_current,"
+             "SELECT id, path, project_id, repository, dialect, sha256, size_bytes, status, " ROWS_FILE_NOTES
+             ", is_current,"
              " ingestion_id, statements, nodes_created, strftime(updated_at, '%%Y-%%m-%%dT%%H:%%M:%%S.%%gZ') AS"
              " updated_at FROM files%s ORDER BY id DESC LIMIT $5 OFFSET $6",
              where);

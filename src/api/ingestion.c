@@ -84,7 +84,8 @@ static json_t *ingestion_job(duckdb_connection conn, void *arg, int *status)
     json_t *doc = json_incref(json_array_get(rows, 0));
     json_decref(rows);
     if(rows_query_paged(conn,
-                        "SELECT path AS file, status, error, dialect, size_bytes, sha256, is_current, statements,"
+                        "SELECT path AS file, status, " ROWS_FILE_NOTES
+                        ", dialect, size_bytes, sha256, is_current, statements,"
                         " nodes_created FROM files WHERE ingestion_id = $1 ORDER BY id LIMIT $2 OFFSET $3",
                         params, 1, FILES_PER_INGESTION, 0, &res)) {
         json_decref(doc);

@@ -6,6 +6,14 @@
 #include <jansson.h>
 #include <stdint.h>
 
+/*
+ * A file's `error` and `warning` columns: the writer keeps one sentence per file, an error's when it
+ * failed, a warning's (lineage cut at a bound) when it was processed.
+ */
+#define ROWS_FILE_NOTES                                                                                                \
+    "CASE WHEN status = 'processed' THEN NULL ELSE error END AS error,"                                                \
+    " CASE WHEN status = 'processed' THEN error END AS warning"
+
 /* Every row as an object keyed by column name: text, integers, booleans, doubles, NULL → null. */
 json_t *rows_json(duckdb_result *res);
 /* Runs a prepared statement whose parameters are all text (NULL binds NULL); 0 or -1. */

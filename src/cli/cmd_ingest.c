@@ -61,8 +61,9 @@ static void on_file(void *ud, const ingest_file_event_t *ev)
             bar[i] = i < fill ? '#' : '.';
         bar[BAR_WIDTH] = '\0';
         fprintf(stderr, "\r\033[K[%s] %zu/%zu files, %zu failed  %.40s", bar, p->done, p->total, p->failed, ev->name);
-        if(ev->error && strcmp(ev->status, "error") == 0)
-            fprintf(stderr, "\r\033[Kerror %s\n", ev->error);
+        if(ev->error) /* an error, or a processed file's warning: the sentence says which */
+            fprintf(stderr, "\r\033[K%s %s\n", strcmp(ev->status, "processed") == 0 ? "warning" : ev->status,
+                    ev->error);
     } else if(ev->error) {
         fprintf(stderr, "%s %s: %s\n", ev->status, ev->name, ev->error);
     } else {

@@ -61,7 +61,8 @@ static int print_tail(out_state_t *o, const sql_lineage_t *l)
     if(!doc)
         return SQL_ERR_NOMEM;
     fputs(o->nstmts ? "\n ]" : "]", o->out);
-    static const char *const keys[] = {"sources", "targets", "intermediates", "errors", "errors_dropped"};
+    static const char *const keys[] = {"sources",        "targets",  "intermediates",   "errors",
+                                       "errors_dropped", "warnings", "warnings_dropped"};
     int rc = 0;
     for(size_t i = 0; i < sizeof keys / sizeof keys[0] && !rc; i++) {
         json_t *v = json_object_get(doc, keys[i]);

@@ -275,11 +275,13 @@ static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, c
     size_t total = total_of(ing);
     if(percentage < 0)
         percentage = total ? 100.0 * (double)ing->done / (double)total : 0.0;
-    json_t *data =
-        json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:f, s:I, s:s?}", "ingestion_id", ing->id, "current_file", file,
-                  "status", status, "files_processed", (json_int_t)ing->processed, "files_failed",
-                  (json_int_t)ing->failed, "files_skipped", (json_int_t)ing->skipped, "total_files", (json_int_t)total,
-                  "percentage", percentage, "nodes_created", (json_int_t)ing->nodes_created, "error", error);
+    json_t *data = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:f, s:I, s:s?}", "ingestion_id", ing->id,
+                             "current_file", file, "status", status, "files_processed", (json_int_t)ing->processed,
+                             "files_failed", (json_int_t)ing->failed, "files_skipped", (json_int_t)ing->skipped,
+                             "total_files", (json_int_t)total, "percentage", percentage, "nodes_created",
+                             (json_int_t)ing->nodes_created, "error", strcmp(status, "processed") == 0 ? NULL : error);
+    if(data && error && strcmp(status, "processed") == 0) /* a processed file's sentence: what was cut */
+        json_object_set_new(data, "warning", json_string(error));
     if(data && note)
         json_object_set_new(data, "note", json_string(note));
     if(data)

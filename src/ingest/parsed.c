@@ -307,21 +307,31 @@ static void fail(parsed_file_t *p, enum parsed_outcome outcome, const char *reas
     p->reason = util_strdup(reason);
 }
 
-static int keep_errors(const reader_t *r, parsed_file_t *p, const sql_lineage_t *l)
+/* The engine's errors or warnings, into the file's arena; *out stays NULL when there are none. */
+static int keep_notes(const reader_t *r, parsed_file_t *p, const sql_error_t *v, size_t n, parsed_error_t **out)
 {
-    if(!l->nerrors)
+    if(!n)
         return 0;
-    if(!(p->errors = util_calloc(l->nerrors, sizeof(*p->errors))))
+    if(!(*out = util_calloc(n, sizeof(**out))))
         return SQL_ERR_NOMEM;
-    for(size_t i = 0; i < l->nerrors; i++) {
-        p->errors[i].line = l->errors[i].line;
-        p->errors[i].column = l->errors[i].column;
-        if(!(p->errors[i].message = copy_str(r, &p->arena, l->errors[i].message)))
+    for(size_t i = 0; i < n; i++) {
+        (*out)[i].line = v[i].line;
+        (*out)[i].column = v[i].column;
+        if(!((*out)[i].message = copy_str(r, &p->arena, v[i].message)))
             return SQL_ERR_NOMEM;
     }
-    p->nerrors = p->errors_cap = l->nerrors;
-    p->errors_dropped = l->errors_dropped;
     return 0;
+}
+
+static int keep_errors(const reader_t *r, parsed_file_t *p, const sql_lineage_t *l)
+{
+    int rc = keep_notes(r, p, l->errors, l->nerrors, &p->errors);
+    p->nerrors = p->errors_cap = p->errors ? l->nerrors : 0;
+    p->errors_dropped = l->errors_dropped;
+    rc = rc ? rc : keep_notes(r, p, l->warnings, l->nwarnings, &p->warnings);
+    p->nwarnings = p->warnings ? l->nwarnings : 0;
+    p->warnings_dropped = l->warnings_dropped;
+    return rc;
 }
 
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes, const atomic_int *stop)
@@ -391,6 +401,7 @@ void parsed_file_free(parsed_file_t *p)
     util_free(p->reason);
     util_free(p->stmts);
     util_free(p->errors);
+    util_free(p->warnings);
     buf_free(&p->text);
     sql_arena_free(&p->arena);
     util_free(p);

@@ -74,6 +74,9 @@ typedef struct parsed_file {
     size_t nstmts, stmts_cap;
     parsed_error_t *errors;
     size_t nerrors, errors_cap, errors_dropped;
+    /* statements stored whole but with lineage cut at a bound (line, column, message; no `sql`) */
+    parsed_error_t *warnings;
+    size_t nwarnings, warnings_dropped;
     sql_arena_t arena;
 } parsed_file_t;
 

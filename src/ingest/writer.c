@@ -1420,15 +1420,20 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
     return append_edges(w, f->id);
 }
 
-/* The first parse error as "file:line:column: message", and how many more there are. */
+/*
+ * The first parse error as "file:line:column: message", and how many more there are; without
+ * errors, the first warning the same way ("file:line:column: warning: message"): the file is
+ * processed, and its result says what of its lineage was cut.
+ */
 static char *error_sentence(const writer_file_t *f, const parsed_file_t *p)
 {
-    if(!p->nerrors)
+    const parsed_error_t *first = p->nerrors ? p->errors : p->warnings;
+    if(!first)
         return NULL;
     char text[1024];
-    size_t more = p->nerrors - 1 + p->errors_dropped;
-    int n = snprintf(text, sizeof(text), "%s:%u:%u: %s", f->path, p->errors[0].line, p->errors[0].column,
-                     p->errors[0].message);
+    size_t more = p->nerrors ? p->nerrors - 1 + p->errors_dropped : p->nwarnings - 1 + p->warnings_dropped;
+    int n = snprintf(text, sizeof(text), "%s:%u:%u: %s%s", f->path, first->line, first->column,
+                     p->nerrors ? "" : "warning: ", first->message);
     if(more && n >= 0 && (size_t)n < sizeof(text))
         snprintf(text + n, sizeof(text) - (size_t)n, " (and %zu more)", more);
     return util_strdup(text);

@@ -512,7 +512,7 @@ typedef struct engine {
     sql_schema_t *schema;
     roles_t roles;
     sql_lineage_t *res;
-    size_t capstmts, caperrs;
+    size_t capstmts, caperrs, capwarns;
     /* accounting for opts->on_unit: bytes dropped before buf[0], statements and errors reported
      * in all and when the last piece ended, where a statement too large to keep began */
     uint64_t base;
@@ -535,35 +535,47 @@ static int unit(engine_t *e, uint64_t start, uint64_t end, const char *kind)
     return e->opts->on_unit(e->opts->ud, &u);
 }
 
-static int add_error(engine_t *e, uint32_t line, uint32_t col, const char *msg)
+/* Appends to an error or warning list of at most SQL_MAX_ERRORS; beyond it only counts. */
+static int add_note(sql_error_t **list, size_t *n, size_t *cap, size_t *dropped, uint32_t line, uint32_t col,
+                    const char *msg)
 {
-    sql_lineage_t *r = e->res;
-    e->nerrs++;
-    if(r->nerrors >= SQL_MAX_ERRORS) {
-        r->errors_dropped++;
+    if(*n >= SQL_MAX_ERRORS) {
+        (*dropped)++;
         return 0;
     }
-    if(r->nerrors == e->caperrs) {
-        size_t cap = e->caperrs ? e->caperrs * 2 : 8;
-        sql_error_t *v = util_realloc(r->errors, cap * sizeof *v);
+    if(*n == *cap) {
+        size_t grown = *cap ? *cap * 2 : 8;
+        sql_error_t *v = util_realloc(*list, grown * sizeof *v);
         if(!v)
             return SQL_ERR_NOMEM;
-        r->errors = v;
-        e->caperrs = cap;
+        *list = v;
+        *cap = grown;
     }
-    sql_error_t *er = &r->errors[r->nerrors];
+    sql_error_t *er = &(*list)[*n];
     er->line = line;
     er->column = col;
     er->message = util_strdup(msg);
     if(!er->message)
         return SQL_ERR_NOMEM;
-    r->nerrors++;
+    (*n)++;
     return 0;
+}
+
+static int add_error(engine_t *e, uint32_t line, uint32_t col, const char *msg)
+{
+    e->nerrs++;
+    return add_note(&e->res->errors, &e->res->nerrors, &e->caperrs, &e->res->errors_dropped, line, col, msg);
 }
 
 static int on_error(void *ud, uint32_t line, uint32_t col, const char *msg)
 {
     return add_error(ud, line, col, msg);
+}
+
+static int on_warning(void *ud, uint32_t line, uint32_t col, const char *msg)
+{
+    engine_t *e = ud;
+    return add_note(&e->res->warnings, &e->res->nwarnings, &e->capwarns, &e->res->warnings_dropped, line, col, msg);
 }
 
 static int on_stmt(void *ud, sql_stmt_t *in)
@@ -663,6 +675,7 @@ static int flush(engine_t *e)
             .schema = e->schema,
             .on_stmt = on_stmt,
             .on_error = on_error,
+            .on_warning = on_warning,
             .on_unit = e->opts->on_unit ? on_unit : NULL,
             .ud = e,
         };
@@ -1124,6 +1137,9 @@ void sql_lineage_free(sql_lineage_t *l)
     for(size_t i = 0; i < l->nerrors; i++)
         util_free(l->errors[i].message);
     util_free(l->errors);
+    for(size_t i = 0; i < l->nwarnings; i++)
+        util_free(l->warnings[i].message);
+    util_free(l->warnings);
     strlist_free(&l->sources);
     strlist_free(&l->targets);
     strlist_free(&l->intermediates);
@@ -1166,6 +1182,15 @@ json_t *sql_statement_to_json(const sql_statement_t *st)
     return j;
 }
 
+static json_t *notes_json(const sql_error_t *v, size_t n)
+{
+    json_t *a = json_array();
+    for(size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_pack("{s:i,s:i,s:o}", "line", (int)v[i].line, "column", (int)v[i].column,
+                                           "message", jstr(v[i].message)));
+    return a;
+}
+
 json_t *sql_lineage_to_json(const sql_lineage_t *l, const char *file)
 {
     json_t *o = json_object();
@@ -1180,12 +1205,12 @@ json_t *sql_lineage_to_json(const sql_lineage_t *l, const char *file)
     json_object_set_new(o, "sources", jlist(&l->sources));
     json_object_set_new(o, "targets", jlist(&l->targets));
     json_object_set_new(o, "intermediates", jlist(&l->intermediates));
-    json_t *errs = json_array();
-    for(size_t i = 0; errs && i < l->nerrors; i++)
-        json_array_append_new(errs, json_pack("{s:i,s:i,s:o}", "line", (int)l->errors[i].line, "column",
-                                              (int)l->errors[i].column, "message", jstr(l->errors[i].message)));
-    json_object_set_new(o, "errors", errs);
+    json_object_set_new(o, "errors", notes_json(l->errors, l->nerrors));
     if(l->errors_dropped)
         json_object_set_new(o, "errors_dropped", json_integer((json_int_t)l->errors_dropped));
+    if(l->nwarnings) /* only when some lineage was cut: the usual document stays as it was */
+        json_object_set_new(o, "warnings", notes_json(l->warnings, l->nwarnings));
+    if(l->warnings_dropped)
+        json_object_set_new(o, "warnings_dropped", json_integer((json_int_t)l->warnings_dropped));
     return o;
 }

@@ -91,6 +91,10 @@ typedef struct sql_lineage {
     sql_error_t *errors;
     size_t nerrors;
     size_t errors_dropped;
+    /* statements whose lineage was kept but cut at a bound (the message names it), as many as errors */
+    sql_error_t *warnings;
+    size_t nwarnings;
+    size_t warnings_dropped;
     sql_strlist_t sources, targets, intermediates;
 } sql_lineage_t;
 

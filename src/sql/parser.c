@@ -753,11 +753,16 @@ void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
             if(k < f->n)
                 continue;
             if(f->n >= SQL_MAX_FLOWS) {
-                /* reported once; the flows kept stay exact, the rest are missing */
+                /* Said once: the flows kept stay exact, those of the body from here on are missing.
+                   A warning, not an error: the statement parsed, and the rest of its lineage stands. */
                 st->flows_full = 1;
                 const sql_token_t *at = cur(p);
-                if(p->ctx->on_error &&
-                   p->ctx->on_error(p->ctx->ud, at->line, at->col, "too many table flows in one statement"))
+                char msg[200];
+                snprintf(msg, sizeof(msg),
+                         "more than %u table flows in one statement: the first %u are kept, the flows of its"
+                         " statements from line %u on are not",
+                         SQL_MAX_FLOWS, SQL_MAX_FLOWS, at->line);
+                if(p->ctx->on_warning && p->ctx->on_warning(p->ctx->ud, at->line, at->col, msg))
                     sqlp_oom(p);
                 return;
             }

@@ -11,7 +11,7 @@
 
 /* Nesting of parentheses, subqueries and expressions; deeper input is an error. */
 #define SQL_MAX_DEPTH 400
-/* Table flows kept per statement; more are reported as an error and not kept. */
+/* Table flows kept per statement; more are not kept, and a warning says where that began. */
 #define SQL_MAX_FLOWS 8192u
 
 /* Vectors of names look names up in a hash index once they hold this many (linearly below). */
@@ -101,6 +101,8 @@ typedef struct sql_parse_ctx {
     /* Called once per finished statement; a non-zero return stops parsing with that code. */
     int (*on_stmt)(void *ud, sql_stmt_t *st);
     int (*on_error)(void *ud, uint32_t line, uint32_t col, const char *msg);
+    /* Optional: the statement parsed and its lineage is kept, but cut at a bound `msg` names. */
+    int (*on_warning)(void *ud, uint32_t line, uint32_t col, const char *msg);
     /* Optional: after each top-level statement, the byte span [start, end) of the tokens it took
      * in `src` and its kind (NULL when none was found). */
     int (*on_unit)(void *ud, size_t start, size_t end, const char *kind);

@@ -146,6 +146,41 @@ class IngestCliTest(unittest.TestCase):
         self.assertIn("missing.sql: No such file or directory", r.stderr)
         self.assertIn("unsupported extension", r.stderr)
 
+    def test_a_procedure_past_the_flow_limit_is_processed_with_a_warning_saying_what_was_cut(self):
+        # a generated procedure: 100 inner statements, each joining 100 sources into its own target, is
+        # 10,000 table flows, past the 8,192 kept per statement; a statement after it is untouched
+        proc = os.path.join(self.dir, "gen", "load_all.sql")
+        body = "".join(f"    INSERT INTO out.t{w} (v) SELECT s0.v FROM src.s0 s0"
+                       + "".join(f" JOIN src.s{i} s{i} ON s{i}.k = s0.k" for i in range(1, 100)) + ";\n"
+                       for w in range(100))
+        write(proc, f"CREATE PROCEDURE gen.load_all AS\nBEGIN\n{body}END\nGO\n"
+                    "INSERT INTO other.after SELECT a FROM other.before;\n")
+        r = self.ingest(proc, extra=("--dialect", "tsql"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(summary(r.stdout)["processed"], 1, r.stdout)
+        # 81 inner statements (lines 3-83) fit whole; the 82nd, on line 84, is where the cut begins
+        want = ("load_all.sql:84:\\d+: warning: more than 8192 table flows in one statement: the first 8192 are"
+                " kept, the flows of its statements from line 84 on are not")
+        self.assertRegex(r.stderr, want)
+        with Server(db=self.db) as srv:
+            status, files = srv.get_json("/api/v1/files")
+            self.assertEqual(status, 200, files)
+            f = files["files"][0]
+            self.assertEqual((f["status"], f["error"]), ("processed", None), f)
+            self.assertRegex(f["warning"], want)
+            status, ing = srv.get_json("/api/v1/ingestion/" + f["ingestion_id"])
+            self.assertEqual((ing["status"], ing["files"][0]["warning"]), ("completed", f["warning"]), ing)
+
+            def upstream(name):
+                status, doc = srv.get_json(f"/api/v1/lineage/{name}?direction=upstream&depth=1&limit=200")
+                self.assertEqual(status, 200, doc)
+                return {n["name"] for n in doc["nodes"]} - {name}
+            sources = {f"src.s{i}" for i in range(100)}
+            self.assertEqual(upstream("out.t0"), sources)
+            self.assertEqual(upstream("out.t80"), sources)  # the last inner statement kept whole
+            self.assertEqual(upstream("out.t99"), set())  # cut, as the warning says
+            self.assertEqual(upstream("other.after"), {"other.before"})
+
     def test_locked_database_exits_1(self):
         with Server(db=self.db):
             r = self.ingest(self.src)
