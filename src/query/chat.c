@@ -272,6 +272,70 @@ static int join_words(chat_t *c, int i, int n)
     return 1;
 }
 
+/* 1 when word k is `w` (lower case) and follows word k-1 after blanks only. */
+static int word_is(const chat_t *c, int k, const char *w)
+{
+    if(k <= 0 || k >= c->nwords || c->words[k].len != strlen(w) || memcmp(c->lower + c->words[k].at, w, strlen(w)))
+        return 0;
+    for(size_t j = c->words[k - 1].at + c->words[k - 1].len; j < c->words[k].at; j++)
+        if(c->lower[j] != ' ')
+            return 0;
+    return 1;
+}
+
+/*
+ * "customer_id in core.dim_customer" (also "the customer_id column of the dim_customer table"): the
+ * column of that table, when the table has one of that name. Returns the words taken, or 0.
+ */
+static int column_in_table(chat_t *c, int i)
+{
+    int k = i + 1;
+    k += word_is(c, k, "column") || word_is(c, k, "field");
+    if(!word_is(c, k, "in") && !word_is(c, k, "of"))
+        return 0;
+    k++;
+    k += word_is(c, k, "the");
+    k += word_is(c, k, "table") || word_is(c, k, "view");
+    if(k >= c->nwords || is_stop(c, &c->words[k]) || !plain(c, &c->words[i]))
+        return 0;
+    const word_t *col = &c->words[i], *tab = &c->words[k];
+    char tok[TOKEN_MAX + 1];
+    if(col->len + tab->len + 1 > TOKEN_MAX)
+        return 0;
+    memcpy(tok, c->lower + tab->at, tab->len);
+    tok[tab->len] = '.';
+    memcpy(tok + tab->len + 1, c->lower + col->at, col->len);
+    tok[tab->len + 1 + col->len] = '\0';
+    int probe, rc = graph_lookup(c->s, tok, GRAPH_MASK(GRAPH_COLUMN), &probe, NULL, 0, NULL);
+    int e = rc == 0 || rc == GRAPH_ERR_AMBIGUOUS ? add_entity(c, tok, 0) : -1;
+    if(e < 0)
+        return 0;
+    k += word_is(c, k + 1, "table") || word_is(c, k + 1, "view");
+    for(int j = i; j <= k; j++)
+        c->words[j].entity = e;
+    return k - i + 1;
+}
+
+/*
+ * A question that names nothing else may name a table, view or procedure whose name is a stopword
+ * ("what feeds data?" for mart.data): each such word that names one exactly (or several: asked which)
+ * becomes a name, in order.
+ */
+static void stopword_names(chat_t *c)
+{
+    for(int i = 0; i < c->nwords; i++) {
+        word_t *w = &c->words[i];
+        if(!plain(c, w) || !is_stop(c, w))
+            continue;
+        char tok[TOKEN_MAX + 1];
+        memcpy(tok, c->lower + w->at, w->len);
+        tok[w->len] = '\0';
+        int probe, rc = graph_lookup(c->s, tok, GRAPH_MASK_TABLES | GRAPH_MASK(GRAPH_PROCEDURE), &probe, NULL, 0, NULL);
+        if(rc == 0 || rc == GRAPH_ERR_AMBIGUOUS)
+            w->entity = add_entity(c, tok, 0);
+    }
+}
+
 /*
  * A word that names several nodes is left out when another word names one ("what feeds
  * revenue_daily for each period": period is a column of many tables, and not what is asked about).
@@ -338,6 +402,11 @@ static void find_entities(chat_t *c)
         word_t *w = &c->words[i];
         if(is_stop(c, w))
             continue;
+        int taken = column_in_table(c, i);
+        if(taken) {
+            i += taken - 1;
+            continue;
+        }
         int joined = 0;
         for(int k = JOIN_MAX; k >= 2 && !joined; k--)
             if((joined = join_words(c, i, k)) != 0)
@@ -355,6 +424,8 @@ static void find_entities(chat_t *c)
         }
         w->entity = add_entity(c, tok, 1);
     }
+    if(c->nent == 0)
+        stopword_names(c);
     drop_ambiguous_words(c);
     build_intent(c);
 }
