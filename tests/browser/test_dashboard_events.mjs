@@ -487,6 +487,33 @@ test('malformed and unknown messages are ignored without breaking the page', asy
   });
 });
 
+test('keyboard focus stays on a control after "Retry now", never <body>', async (ctx) => {
+  // the page's timers held: no scheduled retry races the button
+  await withDashboard(ctx, { clock: true }, async (page, ws, srv) => {
+    const focused = () => page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+    srv.refuseUpgrades = true;
+    ws.drop();
+    await waitState(page, 'reconnecting');
+    await page.focus('#retry-now');
+    // A retry that connects: the button stays while the socket opens and goes once the page is live;
+    // focus then waits on the connection status, which says how the retry went.
+    srv.refuseUpgrades = false;
+    const next = srv.nextClient(10000);
+    await page.keyboard.press('Enter');
+    const ws2 = await next;
+    assertEqual(await focused(), 'retry-now', 'focus on the button while the retry connects');
+    ws2.send(envelope('connection_ack', { client_id: 2 }));
+    await waitState(page, 'live');
+    assert(!(await page.locator('#retry-now').isVisible()), 'no retry button once live');
+    assertEqual(await focused(), 'conn-status', 'focus on the connection status once live, not <body>');
+    // The socket drops again: the button is offered, and focus left on the status goes back to it.
+    srv.refuseUpgrades = true;
+    ws2.drop();
+    await waitState(page, 'reconnecting');
+    assertEqual(await focused(), 'retry-now', 'focus back on the button offered again');
+  });
+});
+
 test('reconnects after the server drops the socket, with growing backoff', async (ctx) => {
   await withDashboard(ctx, {}, async (page, ws, srv) => {
     ws.send(envelope('stats_update', { totalNodes: 1, totalEdges: 2, filesProcessed: 3, databaseTables: 4, activeQueries: 0, trends: {} }));
