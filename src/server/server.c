@@ -333,6 +333,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         if(!uv_run(&loop, UV_RUN_ONCE))
             break;
     }
+    int dropped = srv.n_clients; /* clients that did not answer the close within the grace */
     ws_drop_all(&srv);
     if(!sig)
         pthread_kill(sig_thread, SIGUSR1);
@@ -347,6 +348,6 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
     destroy_context(&srv, &loop);
     server_free(&srv);
     log_limited_flush(1);
-    log_info("server.stopped", "clients_left=%d", srv.n_clients);
+    log_info("server.stopped", "clients_left=%d clients_dropped=%d", srv.n_clients, dropped);
     return rc;
 }
