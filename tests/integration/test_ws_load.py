@@ -1,4 +1,6 @@
-"""Load: a slow consumer stays bounded while others keep receiving; 1,000 clients get one broadcast."""
+"""Load: a slow consumer stays bounded while others keep receiving; 1,000 clients get one broadcast.
+Every wait is for an event, bounded by WAIT_S (a hang guard, generous for ASan on a loaded machine);
+how fast a broadcast reaches its clients is bench_ws's to measure (BENCHMARKS.md), not a test's."""
 
 import json
 import os
@@ -14,6 +16,7 @@ from harness import Server, main  # noqa: E402
 from ws_helpers import RawWS, error_event, handshake_bytes, metric, post_events, vm_rss_kb  # noqa: E402
 
 PAD = "x" * 4000
+WAIT_S = 60
 
 
 def big_query(seq):
@@ -27,9 +30,9 @@ class SlowConsumerTest(unittest.TestCase):
         env = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"}
         with Server("--debug-events", "--stats-interval", "30", "--query-event-rate", "100000",
                     "--ws-backlog", "512", env=env) as srv:
-            slow = RawWS(srv.host, srv.port, rcvbuf=4096)
+            slow = RawWS(srv.host, srv.port, rcvbuf=4096, timeout=WAIT_S)
             slow.recv_json()  # then never reads again
-            fast = RawWS(srv.host, srv.port)
+            fast = RawWS(srv.host, srv.port, timeout=WAIT_S)  # its reader stops at a read timeout
             fast.recv_json()
             last = {"seq": -1, "errors": 0}
 
@@ -50,7 +53,7 @@ class SlowConsumerTest(unittest.TestCase):
             rss_start = None
             for b in range(batches):
                 post_events(srv, [big_query(b * batch + i) for i in range(batch)])
-                deadline = time.monotonic() + 10
+                deadline = time.monotonic() + WAIT_S
                 while last["seq"] < (b + 1) * batch - 1 and time.monotonic() < deadline:
                     time.sleep(0.001)
                 self.assertEqual(last["seq"], (b + 1) * batch - 1, "the fast client fell behind")
@@ -61,11 +64,11 @@ class SlowConsumerTest(unittest.TestCase):
             # a critical message the slow client cannot keep closes it (1013); the fast one gets them all
             for b in range(10):
                 post_events(srv, [error_event(f"Error {i}.") for i in range(60)] + [big_query(10**6)] * 10)
-                deadline = time.monotonic() + 10
+                deadline = time.monotonic() + WAIT_S
                 while last["errors"] < 60 * (b + 1) and time.monotonic() < deadline:
                     time.sleep(0.001)
                 self.assertEqual(last["errors"], 60 * (b + 1))
-            deadline = time.monotonic() + 8
+            deadline = time.monotonic() + WAIT_S
             text = ""
             while time.monotonic() < deadline:
                 _, _, body = srv.request("GET", "/metrics")
@@ -91,7 +94,7 @@ class PartialWriteTest(unittest.TestCase):
         n, pad = 100, "y" * 60000
         with Server("--debug-events", "--stats-interval", "30", "--query-event-rate", "100000",
                     "--ws-backlog", "4096") as srv:
-            ws = RawWS(srv.host, srv.port, rcvbuf=4096, timeout=10)
+            ws = RawWS(srv.host, srv.port, rcvbuf=4096, timeout=WAIT_S)
             self.assertEqual(ws.recv_json()["type"], "connection_ack")
             for i in range(n):
                 event = big_query(i)
@@ -121,7 +124,7 @@ class ThousandClientsTest(unittest.TestCase):
             for i in range(n):
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 s.bind((f"127.0.0.{1 + i % 4}", 0))  # several source addresses
-                s.settimeout(10)
+                s.settimeout(WAIT_S)
                 s.connect((srv.host, srv.port))
                 s.sendall(handshake_bytes(srv.host, srv.port))
                 socks.append(s)
@@ -143,7 +146,6 @@ class ThousandClientsTest(unittest.TestCase):
                 self.assertEqual(a["data"]["max_message_bytes"], 65536)
             _, health = srv.get_json("/health")
             self.assertEqual(health["websocket"]["connections"], n)
-            t0 = time.monotonic()
             post_events(srv, [error_event("Broadcast to everyone.", "warning")])
             got = 0
             for r in readers:
@@ -153,14 +155,12 @@ class ThousandClientsTest(unittest.TestCase):
                         self.assertEqual(msg["data"]["message"], "Broadcast to everyone.")
                         got += 1
                         break
-            took = time.monotonic() - t0
-            self.assertEqual(got, n)
-            self.assertLess(took, 10)
+            self.assertEqual(got, n)  # each client's read waited at most WAIT_S for it
             _, _, body = srv.request("GET", "/metrics")
             self.assertEqual(metric(body.decode(), 'lineaged_ws_messages_sent_total{type="error"}'), n)
             for s in socks:
                 s.close()
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + WAIT_S
             while time.monotonic() < deadline:
                 _, health = srv.get_json("/health")
                 if health["websocket"]["connections"] == 0:
