@@ -123,9 +123,14 @@ export async function waitFor(fn, { timeout = 5000, interval = 50, what = 'condi
   }
 }
 
+// Each request on a connection of its own (agent: false). Node 20's global agent keeps connections
+// alive: a test's first request went out on the one /health had used before the browser started, and
+// under ASan at load 17 it failed once with "socket hang up": the server ends an idle connection after
+// about 5 s (4.5 s measured), about when a loaded machine had the browser up. No test here is about
+// reusing connections.
 export function httpGet(url) {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
+    const req = http.get(url, { agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -143,7 +148,7 @@ export function httpGet(url) {
 export function httpPostJson(url, body) {
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(JSON.stringify(body));
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
