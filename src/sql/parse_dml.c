@@ -1042,14 +1042,20 @@ void sqlp_parse_from_first(parser_t *p)
             nc = parse_column_list(p, cols, 1024);
         else
             nc = insert_columns(p, q.full, fixed, nfixed, cols, 1024);
-        if(!accept_kw(p, SQL_KW_SELECT)) {
+        /* MAP|REDUCE .. USING 'script', or SELECT TRANSFORM (..) USING: Hive's script transforms */
+        int transform = sqlp_transform_at(p, 0);
+        if(!transform && !accept_kw(p, SQL_KW_SELECT)) {
             sqlp_fail(p, "expected SELECT");
             return;
         }
-        accept_kw(p, SQL_KW_DISTINCT);
+        transform = transform || sqlp_transform_at(p, 0);
+        if(!transform)
+            accept_kw(p, SQL_KW_DISTINCT);
         item_t *items = NULL;
         uint32_t n = 0, cap = 0;
-        do {
+        if(transform)
+            sqlp_parse_transform(p, &items, &n, &cap);
+        while(!transform) {
             if(!sqlp_grow(p, (void **)&items, n, &cap, sizeof *items))
                 return;
             item_t *it = &items[n++];
@@ -1064,7 +1070,9 @@ void sqlp_parse_from_first(parser_t *p)
             if(!it->name)
                 it->name = sqlp_item_name(p, start, end);
             sqlp_mark_identity(p, &it->sink, start, end);
-        } while(!p->err && accept_op(p, ','));
+            if(p->err || !accept_op(p, ','))
+                break;
+        }
         /* an INSERT's SELECT may name its own FROM instead of the shared one */
         scope_t own = {0}, *from = &sc;
         if(accept_kw(p, SQL_KW_FROM)) {

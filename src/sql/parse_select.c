@@ -1867,6 +1867,138 @@ static void parse_star_mods(parser_t *p, item_t *it)
     }
 }
 
+/* Hive's and Spark's script transforms: SELECT TRANSFORM (exprs) | MAP exprs | REDUCE exprs, then
+ * [ROW FORMAT ..] [RECORDWRITER 'w'] USING 'script' [AS (a [type], ..) | AS a [type], ..] [ROW FORMAT
+ * ..] [RECORDREADER 'r']. Here `k` tokens ahead of a transform's first word (TRANSFORM, MAP,
+ * REDUCE)? TRANSFORM( alone is Spark's array function, so its parenthesis must be followed by a
+ * transform's own words. */
+int sqlp_transform_at(parser_t *p, size_t k)
+{
+    if(p->d != SQL_DIALECT_HIVE && p->d != SQL_DIALECT_SPARKSQL && p->d != SQL_DIALECT_DATABRICKS)
+        return 0;
+    const sql_token_t *t = peek(p, k);
+    if(t_word(p, t, "map") || t_word(p, t, "reduce"))
+        return !t_op(p, peek(p, k + 1), '(') && !t_op(p, peek(p, k + 1), '.') && !t_op(p, peek(p, k + 1), ',');
+    if(!t_word(p, t, "transform") || !t_op(p, peek(p, k + 1), '('))
+        return 0;
+    size_t saved = p->pos;
+    p->pos += k + 1;
+    sqlp_skip_group(p);
+    int yes = is_kw(p, SQL_KW_USING) || is_kw(p, SQL_KW_ROW) || is_word(p, "recordwriter");
+    p->pos = saved;
+    return yes;
+}
+
+/* ROW FORMAT DELIMITED [FIELDS TERMINATED BY 'x' ..] | ROW FORMAT SERDE 'c' [WITH SERDEPROPERTIES (..)],
+ * then RECORDWRITER 'w' or RECORDREADER 'r': how a transform's rows are written or read, no lineage */
+static void skip_transform_format(parser_t *p)
+{
+    static const char *const words[] = {
+        "delimited", "fields", "terminated", "by",      "escaped", "collection", "items", "map",
+        "keys",      "lines",  "null",       "defined", "as",      "serde",      "with",  "serdeproperties"};
+    if(is_kw(p, SQL_KW_ROW) && t_word(p, peek(p, 1), "format")) {
+        next(p);
+        next(p);
+        while(!p->err && (cur(p)->type == SQL_TOK_STRING || is_op(p, '(') ||
+                          sqlp_tok_in_list(p, cur(p), words, sizeof words / sizeof words[0]))) {
+            if(is_op(p, '('))
+                sqlp_skip_group(p);
+            else
+                next(p);
+        }
+    }
+    if((is_word(p, "recordwriter") || is_word(p, "recordreader")) && peek(p, 1)->type == SQL_TOK_STRING) {
+        next(p);
+        next(p);
+    }
+}
+
+/* The end of one column of a transform's AS list: a comma, or what may follow the list. */
+static int transform_col_end(parser_t *p, int paren)
+{
+    if(at_end(p) || is_op(p, ',') || is_op(p, ';') || is_op(p, ')'))
+        return 1;
+    if(paren)
+        return 0;
+    return is_kw(p, SQL_KW_ROW) || is_word(p, "recordreader") || is_kw(p, SQL_KW_FROM) || is_kw(p, SQL_KW_WHERE) ||
+           is_kw(p, SQL_KW_GROUP) || is_kw(p, SQL_KW_HAVING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) ||
+           is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) || is_word(p, "window") ||
+           is_kw(p, SQL_KW_LATERAL) || is_word(p, "cluster") || is_word(p, "distribute") || is_word(p, "sort") ||
+           is_kw(p, SQL_KW_INSERT);
+}
+
+/* A script transform's select list (sqlp_transform_at): its output columns, each from every column
+ * the script is given (a script's output depends on all of its input); `key` and `value` when
+ * it names none (Hive's default). */
+void sqlp_parse_transform(parser_t *p, item_t **items, uint32_t *nitems, uint32_t *capitems)
+{
+    int paren = is_word(p, "transform");
+    next(p);
+    if(paren)
+        next(p);
+    if(is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_ALL))
+        next(p);
+    sink_t in = {0};
+    do {
+        size_t before = p->pos;
+        sqlp_parse_expr(p, &in);
+        if(p->pos == before) {
+            sqlp_fail(p, "expected an expression in the transform");
+            return;
+        }
+        /* Spark rejects aliases here; read them anyway */
+        if(accept_kw(p, SQL_KW_AS) || (is_name_tok(cur(p)) && !is_kw(p, SQL_KW_USING) && !is_kw(p, SQL_KW_ROW)))
+            next(p);
+    } while(!p->err && accept_op(p, ','));
+    if(paren)
+        sqlp_expect_op(p, ')', "expected ')' after the transform's input");
+    skip_transform_format(p);
+    if(!accept_kw(p, SQL_KW_USING) || cur(p)->type != SQL_TOK_STRING) {
+        sqlp_fail(p, "expected USING 'script' in the transform");
+        return;
+    }
+    next(p);
+    const char *names[256];
+    int n = 0;
+    if(accept_kw(p, SQL_KW_AS)) {
+        int in_paren = accept_op(p, '(');
+        do {
+            if(!is_name_tok(cur(p))) {
+                sqlp_fail(p, "expected a column name in the transform's AS list");
+                return;
+            }
+            if(n < 256)
+                names[n++] = sqlp_norm(p, cur(p));
+            next(p);
+            /* its type: ARRAY<INT>, MAP<STRING, INT>, DECIMAL(38, 18) */
+            int angle = 0;
+            while(!p->err && (angle > 0 || !transform_col_end(p, in_paren))) {
+                if(is_op(p, '('))
+                    sqlp_skip_group(p);
+                else {
+                    angle += is_op(p, '<') ? 1 : t_ops(p, cur(p), ">>") ? -2 : is_op(p, '>') ? -1 : 0;
+                    next(p);
+                }
+            }
+        } while(!p->err && accept_op(p, ','));
+        if(in_paren)
+            sqlp_expect_op(p, ')', "expected ')' after the transform's columns");
+    } else {
+        names[n++] = "key";
+        names[n++] = "value";
+    }
+    skip_transform_format(p);
+    for(int i = 0; i < n && !p->err; i++) {
+        if(!sqlp_grow(p, (void **)items, *nitems, capitems, sizeof **items))
+            return;
+        item_t *it = &(*items)[*nitems];
+        memset(it, 0, sizeof *it);
+        it->name = names[i];
+        it->sink = in;
+        (*nitems)++;
+    }
+}
+
 static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
 {
     unsigned outer_how = p->outer_how;
@@ -1876,7 +2008,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     if(from_first) {
         next(p);
         sqlp_parse_from_list(p, &sc);
-        if(!is_kw(p, SQL_KW_SELECT)) {
+        if(!is_kw(p, SQL_KW_SELECT) && !sqlp_transform_at(p, 0)) {
             sqlp_parse_filter_clauses(p);
             *scp = sc;
             rel_t *r = p->err ? NULL : sqlp_new_rel(p);
@@ -1885,7 +2017,8 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             return r;
         }
     }
-    next(p); /* SELECT */
+    if(is_kw(p, SQL_KW_SELECT))
+        next(p); /* else MAP or REDUCE */
     for(;;) {
         if(is_kw(p, SQL_KW_DISTINCT) && t_kw(peek(p, 1), SQL_KW_ON) && t_op(p, peek(p, 2), '(')) {
             next(p);
@@ -1916,7 +2049,10 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     }
     item_t *items = NULL;
     uint32_t nitems = 0, capitems = 0;
-    for(;;) {
+    int transform = sqlp_transform_at(p, 0);
+    if(transform)
+        sqlp_parse_transform(p, &items, &nitems, &capitems);
+    while(!transform) {
         if(p->err)
             return NULL;
         if(!sqlp_grow(p, (void **)&items, nitems, &capitems, sizeof *items))
@@ -2166,7 +2302,7 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
         sqlp_leave(p);
         return r;
     }
-    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_FROM))
+    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_FROM) || sqlp_transform_at(p, 0))
         return parse_select_core(p, outer);
     if(is_kw(p, SQL_KW_VALUES)) {
         rel_t *r = parse_values(p);

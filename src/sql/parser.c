@@ -1258,8 +1258,10 @@ static const char *begin_end_statement(const parser_t *p)
 void sqlp_parse_statement(parser_t *p)
 {
     const sql_token_t *t = cur(p);
-    /* TABLE t: the standard's short SELECT * FROM t (Postgres, MySQL 8, Spark) */
-    if(t_op(p, t, '(') || t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_VALUES) || sqlp_table_query_at(p, 0)) {
+    /* TABLE t: the standard's short SELECT * FROM t (Postgres, MySQL 8, Spark); MAP|REDUCE ..
+     * USING 'script': Hive's transforms */
+    if(t_op(p, t, '(') || t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_VALUES) || sqlp_table_query_at(p, 0) ||
+       sqlp_transform_at(p, 0)) {
         sqlp_parse_select_stmt(p);
         return;
     }

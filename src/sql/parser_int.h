@@ -140,6 +140,11 @@ typedef struct item {
     uint32_t nmods, capmods;
 } item_t;
 
+/* Hive's and Spark's script transforms (SELECT TRANSFORM (..) | MAP .. | REDUCE .. USING 'script'):
+ * one k tokens ahead; its select list as items */
+int sqlp_transform_at(parser_t *p, size_t k);
+void sqlp_parse_transform(parser_t *p, item_t **items, uint32_t *nitems, uint32_t *capitems);
+
 typedef struct assign {
     const char *col;
     sink_t sink;

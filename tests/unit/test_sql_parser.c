@@ -848,6 +848,33 @@ static void test_spark_sql_tests_finds(void **state)
         SQL_DIALECT_SPARKSQL, "s,u;");
 }
 
+/* Hive's and Spark's script transforms (Spark's transform.sql): every output column comes from
+ * every column the script is given; `key` and `value` when the AS list is left out; TRANSFORM(..)
+ * without USING stays Spark's array function. */
+static void test_script_transform(void **state)
+{
+    (void)state;
+    expect_cols_of("INSERT INTO o SELECT TRANSFORM(a, b) USING 'cat' AS (x, y string) FROM t;", SQL_DIALECT_SPARKSQL,
+                   "o.x<-t.a|t.b o.y<-t.a|t.b");
+    expect_cols_of("INSERT INTO o SELECT TRANSFORM(a, b + c)\n  ROW FORMAT DELIMITED FIELDS TERMINATED BY '@'\n"
+                   "  NULL DEFINED AS 'NULL'\nUSING 'cat'\n  ROW FORMAT SERDE 'x' WITH SERDEPROPERTIES ('k' = 'v')\n"
+                   "  RECORDREADER 'r'\nFROM t;",
+                   SQL_DIALECT_SPARKSQL, "o.key<-t.a|t.b|t.c o.value<-t.a|t.b|t.c");
+    expect_cols_of(
+        "INSERT INTO o SELECT TRANSFORM(a) USING 'cat' AS (d ARRAY<INT>, e MAP<STRING, INT>, f DECIMAL(38, 18)) "
+        "FROM t;",
+        SQL_DIALECT_SPARKSQL, "o.d<-t.a o.e<-t.a o.f<-t.a");
+    expect_cols_of(
+        "INSERT INTO o MAP a, b USING 'cat' AS c, d FROM t;\nINSERT INTO o2 REDUCE a USING 'cat' AS (e) FROM t;",
+        SQL_DIALECT_HIVE, "o.c<-t.a|t.b o.d<-t.a|t.b o2.e<-t.a");
+    expect_cols_of("FROM (SELECT k AS key, v FROM s) src INSERT INTO o MAP src.key, src.v USING 'cat' AS k, w;",
+                   SQL_DIALECT_HIVE, "o.k<-s.k|s.v o.w<-s.k|s.v");
+    expect_cols_of("WITH tmp AS (SELECT TRANSFORM(a) USING 'cat' AS (b string) FROM t)\n"
+                   "INSERT INTO o SELECT t1.b FROM tmp t1 JOIN tmp t2 ON t1.b = t2.b;",
+                   SQL_DIALECT_SPARKSQL, "o.b<-t.a");
+    expect_cols_of("INSERT INTO o SELECT transform(ys, y -> y * 2) AS v FROM n;", SQL_DIALECT_SPARKSQL, "o.v<-n.ys");
+}
+
 /* grammars-v4's PL/SQL examples run together: an empty package took in the statements after it,
  * and a statement it could not read left the error set, so its loop never moved again (two
  * REVOKEs after `CREATE PACKAGE p AS END;` never returned). */
@@ -1108,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_dml_in_from),
         cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_spark_sql_tests_finds),
+        cmocka_unit_test(test_script_transform),
         cmocka_unit_test(test_package_recovery),
         cmocka_unit_test(test_client_scripts),
         cmocka_unit_test(test_pivot_columns),
