@@ -105,6 +105,8 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
     case SQL_DIALECT_DATABRICKS:
         t.dq_ident = false;
         t.backslash_escapes = true;
+        /* Spark's bracketed comments nest (since Spark 3.1: a comment inside a comment); Hive's do not */
+        t.nested_comments = d != SQL_DIALECT_HIVE;
         break;
     default: break;
     }

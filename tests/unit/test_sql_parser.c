@@ -846,6 +846,10 @@ static void test_spark_sql_tests_finds(void **state)
         "WITH RECURSIVE r(level) MAX RECURSION LEVEL 35 AS (SELECT 1 FROM s UNION ALL SELECT level + 1 FROM r)\n"
         "SELECT * FROM r;\nWITH t MAX RECURSION LEVEL 100 AS (SELECT n FROM u) SELECT * FROM t;",
         SQL_DIALECT_SPARKSQL, "s,u;");
+    /* Spark's bracketed comments nest (comments.sql), Hive's end at the first close */
+    expect_clean("/* a\n/* b */\nSELECT x FROM hidden;\n*/\nINSERT INTO o SELECT x FROM t;", SQL_DIALECT_SPARKSQL,
+                 "t;o");
+    expect_clean("/* a /* b */ INSERT INTO o SELECT x FROM t;", SQL_DIALECT_HIVE, "t;o");
 }
 
 /* Hive's and Spark's script transforms (Spark's transform.sql): every output column comes from
