@@ -24,17 +24,11 @@ int sqlp_is_query_start(const sql_token_t *t)
     return t_kw(t, SQL_KW_SELECT) || t_kw(t, SQL_KW_WITH) || t_kw(t, SQL_KW_VALUES);
 }
 
-/* The pipe operator |> of a pipe query (BigQuery, Spark), `|` and `>` side by side. */
-int sqlp_at_pipe(const parser_t *p)
+/* sqlp_table_query_at past its TABLE: the name, then the end of the statement or of its
+ * parentheses, a set operator or a pipe. */
+int sqlp_table_query_rest(const parser_t *p, size_t k)
 {
-    return is_op(p, '|') && t_op(p, peek(p, 1), '>') && peek(p, 1)->off == cur(p)->off + 1;
-}
-
-/* TABLE t, k tokens ahead, as a whole query (the standard's SELECT * FROM t): the name, then the
- * end of the statement or of its parentheses, a set operator or a pipe. */
-int sqlp_table_query_at(const parser_t *p, size_t k)
-{
-    if(!t_kw(peek(p, k), SQL_KW_TABLE) || !is_name_tok(peek(p, k + 1)))
+    if(!is_name_tok(peek(p, k + 1)))
         return 0;
     k += 2;
     while(t_op(p, peek(p, k), '.') && is_name_tok(peek(p, k + 1)))
@@ -1869,13 +1863,11 @@ static void parse_star_mods(parser_t *p, item_t *it)
 
 /* Hive's and Spark's script transforms: SELECT TRANSFORM (exprs) | MAP exprs | REDUCE exprs, then
  * [ROW FORMAT ..] [RECORDWRITER 'w'] USING 'script' [AS (a [type], ..) | AS a [type], ..] [ROW FORMAT
- * ..] [RECORDREADER 'r']. Here `k` tokens ahead of a transform's first word (TRANSFORM, MAP,
- * REDUCE)? TRANSFORM( alone is Spark's array function, so its parenthesis must be followed by a
- * transform's own words. */
-int sqlp_transform_at(parser_t *p, size_t k)
+ * ..] [RECORDREADER 'r']. Is a transform's first word (TRANSFORM, MAP, REDUCE) `k` tokens ahead
+ * (the dialect is sqlp_transform_at's to check)? TRANSFORM( alone is Spark's array function, so
+ * its parenthesis must be followed by a transform's own words. */
+int sqlp_transform_here(parser_t *p, size_t k)
 {
-    if(p->d != SQL_DIALECT_HIVE && p->d != SQL_DIALECT_SPARKSQL && p->d != SQL_DIALECT_DATABRICKS)
-        return 0;
     const sql_token_t *t = peek(p, k);
     if(t_word(p, t, "map") || t_word(p, t, "reduce"))
         return !t_op(p, peek(p, k + 1), '(') && !t_op(p, peek(p, k + 1), '.') && !t_op(p, peek(p, k + 1), ',');

@@ -141,8 +141,7 @@ typedef struct item {
 } item_t;
 
 /* Hive's and Spark's script transforms (SELECT TRANSFORM (..) | MAP .. | REDUCE .. USING 'script'):
- * one k tokens ahead; its select list as items */
-int sqlp_transform_at(parser_t *p, size_t k);
+ * its select list as items (sqlp_transform_at says where one starts) */
 void sqlp_parse_transform(parser_t *p, item_t **items, uint32_t *nitems, uint32_t *capitems);
 
 typedef struct assign {
@@ -325,8 +324,28 @@ void sqlp_vadd(parser_t *p, sql_strvec_t *v, const char *s);
 
 /* parse_select.c: SELECT, queries, table references and expressions */
 int sqlp_is_query_start(const sql_token_t *t);
-int sqlp_at_pipe(const parser_t *p);
-int sqlp_table_query_at(const parser_t *p, size_t k);
+int sqlp_table_query_rest(const parser_t *p, size_t k);
+int sqlp_transform_here(parser_t *p, size_t k);
+
+/* The pipe operator |> of a pipe query (BigQuery, Spark), `|` and `>` side by side (inline: the
+ * expression loop asks at every operator). */
+static inline int sqlp_at_pipe(const parser_t *p)
+{
+    return is_op(p, '|') && t_op(p, peek(p, 1), '>') && peek(p, 1)->off == cur(p)->off + 1;
+}
+
+/* TABLE t, k tokens ahead, as a whole query (the standard's SELECT * FROM t). */
+static inline int sqlp_table_query_at(const parser_t *p, size_t k)
+{
+    return t_kw(peek(p, k), SQL_KW_TABLE) && sqlp_table_query_rest(p, k);
+}
+
+/* A script transform k tokens ahead (Hive, Spark, Databricks). */
+static inline int sqlp_transform_at(parser_t *p, size_t k)
+{
+    return (p->d == SQL_DIALECT_HIVE || p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS) &&
+           sqlp_transform_here(p, k);
+}
 const char *sqlp_item_name(parser_t *p, size_t start, size_t end);
 void sqlp_mark_identity(parser_t *p, sink_t *s, size_t start, size_t end);
 int sqlp_paren_is_query(const parser_t *p, size_t k);
