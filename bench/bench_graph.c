@@ -75,7 +75,7 @@ static int generate(duckdb_connection c, long nodes, long edges)
                " line_start INTEGER, column_start INTEGER, routine VARCHAR, error VARCHAR);"
                "CREATE TABLE nodes (id BIGINT, kind VARCHAR, name VARCHAR, project_id VARCHAR, temporary BOOLEAN);"
                "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
-               " file_id BIGINT, transformation VARCHAR);"))
+               " transformation VARCHAR);"))
         return -1;
     duckdb_appender app;
     if(duckdb_appender_create(c, NULL, "nodes", &app) != DuckDBSuccess)
@@ -102,7 +102,6 @@ static int generate(duckdb_connection c, long nodes, long edges)
         duckdb_append_int64(app, b);
         duckdb_append_varchar(app, "DERIVES");
         duckdb_append_int64(app, k + 1);
-        duckdb_append_int64(app, 1);
         duckdb_append_null(app);
         duckdb_appender_end_row(app);
     }
@@ -168,10 +167,10 @@ static int bench_updates(long tables, int rounds)
              " ['id', 'amount', 'name'][c], 'bench', false FROM range(1, %ld + 1) r(i), range(1, 4) k(c);"
              "CREATE TABLE edges AS"
              " SELECT i - 1 AS source, i AS target, 'DERIVES' AS kind, i AS statement_id,"
-             "  (i - 1) // 10 + 1 AS file_id, NULL::VARCHAR AS transformation FROM range(2, %ld + 1) r(i)"
-             " UNION ALL SELECT i, %ld + 3 * (i - 1) + c, 'CONTAINS', i, (i - 1) // 10 + 1, NULL"
+             "  NULL::VARCHAR AS transformation FROM range(2, %ld + 1) r(i)"
+             " UNION ALL SELECT i, %ld + 3 * (i - 1) + c, 'CONTAINS', i, NULL"
              "  FROM range(1, %ld + 1) r(i), range(1, 4) k(c)"
-             " UNION ALL SELECT %ld + 3 * (i - 2) + c, %ld + 3 * (i - 1) + c, 'DERIVES', i, (i - 1) // 10 + 1,"
+             " UNION ALL SELECT %ld + 3 * (i - 2) + c, %ld + 3 * (i - 1) + c, 'DERIVES', i,"
              "  'IDENTITY' FROM range(2, %ld + 1) r(i), range(1, 4) k(c);",
              tables / 10, tables, tables, tables, tables, tables, tables, tables, tables, tables, tables);
     if(exec(c, sql))
@@ -188,9 +187,8 @@ static int bench_updates(long tables, int rounds)
         snprintf(sql, sizeof(sql),
                  "INSERT INTO files SELECT %ld, path, repository, project_id, dialect, true, disk_path, ingestion_id"
                  " FROM files WHERE id = %ld; UPDATE files SET is_current = false WHERE id = %ld;"
-                 "UPDATE statements SET file_id = %ld WHERE file_id = %ld;"
-                 "UPDATE edges SET file_id = %ld WHERE file_id = %ld;",
-                 fresh, file, file, fresh, file, fresh, file);
+                 "UPDATE statements SET file_id = %ld WHERE file_id = %ld;",
+                 fresh, file, file, fresh, file);
         if(exec(c, sql))
             return -1;
         /* the file may have been renewed before: its newest version is the current one */

@@ -146,7 +146,8 @@ static int load_query(duckdb_connection conn, int ncols, graph_builder_t *b, row
 
 /*
  * The graph's rows into `b`: all of them, or with `files` ("1,2,3") those of these files and every
- * node their edges name. Casts pin the C types the row functions read.
+ * node their edges name. Casts pin the C types the row functions read. An edge's file is its
+ * statement's (edges have no file_id since migration 11).
  */
 static int read_rows(duckdb_connection conn, const char *files, graph_builder_t *b)
 {
@@ -154,9 +155,9 @@ static int read_rows(duckdb_connection conn, const char *files, graph_builder_t 
     const char *in = files ? " IN (" : "", *list = files ? files : "", *close = files ? ")" : "";
     int rc = files ? load_query(conn, 4, b, node_row,
                                 "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, coalesce(temporary, false)::BOOLEAN "
-                                "FROM nodes WHERE id IN (SELECT source FROM edges WHERE file_id IN (%s) UNION "
-                                "SELECT target FROM edges WHERE file_id IN (%s))",
-                                files, files)
+                                "FROM nodes WHERE id IN (SELECT unnest([source, target]) FROM edges WHERE "
+                                "statement_id IN (SELECT id FROM statements WHERE file_id IN (%s)))",
+                                files)
                    : load_query(conn, 4, b, node_row, "%s",
                                 "SELECT id::BIGINT, kind::VARCHAR, name::VARCHAR, "
                                 "coalesce(temporary, false)::BOOLEAN FROM nodes");
@@ -174,9 +175,10 @@ static int read_rows(duckdb_connection conn, const char *files, graph_builder_t 
                         files ? " AND f.id" : "", in, list, close);
     if(!rc)
         rc = load_query(conn, 6, b, edge_row,
-                        "SELECT source::BIGINT, target::BIGINT, kind::VARCHAR, statement_id::BIGINT, "
-                        "transformation::VARCHAR, file_id::BIGINT FROM edges%s%s%s%s",
-                        files ? " WHERE file_id" : "", in, list, close);
+                        "SELECT e.source::BIGINT, e.target::BIGINT, e.kind::VARCHAR, e.statement_id::BIGINT, "
+                        "e.transformation::VARCHAR, s.file_id::BIGINT FROM edges e LEFT JOIN statements s ON "
+                        "s.id = e.statement_id%s%s%s%s",
+                        files ? " WHERE s.file_id" : "", in, list, close);
     return rc;
 }
 

@@ -24,7 +24,7 @@ static const char *const transformations[] = {"DEFINED", "IDENTITY",    "TRANSFO
                                               "JOIN",    "FILTER",      "GROUP_BY",       "SORT",
                                               "WINDOW",  "CONDITIONAL", "DROPPED"};
 #define NO_TRANSFORMATION 0xff
-/* The columns of nodes (migration 10), statements (7) and edges (8), in table order. */
+/* The columns of nodes (migration 10), statements (7) and edges (11), in table order. */
 enum { NC_ID, NC_KIND, NC_NAME, NC_PROJECT, NC_TEMPORARY, NC_FIRST_SEEN, NC_COLUMNS };
 static const store_col_t node_cols[NC_COLUMNS] = {STORE_COL_BIGINT,  STORE_COL_ENUM8,   STORE_COL_VARCHAR,
                                                   STORE_COL_VARCHAR, STORE_COL_BOOLEAN, STORE_COL_TIMESTAMP};
@@ -50,9 +50,11 @@ static const store_col_t stmt_cols[SC_COLUMNS] = {
     STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR,
     STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR, STORE_COL_VARCHAR,
     STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_BIGINT};
-enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_FILE, EC_TRANSFORMATION, EC_COLUMNS };
-static const store_col_t edge_cols[EC_COLUMNS] = {STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8,
-                                                  STORE_COL_BIGINT, STORE_COL_BIGINT, STORE_COL_ENUM8};
+enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_TRANSFORMATION, EC_COLUMNS };
+static const store_col_t edge_cols[EC_COLUMNS] = {STORE_COL_UINTEGER, STORE_COL_UINTEGER, STORE_COL_ENUM8,
+                                                  STORE_COL_UINTEGER, STORE_COL_ENUM8};
+/* The largest node or statement id: edges hold them as UINTEGER (migration 11). */
+#define ID_MAX ((int64_t)UINT32_MAX)
 
 /* The tables written through appenders, as bits: which hold rows not flushed yet, which to flush. */
 enum { T_FILES = 1u, T_NODES = 2u, T_STMTS = 4u, T_EDGES = 8u, T_TEXTS = 16u, T_ALL = 31u };
@@ -147,6 +149,7 @@ struct writer {
     int by_id_built;
     node_pool_t pool;
     int64_t next_node_id, next_stmt_id, next_file_id;
+    int64_t id_max; /* ID_MAX, or lower in tests (writer_limit_ids) */
     uint64_t epoch;
     int in_txn;
     int oom;                     /* the last failure may have been DuckDB's memory limit (an append, query or commit) */
@@ -433,6 +436,25 @@ void writer_limit_node_blocks(writer_t *w, uint32_t max)
     w->pool.max_blocks = max;
 }
 
+void writer_limit_ids(writer_t *w, int64_t max)
+{
+    w->id_max = max > 0 && max < ID_MAX ? max : ID_MAX;
+}
+
+/*
+ * Whether the ids a file took fit the edges' UINTEGER columns (migration 11); past them the file
+ * fails with nothing stored, never an id that wraps onto another node or statement.
+ */
+static int ids_fit(const writer_t *w, int64_t last_stmt)
+{
+    if(w->next_node_id - 1 <= w->id_max && last_stmt <= w->id_max)
+        return 1;
+    log_warn("ingest.id_limit", "next_node_id=%" PRId64 " last_statement_id=%" PRId64 " max=%" PRId64 " reason=%s",
+             w->next_node_id, last_stmt, w->id_max,
+             LOG_Q("node and statement ids are 32-bit in the edges table: no new node or statement is stored"));
+    return 0;
+}
+
 /* A new node under `key` (h: its hash in by_name). */
 static node_t *node_add(writer_t *w, uint64_t h, const char *key, size_t klen, int64_t id, enum node_kind kind)
 {
@@ -701,6 +723,7 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
     map_init(&w->by_id, node_id_key, node_at, &w->pool);
     map_init(&w->current, current_key, NULL, NULL);
     w->memory_mb = store_memory_mb(store);
+    w->id_max = ID_MAX;
     w->store = store;
     if(store_connect(store, &w->conn)) {
         util_free(w);
@@ -1288,13 +1311,43 @@ static void reset_scratch(writer_t *w)
     w->new_nodes.n = w->upgraded.n = w->orphans.n = w->edges.n = 0;
 }
 
-/* Drops the old version's edges from the counts; nodes left with none become orphans. */
-static int release_old(writer_t *w, int64_t old_id, int64_t *removed_edges)
+/*
+ * The edges of file `file_id` as a condition on their statement (edges have no file_id since
+ * migration 11). The writer gives a file's statements consecutive ids, so that is a range DuckDB
+ * checks against each row group's minimum and maximum; a file whose ids are not one run (none
+ * written by this writer) is matched through its statements instead.
+ */
+static int file_edges_where(writer_t *w, int64_t file_id, char *out, size_t cap)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql),
+             "SELECT min(id)::BIGINT, max(id)::BIGINT, count(*)::BIGINT FROM statements WHERE file_id = %" PRId64,
+             file_id);
+    duckdb_result res;
+    if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
+        int rc = query_failed(w, &res);
+        duckdb_destroy_result(&res);
+        return rc;
+    }
+    int64_t lo = duckdb_value_int64(&res, 0, 0), hi = duckdb_value_int64(&res, 1, 0),
+            n = duckdb_value_int64(&res, 2, 0);
+    duckdb_destroy_result(&res);
+    if(!n)
+        snprintf(out, cap, "false");
+    else if(hi - lo + 1 == n)
+        snprintf(out, cap, "statement_id BETWEEN %" PRId64 " AND %" PRId64, lo, hi);
+    else
+        snprintf(out, cap, "statement_id IN (SELECT id FROM statements WHERE file_id = %" PRId64 ")", file_id);
+    return 0;
+}
+
+/* Drops the old version's edges (those matching `where`) from the counts; nodes left with none become orphans. */
+static int release_old(writer_t *w, const char *where, int64_t *removed_edges)
 {
     if(by_id_build(w))
         return -1;
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT source, target FROM edges WHERE file_id = %" PRId64, old_id);
+    char sql[192];
+    snprintf(sql, sizeof(sql), "SELECT source, target FROM edges WHERE %s", where);
     duckdb_result res;
     if(duckdb_query(w->conn, sql, &res) == DuckDBError) {
         duckdb_destroy_result(&res);
@@ -1355,16 +1408,16 @@ static int append_statement(writer_t *w, int64_t id, int64_t file_id, size_t ord
     return rows_end(w, r, T_STMTS);
 }
 
-static int append_edges(writer_t *w, int64_t file_id)
+/* Every id is at most ID_MAX: stage checked the ones this file took. */
+static int append_edges(writer_t *w)
 {
     store_rows_t *r = &w->edges_rows;
     for(size_t i = 0; i < w->edges.n; i++) {
         const edge_t *e = &w->edges.v[i];
-        store_rows_i64(r, EC_SOURCE, e->source);
-        store_rows_i64(r, EC_TARGET, e->target);
+        store_rows_u32(r, EC_SOURCE, (uint32_t)e->source);
+        store_rows_u32(r, EC_TARGET, (uint32_t)e->target);
         store_rows_u8(r, EC_KIND, e->kind);
-        store_rows_i64(r, EC_STATEMENT, e->statement_id);
-        store_rows_i64(r, EC_FILE, file_id);
+        store_rows_u32(r, EC_STATEMENT, (uint32_t)e->statement_id);
         if(e->transformation == NO_TRANSFORMATION)
             store_rows_null(r, EC_TRANSFORMATION);
         else
@@ -1417,7 +1470,7 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
         if(end_row(w, w->texts_app))
             return -1;
     }
-    return append_edges(w, f->id);
+    return append_edges(w);
 }
 
 /*
@@ -1594,15 +1647,17 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
         statement_edges(&b, &p->stmts[i], first_sid + (int64_t)i);
     buf_free(&b.key);
     int64_t removed_edges = 0;
-    int rc = b.failed ? -1 : 0;
+    int rc = b.failed || !ids_fit(w, first_sid + (int64_t)(p->nstmts + p->nerrors) - 1) ? -1 : 0;
     if(!rc && cur->id >= 0) {
         char sql[160];
         w->superseded++;
         /* that version may be an earlier file of this group, its rows still in the appenders */
         rc = flush_done(w);
         rc = rc ? rc : flush_tables(w, T_FILES | T_STMTS | T_EDGES | T_TEXTS);
-        rc = rc ? rc : release_old(w, cur->id, &removed_edges);
-        snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE file_id = %" PRId64, cur->id);
+        char where[128];
+        rc = rc ? rc : file_edges_where(w, cur->id, where, sizeof(where));
+        rc = rc ? rc : release_old(w, where, &removed_edges);
+        snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE %s", where);
         rc = rc ? rc : exec(w, sql);
         snprintf(sql, sizeof(sql), "DELETE FROM statements WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);

@@ -51,6 +51,8 @@ void writer_interrupt(writer_t *w);
 void writer_close(writer_t *w);
 /* Test-only: at most `max` - 1 blocks of nodes (0: the real limit, 2^20 - 1 blocks, 64 GiB of nodes). */
 void writer_limit_node_blocks(writer_t *w, uint32_t max);
+/* Test-only: node and statement ids up to `max` (0: the real limit, 2^32 - 1, edges' UINTEGER ids). */
+void writer_limit_ids(writer_t *w, int64_t max);
 duckdb_connection writer_conn(writer_t *w);
 /* Commits so far, and how many times DuckDB's memory limit was changed (a file stored again after running out). */
 void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_sets);

@@ -8,6 +8,7 @@ static int col_matches(duckdb_logical_type t, store_col_t want)
     switch(want) {
     case STORE_COL_BIGINT: return id == DUCKDB_TYPE_BIGINT;
     case STORE_COL_INTEGER: return id == DUCKDB_TYPE_INTEGER;
+    case STORE_COL_UINTEGER: return id == DUCKDB_TYPE_UINTEGER;
     case STORE_COL_BOOLEAN: return id == DUCKDB_TYPE_BOOLEAN;
     case STORE_COL_TIMESTAMP: return id == DUCKDB_TYPE_TIMESTAMP;
     case STORE_COL_VARCHAR: return id == DUCKDB_TYPE_VARCHAR;

@@ -16,6 +16,7 @@
 typedef enum store_col {
     STORE_COL_BIGINT,
     STORE_COL_INTEGER,
+    STORE_COL_UINTEGER,
     STORE_COL_BOOLEAN,
     STORE_COL_TIMESTAMP,
     STORE_COL_VARCHAR,
@@ -43,6 +44,11 @@ static inline void store_rows_i64(store_rows_t *r, idx_t col, int64_t v)
 static inline void store_rows_i32(store_rows_t *r, idx_t col, int32_t v)
 {
     ((int32_t *)r->data[col])[r->n] = v;
+}
+
+static inline void store_rows_u32(store_rows_t *r, idx_t col, uint32_t v)
+{
+    ((uint32_t *)r->data[col])[r->n] = v;
 }
 
 static inline void store_rows_u8(store_rows_t *r, idx_t col, uint8_t v)

@@ -659,7 +659,7 @@ static void graph_tables(duckdb_connection conn)
                    "CREATE TABLE nodes (id BIGINT PRIMARY KEY, kind VARCHAR, name VARCHAR, project_id VARCHAR,"
                    " temporary BOOLEAN);"
                    "CREATE TABLE edges (source BIGINT, target BIGINT, kind VARCHAR, statement_id BIGINT,"
-                   " file_id BIGINT, transformation VARCHAR);");
+                   " transformation VARCHAR);");
 }
 
 /* An in-memory store with the graph's tables, and a connection to it. */
@@ -686,8 +686,8 @@ static void loads_from_duckdb(void **state)
              " 1, 1, NULL, NULL);"
              "INSERT INTO nodes VALUES (1, 'table', 's.a', 'p', false), (2, 'table', 's.b', 'p', NULL),"
              " (3, 'table', 'tmp_x', 'p', true), (4, 'mystery', 'x', 'p', false);"
-             "INSERT INTO edges VALUES (1, 3, 'DERIVES', 7, 1, NULL), (3, 2, 'DERIVES', 7, 1, 'IDENTITY'),"
-             " (1, 4, 'DERIVES', 8, 2, NULL), (1, 2, 'SOMETHING', 7, 1, NULL);");
+             "INSERT INTO edges VALUES (1, 3, 'DERIVES', 7, NULL), (3, 2, 'DERIVES', 7, 'IDENTITY'),"
+             " (1, 4, 'DERIVES', 8, NULL), (1, 2, 'SOMETHING', 7, NULL);");
     graph_snap_t *s = NULL;
     assert_int_equal(graph_load(conn, &s), 0);
     assert_int_equal(graph_node_count(s), 3); /* an unknown kind is left out */

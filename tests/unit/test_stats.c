@@ -31,7 +31,7 @@ static void loads_counts_from_the_database(void **state)
                      " (3, 'i', 'p', 'c.sql', 'processed', true, now(), now());"
                      "INSERT INTO nodes VALUES (1, 'table', 's.t', 'p', false, now()),"
                      " (2, 'view', 's.v', 'p', false, now()), (3, 'column', 's.t.c', 'p', false, now());"
-                     "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, 1, NULL);",
+                     "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, NULL);",
                      &res),
         DuckDBSuccess);
     duckdb_destroy_result(&res);

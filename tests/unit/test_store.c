@@ -59,7 +59,7 @@ static void counts_reflect_rows(void **state)
                                   "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
                                   " (2, 'view', 'a.v', 'p', false, now()),"
                                   " (3, 'column', 'a.t.c', 'p', false, now());"
-                                  "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, 1, NULL);"
+                                  "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, NULL);"
                                   "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current,"
                                   " created_at, updated_at) VALUES"
                                   " (1, 'i', 'p', 'x.sql', 'processed', true, now(), now()),"
@@ -203,7 +203,7 @@ static void version_6_database_upgrades(void **state)
     store_t *s = open_migrated(path, &conn);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM edges"), 3003);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation = 'DEFINED'"
-                                    " AND source = 1 AND target = 2 AND statement_id = 7 AND file_id = 3"),
+                                    " AND source = 1 AND target = 2 AND statement_id = 7"),
                      1);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind::VARCHAR = 'DERIVES'"
                                     " AND transformation::VARCHAR = 'AGGREGATION'"),
@@ -213,6 +213,12 @@ static void version_6_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'edges'"
                                     " AND column_name IN ('kind', 'transformation') AND data_type LIKE 'ENUM%'"),
                      2);
+    /* migration 11: 32-bit ids and no file_id (an edge's statement names its file) */
+    assert_int_equal(count_of(conn,
+                              "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'edges'"
+                              " AND column_name IN ('source', 'target', 'statement_id') AND data_type = 'UINTEGER'"),
+                     3);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'edges'"), 5);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM file_texts WHERE file_id = 3"
                                     " AND text = 'CREATE TABLE a.t (c int);'"),
                      1);
@@ -243,16 +249,18 @@ static void version_6_database_upgrades(void **state)
                                       NULL),
                          DuckDBSuccess);
     /* an unknown kind is refused by the type itself, as the CHECK did before */
-    assert_int_not_equal(duckdb_query(conn, "INSERT INTO edges VALUES (1, 2, 'LINKS', 7, 3, NULL)", NULL),
+    assert_int_not_equal(duckdb_query(conn, "INSERT INTO edges VALUES (1, 2, 'LINKS', 7, NULL)", NULL), DuckDBSuccess);
+    /* an id past the edges' 32 bits is refused, not wrapped */
+    assert_int_not_equal(duckdb_query(conn, "INSERT INTO edges VALUES (4294967296, 2, 'DERIVES', 7, NULL)", NULL),
                          DuckDBSuccess);
     /* the pinned compressions survive a checkpoint */
     assert_int_equal(duckdb_query(conn, "CHECKPOINT", NULL), DuckDBSuccess);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM pragma_storage_info('edges') WHERE segment_type <> 'VALIDITY'"
-                                    " AND column_name = 'file_id' AND compression <> 'RLE'"),
+                                    " AND column_name = 'statement_id' AND compression <> 'BitPacking'"),
                      0);
     assert_int_equal(count_of(conn,
-                              "SELECT count(*) > 0 FROM pragma_storage_info('edges') WHERE column_name = 'file_id'"
-                              " AND compression = 'RLE'"),
+                              "SELECT count(*) > 0 FROM pragma_storage_info('edges') WHERE column_name = 'statement_id'"
+                              " AND compression = 'BitPacking'"),
                      1);
     assert_int_equal(
         count_of(conn, "SELECT count(*) FROM pragma_storage_info('file_texts')"
