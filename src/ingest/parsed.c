@@ -363,8 +363,12 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
     buf_init(&p->text, (size_t)st.st_size);
     if((size_t)st.st_size * 8 > ARENA_MIN)
         p->arena.max = (size_t)st.st_size * 8;
-    sql_lineage_opts_t opts = {
-        .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &r, .statements_only = 1};
+    sql_lineage_opts_t opts = {.dialect = dialect,
+                               .on_begin = on_begin,
+                               .on_statement = on_statement,
+                               .ud = &r,
+                               .statements_only = 1,
+                               .no_indirect = 1};
     sql_lineage_t *l = NULL;
     int rc = sql_lineage_run(read_chunk, &r, &opts, &l);
     if(!rc) {

@@ -355,8 +355,9 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
     return 0;
 }
 
-/* The statement as the callback sees it: pointers into the parse arena, no copies. */
-static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
+/* The statement as the callback sees it: pointers into the parse arena, no copies; its
+ * statement-level indirect lineage only when `indirect`. */
+static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out, int indirect)
 {
     memset(out, 0, sizeof *out);
     out->kind = (char *)(in->kind ? in->kind : "unknown");
@@ -402,7 +403,7 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out)
         out->ncolumns = in->nedges;
         sort_columns(out->columns, out->ncolumns);
     }
-    return view_sources(a, &in->indirect, NULL, &out->indirect, &out->nindirect);
+    return indirect ? view_sources(a, &in->indirect, NULL, &out->indirect, &out->nindirect) : 0;
 }
 
 static int copy_list(sql_strlist_t *dst, const sql_strlist_t *src)
@@ -582,7 +583,7 @@ static int on_stmt(void *ud, sql_stmt_t *in)
 {
     engine_t *e = ud;
     sql_statement_t view;
-    int rc = view_stmt(&e->arena, in, &view);
+    int rc = view_stmt(&e->arena, in, &view, !(e->opts->on_statement && e->opts->no_indirect));
     if(!rc && !e->opts->statements_only)
         rc = roles_apply(&e->roles, &view);
     if(rc)

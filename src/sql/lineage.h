@@ -124,6 +124,10 @@ typedef struct sql_lineage_opts {
     /* With on_statement: the caller needs the statements only, so the file-level sources, targets
      * and intermediates are not worked out (they stay empty): ingest spent ~6% of its parse on them. */
     int statements_only;
+    /* With on_statement: the caller reads no statement-level INDIRECT lineage (join, filter,
+     * grouping and sorting columns), so sql_statement_t.indirect stays empty; the columns' own
+     * transformations are kept. Its sorted view was 1.5% of ingest's parse. */
+    int no_indirect;
     /* Optional: each top-level piece of the input in order, valid during the call only. */
     int (*on_unit)(void *ud, const sql_unit_t *u);
 } sql_lineage_opts_t;

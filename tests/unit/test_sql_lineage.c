@@ -530,6 +530,45 @@ static int text_read(void *ud, char *buf, size_t cap, size_t *got)
     return 0;
 }
 
+typedef struct seen {
+    size_t nindirect, ncolumns, ntransformations;
+} seen_t;
+
+static int see_stmt(void *ud, const sql_statement_t *st)
+{
+    seen_t *s = ud;
+    s->nindirect += st->nindirect;
+    s->ncolumns += st->ncolumns;
+    for(size_t i = 0; i < st->ncolumns; i++)
+        s->ntransformations += st->columns[i].ntransformations;
+    return 0;
+}
+
+/* no_indirect: the statement-level INDIRECT lineage is left out, the columns' lineage is not. */
+static void test_no_indirect(void **state)
+{
+    (void)state;
+    const char *sql = "INSERT INTO t (a, b) SELECT x.a, CASE WHEN y.k > 0 THEN y.b END FROM x JOIN y ON x.id = y.id "
+                      "WHERE x.d > 1 GROUP BY x.a, y.k, y.b ORDER BY x.a";
+    seen_t with = {0}, without = {0};
+    for(int no = 0; no < 2; no++) {
+        text_reader_t m = {.s = sql, .len = strlen(sql), .chunk = 4096};
+        sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_ANSI,
+                                   .on_statement = see_stmt,
+                                   .ud = no ? &without : &with,
+                                   .statements_only = 1,
+                                   .no_indirect = no};
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_run(text_read, &m, &opts, &l), 0);
+        sql_lineage_free(l);
+    }
+    assert_true(with.nindirect >= 4); /* x.id, y.id, x.d and the grouping and sorting columns */
+    assert_int_equal(without.nindirect, 0);
+    assert_int_equal(without.ncolumns, 2);
+    assert_int_equal(without.ncolumns, with.ncolumns);
+    assert_int_equal(without.ntransformations, with.ntransformations);
+}
+
 /* Issue 12's tokens (${..} glued to words, {{ }}) split anywhere by the reader give the same
  * document as the whole text. */
 static void test_streaming_templates(void **state)
@@ -668,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_json_text),
         cmocka_unit_test(test_defines),
         cmocka_unit_test(test_undefines),
+        cmocka_unit_test(test_no_indirect),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
         cmocka_unit_test(test_callback_stops),
