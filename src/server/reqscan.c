@@ -227,10 +227,21 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
                 return bad(s, why, "a control character in the request line");
             s->query += c == '?' && !s->query;
             s->frags += s->query && (c == '?' || c == '&'); /* lws keeps each query parameter apart */
-            /* lws fails on %00 without a word: the client would see only a closed connection */
-            s->pct = c == '%' ? 1 : s->pct && c == '0' ? (uint8_t)(s->pct + 1) : 0;
-            if(s->pct == 3)
+            /*
+             * lws fails on %00 without a word (the client would see only a closed connection), and
+             * a decoded %0A or %0D ends its request line there, so it answers "no version"
+             */
+            if(s->pct == 2 && c == '0')
                 return bad(s, why, "an encoded NUL (%00) in the request target");
+            if(s->pct == 2 && (c == 'a' || c == 'A'))
+                return bad(s, why,
+                           "an encoded line feed (%0A) in the request target: a path or query holds no line"
+                           " breaks");
+            if(s->pct == 2 && (c == 'd' || c == 'D'))
+                return bad(s, why,
+                           "an encoded carriage return (%0D) in the request target: a path or query holds"
+                           " no line breaks");
+            s->pct = c == '%' ? 1 : s->pct == 1 && c == '0' ? 2 : 0;
             break;
         case S_REQLINE_CR:
             if(c != '\n')

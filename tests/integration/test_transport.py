@@ -132,6 +132,15 @@ class LwsOwnErrorsTest(unittest.TestCase):
                     self.assert_json_400(resp)
                     self.assertIn(b"%00", resp)
                     self.assertTrue(closed)
+            # a decoded %0A or %0D ends libwebsockets' request line: said as such, not as a missing version
+            for target, said in (("/api/v1/nodes/a%0Ab", b"line feed (%0A)"), ("/api/v1/lineage/a%0db", b"(%0D)"),
+                                 ("/api/v1/search?q=a%0D%0A", b"(%0D)")):
+                with self.subTest(target=target):
+                    resp, closed = exchange(srv, f"GET {target} HTTP/1.1\r\n{host}\r\n".encode())
+                    self.assert_json_400(resp)
+                    self.assertIn(said, resp)
+                    self.assertNotIn(b"version", resp)
+                    self.assertTrue(closed)
             # the dashboard and WebSocket still work
             self.assertEqual(srv.request("GET", "/health")[0], 200)
             ws = RawWS(srv.host, srv.port)
