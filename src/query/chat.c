@@ -357,6 +357,8 @@ static void drop_ambiguous_words(chat_t *c)
             c->words[k].entity = map[c->words[k].entity];
 }
 
+static int path_asked(const chat_t *c);
+
 /* `intent`: the lower-cased question with each name blanked and each misspelt intent word corrected. */
 static void build_intent(chat_t *c)
 {
@@ -428,6 +430,12 @@ static void find_entities(chat_t *c)
         stopword_names(c);
     drop_ambiguous_words(c);
     build_intent(c);
+    /* "how does order reach data?": a path needs two names, and its other end may be a stopword's table */
+    if(c->nent == 1 && path_asked(c)) {
+        stopword_names(c);
+        drop_ambiguous_words(c);
+        build_intent(c);
+    }
 }
 
 static void add_source(chat_t *c, const graph_stmt_info_t *st)
@@ -1218,6 +1226,12 @@ static const char *one_end_of_a_path(chat_t *c, const char *question)
 
 static const char *const w_path[] = {"path",      "reach",   "between",  "connect",   "connected", "flow",
                                      "flow from", "lead to", "leads to", "end up in", NULL};
+/* Words that ask for the way between two names ("how does A reach B", "from A to B"). */
+static int path_asked(const chat_t *c)
+{
+    return any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"));
+}
+
 static const char *const w_proc[] = {"procedure", "proc", "stored procedure", "routine", NULL};
 static const char *const w_file[] = {"create", "created", "define", "defines", "produce", "write", NULL};
 static const char *const w_writers[] = {"written by", "which statements write", "writers", NULL};
@@ -1305,7 +1319,7 @@ static const char *answer(chat_t *c, const char *question)
         return unknown(c, question);
     int v = c->ent[0].node;
     graph_kind_t kind = graph_node_kind(c->s, v);
-    int path_words = any_word(c, w_path) || (has_word(c, "from") && has_word(c, "to"));
+    int path_words = path_asked(c);
     /* "how does A get to B", "how is B built from A", "trace A to B": the way between two names */
     if(c->nent >= 2 && (path_words || has_word(c, "how") || has_word(c, "trace")))
         return path(c, v, c->ent[1].node);
