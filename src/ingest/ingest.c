@@ -43,6 +43,7 @@ typedef struct ingestion {
     int input_complete, started_published, awaiting_visible;
     char *fail_message;
     size_t total, done, processed, failed, skipped;
+    size_t warned;   /* processed files whose lineage was cut at a bound (their `warning`) */
     size_t expected; /* files announced before they are added (ingest_expect_files) */
     size_t counts_done;       /* `done` when its counts were last stored */
     int64_t counts_stored_ms; /* and when */
@@ -295,12 +296,14 @@ static void count_final(ingestion_t *ing, const char *name, const char *status, 
 {
     ing->done++;
     ing->nodes_created += nodes_created;
-    if(strcmp(status, "processed") == 0)
+    if(strcmp(status, "processed") == 0) {
         ing->processed++;
-    else if(strcmp(status, "skipped") == 0)
+        ing->warned += error != NULL;
+    } else if(strcmp(status, "skipped") == 0) {
         ing->skipped++;
-    else
+    } else {
         ing->failed++;
+    }
     if(ing->nresults == ing->results_cap && ing->results_cap < MAX_RESULTS) {
         size_t cap = ing->results_cap ? ing->results_cap * 2 : 16;
         cap = cap > MAX_RESULTS ? MAX_RESULTS : cap;
@@ -349,12 +352,17 @@ static const char *ingestion_label(const ingestion_t *ing)
 static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
 {
     ensure_started(in, ing);
-    json_t *files = json_array(), *errors = json_array();
-    for(size_t i = 0; files && errors && i < ing->nresults; i++) {
+    json_t *files = json_array(), *errors = json_array(), *warnings = json_array();
+    for(size_t i = 0; files && errors && warnings && i < ing->nresults; i++) {
         const file_result_t *r = &ing->results[i];
-        json_array_append_new(files, json_pack("{s:s, s:s}", "file", r->name, "status", r->status));
+        /* a processed file's sentence says where its lineage was cut: a warning, beside the errors */
+        const char *warning = r->error && strcmp(r->status, "processed") == 0 ? r->error : NULL;
+        json_array_append_new(files,
+                              json_pack("{s:s, s:s, s:s*}", "file", r->name, "status", r->status, "warning", warning));
         if(r->error && strcmp(r->status, "error") == 0)
             json_array_append_new(errors, json_pack("{s:s, s:s}", "file", r->name, "error", r->error));
+        if(warning)
+            json_array_append_new(warnings, json_pack("{s:s, s:s}", "file", r->name, "warning", warning));
     }
     if(ing->fail_message)
         json_array_append_new(errors,
@@ -366,6 +374,12 @@ static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
                              "files_skipped", (json_int_t)ing->skipped, "total_files", (json_int_t)ing->total,
                              "total_nodes_created", (json_int_t)ing->nodes_created, "duration_seconds", secs, "errors",
                              errors ? errors : json_array(), "files_omitted", (json_int_t)ing->results_omitted);
+    if(data) {
+        json_object_set_new(data, "files_warned", json_integer((json_int_t)ing->warned));
+        json_object_set_new(data, "warnings", warnings ? warnings : json_array());
+    } else {
+        json_decref(warnings);
+    }
     publish(in, "ingestion_complete", data);
 }
 

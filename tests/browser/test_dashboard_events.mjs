@@ -208,7 +208,9 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
     // a failed clone's own error names the repository, not a file of it: the row's note, not a failed file
     ws.send(envelope('ingestion_complete', { ingestion_id: 'gh-2', source: 'github', status: 'failed', files: [], files_processed: 3, files_failed: 0, total_nodes_created: 5, duration_seconds: 75, errors: [{ file: 'acme/missing', error: 'Repository acme/missing was not found.' }] }));
     ws.send(envelope('ingestion_started', { ingestion_id: 'ok-3', source: 'github', total_files: 2, project_id: 'acme/dbt' }));
-    ws.send(envelope('ingestion_complete', { ingestion_id: 'ok-3', source: 'github', status: 'completed', files: [{ file: 'x.sql', status: 'completed' }, { file: 'y.sql', status: 'completed' }], files_processed: 2, files_failed: 0, total_nodes_created: 7, duration_seconds: 0.4, errors: [] }));
+    // a file processed with its lineage cut at a bound is a warning: listed apart, never as a failure
+    const cut = 'y.sql:84:5: warning: more than 8192 table flows in one statement: the first 8192 are kept';
+    ws.send(envelope('ingestion_complete', { ingestion_id: 'ok-3', source: 'github', status: 'completed', files: [{ file: 'x.sql', status: 'processed' }, { file: 'y.sql', status: 'processed', warning: cut }], files_processed: 2, files_failed: 0, total_nodes_created: 7, duration_seconds: 0.4, errors: [], files_warned: 1, warnings: [{ file: 'y.sql', warning: cut }] }));
     await waitText(page, `${row('ok-3')} .ing-status`, 'Completed');
     assertEqual(await text(page, `${row('gh-2')} .ing-status`), 'Failed', 'failed badge');
     assertEqual(await text(page, `${row('gh-2')} .ing-pct`), '30%', 'failed ingestion keeps its progress');
@@ -216,6 +218,11 @@ test('ingestion_started / ingestion_progress / ingestion_complete drive one row 
     assertEqual(await text(page, `${row('gh-2')} .ing-error`), 'Repository acme/missing was not found.', 'the clone failure as the note');
     assert(!(await page.locator(`${row('gh-2')} .ing-failures`).isVisible()), 'the repository is not listed as a failed file');
     assert(!(await page.locator(`${row('ok-3')} .ing-failures`).isVisible()), 'no failure list when none failed');
+    assertEqual(await text(page, `${row('ok-3')} .ing-warnings summary`), '1 file with a warning', 'warned count');
+    const warned = await page.locator(`${row('ok-3')} .ing-warnings li`).allTextContents();
+    assert(warned.length === 1 && warned[0].includes('y.sql') && warned[0].includes('8192 table flows'), `warned: ${warned}`);
+    assert(await page.locator(`${row('ok-3')} .ing-warnings li`).first().isVisible(), 'short warning list open');
+    assert(!(await page.locator(`${row('ing-1')} .ing-warnings`).isVisible()), 'no warning list when none was cut');
     assertEqual(await text(page, `${row('ok-3')} .ing-files`), '2 / 2 files', 'completed files');
     const order = await page.locator('#ingestions > li').evaluateAll((lis) => lis.map((li) => li.dataset.ingestionId));
     assertEqual(order.join(','), 'ok-3,gh-2,ing-1', 'newest first');

@@ -132,3 +132,20 @@ def count_files(root):
 
 __all__ = ["multipart", "upload", "Events", "assert_event_order", "get_json", "raw_post", "wait_ingestion_status",
            "count_files", "http"]
+
+
+def past_the_flow_limit():
+    """A T-SQL file whose generated procedure has 100 inner statements, each joining 100 sources into its
+    own target: 10,000 table flows, past the 8,192 kept per statement, so it is processed with a warning.
+    81 inner statements (lines 3-83) fit whole; the one on line 84 is where the cut begins, and the
+    statement after the procedure is untouched."""
+    body = "".join(f"    INSERT INTO out.t{w} (v) SELECT s0.v FROM src.s0 s0"
+                   + "".join(f" JOIN src.s{i} s{i} ON s{i}.k = s0.k" for i in range(1, 100)) + ";\n"
+                   for w in range(100))
+    return (f"CREATE PROCEDURE gen.load_all AS\nBEGIN\n{body}END\nGO\n"
+            "INSERT INTO other.after SELECT a FROM other.before;\n")
+
+
+# What a file of past_the_flow_limit() is told, after its name.
+FLOW_LIMIT_WARNING = (":84:\\d+: warning: more than 8192 table flows in one statement: the first 8192 are kept,"
+                      " the flows of its statements from line 84 on are not")

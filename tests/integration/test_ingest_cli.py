@@ -11,6 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, Server, main, run_cli  # noqa: E402
+from ingest_helpers import FLOW_LIMIT_WARNING, past_the_flow_limit  # noqa: E402
 
 SUMMARY = re.compile(r"ingested (\d+) files? in [\d.]+ s: (\d+) processed, (\d+) failed, (\d+) skipped, (\d+) ignored; "
                      r"graph ([+-]\d+) nodes, ([+-]\d+) edges \(now (\d+) nodes?, (\d+) edges?, (\d+) files?\)")
@@ -147,20 +148,12 @@ class IngestCliTest(unittest.TestCase):
         self.assertIn("unsupported extension", r.stderr)
 
     def test_a_procedure_past_the_flow_limit_is_processed_with_a_warning_saying_what_was_cut(self):
-        # a generated procedure: 100 inner statements, each joining 100 sources into its own target, is
-        # 10,000 table flows, past the 8,192 kept per statement; a statement after it is untouched
         proc = os.path.join(self.dir, "gen", "load_all.sql")
-        body = "".join(f"    INSERT INTO out.t{w} (v) SELECT s0.v FROM src.s0 s0"
-                       + "".join(f" JOIN src.s{i} s{i} ON s{i}.k = s0.k" for i in range(1, 100)) + ";\n"
-                       for w in range(100))
-        write(proc, f"CREATE PROCEDURE gen.load_all AS\nBEGIN\n{body}END\nGO\n"
-                    "INSERT INTO other.after SELECT a FROM other.before;\n")
+        write(proc, past_the_flow_limit())
         r = self.ingest(proc, extra=("--dialect", "tsql"))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(summary(r.stdout)["processed"], 1, r.stdout)
-        # 81 inner statements (lines 3-83) fit whole; the 82nd, on line 84, is where the cut begins
-        want = ("load_all.sql:84:\\d+: warning: more than 8192 table flows in one statement: the first 8192 are"
-                " kept, the flows of its statements from line 84 on are not")
+        want = "load_all.sql" + FLOW_LIMIT_WARNING
         self.assertRegex(r.stderr, want)
         with Server(db=self.db) as srv:
             status, files = srv.get_json("/api/v1/files")

@@ -15,8 +15,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
-from ingest_helpers import (Events, assert_event_order, count_files, get_json, multipart, raw_post,  # noqa: E402
-                            upload, wait_ingestion_status)
+from ingest_helpers import (FLOW_LIMIT_WARNING, Events, assert_event_order, count_files, get_json,  # noqa: E402
+                            multipart, past_the_flow_limit, raw_post, upload, wait_ingestion_status)
 
 ORDERS = b"CREATE TABLE staging.orders (id INT, amount DECIMAL(10,2));\n"
 CORE = b"INSERT INTO core.orders SELECT id, amount FROM staging.orders;\n"
@@ -133,6 +133,22 @@ class UploadTest(unittest.TestCase):
             d = m["data"]
             done_files = d["files_processed"] + d["files_failed"] + d["files_skipped"]
             self.assertAlmostEqual(d["percentage"], 100.0 * done_files / d["total_files"], places=6, msg=d)
+
+    def test_a_file_processed_with_a_warning_is_said_in_ingestion_complete(self):
+        """A processed file whose lineage was cut at a bound is a warning in ingestion_complete (per file,
+        in `warnings` beside `errors`, and counted): the completion alone says something was cut."""
+        files = [("warned/load_all.sql", past_the_flow_limit().encode()),
+                 ("warned/plain.sql", b"INSERT INTO warned.t SELECT a FROM warned.s;\n")]
+        status, doc = upload(self.srv, files, {"project_id": "warned", "dialect": "tsql"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"])["data"]
+        self.assertEqual((done["status"], done["files_processed"], done["errors"]), ("completed", 2, []), done)
+        self.assertEqual(done["files_warned"], 1, done)
+        self.assertEqual([w["file"] for w in done["warnings"]], ["warned/load_all.sql"], done)
+        self.assertRegex(done["warnings"][0]["warning"], "load_all.sql" + FLOW_LIMIT_WARNING)
+        by_file = {f["file"]: f for f in done["files"]}
+        self.assertEqual(by_file["warned/load_all.sql"]["warning"], done["warnings"][0]["warning"], done)
+        self.assertNotIn("warning", by_file["warned/plain.sql"], done)
 
     def test_an_upload_of_skipped_files_only_is_in_order(self):
         status, doc = upload(self.srv, [("only/notes.txt", b"text"), ("only/empty.sql", b"")])
