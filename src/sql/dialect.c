@@ -72,10 +72,18 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.hash_ident = true;
         break;
     case SQL_DIALECT_POSTGRES:
+        t.nested_comments = true;
+        t.psql_vars = true;
+        break;
     case SQL_DIALECT_DUCKDB: t.nested_comments = true; break;
     case SQL_DIALECT_REDSHIFT:
         /* CREATE TABLE #tmp: Redshift's temporary tables */
         t.hash_ident = true;
+        t.psql_vars = true;
+        break;
+    case SQL_DIALECT_SNOWFLAKE:
+        t.stages = true;
+        t.dollar_vars = true;
         break;
     case SQL_DIALECT_ANSI:
         /* # means nothing in standard SQL; MySQL scripts without other tell-tales end here */

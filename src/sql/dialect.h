@@ -41,6 +41,9 @@ typedef struct sql_dialect_traits {
     bool hash_ident;         /* #temp, ##global */
     bool hash_in_words;      /* # inside a name after its first character (Oracle's obj#) */
     bool quoted_binds;       /* :"SYS_B_0" (Oracle's cursor sharing) */
+    bool psql_vars;          /* :'v', :"v" (psql's variables, interpolated as a literal or a name) */
+    bool stages;             /* @~ and @%t (Snowflake's user and table stages) */
+    bool dollar_vars;        /* $name is a session variable; $$ the only dollar quote (Snowflake) */
     bool dollar_quotes;      /* $$..$$, $tag$..$tag$ */
     bool sel_keyword;        /* SEL abbreviates SELECT (Teradata) */
 } sql_dialect_traits_t;

@@ -444,6 +444,9 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     } else if(c == '$' && !lx->tr.dollar_quotes) {
         type = is_digit(n1) ? SQL_TOK_VAR : SQL_TOK_OP;
         end = is_digit(n1) ? scan_word(&s, i + 1) : i + 1;
+    } else if(c == '$' && lx->tr.dollar_vars && is_ident_start(n1)) {
+        type = SQL_TOK_VAR;
+        end = scan_word(&s, i + 1);
     } else if(c == '$') {
         size_t tl = dollar_tag(p, i, len);
         if(tl) {
@@ -474,11 +477,11 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
             type = SQL_TOK_OP;
             end = i + 1;
         }
-    } else if(c == '@' && (n1 == '@' || is_ident_start(n1) || more)) {
+    } else if(c == '@' && (n1 == '@' || is_ident_start(n1) || more || (lx->tr.stages && (n1 == '~' || n1 == '%')))) {
         if(more)
             return SQL_ERR_NEED_MORE;
         size_t j = i + 1;
-        if(n1 == '@')
+        if(n1 == '@' || n1 == '~' || n1 == '%')
             j++;
         while(j < len && (is_ident_char((unsigned char)p[j]) || p[j] == '.' || p[j] == '#'))
             j++;
@@ -489,9 +492,10 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     } else if(c == ':' && (is_ident_start(n1) || is_digit(n1))) {
         type = SQL_TOK_VAR;
         end = scan_word(&s, i + 1);
-    } else if(c == ':' && n1 == '"' && lx->tr.quoted_binds) {
+    } else if(c == ':' &&
+              ((n1 == '"' && (lx->tr.quoted_binds || lx->tr.psql_vars)) || (n1 == '\'' && lx->tr.psql_vars))) {
         type = SQL_TOK_VAR;
-        end = scan_quoted(&s, i + 2, '"', 0);
+        end = scan_quoted(&s, i + 2, (char)n1, 0);
     } else if(c == '?') {
         type = SQL_TOK_VAR;
         end = i + 1;

@@ -910,6 +910,21 @@ static int client_command(engine_t *e, const sql_token_t *t, char *name, size_t 
     return CLIENT_NONE;
 }
 
+/* psql sends the statement it holds at `\g`, `\gx`, `\gset`, `\gexec` or `\gdesc` first on a line (the
+ * rest of the line is the command's): 1 when token `t`, inside a statement, is one, <0 error. */
+static int psql_sends(engine_t *e, const sql_token_t *t)
+{
+    if(!sql_tok_is_op(t, e->buf, '\\'))
+        return 0;
+    char w[8];
+    e->ntoks++; /* t's offset moves with the statement's if the buffer is refilled */
+    int rc = line_word(e, w, sizeof w);
+    e->ntoks--;
+    if(rc)
+        return rc;
+    return !strcmp(w, "g") || !strcmp(w, "gx") || !strcmp(w, "gset") || !strcmp(w, "gexec") || !strcmp(w, "gdesc");
+}
+
 /* 1 when token `t` was a client command and is dealt with, 0 when it is SQL, <0 error. */
 static int client_line(engine_t *e, const sql_token_t *t)
 {
@@ -1027,6 +1042,17 @@ static int run(engine_t *e)
             }
             if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
                 continue;
+            if(e->ntoks && !e->skipping && (t->flags & SQL_TOKF_NL_BEFORE) && (rc = psql_sends(e, t)) != 0) {
+                if(rc < 0)
+                    return rc;
+                /* the statement ends here; the command is read again as the next one's start */
+                sql_lexer_rewind(&e->lx, t);
+                sql_splitter_init(&e->sp, e->res->dialect);
+                e->sp.custom_delim = e->dlen > 0;
+                if((rc = flush(e)))
+                    return rc;
+                continue;
+            }
             if(!e->ntoks && !e->skipping && (t->flags & SQL_TOKF_NL_BEFORE) && !e->line_stmt &&
                (rc = client_line(e, t)) != 0) {
                 if(rc < 0)

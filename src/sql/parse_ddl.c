@@ -365,6 +365,9 @@ void sqlp_parse_create(parser_t *p)
         sqlp_parse_routine(p, "create_trigger");
     } else if(t_word(p, t, "package")) {
         sqlp_parse_routine(p, "create_package");
+    } else if(p->d == SQL_DIALECT_ORACLE && t_word(p, t, "type") && t_word(p, peek(p, 1), "body")) {
+        /* an object type's body holds its member routines as a package body does */
+        sqlp_parse_routine(p, "create_type_body");
     } else if(t_word(p, t, "task")) {
         sqlp_parse_routine(p, "create_task");
     } else if(t_word(p, t, "dictionary")) {

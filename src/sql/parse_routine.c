@@ -208,7 +208,8 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
                 next(p);
             if(cur(p)->type == SQL_TOK_STRING)
                 continue;
-            if(strcmp(kind, "create_package") == 0 && !saved && p->st && p->st->name)
+            if((strcmp(kind, "create_package") == 0 || strcmp(kind, "create_type_body") == 0) && !saved && p->st &&
+               p->st->name)
                 parse_package(p, p->st->name);
             else
                 sqlp_parse_body(p);

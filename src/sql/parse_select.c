@@ -388,6 +388,10 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             } else if(t->type == SQL_TOK_NUMBER || t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR ||
                       t->type == SQL_TOK_TEMPLATE) {
                 next(p);
+                /* T-SQL's methods of a variable: @x.value('(/a)[1]', 'int'), @h.GetAncestor(1) */
+                if(t->type == SQL_TOK_VAR && p->d == SQL_DIALECT_TSQL && is_op(p, '(') &&
+                   memchr(p->src + t->off, '.', t->len))
+                    sqlp_parse_paren(p, sink);
                 operand = 0;
             } else if(t_op(p, t, '*')) {
                 /* COUNT(*) reads no column */
@@ -772,6 +776,15 @@ void sqlp_skip_table_modifiers(parser_t *p)
            is_name_tok(prev)) {
             /* Postgres' t* (t and the tables inheriting from it, as without the star) */
             next(p);
+        } else if(is_kw(p, SQL_KW_FOR) && t_word(p, peek(p, 1), "portion") && t_word(p, peek(p, 2), "of")) {
+            /* SQL:2011 UPDATE|DELETE t FOR PORTION OF period FROM a TO b (Postgres 19: or (range)) */
+            p->pos += 3;
+            if(is_name_tok(cur(p)))
+                next(p);
+            if(accept_kw(p, SQL_KW_FROM))
+                sqlp_parse_expr(p, NULL);
+            if(accept_word(p, "to") || is_op(p, '('))
+                sqlp_parse_expr(p, NULL);
         } else if(is_kw(p, SQL_KW_FOR) && (is_word(p, "system_time") || t_word(p, peek(p, 1), "system_time") ||
                                            t_kw(peek(p, 1), SQL_KW_TIMESTAMP) || t_word(p, peek(p, 1), "version"))) {
             next(p);

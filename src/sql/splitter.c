@@ -110,6 +110,10 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
            word(t, src, "package")) {
             s->mode = s->dialect == SQL_DIALECT_TSQL ? MODE_UNTIL_GO : MODE_ROUTINE;
             s->package = word(t, src, "package");
+        } else if(s->dialect == SQL_DIALECT_ORACLE && word(t, src, "body")) {
+            /* CREATE TYPE BODY: member routines, each ending with END;, as in a package body */
+            s->mode = MODE_ROUTINE;
+            s->package = 1;
         } else if(kw(t, SQL_KW_TABLE) || word(t, src, "view") || word(t, src, "index") || t->type != SQL_TOK_WORD) {
             s->mode = MODE_NORMAL;
         }

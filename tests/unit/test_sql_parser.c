@@ -852,6 +852,63 @@ static void test_spark_sql_tests_finds(void **state)
     expect_clean("/* a /* b */ INSERT INTO o SELECT x FROM t;", SQL_DIALECT_HIVE, "t;o");
 }
 
+/* Real-world scripts (tests/corpus/realworld_files.json) use these; each was an error before. */
+/* SQL:2011 temporal DML (pagila-temporal-setup.sql, Postgres 19; DB2, MariaDB) */
+static void test_for_portion_of(void **state)
+{
+    (void)state;
+    expect_clean("UPDATE h\nFOR PORTION OF valid_at FROM '2024-07-01' TO '2024-08-01'\nSET r = 0.49 WHERE id = 1;",
+                 SQL_DIALECT_POSTGRES, ";h");
+    expect_clean("DELETE FROM h FOR PORTION OF valid_at FROM '2023-06-01' TO '2023-07-01' WHERE id = 2;\n"
+                 "UPDATE h FOR PORTION OF valid_at (daterange('2024-01-01', NULL)) SET r = s.r FROM s;",
+                 SQL_DIALECT_POSTGRES, "s;h");
+}
+
+/* psql's variables interpolated as a literal or a name, and \gset sending the statement
+ * (pagila's scripts/add_monthly_data.sql) */
+static void test_psql_variables(void **state)
+{
+    (void)state;
+    expect_clean("SELECT :'month'::date AS m, :\"col\" FROM t\n\\gset\nINSERT INTO o SELECT x FROM u;",
+                 SQL_DIALECT_POSTGRES, "t,u;o");
+    expect_kinds("SELECT 1 AS a\n\\gset\nSELECT :'a' FROM t\n\\gx\n\\getenv h HOME\nSELECT 2;", SQL_DIALECT_POSTGRES,
+                 "select@1,select@3,select@6");
+}
+
+/* Snowflake: the user stage @~, a table stage @%t, session variables $name (sf-samples' dcdf) */
+static void test_snowflake_stages_and_variables(void **state)
+{
+    (void)state;
+    expect_clean("COPY INTO @~/orders FROM (SELECT o.k FROM orders o) FILE_FORMAT = (TYPE = CSV);\n"
+                 "COPY INTO s.stg FROM (SELECT s.$1, metadata$filename FROM @~ s) PATTERN = '.*csv';\n"
+                 "COPY INTO t FROM @%t;",
+                 SQL_DIALECT_SNOWFLAKE, "orders;s.stg,t");
+    expect_clean("INSERT INTO d SELECT dateadd(day, seq4(), $l_start_dt) AS cal_dt FROM t UNION ALL SELECT $l_null_dt;",
+                 SQL_DIALECT_SNOWFLAKE, "t;d");
+}
+
+/* Oracle: an object type's body (oc_cre.sql) holds member routines as a package body does */
+static void test_oracle_type_body(void **state)
+{
+    (void)state;
+    expect_kinds("CREATE TYPE BODY c AS\n  OVERRIDING MEMBER FUNCTION d RETURN varchar2 IS\n  BEGIN\n    RETURN 'c';\n"
+                 "  END;\n  MEMBER FUNCTION g RETURN varchar2 IS\n  BEGIN\n    INSERT INTO a SELECT x FROM b;\n"
+                 "    RETURN self.n;\n  END;\nEND;\n/\nSELECT 1 FROM dual;",
+                 SQL_DIALECT_ORACLE, "create_function@2,create_function@6,create_type_body@1,select@13");
+    expect_clean("CREATE OR REPLACE TYPE BODY c AS\n  STATIC FUNCTION f RETURN number IS\n  BEGIN\n"
+                 "    INSERT INTO a SELECT x FROM b;\n    RETURN 1;\n  END;\nEND;\n/",
+                 SQL_DIALECT_ORACLE, "b;a");
+}
+
+/* T-SQL: a method of a variable (instawdbdw.sql's DDL trigger; hierarchyid) */
+static void test_tsql_variable_methods(void **state)
+{
+    (void)state;
+    expect_clean("INSERT INTO log (t, x) VALUES (GETDATE(), @data.value('(/EVENT_INSTANCE/TSQLCommand)[1]', "
+                 "'nvarchar(max)'));\nSELECT @h.GetAncestor(1), n FROM t;",
+                 SQL_DIALECT_TSQL, "t;log");
+}
+
 /* Hive's and Spark's script transforms (Spark's transform.sql): every output column comes from
  * every column the script is given; `key` and `value` when the AS list is left out; TRANSFORM(..)
  * without USING stays Spark's array function. */
@@ -1139,6 +1196,11 @@ int main(void)
         cmocka_unit_test(test_dml_in_from),
         cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_spark_sql_tests_finds),
+        cmocka_unit_test(test_for_portion_of),
+        cmocka_unit_test(test_psql_variables),
+        cmocka_unit_test(test_snowflake_stages_and_variables),
+        cmocka_unit_test(test_oracle_type_body),
+        cmocka_unit_test(test_tsql_variable_methods),
         cmocka_unit_test(test_script_transform),
         cmocka_unit_test(test_package_recovery),
         cmocka_unit_test(test_client_scripts),
