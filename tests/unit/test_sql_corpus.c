@@ -746,6 +746,18 @@ static void test_spark_sql_tests(void **state)
     syntax_corpus(LINEAGED_TEST_DIR "/corpus/spark_sql_tests.json", "Spark sql-tests files");
 }
 
+static void test_realworld_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/realworld_cases.json", "real-world", "realworld");
+}
+
+static void test_realworld_files(void **state)
+{
+    (void)state;
+    syntax_corpus(LINEAGED_TEST_DIR "/corpus/realworld_files.json", "real-world files");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +781,8 @@ int main(void)
         cmocka_unit_test(test_grammars_v4_examples),
         cmocka_unit_test(test_postgres_regress),
         cmocka_unit_test(test_spark_sql_tests),
+        cmocka_unit_test(test_realworld_files),
+        cmocka_unit_test(test_realworld_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
