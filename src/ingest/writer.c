@@ -24,10 +24,10 @@ static const char *const transformations[] = {"DEFINED", "IDENTITY",    "TRANSFO
                                               "JOIN",    "FILTER",      "GROUP_BY",       "SORT",
                                               "WINDOW",  "CONDITIONAL", "DROPPED"};
 #define NO_TRANSFORMATION 0xff
-/* The columns of nodes (migration 10), statements (7) and edges (11), in table order. */
+/* The columns of nodes (migration 12), statements (7) and edges (11), in table order. */
 enum { NC_ID, NC_KIND, NC_NAME, NC_PROJECT, NC_TEMPORARY, NC_FIRST_SEEN, NC_COLUMNS };
 static const store_col_t node_cols[NC_COLUMNS] = {STORE_COL_BIGINT,  STORE_COL_ENUM8,   STORE_COL_VARCHAR,
-                                                  STORE_COL_VARCHAR, STORE_COL_BOOLEAN, STORE_COL_TIMESTAMP};
+                                                  STORE_COL_INTEGER, STORE_COL_BOOLEAN, STORE_COL_TIMESTAMP};
 enum {
     SC_ID,
     SC_FILE,
@@ -141,7 +141,9 @@ struct writer {
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
     store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
     duckdb_prepared_statement file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch, ing_finish,
-        ing_counts;
+        ing_counts, project_find, project_add;
+    char *project;      /* the project named last, and its id in projects (migration 12); NULL: none */
+    int32_t project_id; /* cleared with the graph state: a rolled-back transaction may have added it */
     map_t by_name, current;
     /* built when first needed (nodes read at start-up, a version superseded), then kept: a graph
      * only growing never pays a second table per new node */
@@ -701,6 +703,8 @@ static int open_appenders(writer_t *w)
 /* The in-memory view of the graph, from the database: at start and after a failed transaction. */
 static int load_state(writer_t *w, const atomic_int *stop)
 {
+    util_free(w->project);
+    w->project = NULL;
     nodes_clear(w);
     map_free(&w->current, util_free);
     if(load_nodes(w, stop) || stopped(stop) || load_current(w) ||
@@ -756,7 +760,10 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
              prepare(w,
                      "UPDATE ingestions SET files_processed = $1, files_failed = $2, files_skipped = $3,"
                      " nodes_created = $4 WHERE id = $5",
-                     &w->ing_counts);
+                     &w->ing_counts) ||
+             prepare(w, "SELECT id FROM projects WHERE name = $1", &w->project_find) ||
+             prepare(w, "INSERT INTO projects SELECT coalesce(max(id), 0) + 1, $1 FROM projects RETURNING id",
+                     &w->project_add);
     if(rc) {
         snprintf(err, errlen, "cannot prepare the ingest writer on the database");
         writer_close(w);
@@ -787,8 +794,9 @@ void writer_close(writer_t *w)
     close_appenders(w);
     if(w->superseded && exec(w, "RESET max_vacuum_tasks"))
         log_warn("ingest.vacuum_not_restored", "reason=%s", LOG_Q("the checkpoint at close will not compact tables"));
-    duckdb_prepared_statement *sts[] = {&w->file_state, &w->file_old,   &w->ing_insert, &w->ing_input,
-                                        &w->ing_commit, &w->ing_branch, &w->ing_finish, &w->ing_counts};
+    duckdb_prepared_statement *sts[] = {&w->file_state,   &w->file_old,   &w->ing_insert, &w->ing_input,
+                                        &w->ing_commit,   &w->ing_branch, &w->ing_finish, &w->ing_counts,
+                                        &w->project_find, &w->project_add};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
         duckdb_destroy_prepare(sts[i]);
     duckdb_disconnect(&w->conn);
@@ -802,6 +810,7 @@ void writer_close(writer_t *w)
     util_free(w->staged.v);
     done_clear(w);
     util_free(w->done.v);
+    util_free(w->project);
     util_free(w);
 }
 
@@ -1428,24 +1437,62 @@ static int append_edges(writer_t *w)
     return 0;
 }
 
+/* The first column of a prepared statement's single row, as a 32-bit id; -1 when it failed or has none. */
+static int32_t run_id(writer_t *w, duckdb_prepared_statement st)
+{
+    duckdb_result res;
+    int32_t id = -1;
+    if(duckdb_execute_prepared(st, &res) == DuckDBError)
+        query_failed(w, &res);
+    else if(duckdb_row_count(&res) == 1 && !duckdb_value_is_null(&res, 0, 0))
+        id = duckdb_value_int32(&res, 0, 0);
+    duckdb_destroy_result(&res);
+    return id;
+}
+
+/*
+ * A project's id in projects, added in the open transaction when new: a node row carries that id,
+ * not the name (migration 12). The last project is remembered; files come by ingestion, one project each.
+ */
+static int32_t project_ref(writer_t *w, const char *project)
+{
+    if(w->project && strcmp(w->project, project) == 0)
+        return w->project_id;
+    if(!utf8_valid(project, strlen(project))) {
+        log_error("ingest.append_failed", "reason=%s", LOG_Q("the project name is not valid UTF-8"));
+        return -1;
+    }
+    duckdb_bind_varchar(w->project_find, 1, project);
+    int32_t id = run_id(w, w->project_find);
+    if(id < 0) {
+        duckdb_bind_varchar(w->project_add, 1, project);
+        id = run_id(w, w->project_add);
+    }
+    char *copy = id < 0 ? NULL : util_strdup(project);
+    if(!copy)
+        return -1;
+    util_free(w->project);
+    w->project = copy;
+    w->project_id = id;
+    return id;
+}
+
 static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t *p, int64_t first_sid,
                         const char *project)
 {
     duckdb_timestamp now = now_ts();
-    size_t plen = strlen(project);
-    /* names and texts were made valid on the workers; the vectors take bytes unchecked */
-    if(!utf8_valid(project, plen)) {
-        log_error("ingest.append_failed", "reason=%s", LOG_Q("the project name is not valid UTF-8"));
+    int32_t project_id = w->new_nodes.n ? project_ref(w, project) : 0;
+    if(project_id < 0)
         return -1;
-    }
     store_rows_t *r = &w->nodes_rows;
     for(size_t i = 0; i < w->new_nodes.n; i++) {
         node_t *n = w->new_nodes.v[i];
         const char *name = n->key + 1;
         store_rows_i64(r, NC_ID, n->id);
         store_rows_u8(r, NC_KIND, n->kind);
+        /* names were made valid on the workers; the vectors take bytes unchecked */
         store_rows_str(r, NC_NAME, name, n->klen - 1);
-        store_rows_str(r, NC_PROJECT, project, plen);
+        store_rows_i32(r, NC_PROJECT, project_id);
         store_rows_bool(r, NC_TEMPORARY, n->kind != NK_FILE && is_temporary(name));
         store_rows_ts(r, NC_FIRST_SEEN, now);
         if(rows_end(w, r, T_NODES))

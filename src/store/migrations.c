@@ -205,6 +205,24 @@ const char *const store_migrations[] = {
     "  transformation edge_transformation_v8 USING COMPRESSION rle);"
     "INSERT INTO edges_v11 SELECT source, target, kind, statement_id, transformation FROM edges;"
     "DROP TABLE edges; ALTER TABLE edges_v11 RENAME TO edges;",
+    /*
+     * 12: a node's project is an id into projects, not the name again on every row: ~7,500 rows per MB
+     * of SQL each carried a string that DuckDB appended, checked, hashed for its statistics, logged and
+     * dictionary-analysed at every checkpoint (docs/ingest.md, eleventh round). The project of a node
+     * is still the one of the file that first named it: `JOIN projects p ON p.id = nodes.project`.
+     */
+    "CREATE TABLE projects (id INTEGER NOT NULL, name VARCHAR NOT NULL);"
+    "INSERT INTO projects SELECT row_number() OVER (ORDER BY project_id), project_id"
+    "  FROM (SELECT DISTINCT project_id FROM nodes);"
+    "CREATE TABLE nodes_v12 ("
+    "  id BIGINT NOT NULL USING COMPRESSION bitpacking,"
+    "  kind node_kind NOT NULL USING COMPRESSION bitpacking,"
+    "  name VARCHAR NOT NULL USING COMPRESSION uncompressed,"
+    "  project INTEGER NOT NULL USING COMPRESSION rle, temporary BOOLEAN NOT NULL,"
+    "  first_seen TIMESTAMP NOT NULL USING COMPRESSION rle);"
+    "INSERT INTO nodes_v12 SELECT n.id, n.kind, n.name, p.id, n.temporary, n.first_seen"
+    "  FROM nodes n JOIN projects p ON p.name = n.project_id ORDER BY n.id;"
+    "DROP TABLE nodes; ALTER TABLE nodes_v12 RENAME TO nodes;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

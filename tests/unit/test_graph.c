@@ -1028,8 +1028,8 @@ static void updates_file_by_file_match_a_full_read(void **state)
     assert_update_matches_full_read(&f, base, 1);
 
     /* a change outside the writer's rules: the counts disagree, the whole graph is read instead */
-    exec_sql(f.conn, "INSERT INTO nodes (id, kind, name, project_id, temporary, first_seen) "
-                     "VALUES (999999, 'table', 'odd.one', 'default', false, current_timestamp)");
+    exec_sql(f.conn, "INSERT INTO nodes (id, kind, name, project, temporary, first_seen) "
+                     "VALUES (999999, 'table', 'odd.one', 1, false, current_timestamp)");
     int changed = 0;
     assert_int_equal(graph_base_update(f.conn, NULL, base, &changed), 1);
 

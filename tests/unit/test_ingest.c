@@ -828,8 +828,8 @@ static void fill_big_graph(fixture_t *f)
 {
     char sql[1024];
     snprintf(sql, sizeof(sql),
-             "INSERT INTO nodes (id, kind, name, project_id, temporary, first_seen)"
-             " SELECT i, 'table', 'big.t' || i, 'default', false, now() FROM range(1, %d + 1) r(i);"
+             "INSERT INTO nodes (id, kind, name, project, temporary, first_seen)"
+             " SELECT i, 'table', 'big.t' || i, 1, false, now() FROM range(1, %d + 1) r(i);"
              "INSERT INTO edges (source, target, kind, statement_id)"
              " SELECT i, i + 1, 'DERIVES', 1 FROM range(1, %d) r(i)",
              BIG_GRAPH_NODES, BIG_GRAPH_NODES);
@@ -1254,19 +1254,25 @@ typedef struct prepared {
     char disk[256];
 } prepared_t;
 
-/* A pending file row for `name` (its text on disk under its own name), parsed. */
-static void prepare_file(fixture_t *f, writer_t *w, prepared_t *pf, int i, const char *name, const char *sql)
+/* A pending file row for `name` in `project` (its text on disk under its own name), parsed. */
+static void prepare_file_in(fixture_t *f, writer_t *w, prepared_t *pf, int i, const char *name, const char *sql,
+                            const char *project)
 {
     char disk_name[32];
     snprintf(disk_name, sizeof(disk_name), "group%d.sql", i);
     snprintf(pf->disk, sizeof(pf->disk), "%s", write_sql(f, disk_name, sql));
-    pf->wf = (writer_file_t){.ingestion_id = "ing_00", .project = "default", .path = name, .disk_path = pf->disk};
+    pf->wf = (writer_file_t){.ingestion_id = "ing_00", .project = project, .path = name, .disk_path = pf->disk};
     assert_int_equal(writer_begin(w), 0);
     assert_int_equal(writer_file_add(w, &pf->wf, NULL), 0);
     assert_int_equal(writer_commit(w), 0);
     pf->p = parsed_file_load(pf->disk, SQL_DIALECT_ANSI, 1 << 20, NULL);
     assert_non_null(pf->p);
     assert_int_equal(pf->p->outcome, PARSED_OK);
+}
+
+static void prepare_file(fixture_t *f, writer_t *w, prepared_t *pf, int i, const char *name, const char *sql)
+{
+    prepare_file_in(f, w, pf, i, name, sql, "default");
 }
 
 /* writer_store_files over `n` prepared files: one group when nothing fails. */
@@ -1362,6 +1368,63 @@ static void a_failed_file_costs_its_group_nothing(void **state)
     prepared_free(clean, 3);
     writer_close(w);
     store_close(store);
+}
+
+/* The project a node row names (migration 12: an id into projects), or "" when it names none. */
+static const char *node_project(fixture_t *f, const char *name)
+{
+    static char project[64];
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT coalesce(any_value(p.name), '') FROM nodes n LEFT JOIN projects p ON p.id = n.project"
+             " WHERE n.name = '%s'",
+             name);
+    duckdb_result res;
+    assert_int_equal(duckdb_query(f->conn, sql, &res), DuckDBSuccess);
+    char *v = duckdb_value_varchar(&res, 0, 0);
+    snprintf(project, sizeof(project), "%s", v ? v : "");
+    duckdb_free(v);
+    duckdb_destroy_result(&res);
+    return project;
+}
+
+/*
+ * A node names the project of the file that first named it, by its id in projects. A project first
+ * met in a group that is rolled back is added again when its files are stored one by one: the writer
+ * must not remember the id of a row the rollback took away (no node may name a missing project).
+ */
+static void nodes_name_their_first_project(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t first;
+    store_sql(f, "v.sql", "CREATE VIEW v AS SELECT y FROM old_src;\n", &first);
+    assert_int_equal(duckdb_query(f->conn, "BEGIN TRANSACTION", NULL), DuckDBSuccess);
+    assert_int_equal(duckdb_query(f->conn, "UPDATE files SET updated_at = updated_at WHERE path = 'v.sql'", NULL),
+                     DuckDBSuccess);
+    prepared_t pf[3];
+    prepare_file_in(f, f->w, &pf[0], 0, "a.sql", group_sql[0], "px");
+    prepare_file_in(f, f->w, &pf[1], 1, "v.sql", group_sql[1], "default");
+    prepare_file_in(f, f->w, &pf[2], 2, "b.sql", group_sql[2], "default");
+    store_group(f->w, pf, 3);
+    assert_int_equal(duckdb_query(f->conn, "ROLLBACK", NULL), DuckDBSuccess);
+    assert_int_equal(pf[0].rc, 0);
+    assert_int_equal(pf[1].rc, -1);
+    assert_int_equal(pf[2].rc, 0);
+    prepared_free(pf, 3);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes n LEFT JOIN projects p ON p.id = n.project"
+                              " WHERE p.id IS NULL"),
+                     0);
+    assert_string_equal(node_project(f, "old_src"), "default");
+    assert_string_equal(node_project(f, "mart.a"), "px");
+    assert_string_equal(node_project(f, "raw.a.x"), "px");
+    assert_string_equal(node_project(f, "mart.b"), "default");
+    /* a node keeps the project that first named it; each project is one row */
+    writer_result_t again;
+    store_sql(f, "c.sql", "INSERT INTO mart.a (x) SELECT x FROM raw.c;\n", &again);
+    assert_string_equal(node_project(f, "mart.a"), "px");
+    assert_string_equal(node_project(f, "raw.c"), "default");
+    assert_int_equal(count(f, "SELECT count(*) FROM projects"), 2);
+    assert_int_equal(count(f, "SELECT count(DISTINCT name) FROM projects"), 2);
 }
 
 /* Two versions of one path in one group: the later supersedes the earlier within the transaction. */
@@ -1608,6 +1671,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(commits_out_of_the_limit_are_stored_again_with_it_raised, setup, teardown),
         cmocka_unit_test_setup_teardown(no_commit_changes_the_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_costs_its_group_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(nodes_name_their_first_project, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_both_versions_of_a_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_group_holds_a_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_file_is_the_only_error, setup, teardown),

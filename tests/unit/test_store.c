@@ -56,9 +56,9 @@ static void counts_reflect_rows(void **state)
     duckdb_connection conn;
     assert_int_equal(store_connect(s, &conn), STORE_OK);
     assert_int_equal(duckdb_query(conn,
-                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
-                                  " (2, 'view', 'a.v', 'p', false, now()),"
-                                  " (3, 'column', 'a.t.c', 'p', false, now());"
+                                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 1, false, now()),"
+                                  " (2, 'view', 'a.v', 1, false, now()),"
+                                  " (3, 'column', 'a.t.c', 1, false, now());"
                                   "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, NULL);"
                                   "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current,"
                                   " created_at, updated_at) VALUES"
@@ -175,6 +175,49 @@ static void version_4_database_upgrades(void **state)
 }
 
 /*
+ * A database written at version 11 (each node row naming its project as a string) keeps every node's
+ * project: migration 12 lists each project once in projects and nodes name it by id, in id order.
+ */
+static void version_11_database_upgrades(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lineaged-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/v11.duckdb", dir);
+    old_database(path, 11,
+                 "INSERT INTO nodes VALUES (3, 'table', 'a.t', 'p', false, now()), (1, 'column', 'a.t.c', 'p', false,"
+                 " now()), (2, 'view', 'b.v', 'q', true, now());"
+                 "INSERT INTO nodes SELECT range + 10, 'table', 'big.t' || range, 'r', false, now() FROM range(3000)");
+    duckdb_connection conn;
+    store_t *s = open_migrated(path, &conn);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM projects"), 3);
+    assert_int_equal(count_of(conn, "SELECT count(DISTINCT id) FROM projects"), 3);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes n JOIN projects p ON p.id = n.project WHERE"
+                                    " (n.id, n.kind::VARCHAR, n.name, p.name, n.temporary) IN ((3, 'table', 'a.t', 'p',"
+                                    " false), (1, 'column', 'a.t.c', 'p', false), (2, 'view', 'b.v', 'q', true))"),
+                     3);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes n JOIN projects p ON p.id = n.project"
+                                    " WHERE p.name = 'r' AND n.name = 'big.t' || (n.id - 10)"),
+                     3000);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nodes'"
+                                    " AND column_name = 'project' AND data_type = 'INTEGER'"),
+                     1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nodes'"
+                                    " AND column_name = 'project_id'"),
+                     0);
+    /* rows in id order, as the writer appends them */
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT id, lag(id) OVER () AS before FROM nodes)"
+                                    " WHERE before >= id"),
+                     0);
+    duckdb_disconnect(&conn);
+    store_close(s);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/*
  * A database written at version 6 (edge kinds and transformations as strings) keeps its edges and
  * texts; they are ENUMs afterwards and each column keeps the compression migration 7 chose.
  */
@@ -231,7 +274,7 @@ static void version_6_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'nodes'"
                                     " AND column_name = 'kind' AND data_type LIKE 'ENUM%'"),
                      1);
-    assert_int_not_equal(duckdb_query(conn, "INSERT INTO nodes VALUES (9, 'index', 'a.i', 'p', false, now())", NULL),
+    assert_int_not_equal(duckdb_query(conn, "INSERT INTO nodes VALUES (9, 'index', 'a.i', 1, false, now())", NULL),
                          DuckDBSuccess);
     /* files and ingestions were copied by migration 9, their keys and checks kept */
     assert_int_equal(count_of(conn,
@@ -456,6 +499,7 @@ int main(void)
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
         cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(version_6_database_upgrades),
+        cmocka_unit_test(version_11_database_upgrades),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(out_of_memory_is_told_by_its_type),
         cmocka_unit_test(rows_go_in_by_chunks),
