@@ -29,8 +29,8 @@ static void loads_counts_from_the_database(void **state)
                      " created_at, updated_at) VALUES (1, 'i', 'p', 'a.sql', 'processed', true, now(), now()),"
                      " (2, 'i', 'p', 'b.sql', 'error', true, now(), now()),"
                      " (3, 'i', 'p', 'c.sql', 'processed', true, now(), now());"
-                     "INSERT INTO nodes VALUES (1, 'table', 's.t', 'p', false, now()),"
-                     " (2, 'view', 's.v', 'p', false, now()), (3, 'column', 's.t.c', 'p', false, now());"
+                     "INSERT INTO nodes VALUES (1, 'table', 's.t', 1, false, now()),"
+                     " (2, 'view', 's.v', 1, false, now()), (3, 'column', 's.t.c', 1, false, now());"
                      "INSERT INTO edges VALUES (1, 2, 'DERIVES', 1, NULL);",
                      &res),
         DuckDBSuccess);
