@@ -144,21 +144,43 @@ static store_t *open_migrated(const char *path, duckdb_connection *conn)
     return s;
 }
 
+/* A database at schema `version` holding `rows`, in a folder of its own, opened through the store (migrated). */
+typedef struct migrated {
+    char dir[32];
+    store_t *s;
+    duckdb_connection conn;
+} migrated_t;
+
+static void migrated_open(migrated_t *m, int version, const char *rows)
+{
+    snprintf(m->dir, sizeof(m->dir), "/tmp/lineaged-store-XXXXXX");
+    assert_non_null(mkdtemp(m->dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/v%d.duckdb", m->dir, version);
+    old_database(path, version, rows);
+    m->s = open_migrated(path, &m->conn);
+}
+
+static void migrated_close(migrated_t *m)
+{
+    duckdb_disconnect(&m->conn);
+    store_close(m->s);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", m->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* A database written at version 4 (keys on nodes and statements, statement text inline) keeps its rows. */
 static void version_4_database_upgrades(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/lineaged-store-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof(path), "%s/v4.duckdb", dir);
-    old_database(path, 4,
-                 "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
-                 " (2, 'column', 'a.t.c', 'p', false, now());"
-                 "INSERT INTO statements VALUES (7, 3, 0, 'insert', NULL, 2, 1, NULL, NULL,"
-                 " 'INSERT INTO a.t SELECT 1', 1, 1, 0)");
-    duckdb_connection conn;
-    store_t *s = open_migrated(path, &conn);
+    migrated_t m;
+    migrated_open(&m, 4,
+                  "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()),"
+                  " (2, 'column', 'a.t.c', 'p', false, now());"
+                  "INSERT INTO statements VALUES (7, 3, 0, 'insert', NULL, 2, 1, NULL, NULL,"
+                  " 'INSERT INTO a.t SELECT 1', 1, 1, 0)");
+    duckdb_connection conn = m.conn;
     assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes WHERE name IN ('a.t', 'a.t.c')"), 2);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE id = 7 AND file_id = 3"
                                     " AND sql = 'INSERT INTO a.t SELECT 1' AND sql_line = 1"),
@@ -167,11 +189,7 @@ static void version_4_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
                                     " AND table_name IN ('nodes', 'statements')"),
                      0);
-    duckdb_disconnect(&conn);
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    migrated_close(&m);
 }
 
 /*
@@ -181,16 +199,12 @@ static void version_4_database_upgrades(void **state)
 static void version_11_database_upgrades(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/lineaged-store-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof(path), "%s/v11.duckdb", dir);
-    old_database(path, 11,
-                 "INSERT INTO nodes VALUES (3, 'table', 'a.t', 'p', false, now()), (1, 'column', 'a.t.c', 'p', false,"
-                 " now()), (2, 'view', 'b.v', 'q', true, now());"
-                 "INSERT INTO nodes SELECT range + 10, 'table', 'big.t' || range, 'r', false, now() FROM range(3000)");
-    duckdb_connection conn;
-    store_t *s = open_migrated(path, &conn);
+    migrated_t m;
+    migrated_open(&m, 11,
+                  "INSERT INTO nodes VALUES (3, 'table', 'a.t', 'p', false, now()), (1, 'column', 'a.t.c', 'p', false,"
+                  " now()), (2, 'view', 'b.v', 'q', true, now());"
+                  "INSERT INTO nodes SELECT range + 10, 'table', 'big.t' || range, 'r', false, now() FROM range(3000)");
+    duckdb_connection conn = m.conn;
     assert_int_equal(count_of(conn, "SELECT count(*) FROM projects"), 3);
     assert_int_equal(count_of(conn, "SELECT count(DISTINCT id) FROM projects"), 3);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes n JOIN projects p ON p.id = n.project WHERE"
@@ -210,11 +224,7 @@ static void version_11_database_upgrades(void **state)
     assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT id, lag(id) OVER () AS before FROM nodes)"
                                     " WHERE before >= id"),
                      0);
-    duckdb_disconnect(&conn);
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    migrated_close(&m);
 }
 
 /*
@@ -224,26 +234,23 @@ static void version_11_database_upgrades(void **state)
 static void version_6_database_upgrades(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/lineaged-store-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof(path), "%s/v6.duckdb", dir);
-    old_database(path, 6,
-                 "INSERT INTO edges VALUES (1, 2, 'CONTAINS', 7, 3, 'DEFINED'), (4, 2, 'DERIVES', 7, 3, 'AGGREGATION'),"
-                 " (5, 1, 'READS_FROM', 8, 3, NULL);"
-                 "INSERT INTO file_texts VALUES (3, 'CREATE TABLE a.t (c int);');"
-                 "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()), (2, 'column', 'a.t.c', 'p', false,"
-                 " now()), (4, 'view', 'a.v', 'p', false, now()), (5, 'file', 'a/t.sql', 'p', false, now()),"
-                 " (6, 'procedure', 'a.p', 'p', false, now());"
-                 "INSERT INTO ingestions (id, source, project_id, status, started_at)"
-                 " VALUES ('ing_1', 'cli', 'p', 'completed', now());"
-                 "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, created_at, updated_at)"
-                 " VALUES (3, 'ing_1', 'p', 'a/t.sql', 'processed', true, now(), now());"
-                 /* enough varied rows that DuckDB would not store them as one constant */
-                 "INSERT INTO edges SELECT range + 10, range + 11, 'READS_FROM', range, 100 + range % 7, NULL"
-                 " FROM range(3000);");
-    duckdb_connection conn;
-    store_t *s = open_migrated(path, &conn);
+    migrated_t m;
+    migrated_open(
+        &m, 6,
+        "INSERT INTO edges VALUES (1, 2, 'CONTAINS', 7, 3, 'DEFINED'), (4, 2, 'DERIVES', 7, 3, 'AGGREGATION'),"
+        " (5, 1, 'READS_FROM', 8, 3, NULL);"
+        "INSERT INTO file_texts VALUES (3, 'CREATE TABLE a.t (c int);');"
+        "INSERT INTO nodes VALUES (1, 'table', 'a.t', 'p', false, now()), (2, 'column', 'a.t.c', 'p', false,"
+        " now()), (4, 'view', 'a.v', 'p', false, now()), (5, 'file', 'a/t.sql', 'p', false, now()),"
+        " (6, 'procedure', 'a.p', 'p', false, now());"
+        "INSERT INTO ingestions (id, source, project_id, status, started_at)"
+        " VALUES ('ing_1', 'cli', 'p', 'completed', now());"
+        "INSERT INTO files (id, ingestion_id, project_id, path, status, is_current, created_at, updated_at)"
+        " VALUES (3, 'ing_1', 'p', 'a/t.sql', 'processed', true, now(), now());"
+        /* enough varied rows that DuckDB would not store them as one constant */
+        "INSERT INTO edges SELECT range + 10, range + 11, 'READS_FROM', range, 100 + range % 7, NULL"
+        " FROM range(3000);");
+    duckdb_connection conn = m.conn;
     assert_int_equal(count_of(conn, "SELECT count(*) FROM edges"), 3003);
     assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE kind = 'CONTAINS' AND transformation = 'DEFINED'"
                                     " AND source = 1 AND target = 2 AND statement_id = 7"),
@@ -309,11 +316,7 @@ static void version_6_database_upgrades(void **state)
         count_of(conn, "SELECT count(*) FROM pragma_storage_info('file_texts')"
                        " WHERE column_name = 'text' AND segment_type = 'VARCHAR' AND compression <> 'Uncompressed'"),
         0);
-    duckdb_disconnect(&conn);
-    store_close(s);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    migrated_close(&m);
 }
 
 /* DuckDB's memory_limit setting as it shows it ("48.0 MiB"), after opening `path`. */
