@@ -709,7 +709,7 @@ static int fill(engine_t *e)
         if(e->cap >= SQL_MAX_STMT_BYTES)
             return SQL_ERR_TOO_BIG;
         size_t cap = e->cap ? e->cap * 2 : e->first_cap;
-        char *b = util_realloc(e->buf, cap);
+        char *b = util_realloc(e->buf, cap + 1);
         if(!b)
             return SQL_ERR_NOMEM;
         e->buf = b;
@@ -722,6 +722,7 @@ static int fill(engine_t *e)
     if(got == 0)
         e->eof = 1;
     e->len += got;
+    e->buf[e->len] = '\0'; /* stops plain_run()'s scans: no class of the lexer's holds it */
     sql_lexer_rebase(&e->lx, e->buf, e->len, keep, e->eof);
     return 0;
 }
@@ -957,6 +958,63 @@ static int client_line(engine_t *e, const sql_token_t *t)
     return rc ? rc : 1;
 }
 
+/* Most tokens, in registers: plain ASCII words and , . ( ) in the middle of a plain statement, none
+ * first on its line (so no GO that ends a batch), as sql_lexer_next_inline(), the splitter and
+ * push_token() would take them. Stops before the first token it does not take (a newline, a literal, the end of the
+ * buffer) and leaves it to run()'s general path. */
+static void plain_run(engine_t *e)
+{
+    if(e->dlen || e->skipping || e->line_stmt || e->lx.nl || !e->sp.plain || e->sp.custom_delim ||
+       e->res->dialect == SQL_DIALECT_MYSQL)
+        return;
+    const char *p = e->buf;
+    size_t len = e->len, i = e->lx.pos;
+    uint32_t line = e->lx.line, col = e->lx.col;
+    sql_token_t *t = e->toks + e->ntoks, *first = t;
+    sql_token_t *end = e->toks + (e->captoks < SQL_MAX_STMT_TOKENS ? e->captoks : SQL_MAX_STMT_TOKENS);
+    for(; t < end; t++) {
+        size_t j = i;
+        /* buf[len] is a NUL (fill()), which no class holds */
+        while(sql_lex_class[(unsigned char)p[j]] & SQL_LEXC_SPACE) {
+            if(p[j] == '\n')
+                goto out;
+            j++;
+        }
+        uint32_t c0 = col + (uint32_t)(j - i);
+        unsigned char c = (unsigned char)p[j];
+        unsigned cl = sql_lex_class[c];
+        if(cl & SQL_LEXC_PUNCT || c == '.') {
+            if(c == ';' || (c == '.' && (j + 1 >= len || (sql_lex_class[(unsigned char)p[j + 1]] & SQL_LEXC_DIGIT))))
+                goto out;
+            if(c == '(' || c == ')')
+                sql_splitter_plain_paren(&e->sp, (char)c);
+            *t = (sql_token_t){.type = SQL_TOK_OP, .len = 1, .off = j, .line = line, .col = c0};
+            i = j + 1;
+            col = c0 + 1;
+            continue;
+        }
+        if(!(cl & SQL_LEXC_START))
+            goto out;
+        size_t k = j + 1;
+        unsigned seen = cl;
+        while((cl = sql_lex_class[(unsigned char)p[k]]) & SQL_LEXC_IDENT) {
+            seen |= cl;
+            k++;
+        }
+        if(k >= len || (seen & (SQL_LEXC_DOLLAR | SQL_LEXC_HIGH)) || p[k] == '#' || p[k] == '\'' || p[k] == '"')
+            goto out;
+        uint16_t kw = (seen & SQL_LEXC_NOTKW) ? SQL_KW_NONE : (uint16_t)sql_keyword_lookup_plain(p + j, k - j, len - j);
+        *t = (sql_token_t){.type = SQL_TOK_WORD, .kw = kw, .len = (uint32_t)(k - j), .off = j, .line = line, .col = c0};
+        i = k;
+        col = c0 + (uint32_t)(k - j);
+    }
+out:
+    e->lx.pos = i;
+    e->lx.col = col;
+    e->ntoks += (size_t)(t - first);
+    e->sp.ntok += (int)(t - first);
+}
+
 static int run(engine_t *e)
 {
     int rc;
@@ -984,6 +1042,7 @@ static int run(engine_t *e)
     if(e->len >= 3 && memcmp(e->buf, "\xEF\xBB\xBF", 3) == 0)
         e->lx.pos = 3;
     for(;;) {
+        plain_run(e);
         if((rc = reserve_token(e)))
             return rc;
         sql_token_t *t = &e->toks[e->ntoks];

@@ -34,14 +34,31 @@ void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect);
 
 sql_split_t sql_splitter_feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len);
 
+/* A plain statement's `(` or `)`, but for counting it (sql_splitter_feed_slow() does the same with
+ * them there). */
+static inline void sql_splitter_plain_paren(sql_splitter_t *s, char c)
+{
+    if(c == '(') {
+        s->paren++;
+        s->expect_body = 0;
+    } else if(s->paren > 0) {
+        s->paren--;
+    }
+}
+
 /* Feed every token but comments, in order; `src` is the lexer's buffer. Inline: every token
- * comes through here, and most are a word or literal in the middle of a plain statement. */
+ * comes through here, and most are a word, literal or parenthesis in the middle of a plain statement. */
 static inline sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
     if(s->custom_delim || (s->plain && !(t->type == SQL_TOK_WORD && t->kw == SQL_KW_GO) &&
                            (t->type != SQL_TOK_OP || (t->len == 1 && src[t->off] != '(' && src[t->off] != ')' &&
                                                       src[t->off] != ';' && src[t->off] != '/')))) {
         s->ntok++;
+        return SQL_SPLIT_NONE;
+    }
+    if(s->plain && t->type == SQL_TOK_OP && t->len == 1 && (src[t->off] == '(' || src[t->off] == ')')) {
+        s->ntok++;
+        sql_splitter_plain_paren(s, src[t->off]);
         return SQL_SPLIT_NONE;
     }
     return sql_splitter_feed_slow(s, t, src, len);

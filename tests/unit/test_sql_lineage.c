@@ -569,6 +569,57 @@ static void test_no_indirect(void **state)
     assert_int_equal(without.ntransformations, with.ntransformations);
 }
 
+/* The engine's run of plain tokens (words, , . ( ) in the middle of a statement) and its general
+ * path give the same document: read whole, the run takes most tokens; read a few bytes at a time,
+ * the general path takes the tokens at each refill. A `;` inside parentheses (the parser ends the
+ * statement there, with errors), a GO word that ends a T-SQL batch only first on its line, `.5` a
+ * number, tabs and CRs that move columns. */
+static void test_streaming_plain_run(void **state)
+{
+    (void)state;
+    static const struct {
+        sql_dialect_t d;
+        size_t nstatements, nerrors;
+        const char *sql;
+    } cases[] = {
+        {SQL_DIALECT_ANSI, 4, 2,
+         "INSERT INTO a.t (x, y) SELECT s.x, f(s.y, (s.z)) FROM s WHERE s.k IN (SELECT k FROM u; "
+         "SELECT 1) AND s.v > .5;\nINSERT INTO b SELECT\tq.a ,q.b\r\n FROM q ; SELECT c FROM d"},
+        {SQL_DIALECT_TSQL, 3, 0,
+         "INSERT INTO t SELECT a FROM s WHERE go = 1\nGO\nINSERT INTO u SELECT (b) FROM v go\n"
+         "SELECT x.y FROM x GO"},
+        {SQL_DIALECT_POSTGRES, 2, 0,
+         "CREATE VIEW v AS SELECT t.a, (t.b + 1) AS c FROM sch.t JOIN sch.u ON t.k = u.k;\n"
+         "INSERT INTO w (a) SELECT a FROM v WHERE (a > 1 OR (a < 0)) ;"},
+    };
+    for(size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sql_lineage_t *whole = run(cases[i].sql, cases[i].d);
+        assert_int_equal(whole->nstatements, cases[i].nstatements);
+        assert_int_equal(whole->nerrors, cases[i].nerrors);
+        if(i == 0) {
+            /* the `;` and the `)` after it, columns counted over the run's words and operators */
+            assert_int_equal(whole->errors[0].column, 86);
+            assert_int_equal(whole->errors[1].column, 96);
+        }
+        json_t *want = sql_lineage_to_json(whole, "f");
+        for(size_t chunk = 1; chunk <= 9; chunk++) {
+            text_reader_t r = {.s = cases[i].sql, .len = strlen(cases[i].sql), .chunk = chunk};
+            sql_lineage_opts_t opts = {.dialect = cases[i].d};
+            sql_lineage_t *l = NULL;
+            assert_int_equal(sql_lineage_run(text_read, &r, &opts, &l), 0);
+            json_t *got = sql_lineage_to_json(l, "f");
+            if(!json_equal(got, want)) {
+                char *a = json_dumps(want, JSON_COMPACT), *b = json_dumps(got, JSON_COMPACT);
+                fail_msg("case %zu, chunk %zu\n  want %s\n  got  %s", i, chunk, a, b);
+            }
+            json_decref(got);
+            sql_lineage_free(l);
+        }
+        json_decref(want);
+        sql_lineage_free(whole);
+    }
+}
+
 /* Issue 12's tokens (${..} glued to words, {{ }}) split anywhere by the reader give the same
  * document as the whole text. */
 static void test_streaming_templates(void **state)
@@ -712,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_streaming_directives),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_streaming_templates),
+        cmocka_unit_test(test_streaming_plain_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
