@@ -525,6 +525,8 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
         tok->flags |= SQL_TOKF_UNTERMINATED;
     }
     tok->len = (uint32_t)(end - i);
+    if(type == SQL_TOK_OP && tok->len == 1)
+        tok->kw = c;
     lx->nl = 0;
     if(type == SQL_TOK_WORD || type == SQL_TOK_OP || type == SQL_TOK_NUMBER || type == SQL_TOK_VAR) {
         advance_line(lx, end);

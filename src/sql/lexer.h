@@ -28,7 +28,7 @@ typedef enum sql_tok_type {
 typedef struct sql_token {
     uint8_t type;
     uint8_t flags;
-    uint16_t kw; /* sql_kw_t for SQL_TOK_WORD */
+    uint16_t kw; /* sql_kw_t for SQL_TOK_WORD; the byte of a one-byte SQL_TOK_OP (sql_tok_is_op()) */
     uint32_t len;
     size_t off;    /* byte offset in the lexer's buffer */
     uint32_t line; /* 1-based */
@@ -98,7 +98,8 @@ static inline int sql_lexer_next_inline(sql_lexer_t *lx, sql_token_t *tok)
     /* most tokens: words, , ( ) ; and a '.' that starts no number (qualified names) */
     if((seen & SQL_LEXC_PUNCT) ||
        (c == '.' && !(i + 1 < len && (sql_lex_class[(unsigned char)p[i + 1]] & SQL_LEXC_DIGIT)))) {
-        *tok = (sql_token_t){.type = SQL_TOK_OP, .flags = flags, .len = 1, .off = i, .line = lx->line, .col = col};
+        *tok = (sql_token_t){
+            .type = SQL_TOK_OP, .flags = flags, .kw = c, .len = 1, .off = i, .line = lx->line, .col = col};
         lx->nl = 0;
         lx->col = col + 1;
         lx->pos = i + 1;
@@ -140,10 +141,12 @@ static inline int sql_tok_is_jinja_block(const sql_token_t *t, const char *src)
            (src[t->off + 1] == '%' || src[t->off + 1] == '#');
 }
 
-/* Single-character operator test, e.g. sql_tok_is_op(t, src, '('). */
+/* Single-character operator test, e.g. sql_tok_is_op(t, src, '('): the lexer keeps a one-byte
+ * operator's byte in its kw, so the text is not read. */
 static inline int sql_tok_is_op(const sql_token_t *t, const char *src, char c)
 {
-    return t->type == SQL_TOK_OP && t->len == 1 && src[t->off] == c;
+    (void)src;
+    return t->type == SQL_TOK_OP && t->kw == (unsigned char)c;
 }
 
 #endif

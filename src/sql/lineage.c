@@ -988,7 +988,7 @@ static void plain_run(engine_t *e)
                 goto out;
             if(c == '(' || c == ')')
                 sql_splitter_plain_paren(&e->sp, (char)c);
-            *t = (sql_token_t){.type = SQL_TOK_OP, .len = 1, .off = j, .line = line, .col = c0};
+            *t = (sql_token_t){.type = SQL_TOK_OP, .kw = c, .len = 1, .off = j, .line = line, .col = c0};
             i = j + 1;
             col = c0 + 1;
             continue;

@@ -50,15 +50,15 @@ static inline void sql_splitter_plain_paren(sql_splitter_t *s, char c)
  * comes through here, and most are a word, literal or parenthesis in the middle of a plain statement. */
 static inline sql_split_t sql_splitter_feed(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
 {
-    if(s->custom_delim || (s->plain && !(t->type == SQL_TOK_WORD && t->kw == SQL_KW_GO) &&
-                           (t->type != SQL_TOK_OP || (t->len == 1 && src[t->off] != '(' && src[t->off] != ')' &&
-                                                      src[t->off] != ';' && src[t->off] != '/')))) {
+    if(s->custom_delim ||
+       (s->plain && !(t->type == SQL_TOK_WORD && t->kw == SQL_KW_GO) &&
+        (t->type != SQL_TOK_OP || (t->len == 1 && t->kw != '(' && t->kw != ')' && t->kw != ';' && t->kw != '/')))) {
         s->ntok++;
         return SQL_SPLIT_NONE;
     }
-    if(s->plain && t->type == SQL_TOK_OP && t->len == 1 && (src[t->off] == '(' || src[t->off] == ')')) {
+    if(s->plain && t->type == SQL_TOK_OP && (t->kw == '(' || t->kw == ')')) {
         s->ntok++;
-        sql_splitter_plain_paren(s, src[t->off]);
+        sql_splitter_plain_paren(s, (char)t->kw);
         return SQL_SPLIT_NONE;
     }
     return sql_splitter_feed_slow(s, t, src, len);

@@ -41,6 +41,35 @@ static void assert_tok(const char *src, const sql_token_t *t, sql_tok_type_t typ
     assert_memory_equal(src + t->off, text, strlen(text));
 }
 
+/* sql_tok_is_op() reads the operator's byte from the token (kw), not the text: every one-byte
+ * operator, from the hot path (, ( ) ; .) and the slow one (= + * < $), says which byte it is; a longer
+ * operator is none of its bytes. */
+static void test_one_byte_operators(void **state)
+{
+    (void)state;
+    static const char src[] = "f(a.b, c) = 1 + x * y < z;\n:: := $";
+    static const char ops[] = "(.,)=+*<;";
+    lexed_t l;
+    lex_all(src, SQL_DIALECT_TRINO, &l);
+    size_t k = 0;
+    for(int i = 0; i < l.n; i++) {
+        const sql_token_t *t = &l.t[i];
+        if(t->type != SQL_TOK_OP)
+            continue;
+        if(t->len == 1) {
+            assert_true(sql_tok_is_op(t, src, src[t->off]));
+            assert_false(sql_tok_is_op(t, src, src[t->off] == '(' ? ')' : '('));
+            if(k < sizeof ops - 1)
+                assert_int_equal(src[t->off], ops[k++]);
+        } else {
+            assert_false(sql_tok_is_op(t, src, ':'));
+            assert_false(sql_tok_is_op(t, src, '='));
+        }
+    }
+    assert_int_equal(k, sizeof ops - 1);
+    assert_true(sql_tok_is_op(&l.t[l.n - 1], src, '$'));
+}
+
 static void test_keywords_sorted(void **state)
 {
     (void)state;
@@ -313,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keywords_sorted),
+        cmocka_unit_test(test_one_byte_operators),
         cmocka_unit_test(test_quoting_per_dialect),
         cmocka_unit_test(test_dollar_quotes_and_prefixes),
         cmocka_unit_test(test_comments),
