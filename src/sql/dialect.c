@@ -1,6 +1,7 @@
 #include "sql/dialect.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -130,13 +131,16 @@ typedef struct tell {
     unsigned char weight;
 } tell_t;
 
+/* Every tell has two bytes at least (the guess finds them by their first two): a shorter one does
+ * not compile. */
+#define TELL_LEN(s) (sizeof(s) - 1 + 0 * sizeof(char[sizeof(s) > 2 ? 1 : -1]))
 #define WORD(s, d, w)                                                                                                  \
     {                                                                                                                  \
-        s, sizeof(s) - 1, true, d, w                                                                                   \
+        s, TELL_LEN(s), true, d, w                                                                                     \
     }
 #define SUB(s, d, w)                                                                                                   \
     {                                                                                                                  \
-        s, sizeof(s) - 1, false, d, w                                                                                  \
+        s, TELL_LEN(s), false, d, w                                                                                    \
     }
 
 /* Scores are rough on purpose: only tell-tale constructs that other dialects reject count. */
@@ -228,81 +232,93 @@ static bool ident_char(unsigned char c)
     return isalnum(c) || c == '_';
 }
 
-/* One pass over the text: at each byte only the tells starting with that (folded) byte are tried,
- * instead of one scan of the whole text per tell; whole-word tells only where a word starts, and
- * only when the next byte is the second of one of them (most bytes start none: a bit test). */
+#define MAY_WORD  1u /* a whole-word tell starts with these two bytes */
+#define MAY_SUB   2u /* an anywhere tell does */
+#define MAY_QUOTE 4u /* the first byte is ` or [ */
+#define MAY_IDENT 8u /* the first byte is an identifier's (a word goes on after it) */
+_Static_assert(MAY_IDENT >> 3 == MAY_WORD, "an identifier byte takes MAY_WORD from the next");
+
+/* The guess's tables, built once: per pair of a raw byte and the raw byte after it, MAY_* (so one
+ * lookup a byte says whether anything can start there), and the chain of the tells whose first two
+ * bytes they are, folded (head[][] starts it, next[] goes on). */
+static struct {
+    unsigned char pair[256][256];
+    unsigned char head[256][256];
+    unsigned char next[N_TELLS];
+} guess;
+static pthread_once_t guess_once = PTHREAD_ONCE_INIT;
+
+static void guess_init(void)
+{
+    memset(guess.head, 0xff, sizeof guess.head);
+    for(size_t t = N_TELLS; t-- > 0;) {
+        unsigned char f = fold((unsigned char)tells[t].text[0]), f2 = fold((unsigned char)tells[t].text[1]);
+        guess.next[t] = guess.head[f][f2];
+        guess.head[f][f2] = (unsigned char)t;
+        for(int c = 0; c < 256; c++)
+            for(int c2 = 0; c2 < 256 && fold((unsigned char)c) == f; c2++)
+                if(fold((unsigned char)c2) == f2)
+                    guess.pair[c][c2] |= tells[t].word ? MAY_WORD : MAY_SUB;
+    }
+    for(int c = 0; c < 256; c++) {
+        for(int c2 = 0; c2 < 256 && ident_char((unsigned char)c); c2++)
+            guess.pair[c][c2] |= MAY_IDENT;
+        guess.pair['`'][c] |= MAY_QUOTE;
+        guess.pair['['][c] |= MAY_QUOTE;
+    }
+}
+
+/* The tells that start at s[i] (`may` says which kinds may, c2 is the byte after, 0 past the end),
+ * added to the scores. */
+static void tells_at(const unsigned char *s, size_t len, size_t i, unsigned may, long *score, size_t *backticks)
+{
+    unsigned char c = s[i], c2 = i + 1 < len ? s[i + 1] : 0;
+    if(c == '`')
+        (*backticks)++;
+    else if(c == '[' && i + 1 < len && (isalpha(c2) || c2 == '_')) {
+        size_t j = i + 1;
+        while(j < len && (ident_char(s[j]) || s[j] == ' '))
+            j++;
+        if(j < len && s[j] == ']' && (i == 0 || !isalnum(s[i - 1])))
+            score[SQL_DIALECT_TSQL] += 3;
+    }
+    for(unsigned t = guess.head[fold(c)][fold(c2)]; t != 0xff; t = guess.next[t]) {
+        const tell_t *w = &tells[t];
+        if((w->word && !(may & MAY_WORD)) || i + w->len > len)
+            continue;
+        size_t k = 2;
+        while(k < w->len && fold(s[i + k]) == fold((unsigned char)w->text[k]))
+            k++;
+        if(k < w->len || (w->word && i + k < len && ident_char(s[i + k])))
+            continue;
+        score[w->dialect] += w->weight;
+    }
+}
+
+/* One pass over the text: at each byte one lookup of it and the next says whether a tell can start
+ * there (whole-word ones only where a word starts); only then the tells that begin with those two
+ * bytes are tried. */
 sql_dialect_t sql_dialect_guess(const char *text, size_t len)
 {
     if(len > 65536)
         len = 65536;
     const unsigned char *s = (const unsigned char *)text;
-    /* tells grouped by their first byte: next[] chains them, word_head[] and sub_head[] start each
-     * byte's chain of whole-word and of anywhere tells */
-    unsigned char word_head[256], sub_head[256], next[N_TELLS];
-    /* second[k][c], a set of 256 bits: the folded second bytes of the tells of kind k (0 whole-word,
-     * 1 anywhere) that start with folded byte c (all of them for a one-byte tell) */
-    uint64_t second[2][256][4];
-    /* first[c], by raw byte: 1 whole-word tells start with it, 2 anywhere tells, 4 it is ` or [ */
-    unsigned char first[256] = {0};
-    bool ident[256];
-    memset(word_head, 0xff, sizeof word_head);
-    memset(sub_head, 0xff, sizeof sub_head);
-    memset(second, 0, sizeof second);
-    for(size_t t = N_TELLS; t-- > 0;) {
-        unsigned char c = fold((unsigned char)tells[t].text[0]);
-        unsigned char *head = tells[t].word ? word_head : sub_head;
-        next[t] = head[c];
-        head[c] = (unsigned char)t;
-        first[c] |= tells[t].word ? 1 : 2;
-        uint64_t *bits = second[tells[t].word ? 0 : 1][c];
-        if(tells[t].len < 2) {
-            memset(bits, 0xff, 4 * sizeof *bits);
-        } else {
-            unsigned char c2 = fold((unsigned char)tells[t].text[1]);
-            bits[c2 >> 6] |= 1ull << (c2 & 63);
-        }
-    }
-    for(int c = 0; c < 256; c++) {
-        ident[c] = ident_char((unsigned char)c);
-        first[c] = first[fold((unsigned char)c)];
-    }
-    first['`'] |= 4;
-    first['['] |= 4;
+    pthread_once(&guess_once, guess_init);
     long score[SQL_DIALECT_COUNT] = {0};
     size_t backticks = 0;
-    bool left = true; /* no identifier character before s[i] */
-    for(size_t i = 0; i < len; left = !ident[s[i]], i++) {
-        unsigned char c = s[i];
-        unsigned may = first[c] & (left ? 7u : 6u);
-        if(!may)
-            continue;
-        if(c == '`')
-            backticks++;
-        else if(c == '[' && i + 1 < len && (isalpha(s[i + 1]) || s[i + 1] == '_')) {
-            size_t j = i + 1;
-            while(j < len && (ident[s[j]] || s[j] == ' '))
-                j++;
-            if(j < len && s[j] == ']' && (i == 0 || !isalnum(s[i - 1])))
-                score[SQL_DIALECT_TSQL] += 3;
+    if(len) {
+        /* MAY_WORD only where no identifier byte comes before */
+        unsigned mask = MAY_WORD | MAY_SUB | MAY_QUOTE, c = s[0];
+        for(size_t i = 0; i + 1 < len; i++) {
+            unsigned c2 = s[i + 1], x = guess.pair[c][c2], may = x & mask;
+            mask = (MAY_WORD | MAY_SUB | MAY_QUOTE) ^ ((x & MAY_IDENT) >> 3);
+            if(may)
+                tells_at(s, len, i, may, score, &backticks);
+            c = c2;
         }
-        unsigned char f = fold(c), f2 = i + 1 < len ? fold(s[i + 1]) : 0;
-        bool word_may = (may & 1) && (second[0][f][f2 >> 6] >> (f2 & 63) & 1);
-        bool sub_may = (may & 2) && (second[1][f][f2 >> 6] >> (f2 & 63) & 1);
-        if(!word_may && !sub_may)
-            continue;
-        for(int pass = word_may ? 0 : 1; pass < (sub_may ? 2 : 1); pass++) {
-            for(unsigned t = pass ? sub_head[f] : word_head[f]; t != 0xff; t = next[t]) {
-                const tell_t *w = &tells[t];
-                if(i + w->len > len)
-                    continue;
-                size_t k = 1;
-                while(k < w->len && fold(s[i + k]) == fold((unsigned char)w->text[k]))
-                    k++;
-                if(k < w->len || (w->word && i + k < len && ident[s[i + k]]))
-                    continue;
-                score[w->dialect] += w->weight;
-            }
-        }
+        unsigned may = guess.pair[c][0] & mask;
+        if(may)
+            tells_at(s, len, len - 1, may, score, &backticks);
     }
     /* backticks quote names in all three */
     if(backticks) {

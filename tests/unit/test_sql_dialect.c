@@ -244,6 +244,13 @@ static void test_guess_edges(void **state)
     /* overlapping matches count as before: '::::' is three '::' */
     assert_int_equal(sql_dialect_guess("a::::b GO", 9), SQL_DIALECT_POSTGRES);
     assert_int_equal(sql_dialect_guess("a::b GO", 7), SQL_DIALECT_TSQL);
+    /* the last byte is looked at too (a backtick there tips STRUCT's 1 over ANSI's), a `[name]` at the
+     * start, and a word right after a non-word byte, whatever case the tell's bytes are in */
+    assert_int_equal(sql_dialect_guess("STRUCT `", 8), SQL_DIALECT_BIGQUERY);
+    assert_int_equal(sql_dialect_guess("STRUCT", 6), SQL_DIALECT_ANSI);
+    assert_int_equal(sql_dialect_guess("[dbo]", 5), SQL_DIALECT_TSQL);
+    assert_int_equal(sql_dialect_guess("(nVl)", 5), SQL_DIALECT_ANSI);
+    assert_int_equal(sql_dialect_guess("(nVl) x := 1", 12), SQL_DIALECT_ORACLE);
 
     size_t len = 65536 + 64;
     char *text = util_malloc(len);
