@@ -36,12 +36,16 @@
 #define GITHUB_QUEUE_MAX  16
 #define GITHUB_ITEMS_MAX  256
 #define GITHUB_PATH_MAX   1024
+#define GITHUB_FILE_PATH_MAX    4096         /* a file's path in the repository (Linux's PATH_MAX) */
+#define GITHUB_TREE_ENTRIES_MAX 4000000      /* files and folders one ingestion's walk looks at */
+#define GITHUB_STACK_BYTES      (256u << 20) /* the clone thread's stack */
 #define GITHUB_FETCH_SECS 600
 #define GITHUB_NOTE_MS    250 /* clone progress at most this often */
 #define GITHUB_RETRY_S    30  /* Retry-After of a client over --github-max-per-ip */
 #define GITHUB_CLIENT_MAX 64  /* a client's per-IP key (server/iplimit.h) */
 
 static const char fetch_too_long[] = "the clone took longer than the 600-second limit";
+static const char took_too_long[] = "it took longer than the 600-second limit";
 static const char shutting_down[] = "the server is shutting down";
 static const char no_room[] = "the server's disk is down to the free space it keeps (--min-free-mb)";
 
@@ -557,14 +561,27 @@ typedef struct blob_ref {
     git_oid oid;
 } blob_ref_t;
 
+/* Why a walk of the selection stopped before its end. */
+typedef enum walk_stop {
+    WALK_OK,
+    WALK_FAILED,       /* libgit2 could not read a tree, or out of memory */
+    WALK_TOO_MANY,     /* more SQL files than --github-max-files */
+    WALK_TOO_LONG,     /* a path longer than GITHUB_FILE_PATH_MAX: folders nested too deep */
+    WALK_TOO_MANY_ALL, /* more than GITHUB_TREE_ENTRIES_MAX entries of any kind */
+    WALK_CUT,          /* shutdown, or the job's time limit */
+} walk_stop_t;
+
 typedef struct walk {
+    github_t *gh;
+    gh_job_t *j;
     git_repository *repo;
-    size_t max_files;   /* --github-max-files */
-    const char *prefix; /* the item's path, "" for the root */
+    size_t max_files; /* --github-max-files */
     blob_ref_t *blobs;
     size_t n, cap;
     size_t unsupported;
-    int too_many;
+    size_t entries; /* tree entries looked at, of every item */
+    walk_stop_t stop;
+    const char *cut_why; /* WALK_CUT's reason */
 } walk_t;
 
 static int add_blob(walk_t *w, const char *path, const git_tree_entry *e, int explicit_file)
@@ -576,34 +593,116 @@ static int add_blob(walk_t *w, const char *path, const git_tree_entry *e, int ex
         return 0;
     }
     if(w->n == w->max_files) {
-        w->too_many = 1;
+        w->stop = WALK_TOO_MANY;
         return -1;
     }
     if(w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
         blob_ref_t *grown = util_realloc(w->blobs, cap * sizeof(*grown));
-        if(!grown)
+        if(!grown) {
+            w->stop = WALK_FAILED;
             return -1;
+        }
         w->blobs = grown;
         w->cap = cap;
     }
     blob_ref_t *b = &w->blobs[w->n];
     b->path = util_strdup(path);
-    if(!b->path)
+    if(!b->path) {
+        w->stop = WALK_FAILED;
         return -1;
+    }
     git_oid_cpy(&b->oid, git_tree_entry_id(e));
     w->n++;
     return 0;
 }
 
-static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
+/* Shutdown and the job's time limit, asked every few thousand entries of a walk. */
+static int walk_cut(walk_t *w)
 {
-    walk_t *w = payload;
-    if(git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+    if(atomic_load(&w->gh->stop))
+        w->cut_why = shutting_down;
+    else if(time_mono_ms() - w->j->started_ms > GITHUB_FETCH_SECS * 1000)
+        w->cut_why = took_too_long;
+    else
         return 0;
-    char path[GITHUB_PATH_MAX * 2];
-    snprintf(path, sizeof(path), "%s%s%s%s", w->prefix, *w->prefix ? "/" : "", root, git_tree_entry_name(e));
-    return add_blob(w, path, e, 0) ? -1 : 0;
+    w->stop = WALK_CUT;
+    return -1;
+}
+
+typedef struct walk_frame {
+    git_tree *tree;
+    size_t next;     /* the entry to look at next */
+    size_t path_len; /* bytes of the folder's path in the walk's path, with its '/' */
+} walk_frame_t;
+
+/*
+ * The files under `root` (the folder `prefix`, "" for the repository's root), walked with a stack of
+ * our own: libgit2's git_tree_walk recurses once per level, and a repository nested 100,000 levels
+ * deep (a 6 MiB pack) overflowed the clone thread's stack. A tree named by many entries is walked
+ * once per name, so a few trees of 1,000 entries each naming the next make 10^9 paths out of 100
+ * KiB: the entries of all items together are bounded, and the walk stops for shutdown and the time
+ * limit. Each level adds at least two bytes to a path (a name and '/'), so the path's bound bounds
+ * the depth. Returns 0, or -1 with the reason in w->stop.
+ */
+static int walk_tree(walk_t *w, git_tree *root, const char *prefix)
+{
+    walk_frame_t *stack = util_calloc(GITHUB_FILE_PATH_MAX / 2 + 1, sizeof(*stack));
+    char *path = util_malloc(GITHUB_FILE_PATH_MAX + 1);
+    size_t plen = strlen(prefix);
+    if(!stack || !path || plen + 1 > GITHUB_FILE_PATH_MAX) {
+        util_free(stack);
+        util_free(path);
+        w->stop = WALK_FAILED;
+        return -1;
+    }
+    memcpy(path, prefix, plen);
+    if(plen)
+        path[plen++] = '/';
+    stack[0] = (walk_frame_t){root, 0, plen};
+    int depth = 0;
+    while(depth >= 0 && w->stop == WALK_OK) {
+        walk_frame_t *f = &stack[depth];
+        if(f->next == git_tree_entrycount(f->tree)) {
+            if(depth)
+                git_tree_free(f->tree);
+            depth--;
+            continue;
+        }
+        const git_tree_entry *e = git_tree_entry_byindex(f->tree, f->next++);
+        if(++w->entries > GITHUB_TREE_ENTRIES_MAX) {
+            w->stop = WALK_TOO_MANY_ALL;
+            break;
+        }
+        if(w->entries % 4096 == 0 && walk_cut(w))
+            break;
+        git_object_t type = git_tree_entry_type(e);
+        const char *name = git_tree_entry_name(e);
+        size_t nlen = strlen(name);
+        if((type != GIT_OBJECT_BLOB && type != GIT_OBJECT_TREE) || !nlen)
+            continue; /* submodules, and a name no git writes */
+        if(f->path_len + nlen + 1 > GITHUB_FILE_PATH_MAX) {
+            w->stop = WALK_TOO_LONG;
+            break;
+        }
+        memcpy(path + f->path_len, name, nlen + 1);
+        if(type == GIT_OBJECT_BLOB) {
+            add_blob(w, path, e, 0);
+            continue;
+        }
+        git_tree *sub = NULL;
+        if(git_tree_lookup(&sub, w->repo, git_tree_entry_id(e))) {
+            w->stop = WALK_FAILED;
+        } else {
+            path[f->path_len + nlen] = '/';
+            stack[++depth] = (walk_frame_t){sub, 0, f->path_len + nlen + 1};
+        }
+    }
+    for(; depth > 0; depth--)
+        git_tree_free(stack[depth].tree);
+    util_free(stack);
+    util_free(path);
+    return w->stop == WALK_OK ? 0 : -1;
 }
 
 static void walk_free(walk_t *w)
@@ -631,13 +730,42 @@ static void spaced_path(const char *p, char *out, size_t outlen)
     out[n] = '\0';
 }
 
+/* Why a walk stopped, as a sentence for the ingestion's error. */
+static void walk_failure(const walk_t *w, char *why, size_t whylen)
+{
+    const gh_job_t *j = w->j;
+    switch(w->stop) {
+    case WALK_TOO_MANY:
+        say(why, whylen,
+            "The selection holds more than %zu SQL files, the server's limit for a repository"
+            " (--github-max-files); choose directories with items.",
+            w->max_files);
+        break;
+    case WALK_TOO_LONG:
+        say(why, whylen,
+            "Repository %s/%s has a path longer than %d bytes (folders nested too deep), the server's limit.", j->owner,
+            j->name, GITHUB_FILE_PATH_MAX);
+        break;
+    case WALK_TOO_MANY_ALL:
+        say(why, whylen,
+            "The selection of %s/%s holds more than %d files and folders, the server's limit for a repository;"
+            " choose directories with items.",
+            j->owner, j->name, GITHUB_TREE_ENTRIES_MAX);
+        break;
+    case WALK_CUT: say(why, whylen, "Reading the files of %s/%s stopped: %s.", j->owner, j->name, w->cut_why); break;
+    default: say(why, whylen, "Reading the files of %s/%s failed.", j->owner, j->name);
+    }
+}
+
 /* The files the job selects, in the commit's tree. Returns 0, or -1 with a sentence in `why`. */
-static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_t *w, size_t max_files, char *why,
+static int select_files(github_t *gh, gh_job_t *j, git_repository *repo, git_tree *tree, walk_t *w, char *why,
                         size_t whylen)
 {
     memset(w, 0, sizeof(*w));
+    w->gh = gh;
+    w->j = j;
     w->repo = repo;
-    w->max_files = max_files;
+    w->max_files = (size_t)gh->api->cfg->github_max_files;
     gh_item_t whole = {"", 1};
     gh_item_t *items = j->n_items ? j->items : &whole;
     int n = j->n_items ? j->n_items : 1;
@@ -646,9 +774,8 @@ static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_
         git_tree_entry *e = NULL;
         git_tree *sub = NULL;
         int rc = 0;
-        w->prefix = p;
         if(!*p) {
-            rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_cb, w);
+            rc = walk_tree(w, tree, "");
         } else if(git_tree_entry_bypath(&e, tree, p)) {
             char shown[256];
             spaced_path(p, shown, sizeof(shown));
@@ -657,8 +784,10 @@ static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_
             return -1;
         } else if(git_tree_entry_type(e) == GIT_OBJECT_TREE && items[i].dir != 0) {
             rc = git_tree_lookup(&sub, repo, git_tree_entry_id(e));
-            if(!rc)
-                rc = git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, w);
+            if(rc)
+                w->stop = WALK_FAILED;
+            else
+                rc = walk_tree(w, sub, p);
         } else if(git_tree_entry_type(e) == GIT_OBJECT_BLOB && items[i].dir != 1) {
             rc = add_blob(w, p, e, 1);
         } else {
@@ -672,13 +801,7 @@ static int select_files(gh_job_t *j, git_repository *repo, git_tree *tree, walk_
         git_tree_free(sub);
         git_tree_entry_free(e);
         if(rc) {
-            if(w->too_many)
-                say(why, whylen,
-                    "The selection holds more than %zu SQL files, the server's limit for a repository"
-                    " (--github-max-files); choose directories with items.",
-                    max_files);
-            else
-                say(why, whylen, "Reading the files of %s/%s failed.", j->owner, j->name);
+            walk_failure(w, why, whylen);
             return -1;
         }
     }
@@ -800,7 +923,7 @@ static void run_job(github_t *gh, gh_job_t *j)
     ingest_set_commit(in, j->id, hex);
     if(j->default_branch)
         ingest_set_branch(in, j->id, j->branch);
-    if(select_files(j, repo, tree, &w, (size_t)gh->api->cfg->github_max_files, why, sizeof(why)))
+    if(select_files(gh, j, repo, tree, &w, why, sizeof(why)))
         goto fail;
     if(w.n == 0) {
         say(why, sizeof(why), "No SQL files were found in the selection of %s/%s at branch %.100s.", j->owner, j->name,
@@ -814,8 +937,11 @@ static void run_job(github_t *gh, gh_job_t *j)
     for(size_t i = 0; i < w.n; i++) {
         char disk[4096];
         int err = 0;
-        if(!room_has_now(gh->api->room, UPLOAD_FILE_MAX_BYTES)) {
-            say(why, sizeof(why), "Taking the files of %s/%s stopped: %s.", j->owner, j->name, no_room);
+        const char *stop = atomic_load(&gh->stop)                                ? shutting_down
+                           : !room_has_now(gh->api->room, UPLOAD_FILE_MAX_BYTES) ? no_room
+                                                                                 : NULL;
+        if(stop) {
+            say(why, sizeof(why), "Taking the files of %s/%s stopped: %s.", j->owner, j->name, stop);
             goto fail;
         }
         const char *skip = stage_blob(gh, repo, &w.blobs[i], disk, sizeof(disk), &err);
@@ -1008,7 +1134,18 @@ int api_github_start(api_t *api)
     gh->token = token && *token ? util_strdup(token) : NULL;
     if(!gh->mirror || git_libgit2_init() < 0)
         return -1;
-    if(pthread_create(&gh->thread, NULL, github_main, gh))
+    /*
+     * libgit2 1.5's local transport (a file:// --github-url) recurses once per folder level while it
+     * packs a fetch: 8 MiB ran out at 74,600 levels. Only the pages used are ever resident.
+     */
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if(!rc) {
+        rc =
+            pthread_attr_setstacksize(&attr, GITHUB_STACK_BYTES) || pthread_create(&gh->thread, &attr, github_main, gh);
+        pthread_attr_destroy(&attr);
+    }
+    if(rc)
         return -1;
     gh->started = 1;
     const route_t r = {"/api/v1/github/ingest", HTTP_POST, post_github, api, GITHUB_BODY_MAX, 0};

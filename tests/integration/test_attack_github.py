@@ -1,0 +1,127 @@
+"""GitHub ingestion of repositories whose trees are shaped to hurt the server: folders nested
+100,000 levels deep (a 6 MiB pack; libgit2 walks trees by recursion, and the clone thread's stack
+ran out) and a tree bomb (three levels of 1,000 entries each naming the same tree: 10^9 paths out
+of 150 KiB, walked for ever while the clone thread held every later ingestion and shutdown).
+Both are written as packs directly: git itself cannot pack the deep one."""
+
+import hashlib
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server, main  # noqa: E402
+from test_github import RemoteTest, make_repo  # noqa: E402
+
+PACK_TYPES = {b"commit": 1, b"tree": 2, b"blob": 3}
+
+
+class PackWriter:
+    """Objects collected in memory, then written as one pack of a new bare repository."""
+
+    def __init__(self):
+        self.objects = []
+
+    def add(self, kind, body):
+        self.objects.append((kind, body))
+        return hashlib.sha1(b"%s %d\0" % (kind, len(body)) + body).digest()
+
+    def tree(self, entries):
+        """entries: [(mode, name, sha)] in git's order."""
+        return self.add(b"tree", b"".join(b"%s %s\0" % (mode, name) + sha for mode, name, sha in entries))
+
+    def write(self, bare, tree):
+        commit = self.add(b"commit", b"tree %s\nauthor t <t@example.com> 0 +0000\n"
+                          b"committer t <t@example.com> 0 +0000\n\nshaped\n" % tree.hex().encode())
+        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", bare], check=True)
+        out = [b"PACK", struct.pack(">II", 2, len(self.objects))]
+        for kind, body in self.objects:
+            size = len(body)
+            byte = (PACK_TYPES[kind] << 4) | (size & 15)
+            size >>= 4
+            head = bytearray()
+            while size:
+                head.append(byte | 0x80)
+                byte = size & 0x7F
+                size >>= 7
+            head.append(byte)
+            out += [bytes(head), zlib.compress(body, 1)]
+        data = b"".join(out)
+        pack = os.path.join(bare, "objects", "pack", "shaped.pack")
+        with open(pack, "wb") as f:
+            f.write(data + hashlib.sha1(data).digest())
+        subprocess.run(["git", "index-pack", pack], check=True, capture_output=True)
+        with open(os.path.join(bare, "refs", "heads", "main"), "w") as f:
+            f.write(commit.hex() + "\n")
+
+
+SQL = b"CREATE TABLE shaped.t AS SELECT * FROM shaped.s;\n"
+
+
+def make_deep_repo(bare, levels):
+    """x.sql under `levels` folders named `a`: a path of 2 * levels + 5 bytes."""
+    pack = PackWriter()
+    tree = pack.tree([(b"100644", b"x.sql", pack.add(b"blob", SQL))])
+    for _ in range(levels):
+        tree = pack.tree([(b"40000", b"a", tree)])
+    pack.write(bare, tree)
+
+
+def make_tree_bomb(bare, width, levels):
+    """`levels` trees of `width` folders each naming the tree below; the lowest holds `width` text
+    files: width ** (levels + 1) paths. A top-level ok.sql is the one SQL file."""
+    pack = PackWriter()
+    text = pack.add(b"blob", b"text\n")
+    tree = pack.tree([(b"100644", b"f%05d.txt" % i, text) for i in range(width)])
+    for _ in range(levels):
+        tree = pack.tree([(b"40000", b"d%05d" % i, tree) for i in range(width)])
+    pack.write(bare, pack.tree([(b"40000", b"bomb", tree), (b"100644", b"ok.sql", pack.add(b"blob", SQL))]))
+
+
+class GithubTreeShapeTest(RemoteTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        make_deep_repo(os.path.join(cls.remote.name, "evil", "deep.git"), 100000)
+        make_deep_repo(os.path.join(cls.remote.name, "evil", "nested.git"), 2000)
+        make_tree_bomb(os.path.join(cls.remote.name, "evil", "bomb.git"), 1000, 2)
+        make_repo(cls.remote.name, "acme", "plain", {"main": {"a.sql": b"SELECT 1;\n"}})
+        cls.srv = Server("--github-url", "file://" + cls.remote.name)
+        cls.srv.__enter__()
+
+    def alive(self):
+        """The server answers, and its clone thread takes the next repository."""
+        self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+        status, doc = self.post({"repo": "acme/plain"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"], timeout=120)["data"]
+        self.assertEqual(done["status"], "completed", done)
+
+    def test_folders_nested_too_deep_fail_with_the_bound(self):
+        msg = self.failed({"repo": "evil/deep"}, ["longer than 4096 bytes"])
+        self.assertIn("evil/deep", msg)
+        self.alive()
+        # 2,000 levels (a path of 4,005 bytes) are within the bound.
+        status, doc = self.post({"repo": "evil/nested"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"], timeout=120)["data"]
+        self.assertEqual(done["status"], "completed", done)
+        self.assertEqual([f["status"] for f in done["files"]], ["processed"], done)
+        self.assertEqual(len(done["files"][0]["file"]), 2 * 2000 + 5)
+
+    def test_a_tree_bomb_stops_at_the_bound_of_entries(self):
+        self.failed({"repo": "evil/bomb"}, ["more than 4000000 files and folders"])
+        self.alive()
+        # A selection that leaves the bomb out is read.
+        status, doc = self.post({"repo": "evil/bomb", "items": [{"path": "ok.sql", "type": "file"}]})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"], timeout=120)["data"]
+        self.assertEqual((done["status"], [f["file"] for f in done["files"]]), ("completed", ["ok.sql"]), done)
+
+
+if __name__ == "__main__":
+    main()
