@@ -423,6 +423,18 @@ static int on_transfer(const git_indexer_progress *st, void *payload)
     return 0;
 }
 
+/*
+ * 1 when `url` is `base` or below it. A bare prefix is not enough: a remote that redirects
+ * http://host:5130 to http://host:51300 (or github.com to github.com.example) would get the token.
+ */
+static int url_under(const char *url, const char *base)
+{
+    size_t bl = strlen(base);
+    while(bl && base[bl - 1] == '/')
+        bl--;
+    return bl && strncmp(url, base, bl) == 0 && (url[bl] == '/' || url[bl] == '\0');
+}
+
 /* The token goes only to the configured base, once; a second ask means it was refused. */
 static int on_credentials(git_credential **out, const char *url, const char *user, unsigned int allowed, void *payload)
 {
@@ -430,8 +442,7 @@ static int on_credentials(git_credential **out, const char *url, const char *use
     void **ctx = payload;
     github_t *gh = ctx[0];
     gh_job_t *j = ctx[1];
-    const char *base = gh->api->cfg->github_url;
-    if(!gh->token || j->auth_tries++ || strncmp(url, base, strlen(base)) != 0 ||
+    if(!gh->token || j->auth_tries++ || !url_under(url, gh->api->cfg->github_url) ||
        !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
         return GIT_EAUTH;
     return git_credential_userpass_plaintext_new(out, "x-access-token", gh->token);

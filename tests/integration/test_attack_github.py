@@ -4,17 +4,23 @@ ran out) and a tree bomb (three levels of 1,000 entries each naming the same tre
 of 150 KiB, walked for ever while the clone thread held every later ingestion and shutdown).
 Both are written as packs directly: git itself cannot pack the deep one."""
 
+import base64
 import hashlib
+import http.server
+import json
 import os
+import random
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main  # noqa: E402
+from ingest_helpers import Events  # noqa: E402
 from test_github import RemoteTest, make_repo  # noqa: E402
 
 PACK_TYPES = {b"commit": 1, b"tree": 2, b"blob": 3}
@@ -121,6 +127,72 @@ class GithubTreeShapeTest(RemoteTest):
         self.assertEqual(status, 202, doc)
         done = self.events.complete(doc["ingestion_id"], timeout=120)["data"]
         self.assertEqual((done["status"], [f["file"] for f in done["files"]]), ("completed", ["ok.sql"]), done)
+
+
+TOKEN = "ghp_token-for-the-configured-base-only"
+
+
+class TokenRedirectTest(unittest.TestCase):
+    """LINEAGED_GITHUB_TOKEN goes only to URLs under --github-url. Checked as a prefix, it went to a
+    remote that redirected http://127.0.0.1:A to http://127.0.0.1:A0 (another port, and so
+    github.com to github.com.example)."""
+
+    def test_the_token_never_follows_a_redirect_to_a_longer_host_or_port(self):
+        asked = []
+
+        class Remote(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                port = self.server.server_address[1]
+                asked.append((port, self.path, self.headers.get("Authorization")))
+                if port == base_port and self.path.startswith("/moved/"):
+                    self.send_response(302)
+                    self.send_header("Location", f"http://127.0.0.1:{other_port}{self.path}")
+                else:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="git"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        remotes = []
+        for _ in range(200):  # a free port A in 1024..6553 whose decimal digits begin a free port A0..A5
+            base_port = random.randint(1024, 6553)
+            other_port = base_port * 10 + random.randint(0, 5)
+            try:
+                remotes = [http.server.ThreadingHTTPServer(("127.0.0.1", p), Remote) for p in (base_port, other_port)]
+                break
+            except OSError:
+                for r in remotes:
+                    r.server_close()
+                remotes = []
+        self.assertEqual(len(remotes), 2, "no pair of free ports")
+        for r in remotes:
+            threading.Thread(target=r.serve_forever, daemon=True).start()
+        try:
+            with Server("--github-url", f"http://127.0.0.1:{base_port}", env={"LINEAGED_GITHUB_TOKEN": TOKEN}) as srv:
+                events = Events(srv)
+                try:
+                    for repo in ("asks/repo", "moved/repo"):
+                        status, _, body = srv.request("POST", "/api/v1/github/ingest",
+                                                      body=b'{"repo": "%s"}' % repo.encode(),
+                                                      headers={"Content-Type": "application/json"})
+                        self.assertEqual(status, 202, body)
+                        done = events.complete(json.loads(body)["ingestion_id"], timeout=60)["data"]
+                        self.assertEqual(done["status"], "failed", done)
+                finally:
+                    events.close()
+                self.assertNotIn(TOKEN, srv.log())
+        finally:
+            for r in remotes:
+                r.shutdown()
+                r.server_close()
+        offered = [(port, path.split("/")[1], base64.b64decode(auth.split()[1]).decode())
+                   for port, path, auth in asked if auth]
+        # The configured base itself gets the token once when it asks; the port it redirects to never.
+        self.assertEqual(offered, [(base_port, "asks", "x-access-token:" + TOKEN)], asked)
+        self.assertTrue(any(port == other_port for port, _, _ in asked), asked)
 
 
 if __name__ == "__main__":
