@@ -537,6 +537,17 @@ static int fetch(github_t *gh, gh_job_t *j, git_repository *repo, char *why, siz
             git_remote_free(remote);
             return rc ? rc : -1;
         }
+        /* The remote names it: git takes bytes that are not UTF-8, which the database does not (it failed). */
+        if(!branch_valid(j->branch)) {
+            say(why, whylen,
+                "The default branch of %s/%s has a name this server does not take (not UTF-8, or with"
+                " characters git refuses in a name asked for); ask for a branch by name.",
+                j->owner, j->name);
+            util_free(j->branch);
+            j->branch = NULL;
+            git_remote_free(remote);
+            return -1;
+        }
     }
     char spec[600];
     snprintf(spec, sizeof(spec), "refs/heads/%s", j->branch);

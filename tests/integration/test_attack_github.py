@@ -129,6 +129,31 @@ class GithubTreeShapeTest(RemoteTest):
         self.assertEqual((done["status"], [f["file"] for f in done["files"]]), ("completed", ["ok.sql"]), done)
 
 
+class DefaultBranchNameTest(RemoteTest):
+    """The remote names its default branch, and git takes any bytes but a few in a ref name: a HEAD
+    on `br\\xff\\xfe` reached the database, which refused the write (a write failure counted,
+    `/health` degraded until the next write; the ingestion either failed, "The database could not
+    record this ingestion.", or completed without its branch and commit) and the log took the raw
+    bytes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        make_repo(cls.remote.name, "evil", "head", {"main": {"a.sql": SQL}})
+        bare = os.path.join(cls.remote.name, "evil", "head.git").encode()
+        subprocess.run([b"git", b"-C", bare, b"branch", b"-m", b"main", b"br\xff\xfe"], check=True)
+        subprocess.run([b"git", b"-C", bare, b"symbolic-ref", b"HEAD", b"refs/heads/br\xff\xfe"], check=True)
+        cls.srv = Server("--github-url", "file://" + cls.remote.name)
+        cls.srv.__enter__()
+
+    def test_a_default_branch_that_is_not_utf8_fails_with_a_sentence(self):
+        self.failed({"repo": "evil/head"}, ["The default branch of evil/head has a name this server does not take"])
+        status, health = self.srv.get_json("/health")
+        self.assertEqual((status, health["status"], health["database"]["write_failures"]), (200, "healthy", 0), health)
+        with open(self.srv.log_path, "rb") as f:
+            self.assertNotIn(b"\xff", f.read())
+
+
 TOKEN = "ghp_token-for-the-configured-base-only"
 
 
