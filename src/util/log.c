@@ -1,6 +1,7 @@
 #include "util/log.h"
 
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -92,12 +93,20 @@ __attribute__((format(printf, 3, 0))) static void vlog(enum log_level level, con
         if(n > 0)
             len += (size_t)n < sizeof(raw) - len ? (size_t)n : sizeof(raw) - len - 1;
     }
-    /* Values that were not quoted still must not break the line or reach a terminal raw. */
+    /*
+     * Values that were not quoted still must not break the line, reach a terminal raw or make the
+     * log other than UTF-8 (a git ref name may hold any byte above 0x7f).
+     */
     char line[LINE_MAX_RAW * 2];
     size_t out = 0;
     for(size_t i = 0; i < len && out + 5 < sizeof(line); i++) {
         unsigned char c = (unsigned char)raw[i];
-        if(c < 0x20 || c == 0x7f) {
+        size_t seq = c >= 0x80 ? utf8_seq_len((const unsigned char *)raw + i, len - i) : 1;
+        if(seq > 1) {
+            memcpy(line + out, raw + i, seq);
+            out += seq;
+            i += seq - 1;
+        } else if(c < 0x20 || c == 0x7f || !seq) {
             line[out++] = '\\';
             line[out++] = 'x';
             line[out++] = hex[c >> 4];

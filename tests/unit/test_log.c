@@ -133,6 +133,16 @@ static void control_bytes_in_unquoted_values_never_reach_the_log(void **state)
     assert_string_equal(strchr(out, ' ') + 1, "info  test.raw x=a\\x1b[2Jb\\x0d\\x0aforged line\\x7f y=1\n");
 }
 
+static void bytes_that_are_not_utf8_never_reach_the_log(void **state)
+{
+    (void)state;
+    begin_capture();
+    log_info("test.raw", "branch=%s y=1", "br\xff\xfe caf\xc3\xa9 \xe2\x82 \xc0\xae \xed\xa0\x80");
+    const char *out = end_capture();
+    assert_string_equal(strchr(out, ' ') + 1,
+                        "info  test.raw branch=br\\xff\\xfe caf\xc3\xa9 \\xe2\\x82 \\xc0\\xae \\xed\\xa0\\x80 y=1\n");
+}
+
 static int64_t fake_now;
 static int64_t fake_clock(void)
 {
@@ -199,6 +209,7 @@ int main(void)
         cmocka_unit_test(forged_fields_and_escapes_stay_inside_the_value),
         cmocka_unit_test(quoted_values_are_capped_and_non_ascii_escaped),
         cmocka_unit_test(control_bytes_in_unquoted_values_never_reach_the_log),
+        cmocka_unit_test(bytes_that_are_not_utf8_never_reach_the_log),
         cmocka_unit_test(a_burst_is_written_then_aggregated),
         cmocka_unit_test(pending_summaries_are_written_at_exit_and_quiet_events_cost_nothing),
     };
