@@ -173,7 +173,7 @@ int source_each(duckdb_connection conn, source_text_fn fn, void *ud)
     buf_init(&e.sql, BATCH_FILES * 24 + 512);
     /* files in the order of their statements (a file's are consecutive), so texts come by statement id */
     duckdb_result files;
-    int rc = e.files ? 0 : -1;
+    int rc = e.files ? 0 : -1, queried = 0;
     if(!rc && run_query(conn,
                         "SELECT s.file_id::BIGINT, any_value(f.path)::VARCHAR, min(s.id) AS first,"
                         " coalesce(any_value(strlen(t.text)), 0)::BIGINT FROM statements s"
@@ -181,7 +181,9 @@ int source_each(duckdb_connection conn, source_text_fn fn, void *ud)
                         " WHERE f.is_current AND (s.sql IS NOT NULL OR s.sql_length IS NOT NULL)"
                         " GROUP BY s.file_id ORDER BY first",
                         &files))
-        rc = -2;
+        rc = -1;
+    else if(!rc)
+        queried = 1;
     idx_t nfiles = rc ? 0 : duckdb_row_count(&files);
     size_t bytes = 0;
     for(idx_t r = 0; r < nfiles && rc == 0; r++) {
@@ -200,13 +202,13 @@ int source_each(duckdb_connection conn, source_text_fn fn, void *ud)
     }
     if(rc == 0 && e.nfiles)
         rc = one_batch(conn, &e);
-    if(rc != -2 && e.files)
+    if(queried)
         duckdb_destroy_result(&files);
     util_free(e.files);
     buf_free(&e.cut);
     buf_free(&e.ids);
     buf_free(&e.sql);
-    return rc == -2 ? -1 : rc;
+    return rc;
 }
 
 int64_t source_files_without_text(duckdb_connection conn)

@@ -552,6 +552,24 @@ static void openlineage_export_fields(void **state)
  * An upload names a repository (repository_name) but no commit: nothing under the git base locates it,
  * so its location is a name, with the path percent-encoded.
  */
+/*
+ * The writer's own error comes back unchanged, also from inside the walk over stored texts: a full
+ * buffer is how the server tells an export over its 64 MiB (507) from a failure (500), and the
+ * walk's own -2 for a failed query made every over-large export of a graph with texts a 500.
+ */
+static void openlineage_export_over_its_bound(void **state)
+{
+    (void)state;
+    graph_snap_t *s = example();
+    buf_t out;
+    buf_init(&out, 64);
+    assert_int_equal(
+        query_export_openlineage(conn, s, "2026-12-01T00:00:00.000Z", "https://git.example/", collect, &out),
+        BUF_ERR_TOO_BIG);
+    buf_free(&out);
+    graph_snap_release(s);
+}
+
 static void openlineage_source_location_of_an_upload_is_a_name(void **state)
 {
     (void)state;
@@ -611,6 +629,7 @@ int main(void)
         cmocka_unit_test(chat_limits_and_modes),
         cmocka_unit_test(chat_text_finds_lines),
         cmocka_unit_test(openlineage_export_fields),
+        cmocka_unit_test(openlineage_export_over_its_bound),
         cmocka_unit_test(openlineage_source_location_of_an_upload_is_a_name),
         cmocka_unit_test(csv_export_lines),
         cmocka_unit_test(chat_text_slices_file_texts),
