@@ -548,6 +548,7 @@ class SlowReaderTest(unittest.TestCase):
         # export asks for room (a 20 s hold raced the build under load and let the next export through)
         with Server("--header-timeout", "300", "--min-rate", "1000000", "--response-buffer-mb", "1",
                     db=self.db) as srv:
+            srv.wait_graph()
             status, _, whole = srv.request("GET", self.EXPORT, timeout=120)
             self.assertEqual(status, 200)
             self.assertGreater(len(whole), 4 << 20)
@@ -567,6 +568,7 @@ class SlowReaderTest(unittest.TestCase):
         # that stops is dropped by that deadline; each step waits for its event (bounded), none is timed
         with Server("--header-timeout", "10", "--min-rate", "1000000", "--response-buffer-mb", "1",
                     db=self.db) as srv:
+            srv.wait_graph()  # else 503 loading (under ASan at load 20)
             status, _, whole = srv.request("GET", self.EXPORT, timeout=120)
             self.assertEqual(status, 200)
             stalled = self.export_request(srv)
