@@ -21,6 +21,7 @@
 #define MAX_WORKERS        64
 #define MAX_OUTSTANDING    200000 /* files added and not yet final, over all ingestions */
 #define MAX_RESULTS        10000  /* per-file results kept for ingestion_complete */
+#define MAX_RESULT_BYTES   (1u << 20) /* their names and errors: the event is one frame to every dashboard */
 #define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
 #define MIN_INFLIGHT       16 /* parsed files in memory at once, at least (group commit, docs/ingest.md) */
 #define COUNTS_EVERY_MS    250 /* a running ingestion's stored counts lag its commits by at most this */
@@ -49,7 +50,7 @@ typedef struct ingestion {
     int64_t counts_stored_ms; /* and when */
     int64_t nodes_created;
     file_result_t *results;
-    size_t nresults, results_cap, results_omitted;
+    size_t nresults, results_cap, results_omitted, results_bytes;
 } ingestion_t;
 
 typedef struct job {
@@ -313,11 +314,19 @@ static void count_final(ingestion_t *ing, const char *name, const char *status, 
             ing->results_cap = cap;
         }
     }
-    file_result_t *r = ing->nresults < ing->results_cap ? &ing->results[ing->nresults] : NULL;
+    /*
+     * A client that reads nothing keeps a copy of what its socket refused of one frame: 10,000
+     * names of a repository's 4 KiB paths made a 40 MB ingestion_complete, that much per client.
+     */
+    size_t bytes = strlen(name) + (error ? strlen(error) : 0);
+    file_result_t *r = ing->nresults < ing->results_cap && ing->results_bytes + bytes <= MAX_RESULT_BYTES
+                           ? &ing->results[ing->nresults]
+                           : NULL;
     if(r && (r->name = util_strdup(name))) {
         r->status = status;
         r->error = dup_or_null(error);
         ing->nresults++;
+        ing->results_bytes += bytes;
     } else {
         ing->results_omitted++;
     }
