@@ -132,15 +132,18 @@ static int split_repo(const char *repo, char *owner, size_t olen, char *name, si
  * The repository a request names, once: GitHub serves `x` and `x.git` as one repository and ignores
  * case in both parts, so `Acme/X.git` and `acme/x` share one mirror and one stored `repository`
  * ("acme/x"). The spelling asked for, less the suffix, stays in owner/name for the remote's URL
- * (a file:// or self-hosted base may care about case). Returns 0, or -1 when it is no repository.
+ * (a file:// or self-hosted base may care about case). Returns 0, -1 when it is no repository, or -2
+ * when nothing is left of the name without its `.git` ("acme/.git").
  */
 static int job_repo(gh_job_t *j, const char *repo)
 {
     if(split_repo(repo, j->owner, sizeof(j->owner), j->name, sizeof(j->name)))
         return -1;
     size_t nl = strlen(j->name);
-    if(nl > 4 && strcasecmp(j->name + nl - 4, ".git") == 0)
+    if(nl >= 4 && strcasecmp(j->name + nl - 4, ".git") == 0)
         j->name[nl -= 4] = '\0';
+    if(nl == 0)
+        return -2;
     if(strcmp(j->name, ".") == 0 || strcmp(j->name, "..") == 0)
         return -1;
     snprintf(j->repo, sizeof(j->repo), "%s/%s", j->owner, j->name);
@@ -1053,12 +1056,13 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
            *dialect = json_object_get(body, "dialect");
     const char *dialect_name = json_string_value(dialect);
     sql_dialect_t d = SQL_DIALECT_AUTO;
-    int fail = !j;
+    int fail = !j, repo_rc = 0;
     if(fail)
         http_respond_error(resp, 500, "internal", "out of memory");
-    else if(!repo || job_repo(j, repo))
-        fail = bad(resp,
-                   "repo must be \"owner/name\" (owner: letters, digits, '-'; name: letters, digits, '.', '_', '-')");
+    else if(!repo || (repo_rc = job_repo(j, repo)) != 0)
+        fail = bad(resp, repo_rc == -2 ? "repo names no repository: its name is empty without the .git suffix"
+                                       : "repo must be \"owner/name\" (owner: letters, digits, '-'; name: letters,"
+                                         " digits, '.', '_', '-')");
     else if(branch && !json_is_null(branch) && (!json_is_string(branch) || !branch_valid(json_string_value(branch))))
         fail = bad(resp, "branch is not a valid git branch name");
     else if(project && !json_is_null(project) &&

@@ -223,6 +223,31 @@ const char *const store_migrations[] = {
     "INSERT INTO nodes_v12 SELECT n.id, n.kind, n.name, p.id, n.temporary, n.first_seen"
     "  FROM nodes n JOIN projects p ON p.name = n.project_id ORDER BY n.id;"
     "DROP TABLE nodes; ALTER TABLE nodes_v12 RENAME TO nodes;",
+    /*
+     * 13: one identity per GitHub repository. Its name is stored lower-cased (GitHub ignores case), but
+     * rows stored before that kept the case asked for, so `Acme/X` and `acme/x` were two repositories
+     * and a file of both was current twice. Their names are lower-cased; where a file is then current
+     * more than once, the newest version stays and the older ones are superseded as the writer does it
+     * (their edges, statements and texts go, nodes left without an edge go with them).
+     */
+    "CREATE TEMP TABLE m13_key AS SELECT f.id, f.project_id, f.path, f.is_current,"
+    "  CASE WHEN i.source = 'github' THEN lower(f.repository) ELSE f.repository END AS repository"
+    "  FROM files f LEFT JOIN ingestions i ON i.id = f.ingestion_id;"
+    "CREATE TEMP TABLE m13_old AS SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY project_id,"
+    "  coalesce(repository, ''), path ORDER BY id DESC) AS newest FROM m13_key WHERE is_current) WHERE newest > 1;"
+    "CREATE TEMP TABLE m13_stmts AS SELECT id FROM statements WHERE file_id IN (SELECT id FROM m13_old);"
+    "CREATE TEMP TABLE m13_touched AS SELECT source AS id FROM edges WHERE statement_id IN (SELECT id FROM m13_stmts)"
+    "  UNION SELECT target FROM edges WHERE statement_id IN (SELECT id FROM m13_stmts);"
+    "DELETE FROM edges WHERE statement_id IN (SELECT id FROM m13_stmts);"
+    "DELETE FROM statements WHERE id IN (SELECT id FROM m13_stmts);"
+    "DELETE FROM file_texts WHERE file_id IN (SELECT id FROM m13_old);"
+    "UPDATE files SET is_current = false WHERE id IN (SELECT id FROM m13_old);"
+    "DELETE FROM nodes WHERE id IN (SELECT id FROM m13_touched)"
+    "  AND id NOT IN (SELECT source FROM edges UNION SELECT target FROM edges);"
+    "UPDATE files SET repository = lower(repository) WHERE repository <> lower(repository)"
+    "  AND ingestion_id IN (SELECT id FROM ingestions WHERE source = 'github');"
+    "UPDATE ingestions SET repository = lower(repository) WHERE source = 'github' AND repository <> lower(repository);"
+    "DROP TABLE m13_key; DROP TABLE m13_old; DROP TABLE m13_stmts; DROP TABLE m13_touched;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

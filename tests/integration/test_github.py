@@ -156,6 +156,10 @@ class GithubTest(unittest.TestCase):
         for bad in ("acme/..git", "acme/...GIT"):  # "." or ".." once the suffix is gone
             status, doc = self.post({"repo": bad})
             self.assertEqual(status, 400, (bad, doc))
+        for bad in ("acme/.git", "acme/.GIT"):  # nothing once the suffix is gone: was accepted as "acme/.git"
+            status, doc = self.post({"repo": bad})
+            self.assertEqual((status, doc["error"]), (400, "bad_request"), (bad, doc))
+            self.assertIn("empty without the .git suffix", doc["detail"])
 
     def test_selection_and_branch(self):
         status, doc = self.post({"repo": "acme/warehouse", "items": [{"path": "models", "type": "dir"},

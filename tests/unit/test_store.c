@@ -319,6 +319,58 @@ static void version_6_database_upgrades(void **state)
     migrated_close(&m);
 }
 
+/*
+ * A database written at version 11, when a GitHub repository was stored as its name was asked for:
+ * "Acme/Widgets" and, ingested again after names were lower-cased, "acme/widgets", each with m.sql
+ * current. Afterwards it is one repository with one current m.sql, the newer; the older version's
+ * lineage is gone as a superseded version's is, and an upload's repository_name keeps its case.
+ */
+static void version_11_github_repositories_get_one_identity(void **state)
+{
+    (void)state;
+    migrated_t m;
+    migrated_open(&m, 11,
+                  "INSERT INTO ingestions (id, source, project_id, repository, status, started_at) VALUES"
+                  " ('ing_old', 'github', 'p', 'Acme/Widgets', 'completed', now()),"
+                  " ('ing_new', 'github', 'p', 'acme/widgets', 'completed', now()),"
+                  " ('ing_up', 'upload', 'p', 'Acme/Widgets', 'completed', now());"
+                  "INSERT INTO files (id, ingestion_id, project_id, repository, path, status, is_current, created_at,"
+                  " updated_at) VALUES (1, 'ing_old', 'p', 'Acme/Widgets', 'm.sql', 'processed', true, now(), now()),"
+                  " (2, 'ing_old', 'p', 'Acme/Widgets', 'only_old.sql', 'processed', true, now(), now()),"
+                  " (3, 'ing_new', 'p', 'acme/widgets', 'm.sql', 'processed', true, now(), now()),"
+                  " (4, 'ing_up', 'p', 'Acme/Widgets', 'm.sql', 'processed', true, now(), now());"
+                  "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start) VALUES"
+                  " (10, 1, 0, 'insert', 1, 1), (11, 2, 0, 'insert', 1, 1), (12, 3, 0, 'insert', 1, 1),"
+                  " (13, 4, 0, 'insert', 1, 1);"
+                  "INSERT INTO nodes VALUES (1, 'table', 'old_src', 'p', false, now()),"
+                  " (2, 'table', 'shared', 'p', false, now()), (3, 'table', 'new_src', 'p', false, now()),"
+                  " (4, 'table', 'kept_src', 'p', false, now()), (5, 'table', 'up_src', 'p', false, now());"
+                  "INSERT INTO edges VALUES (1, 2, 'DERIVES', 10, NULL), (4, 2, 'DERIVES', 11, NULL),"
+                  " (3, 2, 'DERIVES', 12, NULL), (5, 2, 'DERIVES', 13, NULL);"
+                  "INSERT INTO file_texts VALUES (1, 'old'), (2, 'kept'), (3, 'new'), (4, 'up');");
+    duckdb_connection conn = m.conn;
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT project_id, repository, path FROM files"
+                                    " WHERE is_current GROUP BY ALL HAVING count(*) > 1)"),
+                     0);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM files WHERE is_current AND id IN (2, 3, 4)"), 3);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM files WHERE id = 1 AND NOT is_current"), 1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM files WHERE repository = 'acme/widgets'"), 3);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM files WHERE id = 4 AND repository = 'Acme/Widgets'"), 1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM ingestions WHERE repository = 'acme/widgets'"), 2);
+    assert_int_equal(
+        count_of(conn, "SELECT count(*) FROM ingestions WHERE id = 'ing_up' AND repository = 'Acme/Widgets'"), 1);
+    /* the older m.sql's lineage left; what other files use stays */
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE file_id = 1"), 0);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges WHERE statement_id = 10"), 0);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM file_texts WHERE file_id = 1"), 0);
+    assert_int_equal(count_of(conn, "SELECT string_agg(name, ',' ORDER BY name) = 'kept_src,new_src,shared,up_src'"
+                                    " FROM nodes"),
+                     1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM edges"), 3);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM file_texts"), 3);
+    migrated_close(&m);
+}
+
 /* DuckDB's memory_limit setting as it shows it ("48.0 MiB"), after opening `path`. */
 static void memory_limit_shown(const char *path, int memory_mb, char *out, size_t outlen)
 {
@@ -503,6 +555,7 @@ int main(void)
         cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(version_6_database_upgrades),
         cmocka_unit_test(version_11_database_upgrades),
+        cmocka_unit_test(version_11_github_repositories_get_one_identity),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(out_of_memory_is_told_by_its_type),
         cmocka_unit_test(rows_go_in_by_chunks),
