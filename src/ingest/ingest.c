@@ -24,7 +24,6 @@
 #define MAX_RESULT_BYTES   (1u << 20) /* their names and errors: the event is one frame to every dashboard */
 #define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
 #define MIN_INFLIGHT       16 /* parsed files in memory at once, at least (group commit, docs/ingest.md) */
-#define COUNTS_EVERY_MS    250 /* a running ingestion's stored counts lag its commits by at most this */
 
 typedef struct file_result {
     char *name, *error;
@@ -46,8 +45,6 @@ typedef struct ingestion {
     size_t total, done, processed, failed, skipped;
     size_t warned;   /* processed files whose lineage was cut at a bound (their `warning`) */
     size_t expected; /* files announced before they are added (ingest_expect_files) */
-    size_t counts_done;       /* `done` when its counts were last stored */
-    int64_t counts_stored_ms; /* and when */
     int64_t nodes_created;
     file_result_t *results;
     size_t nresults, results_cap, results_omitted, results_bytes;
@@ -763,42 +760,6 @@ static void dispatch(ingest_t *in)
     pthread_mutex_unlock(&in->mu);
 }
 
-/*
- * The ingestion rows' counts follow the files' commits, at most every COUNTS_EVERY_MS each: a GET
- * while one runs, or a row an interrupted `lineaged ingest` left, says how far it got (they were
- * stored only at its end: 0 processed of 1,500 while 1,414 were). 1 when some are left for later.
- */
-static int store_ingestion_counts(ingest_t *in)
-{
-    int64_t now = time_mono_ms();
-    int open = 0, left = 0;
-    pthread_mutex_lock(&in->mu);
-    ingestion_t *ing = in->live;
-    pthread_mutex_unlock(&in->mu);
-    while(ing) {
-        if(ing->done != ing->counts_done && now - ing->counts_stored_ms >= COUNTS_EVERY_MS) {
-            writer_totals_t t = {(int64_t)ing->total, (int64_t)ing->processed, (int64_t)ing->failed,
-                                 (int64_t)ing->skipped, ing->nodes_created};
-            if(!open && !writer_begin(in->w))
-                open = 1;
-            if(open && writer_ingestion_counts(in->w, ing->id, &t)) {
-                writer_rollback(in->w);
-                open = 0;
-                log_warn("ingest.counts_failed", "ingestion=%s", ing->id);
-            }
-            ing->counts_done = ing->done;
-            ing->counts_stored_ms = now;
-        }
-        left |= ing->done != ing->counts_done;
-        pthread_mutex_lock(&in->mu);
-        ing = ing->next;
-        pthread_mutex_unlock(&in->mu);
-    }
-    if(open && writer_commit(in->w))
-        log_warn("ingest.counts_failed", "reason=\"the commit of the counts failed\"");
-    return left;
-}
-
 static void complete_ready(ingest_t *in)
 {
     pthread_mutex_lock(&in->mu);
@@ -872,26 +833,13 @@ static void *writer_main(void *arg)
     if(load(in))
         return NULL;
     complete_ready(in); /* resumed ingestions whose files were all final before the restart */
-    int counts_left = 0;
     pthread_mutex_lock(&in->mu);
     for(;;) {
         int can_dispatch = in->pending.head && in->inflight <= in->max_inflight / 2 && (in->drain || !in->closing);
         if(!in->cmds.head && !in->parsed.head && !can_dispatch && !in->newly_visible) {
             if(writer_done(in))
                 break;
-            if(!counts_left) {
-                pthread_cond_wait(&in->writer_cv, &in->mu);
-                continue;
-            }
-            struct timespec until; /* counts the last commits left for later are due then */
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += COUNTS_EVERY_MS * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
-            pthread_cond_timedwait(&in->writer_cv, &in->mu, &until);
-            pthread_mutex_unlock(&in->mu);
-            counts_left = store_ingestion_counts(in);
-            pthread_mutex_lock(&in->mu);
+            pthread_cond_wait(&in->writer_cv, &in->mu);
             continue;
         }
         cmd_t *cmds = (in->closing && !in->drain) ? NULL : take_all(&in->cmds);
@@ -916,7 +864,6 @@ static void *writer_main(void *arg)
             parsed = next;
         }
         dispatch(in);
-        counts_left = store_ingestion_counts(in);
         complete_ready(in);
         pthread_mutex_lock(&in->mu);
         if(in->closing && !in->drain && in->cmds.head)

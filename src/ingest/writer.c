@@ -141,7 +141,7 @@ struct writer {
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
     store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
     duckdb_prepared_statement file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch, ing_finish,
-        ing_counts, project_find, project_add;
+        project_find, project_add;
     char *project;      /* the project named last, and its id in projects (migration 12); NULL: none */
     int32_t project_id; /* cleared with the graph state: a rolled-back transaction may have added it */
     map_t by_name, current;
@@ -757,10 +757,6 @@ int writer_open(store_t *store, writer_t **out, char *err, size_t errlen)
                      "UPDATE ingestions SET status = $1, finished_at = $2, total_files = $3, files_processed = $4,"
                      " files_failed = $5, files_skipped = $6, nodes_created = $7, error = $8 WHERE id = $9",
                      &w->ing_finish) ||
-             prepare(w,
-                     "UPDATE ingestions SET files_processed = $1, files_failed = $2, files_skipped = $3,"
-                     " nodes_created = $4 WHERE id = $5",
-                     &w->ing_counts) ||
              prepare(w, "SELECT id FROM projects WHERE name = $1", &w->project_find) ||
              prepare(w, "INSERT INTO projects SELECT coalesce(max(id), 0) + 1, $1 FROM projects RETURNING id",
                      &w->project_add);
@@ -794,9 +790,9 @@ void writer_close(writer_t *w)
     close_appenders(w);
     if(w->superseded && exec(w, "RESET max_vacuum_tasks"))
         log_warn("ingest.vacuum_not_restored", "reason=%s", LOG_Q("the checkpoint at close will not compact tables"));
-    duckdb_prepared_statement *sts[] = {&w->file_state,   &w->file_old,   &w->ing_insert, &w->ing_input,
-                                        &w->ing_commit,   &w->ing_branch, &w->ing_finish, &w->ing_counts,
-                                        &w->project_find, &w->project_add};
+    duckdb_prepared_statement *sts[] = {&w->file_state, &w->file_old,     &w->ing_insert,
+                                        &w->ing_input,  &w->ing_commit,   &w->ing_branch,
+                                        &w->ing_finish, &w->project_find, &w->project_add};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
         duckdb_destroy_prepare(sts[i]);
     duckdb_disconnect(&w->conn);
@@ -1019,17 +1015,6 @@ int writer_ingestion_finish(writer_t *w, const char *id, const char *status, con
     duckdb_bind_int64(st, 7, t->nodes_created);
     bind_str(st, 8, error);
     bind_str(st, 9, id);
-    return run(w, st);
-}
-
-int writer_ingestion_counts(writer_t *w, const char *id, const writer_totals_t *t)
-{
-    duckdb_prepared_statement st = w->ing_counts;
-    duckdb_bind_int64(st, 1, t->processed);
-    duckdb_bind_int64(st, 2, t->failed);
-    duckdb_bind_int64(st, 3, t->skipped);
-    duckdb_bind_int64(st, 4, t->nodes_created);
-    bind_str(st, 5, id);
     return run(w, st);
 }
 

@@ -71,8 +71,6 @@ int writer_ingestion_insert(writer_t *w, const writer_ingestion_t *ing, int64_t 
 int writer_ingestion_input_complete(writer_t *w, const char *id, int64_t total);
 int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit);
 int writer_ingestion_set_branch(writer_t *w, const char *id, const char *branch);
-/* The counts so far of a running ingestion (total stays as its input set it). */
-int writer_ingestion_counts(writer_t *w, const char *id, const writer_totals_t *t);
 /* Final state. */
 int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
                             const char *error);
