@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 BIN = os.environ.get("LINEAGED_BIN", os.path.join(os.path.dirname(__file__), "../../build/lineaged"))
 
@@ -184,6 +185,57 @@ class Server:
             except socket.timeout:
                 pass
             return b"".join(chunks)
+
+
+class IngestedServerTest(unittest.TestCase):
+    """One server for the class, on a database `lineaged ingest` filled first: a subclass says how
+    (`fill(db)`: the CLI's result) and may set `server_args` and `wait_graph` (wait for the lineage
+    index before the first test: a large graph answers 503 `loading` for a while)."""
+    prefix = "lineaged-ingested-"
+    server_args = ()
+    wait_graph = False
+
+    @classmethod
+    def fill(cls, db):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix=cls.prefix)
+        cls.db = os.path.join(cls.tmp.name, "g.duckdb")
+        r = cls.fill(cls.db)
+        assert r.returncode == 0, r.stdout + r.stderr
+        cls.srv = Server(*cls.server_args, db=cls.db)
+        cls.srv.start()
+        if cls.wait_graph:
+            cls.srv.wait_graph()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.tmp.cleanup()
+        cls.tmp.cleanup()
+
+    def get(self, path, **params):
+        """GET `path` with `params` as its query: (status, JSON body)."""
+        query = urllib.parse.urlencode(params)
+        status, _, body = self.srv.request("GET", path + ("?" + query if query else ""), timeout=120)
+        return status, json.loads(body)
+
+    def lineage(self, name, **params):
+        return self.get("/api/v1/lineage/" + urllib.parse.quote(name, safe=""), **params)
+
+    def chat(self, question, mode="graph"):
+        """POST /api/chat/{mode}: (status, JSON body)."""
+        status, _, body = self.srv.request("POST", "/api/chat/" + mode, json.dumps({"query": question}),
+                                           {"Content-Type": "application/json"}, timeout=120)
+        return status, json.loads(body)
+
+    def answer(self, question, mode="graph"):
+        """The chat's answer to `question`, which must be a 200."""
+        status, body = self.chat(question, mode)
+        self.assertEqual(status, 200, body)
+        return body
 
 
 def main():

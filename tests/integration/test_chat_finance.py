@@ -6,13 +6,11 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
-import unittest
 
 import websockets
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main, run_cli  # noqa: E402
+from harness import IngestedServerTest, main, run_cli  # noqa: E402
 
 FINANCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../examples/finance"))
 
@@ -22,30 +20,16 @@ def where(source):
     return (source["file"], source["line"])
 
 
-class FinanceChatTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="lineaged-finance-")
-        cls.db = os.path.join(cls.tmp.name, "f.duckdb")
-        r = run_cli("ingest", "--db", cls.db, FINANCE, timeout=120)
-        assert r.returncode == 0, r.stdout + r.stderr
-        cls.srv = Server("--query-event-rate", "10000", db=cls.db)
-        cls.srv.start()
+class FinanceChatTest(IngestedServerTest):
+    prefix = "lineaged-finance-"
+    server_args = ("--query-event-rate", "10000")
 
     @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.srv.tmp.cleanup()
-        cls.tmp.cleanup()
-
-    def chat(self, question):
-        status, _, body = self.srv.request("POST", "/api/chat/graph", json.dumps({"query": question}),
-                                           {"Content-Type": "application/json"})
-        self.assertEqual(status, 200, body)
-        return json.loads(body)
+    def fill(cls, db):
+        return run_cli("ingest", "--db", db, FINANCE, timeout=120)
 
     def check(self, question, qtype, says, source=None, not_says=None):
-        body = self.chat(question)
+        body = self.answer(question)
         self.assertEqual(body["query_type"], qtype, (question, body["response"]))
         for text in says:
             self.assertIn(text, body["response"], question)

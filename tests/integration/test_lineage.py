@@ -18,7 +18,7 @@ import urllib.parse
 import websockets
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main, run_cli  # noqa: E402
+from harness import IngestedServerTest, Server, main, run_cli  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 LINEAGE = os.path.join(FIXTURES, "lineage")
@@ -36,34 +36,14 @@ def names(body):
     return {n["name"]: n["depth"] for n in body["nodes"]}
 
 
-class LineageTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="lineaged-lineage-")
-        cls.db = os.path.join(cls.tmp.name, "l.duckdb")
-        r = ingest(cls.db)
-        assert r.returncode == 0, r.stdout + r.stderr
-        # query_complete is capped per second (20 by default); the tests before the event test spend it
-        cls.srv = Server("--query-event-rate", "10000", db=cls.db)
-        cls.srv.start()
+class LineageTest(IngestedServerTest):
+    prefix = "lineaged-lineage-"
+    # query_complete is capped per second (20 by default); the tests before the event test spend it
+    server_args = ("--query-event-rate", "10000")
 
     @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.srv.tmp.cleanup()
-        cls.tmp.cleanup()
-
-    def get(self, path, **params):
-        query = urllib.parse.urlencode(params)
-        return self.srv.get_json(path + ("?" + query if query else ""))
-
-    def lineage(self, name, **params):
-        return self.get("/api/v1/lineage/" + urllib.parse.quote(name, safe=""), **params)
-
-    def chat(self, question, mode="graph"):
-        status, _, body = self.srv.request("POST", "/api/chat/" + mode, json.dumps({"query": question}),
-                                           {"Content-Type": "application/json"})
-        return status, json.loads(body)
+    def fill(cls, db):
+        return ingest(db)
 
     def test_downstream_and_upstream_sets_at_table_level(self):
         status, body = self.lineage("raw.orders", direction="downstream", depth=5)

@@ -3,15 +3,11 @@ three-table cycle, an 80-table chain (longer than the 50-step bound), a procedur
 tables; depths 0, negative, huge; quoted, bracketed, empty and ambiguous names. Every answer has
 a proper status, is bounded, and states its bound."""
 
-import json
 import os
 import sys
-import tempfile
-import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main, run_cli  # noqa: E402
+from harness import IngestedServerTest, main, run_cli  # noqa: E402
 
 FANOUT = 10000
 CHAIN = 80
@@ -36,38 +32,15 @@ def write_graph(root):
         f.write("END\nGO\n")
 
 
-class HostileLineageTest(unittest.TestCase):
+class HostileLineageTest(IngestedServerTest):
+    prefix = "lineaged-hostile-"
+    wait_graph = True
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="lineaged-hostile-")
-        root = os.path.join(cls.tmp.name, "sql")
+    def fill(cls, db):
+        root = os.path.join(os.path.dirname(db), "sql")
         write_graph(root)
-        db = os.path.join(cls.tmp.name, "h.duckdb")
-        r = run_cli("ingest", "--db", db, "--dialect", "tsql", root, timeout=240)
-        assert r.returncode == 0, r.stdout + r.stderr
-        cls.srv = Server(db=db)
-        cls.srv.start()
-        cls.srv.wait_graph()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.stop()
-        cls.srv.tmp.cleanup()
-        cls.tmp.cleanup()
-
-    def get(self, path, **params):
-        query = urllib.parse.urlencode(params)
-        status, _, body = self.srv.request("GET", path + ("?" + query if query else ""), timeout=120)
-        return status, json.loads(body)
-
-    def lineage(self, name, **params):
-        return self.get("/api/v1/lineage/" + urllib.parse.quote(name, safe=""), **params)
-
-    def chat(self, question):
-        status, _, body = self.srv.request("POST", "/api/chat/graph", json.dumps({"query": question}),
-                                           {"Content-Type": "application/json"}, timeout=120)
-        self.assertEqual(status, 200, body)
-        return json.loads(body)
+        return run_cli("ingest", "--db", db, "--dialect", "tsql", root, timeout=240)
 
     def test_depths(self):
         status, body = self.lineage("core.hub", depth="0")
@@ -103,24 +76,24 @@ class HostileLineageTest(unittest.TestCase):
         self.assertEqual(status, 409, body)
         self.assertEqual((len(body["candidates"]), body["total_candidates"]), (10, FANOUT + 1))
         # the chat counts every use, lists the first 20, and says so
-        answer = self.chat("where is core.hub used")
+        answer = self.answer("where is core.hub used")
         self.assertIn(f"core.hub is used by {FANOUT} statements (the first 20 listed):", answer["response"])
         self.assertEqual(len(answer["sources"]), 20)
-        answer = self.chat("what depends on core.hub")
+        answer = self.answer("what depends on core.hub")
         self.assertIn(f"affects {FANOUT} nodes", answer["response"])
         self.assertLessEqual(len(answer["graph_data"]["nodes"]), 200)
         # a file writing 10,000 views: twelve named, the rest counted, the sentence ends
-        answer = self.chat("what is in hub.sql")
+        answer = self.answer("what is in hub.sql")
         self.assertIn(f"and {FANOUT - 12} more.", answer["response"])
         self.assertLess(len(answer["response"]), 2000)
 
     def test_procedure_writing_two_thousand_tables(self):
-        answer = self.chat("what does dbo.usp_big write")
+        answer = self.answer("what does dbo.usp_big write")
         self.assertEqual(answer["query_type"], "procedure_lineage")
         self.assertIn("reads big.src; it writes big.out_0", answer["response"])
         self.assertIn(f"and {PROC_TABLES - 12} more.", answer["response"])
         self.assertLessEqual(len(answer["graph_data"]["nodes"]), 200)
-        answer = self.chat("who writes big.out_7")
+        answer = self.answer("who writes big.out_7")
         self.assertIn("dbo.usp_big", answer["response"])
 
     def test_cycle_and_paths_beyond_the_bound(self):
@@ -136,7 +109,7 @@ class HostileLineageTest(unittest.TestCase):
         status, body = self.get("/api/v1/lineage/path", **{"from": "ch.t0", "to": "ch.t80"})
         self.assertEqual((status, body["error"], body["max_length"]), (404, "no_path", 50))
         self.assertIn("at most 50 steps", body["detail"])
-        answer = self.chat("how does ch.t0 reach ch.t80")
+        answer = self.answer("how does ch.t0 reach ch.t80")
         self.assertIn("No data path of at most 50 steps connects ch.t0 and ch.t80", answer["response"])
         status, body = self.get("/api/v1/lineage/path", **{"from": "cyc.a", "to": "cyc.a"})
         self.assertEqual(status, 400)
