@@ -694,6 +694,15 @@ static int flush(engine_t *e)
     return rc;
 }
 
+/* Ends the pending statement before token t, which the lexer hands out again as the next one's start. */
+static int end_before(engine_t *e, const sql_token_t *t)
+{
+    sql_lexer_rewind(&e->lx, t);
+    sql_splitter_init(&e->sp, e->res->dialect);
+    e->sp.custom_delim = e->dlen > 0;
+    return flush(e);
+}
+
 /* Drop text no pending token needs, then read more; grows the buffer for long statements. */
 static int fill(engine_t *e)
 {
@@ -1081,10 +1090,7 @@ static int run(engine_t *e)
                 /* the line ended the statement: parse it, then read this token again, as the start
                  * of the next statement or as data (`\copy t FROM stdin`'s lines, which kept the
                  * first one for a statement that swallowed the one after the data) */
-                sql_lexer_rewind(&e->lx, t);
-                sql_splitter_init(&e->sp, e->res->dialect);
-                e->sp.custom_delim = e->dlen > 0;
-                if((rc = flush(e)))
+                if((rc = end_before(e, t)))
                     return rc;
                 continue;
             }
@@ -1105,10 +1111,7 @@ static int run(engine_t *e)
                 if(rc < 0)
                     return rc;
                 /* the statement ends here; the command is read again as the next one's start */
-                sql_lexer_rewind(&e->lx, t);
-                sql_splitter_init(&e->sp, e->res->dialect);
-                e->sp.custom_delim = e->dlen > 0;
-                if((rc = flush(e)))
+                if((rc = end_before(e, t)))
                     return rc;
                 continue;
             }
