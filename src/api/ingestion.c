@@ -25,16 +25,23 @@
     "CASE WHEN status = 'running' THEN coalesce(live_processed, 0) ELSE files_processed END AS files_processed, "      \
     "CASE WHEN status = 'running' THEN coalesce(live_failed, 0) ELSE files_failed END AS files_failed, "               \
     "CASE WHEN status = 'running' THEN coalesce(live_skipped, 0) ELSE files_skipped END AS files_skipped, "            \
-    "CASE WHEN status = 'running' THEN coalesce(live_nodes, 0) ELSE nodes_created END AS nodes_created, error"
+    "CASE WHEN status = 'running' THEN coalesce(live_nodes, 0) ELSE nodes_created END AS nodes_created, "              \
+    "coalesce(warned, 0) AS files_warned, error"
 
-/* The running ingestions' counts from their files (one pass over the files of those only). */
+/*
+ * The running ingestions' counts from their files (one pass over the files of those only), and every
+ * ingestion's files processed with a warning (their lineage cut at a bound): the row stores no such
+ * count, and the warning is the processed file's `error` (ROWS_FILE_NOTES).
+ */
 #define INGESTIONS_FROM                                                                                                \
     " FROM ingestions LEFT JOIN (SELECT ingestion_id AS live_id, count(*) AS live_total,"                              \
     " count(*) FILTER (WHERE status = 'processed') AS live_processed,"                                                 \
     " count(*) FILTER (WHERE status = 'error') AS live_failed,"                                                        \
     " count(*) FILTER (WHERE status = 'skipped') AS live_skipped, sum(nodes_created) AS live_nodes FROM files"         \
     " WHERE ingestion_id IN (SELECT id FROM ingestions WHERE status = 'running') GROUP BY ingestion_id)"               \
-    " ON live_id = id"
+    " ON live_id = id"                                                                                                 \
+    " LEFT JOIN (SELECT ingestion_id AS warned_id, count(*) AS warned FROM files"                                      \
+    " WHERE status = 'processed' AND error IS NOT NULL GROUP BY ingestion_id) ON warned_id = id"
 
 #define INGESTIONS_WHERE " WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR source = $2)"
 

@@ -77,6 +77,28 @@ static const char *plural(long long n)
     return n == 1 ? "" : "s";
 }
 
+/*
+ * The run's files processed with a warning (lineage cut at a bound), counted from their stored rows as
+ * the API counts them (src/api/ingestion.c): a processed file's `error` is its warning. -1 when unread.
+ */
+static long long files_warned(duckdb_connection conn, const char *ingestion_id)
+{
+    duckdb_prepared_statement st = NULL;
+    duckdb_result res;
+    long long n = -1;
+    if(duckdb_prepare(conn,
+                      "SELECT count(*) FROM files WHERE ingestion_id = $1 AND status = 'processed'"
+                      " AND error IS NOT NULL",
+                      &st) == DuckDBSuccess &&
+       duckdb_bind_varchar(st, 1, ingestion_id) == DuckDBSuccess &&
+       duckdb_execute_prepared(st, &res) == DuckDBSuccess) {
+        n = (long long)duckdb_value_int64(&res, 0, 0);
+        duckdb_destroy_result(&res);
+    }
+    duckdb_destroy_prepare(&st);
+    return n;
+}
+
 static void problem(void *ud, const char *path, const char *message)
 {
     (void)ud;
@@ -218,19 +240,24 @@ int cmd_ingest(int argc, char **argv)
         ingest_end(in, p.id);
     ingest_close(in, 1);
     double secs = (double)(time_mono_ms() - t0) / 1000.0;
+    long long warned = -1;
     if(!store_connect(store, &conn)) {
         store_counts(conn, &after);
+        warned = files_warned(conn, p.id);
         duckdb_disconnect(&conn);
     }
     store_close(store);
     if(p.tty && p.done)
         fputc('\n', stderr);
-    printf("ingested %zu file%s in %.2f s: %zu processed, %zu failed, %zu skipped, %zu ignored; graph %+lld nodes, "
+    char warnings[64] = "";
+    if(warned > 0)
+        snprintf(warnings, sizeof(warnings), " (%lld with a warning)", warned);
+    printf("ingested %zu file%s in %.2f s: %zu processed%s, %zu failed, %zu skipped, %zu ignored; graph %+lld nodes, "
            "%+lld edges (now %lld node%s, %lld edge%s, %lld file%s)\n",
-           w.added, plural((long long)w.added), secs, p.processed, p.failed + w.problems, p.skipped, w.ignored,
-           (long long)(after.nodes - before.nodes), (long long)(after.edges - before.edges), (long long)after.nodes,
-           plural(after.nodes), (long long)after.edges, plural(after.edges), (long long)after.files_processed,
-           plural(after.files_processed));
+           w.added, plural((long long)w.added), secs, p.processed, warnings, p.failed + w.problems, p.skipped,
+           w.ignored, (long long)(after.nodes - before.nodes), (long long)(after.edges - before.edges),
+           (long long)after.nodes, plural(after.nodes), (long long)after.edges, plural(after.edges),
+           (long long)after.files_processed, plural(after.files_processed));
     fflush(stdout);
     pthread_mutex_destroy(&p.mu);
     return rc || p.failed || w.problems || p.done < w.added ? 1 : 0;

@@ -186,6 +186,48 @@ test('more skipped files than the list shows: the rest are counted, not silently
   assertNoProblems(page);
 });
 
+// A file whose procedure has 100 inner statements joining 100 sources each: 10,000 table flows, past
+// the 8,192 kept per statement, so it is processed with a warning (tests/integration/ingest_helpers.py).
+function pastTheFlowLimit() {
+  let body = '';
+  for (let w = 0; w < 100; w++) {
+    body += `    INSERT INTO out.t${w} (v) SELECT s0.v FROM src.s0 s0`;
+    for (let i = 1; i < 100; i++) body += ` JOIN src.s${i} s${i} ON s${i}.k = s0.k`;
+    body += ';\n';
+  }
+  return `CREATE PROCEDURE gen.load_all AS\nBEGIN\n${body}END\nGO\n`;
+}
+
+test('a file processed with a warning is counted and listed, live and again after a reload', async ({ page }) => {
+  await page.setInputFiles('#upload-files', [
+    { name: 'load_all.sql', mimeType: 'text/plain', buffer: Buffer.from(pastTheFlowLimit()) },
+    { name: 'plain.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO warned.t SELECT a FROM warned.s;\n') },
+  ]);
+  await page.selectOption('#upload-dialect', 'tsql');
+  await page.click('#upload-submit');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok',
+    { timeout: 15000, what: `upload accepted (status: ${await text(page, '#upload-status')})` });
+  const id = await page.getAttribute('#upload-status', 'data-ingestion-id');
+  const row = `#ingestions > li[data-ingestion-id="${id}"]`;
+  const shown = async () => {
+    await waitFor(async () => (await page.getAttribute(row, 'data-status')) === 'completed',
+      { timeout: 30000, what: `ingestion ${id} completed in the panel` });
+    assertEqual(await text(page, `${row} .ing-warnings summary`), '1 file with a warning', 'warned count');
+    if (!(await page.locator(`${row} .ing-warnings li`).first().isVisible())) await page.click(`${row} .ing-warnings summary`);
+    await waitFor(async () => (await page.locator(`${row} .ing-warnings li`).allTextContents()).some((t) => /^load_all\.sql.*:\d+:\d+: warning: more than 8192 table flows/.test(t)),
+      { timeout: 10000, what: 'the warned file listed with its warning' });
+    assertEqual(await page.locator(`${row} .ing-warnings li`).count(), 1, 'only the warned file listed');
+    assert(await page.locator(`${row} .ing-failures`).isHidden(), 'no failed files');
+  };
+  await shown();
+  // after a reload the row comes from GET /api/v1/ingestions: the count from the files' rows, the list on opening
+  await page.reload();
+  await waitFor(async () => (await page.getAttribute('#conn-status', 'data-state')) === 'live', { timeout: 15000, what: 'live again' });
+  assert(!(await page.locator(`${row} .ing-warnings li`).first().isVisible().catch(() => false)), 'the list waits to be opened');
+  await shown();
+  assertNoProblems(page);
+});
+
 // The database refusing writes for real (its write-ahead log may not pass 64 KiB): /health says degraded
 // and the page says so above everything, in words, while the rest of it keeps working.
 test('a database that refuses writes: /health degraded, and the page says new files are not stored', async ({ browser }) => {

@@ -13,15 +13,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, Server, main, run_cli  # noqa: E402
 from ingest_helpers import FLOW_LIMIT_WARNING, past_the_flow_limit  # noqa: E402
 
-SUMMARY = re.compile(r"ingested (\d+) files? in [\d.]+ s: (\d+) processed, (\d+) failed, (\d+) skipped, (\d+) ignored; "
+SUMMARY = re.compile(r"ingested (\d+) files? in [\d.]+ s: (\d+) processed(?: \((\d+) with a warning\))?, (\d+) failed, (\d+) skipped, (\d+) ignored; "
                      r"graph ([+-]\d+) nodes, ([+-]\d+) edges \(now (\d+) nodes?, (\d+) edges?, (\d+) files?\)")
 
 
 def summary(out):
     m = SUMMARY.search(out)
     assert m, f"no summary line in {out!r}"
-    keys = ("added", "processed", "failed", "skipped", "ignored", "d_nodes", "d_edges", "nodes", "edges", "files")
-    return dict(zip(keys, (int(g) for g in m.groups())))
+    keys = ("added", "processed", "warned", "failed", "skipped", "ignored", "d_nodes", "d_edges", "nodes", "edges", "files")
+    return dict(zip(keys, (int(g or 0) for g in m.groups())))
 
 
 def write(path, text):
@@ -152,7 +152,7 @@ class IngestCliTest(unittest.TestCase):
         write(proc, past_the_flow_limit())
         r = self.ingest(proc, extra=("--dialect", "tsql"))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(summary(r.stdout)["processed"], 1, r.stdout)
+        self.assertEqual((summary(r.stdout)["processed"], summary(r.stdout)["warned"]), (1, 1), r.stdout)
         want = "load_all.sql" + FLOW_LIMIT_WARNING
         self.assertRegex(r.stderr, want)
         with Server(db=self.db) as srv:
@@ -163,6 +163,18 @@ class IngestCliTest(unittest.TestCase):
             self.assertRegex(f["warning"], want)
             status, ing = srv.get_json("/api/v1/ingestion/" + f["ingestion_id"])
             self.assertEqual((ing["status"], ing["files"][0]["warning"]), ("completed", f["warning"]), ing)
+            self.assertEqual(ing["files_warned"], 1, ing)
+            status, listed = srv.get_json("/api/v1/ingestions")
+            self.assertEqual([i["files_warned"] for i in listed["ingestions"]], [1], listed)
+        # a run of a plain file says no warning, and the first run's count stays with its ingestion
+        write(os.path.join(self.dir, "plain", "p.sql"), "INSERT INTO p.t SELECT a FROM p.s;\n")
+        r = self.ingest(os.path.join(self.dir, "plain"))
+        self.assertEqual((summary(r.stdout)["processed"], summary(r.stdout)["warned"]), (1, 0), r.stdout)
+        self.assertNotIn("warning", r.stdout)
+        with Server(db=self.db) as srv:
+            status, listed = srv.get_json("/api/v1/ingestions")
+            self.assertEqual([i["files_warned"] for i in listed["ingestions"]], [0, 1], listed)
+        with Server(db=self.db) as srv:
 
             def upstream(name):
                 status, doc = srv.get_json(f"/api/v1/lineage/{name}?direction=upstream&depth=1&limit=200")
