@@ -5,13 +5,21 @@
 #include <ctype.h>
 #include <string.h>
 
-/* Lower-cases and drops quoting characters ("x", `x`, [x]); 0, or GRAPH_ERR_ARG when too long or empty. */
-static int normalise(const char *in, char out[GRAPH_MAX_NAME + 1], size_t *len)
+static int quoting(unsigned char c)
+{
+    return c == '"' || c == '`' || c == '[' || c == ']';
+}
+
+/*
+ * Lower-cases and drops quoting characters ("x", `x`, [x]) unless `verbatim`; 0, or GRAPH_ERR_ARG when
+ * too long or empty.
+ */
+static int normalise_as(const char *in, int verbatim, char out[GRAPH_MAX_NAME + 1], size_t *len)
 {
     size_t n = 0;
     for(const char *p = in; *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if(c == '"' || c == '`' || c == '[' || c == ']')
+        if(!verbatim && quoting(c))
             continue;
         if(n >= GRAPH_MAX_NAME)
             return GRAPH_ERR_ARG;
@@ -35,13 +43,35 @@ static int normalise(const char *in, char out[GRAPH_MAX_NAME + 1], size_t *len)
     return n ? 0 : GRAPH_ERR_ARG;
 }
 
+static int normalise(const char *in, char out[GRAPH_MAX_NAME + 1], size_t *len)
+{
+    return normalise_as(in, 0, out, len);
+}
+
+/*
+ * The index's entry of a name: as written first when it holds quoting characters (a quoted identifier
+ * keeps them: a table named "a[1]" is stored as a[1]), else without them ("Sales"."Orders" is
+ * sales.orders). NULL when neither names a node.
+ */
+static const graph_name_entry_t *name_entry(const graph_snap_t *s, const char *name)
+{
+    char key[GRAPH_MAX_NAME + 1];
+    size_t len;
+    const graph_name_entry_t *e = NULL;
+    if(strpbrk(name, "\"`[]") && !normalise_as(name, 1, key, &len))
+        e = graph_name_slot(s, key, len);
+    if(!e && !normalise(name, key, &len))
+        e = graph_name_slot(s, key, len);
+    return e;
+}
+
 int graph_name_blank(const char *name)
 {
     const unsigned char *p = (const unsigned char *)name;
     size_t len = strlen(name);
     for(size_t i = 0, sp; i < len; i += sp ? sp : 1) {
         sp = utf8_space_len(p + i, len - i);
-        if(!sp && p[i] != '"' && p[i] != '`' && p[i] != '[' && p[i] != ']')
+        if(!sp && !quoting(p[i]))
             return 0;
     }
     return 1;
@@ -59,17 +89,15 @@ static void add_unique(int *list, int *n, int max, int *total, int v)
 
 int graph_lookup(const graph_snap_t *s, const char *name, unsigned mask, int *node, int *cand, int max, int *ncand)
 {
-    char key[GRAPH_MAX_NAME + 1];
-    size_t len;
     *node = GRAPH_NONE;
     if(ncand)
         *ncand = 0;
-    if(!name || normalise(name, key, &len))
+    if(!name)
         return GRAPH_ERR_NOT_FOUND;
     enum { LOCAL = 64 };
     int full[LOCAL], tail[LOCAL];
     int nfull = 0, ntail = 0, tfull = 0, ttail = 0;
-    const graph_name_entry_t *e = graph_name_slot(s, key, len);
+    const graph_name_entry_t *e = name_entry(s, name);
     for(uint32_t i = 0; e && i < e->count; i++) {
         const graph_name_ref_t *r = &s->name_refs[e->first + i];
         if(!(mask & GRAPH_MASK(s->kind[r->node])))
@@ -96,11 +124,9 @@ int graph_lookup(const graph_snap_t *s, const char *name, unsigned mask, int *no
 
 int graph_find(const graph_snap_t *s, const char *name)
 {
-    char key[GRAPH_MAX_NAME + 1];
-    size_t len;
-    if(!name || normalise(name, key, &len))
+    if(!name)
         return GRAPH_NONE;
-    const graph_name_entry_t *e = graph_name_slot(s, key, len);
+    const graph_name_entry_t *e = name_entry(s, name);
     for(uint32_t i = 0; e && i < e->count; i++)
         if(s->name_refs[e->first + i].full)
             return s->name_refs[e->first + i].node;

@@ -5,6 +5,7 @@ a proper status, is bounded, and states its bound."""
 
 import os
 import sys
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import IngestedServerTest, main, run_cli  # noqa: E402
@@ -25,6 +26,9 @@ def write_graph(root):
     with open(os.path.join(root, "chain.sql"), "w") as f:
         for i in range(CHAIN):
             f.write(f"CREATE TABLE ch.t{i + 1} AS SELECT v FROM ch.t{i};\n")
+    with open(os.path.join(root, "odd.sql"), "w") as f:  # quoted names that keep quoting characters
+        f.write('CREATE TABLE odd."a[1]" (v int);\nINSERT INTO odd.sink (v) SELECT v FROM odd."a[1]";\n'
+                'INSERT INTO odd.sink (v) SELECT v FROM odd."x`y";\n')
     with open(os.path.join(root, "usp_big.sql"), "w") as f:
         f.write("CREATE PROCEDURE dbo.usp_big AS\nBEGIN\n")
         for i in range(PROC_TABLES):
@@ -41,6 +45,19 @@ class HostileLineageTest(IngestedServerTest):
         root = os.path.join(os.path.dirname(db), "sql")
         write_graph(root)
         return run_cli("ingest", "--db", db, "--dialect", "tsql", root, timeout=240)
+
+    def test_a_name_holding_quoting_characters_is_found_as_written(self):
+        """A quoted identifier keeps brackets and quotes inside it, so the name as stored and shown is what
+        a client asks for; until 2026-12-03 the lookup dropped them (404, suggesting the very name asked)."""
+        for name in ("odd.a[1]", "odd.x`y"):
+            status, body = self.lineage(name, direction="downstream", depth="1")
+            self.assertEqual(status, 200, body)
+            self.assertEqual([n["name"] for n in body["nodes"]], [name, "odd.sink"], body)
+            status, body = self.get("/api/v1/nodes/" + urllib.parse.quote(name, safe=""))
+            self.assertEqual((status, body["node"]["name"]), (200, name), body)
+        # quoting around plain names is still read as quoting
+        status, body = self.lineage('"ODD"."SINK"', depth="0")
+        self.assertEqual((status, body["root"]["name"]), (200, "odd.sink"), body)
 
     def test_depths(self):
         status, body = self.lineage("core.hub", depth="0")
