@@ -171,7 +171,11 @@ static size_t render(const http_response_t *r, unsigned char *start, size_t cap,
         put_uint(&h, r->len);
         PUT_LITERAL(&h, "\r\n");
     }
-    PUT_LITERAL(&h, "cache-control: no-store\r\n");
+    PUT_LITERAL(&h, "cache-control: no-store\r\nx-content-type-options: nosniff\r\n");
+    if(r->csp) {
+        put_header(&h, "content-security-policy", r->csp);
+        PUT_LITERAL(&h, "x-frame-options: DENY\r\nreferrer-policy: no-referrer\r\n");
+    }
     if(r->allow[0])
         put_header(&h, "allow", r->allow);
     if(r->cors_origin[0]) {

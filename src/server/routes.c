@@ -51,6 +51,7 @@ static void get_dashboard(void *ctx, const http_request_t *req, http_response_t 
     (void)srv;
     (void)req;
     http_respond_static(resp, 200, "text/html; charset=utf-8", web_index_html, web_index_html_len);
+    resp->csp = web_index_csp();
 }
 
 static json_t *stats_json(const void *arg)

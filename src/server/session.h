@@ -33,6 +33,7 @@ typedef struct http_response {
     int close;             /* send Connection: close and drop the connection */
     int omit_body;         /* HEAD: headers as for GET, no body */
     int retry_after;       /* > 0: Retry-After in seconds (every 503 has one anyway) */
+    const char *csp;       /* a page's Content-Security-Policy (static), sent with no framing and no referrer */
 } http_response_t;
 
 #define ROUTE_MAX_PARAMS 4

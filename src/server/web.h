@@ -7,4 +7,7 @@
 extern const unsigned char web_index_html[];
 extern const size_t web_index_html_len;
 
+/* The page's Content-Security-Policy header: its inline scripts and style by SHA-256, no framing. */
+const char *web_index_csp(void);
+
 #endif

@@ -700,6 +700,64 @@ test('layout: no overflow at 1280x800 with data, usable at phone width', async (
   });
 });
 
+// One ingestion of 10,000 files (the most an ingestion_complete lists) whose names and errors carry markup,
+// the first ones 10 KB long, each file's progress sent (the real server throttles them; this one does not),
+// and a 10 KB error in the feed: the page keeps answering, lists at most 200 files of each kind and
+// counts the rest, cuts long text, and nothing runs or leaves its panel.
+test('10,000 files with markup and 10 KB names in one ingestion: bounded lists, cut text, nothing runs', async (ctx) => {
+  await withDashboard(ctx, {}, async (page, ws) => {
+    await page.evaluate(() => {
+      window.__longest = 0;
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration); })
+        .observe({ type: 'longtask', buffered: true });
+    });
+    const N = 10000, id = 'ing-10k';
+    const wide = (n) => `<img src=x onerror=window.__pwned=${n}>` + 'w'.repeat(10240);
+    const name = (i) => (i === 0 ? wide(1) : i === 1 ? `</script><script>window.__pwned=2</script>` + 'n'.repeat(10240)
+      : `dir/"><svg onload=window.__pwned=3>/f_${i}.sql`);
+    const row = `#ingestions > li[data-ingestion-id="${id}"]`;
+    ws.send(envelope('ingestion_started', { ingestion_id: id, source: 'upload', total_files: N, project_id: wide(4) }));
+    for (let i = 0; i < N; i++) {
+      ws.send(envelope('ingestion_progress', { ingestion_id: id, current_file: name(i), status: i % 2 ? 'error' : 'processed',
+        files_processed: i + 1, total_files: N, percentage: 100 * (i + 1) / N, nodes_created: i,
+        error: i % 2 ? `javascript:window.__pwned=5 ${i < 4 ? wide(6) : 'unexpected end of input'}` : null }));
+    }
+    const files = [], errors = [], warnings = [];
+    for (let i = 0; i < N; i++) {
+      files.push({ file: name(i), status: i % 2 ? 'error' : 'processed' });
+      const said = i < 4 ? wide(7) : `<svg onload=window.__pwned=8>`;
+      if (i % 2) errors.push({ file: name(i), error: `${name(i)}:1:1: ${said}` });
+      else warnings.push({ file: name(i), warning: `${name(i)}:1:1: warning: \u202e${said}` });
+    }
+    ws.send(envelope('ingestion_complete', { ingestion_id: id, source: 'upload', status: 'completed_with_errors', files,
+      files_processed: N / 2, files_failed: N / 2, total_nodes_created: N, duration_seconds: 12.5, errors, warnings,
+      files_warned: N / 2 }));
+    ws.send(envelope('error', { error_type: 'ingest_failed', severity: 'error', message: wide(9) }));
+    await waitFor(async () => (await page.getAttribute(row, 'data-status')) === 'completed_with_errors',
+      { timeout: 60000, what: 'the 10,000-file ingestion completed in the panel' });
+    await waitFor(() => count(page, '#feed > li[data-kind="error"]').then((n) => n === 1), { timeout: 10000, what: 'the 10 KB error in the feed' });
+    assertEqual(await text(page, `${row} .ing-failures summary`), '5000 failed files', 'failed files counted');
+    assertEqual(await text(page, `${row} .ing-warnings summary`), '5000 files with warnings', 'warned files counted');
+    assertEqual(await count(page, `${row} .ing-failures li`), 200, 'failed files listed');
+    assertEqual(await count(page, `${row} .ing-warnings li`), 200, 'warned files listed');
+    const longest = await page.evaluate(() => Math.max(...[...document.querySelectorAll('#ingestions *, #feed *')]
+      .filter((e) => !e.children.length).map((e) => e.textContent.length)));
+    assert(longest <= 400, `a text of ${longest} characters shown whole`);
+    const r = await page.evaluate(() => ({ pwned: window.__pwned ?? null, scripts: document.scripts.length,
+      bad: document.querySelectorAll('#ingestions img, #ingestions svg, #feed img, #feed svg, #ingestions script, #feed script').length,
+      w: document.documentElement.scrollWidth, vw: innerWidth, longest: window.__longest, elements: document.getElementsByTagName('*').length }));
+    assertEqual(r.pwned, null, 'a handler ran');
+    assertEqual(r.scripts, 3, "the page's own scripts only");
+    assertEqual(r.bad, 0, 'markup inserted');
+    assert(r.w <= r.vw, `the page scrolls sideways (${r.w} > ${r.vw})`);
+    assert(r.elements < 4000, `${r.elements} elements`);
+    console.log(`     10,000 files: ${r.elements} elements, longest task ${Math.round(r.longest)} ms`);
+    // the page still answers: the explorer tab switches and back
+    await page.click('.views button[data-view="explorer"]');
+    await waitFor(async () => (await page.getAttribute('body', 'data-view')) === 'explorer', { timeout: 10000, what: 'explorer view' });
+  });
+});
+
 await run({
   before: () => launchBrowser({ viewport: { width: 1280, height: 800 } }),
   after: (browser) => browser.close(),

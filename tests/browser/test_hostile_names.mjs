@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  test, run, assert, assertEqual, assertNoProblems, Lineaged, waitFor, startWithPage, closeWithPage,
+  test, run, assert, assertEqual, assertNoProblems, Lineaged, waitFor, startWithPage, closeWithPage, httpGet, openPage,
 } from './lib.mjs';
 
 const LONG = 'warehouse_' + 'very_long_segment_'.repeat(12) + 'end';
@@ -31,6 +31,17 @@ const AMBIGUOUS = MARK(30);
 const MARKUP_FILE = '<svg onload=window.__pwned=31>amb.sql';
 const MARKUP_BAD = '<svg onload=window.__pwned=23>bad.sql';
 const LONG_FILE = 'dir_' + 'x'.repeat(150) + '.sql';
+// Names in schema "extreme": a closing script tag, a javascript: URL, the longest name the lineage index
+// keeps (1,024 bytes, GRAPH_MAX_NAME, with its schema), escaped NULs, an RTL override before markup. Longer
+// names never reach the page's graph views; 10 KB ones reach its ingestion panel (test_dashboard_events).
+const WIDE = 'wide_' + 'w'.repeat(1024 - 'extreme.wide_'.length);
+const EXTREME = [
+  "</script><script>window['__pwned']=51</script>",
+  "javascript:window['__pwned']=52",
+  WIDE,
+  'nul\\u0000\\x00%00\\0end',
+  "\u202e<img src=x onerror=window['__pwned']=53>",
+];
 
 const text = (page, sel) => page.locator(sel).first().textContent();
 const drawn = (page) => page.$$eval('#ex-nodes .ex-node', (gs) => gs.map((g) => g.getAttribute('data-name')).sort());
@@ -285,6 +296,107 @@ test('at 360 px long and hostile server text stays inside its panel', async ({ s
   }
 });
 
+// Past every escape in the page: the server's headers. Markup that reached the DOM by any path must
+// still not run (the page's scripts allowed by hash, not 'unsafe-inline'), and no other site may frame it.
+test("the page's headers: scripts by hash, no framing, no sniffing; injected markup would not run", async ({ server, browser }) => {
+  const page = await httpGet(server.base + '/');
+  const csp = page.headers['content-security-policy'] || '';
+  const directive = (name) => (csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(name + ' ')) || '');
+  assertEqual((directive('script-src').match(/'sha256-[A-Za-z0-9+/]{43}='/g) || []).length, 3, `script-src by the three scripts' hashes: ${csp}`);
+  assert(!/unsafe/.test(csp), `nothing unsafe allowed: ${csp}`);
+  assertEqual(directive('default-src'), "default-src 'none'", 'default-src');
+  assertEqual(directive('frame-ancestors'), "frame-ancestors 'none'", 'frame-ancestors');
+  assertEqual(page.headers['x-frame-options'], 'DENY', 'x-frame-options');
+  assertEqual(page.headers['x-content-type-options'], 'nosniff', 'nosniff on the page');
+  assertEqual(page.headers['referrer-policy'], 'no-referrer', 'referrer-policy');
+  const api = await httpGet(server.base + '/api/v1/search?q=%3Cscript%3E');
+  assertEqual(api.headers['x-content-type-options'], 'nosniff', 'nosniff on JSON');
+
+  const p = await openPage(browser.context);
+  try {
+    await p.goto(server.base + '/');
+    await live(p);
+    const ran = await p.evaluate(async () => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__pwned = 41';
+      document.body.append(s);
+      const d = document.createElement('div');
+      d.innerHTML = '<img src="data:," onerror="window.__pwned = 42"><svg><a href="javascript:window.__pwned=43"><text>x</text></a></svg>';
+      document.body.append(d);
+      d.querySelector('a').dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 300));
+      return window.__pwned ?? null;
+    });
+    assertEqual(ran, null, 'a script, an inline handler or a javascript: link added to the page ran');
+    assert(p.problems.some((m) => /Content Security Policy/.test(m)), 'the browser reported the blocked script');
+    p.problems.length = 0;
+    // another site framing the page gets nothing: the browser refuses to render it in the frame
+    await p.goto('about:blank');
+    await p.setContent(`<iframe src="${server.base}/" width="600" height="400"></iframe>`);
+    await waitFor(async () => p.frames().length > 1, { timeout: 5000, what: 'the frame' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const framed = p.frames()[1];
+    const rendered = await framed.evaluate(() => !!document.getElementById('conn-status')).catch(() => false);
+    assertEqual(rendered, false, 'the page rendered inside another page\'s frame');
+  } finally {
+    await p.close();
+  }
+});
+
+// Past the first list: a closing script tag, a javascript: URL, a name of 1 KB, escaped NULs and an RTL
+// override before markup, in the graph, the details, the suggestions and a chat answer. The long name is
+// cut (an ellipsis), never a box or a panel 1 KB wide.
+test('a closing script tag, a javascript: URL, a 1 KB name and escaped NULs stay text and inside their boxes', async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.selectOption('#ex-dir', 'upstream');
+  await page.fill('#ex-q', 'extreme.hub');
+  await page.press('#ex-q', 'Enter');
+  const want = ['extreme.hub', ...EXTREME.map((n) => 'extreme.' + n)].sort();
+  await waitFor(async () => (await drawn(page)).join('\n') === want.join('\n'),
+    { timeout: 15000, what: `extreme names drawn: ${(await drawn(page)).map((n) => n.slice(0, 60)).join(' | ')}` });
+  const boxes = await page.$$eval('#ex-nodes .ex-node', (gs) => gs.map((g) => {
+    const r = g.querySelector('rect').getBoundingClientRect(), t = g.querySelector('text').getBoundingClientRect();
+    return { name: g.getAttribute('data-name'), width: r.width, label: g.querySelector('text').textContent,
+      inside: t.left >= r.left - 0.5 && t.right <= r.right + 0.5 };
+  }));
+  for (const b of boxes) assert(b.inside, `label outside its box: ${b.name.slice(0, 80)}`);
+  const wide = boxes.find((b) => b.name === 'extreme.' + WIDE);
+  assert(wide.width < 640 && wide.label.length < 200 && wide.label.includes('…'), `the 1 KB name: ${wide.width}px, label ${JSON.stringify(wide.label)}`);
+  await assertClean(page, 'extreme graph');
+  assertEqual((await spill(page)).join('\n'), '', 'the explorer with the 1 KB name drawn');
+
+  // a name past the server's 511-byte request path is said, not drawn as a blank (src/server/session.h)
+  await page.click(`#ex-nodes .ex-node[data-name="extreme.${WIDE}"]`);
+  await waitFor(async () => /: the request path is longer than 511 bytes\.$/.test(await text(page, '#ex-meta')),
+    { timeout: 10000, what: `the 1 KB name's lookup said: ${(await text(page, '#ex-meta')).slice(-80)}` });
+  assertEqual((await spill(page)).join('\n'), '', 'the 1 KB name said');
+  await assertClean(page, 'the 1 KB name said');
+
+  await page.fill('#ex-q', 'extreme.' + EXTREME[0]);
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await text(page, '#ex-details h3')) === 'extreme.' + EXTREME[0],
+    { timeout: 10000, what: `details of ${EXTREME[0]}: ${await text(page, '#ex-meta')}` });
+  await assertClean(page, 'extreme details');
+
+  for (const n of EXTREME) {
+    await page.fill('#ex-q', 'extreme.' + n.slice(0, 12));
+    await waitFor(async () => (await page.$$eval('#ex-suggest li', (lis) => lis.map((li) => li.textContent))).some((t) => t.includes(n.slice(0, 300))),
+      { timeout: 10000, what: `a suggestion of ${n.slice(0, 60)}` });
+    assertEqual((await spill(page)).join('\n'), '', `suggestions of ${n.slice(0, 60)}`);
+  }
+  await assertClean(page, 'extreme suggestions');
+  await page.press('#ex-q', 'Escape');
+
+  await page.fill('#chat-q', 'What feeds extreme.hub?');
+  await page.click('#chat-form button[type="submit"]');
+  await waitFor(async () => (await text(page, '#chat-answer')).includes(EXTREME[0]),
+    { timeout: 10000, what: `chat answer: ${(await text(page, '#chat-answer')).slice(0, 200)}` });
+  const answer = await text(page, '#chat-answer');
+  for (const n of EXTREME.filter((x) => x !== WIDE)) assert(answer.includes(n), `the answer names ${n}`);
+  assertEqual((await spill(page)).join('\n'), '', 'a chat answer with the 1 KB name');
+  await assertClean(page, 'extreme chat');
+});
+
 function git(...args) {
   const r = spawnSync('git', args, { encoding: 'utf8', timeout: 30000,
     env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
@@ -303,6 +415,8 @@ await run({
     fs.writeFileSync(path.join(dir, 'hostile.sql'), sql.join('\n') + '\n');
     fs.writeFileSync(path.join(dir, MARKUP_FILE), `CREATE TABLE one.${quoted(AMBIGUOUS)} (zebracorn int);\n`
       + `INSERT INTO two.${quoted(AMBIGUOUS)} (a) SELECT a FROM one.${quoted(AMBIGUOUS)};\n`);
+    fs.writeFileSync(path.join(dir, 'extreme.sql'), EXTREME.map((n) => `CREATE TABLE extreme.${quoted(n)} (a int);\n`).join('')
+      + EXTREME.map((n) => `INSERT INTO extreme.hub (a) SELECT a FROM extreme.${quoted(n)};\n`).join(''));
     fs.writeFileSync(path.join(dir, LONG_FILE), `INSERT INTO s.${LONG}_copy SELECT a FROM hostile.hub;\n`);
     server.ingest = [dir];
     // acme/hostile: a repository whose file names are markup, one of them broken
