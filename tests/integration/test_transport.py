@@ -141,6 +141,16 @@ class LwsOwnErrorsTest(unittest.TestCase):
                     self.assertIn(said, resp)
                     self.assertNotIn(b"version", resp)
                     self.assertTrue(closed)
+            # every other encoded C0 control and DEL, in a path or a query: 400 naming it (they reached names as bytes)
+            for code in [*range(0x01, 0x20), 0x7F]:
+                if code in (0x0A, 0x0D):
+                    continue
+                for target in (f"/api/v1/lineage/a%{code:02X}b", f"/api/v1/search?q=a%{code:02x}"):
+                    with self.subTest(target=target):
+                        resp, closed = exchange(srv, f"GET {target} HTTP/1.1\r\n{host}\r\n".encode())
+                        self.assert_json_400(resp)
+                        self.assertIn(f"control character (%{code:02X})".encode(), resp)
+                        self.assertTrue(closed)
             # the dashboard and WebSocket still work
             self.assertEqual(srv.request("GET", "/health")[0], 200)
             ws = RawWS(srv.host, srv.port)
