@@ -309,12 +309,19 @@ int query_export_openlineage(duckdb_connection conn, const graph_snap_t *s, cons
     return rc;
 }
 
-/* One CSV field, quoted when it holds a comma, quote or line break. */
+/*
+ * One CSV field, quoted when it holds a comma, quote or line break. A field that starts with = + - @,
+ * a tab or a CR is a formula to a spreadsheet (a table named `=HYPERLINK(...)` runs when the export is
+ * opened): it is quoted and starts with a ' inside the quotes, as OWASP's CSV injection advice says.
+ */
 static int csv_field(buf_t *b, const char *v, int last)
 {
     int rc = 0;
-    if(v && strpbrk(v, ",\"\r\n")) {
+    int formula = v && *v && strchr("=+-@\t\r", *v);
+    if(v && (formula || strpbrk(v, ",\"\r\n"))) {
         rc = buf_addc(b, '"');
+        if(!rc && formula)
+            rc = buf_addc(b, '\'');
         for(const char *p = v; !rc && *p; p++)
             rc = *p == '"' ? buf_adds(b, "\"\"") : buf_addc(b, *p);
         rc = rc ? rc : buf_addc(b, '"');

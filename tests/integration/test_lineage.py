@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +19,7 @@ import urllib.parse
 import websockets
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import IngestedServerTest, Server, main, run_cli  # noqa: E402
+from harness import BIN, IngestedServerTest, Server, main, run_cli  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 LINEAGE = os.path.join(FIXTURES, "lineage")
@@ -333,6 +334,49 @@ class RebuildTest(unittest.TestCase):
                 time.sleep(0.05)
             self.assertEqual(found, ["raw.orders"], srv.log())
             self.assertIn("graph.rebuilt", srv.log())
+
+
+class CsvFormulaTest(IngestedServerTest):
+    """Names a spreadsheet reads as formulas (= + - @, tab, CR first) are neutralised in the CSV export:
+    quoted, with a ' first inside the quotes (OWASP, CSV injection), from the server and the CLI alike."""
+    prefix = "lineaged-csvformula-"
+    SQL = ('INSERT INTO "=cmd|\' /c calc\'!A0" ("+sum", "@a", "-b", "\tt", "\rr", "ok=1", plain)\n'
+           'SELECT "=HYPERLINK(""http://x"")", "+1", "@x", "-2", "\tu", "\rv" , plain FROM "@src";\n')
+
+    @classmethod
+    def fill(cls, db):
+        root = os.path.join(os.path.dirname(db), "sql")
+        os.makedirs(root)
+        with open(os.path.join(root, "formula.sql"), "w", newline="") as f:
+            f.write(cls.SQL)
+        r = run_cli("ingest", "--db", db, "--dialect", "postgres", root, timeout=60)
+        # the CLI's export before the server holds the database
+        # (bytes: text mode would read the CR of a name as a line break)
+        cls.cli = subprocess.run([BIN, "export", "--db", db, "--format", "csv"], capture_output=True, timeout=60)
+        return r
+
+    def check(self, text):
+        import csv
+        import io
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        self.assertEqual(rows[0][:4], ["source_table", "source_column", "target_table", "target_column"])
+        got = {(r[1], r[3]) for r in rows[1:]}
+        self.assertEqual(got, {("'=HYPERLINK(\"http://x\")", "'+sum"), ("'+1", "'@a"), ("'@x", "'-b"),
+                               ("'-2", "'\tt"), ("'\tu", "'\rr"), ("'\rv", "ok=1"),
+                               ("plain", "plain")}, text)
+        self.assertEqual({(r[0], r[2]) for r in rows[1:]}, {("'@src", "'=cmd|' /c calc'!A0")})
+        # on the wire: every such cell quoted, the ' inside the quotes; one that holds '=' further on is not
+        self.assertIn('"\'@src","\'=HYPERLINK(""http://x"")","\'=cmd|\' /c calc\'!A0","\'+sum",', text)
+        self.assertIn(",ok=1,", text)
+        for line in text.splitlines()[1:]:
+            self.assertNotRegex(line, r'(^|,)[=+\-@\t\r]')
+
+    def test_formula_names_are_quoted_with_a_leading_quote(self):
+        status, headers, body = self.srv.request("GET", "/api/v1/export/csv")
+        self.assertEqual(status, 200, body)
+        self.check(body.decode())
+        self.assertEqual(self.cli.returncode, 0, self.cli.stderr)
+        self.check(self.cli.stdout.decode())
 
 
 class ExportCliTest(unittest.TestCase):
