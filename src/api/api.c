@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include "api/excache.h"
 #include "api/graphq.h"
 #include "api/room.h"
 #include "graph/index.h"
@@ -12,30 +13,56 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define API_WORKERS_MAX 8
 
 typedef struct deferred_job {
+    api_t *api;
     http_ticket_t ticket;
     api_job_fn fn;
     void *arg;
     void (*free_arg)(void *);
 } deferred_job_t;
 
+void api_debug_slow(const api_t *api)
+{
+    int ms = api->cfg->debug_slow_ms;
+    if(ms > 0) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void run_deferred(duckdb_connection conn, void *arg)
 {
     deferred_job_t *job = arg;
-    int status = 500;
-    json_t *body = job->fn(conn, job->arg, &status);
-    if(body)
-        http_ticket_complete_json(&job->ticket, status, body);
-    else
-        http_ticket_complete_json(&job->ticket, 500,
-                                  json_pack("{s:s, s:s}", "error", "internal", "detail", "the request failed"));
+    if(http_ticket_start(&job->ticket)) {
+        http_ticket_drop(&job->ticket); /* answered 503 already: no worker was free in time */
+    } else {
+        api_debug_slow(job->api);
+        int status = 500;
+        json_t *body = job->fn(conn, job->arg, &status);
+        if(body)
+            http_ticket_complete_json(&job->ticket, status, body);
+        else
+            http_ticket_complete_json(&job->ticket, 500,
+                                      json_pack("{s:s, s:s}", "error", "internal", "detail", "the request failed"));
+    }
     if(job->free_arg)
         job->free_arg(job->arg);
     util_free(job);
+}
+
+int api_submit(api_t *api, const http_request_t *req, http_ticket_t *ticket, store_job_fn fn, void *job)
+{
+    if(http_defer_queued(req, ticket))
+        return STORE_POOL_ERR_NOMEM;
+    int rc = store_pool_submit(api->pool, fn, job);
+    if(rc)
+        http_ticket_drop(ticket);
+    return rc;
 }
 
 void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api_job_fn fn, void *arg,
@@ -44,10 +71,11 @@ void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api
     deferred_job_t *job = util_calloc(1, sizeof(*job));
     int rc = job ? STORE_POOL_OK : STORE_POOL_ERR_NOMEM;
     if(job) {
+        job->api = api;
         job->fn = fn;
         job->arg = arg;
         job->free_arg = free_arg;
-        rc = http_defer(req, &job->ticket) ? STORE_POOL_ERR_ARG : store_pool_submit(api->pool, run_deferred, job);
+        rc = api_submit(api, req, &job->ticket, run_deferred, job);
     }
     if(rc) {
         util_free(job);
@@ -221,11 +249,15 @@ void api_stop(void *ud)
     api->upload_dir = NULL;
     graph_index_close(api->graph);
     api->graph = NULL;
+    excache_free(api->exports); /* after the index: its last waiters retire exports */
+    api->exports = NULL;
 }
 
 void api_graph_changed(void *ud)
 {
     api_t *api = ud;
-    if(api->graph)
+    if(api->graph) {
         graph_index_request_rebuild(api->graph);
+        api_exports_changed(api);
+    }
 }

@@ -27,6 +27,7 @@ typedef struct api {
     room_t *room;              /* its free space and the upload bytes in flight (room.h) */
     github_t *github;          /* the clone thread */
     splitter_t *splitter;      /* the upload split thread (files.c) */
+    struct excache *exports;   /* built exports for repeated requests (excache.h) */
 } api_t;
 
 /* server_app_t hooks: `ud` is the api_t (cfg and store set by the caller). */
@@ -46,8 +47,19 @@ typedef json_t *(*api_job_fn)(duckdb_connection conn, void *arg, int *status);
 void api_defer(api_t *api, const http_request_t *req, http_response_t *resp, api_job_fn fn, void *arg,
                void (*free_arg)(void *));
 
+/*
+ * Service thread: defers the request (http_defer_queued) and queues `fn(conn, job)` on a worker,
+ * which must begin with http_ticket_start. Returns 0, or a STORE_POOL_ERR_* with nothing queued
+ * and the ticket dropped (`job` is still the caller's; the caller answers).
+ */
+int api_submit(api_t *api, const http_request_t *req, http_ticket_t *ticket, store_job_fn fn, void *job);
+/* Worker thread, tests only: sleeps --debug-slow-ms (0 unless --debug-events asked for it). */
+void api_debug_slow(const api_t *api);
+
 /* The graph changed (an ingest commit): the lineage index rebuilds in the background. `ud` is the api_t. */
 void api_graph_changed(void *ud);
+/* Any thread, after a commit: kept exports are dropped once the graph that follows it is published. */
+void api_exports_changed(api_t *api);
 
 /*
  * An optional query parameter that must be one of `allowed`, copied to `out` ("" when absent).

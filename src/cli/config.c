@@ -72,6 +72,14 @@ static const struct option_spec options[] = {
     {"seed-dir", OPT_STR, OFF(seed_dir), 0, 0, NULL,
      "folder of SQL ingested at start when the database holds no files yet (make run: examples/finance)"},
     {"api-queue", OPT_INT, OFF(api_queue), 1, 100000, "256", "API requests waiting for a worker before 503"},
+    {"api-queue-wait", OPT_INT, OFF(api_queue_wait), 1, 3600, "10",
+     "seconds an API request may wait for a free worker; then it gets 503 with Retry-After"},
+    {"api-timeout", OPT_INT, OFF(api_timeout), 1, 3600, "30",
+     "seconds an API request may wait for its worker's answer, queue included; then it gets 503"},
+    {"export-cache-mb", OPT_INT, OFF(export_cache_mb), 0, 65536, "128",
+     "MiB of built exports kept for repeated requests on the same graph version (0: none)"},
+    {"debug-slow-ms", OPT_INT, OFF(debug_slow_ms), 0, 600000, "0",
+     "tests only, with --debug-events: each API worker job (an export's build too) first sleeps this long"},
     {"header-timeout", OPT_INT, OFF(header_timeout), 1, 300, "10",
      "seconds for a request's whole header block (and for a connection waiting its turn)"},
     {"max-http-per-ip", OPT_INT, OFF(max_http_per_ip), 1, 100000, "16",
@@ -298,6 +306,15 @@ int config_parse(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         }
         if(set_option(cfg, o, value, 0, err, errlen))
             return -1;
+    }
+    if(cfg->api_queue_wait > cfg->api_timeout) {
+        snprintf(err, errlen, "--api-queue-wait (%d) must not be longer than --api-timeout (%d)", cfg->api_queue_wait,
+                 cfg->api_timeout);
+        return -1;
+    }
+    if(cfg->debug_slow_ms && !cfg->debug_events) {
+        snprintf(err, errlen, "--debug-slow-ms is a test hook: it needs --debug-events");
+        return -1;
     }
     return 0;
 }

@@ -41,6 +41,10 @@ typedef struct config {
     double trend_window;     /* seconds `trends` compares over */
     int api_workers;         /* threads answering API requests from DuckDB; 0: one per core (2..8) */
     int api_queue;           /* API requests waiting for a worker before 503 */
+    int api_queue_wait;      /* seconds a request may wait for an API worker before 503 */
+    int api_timeout;         /* seconds a request may wait for its API worker's answer in all before 503 */
+    int export_cache_mb;     /* built exports kept for the graph version they show */
+    int debug_slow_ms;       /* tests: each API job waits this long once it starts (needs debug_events) */
     char *seed_dir;          /* SQL folder ingested at start when the database has no files */
     int header_timeout;      /* seconds a request's headers may take, and a connection may wait for a slot */
     int max_http_per_ip;     /* HTTP connections per client address handed to lws at once */

@@ -285,8 +285,15 @@ void graph_index_close(graph_index_t *ix)
 
 graph_snap_t *graph_index_acquire(graph_index_t *ix)
 {
+    unsigned long generation;
+    return graph_index_acquire_generation(ix, &generation);
+}
+
+graph_snap_t *graph_index_acquire_generation(graph_index_t *ix, unsigned long *generation)
+{
     pthread_mutex_lock(&ix->lock);
     graph_snap_t *s = graph_snap_retain(ix->current);
+    *generation = ix->generation;
     pthread_mutex_unlock(&ix->lock);
     return s;
 }

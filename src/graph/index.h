@@ -48,6 +48,8 @@ void graph_index_stop(graph_index_t *ix);
 void graph_index_close(graph_index_t *ix);
 /* The current snapshot, retained: release it with graph_snap_release. Never NULL once open. */
 graph_snap_t *graph_index_acquire(graph_index_t *ix);
+/* The same, and its generation (graph_index_generation when it was published): a version of the graph. */
+graph_snap_t *graph_index_acquire_generation(graph_index_t *ix, unsigned long *generation);
 /* Safe from any thread (the ingest writer's on_commit hook): never waits on the rebuild. */
 void graph_index_request_rebuild(graph_index_t *ix);
 /*

@@ -6,6 +6,48 @@
 
 #include <string.h>
 
+enum { CLAIM_QUEUED, CLAIM_STARTED, CLAIM_EXPIRED };
+
+struct http_claim {
+    atomic_int state;
+    atomic_int refs;
+};
+
+http_claim_t *http_claim_new(void)
+{
+    http_claim_t *c = util_malloc(sizeof(*c));
+    if(c) {
+        atomic_init(&c->state, CLAIM_QUEUED);
+        atomic_init(&c->refs, 2); /* the request's and the ticket's */
+    }
+    return c;
+}
+
+void http_claim_release(http_claim_t *c)
+{
+    if(c && atomic_fetch_sub(&c->refs, 1) == 1)
+        util_free(c);
+}
+
+int http_claim_expire(http_claim_t *c)
+{
+    int expected = CLAIM_QUEUED;
+    return atomic_compare_exchange_strong(&c->state, &expected, CLAIM_EXPIRED);
+}
+
+int http_ticket_start(http_ticket_t *t)
+{
+    int expected = CLAIM_QUEUED;
+    return !t->claim || atomic_compare_exchange_strong(&t->claim->state, &expected, CLAIM_STARTED) ? 0 : -1;
+}
+
+void http_ticket_drop(http_ticket_t *t)
+{
+    http_claim_release(t->claim);
+    t->claim = NULL;
+    t->q = NULL;
+}
+
 int http_completions_init(http_completions_t *q, void (*wake)(void *), void *arg)
 {
     memset(q, 0, sizeof(*q));
@@ -18,8 +60,7 @@ void http_completion_free(http_completion_t *c)
 {
     if(!c)
         return;
-    if(!c->resp.borrowed)
-        util_free(c->resp.body);
+    http_response_drop_body(&c->resp);
     util_free(c);
 }
 
@@ -59,18 +100,20 @@ http_completion_t *http_completions_take(http_completions_t *q)
     return list;
 }
 
-void http_ticket_complete(http_ticket_t *t, int status, const char *content_type, char *body, size_t len)
+/* Queues the response in `r` (its body taken) for the service thread. */
+static void complete(http_ticket_t *t, http_response_t *r)
 {
     http_completions_t *q = t->q;
     http_completion_t *c = util_calloc(1, sizeof(*c));
+    http_ticket_drop(t);
     if(!c) {
         /* The request stays pending until its client leaves or the transport's timeout ends it. */
         log_error("http.out_of_memory", "what=deferred_response id=%llu", (unsigned long long)t->id);
-        util_free(body);
+        http_response_drop_body(r);
         return;
     }
     c->id = t->id;
-    http_respond(&c->resp, status, content_type, body, len);
+    c->resp = *r;
     pthread_mutex_lock(&q->mu);
     int closed = q->closed, was_empty = !q->head;
     if(!closed) {
@@ -85,9 +128,25 @@ void http_ticket_complete(http_ticket_t *t, int status, const char *content_type
             q->wake(q->wake_arg);
     }
     pthread_mutex_unlock(&q->mu);
-    t->q = NULL;
     if(closed)
         http_completion_free(c);
+}
+
+void http_ticket_complete(http_ticket_t *t, int status, const char *content_type, char *body, size_t len)
+{
+    http_response_t r;
+    memset(&r, 0, sizeof(r));
+    http_respond(&r, status, content_type, body, len);
+    complete(t, &r);
+}
+
+void http_ticket_complete_shared(http_ticket_t *t, int status, const char *content_type, const char *body, size_t len,
+                                 void (*unref)(void *owner), void *owner)
+{
+    http_response_t r;
+    memset(&r, 0, sizeof(r));
+    http_respond_shared(&r, status, content_type, body, len, unref, owner);
+    complete(t, &r);
 }
 
 void http_ticket_complete_json(http_ticket_t *t, int status, json_t *body)
@@ -95,5 +154,5 @@ void http_ticket_complete_json(http_ticket_t *t, int status, json_t *body)
     http_response_t r;
     memset(&r, 0, sizeof(r));
     http_respond_json(&r, status, body);
-    http_ticket_complete(t, r.status, r.content_type, r.body, r.len);
+    complete(t, &r);
 }

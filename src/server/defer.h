@@ -9,6 +9,7 @@
 #include "server/router.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct http_completion {
     struct http_completion *next;
@@ -24,6 +25,19 @@ typedef struct http_completions {
     void (*wake)(void *); /* called after a completion is queued */
     void *wake_arg;
 } http_completions_t;
+
+/*
+ * Whether a request's queued work started before the transport gave up waiting for it: the worker
+ * (http_ticket_start) and the hub's deadline (http_claim_expire) each try to move it on from
+ * queued, with an atomic exchange, so exactly one of them wins and neither ever waits on the other.
+ * Shared by the request and its ticket, freed by the last of them to let go.
+ */
+typedef struct http_claim http_claim_t;
+
+http_claim_t *http_claim_new(void);
+void http_claim_release(http_claim_t *c);
+/* Service thread, at the queue-wait deadline: 1 when the work had not started (it never will now). */
+int http_claim_expire(http_claim_t *c);
 
 int http_completions_init(http_completions_t *q, void (*wake)(void *), void *arg);
 /* No more completions (the loop is gone); drops what is queued. */

@@ -47,17 +47,36 @@ const char *http_status_text(int status)
     return "Unknown";
 }
 
-static void drop_body(http_response_t *r)
+void http_response_drop_body(http_response_t *r)
 {
-    if(!r->borrowed)
+    if(r->unref)
+        r->unref(r->owner);
+    else if(!r->borrowed)
         util_free(r->body);
     r->body = NULL;
     r->borrowed = 0;
+    r->unref = NULL;
+    r->owner = NULL;
+}
+
+/* Moves the body of `from` (any kind) into `to`, whose own is dropped. */
+static void move_body(http_response_t *to, http_response_t *from)
+{
+    http_response_drop_body(to);
+    to->body = from->body;
+    to->len = from->len;
+    to->borrowed = from->borrowed;
+    to->unref = from->unref;
+    to->owner = from->owner;
+    from->body = NULL;
+    from->borrowed = 0;
+    from->unref = NULL;
+    from->owner = NULL;
 }
 
 void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len)
 {
-    drop_body(r);
+    http_response_drop_body(r);
     r->status = status;
     r->content_type = content_type;
     r->body = body;
@@ -70,6 +89,16 @@ void http_respond_static(http_response_t *r, int status, const char *content_typ
     r->body = (char *)body;
     r->len = len;
     r->borrowed = 1;
+}
+
+void http_respond_shared(http_response_t *r, int status, const char *content_type, const char *body, size_t len,
+                         void (*unref)(void *owner), void *owner)
+{
+    http_respond(r, status, content_type, NULL, 0);
+    r->body = (char *)body;
+    r->len = body ? len : 0;
+    r->unref = unref;
+    r->owner = owner;
 }
 
 void http_respond_json(http_response_t *r, int status, json_t *body)
@@ -347,7 +376,8 @@ static void txn_reset(http_txn_t *t)
     if(t->upload)
         t->upload_ops->release(t->upload);
     buf_free(&t->body);
-    drop_body(&t->resp);
+    http_response_drop_body(&t->resp);
+    http_claim_release(t->claim);
     memset(t, 0, sizeof(*t));
 }
 
@@ -519,9 +549,27 @@ int http_defer(const http_request_t *req, http_ticket_t *out)
     if(t->on[TXN_DEFERRED].head)
         return -1;
     t->defer_id = ++srv->next_defer_id;
+    t->deferred_ms = time_mono_ms();
     txn_link(&srv->deferred, t, TXN_DEFERRED);
     out->q = &srv->completions;
     out->id = t->defer_id;
+    out->claim = NULL;
+    return 0;
+}
+
+int http_defer_queued(const http_request_t *req, http_ticket_t *out)
+{
+    http_txn_t *t = req->txn;
+    http_claim_t *c = t->claim ? NULL : http_claim_new();
+    if(!c || http_defer(req, out)) {
+        if(c) {
+            http_claim_release(c);
+            http_claim_release(c);
+        }
+        return -1;
+    }
+    t->claim = c;
+    out->claim = c;
     return 0;
 }
 
@@ -558,6 +606,15 @@ static int hold(server_t *srv, http_txn_t *t)
     return 0;
 }
 
+/* hold(), or the answer becomes 503 when the budget has no room for it. */
+static void hold_or_busy(server_t *srv, http_txn_t *t)
+{
+    if(hold(srv, t))
+        http_respond_error(&t->resp, 503, "busy",
+                           "large responses still being sent to other clients fill the server's "
+                           "--response-buffer-mb; try again shortly");
+}
+
 void http_drain_completions(server_t *srv)
 {
     http_completion_t *list = http_completions_take(&srv->completions);
@@ -569,14 +626,11 @@ void http_drain_completions(server_t *srv)
             t = t->on[TXN_DEFERRED].next;
         if(t) {
             defer_unlink(t);
-            http_respond(&t->resp, c->resp.status, c->resp.content_type, c->resp.body, c->resp.len);
-            t->resp.borrowed = c->resp.borrowed;
-            c->resp.body = NULL;
+            t->resp.status = c->resp.status;
+            t->resp.content_type = c->resp.content_type;
+            move_body(&t->resp, &c->resp);
             t->resp.omit_body = t->method == HTTP_HEAD;
-            if(hold(srv, t))
-                http_respond_error(&t->resp, 503, "busy",
-                                   "large responses still being sent to other clients fill the server's "
-                                   "--response-buffer-mb; try again shortly");
+            hold_or_busy(srv, t);
             finish(t->wsi, t);
         } else {
             log_debug("http.deferred_dropped", "id=%llu reason=\"the client left\"", (unsigned long long)c->id);
@@ -857,6 +911,47 @@ void http_check_bodies(server_t *srv, int64_t now)
     }
 }
 
+/*
+ * A request whose work waits for an API worker: lws's own content timeout (30 s from the request,
+ * set after its callback returned) closed it without a word, so the hub answers first. Still queued
+ * at --api-queue-wait: the claim is taken from the worker (it will skip the work) and the answer is
+ * 503; started, yet unanswered at --api-timeout: 503 too (the worker's answer is dropped when it
+ * comes). lws's timeout is moved past both, and the connection stays open for the next request.
+ */
+void http_check_deferred(server_t *srv, int64_t now)
+{
+    const config_t *cfg = srv->cfg;
+    for(http_txn_t *t = srv->deferred, *next; t; t = next) {
+        next = t->on[TXN_DEFERRED].next;
+        if(!t->claim)
+            continue;
+        int64_t waited = now - t->deferred_ms;
+        int queued = waited >= (int64_t)cfg->api_queue_wait * 1000 && http_claim_expire(t->claim);
+        if(!queued && waited < (int64_t)cfg->api_timeout * 1000) {
+            if(!t->timeout_moved) {
+                lws_set_timeout(t->wsi, PENDING_TIMEOUT_HTTP_CONTENT, cfg->api_timeout + cfg->header_timeout);
+                t->timeout_moved = 1;
+            }
+            continue;
+        }
+        char detail[160];
+        snprintf(detail, sizeof(detail),
+                 queued ? "no API worker was free within %d s (--api-queue-wait): the server is busy; try again "
+                          "later"
+                        : "the answer took longer than %d s (--api-timeout): the server is busy; try again later",
+                 queued ? cfg->api_queue_wait : cfg->api_timeout);
+        log_limited(LOG_WARN, "http.rejected", "reason=%s path=%s waited_ms=%lld status=503",
+                    queued ? "queue_wait" : "api_timeout", LOG_Q(t->path), (long long)waited);
+        if(queued)
+            metrics_inc(&srv->metrics.api_expired);
+        defer_unlink(t);
+        http_respond_error(&t->resp, 503, queued ? "busy" : "timeout", detail);
+        t->resp.retry_after = queued ? cfg->api_queue_wait : cfg->api_timeout;
+        t->resp.omit_body = t->method == HTTP_HEAD;
+        finish(t->wsi, t);
+    }
+}
+
 int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp)
 {
     char host[256];
@@ -1029,6 +1124,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         if(dispatch(wsi, t))
             return 0;
         t->resp.omit_body = t->method == HTTP_HEAD;
+        hold_or_busy(srv, t); /* a large answer straight from memory (a cached export) */
         /*
          * Answered while the request is handled: written now. Waiting for WRITEABLE cost two
          * epoll_ctl calls a request (POLLOUT on, then off), a quarter of the server's CPU under

@@ -18,6 +18,11 @@ void http_session_release(session_t *s);
 void http_free_spares(server_t *srv);
 
 void http_respond(http_response_t *r, int status, const char *content_type, char *body, size_t len);
+/* Answers with a body `owner` keeps for several responses: unref(owner) once this one is done with it. */
+void http_respond_shared(http_response_t *r, int status, const char *content_type, const char *body, size_t len,
+                         void (*unref)(void *owner), void *owner);
+/* Lets go of the response's body (frees it, unrefs it, or leaves static bytes alone). */
+void http_response_drop_body(http_response_t *r);
 /* Answers with bytes that outlive the response (compiled-in assets). */
 void http_respond_static(http_response_t *r, int status, const char *content_type, const void *body, size_t len);
 /* Serialises `body` (the reference is stolen). */
@@ -31,6 +36,11 @@ void http_client_key(const http_request_t *req, char *out, size_t outlen);
 const char *http_status_text(int status);
 /* Hub timer: drops connections whose request body fell below --min-rate (see body_too_slow). */
 void http_check_bodies(server_t *srv, int64_t now);
+/*
+ * Hub timer: answers 503 a request whose queued work has not started within --api-queue-wait, or
+ * whose answer has not come within --api-timeout (http_defer_queued).
+ */
+void http_check_deferred(server_t *srv, int64_t now);
 /*
  * The DNS-rebinding guard: 1 when the request has no Host or one that names this server; otherwise
  * fills `resp` with 421 and returns 0.

@@ -142,6 +142,7 @@ static void hub_tick(struct lws_sorted_usec_list *sul)
     log_limited_flush(0);
     ws_check_idle(srv, now);
     http_check_bodies(srv, now);
+    http_check_deferred(srv, now);
     lws_sul_schedule(srv->ctx, 0, &srv->hub_timer, hub_tick, HUB_TICK_US);
 }
 

@@ -83,6 +83,11 @@ int metrics_format(const metrics_t *m, const metrics_gauges_t *g, buf_t *out)
         {"lineaged_ws_messages_dropped_total", "Non-critical messages a lagging client skipped (per client).",
          &m->ws_slow_dropped},
         {"lineaged_events_dropped_total", "Events refused because the bus inbox was full.", &m->events_dropped},
+        {"lineaged_api_queue_expired_total",
+         "API requests answered 503 because no worker was free within --api-queue-wait.", &m->api_expired},
+        {"lineaged_export_builds_total", "Exports built from the lineage graph.", &m->export_builds},
+        {"lineaged_export_cache_hits_total", "Exports answered with a body built before for the same graph.",
+         &m->export_hits},
     };
     const struct {
         const char *name, *help, *label;

@@ -37,6 +37,9 @@ typedef struct metrics {
     metrics_counter_t events_dropped;
     metrics_counter_t ingest_files[METRICS_N_FILE];
     metrics_counter_t http_requests[METRICS_HTTP_MAX - METRICS_HTTP_MIN + 1];
+    metrics_counter_t api_expired; /* requests answered 503 at --api-queue-wait (the work never started) */
+    metrics_counter_t export_builds;
+    metrics_counter_t export_hits; /* exports answered from a body built for an earlier request */
 } metrics_t;
 
 /* Values sampled at scrape time. */

@@ -120,21 +120,45 @@ typedef struct http_json_cache {
 void http_respond_cached(http_response_t *r, http_json_cache_t *c, int status, const void *key, size_t key_len,
                          json_t *(*build)(const void *arg), const void *arg);
 
-/* A deferred response: completed exactly once, from any thread, with http_ticket_complete. */
+/*
+ * A deferred response: completed exactly once, from any thread, with http_ticket_complete (or
+ * given up with http_ticket_drop).
+ */
 typedef struct http_ticket {
     struct http_completions *q;
     uint64_t id;
+    struct http_claim *claim; /* http_defer_queued: whether the work started before its deadline */
 } http_ticket_t;
 
 /*
  * Inside a handler, on the service thread: the response will come later. The handler then leaves
  * `resp` untouched; if it fills `resp` after all (e.g. 503 because a queue was full), that answer
- * goes out and the ticket must not be completed.
+ * goes out and the ticket must be dropped (http_ticket_drop), not completed.
  */
 int http_defer(const http_request_t *req, http_ticket_t *out);
+/*
+ * http_defer for work queued for a worker: the transport answers the request itself, 503 with
+ * Retry-After, when the work has not started (http_ticket_start) within --api-queue-wait seconds,
+ * or its answer has not come within --api-timeout; a late answer is then dropped.
+ */
+int http_defer_queued(const http_request_t *req, http_ticket_t *out);
+/*
+ * Worker thread, before the work of an http_defer_queued ticket: 0 to go on; -1 when the request
+ * was already answered for want of a worker in time (then skip the work and drop the ticket).
+ * Never waits. Always 0 for an http_defer ticket.
+ */
+int http_ticket_start(http_ticket_t *t);
 /* Any thread: the deferred response (body ownership taken). If the client left, it is dropped. */
 void http_ticket_complete(http_ticket_t *t, int status, const char *content_type, char *body, size_t len);
+/*
+ * The same with a body that `owner` keeps (shared by several responses): unref(owner) once this
+ * response no longer needs it, also when it is dropped. Ownership of one reference is taken.
+ */
+void http_ticket_complete_shared(http_ticket_t *t, int status, const char *content_type, const char *body, size_t len,
+                                 void (*unref)(void *owner), void *owner);
 /* Any thread: serialises `body` (reference stolen). */
 void http_ticket_complete_json(http_ticket_t *t, int status, json_t *body);
+/* Any thread: gives the ticket up without an answer (the transport's own, if any, stands). */
+void http_ticket_drop(http_ticket_t *t);
 
 #endif

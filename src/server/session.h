@@ -24,8 +24,10 @@ enum http_method {
 typedef struct http_response {
     int status;
     const char *content_type;
-    char *body;   /* util_malloc'd and owned, unless `borrowed` */
-    int borrowed; /* body points at static bytes */
+    char *body;                 /* util_malloc'd and owned, unless `borrowed` or `unref` */
+    int borrowed;               /* body points at static bytes */
+    void (*unref)(void *owner); /* body belongs to `owner`, shared: unref(owner) when done with it */
+    void *owner;
     size_t len;
     char allow[64];        /* for 405 */
     char cors_origin[128]; /* an allowed browser Origin to echo in Access-Control-Allow-Origin */
@@ -69,6 +71,8 @@ typedef struct http_txn {
     http_args_t args;
     const struct route *route; /* NULL: no such path */
     uint64_t defer_id;         /* non-zero: waiting for a deferred response with this id */
+    struct http_claim *claim;  /* its work was queued for a worker (http_defer_queued) */
+    int64_t deferred_ms;       /* when it was deferred: the queue wait and answer deadlines count from here */
     buf_t body;
     const struct route_upload_ops *upload_ops; /* the route takes streamed multipart uploads */
     struct lws_spa *spa;                       /* a streamed multipart upload */
@@ -80,7 +84,8 @@ typedef struct http_txn {
     int64_t content_length;
     int64_t begun_ms; /* when the body began: its rate is measured from here */
     txn_link_t on[TXN_LISTS];
-    int ready;   /* response complete, waiting for WRITEABLE */
+    int ready;         /* response complete, waiting for WRITEABLE */
+    int timeout_moved; /* deferred: lws's content timeout is past --api-timeout */
     int ended;   /* an upload's end was handled: lws can report its body's completion twice */
     size_t sent; /* of a large response's body, handed to lws so far */
     size_t held; /* its bytes counted in srv->resp_held */

@@ -5,6 +5,7 @@ import concurrent.futures
 import http.client
 import json
 import os
+import re
 import socket
 import struct
 import sys
@@ -97,6 +98,111 @@ class DeferredTest(unittest.TestCase):
         status, _, body = self.sleep_request(0)
         self.assertEqual(status, 200, body)
         self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+
+
+def metrics_of(srv):
+    status, _, body = srv.request("GET", "/metrics")
+    assert status == 200, status
+    return body.decode()
+
+
+def metric_value(text, name):
+    found = re.findall(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    return float(found[0]) if found else None
+
+
+class QueueWaitTest(unittest.TestCase):
+    """A request that cannot get an API worker in time is answered 503 with Retry-After (lws's own 30 s
+    content timeout closed it without a word), its work never runs, and its connection stays usable;
+    one whose worker started but does not answer in time gets 503 too. The worker is kept busy with
+    the test-only sleep endpoint, so no large graph is needed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server("--debug-events", "--api-workers", "1", "--api-queue-wait", "1", "--api-timeout", "6")
+        cls.srv.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.__exit__(None, None, None)
+
+    def ask_then_health(self, path):
+        """GET `path`, then /health on the same keep-alive connection."""
+        conn = http.client.HTTPConnection(self.srv.host, self.srv.port, timeout=20)
+        try:
+            t0 = time.monotonic()
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            answer = (resp.status, resp.getheader("Retry-After"), resp.read(), time.monotonic() - t0)
+            conn.request("GET", "/health")
+            resp = conn.getresponse()
+            resp.read()
+            return answer + (resp.status,)
+        finally:
+            conn.close()
+
+    def test_work_that_cannot_start_in_time_gets_503_and_never_runs(self):
+        before = metric_value(metrics_of(self.srv), "lineaged_api_queue_expired_total")
+        paths = ("/api/v1/export/csv", "/api/v1/debug/sleep?ms=3000", "/api/v1/search?q=x")
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            busy = ex.submit(self.srv.request, "GET", "/api/v1/debug/sleep?ms=3000", None, None, 30)
+            time.sleep(0.3)  # the one worker has it
+            waiting = [ex.submit(self.ask_then_health, path) for path in paths]
+            time.sleep(0.2)
+            t0 = time.monotonic()
+            self.assertEqual(self.srv.request("GET", "/health")[0], 200)
+            self.assertLess(time.monotonic() - t0, 2)  # the service thread never waits on a worker
+            answers = [f.result() for f in waiting]
+            status, _, body = busy.result()
+        self.assertEqual(status, 200, body)
+        for path, (status, retry, body, took, health) in zip(paths, answers):
+            with self.subTest(path=path):
+                self.assertEqual(status, 503, body)
+                self.assertEqual(retry, "1")
+                doc = json.loads(body)
+                self.assertEqual(doc["error"], "busy")
+                self.assertIn("no API worker was free within 1 s", doc["detail"])
+                self.assertLess(took, 2.8)  # about the bound (1 s), not the busy worker's 3 s
+                self.assertEqual(health, 200)  # answered, and the connection still serves
+        # the queued 3 s sleep was skipped: the worker is free at once for the next request
+        t0 = time.monotonic()
+        status, _, body = self.srv.request("GET", "/api/v1/debug/sleep?ms=0")
+        self.assertEqual(status, 200, body)
+        self.assertLess(time.monotonic() - t0, 2.5)
+        self.assertEqual(metric_value(metrics_of(self.srv), "lineaged_api_queue_expired_total") - before, 3)
+        self.assertIn("reason=queue_wait", self.srv.log())
+
+    def test_work_that_does_not_answer_in_time_gets_503(self):
+        t0 = time.monotonic()
+        status, headers, body = self.srv.request("GET", "/api/v1/debug/sleep?ms=9000", timeout=30)
+        took = time.monotonic() - t0
+        self.assertEqual(status, 503, body)
+        self.assertEqual(headers["retry-after"], "6")
+        doc = json.loads(body)
+        self.assertEqual(doc["error"], "timeout")
+        self.assertIn("longer than 6 s", doc["detail"])
+        self.assertLess(took, 8.5)
+        # its late answer is dropped when it comes; the worker then serves the next ones
+        deadline = time.monotonic() + 30
+        while self.srv.request("GET", "/api/v1/debug/sleep?ms=0", timeout=30)[0] != 200:
+            self.assertLess(time.monotonic(), deadline)
+        self.assertIsNone(self.srv.proc.poll())
+
+
+class LongWaitTest(unittest.TestCase):
+    def test_an_answer_after_30_s_still_reaches_its_client(self):
+        """libwebsockets closed a request still unanswered 30 s after it came, whatever the limits said."""
+        with Server("--debug-events", "--api-workers", "1", "--api-queue-wait", "40", "--api-timeout", "60") as srv:
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                first = [ex.submit(srv.request, "GET", "/api/v1/debug/sleep?ms=10000", None, None, 90)
+                         for _ in range(3)]
+                time.sleep(0.3)
+                t0 = time.monotonic()
+                status, _, body = srv.request("GET", "/api/v1/debug/sleep?ms=2000", timeout=90)
+                took = time.monotonic() - t0
+                self.assertEqual([f.result()[0] for f in first], [200] * 3)
+        self.assertEqual(status, 200, body)
+        self.assertGreater(took, 30)
 
 
 class QueryStringTest(unittest.TestCase):

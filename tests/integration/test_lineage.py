@@ -6,8 +6,10 @@
 """
 
 import asyncio
+import concurrent.futures
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, IngestedServerTest, Server, main, run_cli  # noqa: E402
+from ingest_helpers import upload, wait_ingestion_status  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 LINEAGE = os.path.join(FIXTURES, "lineage")
@@ -176,7 +179,10 @@ class LineageTest(IngestedServerTest):
                                (f"/api/v1/search?q={q}", "q")):
                 status, body = self.srv.get_json(path)
                 self.assertEqual((status, body["error"]), (400, "bad_request"), (path, body))
+                # a tab or another control byte in a request target is refused before any handler
                 self.assertEqual(body["detail"],
+                                 "malformed request headers: an encoded control character (%09) in the request "
+                                 "target: a path or query holds no control characters" if "\t" in blank else
                                  f"{what} is only white space or quoting characters: it names nothing", path)
             if not any(c in blank for c in '"[`'):  # a question of quotes is still a question
                 status, body = self.chat(blank)
@@ -334,6 +340,70 @@ class RebuildTest(unittest.TestCase):
                 time.sleep(0.05)
             self.assertEqual(found, ["raw.orders"], srv.log())
             self.assertIn("graph.rebuilt", srv.log())
+
+
+def metric_of(srv, name):
+    status, _, body = srv.request("GET", "/metrics")
+    assert status == 200
+    found = re.findall(rf"^{re.escape(name)} (\S+)$", body.decode(), re.M)
+    return float(found[0]) if found else None
+
+
+class ExportCacheTest(IngestedServerTest):
+    """Exports are built once per version of the graph: repeated and concurrent requests share one build
+    (counted in /metrics), an ingestion's commit makes the next request build anew. Each build first
+    sleeps 1.5 s (--debug-slow-ms), so two requests sent together overlap."""
+    prefix = "lineaged-exportcache-"
+    server_args = ("--debug-events", "--debug-slow-ms", "1500", "--api-workers", "2")
+
+    @classmethod
+    def fill(cls, db):
+        return ingest(db)
+
+    def counts(self):
+        return (metric_of(self.srv, "lineaged_export_builds_total"),
+                metric_of(self.srv, "lineaged_export_cache_hits_total"))
+
+    def export(self, fmt, method="GET"):
+        status, headers, body = self.srv.request(method, f"/api/v1/export/{fmt}", timeout=60)
+        self.assertEqual(status, 200, body)
+        return headers, body
+
+    def together(self, fmt, n=2):
+        with concurrent.futures.ThreadPoolExecutor(n) as ex:
+            futures = []
+            for _ in range(n):
+                futures.append(ex.submit(self.export, fmt))
+                time.sleep(0.2)  # all within the first one's 1.5 s build
+            return [f.result()[1] for f in futures]
+
+    def test_exports_are_built_once_per_graph_version(self):
+        builds, hits = self.counts()
+        first = self.together("openlineage")
+        self.assertEqual(first[0], first[1])  # the same bytes: eventTime too
+        self.assertEqual(self.counts(), (builds + 1, hits + 1))
+        t0 = time.monotonic()
+        headers, again = self.export("openlineage")
+        self.assertLess(time.monotonic() - t0, 1.5)  # no build (each sleeps 1.5 s first)
+        self.assertEqual(again, first[0])
+        self.assertEqual(headers["content-type"], "application/x-ndjson")
+        headers, empty = self.export("openlineage", "HEAD")
+        self.assertEqual((empty, headers["content-length"]), (b"", str(len(first[0]))))
+        csv_first = self.export("csv")[1]
+        self.assertEqual(self.export("csv")[1], csv_first)
+        self.assertEqual(self.counts(), (builds + 2, hits + 4))
+        self.assertNotIn(b"cached.only_after", csv_first)
+
+        # an ingestion commits: the next export is built from the new graph, once
+        status, doc = upload(self.srv, [("later.sql", b"INSERT INTO cached.only_after (x) SELECT amount FROM raw.orders;\n")])
+        self.assertEqual(status, 202, doc)
+        self.assertEqual(wait_ingestion_status(self.srv, doc["ingestion_id"])["status"], "completed")
+        after = self.together("csv")
+        self.assertEqual(after[0], after[1])
+        self.assertIn(b"raw.orders,amount,cached.only_after,x,", after[0])
+        self.assertEqual(self.counts(), (builds + 3, hits + 5))
+        self.assertIn(b"cached.only_after", self.export("openlineage")[1])
+        self.assertEqual(self.counts(), (builds + 4, hits + 5))
 
 
 class CsvFormulaTest(IngestedServerTest):
