@@ -9,6 +9,10 @@
  * Shared state and helpers: parser_int.h. */
 #include "sql/parser_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 void sqlp_fail(parser_t *p, const char *msg)
 {
     if(p->err)
@@ -434,38 +438,73 @@ char *sqlp_string_value(parser_t *p, const sql_token_t *t)
     return out;
 }
 
+#if defined(__SSE2__)
+#define LOWER_STEP 16
+
+/* s[i..i+16) lower-cased into out: signed compares leave bytes >= 0x80 alone. The constants stay
+ * in vector registers, which a leaf function need not save. */
+static inline void lower_step(char *out, const char *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+    _mm_storeu_si128((__m128i *)(void *)out, _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20))));
+}
+#else
+#define LOWER_STEP 8
+
 /* ASCII upper-case letters of eight bytes at once: per byte, bit 7 of (b & 0x7f) + 0x3f says
  * b >= 'A' and of (b & 0x7f) + 0x25 says b > 'Z'; bytes >= 0x80 are left alone. */
-static inline uint64_t lower8(uint64_t x)
+static inline void lower_step(char *out, const char *s)
 {
     const uint64_t ones = 0x0101010101010101ull;
+    uint64_t x;
+    memcpy(&x, s, 8);
     uint64_t h = x & (0x7f * ones);
     uint64_t upper = (h + 0x3f * ones) & ~(h + 0x25 * ones) & ~x & (0x80 * ones);
-    return x | (upper >> 2);
+    x |= upper >> 2;
+    memcpy(out, &x, 8);
 }
+#endif
 
-/* NUL-terminated copy of s[0..n) with ASCII letters lower-cased; every identifier goes through
- * here, so eight bytes a step. `s` is in the statement's text: when the whole words that cover it
- * end before the last token does, its tail is read and written as a word too (most names are
- * short), the bytes past n in the allocation's rounding, cut off by the NUL. */
-char *sqlp_lower_dup(parser_t *p, const char *s, size_t n)
+/* Writes s[0..n) lower-cased and a NUL to out; the first `whole` bytes (a multiple of
+ * LOWER_STEP, or n) a step at a time. */
+static inline void lower_copy(char *out, const char *s, size_t n, size_t whole)
 {
-    size_t words = (n + 7) & ~(size_t)7;
-    char *out = sqlp_amalloc(p, words > n ? words : n + 1);
-    if(!out)
-        return NULL;
-    size_t i = 0, whole = (size_t)(s - p->src) + words <= p->eof.off ? words : n;
-    for(; i + 8 <= whole; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        x = lower8(x);
-        memcpy(out + i, &x, 8);
-    }
+    size_t i = 0;
+    for(; i + LOWER_STEP <= whole; i += LOWER_STEP)
+        lower_step(out + i, s + i);
     for(; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         out[i] = (char)((unsigned)(c - 'A') < 26u ? c + 32 : c);
     }
     out[n] = '\0';
+}
+
+/* sqlp_lower_dup() when the arena's block is full: out of line, so the common path calls nothing
+ * and saves no registers. */
+static __attribute__((noinline)) char *lower_dup_block(parser_t *p, const char *s, size_t n, size_t size, size_t whole)
+{
+    char *out = sqlp_amalloc(p, size);
+    if(out)
+        lower_copy(out, s, n, whole);
+    return out;
+}
+
+/* NUL-terminated copy of s[0..n) with ASCII letters lower-cased; every identifier goes through
+ * here, so a step of bytes at once. `s` is in the statement's text: when the whole steps that
+ * cover it end before the last token does, its tail is read and written as a step too (most names
+ * are short), the bytes past n in the allocation's rounding, cut off by the NUL. */
+char *sqlp_lower_dup(parser_t *p, const char *s, size_t n)
+{
+    size_t words = (n + LOWER_STEP - 1) & ~(size_t)(LOWER_STEP - 1);
+    size_t size = ((words > n ? words : n + 1) + 15) & ~(size_t)15;
+    size_t whole = (size_t)(s - p->src) + words <= p->eof.off ? words : n;
+    sql_arena_t *a = p->a;
+    if(size > (size_t)(a->end - a->cur))
+        return lower_dup_block(p, s, n, size, whole);
+    char *out = a->cur;
+    a->cur += size;
+    lower_copy(out, s, n, whole);
     return out;
 }
 

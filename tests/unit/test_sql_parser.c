@@ -460,9 +460,10 @@ static void assert_unique_sorted(const sql_strlist_t *l)
 }
 
 /* Lists past SQL_INDEX_FROM names are looked up through a hash index: the same names, each once. */
-/* Names are lower-cased a word (8 bytes) at a time, the last word read past the name when the
- * statement goes on that far: names of every length up to 17, inside a statement and at its end,
- * the end of an input long enough that the engine's buffer ends there too (ASan: no read past). */
+/* Names are lower-cased a step (16 bytes with SSE2, else 8) at a time, the last step read past the
+ * name when the statement goes on that far: names of every length up to three steps, inside a
+ * statement and at its end, the end of an input long enough that the engine's buffer ends there too
+ * (ASan: no read past). Only A-Z change: '@' and '[' (next to them), '_', '$', digits and UTF-8 do not. */
 static void test_name_case(void **state)
 {
     (void)state;
@@ -472,16 +473,21 @@ static void test_name_case(void **state)
                    "sch.tgt_abcdefgh.ab<-src_table_name_xy.abcdefg sch.tgt_abcdefgh.b<-src_table_name_xy.q "
                    "sch.tgt_abcdefgh.col_abcdefghijklm<-src_table_name_xy.abcdefghijklmnopq");
     char sql[512], want[256];
-    const char *name = "ABCDEFGHIJKLMNOPQ";
-    for(int n = 1; n <= 17; n++) {
+    const char *name = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_Z9$AZBYCXDWEV";
+    for(int n = 1; n <= 40; n++) {
         snprintf(sql, sizeof sql, "/* %300s */ INSERT INTO T (C) SELECT %.*s FROM S_%.*s", "", n, name, n, name);
-        char lower[32];
+        char lower[48];
         for(int i = 0; i < n; i++)
-            lower[i] = (char)(name[i] + 32);
+            lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
         lower[n] = '\0';
         snprintf(want, sizeof want, "t.c<-s_%s.%s", lower, lower);
         expect_cols_of(sql, SQL_DIALECT_ANSI, want);
     }
+    expect_cols_of("INSERT INTO T (C) SELECT L.A FROM Sch.T@Remote_LINK_ABCDEFGHIJ L", SQL_DIALECT_ORACLE,
+                   "t.c<-sch.t@remote_link_abcdefghij.a");
+    expect_cols_of("INSERT INTO T (C) SELECT \xc3\x89t\xc3\x89_ABCDEFGHIJKLMNOPQRSTUV.X FROM "
+                   "\xc3\x89t\xc3\x89_ABCDEFGHIJKLMNOPQRSTUV",
+                   SQL_DIALECT_ANSI, "t.c<-\xc3\x89t\xc3\x89_abcdefghijklmnopqrstuv.x");
 }
 
 static void test_many_names(void **state)
