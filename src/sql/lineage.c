@@ -967,10 +967,11 @@ static int client_line(engine_t *e, const sql_token_t *t)
     return rc ? rc : 1;
 }
 
-/* Most tokens, in registers: plain ASCII words and , . ( ) in the middle of a plain statement, none
- * first on its line (so no GO that ends a batch), as sql_lexer_next_inline(), the splitter and
- * push_token() would take them. Stops before the first token it does not take (a newline, a literal, the end of the
- * buffer) and leaves it to run()'s general path. */
+/* Most tokens, in registers: plain ASCII words and , . ( ) in the middle of a plain statement, the
+ * first on a line too (but GO, which ends a T-SQL batch there), as sql_lexer_next_inline(), the
+ * splitter and push_token() would take them. Stops before the first token it does not take (a
+ * literal, an operator, a new line before the statement's first token, the end of the buffer) and
+ * leaves it to run()'s general path. */
 static void plain_run(engine_t *e)
 {
     if(e->dlen || e->skipping || e->line_stmt || e->lx.nl || !e->sp.plain || e->sp.custom_delim ||
@@ -979,14 +980,23 @@ static void plain_run(engine_t *e)
     const char *p = e->buf;
     size_t len = e->len, i = e->lx.pos;
     uint32_t line = e->lx.line, col = e->lx.col;
+    uint8_t nl = 0; /* a new line since the last token: i and col are after it */
     sql_token_t *t = e->toks + e->ntoks, *first = t;
     sql_token_t *end = e->toks + (e->captoks < SQL_MAX_STMT_TOKENS ? e->captoks : SQL_MAX_STMT_TOKENS);
     for(; t < end; t++) {
         size_t j = i;
         /* buf[len] is a NUL (fill()), which no class holds */
         while(sql_lex_class[(unsigned char)p[j]] & SQL_LEXC_SPACE) {
-            if(p[j] == '\n')
-                goto out;
+            if(p[j] == '\n') {
+                /* inside a statement no client command or line statement starts a line (those
+                 * start a statement or follow a backslash): only GO needs a look, below */
+                if(t == e->toks)
+                    goto out;
+                nl = SQL_TOKF_NL_BEFORE;
+                line++;
+                i = j + 1;
+                col = 1;
+            }
             j++;
         }
         uint32_t c0 = col + (uint32_t)(j - i);
@@ -997,7 +1007,8 @@ static void plain_run(engine_t *e)
                 goto out;
             if(c == '(' || c == ')')
                 sql_splitter_plain_paren(&e->sp, (char)c);
-            *t = (sql_token_t){.type = SQL_TOK_OP, .kw = c, .len = 1, .off = j, .line = line, .col = c0};
+            *t = (sql_token_t){.type = SQL_TOK_OP, .flags = nl, .kw = c, .len = 1, .off = j, .line = line, .col = c0};
+            nl = 0;
             i = j + 1;
             col = c0 + 1;
             continue;
@@ -1013,13 +1024,20 @@ static void plain_run(engine_t *e)
         if(k >= len || (seen & (SQL_LEXC_DOLLAR | SQL_LEXC_HIGH)) || p[k] == '#' || p[k] == '\'' || p[k] == '"')
             goto out;
         uint16_t kw = (seen & SQL_LEXC_NOTKW) ? SQL_KW_NONE : (uint16_t)sql_keyword_lookup_plain(p + j, k - j, len - j);
-        *t = (sql_token_t){.type = SQL_TOK_WORD, .kw = kw, .len = (uint32_t)(k - j), .off = j, .line = line, .col = c0};
+        /* T-SQL's GO first on its line ends the batch: the splitter's */
+        if(kw == SQL_KW_GO && nl)
+            goto out;
+        *t = (sql_token_t){
+            .type = SQL_TOK_WORD, .flags = nl, .kw = kw, .len = (uint32_t)(k - j), .off = j, .line = line, .col = c0};
+        nl = 0;
         i = k;
         col = c0 + (uint32_t)(k - j);
     }
 out:
     e->lx.pos = i;
+    e->lx.line = line;
     e->lx.col = col;
+    e->lx.nl = nl != 0;
     e->ntoks += (size_t)(t - first);
     e->sp.ntok += (int)(t - first);
 }

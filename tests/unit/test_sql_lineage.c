@@ -620,6 +620,49 @@ static void test_streaming_plain_run(void **state)
     }
 }
 
+static int count_separators(void *ud, const sql_unit_t *u)
+{
+    *(size_t *)ud += u->kind && strcmp(u->kind, "separator") == 0;
+    return 0;
+}
+
+/* The plain run goes on across new lines inside a statement: the first token on a line keeps its
+ * NL_BEFORE (T-SQL reads COMMIT there as a statement, not an alias), GO there still ends the
+ * batch, and lines and columns go on counting (CRLF too). */
+static void test_plain_run_lines(void **state)
+{
+    (void)state;
+    sql_lineage_t *l = run("DELETE FROM t\nCOMMIT TRAN\n", SQL_DIALECT_TSQL);
+    assert_int_equal(l->nstatements, 2);
+    assert_string_equal(l->statements[1].kind, "commit");
+    assert_int_equal(l->statements[1].line, 2);
+    sql_lineage_free(l);
+
+    static const char go[] = "SELECT a\nFROM t\nGO\nSELECT b FROM u\n";
+    size_t separators = 0;
+    text_reader_t r = {.s = go, .len = sizeof go - 1, .chunk = sizeof go};
+    sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_TSQL, .on_unit = count_separators, .ud = &separators};
+    assert_int_equal(sql_lineage_run(text_read, &r, &opts, &l), 0);
+    assert_int_equal(l->nstatements, 2);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->statements[1].line, 4);
+    assert_int_equal(separators, 1);
+    sql_lineage_free(l);
+
+    l = run("SELECT a,\n\tb\n  FROM s,\r\n   , u\n", SQL_DIALECT_TSQL);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].line, 4);
+    assert_int_equal(l->errors[0].column, 4);
+    sql_lineage_free(l);
+
+    l = run("INSERT INTO t (a,\n b) SELECT x,\n  y\n  FROM s;\n\n   SELECT q\n FROM r", SQL_DIALECT_POSTGRES);
+    assert_int_equal(l->nstatements, 2);
+    assert_int_equal(l->statements[1].line, 6);
+    assert_int_equal(l->statements[1].column, 4);
+    assert_int_equal(l->statements[0].ncolumns, 2);
+    sql_lineage_free(l);
+}
+
 /* Issue 12's tokens (${..} glued to words, {{ }}) split anywhere by the reader give the same
  * document as the whole text. */
 static void test_streaming_templates(void **state)
@@ -764,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_streaming_templates),
         cmocka_unit_test(test_streaming_plain_run),
+        cmocka_unit_test(test_plain_run_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
