@@ -972,6 +972,10 @@ static int client_line(engine_t *e, const sql_token_t *t)
  * splitter and push_token() would take them. Stops before the first token it does not take (a
  * literal, an operator, a new line before the statement's first token, the end of the buffer) and
  * leaves it to run()'s general path. */
+/* = < > + * as bits of (byte - 32) */
+#define PLAIN_OPS                                                                                                      \
+    ((1ull << ('=' - 32)) | (1ull << ('<' - 32)) | (1ull << ('>' - 32)) | (1ull << ('+' - 32)) | (1ull << ('*' - 32)))
+
 static void plain_run(engine_t *e)
 {
     if(e->dlen || e->skipping || e->line_stmt || e->lx.nl || !e->sp.plain || e->sp.custom_delim ||
@@ -1013,8 +1017,59 @@ static void plain_run(engine_t *e)
             col = c0 + 1;
             continue;
         }
-        if(!(cl & SQL_LEXC_START))
+        if(!(cl & SQL_LEXC_START)) {
+            /* = < > + * before white space or , ( ) ; are one-byte operators in every dialect (the
+             * lexer's scan_op()); its look two bytes ahead is in the buffer */
+            if(c - 32u < 64u && ((PLAIN_OPS >> (c - 32u)) & 1) && j + 2 < len &&
+               (sql_lex_class[(unsigned char)p[j + 1]] & (SQL_LEXC_SPACE | SQL_LEXC_PUNCT))) {
+                *t = (sql_token_t){
+                    .type = SQL_TOK_OP, .flags = nl, .kw = c, .len = 1, .off = j, .line = line, .col = c0};
+                nl = 0;
+                i = j + 1;
+                col = c0 + 1;
+                continue;
+            }
+            /* digits before white space or , ( ) ; are a whole number (scan_number(): no '.',
+             * exponent, 0x or letters after them) */
+            if(cl & SQL_LEXC_DIGIT) {
+                size_t k = j + 1;
+                while(sql_lex_class[(unsigned char)p[k]] & SQL_LEXC_DIGIT)
+                    k++;
+                if(sql_lex_class[(unsigned char)p[k]] & (SQL_LEXC_SPACE | SQL_LEXC_PUNCT)) {
+                    *t = (sql_token_t){.type = SQL_TOK_NUMBER,
+                                       .flags = nl,
+                                       .len = (uint32_t)(k - j),
+                                       .off = j,
+                                       .line = line,
+                                       .col = c0};
+                    nl = 0;
+                    i = k;
+                    col = c0 + (uint32_t)(k - j);
+                    continue;
+                }
+            }
+            /* a one-line ASCII string without a quote or backslash inside, not the start of a '''
+             * or '' one, ends at its second quote in every dialect (scan_quoted()) */
+            if(c == '\'' && p[j + 1] != '\'') {
+                size_t k = j + 1;
+                unsigned char b;
+                while((b = (unsigned char)p[k]) != '\'' && b != '\\' && b != '\n' && b != 0 && b < 0x80)
+                    k++;
+                if(b == '\'' && k + 1 < len && p[k + 1] != '\'') {
+                    *t = (sql_token_t){.type = SQL_TOK_STRING,
+                                       .flags = nl,
+                                       .len = (uint32_t)(k + 1 - j),
+                                       .off = j,
+                                       .line = line,
+                                       .col = c0};
+                    nl = 0;
+                    i = k + 1;
+                    col = c0 + (uint32_t)(k + 1 - j);
+                    continue;
+                }
+            }
             goto out;
+        }
         size_t k = j + 1;
         unsigned seen = cl;
         while((cl = sql_lex_class[(unsigned char)p[k]]) & SQL_LEXC_IDENT) {

@@ -620,6 +620,77 @@ static void test_streaming_plain_run(void **state)
     }
 }
 
+/* The plain run takes = < > + * as one-byte operators and digits as a number only before white
+ * space or , ( ) ;: two-byte operators stay whole (the error names '*='), 2.5, 1e5, 0x1F and
+ * 1st_col are the lexer's, and columns count over them all. */
+static void test_plain_run_operators(void **state)
+{
+    (void)state;
+    char got[512];
+    sql_lineage_t *n =
+        run("INSERT INTO u (a, b, c, d, e) SELECT 10 + t.x, 2.5 * t.y, 1e5 * t.z, 0x1F + t.w, (7) FROM t "
+            "WHERE t.k IN (1, 22, 333) GROUP BY 1 , 2 ) ;\nSELECT 1st_col, 10L FROM t\n",
+            SQL_DIALECT_HIVE);
+    assert_int_equal(n->nerrors, 1);
+    assert_int_equal(n->errors[0].column, 134);
+    columns(n, got, sizeof got);
+    assert_string_equal(got, "u.a<-t.x u.b<-t.y u.c<-t.z u.d<-t.w 1st_col<-t.1st_col");
+    sql_lineage_free(n);
+    sql_lineage_t *l = run("SELECT a FROM t WHERE a >= 1 AND b <= 2 AND c <> 3 AND d != 4 AND e < 5 AND f > 6 AND "
+                           "g = 7 AND h + 1 > 2 * 3 AND i *= 2\n",
+                           SQL_DIALECT_POSTGRES);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].column, 117);
+    assert_string_equal(l->errors[0].message, "unexpected token near '*='");
+    sql_lineage_free(l);
+
+    l = run(
+        "INSERT INTO u (x, y) SELECT a + b, COUNT(*) FROM t WHERE a >= 1 AND b <= 2 AND c <> 3 GROUP BY a + b ) ;\n",
+        SQL_DIALECT_POSTGRES);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].column, 102);
+    sql_lineage_free(l);
+
+    l = run("INSERT INTO u (x)\nSELECT a\n  * b FROM t WHERE a=1 AND b =2 AND c= 3", SQL_DIALECT_ANSI);
+    assert_int_equal(l->nerrors, 0);
+    assert_int_equal(l->statements[0].ncolumns, 1);
+    assert_int_equal(l->statements[0].columns[0].sources.n, 2);
+    sql_lineage_free(l);
+}
+
+/* The plain run takes a string only when it is one line of ASCII without a quote or backslash
+ * inside: 'it''s', BigQuery's 'a\'b' (ANSI's ends at the backslash's quote), 'é', '' and a string
+ * over two lines are the lexer's; lines and columns count over them all. */
+static void test_plain_run_strings(void **state)
+{
+    (void)state;
+    static const char sql[] =
+        "INSERT INTO u (x) SELECT t.a || 'it''s' || 'a\\'b' || '\xc3\xa9' || '' || 'l1\nl2' || t.b "
+        "FROM t WHERE t.s = 'paid' AND t.c = 'x' )\n";
+    char got[256];
+    sql_lineage_t *l = run(sql, SQL_DIALECT_BIGQUERY);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].line, 2);
+    assert_int_equal(l->errors[0].column, 52);
+    columns(l, got, sizeof got);
+    assert_string_equal(got, "u.x<-t.a|t.b");
+    sql_lineage_free(l);
+
+    l = run(sql, SQL_DIALECT_ANSI);
+    assert_int_equal(l->nerrors, 2);
+    assert_string_equal(l->errors[0].message, "unterminated string");
+    assert_int_equal(l->errors[0].line, 2);
+    assert_int_equal(l->errors[0].column, 49);
+    assert_string_equal(l->errors[1].message, "unexpected token near 'b' || ''");
+    assert_int_equal(l->errors[1].column, 48);
+    sql_lineage_free(l);
+
+    l = run("SELECT '\xc3\xa9' || 'x' AS y FROM t )\n", SQL_DIALECT_ANSI);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].column, 31);
+    sql_lineage_free(l);
+}
+
 static int count_separators(void *ud, const sql_unit_t *u)
 {
     *(size_t *)ud += u->kind && strcmp(u->kind, "separator") == 0;
@@ -808,6 +879,8 @@ int main(void)
         cmocka_unit_test(test_streaming_templates),
         cmocka_unit_test(test_streaming_plain_run),
         cmocka_unit_test(test_plain_run_lines),
+        cmocka_unit_test(test_plain_run_operators),
+        cmocka_unit_test(test_plain_run_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
