@@ -978,8 +978,9 @@ static int client_line(engine_t *e, const sql_token_t *t)
 
 static void plain_run(engine_t *e)
 {
+    /* MySQL's DELIMITER is only read first in a statement */
     if(e->dlen || e->skipping || e->line_stmt || e->lx.nl || !e->sp.plain || e->sp.custom_delim ||
-       e->res->dialect == SQL_DIALECT_MYSQL)
+       (e->res->dialect == SQL_DIALECT_MYSQL && !e->ntoks))
         return;
     const char *p = e->buf;
     size_t len = e->len, i = e->lx.pos;

@@ -689,6 +689,16 @@ static void test_plain_run_strings(void **state)
     assert_int_equal(l->nerrors, 1);
     assert_int_equal(l->errors[0].column, 31);
     sql_lineage_free(l);
+
+    /* MySQL inside a statement: its backslash escape, # comment and "string" are the lexer's */
+    l = run("INSERT INTO u (x) SELECT t.a\n  FROM t WHERE t.s = 'a\\'b' # c 'x\n AND t.k = \"q\" AND t.m = 1 )\n",
+            SQL_DIALECT_MYSQL);
+    assert_int_equal(l->nerrors, 1);
+    assert_int_equal(l->errors[0].line, 3);
+    assert_int_equal(l->errors[0].column, 28);
+    columns(l, got, sizeof got);
+    assert_string_equal(got, "u.x<-t.a");
+    sql_lineage_free(l);
 }
 
 static int count_separators(void *ud, const sql_unit_t *u)
