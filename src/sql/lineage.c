@@ -967,15 +967,16 @@ static int client_line(engine_t *e, const sql_token_t *t)
     return rc ? rc : 1;
 }
 
-/* Most tokens, in registers: plain ASCII words and , . ( ) in the middle of a plain statement, the
- * first on a line too (but GO, which ends a T-SQL batch there), as sql_lexer_next_inline(), the
- * splitter and push_token() would take them. Stops before the first token it does not take (a
- * literal, an operator, a new line before the statement's first token, the end of the buffer) and
- * leaves it to run()'s general path. */
 /* = < > + * as bits of (byte - 32) */
 #define PLAIN_OPS                                                                                                      \
     ((1ull << ('=' - 32)) | (1ull << ('<' - 32)) | (1ull << ('>' - 32)) | (1ull << ('+' - 32)) | (1ull << ('*' - 32)))
 
+/* Most tokens, in registers: plain ASCII words, , . ( ), = < > + *, whole numbers, one-line
+ * strings and quoted names in the middle of a plain statement, the first on a line too (but GO,
+ * which ends a T-SQL batch there), as sql_lexer_next_inline() or the lexer's slow path, the
+ * splitter and push_token() would take them. Stops before the first token it does not take
+ * (other literals and operators, comments, a new line before the statement's first token, the
+ * end of the buffer) and leaves it to run()'s general path. */
 static void plain_run(engine_t *e)
 {
     /* MySQL's DELIMITER is only read first in a statement */
@@ -1049,20 +1050,20 @@ static void plain_run(engine_t *e)
                     continue;
                 }
             }
-            /* a one-line ASCII string without a quote or backslash inside, not the start of a '''
-             * or '' one, ends at its second quote in every dialect (scan_quoted()) */
-            if(c == '\'' && p[j + 1] != '\'') {
+            /* a one-line ASCII string or quoted name ('x', "x", `x`, [x] where the dialect has
+             * them) without its closing quote or a backslash inside, not starting with two quotes
+             * ('' or '''), not followed by one: scan_quoted() ends it at its closing quote */
+            unsigned char close = c == '[' ? ']' : c;
+            if((c == '\'' || c == '"' || c == '`' || (c == '[' && e->lx.tr.bracket_ident)) &&
+               (unsigned char)p[j + 1] != close) {
                 size_t k = j + 1;
                 unsigned char b;
-                while((b = (unsigned char)p[k]) != '\'' && b != '\\' && b != '\n' && b != 0 && b < 0x80)
+                while((b = (unsigned char)p[k]) != close && b != '\\' && b != '\n' && b != 0 && b < 0x80)
                     k++;
-                if(b == '\'' && k + 1 < len && p[k + 1] != '\'') {
-                    *t = (sql_token_t){.type = SQL_TOK_STRING,
-                                       .flags = nl,
-                                       .len = (uint32_t)(k + 1 - j),
-                                       .off = j,
-                                       .line = line,
-                                       .col = c0};
+                if(b == close && k + 1 < len && (unsigned char)p[k + 1] != close) {
+                    uint8_t type = c == '\'' || (c == '"' && !e->lx.tr.dq_ident) ? SQL_TOK_STRING : SQL_TOK_QUOTED;
+                    *t = (sql_token_t){
+                        .type = type, .flags = nl, .len = (uint32_t)(k + 1 - j), .off = j, .line = line, .col = c0};
                     nl = 0;
                     i = k + 1;
                     col = c0 + (uint32_t)(k + 1 - j);

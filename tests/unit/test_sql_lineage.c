@@ -620,6 +620,20 @@ static void test_streaming_plain_run(void **state)
     }
 }
 
+/* `sql` gives `nerrors` errors, the first at line:column, and the columns `cols` (unless NULL). */
+static void expect_errors_at(const char *sql, sql_dialect_t d, size_t nerrors, uint32_t line, uint32_t column,
+                             const char *cols)
+{
+    sql_lineage_t *l = run(sql, d);
+    char got[512];
+    columns(l, got, sizeof got);
+    if(l->nerrors != nerrors || !nerrors || l->errors[0].line != line || l->errors[0].column != column ||
+       (cols && strcmp(got, cols) != 0))
+        fail_msg("%s\n  %zu errors, the first at %u:%u; columns %s", sql, l->nerrors,
+                 l->nerrors ? l->errors[0].line : 0, l->nerrors ? l->errors[0].column : 0, got);
+    sql_lineage_free(l);
+}
+
 /* The plain run takes = < > + * as one-byte operators and digits as a number only before white
  * space or , ( ) ;: two-byte operators stay whole (the error names '*='), 2.5, 1e5, 0x1F and
  * 1st_col are the lexer's, and columns count over them all. */
@@ -667,16 +681,8 @@ static void test_plain_run_strings(void **state)
     static const char sql[] =
         "INSERT INTO u (x) SELECT t.a || 'it''s' || 'a\\'b' || '\xc3\xa9' || '' || 'l1\nl2' || t.b "
         "FROM t WHERE t.s = 'paid' AND t.c = 'x' )\n";
-    char got[256];
-    sql_lineage_t *l = run(sql, SQL_DIALECT_BIGQUERY);
-    assert_int_equal(l->nerrors, 1);
-    assert_int_equal(l->errors[0].line, 2);
-    assert_int_equal(l->errors[0].column, 52);
-    columns(l, got, sizeof got);
-    assert_string_equal(got, "u.x<-t.a|t.b");
-    sql_lineage_free(l);
-
-    l = run(sql, SQL_DIALECT_ANSI);
+    expect_errors_at(sql, SQL_DIALECT_BIGQUERY, 1, 2, 52, "u.x<-t.a|t.b");
+    sql_lineage_t *l = run(sql, SQL_DIALECT_ANSI);
     assert_int_equal(l->nerrors, 2);
     assert_string_equal(l->errors[0].message, "unterminated string");
     assert_int_equal(l->errors[0].line, 2);
@@ -685,20 +691,43 @@ static void test_plain_run_strings(void **state)
     assert_int_equal(l->errors[1].column, 48);
     sql_lineage_free(l);
 
-    l = run("SELECT '\xc3\xa9' || 'x' AS y FROM t )\n", SQL_DIALECT_ANSI);
-    assert_int_equal(l->nerrors, 1);
-    assert_int_equal(l->errors[0].column, 31);
-    sql_lineage_free(l);
-
+    expect_errors_at("SELECT '\xc3\xa9' || 'x' AS y FROM t )\n", SQL_DIALECT_ANSI, 1, 1, 31, NULL);
     /* MySQL inside a statement: its backslash escape, # comment and "string" are the lexer's */
-    l = run("INSERT INTO u (x) SELECT t.a\n  FROM t WHERE t.s = 'a\\'b' # c 'x\n AND t.k = \"q\" AND t.m = 1 )\n",
-            SQL_DIALECT_MYSQL);
-    assert_int_equal(l->nerrors, 1);
-    assert_int_equal(l->errors[0].line, 3);
-    assert_int_equal(l->errors[0].column, 28);
-    columns(l, got, sizeof got);
-    assert_string_equal(got, "u.x<-t.a");
-    sql_lineage_free(l);
+    expect_errors_at(
+        "INSERT INTO u (x) SELECT t.a\n  FROM t WHERE t.s = 'a\\'b' # c 'x\n AND t.k = \"q\" AND t.m = 1 )\n",
+        SQL_DIALECT_MYSQL, 1, 3, 28, "u.x<-t.a");
+}
+
+/* Quoted names in the plain run: T-SQL's [a]]b] and a non-ASCII [..] are the lexer's, as are
+ * MySQL's `a``b`, Postgres's "A""B" and its s.arr[s.i] (a subscript there, reading s.i); "q" is a string in MySQL
+ * and BigQuery, a name in Postgres; columns count over them all. */
+static void test_plain_run_quoted_names(void **state)
+{
+    (void)state;
+    static const struct {
+        sql_dialect_t d;
+        const char *sql, *cols;
+        uint32_t line, column;
+    } cases[] = {
+        {SQL_DIALECT_TSQL,
+         "INSERT INTO [dbo].[t] ([a]]b], [c])\nSELECT s.[x], s.[y z] FROM [src].[s] s WHERE s.[k] = 1 AND s.[\xc3\xa9] "
+         "= 2 )\n",
+         "dbo.t.a]b<-src.s.x dbo.t.c<-src.s.y z", 2, 70},
+        {SQL_DIALECT_MYSQL,
+         "INSERT INTO `db`.`t` (`a``b`, c)\nSELECT s.`x`, s.`y z` FROM `src`.`s` s WHERE s.`k` = \"q\" AND "
+         "s.`\xc3\xa9` = 2 )\n",
+         "db.t.a`b<-src.s.x db.t.c<-src.s.y z", 2, 72},
+        {SQL_DIALECT_BIGQUERY,
+         "INSERT INTO `db`.`t` (`a``b`, c)\nSELECT s.`x`, s.`y z` FROM `src`.`s` s WHERE s.`k` = \"q\" AND "
+         "s.`\xc3\xa9` = 2 )\n",
+         "db.t.a`b<-src.s.x db.t.c<-src.s.y z", 2, 72},
+        {SQL_DIALECT_POSTGRES,
+         "INSERT INTO \"Sch\".\"T\" (\"A\"\"B\", c)\nSELECT s.\"X\", s.arr[s.i] FROM \"src\".\"s\" s WHERE s.\"k\" = 1 "
+         ")\n",
+         "Sch.T.A\"B<-src.s.X Sch.T.c<-src.s.arr|src.s.i", 2, 59},
+    };
+    for(size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_errors_at(cases[i].sql, cases[i].d, 1, cases[i].line, cases[i].column, cases[i].cols);
 }
 
 static int count_separators(void *ud, const sql_unit_t *u)
@@ -891,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_plain_run_lines),
         cmocka_unit_test(test_plain_run_operators),
         cmocka_unit_test(test_plain_run_strings),
+        cmocka_unit_test(test_plain_run_quoted_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
