@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,16 @@
 #define MAX_RESULT_BYTES   (1u << 20) /* their names and errors: the event is one frame to every dashboard */
 #define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
 #define MIN_INFLIGHT       16 /* parsed files in memory at once, at least (group commit, docs/ingest.md) */
+/*
+ * Small files (docs/ingest.md "twelfth round"): up to SMALL_INFLIGHT of them in flight while they hold
+ * at most SMALL_INFLIGHT_BYTES together, and the writer gathers the ones still being parsed while what
+ * it holds is under GATHER_BYTES (gather), so a group commit takes dozens of them.
+ */
+#define SMALL_INFLIGHT       64
+#define SMALL_INFLIGHT_BYTES ((int64_t)4 << 20)
+#define GATHER_MS            5
+#define GATHER_MAX_MS        50
+#define GATHER_BYTES         ((int64_t)256 << 10)
 
 typedef struct file_result {
     char *name, *error;
@@ -56,6 +67,7 @@ typedef struct job {
     writer_file_t file; /* strings owned by the job */
     char *skip_reason;  /* recorded as skipped, never read */
     parsed_file_t *parsed;
+    int64_t bytes; /* its size on disk when handed to a worker (stat), in in->inflight_bytes till stored */
 } job_t;
 
 enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_BRANCH, CMD_NOTE, CMD_EXPECT };
@@ -99,6 +111,7 @@ struct ingest {
     int64_t last_snapshot_ms;
     queue_t pending; /* added files waiting for a worker */
     size_t inflight, max_inflight;
+    int64_t inflight_bytes;
 };
 
 const char *ingest_strerror(int code)
@@ -664,6 +677,11 @@ static void file_stored(ingest_t *in, job_t *j, int rc, writer_result_t *res)
     res->error = NULL;
 }
 
+void ingest_group_counts(const ingest_t *in, int64_t *groups, int64_t *files)
+{
+    writer_group_counts(in->w, groups, files);
+}
+
 static int parsed_ok(const job_t *j)
 {
     return j->parsed && j->parsed->outcome == PARSED_OK;
@@ -730,7 +748,18 @@ static void store_parsed(ingest_t *in, job_t *list)
     util_free(rc);
 }
 
-/* Hands waiting files to the workers, keeping at most max_inflight parsed files in memory. */
+/*
+ * Whether a file of `bytes` may go to the workers: max_inflight files whatever their size, or up to
+ * SMALL_INFLIGHT while those in flight hold SMALL_INFLIGHT_BYTES at most.
+ */
+static int has_room(const ingest_t *in, int64_t bytes)
+{
+    if(in->inflight < in->max_inflight)
+        return 1;
+    return in->inflight < SMALL_INFLIGHT && in->inflight_bytes + bytes <= SMALL_INFLIGHT_BYTES;
+}
+
+/* Hands waiting files to the workers, keeping the parsed files in memory bounded (has_room). */
 static void dispatch(ingest_t *in)
 {
     int64_t ids[64];
@@ -739,10 +768,15 @@ static void dispatch(ingest_t *in)
     pthread_mutex_lock(&in->mu);
     /* Refill in batches (below half): each batch costs one 'processing' update. */
     int refill = in->inflight <= in->max_inflight / 2;
-    while(refill && in->inflight < in->max_inflight && in->pending.head && n < 64 &&
-          !(atomic_load(&in->stop) && !in->drain)) {
-        job_t *j = pop(&in->pending);
+    while(refill && in->pending.head && n < 64 && !(atomic_load(&in->stop) && !in->drain)) {
+        job_t *j = in->pending.head;
+        struct stat st;
+        j->bytes = stat(j->file.disk_path, &st) == 0 && st.st_size > 0 ? (int64_t)st.st_size : 0;
+        if(!has_room(in, j->bytes))
+            break;
+        pop(&in->pending);
         in->inflight++;
+        in->inflight_bytes += j->bytes;
         ids[n] = j->file.id;
         sent[n++] = j;
     }
@@ -827,6 +861,45 @@ static int64_t thread_cpu_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/*
+ * Small files parsed while others of theirs are still being parsed: the writer waits for those, as
+ * long as each comes within GATHER_MS of the one before and for GATHER_MAX_MS at most, so that they
+ * share one commit (~20 M instructions each) instead of the workers' timing splitting them into
+ * many. A lone file, a list of GATHER_BYTES or more, or a command waiting never waits. Called and
+ * returns with in->mu held.
+ */
+static job_t *gather(ingest_t *in, job_t *list)
+{
+    size_t n = 0;
+    int64_t bytes = 0;
+    job_t *tail = NULL;
+    for(job_t *j = list; j; j = j->next, n++) {
+        bytes += j->bytes;
+        tail = j;
+    }
+    int64_t start = time_mono_ms(), last = start;
+    while(list && n < in->inflight && n < SMALL_INFLIGHT && bytes < GATHER_BYTES && !in->cmds.head &&
+          !atomic_load(&in->stop)) {
+        int64_t now = time_mono_ms();
+        int64_t left = last + GATHER_MS < start + GATHER_MAX_MS ? last + GATHER_MS - now : start + GATHER_MAX_MS - now;
+        if(left <= 0)
+            break;
+        struct timespec at;
+        clock_gettime(CLOCK_REALTIME, &at);
+        at.tv_nsec += (long)(left * 1000000);
+        at.tv_sec += at.tv_nsec / 1000000000;
+        at.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&in->writer_cv, &in->mu, &at);
+        for(job_t *j = take_all(&in->parsed); j; j = j->next, n++) {
+            bytes += j->bytes;
+            tail->next = j;
+            tail = j;
+            last = time_mono_ms();
+        }
+    }
+    return list;
+}
+
 static void *writer_main(void *arg)
 {
     ingest_t *in = arg;
@@ -843,7 +916,7 @@ static void *writer_main(void *arg)
             continue;
         }
         cmd_t *cmds = (in->closing && !in->drain) ? NULL : take_all(&in->cmds);
-        job_t *parsed = take_all(&in->parsed);
+        job_t *parsed = gather(in, take_all(&in->parsed));
         in->newly_visible = 0; /* complete_ready below ends them */
         pthread_mutex_unlock(&in->mu);
         if(cmds)
@@ -857,9 +930,10 @@ static void *writer_main(void *arg)
             store_parsed(in, parsed);
         while(parsed) {
             job_t *next = parsed->next;
-            job_free(parsed);
             pthread_mutex_lock(&in->mu);
             in->inflight--;
+            in->inflight_bytes -= parsed->bytes;
+            job_free(parsed);
             pthread_mutex_unlock(&in->mu);
             parsed = next;
         }

@@ -148,5 +148,10 @@ const char *ingest_strerror(int code);
 
 /* 1 when the file name has an extension of SQL sources we ingest (.sql .ddl .hql .pls .bteq ...), else 0. */
 int ingest_supported_name(const char *name);
+/*
+ * The group commits so far and the files they held (docs/ingest.md "The transaction unit"); from the
+ * writer thread only (on_file), for tests.
+ */
+void ingest_group_counts(const ingest_t *in, int64_t *groups, int64_t *files);
 
 #endif

@@ -838,6 +838,12 @@ void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_se
     *limit_sets = w->limit_sets;
 }
 
+void writer_group_counts(const writer_t *w, int64_t *groups, int64_t *files)
+{
+    *groups = w->groups;
+    *files = w->grouped_files;
+}
+
 duckdb_connection writer_conn(writer_t *w)
 {
     return w->conn;

@@ -56,6 +56,8 @@ void writer_limit_ids(writer_t *w, int64_t max);
 duckdb_connection writer_conn(writer_t *w);
 /* Commits so far, and how many times DuckDB's memory limit was changed (a file stored again after running out). */
 void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_sets);
+/* The groups committed so far and the files they held (a file stored alone is in neither). */
+void writer_group_counts(const writer_t *w, int64_t *groups, int64_t *files);
 
 /*
  * Batches of small changes: one transaction around several of the calls below. A failed

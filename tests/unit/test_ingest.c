@@ -783,6 +783,51 @@ static void on_recorded(void *ud, const char *id, int rc)
     r->rows = count(r->f, q); /* another connection: only committed rows are seen */
 }
 
+typedef struct grouped {
+    ingest_t *in;
+    size_t final;
+    int64_t groups, grouped_files;
+} grouped_t;
+
+static void count_groups(void *ud, const ingest_file_event_t *ev)
+{
+    grouped_t *g = ud;
+    g->final++;
+    if(ev->files_done == ev->total_files)
+        ingest_group_counts(g->in, &g->groups, &g->grouped_files);
+}
+
+/*
+ * Small files handed over together share a few commits, not one per max_inflight (16) of them: up
+ * to 64 go to the workers at once, and the writer gathers those still being parsed.
+ */
+static void small_files_share_commits(void **state)
+{
+    fixture_t *f = *state;
+    enum { N = 64 };
+    char paths[N][256], names[N][16];
+    ingest_file_t files[N];
+    for(int i = 0; i < N; i++) {
+        char name[16], sql[96];
+        snprintf(name, sizeof(name), "s%d.sql", i);
+        snprintf(sql, sizeof(sql), "INSERT INTO t%d SELECT a, b FROM s%d;\n", i, i);
+        snprintf(paths[i], sizeof(paths[i]), "%s", write_sql(f, name, sql));
+        snprintf(names[i], sizeof(names[i]), "%s", name);
+        files[i] = (ingest_file_t){paths[i], names[i], NULL, 0};
+    }
+    grouped_t g = {0};
+    ingest_opts_t opts = {.store = f->store, .workers = 2, .on_file = count_groups, .ud = &g};
+    g.in = opened(&opts);
+    assert_int_equal(ingest_wait_ready(g.in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    assert_int_equal(ingest_submit(g.in, &(ingest_meta_t){.source = "upload"}, files, N, NULL, NULL, id), INGEST_OK);
+    ingest_close(g.in, 1);
+    assert_int_equal(g.final, N);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'processed'"), N);
+    int64_t commits = g.groups + (N - g.grouped_files);
+    assert_in_range(commits, 1, 3);
+}
+
 /* An ingestion whose files are all known: recorded in one transaction, announced with its whole total. */
 static void submit_records_then_calls_back(void **state)
 {
@@ -1653,6 +1698,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(shutdown_stops_the_startup_read, setup, teardown),
         cmocka_unit_test_setup_teardown(shutdown_during_recovery_is_a_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(small_files_share_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_groups_cost_no_file, setup, teardown),
