@@ -961,7 +961,7 @@ int request_host_allowed(server_t *srv, struct lws *wsi, http_response_t *resp)
 int http_host_allowed(server_t *srv, int has, const char *host, http_response_t *resp)
 {
     if(has == 0 || (has > 0 && host_allowed(&srv->origins, host)))
-        return 1; /* no Host: not a browser, so not a rebinding page */
+        return 1; /* no Host: HTTP/1.0 (1.1 without one is refused first), not a browser's */
     log_limited(LOG_WARN, "http.rejected", "reason=host host=%s status=421", LOG_Q(has > 0 ? host : "(too long)"));
     char detail[320];
     snprintf(detail, sizeof(detail), "Host %.200s does not name this server (see --allowed-host)",
@@ -1052,6 +1052,27 @@ static int continue_if_expected(struct lws *wsi, long long length)
     return lws_write(wsi, out + LWS_PRE, sizeof(interim) - 1, LWS_WRITE_RAW) == (int)sizeof(interim) - 1 ? 0 : -1;
 }
 
+/*
+ * RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header, or
+ * with more than one. lws served the first (it passed the rebinding check as "not from a browser")
+ * and joined the second's values with ',' (then 421). An HTTP/1.0 request may still come without one.
+ */
+static int host_given(struct lws *wsi, http_response_t *resp)
+{
+    char v[16];
+    int several = lws_hdr_fragment_length(wsi, WSI_TOKEN_HOST, 1) > 0;
+    int none = lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0 &&
+               !(lws_hdr_copy(wsi, v, sizeof(v), WSI_TOKEN_HTTP) > 0 && strcmp(v, "HTTP/1.0") == 0);
+    if(!several && !none)
+        return 1;
+    log_limited(LOG_WARN, "http.rejected", "reason=host_count hosts=%s status=400", several ? "several" : "none");
+    resp->close = 1;
+    http_respond_error(resp, 400, "bad_request",
+                       several ? "a request carries one Host header, not several (RFC 9112 section 3.2)"
+                               : "an HTTP/1.1 request must carry a Host header (RFC 9112 section 3.2)");
+    return 0;
+}
+
 static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, size_t len)
 {
     http_session_release(s);
@@ -1064,7 +1085,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     s->http = t;
     t->wsi = wsi;
     t->method = request_method(wsi);
-    if(!version_supported(wsi, &t->resp))
+    if(!version_supported(wsi, &t->resp) || !host_given(wsi, &t->resp))
         return reply_early(wsi, t);
     if(!request_host_allowed(srv, wsi, &t->resp))
         return reply_early(wsi, t);

@@ -37,6 +37,8 @@ static const char *handshake_error(const ws_request_t *req)
         return "a WebSocket handshake has no body (no Content-Length but 0, no Transfer-Encoding)";
     if(req->version != 1 || strcmp(req->version_v, "13") != 0)
         return "Sec-WebSocket-Version must be 13";
+    if(!req->host)
+        return "a WebSocket handshake must carry a Host header (RFC 6455 section 4.1)";
     /* the key is 16 random bytes in base64: 24 characters ending in "==" */
     if(req->key != 1 || strlen(req->key_v) != 24 || strcmp(req->key_v + 22, "==") != 0)
         return "Sec-WebSocket-Key must be 16 bytes in base64";

@@ -581,17 +581,41 @@ class HostTest(unittest.TestCase):
                     self.assertEqual(status, 421, resp[:200])
                     self.assertEqual(json.loads(resp.partition(b"\r\n\r\n")[2])["error"], "misdirected_request")
             for host in (f"localhost:{srv.port}", f"127.0.0.1:{srv.port}", "127.0.0.1", f"[::1]:{srv.port}",
-                         "LOCALHOST.", f"dash.example.com:{srv.port}", None):
+                         "LOCALHOST.", f"dash.example.com:{srv.port}"):
                 with self.subTest(host=host):
                     self.assertEqual(self.get(srv, "/health", host)[0], 200)
             ws_resp, _ = exchange(srv, handshake_bytes("rebind.example.net", srv.port))
             self.assertEqual(status_of(ws_resp), 421)
-            # two Host headers reach the check joined by ','; a port is digits only
-            for extra in (f"Host: {srv.host}:{srv.port}\r\nHost: rebind.example.net", f"Host: {srv.host}:{srv.port}x"):
-                with self.subTest(extra=extra):
-                    resp, _ = exchange(srv, f"GET /health HTTP/1.1\r\n{extra}\r\n\r\n".encode())
-                    self.assertEqual(status_of(resp), 421, resp[:200])
+            # a port is digits only
+            resp, _ = exchange(srv, f"GET /health HTTP/1.1\r\nHost: {srv.host}:{srv.port}x\r\n\r\n".encode())
+            self.assertEqual(status_of(resp), 421, resp[:200])
             self.assertIn("reason=host", srv.log())
+
+    def test_http11_without_one_host_is_400(self):
+        """RFC 9112 section 3.2: an HTTP/1.1 request without Host, or with several, is answered 400 (it was
+        served, as a request not from a browser; two were joined by ',' and got 421). HTTP/1.0 had no Host."""
+        with Server("--stats-interval", "30") as srv:
+            host = f"Host: {srv.host}:{srv.port}\r\n"
+            for name, head, said in (
+                    ("none", "", b"must carry a Host header"), ("empty", "Host:\r\n", b"must carry a Host header"),
+                    ("two", host + "Host: rebind.example.net\r\n", b"one Host header, not several"),
+                    ("the same twice", host + host, b"one Host header, not several")):
+                for path in ("/health", "/api/v1/stats", "/api/v1/export/csv"):
+                    with self.subTest(host=name, path=path):
+                        resp, closed = exchange(srv, f"GET {path} HTTP/1.1\r\n{head}\r\n".encode())
+                        self.assertEqual(status_of(resp), 400, resp[:300])
+                        self.assertEqual(json.loads(resp.partition(b"\r\n\r\n")[2])["error"], "bad_request")
+                        self.assertIn(said, resp)
+                        self.assertTrue(closed)
+            resp, _ = exchange(srv, b"GET /health HTTP/1.0\r\n\r\n")
+            self.assertEqual(status_of(resp), 200, resp[:300])
+            # the dashboard's handshake (RFC 6455 section 4.1) likewise
+            no_host = b"".join(line + b"\r\n" for line in handshake_bytes("x", 1).split(b"\r\n")
+                               if line and not line.startswith(b"Host:")) + b"\r\n"
+            resp, _ = exchange(srv, no_host)
+            self.assertEqual(status_of(resp), 400, resp[:300])
+            self.assertIn(b"Host", resp)
+            self.assertIn("reason=host_count", srv.log())
 
     def test_wildcard_bind_accepts_any_address_but_not_names(self):
         with Server(host="0.0.0.0") as srv:
