@@ -920,8 +920,8 @@ static int client_command(engine_t *e, const sql_token_t *t, char *name, size_t 
     return CLIENT_NONE;
 }
 
-/* psql sends the statement it holds at `\g`, `\gx`, `\gset`, `\gexec` or `\gdesc` first on a line (the
- * rest of the line is the command's): 1 when token `t`, inside a statement, is one, <0 error. */
+/* psql sends the statement it holds at `\g`, `\gx`, `\gset`, `\gexec` or `\gdesc`, first on a line or after
+ * the statement's text on its line (the rest of the line is the command's; mysql's `\g` and `\G` too): 1 when token `t`, inside a statement, is one, <0 error. */
 static int psql_sends(engine_t *e, const sql_token_t *t)
 {
     if(!sql_tok_is_op(t, e->buf, '\\'))
@@ -1157,7 +1157,7 @@ static int run(engine_t *e)
          * first on its line (client commands, line statements), no MySQL DELIMITER, no skipping */
         int common = t->type >= SQL_TOK_WORD && t->type <= SQL_TOK_VAR &&
                      !(t->flags & (SQL_TOKF_UNTERMINATED | SQL_TOKF_NL_BEFORE)) && !e->dlen && !e->skipping &&
-                     e->res->dialect != SQL_DIALECT_MYSQL;
+                     e->res->dialect != SQL_DIALECT_MYSQL && !(t->type == SQL_TOK_OP && t->kw == '\\');
         if(!common) {
             if(t->type == SQL_TOK_EOF)
                 return flush(e);
@@ -1182,11 +1182,19 @@ static int run(engine_t *e)
             }
             if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
                 continue;
-            if(e->ntoks && !e->skipping && (t->flags & SQL_TOKF_NL_BEFORE) && (rc = psql_sends(e, t)) != 0) {
+            if(e->ntoks && !e->skipping && (rc = psql_sends(e, t)) != 0) {
                 if(rc < 0)
                     return rc;
-                /* the statement ends here; the command is read again as the next one's start */
-                if((rc = end_before(e, t)))
+                /* the statement ends here; first on its line the command is read again as the next one's
+                 * start, after a statement on its line (`SELECT 1 \gset`) it is taken at once */
+                if(t->flags & SQL_TOKF_NL_BEFORE) {
+                    if((rc = end_before(e, t)))
+                        return rc;
+                    continue;
+                }
+                sql_splitter_init(&e->sp, e->res->dialect);
+                e->sp.custom_delim = e->dlen > 0;
+                if((rc = flush(e)) || (rc = client_line(e, t)) < 0)
                     return rc;
                 continue;
             }

@@ -16,7 +16,7 @@ static const char *const date_parts[] = {
     "dow",         "doy",         "yy",         "yyyy",      "mm",        "m",       "dd",      "d",
     "hh",          "mi",          "n",          "ss",        "s",         "ms",      "wk",      "ww",
     "qq",          "q",           "dy",         "y",         "weekday",   "date",    "time",    "days",
-    "months",      "years",       "hours",      "minutes",   "seconds",   "weeks",
+    "months",      "years",       "hours",      "minutes",   "seconds",   "weeks",    "milliseconds", "microseconds",
 };
 
 int sqlp_is_query_start(const sql_token_t *t)
@@ -381,8 +381,11 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 next(p);
                 accept_op(p, '-');
                 next(p);
+                /* its units, several in Spark and MySQL's forms: INTERVAL 1 YEAR 2 MONTHS, '1' DAY TO SECOND */
                 while(sqlp_tok_in_list(p, cur(p), date_parts, sizeof date_parts / sizeof date_parts[0]) ||
-                      is_word(p, "to"))
+                      is_word(p, "to") ||
+                      ((cur(p)->type == SQL_TOK_NUMBER || cur(p)->type == SQL_TOK_STRING) &&
+                       sqlp_tok_in_list(p, peek(p, 1), date_parts, sizeof date_parts / sizeof date_parts[0])))
                     next(p);
                 operand = 0;
             } else if(t->type == SQL_TOK_NUMBER || t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR ||
@@ -519,6 +522,10 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             break;
         } else if(is_binop(p, t) || (p->d == SQL_DIALECT_MYSQL && t_ops(p, t, ":="))) {
             next(p);
+            /* Spark's unsigned shift a >>> b: the lexer reads `>>` then `>` (it closes nested type
+             * parameters, ARRAY<ARRAY<INT>>>) */
+            if(t_ops(p, t, ">>") && t_ops(p, cur(p), ">") && adjacent(t, cur(p)))
+                next(p);
             operand = 1;
         } else if(SQL_DIALECT_IS_PG(p->d) && t_word(p, t, "operator") && t_op(p, peek(p, 1), '(')) {
             /* a schema-qualified operator: a OPERATOR(pg_catalog.~) b */

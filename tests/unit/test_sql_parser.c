@@ -881,6 +881,30 @@ static void test_psql_variables(void **state)
                  "select@1,select@3,select@6");
 }
 
+/* psql's \g family, and mysql's \g and \G, after a statement on its line: the statement ends there,
+ * the rest of the line is the command's */
+static void test_psql_send_mid_line(void **state)
+{
+    (void)state;
+    const char *sql = "SELECT 1 AS x \\g\nINSERT INTO a SELECT b FROM c \\gset p_\n"
+                      "SELECT 2 FROM d \\g out.txt\nINSERT INTO e SELECT f FROM g;\n";
+    expect_kinds(sql, SQL_DIALECT_POSTGRES, "select@1,insert@2,select@3,insert@4");
+    expect_clean(sql, SQL_DIALECT_POSTGRES, "c,d,g;a,e");
+    expect_cols_of("INSERT INTO a SELECT b FROM c \\G\nINSERT INTO e SELECT f FROM g;", SQL_DIALECT_MYSQL,
+                   "a.b<-c.b e.f<-g.f");
+}
+
+/* Spark: intervals of several units, the unsigned shift >>> (a `>>` then `>` to the lexer) */
+static void test_spark_intervals_and_shift(void **state)
+{
+    (void)state;
+    expect_cols_of("INSERT INTO o SELECT a + INTERVAL 1 YEAR 2 MONTHS AS x, b - interval 3 hours 4 minutes AS y, "
+                   "c + INTERVAL '1' DAY TO SECOND AS z, d >>> 2 AS w FROM t",
+                   SQL_DIALECT_SPARKSQL, "o.w<-t.d o.x<-t.a o.y<-t.b o.z<-t.c");
+    expect_clean("CREATE TABLE n (a ARRAY<ARRAY<INT>>, b MAP<STRING, ARRAY<INT>>) USING parquet", SQL_DIALECT_SPARKSQL,
+                 ";n");
+}
+
 /* Snowflake: the user stage @~, a table stage @%t, session variables $name (sf-samples' dcdf) */
 static void test_snowflake_stages_and_variables(void **state)
 {
@@ -1204,6 +1228,8 @@ int main(void)
         cmocka_unit_test(test_spark_sql_tests_finds),
         cmocka_unit_test(test_for_portion_of),
         cmocka_unit_test(test_psql_variables),
+        cmocka_unit_test(test_psql_send_mid_line),
+        cmocka_unit_test(test_spark_intervals_and_shift),
         cmocka_unit_test(test_snowflake_stages_and_variables),
         cmocka_unit_test(test_oracle_type_body),
         cmocka_unit_test(test_tsql_variable_methods),
