@@ -967,6 +967,42 @@ static int client_line(engine_t *e, const sql_token_t *t)
     return rc ? rc : 1;
 }
 
+/* A word first on its line that starts a statement of its own while a `(` is left open: INSERT,
+ * UPDATE, DELETE, MERGE, CREATE, ALTER, DROP, TRUNCATE, and SELECT but after a name (`INSERT INTO t
+ * SELECT ..` in a data-modifying CTE) or where a query may start with FROM (Hive, Spark, DuckDB:
+ * `(FROM t SELECT ..)`). Inside parentheses they follow a `(`
+ * (a subquery, a data-modifying CTE, T-SQL's composable DML), a `)` (a query after its CTEs), a `,`
+ * (T-SQL's ALTER SERVICE s (ADD CONTRACT a, DROP CONTRACT b)), a set
+ * operator, or THEN, ELSE, AS, DO,
+ * ALSO, INSTEAD (MERGE's branches, a rule's actions); after anything else the `(` was never closed
+ * and the statement before it ends there, so the `(` does not swallow the rest of the file. */
+static int opens_after_unclosed(const engine_t *e, const sql_token_t *t)
+{
+    static const sql_kw_t starts[] = {SQL_KW_INSERT, SQL_KW_UPDATE, SQL_KW_DELETE, SQL_KW_MERGE,
+                                      SQL_KW_CREATE, SQL_KW_ALTER,  SQL_KW_DROP,   SQL_KW_TRUNCATE};
+    static const sql_kw_t inside[] = {SQL_KW_UNION,    SQL_KW_INTERSECT, SQL_KW_EXCEPT, SQL_KW_MINUS, SQL_KW_ALL,
+                                      SQL_KW_DISTINCT, SQL_KW_THEN,      SQL_KW_ELSE,   SQL_KW_AS};
+    if(!e->ntoks || e->sp.paren <= 0 || e->sp.paren_body || t->type != SQL_TOK_WORD)
+        return 0;
+    size_t i = 0;
+    while(i < sizeof starts / sizeof starts[0] && starts[i] != t->kw)
+        i++;
+    sql_dialect_t d = e->res->dialect;
+    const sql_token_t *prev = &e->toks[e->ntoks - 1];
+    if(i == sizeof starts / sizeof starts[0] &&
+       (t->kw != SQL_KW_SELECT || prev->type == SQL_TOK_WORD || prev->type == SQL_TOK_QUOTED || d == SQL_DIALECT_HIVE ||
+        d == SQL_DIALECT_SPARKSQL || d == SQL_DIALECT_DATABRICKS || d == SQL_DIALECT_DUCKDB))
+        return 0;
+    if(sql_tok_is_op(prev, e->buf, '(') || sql_tok_is_op(prev, e->buf, ')') || sql_tok_is_op(prev, e->buf, ';') ||
+       sql_tok_is_op(prev, e->buf, ',') || tok_is(e, prev, "do") || tok_is(e, prev, "also") ||
+       tok_is(e, prev, "instead"))
+        return 0;
+    for(i = 0; i < sizeof inside / sizeof inside[0]; i++)
+        if(prev->type == SQL_TOK_WORD && prev->kw == inside[i])
+            return 0;
+    return 1;
+}
+
 /* = < > + * as bits of (byte - 32) */
 #define PLAIN_OPS                                                                                                      \
     ((1ull << ('=' - 32)) | (1ull << ('<' - 32)) | (1ull << ('>' - 32)) | (1ull << ('+' - 32)) | (1ull << ('*' - 32)))
@@ -1081,8 +1117,10 @@ static void plain_run(engine_t *e)
         if(k >= len || (seen & (SQL_LEXC_DOLLAR | SQL_LEXC_HIGH)) || p[k] == '#' || p[k] == '\'' || p[k] == '"')
             goto out;
         uint16_t kw = (seen & SQL_LEXC_NOTKW) ? SQL_KW_NONE : (uint16_t)sql_keyword_lookup_plain(p + j, k - j, len - j);
-        /* T-SQL's GO first on its line ends the batch: the splitter's */
-        if(kw == SQL_KW_GO && nl)
+        /* T-SQL's GO first on its line ends the batch: the splitter's; a statement word first on its
+         * line inside a `(` may end a statement that left it open (opens_after_unclosed()) */
+        if(nl && (kw == SQL_KW_GO ||
+                  (e->sp.paren > 0 && kw != SQL_KW_NONE && (sql_keyword_flags((sql_kw_t)kw) & SQL_KW_T))))
             goto out;
         *t = (sql_token_t){
             .type = SQL_TOK_WORD, .flags = nl, .kw = kw, .len = (uint32_t)(k - j), .off = j, .line = line, .col = c0};
@@ -1182,6 +1220,11 @@ static int run(engine_t *e)
             }
             if(t->type == SQL_TOK_COMMENT || sql_tok_is_jinja_block(t, e->buf))
                 continue;
+            if((t->flags & SQL_TOKF_NL_BEFORE) && !e->skipping && opens_after_unclosed(e, t)) {
+                if((rc = end_before(e, t)))
+                    return rc;
+                continue;
+            }
             if(e->ntoks && !e->skipping && (rc = psql_sends(e, t)) != 0) {
                 if(rc < 0)
                     return rc;

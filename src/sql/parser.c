@@ -1499,6 +1499,30 @@ static int report(parser_t *p, const sql_token_t *t, const char *msg)
     return p->ctx->on_error(p->ctx->ud, t->line, t->col, text);
 }
 
+/* An error at the end of a statement that left a `(` open is reported where that `(` is (the
+ * innermost one): the statement ran on to a `;` or to the next statement's first line. 1 when
+ * reported, 0 when every `(` was closed, else the error callback's error. */
+static int report_unclosed(parser_t *p, size_t start, const char *msg)
+{
+    size_t depth = 0, i = p->n;
+    while(i > start) {
+        const sql_token_t *t = &p->toks[--i];
+        if(t_op(p, t, ')')) {
+            depth++;
+        } else if(t_op(p, t, '(') && depth > 0) {
+            depth--;
+        } else if(t_op(p, t, '(')) {
+            if(!p->ctx->on_error)
+                return 1;
+            char text[160];
+            snprintf(text, sizeof text, "'(' not closed (%s at end of statement)", msg);
+            int rc = p->ctx->on_error(p->ctx->ud, t->line, t->col, text);
+            return rc ? rc : 1;
+        }
+    }
+    return 0;
+}
+
 /* SQL inside a string ($$ body $$, EXECUTE IMMEDIATE '..', UNLOAD ('..')): lex it and
  * collect its lineage into the current statement. Non-zero on a fatal error. */
 int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_token_t *at)
@@ -1630,7 +1654,11 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
             sqlp_fail(&p, "unexpected token");
         if(p.err) {
             const sql_token_t *e = p.err_pos < p.n ? &p.toks[p.err_pos] : &p.eof;
-            int rc = report(&p, e, p.err_msg);
+            int rc = e->type == SQL_TOK_EOF ? report_unclosed(&p, start, p.err_msg) : 0;
+            if(rc == 0)
+                rc = report(&p, e, p.err_msg);
+            else if(rc == 1)
+                rc = 0;
             if(rc)
                 return rc;
             p.err = 0;

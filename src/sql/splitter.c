@@ -102,7 +102,7 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
         } else if((kw(t, SQL_KW_IF) || kw(t, SQL_KW_WHILE) || word(t, src, "else")) && s->dialect == SQL_DIALECT_TSQL) {
             s->mode = MODE_BLOCK;
             s->flow = 1;
-        } else if(kw(t, SQL_KW_CREATE)) {
+        } else if(kw(t, SQL_KW_CREATE) || (s->dialect == SQL_DIALECT_TERADATA && word(t, src, "replace"))) {
             s->mode = MODE_CREATE;
         }
     } else if(s->mode == MODE_CREATE && s->ntok <= 10) {
@@ -114,6 +114,10 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
             /* CREATE TYPE BODY: member routines, each ending with END;, as in a package body */
             s->mode = MODE_ROUTINE;
             s->package = 1;
+        } else if(word(t, src, "rule") || word(t, src, "macro")) {
+            /* Postgres' DO INSTEAD (a; b) and Teradata's CREATE MACRO m AS (a; b;): statements in parentheses */
+            s->mode = MODE_NORMAL;
+            s->paren_body = 1;
         } else if(kw(t, SQL_KW_TABLE) || word(t, src, "view") || word(t, src, "index") || t->type != SQL_TOK_WORD) {
             s->mode = MODE_NORMAL;
         }
@@ -132,6 +136,11 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
         if(s->paren > 0)
             s->paren--;
         return SQL_SPLIT_NONE;
+    }
+    if(s->paren > 0 && sql_tok_is_op(t, src, ';') && s->mode == MODE_NORMAL && !s->paren_body) {
+        /* a `(` left open: the statement ends here all the same, not at the end of the file */
+        reset(s);
+        return SQL_SPLIT_AFTER;
     }
     if(s->paren > 0)
         return SQL_SPLIT_NONE;

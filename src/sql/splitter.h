@@ -1,5 +1,6 @@
-/* Statement splitting over the token stream: `;`, T-SQL GO, Oracle `/`, and routine
- * bodies (BEGIN .. END, IS .. END;, T-SQL procedures up to GO) kept whole. */
+/* Statement splitting over the token stream: `;` (also inside a `(` left open, but in the statements
+ * that hold others in parentheses), T-SQL GO, Oracle `/`, and routine bodies (BEGIN .. END, IS .. END;,
+ * T-SQL procedures up to GO) kept whole. */
 #ifndef LINEAGED_SQL_SPLITTER_H
 #define LINEAGED_SQL_SPLITTER_H
 
@@ -28,6 +29,7 @@ typedef struct sql_splitter {
     int plain;       /* a plain statement past its first token, no BEGIN/END pending: the inline path */
     int after_go;    /* GO just ended a batch: a count after it on its line belongs to it */
     int package;     /* CREATE PACKAGE: its AS/IS .. END is a level of its own around its members */
+    int paren_body;  /* CREATE RULE, Teradata's MACRO: `;` inside parentheses separates their statements */
 } sql_splitter_t;
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect);

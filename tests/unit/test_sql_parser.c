@@ -607,6 +607,38 @@ static void expect_errors(const char *sql, size_t len, sql_dialect_t d, const ch
     sql_lineage_free(l);
 }
 
+/* A `(` left open costs its own statement, not the rest of the file: `;` ends the statement all the
+ * same, and so does a line that starts another statement; the error is where the `(` is. Statements
+ * that hold others in parentheses (Postgres rules, Teradata macros) and the statements that start
+ * inside parentheses (data-modifying CTEs, T-SQL's lists) stay whole. */
+static void test_unclosed_paren(void **state)
+{
+    (void)state;
+    const char *semi = "SELECT (a FROM t;\nINSERT INTO x SELECT c FROM y;\n";
+    expect_kinds(semi, SQL_DIALECT_POSTGRES, "select@1,insert@2");
+    expect_rw(semi, SQL_DIALECT_POSTGRES, "y;x");
+    expect_errors(semi, strlen(semi), SQL_DIALECT_POSTGRES, "1:'(' not closed (expected ')' at end of statement)");
+    sql_lineage_t *l = run(semi, SQL_DIALECT_POSTGRES);
+    assert_int_equal(l->errors[0].column, 8);
+    sql_lineage_free(l);
+    const char *line = "SELECT count(*\nFROM t\nWHERE x = 1\nINSERT INTO c SELECT z FROM d\nUPDATE e SET f = 1\n";
+    expect_kinds(line, SQL_DIALECT_TSQL, "select@1,insert@4,update@5");
+    expect_errors(line, strlen(line), SQL_DIALECT_TSQL,
+                  "1:'(' not closed (expected ')' after function arguments at end of statement)");
+    expect_kinds("INSERT INTO a (x, y\nSELECT x, y FROM b;\nINSERT INTO c SELECT z FROM d;", SQL_DIALECT_ANSI,
+                 "insert@1,insert@3");
+    expect_kinds("CREATE RULE r AS ON INSERT TO t DO INSTEAD (INSERT INTO a SELECT x FROM b;\n"
+                 "DELETE FROM c WHERE k IN (SELECT k FROM d));\nSELECT 1 FROM e;",
+                 SQL_DIALECT_POSTGRES, "create@1,select@3");
+    expect_kinds("CREATE MACRO m AS (\nINSERT INTO a SELECT x FROM b;\nUPDATE c SET y = 1;\n);\nSELECT 1 FROM e;",
+                 SQL_DIALECT_TERADATA, "create@1,select@5");
+    expect_clean("WITH t AS (\n  INSERT INTO y\n  SELECT a FROM z RETURNING *\n), u AS (\n  DELETE FROM w\n"
+                 "  RETURNING *\n)\nSELECT * FROM t, u;",
+                 SQL_DIALECT_POSTGRES, "w,y,z;y");
+    expect_kinds("ALTER SERVICE [s]\n  (ADD CONTRACT [a],\n   DROP CONTRACT [b]);\nSELECT 1;", SQL_DIALECT_TSQL,
+                 "alter@1,select@4");
+}
+
 /* Scripts as clients run them: each client command ends with its line and costs nothing after it. */
 static void test_client_scripts(void **state)
 {
@@ -1220,6 +1252,7 @@ int main(void)
         cmocka_unit_test(test_routine_flows),
         cmocka_unit_test(test_flow_limit),
         cmocka_unit_test(test_splitting),
+        cmocka_unit_test(test_unclosed_paren),
         cmocka_unit_test(test_errors_keep_going),
         cmocka_unit_test(test_no_silent_drop),
         cmocka_unit_test(test_accounting_finds),
