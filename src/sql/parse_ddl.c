@@ -39,7 +39,10 @@ static void skip_with_options(parser_t *p)
 
 static int is_create_query_start(const parser_t *p)
 {
-    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_VALUES) || (is_kw(p, SQL_KW_FROM) && p->d == SQL_DIALECT_DUCKDB))
+    /* FROM t [SELECT ..] or FROM t |> ..: DuckDB's queries, BigQuery's and Spark's pipe syntax */
+    if(is_kw(p, SQL_KW_SELECT) || is_kw(p, SQL_KW_VALUES) ||
+       (is_kw(p, SQL_KW_FROM) && (p->d == SQL_DIALECT_DUCKDB || p->d == SQL_DIALECT_BIGQUERY ||
+                                  p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS)))
         return 1;
     if(is_kw(p, SQL_KW_WITH) && sqlp_with_starts_query(p, 0) && !is_with_option(p))
         return 1;

@@ -63,7 +63,9 @@ void sqlp_parse_paren(parser_t *p, sink_t *sink)
     if(!sqlp_enter(p))
         return;
     next(p);
-    if((sqlp_is_query_start(cur(p)) && !is_kw(p, SQL_KW_VALUES)) || sqlp_table_query_at(p, 0)) {
+    /* FROM first: DuckDB's and the pipe syntax's (FROM t |> ..) queries (no call's, TRIM(FROM x)) */
+    if((sqlp_is_query_start(cur(p)) && !is_kw(p, SQL_KW_VALUES)) || sqlp_table_query_at(p, 0) ||
+       is_kw(p, SQL_KW_FROM)) {
         rel_t *r = sqlp_parse_query(p, sink);
         add_rel_sources(p, sink, r);
     } else {
@@ -381,12 +383,18 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 next(p);
                 accept_op(p, '-');
                 next(p);
-                /* its units, several in Spark and MySQL's forms: INTERVAL 1 YEAR 2 MONTHS, '1' DAY TO SECOND */
-                while(sqlp_tok_in_list(p, cur(p), date_parts, sizeof date_parts / sizeof date_parts[0]) ||
-                      is_word(p, "to") ||
-                      ((cur(p)->type == SQL_TOK_NUMBER || cur(p)->type == SQL_TOK_STRING) &&
-                       sqlp_tok_in_list(p, peek(p, 1), date_parts, sizeof date_parts / sizeof date_parts[0])))
-                    next(p);
+                /* its units, several in Spark: INTERVAL 1 YEAR 2 MONTHS, -1 month 1 day -1 second, '1' DAY TO SECOND */
+                for(;;) {
+                    size_t k = t_ops(p, cur(p), "-") ? 1 : 0;
+                    if(sqlp_tok_in_list(p, cur(p), date_parts, sizeof date_parts / sizeof date_parts[0]) ||
+                       is_word(p, "to"))
+                        next(p);
+                    else if((peek(p, k)->type == SQL_TOK_NUMBER || peek(p, k)->type == SQL_TOK_STRING) &&
+                            sqlp_tok_in_list(p, peek(p, k + 1), date_parts, sizeof date_parts / sizeof date_parts[0]))
+                        p->pos += k + 1;
+                    else
+                        break;
+                }
                 operand = 0;
             } else if(t->type == SQL_TOK_NUMBER || t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR ||
                       t->type == SQL_TOK_TEMPLATE) {
@@ -428,6 +436,10 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 next(p);
                 if(fname)
                     parse_function(p, sink, t, fname);
+                /* Spark's IDENTIFIER('abs')(c1): a function named by a string, then its arguments */
+                if(fname && is_op(p, '(') && strcmp(fname, "identifier") == 0 &&
+                   (p->d == SQL_DIALECT_SPARKSQL || p->d == SQL_DIALECT_DATABRICKS))
+                    sqlp_parse_paren(p, sink);
                 operand = 0;
             } else if(t_word(p, t, "next") && t_word(p, peek(p, 1), "value") && t_kw(peek(p, 2), SQL_KW_FOR)) {
                 /* NEXT VALUE FOR seq: the sequence's next number, no column */
@@ -2014,7 +2026,7 @@ void sqlp_parse_transform(parser_t *p, item_t **items, uint32_t *nitems, uint32_
 static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
 {
     unsigned outer_how = p->outer_how;
-    scope_t sc = {0};
+    scope_t sc = *scp; /* empty, or a pipe's table (|> SELECT ..) */
     /* DuckDB FROM t [SELECT ..]: the FROM clause first, SELECT * when there is none */
     int from_first = is_kw(p, SQL_KW_FROM);
     if(from_first) {
@@ -2543,22 +2555,209 @@ void sqlp_parse_with(parser_t *p)
     } while(!p->err && accept_op(p, ','));
 }
 
-/* BigQuery pipe syntax, FROM t |> WHERE .. |> LEFT JOIN u ON .. |> UNION ALL (..) |> SELECT ..:
- * the tables of its joins and subqueries are read; its columns are not followed (the query's
- * columns stay those before the first pipe). */
-static void parse_pipes(parser_t *p)
+/* The pipe's current table as one relation: every column of its FROM items, as `*` gives them. */
+static rel_t *pipe_rel(parser_t *p, scope_t *sc)
+{
+    if(sc->n == 1 && sc->items[0].rel && !sc->items[0].alias)
+        return sc->items[0].rel;
+    rel_t *r = sqlp_new_rel(p);
+    for(uint32_t k = 0; r && k < sc->n; k++)
+        sqlp_expand_star(p, &sc->items[k], r);
+    return r;
+}
+
+/* The pipe goes on from relation `r` (named `alias` when not NULL). */
+static void pipe_set(parser_t *p, scope_t *sc, rel_t *r, const char *alias)
+{
+    sc->n = 0;
+    fitem_t *it = r ? sqlp_scope_add(p, sc) : NULL;
+    if(it) {
+        memset(it, 0, sizeof *it);
+        it->rel = r;
+        it->alias = alias;
+    }
+}
+
+/* Index in `r` of the column named `name`, or -1. */
+static int pipe_col(const rel_t *r, const char *name)
+{
+    for(uint32_t i = 0; name && i < r->n; i++)
+        if(!r->cols[i].star && r->cols[i].name && strcmp(r->cols[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* |> SET c = expr, .. / DROP c, .. / RENAME a [AS] b, ..: the current table with those columns
+ * changed; over columns not known (`t.*`) a set or renamed column is added, a dropped one stays. */
+static rel_t *pipe_columns(parser_t *p, scope_t *sc, int what)
+{
+    rel_t *in = pipe_rel(p, sc), *r = sqlp_new_rel(p);
+    if(!in || !r)
+        return NULL;
+    for(uint32_t i = 0; i < in->n; i++) {
+        outcol_t *c = sqlp_rel_add(p, r, in->cols[i].name, in->cols[i].star);
+        if(c)
+            sqlp_sadd_all(p, &c->src, &in->cols[i].src, 0);
+    }
+    do {
+        if(!is_name_tok(cur(p)))
+            break;
+        const char *name = sqlp_norm(p, cur(p));
+        next(p);
+        int k = pipe_col(r, name);
+        if(what == 'd') {
+            if(k >= 0) {
+                memmove(&r->cols[k], &r->cols[k + 1], (r->n - (uint32_t)k - 1) * sizeof *r->cols);
+                r->n--;
+            }
+            continue;
+        }
+        sink_t sink = {0};
+        const char *to = name;
+        if(what == 's') {
+            if(!is_op(p, '='))
+                break;
+            next(p);
+            sqlp_parse_expr(p, &sink);
+        } else {
+            accept_kw(p, SQL_KW_AS);
+            if(!is_name_tok(cur(p)))
+                break;
+            to = sqlp_norm(p, cur(p));
+            next(p);
+            sqlp_sink_ref_how(p, &sink, NULL, name, SQL_HOW_IDENTITY);
+        }
+        if(k >= 0) {
+            r->cols[k].name = to;
+            if(what == 's') {
+                r->cols[k].src.n = 0;
+                sqlp_resolve_sink(p, sc, &sink, &r->cols[k].src, NULL, 0);
+            }
+        } else {
+            outcol_t *c = sqlp_rel_add(p, r, to, 0);
+            if(c)
+                sqlp_resolve_sink(p, sc, &sink, &c->src, NULL, 0);
+        }
+    } while(!p->err && accept_op(p, ','));
+    return r;
+}
+
+/* |> AGGREGATE aggs [GROUP [AND ORDER] BY keys]: the keys, then the aggregates. */
+static rel_t *pipe_aggregate(parser_t *p, scope_t *sc)
+{
+    size_t from = p->pos, by = 0;
+    int depth = 0;
+    for(size_t i = p->pos; i < p->n && !(depth == 0 && (t_op(p, &p->toks[i], ';'))); i++) {
+        const sql_token_t *t = &p->toks[i];
+        depth += t_op(p, t, '(') ? 1 : t_op(p, t, ')') ? -1 : 0;
+        if(depth < 0 || (depth == 0 && t_op(p, t, '|') && i + 1 < p->n && t_op(p, &p->toks[i + 1], '>')))
+            break;
+        if(depth == 0 && t_kw(t, SQL_KW_GROUP)) {
+            by = i + 1;
+            if(by + 1 < p->n && t_kw(&p->toks[by], SQL_KW_AND) && t_kw(&p->toks[by + 1], SQL_KW_ORDER))
+                by += 2;
+            if(by < p->n && t_kw(&p->toks[by], SQL_KW_BY))
+                by++;
+            break;
+        }
+    }
+    rel_t *r = sqlp_new_rel(p);
+    size_t end = p->pos;
+    if(by) {
+        p->pos = by;
+        scope_t keys = *sc;
+        rel_t *g = select_core(p, NULL, &keys);
+        if(g && r)
+            rel_union(p, r, g);
+        end = p->pos;
+        p->pos = from;
+    }
+    if(!p->err && !is_kw(p, SQL_KW_GROUP)) {
+        scope_t aggs = *sc;
+        rel_t *a = select_core(p, NULL, &aggs);
+        for(uint32_t i = 0; a && r && i < a->n; i++) {
+            outcol_t *c = sqlp_rel_add(p, r, a->cols[i].name, a->cols[i].star);
+            if(c)
+                sqlp_sadd_all(p, &c->src, &a->cols[i].src, 0);
+        }
+    }
+    if(p->pos < end)
+        p->pos = end;
+    return r;
+}
+
+/* Pipe syntax (BigQuery, Spark), FROM t |> WHERE .. |> LEFT JOIN u ON .. |> EXTEND .. |> SELECT ..:
+ * each operator takes the table so far (`r`, the query before the first pipe) and gives the next,
+ * whose columns are the query's. SELECT, EXTEND, AGGREGATE, SET, DROP, RENAME, AS, joins and set
+ * operations are followed; the others keep the columns (WHERE, ORDER BY, LIMIT, TABLESAMPLE ..)
+ * or are read for their tables only (PIVOT, UNPIVOT: the columns stay those before them). */
+static rel_t *parse_pipes(parser_t *p, rel_t *r)
 {
     scope_t sc = {0};
+    pipe_set(p, &sc, r, NULL);
     int depth = 0;
     while(!p->err && sqlp_at_pipe(p)) {
         next(p);
         next(p);
+        sink_t ind = {0};
+        sink_t *outer_ind = p->ind;
+        p->ind = &ind;
+        int select = is_kw(p, SQL_KW_SELECT), extend = is_word(p, "extend");
+        if(select || extend) {
+            rel_t *in = extend ? pipe_rel(p, &sc) : NULL;
+            next(p);
+            scope_t items = sc;
+            rel_t *out = select_core(p, NULL, &items);
+            if(extend && in && out) {
+                rel_t *all = sqlp_new_rel(p);
+                for(uint32_t i = 0; all && i < in->n + out->n; i++) {
+                    const outcol_t *c = i < in->n ? &in->cols[i] : &out->cols[i - in->n];
+                    outcol_t *o = sqlp_rel_add(p, all, c->name, c->star);
+                    if(o)
+                        sqlp_sadd_all(p, &o->src, &c->src, 0);
+                }
+                out = all;
+            }
+            pipe_set(p, &sc, out, NULL);
+        } else if(is_word(p, "aggregate")) {
+            next(p);
+            pipe_set(p, &sc, pipe_aggregate(p, &sc), NULL);
+        } else if(is_kw(p, SQL_KW_SET) || is_kw(p, SQL_KW_DROP) || is_word(p, "rename")) {
+            int what = is_kw(p, SQL_KW_SET) ? 's' : is_kw(p, SQL_KW_DROP) ? 'd' : 'r';
+            next(p);
+            pipe_set(p, &sc, pipe_columns(p, &sc, what), NULL);
+        } else if(is_kw(p, SQL_KW_AS) && is_name_tok(peek(p, 1))) {
+            next(p);
+            pipe_set(p, &sc, pipe_rel(p, &sc), sqlp_norm(p, cur(p)));
+            next(p);
+        } else if(is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) ||
+                  is_kw(p, SQL_KW_MINUS)) {
+            rel_t *in = pipe_rel(p, &sc), *out = sqlp_new_rel(p);
+            for(uint32_t i = 0; in && out && i < in->n; i++) {
+                outcol_t *o = sqlp_rel_add(p, out, in->cols[i].name, in->cols[i].star);
+                if(o)
+                    sqlp_sadd_all(p, &o->src, &in->cols[i].src, 0);
+            }
+            next(p);
+            while(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_BY) || is_word(p, "name") ||
+                  is_word(p, "corresponding"))
+                next(p);
+            do {
+                if(!is_op(p, '('))
+                    break;
+                rel_t *q = sqlp_parse_query(p, NULL);
+                if(q && out)
+                    rel_union(p, out, q);
+            } while(!p->err && accept_op(p, ','));
+            pipe_set(p, &sc, out, NULL);
+        }
         while(!at_end(p) && !is_op(p, ';') && !sqlp_at_pipe(p)) {
             /* ( FROM t |> ..): a subquery, unless the ( is a call's (TRIM(FROM x)) */
             int from_query = is_op(p, '(') && t_kw(peek(p, 1), SQL_KW_FROM) && !is_name_tok(&p->toks[p->pos - 1]);
             if(is_kw(p, SQL_KW_JOIN)) {
                 next(p);
                 sqlp_parse_table_primary(p, &sc);
+                parse_join_condition(p);
             } else if(is_op(p, '(') && (from_query || sqlp_paren_is_query(p, 1))) {
                 sqlp_parse_query(p, NULL);
             } else if(is_op(p, '(')) {
@@ -2566,13 +2765,24 @@ static void parse_pipes(parser_t *p)
                 next(p);
             } else if(is_op(p, ')')) {
                 if(depth-- == 0)
-                    return;
+                    break;
                 next(p);
+            } else if(is_kw(p, SQL_KW_WHERE)) {
+                next(p);
+                sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
+            } else if(is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY)) {
+                parse_order_by(p);
             } else {
                 next(p);
             }
         }
+        p->ind = outer_ind;
+        if(!p->err)
+            sqlp_resolve_indirect(p, &sc, NULL, &ind, NULL);
+        if(depth < 0)
+            break;
     }
+    return p->err ? NULL : pipe_rel(p, &sc);
 }
 
 /* [WITH ...] set_term { UNION|INTERSECT|EXCEPT|MINUS set_term } [ORDER BY ...] [LIMIT ...] */
@@ -2615,7 +2825,8 @@ rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
     p->ind = outer_ind;
     if(r && !p->err)
         sqlp_resolve_indirect(p, &(scope_t){0}, r, &order, NULL);
-    parse_pipes(p);
+    if(sqlp_at_pipe(p))
+        r = parse_pipes(p, r);
     p->ctes = saved;
     p->outer_how = saved_outer;
     p->clause_how = saved_clause;

@@ -746,6 +746,12 @@ static void test_spark_sql_tests(void **state)
     syntax_corpus(LINEAGED_TEST_DIR "/corpus/spark_sql_tests.json", "Spark sql-tests files");
 }
 
+static void test_gap_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/gap_cases.json", "engine gaps", "gap");
+}
+
 static void test_realworld_corpus(void **state)
 {
     (void)state;
@@ -783,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_spark_sql_tests),
         cmocka_unit_test(test_realworld_files),
         cmocka_unit_test(test_realworld_corpus),
+        cmocka_unit_test(test_gap_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -930,11 +930,45 @@ static void test_psql_send_mid_line(void **state)
 static void test_spark_intervals_and_shift(void **state)
 {
     (void)state;
-    expect_cols_of("INSERT INTO o SELECT a + INTERVAL 1 YEAR 2 MONTHS AS x, b - interval 3 hours 4 minutes AS y, "
-                   "c + INTERVAL '1' DAY TO SECOND AS z, d >>> 2 AS w FROM t",
-                   SQL_DIALECT_SPARKSQL, "o.w<-t.d o.x<-t.a o.y<-t.b o.z<-t.c");
+    expect_cols_of(
+        "INSERT INTO o SELECT a + INTERVAL 1 YEAR 2 MONTHS AS x, b - interval 3 hours 4 minutes AS y, "
+        "c + INTERVAL '1' DAY TO SECOND AS z, d >>> 2 AS w, e - interval -1 month 1 day -1 second AS v FROM t",
+        SQL_DIALECT_SPARKSQL, "o.v<-t.e o.w<-t.d o.x<-t.a o.y<-t.b o.z<-t.c");
     expect_clean("CREATE TABLE n (a ARRAY<ARRAY<INT>>, b MAP<STRING, ARRAY<INT>>) USING parquet", SQL_DIALECT_SPARKSQL,
                  ";n");
+}
+
+/* Spark's IDENTIFIER(): a table named by a string, and a function so named with its arguments after it
+ * (identifier-clause.sql's IDENTIFIER('abs')(c1), which was 'unexpected token') */
+static void test_spark_identifier_clause(void **state)
+{
+    (void)state;
+    expect_cols_of("INSERT INTO IDENTIFIER('s.o') SELECT IDENTIFIER('abs')(c1) AS a, IDENTIFIER('max')(c2) AS m "
+                   "FROM IDENTIFIER('db.t')",
+                   SQL_DIALECT_SPARKSQL, "s.o.a<-db.t.c1 s.o.m<-db.t.c2");
+}
+
+/* Pipe syntax: each operator takes the table so far and gives the next; the query's columns are
+ * the last one's (they were those before the first pipe) */
+static void test_pipe_columns(void **state)
+{
+    (void)state;
+    expect_cols_of("INSERT INTO o FROM t |> WHERE x > 1 |> EXTEND x + 1 AS z |> SELECT z, y", SQL_DIALECT_BIGQUERY,
+                   "o.y<-t.y o.z<-t.x");
+    expect_cols_of("CREATE TABLE o AS FROM t |> AGGREGATE SUM(x) AS s GROUP BY y", SQL_DIALECT_BIGQUERY,
+                   "o.s<-t.x o.y<-t.y");
+    expect_cols_of("CREATE TABLE o AS FROM t |> AS a |> JOIN u ON a.x = u.a |> SELECT a.y, u.b", SQL_DIALECT_SPARKSQL,
+                   "o.b<-u.b o.y<-t.y");
+    expect_cols_of("CREATE TABLE t (x INT, y INT);\nCREATE TABLE o AS FROM t |> SET x = y * 2 |> RENAME y AS w",
+                   SQL_DIALECT_BIGQUERY, "o.w<-t.y o.x<-t.y");
+    expect_cols_of("CREATE TABLE t (x INT, y INT);\nCREATE TABLE o AS FROM t |> DROP x", SQL_DIALECT_BIGQUERY,
+                   "o.y<-t.y");
+    expect_cols_of("CREATE TABLE o AS FROM t |> SELECT x AS k |> UNION ALL (SELECT a FROM u)", SQL_DIALECT_BIGQUERY,
+                   "o.k<-t.x|u.a");
+    expect_cols_of("INSERT INTO o SELECT q2 FROM (FROM t |> SELECT x AS q |> EXTEND q + 1 AS q2) s",
+                   SQL_DIALECT_SPARKSQL, "o.q2<-t.x");
+    expect_clean("FROM s |> WHERE a > 0.9 * (FROM t |> SELECT a) |> LEFT JOIN (FROM u x |> WHERE k = 4) |> SELECT a",
+                 SQL_DIALECT_SPARKSQL, "s,t,u;");
 }
 
 /* Snowflake: the user stage @~, a table stage @%t, session variables $name (sf-samples' dcdf) */
@@ -1261,6 +1295,8 @@ int main(void)
         cmocka_unit_test(test_spark_sql_tests_finds),
         cmocka_unit_test(test_for_portion_of),
         cmocka_unit_test(test_psql_variables),
+        cmocka_unit_test(test_pipe_columns),
+        cmocka_unit_test(test_spark_identifier_clause),
         cmocka_unit_test(test_psql_send_mid_line),
         cmocka_unit_test(test_spark_intervals_and_shift),
         cmocka_unit_test(test_snowflake_stages_and_variables),
