@@ -5,10 +5,12 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct store {
     duckdb_database db;
@@ -138,7 +140,9 @@ static int classify_open_error(const char *path, const char *msg, char *err, siz
             snprintf(err, errlen, "database %s is in use by another process", path);
         return STORE_ERR_LOCKED;
     }
-    snprintf(err, errlen, "cannot open database %s: %s", path, msg ? msg : "unknown error");
+    /* DuckDB's message can run on for lines (hints, links): its first line is the reason */
+    int len = msg ? (int)strcspn(msg, "\r\n") : 0;
+    snprintf(err, errlen, "cannot open database %s: %.*s", path, msg ? len : 13, msg ? msg : "unknown error");
     return STORE_ERR_OPEN;
 }
 
@@ -156,12 +160,31 @@ int store_open(const char *path, store_t **out, char *err, size_t errlen)
     return store_open_with(path, STORE_MEMORY_MB_DEFAULT, out, err, errlen);
 }
 
+/*
+ * A file that is there and not empty must be DuckDB's: its main header holds "DUCK" at byte 8. DuckDB
+ * would otherwise read another format's file (a SQLite header) by fetching and loading an extension.
+ */
+static int check_format(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if(fd < 0)
+        return STORE_OK; /* not there yet (DuckDB creates it), or DuckDB says why it cannot open it */
+    char magic[12];
+    ssize_t n = pread(fd, magic, sizeof(magic), 0);
+    close(fd);
+    if(n <= 0 || (n == (ssize_t)sizeof(magic) && memcmp(magic + 8, "DUCK", 4) == 0))
+        return STORE_OK;
+    snprintf(err, errlen, "cannot open database %s: it is not a valid DuckDB database file", path);
+    return STORE_ERR_OPEN;
+}
+
 int store_open_with(const char *path, int memory_mb, store_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     int memory = strcmp(path, ":memory:") == 0;
     if(!memory) {
         int rc = make_parent_dirs(path, err, errlen);
+        rc = rc ? rc : check_format(path, err, errlen);
         if(rc)
             return rc;
     }
@@ -184,6 +207,11 @@ int store_open_with(const char *path, int memory_mb, store_t **out, char *err, s
     if(rc)
         snprintf(err, errlen, "out of memory");
     rc = rc ? rc : set_option(config, "threads", "1", err, errlen);
+    /* No extension is fetched or loaded on the file's say-so: a file in another format (a SQLite
+     * header) made DuckDB download its scanner from the network and load it. What the server uses
+     * (core functions, json, icu, parquet) is linked into libduckdb. */
+    rc = rc ? rc : set_option(config, "autoinstall_known_extensions", "false", err, errlen);
+    rc = rc ? rc : set_option(config, "autoload_known_extensions", "false", err, errlen);
     if(!rc && s->memory_mb)
         rc = set_option(config, "memory_limit", limit, err, errlen);
     if(rc) {

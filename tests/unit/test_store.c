@@ -103,6 +103,37 @@ static void reopen_keeps_version_and_refuses_newer_schema(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A file in another database's format is refused in one line, without fetching an extension for it. */
+static void foreign_file_is_refused_without_extensions(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lineaged-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/other.db", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    static const char header[16] = "SQLite format 3"; /* and its NUL */
+    static const char page[4080];
+    assert_int_equal(fwrite(header, 1, sizeof(header), f), sizeof(header));
+    assert_int_equal(fwrite(page, 1, sizeof(page), f), sizeof(page));
+    assert_int_equal(fclose(f), 0);
+
+    store_t *s = NULL;
+    char err[1024] = "";
+    assert_int_equal(store_open(path, &s, err, sizeof(err)), STORE_ERR_OPEN);
+    assert_null(s);
+    assert_non_null(strstr(err, path));
+    assert_null(strchr(err, '\n'));
+    assert_null(strstr(err, "download"));
+    assert_null(strstr(err, "http"));
+    assert_non_null(strstr(err, "not a valid DuckDB database file"));
+
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static int64_t count_of(duckdb_connection conn, const char *sql)
 {
     duckdb_result res;
@@ -552,6 +583,7 @@ int main(void)
         cmocka_unit_test(duckdb_runs_one_thread),
         cmocka_unit_test(counts_reflect_rows),
         cmocka_unit_test(reopen_keeps_version_and_refuses_newer_schema),
+        cmocka_unit_test(foreign_file_is_refused_without_extensions),
         cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(version_6_database_upgrades),
         cmocka_unit_test(version_11_database_upgrades),
