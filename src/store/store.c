@@ -141,8 +141,8 @@ static int classify_open_error(const char *path, const char *msg, char *err, siz
         return STORE_ERR_LOCKED;
     }
     /* DuckDB's message can run on for lines (hints, links): its first line is the reason */
-    int len = msg ? (int)strcspn(msg, "\r\n") : 0;
-    snprintf(err, errlen, "cannot open database %s: %.*s", path, msg ? len : 13, msg ? msg : "unknown error");
+    const char *why = msg ? msg : "unknown error";
+    snprintf(err, errlen, "cannot open database %s: %.*s", path, (int)strcspn(why, "\r\n"), why);
     return STORE_ERR_OPEN;
 }
 
