@@ -68,6 +68,7 @@ typedef struct job {
     char *skip_reason;  /* recorded as skipped, never read */
     parsed_file_t *parsed;
     int64_t bytes; /* its size on disk when handed to a worker (stat), in in->inflight_bytes till stored */
+    char known_sha256[SHA256_HEX_LEN]; /* its path's current version when handed out: not parsed if equal */
 } job_t;
 
 enum cmd_type { CMD_BEGIN, CMD_ADD, CMD_END, CMD_FAIL, CMD_COMMIT, CMD_BRANCH, CMD_NOTE, CMD_EXPECT };
@@ -105,7 +106,7 @@ struct ingest {
     int nworkers, writer_started;
     /* What the workers' parsing and the writer thread cost in CPU, logged at close (docs/ingest.md). */
     int64_t parse_ns, parse_bytes, writer_ns;
-    size_t parse_files;
+    size_t parse_files, hashed_only, reparsed; /* reparsed: hashed only, then their path changed */
     /* Writer thread only. */
     writer_t *w;
     int64_t last_snapshot_ms;
@@ -682,6 +683,15 @@ void ingest_group_counts(const ingest_t *in, int64_t *groups, int64_t *files)
     writer_group_counts(in->w, groups, files);
 }
 
+void ingest_load_counts(ingest_t *in, size_t *loaded, size_t *hashed_only, size_t *reparsed)
+{
+    pthread_mutex_lock(&in->mu);
+    *loaded = in->parse_files;
+    *hashed_only = in->hashed_only;
+    *reparsed = in->reparsed;
+    pthread_mutex_unlock(&in->mu);
+}
+
 static int parsed_ok(const job_t *j)
 {
     return j->parsed && j->parsed->outcome == PARSED_OK;
@@ -704,12 +714,47 @@ static void store_unparsed(ingest_t *in, job_t *j)
 }
 
 /*
+ * Files that were read and hashed only (their content was their path's current version when handed
+ * out) go first, so that nothing in their group changes that version before they are found to be
+ * duplicates; those whose path got another version meanwhile (another ingestion's file committed)
+ * go back to the workers for a parse. Returns the list to store.
+ */
+static job_t *hashed_first(ingest_t *in, job_t *list)
+{
+    job_t *hashed = NULL, **htail = &hashed, *rest = NULL, **rtail = &rest;
+    for(job_t *j = list, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        char now[SHA256_HEX_LEN];
+        if(!parsed_ok(j) || !j->parsed->hashed_only) {
+            *rtail = j;
+            rtail = &j->next;
+        } else if(writer_current_sha(in->w, &j->file, now) > 0 && strcmp(now, j->parsed->sha256) == 0) {
+            *htail = j;
+            htail = &j->next;
+        } else {
+            parsed_file_free(j->parsed);
+            j->parsed = NULL;
+            j->known_sha256[0] = '\0';
+            pthread_mutex_lock(&in->mu);
+            in->reparsed++;
+            push(&in->parse, j);
+            pthread_cond_signal(&in->worker_cv);
+            pthread_mutex_unlock(&in->mu);
+        }
+    }
+    *htail = rest;
+    return hashed;
+}
+
+/*
  * The parsed files waiting for the writer, all at once: those without rows alone, the rest through
  * writer_store_files, several to a transaction when several are waiting (group commit). Each
- * file's events and counters follow its own commit.
+ * file's events and counters follow its own commit. Returns the files stored (hashed_first).
  */
-static void store_parsed(ingest_t *in, job_t *list)
+static job_t *store_parsed(ingest_t *in, job_t *list)
 {
+    list = hashed_first(in, list);
     size_t n = 0;
     for(job_t *j = list; j; j = j->next) {
         if(parsed_ok(j))
@@ -746,6 +791,7 @@ static void store_parsed(ingest_t *in, job_t *list)
     util_free(parsed);
     util_free(res);
     util_free(rc);
+    return list;
 }
 
 /*
@@ -785,6 +831,9 @@ static void dispatch(ingest_t *in)
         return;
     if(writer_files_processing(in->w, ids, n))
         log_error("ingest.file_state_failed", "what=processing");
+    for(size_t i = 0; i < n; i++)
+        if(writer_current_sha(in->w, &sent[i]->file, sent[i]->known_sha256) < 0)
+            sent[i]->known_sha256[0] = '\0'; /* out of memory: parsed as any file */
     for(size_t i = 0; i < n; i++)
         publish_progress(in, sent[i]->ing, sent[i]->file.path, "processing", NULL, NULL, -1);
     pthread_mutex_lock(&in->mu);
@@ -927,7 +976,7 @@ static void *writer_main(void *arg)
             cmds = next;
         }
         if(parsed)
-            store_parsed(in, parsed);
+            parsed = store_parsed(in, parsed);
         while(parsed) {
             job_t *next = parsed->next;
             pthread_mutex_lock(&in->mu);
@@ -964,12 +1013,16 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&in->mu);
         int64_t t0 = thread_cpu_ns();
-        j->parsed = parsed_file_load(j->file.disk_path, j->ing->dialect, in->opts.max_file_bytes, &in->stop);
+        j->parsed = parsed_file_load_known(j->file.disk_path, j->ing->dialect, in->opts.max_file_bytes, &in->stop,
+                                           j->known_sha256);
         int64_t spent = thread_cpu_ns() - t0;
+        if(in->opts.on_loaded)
+            in->opts.on_loaded(in->opts.ud, j->file.path, j->parsed && j->parsed->hashed_only);
         pthread_mutex_lock(&in->mu);
         in->parse_ns += spent;
         in->parse_files++;
         in->parse_bytes += j->parsed ? j->parsed->size : 0;
+        in->hashed_only += j->parsed && j->parsed->hashed_only;
         push(&in->parsed, j);
         pthread_cond_signal(&in->writer_cv);
     }
@@ -1237,8 +1290,10 @@ void ingest_close(ingest_t *in, int drain)
     for(int i = 0; i < in->nworkers; i++)
         pthread_join(in->workers[i], NULL);
     if(in->parse_files)
-        log_info("ingest.cpu", "files=%zu bytes=%" PRId64 " parse_cpu_ms=%.1f writer_cpu_ms=%.1f", in->parse_files,
-                 in->parse_bytes, (double)in->parse_ns / 1e6, (double)in->writer_ns / 1e6);
+        log_info("ingest.cpu",
+                 "files=%zu bytes=%" PRId64 " hashed_only=%zu reparsed=%zu parse_cpu_ms=%.1f writer_cpu_ms=%.1f",
+                 in->parse_files, in->parse_bytes, in->hashed_only, in->reparsed, (double)in->parse_ns / 1e6,
+                 (double)in->writer_ns / 1e6);
     for(job_t *j = take_all(&in->pending), *next; j; j = next) {
         next = j->next;
         job_free(j);

@@ -60,6 +60,9 @@ typedef struct ingest_opts {
      * ingestion_complete published, so a client that reads either can query it. NULL: at once.
      */
     void (*when_visible)(void *ud, void (*done)(void *arg), void *arg);
+    /* Optional, for tests, from a worker: a file was read and parsed, or hashed only (its content
+     * was its path's current version when handed out). */
+    void (*on_loaded)(void *ud, const char *name, int hashed_only);
     void *ud;
 } ingest_opts_t;
 
@@ -153,5 +156,12 @@ int ingest_supported_name(const char *name);
  * writer thread only (on_file), for tests.
  */
 void ingest_group_counts(const ingest_t *in, int64_t *groups, int64_t *files);
+
+/*
+ * The files the workers loaded, those of them hashed only (not parsed: the content their path
+ * already has), and those hashed only whose path then got another version, so they were parsed
+ * after all; for tests and the close's log.
+ */
+void ingest_load_counts(ingest_t *in, size_t *loaded, size_t *hashed_only, size_t *reparsed);
 
 #endif

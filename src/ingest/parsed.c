@@ -25,6 +25,7 @@ typedef struct reader {
     buf_t *text;     /* the whole file, kept for the statements' text */
     const char *why; /* set when the reader refuses the input */
     parsed_file_t *p;
+    size_t served; /* text_chunk: bytes of text given to the engine */
     /* a byte >= 0x80 was read: until then every name the engine gives is ASCII and is copied as it
      * is, without the UTF-8 cleaning (that check was 30% of the copies' instructions) */
     int high;
@@ -334,7 +335,46 @@ static int keep_errors(const reader_t *r, parsed_file_t *p, const sql_lineage_t 
     return rc;
 }
 
+/* Serves the text read_all() kept, to the engine, as read_chunk would have. */
+static int text_chunk(void *ud, char *buf, size_t cap, size_t *got)
+{
+    reader_t *r = ud;
+    *got = 0;
+    if(r->stop && atomic_load(r->stop)) {
+        r->why = "ingestion was stopped";
+        return SQL_ERR_IO;
+    }
+    size_t left = r->text->len - r->served;
+    size_t n = left < cap ? left : cap;
+    memcpy(buf, r->text->data + r->served, n);
+    r->served += n;
+    *got = n;
+    return 0;
+}
+
+/* The whole file into r->text through read_chunk (its checks and hash); -1 with r->why set. */
+static int read_all(reader_t *r)
+{
+    char *chunk = util_malloc(READ_CHUNK);
+    if(!chunk) {
+        r->why = "out of memory while reading the file";
+        return -1;
+    }
+    size_t got;
+    int rc;
+    while(!(rc = read_chunk(r, chunk, READ_CHUNK, &got)) && got)
+        ;
+    util_free(chunk);
+    return rc ? -1 : 0;
+}
+
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes, const atomic_int *stop)
+{
+    return parsed_file_load_known(disk_path, dialect, max_bytes, stop, NULL);
+}
+
+parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,
+                                      const atomic_int *stop, const char *known_sha256)
 {
     parsed_file_t *p = util_calloc(1, sizeof(*p));
     if(!p)
@@ -370,7 +410,27 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
                                .statements_only = 1,
                                .no_indirect = 1};
     sql_lineage_t *l = NULL;
-    int rc = sql_lineage_run(read_chunk, &r, &opts, &l);
+    sql_read_fn feed = read_chunk;
+    int hashed = 0;
+    if(known_sha256 && known_sha256[0]) {
+        /* Read and hash first: the content the path already has needs no parse. */
+        if(read_all(&r)) {
+            fail(p, PARSED_FAILED, r.why);
+            p->size = r.size;
+            goto out;
+        }
+        sha256_final_hex(&r.sha, p->sha256);
+        hashed = 1;
+        if(r.size && strcmp(p->sha256, known_sha256) == 0) {
+            p->size = r.size;
+            p->outcome = PARSED_OK;
+            p->hashed_only = 1;
+            buf_free(&p->text);
+            goto out;
+        }
+        feed = text_chunk;
+    }
+    int rc = sql_lineage_run(feed, &r, &opts, &l);
     if(!rc) {
         p->dialect = l->dialect;
         rc = keep_errors(&r, p, l);
@@ -386,7 +446,8 @@ parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, in
     } else {
         p->outcome = PARSED_OK;
     }
-    sha256_final_hex(&r.sha, p->sha256);
+    if(!hashed)
+        sha256_final_hex(&r.sha, p->sha256);
     const char *why = p->outcome == PARSED_OK ? locate_texts(p, r.high) : NULL;
     if(why)
         fail(p, PARSED_FAILED, why);

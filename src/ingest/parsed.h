@@ -78,6 +78,9 @@ typedef struct parsed_file {
     parsed_error_t *warnings;
     size_t nwarnings, warnings_dropped;
     sql_arena_t arena;
+    /* PARSED_OK without statements or text: its SHA-256 equals the one the caller expected (the
+     * path's current version), so it was read and hashed but not parsed */
+    int hashed_only;
 } parsed_file_t;
 
 /*
@@ -87,6 +90,12 @@ typedef struct parsed_file {
  */
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,
                                 const atomic_int *stop);
+/*
+ * The same, but when `known_sha256` is a hash and the file's content has it, the file comes back
+ * `hashed_only` without being parsed: a new ingestion of unchanged files costs a read and a hash.
+ */
+parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,
+                                      const atomic_int *stop, const char *known_sha256);
 void parsed_file_free(parsed_file_t *p);
 /* Copies `s` with invalid UTF-8 bytes replaced by '?', so DuckDB accepts it as VARCHAR. */
 char *parsed_clean_utf8(sql_arena_t *a, const char *s, size_t len);

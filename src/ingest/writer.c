@@ -1104,6 +1104,23 @@ int writer_file_state(writer_t *w, int64_t id, const char *status, const char *e
     return run(w, st);
 }
 
+int writer_current_sha(writer_t *w, const writer_file_t *f, char out[SHA256_HEX_LEN])
+{
+    out[0] = '\0';
+    buf_t key;
+    buf_init(&key, 1u << 20);
+    if(file_key(&key, f->project, f->repository, f->path)) {
+        buf_free(&key);
+        return -1;
+    }
+    const current_t *cur = map_get(&w->current, key.data, key.len);
+    buf_free(&key);
+    if(!cur || cur->id < 0 || !cur->sha256[0])
+        return 0;
+    memcpy(out, cur->sha256, SHA256_HEX_LEN);
+    return 1;
+}
+
 /* ---- one file's graph ---- */
 
 typedef struct build {
@@ -1669,6 +1686,12 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
         res->duplicate = 1;
         res->status = "skipped";
         return writer_file_state(w, f->id, "skipped", "duplicate: the same content is already current", p);
+    }
+    if(p->hashed_only) {
+        /* never stored as a version without its statements; the caller re-parses it first */
+        buf_free(&b.key);
+        log_error("ingest.hashed_only_changed", "file=%s", LOG_Q(f->path));
+        return -1;
     }
     if(!cur) {
         if(!(cur = current_new(&b.key)) || map_put(&w->current, cur)) {

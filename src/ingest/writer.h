@@ -82,6 +82,12 @@ int writer_files_processing(writer_t *w, const int64_t *ids, size_t n);
 /* A final state without graph rows (read failure, empty file, interruption). */
 int writer_file_state(writer_t *w, int64_t id, const char *status, const char *error, const parsed_file_t *p);
 
+/*
+ * The SHA-256 of the current version of f's path (project, repository, path) into `out`: 1 when
+ * there is one, 0 when there is none, -1 out of memory.
+ */
+int writer_current_sha(writer_t *w, const writer_file_t *f, char out[SHA256_HEX_LEN]);
+
 /* The live counters at this moment (for trends after a restart); prunes rows older than `keep_s`. */
 int writer_snapshot(writer_t *w, int64_t nodes, int64_t edges, int64_t files, int64_t keep_s);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -826,6 +827,136 @@ static void small_files_share_commits(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'processed'"), N);
     int64_t commits = g.groups + (N - g.grouped_files);
     assert_in_range(commits, 1, 3);
+}
+
+typedef struct loads {
+    ingest_t *in;
+    size_t final, loaded, hashed_only, reparsed;
+    /* hold_hashed: a hashed-only file waits in its worker until another file was processed */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int hashed, processed_since;
+} loads_t;
+
+static void count_loads(void *ud, const ingest_file_event_t *ev)
+{
+    loads_t *l = ud;
+    l->final++;
+    if(ev->files_done == ev->total_files)
+        ingest_load_counts(l->in, &l->loaded, &l->hashed_only, &l->reparsed);
+    pthread_mutex_lock(&l->mu);
+    if(l->hashed && strcmp(ev->status, "processed") == 0) {
+        l->processed_since = 1;
+        pthread_cond_broadcast(&l->cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* Waits (l->mu held) until *flag is set, 60 s at most; the flag's value. */
+static int wait_flag(loads_t *l, const int *flag)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60;
+    while(!*flag && pthread_cond_timedwait(&l->cv, &l->mu, &until) == 0)
+        ;
+    return *flag;
+}
+
+static void hold_hashed(void *ud, const char *name, int hashed_only)
+{
+    loads_t *l = ud;
+    (void)name;
+    if(!hashed_only)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->hashed = 1;
+    pthread_cond_broadcast(&l->cv);
+    wait_flag(l, &l->processed_since);
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* `files` through one pipeline on `opts` (its ud a loads_t), drained and closed. */
+static void ingest_files(fixture_t *f, ingest_opts_t *opts, ingest_file_t *files, size_t n)
+{
+    loads_t *l = opts->ud;
+    (void)f;
+    l->in = opened(opts);
+    assert_int_equal(ingest_wait_ready(l->in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    assert_int_equal(ingest_submit(l->in, &(ingest_meta_t){.source = "upload"}, files, n, NULL, NULL, id), INGEST_OK);
+    ingest_close(l->in, 1);
+}
+
+/* Files whose paths already hold their content are read and hashed, not parsed, and skipped as duplicates. */
+static void unchanged_files_are_hashed_not_parsed(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const names[] = {"a.sql", "b.sql", "c.sql"};
+    static const char *const sql[] = {"INSERT INTO t1 SELECT a FROM s1;\n", "INSERT INTO t2 SELECT b FROM s2;\n",
+                                      "INSERT INTO t3 SELECT c FROM s3;\n"};
+    char paths[3][256];
+    ingest_file_t files[3];
+    for(int i = 0; i < 3; i++) {
+        snprintf(paths[i], sizeof(paths[i]), "%s", write_sql(f, names[i], sql[i]));
+        files[i] = (ingest_file_t){paths[i], names[i], NULL, 0};
+    }
+    loads_t l = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    ingest_opts_t opts = {.store = f->store, .workers = 2, .on_file = count_loads, .ud = &l};
+    ingest_files(f, &opts, files, 3);
+    assert_int_equal(l.loaded, 3);
+    assert_int_equal(l.hashed_only, 0);
+    write_sql(f, "b.sql", "INSERT INTO t2 SELECT b FROM s2_new;\n");
+    l.final = 0;
+    ingest_files(f, &opts, files, 3);
+    assert_int_equal(l.final, 3);
+    assert_int_equal(l.loaded, 3);
+    assert_int_equal(l.hashed_only, 2);
+    assert_int_equal(l.reparsed, 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'skipped' AND error LIKE 'duplicate%'"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE is_current AND status = 'processed'"), 3);
+    /* b.sql, read whole before its parse, has its new lineage */
+    assert_int_equal(edge_count(f, "READS_FROM", "t2", "s2_new") + edge_count(f, "DERIVES", "s2_new", "t2"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 's2'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 's1'"), 1);
+}
+
+/*
+ * A file hashed only while its path had that content, stored after another version of the path
+ * was committed: parsed after all, and stored as the newer version with its whole lineage.
+ */
+static void a_hashed_file_whose_path_changed_is_parsed(void **state)
+{
+    fixture_t *f = *state;
+    char v1[256], v2[256];
+    snprintf(v1, sizeof(v1), "%s", write_sql(f, "v1.sql", "INSERT INTO t SELECT a FROM s_one;\n"));
+    snprintf(v2, sizeof(v2), "%s", write_sql(f, "v2.sql", "INSERT INTO t SELECT a FROM s_two;\n"));
+    ingest_file_t one = {v1, "a.sql", NULL, 0}, two = {v2, "a.sql", NULL, 0};
+    loads_t l = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    ingest_opts_t opts = {.store = f->store, .workers = 2, .on_file = count_loads, .ud = &l};
+    ingest_files(f, &opts, &one, 1);
+
+    opts.on_loaded = hold_hashed;
+    l.in = opened(&opts);
+    assert_int_equal(ingest_wait_ready(l.in), INGEST_OK);
+    char id[INGEST_ID_MAX];
+    assert_int_equal(ingest_submit(l.in, &(ingest_meta_t){.source = "upload"}, &one, 1, NULL, NULL, id), INGEST_OK);
+    pthread_mutex_lock(&l.mu);
+    int hashed = wait_flag(&l, &l.hashed);
+    pthread_mutex_unlock(&l.mu);
+    assert_true(hashed);
+    /* while the unchanged copy waits in its worker, another version of a.sql is committed */
+    assert_int_equal(ingest_submit(l.in, &(ingest_meta_t){.source = "upload"}, &two, 1, NULL, NULL, id), INGEST_OK);
+    ingest_close(l.in, 1);
+    assert_int_equal(l.hashed_only, 1);
+    assert_int_equal(l.reparsed, 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'a.sql' AND status = 'processed'"), 3);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'skipped'"), 0);
+    assert_int_equal(edge_count(f, "READS_FROM", "t", "s_one") + edge_count(f, "DERIVES", "s_one", "t"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM nodes WHERE name = 's_two'"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM statements s JOIN files x ON x.id = s.file_id"
+                              " WHERE x.is_current"),
+                     1);
 }
 
 /* An ingestion whose files are all known: recorded in one transaction, announced with its whole total. */
@@ -1699,6 +1830,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(shutdown_during_recovery_is_a_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(files_sent_during_the_startup_read_wait_for_it, setup, teardown),
         cmocka_unit_test_setup_teardown(small_files_share_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(unchanged_files_are_hashed_not_parsed, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_hashed_file_whose_path_changed_is_parsed, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_commits_cost_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failed_checkpoint_after_the_commit_costs_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_memory_groups_cost_no_file, setup, teardown),
