@@ -375,6 +375,11 @@ void sqlp_parse_create(parser_t *p)
         sqlp_parse_routine(p, "create_task");
     } else if(t_word(p, t, "dictionary")) {
         parse_create_dictionary(p);
+    } else if(t_word(p, t, "rule") && t_kw(peek(p, 2), SQL_KW_AS) && t_kw(peek(p, 3), SQL_KW_ON)) {
+        /* Postgres' (T-SQL's CREATE RULE r AS @v .. is a check on values) */
+        sqlp_parse_rule(p);
+    } else if(t_word(p, t, "macro")) {
+        sqlp_parse_macro(p);
     } else {
         sqlp_set_kind(p, "create");
         sqlp_skip_statement(p);

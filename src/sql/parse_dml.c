@@ -91,26 +91,36 @@ static int insert_columns(parser_t *p, const char *table, const char **fixed, in
     return n;
 }
 
-/* T-SQL OUTPUT items [INTO t [(cols)]]: read where they stand, resolved once the statement's own
- * column lineage is known (inserted.c is what the statement writes to c). */
+/* T-SQL OUTPUT items [INTO t [(cols)]], or Postgres RETURNING items: read where they stand,
+ * resolved once the statement's own column lineage is known (inserted.c is what the statement
+ * writes to c). */
 typedef struct output {
     item_t *items;
     uint32_t n, cap;
     const char *into;
     const char **cols;
     int ncols;
+    /* RETURNING: unqualified names and the target's name are the row written (new.c) */
+    int returning;
+    /* an INSERT's: a returned column it gives no value comes from no table (a default) */
+    int insert;
+    const char *alias;
+    /* an UPDATE's SET: a column set to a constant comes from no table */
+    const assigns_t *set;
 } output_t;
 
-static void parse_output(parser_t *p, output_t *o)
+static void parse_output_items(parser_t *p, output_t *o)
 {
-    next(p); /* OUTPUT */
     do {
         if(!sqlp_grow(p, (void **)&o->items, o->n, &o->cap, sizeof *o->items))
             return;
         item_t *it = &o->items[o->n];
         memset(it, 0, sizeof *it);
         size_t start = p->pos;
-        if(is_name_tok(cur(p)) && t_op(p, peek(p, 1), '.') && t_op(p, peek(p, 2), '*')) {
+        if(is_op(p, '*')) {
+            it->star = 1;
+            next(p);
+        } else if(is_name_tok(cur(p)) && t_op(p, peek(p, 1), '.') && t_op(p, peek(p, 2), '*')) {
             it->star = 1;
             it->star_qual = sqlp_norm(p, cur(p));
             next(p);
@@ -118,9 +128,10 @@ static void parse_output(parser_t *p, output_t *o)
             next(p);
         } else if(is_op(p, '$') && t_word(p, peek(p, 1), "action")) {
             /* MERGE's $action: which branch, from no column */
-            it->name = "$action";
             next(p);
             next(p);
+            const char *alias = sqlp_parse_alias(p, NULL, NULL, 0);
+            it->name = alias ? alias : "$action";
         } else {
             sqlp_parse_expr(p, &it->sink);
             if(p->pos == start) {
@@ -134,6 +145,12 @@ static void parse_output(parser_t *p, output_t *o)
         }
         o->n++;
     } while(!p->err && accept_op(p, ','));
+}
+
+static void parse_output(parser_t *p, output_t *o)
+{
+    next(p); /* OUTPUT */
+    parse_output_items(p, o);
     if(!accept_kw(p, SQL_KW_INTO))
         return;
     qname_t q;
@@ -143,6 +160,23 @@ static void parse_output(parser_t *p, output_t *o)
         o->into = q.full;
     if(is_op(p, '(') && !sqlp_paren_is_query(p, 1) && (o->cols = sqlp_amalloc(p, 1024 * sizeof *o->cols)) != NULL)
         o->ncols = parse_column_list(p, o->cols, 1024);
+}
+
+/* RETURNING [WITH (OLD AS o, NEW AS n)] items of a data-modifying CTE's statement, whose rows
+ * feed the query around it; elsewhere they go to the client and are skimmed. */
+static int parse_returning(parser_t *p, output_t *o, const char *alias)
+{
+    if(!p->returned || !is_kw(p, SQL_KW_RETURNING))
+        return 0;
+    next(p);
+    if(is_kw(p, SQL_KW_WITH) && t_op(p, peek(p, 1), '(')) {
+        next(p);
+        sqlp_skip_group(p);
+    }
+    o->returning = 1;
+    o->alias = alias;
+    parse_output_items(p, o);
+    return 1;
 }
 
 static const sql_col_edge_t *find_edge(const parser_t *p, const char *table, const char *col)
@@ -156,29 +190,78 @@ static const sql_col_edge_t *find_edge(const parser_t *p, const char *table, con
     return NULL;
 }
 
-/* The OUTPUT rows into their table: inserted.c comes from what the statement writes to `table`.c
- * (the table's own column when the statement leaves c as it was), deleted.c from `table`.c as it
- * was; other columns resolve in `sc` (UPDATE/DELETE .. FROM). */
-static void resolve_output(parser_t *p, const output_t *o, const char *table, scope_t *sc)
+/* Does any of `v` name a column of `table`? */
+static int reads_own(const sql_srcvec_t *v, const char *table, size_t tl)
 {
-    if(!o->into || !table || p->err)
-        return;
+    for(uint32_t i = 0; i < v->n; i++)
+        if(strncmp(v->v[i], table, tl) == 0 && v->v[i][tl] == '.')
+            return 1;
+    return 0;
+}
+
+static int sets_col(const output_t *o, const char *col)
+{
+    for(uint32_t i = 0; o->set && i < o->set->n; i++)
+        if(strcmp(o->set->v[i].col, col) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_qual(const char *qual, const char *a, const char *b)
+{
+    return qual && (strcmp(qual, a) == 0 || strcmp(qual, b) == 0);
+}
+
+/* RETURNING's own name for the target: as written, its last part, or its alias. */
+static int names_target(const output_t *o, const char *qual, const char *table)
+{
+    const char *dot = strrchr(table, '.');
+    return !qual || strcmp(qual, table) == 0 || (dot && strcmp(qual, dot + 1) == 0) ||
+           (o->alias && strcmp(qual, o->alias) == 0);
+}
+
+/* The target's columns as the statement left them: what it wrote to each, and (but for an
+ * INSERT's) the rest as they were. */
+static void add_written_cols(parser_t *p, rel_t *r, const output_t *o, const char *table)
+{
+    size_t tl = strlen(table);
+    for(uint32_t k = 0; p->st && k < p->st->nedges; k++) {
+        const sql_col_edge_t *e = &p->st->edges[k];
+        outcol_t *c;
+        if(strncmp(e->target, table, tl) == 0 && e->target[tl] == '.' &&
+           (c = sqlp_rel_add(p, r, e->target + tl + 1, 0)) != NULL)
+            sqlp_sadd_all(p, &c->src, &e->sources, 0);
+    }
+    if(o->returning && !o->insert) {
+        outcol_t *c = sqlp_rel_add(p, r, "*", 1);
+        char *all = sqlp_aconcat(p, table, '.', "*");
+        if(c && all)
+            sql_srcvec_add(p->a, &c->src, all, SQL_HOW_IDENTITY);
+    }
+}
+
+/* The OUTPUT or RETURNING rows: inserted.c (new.c) comes from what the statement writes to
+ * `table`.c (the table's own column when the statement leaves c as it was), deleted.c (old.c)
+ * from `table`.c as it was; other columns resolve in `sc` (UPDATE/DELETE .. FROM). Returning the
+ * target's values reads it. */
+static rel_t *output_rel(parser_t *p, const output_t *o, const char *table, scope_t *sc)
+{
     rel_t *r = sqlp_new_rel(p);
     if(!r)
-        return;
-    int reads_table = 0;
+        return NULL;
     for(uint32_t i = 0; i < o->n && !p->err; i++) {
         const item_t *it = &o->items[i];
-        int ins = it->star_qual && strcmp(it->star_qual, "inserted") == 0;
-        if(it->star && ins && p->st) {
-            size_t tl = strlen(table);
-            for(uint32_t k = 0; k < p->st->nedges; k++) {
-                const sql_col_edge_t *e = &p->st->edges[k];
-                outcol_t *c;
-                if(strncmp(e->target, table, tl) == 0 && e->target[tl] == '.' &&
-                   (c = sqlp_rel_add(p, r, e->target + tl + 1, 0)) != NULL)
-                    sqlp_sadd_all(p, &c->src, &e->sources, 0);
-            }
+        const char *q = it->star_qual;
+        int newq = is_qual(q, "inserted", "new") || (o->returning && names_target(o, q, table));
+        if(it->star && newq) {
+            add_written_cols(p, r, o, table);
+            for(uint32_t k = 1; !q && k < sc->n; k++)
+                sqlp_expand_star(p, &sc->items[k], r);
+            continue;
+        }
+        fitem_t *from = it->star && o->returning && q && !is_qual(q, "deleted", "old") ? sqlp_find_item(sc, q) : NULL;
+        if(from) {
+            sqlp_expand_star(p, from, r);
             continue;
         }
         if(it->star) {
@@ -186,35 +269,52 @@ static void resolve_output(parser_t *p, const output_t *o, const char *table, sc
             char *all = sqlp_aconcat(p, table, '.', "*");
             if(c && all)
                 sql_srcvec_add(p->a, &c->src, all, SQL_HOW_IDENTITY);
-            reads_table = 1;
             continue;
         }
         outcol_t *c = sqlp_rel_add(p, r, it->name, 0);
         if(!c)
-            return;
+            return NULL;
         sink_t rest = {0};
         for(uint32_t k = 0; k < it->sink.n; k++) {
             const ref_t *rf = &it->sink.refs[k];
-            int inserted = rf->qual && strcmp(rf->qual, "inserted") == 0;
-            if(!inserted && !(rf->qual && strcmp(rf->qual, "deleted") == 0)) {
-                sqlp_sink_ref_how(p, &rest, rf->qual, rf->col, rf->how);
-                continue;
-            }
-            const sql_col_edge_t *e = inserted ? find_edge(p, table, rf->col) : NULL;
-            if(e) {
+            int named = is_qual(rf->qual, "inserted", "new") || is_qual(rf->qual, "deleted", "old");
+            int is_new = is_qual(rf->qual, "inserted", "new") || (o->returning && names_target(o, rf->qual, table));
+            const sql_col_edge_t *e = is_new ? find_edge(p, table, rf->col) : NULL;
+            if(e)
                 sqlp_sadd_all(p, &c->src, &e->sources, rf->how);
-            } else {
+            if(e || (o->returning && is_new && (o->insert || sets_col(o, rf->col))))
+                continue; /* what the statement wrote: a constant, or a value the INSERT did not give */
+            if(named) {
                 char *src = sqlp_aconcat(p, table, '.', rf->col);
                 if(src)
                     sql_srcvec_add(p->a, &c->src, src, rf->how);
-                reads_table = 1;
+            } else {
+                sqlp_sink_ref_how(p, &rest, rf->qual, rf->col, rf->how);
             }
         }
         sqlp_sadd_all(p, &c->src, &it->sink.resolved, 0);
         sqlp_resolve_sink(p, sc, &rest, &c->src, NULL, 0);
     }
+    size_t tl = strlen(table);
+    int reads_table = 0;
+    for(uint32_t i = 0; i < r->n && !reads_table; i++)
+        reads_table = reads_own(&r->cols[i].src, table, tl);
     if(reads_table)
         sqlp_add_read(p, table);
+    return r;
+}
+
+/* OUTPUT .. INTO t: the rows written to t. Without INTO, or RETURNING, in a data-modifying CTE:
+ * the rows the query around it reads. */
+static void resolve_output(parser_t *p, const output_t *o, const char *table, scope_t *sc)
+{
+    if(!table || p->err || !o->n || (!o->into && !p->returned))
+        return;
+    rel_t *r = output_rel(p, o, table, sc);
+    if(!o->into) {
+        *p->returned = r;
+        return;
+    }
     sqlp_add_write(p, o->into);
     sqlp_emit_columns(p, o->into, r, o->cols, o->ncols);
 }
@@ -424,9 +524,9 @@ void sqlp_parse_insert(parser_t *p)
         table = q.full;
         sqlp_add_write(p, table);
     }
-    const char *cols[1024], *fixed[64];
+    const char *cols[1024], *fixed[64], *alias = NULL;
     int ncols = 0, nfixed = 0;
-    output_t out = {0};
+    output_t out = {.insert = 1};
     for(;;) {
         if(is_kw(p, SQL_KW_PARTITION) && t_op(p, peek(p, 1), '(')) {
             nfixed += parse_partition_spec(p, fixed + nfixed, 64 - nfixed);
@@ -442,6 +542,7 @@ void sqlp_parse_insert(parser_t *p)
             ncols = parse_column_list(p, cols, 1024);
         } else if(is_kw(p, SQL_KW_AS) && is_name_tok(peek(p, 1))) {
             next(p);
+            alias = sqlp_norm(p, cur(p));
             next(p);
         } else if(is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) {
             next(p);
@@ -497,8 +598,11 @@ void sqlp_parse_insert(parser_t *p)
     }
     if(p->err)
         return;
+    if(is_kw(p, SQL_KW_ON))
+        sqlp_skim_statement(p);
+    parse_returning(p, &out, alias);
     resolve_output(p, &out, table, &(scope_t){0});
-    if(is_kw(p, SQL_KW_ON) || is_kw(p, SQL_KW_RETURNING))
+    if(is_kw(p, SQL_KW_RETURNING))
         sqlp_skim_statement(p);
 }
 
@@ -556,15 +660,6 @@ static void resolve_assignments(parser_t *p, const char *table, scope_t *sc, con
         sqlp_resolve_sink(p, sc, &as->v[i].sink, &src, NULL, 0);
         sqlp_add_edge(p, table, as->v[i].col, &src);
     }
-}
-
-/* Does any of `v` name a column of `table`? */
-static int reads_own(const sql_srcvec_t *v, const char *table, size_t tl)
-{
-    for(uint32_t i = 0; i < v->n; i++)
-        if(strncmp(v->v[i], table, tl) == 0 && v->v[i][tl] == '.')
-            return 1;
-    return 0;
 }
 
 void sqlp_parse_update(parser_t *p)
@@ -636,6 +731,8 @@ void sqlp_parse_update(parser_t *p)
         if(reads_target)
             sqlp_add_read(p, table);
     }
+    out.set = &as;
+    parse_returning(p, &out, sc.items[0].alias);
     resolve_output(p, &out, table, &sc);
     if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
         sqlp_skim_statement(p);
@@ -711,8 +808,11 @@ void sqlp_parse_delete(parser_t *p)
     }
     if(accept_kw(p, SQL_KW_WHERE))
         sqlp_parse_expr(p, NULL);
+    parse_returning(p, &out, alias);
     if(is_kw(p, SQL_KW_RETURNING) || is_kw(p, SQL_KW_ORDER) || is_kw(p, SQL_KW_LIMIT) || is_word(p, "option"))
         sqlp_skim_statement(p);
+    /* a data-modifying CTE's deleted rows go on into the query around it: that writes the target */
+    int returns = p->returned && nt == 1 && out.n && !out.into;
     /* A target's rows go when something else decides which: a table read, a CTE over one, or
      * (MySQL DELETE t1, t2 FROM t1 JOIN t2) another target, which then stays a read. */
     const char *tn[16];
@@ -731,7 +831,7 @@ void sqlp_parse_delete(parser_t *p)
         int other = p->cte_src > cte_src_before;
         for(uint32_t k = reads_before; k < reads->n && !other; k++)
             other = strcmp(reads->v[k], tn[i]) != 0;
-        written[i] = other;
+        written[i] = other || returns;
         nwritten += other;
     }
     for(int i = 0; i < nt && reads; i++) {
@@ -880,11 +980,12 @@ void sqlp_parse_merge(parser_t *p)
             return;
         }
     }
-    if(is_word(p, "output")) {
-        output_t out = {0};
+    output_t out = {0};
+    if(is_word(p, "output"))
         parse_output(p, &out);
-        resolve_output(p, &out, table, &sc);
-    }
+    else
+        parse_returning(p, &out, sc.items[0].alias);
+    resolve_output(p, &out, table, &sc);
     /* Postgres 17's MERGE .. RETURNING: rows for the caller, as a SELECT's (its subqueries still read) */
     if(is_word(p, "option") || is_kw(p, SQL_KW_RETURNING))
         sqlp_skim_statement(p);

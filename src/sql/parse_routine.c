@@ -230,6 +230,76 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
     p->split = split;
 }
 
+/* The statements of an object's body (a routine's, a rule's, a macro's), attributed to it. */
+static void parse_object_body(parser_t *p)
+{
+    int saved = p->in_body, split = p->split;
+    p->in_body = 1;
+    p->split = 0;
+    sqlp_parse_body(p);
+    p->in_body = saved;
+    p->split = split;
+}
+
+/* Postgres CREATE RULE r AS ON event TO t [WHERE cond] DO [ALSO|INSTEAD] NOTHING | cmd | (cmd; ..):
+ * the commands' lineage, attributed to the rule as a trigger's body is to the trigger (NEW and
+ * OLD are the event's rows, no table). ON SELECT .. DO INSTEAD query, as pg_dump wrote views
+ * once, makes t a view over the query. */
+void sqlp_parse_rule(parser_t *p)
+{
+    sqlp_set_kind(p, "create_rule");
+    next(p); /* RULE */
+    qname_t name, on;
+    if(!sqlp_parse_qname(p, &name) || !accept_kw(p, SQL_KW_AS) || !accept_kw(p, SQL_KW_ON)) {
+        sqlp_fail(p, "expected a rule's name and AS ON");
+        return;
+    }
+    int view = is_kw(p, SQL_KW_SELECT);
+    next(p); /* the event */
+    if(!accept_word(p, "to") || !sqlp_parse_qname(p, &on)) {
+        sqlp_fail(p, "expected TO and a table in CREATE RULE");
+        return;
+    }
+    if(p->st && !p->in_body)
+        p->st->name = (char *)name.full;
+    if(accept_kw(p, SQL_KW_WHERE))
+        sqlp_parse_expr(p, NULL);
+    if(!accept_word(p, "do")) {
+        sqlp_fail(p, "expected DO in CREATE RULE");
+        return;
+    }
+    if(!accept_word(p, "also"))
+        accept_word(p, "instead");
+    if(!view) {
+        parse_object_body(p);
+        return;
+    }
+    sqlp_set_kind(p, "create_view");
+    if(p->st && !p->in_body)
+        p->st->name = (char *)on.full;
+    rel_t *r = sqlp_parse_query(p, NULL);
+    sqlp_add_write(p, on.full);
+    sqlp_emit_columns(p, on.full, r, NULL, 0);
+}
+
+/* DuckDB CREATE MACRO m(a, b := 1) AS expr | AS TABLE query [, (a) AS ..] and Teradata's
+ * CREATE MACRO m [(params)] AS (stmt; ..;): what its body reads and writes, attributed to it as a
+ * function's body is. */
+void sqlp_parse_macro(parser_t *p)
+{
+    sqlp_set_kind(p, "create_macro");
+    next(p); /* MACRO */
+    sqlp_skip_if_exists(p);
+    qname_t q;
+    if(!sqlp_parse_qname(p, &q)) {
+        sqlp_fail(p, "expected a macro's name");
+        return;
+    }
+    if(p->st && !p->in_body)
+        p->st->name = (char *)q.full;
+    parse_object_body(p);
+}
+
 static int is_body_stmt(const parser_t *p, const sql_token_t *t)
 {
     if(t->type != SQL_TOK_WORD)

@@ -2412,38 +2412,22 @@ int sqlp_with_starts_query(const parser_t *p, size_t k)
 }
 
 /* Postgres WITH d AS (DELETE FROM t .. RETURNING ..), T-SQL's FROM (MERGE .. OUTPUT ..) AS x: the
- * statement's lineage joins the statement around it, and the rows are the changed rows of its
- * target, so a query over them reads the target when they are returned (RETURNING, or OUTPUT
- * without INTO). */
+ * statement's lineage joins the statement around it (it writes its target), and its rows are
+ * those it returns (RETURNING, or OUTPUT without INTO): what it wrote, or the target's rows as
+ * they were, which reads the target. */
 rel_t *sqlp_parse_dml_rows(parser_t *p)
 {
     next(p); /* ( */
-    size_t start = p->pos;
-    next(p); /* INSERT, UPDATE, DELETE, MERGE */
-    while(is_kw(p, SQL_KW_INTO) || is_kw(p, SQL_KW_FROM) || is_word(p, "only"))
-        next(p);
-    qname_t target;
-    int named = sqlp_parse_qname(p, &target);
-    p->pos = start;
     const char *kind = p->st ? p->st->kind : NULL;
     int saved = p->in_parens;
+    rel_t *rows = NULL, **saved_rows = p->returned;
     p->in_parens = 1;
+    p->returned = &rows;
     sqlp_parse_statement(p);
     p->in_parens = saved;
+    p->returned = saved_rows;
     if(p->st)
         p->st->kind = kind;
-    int returning = 0, output = 0;
-    for(size_t i = start, depth = 0; i < p->pos; i++) {
-        const sql_token_t *t = &p->toks[i];
-        if(t_op(p, t, '('))
-            depth++;
-        else if(t_op(p, t, ')') && depth)
-            depth--;
-        else if(depth == 0 && (t_kw(t, SQL_KW_RETURNING) || t_word(p, t, "output")))
-            returning = output = 1;
-        else if(depth == 0 && output && t_kw(t, SQL_KW_INTO))
-            returning = 0;
-    }
     while(!at_end(p) && !is_op(p, ')')) {
         if(is_op(p, '('))
             sqlp_skip_group(p);
@@ -2451,13 +2435,7 @@ rel_t *sqlp_parse_dml_rows(parser_t *p)
             next(p);
     }
     sqlp_expect_op(p, ')', "expected ')' after the CTE's statement");
-    rel_t *r = sqlp_new_rel(p);
-    if(!r || !named || !returning || p->err)
-        return r;
-    fitem_t it = {.table = target.full};
-    sqlp_expand_star(p, &it, r);
-    sqlp_add_read(p, target.full);
-    return r;
+    return rows ? rows : sqlp_new_rel(p);
 }
 
 void sqlp_parse_with(parser_t *p)

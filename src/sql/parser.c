@@ -1233,6 +1233,9 @@ void sqlp_skim_statement(parser_t *p)
      * (a computed column's CASE) starts no statement */
     int depth = 0;
     while(!at_end(p) && !is_op(p, ';') && !(p->in_parens && is_op(p, ')'))) {
+        /* a data-modifying CTE's RETURNING (after ON CONFLICT ..): its rows are read on */
+        if(p->returned && depth == 0 && is_kw(p, SQL_KW_RETURNING))
+            return;
         if(is_op(p, '(') && sqlp_paren_is_query(p, 1)) {
             sqlp_parse_query(p, NULL);
             continue;

@@ -119,6 +119,9 @@ typedef struct parser {
     int in_parens;
     /* FROM items naming a CTE that read a table: a source, although no new table is read */
     unsigned cte_src;
+    /* a data-modifying CTE's statement (sqlp_parse_dml_rows): where its RETURNING (or T-SQL
+     * OUTPUT without INTO) rows go */
+    rel_t **returned;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
@@ -361,7 +364,7 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname);
 void sqlp_parse_paren(parser_t *p, sink_t *sink);
 rel_t *sqlp_parse_query(parser_t *p, sink_t *outer);
 /* `(INSERT|UPDATE|DELETE|MERGE ..)` at '(': the statement's lineage joins the current one; its
- * returned rows (RETURNING, OUTPUT without INTO) are its target's columns. */
+ * returned rows (RETURNING, OUTPUT without INTO) are those it wrote or deleted. */
 rel_t *sqlp_parse_dml_rows(parser_t *p);
 void sqlp_parse_select_stmt(parser_t *p);
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc);
@@ -398,6 +401,9 @@ int sqlp_begin_split(parser_t *p);
 void sqlp_end_split(parser_t *p, int saved);
 void sqlp_parse_body(parser_t *p);
 void sqlp_parse_call(parser_t *p);
+/* CREATE RULE (Postgres) and CREATE MACRO (DuckDB, Teradata), at RULE or MACRO */
+void sqlp_parse_rule(parser_t *p);
+void sqlp_parse_macro(parser_t *p);
 /* After EXEC: a procedure's name (a call), or the SQL of ('...') or sp_executesql N'...' parsed into
  * the current statement. */
 void sqlp_parse_exec_target(parser_t *p);

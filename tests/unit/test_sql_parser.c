@@ -629,12 +629,12 @@ static void test_unclosed_paren(void **state)
                  "insert@1,insert@3");
     expect_kinds("CREATE RULE r AS ON INSERT TO t DO INSTEAD (INSERT INTO a SELECT x FROM b;\n"
                  "DELETE FROM c WHERE k IN (SELECT k FROM d));\nSELECT 1 FROM e;",
-                 SQL_DIALECT_POSTGRES, "create@1,select@3");
+                 SQL_DIALECT_POSTGRES, "create_rule@1,select@3");
     expect_kinds("CREATE MACRO m AS (\nINSERT INTO a SELECT x FROM b;\nUPDATE c SET y = 1;\n);\nSELECT 1 FROM e;",
-                 SQL_DIALECT_TERADATA, "create@1,select@5");
+                 SQL_DIALECT_TERADATA, "create_macro@1,select@5");
     expect_clean("WITH t AS (\n  INSERT INTO y\n  SELECT a FROM z RETURNING *\n), u AS (\n  DELETE FROM w\n"
                  "  RETURNING *\n)\nSELECT * FROM t, u;",
-                 SQL_DIALECT_POSTGRES, "w,y,z;y");
+                 SQL_DIALECT_POSTGRES, "w,z;w,y");
     expect_kinds("ALTER SERVICE [s]\n  (ADD CONTRACT [a],\n   DROP CONTRACT [b]);\nSELECT 1;", SQL_DIALECT_TSQL,
                  "alter@1,select@4");
 }
@@ -807,14 +807,16 @@ static void test_accounting_finds(void **state)
 }
 
 /* T-SQL's composable DML: FROM (MERGE .. OUTPUT ..) AS x read a table named merge and stopped at
- * INTO; the MERGE's lineage joins the INSERT around it, and its OUTPUT rows come from the target. */
+ * INTO; the MERGE's lineage joins the INSERT around it, and its OUTPUT rows are what it wrote
+ * (inserted.c) or the target's rows as they were (deleted.c). */
 static void test_dml_in_from(void **state)
 {
     (void)state;
     const char *sql = "INSERT INTO audit (a, b)\nSELECT a, b FROM (MERGE INTO tgt AS t USING src AS s ON t.id = s.id\n"
                       "WHEN MATCHED THEN UPDATE SET t.a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)\n"
                       "OUTPUT $action AS a, inserted.id AS b) AS x (a, b) WHERE a = 'UPDATE';";
-    expect_clean(sql, SQL_DIALECT_TSQL, "src,tgt;audit,tgt");
+    expect_clean(sql, SQL_DIALECT_TSQL, "src;audit,tgt");
+    expect_cols_of(sql, SQL_DIALECT_TSQL, "audit.b<-src.id tgt.a<-src.a tgt.id<-src.id");
     expect_cols_of("INSERT INTO log SELECT x.id FROM (DELETE FROM t OUTPUT deleted.id WHERE t.k = 1) AS x;",
                    SQL_DIALECT_TSQL, "log.id<-t.id");
     /* OUTPUT .. INTO returns no rows to the query around it (a DELETE writes no table of ours) */
@@ -823,6 +825,75 @@ static void test_dml_in_from(void **state)
 }
 
 /* The most common errors of Postgres' regression files (tests/corpus/postgres_regress.json). */
+/* WITH x AS (INSERT|UPDATE|DELETE|MERGE .. RETURNING ..): the statement writes its target; the
+ * rows it returns are what it wrote, or the target's as they were (which reads it). */
+static void test_writable_ctes(void **state)
+{
+    (void)state;
+    const char *del = "WITH moved AS (DELETE FROM orders WHERE ts < now() RETURNING id, amount)\n"
+                      "INSERT INTO archive (id, amount) SELECT id, amount FROM moved;";
+    expect_clean(del, SQL_DIALECT_POSTGRES, "orders;archive,orders");
+    expect_cols_of(del, SQL_DIALECT_POSTGRES, "archive.amount<-orders.amount archive.id<-orders.id");
+    const char *ins = "WITH n AS (INSERT INTO y (a, b) SELECT x, z FROM s RETURNING id, a, new.b AS bb)\n"
+                      "INSERT INTO log (id, a, bb) SELECT id, a, bb FROM n;";
+    expect_clean(ins, SQL_DIALECT_POSTGRES, "s;log,y");
+    expect_cols_of(ins, SQL_DIALECT_POSTGRES, "log.a<-s.x log.bb<-s.z y.a<-s.x y.b<-s.z");
+    const char *upd = "WITH u AS (UPDATE t SET x = s.y FROM s WHERE t.k = s.k RETURNING t.k, x, s.w)\n"
+                      "INSERT INTO log SELECT * FROM u;";
+    expect_clean(upd, SQL_DIALECT_POSTGRES, "s,t;log,t");
+    expect_cols_of(upd, SQL_DIALECT_POSTGRES, "log.k<-t.k log.w<-s.w log.x<-s.y t.x<-s.y");
+    expect_clean("WITH u AS (UPDATE t SET x = 1 RETURNING x) INSERT INTO log SELECT x FROM u;", SQL_DIALECT_POSTGRES,
+                 ";log,t");
+    expect_cols_of("WITH d AS (DELETE FROM t USING s WHERE t.k = s.k RETURNING t.*, s.v) INSERT INTO log SELECT * FROM d;",
+                   SQL_DIALECT_POSTGRES, "log.*<-t.* log.v<-s.v");
+    expect_clean("WITH n AS (INSERT INTO y AS o (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET a = o.a + 1\n"
+                 "RETURNING o.a) INSERT INTO log SELECT a FROM n;",
+                 SQL_DIALECT_POSTGRES, ";log,y");
+    expect_clean("WITH m AS (MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v\n"
+                 "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v) RETURNING merge_action(), v)\n"
+                 "INSERT INTO log SELECT * FROM m;",
+                 SQL_DIALECT_POSTGRES, "s;log,t");
+    /* without RETURNING no rows go on: a DELETE deciding nothing by another table has no lineage */
+    expect_clean("WITH d AS (DELETE FROM t WHERE k = 1) SELECT 1;", SQL_DIALECT_POSTGRES, ";");
+    /* outside a CTE the returned rows go to the client */
+    expect_clean("DELETE FROM t WHERE k = 1 RETURNING *;", SQL_DIALECT_POSTGRES, ";");
+}
+
+/* A Postgres rule's commands and a macro's body: their lineage, attributed to the rule or macro. */
+static void test_rules_and_macros(void **state)
+{
+    (void)state;
+    const char *rule = "CREATE RULE log_ins AS ON INSERT TO shoelace WHERE NEW.qty > 0 DO ALSO (\n"
+                       "  INSERT INTO shoelace_log (name, qty) VALUES (NEW.name, NEW.qty);\n"
+                       "  UPDATE stock SET qty = stock.qty - NEW.qty FROM orders o WHERE o.item = stock.item\n);";
+    expect_kinds(rule, SQL_DIALECT_POSTGRES, "create_rule@1");
+    expect_clean(rule, SQL_DIALECT_POSTGRES, "orders,stock;shoelace_log,stock");
+    expect_flows(rule, SQL_DIALECT_POSTGRES, "orders>stock,stock>stock");
+    expect_clean("CREATE OR REPLACE RULE r AS ON DELETE TO v DO INSTEAD DELETE FROM base b USING keep k\n"
+                 "WHERE b.id = OLD.id AND k.id = b.id;",
+                 SQL_DIALECT_POSTGRES, "keep;base");
+    expect_clean("CREATE RULE r AS ON UPDATE TO t DO INSTEAD NOTHING;", SQL_DIALECT_POSTGRES, ";");
+    /* ON SELECT: the table becomes a view over the query */
+    const char *view = "CREATE RULE \"_RETURN\" AS ON SELECT TO v DO INSTEAD SELECT a.id, b.x FROM a JOIN b ON a.id = b.id;";
+    expect_kinds(view, SQL_DIALECT_POSTGRES, "create_view@1");
+    expect_cols_of(view, SQL_DIALECT_POSTGRES, "v.id<-a.id v.x<-b.x");
+    /* T-SQL's rules check values */
+    expect_clean("CREATE RULE range_rule AS @range >= 1000 AND @range < 20000;", SQL_DIALECT_TSQL, ";");
+    expect_kinds("CREATE MACRO total(k) AS (SELECT sum(v) FROM sales WHERE key = k);", SQL_DIALECT_DUCKDB,
+                 "create_macro@1");
+    expect_clean("CREATE MACRO total(k) AS (SELECT sum(v) FROM sales WHERE key = k);", SQL_DIALECT_DUCKDB, "sales;");
+    expect_clean("CREATE OR REPLACE TEMP MACRO recent(n := 7) AS TABLE SELECT * FROM events e JOIN users u ON\n"
+                 "e.uid = u.id WHERE e.ts > now() - n;",
+                 SQL_DIALECT_DUCKDB, "events,users;");
+    expect_clean("CREATE MACRO add(a, b) AS a + b;", SQL_DIALECT_DUCKDB, ";");
+    const char *td = "CREATE MACRO new_emp (n VARCHAR(30), d INTEGER) AS (\n"
+                     "  INSERT INTO employee (name, dept) VALUES (:n, :d);\n"
+                     "  UPDATE dept_count SET c = (SELECT count(*) FROM employee WHERE dept = :d);\n);";
+    expect_kinds(td, SQL_DIALECT_TERADATA, "create_macro@1");
+    expect_clean(td, SQL_DIALECT_TERADATA, "employee;dept_count,employee");
+    expect_flows(td, SQL_DIALECT_TERADATA, "employee>dept_count");
+}
+
 static void test_postgres_regress_finds(void **state)
 {
     (void)state;
@@ -830,8 +901,9 @@ static void test_postgres_regress_finds(void **state)
     expect_kinds("CREATE FUNCTION interpt_pp(path, path) RETURNS point AS :'regresslib' LANGUAGE C STRICT;\n"
                  "CREATE TABLE t (a int);\nINSERT INTO t SELECT * FROM s;",
                  SQL_DIALECT_POSTGRES, "create_function@1,create_table@2,insert@3");
-    /* the returned rows come from the target, as a data-modifying CTE's */
-    expect_clean("COPY (INSERT INTO t (a) VALUES ('f') RETURNING id) TO stdout;", SQL_DIALECT_POSTGRES, "t;t");
+    /* the returned rows are those written, as a data-modifying CTE's: an id the INSERT gives no
+     * value reads no table */
+    expect_clean("COPY (INSERT INTO t (a) VALUES ('f') RETURNING id) TO stdout;", SQL_DIALECT_POSTGRES, ";t");
     expect_clean("COPY (UPDATE t SET a = s.a FROM s WHERE s.id = t.id RETURNING t.id) TO stdout;", SQL_DIALECT_POSTGRES,
                  "s,t;t");
     expect_clean("SELECT * FROM j1 JOIN j2 USING (i) AS x WHERE x.i = 1;", SQL_DIALECT_POSTGRES, "j1,j2;");
@@ -1210,7 +1282,7 @@ static void test_corpus_finds(void **state)
     expect_clean("REFRESH MATERIALIZED VIEW CONCURRENTLY s.v WITH DATA", SQL_DIALECT_POSTGRES, ";s.v");
     /* Postgres data-modifying CTEs: the rows a DELETE returns go on into the INSERT */
     expect_clean("WITH d AS (DELETE FROM a WHERE ts < now() RETURNING *) INSERT INTO b SELECT * FROM d",
-                 SQL_DIALECT_POSTGRES, "a;b");
+                 SQL_DIALECT_POSTGRES, "a;a,b");
     expect_cols_of("WITH d AS (DELETE FROM a RETURNING id) INSERT INTO b (id) SELECT id FROM d", SQL_DIALECT_POSTGRES,
                    "b.id<-a.id");
     expect_clean("WITH u AS (UPDATE t SET x = s.y FROM s WHERE t.k = s.k RETURNING t.k) SELECT count(*) FROM u",
@@ -1291,6 +1363,8 @@ int main(void)
         cmocka_unit_test(test_no_silent_drop),
         cmocka_unit_test(test_accounting_finds),
         cmocka_unit_test(test_dml_in_from),
+        cmocka_unit_test(test_writable_ctes),
+        cmocka_unit_test(test_rules_and_macros),
         cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_spark_sql_tests_finds),
         cmocka_unit_test(test_for_portion_of),
