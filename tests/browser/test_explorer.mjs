@@ -93,6 +93,51 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   assertNoProblems(page);
 });
 
+// Two questions whose answers come back in the other order (the first one slower, as on a loaded server):
+// the first answer replaced the second's under the second question. And an answer without a graph left the
+// earlier answer's drawing labelled "Graph of the answer".
+test("chat: only the last question's answer is shown; a drawing from an earlier answer says so", async ({ server, page }) => {
+  await page.goto(server.base + '/#explorer');
+  await page.selectOption('#chat-mode', 'graph');
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let first = true;
+  await page.route('**/api/chat/graph', async (route) => {
+    const hold = first;
+    first = false;
+    if (hold) await held; /* the first question reaches the server only after the second was answered */
+    await route.continue();
+  });
+  try {
+    const slow = page.waitForResponse((r) => r.url().endsWith('/api/chat/graph') && r.request().postData().includes('mart.report'),
+      { timeout: 20000 });
+    await page.fill('#chat-q', 'What feeds mart.report?');
+    await page.click('#chat-form button[type="submit"]');
+    await page.fill('#chat-q', 'Where is raw.orders used?');
+    await page.click('#chat-form button[type="submit"]');
+    await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'where_used',
+      { timeout: 10000, what: `the second answer (${await page.textContent('#chat-answer')})` });
+    const second = await page.textContent('#chat-answer');
+    release();
+    await (await slow).finished();
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300))); /* the page's handlers of that answer run */
+    assertEqual(await page.getAttribute('#chat-answer', 'data-query-type'), 'where_used', 'the answer shown after the first one came');
+    assertEqual(await page.textContent('#chat-answer'), second, 'the answer text');
+  } finally {
+    release();
+    await page.unroute('**/api/chat/graph');
+  }
+  await page.fill('#chat-q', 'What feeds mart.report?');
+  await page.click('#chat-form button[type="submit"]');
+  await waitFor(async () => /^Graph of the answer/.test(await page.textContent('#ex-meta')), { timeout: 10000, what: 'the answer drawn' });
+  await page.fill('#chat-q', 'help');
+  await page.click('#chat-form button[type="submit"]');
+  await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'unknown', { timeout: 10000, what: 'the help answer' });
+  const meta = await page.textContent('#ex-meta');
+  assert(/^Graph of an earlier answer: /.test(meta), `meta: ${meta}`);
+  assertNoProblems(page);
+});
+
 // A long answer made the details panel taller than the graph's: the row grew with it, the canvas too, and
 // the graph was centred below the window. Beside the graph the details now scroll instead.
 test('a long chat answer scrolls in its panel; the graph keeps its size and stays in view', async ({ server, page }) => {
