@@ -173,6 +173,16 @@ static int add_listed(config_t *cfg, const struct option_spec *o, const char *va
                                            : add_origin(cfg, value, len, err, errlen);
 }
 
+/* strtol and strtod alone take " 5", "+5" and, for a double, "0x10" and "1e1": a value is plain decimal */
+static int plain_decimal(const char *value, int fraction)
+{
+    const char *p = value + (*value == '-');
+    size_t digits = strspn(p, "0123456789");
+    if(fraction && p[digits] == '.')
+        digits += 1 + strspn(p + digits + 1, "0123456789");
+    return digits > 0 && p[digits] == '\0' && strcmp(p, ".") != 0;
+}
+
 static int set_option(config_t *cfg, const struct option_spec *o, const char *value, int from_env, char *err,
                       size_t errlen)
 {
@@ -201,7 +211,7 @@ static int set_option(config_t *cfg, const struct option_spec *o, const char *va
     }
     case OPT_INT: {
         long v = strtol(value, &end, 10);
-        if(errno || end == value || *end || v < o->min || v > o->max) {
+        if(errno || !plain_decimal(value, 0) || *end || v < o->min || v > o->max) {
             snprintf(err, errlen, "--%s expects a whole number from %.0f to %.0f, got '%s'", o->flag, o->min, o->max,
                      value);
             return -1;
@@ -211,7 +221,7 @@ static int set_option(config_t *cfg, const struct option_spec *o, const char *va
     }
     case OPT_DOUBLE: {
         double v = strtod(value, &end);
-        if(errno || end == value || *end || !isfinite(v) || v < o->min || v > o->max) {
+        if(errno || !plain_decimal(value, 1) || *end || !isfinite(v) || v < o->min || v > o->max) {
             snprintf(err, errlen, "--%s expects a number from %g to %g, got '%s'", o->flag, o->min, o->max, value);
             return -1;
         }
@@ -230,6 +240,10 @@ static int set_option(config_t *cfg, const struct option_spec *o, const char *va
         return -1;
     }
     case OPT_LIST: {
+        if(!from_env && value[strspn(value, " \t/")] == '\0') { /* a list in the environment may leave items empty */
+            snprintf(err, errlen, "--%s needs a non-empty value", o->flag);
+            return -1;
+        }
         if(!from_env)
             return add_listed(cfg, o, value, strlen(value), err, errlen);
         const char *p = value;

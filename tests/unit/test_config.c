@@ -54,6 +54,10 @@ static void flags_override_environment(void **state)
     assert_string_equal(cfg.allowed_origins[1], "https://b.example");
     assert_string_equal(cfg.allowed_origins[2], "http://c.example:8080");
     config_free(&cfg);
+    char *fractions[] = {"serve", "--stats-interval", ".25", "--progress-rate", "2."};
+    assert_int_equal(parse(&cfg, 5, fractions, err), 0);
+    assert_true(cfg.stats_interval == 0.25 && cfg.progress_rate == 2.0);
+    config_free(&cfg);
     unsetenv("LINEAGED_PORT");
     unsetenv("LINEAGED_STATS_INTERVAL");
     unsetenv("LINEAGED_ALLOWED_ORIGIN");
@@ -74,6 +78,15 @@ static void bad_values_are_refused_with_a_sentence(void **state)
         {"--host", "", "--host"},
         {"--ipv6-prefix", "0", "--ipv6-prefix expects a whole number from 1 to 128"},
         {"--ipv6-prefix", "129", "--ipv6-prefix"},
+        /* plain decimal only: strtol/strtod took these */
+        {"--stats-interval", "0x10", "--stats-interval expects a number"},
+        {"--stats-interval", "1e1", "--stats-interval"},
+        {"--stats-interval", " 1", "--stats-interval"},
+        {"--stats-interval", ".", "--stats-interval"},
+        {"--port", " 80", "--port expects a whole number"},
+        {"--port", "+80", "--port"},
+        {"--allowed-origin", "", "--allowed-origin needs a non-empty value"},
+        {"--allowed-host", " ", "--allowed-host needs a non-empty value"},
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         config_t cfg;
