@@ -492,9 +492,14 @@ void sqlp_parse_insert(parser_t *p)
         parse_insert_all(p);
         return;
     }
-    int overwrite = 0;
-    if(accept_kw(p, SQL_KW_INTO) || (overwrite = accept_word(p, "overwrite")) != 0)
+    int into = accept_kw(p, SQL_KW_INTO), overwrite = !into && accept_word(p, "overwrite");
+    if(overwrite)
         accept_kw(p, SQL_KW_INTO);
+    else if(!into && SQL_DIALECT_IS_PG(p->d)) {
+        /* their INSERT needs INTO: INSERT ALSO FAILING names no table `also` */
+        sqlp_fail(p, "expected INTO after INSERT");
+        return;
+    }
     accept_kw(p, SQL_KW_TABLE);
     if(overwrite && (is_word(p, "directory") || (is_word(p, "local") && t_word(p, peek(p, 1), "directory")))) {
         accept_word(p, "local");
@@ -991,10 +996,27 @@ void sqlp_parse_merge(parser_t *p)
         sqlp_skim_statement(p);
 }
 
-/* Location of COPY/UNLOAD: a string path or a @stage. */
+/* A quoted name holding "://" ("s3://b/k"): a URL, not a table. */
+static int quoted_url(const parser_t *p, const sql_token_t *t)
+{
+    if(t->type != SQL_TOK_QUOTED)
+        return 0;
+    for(uint32_t i = 0; i + 3 <= t->len; i++)
+        if(memcmp(p->src + t->off + i, "://", 3) == 0)
+            return 1;
+    return 0;
+}
+
+/* Location of COPY/UNLOAD: a string path (a quoted URL too) or a @stage. */
 static int parse_location(parser_t *p, sql_strvec_t *paths)
 {
     const sql_token_t *t = cur(p);
+    if(quoted_url(p, t)) {
+        if(p->st)
+            sqlp_vadd(p, paths, sqlp_norm(p, t));
+        next(p);
+        return 1;
+    }
     if(t->type == SQL_TOK_STRING) {
         if(p->st)
             sqlp_vadd(p, paths, sqlp_string_value(p, t));

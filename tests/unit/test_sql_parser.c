@@ -1266,6 +1266,13 @@ static void test_fuzz_star_of_redefined_table(void **state)
 static void test_corpus_finds(void **state)
 {
     (void)state;
+    /* OpenLineage's second round: a URL in double quotes is a location, not a table; Postgres'
+     * INSERT needs INTO (MySQL's does not) */
+    expect_clean("COPY INTO my_company.emp_basic FROM \"s3://mybucket/./../a.csv\"", SQL_DIALECT_SNOWFLAKE,
+                 ";my_company.emp_basic");
+    expect_rw("INSERT ALSO FAILING", SQL_DIALECT_POSTGRES, ";");
+    expect_errors("INSERT ALSO FAILING", 19, SQL_DIALECT_POSTGRES, "1:expected INTO after INSERT near 'ALSO'");
+    expect_clean("INSERT t VALUES (1)", SQL_DIALECT_MYSQL, ";t");
     /* a DELETE filtered through a CTE over a table has a source; MySQL's DELETE of two joined
      * tables writes both, each filtered by the other */
     expect_clean("WITH c AS (SELECT id FROM t2) DELETE FROM t1 WHERE id IN (SELECT id FROM c)", SQL_DIALECT_ANSI,
