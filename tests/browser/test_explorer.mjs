@@ -93,6 +93,33 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   assertNoProblems(page);
 });
 
+// An ambiguous name listed ten of its candidates as plain text, with no word of the hundreds more (a column
+// v in every fan.t table): now each is a button that draws it, and the rest are counted. So are the names
+// close to an unknown one.
+test('an ambiguous or unknown name: its candidates and suggestions draw with a click, the rest are counted', async ({ server, page }) => {
+  await ask(page, server, 'v', '1');
+  await waitFor(async () => /^v matches several nodes: /.test(await page.textContent('#ex-meta')), { timeout: 10000, what: 'the candidates' });
+  const meta = await page.textContent('#ex-meta');
+  const buttons = await page.$$eval('#ex-meta button', (bs) => bs.map((b) => b.textContent));
+  assertEqual(buttons.length, 10, `candidates offered (${meta})`);
+  assert(/ and \d+ more \(qualify the name\)$/.test(meta), `the rest counted: ${meta}`);
+  const total = Number(/ and (\d+) more/.exec(meta)[1]) + 10;
+  const r = await httpGet(`${server.base}/api/v1/lineage/v`);
+  assertEqual(total, JSON.parse(r.body).total_candidates, 'candidates in all');
+  await page.click(`#ex-meta button >> nth=0`);
+  await waitFor(async () => (await root(page)).join() === buttons[0], { timeout: 10000, what: `${buttons[0]} drawn` });
+  assertEqual(await page.inputValue('#ex-q'), buttons[0], 'the search box follows');
+
+  await page.fill('#ex-q', 'raw.ordrs');
+  await page.press('#ex-q', 'Enter');
+  await waitFor(async () => (await page.$$eval('#ex-meta button', (bs) => bs.map((b) => b.textContent))).includes('raw.orders'),
+    { timeout: 10000, what: `suggestions: ${await page.textContent('#ex-meta')}` });
+  assert(/^raw\.ordrs: no node has that name\. Did you mean .*\?$/.test(await page.textContent('#ex-meta')), await page.textContent('#ex-meta'));
+  await page.click('#ex-meta button:text-is("raw.orders")');
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+  assertNoProblems(page);
+});
+
 // Two questions whose answers come back in the other order (the first one slower, as on a loaded server):
 // the first answer replaced the second's under the second question. And an answer without a graph left the
 // earlier answer's drawing labelled "Graph of the answer".
