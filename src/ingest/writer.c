@@ -1271,6 +1271,13 @@ static int is_routine(const char *kind)
     return strcmp(kind, "create_procedure") == 0 || strcmp(kind, "create_function") == 0;
 }
 
+/* A CREATE that defines the tables it writes: a trigger's, rule's or macro's writes are its body's. */
+static int defines_writes(const char *kind)
+{
+    return strncmp(kind, "create_", 7) == 0 && strcmp(kind, "create_trigger") != 0 &&
+           strcmp(kind, "create_rule") != 0 && strcmp(kind, "create_macro") != 0;
+}
+
 static node_t *file_node(build_t *b)
 {
     if(!b->file_node)
@@ -1283,7 +1290,7 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
     const char *routine = s->name && is_routine(s->kind) ? s->name : NULL;
     node_t *proc = routine ? node_ref(b, NK_PROCEDURE, routine, strlen(routine)) : NULL;
     node_t *actor = proc ? proc : file_node(b);
-    int creates = strncmp(s->kind, "create_", 7) == 0;
+    int creates = defines_writes(s->kind);
     int view = strcmp(s->kind, "create_view") == 0;
     writer_t *w = b->w;
     w->reads.n = 0;

@@ -429,6 +429,17 @@ static void procedures_and_calls(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM statements WHERE routine = 'dbo.load'"), 1);
 }
 
+/* A Postgres rule's commands (as a trigger's, a macro's) write tables they do not define. */
+static void rule_writes_define_nothing(void **state)
+{
+    fixture_t *f = *state;
+    writer_result_t res;
+    const char *sql = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log SELECT a FROM src);\n";
+    store_sql_as(f, "r.sql", sql, SQL_DIALECT_POSTGRES, &res);
+    assert_int_equal(edge_count(f, "DERIVES", "src", "log"), 1);
+    assert_int_equal(edge_count(f, "DEFINED_IN", "log", "r.sql"), 0);
+}
+
 /* A procedure's table DERIVES come from each statement inside it, not from all its reads x writes. */
 static void procedure_derives_per_inner_statement(void **state)
 {
@@ -1815,6 +1826,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(statement_text_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(procedures_and_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(procedure_derives_per_inner_statement, setup, teardown),
+        cmocka_unit_test_setup_teardown(rule_writes_define_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_files_are_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(text_after_an_ascii_start_is_cleaned, setup, teardown),
         cmocka_unit_test(sha256_known_answers),
