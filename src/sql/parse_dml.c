@@ -135,7 +135,7 @@ static void parse_output_items(parser_t *p, output_t *o)
         } else {
             sqlp_parse_expr(p, &it->sink);
             if(p->pos == start) {
-                sqlp_fail(p, "expected an OUTPUT item");
+                sqlp_fail(p, o->returning ? "expected a RETURNING item" : "expected an OUTPUT item");
                 return;
             }
             sqlp_mark_identity(p, &it->sink, start, p->pos);

@@ -278,6 +278,8 @@ void sqlp_parse_rule(parser_t *p)
     if(p->st && !p->in_body)
         p->st->name = (char *)on.full;
     rel_t *r = sqlp_parse_query(p, NULL);
+    if(p->err)
+        return;
     sqlp_add_write(p, on.full);
     sqlp_emit_columns(p, on.full, r, NULL, 0);
 }

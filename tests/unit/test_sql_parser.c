@@ -855,6 +855,8 @@ static void test_writable_ctes(void **state)
                  SQL_DIALECT_POSTGRES, "s;log,t");
     /* without RETURNING no rows go on: a DELETE deciding nothing by another table has no lineage */
     expect_clean("WITH d AS (DELETE FROM t WHERE k = 1) SELECT 1;", SQL_DIALECT_POSTGRES, ";");
+    expect_errors("WITH d AS (INSERT INTO t VALUES (1) RETURNING) SELECT 1", 55, SQL_DIALECT_POSTGRES,
+                  "1:expected a RETURNING item near ')'");
     /* outside a CTE the returned rows go to the client */
     expect_clean("DELETE FROM t WHERE k = 1 RETURNING *;", SQL_DIALECT_POSTGRES, ";");
 }
@@ -873,6 +875,7 @@ static void test_rules_and_macros(void **state)
                  "WHERE b.id = OLD.id AND k.id = b.id;",
                  SQL_DIALECT_POSTGRES, "keep;base");
     expect_clean("CREATE RULE r AS ON UPDATE TO t DO INSTEAD NOTHING;", SQL_DIALECT_POSTGRES, ";");
+    expect_rw("CREATE RULE r AS ON SELECT TO v DO INSTEAD", SQL_DIALECT_POSTGRES, ";");
     /* ON SELECT: the table becomes a view over the query */
     const char *view = "CREATE RULE \"_RETURN\" AS ON SELECT TO v DO INSTEAD SELECT a.id, b.x FROM a JOIN b ON a.id = b.id;";
     expect_kinds(view, SQL_DIALECT_POSTGRES, "create_view@1");
