@@ -466,6 +466,28 @@ class ServerContractTest(unittest.TestCase):
             self.assertIs(type(doc[key]), int, key)
         self.assertEqual(doc["total"], doc["processed"] + doc["pending"] + doc["errors"] + doc["skipped"])
 
+    def test_paging_of_files_and_ingestions(self):
+        """§3's lists page with limit and offset over one order (newest first), with their total and defaults."""
+        for path, key, default in (("/api/v1/files?current=false", "files", 50), ("/api/v1/ingestions?", "ingestions", 20)):
+            with self.subTest(path=path):
+                status, whole, _ = self.get(f"{path}&limit=10")
+                self.assertEqual((status, whole["limit"], whole["offset"]), (200, 10, 0))
+                self.assertGreaterEqual(whole["total"], 3)
+                first, second = (self.get(f"{path}&limit=1&offset={o}")[1] for o in (0, 1))
+                self.assertEqual(first[key] + second[key], whole[key][:2])
+                self.assertEqual((first["total"], second["total"], second["offset"]), (whole["total"], whole["total"], 1))
+                self.assertEqual(self.get(path)[1]["limit"], default)
+                past = self.get(f"{path}&offset={whole['total']}")[1]
+                self.assertEqual((past[key], past["total"]), ([], whole["total"]))
+        started = [i["started_at"] for i in self.get("/api/v1/ingestions?limit=10")[1]["ingestions"]]
+        self.assertEqual(started, sorted(started, reverse=True))
+        ids = [f["id"] for f in self.get("/api/v1/files?current=false&limit=10")[1]["files"]]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        # the files' own count of processed current versions is the statistics' filesProcessed
+        self.assertEqual(self.get("/api/v1/files/stats")[1]["processed"], self.get("/api/v1/stats")[1]["filesProcessed"])
+        status, _, body = self.srv.request("GET", "/api/v1/search?q=orders&kind=tables")
+        assert_error_body(self, status, body, 400)
+
     def test_lineage_shape_and_parameters(self):
         status, doc, _ = self.get("/api/v1/lineage/core.fct_invoices")
         self.assertEqual(status, 200)
