@@ -126,6 +126,34 @@ static const char *encoded_control(unsigned v)
     return v < 32 ? c0[v] : NULL;
 }
 
+#define C1_NAMED(hex)                                                                                                  \
+    "a C1 control character (U+00" hex ", UTF-8 C2 " hex ") in the request target: a path or query holds no control "  \
+    "characters"
+#define C1_ROW(hi)                                                                                                     \
+    C1_NAMED(hi "0"), C1_NAMED(hi "1"), C1_NAMED(hi "2"), C1_NAMED(hi "3"), C1_NAMED(hi "4"), C1_NAMED(hi "5"),        \
+        C1_NAMED(hi "6"), C1_NAMED(hi "7"), C1_NAMED(hi "8"), C1_NAMED(hi "9"), C1_NAMED(hi "A"), C1_NAMED(hi "B"),    \
+        C1_NAMED(hi "C"), C1_NAMED(hi "D"), C1_NAMED(hi "E"), C1_NAMED(hi "F")
+
+/*
+ * U+0080 to U+009F are controls too: a terminal that shows a log or an answer can take U+009B as
+ * CSI, as it takes ESC [. Refused like the C0 ones, sent raw or escaped (%C2%9B) or mixed.
+ */
+static const char *c1_control(unsigned second)
+{
+    static const char *const c1[32] = {C1_ROW("8"), C1_ROW("9")};
+    return second >= 0x80 && second < 0xa0 ? c1[second - 0x80] : NULL;
+}
+
+/* A byte of the request line as the target decodes it: the control it makes, if any. */
+static const char *decoded_byte(reqscan_t *s, unsigned v, int escaped)
+{
+    const char *what = escaped ? encoded_control(v) : NULL;
+    if(!what && s->after_c2)
+        what = c1_control(v);
+    s->after_c2 = v == 0xc2;
+    return what;
+}
+
 static void name_char(reqscan_t *s, unsigned char c)
 {
     if(s->name_len < REQSCAN_NAME_KEPT)
@@ -253,6 +281,7 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             if(c == '\r' || c == '\n') {
                 s->state = c == '\r' ? S_REQLINE_CR : S_FIELD_START;
                 s->pct = 0;
+                s->after_c2 = 0;
                 s->query = 0;
                 s->frags += 2; /* the path and the version */
                 break;
@@ -261,12 +290,16 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
                 return bad(s, why, "a control character in the request line");
             s->query += c == '?' && !s->query;
             s->frags += s->query && (c == '?' || c == '&'); /* lws keeps each query parameter apart */
-            if(s->pct >= 2 && hex_value(c) >= 0) {
-                const char *what = encoded_control((unsigned)(s->pct - 2) << 4 | (unsigned)hex_value(c));
-                if(what)
-                    return bad(s, why, what);
-            }
-            s->pct = c == '%' ? 1 : s->pct == 1 && (c == '0' || c == '1' || c == '7') ? (uint8_t)(2 + c - '0') : 0;
+            int hex = hex_value(c);
+            const char *what = NULL;
+            if(s->pct == 2 && hex >= 0)
+                what = decoded_byte(s, (unsigned)s->pct_hi << 4 | (unsigned)hex, 1);
+            else if(s->pct == 0 && c != '%')
+                what = decoded_byte(s, c, 0);
+            if(what)
+                return bad(s, why, what);
+            s->pct_hi = (uint8_t)hex;
+            s->pct = c == '%' ? 1 : s->pct == 1 && hex >= 0 ? 2 : 0;
             break;
         case S_REQLINE_CR:
             if(c != '\n')
