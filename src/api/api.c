@@ -117,6 +117,7 @@ static int start_ingest(api_t *api)
                           .bus = api->srv->bus,
                           .stats = &api->srv->stats,
                           .max_file_bytes = (int64_t)api->cfg->max_upload_mb << 20,
+                          .debug_slow_ms = api->cfg->debug_slow_writer_ms,
                           .snapshot_interval_s = api->cfg->trend_window / 60,
                           .on_file = count_ingested_file,
                           .on_commit = api_graph_changed,

@@ -144,13 +144,32 @@ typedef struct upload_answer {
 } upload_answer_t;
 
 /*
+ * Writer thread, before it records the upload: not once the client was answered 503 for the wait
+ * (--api-timeout). From here the deadline's answer names the ingestion being recorded.
+ */
+static int upload_claim(void *ud, const char *id)
+{
+    upload_answer_t *a = ud;
+    char detail[320];
+    snprintf(detail, sizeof(detail),
+             "the upload was being recorded as ingestion %s when its answer passed the --api-timeout; "
+             "GET /api/v1/ingestion/%s says whether it was accepted (404: it was not; send it again)",
+             id, id);
+    return http_ticket_start_late(&a->ticket, json_pack("{s:s, s:s, s:s}", "error", "timeout", "detail", detail,
+                                                        "ingestion_id", id));
+}
+
+/*
  * Writer thread: the ingestion and all its files are in the database, so a restart resumes them; only
  * now is the upload accepted (202). Otherwise nothing of it was kept.
  */
 static void upload_recorded(void *ud, const char *id, int rc)
 {
     upload_answer_t *a = ud;
-    if(!rc) {
+    if(rc == INGEST_ERR_EXPIRED) { /* answered 503 at the deadline; the writer logged it */
+        json_decref(a->accepted);
+        http_ticket_drop(&a->ticket);
+    } else if(!rc) {
         log_info("upload.accepted", "ingestion=%s files=%zu accepted=%zu skipped=%zu", id, a->n, a->n_accepted,
                  a->n - a->n_accepted);
         json_object_set_new(a->accepted, "ingestion_id", json_string(id));
@@ -224,6 +243,12 @@ static void split_refused(api_t *api, splitjob_t *job, int status, const char *d
 static void split_one(api_t *api, splitjob_t *job)
 {
     upload_t *u = job->u;
+    if(http_ticket_expired(&job->a->ticket)) {
+        log_warn("upload.unclaimed", "files=%zu reason=\"answered 503 at --api-timeout before it was split: nothing of "
+                 "it was kept\"", upload_count(u));
+        split_refused(api, job, 503, "");
+        return;
+    }
     /* Its files are about to be written beside the spool: asked of the disk now, not of the figure the
      * upload was let in by. */
     int rc = room_has_now(api->room, upload_spool_bytes(u)) ? upload_split(u, &api->splitter->stop) : 507;
@@ -247,7 +272,7 @@ static void split_one(api_t *api, splitjob_t *job)
     ingest_meta_t meta = {"upload", job->project, job->repository, NULL, NULL, job->dialect, NULL, 0};
     char id[INGEST_ID_MAX];
     upload_answer_t *a = job->a;
-    rc = ingest_submit(api->ingest, &meta, list, n, upload_recorded, a, id); /* `a` is the writer's now */
+    rc = ingest_submit(api->ingest, &meta, list, n, upload_claim, upload_recorded, a, id); /* the writer's now */
     util_free(list);
     if(rc) {
         log_warn("upload.refused", "reason=\"%s\"", ingest_strerror(rc));
@@ -319,7 +344,9 @@ void api_files_stop(api_t *api)
 /*
  * The body is in: the files become one ingestion, handed over in one step (ingest_submit only
  * queues). The answer waits for the writer to commit the ingestion's rows (upload_recorded): a 202
- * is a promise that a crash right after it loses no file.
+ * is a promise that a crash right after it loses no file. Not for ever: at --api-timeout the
+ * transport answers 503 (http_defer_recorded), and an upload the writer had not begun to record by
+ * then is dropped whole (upload_claim).
  */
 static void upload_end(void *state, const http_request_t *req, const char *const *values, http_response_t *resp)
 {
@@ -371,7 +398,7 @@ static void upload_end(void *state, const http_request_t *req, const char *const
         job->project = project ? util_strdup(project) : NULL;
         job->repository = repository ? util_strdup(repository) : NULL;
     }
-    if(!job || (project && !job->project) || (repository && !job->repository) || http_defer(req, &a->ticket)) {
+    if(!job || (project && !job->project) || (repository && !job->repository) || http_defer_recorded(req, &a->ticket)) {
         splitjob_free(r->api, job, 0);
         json_decref(a->accepted);
         util_free(a);

@@ -80,6 +80,9 @@ static const struct option_spec options[] = {
      "MiB of built exports kept for repeated requests on the same graph version (0: none)"},
     {"debug-slow-ms", OPT_INT, OFF(debug_slow_ms), 0, 600000, "0",
      "tests only, with --debug-events: each API worker job (an export's build too) first sleeps this long"},
+    {"debug-slow-writer-ms", OPT_INT, OFF(debug_slow_writer_ms), 0, 600000, "0",
+     "tests only, with --debug-events: the ingest writer sleeps this long before its start-up read and each commit of "
+     "new ingestions"},
     {"header-timeout", OPT_INT, OFF(header_timeout), 1, 300, "10",
      "seconds for a request's whole header block (and for a connection waiting its turn)"},
     {"max-http-per-ip", OPT_INT, OFF(max_http_per_ip), 1, 100000, "16",
@@ -326,8 +329,9 @@ int config_parse(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
                  cfg->api_timeout);
         return -1;
     }
-    if(cfg->debug_slow_ms && !cfg->debug_events) {
-        snprintf(err, errlen, "--debug-slow-ms is a test hook: it needs --debug-events");
+    if((cfg->debug_slow_ms || cfg->debug_slow_writer_ms) && !cfg->debug_events) {
+        snprintf(err, errlen, "--%s is a test hook: it needs --debug-events",
+                 cfg->debug_slow_ms ? "debug-slow-ms" : "debug-slow-writer-ms");
         return -1;
     }
     return 0;

@@ -45,6 +45,7 @@ typedef struct config {
     int api_timeout;         /* seconds a request may wait for its API worker's answer in all before 503 */
     int export_cache_mb;     /* built exports kept for the graph version they show */
     int debug_slow_ms;       /* tests: each API job waits this long once it starts (needs debug_events) */
+    int debug_slow_writer_ms; /* tests: the ingest writer waits this long before reading and recording */
     char *seed_dir;          /* SQL folder ingested at start when the database has no files */
     int header_timeout;      /* seconds a request's headers may take, and a connection may wait for a slot */
     int max_http_per_ip;     /* HTTP connections per client address handed to lws at once */

@@ -50,6 +50,7 @@ typedef struct ingestion {
     int ended;    /* under the lock: ingest_end or ingest_fail was called */
     int announce; /* ingestion_started goes out at its CMD_BEGIN (ingest_meta_t.announce) */
     int visible; /* under the lock: when_visible said queries see its files */
+    int unclaimed; /* writer thread: its submitter stopped waiting before it was recorded */
     /* Writer thread only. */
     int input_complete, started_published, awaiting_visible;
     char *fail_message;
@@ -83,6 +84,7 @@ typedef struct cmd {
     double percentage;
     size_t count;                /* CMD_EXPECT */
     ingest_recorded_fn recorded; /* CMD_END of ingest_submit: told when the batch is committed */
+    ingest_claim_fn claim;       /* and asked first whether to record it at all */
     void *ud;
 } cmd_t;
 
@@ -125,6 +127,7 @@ const char *ingest_strerror(int code)
     case INGEST_ERR_BUSY: return "too many files are waiting to be ingested; try again later";
     case INGEST_ERR_STORE: return "the database could not record the ingestion";
     case INGEST_ERR_CLOSED: return "ingestion is shutting down";
+    case INGEST_ERR_EXPIRED: return "its submitter stopped waiting before it was recorded";
     }
     return "unknown ingest error";
 }
@@ -543,12 +546,66 @@ static job_t *job_new(ingestion_t *ing, const char *disk_path, const char *name,
     return j;
 }
 
+static void debug_slow(const ingest_t *in)
+{
+    int ms = in->opts.debug_slow_ms;
+    if(ms > 0) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * Submissions whose claim is refused (the upload was answered 503 while the writer was busy) are
+ * taken out of the batch before any row of them is written: their files removed, their ingestion
+ * forgotten. An ingest_submit's commands are queued together, so all of them are in this batch.
+ */
+static cmd_t *drop_unclaimed(ingest_t *in, cmd_t *list)
+{
+    for(cmd_t *c = list; c; c = c->next) {
+        if(c->claim && c->claim(c->ud, c->ing->id))
+            c->ing->unclaimed = 1;
+    }
+    cmd_t *kept = NULL, **tail = &kept;
+    for(cmd_t *c = list, *next; c; c = next) {
+        next = c->next;
+        c->next = NULL;
+        ingestion_t *ing = c->ing;
+        if(!ing->unclaimed) {
+            *tail = c;
+            tail = &c->next;
+            continue;
+        }
+        int adds = c->type == CMD_ADD, ends = c->type == CMD_END;
+        ing->total += adds;
+        if(ends)
+            log_warn("ingest.unclaimed",
+                     "ingestion=%s files=%zu reason=\"its submitter stopped waiting before the writer got to it (an "
+                     "upload answered 503 at --api-timeout): nothing of it was recorded\"",
+                     ing->id, ing->total);
+        cmd_discard(c, INGEST_ERR_EXPIRED);
+        if(adds) {
+            pthread_mutex_lock(&in->mu);
+            in->outstanding--;
+            pthread_mutex_unlock(&in->mu);
+        }
+        if(ends) { /* its last command */
+            unlink_live(in, ing);
+            if(in->opts.stats)
+                stats_ingestion_end(in->opts.stats);
+            ingestion_free(ing);
+        }
+    }
+    return kept;
+}
+
 /*
  * Commands arrive in batches: their rows go in one transaction. After a failure the rest of the batch
  * still runs in memory, so every file added is made final and every ending ends its ingestion.
  */
 static void run_commands(ingest_t *in, cmd_t *list)
 {
+    debug_slow(in);
     int rc = writer_begin(in->w);
     queue_t added = {0};
     for(cmd_t *c = list; c; c = c->next) {
@@ -873,6 +930,7 @@ static int writer_done(ingest_t *in)
  */
 static int load(ingest_t *in)
 {
+    debug_slow(in);
     int rc = writer_load(in->w, &in->stop);
     /* a stop interrupts recover's queries (duckdb_interrupt): that failure is the stop, not an error */
     if(!rc && !atomic_load(&in->stop) && recover(in) && !atomic_load(&in->stop)) {
@@ -968,6 +1026,7 @@ static void *writer_main(void *arg)
         job_t *parsed = gather(in, take_all(&in->parsed));
         in->newly_visible = 0; /* complete_ready below ends them */
         pthread_mutex_unlock(&in->mu);
+        cmds = drop_unclaimed(in, cmds);
         if(cmds)
             run_commands(in, cmds);
         while(cmds) {
@@ -1437,7 +1496,7 @@ static cmd_t *add_cmd(const char *disk_path, const char *name, const char *skip_
 }
 
 int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *files, size_t n,
-                  ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX])
+                  ingest_claim_fn claim, ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX])
 {
     queue_t cmds = {0};
     int rc = n && !files ? INGEST_ERR_ARG : INGEST_OK;
@@ -1456,6 +1515,7 @@ int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *
         return rc ? rc : INGEST_ERR_NOMEM;
     }
     end->recorded = recorded;
+    end->claim = claim;
     end->ud = ud;
     push(&cmds, end);
     return start_ingestion(in, meta, &cmds, n, 1, id);

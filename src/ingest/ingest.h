@@ -28,6 +28,7 @@ enum ingest_error {
     INGEST_ERR_BUSY = -4,    /* queues are at their bound: try later (HTTP 503) */
     INGEST_ERR_STORE = -5,
     INGEST_ERR_CLOSED = -6, /* shutting down */
+    INGEST_ERR_EXPIRED = -7, /* ingest_submit's claim said its submitter stopped waiting: nothing recorded */
 };
 
 typedef struct ingest ingest_t;
@@ -49,6 +50,8 @@ typedef struct ingest_opts {
     /* With stats: after commits, store the counters at most this often (stats_snapshots); 0: never. */
     double snapshot_interval_s;
     int64_t max_file_bytes;
+    /* Tests only: the writer sleeps this long before its start-up read and before each batch of commands. */
+    int debug_slow_ms;
     /* Optional, from the writer thread. */
     void (*on_file)(void *ud, const ingest_file_event_t *ev);
     /* Optional, from the writer thread, after a file's transaction committed (the graph changed). */
@@ -121,15 +124,21 @@ typedef struct ingest_file {
  * else INGEST_ERR_STORE or INGEST_ERR_CLOSED (nothing of it is kept; owned files are removed).
  */
 typedef void (*ingest_recorded_fn)(void *ud, const char *id, int rc);
+/*
+ * From the writer thread, just before it writes the ingestion's rows: 0 to record it; -1 when its
+ * submitter no longer waits for it (an upload answered 503 meanwhile): then nothing of it is
+ * recorded or published, its owned files are removed and `recorded` gets INGEST_ERR_EXPIRED.
+ */
+typedef int (*ingest_claim_fn)(void *ud, const char *id);
 
 /*
  * An ingestion whose files are all known (an upload): begun, its `n` files added and its input ended
  * in one step, recorded by the writer in one transaction, so ingestion_started carries the whole
  * total. On INGEST_OK the owned files belong to ingestion and `recorded` (may be NULL) will be called;
- * on an error nothing was taken and `recorded` is never called.
+ * on an error nothing was taken and `recorded` is never called. `claim` may be NULL.
  */
 int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *files, size_t n,
-                  ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX]);
+                  ingest_claim_fn claim, ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX]);
 /* GitHub: what the clone resolved, once known. */
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit);
 /* GitHub: the branch, when none was asked for and the remote's default was used. */

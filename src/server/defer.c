@@ -11,6 +11,7 @@ enum { CLAIM_QUEUED, CLAIM_STARTED, CLAIM_EXPIRED };
 struct http_claim {
     atomic_int state;
     atomic_int refs;
+    json_t *late; /* http_ticket_start_late: the answer's body should the real one miss its deadline */
 };
 
 http_claim_t *http_claim_new(void)
@@ -19,14 +20,24 @@ http_claim_t *http_claim_new(void)
     if(c) {
         atomic_init(&c->state, CLAIM_QUEUED);
         atomic_init(&c->refs, 2); /* the request's and the ticket's */
+        c->late = NULL;
     }
     return c;
 }
 
 void http_claim_release(http_claim_t *c)
 {
-    if(c && atomic_fetch_sub(&c->refs, 1) == 1)
+    if(c && atomic_fetch_sub(&c->refs, 1) == 1) {
+        json_decref(c->late);
         util_free(c);
+    }
+}
+
+json_t *http_claim_take_late(http_claim_t *c)
+{
+    json_t *late = c->late;
+    c->late = NULL;
+    return late;
 }
 
 int http_claim_expire(http_claim_t *c)
@@ -39,6 +50,20 @@ int http_ticket_start(http_ticket_t *t)
 {
     int expected = CLAIM_QUEUED;
     return !t->claim || atomic_compare_exchange_strong(&t->claim->state, &expected, CLAIM_STARTED) ? 0 : -1;
+}
+
+int http_ticket_start_late(http_ticket_t *t, json_t *late)
+{
+    if(t->claim && !t->claim->late) /* set before the exchange publishes it to the service thread */
+        t->claim->late = late;
+    else
+        json_decref(late);
+    return http_ticket_start(t);
+}
+
+int http_ticket_expired(const http_ticket_t *t)
+{
+    return t->claim && atomic_load(&t->claim->state) == CLAIM_EXPIRED;
 }
 
 void http_ticket_drop(http_ticket_t *t)

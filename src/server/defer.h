@@ -38,6 +38,11 @@ http_claim_t *http_claim_new(void);
 void http_claim_release(http_claim_t *c);
 /* Service thread, at the queue-wait deadline: 1 when the work had not started (it never will now). */
 int http_claim_expire(http_claim_t *c);
+/*
+ * Service thread, once http_claim_expire found the work started: the answer its starter left for a
+ * missed deadline (http_ticket_start_late), now the caller's to free; NULL when none.
+ */
+json_t *http_claim_take_late(http_claim_t *c);
 
 int http_completions_init(http_completions_t *q, void (*wake)(void *), void *arg);
 /* No more completions (the loop is gone); drops what is queued. */

@@ -573,6 +573,14 @@ int http_defer_queued(const http_request_t *req, http_ticket_t *out)
     return 0;
 }
 
+int http_defer_recorded(const http_request_t *req, http_ticket_t *out)
+{
+    if(http_defer_queued(req, out))
+        return -1;
+    ((http_txn_t *)req->txn)->recorded = 1;
+    return 0;
+}
+
 /* Returns 1 when the handler deferred its answer (the response comes through http_drain_completions). */
 static int dispatch(struct lws *wsi, http_txn_t *t)
 {
@@ -912,11 +920,44 @@ void http_check_bodies(server_t *srv, int64_t now)
 }
 
 /*
- * A request whose work waits for an API worker: lws's own content timeout (30 s from the request,
- * set after its callback returned) closed it without a word, so the hub answers first. Still queued
- * at --api-queue-wait: the claim is taken from the worker (it will skip the work) and the answer is
- * 503; started, yet unanswered at --api-timeout: 503 too (the worker's answer is dropped when it
- * comes). lws's timeout is moved past both, and the connection stays open for the next request.
+ * The hub's own 503 for a deferred request. An API request still queued at --api-queue-wait is
+ * `busy` (the worker will skip it); one started yet unanswered at --api-timeout is `timeout`. An
+ * upload waits for the writer to record it (http_defer_recorded), which a long start-up read or a
+ * long commit can hold up: at --api-timeout, not started, it never will be and nothing of it was
+ * kept; started, the answer its starter left names what is under way (the ingestion, which GET
+ * /api/v1/ingestion/{id} shows once recorded).
+ */
+static void answer_late(server_t *srv, http_txn_t *t, int expired, int64_t waited)
+{
+    static const char *const reasons[2][2] = {{"api_timeout", "queue_wait"}, {"record_timeout", "record_wait"}};
+    const config_t *cfg = srv->cfg;
+    int busy = expired && !t->recorded;
+    log_limited(LOG_WARN, "http.rejected", "reason=%s path=%s waited_ms=%lld status=503",
+                reasons[t->recorded != 0][expired != 0], LOG_Q(t->path), (long long)waited);
+    if(busy)
+        metrics_inc(&srv->metrics.api_expired);
+    t->resp.retry_after = busy ? cfg->api_queue_wait : cfg->api_timeout;
+    t->resp.omit_body = t->method == HTTP_HEAD;
+    json_t *late = t->recorded && !expired ? http_claim_take_late(t->claim) : NULL;
+    if(late) {
+        http_respond_json(&t->resp, 503, late);
+        return;
+    }
+    char detail[200];
+    snprintf(detail, sizeof(detail),
+             busy      ? "no API worker was free within %d s (--api-queue-wait): the server is busy; try again later"
+             : expired ? "the server did not get to this request within %d s (--api-timeout): it is busy; nothing of "
+                         "it was done or kept; send it again later"
+                       : "the answer took longer than %d s (--api-timeout): the server is busy; try again later",
+             busy ? cfg->api_queue_wait : cfg->api_timeout);
+    http_respond_error(&t->resp, 503, busy ? "busy" : "timeout", detail);
+}
+
+/*
+ * A request whose work waits for an API worker or the writer: lws's own content timeout (30 s from
+ * the request, set after its callback returned) closed it without a word, so the hub answers first
+ * (answer_late), the claim taken from the work when it had not started. lws's timeout is moved past
+ * --api-timeout, and the connection stays open for the next request.
  */
 void http_check_deferred(server_t *srv, int64_t now)
 {
@@ -926,28 +967,17 @@ void http_check_deferred(server_t *srv, int64_t now)
         if(!t->claim)
             continue;
         int64_t waited = now - t->deferred_ms;
-        int queued = waited >= (int64_t)cfg->api_queue_wait * 1000 && http_claim_expire(t->claim);
-        if(!queued && waited < (int64_t)cfg->api_timeout * 1000) {
+        int64_t start_ms = (int64_t)(t->recorded ? cfg->api_timeout : cfg->api_queue_wait) * 1000;
+        int expired = waited >= start_ms && http_claim_expire(t->claim);
+        if(!expired && waited < (int64_t)cfg->api_timeout * 1000) {
             if(!t->timeout_moved) {
                 lws_set_timeout(t->wsi, PENDING_TIMEOUT_HTTP_CONTENT, cfg->api_timeout + cfg->header_timeout);
                 t->timeout_moved = 1;
             }
             continue;
         }
-        char detail[160];
-        snprintf(detail, sizeof(detail),
-                 queued ? "no API worker was free within %d s (--api-queue-wait): the server is busy; try again "
-                          "later"
-                        : "the answer took longer than %d s (--api-timeout): the server is busy; try again later",
-                 queued ? cfg->api_queue_wait : cfg->api_timeout);
-        log_limited(LOG_WARN, "http.rejected", "reason=%s path=%s waited_ms=%lld status=503",
-                    queued ? "queue_wait" : "api_timeout", LOG_Q(t->path), (long long)waited);
-        if(queued)
-            metrics_inc(&srv->metrics.api_expired);
         defer_unlink(t);
-        http_respond_error(&t->resp, 503, queued ? "busy" : "timeout", detail);
-        t->resp.retry_after = queued ? cfg->api_queue_wait : cfg->api_timeout;
-        t->resp.omit_body = t->method == HTTP_HEAD;
+        answer_late(srv, t, expired, waited);
         finish(t->wsi, t);
     }
 }

@@ -148,6 +148,17 @@ int http_defer_queued(const http_request_t *req, http_ticket_t *out);
  * Never waits. Always 0 for an http_defer ticket.
  */
 int http_ticket_start(http_ticket_t *t);
+/*
+ * http_defer_recorded: like http_defer_queued, but the work (an upload's recording) may start until
+ * --api-timeout; at that deadline the transport answers 503 `timeout` itself. When it has not
+ * started, nothing of it was done; when it has, the transport sends `late` (reference stolen), which
+ * says what is under way. http_ticket_start_late starts the work with that answer left for the
+ * deadline: 0 to go on, -1 when the request was already answered (skip the work, drop the ticket).
+ */
+int http_defer_recorded(const http_request_t *req, http_ticket_t *out);
+int http_ticket_start_late(http_ticket_t *t, json_t *late);
+/* Any thread: 1 once the request was answered for want of a start in time (the work may be skipped). */
+int http_ticket_expired(const http_ticket_t *t);
 /* Any thread: the deferred response (body ownership taken). If the client left, it is dropped. */
 void http_ticket_complete(http_ticket_t *t, int status, const char *content_type, char *body, size_t len);
 /*

@@ -72,6 +72,7 @@ typedef struct http_txn {
     const struct route *route; /* NULL: no such path */
     uint64_t defer_id;         /* non-zero: waiting for a deferred response with this id */
     struct http_claim *claim;  /* its work was queued for a worker (http_defer_queued) */
+    int recorded;              /* http_defer_recorded: the work may start until --api-timeout */
     int64_t deferred_ms;       /* when it was deferred: the queue wait and answer deadlines count from here */
     buf_t body;
     const struct route_upload_ops *upload_ops; /* the route takes streamed multipart uploads */

@@ -832,7 +832,7 @@ static void small_files_share_commits(void **state)
     g.in = opened(&opts);
     assert_int_equal(ingest_wait_ready(g.in), INGEST_OK);
     char id[INGEST_ID_MAX];
-    assert_int_equal(ingest_submit(g.in, &(ingest_meta_t){.source = "upload"}, files, N, NULL, NULL, id), INGEST_OK);
+    assert_int_equal(ingest_submit(g.in, &(ingest_meta_t){.source = "upload"}, files, N, NULL, NULL, NULL, id), INGEST_OK);
     ingest_close(g.in, 1);
     assert_int_equal(g.final, N);
     assert_int_equal(count(f, "SELECT count(*) FROM files WHERE status = 'processed'"), N);
@@ -895,7 +895,7 @@ static void ingest_files(fixture_t *f, ingest_opts_t *opts, ingest_file_t *files
     l->in = opened(opts);
     assert_int_equal(ingest_wait_ready(l->in), INGEST_OK);
     char id[INGEST_ID_MAX];
-    assert_int_equal(ingest_submit(l->in, &(ingest_meta_t){.source = "upload"}, files, n, NULL, NULL, id), INGEST_OK);
+    assert_int_equal(ingest_submit(l->in, &(ingest_meta_t){.source = "upload"}, files, n, NULL, NULL, NULL, id), INGEST_OK);
     ingest_close(l->in, 1);
 }
 
@@ -951,13 +951,13 @@ static void a_hashed_file_whose_path_changed_is_parsed(void **state)
     l.in = opened(&opts);
     assert_int_equal(ingest_wait_ready(l.in), INGEST_OK);
     char id[INGEST_ID_MAX];
-    assert_int_equal(ingest_submit(l.in, &(ingest_meta_t){.source = "upload"}, &one, 1, NULL, NULL, id), INGEST_OK);
+    assert_int_equal(ingest_submit(l.in, &(ingest_meta_t){.source = "upload"}, &one, 1, NULL, NULL, NULL, id), INGEST_OK);
     pthread_mutex_lock(&l.mu);
     int hashed = wait_flag(&l, &l.hashed);
     pthread_mutex_unlock(&l.mu);
     assert_true(hashed);
     /* while the unchanged copy waits in its worker, another version of a.sql is committed */
-    assert_int_equal(ingest_submit(l.in, &(ingest_meta_t){.source = "upload"}, &two, 1, NULL, NULL, id), INGEST_OK);
+    assert_int_equal(ingest_submit(l.in, &(ingest_meta_t){.source = "upload"}, &two, 1, NULL, NULL, NULL, id), INGEST_OK);
     ingest_close(l.in, 1);
     assert_int_equal(l.hashed_only, 1);
     assert_int_equal(l.reparsed, 1);
@@ -984,8 +984,8 @@ static void submit_records_then_calls_back(void **state)
     char id[INGEST_ID_MAX];
     ingest_meta_t meta = {.source = "upload"};
     ingest_file_t bad[] = {{a, "", NULL, 0}};
-    assert_int_equal(ingest_submit(in, &meta, bad, 1, on_recorded, &rec, id), INGEST_ERR_ARG);
-    assert_int_equal(ingest_submit(in, &meta, files, 3, on_recorded, &rec, id), INGEST_OK);
+    assert_int_equal(ingest_submit(in, &meta, bad, 1, NULL, on_recorded, &rec, id), INGEST_ERR_ARG);
+    assert_int_equal(ingest_submit(in, &meta, files, 3, NULL, on_recorded, &rec, id), INGEST_OK);
     assert_int_equal(ingest_add_file(in, id, a, "late.sql", NULL, 0), INGEST_ERR_UNKNOWN); /* already ended */
     ingest_close(in, 1);
     assert_int_equal(rec.calls, 1);
@@ -996,6 +996,53 @@ static void submit_records_then_calls_back(void **state)
     assert_non_null(head);
     assert_string_equal(head->type, "ingestion_started");
     assert_int_equal(json_integer_value(json_object_get(head->data, "total_files")), 3);
+    bus_event_free_list(head);
+    bus_free(bus);
+}
+
+static int refuse_claim(void *ud, const char *id)
+{
+    recorded_t *r = ud;
+    snprintf(r->id, sizeof(r->id), "%s", id);
+    return -1;
+}
+
+/*
+ * A submission whose submitter stopped waiting (an upload answered 503 at --api-timeout before the
+ * writer got to it): nothing of it is recorded or published, its owned file is removed, and its
+ * callback says so. A submission queued beside it is recorded as usual.
+ */
+static void a_refused_claim_records_nothing(void **state)
+{
+    fixture_t *f = *state;
+    char owned[256], kept[256];
+    snprintf(owned, sizeof(owned), "%s", write_sql(f, "owned.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    snprintf(kept, sizeof(kept), "%s", write_sql(f, "kept.sql", "INSERT INTO u SELECT a FROM s;\n"));
+    bus_t *bus = bus_new(1024, no_wake, NULL);
+    ingest_opts_t opts = {.store = f->store, .bus = bus, .workers = 1};
+    ingest_t *in = opened(&opts);
+    ingest_file_t files[] = {{owned, "owned.sql", NULL, 1}, {"", "c.txt", "not a SQL file", 0}};
+    ingest_file_t others[] = {{kept, "kept.sql", NULL, 0}};
+    recorded_t gone = {.f = f}, rec = {.f = f};
+    char id[INGEST_ID_MAX], other[INGEST_ID_MAX];
+    ingest_meta_t meta = {.source = "upload"};
+    assert_int_equal(ingest_submit(in, &meta, files, 2, refuse_claim, on_recorded, &gone, id), INGEST_OK);
+    assert_int_equal(ingest_submit(in, &meta, others, 1, NULL, on_recorded, &rec, other), INGEST_OK);
+    ingest_close(in, 1);
+    assert_int_equal(gone.calls, 1);
+    assert_int_equal(gone.rc, INGEST_ERR_EXPIRED);
+    assert_string_equal(gone.id, id);
+    assert_int_equal(access(owned, F_OK), -1);
+    assert_int_equal(count(f, "SELECT count(*) FROM ingestions"), 1);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path IN ('owned.sql', 'c.txt')"), 0);
+    assert_int_equal(rec.rc, INGEST_OK);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'kept.sql' AND status = 'processed'"), 1);
+    bus_event_t *head = bus_drain(bus);
+    assert_non_null(head); /* the other submission's */
+    for(bus_event_t *e = head; e; e = e->next) {
+        json_t *ing = json_object_get(e->data, "ingestion_id");
+        assert_true(!ing || strcmp(json_string_value(ing), id) != 0);
+    }
     bus_event_free_list(head);
     bus_free(bus);
 }
@@ -1213,7 +1260,7 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
     char id[INGEST_ID_MAX];
     ingest_meta_t meta = {.source = "upload"};
     ingest_file_t files[] = {{a, "a.sql", NULL, 0}};
-    int submitted = rc ? rc : ingest_submit(in, &meta, files, 1, on_recorded, &rec, id);
+    int submitted = rc ? rc : ingest_submit(in, &meta, files, 1, NULL, on_recorded, &rec, id);
     if(!rc)
         ingest_close(in, 1);
     char *log = capture_end(&cap);
@@ -1835,6 +1882,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(recovery_requeues_or_interrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(an_interrupted_ingestion_keeps_its_files_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(events_follow_the_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_refused_claim_records_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(submit_records_then_calls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
