@@ -68,7 +68,7 @@ typedef struct job {
     writer_file_t file; /* strings owned by the job */
     char *skip_reason;  /* recorded as skipped, never read */
     parsed_file_t *parsed;
-    int64_t bytes; /* its size on disk when handed to a worker (stat), in in->inflight_bytes till stored */
+    int64_t bytes; /* its size on disk when queued for a worker (pend), in in->inflight_bytes till stored */
     char known_sha256[SHA256_HEX_LEN]; /* its path's current version when handed out: not parsed if equal */
 } job_t;
 
@@ -546,6 +546,17 @@ static job_t *job_new(ingestion_t *ing, const char *disk_path, const char *name,
     return j;
 }
 
+/*
+ * A file waits for a worker. Its size, which dispatch weighs under the lock callers take, is read
+ * here, off that lock: a stat() can wait on the disk (writer thread).
+ */
+static void pend(ingest_t *in, job_t *j)
+{
+    struct stat st;
+    j->bytes = stat(j->file.disk_path, &st) == 0 && st.st_size > 0 ? (int64_t)st.st_size : 0;
+    push(&in->pending, j);
+}
+
 static void debug_slow(const ingest_t *in)
 {
     int ms = in->opts.debug_slow_ms;
@@ -673,7 +684,7 @@ static void run_commands(ingest_t *in, cmd_t *list)
                        rc ? "the database could not record the file" : j->skip_reason, 0);
             job_free(j);
         } else {
-            push(&in->pending, j);
+            pend(in, j);
         }
     }
     for(cmd_t *c = list; c; c = c->next) {
@@ -873,8 +884,6 @@ static void dispatch(ingest_t *in)
     int refill = in->inflight <= in->max_inflight / 2;
     while(refill && in->pending.head && n < 64 && !(atomic_load(&in->stop) && !in->drain)) {
         job_t *j = in->pending.head;
-        struct stat st;
-        j->bytes = stat(j->file.disk_path, &st) == 0 && st.st_size > 0 ? (int64_t)st.st_size : 0;
         if(!has_room(in, j->bytes))
             break;
         pop(&in->pending);
@@ -1124,7 +1133,7 @@ static int resume_files(ingest_t *in, ingestion_t *ing)
             job_t *j = disk && access(disk, R_OK) == 0 ? job_new(ing, disk, path, owned) : NULL;
             if(j) {
                 j->file.id = col_int(&res, 0, r);
-                push(&in->pending, j);
+                pend(in, j);
                 requeued++;
             } else {
                 const char *why = "interrupted by a restart, and the input was no longer on disk";

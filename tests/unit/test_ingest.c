@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* RTLD_NEXT, pthread_timedjoin_np */
 #include "events/event.h"
 #include "events/schema.h"
 #include "ingest/ingest.h"
@@ -8,6 +9,8 @@
 #include "util/sha256.h"
 #include "util/utf8.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1047,6 +1050,68 @@ static void a_refused_claim_records_nothing(void **state)
     bus_free(bus);
 }
 
+/*
+ * stat() for the process (the ingest code linked into this test calls it): on a "stat-probe" path,
+ * another thread takes the ingest lock (any call that queues does) while this one is in stat. When
+ * the caller holds that lock, the other thread cannot have it until stat returns: counted as held.
+ */
+static ingest_t *probe_in;
+static int probe_stats, probe_held;
+static pthread_t probe_waiter;
+static int probe_waiting;
+
+static void *take_ingest_lock(void *arg)
+{
+    ingest_note_progress(arg, "ing_none", "probe", 0); /* no such ingestion: it only takes the lock */
+    return NULL;
+}
+
+int stat(const char *restrict path, struct stat *restrict st)
+{
+    static int (*real)(const char *restrict, struct stat *restrict);
+    if(!real)
+        real = (int (*)(const char *restrict, struct stat *restrict))dlsym(RTLD_NEXT, "stat");
+    if(probe_in && strstr(path, "stat-probe")) {
+        pthread_t t;
+        if(pthread_create(&t, NULL, take_ingest_lock, probe_in))
+            return -1; /* the test then finds no stat */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 60; /* a lock taken and let go: only a deadlock takes this long */
+        probe_stats++;
+        if(pthread_timedjoin_np(t, NULL, &until)) {
+            probe_held++;
+            probe_waiter = t; /* it gets the lock once this caller lets it go; joined by the test */
+            probe_waiting = 1;
+        }
+    }
+    return real(path, st);
+}
+
+/* The writer reads a file's size off the lock that the service thread's calls (queueing) take. */
+static void a_file_is_sized_off_the_ingest_lock(void **state)
+{
+    fixture_t *f = *state;
+    char path[256];
+    snprintf(path, sizeof(path), "%s", write_sql(f, "stat-probe.sql", "INSERT INTO t SELECT a FROM s;\n"));
+    ingest_opts_t opts = {.store = f->store, .workers = 1};
+    ingest_t *in = opened(&opts);
+    assert_int_equal(ingest_wait_ready(in), INGEST_OK);
+    ingest_file_t files[] = {{path, "stat-probe.sql", NULL, 0}};
+    char id[INGEST_ID_MAX];
+    probe_in = in;
+    assert_int_equal(ingest_submit(in, &(ingest_meta_t){.source = "upload"}, files, 1, NULL, NULL, NULL, id),
+                     INGEST_OK);
+    ingest_close(in, 1);
+    probe_in = NULL;
+    if(probe_waiting)
+        pthread_join(probe_waiter, NULL);
+    probe_waiting = 0;
+    assert_true(probe_stats > 0);
+    assert_int_equal(probe_held, 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM files WHERE path = 'stat-probe.sql' AND status = 'processed'"), 1);
+}
+
 /* A graph large enough that reading it takes far longer than a function return (300,000 nodes). */
 #define BIG_GRAPH_NODES 300000
 
@@ -1883,6 +1948,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(an_interrupted_ingestion_keeps_its_files_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(events_follow_the_contract, setup, teardown),
         cmocka_unit_test_setup_teardown(a_refused_claim_records_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_file_is_sized_off_the_ingest_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(submit_records_then_calls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_finishes_what_was_done, setup, teardown),
         cmocka_unit_test_setup_teardown(names_are_made_utf8, setup, teardown),
