@@ -22,7 +22,8 @@
 #define MAX_WORKERS        64
 #define MAX_OUTSTANDING    200000 /* files added and not yet final, over all ingestions */
 #define MAX_RESULTS        10000  /* per-file results kept for ingestion_complete */
-#define MAX_RESULT_BYTES   (1u << 20) /* their names and errors: the event is one frame to every dashboard */
+#define MAX_RESULT_BYTES   (1u << 20) /* their entries, serialised: the event is one frame to every dashboard */
+#define RESULT_ENTRY_BYTES 40 /* an entry's keys, quotes and status: {"file":"","status":"processed"}, */
 #define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
 #define MIN_INFLIGHT       16 /* parsed files in memory at once, at least (group commit, docs/ingest.md) */
 /*
@@ -305,6 +306,15 @@ static void publish_progress(ingest_t *in, ingestion_t *ing, const char *file, c
     publish(in, "ingestion_progress", data);
 }
 
+/* Bytes of `s` as a JSON string's content (jansson, no ASCII escaping), at most: \" \\ and \u00XX. */
+static size_t json_text_len(const char *s)
+{
+    size_t n = 0;
+    for(const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += *p == '"' || *p == '\\' ? 2 : *p < 0x20 ? 6 : 1;
+    return n;
+}
+
 /* A file reached its final state: counts, results, callbacks, progress; its upload copy is removed. */
 static void count_final(ingestion_t *ing, const char *name, const char *status, const char *error,
                         int64_t nodes_created)
@@ -331,14 +341,19 @@ static void count_final(ingestion_t *ing, const char *name, const char *status, 
     /*
      * A client that reads nothing keeps a copy of what its socket refused of one frame: 10,000
      * names of a repository's 4 KiB paths made a 40 MB ingestion_complete, that much per client.
+     * Counted as publish_complete writes it: a failed file's name twice (files, errors), a warned
+     * one's twice and its warning twice (files, warnings); a skipped file's reason is not sent.
      */
-    size_t bytes = strlen(name) + (error ? strlen(error) : 0);
+    const char *sent = strcmp(status, "skipped") == 0 ? NULL : error;
+    size_t bytes = json_text_len(name) + RESULT_ENTRY_BYTES;
+    if(sent)
+        bytes += json_text_len(name) + RESULT_ENTRY_BYTES + json_text_len(sent) * (strcmp(status, "processed") ? 1 : 2);
     file_result_t *r = ing->nresults < ing->results_cap && ing->results_bytes + bytes <= MAX_RESULT_BYTES
                            ? &ing->results[ing->nresults]
                            : NULL;
     if(r && (r->name = util_strdup(name))) {
         r->status = status;
-        r->error = dup_or_null(error);
+        r->error = dup_or_null(sent);
         ing->nresults++;
         ing->results_bytes += bytes;
     } else {

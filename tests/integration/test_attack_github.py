@@ -133,10 +133,10 @@ class GithubTreeShapeTest(RemoteTest):
         self.assertEqual((done["status"], [f["file"] for f in done["files"]]), ("completed", ["ok.sql"]), done)
 
 
-def make_long_names_repo(bare, files):
+def make_long_names_repo(bare, files, content=SQL):
     """`files` SQL files (one blob) under four folders of 240 bytes each: paths of 975 bytes."""
     pack = PackWriter()
-    blob = pack.add(b"blob", SQL)
+    blob = pack.add(b"blob", content)
     tree = pack.tree([(b"100644", b"f%05d.sql" % i, blob) for i in range(files)])
     for level in range(4):
         tree = pack.tree([(b"40000", (b"%d" % level) * 240, tree)])
@@ -169,6 +169,37 @@ class LongNamesTest(RemoteTest):
         self.assertEqual(done["files_omitted"], self.FILES - kept)
         self.assertLessEqual(sum(len(f["file"]) for f in done["files"]), 1 << 20)
         self.assertLess(len(json.dumps(done)), 1.1 * (1 << 20))
+
+
+class LongFailingNamesTest(RemoteTest):
+    """The bound of 1 MiB counted a file's name once, but a failed file's name is sent twice (in
+    `files` and `errors`) and its error sentence names it a third time: the bound must hold for the
+    event as serialised."""
+
+    FILES = 1200
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        make_long_names_repo(os.path.join(cls.remote.name, "evil", "failing.git"), cls.FILES,
+                             b"SELECT a FROM (SELECT b FROM t WHERE;\n")
+        cls.srv = Server("--github-url", "file://" + cls.remote.name)
+        cls.srv.__enter__()
+
+    def test_the_complete_event_of_failing_files_stays_within_a_mib(self):
+        status, doc = self.post({"repo": "evil/failing"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"], timeout=240)["data"]
+        self.assertEqual((done["total_files"], done["files_failed"]), (self.FILES, self.FILES), done["errors"][:2])
+        kept = len(done["files"])
+        self.assertEqual(len(done["errors"]), kept)
+        self.assertTrue(all(e["error"].startswith(e["file"] + ":") for e in done["errors"]), done["errors"][:2])
+        self.assertEqual(done["files_omitted"], self.FILES - kept)
+        self.assertGreater(kept, 200)
+        entries = json.dumps([done["files"], done["errors"], done["warnings"]], separators=(",", ":"),
+                             ensure_ascii=False).encode()
+        print(f"\n{kept} of {self.FILES} kept, their entries {len(entries)} bytes", file=sys.stderr)
+        self.assertLessEqual(len(entries), 1 << 20)
 
 
 class DefaultBranchNameTest(RemoteTest):
