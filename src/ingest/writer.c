@@ -1,5 +1,6 @@
 #include "ingest/writer.h"
 
+#include "graph/graph.h"
 #include "ingest/map.h"
 #include "store/rows.h"
 #include "util/alloc.h"
@@ -1129,6 +1130,10 @@ typedef struct build {
     buf_t key;
     node_t *file_node;
     int failed;
+    const parsed_stmt_t *stmt; /* the statement whose edges are being built */
+    /* references to names the lineage index leaves out (longer than GRAPH_MAX_NAME); the first's size, statement */
+    size_t long_names, long_len;
+    const parsed_stmt_t *long_stmt;
 } build_t;
 
 static int is_temporary(const char *name)
@@ -1140,6 +1145,10 @@ static int is_temporary(const char *name)
 static node_t *node_ref(build_t *b, enum node_kind kind, const char *name, size_t len)
 {
     writer_t *w = b->w;
+    if(len > GRAPH_MAX_NAME && !b->long_names++) {
+        b->long_len = len;
+        b->long_stmt = kind == NK_FILE ? NULL : b->stmt;
+    }
     if(b->failed || name_key(&b->key, kind, name, len)) {
         b->failed = 1;
         return NULL;
@@ -1554,6 +1563,29 @@ static char *error_sentence(const writer_file_t *f, const parsed_file_t *p)
     return util_strdup(text);
 }
 
+/*
+ * Names longer than GRAPH_MAX_NAME are stored but the lineage index leaves them out, so search,
+ * lineage and chat never show them: said as the file's warning (its parse error or other warning
+ * first, when it has one) and logged.
+ */
+static char *unindexed_sentence(const writer_file_t *f, const parsed_file_t *p, const build_t *b)
+{
+    log_warn("ingest.names_unindexed", "ingestion=%s file=%s references=%zu first_bytes=%zu limit=%d reason=\"stored, "
+             "but left out of the lineage index: search, lineage and chat do not show them\"",
+             f->ingestion_id ? f->ingestion_id : "-", LOG_Q(f->path), b->long_names, b->long_len, GRAPH_MAX_NAME);
+    if(p->nerrors || p->nwarnings)
+        return error_sentence(f, p);
+    size_t cap = strlen(f->path) + 256;
+    char *text = util_malloc(cap);
+    if(text)
+        snprintf(text, cap,
+                 "%s:%u:%u: warning: a name of %zu bytes is longer than the %d that search, lineage and chat take: it "
+                 "is stored, but they do not show it",
+                 f->path, b->long_stmt ? b->long_stmt->line : 1, b->long_stmt ? b->long_stmt->column : 1, b->long_len,
+                 GRAPH_MAX_NAME);
+    return text;
+}
+
 static int mark_file_done(writer_t *w, const writer_file_t *f, const parsed_file_t *p, const writer_result_t *res)
 {
     file_done_t d = {.id = f->id,
@@ -1711,8 +1743,10 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
 
     w->epoch++;
     int64_t first_sid = w->next_stmt_id;
-    for(size_t i = 0; i < p->nstmts && !b.failed; i++)
-        statement_edges(&b, &p->stmts[i], first_sid + (int64_t)i);
+    for(size_t i = 0; i < p->nstmts && !b.failed; i++) {
+        b.stmt = &p->stmts[i];
+        statement_edges(&b, b.stmt, first_sid + (int64_t)i);
+    }
     buf_free(&b.key);
     int64_t removed_edges = 0;
     int rc = b.failed || !ids_fit(w, first_sid + (int64_t)(p->nstmts + p->nerrors) - 1) ? -1 : 0;
@@ -1748,7 +1782,7 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
             rc ? rc : exec_in_list(w, "UPDATE nodes SET kind = 'view' WHERE id IN", NULL, w->upgraded.v, w->upgraded.n);
     }
     res->status = p->nerrors ? "error" : "processed";
-    res->error = error_sentence(f, p);
+    res->error = b.long_names ? unindexed_sentence(f, p, &b) : error_sentence(f, p);
     res->nodes_created = (int64_t)w->new_nodes.n;
     rc = rc ? rc : flush_tables(w, T_FILES);
     rc = rc ? rc : mark_file_done(w, f, p, res);

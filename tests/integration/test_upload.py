@@ -150,6 +150,21 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(by_file["warned/load_all.sql"]["warning"], done["warnings"][0]["warning"], done)
         self.assertNotIn("warning", by_file["warned/plain.sql"], done)
 
+    def test_a_name_too_long_for_the_lineage_index_is_a_warning(self):
+        """A name over 1,024 bytes is stored but the lineage index leaves it out (search, lineage and chat
+        never show it); nobody was told. Now the file is processed with a warning saying so, and logged."""
+        long_table = "lng." + "x" * 1100
+        sql = f"INSERT INTO lng.kept SELECT a FROM lng.src;\nINSERT INTO {long_table} SELECT a FROM lng.src;\n"
+        status, doc = upload(self.srv, [("lng/long.sql", sql.encode())], {"project_id": "lng"})
+        self.assertEqual(status, 202, doc)
+        done = self.events.complete(doc["ingestion_id"])["data"]
+        self.assertEqual((done["status"], done["files_processed"], done["files_warned"]), ("completed", 1, 1), done)
+        self.assertEqual(done["warnings"][0]["warning"],
+                         "lng/long.sql:2:1: warning: a name of 1104 bytes is longer than the 1024 that search, lineage "
+                         "and chat take: it is stored, but they do not show it", done)
+        self.assertIn("ingest.names_unindexed", self.srv.log())
+        self.assertRegex(self.srv.log(), r"ingest.names_unindexed .*file=\"lng/long.sql\" references=\d+ first_bytes=1104 limit=1024")
+
     def test_an_upload_of_skipped_files_only_is_in_order(self):
         status, doc = upload(self.srv, [("only/notes.txt", b"text"), ("only/empty.sql", b"")])
         self.assertEqual(status, 202, doc)
