@@ -395,6 +395,8 @@ static http_txn_t *txn_new(server_t *srv)
     return t;
 }
 
+static void release_held(server_t *srv, http_txn_t *t);
+
 void http_session_release(session_t *s)
 {
     if(s->kind != SESSION_HTTP)
@@ -403,7 +405,7 @@ void http_session_release(session_t *s)
     if(t) {
         server_t *srv = lws_context_user(lws_get_context(t->wsi));
         if(srv)
-            srv->resp_held -= t->held;
+            release_held(srv, t);
         txn_reset(t);
         if(srv && srv->n_txn_spares < TXN_SPARES_MAX) {
             t->next_spare = srv->txn_spares;
@@ -595,23 +597,60 @@ static int dispatch(struct lws *wsi, http_txn_t *t)
     return 0;
 }
 
+/* The slot of a shared body already held, else a free one; -1 for a body of its own, or none free. */
+static int shared_slot(server_t *srv, const http_response_t *r)
+{
+    int free_slot = -1;
+    for(int i = 0; r->unref && i < HTTP_SHARED_HELD_MAX; i++) {
+        if(srv->shared_held[i].answers && srv->shared_held[i].owner == r->owner)
+            return i;
+        if(!srv->shared_held[i].answers && free_slot < 0)
+            free_slot = i;
+    }
+    return free_slot;
+}
+
 /*
  * A large answer stays in memory until its client has taken it all. Together they hold at most
  * --response-buffer-mb (one is always let through when none is held); past it the answer is 503.
+ * A body several answers share (a cached export) is in memory once: counted once while any of them
+ * holds it (its owner, which they keep alive, is the key).
  */
 static int hold(server_t *srv, http_txn_t *t)
 {
     size_t len = body_bytes(&t->resp);
     if(len <= HTTP_PIECE)
         return 0;
+    int slot = shared_slot(srv, &t->resp);
+    if(slot >= 0 && srv->shared_held[slot].answers) {
+        srv->shared_held[slot].answers++;
+        t->shared_slot = slot + 1;
+        return 0;
+    }
     if(srv->resp_held && srv->resp_held + len > (size_t)srv->cfg->response_buffer_mb << 20) {
         log_limited(LOG_WARN, "http.rejected", "reason=response_buffer path=%s bytes=%zu held=%zu status=503",
                     LOG_Q(t->path), len, srv->resp_held);
         return -1;
     }
     srv->resp_held += len;
-    t->held = len;
+    if(slot >= 0) {
+        srv->shared_held[slot] = (struct http_shared_held){t->resp.owner, len, 1};
+        t->shared_slot = slot + 1;
+    } else {
+        t->held = len;
+    }
     return 0;
+}
+
+/* The answer no longer holds its body: its bytes leave resp_held (a shared body's with its last answer). */
+static void release_held(server_t *srv, http_txn_t *t)
+{
+    struct http_shared_held *s = t->shared_slot ? &srv->shared_held[t->shared_slot - 1] : NULL;
+    if(s && --s->answers == 0)
+        srv->resp_held -= s->len;
+    srv->resp_held -= t->held;
+    t->shared_slot = 0;
+    t->held = 0;
 }
 
 /* hold(), or the answer becomes 503 when the budget has no room for it. */

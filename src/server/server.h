@@ -23,6 +23,8 @@
 struct ws_client;
 struct http_txn;
 
+#define HTTP_SHARED_HELD_MAX 16 /* more shared bodies at once are counted once per answer */
+
 typedef struct server {
     const config_t *cfg;
     store_t *store;
@@ -53,6 +55,12 @@ typedef struct server {
     struct http_txn *deferred;  /* requests waiting for a deferred response */
     struct http_txn *receiving; /* requests whose body is arriving: their rate is checked on a timer */
     size_t resp_held;           /* bytes of large response bodies not yet all sent (--response-buffer-mb) */
+    /* bodies shared by several answers (a cached export): counted once in resp_held while any holds it */
+    struct http_shared_held {
+        const void *owner;
+        size_t len;
+        int answers; /* 0: a free slot */
+    } shared_held[HTTP_SHARED_HELD_MAX];
     uint64_t next_defer_id;
     origin_policy_t origins;
     iplimit_t *per_ip;

@@ -90,6 +90,7 @@ typedef struct http_txn {
     int ended;   /* an upload's end was handled: lws can report its body's completion twice */
     size_t sent; /* of a large response's body, handed to lws so far */
     size_t held; /* its bytes counted in srv->resp_held */
+    int shared_slot; /* or, 1 + its shared body's slot in srv->shared_held */
     http_response_t resp;
     struct http_txn *next_spare; /* on the server's list of spares */
 } http_txn_t;
