@@ -17,6 +17,11 @@ from ws_helpers import RawWS, error_event, handshake_bytes, metric, post_events,
 
 PAD = "x" * 4000
 WAIT_S = 60
+# The clients here read only when the test says (the slow one never) and answer no ping: under the
+# default policy (a ping after 30 s of silence, closed with 1001 at 60 s) a case that a loaded machine
+# stretched past a minute lost its clients to the idle timeout, not to what it tests (the slow one
+# closed with 1001, not 1013; the fast one's reads ended). test_ws_dashboard tests that policy.
+NO_PINGS = ("--ws-ping-interval", "3600", "--ws-idle-timeout", "7200")
 
 
 def big_query(seq):
@@ -29,7 +34,7 @@ class SlowConsumerTest(unittest.TestCase):
         # Under AddressSanitizer freed memory sits in a quarantine; without one RSS means what it says.
         env = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"}
         with Server("--debug-events", "--stats-interval", "30", "--query-event-rate", "100000",
-                    "--ws-backlog", "512", env=env) as srv:
+                    "--ws-backlog", "512", *NO_PINGS, env=env) as srv:
             slow = RawWS(srv.host, srv.port, rcvbuf=4096, timeout=WAIT_S)
             slow.recv_json()  # then never reads again
             fast = RawWS(srv.host, srv.port, timeout=WAIT_S)  # its reader stops at a read timeout
@@ -93,7 +98,7 @@ class PartialWriteTest(unittest.TestCase):
         # (here after ~3 MB: one send took 44,922 of 60,152 bytes).
         n, pad = 100, "y" * 60000
         with Server("--debug-events", "--stats-interval", "30", "--query-event-rate", "100000",
-                    "--ws-backlog", "4096") as srv:
+                    "--ws-backlog", "4096", *NO_PINGS) as srv:
             ws = RawWS(srv.host, srv.port, rcvbuf=4096, timeout=WAIT_S)
             self.assertEqual(ws.recv_json()["type"], "connection_ack")
             for i in range(n):
@@ -119,7 +124,7 @@ class ThousandClientsTest(unittest.TestCase):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
         n = 1000
-        with Server("--debug-events", "--stats-interval", "30", "--max-conn-per-ip", "1000") as srv:
+        with Server("--debug-events", "--stats-interval", "30", "--max-conn-per-ip", "1000", *NO_PINGS) as srv:
             socks = []
             for i in range(n):
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
