@@ -14,6 +14,9 @@ import unittest
 import urllib.parse
 
 BIN = os.environ.get("LINEAGED_BIN", os.path.join(os.path.dirname(__file__), "../../build/lineaged"))
+# How long a wait for what will happen (a start, an answer) may take before it counts as a hang: generous,
+# since each ends as soon as its condition holds; the suite runs under ASan on machines at load 15-28.
+WAIT_S = 60
 
 
 def free_port(host="127.0.0.1"):
@@ -111,7 +114,7 @@ class Server:
                 self.port = free_port(self.host)
                 self.args[self.args.index("--port") + 1] = str(self.port)
 
-    def wait_ready(self, timeout=15):
+    def wait_ready(self, timeout=WAIT_S):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -120,7 +123,8 @@ class Server:
                     raise PortTaken(log)
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{log}")
             try:
-                status, _, _ = self.request("GET", "/health")
+                # a probe, retried: a long one would keep waiting on a port another process holds
+                status, _, _ = self.request("GET", "/health", timeout=5)
                 if status == 200:
                     return
             except OSError:
@@ -157,7 +161,7 @@ class Server:
         with open(self.log_path) as f:
             return f.read()
 
-    def request(self, method, path, body=None, headers=None, timeout=10):
+    def request(self, method, path, body=None, headers=None, timeout=WAIT_S):
         """One HTTP request on a fresh connection; returns (status, headers dict, body bytes)."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:

@@ -10,6 +10,8 @@ import uuid
 
 import websockets
 
+from harness import WAIT_S
+
 
 def multipart(files, fields=None, boundary=None):
     """files: [(filename bytes|str, content bytes)]; returns (body, content type)."""
@@ -41,6 +43,7 @@ class Events:
     """Records every dashboard message from connect on, in a thread of its own."""
 
     def __init__(self, srv):
+        self.srv = srv
         self.url = srv.ws_url
         self.messages = []
         self.lock = threading.Lock()
@@ -48,7 +51,7 @@ class Events:
         self.stop = False
         self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
         self.thread.start()
-        if not self.ready.wait(10):
+        if not self.ready.wait(WAIT_S):
             raise RuntimeError("dashboard WebSocket did not connect")
 
     async def _run(self):
@@ -72,13 +75,24 @@ class Events:
         return [m for m in msgs if (types is None or m["type"] in types) and
                 (ingestion_id is None or m["data"].get("ingestion_id") == ingestion_id)]
 
+    def _find(self, predicate):
+        with self.lock:
+            return next((m for m in self.messages if predicate(m)), None)
+
     def wait(self, predicate, timeout=60, what="event"):
+        """The first message `predicate` takes. A long `timeout` costs nothing when the server dies: the
+        wait ends once what the server sent before it exited has been read."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self.lock:
-                for m in self.messages:
-                    if predicate(m):
-                        return m
+            m = self._find(predicate)
+            if m:
+                return m
+            if self.srv.proc.poll() is not None:
+                self.thread.join(5)  # the socket's close ends the reader after its last message
+                m = self._find(predicate)
+                if m:
+                    return m
+                raise AssertionError(f"no {what}: the server exited with {self.srv.proc.returncode}")
             time.sleep(0.05)
         types = [m["type"] for m in self.of()]
         raise AssertionError(f"no {what} within {timeout}s; {len(types)} messages, the last: {types[-12:]}")

@@ -183,11 +183,11 @@ class GithubTest(unittest.TestCase):
         self.assertEqual(status, 202, doc)
         self.assertEqual(self.events.complete(doc["ingestion_id"])["data"]["files_processed"], 1)
 
-    def failed(self, doc, words):
+    def failed(self, doc, words, timeout=60):
         status, body = self.post(doc)
         self.assertEqual(status, 202, body)
         ing = body["ingestion_id"]
-        done = self.events.complete(ing)["data"]
+        done = self.events.complete(ing, timeout)["data"]
         self.assertEqual(done["status"], "failed")
         # Announced when accepted, so a failure before any file still opens with ingestion_started;
         # the ingestion's own error names the repository, never a path of this machine.
