@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   test, run, assert, assertEqual, openPage, assertNoProblems, Lineaged, httpGet, httpPostJson, waitFor, sleep, INDEX_HTML, startWithPage, closeWithPage,
-  launchBrowser,
+  launchBrowser, WAIT_MS,
 } from './lib.mjs';
 
 const STAT_KEYS = ['totalNodes', 'totalEdges', 'filesProcessed', 'databaseTables', 'activeQueries'];
@@ -12,7 +12,7 @@ const state = (page) => page.getAttribute('#conn-status', 'data-state');
 const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
 const domStat = (page, key) => page.getAttribute(`.card[data-stat="${key}"] .value`, 'value');
 
-async function waitLive(page, timeout) {
+async function waitLive(page, timeout = WAIT_MS) {
   await waitFor(async () => (await state(page)) === 'live', {
     timeout, what: `status "live" after connection_ack (status is "${await state(page)}: ${await text(page, '#conn-detail')}")`,
   });
@@ -29,7 +29,7 @@ test('page loads with title and heading and goes live on connection_ack', async 
   await page.goto(server.base + '/');
   assert(/lineaged/i.test(await page.title()), `title: ${await page.title()}`);
   assertEqual(await text(page, 'h1'), 'lineaged', 'heading');
-  await waitLive(page, 15000);
+  await waitLive(page);
   assertEqual(await text(page, '#conn-label'), 'Live', 'label');
   const health = await httpGet(server.base + '/health');
   assertEqual(await text(page, '#server-version'), health.json.version, 'server_version from connection_ack');
@@ -53,7 +53,7 @@ test('stat cards show the numbers of GET /api/v1/stats', async ({ server, page }
   await waitFor(async () => {
     for (const k of STAT_KEYS) if ((await domStat(page, k)) !== String(r.json[k])) return false;
     return true;
-  }, { timeout: 5000, what: `cards to equal ${r.body}` });
+  }, { what: `cards to equal ${r.body}` });
   for (const k of STAT_KEYS) {
     const shown = await text(page, `.card[data-stat="${k}"] .value`);
     assertEqual(shown, r.json[k].toLocaleString('en-US'), `${k} as shown`);
@@ -83,7 +83,7 @@ test('a page opened as http://localhost:PORT goes live too', async ({ server, br
   const other = await openPage(browser.context);
   try {
     await other.goto(`http://localhost:${server.port}/`);
-    await waitLive(other, 15000);
+    await waitLive(other);
     assertNoProblems(other);
   } finally {
     await other.close();
@@ -93,9 +93,10 @@ test('a page opened as http://localhost:PORT goes live too', async ({ server, br
 test('reconnects when the server restarts', async ({ server, page }) => {
   const status = await server.stop();
   assertEqual(status, 0, `server exit status after serving the page (log:\n${server.log})`);
-  await waitFor(async () => ['reconnecting', 'offline'].includes(await state(page)), { timeout: 10000, what: 'page to notice the server went away' });
+  await waitFor(async () => ['reconnecting', 'offline'].includes(await state(page)), { what: 'page to notice the server went away' });
   await server.start();
-  await waitLive(page, 20000);
+  // the page's next attempt may be a whole backoff away (at most 30 s, +20 %) when the server is back
+  await waitLive(page, 60000);
   assertEqual(await text(page, '#reconnect-count'), '1', 'one reconnect');
   assertNoProblems(page);
 });
@@ -116,15 +117,18 @@ test('two pages over the capacity evict each other a few times, not in a storm',
   try {
     await server.start();
     await pages[0].goto(server.base + '/');
-    await waitLive(pages[0], 15000);
+    await waitLive(pages[0]);
     const before = await metric(server, 'lineaged_ws_connections_total');
     await pages[1].goto(server.base + '/');
     await waitFor(async () => /at capacity/i.test(await text(pages[0], '#conn-detail')),
-      { timeout: 15000, what: `the evicted page gives the reason (it says "${await text(pages[0], '#conn-detail')}")` });
+      { what: `the evicted page gives the reason (it says "${await text(pages[0], '#conn-detail')}")` });
     await sleep(12000);
-    const connects = (await metric(server, 'lineaged_ws_connections_total')) - before;
-    // evictions in a row wait 5 s, 10 s ... (±20 %): at most 4 connects in 12 s; the old 0.5 s made about 20
-    assert(connects >= 2 && connects <= 5, `${connects} connects in 12 s`);
+    const connects = async () => (await metric(server, 'lineaged_ws_connections_total')) - before;
+    // evictions in a row wait 5 s, 10 s ... (±20 %): at most 4 connects in 12 s; the old 0.5 s made about
+    // 20. A loaded machine only makes fewer: that the evicted page comes back is waited for.
+    const seen = await connects();
+    assert(seen <= 5, `${seen} connects in 12 s`);
+    await waitFor(async () => (await connects()) >= 2, { what: 'the evicted page to connect again' });
     for (const p of pages) assertNoProblems(p);
   } finally {
     for (const p of pages) await p.close();
@@ -140,23 +144,29 @@ test('past the per-IP cap the page backs off, then goes live when a slot frees',
   try {
     await server.start();
     await pages[0].goto(server.base + '/');
-    await waitLive(pages[0], 15000);
+    await waitLive(pages[0]);
     const before = await rejected();
     await pages[1].goto(server.base + '/');
+    // the 10 s start at the first refusal: a loaded machine may take seconds to load the page
+    await waitFor(async () => (await rejected()) > before, { what: 'the first refused handshake' });
     await sleep(10000);
     const refused = (await rejected()) - before;
-    // backoff 0.5, 1, 2, 4 s (±20 %): at most 5 attempts in 10 s
-    assert(refused >= 2 && refused <= 5, `${refused} refused handshakes in 10 s`);
-    assert(['reconnecting', 'offline'].includes(await state(pages[1])), `state ${await state(pages[1])}`);
-    assert(/retry in \d+ s/.test(await text(pages[1], '#conn-detail')), `detail: ${await text(pages[1], '#conn-detail')}`);
-    // a refused handshake is not a lost connection; the Origin was fine, so no Origin banner
-    assert(/refused by the server/.test(await text(pages[1], '#conn-detail')), `detail: ${await text(pages[1], '#conn-detail')}`);
+    // backoff 0.5, 1, 2, 4 s (±20 %) after the first: at most 5 attempts in 10 s (at a fixed 0.5 s, about
+    // 20); a loaded machine only makes fewer, so the test waits for the second instead of counting on it
+    assert(refused <= 5, `${refused} refused handshakes in 10 s`);
+    await waitFor(async () => (await rejected()) - before >= 2, { what: 'a second attempt' });
+    // Between attempts the page counts down and says why the last one failed: a refused handshake is not
+    // a lost connection. During an attempt it says "attempt N", so the two are read together, when due.
+    const countdown = async () => ['reconnecting', 'offline'].includes(await state(pages[1]))
+      && /^refused by the server · retry in \d+ s$/.test(await text(pages[1], '#conn-detail'));
+    await waitFor(countdown, { what: `the countdown (${await state(pages[1])}: ${await text(pages[1], '#conn-detail')})` });
+    // the Origin was fine, so no Origin banner
     assert(await pages[1].isHidden('#origin-banner'), 'no Origin banner past the per-IP cap');
     assertEqual(await state(pages[0]), 'live', 'the page holding the slot is untouched');
     await pages[0].close();
     pages.shift();
     await pages[0].click('#retry-now');
-    await waitLive(pages[0], 15000);
+    await waitLive(pages[0]);
     assertNoProblems(pages[0]);
   } finally {
     for (const p of pages) await p.close();
@@ -175,16 +185,19 @@ test('a page whose Origin the server refuses says so, with the flag that allows 
     const origin = `http://dashboard.test:${server.port}`;
     await page.goto(origin + '/');
     await waitFor(async () => await page.isVisible('#origin-banner'),
-      { timeout: 10000, what: `the Origin refusal said (status "${await state(page)}: ${await text(page, '#conn-detail')}")` });
+      { what: `the Origin refusal said (status "${await state(page)}: ${await text(page, '#conn-detail')}")` });
     const banner = await text(page, '#origin-banner');
     assert(banner.includes(`Origin ${origin} is not allowed (HTTP 403)`), `the server's words: ${banner}`);
     assert(banner.includes(`--allowed-origin ${origin}`), `the flag that allows it: ${banner}`);
-    assert(/origin not allowed/.test(await text(page, '#conn-detail')), `detail: ${await text(page, '#conn-detail')}`);
-    assert(['reconnecting', 'offline'].includes(await state(page)), `state ${await state(page)}`);
+    // the banner stays while the page retries (0.5 s later, then 1 s ...), and each attempt reads
+    // "attempt N" until refused: the reason is read between attempts, with the state, in one go
+    await waitFor(async () => ['reconnecting', 'offline'].includes(await state(page))
+      && /^origin not allowed · retry in \d+ s$/.test(await text(page, '#conn-detail')),
+    { what: `the reason with the countdown (${await state(page)}: ${await text(page, '#conn-detail')})` });
     assert(await metric(server, 'lineaged_ws_rejected_total{reason="origin"}') >= 1, 'the server refused the handshake');
     // the same page from an allowed origin goes live and shows no banner
     await page.goto(server.base + '/');
-    await waitLive(page, 15000);
+    await waitLive(page);
     assert(await page.isHidden('#origin-banner'), 'no banner on an allowed origin');
     assertNoProblems(page);
   } finally {
@@ -201,7 +214,7 @@ test('ingestion, query and error events from the server appear on the page', asy
   try {
     await server.start();
     await page.goto(server.base + '/');
-    await waitLive(page, 15000);
+    await waitLive(page);
     const events = [
       { type: 'ingestion_started', data: { ingestion_id: 'e2e-1', source: 'upload', total_files: 3, project_id: 'e2e' } },
       { type: 'ingestion_progress', data: { ingestion_id: 'e2e-1', current_file: 'a.sql', status: 'parsed', files_processed: 1, total_files: 3, percentage: 33.3, nodes_created: 5, error: null } },
@@ -218,13 +231,13 @@ test('ingestion, query and error events from the server appear on the page', asy
     assertEqual(r.json.published, events.length, `all published: ${r.body}`);
     const row = '#ingestions > li[data-ingestion-id="e2e-1"]';
     await waitFor(async () => (await page.locator(row).count()) === 1 && (await text(page, `${row} .ing-status`)) === 'Completed with errors',
-      { timeout: 5000, what: 'completed ingestion row' });
+      { what: 'completed ingestion row' });
     assertEqual(await text(page, `${row} .ing-source`), 'Upload', 'source');
     assertEqual(await text(page, `${row} .ing-files`), '2 / 3 files', 'files');
     assertEqual(await text(page, `${row} .ing-nodes`), '9 nodes', 'nodes');
     assertEqual(await text(page, `${row} .ing-duration`), 'took 1.5 s', 'duration');
     assert((await text(page, `${row} .ing-failures li`)).includes('unexpected end of input'), 'failed file listed');
-    await waitFor(async () => (await page.locator('#feed > li').count()) === 2, { timeout: 5000, what: 'two feed items' });
+    await waitFor(async () => (await page.locator('#feed > li').count()) === 2, { what: 'two feed items' });
     assertEqual(await text(page, '#feed > li[data-kind="query"] .latency'), '42 ms', 'query latency');
     assertEqual(await page.getAttribute('#feed > li[data-kind="error"]', 'data-severity'), 'critical', 'error severity');
     assertEqual(await text(page, '#feed > li[data-kind="error"] .feed-text'), 'One file could not be parsed.', 'error message');
@@ -265,13 +278,13 @@ test('a long session stays bounded: the second 1,000 events add no elements to t
     const last = `long-${ingestion - 1}`;
     await waitFor(async () => (await page.getAttribute(`#ingestions > li[data-ingestion-id="${last}"]`, 'data-status')) === 'completed_with_errors'
       && (await text(page, '#feed > li[data-kind="error"] .feed-text')) === `${last} had failed files`,
-    { timeout: 15000, what: `the events up to ${last} shown` });
+    { what: `the events up to ${last} shown` });
     return page.evaluate(() => document.getElementsByTagName('*').length);
   }
   try {
     await server.start();
     await page.goto(server.base + '/');
-    await waitLive(page, 15000);
+    await waitLive(page);
     const first = await thousand();
     const second = await thousand();
     assertEqual(await page.locator('#ingestions > li').count(), 50, 'ingestion rows');
@@ -294,19 +307,19 @@ test('after an ingestion completes the cards equal /api/v1/stats without waiting
   try {
     await server.start();
     await page.goto(server.base + '/');
-    await waitLive(page, 15000);
+    await waitLive(page);
     await waitFor(async () => (await domStat(page, 'filesProcessed')) === '0', { what: 'cards of the empty database' });
     await page.setInputFiles('#upload-files', [{ name: 'soon.sql', mimeType: 'text/plain', buffer: Buffer.from('INSERT INTO soon.b SELECT x FROM soon.a;\n') }]);
     await page.click('#upload-submit');
-    await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok', { timeout: 15000, what: 'upload accepted' });
+    await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok', { what: 'upload accepted' });
     const id = await page.getAttribute('#upload-status', 'data-ingestion-id');
     await waitFor(async () => (await page.getAttribute(`#ingestions > li[data-ingestion-id="${id}"]`, 'data-status')) === 'completed',
-      { timeout: 30000, what: 'ingestion completed' });
+      { what: 'ingestion completed' });
     const stats = (await httpGet(server.base + '/api/v1/stats')).json;
     assertEqual(stats.filesProcessed, 1, 'the file counted by the server');
     for (const k of STAT_KEYS) {
       await waitFor(async () => (await domStat(page, k)) === String(stats[k]),
-        { timeout: 10000, what: `card ${k} = ${stats[k]} (shows ${await domStat(page, k)})` });
+        { what: `card ${k} = ${stats[k]} (shows ${await domStat(page, k)})` });
     }
     assertNoProblems(page);
   } finally {
