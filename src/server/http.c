@@ -36,6 +36,7 @@ const char *http_status_text(int status)
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 421: return "Misdirected Request";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -223,8 +224,10 @@ static size_t render(const http_response_t *r, unsigned char *start, size_t cap,
     } else if(r->status == 503) { /* every 503 here is a passing state: busy, loading, a limit, a restart */
         put_header(&h, "retry-after", HTTP_RETRY_AFTER_S);
     }
-    if(r->close)
-        put_header(&h, "connection", "close");
+    if(r->status == 426) /* RFC 9110 15.5.22: say which protocol, as a hop-by-hop header */
+        put_header(&h, "upgrade", "websocket");
+    if(r->close || r->status == 426)
+        put_header(&h, "connection", r->status != 426 ? "close" : r->close ? "close, upgrade" : "upgrade");
     PUT_LITERAL(&h, "\r\n");
     if(h.full || body > cap - (size_t)(h.p - start))
         return 0;

@@ -154,6 +154,15 @@ static void post_debug_events(void *ctx, const http_request_t *req, http_respons
     http_respond_json(resp, 202, json_pack("{s:i, s:i}", "published", published, "refused", refused));
 }
 
+/* The dashboard's WebSocket asked for without an upgrade (a browser tab, curl): say what it speaks. */
+static void get_websocket_plain(void *ctx, const http_request_t *req, http_response_t *resp)
+{
+    (void)ctx;
+    (void)req;
+    http_respond_error(resp, 426, "upgrade_required",
+                       "this is the dashboard's WebSocket: connect with a WebSocket client (Upgrade: websocket)");
+}
+
 int routes_init(server_t *srv)
 {
     const route_t routes[] = {
@@ -162,6 +171,7 @@ int routes_init(server_t *srv)
         {"/metrics", HTTP_GET | HTTP_HEAD, get_metrics, srv, 0, 0},
         {"/api/v1/stats", HTTP_GET | HTTP_HEAD, get_stats, srv, 0, 0},
         {"/api/v1/config/websocket", HTTP_GET | HTTP_HEAD, get_websocket_config, srv, 0, 0},
+        {WS_DASHBOARD_PATH, HTTP_GET | HTTP_HEAD, get_websocket_plain, srv, 0, 0},
         {"/api/v1/debug/events", HTTP_POST, post_debug_events, srv, DEBUG_EVENTS_MAX_BODY, 1},
     };
     for(size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

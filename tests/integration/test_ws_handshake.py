@@ -123,6 +123,24 @@ class HandshakeTest(unittest.TestCase):
                     body += chunk
                 self.assertEqual(json.loads(body)["error"], "bad_handshake")
 
+    def test_a_plain_get_of_the_socket_gets_426_naming_websocket(self):
+        for method in ("GET", "HEAD"):
+            with self.subTest(method), self.connect() as s:
+                s.sendall(f"{method} /admin/ws/dashboard HTTP/1.1\r\nHost: {self.srv.host}:{self.srv.port}\r\n\r\n".encode())
+                head, body = read_head(s)
+                self.assertEqual(status(head), 426, head)
+                self.assertIn(b"\r\nupgrade: websocket", head.lower())
+                self.assertIn(b"\r\nconnection: upgrade", head.lower())
+                if method == "GET":
+                    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                    s.settimeout(3)
+                    while len(body) < length:
+                        body += s.recv(4096)
+                    self.assertEqual(json.loads(body)["error"], "upgrade_required")
+        ws = RawWS(self.srv.host, self.srv.port)  # the upgrade itself is served as before
+        self.assertEqual(ws.status, 101)
+        ws.close()
+
     def test_oversize_head_gets_431(self):
         with self.connect() as s:
             pad = "X-Pad: " + "a" * 5000 + "\r\n"
