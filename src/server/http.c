@@ -1163,7 +1163,9 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
         return reply_early(wsi, t);
     if(len >= sizeof(t->path)) {
         t->resp.close = 1;
-        http_respond_error(&t->resp, 414, "uri_too_long", "the request path is longer than 511 bytes");
+        char detail[64];
+        snprintf(detail, sizeof(detail), "the request path is longer than %d bytes", HTTP_MAX_PATH - 1);
+        http_respond_error(&t->resp, 414, "uri_too_long", detail);
         return reply_early(wsi, t);
     }
     memcpy(t->path, uri, len);

@@ -233,7 +233,7 @@ static enum head_kind classify(unsigned char *p, size_t n, size_t *head_len, ws_
     reqscan_init(&scan);
     const char *why = NULL;
     enum reqscan_result r = reqscan_feed(&scan, p, *head_len, &why);
-    if(r == REQSCAN_BAD || r == REQSCAN_TOO_BIG)
+    if(r == REQSCAN_BAD || r == REQSCAN_TOO_BIG || r == REQSCAN_TOO_LONG)
         return HEAD_LWS;
     if(wshand_parse((const char *)p, *head_len, req) || !wshand_is_websocket(req))
         return HEAD_LWS;

@@ -96,7 +96,9 @@ static void refuse(int fd, int status, const char *why)
 {
     char body[256], out[512];
     int blen = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"detail\":\"%s%s\"}",
-                        status == 400 ? "bad_request" : "request_header_fields_too_large",
+                        status == 400   ? "bad_request"
+                        : status == 414 ? "uri_too_long"
+                                        : "request_header_fields_too_large",
                         status == 400 ? "malformed request headers: " : "", why);
     int n = snprintf(out, sizeof(out),
                      "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
@@ -107,7 +109,8 @@ static void refuse(int fd, int status, const char *why)
     if(guarded)
         metrics_http_response(&guarded->metrics, status);
     log_limited(LOG_WARN, "http.rejected", "reason=%s detail=%s status=%d",
-                status == 400 ? "malformed_headers" : "headers_too_large", LOG_Q(why), status);
+                status == 400 ? "malformed_headers" : status == 414 ? "uri_too_long" : "headers_too_large", LOG_Q(why),
+                status);
 }
 
 /*
@@ -134,6 +137,6 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     reqguard_unwatch(fd);
     if(r == REQSCAN_OFF)
         return n;
-    refuse(fd, r == REQSCAN_TOO_BIG ? 431 : 400, why);
+    refuse(fd, r == REQSCAN_TOO_BIG ? 431 : r == REQSCAN_TOO_LONG ? 414 : 400, why);
     return 0;
 }

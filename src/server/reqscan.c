@@ -218,6 +218,10 @@ static void cl_char(reqscan_t *s, unsigned char c)
 static enum reqscan_result too_big(reqscan_t *s, const char **why)
 {
     s->off = 1;
+    if(s->state == S_REQLINE && s->frags + 1 < table_frags) { /* the target alone fills the table */
+        *why = "the request target does not fit libwebsockets' 4 KiB header table";
+        return REQSCAN_TOO_LONG;
+    }
     *why = s->frags + 1 >= table_frags ? "too many header fields and query parameters for libwebsockets' header table"
                                        : "the request line and headers do not fit libwebsockets' 4 KiB header table";
     return REQSCAN_TOO_BIG;
@@ -279,6 +283,8 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             /* fall through */
         case S_REQLINE:
             if(c == '\r' || c == '\n') {
+                if(table_full(s))
+                    return too_big(s, why);
                 s->state = c == '\r' ? S_REQLINE_CR : S_FIELD_START;
                 s->pct = 0;
                 s->after_c2 = 0;
@@ -292,8 +298,10 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             s->frags += s->query && (c == '?' || c == '&'); /* lws keeps each query parameter apart */
             int hex = hex_value(c);
             const char *what = NULL;
-            if(s->pct == 2 && hex >= 0)
+            if(s->pct == 2 && hex >= 0) {
                 what = decoded_byte(s, (unsigned)s->pct_hi << 4 | (unsigned)hex, 1);
+                s->stored -= 2; /* lws keeps "%XX" decoded: one byte */
+            }
             else if(s->pct == 0 && c != '%')
                 what = decoded_byte(s, c, 0);
             if(what)

@@ -18,6 +18,7 @@ enum reqscan_result {
                         Content-Length it can read): the server answers or closes those itself */
     REQSCAN_BAD,     /* a malformed header block: answer 400 and close */
     REQSCAN_TOO_BIG, /* more than lws's header table holds (it would drop the connection): 431 and close */
+    REQSCAN_TOO_LONG, /* the same, for a request target too long on its own: 414 and close */
 };
 
 /*

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_MAX_PATH 512
+#define HTTP_MAX_PATH 1536 /* a node's whole name (1,024 bytes) after its endpoint, with room for quoting */
 
 enum http_method {
     HTTP_GET = 1 << 0,
