@@ -267,7 +267,7 @@ static void split_one(api_t *api, splitjob_t *job)
     for(size_t i = 0; i < n; i++) {
         const upload_file_t *f = upload_file(u, i);
         /* A skipped file has no content on disk: "" says so. */
-        list[i] = (ingest_file_t){f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL};
+        list[i] = (ingest_file_t){f->disk_path ? f->disk_path : "", f->name, f->skip, f->disk_path != NULL, f->size};
     }
     ingest_meta_t meta = {"upload", job->project, job->repository, NULL, NULL, job->dialect, NULL, 0};
     char id[INGEST_ID_MAX];

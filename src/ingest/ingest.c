@@ -81,6 +81,7 @@ typedef struct cmd {
     ingestion_t *ing;
     char *disk_path, *name, *text; /* text: skip reason, commit, note or failure */
     int owned;
+    int64_t skip_size; /* CMD_ADD of a skipped file: its size, or -1 */
     int lost; /* an added file the writer could not take (out of memory): final as an error */
     double percentage;
     size_t count;                /* CMD_EXPECT */
@@ -654,6 +655,7 @@ static void run_commands(ingest_t *in, cmd_t *list)
                 break;
             }
             j->skip_reason = c->text;
+            j->file.skip_size = c->skip_size;
             c->text = NULL;
             rc = rc ? rc : writer_file_add(in->w, &j->file, j->skip_reason);
             push(&added, j);
@@ -1506,12 +1508,13 @@ int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]
     return start_ingestion(in, meta, &none, 0, 0, id);
 }
 
-static cmd_t *add_cmd(const char *disk_path, const char *name, const char *skip_reason, int owned)
+static cmd_t *add_cmd(const char *disk_path, const char *name, const char *skip_reason, int owned, int64_t skip_size)
 {
     cmd_t *c = cmd_new(CMD_ADD, skip_reason);
     if(!c)
         return NULL;
     c->owned = owned ? 1 : 0;
+    c->skip_size = skip_size;
     if(!(c->disk_path = util_strdup(disk_path)) || !(c->name = utf8_clean_dup(name))) {
         cmd_free(c);
         return NULL;
@@ -1527,7 +1530,8 @@ int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *
     for(size_t i = 0; !rc && i < n; i++) {
         const ingest_file_t *f = &files[i];
         cmd_t *c =
-            f->disk_path && f->name && *f->name ? add_cmd(f->disk_path, f->name, f->skip_reason, f->owned) : NULL;
+            f->disk_path && f->name && *f->name ? add_cmd(f->disk_path, f->name, f->skip_reason, f->owned, f->skip_size)
+                                                : NULL;
         if(c)
             push(&cmds, c);
         else
@@ -1582,7 +1586,7 @@ int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const c
 {
     if(!disk_path || !name || !*name)
         return INGEST_ERR_ARG;
-    cmd_t *c = add_cmd(disk_path, name, skip_reason, owned);
+    cmd_t *c = add_cmd(disk_path, name, skip_reason, owned, -1);
     return c ? submit(in, id, c, 0, 1) : INGEST_ERR_NOMEM;
 }
 

@@ -116,6 +116,7 @@ int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const c
 typedef struct ingest_file {
     const char *disk_path, *name, *skip_reason;
     int owned;
+    int64_t skip_size; /* a skipped file's size in bytes, stored with it (as the upload's 202 gave it) */
 } ingest_file_t;
 
 /*

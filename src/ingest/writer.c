@@ -1052,7 +1052,10 @@ int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason)
     duckdb_append_bool(a, f->owned);
     duckdb_append_null(a); /* dialect */
     duckdb_append_null(a); /* sha256 */
-    duckdb_append_null(a); /* size_bytes */
+    if(skip_reason && f->skip_size >= 0)
+        duckdb_append_int64(a, f->skip_size);
+    else
+        duckdb_append_null(a); /* size_bytes: set once read */
     append_str(a, skip_reason ? "skipped" : "pending");
     append_str(a, skip_reason);
     duckdb_append_bool(a, false);

@@ -20,6 +20,7 @@ typedef struct writer_file {
     int64_t id;
     const char *ingestion_id, *project, *repository, *path, *disk_path;
     int owned;
+    int64_t skip_size; /* a skipped file's size_bytes; < 0 unknown (NULL) */
 } writer_file_t;
 
 typedef struct writer_ingestion {

@@ -828,7 +828,7 @@ static void small_files_share_commits(void **state)
         snprintf(sql, sizeof(sql), "INSERT INTO t%d SELECT a, b FROM s%d;\n", i, i);
         snprintf(paths[i], sizeof(paths[i]), "%s", write_sql(f, name, sql));
         snprintf(names[i], sizeof(names[i]), "%s", name);
-        files[i] = (ingest_file_t){paths[i], names[i], NULL, 0};
+        files[i] = (ingest_file_t){paths[i], names[i], NULL, 0, 0};
     }
     grouped_t g = {0};
     ingest_opts_t opts = {.store = f->store, .workers = 2, .on_file = count_groups, .ud = &g};
@@ -913,7 +913,7 @@ static void unchanged_files_are_hashed_not_parsed(void **state)
     ingest_file_t files[3];
     for(int i = 0; i < 3; i++) {
         snprintf(paths[i], sizeof(paths[i]), "%s", write_sql(f, names[i], sql[i]));
-        files[i] = (ingest_file_t){paths[i], names[i], NULL, 0};
+        files[i] = (ingest_file_t){paths[i], names[i], NULL, 0, 0};
     }
     loads_t l = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     ingest_opts_t opts = {.store = f->store, .workers = 2, .on_file = count_loads, .ud = &l};
@@ -945,7 +945,7 @@ static void a_hashed_file_whose_path_changed_is_parsed(void **state)
     char v1[256], v2[256];
     snprintf(v1, sizeof(v1), "%s", write_sql(f, "v1.sql", "INSERT INTO t SELECT a FROM s_one;\n"));
     snprintf(v2, sizeof(v2), "%s", write_sql(f, "v2.sql", "INSERT INTO t SELECT a FROM s_two;\n"));
-    ingest_file_t one = {v1, "a.sql", NULL, 0}, two = {v2, "a.sql", NULL, 0};
+    ingest_file_t one = {v1, "a.sql", NULL, 0, 0}, two = {v2, "a.sql", NULL, 0, 0};
     loads_t l = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     ingest_opts_t opts = {.store = f->store, .workers = 2, .on_file = count_loads, .ud = &l};
     ingest_files(f, &opts, &one, 1);
@@ -982,11 +982,11 @@ static void submit_records_then_calls_back(void **state)
     bus_t *bus = bus_new(1024, no_wake, NULL);
     ingest_opts_t opts = {.store = f->store, .bus = bus, .workers = 1};
     ingest_t *in = opened(&opts);
-    ingest_file_t files[] = {{a, "a.sql", NULL, 0}, {a, "b.sql", NULL, 0}, {"", "c.txt", "not a SQL file", 0}};
+    ingest_file_t files[] = {{a, "a.sql", NULL, 0, 0}, {a, "b.sql", NULL, 0, 0}, {"", "c.txt", "not a SQL file", 0, 0}};
     recorded_t rec = {.f = f};
     char id[INGEST_ID_MAX];
     ingest_meta_t meta = {.source = "upload"};
-    ingest_file_t bad[] = {{a, "", NULL, 0}};
+    ingest_file_t bad[] = {{a, "", NULL, 0, 0}};
     assert_int_equal(ingest_submit(in, &meta, bad, 1, NULL, on_recorded, &rec, id), INGEST_ERR_ARG);
     assert_int_equal(ingest_submit(in, &meta, files, 3, NULL, on_recorded, &rec, id), INGEST_OK);
     assert_int_equal(ingest_add_file(in, id, a, "late.sql", NULL, 0), INGEST_ERR_UNKNOWN); /* already ended */
@@ -1024,8 +1024,8 @@ static void a_refused_claim_records_nothing(void **state)
     bus_t *bus = bus_new(1024, no_wake, NULL);
     ingest_opts_t opts = {.store = f->store, .bus = bus, .workers = 1};
     ingest_t *in = opened(&opts);
-    ingest_file_t files[] = {{owned, "owned.sql", NULL, 1}, {"", "c.txt", "not a SQL file", 0}};
-    ingest_file_t others[] = {{kept, "kept.sql", NULL, 0}};
+    ingest_file_t files[] = {{owned, "owned.sql", NULL, 1, 0}, {"", "c.txt", "not a SQL file", 0, 0}};
+    ingest_file_t others[] = {{kept, "kept.sql", NULL, 0, 0}};
     recorded_t gone = {.f = f}, rec = {.f = f};
     char id[INGEST_ID_MAX], other[INGEST_ID_MAX];
     ingest_meta_t meta = {.source = "upload"};
@@ -1097,7 +1097,7 @@ static void a_file_is_sized_off_the_ingest_lock(void **state)
     ingest_opts_t opts = {.store = f->store, .workers = 1};
     ingest_t *in = opened(&opts);
     assert_int_equal(ingest_wait_ready(in), INGEST_OK);
-    ingest_file_t files[] = {{path, "stat-probe.sql", NULL, 0}};
+    ingest_file_t files[] = {{path, "stat-probe.sql", NULL, 0, 0}};
     char id[INGEST_ID_MAX];
     probe_in = in;
     assert_int_equal(ingest_submit(in, &(ingest_meta_t){.source = "upload"}, files, 1, NULL, NULL, NULL, id),
@@ -1324,7 +1324,7 @@ static void files_sent_during_the_startup_read_wait_for_it(void **state)
     recorded_t rec = {.f = f};
     char id[INGEST_ID_MAX];
     ingest_meta_t meta = {.source = "upload"};
-    ingest_file_t files[] = {{a, "a.sql", NULL, 0}};
+    ingest_file_t files[] = {{a, "a.sql", NULL, 0, 0}};
     int submitted = rc ? rc : ingest_submit(in, &meta, files, 1, NULL, on_recorded, &rec, id);
     if(!rc)
         ingest_close(in, 1);
