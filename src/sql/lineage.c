@@ -296,6 +296,8 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
 {
     *xf = NULL;
     *nxf = 0;
+    if(list)
+        *list = (sql_strlist_t){0}; /* a defined column nothing feeds */
     if(v->n == 0)
         return 0;
     src_how_t *pairs = sql_arena_alloc(a, v->n * sizeof *pairs);

@@ -177,7 +177,7 @@ static void parse_create_table(parser_t *p)
     while(!at_end(p) && !is_op(p, ';')) {
         if(is_create_query_start(p)) {
             rel_t *r = sqlp_parse_query(p, NULL);
-            sqlp_emit_columns(p, q.full, r, cols, ncols);
+            sqlp_emit_defined_columns(p, q.full, r, cols, ncols);
             if(ncols == 0)
                 record_query_columns(p, q.full, r);
             continue;
@@ -238,7 +238,8 @@ static void parse_create_view(parser_t *p)
            (is_create_query_start(p) && !is_op(p, '('))) {
             accept_kw(p, SQL_KW_AS);
             rel_t *r = sqlp_parse_query(p, NULL);
-            sqlp_emit_columns(p, target, r, cols, ncols);
+            /* ClickHouse's TO t: rows for a table defined elsewhere, as an INSERT's */
+            (target == q.full ? sqlp_emit_defined_columns : sqlp_emit_columns)(p, target, r, cols, ncols);
             if(ncols)
                 record_columns(p, target, cols, ncols);
             else
@@ -585,7 +586,7 @@ void sqlp_parse_alter(parser_t *p)
         sqlp_add_write(p, q.full);
         next(p);
         rel_t *r = sqlp_parse_query(p, NULL);
-        sqlp_emit_columns(p, q.full, r, NULL, 0);
+        sqlp_emit_defined_columns(p, q.full, r, NULL, 0);
         return;
     }
     if(is_word(p, "exchange") || is_word(p, "swap")) {

@@ -1,16 +1,9 @@
 /* Data manipulation: INSERT, UPDATE, DELETE, MERGE, COPY, UNLOAD, LOAD, Hive FROM .. INSERT. */
 #include "sql/parser_int.h"
 
-static int rel_has_star(const rel_t *r)
-{
-    for(uint32_t i = 0; i < r->n; i++)
-        if(r->cols[i].star)
-            return 1;
-    return 0;
-}
-
-/* Column lineage of rows written to `table` (NULL: the rows a query returns). */
-void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols)
+/* Column lineage of rows written to `table` (NULL: the rows a query returns); with `all`, also the
+ * columns nothing feeds. */
+static void emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols, int all)
 {
     if(!r)
         return;
@@ -18,7 +11,7 @@ void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const cha
     char *const *known = NULL;
     if(ncols == 0 && table && p->ctx->schema)
         known = sql_schema_get(p->ctx->schema, table, &nknown);
-    int has_star = rel_has_star(r);
+    int has_star = sqlp_rel_has_star(r);
     for(uint32_t i = 0; i < r->n; i++) {
         const outcol_t *c = &r->cols[i];
         const char *name = c->name;
@@ -30,8 +23,20 @@ void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const cha
             name = known[i];
         if(!name || !*name)
             continue;
+        if(all && !c->src.n)
+            sqlp_add_column(p, table, name);
         sqlp_add_edge(p, table, name, &c->src);
     }
+}
+
+void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols)
+{
+    emit_columns(p, table, r, cols, ncols, 0);
+}
+
+void sqlp_emit_defined_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols)
+{
+    emit_columns(p, table, r, cols, ncols, 1);
 }
 
 /* (a, b, c) column list; returns the count. */
@@ -105,6 +110,8 @@ typedef struct output {
     /* an INSERT's: a returned column it gives no value comes from no table (a default) */
     int insert;
     const char *alias;
+    /* RETURNING WITH (OLD AS o, NEW AS n): Postgres 18's own names for the rows before and after */
+    const char *old_name, *new_name;
     /* an UPDATE's SET: a column set to a constant comes from no table */
     const assigns_t *set;
 } output_t;
@@ -171,7 +178,19 @@ static int parse_returning(parser_t *p, output_t *o, const char *alias)
     next(p);
     if(is_kw(p, SQL_KW_WITH) && t_op(p, peek(p, 1), '(')) {
         next(p);
-        sqlp_skip_group(p);
+        next(p);
+        while(!p->err && !at_end(p) && !is_op(p, ')')) {
+            int old = is_word(p, "old");
+            if(!(old || is_word(p, "new")) || !t_kw(peek(p, 1), SQL_KW_AS) || !is_name_tok(peek(p, 2))) {
+                sqlp_fail(p, "expected OLD AS name or NEW AS name in RETURNING WITH");
+                return 0;
+            }
+            *(old ? &o->old_name : &o->new_name) = sqlp_norm(p, peek(p, 2));
+            p->pos += 3;
+            if(!accept_op(p, ','))
+                break;
+        }
+        sqlp_expect_op(p, ')', "expected ')' after RETURNING WITH");
     }
     o->returning = 1;
     o->alias = alias;
@@ -207,9 +226,21 @@ static int sets_col(const output_t *o, const char *col)
     return 0;
 }
 
-static int is_qual(const char *qual, const char *a, const char *b)
+static int is_qual(const char *qual, const char *a, const char *b, const char *c)
 {
-    return qual && (strcmp(qual, a) == 0 || strcmp(qual, b) == 0);
+    return qual && (strcmp(qual, a) == 0 || strcmp(qual, b) == 0 || (c && strcmp(qual, c) == 0));
+}
+
+/* inserted.c, new.c or RETURNING WITH (NEW AS n)'s n.c: the row as written */
+static int names_new(const output_t *o, const char *qual)
+{
+    return is_qual(qual, "inserted", "new", o->new_name);
+}
+
+/* deleted.c, old.c or WITH (OLD AS o)'s o.c: the row as it was */
+static int names_old(const output_t *o, const char *qual)
+{
+    return is_qual(qual, "deleted", "old", o->old_name);
 }
 
 /* RETURNING's own name for the target: as written, its last part, or its alias. */
@@ -252,14 +283,14 @@ static rel_t *output_rel(parser_t *p, const output_t *o, const char *table, scop
     for(uint32_t i = 0; i < o->n && !p->err; i++) {
         const item_t *it = &o->items[i];
         const char *q = it->star_qual;
-        int newq = is_qual(q, "inserted", "new") || (o->returning && names_target(o, q, table));
+        int newq = names_new(o, q) || (o->returning && names_target(o, q, table));
         if(it->star && newq) {
             add_written_cols(p, r, o, table);
             for(uint32_t k = 1; !q && k < sc->n; k++)
                 sqlp_expand_star(p, &sc->items[k], r);
             continue;
         }
-        fitem_t *from = it->star && o->returning && q && !is_qual(q, "deleted", "old") ? sqlp_find_item(sc, q) : NULL;
+        fitem_t *from = it->star && o->returning && q && !names_old(o, q) ? sqlp_find_item(sc, q) : NULL;
         if(from) {
             sqlp_expand_star(p, from, r);
             continue;
@@ -277,8 +308,8 @@ static rel_t *output_rel(parser_t *p, const output_t *o, const char *table, scop
         sink_t rest = {0};
         for(uint32_t k = 0; k < it->sink.n; k++) {
             const ref_t *rf = &it->sink.refs[k];
-            int named = is_qual(rf->qual, "inserted", "new") || is_qual(rf->qual, "deleted", "old");
-            int is_new = is_qual(rf->qual, "inserted", "new") || (o->returning && names_target(o, rf->qual, table));
+            int named = names_new(o, rf->qual) || names_old(o, rf->qual);
+            int is_new = names_new(o, rf->qual) || (o->returning && names_target(o, rf->qual, table));
             const sql_col_edge_t *e = is_new ? find_edge(p, table, rf->col) : NULL;
             if(e)
                 sqlp_sadd_all(p, &c->src, &e->sources, rf->how);
@@ -596,7 +627,7 @@ void sqlp_parse_insert(parser_t *p)
         sqlp_skim_statement(p);
     } else {
         rel_t *r = sqlp_parse_query(p, NULL);
-        if(table && from_schema && r && (r->n != (uint32_t)ncols || rel_has_star(r)))
+        if(table && from_schema && r && (r->n != (uint32_t)ncols || sqlp_rel_has_star(r)))
             ncols = 0; /* the query does not fill them one for one: named by its outputs */
         if(table)
             sqlp_emit_columns(p, table, r, cols, ncols);
@@ -911,21 +942,26 @@ void sqlp_parse_merge(parser_t *p)
         sqlp_fail(p, "expected USING in MERGE");
         return;
     }
+    /* the ON keys decide which target rows each branch changes, as an UPDATE's join keys and
+     * WHERE do; a branch's own conditions filter */
+    sink_t ind = {0};
+    sink_t *outer_ind = p->ind;
+    p->ind = &ind;
     sqlp_parse_table_primary(p, &sc);
     /* Postgres: USING a JOIN b ON .. ON cond, the source a join */
     sqlp_parse_joins(p, &sc);
     if(accept_kw(p, SQL_KW_ON))
-        sqlp_parse_expr(p, NULL);
+        sqlp_parse_indirect_expr(p, SQL_HOW_JOIN);
     while(!p->err && accept_kw(p, SQL_KW_WHEN)) {
         accept_kw(p, SQL_KW_NOT);
         accept_word(p, "matched");
         if(accept_kw(p, SQL_KW_BY))
             next(p);
         if(accept_kw(p, SQL_KW_AND))
-            sqlp_parse_expr(p, NULL);
+            sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
         if(!accept_kw(p, SQL_KW_THEN)) {
             sqlp_fail(p, "expected THEN in MERGE");
-            return;
+            break;
         }
         if(is_kw(p, SQL_KW_UPDATE) || is_kw(p, SQL_KW_INSERT)) {
             /* Snowflake UPDATE ALL BY NAME, INSERT ALL BY NAME: as Spark's SET * and INSERT * */
@@ -935,14 +971,14 @@ void sqlp_parse_merge(parser_t *p)
                     next(p);
                 merge_star(p, table, &sc);
                 if(accept_kw(p, SQL_KW_WHERE))
-                    sqlp_parse_expr(p, NULL);
+                    sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
                 continue;
             }
         }
         if(accept_kw(p, SQL_KW_UPDATE)) {
             if(!accept_kw(p, SQL_KW_SET)) {
                 sqlp_fail(p, "expected SET");
-                return;
+                break;
             }
             if(is_op(p, '*')) {
                 next(p);
@@ -953,12 +989,12 @@ void sqlp_parse_merge(parser_t *p)
             parse_assignments(p, &as);
             resolve_assignments(p, table, &sc, &as);
             if(accept_kw(p, SQL_KW_WHERE))
-                sqlp_parse_expr(p, NULL);
+                sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
             if(accept_kw(p, SQL_KW_DELETE) && accept_kw(p, SQL_KW_WHERE))
-                sqlp_parse_expr(p, NULL);
+                sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
         } else if(accept_kw(p, SQL_KW_DELETE)) {
             if(accept_kw(p, SQL_KW_WHERE))
-                sqlp_parse_expr(p, NULL);
+                sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
         } else if(accept_kw(p, SQL_KW_INSERT)) {
             const char *cols[1024];
             int nc = 0;
@@ -976,15 +1012,19 @@ void sqlp_parse_merge(parser_t *p)
                 accept_kw(p, SQL_KW_VALUES);
             }
             if(accept_kw(p, SQL_KW_WHERE))
-                sqlp_parse_expr(p, NULL);
+                sqlp_parse_indirect_expr(p, SQL_HOW_FILTER);
         } else if(is_word(p, "do")) {
             next(p);
             accept_word(p, "nothing");
         } else {
             sqlp_fail(p, "unexpected MERGE action");
-            return;
+            break;
         }
     }
+    p->ind = outer_ind;
+    if(p->err)
+        return;
+    sqlp_resolve_indirect(p, &sc, NULL, &ind, NULL);
     output_t out = {0};
     if(is_word(p, "output"))
         parse_output(p, &out);
@@ -1065,9 +1105,7 @@ void sqlp_parse_copy(parser_t *p)
         sqlp_skim_statement(p);
         return;
     }
-    const sql_token_t *body = peek(p, 1);
-    if(is_op(p, '(') && (t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
-                         t_kw(body, SQL_KW_MERGE))) {
+    if(is_op(p, '(') && sqlp_dml_at(p, 1)) {
         /* Postgres' COPY (INSERT|UPDATE|DELETE|MERGE .. RETURNING ..) TO ..: the statement's lineage */
         sqlp_parse_dml_rows(p);
     } else if(is_op(p, '(')) {

@@ -281,7 +281,7 @@ void sqlp_parse_rule(parser_t *p)
     if(p->err)
         return;
     sqlp_add_write(p, on.full);
-    sqlp_emit_columns(p, on.full, r, NULL, 0);
+    sqlp_emit_defined_columns(p, on.full, r, NULL, 0);
 }
 
 /* DuckDB CREATE MACRO m(a, b := 1) AS expr | AS TABLE query [, (a) AS ..] and Teradata's

@@ -1196,8 +1196,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
     const sql_token_t *t = cur(p);
     if(t_op(p, t, '(')) {
         const sql_token_t *body = peek(p, 1);
-        int dml = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
-                  t_kw(body, SQL_KW_MERGE);
+        int dml = sqlp_dml_at(p, 1);
         /* (FROM t ..): a FROM-first query (BigQuery, Spark), never joined tables */
         if(((sqlp_paren_is_query(p, 1) || t_kw(body, SQL_KW_VALUES)) && !paren_is_join(p)) || dml ||
            t_kw(body, SQL_KW_FROM)) {
@@ -2411,6 +2410,29 @@ int sqlp_with_starts_query(const parser_t *p, size_t k)
     return is_cte_head_at(p, k);
 }
 
+static int is_dml_word(const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE) || t_kw(t, SQL_KW_MERGE);
+}
+
+/* INSERT, UPDATE, DELETE or MERGE k tokens ahead, also after a WITH clause of its own (WITH b AS
+ * (..) INSERT ..): a statement in parentheses whose rows are those it returns. */
+int sqlp_dml_at(const parser_t *p, size_t k)
+{
+    const sql_token_t *t = peek(p, k);
+    if(t_kw(t, SQL_KW_WITH)) {
+        /* past the CTEs' parentheses to the first word of what they belong to */
+        int depth = 0;
+        do {
+            t = peek(p, ++k);
+            if(t == &p->eof || (t_op(p, t, ')') && --depth < 0))
+                return 0;
+            depth += t_op(p, t, '(');
+        } while(depth > 0 || !(sqlp_is_query_start(t) || t_op(p, t, ';') || is_dml_word(t)));
+    }
+    return is_dml_word(t);
+}
+
 /* Postgres WITH d AS (DELETE FROM t .. RETURNING ..), T-SQL's FROM (MERGE .. OUTPUT ..) AS x: the
  * statement's lineage joins the statement around it (it writes its target), and its rows are
  * those it returns (RETURNING, or OUTPUT without INTO): what it wrote, or the target's rows as
@@ -2503,11 +2525,7 @@ void sqlp_parse_with(parser_t *p)
         }
         uint32_t reads_before = p->st ? p->st->reads.n : 0;
         unsigned src_before = p->cte_src;
-        const sql_token_t *body = peek(p, 1);
-        rel_t *r = t_kw(body, SQL_KW_INSERT) || t_kw(body, SQL_KW_UPDATE) || t_kw(body, SQL_KW_DELETE) ||
-                           t_kw(body, SQL_KW_MERGE)
-                       ? sqlp_parse_dml_rows(p)
-                       : parse_set_term(p, NULL);
+        rel_t *r = sqlp_dml_at(p, 1) ? sqlp_parse_dml_rows(p) : parse_set_term(p, NULL);
         if(p->err)
             return;
         c->has_src = (p->st && p->st->reads.n > reads_before) || p->cte_src > src_before;

@@ -391,6 +391,14 @@ outcol_t *sqlp_rel_add(parser_t *p, rel_t *r, const char *name, int star)
     return c;
 }
 
+int sqlp_rel_has_star(const rel_t *r)
+{
+    for(uint32_t i = 0; i < r->n; i++)
+        if(r->cols[i].star)
+            return 1;
+    return 0;
+}
+
 fitem_t *sqlp_scope_add(parser_t *p, scope_t *sc)
 {
     if(!sqlp_grow(p, (void **)&sc->items, sc->n, &sc->cap, sizeof *sc->items))
@@ -814,31 +822,41 @@ void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
     }
 }
 
-/* Lineage of output column `col`; a plain SELECT's outputs have no table. */
-void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src)
+/* The lineage entry of output column `col` (a plain SELECT's outputs have no table), added when new. */
+static sql_col_edge_t *column_edge(parser_t *p, const char *table, const char *col)
 {
-    if(!p->st || !col || src->n == 0 || (table && sqlp_is_bind_name(table)))
-        return;
+    if(!p->st || !col || (table && sqlp_is_bind_name(table)))
+        return NULL;
     char *target = table ? sqlp_aconcat(p, table, '.', col) : (char *)col;
     if(!target)
-        return;
+        return NULL;
     sql_stmt_t *st = p->st;
     uint32_t at = sql_nameidx_find_add(p->a, &st->edge_idx, st->edges ? &st->edges[0].target : NULL, sizeof *st->edges,
                                        st->nedges, target);
     if(at == UINT32_MAX) {
         sqlp_oom(p);
-        return;
+        return NULL;
     }
-    if(at < st->nedges) {
-        sqlp_sadd_all(p, &st->edges[at].sources, src, 0);
-        return;
-    }
+    if(at < st->nedges)
+        return &st->edges[at];
     if(!sqlp_grow(p, (void **)&st->edges, st->nedges, &st->capedges, sizeof *st->edges))
-        return;
+        return NULL;
     sql_col_edge_t *e = &st->edges[st->nedges++];
     memset(e, 0, sizeof *e);
     e->target = target;
-    sqlp_sadd_all(p, &e->sources, src, 0);
+    return e;
+}
+
+void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src)
+{
+    sql_col_edge_t *e = src->n ? column_edge(p, table, col) : NULL;
+    if(e)
+        sqlp_sadd_all(p, &e->sources, src, 0);
+}
+
+void sqlp_add_column(parser_t *p, const char *table, const char *col)
+{
+    column_edge(p, table, col);
 }
 
 void sqlp_set_kind(parser_t *p, const char *kind)

@@ -279,6 +279,8 @@ static const char *const file_readers[] = {
 char *sqlp_aconcat(parser_t *p, const char *a, char sep, const char *b);
 int sqlp_is_bind_name(const char *t);
 void sqlp_add_edge(parser_t *p, const char *table, const char *col, const sql_srcvec_t *src);
+/* A column of what the statement defines (a view's, a CTAS table's), although nothing feeds it. */
+void sqlp_add_column(parser_t *p, const char *table, const char *col);
 void sqlp_add_read(parser_t *p, const char *t);
 void sqlp_add_write(parser_t *p, const char *t);
 void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs);
@@ -309,6 +311,7 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
 int sqlp_parse_qname(parser_t *p, qname_t *q);
 void sqlp_parse_statement(parser_t *p);
 outcol_t *sqlp_rel_add(parser_t *p, rel_t *r, const char *name, int star);
+int sqlp_rel_has_star(const rel_t *r);
 void sqlp_resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *out, sink_t *bubble, unsigned bubble_how);
 void sqlp_resolve_sink(parser_t *p, scope_t *sc, const sink_t *s, sql_srcvec_t *out, sink_t *bubble,
                        unsigned bubble_how);
@@ -365,6 +368,7 @@ void sqlp_parse_paren(parser_t *p, sink_t *sink);
 rel_t *sqlp_parse_query(parser_t *p, sink_t *outer);
 /* `(INSERT|UPDATE|DELETE|MERGE ..)` at '(': the statement's lineage joins the current one; its
  * returned rows (RETURNING, OUTPUT without INTO) are those it wrote or deleted. */
+int sqlp_dml_at(const parser_t *p, size_t k);
 rel_t *sqlp_parse_dml_rows(parser_t *p);
 void sqlp_parse_select_stmt(parser_t *p);
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc);
@@ -376,6 +380,8 @@ void sqlp_skip_table_modifiers(parser_t *p);
 
 /* parse_dml.c: INSERT, UPDATE, DELETE, MERGE, COPY, UNLOAD, LOAD */
 void sqlp_emit_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols);
+/* The same for the table or view a query defines: every column, with a source or not. */
+void sqlp_emit_defined_columns(parser_t *p, const char *table, const rel_t *r, const char **cols, int ncols);
 void sqlp_parse_copy(parser_t *p);
 void sqlp_parse_delete(parser_t *p);
 void sqlp_parse_from_first(parser_t *p);

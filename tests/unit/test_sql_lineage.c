@@ -72,7 +72,15 @@ static void test_column_lineage(void **state)
                 SQL_DIALECT_ANSI, "t.p<-s.x t.q<-s.y");
     /* COUNT(*) reads no column */
     expect_cols("CREATE VIEW v AS SELECT COALESCE(a, b) AS c, COUNT(*) AS n, COUNT(x.*) AS m FROM s x GROUP BY 1",
-                SQL_DIALECT_ANSI, "v.c<-s.a|s.b v.m<-s.*");
+                SQL_DIALECT_ANSI, "v.c<-s.a|s.b v.m<-s.* v.n<-");
+    /* a column nothing feeds is still a column of the view or table the query defines */
+    expect_cols("CREATE VIEW v AS SELECT k, count(*) AS n FROM t GROUP BY k", SQL_DIALECT_ANSI, "v.k<-t.k v.n<-");
+    expect_cols("CREATE VIEW v (a, b, c) AS SELECT k, 1, current_date FROM t", SQL_DIALECT_POSTGRES,
+                "v.a<-t.k v.b<- v.c<-");
+    expect_cols("CREATE TABLE c AS SELECT k, 'x' AS tag FROM t", SQL_DIALECT_ANSI, "c.k<-t.k c.tag<-");
+    expect_cols("ALTER VIEW v AS SELECT now() AS at", SQL_DIALECT_ANSI, "v.at<-");
+    /* but an INSERT's constant feeds a column defined elsewhere: no lineage */
+    expect_cols("INSERT INTO c SELECT k, 'x' FROM t", SQL_DIALECT_ANSI, "c.k<-t.k");
     expect_cols("INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.*<-s.*");
     /* `*` is expanded when earlier DDL defines the columns */
     expect_cols("CREATE TABLE s (a INT, b TEXT); INSERT INTO t SELECT * FROM s", SQL_DIALECT_ANSI, "t.a<-s.a t.b<-s.b");
@@ -269,7 +277,22 @@ static void test_transformation_types(void **state)
               "t.a<-s.b:IDENTITY t.c<-s.c:TRANSFORMATION ; s.id:FILTER t.id:FILTER");
     expect_xf("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v, w = upper(s.w) "
               "WHEN NOT MATCHED THEN INSERT (id, v) VALUES (s.id, s.v)",
-              SQL_DIALECT_ANSI, "t.id<-s.id:IDENTITY t.v<-s.v:IDENTITY t.w<-s.w:TRANSFORMATION");
+              SQL_DIALECT_ANSI, "t.id<-s.id:IDENTITY t.v<-s.v:IDENTITY t.w<-s.w:TRANSFORMATION ; s.id:JOIN t.id:JOIN");
+    /* MERGE's ON keys decide which target rows change, as an UPDATE's WHERE does; a branch's
+     * own conditions filter */
+    expect_xf("MERGE INTO t USING (SELECT k, v, ts FROM s WHERE ok) u ON t.k = u.k AND t.region = 'eu'\n"
+              "WHEN MATCHED AND u.v IS NULL THEN DELETE\n"
+              "WHEN MATCHED AND t.ts < u.ts THEN UPDATE SET v = u.v\n"
+              "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (u.k, u.v)",
+              SQL_DIALECT_POSTGRES,
+              "t.k<-s.k:IDENTITY t.v<-s.v:IDENTITY ; s.k:JOIN s.ok:FILTER s.ts:FILTER s.v:FILTER t.k:JOIN"
+              " t.region:JOIN t.ts:FILTER");
+    expect_xf("MERGE INTO t USING s ON (t.k = s.k) WHEN MATCHED THEN UPDATE SET t.v = s.v WHERE s.live = 1\n"
+              "DELETE WHERE t.gone = 1 WHEN NOT MATCHED THEN INSERT (k) VALUES (s.k) WHERE s.new = 1",
+              SQL_DIALECT_ORACLE,
+              "t.k<-s.k:IDENTITY t.v<-s.v:IDENTITY ; s.k:JOIN s.live:FILTER s.new:FILTER t.gone:FILTER t.k:JOIN");
+    expect_xf("MERGE t USING s ON t.k = s.k WHEN NOT MATCHED BY SOURCE AND t.old = 1 THEN DELETE;", SQL_DIALECT_TSQL,
+              "; s.k:JOIN t.k:JOIN t.old:FILTER");
 }
 
 static void test_json_transformations(void **state)

@@ -859,6 +859,48 @@ static void test_writable_ctes(void **state)
                   "1:expected a RETURNING item near ')'");
     /* outside a CTE the returned rows go to the client */
     expect_clean("DELETE FROM t WHERE k = 1 RETURNING *;", SQL_DIALECT_POSTGRES, ";");
+    /* Postgres 18's RETURNING WITH (OLD AS o, NEW AS n): the rows before and after under names of their own */
+    const char *named = "WITH u AS (UPDATE t SET x = s.y FROM s WHERE t.k = s.k\n"
+                        "RETURNING WITH (OLD AS o, NEW AS n) o.x AS was, n.x AS now, n.z)\n"
+                        "INSERT INTO log SELECT * FROM u;";
+    expect_clean(named, SQL_DIALECT_POSTGRES, "s,t;log,t");
+    expect_cols_of(named, SQL_DIALECT_POSTGRES, "log.now<-s.y log.was<-t.x log.z<-t.z t.x<-s.y");
+    expect_cols_of("WITH d AS (DELETE FROM t USING s WHERE t.k = s.k RETURNING WITH (OLD AS gone) gone.*) "
+                   "INSERT INTO log SELECT * FROM d;",
+                   SQL_DIALECT_POSTGRES, "log.*<-t.*");
+    expect_cols_of("WITH n AS (INSERT INTO y (a) SELECT x FROM s RETURNING WITH (NEW AS added) added.a, added.id) "
+                   "INSERT INTO log (a, id) SELECT a, id FROM n;",
+                   SQL_DIALECT_POSTGRES, "log.a<-s.x y.a<-s.x");
+    expect_errors("WITH u AS (UPDATE t SET x = 1 RETURNING WITH (OLDER AS o) o.x) SELECT 1", 73, SQL_DIALECT_POSTGRES,
+                  "1:expected OLD AS name or NEW AS name in RETURNING WITH near 'OLDER'");
+}
+
+/* WITH before a data-modifying CTE's statement, COPY's or a DML statement in FROM: the CTEs are
+ * that statement's own. */
+static void test_nested_with_dml(void **state)
+{
+    (void)state;
+    const char *ins = "WITH a AS (\n  WITH b AS (SELECT x FROM s WHERE ok)\n  INSERT INTO t SELECT x FROM b RETURNING x\n)\n"
+                      "INSERT INTO log SELECT x FROM a;";
+    expect_clean(ins, SQL_DIALECT_POSTGRES, "s;log,t");
+    expect_cols_of(ins, SQL_DIALECT_POSTGRES, "log.x<-s.x t.x<-s.x");
+    expect_clean("WITH a AS (WITH RECURSIVE b (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM b WHERE n < 9), c AS "
+                 "(SELECT k FROM s)\nUPDATE t SET v = b.n FROM b, c WHERE t.k = c.k RETURNING t.k) SELECT * FROM a;",
+                 SQL_DIALECT_POSTGRES, "s,t;t");
+    expect_clean("WITH a AS (WITH b AS (SELECT k FROM s) DELETE FROM t USING b WHERE t.k = b.k RETURNING t.v)\n"
+                 "INSERT INTO log SELECT v FROM a;",
+                 SQL_DIALECT_POSTGRES, "s,t;log,t");
+    expect_clean("WITH a AS (WITH b AS (SELECT k, v FROM s) MERGE INTO t USING b ON t.k = b.k\n"
+                 "WHEN MATCHED THEN UPDATE SET v = b.v RETURNING t.v) SELECT count(*) FROM a;",
+                 SQL_DIALECT_POSTGRES, "s;t");
+    expect_clean("COPY (WITH b AS (SELECT k FROM s) DELETE FROM t USING b WHERE t.k = b.k RETURNING t.v) TO stdout;",
+                 SQL_DIALECT_POSTGRES, "s,t;t");
+    expect_clean("INSERT INTO log SELECT x.k FROM (WITH b AS (SELECT k FROM s) MERGE t USING b ON t.k = b.k\n"
+                 "WHEN MATCHED THEN DELETE OUTPUT deleted.k) AS x (k);",
+                 SQL_DIALECT_TSQL, "s,t;log,t");
+    /* a nested WITH before a query is a query still */
+    expect_clean("WITH a AS (WITH b AS (SELECT x FROM s) SELECT x FROM b) INSERT INTO t SELECT x FROM a;",
+                 SQL_DIALECT_POSTGRES, "s;t");
 }
 
 /* A Postgres rule's commands and a macro's body: their lineage, attributed to the rule or macro. */
@@ -952,7 +994,7 @@ static void test_spark_sql_tests_finds(void **state)
                  SQL_DIALECT_SPARKSQL, "s,t,u;");
     expect_cols_of("CREATE OR REPLACE TEMPORARY VIEW v AS VALUES (1, 'a'), (2, 'b') tbl(c1, c2);\n"
                    "CREATE VIEW w AS VALUES (1, 2) AS t(x, y);\nINSERT INTO o SELECT c2 FROM v;",
-                   SQL_DIALECT_SPARKSQL, "o.c2<-v.c2");
+                   SQL_DIALECT_SPARKSQL, "v.c1<- v.c2<- w.x<- w.y<- o.c2<-v.c2");
     expect_clean("SELECT * FROM (VALUES (0, 1) AS t(a, b));\nCREATE VIEW v AS VALUES 1 T(col);", SQL_DIALECT_SPARKSQL,
                  ";v");
     expect_clean(
@@ -1374,6 +1416,7 @@ int main(void)
         cmocka_unit_test(test_accounting_finds),
         cmocka_unit_test(test_dml_in_from),
         cmocka_unit_test(test_writable_ctes),
+        cmocka_unit_test(test_nested_with_dml),
         cmocka_unit_test(test_rules_and_macros),
         cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_spark_sql_tests_finds),
