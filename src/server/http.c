@@ -224,6 +224,11 @@ static size_t render(const http_response_t *r, unsigned char *start, size_t cap,
     } else if(r->status == 503) { /* every 503 here is a passing state: busy, loading, a limit, a restart */
         put_header(&h, "retry-after", HTTP_RETRY_AFTER_S);
     }
+    if(r->ws_version > 0) {
+        PUT_LITERAL(&h, "sec-websocket-version: ");
+        put_uint(&h, (size_t)r->ws_version);
+        PUT_LITERAL(&h, "\r\n");
+    }
     if(r->status == 426) /* RFC 9110 15.5.22: say which protocol, as a hop-by-hop header */
         put_header(&h, "upgrade", "websocket");
     if(r->close || r->status == 426)

@@ -36,6 +36,7 @@ typedef struct http_response {
     int omit_body;         /* HEAD: headers as for GET, no body */
     int retry_after;       /* > 0: Retry-After in seconds (every 503 has one anyway) */
     const char *csp;       /* a page's Content-Security-Policy (static), sent with no framing and no referrer */
+    int ws_version;        /* > 0: Sec-WebSocket-Version to offer a handshake of another (RFC 6455 4.4) */
 } http_response_t;
 
 #define ROUTE_MAX_PARAMS 4

@@ -65,6 +65,8 @@ static int check_handshake(server_t *srv, const ws_request_t *req, const char *p
     const char *bad = handshake_error(req);
     if(bad) {
         refusal(resp, 400, "bad_handshake", bad, 0);
+        if(req->version != 1 || strcmp(req->version_v, "13") != 0)
+            resp->ws_version = 13; /* the one it speaks, so a client offering another can retry with it */
         return -1;
     }
     if(srv->stopping) {

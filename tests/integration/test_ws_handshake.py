@@ -115,6 +115,9 @@ class HandshakeTest(unittest.TestCase):
                 head, body = read_head(s)
                 self.assertEqual(status(head), 400, head)
                 self.assertIn(b"connection: close", head.lower())
+                # RFC 6455 4.4: a version it does not speak is answered with the one it does
+                offered = b"\r\nsec-websocket-version: 13\r\n" in head.lower() + b"\r\n"
+                self.assertEqual(offered, name.startswith("version"), head)
                 s.settimeout(3)
                 while True:
                     chunk = s.recv(4096)
