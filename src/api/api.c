@@ -262,3 +262,28 @@ void api_graph_changed(void *ud)
         api_exports_changed(api);
     }
 }
+
+int api_claim_recording(http_ticket_t *t, const char *what, const char *id)
+{
+    char detail[320];
+    snprintf(detail, sizeof(detail),
+             "the %s was being recorded as ingestion %s when its answer passed the --api-timeout; "
+             "GET /api/v1/ingestion/%s says whether it was accepted (404: it was not; send it again)",
+             what, id, id);
+    return http_ticket_start_late(t, json_pack("{s:s, s:s, s:s}", "error", "timeout", "detail", detail, "ingestion_id",
+                                               id));
+}
+
+void api_refuse_recording(http_ticket_t *t, const char *what, int rc)
+{
+    if(rc == INGEST_ERR_EXPIRED) { /* answered 503 at the deadline; the writer logged it */
+        http_ticket_drop(t);
+        return;
+    }
+    char detail[96];
+    snprintf(detail, sizeof(detail), "the %s could not be recorded", what);
+    int closed = rc == INGEST_ERR_CLOSED;
+    http_ticket_complete_json(t, closed ? 503 : 500,
+                              json_pack("{s:s, s:s}", "error", closed ? "unavailable" : "internal", "detail",
+                                        closed ? "the server is shutting down; send it again later" : detail));
+}

@@ -77,6 +77,18 @@ void api_files_stop(api_t *api);
 int api_files_sweep(api_t *api);
 int api_ingestion_routes(api_t *api);
 /* The GitHub clone thread and its route; stop joins the thread (before ingestion closes). */
+/*
+ * Writer thread, for a submission answered once recorded (http_defer_recorded): the claim before its
+ * rows are written. 0 to record it; -1 when its client was already answered 503 at --api-timeout.
+ * `what` names it in the late answer ("upload", "GitHub ingestion").
+ */
+int api_claim_recording(http_ticket_t *t, const char *what, const char *id);
+/*
+ * Writer thread: answers a submission the writer did not record (rc from ingest_recorded_fn, not OK); at
+ * INGEST_ERR_EXPIRED the transport's 503 stands and the ticket is dropped.
+ */
+void api_refuse_recording(http_ticket_t *t, const char *what, int rc);
+
 int api_github_start(api_t *api);
 void api_github_stop(api_t *api);
 

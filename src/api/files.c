@@ -149,14 +149,7 @@ typedef struct upload_answer {
  */
 static int upload_claim(void *ud, const char *id)
 {
-    upload_answer_t *a = ud;
-    char detail[320];
-    snprintf(detail, sizeof(detail),
-             "the upload was being recorded as ingestion %s when its answer passed the --api-timeout; "
-             "GET /api/v1/ingestion/%s says whether it was accepted (404: it was not; send it again)",
-             id, id);
-    return http_ticket_start_late(&a->ticket, json_pack("{s:s, s:s, s:s}", "error", "timeout", "detail", detail,
-                                                        "ingestion_id", id));
+    return api_claim_recording(&((upload_answer_t *)ud)->ticket, "upload", id);
 }
 
 /*
@@ -166,22 +159,16 @@ static int upload_claim(void *ud, const char *id)
 static void upload_recorded(void *ud, const char *id, int rc)
 {
     upload_answer_t *a = ud;
-    if(rc == INGEST_ERR_EXPIRED) { /* answered 503 at the deadline; the writer logged it */
-        json_decref(a->accepted);
-        http_ticket_drop(&a->ticket);
-    } else if(!rc) {
+    if(!rc) {
         log_info("upload.accepted", "ingestion=%s files=%zu accepted=%zu skipped=%zu", id, a->n, a->n_accepted,
                  a->n - a->n_accepted);
         json_object_set_new(a->accepted, "ingestion_id", json_string(id));
         http_ticket_complete_json(&a->ticket, 202, a->accepted);
     } else {
         json_decref(a->accepted);
-        log_warn("upload.refused", "ingestion=%s reason=\"%s\"", id, ingest_strerror(rc));
-        http_ticket_complete_json(&a->ticket, rc == INGEST_ERR_CLOSED ? 503 : 500,
-                                  json_pack("{s:s, s:s}", "error", rc == INGEST_ERR_CLOSED ? "unavailable" : "internal",
-                                            "detail",
-                                            rc == INGEST_ERR_CLOSED ? "the server is shutting down; send it again later"
-                                                                    : "the upload could not be recorded"));
+        if(rc != INGEST_ERR_EXPIRED) /* then the writer logged it */
+            log_warn("upload.refused", "ingestion=%s reason=\"%s\"", id, ingest_strerror(rc));
+        api_refuse_recording(&a->ticket, "upload", rc);
     }
     util_free(a);
 }

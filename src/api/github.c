@@ -1,7 +1,8 @@
 /*
  * POST /api/v1/github/ingest: a repository cloned or fetched with libgit2 into a bare mirror under
  * the data directory, on a thread of its own, then the selected SQL files handed to ingestion. The
- * request is answered 202 as soon as the ingestion has begun; progress and failure arrive as events.
+ * request is answered 202 once the writer has recorded the ingestion (a restart finds it), without
+ * the service thread waiting: the clone starts then; progress and failure arrive as events.
  */
 /* nftw */
 #define _XOPEN_SOURCE 700
@@ -56,6 +57,10 @@ typedef struct gh_item {
 
 typedef struct gh_job {
     struct gh_job *next;
+    struct github *gh;
+    http_ticket_t ticket; /* the request, answered once the writer has recorded the ingestion */
+    int recorded;         /* under gh->mu: 0 not yet, 1 recorded, -1 not (`record_rc` says why) */
+    int record_rc;
     char id[INGEST_ID_MAX];
     char client[GITHUB_CLIENT_MAX]; /* who asked, as per-IP limits key it */
     char owner[40], name[101];      /* as asked, less a `.git` suffix: the remote's URL */
@@ -1015,7 +1020,8 @@ static void *github_main(void *arg)
     github_t *gh = arg;
     pthread_mutex_lock(&gh->mu);
     for(;;) {
-        while(!gh->head && !atomic_load(&gh->stop))
+        /* the head waits for its recording, even at a stop: the writer still tells it (ingest closes later) */
+        while(!(gh->head && gh->head->recorded) && !(atomic_load(&gh->stop) && !gh->head))
             pthread_cond_wait(&gh->cv, &gh->mu);
         gh_job_t *j = gh->head;
         if(!j)
@@ -1026,16 +1032,52 @@ static void *github_main(void *arg)
         gh->queued--;
         memcpy(gh->cloning, j->client, sizeof(gh->cloning));
         pthread_mutex_unlock(&gh->mu);
-        if(atomic_load(&gh->stop))
+        if(j->recorded < 0) {
+            if(j->record_rc == INGEST_ERR_STORE)
+                ingest_fail(gh->api->ingest, j->id, "The database could not record this ingestion.");
+        } else if(atomic_load(&gh->stop)) {
             ingest_fail(gh->api->ingest, j->id, "The server shut down before the repository was cloned.");
-        else
+        } else {
             run_job(gh, j);
+        }
         job_free(j);
         pthread_mutex_lock(&gh->mu);
         gh->cloning[0] = '\0';
     }
     pthread_mutex_unlock(&gh->mu);
     return NULL;
+}
+
+/* Writer thread, before it records the ingestion: not once the client was answered 503 (--api-timeout). */
+static int github_claim(void *ud, const char *id)
+{
+    return api_claim_recording(&((gh_job_t *)ud)->ticket, "GitHub ingestion", id);
+}
+
+/*
+ * Writer thread: the ingestion's row is committed (or not). Only now is the request accepted, and the
+ * clone thread may take the job; it frees it (the stop waits for every queued job to be told).
+ */
+static void github_recorded(void *ud, const char *id, int rc)
+{
+    gh_job_t *j = ud;
+    github_t *gh = j->gh;
+    if(!rc) {
+        log_info("github.accepted", "ingestion=%s repo=%s branch=%s items=%d", id, j->repo,
+                 j->branch ? j->branch : "(default)", j->n_items);
+        http_ticket_complete_json(&j->ticket, 202,
+                                  json_pack("{s:s, s:s, s:s, s:o}", "ingestion_id", id, "status", "accepted", "repo",
+                                            j->repo, "branch", j->branch ? json_string(j->branch) : json_null()));
+    } else {
+        if(rc != INGEST_ERR_EXPIRED) /* then the writer logged it */
+            log_warn("github.refused", "ingestion=%s reason=\"%s\"", id, ingest_strerror(rc));
+        api_refuse_recording(&j->ticket, "GitHub ingestion", rc);
+    }
+    pthread_mutex_lock(&gh->mu);
+    j->recorded = rc ? -1 : 1;
+    j->record_rc = rc;
+    pthread_cond_broadcast(&gh->cv);
+    pthread_mutex_unlock(&gh->mu);
 }
 
 static void post_github(void *ctx, const http_request_t *req, http_response_t *resp)
@@ -1112,10 +1154,17 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         http_respond_error(resp, 507, "insufficient_storage", UPLOAD_NO_ROOM);
         fail = 1;
     }
+    if(!fail && http_defer_recorded(req, &j->ticket)) {
+        http_respond_error(resp, 500, "internal", "out of memory");
+        fail = 1;
+    }
     if(!fail) {
+        /* answered by github_recorded, from the writer thread, maybe before this returns */
+        j->gh = gh;
         ingest_meta_t meta = {"github", json_string_value(project), j->repo, j->branch, NULL, d, NULL, 1};
-        int rc = ingest_begin(api->ingest, &meta, j->id);
+        int rc = ingest_begin_recorded(api->ingest, &meta, github_claim, github_recorded, j, j->id);
         if(rc) {
+            http_ticket_drop(&j->ticket);
             http_respond_error(resp, rc == INGEST_ERR_BUSY || rc == INGEST_ERR_CLOSED ? 503 : 500,
                                rc == INGEST_ERR_BUSY ? "busy" : "unavailable", ingest_strerror(rc));
             fail = 1;
@@ -1126,12 +1175,7 @@ static void post_github(void *ctx, const http_request_t *req, http_response_t *r
         json_decref(body);
         return;
     }
-    /* The job belongs to the clone thread once queued: answer from copies. */
-    log_info("github.accepted", "ingestion=%s repo=%s branch=%s items=%d", j->id, j->repo,
-             j->branch ? j->branch : "(default)", j->n_items);
-    http_respond_json(resp, 202,
-                      json_pack("{s:s, s:s, s:s, s:o}", "ingestion_id", j->id, "status", "accepted", "repo", j->repo,
-                                "branch", j->branch ? json_string(j->branch) : json_null()));
+    /* queued now, taken by the clone thread once recorded */
     pthread_mutex_lock(&gh->mu);
     if(gh->tail)
         gh->tail->next = j;

@@ -603,12 +603,14 @@ static cmd_t *drop_unclaimed(ingest_t *in, cmd_t *list)
             tail = &c->next;
             continue;
         }
-        int adds = c->type == CMD_ADD, ends = c->type == CMD_END;
+        /* its last command: the ending of a submission, or the beginning of one begun recorded (nothing
+         * else of it is queued before its recording is told) */
+        int adds = c->type == CMD_ADD, ends = c->type == CMD_END || (c->type == CMD_BEGIN && c->claim);
         ing->total += adds;
         if(ends)
             log_warn("ingest.unclaimed",
                      "ingestion=%s files=%zu reason=\"its submitter stopped waiting before the writer got to it (an "
-                     "upload answered 503 at --api-timeout): nothing of it was recorded\"",
+                     "upload or a GitHub request answered 503 at --api-timeout): nothing of it was recorded\"",
                      ing->id, ing->total);
         cmd_discard(c, INGEST_ERR_EXPIRED);
         if(adds) {
@@ -616,7 +618,7 @@ static cmd_t *drop_unclaimed(ingest_t *in, cmd_t *list)
             in->outstanding--;
             pthread_mutex_unlock(&in->mu);
         }
-        if(ends) { /* its last command */
+        if(ends) {
             unlink_live(in, ing);
             if(in->opts.stats)
                 stats_ingestion_end(in->opts.stats);
@@ -1438,7 +1440,7 @@ static void free_cmds(queue_t *q)
  * the writer takes them in one batch. Takes `cmds` whatever happens.
  */
 static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmds, size_t adds, int ends,
-                           char id[INGEST_ID_MAX])
+                           const cmd_t *hooks, char id[INGEST_ID_MAX])
 {
     if(!in || !meta || !meta->source || !id ||
        (strcmp(meta->source, "upload") && strcmp(meta->source, "github") && strcmp(meta->source, "cli"))) {
@@ -1452,6 +1454,11 @@ static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmd
     if(ing)
         ing->announce = meta->announce;
     cmd_t *c = cmd_new(CMD_BEGIN, NULL);
+    if(c && hooks) {
+        c->claim = hooks->claim;
+        c->recorded = hooks->recorded;
+        c->ud = hooks->ud;
+    }
     cmd_t *cc = meta->commit ? cmd_new(CMD_COMMIT, meta->commit) : NULL;
     if(!ing || !c || (meta->commit && !cc)) {
         ingestion_free(ing);
@@ -1505,7 +1512,15 @@ static int start_ingestion(ingest_t *in, const ingest_meta_t *meta, queue_t *cmd
 int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX])
 {
     queue_t none = {0};
-    return start_ingestion(in, meta, &none, 0, 0, id);
+    return start_ingestion(in, meta, &none, 0, 0, NULL, id);
+}
+
+int ingest_begin_recorded(ingest_t *in, const ingest_meta_t *meta, ingest_claim_fn claim, ingest_recorded_fn recorded,
+                          void *ud, char id[INGEST_ID_MAX])
+{
+    queue_t none = {0};
+    cmd_t hooks = {.claim = claim, .recorded = recorded, .ud = ud};
+    return recorded ? start_ingestion(in, meta, &none, 0, 0, &hooks, id) : INGEST_ERR_ARG;
 }
 
 static cmd_t *add_cmd(const char *disk_path, const char *name, const char *skip_reason, int owned, int64_t skip_size)
@@ -1546,7 +1561,7 @@ int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *
     end->claim = claim;
     end->ud = ud;
     push(&cmds, end);
-    return start_ingestion(in, meta, &cmds, n, 1, id);
+    return start_ingestion(in, meta, &cmds, n, 1, NULL, id);
 }
 
 /* Queues a command for a live ingestion that has not ended; takes `c` whatever happens. */

@@ -140,6 +140,14 @@ typedef int (*ingest_claim_fn)(void *ud, const char *id);
  */
 int ingest_submit(ingest_t *in, const ingest_meta_t *meta, const ingest_file_t *files, size_t n,
                   ingest_claim_fn claim, ingest_recorded_fn recorded, void *ud, char id[INGEST_ID_MAX]);
+/*
+ * ingest_begin for a submitter that answers only once the ingestion is recorded (GitHub): `claim` (may
+ * be NULL) and `recorded` as ingest_submit's, told of the ingestion's row. Nothing may be added to it
+ * before `recorded` says INGEST_OK; on another code nothing of it is kept but for INGEST_ERR_STORE,
+ * after which ingest_fail ends it.
+ */
+int ingest_begin_recorded(ingest_t *in, const ingest_meta_t *meta, ingest_claim_fn claim, ingest_recorded_fn recorded,
+                          void *ud, char id[INGEST_ID_MAX]);
 /* GitHub: what the clone resolved, once known. */
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit);
 /* GitHub: the branch, when none was asked for and the remote's default was used. */

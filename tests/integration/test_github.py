@@ -561,6 +561,70 @@ class GithubSlowCloneTest(unittest.TestCase):
                 self.assertEqual(progress[-1]["data"]["files_processed"], 1)
 
 
+class GithubAcceptTest(unittest.TestCase):
+    """A GitHub request's 202 comes once the writer has recorded its ingestion, as an upload's does: it
+    came before, so a crash in between lost an ingestion whose id the client held (404 after the
+    restart). A writer held up (--debug-slow-writer-ms stands in for a long commit) gets the request
+    a truthful 503 `timeout` at --api-timeout, and the service thread never waits for it."""
+
+    SLOW_MS = 5000  # the writer sleeps before its start-up read and before each commit
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote = tempfile.TemporaryDirectory(prefix="lineaged-remote-")
+        make_repo(cls.remote.name, "acme", "warehouse", {"main": MAIN})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.remote.cleanup()
+
+    def post(self, srv, timeout=120):
+        status, headers, body = srv.request("POST", "/api/v1/github/ingest",
+                                            body=json.dumps({"repo": "acme/warehouse"}).encode(),
+                                            headers={"Content-Type": "application/json"}, timeout=timeout)
+        return status, headers, json.loads(body)
+
+    def test_a_202_survives_a_kill_right_after_it(self):
+        srv = Server("--github-url", "file://" + self.remote.name, "--debug-events", "--debug-slow-writer-ms",
+                     str(self.SLOW_MS), "--api-timeout", "120")
+        srv.start()
+        data = os.path.join(srv.tmp.name, "data")
+        try:
+            status, _, doc = self.post(srv)
+            srv.proc.kill()  # no sleep: the answer is all the client knows
+            srv.proc.wait()
+            self.assertEqual(status, 202, doc)
+            ing = doc["ingestion_id"]
+            srv.log_file.close()
+            again = Server("--data-dir", data, db=srv.db)
+            again.start()
+            try:
+                status, one = get_json(again, f"/api/v1/ingestion/{ing}")
+                self.assertEqual((status, one.get("ingestion_id"), one.get("source")), (200, ing, "github"), one)
+            finally:
+                again.stop()
+                again.tmp.cleanup()
+        finally:
+            srv.stop()
+            srv.tmp.cleanup()
+
+    def test_a_held_up_writer_gets_a_truthful_503(self):
+        with Server("--github-url", "file://" + self.remote.name, "--debug-events", "--debug-slow-writer-ms",
+                    str(self.SLOW_MS), "--api-timeout", "1", "--api-queue-wait", "1") as srv:
+            # the writer sleeps before its start-up read: not recorded, nothing kept, nothing cloned
+            status, headers, doc = self.post(srv)
+            self.assertEqual((status, doc["error"], headers.get("retry-after")), (503, "timeout", "1"), doc)
+            self.assertNotIn("ingestion_id", doc)
+            deadline = time.monotonic() + 120
+            while "ingest.unclaimed" not in srv.log():  # the writer woke, and dropped it
+                self.assertLess(time.monotonic(), deadline, srv.log())
+                time.sleep(0.05)
+            status, listed = get_json(srv, "/api/v1/ingestions")
+            self.assertEqual((status, listed["ingestions"]), (200, []), listed)
+            self.assertNotIn("github.ingest_queued", srv.log())
+            self.assertFalse(os.path.exists(os.path.join(srv.tmp.name, "data", "github", "acme", "warehouse.git")))
+
+
 class GithubNetworkFailureTest(unittest.TestCase):
     def test_unreachable_remote_hides_credentials(self):
         # A closed loopback port; the base URL carries credentials that must never be shown.
