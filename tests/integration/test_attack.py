@@ -11,7 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server, main, run_cli  # noqa: E402
 from ingest_helpers import multipart  # noqa: E402
-from ws_helpers import RawWS, frame, handshake_bytes, metric  # noqa: E402
+from ws_helpers import RawWS, frame, handshake_bytes, metric, vm_rss_kb  # noqa: E402
 
 WS_RX_BUDGET = 4 * 1024 * 1024  # src/server/ws.h
 
@@ -379,6 +379,58 @@ class WsTrickleTest(unittest.TestCase):
                 self.assertIn("error=message_too_slow bytes_at_least=40001", srv.log())
             finally:
                 ws.close()
+
+
+class WsFloodTest(unittest.TestCase):
+    """Clients that send far more than they read: what they ask for and cannot take is not kept (a few
+    answers and 1 KiB of control frames at most, beyond the socket's own buffer), so the server's memory
+    does not follow the flood, and others are served meanwhile."""
+
+    N = 200000  # 5 MB of get_stats, 26 MB of pings: far past any socket buffer
+
+    def client(self, srv, rcvbuf=None):
+        ws = RawWS(srv.host, srv.port, timeout=60, rcvbuf=rcvbuf)
+        self.assertEqual(ws.recv_json()["type"], "connection_ack")
+        self.assertEqual(ws.recv_json()["type"], "stats_update")
+        return ws
+
+    def assert_bystander_served(self, srv, bystander):
+        bystander.send(frame(0x1, b'{"type":"get_stats"}'))
+        self.assertEqual(bystander.recv_json()["type"], "stats_update")
+        self.assertIsNone(srv.proc.poll())
+
+    def test_a_get_stats_flood_that_reads_nothing_is_not_queued(self):
+        with Server("--stats-interval", "3600") as srv:
+            bystander = self.client(srv)
+            ws = self.client(srv, rcvbuf=4096)
+            try:
+                before = vm_rss_kb(srv.proc.pid)
+                ws.send(frame(0x1, b'{"type":"get_stats"}') * self.N)
+                ok = 'lineaged_ws_client_messages_total{result="ok"}'
+                self.assertGreaterEqual(wait_metric(srv, ok, self.N, timeout=120), self.N)
+                self.assert_bystander_served(srv, bystander)
+                # 200,000 answers of ~300 bytes would be 60 MB; the socket's buffer holds a few MB
+                if "ASAN_OPTIONS" not in os.environ:  # ASan's allocator grows by itself
+                    self.assertLess(vm_rss_kb(srv.proc.pid) - before, 16 * 1024)
+            finally:
+                ws.close()
+                bystander.close()
+
+    def test_a_ping_flood_that_reads_no_pong_is_dropped_alone(self):
+        with Server("--stats-interval", "3600") as srv:
+            bystander = self.client(srv)
+            ws = self.client(srv, rcvbuf=4096)
+            try:
+                try:
+                    ws.send(frame(0x9, b"p" * 125) * self.N)
+                except OSError:
+                    pass  # dropped while still sending
+                # its unread pongs pass the bound on control frames kept for it: dropped, no close frame
+                self.assertEqual(ws.wait_close(timeout=60), (None, None))
+                self.assert_bystander_served(srv, bystander)
+            finally:
+                ws.close()
+                bystander.close()
 
 
 class DiskReserveTest(unittest.TestCase):
