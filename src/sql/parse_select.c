@@ -735,9 +735,34 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
 static const char *const file_formats[] = {"parquet", "json",  "csv",        "orc",    "avro",
                                            "text",    "delta", "binaryfile", "iceberg"};
 
+static int is_setop_word(const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_UNION) || t_kw(t, SQL_KW_INTERSECT) || t_kw(t, SQL_KW_EXCEPT) || t_kw(t, SQL_KW_MINUS);
+}
+
+/* BigQuery's FULL|LEFT|INNER [OUTER] before a set operator, k tokens ahead: how many words, or 0. */
+static size_t setop_mode_at(const parser_t *p, size_t k)
+{
+    const sql_token_t *t = peek(p, k);
+    if(t->type != SQL_TOK_WORD)
+        return 0;
+    switch(t->kw) {
+    case SQL_KW_FULL:
+    case SQL_KW_LEFT:
+    case SQL_KW_INNER: {
+        size_t n = 1 + (size_t)t_kw(peek(p, k + 1), SQL_KW_OUTER);
+        return is_setop_word(peek(p, k + n)) ? n : 0;
+    }
+    default:
+        return 0;
+    }
+}
+
 static int is_join_start(const parser_t *p)
 {
     const sql_token_t *t = cur(p);
+    if((t_kw(t, SQL_KW_INNER) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_FULL)) && setop_mode_at(p, 0))
+        return 0;
     return t_kw(t, SQL_KW_JOIN) || t_kw(t, SQL_KW_INNER) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) ||
            t_kw(t, SQL_KW_FULL) || t_kw(t, SQL_KW_CROSS) || t_kw(t, SQL_KW_NATURAL) || t_kw(t, SQL_KW_STRAIGHT_JOIN) ||
            (t_kw(t, SQL_KW_OUTER) && t_kw(peek(p, 1), SQL_KW_APPLY)) || t_kw(t, SQL_KW_SEMI) || t_kw(t, SQL_KW_ANTI) ||
@@ -1178,6 +1203,8 @@ static int paren_is_join(const parser_t *p)
             depth--;
     } while(depth);
     const sql_token_t *t = peek(p, k);
+    if(setop_mode_at(p, k))
+        return 0;
     return t_op(p, t, ',') || t_kw(t, SQL_KW_AS) || t_kw(t, SQL_KW_JOIN) || t_kw(t, SQL_KW_LEFT) ||
            t_kw(t, SQL_KW_CROSS) || t_kw(t, SQL_KW_NATURAL) || t_word(p, t, "inner") || t_word(p, t, "right") ||
            t_word(p, t, "full") || (is_name_tok(t) && !(t_flags(t) & SQL_KW_R));
@@ -1261,11 +1288,15 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
             it->alias = sqlp_parse_alias(p, cols, &nc, 256);
         goto out;
     }
+    /* Postgres ROWS FROM (f(..), g(..)): the functions' rows side by side, a table function */
+    int rows_from = is_word(p, "rows") && t_kw(peek(p, 1), SQL_KW_FROM) && t_op(p, peek(p, 2), '(');
     qname_t q;
     if(!sqlp_parse_qname(p, &q)) {
         sqlp_fail(p, "expected a table name");
         goto out;
     }
+    if(rows_from)
+        next(p);
     fitem_t *it = sqlp_scope_add(p, sc);
     if(!it)
         goto out;
@@ -1435,18 +1466,27 @@ static void parse_join_condition(parser_t *p)
 
 void sqlp_parse_joins(parser_t *p, scope_t *sc)
 {
+    /* joins whose ON or USING comes after a later join's, nested without parentheses (standard
+     * SQL: a JOIN b JOIN c ON b.k = c.k ON a.k = b.k) */
+    int pending = 0;
     while(!p->err && is_join_start(p)) {
         if(sqlp_is_array_join(p, 0)) {
             sqlp_parse_array_join(p, sc);
             continue;
         }
+        int needs_cond = !is_kw(p, SQL_KW_CROSS) && !is_kw(p, SQL_KW_NATURAL);
         while(!at_end(p) && !is_kw(p, SQL_KW_JOIN) && !is_kw(p, SQL_KW_APPLY) && !is_kw(p, SQL_KW_STRAIGHT_JOIN))
             next(p);
+        needs_cond &= !is_kw(p, SQL_KW_APPLY);
         next(p);
         sqlp_parse_table_primary(p, sc);
+        size_t before = p->pos;
         parse_join_condition(p);
+        pending += needs_cond && p->pos == before;
         if(!p->err)
             parse_table_suffixes(p, sc);
+        for(; pending > 0 && !p->err && (is_kw(p, SQL_KW_ON) || is_kw(p, SQL_KW_USING)); pending--)
+            parse_join_condition(p);
     }
 }
 
@@ -2265,6 +2305,92 @@ static void rel_union(parser_t *p, rel_t *a, const rel_t *b)
     }
 }
 
+/* How a set operation lines its operands' columns up: by position, or by name (BY NAME,
+ * CORRESPONDING) keeping every name (FULL), the first operand's (LEFT), the shared ones (INNER)
+ * or those listed (BY NAME ON (..), CORRESPONDING BY (..)). */
+typedef struct setop {
+    int by_name;
+    char mode; /* 'F', 'L', 'I' */
+    const char **only;
+    int nonly;
+} setop_t;
+
+/* [FULL|LEFT|INNER [OUTER]] UNION|INTERSECT|EXCEPT|MINUS [ALL|DISTINCT] [BY NAME [ON (..)] |
+ * CORRESPONDING [BY (..)]] */
+static void parse_setop(parser_t *p, setop_t *o)
+{
+    size_t nmode = setop_mode_at(p, 0);
+    memset(o, 0, sizeof *o);
+    o->mode = nmode ? (char)(is_kw(p, SQL_KW_LEFT) ? 'L' : is_kw(p, SQL_KW_INNER) ? 'I' : 'F') : 0;
+    p->pos += nmode + 1;
+    for(;;) {
+        if(is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) {
+            next(p);
+            o->by_name = 'F';
+        } else if(is_word(p, "corresponding")) {
+            o->by_name = 'I';
+        } else if(!is_kw(p, SQL_KW_ALL) && !is_kw(p, SQL_KW_DISTINCT) && !is_word(p, "name")) {
+            break;
+        }
+        next(p);
+    }
+    if(!o->mode)
+        o->mode = (char)o->by_name;
+    if(!o->by_name || !(is_kw(p, SQL_KW_ON) || is_kw(p, SQL_KW_BY)) || !t_op(p, peek(p, 1), '('))
+        return;
+    next(p);
+    next(p);
+    o->only = sqlp_amalloc(p, 256 * sizeof *o->only);
+    while(o->only && !at_end(p) && !is_op(p, ')')) {
+        if(is_name_tok(cur(p)) && o->nonly < 256)
+            o->only[o->nonly++] = sqlp_norm(p, cur(p));
+        next(p);
+    }
+    sqlp_expect_op(p, ')', "expected ')' after the set operation's columns");
+    if(!o->only)
+        o->by_name = 0;
+}
+
+static int rel_find(const rel_t *r, const char *name)
+{
+    for(uint32_t i = 0; name && i < r->n; i++)
+        if(r->cols[i].name && strcmp(r->cols[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int listed(const char *const *names, int n, const char *name)
+{
+    for(int i = 0; name && i < n; i++)
+        if(strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* `b`'s rows added to `a`'s as the set operation lines them up; by name only when every column
+ * is named (an unexpanded * leaves the names unknown: by position as before). */
+static void rel_combine(parser_t *p, rel_t *a, const rel_t *b, const setop_t *o)
+{
+    if(!o->by_name || sqlp_rel_has_star(a) || sqlp_rel_has_star(b)) {
+        rel_union(p, a, b);
+        return;
+    }
+    for(uint32_t i = 0; i < b->n; i++) {
+        int k = rel_find(a, b->cols[i].name);
+        outcol_t *c = k >= 0 ? &a->cols[k]
+                      : o->mode == 'F' ? sqlp_rel_add(p, a, b->cols[i].name, 0)
+                                       : NULL;
+        if(c)
+            sqlp_sadd_all(p, &c->src, &b->cols[i].src, 0);
+    }
+    uint32_t kept = 0;
+    for(uint32_t i = 0; i < a->n; i++)
+        if(o->only ? listed(o->only, o->nonly, a->cols[i].name)
+                   : o->mode != 'I' || rel_find(b, a->cols[i].name) >= 0)
+            a->cols[kept++] = a->cols[i];
+    a->n = kept;
+}
+
 static rel_t *parse_values(parser_t *p)
 {
     next(p); /* VALUES */
@@ -2726,24 +2852,21 @@ static rel_t *parse_pipes(parser_t *p, rel_t *r)
             next(p);
             pipe_set(p, &sc, pipe_rel(p, &sc), sqlp_norm(p, cur(p)));
             next(p);
-        } else if(is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) ||
-                  is_kw(p, SQL_KW_MINUS)) {
+        } else if(is_setop_word(cur(p)) || setop_mode_at(p, 0)) {
             rel_t *in = pipe_rel(p, &sc), *out = sqlp_new_rel(p);
             for(uint32_t i = 0; in && out && i < in->n; i++) {
                 outcol_t *o = sqlp_rel_add(p, out, in->cols[i].name, in->cols[i].star);
                 if(o)
                     sqlp_sadd_all(p, &o->src, &in->cols[i].src, 0);
             }
-            next(p);
-            while(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_BY) || is_word(p, "name") ||
-                  is_word(p, "corresponding"))
-                next(p);
+            setop_t op;
+            parse_setop(p, &op);
             do {
                 if(!is_op(p, '('))
                     break;
                 rel_t *q = sqlp_parse_query(p, NULL);
                 if(q && out)
-                    rel_union(p, out, q);
+                    rel_combine(p, out, q, &op);
             } while(!p->err && accept_op(p, ','));
             pipe_set(p, &sc, out, NULL);
         }
@@ -2798,17 +2921,13 @@ rel_t *sqlp_parse_query(parser_t *p, sink_t *outer)
     if(is_kw(p, SQL_KW_WITH))
         sqlp_parse_with(p);
     rel_t *r = p->err ? NULL : parse_set_term(p, outer);
-    while(!p->err &&
-          (is_kw(p, SQL_KW_UNION) || is_kw(p, SQL_KW_INTERSECT) || is_kw(p, SQL_KW_EXCEPT) || is_kw(p, SQL_KW_MINUS))) {
-        next(p);
-        while(is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_DISTINCT) ||
-              (is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) || is_word(p, "name") ||
-              is_word(p, "corresponding"))
-            next(p);
+    while(!p->err && (is_setop_word(cur(p)) || setop_mode_at(p, 0))) {
+        setop_t op;
+        parse_setop(p, &op);
         p->in_setop = 1;
-        rel_t *b = parse_set_term(p, outer);
+        rel_t *b = p->err ? NULL : parse_set_term(p, outer);
         if(r && b) {
-            rel_union(p, r, b);
+            rel_combine(p, r, b, &op);
             r->setop = 1;
         }
     }

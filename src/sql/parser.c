@@ -391,14 +391,6 @@ outcol_t *sqlp_rel_add(parser_t *p, rel_t *r, const char *name, int star)
     return c;
 }
 
-int sqlp_rel_has_star(const rel_t *r)
-{
-    for(uint32_t i = 0; i < r->n; i++)
-        if(r->cols[i].star)
-            return 1;
-    return 0;
-}
-
 fitem_t *sqlp_scope_add(parser_t *p, scope_t *sc)
 {
     if(!sqlp_grow(p, (void **)&sc->items, sc->n, &sc->cap, sizeof *sc->items))
@@ -823,7 +815,7 @@ void sqlp_add_flows(parser_t *p, const flow_scratch_t *fs)
 }
 
 /* The lineage entry of output column `col` (a plain SELECT's outputs have no table), added when new. */
-static sql_col_edge_t *column_edge(parser_t *p, const char *table, const char *col)
+static ALWAYS_INLINE sql_col_edge_t *column_edge(parser_t *p, const char *table, const char *col)
 {
     if(!p->st || !col || (table && sqlp_is_bind_name(table)))
         return NULL;

@@ -194,6 +194,14 @@ static inline int t_ops(const parser_t *p, const sql_token_t *t, const char *op)
     return t->type == SQL_TOK_OP && t->len == l && memcmp(p->src + t->off, op, l) == 0;
 }
 
+static inline int sqlp_rel_has_star(const rel_t *r)
+{
+    for(uint32_t i = 0; i < r->n; i++)
+        if(r->cols[i].star)
+            return 1;
+    return 0;
+}
+
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static ALWAYS_INLINE int t_word(const parser_t *p, const sql_token_t *t, const char *w)
@@ -311,7 +319,6 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
 int sqlp_parse_qname(parser_t *p, qname_t *q);
 void sqlp_parse_statement(parser_t *p);
 outcol_t *sqlp_rel_add(parser_t *p, rel_t *r, const char *name, int star);
-int sqlp_rel_has_star(const rel_t *r);
 void sqlp_resolve_ref(parser_t *p, scope_t *sc, const ref_t *r, sql_srcvec_t *out, sink_t *bubble, unsigned bubble_how);
 void sqlp_resolve_sink(parser_t *p, scope_t *sc, const sink_t *s, sql_srcvec_t *out, sink_t *bubble,
                        unsigned bubble_how);

@@ -746,6 +746,12 @@ static void test_spark_sql_tests(void **state)
     syntax_corpus(LINEAGED_TEST_DIR "/corpus/spark_sql_tests.json", "Spark sql-tests files");
 }
 
+static void test_sqlglot_fixtures(void **state)
+{
+    (void)state;
+    syntax_corpus(LINEAGED_TEST_DIR "/corpus/sqlglot_fixtures.json", "sqlglot fixtures");
+}
+
 static void test_gap_corpus(void **state)
 {
     (void)state;
@@ -787,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_grammars_v4_examples),
         cmocka_unit_test(test_postgres_regress),
         cmocka_unit_test(test_spark_sql_tests),
+        cmocka_unit_test(test_sqlglot_fixtures),
         cmocka_unit_test(test_realworld_files),
         cmocka_unit_test(test_realworld_corpus),
         cmocka_unit_test(test_gap_corpus),

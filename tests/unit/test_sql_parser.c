@@ -903,6 +903,48 @@ static void test_nested_with_dml(void **state)
                  SQL_DIALECT_POSTGRES, "s;t");
 }
 
+/* What sqlglot's optimizer fixtures (tests/corpus/sqlglot_fixtures.json) found: joins whose ON or
+ * USING follows a later join's, BigQuery's set operations by name, Postgres' ROWS FROM. */
+static void test_sqlglot_fixtures_finds(void **state)
+{
+    (void)state;
+    const char *nested = "CREATE VIEW o AS SELECT a.id, c.v FROM a LEFT JOIN b INNER JOIN c ON c.id = b.id ON b.id = a.id;";
+    expect_clean(nested, SQL_DIALECT_ANSI, "a,b,c;o");
+    expect_cols_of(nested, SQL_DIALECT_ANSI, "o.id<-a.id o.v<-c.v");
+    expect_clean("SELECT * FROM a JOIN b JOIN c USING (id) USING (id);", SQL_DIALECT_ANSI, "a,b,c;");
+    /* a join that has its ON leaves the next ON to the MERGE; CROSS JOIN wants none */
+    expect_clean("MERGE INTO t USING a JOIN b ON a.k = b.k ON t.k = a.k WHEN MATCHED THEN DELETE;",
+                 SQL_DIALECT_POSTGRES, "a,b;t");
+    expect_clean("MERGE INTO t USING a CROSS JOIN b ON t.k = a.k WHEN MATCHED THEN DELETE;", SQL_DIALECT_POSTGRES,
+                 "a,b;t");
+    /* by name: each column from the operands' columns of its name, not by position */
+    const char *by_name = "INSERT INTO o SELECT * FROM (SELECT a AS foo, b AS bar FROM s\n"
+                          "FULL OUTER UNION ALL BY NAME SELECT c AS bar, d AS baz FROM t);";
+    expect_clean(by_name, SQL_DIALECT_BIGQUERY, "s,t;o");
+    expect_cols_of(by_name, SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c o.baz<-t.d o.foo<-s.a");
+    expect_cols_of("INSERT INTO o SELECT * FROM (SELECT a AS foo, b AS bar FROM s LEFT UNION ALL BY NAME\n"
+                   "SELECT c AS bar, d AS baz FROM t);",
+                   SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c o.foo<-s.a");
+    expect_cols_of("INSERT INTO o SELECT * FROM (SELECT a AS foo, b AS bar FROM s INNER UNION ALL BY NAME\n"
+                   "SELECT c AS bar, d AS baz FROM t);",
+                   SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c");
+    expect_cols_of("INSERT INTO o SELECT * FROM ((SELECT a AS foo, b AS bar FROM s) UNION ALL CORRESPONDING\n"
+                   "(SELECT c AS bar, d AS baz FROM t));",
+                   SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c");
+    expect_cols_of("INSERT INTO o SELECT * FROM (SELECT a AS foo, b AS bar FROM s FULL UNION ALL BY NAME ON (foo, baz)\n"
+                   "SELECT c AS bar, d AS baz FROM t);",
+                   SQL_DIALECT_BIGQUERY, "o.baz<-t.d o.foo<-s.a");
+    expect_cols_of("CREATE TABLE o AS SELECT a AS foo, b AS bar FROM s UNION BY NAME SELECT c AS bar, d AS foo FROM t;",
+                   SQL_DIALECT_DUCKDB, "o.bar<-s.b|t.c o.foo<-s.a|t.d");
+    expect_cols_of("CREATE TABLE o AS FROM s |> SELECT a AS foo, b AS bar |> UNION ALL BY NAME (SELECT c AS bar FROM t);",
+                   SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c o.foo<-s.a");
+    expect_clean("SELECT * FROM (SELECT * FROM s FULL OUTER UNION ALL BY NAME SELECT * FROM t);", SQL_DIALECT_BIGQUERY,
+                 "s,t;");
+    expect_clean("INSERT INTO o SELECT t.a, t.b FROM ROWS FROM (generate_series(1, 3), json_to_recordset(s.j))\n"
+                 "WITH ORDINALITY AS t (a, b, n), s;",
+                 SQL_DIALECT_POSTGRES, "s;o");
+}
+
 /* A Postgres rule's commands and a macro's body: their lineage, attributed to the rule or macro. */
 static void test_rules_and_macros(void **state)
 {
@@ -1417,6 +1459,7 @@ int main(void)
         cmocka_unit_test(test_dml_in_from),
         cmocka_unit_test(test_writable_ctes),
         cmocka_unit_test(test_nested_with_dml),
+        cmocka_unit_test(test_sqlglot_fixtures_finds),
         cmocka_unit_test(test_rules_and_macros),
         cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_spark_sql_tests_finds),
