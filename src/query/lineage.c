@@ -270,7 +270,7 @@ void query_search(const graph_snap_t *s, const char *q, const char *kind, int li
 {
     out->query_type = "search";
     unsigned mask = GRAPH_MASK_ALL;
-    if(kind && *kind) {
+    if(kind) { /* given empty, it names no kind: 400 as an empty level or collapse is */
         graph_kind_t k;
         if(graph_kind_from_name(kind, &k)) {
             bad_param(out, "kind must be table, view, column, procedure or file");

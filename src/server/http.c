@@ -7,6 +7,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -1175,6 +1176,11 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     }
     memcpy(t->path, uri, len);
     t->path[len] = '\0';
+    if(!utf8_valid(t->path, len)) { /* as a query parameter's (read_query): a name in it was 404 without its name */
+        t->resp.close = 1;
+        http_respond_error(&t->resp, 400, "bad_request", "the request path is not valid UTF-8 text");
+        return reply_early(wsi, t);
+    }
     http_args_init(&t->args);
     t->route = routes_find(srv, t->path, &t->args);
     t->upload_ops = router_upload(&srv->router, t->route);

@@ -178,6 +178,14 @@ class HostileLineageTest(IngestedServerTest):
         self.assertEqual((status, body["error"]), (400, "bad_request"), body)
         status, _, raw = self.srv.request("GET", "/api/v1/lineage/%00")
         self.assertEqual(status, 400, raw)
+        # a path that is not UTF-8 is malformed, as a query parameter that is not (it was 404 with no name)
+        for path in ("/api/v1/lineage/%ff", "/api/v1/nodes/core.%c3", "/api/v1/ingestion/ing_%fe"):
+            status, _, raw = self.srv.request("GET", path)
+            self.assertEqual((status, json.loads(raw)["detail"]), (400, "the request path is not valid UTF-8 text"),
+                             path)
+        # an empty kind names none, as an empty level or collapse (it searched every kind)
+        status, body = self.get("/api/v1/search", q="core", kind="")
+        self.assertEqual((status, body["error"]), (400, "bad_request"), body)
         status, body = self.lineage("ch.t0", direction="sideways")
         self.assertEqual(status, 400)
 
