@@ -480,6 +480,11 @@ static void get_files(void *ctx, const http_request_t *req, http_response_t *res
         http_respond_error(resp, 400, "bad_request", "project_id or ingestion_id is too long");
         bad = 1;
     }
+    /* given empty, it names nothing (no project or ingestion is ""), as an empty status does: not "all" */
+    if(!bad && ((project && !*project) || (ingestion && !*ingestion))) {
+        http_respond_error(resp, 400, "bad_request", "project_id and ingestion_id, when given, must not be empty");
+        bad = 1;
+    }
     if(bad) {
         util_free(job);
         return;

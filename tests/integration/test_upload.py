@@ -358,7 +358,9 @@ class UploadTest(unittest.TestCase):
             status, doc = get_json(self.srv, path)
             self.assertEqual(status, 404, path)
         for path, word in (("/api/v1/files?status=bogus", "status"), ("/api/v1/files?limit=0", "limit"),
-                           ("/api/v1/ingestions?limit=1000", "limit"), ("/api/v1/ingestions?source=ftp", "source")):
+                           ("/api/v1/ingestions?limit=1000", "limit"), ("/api/v1/ingestions?source=ftp", "source"),
+                           # empty filters name nothing, as an empty status does (they listed every file)
+                           ("/api/v1/files?project_id=", "project_id"), ("/api/v1/files?ingestion_id=", "ingestion_id")):
             status, doc = get_json(self.srv, path)
             self.assertEqual(status, 400, path)
             self.assertIn(word, doc["detail"])
