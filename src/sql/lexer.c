@@ -158,17 +158,28 @@ static size_t scan_quoted(scan_t *s, size_t i, char close, int backslash)
     return need(s, len);
 }
 
-static size_t scan_until(scan_t *s, size_t i, const char *close)
+/* The end of what `close` closes; with `escapes`, a backslash takes the byte after it (BigQuery's
+ * triple-quoted strings: \" inside does not end one). */
+static size_t scan_until_esc(scan_t *s, size_t i, const char *close, int escapes)
 {
     size_t cl = strlen(close);
     const char *p = s->lx->src;
     size_t len = s->lx->len;
     while(i + cl <= len) {
+        if(escapes && p[i] == '\\') {
+            i += 2;
+            continue;
+        }
         if(memcmp(p + i, close, cl) == 0)
             return i + cl;
         i++;
     }
     return need(s, len);
+}
+
+static size_t scan_until(scan_t *s, size_t i, const char *close)
+{
+    return scan_until_esc(s, i, close, 0);
 }
 
 /* ${...} on one line, at most 256 bytes: the end offset, 0 for more input, 1 when it is not one. */
@@ -393,7 +404,14 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
         if(c == 'r' || c == 'R')
             bs = 0;
         type = SQL_TOK_STRING;
-        end = scan_quoted(&s, word_end + 1, p[word_end], bs);
+        char q = p[word_end];
+        if(lx->tr.backslash_escapes && word_end + 2 < len && p[word_end + 1] == q && p[word_end + 2] == q) {
+            /* BigQuery's r"""..""", b'''..''': a quote after a backslash ends none, raw or not */
+            const char triple[4] = {q, q, q, 0};
+            end = scan_until_esc(&s, word_end + 3, triple, 1);
+        } else {
+            end = scan_quoted(&s, word_end + 1, q, bs);
+        }
     } else if(c == '-' && (n1 == '-' || more) && !dash_is_operator(lx, i)) {
         if(more || (lx->tr.dash_space_comment && i + 2 >= len && !lx->eof))
             return SQL_ERR_NEED_MORE;
@@ -421,13 +439,13 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
     } else if(c == '\'') {
         type = SQL_TOK_STRING;
         if(i + 2 < len && n1 == '\'' && p[i + 2] == '\'' && !lx->tr.dq_ident)
-            end = scan_until(&s, i + 3, "'''");
+            end = scan_until_esc(&s, i + 3, "'''", lx->tr.backslash_escapes);
         else
             end = scan_quoted(&s, i + 1, '\'', lx->tr.backslash_escapes);
     } else if(c == '"') {
         type = lx->tr.dq_ident ? SQL_TOK_QUOTED : SQL_TOK_STRING;
         if(i + 2 < len && n1 == '"' && p[i + 2] == '"' && !lx->tr.dq_ident)
-            end = scan_until(&s, i + 3, "\"\"\"");
+            end = scan_until_esc(&s, i + 3, "\"\"\"", lx->tr.backslash_escapes);
         else
             end = scan_quoted(&s, i + 1, '"', lx->tr.backslash_escapes);
     } else if(c == '`') {

@@ -357,7 +357,11 @@ void sqlp_parse_create(parser_t *p)
         }
     }
     const sql_token_t *t = cur(p);
-    if(t_kw(t, SQL_KW_TABLE)) {
+    if(t_kw(t, SQL_KW_TABLE) && t_kw(peek(p, 1), SQL_KW_FUNCTION) && is_part_tok(peek(p, 2))) {
+        /* BigQuery's CREATE TABLE FUNCTION f(..) AS query: a function returning rows, no table */
+        next(p);
+        sqlp_parse_routine(p, "create_function");
+    } else if(t_kw(t, SQL_KW_TABLE)) {
         parse_create_table(p);
     } else if(t_word(p, t, "view")) {
         parse_create_view(p);

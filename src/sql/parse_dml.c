@@ -583,6 +583,11 @@ void sqlp_parse_insert(parser_t *p)
         } else if(is_kw(p, SQL_KW_BY) && t_word(p, peek(p, 1), "name")) {
             next(p);
             next(p);
+        } else if(p->d == SQL_DIALECT_ORACLE && !alias && ncols == 0 && sqlp_can_be_alias(p, cur(p)) &&
+                  (t_op(p, peek(p, 1), '(') || sqlp_is_query_start(peek(p, 1)))) {
+            /* Oracle's INSERT INTO t d (cols) VALUES ..: an alias without AS */
+            alias = sqlp_norm(p, cur(p));
+            next(p);
         } else if(is_word(p, "output")) {
             parse_output(p, &out);
         } else if(is_word(p, "overriding") && t_word(p, peek(p, 2), "value")) {
@@ -950,8 +955,7 @@ void sqlp_parse_merge(parser_t *p)
     sqlp_parse_table_primary(p, &sc);
     /* Postgres: USING a JOIN b ON .. ON cond, the source a join */
     sqlp_parse_joins(p, &sc);
-    if(accept_kw(p, SQL_KW_ON))
-        sqlp_parse_indirect_expr(p, SQL_HOW_JOIN);
+    sqlp_parse_join_condition(p); /* ON cond, or DuckDB's USING (cols) */
     while(!p->err && accept_kw(p, SQL_KW_WHEN)) {
         accept_kw(p, SQL_KW_NOT);
         accept_word(p, "matched");
@@ -976,6 +980,11 @@ void sqlp_parse_merge(parser_t *p)
             }
         }
         if(accept_kw(p, SQL_KW_UPDATE)) {
+            if(at_end(p) || is_kw(p, SQL_KW_WHEN) || is_op(p, ';')) {
+                /* DuckDB's bare UPDATE: SET * */
+                merge_star(p, table, &sc);
+                continue;
+            }
             if(!accept_kw(p, SQL_KW_SET)) {
                 sqlp_fail(p, "expected SET");
                 break;
@@ -1063,15 +1072,12 @@ static int parse_location(parser_t *p, sql_strvec_t *paths)
         next(p);
         return 1;
     }
-    if(t->type == SQL_TOK_VAR && p->src[t->off] == '@') {
-        if(p->st)
-            sqlp_vadd(p, paths, sqlp_astrndup(p, p->src + t->off, t->len));
+    const char *stage = sqlp_parse_stage(p);
+    if(stage && p->st)
+        sqlp_vadd(p, paths, stage);
+    while(stage && (is_op(p, '/') || is_op(p, '.') || (is_name_tok(cur(p)) && !(t_flags(cur(p)) & SQL_KW_R))))
         next(p);
-        while(is_op(p, '/') || is_op(p, '.') || (is_name_tok(cur(p)) && !(t_flags(cur(p)) & SQL_KW_R)))
-            next(p);
-        return 1;
-    }
-    return 0;
+    return stage != NULL;
 }
 
 void sqlp_parse_copy(parser_t *p)

@@ -263,6 +263,14 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
     sqlp_parse_loose(p, sink, ')', fname);
     sqlp_expect_op(p, ')', "expected ')' after function arguments");
     p->agg -= agg;
+    if(p->d == SQL_DIALECT_CLICKHOUSE && is_op(p, '(') && !p->err) {
+        /* a parametric aggregate, quantile(0.5)(x): its parameters, then the columns it aggregates */
+        next(p);
+        p->agg++;
+        sqlp_parse_loose(p, sink, ')', fname);
+        p->agg--;
+        sqlp_expect_op(p, ')', "expected ')' after aggregate arguments");
+    }
     sqlp_leave(p);
 }
 
@@ -619,6 +627,12 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
         } else if((t_kw(t, SQL_KW_IGNORE) || t_kw(t, SQL_KW_RESPECT)) && t_kw(peek(p, 1), SQL_KW_NULLS)) {
             next(p);
             next(p);
+        } else if(t_kw(t, SQL_KW_FROM) && (t_kw(peek(p, 1), SQL_KW_FIRST) || t_word(p, peek(p, 1), "last")) &&
+                  (t_kw(peek(p, 2), SQL_KW_OVER) || t_kw(peek(p, 2), SQL_KW_IGNORE) ||
+                   t_kw(peek(p, 2), SQL_KW_RESPECT))) {
+            /* NTH_VALUE(x, n) FROM FIRST|LAST OVER (..): where it counts from, no table */
+            next(p);
+            next(p);
         } else if(t_word(p, t, "at") && t_kw(peek(p, 1), SQL_KW_TIME) && t_kw(peek(p, 2), SQL_KW_ZONE)) {
             next(p);
             next(p);
@@ -741,21 +755,13 @@ static int is_setop_word(const sql_token_t *t)
 }
 
 /* BigQuery's FULL|LEFT|INNER [OUTER] before a set operator, k tokens ahead: how many words, or 0. */
-static size_t setop_mode_at(const parser_t *p, size_t k)
+static inline size_t setop_mode_at(const parser_t *p, size_t k)
 {
     const sql_token_t *t = peek(p, k);
-    if(t->type != SQL_TOK_WORD)
+    if(t->type != SQL_TOK_WORD || (t->kw != SQL_KW_FULL && t->kw != SQL_KW_LEFT && t->kw != SQL_KW_INNER))
         return 0;
-    switch(t->kw) {
-    case SQL_KW_FULL:
-    case SQL_KW_LEFT:
-    case SQL_KW_INNER: {
-        size_t n = 1 + (size_t)t_kw(peek(p, k + 1), SQL_KW_OUTER);
-        return is_setop_word(peek(p, k + n)) ? n : 0;
-    }
-    default:
-        return 0;
-    }
+    size_t n = 1 + (size_t)t_kw(peek(p, k + 1), SQL_KW_OUTER);
+    return is_setop_word(peek(p, k + n)) ? n : 0;
 }
 
 static int is_join_start(const parser_t *p)
@@ -1210,6 +1216,31 @@ static int paren_is_join(const parser_t *p)
            t_word(p, t, "full") || (is_name_tok(t) && !(t_flags(t) & SQL_KW_R));
 }
 
+static int glued(const parser_t *p)
+{
+    const sql_token_t *t = cur(p), *prev = t - 1;
+    return p->pos > 0 && p->pos < p->n && t->off == prev->off + prev->len && !is_op(p, '(') && !is_op(p, ')') &&
+           !is_op(p, ',') && !is_op(p, ';');
+}
+
+/* A Snowflake stage, @s, @~, @%t, @db.s.st, @"s", with a path glued after it (@s/dir/f.csv): the
+ * stage as written, without the path; NULL when the current token starts none. */
+const char *sqlp_parse_stage(parser_t *p)
+{
+    const sql_token_t *t = cur(p);
+    if(at_end(p) || !(t->type == SQL_TOK_VAR || t->type == SQL_TOK_OP) || p->src[t->off] != '@')
+        return NULL;
+    size_t start = t->off;
+    next(p);
+    while(glued(p) && !is_op(p, '/'))
+        next(p);
+    const sql_token_t *last = &p->toks[p->pos - 1];
+    const char *stage = sqlp_astrndup(p, p->src + start, last->off + last->len - start);
+    while(glued(p))
+        next(p);
+    return stage;
+}
+
 /* One table, subquery, table function, VALUES list or parenthesised join. */
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
 {
@@ -1275,12 +1306,14 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         it->alias = sqlp_parse_alias(p, cols, &nc, 256);
         goto out;
     }
-    if(t->type == SQL_TOK_VAR || t->type == SQL_TOK_STRING) {
-        /* @table_variable, Snowflake @stage, or a file path */
-        if(p->st && (t->type == SQL_TOK_STRING || (p->src[t->off] == '@' && p->d == SQL_DIALECT_SNOWFLAKE)))
-            sqlp_vadd(p, &p->st->read_paths,
-                      t->type == SQL_TOK_STRING ? sqlp_string_value(p, t) : sqlp_astrndup(p, p->src + t->off, t->len));
-        next(p);
+    const char *stage = p->d == SQL_DIALECT_SNOWFLAKE ? sqlp_parse_stage(p) : NULL;
+    if(stage || t->type == SQL_TOK_VAR || t->type == SQL_TOK_STRING) {
+        /* @table_variable, a file path, or a Snowflake stage (@db.s.st/dir/f.gz (FILE_FORMAT => ..):
+         * the stage is read) */
+        if(p->st && (stage || t->type == SQL_TOK_STRING))
+            sqlp_vadd(p, &p->st->read_paths, stage ? stage : sqlp_string_value(p, t));
+        if(!stage)
+            next(p);
         if(is_op(p, '('))
             sqlp_skip_group(p);
         fitem_t *it = sqlp_scope_add(p, sc);
@@ -1289,7 +1322,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         goto out;
     }
     /* Postgres ROWS FROM (f(..), g(..)): the functions' rows side by side, a table function */
-    int rows_from = is_word(p, "rows") && t_kw(peek(p, 1), SQL_KW_FROM) && t_op(p, peek(p, 2), '(');
+    int rows_from = t_kw(peek(p, 1), SQL_KW_FROM) && is_word(p, "rows") && t_op(p, peek(p, 2), '(');
     qname_t q;
     if(!sqlp_parse_qname(p, &q)) {
         sqlp_fail(p, "expected a table name");
@@ -1474,20 +1507,26 @@ void sqlp_parse_joins(parser_t *p, scope_t *sc)
             sqlp_parse_array_join(p, sc);
             continue;
         }
-        int needs_cond = !is_kw(p, SQL_KW_CROSS) && !is_kw(p, SQL_KW_NATURAL);
+        const sql_token_t *first = cur(p);
         while(!at_end(p) && !is_kw(p, SQL_KW_JOIN) && !is_kw(p, SQL_KW_APPLY) && !is_kw(p, SQL_KW_STRAIGHT_JOIN))
             next(p);
-        needs_cond &= !is_kw(p, SQL_KW_APPLY);
+        const sql_token_t *join = cur(p);
         next(p);
         sqlp_parse_table_primary(p, sc);
         size_t before = p->pos;
         parse_join_condition(p);
-        pending += needs_cond && p->pos == before;
+        if(p->pos == before && !t_kw(first, SQL_KW_CROSS) && !t_kw(first, SQL_KW_NATURAL) && !t_kw(join, SQL_KW_APPLY))
+            pending++;
         if(!p->err)
             parse_table_suffixes(p, sc);
         for(; pending > 0 && !p->err && (is_kw(p, SQL_KW_ON) || is_kw(p, SQL_KW_USING)); pending--)
             parse_join_condition(p);
     }
+}
+
+void sqlp_parse_join_condition(parser_t *p)
+{
+    parse_join_condition(p);
 }
 
 /* table_primary { join table_primary [ON ..|USING (..)] } */
@@ -2316,7 +2355,7 @@ typedef struct setop {
 } setop_t;
 
 /* [FULL|LEFT|INNER [OUTER]] UNION|INTERSECT|EXCEPT|MINUS [ALL|DISTINCT] [BY NAME [ON (..)] |
- * CORRESPONDING [BY (..)]] */
+ * [STRICT] CORRESPONDING [BY (..)]] */
 static void parse_setop(parser_t *p, setop_t *o)
 {
     size_t nmode = setop_mode_at(p, 0);
@@ -2329,7 +2368,8 @@ static void parse_setop(parser_t *p, setop_t *o)
             o->by_name = 'F';
         } else if(is_word(p, "corresponding")) {
             o->by_name = 'I';
-        } else if(!is_kw(p, SQL_KW_ALL) && !is_kw(p, SQL_KW_DISTINCT) && !is_word(p, "name")) {
+        } else if(!is_kw(p, SQL_KW_ALL) && !is_kw(p, SQL_KW_DISTINCT) && !is_word(p, "name") &&
+                  !(is_word(p, "strict") && t_word(p, peek(p, 1), "corresponding"))) {
             break;
         }
         next(p);
@@ -2377,16 +2417,13 @@ static void rel_combine(parser_t *p, rel_t *a, const rel_t *b, const setop_t *o)
     }
     for(uint32_t i = 0; i < b->n; i++) {
         int k = rel_find(a, b->cols[i].name);
-        outcol_t *c = k >= 0 ? &a->cols[k]
-                      : o->mode == 'F' ? sqlp_rel_add(p, a, b->cols[i].name, 0)
-                                       : NULL;
+        outcol_t *c = k >= 0 ? &a->cols[k] : o->mode == 'F' ? sqlp_rel_add(p, a, b->cols[i].name, 0) : NULL;
         if(c)
             sqlp_sadd_all(p, &c->src, &b->cols[i].src, 0);
     }
     uint32_t kept = 0;
     for(uint32_t i = 0; i < a->n; i++)
-        if(o->only ? listed(o->only, o->nonly, a->cols[i].name)
-                   : o->mode != 'I' || rel_find(b, a->cols[i].name) >= 0)
+        if(o->only ? listed(o->only, o->nonly, a->cols[i].name) : o->mode != 'I' || rel_find(b, a->cols[i].name) >= 0)
             a->cols[kept++] = a->cols[i];
     a->n = kept;
 }
@@ -2586,6 +2623,29 @@ rel_t *sqlp_parse_dml_rows(parser_t *p)
     return rows ? rows : sqlp_new_rel(p);
 }
 
+/* An inline routine's BEGIN .. END (Trino's WITH FUNCTION f() RETURNS .. BEGIN ..; END SELECT ..): its
+ * statements end with ';', and END IF, END WHILE, END LOOP, END REPEAT close no block. */
+static void skip_routine_block(parser_t *p)
+{
+    int depth = 0;
+    do {
+        if(is_kw(p, SQL_KW_BEGIN) || is_kw(p, SQL_KW_CASE)) {
+            depth++;
+        } else if(is_kw(p, SQL_KW_END)) {
+            const sql_token_t *n = peek(p, 1);
+            if(t_kw(n, SQL_KW_IF) || t_kw(n, SQL_KW_WHILE) || t_word(p, n, "loop") || t_word(p, n, "repeat") ||
+               t_kw(n, SQL_KW_FOR)) {
+                next(p);
+            } else {
+                if(t_kw(n, SQL_KW_CASE))
+                    next(p);
+                depth--;
+            }
+        }
+        next(p);
+    } while(depth > 0 && !at_end(p));
+}
+
 void sqlp_parse_with(parser_t *p)
 {
     next(p); /* WITH */
@@ -2599,6 +2659,8 @@ void sqlp_parse_with(parser_t *p)
                   !is_kw(p, SQL_KW_VALUES)) {
                 if(is_op(p, '('))
                     sqlp_skip_group(p);
+                else if(is_kw(p, SQL_KW_BEGIN))
+                    skip_routine_block(p);
                 else
                     next(p);
             }

@@ -622,6 +622,8 @@ int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t)
      * (DELETE FROM t\nCOMMIT TRAN read COMMIT as t's alias) */
     if(p->d == SQL_DIALECT_TSQL && (t->flags & SQL_TOKF_NL_BEFORE) && sqlp_is_stmt_start(p, t))
         return 0;
+    if(t->len == 15 && t_word(p, t, "match_recognize"))
+        return 0;
     /* PL/SQL SELECT c BULK COLLECT INTO .., Oracle's LOG ERRORS after a DML's query, DB2's OPTIMIZE FOR n ROWS */
     if(t + 1 < p->toks + p->n &&
        ((t_word(p, t, "bulk") && t_word(p, t + 1, "collect")) || (t_word(p, t, "log") && t_word(p, t + 1, "errors")) ||

@@ -369,6 +369,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink);
 void sqlp_parse_filter_clauses(parser_t *p);
 void sqlp_parse_from_list(parser_t *p, scope_t *sc);
 void sqlp_parse_indirect_expr(parser_t *p, unsigned how);
+/* ON cond, USING (cols), Snowflake's MATCH_CONDITION (..): the join columns, indirect */
+void sqlp_parse_join_condition(parser_t *p);
 void sqlp_parse_joins(parser_t *p, scope_t *sc);
 void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname);
 void sqlp_parse_paren(parser_t *p, sink_t *sink);
@@ -376,6 +378,7 @@ rel_t *sqlp_parse_query(parser_t *p, sink_t *outer);
 /* `(INSERT|UPDATE|DELETE|MERGE ..)` at '(': the statement's lineage joins the current one; its
  * returned rows (RETURNING, OUTPUT without INTO) are those it wrote or deleted. */
 int sqlp_dml_at(const parser_t *p, size_t k);
+const char *sqlp_parse_stage(parser_t *p);
 rel_t *sqlp_parse_dml_rows(parser_t *p);
 void sqlp_parse_select_stmt(parser_t *p);
 void sqlp_parse_table_primary(parser_t *p, scope_t *sc);

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO };
+enum { MODE_NORMAL, MODE_CREATE, MODE_ROUTINE, MODE_BLOCK, MODE_UNTIL_GO, MODE_WITH };
 
 void sql_splitter_init(sql_splitter_t *s, sql_dialect_t dialect)
 {
@@ -39,6 +39,13 @@ static int lone_slash(const sql_token_t *t, const char *src, size_t len)
         if(src[i] != ' ' && src[i] != '\t' && src[i] != '\r')
             return 0;
     return 1;
+}
+
+/* Hive, Spark, Databricks: CREATE FUNCTION f AS 'com.x.Udf' (or a class named unquoted) names a class,
+ * a body only after BEGIN */
+static int hive_like(sql_dialect_t d)
+{
+    return d == SQL_DIALECT_HIVE || d == SQL_DIALECT_SPARKSQL || d == SQL_DIALECT_DATABRICKS;
 }
 
 static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char *src, size_t len)
@@ -104,7 +111,12 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
             s->flow = 1;
         } else if(kw(t, SQL_KW_CREATE) || (s->dialect == SQL_DIALECT_TERADATA && word(t, src, "replace"))) {
             s->mode = MODE_CREATE;
+        } else if(kw(t, SQL_KW_WITH) && s->dialect == SQL_DIALECT_TRINO) {
+            s->mode = MODE_WITH;
         }
+    } else if(s->mode == MODE_WITH) {
+        /* Trino's WITH FUNCTION f() RETURNS .. BEGIN ..; END SELECT ..: a routine's body first */
+        s->mode = kw(t, SQL_KW_FUNCTION) ? MODE_ROUTINE : MODE_NORMAL;
     } else if(s->mode == MODE_CREATE && s->ntok <= 10) {
         if(word(t, src, "procedure") || word(t, src, "proc") || kw(t, SQL_KW_FUNCTION) || word(t, src, "trigger") ||
            word(t, src, "package")) {
@@ -145,13 +157,16 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
     if(s->paren > 0)
         return SQL_SPLIT_NONE;
     switch(s->mode) {
-    case MODE_ROUTINE:
+    case MODE_ROUTINE: {
+        int after_execute = s->execute_as;
+        s->execute_as = word(t, src, "execute");
         if(s->expect_body) {
             s->expect_body = 0;
-            /* a body in a string, or in a psql variable (AS :'body'); Postgres' only other body is
-             * BEGIN ATOMIC .. END (Oracle's IS/AS goes on with declarations) */
-            if(t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR ||
-               (SQL_DIALECT_IS_PG(s->dialect) && !kw(t, SQL_KW_BEGIN))) {
+            /* a body in a string, or in a psql variable (AS :'body'), or a query (BigQuery's CREATE TABLE
+             * FUNCTION .. AS SELECT ..); Postgres' only other body is BEGIN ATOMIC .. END (Oracle's IS/AS
+             * goes on with declarations) */
+            if(t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR || kw(t, SQL_KW_SELECT) || kw(t, SQL_KW_WITH) ||
+               ((SQL_DIALECT_IS_PG(s->dialect) || hive_like(s->dialect)) && !kw(t, SQL_KW_BEGIN))) {
                 s->mode = MODE_NORMAL;
             } else {
                 s->mode = MODE_BLOCK;
@@ -168,13 +183,14 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
             s->block = 1;
             s->opened = 1;
         } else if(kw(t, SQL_KW_AS) || kw(t, SQL_KW_IS)) {
-            s->expect_body = 1;
+            s->expect_body = !after_execute;
         } else if(kw(t, SQL_KW_RETURN) || word(t, src, "language") || word(t, src, "returns")) {
             /* a single-expression function or one whose body is a string */
             if(kw(t, SQL_KW_RETURN))
                 s->mode = MODE_NORMAL;
         }
         break;
+    }
     case MODE_BLOCK:
         if(kw(t, SQL_KW_BEGIN) && s->ntok > 1) {
             s->pending_begin = 1;

@@ -26,6 +26,7 @@ typedef struct sql_splitter {
     int custom_delim;  /* MySQL DELIMITER in force: the caller splits, `;` does not */
     int ntok;
     int expect_body; /* AS/IS seen in a routine header */
+    int execute_as;  /* EXECUTE just seen in a routine header: Snowflake's EXECUTE AS CALLER is no body */
     int plain;       /* a plain statement past its first token, no BEGIN/END pending: the inline path */
     int after_go;    /* GO just ended a batch: a count after it on its line belongs to it */
     int package;     /* CREATE PACKAGE: its AS/IS .. END is a level of its own around its members */

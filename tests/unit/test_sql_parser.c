@@ -880,8 +880,9 @@ static void test_writable_ctes(void **state)
 static void test_nested_with_dml(void **state)
 {
     (void)state;
-    const char *ins = "WITH a AS (\n  WITH b AS (SELECT x FROM s WHERE ok)\n  INSERT INTO t SELECT x FROM b RETURNING x\n)\n"
-                      "INSERT INTO log SELECT x FROM a;";
+    const char *ins =
+        "WITH a AS (\n  WITH b AS (SELECT x FROM s WHERE ok)\n  INSERT INTO t SELECT x FROM b RETURNING x\n)\n"
+        "INSERT INTO log SELECT x FROM a;";
     expect_clean(ins, SQL_DIALECT_POSTGRES, "s;log,t");
     expect_cols_of(ins, SQL_DIALECT_POSTGRES, "log.x<-s.x t.x<-s.x");
     expect_clean("WITH a AS (WITH RECURSIVE b (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM b WHERE n < 9), c AS "
@@ -908,7 +909,8 @@ static void test_nested_with_dml(void **state)
 static void test_sqlglot_fixtures_finds(void **state)
 {
     (void)state;
-    const char *nested = "CREATE VIEW o AS SELECT a.id, c.v FROM a LEFT JOIN b INNER JOIN c ON c.id = b.id ON b.id = a.id;";
+    const char *nested =
+        "CREATE VIEW o AS SELECT a.id, c.v FROM a LEFT JOIN b INNER JOIN c ON c.id = b.id ON b.id = a.id;";
     expect_clean(nested, SQL_DIALECT_ANSI, "a,b,c;o");
     expect_cols_of(nested, SQL_DIALECT_ANSI, "o.id<-a.id o.v<-c.v");
     expect_clean("SELECT * FROM a JOIN b JOIN c USING (id) USING (id);", SQL_DIALECT_ANSI, "a,b,c;");
@@ -931,18 +933,80 @@ static void test_sqlglot_fixtures_finds(void **state)
     expect_cols_of("INSERT INTO o SELECT * FROM ((SELECT a AS foo, b AS bar FROM s) UNION ALL CORRESPONDING\n"
                    "(SELECT c AS bar, d AS baz FROM t));",
                    SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c");
-    expect_cols_of("INSERT INTO o SELECT * FROM (SELECT a AS foo, b AS bar FROM s FULL UNION ALL BY NAME ON (foo, baz)\n"
-                   "SELECT c AS bar, d AS baz FROM t);",
-                   SQL_DIALECT_BIGQUERY, "o.baz<-t.d o.foo<-s.a");
+    expect_cols_of(
+        "INSERT INTO o SELECT * FROM (SELECT a AS foo, b AS bar FROM s FULL UNION ALL BY NAME ON (foo, baz)\n"
+        "SELECT c AS bar, d AS baz FROM t);",
+        SQL_DIALECT_BIGQUERY, "o.baz<-t.d o.foo<-s.a");
     expect_cols_of("CREATE TABLE o AS SELECT a AS foo, b AS bar FROM s UNION BY NAME SELECT c AS bar, d AS foo FROM t;",
                    SQL_DIALECT_DUCKDB, "o.bar<-s.b|t.c o.foo<-s.a|t.d");
-    expect_cols_of("CREATE TABLE o AS FROM s |> SELECT a AS foo, b AS bar |> UNION ALL BY NAME (SELECT c AS bar FROM t);",
-                   SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c o.foo<-s.a");
+    expect_cols_of(
+        "CREATE TABLE o AS FROM s |> SELECT a AS foo, b AS bar |> UNION ALL BY NAME (SELECT c AS bar FROM t);",
+        SQL_DIALECT_BIGQUERY, "o.bar<-s.b|t.c o.foo<-s.a");
     expect_clean("SELECT * FROM (SELECT * FROM s FULL OUTER UNION ALL BY NAME SELECT * FROM t);", SQL_DIALECT_BIGQUERY,
                  "s,t;");
     expect_clean("INSERT INTO o SELECT t.a, t.b FROM ROWS FROM (generate_series(1, 3), json_to_recordset(s.j))\n"
                  "WITH ORDINALITY AS t (a, b, n), s;",
                  SQL_DIALECT_POSTGRES, "s;o");
+}
+
+/* The first read path of statement `i`, "" when none. */
+static void expect_read_path(const char *sql, sql_dialect_t d, size_t i, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    const char *got = i < l->nstatements && l->statements[i].read_paths.n ? l->statements[i].read_paths.items[0] : "";
+    if(strcmp(got, want) != 0 || l->nerrors)
+        fail_msg("%s\n  want %s\n  got  %s (%zu errors)", sql, want, got, l->nerrors);
+    sql_lineage_free(l);
+}
+
+/* What the statements of sqlglot's dialect tests (tests/corpus/sqlglot_fixtures.json) found. */
+static void test_sqlglot_dialect_tests_finds(void **state)
+{
+    (void)state;
+    /* Oracle's INSERT INTO t alias: the alias was taken for the start of the query */
+    expect_cols_of("INSERT /*+ APPEND(d) */ INTO dest d (i, v) SELECT x, y FROM src;", SQL_DIALECT_ORACLE,
+                   "dest.i<-src.x dest.v<-src.y");
+    /* ClickHouse's parametric aggregates: the second list holds the columns */
+    expect_cols_of(
+        "INSERT INTO o SELECT k, quantiles(0.5, 0.9)(v) AS q, groupConcat(', ')(name) AS n FROM t GROUP BY k;",
+        SQL_DIALECT_CLICKHOUSE, "o.k<-t.k o.n<-t.name o.q<-t.v");
+    /* Trino's WITH FUNCTION with a BEGIN .. END body: its ';' end neither the statement nor the function */
+    const char *fn =
+        "WITH FUNCTION f(a INTEGER) RETURNS INTEGER BEGIN DECLARE r INTEGER DEFAULT 0; CASE WHEN a > 0 THEN\n"
+        "IF a > 10 THEN SET r = 1; END IF; ELSE SET r = CASE WHEN a < 0 THEN -1 END; END CASE;\n"
+        "WHILE r < 3 DO SET r = r + 1; END WHILE; RETURN r; END\n"
+        "SELECT f(x) FROM t;\nINSERT INTO o SELECT 1;";
+    expect_clean(fn, SQL_DIALECT_TRINO, "t;o");
+    expect_kinds(fn, SQL_DIALECT_TRINO, "select@1,insert@5");
+    /* MATCH_RECOGNIZE is no alias: the table's rows go on */
+    expect_clean("INSERT INTO o SELECT * FROM tbl MATCH_RECOGNIZE (PARTITION BY id ORDER BY c MEASURES FIRST(c) AS c1\n"
+                 "PATTERN (B* A) DEFINE A AS c = 1) AS m;",
+                 SQL_DIALECT_TRINO, "tbl;o");
+    /* Snowflake: staged files read in FROM, the stage named without its path */
+    expect_read_path("INSERT INTO o SELECT $1 FROM @\"my_DB\".\"schEMA1\".mystage/file.gz (FILE_FORMAT => f) AS s;",
+                     SQL_DIALECT_SNOWFLAKE, 0, "@\"my_DB\".\"schEMA1\".mystage");
+    expect_read_path("SELECT * FROM @ns.%tbl/path/to/file.json.gz;", SQL_DIALECT_SNOWFLAKE, 0, "@ns.%tbl");
+    expect_read_path("COPY INTO t FROM @ns.%tbl/p;", SQL_DIALECT_SNOWFLAKE, 0, "@ns.%tbl");
+    /* DuckDB's MERGE .. USING (cols) and its bare UPDATE (SET *) */
+    expect_cols_of("MERGE INTO people USING upd AS u USING (id) WHEN MATCHED THEN UPDATE;", SQL_DIALECT_DUCKDB,
+                   "people.*<-upd.*");
+    /* NTH_VALUE(x, n) FROM LAST: no table named last */
+    expect_clean("INSERT INTO o SELECT NTH_VALUE(x, 2) FROM LAST IGNORE NULLS OVER (ORDER BY y) AS c FROM t;",
+                 SQL_DIALECT_ORACLE, "t;o");
+    expect_clean("SELECT 1 AS x UNION ALL STRICT CORRESPONDING SELECT 2 AS x;", SQL_DIALECT_BIGQUERY, ";");
+    /* routine headers that take no body in: Hive's CREATE FUNCTION f AS class, Snowflake's EXECUTE AS
+     * CALLER before the body's AS, BigQuery's table function AS query */
+    expect_kinds("CREATE FUNCTION a AS b;\nINSERT INTO o SELECT x FROM t;", SQL_DIALECT_DATABRICKS,
+                 "create_function@1,insert@2");
+    expect_kinds("CREATE PROCEDURE p() RETURNS OBJECT EXECUTE AS CALLER AS 'BEGIN SELECT 1; END;';\n"
+                 "INSERT INTO o SELECT x FROM t;",
+                 SQL_DIALECT_SNOWFLAKE, "create_procedure@1,insert@2");
+    expect_kinds("CREATE TABLE FUNCTION a(x INT64) RETURNS TABLE <q STRING> AS SELECT s FROM t;\n"
+                 "INSERT INTO o SELECT x FROM t;",
+                 SQL_DIALECT_BIGQUERY, "create_function@1,insert@2");
+    /* BigQuery triple-quoted strings: a quote after a backslash ends none, raw or not */
+    expect_cols_of("INSERT INTO o SELECT \"\"\"ends with \\\"word\\\"\"\"\" AS a, r\"\"\"a\\\"b\"\"\" AS b, x FROM t;",
+                   SQL_DIALECT_BIGQUERY, "o.x<-t.x");
 }
 
 /* A Postgres rule's commands and a macro's body: their lineage, attributed to the rule or macro. */
@@ -1460,6 +1524,7 @@ int main(void)
         cmocka_unit_test(test_writable_ctes),
         cmocka_unit_test(test_nested_with_dml),
         cmocka_unit_test(test_sqlglot_fixtures_finds),
+        cmocka_unit_test(test_sqlglot_dialect_tests_finds),
         cmocka_unit_test(test_rules_and_macros),
         cmocka_unit_test(test_postgres_regress_finds),
         cmocka_unit_test(test_spark_sql_tests_finds),
