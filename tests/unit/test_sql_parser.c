@@ -871,7 +871,7 @@ static void test_writable_ctes(void **state)
     expect_cols_of("WITH n AS (INSERT INTO y (a) SELECT x FROM s RETURNING WITH (NEW AS added) added.a, added.id) "
                    "INSERT INTO log (a, id) SELECT a, id FROM n;",
                    SQL_DIALECT_POSTGRES, "log.a<-s.x y.a<-s.x");
-    expect_errors("WITH u AS (UPDATE t SET x = 1 RETURNING WITH (OLDER AS o) o.x) SELECT 1", 73, SQL_DIALECT_POSTGRES,
+    expect_errors("WITH u AS (UPDATE t SET x = 1 RETURNING WITH (OLDER AS o) o.x) SELECT 1", 71, SQL_DIALECT_POSTGRES,
                   "1:expected OLD AS name or NEW AS name in RETURNING WITH near 'OLDER'");
 }
 
