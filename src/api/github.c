@@ -840,7 +840,7 @@ static int select_files(github_t *gh, gh_job_t *j, git_repository *repo, git_tre
 
 /* Writes one blob where ingestion reads it; returns the reason when it is skipped instead. */
 static const char *stage_blob(github_t *gh, git_repository *repo, const blob_ref_t *b, char *disk, size_t disklen,
-                              int *err)
+                              int64_t *size_out, int *err)
 {
     static atomic_uint_fast64_t seq;
     git_blob *blob = NULL;
@@ -856,6 +856,7 @@ static const char *stage_blob(github_t *gh, git_repository *repo, const blob_ref
         *err = 1;
         return NULL;
     }
+    *size_out = (int64_t)declared;
     if((int64_t)declared > UPLOAD_FILE_MAX_BYTES)
         return "larger than the 32 MiB per-file limit";
     if(git_blob_lookup(&blob, repo, &b->oid)) {
@@ -974,12 +975,14 @@ static void run_job(github_t *gh, gh_job_t *j)
             say(why, sizeof(why), "Taking the files of %s/%s stopped: %s.", j->owner, j->name, stop);
             goto fail;
         }
-        const char *skip = stage_blob(gh, repo, &w.blobs[i], disk, sizeof(disk), &err);
+        int64_t size = 0;
+        const char *skip = stage_blob(gh, repo, &w.blobs[i], disk, sizeof(disk), &size, &err);
         if(err) {
             say(why, sizeof(why), "The server could not stage the files of %s/%s.", j->owner, j->name);
             goto fail;
         }
-        rc = ingest_add_file(in, j->id, skip ? "" : disk, w.blobs[i].path, skip, !skip);
+        rc = skip ? ingest_add_skipped(in, j->id, w.blobs[i].path, skip, size)
+                  : ingest_add_file(in, j->id, disk, w.blobs[i].path, NULL, 1);
         if(rc) {
             if(!skip)
                 unlink(disk);

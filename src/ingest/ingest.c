@@ -1605,6 +1605,14 @@ int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const c
     return c ? submit(in, id, c, 0, 1) : INGEST_ERR_NOMEM;
 }
 
+int ingest_add_skipped(ingest_t *in, const char *id, const char *name, const char *skip_reason, int64_t size)
+{
+    if(!name || !*name || !skip_reason)
+        return INGEST_ERR_ARG;
+    cmd_t *c = add_cmd("", name, skip_reason, 0, size);
+    return c ? submit(in, id, c, 0, 1) : INGEST_ERR_NOMEM;
+}
+
 int ingest_set_commit(ingest_t *in, const char *id, const char *commit)
 {
     if(!commit)

@@ -112,6 +112,8 @@ int ingest_begin(ingest_t *in, const ingest_meta_t *meta, char id[INGEST_ID_MAX]
  */
 int ingest_add_file(ingest_t *in, const char *id, const char *disk_path, const char *name, const char *skip_reason,
                     int owned);
+/* ingest_add_file of a file skipped unread (`skip_reason`), its `size` in bytes kept with its row. */
+int ingest_add_skipped(ingest_t *in, const char *id, const char *name, const char *skip_reason, int64_t size);
 /* One file of ingest_submit: as ingest_add_file's arguments. */
 typedef struct ingest_file {
     const char *disk_path, *name, *skip_reason;

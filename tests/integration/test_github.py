@@ -178,6 +178,14 @@ class GithubTest(unittest.TestCase):
         self.assertEqual(one["commit"], self.commits["dev"])
         self.assertEqual(one["branch"], "dev")
         self.assertEqual(one["repository"], "acme/warehouse")
+        # a file skipped unread keeps its size, as an upload's does (it was null)
+        status, doc = self.post({"repo": "acme/warehouse", "items": [{"path": "README.md", "type": "file"}],
+                                 "project_id": "readme"})
+        self.assertEqual(status, 202, doc)
+        self.events.complete(doc["ingestion_id"])
+        files = wait_ingestion_status(self.srv, doc["ingestion_id"])["files"]
+        self.assertEqual([(f["file"], f["status"], f["size_bytes"]) for f in files],
+                         [("README.md", "skipped", len(MAIN["README.md"]))], files)
         # A repository without the .git suffix is found too.
         status, doc = self.post({"repo": "acme/plain"})
         self.assertEqual(status, 202, doc)
