@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct out_state {
     FILE *out;
@@ -142,8 +143,13 @@ int cmd_parse(int argc, char **argv)
     for(int i = 0; i < nfiles; i++) {
         const char *path = argv[first + i];
         files[i] = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+        struct stat st;
         if(!files[i]) {
             fprintf(stderr, "lineaged parse: cannot read %s: %s\n", path, strerror(errno));
+            status = 1;
+        } else if(fstat(fileno(files[i]), &st) == 0 && S_ISDIR(st.st_mode)) {
+            /* fopen takes a folder; its first read fails, after earlier files' output went out */
+            fprintf(stderr, "lineaged parse: cannot read %s: it is a folder (lineaged ingest takes folders)\n", path);
             status = 1;
         }
     }

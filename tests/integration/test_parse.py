@@ -96,6 +96,13 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(r.stdout, "")
         self.assertEqual(r.stderr, "lineaged parse: cannot read missing.sql: No such file or directory\n")
 
+    def test_a_folder_exits_1_with_one_line_and_no_output(self):
+        # it was a bare "read error", after the files before it had been printed (an unclosed array)
+        r, _ = self.parse("postgres_etl.sql", ".")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr, "lineaged parse: cannot read .: it is a folder (lineaged ingest takes folders)\n")
+
     def test_unknown_dialect_exits_2(self):
         r, _ = self.parse("--dialect", "cobol", "broken.sql")
         self.assertEqual(r.returncode, 2)
