@@ -136,6 +136,9 @@ typedef struct file_done {
         size_t n, cap;                                                                                                 \
     }
 
+#define DONE_COLUMNS 9
+#define DONE_MAX     64u /* rows a statement: 576 parameters */
+
 struct writer {
     store_t *store;
     duckdb_connection conn;
@@ -166,6 +169,9 @@ struct writer {
     VEC(node_t *) reads;   /* the statement's read tables, resolved once for its DERIVES edges too */
     VEC(staged_t) staged;  /* the files of the open transaction */
     VEC(file_done_t) done; /* their rows' final state, not yet written (flush_done) */
+    /* flush_done's UPDATE of k rows, prepared once per k (done_statement) */
+    duckdb_prepared_statement done_st[DONE_MAX];
+    int64_t done_prepares;
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */
 };
@@ -796,6 +802,10 @@ void writer_close(writer_t *w)
                                         &w->ing_finish, &w->project_find, &w->project_add};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
         duckdb_destroy_prepare(sts[i]);
+    for(size_t i = 0; i < DONE_MAX; i++) {
+        if(w->done_st[i])
+            duckdb_destroy_prepare(&w->done_st[i]);
+    }
     duckdb_disconnect(&w->conn);
     nodes_clear(w);
     map_free(&w->current, util_free);
@@ -845,6 +855,11 @@ void writer_group_counts(const writer_t *w, int64_t *groups, int64_t *files)
     *files = w->grouped_files;
 }
 
+int64_t writer_done_prepares(const writer_t *w)
+{
+    return w->done_prepares;
+}
+
 duckdb_connection writer_conn(writer_t *w)
 {
     return w->conn;
@@ -890,39 +905,55 @@ static void done_clear(writer_t *w)
     w->done.n = 0;
 }
 
-#define DONE_COLUMNS 9
-#define DONE_MAX     64u /* rows a statement: 576 parameters */
+/*
+ * flush_done's UPDATE of `n` rows, prepared at its first use and kept. DuckDB 1.4 still binds it
+ * again at each execution (RebindPreparedStatement, with or without NULL values), but no longer
+ * parses and prepares it first: docs/ingest.md, fourteenth round.
+ */
+static int done_statement(writer_t *w, size_t n, duckdb_prepared_statement *out)
+{
+    if(w->done_st[n - 1]) {
+        *out = w->done_st[n - 1];
+        return 0;
+    }
+    buf_t sql;
+    buf_init(&sql, SQL_TEXT_MAX);
+    int rc =
+        buf_adds(&sql, "UPDATE files SET status = v.status, error = v.error, dialect = v.dialect, sha256 = v.sha256,"
+                       " size_bytes = v.size_bytes, statements = v.statements, nodes_created = v.nodes_created,"
+                       " is_current = true, updated_at = v.updated_at FROM (VALUES ");
+    for(size_t k = 0; k < n && !rc; k++) {
+        unsigned b = (unsigned)(k * DONE_COLUMNS);
+        rc = buf_printf(&sql,
+                        "%s($%u::BIGINT, $%u::VARCHAR, $%u::VARCHAR, $%u::VARCHAR, $%u::VARCHAR, $%u::BIGINT,"
+                        " $%u::INTEGER, $%u::INTEGER, $%u::TIMESTAMP)",
+                        k ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9);
+    }
+    rc = rc ? rc
+            : buf_adds(&sql, ") AS v(id, status, error, dialect, sha256, size_bytes, statements, nodes_created,"
+                             " updated_at) WHERE files.id = v.id");
+    rc = rc ? rc : prepare(w, sql.data, &w->done_st[n - 1]);
+    buf_free(&sql);
+    if(rc && w->done_st[n - 1])
+        duckdb_destroy_prepare(&w->done_st[n - 1]); /* a failed one is never kept */
+    w->done_prepares += !rc;
+    *out = w->done_st[n - 1];
+    return rc;
+}
 
 /*
  * Writes the final state of the transaction's processed files, DONE_MAX to one UPDATE. One
  * prepared UPDATE per file cost most of a small file's CPU (DuckDB runs each as a query: 54% of
  * the samples ingesting 1,000 one-statement files); before a query that reads those rows (a
- * superseded version's) and at commit.
+ * superseded version's) and at commit. The UPDATE of k rows is prepared once (done_statement).
  */
 static int flush_done(writer_t *w)
 {
     int rc = w->done.n ? flush_tables(w, T_FILES) : 0;
-    buf_t sql;
-    buf_init(&sql, SQL_TEXT_MAX);
     for(size_t i = 0; i < w->done.n && !rc; i += DONE_MAX) {
         size_t n = w->done.n - i < DONE_MAX ? w->done.n - i : DONE_MAX;
-        buf_reset(&sql);
-        rc = buf_adds(&sql,
-                      "UPDATE files SET status = v.status, error = v.error, dialect = v.dialect, sha256 = v.sha256,"
-                      " size_bytes = v.size_bytes, statements = v.statements, nodes_created = v.nodes_created,"
-                      " is_current = true, updated_at = v.updated_at FROM (VALUES ");
-        for(size_t k = 0; k < n && !rc; k++) {
-            unsigned b = (unsigned)(k * DONE_COLUMNS);
-            rc = buf_printf(&sql,
-                            "%s($%u::BIGINT, $%u::VARCHAR, $%u::VARCHAR, $%u::VARCHAR, $%u::VARCHAR, $%u::BIGINT,"
-                            " $%u::INTEGER, $%u::INTEGER, $%u::TIMESTAMP)",
-                            k ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9);
-        }
-        rc = rc ? rc
-                : buf_adds(&sql, ") AS v(id, status, error, dialect, sha256, size_bytes, statements, nodes_created,"
-                                 " updated_at) WHERE files.id = v.id");
         duckdb_prepared_statement st = NULL;
-        rc = rc ? rc : prepare(w, sql.data, &st);
+        rc = done_statement(w, n, &st);
         for(size_t k = 0; k < n && !rc; k++) {
             const file_done_t *d = &w->done.v[i + k];
             idx_t b = (idx_t)(k * DONE_COLUMNS);
@@ -937,10 +968,7 @@ static int flush_done(writer_t *w)
             duckdb_bind_timestamp(st, b + 9, d->at);
         }
         rc = rc ? rc : run(w, st);
-        if(st)
-            duckdb_destroy_prepare(&st);
     }
-    buf_free(&sql);
     done_clear(w);
     return rc;
 }
