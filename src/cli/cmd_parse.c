@@ -1,5 +1,6 @@
 #include "cli/cmd_parse.h"
 
+#include "api/upload.h"
 #include "sql/lineage.h"
 #include "util/alloc.h"
 
@@ -18,11 +19,29 @@ typedef struct out_state {
     buf_t line; /* one statement's JSON, reused */
 } out_state_t;
 
+/* A FIFO, stdin or /dev/zero has no size to check up front: the bytes are counted as they come. */
+typedef struct reader {
+    FILE *f;
+    int64_t size;
+    int too_big;
+} reader_t;
+
 static int file_read(void *ud, char *buf, size_t cap, size_t *got)
 {
-    FILE *f = ud;
-    *got = fread(buf, 1, cap, f);
-    return *got == 0 && ferror(f) ? SQL_ERR_IO : 0;
+    reader_t *r = ud;
+    *got = fread(buf, 1, cap, r->f);
+    r->size += (int64_t)*got;
+    if(r->size > UPLOAD_FILE_MAX_BYTES) {
+        r->too_big = 1;
+        return SQL_ERR_IO;
+    }
+    return *got == 0 && ferror(r->f) ? SQL_ERR_IO : 0;
+}
+
+static void too_big(const char *path)
+{
+    fprintf(stderr, "lineaged parse: cannot read %s: larger than the %lld MiB per-file limit\n", path,
+            (long long)(UPLOAD_FILE_MAX_BYTES >> 20));
 }
 
 static int dump(out_state_t *o, json_t *j)
@@ -143,13 +162,16 @@ int cmd_parse(int argc, char **argv)
     for(int i = 0; i < nfiles; i++) {
         const char *path = argv[first + i];
         files[i] = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-        struct stat st;
+        struct stat st = {0};
         if(!files[i]) {
             fprintf(stderr, "lineaged parse: cannot read %s: %s\n", path, strerror(errno));
             status = 1;
         } else if(fstat(fileno(files[i]), &st) == 0 && S_ISDIR(st.st_mode)) {
             /* fopen takes a folder; its first read fails, after earlier files' output went out */
             fprintf(stderr, "lineaged parse: cannot read %s: it is a folder (lineaged ingest takes folders)\n", path);
+            status = 1;
+        } else if(S_ISREG(st.st_mode) && st.st_size > UPLOAD_FILE_MAX_BYTES) {
+            too_big(path); /* the same bound as the server's uploads and GitHub files */
             status = 1;
         }
     }
@@ -162,11 +184,17 @@ int cmd_parse(int argc, char **argv)
             sql_lineage_opts_t opts = {
                 .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
             sql_lineage_t *l = NULL;
-            int rc = sql_lineage_run(file_read, files[i], &opts, &l);
+            reader_t r = {.f = files[i]};
+            int rc = sql_lineage_run(file_read, &r, &opts, &l);
             if(!rc)
                 rc = print_tail(&o, l);
             sql_lineage_free(l);
             buf_free(&o.line);
+            if(rc && r.too_big) {
+                too_big(argv[first + i]);
+                status = 1;
+                break;
+            }
             if(rc) {
                 fprintf(stderr, "lineaged parse: %s: %s\n", argv[first + i], sql_strerror(rc));
                 status = 1;

@@ -8,6 +8,7 @@ added later does not break the comparison while a changed or missing one does.
 import json
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -102,6 +103,22 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stdout, "")
         self.assertEqual(r.stderr, "lineaged parse: cannot read .: it is a folder (lineaged ingest takes folders)\n")
+
+    def test_a_file_over_32_mib_exits_1_with_one_line_and_no_output(self):
+        with tempfile.TemporaryDirectory() as d:
+            big = os.path.join(d, "big.sql")
+            with open(big, "wb") as f:
+                f.truncate((32 << 20) + 1)  # sparse: nothing is written
+            r, _ = self.parse("postgres_etl.sql", big)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr, f"lineaged parse: cannot read {big}: larger than the 32 MiB per-file limit\n")
+
+    def test_an_endless_stream_stops_at_the_same_limit(self):
+        # /dev/zero has no size to check up front; it was read for ever
+        r, _ = self.parse("/dev/zero")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "lineaged parse: cannot read /dev/zero: larger than the 32 MiB per-file limit\n")
 
     def test_unknown_dialect_exits_2(self):
         r, _ = self.parse("--dialect", "cobol", "broken.sql")
