@@ -20,6 +20,7 @@
 #define CLOSE_WAIT_MS  3000 /* a client that does not finish the closing handshake is dropped after this */
 #define RX_CHUNK       (WS_MAX_MESSAGE + 16) /* one read: a whole largest message fits, frame header and all */
 #define TX_CONTROL_MAX 1024 /* control frames queued behind a refused write; a client that makes more is dropped */
+#define TX_OVER_CONTROL_MAX (-2) /* tx_keep's answer when a control frame would pass TX_CONTROL_MAX */
 #define HANDSHAKE_ROOM 256  /* the 101's bytes */
 
 /*
@@ -262,7 +263,7 @@ static int tx_keep(ws_client_t *c, const unsigned char *p, size_t n)
     size_t have = c->tx_len - c->tx_off;
     if(have) {
         if(c->tx_extra + n > TX_CONTROL_MAX)
-            return -1;
+            return TX_OVER_CONTROL_MAX;
         c->tx_extra += n;
     }
     unsigned char *t = util_malloc(have + n);
@@ -727,7 +728,15 @@ static int on_control(void *ud, int opcode, const unsigned char *p, size_t len)
         end_refused(srv, c);
         return 1;
     }
-    if(opcode == WSF_PING && !c->close_sent && control_frame(c, WSF_PONG, p, len))
+    int rc = opcode == WSF_PING && !c->close_sent ? control_frame(c, WSF_PONG, p, len) : 0;
+    if(rc == TX_OVER_CONTROL_MAX) {
+        /* no room left even for a close frame: dropped, and the log says why */
+        log_limited(LOG_WARN, "ws.error", "id=%llu peer=%s origin=%s error=ping_flood control_limit=%d close_code=%d",
+                    (unsigned long long)c->id, c->peer, LOG_Q(c->origin), TX_CONTROL_MAX, WS_CLOSE_ABNORMAL);
+        if(!c->close_reason)
+            c->close_reason = util_strndup("unread pongs over the 1 KiB bound on queued control frames", WS_CLOSE_REASON_MAX);
+    }
+    if(rc)
         fail(srv, c);
     return c->dead;
 }

@@ -428,6 +428,12 @@ class WsFloodTest(unittest.TestCase):
                 # its unread pongs pass the bound on control frames kept for it: dropped, no close frame
                 self.assertEqual(ws.wait_close(timeout=60), (None, None))
                 self.assert_bystander_served(srv, bystander)
+                # the operator reads why, not a bare close_code=1006
+                log = srv.log()
+                self.assertIn("error=ping_flood control_limit=1024", log)
+                gone = [line for line in log.splitlines() if "ws.disconnected" in line and "close_code=1006" in line]
+                self.assertEqual(len(gone), 1, log[-2000:])
+                self.assertIn('reason="unread pongs over the 1 KiB bound on queued control frames"', gone[0])
             finally:
                 ws.close()
                 bystander.close()
