@@ -1420,7 +1420,7 @@ void query_chat(duckdb_connection conn, const graph_snap_t *s, const char *mode,
     json_error_t err;
     json_t *doc = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &err);
     if(!doc) {
-        query_error(out, 400, "invalid_json",
+        query_error(out, 400, "bad_json",
                     json_error_code(&err) == json_error_duplicate_key
                         ? "the body names \"query\" or another key twice"
                         : "the body must be a JSON object {\"query\": \"...\"}");

@@ -226,6 +226,13 @@ class QueryStringTest(unittest.TestCase):
         doc = json.loads(body)
         self.assertIn(word, doc["detail"])
 
+    def test_a_malformed_json_body_gets_bad_json_on_every_route(self):
+        # chat said invalid_json where GitHub ingest and the events route said bad_json
+        for path in ("/api/chat/graph", "/api/chat/text", "/api/v1/github/ingest", "/api/v1/debug/events"):
+            status, _, body = self.srv.request("POST", path, body=b'{"query": ')
+            self.assertEqual(status, 400, body)
+            self.assertEqual(json.loads(body)["error"], "bad_json", path)
+
     def test_percent_encoded_values_are_decoded(self):
         status, _, body = self.srv.request("GET", "/api/v1/debug/sleep?m%73=%31%32")
         self.assertEqual(status, 200, body)
