@@ -1256,7 +1256,10 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     long long n = cl[0] >= '0' && cl[0] <= '9' ? strtoll(cl, &endp, 10) : -1; /* digits only: no sign, no space */
     if((endp && *endp) || n < 0) {
         t->resp.close = 1;
-        http_respond_error(&t->resp, 400, "bad_request", "Content-Length is not a number");
+        /* lws joins repeated headers with ',' */
+        http_respond_error(&t->resp, 400, "bad_request",
+                           strchr(cl, ',') ? "more than one Content-Length value; send one"
+                                           : "Content-Length is not a number");
         return reply_early(wsi, t);
     }
     if(n > max_body) {

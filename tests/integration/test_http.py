@@ -149,9 +149,15 @@ class BodyLimitTest(unittest.TestCase):
                     reply = srv.raw((head + f"Content-Type: application/json\r\nContent-Length:{length}\r\n\r\n")
                                     .encode() + event)
                     self.assertTrue(reply.startswith(b"HTTP/1.1 400 "), reply[:80])
+            # two differing headers: the detail said "not a number"
+            reply = srv.raw((head + f"Content-Type: application/json\r\nContent-Length: {len(event)}\r\n"
+                             f"Content-Length: {len(event) + 1}\r\n\r\n").encode() + event + b" ")
+            self.assertTrue(reply.startswith(b"HTTP/1.1 400 "), reply[:80])
+            detail = json.loads(reply.split(b"\r\n\r\n", 1)[1])["detail"]
+            self.assertEqual(detail, "more than one Content-Length value; send one")
             self.assertEqual(self.code_count(srv, 411), 2)
             self.assertEqual(self.code_count(srv, 413), 1)
-            self.assertEqual(self.code_count(srv, 400), 5)
+            self.assertEqual(self.code_count(srv, 400), 6)
 
     def test_allowed_origin_gets_cors_and_vary(self):
         with Server("--allowed-origin", "https://dash.example.com") as srv:
