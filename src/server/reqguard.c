@@ -98,6 +98,7 @@ static void refuse(int fd, int status, const char *why)
     int blen = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"detail\":\"%s%s\"}",
                         status == 400   ? "bad_request"
                         : status == 414 ? "uri_too_long"
+                        : status == 421 ? "misdirected_request"
                                         : "request_header_fields_too_large",
                         status == 400 ? "malformed request headers: " : "", why);
     int n = snprintf(out, sizeof(out),
@@ -109,7 +110,11 @@ static void refuse(int fd, int status, const char *why)
     if(guarded)
         metrics_http_response(&guarded->metrics, status);
     log_limited(LOG_WARN, "http.rejected", "reason=%s detail=%s status=%d",
-                status == 400 ? "malformed_headers" : status == 414 ? "uri_too_long" : "headers_too_large", LOG_Q(why),
+                status == 400   ? "malformed_headers"
+                : status == 414 ? "uri_too_long"
+                : status == 421 ? "host"
+                                : "headers_too_large",
+                LOG_Q(why),
                 status);
 }
 
@@ -130,6 +135,14 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     ssize_t n = real_recv(fd, buf, len, flags);
     if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd])
         return n;
+    char authority[256];
+    size_t cut = reqscan_origin_form(watches[fd], buf, (size_t)n, authority, sizeof(authority));
+    if(cut && !host_allowed(&guarded->origins, authority)) {
+        reqguard_unwatch(fd);
+        refuse(fd, 421, "the request target names another host (see --allowed-host)");
+        return 0;
+    }
+    n -= (ssize_t)cut;
     const char *why = NULL;
     enum reqscan_result r = reqscan_feed(watches[fd], (unsigned char *)buf, (size_t)n, &why);
     if(r == REQSCAN_OK)

@@ -1,6 +1,7 @@
 #include "server/reqscan.h"
 
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 enum state { S_START, S_REQLINE, S_REQLINE_CR, S_FIELD_START, S_NAME, S_VALUE, S_VALUE_CR, S_END_CR, S_BODY };
@@ -392,4 +393,30 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
     }
     /* lws parses these bytes once this returns: a block it cannot hold is refused first */
     return s->state != S_BODY && table_full(s) ? too_big(s, why) : REQSCAN_OK;
+}
+
+size_t reqscan_origin_form(const reqscan_t *s, unsigned char *p, size_t n, char *authority, size_t authlen)
+{
+    authority[0] = '\0';
+    if(s->off || s->state != S_START)
+        return 0;
+    const unsigned char *sp = memchr(p, ' ', n < 24 ? n : 24); /* after the method */
+    if(!sp)
+        return 0;
+    size_t t = (size_t)(sp - p) + 1;
+    if(n - t < 7 || strncasecmp((const char *)p + t, "http://", 7) != 0)
+        return 0;
+    size_t a = t + 7, end = a;
+    while(end < n && p[end] != '/' && p[end] != '?' && p[end] != ' ' && p[end] != '#' && !is_ctl(p[end]))
+        end++;
+    if(end == n || end == a)
+        return 0; /* split across reads, or no authority: lws refuses it as before */
+    if(end - a < authlen) {
+        memcpy(authority, p + a, end - a);
+        authority[end - a] = '\0';
+    }
+    size_t cut = p[end] == '/' ? end - t : end - 1 - t; /* no path: the last byte kept becomes "/" */
+    memmove(p + t, p + t + cut, n - t - cut);
+    p[t] = '/';
+    return cut;
 }

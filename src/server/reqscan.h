@@ -69,4 +69,13 @@ void reqscan_init(reqscan_t *s);
  */
 enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why);
 
+/*
+ * RFC 9112 §3.2.2: a request line in absolute form ("GET http://host:port/path HTTP/1.1"), lws
+ * refuses it. When one starts p (a read that begins a request, its authority whole), its "http://"
+ * and authority are cut out in place, leaving the origin form ("/path", "/" for none). Returns the
+ * bytes cut (0: not absolute form here) and the authority in `authority` (empty when it does not
+ * fit); the caller checks it names this server.
+ */
+size_t reqscan_origin_form(const reqscan_t *s, unsigned char *p, size_t n, char *authority, size_t authlen);
+
 #endif

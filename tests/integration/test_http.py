@@ -40,6 +40,24 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(doc["database"]["schema_version"], versions[-1])
         self.assertGreaterEqual(doc["uptime_seconds"], 0)
 
+    def test_absolute_form_targets_are_served_for_this_server_only(self):
+        # RFC 9112 §3.2.2: a server MUST accept the absolute form; it was 400
+        own = f"{self.srv.host}:{self.srv.port}"
+        for target in (f"http://{own}/health", f"HTTP://localhost:{self.srv.port}/health?x=1"):
+            with self.subTest(target=target):
+                reply = self.srv.raw(f"GET {target} HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n".encode())
+                self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply[:200])
+                self.assertEqual(json.loads(reply.split(b"\r\n\r\n", 1)[1])["status"], "healthy")
+        reply = self.srv.raw(f"GET http://{own} HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n".encode())
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply[:200])  # no path: "/"
+        for target in ("http://evil.example.com/health", f"http://user@{own}/health"):
+            with self.subTest(target=target):
+                reply = self.srv.raw(f"GET {target} HTTP/1.1\r\nHost: {own}\r\n\r\n".encode())
+                self.assertTrue(reply.startswith(b"HTTP/1.1 421 "), reply[:200])
+                doc = json.loads(reply.split(b"\r\n\r\n", 1)[1])
+                self.assertEqual(doc["error"], "misdirected_request")
+                self.assertIn("another host", doc["detail"])
+
     def test_dashboard_page(self):
         status, headers, body = self.srv.request("GET", "/")
         self.assertEqual(status, 200)
