@@ -680,15 +680,32 @@ static int close_code_valid(int code)
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
-static void bad_close(ws_client_t *c, int code, int answer)
+/*
+ * RFC 6455 §5.5.1: the peer's close is answered. An answer the socket does not take at once waits
+ * behind the unsent rest of one write: messages not yet written are dropped, further input is
+ * ignored, and the connection ends once it is out (or after CLOSE_WAIT_MS, as any closing client).
+ */
+static void answer_close(server_t *srv, ws_client_t *c, int code, const unsigned char *p, size_t len)
+{
+    if(control_frame(c, 0x8, p, len) || !c->tx_len) {
+        fail(srv, c);
+        return;
+    }
+    mark_closing(srv, c, code, "");
+    c->close_sent = 1;
+    c->rx_off = 1;
+}
+
+static void bad_close(server_t *srv, ws_client_t *c, int code, int answer)
 {
     log_limited(LOG_WARN, "ws.error", "id=%llu peer=%s origin=%s error=bad_close_frame peer_code=%d close_code=1002",
                 (unsigned long long)c->id, c->peer, LOG_Q(c->origin), code);
     c->peer_close_code = WS_CLOSE_PROTOCOL;
-    if(answer) {
-        unsigned char p[2] = {WS_CLOSE_PROTOCOL >> 8, WS_CLOSE_PROTOCOL & 0xFF};
-        control_frame(c, 0x8, p, 2);
-    }
+    unsigned char p[2] = {WS_CLOSE_PROTOCOL >> 8, WS_CLOSE_PROTOCOL & 0xFF};
+    if(answer)
+        answer_close(srv, c, WS_CLOSE_PROTOCOL, p, 2);
+    else
+        fail(srv, c);
 }
 
 /*
@@ -706,12 +723,11 @@ static void on_peer_close(server_t *srv, ws_client_t *c, const unsigned char *p,
     int code = len >= 2 ? (p[0] << 8) | p[1] : len ? -1 : WS_CLOSE_NO_STATUS;
     if(len == 1 || (len >= 2 && (!close_code_valid(code) || !wsframe_utf8_valid(p + 2, len - 2)))) {
         int reserved = code < 1000 || (code >= 1004 && code <= 1006) || (code >= 1016 && code <= 2999);
-        bad_close(c, code, len >= 2 && reserved && wsframe_utf8_valid(p + 2, len - 2));
+        bad_close(srv, c, code, len >= 2 && reserved && wsframe_utf8_valid(p + 2, len - 2));
     } else {
         c->peer_close_code = code;
-        control_frame(c, 0x8, p, len >= 2 ? 2 : 0);
+        answer_close(srv, c, code, p, len >= 2 ? 2 : 0);
     }
-    fail(srv, c);
 }
 
 static int on_control(void *ud, int opcode, const unsigned char *p, size_t len)

@@ -416,6 +416,17 @@ class WsFloodTest(unittest.TestCase):
                 ws.close()
                 bystander.close()
 
+    def test_a_close_behind_a_full_socket_is_still_answered(self):
+        # RFC 6455 5.5.1: the close reply went behind the unsent answers and the connection was
+        # closed at once, so it was lost (20,000 get_stats: end of stream after 11,636 answers)
+        with Server("--stats-interval", "3600") as srv:
+            ws = self.client(srv, rcvbuf=4096)
+            try:
+                ws.send(frame(0x1, b'{"type":"get_stats"}') * 20000 + frame(0x8, b"\x03\xe8"))
+                self.assertEqual(ws.wait_close(timeout=60), (1000, ""))
+            finally:
+                ws.close()
+
     def test_a_ping_flood_that_reads_no_pong_is_dropped_alone(self):
         with Server("--stats-interval", "3600") as srv:
             bystander = self.client(srv)
