@@ -94,7 +94,9 @@ static int add(ingest_walk_t *w, const char *path, const struct stat *st, const 
     normalise(path + w->root_len, name, sizeof(name));
     if(claim(w, path, name, st) <= 0)
         return 0;
-    int rc = ingest_add_file(w->in, w->id, path, name, skip_reason, 0);
+    /* a skipped file is never read: its row keeps the size, as an upload's and a repository's do */
+    int rc = skip_reason ? ingest_add_skipped(w->in, w->id, name, skip_reason, (int64_t)st->st_size)
+                         : ingest_add_file(w->in, w->id, path, name, NULL, 0);
     if(!rc)
         w->added++;
     return rc;

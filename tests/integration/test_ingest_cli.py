@@ -146,6 +146,11 @@ class IngestCliTest(unittest.TestCase):
         self.assertIn("binary file", r.stderr)
         self.assertIn("missing.sql: No such file or directory", r.stderr)
         self.assertIn("unsupported extension", r.stderr)
+        # the skipped file is listed with its size, as an upload's is (it was null)
+        with Server(db=self.db) as srv:
+            status, doc = srv.get_json("/api/v1/files?status=skipped")
+        self.assertEqual(status, 200, doc)
+        self.assertEqual([(f["path"], f["size_bytes"]) for f in doc["files"]], [("notes.txt", 6)], doc)
 
     def test_a_procedure_past_the_flow_limit_is_processed_with_a_warning_saying_what_was_cut(self):
         proc = os.path.join(self.dir, "gen", "load_all.sql")
