@@ -593,28 +593,17 @@ class GithubAcceptTest(unittest.TestCase):
         return status, headers, json.loads(body)
 
     def test_a_202_survives_a_kill_right_after_it(self):
-        srv = Server("--github-url", "file://" + self.remote.name, "--debug-events", "--debug-slow-writer-ms",
-                     str(self.SLOW_MS), "--api-timeout", "120")
-        srv.start()
-        data = os.path.join(srv.tmp.name, "data")
-        try:
+        with Server("--github-url", "file://" + self.remote.name, "--debug-events", "--debug-slow-writer-ms",
+                    str(self.SLOW_MS), "--api-timeout", "120") as srv:
             status, _, doc = self.post(srv)
             srv.proc.kill()  # no sleep: the answer is all the client knows
             srv.proc.wait()
             self.assertEqual(status, 202, doc)
             ing = doc["ingestion_id"]
             srv.log_file.close()
-            again = Server("--data-dir", data, db=srv.db)
-            again.start()
-            try:
+            with Server("--data-dir", os.path.join(srv.tmp.name, "data"), db=srv.db) as again:
                 status, one = get_json(again, f"/api/v1/ingestion/{ing}")
                 self.assertEqual((status, one.get("ingestion_id"), one.get("source")), (200, ing, "github"), one)
-            finally:
-                again.stop()
-                again.tmp.cleanup()
-        finally:
-            srv.stop()
-            srv.tmp.cleanup()
 
     def test_a_held_up_writer_gets_a_truthful_503(self):
         with Server("--github-url", "file://" + self.remote.name, "--debug-events", "--debug-slow-writer-ms",
