@@ -393,7 +393,20 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
     if (scripted && scripted.length) {
       const a = scripted.length > 1 ? scripted.shift() : scripted[0];
       res.writeHead(a.status, { 'cache-control': 'no-store', ...a.headers });
-      res.end(a.body);
+      if (!a.chunks) {
+        res.end(a.body);
+        return;
+      }
+      // a body that comes in pieces, one every `everyMs` (a slow network); `stall`: it stops after them
+      let i = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        if (i < a.chunks.length) {
+          res.write(a.chunks[i++]);
+          setTimeout(next, a.everyMs);
+        } else if (!a.stall) res.end();
+      };
+      next();
     } else if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(fs.readFileSync(INDEX_HTML));

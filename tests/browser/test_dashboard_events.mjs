@@ -316,6 +316,37 @@ test('on connect and on every reconnect the panel shows GET /api/v1/ingestions; 
   });
 });
 
+// A large ingestion's files on a slow network: the list came in for longer than the page's 5 s bound on a
+// whole request and was cut every time, so its failed files could never be read. The bound is now on a
+// pause: an answer that keeps coming is read whole, one that stops is said to have gone unanswered.
+test("a failed-files list that takes longer than 5 s to arrive but keeps coming is shown; one that stops is said", async (ctx) => {
+  const listed = (id) => ({ ingestion_id: id, source: 'upload', project_id: 'default', repository: null, status: 'completed_with_errors',
+    started_at: new Date().toISOString(), total_files: 2, files_processed: 1, files_failed: 1, files_skipped: 0, nodes_created: 1,
+    duration_seconds: 1, error: null });
+  const body = JSON.stringify({ ingestion_id: 'slow', files: [{ file: 'good.sql', status: 'processed', error: null },
+    { file: 'late.sql', status: 'error', error: "late.sql:1:1: unsupported statement near 'SELEC'" }] });
+  const pieces = (text, n) => Array.from({ length: n }, (_, i) => text.slice(Math.floor(i * text.length / n), Math.floor((i + 1) * text.length / n)));
+  const json = { 'content-type': 'application/json' };
+  const answers = {
+    // 14 pieces half a second apart: 7 s in all
+    '/api/v1/ingestion/slow': [{ status: 200, headers: json, chunks: pieces(body, 14), everyMs: 500 }],
+    '/api/v1/ingestion/stopped': [{ status: 200, headers: json, chunks: pieces(body, 2).slice(0, 1), everyMs: 500, stall: true }],
+  };
+  await withDashboard(ctx, { ingestions: [listed('slow'), listed('stopped')], answers }, async (page) => {
+    const row = (id) => `#ingestions > li[data-ingestion-id="${id}"]`;
+    await waitFor(async () => (await count(page, row('stopped'))) === 1, { what: 'the listed ingestions' });
+    await page.click(`${row('slow')} .ing-failures summary`);
+    await page.click(`${row('stopped')} .ing-failures summary`);
+    await waitFor(async () => (await text(page, `${row('slow')} .ing-failures li`)) !== 'Loading…',
+      { what: 'the slow list read' });
+    assertEqual(await text(page, `${row('slow')} .fail-file`), 'late.sql', 'the failed file');
+    assertEqual(await count(page, `${row('slow')} .ing-failures li`), 1, 'only the failed file');
+    await waitFor(async () => (await text(page, `${row('stopped')} .ing-failures li`)) === 'The server did not answer.',
+      { what: 'the stopped list said' });
+    assertEqual(await count(page, `${row('stopped')} .fail-file`), 0, 'no file of the part that came');
+  });
+});
+
 test('an interrupted ingestion (a restart found its input gone) stops its bar where it was, in red, with the reason', async (ctx) => {
   const ingestions = [{
     ingestion_id: 'int-1', source: 'upload', project_id: 'default', status: 'interrupted', started_at: new Date(Date.now() - 60000).toISOString(),
