@@ -237,6 +237,7 @@ void api_stop(void *ud)
 {
     api_t *api = ud;
     graph_index_stop(api->graph); /* a long first read must not hold up the rest of the shutdown */
+    ingest_stop_loading(api->ingest); /* nor the writer's: a GitHub request waits for its recording */
     /* The clone thread first: its queued jobs end their ingestions before ingestion closes. */
     api_github_stop(api);
     api_files_stop(api); /* uploads being split are answered 503 and removed */

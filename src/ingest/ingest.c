@@ -573,13 +573,25 @@ static void pend(ingest_t *in, job_t *j)
     push(&in->pending, j);
 }
 
-static void debug_slow(const ingest_t *in)
+/* Before a commit; before the start-up read it stands in for a long read, which a stop cuts short. */
+static void debug_slow(ingest_t *in, int stoppable)
 {
     int ms = in->opts.debug_slow_ms;
-    if(ms > 0) {
+    if(ms <= 0)
+        return;
+    if(!stoppable) {
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
         nanosleep(&ts, NULL);
+        return;
     }
+    struct timespec at;
+    clock_gettime(CLOCK_REALTIME, &at);
+    at.tv_sec += ms / 1000 + (at.tv_nsec + (long)(ms % 1000) * 1000000) / 1000000000;
+    at.tv_nsec = (at.tv_nsec + (long)(ms % 1000) * 1000000) % 1000000000;
+    pthread_mutex_lock(&in->mu);
+    while(!atomic_load(&in->stop) && pthread_cond_timedwait(&in->writer_cv, &in->mu, &at) != ETIMEDOUT)
+        ;
+    pthread_mutex_unlock(&in->mu);
 }
 
 /*
@@ -634,7 +646,7 @@ static cmd_t *drop_unclaimed(ingest_t *in, cmd_t *list)
  */
 static void run_commands(ingest_t *in, cmd_t *list)
 {
-    debug_slow(in);
+    debug_slow(in, 0);
     int rc = writer_begin(in->w);
     queue_t added = {0};
     for(cmd_t *c = list; c; c = c->next) {
@@ -958,7 +970,7 @@ static int writer_done(ingest_t *in)
  */
 static int load(ingest_t *in)
 {
-    debug_slow(in);
+    debug_slow(in, 1);
     int rc = writer_load(in->w, &in->stop);
     /* a stop interrupts recover's queries (duckdb_interrupt): that failure is the stop, not an error */
     if(!rc && !atomic_load(&in->stop) && recover(in) && !atomic_load(&in->stop)) {
@@ -1354,6 +1366,25 @@ static void close_unfinished(ingest_t *in)
     in->live = NULL;
 }
 
+static void stop_locked(ingest_t *in)
+{
+    atomic_store(&in->stop, 1);
+    if(in->writer_started && !in->ready)
+        writer_interrupt(in->w); /* the start-up read's query; the flag stops it between queries */
+}
+
+void ingest_stop_loading(ingest_t *in)
+{
+    if(!in)
+        return;
+    pthread_mutex_lock(&in->mu);
+    if(!in->ready) {
+        stop_locked(in);
+        pthread_cond_broadcast(&in->writer_cv);
+    }
+    pthread_mutex_unlock(&in->mu);
+}
+
 void ingest_close(ingest_t *in, int drain)
 {
     if(!in)
@@ -1361,11 +1392,8 @@ void ingest_close(ingest_t *in, int drain)
     pthread_mutex_lock(&in->mu);
     in->closing = 1;
     in->drain = drain;
-    if(!drain) {
-        atomic_store(&in->stop, 1);
-        if(in->writer_started && !in->ready)
-            writer_interrupt(in->w); /* the start-up read's query; the flag stops it between queries */
-    }
+    if(!drain)
+        stop_locked(in);
     pthread_cond_broadcast(&in->writer_cv);
     pthread_mutex_unlock(&in->mu);
     if(in->writer_started)

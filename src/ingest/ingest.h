@@ -91,6 +91,12 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out);
 /* Waits for that read: INGEST_OK, INGEST_ERR_STORE (the database failed) or INGEST_ERR_CLOSED. */
 int ingest_wait_ready(ingest_t *in);
 /*
+ * A shutdown's first step, before waiting for what the writer owes others (a GitHub request's
+ * recording): a start-up read still running stops now, and what was queued meanwhile is refused
+ * INGEST_ERR_CLOSED. Once the read is over it does nothing; ingest_close stops the rest.
+ */
+void ingest_stop_loading(ingest_t *in);
+/*
  * Finishes queued work when `drain`. Otherwise stops soon: ingestions whose input was complete stay
  * `running` and are resumed by the next ingest_open; those still receiving files are marked interrupted.
  */

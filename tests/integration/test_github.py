@@ -622,6 +622,30 @@ class GithubAcceptTest(unittest.TestCase):
             self.assertFalse(os.path.exists(os.path.join(srv.tmp.name, "data", "github", "acme", "warehouse.git")))
 
 
+    def test_sigterm_does_not_wait_for_a_long_start_up_read(self):
+        # The writer's start-up read (--debug-slow-writer-ms stands in for 35 s of a 1M-node graph) held
+        # a shutdown until it ended: the clone thread waited for the request's recording, and the read
+        # was stopped only after that. The stop now cuts the read short and the request is refused.
+        with Server("--github-url", "file://" + self.remote.name, "--debug-events", "--debug-slow-writer-ms",
+                    "60000", "--api-timeout", "120", "--github-max-per-ip", "1") as srv:
+            held = socket.create_connection((srv.host, srv.port), timeout=120)
+            body = json.dumps({"repo": "acme/warehouse"}).encode()
+            held.sendall(b"POST /api/v1/github/ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                         b"\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            deadline = time.monotonic() + 60
+            while self.post(srv)[0] != 429:  # a second one gets 429 once the first waits for its recording
+                self.assertLess(time.monotonic(), deadline, srv.log())
+            code, _ = srv.stop(timeout=120)
+            answer = held.recv(4096)
+            held.close()
+            log = srv.log()
+            self.assertEqual(code, 0, log)
+            self.assertNotIn(b" 202 ", answer)
+            self.assertIn("ingest.load_stopped", log)
+            self.assertNotIn("github.accepted", log)
+            self.assertLess(log.find("server.stopping"), log.find("ingest.load_stopped"), log)
+
+
 class GithubNetworkFailureTest(unittest.TestCase):
     def test_unreachable_remote_hides_credentials(self):
         # A closed loopback port; the base URL carries credentials that must never be shown.
