@@ -113,25 +113,6 @@ static const char **copy_list(const reader_t *r, sql_arena_t *a, const sql_strli
     return items;
 }
 
-/* The transformation subtype of each source: the DIRECT one when there is one (static strings). */
-static const char **subtypes_of(sql_arena_t *a, const sql_column_lineage_t *c)
-{
-    const char **out = sql_arena_alloc(a, c->sources.n * sizeof(*out));
-    if(!out)
-        return NULL;
-    for(size_t i = 0; i < c->sources.n; i++) {
-        out[i] = NULL;
-        for(size_t t = 0; t < c->ntransformations; t++) {
-            const sql_transformation_t *tr = &c->transformations[t];
-            if(!tr->source || !tr->subtype || strcmp(tr->source, c->sources.items[i]) != 0)
-                continue;
-            if(!out[i] || (tr->type && strcmp(tr->type, "DIRECT") == 0))
-                out[i] = tr->subtype;
-        }
-    }
-    return out;
-}
-
 static char *copy_str(const reader_t *r, sql_arena_t *a, const char *s)
 {
     return s ? copy_name(r, a, s, strlen(s)) : NULL;
@@ -150,7 +131,9 @@ static int on_statement(void *ud, const sql_statement_t *st)
     parsed_file_t *p = r->p;
     sql_arena_t *a = &p->arena;
     if(p->nstmts == p->stmts_cap) {
-        size_t cap = p->stmts_cap ? p->stmts_cap * 2 : 16;
+        /* first room for a statement per 160 bytes read so far: few files have shorter ones, and
+         * each doubling copies the array */
+        size_t cap = p->stmts_cap ? p->stmts_cap * 2 : 16 + (size_t)r->size / 160;
         parsed_stmt_t *grown = util_realloc(p->stmts, cap * sizeof(*grown));
         if(!grown)
             return SQL_ERR_NOMEM;
@@ -180,9 +163,12 @@ static int on_statement(void *ud, const sql_statement_t *st)
             c->sources = NULL;
             c->subtypes = NULL;
             c->nsources = 0;
-            if(st->columns[i].sources.n && (!(c->sources = copy_list(r, a, &st->columns[i].sources, &c->nsources)) ||
-                                            !(c->subtypes = subtypes_of(a, &st->columns[i]))))
+            size_t n = st->columns[i].sources.n;
+            if(n && (!(c->sources = copy_list(r, a, &st->columns[i].sources, &c->nsources)) ||
+                     !(c->subtypes = sql_arena_alloc(a, n * sizeof(*c->subtypes)))))
                 return SQL_ERR_NOMEM;
+            if(n)
+                memcpy(c->subtypes, st->columns[i].subtypes, n * sizeof(*c->subtypes));
         }
         s->ncolumns = (uint32_t)st->ncolumns;
     }
@@ -401,6 +387,11 @@ parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t diale
         goto out;
     }
     buf_init(&p->text, (size_t)st.st_size);
+    if(buf_reserve(&p->text, (size_t)st.st_size)) {
+        p->size = st.st_size;
+        fail(p, PARSED_FAILED, "out of memory while reading the file");
+        goto out;
+    }
     if((size_t)st.st_size * 8 > ARENA_MIN)
         p->arena.max = (size_t)st.st_size * 8;
     sql_lineage_opts_t opts = {.dialect = dialect,
@@ -408,7 +399,8 @@ parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t diale
                                .on_statement = on_statement,
                                .ud = &r,
                                .statements_only = 1,
-                               .no_indirect = 1};
+                               .no_indirect = 1,
+                               .subtypes_only = 1};
     sql_lineage_t *l = NULL;
     sql_read_fn feed = read_chunk;
     int hashed = 0;

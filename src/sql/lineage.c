@@ -291,52 +291,94 @@ static const struct {
     {SQL_HOW_SORT, "SORT"}, {SQL_HOW_WINDOW, "WINDOW"}, {SQL_HOW_CONDITIONAL, "CONDITIONAL"},
 };
 
-/* Sort `v` by name (keeping each source's how) and describe it as transformations. */
-static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sql_transformation_t **xf, size_t *nxf)
+/* The subtype a column's source is stored with: its DIRECT one, else its first INDIRECT one, as
+ * the first of its transformations is (static). */
+static const char *how_subtype(unsigned how)
+{
+    if(how & SQL_HOW_DIRECT)
+        return direct_names[how & SQL_HOW_DIRECT];
+    for(size_t k = 0; k < sizeof indirect_names / sizeof indirect_names[0]; k++)
+        if(how & indirect_names[k].bit)
+            return indirect_names[k].name;
+    return NULL;
+}
+
+/* Sort `v` by name in place (keeping each source's how, stable) and merge its duplicates. */
+static int sort_sources(sql_arena_t *a, sql_srcvec_t *v)
+{
+    if(v->n > 16) {
+        src_how_t *pairs = sql_arena_alloc(a, v->n * sizeof *pairs);
+        if(!pairs)
+            return SQL_ERR_NOMEM;
+        for(uint32_t i = 0; i < v->n; i++)
+            pairs[i] = (src_how_t){v->v[i], v->how[i]};
+        qsort(pairs, v->n, sizeof *pairs, cmp_src_how);
+        for(uint32_t i = 0; i < v->n; i++) {
+            v->v[i] = pairs[i].name;
+            v->how[i] = (uint8_t)pairs[i].how;
+        }
+    } else {
+        /* most columns have a source or two: no qsort call, no copy for those */
+        for(uint32_t i = 1; i < v->n; i++) {
+            char *x = v->v[i];
+            uint8_t h = v->how[i];
+            uint32_t k = i;
+            for(; k > 0 && strcmp(v->v[k - 1], x) > 0; k--) {
+                v->v[k] = v->v[k - 1];
+                v->how[k] = v->how[k - 1];
+            }
+            v->v[k] = x;
+            v->how[k] = h;
+        }
+    }
+    /* merge duplicates (vectors filled lazily keep them) */
+    uint32_t u = v->n ? 1 : 0;
+    for(uint32_t i = 1; i < v->n; i++) {
+        if(strcmp(v->v[u - 1], v->v[i]) == 0) {
+            v->how[u - 1] = (uint8_t)sql_how_merge(v->how[u - 1], v->how[i]);
+        } else {
+            v->v[u] = v->v[i];
+            v->how[u++] = v->how[i];
+        }
+    }
+    v->n = u;
+    sql_nameidx_drop(&v->idx);
+    return 0;
+}
+
+/* Sort `v` by name and describe it as transformations, or (`subtypes` non-NULL) as each source's
+ * subtype only. */
+static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sql_transformation_t **xf, size_t *nxf,
+                        const char ***subtypes)
 {
     *xf = NULL;
     *nxf = 0;
+    if(subtypes)
+        *subtypes = NULL;
     if(list)
         *list = (sql_strlist_t){0}; /* a defined column nothing feeds */
     if(v->n == 0)
         return 0;
-    src_how_t *pairs = sql_arena_alloc(a, v->n * sizeof *pairs);
-    if(!pairs)
+    if(sort_sources(a, v))
         return SQL_ERR_NOMEM;
-    for(uint32_t i = 0; i < v->n; i++)
-        pairs[i] = (src_how_t){v->v[i], v->how[i]};
-    if(v->n > 16) {
-        qsort(pairs, v->n, sizeof *pairs, cmp_src_how);
-    } else {
-        /* most columns have a source or two: no qsort call for those */
-        for(uint32_t i = 1; i < v->n; i++) {
-            src_how_t x = pairs[i];
-            uint32_t k = i;
-            for(; k > 0 && strcmp(pairs[k - 1].name, x.name) > 0; k--)
-                pairs[k] = pairs[k - 1];
-            pairs[k] = x;
-        }
-    }
-    /* merge duplicates (vectors filled lazily keep them) */
-    uint32_t u = 0;
-    for(uint32_t i = 0; i < v->n; i++) {
-        if(u && strcmp(pairs[u - 1].name, pairs[i].name) == 0)
-            pairs[u - 1].how = sql_how_merge(pairs[u - 1].how, pairs[i].how);
-        else
-            pairs[u++] = pairs[i];
-    }
-    v->n = u;
-    sql_nameidx_drop(&v->idx);
-    size_t n = 0;
-    for(uint32_t i = 0; i < v->n; i++) {
-        v->v[i] = pairs[i].name;
-        v->how[i] = (uint8_t)pairs[i].how;
-        n += (pairs[i].how & SQL_HOW_DIRECT) != 0;
-        for(unsigned ind = pairs[i].how & ~(unsigned)SQL_HOW_DIRECT; ind; ind &= ind - 1)
-            n++;
-    }
     if(list)
         *list = (sql_strlist_t){.items = v->v, .n = v->n};
+    if(subtypes) {
+        const char **st = sql_arena_alloc(a, v->n * sizeof *st);
+        if(!st)
+            return SQL_ERR_NOMEM;
+        for(uint32_t i = 0; i < v->n; i++)
+            st[i] = how_subtype(v->how[i]);
+        *subtypes = st;
+        return 0;
+    }
+    size_t n = 0;
+    for(uint32_t i = 0; i < v->n; i++) {
+        unsigned how = v->how[i];
+        n += (how & SQL_HOW_DIRECT) != 0;
+        for(unsigned ind = how & ~(unsigned)SQL_HOW_DIRECT; ind; ind &= ind - 1)
+            n++;
+    }
     if(n == 0)
         return 0;
     sql_transformation_t *x = sql_arena_alloc(a, n * sizeof *x);
@@ -359,7 +401,7 @@ static int view_sources(sql_arena_t *a, sql_srcvec_t *v, sql_strlist_t *list, sq
 
 /* The statement as the callback sees it: pointers into the parse arena, no copies; its
  * statement-level indirect lineage only when `indirect`. */
-static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out, int indirect)
+static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out, int indirect, int subtypes_only)
 {
     memset(out, 0, sizeof *out);
     out->kind = (char *)(in->kind ? in->kind : "unknown");
@@ -399,13 +441,15 @@ static int view_stmt(sql_arena_t *a, sql_stmt_t *in, sql_statement_t *out, int i
         for(uint32_t i = 0; i < in->nedges; i++) {
             sql_column_lineage_t *c = &out->columns[i];
             c->target = in->edges[i].target;
-            if(view_sources(a, &in->edges[i].sources, &c->sources, &c->transformations, &c->ntransformations))
+            c->subtypes = NULL;
+            if(view_sources(a, &in->edges[i].sources, &c->sources, &c->transformations, &c->ntransformations,
+                            subtypes_only ? &c->subtypes : NULL))
                 return SQL_ERR_NOMEM;
         }
         out->ncolumns = in->nedges;
         sort_columns(out->columns, out->ncolumns);
     }
-    return indirect ? view_sources(a, &in->indirect, NULL, &out->indirect, &out->nindirect) : 0;
+    return indirect ? view_sources(a, &in->indirect, NULL, &out->indirect, &out->nindirect, NULL) : 0;
 }
 
 static int copy_list(sql_strlist_t *dst, const sql_strlist_t *src)
@@ -585,7 +629,8 @@ static int on_stmt(void *ud, sql_stmt_t *in)
 {
     engine_t *e = ud;
     sql_statement_t view;
-    int rc = view_stmt(&e->arena, in, &view, !(e->opts->on_statement && e->opts->no_indirect));
+    int rc = view_stmt(&e->arena, in, &view, !(e->opts->on_statement && e->opts->no_indirect),
+                       e->opts->on_statement && e->opts->subtypes_only);
     if(!rc && !e->opts->statements_only)
         rc = roles_apply(&e->roles, &view);
     if(rc)

@@ -39,6 +39,9 @@ typedef struct sql_column_lineage {
     sql_strlist_t sources;                 /* "table.column", or a bare column when unresolvable */
     sql_transformation_t *transformations; /* sorted by source, DIRECT before INDIRECT */
     size_t ntransformations;
+    /* with opts.subtypes_only instead of the transformations: per source the subtype of its first
+     * transformation (its DIRECT one when it has one; static), NULL otherwise */
+    const char **subtypes;
 } sql_column_lineage_t;
 
 typedef struct sql_rename {
@@ -128,6 +131,9 @@ typedef struct sql_lineage_opts {
      * grouping and sorting columns), so sql_statement_t.indirect stays empty; the columns' own
      * transformations are kept. Its sorted view was 1.5% of ingest's parse. */
     int no_indirect;
+    /* With on_statement: the caller reads each column source's subtype only, so the columns'
+     * transformations stay empty and `subtypes` is set (ingest stores one subtype per source). */
+    int subtypes_only;
     /* Optional: each top-level piece of the input in order, valid during the call only. */
     int (*on_unit)(void *ud, const sql_unit_t *u);
 } sql_lineage_opts_t;

@@ -585,14 +585,26 @@ static __attribute__((noinline)) char *norm_other(parser_t *p, const sql_token_t
         char *out = sqlp_amalloc(p, len + 1);
         if(!out)
             return NULL;
-        size_t o = 0;
-        for(size_t i = 1; i < end; i++) {
+        const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        uint64_t closes = ones * (unsigned char)close, high = 0;
+        size_t o = 0, i = 1;
+        /* eight bytes a step up to the first closing quote (doubled, it stands for one) */
+        for(uint64_t x, y; i + 8 <= end; i += 8, o += 8) {
+            memcpy(&x, s + i, 8);
+            y = x ^ closes;
+            if((y - ones) & ~y & highs)
+                break;
+            high |= x;
+            memcpy(out + o, &x, 8);
+        }
+        for(; i < end; i++) {
+            high |= (unsigned char)s[i];
             out[o++] = s[i];
             if(s[i] == close && i + 1 < end && s[i + 1] == close)
                 i++;
         }
         out[o] = '\0';
-        return has_high_byte(s, len) ? latin1_names(p, out) : out;
+        return high & highs ? latin1_names(p, out) : out;
     }
     return latin1_names(p, sqlp_lower_dup(p, s, len));
 }

@@ -27,7 +27,7 @@ void buf_reset(buf_t *b)
         b->data[0] = '\0';
 }
 
-static int buf_reserve(buf_t *b, size_t extra)
+int buf_reserve(buf_t *b, size_t extra)
 {
     if(extra > b->max - b->len)
         return BUF_ERR_TOO_BIG;

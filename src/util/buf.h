@@ -18,6 +18,9 @@ typedef struct buf {
 void buf_init(buf_t *b, size_t max);
 void buf_free(buf_t *b);
 void buf_reset(buf_t *b);
+/* Room for `extra` more bytes in one allocation (a known size grows no copy by copy); BUF_ERR_TOO_BIG
+ * past the maximum. */
+int buf_reserve(buf_t *b, size_t extra);
 int buf_add(buf_t *b, const void *data, size_t len);
 int buf_adds(buf_t *b, const char *s);
 int buf_addc(buf_t *b, char c);

@@ -25,6 +25,25 @@ static void append_and_take(void **state)
     util_free(s);
 }
 
+/* A known size is one allocation: the bytes added after it never move. */
+static void reserve_makes_room_once(void **state)
+{
+    (void)state;
+    buf_t b;
+    buf_init(&b, 1000);
+    assert_int_equal(buf_reserve(&b, 1000), 0);
+    assert_int_equal(b.cap, 1001);
+    char *at = b.data;
+    char piece[100];
+    memset(piece, 'x', sizeof piece);
+    for(int i = 0; i < 10; i++)
+        assert_int_equal(buf_add(&b, piece, sizeof piece), 0);
+    assert_ptr_equal(b.data, at);
+    assert_int_equal(b.len, 1000);
+    assert_int_equal(buf_reserve(&b, 1), BUF_ERR_TOO_BIG);
+    buf_free(&b);
+}
+
 static void never_grows_past_max(void **state)
 {
     (void)state;
@@ -84,6 +103,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(append_and_take),
         cmocka_unit_test(never_grows_past_max),
+        cmocka_unit_test(reserve_makes_room_once),
         cmocka_unit_test(huge_request_is_refused_without_allocating),
         cmocka_unit_test(allocation_failure_leaves_buffer_intact),
         cmocka_unit_test(take_of_empty_buffer_gives_empty_string),

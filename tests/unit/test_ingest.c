@@ -499,12 +499,16 @@ static void text_after_an_ascii_start_is_cleaned(void **state)
     static const char tail[] = "-- caf\xe9 \xff\nINSERT INTO \"t\xff\" SELECT y FROM b;\n";
     buf_t sql;
     buf_init(&sql, 1 << 20);
-    while(sql.len < 300 * 1024)
+    size_t n = 0;
+    for(; sql.len < 300 * 1024; n++)
         assert_int_equal(buf_adds(&sql, stmt), 0);
     assert_int_equal(buf_adds(&sql, tail), 0);
     parsed_file_t *p = parsed_file_load(write_sql(f, "late.sql", sql.data), SQL_DIALECT_ANSI, 1 << 20, NULL);
     assert_int_equal(p->outcome, PARSED_OK);
     assert_int_equal(p->text.len, sql.len);
+    /* shorter statements than the first room for them assumes (one per 160 bytes): kept all, in order */
+    assert_int_equal(p->nstmts, n + 1);
+    assert_int_equal(p->stmts[n - 1].line, n);
     assert_null(memchr(p->text.data, 0xff, p->text.len));
     assert_null(memchr(p->text.data, 0xe9, p->text.len));
     assert_non_null(strstr(p->text.data + p->text.len - sizeof(tail) + 1, "-- caf? ?\n"));

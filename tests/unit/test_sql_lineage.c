@@ -592,6 +592,83 @@ static void test_no_indirect(void **state)
     assert_int_equal(without.ntransformations, with.ntransformations);
 }
 
+typedef struct subtypes_seen {
+    char text[1024];
+    size_t o, ntransformations;
+    int subtypes_only;
+} subtypes_seen_t;
+
+/* "target:source=SUBTYPE,..." per column, the subtype as ingest stores it: the first of the
+ * source's transformations, its DIRECT one when it has one. */
+static int see_subtypes(void *ud, const sql_statement_t *st)
+{
+    subtypes_seen_t *s = ud;
+    for(size_t i = 0; i < st->ncolumns; i++) {
+        const sql_column_lineage_t *c = &st->columns[i];
+        s->ntransformations += c->ntransformations;
+        s->o += (size_t)snprintf(s->text + s->o, sizeof s->text - s->o, " %s:", c->target);
+        for(size_t k = 0; k < c->sources.n; k++) {
+            const char *sub = NULL;
+            if(s->subtypes_only) {
+                sub = c->subtypes[k];
+            } else {
+                for(size_t t = 0; t < c->ntransformations; t++)
+                    if(strcmp(c->transformations[t].source, c->sources.items[k]) == 0 &&
+                       (!sub || strcmp(c->transformations[t].type, "DIRECT") == 0))
+                        sub = c->transformations[t].subtype;
+            }
+            s->o += (size_t)snprintf(s->text + s->o, sizeof s->text - s->o, "%s=%s,", c->sources.items[k],
+                                     sub ? sub : "-");
+        }
+    }
+    return 0;
+}
+
+/* subtypes_only: each column source's subtype without the transformations, the same as they give
+ * (DIRECT levels, a CASE condition's CONDITIONAL, a window's, a source used both ways). */
+static void test_subtypes_only(void **state)
+{
+    (void)state;
+    const char *sql =
+        "INSERT INTO t (a, b, c, d) SELECT x.a, CASE WHEN y.k > 0 THEN y.b END, SUM(x.n + y.k), "
+        "ROW_NUMBER() OVER (PARTITION BY x.p ORDER BY x.a) FROM x JOIN y ON x.id = y.id GROUP BY x.a, y.k, y.b, x.p;\n"
+        "INSERT INTO u (e) SELECT CASE WHEN z.e > 1 THEN z.e ELSE 0 END FROM z;\n";
+    subtypes_seen_t with = {.subtypes_only = 1}, without = {0};
+    for(int only = 0; only < 2; only++) {
+        text_reader_t m = {.s = sql, .len = strlen(sql), .chunk = 4096};
+        sql_lineage_opts_t opts = {.dialect = SQL_DIALECT_ANSI,
+                                   .on_statement = see_subtypes,
+                                   .ud = only ? &with : &without,
+                                   .statements_only = 1,
+                                   .no_indirect = 1,
+                                   .subtypes_only = only};
+        sql_lineage_t *l = NULL;
+        assert_int_equal(sql_lineage_run(text_read, &m, &opts, &l), 0);
+        sql_lineage_free(l);
+    }
+    assert_int_equal(with.ntransformations, 0);
+    assert_true(without.ntransformations > 0);
+    assert_string_equal(with.text, without.text);
+    assert_non_null(strstr(with.text, "y.k=CONDITIONAL"));
+    assert_non_null(strstr(with.text, "x.a=IDENTITY"));
+}
+
+/* Quoted names of more than eight bytes (the copy takes eight a step): a doubled quote inside or
+ * across a step is one quote, a byte that is not UTF-8 anywhere in the name is read as Latin-1. */
+static void test_long_quoted_names(void **state)
+{
+    (void)state;
+    expect_cols("INSERT INTO [dbo].[abcdefghij]]klmnopqrstu] ([abcdefg]]h], [\xe9" "abcdefghijklmnop]) "
+                "SELECT s.[abcdefgh]]ijklmnopq]]], s.[abcdefghijklmnopqrstuvw\xe9] FROM [src].[s] s",
+                SQL_DIALECT_TSQL,
+                "dbo.abcdefghij]klmnopqrstu.abcdefg]h<-src.s.abcdefgh]ijklmnopq] "
+                "dbo.abcdefghij]klmnopqrstu.\xc3\xa9" "abcdefghijklmnop<-src.s.abcdefghijklmnopqrstuvw\xc3\xa9");
+    expect_cols("INSERT INTO \"Sch\".\"ABCDEFGH\"\"IJKLMNOPQRSTUVWXYZ\" (\"A\") SELECT \"0123456789abcdef\"\"\" FROM s",
+                SQL_DIALECT_POSTGRES, "Sch.ABCDEFGH\"IJKLMNOPQRSTUVWXYZ.A<-s.0123456789abcdef\"");
+    expect_cols("INSERT INTO `db`.`t` (`a`) SELECT `abcdefgh``ijklmnop` FROM `s`", SQL_DIALECT_MYSQL,
+                "db.t.a<-s.abcdefgh`ijklmnop");
+}
+
 /* The engine's run of plain tokens (words, , . ( ) in the middle of a statement) and its general
  * path give the same document: read whole, the run takes most tokens; read a few bytes at a time,
  * the general path takes the tokens at each refill. A `;` inside parentheses (the parser ends the
@@ -935,6 +1012,8 @@ int main(void)
         cmocka_unit_test(test_defines),
         cmocka_unit_test(test_undefines),
         cmocka_unit_test(test_no_indirect),
+        cmocka_unit_test(test_subtypes_only),
+        cmocka_unit_test(test_long_quoted_names),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
         cmocka_unit_test(test_callback_stops),
