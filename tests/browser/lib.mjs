@@ -375,8 +375,10 @@ export function envelope(type, data, timestamp = new Date().toISOString()) {
  *   configPath: WebSocket path announced by GET /api/v1/config/websocket, or null for 404
  *   refuseUpgrades: answer upgrades with 503 instead of accepting
  *   ingestions: the list for GET /api/v1/ingestions?..., or null for 404
- *   ingestionDetails: { id: body } for GET /api/v1/ingestion/{id} (404 for others)
- *   answers: { path: [{ status, headers, body }, ...] }, taken in turn for that exact path (the last one stays)
+ *   ingestionDetails: { id: body } for GET /api/v1/ingestion/{id} (404 for others), whose files GET
+ *     /api/v1/files?ingestion_id=id&status=&limit= lists too (each one's `file` as its `path`)
+ *   answers: { path: [{ status, headers, body }, ...] }, taken in turn for that exact path (the last one stays);
+ *     { chunks: [...], everyMs } instead of a body sends it in pieces, { stall: true } leaves it unfinished
  */
 export async function startMockServer({ stats = null, configPath = null, wsPath = WS_PATH, ingestions = null, ingestionDetails = {}, answers = {} } = {}) {
   const state = {
@@ -418,6 +420,12 @@ export async function startMockServer({ stats = null, configPath = null, wsPath 
       json(200, { ingestions: state.ingestions, total: state.ingestions.length });
     } else if (req.url.startsWith('/api/v1/ingestion/') && state.ingestionDetails[decodeURIComponent(req.url.slice(18))]) {
       json(200, state.ingestionDetails[decodeURIComponent(req.url.slice(18))]);
+    } else if (req.url.startsWith('/api/v1/files?')) {
+      const q = new URL(req.url, 'http://x').searchParams;
+      const all = (state.ingestionDetails[q.get('ingestion_id')] || { files: [] }).files
+        .filter((f) => !q.get('status') || f.status === q.get('status'));
+      const files = all.slice(0, Number(q.get('limit') || 20)).map(({ file, ...f }) => ({ path: file, ...f }));
+      json(200, { files, total: all.length });
     } else {
       json(404, { error: 'not_found', detail: 'no such endpoint' });
     }

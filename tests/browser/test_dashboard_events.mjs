@@ -302,6 +302,9 @@ test('on connect and on every reconnect the panel shows GET /api/v1/ingestions; 
       { what: 'the failed file and its error, read when the list is opened' });
     assertEqual(await count(page, `${row('up-2')} .ing-failures li`), 1, 'only the failed file');
     assertEqual(await text(page, `${row('up-2')} .fail-file`), 'broken.sql', 'its name');
+    // only the failed files, not all of the ingestion's (6.5 MB at 20,000 files), to show at most 200
+    const asked = srv.requests.filter((u) => u.includes('up-2'));
+    assertEqual(asked.join(' '), '/api/v1/files?current=false&status=error&limit=200&ingestion_id=up-2', 'what was read');
 
     // while the page was away the running ingestion finished: the reconnect shows it
     srv.ingestions = [listed({ ...ingestions[0], status: 'completed', files_processed: 9, duration_seconds: 4 }), ...ingestions.slice(1)];
@@ -323,14 +326,15 @@ test("a failed-files list that takes longer than 5 s to arrive but keeps coming 
   const listed = (id) => ({ ingestion_id: id, source: 'upload', project_id: 'default', repository: null, status: 'completed_with_errors',
     started_at: new Date().toISOString(), total_files: 2, files_processed: 1, files_failed: 1, files_skipped: 0, nodes_created: 1,
     duration_seconds: 1, error: null });
-  const body = JSON.stringify({ ingestion_id: 'slow', files: [{ file: 'good.sql', status: 'processed', error: null },
-    { file: 'late.sql', status: 'error', error: "late.sql:1:1: unsupported statement near 'SELEC'" }] });
+  const body = JSON.stringify({ files: [{ path: 'late.sql', status: 'error', error: "late.sql:1:1: unsupported statement near 'SELEC'" }],
+    total: 1 });
   const pieces = (text, n) => Array.from({ length: n }, (_, i) => text.slice(Math.floor(i * text.length / n), Math.floor((i + 1) * text.length / n)));
   const json = { 'content-type': 'application/json' };
+  const failed = (id) => `/api/v1/files?current=false&status=error&limit=200&ingestion_id=${id}`;
   const answers = {
     // 14 pieces half a second apart: 7 s in all
-    '/api/v1/ingestion/slow': [{ status: 200, headers: json, chunks: pieces(body, 14), everyMs: 500 }],
-    '/api/v1/ingestion/stopped': [{ status: 200, headers: json, chunks: pieces(body, 2).slice(0, 1), everyMs: 500, stall: true }],
+    [failed('slow')]: [{ status: 200, headers: json, chunks: pieces(body, 14), everyMs: 500 }],
+    [failed('stopped')]: [{ status: 200, headers: json, chunks: pieces(body, 2).slice(0, 1), everyMs: 500, stall: true }],
   };
   await withDashboard(ctx, { ingestions: [listed('slow'), listed('stopped')], answers }, async (page) => {
     const row = (id) => `#ingestions > li[data-ingestion-id="${id}"]`;
