@@ -76,7 +76,10 @@ sql_dialect_traits_t sql_dialect_traits(sql_dialect_t d)
         t.nested_comments = true;
         t.psql_vars = true;
         break;
-    case SQL_DIALECT_DUCKDB: t.nested_comments = true; break;
+    case SQL_DIALECT_DUCKDB:
+        t.nested_comments = true;
+        t.no_colon_binds = true;
+        break;
     case SQL_DIALECT_REDSHIFT:
         /* CREATE TABLE #tmp: Redshift's temporary tables */
         t.hash_ident = true;

@@ -46,6 +46,7 @@ typedef struct sql_dialect_traits {
     bool dollar_vars;        /* $name is a session variable; $$ the only dollar quote (Snowflake) */
     bool dollar_quotes;      /* $$..$$, $tag$..$tag$ */
     bool sel_keyword;        /* SEL abbreviates SELECT (Teradata) */
+    bool no_colon_binds;     /* :name is no parameter (DuckDB: x:a is the prefix alias x of a) */
 } sql_dialect_traits_t;
 
 /* Accepts the canonical names and the corpus' other dialect names (athena, redshift, ...). */

@@ -507,7 +507,7 @@ static __attribute__((noinline)) int lex_other(sql_lexer_t *lx, sql_token_t *tok
             return SQL_ERR_NEED_MORE;
         type = SQL_TOK_VAR;
         end = j;
-    } else if(c == ':' && (is_ident_start(n1) || is_digit(n1))) {
+    } else if(c == ':' && (is_ident_start(n1) || is_digit(n1)) && !lx->tr.no_colon_binds) {
         type = SQL_TOK_VAR;
         end = scan_word(&s, i + 1);
     } else if(c == ':' &&

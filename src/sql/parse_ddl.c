@@ -46,7 +46,7 @@ static int is_create_query_start(const parser_t *p)
         return 1;
     if(is_kw(p, SQL_KW_WITH) && sqlp_with_starts_query(p, 0) && !is_with_option(p))
         return 1;
-    return (is_op(p, '(') && sqlp_paren_is_query(p, 1)) || sqlp_table_query_at(p, 0);
+    return (is_op(p, '(') && sqlp_paren_is_query(p, 1)) || sqlp_table_query_at(p, 0) || sqlp_duckdb_pivot_at(p, 0);
 }
 
 /* KEY, INDEX, CHECK, PERIOD, FULLTEXT, SPATIAL and EXCLUDE are column names too where they are not

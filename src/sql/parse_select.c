@@ -45,7 +45,8 @@ int sqlp_paren_is_query(const parser_t *p, size_t k)
     while(t_op(p, peek(p, k), '('))
         k++;
     const sql_token_t *t = peek(p, k);
-    return t_kw(t, SQL_KW_SELECT) || (t_kw(t, SQL_KW_WITH) && is_name_tok(peek(p, k + 1))) || sqlp_table_query_at(p, k);
+    return t_kw(t, SQL_KW_SELECT) || (t_kw(t, SQL_KW_WITH) && is_name_tok(peek(p, k + 1))) || sqlp_table_query_at(p, k) ||
+           sqlp_duckdb_pivot_at(p, k);
 }
 
 static void add_rel_sources(parser_t *p, sink_t *sink, const rel_t *r)
@@ -260,9 +261,14 @@ static void parse_function(parser_t *p, sink_t *sink, const sql_token_t *name_to
         if(sqlp_parse_qname(p, &q))
             sqlp_add_read(p, q.full);
     }
+    uint32_t nrefs = sink ? sink->n : 0;
     sqlp_parse_loose(p, sink, ')', fname);
     sqlp_expect_op(p, ')', "expected ')' after function arguments");
     p->agg -= agg;
+    if(p->values_row && sink && strcmp(fname, "values") == 0)
+        for(uint32_t i = nrefs; i < sink->n; i++)
+            if(!sink->refs[i].qual)
+                sink->refs[i].qual = p->values_row;
     if(p->d == SQL_DIALECT_CLICKHOUSE && is_op(p, '(') && !p->err) {
         /* a parametric aggregate, quantile(0.5)(x): its parameters, then the columns it aggregates */
         next(p);
@@ -395,7 +401,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 for(;;) {
                     size_t k = t_ops(p, cur(p), "-") ? 1 : 0;
                     if(sqlp_tok_in_list(p, cur(p), date_parts, sizeof date_parts / sizeof date_parts[0]) ||
-                       is_word(p, "to"))
+                       (is_word(p, "to") &&
+                        sqlp_tok_in_list(p, peek(p, 1), date_parts, sizeof date_parts / sizeof date_parts[0])))
                         next(p);
                     else if((peek(p, k)->type == SQL_TOK_NUMBER || peek(p, k)->type == SQL_TOK_STRING) &&
                             sqlp_tok_in_list(p, peek(p, k + 1), date_parts, sizeof date_parts / sizeof date_parts[0]))
@@ -624,6 +631,22 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 sqlp_expect_op(p, ')', "expected ')'");
                 sqlp_leave(p);
             }
+        } else if(SQL_DIALECT_IS_PG(p->d) && (t_word(p, t, "isnull") || t_word(p, t, "notnull"))) {
+            /* postfix a ISNULL, a NOTNULL: IS [NOT] NULL */
+            next(p);
+        } else if(t_word(p, t, "keep") && t_op(p, peek(p, 1), '(') && t_word(p, peek(p, 2), "dense_rank")) {
+            /* Oracle's MIN(x) KEEP (DENSE_RANK FIRST|LAST ORDER BY y): y picks the rows aggregated */
+            next(p);
+            if(!sqlp_enter(p))
+                break;
+            p->pos += 3; /* ( DENSE_RANK FIRST|LAST */
+            if(is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY))
+                p->pos += 2;
+            p->cond++;
+            sqlp_parse_loose(p, sink, ')', NULL);
+            p->cond--;
+            sqlp_expect_op(p, ')', "expected ')' after KEEP");
+            sqlp_leave(p);
         } else if((t_kw(t, SQL_KW_IGNORE) || t_kw(t, SQL_KW_RESPECT)) && t_kw(peek(p, 1), SQL_KW_NULLS)) {
             next(p);
             next(p);
@@ -726,6 +749,9 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
                 continue;
             }
             next(p);
+            /* MySQL CONVERT(x USING charset), CHAR(.. USING charset): a character set, no column */
+            if(t_kw(t, SQL_KW_USING) && cur(p)->type == SQL_TOK_WORD && t_op(p, peek(p, 1), close))
+                next(p);
             /* an option's words: WITH ARRAY WRAPPER, WITH LOCAL TIME ZONE */
             while(t_kw(t, SQL_KW_WITH) && cur(p)->type == SQL_TOK_WORD && !t_op(p, peek(p, 1), '(') &&
                   !t_op(p, peek(p, 1), '.'))
@@ -1248,6 +1274,16 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         return;
     const char *cols[256];
     int nc = 0;
+    if(p->d == SQL_DIALECT_DUCKDB && is_name_tok(cur(p)) && t_ops(p, peek(p, 1), ":")) {
+        /* DuckDB's FROM alias: t, alias: (query), alias: f(..) */
+        const char *alias = sqlp_norm(p, cur(p));
+        uint32_t n0 = sc->n;
+        p->pos += 2;
+        sqlp_parse_table_primary(p, sc);
+        if(sc->n == n0 + 1)
+            sc->items[n0].alias = alias;
+        goto out;
+    }
     accept_kw(p, SQL_KW_LATERAL);
     if(is_word(p, "only") && is_name_tok(peek(p, 1)))
         next(p);
@@ -1646,9 +1682,30 @@ void sqlp_parse_filter_clauses(parser_t *p)
     }
 }
 
+/* ClickHouse's ORDER BY x WITH FILL [FROM a] [TO b] [STEP c] [STALENESS d]: rows added between
+ * the values, from constants */
+static void skip_with_fill(parser_t *p)
+{
+    if(p->d != SQL_DIALECT_CLICKHOUSE || !is_kw(p, SQL_KW_WITH) || !t_word(p, peek(p, 1), "fill"))
+        return;
+    p->pos += 2;
+    while(!p->err && (is_kw(p, SQL_KW_FROM) || is_word(p, "to") || is_word(p, "step") || is_word(p, "staleness"))) {
+        next(p);
+        sqlp_parse_expr(p, NULL);
+    }
+}
+
+/* ORDER BY, Oracle's ORDER SIBLINGS BY (within a hierarchy's levels) */
+static inline int order_by_at(const parser_t *p)
+{
+    return is_kw(p, SQL_KW_ORDER) &&
+           (t_kw(peek(p, 1), SQL_KW_BY) || (t_word(p, peek(p, 1), "siblings") && t_kw(peek(p, 2), SQL_KW_BY)));
+}
+
 static void parse_order_by(parser_t *p)
 {
     next(p);
+    accept_word(p, "siblings");
     next(p);
     do {
         sqlp_parse_indirect_expr(p, SQL_HOW_SORT);
@@ -1661,7 +1718,14 @@ static void parse_order_by(parser_t *p)
         while(is_kw(p, SQL_KW_ASC) || is_kw(p, SQL_KW_DESC) || is_kw(p, SQL_KW_NULLS) || is_kw(p, SQL_KW_FIRST) ||
               is_kw(p, SQL_KW_LAST))
             next(p);
+        skip_with_fill(p);
     } while(!p->err && accept_op(p, ','));
+    if(p->d == SQL_DIALECT_CLICKHOUSE && is_word(p, "interpolate")) {
+        /* INTERPOLATE [(col [AS expr], ..)]: the filled rows' values, from the same columns */
+        next(p);
+        if(is_op(p, '('))
+            sqlp_skip_group(p);
+    }
 }
 
 /* ORDER BY, LIMIT, OFFSET, FETCH, FOR UPDATE, T-SQL FOR XML/OPTION. */
@@ -1672,7 +1736,7 @@ void sqlp_parse_tail_clauses(parser_t *p)
     for(;;) {
         if(p->err)
             return;
-        if(is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY)) {
+        if(order_by_at(p)) {
             parse_order_by(p);
         } else if(is_kw(p, SQL_KW_LIMIT) || is_kw(p, SQL_KW_OFFSET)) {
             next(p);
@@ -1680,6 +1744,7 @@ void sqlp_parse_tail_clauses(parser_t *p)
                 sqlp_parse_expr(p, NULL);
             if(accept_op(p, ','))
                 sqlp_parse_expr(p, NULL);
+            accept_word(p, "percent"); /* DuckDB's LIMIT 10 PERCENT */
             while(is_kw(p, SQL_KW_ROWS) || is_kw(p, SQL_KW_ROW))
                 next(p);
             if(accept_kw(p, SQL_KW_BY)) {
@@ -1905,6 +1970,22 @@ static void apply_star_mods(parser_t *p, const item_t *it, rel_t *r, uint32_t n0
             r->cols[o++] = c;
     }
     r->n = o;
+}
+
+/* ClickHouse's `expr APPLY(f)`, `* APPLY(f) APPLY(g)`, `COLUMNS('re') APPLY(x -> ..)`: f runs over
+ * each column, an aggregate (APPLY(sum)) making the sink's columns aggregated */
+static void skip_apply(parser_t *p, sink_t *sink)
+{
+    while(p->d == SQL_DIALECT_CLICKHOUSE && is_kw(p, SQL_KW_APPLY) && t_op(p, peek(p, 1), '(')) {
+        next(p);
+        char *f = is_name_tok(peek(p, 1)) && t_op(p, peek(p, 2), ')') ? sqlp_norm(p, peek(p, 1)) : NULL;
+        sqlp_skip_group(p);
+        if(sink && f &&
+           bsearch(f, aggregate_funcs, sizeof aggregate_funcs / sizeof aggregate_funcs[0], sizeof aggregate_funcs[0],
+                   cmp_name))
+            for(uint32_t i = 0; i < sink->n; i++)
+                sink->refs[i].how = (sink->refs[i].how & ~SQL_HOW_DIRECT) | SQL_HOW_AGGREGATION;
+    }
 }
 
 /* `* EXCEPT (a, b)`, `* EXCLUDE a`, `* RENAME (a AS b)`, `* REPLACE (expr AS a)`, `* ILIKE 'p'`
@@ -2180,8 +2261,9 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
             it->star_qual = a && b ? sqlp_aconcat(p, a, '.', b) : NULL;
             for(int i = 0; i < 5; i++)
                 next(p);
-        } else if(p->d == SQL_DIALECT_TSQL && is_name_tok(t) && t_ops(p, peek(p, 1), "=")) {
-            /* T-SQL: SELECT alias = expr */
+        } else if(is_name_tok(t) && ((p->d == SQL_DIALECT_TSQL && t_ops(p, peek(p, 1), "=")) ||
+                                     (p->d == SQL_DIALECT_DUCKDB && t_ops(p, peek(p, 1), ":")))) {
+            /* T-SQL's SELECT alias = expr, DuckDB's SELECT alias: expr */
             it->name = sqlp_norm(p, t);
             next(p);
             next(p);
@@ -2196,13 +2278,15 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
                 sqlp_fail(p, "expected a select item");
                 return NULL;
             }
+            skip_apply(p, &it->sink);
             sqlp_mark_identity(p, &it->sink, start, p->pos);
             it->expr_star =
                 p->pos >= start + 3 && t_op(p, &p->toks[p->pos - 1], '*') && t_op(p, &p->toks[p->pos - 2], '.');
         }
-        if(it->star)
+        if(it->star) {
             parse_star_mods(p, it);
-        else if(it->expr_star) {
+            skip_apply(p, NULL);
+        } else if(it->expr_star) {
             /* BigQuery IF(..).* EXCEPT/REPLACE (..): the struct's fields are not known */
             while((is_kw(p, SQL_KW_EXCEPT) || is_word(p, "exclude") || is_kw(p, SQL_KW_REPLACE) ||
                    is_word(p, "rename")) &&
@@ -2282,7 +2366,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     if(p->d == SQL_DIALECT_MYSQL && is_kw(p, SQL_KW_INTO))
         parse_select_into(p); /* MySQL: SELECT .. FROM t WHERE .. INTO @v */
     /* ORDER BY after a later set operand sorts the whole result: sqlp_parse_query has it */
-    if(!p->in_setop && is_kw(p, SQL_KW_ORDER) && t_kw(peek(p, 1), SQL_KW_BY))
+    if(!p->in_setop && order_by_at(p))
         parse_order_by(p);
     *scp = sc;
     if(p->err)
@@ -2477,6 +2561,101 @@ static void parse_values_alias(parser_t *p, rel_t *r)
     }
 }
 
+/* The end of one of a DuckDB PIVOT's clauses or list items, k tokens ahead */
+static int pivot_clause_end(const parser_t *p, size_t k)
+{
+    const sql_token_t *t = peek(p, k);
+    return t->type == SQL_TOK_EOF || t_op(p, t, ')') || t_op(p, t, ';') || t_op(p, t, ',') ||
+           t_kw(t, SQL_KW_USING) || t_kw(t, SQL_KW_GROUP) || t_kw(t, SQL_KW_INTO) || t_kw(t, SQL_KW_ORDER) ||
+           t_kw(t, SQL_KW_LIMIT);
+}
+
+/* The rest of DuckDB's PIVOT t ON cols [IN (..)] USING agg(v) [GROUP BY g] or UNPIVOT t ON cols
+ * INTO NAME n VALUE v, over `in` (t's columns). A PIVOT keeps its GROUP BY columns (without one,
+ * those neither pivoted nor aggregated); the columns it makes from the pivoted values are not
+ * named here. An UNPIVOT keeps the others, then n (labels of the columns unpivoted) and v (their
+ * values). Columns chosen by an expression (COLUMNS(* EXCLUDE ..)) leave `in` as it is. */
+static rel_t *duckdb_pivot(parser_t *p, rel_t *in, int unpivot)
+{
+    const char *used[256], *group[256], *into[16];
+    int nused = 0, ngroup = 0, ninto = 0, opaque = 0, grouped = 0;
+    sink_t aggs = {0};
+    while(!at_end(p) && !is_op(p, ')') && !is_op(p, ';')) {
+        if(accept_kw(p, SQL_KW_ON)) {
+            do {
+                if(is_name_tok(cur(p)) && (t_kw(peek(p, 1), SQL_KW_IN) || pivot_clause_end(p, 1))) {
+                    if(nused < 256)
+                        used[nused++] = sqlp_norm(p, cur(p));
+                    next(p);
+                } else {
+                    opaque = 1;
+                }
+                while(!pivot_clause_end(p, 0)) {
+                    if(is_op(p, '('))
+                        sqlp_skip_group(p);
+                    else
+                        next(p);
+                }
+            } while(accept_op(p, ','));
+        } else if(accept_kw(p, SQL_KW_USING)) {
+            do
+                sqlp_parse_expr(p, &aggs);
+            while(!p->err && accept_op(p, ','));
+            if(sqlp_can_be_alias(p, cur(p)) && !is_kw(p, SQL_KW_GROUP))
+                next(p);
+        } else if(is_kw(p, SQL_KW_GROUP) && t_kw(peek(p, 1), SQL_KW_BY)) {
+            p->pos += 2;
+            grouped = 1;
+            do {
+                if(is_name_tok(cur(p)) && ngroup < 256)
+                    group[ngroup++] = sqlp_norm(p, cur(p));
+                else
+                    opaque = 1;
+                while(!pivot_clause_end(p, 0))
+                    next(p);
+            } while(accept_op(p, ','));
+        } else if(accept_kw(p, SQL_KW_INTO)) {
+            /* NAME n VALUE v [, v2 ..] */
+            while(!at_end(p) && !is_op(p, ')') && !is_op(p, ';')) {
+                if((is_word(p, "name") || is_word(p, "value") || is_op(p, ',')) && is_name_tok(peek(p, 1)) &&
+                   ninto < 16)
+                    into[ninto++] = sqlp_norm(p, peek(p, 1));
+                next(p);
+            }
+        } else if(is_op(p, '(')) {
+            sqlp_skip_group(p);
+        } else {
+            next(p);
+        }
+    }
+    if(opaque || p->err)
+        return in;
+    rel_t *out = sqlp_new_rel(p);
+    if(!out)
+        return in;
+    if(unpivot) {
+        pass_through(p, in, used, nused, out);
+        for(int k = 0; k < ninto; k++) {
+            outcol_t *o = sqlp_rel_add(p, out, into[k], 0);
+            for(int i = 0; o && i < nused; i++)
+                rel_col_src(p, in, used[i], k == 0 ? SQL_HOW_TRANSFORMATION : SQL_HOW_IDENTITY, &o->src);
+        }
+        return out;
+    }
+    if(grouped) {
+        for(int k = 0; k < ngroup; k++) {
+            outcol_t *o = sqlp_rel_add(p, out, group[k], 0);
+            if(o)
+                rel_col_src(p, in, group[k], SQL_HOW_IDENTITY, &o->src);
+        }
+        return out;
+    }
+    for(uint32_t i = 0; i < aggs.n && nused < 256; i++)
+        used[nused++] = aggs.refs[i].col;
+    pass_through(p, in, used, nused, out);
+    return out;
+}
+
 static rel_t *parse_set_term(parser_t *p, sink_t *outer)
 {
     if(is_op(p, '(')) {
@@ -2498,7 +2677,14 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
     }
     if(is_kw(p, SQL_KW_WITH))
         return sqlp_parse_query(p, outer);
-    if(is_kw(p, SQL_KW_TABLE)) {
+    int pivot = sqlp_duckdb_pivot_at(p, 0);
+    size_t start = p->pos;
+    if(pivot && t_op(p, peek(p, 1), '(')) {
+        next(p);
+        rel_t *r = parse_set_term(p, outer);
+        return r && !p->err ? duckdb_pivot(p, r, t_kw(&p->toks[start], SQL_KW_UNPIVOT)) : r;
+    }
+    if(pivot || is_kw(p, SQL_KW_TABLE)) {
         next(p);
         qname_t q;
         rel_t *r = sqlp_new_rel(p);
@@ -2515,7 +2701,7 @@ static rel_t *parse_set_term(parser_t *p, sink_t *outer)
             }
             sqlp_expand_star(p, &it, r);
         }
-        return r;
+        return pivot && r ? duckdb_pivot(p, r, t_kw(&p->toks[start], SQL_KW_UNPIVOT)) : r;
     }
     sqlp_fail(p, "expected a query");
     return NULL;

@@ -1347,7 +1347,8 @@ void sqlp_parse_statement(parser_t *p)
         if(p->err)
             return;
         t = cur(p);
-        if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(') || t_kw(t, SQL_KW_VALUES) || sqlp_table_query_at(p, 0)) {
+        if(t_kw(t, SQL_KW_SELECT) || t_op(p, t, '(') || t_kw(t, SQL_KW_VALUES) || sqlp_table_query_at(p, 0) ||
+           sqlp_duckdb_pivot_at(p, 0)) {
             sqlp_parse_select_stmt(p);
         } else if(t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_UPDATE) || t_kw(t, SQL_KW_DELETE) || t_kw(t, SQL_KW_MERGE) ||
                   t_kw(t, SQL_KW_REPLACE) || t_kw(t, SQL_KW_FROM)) {

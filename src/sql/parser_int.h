@@ -122,6 +122,9 @@ typedef struct parser {
     /* a data-modifying CTE's statement (sqlp_parse_dml_rows): where its RETURNING (or T-SQL
      * OUTPUT without INTO) rows go */
     rel_t **returned;
+    /* an upsert's SET (ON DUPLICATE KEY UPDATE c = VALUES(c)): the qualifier VALUES(..) gives
+     * its columns, the row offered; NULL elsewhere */
+    const char *values_row;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
@@ -351,6 +354,15 @@ static inline int sqlp_at_pipe(const parser_t *p)
 static inline int sqlp_table_query_at(const parser_t *p, size_t k)
 {
     return t_kw(peek(p, k), SQL_KW_TABLE) && sqlp_table_query_rest(p, k);
+}
+
+int sqlp_paren_is_query(const parser_t *p, size_t k);
+/* DuckDB's PIVOT t .., UNPIVOT t .. or PIVOT (query) .. k tokens ahead: a query */
+static inline int sqlp_duckdb_pivot_at(const parser_t *p, size_t k)
+{
+    const sql_token_t *t = peek(p, k);
+    return p->d == SQL_DIALECT_DUCKDB && (t_kw(t, SQL_KW_PIVOT) || t_kw(t, SQL_KW_UNPIVOT)) &&
+           (is_part_tok(peek(p, k + 1)) || (t_op(p, peek(p, k + 1), '(') && sqlp_paren_is_query(p, k + 2)));
 }
 
 /* A script transform k tokens ahead (Hive, Spark, Databricks). */

@@ -827,6 +827,89 @@ static void test_dml_in_from(void **state)
 /* The most common errors of Postgres' regression files (tests/corpus/postgres_regress.json). */
 /* WITH x AS (INSERT|UPDATE|DELETE|MERGE .. RETURNING ..): the statement writes its target; the
  * rows it returns are what it wrote, or the target's as they were (which reads it). */
+/* The message of the first error, "" without one. */
+static void expect_error(const char *sql, sql_dialect_t d, const char *want)
+{
+    sql_lineage_t *l = run(sql, d);
+    const char *got = l->nerrors ? l->errors[0].message : "";
+    if(!strstr(got, want) || (!*want && l->nerrors))
+        fail_msg("%s\n  want error %s\n  got  %s", sql, *want ? want : "(none)", got);
+    sql_lineage_free(l);
+}
+
+/* An INSERT's ON CONFLICT .. DO UPDATE SET and ON DUPLICATE KEY UPDATE set columns from the row
+ * offered or the target's values; anything else after ON is an error, never skipped text. */
+static void test_upserts(void **state)
+{
+    (void)state;
+    const char *pg = "INSERT INTO t (a, b) SELECT x, y FROM s ON CONFLICT (a) DO UPDATE SET b = excluded.b + t.c,\n"
+                     "d = (SELECT z FROM o WHERE o.k = excluded.a) WHERE t.b < excluded.b;";
+    expect_clean(pg, SQL_DIALECT_POSTGRES, "o,s,t;t");
+    expect_cols_of(pg, SQL_DIALECT_POSTGRES, "t.a<-s.x t.b<-s.y|t.c t.d<-o.z");
+    /* sqlfluff's postgres/insert.sql: the target by its alias */
+    expect_cols_of("INSERT INTO foo AS f (bar, baz) VALUES (1, 'var')\n"
+                   "ON CONFLICT (bar) DO UPDATE SET baz = EXCLUDED.baz || ' (formerly ' || f.baz || ')'\n"
+                   "WHERE f.zipcode != '21201';",
+                   SQL_DIALECT_POSTGRES, "foo.baz<-foo.baz");
+    expect_clean("INSERT INTO t (a) VALUES (1) ON CONFLICT ON CONSTRAINT pk DO NOTHING;", SQL_DIALECT_POSTGRES, ";t");
+    const char *my = "INSERT INTO t (a, b) SELECT x, y FROM s ON DUPLICATE KEY UPDATE b = VALUES(b), c = c + 1;";
+    expect_clean(my, SQL_DIALECT_MYSQL, "s,t;t");
+    expect_cols_of(my, SQL_DIALECT_MYSQL, "t.a<-s.x t.b<-s.y t.c<-t.c");
+    /* sqlfluff's mysql/insert.sql: a column of the query, and a row alias after SET */
+    expect_cols_of("INSERT INTO t1 (a, b, c) SELECT * FROM (SELECT c, c + d AS e FROM t2) AS dt\n"
+                   "ON DUPLICATE KEY UPDATE b = e;",
+                   SQL_DIALECT_MYSQL, "t1.a<-t2.c t1.b<-t2.c|t2.d");
+    expect_clean("INSERT INTO t1 SET a=1,b=2,c=3 AS t2\nON DUPLICATE KEY UPDATE c = t2.a+t2.b;", SQL_DIALECT_MYSQL,
+                 ";t1");
+    expect_cols_of("INSERT INTO t SET a = (SELECT max(q) FROM r), b = 2;", SQL_DIALECT_MYSQL, "t.a<-r.q");
+    expect_cols_of("INSERT INTO t1 (a, b, c) VALUES ((SELECT x FROM s), 2, 3) AS t2(m, n, p)\n"
+                   "ON DUPLICATE KEY UPDATE c = m + t2.n;",
+                   SQL_DIALECT_MYSQL, "t1.a<-s.x t1.c<-s.x");
+    expect_error("INSERT INTO t (a) VALUES (1) ON CLUSTER c;", SQL_DIALECT_POSTGRES,
+                 "expected CONFLICT or DUPLICATE KEY UPDATE after INSERT .. ON");
+    /* a tuple set from ROW(..) (Postgres' update.sql, insert_conflict.sql) */
+    expect_clean("UPDATE t SET (a, b) = ROW(v.*) FROM (VALUES (21, 100)) AS v(i, j);", SQL_DIALECT_POSTGRES, ";t");
+    /* CONVERT(x USING charset): a character set, not a column */
+    expect_cols_of("SELECT CONVERT(c USING utf8mb4) AS x FROM t;", SQL_DIALECT_MYSQL, "x<-t.c");
+}
+
+/* Syntax of one dialect that cost its statement (sqlglot's dialect tests), read now. */
+static void test_dialect_clauses(void **state)
+{
+    (void)state;
+    /* ClickHouse: ORDER BY .. WITH FILL, INTERPOLATE; APPLY(f) after a column or * */
+    expect_clean("SELECT n, source FROM (SELECT toFloat32(number % 10) AS n, 'original' AS source FROM numbers(10)\n"
+                 "WHERE number % 3 = 1) ORDER BY n WITH FILL FROM 0 TO 5.51 STEP 0.5;",
+                 SQL_DIALECT_CLICKHOUSE, ";");
+    expect_cols_of("SELECT a, b FROM t ORDER BY a WITH FILL STEP 1, b INTERPOLATE (b AS b + 1);", SQL_DIALECT_CLICKHOUSE,
+                   "a<-t.a b<-t.b");
+    expect_clean("SELECT * APPLY(sum) FROM columns_transformers;", SQL_DIALECT_CLICKHOUSE, "columns_transformers;");
+    expect_cols_of("SELECT a APPLY(toString) APPLY(length) AS n FROM t;", SQL_DIALECT_CLICKHOUSE, "n<-t.a");
+    /* Oracle: KEEP (DENSE_RANK ..), ORDER SIBLINGS BY */
+    expect_clean("SELECT MIN(column_name) KEEP (DENSE_RANK FIRST ORDER BY column_name DESC) FROM table_name;",
+                 SQL_DIALECT_ORACLE, "table_name;");
+    expect_cols_of("SELECT MAX(salary) KEEP (DENSE_RANK LAST ORDER BY hired NULLS LAST) OVER (PARTITION BY dept) AS w\n"
+                   "FROM employees;",
+                   SQL_DIALECT_ORACLE, "w<-employees.dept|employees.hired|employees.salary");
+    expect_clean("SELECT last_name FROM employees START WITH employee_id = 100 CONNECT BY PRIOR employee_id = manager_id\n"
+                 "ORDER SIBLINGS BY last_name;",
+                 SQL_DIALECT_ORACLE, "employees;");
+    /* Postgres: postfix ISNULL, NOTNULL */
+    expect_clean("SELECT id, email, CAST(deleted AS TEXT) FROM users WHERE NOT deleted ISNULL;", SQL_DIALECT_POSTGRES,
+                 "users;");
+    expect_cols_of("SELECT a NOTNULL AS b FROM t;", SQL_DIALECT_POSTGRES, "b<-t.a");
+    /* DuckDB: prefix aliases, PIVOT and UNPIVOT as queries, LIMIT n PERCENT */
+    expect_clean("SELECT * FROM foo /* bla */: /* baz */ bar /* boo */;", SQL_DIALECT_DUCKDB, "bar;");
+    expect_cols_of("SELECT x: a, y:b, f.c FROM f: t;", SQL_DIALECT_DUCKDB, "c<-t.c x<-t.a y<-t.b");
+    expect_cols_of("WITH p AS (PIVOT cities ON year USING SUM(population) GROUP BY country) SELECT * FROM p;",
+                   SQL_DIALECT_DUCKDB, "country<-cities.country");
+    expect_cols_of("CREATE TABLE s (id INT, jan INT, feb INT);\n"
+                   "CREATE TABLE u AS SELECT * FROM (UNPIVOT s ON jan, feb INTO NAME month VALUE amount);\n"
+                   "CREATE TABLE v AS PIVOT s ON jan USING sum(feb);",
+                   SQL_DIALECT_DUCKDB, "u.amount<-s.feb|s.jan u.id<-s.id u.month<-s.feb|s.jan v.id<-s.id");
+    expect_clean("SELECT * FROM t LIMIT 10 PERCENT OFFSET 1;", SQL_DIALECT_DUCKDB, "t;");
+}
+
 static void test_writable_ctes(void **state)
 {
     (void)state;
@@ -848,7 +931,7 @@ static void test_writable_ctes(void **state)
                    SQL_DIALECT_POSTGRES, "log.*<-t.* log.v<-s.v");
     expect_clean("WITH n AS (INSERT INTO y AS o (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET a = o.a + 1\n"
                  "RETURNING o.a) INSERT INTO log SELECT a FROM n;",
-                 SQL_DIALECT_POSTGRES, ";log,y");
+                 SQL_DIALECT_POSTGRES, "y;log,y");
     expect_clean("WITH m AS (MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN UPDATE SET v = s.v\n"
                  "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v) RETURNING merge_action(), v)\n"
                  "INSERT INTO log SELECT * FROM m;",
@@ -1522,6 +1605,8 @@ int main(void)
         cmocka_unit_test(test_accounting_finds),
         cmocka_unit_test(test_dml_in_from),
         cmocka_unit_test(test_writable_ctes),
+        cmocka_unit_test(test_upserts),
+        cmocka_unit_test(test_dialect_clauses),
         cmocka_unit_test(test_nested_with_dml),
         cmocka_unit_test(test_sqlglot_fixtures_finds),
         cmocka_unit_test(test_sqlglot_dialect_tests_finds),
