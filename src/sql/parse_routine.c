@@ -166,6 +166,40 @@ static void skip_trigger_event(parser_t *p)
 }
 
 /* CREATE PROCEDURE/FUNCTION/TRIGGER: lineage of the statements inside, attributed to it. */
+static void add_var(parser_t *p, const sql_token_t *t)
+{
+    char *name = sqlp_norm(p, t);
+    if(name && sqlp_grow(p, (void **)&p->vars, p->nvars, &p->capvars, sizeof *p->vars))
+        p->vars[p->nvars++] = name;
+}
+
+/* A routine's parameters, at its '(': ([IN|OUT|INOUT|VARIADIC] name type, ..); a type alone
+ * (Postgres' unnamed parameters) names nothing. */
+static void parse_params(parser_t *p)
+{
+    size_t start = p->pos, end;
+    sqlp_skip_group(p);
+    end = p->pos;
+    if(p->d == SQL_DIALECT_TSQL)
+        return;
+    int depth = 0;
+    for(size_t k = start; k < end; k++) {
+        const sql_token_t *t = &p->toks[k];
+        if(t_op(p, t, '(') || t_op(p, t, ')')) {
+            depth += t_op(p, t, '(') ? 1 : -1;
+            continue;
+        }
+        if(depth != 1 || !(t_op(p, &p->toks[k - 1], '(') || t_op(p, &p->toks[k - 1], ',')))
+            continue;
+        while(k + 1 < end && (t_kw(t, SQL_KW_IN) || t_word(p, t, "out") || t_word(p, t, "inout") ||
+                              t_word(p, t, "variadic")) &&
+              is_name_tok(&p->toks[k + 1]) && is_name_tok(&p->toks[k + 2]))
+            t = &p->toks[++k];
+        if(is_name_tok(t) && k + 1 < end && is_name_tok(&p->toks[k + 1]))
+            add_var(p, t);
+    }
+}
+
 void sqlp_parse_routine(parser_t *p, const char *kind)
 {
     sqlp_set_kind(p, kind);
@@ -178,13 +212,18 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
         p->st->name = (char *)q.full;
     int sql_body = language_is_sql(p);
     int saved = p->in_body, split = p->split;
+    uint32_t nvars = p->nvars;
+    int params = 0;
     p->in_body = 1;
     /* a routine is an object: its statements are its own */
     p->split = 0;
     while(!at_end(p) && !is_op(p, ';')) {
         const sql_token_t *t = cur(p);
         if(is_op(p, '(')) {
-            sqlp_skip_group(p);
+            if(!params++)
+                parse_params(p);
+            else
+                sqlp_skip_group(p);
             continue;
         }
         if(t->type == SQL_TOK_STRING && p->src[t->off] == '$') {
@@ -228,6 +267,7 @@ void sqlp_parse_routine(parser_t *p, const char *kind)
     }
     p->in_body = saved;
     p->split = split;
+    p->nvars = nvars;
 }
 
 /* The statements of an object's body (a routine's, a rule's, a macro's), attributed to it. */
@@ -405,10 +445,39 @@ static int plsql_stmt_start(const parser_t *p)
 }
 
 /* Procedure bodies and control flow: find the lineage-bearing statements among the rest. */
+/* In a declaration section (before a body's BEGIN, after DECLARE): `name type ..;` declares a
+ * variable, and so does each name of DECLARE a, b INT (MySQL). */
+static void note_declaration(parser_t *p, size_t body, int *decl)
+{
+    const sql_token_t *t = cur(p);
+    if(t_kw(t, SQL_KW_BEGIN)) {
+        *decl = 0;
+        return;
+    }
+    int declare = t_kw(t, SQL_KW_DECLARE);
+    if(declare) {
+        *decl = 1;
+        for(size_t k = p->pos + 1; is_name_tok(peek(p, k - p->pos)) && !(t_flags(peek(p, k - p->pos)) & SQL_KW_R);
+            k += 2) {
+            add_var(p, peek(p, k - p->pos));
+            if(!t_op(p, peek(p, k - p->pos + 1), ','))
+                break;
+        }
+        return;
+    }
+    if(*decl && is_name_tok(t) && !(t_flags(t) & SQL_KW_R) && is_name_tok(peek(p, 1)) &&
+       (p->pos == body || t_op(p, &p->toks[p->pos - 1], ';')))
+        add_var(p, t);
+}
+
 void sqlp_parse_body(parser_t *p)
 {
+    size_t body = p->pos;
+    int decl = p->d != SQL_DIALECT_TSQL;
     while(p->pos < p->n && p->err != SQL_ERR_NOMEM) {
         const sql_token_t *t = cur(p);
+        if(decl || t_kw(t, SQL_KW_DECLARE))
+            note_declaration(p, body, &decl);
         if(!is_body_stmt(p, t)) {
             if(p->d == SQL_DIALECT_ORACLE && is_name_tok(t) && !(t_flags(t) & SQL_KW_R) && !sqlp_is_stmt_start(p, t) &&
                plsql_stmt_start(p)) {

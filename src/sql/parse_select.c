@@ -502,7 +502,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     const char *qual = NULL;
                     for(int i = 0; i < nq; i++)
                         qual = qual ? sqlp_aconcat(p, qual, '.', parts[i]) : parts[i];
-                    sqlp_sink_ref(p, sink, qual, col);
+                    if(!(p->nvars && !qual && col && sqlp_is_var(p, col)))
+                        sqlp_sink_ref(p, sink, qual, col);
                 }
                 operand = 0;
             } else {

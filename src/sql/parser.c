@@ -1583,6 +1583,8 @@ int sqlp_parse_embedded(parser_t *p, const char *text, size_t len, const sql_tok
     sub.split = p->split;
     sub.into_vars = p->into_vars;
     sub.depth = p->depth;
+    sub.vars = p->vars;
+    sub.nvars = sub.capvars = p->nvars; /* the sub-parser's own go to a copy */
     sqlp_parse_body(&sub);
     sqlp_leave(p);
     if(sub.err == SQL_ERR_NOMEM) {

@@ -125,6 +125,10 @@ typedef struct parser {
     /* an upsert's SET (ON DUPLICATE KEY UPDATE c = VALUES(c)): the qualifier VALUES(..) gives
      * its columns, the row offered; NULL elsewhere */
     const char *values_row;
+    /* a routine's or block's parameters and declared variables (not T-SQL's @x): an unqualified
+     * name among them is no column */
+    const char **vars;
+    uint32_t nvars, capvars;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
@@ -337,6 +341,15 @@ void sqlp_skip_statement(parser_t *p);
 char *sqlp_string_value(parser_t *p, const sql_token_t *t);
 int sqlp_tok_in_list(const parser_t *p, const sql_token_t *t, const char *const *list, size_t n);
 void sqlp_vadd(parser_t *p, sql_strvec_t *v, const char *s);
+
+/* Is `name` a variable of the routine or block being parsed? */
+static inline int sqlp_is_var(const parser_t *p, const char *name)
+{
+    for(uint32_t i = 0; i < p->nvars; i++)
+        if(strcmp(p->vars[i], name) == 0)
+            return 1;
+    return 0;
+}
 
 /* parse_select.c: SELECT, queries, table references and expressions */
 int sqlp_is_query_start(const sql_token_t *t);

@@ -163,9 +163,10 @@ static sql_split_t feed_slow(sql_splitter_t *s, const sql_token_t *t, const char
         if(s->expect_body) {
             s->expect_body = 0;
             /* a body in a string, or in a psql variable (AS :'body'), or a query (BigQuery's CREATE TABLE
-             * FUNCTION .. AS SELECT ..); Postgres' only other body is BEGIN ATOMIC .. END (Oracle's IS/AS
+             * FUNCTION .. AS SELECT ..), or AS RETURN expr (SQL/PSM, Databricks); Postgres' only other body is BEGIN ATOMIC .. END (Oracle's IS/AS
              * goes on with declarations) */
             if(t->type == SQL_TOK_STRING || t->type == SQL_TOK_VAR || kw(t, SQL_KW_SELECT) || kw(t, SQL_KW_WITH) ||
+               kw(t, SQL_KW_RETURN) ||
                ((SQL_DIALECT_IS_PG(s->dialect) || hive_like(s->dialect)) && !kw(t, SQL_KW_BEGIN))) {
                 s->mode = MODE_NORMAL;
             } else {

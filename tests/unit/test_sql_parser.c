@@ -910,6 +910,39 @@ static void test_dialect_clauses(void **state)
     expect_clean("SELECT * FROM t LIMIT 10 PERCENT OFFSET 1;", SQL_DIALECT_DUCKDB, "t;");
 }
 
+/* A routine's parameters and declared variables are no columns (they were read as columns of the
+ * statement's table: customers.v_total, orders.p_id); AS RETURN expr ends a routine at its ';'. */
+static void test_routine_variables(void **state)
+{
+    (void)state;
+    const char *ora = "CREATE OR REPLACE PROCEDURE upd(p_id IN NUMBER) AS\n"
+                      "  v_total NUMBER;\n"
+                      "BEGIN\n"
+                      "  SELECT SUM(amount) INTO v_total FROM orders WHERE customer_id = p_id;\n"
+                      "  UPDATE customers SET total = v_total WHERE id = p_id;\n"
+                      "  INSERT INTO audit2 (cid, total) SELECT id, v_total FROM customers WHERE id = p_id;\n"
+                      "END;\n";
+    expect_cols_of(ora, SQL_DIALECT_ORACLE, "audit2.cid<-customers.id");
+    sql_lineage_t *l = run(ora, SQL_DIALECT_ORACLE);
+    assert_int_equal(l->nstatements, 1);
+    for(size_t i = 0; i < l->statements[0].nindirect; i++)
+        assert_null(strstr(l->statements[0].indirect[i].source, "p_id"));
+    sql_lineage_free(l);
+    expect_cols_of("CREATE FUNCTION refresh(p_day date, integer) RETURNS void LANGUAGE plpgsql AS $$\n"
+                   "DECLARE\n  v_cnt bigint := 0;\nBEGIN\n"
+                   "  UPDATE stats SET last_cnt = v_cnt, total = total + v_cnt WHERE day = p_day;\n"
+                   "END;\n$$;",
+                   SQL_DIALECT_POSTGRES, "stats.total<-stats.total");
+    expect_cols_of("CREATE PROCEDURE fill(IN p_limit INT)\nBEGIN\n  DECLARE i, n INT DEFAULT 0;\n"
+                   "  INSERT INTO dst (k, name) SELECT id, n FROM src WHERE id = i AND id < p_limit;\nEND;",
+                   SQL_DIALECT_MYSQL, "dst.k<-src.id");
+    /* sqlfluff's bigquery/create_table_function.sql: y is the function's parameter */
+    expect_cols_of("CREATE TABLE FUNCTION d.names_by_year(y INT64) AS SELECT year, name FROM t WHERE year = y;",
+                   SQL_DIALECT_BIGQUERY, "");
+    expect_kinds("CREATE FUNCTION a.b(x INT) RETURNS INT AS RETURN x + 1;\nINSERT INTO t SELECT x FROM y;",
+                 SQL_DIALECT_ANSI, "create_function@1,insert@2");
+}
+
 static void test_writable_ctes(void **state)
 {
     (void)state;
@@ -1607,6 +1640,7 @@ int main(void)
         cmocka_unit_test(test_writable_ctes),
         cmocka_unit_test(test_upserts),
         cmocka_unit_test(test_dialect_clauses),
+        cmocka_unit_test(test_routine_variables),
         cmocka_unit_test(test_nested_with_dml),
         cmocka_unit_test(test_sqlglot_fixtures_finds),
         cmocka_unit_test(test_sqlglot_dialect_tests_finds),
