@@ -1439,6 +1439,20 @@ static void test_depth_limit(void **state)
         free(sql);
         free(body);
     }
+    /* DuckDB's prefix aliases and PIVOT over PIVOT recurse too (sql27) */
+    const char *ducks[][3] = {{"a: ", "t", ""}, {"(PIVOT ", "t", ")"}};
+    for(size_t k = 0; k < 2; k++) {
+        char *body = repeat(ducks[k][0], 10000, ducks[k][1], ducks[k][2]);
+        size_t len = strlen(body) + 64;
+        char *sql = malloc(len);
+        snprintf(sql, len, "SELECT * FROM %s; INSERT INTO x SELECT * FROM y", body);
+        sql_lineage_t *l = run(sql, SQL_DIALECT_DUCKDB);
+        assert_non_null(strstr(l->errors[0].message, "too deep"));
+        assert_string_equal(l->statements[l->nstatements - 1].writes.items[0], "x");
+        sql_lineage_free(l);
+        free(sql);
+        free(body);
+    }
     /* CASE nesting is iterative: no limit needed */
     char *cases = repeat("CASE WHEN a = 1 THEN ", 10000, "1", " END");
     size_t clen = strlen(cases) + 64;
