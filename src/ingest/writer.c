@@ -137,12 +137,12 @@ typedef struct file_done {
     }
 
 #define DONE_COLUMNS 9
-#define DONE_MAX     64u /* rows a statement: 576 parameters */
 
 struct writer {
     store_t *store;
     duckdb_connection conn;
     duckdb_appender nodes_app, stmts_app, edges_app, files_app, texts_app;
+    duckdb_appender done_app;                        /* flush_done's UPDATE, run on the rows appended to it */
     store_rows_t nodes_rows, stmts_rows, edges_rows; /* these go in by vectors, not value by value */
     duckdb_prepared_statement file_state, file_old, ing_insert, ing_input, ing_commit, ing_branch, ing_finish,
         project_find, project_add;
@@ -169,9 +169,7 @@ struct writer {
     VEC(node_t *) reads;   /* the statement's read tables, resolved once for its DERIVES edges too */
     VEC(staged_t) staged;  /* the files of the open transaction */
     VEC(file_done_t) done; /* their rows' final state, not yet written (flush_done) */
-    /* flush_done's UPDATE of k rows, prepared once per k (done_statement) */
-    duckdb_prepared_statement done_st[DONE_MAX];
-    int64_t done_prepares;
+    int64_t done_flushes;  /* flush_done's UPDATEs run */
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */
 };
@@ -671,7 +669,7 @@ static void close_appenders(writer_t *w)
     store_rows_close(&w->nodes_rows);
     store_rows_close(&w->stmts_rows);
     store_rows_close(&w->edges_rows);
-    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->texts_app};
+    duckdb_appender *apps[] = {&w->nodes_app, &w->stmts_app, &w->edges_app, &w->files_app, &w->texts_app, &w->done_app};
     for(size_t i = 0; i < sizeof(apps) / sizeof(apps[0]); i++) {
         if(*apps[i])
             duckdb_appender_destroy(apps[i]);
@@ -692,6 +690,32 @@ static int open_rows(writer_t *w)
     return 0;
 }
 
+/*
+ * The files' final state (flush_done): an UPDATE that DuckDB runs on the rows appended to it, joined
+ * by id. The UPDATE with a VALUES list of 9 parameters a row, prepared once, was bound again at every
+ * run (docs/ingest.md, fourteenth and fifteenth rounds).
+ */
+static int open_done_appender(writer_t *w)
+{
+    static const char *const names[DONE_COLUMNS] = {"id",         "status",     "error",         "dialect",   "sha256",
+                                                    "size_bytes", "statements", "nodes_created", "updated_at"};
+    static const duckdb_type ids[DONE_COLUMNS] = {DUCKDB_TYPE_BIGINT,  DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR,
+                                                  DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_BIGINT,
+                                                  DUCKDB_TYPE_INTEGER, DUCKDB_TYPE_INTEGER, DUCKDB_TYPE_TIMESTAMP};
+    duckdb_logical_type types[DONE_COLUMNS];
+    for(size_t i = 0; i < DONE_COLUMNS; i++)
+        types[i] = duckdb_create_logical_type(ids[i]);
+    duckdb_state st = duckdb_appender_create_query(
+        w->conn,
+        "UPDATE files SET status = done.status, error = done.error, dialect = done.dialect, sha256 = done.sha256,"
+        " size_bytes = done.size_bytes, statements = done.statements, nodes_created = done.nodes_created,"
+        " is_current = true, updated_at = done.updated_at FROM done WHERE files.id = done.id",
+        DONE_COLUMNS, types, "done", (const char **)names, &w->done_app);
+    for(size_t i = 0; i < DONE_COLUMNS; i++)
+        duckdb_destroy_logical_type(&types[i]);
+    return st == DuckDBError ? -1 : 0;
+}
+
 static int open_appenders(writer_t *w)
 {
     close_appenders(w);
@@ -700,7 +724,7 @@ static int open_appenders(writer_t *w)
        duckdb_appender_create(w->conn, NULL, "statements", &w->stmts_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "edges", &w->edges_app) == DuckDBError ||
        duckdb_appender_create(w->conn, NULL, "files", &w->files_app) == DuckDBError ||
-       duckdb_appender_create(w->conn, NULL, "file_texts", &w->texts_app) == DuckDBError) {
+       duckdb_appender_create(w->conn, NULL, "file_texts", &w->texts_app) == DuckDBError || open_done_appender(w)) {
         log_error("ingest.appender_failed", "reason=\"cannot create the DuckDB appenders\"");
         return -1;
     }
@@ -802,10 +826,6 @@ void writer_close(writer_t *w)
                                         &w->ing_finish, &w->project_find, &w->project_add};
     for(size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
         duckdb_destroy_prepare(sts[i]);
-    for(size_t i = 0; i < DONE_MAX; i++) {
-        if(w->done_st[i])
-            duckdb_destroy_prepare(&w->done_st[i]);
-    }
     duckdb_disconnect(&w->conn);
     nodes_clear(w);
     map_free(&w->current, util_free);
@@ -855,9 +875,9 @@ void writer_group_counts(const writer_t *w, int64_t *groups, int64_t *files)
     *files = w->grouped_files;
 }
 
-int64_t writer_done_prepares(const writer_t *w)
+int64_t writer_done_flushes(const writer_t *w)
 {
-    return w->done_prepares;
+    return w->done_flushes;
 }
 
 duckdb_connection writer_conn(writer_t *w)
@@ -906,68 +926,32 @@ static void done_clear(writer_t *w)
 }
 
 /*
- * flush_done's UPDATE of `n` rows, prepared at its first use and kept. DuckDB 1.4 still binds it
- * again at each execution (RebindPreparedStatement, with or without NULL values), but no longer
- * parses and prepares it first: docs/ingest.md, fourteenth round.
- */
-static int done_statement(writer_t *w, size_t n, duckdb_prepared_statement *out)
-{
-    if(w->done_st[n - 1]) {
-        *out = w->done_st[n - 1];
-        return 0;
-    }
-    buf_t sql;
-    buf_init(&sql, SQL_TEXT_MAX);
-    int rc =
-        buf_adds(&sql, "UPDATE files SET status = v.status, error = v.error, dialect = v.dialect, sha256 = v.sha256,"
-                       " size_bytes = v.size_bytes, statements = v.statements, nodes_created = v.nodes_created,"
-                       " is_current = true, updated_at = v.updated_at FROM (VALUES ");
-    for(size_t k = 0; k < n && !rc; k++) {
-        unsigned b = (unsigned)(k * DONE_COLUMNS);
-        rc = buf_printf(&sql,
-                        "%s($%u::BIGINT, $%u::VARCHAR, $%u::VARCHAR, $%u::VARCHAR, $%u::VARCHAR, $%u::BIGINT,"
-                        " $%u::INTEGER, $%u::INTEGER, $%u::TIMESTAMP)",
-                        k ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9);
-    }
-    rc = rc ? rc
-            : buf_adds(&sql, ") AS v(id, status, error, dialect, sha256, size_bytes, statements, nodes_created,"
-                             " updated_at) WHERE files.id = v.id");
-    rc = rc ? rc : prepare(w, sql.data, &w->done_st[n - 1]);
-    buf_free(&sql);
-    if(rc && w->done_st[n - 1])
-        duckdb_destroy_prepare(&w->done_st[n - 1]); /* a failed one is never kept */
-    w->done_prepares += !rc;
-    *out = w->done_st[n - 1];
-    return rc;
-}
-
-/*
- * Writes the final state of the transaction's processed files, DONE_MAX to one UPDATE. One
- * prepared UPDATE per file cost most of a small file's CPU (DuckDB runs each as a query: 54% of
- * the samples ingesting 1,000 one-statement files); before a query that reads those rows (a
- * superseded version's) and at commit. The UPDATE of k rows is prepared once (done_statement).
+ * Writes the final state of the transaction's processed files in one UPDATE. One prepared UPDATE
+ * per file cost most of a small file's CPU (DuckDB runs each as a query: 54% of the samples
+ * ingesting 1,000 one-statement files); before a query that reads those rows (a superseded
+ * version's) and at commit. The rows go to the UPDATE through its appender (open_done_appender).
  */
 static int flush_done(writer_t *w)
 {
     int rc = w->done.n ? flush_tables(w, T_FILES) : 0;
-    for(size_t i = 0; i < w->done.n && !rc; i += DONE_MAX) {
-        size_t n = w->done.n - i < DONE_MAX ? w->done.n - i : DONE_MAX;
-        duckdb_prepared_statement st = NULL;
-        rc = done_statement(w, n, &st);
-        for(size_t k = 0; k < n && !rc; k++) {
-            const file_done_t *d = &w->done.v[i + k];
-            idx_t b = (idx_t)(k * DONE_COLUMNS);
-            duckdb_bind_int64(st, b + 1, d->id);
-            bind_str(st, b + 2, d->status);
-            bind_str(st, b + 3, d->error);
-            bind_str(st, b + 4, d->dialect);
-            bind_str(st, b + 5, d->sha256);
-            duckdb_bind_int64(st, b + 6, d->size);
-            duckdb_bind_int64(st, b + 7, d->statements);
-            duckdb_bind_int64(st, b + 8, d->nodes_created);
-            duckdb_bind_timestamp(st, b + 9, d->at);
-        }
-        rc = rc ? rc : run(w, st);
+    duckdb_appender a = w->done_app;
+    for(size_t i = 0; i < w->done.n && !rc; i++) {
+        const file_done_t *d = &w->done.v[i];
+        duckdb_append_int64(a, d->id);
+        append_str(a, d->status);
+        append_str(a, d->error);
+        append_str(a, d->dialect);
+        append_str(a, d->sha256);
+        duckdb_append_int64(a, d->size);
+        duckdb_append_int32(a, (int32_t)d->statements);
+        duckdb_append_int32(a, (int32_t)d->nodes_created);
+        duckdb_append_timestamp(a, d->at);
+        if(duckdb_appender_end_row(a) == DuckDBError)
+            rc = append_failed(w, a);
+    }
+    if(!rc && w->done.n) {
+        rc = duckdb_appender_flush(a) == DuckDBError ? append_failed(w, a) : 0;
+        w->done_flushes += !rc;
     }
     done_clear(w);
     return rc;

@@ -59,8 +59,8 @@ duckdb_connection writer_conn(writer_t *w);
 void writer_commit_counts(const writer_t *w, int64_t *commits, int64_t *limit_sets);
 /* The groups committed so far and the files they held (a file stored alone is in neither). */
 void writer_group_counts(const writer_t *w, int64_t *groups, int64_t *files);
-/* Test-only: the UPDATEs of the files' final state prepared so far (one per number of rows). */
-int64_t writer_done_prepares(const writer_t *w);
+/* Test-only: the UPDATEs of the files' final state run so far (one per transaction with processed files). */
+int64_t writer_done_flushes(const writer_t *w);
 
 /*
  * Batches of small changes: one transaction around several of the calls below. A failed
