@@ -35,23 +35,15 @@ void sqlp_expect_op(parser_t *p, char c, const char *msg)
         sqlp_fail(p, msg);
 }
 
-/* Enter one nesting level; 0 when the limit is hit (the error is set). */
-int sqlp_enter(parser_t *p)
+/* sqlp_enter() past the limit: sets the error, 0. */
+int sqlp_enter_too_deep(parser_t *p)
 {
-    if(++p->depth > SQL_MAX_DEPTH) {
-        if(!p->err) {
-            p->err = SQL_ERR_DEPTH;
-            p->err_pos = p->pos;
-            p->err_msg = "nesting too deep";
-        }
-        return 0;
+    if(!p->err) {
+        p->err = SQL_ERR_DEPTH;
+        p->err_pos = p->pos;
+        p->err_msg = "nesting too deep";
     }
-    return 1;
-}
-
-void sqlp_leave(parser_t *p)
-{
-    p->depth--;
+    return 0;
 }
 
 /* Skip a balanced (...) or [...] group starting at the current token. */
@@ -337,11 +329,9 @@ void sqlp_sadd_all(parser_t *p, sql_srcvec_t *dst, const sql_srcvec_t *src, unsi
         sadd(p, dst, src->v[i], outer ? compose(outer, src->how[i]) : src->how[i]);
 }
 
-/* Grow an arena array of `elem`-sized items to hold one more. */
-int sqlp_grow(parser_t *p, void **arr, uint32_t n, uint32_t *cap, size_t elem)
+/* sqlp_grow() without room: the array twice as large (4 at first), copied. */
+int sqlp_grow_block(parser_t *p, void **arr, uint32_t n, uint32_t *cap, size_t elem)
 {
-    if(n < *cap)
-        return 1;
     uint32_t nc = *cap ? *cap * 2 : 4;
     void *m = sqlp_amalloc(p, nc * elem);
     if(!m)

@@ -303,17 +303,31 @@ void *sqlp_amalloc(parser_t *p, size_t size);
 char *sqlp_astrndup(parser_t *p, const char *s, size_t n);
 int sqlp_can_be_alias(const parser_t *p, const sql_token_t *t);
 unsigned sqlp_cur_how(const parser_t *p);
-int sqlp_enter(parser_t *p);
+int sqlp_enter_too_deep(parser_t *p);
+/* Enter one nesting level; 0 when the limit is hit (the error is set). */
+static inline int sqlp_enter(parser_t *p)
+{
+    return ++p->depth <= SQL_MAX_DEPTH || sqlp_enter_too_deep(p);
+}
 void sqlp_expand_star(parser_t *p, const fitem_t *it, rel_t *out);
 void sqlp_expect_op(parser_t *p, char c, const char *msg);
 void sqlp_fail(parser_t *p, const char *msg);
 cte_t *sqlp_find_cte(parser_t *p, const char *name);
 fitem_t *sqlp_find_item(scope_t *sc, const char *qual);
-int sqlp_grow(parser_t *p, void **arr, uint32_t n, uint32_t *cap, size_t elem);
+int sqlp_grow_block(parser_t *p, void **arr, uint32_t n, uint32_t *cap, size_t elem);
+/* Room in *arr (n of *cap used) for one more of `elem` bytes; 0 when out of memory. Inline: most
+ * calls have room and return at once. */
+static inline int sqlp_grow(parser_t *p, void **arr, uint32_t n, uint32_t *cap, size_t elem)
+{
+    return n < *cap || sqlp_grow_block(p, arr, n, cap, elem);
+}
 int sqlp_in_list(const char *s, const char *const *list, size_t n);
 int sqlp_is_stmt_start(const parser_t *p, const sql_token_t *t);
 int sqlp_item_has(parser_t *p, const fitem_t *it, const char *col);
-void sqlp_leave(parser_t *p);
+static inline void sqlp_leave(parser_t *p)
+{
+    p->depth--;
+}
 /* A fresh statement starting at `first`, made current; NULL when out of memory. */
 sql_stmt_t *sqlp_new_stmt(parser_t *p, const sql_token_t *first);
 /* Hands a finished statement to the caller if it carries anything; the callback's return. */
