@@ -16,9 +16,9 @@ static void usage(FILE *out)
             "lineaged %s: SQL data lineage server with a live dashboard\n\n"
             "usage:\n"
             "  lineaged serve  [options]          serve the API and dashboard (see lineaged serve --help)\n"
-            "  lineaged parse  [--dialect NAME] FILE...   print the lineage of SQL files as JSON\n"
-            "  lineaged ingest [--db PATH] [--dialect D] [--project P] [--workers N] PATH...   ingest files or "
-            "folders\n"
+            "  lineaged parse  [--dialect NAME] [--max-file-mb N] FILE...   print the lineage of SQL files as JSON\n"
+            "  lineaged ingest [--db PATH] [--dialect D] [--project P] [--workers N] [--max-file-mb N] PATH...\n"
+            "                  ingest files or folders\n"
             "  lineaged export [--db PATH] --format openlineage|csv   lineage for other tools, on stdout\n"
             "  lineaged --help | --version\n",
             LINEAGED_VERSION);

@@ -116,7 +116,7 @@ static int start_ingest(api_t *api)
     ingest_opts_t opts = {.store = api->store,
                           .bus = api->srv->bus,
                           .stats = &api->srv->stats,
-                          .max_file_bytes = (int64_t)api->cfg->max_upload_mb << 20,
+                          .max_file_bytes = INGEST_FILE_MAX_BYTES, /* --seed-dir's files too */
                           .debug_slow_ms = api->cfg->debug_slow_writer_ms,
                           .snapshot_interval_s = api->cfg->trend_window / 60,
                           .on_file = count_ingested_file,

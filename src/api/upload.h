@@ -9,11 +9,13 @@
 #ifndef LINEAGED_API_UPLOAD_H
 #define LINEAGED_API_UPLOAD_H
 
+#include "ingest/ingest.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define UPLOAD_FILE_MAX_BYTES ((int64_t)32 << 20) /* per file */
+#define UPLOAD_FILE_MAX_BYTES INGEST_FILE_MAX_BYTES /* per file */
 #define UPLOAD_MAX_FILES      20000               /* per request */
 #define UPLOAD_NAME_MAX       255                 /* bytes of a display name */
 #define UPLOAD_WHOLE_NAME_MAX 254 /* longest client file name that surely arrives whole (lws_spa keeps 255 bytes) */

@@ -1,5 +1,6 @@
 #include "cli/cmd_ingest.h"
 
+#include "cli/config.h"
 #include "ingest/ingest.h"
 #include "ingest/walk.h"
 #include "util/alloc.h"
@@ -26,14 +27,17 @@ typedef struct progress {
 
 static void usage(FILE *f)
 {
-    fputs("usage: lineaged ingest [--db PATH] [--dialect NAME] [--project ID] [--workers N] PATH...\n"
+    fputs("usage: lineaged ingest [--db PATH] [--dialect NAME] [--project ID] [--workers N] [--max-file-mb N] PATH...\n"
           "  Ingest SQL files and folders (recursively) into the lineage database, offline.\n"
           "  --db PATH        DuckDB file (default ./data/lineage.duckdb)\n"
           "  --dialect NAME   auto (default), ansi, postgres, tsql, snowflake, bigquery, mysql, oracle, hive,\n"
           "                   sparksql, databricks\n"
           "  --project ID     project the files belong to (default \"default\")\n"
           "  --workers N      parsing threads (default: one per core)\n"
-          "  Environment: LINEAGED_DB, LINEAGED_DIALECT, LINEAGED_PROJECT, LINEAGED_WORKERS (a flag wins).\n"
+          "  --max-file-mb N  largest file taken, MiB (default 32, the server's per-file limit; at most 256):\n"
+          "                   a larger one fails, named, and the others go on\n"
+          "  Environment: LINEAGED_DB, LINEAGED_DIALECT, LINEAGED_PROJECT, LINEAGED_WORKERS,\n"
+          "  LINEAGED_MAX_FILE_MB (a flag wins).\n"
           "  In folders only files with SQL extensions (.sql .ddl .hql .pls .bteq ...) are taken; hidden\n"
           "  folders are not entered. A file is named relative to the folder given, or by its base name\n"
           "  when given itself. Exit status: 0 all ingested, 1 some files failed, 2 usage.\n",
@@ -126,7 +130,7 @@ static int value_of(int argc, char **argv, int *i, const char *flag, const char 
 }
 
 /* Each flag, read from LINEAGED_<FLAG> first; `from_env` names the variable in an error. */
-enum { OPT_DB, OPT_DIALECT, OPT_PROJECT, OPT_WORKERS, N_OPTS };
+enum { OPT_DB, OPT_DIALECT, OPT_PROJECT, OPT_WORKERS, OPT_MAX_FILE_MB, N_OPTS };
 typedef struct opt {
     const char *flag, *var, *value;
     int from_env;
@@ -144,7 +148,8 @@ int cmd_ingest(int argc, char **argv)
     opt_t flags[N_OPTS] = {{"--db", "LINEAGED_DB", "./data/lineage.duckdb", 0},
                            {"--dialect", "LINEAGED_DIALECT", NULL, 0},
                            {"--project", "LINEAGED_PROJECT", "default", 0},
-                           {"--workers", "LINEAGED_WORKERS", NULL, 0}};
+                           {"--workers", "LINEAGED_WORKERS", NULL, 0},
+                           {"--max-file-mb", "LINEAGED_MAX_FILE_MB", NULL, 0}};
     for(int k = 0; k < N_OPTS; k++) {
         const char *v = getenv(flags[k].var);
         if(v && *v) {
@@ -194,6 +199,10 @@ int cmd_ingest(int argc, char **argv)
             return bad_value(wk, "a whole number from 1 to 64");
         workers = (int)v;
     }
+    int64_t max_file_bytes = INGEST_FILE_MAX_BYTES;
+    const opt_t *mf = &flags[OPT_MAX_FILE_MB];
+    if(mf->value && config_max_file_mb(mf->value, &max_file_bytes))
+        return bad_value(mf, "a whole number of MiB from 1 to 256");
     if(!*project || strlen(project) > 200)
         return bad_value(&flags[OPT_PROJECT], "a name of 1 to 200 characters");
     if(!paths) {
@@ -216,7 +225,8 @@ int cmd_ingest(int argc, char **argv)
     }
     progress_t p = {.tty = isatty(STDERR_FILENO)};
     pthread_mutex_init(&p.mu, NULL);
-    ingest_opts_t opts = {.store = store, .workers = workers, .on_file = on_file, .ud = &p};
+    ingest_opts_t opts = {
+        .store = store, .workers = workers, .max_file_bytes = max_file_bytes, .on_file = on_file, .ud = &p};
     ingest_t *in = NULL;
     int rc = ingest_open(&opts, &in);
     if(!rc && (rc = ingest_wait_ready(in)) != INGEST_OK) /* the graph's state could not be read */

@@ -1,6 +1,7 @@
 #include "cli/cmd_parse.h"
 
-#include "api/upload.h"
+#include "cli/config.h"
+#include "ingest/ingest.h"
 #include "sql/lineage.h"
 #include "util/alloc.h"
 
@@ -22,7 +23,7 @@ typedef struct out_state {
 /* A FIFO, stdin or /dev/zero has no size to check up front: the bytes are counted as they come. */
 typedef struct reader {
     FILE *f;
-    int64_t size;
+    int64_t size, max;
     int too_big;
 } reader_t;
 
@@ -31,17 +32,17 @@ static int file_read(void *ud, char *buf, size_t cap, size_t *got)
     reader_t *r = ud;
     *got = fread(buf, 1, cap, r->f);
     r->size += (int64_t)*got;
-    if(r->size > UPLOAD_FILE_MAX_BYTES) {
+    if(r->size > r->max) {
         r->too_big = 1;
         return SQL_ERR_IO;
     }
     return *got == 0 && ferror(r->f) ? SQL_ERR_IO : 0;
 }
 
-static void too_big(const char *path)
+static void too_big(const char *path, int64_t max)
 {
-    fprintf(stderr, "lineaged parse: cannot read %s: larger than the %lld MiB per-file limit\n", path,
-            (long long)(UPLOAD_FILE_MAX_BYTES >> 20));
+    fprintf(stderr, "lineaged parse: cannot read %s: larger than the %lld MiB per-file limit%s\n", path,
+            (long long)(max >> 20), max == INGEST_FILE_MAX_BYTES ? " (--max-file-mb raises it)" : "");
 }
 
 static int dump(out_state_t *o, json_t *j)
@@ -98,10 +99,13 @@ static int print_tail(out_state_t *o, const sql_lineage_t *l)
 
 static void usage(FILE *f)
 {
-    fputs("usage: lineaged parse [--dialect NAME] FILE...\n"
+    fputs("usage: lineaged parse [--dialect NAME] [--max-file-mb N] FILE...\n"
           "  Print the lineage of SQL files as JSON (one document per file, an array when several).\n"
           "  --dialect NAME  auto (default), ansi, postgres, tsql, snowflake, bigquery, mysql, oracle,\n"
           "                  hive, sparksql, databricks (also: redshift, athena, duckdb, ... as aliases)\n"
+          "  --max-file-mb N largest file or stream read, MiB (default 32, the server's per-file limit;\n"
+          "                  at most 256): a larger one is refused with exit 1\n"
+          "  Environment: LINEAGED_DIALECT, LINEAGED_MAX_FILE_MB (a flag wins).\n"
           "  FILE may be - for standard input.\n",
           f);
 }
@@ -112,6 +116,13 @@ int cmd_parse(int argc, char **argv)
     const char *env = getenv("LINEAGED_DIALECT");
     if(env && *env && sql_dialect_from_name(env, &dialect)) {
         fprintf(stderr, "lineaged parse: unknown dialect '%s' in LINEAGED_DIALECT\n", env);
+        return 2;
+    }
+    int64_t max = INGEST_FILE_MAX_BYTES;
+    env = getenv("LINEAGED_MAX_FILE_MB");
+    if(env && *env && config_max_file_mb(env, &max)) {
+        fprintf(stderr, "lineaged parse: LINEAGED_MAX_FILE_MB expects a whole number of MiB from 1 to 256, got '%.200s'\n",
+                env);
         return 2;
     }
     /* FILEs move to argv[1..nfiles]: options may follow them (`parse a.sql --dialect tsql`), as with getopt */
@@ -128,14 +139,15 @@ int cmd_parse(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if(strcmp(a, "--dialect") == 0) {
+        int limit = strncmp(a, "--max-file-mb", 13) == 0 && (a[13] == '\0' || a[13] == '=');
+        if(strcmp(a, "--dialect") == 0 || strcmp(a, "--max-file-mb") == 0) {
             if(i + 1 >= argc) {
-                fprintf(stderr, "lineaged parse: --dialect needs a value\n");
+                fprintf(stderr, "lineaged parse: %s needs a value\n", a);
                 return 2;
             }
             value = argv[++i];
-        } else if(strncmp(a, "--dialect=", 10) == 0) {
-            value = a + 10;
+        } else if(strncmp(a, "--dialect=", 10) == 0 || limit) {
+            value = strchr(a, '=') + 1;
         } else if(a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "lineaged parse: unknown option '%s' (see lineaged parse --help)\n", a);
             return 2;
@@ -143,7 +155,12 @@ int cmd_parse(int argc, char **argv)
             argv[1 + nfiles++] = argv[i];
             continue;
         }
-        if(sql_dialect_from_name(value, &dialect)) {
+        if(limit && config_max_file_mb(value, &max)) {
+            fprintf(stderr, "lineaged parse: --max-file-mb expects a whole number of MiB from 1 to 256, got '%.200s'\n",
+                    value);
+            return 2;
+        }
+        if(!limit && sql_dialect_from_name(value, &dialect)) {
             fprintf(stderr, "lineaged parse: unknown dialect '%s'\n", value);
             return 2;
         }
@@ -170,8 +187,8 @@ int cmd_parse(int argc, char **argv)
             /* fopen takes a folder; its first read fails, after earlier files' output went out */
             fprintf(stderr, "lineaged parse: cannot read %s: it is a folder (lineaged ingest takes folders)\n", path);
             status = 1;
-        } else if(S_ISREG(st.st_mode) && st.st_size > UPLOAD_FILE_MAX_BYTES) {
-            too_big(path); /* the same bound as the server's uploads and GitHub files */
+        } else if(S_ISREG(st.st_mode) && st.st_size > max) {
+            too_big(path, max); /* the same bound as the server's uploads and GitHub files */
             status = 1;
         }
     }
@@ -184,14 +201,14 @@ int cmd_parse(int argc, char **argv)
             sql_lineage_opts_t opts = {
                 .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
             sql_lineage_t *l = NULL;
-            reader_t r = {.f = files[i]};
+            reader_t r = {.f = files[i], .max = max};
             int rc = sql_lineage_run(file_read, &r, &opts, &l);
             if(!rc)
                 rc = print_tail(&o, l);
             sql_lineage_free(l);
             buf_free(&o.line);
             if(rc && r.too_big) {
-                too_big(argv[first + i]);
+                too_big(argv[first + i], max);
                 status = 1;
                 break;
             }

@@ -1,5 +1,6 @@
 #include "cli/config.h"
 
+#include "ingest/ingest.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -184,6 +185,17 @@ static int plain_decimal(const char *value, int fraction)
     if(fraction && p[digits] == '.')
         digits += 1 + strspn(p + digits + 1, "0123456789");
     return digits > 0 && p[digits] == '\0' && strcmp(p, ".") != 0;
+}
+
+int config_max_file_mb(const char *value, int64_t *bytes)
+{
+    if(!plain_decimal(value, 0) || *value == '-' || strlen(value) > 4)
+        return -1;
+    long mb = strtol(value, NULL, 10);
+    if(mb < 1 || mb > INGEST_FILE_MAX_MB_CLI)
+        return -1;
+    *bytes = (int64_t)mb << 20;
+    return 0;
 }
 
 static int set_option(config_t *cfg, const struct option_spec *o, const char *value, int from_env, char *err,

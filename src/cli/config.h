@@ -3,6 +3,7 @@
 #define LINEAGED_CLI_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CONFIG_MAX_ORIGINS 32
@@ -58,6 +59,11 @@ typedef struct config {
  * subcommand). On a bad flag or value writes one sentence to `err` and returns -1;
  * returns 1 when --help was asked for (usage already printed), 0 otherwise.
  */
+/*
+ * lineaged ingest's and parse's --max-file-mb (LINEAGED_MAX_FILE_MB): a whole number of MiB from 1 to
+ * INGEST_FILE_MAX_MB_CLI into *bytes; -1 when it is not one.
+ */
+int config_max_file_mb(const char *value, int64_t *bytes);
 int config_parse(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
 void config_free(config_t *cfg);
 void config_usage(FILE *out);

@@ -24,7 +24,6 @@
 #define MAX_RESULTS        10000  /* per-file results kept for ingestion_complete */
 #define MAX_RESULT_BYTES   (1u << 20) /* their entries, serialised: the event is one frame to every dashboard */
 #define RESULT_ENTRY_BYTES 40 /* an entry's keys, quotes and status: {"file":"","status":"processed"}, */
-#define DEFAULT_FILE_BYTES ((int64_t)256 << 20)
 #define MIN_INFLIGHT       16 /* parsed files in memory at once, at least (group commit, docs/ingest.md) */
 /*
  * Small files (docs/ingest.md "twelfth round"): up to SMALL_INFLIGHT of them in flight while they hold
@@ -1303,7 +1302,7 @@ int ingest_open(const ingest_opts_t *opts, ingest_t **out)
         return INGEST_ERR_NOMEM;
     in->opts = *opts;
     if(in->opts.max_file_bytes <= 0)
-        in->opts.max_file_bytes = DEFAULT_FILE_BYTES;
+        in->opts.max_file_bytes = INGEST_FILE_MAX_BYTES;
     in->nworkers = opts->workers > 0 ? (opts->workers > MAX_WORKERS ? MAX_WORKERS : opts->workers) : cpu_count();
     /* Half of them wait for the writer at a time: 8 files of 512 KiB make a group of one row group. */
     in->max_inflight = (size_t)in->nworkers * 4 < MIN_INFLIGHT ? MIN_INFLIGHT : (size_t)in->nworkers * 4;

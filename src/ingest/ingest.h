@@ -42,6 +42,13 @@ typedef struct ingest_file_event {
     size_t files_done, total_files;
 } ingest_file_event_t;
 
+/*
+ * The per-file limit: uploads, GitHub files, --seed-dir, lineaged ingest and lineaged parse; only the
+ * offline commands may raise it (--max-file-mb, up to INGEST_FILE_MAX_MB_CLI).
+ */
+#define INGEST_FILE_MAX_BYTES  ((int64_t)32 << 20)
+#define INGEST_FILE_MAX_MB_CLI 256
+
 typedef struct ingest_opts {
     store_t *store;
     bus_t *bus;     /* NULL: no events (offline `lineaged ingest`) */
@@ -49,7 +56,7 @@ typedef struct ingest_opts {
     int workers;    /* parsing threads; 0: one per core */
     /* With stats: after commits, store the counters at most this often (stats_snapshots); 0: never. */
     double snapshot_interval_s;
-    int64_t max_file_bytes;
+    int64_t max_file_bytes; /* 0: INGEST_FILE_MAX_BYTES */
     /* Tests only: the writer sleeps this long before its start-up read and before each batch of commands. */
     int debug_slow_ms;
     /* Optional, from the writer thread. */

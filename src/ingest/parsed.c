@@ -24,6 +24,7 @@ typedef struct reader {
     const atomic_int *stop;
     buf_t *text;     /* the whole file, kept for the statements' text */
     const char *why; /* set when the reader refuses the input */
+    char why_buf[96];
     parsed_file_t *p;
     size_t served; /* text_chunk: bytes of text given to the engine */
     /* a byte >= 0x80 was read: until then every name the engine gives is ASCII and is copied as it
@@ -42,6 +43,17 @@ static int has_high_byte(const char *s, size_t n)
     for(; i < n; i++)
         any |= (unsigned char)s[i];
     return (any & 0x8080808080808080ull) != 0;
+}
+
+static const char *too_large(reader_t *r)
+{
+    long long mib = (long long)(r->max >> 20);
+    if(mib << 20 == r->max)
+        snprintf(r->why_buf, sizeof(r->why_buf), "file is larger than the %lld MiB per-file limit", mib);
+    else
+        snprintf(r->why_buf, sizeof(r->why_buf), "file is larger than the %lld-byte per-file limit",
+                 (long long)r->max);
+    return r->why_buf;
 }
 
 static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
@@ -66,7 +78,7 @@ static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
     }
     r->size += n;
     if(r->size > r->max) {
-        r->why = "file is larger than the per-file limit";
+        r->why = too_large(r);
         return SQL_ERR_IO;
     }
     int added = buf_add(r->text, buf, (size_t)n);
@@ -378,7 +390,7 @@ parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t diale
     }
     if(st.st_size > max_bytes) {
         p->size = st.st_size;
-        fail(p, PARSED_FAILED, "file is larger than the per-file limit");
+        fail(p, PARSED_FAILED, too_large(&r));
         goto out;
     }
     if(st.st_size == 0) {

@@ -61,7 +61,8 @@ class IngestCliTest(unittest.TestCase):
 
     def test_usage_errors_exit_2(self):
         for args in ([], ["--dialect", "klingon", self.src], ["--bogus", self.src], ["--workers", "0", self.src],
-                     ["--db"]):
+                     ["--db"], ["--max-file-mb", "0", self.src], ["--max-file-mb", "257", self.src],
+                     ["--max-file-mb=1.5", self.src], ["--max-file-mb", " 8", self.src]):
             r = run_cli("ingest", *args)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertTrue(r.stderr.startswith("lineaged ingest: "), r.stderr)
@@ -151,6 +152,23 @@ class IngestCliTest(unittest.TestCase):
             status, doc = srv.get_json("/api/v1/files?status=skipped")
         self.assertEqual(status, 200, doc)
         self.assertEqual([(f["path"], f["size_bytes"]) for f in doc["files"]], [("notes.txt", 6)], doc)
+
+    def test_the_per_file_limit_is_the_servers_32_mib_unless_raised(self):
+        # It was 256 MiB where the server and lineaged parse refuse over 32 MiB.
+        big = os.path.join(self.dir, "big.sql")
+        with open(big, "wb") as f:
+            f.truncate((32 << 20) + 1)  # sparse: 32 MiB of NUL bytes to whoever reads it
+        r = self.ingest(big)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(summary(r.stdout)["failed"], 1)
+        self.assertIn("big.sql: file is larger than the 32 MiB per-file limit", r.stderr)
+        # raised, by flag or environment, it is read (and skipped: its bytes are NULs)
+        for extra, env in ((["--max-file-mb", "33"], None), ([], {"LINEAGED_MAX_FILE_MB": "33"})):
+            with self.subTest(extra=extra, env=env):
+                r = run_cli("ingest", "--db", self.db, *extra, big, env=env, timeout=120)
+                self.assertIn("binary file", r.stderr)
+                self.assertNotIn("per-file limit", r.stderr)
+        self.assertIn("--max-file-mb N", run_cli("ingest", "--help").stdout)
 
     def test_a_procedure_past_the_flow_limit_is_processed_with_a_warning_saying_what_was_cut(self):
         proc = os.path.join(self.dir, "gen", "load_all.sql")

@@ -112,13 +112,32 @@ class ParseTest(unittest.TestCase):
             r, _ = self.parse("postgres_etl.sql", big)
         self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stdout, "")
-        self.assertEqual(r.stderr, f"lineaged parse: cannot read {big}: larger than the 32 MiB per-file limit\n")
+        self.assertEqual(r.stderr, f"lineaged parse: cannot read {big}: larger than the 32 MiB per-file limit (--max-file-mb raises it)\n")
 
-    def test_an_endless_stream_stops_at_the_same_limit(self):
-        # /dev/zero has no size to check up front; it was read for ever
-        r, _ = self.parse("/dev/zero")
+    def test_an_endless_stream_stops_at_the_limit(self):
+        # /dev/zero has no size to check up front; it was read for ever. At 1 MiB, not 32: reading 32 MiB
+        # took 22 s of the 30 allowed under ASan at load 10.
+        r, _ = self.parse("--max-file-mb", "1", "/dev/zero")
         self.assertEqual(r.returncode, 1)
-        self.assertEqual(r.stderr, "lineaged parse: cannot read /dev/zero: larger than the 32 MiB per-file limit\n")
+        self.assertEqual(r.stderr, "lineaged parse: cannot read /dev/zero: larger than the 1 MiB per-file limit\n")
+
+    def test_max_file_mb_sets_the_limit(self):
+        with tempfile.TemporaryDirectory() as d:
+            one = os.path.join(d, "one.sql")
+            with open(one, "w") as f:
+                f.write("INSERT INTO t SELECT a FROM s;\n" + " " * (1 << 20))
+            r, _ = self.parse("--max-file-mb", "1", one)
+            self.assertEqual((r.returncode, r.stdout), (1, ""))
+            self.assertEqual(r.stderr, f"lineaged parse: cannot read {one}: larger than the 1 MiB per-file limit\n")
+            for args, env in ((["--max-file-mb=2", one], None), ([one], {"LINEAGED_MAX_FILE_MB": "2"})):
+                r = run_cli("parse", *args, env=env)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(json.loads(r.stdout)["sources"], ["s"])
+        for args, env in ((["--max-file-mb", "0", "x.sql"], None), (["--max-file-mb", "257", "x.sql"], None),
+                          (["--max-file-mb"], None), (["x.sql"], {"LINEAGED_MAX_FILE_MB": "-1"})):
+            r = run_cli("parse", *args, env=env)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
 
     def test_unknown_dialect_exits_2(self):
         r, _ = self.parse("--dialect", "cobol", "broken.sql")
