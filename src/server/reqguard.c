@@ -25,14 +25,26 @@ static recv_fn real_recv;
 static pthread_once_t found = PTHREAD_ONCE_INIT;
 static _Thread_local int service_thread; /* other threads' recv() (libgit2's) pass straight through */
 static server_t *guarded;
-/* A scanner by descriptor, only while its connection is HTTP: a WebSocket's is freed at its upgrade, so
+/* A request line's first bytes, kept back from lws until they tell the target's form. */
+typedef struct watch {
+    reqscan_t scan;
+    size_t held;
+    unsigned char hold[REQSCAN_HELD_MAX];
+} watch_t;
+
+/* A watch by descriptor, only while its connection is HTTP: a WebSocket's is freed at its upgrade, so
  * thousands of dashboards cost a pointer each (the table grows to the highest descriptor watched). */
-static reqscan_t **watches;
+static watch_t **watches;
 static size_t n_watches;
 
 static void find_recv(void)
 {
     real_recv = (recv_fn)dlsym(RTLD_NEXT, "recv");
+}
+
+static int names_this_server(const char *authority, void *ud)
+{
+    return host_allowed(&((server_t *)ud)->origins, authority);
 }
 
 int reqguard_init(server_t *srv)
@@ -49,6 +61,7 @@ int reqguard_init(server_t *srv)
     }
     reqscan_known_names(names, n);
     reqscan_table(LWS_HEADER_DATA, WSI_TOKEN_COUNT);
+    reqscan_hosts(names_this_server, srv);
     guarded = srv;
     service_thread = 1;
     return 0;
@@ -72,7 +85,7 @@ void reqguard_watch(int fd)
         size_t n = n_watches ? n_watches : 256;
         while(n <= (size_t)fd)
             n *= 2;
-        reqscan_t **grown = util_realloc(watches, n * sizeof(*grown));
+        watch_t **grown = util_realloc(watches, n * sizeof(*grown));
         if(!grown)
             return; /* unchecked: lws alone parses this connection's requests */
         memset(grown + n_watches, 0, (n - n_watches) * sizeof(*grown));
@@ -81,7 +94,8 @@ void reqguard_watch(int fd)
     }
     if(!watches[fd] && !(watches[fd] = util_malloc(sizeof(*watches[fd]))))
         return;
-    reqscan_init(watches[fd]);
+    reqscan_init(&watches[fd]->scan);
+    watches[fd]->held = 0;
 }
 
 void reqguard_unwatch(int fd)
@@ -120,8 +134,10 @@ static void refuse(int fd, int status, const char *why)
 
 /*
  * Called for every recv() of the process; lws reads its sockets with it (flags 0). The bytes are
- * scanned and handed on unchanged; a malformed header block is answered here and reported to lws as
- * the peer's end of stream, so lws closes the connection without parsing it.
+ * scanned and handed on (a target in absolute form cut to the origin form; a request line's first
+ * bytes kept back until they tell which it is, EAGAIN when nothing else came); a malformed header
+ * block is answered here and reported to lws as the peer's end of stream, so lws closes the
+ * connection without parsing it.
  */
 ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
@@ -132,24 +148,35 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     }
     if(sockwait_ready(fd, POLLIN))
         return -1;
-    ssize_t n = real_recv(fd, buf, len, flags);
-    if(n <= 0 || flags || !service_thread || fd < 0 || (size_t)fd >= n_watches || !watches[fd])
-        return n;
-    char authority[256];
-    size_t cut = reqscan_origin_form(watches[fd], buf, (size_t)n, authority, sizeof(authority));
-    if(cut && !host_allowed(&guarded->origins, authority)) {
-        reqguard_unwatch(fd);
-        refuse(fd, 421, "the request target names another host (see --allowed-host)");
-        return 0;
+    watch_t *w = !flags && service_thread && fd >= 0 && (size_t)fd < n_watches ? watches[fd] : NULL;
+    if(!w)
+        return real_recv(fd, buf, len, flags);
+    size_t held = w->held;
+    if(len <= held) { /* lws reads 4 KiB pages: never seen, but the bytes stay in order, then unchecked */
+        memcpy(buf, w->hold, len);
+        memmove(w->hold, w->hold + len, held - len);
+        w->held -= len;
+        w->scan.off = 1;
+        return (ssize_t)len;
     }
-    n -= (ssize_t)cut;
+    ssize_t got = real_recv(fd, (char *)buf + held, len - held, flags);
+    if(got <= 0) /* an end of stream with bytes held: a request line cut short, nothing to serve */
+        return got;
+    memcpy(buf, w->hold, held);
+    size_t n = held + (size_t)got, keep = 0;
     const char *why = NULL;
-    enum reqscan_result r = reqscan_feed(watches[fd], (unsigned char *)buf, (size_t)n, &why);
-    if(r == REQSCAN_OK)
-        return n;
+    enum reqscan_result r = reqscan_take(&w->scan, buf, &n, &keep, &why);
+    if(r == REQSCAN_OK) {
+        memcpy(w->hold, (char *)buf + n, keep);
+        w->held = keep;
+        if(n)
+            return (ssize_t)n;
+        errno = EAGAIN;
+        return -1;
+    }
     reqguard_unwatch(fd);
     if(r == REQSCAN_OFF)
-        return n;
-    refuse(fd, r == REQSCAN_TOO_BIG ? 431 : r == REQSCAN_TOO_LONG ? 414 : 400, why);
+        return (ssize_t)n;
+    refuse(fd, r == REQSCAN_TOO_BIG ? 431 : r == REQSCAN_TOO_LONG ? 414 : r == REQSCAN_MISDIRECTED ? 421 : 400, why);
     return 0;
 }

@@ -260,11 +260,11 @@ static enum reqscan_result bad(reqscan_t *s, const char **why, const char *what)
     return REQSCAN_BAD;
 }
 
-enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why)
+/* Scans up to n bytes; stops after the byte that ends a request (*used says how many were taken). */
+static enum reqscan_result scan(reqscan_t *s, unsigned char *p, size_t n, size_t *used, const char **why)
 {
-    if(s->off)
-        return REQSCAN_OFF;
-    for(size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    for(; i < n && !(i && s->state == S_START); i++) {
         unsigned char c = p[i];
         s->stored += s->state != S_BODY; /* an upper bound of what lws keeps of the block */
         switch(s->state) {
@@ -391,32 +391,134 @@ enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const
             break;
         }
     }
-    /* lws parses these bytes once this returns: a block it cannot hold is refused first */
+    *used = i;
+    return REQSCAN_OK;
+}
+
+/* lws parses the bytes once they are handed on: a block it cannot hold is refused first. */
+static enum reqscan_result handed_on(reqscan_t *s, const char **why)
+{
     return s->state != S_BODY && table_full(s) ? too_big(s, why) : REQSCAN_OK;
 }
 
-size_t reqscan_origin_form(const reqscan_t *s, unsigned char *p, size_t n, char *authority, size_t authlen)
+enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why)
 {
-    authority[0] = '\0';
-    if(s->off || s->state != S_START)
-        return 0;
-    const unsigned char *sp = memchr(p, ' ', n < 24 ? n : 24); /* after the method */
-    if(!sp)
-        return 0;
-    size_t t = (size_t)(sp - p) + 1;
-    if(n - t < 7 || strncasecmp((const char *)p + t, "http://", 7) != 0)
-        return 0;
-    size_t a = t + 7, end = a;
-    while(end < n && p[end] != '/' && p[end] != '?' && p[end] != ' ' && p[end] != '#' && !is_ctl(p[end]))
-        end++;
-    if(end == n || end == a)
-        return 0; /* split across reads, or no authority: lws refuses it as before */
-    if(end - a < authlen) {
-        memcpy(authority, p + a, end - a);
-        authority[end - a] = '\0';
+    if(s->off)
+        return REQSCAN_OFF;
+    for(size_t at = 0, used; at < n; at += used) {
+        enum reqscan_result r = scan(s, p + at, n - at, &used, why);
+        if(r != REQSCAN_OK)
+            return r;
     }
-    size_t cut = p[end] == '/' ? end - t : end - 1 - t; /* no path: the last byte kept becomes "/" */
-    memmove(p + t, p + t + cut, n - t - cut);
-    p[t] = '/';
-    return cut;
+    return handed_on(s, why);
+}
+
+static int (*allowed_host)(const char *authority, void *ud);
+static void *allowed_ud;
+
+void reqscan_hosts(int (*allowed)(const char *authority, void *ud), void *ud)
+{
+    allowed_host = allowed;
+    allowed_ud = ud;
+}
+
+/* The bytes at p (n of them) begin `lit` (len bytes), ignoring case, as far as they go. */
+static int begins(const unsigned char *p, size_t n, const char *lit, size_t len)
+{
+    return strncasecmp((const char *)p, lit, n < len ? n : len) == 0;
+}
+
+enum form { FORM_ORIGIN, FORM_UNKNOWN, FORM_HTTP, FORM_HTTPS, FORM_FOREIGN };
+
+#define METHOD_MAX    23  /* bytes of a method looked past for a target in absolute form */
+#define AUTHORITY_MAX 255 /* bytes of an authority that may name this server */
+
+/*
+ * At a request's first byte: the form of its target, as far as the n bytes there tell. FORM_HTTP
+ * sets *t (where the target starts) and *end (where its authority ends). Anything lws reads as it
+ * is (origin form, "*", a malformed line) is FORM_ORIGIN.
+ */
+static enum form target_form(const unsigned char *p, size_t n, size_t *t, size_t *end)
+{
+    size_t m = 0;
+    while(m < n && m <= METHOD_MAX && p[m] != ' ' && !is_ctl(p[m]))
+        m++;
+    if(m == n && m <= METHOD_MAX)
+        return FORM_UNKNOWN;
+    if(m > METHOD_MAX || p[m] != ' ')
+        return FORM_ORIGIN;
+    *t = m + 1;
+    const unsigned char *q = p + *t;
+    size_t avail = n - *t;
+    int http = begins(q, avail, "http://", 7), https = begins(q, avail, "https://", 8);
+    if(https && avail >= 8)
+        return FORM_HTTPS;
+    if(!http)
+        return https ? FORM_UNKNOWN : FORM_ORIGIN;
+    if(avail < 7)
+        return FORM_UNKNOWN;
+    size_t a = *t + 7;
+    *end = a;
+    while(*end < n && p[*end] != '/' && p[*end] != '?' && p[*end] != ' ' && p[*end] != '#' && !is_ctl(p[*end]))
+        (*end)++;
+    if(*end - a > AUTHORITY_MAX)
+        return FORM_FOREIGN;
+    if(*end == n)
+        return FORM_UNKNOWN;
+    return *end == a ? FORM_ORIGIN : FORM_HTTP; /* no authority: lws refuses it */
+}
+
+/*
+ * A request starts at p: a target in absolute form naming this server is cut to the origin form
+ * ("/path", "/" for none) in place, *n shrinking by the bytes cut.
+ */
+static enum reqscan_result request_start(reqscan_t *s, unsigned char *p, size_t *n, const char **why)
+{
+    size_t t = 0, end = 0;
+    switch(target_form(p, *n, &t, &end)) {
+    case FORM_ORIGIN: return REQSCAN_OK;
+    case FORM_UNKNOWN: return REQSCAN_MORE;
+    case FORM_HTTPS:
+        s->off = 1;
+        *why = "an https:// request target on a plain HTTP connection: this server speaks no TLS";
+        return REQSCAN_MISDIRECTED;
+    case FORM_FOREIGN: break;
+    case FORM_HTTP: {
+        char authority[AUTHORITY_MAX + 1];
+        memcpy(authority, p + t + 7, end - t - 7);
+        authority[end - t - 7] = '\0';
+        if(!allowed_host || !allowed_host(authority, allowed_ud))
+            break;
+        size_t cut = p[end] == '/' ? end - t : end - 1 - t; /* no path: the last byte kept becomes "/" */
+        memmove(p + t, p + t + cut, *n - t - cut);
+        p[t] = '/';
+        *n -= cut;
+        return REQSCAN_OK;
+    }
+    }
+    s->off = 1;
+    *why = "the request target names another host (see --allowed-host)";
+    return REQSCAN_MISDIRECTED;
+}
+
+enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size_t *held, const char **why)
+{
+    *held = 0;
+    if(s->off)
+        return REQSCAN_OFF;
+    for(size_t at = 0, used; at < *n; at += used) {
+        size_t rest = *n - at;
+        enum reqscan_result r = s->state == S_START ? request_start(s, p + at, &rest, why) : REQSCAN_OK;
+        if(r == REQSCAN_MORE) { /* kept back until the target's form is known */
+            *held = rest;
+            *n = at;
+            break;
+        }
+        *n = at + rest;
+        if(r == REQSCAN_OK)
+            r = scan(s, p + at, rest, &used, why);
+        if(r != REQSCAN_OK)
+            return r;
+    }
+    return handed_on(s, why);
 }

@@ -19,6 +19,8 @@ enum reqscan_result {
     REQSCAN_BAD,     /* a malformed header block: answer 400 and close */
     REQSCAN_TOO_BIG, /* more than lws's header table holds (it would drop the connection): 431 and close */
     REQSCAN_TOO_LONG, /* the same, for a request target too long on its own: 414 and close */
+    REQSCAN_MISDIRECTED, /* a request target in absolute form for another host, or https: 421 and close */
+    REQSCAN_MORE,        /* (internal) the bytes so far do not tell a request target's form */
 };
 
 /*
@@ -70,12 +72,19 @@ void reqscan_init(reqscan_t *s);
 enum reqscan_result reqscan_feed(reqscan_t *s, unsigned char *p, size_t n, const char **why);
 
 /*
- * RFC 9112 §3.2.2: a request line in absolute form ("GET http://host:port/path HTTP/1.1"), lws
- * refuses it. When one starts p (a read that begins a request, its authority whole), its "http://"
- * and authority are cut out in place, leaving the origin form ("/path", "/" for none). Returns the
- * bytes cut (0: not absolute form here) and the authority in `authority` (empty when it does not
- * fit); the caller checks it names this server.
+ * RFC 9112 §3.2.2: a request line in absolute form ("GET http://host:port/path HTTP/1.1"), which lws
+ * refuses. `allowed` says whether an authority ("host:port") names this server.
  */
-size_t reqscan_origin_form(const reqscan_t *s, unsigned char *p, size_t n, char *authority, size_t authlen);
+void reqscan_hosts(int (*allowed)(const char *authority, void *ud), void *ud);
+/*
+ * reqscan_feed for recv(): wherever a request starts in the stream, a target in absolute form naming
+ * this server is cut to the origin form in place ("/path", "/" for none; *n shrinks), another host's
+ * or an https:// one is REQSCAN_MISDIRECTED. A request's first bytes that do not yet tell its
+ * target's form (a request line split across reads) are not taken: *n stops before them and *held
+ * says how many follow, for the caller to put before the next read's bytes. They are at most
+ * REQSCAN_HELD_MAX.
+ */
+#define REQSCAN_HELD_MAX 300 /* a method's 23 bytes, a space, "http://" and a 255-byte authority */
+enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size_t *held, const char **why);
 
 #endif

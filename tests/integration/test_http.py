@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import select
 import socket
 import sys
 import time
@@ -57,6 +59,53 @@ class HttpTest(unittest.TestCase):
                 doc = json.loads(reply.split(b"\r\n\r\n", 1)[1])
                 self.assertEqual(doc["error"], "misdirected_request")
                 self.assertIn("another host", doc["detail"])
+
+    def send_in_pieces(self, data, step, until_answered=False):
+        """Sends `data` `step` bytes a write (TCP_NODELAY: each its own segment), 2 ms apart (or, with
+        `until_answered`, until an answer comes: more bytes would meet a reset); returns all that comes back."""
+        with socket.create_connection((self.srv.host, self.srv.port), timeout=10) as s:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                for i in range(0, len(data), step):
+                    if select.select([s] if until_answered else [], [], [], 0.002)[0]:
+                        break
+                    s.sendall(data[i:i + step])
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before the rest: the answer is waiting
+            out = b""
+            try:
+                while chunk := s.recv(65536):
+                    out += chunk
+            except ConnectionResetError:
+                pass
+            return out
+
+    def test_absolute_form_is_served_whatever_the_read_boundaries(self):
+        # It was cut to the origin form only at the start of a read: a request line split across reads,
+        # or a pipelined request after the first, got lws's 400.
+        own = f"{self.srv.host}:{self.srv.port}"
+        one = f"GET http://{own}/health HTTP/1.1\r\nHost: {own}\r\n\r\n".encode()
+        two = f"GET /health HTTP/1.1\r\nHost: {own}\r\n\r\n".encode()
+        last = f"GET HTTP://localhost:{self.srv.port}?x=1 HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n".encode()
+        for step in (1, 3, 7, len(one) + 5, 4096):
+            with self.subTest(step=step):
+                reply = self.send_in_pieces(one + two + one + last, step)
+                self.assertEqual(re.findall(rb"HTTP/1\.1 (\d{3}) ", reply), [b"200"] * 4, reply[:400])
+                self.assertTrue(reply.endswith(b"</html>\n") or b"<html" in reply, reply[-200:])  # "/" is the page
+
+    def test_https_and_other_hosts_get_421_whatever_the_read_boundaries(self):
+        own = f"{self.srv.host}:{self.srv.port}"
+        for target, says in ((f"https://{own}/health", "https:// request target"),
+                             ("http://evil.example.com/health", "another host"),
+                             ("http://" + "a" * 300 + "/health", "another host")):
+            for step in (1, 5, 4096):
+                with self.subTest(target=target[:40], step=step):
+                    request = f"GET {target} HTTP/1.1\r\nHost: {own}\r\n\r\n".encode()
+                    reply = self.send_in_pieces(request, step, until_answered=True)
+                    self.assertTrue(reply.startswith(b"HTTP/1.1 421 "), reply[:200])
+                    doc = json.loads(reply.split(b"\r\n\r\n", 1)[1])
+                    self.assertEqual(doc["error"], "misdirected_request")
+                    self.assertIn(says, doc["detail"])
 
     def test_dashboard_page(self):
         status, headers, body = self.srv.request("GET", "/")
