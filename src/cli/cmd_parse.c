@@ -25,6 +25,7 @@ typedef struct reader {
     FILE *f;
     int64_t size, max;
     int too_big;
+    int binary;
 } reader_t;
 
 static int file_read(void *ud, char *buf, size_t cap, size_t *got)
@@ -34,6 +35,11 @@ static int file_read(void *ud, char *buf, size_t cap, size_t *got)
     r->size += (int64_t)*got;
     if(r->size > r->max) {
         r->too_big = 1;
+        return SQL_ERR_IO;
+    }
+    /* as ingest does: NUL bytes are no SQL text (and /dev/zero was lexed up to the limit) */
+    if(memchr(buf, '\0', *got)) {
+        r->binary = 1;
         return SQL_ERR_IO;
     }
     return *got == 0 && ferror(r->f) ? SQL_ERR_IO : 0;
@@ -209,6 +215,12 @@ int cmd_parse(int argc, char **argv)
             buf_free(&o.line);
             if(rc && r.too_big) {
                 too_big(argv[first + i], max);
+                status = 1;
+                break;
+            }
+            if(rc && r.binary) {
+                fprintf(stderr, "lineaged parse: cannot read %s: binary file (it contains NUL bytes), not SQL text\n",
+                        argv[first + i]);
                 status = 1;
                 break;
             }

@@ -7,12 +7,13 @@ added later does not break the comparison while a changed or missing one does.
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import main, run_cli  # noqa: E402
+from harness import BIN, main, run_cli  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "parse")
 
@@ -115,11 +116,20 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(r.stderr, f"lineaged parse: cannot read {big}: larger than the 32 MiB per-file limit (--max-file-mb raises it)\n")
 
     def test_an_endless_stream_stops_at_the_limit(self):
-        # /dev/zero has no size to check up front; it was read for ever. At 1 MiB, not 32: reading 32 MiB
-        # took 22 s of the 30 allowed under ASan at load 10.
-        r, _ = self.parse("--max-file-mb", "1", "/dev/zero")
+        # a pipe has no size to check up front; it was read for ever
+        with subprocess.Popen(["yes", ""], stdout=subprocess.PIPE) as blank_lines:
+            r = subprocess.run([BIN, "parse", "--max-file-mb", "1", "-"], stdin=blank_lines.stdout,
+                               capture_output=True, text=True, timeout=60)
+            blank_lines.kill()
         self.assertEqual(r.returncode, 1)
-        self.assertEqual(r.stderr, "lineaged parse: cannot read /dev/zero: larger than the 1 MiB per-file limit\n")
+        self.assertEqual(r.stderr, "lineaged parse: cannot read -: larger than the 1 MiB per-file limit\n")
+
+    def test_a_binary_stream_is_refused_at_its_first_nul(self):
+        # /dev/zero was lexed up to the limit (seconds under ASan); ingest refuses NUL bytes too
+        r, _ = self.parse("/dev/zero")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr,
+                         "lineaged parse: cannot read /dev/zero: binary file (it contains NUL bytes), not SQL text\n")
 
     def test_max_file_mb_sets_the_limit(self):
         with tempfile.TemporaryDirectory() as d:
