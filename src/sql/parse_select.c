@@ -332,6 +332,14 @@ static int offset_is_column(const parser_t *p)
 }
 
 /* One expression; stops before `,`, `)`, a clause keyword or an alias. */
+/* Operators that are functions too where an operand stands: Snowflake's LIKE(s, p), ILIKE, RLIKE,
+ * REGEXP; ClickHouse's and(a, b), or(..) */
+static int operator_function(const sql_token_t *t)
+{
+    return t_kw(t, SQL_KW_LIKE) || t_kw(t, SQL_KW_ILIKE) || t_kw(t, SQL_KW_RLIKE) || t_kw(t, SQL_KW_REGEXP) ||
+           t_kw(t, SQL_KW_AND) || t_kw(t, SQL_KW_OR);
+}
+
 void sqlp_parse_expr(parser_t *p, sink_t *sink)
 {
     if(!sqlp_enter(p))
@@ -389,6 +397,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                 next(p);
             } else if(t_kw(t, SQL_KW_NOT) || t_kw(t, SQL_KW_EXISTS) || t_kw(t, SQL_KW_DISTINCT) ||
                       t_kw(t, SQL_KW_ANY) || t_kw(t, SQL_KW_ALL) || t_word(p, t, "some") || t_word(p, t, "prior") ||
+                      (p->d == SQL_DIALECT_REDSHIFT && t_word(p, t, "approximate") && peek(p, 1)->type == SQL_TOK_WORD &&
+                       t_op(p, peek(p, 2), '(')) ||
                       t_word(p, t, "connect_by_root") || t_word(p, t, "binary") || t_ops(p, t, "-") ||
                       t_ops(p, t, "+") || t_ops(p, t, "~") || t_ops(p, t, "!")) {
                 next(p);
@@ -446,7 +456,7 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
             } else if(t->type == SQL_TOK_WORD && t_op(p, peek(p, 1), '(') &&
                       (!(t_flags(t) & SQL_KW_R) || t_kw(t, SQL_KW_LEFT) || t_kw(t, SQL_KW_RIGHT) ||
                        t_kw(t, SQL_KW_IF) || t_kw(t, SQL_KW_INSERT) || t_kw(t, SQL_KW_VALUES) ||
-                       t_kw(t, SQL_KW_TRUNCATE))) {
+                       t_kw(t, SQL_KW_TRUNCATE) || operator_function(t))) {
                 char *fname = sqlp_norm(p, t);
                 next(p);
                 if(fname)
@@ -1739,6 +1749,10 @@ void sqlp_parse_tail_clauses(parser_t *p)
             return;
         if(order_by_at(p)) {
             parse_order_by(p);
+        } else if((is_kw(p, SQL_KW_DISTRIBUTE) || is_kw(p, SQL_KW_SORT) || is_kw(p, SQL_KW_CLUSTER)) &&
+                  t_kw(peek(p, 1), SQL_KW_BY)) {
+            /* Hive's (q UNION q) DISTRIBUTE BY .. SORT BY ..: the whole query's */
+            sqlp_parse_filter_clauses(p);
         } else if(is_kw(p, SQL_KW_LIMIT) || is_kw(p, SQL_KW_OFFSET)) {
             next(p);
             if(!accept_kw(p, SQL_KW_ALL))
@@ -2211,7 +2225,7 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
         } else if(is_kw(p, SQL_KW_DISTINCT) || is_kw(p, SQL_KW_ALL) || is_kw(p, SQL_KW_UNIQUE) ||
                   is_word(p, "distinctrow") || is_word(p, "straight_join") || is_word(p, "sql_calc_found_rows") ||
                   is_word(p, "sql_no_cache") || is_word(p, "high_priority") || is_word(p, "sql_small_result") ||
-                  is_word(p, "sql_big_result")) {
+                  is_word(p, "sql_big_result") || is_word(p, "sql_buffer_result") || is_word(p, "sql_cache")) {
             next(p);
         } else if(is_kw(p, SQL_KW_TOP)) {
             next(p);

@@ -908,6 +908,14 @@ static void test_dialect_clauses(void **state)
                    "CREATE TABLE v AS PIVOT s ON jan USING sum(feb);",
                    SQL_DIALECT_DUCKDB, "u.amount<-s.feb|s.jan u.id<-s.id u.month<-s.feb|s.jan v.id<-s.id");
     expect_clean("SELECT * FROM t LIMIT 10 PERCENT OFFSET 1;", SQL_DIALECT_DUCKDB, "t;");
+    /* operators called as functions (Snowflake, ClickHouse), Redshift's APPROXIMATE, MySQL's modifiers */
+    expect_cols_of("SELECT ILIKE(col, 'pattern') AS b FROM log_source;", SQL_DIALECT_SNOWFLAKE, "b<-log_source.col");
+    expect_cols_of("SELECT and(a, b) AS x FROM t;", SQL_DIALECT_CLICKHOUSE, "x<-t.a|t.b");
+    expect_cols_of("SELECT APPROXIMATE COUNT(DISTINCT y) AS n FROM t;", SQL_DIALECT_REDSHIFT, "n<-t.y");
+    expect_clean("SELECT SQL_BUFFER_RESULT SQL_CACHE a FROM t;", SQL_DIALECT_MYSQL, "t;");
+    /* Hive's DISTRIBUTE|SORT|CLUSTER BY after a query in parentheses (CLUSTER BY was a statement) */
+    expect_kinds("(SELECT 1 UNION SELECT 2) CLUSTER BY y;\n(SELECT a FROM t) DISTRIBUTE BY z SORT BY x;", SQL_DIALECT_HIVE,
+                 "select@1,select@2");
 }
 
 /* A routine's parameters and declared variables are no columns (they were read as columns of the
