@@ -60,6 +60,26 @@ test('a dropped file is uploaded, shows progress and completion, and the cards e
   assertNoProblems(page);
 });
 
+// The 202 comes once the server has recorded the files (seconds with a busy writer: 2.8 s of "Sending 100%"
+// measured with --debug-slow-writer-ms 3000). The page said "Sending 100%" all that time, as if stuck.
+test('a sent upload says the server is recording it until the answer comes', async ({ page }) => {
+  await page.evaluate(() => {
+    window.uploadSaid = [];
+    const status = document.getElementById('upload-status');
+    new MutationObserver(() => window.uploadSaid.push(status.textContent)).observe(status, { childList: true, subtree: true, characterData: true });
+  });
+  await dropFiles(page, [{ name: 'sent.sql', content: 'INSERT INTO sent.b SELECT x FROM sent.a;\n'.repeat(2000) }]);
+  await page.click('#upload-submit');
+  await waitFor(async () => (await page.getAttribute('#upload-status', 'data-kind')) === 'ok', {
+    what: `upload accepted (status: ${await text(page, '#upload-status')})`,
+  });
+  const said = [...new Set(await page.evaluate(() => window.uploadSaid))].filter(Boolean);
+  const sent = said.findIndex((t) => /^Sent \d+(\.\d+)? KiB; waiting for the server to record the file…$/.test(t));
+  assert(sent >= 0, `said: ${said.join(' | ')}`);
+  assert(/^Accepted 1 of 1 files/.test(said[said.length - 1]) && sent < said.length - 1, `said: ${said.join(' | ')}`);
+  assertNoProblems(page);
+});
+
 test('the server refusal is shown in its own words', async ({ page }) => {
   await page.fill('#gh-repo', 'acme/warehouse');
   await page.fill('#gh-branch', 'bad..branch');
