@@ -132,6 +132,19 @@ static void refuse(int fd, int status, const char *why)
                 status);
 }
 
+/* Takes `n` bytes already peeked at out of the socket. */
+static int consume(int fd, size_t n)
+{
+    char sink[4096]; /* what is taken was read already: discarded */
+    while(n) {
+        ssize_t got = real_recv(fd, sink, n < sizeof(sink) ? n : sizeof(sink), 0);
+        if(got <= 0)
+            return -1;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
 /*
  * Called for every recv() of the process; lws reads its sockets with it (flags 0). The bytes are
  * scanned and handed on (a target in absolute form cut to the origin form; a request line's first
@@ -159,13 +172,18 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
         w->scan.off = 1;
         return (ssize_t)len;
     }
-    ssize_t got = real_recv(fd, (char *)buf + held, len - held, flags);
+    /* lws 4.1.6 spins on a request with a body it finds in its own buffer after another: it is handed
+       one request a read, the rest left in the socket (peeked at, then taken), unless all is body */
+    int peek = reqscan_body_left(&w->scan) < (int64_t)(len - held) && !w->scan.off;
+    ssize_t got = real_recv(fd, (char *)buf + held, len - held, peek ? MSG_PEEK : 0);
     if(got <= 0) /* an end of stream with bytes held: a request line cut short, nothing to serve */
         return got;
     memcpy(buf, w->hold, held);
-    size_t n = held + (size_t)got, keep = 0;
+    size_t n = held + (size_t)got, keep = 0, after = 0;
     const char *why = NULL;
-    enum reqscan_result r = reqscan_take(&w->scan, buf, &n, &keep, &why);
+    enum reqscan_result r = reqscan_take(&w->scan, buf, &n, &keep, &after, &why);
+    if(peek && consume(fd, (size_t)got - after))
+        return -1;
     if(r == REQSCAN_OK) {
         memcpy(w->hold, (char *)buf + n, keep);
         w->held = keep;

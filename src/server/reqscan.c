@@ -501,9 +501,16 @@ static enum reqscan_result request_start(reqscan_t *s, unsigned char *p, size_t 
     return REQSCAN_MISDIRECTED;
 }
 
-enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size_t *held, const char **why)
+int64_t reqscan_body_left(const reqscan_t *s)
+{
+    return !s->off && s->state == S_BODY ? s->body_left : 0;
+}
+
+enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size_t *held, size_t *after,
+                                 const char **why)
 {
     *held = 0;
+    *after = 0;
     if(s->off)
         return REQSCAN_OFF;
     for(size_t at = 0, used; at < *n; at += used) {
@@ -519,6 +526,11 @@ enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size
             r = scan(s, p + at, rest, &used, why);
         if(r != REQSCAN_OK)
             return r;
+        if(s->state == S_START && at + used < *n) { /* one request a read: the next one stays unread */
+            *after = *n - at - used;
+            *n = at + used;
+            break;
+        }
     }
     return handed_on(s, why);
 }

@@ -85,6 +85,9 @@ void reqscan_hosts(int (*allowed)(const char *authority, void *ud), void *ud);
  * REQSCAN_HELD_MAX.
  */
 #define REQSCAN_HELD_MAX 300 /* a method's 23 bytes, a space, "http://" and a 255-byte authority */
-enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size_t *held, const char **why);
+enum reqscan_result reqscan_take(reqscan_t *s, unsigned char *p, size_t *n, size_t *held, size_t *after,
+                                 const char **why);
+/* Bytes of the body being read still to come, or 0 outside a body. */
+int64_t reqscan_body_left(const reqscan_t *s);
 
 #endif
