@@ -2,6 +2,7 @@
 
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -34,11 +35,7 @@ static void *refresh_main(void *arg)
     room_t *room = arg;
     pthread_mutex_lock(&room->mu);
     while(!room->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += ROOM_REFRESH_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        struct timespec until = time_after_ns(CLOCK_MONOTONIC, (int64_t)ROOM_REFRESH_MS * 1000000);
         while(!room->stop && pthread_cond_timedwait(&room->cv, &room->mu, &until) != ETIMEDOUT)
             ;
         if(room->stop)

@@ -3,6 +3,7 @@
 #include "graph/snap.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -76,17 +77,6 @@ static void run_waiters(waiter_t *w)
 static double ms_between(const struct timespec *a, const struct timespec *b)
 {
     return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
-}
-
-/* CLOCK_MONOTONIC (the clock of both condition variables) `ns` from now. */
-static struct timespec mono_after(long long ns)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    ns += t.tv_nsec;
-    t.tv_sec += (time_t)(ns / 1000000000);
-    t.tv_nsec = (long)(ns % 1000000000);
-    return t;
 }
 
 static double cpu_since(const struct timespec *c0)
@@ -178,7 +168,7 @@ static void *rebuild_main(void *arg)
         unsigned long reading = ix->requested; /* committed before the read below starts */
         pthread_mutex_unlock(&ix->lock);
         double cpu = connected ? rebuild(ix, conn) : 0;
-        rested = mono_after((long long)(cpu * REBUILD_REST * 1e6));
+        rested = time_after_ns(CLOCK_MONOTONIC, (int64_t)(cpu * REBUILD_REST * 1e6));
         pthread_mutex_lock(&ix->lock);
         if(!ix->ready) {
             ix->ready = 1;
@@ -239,7 +229,7 @@ fail:
 
 int graph_index_wait_loaded(graph_index_t *ix, int timeout_ms)
 {
-    struct timespec until = mono_after((long long)timeout_ms * 1000000);
+    struct timespec until = time_after_ns(CLOCK_MONOTONIC, (int64_t)timeout_ms * 1000000);
     pthread_mutex_lock(&ix->lock);
     while(!ix->ready && pthread_cond_timedwait(&ix->loaded, &ix->lock, &until) != ETIMEDOUT)
         ;

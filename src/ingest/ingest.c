@@ -583,10 +583,7 @@ static void debug_slow(ingest_t *in, int stoppable)
         nanosleep(&ts, NULL);
         return;
     }
-    struct timespec at;
-    clock_gettime(CLOCK_REALTIME, &at);
-    at.tv_sec += ms / 1000 + (at.tv_nsec + (long)(ms % 1000) * 1000000) / 1000000000;
-    at.tv_nsec = (at.tv_nsec + (long)(ms % 1000) * 1000000) % 1000000000;
+    struct timespec at = time_after_ns(CLOCK_REALTIME, (int64_t)ms * 1000000);
     pthread_mutex_lock(&in->mu);
     while(!atomic_load(&in->stop) && pthread_cond_timedwait(&in->writer_cv, &in->mu, &at) != ETIMEDOUT)
         ;
@@ -1030,11 +1027,7 @@ static job_t *gather(ingest_t *in, job_t *list)
         int64_t left = last + GATHER_MS < start + GATHER_MAX_MS ? last + GATHER_MS - now : start + GATHER_MAX_MS - now;
         if(left <= 0)
             break;
-        struct timespec at;
-        clock_gettime(CLOCK_REALTIME, &at);
-        at.tv_nsec += (long)(left * 1000000);
-        at.tv_sec += at.tv_nsec / 1000000000;
-        at.tv_nsec %= 1000000000;
+        struct timespec at = time_after_ns(CLOCK_REALTIME, left * 1000000);
         pthread_cond_timedwait(&in->writer_cv, &in->mu, &at);
         for(job_t *j = take_all(&in->parsed); j; j = j->next, n++) {
             bytes += j->bytes;

@@ -18,6 +18,16 @@ int64_t time_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec time_after_ns(clockid_t clock, int64_t ns)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    ns += t.tv_nsec;
+    t.tv_sec += (time_t)(ns / 1000000000);
+    t.tv_nsec = (long)(ns % 1000000000);
+    return t;
+}
+
 void time_iso8601(int64_t epoch_ms, char *out)
 {
     time_t secs = (time_t)(epoch_ms / 1000);
