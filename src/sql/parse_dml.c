@@ -510,6 +510,7 @@ static void resolve_assignments(parser_t *p, const char *table, scope_t *sc, con
 typedef struct upsert {
     const char *alias, *row;
     const rel_t *query; /* MySQL's INSERT .. SELECT */
+    scope_t from;       /* its FROM items (none after GROUP BY, whose query hides its tables) */
     /* MySQL's row alias with columns, AS new(m, n): m is the INSERT's first column */
     const char *rowcols[64];
     int nrowcols;
@@ -546,6 +547,18 @@ static void parse_row_alias(parser_t *p, upsert_t *u)
         u->nrowcols = parse_column_list(p, u->rowcols, 64);
 }
 
+/* A column the upsert sets or the INSERT fills: the target has it */
+static int target_col(const upsert_t *u, const assigns_t *as, const char *name)
+{
+    for(uint32_t i = 0; i < as->n; i++)
+        if(as->v[i].col && strcmp(as->v[i].col, name) == 0)
+            return 1;
+    for(int i = 0; i < u->ncols; i++)
+        if(u->cols[i] && strcmp(u->cols[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 /* The columns an upsert sets (ON CONFLICT .. DO UPDATE SET, ON DUPLICATE KEY UPDATE): a column of
  * the row offered (excluded.c, MySQL's VALUES(c) or row alias new.c) comes from what the INSERT
  * writes to it, anything else resolves over the target as it was, which makes the target a read. */
@@ -558,6 +571,13 @@ static void resolve_upsert(parser_t *p, const char *table, const upsert_t *u, co
     tgt->table = table;
     tgt->alias = u->alias;
     output_t names = {.alias = u->alias};
+    /* MySQL: the query's tables are in scope too (a union's are not) */
+    scope_t all = sc;
+    for(uint32_t i = 0; u->query && !u->query->setop && i < u->from.n; i++) {
+        fitem_t *it = sqlp_scope_add(p, &all);
+        if(it)
+            *it = u->from.items[i];
+    }
     for(uint32_t i = 0; i < as->n && !p->err; i++) {
         const sink_t *s = &as->v[i].sink;
         sql_srcvec_t src = {0};
@@ -572,12 +592,15 @@ static void resolve_upsert(parser_t *p, const char *table, const upsert_t *u, co
                 continue;
             }
             /* MySQL's INSERT .. SELECT: a name may be a column of the query (ambiguity is its
-             * error); a qualifier other than the target's names one of the query's tables */
-            int col = u->query ? rel_find_col(u->query, rf->col) : -1;
+             * error), or of its tables; a name the upsert sets or the INSERT fills is the
+             * target's, the rest go to the item that has them (unknown: left bare) */
+            int col = !rf->qual && u->query ? rel_find_col(u->query, rf->col) : -1;
             if(col >= 0)
                 sqlp_sadd_all(p, &src, &u->query->cols[col].src, rf->how);
-            else if(names_target(&names, rf->qual, table))
+            else if(names_target(&names, rf->qual, table) && (rf->qual || all.n == 1 || target_col(u, as, rf->col)))
                 sqlp_resolve_ref(p, &sc, rf, &src, NULL, 0);
+            else
+                sqlp_resolve_ref(p, &all, rf, &src, NULL, 0);
         }
         sqlp_add_edge(p, table, as->v[i].col, &src);
         if(reads_own(&src, table, strlen(table)))
@@ -759,7 +782,10 @@ void sqlp_parse_insert(parser_t *p)
         resolve_assignments(p, table, &(scope_t){0}, &as);
         parse_row_alias(p, &u);
     } else {
+        if(!SQL_DIALECT_IS_PG(p->d) && is_kw(p, SQL_KW_SELECT))
+            p->query_scope = &u.from;
         rel_t *r = sqlp_parse_query(p, NULL);
+        p->query_scope = NULL;
         if(!SQL_DIALECT_IS_PG(p->d))
             u.query = r;
         if(table && from_schema && r && (r->n != (uint32_t)ncols || sqlp_rel_has_star(r)))

@@ -129,6 +129,9 @@ typedef struct parser {
      * name among them is no column */
     const char **vars;
     uint32_t nvars, capvars;
+    /* MySQL's INSERT .. SELECT: where the query's FROM items go (ON DUPLICATE KEY UPDATE may name
+     * their columns), NULL elsewhere; set for the outermost SELECT only */
+    scope_t *query_scope;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
