@@ -15,8 +15,10 @@
 typedef struct out_state {
     FILE *out;
     const char *file;
+    int index, nfiles; /* which FILE of how many: the first document opens the array, the others follow a comma */
+    int begun;         /* the document's header went out: an error must close it */
+    int listed;        /* its statements array is closed */
     size_t nstmts;
-    int failed;
     buf_t line; /* one statement's JSON, reused */
 } out_state_t;
 
@@ -45,10 +47,10 @@ static int file_read(void *ud, char *buf, size_t cap, size_t *got)
     return *got == 0 && ferror(r->f) ? SQL_ERR_IO : 0;
 }
 
-static void too_big(const char *path, int64_t max)
+static void too_big(char *why, size_t len, int64_t max)
 {
-    fprintf(stderr, "lineaged parse: cannot read %s: larger than the %lld MiB per-file limit%s\n", path,
-            (long long)(max >> 20), max == INGEST_FILE_MAX_BYTES ? " (--max-file-mb raises it)" : "");
+    snprintf(why, len, "larger than the %lld MiB per-file limit%s", (long long)(max >> 20),
+             max == INGEST_FILE_MAX_BYTES ? " (--max-file-mb raises it)" : "");
 }
 
 static int dump(out_state_t *o, json_t *j)
@@ -64,6 +66,8 @@ static int dump(out_state_t *o, json_t *j)
 static int on_begin(void *ud, sql_dialect_t d)
 {
     out_state_t *o = ud;
+    fputs(o->index ? ",\n" : o->nfiles > 1 ? "[\n" : "", o->out);
+    o->begun = 1;
     fputs("{\"file\": ", o->out);
     json_t *name = json_string(o->file);
     int rc = dump(o, name ? name : json_string("(file name is not UTF-8)"));
@@ -88,6 +92,7 @@ static int print_tail(out_state_t *o, const sql_lineage_t *l)
     if(!doc)
         return SQL_ERR_NOMEM;
     fputs(o->nstmts ? "\n ]" : "]", o->out);
+    o->listed = 1;
     static const char *const keys[] = {"sources",        "targets",  "intermediates",   "errors",
                                        "errors_dropped", "warnings", "warnings_dropped"};
     int rc = 0;
@@ -103,6 +108,21 @@ static int print_tail(out_state_t *o, const sql_lineage_t *l)
     return rc;
 }
 
+/*
+ * A stream has no size to check up front, and a NUL or a read error may come after statements were
+ * printed: the document is closed with the reason, so a reader (jq) gets JSON, not a syntax error.
+ */
+static void close_with_error(out_state_t *o, const char *why)
+{
+    if(!o->begun)
+        return;
+    if(!o->listed)
+        fputs(o->nstmts ? "\n ]" : "]", o->out);
+    fputs(", \"error\": ", o->out);
+    dump(o, json_string(why));
+    fputc('}', o->out);
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: lineaged parse [--dialect NAME] [--max-file-mb N] FILE...\n"
@@ -110,7 +130,8 @@ static void usage(FILE *f)
           "  --dialect NAME  auto (default), ansi, postgres, tsql, snowflake, bigquery, mysql, oracle,\n"
           "                  hive, sparksql, databricks (also: redshift, athena, duckdb, ... as aliases)\n"
           "  --max-file-mb N largest file or stream read, MiB (default 32, the server's per-file limit;\n"
-          "                  at most 256): a larger one is refused with exit 1\n"
+          "                  at most 256): a larger one is refused with exit 1 (a stream cut after some\n"
+          "                  statements went out ends its document with an \"error\" member)\n"
           "  Environment: LINEAGED_DIALECT, LINEAGED_MAX_FILE_MB (a flag wins).\n"
           "  FILE may be - for standard input.\n",
           f);
@@ -182,6 +203,7 @@ int cmd_parse(int argc, char **argv)
         return 1;
     }
     int status = 0;
+    char why[160];
     for(int i = 0; i < nfiles; i++) {
         const char *path = argv[first + i];
         files[i] = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -194,46 +216,38 @@ int cmd_parse(int argc, char **argv)
             fprintf(stderr, "lineaged parse: cannot read %s: it is a folder (lineaged ingest takes folders)\n", path);
             status = 1;
         } else if(S_ISREG(st.st_mode) && st.st_size > max) {
-            too_big(path, max); /* the same bound as the server's uploads and GitHub files */
+            too_big(why, sizeof(why), max); /* the same bound as the server's uploads and GitHub files */
+            fprintf(stderr, "lineaged parse: cannot read %s: %s\n", path, why);
             status = 1;
         }
     }
-    if(status == 0) {
-        if(nfiles > 1)
-            fputs("[\n", stdout);
-        for(int i = 0; i < nfiles && status == 0; i++) {
-            out_state_t o = {.out = stdout, .file = argv[first + i]};
-            buf_init(&o.line, SQL_JSON_MAX);
-            sql_lineage_opts_t opts = {
-                .dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
-            sql_lineage_t *l = NULL;
-            reader_t r = {.f = files[i], .max = max};
-            int rc = sql_lineage_run(file_read, &r, &opts, &l);
-            if(!rc)
-                rc = print_tail(&o, l);
-            sql_lineage_free(l);
-            buf_free(&o.line);
-            if(rc && r.too_big) {
-                too_big(argv[first + i], max);
-                status = 1;
-                break;
-            }
-            if(rc && r.binary) {
-                fprintf(stderr, "lineaged parse: cannot read %s: binary file (it contains NUL bytes), not SQL text\n",
-                        argv[first + i]);
-                status = 1;
-                break;
-            }
-            if(rc) {
-                fprintf(stderr, "lineaged parse: %s: %s\n", argv[first + i], sql_strerror(rc));
-                status = 1;
-                break;
-            }
-            fputs(i + 1 < nfiles ? ",\n" : "\n", stdout);
+    int printed = 0;
+    for(int i = 0; i < nfiles && status == 0; i++) {
+        out_state_t o = {.out = stdout, .file = argv[first + i], .index = printed, .nfiles = nfiles};
+        buf_init(&o.line, SQL_JSON_MAX);
+        sql_lineage_opts_t opts = {.dialect = dialect, .on_begin = on_begin, .on_statement = on_statement, .ud = &o};
+        sql_lineage_t *l = NULL;
+        reader_t r = {.f = files[i], .max = max};
+        int rc = sql_lineage_run(file_read, &r, &opts, &l);
+        if(!rc)
+            rc = print_tail(&o, l);
+        sql_lineage_free(l);
+        buf_free(&o.line);
+        printed += o.begun;
+        if(rc) {
+            if(r.too_big)
+                too_big(why, sizeof(why), max);
+            else
+                snprintf(why, sizeof(why), "%s",
+                         r.binary ? "binary file (it contains NUL bytes), not SQL text" : sql_strerror(rc));
+            close_with_error(&o, why);
+            fprintf(stderr, r.too_big || r.binary ? "lineaged parse: cannot read %s: %s\n" : "lineaged parse: %s: %s\n",
+                    argv[first + i], why);
+            status = 1;
         }
-        if(nfiles > 1 && status == 0)
-            fputs("]\n", stdout);
     }
+    if(printed)
+        fputs(nfiles > 1 ? "\n]\n" : "\n", stdout);
     for(int i = 0; i < nfiles; i++)
         if(files[i] && files[i] != stdin)
             fclose(files[i]);

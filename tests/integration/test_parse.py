@@ -123,6 +123,40 @@ class ParseTest(unittest.TestCase):
             blank_lines.kill()
         self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr, "lineaged parse: cannot read -: larger than the 1 MiB per-file limit\n")
+        self.assertEqual(json.loads(r.stdout), {"file": "-", "dialect": "ansi", "statements": [],
+                                                "error": "larger than the 1 MiB per-file limit"})
+
+    def stream(self, args, data):
+        """`lineaged parse ARGS` reading `data` from a pipe (a redirected file would be sized up front)."""
+        with subprocess.Popen([BIN, "parse", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, cwd=FIXTURES) as p:
+            out, err = p.communicate(data, timeout=120)  # a pipe closed at the limit is no error here
+        return p.returncode, out.decode(), err.decode()
+
+    def test_a_stream_cut_after_its_statements_prints_a_closed_document(self):
+        # the statements went out as they were parsed, and the document stopped at "statements": [
+        # with exit 1: `| jq` saw a syntax error instead of the reason
+        rc, out, err = self.stream(["--max-file-mb", "1", "-"], b"INSERT INTO t SELECT a FROM s;\n" * 50000)
+        self.assertEqual((rc, err), (1, "lineaged parse: cannot read -: larger than the 1 MiB per-file limit\n"))
+        doc = json.loads(out)
+        self.assertEqual(doc["error"], "larger than the 1 MiB per-file limit")
+        self.assertGreater(len(doc["statements"]), 1000)
+        self.assertEqual(doc["statements"][0]["writes"], ["t"])
+
+    def test_a_nul_in_the_second_stream_closes_the_document_and_the_array(self):
+        rc, out, err = self.stream(["postgres_etl.sql", "-"], b"INSERT INTO t SELECT a FROM s;\n" * 130000 + b"\0")
+        self.assertEqual((rc, err),
+                         (1, "lineaged parse: cannot read -: binary file (it contains NUL bytes), not SQL text\n"))
+        docs = json.loads(out)
+        self.assertEqual([d["file"] for d in docs], ["postgres_etl.sql", "-"])
+        self.assertNotIn("error", docs[0])
+        self.assertEqual(docs[1]["error"], "binary file (it contains NUL bytes), not SQL text")
+        self.assertGreater(len(docs[1]["statements"]), 1000)
+
+    def test_a_stream_refused_before_its_first_statement_prints_nothing(self):
+        rc, out, err = self.stream(["-", "postgres_etl.sql"], b"\0SELECT 1;")
+        self.assertEqual((rc, out), (1, ""))
+        self.assertIn("binary file", err)
 
     def test_a_binary_stream_is_refused_at_its_first_nul(self):
         # /dev/zero was lexed up to the limit (seconds under ASan); ingest refuses NUL bytes too
