@@ -46,7 +46,9 @@ typedef struct ingestion {
     char id[INGEST_ID_MAX];
     char *source, *project, *repository, *branch;
     sql_dialect_t dialect;
-    int64_t started_mono_ms;
+    /* Taken together when it is accepted: the row's started_at and the event's duration both count
+     * from here, not from the writer's turn (a slow disk delays that turn, not the ingestion's start). */
+    int64_t started_ms, started_mono_ms;
     int ended;    /* under the lock: ingest_end or ingest_fail was called */
     int announce; /* ingestion_started goes out at its CMD_BEGIN (ingest_meta_t.announce) */
     int visible; /* under the lock: when_visible said queries see its files */
@@ -213,6 +215,7 @@ static ingestion_t *ingestion_new(const char *id, const char *source, const char
     ing->repository = dup_or_null(repository);
     ing->branch = dup_or_null(branch);
     ing->dialect = dialect;
+    ing->started_ms = time_now_ms();
     ing->started_mono_ms = time_mono_ms();
     if(!ing->source || !ing->project || (repository && !ing->repository) || (branch && !ing->branch)) {
         ingestion_free(ing);
@@ -387,7 +390,7 @@ static const char *ingestion_label(const ingestion_t *ing)
     return ing->repository && *ing->repository ? ing->repository : ing->project;
 }
 
-static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
+static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status, int64_t elapsed_ms)
 {
     ensure_started(in, ing);
     json_t *files = json_array(), *errors = json_array(), *warnings = json_array();
@@ -405,7 +408,7 @@ static void publish_complete(ingest_t *in, ingestion_t *ing, const char *status)
     if(ing->fail_message)
         json_array_append_new(errors,
                               json_pack("{s:s, s:s}", "file", ingestion_label(ing), "error", ing->fail_message));
-    double secs = (double)(time_mono_ms() - ing->started_mono_ms) / 1000.0;
+    double secs = (double)elapsed_ms / 1000.0;
     json_t *data = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:I}", "ingestion_id", ing->id,
                              "source", ing->source, "status", status, "files", files ? files : json_array(),
                              "files_processed", (json_int_t)ing->processed, "files_failed", (json_int_t)ing->failed,
@@ -469,11 +472,13 @@ static void finish(ingest_t *in, ingestion_t *ing)
                                                                     : "completed";
     writer_totals_t t = {(int64_t)ing->total, (int64_t)ing->processed, (int64_t)ing->failed, (int64_t)ing->skipped,
                          ing->nodes_created};
-    if(writer_ingestion_finish(in->w, ing->id, status, &t, ing->fail_message))
+    /* one measurement for the row and the event (a wall-clock step between them moves neither) */
+    int64_t elapsed_ms = time_mono_ms() - ing->started_mono_ms;
+    if(writer_ingestion_finish(in->w, ing->id, status, &t, ing->fail_message, ing->started_ms + elapsed_ms))
         log_error("ingest.finish_failed", "ingestion=%s", ing->id);
     log_info("ingest.completed", "ingestion=%s status=%s files=%zu processed=%zu failed=%zu skipped=%zu nodes=%lld",
              ing->id, status, ing->total, ing->processed, ing->failed, ing->skipped, (long long)ing->nodes_created);
-    publish_complete(in, ing, status);
+    publish_complete(in, ing, status, elapsed_ms);
     if(in->opts.stats)
         stats_ingestion_end(in->opts.stats);
     unlink_live(in, ing);
@@ -651,7 +656,7 @@ static void run_commands(ingest_t *in, cmd_t *list)
         case CMD_BEGIN: {
             writer_ingestion_t row = {
                 ing->id, ing->source, ing->project, ing->repository, ing->branch, NULL, sql_dialect_name(ing->dialect)};
-            rc = rc ? rc : writer_ingestion_insert(in->w, &row, time_now_ms());
+            rc = rc ? rc : writer_ingestion_insert(in->w, &row, ing->started_ms);
             if(ing->announce)
                 ensure_started(in, ing);
             break;

@@ -1022,11 +1022,11 @@ int writer_ingestion_set_branch(writer_t *w, const char *id, const char *branch)
 }
 
 int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
-                            const char *error)
+                            const char *error, int64_t finished_ms)
 {
     duckdb_prepared_statement st = w->ing_finish;
     bind_str(st, 1, status);
-    duckdb_bind_timestamp(st, 2, now_ts());
+    duckdb_bind_timestamp(st, 2, (duckdb_timestamp){finished_ms * 1000});
     duckdb_bind_int64(st, 3, t->total);
     duckdb_bind_int64(st, 4, t->processed);
     duckdb_bind_int64(st, 5, t->failed);

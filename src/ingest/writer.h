@@ -76,9 +76,9 @@ int writer_ingestion_insert(writer_t *w, const writer_ingestion_t *ing, int64_t 
 int writer_ingestion_input_complete(writer_t *w, const char *id, int64_t total);
 int writer_ingestion_set_commit(writer_t *w, const char *id, const char *commit);
 int writer_ingestion_set_branch(writer_t *w, const char *id, const char *branch);
-/* Final state. */
+/* Final state, reached at `finished_ms` (Unix ms). */
 int writer_ingestion_finish(writer_t *w, const char *id, const char *status, const writer_totals_t *t,
-                            const char *error);
+                            const char *error, int64_t finished_ms);
 /* A new file row, pending (skip_reason NULL) or skipped. Assigns f->id. */
 int writer_file_add(writer_t *w, writer_file_t *f, const char *skip_reason);
 int writer_files_processing(writer_t *w, const int64_t *ids, size_t n);

@@ -95,5 +95,26 @@ class SlowWriterTest(unittest.TestCase):
             self.assertEqual(log.count("reason=record_timeout"), 1, log)
 
 
+class OneDurationTest(unittest.TestCase):
+    def test_the_event_and_the_row_time_the_same_interval_behind_a_slow_writer(self):
+        # the row's started_at was the writer's turn to record it (1.5 s late here, as on a loaded
+        # disk), the event's duration counted from the upload's acceptance: 5.99 s live, 0.113 s stored
+        slow_ms = 1500
+        with Server("--debug-events", "--debug-slow-writer-ms", str(slow_ms)) as srv:
+            events = Events(srv)
+            try:
+                status, doc = upload(srv, [("slow/one.sql", b"INSERT INTO d.t SELECT a FROM d.s;\n")])
+                self.assertEqual(status, 202, doc)
+                ing = doc["ingestion_id"]
+                live = events.complete(ing, timeout=120)["data"]["duration_seconds"]
+            finally:
+                events.close()
+            status, row = get_json(srv, f"/api/v1/ingestion/{ing}")
+            self.assertEqual((status, row["status"]), (200, "completed"), row)
+            self.assertAlmostEqual(row["duration_seconds"], live, places=6, msg=row)
+            # both include the writer's sleep before it recorded the ingestion
+            self.assertGreaterEqual(live, slow_ms / 1000)
+
+
 if __name__ == "__main__":
     main()
