@@ -1232,18 +1232,24 @@ static void edge(build_t *b, node_t *source, node_t *target, enum edge_kind kind
     edge_with(b, source, target, kind, stmt, NULL);
 }
 
-/* A column "table.column" and its table's CONTAINS edge (once per file); NULL for a bare column. */
+/* A column whose table is the first `table_len` bytes of its name, and that table's CONTAINS edge (once per file). */
+static node_t *column_in(build_t *b, const char *name, size_t table_len, int64_t stmt)
+{
+    node_t *col = node_ref(b, NK_COLUMN, name, strlen(name));
+    if(col && col->contains_epoch != b->w->epoch) {
+        col->contains_epoch = b->w->epoch;
+        edge(b, node_ref(b, NK_TABLE, name, table_len), col, EK_CONTAINS, stmt);
+    }
+    return col;
+}
+
+/* A column "table.column" and its table's CONTAINS edge; NULL for a bare column. */
 static node_t *column_ref(build_t *b, const char *name, int64_t stmt)
 {
     const char *dot = strrchr(name, '.');
     if(!dot || dot == name || !dot[1])
         return NULL;
-    node_t *col = node_ref(b, NK_COLUMN, name, strlen(name));
-    if(col && col->contains_epoch != b->w->epoch) {
-        col->contains_epoch = b->w->epoch;
-        edge(b, node_ref(b, NK_TABLE, name, (size_t)(dot - name)), col, EK_CONTAINS, stmt);
-    }
-    return col;
+    return column_in(b, name, (size_t)(dot - name), stmt);
 }
 
 /*
@@ -1274,20 +1280,20 @@ static void defined_column(build_t *b, const char *name, int64_t stmt, const cha
 }
 
 /*
- * A column target belongs to the graph only when its table is one the statement writes: a plain
- * SELECT names its outputs bare or as expressions ("COUNT(t.x)"), which are no table's columns.
+ * The length of the written table a column target belongs to, 0 for none: a plain SELECT names its
+ * outputs bare or as expressions ("COUNT(t.x)"), which are no table's columns. The table is a
+ * written one followed by a dot, not the text before the last dot: an unaliased expression is
+ * named by its text, dots and all ("tab1.a.col1 + a.col2" was dropped as a column of "tab1.a.col1 + a").
  */
-static int writes_column_table(const parsed_stmt_t *s, const char *target)
+static size_t written_table_len(const parsed_stmt_t *s, const char *target)
 {
-    const char *dot = strrchr(target, '.');
-    if(!dot)
-        return 0;
-    size_t len = (size_t)(dot - target);
+    size_t best = 0;
     for(uint32_t i = 0; i < s->nwrites; i++) {
-        if(strlen(s->writes[i]) == len && strncasecmp(s->writes[i], target, len) == 0)
-            return 1;
+        size_t len = strlen(s->writes[i]);
+        if(len > best && strncasecmp(s->writes[i], target, len) == 0 && target[len] == '.' && target[len + 1])
+            best = len;
     }
-    return 0;
+    return best;
 }
 
 static int is_routine(const char *kind)
@@ -1346,9 +1352,10 @@ static void statement_edges(build_t *b, const parsed_stmt_t *s, int64_t sid)
         defined_column(b, s->undefines[i], sid, "DROPPED");
     for(uint32_t i = 0; i < s->ncolumns; i++) {
         const parsed_column_t *c = &s->columns[i];
-        if(!writes_column_table(s, c->target))
+        size_t table_len = written_table_len(s, c->target);
+        if(!table_len)
             continue;
-        node_t *target = column_ref(b, c->target, sid);
+        node_t *target = column_in(b, c->target, table_len, sid);
         for(uint32_t j = 0; target && j < c->nsources; j++)
             edge_with(b, source_ref(b, c->sources[j], sid), target, EK_DERIVES, sid, c->subtypes[j]);
     }
