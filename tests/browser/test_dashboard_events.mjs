@@ -2,7 +2,7 @@
 // contract-shaped messages (docs/contract.md §6), malformed ones, and drops connections.
 import {
   test, run, assert, assertEqual, launchBrowser, openPage, assertNoProblems, startMockServer, envelope,
-  waitFor, sleep, WAIT_MS,
+  encodeFrame, waitFor, sleep, WAIT_MS,
 } from './lib.mjs';
 import fs from 'node:fs';
 
@@ -652,14 +652,65 @@ test('a socket that never sends connection_ack is abandoned and retried', async 
   });
 });
 
-test('a live socket that goes silent is replaced', async (ctx) => {
+test('a live socket that goes silent is replaced when the server does not answer either', async (ctx) => {
   await withDashboard(ctx, { ack: false }, async (page, ws, srv) => {
+    await page.route('**/health', (route) => route.abort('connectionrefused'));
     ws.send(envelope('connection_ack', { client_id: 1, stats_interval_seconds: 1 }));
     await waitState(page, 'live');
     const next = srv.nextClient();
     const ws2 = await next;
     assert(Date.now() - srv.attempts[0].at >= 14000, 'kept the quiet socket for the stale limit');
     ws2.send(envelope('connection_ack', {}));
+    await waitState(page, 'live');
+  });
+});
+
+// A browser shows a WebSocket message only once its last byte is in: 1,500 failed files (~190 KB here)
+// at 4 KB/s are ~50 s of silence, and the page said the server was gone at 15 s, before the truth came.
+// The page asks the server over HTTP instead; with its clock held, each stale period is a step here.
+test('a quiet socket is kept while the server answers: a large message on a slow link', async (ctx) => {
+  await withDashboard(ctx, { clock: true }, async (page, ws, srv) => {
+    const row = '#ingestions > li[data-ingestion-id="slow-1"]';
+    ws.send(envelope('ingestion_started', { ingestion_id: 'slow-1', source: 'upload', total_files: 1500, project_id: 'p' }));
+    await waitText(page, `${row} .ing-status`, 'Running');
+    const files = [], errors = [];
+    for (let i = 0; i < 1500; i++) {
+      const file = `models/staging/stg_file_${String(i).padStart(4, '0')}.sql`;
+      files.push({ file, status: 'error' });
+      errors.push({ file, error: `${file}:1:1: binary file` });
+    }
+    const frame = encodeFrame(0x1, JSON.stringify(envelope('ingestion_complete', {
+      ingestion_id: 'slow-1', source: 'upload', status: 'failed', files, files_processed: 0, files_failed: 1500,
+      total_nodes_created: 0, duration_seconds: 3, errors,
+    })));
+    const half = frame.length >> 1;
+    ws.write(frame.subarray(0, half));
+    const probes = () => srv.requests.filter((u) => u === '/health').length;
+    for (let k = 1; k <= 2; k++) {
+      await page.clock.runFor(21000); // past max(15 s, 4 x the 5 s default interval)
+      await waitFor(() => probes() === k, { what: `the server asked over HTTP (${probes()} times)` });
+      await waitFor(async () => /no message for \d+ s; the server answers/.test(await text(page, '#conn-detail')),
+        { what: `the wait explained (${await text(page, '#conn-detail')})` });
+      assertEqual(await state(page), 'live', `still live after ${k} stale periods`);
+    }
+    assertEqual(srv.attempts.length, 1, 'sockets opened');
+    ws.write(frame.subarray(half));
+    await waitText(page, `${row} .ing-status`, 'Failed');
+    assertEqual(await text(page, '#conn-detail'), '', 'the note goes once a message is in');
+    assertEqual(await state(page), 'live', 'live');
+
+    // A socket that died while the server lives on looks the same; it is replaced after 5 minutes.
+    const next = srv.nextClient();
+    for (let k = 0; k < 16 && (await state(page)) === 'live'; k++) {
+      const before = probes();
+      await page.clock.runFor(21000);
+      await waitFor(async () => probes() > before || (await state(page)) !== 'live', { what: `probe ${before + 1}` });
+    }
+    assertEqual(probes(), 2 + 14, 'asked every stale period until 5 minutes');
+    await waitFor(async () => /^no updates from server for 3\d\d s/.test(await text(page, '#conn-detail')),
+      { what: `the reason (${await text(page, '#conn-detail')})` });
+    await page.clock.resume();
+    (await next).send(envelope('connection_ack', {}));
     await waitState(page, 'live');
   });
 });
