@@ -510,7 +510,8 @@ static void resolve_assignments(parser_t *p, const char *table, scope_t *sc, con
 typedef struct upsert {
     const char *alias, *row;
     const rel_t *query; /* MySQL's INSERT .. SELECT */
-    scope_t from;       /* its FROM items (none after GROUP BY, whose query hides its tables) */
+    scope_t from;       /* its FROM items */
+    size_t qstart, qend; /* its tokens */
     /* MySQL's row alias with columns, AS new(m, n): m is the INSERT's first column */
     const char *rowcols[64];
     int nrowcols;
@@ -547,6 +548,19 @@ static void parse_row_alias(parser_t *p, upsert_t *u)
         u->nrowcols = parse_column_list(p, u->rowcols, 64);
 }
 
+/* A GROUP BY of the SELECT in [start, end), outside parentheses */
+static int grouped(const parser_t *p, size_t start, size_t end)
+{
+    int depth = 0;
+    for(size_t k = start; k < end; k++) {
+        const sql_token_t *t = &p->toks[k];
+        depth += t_op(p, t, '(') ? 1 : t_op(p, t, ')') ? -1 : 0;
+        if(depth == 0 && t_kw(t, SQL_KW_GROUP))
+            return 1;
+    }
+    return 0;
+}
+
 /* A column the upsert sets or the INSERT fills: the target has it */
 static int target_col(const upsert_t *u, const assigns_t *as, const char *name)
 {
@@ -571,9 +585,10 @@ static void resolve_upsert(parser_t *p, const char *table, const upsert_t *u, co
     tgt->table = table;
     tgt->alias = u->alias;
     output_t names = {.alias = u->alias};
-    /* MySQL: the query's tables are in scope too (a union's are not) */
+    /* MySQL: the query's tables are in scope too (a union's are not, nor a GROUP BY's) */
     scope_t all = sc;
-    for(uint32_t i = 0; u->query && !u->query->setop && i < u->from.n; i++) {
+    uint32_t nfrom = u->query && !u->query->setop && !grouped(p, u->qstart, u->qend) ? u->from.n : 0;
+    for(uint32_t i = 0; i < nfrom; i++) {
         fitem_t *it = sqlp_scope_add(p, &all);
         if(it)
             *it = u->from.items[i];
@@ -784,7 +799,9 @@ void sqlp_parse_insert(parser_t *p)
     } else {
         if(!SQL_DIALECT_IS_PG(p->d) && is_kw(p, SQL_KW_SELECT))
             p->query_scope = &u.from;
+        u.qstart = p->pos;
         rel_t *r = sqlp_parse_query(p, NULL);
+        u.qend = p->pos;
         p->query_scope = NULL;
         if(!SQL_DIALECT_IS_PG(p->d))
             u.query = r;

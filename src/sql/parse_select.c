@@ -512,7 +512,7 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     const char *qual = NULL;
                     for(int i = 0; i < nq; i++)
                         qual = qual ? sqlp_aconcat(p, qual, '.', parts[i]) : parts[i];
-                    if(!(p->nvars && !qual && col && sqlp_is_var(p, col)))
+                    if(!(p->nvars && !qual && col && sqlp_var_hides(p, col)))
                         sqlp_sink_ref(p, sink, qual, col);
                 }
                 operand = 0;
@@ -2412,19 +2412,6 @@ static rel_t *select_core(parser_t *p, sink_t *outer, scope_t *scp)
     return r;
 }
 
-/* A GROUP BY of the SELECT in [start, end), outside parentheses */
-static int grouped(const parser_t *p, size_t start, size_t end)
-{
-    int depth = 0;
-    for(size_t k = start; k < end; k++) {
-        const sql_token_t *t = &p->toks[k];
-        depth += t_op(p, t, '(') ? 1 : t_op(p, t, ')') ? -1 : 0;
-        if(depth == 0 && t_kw(t, SQL_KW_GROUP))
-            return 1;
-    }
-    return 0;
-}
-
 /* One SELECT with its own join/filter/grouping/sorting columns; correlated ones go to the
  * enclosing SELECT's. */
 static rel_t *parse_select_core(parser_t *p, sink_t *outer)
@@ -2432,12 +2419,11 @@ static rel_t *parse_select_core(parser_t *p, sink_t *outer)
     sink_t ind = {0};
     sink_t *outer_ind = p->ind;
     scope_t sc = {0}, *keep = p->query_scope;
-    size_t start = p->pos;
     p->ind = &ind;
     p->query_scope = NULL;
     rel_t *r = select_core(p, outer, &sc);
     p->ind = outer_ind;
-    if(keep && !grouped(p, start, p->pos))
+    if(keep)
         *keep = sc;
     if(r)
         sqlp_resolve_indirect(p, &sc, r, &ind, outer_ind);

@@ -365,6 +365,78 @@ void sqlp_sink_ref_how(parser_t *p, sink_t *s, const char *qual, const char *col
     s->n++;
 }
 
+/* Names the chunk shows to be columns: after a '.' (`t.c`, `v t.c%TYPE`, a record's `r.c`), and
+ * a select item read INTO the variable of its name (`SELECT c INTO c`: a variable copied into
+ * itself would do nothing). PL/pgSQL's `#variable_conflict use_column` is noted too. */
+static void note_columns(parser_t *p)
+{
+    p->cols_noted = 1;
+    for(size_t k = 1; k < p->n && !p->err; k++) {
+        const sql_token_t *t = &p->toks[k];
+        if(is_name_tok(t) && t_op(p, &p->toks[k - 1], '.')) {
+            sqlp_vadd(p, &p->colnames, sqlp_norm(p, t));
+        } else if(t_word(p, t, "variable_conflict") && k + 1 < p->n) {
+            p->cols_noted = t_word(p, &p->toks[k + 1], "use_column") ? 2 : 1;
+        } else if(t_kw(t, SQL_KW_INTO)) {
+            /* SELECT a, b INTO x, b: the items and the targets, both plain names */
+            const sql_token_t *items[16], *into[16];
+            int ni = 0, nt = 0;
+            size_t j = k;
+            while(j >= 2 && ni < 16 && is_name_tok(&p->toks[j - 1])) {
+                items[ni++] = &p->toks[--j];
+                if(!t_op(p, &p->toks[j - 1], ','))
+                    break;
+                j--;
+            }
+            if(!ni || j < 1 || !(t_kw(&p->toks[j - 1], SQL_KW_SELECT) || t_kw(&p->toks[j - 1], SQL_KW_DISTINCT)))
+                continue;
+            for(size_t m = k + 1; m < p->n && nt < 16 && is_name_tok(&p->toks[m]); m += 2) {
+                into[nt++] = &p->toks[m];
+                if(m + 1 >= p->n || !t_op(p, &p->toks[m + 1], ','))
+                    break;
+            }
+            for(int i = 0; nt == ni && i < ni; i++) {
+                char *a = sqlp_norm(p, items[ni - 1 - i]), *b = sqlp_norm(p, into[i]);
+                if(a && b && strcmp(a, b) == 0)
+                    sqlp_vadd(p, &p->colnames, a);
+            }
+        }
+    }
+}
+
+static int has_name(const sql_strvec_t *v, const char *s)
+{
+    return nameidx_find(&v->idx, v->v, sizeof *v->v, v->n, s) < v->n;
+}
+
+/* A name both a variable and a column: MySQL's variables win, and so do PL/pgSQL's (the clash is
+ * its error by default) unless `#variable_conflict use_column`; Oracle, BigQuery and Spark read
+ * the column, where the input shows the name is one (note_columns, earlier DDL); in Snowflake a
+ * SQL statement names a variable `:x` only, so a plain name is a column. */
+int sqlp_var_hides(parser_t *p, const char *name)
+{
+    if(p->d == SQL_DIALECT_SNOWFLAKE || !sqlp_is_var(p, name))
+        return 0;
+    int column_first = p->d == SQL_DIALECT_ORACLE || p->d == SQL_DIALECT_BIGQUERY || p->d == SQL_DIALECT_SPARKSQL ||
+                       p->d == SQL_DIALECT_DATABRICKS;
+    if(!column_first && !SQL_DIALECT_IS_PG(p->d))
+        return 1;
+    if(!p->cols_noted)
+        note_columns(p);
+    if(!column_first && p->cols_noted != 2)
+        return 1;
+    if(has_name(&p->colnames, name))
+        return 0;
+    if(has_name(&p->notcols, name))
+        return 1;
+    if(p->ctx->schema && sql_schema_has_column(p->ctx->schema, name)) {
+        sqlp_vadd(p, &p->colnames, name);
+        return 0;
+    }
+    sqlp_vadd(p, &p->notcols, name);
+    return 1;
+}
+
 void sqlp_sink_ref(parser_t *p, sink_t *s, const char *qual, const char *col)
 {
     sqlp_sink_ref_how(p, s, qual, col, sqlp_cur_how(p));
@@ -1267,6 +1339,41 @@ void sqlp_skim_statement(parser_t *p)
     }
 }
 
+/* The variables a script declared so far (sql_schema_vars) are the parser's. */
+static void script_vars(parser_t *p)
+{
+    size_t n = 0;
+    const char *const *v = p->ctx->schema ? sql_schema_vars(p->ctx->schema, &n) : NULL;
+    if(n) {
+        p->vars = (const char **)v;
+        p->nvars = p->capvars = (uint32_t)n; /* a routine's own go to a copy */
+    }
+}
+
+/* A script's DECLARE [OR REPLACE] [VARIABLE] a, b type ..; (BigQuery, Spark): the names are
+ * variables of the statements after it; a cursor is none. */
+static void note_script_vars(parser_t *p)
+{
+    size_t k = p->pos + 1;
+    if(t_word(p, &p->toks[k < p->n ? k : p->pos], "or") && k + 1 < p->n && t_kw(&p->toks[k + 1], SQL_KW_REPLACE))
+        k += 2;
+    if(k < p->n && t_word(p, &p->toks[k], "variable") && k + 1 < p->n && is_name_tok(&p->toks[k + 1]))
+        k++;
+    for(size_t m = k + 1; m < p->n && m < k + 4; m++)
+        if(t_word(p, &p->toks[m], "cursor"))
+            return; /* DECLARE c [NO] [SCROLL] CURSOR FOR .. */
+    for(; k < p->n && is_name_tok(&p->toks[k]) && !(t_flags(&p->toks[k]) & SQL_KW_R); k += 2) {
+        char *name = sqlp_norm(p, &p->toks[k]);
+        if(name && p->ctx->schema && sql_schema_add_var(p->ctx->schema, name)) {
+            sqlp_oom(p);
+            return;
+        }
+        if(k + 1 >= p->n || !t_op(p, &p->toks[k + 1], ','))
+            break;
+    }
+    script_vars(p);
+}
+
 static int is_label(const parser_t *p)
 {
     static const char *const block_words[] = {"begin", "loop", "while", "repeat"};
@@ -1401,6 +1508,8 @@ void sqlp_parse_statement(parser_t *p)
             sqlp_parse_block(p);
             return;
         }
+        if(p->d != SQL_DIALECT_TSQL && p->d != SQL_DIALECT_MYSQL && !p->in_body)
+            note_script_vars(p);
         break;
     default: break;
     }
@@ -1653,6 +1762,7 @@ int sql_parse_tokens(const sql_parse_ctx_t *ctx, const char *src, const sql_toke
 {
     parser_t p;
     init_parser(&p, ctx, src, toks, n);
+    script_vars(&p);
     while(p.pos < p.n) {
         const sql_token_t *t = cur(&p);
         if(t_op(&p, t, ';') || t->type == SQL_TOK_TEMPLATE || t_op(&p, t, '/')) {

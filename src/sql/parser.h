@@ -93,6 +93,12 @@ void sql_schema_free(sql_schema_t *s);
 int sql_schema_put(sql_schema_t *s, const char *table, char *const *cols, size_t n);
 /* Column names of `table`, NULL when unknown. */
 char *const *sql_schema_get(const sql_schema_t *s, const char *table, size_t *n);
+/* Does any table known have a column `col`? (a scan: for rare questions) */
+int sql_schema_has_column(const sql_schema_t *s, const char *col);
+/* Variables a script declared at its top level (BigQuery's DECLARE x ..;), seen by the statements
+ * after it; at most 4,096 are kept. */
+int sql_schema_add_var(sql_schema_t *s, const char *name);
+const char *const *sql_schema_vars(const sql_schema_t *s, size_t *n);
 
 typedef struct sql_parse_ctx {
     sql_dialect_t dialect;

@@ -132,6 +132,9 @@ typedef struct parser {
     /* MySQL's INSERT .. SELECT: where the query's FROM items go (ON DUPLICATE KEY UPDATE may name
      * their columns), NULL elsewhere; set for the outermost SELECT only */
     scope_t *query_scope;
+    /* names the chunk shows to be columns, and those it does not (sqlp_var_hides) */
+    sql_strvec_t colnames, notcols;
+    int cols_noted;
 } parser_t;
 
 /* What follows a `*`: EXCEPT/EXCLUDE (a), RENAME (a AS b), REPLACE (expr AS a), ILIKE 'p'. */
@@ -367,6 +370,9 @@ static inline int sqlp_is_var(const parser_t *p, const char *name)
             return 1;
     return 0;
 }
+
+/* Does the variable `name` (if it is one) stand for itself rather than a column of its name? */
+int sqlp_var_hides(parser_t *p, const char *name);
 
 /* parse_select.c: SELECT, queries, table references and expressions */
 int sqlp_is_query_start(const sql_token_t *t);

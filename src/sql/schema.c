@@ -16,9 +16,14 @@ typedef struct schema_entry {
     size_t n;
 } schema_entry_t;
 
+/* A script's variables (BigQuery's DECLARE x ..; before the statements that use x), bounded */
+#define SCHEMA_MAX_VARS 4096
+
 struct sql_schema {
     schema_entry_t *buckets[SCHEMA_BUCKETS];
     size_t count;
+    char **vars;
+    size_t nvars, capvars;
 };
 
 static size_t hash(const char *s)
@@ -55,6 +60,7 @@ void sql_schema_free(sql_schema_t *s)
             e = next;
         }
     }
+    free_cols(s->vars, s->nvars);
     util_free(s);
 }
 
@@ -110,4 +116,41 @@ char *const *sql_schema_get(const sql_schema_t *s, const char *table, size_t *n)
     }
     *n = 0;
     return NULL;
+}
+
+int sql_schema_has_column(const sql_schema_t *s, const char *col)
+{
+    for(size_t b = 0; b < SCHEMA_BUCKETS; b++)
+        for(const schema_entry_t *e = s->buckets[b]; e; e = e->next)
+            for(size_t i = 0; i < e->n; i++)
+                if(strcmp(e->cols[i], col) == 0)
+                    return 1;
+    return 0;
+}
+
+int sql_schema_add_var(sql_schema_t *s, const char *name)
+{
+    for(size_t i = 0; i < s->nvars; i++)
+        if(strcmp(s->vars[i], name) == 0)
+            return 0;
+    if(s->nvars >= SCHEMA_MAX_VARS)
+        return 0;
+    if(s->nvars == s->capvars) {
+        size_t cap = s->capvars ? s->capvars * 2 : 8;
+        char **v = util_realloc(s->vars, cap * sizeof *v);
+        if(!v)
+            return SQL_ERR_NOMEM;
+        s->vars = v;
+        s->capvars = cap;
+    }
+    if(!(s->vars[s->nvars] = util_strdup(name)))
+        return SQL_ERR_NOMEM;
+    s->nvars++;
+    return 0;
+}
+
+const char *const *sql_schema_vars(const sql_schema_t *s, size_t *n)
+{
+    *n = s->nvars;
+    return (const char *const *)s->vars;
 }

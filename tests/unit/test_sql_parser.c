@@ -964,6 +964,46 @@ static void test_routine_variables(void **state)
                  SQL_DIALECT_ANSI, "create_function@1,insert@2");
 }
 
+/* sql28: a name both a variable and a column follows the dialect. Oracle (BigQuery, Spark) reads
+ * the column where the input shows the name is one: a select item read INTO its namesake
+ * (sqlfluff's execute_immediate_patterns.sql), a qualified use or %TYPE anchor, earlier DDL;
+ * MySQL's variable wins; PL/pgSQL's too unless #variable_conflict use_column; Snowflake's SQL
+ * names variables :x only. A script's top-level DECLARE is seen by the statements after it. */
+static void test_variable_shadowing(void **state)
+{
+    (void)state;
+    expect_cols_of("CREATE PROCEDURE p AS\n  constraint_name VARCHAR2(255);\n  ename emp.ename%TYPE;\n  v_x NUMBER;\n"
+                   "BEGIN\n  SELECT constraint_name INTO constraint_name FROM user_constraints;\n"
+                   "  INSERT INTO log_t (c, e, x) SELECT constraint_name, ename, v_x FROM emp;\nEND;",
+                   SQL_DIALECT_ORACLE, "log_t.c<-emp.constraint_name log_t.e<-emp.ename");
+    expect_cols_of("CREATE TABLE employees2 (last_name VARCHAR2(30));\n"
+                   "DECLARE\n  last_name VARCHAR2(10) := 'King';\nBEGIN\n"
+                   "  INSERT INTO names (n) SELECT last_name FROM staff;\nEND;",
+                   SQL_DIALECT_ORACLE, "names.n<-staff.last_name");
+    const char *my = "CREATE PROCEDURE p()\nBEGIN\n  DECLARE name VARCHAR(10);\n"
+                     "  INSERT INTO log_t (who, k) SELECT name, f.k FROM foo f WHERE f.name > '';\nEND;";
+    expect_cols_of(my, SQL_DIALECT_MYSQL, "log_t.k<-foo.k");
+#define PG_FN(conflict)                                                                                  \
+    "CREATE FUNCTION f(name text) RETURNS int LANGUAGE plpgsql AS $$\n" conflict                          \
+    "BEGIN\n  INSERT INTO log_t (who) SELECT name FROM foo f WHERE f.name > '';\n  RETURN 1;\nEND;\n$$;"
+    expect_cols_of(PG_FN(""), SQL_DIALECT_POSTGRES, "");
+    expect_cols_of(PG_FN("#variable_conflict use_column\n"), SQL_DIALECT_POSTGRES, "log_t.who<-foo.name");
+#undef PG_FN
+    expect_cols_of("DECLARE\n  x INT DEFAULT 1;\nBEGIN\n  INSERT INTO t2 (a, b) SELECT x, y FROM t1 WHERE id = :x;\nEND;",
+                   SQL_DIALECT_SNOWFLAKE, "t2.a<-t1.x t2.b<-t1.y");
+    const char *bq = "DECLARE x INT64 DEFAULT 5;\nDECLARE d, e DATE DEFAULT CURRENT_DATE();\n"
+                     "DECLARE c CURSOR FOR SELECT 1;\n"
+                     "INSERT INTO ds.out (a, b, c) SELECT col, x, c FROM ds.t WHERE day = d;";
+    expect_cols_of(bq, SQL_DIALECT_BIGQUERY, "ds.out.a<-ds.t.col ds.out.c<-ds.t.c");
+    sql_lineage_t *l = run(bq, SQL_DIALECT_BIGQUERY);
+    const sql_statement_t *ins = &l->statements[l->nstatements - 1];
+    assert_int_equal(ins->nindirect, 1);
+    assert_string_equal(ins->indirect[0].source, "ds.t.day");
+    sql_lineage_free(l);
+    expect_cols_of("DECLARE OR REPLACE VARIABLE v INT DEFAULT 1;\nINSERT INTO o (a, b) SELECT a, v FROM t;",
+                   SQL_DIALECT_DATABRICKS, "o.a<-t.a");
+}
+
 static void test_writable_ctes(void **state)
 {
     (void)state;
@@ -1676,6 +1716,7 @@ int main(void)
         cmocka_unit_test(test_upserts),
         cmocka_unit_test(test_dialect_clauses),
         cmocka_unit_test(test_routine_variables),
+        cmocka_unit_test(test_variable_shadowing),
         cmocka_unit_test(test_nested_with_dml),
         cmocka_unit_test(test_sqlglot_fixtures_finds),
         cmocka_unit_test(test_sqlglot_dialect_tests_finds),
