@@ -361,6 +361,45 @@ static char *pair(const char *src, const char *tgt)
     return s;
 }
 
+/* `"paths": true` in a case: the project reports each column path across the statements by its
+ * two ends (sqllineage's first and last node), so pairs through a column that is both a target
+ * and a source are followed to the ends; `v` holds sorted unique "src -> tgt" pairs. */
+static size_t path_ends(char **v, size_t n, size_t cap)
+{
+    size_t m = n;
+    for(size_t i = 0; i < m && m < cap; i++) {
+        const char *mid = strstr(v[i], " -> ") + 4;
+        for(size_t k = 0; k < m && m < cap; k++) {
+            const char *arrow = strstr(v[k], " -> ");
+            if((size_t)(arrow - v[k]) == strlen(mid) && strncmp(v[k], mid, strlen(mid)) == 0) {
+                char *src = strndup(v[i], (size_t)(strstr(v[i], " -> ") - v[i]));
+                v[m++] = pair(src, arrow + 4);
+                free(src);
+            }
+        }
+    }
+    m = sort_unique(v, m);
+    /* keep the ends: no pair whose source is some pair's target, nor whose target is some source */
+    char *inner = calloc(m ? m : 1, 1);
+    for(size_t i = 0; i < m; i++) {
+        const char *arrow = strstr(v[i], " -> ");
+        for(size_t k = 0; k < m && !inner[i]; k++) {
+            const char *a2 = strstr(v[k], " -> ");
+            inner[i] = (strlen(a2 + 4) == (size_t)(arrow - v[i]) && strncmp(a2 + 4, v[i], (size_t)(arrow - v[i])) == 0) ||
+                       ((size_t)(a2 - v[k]) == strlen(arrow + 4) && strncmp(v[k], arrow + 4, strlen(arrow + 4)) == 0);
+        }
+    }
+    size_t u = 0;
+    for(size_t i = 0; i < m; i++) {
+        if(inner[i])
+            free(v[i]);
+        else
+            v[u++] = v[i];
+    }
+    free(inner);
+    return u;
+}
+
 /* One statement-level corpus (tests/corpus/SOURCE.md): `label` names it in the report, `xprefix`
  * its lines in corpus_exceptions.txt. `"reads": null` or `"columns": null` in a case: that
  * project's test states no such answer, so that half is not compared. A case with `"tables"`
@@ -514,6 +553,8 @@ static void statement_corpus(const char *path, const char *label, const char *xp
             ngot[k] = sort_unique(got[k], ngot[k]);
             nwant[k] = sort_unique(want[k], nwant[k]);
         }
+        if(json_is_true(json_object_get(c, "paths")))
+            ngot[2] = path_ends(got[2], ngot[2], 4096);
         json_t *touched = json_object_get(c, "tables");
         char xid[256];
         snprintf(xid, sizeof xid, "%s:%s", xprefix, id);
@@ -764,6 +805,12 @@ static void test_realworld_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/realworld_cases.json", "real-world", "realworld");
 }
 
+static void test_sqllineage_metadata_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/sqllineage_metadata_cases.json", "sqllineage metadata", "slmeta");
+}
+
 static void test_realworld_files(void **state)
 {
     (void)state;
@@ -795,6 +842,7 @@ int main(void)
         cmocka_unit_test(test_spark_sql_tests),
         cmocka_unit_test(test_sqlglot_fixtures),
         cmocka_unit_test(test_realworld_files),
+        cmocka_unit_test(test_sqllineage_metadata_corpus),
         cmocka_unit_test(test_realworld_corpus),
         cmocka_unit_test(test_gap_corpus),
     };
