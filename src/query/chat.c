@@ -129,6 +129,25 @@ static int name_char(unsigned char ch)
            ch == '`' || ch == '[' || ch == ']' || ch >= 0x80;
 }
 
+/*
+ * The end of the word at `p`: name characters, and inside "..", `..` or [..] controls too, since a
+ * quoted identifier may hold them (names are data: "a\x01b" is asked for as it is stored).
+ */
+static const char *word_end(const char *p)
+{
+    unsigned char close = 0;
+    for(; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if(close && ch == close)
+            close = 0;
+        else if(!close && (ch == '"' || ch == '`' || ch == '['))
+            close = ch == '[' ? ']' : ch;
+        else if(!name_char(ch) && !(close && (ch < 0x20 || ch == 0x7f)))
+            break;
+    }
+    return p;
+}
+
 static const char *nm(const chat_t *c, int v);
 
 /*
@@ -391,8 +410,7 @@ static void find_entities(chat_t *c)
         while(*p && !name_char((unsigned char)*p))
             p++;
         const char *start = p;
-        while(*p && name_char((unsigned char)*p))
-            p++;
+        p = word_end(p);
         size_t n = (size_t)(p - start);
         while(n && (start[n - 1] == '.' || start[n - 1] == '-')) /* sentence punctuation */
             n--;
@@ -1030,8 +1048,7 @@ static void say_suggestions(chat_t *c, const char *question)
         while(*p && !name_char((unsigned char)*p))
             p++;
         const char *start = p;
-        while(*p && name_char((unsigned char)*p))
-            p++;
+        p = word_end(p);
         size_t n = (size_t)(p - start);
         if(n < 3 || n > TOKEN_MAX)
             continue;

@@ -4,6 +4,7 @@
 #include "sql/lexer.h"
 #include "sql/splitter.h"
 #include "util/buf.h"
+#include "util/jsontext.h"
 
 #include <string.h>
 
@@ -94,10 +95,21 @@ typedef struct sink {
     int rc;
 } sink_t;
 
+/* jansson hands over whole characters: a C1 control or U+2028/9 is never cut between two calls */
 static int sink_cb(const char *data, size_t len, void *p)
 {
     sink_t *k = p;
-    k->rc = k->write(k->ud, data, len);
+    size_t n;
+    for(size_t at; !k->rc && len; data += at + n, len -= at + n) {
+        at = jsontext_next(data, len, &n);
+        char esc[JSONTEXT_ESCAPE_LEN];
+        if(at)
+            k->rc = k->write(k->ud, data, at);
+        if(!k->rc && n) {
+            jsontext_escape_char(data + at, n, esc);
+            k->rc = k->write(k->ud, esc, sizeof(esc));
+        }
+    }
     return k->rc ? -1 : 0;
 }
 

@@ -1,6 +1,7 @@
 #include "server/bcast.h"
 
 #include "util/alloc.h"
+#include "util/jsontext.h"
 #include "util/timefmt.h"
 
 #include <string.h>
@@ -46,12 +47,22 @@ bcast_msg_t *bcast_msg_encode(enum event_type type, const json_t *data, int64_t 
     size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(10);
     size_t len = json_dumpb(env, small, sizeof(small), flags);
     bcast_msg_t *m = NULL;
-    if(len && len <= sizeof(small)) {
+    if(len && len <= sizeof(small) && !jsontext_extra(small, len)) {
         m = bcast_msg_from_payload(type, small, len);
     } else if(len && (m = util_malloc(sizeof(*m) + LWS_PRE + len + 1))) {
         m->refs = 1;
         m->type = type;
         m->len = json_dumpb(env, (char *)BCAST_PAYLOAD(m), len, flags);
+        size_t extra = jsontext_extra((char *)BCAST_PAYLOAD(m), m->len);
+        bcast_msg_t *grown = extra ? util_realloc(m, sizeof(*m) + LWS_PRE + len + extra + 1) : m;
+        if(!grown) {
+            util_free(m);
+            json_decref(env);
+            return NULL;
+        }
+        m = grown;
+        jsontext_escape((char *)BCAST_PAYLOAD(m), m->len, extra); /* C1 and U+2028/9 as \u escapes */
+        m->len += extra;
         BCAST_PAYLOAD(m)[m->len] = '\0';
         frame_header(m);
     }

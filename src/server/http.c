@@ -7,6 +7,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timefmt.h"
+#include "util/jsontext.h"
 #include "util/utf8.h"
 
 #include <ctype.h>
@@ -112,11 +113,16 @@ void http_respond_json(http_response_t *r, int status, json_t *body)
         http_respond(r, 500, "application/json", util_strdup(oom), sizeof(oom) - 1);
         return;
     }
-    /* jansson allocates with malloc; hand the caller a util_ buffer it can free uniformly. */
-    size_t len = strlen(text);
-    char *copy = util_strndup(text, len);
+    /* jansson allocates with malloc; hand the caller a util_ buffer it can free uniformly, C1 escaped */
+    size_t len = strlen(text), extra = jsontext_extra(text, len);
+    char *copy = util_malloc(len + extra + 1);
+    if(copy) {
+        memcpy(copy, text, len);
+        jsontext_escape(copy, len, extra);
+        copy[len + extra] = '\0';
+    }
     free(text);
-    http_respond(r, copy ? status : 500, "application/json", copy, copy ? len : 0);
+    http_respond(r, copy ? status : 500, "application/json", copy, copy ? len + extra : 0);
 }
 
 void http_respond_cached(http_response_t *r, http_json_cache_t *c, int status, const void *key, size_t key_len,
@@ -127,11 +133,14 @@ void http_respond_cached(http_response_t *r, http_json_cache_t *c, int status, c
         c->key_len = 0;
         json_t *body = build(arg);
         size_t len = body ? json_dumpb(body, c->text, sizeof(c->text) - 1, JSON_FLAGS) : 0;
-        if(!keyed || !len || len >= sizeof(c->text)) {
+        size_t extra = len && len < sizeof(c->text) ? jsontext_extra(c->text, len) : 0;
+        if(!keyed || !len || len + extra >= sizeof(c->text)) {
             http_respond_json(r, status, body); /* answered, just not kept */
             return;
         }
         json_decref(body);
+        jsontext_escape(c->text, len, extra);
+        len += extra;
         c->text[len] = '\0';
         c->len = len;
         memcpy(c->key, key, key_len);

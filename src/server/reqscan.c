@@ -101,43 +101,38 @@ static int hex_value(unsigned char c)
                                   : -1;
 }
 
-#define ENCODED_CTL(hex)                                                                                               \
-    "an encoded control character (%" hex ") in the request target: a path or query holds no control characters"
-#define ENCODED_ROW(hi)                                                                                                \
-    ENCODED_CTL(hi "0"), ENCODED_CTL(hi "1"), ENCODED_CTL(hi "2"), ENCODED_CTL(hi "3"), ENCODED_CTL(hi "4"),           \
-        ENCODED_CTL(hi "5"), ENCODED_CTL(hi "6"), ENCODED_CTL(hi "7"), ENCODED_CTL(hi "8"), ENCODED_CTL(hi "9"),       \
-        ENCODED_CTL(hi "A"), ENCODED_CTL(hi "B"), ENCODED_CTL(hi "C"), ENCODED_CTL(hi "D"), ENCODED_CTL(hi "E"),       \
-        ENCODED_CTL(hi "F")
-
 /*
- * An escape that decodes to a control byte: the sentence that names it, or NULL. lws fails on %00
- * without a word (the client would see only a closed connection), a decoded %0A or %0D ends its
- * request line there (it answered "no version"), and the others reached names and queries as bytes
- * no SQL name or search holds: all are refused alike, each named.
+ * An escape that decodes to a byte no name holds, or one lws cannot take: the sentence that names
+ * it, or NULL. Names are data: a quoted identifier may hold any other control, and %01 or %7F ask
+ * for it (the answer escapes it). lws fails on %00 without a word (the client would see only a
+ * closed connection); a decoded %0A or %0D ends its request line there (it answered "no version").
  */
 static const char *encoded_control(unsigned v)
 {
-    static const char *const c0[32] = {ENCODED_ROW("0"), ENCODED_ROW("1")};
     switch(v) {
-    case 0x00: return "an encoded NUL (%00) in the request target";
-    case 0x0a: return "an encoded line feed (%0A) in the request target: a path or query holds no line breaks";
-    case 0x0d: return "an encoded carriage return (%0D) in the request target: a path or query holds no line breaks";
-    case 0x7f: return ENCODED_CTL("7F");
+    case 0x00: return "an encoded NUL (%00) in the request target: no name holds one";
+    case 0x0a:
+        return "an encoded line feed (%0A) in the request target: libwebsockets ends the request line there, so a "
+               "path or query holds no line breaks";
+    case 0x0d:
+        return "an encoded carriage return (%0D) in the request target: libwebsockets ends the request line there, "
+               "so a path or query holds no line breaks";
     }
-    return v < 32 ? c0[v] : NULL;
+    return NULL;
 }
 
 #define C1_NAMED(hex)                                                                                                  \
-    "a C1 control character (U+00" hex ", UTF-8 C2 " hex ") in the request target: a path or query holds no control "  \
-    "characters"
+    "a C1 control character (U+00" hex ", UTF-8 C2 " hex ") sent raw in the request target: percent-encode both its " \
+    "bytes (%C2%" hex ")"
 #define C1_ROW(hi)                                                                                                     \
     C1_NAMED(hi "0"), C1_NAMED(hi "1"), C1_NAMED(hi "2"), C1_NAMED(hi "3"), C1_NAMED(hi "4"), C1_NAMED(hi "5"),        \
         C1_NAMED(hi "6"), C1_NAMED(hi "7"), C1_NAMED(hi "8"), C1_NAMED(hi "9"), C1_NAMED(hi "A"), C1_NAMED(hi "B"),    \
         C1_NAMED(hi "C"), C1_NAMED(hi "D"), C1_NAMED(hi "E"), C1_NAMED(hi "F")
 
 /*
- * U+0080 to U+009F are controls too: a terminal that shows a log or an answer can take U+009B as
- * CSI, as it takes ESC [. Refused like the C0 ones, sent raw or escaped (%C2%9B) or mixed.
+ * U+0080 to U+009F are controls too: a terminal that shows a request line can take U+009B as CSI,
+ * as it takes ESC [. Raw on the wire (either byte) they are refused, as raw C0 bytes are; both
+ * bytes escaped (%C2%9B) they ask for a name that holds one.
  */
 static const char *c1_control(unsigned second)
 {
@@ -149,9 +144,9 @@ static const char *c1_control(unsigned second)
 static const char *decoded_byte(reqscan_t *s, unsigned v, int escaped)
 {
     const char *what = escaped ? encoded_control(v) : NULL;
-    if(!what && s->after_c2)
+    if(!what && s->after_c2 && !(escaped && s->after_c2 == 1))
         what = c1_control(v);
-    s->after_c2 = v == 0xc2;
+    s->after_c2 = v == 0xc2 ? (uint8_t)(escaped ? 1 : 2) : 0;
     return what;
 }
 

@@ -48,7 +48,7 @@ typedef struct reqscan {
     uint8_t ct;       /* where a Content-Type value is (reqscan.c CT_*) */
     uint8_t pct;      /* the request line's last bytes: 1 after '%', 2 after '%' and a hex digit */
     uint8_t pct_hi;   /* that digit's value */
-    uint8_t after_c2; /* the last byte the target decodes to was 0xC2: a C1 control may follow */
+    uint8_t after_c2; /* the last byte the target decodes to was 0xC2 (1 escaped, 2 raw): a C1 control may follow */
     uint8_t query;    /* in the request line's query */
     uint32_t stored;  /* bytes of this block lws will keep, at most */
     uint32_t frags;   /* fragments of lws's table it will take */

@@ -99,18 +99,23 @@ __attribute__((format(printf, 3, 0))) static void vlog(enum log_level level, con
      */
     char line[LINE_MAX_RAW * 2];
     size_t out = 0;
-    for(size_t i = 0; i < len && out + 5 < sizeof(line); i++) {
+    for(size_t i = 0; i < len && out + 9 < sizeof(line); i++) {
         unsigned char c = (unsigned char)raw[i];
         size_t seq = c >= 0x80 ? utf8_seq_len((const unsigned char *)raw + i, len - i) : 1;
-        if(seq > 1) {
+        int c1 = seq == 2 && c == 0xc2 && (unsigned char)raw[i + 1] < 0xa0; /* U+009B is a terminal's CSI */
+        if(seq > 1 && !c1) {
             memcpy(line + out, raw + i, seq);
             out += seq;
             i += seq - 1;
-        } else if(c < 0x20 || c == 0x7f || !seq) {
-            line[out++] = '\\';
-            line[out++] = 'x';
-            line[out++] = hex[c >> 4];
-            line[out++] = hex[c & 15];
+        } else if(c < 0x20 || c == 0x7f || !seq || c1) {
+            for(size_t k = 0; k < (c1 ? 2u : 1u); k++) {
+                unsigned char b = (unsigned char)raw[i + k];
+                line[out++] = '\\';
+                line[out++] = 'x';
+                line[out++] = hex[b >> 4];
+                line[out++] = hex[b & 15];
+            }
+            i += c1;
         } else {
             line[out++] = (char)c;
         }

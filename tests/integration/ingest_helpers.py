@@ -46,6 +46,7 @@ class Events:
         self.srv = srv
         self.url = srv.ws_url
         self.messages = []
+        self.texts = []  # as sent, for what JSON parsing hides (escapes)
         self.lock = threading.Lock()
         self.ready = threading.Event()
         self.stop = False
@@ -63,6 +64,7 @@ class Events:
                 except asyncio.TimeoutError:
                     continue
                 with self.lock:
+                    self.texts.append(msg)
                     self.messages.append(json.loads(msg))
 
     def close(self):

@@ -179,11 +179,8 @@ class LineageTest(IngestedServerTest):
                                (f"/api/v1/search?q={q}", "q")):
                 status, body = self.srv.get_json(path)
                 self.assertEqual((status, body["error"]), (400, "bad_request"), (path, body))
-                # a tab or another control byte in a request target is refused before any handler
-                self.assertEqual(body["detail"],
-                                 "malformed request headers: an encoded control character (%09) in the request "
-                                 "target: a path or query holds no control characters" if "\t" in blank else
-                                 f"{what} is only white space or quoting characters: it names nothing", path)
+                self.assertEqual(body["detail"], f"{what} is only white space or quoting characters: it names nothing",
+                                 path)
             if not any(c in blank for c in '"[`'):  # a question of quotes is still a question
                 status, body = self.chat(blank)
                 self.assertEqual((status, body["error"]), (400, "bad_request"), (blank, body))

@@ -131,6 +131,11 @@ static void control_bytes_in_unquoted_values_never_reach_the_log(void **state)
     log_info("test.raw", "x=%s y=1", "a\x1b[2Jb\r\nforged line\x7f");
     const char *out = end_capture();
     assert_string_equal(strchr(out, ' ') + 1, "info  test.raw x=a\\x1b[2Jb\\x0d\\x0aforged line\\x7f y=1\n");
+    /* C1 too (U+009B is a CSI), sent as UTF-8; NBSP beside it stays */
+    begin_capture();
+    log_info("test.raw", "x=%s y=1", "a\xc2\x9b" "2J\xc2\x85\xc2\xa0" "b\xc2\x9f");
+    out = end_capture();
+    assert_string_equal(strchr(out, ' ') + 1, "info  test.raw x=a\\xc2\\x9b2J\\xc2\\x85\xc2\xa0" "b\\xc2\\x9f y=1\n");
 }
 
 static void bytes_that_are_not_utf8_never_reach_the_log(void **state)
