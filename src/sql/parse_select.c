@@ -783,6 +783,30 @@ void sqlp_parse_loose(parser_t *p, sink_t *sink, char close, const char *fname)
     sqlp_leave(p);
 }
 
+/* Table functions whose columns are fixed, whatever their arguments: Snowflake's FLATTEN and
+ * SPLIT_TO_TABLE, T-SQL's OPENJSON (without WITH) and STRING_SPLIT, Postgres' json_each. A name
+ * none of them is belongs to another FROM item. */
+static const char *const flatten_cols[] = {"seq", "key", "path", "index", "value", "this", NULL};
+static const char *const split_cols[] = {"seq", "index", "value", NULL};
+static const char *const openjson_cols[] = {"key", "value", "type", NULL};
+static const char *const string_split_cols[] = {"value", "ordinal", NULL};
+static const char *const each_cols[] = {"key", "value", NULL};
+
+static const char *const *fixed_columns(const char *fn)
+{
+    static const struct {
+        const char *name;
+        const char *const *cols;
+    } fns[] = {{"flatten", flatten_cols},        {"split_to_table", split_cols}, {"strtok_split_to_table", split_cols},
+               {"openjson", openjson_cols},      {"string_split", string_split_cols},
+               {"json_each", each_cols},         {"jsonb_each", each_cols},      {"json_each_text", each_cols},
+               {"jsonb_each_text", each_cols}};
+    for(size_t i = 0; fn && i < sizeof fns / sizeof fns[0]; i++)
+        if(strcmp(fn, fns[i].name) == 0)
+            return fns[i].cols;
+    return NULL;
+}
+
 static const char *const file_formats[] = {"parquet", "json",  "csv",        "orc",    "avro",
                                            "text",    "delta", "binaryfile", "iceberg"};
 
@@ -1417,6 +1441,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
         sqlp_expect_op(p, ')', "expected ')' after table function arguments");
         sqlp_leave(p);
         int ordinality = 0;
+        it->fncols = fixed_columns(q.last);
         if(is_kw(p, SQL_KW_WITH) && (t_kw(peek(p, 1), SQL_KW_ORDINALITY) || t_kw(peek(p, 1), SQL_KW_OFFSET))) {
             next(p);
             next(p);
@@ -1425,6 +1450,7 @@ void sqlp_parse_table_primary(parser_t *p, scope_t *sc)
             /* OPENJSON(..) WITH (name type 'path', ..): the rows' shape, each column from the arguments */
             next(p);
             sqlp_skip_group(p);
+            it->fncols = NULL;
         }
         it->alias = sqlp_parse_alias(p, cols, &nc, 256);
         if(nc) {

@@ -989,6 +989,12 @@ static int item_knows(parser_t *p, const fitem_t *it, const char *col)
     /* a table function's alias names its value too: BigQuery UNNEST(a) AS x, Postgres unnest(a) x */
     if(it->fnsrc && it->alias && strcmp(it->alias, col) == 0)
         return 1;
+    if(it->fncols && !it->rel) {
+        for(const char *const *c = it->fncols; *c; c++)
+            if(strcmp(*c, col) == 0)
+                return 1;
+        return 0;
+    }
     if(it->rel) {
         if(rel_has(it->rel, col))
             return 1;

@@ -45,6 +45,9 @@ typedef struct fitem {
     /* a table function over columns (OPENJSON(c.payload) j, FLATTEN(t.v) f): every column of it
      * comes from these */
     sql_srcvec_t *fnsrc;
+    /* the columns such a function gives whatever its arguments (FLATTEN's seq, key, .. value,
+     * this), NULL-terminated; NULL when they are not fixed */
+    const char *const *fncols;
 } fitem_t;
 
 typedef struct scope {

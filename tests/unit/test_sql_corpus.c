@@ -811,6 +811,12 @@ static void test_sqllineage_metadata_corpus(void **state)
     statement_corpus(LINEAGED_TEST_DIR "/corpus/sqllineage_metadata_cases.json", "sqllineage metadata", "slmeta");
 }
 
+static void test_openmetadata_dialect_corpus(void **state)
+{
+    (void)state;
+    statement_corpus(LINEAGED_TEST_DIR "/corpus/openmetadata_dialect_cases.json", "OpenMetadata dialects", "omdialect");
+}
+
 static void test_realworld_files(void **state)
 {
     (void)state;
@@ -843,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_sqlglot_fixtures),
         cmocka_unit_test(test_realworld_files),
         cmocka_unit_test(test_sqllineage_metadata_corpus),
+        cmocka_unit_test(test_openmetadata_dialect_corpus),
         cmocka_unit_test(test_realworld_corpus),
         cmocka_unit_test(test_gap_corpus),
     };

@@ -882,6 +882,12 @@ static void test_upserts(void **state)
                  "expected CONFLICT or DUPLICATE KEY UPDATE after INSERT .. ON");
     /* a tuple set from ROW(..) (Postgres' update.sql, insert_conflict.sql) */
     expect_clean("UPDATE t SET (a, b) = ROW(v.*) FROM (VALUES (21, 100)) AS v(i, j);", SQL_DIALECT_POSTGRES, ";t");
+    /* sql28: FLATTEN, OPENJSON (without WITH) give fixed columns, so a name none of them is belongs
+     * to the other FROM item (OpenMetadata's test_snowflake_lateral_flatten_json: v was left bare) */
+    expect_cols_of("CREATE TABLE o AS SELECT v:a::VARCHAR AS a, x, value AS val FROM raw, LATERAL FLATTEN(INPUT => raw.v) f;",
+                   SQL_DIALECT_SNOWFLAKE, "o.a<-raw.v o.val<-raw.v o.x<-raw.x");
+    expect_cols_of("INSERT INTO o (k, v, i) SELECT [key], value, id FROM c CROSS APPLY OPENJSON(c.payload) j;",
+                   SQL_DIALECT_TSQL, "o.i<-c.id o.k<-c.payload o.v<-c.payload");
     /* CONVERT(x USING charset): a character set, not a column */
     expect_cols_of("SELECT CONVERT(c USING utf8mb4) AS x FROM t;", SQL_DIALECT_MYSQL, "x<-t.c");
 }
