@@ -170,7 +170,8 @@ static int read_rows(duckdb_connection conn, const char *files, graph_builder_t 
     if(!rc)
         rc = load_query(conn, 6, b, stmt_row,
                         "SELECT s.id::BIGINT, s.file_id::BIGINT, s.line_start::BIGINT, s.kind::VARCHAR, "
-                        "s.routine::VARCHAR, s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id "
+                        "CASE WHEN s.kind IN ('create_procedure', 'create_function') THEN s.name END::VARCHAR, "
+                        "s.error::VARCHAR FROM statements s JOIN files f ON f.id = s.file_id "
                         "WHERE f.is_current%s%s%s%s",
                         files ? " AND f.id" : "", in, list, close);
     if(!rc)

@@ -25,7 +25,7 @@ static const char *const transformations[] = {"DEFINED", "IDENTITY",    "TRANSFO
                                               "JOIN",    "FILTER",      "GROUP_BY",       "SORT",
                                               "WINDOW",  "CONDITIONAL", "DROPPED"};
 #define NO_TRANSFORMATION 0xff
-/* The columns of nodes (migration 12), statements (7) and edges (11), in table order. */
+/* The columns of nodes (migration 12), statements (14) and edges (11), in table order. */
 enum { NC_ID, NC_KIND, NC_NAME, NC_PROJECT, NC_TEMPORARY, NC_FIRST_SEEN, NC_COLUMNS };
 static const store_col_t node_cols[NC_COLUMNS] = {STORE_COL_BIGINT,  STORE_COL_ENUM8,   STORE_COL_VARCHAR,
                                                   STORE_COL_INTEGER, STORE_COL_BOOLEAN, STORE_COL_TIMESTAMP};
@@ -37,20 +37,16 @@ enum {
     SC_NAME,
     SC_LINE,
     SC_COLUMN,
-    SC_ROUTINE,
     SC_ERROR,
-    SC_SQL,
     SC_SQL_LINE,
     SC_SQL_COLUMN,
-    SC_SQL_CUT,
     SC_SQL_OFFSET,
     SC_SQL_LENGTH,
     SC_COLUMNS
 };
 static const store_col_t stmt_cols[SC_COLUMNS] = {
-    STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR,
-    STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR, STORE_COL_VARCHAR,
-    STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_BIGINT};
+    STORE_COL_BIGINT,  STORE_COL_BIGINT,  STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_VARCHAR, STORE_COL_INTEGER,
+    STORE_COL_INTEGER, STORE_COL_VARCHAR, STORE_COL_INTEGER, STORE_COL_INTEGER, STORE_COL_BIGINT,  STORE_COL_BIGINT};
 enum { EC_SOURCE, EC_TARGET, EC_KIND, EC_STATEMENT, EC_TRANSFORMATION, EC_COLUMNS };
 static const store_col_t edge_cols[EC_COLUMNS] = {STORE_COL_UINTEGER, STORE_COL_UINTEGER, STORE_COL_ENUM8,
                                                   STORE_COL_UINTEGER, STORE_COL_ENUM8};
@@ -172,6 +168,7 @@ struct writer {
     int64_t done_flushes;  /* flush_done's UPDATEs run */
     int64_t groups, grouped_files, group_retries;
     int64_t superseded; /* versions replaced since the start: rows deleted */
+    int64_t legacy_sql; /* rows in statement_sql (texts of migrations 4-5): a superseded version's go too */
 };
 
 static void done_clear(writer_t *w);
@@ -741,6 +738,7 @@ static int load_state(writer_t *w, const atomic_int *stop)
     if(load_nodes(w, stop) || stopped(stop) || load_current(w) ||
        int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM nodes", &w->next_node_id) ||
        int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM statements", &w->next_stmt_id) ||
+       int64_query(w, "SELECT count(*) FROM statement_sql", &w->legacy_sql) ||
        int64_query(w, "SELECT coalesce(max(id), 0) + 1 FROM files", &w->next_file_id))
         return -1;
     return 0;
@@ -1436,12 +1434,9 @@ static void row_str(store_rows_t *r, idx_t col, const char *s)
     store_rows_str(r, col, s, s ? strlen(s) : 0);
 }
 
-/*
- * A statement row: sql and sql_cut (migration 4) stay NULL, the text is stored once per file in
- * file_texts and the statement keeps where its own part is (migration 6).
- */
+/* A statement row: the text is stored once per file in file_texts, the statement keeps where its own part is (6). */
 static int append_statement(writer_t *w, int64_t id, int64_t file_id, size_t ordinal, const char *kind,
-                            const char *name, uint32_t line, uint32_t column, const char *routine, const char *error,
+                            const char *name, uint32_t line, uint32_t column, const char *error,
                             const parsed_sql_t *sql)
 {
     store_rows_t *r = &w->stmts_rows;
@@ -1452,12 +1447,9 @@ static int append_statement(writer_t *w, int64_t id, int64_t file_id, size_t ord
     row_str(r, SC_NAME, name);
     store_rows_i32(r, SC_LINE, (int32_t)line);
     store_rows_i32(r, SC_COLUMN, (int32_t)column);
-    row_str(r, SC_ROUTINE, routine);
     row_str(r, SC_ERROR, error);
-    store_rows_null(r, SC_SQL);
     store_rows_i32(r, SC_SQL_LINE, (int32_t)sql->line);
     store_rows_i32(r, SC_SQL_COLUMN, (int32_t)sql->column);
-    store_rows_null(r, SC_SQL_CUT);
     store_rows_i64(r, SC_SQL_OFFSET, sql->offset);
     store_rows_i64(r, SC_SQL_LENGTH, sql->length);
     return rows_end(w, r, T_STMTS);
@@ -1546,15 +1538,15 @@ static int append_graph(writer_t *w, const writer_file_t *f, const parsed_file_t
     }
     for(size_t i = 0; i < p->nstmts; i++) {
         const parsed_stmt_t *s = &p->stmts[i];
-        if(append_statement(w, first_sid + (int64_t)i, f->id, i, s->kind, s->name, s->line, s->column,
-                            s->name && is_routine(s->kind) ? s->name : NULL, NULL, &s->sql))
+        if(append_statement(w, first_sid + (int64_t)i, f->id, i, s->kind, s->name, s->line, s->column, NULL,
+                            &s->sql))
             return -1;
     }
     /* Statements that did not parse: kind 'error', where they start, and why. */
     for(size_t i = 0; i < p->nerrors; i++) {
         const parsed_error_t *e = &p->errors[i];
         if(append_statement(w, first_sid + (int64_t)(p->nstmts + i), f->id, p->nstmts + i, "error", NULL, e->line,
-                            e->column, NULL, e->message, &e->sql))
+                            e->column, e->message, &e->sql))
             return -1;
     }
     if(p->text.data) {
@@ -1783,6 +1775,11 @@ static int stage(writer_t *w, const writer_file_t *f, const parsed_file_t *p, wr
         rc = rc ? rc : release_old(w, where, &removed_edges);
         snprintf(sql, sizeof(sql), "DELETE FROM edges WHERE %s", where);
         rc = rc ? rc : exec(w, sql);
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM statement_sql WHERE statement_id IN (SELECT id FROM statements WHERE file_id = %" PRId64
+                 ")",
+                 cur->id);
+        rc = rc || !w->legacy_sql ? rc : exec(w, sql);
         snprintf(sql, sizeof(sql), "DELETE FROM statements WHERE file_id = %" PRId64, cur->id);
         rc = rc ? rc : exec(w, sql);
         snprintf(sql, sizeof(sql), "DELETE FROM file_texts WHERE file_id = %" PRId64, cur->id);

@@ -45,7 +45,7 @@ static int run_query(duckdb_connection conn, const char *sql, duckdb_result *res
     }
     return 0;
 }
-/* Hands out one statement's text: stored inline (before migration 6) or its range of the file's text. */
+/* Hands out one statement's text: its own (migrations 4-5, in statement_sql since 14) or its range of the file's text. */
 static int one_statement(each_t *e, source_text_t *t, const char *inline_text, size_t inline_len, int64_t inline_cut,
                          const char *file, size_t file_len, int64_t offset, int64_t length)
 {
@@ -118,10 +118,11 @@ static int one_batch(duckdb_connection conn, each_t *e)
     }
     buf_reset(&e->sql);
     if(buf_printf(&e->sql,
-                  "SELECT file_id::BIGINT, id::BIGINT, coalesce(sql_line, line_start)::BIGINT,"
-                  " coalesce(sql_column, 1)::BIGINT, sql::VARCHAR, coalesce(sql_cut, 0)::BIGINT, sql_offset::BIGINT,"
-                  " sql_length::BIGINT FROM statements WHERE file_id IN (%s) AND (sql IS NOT NULL OR sql_length IS"
-                  " NOT NULL) ORDER BY min(id) OVER (PARTITION BY file_id), id",
+                  "SELECT s.file_id::BIGINT, s.id::BIGINT, coalesce(s.sql_line, s.line_start)::BIGINT,"
+                  " coalesce(s.sql_column, 1)::BIGINT, o.sql::VARCHAR, coalesce(o.sql_cut, 0)::BIGINT,"
+                  " s.sql_offset::BIGINT, s.sql_length::BIGINT FROM statements s LEFT JOIN statement_sql o ON"
+                  " o.statement_id = s.id WHERE s.file_id IN (%s) AND (o.sql IS NOT NULL OR s.sql_length IS NOT NULL)"
+                  " ORDER BY min(s.id) OVER (PARTITION BY s.file_id), s.id",
                   e->ids.data) ||
        run_query(conn, e->sql.data, &stmts)) {
         for(int i = 0; i < nheld; i++)
@@ -178,7 +179,8 @@ int source_each(duckdb_connection conn, source_text_fn fn, void *ud)
                         "SELECT s.file_id::BIGINT, any_value(f.path)::VARCHAR, min(s.id) AS first,"
                         " coalesce(any_value(strlen(t.text)), 0)::BIGINT FROM statements s"
                         " JOIN files f ON f.id = s.file_id LEFT JOIN file_texts t ON t.file_id = s.file_id"
-                        " WHERE f.is_current AND (s.sql IS NOT NULL OR s.sql_length IS NOT NULL)"
+                        " LEFT JOIN statement_sql o ON o.statement_id = s.id"
+                        " WHERE f.is_current AND (o.sql IS NOT NULL OR s.sql_length IS NOT NULL)"
                         " GROUP BY s.file_id ORDER BY first",
                         &files))
         rc = -1;
@@ -217,7 +219,8 @@ int64_t source_files_without_text(duckdb_connection conn)
     int64_t n = -1;
     if(conn && duckdb_query(conn,
                             "SELECT count(DISTINCT s.file_id) FROM statements s JOIN files f ON f.id = s.file_id "
-                            "WHERE f.is_current AND s.sql IS NULL AND s.sql_length IS NULL",
+                            "LEFT JOIN statement_sql o ON o.statement_id = s.id "
+                            "WHERE f.is_current AND o.sql IS NULL AND s.sql_length IS NULL",
                             &res) == DuckDBSuccess)
         n = duckdb_value_int64(&res, 0, 0);
     else if(conn)

@@ -68,20 +68,29 @@ static int setup(void **state)
     /* statement id, line, where its stored text starts and ends (the next statement's line) */
     const int rows[][4] = {{11, 5, 1, 9}, {12, 9, 9, 20}, {13, 20, 20, 30}, {14, 30, 30, 0}, {15, 40, 40, 40}};
     for(size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        duckdb_prepared_statement st;
+        /* each statement with its own text, as migrations 4-5 stored it (statement_sql since 14) */
+        duckdb_prepared_statement st, own;
         if(duckdb_prepare(conn,
-                          "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start, sql, "
-                          "sql_line, sql_column, sql_cut) VALUES ($1, 100, $2, 'insert', $3, 1, $4, $5, 1, 0)",
+                          "INSERT INTO statements (id, file_id, ordinal, kind, line_start, column_start, "
+                          "sql_line, sql_column) VALUES ($1, 100, $2, 'insert', $3, 1, $4, 1)",
                           &st) != DuckDBSuccess)
             return -1;
+        if(duckdb_prepare(conn, "INSERT INTO statement_sql VALUES ($1, $2, 0)", &own) != DuckDBSuccess) {
+            duckdb_destroy_prepare(&st);
+            return -1;
+        }
         char *text = rows[i][2] == rows[i][3] ? strdup("") : lines_of(rows[i][2], rows[i][3]);
         duckdb_bind_int64(st, 1, rows[i][0]);
         duckdb_bind_int32(st, 2, (int32_t)i);
         duckdb_bind_int32(st, 3, rows[i][1]);
-        duckdb_bind_varchar(st, 4, text);
-        duckdb_bind_int32(st, 5, rows[i][2]);
-        int rc = duckdb_execute_prepared(st, NULL) == DuckDBSuccess ? 0 : -1;
+        duckdb_bind_int32(st, 4, rows[i][2]);
+        duckdb_bind_int64(own, 1, rows[i][0]);
+        duckdb_bind_varchar(own, 2, text);
+        int rc = duckdb_execute_prepared(st, NULL) == DuckDBSuccess && duckdb_execute_prepared(own, NULL) == DuckDBSuccess
+                     ? 0
+                     : -1;
         duckdb_destroy_prepare(&st);
+        duckdb_destroy_prepare(&own);
         free(text);
         if(rc)
             return -1;
@@ -330,7 +339,7 @@ static void chat_text_finds_lines(void **state)
     query_result_clear(&r);
     /* statements stored before texts were kept are counted and said to be missing; the texts are read
      * once per snapshot, so a change shows in the next snapshot's answers and not before */
-    assert_int_equal(duckdb_query(conn, "UPDATE statements SET sql = NULL WHERE id = 15", NULL), DuckDBSuccess);
+    assert_int_equal(duckdb_query(conn, "DELETE FROM statement_sql WHERE statement_id = 15", NULL), DuckDBSuccess);
     chat(s, "text", "orders", &r);
     assert_int_equal(r.status, 200);
     assert_null(strstr(str(r.body, "response"), "no stored text"));
@@ -341,7 +350,7 @@ static void chat_text_finds_lines(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(str(r.body, "response"), "1 ingested file has no stored text"));
     query_result_clear(&r);
-    assert_int_equal(duckdb_query(conn, "UPDATE statements SET sql = '' WHERE id = 15", NULL), DuckDBSuccess);
+    assert_int_equal(duckdb_query(conn, "INSERT INTO statement_sql VALUES (15, '', 0)", NULL), DuckDBSuccess);
     graph_snap_release(s);
 }
 

@@ -213,8 +213,9 @@ static void version_4_database_upgrades(void **state)
                   " 'INSERT INTO a.t SELECT 1', 1, 1, 0)");
     duckdb_connection conn = m.conn;
     assert_int_equal(count_of(conn, "SELECT count(*) FROM nodes WHERE name IN ('a.t', 'a.t.c')"), 2);
-    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE id = 7 AND file_id = 3"
-                                    " AND sql = 'INSERT INTO a.t SELECT 1' AND sql_line = 1"),
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements s JOIN statement_sql o ON o.statement_id = s.id"
+                                    " WHERE s.id = 7 AND s.file_id = 3 AND o.sql = 'INSERT INTO a.t SELECT 1'"
+                                    " AND o.sql_cut = 0 AND s.sql_line = 1"),
                      1);
     /* the writer guarantees unique ids; no index is kept for them */
     assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
@@ -253,6 +254,49 @@ static void version_11_database_upgrades(void **state)
                      0);
     /* rows in id order, as the writer appends them */
     assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT id, lag(id) OVER () AS before FROM nodes)"
+                                    " WHERE before >= id"),
+                     0);
+    migrated_close(&m);
+}
+
+/*
+ * A database written at version 13 keeps its statements in the narrower table of migration 14: a
+ * statement's own text (migrations 4-5) moves to statement_sql, routine is gone (the graph index
+ * derives it from the kind and name it always equalled), rows stay in id order.
+ */
+static void version_13_database_upgrades(void **state)
+{
+    (void)state;
+    migrated_t m;
+    migrated_open(&m, 13,
+                  "INSERT INTO statements VALUES (1, 3, 0, 'create_procedure', 'dbo.load', 1, 1, 'dbo.load', NULL,"
+                  " NULL, 1, 1, NULL, 0, 40), (2, 3, 1, 'create_view', 'a.v', 5, 1, NULL, NULL, NULL, 5, 1, NULL, 40, 9),"
+                  " (3, 3, 2, 'error', NULL, 7, 3, NULL, 'bad', NULL, 7, 1, NULL, 49, 4),"
+                  " (4, 8, 0, 'insert', NULL, 2, 1, NULL, NULL, 'INSERT INTO a.t SELECT 1', 1, 1, 70000, NULL, NULL);"
+                  "INSERT INTO statements SELECT range + 10, 9, range, 'select', NULL, range + 1, 1, NULL, NULL, NULL,"
+                  " range + 1, 1, NULL, range * 9, 9 FROM range(3000)");
+    duckdb_connection conn = m.conn;
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements"), 3004);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE (id, file_id, ordinal, kind, name,"
+                                    " line_start, column_start, error, sql_line, sql_column, sql_offset, sql_length)"
+                                    " IN ((1, 3, 0, 'create_procedure', 'dbo.load', 1, 1, NULL, 1, 1, 0, 40),"
+                                    " (2, 3, 1, 'create_view', 'a.v', 5, 1, NULL, 5, 1, 40, 9))"),
+                     2);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE id = 3 AND kind = 'error' AND error = 'bad'"
+                                    " AND sql_offset = 49 AND sql_length = 4"),
+                     1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statements WHERE id >= 10 AND file_id = 9"
+                                    " AND sql_offset = (id - 10) * 9 AND sql_line = id - 9"),
+                     3000);
+    /* the one statement with its own text, and how many bytes were cut from it */
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statement_sql WHERE statement_id = 4"
+                                    " AND sql = 'INSERT INTO a.t SELECT 1' AND sql_cut = 70000"),
+                     1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM statement_sql"), 1);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'statements'"
+                                    " AND column_name IN ('sql', 'sql_cut', 'routine')"),
+                     0);
+    assert_int_equal(count_of(conn, "SELECT count(*) FROM (SELECT id, lag(id) OVER () AS before FROM statements)"
                                     " WHERE before >= id"),
                      0);
     migrated_close(&m);
@@ -587,6 +631,7 @@ int main(void)
         cmocka_unit_test(version_4_database_upgrades),
         cmocka_unit_test(version_6_database_upgrades),
         cmocka_unit_test(version_11_database_upgrades),
+        cmocka_unit_test(version_13_database_upgrades),
         cmocka_unit_test(version_11_github_repositories_get_one_identity),
         cmocka_unit_test(database_file_memory_is_limited),
         cmocka_unit_test(out_of_memory_is_told_by_its_type),
