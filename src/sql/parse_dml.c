@@ -738,6 +738,9 @@ void sqlp_parse_insert(parser_t *p)
             /* T-SQL table hints: INSERT INTO t WITH (TABLOCK) */
             next(p);
             sqlp_skip_group(p);
+        } else if(is_kw(p, SQL_KW_WITH) && t_word(p, peek(p, 1), "label") && is_name_tok(peek(p, 2))) {
+            /* StarRocks' and Doris' INSERT INTO t WITH LABEL l SELECT ..: the load job's name */
+            p->pos += 3;
         } else if(is_kw(p, SQL_KW_IF) && t_kw(peek(p, 1), SQL_KW_NOT)) {
             next(p);
             next(p);

@@ -888,6 +888,10 @@ static void test_upserts(void **state)
                    SQL_DIALECT_SNOWFLAKE, "o.a<-raw.v o.val<-raw.v o.x<-raw.x");
     expect_cols_of("INSERT INTO o (k, v, i) SELECT [key], value, id FROM c CROSS APPLY OPENJSON(c.payload) j;",
                    SQL_DIALECT_TSQL, "o.i<-c.id o.k<-c.payload o.v<-c.payload");
+    /* StarRocks' INSERT .. WITH LABEL l (OpenMetadata's test_starrocks_insert_with_label: the
+     * error `expected a CTE name`) */
+    expect_cols_of("INSERT INTO analytics.t WITH LABEL lbl1 SELECT a, b FROM analytics.src;", SQL_DIALECT_MYSQL,
+                   "analytics.t.a<-analytics.src.a analytics.t.b<-analytics.src.b");
     /* CONVERT(x USING charset): a character set, not a column */
     expect_cols_of("SELECT CONVERT(c USING utf8mb4) AS x FROM t;", SQL_DIALECT_MYSQL, "x<-t.c");
 }
