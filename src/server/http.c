@@ -5,12 +5,13 @@
 #include "server/mpname.h"
 #include "server/routes.h"
 #include "util/alloc.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include "util/timefmt.h"
-#include "util/jsontext.h"
 #include "util/utf8.h"
 
 #include <ctype.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,6 +455,10 @@ void http_free_spares(server_t *srv)
 static int finish(struct lws *wsi, http_txn_t *t)
 {
     server_t *srv = lws_context_user(lws_get_context(wsi));
+    if(t->rx_paused) {
+        t->rx_paused = 0;
+        lws_rx_flow_control(wsi, 1);
+    }
     t->ready = 1;
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, srv->cfg->header_timeout);
     lws_callback_on_writable(wsi);
@@ -571,6 +576,11 @@ int http_defer(const http_request_t *req, http_ticket_t *out)
     t->defer_id = ++srv->next_defer_id;
     t->deferred_ms = time_mono_ms();
     txn_link(&srv->deferred, t, TXN_DEFERRED);
+    /* The request guard hands lws one request a read and leaves a pipelined one in the socket: lws
+       reads nothing while a transaction is open, and its level-triggered poll woke the service thread
+       without end (a core, for as long as the work took). The reads wait for the answer instead. */
+    lws_rx_flow_control(t->wsi, 0);
+    t->rx_paused = 1;
     out->q = &srv->completions;
     out->id = t->defer_id;
     out->claim = NULL;
@@ -1016,11 +1026,27 @@ static void answer_late(server_t *srv, http_txn_t *t, int expired, int64_t waite
  * (answer_late), the claim taken from the work when it had not started. lws's timeout is moved past
  * --api-timeout, and the connection stays open for the next request.
  */
+/*
+ * With its reads paused lws does not see a deferred request's peer reset the connection: looked at
+ * here, it is closed at once and the late answer dropped (http_drain_completions), as before.
+ */
+static int peer_gone(http_txn_t *t)
+{
+    struct pollfd p = {.fd = t->rx_paused ? lws_get_socket_fd(t->wsi) : -1, .events = 0};
+    if(p.fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & (POLLERR | POLLHUP)))
+        return 0;
+    defer_unlink(t);
+    lws_set_timeout(t->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return 1;
+}
+
 void http_check_deferred(server_t *srv, int64_t now)
 {
     const config_t *cfg = srv->cfg;
     for(http_txn_t *t = srv->deferred, *next; t; t = next) {
         next = t->on[TXN_DEFERRED].next;
+        if(peer_gone(t))
+            continue;
         if(!t->claim)
             continue;
         int64_t waited = now - t->deferred_ms;

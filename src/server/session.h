@@ -88,6 +88,7 @@ typedef struct http_txn {
     txn_link_t on[TXN_LISTS];
     int ready;         /* response complete, waiting for WRITEABLE */
     int timeout_moved; /* deferred: lws's content timeout is past --api-timeout */
+    int rx_paused;     /* deferred: lws reads nothing more of the connection until the answer is ready */
     int ended;   /* an upload's end was handled: lws can report its body's completion twice */
     size_t sent; /* of a large response's body, handed to lws so far */
     size_t held; /* its bytes counted in srv->resp_held */
