@@ -3,17 +3,20 @@
 #include "sql/error.h"
 #include "util/alloc.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* Bounded so a DDL dump cannot grow it without limit. */
 #define SCHEMA_MAX_TABLES 200000
 #define SCHEMA_BUCKETS    4096
 
+/* One allocation a table: the entry with its name; its columns another, replaced whole by a put. */
 typedef struct schema_entry {
-    struct schema_entry *next;
-    char *table;
-    char **cols;
+    struct schema_entry *next; /* in its bucket */
+    struct schema_entry *all;  /* every entry, for the free */
+    char **cols;               /* the pointers, then the strings they point to */
     size_t n;
+    char table[];
 } schema_entry_t;
 
 /* A script's variables (BigQuery's DECLARE x ..; before the statements that use x), bounded */
@@ -21,6 +24,7 @@ typedef struct schema_entry {
 
 struct sql_schema {
     schema_entry_t *buckets[SCHEMA_BUCKETS];
+    schema_entry_t *all;
     size_t count;
     char **vars;
     size_t nvars, capvars;
@@ -39,69 +43,75 @@ sql_schema_t *sql_schema_new(void)
     return util_calloc(1, sizeof(sql_schema_t));
 }
 
-static void free_cols(char **cols, size_t n)
-{
-    for(size_t i = 0; i < n; i++)
-        util_free(cols[i]);
-    util_free(cols);
-}
-
 void sql_schema_free(sql_schema_t *s)
 {
     if(!s)
         return;
-    for(size_t b = 0; b < SCHEMA_BUCKETS; b++) {
-        schema_entry_t *e = s->buckets[b];
-        while(e) {
-            schema_entry_t *next = e->next;
-            free_cols(e->cols, e->n);
-            util_free(e->table);
-            util_free(e);
-            e = next;
-        }
+    for(schema_entry_t *e = s->all, *next; e; e = next) {
+        next = e->all;
+        util_free(e->cols);
+        util_free(e);
     }
-    free_cols(s->vars, s->nvars);
+    for(size_t i = 0; i < s->nvars; i++)
+        util_free(s->vars[i]);
+    util_free(s->vars);
     util_free(s);
+}
+
+/* The n names (NULL as "") copied into one block behind their pointers: a malloc a table, not a column. */
+static char **copy_cols(char *const *cols, size_t n)
+{
+    size_t bytes = (n ? n : 1) * sizeof(char *);
+    if(n > SIZE_MAX / 2 / sizeof(char *))
+        return NULL;
+    for(size_t i = 0; i < n; i++) {
+        size_t len = cols[i] ? strlen(cols[i]) : 0;
+        if(len >= SIZE_MAX / 2 - bytes)
+            return NULL;
+        bytes += len + 1;
+    }
+    char **copy = util_malloc(bytes);
+    if(!copy)
+        return NULL;
+    char *at = (char *)(copy + (n ? n : 1));
+    for(size_t i = 0; i < n; i++) {
+        copy[i] = at;
+        at = stpcpy(at, cols[i] ? cols[i] : "") + 1;
+    }
+    return copy;
 }
 
 int sql_schema_put(sql_schema_t *s, const char *table, char *const *cols, size_t n)
 {
-    char **copy = util_calloc(n ? n : 1, sizeof *copy);
+    char **copy = copy_cols(cols, n);
     if(!copy)
         return SQL_ERR_NOMEM;
-    for(size_t i = 0; i < n; i++) {
-        copy[i] = util_strdup(cols[i] ? cols[i] : "");
-        if(!copy[i]) {
-            free_cols(copy, i);
-            return SQL_ERR_NOMEM;
-        }
-    }
     size_t h = hash(table);
     for(schema_entry_t *e = s->buckets[h]; e; e = e->next) {
         if(strcmp(e->table, table) == 0) {
-            free_cols(e->cols, e->n);
+            util_free(e->cols);
             e->cols = copy;
             e->n = n;
             return 0;
         }
     }
     if(s->count >= SCHEMA_MAX_TABLES) {
-        free_cols(copy, n);
+        util_free(copy);
         return 0;
     }
-    schema_entry_t *e = util_malloc(sizeof *e);
-    char *name = util_strdup(table);
-    if(!e || !name) {
-        util_free(e);
-        util_free(name);
-        free_cols(copy, n);
+    size_t len = strlen(table);
+    schema_entry_t *e = util_malloc(sizeof *e + len + 1);
+    if(!e) {
+        util_free(copy);
         return SQL_ERR_NOMEM;
     }
-    e->table = name;
+    memcpy(e->table, table, len + 1);
     e->cols = copy;
     e->n = n;
     e->next = s->buckets[h];
     s->buckets[h] = e;
+    e->all = s->all;
+    s->all = e;
     s->count++;
     return 0;
 }
@@ -120,11 +130,10 @@ char *const *sql_schema_get(const sql_schema_t *s, const char *table, size_t *n)
 
 int sql_schema_has_column(const sql_schema_t *s, const char *col)
 {
-    for(size_t b = 0; b < SCHEMA_BUCKETS; b++)
-        for(const schema_entry_t *e = s->buckets[b]; e; e = e->next)
-            for(size_t i = 0; i < e->n; i++)
-                if(strcmp(e->cols[i], col) == 0)
-                    return 1;
+    for(const schema_entry_t *e = s->all; e; e = e->all)
+        for(size_t i = 0; i < e->n; i++)
+            if(strcmp(e->cols[i], col) == 0)
+                return 1;
     return 0;
 }
 

@@ -1595,6 +1595,51 @@ static void test_fuzz_identifier_in_column_list(void **state)
     alarm(0);
 }
 
+/* The schema keeps a table's columns in one block behind their pointers: names whole and in order,
+ * NULL as "", a put of the table's own columns (ALTER TABLE's) read before the old block goes,
+ * a table without columns, and tables beyond the buckets' count each with its own. */
+static void test_schema_blocks(void **state)
+{
+    (void)state;
+    sql_schema_t *s = sql_schema_new();
+    assert_non_null(s);
+    char *cols[] = {"id", NULL, "a_column_name_longer_than_sixteen_bytes"};
+    assert_int_equal(sql_schema_put(s, "t", cols, 3), 0);
+    size_t n = 9;
+    char *const *got = sql_schema_get(s, "t", &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(got[0], "id");
+    assert_string_equal(got[1], "");
+    assert_string_equal(got[2], "a_column_name_longer_than_sixteen_bytes");
+    char *own[] = {got[2], got[0]};
+    assert_int_equal(sql_schema_put(s, "t", own, 2), 0);
+    got = sql_schema_get(s, "t", &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(got[0], "a_column_name_longer_than_sixteen_bytes");
+    assert_string_equal(got[1], "id");
+    assert_int_equal(sql_schema_put(s, "empty", NULL, 0), 0);
+    assert_non_null(sql_schema_get(s, "empty", &n));
+    assert_int_equal(n, 0);
+    char table[32], col[32];
+    for(int i = 0; i < 10000; i++) {
+        snprintf(table, sizeof table, "s.t%d", i);
+        snprintf(col, sizeof col, "c%d", i);
+        char *one[] = {col};
+        assert_int_equal(sql_schema_put(s, table, one, 1), 0);
+    }
+    for(int i = 0; i < 10000; i++) {
+        snprintf(table, sizeof table, "s.t%d", i);
+        snprintf(col, sizeof col, "c%d", i);
+        got = sql_schema_get(s, table, &n);
+        assert_non_null(got);
+        assert_int_equal(n, 1);
+        assert_string_equal(got[0], col);
+    }
+    assert_null(sql_schema_get(s, "s.t10000", &n));
+    assert_int_equal(n, 0);
+    sql_schema_free(s);
+}
+
 static void test_fuzz_star_of_redefined_table(void **state)
 {
     (void)state;
@@ -1755,6 +1800,7 @@ int main(void)
         cmocka_unit_test(test_name_case),
         cmocka_unit_test(test_many_names),
         cmocka_unit_test(test_flows_once),
+        cmocka_unit_test(test_schema_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
