@@ -165,7 +165,7 @@ uint32_t sql_nameidx_find_add(sql_arena_t *a, sql_nameidx_t *x, const void *base
 {
     if(n < SQL_INDEX_FROM) {
         for(uint32_t i = 0; i < n; i++)
-            if(strcmp(name_at(base, stride, i), s) == 0)
+            if(sqlp_streq(name_at(base, stride, i), s))
                 return i;
         return n;
     }
@@ -174,7 +174,7 @@ uint32_t sql_nameidx_find_add(sql_arena_t *a, sql_nameidx_t *x, const void *base
     uint32_t h = name_hash(s), mask = x->cap - 1;
     for(uint32_t k = h & mask; x->slot[2 * k + 1]; k = (k + 1) & mask) {
         uint32_t i = x->slot[2 * k + 1] - 1;
-        if(x->slot[2 * k] == h && strcmp(name_at(base, stride, i), s) == 0)
+        if(x->slot[2 * k] == h && sqlp_streq(name_at(base, stride, i), s))
             return i;
     }
     nameidx_put(x, h, n);
@@ -192,14 +192,14 @@ static uint32_t nameidx_find(const sql_nameidx_t *x, const void *base, size_t st
 {
     if(n < SQL_INDEX_FROM || x->n != n || !x->cap) {
         for(uint32_t i = 0; i < n; i++)
-            if(strcmp(name_at(base, stride, i), s) == 0)
+            if(sqlp_streq(name_at(base, stride, i), s))
                 return i;
         return n;
     }
     uint32_t h = name_hash(s), mask = x->cap - 1;
     for(uint32_t k = h & mask; x->slot[2 * k + 1]; k = (k + 1) & mask) {
         uint32_t i = x->slot[2 * k + 1] - 1;
-        if(x->slot[2 * k] == h && strcmp(name_at(base, stride, i), s) == 0)
+        if(x->slot[2 * k] == h && sqlp_streq(name_at(base, stride, i), s))
             return i;
     }
     return n;
@@ -936,26 +936,26 @@ void sqlp_set_kind(parser_t *p, const char *kind)
 fitem_t *sqlp_find_item(scope_t *sc, const char *qual)
 {
     for(uint32_t i = 0; i < sc->n; i++)
-        if(sc->items[i].alias && strcmp(sc->items[i].alias, qual) == 0)
+        if(sc->items[i].alias && sqlp_streq(sc->items[i].alias, qual))
             return &sc->items[i];
     for(uint32_t i = 0; i < sc->n; i++) {
         const char *t = sc->items[i].table;
         if(!t || sc->items[i].alias)
             continue;
-        if(strcmp(t, qual) == 0)
+        if(sqlp_streq(t, qual))
             return &sc->items[i];
         const char *dot = strrchr(t, '.');
-        if(dot && strcmp(dot + 1, qual) == 0)
+        if(dot && sqlp_streq(dot + 1, qual))
             return &sc->items[i];
     }
     for(uint32_t i = 0; i < sc->n; i++) {
         const char *t = sc->items[i].table;
         if(!t)
             continue;
-        if(strcmp(t, qual) == 0)
+        if(sqlp_streq(t, qual))
             return &sc->items[i];
         const char *dot = strrchr(t, '.');
-        if(dot && strcmp(dot + 1, qual) == 0)
+        if(dot && sqlp_streq(dot + 1, qual))
             return &sc->items[i];
     }
     return NULL;
@@ -964,7 +964,7 @@ fitem_t *sqlp_find_item(scope_t *sc, const char *qual)
 static int rel_has(const rel_t *r, const char *col)
 {
     for(uint32_t i = 0; i < r->n; i++)
-        if(!r->cols[i].star && r->cols[i].name && strcmp(r->cols[i].name, col) == 0)
+        if(!r->cols[i].star && r->cols[i].name && sqlp_streq(r->cols[i].name, col))
             return 1;
     return 0;
 }
@@ -977,7 +977,7 @@ int sqlp_item_has(parser_t *p, const fitem_t *it, const char *col)
         size_t n;
         char *const *cols = sql_schema_get(p->ctx->schema, it->table, &n);
         for(size_t i = 0; cols && i < n; i++)
-            if(strcmp(cols[i], col) == 0)
+            if(sqlp_streq(cols[i], col))
                 return 1;
     }
     return 0;
@@ -1008,7 +1008,7 @@ static int item_knows(parser_t *p, const fitem_t *it, const char *col)
     if(!cols)
         return -1;
     for(size_t i = 0; i < n; i++)
-        if(strcmp(cols[i], col) == 0)
+        if(sqlp_streq(cols[i], col))
             return 1;
     return 0;
 }

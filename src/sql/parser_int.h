@@ -11,6 +11,13 @@
 #include <string.h>
 #include <strings.h>
 
+/* strcmp(a, b) == 0 with the first bytes compared in line: most names compared differ there, and
+ * a call to strcmp cost ~25 cycles each natively (~7% of ingest's parse) */
+static inline int sqlp_streq(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
 typedef struct ref {
     const char *qual; /* NULL when unqualified */
     const char *col;  /* "*" for a star */

@@ -653,6 +653,30 @@ static void test_subtypes_only(void **state)
     assert_non_null(strstr(with.text, "x.a=IDENTITY"));
 }
 
+/* Aggregates are found by halves of a sorted list whose steps compare first bytes in line: both
+ * ends of the list, names that share a first byte, and names just beside them that are none. */
+static void test_aggregate_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"any_value", "approx_count_distinct", "ARRAY_AGG", "avg", "count", "count_big",
+                                        "max", "max_by", "stddev", "string_agg", "sum", "sumif", "uniqexact",
+                                        "var", "varp", "xmlagg", "abs", "any", "avgx", "coalesce", "str", "sum_",
+                                        "summ", "upper", "va", "xmlagh", "zz"};
+    for(size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO t (c) SELECT %s(s.x) FROM s", names[i]);
+        sql_lineage_t *l = run(sql, SQL_DIALECT_ANSI);
+        assert_int_equal(l->nstatements, 1);
+        assert_int_equal(l->statements[0].ncolumns, 1);
+        const sql_column_lineage_t *c = &l->statements[0].columns[0];
+        assert_true(c->ntransformations >= 1);
+        const char *want = i < 16 ? "AGGREGATION" : "TRANSFORMATION";
+        if(strcmp(c->transformations[0].subtype, want) != 0)
+            fail_msg("%s: %s, want %s", names[i], c->transformations[0].subtype, want);
+        sql_lineage_free(l);
+    }
+}
+
 /* Quoted names of more than eight bytes (the copy takes eight a step): a doubled quote inside or
  * across a step is one quote, a byte that is not UTF-8 anywhere in the name is read as Latin-1. */
 static void test_long_quoted_names(void **state)
@@ -1013,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_undefines),
         cmocka_unit_test(test_no_indirect),
         cmocka_unit_test(test_subtypes_only),
+        cmocka_unit_test(test_aggregate_names),
         cmocka_unit_test(test_long_quoted_names),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
