@@ -117,6 +117,11 @@ typedef struct ws_client {
     int64_t last_rx_mono_ms;
     int64_t last_ping_mono_ms;
     int64_t close_by_ms; /* closing: dropped at this time if the peer has not answered */
+    uint64_t tx_sent;       /* bytes the socket took from us */
+    int64_t acked;          /* of them, those the peer had acknowledged at acked_base_ms */
+    int64_t acked_base_ms;  /* the first look of a silence, or the last that found progress */
+    int64_t acked_look_ms;  /* the last look; 0: none since the client last spoke */
+    int64_t acked_moved_ms; /* the last look that found progress (acknowledged at --min-rate) */
     uint64_t messages_sent;
     buf_t rx;              /* the message being received, bounded */
     unsigned char *tx;     /* what the socket refused, sent before anything else */

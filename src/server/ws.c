@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -282,13 +284,14 @@ static int tx_keep(ws_client_t *c, const unsigned char *p, size_t n)
 /* After a send that took `w` bytes of n (or -errno): the rest is kept. -1 when the connection failed. */
 static int tx_result(ws_client_t *c, const unsigned char *p, size_t n, ssize_t w)
 {
-    if(w == (ssize_t)n)
-        return 0;
     if(w < 0) {
         if(w != -EAGAIN && w != -EWOULDBLOCK && w != -EINTR)
             return -1;
         w = 0;
     }
+    c->tx_sent += (size_t)w;
+    if(w == (ssize_t)n)
+        return 0;
     return tx_keep(c, p + w, n - (size_t)w);
 }
 
@@ -312,6 +315,7 @@ static int tx_drain(ws_client_t *c)
         if(w < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno == EINTR ? 0 : -1;
         c->tx_off += (size_t)w;
+        c->tx_sent += (size_t)w;
     }
     util_free(c->tx);
     c->tx = NULL;
@@ -556,6 +560,7 @@ static void client_message(server_t *srv, ws_client_t *c, const char *data, size
 static void touch(server_t *srv, ws_client_t *c)
 {
     c->last_rx_mono_ms = time_mono_ms();
+    c->acked_look_ms = 0;
     unlink_client(srv, c);
     link_tail(srv, c);
 }
@@ -988,6 +993,30 @@ void ws_wake_all(server_t *srv)
 }
 
 /*
+ * A client taking a large message on a slow link sends nothing, not even a pong (our ping waits
+ * behind the message), yet its TCP acknowledges our bytes: the last time a look (one a second while it
+ * is silent, and one more before it would be dropped) found them acknowledged at --min-rate or more
+ * since the previous such time (SIOCOUTQ: what the socket holds unacknowledged). A trickle below that
+ * rate is silence, as a response's is.
+ */
+static int64_t last_acked_ms(server_t *srv, ws_client_t *c, int64_t now, int last_chance)
+{
+    int outq;
+    if((c->acked_look_ms && now - c->acked_look_ms < (last_chance ? 1 : 1000)) || ioctl(c->fd, SIOCOUTQ, &outq) != 0)
+        return c->acked_moved_ms;
+    int64_t acked = (int64_t)c->tx_sent - outq;
+    if(!c->acked_look_ms) {
+        c->acked = acked;
+        c->acked_base_ms = now;
+    } else if(acked > c->acked && (acked - c->acked) * 1000 >= (int64_t)srv->cfg->min_rate * (now - c->acked_base_ms)) {
+        c->acked = acked;
+        c->acked_base_ms = c->acked_moved_ms = now;
+    }
+    c->acked_look_ms = now;
+    return c->acked_moved_ms;
+}
+
+/*
  * Ping and idle policy: the idle order makes this walk stop at the first client that spoke
  * recently. Closing clients that did not finish in CLOSE_WAIT_MS are dropped.
  */
@@ -1003,7 +1032,8 @@ void ws_check_idle(server_t *srv, int64_t now)
     for(ws_client_t *c = srv->clients; c && now - c->last_rx_mono_ms >= ping_ms; c = c->next) {
         if(!open_for_writes(c))
             continue;
-        int64_t idle = now - c->last_rx_mono_ms;
+        int64_t acked_ms = last_acked_ms(srv, c, now, now - c->last_rx_mono_ms >= hangup_ms);
+        int64_t idle = now - (acked_ms > c->last_rx_mono_ms ? acked_ms : c->last_rx_mono_ms);
         if(idle >= hangup_ms) {
             char reason[64];
             snprintf(reason, sizeof(reason), "no answer to pings for %lld s", (long long)(idle / 1000));
