@@ -2,14 +2,20 @@
 //   node tests/browser/screenshot.mjs          scripted events from the in-test server (the page state of the events test)
 //   node tests/browser/screenshot.mjs --real   the real server (LINEAGED_BIN or build/lineaged): the example
 //                                              warehouse uploaded, a failed GitHub clone, chat queries
+//   node tests/browser/screenshot.mjs --make-run   what `make run` shows: make's own command, on a free port
+//                                              and a scratch database instead of 8000 and ./data
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, launchBrowser, openPage, startMockServer, envelope, waitFor, sleep, Lineaged, assertNoProblems } from './lib.mjs';
+import {
+  REPO, launchBrowser, openPage, startMockServer, envelope, waitFor, sleep, Lineaged, assertNoProblems, freePort, httpGet,
+} from './lib.mjs';
 
 const out = path.join(REPO, 'docs/dashboard.png');
 const real = process.argv.includes('--real');
+const makeRun = process.argv.includes('--make-run');
 
 function ago(seconds) { return new Date(Date.now() - seconds * 1000).toISOString(); }
 
@@ -127,11 +133,38 @@ async function live(page) {
   };
 }
 
+// `make run` itself (set-up, build, then the server seeding the example warehouse into an empty
+// database), the page opened once it serves and its seed ingestion has ended: what a newcomer sees.
+async function afterMakeRun(page) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lineaged-shot-make-'));
+  const port = await freePort();
+  const make = spawn('make', ['-s', 'run', `RUN_ARGS=--port ${port} --db ${tmp}/lineage.duckdb --data-dir ${tmp}/data`],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let log = '';
+  make.stderr.on('data', (d) => { log = (log + d.toString()).slice(-4000); });
+  const exited = new Promise((r) => make.once('exit', r));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await httpGet(base + '/health').catch(() => null))?.status === 200,
+    { timeout: 600000, interval: 250, what: `make run serving on ${port} (${log.slice(-300)})` });
+  await page.goto(base + '/');
+  await waitFor(() => page.getAttribute('#conn-status', 'data-state').then((s) => s === 'live'), { timeout: 15000, what: 'live status' });
+  const rows = page.locator('#ingestions > li');
+  await waitFor(async () => (await rows.count()) > 0 && (await rows.first().getAttribute('data-status')) !== 'running',
+    { timeout: 120000, what: 'the seed ingestion ended' });
+  console.log(`after make run: ${await rows.count()} ingestion(s), the newest ${await rows.first().getAttribute('data-status')}`);
+  await sleep(6000); // a stats_update after the page's own first read
+  return async () => {
+    process.kill(-make.pid, 'SIGTERM'); // make and the server it started: the group this script made
+    await exited;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+}
+
 const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
 let cleanup = async () => {};
 try {
   const page = await openPage(browser.context);
-  cleanup = real ? await live(page) : await scripted(page);
+  cleanup = makeRun ? await afterMakeRun(page) : real ? await live(page) : await scripted(page);
   await sleep(1500);
   assertNoProblems(page);
   fs.mkdirSync(path.dirname(out), { recursive: true });
