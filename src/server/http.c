@@ -3,6 +3,7 @@
 #include "server/defer.h"
 #include "server/listener.h"
 #include "server/mpname.h"
+#include "server/reqguard.h"
 #include "server/routes.h"
 #include "util/alloc.h"
 #include "util/jsontext.h"
@@ -455,8 +456,10 @@ void http_free_spares(server_t *srv)
 static int finish(struct lws *wsi, http_txn_t *t)
 {
     server_t *srv = lws_context_user(lws_get_context(wsi));
-    if(t->rx_paused) {
+    if(t->rx_paused) { /* lws writes nothing while its reads are paused: they resume, held back */
         t->rx_paused = 0;
+        t->rx_held_back = 1;
+        reqguard_hold_back(lws_get_socket_fd(wsi), 1);
         lws_rx_flow_control(wsi, 1);
     }
     t->ready = 1;
@@ -469,6 +472,8 @@ static int finish(struct lws *wsi, http_txn_t *t)
 static int complete(struct lws *wsi, session_t *s, http_txn_t *t)
 {
     int close = t->resp.close;
+    if(t->rx_held_back)
+        reqguard_hold_back(lws_get_socket_fd(wsi), 0);
     http_session_release(s);
     if(close)
         return -1;

@@ -28,6 +28,7 @@ static server_t *guarded;
 /* A request line's first bytes, kept back from lws until they tell the target's form. */
 typedef struct watch {
     reqscan_t scan;
+    int held_back; /* reqguard_hold_back */
     size_t held;
     unsigned char hold[REQSCAN_HELD_MAX];
 } watch_t;
@@ -96,6 +97,13 @@ void reqguard_watch(int fd)
         return;
     reqscan_init(&watches[fd]->scan);
     watches[fd]->held = 0;
+    watches[fd]->held_back = 0;
+}
+
+void reqguard_hold_back(int fd, int on)
+{
+    if(fd >= 0 && (size_t)fd < n_watches && watches[fd] && service_thread)
+        watches[fd]->held_back = on;
 }
 
 void reqguard_unwatch(int fd)
@@ -164,6 +172,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     watch_t *w = !flags && service_thread && fd >= 0 && (size_t)fd < n_watches ? watches[fd] : NULL;
     if(!w)
         return real_recv(fd, buf, len, flags);
+    if(w->held_back) {
+        errno = EAGAIN;
+        return -1;
+    }
     size_t held = w->held;
     if(len <= held) { /* lws reads 4 KiB pages: never seen, but the bytes stay in order, then unchecked */
         memcpy(buf, w->hold, len);

@@ -15,5 +15,11 @@ void reqguard_free(void);
 /* A socket about to be handed to lws as HTTP; its header blocks are checked until unwatch. */
 void reqguard_watch(int fd);
 void reqguard_unwatch(int fd);
+/*
+ * While on, lws reads nothing of the socket (EAGAIN): an answer is ready but not yet written. lws
+ * 4.1.6 took a pipelined request with a body into its own buffer then, and its service thread spun
+ * on it for ever (lws_service_do_ripe_rxflow).
+ */
+void reqguard_hold_back(int fd, int on);
 
 #endif

@@ -89,6 +89,7 @@ typedef struct http_txn {
     int ready;         /* response complete, waiting for WRITEABLE */
     int timeout_moved; /* deferred: lws's content timeout is past --api-timeout */
     int rx_paused;     /* deferred: lws reads nothing more of the connection until the answer is ready */
+    int rx_held_back;  /* then, until it is written: reqguard_hold_back */
     int ended;   /* an upload's end was handled: lws can report its body's completion twice */
     size_t sent; /* of a large response's body, handed to lws so far */
     size_t held; /* its bytes counted in srv->resp_held */

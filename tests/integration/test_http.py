@@ -233,6 +233,24 @@ class DeferredPipelineTest(unittest.TestCase):
             # idle it is a few hundredths of a second, under ASan too; the spin took 0.78 s of it at load 6
             self.assertLess(spent, sleep_ms / 8000, "the service thread spun while the answer was deferred")
 
+    def test_requests_with_bodies_pipelined_behind_deferred_ones_are_answered(self):
+        # Chat POSTs (answered by a worker) pipelined in one write: lws read the second while the first's
+        # answer waited to be written, kept it in its own buffer, and its service thread spun on it for
+        # ever (lws_service_do_ripe_rxflow, as with 8dfa89e's GET then POST): the whole server stopped.
+        with Server("--debug-events") as srv:
+            own = f"Host: {srv.host}:{srv.port}\r\n"
+            body = b'{"query": "x"}'
+            chat = (f"POST /api/chat/graph HTTP/1.1\r\n{own}Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+            last = f"GET /nope HTTP/1.1\r\n{own}Connection: close\r\n\r\n".encode()
+            with socket.create_connection((srv.host, srv.port), timeout=60) as s:
+                s.sendall(chat * 3 + last)
+                reply = b""
+                while chunk := s.recv(65536):
+                    reply += chunk
+            self.assertEqual(re.findall(rb"HTTP/1\.1 (\d{3}) ", reply), [b"200"] * 3 + [b"404"], reply[-300:])
+            self.assertEqual(srv.request("GET", "/health", timeout=30)[0], 200)
+
 
 class BodyLimitTest(unittest.TestCase):
     """411 and 413 as README and design.md state them, counted in lineaged_http_requests_total{code}."""
