@@ -26,7 +26,6 @@ typedef struct reader {
     const char *why; /* set when the reader refuses the input */
     char why_buf[96];
     parsed_file_t *p;
-    size_t served; /* text_chunk: bytes of text given to the engine */
     /* a byte >= 0x80 was read: until then every name the engine gives is ASCII and is copied as it
      * is, without the UTF-8 cleaning (that check was 30% of the copies' instructions) */
     int high;
@@ -56,38 +55,45 @@ static const char *too_large(reader_t *r)
     return r->why_buf;
 }
 
-static int read_chunk(void *ud, char *buf, size_t cap, size_t *got)
+/*
+ * One read of the file, straight into the end of its text (sized to the file as it was opened);
+ * *got = 0 at its end. A file that grew meanwhile is read into a small buffer and refused.
+ */
+static int read_chunk(reader_t *r, size_t *got)
 {
-    reader_t *r = ud;
     *got = 0;
     if(r->stop && atomic_load(r->stop)) {
         r->why = "ingestion was stopped";
-        return SQL_ERR_IO;
+        return -1;
     }
+    buf_t *t = r->text;
+    size_t room = t->cap > t->len + 1 ? t->cap - t->len - 1 : 0;
+    char spill[4096];
+    char *buf = room ? t->data + t->len : spill;
+    size_t cap = room ? (room < READ_CHUNK ? room : READ_CHUNK) : sizeof spill;
     ssize_t n;
     do
-        n = read(r->fd, buf, cap < READ_CHUNK ? cap : READ_CHUNK);
+        n = read(r->fd, buf, cap);
     while(n < 0 && errno == EINTR);
     if(n < 0) {
         r->why = "the file could not be read";
-        return SQL_ERR_IO;
+        return -1;
     }
     if(memchr(buf, '\0', (size_t)n)) {
         r->why = "binary file (it contains NUL bytes), not SQL text";
-        return SQL_ERR_IO;
+        return -1;
     }
     r->size += n;
     if(r->size > r->max) {
         r->why = too_large(r);
-        return SQL_ERR_IO;
+        return -1;
     }
-    int added = buf_add(r->text, buf, (size_t)n);
-    if(added) {
-        /* the buffer is sized to the file as it was opened */
-        r->why = added == BUF_ERR_TOO_BIG ? "the file changed while it was being read"
-                                          : "out of memory while reading the file";
-        return SQL_ERR_IO;
+    if(!room && n) {
+        r->why = "the file changed while it was being read";
+        return -1;
     }
+    t->len += (size_t)n;
+    t->data[t->len] = '\0';
     sha256_update(&r->sha, buf, (size_t)n);
     if(!r->high)
         r->high = has_high_byte(buf, (size_t)n);
@@ -139,13 +145,18 @@ static int on_begin(void *ud, sql_dialect_t dialect)
 
 static int on_statement(void *ud, const sql_statement_t *st)
 {
-    const reader_t *r = ud;
+    reader_t *r = ud;
+    if(r->stop && atomic_load(r->stop)) {
+        r->why = "ingestion was stopped";
+        return SQL_ERR_IO;
+    }
     parsed_file_t *p = r->p;
     sql_arena_t *a = &p->arena;
     if(p->nstmts == p->stmts_cap) {
-        /* first room for a statement per 160 bytes read so far: few files have shorter ones, and
-         * each doubling copies the array */
-        size_t cap = p->stmts_cap ? p->stmts_cap * 2 : 16 + (size_t)r->size / 160;
+        /* first room for a statement per 160 bytes of the file (read whole before the parse) up to
+         * 4 MiB: few files have shorter ones, and each doubling copies the array */
+        size_t first = (size_t)(r->size < ((int64_t)4 << 20) ? r->size : ((int64_t)4 << 20));
+        size_t cap = p->stmts_cap ? p->stmts_cap * 2 : 16 + first / 160;
         parsed_stmt_t *grown = util_realloc(p->stmts, cap * sizeof(*grown));
         if(!grown)
             return SQL_ERR_NOMEM;
@@ -333,37 +344,14 @@ static int keep_errors(const reader_t *r, parsed_file_t *p, const sql_lineage_t 
     return rc;
 }
 
-/* Serves the text read_all() kept, to the engine, as read_chunk would have. */
-static int text_chunk(void *ud, char *buf, size_t cap, size_t *got)
-{
-    reader_t *r = ud;
-    *got = 0;
-    if(r->stop && atomic_load(r->stop)) {
-        r->why = "ingestion was stopped";
-        return SQL_ERR_IO;
-    }
-    size_t left = r->text->len - r->served;
-    size_t n = left < cap ? left : cap;
-    memcpy(buf, r->text->data + r->served, n);
-    r->served += n;
-    *got = n;
-    return 0;
-}
-
 /* The whole file into r->text through read_chunk (its checks and hash); -1 with r->why set. */
 static int read_all(reader_t *r)
 {
-    char *chunk = util_malloc(READ_CHUNK);
-    if(!chunk) {
-        r->why = "out of memory while reading the file";
-        return -1;
-    }
     size_t got;
     int rc;
-    while(!(rc = read_chunk(r, chunk, READ_CHUNK, &got)) && got)
+    while(!(rc = read_chunk(r, &got)) && got)
         ;
-    util_free(chunk);
-    return rc ? -1 : 0;
+    return rc;
 }
 
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes, const atomic_int *stop)
@@ -414,27 +402,25 @@ parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t diale
                                .no_indirect = 1,
                                .subtypes_only = 1};
     sql_lineage_t *l = NULL;
-    sql_read_fn feed = read_chunk;
-    int hashed = 0;
-    if(known_sha256 && known_sha256[0]) {
-        /* Read and hash first: the content the path already has needs no parse. */
-        if(read_all(&r)) {
-            fail(p, PARSED_FAILED, r.why);
-            p->size = r.size;
-            goto out;
-        }
-        sha256_final_hex(&r.sha, p->sha256);
-        hashed = 1;
-        if(r.size && strcmp(p->sha256, known_sha256) == 0) {
-            p->size = r.size;
-            p->outcome = PARSED_OK;
-            p->hashed_only = 1;
-            buf_free(&p->text);
-            goto out;
-        }
-        feed = text_chunk;
+    /* Read and hash first: the content the path already has needs no parse, and the engine lexes
+     * the text kept for the statements where it is, not a copy of it in a buffer of its own. */
+    if(read_all(&r)) {
+        fail(p, PARSED_FAILED, r.why);
+        p->size = r.size;
+        /* the hash of what was read before, as the files row has always kept for such a file */
+        if(!(known_sha256 && known_sha256[0]))
+            sha256_final_hex(&r.sha, p->sha256);
+        goto out;
     }
-    int rc = sql_lineage_run(feed, &r, &opts, &l);
+    sha256_final_hex(&r.sha, p->sha256);
+    if(known_sha256 && known_sha256[0] && r.size && strcmp(p->sha256, known_sha256) == 0) {
+        p->size = r.size;
+        p->outcome = PARSED_OK;
+        p->hashed_only = 1;
+        buf_free(&p->text);
+        goto out;
+    }
+    int rc = sql_lineage_run_text(p->text.data ? p->text.data : "", p->text.len, &opts, &l);
     if(!rc) {
         p->dialect = l->dialect;
         rc = keep_errors(&r, p, l);
@@ -450,8 +436,6 @@ parsed_file_t *parsed_file_load_known(const char *disk_path, sql_dialect_t diale
     } else {
         p->outcome = PARSED_OK;
     }
-    if(!hashed)
-        sha256_final_hex(&r.sha, p->sha256);
     const char *why = p->outcome == PARSED_OK ? locate_texts(p, r.high) : NULL;
     if(why)
         fail(p, PARSED_FAILED, why);

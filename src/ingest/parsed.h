@@ -84,9 +84,10 @@ typedef struct parsed_file {
 } parsed_file_t;
 
 /*
- * Reads and parses `disk_path` in one pass, keeping its text (at most `max_bytes`: memory is
- * bounded by the largest file). `stop` non-NULL and set: gives up between reads. Never returns
- * NULL except out of memory; a file that cannot be used comes back with outcome FAILED and a reason.
+ * Reads `disk_path` whole, hashing it, and parses the text it keeps where it is (at most
+ * `max_bytes`: memory is bounded by the largest file). `stop` non-NULL and set: gives up between
+ * reads or statements. Never returns NULL except out of memory; a file that cannot be used comes
+ * back with outcome FAILED and a reason.
  */
 parsed_file_t *parsed_file_load(const char *disk_path, sql_dialect_t dialect, int64_t max_bytes,
                                 const atomic_int *stop);

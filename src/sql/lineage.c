@@ -546,6 +546,7 @@ typedef struct engine {
     char *buf;
     size_t len, cap;
     int eof;
+    int borrowed; /* buf is the caller's whole input (sql_lineage_run_text): never moved, grown or freed */
     sql_lexer_t lx;
     sql_splitter_t sp;
     sql_token_t *toks;
@@ -753,6 +754,10 @@ static int end_before(engine_t *e, const sql_token_t *t)
 /* Drop text no pending token needs, then read more; grows the buffer for long statements. */
 static int fill(engine_t *e)
 {
+    if(e->borrowed) {
+        e->eof = 1; /* all of it is there already */
+        return 0;
+    }
     size_t keep = e->ntoks ? e->toks[0].off : e->lx.pos;
     if(keep) {
         memmove(e->buf, e->buf + keep, e->len - keep);
@@ -1327,11 +1332,12 @@ static int run(engine_t *e)
     }
 }
 
+/* With `whole` (its len bytes followed by a NUL) the engine lexes the caller's text where it is. */
 static int run_engine(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, size_t first_cap,
-                      sql_lineage_t **out)
+                      const char *whole, size_t len, sql_lineage_t **out)
 {
     *out = NULL;
-    if(!rd || !opts)
+    if((!rd && !whole) || !opts)
         return SQL_ERR_ARG;
     engine_t e;
     memset(&e, 0, sizeof e);
@@ -1339,6 +1345,12 @@ static int run_engine(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opt
     e.rd_ud = rd_ud;
     e.opts = opts;
     e.first_cap = first_cap;
+    if(whole) {
+        e.buf = (char *)whole; /* only read: fill() returns before it would move or grow it */
+        e.len = e.cap = len;
+        e.eof = 1;
+        e.borrowed = 1;
+    }
     sql_arena_init(&e.arena, SQL_MAX_STMT_BYTES);
     e.res = util_calloc(1, sizeof *e.res);
     e.schema = sql_schema_new();
@@ -1348,7 +1360,8 @@ static int run_engine(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opt
     sql_arena_free(&e.arena);
     sql_schema_free(e.schema);
     roles_free(&e.roles);
-    util_free(e.buf);
+    if(!e.borrowed)
+        util_free(e.buf);
     util_free(e.toks);
     if(rc) {
         sql_lineage_free(e.res);
@@ -1360,7 +1373,7 @@ static int run_engine(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opt
 
 int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out)
 {
-    return run_engine(rd, rd_ud, opts, READ_BLOCK, out);
+    return run_engine(rd, rd_ud, opts, READ_BLOCK, NULL, 0, out);
 }
 
 typedef struct mem_reader {
@@ -1386,7 +1399,16 @@ int sql_lineage_parse(const char *text, size_t len, sql_dialect_t dialect, sql_l
     mem_reader_t m = {.p = text, .len = len};
     sql_lineage_opts_t opts = {.dialect = dialect};
     size_t first = len + 1 < READ_BLOCK ? len + 1 : READ_BLOCK;
-    return run_engine(mem_read, &m, &opts, first < 256 ? 256 : first, out);
+    return run_engine(mem_read, &m, &opts, first < 256 ? 256 : first, NULL, 0, out);
+}
+
+int sql_lineage_run_text(const char *text, size_t len, const sql_lineage_opts_t *opts, sql_lineage_t **out)
+{
+    if(len < SQL_MAX_STMT_BYTES)
+        return run_engine(NULL, NULL, opts, 0, text, len, out);
+    /* a statement this long is skipped as too large when read in pieces: read it so */
+    mem_reader_t m = {.p = text, .len = len};
+    return run_engine(mem_read, &m, opts, READ_BLOCK, NULL, 0, out);
 }
 
 void sql_lineage_free(sql_lineage_t *l)

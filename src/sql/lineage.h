@@ -139,6 +139,9 @@ typedef struct sql_lineage_opts {
 } sql_lineage_opts_t;
 
 int sql_lineage_run(sql_read_fn rd, void *rd_ud, const sql_lineage_opts_t *opts, sql_lineage_t **out);
+/* The same over an input already whole in memory, `len` bytes followed by a NUL, lexed where it is
+ * (not copied: ingest's workers keep each file's text anyway); the text is only read. */
+int sql_lineage_run_text(const char *text, size_t len, const sql_lineage_opts_t *opts, sql_lineage_t **out);
 /* Convenience over a buffer, keeping all statements. */
 int sql_lineage_parse(const char *text, size_t len, sql_dialect_t dialect, sql_lineage_t **out);
 void sql_lineage_free(sql_lineage_t *l);

@@ -503,6 +503,18 @@ static void unusable_files_are_reported(void **state)
     assert_int_equal(p->outcome, PARSED_FAILED);
     assert_non_null(strstr(p->reason, "binary"));
     parsed_file_free(p);
+    /* a NUL in the file's second read (each read lands at the end of the text read before) */
+    snprintf(path, sizeof(path), "%s/late_bin.sql", f->dir);
+    fp = fopen(path, "wb");
+    for(int i = 0; i < 10000; i++)
+        fputs("INSERT INTO a SELECT x FROM b;\n", fp);
+    fwrite("SELECT\0", 1, 7, fp);
+    fclose(fp);
+    p = parsed_file_load(path, SQL_DIALECT_AUTO, 1 << 20, NULL);
+    assert_int_equal(p->outcome, PARSED_FAILED);
+    assert_non_null(strstr(p->reason, "binary"));
+    assert_int_equal(p->nstmts, 0);
+    parsed_file_free(p);
     p = parsed_file_load(write_sql(f, "empty.sql", ""), SQL_DIALECT_AUTO, 1 << 20, NULL);
     assert_int_equal(p->outcome, PARSED_SKIPPED);
     parsed_file_free(p);

@@ -653,6 +653,77 @@ static void test_subtypes_only(void **state)
     assert_non_null(strstr(with.text, "x.a=IDENTITY"));
 }
 
+typedef struct recorded {
+    buf_t out;
+} recorded_t;
+
+static int record_stmt(void *ud, const sql_statement_t *st)
+{
+    recorded_t *r = ud;
+    return sql_statement_write_json(&r->out, st) || buf_adds(&r->out, "\n") ? SQL_ERR_NOMEM : 0;
+}
+
+static int record_unit(void *ud, const sql_unit_t *u)
+{
+    recorded_t *r = ud;
+    return buf_printf(&r->out, "unit %llu-%llu %s %zu %zu\n", (unsigned long long)u->start,
+                      (unsigned long long)u->end, u->kind ? u->kind : "-", u->statements, u->errors)
+               ? SQL_ERR_NOMEM
+               : 0;
+}
+
+/* Everything the engine reports, over `text` read in pieces of `chunk` bytes, or lexed where it is. */
+static void record_run(char *text, sql_dialect_t d, size_t chunk, buf_t *out)
+{
+    recorded_t r;
+    buf_init(&r.out, 1 << 20);
+    sql_lineage_opts_t opts = {.dialect = d, .on_statement = record_stmt, .on_unit = record_unit, .ud = &r};
+    text_reader_t m = {.s = text, .len = strlen(text), .chunk = chunk};
+    sql_lineage_t *l = NULL;
+    assert_int_equal(chunk ? sql_lineage_run(text_read, &m, &opts, &l) : sql_lineage_run_text(text, m.len, &opts, &l), 0);
+    buf_printf(&r.out, "dialect %d\n", (int)l->dialect);
+    for(size_t i = 0; i < l->nerrors; i++)
+        buf_printf(&r.out, "error %u:%u %s\n", l->errors[i].line, l->errors[i].column, l->errors[i].message);
+    sql_lineage_free(l);
+    *out = r.out;
+}
+
+/* sql_lineage_run_text lexes the caller's text where it is: the same statements, pieces, errors and
+ * dialect as the text read in pieces, and the text neither changed nor freed (it is an array here). */
+static void test_run_text(void **state)
+{
+    (void)state;
+    char pg[] = "\xEF\xBB\xBFINSERT INTO a SELECT b.x FROM b;\n"
+                "COPY t (a) FROM stdin;\n1\n2\n\\.\n"
+                "-- a comment\nCREATE VIEW v AS SELECT y.c FROM y;\n"
+                "\\set x 1\n"
+                "UPDATE t SET a = 1 WHERE b IN (SELECT c FROM d)\n"
+                "SELECT 'unterminated";
+    char my[] = "DELIMITER $$\nCREATE PROCEDURE p() BEGIN INSERT INTO t SELECT * FROM s; END$$\n"
+                "DELIMITER ;\nINSERT INTO u SELECT `q`.`z` FROM `q`;";
+    char guessed[] = "SELECT [a] FROM [dbo].[t]\nGO\nINSERT INTO x SELECT * FROM y";
+    struct {
+        char *text;
+        size_t len;
+        sql_dialect_t d;
+    } cases[] = {{pg, sizeof pg - 1, SQL_DIALECT_POSTGRES},
+                 {my, sizeof my - 1, SQL_DIALECT_MYSQL},
+                 {guessed, sizeof guessed - 1, SQL_DIALECT_AUTO}};
+    for(size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *before = strdup(cases[k].text);
+        assert_non_null(before);
+        buf_t pieces, whole;
+        record_run(cases[k].text, cases[k].d, 5, &pieces);
+        record_run(cases[k].text, cases[k].d, 0, &whole);
+        assert_true(pieces.len > 100);
+        assert_string_equal(whole.data, pieces.data);
+        assert_memory_equal(cases[k].text, before, cases[k].len + 1);
+        buf_free(&pieces);
+        buf_free(&whole);
+        free(before);
+    }
+}
+
 /* Aggregates are found by halves of a sorted list whose steps compare first bytes in line: both
  * ends of the list, names that share a first byte, and names just beside them that are none. */
 static void test_aggregate_names(void **state)
@@ -1038,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_no_indirect),
         cmocka_unit_test(test_subtypes_only),
         cmocka_unit_test(test_aggregate_names),
+        cmocka_unit_test(test_run_text),
         cmocka_unit_test(test_long_quoted_names),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_streaming_directives),
