@@ -519,6 +519,8 @@ void sqlp_parse_expr(parser_t *p, sink_t *sink)
                     char *fname = sqlp_norm(p, last);
                     if(fname)
                         parse_function(p, sink, last, fname);
+                } else if(np == 1 && t_word(p, last, "default")) {
+                    /* VALUES (.., DEFAULT), SET c = DEFAULT: the column's default, no column named default */
                 } else if(sink && !(np == 1 && cur(p)->type == SQL_TOK_OP && t_ops(p, cur(p), "=>"))) {
                     /* (a name before `=>` names an argument: FLATTEN(INPUT => c)) */
                     int nk = np > 8 ? 8 : np;

@@ -424,6 +424,13 @@ static void test_fixture_syntax(void **state)
                  "insert@1 src>t1,t2");
     expect_cols("INSERT INTO o SELECT x FROM s, UNNEST(s.arr) AS x WITH OFFSET AS pos WHERE pos > 0;",
                 SQL_DIALECT_BIGQUERY, "o.x<-s.arr");
+    /* DEFAULT in VALUES or SET is the column's default value, never a column named default */
+    expect_cols("MERGE INTO inv t USING src s ON t.a = s.a WHEN MATCHED THEN UPDATE SET b = DEFAULT\n"
+                "WHEN NOT MATCHED THEN INSERT (a, b) VALUES (s.a, DEFAULT);\n"
+                "UPDATE t4 SET y = DEFAULT, z = src.z FROM src WHERE t4.a = src.a;",
+                SQL_DIALECT_BIGQUERY, "inv.a<-src.a t4.z<-src.z");
+    expect_cols("INSERT ALL INTO t5 (a, b) VALUES (n1, DEFAULT) SELECT n1 FROM src;", SQL_DIALECT_SNOWFLAKE,
+                "t5.a<-src.n1");
     /* MySQL 8.0.19's row alias: VALUES (..) AS new [(m, n)] ON DUPLICATE KEY UPDATE (was an error at AS) */
     expect_stmts("INSERT INTO t1 (a, b, c) VALUES (1, 2, 3), (4, 5, 6) AS new ON DUPLICATE KEY UPDATE c = new.a;\n"
                  "INSERT INTO t2 (a, b) VALUES (1, 2) AS new (m, n) ON DUPLICATE KEY UPDATE b = m + n;",
