@@ -253,21 +253,14 @@ const char *const store_migrations[] = {
      * appends twice (into the transaction, then the table) and logs: sql and sql_cut, NULL on every
      * row since migration 6 (the rows of migrations 4-5 that carry their own text keep it in
      * statement_sql), and routine, always the name of a create_procedure or create_function statement
-     * (the graph index derives it). The other columns keep their types and compression (7).
+     * (the graph index derives it). The other columns keep their types, compression (7) and data:
+     * DuckDB drops a column without copying the table, so the file does not grow.
      */
     "CREATE TABLE statement_sql (statement_id BIGINT NOT NULL,"
     "  sql VARCHAR NOT NULL USING COMPRESSION uncompressed, sql_cut BIGINT);"
     "INSERT INTO statement_sql SELECT id, sql, sql_cut FROM statements WHERE sql IS NOT NULL;"
-    "CREATE TABLE statements_v14 ("
-    "  id BIGINT NOT NULL USING COMPRESSION bitpacking, file_id BIGINT NOT NULL USING COMPRESSION rle,"
-    "  ordinal INTEGER NOT NULL USING COMPRESSION bitpacking, kind VARCHAR NOT NULL USING COMPRESSION dictionary,"
-    "  name VARCHAR USING COMPRESSION uncompressed, line_start INTEGER NOT NULL USING COMPRESSION bitpacking,"
-    "  column_start INTEGER NOT NULL USING COMPRESSION bitpacking, error VARCHAR USING COMPRESSION uncompressed,"
-    "  sql_line INTEGER USING COMPRESSION bitpacking, sql_column INTEGER USING COMPRESSION bitpacking,"
-    "  sql_offset BIGINT USING COMPRESSION bitpacking, sql_length BIGINT USING COMPRESSION bitpacking);"
-    "INSERT INTO statements_v14 SELECT id, file_id, ordinal, kind, name, line_start, column_start, error,"
-    "  sql_line, sql_column, sql_offset, sql_length FROM statements;"
-    "DROP TABLE statements; ALTER TABLE statements_v14 RENAME TO statements;",
+    "ALTER TABLE statements DROP COLUMN routine; ALTER TABLE statements DROP COLUMN sql;"
+    "ALTER TABLE statements DROP COLUMN sql_cut;",
 };
 
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
