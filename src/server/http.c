@@ -4,6 +4,7 @@
 #include "server/listener.h"
 #include "server/mpname.h"
 #include "server/reqguard.h"
+#include "server/txwait.h"
 #include "server/routes.h"
 #include "util/alloc.h"
 #include "util/jsontext.h"
@@ -465,6 +466,7 @@ static int finish(struct lws *wsi, http_txn_t *t)
     t->ready = 1;
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, srv->cfg->header_timeout);
     lws_callback_on_writable(wsi);
+    txwait_check(wsi);
     return 0;
 }
 
@@ -1202,6 +1204,7 @@ static int begin(server_t *srv, struct lws *wsi, session_t *s, const char *uri, 
     s->kind = SESSION_HTTP;
     s->http = t;
     t->wsi = wsi;
+    txwait_bind(wsi);
     t->method = request_method(wsi);
     if(!version_supported(wsi, &t->resp) || !host_given(wsi, &t->resp))
         return reply_early(wsi, t);

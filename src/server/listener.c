@@ -5,6 +5,7 @@
 
 #include "server/iplimit.h"
 #include "server/reqguard.h"
+#include "server/txwait.h"
 #include "server/reqscan.h"
 #include "server/server.h"
 #include "server/ws.h"
@@ -439,6 +440,7 @@ static void on_listen_readable(uv_poll_t *h, int status, int events)
         socklen_t len = sizeof(ss);
         int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if(c >= 0) {
+            txwait_closed(c); /* a descriptor used again: a connection that had it is gone */
             take(l, c, &ss);
             continue;
         }
@@ -692,6 +694,7 @@ void listener_conn_closed(server_t *srv, struct lws *wsi)
     if(!l || !p)
         return;
     lws_set_opaque_user_data(wsi, NULL);
+    txwait_closed(((ticket_t *)p)->fd);
     l->open--;
     if(p == l->adopting)
         l->adopt_destroyed = 1;

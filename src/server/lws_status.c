@@ -12,6 +12,7 @@
 
 #include "server/http.h"
 #include "server/sockwait.h"
+#include "server/txwait.h"
 #include "util/log.h"
 
 #include <ctype.h>
@@ -60,7 +61,7 @@ static int lws_page_status(const char *buf, size_t len)
  * Called for every send() of the process (libwebsockets, libgit2's HTTP transport): the executable's
  * definition comes first in the dynamic linker's search. The page is small and starts a response,
  * so the socket takes it whole; if not, lws keeps what was not taken and sends it again, and it is
- * recognised again.
+ * recognised again. After lws's writes the socket's room is noted for txwait.c.
  */
 ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
@@ -71,8 +72,14 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
     if(sockwait_ready(fd, POLLOUT))
         return -1;
     int status = lws_page_status(buf, len);
-    if(status < 400)
-        return real_send(fd, buf, len, flags);
+    if(status < 400) {
+        ssize_t sent = real_send(fd, buf, len, flags);
+        int saved = errno;
+        if(sent >= 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+            txwait_sent(fd, sent < 0 || (size_t)sent < len);
+        errno = saved;
+        return sent;
+    }
     if(status == 403)
         status = 400;
     const char *detail = status == 400 ? "the request is malformed: an undecodable %-escape, a path that does not start"

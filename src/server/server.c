@@ -7,6 +7,7 @@
 #include "server/lws_status.h"
 #include "server/reqguard.h"
 #include "server/session.h"
+#include "server/txwait.h"
 #include "server/ws.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -188,6 +189,7 @@ static void server_free(server_t *srv)
     hub_free(srv);
     ws_free(srv);
     reqguard_free();
+    txwait_free();
     netpoll_free(&srv->np);
     iplimit_free(srv->per_ip);
     srv->per_ip = NULL;
@@ -211,6 +213,7 @@ int server_run(const config_t *cfg, store_t *store, const server_app_t *app)
         log_error("server.init_failed", "reason=\"cannot find send() or recv() in the C library\"");
         return -1;
     }
+    txwait_init(&srv);
     router_init(&srv.router);
     if(http_completions_init(&srv.completions, wake_loop, &srv)) {
         log_error("server.init_failed", "reason=\"cannot create a mutex\"");

@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Server, main, migrations_logged, read_responses  # noqa: E402
+from harness import WAIT_S, Server, main, migrations_logged, read_responses  # noqa: E402
 from ws_helpers import metric  # noqa: E402
 
 
@@ -250,6 +250,35 @@ class DeferredPipelineTest(unittest.TestCase):
                     reply += chunk
             self.assertEqual(re.findall(rb"HTTP/1\.1 (\d{3}) ", reply), [b"200"] * 3 + [b"404"], reply[-300:])
             self.assertEqual(srv.request("GET", "/health", timeout=30)[0], 200)
+
+
+def tcp_state(sock):
+    """The kernel's TCP state of `sock` (tcp_info's first byte): 1 established, 7 closed, 8 close-wait."""
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+
+
+class UnreadAnswersTest(unittest.TestCase):
+    def test_a_client_that_never_reads_costs_no_cpu_and_is_dropped(self):
+        # Found by harden28: ~40 dashboard pages (~122 KB each) pipelined in one write and never read.
+        # The socket filled; lws waited for POLLOUT in states where it reads nothing (an answer being
+        # written, a finished one's writability check) with POLLIN left on, and the requests still in
+        # the socket woke its level-triggered poll without end: 1.43 s of CPU in 4 s (31,000 epoll_wait
+        # a second) until the send-side timeout. lws's reads now pause while the socket has no room.
+        with Server("--header-timeout", "3", "--min-rate", "1000000") as srv:
+            get = f"GET / HTTP/1.1\r\nHost: {srv.host}:{srv.port}\r\n\r\n".encode()
+            with socket.create_connection((srv.host, srv.port), timeout=30) as s:
+                before = cpu_seconds(srv.proc.pid)
+                s.sendall(get * 40)
+                time.sleep(2.5)
+                spent = cpu_seconds(srv.proc.pid) - before
+                self.assertEqual(srv.request("GET", "/health", timeout=30)[0], 200)  # others are served
+                # the send-side limit (--header-timeout, then lws's keep-alive 5 s) drops it
+                deadline = time.monotonic() + WAIT_S
+                while tcp_state(s) == 1 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                self.assertNotEqual(tcp_state(s), 1, "a client that never reads was never dropped")
+            # idle it is a few hundredths of a second; the spin took 0.7-1 s a second
+            self.assertLess(spent, 0.3, "the service thread spun on a client that reads nothing")
 
 
 class BodyLimitTest(unittest.TestCase):
